@@ -1,0 +1,1 @@
+"""Catalogue domain: pure rules about power items, no I/O."""

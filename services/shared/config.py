@@ -1,0 +1,115 @@
+"""Settings of a node, read from environment variables and validated at start-up.
+
+Fail fast: a process that is mis-configured stops before it serves anything, with one line
+per wrong variable. Every variable is listed, with its default, in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION_RE = re.compile(r"^\d{6}$")
+
+
+class Settings(BaseSettings):
+    """One node of Sunlight: one government region, one full stack."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUNLIGHT_",
+        env_file=(ROOT / ".env", ROOT / "var" / "node.env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    node_region: str = Field("510000", description="6-digit region code of this node")
+    node_name: str = Field("四川省", description="human name of the node")
+    var_dir: Path = Field(ROOT / "var", description="SQLite files, secrets, run state")
+
+    # Storage: SQLite files under var/ by default; DATABASE_URL switches every service to
+    # PostgreSQL, each service in its own schema of that database.
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
+    amqp_uri: str = Field("amqp://guest:guest@127.0.0.1:5672/sunlight-510000",
+                          validation_alias="AMQP_URI")
+
+    # Addresses of the node's processes (host:port).
+    host: str = "127.0.0.1"
+    catalogue_port: int = 50051
+    cases_port: int = 50052
+    monitoring_port: int = 50053
+    gateway_grpc_port: int = 50050
+    gateway_http_port: int = 8080
+    hall_port: int = 8000
+    monitoring_worker_health_port: int = 8090
+    catalogue_relay_health_port: int = 8091
+    cases_relay_health_port: int = 8092
+
+    # Timeouts (seconds) of every remote call.
+    grpc_timeout_s: float = Field(5.0, gt=0)
+    amqp_timeout_s: float = Field(10.0, gt=0)
+
+    # Signing key of access tokens (HS256). Never in the repository: `make run` writes a
+    # random one to var/node.env; production injects it from a secret store.
+    jwt_secret: str = Field(..., min_length=32)
+    jwt_issuer: str = "sunlight"
+
+    # Outbox relay
+    relay_batch_size: int = Field(200, ge=1, le=5000)
+    relay_idle_poll_s: float = Field(0.05, gt=0)
+
+    log_level: str = "INFO"
+    log_format: str = Field("console", pattern="^(console|json)$")
+    # OTLP endpoint (http://host:4317); unset = spans are created but not exported.
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+
+    @field_validator("node_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not REGION_RE.match(value):
+            raise ValueError("must be a 6-digit region code such as 510000")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql", "sqlite")):
+            raise ValueError("must start with postgresql:// or sqlite://")
+        return value or None
+
+    @field_validator("amqp_uri")
+    @classmethod
+    def _amqp(cls, value: str) -> str:
+        if not value.startswith(("amqp://", "amqps://")):
+            raise ValueError("must be an amqp:// or amqps:// URI")
+        return value
+
+    def address(self, port: int) -> str:
+        return f"{self.host}:{port}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; exit with a readable message when they are wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = ["sunlight: invalid configuration (see .env.example):"]
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"]) or "settings"
+            env = name.upper() if name.upper() in ("DATABASE_URL", "AMQP_URI") else (
+                f"SUNLIGHT_{name.upper()}")
+            lines.append(f"  {env}: {error['msg']}")
+        print("\n".join(lines), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()

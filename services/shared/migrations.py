@@ -1,0 +1,49 @@
+"""Alembic, one migration history per service (``services/<service>/migrations``).
+
+Each service's ``env.py`` calls ``run_env``; ``upgrade`` / ``downgrade`` drive it from code,
+so ``sunlight migrate`` and the tests need no alembic.ini.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+
+from services.shared.db import create_service_engine, ensure_schema
+
+
+def config(script_location: Path, url: str, schema: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location))
+    cfg.attributes["url"] = url
+    cfg.attributes["schema"] = schema
+    return cfg
+
+
+def upgrade(script_location: Path, url: str, schema: str, revision: str = "head") -> None:
+    command.upgrade(config(script_location, url, schema), revision)
+
+
+def downgrade(script_location: Path, url: str, schema: str, revision: str = "base") -> None:
+    command.downgrade(config(script_location, url, schema), revision)
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """Body of every service's migrations/env.py (online mode only)."""
+    cfg = context.config
+    url, schema = cfg.attributes["url"], cfg.attributes["schema"]
+    engine = create_service_engine(url, schema)
+    ensure_schema(engine, schema)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            version_table_schema=schema if engine.dialect.name == "postgresql" else None,
+            render_as_batch=engine.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

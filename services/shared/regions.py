@@ -1,0 +1,51 @@
+"""Region codes (行政区划代码, GB/T 2260): levels and which government covers which.
+
+A 6-digit code names a province (``510000``), a city (``511600``) or a county (``511602``).
+A government's scope covers its own code and every code below it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.shared.errors import InvalidArgument
+
+_CODE = re.compile(r"^\d{6}$")
+
+PROVINCE, CITY, COUNTY = "province", "city", "county"
+
+
+def validate_region(code: str, field: str = "region") -> str:
+    if not isinstance(code, str) or not _CODE.match(code) or code[:2] == "00":
+        raise InvalidArgument.of_field(
+            field, f"{code!r} is not a 6-digit region code (e.g. 510000, 511602)",
+            code="INVALID_REGION")
+    return code
+
+
+def level(code: str) -> str:
+    if code.endswith("0000"):
+        return PROVINCE
+    if code.endswith("00"):
+        return CITY
+    return COUNTY
+
+
+def parent(code: str) -> str | None:
+    """The government one level up: county → city, city → province, province → None."""
+    lvl = level(code)
+    if lvl == COUNTY:
+        return code[:4] + "00"
+    if lvl == CITY:
+        return code[:2] + "0000"
+    return None
+
+
+def covers(scope: str, region: str) -> bool:
+    """True when a government with ``scope`` has authority over ``region``."""
+    lvl = level(scope)
+    if lvl == PROVINCE:
+        return region[:2] == scope[:2]
+    if lvl == CITY:
+        return region[:4] == scope[:4]
+    return region == scope
