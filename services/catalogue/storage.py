@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
-    DateTime,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -14,6 +13,7 @@ from sqlalchemy import (
     Text,
 )
 
+from services.shared.db import UtcDateTime
 from services.shared.idempotency import idempotency_table
 from services.shared.outbox import outbox_table
 
@@ -28,7 +28,7 @@ items = Table(
     # Version in force (0 = none published yet) and newest version number.
     Column("current_version", Integer, nullable=False, default=0),
     Column("latest_version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )
 Index("ux_items_region_code", items.c.region, items.c.code, unique=True)
 
@@ -43,9 +43,9 @@ item_versions = Table(
     Column("department", String(200), nullable=False),
     # ItemContent as JSON: immutable once published.
     Column("content", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
     Column("created_by", String(128), nullable=False),
-    Column("published_at", DateTime(timezone=True)),
+    Column("published_at", UtcDateTime),
     Column("published_by", String(128)),
     ForeignKeyConstraint(["item_id"], ["items.item_id"]),
 )

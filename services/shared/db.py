@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from datetime import UTC
+
+from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,3 +96,24 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: store aware UTC timestamps")
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import grpc
 from opentelemetry.instrumentation.grpc import client_interceptor
+from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
 
 
 def channel(address: str) -> grpc.Channel:
-    return grpc.intercept_channel(
+    return intercept_channel(
         grpc.insecure_channel(address, options=[
             ("grpc.keepalive_time_ms", 30000),
             ("grpc.enable_retries", 1),

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, insert, select
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert, select
 from sqlalchemy.orm import Session
+
+from services.shared.db import UtcDateTime
 
 from services.shared.errors import Conflict, InvalidArgument
 
@@ -25,7 +27,7 @@ def idempotency_table(metadata: MetaData) -> Table:
         Column("operation", String(64), nullable=False),
         Column("fingerprint", String(64), nullable=False),
         Column("response", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, TypeDecorator
 
 from services.shared.db import create_service_engine, ensure_schema
 
@@ -43,7 +43,21 @@ def run_env(target_metadata: MetaData) -> None:
             target_metadata=target_metadata,
             version_table_schema=schema if engine.dialect.name == "postgresql" else None,
             render_as_batch=engine.dialect.name == "sqlite",
+            render_item=_render_item,
         )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+    """Render our type decorators as their plain SQLAlchemy type in migration scripts."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
+
+def revision(script_location: Path, url: str, schema: str, message: str) -> None:
+    """Autogenerate a new revision from the difference between tables and database."""
+    command.upgrade(config(script_location, url, schema), "head")
+    command.revision(config(script_location, url, schema), message=message, autogenerate=True)

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -26,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from services.shared.db import UtcDateTime
 
 from services.shared.events import Event
 from services.shared.telemetry import current_traceparent
@@ -42,10 +43,10 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("routing_key", String(128), nullable=False),
         Column("body", Text, nullable=False),
         Column("headers", Text, nullable=False, default="{}"),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True)),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime),
         Column("attempts", Integer, nullable=False, default=0),
-        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("next_attempt_at", UtcDateTime),
         Column("last_error", Text),
     )
     Index("ix_outbox_pending", table.c.seq,
@@ -60,7 +61,7 @@ def inbox_table(metadata: MetaData) -> Table:
         Column("consumer", String(128), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(128), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", UtcDateTime, nullable=False),
     )
 
 

@@ -1,0 +1,115 @@
+"""``sunlight``: the operator's command line for a running node."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+
+import click
+
+from cli.processes import node_processes
+from services.shared.auth import ROLE_PERMISSIONS, mint_token
+from services.shared.config import load_settings
+
+
+@click.group()
+def main() -> None:
+    """Sunlight (阳光): administrative power run in the open."""
+
+
+def _check_all(timeout_s: float) -> list[tuple[str, str, bool, str]]:
+    settings = load_settings()
+    results = []
+    for process in node_processes(settings):
+        ok, state = process.check(timeout_s)
+        results.append((process.name, process.address, ok, state))
+    return results
+
+
+@main.command()
+@click.option("--wait", "wait_s", type=float, default=0.0,
+              help="keep checking up to this many seconds until every process serves")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def status(wait_s: float, as_json: bool) -> None:
+    """Health of every process of the node; exit 0 only when all serve."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        results = _check_all(2.0)
+        healthy = all(ok for _, _, ok, _ in results)
+        if healthy or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)
+    if as_json:
+        click.echo(json.dumps([{"process": n, "address": a, "serving": ok, "state": s}
+                               for n, a, ok, s in results], ensure_ascii=False))
+    else:
+        for name, address, ok, state in results:
+            mark = "ok  " if ok else "DOWN"
+            click.echo(f"{mark} {name:<18} {address:<22} {state}")
+    sys.exit(0 if healthy else 1)
+
+
+def addresses_text() -> str:
+    s = load_settings()
+    return "\n".join([
+        f"Sunlight node {s.node_region} ({s.node_name}) is up:",
+        f"  public hall          http://{s.host}:{s.hall_port}/",
+        f"  gateway JSON API     http://{s.host}:{s.gateway_http_port}/v1/",
+        f"  OpenAPI document     http://{s.host}:{s.gateway_http_port}/openapi.json"
+        f"  (browse: /docs)",
+        f"  gateway gRPC         {s.host}:{s.gateway_grpc_port}"
+        "  (reflection + grpc.health.v1)",
+        "  status               .venv/bin/sunlight status",
+        "  a token for the API  .venv/bin/sunlight token --role admin --region "
+        f"{s.node_region}",
+    ])
+
+
+@main.command()
+@click.option("--timeout", "timeout_s", type=float, default=120.0)
+def announce(timeout_s: float) -> None:
+    """Wait until the node serves, print where to open it, then stay until stopped."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    deadline = time.monotonic() + timeout_s
+    while not stop.is_set():
+        results = _check_all(1.0)
+        if all(ok for _, _, ok, _ in results):
+            click.echo(addresses_text())
+            break
+        if time.monotonic() > deadline:
+            down = ", ".join(n for n, _, ok, _ in results if not ok)
+            click.echo(f"still not serving after {timeout_s:.0f}s: {down}", err=True)
+            deadline = time.monotonic() + timeout_s
+        stop.wait(0.5)
+    stop.wait()
+
+
+@main.command()
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(sorted(ROLE_PERMISSIONS)), help="may be repeated")
+@click.option("--region", "regions", multiple=True, required=True,
+              help="region code(s) the token acts for, e.g. 510000")
+@click.option("--department", default=None, help="department, for department staff")
+@click.option("--subject", default="operator", help="who the token names")
+@click.option("--ttl", default=3600, type=int, help="seconds until it expires")
+def token(roles: tuple[str, ...], regions: tuple[str, ...], department: str | None,
+          subject: str, ttl: int) -> None:
+    """Mint an access token signed with this node's key (development and operations)."""
+    s = load_settings()
+    click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
+                          ttl_s=ttl, issuer=s.jwt_issuer))
+
+
+@main.command()
+def urls() -> None:
+    """Print the node's addresses."""
+    click.echo(addresses_text())
+
+
+if __name__ == "__main__":
+    main()

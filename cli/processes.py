@@ -1,0 +1,60 @@
+"""The processes of one node and how each one answers a health check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.shared.config import Settings
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    kind: str  # "grpc" or "http"
+    address: str  # host:port
+
+    def check(self, timeout_s: float = 2.0) -> tuple[bool, str]:
+        if self.kind == "grpc":
+            return _grpc_health(self.address, timeout_s)
+        return _http_health(self.address, timeout_s)
+
+
+def node_processes(s: Settings) -> list[Process]:
+    return [
+        Process("catalogue", "grpc", s.address(s.catalogue_port)),
+        Process("cases", "grpc", s.address(s.cases_port)),
+        Process("monitoring", "grpc", s.address(s.monitoring_port)),
+        Process("monitoring-worker", "http", s.address(s.monitoring_worker_health_port)),
+        Process("catalogue-relay", "http", s.address(s.catalogue_relay_health_port)),
+        Process("cases-relay", "http", s.address(s.cases_relay_health_port)),
+        Process("gateway", "grpc", s.address(s.gateway_grpc_port)),
+        Process("gateway-http", "http", s.address(s.gateway_http_port)),
+        Process("hall", "http", s.address(s.hall_port)),
+    ]
+
+
+def _grpc_health(address: str, timeout_s: float) -> tuple[bool, str]:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=timeout_s)
+        except grpc.RpcError as exc:
+            return False, f"no answer ({exc.code().name})"  # type: ignore[attr-defined]
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    return reply.status == health_pb2.HealthCheckResponse.SERVING, status
+
+
+def _http_health(address: str, timeout_s: float) -> tuple[bool, str]:
+    try:
+        reply = httpx.get(f"http://{address}/healthz", timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        return False, f"no answer ({type(exc).__name__})"
+    try:
+        status = str(reply.json().get("status", reply.status_code))
+    except ValueError:
+        status = str(reply.status_code)
+    return reply.status_code == 200, status

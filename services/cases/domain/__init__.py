@@ -1,0 +1,1 @@
+"""Case domain: pure rules of running a case along its published flow."""

@@ -1,0 +1,55 @@
+"""The case process: ``python -m services.cases.server``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
+
+from services.cases.api import CaseServicer
+from services.cases.catalogue_client import CatalogueClient
+from services.cases.service import CaseService
+from services.shared.auth import Authenticator, ServiceToken
+from services.shared.config import Settings, load_settings
+from services.shared.db import Database, database_url
+from services.shared.grpc_server import GrpcServer
+from services.shared.logs import configure_logging
+from services.shared.migrations import upgrade
+from services.shared.telemetry import configure_tracing
+from services.shared.working_days import WorkingCalendar
+
+SERVICE = "cases"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate() -> None:
+    settings = load_settings()
+    upgrade(MIGRATIONS, database_url(settings, SERVICE), SERVICE)
+
+
+def build(settings: Settings, address: str | None = None) -> GrpcServer:
+    db = Database.for_service(settings, SERVICE, pool_size=16)
+    items = CatalogueClient(settings.address(settings.catalogue_port),
+                            ServiceToken(settings.jwt_secret, "cases", [settings.node_region],
+                                         issuer=settings.jwt_issuer),
+                            settings.grpc_timeout_s)
+    calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
+    service = CaseService(db, items, calendar, settings.node_region)
+    server = GrpcServer(address or settings.address(settings.cases_port))
+    server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,
+               CaseServicer(service, Authenticator(settings.jwt_secret, settings.jwt_issuer)),
+               [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])
+    return server
+
+
+def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    server = build(settings)
+    server.start()
+    server.serve_until_signalled()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Supervision domain: pure rules, no I/O."""

@@ -1,0 +1,71 @@
+"""Supervision's own record of each case (监察记录), built only from case events.
+
+Every case event carries the whole state supervision needs, and a per-case sequence; the
+record always reflects the newest event seen, so events may arrive late or out of order
+without corrupting it (an older event is counted but changes nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+CASE_STATUS = {"CASE_STATUS_IN_PROGRESS": "in_progress", "CASE_STATUS_COMPLETED": "completed"}
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    case_number: str
+    region: str
+    item_id: str
+    item_version: int
+    department: str
+    status: str
+    last_event_type: str
+    last_sequence: int
+    events_applied: int
+    steps_completed: int
+    step_count: int
+    due_date: str
+    accepted_at: datetime | None
+    completed_at: datetime | None
+    last_event_at: datetime
+    updated_at: datetime
+
+
+def apply_case_event(record: CaseRecord | None, event_type: str, occurred_at: datetime,
+                     data: dict[str, Any], now: datetime) -> CaseRecord:
+    """The record after one case event (data = CaseEvent in its JSON form)."""
+    sequence = int(data.get("sequence", 0))
+    if record is not None and sequence <= record.last_sequence:
+        return replace(record, events_applied=record.events_applied + 1, updated_at=now)
+    status = CASE_STATUS.get(data.get("status", ""), "in_progress")
+    step = data.get("step") or {}
+    step_count = int(data.get("step_count", 0))
+    if event_type == "case.accepted":
+        steps_completed = 0
+    elif status == "completed":
+        steps_completed = step_count
+    else:
+        steps_completed = int(step.get("index", 0)) + 1
+    accepted = data.get("accepted_at")
+    return CaseRecord(
+        case_number=data["case_number"],
+        region=data.get("region", ""),
+        item_id=data.get("item_id", ""),
+        item_version=int(data.get("item_version", 0)),
+        department=data.get("department", ""),
+        status=status,
+        last_event_type=event_type,
+        last_sequence=sequence,
+        events_applied=(record.events_applied if record else 0) + 1,
+        steps_completed=steps_completed,
+        step_count=step_count,
+        due_date=data.get("due_date", ""),
+        accepted_at=datetime.fromisoformat(accepted.replace("Z", "+00:00")) if accepted else (
+            record.accepted_at if record else None),
+        completed_at=occurred_at if status == "completed" else None,
+        last_event_at=occurred_at,
+        updated_at=now,
+    )

@@ -1,0 +1,147 @@
+"""Supervision's event worker (nameko): ``python -m services.monitoring.worker``.
+
+Consumes every case event (``cases.events``, ``case.#``) and every catalogue event
+(``catalogue.events``, ``item.#``). Runs under eventlet, so it never imports grpc. A message
+that cannot be parsed or applied is parked in ``parked_events`` (never dropped silently); a
+database outage makes the handler fail after a pause and the message is requeued.
+"""
+
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import logging  # noqa: E402
+
+from nameko.events import event_handler  # noqa: E402
+from nameko.extensions import DependencyProvider  # noqa: E402
+from nameko.web.handlers import http  # noqa: E402
+from opentelemetry import trace  # noqa: E402
+from opentelemetry.trace import SpanKind  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+
+from services.monitoring.projection import Projection  # noqa: E402
+from services.shared.config import load_settings  # noqa: E402
+from services.shared.db import Database  # noqa: E402
+from services.shared.errors import InvalidArgument  # noqa: E402
+from services.shared.events import parse_event  # noqa: E402
+from services.shared.telemetry import context_from_headers  # noqa: E402
+
+log = logging.getLogger("sunlight.monitoring.worker")
+RETRY_PAUSE_S = 1.0
+
+
+class ProjectionProvider(DependencyProvider):
+    def setup(self) -> None:
+        settings = load_settings()
+        self.projection = Projection(Database.for_service(settings, "monitoring", pool_size=4))
+
+    def stop(self) -> None:
+        self.projection.db.dispose()
+
+    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        return self.projection
+
+
+class MessageHeaders(DependencyProvider):
+    """The AMQP headers of the message being handled (nameko strips its own prefix)."""
+
+    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        return dict(worker_ctx.context_data)
+
+
+class MonitoringWorker:
+    name = "monitoring"
+    projection: Projection = ProjectionProvider()  # type: ignore[assignment]
+    headers: dict = MessageHeaders()  # type: ignore[assignment]
+
+    @event_handler("cases", "case.#", requeue_on_error=True)
+    def on_case_event(self, payload):  # type: ignore[no-untyped-def]
+        self._handle(payload, "cases.events")
+
+    @event_handler("catalogue", "item.#", requeue_on_error=True)
+    def on_item_event(self, payload):  # type: ignore[no-untyped-def]
+        self._handle(payload, "catalogue.events")
+
+    @http("GET", "/healthz")
+    def healthz(self, request):  # type: ignore[no-untyped-def]
+        try:
+            with self.projection.db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            return 503, json.dumps({"status": "NOT_SERVING", "error": str(exc)})
+        return 200, json.dumps({"status": "SERVING"})
+
+    def _handle(self, payload, source: str) -> None:  # type: ignore[no-untyped-def]
+        tracer = trace.get_tracer("sunlight.monitoring")
+        body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
+        try:
+            event = parse_event(payload)
+        except InvalidArgument as exc:
+            self.projection.park(body, source, exc.message)
+            return
+        with tracer.start_as_current_span(
+                f"{event.type} process", context=context_from_headers(self.headers),
+                kind=SpanKind.CONSUMER,
+                attributes={"messaging.system": "rabbitmq", "messaging.message.id":
+                            event.event_id}):
+            try:
+                applied = self.projection.apply(event)
+            except (ValueError, KeyError, TypeError) as exc:
+                self.projection.park(body, event.type, f"cannot apply: {exc!r}",
+                                     event.event_id)
+                return
+            except SQLAlchemyError:
+                log.exception("database error applying %s; requeueing", event.event_id)
+                eventlet.sleep(RETRY_PAUSE_S)
+                raise
+            if not applied:
+                log.info("duplicate event %s ignored", event.event_id)
+
+
+def nameko_config() -> dict:
+    settings = load_settings()
+    return {
+        "AMQP_URI": settings.amqp_uri,
+        "serializer": "json",
+        "max_workers": 4,
+        "parent_calls_tracked": 10,
+        "WEB_SERVER_ADDRESS": f"{settings.host}:{settings.monitoring_worker_health_port}",
+        "HEARTBEAT": 30,
+    }
+
+
+def main() -> None:
+    import signal  # noqa: PLC0415
+
+    from nameko.runners import ServiceRunner  # noqa: PLC0415
+
+    from services.shared.logs import configure_logging  # noqa: PLC0415
+    from services.shared.telemetry import configure_tracing  # noqa: PLC0415
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    configure_tracing("monitoring-worker", settings.node_region,
+                      settings.otel_exporter_otlp_endpoint)
+    runner = ServiceRunner(nameko_config())
+    runner.add_service(MonitoringWorker)
+    stop = eventlet.event.Event()
+
+    def _stop(*_):  # type: ignore[no-untyped-def]
+        if not stop.ready():
+            stop.send(True)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    runner.start()
+    log.info("monitoring worker consuming case.# and item.# (health on :%s)",
+             settings.monitoring_worker_health_port)
+    stop.wait()
+    runner.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The gateway's gRPC port: NodeService, and CaseService forwarded as raw bytes to a fake."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
+from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
+from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+from gateway.backends import Backends
+from gateway.server import build_grpc, mirror_health
+from services.shared.config import Settings
+from services.shared.errors import FieldProblem, InvalidArgument, NotFound
+from services.shared.grpc_errors import abort_with, error_detail_of
+from services.shared.grpc_server import GrpcServer
+
+SECRET = "s" * 40
+TIMEOUT_S = 7.0
+
+
+class FakeCases(cases_pb2_grpc.CaseServiceServicer):
+    """Records what reached it; answers from a tiny table."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, object, dict[str, str], float | None]] = []
+
+    def _record(self, name: str, request: object, context: grpc.ServicerContext) -> None:
+        self.seen.append((name, request, dict(context.invocation_metadata()),
+                          context.time_remaining()))
+
+    def GetCase(self, request, context):  # noqa: N802
+        self._record("GetCase", request, context)
+        if request.case_number == "missing":
+            abort_with(context, NotFound(f"case {request.case_number} does not exist",
+                                         code="CASE_NOT_FOUND",
+                                         metadata={"case_number": request.case_number}))
+        context.set_trailing_metadata((("x-served-by", "fake-cases"),))
+        return cases_pb2.GetCaseResponse(case=cases_pb2.Case(
+            case_number=request.case_number, item_name="食品经营许可", current_step=1,
+            status=cases_pb2.CASE_STATUS_IN_PROGRESS))
+
+    def OpenCase(self, request, context):  # noqa: N802
+        self._record("OpenCase", request, context)
+        abort_with(context, InvalidArgument(
+            "applicant.id_number: check character does not match",
+            violations=[FieldProblem("applicant.id_number", "check character does not match")]))
+
+    def CompleteStep(self, request, context):  # noqa: N802
+        self._record("CompleteStep", request, context)
+        context.abort(grpc.StatusCode.ABORTED, "plain abort without detail")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def fake_cases() -> Iterator[tuple[FakeCases, int]]:
+    servicer = FakeCases()
+    server = GrpcServer("127.0.0.1:0", max_workers=4)
+    server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server, servicer,
+               ["sunlight.cases.v1.CaseService"])
+    port = server.start()
+    yield servicer, port
+    server.stop(0)
+
+
+@pytest.fixture(scope="module")
+def gateway(fake_cases) -> Iterator[tuple[grpc.Channel, Backends, GrpcServer]]:
+    _, cases_port = fake_cases
+    dead = f"127.0.0.1:{free_port()}"   # nothing listens: catalogue and monitoring are down
+    settings = Settings(jwt_secret=SECRET, node_region="511602", node_name="广安区",
+                        grpc_timeout_s=TIMEOUT_S)
+    backends = Backends({"catalogue": dead, "cases": f"127.0.0.1:{cases_port}",
+                         "monitoring": dead}, TIMEOUT_S)
+    server = build_grpc(settings, backends, "127.0.0.1:0")
+    port = server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    yield channel, backends, server
+    channel.close()
+    server.stop(0)
+    backends.close()
+
+
+@pytest.fixture
+def seen(fake_cases) -> list:
+    servicer, _ = fake_cases
+    servicer.seen.clear()
+    return servicer.seen
+
+
+def test_forwards_request_metadata_and_response_with_trailers(gateway, seen) -> None:
+    channel, _, _ = gateway
+    stub = cases_pb2_grpc.CaseServiceStub(channel)
+    response, call = stub.GetCase.with_call(
+        cases_pb2.GetCaseRequest(case_number="511602202611020000001"), timeout=3,
+        metadata=[("authorization", "Bearer abc"), ("x-not-forwarded", "1")])
+    assert response.case.case_number == "511602202611020000001"
+    assert response.case.item_name == "食品经营许可"
+    assert response.case.status == cases_pb2.CASE_STATUS_IN_PROGRESS
+    assert ("x-served-by", "fake-cases") in list(call.trailing_metadata())
+    [(name, request, metadata, remaining)] = seen
+    assert name == "GetCase" and request.case_number == "511602202611020000001"
+    assert metadata["authorization"] == "Bearer abc"
+    assert "x-not-forwarded" not in metadata
+    assert remaining is not None and 0 < remaining <= 3  # the caller's deadline travels on
+
+
+def test_uses_the_configured_timeout_when_the_caller_sets_none(gateway, seen) -> None:
+    channel, _, _ = gateway
+    cases_pb2_grpc.CaseServiceStub(channel).GetCase(cases_pb2.GetCaseRequest(case_number="1"))
+    [(_, _, metadata, remaining)] = seen
+    assert "authorization" not in metadata
+    assert TIMEOUT_S - 2 < remaining <= TIMEOUT_S
+
+
+def test_passes_status_and_error_detail_back(gateway, seen) -> None:
+    channel, _, _ = gateway
+    with pytest.raises(grpc.RpcError) as raised:
+        cases_pb2_grpc.CaseServiceStub(channel).GetCase(
+            cases_pb2.GetCaseRequest(case_number="missing"), timeout=3)
+    error = raised.value
+    assert error.code() is grpc.StatusCode.NOT_FOUND
+    assert error.details() == "case missing does not exist"
+    detail = error_detail_of(error)
+    assert detail is not None
+    assert detail.code == "CASE_NOT_FOUND"
+    assert dict(detail.metadata) == {"case_number": "missing"}
+    assert len(detail.identifier) == 32
+
+
+def test_passes_field_violations_back(gateway, seen) -> None:
+    channel, _, _ = gateway
+    with pytest.raises(grpc.RpcError) as raised:
+        cases_pb2_grpc.CaseServiceStub(channel).OpenCase(
+            cases_pb2.OpenCaseRequest(item_id="it-1", region="511602"), timeout=3)
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    detail = error_detail_of(raised.value)
+    assert [(v.field, v.description) for v in detail.field_violations] == [
+        ("applicant.id_number", "check character does not match")]
+    assert seen[0][1].item_id == "it-1"
+
+
+def test_passes_a_plain_status_back_unchanged(gateway, seen) -> None:
+    channel, _, _ = gateway
+    with pytest.raises(grpc.RpcError) as raised:
+        cases_pb2_grpc.CaseServiceStub(channel).CompleteStep(
+            cases_pb2.CompleteStepRequest(case_number="1", step_index=2), timeout=3)
+    assert raised.value.code() is grpc.StatusCode.ABORTED
+    assert raised.value.details() == "plain abort without detail"
+    assert error_detail_of(raised.value) is None
+
+
+def test_backend_down_is_unavailable_with_an_error_detail(gateway) -> None:
+    channel, _, _ = gateway
+    from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
+
+    with pytest.raises(grpc.RpcError) as raised:
+        catalogue_pb2_grpc.CatalogueServiceStub(channel).ListPublishedItems(
+            catalogue_pb2.ListPublishedItemsRequest(), timeout=3)
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+    detail = error_detail_of(raised.value)
+    assert detail.code == "BACKEND_UNAVAILABLE"
+    assert detail.metadata["service"] == "sunlight.catalogue.v1.CatalogueService"
+
+
+def test_unknown_method_is_unimplemented(gateway) -> None:
+    channel, _, _ = gateway
+    call = channel.unary_unary("/sunlight.cases.v1.CaseService/DeleteEverything")
+    with pytest.raises(grpc.RpcError) as raised:
+        call(b"", timeout=3)
+    assert raised.value.code() is grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_get_node_reports_each_backend(gateway) -> None:
+    channel, _, _ = gateway
+    node = gateway_pb2_grpc.NodeServiceStub(channel).GetNode(gateway_pb2.GetNodeRequest(),
+                                                             timeout=5)
+    assert (node.region, node.name) == ("511602", "广安区")
+    assert {s.name: s.status for s in node.services} == {
+        "sunlight.catalogue.v1.CatalogueService": "UNKNOWN",
+        "sunlight.cases.v1.CaseService": "SERVING",
+        "sunlight.monitoring.v1.MonitoringService": "UNKNOWN",
+    }
+
+
+def test_reflection_lists_the_forwarded_services(gateway) -> None:
+    channel, _, _ = gateway
+    names = set(ProtoReflectionDescriptorDatabase(channel).get_services())
+    assert {"sunlight.gateway.v1.NodeService", "sunlight.cases.v1.CaseService",
+            "sunlight.catalogue.v1.CatalogueService",
+            "sunlight.monitoring.v1.MonitoringService"} <= names
+
+
+def test_health_of_forwarded_services_mirrors_the_backends(gateway) -> None:
+    channel, backends, server = gateway
+    stop = threading.Event()
+    stop.set()  # one round, then return
+    mirror_health(server, backends, stop)
+    health = health_pb2_grpc.HealthStub(channel)
+
+    def status(service: str) -> int:
+        return health.Check(health_pb2.HealthCheckRequest(service=service), timeout=3).status
+
+    assert status("sunlight.cases.v1.CaseService") == health_pb2.HealthCheckResponse.SERVING
+    assert status("sunlight.catalogue.v1.CatalogueService") == (
+        health_pb2.HealthCheckResponse.NOT_SERVING)
+    assert status("sunlight.gateway.v1.NodeService") == health_pb2.HealthCheckResponse.SERVING
