@@ -105,5 +105,6 @@ class Inbox:
         values = {"consumer": self.consumer, "event_id": event.event_id,
                   "event_type": event.type, "received_at": datetime.now(UTC)}
         module = postgresql if dialect == "postgresql" else sqlite
-        stmt = module.insert(self.table).values(**values).on_conflict_do_nothing()
-        return session.execute(stmt).rowcount == 1
+        stmt = (module.insert(self.table).values(**values).on_conflict_do_nothing()
+                .returning(self.table.c.event_id))
+        return session.execute(stmt).first() is not None

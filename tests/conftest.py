@@ -1,0 +1,58 @@
+"""Shared fixtures: a test signing key, and for integration tests a fresh PostgreSQL database
+and a fresh RabbitMQ vhost per test session, removed afterwards."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+os.environ.setdefault("SUNLIGHT_JWT_SECRET", secrets.token_urlsafe(40))
+
+PG_ADMIN = os.environ.get("SUNLIGHT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_BASE = os.environ.get("SUNLIGHT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    name: str
+    url: str  # SQLAlchemy URL
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[PgDatabase]:
+    """A database of its own for this test session on the machine's PostgreSQL."""
+    name = f"sunlight_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN.rsplit("/", 1)[0]
+    yield PgDatabase(name, f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://"))
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> Iterator[str]:
+    """A vhost of its own for this test session on the machine's RabbitMQ."""
+    vhost = f"sunlight-test-{uuid.uuid4().hex[:10]}"
+    try:
+        _rabbitmqctl("add_vhost", vhost)
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"cannot create a RabbitMQ vhost (is RabbitMQ running?): {exc}")
+    yield f"{AMQP_BASE}/{vhost}"
+    _rabbitmqctl("delete_vhost", vhost)

@@ -1,0 +1,182 @@
+"""Catalogue and case services over real gRPC, on PostgreSQL."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from sqlalchemy import MetaData, select
+from sunlight.cases.v1 import cases_pb2 as kpb
+from sunlight.catalogue.v1 import catalogue_pb2 as cpb
+
+from services.cases.server import build as build_cases
+from services.catalogue.server import build as build_catalogue
+from services.shared.db import Database
+from services.shared.grpc_errors import error_detail_of
+from services.shared.outbox import outbox_table
+from tests.support.clients import Clients, applicant, bearer, draft, key
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def node(pg_settings):
+    catalogue = build_catalogue(pg_settings, "127.0.0.1:0")
+    port = catalogue.start()
+    settings = pg_settings.model_copy(update={"catalogue_port": port})
+    cases = build_cases(settings, "127.0.0.1:0")
+    cases_port = cases.start()
+    yield Clients.at(f"127.0.0.1:{port}", f"127.0.0.1:{cases_port}"), settings
+    cases.stop(0)
+    catalogue.stop(0)
+
+
+@pytest.fixture(scope="module")
+def admin(pg_settings):
+    return bearer(pg_settings.jwt_secret, "admin-1", ["admin"], ["510000"])
+
+
+def _detail(call):
+    with pytest.raises(grpc.RpcError) as info:
+        call()
+    return info.value.code(), error_detail_of(info.value)
+
+
+def test_a_case_is_refused_on_an_item_that_is_not_published(node, admin) -> None:
+    clients, _ = node
+    item = clients.catalogue.CreateItem(cpb.CreateItemRequest(
+        idempotency_key=key(), draft=draft()), metadata=admin, timeout=10).item
+    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id=item.item_id, region="511602",
+        applicant=applicant()), metadata=admin, timeout=10))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert detail.code == "ITEM_NOT_PUBLISHED" and "清单之外无职权" in detail.message
+    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id="no-such-item", region="511602",
+        applicant=applicant()), metadata=admin, timeout=10))
+    assert detail.code == "ITEM_NOT_PUBLISHED"
+
+
+def test_a_case_runs_through_its_steps_and_emits_an_event_per_transition(node, admin,
+                                                                           pg_settings):
+    clients, _ = node
+    item = clients.published_item(admin)
+    case = clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id=item.item_id, region="511602",
+        applicant=applicant()), metadata=admin, timeout=10).case
+    assert case.case_number.startswith("511602") and len(case.case_number) == 20
+    assert case.item_version == 1 and case.current_step == 0
+    for index in range(2):
+        case = clients.cases.CompleteStep(kpb.CompleteStepRequest(
+            idempotency_key=key(), case_number=case.case_number, step_index=index,
+            opinion="同意"), metadata=admin, timeout=10).case
+    assert case.status == kpb.CASE_STATUS_COMPLETED
+    db = Database(pg_settings.database_url.replace("postgresql://", "postgresql+psycopg://"),
+                  "cases")
+    table = outbox_table(MetaData())
+    with db.transaction() as s:
+        types = s.execute(select(table.c.routing_key).where(
+            table.c.body.contains(case.case_number)).order_by(table.c.seq)).scalars().all()
+    db.dispose()
+    assert types == ["case.accepted", "case.step_completed", "case.completed"]
+
+
+def test_a_repeated_request_acts_once(node, admin) -> None:
+    clients, _ = node
+    item = clients.published_item(admin)
+    request = kpb.OpenCaseRequest(idempotency_key=key(), item_id=item.item_id,
+                                  region="511602", applicant=applicant())
+    first = clients.cases.OpenCase(request, metadata=admin, timeout=10).case
+    again = clients.cases.OpenCase(request, metadata=admin, timeout=10).case
+    assert first.case_number == again.case_number
+    request.applicant.name = "李四"
+    code, detail = _detail(lambda: clients.cases.OpenCase(request, metadata=admin, timeout=10))
+    assert code == grpc.StatusCode.ABORTED and detail.code == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_stale_step_is_refused(node, admin) -> None:
+    clients, _ = node
+    item = clients.published_item(admin)
+    case = clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id=item.item_id, region="511602",
+        applicant=applicant()), metadata=admin, timeout=10).case
+    code, detail = _detail(lambda: clients.cases.CompleteStep(kpb.CompleteStepRequest(
+        idempotency_key=key(), case_number=case.case_number, step_index=1),
+        metadata=admin, timeout=10))
+    assert code == grpc.StatusCode.ABORTED and detail.code == "STEP_NOT_ACTIVE"
+
+
+def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
+    clients, _ = node
+    item = clients.published_item(admin, region="511602")
+    other_county = bearer(pg_settings.jwt_secret, "clerk-x", ["clerk"], ["511621"])
+    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id=item.item_id, region="511602",
+        applicant=applicant()), metadata=other_county, timeout=10))
+    assert code == grpc.StatusCode.PERMISSION_DENIED and detail.code == "REGION_OUT_OF_SCOPE"
+    code, _ = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
+        idempotency_key=key(), draft=draft()), timeout=10))
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    clerk = bearer(pg_settings.jwt_secret, "clerk-1", ["clerk"], ["511602"],
+                   department="区发展改革局")
+    created = clients.catalogue.CreateItem(cpb.CreateItemRequest(
+        idempotency_key=key(), draft=draft()), metadata=clerk, timeout=10).item
+    code, _ = _detail(lambda: clients.catalogue.PublishItem(cpb.PublishItemRequest(
+        idempotency_key=key(), item_id=created.item_id, version=1), metadata=clerk,
+        timeout=10))
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+    code, detail = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
+        idempotency_key=key(), draft=draft(department="区教科体局")), metadata=clerk,
+        timeout=10))
+    assert detail.code == "OTHER_DEPARTMENT"
+
+
+def test_invalid_drafts_get_field_violations(node, admin) -> None:
+    clients, _ = node
+    bad = draft()
+    bad.promised_limit_days = 99
+    bad.region = "51"
+    code, detail = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
+        idempotency_key=key(), draft=bad), metadata=admin, timeout=10))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in detail.field_violations} >= {"region", "promised_limit_days"}
+
+
+def test_published_items_are_listed_publicly_without_internal_fields(node, admin) -> None:
+    clients, _ = node
+    item = clients.published_item(admin, region="511602")
+    seen, token = [], ""
+    while True:
+        page = clients.catalogue.ListPublishedItems(cpb.ListPublishedItemsRequest(
+            region="511600", page_size=2, page_token=token), timeout=10)
+        seen.extend(page.items)
+        token = page.next_page_token
+        if not token:
+            break
+    mine = [i for i in seen if i.item_id == item.item_id]
+    assert len(mine) == 1 and mine[0].content.steps[0].role == ""
+    assert len({i.item_id for i in seen}) == len(seen)
+
+
+def test_concurrent_case_numbers_are_unique(node, admin) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients, _ = node
+    item = clients.published_item(admin)
+
+    def open_one(_):
+        return clients.cases.OpenCase(kpb.OpenCaseRequest(
+            idempotency_key=key(), item_id=item.item_id, region="511602",
+            applicant=applicant()), metadata=admin, timeout=20).case.case_number
+
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(open_one, range(40)))
+    assert len(set(numbers)) == 40
+
+
+def test_an_unknown_version_cannot_open_cases(node, admin) -> None:
+    clients, _ = node
+    item = clients.published_item(admin)
+    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id=item.item_id, item_version=7, region="511602",
+        applicant=applicant()), metadata=admin, timeout=10))
+    assert detail.code == "ITEM_NOT_PUBLISHED"

@@ -1,0 +1,56 @@
+"""gRPC clients of a node for tests, with tokens minted on the node's key."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import grpc
+from sunlight.cases.v1 import cases_pb2 as kpb
+from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
+from sunlight.catalogue.v1 import catalogue_pb2 as cpb
+from sunlight.catalogue.v1 import catalogue_pb2_grpc as cgrpc
+
+from services.shared.auth import mint_token
+
+
+def bearer(secret: str, subject: str, roles: list[str], regions: list[str],
+           department: str | None = None) -> list[tuple[str, str]]:
+    token = mint_token(secret, subject, roles, regions, department=department)
+    return [("authorization", f"Bearer {token}")]
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def draft(region: str = "511602", code: str | None = None, steps: int = 2,
+          department: str = "区发展改革局") -> cpb.ItemDraft:
+    return cpb.ItemDraft(
+        name="企业投资项目备案", code=code or f"511A{uuid.uuid4().hex[:10]}-{region}000000-000",
+        item_type="01", region=region, department=department, statutory_limit_days=20,
+        promised_limit_days=10,
+        steps=[cpb.Step(key=f"s{i}", name=f"环节{i}", limit_days=1, role="clerk")
+               for i in range(steps)])
+
+
+def applicant() -> kpb.Applicant:
+    return kpb.Applicant(name="张三", id_type="id_card", id_number="51160219900101123X")
+
+
+@dataclass
+class Clients:
+    catalogue: cgrpc.CatalogueServiceStub
+    cases: kgrpc.CaseServiceStub
+
+    @classmethod
+    def at(cls, catalogue: str, cases: str) -> Clients:
+        return cls(cgrpc.CatalogueServiceStub(grpc.insecure_channel(catalogue)),
+                   kgrpc.CaseServiceStub(grpc.insecure_channel(cases)))
+
+    def published_item(self, md, **kw) -> cpb.ItemVersion:
+        item = self.catalogue.CreateItem(cpb.CreateItemRequest(
+            idempotency_key=key(), draft=draft(**kw)), metadata=md, timeout=10).item
+        return self.catalogue.PublishItem(cpb.PublishItemRequest(
+            idempotency_key=key(), item_id=item.item_id, version=1), metadata=md,
+            timeout=10).item
