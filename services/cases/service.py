@@ -8,6 +8,7 @@ from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
+from services.cases import storage as t
 from services.cases.contract import event_data
 from services.cases.domain.cases import (
     Applicant,
@@ -19,7 +20,6 @@ from services.cases.domain.cases import (
     open_case,
 )
 from services.cases.repository import CaseRepository
-from services.cases import storage as t
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database

@@ -13,7 +13,6 @@ from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert, sel
 from sqlalchemy.orm import Session
 
 from services.shared.db import UtcDateTime
-
 from services.shared.errors import Conflict, InvalidArgument
 
 MAX_KEY_LENGTH = 128

@@ -27,7 +27,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.shared.db import UtcDateTime
-
 from services.shared.events import Event
 from services.shared.telemetry import current_traceparent
 

@@ -29,7 +29,8 @@ import pika
 import pika.exceptions
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import MetaData, Table, delete, select as sa_select, update
+from sqlalchemy import MetaData, Table, delete, update
+from sqlalchemy import select as sa_select
 
 from services.shared.broker import connect, declare_exchange
 from services.shared.config import Settings, load_settings

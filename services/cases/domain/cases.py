@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from services.shared.errors import Conflict, FailedPrecondition, InvalidArgument
 from services.shared.working_days import WorkingCalendar, local_day
 
 
-class CaseStatus(str, Enum):
+class CaseStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
 
 
-class StepStatus(str, Enum):
+class StepStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     DONE = "done"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from services.shared.errors import FailedPrecondition, FieldProblem, InvalidArgument
@@ -25,7 +25,7 @@ MAX_LIMIT_DAYS = 365
 _STEP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-class VersionStatus(str, Enum):
+class VersionStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     RETURNED = "returned"

@@ -4,9 +4,8 @@ Revision ID: 7726d3bf9ff4
 Revises: 
 Create Date: 2026-11-22 14:43:23.705103
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '7726d3bf9ff4'
 down_revision = None

@@ -4,9 +4,8 @@ Revision ID: a2d53349c510
 Revises: 
 Create Date: 2026-11-22 14:43:24.400698
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'a2d53349c510'
 down_revision = None

@@ -1,0 +1,145 @@
+"""End to end: every process of a node started for real (PostgreSQL, RabbitMQ); a case is
+opened and completed through the gateway and supervision's record appears."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
+
+from infra.localnode import LocalNode
+from services.shared.auth import mint_token
+from services.shared.migrations import upgrade
+from tests.support.wait import wait_for
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def node(pg_database, amqp_uri, tmp_path_factory):
+    for service in ("catalogue", "cases", "monitoring"):
+        upgrade(ROOT / "services" / service / "migrations", pg_database.url, service)
+    logs = tmp_path_factory.mktemp("node-logs")
+    local = LocalNode.on_free_ports(logs, DATABASE_URL=pg_database.url, AMQP_URI=amqp_uri)
+    local.start()
+    try:
+        local.wait_healthy(timeout_s=90)
+        yield local
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="module")
+def api(node):
+    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    token = mint_token(secret, "e2e-admin", ["admin"], ["510000"])
+    with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
+                      headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
+        yield client
+
+
+def _item(api: httpx.Client, publish: bool = True) -> dict:
+    body = {"idempotency_key": uuid.uuid4().hex, "draft": {
+        "name": "企业投资项目备案", "code": f"511A{uuid.uuid4().hex[:8]}-511602000000-000",
+        "item_type": "01", "region": "511602", "department": "区发展改革局",
+        "statutory_limit_days": 20, "promised_limit_days": 10,
+        "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+                  {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}}
+    reply = api.post("/v1/items", json=body)
+    assert reply.status_code == 200, reply.text
+    item = reply.json()["item"]
+    if publish:
+        reply = api.post(f"/v1/items/{item['item_id']}/versions/1/publish",
+                         json={"idempotency_key": uuid.uuid4().hex})
+        assert reply.status_code == 200, reply.text
+        item = reply.json()["item"]
+    return item
+
+
+def _open(api: httpx.Client, item_id: str) -> httpx.Response:
+    return api.post("/v1/cases", json={
+        "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": "511602",
+        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "51160219900101123X"}})
+
+
+def test_status_reports_every_process_serving(node) -> None:
+    states = node.serving()
+    assert len(states) == 9 and all(states.values()), states
+
+
+def test_a_case_through_the_gateway_reaches_supervision(api) -> None:
+    draft_only = _item(api, publish=False)
+    refused = _open(api, draft_only["item_id"])
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "ITEM_NOT_PUBLISHED"
+    assert "清单之外无职权" in refused.json()["error"]["message"]
+
+    item = _item(api)
+    opened = _open(api, item["item_id"])
+    assert opened.status_code == 200, opened.text
+    case = opened.json()["case"]
+    number = case["case_number"]
+    assert number.startswith("511602")
+    for index in range(2):
+        reply = api.post(f"/v1/cases/{number}/steps/{index}/complete",
+                         json={"idempotency_key": uuid.uuid4().hex, "opinion": "同意"})
+        assert reply.status_code == 200, reply.text
+    assert reply.json()["case"]["status"] == "CASE_STATUS_COMPLETED"
+
+    def record():
+        reply = api.get(f"/v1/supervision/cases/{number}")
+        return reply.json()["record"] if reply.status_code == 200 and \
+            reply.json()["record"]["status"] == "completed" else None
+
+    rec = wait_for(record, timeout_s=30, what="supervision's record of the completed case")
+    assert rec["events_applied"] == 3 and rec["steps_completed"] == 2
+    assert rec["item_version"] == 1
+
+
+def test_the_hall_shows_published_items_and_case_status(node, api) -> None:
+    item = _item(api)
+    case = _open(api, item["item_id"]).json()["case"]
+    hall = f"http://127.0.0.1:{node.port('hall')}"
+    listing = httpx.get(f"{hall}/", params={"region": "511602"}, timeout=10)
+    assert listing.status_code == 200 and item["content"]["name"] in listing.text
+    status = httpx.get(f"{hall}/cases/{case['case_number']}", timeout=10)
+    assert status.status_code == 200
+    assert "受理" in status.text and case["due_date"] in status.text
+    assert httpx.get(f"{hall}/cases/51160220990101999999", timeout=10).status_code == 404
+
+
+def test_bad_input_gets_a_clear_error(api) -> None:
+    reply = api.post("/v1/cases", content=b"{not json", headers={
+        "Content-Type": "application/json"})
+    assert reply.status_code == 400 and "error" in reply.json()
+    reply = api.post("/v1/items", json={"idempotency_key": "k", "draft": {"name": ""}})
+    assert reply.status_code == 400
+    assert reply.json()["error"]["field_violations"]
+    unauthenticated = httpx.post(f"{api.base_url}/v1/cases", json={}, timeout=10)
+    assert unauthenticated.status_code == 401
+
+
+def test_the_gateway_forwards_grpc_and_serves_reflection(node, api) -> None:
+    item = _item(api)
+    number = _open(api, item["item_id"]).json()["case"]["case_number"]
+    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    token = mint_token(secret, "e2e", ["admin"], ["510000"])
+    with grpc.insecure_channel(f"127.0.0.1:{node.port('gateway_grpc')}") as channel:
+        case = cases_pb2_grpc.CaseServiceStub(channel).GetCase(
+            cases_pb2.GetCaseRequest(case_number=number), timeout=10,
+            metadata=[("authorization", f"Bearer {token}")]).case
+        assert case.case_number == number
+        with pytest.raises(grpc.RpcError) as info:
+            cases_pb2_grpc.CaseServiceStub(channel).GetCase(
+                cases_pb2.GetCaseRequest(case_number=number), timeout=10)
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        replies = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=10)
+        names = {s.name for r in replies for s in r.list_services_response.service}
+    assert {"sunlight.cases.v1.CaseService", "grpc.health.v1.Health"} <= names
