@@ -37,7 +37,8 @@ _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight to
 
 
 def authorization(request: Request,
-                  _: HTTPAuthorizationCredentials | None = Security(_bearer)) -> str | None:
+                  _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+                  ) -> str | None:
     """The raw ``Authorization`` header, passed on as is (the service judges it)."""
     return request.headers.get("authorization")
 
@@ -102,7 +103,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
 
     def answers(message_type: type[Message], code: int = 200) -> dict[int | str, Any]:
         error = {"description": "error", "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"error": error_ref}}}}}
+            "type": "object", "required": ["error"], "properties": {"error": error_ref}}}}}
         return {code: {"description": "OK", "content": {"application/json": {
                     "schema": schemas.ref(message_type.DESCRIPTOR)}}},
                 "4XX": error, "5XX": error}
@@ -218,8 +219,14 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
-            document.setdefault("components", {}).setdefault("schemas", {}).update(
-                schemas.components)
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            # Invalid input answers 400 in the error model (see 4XX), not FastAPI's 422.
+            for operation in (op for path in document["paths"].values()
+                              for op in path.values()):
+                operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                components.pop(name, None)
+            components.update(schemas.components)
             app.openapi_schema = document
         return app.openapi_schema
 

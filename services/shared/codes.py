@@ -222,9 +222,10 @@ def check_resident_id(code: object) -> CodeCheck:
     if text[17] != expected:
         errors.append(f"{what} {text!r}: check character at position 18 is {text[17]!r}, "
                       f"expected {expected!r}")
-        return CodeCheck(RESIDENT_ID, given, None, tuple(errors), tuple(warnings),
-                         position=18, expected=expected)
-    if errors:
+        if len(errors) == 1:
+            return CodeCheck(RESIDENT_ID, given, None, tuple(errors), tuple(warnings),
+                             position=18, expected=expected)
+    if errors:  # the birth date is the first wrong part
         return CodeCheck(RESIDENT_ID, given, None, tuple(errors), tuple(warnings), position=7)
     return CodeCheck(RESIDENT_ID, given, text, (), tuple(warnings))
 
@@ -318,6 +319,8 @@ class ImplementationCode:
         return self
 
 
+_BODY_WORDS = {CREDIT_LENGTH: "unified social credit code",
+               ORGANISATION_LENGTH: "organisation code"}
 _BASIC = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
 
 
@@ -412,9 +415,8 @@ def parse_implementation_code(code: object, rules: CodeRules = DEFAULT_RULES, *,
     else:
         errors.append(
             f"implementing body code {body_raw!r} has {len(body_raw)} characters; expected "
-            + " or ".join(
-                f"{n} ({'unified social credit code' if n == CREDIT_LENGTH else 'organisation code'})"
-                for n in sorted(rules.body_lengths, reverse=True))
+            + " or ".join(f"{n} ({_BODY_WORDS[n]})"
+                          for n in sorted(rules.body_lengths, reverse=True))
             + (" (one character short of a credit code)" if len(body_raw) == 17 else ""))
 
     if expected_region is not None and region12 is not None:

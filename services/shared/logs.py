@@ -26,7 +26,8 @@ class TraceContextFilter(logging.Filter):
 
 
 class ConsoleFormatter(logging.Formatter):
-    _skip = set(vars(logging.makeLogRecord({}))) | {"trace_id", "span_id", "message", "asctime"}
+    _skip = set(vars(logging.makeLogRecord({}))) | {
+        "trace_id", "span_id", "message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         extras = " ".join(

@@ -52,7 +52,7 @@ def _item(api: httpx.Client, publish: bool = True) -> dict:
         "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
                   {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}}
     reply = api.post("/v1/items", json=body)
-    assert reply.status_code == 200, reply.text
+    assert reply.status_code == 201, reply.text
     item = reply.json()["item"]
     if publish:
         reply = api.post(f"/v1/items/{item['item_id']}/versions/1/publish",
@@ -82,7 +82,7 @@ def test_a_case_through_the_gateway_reaches_supervision(api) -> None:
 
     item = _item(api)
     opened = _open(api, item["item_id"])
-    assert opened.status_code == 200, opened.text
+    assert opened.status_code == 201, opened.text
     case = opened.json()["case"]
     number = case["case_number"]
     assert number.startswith("511602")
@@ -121,8 +121,11 @@ def test_bad_input_gets_a_clear_error(api) -> None:
     reply = api.post("/v1/items", json={"idempotency_key": "k", "draft": {"name": ""}})
     assert reply.status_code == 400
     assert reply.json()["error"]["field_violations"]
-    unauthenticated = httpx.post(f"{api.base_url}/v1/cases", json={}, timeout=10)
+    unauthenticated = httpx.post(f"{api.base_url}/v1/cases", timeout=10, json={
+        "idempotency_key": "k", "item_id": "x", "region": "511602",
+        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "1"}})
     assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["error"]["code"] == "UNAUTHENTICATED"
 
 
 def test_the_gateway_forwards_grpc_and_serves_reflection(node, api) -> None:

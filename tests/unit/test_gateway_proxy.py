@@ -113,7 +113,7 @@ def test_forwards_request_metadata_and_response_with_trailers(gateway, seen) -> 
     assert name == "GetCase" and request.case_number == "511602202611020000001"
     assert metadata["authorization"] == "Bearer abc"
     assert "x-not-forwarded" not in metadata
-    assert remaining is not None and 0 < remaining <= 3  # the caller's deadline travels on
+    assert remaining is not None and 0 < remaining <= 3.1  # the caller's deadline travels on
 
 
 def test_uses_the_configured_timeout_when_the_caller_sets_none(gateway, seen) -> None:
@@ -121,7 +121,7 @@ def test_uses_the_configured_timeout_when_the_caller_sets_none(gateway, seen) ->
     cases_pb2_grpc.CaseServiceStub(channel).GetCase(cases_pb2.GetCaseRequest(case_number="1"))
     [(_, _, metadata, remaining)] = seen
     assert "authorization" not in metadata
-    assert TIMEOUT_S - 2 < remaining <= TIMEOUT_S
+    assert TIMEOUT_S - 2 < remaining <= TIMEOUT_S + 0.1  # timer rounding
 
 
 def test_passes_status_and_error_detail_back(gateway, seen) -> None:

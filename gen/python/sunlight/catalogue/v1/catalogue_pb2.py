@@ -23,41 +23,72 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from sunlight.common.v1 import common_pb2 as sunlight_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%sunlight/catalogue/v1/catalogue.proto\x12\x15sunlight.catalogue.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"C\n\x04Step\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nlimit_days\x18\x03 \x01(\x05\x12\x0c\n\x04role\x18\x04 \x01(\t\"\xc5\x01\n\tItemDraft\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x11\n\titem_type\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x1c\n\x14statutory_limit_days\x18\x06 \x01(\x05\x12\x1b\n\x13promised_limit_days\x18\x07 \x01(\x05\x12*\n\x05steps\x18\x08 \x03(\x0b\x32\x1b.sunlight.catalogue.v1.Step\"\xa4\x02\n\x0bItemVersion\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.sunlight.catalogue.v1.VersionStatus\x12\x31\n\x07\x63ontent\x18\x04 \x01(\x0b\x32 .sunlight.catalogue.v1.ItemDraft\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x07 \x01(\t\x12\x14\n\x0cpublished_by\x18\x08 \x01(\t\"]\n\x11\x43reateItemRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12/\n\x05\x64raft\x18\x02 \x01(\x0b\x32 .sunlight.catalogue.v1.ItemDraft\"F\n\x12\x43reateItemResponse\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\"O\n\x12PublishItemRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\"G\n\x13PublishItemResponse\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\"9\n\x15GetItemVersionRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"J\n\x16GetItemVersionResponse\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\"R\n\x19ListPublishedItemsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"h\n\x1aListPublishedItemsResponse\x12\x31\n\x05items\x18\x01 \x03(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\\\n\tItemEvent\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t*\xc1\x01\n\rVersionStatus\x12\x1e\n\x1aVERSION_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14VERSION_STATUS_DRAFT\x10\x01\x12\x1c\n\x18VERSION_STATUS_SUBMITTED\x10\x02\x12\x1b\n\x17VERSION_STATUS_RETURNED\x10\x03\x12\x1c\n\x18VERSION_STATUS_PUBLISHED\x10\x04\x12\x1d\n\x19VERSION_STATUS_SUPERSEDED\x10\x05\x32\xc5\x03\n\x10\x43\x61talogueService\x12\x61\n\nCreateItem\x12(.sunlight.catalogue.v1.CreateItemRequest\x1a).sunlight.catalogue.v1.CreateItemResponse\x12\x64\n\x0bPublishItem\x12).sunlight.catalogue.v1.PublishItemRequest\x1a*.sunlight.catalogue.v1.PublishItemResponse\x12m\n\x0eGetItemVersion\x12,.sunlight.catalogue.v1.GetItemVersionRequest\x1a-.sunlight.catalogue.v1.GetItemVersionResponse\x12y\n\x12ListPublishedItems\x12\x30.sunlight.catalogue.v1.ListPublishedItemsRequest\x1a\x31.sunlight.catalogue.v1.ListPublishedItemsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%sunlight/catalogue/v1/catalogue.proto\x12\x15sunlight.catalogue.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fsunlight/common/v1/common.proto\"a\n\x10ImplementingBody\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x31\n\x06nature\x18\x03 \x01(\x0e\x32!.sunlight.catalogue.v1.BodyNature\"K\n\rLegalCitation\x12\x0b\n\x03law\x18\x01 \x01(\t\x12\x0f\n\x07\x61rticle\x18\x02 \x01(\t\x12\x0e\n\x06\x63lause\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\"l\n\x08Material\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06issuer\x18\x02 \x01(\t\x12\x11\n\toriginals\x18\x03 \x01(\x05\x12\x0e\n\x06\x63opies\x18\x04 \x01(\x05\x12\x11\n\tmandatory\x18\x05 \x01(\x08\x12\x0c\n\x04note\x18\x06 \x01(\t\"M\n\x03\x46\x65\x65\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x19.sunlight.common.v1.Money\x12\r\n\x05\x62\x61sis\x18\x03 \x01(\t\"L\n\x06\x42ranch\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nlimit_days\x18\x03 \x01(\x05\x12\x0c\n\x04role\x18\x04 \x01(\t\"j\n\tRiskPoint\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12/\n\x05level\x18\x02 \x01(\x0e\x32 .sunlight.catalogue.v1.RiskLevel\x12\x17\n\x0f\x63ountermeasures\x18\x03 \x03(\t\"K\n\x12\x44iscretionStandard\x12\x14\n\x0c\x66\x61\x63t_pattern\x18\x01 \x01(\t\x12\x10\n\x08severity\x18\x02 \x01(\t\x12\r\n\x05range\x18\x03 \x01(\t\"\xb4\x01\n\x04Step\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nlimit_days\x18\x03 \x01(\x05\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x38\n\x11parallel_branches\x18\x05 \x03(\x0b\x32\x1d.sunlight.catalogue.v1.Branch\x12\x35\n\x0brisk_points\x18\x06 \x03(\x0b\x32 .sunlight.catalogue.v1.RiskPoint\"\xf8\x05\n\tItemDraft\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x11\n\titem_type\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x1c\n\x14statutory_limit_days\x18\x06 \x01(\x05\x12\x1b\n\x13promised_limit_days\x18\x07 \x01(\x05\x12*\n\x05steps\x18\x08 \x03(\x0b\x32\x1b.sunlight.catalogue.v1.Step\x12\x32\n\tlist_kind\x18\t \x01(\x0e\x32\x1f.sunlight.catalogue.v1.ListKind\x12\x16\n\x0e\x65xercise_level\x18\n \x01(\t\x12\x35\n\x04\x62ody\x18\x0b \x01(\x0b\x32\'.sunlight.catalogue.v1.ImplementingBody\x12\x18\n\x10\x61\x63\x63\x65pting_office\x18\x0c \x01(\t\x12\x39\n\x0blegal_basis\x18\r \x03(\x0b\x32$.sunlight.catalogue.v1.LegalCitation\x12\x1d\n\x15\x61\x63\x63\x65ptance_conditions\x18\x0e \x03(\t\x12\x32\n\tmaterials\x18\x0f \x03(\x0b\x32\x1f.sunlight.catalogue.v1.Material\x12(\n\x04\x66\x65\x65s\x18\x10 \x03(\x0b\x32\x1a.sunlight.catalogue.v1.Fee\x12\x19\n\x11supervision_phone\x18\x11 \x01(\t\x12\x15\n\renquiry_phone\x18\x12 \x01(\t\x12;\n\x0ehandling_forms\x18\x13 \x03(\x0e\x32#.sunlight.catalogue.v1.HandlingForm\x12\x15\n\rexternal_flow\x18\x14 \x03(\t\x12G\n\x14\x64iscretion_standards\x18\x15 \x03(\x0b\x32).sunlight.catalogue.v1.DiscretionStandard\x12\r\n\x05group\x18\x16 \x01(\t\"\xbc\x01\n\x06Review\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.sunlight.catalogue.v1.ReviewKind\x12\x37\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0e\x32%.sunlight.catalogue.v1.ReviewDecision\x12\x10\n\x08reviewer\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc0\x03\n\x0bItemVersion\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.sunlight.catalogue.v1.VersionStatus\x12\x31\n\x07\x63ontent\x18\x04 \x01(\x0b\x32 .sunlight.catalogue.v1.ItemDraft\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x07 \x01(\t\x12\x14\n\x0cpublished_by\x18\x08 \x01(\t\x12/\n\x05state\x18\t \x01(\x0e\x32 .sunlight.catalogue.v1.ItemState\x12.\n\x07reviews\x18\n \x03(\x0b\x32\x1d.sunlight.catalogue.v1.Review\x12\r\n\x05\x66lags\x18\x0b \x03(\t\x12\x17\n\x0f\x63urrent_version\x18\x0c \x01(\x05\x12\x11\n\tsuccessor\x18\r \x01(\t\"]\n\x11\x43reateItemRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12/\n\x05\x64raft\x18\x02 \x01(\x0b\x32 .sunlight.catalogue.v1.ItemDraft\"F\n\x12\x43reateItemResponse\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\"O\n\x12PublishItemRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\"G\n\x13PublishItemResponse\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\"9\n\x15GetItemVersionRequest\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\"J\n\x16GetItemVersionResponse\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\"R\n\x19ListPublishedItemsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"h\n\x1aListPublishedItemsResponse\x12\x31\n\x05items\x18\x01 \x03(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\\\n\tItemEvent\x12\x30\n\x04item\x18\x01 \x01(\x0b\x32\".sunlight.catalogue.v1.ItemVersion\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t*\xc1\x01\n\rVersionStatus\x12\x1e\n\x1aVERSION_STATUS_UNSPECIFIED\x10\x00\x12\x18\n\x14VERSION_STATUS_DRAFT\x10\x01\x12\x1c\n\x18VERSION_STATUS_SUBMITTED\x10\x02\x12\x1b\n\x17VERSION_STATUS_RETURNED\x10\x03\x12\x1c\n\x18VERSION_STATUS_PUBLISHED\x10\x04\x12\x1d\n\x19VERSION_STATUS_SUPERSEDED\x10\x05*\x84\x01\n\x08ListKind\x12\x19\n\x15LIST_KIND_UNSPECIFIED\x10\x00\x12\x13\n\x0fLIST_KIND_POWER\x10\x01\x12\x12\n\x0eLIST_KIND_DUTY\x10\x02\x12\x1c\n\x18LIST_KIND_PUBLIC_SERVICE\x10\x03\x12\x16\n\x12LIST_KIND_NEGATIVE\x10\x04*{\n\nBodyNature\x12\x1b\n\x17\x42ODY_NATURE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42ODY_NATURE_STATUTORY\x10\x01\x12\x1a\n\x16\x42ODY_NATURE_AUTHORISED\x10\x02\x12\x19\n\x15\x42ODY_NATURE_ENTRUSTED\x10\x03*\x94\x01\n\x0cHandlingForm\x12\x1d\n\x19HANDLING_FORM_UNSPECIFIED\x10\x00\x12\x19\n\x15HANDLING_FORM_COUNTER\x10\x01\x12\x18\n\x14HANDLING_FORM_ONLINE\x10\x02\x12\x18\n\x14HANDLING_FORM_MOBILE\x10\x03\x12\x16\n\x12HANDLING_FORM_POST\x10\x04*g\n\tRiskLevel\x12\x1a\n\x16RISK_LEVEL_UNSPECIFIED\x10\x00\x12\x12\n\x0eRISK_LEVEL_LOW\x10\x01\x12\x15\n\x11RISK_LEVEL_MEDIUM\x10\x02\x12\x13\n\x0fRISK_LEVEL_HIGH\x10\x03*\xd6\x01\n\tItemState\x12\x1a\n\x16ITEM_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11ITEM_STATE_ACTIVE\x10\x01\x12\x18\n\x14ITEM_STATE_SUSPENDED\x10\x02\x12\x18\n\x14ITEM_STATE_CANCELLED\x10\x03\x12\x18\n\x14ITEM_STATE_DELEGATED\x10\x04\x12\x1a\n\x16ITEM_STATE_TRANSFERRED\x10\x05\x12\x15\n\x11ITEM_STATE_MERGED\x10\x06\x12\x15\n\x11ITEM_STATE_FROZEN\x10\x07*Z\n\nReviewKind\x12\x1b\n\x17REVIEW_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11REVIEW_KIND_LEGAL\x10\x01\x12\x18\n\x14REVIEW_KIND_STAFFING\x10\x02*j\n\x0eReviewDecision\x12\x1f\n\x1bREVIEW_DECISION_UNSPECIFIED\x10\x00\x12\x1b\n\x17REVIEW_DECISION_APPROVE\x10\x01\x12\x1a\n\x16REVIEW_DECISION_RETURN\x10\x02\x32\xc5\x03\n\x10\x43\x61talogueService\x12\x61\n\nCreateItem\x12(.sunlight.catalogue.v1.CreateItemRequest\x1a).sunlight.catalogue.v1.CreateItemResponse\x12\x64\n\x0bPublishItem\x12).sunlight.catalogue.v1.PublishItemRequest\x1a*.sunlight.catalogue.v1.PublishItemResponse\x12m\n\x0eGetItemVersion\x12,.sunlight.catalogue.v1.GetItemVersionRequest\x1a-.sunlight.catalogue.v1.GetItemVersionResponse\x12y\n\x12ListPublishedItems\x12\x30.sunlight.catalogue.v1.ListPublishedItemsRequest\x1a\x31.sunlight.catalogue.v1.ListPublishedItemsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sunlight.catalogue.v1.catalogue_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VERSIONSTATUS']._serialized_start=1402
-  _globals['_VERSIONSTATUS']._serialized_end=1595
-  _globals['_STEP']._serialized_start=97
-  _globals['_STEP']._serialized_end=164
-  _globals['_ITEMDRAFT']._serialized_start=167
-  _globals['_ITEMDRAFT']._serialized_end=364
-  _globals['_ITEMVERSION']._serialized_start=367
-  _globals['_ITEMVERSION']._serialized_end=659
-  _globals['_CREATEITEMREQUEST']._serialized_start=661
-  _globals['_CREATEITEMREQUEST']._serialized_end=754
-  _globals['_CREATEITEMRESPONSE']._serialized_start=756
-  _globals['_CREATEITEMRESPONSE']._serialized_end=826
-  _globals['_PUBLISHITEMREQUEST']._serialized_start=828
-  _globals['_PUBLISHITEMREQUEST']._serialized_end=907
-  _globals['_PUBLISHITEMRESPONSE']._serialized_start=909
-  _globals['_PUBLISHITEMRESPONSE']._serialized_end=980
-  _globals['_GETITEMVERSIONREQUEST']._serialized_start=982
-  _globals['_GETITEMVERSIONREQUEST']._serialized_end=1039
-  _globals['_GETITEMVERSIONRESPONSE']._serialized_start=1041
-  _globals['_GETITEMVERSIONRESPONSE']._serialized_end=1115
-  _globals['_LISTPUBLISHEDITEMSREQUEST']._serialized_start=1117
-  _globals['_LISTPUBLISHEDITEMSREQUEST']._serialized_end=1199
-  _globals['_LISTPUBLISHEDITEMSRESPONSE']._serialized_start=1201
-  _globals['_LISTPUBLISHEDITEMSRESPONSE']._serialized_end=1305
-  _globals['_ITEMEVENT']._serialized_start=1307
-  _globals['_ITEMEVENT']._serialized_end=1399
-  _globals['_CATALOGUESERVICE']._serialized_start=1598
-  _globals['_CATALOGUESERVICE']._serialized_end=2051
+  _globals['_VERSIONSTATUS']._serialized_start=3087
+  _globals['_VERSIONSTATUS']._serialized_end=3280
+  _globals['_LISTKIND']._serialized_start=3283
+  _globals['_LISTKIND']._serialized_end=3415
+  _globals['_BODYNATURE']._serialized_start=3417
+  _globals['_BODYNATURE']._serialized_end=3540
+  _globals['_HANDLINGFORM']._serialized_start=3543
+  _globals['_HANDLINGFORM']._serialized_end=3691
+  _globals['_RISKLEVEL']._serialized_start=3693
+  _globals['_RISKLEVEL']._serialized_end=3796
+  _globals['_ITEMSTATE']._serialized_start=3799
+  _globals['_ITEMSTATE']._serialized_end=4013
+  _globals['_REVIEWKIND']._serialized_start=4015
+  _globals['_REVIEWKIND']._serialized_end=4105
+  _globals['_REVIEWDECISION']._serialized_start=4107
+  _globals['_REVIEWDECISION']._serialized_end=4213
+  _globals['_IMPLEMENTINGBODY']._serialized_start=130
+  _globals['_IMPLEMENTINGBODY']._serialized_end=227
+  _globals['_LEGALCITATION']._serialized_start=229
+  _globals['_LEGALCITATION']._serialized_end=304
+  _globals['_MATERIAL']._serialized_start=306
+  _globals['_MATERIAL']._serialized_end=414
+  _globals['_FEE']._serialized_start=416
+  _globals['_FEE']._serialized_end=493
+  _globals['_BRANCH']._serialized_start=495
+  _globals['_BRANCH']._serialized_end=571
+  _globals['_RISKPOINT']._serialized_start=573
+  _globals['_RISKPOINT']._serialized_end=679
+  _globals['_DISCRETIONSTANDARD']._serialized_start=681
+  _globals['_DISCRETIONSTANDARD']._serialized_end=756
+  _globals['_STEP']._serialized_start=759
+  _globals['_STEP']._serialized_end=939
+  _globals['_ITEMDRAFT']._serialized_start=942
+  _globals['_ITEMDRAFT']._serialized_end=1702
+  _globals['_REVIEW']._serialized_start=1705
+  _globals['_REVIEW']._serialized_end=1893
+  _globals['_ITEMVERSION']._serialized_start=1896
+  _globals['_ITEMVERSION']._serialized_end=2344
+  _globals['_CREATEITEMREQUEST']._serialized_start=2346
+  _globals['_CREATEITEMREQUEST']._serialized_end=2439
+  _globals['_CREATEITEMRESPONSE']._serialized_start=2441
+  _globals['_CREATEITEMRESPONSE']._serialized_end=2511
+  _globals['_PUBLISHITEMREQUEST']._serialized_start=2513
+  _globals['_PUBLISHITEMREQUEST']._serialized_end=2592
+  _globals['_PUBLISHITEMRESPONSE']._serialized_start=2594
+  _globals['_PUBLISHITEMRESPONSE']._serialized_end=2665
+  _globals['_GETITEMVERSIONREQUEST']._serialized_start=2667
+  _globals['_GETITEMVERSIONREQUEST']._serialized_end=2724
+  _globals['_GETITEMVERSIONRESPONSE']._serialized_start=2726
+  _globals['_GETITEMVERSIONRESPONSE']._serialized_end=2800
+  _globals['_LISTPUBLISHEDITEMSREQUEST']._serialized_start=2802
+  _globals['_LISTPUBLISHEDITEMSREQUEST']._serialized_end=2884
+  _globals['_LISTPUBLISHEDITEMSRESPONSE']._serialized_start=2886
+  _globals['_LISTPUBLISHEDITEMSRESPONSE']._serialized_end=2990
+  _globals['_ITEMEVENT']._serialized_start=2992
+  _globals['_ITEMEVENT']._serialized_end=3084
+  _globals['_CATALOGUESERVICE']._serialized_start=4216
+  _globals['_CATALOGUESERVICE']._serialized_end=4669
 # @@protoc_insertion_point(module_scope)

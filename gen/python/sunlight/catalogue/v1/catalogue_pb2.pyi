@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from sunlight.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -18,27 +19,196 @@ class VersionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     VERSION_STATUS_RETURNED: _ClassVar[VersionStatus]
     VERSION_STATUS_PUBLISHED: _ClassVar[VersionStatus]
     VERSION_STATUS_SUPERSEDED: _ClassVar[VersionStatus]
+
+class ListKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIST_KIND_UNSPECIFIED: _ClassVar[ListKind]
+    LIST_KIND_POWER: _ClassVar[ListKind]
+    LIST_KIND_DUTY: _ClassVar[ListKind]
+    LIST_KIND_PUBLIC_SERVICE: _ClassVar[ListKind]
+    LIST_KIND_NEGATIVE: _ClassVar[ListKind]
+
+class BodyNature(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BODY_NATURE_UNSPECIFIED: _ClassVar[BodyNature]
+    BODY_NATURE_STATUTORY: _ClassVar[BodyNature]
+    BODY_NATURE_AUTHORISED: _ClassVar[BodyNature]
+    BODY_NATURE_ENTRUSTED: _ClassVar[BodyNature]
+
+class HandlingForm(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HANDLING_FORM_UNSPECIFIED: _ClassVar[HandlingForm]
+    HANDLING_FORM_COUNTER: _ClassVar[HandlingForm]
+    HANDLING_FORM_ONLINE: _ClassVar[HandlingForm]
+    HANDLING_FORM_MOBILE: _ClassVar[HandlingForm]
+    HANDLING_FORM_POST: _ClassVar[HandlingForm]
+
+class RiskLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RISK_LEVEL_UNSPECIFIED: _ClassVar[RiskLevel]
+    RISK_LEVEL_LOW: _ClassVar[RiskLevel]
+    RISK_LEVEL_MEDIUM: _ClassVar[RiskLevel]
+    RISK_LEVEL_HIGH: _ClassVar[RiskLevel]
+
+class ItemState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ITEM_STATE_UNSPECIFIED: _ClassVar[ItemState]
+    ITEM_STATE_ACTIVE: _ClassVar[ItemState]
+    ITEM_STATE_SUSPENDED: _ClassVar[ItemState]
+    ITEM_STATE_CANCELLED: _ClassVar[ItemState]
+    ITEM_STATE_DELEGATED: _ClassVar[ItemState]
+    ITEM_STATE_TRANSFERRED: _ClassVar[ItemState]
+    ITEM_STATE_MERGED: _ClassVar[ItemState]
+    ITEM_STATE_FROZEN: _ClassVar[ItemState]
+
+class ReviewKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVIEW_KIND_UNSPECIFIED: _ClassVar[ReviewKind]
+    REVIEW_KIND_LEGAL: _ClassVar[ReviewKind]
+    REVIEW_KIND_STAFFING: _ClassVar[ReviewKind]
+
+class ReviewDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVIEW_DECISION_UNSPECIFIED: _ClassVar[ReviewDecision]
+    REVIEW_DECISION_APPROVE: _ClassVar[ReviewDecision]
+    REVIEW_DECISION_RETURN: _ClassVar[ReviewDecision]
 VERSION_STATUS_UNSPECIFIED: VersionStatus
 VERSION_STATUS_DRAFT: VersionStatus
 VERSION_STATUS_SUBMITTED: VersionStatus
 VERSION_STATUS_RETURNED: VersionStatus
 VERSION_STATUS_PUBLISHED: VersionStatus
 VERSION_STATUS_SUPERSEDED: VersionStatus
+LIST_KIND_UNSPECIFIED: ListKind
+LIST_KIND_POWER: ListKind
+LIST_KIND_DUTY: ListKind
+LIST_KIND_PUBLIC_SERVICE: ListKind
+LIST_KIND_NEGATIVE: ListKind
+BODY_NATURE_UNSPECIFIED: BodyNature
+BODY_NATURE_STATUTORY: BodyNature
+BODY_NATURE_AUTHORISED: BodyNature
+BODY_NATURE_ENTRUSTED: BodyNature
+HANDLING_FORM_UNSPECIFIED: HandlingForm
+HANDLING_FORM_COUNTER: HandlingForm
+HANDLING_FORM_ONLINE: HandlingForm
+HANDLING_FORM_MOBILE: HandlingForm
+HANDLING_FORM_POST: HandlingForm
+RISK_LEVEL_UNSPECIFIED: RiskLevel
+RISK_LEVEL_LOW: RiskLevel
+RISK_LEVEL_MEDIUM: RiskLevel
+RISK_LEVEL_HIGH: RiskLevel
+ITEM_STATE_UNSPECIFIED: ItemState
+ITEM_STATE_ACTIVE: ItemState
+ITEM_STATE_SUSPENDED: ItemState
+ITEM_STATE_CANCELLED: ItemState
+ITEM_STATE_DELEGATED: ItemState
+ITEM_STATE_TRANSFERRED: ItemState
+ITEM_STATE_MERGED: ItemState
+ITEM_STATE_FROZEN: ItemState
+REVIEW_KIND_UNSPECIFIED: ReviewKind
+REVIEW_KIND_LEGAL: ReviewKind
+REVIEW_KIND_STAFFING: ReviewKind
+REVIEW_DECISION_UNSPECIFIED: ReviewDecision
+REVIEW_DECISION_APPROVE: ReviewDecision
+REVIEW_DECISION_RETURN: ReviewDecision
+
+class ImplementingBody(_message.Message):
+    __slots__ = ("name", "code", "nature")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NATURE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    code: str
+    nature: BodyNature
+    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., nature: _Optional[_Union[BodyNature, str]] = ...) -> None: ...
+
+class LegalCitation(_message.Message):
+    __slots__ = ("law", "article", "clause", "text")
+    LAW_FIELD_NUMBER: _ClassVar[int]
+    ARTICLE_FIELD_NUMBER: _ClassVar[int]
+    CLAUSE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    law: str
+    article: str
+    clause: str
+    text: str
+    def __init__(self, law: _Optional[str] = ..., article: _Optional[str] = ..., clause: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class Material(_message.Message):
+    __slots__ = ("name", "issuer", "originals", "copies", "mandatory", "note")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ISSUER_FIELD_NUMBER: _ClassVar[int]
+    ORIGINALS_FIELD_NUMBER: _ClassVar[int]
+    COPIES_FIELD_NUMBER: _ClassVar[int]
+    MANDATORY_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    issuer: str
+    originals: int
+    copies: int
+    mandatory: bool
+    note: str
+    def __init__(self, name: _Optional[str] = ..., issuer: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ..., mandatory: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class Fee(_message.Message):
+    __slots__ = ("name", "amount", "basis")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    amount: _common_pb2.Money
+    basis: str
+    def __init__(self, name: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., basis: _Optional[str] = ...) -> None: ...
+
+class Branch(_message.Message):
+    __slots__ = ("department", "name", "limit_days", "role")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    department: str
+    name: str
+    limit_days: int
+    role: str
+    def __init__(self, department: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ...) -> None: ...
+
+class RiskPoint(_message.Message):
+    __slots__ = ("description", "level", "countermeasures")
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    COUNTERMEASURES_FIELD_NUMBER: _ClassVar[int]
+    description: str
+    level: RiskLevel
+    countermeasures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, description: _Optional[str] = ..., level: _Optional[_Union[RiskLevel, str]] = ..., countermeasures: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DiscretionStandard(_message.Message):
+    __slots__ = ("fact_pattern", "severity", "range")
+    FACT_PATTERN_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    fact_pattern: str
+    severity: str
+    range: str
+    def __init__(self, fact_pattern: _Optional[str] = ..., severity: _Optional[str] = ..., range: _Optional[str] = ...) -> None: ...
 
 class Step(_message.Message):
-    __slots__ = ("key", "name", "limit_days", "role")
+    __slots__ = ("key", "name", "limit_days", "role", "parallel_branches", "risk_points")
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    PARALLEL_BRANCHES_FIELD_NUMBER: _ClassVar[int]
+    RISK_POINTS_FIELD_NUMBER: _ClassVar[int]
     key: str
     name: str
     limit_days: int
     role: str
-    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ...) -> None: ...
+    parallel_branches: _containers.RepeatedCompositeFieldContainer[Branch]
+    risk_points: _containers.RepeatedCompositeFieldContainer[RiskPoint]
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., parallel_branches: _Optional[_Iterable[_Union[Branch, _Mapping]]] = ..., risk_points: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ...) -> None: ...
 
 class ItemDraft(_message.Message):
-    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps")
+    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +217,20 @@ class ItemDraft(_message.Message):
     STATUTORY_LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     PROMISED_LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
+    LIST_KIND_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTANCE_CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISION_PHONE_FIELD_NUMBER: _ClassVar[int]
+    ENQUIRY_PHONE_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_FORMS_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_FLOW_FIELD_NUMBER: _ClassVar[int]
+    DISCRETION_STANDARDS_FIELD_NUMBER: _ClassVar[int]
+    GROUP_FIELD_NUMBER: _ClassVar[int]
     name: str
     code: str
     item_type: str
@@ -55,10 +239,38 @@ class ItemDraft(_message.Message):
     statutory_limit_days: int
     promised_limit_days: int
     steps: _containers.RepeatedCompositeFieldContainer[Step]
-    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ...) -> None: ...
+    list_kind: ListKind
+    exercise_level: str
+    body: ImplementingBody
+    accepting_office: str
+    legal_basis: _containers.RepeatedCompositeFieldContainer[LegalCitation]
+    acceptance_conditions: _containers.RepeatedScalarFieldContainer[str]
+    materials: _containers.RepeatedCompositeFieldContainer[Material]
+    fees: _containers.RepeatedCompositeFieldContainer[Fee]
+    supervision_phone: str
+    enquiry_phone: str
+    handling_forms: _containers.RepeatedScalarFieldContainer[HandlingForm]
+    external_flow: _containers.RepeatedScalarFieldContainer[str]
+    discretion_standards: _containers.RepeatedCompositeFieldContainer[DiscretionStandard]
+    group: str
+    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ...) -> None: ...
+
+class Review(_message.Message):
+    __slots__ = ("kind", "decision", "reviewer", "reason", "at")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    kind: ReviewKind
+    decision: ReviewDecision
+    reviewer: str
+    reason: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, kind: _Optional[_Union[ReviewKind, str]] = ..., decision: _Optional[_Union[ReviewDecision, str]] = ..., reviewer: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ItemVersion(_message.Message):
-    __slots__ = ("item_id", "version", "status", "content", "created_at", "published_at", "created_by", "published_by")
+    __slots__ = ("item_id", "version", "status", "content", "created_at", "published_at", "created_by", "published_by", "state", "reviews", "flags", "current_version", "successor")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +279,11 @@ class ItemVersion(_message.Message):
     PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_BY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSOR_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     version: int
     status: VersionStatus
@@ -75,7 +292,12 @@ class ItemVersion(_message.Message):
     published_at: _timestamp_pb2.Timestamp
     created_by: str
     published_by: str
-    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., content: _Optional[_Union[ItemDraft, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., published_by: _Optional[str] = ...) -> None: ...
+    state: ItemState
+    reviews: _containers.RepeatedCompositeFieldContainer[Review]
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    current_version: int
+    successor: str
+    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., content: _Optional[_Union[ItemDraft, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., published_by: _Optional[str] = ..., state: _Optional[_Union[ItemState, str]] = ..., reviews: _Optional[_Iterable[_Union[Review, _Mapping]]] = ..., flags: _Optional[_Iterable[str]] = ..., current_version: _Optional[int] = ..., successor: _Optional[str] = ...) -> None: ...
 
 class CreateItemRequest(_message.Message):
     __slots__ = ("idempotency_key", "draft")

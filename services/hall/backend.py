@@ -1,0 +1,78 @@
+"""The hall's view of the node: catalogue and cases over gRPC, with its own service token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
+from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
+
+from services.shared.auth import ServiceToken
+from services.shared.config import Settings
+from services.shared.grpc_client import channel, metadata
+
+CATALOGUE = "sunlight.catalogue.v1.CatalogueService"
+CASES = "sunlight.cases.v1.CaseService"
+
+
+class HallBackend:
+    """Every call carries the hall's service token and a deadline; failures raise RpcError."""
+
+    def __init__(self, catalogue: Any, cases: Any, authorization: Callable[[], str],
+                 timeout_s: float, health: dict[str, Any] | None = None) -> None:
+        self._catalogue = catalogue
+        self._cases = cases
+        self._authorization = authorization
+        self._timeout_s = timeout_s
+        self._health = health or {}
+        self._channels: list[grpc.Channel] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HallBackend:
+        catalogue_channel = channel(settings.address(settings.catalogue_port))
+        cases_channel = channel(settings.address(settings.cases_port))
+        token = ServiceToken(settings.jwt_secret, "hall", [settings.node_region],
+                             issuer=settings.jwt_issuer)
+        backend = cls(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
+                      cases_pb2_grpc.CaseServiceStub(cases_channel), token.header,
+                      settings.grpc_timeout_s,
+                      {CATALOGUE: health_pb2_grpc.HealthStub(catalogue_channel),
+                       CASES: health_pb2_grpc.HealthStub(cases_channel)})
+        backend._channels = [catalogue_channel, cases_channel]
+        return backend
+
+    def _options(self) -> dict[str, Any]:
+        return {"timeout": self._timeout_s, "metadata": metadata(self._authorization())}
+
+    def published_items(self, region: str, page_size: int, page_token: str
+                        ) -> catalogue_pb2.ListPublishedItemsResponse:
+        return self._catalogue.ListPublishedItems(catalogue_pb2.ListPublishedItemsRequest(
+            region=region, page_size=page_size, page_token=page_token), **self._options())
+
+    def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
+        return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
+            item_id=item_id, version=0), **self._options()).item
+
+    def case(self, case_number: str) -> cases_pb2.Case:
+        return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),
+                                   **self._options()).case
+
+    def health(self) -> dict[str, str]:
+        """grpc.health.v1 status of each service the hall needs ("UNKNOWN": no answer)."""
+        states: dict[str, str] = {}
+        for service, stub in self._health.items():
+            try:
+                answer = stub.Check(health_pb2.HealthCheckRequest(service=service),
+                                    timeout=min(self._timeout_s, 2.0))
+                states[service] = health_pb2.HealthCheckResponse.ServingStatus.Name(
+                    answer.status)
+            except grpc.RpcError:
+                states[service] = "UNKNOWN"
+        return states
+
+    def close(self) -> None:
+        for ch in self._channels:
+            ch.close()
