@@ -47,6 +47,13 @@ class CatalogueClient:
                 f" not in force: open the case on the version in force ({NOT_IN_CATALOGUE})",
                 code="ITEM_NOT_PUBLISHED",
                 metadata={"item_id": item_id, "version": str(item.version)})
+        if item.state != cpb.ITEM_STATE_ACTIVE:
+            state = cpb.ItemState.Name(item.state).removeprefix("ITEM_STATE_").lower()
+            raise FailedPrecondition(
+                f"item {item_id} is {state}"
+                + (f" (now: {item.successor})" if item.successor else "")
+                + f" and may not be exercised ({NOT_IN_CATALOGUE})",
+                code="ITEM_NOT_IN_FORCE", metadata={"item_id": item_id, "state": state})
         return snapshot_from_pb(item)
 
 

@@ -2,43 +2,148 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
+from sqlalchemy import select, tuple_
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
-from services.catalogue.contract import content_from_pb, version_to_pb
-from services.catalogue.service import CatalogueService
+from services.catalogue import storage as t
+from services.catalogue.contract import (
+    DECISION_FROM_PB,
+    LIST_KIND_FROM_PB,
+    REVIEW_KIND_FROM_PB,
+    STATUS_FROM_PB,
+    VersionView,
+    content_from_pb,
+    version_to_pb,
+)
+from services.catalogue.domain.lifecycle import Action, VersionStatus
+from services.catalogue.import_api import export_rpc, import_rows_rpc
+from services.catalogue.importer import Importer
+from services.catalogue.repository import view_of
+from services.catalogue.search.index import SearchFilters, SearchIndex
+from services.catalogue.service import CatalogueService, decode_token, encode_token
 from services.shared import auth
-from services.shared.auth import Authenticator
+from services.shared.auth import Authenticator, Principal
 from services.shared.errors import InvalidArgument
-from services.shared.grpc_errors import translate_errors
+from services.shared.grpc_errors import translate_errors, translate_stream_errors
 from services.shared.grpc_server import principal_of
+from services.shared.regions import validate_region
+
+ACTIONS = {pb.ADJUST_ACTION_SUSPEND: Action.SUSPEND, pb.ADJUST_ACTION_RESUME: Action.RESUME,
+           pb.ADJUST_ACTION_CANCEL: Action.CANCEL, pb.ADJUST_ACTION_DELEGATE: Action.DELEGATE,
+           pb.ADJUST_ACTION_TRANSFER: Action.TRANSFER, pb.ADJUST_ACTION_MERGE: Action.MERGE,
+           pb.ADJUST_ACTION_FREEZE: Action.FREEZE, pb.ADJUST_ACTION_UNFREEZE: Action.UNFREEZE}
+MAX_SEARCH_PAGE = 100
 
 
 class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
-    def __init__(self, service: CatalogueService, authenticator: Authenticator) -> None:
+    def __init__(self, service: CatalogueService, authenticator: Authenticator,
+                 index: SearchIndex, importer: Importer) -> None:
         self.service = service
         self.auth = authenticator
+        self.index = index
+        self.importer = importer
 
+    def _out(self, principal: Principal, view: VersionView) -> pb.ItemVersion:
+        return version_to_pb(view, internal=principal.can(auth.ITEM_READ_INTERNAL,
+                                                          view.content.region))
+
+    # --- declaring and reviewing --------------------------------------------------------
     @translate_errors
     def CreateItem(self, request: pb.CreateItemRequest, context: grpc.ServicerContext
                    ) -> pb.CreateItemResponse:
         if not request.HasField("draft"):
             raise InvalidArgument.of_field("draft", "required")
-        view = self.service.create_item(principal_of(context, self.auth),
-                                        content_from_pb(request.draft), request.idempotency_key)
-        return pb.CreateItemResponse(item=version_to_pb(view))
+        principal = principal_of(context, self.auth)
+        view = self.service.create_item(principal, content_from_pb(request.draft),
+                                        request.idempotency_key)
+        return pb.CreateItemResponse(item=self._out(principal, view))
+
+    @translate_errors
+    def UpdateDraft(self, request: pb.UpdateDraftRequest, context: grpc.ServicerContext
+                    ) -> pb.UpdateDraftResponse:
+        _require_version(request.item_id, request.version)
+        if not request.HasField("draft"):
+            raise InvalidArgument.of_field("draft", "required")
+        principal = principal_of(context, self.auth)
+        view = self.service.update_draft(principal, request.item_id, request.version,
+                                         content_from_pb(request.draft),
+                                         request.idempotency_key)
+        return pb.UpdateDraftResponse(item=self._out(principal, view))
+
+    @translate_errors
+    def SubmitItem(self, request: pb.SubmitItemRequest, context: grpc.ServicerContext
+                   ) -> pb.SubmitItemResponse:
+        _require_version(request.item_id, request.version)
+        principal = principal_of(context, self.auth)
+        view = self.service.submit(principal, request.item_id, request.version,
+                                   request.idempotency_key)
+        return pb.SubmitItemResponse(item=self._out(principal, view))
+
+    @translate_errors
+    def ReviewItem(self, request: pb.ReviewItemRequest, context: grpc.ServicerContext
+                   ) -> pb.ReviewItemResponse:
+        _require_version(request.item_id, request.version)
+        if request.kind not in REVIEW_KIND_FROM_PB:
+            raise InvalidArgument.of_field("kind", "REVIEW_KIND_LEGAL (法制办) or "
+                                                   "REVIEW_KIND_STAFFING (编办)")
+        if request.decision not in DECISION_FROM_PB:
+            raise InvalidArgument.of_field("decision", "REVIEW_DECISION_APPROVE or "
+                                                       "REVIEW_DECISION_RETURN")
+        principal = principal_of(context, self.auth)
+        view = self.service.review(principal, request.item_id, request.version,
+                                   REVIEW_KIND_FROM_PB[request.kind],
+                                   DECISION_FROM_PB[request.decision], request.reason,
+                                   request.idempotency_key)
+        return pb.ReviewItemResponse(item=self._out(principal, view))
 
     @translate_errors
     def PublishItem(self, request: pb.PublishItemRequest, context: grpc.ServicerContext
                     ) -> pb.PublishItemResponse:
-        _require_id(request.item_id)
-        if request.version < 1:
-            raise InvalidArgument.of_field("version", "the version number to publish (≥ 1)")
-        view = self.service.publish_item(principal_of(context, self.auth), request.item_id,
-                                         request.version, request.idempotency_key)
-        return pb.PublishItemResponse(item=version_to_pb(view))
+        _require_version(request.item_id, request.version)
+        principal = principal_of(context, self.auth)
+        view = self.service.publish(principal, request.item_id, request.version,
+                                    request.idempotency_key)
+        return pb.PublishItemResponse(item=self._out(principal, view))
 
+    @translate_errors
+    def DraftNextVersion(self, request: pb.DraftNextVersionRequest,
+                         context: grpc.ServicerContext) -> pb.DraftNextVersionResponse:
+        _require_id(request.item_id)
+        principal = principal_of(context, self.auth)
+        view = self.service.draft_next_version(principal, request.item_id,
+                                               request.idempotency_key)
+        return pb.DraftNextVersionResponse(item=self._out(principal, view))
+
+    @translate_errors
+    def AdjustItem(self, request: pb.AdjustItemRequest, context: grpc.ServicerContext
+                   ) -> pb.AdjustItemResponse:
+        _require_id(request.item_id)
+        if request.action not in ACTIONS:
+            raise InvalidArgument.of_field("action", "one of " + ", ".join(
+                pb.AdjustAction.Name(a) for a in ACTIONS))
+        principal = principal_of(context, self.auth)
+        view, successor = self.service.adjust(principal, request.item_id,
+                                              ACTIONS[request.action], request.reason,
+                                              request.target, request.idempotency_key)
+        return pb.AdjustItemResponse(item=self._out(principal, view),
+                                     successor_item_id=successor)
+
+    @translate_errors
+    def RecordLegalBasisChange(self, request: pb.RecordLegalBasisChangeRequest,
+                               context: grpc.ServicerContext
+                               ) -> pb.RecordLegalBasisChangeResponse:
+        _require_id(request.item_id)
+        principal = principal_of(context, self.auth)
+        obligation = self.service.record_legal_change(
+            principal, request.item_id, request.law, request.description,
+            request.idempotency_key)
+        return pb.RecordLegalBasisChangeResponse(obligation=obligation)
+
+    # --- reading ------------------------------------------------------------------------
     @translate_errors
     def GetItemVersion(self, request: pb.GetItemVersionRequest, context: grpc.ServicerContext
                        ) -> pb.GetItemVersionResponse:
@@ -47,8 +152,14 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
             raise InvalidArgument.of_field("version", "0 (in force) or a version number")
         principal = principal_of(context, self.auth)
         view = self.service.get_version(principal, request.item_id, request.version)
-        internal = principal.can(auth.ITEM_READ_INTERNAL, view.content.region)
-        return pb.GetItemVersionResponse(item=version_to_pb(view, internal=internal))
+        return pb.GetItemVersionResponse(item=self._out(principal, view))
+
+    @translate_errors
+    def GetItemHistory(self, request: pb.GetItemHistoryRequest, context: grpc.ServicerContext
+                       ) -> pb.GetItemHistoryResponse:
+        _require_id(request.item_id)
+        entries = self.service.history(principal_of(context, self.auth), request.item_id)
+        return pb.GetItemHistoryResponse(entries=entries)
 
     @translate_errors
     def ListPublishedItems(self, request: pb.ListPublishedItemsRequest,
@@ -56,13 +167,94 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         principal = principal_of(context, self.auth)
         views, token = self.service.list_published(request.region, request.page_size,
                                                    request.page_token)
-        return pb.ListPublishedItemsResponse(
-            items=[version_to_pb(v, internal=principal.can(auth.ITEM_READ_INTERNAL,
-                                                           v.content.region))
-                   for v in views],
-            next_page_token=token)
+        return pb.ListPublishedItemsResponse(items=[self._out(principal, v) for v in views],
+                                             next_page_token=token)
+
+    @translate_errors
+    def ListObligations(self, request: pb.ListObligationsRequest,
+                        context: grpc.ServicerContext) -> pb.ListObligationsResponse:
+        status = "" if request.status == pb.OBLIGATION_STATUS_UNSPECIFIED else (
+            pb.ObligationStatus.Name(request.status).removeprefix("OBLIGATION_STATUS_").lower())
+        obligations, token = self.service.list_obligations(
+            principal_of(context, self.auth), request.region, status, request.page_size,
+            request.page_token)
+        return pb.ListObligationsResponse(obligations=obligations, next_page_token=token)
+
+    @translate_errors
+    def SearchItems(self, request: pb.SearchItemsRequest, context: grpc.ServicerContext
+                    ) -> pb.SearchItemsResponse:
+        principal = principal_of(context, self.auth)
+        filters = search_filters(principal, request)
+        size = request.page_size or 20
+        if not 1 <= size <= MAX_SEARCH_PAGE:
+            raise InvalidArgument.of_field("page_size", f"between 1 and {MAX_SEARCH_PAGE}")
+        if len(request.query) > 100:
+            raise InvalidArgument.of_field("query", "at most 100 characters")
+        offset = decode_token(request.page_token)
+        self.index.refresh()
+        hits, total = self.index.search(request.query, filters, offset, size)
+        views = self._versions([(item_id, version) for item_id, version, _ in hits])
+        response = pb.SearchItemsResponse(total=total)
+        for item_id, version, score in hits:
+            view = views.get((item_id, version))
+            if view is not None:
+                response.hits.add(item=self._out(principal, view), score=score)
+        if offset + size < total:
+            response.next_page_token = encode_token(offset + size)
+        return response
+
+    def _versions(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], VersionView]:
+        if not keys:
+            return {}
+        v = t.item_versions.c
+        query = select(t.item_versions, t.items.c.state, t.items.c.current_version,
+                       t.items.c.successor).join(t.items, t.items.c.item_id == v.item_id
+                                                 ).where(tuple_(v.item_id, v.version).in_(keys))
+        with self.service.db.transaction() as s:
+            rows = s.execute(query).all()
+        return {(r.item_id, r.version): view_of(r) for r in rows}
+
+    # --- import and export --------------------------------------------------------------
+    @translate_errors
+    def ImportRows(self, request: pb.ImportRowsRequest, context: grpc.ServicerContext
+                   ) -> pb.ImportRowsResponse:
+        return import_rows_rpc(self.importer, principal_of(context, self.auth), request)
+
+    @translate_stream_errors
+    def ExportItems(self, request: pb.ExportItemsRequest, context: grpc.ServicerContext
+                    ) -> Iterator[pb.ItemVersion]:
+        yield from export_rpc(self.service, principal_of(context, self.auth), request)
+
+
+def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> SearchFilters:
+    if request.region:
+        validate_region(request.region)
+    if request.item_type and not (request.item_type.isdigit() and len(request.item_type) == 2):
+        raise InvalidArgument.of_field("item_type", "a 2-digit GB/T 39046 type, e.g. 01")
+    statuses = frozenset({VersionStatus.PUBLISHED.value})
+    if request.status not in (pb.VERSION_STATUS_UNSPECIFIED, pb.VERSION_STATUS_PUBLISHED):
+        status = STATUS_FROM_PB.get(request.status)
+        if status is None or status is VersionStatus.SUPERSEDED:
+            raise InvalidArgument.of_field("status", "published, draft, submitted or returned")
+        if not request.region:
+            raise InvalidArgument.of_field("region", "required when searching unpublished "
+                                                     "versions")
+        principal.require(auth.ITEM_READ_INTERNAL, request.region)
+        statuses = frozenset({status.value})
+    list_kind = LIST_KIND_FROM_PB.get(request.list_kind)
+    return SearchFilters(department=request.department.strip(), item_type=request.item_type,
+                         list_kind=list_kind.value if list_kind else "",
+                         exercise_level=request.exercise_level, region=request.region,
+                         statuses=statuses,
+                         active_only=statuses == {VersionStatus.PUBLISHED.value})
 
 
 def _require_id(item_id: str) -> None:
     if not item_id:
         raise InvalidArgument.of_field("item_id", "required")
+
+
+def _require_version(item_id: str, version: int) -> None:
+    _require_id(item_id)
+    if version < 1:
+        raise InvalidArgument.of_field("version", "a version number (≥ 1)")

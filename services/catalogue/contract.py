@@ -1,14 +1,41 @@
-"""Translation between the catalogue's records and its contract (sunlight.catalogue.v1)."""
+"""Translation between the catalogue's records and its contract (sunlight.catalogue.v1).
+
+Public callers get the public fields only: the internal flow's roles, the parallel branches'
+roles, integrity risk points and discretion standards are for staff and supervisors.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
+from sunlight.common.v1 import common_pb2
 
-from services.catalogue.domain.items import ItemContent, Step, VersionStatus
+from services.catalogue.domain.items import (
+    Branch,
+    BodyNature,
+    DiscretionStandard,
+    Fee,
+    HandlingForm,
+    ImplementingBody,
+    ItemContent,
+    LegalCitation,
+    ListKind,
+    Material,
+    RiskLevel,
+    RiskPoint,
+    Step,
+)
+from services.catalogue.domain.lifecycle import (
+    Decision,
+    ItemState,
+    ReviewKind,
+    VersionStatus,
+)
+from services.shared.errors import InvalidArgument
 
 STATUS_TO_PB = {
     VersionStatus.DRAFT: pb.VERSION_STATUS_DRAFT,
@@ -17,6 +44,42 @@ STATUS_TO_PB = {
     VersionStatus.PUBLISHED: pb.VERSION_STATUS_PUBLISHED,
     VersionStatus.SUPERSEDED: pb.VERSION_STATUS_SUPERSEDED,
 }
+STATUS_FROM_PB = {v: k for k, v in STATUS_TO_PB.items()}
+LIST_KIND = {ListKind.POWER: pb.LIST_KIND_POWER, ListKind.DUTY: pb.LIST_KIND_DUTY,
+             ListKind.PUBLIC_SERVICE: pb.LIST_KIND_PUBLIC_SERVICE,
+             ListKind.NEGATIVE: pb.LIST_KIND_NEGATIVE}
+LIST_KIND_FROM_PB = {v: k for k, v in LIST_KIND.items()}
+NATURE = {BodyNature.STATUTORY: pb.BODY_NATURE_STATUTORY,
+          BodyNature.AUTHORISED: pb.BODY_NATURE_AUTHORISED,
+          BodyNature.ENTRUSTED: pb.BODY_NATURE_ENTRUSTED}
+NATURE_FROM_PB = {v: k for k, v in NATURE.items()}
+FORM = {HandlingForm.COUNTER: pb.HANDLING_FORM_COUNTER,
+        HandlingForm.ONLINE: pb.HANDLING_FORM_ONLINE,
+        HandlingForm.MOBILE: pb.HANDLING_FORM_MOBILE, HandlingForm.POST: pb.HANDLING_FORM_POST}
+FORM_FROM_PB = {v: k for k, v in FORM.items()}
+RISK = {RiskLevel.LOW: pb.RISK_LEVEL_LOW, RiskLevel.MEDIUM: pb.RISK_LEVEL_MEDIUM,
+        RiskLevel.HIGH: pb.RISK_LEVEL_HIGH}
+RISK_FROM_PB = {v: k for k, v in RISK.items()}
+STATE = {ItemState.ACTIVE: pb.ITEM_STATE_ACTIVE, ItemState.SUSPENDED: pb.ITEM_STATE_SUSPENDED,
+         ItemState.CANCELLED: pb.ITEM_STATE_CANCELLED,
+         ItemState.DELEGATED: pb.ITEM_STATE_DELEGATED,
+         ItemState.TRANSFERRED: pb.ITEM_STATE_TRANSFERRED,
+         ItemState.MERGED: pb.ITEM_STATE_MERGED, ItemState.FROZEN: pb.ITEM_STATE_FROZEN}
+REVIEW_KIND = {ReviewKind.LEGAL: pb.REVIEW_KIND_LEGAL,
+               ReviewKind.STAFFING: pb.REVIEW_KIND_STAFFING}
+REVIEW_KIND_FROM_PB = {v: k for k, v in REVIEW_KIND.items()}
+DECISION = {Decision.APPROVE: pb.REVIEW_DECISION_APPROVE,
+            Decision.RETURN: pb.REVIEW_DECISION_RETURN}
+DECISION_FROM_PB = {v: k for k, v in DECISION.items()}
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    kind: ReviewKind
+    decision: Decision
+    reviewer: str
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -29,6 +92,12 @@ class VersionView:
     created_by: str
     published_at: datetime | None
     published_by: str | None
+    state: ItemState = ItemState.ACTIVE
+    current_version: int = 0
+    successor: str = ""
+    flags: tuple[str, ...] = ()
+    reviews: tuple[ReviewView, ...] = field(default=())
+    review_round: int = 0
 
 
 def timestamp(moment: datetime | None) -> Timestamp | None:
@@ -39,27 +108,100 @@ def timestamp(moment: datetime | None) -> Timestamp | None:
     return ts
 
 
-def content_from_pb(draft: pb.ItemDraft) -> ItemContent:
-    return ItemContent(
-        name=draft.name.strip(), code=draft.code.strip(), item_type=draft.item_type,
-        region=draft.region, department=draft.department.strip(),
-        statutory_limit_days=draft.statutory_limit_days,
-        promised_limit_days=draft.promised_limit_days,
-        steps=tuple(Step(key=s.key, name=s.name, limit_days=s.limit_days, role=s.role)
-                    for s in draft.steps))
+def _money(amount: str, currency: str) -> common_pb2.Money:
+    value = Decimal(amount or "0")
+    units = int(value)
+    nanos = int((value - units) * 1_000_000_000)
+    return common_pb2.Money(currency_code=currency, units=units, nanos=nanos)
 
 
-def content_to_pb(content: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
+def _amount(money: common_pb2.Money) -> str:
+    return str(Decimal(money.units) + Decimal(money.nanos) / Decimal(1_000_000_000))
+
+
+def content_from_pb(d: pb.ItemDraft) -> ItemContent:
+    try:
+        list_kind = LIST_KIND_FROM_PB.get(d.list_kind, ListKind.POWER)
+        body = ImplementingBody(
+            name=d.body.name.strip() or d.department.strip(), code=d.body.code.strip(),
+            nature=NATURE_FROM_PB.get(d.body.nature, BodyNature.STATUTORY)
+        ) if d.HasField("body") else None
+        return ItemContent(
+            name=d.name.strip(), code=d.code.strip(), item_type=d.item_type,
+            region=d.region, department=d.department.strip(),
+            statutory_limit_days=d.statutory_limit_days,
+            promised_limit_days=d.promised_limit_days,
+            steps=tuple(Step(
+                key=s.key, name=s.name.strip(), limit_days=s.limit_days, role=s.role.strip(),
+                parallel_branches=tuple(Branch(department=b.department.strip(),
+                                               name=b.name.strip(), limit_days=b.limit_days,
+                                               role=b.role.strip())
+                                        for b in s.parallel_branches),
+                risk_points=tuple(RiskPoint(description=r.description.strip(),
+                                            level=RISK_FROM_PB.get(r.level, RiskLevel.LOW),
+                                            countermeasures=tuple(r.countermeasures))
+                                  for r in s.risk_points))
+                for s in d.steps),
+            list_kind=list_kind, exercise_level=d.exercise_level, body=body,
+            accepting_office=d.accepting_office.strip(),
+            legal_basis=tuple(LegalCitation(law=c.law.strip(), article=c.article,
+                                            clause=c.clause, text=c.text)
+                              for c in d.legal_basis),
+            acceptance_conditions=tuple(d.acceptance_conditions),
+            materials=tuple(Material(name=m.name.strip(), issuer=m.issuer,
+                                     originals=m.originals, copies=m.copies,
+                                     mandatory=m.mandatory, note=m.note) for m in d.materials),
+            fees=tuple(Fee(name=f.name, amount=_amount(f.amount), basis=f.basis,
+                           currency=f.amount.currency_code or "CNY") for f in d.fees),
+            supervision_phone=d.supervision_phone.strip(),
+            enquiry_phone=d.enquiry_phone.strip(),
+            handling_forms=tuple(FORM_FROM_PB[h] for h in d.handling_forms
+                                 if h in FORM_FROM_PB),
+            external_flow=tuple(d.external_flow),
+            discretion_standards=tuple(DiscretionStandard(
+                fact_pattern=x.fact_pattern, severity=x.severity, range=x.range)
+                for x in d.discretion_standards),
+            group=d.group.strip())
+    except ArithmeticError:
+        raise InvalidArgument.of_field("draft.fees", "amounts must be numbers") from None
+
+
+def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
     draft = pb.ItemDraft(
-        name=content.name, code=content.code, item_type=content.item_type,
-        region=content.region, department=content.department,
-        statutory_limit_days=content.statutory_limit_days,
-        promised_limit_days=content.promised_limit_days)
-    # The internal flow: names and limits are public (the applicant sees its steps);
-    # the responsible roles are for staff and supervisors.
-    for s in content.steps:
-        draft.steps.add(key=s.key, name=s.name, limit_days=s.limit_days,
-                        role=s.role if internal else "")
+        name=c.name, code=c.code, item_type=c.item_type, region=c.region,
+        department=c.department, statutory_limit_days=c.statutory_limit_days,
+        promised_limit_days=c.promised_limit_days, list_kind=LIST_KIND[c.list_kind],
+        exercise_level=c.exercise_level, accepting_office=c.accepting_office,
+        acceptance_conditions=list(c.acceptance_conditions),
+        supervision_phone=c.supervision_phone, enquiry_phone=c.enquiry_phone,
+        handling_forms=[FORM[h] for h in c.handling_forms],
+        external_flow=list(c.external_flow), group=c.group)
+    if c.body:
+        draft.body.CopyFrom(pb.ImplementingBody(name=c.body.name, code=c.body.code,
+                                                nature=NATURE[c.body.nature]))
+    for s in c.steps:
+        step = draft.steps.add(key=s.key, name=s.name, limit_days=s.limit_days,
+                               role=s.role if internal else "")
+        for b in s.parallel_branches:
+            step.parallel_branches.add(department=b.department, name=b.name,
+                                       limit_days=b.limit_days,
+                                       role=b.role if internal else "")
+        if internal:
+            for r in s.risk_points:
+                step.risk_points.add(description=r.description, level=RISK[r.level],
+                                     countermeasures=list(r.countermeasures))
+    for citation in c.legal_basis:
+        draft.legal_basis.add(law=citation.law, article=citation.article,
+                              clause=citation.clause, text=citation.text)
+    for m in c.materials:
+        draft.materials.add(name=m.name, issuer=m.issuer, originals=m.originals,
+                            copies=m.copies, mandatory=m.mandatory, note=m.note)
+    for f in c.fees:
+        draft.fees.add(name=f.name, amount=_money(f.amount, f.currency), basis=f.basis)
+    if internal:
+        for x in c.discretion_standards:
+            draft.discretion_standards.add(fact_pattern=x.fact_pattern, severity=x.severity,
+                                           range=x.range)
     return draft
 
 
@@ -68,8 +210,14 @@ def version_to_pb(view: VersionView, *, internal: bool = True) -> pb.ItemVersion
         item_id=view.item_id, version=view.version, status=STATUS_TO_PB[view.status],
         content=content_to_pb(view.content, internal=internal),
         created_by=view.created_by if internal else "",
-        published_by=(view.published_by or "") if internal else "")
+        published_by=(view.published_by or "") if internal else "",
+        state=STATE[view.state], current_version=view.current_version,
+        successor=view.successor, flags=list(view.flags) if internal else [])
     message.created_at.CopyFrom(timestamp(view.created_at))
     if view.published_at:
         message.published_at.CopyFrom(timestamp(view.published_at))
+    for r in view.reviews:
+        review = message.reviews.add(kind=REVIEW_KIND[r.kind], decision=DECISION[r.decision],
+                                     reviewer=r.reviewer if internal else "", reason=r.reason)
+        review.at.CopyFrom(timestamp(r.at))
     return message

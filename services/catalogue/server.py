@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 
 from services.catalogue.api import CatalogueServicer
+from services.catalogue.importer import Importer
+from services.catalogue.search.index import SearchIndex
 from services.catalogue.service import CatalogueService
 from services.shared.auth import Authenticator
-from services.shared.config import load_settings
+from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
 from services.shared.grpc_server import GrpcServer
 from services.shared.logs import configure_logging
 from services.shared.migrations import upgrade
 from services.shared.telemetry import configure_tracing
+from services.shared.working_days import WorkingCalendar
 
 SERVICE = "catalogue"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SWEEP_INTERVAL_S = 300.0
+log = logging.getLogger("sunlight.catalogue")
 
 
 def migrate() -> None:
@@ -25,23 +32,60 @@ def migrate() -> None:
     upgrade(MIGRATIONS, database_url(settings, SERVICE), SERVICE)
 
 
-def build(settings, address: str | None = None) -> GrpcServer:  # type: ignore[no-untyped-def]
-    db = Database.for_service(settings, SERVICE)
-    servicer = CatalogueServicer(CatalogueService(db, settings.node_region),
-                                 Authenticator(settings.jwt_secret, settings.jwt_issuer))
-    server = GrpcServer(address or settings.address(settings.catalogue_port))
-    server.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server, servicer,
-               [catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"].full_name])
-    return server
+class Catalogue:
+    """The wired catalogue: service, search index, importer, gRPC server, sweeper."""
+
+    def __init__(self, settings: Settings, address: str | None = None) -> None:
+        self.db = Database.for_service(settings, SERVICE)
+        self.index = SearchIndex(self.db)
+        calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
+        self.service = CatalogueService(self.db, settings.node_region, calendar,
+                                        listeners=[self.index])
+        self.importer = Importer(self.service)
+        self.server = GrpcServer(address or settings.address(settings.catalogue_port))
+        self.server.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
+                        CatalogueServicer(self.service,
+                                          Authenticator(settings.jwt_secret,
+                                                        settings.jwt_issuer),
+                                          self.index, self.importer),
+                        [catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"]
+                         .full_name])
+        self._stop = threading.Event()
+
+    def start(self) -> int:
+        self.index.load()
+        port = self.server.start()
+        threading.Thread(target=self._sweep, name="obligation-sweep", daemon=True).start()
+        return port
+
+    def _sweep(self) -> None:
+        """Overdue change obligations raise their event (idempotent across replicas)."""
+        while not self._stop.wait(SWEEP_INTERVAL_S):
+            try:
+                overdue = self.service.sweep_overdue()
+                if overdue:
+                    log.warning("%d change obligations became overdue", overdue)
+            except Exception:  # noqa: BLE001 - keep sweeping after a database hiccup
+                log.exception("obligation sweep failed")
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        self._stop.set()
+        self.server.stop(grace_s)
+        self.db.dispose()
+
+
+def build(settings: Settings, address: str | None = None) -> Catalogue:
+    return Catalogue(settings, address)
 
 
 def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
-    server = build(settings)
-    server.start()
-    server.serve_until_signalled()
+    catalogue = build(settings)
+    catalogue.start()
+    catalogue.server.serve_until_signalled()
+    catalogue.stop()
 
 
 if __name__ == "__main__":

@@ -1,164 +1,101 @@
-"""Catalogue use cases: declare an item, publish a version, read what is in force."""
+"""Catalogue use cases: declare, review, publish, adjust, and read the power catalogue.
+
+Every use case is one transaction that writes the state change, its public history entry and
+its event (outbox) together, keyed by the caller's idempotency key.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Protocol
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
 from services.catalogue.contract import VersionView, version_to_pb
-from services.catalogue.domain.items import ItemContent, VersionStatus, check_publishable
+from services.catalogue.domain import lifecycle
+from services.catalogue.domain.items import ItemContent
+from services.catalogue.domain.lifecycle import (
+    Action,
+    Decision,
+    ItemState,
+    ReviewKind,
+    VersionStatus,
+)
+from services.catalogue.domain.obligations import ObligationStatus, filing_due
+from services.catalogue.repository import CatalogueRepository, view_of
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from services.shared.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from services.shared.events import make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
-from services.shared.regions import validate_region
+from services.shared.regions import parent, validate_region
+from services.shared.working_days import WorkingCalendar, local_day
 
 MAX_PAGE = 200
+REVIEW_PERMISSION = {ReviewKind.LEGAL: auth.ITEM_REVIEW_LEGAL,
+                     ReviewKind.STAFFING: auth.ITEM_REVIEW_STAFFING}
+
+
+class ChangeListener(Protocol):
+    """Told which items changed after each commit (the search index)."""
+
+    def items_changed(self, item_ids: list[str]) -> None: ...
 
 
 class CatalogueService:
-    def __init__(self, db: Database, node_region: str) -> None:
+    def __init__(self, db: Database, node_region: str,
+                 calendar: WorkingCalendar | None = None,
+                 listeners: list[ChangeListener] | None = None) -> None:
         self.db = db
         self.node_region = node_region
+        self.calendar = calendar or WorkingCalendar.official()
         self.outbox = Outbox(t.outbox, "catalogue")
         self.idempotency = IdempotencyStore(t.idempotency_keys)
+        self.repo = CatalogueRepository()
+        self.listeners = list(listeners or [])
 
-    # --- commands -----------------------------------------------------------------------
-    def create_item(self, principal: Principal, content: ItemContent, key: str) -> VersionView:
-        """Declare a new item: version 1, a draft of the caller's department."""
-        content.validate()
-        principal.require(auth.ITEM_WRITE, content.region)
-        self._own_department(principal, content.department)
+    # --- plumbing -----------------------------------------------------------------------
+    def _command(self, principal: Principal, key: str, operation: str, request: object,
+                 body: Callable[[Session, datetime], VersionView]) -> VersionView:
+        """Run ``body`` once per idempotency key, in one transaction; tell listeners."""
         key = self.idempotency.check_key(key)
-        print_ = fingerprint("CreateItem", json.dumps(content.to_dict(), sort_keys=True).encode())
+        print_ = fingerprint(operation, json.dumps(request, sort_keys=True,
+                                                   ensure_ascii=False, default=str).encode())
         with self.db.transaction() as s:
-            replay = self.idempotency.lookup(s, principal.subject, key, "CreateItem", print_)
+            replay = self.idempotency.lookup(s, principal.subject, key, operation, print_)
             if replay is not None:
                 ref = json.loads(replay)
-                return self._version(s, ref["item_id"], ref["version"])
-            exists = s.execute(select(t.items.c.item_id).where(
-                t.items.c.region == content.region, t.items.c.code == content.code)).first()
-            if exists:
-                raise AlreadyExists(
-                    f"region {content.region} already has an item with code {content.code} "
-                    f"({exists.item_id}); change it with a new version instead",
-                    code="ITEM_CODE_TAKEN", metadata={"item_id": exists.item_id})
-            now = datetime.now(UTC)
-            item_id = str(uuid.uuid4())
-            s.execute(insert(t.items).values(
-                item_id=item_id, code=content.code, region=content.region,
-                department=content.department, current_version=0, latest_version=1,
-                created_at=now))
-            s.execute(insert(t.item_versions).values(
-                item_id=item_id, version=1, status=VersionStatus.DRAFT.value,
-                name=content.name, item_type=content.item_type, region=content.region,
-                department=content.department,
-                content=json.dumps(content.to_dict(), ensure_ascii=False),
-                created_at=now, created_by=principal.subject))
-            view = self._version(s, item_id, 1)
-            self._emit(s, "item.drafted", view, principal.subject)
-            self.idempotency.save(s, principal.subject, key, "CreateItem", print_,
-                                  json.dumps({"item_id": item_id, "version": 1}).encode())
-            return view
-
-    def publish_item(self, principal: Principal, item_id: str, version: int, key: str
-                     ) -> VersionView:
-        """Publish a version: it comes into force and the one before it is superseded."""
-        key = self.idempotency.check_key(key)
-        print_ = fingerprint("PublishItem", f"{item_id}:{version}".encode())
-        with self.db.transaction() as s:
-            replay = self.idempotency.lookup(s, principal.subject, key, "PublishItem", print_)
-            if replay is not None:
-                return self._version(s, item_id, version)
-            view = self._version(s, item_id, version, lock=True)
-            principal.require(auth.ITEM_PUBLISH, view.content.region)
-            check_publishable(view.status, item_id, version)
-            if view.status is not VersionStatus.PUBLISHED:
-                now = datetime.now(UTC)
-                v = t.item_versions.c
-                s.execute(update(t.item_versions).where(
-                    v.item_id == item_id, v.status == VersionStatus.PUBLISHED.value
-                ).values(status=VersionStatus.SUPERSEDED.value))
-                s.execute(update(t.item_versions).where(
-                    v.item_id == item_id, v.version == version).values(
-                    status=VersionStatus.PUBLISHED.value, published_at=now,
-                    published_by=principal.subject))
-                s.execute(update(t.items).where(t.items.c.item_id == item_id).values(
-                    current_version=version))
-                view = self._version(s, item_id, version)
-                self._emit(s, "item.published", view, principal.subject)
-            self.idempotency.save(s, principal.subject, key, "PublishItem", print_, b"{}")
-            return view
-
-    # --- queries ------------------------------------------------------------------------
-    def get_version(self, principal: Principal, item_id: str, version: int) -> VersionView:
-        """A version by number, or (version 0) the one in force. Drafts only for staff."""
-        with self.db.transaction() as s:
-            if version == 0:
-                row = s.execute(select(t.items.c.current_version).where(
-                    t.items.c.item_id == item_id)).first()
-                if row is None or row.current_version == 0:
-                    raise NotFound(f"item {item_id} has no published version: it may not be "
-                                   "exercised (清单之外无职权)", code="ITEM_NOT_PUBLISHED",
-                                   metadata={"item_id": item_id})
-                version = row.current_version
-            view = self._version(s, item_id, version)
-        if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) and not (
-                principal.can(auth.ITEM_READ_INTERNAL, view.content.region)):
-            raise NotFound(f"item {item_id} version {version} is not published",
-                           code="ITEM_NOT_PUBLISHED", metadata={"item_id": item_id})
+                return self.repo.version(s, ref["item_id"], ref["version"])
+            view = body(s, datetime.now(UTC))
+            self.idempotency.save(s, principal.subject, key, operation, print_,
+                                  json.dumps({"item_id": view.item_id,
+                                              "version": view.version}).encode())
+        self._changed([view.item_id])
         return view
 
-    def list_published(self, region: str, page_size: int, page_token: str
-                       ) -> tuple[list[VersionView], str]:
-        if region:
-            validate_region(region)
-        size = page_size or 50
-        if not 1 <= size <= MAX_PAGE:
-            raise InvalidArgument.of_field("page_size", f"between 1 and {MAX_PAGE}")
-        offset = _decode_token(page_token)
-        v = t.item_versions.c
-        query = select(t.item_versions).where(v.status == VersionStatus.PUBLISHED.value)
-        if region:
-            query = query.where(_region_filter(v.region, region))
-        query = query.order_by(v.region, v.name, v.item_id).offset(offset).limit(size + 1)
-        with self.db.transaction() as s:
-            rows = s.execute(query).all()
-        views = [_view(r) for r in rows[:size]]
-        token = _encode_token(offset + size) if len(rows) > size else ""
-        return views, token
+    def _changed(self, item_ids: list[str]) -> None:
+        for listener in self.listeners:
+            listener.items_changed(item_ids)
 
-    def count_published(self) -> int:
-        with self.db.transaction() as s:
-            return s.execute(select(func.count()).select_from(t.item_versions).where(
-                t.item_versions.c.status == VersionStatus.PUBLISHED.value)).scalar_one()
-
-    # --- helpers ------------------------------------------------------------------------
-    def _version(self, s: Session, item_id: str, version: int, *, lock: bool = False
-                 ) -> VersionView:
-        v = t.item_versions.c
-        query = select(t.item_versions).where(v.item_id == item_id, v.version == version)
-        if lock:
-            query = query.with_for_update()
-        row = s.execute(query).first()
-        if row is None:
-            raise NotFound(f"item {item_id} has no version {version}",
-                           code="ITEM_VERSION_NOT_FOUND",
-                           metadata={"item_id": item_id, "version": str(version)})
-        return _view(row)
-
-    def _emit(self, s: Session, event_type: str, view: VersionView, actor: str) -> None:
-        data = pb.ItemEvent(item=version_to_pb(view), actor=actor)
+    def _emit(self, s: Session, event_type: str, view: VersionView, actor: str,
+              action: str, reason: str = "") -> None:
+        data = pb.ItemEvent(item=version_to_pb(view), actor=actor, reason=reason, action=action)
         self.outbox.add(s, make_event(event_type, data, node=self.node_region,
                                       region=view.content.region))
 
@@ -168,15 +105,455 @@ class CatalogueService:
                 "admin" not in principal.roles):
             raise PermissionDenied(
                 f"{principal.subject} works for {principal.department} and may not declare "
-                f"items of {department}", code="OTHER_DEPARTMENT")
+                f"or change items of {department}", code="OTHER_DEPARTMENT")
+
+    # --- declaring ----------------------------------------------------------------------
+    def create_item(self, principal: Principal, content: ItemContent, key: str) -> VersionView:
+        """Declare a new item: version 1, a draft of the caller's department (申报)."""
+        principal.require(auth.ITEM_WRITE)
+        warnings = content.validate_draft()
+        principal.require(auth.ITEM_WRITE, content.region)
+        self._own_department(principal, content.department)
+
+        def body(s: Session, now: datetime) -> VersionView:
+            existing = self.repo.item_by_code(s, content.region, content.code)
+            if existing:
+                raise AlreadyExists(
+                    f"region {content.region} already has an item with code {content.code} "
+                    f"({existing.item_id}); change it with a new version instead",
+                    code="ITEM_CODE_TAKEN", metadata={"item_id": existing.item_id})
+            item_id = str(uuid.uuid4())
+            self.repo.add_item(s, item_id, content, now)
+            self.repo.add_version(s, item_id, 1, content, principal.subject, now, warnings)
+            self.repo.add_history(s, item_id, "created", principal.subject, now, version=1)
+            view = self.repo.version(s, item_id, 1)
+            self._emit(s, "item.drafted", view, principal.subject, "created")
+            return view
+
+        return self._command(principal, key, "CreateItem", content.to_dict(), body)
+
+    def update_draft(self, principal: Principal, item_id: str, version: int,
+                     content: ItemContent, key: str) -> VersionView:
+        """Change a draft (or a returned version) before it is submitted."""
+        warnings = content.validate_draft()
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            current = self.repo.version(s, item_id, version)
+            principal.require(auth.ITEM_WRITE, item.region)
+            self._own_department(principal, item.department)
+            lifecycle.require_editable(current.status, item_id, version)
+            if (content.region, content.code) != (item.region, item.code):
+                raise InvalidArgument(
+                    "the region and the implementation code identify the item and cannot "
+                    "change; declare a new item instead", code="ITEM_IDENTITY_FIXED",
+                    violations=[])
+            self.repo.set_content(s, item_id, version, content, warnings)
+            self.repo.touch(s, item_id, now, department=content.department)
+            self.repo.add_history(s, item_id, "updated", principal.subject, now,
+                                  version=version)
+            view = self.repo.version(s, item_id, version)
+            self._emit(s, "item.updated", view, principal.subject, "updated")
+            return view
+
+        return self._command(principal, key, "UpdateDraft",
+                             [item_id, version, content.to_dict()], body)
+
+    def draft_next_version(self, principal: Principal, item_id: str, key: str) -> VersionView:
+        """Start the next version from the one in force (调整): a draft, reviewed again."""
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            principal.require(auth.ITEM_WRITE, item.region)
+            self._own_department(principal, item.department)
+            if item.current_version == 0:
+                raise FailedPrecondition(
+                    f"item {item_id} has no published version yet: edit its draft",
+                    code="NOTHING_PUBLISHED")
+            if item.latest_version != item.current_version:
+                raise FailedPrecondition(
+                    f"item {item_id} already has version {item.latest_version} in progress",
+                    code="VERSION_IN_PROGRESS",
+                    metadata={"version": str(item.latest_version)})
+            base = self.repo.version(s, item_id, item.current_version)
+            number = item.latest_version + 1
+            self.repo.add_version(s, item_id, number, base.content, principal.subject, now)
+            self.repo.touch(s, item_id, now, latest_version=number)
+            self.repo.add_history(s, item_id, "version_drafted", principal.subject, now,
+                                  version=number)
+            view = self.repo.version(s, item_id, number)
+            self._emit(s, "item.drafted", view, principal.subject, "version_drafted")
+            return view
+
+        return self._command(principal, key, "DraftNextVersion", [item_id], body)
+
+    # --- review and publication ---------------------------------------------------------
+    def submit(self, principal: Principal, item_id: str, version: int, key: str
+               ) -> VersionView:
+        """Submit a complete version for legal and staffing review (报审)."""
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            current = self.repo.version(s, item_id, version)
+            principal.require(auth.ITEM_WRITE, item.region)
+            self._own_department(principal, item.department)
+            warnings = current.content.validate_complete()
+            status = lifecycle.submit(current.status, item_id, version)
+            self.repo.set_content(s, item_id, version, current.content,
+                                  _merge(current.flags, warnings))
+            self.repo.set_status(s, item_id, version, status,
+                                 review_round=current.review_round + 1)
+            self.repo.touch(s, item_id, now)
+            self.repo.add_history(s, item_id, "submitted", principal.subject, now,
+                                  version=version)
+            self._fulfil_obligations(s, item_id, version, now)
+            view = self.repo.version(s, item_id, version)
+            self._emit(s, "item.submitted", view, principal.subject, "submitted")
+            return view
+
+        return self._command(principal, key, "SubmitItem", [item_id, version], body)
+
+    def review(self, principal: Principal, item_id: str, version: int, kind: ReviewKind,
+               decision: Decision, reason: str, key: str) -> VersionView:
+        """Legal (法制办) or staffing (编办) review; both approvals publish the version."""
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            principal.require(REVIEW_PERMISSION[kind], item.region)
+            current = self.repo.version(s, item_id, version)
+            status = lifecycle.review(current.status,
+                                      self.repo.review_records(s, item_id, version), kind,
+                                      decision, reason, current.review_round, item_id, version)
+            self.repo.add_review(s, item_id, version, current.review_round, kind, decision,
+                                 principal.subject, reason, now)
+            action = f"reviewed_{kind.value}" if decision is Decision.APPROVE else "returned"
+            self.repo.add_history(s, item_id, action, principal.subject, now, version=version,
+                                  reason=reason)
+            if status is VersionStatus.PUBLISHED:
+                return self._publish(s, item, version, principal.subject, now)
+            self.repo.set_status(s, item_id, version, status)
+            self.repo.touch(s, item_id, now)
+            view = self.repo.version(s, item_id, version)
+            event = "item.returned" if status is VersionStatus.RETURNED else "item.reviewed"
+            self._emit(s, event, view, principal.subject, action, reason)
+            return view
+
+        return self._command(principal, key, "ReviewItem",
+                             [item_id, version, kind.value, decision.value, reason], body)
+
+    def publish(self, principal: Principal, item_id: str, version: int, key: str
+                ) -> VersionView:
+        """Both reviews at once, by a caller entitled to both (or an administrator)."""
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            self._require_both_reviews(principal, item.region)
+            current = self.repo.version(s, item_id, version)
+            if current.status is VersionStatus.PUBLISHED:
+                return current
+            if current.status not in (VersionStatus.DRAFT, VersionStatus.SUBMITTED,
+                                      VersionStatus.RETURNED):
+                raise FailedPrecondition(
+                    f"item {item_id} version {version} is {current.status.value} and cannot "
+                    "be published", code="VERSION_NOT_PUBLISHABLE",
+                    metadata={"status": current.status.value})
+            current.content.validate_complete()
+            round_ = current.review_round + 1
+            self.repo.set_status(s, item_id, version, VersionStatus.SUBMITTED,
+                                 review_round=round_)
+            for kind in ReviewKind:
+                self.repo.add_review(s, item_id, version, round_, kind, Decision.APPROVE,
+                                     principal.subject, "", now)
+            self.repo.add_history(s, item_id, "reviewed_legal", principal.subject, now,
+                                  version=version)
+            self.repo.add_history(s, item_id, "reviewed_staffing", principal.subject, now,
+                                  version=version)
+            return self._publish(s, item, version, principal.subject, now)
+
+        return self._command(principal, key, "PublishItem", [item_id, version], body)
+
+    def _require_both_reviews(self, principal: Principal, region: str) -> None:
+        if principal.can(auth.ITEM_PUBLISH, region):
+            return
+        for permission in (auth.ITEM_REVIEW_LEGAL, auth.ITEM_REVIEW_STAFFING):
+            principal.require(permission, region)
+
+    def _publish(self, s: Session, item, version: int, actor: str,  # type: ignore[no-untyped-def]
+                 now: datetime) -> VersionView:
+        v = t.item_versions.c
+        s.execute(update(t.item_versions).where(
+            v.item_id == item.item_id, v.status == VersionStatus.PUBLISHED.value
+        ).values(status=VersionStatus.SUPERSEDED.value))
+        self.repo.set_status(s, item.item_id, version, VersionStatus.PUBLISHED,
+                             published_at=now, published_by=actor)
+        self.repo.touch(s, item.item_id, now, current_version=version)
+        self.repo.add_history(s, item.item_id, "published", actor, now, version=version)
+        view = self.repo.version(s, item.item_id, version)
+        self._emit(s, "item.published", view, actor, "published")
+        return view
+
+    # --- reduction actions (关停并转放) --------------------------------------------------
+    def adjust(self, principal: Principal, item_id: str, action: Action, reason: str,
+               target: str, key: str) -> tuple[VersionView, str]:
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            principal.require(auth.ITEM_ADJUST, item.region)
+            state = ItemState(item.state)
+            new_state = lifecycle.adjust(state, action, reason, target, item_id)
+            if item.current_version == 0 and action is not Action.CANCEL:
+                raise FailedPrecondition(f"item {item_id} is not published yet",
+                                         code="NOTHING_PUBLISHED")
+            recorded_target = target.strip()
+            if action is Action.DELEGATE:
+                new_id = self._delegate(s, item, recorded_target, principal, now)
+                recorded_target = f"{recorded_target}:{new_id}"
+            elif action is Action.MERGE:
+                self._check_merge_target(s, item, recorded_target)
+            self.repo.touch(s, item_id, now, state=new_state.value,
+                            successor=recorded_target if action in (
+                                Action.DELEGATE, Action.TRANSFER, Action.MERGE) else
+                            item.successor)
+            self.repo.add_history(s, item_id, action.value, principal.subject, now,
+                                  version=item.current_version, reason=reason,
+                                  target=recorded_target, from_state=state.value,
+                                  to_state=new_state.value)
+            view = self.repo.version(s, item_id, item.current_version or item.latest_version)
+            self._emit(s, "item.adjusted", view, principal.subject, action.value, reason)
+            return view
+
+        view = self._command(principal, key, "AdjustItem",
+                             [item_id, action.value, reason, target], body)
+        successor = ""
+        if action is Action.DELEGATE and ":" in view.successor:
+            successor = view.successor.split(":", 1)[1]
+            self._changed([successor])
+        return view, successor
+
+    def _delegate(self, s: Session, item, target: str, principal: Principal,  # type: ignore[no-untyped-def]
+                  now: datetime) -> str:
+        validate_region(target, "target")
+        if parent(target) != item.region:
+            raise InvalidArgument.of_field(
+                "target", f"{target} is not a government one level below {item.region}",
+                code="NOT_A_LOWER_LEVEL")
+        base = self.repo.version(s, item.item_id, item.current_version)
+        content = replace(base.content, region=target)
+        if self.repo.item_by_code(s, target, content.code):
+            raise AlreadyExists(f"region {target} already has an item with code "
+                                f"{content.code}", code="ITEM_CODE_TAKEN")
+        new_id = str(uuid.uuid4())
+        flags = [f"delegated (下放) from {item.region} item {item.item_id}: the receiving "
+                 "government re-issues its implementation code and reviews it"]
+        self.repo.add_item(s, new_id, content, now)
+        self.repo.add_version(s, new_id, 1, content, principal.subject, now, flags)
+        self.repo.add_history(s, new_id, "created", principal.subject, now, version=1,
+                              reason=f"delegated from {item.item_id}", target=item.item_id)
+        self._emit(s, "item.drafted", self.repo.version(s, new_id, 1), principal.subject,
+                   "created", f"delegated from {item.item_id}")
+        return new_id
+
+    def _check_merge_target(self, s: Session, item, target: str) -> None:  # type: ignore[no-untyped-def]
+        if target == item.item_id:
+            raise InvalidArgument.of_field("target", "an item cannot be merged into itself")
+        other = self.repo.item(s, target)
+        if other.region != item.region or other.state != ItemState.ACTIVE.value or (
+                other.current_version == 0):
+            raise FailedPrecondition(
+                f"item {target} must be a published, active item of region {item.region}",
+                code="MERGE_TARGET_INVALID")
+
+    # --- change obligations -------------------------------------------------------------
+    def record_legal_change(self, principal: Principal, item_id: str, law: str,
+                            description: str, key: str, today: date | None = None
+                            ) -> pb.ChangeObligation:
+        """The legal basis changed: the department must file a change in 10 working days."""
+        if not description.strip():
+            raise InvalidArgument.of_field("description", "what changed in the legal basis")
+        recorded: list[str] = []
+
+        def body(s: Session, now: datetime) -> VersionView:
+            item = self.repo.item(s, item_id, lock=True)
+            principal.require(auth.ITEM_LEGAL_CHANGE, item.region)
+            day = today or local_day(now)
+            due = filing_due(day, self.calendar)
+            obligation_id = str(uuid.uuid4())
+            s.execute(t.obligations.insert().values(
+                obligation_id=obligation_id, item_id=item_id, region=item.region,
+                department=item.department, description=description.strip(),
+                law=law.strip(), recorded_by=principal.subject, recorded_on=day.isoformat(),
+                due_date=due.iso(), due_provisional=due.provisional,
+                status=ObligationStatus.OPEN.value, created_at=now))
+            self.repo.add_history(s, item_id, "legal_basis_changed", principal.subject, now,
+                                  version=item.current_version, reason=description.strip(),
+                                  target=law.strip())
+            self.repo.touch(s, item_id, now)
+            recorded.append(obligation_id)
+            self._emit_obligation(s, "item.change_required", obligation_id)
+            return self.repo.version(s, item_id, item.current_version or item.latest_version)
+
+        view = self._command(principal, key, "RecordLegalBasisChange",
+                             [item_id, law, description], body)
+        with self.db.transaction() as s:
+            o = t.obligations.c
+            query = select(t.obligations).where(o.item_id == view.item_id)
+            query = query.where(o.obligation_id == recorded[0]) if recorded else query.order_by(
+                o.created_at.desc())
+            return obligation_pb(s.execute(query).first())
+
+    def _emit_obligation(self, s: Session, event_type: str, obligation_id: str) -> None:
+        row = s.execute(select(t.obligations).where(
+            t.obligations.c.obligation_id == obligation_id)).one()
+        self.outbox.add(s, make_event(event_type, pb.ObligationEvent(
+            obligation=obligation_pb(row)), node=self.node_region, region=row.region))
+
+    def _fulfil_obligations(self, s: Session, item_id: str, version: int,
+                            now: datetime) -> None:
+        o = t.obligations.c
+        open_ids = s.execute(select(o.obligation_id).where(
+            o.item_id == item_id, o.status.in_([ObligationStatus.OPEN.value,
+                                                ObligationStatus.OVERDUE.value]))
+        ).scalars().all()
+        if open_ids:
+            s.execute(update(t.obligations).where(o.obligation_id.in_(open_ids)).values(
+                status=ObligationStatus.FULFILLED.value, fulfilled_version=version))
+
+    def sweep_overdue(self, today: date | None = None) -> int:
+        """Mark open obligations past their due date overdue, each once, with an event."""
+        day = (today or local_day()).isoformat()
+        o = t.obligations.c
+        with self.db.transaction() as s:
+            ids = s.execute(select(o.obligation_id).where(
+                o.status == ObligationStatus.OPEN.value, o.due_date < day
+            ).with_for_update(skip_locked=True)).scalars().all()
+            if not ids:
+                return 0
+            now = datetime.now(UTC)
+            s.execute(update(t.obligations).where(o.obligation_id.in_(ids)).values(
+                status=ObligationStatus.OVERDUE.value, overdue_at=now))
+            for obligation_id in ids:
+                self._emit_obligation(s, "item.change_overdue", obligation_id)
+            return len(ids)
+
+    def list_obligations(self, principal: Principal, region: str, status: str,
+                         page_size: int, page_token: str
+                         ) -> tuple[list[pb.ChangeObligation], str]:
+        validate_region(region)
+        principal.require(auth.ITEM_READ_INTERNAL, region)
+        size = _page_size(page_size)
+        offset = decode_token(page_token)
+        o = t.obligations.c
+        query = select(t.obligations).where(_region_filter(o.region, region))
+        if status:
+            query = query.where(o.status == status)
+        query = query.order_by(o.due_date, o.obligation_id).offset(offset).limit(size + 1)
+        with self.db.transaction() as s:
+            rows = s.execute(query).all()
+        token = encode_token(offset + size) if len(rows) > size else ""
+        return [obligation_pb(r) for r in rows[:size]], token
+
+    # --- queries ------------------------------------------------------------------------
+    def get_version(self, principal: Principal, item_id: str, version: int) -> VersionView:
+        """A version by number, or (version 0) the one in force. Drafts only for staff."""
+        with self.db.transaction() as s:
+            if version == 0:
+                item = s.execute(select(t.items.c.current_version).where(
+                    t.items.c.item_id == item_id)).first()
+                if item is None or item.current_version == 0:
+                    raise NotFound(f"item {item_id} has no published version: it may not be "
+                                   "exercised (清单之外无职权)", code="ITEM_NOT_PUBLISHED",
+                                   metadata={"item_id": item_id})
+                version = item.current_version
+            view = self.repo.version(s, item_id, version)
+        if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) and not (
+                principal.can(auth.ITEM_READ_INTERNAL, view.content.region)):
+            raise NotFound(f"item {item_id} version {version} is not published",
+                           code="ITEM_NOT_PUBLISHED", metadata={"item_id": item_id})
+        return view
+
+    def history(self, principal: Principal, item_id: str) -> list[pb.HistoryEntry]:
+        """The public history of an item (anyone, once it has been published)."""
+        with self.db.transaction() as s:
+            item = self.repo.item(s, item_id)
+            rows = self.repo.history(s, item_id)
+        ever_published = any(r.action == "published" for r in rows)
+        if not ever_published and not principal.can(auth.ITEM_READ_INTERNAL, item.region):
+            raise NotFound(f"item {item_id} has not been published", code="ITEM_NOT_PUBLISHED")
+        entries = []
+        for r in rows:
+            entry = pb.HistoryEntry(item_id=r.item_id, version=r.version, action=r.action,
+                                    from_state=r.from_state, to_state=r.to_state,
+                                    actor=r.actor, reason=r.reason, target=r.target)
+            entry.at.FromDatetime(r.at)
+            entries.append(entry)
+        return entries
+
+    def list_published(self, region: str, page_size: int, page_token: str
+                       ) -> tuple[list[VersionView], str]:
+        if region:
+            validate_region(region)
+        size = _page_size(page_size)
+        offset = decode_token(page_token)
+        v = t.item_versions.c
+        query = _published_query()
+        if region:
+            query = query.where(_region_filter(v.region, region))
+        query = query.order_by(v.region, v.name, v.item_id).offset(offset).limit(size + 1)
+        with self.db.transaction() as s:
+            rows = s.execute(query).all()
+        views = [view_of(r) for r in rows[:size]]
+        token = encode_token(offset + size) if len(rows) > size else ""
+        return views, token
+
+    def export(self, region: str, batch: int = 500) -> Iterator[VersionView]:
+        """Every published version of a region (and below), in a stable order."""
+        validate_region(region)
+        v = t.item_versions.c
+        last: tuple[str, str] = ("", "")
+        while True:
+            query = _published_query().where(_region_filter(v.region, region)).where(
+                (v.region > last[0]) | ((v.region == last[0]) & (v.item_id > last[1]))
+            ).order_by(v.region, v.item_id).limit(batch)
+            with self.db.transaction() as s:
+                rows = s.execute(query).all()
+            if not rows:
+                return
+            for row in rows:
+                yield view_of(row)
+            last = (rows[-1].region, rows[-1].item_id)
+
+    def count_published(self) -> int:
+        with self.db.transaction() as s:
+            return s.execute(select(func.count()).select_from(t.item_versions).where(
+                t.item_versions.c.status == VersionStatus.PUBLISHED.value)).scalar_one()
 
 
-def _view(row) -> VersionView:  # type: ignore[no-untyped-def]
-    return VersionView(
-        item_id=row.item_id, version=row.version, status=VersionStatus(row.status),
-        content=ItemContent.from_dict(json.loads(row.content)), created_at=row.created_at,
-        created_by=row.created_by, published_at=row.published_at,
-        published_by=row.published_by)
+def _published_query():  # type: ignore[no-untyped-def]
+    v = t.item_versions.c
+    return select(t.item_versions, t.items.c.state, t.items.c.current_version,
+                  t.items.c.successor).join(t.items, t.items.c.item_id == v.item_id).where(
+        v.status == VersionStatus.PUBLISHED.value)
+
+
+def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]
+    return pb.ChangeObligation(
+        obligation_id=row.obligation_id, item_id=row.item_id, region=row.region,
+        department=row.department, description=row.description, law=row.law,
+        recorded_by=row.recorded_by, recorded_on=row.recorded_on, due_date=row.due_date,
+        due_date_provisional=row.due_provisional,
+        status=pb.ObligationStatus.Value(f"OBLIGATION_STATUS_{row.status.upper()}"),
+        fulfilled_version=row.fulfilled_version or 0)
+
+
+def _merge(flags: tuple[str, ...], more: list[str]) -> list[str]:
+    return list(dict.fromkeys([*flags, *more]))
+
+
+def _page_size(page_size: int) -> int:
+    size = page_size or 50
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidArgument.of_field("page_size", f"between 1 and {MAX_PAGE}")
+    return size
 
 
 def _region_filter(column, region: str):  # type: ignore[no-untyped-def]
@@ -187,11 +564,11 @@ def _region_filter(column, region: str):  # type: ignore[no-untyped-def]
     return column == region
 
 
-def _encode_token(offset: int) -> str:
+def encode_token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
 
 
-def _decode_token(token: str) -> int:
+def decode_token(token: str) -> int:
     if not token:
         return 0
     try:
@@ -202,4 +579,3 @@ def _decode_token(token: str) -> int:
     except (ValueError, UnicodeDecodeError):
         raise InvalidArgument.of_field("page_token", "not a token this service issued"
                                        ) from None
-

@@ -35,7 +35,7 @@ class HallBackend:
         catalogue_channel = channel(settings.address(settings.catalogue_port))
         cases_channel = channel(settings.address(settings.cases_port))
         token = ServiceToken(settings.jwt_secret, "hall", [settings.node_region],
-                             issuer=settings.jwt_issuer)
+                             issuer=settings.jwt_issuer, roles=("hall",))
         backend = cls(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
                       cases_pb2_grpc.CaseServiceStub(cases_channel), token.header,
                       settings.grpc_timeout_s,

@@ -21,7 +21,11 @@ from services.shared.regions import covers
 
 # permission names
 ITEM_WRITE = "item.write"          # declare and edit drafts of one's department
-ITEM_PUBLISH = "item.publish"      # publish a reviewed version
+ITEM_PUBLISH = "item.publish"      # publish with both reviews at once (import, admin)
+ITEM_REVIEW_LEGAL = "item.review_legal"        # 法制办: legal review
+ITEM_REVIEW_STAFFING = "item.review_staffing"  # 编办: staffing review
+ITEM_ADJUST = "item.adjust"        # reduction actions: suspend, cancel, delegate, merge…
+ITEM_LEGAL_CHANGE = "item.legal_change"  # record that an item's legal basis changed
 ITEM_READ_INTERNAL = "item.read_internal"  # internal flow, risk points
 CASE_OPEN = "case.open"
 CASE_HANDLE = "case.handle"
@@ -32,15 +36,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # department staff (经办人员): declare items of their department, handle cases
     "clerk": frozenset({ITEM_WRITE, ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ}),
     # legal office (法制办) and staffing office (编办) reviewers
-    "legal_reviewer": frozenset({ITEM_PUBLISH, ITEM_READ_INTERNAL}),
-    "staffing_reviewer": frozenset({ITEM_PUBLISH, ITEM_READ_INTERNAL}),
+    "legal_reviewer": frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE, ITEM_READ_INTERNAL}),
+    "staffing_reviewer": frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST, ITEM_READ_INTERNAL}),
     # supervisors (监察人员)
     "supervisor": frozenset({SUPERVISION_READ, CASE_READ, ITEM_READ_INTERNAL}),
     # the node's own processes calling each other
     "service": frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ}),
+    # the public hall: reads what the public may see, nothing internal
+    "hall": frozenset({CASE_READ}),
     # operators of the node: everything, within their region
-    "admin": frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE,
-                        CASE_READ, SUPERVISION_READ}),
+    "admin": frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_REVIEW_LEGAL, ITEM_REVIEW_STAFFING,
+                        ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_READ_INTERNAL, CASE_OPEN,
+                        CASE_HANDLE, CASE_READ, SUPERVISION_READ}),
 }
 
 
@@ -132,8 +139,9 @@ class ServiceToken:
     """A process's own token for calling the node's services, renewed before it expires."""
 
     def __init__(self, secret: str, subject: str, regions: Sequence[str],
-                 issuer: str = "sunlight", ttl_s: int = 3600) -> None:
-        self._args = (secret, subject, ("service",), tuple(regions))
+                 issuer: str = "sunlight", ttl_s: int = 3600,
+                 roles: Sequence[str] = ("service",)) -> None:
+        self._args = (secret, subject, tuple(roles), tuple(regions))
         self._issuer, self._ttl = issuer, ttl_s
         self._token, self._expires = "", 0.0
 

@@ -66,6 +66,28 @@ def translate_errors(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def translate_stream_errors(method: F) -> F:
+    """``translate_errors`` for server-streaming methods (generators)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            yield from method(self, request, context)
+        except DomainError as error:
+            abort_with(context, error)
+        except Exception:  # an unexpected bug: log it whole, show the caller only an id
+            identifier = uuid.uuid4().hex
+            log.exception("unhandled error in %s", method.__qualname__,
+                          extra={"error_id": identifier})
+            internal = DomainError(
+                f"internal error {identifier}; the operators can find it in the logs",
+                code="INTERNAL")
+            internal.grpc_status = "INTERNAL"
+            abort_with(context, internal)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def error_detail_of(error: grpc.RpcError) -> common_pb2.ErrorDetail | None:
     """The ErrorDetail carried by a failed call, if the server sent one."""
     try:

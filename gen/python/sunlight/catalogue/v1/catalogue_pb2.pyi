@@ -72,6 +72,25 @@ class ReviewDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REVIEW_DECISION_UNSPECIFIED: _ClassVar[ReviewDecision]
     REVIEW_DECISION_APPROVE: _ClassVar[ReviewDecision]
     REVIEW_DECISION_RETURN: _ClassVar[ReviewDecision]
+
+class AdjustAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADJUST_ACTION_UNSPECIFIED: _ClassVar[AdjustAction]
+    ADJUST_ACTION_SUSPEND: _ClassVar[AdjustAction]
+    ADJUST_ACTION_RESUME: _ClassVar[AdjustAction]
+    ADJUST_ACTION_CANCEL: _ClassVar[AdjustAction]
+    ADJUST_ACTION_DELEGATE: _ClassVar[AdjustAction]
+    ADJUST_ACTION_TRANSFER: _ClassVar[AdjustAction]
+    ADJUST_ACTION_MERGE: _ClassVar[AdjustAction]
+    ADJUST_ACTION_FREEZE: _ClassVar[AdjustAction]
+    ADJUST_ACTION_UNFREEZE: _ClassVar[AdjustAction]
+
+class ObligationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OBLIGATION_STATUS_UNSPECIFIED: _ClassVar[ObligationStatus]
+    OBLIGATION_STATUS_OPEN: _ClassVar[ObligationStatus]
+    OBLIGATION_STATUS_FULFILLED: _ClassVar[ObligationStatus]
+    OBLIGATION_STATUS_OVERDUE: _ClassVar[ObligationStatus]
 VERSION_STATUS_UNSPECIFIED: VersionStatus
 VERSION_STATUS_DRAFT: VersionStatus
 VERSION_STATUS_SUBMITTED: VersionStatus
@@ -110,6 +129,19 @@ REVIEW_KIND_STAFFING: ReviewKind
 REVIEW_DECISION_UNSPECIFIED: ReviewDecision
 REVIEW_DECISION_APPROVE: ReviewDecision
 REVIEW_DECISION_RETURN: ReviewDecision
+ADJUST_ACTION_UNSPECIFIED: AdjustAction
+ADJUST_ACTION_SUSPEND: AdjustAction
+ADJUST_ACTION_RESUME: AdjustAction
+ADJUST_ACTION_CANCEL: AdjustAction
+ADJUST_ACTION_DELEGATE: AdjustAction
+ADJUST_ACTION_TRANSFER: AdjustAction
+ADJUST_ACTION_MERGE: AdjustAction
+ADJUST_ACTION_FREEZE: AdjustAction
+ADJUST_ACTION_UNFREEZE: AdjustAction
+OBLIGATION_STATUS_UNSPECIFIED: ObligationStatus
+OBLIGATION_STATUS_OPEN: ObligationStatus
+OBLIGATION_STATUS_FULFILLED: ObligationStatus
+OBLIGATION_STATUS_OVERDUE: ObligationStatus
 
 class ImplementingBody(_message.Message):
     __slots__ = ("name", "code", "nature")
@@ -361,12 +393,313 @@ class ListPublishedItemsResponse(_message.Message):
     next_page_token: str
     def __init__(self, items: _Optional[_Iterable[_Union[ItemVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class UpdateDraftRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "version", "draft")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    version: int
+    draft: ItemDraft
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ..., draft: _Optional[_Union[ItemDraft, _Mapping]] = ...) -> None: ...
+
+class UpdateDraftResponse(_message.Message):
+    __slots__ = ("item",)
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ...) -> None: ...
+
+class SubmitItemRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "version")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    version: int
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class SubmitItemResponse(_message.Message):
+    __slots__ = ("item",)
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ...) -> None: ...
+
+class ReviewItemRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "version", "kind", "decision", "reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    version: int
+    kind: ReviewKind
+    decision: ReviewDecision
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[ReviewKind, str]] = ..., decision: _Optional[_Union[ReviewDecision, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReviewItemResponse(_message.Message):
+    __slots__ = ("item",)
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ...) -> None: ...
+
+class DraftNextVersionRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ...) -> None: ...
+
+class DraftNextVersionResponse(_message.Message):
+    __slots__ = ("item",)
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ...) -> None: ...
+
+class AdjustItemRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "action", "reason", "target")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    action: AdjustAction
+    reason: str
+    target: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., action: _Optional[_Union[AdjustAction, str]] = ..., reason: _Optional[str] = ..., target: _Optional[str] = ...) -> None: ...
+
+class AdjustItemResponse(_message.Message):
+    __slots__ = ("item", "successor_item_id")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSOR_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    successor_item_id: str
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., successor_item_id: _Optional[str] = ...) -> None: ...
+
+class HistoryEntry(_message.Message):
+    __slots__ = ("item_id", "version", "action", "from_state", "to_state", "actor", "reason", "target", "at")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    version: int
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    reason: str
+    target: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., target: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetItemHistoryRequest(_message.Message):
+    __slots__ = ("item_id",)
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    def __init__(self, item_id: _Optional[str] = ...) -> None: ...
+
+class GetItemHistoryResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ...) -> None: ...
+
+class ChangeObligation(_message.Message):
+    __slots__ = ("obligation_id", "item_id", "region", "department", "description", "law", "recorded_by", "recorded_on", "due_date", "due_date_provisional", "status", "fulfilled_version")
+    OBLIGATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    LAW_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_ON_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FULFILLED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    obligation_id: str
+    item_id: str
+    region: str
+    department: str
+    description: str
+    law: str
+    recorded_by: str
+    recorded_on: str
+    due_date: str
+    due_date_provisional: bool
+    status: ObligationStatus
+    fulfilled_version: int
+    def __init__(self, obligation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., description: _Optional[str] = ..., law: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_on: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., status: _Optional[_Union[ObligationStatus, str]] = ..., fulfilled_version: _Optional[int] = ...) -> None: ...
+
+class RecordLegalBasisChangeRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "law", "description")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    LAW_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    law: str
+    description: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., law: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class RecordLegalBasisChangeResponse(_message.Message):
+    __slots__ = ("obligation",)
+    OBLIGATION_FIELD_NUMBER: _ClassVar[int]
+    obligation: ChangeObligation
+    def __init__(self, obligation: _Optional[_Union[ChangeObligation, _Mapping]] = ...) -> None: ...
+
+class ListObligationsRequest(_message.Message):
+    __slots__ = ("region", "status", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    status: ObligationStatus
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., status: _Optional[_Union[ObligationStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListObligationsResponse(_message.Message):
+    __slots__ = ("obligations", "next_page_token")
+    OBLIGATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    obligations: _containers.RepeatedCompositeFieldContainer[ChangeObligation]
+    next_page_token: str
+    def __init__(self, obligations: _Optional[_Iterable[_Union[ChangeObligation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SearchItemsRequest(_message.Message):
+    __slots__ = ("query", "department", "item_type", "list_kind", "exercise_level", "region", "status", "page_size", "page_token")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LIST_KIND_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    department: str
+    item_type: str
+    list_kind: ListKind
+    exercise_level: str
+    region: str
+    status: VersionStatus
+    page_size: int
+    page_token: str
+    def __init__(self, query: _Optional[str] = ..., department: _Optional[str] = ..., item_type: _Optional[str] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., region: _Optional[str] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchHit(_message.Message):
+    __slots__ = ("item", "score")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    score: float
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
+
+class SearchItemsResponse(_message.Message):
+    __slots__ = ("hits", "total", "next_page_token")
+    HITS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
+    total: int
+    next_page_token: str
+    def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., total: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ImportRow(_message.Message):
+    __slots__ = ("line", "values")
+    class ValuesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    values: _containers.ScalarMap[str, str]
+    def __init__(self, line: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ImportRowsRequest(_message.Message):
+    __slots__ = ("idempotency_key", "region", "mapping_json", "publish_reviewed", "source", "import_id", "rows")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    MAPPING_JSON_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_REVIEWED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    region: str
+    mapping_json: str
+    publish_reviewed: bool
+    source: str
+    import_id: str
+    rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
+    def __init__(self, idempotency_key: _Optional[str] = ..., region: _Optional[str] = ..., mapping_json: _Optional[str] = ..., publish_reviewed: _Optional[bool] = ..., source: _Optional[str] = ..., import_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ...) -> None: ...
+
+class RowResult(_message.Message):
+    __slots__ = ("line", "name", "outcome", "reasons", "item_id")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    name: str
+    outcome: str
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    item_id: str
+    def __init__(self, line: _Optional[int] = ..., name: _Optional[str] = ..., outcome: _Optional[str] = ..., reasons: _Optional[_Iterable[str]] = ..., item_id: _Optional[str] = ...) -> None: ...
+
+class ImportRowsResponse(_message.Message):
+    __slots__ = ("import_id", "results")
+    IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    import_id: str
+    results: _containers.RepeatedCompositeFieldContainer[RowResult]
+    def __init__(self, import_id: _Optional[str] = ..., results: _Optional[_Iterable[_Union[RowResult, _Mapping]]] = ...) -> None: ...
+
+class ExportItemsRequest(_message.Message):
+    __slots__ = ("region",)
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    def __init__(self, region: _Optional[str] = ...) -> None: ...
+
 class ItemEvent(_message.Message):
-    __slots__ = ("item", "actor", "reason")
+    __slots__ = ("item", "actor", "reason", "action")
     ITEM_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
     item: ItemVersion
     actor: str
     reason: str
-    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    action: str
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., action: _Optional[str] = ...) -> None: ...
+
+class ObligationEvent(_message.Message):
+    __slots__ = ("obligation",)
+    OBLIGATION_FIELD_NUMBER: _ClassVar[int]
+    obligation: ChangeObligation
+    def __init__(self, obligation: _Optional[_Union[ChangeObligation, _Mapping]] = ...) -> None: ...

@@ -39,20 +39,75 @@ class CatalogueServiceStub:
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CreateItemRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CreateItemResponse.FromString,
                 _registered_method=True)
+        self.UpdateDraft = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/UpdateDraft',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.UpdateDraftRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.UpdateDraftResponse.FromString,
+                _registered_method=True)
+        self.SubmitItem = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/SubmitItem',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SubmitItemRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SubmitItemResponse.FromString,
+                _registered_method=True)
+        self.ReviewItem = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/ReviewItem',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReviewItemRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReviewItemResponse.FromString,
+                _registered_method=True)
         self.PublishItem = channel.unary_unary(
                 '/sunlight.catalogue.v1.CatalogueService/PublishItem',
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.PublishItemRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.PublishItemResponse.FromString,
+                _registered_method=True)
+        self.DraftNextVersion = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/DraftNextVersion',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DraftNextVersionRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DraftNextVersionResponse.FromString,
+                _registered_method=True)
+        self.AdjustItem = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/AdjustItem',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.AdjustItemRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.AdjustItemResponse.FromString,
                 _registered_method=True)
         self.GetItemVersion = channel.unary_unary(
                 '/sunlight.catalogue.v1.CatalogueService/GetItemVersion',
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemVersionRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemVersionResponse.FromString,
                 _registered_method=True)
+        self.GetItemHistory = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/GetItemHistory',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemHistoryRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemHistoryResponse.FromString,
+                _registered_method=True)
         self.ListPublishedItems = channel.unary_unary(
                 '/sunlight.catalogue.v1.CatalogueService/ListPublishedItems',
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPublishedItemsRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPublishedItemsResponse.FromString,
+                _registered_method=True)
+        self.SearchItems = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/SearchItems',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsResponse.FromString,
+                _registered_method=True)
+        self.RecordLegalBasisChange = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/RecordLegalBasisChange',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeResponse.FromString,
+                _registered_method=True)
+        self.ListObligations = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/ListObligations',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListObligationsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListObligationsResponse.FromString,
+                _registered_method=True)
+        self.ImportRows = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/ImportRows',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportRowsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportRowsResponse.FromString,
+                _registered_method=True)
+        self.ExportItems = channel.unary_stream(
+                '/sunlight.catalogue.v1.CatalogueService/ExportItems',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItemsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ItemVersion.FromString,
                 _registered_method=True)
 
 
@@ -65,7 +120,38 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateDraft(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PublishItem(self, request, context):
+        """Publish with both reviews at once: for a caller holding both reviewer roles (or admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DraftNextVersion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdjustItem(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -77,8 +163,45 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetItemHistory(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListPublishedItems(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchItems(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordLegalBasisChange(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListObligations(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportRows(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportItems(self, request, context):
+        """The published catalogue of a region and the regions under it, item by item.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -91,20 +214,75 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CreateItemRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CreateItemResponse.SerializeToString,
             ),
+            'UpdateDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateDraft,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.UpdateDraftRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.UpdateDraftResponse.SerializeToString,
+            ),
+            'SubmitItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitItem,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SubmitItemRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SubmitItemResponse.SerializeToString,
+            ),
+            'ReviewItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewItem,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReviewItemRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReviewItemResponse.SerializeToString,
+            ),
             'PublishItem': grpc.unary_unary_rpc_method_handler(
                     servicer.PublishItem,
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.PublishItemRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.PublishItemResponse.SerializeToString,
+            ),
+            'DraftNextVersion': grpc.unary_unary_rpc_method_handler(
+                    servicer.DraftNextVersion,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DraftNextVersionRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DraftNextVersionResponse.SerializeToString,
+            ),
+            'AdjustItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdjustItem,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.AdjustItemRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.AdjustItemResponse.SerializeToString,
             ),
             'GetItemVersion': grpc.unary_unary_rpc_method_handler(
                     servicer.GetItemVersion,
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemVersionRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemVersionResponse.SerializeToString,
             ),
+            'GetItemHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetItemHistory,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemHistoryRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemHistoryResponse.SerializeToString,
+            ),
             'ListPublishedItems': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPublishedItems,
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPublishedItemsRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPublishedItemsResponse.SerializeToString,
+            ),
+            'SearchItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchItems,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsResponse.SerializeToString,
+            ),
+            'RecordLegalBasisChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordLegalBasisChange,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeResponse.SerializeToString,
+            ),
+            'ListObligations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListObligations,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListObligationsRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListObligationsResponse.SerializeToString,
+            ),
+            'ImportRows': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportRows,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportRowsRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportRowsResponse.SerializeToString,
+            ),
+            'ExportItems': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportItems,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItemsRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ItemVersion.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -145,6 +323,87 @@ class CatalogueService:
             _registered_method=True)
 
     @staticmethod
+    def UpdateDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/UpdateDraft',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.UpdateDraftRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.UpdateDraftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/SubmitItem',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SubmitItemRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SubmitItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/ReviewItem',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReviewItemRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReviewItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def PublishItem(request,
             target,
             options=(),
@@ -161,6 +420,60 @@ class CatalogueService:
             '/sunlight.catalogue.v1.CatalogueService/PublishItem',
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.PublishItemRequest.SerializeToString,
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.PublishItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DraftNextVersion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/DraftNextVersion',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DraftNextVersionRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DraftNextVersionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdjustItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/AdjustItem',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.AdjustItemRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.AdjustItemResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -199,6 +512,33 @@ class CatalogueService:
             _registered_method=True)
 
     @staticmethod
+    def GetItemHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/GetItemHistory',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemHistoryRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.GetItemHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListPublishedItems(request,
             target,
             options=(),
@@ -215,6 +555,141 @@ class CatalogueService:
             '/sunlight.catalogue.v1.CatalogueService/ListPublishedItems',
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPublishedItemsRequest.SerializeToString,
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListPublishedItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/SearchItems',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordLegalBasisChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/RecordLegalBasisChange',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListObligations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/ListObligations',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListObligationsRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListObligationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportRows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/ImportRows',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportRowsRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ImportRowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/ExportItems',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItemsRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ItemVersion.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,138 @@
+"""Reading and writing catalogue records (adapter between the domain and the tables)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.catalogue import storage as t
+from services.catalogue.contract import ReviewView, VersionView
+from services.catalogue.domain.items import ItemContent
+from services.catalogue.domain.lifecycle import (
+    Decision,
+    ItemState,
+    ReviewKind,
+    ReviewRecord,
+    VersionStatus,
+)
+from services.shared.errors import NotFound
+
+
+class CatalogueRepository:
+    def item(self, s: Session, item_id: str, *, lock: bool = False) -> Row:
+        query = select(t.items).where(t.items.c.item_id == item_id)
+        if lock:
+            query = query.with_for_update()
+        row = s.execute(query).first()
+        if row is None:
+            raise NotFound(f"there is no item {item_id}", code="ITEM_NOT_FOUND",
+                           metadata={"item_id": item_id})
+        return row
+
+    def item_by_code(self, s: Session, region: str, code: str) -> Row | None:
+        return s.execute(select(t.items).where(t.items.c.region == region,
+                                               t.items.c.code == code)).first()
+
+    def version(self, s: Session, item_id: str, version: int, *, lock: bool = False
+                ) -> VersionView:
+        v = t.item_versions.c
+        query = select(t.item_versions, t.items.c.state, t.items.c.current_version,
+                       t.items.c.successor).join(
+            t.items, t.items.c.item_id == v.item_id).where(
+            v.item_id == item_id, v.version == version)
+        if lock:
+            query = query.with_for_update()
+        row = s.execute(query).first()
+        if row is None:
+            raise NotFound(f"item {item_id} has no version {version}",
+                           code="ITEM_VERSION_NOT_FOUND",
+                           metadata={"item_id": item_id, "version": str(version)})
+        return view_of(row, self.reviews(s, item_id, version))
+
+    def reviews(self, s: Session, item_id: str, version: int) -> tuple[ReviewView, ...]:
+        r = t.item_reviews.c
+        rows = s.execute(select(t.item_reviews).where(r.item_id == item_id,
+                                                      r.version == version
+                                                      ).order_by(r.review_id)).all()
+        return tuple(ReviewView(ReviewKind(x.kind), Decision(x.decision), x.reviewer,
+                                x.reason, x.at) for x in rows)
+
+    def review_records(self, s: Session, item_id: str, version: int) -> list[ReviewRecord]:
+        r = t.item_reviews.c
+        rows = s.execute(select(t.item_reviews).where(r.item_id == item_id,
+                                                      r.version == version)).all()
+        return [ReviewRecord(ReviewKind(x.kind), Decision(x.decision), x.reviewer, x.reason,
+                             x.round) for x in rows]
+
+    def add_item(self, s: Session, item_id: str, content: ItemContent, now: datetime) -> None:
+        s.execute(insert(t.items).values(
+            item_id=item_id, code=content.code, region=content.region,
+            department=content.department, current_version=0, latest_version=1,
+            created_at=now, updated_at=now, state=ItemState.ACTIVE.value, successor=""))
+
+    def add_version(self, s: Session, item_id: str, version: int, content: ItemContent,
+                    actor: str, now: datetime, flags: Iterable[str] = ()) -> None:
+        s.execute(insert(t.item_versions).values(
+            item_id=item_id, version=version, status=VersionStatus.DRAFT.value,
+            **version_columns(content), flags=json.dumps(list(flags), ensure_ascii=False),
+            created_at=now, created_by=actor, review_round=0))
+
+    def set_content(self, s: Session, item_id: str, version: int, content: ItemContent,
+                    flags: Iterable[str]) -> None:
+        v = t.item_versions.c
+        s.execute(update(t.item_versions).where(v.item_id == item_id, v.version == version)
+                  .values(**version_columns(content),
+                          flags=json.dumps(list(flags), ensure_ascii=False)))
+
+    def set_status(self, s: Session, item_id: str, version: int, status: VersionStatus,
+                   **values: object) -> None:
+        v = t.item_versions.c
+        s.execute(update(t.item_versions).where(v.item_id == item_id, v.version == version)
+                  .values(status=status.value, **values))
+
+    def touch(self, s: Session, item_id: str, now: datetime, **values: object) -> None:
+        s.execute(update(t.items).where(t.items.c.item_id == item_id).values(
+            updated_at=now, **values))
+
+    def add_review(self, s: Session, item_id: str, version: int, round_: int,
+                   kind: ReviewKind, decision: Decision, reviewer: str, reason: str,
+                   now: datetime) -> None:
+        s.execute(insert(t.item_reviews).values(
+            item_id=item_id, version=version, round=round_, kind=kind.value,
+            decision=decision.value, reviewer=reviewer, reason=reason, at=now))
+
+    def add_history(self, s: Session, item_id: str, action: str, actor: str, now: datetime,
+                    *, version: int = 0, reason: str = "", target: str = "",
+                    from_state: str = "", to_state: str = "") -> None:
+        s.execute(insert(t.item_history).values(
+            item_id=item_id, version=version, action=action, from_state=from_state,
+            to_state=to_state, actor=actor, reason=reason, target=target, at=now))
+
+    def history(self, s: Session, item_id: str) -> list[Row]:
+        h = t.item_history.c
+        return list(s.execute(select(t.item_history).where(h.item_id == item_id)
+                              .order_by(h.entry_id)).all())
+
+
+def version_columns(content: ItemContent) -> dict[str, object]:
+    return {"name": content.name, "item_type": content.item_type, "region": content.region,
+            "department": content.department, "list_kind": content.list_kind.value,
+            "exercise_level": content.exercise_level,
+            "content": json.dumps(content.to_dict(), ensure_ascii=False)}
+
+
+def view_of(row: Row, reviews: tuple[ReviewView, ...] = ()) -> VersionView:
+    """A version row (joined with its item's state) as a view."""
+    m = row._mapping
+    return VersionView(
+        item_id=m["item_id"], version=m["version"], status=VersionStatus(m["status"]),
+        content=ItemContent.from_dict(json.loads(m["content"])), created_at=m["created_at"],
+        created_by=m["created_by"], published_at=m["published_at"],
+        published_by=m["published_by"], state=ItemState(m.get("state") or "active"),
+        current_version=m.get("current_version") or 0, successor=m.get("successor") or "",
+        flags=tuple(json.loads(m["flags"] or "[]")), reviews=reviews,
+        review_round=m["review_round"])

@@ -1,0 +1,287 @@
+"""Catalogue use cases on SQLite: the whole life of an item, who may do what."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from services.catalogue import storage as t
+from services.catalogue.contract import version_to_pb
+from services.catalogue.domain.items import (
+    ItemContent,
+    RiskLevel,
+    RiskPoint,
+    Step,
+)
+from services.catalogue.domain.lifecycle import (
+    Action,
+    Decision,
+    ItemState,
+    ReviewKind,
+    VersionStatus,
+)
+from services.catalogue.service import CatalogueService
+from services.shared.auth import Principal, permissions_of
+from services.shared.db import Database
+from services.shared.errors import (
+    AlreadyExists,
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+from services.shared.working_days import WorkingCalendar
+from tests.support.codes import implementation_code
+
+DEPT = "区发展改革局"
+
+
+def who(subject: str, *roles: str, region: str = "511602", department: str | None = None
+        ) -> Principal:
+    return Principal(subject, tuple(roles), (region,), department, subject,
+                     permissions_of(roles))
+
+
+CLERK = who("clerk-1", "clerk", department=DEPT)
+LEGAL = who("legal-1", "legal_reviewer")
+STAFFING = who("staffing-1", "staffing_reviewer")
+ANONYMOUS = Principal("")
+
+
+@pytest.fixture()
+def service(tmp_path) -> CatalogueService:
+    db = Database(f"sqlite:///{tmp_path}/catalogue.db", "catalogue")
+    t.metadata.create_all(db.engine)
+    return CatalogueService(db, "510000", WorkingCalendar.official())
+
+
+def content(**changes) -> ItemContent:
+    base = ItemContent(
+        name="企业投资项目备案", code=implementation_code(), item_type="01", region="511602",
+        department=DEPT, statutory_limit_days=20, promised_limit_days=5,
+        steps=(Step("accept", "受理", 1, "clerk"),
+               Step("decide", "决定", 3, "chief", risk_points=(
+                   RiskPoint("超时限审批", RiskLevel.HIGH, ("电子监察实时预警",)),))))
+    return replace(base, **changes)
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def events(service: CatalogueService) -> list[str]:
+    with service.db.transaction() as s:
+        return list(s.execute(select(t.outbox.c.routing_key).order_by(t.outbox.c.seq))
+                    .scalars())
+
+
+def published(service: CatalogueService, **changes):
+    view = service.create_item(CLERK, content(**changes), key())
+    service.submit(CLERK, view.item_id, 1, key())
+    service.review(LEGAL, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "", key())
+    return service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE,
+                          "", key())
+
+
+def test_both_reviews_publish_a_version(service) -> None:
+    view = service.create_item(CLERK, content(), key())
+    assert view.status is VersionStatus.DRAFT and view.version == 1
+    service.submit(CLERK, view.item_id, 1, key())
+    after_legal = service.review(LEGAL, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE,
+                                 "", key())
+    assert after_legal.status is VersionStatus.SUBMITTED
+    done = service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE,
+                          "", key())
+    assert done.status is VersionStatus.PUBLISHED and done.current_version == 1
+    assert {r.kind for r in done.reviews} == {ReviewKind.LEGAL, ReviewKind.STAFFING}
+    assert events(service) == ["item.drafted", "item.submitted", "item.reviewed",
+                               "item.published"]
+    actions = [e.action for e in service.history(ANONYMOUS, view.item_id)]
+    assert actions == ["created", "submitted", "reviewed_legal", "reviewed_staffing",
+                       "published"]
+
+
+def test_a_returned_version_needs_both_reviews_again(service) -> None:
+    view = service.create_item(CLERK, content(), key())
+    service.submit(CLERK, view.item_id, 1, key())
+    service.review(LEGAL, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "", key())
+    returned = service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.RETURN,
+                              "承诺时限过长", key())
+    assert returned.status is VersionStatus.RETURNED
+    service.update_draft(CLERK, view.item_id, 1, replace(returned.content,
+                                                         promised_limit_days=4), key())
+    service.submit(CLERK, view.item_id, 1, key())
+    again = service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE,
+                           "", key())
+    assert again.status is VersionStatus.SUBMITTED, "the earlier legal approval is stale"
+    with pytest.raises(FailedPrecondition) as info:
+        service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE, "",
+                       key())
+    assert info.value.code == "ALREADY_REVIEWED"
+    assert service.review(LEGAL, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "",
+                          key()).status is VersionStatus.PUBLISHED
+
+
+def test_returning_needs_a_reason(service) -> None:
+    view = service.create_item(CLERK, content(), key())
+    service.submit(CLERK, view.item_id, 1, key())
+    with pytest.raises(InvalidArgument, match="reason"):
+        service.review(LEGAL, view.item_id, 1, ReviewKind.LEGAL, Decision.RETURN, " ", key())
+
+
+def test_an_incomplete_draft_cannot_be_submitted(service) -> None:
+    view = service.create_item(CLERK, content(steps=()), key())
+    with pytest.raises(InvalidArgument) as info:
+        service.submit(CLERK, view.item_id, 1, key())
+    assert "steps" in {v.field for v in info.value.field_violations}
+
+
+def test_published_versions_never_change(service) -> None:
+    v1 = published(service)
+    with pytest.raises(FailedPrecondition) as info:
+        service.update_draft(CLERK, v1.item_id, 1, replace(v1.content, name="改名"), key())
+    assert info.value.code == "VERSION_NOT_EDITABLE"
+    v2 = service.draft_next_version(CLERK, v1.item_id, key())
+    assert v2.version == 2 and v2.status is VersionStatus.DRAFT
+    with pytest.raises(FailedPrecondition, match="in progress"):
+        service.draft_next_version(CLERK, v1.item_id, key())
+    service.update_draft(CLERK, v1.item_id, 2, replace(v2.content, name="企业投资项目备案（新）"),
+                         key())
+    assert service.get_version(ANONYMOUS, v1.item_id, 0).version == 1
+    with pytest.raises(NotFound):
+        service.get_version(ANONYMOUS, v1.item_id, 2)
+    assert service.get_version(CLERK, v1.item_id, 2).content.name.endswith("（新）")
+    service.publish(who("admin", "admin"), v1.item_id, 2, key())
+    assert service.get_version(ANONYMOUS, v1.item_id, 0).version == 2
+    old = service.get_version(ANONYMOUS, v1.item_id, 1)
+    assert old.status is VersionStatus.SUPERSEDED and old.content.name == "企业投资项目备案"
+
+
+def test_reduction_actions_keep_a_public_history(service) -> None:
+    item = published(service)
+    with pytest.raises(InvalidArgument, match="reason"):
+        service.adjust(STAFFING, item.item_id, Action.SUSPEND, "", "", key())
+    suspended, _ = service.adjust(STAFFING, item.item_id, Action.SUSPEND, "法律修订中", "",
+                                  key())
+    assert suspended.state is ItemState.SUSPENDED
+    with pytest.raises(FailedPrecondition) as info:
+        service.adjust(STAFFING, item.item_id, Action.FREEZE, "x", "", key())
+    assert info.value.code == "ITEM_STATE_CONFLICT"
+    resumed, _ = service.adjust(STAFFING, item.item_id, Action.RESUME, "修订完成", "", key())
+    assert resumed.state is ItemState.ACTIVE
+    history = service.history(ANONYMOUS, item.item_id)
+    suspend = next(e for e in history if e.action == "suspend")
+    assert (suspend.from_state, suspend.to_state, suspend.actor, suspend.reason) == (
+        "active", "suspended", "staffing-1", "法律修订中")
+    assert events(service)[-2:] == ["item.adjusted", "item.adjusted"]
+
+
+def test_delegation_creates_a_draft_one_level_down(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path}/c.db", "catalogue")
+    t.metadata.create_all(db.engine)
+    service = CatalogueService(db, "510000", WorkingCalendar.official())
+    city_clerk = who("city-clerk", "clerk", region="511600", department="市发展改革委")
+    city_staffing = who("city-staffing", "staffing_reviewer", region="511600")
+    admin = who("admin", "admin", region="511600")
+    item = service.create_item(city_clerk, content(region="511600",
+                                                   code=implementation_code("511600"),
+                                                   department="市发展改革委"), key())
+    service.publish(admin, item.item_id, 1, key())
+    with pytest.raises(InvalidArgument) as info:
+        service.adjust(city_staffing, item.item_id, Action.DELEGATE, "放管服", "511702", key())
+    assert info.value.code == "NOT_A_LOWER_LEVEL"
+    view, successor = service.adjust(city_staffing, item.item_id, Action.DELEGATE, "放管服",
+                                     "511602", key())
+    assert view.state is ItemState.DELEGATED and successor
+    lower = service.get_version(who("c", "clerk"), successor, 1)
+    assert lower.content.region == "511602" and lower.status is VersionStatus.DRAFT
+    assert any("delegated" in f for f in lower.flags)
+
+
+def test_merge_needs_an_active_published_target(service) -> None:
+    a, b = published(service), published(service)
+    with pytest.raises(InvalidArgument, match="target"):
+        service.adjust(STAFFING, a.item_id, Action.MERGE, "合并", "", key())
+    merged, _ = service.adjust(STAFFING, a.item_id, Action.MERGE, "合并同类事项", b.item_id,
+                               key())
+    assert merged.state is ItemState.MERGED and merged.successor == b.item_id
+    with pytest.raises(FailedPrecondition, match="MERGE|active"):
+        service.adjust(STAFFING, b.item_id, Action.MERGE, "x", a.item_id, key())
+
+
+def test_change_obligation_is_due_in_ten_working_days_and_overdue_once(service) -> None:
+    item = published(service)
+    obligation = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》",
+                                             "第十二条修订", key(), today=date(2026, 9, 28))
+    # 10 working days after Mon 28 Sep 2026 skip the National Day week; make-up days count
+    assert obligation.due_date == "2026-10-16"
+    assert service.sweep_overdue(today=date(2026, 10, 16)) == 0
+    assert service.sweep_overdue(today=date(2026, 10, 19)) == 1
+    assert service.sweep_overdue(today=date(2026, 10, 20)) == 0
+    assert events(service)[-2:] == ["item.change_required", "item.change_overdue"]
+    v2 = service.draft_next_version(CLERK, item.item_id, key())
+    service.submit(CLERK, item.item_id, v2.version, key())
+    listed, _ = service.list_obligations(CLERK, "511602", "", 10, "")
+    assert [o.fulfilled_version for o in listed] == [2]
+
+
+def test_who_may_do_what(service) -> None:
+    other_department = who("clerk-2", "clerk", department="区教科体局")
+    with pytest.raises(PermissionDenied) as info:
+        service.create_item(other_department, content(), key())
+    assert info.value.code == "OTHER_DEPARTMENT"
+    with pytest.raises(Unauthenticated):
+        service.create_item(ANONYMOUS, content(), key())
+    view = service.create_item(CLERK, content(), key())
+    service.submit(CLERK, view.item_id, 1, key())
+    with pytest.raises(PermissionDenied):
+        service.review(LEGAL, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE, "", key())
+    outsider = who("legal-x", "legal_reviewer", region="511621")
+    with pytest.raises(PermissionDenied) as info:
+        service.review(outsider, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "", key())
+    assert info.value.code == "REGION_OUT_OF_SCOPE"
+    with pytest.raises(NotFound):
+        service.get_version(ANONYMOUS, view.item_id, 1)
+    with pytest.raises(PermissionDenied):
+        service.publish(LEGAL, view.item_id, 1, key())
+
+
+def test_idempotency_key_acts_once(service) -> None:
+    k = key()
+    c = content()
+    first = service.create_item(CLERK, c, k)
+    again = service.create_item(CLERK, c, k)
+    assert first.item_id == again.item_id
+    with pytest.raises(Conflict):
+        service.create_item(CLERK, replace(c, name="别的"), k)
+    with pytest.raises(AlreadyExists):
+        service.create_item(CLERK, c, key())
+    assert events(service) == ["item.drafted"]
+
+
+def test_a_wrong_check_character_names_position_and_expected(service) -> None:
+    good = implementation_code()
+    basic, region, middle, body, nature, handling = good.rsplit("-", 5)
+    wrong = body[:-1] + ("0" if body[-1] != "0" else "1")
+    with pytest.raises(InvalidArgument) as info:
+        service.create_item(CLERK, content(code="-".join(
+            [basic, region, middle, wrong, nature, handling])), key())
+    message = " ".join(v.description for v in info.value.field_violations)
+    assert "position 18" in message and f"'{body[-1]}'" in message
+
+
+def test_the_public_never_sees_risk_points_or_roles(service) -> None:
+    item = published(service)
+    public = version_to_pb(service.get_version(ANONYMOUS, item.item_id, 0), internal=False)
+    staff = version_to_pb(service.get_version(CLERK, item.item_id, 0), internal=True)
+    assert [s.role for s in public.content.steps] == ["", ""]
+    assert not public.content.steps[1].risk_points
+    assert staff.content.steps[1].risk_points[0].countermeasures == ["电子监察实时预警"]
+    assert json.loads(json.dumps(list(public.flags))) == []
