@@ -1,0 +1,72 @@
+"""The Kubernetes manifests, checked offline: every process of infra/Procfile is deployed,
+probed natively (gRPC or HTTP health), non-root, read-only, with limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from infra.localnode import procfile
+
+K8S = Path(__file__).resolve().parents[2] / "k8s"
+
+
+def _documents(path: Path) -> list[dict]:
+    return [d for d in yaml.safe_load_all(path.read_text("utf-8")) if d]
+
+
+def _base() -> list[dict]:
+    kustomization = yaml.safe_load((K8S / "base" / "kustomization.yaml").read_text("utf-8"))
+    docs: list[dict] = []
+    for resource in kustomization["resources"]:
+        docs.extend(_documents(K8S / "base" / resource))
+    return docs
+
+
+def test_every_process_is_a_deployment_with_a_service() -> None:
+    docs = _base()
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
+    expected = set(procfile()) - {"ready"}
+    assert set(deployments) == expected
+    assert services == expected
+    for name, deployment in deployments.items():
+        command = procfile()[name]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["args"] == command[1:], name
+
+
+def test_containers_are_probed_non_root_read_only_and_limited() -> None:
+    for d in _base():
+        if d["kind"] != "Deployment":
+            continue
+        pod = d["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+            for probe in ("readinessProbe", "livenessProbe"):
+                assert {"grpc", "httpGet"} & set(container[probe]), (d["metadata"]["name"],
+                                                                      probe)
+        selector = d["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_overlays_name_each_node_level() -> None:
+    regions = {}
+    for overlay in sorted((K8S / "overlays").iterdir()):
+        k = yaml.safe_load((overlay / "kustomization.yaml").read_text("utf-8"))
+        assert k["resources"] == ["../../base"]
+        patch = yaml.safe_load(k["patches"][0]["patch"])
+        regions[overlay.name] = next(p["value"] for p in patch
+                                     if p["path"].endswith("SUNLIGHT_NODE_REGION"))
+        assert k["namespace"] == f"sunlight-{regions[overlay.name]}"
+    assert regions == {"province": "510000", "city": "511600", "county": "511602"}
+
+
+def test_no_secret_values_in_the_manifests() -> None:
+    for path in K8S.rglob("*.yaml"):
+        for d in _documents(path):
+            assert d.get("kind") != "Secret", f"{path} holds a Secret"
