@@ -3,20 +3,30 @@
 Bodies are the proto3 JSON mapping of the request messages with their original field names
 (``ParseDict``); answers are the response messages the same way, every field printed. The
 ``Authorization`` header travels on as the ``authorization`` metadata; every call has the
-timeout ``grpc_timeout_s``. Errors answer through the one table of ``gateway.errors``.
+timeout ``grpc_timeout_s`` (an export, a whole region's catalogue, ``STREAM_TIMEOUT_S``). Errors
+answer through the one table of ``gateway.errors``.
+
+Enum fields that people type (a search's ``list_kind`` and ``status``, a review's ``kind`` and
+``decision``, an adjustment's ``action``, an obligation's ``status``) take the enum's name
+(``LIST_KIND_POWER``) or its short form (``power``); anything else is a 400 that lists the
+accepted values. A region's catalogue is exported from the ``ExportItems`` stream, as JSON or
+CSV, written out as it arrives (``gateway.export``). ``/docs`` is a plain page listing the
+routes (``gateway.docs``): nothing is loaded from outside the node.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar
 
 import grpc
 from fastapi import Depends, FastAPI, Path, Query, Request, Security, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
+from google.protobuf.descriptor import EnumDescriptor
 from google.protobuf.message import Message
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
@@ -24,14 +34,18 @@ from sunlight.common.v1 import common_pb2
 from sunlight.gateway.v1 import gateway_pb2
 from sunlight.monitoring.v1 import monitoring_pb2
 
+from gateway import docs, export
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, install
+from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
 from gateway.node import node_info
 from gateway.schemas import INT32_MAX, SchemaRegistry
 from services.shared.grpc_client import metadata
 
 M = TypeVar("M", bound=Message)
 MAX_BODY_BYTES = 1 << 20
+REGION_PATTERN = r"^[0-9]{6}$"
+log = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight token` mints one")
 
@@ -62,6 +76,8 @@ async def json_body(request: Request) -> dict[str, Any]:
 
 Auth = Annotated[str | None, Depends(authorization)]
 Body = Annotated[dict[str, Any], Depends(json_body)]
+Region = Annotated[str, Path(pattern=REGION_PATTERN, description="6-digit region code; the "
+                             "published items of it and the regions under it")]
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -91,13 +107,68 @@ def to_json(message: Message) -> dict[str, Any]:
                                      always_print_fields_with_no_presence=True)
 
 
+def _enum_prefix(enum: EnumDescriptor) -> str:
+    """``LIST_KIND_`` for ``ListKind`` (from its zero value ``LIST_KIND_UNSPECIFIED``)."""
+    return enum.values_by_number[0].name.removesuffix("UNSPECIFIED")
+
+
+def enum_choices(enum: EnumDescriptor) -> list[str]:
+    """The short forms of an enum's values: ``power``, ``duty``, ...; never the zero value."""
+    prefix = _enum_prefix(enum)
+    return [v.name.removeprefix(prefix).lower() for v in enum.values if v.number != 0]
+
+
+def enum_help(enum: EnumDescriptor) -> str:
+    prefix = _enum_prefix(enum)
+    return (f"{', '.join(enum_choices(enum))} (or the full names, e.g. "
+            f"{prefix}{enum_choices(enum)[0].upper()})")
+
+
+def enum_number(enum: EnumDescriptor, given: str, field: str) -> int:
+    """An enum's number from its name or short form, any case; empty = the zero value."""
+    text = given.strip()
+    if not text:
+        return 0
+    wanted = text.upper().replace("-", "_")
+    prefix = _enum_prefix(enum)
+    for value in enum.values:
+        if value.number != 0 and value.name in (wanted, prefix + wanted):
+            return value.number
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    raise ApiError.invalid(f"{field}: {shown!r} is not one of {enum_help(enum)}",
+                           [(field, "one of " + ", ".join(enum_choices(enum)))])
+
+
+def enum_query(enum: EnumDescriptor, what: str, alias: str | None = None) -> Any:
+    """A query parameter taking an enum's names or short forms."""
+    return Query(description=f"{what}: one of {enum_help(enum)}", max_length=100, alias=alias)
+
+
+def with_enum_names(body: dict[str, Any], enums: Mapping[str, EnumDescriptor]
+                    ) -> dict[str, Any]:
+    """The body with the short forms of the named enum fields replaced by the full names."""
+    named = dict(body)
+    for field, enum in enums.items():
+        value = named.get(field)
+        if isinstance(value, str):
+            named[field] = enum.values_by_number[enum_number(enum, value, field)].name
+    return named
+
+
+class ExportInterrupted(Exception):
+    """The catalogue failed in the middle of an export: the connection is broken off."""
+
+
 def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
                     "mapping of `protos/sunlight/*/v1` with the original field names; errors "
-                    "are `{\"error\": ErrorDetail}`.")
+                    "are `{\"error\": ErrorDetail}`.",
+        # Swagger UI and ReDoc load from a CDN; the node works offline: see /docs below.
+        docs_url=None, redoc_url=None)
     install(app)
+    export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
     error_ref = schemas.ref(common_pb2.ErrorDetail.DESCRIPTOR)
 
@@ -108,15 +179,59 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
                     "schema": schemas.ref(message_type.DESCRIPTOR)}}},
                 "4XX": error, "5XX": error}
 
-    def body_of(message_type: type[Message], path_fields: Collection[str] = ()
-                ) -> dict[str, Any]:
+    def body_of(message_type: type[Message], path_fields: Collection[str] = (),
+                short_enums: Collection[str] = ()) -> dict[str, Any]:
+        """The request body's schema: the message minus the fields given in the path; the
+        enum fields in ``short_enums`` also take their short forms."""
         schema = schemas.ref(message_type.DESCRIPTOR)
-        if path_fields:
+        if path_fields or short_enums:
             full = schemas.components[message_type.DESCRIPTOR.full_name]
-            schema = {**full, "properties": {k: v for k, v in full["properties"].items()
-                                             if k not in path_fields}}
+            fields = message_type.DESCRIPTOR.fields_by_name
+            properties = {k: v for k, v in full["properties"].items() if k not in path_fields}
+            for name in short_enums:
+                enum = fields[name].enum_type
+                properties[name] = {
+                    "type": "string", "description": "one of " + enum_help(enum),
+                    "enum": [v.name for v in enum.values if v.number] + enum_choices(enum)}
+            schema = {**full, "properties": properties}
         return {"requestBody": {"required": False, "content": {
             "application/json": {"schema": schema}}}}
+
+    def exported(region: str, auth: str | None
+                 ) -> Iterator[catalogue_pb2.ItemVersion]:
+        """The ExportItems stream, its first item already read: a failure before it is an
+        ordinary error answer; one in the middle breaks the connection, so that a cut file is
+        never taken for a whole one."""
+        request = build(catalogue_pb2.ExportItemsRequest, region=region)
+        stream = open_stream(backends.catalogue.ExportItems, request, export_timeout_s,
+                             metadata(auth))
+        try:
+            first = next(stream, None)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, "catalogue") from None
+        return _guarded(stream, first, region)
+
+    def _guarded(stream: Any, first: catalogue_pb2.ItemVersion | None, region: str
+                 ) -> Iterator[catalogue_pb2.ItemVersion]:
+        try:
+            if first is None:
+                return
+            yield first
+            yield from stream
+        except grpc.RpcError as error:
+            failure = from_rpc_error(error, "catalogue")
+            log.warning("export of region %s broke off: %s %s", region, failure.code,
+                        failure.message, extra={"error_id": failure.identifier})
+            raise ExportInterrupted(failure.identifier) from None
+        finally:
+            stream.cancel()  # the client gone: the catalogue stops too (no-op once done)
+
+    def export_answer(parts: Iterable[str], media_type: str, filename: str
+                      ) -> StreamingResponse:
+        return StreamingResponse(
+            export.chunked(parts), media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                     "Cache-Control": "no-store"})
 
     def call(service: str, method: Callable[..., M], request: Message, auth: str | None,
              code: int = 200) -> JSONResponse:
@@ -139,6 +254,41 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
         request = build(catalogue_pb2.ListPublishedItemsRequest, region=region,
                         page_size=page_size, page_token=page_token)
         return call("catalogue", backends.catalogue.ListPublishedItems, request, auth)
+
+    # Before every /v1/items/{item_id}... route, so that "search" is never taken for an id.
+    @app.get("/v1/items/search", tags=["catalogue"],
+             summary="Search the catalogue: Chinese, pinyin, initials; filters",
+             response_class=JSONResponse,
+             responses=answers(catalogue_pb2.SearchItemsResponse))
+    def search_items(
+            auth: Auth,
+            q: Annotated[str, Query(max_length=400, description="Chinese text, full pinyin "
+                                    "(qiyebeian) or pinyin initials (qyba); empty = filters "
+                                    "only")] = "",
+            region: Annotated[str, Query(max_length=20, description="6-digit region code; "
+                                         "it and the regions under it")] = "",
+            department: Annotated[str, Query(max_length=200)] = "",
+            item_type: Annotated[str, Query(max_length=20, description="GB/T 39046 type, "
+                                            "e.g. 01")] = "",
+            list_kind: Annotated[str, enum_query(catalogue_pb2.ListKind.DESCRIPTOR,
+                                                 "list kind (empty = any)")] = "",
+            exercise_level: Annotated[str, Query(max_length=20, description="GB/T 39046 "
+                                                 "level, 1 national .. 7 graded")] = "",
+            version_status: Annotated[str, enum_query(
+                catalogue_pb2.VersionStatus.DESCRIPTOR, "version status (default published; the "
+                "others for the region's staff)", alias="status")] = "",
+            page_size: Annotated[int, Query(ge=0, le=INT32_MAX,
+                                            description="1..100, default 20")] = 0,
+            page_token: Annotated[str, Query(max_length=400)] = "") -> JSONResponse:
+        request = build(
+            catalogue_pb2.SearchItemsRequest, query=q, region=region, department=department,
+            item_type=item_type, exercise_level=exercise_level, page_size=page_size,
+            page_token=page_token,
+            list_kind=enum_number(catalogue_pb2.ListKind.DESCRIPTOR, list_kind,
+                                  "query.list_kind"),
+            status=enum_number(catalogue_pb2.VersionStatus.DESCRIPTOR, version_status,
+                               "query.status"))
+        return call("catalogue", backends.catalogue.SearchItems, request, auth)
 
     @app.post("/v1/items", tags=["catalogue"], summary="Declare a new item (draft)",
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
@@ -166,6 +316,139 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
                          version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
         request = build(catalogue_pb2.GetItemVersionRequest, item_id=item_id, version=version)
         return call("catalogue", backends.catalogue.GetItemVersion, request, auth)
+
+    @app.put("/v1/items/{item_id}/versions/{version}", tags=["catalogue"],
+             summary="Replace a draft (or returned) version's content",
+             response_class=JSONResponse,
+             responses=answers(catalogue_pb2.UpdateDraftResponse),
+             openapi_extra=body_of(catalogue_pb2.UpdateDraftRequest, ("item_id", "version")))
+    def update_draft(auth: Auth, body: Body, item_id: str,
+                     version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+        request = parse(body, catalogue_pb2.UpdateDraftRequest, ("item_id", "version"))
+        request.item_id, request.version = item_id, version
+        return call("catalogue", backends.catalogue.UpdateDraft, request, auth)
+
+    @app.post("/v1/items/{item_id}/versions/{version}/submit", tags=["catalogue"],
+              summary="Submit a draft for legal (法制办) and staffing (编办) review",
+              response_class=JSONResponse,
+              responses=answers(catalogue_pb2.SubmitItemResponse),
+              openapi_extra=body_of(catalogue_pb2.SubmitItemRequest, ("item_id", "version")))
+    def submit_item(auth: Auth, body: Body, item_id: str,
+                    version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+        request = parse(body, catalogue_pb2.SubmitItemRequest, ("item_id", "version"))
+        request.item_id, request.version = item_id, version
+        return call("catalogue", backends.catalogue.SubmitItem, request, auth)
+
+    review_enums = {"kind": catalogue_pb2.ReviewKind.DESCRIPTOR,
+                    "decision": catalogue_pb2.ReviewDecision.DESCRIPTOR}
+
+    @app.post("/v1/items/{item_id}/versions/{version}/review", tags=["catalogue"],
+              summary="Approve or return a submitted version (legal or staffing review)",
+              response_class=JSONResponse,
+              responses=answers(catalogue_pb2.ReviewItemResponse),
+              openapi_extra=body_of(catalogue_pb2.ReviewItemRequest, ("item_id", "version"),
+                                    review_enums))
+    def review_item(auth: Auth, body: Body, item_id: str,
+                    version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+        request = parse(with_enum_names(body, review_enums), catalogue_pb2.ReviewItemRequest,
+                        ("item_id", "version"))
+        request.item_id, request.version = item_id, version
+        return call("catalogue", backends.catalogue.ReviewItem, request, auth)
+
+    @app.post("/v1/items/{item_id}/versions", tags=["catalogue"],
+              summary="Draft the next version of a published item",
+              status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
+              responses=answers(catalogue_pb2.DraftNextVersionResponse, 201),
+              openapi_extra=body_of(catalogue_pb2.DraftNextVersionRequest, ("item_id",)))
+    def draft_next_version(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+        request = parse(body, catalogue_pb2.DraftNextVersionRequest, ("item_id",))
+        request.item_id = item_id
+        return call("catalogue", backends.catalogue.DraftNextVersion, request, auth, 201)
+
+    adjust_enums = {"action": catalogue_pb2.AdjustAction.DESCRIPTOR}
+
+    @app.post("/v1/items/{item_id}/adjust", tags=["catalogue"],
+              summary="Suspend, resume, cancel, delegate, transfer, merge, freeze (关停并转放)",
+              response_class=JSONResponse,
+              responses=answers(catalogue_pb2.AdjustItemResponse),
+              openapi_extra=body_of(catalogue_pb2.AdjustItemRequest, ("item_id",),
+                                    adjust_enums))
+    def adjust_item(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+        request = parse(with_enum_names(body, adjust_enums), catalogue_pb2.AdjustItemRequest,
+                        ("item_id",))
+        request.item_id = item_id
+        return call("catalogue", backends.catalogue.AdjustItem, request, auth)
+
+    @app.get("/v1/items/{item_id}/history", tags=["catalogue"],
+             summary="What happened to an item: who, when, why (public once published)",
+             response_class=JSONResponse,
+             responses=answers(catalogue_pb2.GetItemHistoryResponse))
+    def get_item_history(auth: Auth, item_id: str) -> JSONResponse:
+        request = build(catalogue_pb2.GetItemHistoryRequest, item_id=item_id)
+        return call("catalogue", backends.catalogue.GetItemHistory, request, auth)
+
+    @app.post("/v1/items/{item_id}/legal-basis-changes", tags=["catalogue"],
+              summary="Record a change of the legal basis: the department has 10 working "
+                      "days to file a new version",
+              status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
+              responses=answers(catalogue_pb2.RecordLegalBasisChangeResponse, 201),
+              openapi_extra=body_of(catalogue_pb2.RecordLegalBasisChangeRequest,
+                                    ("item_id",)))
+    def record_legal_basis_change(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+        request = parse(body, catalogue_pb2.RecordLegalBasisChangeRequest, ("item_id",))
+        request.item_id = item_id
+        return call("catalogue", backends.catalogue.RecordLegalBasisChange, request, auth, 201)
+
+    @app.get("/v1/obligations", tags=["catalogue"],
+             summary="Change obligations (动态调整): open, fulfilled, overdue",
+             response_class=JSONResponse,
+             responses=answers(catalogue_pb2.ListObligationsResponse))
+    def list_obligations(
+            auth: Auth,
+            region: Annotated[str, Query(max_length=20, description="6-digit region code; "
+                                         "it and the regions under it")] = "",
+            obligation_status: Annotated[str, enum_query(
+                catalogue_pb2.ObligationStatus.DESCRIPTOR, "obligation status (empty = "
+                "all)", alias="status")] = "",
+            page_size: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
+            page_token: Annotated[str, Query(max_length=400)] = "") -> JSONResponse:
+        request = build(catalogue_pb2.ListObligationsRequest, region=region,
+                        page_size=page_size, page_token=page_token,
+                        status=enum_number(catalogue_pb2.ObligationStatus.DESCRIPTOR,
+                                           obligation_status, "query.status"))
+        return call("catalogue", backends.catalogue.ListObligations, request, auth)
+
+    export_errors = {key: value for key, value in
+                     answers(catalogue_pb2.ItemVersion).items() if key != 200}
+
+    @app.get("/v1/regions/{region}/catalogue.json", tags=["catalogue"],
+             summary="Export a region's published catalogue as JSON (streamed)",
+             response_class=StreamingResponse,
+             responses={200: {"description": "`{\"region\", \"items\": [ItemVersion]}`",
+                              "content": {"application/json": {"schema": {
+                                  "type": "object", "title": "CatalogueExport",
+                                  "properties": {"region": {"type": "string"},
+                                                 "items": {"type": "array", "items": schemas.ref(
+                                                     catalogue_pb2.ItemVersion.DESCRIPTOR)}}}}}},
+                        **export_errors})
+    def export_json(auth: Auth, region: Region) -> StreamingResponse:
+        items = exported(region, auth)
+        return export_answer(export.json_parts(region, items, to_json), "application/json",
+                             f"catalogue-{region}.json")
+
+    @app.get("/v1/regions/{region}/catalogue.csv", tags=["catalogue"],
+             summary="Export a region's published catalogue as CSV (streamed)",
+             response_class=StreamingResponse,
+             responses={200: {"description": "UTF-8 with a byte-order mark; columns: "
+                                             + ", ".join(export.CSV_COLUMNS)
+                                             + f" (steps: names joined by "
+                                               f"{export.STEP_SEPARATOR})",
+                              "content": {"text/csv": {"schema": {"type": "string"}}}},
+                        **export_errors})
+    def export_csv(auth: Auth, region: Region) -> StreamingResponse:
+        items = exported(region, auth)
+        return export_answer(export.csv_parts(items), "text/csv; charset=utf-8",
+                             f"catalogue-{region}.csv")
 
     # --- cases ----------------------------------------------------------------------
     @app.post("/v1/cases", tags=["cases"], summary="Accept an application (受理)",
@@ -215,6 +498,12 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
         return JSONResponse({"status": "SERVING" if ok else "NOT_SERVING",
                              "backends": {h.key: h.as_json() for h in checks}},
                             status_code=200 if ok else 503)
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def route_list() -> HTMLResponse:
+        return HTMLResponse(docs.render(app.openapi()), headers={
+            "Content-Security-Policy": docs.CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff"})
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

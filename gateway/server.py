@@ -17,7 +17,7 @@ from grpc_health.v1 import health_pb2
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.backends import SERVICES, Backends
-from gateway.grpc_proxy import ForwardingHandler, unary_methods
+from gateway.grpc_proxy import ForwardingHandler, server_streaming_methods, unary_methods
 from gateway.http_api import create_app
 from gateway.node import NodeServicer
 from services.shared.config import Settings, load_settings
@@ -45,7 +45,8 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
                [gateway_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name])
     forwarded = list(SERVICES.values())
     proxy = ForwardingHandler(unary_methods(forwarded), backends.routes(),
-                              settings.grpc_timeout_s)
+                              settings.grpc_timeout_s,
+                              streaming=server_streaming_methods(forwarded))
     server.add(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)),
                proxy, [service.full_name for service in forwarded])
     return server

@@ -1,7 +1,9 @@
 """The public hall (电子政务大厅): server-rendered pages in Chinese over the node's services.
 
-Pages: ``/`` published items (paged, filtered by region), ``/items/{item_id}`` the version in
-force, ``/cases`` a form, ``/cases/{case_number}`` where a case stands. Anything that goes wrong
+Pages: ``/`` published items (paged, filtered by region) and a search box (words, pinyin or
+initials; department, item type, region) over the catalogue's search, ``/items/{item_id}``
+everything public about the version in force and the item's public history, ``/cases`` a form,
+``/cases/{case_number}`` where a case stands. Anything that goes wrong
 shows a page in words, never a stack trace: 404 for what does not exist, 503 when a service does
 not answer, 500 with an identifier the operators can find in the log.
 """
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import grpc
 from fastapi import FastAPI, Query, Request
@@ -24,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.hall.backend import HallBackend
-from services.hall.views import case_view, item_view
+from services.hall.views import ITEM_TYPES, case_view, history_view, item_view
 from services.shared.grpc_errors import error_detail_of
 from services.shared.working_days import WorkingCalendar, local_day
 
@@ -34,6 +37,7 @@ PAGE_SIZE = 20
 CASE_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,50}$")
 REGION = re.compile(r"^\d{6}$")
 ITEM_ID = re.compile(r"^[\w-]{1,100}$")
+MAX_QUERY = 100  # characters, as the catalogue's search allows
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "frame-ancestors 'none'; form-action 'self'",
@@ -112,23 +116,52 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
         return response
 
     @app.get("/", response_class=HTMLResponse)
-    def index(request: Request, region: Annotated[str, Query(max_length=20)] = "",
+    def index(request: Request,
+              q: Annotated[str, Query(max_length=400)] = "",
+              department: Annotated[str, Query(max_length=400)] = "",
+              item_type: Annotated[str, Query(max_length=20)] = "",
+              region: Annotated[str, Query(max_length=20)] = "",
               page_token: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-        region = region.strip()
-        context: dict[str, Any] = {"region": region, "items": [], "next_token": "",
-                                   "page_token": page_token, "problem": ""}
+        """Browsing lists the published items by region; words, a department or a type
+        search the catalogue (ranked by relevance)."""
+        q, department, item_type, region = (
+            q.strip(), department.strip(), item_type.strip(), region.strip())
+        filters = {"q": q, "department": department, "item_type": item_type, "region": region}
+        searching = bool(q or department or item_type)
+        context: dict[str, Any] = {**filters, "item_types": ITEM_TYPES, "items": [],
+                                   "searching": searching, "total": None, "next_href": "",
+                                   "first_href": "", "page_token": page_token, "problem": ""}
+        problem = ""
         if region and not REGION.match(region):
-            context["problem"] = "地区代码应为 6 位数字，例如 511602（广安区）。"
+            problem = "地区代码应为 6 位数字，例如 511602（广安区）。"
+        elif item_type and item_type not in ITEM_TYPES:
+            problem = "请从列表中选择事项类型。"
+        elif len(q) > MAX_QUERY or len(department) > MAX_QUERY:
+            problem = f"搜索词和部门名称最多 {MAX_QUERY} 个字，请缩短后再试。"
+        if problem:
+            context["problem"] = problem
             return render(request, "index.html", context, 400)
         try:
-            answer = backend.published_items(region, PAGE_SIZE, page_token)
+            if searching:
+                found = backend.search(q, department=department, item_type=item_type,
+                                       region=region, page_size=PAGE_SIZE,
+                                       page_token=page_token)
+                versions, next_token = [h.item for h in found.hits], found.next_page_token
+                context["total"] = found.total
+            else:
+                listed = backend.published_items(region, PAGE_SIZE, page_token)
+                versions, next_token = list(listed.items), listed.next_page_token
         except grpc.RpcError as error:
             if error.code() is grpc.StatusCode.INVALID_ARGUMENT:
-                context["problem"] = "查询条件有误，请回到第一页重新查询。"
+                context["problem"] = "查询条件有误，请修改后回到第一页重新查询。"
                 return render(request, "index.html", context, 400)
             raise page_error(error, "", "事项清单") from None
-        context["items"] = [item_view(i) for i in answer.items]
-        context["next_token"] = answer.next_page_token
+        kept = {key: value for key, value in filters.items() if value}
+        context["items"] = [item_view(v) for v in versions]
+        if next_token:
+            context["next_href"] = "/?" + urlencode({**kept, "page_token": next_token})
+        if page_token:
+            context["first_href"] = "/?" + urlencode(kept) if kept else "/"
         return render(request, "index.html", context)
 
     @app.get("/items/{item_id}", response_class=HTMLResponse)
@@ -140,7 +173,14 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
             version = backend.item_in_force(item_id)
         except grpc.RpcError as error:
             raise page_error(error, missing, "事项") from None
-        return render(request, "item.html", {"item": item_view(version)})
+        # The guide matters more than its history: without the history, the page still shows.
+        history = None
+        try:
+            history = history_view(backend.item_history(item_id))
+        except grpc.RpcError as error:
+            log.warning("history of item %s unavailable: %s", item_id,
+                        error.code().name if hasattr(error, "code") else error)
+        return render(request, "item.html", {"item": item_view(version), "history": history})
 
     @app.get("/cases", response_class=HTMLResponse, response_model=None)
     def case_lookup(request: Request,

@@ -56,6 +56,18 @@ class HallBackend:
         return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
             item_id=item_id, version=0), **self._options()).item
 
+    def item_history(self, item_id: str) -> list[catalogue_pb2.HistoryEntry]:
+        return list(self._catalogue.GetItemHistory(catalogue_pb2.GetItemHistoryRequest(
+            item_id=item_id), **self._options()).entries)
+
+    def search(self, query: str, *, department: str = "", item_type: str = "",
+               region: str = "", page_size: int, page_token: str = ""
+               ) -> catalogue_pb2.SearchItemsResponse:
+        """Published items only (the hall never asks for another status)."""
+        return self._catalogue.SearchItems(catalogue_pb2.SearchItemsRequest(
+            query=query, department=department, item_type=item_type, region=region,
+            page_size=page_size, page_token=page_token), **self._options())
+
     def case(self, case_number: str) -> cases_pb2.Case:
         return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),
                                    **self._options()).case

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import grpc
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
+from gateway import export
 from gateway.backends import Backends
 from gateway.errors import http_status_of
 from gateway.http_api import create_app
-from services.shared.errors import DomainError, NotFound
+from services.shared.errors import DomainError, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with
 from services.shared.grpc_server import GrpcServer
 
@@ -66,6 +75,76 @@ class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
         abort_with(context, NotFound(f"item {request.item_id} has no published version",
                                      code="ITEM_NOT_PUBLISHED",
                                      metadata={"item_id": request.item_id}))
+
+    def SearchItems(self, request, context):  # noqa: N802
+        self.r.record("SearchItems", request, context)
+        return catalogue_pb2.SearchItemsResponse(
+            hits=[catalogue_pb2.SearchHit(item=published("it-1"), score=2.5)], total=1)
+
+    def UpdateDraft(self, request, context):  # noqa: N802
+        self.r.record("UpdateDraft", request, context)
+        item = published(request.item_id)
+        item.version, item.status = request.version, catalogue_pb2.VERSION_STATUS_DRAFT
+        item.content.CopyFrom(request.draft)
+        return catalogue_pb2.UpdateDraftResponse(item=item)
+
+    def SubmitItem(self, request, context):  # noqa: N802
+        self.r.record("SubmitItem", request, context)
+        item = published(request.item_id)
+        item.status = catalogue_pb2.VERSION_STATUS_SUBMITTED
+        return catalogue_pb2.SubmitItemResponse(item=item)
+
+    def ReviewItem(self, request, context):  # noqa: N802
+        self.r.record("ReviewItem", request, context)
+        item = published(request.item_id)
+        item.reviews.add(kind=request.kind, decision=request.decision, reason=request.reason)
+        return catalogue_pb2.ReviewItemResponse(item=item)
+
+    def DraftNextVersion(self, request, context):  # noqa: N802
+        self.r.record("DraftNextVersion", request, context)
+        item = published(request.item_id)
+        item.version, item.status = 3, catalogue_pb2.VERSION_STATUS_DRAFT
+        return catalogue_pb2.DraftNextVersionResponse(item=item)
+
+    def AdjustItem(self, request, context):  # noqa: N802
+        self.r.record("AdjustItem", request, context)
+        item = published(request.item_id)
+        item.state = catalogue_pb2.ITEM_STATE_SUSPENDED
+        return catalogue_pb2.AdjustItemResponse(item=item, successor_item_id="")
+
+    def GetItemHistory(self, request, context):  # noqa: N802
+        self.r.record("GetItemHistory", request, context)
+        return catalogue_pb2.GetItemHistoryResponse(entries=[catalogue_pb2.HistoryEntry(
+            item_id=request.item_id, version=1, action="published", actor="legal-1")])
+
+    def RecordLegalBasisChange(self, request, context):  # noqa: N802
+        self.r.record("RecordLegalBasisChange", request, context)
+        return catalogue_pb2.RecordLegalBasisChangeResponse(
+            obligation=catalogue_pb2.ChangeObligation(
+                obligation_id="ob-1", item_id=request.item_id, law=request.law,
+                due_date="2026-11-16", status=catalogue_pb2.OBLIGATION_STATUS_OPEN))
+
+    def ListObligations(self, request, context):  # noqa: N802
+        self.r.record("ListObligations", request, context)
+        return catalogue_pb2.ListObligationsResponse(obligations=[
+            catalogue_pb2.ChangeObligation(obligation_id="ob-1", region="511602",
+                                           status=catalogue_pb2.OBLIGATION_STATUS_OVERDUE)])
+
+    def ExportItems(self, request, context):  # noqa: N802
+        """511602: three items; 511699: none; 510000: refused; 511603: one, then a crash."""
+        self.r.record("ExportItems", request, context)
+        if request.region == "510000":
+            abort_with(context, PermissionDenied("not your region", code="REGION_FORBIDDEN"))
+        if request.region == "511699":
+            return
+        for n in range(3):
+            item = published(f"it-{n}")
+            item.content.list_kind = catalogue_pb2.LIST_KIND_POWER
+            item.content.steps.add(key="decide", name="决定", limit_days=2)
+            item.published_at.FromJsonString("2026-10-01T02:00:00Z")
+            yield item
+            if request.region == "511603":
+                raise RuntimeError("the database went away")
 
 
 class FakeCases(cases_pb2_grpc.CaseServiceServicer):
@@ -244,6 +323,283 @@ def test_supervision_record(client, calls) -> None:
     assert calls[0][0] == "GetCaseRecord"
 
 
+# --- the catalogue's lifecycle, search, obligations ---------------------------------------
+def test_search_translates_the_query(client, calls) -> None:
+    response = client.get("/v1/items/search", params={
+        "q": "qyba", "region": "511602", "department": "发展改革局", "item_type": "01",
+        "list_kind": "power", "exercise_level": "4", "status": "draft", "page_size": 5,
+        "page_token": "t1"}, headers={"Authorization": TOKEN})
+    assert response.status_code == 200
+    [(name, request, metadata)] = calls
+    assert name == "SearchItems"  # not taken for an item called "search"
+    assert (request.query, request.region, request.department, request.item_type,
+            request.exercise_level, request.page_size, request.page_token) == (
+        "qyba", "511602", "发展改革局", "01", "4", 5, "t1")
+    assert request.list_kind == catalogue_pb2.LIST_KIND_POWER
+    assert request.status == catalogue_pb2.VERSION_STATUS_DRAFT
+    assert metadata["authorization"] == TOKEN
+    body = response.json()
+    assert body["total"] == 1 and body["hits"][0]["score"] == 2.5
+    assert body["hits"][0]["item"]["item_id"] == "it-1"
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"list_kind": "LIST_KIND_PUBLIC_SERVICE"}, ("list_kind", 3)),
+    ({"list_kind": "public-service"}, ("list_kind", 3)),
+    ({"list_kind": "Negative"}, ("list_kind", 4)),
+    ({"status": "VERSION_STATUS_SUBMITTED"}, ("status", 2)),
+    ({"status": "returned"}, ("status", 3)),
+    ({}, ("status", 0)),
+])
+def test_search_enums_take_names_and_short_forms(client, calls, given, expected) -> None:
+    assert client.get("/v1/items/search", params=given).status_code == 200
+    field, number = expected
+    assert getattr(calls[0][1], field) == number
+
+
+@pytest.mark.parametrize("path, params, field", [
+    ("/v1/items/search", {"list_kind": "powers"}, "query.list_kind"),
+    ("/v1/items/search", {"list_kind": "unspecified"}, "query.list_kind"),
+    ("/v1/items/search", {"status": "草稿"}, "query.status"),
+    ("/v1/obligations", {"status": "late"}, "query.status"),
+])
+def test_unknown_enum_values_are_400_with_the_choices(client, calls, path, params,
+                                                      field) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert error["message"].startswith(f"{field}: ")
+    [violation] = error["field_violations"]
+    assert violation["field"] == field and violation["description"].startswith("one of ")
+    assert calls == []
+
+
+def test_search_route_is_not_an_item_id(client, calls) -> None:
+    """/v1/items/search is the search, /v1/items/search/history the history of "search"."""
+    client.get("/v1/items/search")
+    client.get("/v1/items/search/history")
+    assert [(c[0], getattr(c[1], "item_id", None)) for c in calls] == [
+        ("SearchItems", None), ("GetItemHistory", "search")]
+
+
+def test_update_draft_takes_item_and_version_from_the_path(client, calls) -> None:
+    draft = {"name": "食品经营许可", "list_kind": "LIST_KIND_POWER",
+             "materials": [{"name": "申请书", "originals": 1, "mandatory": True}],
+             "fees": [{"name": "工本费", "amount": {"currency_code": "CNY", "units": "10"}}]}
+    response = client.put("/v1/items/it-9/versions/2", json={"idempotency_key": "u1",
+                                                            "draft": draft})
+    assert response.status_code == 200
+    [(name, request, _)] = calls
+    assert name == "UpdateDraft"
+    assert (request.item_id, request.version, request.idempotency_key) == ("it-9", 2, "u1")
+    assert request.draft.materials[0].mandatory and request.draft.fees[0].amount.units == 10
+    assert response.json()["item"]["content"]["fees"][0]["amount"]["units"] == "10"
+    clash = client.put("/v1/items/it-9/versions/2", json={"item_id": "other"})
+    assert clash.status_code == 400 and len(calls) == 1
+
+
+def test_submit(client, calls) -> None:
+    response = client.post("/v1/items/it-9/versions/2/submit", json={"idempotency_key": "s"})
+    assert response.status_code == 200
+    assert response.json()["item"]["status"] == "VERSION_STATUS_SUBMITTED"
+    [(name, request, _)] = calls
+    assert (name, request.item_id, request.version, request.idempotency_key) == (
+        "SubmitItem", "it-9", 2, "s")
+
+
+@pytest.mark.parametrize("kind, decision, expected", [
+    ("legal", "approve", (catalogue_pb2.REVIEW_KIND_LEGAL, catalogue_pb2.REVIEW_DECISION_APPROVE)),
+    ("STAFFING", "return", (catalogue_pb2.REVIEW_KIND_STAFFING,
+                            catalogue_pb2.REVIEW_DECISION_RETURN)),
+    ("REVIEW_KIND_LEGAL", "REVIEW_DECISION_RETURN", (catalogue_pb2.REVIEW_KIND_LEGAL,
+                                                     catalogue_pb2.REVIEW_DECISION_RETURN)),
+])
+def test_review_takes_short_forms_and_enum_names(client, calls, kind, decision,
+                                                 expected) -> None:
+    response = client.post("/v1/items/it-9/versions/2/review", json={
+        "idempotency_key": "r", "kind": kind, "decision": decision, "reason": "依据已废止"})
+    assert response.status_code == 200
+    [(name, request, _)] = calls
+    assert name == "ReviewItem" and (request.kind, request.decision) == expected
+    assert (request.item_id, request.version, request.reason) == ("it-9", 2, "依据已废止")
+    review = response.json()["item"]["reviews"][0]
+    assert review["kind"] == catalogue_pb2.ReviewKind.Name(expected[0])
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("/v1/items/it-9/versions/2/review", {"kind": "finance", "decision": "approve"}, "kind"),
+    ("/v1/items/it-9/versions/2/review", {"kind": "legal", "decision": "maybe"}, "decision"),
+    ("/v1/items/it-9/adjust", {"action": "abolish"}, "action"),
+])
+def test_unknown_enum_values_in_bodies_are_400(client, calls, path, body, field) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["message"].startswith(f"{field}: ")
+    assert error["field_violations"][0]["field"] == field
+    assert calls == []
+
+
+def test_draft_next_version_is_created(client, calls) -> None:
+    response = client.post("/v1/items/it-9/versions", json={"idempotency_key": "n"})
+    assert response.status_code == 201
+    assert response.json()["item"]["version"] == 3
+    [(name, request, _)] = calls
+    assert (name, request.item_id, request.idempotency_key) == ("DraftNextVersion", "it-9", "n")
+
+
+@pytest.mark.parametrize("action, expected", [
+    ("suspend", catalogue_pb2.ADJUST_ACTION_SUSPEND),
+    ("ADJUST_ACTION_DELEGATE", catalogue_pb2.ADJUST_ACTION_DELEGATE),
+    ("unfreeze", catalogue_pb2.ADJUST_ACTION_UNFREEZE),
+])
+def test_adjust(client, calls, action, expected) -> None:
+    response = client.post("/v1/items/it-9/adjust", json={
+        "idempotency_key": "a", "action": action, "reason": "机构改革", "target": "511602"},
+        headers={"Authorization": TOKEN})
+    assert response.status_code == 200
+    assert response.json()["item"]["state"] == "ITEM_STATE_SUSPENDED"
+    [(name, request, metadata)] = calls
+    assert name == "AdjustItem" and request.action == expected
+    assert (request.item_id, request.reason, request.target) == ("it-9", "机构改革", "511602")
+    assert metadata["authorization"] == TOKEN
+
+
+def test_history(client, calls) -> None:
+    response = client.get("/v1/items/it-9/history")
+    assert response.status_code == 200
+    assert response.json()["entries"][0]["action"] == "published"
+    assert calls[0][0] == "GetItemHistory" and calls[0][1].item_id == "it-9"
+
+
+def test_record_legal_basis_change(client, calls) -> None:
+    response = client.post("/v1/items/it-9/legal-basis-changes", json={
+        "idempotency_key": "l", "law": "中华人民共和国食品安全法", "description": "第三十五条修订"})
+    assert response.status_code == 201
+    obligation = response.json()["obligation"]
+    assert obligation["status"] == "OBLIGATION_STATUS_OPEN"
+    assert obligation["due_date"] == "2026-11-16"
+    [(name, request, _)] = calls
+    assert (name, request.item_id, request.law, request.description) == (
+        "RecordLegalBasisChange", "it-9", "中华人民共和国食品安全法", "第三十五条修订")
+
+
+def test_obligations(client, calls) -> None:
+    response = client.get("/v1/obligations", params={"region": "511602", "status": "overdue",
+                                                     "page_size": 10, "page_token": "p"})
+    assert response.status_code == 200
+    assert response.json()["obligations"][0]["status"] == "OBLIGATION_STATUS_OVERDUE"
+    [(name, request, _)] = calls
+    assert name == "ListObligations"
+    assert (request.region, request.status, request.page_size, request.page_token) == (
+        "511602", catalogue_pb2.OBLIGATION_STATUS_OVERDUE, 10, "p")
+    client.get("/v1/obligations")
+    assert calls[1][1].status == catalogue_pb2.OBLIGATION_STATUS_UNSPECIFIED
+
+
+# --- export -------------------------------------------------------------------------------
+def test_export_json_is_streamed(client, calls, monkeypatch) -> None:
+    monkeypatch.setattr(export, "CHUNK_CHARS", 10)
+    with client.stream("GET", "/v1/regions/511602/catalogue.json",
+                       headers={"Authorization": TOKEN}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/json")
+        assert "content-length" not in response.headers  # written as it arrives
+        assert 'filename="catalogue-511602.json"' in response.headers["content-disposition"]
+        chunks = list(response.iter_raw())
+    assert len(chunks) > 3
+    body = json.loads(b"".join(chunks))
+    assert body["region"] == "511602"
+    assert [i["item_id"] for i in body["items"]] == ["it-0", "it-1", "it-2"]
+    assert body["items"][0]["content"]["list_kind"] == "LIST_KIND_POWER"
+    [(name, request, metadata)] = calls
+    assert name == "ExportItems" and request.region == "511602"
+    assert metadata["authorization"] == TOKEN
+
+
+def test_export_csv(client, calls) -> None:
+    response = client.get("/v1/regions/511602/catalogue.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == export.CSV_COLUMNS == (
+        "item_id", "version", "name", "code", "item_type", "list_kind", "exercise_level",
+        "region", "department", "statutory_limit_days", "promised_limit_days", "steps",
+        "published_at")
+    assert len(rows) == 4
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first == {
+        "item_id": "it-0", "version": "2", "name": "食品经营许可", "code": "511A0064100152",
+        "item_type": "01", "list_kind": "power", "exercise_level": "", "region": "511602",
+        "department": "广安区市场监督管理局", "statutory_limit_days": "20",
+        "promised_limit_days": "10", "steps": "受理→决定",
+        "published_at": "2026-10-01T02:00:00Z"}
+
+
+def test_export_of_an_empty_region(client) -> None:
+    assert client.get("/v1/regions/511699/catalogue.json").json() == {
+        "region": "511699", "items": []}
+    text = client.get("/v1/regions/511699/catalogue.csv").content.decode("utf-8-sig")
+    assert text.splitlines() == [",".join(export.CSV_COLUMNS)]
+
+
+@pytest.mark.parametrize("suffix", ["json", "csv"])
+def test_export_refused_before_the_first_item_is_an_error_answer(client, suffix) -> None:
+    response = client.get(f"/v1/regions/510000/catalogue.{suffix}")
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "REGION_FORBIDDEN"
+
+
+def test_export_region_is_checked_before_calling(client, calls) -> None:
+    response = client.get("/v1/regions/51160x/catalogue.csv")
+    assert response.status_code == 400
+    assert error_of(response)["field_violations"][0]["field"] == "path.region"
+    assert calls == []
+
+
+@pytest.fixture(scope="module")
+def served(backend) -> Iterator[str]:
+    """The app behind a real HTTP server: how a broken-off stream looks on the wire."""
+    _, address = backend
+    backends = Backends({"catalogue": address, "cases": address, "monitoring": address}, 5.0)
+    server = uvicorn.Server(uvicorn.Config(create_app(backends, "511602", "广安区"),
+                                           host="127.0.0.1", port=free_port(),
+                                           log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(10)
+    backends.close()
+
+
+@pytest.mark.parametrize("suffix", ["json", "csv"])
+def test_export_failing_midway_breaks_the_connection(served, suffix, monkeypatch) -> None:
+    """A cut file must not look whole: the answer ends without its last chunk."""
+    monkeypatch.setattr(export, "CHUNK_CHARS", 10)
+    received = b""
+    with httpx.Client(timeout=10) as http, pytest.raises(httpx.RemoteProtocolError):
+        with http.stream("GET", f"{served}/v1/regions/511603/catalogue.{suffix}") as response:
+            assert response.status_code == 200
+            for chunk in response.iter_raw():
+                received += chunk
+    assert b"it-0" in received and b"it-1" not in received
+
+
+def test_export_is_whole_on_the_wire(served) -> None:
+    with httpx.Client(timeout=10) as http:
+        response = http.get(f"{served}/v1/regions/511602/catalogue.csv")
+    assert response.status_code == 200
+    assert response.headers["transfer-encoding"] == "chunked"
+    assert len(response.content.decode("utf-8-sig").splitlines()) == 4
+
+
 # --- errors -------------------------------------------------------------------------------
 @pytest.mark.parametrize("code, http", [
     ("INVALID_ARGUMENT", 400), ("UNAUTHENTICATED", 401), ("PERMISSION_DENIED", 403),
@@ -376,7 +732,54 @@ def test_openapi_documents_routes_and_proto_schemas(client) -> None:
     publish = document["paths"]["/v1/items/{item_id}/versions/{version}/publish"]["post"]
     body_schema = publish["requestBody"]["content"]["application/json"]["schema"]
     assert set(body_schema["properties"]) == {"idempotency_key"}
-    assert client.get("/docs").status_code == 200
+
+
+def test_openapi_documents_the_catalogue_routes(client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    expected = {
+        ("/v1/items/search", "get"): "SearchItemsResponse",
+        ("/v1/items/{item_id}/versions/{version}", "put"): "UpdateDraftResponse",
+        ("/v1/items/{item_id}/versions/{version}/submit", "post"): "SubmitItemResponse",
+        ("/v1/items/{item_id}/versions/{version}/review", "post"): "ReviewItemResponse",
+        ("/v1/items/{item_id}/versions", "post"): "DraftNextVersionResponse",
+        ("/v1/items/{item_id}/adjust", "post"): "AdjustItemResponse",
+        ("/v1/items/{item_id}/history", "get"): "GetItemHistoryResponse",
+        ("/v1/items/{item_id}/legal-basis-changes", "post"): "RecordLegalBasisChangeResponse",
+        ("/v1/obligations", "get"): "ListObligationsResponse",
+    }
+    for (path, method), response in expected.items():
+        answers = paths[path][method]["responses"]
+        [(code, answer)] = [(c, a) for c, a in answers.items() if c.startswith("2")]
+        assert answer["content"]["application/json"]["schema"]["$ref"].endswith(
+            f"sunlight.catalogue.v1.{response}"), path
+    review = paths["/v1/items/{item_id}/versions/{version}/review"]["post"]
+    kind = review["requestBody"]["content"]["application/json"]["schema"]["properties"]["kind"]
+    assert {"legal", "staffing", "REVIEW_KIND_LEGAL"} <= set(kind["enum"])
+    search = {p["name"]: p for p in paths["/v1/items/search"]["get"]["parameters"]}
+    assert {"q", "region", "department", "item_type", "list_kind", "exercise_level", "status",
+            "page_size", "page_token"} <= set(search)
+    assert "public_service" in search["list_kind"]["description"]
+    csv_answer = paths["/v1/regions/{region}/catalogue.csv"]["get"]["responses"]["200"]
+    assert "text/csv" in csv_answer["content"]
+    json_answer = paths["/v1/regions/{region}/catalogue.json"]["get"]["responses"]["200"]
+    items = json_answer["content"]["application/json"]["schema"]["properties"]["items"]
+    assert items["items"]["$ref"].endswith("sunlight.catalogue.v1.ItemVersion")
+
+
+def test_docs_is_a_local_page_listing_the_routes(client) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    html = response.text
+    assert "<script" not in html and "cdn" not in html.lower()
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # nothing from outside
+    row = re.search(r"<tr>.*?/v1/items/\{item_id\}/versions/\{version\}/review.*?</tr>", html)
+    assert row and "POST" in row.group(0) and "ReviewItemRequest" in row.group(0)
+    assert "ReviewItemResponse" in row.group(0)
+    assert "/v1/regions/{region}/catalogue.csv" in html and "text/csv" in html
+    assert "/docs" not in client.get("/openapi.json").json()["paths"]
+    assert client.get("/redoc").status_code == 404
 
 
 def test_openapi_documents_400_not_fastapis_422(client) -> None:

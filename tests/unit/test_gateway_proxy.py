@@ -1,4 +1,5 @@
-"""The gateway's gRPC port: NodeService, and CaseService forwarded as raw bytes to a fake."""
+"""The gateway's gRPC port: NodeService, CaseService forwarded as raw bytes to a fake, and
+CatalogueService's server-streaming ExportItems forwarded message by message."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
+from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.backends import Backends
+from gateway.grpc_proxy import STREAM_TIMEOUT_S
 from gateway.server import build_grpc, mirror_health
 from services.shared.config import Settings
-from services.shared.errors import FieldProblem, InvalidArgument, NotFound
+from services.shared.errors import FieldProblem, InvalidArgument, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with, error_detail_of
 from services.shared.grpc_server import GrpcServer
 
@@ -216,3 +219,128 @@ def test_health_of_forwarded_services_mirrors_the_backends(gateway) -> None:
     assert status("sunlight.catalogue.v1.CatalogueService") == (
         health_pb2.HealthCheckResponse.NOT_SERVING)
     assert status("sunlight.gateway.v1.NodeService") == health_pb2.HealthCheckResponse.SERVING
+
+
+# --- a server-streaming method ------------------------------------------------------------
+class FakeExport(catalogue_pb2_grpc.CatalogueServiceServicer):
+    """ExportItems by region: 511602 three items; 510000 refused at once; 511603 one item
+    then a failure; 511604 one item, then waits until the call is cancelled."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[object, dict[str, str], float | None]] = []
+        self.cancelled = threading.Event()
+
+    def ExportItems(self, request, context):  # noqa: N802
+        self.seen.append((request, dict(context.invocation_metadata()),
+                          context.time_remaining()))
+        if request.region == "510000":
+            abort_with(context, PermissionDenied("not your region", code="REGION_FORBIDDEN",
+                                                 metadata={"region": request.region}))
+        if request.region == "511604":
+            # registered before the first message: the call may end before this resumes
+            context.add_callback(self.cancelled.set)
+        for n in range(3):
+            yield catalogue_pb2.ItemVersion(item_id=f"it-{n}", version=n + 1,
+                                            content=catalogue_pb2.ItemDraft(name=f"事项{n}"))
+            if request.region == "511603":
+                abort_with(context, NotFound("the item vanished", code="ITEM_GONE"))
+            if request.region == "511604":
+                self.cancelled.wait(10)
+                return
+        context.set_trailing_metadata((("x-exported", "3"),))
+
+
+@pytest.fixture(scope="module", params=["traced", "plain"])
+def streaming(request) -> Iterator[tuple[grpc.Channel, FakeExport, str]]:
+    """A gateway whose catalogue is FakeExport, over the traced channels the process uses
+    and over plain ones."""
+    servicer = FakeExport()
+    backend = GrpcServer("127.0.0.1:0", max_workers=4)
+    backend.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server, servicer,
+                ["sunlight.catalogue.v1.CatalogueService"])
+    backend_port = backend.start()
+    dead = f"127.0.0.1:{free_port()}"
+    factory = {} if request.param == "traced" else {"channel_factory": grpc.insecure_channel}
+    backends = Backends({"catalogue": f"127.0.0.1:{backend_port}", "cases": dead,
+                         "monitoring": dead}, TIMEOUT_S, **factory)
+    settings = Settings(jwt_secret=SECRET, grpc_timeout_s=TIMEOUT_S)
+    server = build_grpc(settings, backends, "127.0.0.1:0")
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.start()}")
+    yield channel, servicer, request.param
+    channel.close()
+    server.stop(0)
+    backends.close()
+    backend.stop(0)
+
+
+def export_items(channel: grpc.Channel, region: str, **options):
+    stub = catalogue_pb2_grpc.CatalogueServiceStub(channel)
+    return stub.ExportItems(catalogue_pb2.ExportItemsRequest(region=region), **options)
+
+
+def test_a_stream_is_forwarded_message_by_message(streaming) -> None:
+    channel, servicer, _ = streaming
+    servicer.seen.clear()
+    call = export_items(channel, "511602", timeout=3,
+                        metadata=[("authorization", "Bearer abc"), ("x-not-forwarded", "1")])
+    items = list(call)
+    assert [(i.item_id, i.version, i.content.name) for i in items] == [
+        ("it-0", 1, "事项0"), ("it-1", 2, "事项1"), ("it-2", 3, "事项2")]
+    assert call.code() is grpc.StatusCode.OK
+    assert ("x-exported", "3") in list(call.trailing_metadata())
+    [(request, metadata, remaining)] = servicer.seen
+    assert request.region == "511602"
+    assert metadata["authorization"] == "Bearer abc"
+    assert "x-not-forwarded" not in metadata
+    assert remaining is not None and 0 < remaining <= 3.1  # the caller's deadline travels on
+
+
+def test_a_stream_without_a_deadline_gets_the_long_one(streaming) -> None:
+    channel, servicer, _ = streaming
+    servicer.seen.clear()
+    assert len(list(export_items(channel, "511602"))) == 3
+    [(_, metadata, remaining)] = servicer.seen
+    assert "authorization" not in metadata
+    assert TIMEOUT_S < remaining <= STREAM_TIMEOUT_S + 1.1  # timer rounding
+
+
+def test_a_stream_refused_at_once_passes_the_error_detail_back(streaming) -> None:
+    channel, _, _ = streaming
+    with pytest.raises(grpc.RpcError) as raised:
+        list(export_items(channel, "510000", timeout=3))
+    error = raised.value
+    assert error.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert error.details() == "not your region"
+    detail = error_detail_of(error)
+    assert (detail.code, dict(detail.metadata)) == ("REGION_FORBIDDEN", {"region": "510000"})
+
+
+def test_a_stream_failing_midway_ends_with_the_backends_error(streaming) -> None:
+    channel, _, _ = streaming
+    received = []
+    with pytest.raises(grpc.RpcError) as raised:
+        for item in export_items(channel, "511603", timeout=3):
+            received.append(item.item_id)
+    assert received == ["it-0"]
+    assert raised.value.code() is grpc.StatusCode.NOT_FOUND
+    assert error_detail_of(raised.value).code == "ITEM_GONE"
+
+
+def test_a_cancelled_stream_cancels_the_backend_call(streaming) -> None:
+    channel, servicer, _ = streaming
+    servicer.cancelled.clear()
+    call = export_items(channel, "511604", timeout=30)
+    assert next(call).item_id == "it-0"
+    call.cancel()
+    assert servicer.cancelled.wait(5), "the backend call was not cancelled"
+    assert call.code() is grpc.StatusCode.CANCELLED
+
+
+def test_a_stream_to_a_backend_that_is_down_is_unavailable(gateway) -> None:
+    channel, _, _ = gateway  # catalogue is down there
+    with pytest.raises(grpc.RpcError) as raised:
+        list(export_items(channel, "511602", timeout=3))
+    assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+    detail = error_detail_of(raised.value)
+    assert detail.code == "BACKEND_UNAVAILABLE"
+    assert detail.metadata["service"] == "sunlight.catalogue.v1.CatalogueService"

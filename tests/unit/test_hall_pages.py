@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health_pb2
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
+from sunlight.common.v1 import common_pb2
 
 from services.hall.app import create_app
 from services.hall.backend import CASES, CATALOGUE, HallBackend
@@ -70,16 +71,64 @@ def stamp(moment: datetime) -> Timestamp:
 
 
 def item(item_id: str = "it-1", name: str = "食品经营许可") -> catalogue_pb2.ItemVersion:
+    """A published version as a public caller gets it — and, to prove the hall never shows
+    them, with the internal fields a staff caller would get too."""
     return catalogue_pb2.ItemVersion(
         item_id=item_id, version=3, status=catalogue_pb2.VERSION_STATUS_PUBLISHED,
+        state=catalogue_pb2.ITEM_STATE_ACTIVE, current_version=3,
         published_at=stamp(datetime(2026, 9, 30, 20, 0, tzinfo=UTC)),  # 10-01 in Shanghai
+        flags=["导入时存疑：法定时限缺失"],
         content=catalogue_pb2.ItemDraft(
             name=name, code="511A0064100152-511602000000-000-115113016823646795-1-00",
             item_type="01", region="511602", department="广安区市场监督管理局",
             statutory_limit_days=20, promised_limit_days=10,
-            steps=[catalogue_pb2.Step(key="accept", name="受理", limit_days=0),
-                   catalogue_pb2.Step(key="review", name="审查", limit_days=5),
+            list_kind=catalogue_pb2.LIST_KIND_POWER, exercise_level="4",
+            body=catalogue_pb2.ImplementingBody(
+                name="广安市广安区市场监督管理局", code="115113016823646795",
+                nature=catalogue_pb2.BODY_NATURE_STATUTORY),
+            accepting_office="广安区政务服务中心市场监管窗口",
+            legal_basis=[catalogue_pb2.LegalCitation(
+                law="中华人民共和国食品安全法", article="35", clause="1",
+                text="国家对食品生产经营实行许可制度。")],
+            acceptance_conditions=["申请人具有与经营的食品品种、数量相适应的经营场所"],
+            materials=[
+                catalogue_pb2.Material(name="食品经营许可申请书", issuer="申请人", originals=1,
+                                       copies=0, mandatory=True),
+                catalogue_pb2.Material(name="营业执照", issuer="市场监督管理部门",
+                                       originals=0, copies=2, mandatory=False,
+                                       note="已共享的可免交")],
+            fees=[catalogue_pb2.Fee(name="工本费", amount=common_pb2.Money(
+                currency_code="CNY", units=12, nanos=500_000_000),
+                basis="川发改价格〔2020〕1号")],
+            supervision_phone="0826-12345", enquiry_phone="0826-2345678",
+            handling_forms=[catalogue_pb2.HANDLING_FORM_COUNTER,
+                            catalogue_pb2.HANDLING_FORM_ONLINE],
+            external_flow=["申请", "受理", "审查", "决定", "送达"],
+            discretion_standards=[catalogue_pb2.DiscretionStandard(
+                fact_pattern="裁量事实秘密", severity="较重", range="罚款秘密区间")],
+            steps=[catalogue_pb2.Step(key="accept", name="受理", limit_days=0,
+                                      role="clerk-secret-role"),
+                   catalogue_pb2.Step(
+                       key="review", name="审查", limit_days=5, role="chief-secret-role",
+                       parallel_branches=[catalogue_pb2.Branch(
+                           department="区卫生健康局", name="卫生审查", limit_days=3,
+                           role="branch-secret-role")],
+                       risk_points=[catalogue_pb2.RiskPoint(
+                           description="风险点：违规受理", level=catalogue_pb2.RISK_LEVEL_HIGH,
+                           countermeasures=["防范措施：双人复核"])]),
                    catalogue_pb2.Step(key="decide", name="决定", limit_days=2)]))
+
+
+def history() -> list[catalogue_pb2.HistoryEntry]:
+    def entry(action: str, day: int, **fields) -> catalogue_pb2.HistoryEntry:
+        return catalogue_pb2.HistoryEntry(
+            item_id="it-1", action=action, at=stamp(datetime(2026, 9, day, 2, tzinfo=UTC)),
+            **fields)
+
+    return [entry("created", 1, version=1, actor="dept-staff"),
+            entry("published", 2, version=1, actor="legal-reviewer"),
+            entry("suspend", 3, actor="legal-reviewer", reason="法律依据修订中"),
+            entry("merge", 4, actor="staffing-office", reason="职能整合", target="it-9")]
 
 
 def case(**changes) -> cases_pb2.Case:
@@ -111,6 +160,9 @@ class FakeCatalogue:
         self.calls: list[tuple[str, object, dict]] = []
         self.fail: FakeRpcError | None = None
         self.items = [item("it-1"), item("it-2", "<script>alert(1)</script>建设许可")]
+        self.item = item()
+        self.history = history()
+        self.history_fail: FakeRpcError | None = None
 
     def ListPublishedItems(self, request, **options):  # noqa: N802
         self.calls.append(("ListPublishedItems", request, options))
@@ -123,7 +175,24 @@ class FakeCatalogue:
         self.calls.append(("GetItemVersion", request, options))
         if self.fail:
             raise self.fail
-        return catalogue_pb2.GetItemVersionResponse(item=item(request.item_id))
+        found = catalogue_pb2.ItemVersion()
+        found.CopyFrom(self.item)
+        found.item_id = request.item_id
+        return catalogue_pb2.GetItemVersionResponse(item=found)
+
+    def GetItemHistory(self, request, **options):  # noqa: N802
+        self.calls.append(("GetItemHistory", request, options))
+        if self.history_fail:
+            raise self.history_fail
+        return catalogue_pb2.GetItemHistoryResponse(entries=self.history)
+
+    def SearchItems(self, request, **options):  # noqa: N802
+        self.calls.append(("SearchItems", request, options))
+        if self.fail:
+            raise self.fail
+        return catalogue_pb2.SearchItemsResponse(
+            hits=[catalogue_pb2.SearchHit(item=i, score=1.0) for i in self.items[:1]],
+            total=41, next_page_token="s-2")
 
 
 class FakeCases:
@@ -219,6 +288,72 @@ def test_catalogue_down_is_a_503_page(fakes) -> None:
     assert "127.0.0.1" not in response.text and "Traceback" not in response.text
 
 
+def test_search_box_calls_the_catalogues_search(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    response = client.get("/", params={"q": " qyba ", "department": "市场监督",
+                                       "item_type": "01", "region": "511602"})
+    assert response.status_code == 200
+    [(name, request, options)] = catalogue.calls
+    assert name == "SearchItems"
+    assert (request.query, request.department, request.item_type, request.region,
+            request.page_size) == ("qyba", "市场监督", "01", "511602", 20)
+    assert request.status == catalogue_pb2.VERSION_STATUS_UNSPECIFIED  # published only
+    assert options["metadata"][0][0] == "authorization"
+    page = text_of(response.text)
+    assert "共找到 41 个事项" in page
+    for shown in ("食品经营许可", "广安区市场监督管理局", "行政许可", "四川省广安市广安区"):
+        assert shown in page
+    assert 'href="/items/it-1"' in response.text
+    # the form keeps what was asked, and the next page keeps the filters
+    assert 'value="qyba"' in response.text and '<option value="01" selected>' in response.text
+    assert ('href="/?q=qyba&amp;department=%E5%B8%82%E5%9C%BA%E7%9B%91%E7%9D%A3&amp;'
+            'item_type=01&amp;region=511602&amp;page_token=s-2"') in response.text
+
+
+def test_search_box_is_labelled_and_offers_the_item_types(fakes) -> None:
+    client, _, _, _ = fakes
+    html = client.get("/").text
+    for field in ("q", "department", "item_type", "region"):
+        assert f'<label for="{field}">' in html and f'name="{field}"' in html
+    assert 'role="search"' in html
+    assert '<option value="20">公共服务</option>' in html
+
+
+def test_search_paging_passes_the_token(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    html = client.get("/", params={"q": "许可", "page_token": "s-2"}).text
+    assert catalogue.calls[0][1].page_token == "s-2"
+    assert 'href="/?q=%E8%AE%B8%E5%8F%AF"' in html and "回到第一页" in html
+
+
+def test_search_without_results_says_so(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    catalogue.items = []
+    page = text_of(client.get("/", params={"q": "不存在的事项"}).text)
+    assert "没有找到符合条件的事项" in page
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"item_type": "99"}, "请从列表中选择事项类型"),
+    ({"q": "许" * 101}, "最多 100 个字"),
+    ({"q": "许可", "region": "5116"}, "6 位数字"),
+])
+def test_bad_search_input_is_explained_without_calling(fakes, params, message) -> None:
+    client, catalogue, _, _ = fakes
+    response = client.get("/", params=params)
+    assert response.status_code == 400
+    assert message in text_of(response.text)
+    assert catalogue.calls == []
+
+
+def test_search_refused_by_the_catalogue_is_explained(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    catalogue.fail = FakeRpcError(grpc.StatusCode.INVALID_ARGUMENT, "bad page token")
+    response = client.get("/", params={"q": "许可", "page_token": "garbage"})
+    assert response.status_code == 400
+    assert "查询条件有误" in response.text
+
+
 # --- an item ------------------------------------------------------------------------------
 def test_item_page_shows_the_version_in_force(fakes) -> None:
     client, catalogue, _, _ = fakes
@@ -231,6 +366,89 @@ def test_item_page_shows_the_version_in_force(fakes) -> None:
                      "承诺时限 10 个工作日", "第 3 版，2026-10-01 公布"):
         assert expected in page
     assert re.search(r"受理\s*当日办结.*审查\s*5 个工作日.*决定\s*2 个工作日", page)
+
+
+def test_item_page_shows_everything_public(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    response = client.get("/items/it-1")
+    assert response.status_code == 200
+    page = text_of(response.text)
+    for expected in (
+            "清单类型 权力清单", "行使层级 县级", "实施主体 广安市广安区市场监督管理局",
+            "主体编码 115113016823646795", "主体性质 法定机关",
+            "受理机关 广安区政务服务中心市场监管窗口", "地区 四川省广安市广安区（511602）",
+            "办理形式 窗口办理、网上办理",
+            # legal basis
+            "《中华人民共和国食品安全法》第 35 条第 1 款", "国家对食品生产经营实行许可制度。",
+            # acceptance conditions
+            "申请人具有与经营的食品品种、数量相适应的经营场所",
+            # materials: name, issuer, originals, copies, mandatory
+            "食品经营许可申请书 申请人 1 份 0 份 必需",
+            "营业执照 已共享的可免交 市场监督管理部门 0 份 2 份 非必需",
+            # fees, in yuan, with their basis
+            "工本费 12.50 元 川发改价格〔2020〕1号",
+            # phones, external flow, parallel branch
+            "咨询电话 0826-2345678", "监督电话 0826-12345", "申请 受理 审查 决定 送达",
+            "并联办理：区卫生健康局 卫生审查 （3 个工作日）"):
+        assert expected in page, expected
+    assert 'href="tel:0826-12345"' in response.text
+    for header in ("材料名称", "出具单位", "原件", "复印件", "是否必需", "收费项目", "金额",
+                   "收费依据"):
+        assert f'<th scope="col">{header}</th>' in response.text
+    assert "暂停行使" not in page.split("变更记录")[0]  # active: no state notice
+
+
+def test_item_page_shows_the_public_history(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    response = client.get("/items/it-1")
+    assert [c[0] for c in catalogue.calls] == ["GetItemVersion", "GetItemHistory"]
+    assert catalogue.calls[1][1].item_id == "it-1"
+    page = text_of(response.text)
+    history = page[page.index("变更记录 事项的变更记录"):]
+    assert re.search(r"2026-09-01 10:00 创建草稿 第 1 版 dept-staff.*"
+                     r"2026-09-02 10:00 公布 第 1 版 legal-reviewer.*"
+                     r"2026-09-03 10:00 暂停行使 legal-reviewer 法律依据修订中.*"
+                     r"2026-09-04 10:00 合并 staffing-office 职能整合；并入：it-9", history)
+    for header in ("时间", "操作", "版本", "办理人", "说明"):
+        assert f'<th scope="col">{header}</th>' in response.text
+
+
+def test_item_page_never_shows_internal_fields(fakes) -> None:
+    """Even when the catalogue sends them (it strips them for the hall's token)."""
+    client, _, _, _ = fakes
+    html = client.get("/items/it-1").text
+    for secret in ("风险点", "违规受理", "防范措施", "双人复核", "secret-role", "clerk",
+                   "裁量", "罚款秘密区间", "导入时存疑", "RISK_LEVEL"):
+        assert secret not in html, secret
+
+
+def test_item_not_in_force_says_so(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    catalogue.item.state = catalogue_pb2.ITEM_STATE_SUSPENDED
+    page = text_of(client.get("/items/it-1").text)
+    assert re.search(r"暂停行使\s*：该事项暂停行使，暂不受理新的申请。", page)
+    catalogue.item.state = catalogue_pb2.ITEM_STATE_MERGED
+    catalogue.item.successor = "it-9"
+    html = client.get("/items/it-1").text
+    assert "已合并" in html and 'href="/items/it-9"' in html
+
+
+def test_item_page_without_history_still_shows_the_guide(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    catalogue.history_fail = FakeRpcError(grpc.StatusCode.UNAVAILABLE, "down")
+    response = client.get("/items/it-1")
+    assert response.status_code == 200
+    page = text_of(response.text)
+    assert "食品经营许可申请书" in page and "变更记录暂时无法查询" in page
+
+
+def test_item_without_materials_or_fees(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    del catalogue.item.content.materials[:]
+    del catalogue.item.content.fees[:]
+    catalogue.history = []
+    page = text_of(client.get("/items/it-1").text)
+    assert "无需提交材料" in page and "不收费" in page and "暂无记录" in page
 
 
 def test_item_that_does_not_exist_is_a_friendly_404(fakes) -> None:
@@ -352,10 +570,12 @@ def test_unknown_page_is_a_404_page(fakes) -> None:
 
 def test_pages_are_self_contained_and_fit_a_phone(fakes) -> None:
     client, _, _, _ = fakes
-    html = client.get(f"/cases/{CASE_NUMBER}").text
-    assert '<html lang="zh-CN">' in html
-    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
-    assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # no CDN, nothing remote
+    for path in (f"/cases/{CASE_NUMBER}", "/items/it-1", "/?q=许可"):
+        html = client.get(path).text
+        assert '<html lang="zh-CN">' in html
+        assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+        assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # nothing remote
+        assert "<script" not in html
     css = client.get("/static/hall.css")
     assert css.status_code == 200 and "max-width" in css.text
     assert "default-src 'self'" in client.get("/").headers["content-security-policy"]
