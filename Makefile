@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test venv proto proto-check env broker migrate unit integration e2e lint bench clean
+.PHONY: run test venv proto env broker migrate unit lint bench bench-catalogue clean
 
 run: venv proto env broker migrate
 	@echo "starting the node: Ctrl-C stops every process"
@@ -43,6 +43,9 @@ lint: venv
 
 bench: venv env broker
 	$(BIN)/python -m bench.transitions
+
+bench-catalogue: venv env
+	$(BIN)/python -m bench.catalogue
 
 clean:
 	rm -rf var/510000 .pytest_cache

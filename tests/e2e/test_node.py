@@ -15,6 +15,7 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.migrations import upgrade
+from tests.support.codes import implementation_code
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +47,7 @@ def api(node):
 
 def _item(api: httpx.Client, publish: bool = True) -> dict:
     body = {"idempotency_key": uuid.uuid4().hex, "draft": {
-        "name": "企业投资项目备案", "code": f"511A{uuid.uuid4().hex[:8]}-511602000000-000",
+        "name": "企业投资项目备案", "code": implementation_code("511602"),
         "item_type": "01", "region": "511602", "department": "区发展改革局",
         "statutory_limit_days": 20, "promised_limit_days": 10,
         "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import grpc
 import pytest
 from sqlalchemy import MetaData, select
@@ -180,3 +182,53 @@ def test_an_unknown_version_cannot_open_cases(node, admin) -> None:
         idempotency_key=key(), item_id=item.item_id, item_version=7, region="511602",
         applicant=applicant()), metadata=admin, timeout=10))
     assert detail.code == "ITEM_NOT_PUBLISHED"
+
+
+def test_cases_refuse_an_item_that_is_not_active(node, admin) -> None:
+    clients, _ = node
+    item = clients.published_item(admin)
+
+    def open_case():
+        return clients.cases.OpenCase(kpb.OpenCaseRequest(
+            idempotency_key=key(), item_id=item.item_id, region="511602",
+            applicant=applicant()), metadata=admin, timeout=10)
+
+    clients.catalogue.AdjustItem(cpb.AdjustItemRequest(
+        idempotency_key=key(), item_id=item.item_id, action=cpb.ADJUST_ACTION_SUSPEND,
+        reason="法律修订中"), metadata=admin, timeout=10)
+    code, detail = _detail(open_case)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert detail.code == "ITEM_NOT_IN_FORCE" and "suspended" in detail.message
+    clients.catalogue.AdjustItem(cpb.AdjustItemRequest(
+        idempotency_key=key(), item_id=item.item_id, action=cpb.ADJUST_ACTION_RESUME,
+        reason="修订完成"), metadata=admin, timeout=10)
+    assert open_case().case.item_version == 1
+    history = clients.catalogue.GetItemHistory(cpb.GetItemHistoryRequest(
+        item_id=item.item_id), timeout=10).entries
+    assert [e.action for e in history][-2:] == ["suspend", "resume"]
+
+
+def test_the_review_flow_over_grpc_and_search_finds_the_result(node, admin, pg_settings):
+    clients, _ = node
+    clerk = bearer(pg_settings.jwt_secret, "clerk-2", ["clerk"], ["511602"],
+                   department="区发展改革局")
+    legal = bearer(pg_settings.jwt_secret, "legal-2", ["legal_reviewer"], ["511600"])
+    staffing = bearer(pg_settings.jwt_secret, "staffing-2", ["staffing_reviewer"], ["510000"])
+    unique = f"危险化学品经营许可{uuid.uuid4().hex[:4]}"
+    d = draft()
+    d.name = unique
+    item = clients.catalogue.CreateItem(cpb.CreateItemRequest(idempotency_key=key(), draft=d),
+                                        metadata=clerk, timeout=10).item
+    clients.catalogue.SubmitItem(cpb.SubmitItemRequest(
+        idempotency_key=key(), item_id=item.item_id, version=1), metadata=clerk, timeout=10)
+    for md, kind in ((legal, cpb.REVIEW_KIND_LEGAL), (staffing, cpb.REVIEW_KIND_STAFFING)):
+        reply = clients.catalogue.ReviewItem(cpb.ReviewItemRequest(
+            idempotency_key=key(), item_id=item.item_id, version=1, kind=kind,
+            decision=cpb.REVIEW_DECISION_APPROVE), metadata=md, timeout=10).item
+    assert reply.status == cpb.VERSION_STATUS_PUBLISHED
+    found = clients.catalogue.SearchItems(cpb.SearchItemsRequest(query=unique[:9]),
+                                          timeout=10)
+    assert item.item_id in [h.item.item_id for h in found.hits]
+    by_initials = clients.catalogue.SearchItems(cpb.SearchItemsRequest(
+        query="whxpjyxk", region="511602"), timeout=10)
+    assert item.item_id in [h.item.item_id for h in by_initials.hits]

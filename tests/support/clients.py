@@ -12,6 +12,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as cgrpc
 
 from services.shared.auth import mint_token
+from tests.support.codes import implementation_code
 
 
 def bearer(secret: str, subject: str, roles: list[str], regions: list[str],
@@ -27,7 +28,7 @@ def key() -> str:
 def draft(region: str = "511602", code: str | None = None, steps: int = 2,
           department: str = "区发展改革局") -> cpb.ItemDraft:
     return cpb.ItemDraft(
-        name="企业投资项目备案", code=code or f"511A{uuid.uuid4().hex[:10]}-{region}000000-000",
+        name="企业投资项目备案", code=code or implementation_code(region),
         item_type="01", region=region, department=department, statutory_limit_days=20,
         promised_limit_days=10,
         steps=[cpb.Step(key=f"s{i}", name=f"环节{i}", limit_days=1, role="clerk")
