@@ -191,7 +191,6 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         if len(request.query) > 100:
             raise InvalidArgument.of_field("query", "at most 100 characters")
         offset = decode_token(request.page_token)
-        self.index.refresh()
         hits, total = self.index.search(request.query, filters, offset, size)
         views = self._versions([(item_id, version) for item_id, version, _ in hits])
         response = pb.SearchItemsResponse(total=total)

@@ -24,6 +24,7 @@ from services.shared.working_days import WorkingCalendar
 SERVICE = "catalogue"
 MIGRATIONS = Path(__file__).parent / "migrations"
 SWEEP_INTERVAL_S = 300.0
+INDEX_REFRESH_S = 2.0
 log = logging.getLogger("sunlight.catalogue")
 
 
@@ -56,7 +57,16 @@ class Catalogue:
         self.index.load()
         port = self.server.start()
         threading.Thread(target=self._sweep, name="obligation-sweep", daemon=True).start()
+        threading.Thread(target=self._refresh, name="index-refresh", daemon=True).start()
         return port
+
+    def _refresh(self) -> None:
+        """Writes of other catalogue processes reach this one's index within seconds."""
+        while not self._stop.wait(INDEX_REFRESH_S):
+            try:
+                self.index.refresh()
+            except Exception:  # noqa: BLE001 - retried at the next tick
+                log.exception("search index refresh failed")
 
     def _sweep(self) -> None:
         """Overdue change obligations raise their event (idempotent across replicas)."""
