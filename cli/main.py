@@ -111,5 +111,9 @@ def urls() -> None:
     click.echo(addresses_text())
 
 
+from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
+
+main.add_command(catalogue)
+
 if __name__ == "__main__":
     main()

@@ -1,31 +1,44 @@
-"""Reading catalogue import rows (权力事项导入): every row accepted, flagged or rejected, none lost.
+"""Judging catalogue import rows (权力事项导入): every row accepted, flagged or rejected, none lost.
 
-Pure: the rows come in as dicts (from :func:`load_rows`, a CSV ``DictReader`` or XLSX rows
-mapped to dicts) and go out as one :class:`RowOutcome` per row; nothing is stored here.
+Pure: the rows come in as dicts or :class:`SourceRow` (the caller reads the file: the CLI's
+``cli/tabular.py`` reads CSV and XLSX) and go out as one :class:`RowOutcome` per row; nothing
+is read or stored here.
 
-- **rejected** (unusable, with every reason): no name, no department, an implementation code
-  that cannot be parsed or whose implementing body code fails its check character, an unknown
-  item type, a region that does not exist or lies outside the importing region.
-- **flagged** (kept, with reasons): an old 9-character organisation code instead of the credit
-  code, a code whose region part is not the row's area code, lower-case letters in the code, an
-  unreadable area code when the code's own region is usable, a code already seen earlier in the
-  same file (the reason names the earlier line).
+The policy is to keep every row that can be an item at all, and to say what is doubtful:
+
+- **rejected** (unusable as an item, with every reason): no name (or one too long to store), no
+  department, an unknown item type, no implementation code at all, no usable region (neither
+  the area code nor the code's region part is a known region) or a region outside the
+  importing region.
+- **flagged** (kept as an item, with every reason): anything wrong inside the implementation
+  code — a body code of the wrong length, a wrong check character (the reason names the
+  position and the expected character), an old 9-character organisation code, too few or
+  malformed segments, lower-case letters —, a code whose region part is not the row's area
+  code, an unreadable area code when the code's own region is usable, a limit column that is
+  not a number of days, and a code already seen earlier in the same rows (the reason names the
+  earlier line; :attr:`RowOutcome.duplicate_of` holds it, so the importer keeps the row
+  without making a second item).
 - **accepted**: everything else.
 
 The default column mapping is the one of the real Sichuan export
-``guang_an_511602.csv``: ``department, group, name, item_code, area_code, task_type, dept_code``.
+``guang_an_511602.csv``: ``department, group, name, item_code, area_code, task_type, dept_code``;
+other files name their columns in a :class:`ColumnMapping` (which may also name columns of the
+statutory and promised limits).
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime
-from pathlib import Path
 
-from services.shared.codes import DEFAULT_RULES, CodeRules, parse_implementation_code
+from services.shared.codes import (
+    BODY_NATURES,
+    DEFAULT_RULES,
+    CodeRules,
+    parse_implementation_code,
+)
 from services.shared.errors import FieldProblem, InvalidArgument
 from services.shared.region_data import RegionDirectory, normalise_code
 
@@ -40,6 +53,11 @@ ITEM_TYPES: dict[str, str] = {
 #: group (主项) values meaning "no parent item"
 UNCLASSIFIED = frozenset({"", "未分类", "无"})
 MAX_NAME_LENGTH = 200
+#: what the catalogue can store (items.code, items.department)
+MAX_CODE_LENGTH = 128
+MAX_DEPARTMENT_LENGTH = 200
+MAX_LIMIT_DAYS = 365
+_DAYS = re.compile(r"^(\d{1,4})(?:\.0+)?\s*(?:个?工作日|天|日|days?)?$")
 
 
 @dataclass(frozen=True)
@@ -53,9 +71,13 @@ class ColumnMapping:
     area_code: str | None = "area_code"
     task_type: str = "task_type"
     dept_code: str | None = "dept_code"
+    #: columns of the limits in working days (法定时限, 承诺时限); absent in the Sichuan export
+    statutory_limit_days: str | None = None
+    promised_limit_days: str | None = None
 
     REQUIRED = ("department", "name", "item_code", "task_type")
-    OPTIONAL = ("group", "area_code", "dept_code")
+    OPTIONAL = ("group", "area_code", "dept_code", "statutory_limit_days",
+                "promised_limit_days")
 
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, object]) -> ColumnMapping:
@@ -121,10 +143,15 @@ class ParsedItem:
     department: str
     group: str | None  # parent item (主项), None for 未分类
     dept_code: str | None
-    body_code: str  # implementing body code, normalized (no hyphen)
-    body_code_kind: str  # 'credit' or 'organisation'
-    basic_code: str
-    region12: str  # the region part of the code
+    # Parts of the implementation code; None where the code is too broken to say (flagged).
+    body_code: str | None  # implementing body code, normalized (no hyphen)
+    body_code_kind: str | None  # 'credit' or 'organisation'
+    basic_code: str | None
+    region12: str | None  # the region part of the code
+    body_nature: str | None = None  # '1' statutory, '2' authorised, '3' entrusted
+    # Limits in working days from mapped columns; None = not given (the importer's default).
+    statutory_limit_days: int | None = None
+    promised_limit_days: int | None = None
 
     @property
     def item_type_name(self) -> str:
@@ -138,6 +165,8 @@ class RowOutcome:
     outcome: str  # accepted / flagged / rejected
     reasons: list[str]
     item: ParsedItem | None
+    #: the earlier line with the same implementation code (the row keeps no item of its own)
+    duplicate_of: int | None = None
 
 
 @dataclass
@@ -228,6 +257,7 @@ def parse_rows(rows: Iterable[Mapping[str, object] | SourceRow], *, importing_re
         raise InvalidArgument.of_field("importing_region",
                                        f"{scope} is not a known region", code="INVALID_REGION")
     report = ImportReport(scope)
+    known = _Known(regions, scope)
     seen_codes: dict[str, int] = {}
     checked_header = False
     for row in _with_lines(rows):
@@ -240,11 +270,36 @@ def parse_rows(rows: Iterable[Mapping[str, object] | SourceRow], *, importing_re
                     code="MISSING_COLUMNS",
                     violations=[FieldProblem("mapping", m) for m in missing])
             checked_header = True
-        report.outcomes.append(_parse_row(row, scope, mapping, regions, rules, seen_codes))
+        report.outcomes.append(_parse_row(row, scope, mapping, known, rules, seen_codes))
     return report
 
 
-def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: RegionDirectory,
+class _Known:
+    """Region lookups of one parse, remembered: the same few regions recur on every row."""
+
+    def __init__(self, regions: RegionDirectory, scope: str) -> None:
+        self.regions, self.scope = regions, scope
+        self._exists: dict[str, bool] = {}
+        self._inside: dict[str, bool] = {}
+
+    def exists(self, code: str) -> bool:
+        found = self._exists.get(code)
+        if found is None:
+            found = self._exists[code] = self.regions.exists(code)
+        return found
+
+    def inside(self, code: str) -> bool:
+        """True when ``code`` lies within the importing region."""
+        found = self._inside.get(code)
+        if found is None:
+            found = self._inside[code] = self.regions.within(code, self.scope)
+        return found
+
+    def full_name(self, code: str) -> str:
+        return self.regions.full_name(code)
+
+
+def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Known,
                rules: CodeRules, seen_codes: dict[str, int]) -> RowOutcome:
     values = row.values
     name = _cell(values, mapping.name)
@@ -254,8 +309,8 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: Regi
     area = _cell(values, mapping.area_code)
     group = _cell(values, mapping.group)
     dept_code = _cell(values, mapping.dept_code) or None
-    errors: list[str] = []
-    warnings: list[str] = []
+    errors: list[str] = []  # unusable: the row is rejected
+    warnings: list[str] = []  # doubtful: the row is flagged and kept
 
     if not name:
         errors.append(f"name ({mapping.name}) is empty")
@@ -264,12 +319,16 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: Regi
     if not department:
         errors.append(f"department ({mapping.department}) is empty: every item needs its "
                       "implementing body (实施主体)")
+    elif len(department) > MAX_DEPARTMENT_LENGTH:
+        errors.append(f"department has {len(department)} characters; at most "
+                      f"{MAX_DEPARTMENT_LENGTH}")
     item_type = item_type_of(raw_type)
     if item_type is None:
         errors.append(f"item type ({mapping.task_type}) {raw_type!r} is not a national item "
                       "type; expected one of " + ", ".join(
                           f"{int(k)} {v}" for k, v in ITEM_TYPES.items()))
 
+    # the area code, when it is a readable region code
     area6: str | None = None
     area_problem: str | None = None
     if area:
@@ -279,161 +338,92 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: Regi
             area_problem = (f"area code ({mapping.area_code}) {area!r} is not a 6- or "
                             f"{rules.region_length}-digit region code")
 
+    # the implementation code: anything wrong inside it is a doubt, not a reason to lose the row
     parsed = parse_implementation_code(raw_code, rules,
                                        expected_region=area if area6 else None)
     if not raw_code:
         errors.append(f"implementation code ({mapping.item_code}) is empty")
+    elif len(raw_code) > MAX_CODE_LENGTH:
+        errors.append(f"implementation code has {len(raw_code)} characters; at most "
+                      f"{MAX_CODE_LENGTH}")
     else:
-        errors.extend(parsed.errors)
+        warnings.extend(parsed.errors)
         warnings.extend(parsed.warnings)
 
     # the item's region: the row's area code, else the region part of the code
-    region = area6 or parsed.region6
-    if area_problem:
-        (warnings if parsed.region6 else errors).append(
-            area_problem + ("; the code's region part is used" if parsed.region6 else ""))
+    code_region6 = parsed.region6 or _region_segment(raw_code, rules)
+    area_region = area6 if area6 is not None and regions.exists(area6) else None
+    code_region = code_region6 if code_region6 is not None and regions.exists(
+        code_region6) else None
+    if area6 is not None and area_region is None:
+        area_problem = (f"area code ({mapping.area_code}) {area!r}: region {area6} is not in "
+                        "the division codes (2023)")
+    region = area_region or code_region
     if region is None:
-        if raw_code and parsed.region6 is None and not area:
-            errors.append("no region: the area code is empty and the code has no usable "
-                          "region part")
-    elif not regions.exists(region):
-        errors.append(f"region {region} is not in the division codes (2023)")
-    elif not regions.within(region, scope):
-        errors.append(f"region {region} {regions.full_name(region)} lies outside the importing "
-                      f"region {scope} {regions.full_name(scope)}")
-    if (parsed.region6 is not None and parsed.region6 != region
-            and not regions.exists(parsed.region6)):
-        warnings.append(f"the code's region part {parsed.region12} is not a known region")
+        why = [area_problem or f"the area code ({mapping.area_code}) is empty"]
+        if raw_code:
+            why.append(f"the code's region part {code_region6} is not in the division codes "
+                       "(2023)" if code_region6 else "the code has no region part")
+        errors.append("no usable region: " + "; ".join(why))
+    else:
+        if area_problem:
+            warnings.append(area_problem + "; the code's region part is used")
+        if not regions.inside(region):
+            errors.append(f"region {region} {regions.full_name(region)} lies outside the "
+                          f"importing region {scope} {regions.full_name(scope)}")
+        if code_region6 is not None and code_region6 != region and code_region is None:
+            warnings.append(f"the code's region part {parsed.region12 or code_region6} is not "
+                            "a known region")
 
+    statutory = _days(values, mapping.statutory_limit_days, "statutory limit", warnings)
+    promised = _days(values, mapping.promised_limit_days, "promised limit", warnings)
+    if statutory is not None and promised is not None and promised > statutory:
+        warnings.append(f"the promised limit of {promised} working days exceeds the "
+                        f"statutory limit of {statutory}")
+
+    duplicate_of: int | None = None
     if raw_code:
         key = parsed.normalized or raw_code.upper()
-        earlier = seen_codes.get(key)
-        if earlier is not None:
-            warnings.append(f"duplicate implementation code: same code as line {earlier}")
+        duplicate_of = seen_codes.get(key)
+        if duplicate_of is not None:
+            warnings.append(f"duplicate implementation code: same code as line {duplicate_of}")
         else:
             seen_codes[key] = row.line
 
     if errors:
-        return RowOutcome(row.line, name, REJECTED, errors + warnings, None)
+        return RowOutcome(row.line, name, REJECTED, errors + warnings, None, duplicate_of)
     assert item_type is not None and region is not None
-    assert parsed.body_code and parsed.body_code_kind and parsed.basic_code and parsed.region12
     item = ParsedItem(
         name=name, code=raw_code.upper(), item_type=item_type, region=region,
         department=department, group=None if group in UNCLASSIFIED else group,
         dept_code=dept_code, body_code=parsed.body_code, body_code_kind=parsed.body_code_kind,
-        basic_code=parsed.basic_code, region12=parsed.region12)
-    return RowOutcome(row.line, name, FLAGGED if warnings else ACCEPTED, warnings, item)
+        basic_code=parsed.basic_code, region12=parsed.region12,
+        body_nature=parsed.body_nature if parsed.body_nature in BODY_NATURES else None,
+        statutory_limit_days=statutory, promised_limit_days=promised)
+    return RowOutcome(row.line, name, FLAGGED if warnings else ACCEPTED, warnings, item,
+                      duplicate_of)
 
 
-# --- reading files --------------------------------------------------------------------------
+def _region_segment(code: str, rules: CodeRules) -> str | None:
+    """The 6-digit region of the right-most all-digit segment of region length, if any: the
+    region of a code too broken to parse."""
+    for part in reversed(code.split("-")):
+        part = part.strip()
+        if len(part) == rules.region_length and part.isascii() and part.isdigit() and (
+                part[:2] != "00"):
+            return part[:6]
+    return None
 
 
-def load_rows(path: str | Path, *, encoding: str | None = None) -> list[SourceRow]:
-    """Read a CSV (UTF-8, with or without BOM, or ``encoding``) or an XLSX file (first sheet,
-    header in the first row) into rows with their line numbers. Wholly empty rows are skipped;
-    every other row is returned, so a caller can account for each one."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".xlsm"):
-        raise InvalidArgument.of_field("file", f"{path.name}: expected a .csv or .xlsx file",
-                                       code="UNSUPPORTED_FILE")
-    if not path.is_file():
-        raise InvalidArgument.of_field("file", f"{path} does not exist or is not a file",
-                                       code="FILE_NOT_FOUND")
-    if suffix == ".csv":
-        return _load_csv(path, encoding or "utf-8-sig")
-    return _load_xlsx(path)
-
-
-def _header(cells: list[str], where: str) -> list[str]:
-    header = [c.strip().lstrip("\ufeff") for c in cells]
-    named = [h for h in header if h]
-    if not named:
-        raise InvalidArgument.of_field("file", f"{where}: the first row (header) is empty",
-                                       code="MISSING_HEADER")
-    dupes = sorted({h for h in named if named.count(h) > 1})
-    if dupes:
-        raise InvalidArgument.of_field("file", f"{where}: header repeats column(s) "
-                                       + ", ".join(dupes), code="DUPLICATE_COLUMNS")
-    return header
-
-
-def _row_dict(header: list[str], cells: list[str]) -> dict[str, str]:
-    values = {h: "" for h in header if h}
-    for h, v in zip(header, cells, strict=False):
-        if h:
-            values[h] = v
-    return values
-
-
-def _load_csv(path: Path, encoding: str) -> list[SourceRow]:
-    try:
-        with path.open(encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh)
-            header: list[str] | None = None
-            rows: list[SourceRow] = []
-            last_line = 0
-            for cells in reader:
-                start, last_line = last_line + 1, reader.line_num
-                if not any(c.strip() for c in cells):
-                    continue
-                if header is None:
-                    header = _header(cells, path.name)
-                    continue
-                rows.append(SourceRow(start, _row_dict(header, cells)))
-    except UnicodeDecodeError as exc:
-        raise InvalidArgument.of_field(
-            "file", f"{path.name} is not {encoding} text (byte {exc.start}); save it as UTF-8 "
-            "CSV, or give the encoding (e.g. gb18030 for a CSV saved by Chinese Excel)",
-            code="BAD_ENCODING") from exc
-    except csv.Error as exc:
-        raise InvalidArgument.of_field("file", f"{path.name}: unreadable CSV: {exc}",
-                                       code="BAD_CSV") from exc
-    if header is None:
-        raise InvalidArgument.of_field("file", f"{path.name} is empty", code="MISSING_HEADER")
-    return rows
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _load_xlsx(path: Path) -> list[SourceRow]:
-    import zipfile
-
-    import openpyxl  # only needed for spreadsheets
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InvalidArgument.of_field("file", f"{path.name}: not a readable XLSX file ({exc})",
-                                       code="BAD_XLSX") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        header: list[str] | None = None
-        rows: list[SourceRow] = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            texts = [_text(c) for c in cells]
-            if header is None:
-                header = _header(texts, f"{path.name} sheet {sheet.title!r}")
-                continue
-            if not any(t.strip() for t in texts):
-                continue
-            rows.append(SourceRow(number, _row_dict(header, texts)))
-    finally:
-        workbook.close()
-    if header is None:
-        raise InvalidArgument.of_field("file", f"{path.name}: the first sheet is empty",
-                                       code="MISSING_HEADER")
-    return rows
+def _days(values: Mapping[str, object], column: str | None, what: str,
+          warnings: list[str]) -> int | None:
+    """A limit in working days from a mapped column; None (the default) when empty or wrong."""
+    text = _cell(values, column)
+    if not text:
+        return None
+    match = _DAYS.match(text)
+    if match is None or int(match.group(1)) > MAX_LIMIT_DAYS:
+        warnings.append(f"{what} ({column}) {text!r} is not a number of working days (0 to "
+                        f"{MAX_LIMIT_DAYS}); the import default is used")
+        return None
+    return int(match.group(1))

@@ -1,0 +1,463 @@
+"""``sunlight catalogue``: import a catalogue file, export a region's catalogue, search it.
+
+The CLI talks to the node's catalogue over gRPC only. Calls carry a bearer token: ``--token``
+(or ``SUNLIGHT_TOKEN``), else one minted with the node's key for ``--as SUBJECT --role ROLE``.
+
+Exit codes: 0 when the command ran (an import with rejected rows ran), 1 when the catalogue
+refused or could not be reached (the message says why), 2 for wrong arguments or an
+unreadable file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+import click
+import grpc
+from google.protobuf import json_format
+from sunlight.catalogue.v1 import catalogue_pb2 as pb
+from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
+
+from cli.tabular import Row, file_digest, read_rows
+from services.shared.auth import ROLE_PERMISSIONS, mint_token
+from services.shared.errors import InvalidArgument
+
+DEFAULT_BATCH = 1000
+MAX_BATCH = 5000
+EXPORT_COLUMNS = ("item_id", "version", "name", "code", "item_type", "list_kind",
+                  "exercise_level", "region", "department", "statutory_limit_days",
+                  "promised_limit_days", "steps", "published_at")
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+OUTCOMES = ("accepted", "flagged", "rejected")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the catalogue is and who calls it."""
+
+    address: str
+    token: str | None
+    timeout_s: float
+
+    def metadata(self) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {self.token}")] if self.token else []
+
+
+#: how the CLI reaches the catalogue; tests replace it with a stub of their own
+def connect(address: str) -> tuple[pb_grpc.CatalogueServiceStub, grpc.Channel]:
+    from services.shared.grpc_client import channel
+
+    opened = channel(address)
+    return pb_grpc.CatalogueServiceStub(opened), opened
+
+
+def _connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--address", default=None,
+                     help="catalogue gRPC address (default: this node's, from the settings)"),
+        click.option("--token", envvar="SUNLIGHT_TOKEN", default=None,
+                     help="bearer token (or SUNLIGHT_TOKEN)"),
+        click.option("--as", "subject", default=None,
+                     help="without a token: mint one with the node key for this subject"),
+        click.option("--role", "roles", multiple=True,
+                     type=click.Choice(sorted(ROLE_PERMISSIONS)),
+                     help="role(s) of the minted token (with --as); may be repeated"),
+        click.option("--as-department", "as_department", default=None,
+                     help="department of the minted token (department staff, with --as)"),
+        click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=120.0,
+                     show_default=True, help="seconds to wait for each call"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _connection(address: str | None, token: str | None, subject: str | None,
+                roles: Sequence[str], department: str | None, region: str | None,
+                timeout_s: float) -> Connection:
+    if token is None and roles and not subject:
+        raise click.UsageError("--role needs --as SUBJECT (or give --token)")
+    if token is None and subject and not roles:
+        raise click.UsageError("--as needs at least one --role")
+    settings = None
+    if address is None or (token is None and subject):
+        from services.shared.config import load_settings
+
+        settings = load_settings()
+    if address is None:
+        assert settings is not None
+        address = settings.address(settings.catalogue_port)
+    if token is None and subject:
+        assert settings is not None
+        token = mint_token(settings.jwt_secret, subject, list(roles),
+                           [region or settings.node_region], department=department,
+                           issuer=settings.jwt_issuer)
+    return Connection(address, token, timeout_s)
+
+
+@contextmanager
+def _stub(conn: Connection) -> Iterator[pb_grpc.CatalogueServiceStub]:
+    stub, opened = connect(conn.address)
+    try:
+        yield stub
+    finally:
+        opened.close()
+
+
+def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
+    """Say why a call failed, in words a person can act on, and exit 1."""
+    from services.shared.grpc_errors import error_detail_of
+
+    code = error.code() if hasattr(error, "code") else None
+    detail = error_detail_of(error)
+    if code is grpc.StatusCode.UNAVAILABLE:
+        message = (f"cannot reach the catalogue at {conn.address}: {error.details()} "
+                   "(is the node running? try `sunlight status`)")
+    elif code is grpc.StatusCode.DEADLINE_EXCEEDED:
+        message = (f"the catalogue at {conn.address} did not answer within "
+                   f"{conn.timeout_s:g}s (raise --timeout, or send smaller --batch-size)")
+    else:
+        message = detail.message if detail is not None and detail.message else (
+            error.details() if hasattr(error, "details") else str(error))
+        if detail is not None and detail.code:
+            message = f"{detail.code}: {message}"
+        if code is grpc.StatusCode.UNAUTHENTICATED:
+            message += " (give --token, set SUNLIGHT_TOKEN, or use --as SUBJECT --role ROLE)"
+    click.echo(f"sunlight catalogue {what}: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group("catalogue")
+def catalogue() -> None:
+    """The power catalogue (一目录): import, export, search."""
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+@catalogue.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", required=True, help="region code of the importing government")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="write the JSON report of every row here")
+@click.option("--publish-reviewed", is_flag=True,
+              help="publish valid rows at once, recording you as legal and staffing reviewer")
+@click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help='JSON file: field → column, e.g. {"name": "事项名称"}')
+@click.option("--default-limit-days", type=click.IntRange(0, 365), default=None,
+              help="limit for rows without one (default: the catalogue's, 20 working days)")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=DEFAULT_BATCH,
+              show_default=True, help="rows per call")
+@click.option("--concurrency", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="batches in flight at once")
+@click.option("--encoding", default=None, help="CSV encoding (default UTF-8, e.g. gb18030)")
+@_connection_options
+def import_(file: Path, region: str, report_path: Path | None, publish_reviewed: bool,
+            mapping_path: Path | None, default_limit_days: int | None, batch_size: int,
+            concurrency: int, encoding: str | None, address: str | None, token: str | None,
+            subject: str | None, roles: tuple[str, ...], as_department: str | None,
+            timeout_s: float) -> None:
+    """Import a CSV or XLSX catalogue FILE for a region; every row is accounted for.
+
+    Valid rows become items (drafts, or published with --publish-reviewed), doubtful rows are
+    kept and flagged with reasons, unusable rows are rejected with reasons. Importing the same
+    file again creates no duplicates.
+    """
+    region = region.strip()
+    if not (region.isascii() and region.isdigit() and len(region) == 6):
+        raise click.BadParameter(f"{region!r} is not a 6-digit region code (e.g. 511602)",
+                                 param_hint="--region")
+    mapping_json = _mapping_json(mapping_path, default_limit_days)
+    try:
+        rows = read_rows(file, encoding=encoding)
+    except InvalidArgument as exc:
+        raise click.BadParameter(exc.message, param_hint="FILE") from None
+    conn = _connection(address, token, subject, roles, as_department, region, timeout_s)
+    run = _ImportRun(file, region, mapping_json, publish_reviewed, batch_size, conn,
+                     concurrency)
+    try:
+        run.send(rows)
+    except grpc.RpcError as error:
+        if report_path is not None and run.results:
+            _write_report(report_path, run.report(len(rows), error=_short(error)))
+        _fail("import", error, conn)
+    report = run.report(len(rows))
+    if report_path is not None:
+        _write_report(report_path, report)
+    done = f" (import {run.import_id})" if run.import_id else " (nothing to import)"
+    click.echo(f"{file.name}: {report['total']} rows: {report['accepted']} accepted, "
+               f"{report['flagged']} flagged, {report['rejected']} rejected{done}"
+               + (f"; report: {report_path}" if report_path is not None else ""))
+
+
+def _mapping_json(path: Path | None, default_limit_days: int | None) -> str:
+    mapping: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8-sig"))
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {path}: {exc.strerror}",
+                                     param_hint="--mapping") from None
+        except ValueError as exc:
+            raise click.BadParameter(f"{path.name} is not valid JSON: {exc}",
+                                     param_hint="--mapping") from None
+        if not isinstance(loaded, dict):
+            raise click.BadParameter(f"{path.name}: expected a JSON object of field → column "
+                                     'name, e.g. {"name": "事项名称"}', param_hint="--mapping")
+        mapping = loaded
+    if default_limit_days is not None:
+        mapping["default_limit_days"] = default_limit_days
+    return json.dumps(mapping, ensure_ascii=False, sort_keys=True) if mapping else ""
+
+
+class _ImportRun:
+    """Sends the rows batch by batch; one idempotency key per batch, derived from the file,
+    the options and the batch's index, so that running the same import again is a replay."""
+
+    def __init__(self, file: Path, region: str, mapping_json: str, publish: bool,
+                 batch_size: int, conn: Connection, concurrency: int = 1) -> None:
+        self.file, self.region, self.mapping_json = file, region, mapping_json
+        self.publish, self.batch_size, self.conn = publish, batch_size, conn
+        self.concurrency = concurrency
+        self.import_id = ""
+        self.results: list[pb.RowResult] = []
+        basis = "|".join([file_digest(file), region, mapping_json, str(publish),
+                          str(batch_size)])
+        self.key_base = hashlib.sha256(basis.encode()).hexdigest()[:40]
+
+    def send(self, rows: list[Row]) -> None:
+        """The first batch alone (it starts the import), then ``concurrency`` batches in
+        flight; the next request is built while the catalogue works on the one sent.
+        Results stay in the file's order."""
+        batches = [rows[at:at + self.batch_size] for at in range(0, len(rows), self.batch_size)]
+        if not batches:
+            return
+        with _stub(self.conn) as stub, click.progressbar(
+                length=len(rows), label=f"importing {self.file.name}", file=sys.stderr,
+                show_pos=True) as bar:
+            self._take(self._call(stub, 0, batches[0]), bar, len(batches[0]))
+            pending: deque[tuple[int, grpc.Future]] = deque()
+            prepared: dict[int, pb.ImportRowsRequest] = {}
+            following = 1
+            try:
+                while True:
+                    while len(pending) < self.concurrency and following < len(batches):
+                        request = prepared.pop(following, None) or self._request(
+                            following, batches[following])
+                        pending.append((following, stub.ImportRows.future(
+                            request, metadata=self.conn.metadata(),
+                            timeout=self.conn.timeout_s)))
+                        following += 1
+                    if not pending:
+                        return
+                    if following < len(batches) and following not in prepared:
+                        prepared[following] = self._request(following, batches[following])
+                    index, future = pending.popleft()
+                    try:
+                        response = future.result()
+                    except grpc.RpcError as error:
+                        if error.code() not in RETRYABLE:
+                            raise
+                        response = self._call(stub, index, batches[index])
+                    self._take(response, bar, len(batches[index]))
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
+    def _take(self, response: pb.ImportRowsResponse, bar: Any, sent: int) -> None:
+        self.import_id = response.import_id
+        self.results.extend(response.results)
+        bar.update(sent)
+
+    def _request(self, index: int, batch: list[Row]) -> pb.ImportRowsRequest:
+        return pb.ImportRowsRequest(
+            idempotency_key=f"import-{self.key_base}-{index}", region=self.region,
+            mapping_json=self.mapping_json, publish_reviewed=self.publish,
+            source=self.file.name, import_id=self.import_id,
+            rows=[pb.ImportRow(line=r.line, values=r.values) for r in batch])
+
+    def _call(self, stub: pb_grpc.CatalogueServiceStub, index: int, batch: list[Row]
+              ) -> pb.ImportRowsResponse:
+        """One batch, waiting for the answer; retried when the catalogue was unreachable or
+        slow (the same key makes a retry safe: the catalogue acts once)."""
+        request = self._request(index, batch)
+        for attempt in range(4):
+            try:
+                return stub.ImportRows(request, metadata=self.conn.metadata(),
+                                       timeout=self.conn.timeout_s)
+            except grpc.RpcError as error:
+                if error.code() not in RETRYABLE or attempt == 3:
+                    raise
+                time.sleep(0.5 * 2 ** attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def report(self, total: int, error: str | None = None) -> dict[str, Any]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for r in self.results:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        report: dict[str, Any] = {
+            "total": total, **counts, "file": str(self.file), "region": self.region,
+            "import_id": self.import_id, "publish_reviewed": self.publish,
+            "rows": [{"line": r.line, "name": r.name, "outcome": r.outcome,
+                      "reasons": list(r.reasons), "item_id": r.item_id}
+                     for r in self.results]}
+        if error is not None:
+            report["error"] = error
+            report["unsent"] = total - len(self.results)
+        return report
+
+
+def _short(error: grpc.RpcError) -> str:
+    code = error.code() if hasattr(error, "code") else None
+    details = error.details() if hasattr(error, "details") else str(error)
+    return f"{code.name if code else 'ERROR'}: {details}"
+
+
+def _write_report(path: Path, report: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"sunlight catalogue import: cannot write the report {path}: "
+                   f"{exc.strerror}", err=True)
+        sys.exit(1)
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+@catalogue.command("export")
+@click.option("--region", required=True, help="region code: it and the regions under it")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="file to write (default: standard output)")
+@_connection_options
+def export(region: str, fmt: str, output: Path | None, address: str | None,
+           token: str | None, subject: str | None, roles: tuple[str, ...],
+           as_department: str | None, timeout_s: float) -> None:
+    """Export the published catalogue of a region (public fields) as CSV or JSON."""
+    conn = _connection(address, token, subject, roles, as_department, region, timeout_s)
+    count = 0
+    with _stub(conn) as stub, _open_output(output) as out:
+        items = stub.ExportItems(pb.ExportItemsRequest(region=region.strip()),
+                                 metadata=conn.metadata(), timeout=conn.timeout_s)
+        try:
+            count = (_write_csv if fmt == "csv" else _write_json)(items, out)
+        except grpc.RpcError as error:
+            _fail("export", error, conn)
+    click.echo(f"exported {count} items of region {region}"
+               + (f" to {output}" if output else ""), err=True)
+
+
+@contextmanager
+def _open_output(path: Path | None) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        fh = path.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {path}: {exc.strerror}",
+                                 param_hint="--output") from None
+    with fh:
+        yield fh
+
+
+def export_row(item: pb.ItemVersion) -> list[str]:
+    """One exported item as the CSV columns ``EXPORT_COLUMNS``."""
+    c = item.content
+    published = (item.published_at.ToDatetime(tzinfo=UTC).isoformat()
+                 if item.HasField("published_at") else "")
+    list_kind = ("" if c.list_kind == pb.LIST_KIND_UNSPECIFIED else
+                 pb.ListKind.Name(c.list_kind).removeprefix("LIST_KIND_").lower())
+    return [item.item_id, str(item.version), c.name, c.code, c.item_type, list_kind,
+            c.exercise_level, c.region, c.department, str(c.statutory_limit_days),
+            str(c.promised_limit_days), "→".join(s.name for s in c.steps), published]
+
+
+def _write_csv(items: Iterator[pb.ItemVersion], out: IO[str]) -> int:
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for item in items:
+        writer.writerow(export_row(item))
+        count += 1
+    return count
+
+
+def _write_json(items: Iterator[pb.ItemVersion], out: IO[str]) -> int:
+    """A JSON array of the items (proto3 JSON, field names as in the contract), streamed."""
+    out.write("[")
+    count = 0
+    for item in items:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(json_format.MessageToDict(item, preserving_proto_field_name=True),
+                             ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+@catalogue.command("search")
+@click.argument("query", default="")
+@click.option("--region", default="", help="this region and the regions under it")
+@click.option("--type", "item_type", default="", help="GB/T 39046 item type, e.g. 01")
+@click.option("--department", default="", help="implementing department")
+@click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
+@click.option("--page-token", default="", help="next_page_token of a previous search")
+@click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
+@_connection_options
+def search(query: str, region: str, item_type: str, department: str, page_size: int,
+           page_token: str, as_json: bool, address: str | None, token: str | None,
+           subject: str | None, roles: tuple[str, ...], as_department: str | None,
+           timeout_s: float) -> None:
+    """Search published items: Chinese text, pinyin ("qiyebeian") or initials ("qyba")."""
+    conn = _connection(address, token, subject, roles, as_department, region or None,
+                       timeout_s)
+    request = pb.SearchItemsRequest(query=query, region=region.strip(),
+                                    item_type=_item_type(item_type),
+                                    department=department.strip(), page_size=page_size,
+                                    page_token=page_token)
+    with _stub(conn) as stub:
+        try:
+            response = stub.SearchItems(request, metadata=conn.metadata(),
+                                        timeout=conn.timeout_s)
+        except grpc.RpcError as error:
+            _fail("search", error, conn)
+    if as_json:
+        click.echo(json.dumps(json_format.MessageToDict(
+            response, preserving_proto_field_name=True, always_print_fields_with_no_presence=True),
+            ensure_ascii=False))
+        return
+    for hit in response.hits:
+        c = hit.item.content
+        click.echo(f"{c.name}  {c.code}  {c.region}  {c.department}")
+    more = f"; next page: --page-token {response.next_page_token}" if (
+        response.next_page_token) else ""
+    click.echo(f"{len(response.hits)} of {response.total} items{more}", err=True)
+
+
+def _item_type(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    if not (value.isascii() and value.isdigit() and len(value) <= 2):
+        raise click.BadParameter(f"{value!r} is not an item type (01 … 10, 20)",
+                                 param_hint="--type")
+    return value.zfill(2)
