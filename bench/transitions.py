@@ -39,12 +39,20 @@ from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
+from services.shared.codes import credit_check_char
 from services.shared.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("SUNLIGHT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("SUNLIGHT_BENCH_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 STEPS = 20
+
+
+def implementation_code(region: str = "511602") -> str:
+    """A fresh, valid national implementation code (the catalogue checks it)."""
+    n = uuid.uuid4().int % 10**8
+    first17 = f"11511301{n:08d}1"
+    return f"511A{n:010d}-{region}000000-000-{first17}{credit_check_char(first17)}-1-00"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -135,6 +143,27 @@ def lag(url: str, since: datetime) -> dict:
             "p99_ms": round(percentile(values, 99), 2), "max_ms": round(max(values), 2)}
 
 
+def cpu_seconds(node: LocalNode, pg_url: str) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process of the node, and by the
+    PostgreSQL backends serving the node's database (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def of(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    used = {name: of(proc.pid) for name, proc in node.processes.items()}
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()").fetchall()]
+    used["postgres"] = sum(of(pid) for pid in pids)
+    return used
+
+
 def wait_lag_complete(url: str, since: datetime, expected: int, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -191,14 +220,20 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
     http = httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
                         headers=auth, timeout=30,
                         limits=httpx.Limits(max_connections=concurrency * 2))
-    item = http.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
-        "name": "企业投资项目备案（基准）", "code": f"BENCH-{uuid.uuid4().hex[:8]}",
+    created = http.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
+        "name": "企业投资项目备案（基准）", "code": implementation_code(),
         "item_type": "01", "region": "511602", "department": "区发展改革局",
         "statutory_limit_days": 60, "promised_limit_days": STEPS,
         "steps": [{"key": f"s{i}", "name": f"环节{i}", "limit_days": 1, "role": "clerk"}
-                  for i in range(STEPS)]}}).json()["item"]
-    http.post(f"/v1/items/{item['item_id']}/versions/1/publish",
-              json={"idempotency_key": uuid.uuid4().hex}).raise_for_status()
+                  for i in range(STEPS)]}})
+    if created.status_code >= 300:
+        raise SystemExit(f"cannot create the bench item: {created.status_code} {created.text}")
+    item = created.json()["item"]
+    published = http.post(f"/v1/items/{item['item_id']}/versions/1/publish",
+                          json={"idempotency_key": uuid.uuid4().hex})
+    if published.status_code >= 300:
+        raise SystemExit(f"cannot publish the bench item: {published.status_code} "
+                         f"{published.text}")
     direct = kgrpc.CaseServiceStub(grpc.insecure_channel(f"127.0.0.1:{node.port('cases')}"))
     via_gw = kgrpc.CaseServiceStub(
         grpc.insecure_channel(f"127.0.0.1:{node.port('gateway_grpc')}"))
@@ -226,6 +261,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
     Lanes(open_cases(concurrency), 3, via_grpc(direct)).run(concurrency)  # warm-up
     results = {}
     since = datetime.now(UTC)
+    cpu_before = cpu_seconds(node, pg_url)
     for label, call in (("direct", via_grpc(direct)), ("gateway_grpc", via_grpc(via_gw)),
                         ("gateway", via_http)):
         numbers = open_cases(cases)
@@ -233,6 +269,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
         results[label] = summary(latencies, elapsed)
     expected = (cases * 3 * (STEPS + 1))
     wait_lag_complete(pg_url, since, expected)
+    cpu_after = cpu_seconds(node, pg_url)
     lag_result = lag(pg_url, since)
     base = baseline(pg_url, 4000, concurrency)
     cpu = os.cpu_count()
@@ -245,6 +282,13 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
         **{f"{label}": value for label, value in results.items()},
         "lag": lag_result,
         "baseline": base,
+        # where the CPU went, from the first timed transition until supervision applied
+        # the last event (PostgreSQL: backends of the node's database still open at the end)
+        "cpu_ms_per_transition": {
+            name: round((cpu_after[name] - cpu_before.get(name, 0.0)) * 1000
+                        / (cases * 3 * STEPS), 3)
+            for name in sorted(cpu_after, key=lambda n: cpu_before.get(n, 0.0) - cpu_after[n])
+            if cpu_after[name] - cpu_before.get(name, 0.0) > 0.05},
         "transitions_per_s": results["gateway"]["transitions_per_s"],
         "p50_ms": results["gateway"]["p50_ms"],
         "p99_ms": results["gateway"]["p99_ms"],

@@ -20,6 +20,11 @@ from services.shared.working_days import WorkingCalendar
 
 SERVICE = "cases"
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Threads serving calls, each with a database connection of its own. A transition is a few
+# hundred microseconds of Python around two round trips to the database, so a handful of
+# threads keeps the process busy; more only contend for the GIL (measured: 8 threads serve
+# more transitions per CPU second than 16, with a lower p99, under 16 concurrent clients).
+GRPC_THREADS = 8
 
 
 def migrate() -> None:
@@ -28,14 +33,15 @@ def migrate() -> None:
 
 
 def build(settings: Settings, address: str | None = None) -> GrpcServer:
-    db = Database.for_service(settings, SERVICE, pool_size=16)
+    db = Database.for_service(settings, SERVICE, pool_size=GRPC_THREADS)
     items = CatalogueClient(settings.address(settings.catalogue_port),
                             ServiceToken(settings.jwt_secret, "cases", [settings.node_region],
                                          issuer=settings.jwt_issuer),
                             settings.grpc_timeout_s)
     calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
     service = CaseService(db, items, calendar, settings.node_region)
-    server = GrpcServer(address or settings.address(settings.cases_port))
+    server = GrpcServer(address or settings.address(settings.cases_port),
+                        max_workers=GRPC_THREADS)
     server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,
                CaseServicer(service, Authenticator(settings.jwt_secret, settings.jwt_issuer)),
                [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])

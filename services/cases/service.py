@@ -19,12 +19,12 @@ from services.cases.domain.cases import (
     complete_step,
     open_case,
 )
-from services.cases.repository import CaseRepository
+from services.cases.repository import CaseRepository, CaseStore
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
 from services.shared.errors import InvalidArgument
-from services.shared.events import make_event
+from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
 from services.shared.regions import validate_region
@@ -45,6 +45,7 @@ class CaseService:
         self.repo = CaseRepository()
         self.outbox = Outbox(t.outbox, "cases")
         self.idempotency = IdempotencyStore(t.idempotency_keys)
+        self.store = CaseStore(db, self.repo, self.outbox, self.idempotency)
 
     def open(self, principal: Principal, item_id: str, version: int, region: str,
              applicant: Applicant, key: str) -> CaseState:
@@ -57,14 +58,14 @@ class CaseService:
         key = self.idempotency.check_key(key)
         print_ = fingerprint("OpenCase", json.dumps(
             [item_id, version, region, applicant.__dict__], sort_keys=True).encode())
-        with self.db.transaction() as s:
+        with self.db.begin() as s:
             replay = self.idempotency.lookup(s, principal.subject, key, "OpenCase", print_)
             if replay is not None:
                 return self.repo.get(s, json.loads(replay)["case_number"])
         item = self.items.in_force(item_id, version)  # remote call outside the transaction
         for attempt in range(3):
             try:
-                with self.db.transaction() as s:
+                with self.db.begin() as s:
                     replay = self.idempotency.lookup(s, principal.subject, key, "OpenCase",
                                                      print_)
                     if replay is not None:
@@ -91,30 +92,34 @@ class CaseService:
         """Complete the active step (环节办结); the last one completes the case (办结)."""
         key = self.idempotency.check_key(key)
         print_ = fingerprint("CompleteStep", json.dumps([number, step_index, opinion]).encode())
-        with self.db.transaction() as s:
-            replay = self.idempotency.lookup(s, principal.subject, key, "CompleteStep", print_)
-            if replay is not None:
-                return self.repo.get(s, number)
-            case = self.repo.get(s, number, lock=True)
+        with self.store.begin() as unit:
+            # The key is claimed first and commits or rolls back with the transition; a
+            # replay answers with the case as it is now.
+            case, replayed = unit.claim_and_lock(principal.subject, key, "CompleteStep",
+                                                 print_, b"{}", number)
+            if replayed:
+                return case
             principal.require(auth.CASE_HANDLE, case.region)
             transition = complete_step(case, step_index, principal.subject, opinion,
                                        datetime.now(UTC), self.calendar)
             changed = [step_index] + ([step_index + 1] if transition.next_step else [])
-            self.repo.save(s, case, changed)
-            self._emit(s, case, transition)
-            self.idempotency.save(s, principal.subject, key, "CompleteStep", print_, b"{}")
+            unit.save(case, changed)
+            unit.emit(self._event(case, transition))
             return case
 
     def get(self, principal: Principal, number: str) -> CaseState:
         if not number or len(number) > 50:
             raise InvalidArgument.of_field("case_number", "1 to 50 characters")
-        with self.db.transaction() as s:
+        with self.db.begin() as s:
             case = self.repo.get(s, number)
         principal.require(auth.CASE_READ, case.region)
         return case
 
     def _emit(self, s, case: CaseState, transition: Transition) -> None:  # type: ignore[no-untyped-def]
-        self.outbox.add(s, make_event(transition.event_type, event_data(case, transition),
-                                      node=self.node_region, region=case.region,
-                                      occurred_at=case.completed_at or (
-                                          transition.step.completed_at or case.accepted_at)))
+        self.outbox.add(s, self._event(case, transition))
+
+    def _event(self, case: CaseState, transition: Transition) -> Event:
+        return make_event(transition.event_type, event_data(case, transition),
+                          node=self.node_region, region=case.region,
+                          occurred_at=case.completed_at or (
+                              transition.step.completed_at or case.accepted_at))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import grpc
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
@@ -206,12 +206,15 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         if not keys:
             return {}
         v = t.item_versions.c
+        wanted = set(keys)
+        # item_id IN (…) uses the primary key on SQLite too; row-value IN would scan.
         query = select(t.item_versions, t.items.c.state, t.items.c.current_version,
                        t.items.c.successor).join(t.items, t.items.c.item_id == v.item_id
-                                                 ).where(tuple_(v.item_id, v.version).in_(keys))
+                                                 ).where(v.item_id.in_({k[0] for k in keys}))
         with self.service.db.transaction() as s:
             rows = s.execute(query).all()
-        return {(r.item_id, r.version): view_of(r) for r in rows}
+        return {(r.item_id, r.version): view_of(r) for r in rows
+                if (r.item_id, r.version) in wanted}
 
     # --- import and export --------------------------------------------------------------
     @translate_errors

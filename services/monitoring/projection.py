@@ -1,33 +1,140 @@
-"""Applying events to supervision's tables, once each (inbox in the same transaction)."""
+"""Applying events to supervision's tables, once each (inbox in the same transaction).
+
+On PostgreSQL, case events are applied with group commit: the events that the worker's green
+threads hand over while a transaction is running are applied together in the next one — each
+event's inbox row in the same transaction as its effect, as always; a caller returns (and its
+message is acknowledged) only once that transaction has committed. A transaction takes two
+round trips (``run_script``): inbox rows, records of first events and the locks of existing
+records together, then the updates with COMMIT. Other events, and every event on SQLite, go
+one by one, statement by statement, through SQLAlchemy Core.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from services.monitoring import storage as t
 from services.monitoring.domain.records import CaseRecord, apply_case_event
-from services.shared.db import Database
+from services.shared.db import Database, dialect_name, literal_rows, run_script
 from services.shared.events import Event
 from services.shared.outbox import Inbox
 
 log = logging.getLogger(__name__)
 CONSUMER = "monitoring"
 
+_r = t.case_records.c
+_DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
+# The first event of a case inserts its record; racing events of the same case (several
+# workers) wait on the key instead of failing on it, then update the record under its lock.
+_INSERT_RECORD = {name: m.insert(t.case_records).on_conflict_do_nothing().returning(
+    _r.case_number) for name, m in _DIALECTS}
+_SELECT_RECORD = select(t.case_records).where(
+    _r.case_number == bindparam("p_number")).with_for_update()
+_UPDATE_RECORD = update(t.case_records).where(_r.case_number == bindparam("p_number"))
+_RECORD_COLUMNS = [c.key for c in t.case_records.columns]
+
+
+def _pg(statement: Any) -> str:
+    """SQL text of a Core statement for psycopg (named %(…)s parameters)."""
+    return statement.compile(dialect=pg_psycopg.dialect()).string
+
+
+Outcome = bool | BaseException
+
+
+class _Slot:
+    __slots__ = ("event", "outcome", "done")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.outcome: Outcome = False
+        self.done = False
+
+
+class GroupCommit:
+    """Concurrent ``submit`` calls share transactions: one caller at a time runs ``flush``
+    on everything queued (up to ``max_batch``, oldest first); the others wait, and those
+    whose events were in it return its outcome. Threads or green threads alike."""
+
+    def __init__(self, flush: Callable[[Sequence[Event]], list[Outcome]],
+                 max_batch: int = 64) -> None:
+        self._flush = flush
+        self._max = max_batch
+        self._cond = threading.Condition()
+        self._queue: list[_Slot] = []
+        self._busy = False
+
+    def submit(self, event: Event) -> bool:
+        slot = _Slot(event)
+        with self._cond:
+            self._queue.append(slot)
+        while True:
+            with self._cond:
+                while not slot.done and self._busy:
+                    self._cond.wait()
+                if slot.done:
+                    break
+                self._busy = True
+                batch = self._queue[:self._max]
+                del self._queue[:self._max]
+            try:
+                outcomes = self._flush([s.event for s in batch])
+            except BaseException as exc:  # noqa: BLE001 - every caller in the batch gets it
+                outcomes = [exc] * len(batch)
+            with self._cond:
+                for waiting, outcome in zip(batch, outcomes, strict=True):
+                    waiting.outcome, waiting.done = outcome, True
+                self._busy = False
+                self._cond.notify_all()
+        if isinstance(slot.outcome, BaseException):
+            raise slot.outcome
+        return slot.outcome
+
+
+class _PgSql:
+    def __init__(self) -> None:
+        def all_bound(table):  # type: ignore[no-untyped-def]
+            return {c.key: bindparam(c.key) for c in table.columns}
+
+        self.inbox = _pg(postgresql.insert(t.inbox).values(all_bound(t.inbox))
+                         .on_conflict_do_nothing().returning(t.inbox.c.event_id))
+        self.insert_record = _pg(postgresql.insert(t.case_records).values(
+            all_bound(t.case_records)).on_conflict_do_nothing().returning(_r.case_number))
+        self.select_record = _pg(_SELECT_RECORD)
+        self.update_record = _pg(_UPDATE_RECORD.values(
+            {k: bindparam(k) for k in _RECORD_COLUMNS if k != "case_number"}))
+        inbox_columns = [c.key for c in t.inbox.columns]
+        self.inbox_many = (f"INSERT INTO inbox ({', '.join(inbox_columns)}) VALUES {{}} "
+                           "ON CONFLICT DO NOTHING RETURNING event_id")
+        self.records_many = (f"INSERT INTO case_records ({', '.join(_RECORD_COLUMNS)}) "
+                             "VALUES {} ON CONFLICT DO NOTHING RETURNING case_number")
+        self.lock_records = (f"SELECT {', '.join(_RECORD_COLUMNS)} FROM case_records "
+                             "WHERE case_number = ANY(%(numbers)s) ORDER BY case_number "
+                             "FOR UPDATE")
+
 
 class Projection:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.inbox = Inbox(t.inbox, CONSUMER)
+        self._pg = _PgSql() if db.dialect == "postgresql" else None
+        self._group = GroupCommit(self.apply_case_events)
 
     def apply(self, event: Event) -> bool:
         """Apply one event; False when it had been applied before (a duplicate)."""
-        with self.db.transaction() as s:
+        if self._pg is not None and event.type.startswith("case."):
+            return self._group.submit(event)
+        with self.db.begin() as s:
             if not self.inbox.first_time(s, event):
                 return False
             if event.type.startswith("case."):
@@ -40,17 +147,118 @@ class Projection:
         number = event.data.get("case_number")
         if not number:
             raise ValueError(f"case event {event.event_id} has no case_number")
-        c = t.case_records.c
-        row = s.execute(select(t.case_records).where(c.case_number == number)
-                        .with_for_update()).first()
-        current = CaseRecord(**row._mapping) if row else None
-        record = apply_case_event(current, event.type, event.occurred_at, event.data,
-                                  datetime.now(UTC))
+        first = asdict(apply_case_event(None, event.type, event.occurred_at, event.data,
+                                        datetime.now(UTC)))
+        if s.execute(_INSERT_RECORD[dialect_name(s)], first).first() is not None:
+            return  # the first event seen of this case
+        row = s.execute(_SELECT_RECORD, {"p_number": number}).first()
+        record = apply_case_event(CaseRecord(**row._mapping), event.type, event.occurred_at,
+                                  event.data, datetime.now(UTC))
         values = asdict(record)
-        if current is None:
-            s.execute(insert(t.case_records).values(**values))
-        else:
-            s.execute(update(t.case_records).where(c.case_number == number).values(**values))
+        del values["case_number"]
+        s.execute(_UPDATE_RECORD, {"p_number": number, **values})
+
+    def _apply_case_pipelined(self, event: Event) -> bool:
+        number = event.data.get("case_number")
+        if not number:
+            raise ValueError(f"case event {event.event_id} has no case_number")
+        sql = self._pg
+        assert sql is not None
+        now = datetime.now(UTC)
+        first = dict(vars(apply_case_event(None, event.type, event.occurred_at, event.data, now)))
+        with self.db.driver_connection() as conn:
+            _, new_event, new_case, rows = run_script(conn, [
+                ("BEGIN", None),
+                (sql.inbox, {"consumer": self.inbox.consumer, "event_id": event.event_id,
+                             "event_type": event.type, "received_at": now}),
+                (sql.insert_record, first),
+                (sql.select_record, {"p_number": number})])
+            if not new_event:
+                run_script(conn, [("ROLLBACK", None)])  # applied before: undo this attempt
+                return False
+            finish: list[tuple[str, dict[str, Any] | None]] = [("COMMIT", None)]
+            if not new_case:  # the record existed: apply the event to it, under its lock
+                current = CaseRecord(**dict(zip(_RECORD_COLUMNS, rows[0], strict=True)))
+                values = dict(vars(apply_case_event(current, event.type, event.occurred_at,
+                                                    event.data, datetime.now(UTC))))
+                finish.insert(0, (sql.update_record, {"p_number": number, **values}))
+            run_script(conn, finish)
+        return True
+
+    def apply_case_events(self, events: Sequence[Event]) -> list[Outcome]:
+        """Apply case events in one PostgreSQL transaction, in their order; per event True
+        (applied), False (a duplicate) or the error that keeps it from being applied."""
+        if len(events) == 1:
+            return [self._one(events[0])]
+        try:
+            return self._apply_batch(events)
+        except (ValueError, KeyError, TypeError):
+            # an event the domain refuses once applied to its record: find it by applying
+            # them one by one (the batch was rolled back)
+            return [self._one(event) for event in events]
+
+    def _one(self, event: Event) -> Outcome:
+        try:
+            return self._apply_case_pipelined(event)
+        except (ValueError, KeyError, TypeError) as exc:
+            return exc
+
+    def _apply_batch(self, events: Sequence[Event]) -> list[Outcome]:
+        sql = self._pg
+        assert sql is not None
+        now = datetime.now(UTC)
+        outcomes: list[Outcome] = [False] * len(events)
+        firsts: dict[str, dict[str, Any]] = {}  # case → its record as of its first event here
+        first_of: dict[str, int] = {}  # case → the event that record comes from
+        valid: list[int] = []
+        for i, event in enumerate(events):
+            try:
+                number = event.data.get("case_number")
+                if not number:
+                    raise ValueError(f"case event {event.event_id} has no case_number")
+                first = apply_case_event(None, event.type, event.occurred_at, event.data, now)
+            except (ValueError, KeyError, TypeError) as exc:
+                outcomes[i] = exc  # the caller parks it; the others go ahead
+                continue
+            valid.append(i)
+            if number not in firsts:
+                firsts[number], first_of[number] = dict(vars(first)), i
+        if not valid:
+            return outcomes
+        numbers = sorted(firsts)  # one lock order for every transaction
+        with self.db.driver_connection() as conn:
+            inbox_rows = sorted({(self.inbox.consumer, events[i].event_id, events[i].type, now)
+                                 for i in valid})
+            _, new_ids, inserted, rows = run_script(conn, [
+                ("BEGIN", None),
+                (sql.inbox_many.format(literal_rows(conn, inbox_rows)), None),
+                (sql.records_many.format(literal_rows(conn, [
+                    tuple(firsts[n][c] for c in _RECORD_COLUMNS) for n in numbers])), None),
+                (sql.lock_records, {"numbers": numbers})])
+            fresh = {r[0] for r in new_ids or ()}
+            inserted_now = {r[0] for r in inserted or ()}  # first events of new cases
+            records = {r[0]: CaseRecord(**dict(zip(_RECORD_COLUMNS, r, strict=True)))
+                       for r in rows or ()}
+            changed: set[str] = set()
+            for i in valid:
+                event = events[i]
+                if event.event_id not in fresh:
+                    continue  # applied before (or twice in this batch): False
+                fresh.discard(event.event_id)
+                number = event.data["case_number"]
+                if number in inserted_now and first_of[number] == i:
+                    pass  # the record was inserted from this very event
+                else:
+                    records[number] = apply_case_event(
+                        records[number], event.type, event.occurred_at, event.data,
+                        datetime.now(UTC))
+                    changed.add(number)
+                outcomes[i] = True
+            run_script(conn, [
+                *[(sql.update_record, {"p_number": n, **vars(records[n])}) for n in
+                  sorted(changed)],
+                ("COMMIT", None)])
+        return outcomes
 
     def _item(self, s, event: Event) -> None:  # type: ignore[no-untyped-def]
         item = event.data.get("item") or {}
@@ -60,7 +268,7 @@ class Projection:
                   "region": event.region, "status": item.get("status", ""),
                   "content": json.dumps(item.get("content", {}), ensure_ascii=False),
                   "updated_at": datetime.now(UTC)}
-        module = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+        module = postgresql if dialect_name(s) == "postgresql" else sqlite
         stmt = module.insert(t.standards).values(**values)
         s.execute(stmt.on_conflict_do_update(
             index_elements=["item_id", "version"],
@@ -70,14 +278,14 @@ class Projection:
              event_id: str | None = None) -> None:
         """Keep a message that cannot be applied, for an operator to inspect and replay."""
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        with self.db.transaction() as s:
+        with self.db.begin() as s:
             s.execute(insert(t.parked_events).values(
                 event_id=event_id, routing_key=routing_key, body=text, reason=reason,
                 parked_at=datetime.now(UTC)))
         log.error("parked event %s (%s): %s", event_id, routing_key, reason)
 
     def record(self, number: str) -> CaseRecord | None:
-        with self.db.transaction() as s:
+        with self.db.begin() as s:
             row = s.execute(select(t.case_records).where(
                 t.case_records.c.case_number == number)).first()
         return CaseRecord(**row._mapping) if row else None

@@ -4,17 +4,31 @@ Consumes every case event (``cases.events``, ``case.#``) and every catalogue eve
 (``catalogue.events``, ``item.#``). Runs under eventlet, so it never imports grpc. A message
 that cannot be parsed or applied is parked in ``parked_events`` (never dropped silently); a
 database outage makes the handler fail after a pause and the message is requeued.
+
+Concurrency: ``MAX_WORKERS`` green threads, and as many unacknowledged messages (nameko's
+prefetch). Case events handed over together are applied in one transaction (the projection's
+group commit), so a large prefetch makes for large transactions, not for many connections;
+the ``DB_POOL`` connections serve those transactions and the one-by-one events. psycopg waits
+for the server in C (``poll``) unless told otherwise, which would block eventlet's hub — one
+database call at a time for the whole worker, and no AMQP traffic meanwhile — so it is told
+to wait with ``select``, which eventlet makes green.
 """
 
 from __future__ import annotations
 
+import os
+
 import eventlet
 
 eventlet.monkey_patch()
+# before psycopg is first imported (by SQLAlchemy, when the engine is created)
+os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
 
+import dataclasses  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 
+import psycopg  # noqa: E402
 from nameko.events import event_handler  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
@@ -31,13 +45,43 @@ from services.shared.events import parse_event  # noqa: E402
 from services.shared.telemetry import context_from_headers  # noqa: E402
 
 log = logging.getLogger("sunlight.monitoring.worker")
+tracer = trace.get_tracer("sunlight.monitoring")
 RETRY_PAUSE_S = 1.0
+MAX_WORKERS = 64
+DB_POOL = 16
+# the projection's PostgreSQL fast path talks to psycopg directly
+DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error)
+
+
+def parse_payload(payload):  # type: ignore[no-untyped-def]
+    """``parse_event``, without turning ``data`` into a protobuf Struct and back.
+
+    Deserialised JSON (what nameko hands over) whose ``data`` is an object is always a valid
+    Struct, so the envelope is checked with an empty one and the event gets the object
+    itself; anything else is left to ``parse_event`` whole.
+    """
+    if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
+        event = parse_event({**payload, "data": {}})
+        return dataclasses.replace(event, data=payload["data"])
+    return parse_event(payload)
+
+
+def green_database_waits() -> bool:
+    """Whether psycopg waits for the server in a way eventlet can switch away from."""
+    import psycopg.waiting  # noqa: PLC0415 - only once the environment is set
+
+    return psycopg.waiting.wait is psycopg.waiting.wait_select
 
 
 class ProjectionProvider(DependencyProvider):
     def setup(self) -> None:
         settings = load_settings()
-        self.projection = Projection(Database.for_service(settings, "monitoring", pool_size=4))
+        # connections are kept (those beyond pool_size would be opened and closed per use)
+        self.projection = Projection(Database.for_service(settings, "monitoring",
+                                                          pool_size=DB_POOL))
+        if not green_database_waits():
+            log.warning("psycopg was imported before PSYCOPG_WAIT_FUNC was set: database "
+                        "calls block every worker green thread")
 
     def stop(self) -> None:
         self.projection.db.dispose()
@@ -76,12 +120,13 @@ class MonitoringWorker:
         return 200, json.dumps({"status": "SERVING"})
 
     def _handle(self, payload, source: str) -> None:  # type: ignore[no-untyped-def]
-        tracer = trace.get_tracer("sunlight.monitoring")
-        body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
+        def body():  # type: ignore[no-untyped-def]
+            return payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
+
         try:
-            event = parse_event(payload)
+            event = parse_payload(payload)
         except InvalidArgument as exc:
-            self.projection.park(body, source, exc.message)
+            self.projection.park(body(), source, exc.message)
             return
         with tracer.start_as_current_span(
                 f"{event.type} process", context=context_from_headers(self.headers),
@@ -91,10 +136,10 @@ class MonitoringWorker:
             try:
                 applied = self.projection.apply(event)
             except (ValueError, KeyError, TypeError) as exc:
-                self.projection.park(body, event.type, f"cannot apply: {exc!r}",
+                self.projection.park(body(), event.type, f"cannot apply: {exc!r}",
                                      event.event_id)
                 return
-            except SQLAlchemyError:
+            except DATABASE_ERRORS:
                 log.exception("database error applying %s; requeueing", event.event_id)
                 eventlet.sleep(RETRY_PAUSE_S)
                 raise
@@ -107,7 +152,7 @@ def nameko_config() -> dict:
     return {
         "AMQP_URI": settings.amqp_uri,
         "serializer": "json",
-        "max_workers": 4,
+        "max_workers": MAX_WORKERS,
         "parent_calls_tracked": 10,
         "WEB_SERVER_ADDRESS": f"{settings.host}:{settings.monitoring_worker_health_port}",
         "HEARTBEAT": 30,

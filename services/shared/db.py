@@ -7,16 +7,21 @@ selected through ``search_path``, so services never share tables even on one ser
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.shared.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def database_url(settings: Settings, service: str) -> str:
@@ -34,14 +39,18 @@ def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+# A pooled connection idle for longer than this is pinged before it is handed out.
+PING_IDLE_S = 1.0
+
+
 def create_service_engine(url: str, schema: str, *, pool_size: int = 10) -> Engine:
     """An engine whose unqualified tables live in ``schema`` (PostgreSQL) or the file."""
     if is_postgres(url):
         engine = create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-            pool_timeout=10,
+            url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10,
             connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 10},
         )
+        _ping_when_idle(engine)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -62,6 +71,71 @@ def create_service_engine(url: str, schema: str, *, pool_size: int = 10) -> Engi
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float = PING_IDLE_S) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout.
+
+    ``pool_pre_ping`` costs a ``SELECT 1`` before every transaction. A connection that was
+    in use a moment ago is almost certainly alive; one that sat in the pool (where a database
+    restart or an idle timeout kills it unseen) is pinged first, and replaced when dead.
+    A connection that dies while busy fails its transaction and SQLAlchemy's disconnect
+    handling invalidates the pool, as before.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("checked_in_at")
+        if since is None or time.monotonic() - since < idle_s:
+            return  # new (just connected) or busy a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means: do not use it
+            # the pool discards this connection and checks out (or opens) another
+            raise exc.DisconnectionError(f"stale pooled connection: {error}") from error
+
+
+def run_script(conn: Any, statements: list[tuple[str, dict[str, Any] | None]]
+               ) -> list[list[tuple[Any, ...]] | None]:
+    """Run several statements on a psycopg connection as one simple query.
+
+    One network write and one round trip for the lot: psycopg binds each statement's
+    parameters on the client (``ClientCursor.mogrify``: values become properly quoted
+    literals, never SQL). Returns, per statement, its rows (``None`` when it returns none).
+    An error in any statement stops the rest and is raised; an explicit transaction is then
+    left aborted, for the caller to roll back.
+    """
+    from psycopg import ClientCursor  # noqa: PLC0415 - PostgreSQL paths only
+
+    cursor = ClientCursor(conn)
+    cursor.execute(";\n".join(cursor.mogrify(sql, params) for sql, params in statements))
+    results: list[list[tuple[Any, ...]] | None] = []
+    while True:
+        results.append(cursor.fetchall() if cursor.description is not None else None)
+        if not cursor.nextset():
+            break
+    cursor.close()
+    return results
+
+
+def literal_rows(conn: Any, rows: list[tuple[Any, ...]]) -> str:
+    """The rows as a SQL ``VALUES`` list, bound on the client like ``run_script`` does."""
+    from psycopg import ClientCursor  # noqa: PLC0415 - PostgreSQL paths only
+
+    cursor = ClientCursor(conn)
+    row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+    return ", ".join(cursor.mogrify(row, values) for values in rows)
+
+
+def dialect_name(executor: Session | Connection) -> str:
+    """``postgresql`` or ``sqlite``, for a Session or a Core Connection."""
+    if isinstance(executor, Connection):
+        return executor.dialect.name
+    return executor.get_bind().dialect.name
 
 
 def ensure_schema(engine: Engine, schema: str) -> None:
@@ -92,6 +166,41 @@ class Database:
         """One unit of work: commit on success, roll back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """Like ``transaction`` on a Core connection: no ORM session to set up per call,
+        for hot paths that only execute Core statements."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def driver_connection(self) -> Iterator[Any]:
+        """A pooled connection's psycopg connection, in autocommit mode (PostgreSQL only).
+
+        For hot paths that send their own ``BEGIN`` … ``COMMIT`` in a few ``run_script``
+        calls, so a transaction costs two round trips instead of one per statement. Whatever
+        the block leaves open (an error) is rolled back; a broken connection is discarded,
+        never handed out again.
+        """
+        pooled = self.engine.raw_connection()
+        conn = pooled.driver_connection
+        healthy = False
+        try:
+            conn.autocommit = True
+            yield conn
+        finally:
+            try:
+                if not (conn.closed or conn.broken):
+                    conn.rollback()  # nothing to do unless the block failed mid-transaction
+                    conn.autocommit = False  # as SQLAlchemy expects its connections
+                    healthy = True
+            except Exception:  # noqa: BLE001 - a connection in doubt is not reused
+                log.warning("discarding a database connection in doubt", exc_info=True)
+            if healthy:
+                pooled.close()  # back to the pool
+            else:
+                pooled.invalidate()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,8 +7,16 @@ retried with back-off; a lost connection is re-opened with back-off. Killed at a
 relay re-publishes at most the rows it had not yet marked, and consumers drop those duplicates
 by event id (inbox).
 
+A batch is published as a whole and its confirms are awaited together (``ConfirmedPublisher``,
+on pika's asynchronous SelectConnection): the broker persists and confirms many messages per
+disk flush, where waiting for each confirm before the next publish would pay one flush per
+event.
+
 PostgreSQL: rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may run) and the
-relay sleeps on ``LISTEN`` until a writer commits. SQLite: one relay per file, polling.
+relay sleeps on ``LISTEN`` until a writer commits. Writers send at most one NOTIFY per
+``NOTIFY_INTERVAL_S`` (see ``outbox``), so once woken the relay keeps polling every
+``BUSY_POLL_S`` for ``RELAY_LINGER_S`` after the last event it saw; idle, it waits on
+``LISTEN`` for at most ``IDLE_WAIT_S``. SQLite: one relay per file, polling.
 
 Run: ``python -m services.shared.relay --service cases``.
 """
@@ -22,26 +30,248 @@ import select
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pika
 import pika.exceptions
+import pika.spec
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind
-from sqlalchemy import MetaData, Table, delete, update
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from sqlalchemy import MetaData, Table, bindparam, delete, update
 from sqlalchemy import select as sa_select
 
-from services.shared.broker import connect, declare_exchange
+from services.shared.broker import EXCHANGE_TYPE, connection_parameters
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database
 from services.shared.health_http import serve_health
 from services.shared.logs import configure_logging
-from services.shared.outbox import notify_channel, outbox_table
+from services.shared.outbox import RELAY_LINGER_S, notify_channel, outbox_table
 from services.shared.telemetry import configure_tracing, context_from_headers, current_traceparent
 
 log = logging.getLogger("sunlight.relay")
 MAX_BACKOFF_S = 30.0
+BUSY_POLL_S = 0.02  # poll period while events flow (writers NOTIFY only now and then)
+IDLE_WAIT_S = 1.0  # LISTEN timeout when idle; bounds the delay of a missed wake-up
+UNROUTABLE = "unroutable: no queue is bound for this event type yet"
+NACKED = "nacked by the broker"
+
+
+class BrokerUnavailable(pika.exceptions.AMQPConnectionError):
+    """The connection or channel is gone, or the broker did not answer in time."""
+
+
+@dataclass(eq=False)
+class Message:
+    exchange: str
+    routing_key: str
+    body: bytes
+    properties: pika.BasicProperties
+
+
+@dataclass(eq=False)
+class _Batch:
+    """Outcomes of one published batch: None (confirmed and routed) or why not."""
+
+    size: int
+    outcomes: list[str | None] = field(default_factory=list)
+    settled: int = 0
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.outcomes = [NACKED] * self.size
+        if self.size == 0:
+            self.done.set()
+
+    def settle(self, index: int, outcome: str | None) -> None:
+        self.outcomes[index] = outcome
+        self.settled += 1
+        if self.settled >= self.size:
+            self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+
+class ConfirmedPublisher:
+    """One AMQP connection with one channel in confirm mode, on pika's SelectConnection.
+
+    The connection runs in an I/O thread of its own; ``publish`` hands it a batch, which is
+    sent with ``mandatory=True`` without waiting per message, and returns once the broker
+    has confirmed (ack or nack) every message of the batch. A message the broker returns
+    (routed to no queue) is acked too, after its return: it counts as not delivered. Any
+    failure of the connection or channel, or no confirms within the timeout, raises
+    ``BrokerUnavailable``; the publisher is then closed and a new one must be opened.
+    """
+
+    def __init__(self, amqp_uri: str, timeout_s: float = 10.0,
+                 name: str = "sunlight-relay") -> None:
+        self.timeout_s = timeout_s
+        self._opened = threading.Event()
+        self._failure: BaseException | None = None
+        self._channel: Any = None
+        self._declared: set[str] = set()
+        # delivery tag → (batch, index in batch, message id); touched only in the I/O thread
+        self._pending: dict[int, tuple[_Batch, int, str]] = {}
+        self._returned: dict[str, str] = {}
+        self._waiters: set[threading.Event] = set()  # woken when the connection fails
+        self._last_tag = 0
+        self._connection = pika.SelectConnection(
+            connection_parameters(amqp_uri, timeout_s, name),
+            on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
+            on_close_callback=self._on_closed)
+        self._thread = threading.Thread(target=self._connection.ioloop.start,
+                                        name="relay-amqp", daemon=True)
+        self._thread.start()
+        if not self._opened.wait(timeout_s * 2):
+            self._fail(BrokerUnavailable(f"no connection to the broker within {timeout_s}s"))
+        if self._failure is not None:
+            self.close()
+            raise self._failure
+
+    @property
+    def is_open(self) -> bool:
+        return self._failure is None and self._channel is not None
+
+    # --- in the I/O thread ------------------------------------------------------------
+    def _on_open(self, connection: pika.SelectConnection) -> None:
+        connection.channel(on_open_callback=self._on_channel_open)
+
+    def _on_open_error(self, connection: pika.SelectConnection, error: BaseException) -> None:
+        self._fail(error if isinstance(error, pika.exceptions.AMQPError)
+                   else BrokerUnavailable(str(error)))
+        connection.ioloop.stop()
+
+    def _on_closed(self, connection: pika.SelectConnection, reason: BaseException) -> None:
+        self._fail(BrokerUnavailable(f"connection closed: {reason!r}"))
+        connection.ioloop.stop()
+
+    def _on_channel_open(self, channel: Any) -> None:
+        channel.add_on_close_callback(self._on_channel_closed)
+        channel.add_on_return_callback(self._on_return)
+        channel.confirm_delivery(ack_nack_callback=self._on_confirm,
+                                 callback=lambda _frame: self._ready(channel))
+
+    def _ready(self, channel: Any) -> None:
+        self._channel = channel
+        self._opened.set()
+
+    def _on_channel_closed(self, _channel: Any, reason: BaseException) -> None:
+        self._fail(BrokerUnavailable(f"channel closed: {reason!r}"))
+        if self._connection.is_open:
+            self._connection.close()
+
+    def _fail(self, error: BaseException) -> None:
+        if self._failure is None:
+            self._failure = error
+        self._channel = None
+        for batch, _, _ in list(self._pending.values()):
+            batch.fail(self._failure)
+        self._pending.clear()
+        for waiter in self._waiters:
+            waiter.set()
+        self._opened.set()
+
+    def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
+        # RabbitMQ sends basic.return before the basic.ack of the same message
+        self._returned[properties.message_id] = f"{UNROUTABLE} ({method.reply_text})"
+
+    def _on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        acked = isinstance(method, pika.spec.Basic.Ack)
+        tags = ([tag for tag in self._pending if tag <= method.delivery_tag]
+                if method.multiple else [method.delivery_tag])
+        for tag in tags:
+            entry = self._pending.pop(tag, None)
+            if entry is None:
+                continue
+            batch, index, message_id = entry
+            returned = self._returned.pop(message_id, None)
+            batch.settle(index, (returned or None) if acked else NACKED)
+
+    def _send(self, batch: _Batch, messages: Sequence[Message], ids: Sequence[str]) -> None:
+        channel = self._channel
+        if channel is None or self._failure is not None:
+            batch.fail(self._failure or BrokerUnavailable("the channel is not open"))
+            return
+        try:
+            for index, message in enumerate(messages):
+                channel.basic_publish(message.exchange, message.routing_key, message.body,
+                                      properties=message.properties, mandatory=True)
+                self._last_tag += 1  # confirm mode numbers publishes 1, 2, … per channel
+                self._pending[self._last_tag] = (batch, index, ids[index])
+        except Exception as exc:  # noqa: BLE001 - whatever broke, this batch is not sent
+            self._fail(BrokerUnavailable(f"publishing failed: {exc!r}"))
+
+    def _run_in_loop(self, call: Callable[[], None]) -> None:
+        try:
+            self._connection.ioloop.add_callback_threadsafe(call)
+        except Exception as exc:  # noqa: BLE001 - the loop is gone
+            raise BrokerUnavailable(f"the connection is closed: {exc!r}") from None
+
+    # --- from the relay's thread ------------------------------------------------------
+    def declare(self, exchange: str) -> None:
+        """Declare an exchange (durable topic, as nameko does), once per connection."""
+        if exchange in self._declared:
+            return
+        done = threading.Event()
+
+        def declared(_frame: Any) -> None:
+            self._waiters.discard(done)
+            done.set()
+
+        def run() -> None:
+            if self._channel is None:
+                done.set()
+                return
+            self._waiters.add(done)  # a failure (channel closed by the broker) wakes it
+            self._channel.exchange_declare(
+                exchange=exchange, exchange_type=EXCHANGE_TYPE, durable=True,
+                auto_delete=False, callback=declared)
+
+        self._run_in_loop(run)
+        if not done.wait(self.timeout_s) or not self.is_open:
+            raise self._failure or BrokerUnavailable(f"declaring {exchange} timed out")
+        self._declared.add(exchange)
+
+    def publish(self, messages: Sequence[Message]) -> list[str | None]:
+        """Publish a batch; per message None when confirmed and routed, else the reason."""
+        if self._failure is not None:
+            raise self._failure
+        for exchange in {m.exchange for m in messages}:
+            self.declare(exchange)
+        batch = _Batch(len(messages))
+        ids = [str(m.properties.message_id) for m in messages]
+        self._run_in_loop(lambda: self._send(batch, messages, ids))
+        if not batch.done.wait(self.timeout_s):
+            self._run_in_loop(lambda: self._fail(
+                BrokerUnavailable(f"no confirms within {self.timeout_s}s")))
+            raise BrokerUnavailable(f"the broker confirmed nothing within {self.timeout_s}s")
+        if batch.error is not None:
+            raise batch.error
+        return batch.outcomes
+
+    def close(self) -> None:
+        def shut() -> None:
+            connection = self._connection
+            if connection.is_closed:
+                connection.ioloop.stop()
+            elif not connection.is_closing:
+                try:
+                    connection.close()  # _on_closed stops the loop
+                except pika.exceptions.AMQPError:
+                    connection.ioloop.stop()
+
+        if self._thread.is_alive():
+            try:
+                self._connection.ioloop.add_callback_threadsafe(shut)
+            except Exception:  # noqa: BLE001 - already stopping
+                log.debug("publisher loop already stopped")
+            self._thread.join(self.timeout_s)
 
 
 @dataclass
@@ -64,93 +294,85 @@ class Relay:
         self.amqp_timeout_s = amqp_timeout_s
         self.retention = retention
         self.table: Table = outbox_table(MetaData())
+        t = self.table
+        # statements built once: a cycle only binds the time and the batch size
+        self._due = sa_select(
+            t.c.seq, t.c.event_id, t.c.exchange, t.c.routing_key, t.c.body, t.c.headers,
+            t.c.created_at, t.c.attempts,
+        ).where(t.c.published_at.is_(None) & (
+            t.c.next_attempt_at.is_(None) | (t.c.next_attempt_at <= bindparam("p_now")))
+        ).order_by(t.c.seq).limit(bindparam("p_limit"))
+        self._claim = self._due.with_for_update(skip_locked=True)  # PostgreSQL
+        self._published = update(t).where(
+            t.c.seq.in_(bindparam("p_seqs", expanding=True))).values(
+            published_at=bindparam("p_now"), last_error=None)
         self.stats = RelayStats()
-        self._connection: pika.BlockingConnection | None = None
-        self._channel = None
-        self._declared: set[str] = set()
+        self._publisher: ConfirmedPublisher | None = None
         self._listen_conn = None
         self._tracer = trace.get_tracer("sunlight.relay")
         self._last_purge = 0.0
+        self._last_rows = 0
+        self._last_activity = float("-inf")  # monotonic time of the last event or wake-up
 
     # --- broker -------------------------------------------------------------------------
-    def _ensure_channel(self):  # type: ignore[no-untyped-def]
-        if self._channel is not None and self._channel.is_open:
-            return self._channel
+    def _ensure_publisher(self) -> ConfirmedPublisher:
+        if self._publisher is not None and self._publisher.is_open:
+            return self._publisher
         self.close_broker()
-        self._connection = connect(self.amqp_uri, self.amqp_timeout_s, name="sunlight-relay")
-        channel = self._connection.channel()
-        channel.confirm_delivery()
-        self._channel = channel
-        self._declared.clear()
+        self._publisher = ConfirmedPublisher(self.amqp_uri, self.amqp_timeout_s,
+                                             name="sunlight-relay")
         self.stats.connected = True
         log.info("relay connected to the broker")
-        return channel
+        return self._publisher
 
     def close_broker(self) -> None:
         self.stats.connected = False
-        try:
-            if self._connection is not None and self._connection.is_open:
-                self._connection.close()
-        except pika.exceptions.AMQPError:
-            pass
-        self._connection, self._channel = None, None
+        if self._publisher is not None:
+            self._publisher.close()
+        self._publisher = None
 
-    def _publish(self, channel, row) -> str | None:  # type: ignore[no-untyped-def]
-        """Publish one row; None when confirmed and routed, else the reason it was not."""
-        if row.exchange not in self._declared:
-            declare_exchange(channel, row.exchange)
-            self._declared.add(row.exchange)
+    def _message(self, row) -> tuple[Message, Any]:  # type: ignore[no-untyped-def]
+        """The AMQP message of a row, and its producer span (ended once confirmed)."""
         stored = json.loads(row.headers or "{}")
-        with self._tracer.start_as_current_span(
-                f"{row.routing_key} publish", context=context_from_headers(stored),
-                kind=SpanKind.PRODUCER,
-                attributes={"messaging.system": "rabbitmq",
-                            "messaging.destination.name": row.exchange,
-                            "messaging.rabbitmq.destination.routing_key": row.routing_key,
-                            "messaging.message.id": row.event_id}):
+        span = self._tracer.start_span(
+            f"{row.routing_key} publish", context=context_from_headers(stored),
+            kind=SpanKind.PRODUCER,
+            attributes={"messaging.system": "rabbitmq",
+                        "messaging.destination.name": row.exchange,
+                        "messaging.rabbitmq.destination.routing_key": row.routing_key,
+                        "messaging.message.id": row.event_id})
+        with trace.use_span(span, end_on_exit=False):
             headers = {**stored, **current_traceparent()}
-            props = pika.BasicProperties(
-                content_type="application/json", content_encoding="utf-8",
-                delivery_mode=2, message_id=row.event_id, headers=headers,
-                timestamp=int(row.created_at.timestamp()) if row.created_at else None,
-                type=row.routing_key)
-            try:
-                channel.basic_publish(row.exchange, row.routing_key, row.body.encode(),
-                                      properties=props, mandatory=True)
-            except pika.exceptions.UnroutableError:
-                return "unroutable: no queue is bound for this event type yet"
-            except pika.exceptions.NackError:
-                return "nacked by the broker"
-        return None
+        props = pika.BasicProperties(
+            content_type="application/json", content_encoding="utf-8",
+            delivery_mode=2, message_id=row.event_id, headers=headers,
+            timestamp=int(row.created_at.timestamp()) if row.created_at else None,
+            type=row.routing_key)
+        return Message(row.exchange, row.routing_key, row.body.encode(), props), span
 
     # --- one cycle ----------------------------------------------------------------------
     def run_once(self) -> int:
         """Publish one batch of due rows; returns how many were confirmed."""
-        t = self.table
-        now = datetime.now(UTC)
-        due = (t.c.published_at.is_(None)
-               & (t.c.next_attempt_at.is_(None) | (t.c.next_attempt_at <= now)))
-        query = sa_select(t.c.seq, t.c.event_id, t.c.exchange, t.c.routing_key, t.c.body,
-                          t.c.headers, t.c.created_at, t.c.attempts
-                          ).where(due).order_by(t.c.seq).limit(self.batch_size)
-        self._ensure_channel()
-        postgres = self.db.dialect == "postgresql"
-        if postgres:
-            query = query.with_for_update(skip_locked=True)
-            with self.db.transaction() as session:
-                rows = session.execute(query).all()
+        self._ensure_publisher()
+        params = {"p_now": datetime.now(UTC), "p_limit": self.batch_size}
+        if self.db.dialect == "postgresql":
+            with self.db.begin() as conn:
+                rows = conn.execute(self._claim, params).all()
                 done, failed = self._publish_rows(rows)
-                self._mark(session, done, failed)
+                self._mark(conn, done, failed)
         else:
-            with self.db.transaction() as session:
-                rows = session.execute(query).all()
+            with self.db.begin() as conn:
+                rows = conn.execute(self._due, params).all()
             done, failed = self._publish_rows(rows)
             if done or failed:
-                with self.db.transaction() as session:
-                    self._mark(session, done, failed)
+                with self.db.begin() as conn:
+                    self._mark(conn, done, failed)
         self.stats.published += len(done)
         self.stats.returned += len(failed)
         self.stats.last_cycle_at = time.time()
+        self._last_rows = len(rows)
+        if rows:
+            self._last_activity = time.monotonic()
         return len(done)
 
     def _publish_rows(self, rows):  # type: ignore[no-untyped-def]
@@ -158,36 +380,44 @@ class Relay:
         failed: list[tuple[object, str]] = []
         if not rows:
             return done, failed
-        channel = self._ensure_channel()
-        for row in rows:
-            reason = self._publish(channel, row)
+        publisher = self._ensure_publisher()
+        built = [self._message(row) for row in rows]
+        try:
+            outcomes = publisher.publish([message for message, _ in built])
+        except BaseException as exc:
+            for _, span in built:
+                span.set_status(Status(StatusCode.ERROR, f"not confirmed: {exc!r}"))
+                span.end()
+            raise
+        for row, (_, span), reason in zip(rows, built, outcomes, strict=True):
             if reason is None:
                 done.append(row.seq)
             else:
+                span.set_status(Status(StatusCode.ERROR, reason))
                 failed.append((row, reason))
                 log.warning("event %s (%s) not delivered: %s; will retry", row.event_id,
                             row.routing_key, reason)
+            span.end()
         return done, failed
 
-    def _mark(self, session, done, failed) -> None:  # type: ignore[no-untyped-def]
+    def _mark(self, conn, done, failed) -> None:  # type: ignore[no-untyped-def]
         t = self.table
         now = datetime.now(UTC)
         if done:
-            session.execute(update(t).where(t.c.seq.in_(done)).values(
-                published_at=now, last_error=None))
+            conn.execute(self._published, {"p_seqs": done, "p_now": now})
         for row, reason in failed:
             backoff = min(MAX_BACKOFF_S, 0.5 * 2 ** min(row.attempts, 10))
-            session.execute(update(t).where(t.c.seq == row.seq).values(
+            conn.execute(update(t).where(t.c.seq == row.seq).values(
                 attempts=t.c.attempts + 1, last_error=reason,
                 next_attempt_at=now + timedelta(seconds=backoff)))
 
     def purge(self) -> int:
         """Delete rows published longer ago than the retention period."""
         cutoff = datetime.now(UTC) - self.retention
-        with self.db.transaction() as session:
+        with self.db.begin() as conn:
             t = self.table
-            return session.execute(delete(t).where(t.c.published_at.is_not(None),
-                                                   t.c.published_at < cutoff)).rowcount
+            return conn.execute(delete(t).where(t.c.published_at.is_not(None),
+                                                t.c.published_at < cutoff)).rowcount
 
     # --- waiting ------------------------------------------------------------------------
     def _wait(self, timeout: float) -> None:
@@ -206,24 +436,35 @@ class Relay:
             ready, _, _ = select.select([conn.fileno()], [], [], timeout)
             if ready:
                 for _ in conn.notifies(timeout=0):
-                    pass
+                    self._last_activity = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - fall back to polling, reconnect later
             log.warning("LISTEN failed (%s); polling instead", exc)
             self._listen_conn = None
             time.sleep(timeout)
 
+    def next_wait_s(self) -> float:
+        """How long to sleep before the next cycle (0: a full batch, go on at once)."""
+        if self._last_rows >= self.batch_size:
+            return 0.0
+        if self.db.dialect != "postgresql":
+            return self.idle_poll_s
+        if time.monotonic() - self._last_activity < RELAY_LINGER_S:
+            return BUSY_POLL_S  # events are flowing: writers may not have notified
+        return IDLE_WAIT_S
+
     def run_forever(self, stop: threading.Event) -> None:
         backoff = 0.5
         while not stop.is_set():
             try:
-                published = self.run_once()
+                self.run_once()
                 backoff = 0.5
                 self.stats.last_error = ""
                 if time.time() - self._last_purge > 3600:
                     self._last_purge = time.time()
                     self.purge()
-                if published < self.batch_size:
-                    self._wait(self.idle_poll_s if self.db.dialect != "postgresql" else 1.0)
+                wait_s = self.next_wait_s()
+                if wait_s:
+                    self._wait(wait_s)
             except (pika.exceptions.AMQPError, OSError) as exc:
                 self.stats.last_error = f"broker: {exc!r}"
                 log.warning("broker unavailable (%r); retrying in %.1fs", exc, backoff)
