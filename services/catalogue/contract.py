@@ -15,8 +15,8 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.common.v1 import common_pb2
 
 from services.catalogue.domain.items import (
-    Branch,
     BodyNature,
+    Branch,
     DiscretionStandard,
     Fee,
     HandlingForm,

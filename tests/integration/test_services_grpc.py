@@ -135,12 +135,12 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
 def test_invalid_drafts_get_field_violations(node, admin) -> None:
     clients, _ = node
     bad = draft()
-    bad.promised_limit_days = 99
+    bad.statutory_limit_days = 999
     bad.region = "51"
     code, detail = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=bad), metadata=admin, timeout=10))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
-    assert {v.field for v in detail.field_violations} >= {"region", "promised_limit_days"}
+    assert {v.field for v in detail.field_violations} >= {"region", "statutory_limit_days"}
 
 
 def test_published_items_are_listed_publicly_without_internal_fields(node, admin) -> None:

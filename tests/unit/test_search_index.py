@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import insert, update
 
 from services.catalogue import storage as t
+from services.catalogue.domain.items import ItemContent
 from services.catalogue.domain.search_terms import index_terms, query_terms, score
 from services.catalogue.search import SearchFilters, SearchIndex
 from services.catalogue.search import index as index_module
@@ -57,7 +59,11 @@ def catalogue_records(rows: list[dict[str, str]], regions: Iterable[str], now: d
                 "item_id": item_id, "version": 1, "status": "published", "name": row["name"],
                 "item_type": item_type, "region": region, "department": row["department"],
                 "list_kind": "public_service" if item_type == "20" else "power",
-                "exercise_level": "4", "content": "{}", "created_at": now,
+                "exercise_level": "4", "created_at": now,
+                "content": json.dumps(ItemContent(
+                    name=row["name"], code=row["item_code"].replace("511602", region, 1),
+                    item_type=item_type, region=region, department=row["department"],
+                ).to_dict(), ensure_ascii=False),
                 "created_by": "import", "published_at": now, "published_by": "import",
             })
 
