@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
@@ -261,18 +261,43 @@ class Projection:
         return outcomes
 
     def _item(self, s, event: Event) -> None:  # type: ignore[no-untyped-def]
+        """Catalogue events: the standards library, and change obligations."""
+        module = postgresql if dialect_name(s) == "postgresql" else sqlite
+        if "obligation" in event.data:
+            self._obligation(s, module, event)
+            return
         item = event.data.get("item") or {}
         if not item.get("item_id"):
             raise ValueError(f"item event {event.event_id} has no item")
         values = {"item_id": item["item_id"], "version": int(item.get("version", 0)),
                   "region": event.region, "status": item.get("status", ""),
+                  "state": item.get("state", ""),
                   "content": json.dumps(item.get("content", {}), ensure_ascii=False),
                   "updated_at": datetime.now(UTC)}
-        module = postgresql if dialect_name(s) == "postgresql" else sqlite
         stmt = module.insert(t.standards).values(**values)
         s.execute(stmt.on_conflict_do_update(
             index_elements=["item_id", "version"],
-            set_={k: stmt.excluded[k] for k in ("status", "content", "updated_at")}))
+            set_={k: stmt.excluded[k] for k in ("status", "state", "content",
+                                                 "updated_at")}))
+
+    def _obligation(self, s, module, event: Event) -> None:  # type: ignore[no-untyped-def]
+        o = event.data["obligation"]
+        if not o.get("obligation_id"):
+            raise ValueError(f"obligation event {event.event_id} has no obligation_id")
+        values = {"obligation_id": o["obligation_id"], "item_id": o.get("item_id", ""),
+                  "region": o.get("region", event.region),
+                  "department": o.get("department", ""),
+                  "description": o.get("description", ""), "due_date": o.get("due_date", ""),
+                  "status": o.get("status", ""), "updated_at": datetime.now(UTC)}
+        stmt = module.insert(t.catalogue_obligations).values(**values)
+        current = t.catalogue_obligations.c.status
+        # a late "open" never overwrites "overdue" or "fulfilled" (order-tolerant)
+        keep = case((stmt.excluded.status == "OBLIGATION_STATUS_OPEN", current),
+                    else_=stmt.excluded.status)
+        s.execute(stmt.on_conflict_do_update(
+            index_elements=["obligation_id"],
+            set_={"status": keep, "due_date": stmt.excluded.due_date,
+                  "updated_at": stmt.excluded.updated_at}))
 
     def park(self, body: bytes | str, routing_key: str, reason: str,
              event_id: str | None = None) -> None:

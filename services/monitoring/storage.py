@@ -39,6 +39,22 @@ standards = Table(
     Column("status", String(32), nullable=False),
     Column("content", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # State of the item as a whole (ITEM_STATE_ACTIVE, ITEM_STATE_SUSPENDED, …).
+    Column("state", String(32), nullable=False, server_default=""),
+)
+
+# Catalogue change obligations (动态调整义务), open → fulfilled or overdue: supervision
+# follows the departments that do not file a change within 10 working days.
+catalogue_obligations = Table(
+    "catalogue_obligations", metadata,
+    Column("obligation_id", String(36), primary_key=True),
+    Column("item_id", String(36), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 # Messages that could not be applied (malformed, unknown schema): kept for an operator.
