@@ -110,7 +110,7 @@ class CaseService:
     def get(self, principal: Principal, number: str) -> CaseState:
         if not number or len(number) > 50:
             raise InvalidArgument.of_field("case_number", "1 to 50 characters")
-        with self.db.begin() as s:
+        with self.db.read() as s:
             case = self.repo.get(s, number)
         principal.require(auth.CASE_READ, case.region)
         return case

@@ -211,7 +211,7 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         query = select(t.item_versions, t.items.c.state, t.items.c.current_version,
                        t.items.c.successor).join(t.items, t.items.c.item_id == v.item_id
                                                  ).where(v.item_id.in_({k[0] for k in keys}))
-        with self.service.db.transaction() as s:
+        with self.service.db.read() as s:
             rows = s.execute(query).all()
         return {(r.item_id, r.version): view_of(r) for r in rows
                 if (r.item_id, r.version) in wanted}

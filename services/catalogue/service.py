@@ -447,7 +447,7 @@ class CatalogueService:
         if status:
             query = query.where(o.status == status)
         query = query.order_by(o.due_date, o.obligation_id).offset(offset).limit(size + 1)
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             rows = s.execute(query).all()
         token = encode_token(offset + size) if len(rows) > size else ""
         return [obligation_pb(r) for r in rows[:size]], token
@@ -455,7 +455,7 @@ class CatalogueService:
     # --- queries ------------------------------------------------------------------------
     def get_version(self, principal: Principal, item_id: str, version: int) -> VersionView:
         """A version by number, or (version 0) the one in force. Drafts only for staff."""
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             if version == 0:
                 item = s.execute(select(t.items.c.current_version).where(
                     t.items.c.item_id == item_id)).first()
@@ -473,7 +473,7 @@ class CatalogueService:
 
     def history(self, principal: Principal, item_id: str) -> list[pb.HistoryEntry]:
         """The public history of an item (anyone, once it has been published)."""
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             item = self.repo.item(s, item_id)
             rows = self.repo.history(s, item_id)
         ever_published = any(r.action == "published" for r in rows)
@@ -499,7 +499,7 @@ class CatalogueService:
         if region:
             query = query.where(_region_filter(v.region, region))
         query = query.order_by(v.region, v.name, v.item_id).offset(offset).limit(size + 1)
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             rows = s.execute(query).all()
         views = [view_of(r) for r in rows[:size]]
         token = encode_token(offset + size) if len(rows) > size else ""
@@ -514,7 +514,7 @@ class CatalogueService:
             query = _published_query().where(_region_filter(v.region, region)).where(
                 (v.region > last[0]) | ((v.region == last[0]) & (v.item_id > last[1]))
             ).order_by(v.region, v.item_id).limit(batch)
-            with self.db.transaction() as s:
+            with self.db.read() as s:
                 rows = s.execute(query).all()
             if not rows:
                 return

@@ -310,7 +310,7 @@ class Projection:
         log.error("parked event %s (%s): %s", event_id, routing_key, reason)
 
     def record(self, number: str) -> CaseRecord | None:
-        with self.db.begin() as s:
+        with self.db.read() as s:
             row = s.execute(select(t.case_records).where(
                 t.case_records.c.case_number == number)).first()
         return CaseRecord(**row._mapping) if row else None

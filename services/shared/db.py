@@ -24,6 +24,9 @@ from services.shared.config import Settings
 log = logging.getLogger(__name__)
 
 
+READ_ONLY = "sunlight_read_only"
+
+
 def database_url(settings: Settings, service: str) -> str:
     if settings.database_url:
         url = make_url(settings.database_url)
@@ -67,8 +70,12 @@ def create_service_engine(url: str, schema: str, *, pool_size: int = 10) -> Engi
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(conn):  # type: ignore[no-untyped-def]
-        # Take the write lock at the start: no upgrade deadlocks between writers.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock at the start: no upgrade deadlocks between writers.
+        # Readers (Database.read) begin deferred: in WAL mode they never wait for a writer.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -166,6 +173,13 @@ class Database:
         """One unit of work: commit on success, roll back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only unit of work (a consistent snapshot; never blocks SQLite writers)."""
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection, \
+                connection.begin():
+            yield connection
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

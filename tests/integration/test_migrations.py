@@ -45,3 +45,25 @@ def test_stairway(service: str, backend: str, tmp_path, pg_database) -> None:
     assert "outbox" in _tables(url, schema) or service == "monitoring"
     downgrade(location, url, schema, "base")
     assert _tables(url, schema) == set()
+
+
+def test_sqlite_readers_do_not_wait_for_a_writer(tmp_path) -> None:
+    """WAL + deferred BEGIN: a read runs while another connection holds the write lock."""
+    from sqlalchemy import text
+
+    db = Database(f"sqlite:///{tmp_path}/r.db", "r")
+    with db.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    writer = db.engine.connect()
+    tx = writer.begin()  # BEGIN IMMEDIATE: holds the write lock
+    writer.execute(text("INSERT INTO t VALUES (2)"))
+    try:
+        reader = Database(f"sqlite:///{tmp_path}/r.db", "r")
+        with reader.read() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
+        reader.dispose()
+    finally:
+        tx.rollback()
+        writer.close()
+        db.dispose()

@@ -475,7 +475,7 @@ class SearchIndex:
     # --- reading the database -----------------------------------------------------------
     def _read_all(self) -> tuple[list[Entry], datetime | None]:
         i, v = t.items.c, t.item_versions.c
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             _snapshot(s)
             watermark = s.execute(select(i.updated_at).order_by(i.updated_at.desc())
                                   .where(i.updated_at.is_not(None)).limit(1)).scalar()
@@ -503,7 +503,7 @@ class SearchIndex:
                        ).select_from(joined)
         by_item: dict[str, list[Entry]] = {}
         stamps: dict[str, datetime] = {}
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             for at in range(0, len(item_ids), _READ_CHUNK):
                 chunk = item_ids[at:at + _READ_CHUNK]
                 for row in s.execute(query.where(i.item_id.in_(chunk))):
@@ -522,7 +522,7 @@ class SearchIndex:
         query = select(i.item_id, i.updated_at).where(i.updated_at.is_not(None))
         if since is not None:
             query = query.where(i.updated_at > since)
-        with self.db.transaction() as s:
+        with self.db.read() as s:
             return dict(s.execute(query).all())
 
     # --- searching ----------------------------------------------------------------------
