@@ -175,11 +175,15 @@ class Database:
             yield session
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only unit of work (a consistent snapshot; never blocks SQLite writers)."""
-        with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection, \
-                connection.begin():
-            yield connection
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work on one snapshot (REPEATABLE READ on PostgreSQL); on
+        SQLite it begins deferred, so it never waits for a writer."""
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self.dialect == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        with self.engine.connect().execution_options(**options) as connection, \
+                Session(bind=connection) as session, session.begin():
+            yield session
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

@@ -476,7 +476,6 @@ class SearchIndex:
     def _read_all(self) -> tuple[list[Entry], datetime | None]:
         i, v = t.items.c, t.item_versions.c
         with self.db.read() as s:
-            _snapshot(s)
             watermark = s.execute(select(i.updated_at).order_by(i.updated_at.desc())
                                   .where(i.updated_at.is_not(None)).limit(1)).scalar()
             states = dict(_fetch_all(s, select(i.item_id, i.state)))
@@ -561,9 +560,3 @@ def _fetch_all(s: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-def _snapshot(s: Session) -> None:
-    """One snapshot for the statements of a read (PostgreSQL; SQLite's is already)."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
