@@ -12,10 +12,8 @@ from services.cases.service import CaseService
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
-from services.shared.grpc_server import GrpcServer
-from services.shared.logs import configure_logging
+from services.shared.grpc_server import GrpcServer, run_server
 from services.shared.migrations import upgrade
-from services.shared.telemetry import configure_tracing
 from services.shared.working_days import WorkingCalendar
 
 SERVICE = "cases"
@@ -49,12 +47,7 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
 
 
 def main() -> None:
-    settings = load_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
-    server = build(settings)
-    server.start()
-    server.serve_until_signalled()
+    run_server(SERVICE, build)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,21 @@ def abort_with(context: grpc.ServicerContext, error: DomainError) -> None:
     context.abort_with_status(rpc_status.to_status(to_status(error)))
 
 
+def _abort_for(context: grpc.ServicerContext, method: Callable[..., Any],
+               error: Exception) -> None:
+    """Domain errors → their status + detail; anything else → INTERNAL with only an id."""
+    if isinstance(error, DomainError):
+        abort_with(context, error)
+        return
+    identifier = uuid.uuid4().hex
+    log.error("unhandled error in %s", method.__qualname__, exc_info=error,
+              extra={"error_id": identifier})
+    internal = DomainError(
+        f"internal error {identifier}; the operators can find it in the logs", code="INTERNAL")
+    internal.grpc_status = "INTERNAL"
+    abort_with(context, internal)
+
+
 def translate_errors(method: F) -> F:
     """Decorator for servicer methods: domain errors → status + detail, the rest → INTERNAL."""
 
@@ -50,17 +65,8 @@ def translate_errors(method: F) -> F:
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return method(self, request, context)
-        except DomainError as error:
-            abort_with(context, error)
-        except Exception:  # an unexpected bug: log it whole, show the caller only an id
-            identifier = uuid.uuid4().hex
-            log.exception("unhandled error in %s", method.__qualname__,
-                          extra={"error_id": identifier})
-            internal = DomainError(
-                f"internal error {identifier}; the operators can find it in the logs",
-                code="INTERNAL")
-            internal.grpc_status = "INTERNAL"
-            abort_with(context, internal)
+        except Exception as error:  # noqa: BLE001 - every error becomes a status
+            _abort_for(context, method, error)
         return None  # pragma: no cover - abort raises
 
     return wrapper  # type: ignore[return-value]
@@ -73,17 +79,8 @@ def translate_stream_errors(method: F) -> F:
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             yield from method(self, request, context)
-        except DomainError as error:
-            abort_with(context, error)
-        except Exception:  # an unexpected bug: log it whole, show the caller only an id
-            identifier = uuid.uuid4().hex
-            log.exception("unhandled error in %s", method.__qualname__,
-                          extra={"error_id": identifier})
-            internal = DomainError(
-                f"internal error {identifier}; the operators can find it in the logs",
-                code="INTERNAL")
-            internal.grpc_status = "INTERNAL"
-            abort_with(context, internal)
+        except Exception as error:  # noqa: BLE001 - every error becomes a status
+            _abort_for(context, method, error)
 
     return wrapper  # type: ignore[return-value]
 

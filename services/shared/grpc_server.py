@@ -14,6 +14,9 @@ from grpc_reflection.v1alpha import reflection
 from opentelemetry.instrumentation.grpc import filters, server_interceptor
 
 from services.shared.auth import Authenticator, Principal
+from services.shared.config import Settings, load_settings
+from services.shared.logs import configure_logging
+from services.shared.telemetry import configure_tracing
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +70,14 @@ class GrpcServer:
         log.info("stopping")
         self.stop()
 
+
+
+def run_server(service: str, build: Callable[[Settings], GrpcServer]) -> None:
+    """The ``main`` of a gRPC service process: settings, logs, tracing, serve until
+    SIGTERM/SIGINT, then stop gracefully."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    configure_tracing(service, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    server = build(settings)
+    server.start()
+    server.serve_until_signalled()
