@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 
 import grpc
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
@@ -37,6 +39,7 @@ ACTIONS = {pb.ADJUST_ACTION_SUSPEND: Action.SUSPEND, pb.ADJUST_ACTION_RESUME: Ac
            pb.ADJUST_ACTION_TRANSFER: Action.TRANSFER, pb.ADJUST_ACTION_MERGE: Action.MERGE,
            pb.ADJUST_ACTION_FREEZE: Action.FREEZE, pb.ADJUST_ACTION_UNFREEZE: Action.UNFREEZE}
 MAX_SEARCH_PAGE = 100
+RENDER_CACHE_SIZE = 20_000
 
 
 class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
@@ -46,6 +49,8 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         self.auth = authenticator
         self.index = index
         self.importer = importer
+        self._render_cache: OrderedDict[tuple, pb.ItemVersion] = OrderedDict()
+        self._render_lock = threading.Lock()
 
     def _out(self, principal: Principal, view: VersionView) -> pb.ItemVersion:
         return version_to_pb(view, internal=principal.can(auth.ITEM_READ_INTERNAL,
@@ -192,17 +197,17 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
             raise InvalidArgument.of_field("query", "at most 100 characters")
         offset = decode_token(request.page_token)
         hits, total = self.index.search(request.query, filters, offset, size)
-        views = self._versions([(item_id, version) for item_id, version, _ in hits])
+        rows = self._version_rows([(item_id, version) for item_id, version, _ in hits])
         response = pb.SearchItemsResponse(total=total)
         for item_id, version, score in hits:
-            view = views.get((item_id, version))
-            if view is not None:
-                response.hits.add(item=self._out(principal, view), score=score)
+            row = rows.get((item_id, version))
+            if row is not None:
+                response.hits.add(item=self._rendered(principal, row), score=score)
         if offset + size < total:
             response.next_page_token = encode_token(offset + size)
         return response
 
-    def _versions(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], VersionView]:
+    def _version_rows(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Row]:
         if not keys:
             return {}
         v = t.item_versions.c
@@ -213,8 +218,26 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
                                                  ).where(v.item_id.in_({k[0] for k in keys}))
         with self.service.db.read() as s:
             rows = s.execute(query).all()
-        return {(r.item_id, r.version): view_of(r) for r in rows
-                if (r.item_id, r.version) in wanted}
+        return {(r.item_id, r.version): r for r in rows if (r.item_id, r.version) in wanted}
+
+    def _rendered(self, principal: Principal, row: Row) -> pb.ItemVersion:
+        """A search hit as a message. Rendering (JSON → domain → proto) is most of a
+        search's time, so rendered hits are kept, keyed by everything that can change."""
+        internal = principal.can(auth.ITEM_READ_INTERNAL, row.region)
+        key = (row.item_id, row.version, row.status, row.state, row.current_version,
+               row.successor, row.flags, row.review_round, row.published_at, internal,
+               hash(row.content))
+        with self._render_lock:
+            cached = self._render_cache.get(key)
+            if cached is not None:
+                self._render_cache.move_to_end(key)
+                return cached
+        message = self._out(principal, view_of(row))
+        with self._render_lock:
+            self._render_cache[key] = message
+            if len(self._render_cache) > RENDER_CACHE_SIZE:
+                self._render_cache.popitem(last=False)
+        return message
 
     # --- import and export --------------------------------------------------------------
     @translate_errors
