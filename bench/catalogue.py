@@ -51,7 +51,7 @@ QUERIES: list[tuple[str, dict]] = [
     ("qyba", {}),
     ("jzgc", {}),
     ("", {"region": "511602", "item_type": "01"}),
-    ("许可", {"department": "区市场监管局"}),
+    ("许可", {"department": "区行政审批局"}),
     ("登记", {"region": "510100"}),
     ("ylbx", {"region": "511600"}),
 ]
