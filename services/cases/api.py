@@ -54,7 +54,9 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
 
 def _case(principal: Principal, case: CaseState) -> pb.Case:
     """Applicant identity, handlers and opinions only for staff and supervisors."""
-    internal = (principal.can(auth.CASE_HANDLE, case.region)
+    own = not principal.department or principal.department == case.item.department or (
+        "admin" in principal.roles)
+    internal = ((principal.can(auth.CASE_HANDLE, case.region) and own)
                 or principal.can(auth.SUPERVISION_READ, case.region)) and (
         "service" not in principal.roles)
     return case_to_pb(case, internal=internal)

@@ -22,7 +22,8 @@ def _ts(target: Timestamp, moment: datetime | None) -> None:
 
 def step_to_pb(step: StepState, *, internal: bool = True) -> pb.CaseStep:
     message = pb.CaseStep(
-        index=step.index, key=step.key, name=step.name, role=step.role,
+        index=step.index, key=step.key, name=step.name,
+        role=step.role if internal else "",
         limit_days=step.limit_days, status=STEP_STATUS[step.status], due_date=step.due_date,
         due_date_provisional=step.due_provisional,
         handler=step.handler if internal else "", opinion=step.opinion if internal else "")

@@ -178,6 +178,9 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
     @translate_errors
     def ListObligations(self, request: pb.ListObligationsRequest,
                         context: grpc.ServicerContext) -> pb.ListObligationsResponse:
+        if request.status not in pb.ObligationStatus.values():
+            raise InvalidArgument.of_field("status", "OBLIGATION_STATUS_OPEN, _FULFILLED or "
+                                                     "_OVERDUE")
         status = "" if request.status == pb.OBLIGATION_STATUS_UNSPECIFIED else (
             pb.ObligationStatus.Name(request.status).removeprefix("OBLIGATION_STATUS_").lower())
         obligations, token = self.service.list_obligations(
@@ -277,6 +280,8 @@ def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> Sear
 def _require_id(item_id: str) -> None:
     if not item_id:
         raise InvalidArgument.of_field("item_id", "required")
+    if len(item_id) > 36:
+        raise InvalidArgument.of_field("item_id", "an item id has at most 36 characters")
 
 
 def _require_version(item_id: str, version: int) -> None:

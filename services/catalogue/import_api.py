@@ -22,6 +22,9 @@ MAX_SOURCE = 500
 MAX_CELL = 10_000
 
 
+#: a column mapping is a small JSON object; anything longer is not one
+MAX_MAPPING_CHARS = 20_000
+
 def import_rows_rpc(importer: Importer, principal: Principal,
                     request: pb.ImportRowsRequest) -> pb.ImportRowsResponse:
     """One batch of an import; INVALID_ARGUMENT names every problem of the request."""
@@ -30,10 +33,15 @@ def import_rows_rpc(importer: Importer, principal: Principal,
         validate_region(request.region)
     except InvalidArgument as exc:
         problems.extend(exc.field_violations)
-    try:
-        ImportOptions.from_json(request.mapping_json)
-    except InvalidArgument as exc:
-        problems.extend(exc.field_violations or [FieldProblem("mapping_json", exc.message)])
+    if len(request.mapping_json) > MAX_MAPPING_CHARS:
+        problems.append(FieldProblem("mapping_json",
+                                     f"at most {MAX_MAPPING_CHARS} characters"))
+    else:
+        try:
+            ImportOptions.from_json(request.mapping_json)
+        except InvalidArgument as exc:
+            problems.extend(exc.field_violations
+                            or [FieldProblem("mapping_json", exc.message)])
     if not request.rows:
         problems.append(FieldProblem("rows", "at least one row"))
     elif len(request.rows) > MAX_BATCH_ROWS:

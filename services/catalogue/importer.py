@@ -138,7 +138,7 @@ class ImportOptions:
             return cls()
         try:
             data = json.loads(mapping_json)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InvalidArgument.of_field("mapping", f"not valid JSON: {exc}",
                                            code="INVALID_MAPPING") from exc
         if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
@@ -48,6 +49,8 @@ from services.shared.regions import parent, validate_region
 from services.shared.working_days import WorkingCalendar, local_day
 
 MAX_PAGE = 200
+MAX_OFFSET = 1_000_000_000
+MAX_TARGET = 200
 REVIEW_PERMISSION = {ReviewKind.LEGAL: auth.ITEM_REVIEW_LEGAL,
                      ReviewKind.STAFFING: auth.ITEM_REVIEW_STAFFING}
 
@@ -77,15 +80,24 @@ class CatalogueService:
         key = self.idempotency.check_key(key)
         print_ = fingerprint(operation, json.dumps(request, sort_keys=True,
                                                    ensure_ascii=False, default=str).encode())
-        with self.db.transaction() as s:
-            replay = self.idempotency.lookup(s, principal.subject, key, operation, print_)
-            if replay is not None:
-                ref = json.loads(replay)
-                return self.repo.version(s, ref["item_id"], ref["version"])
-            view = body(s, datetime.now(UTC))
-            self.idempotency.save(s, principal.subject, key, operation, print_,
-                                  json.dumps({"item_id": view.item_id,
-                                              "version": view.version}).encode())
+        for attempt in range(2):
+            try:
+                with self.db.transaction() as s:
+                    replay = self.idempotency.lookup(s, principal.subject, key, operation,
+                                                     print_)
+                    if replay is not None:
+                        ref = json.loads(replay)
+                        return self.repo.version(s, ref["item_id"], ref["version"])
+                    view = body(s, datetime.now(UTC))
+                    self.idempotency.save(s, principal.subject, key, operation, print_,
+                                          json.dumps({"item_id": view.item_id,
+                                                      "version": view.version}).encode())
+                break
+            except IntegrityError:
+                # a concurrent request won the race (same key, or the same new item):
+                # the second attempt replays its answer or reports the conflict
+                if attempt:
+                    raise
         self._changed([view.item_id])
         return view
 
@@ -142,6 +154,7 @@ class CatalogueService:
             current = self.repo.version(s, item_id, version)
             principal.require(auth.ITEM_WRITE, item.region)
             self._own_department(principal, item.department)
+            self._own_department(principal, content.department)
             lifecycle.require_editable(current.status, item_id, version)
             if (content.region, content.code) != (item.region, item.code):
                 raise InvalidArgument(
@@ -305,6 +318,8 @@ class CatalogueService:
                 raise FailedPrecondition(f"item {item_id} is not published yet",
                                          code="NOTHING_PUBLISHED")
             recorded_target = target.strip()
+            if len(recorded_target) > MAX_TARGET:
+                raise InvalidArgument.of_field("target", f"at most {MAX_TARGET} characters")
             if action is Action.DELEGATE:
                 new_id = self._delegate(s, item, recorded_target, principal, now)
                 recorded_target = f"{recorded_target}:{new_id}"
@@ -370,6 +385,8 @@ class CatalogueService:
         """The legal basis changed: the department must file a change in 10 working days."""
         if not description.strip():
             raise InvalidArgument.of_field("description", "what changed in the legal basis")
+        if len(law.strip()) > MAX_TARGET:
+            raise InvalidArgument.of_field("law", f"at most {MAX_TARGET} characters")
         recorded: list[str] = []
 
         def body(s: Session, now: datetime) -> VersionView:
@@ -573,7 +590,7 @@ def decode_token(token: str) -> int:
         return 0
     try:
         kind, _, value = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind != "o" or int(value) < 0:
+        if kind != "o" or not 0 <= int(value) <= MAX_OFFSET:
             raise ValueError
         return int(value)
     except (ValueError, UnicodeDecodeError):

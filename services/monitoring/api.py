@@ -29,11 +29,11 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
         principal = principal_of(context, self.auth)
         principal.require(auth.SUPERVISION_READ)
         record = self.projection.record(request.case_number)
-        if record is None:
+        if record is None or not principal.can(auth.SUPERVISION_READ, record.region):
+            # out of scope looks the same as absent: no probing for case numbers
             raise NotFound(f"supervision has no record of case {request.case_number} (yet)",
                            code="RECORD_NOT_FOUND",
                            metadata={"case_number": request.case_number})
-        principal.require(auth.SUPERVISION_READ, record.region)
         return pb.GetCaseRecordResponse(record=record_to_pb(record))
 
 

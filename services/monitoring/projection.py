@@ -30,6 +30,9 @@ from services.shared.events import Event
 from services.shared.outbox import Inbox
 
 log = logging.getLogger(__name__)
+#: errors that mean "this event cannot be applied" (parked for an operator), as opposed to
+#: the database being unavailable (requeued)
+UNAPPLICABLE = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError)
 CONSUMER = "monitoring"
 
 _r = t.case_records.c
@@ -192,7 +195,7 @@ class Projection:
             return [self._one(events[0])]
         try:
             return self._apply_batch(events)
-        except (ValueError, KeyError, TypeError):
+        except UNAPPLICABLE:
             # an event the domain refuses once applied to its record: find it by applying
             # them one by one (the batch was rolled back)
             return [self._one(event) for event in events]
@@ -200,7 +203,7 @@ class Projection:
     def _one(self, event: Event) -> Outcome:
         try:
             return self._apply_case_pipelined(event)
-        except (ValueError, KeyError, TypeError) as exc:
+        except UNAPPLICABLE as exc:
             return exc
 
     def _apply_batch(self, events: Sequence[Event]) -> list[Outcome]:
@@ -217,7 +220,7 @@ class Projection:
                 if not number:
                     raise ValueError(f"case event {event.event_id} has no case_number")
                 first = apply_case_event(None, event.type, event.occurred_at, event.data, now)
-            except (ValueError, KeyError, TypeError) as exc:
+            except UNAPPLICABLE as exc:
                 outcomes[i] = exc  # the caller parks it; the others go ahead
                 continue
             valid.append(i)

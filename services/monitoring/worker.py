@@ -37,7 +37,7 @@ from opentelemetry.trace import SpanKind  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
-from services.monitoring.projection import Projection  # noqa: E402
+from services.monitoring.projection import UNAPPLICABLE, Projection  # noqa: E402
 from services.shared.config import load_settings  # noqa: E402
 from services.shared.db import Database  # noqa: E402
 from services.shared.errors import InvalidArgument  # noqa: E402
@@ -135,7 +135,7 @@ class MonitoringWorker:
                             event.event_id}):
             try:
                 applied = self.projection.apply(event)
-            except (ValueError, KeyError, TypeError) as exc:
+            except UNAPPLICABLE as exc:
                 self.projection.park(body(), event.type, f"cannot apply: {exc!r}",
                                      event.event_id)
                 return

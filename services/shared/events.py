@@ -87,6 +87,8 @@ def parse_event(body: bytes | str | dict[str, Any]) -> Event:
         raise InvalidArgument(f"not an event envelope: {exc}", code="EVENT_INVALID") from None
     missing = [f for f in ("event_id", "type", "node", "region", "schema")
                if not getattr(envelope, f)]
+    if len(envelope.event_id) > 36:
+        raise InvalidArgument("event_id: at most 36 characters (a UUID)", code="EVENT_INVALID")
     if missing or not envelope.HasField("occurred_at"):
         raise InvalidArgument(f"event envelope lacks {', '.join(missing) or 'occurred_at'}",
                               code="EVENT_INVALID")

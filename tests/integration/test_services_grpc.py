@@ -232,3 +232,33 @@ def test_the_review_flow_over_grpc_and_search_finds_the_result(node, admin, pg_s
     by_initials = clients.catalogue.SearchItems(cpb.SearchItemsRequest(
         query="whxpjyxk", region="511602"), timeout=10)
     assert item.item_id in [h.item.item_id for h in by_initials.hits]
+
+
+def test_the_public_and_other_departments_see_no_internal_case_fields(node, admin,
+                                                                       pg_settings) -> None:
+    clients, _ = node
+    item = clients.published_item(admin)
+    case = clients.cases.OpenCase(kpb.OpenCaseRequest(
+        idempotency_key=key(), item_id=item.item_id, region="511602",
+        applicant=applicant()), metadata=admin, timeout=10).case
+    hall = bearer(pg_settings.jwt_secret, "hall", ["hall"], ["510000"])
+    public = clients.cases.GetCase(kpb.GetCaseRequest(case_number=case.case_number),
+                                   metadata=hall, timeout=10).case
+    assert [s.role for s in public.steps] == ["", ""] and not public.applicant.id_number
+    other = bearer(pg_settings.jwt_secret, "clerk-edu", ["clerk"], ["511602"],
+                   department="区教科体局")
+    code, detail = _detail(lambda: clients.cases.CompleteStep(kpb.CompleteStepRequest(
+        idempotency_key=key(), case_number=case.case_number, step_index=0),
+        metadata=other, timeout=10))
+    assert code == grpc.StatusCode.PERMISSION_DENIED and detail.code == "OTHER_DEPARTMENT"
+
+
+def test_concurrent_requests_with_one_key_create_one_item(node, admin) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients, _ = node
+    request = cpb.CreateItemRequest(idempotency_key=key(), draft=draft())
+    with ThreadPoolExecutor(4) as pool:
+        items = list(pool.map(lambda _: clients.catalogue.CreateItem(
+            request, metadata=admin, timeout=20).item.item_id, range(4)))
+    assert len(set(items)) == 1

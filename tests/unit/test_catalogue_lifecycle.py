@@ -285,3 +285,24 @@ def test_the_public_never_sees_risk_points_or_roles(service) -> None:
     assert not public.content.steps[1].risk_points
     assert staff.content.steps[1].risk_points[0].countermeasures == ["电子监察实时预警"]
     assert json.loads(json.dumps(list(public.flags))) == []
+
+
+def test_a_clerk_cannot_hand_an_item_to_another_department(service) -> None:
+    view = service.create_item(CLERK, content(), key())
+    with pytest.raises(PermissionDenied) as info:
+        service.update_draft(CLERK, view.item_id, 1, replace(view.content, department="B局"),
+                             key())
+    assert info.value.code == "OTHER_DEPARTMENT"
+
+
+def test_oversized_inputs_are_invalid_arguments(service) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        service.create_item(who("admin", "admin"), content(department="局" * 201), key())
+    assert "department" in {v.field for v in info.value.field_violations}
+    from services.catalogue.service import encode_token
+
+    with pytest.raises(InvalidArgument, match="page_token"):
+        service.list_published("511602", 10, encode_token(10**30))
+    item = published(service)
+    with pytest.raises(InvalidArgument, match="target"):
+        service.adjust(STAFFING, item.item_id, Action.TRANSFER, "转移", "x" * 201, key())

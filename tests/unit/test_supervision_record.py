@@ -25,3 +25,11 @@ def test_a_late_older_event_changes_nothing_but_the_count() -> None:
     late = apply_case_event(r, "case.accepted", T0 - timedelta(1), data(1), T0)
     assert late.status == "completed" and late.last_sequence == 3
     assert late.events_applied == 2
+
+
+def test_what_the_tables_cannot_hold_is_refused_before_touching_them() -> None:
+    import pytest
+
+    for bad in ({"region": "5116020"}, {"case_number": "N" * 51}, {"sequence": 2**63}):
+        with pytest.raises(ValueError):
+            apply_case_event(None, "case.accepted", T0, {**data(1), **bad}, T0)

@@ -86,7 +86,7 @@ class ColumnMapping:
         if isinstance(data, str | bytes):
             try:
                 data = json.loads(data)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise InvalidArgument.of_field("mapping", f"not valid JSON: {exc}",
                                                code="INVALID_MAPPING") from exc
         if not isinstance(data, Mapping):

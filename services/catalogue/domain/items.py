@@ -254,6 +254,11 @@ def _identity(c: ItemContent, problems: list[FieldProblem], warnings: list[str],
         problems.extend(exc.field_violations)
     if not c.department.strip():
         bad("department", "required: the implementing body (实施主体)")
+    elif len(c.department) > 200:
+        bad("department", "at most 200 characters")
+    if len(c.code) > 128:
+        bad("code", "at most 128 characters")
+        return
     if c.exercise_level and c.exercise_level not in EXERCISE_LEVELS:
         bad("exercise_level", "one of " + ", ".join(f"{k} {v}" for k, v in
                                                    EXERCISE_LEVELS.items()))

@@ -38,6 +38,7 @@ def apply_case_event(record: CaseRecord | None, event_type: str, occurred_at: da
                      data: dict[str, Any], now: datetime) -> CaseRecord:
     """The record after one case event (data = CaseEvent in its JSON form)."""
     sequence = int(data.get("sequence", 0))
+    _check_lengths(data, sequence)
     if record is not None and sequence <= record.last_sequence:
         return replace(record, events_applied=record.events_applied + 1, updated_at=now)
     status = CASE_STATUS.get(data.get("status", ""), "in_progress")
@@ -69,3 +70,18 @@ def apply_case_event(record: CaseRecord | None, event_type: str, occurred_at: da
         last_event_at=occurred_at,
         updated_at=now,
     )
+
+
+_LIMITS = {"case_number": 50, "item_id": 36, "department": 200, "due_date": 10}
+
+
+def _check_lengths(data: dict[str, Any], sequence: int) -> None:
+    """Refuse (ValueError) what supervision's tables cannot hold, before touching them."""
+    for name, limit in _LIMITS.items():
+        if len(str(data.get(name, ""))) > limit:
+            raise ValueError(f"{name} longer than {limit} characters")
+    region = str(data.get("region", ""))
+    if region and not (len(region) == 6 and region.isdigit()):
+        raise ValueError(f"region {region!r} is not a 6-digit region code")
+    if not 0 <= sequence < 2**63:
+        raise ValueError(f"sequence {sequence} out of range")
