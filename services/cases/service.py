@@ -23,21 +23,12 @@ from services.cases.repository import CaseRepository, CaseStore
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import InvalidArgument, PermissionDenied
+from services.shared.errors import InvalidArgument
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
 from services.shared.regions import validate_region
 from services.shared.working_days import CHINA, WorkingCalendar
-
-
-def same_department(principal: Principal, department: str) -> None:
-    """Department staff handle their own department's cases only (administrators any)."""
-    if principal.department and principal.department != department and (
-            "admin" not in principal.roles):
-        raise PermissionDenied(
-            f"{principal.subject} works for {principal.department}, not {department}",
-            code="OTHER_DEPARTMENT", metadata={"department": department})
 
 
 class ItemSource(Protocol):
@@ -72,7 +63,7 @@ class CaseService:
             if replay is not None:
                 return self.repo.get(s, json.loads(replay)["case_number"])
         item = self.items.in_force(item_id, version)  # remote call outside the transaction
-        same_department(principal, item.department)
+        principal.require_department(item.department)
         for attempt in range(3):
             try:
                 with self.db.begin() as s:
@@ -110,7 +101,7 @@ class CaseService:
             if replayed:
                 return case
             principal.require(auth.CASE_HANDLE, case.region)
-            same_department(principal, case.item.department)
+            principal.require_department(case.item.department)
             transition = complete_step(case, step_index, principal.subject, opinion,
                                        datetime.now(UTC), self.calendar)
             changed = [step_index] + ([step_index + 1] if transition.next_step else [])

@@ -202,7 +202,7 @@ class Importer:
         report = parse_rows(rows, importing_region=region, mapping=options.mapping,
                             regions=self.regions, rules=self.rules)
         for department in sorted({o.item.department for o in report.outcomes if o.item}):
-            self.service._own_department(principal, department)
+            principal.require_department(department)
         default_days = (self.default_limit_days if options.default_limit_days is None
                         else options.default_limit_days)
         # Everything that needs no database is made before the transaction (which, on

@@ -40,12 +40,11 @@ from services.shared.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
 )
 from services.shared.events import make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
-from services.shared.regions import parent, validate_region
+from services.shared.regions import parent, scope_prefix, validate_region
 from services.shared.working_days import WorkingCalendar, local_day
 
 MAX_PAGE = 200
@@ -75,8 +74,13 @@ class CatalogueService:
 
     # --- plumbing -----------------------------------------------------------------------
     def _command(self, principal: Principal, key: str, operation: str, request: object,
-                 body: Callable[[Session, datetime], VersionView]) -> VersionView:
-        """Run ``body`` once per idempotency key, in one transaction; tell listeners."""
+                 body: Callable[[Session, datetime], VersionView],
+                 refs: dict[str, str] | None = None) -> VersionView:
+        """Run ``body`` once per idempotency key, in one transaction; tell listeners.
+
+        ``refs``: ids the body creates besides the item (it fills them in); they are kept
+        with the key, and a replay fills them in again from what was kept."""
+        refs = {} if refs is None else refs
         key = self.idempotency.check_key(key)
         print_ = fingerprint(operation, json.dumps(request, sort_keys=True,
                                                    ensure_ascii=False, default=str).encode())
@@ -87,11 +91,13 @@ class CatalogueService:
                                                      print_)
                     if replay is not None:
                         ref = json.loads(replay)
+                        refs.update(ref.get("refs", {}))
                         return self.repo.version(s, ref["item_id"], ref["version"])
                     view = body(s, datetime.now(UTC))
                     self.idempotency.save(s, principal.subject, key, operation, print_,
                                           json.dumps({"item_id": view.item_id,
-                                                      "version": view.version}).encode())
+                                                      "version": view.version,
+                                                      "refs": refs}).encode())
                 break
             except IntegrityError:
                 # a concurrent request won the race (same key, or the same new item):
@@ -111,21 +117,13 @@ class CatalogueService:
         self.outbox.add(s, make_event(event_type, data, node=self.node_region,
                                       region=view.content.region))
 
-    @staticmethod
-    def _own_department(principal: Principal, department: str) -> None:
-        if principal.department and principal.department != department and (
-                "admin" not in principal.roles):
-            raise PermissionDenied(
-                f"{principal.subject} works for {principal.department} and may not declare "
-                f"or change items of {department}", code="OTHER_DEPARTMENT")
-
     # --- declaring ----------------------------------------------------------------------
     def create_item(self, principal: Principal, content: ItemContent, key: str) -> VersionView:
         """Declare a new item: version 1, a draft of the caller's department (申报)."""
         principal.require(auth.ITEM_WRITE)
         warnings = content.validate_draft()
         principal.require(auth.ITEM_WRITE, content.region)
-        self._own_department(principal, content.department)
+        principal.require_department(content.department)
 
         def body(s: Session, now: datetime) -> VersionView:
             existing = self.repo.item_by_code(s, content.region, content.code)
@@ -153,8 +151,8 @@ class CatalogueService:
             item = self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
             principal.require(auth.ITEM_WRITE, item.region)
-            self._own_department(principal, item.department)
-            self._own_department(principal, content.department)
+            principal.require_department(item.department)
+            principal.require_department(content.department)
             lifecycle.require_editable(current.status, item_id, version)
             if (content.region, content.code) != (item.region, item.code):
                 raise InvalidArgument(
@@ -178,7 +176,7 @@ class CatalogueService:
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
             principal.require(auth.ITEM_WRITE, item.region)
-            self._own_department(principal, item.department)
+            principal.require_department(item.department)
             if item.current_version == 0:
                 raise FailedPrecondition(
                     f"item {item_id} has no published version yet: edit its draft",
@@ -209,7 +207,7 @@ class CatalogueService:
             item = self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
             principal.require(auth.ITEM_WRITE, item.region)
-            self._own_department(principal, item.department)
+            principal.require_department(item.department)
             warnings = current.content.validate_complete()
             status = lifecycle.submit(current.status, item_id, version)
             self.repo.set_content(s, item_id, version, current.content,
@@ -387,7 +385,7 @@ class CatalogueService:
             raise InvalidArgument.of_field("description", "what changed in the legal basis")
         if len(law.strip()) > MAX_TARGET:
             raise InvalidArgument.of_field("law", f"at most {MAX_TARGET} characters")
-        recorded: list[str] = []
+        refs: dict[str, str] = {}
 
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
@@ -405,18 +403,15 @@ class CatalogueService:
                                   version=item.current_version, reason=description.strip(),
                                   target=law.strip())
             self.repo.touch(s, item_id, now)
-            recorded.append(obligation_id)
+            refs["obligation_id"] = obligation_id
             self._emit_obligation(s, "item.change_required", obligation_id)
             return self.repo.version(s, item_id, item.current_version or item.latest_version)
 
-        view = self._command(principal, key, "RecordLegalBasisChange",
-                             [item_id, law, description], body)
-        with self.db.transaction() as s:
-            o = t.obligations.c
-            query = select(t.obligations).where(o.item_id == view.item_id)
-            query = query.where(o.obligation_id == recorded[0]) if recorded else query.order_by(
-                o.created_at.desc())
-            return obligation_pb(s.execute(query).first())
+        self._command(principal, key, "RecordLegalBasisChange", [item_id, law, description],
+                      body, refs)
+        with self.db.read() as s:
+            return obligation_pb(s.execute(select(t.obligations).where(
+                t.obligations.c.obligation_id == refs["obligation_id"])).one())
 
     def _emit_obligation(self, s: Session, event_type: str, obligation_id: str) -> None:
         row = s.execute(select(t.obligations).where(
@@ -574,11 +569,9 @@ def _page_size(page_size: int) -> int:
 
 
 def _region_filter(column, region: str):  # type: ignore[no-untyped-def]
-    if region.endswith("0000"):
-        return column.like(region[:2] + "%")
-    if region.endswith("00"):
-        return column.like(region[:4] + "%")
-    return column == region
+    """The region and every region under it (same rule as ``regions.covers``)."""
+    prefix = scope_prefix(region)
+    return column == region if prefix == region else column.like(prefix + "%")
 
 
 def encode_token(offset: int) -> str:

@@ -69,6 +69,14 @@ class Principal:
             return False
         return region is None or any(covers(scope, region) for scope in self.regions)
 
+    def require_department(self, department: str) -> None:
+        """Department staff act for their own department only; administrators and callers
+        without a department (reviewers, supervisors) are not bound to one."""
+        if self.department and self.department != department and "admin" not in self.roles:
+            raise PermissionDenied(
+                f"{self.subject} works for {self.department}, not {department}",
+                code="OTHER_DEPARTMENT", metadata={"department": department})
+
     def require(self, permission: str, region: str | None = None) -> None:
         if self.anonymous:
             raise Unauthenticated("sign in first: this call needs a bearer token")

@@ -41,11 +41,12 @@ def parent(code: str) -> str | None:
     return None
 
 
+def scope_prefix(scope: str) -> str:
+    """The leading digits every region under ``scope`` shares: 51, 5116 or 511602."""
+    lvl = level(scope)
+    return scope[:2] if lvl == PROVINCE else scope[:4] if lvl == CITY else scope
+
+
 def covers(scope: str, region: str) -> bool:
     """True when a government with ``scope`` has authority over ``region``."""
-    lvl = level(scope)
-    if lvl == PROVINCE:
-        return region[:2] == scope[:2]
-    if lvl == CITY:
-        return region[:4] == scope[:4]
-    return region == scope
+    return region.startswith(scope_prefix(scope))

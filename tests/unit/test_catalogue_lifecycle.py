@@ -306,3 +306,13 @@ def test_oversized_inputs_are_invalid_arguments(service) -> None:
     item = published(service)
     with pytest.raises(InvalidArgument, match="target"):
         service.adjust(STAFFING, item.item_id, Action.TRANSFER, "转移", "x" * 201, key())
+
+
+def test_a_replayed_legal_change_answers_with_its_own_obligation(service) -> None:
+    item = published(service)
+    k = key()
+    first = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》", "第十二条修订", k)
+    later = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》", "第十三条修订",
+                                        key())
+    again = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》", "第十二条修订", k)
+    assert again.obligation_id == first.obligation_id != later.obligation_id

@@ -63,3 +63,24 @@ def test_anonymous_is_asked_to_sign_in() -> None:
 def test_unknown_role_cannot_be_minted() -> None:
     with pytest.raises(ValueError, match="unknown roles"):
         mint_token(SECRET, "x", ["emperor"], ["510000"])
+
+
+def test_scope_prefix_is_the_rule_covers_applies() -> None:
+    from services.shared.regions import scope_prefix
+
+    assert [scope_prefix(c) for c in ("510000", "511600", "511602")] == ["51", "5116",
+                                                                          "511602"]
+
+
+def test_department_staff_act_for_their_own_department_only() -> None:
+    auth = Authenticator(SECRET)
+    clerk = auth.principal("Bearer " + mint_token(SECRET, "li", ["clerk"], ["511602"],
+                                                  department="区教科体局"))
+    clerk.require_department("区教科体局")
+    with pytest.raises(PermissionDenied) as info:
+        clerk.require_department("区发展改革局")
+    assert info.value.code == "OTHER_DEPARTMENT"
+    for roles, department in ((["admin"], "区教科体局"), (["supervisor"], None)):
+        auth.principal("Bearer " + mint_token(SECRET, "x", roles, ["511602"],
+                                              department=department)
+                       ).require_department("区发展改革局")
