@@ -85,6 +85,12 @@ class AdjustAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ADJUST_ACTION_FREEZE: _ClassVar[AdjustAction]
     ADJUST_ACTION_UNFREEZE: _ClassVar[AdjustAction]
 
+class ChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANGE_KIND_UNSPECIFIED: _ClassVar[ChangeKind]
+    CHANGE_KIND_LEGAL_BASIS: _ClassVar[ChangeKind]
+    CHANGE_KIND_FUNCTIONS: _ClassVar[ChangeKind]
+
 class ObligationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     OBLIGATION_STATUS_UNSPECIFIED: _ClassVar[ObligationStatus]
@@ -138,6 +144,9 @@ ADJUST_ACTION_TRANSFER: AdjustAction
 ADJUST_ACTION_MERGE: AdjustAction
 ADJUST_ACTION_FREEZE: AdjustAction
 ADJUST_ACTION_UNFREEZE: AdjustAction
+CHANGE_KIND_UNSPECIFIED: ChangeKind
+CHANGE_KIND_LEGAL_BASIS: ChangeKind
+CHANGE_KIND_FUNCTIONS: ChangeKind
 OBLIGATION_STATUS_UNSPECIFIED: ObligationStatus
 OBLIGATION_STATUS_OPEN: ObligationStatus
 OBLIGATION_STATUS_FULFILLED: ObligationStatus
@@ -288,18 +297,20 @@ class ItemDraft(_message.Message):
     def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ...) -> None: ...
 
 class Review(_message.Message):
-    __slots__ = ("kind", "decision", "reviewer", "reason", "at")
+    __slots__ = ("kind", "decision", "reviewer", "reason", "at", "document")
     KIND_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     REVIEWER_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     kind: ReviewKind
     decision: ReviewDecision
     reviewer: str
     reason: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, kind: _Optional[_Union[ReviewKind, str]] = ..., decision: _Optional[_Union[ReviewDecision, str]] = ..., reviewer: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    document: str
+    def __init__(self, kind: _Optional[_Union[ReviewKind, str]] = ..., decision: _Optional[_Union[ReviewDecision, str]] = ..., reviewer: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., document: _Optional[str] = ...) -> None: ...
 
 class ItemVersion(_message.Message):
     __slots__ = ("item_id", "version", "status", "content", "created_at", "published_at", "created_by", "published_by", "state", "reviews", "flags", "current_version", "successor")
@@ -346,14 +357,20 @@ class CreateItemResponse(_message.Message):
     def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ...) -> None: ...
 
 class PublishItemRequest(_message.Message):
-    __slots__ = ("idempotency_key", "item_id", "version")
+    __slots__ = ("idempotency_key", "item_id", "version", "legal_reviewer", "staffing_reviewer", "approving_document")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    STAFFING_REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    APPROVING_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     item_id: str
     version: int
-    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+    legal_reviewer: str
+    staffing_reviewer: str
+    approving_document: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ..., legal_reviewer: _Optional[str] = ..., staffing_reviewer: _Optional[str] = ..., approving_document: _Optional[str] = ...) -> None: ...
 
 class PublishItemResponse(_message.Message):
     __slots__ = ("item",)
@@ -486,7 +503,7 @@ class AdjustItemResponse(_message.Message):
     def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., successor_item_id: _Optional[str] = ...) -> None: ...
 
 class HistoryEntry(_message.Message):
-    __slots__ = ("item_id", "version", "action", "from_state", "to_state", "actor", "reason", "target", "at")
+    __slots__ = ("item_id", "version", "action", "from_state", "to_state", "actor", "reason", "target", "at", "office")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
@@ -496,6 +513,7 @@ class HistoryEntry(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     TARGET_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     version: int
     action: str
@@ -505,7 +523,8 @@ class HistoryEntry(_message.Message):
     reason: str
     target: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., target: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    office: str
+    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., target: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., office: _Optional[str] = ...) -> None: ...
 
 class GetItemHistoryRequest(_message.Message):
     __slots__ = ("item_id",)
@@ -520,7 +539,7 @@ class GetItemHistoryResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ...) -> None: ...
 
 class ChangeObligation(_message.Message):
-    __slots__ = ("obligation_id", "item_id", "region", "department", "description", "law", "recorded_by", "recorded_on", "due_date", "due_date_provisional", "status", "fulfilled_version")
+    __slots__ = ("obligation_id", "item_id", "region", "department", "description", "law", "recorded_by", "recorded_on", "due_date", "due_date_provisional", "status", "fulfilled_version", "kind", "effective_on")
     OBLIGATION_ID_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -533,6 +552,8 @@ class ChangeObligation(_message.Message):
     DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     FULFILLED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
     obligation_id: str
     item_id: str
     region: str
@@ -545,25 +566,35 @@ class ChangeObligation(_message.Message):
     due_date_provisional: bool
     status: ObligationStatus
     fulfilled_version: int
-    def __init__(self, obligation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., description: _Optional[str] = ..., law: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_on: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., status: _Optional[_Union[ObligationStatus, str]] = ..., fulfilled_version: _Optional[int] = ...) -> None: ...
+    kind: ChangeKind
+    effective_on: str
+    def __init__(self, obligation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., description: _Optional[str] = ..., law: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_on: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., status: _Optional[_Union[ObligationStatus, str]] = ..., fulfilled_version: _Optional[int] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., effective_on: _Optional[str] = ...) -> None: ...
 
-class RecordLegalBasisChangeRequest(_message.Message):
-    __slots__ = ("idempotency_key", "item_id", "law", "description")
+class RecordChangeRequest(_message.Message):
+    __slots__ = ("idempotency_key", "kind", "item_id", "region", "department", "basis", "description", "effective_on")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
-    LAW_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
+    kind: ChangeKind
     item_id: str
-    law: str
+    region: str
+    department: str
+    basis: str
     description: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., law: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+    effective_on: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., basis: _Optional[str] = ..., description: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
 
-class RecordLegalBasisChangeResponse(_message.Message):
-    __slots__ = ("obligation",)
-    OBLIGATION_FIELD_NUMBER: _ClassVar[int]
-    obligation: ChangeObligation
-    def __init__(self, obligation: _Optional[_Union[ChangeObligation, _Mapping]] = ...) -> None: ...
+class RecordChangeResponse(_message.Message):
+    __slots__ = ("obligations",)
+    OBLIGATIONS_FIELD_NUMBER: _ClassVar[int]
+    obligations: _containers.RepeatedCompositeFieldContainer[ChangeObligation]
+    def __init__(self, obligations: _Optional[_Iterable[_Union[ChangeObligation, _Mapping]]] = ...) -> None: ...
 
 class ListObligationsRequest(_message.Message):
     __slots__ = ("region", "status", "page_size", "page_token")
@@ -641,7 +672,7 @@ class ImportRow(_message.Message):
     def __init__(self, line: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class ImportRowsRequest(_message.Message):
-    __slots__ = ("idempotency_key", "region", "mapping_json", "publish_reviewed", "source", "import_id", "rows")
+    __slots__ = ("idempotency_key", "region", "mapping_json", "publish_reviewed", "source", "import_id", "rows", "legal_reviewer", "staffing_reviewer", "approving_document")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     MAPPING_JSON_FIELD_NUMBER: _ClassVar[int]
@@ -649,6 +680,9 @@ class ImportRowsRequest(_message.Message):
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     IMPORT_ID_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    STAFFING_REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    APPROVING_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     region: str
     mapping_json: str
@@ -656,7 +690,10 @@ class ImportRowsRequest(_message.Message):
     source: str
     import_id: str
     rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
-    def __init__(self, idempotency_key: _Optional[str] = ..., region: _Optional[str] = ..., mapping_json: _Optional[str] = ..., publish_reviewed: _Optional[bool] = ..., source: _Optional[str] = ..., import_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ...) -> None: ...
+    legal_reviewer: str
+    staffing_reviewer: str
+    approving_document: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., region: _Optional[str] = ..., mapping_json: _Optional[str] = ..., publish_reviewed: _Optional[bool] = ..., source: _Optional[str] = ..., import_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ..., legal_reviewer: _Optional[str] = ..., staffing_reviewer: _Optional[str] = ..., approving_document: _Optional[str] = ...) -> None: ...
 
 class RowResult(_message.Message):
     __slots__ = ("line", "name", "outcome", "reasons", "item_id")

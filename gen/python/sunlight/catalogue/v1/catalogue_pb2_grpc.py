@@ -89,10 +89,10 @@ class CatalogueServiceStub:
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsResponse.FromString,
                 _registered_method=True)
-        self.RecordLegalBasisChange = channel.unary_unary(
-                '/sunlight.catalogue.v1.CatalogueService/RecordLegalBasisChange',
-                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeRequest.SerializeToString,
-                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeResponse.FromString,
+        self.RecordChange = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/RecordChange',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordChangeRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordChangeResponse.FromString,
                 _registered_method=True)
         self.ListObligations = channel.unary_unary(
                 '/sunlight.catalogue.v1.CatalogueService/ListObligations',
@@ -139,7 +139,8 @@ class CatalogueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PublishItem(self, request, context):
-        """Publish with both reviews at once: for a caller holding both reviewer roles (or admin).
+        """Publish a version reviewed outside the platform (both reviewers and the approving
+        document named): for a caller holding both reviewer roles, or an administrator.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -181,8 +182,9 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def RecordLegalBasisChange(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+    def RecordChange(self, request, context):
+        """A change of the legal basis or of a department's functions (动态调整).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -264,10 +266,10 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.SearchItemsResponse.SerializeToString,
             ),
-            'RecordLegalBasisChange': grpc.unary_unary_rpc_method_handler(
-                    servicer.RecordLegalBasisChange,
-                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeRequest.FromString,
-                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeResponse.SerializeToString,
+            'RecordChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordChange,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordChangeRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordChangeResponse.SerializeToString,
             ),
             'ListObligations': grpc.unary_unary_rpc_method_handler(
                     servicer.ListObligations,
@@ -593,7 +595,7 @@ class CatalogueService:
             _registered_method=True)
 
     @staticmethod
-    def RecordLegalBasisChange(request,
+    def RecordChange(request,
             target,
             options=(),
             channel_credentials=None,
@@ -606,9 +608,9 @@ class CatalogueService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/sunlight.catalogue.v1.CatalogueService/RecordLegalBasisChange',
-            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeRequest.SerializeToString,
-            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordLegalBasisChangeResponse.FromString,
+            '/sunlight.catalogue.v1.CatalogueService/RecordChange',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordChangeRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.RecordChangeResponse.FromString,
             options,
             channel_credentials,
             insecure,
