@@ -225,12 +225,16 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
         "item_type": "01", "region": "511602", "department": "区发展改革局",
         "statutory_limit_days": 60, "promised_limit_days": STEPS,
         "steps": [{"key": f"s{i}", "name": f"环节{i}", "limit_days": 1, "role": "clerk"}
-                  for i in range(STEPS)]}})
+                  for i in range(STEPS)],
+        "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》"}]}})
     if created.status_code >= 300:
         raise SystemExit(f"cannot create the bench item: {created.status_code} {created.text}")
     item = created.json()["item"]
     published = http.post(f"/v1/items/{item['item_id']}/versions/1/publish",
-                          json={"idempotency_key": uuid.uuid4().hex})
+                          json={"idempotency_key": uuid.uuid4().hex,
+                                "legal_reviewer": "bench-legal",
+                                "staffing_reviewer": "bench-staffing",
+                                "approving_document": "基准测试〔2026〕1号"})
     if published.status_code >= 300:
         raise SystemExit(f"cannot publish the bench item: {published.status_code} "
                          f"{published.text}")

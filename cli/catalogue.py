@@ -152,7 +152,14 @@ def catalogue() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="write the JSON report of every row here")
 @click.option("--publish-reviewed", is_flag=True,
-              help="publish valid rows at once, recording you as legal and staffing reviewer")
+              help="the list was reviewed outside the platform: publish valid rows that cite "
+                   "a legal basis at once (needs the three options below)")
+@click.option("--legal-reviewer", default="",
+              help="with --publish-reviewed: who did the legal review (法制部门)")
+@click.option("--staffing-reviewer", default="",
+              help="with --publish-reviewed: who did the staffing review (机构编制管理机关)")
+@click.option("--approving-document", default="",
+              help="with --publish-reviewed: the document that approved the list (文号)")
 @click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help='JSON file: field → column, e.g. {"name": "事项名称"}')
 @click.option("--default-limit-days", type=click.IntRange(0, 365), default=None,
@@ -164,20 +171,29 @@ def catalogue() -> None:
 @click.option("--encoding", default=None, help="CSV encoding (default UTF-8, e.g. gb18030)")
 @_connection_options
 def import_(file: Path, region: str, report_path: Path | None, publish_reviewed: bool,
+            legal_reviewer: str, staffing_reviewer: str, approving_document: str,
             mapping_path: Path | None, default_limit_days: int | None, batch_size: int,
             concurrency: int, encoding: str | None, address: str | None, token: str | None,
             subject: str | None, roles: tuple[str, ...], as_department: str | None,
             timeout_s: float) -> None:
     """Import a CSV or XLSX catalogue FILE for a region; every row is accounted for.
 
-    Valid rows become items (drafts, or published with --publish-reviewed), doubtful rows are
-    kept and flagged with reasons, unusable rows are rejected with reasons. Importing the same
-    file again creates no duplicates.
+    Valid rows become items (drafts, or published with --publish-reviewed when they cite a
+    legal basis), doubtful rows are kept and flagged with reasons, unusable rows are rejected
+    with reasons. Importing the same file again creates no duplicates.
     """
     region = region.strip()
     if not (region.isascii() and region.isdigit() and len(region) == 6):
         raise click.BadParameter(f"{region!r} is not a 6-digit region code (e.g. 511602)",
                                  param_hint="--region")
+    reviewers = (legal_reviewer.strip(), staffing_reviewer.strip(), approving_document.strip())
+    if publish_reviewed and not all(reviewers):
+        raise click.UsageError("--publish-reviewed names who reviewed the list and what approved "
+                               "it: --legal-reviewer, --staffing-reviewer and "
+                               "--approving-document")
+    if not publish_reviewed and any(reviewers):
+        raise click.UsageError("--legal-reviewer, --staffing-reviewer and --approving-document "
+                               "go with --publish-reviewed")
     mapping_json = _mapping_json(mapping_path, default_limit_days)
     try:
         rows = read_rows(file, encoding=encoding)
@@ -185,7 +201,7 @@ def import_(file: Path, region: str, report_path: Path | None, publish_reviewed:
         raise click.BadParameter(exc.message, param_hint="FILE") from None
     conn = _connection(address, token, subject, roles, as_department, region, timeout_s)
     run = _ImportRun(file, region, mapping_json, publish_reviewed, batch_size, conn,
-                     concurrency)
+                     concurrency, reviewers)
     try:
         run.send(rows)
     except grpc.RpcError as error:
@@ -226,14 +242,16 @@ class _ImportRun:
     the options and the batch's index, so that running the same import again is a replay."""
 
     def __init__(self, file: Path, region: str, mapping_json: str, publish: bool,
-                 batch_size: int, conn: Connection, concurrency: int = 1) -> None:
+                 batch_size: int, conn: Connection, concurrency: int = 1,
+                 reviewers: tuple[str, str, str] = ("", "", "")) -> None:
         self.file, self.region, self.mapping_json = file, region, mapping_json
         self.publish, self.batch_size, self.conn = publish, batch_size, conn
         self.concurrency = concurrency
+        self.reviewers = reviewers
         self.import_id = ""
         self.results: list[pb.RowResult] = []
         basis = "|".join([file_digest(file), region, mapping_json, str(publish),
-                          str(batch_size)])
+                          str(batch_size), *reviewers])
         self.key_base = hashlib.sha256(basis.encode()).hexdigest()[:40]
 
     def send(self, rows: list[Row]) -> None:
@@ -285,7 +303,9 @@ class _ImportRun:
             idempotency_key=f"import-{self.key_base}-{index}", region=self.region,
             mapping_json=self.mapping_json, publish_reviewed=self.publish,
             source=self.file.name, import_id=self.import_id,
-            rows=[pb.ImportRow(line=r.line, values=r.values) for r in batch])
+            rows=[pb.ImportRow(line=r.line, values=r.values) for r in batch],
+            legal_reviewer=self.reviewers[0], staffing_reviewer=self.reviewers[1],
+            approving_document=self.reviewers[2])
 
     def _call(self, stub: pb_grpc.CatalogueServiceStub, index: int, batch: list[Row]
               ) -> pb.ImportRowsResponse:

@@ -11,7 +11,7 @@ import time
 import click
 
 from cli.processes import node_processes
-from services.shared.auth import ROLE_PERMISSIONS, mint_token
+from services.shared.auth import MAX_TOKEN_TTL_S, ROLE_PERMISSIONS, mint_token
 from services.shared.config import load_settings
 
 
@@ -63,8 +63,8 @@ def addresses_text() -> str:
         f"  gateway gRPC         {s.host}:{s.gateway_grpc_port}"
         "  (reflection + grpc.health.v1)",
         "  status               .venv/bin/sunlight status",
-        "  a token for the API  .venv/bin/sunlight token --role admin --region "
-        f"{s.node_region}",
+        "  a token for the API  .venv/bin/sunlight token --subject <you> --role admin "
+        f"--region {s.node_region}",
     ])
 
 
@@ -90,19 +90,27 @@ def announce(timeout_s: float) -> None:
 
 
 @main.command()
+@click.option("--subject", required=True,
+              help="the one person (or process) the token is for, e.g. zhang.wei: the record "
+                   "tells people apart by it")
 @click.option("--role", "roles", multiple=True, required=True,
               type=click.Choice(sorted(ROLE_PERMISSIONS)), help="may be repeated")
 @click.option("--region", "regions", multiple=True, required=True,
               help="region code(s) the token acts for, e.g. 510000")
-@click.option("--department", default=None, help="department, for department staff")
-@click.option("--subject", default="operator", help="who the token names")
-@click.option("--ttl", default=3600, type=int, help="seconds until it expires")
-def token(roles: tuple[str, ...], regions: tuple[str, ...], department: str | None,
-          subject: str, ttl: int) -> None:
+@click.option("--department", default=None,
+              help="department, required for department staff (clerk)")
+@click.option("--name", default="", help="the person's name, for display")
+@click.option("--ttl", default=3600, type=click.IntRange(60, MAX_TOKEN_TTL_S),
+              show_default=True, help="seconds until it expires")
+def token(subject: str, roles: tuple[str, ...], regions: tuple[str, ...],
+          department: str | None, name: str, ttl: int) -> None:
     """Mint an access token signed with this node's key (development and operations)."""
     s = load_settings()
-    click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
-                          ttl_s=ttl, issuer=s.jwt_issuer))
+    try:
+        click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
+                              name=name, ttl_s=ttl, issuer=s.jwt_issuer))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @main.command()

@@ -387,17 +387,19 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
         request = build(catalogue_pb2.GetItemHistoryRequest, item_id=item_id)
         return call("catalogue", backends.catalogue.GetItemHistory, request, auth)
 
-    @app.post("/v1/items/{item_id}/legal-basis-changes", tags=["catalogue"],
-              summary="Record a change of the legal basis: the department has 10 working "
-                      "days to file a new version",
+    change_enums = {"kind": catalogue_pb2.ChangeKind.DESCRIPTOR}
+
+    @app.post("/v1/changes", tags=["catalogue"],
+              summary="Record a change of the legal basis (法律依据) or of a department's "
+                      "functions (机构职能调整): each affected item's department has 10 "
+                      "working days from the day it took effect to file a new version",
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
-              responses=answers(catalogue_pb2.RecordLegalBasisChangeResponse, 201),
-              openapi_extra=body_of(catalogue_pb2.RecordLegalBasisChangeRequest,
-                                    ("item_id",)))
-    def record_legal_basis_change(auth: Auth, body: Body, item_id: str) -> JSONResponse:
-        request = parse(body, catalogue_pb2.RecordLegalBasisChangeRequest, ("item_id",))
-        request.item_id = item_id
-        return call("catalogue", backends.catalogue.RecordLegalBasisChange, request, auth, 201)
+              responses=answers(catalogue_pb2.RecordChangeResponse, 201),
+              openapi_extra=body_of(catalogue_pb2.RecordChangeRequest,
+                                    short_enums=change_enums))
+    def record_change(auth: Auth, body: Body) -> JSONResponse:
+        request = parse(with_enum_names(body, change_enums), catalogue_pb2.RecordChangeRequest)
+        return call("catalogue", backends.catalogue.RecordChange, request, auth, 201)
 
     @app.get("/v1/obligations", tags=["catalogue"],
              summary="Change obligations (动态调整): open, fulfilled, overdue",

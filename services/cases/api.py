@@ -53,10 +53,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
 
 
 def _case(principal: Principal, case: CaseState) -> pb.Case:
-    """Applicant identity, handlers and opinions only for staff and supervisors."""
-    own = not principal.department or principal.department == case.item.department or (
-        "admin" in principal.roles)
-    internal = ((principal.can(auth.CASE_HANDLE, case.region) and own)
-                or principal.can(auth.SUPERVISION_READ, case.region)) and (
-        "service" not in principal.roles)
-    return case_to_pb(case, internal=internal)
+    """Applicant identity, handlers and opinions only for the case's department's staff, the
+    service centre's window staff, supervisors and administrators (case.read_internal)."""
+    return case_to_pb(case, internal=principal.can(auth.CASE_READ_INTERNAL, case.region,
+                                                   case.item.department))

@@ -14,6 +14,7 @@ from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
 from services.shared.grpc_server import GrpcServer, run_server
 from services.shared.migrations import upgrade
+from services.shared.territory import Territory
 from services.shared.working_days import WorkingCalendar
 
 SERVICE = "cases"
@@ -37,7 +38,8 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
                                          issuer=settings.jwt_issuer),
                             settings.grpc_timeout_s)
     calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-    service = CaseService(db, items, calendar, settings.node_region)
+    service = CaseService(db, items, calendar, settings.node_region,
+                          Territory(settings.node_region, settings.territory_regions))
     server = GrpcServer(address or settings.address(settings.cases_port),
                         max_workers=GRPC_THREADS)
     server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,

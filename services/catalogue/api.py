@@ -13,6 +13,7 @@ from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
 from services.catalogue import storage as t
 from services.catalogue.contract import (
+    CHANGE_KIND_FROM_PB,
     DECISION_FROM_PB,
     LIST_KIND_FROM_PB,
     REVIEW_KIND_FROM_PB,
@@ -21,18 +22,23 @@ from services.catalogue.contract import (
     content_from_pb,
     version_to_pb,
 )
-from services.catalogue.domain.lifecycle import Action, VersionStatus
+from services.catalogue.domain.lifecycle import Action, OfflineReview, VersionStatus
+from services.catalogue.domain.obligations import ChangeRecord
 from services.catalogue.import_api import export_rpc, import_rows_rpc
 from services.catalogue.importer import Importer
 from services.catalogue.repository import view_of
 from services.catalogue.search.index import SearchFilters, SearchIndex
-from services.catalogue.service import CatalogueService, decode_token, encode_token
+from services.catalogue.service import (
+    CatalogueService,
+    decode_token,
+    encode_token,
+    may_read_internal,
+)
 from services.shared import auth
 from services.shared.auth import Authenticator, Principal
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors, translate_stream_errors
 from services.shared.grpc_server import principal_of
-from services.shared.regions import validate_region
 
 ACTIONS = {pb.ADJUST_ACTION_SUSPEND: Action.SUSPEND, pb.ADJUST_ACTION_RESUME: Action.RESUME,
            pb.ADJUST_ACTION_CANCEL: Action.CANCEL, pb.ADJUST_ACTION_DELEGATE: Action.DELEGATE,
@@ -53,8 +59,7 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         self._render_lock = threading.Lock()
 
     def _out(self, principal: Principal, view: VersionView) -> pb.ItemVersion:
-        return version_to_pb(view, internal=principal.can(auth.ITEM_READ_INTERNAL,
-                                                          view.content.region))
+        return version_to_pb(view, internal=may_read_internal(principal, view))
 
     # --- declaring and reviewing --------------------------------------------------------
     @translate_errors
@@ -110,7 +115,10 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
                     ) -> pb.PublishItemResponse:
         _require_version(request.item_id, request.version)
         principal = principal_of(context, self.auth)
-        view = self.service.publish(principal, request.item_id, request.version,
+        reviewers = OfflineReview(request.legal_reviewer.strip(),
+                                  request.staffing_reviewer.strip(),
+                                  request.approving_document.strip())
+        view = self.service.publish(principal, request.item_id, request.version, reviewers,
                                     request.idempotency_key)
         return pb.PublishItemResponse(item=self._out(principal, view))
 
@@ -138,15 +146,22 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
                                      successor_item_id=successor)
 
     @translate_errors
-    def RecordLegalBasisChange(self, request: pb.RecordLegalBasisChangeRequest,
-                               context: grpc.ServicerContext
-                               ) -> pb.RecordLegalBasisChangeResponse:
-        _require_id(request.item_id)
+    def RecordChange(self, request: pb.RecordChangeRequest, context: grpc.ServicerContext
+                     ) -> pb.RecordChangeResponse:
+        kind = CHANGE_KIND_FROM_PB.get(request.kind)
+        if kind is None:
+            raise InvalidArgument.of_field("kind", "CHANGE_KIND_LEGAL_BASIS (法律依据变化) or "
+                                                   "CHANGE_KIND_FUNCTIONS (机构职能调整)")
+        if request.item_id:
+            _require_id(request.item_id)
         principal = principal_of(context, self.auth)
-        obligation = self.service.record_legal_change(
-            principal, request.item_id, request.law, request.description,
-            request.idempotency_key)
-        return pb.RecordLegalBasisChangeResponse(obligation=obligation)
+        change = ChangeRecord(kind=kind, basis=request.basis.strip(),
+                              description=request.description.strip(),
+                              effective_on=ChangeRecord.parse_day(request.effective_on),
+                              item_id=request.item_id, region=request.region,
+                              department=request.department.strip())
+        obligations = self.service.record_change(principal, change, request.idempotency_key)
+        return pb.RecordChangeResponse(obligations=obligations)
 
     # --- reading ------------------------------------------------------------------------
     @translate_errors
@@ -192,6 +207,7 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
     def SearchItems(self, request: pb.SearchItemsRequest, context: grpc.ServicerContext
                     ) -> pb.SearchItemsResponse:
         principal = principal_of(context, self.auth)
+        self.service.territory.require_optional(request.region)
         filters = search_filters(principal, request)
         size = request.page_size or 20
         if not 1 <= size <= MAX_SEARCH_PAGE:
@@ -226,7 +242,7 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
     def _rendered(self, principal: Principal, row: Row) -> pb.ItemVersion:
         """A search hit as a message. Rendering (JSON → domain → proto) is most of a
         search's time, so rendered hits are kept, keyed by everything that can change."""
-        internal = principal.can(auth.ITEM_READ_INTERNAL, row.region)
+        internal = principal.can(auth.ITEM_READ_INTERNAL, row.region, row.department)
         key = (row.item_id, row.version, row.status, row.state, row.current_version,
                row.successor, row.flags, row.review_round, row.published_at, internal,
                hash(row.content))
@@ -255,8 +271,9 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
 
 
 def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> SearchFilters:
-    if request.region:
-        validate_region(request.region)
+    """The filters of a search. Unpublished versions only for who may read them, within
+    their region and (department staff) their own department."""
+    department = request.department.strip()
     if request.item_type and not (request.item_type.isdigit() and len(request.item_type) == 2):
         raise InvalidArgument.of_field("item_type", "a 2-digit GB/T 39046 type, e.g. 01")
     statuses = frozenset({VersionStatus.PUBLISHED.value})
@@ -267,10 +284,13 @@ def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> Sear
         if not request.region:
             raise InvalidArgument.of_field("region", "required when searching unpublished "
                                                      "versions")
-        principal.require(auth.ITEM_READ_INTERNAL, request.region)
+        principal.require(auth.ITEM_READ_INTERNAL, request.region, department or None)
+        own = principal.bound_department(auth.ITEM_READ_INTERNAL)
+        if own is not None:
+            department = own
         statuses = frozenset({status.value})
     list_kind = LIST_KIND_FROM_PB.get(request.list_kind)
-    return SearchFilters(department=request.department.strip(), item_type=request.item_type,
+    return SearchFilters(department=department, item_type=request.item_type,
                          list_kind=list_kind.value if list_kind else "",
                          exercise_level=request.exercise_level, region=request.region,
                          statuses=statuses,

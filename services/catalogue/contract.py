@@ -35,6 +35,7 @@ from services.catalogue.domain.lifecycle import (
     ReviewKind,
     VersionStatus,
 )
+from services.catalogue.domain.obligations import ChangeKind
 from services.shared.errors import InvalidArgument
 
 STATUS_TO_PB = {
@@ -71,6 +72,9 @@ REVIEW_KIND_FROM_PB = {v: k for k, v in REVIEW_KIND.items()}
 DECISION = {Decision.APPROVE: pb.REVIEW_DECISION_APPROVE,
             Decision.RETURN: pb.REVIEW_DECISION_RETURN}
 DECISION_FROM_PB = {v: k for k, v in DECISION.items()}
+CHANGE_KIND_TO_PB = {ChangeKind.LEGAL_BASIS: pb.CHANGE_KIND_LEGAL_BASIS,
+                     ChangeKind.FUNCTIONS: pb.CHANGE_KIND_FUNCTIONS}
+CHANGE_KIND_FROM_PB = {v: k for k, v in CHANGE_KIND_TO_PB.items()}
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class ReviewView:
     reviewer: str
     reason: str
     at: datetime
+    document: str = ""
 
 
 @dataclass(frozen=True)
@@ -218,6 +223,7 @@ def version_to_pb(view: VersionView, *, internal: bool = True) -> pb.ItemVersion
         message.published_at.CopyFrom(timestamp(view.published_at))
     for r in view.reviews:
         review = message.reviews.add(kind=REVIEW_KIND[r.kind], decision=DECISION[r.decision],
-                                     reviewer=r.reviewer if internal else "", reason=r.reason)
+                                     reviewer=r.reviewer if internal else "", reason=r.reason,
+                                     document=r.document)
         review.at.CopyFrom(timestamp(r.at))
     return message

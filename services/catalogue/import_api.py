@@ -12,6 +12,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue.contract import version_to_pb
 from services.catalogue.domain.import_rows import SourceRow
+from services.catalogue.domain.lifecycle import OfflineReview
 from services.catalogue.importer import MAX_BATCH_ROWS, Importer, ImportOptions
 from services.catalogue.service import CatalogueService
 from services.shared.auth import Principal
@@ -68,9 +69,12 @@ def import_rows_rpc(importer: Importer, principal: Principal,
             f"{p.field}: {p.description}" for p in problems), code="INVALID_IMPORT",
             violations=problems)
     rows = [SourceRow(row.line, dict(row.values)) for row in request.rows]
+    reviewers = OfflineReview(request.legal_reviewer.strip(), request.staffing_reviewer.strip(),
+                              request.approving_document.strip()
+                              ) if request.publish_reviewed else None
     import_id, results = importer.import_rows(
         principal, request.region, request.mapping_json, request.publish_reviewed,
-        request.source, request.import_id, rows, request.idempotency_key)
+        request.source, request.import_id, rows, request.idempotency_key, reviewers)
     return pb.ImportRowsResponse(import_id=import_id, results=[
         pb.RowResult(line=r.line, name=r.name, outcome=r.outcome, reasons=list(r.reasons),
                      item_id=r.item_id) for r in results])
@@ -80,6 +84,5 @@ def export_rpc(service: CatalogueService, principal: Principal,
                request: pb.ExportItemsRequest) -> Iterator[pb.ItemVersion]:
     """Every published item of a region and the regions under it: public fields only, so
     anyone may export (``principal`` is not consulted)."""
-    validate_region(request.region)
     for view in service.export(request.region):
         yield version_to_pb(view, internal=False)

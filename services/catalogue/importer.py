@@ -8,9 +8,11 @@ The CLI reads the file and sends its rows in batches; several batches share one 
   raw cells and the item it made or matched: nothing is lost, rejected rows included;
 - for each accepted or flagged row a new item, version 1, a draft with the row's reasons as
   flags, history entry ``imported`` and one event (``item.drafted``) through the outbox;
-- with ``publish_reviewed`` (a caller holding both reviewer roles, or an administrator)
-  accepted rows are published at once with the caller recorded as legal and staffing
-  reviewer (``item.published``); flagged rows stay drafts for the department to resolve.
+- with ``publish_reviewed`` (a list reviewed outside the platform; a caller holding both
+  reviewer roles, or an administrator) accepted rows that cite a legal basis are published at
+  once, with the two named reviewers (two different people, neither the importer) and the
+  approving document recorded (``item.published``); flagged rows, and rows without a legal
+  basis (职权法定), stay drafts for the department to resolve.
 
 Imported files carry no flow and usually no limits: items get a default internal flow
 (受理 → 审查 → 决定) fitted to the limits (``default_limit_days`` working days unless the
@@ -66,10 +68,17 @@ from services.catalogue.domain.items import (
     BodyNature,
     ImplementingBody,
     ItemContent,
+    LegalCitation,
     ListKind,
     Step,
 )
-from services.catalogue.domain.lifecycle import Decision, ItemState, ReviewKind, VersionStatus
+from services.catalogue.domain.lifecycle import (
+    Decision,
+    ItemState,
+    OfflineReview,
+    ReviewKind,
+    VersionStatus,
+)
 from services.catalogue.service import CatalogueService
 from services.shared import auth
 from services.shared.auth import Principal
@@ -84,7 +93,6 @@ from services.shared.errors import (
 from services.shared.idempotency import fingerprint
 from services.shared.outbox import notify_channel
 from services.shared.region_data import CITY, PROVINCE, RegionDirectory
-from services.shared.regions import validate_region
 from services.shared.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
@@ -101,6 +109,8 @@ ANALYZE_TARGET = 10
 DEFAULT_FLOW_FLAG = "flow and limits are import defaults: the department must confirm them"
 DEFAULT_STEPS_FLAG = "the flow is an import default: the department must confirm it"
 NOT_PUBLISHED_REASON = "kept as a draft: flagged rows are not published"
+NO_LEGAL_BASIS_REASON = ("kept as a draft: no legal basis (职权法定): the department cites the "
+                         "law before the item can be published")
 EXERCISE_LEVEL_OF = {PROVINCE: "2", CITY: "3"}  # else county "4" (GB/T 39046)
 NATURE_OF = {"1": BodyNature.STATUTORY, "2": BodyNature.AUTHORISED, "3": BodyNature.ENTRUSTED}
 EVENT_SCHEMA = pb.ItemEvent.DESCRIPTOR.full_name
@@ -176,13 +186,21 @@ class Importer:
     # --- the use case -------------------------------------------------------------------
     def import_rows(self, principal: Principal, region: str, mapping_json: str,
                     publish_reviewed: bool, source: str, import_id: str,
-                    rows: Sequence[SourceRow], key: str) -> tuple[str, list[RowResult]]:
-        """Judge and store one batch; returns the import id and one result per row."""
-        validate_region(region)
+                    rows: Sequence[SourceRow], key: str,
+                    reviewers: OfflineReview | None = None) -> tuple[str, list[RowResult]]:
+        """Judge and store one batch; returns the import id and one result per row.
+        ``reviewers``: with ``publish_reviewed``, who reviewed the list and what approved it."""
+        self.service.territory.require(region)
         if publish_reviewed:
-            self.service._require_both_reviews(principal, region)
+            self.service.require_publisher(principal, region)
+            if reviewers is None:
+                raise InvalidArgument.of_field(
+                    "legal_reviewer", "publishing a reviewed list names both reviewers and "
+                    "the approving document", code="REVIEWERS_INVALID")
+            reviewers.validate().check_against({principal.subject})
         else:
             principal.require(auth.ITEM_WRITE, region)
+            reviewers = None
         key = self.service.idempotency.check_key(key)
         options = ImportOptions.from_json(mapping_json)
         if len(rows) > MAX_BATCH_ROWS:
@@ -196,19 +214,22 @@ class Importer:
         source = (source.strip() or "(unnamed)")[:MAX_SOURCE_LENGTH]
         raw = {r.line: _sorted_json(r.values) for r in rows}  # stored, and fingerprinted
         print_ = fingerprint(OPERATION, "\n".join([
-            _json([region, mapping_json, publish_reviewed, source, import_id]),
+            _json([region, mapping_json, publish_reviewed, source, import_id,
+                   reviewers.fingerprint() if reviewers else []]),
             *(f"{line}\t{cells}" for line, cells in raw.items())]).encode())
 
         report = parse_rows(rows, importing_region=region, mapping=options.mapping,
                             regions=self.regions, rules=self.rules)
-        for department in sorted({o.item.department for o in report.outcomes if o.item}):
-            principal.require_department(department)
+        if not publish_reviewed:  # department staff import their own department's items
+            for department in sorted({o.item.department for o in report.outcomes if o.item}):
+                principal.require(auth.ITEM_WRITE, region, department)
         default_days = (self.default_limit_days if options.default_limit_days is None
                         else options.default_limit_days)
         # Everything that needs no database is made before the transaction (which, on
         # SQLite, holds the write lock): the new items of every kept row, as if none existed.
         batch = _Batch(import_id or str(uuid.uuid4()), not import_id, region,
-                       publish_reviewed, source, principal.subject, report.outcomes, raw)
+                       publish_reviewed, source, principal.subject, report.outcomes, raw,
+                       reviewers)
         self._prepare(batch, default_days)
 
         for attempt in (1, 2):
@@ -279,7 +300,7 @@ class Importer:
         for o in batch.outcomes:
             if o.item is None:
                 continue
-            published = batch.publish and o.outcome == ACCEPTED
+            published = batch.publish and o.outcome == ACCEPTED and bool(o.item.legal_basis)
             content = import_content(o.item, default_days, self.regions)
             flags = [*o.reasons, default_flag(o.item)]
             item_id = time_ordered_id()
@@ -287,15 +308,18 @@ class Importer:
                         f"line {o.line} of import {import_id}", import_id, at)]
             reviews = []
             if published:
-                for kind in ReviewKind:
-                    reviews.append((item_id, 1, 1, kind.value, approve, actor, "", at))
-                    history.append((item_id, 1, f"reviewed_{kind.value}", "", "", actor, "",
-                                    "", at))
-                history.append((item_id, 1, "published", "", "", actor, "", "", at))
+                assert batch.reviewers is not None
+                document = batch.reviewers.document
+                for kind, reviewer in batch.reviewers.by_kind():
+                    reviews.append((item_id, 1, 1, kind.value, approve, reviewer, "", at,
+                                    document))
+                    history.append((item_id, 1, f"reviewed_{kind.value}", "", "", reviewer,
+                                    "", document, at))
+                history.append((item_id, 1, "published", "", "", actor, "", document, at))
             event_id = time_ordered_id()
             event_type = "item.published" if published else "item.drafted"
             body = event_json(event_id, event_type, occurred, node, item_id, content, flags,
-                              stamp, actor, published,
+                              stamp, actor, batch.reviewers if published else None,
                               action="published" if published else "imported",
                               reason="" if published else f"import {import_id}")
             batch.new[o.line] = _NewItem(
@@ -362,7 +386,8 @@ class Importer:
                     made = batch.new[o.line]
                     item_id = made.item_id
                     if batch.publish and not made.published:
-                        reasons.append(NOT_PUBLISHED_REASON)
+                        reasons.append(NOT_PUBLISHED_REASON if outcome != ACCEPTED
+                                       else NO_LEGAL_BASIS_REASON)
                     new.append(made)
                 item_of_line.setdefault(o.duplicate_of or o.line, item_id)
             results.append(RowResult(o.line, o.name, outcome, tuple(reasons), item_id))
@@ -455,7 +480,7 @@ VERSION_COLUMNS = ("item_id", "version", "status", "name", "item_type", "region"
 HISTORY_COLUMNS = ("item_id", "version", "action", "from_state", "to_state", "actor",
                    "reason", "target", "at")
 REVIEW_COLUMNS = ("item_id", "version", "round", "kind", "decision", "reviewer", "reason",
-                  "at")
+                  "at", "document")
 OUTBOX_COLUMNS = ("event_id", "exchange", "routing_key", "body", "headers", "created_at",
                   "attempts")
 IMPORT_ROW_COLUMNS = ("import_id", "line", "name", "outcome", "reasons", "raw", "item_id")
@@ -521,6 +546,8 @@ class _Batch:
     actor: str
     outcomes: list[RowOutcome]
     raw: Mapping[int, str]  # line → the row's cells as JSON
+    #: with publish: who reviewed the list outside the platform, and the approving document
+    reviewers: OfflineReview | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     new: dict[int, _NewItem] = field(default_factory=dict)  # line → its item, if made
 
@@ -547,6 +574,7 @@ def import_content(item: ParsedItem, default_days: int,
         body=ImplementingBody(name=item.department, code=item.body_code or "",
                               nature=NATURE_OF.get(item.body_nature or "",
                                                    BodyNature.STATUTORY)),
+        legal_basis=(LegalCitation(law=item.legal_basis),) if item.legal_basis else (),
         group=item.group or "")
 
 
@@ -594,6 +622,8 @@ def content_dict(c: ItemContent) -> dict[str, Any]:
              list_kind=c.list_kind, exercise_level=c.exercise_level,
              body=None if c.body is None else {"name": c.body.name, "code": c.body.code,
                                                "nature": c.body.nature},
+             legal_basis=tuple({"law": x.law, "article": x.article, "clause": x.clause,
+                                "text": x.text} for x in c.legal_basis),
              group=c.group)
     return d
 
@@ -608,15 +638,17 @@ _DRAFT = pb.VersionStatus.Name(pb.VERSION_STATUS_DRAFT)
 _PUBLISHED = pb.VersionStatus.Name(pb.VERSION_STATUS_PUBLISHED)
 _ACTIVE = pb.ItemState.Name(pb.ITEM_STATE_ACTIVE)
 _APPROVE = pb.ReviewDecision.Name(pb.REVIEW_DECISION_APPROVE)
-_REVIEW_KINDS = [pb.ReviewKind.Name(pb.REVIEW_KIND_LEGAL),
-                 pb.ReviewKind.Name(pb.REVIEW_KIND_STAFFING)]
+_REVIEW_KIND_NAME = {ReviewKind.LEGAL: pb.ReviewKind.Name(pb.REVIEW_KIND_LEGAL),
+                     ReviewKind.STAFFING: pb.ReviewKind.Name(pb.REVIEW_KIND_STAFFING)}
 
 
 def item_event_dict(item_id: str, c: ItemContent, flags: Iterable[str], stamp: str,
-                    actor: str, published: bool, *, action: str, reason: str = ""
-                    ) -> dict[str, Any]:
+                    actor: str, reviewers: OfflineReview | None, *, action: str,
+                    reason: str = "") -> dict[str, Any]:
     """The proto3 JSON of ``ItemEvent(item=version_to_pb(view), …)`` for version 1 of an
-    imported item (drafted, or published with both reviews by ``actor`` at ``stamp``)."""
+    imported item: drafted by ``actor``, or (with ``reviewers``) also published by it at
+    ``stamp``, with the two reviews done outside the platform."""
+    published = reviewers is not None
     content: dict[str, Any] = {"name": c.name, "code": c.code, "item_type": c.item_type,
                                "region": c.region, "department": c.department}
     if c.statutory_limit_days:
@@ -641,6 +673,10 @@ def item_event_dict(item_id: str, c: ItemContent, flags: Iterable[str], stamp: s
             body["code"] = c.body.code
         body["nature"] = pb.BodyNature.Name(NATURE[c.body.nature])
         content["body"] = body
+    if c.legal_basis:
+        content["legal_basis"] = [{k: v for k, v in (("law", x.law), ("article", x.article),
+                                                     ("clause", x.clause), ("text", x.text))
+                                   if v} for x in c.legal_basis]
     if c.group:
         content["group"] = c.group
     item: dict[str, Any] = {"item_id": item_id, "version": 1,
@@ -653,10 +689,11 @@ def item_event_dict(item_id: str, c: ItemContent, flags: Iterable[str], stamp: s
         if published:
             item["published_by"] = actor
     item["state"] = _ACTIVE
-    if published:
-        item["reviews"] = [{"kind": kind, "decision": _APPROVE,
-                            **({"reviewer": actor} if actor else {}), "at": stamp}
-                           for kind in _REVIEW_KINDS]
+    if reviewers is not None:
+        item["reviews"] = [{"kind": _REVIEW_KIND_NAME[kind], "decision": _APPROVE,
+                            "reviewer": reviewer, "at": stamp,
+                            **({"document": reviewers.document} if reviewers.document else {})}
+                           for kind, reviewer in reviewers.by_kind()]
     flags = list(flags)
     if flags:
         item["flags"] = flags
@@ -702,7 +739,7 @@ def _content_format() -> str:
 
 _IMPORTED_FIELDS = ("name", "code", "item_type", "region", "department",
                     "statutory_limit_days", "promised_limit_days", "steps", "list_kind",
-                    "exercise_level", "body", "group")
+                    "exercise_level", "body", "legal_basis", "group")
 _CONTENT_FORMAT = _content_format()
 _CONTENT_ORDER = tuple(k for k in _CONTENT_TEMPLATE if k in _IMPORTED_FIELDS)
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -720,6 +757,10 @@ def content_json(c: ItemContent) -> str:
               "promised_limit_days": str(c.promised_limit_days),
               "steps": _steps_json(c.steps)[0], "list_kind": _enc(c.list_kind.value),
               "exercise_level": _enc(c.exercise_level), "body": body,
+              "legal_basis": "[" + ", ".join(
+                  f'{{"law": {_enc(x.law)}, "article": {_enc(x.article)}, '
+                  f'"clause": {_enc(x.clause)}, "text": {_enc(x.text)}}}'
+                  for x in c.legal_basis) + "]",
               "group": _enc(c.group)}
     return _CONTENT_FORMAT % tuple(values[k] for k in _CONTENT_ORDER)
 
@@ -730,10 +771,11 @@ _NATURE_NAME = {nature: pb.BodyNature.Name(NATURE[nature]) for nature in BodyNat
 
 def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item_id: str,
                c: ItemContent, flags: Sequence[str], stamp: str, actor: str,
-               published: bool, *, action: str, reason: str = "") -> str:
+               reviewers: OfflineReview | None, *, action: str, reason: str = "") -> str:
     """``Event(…, data=item_event_dict(…)).to_json()`` — the envelope and the proto3 JSON
     of the ItemEvent, written directly (the tests hold the two equal)."""
     e = _enc
+    published = reviewers is not None
     content = [f'"name":{e(c.name)}', f'"code":{e(c.code)}', f'"item_type":{e(c.item_type)}',
                f'"region":{e(c.region)}', f'"department":{e(c.department)}']
     if c.statutory_limit_days:
@@ -751,6 +793,11 @@ def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item
             body.append(f'"code":{e(c.body.code)}')
         body.append(f'"nature":"{_NATURE_NAME[c.body.nature]}"')
         content.append('"body":{' + ",".join(body) + "}")
+    if c.legal_basis:
+        content.append('"legal_basis":[' + ",".join(
+            "{" + ",".join(f'"{k}":{e(v)}' for k, v in (
+                ("law", x.law), ("article", x.article), ("clause", x.clause),
+                ("text", x.text)) if v) + "}" for x in c.legal_basis) + "]")
     if c.group:
         content.append(f'"group":{e(c.group)}')
     item = [f'"item_id":{e(item_id)}', '"version":1',
@@ -763,11 +810,12 @@ def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item
         if published:
             item.append(f'"published_by":{e(actor)}')
     item.append(f'"state":"{_ACTIVE}"')
-    if published:
-        reviewer = f'"reviewer":{e(actor)},' if actor else ""
+    if reviewers is not None:
+        document = f',"document":{e(reviewers.document)}' if reviewers.document else ""
         item.append('"reviews":[' + ",".join(
-            f'{{"kind":"{kind}","decision":"{_APPROVE}",{reviewer}"at":"{stamp}"}}'
-            for kind in _REVIEW_KINDS) + "]")
+            f'{{"kind":"{_REVIEW_KIND_NAME[kind]}","decision":"{_APPROVE}",'
+            f'"reviewer":{e(reviewer)},"at":"{stamp}"{document}}}'
+            for kind, reviewer in reviewers.by_kind()) + "]")
     if flags:
         item.append(f'"flags":{_compact(list(flags))}')
     if published:

@@ -21,6 +21,9 @@ from services.catalogue.domain.lifecycle import (
 )
 from services.shared.errors import NotFound
 
+#: History actions by which a person shapes a version's content: its drafters.
+DRAFTING_ACTIONS = ("created", "updated", "submitted", "version_drafted", "imported")
+
 
 class CatalogueRepository:
     def item(self, s: Session, item_id: str, *, lock: bool = False) -> Row:
@@ -59,7 +62,7 @@ class CatalogueRepository:
                                                       r.version == version
                                                       ).order_by(r.review_id)).all()
         return tuple(ReviewView(ReviewKind(x.kind), Decision(x.decision), x.reviewer,
-                                x.reason, x.at) for x in rows)
+                                x.reason, x.at, x.document) for x in rows)
 
     def review_records(self, s: Session, item_id: str, version: int) -> list[ReviewRecord]:
         r = t.item_reviews.c
@@ -100,10 +103,25 @@ class CatalogueRepository:
 
     def add_review(self, s: Session, item_id: str, version: int, round_: int,
                    kind: ReviewKind, decision: Decision, reviewer: str, reason: str,
-                   now: datetime) -> None:
+                   now: datetime, document: str = "") -> None:
         s.execute(insert(t.item_reviews).values(
             item_id=item_id, version=version, round=round_, kind=kind.value,
-            decision=decision.value, reviewer=reviewer, reason=reason, at=now))
+            decision=decision.value, reviewer=reviewer, reason=reason, at=now,
+            document=document))
+
+    def drafters(self, s: Session, item_id: str, version: int) -> frozenset[str]:
+        """Everyone who created, edited or submitted this version (or imported it)."""
+        h = t.item_history.c
+        return frozenset(s.execute(select(h.actor).where(
+            h.item_id == item_id, h.version == version,
+            h.action.in_(DRAFTING_ACTIONS))).scalars())
+
+    def items_of_department(self, s: Session, region: str, department: str) -> list[Row]:
+        """The published, active items of one department of one region."""
+        i = t.items.c
+        return list(s.execute(select(t.items).where(
+            i.region == region, i.department == department, i.current_version > 0,
+            i.state == ItemState.ACTIVE.value).order_by(i.item_id)).all())
 
     def add_history(self, s: Session, item_id: str, action: str, actor: str, now: datetime,
                     *, version: int = 0, reason: str = "", target: str = "",

@@ -19,6 +19,7 @@ from services.shared.grpc_server import GrpcServer
 from services.shared.logs import configure_logging
 from services.shared.migrations import upgrade
 from services.shared.telemetry import configure_tracing
+from services.shared.territory import Territory
 from services.shared.working_days import WorkingCalendar
 
 SERVICE = "catalogue"
@@ -40,8 +41,9 @@ class Catalogue:
         self.db = Database.for_service(settings, SERVICE)
         self.index = SearchIndex(self.db)
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-        self.service = CatalogueService(self.db, settings.node_region, calendar,
-                                        listeners=[self.index])
+        self.service = CatalogueService(
+            self.db, settings.node_region, calendar, listeners=[self.index],
+            territory=Territory(settings.node_region, settings.territory_regions))
         self.importer = Importer(self.service)
         self.server = GrpcServer(address or settings.address(settings.catalogue_port))
         self.server.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,

@@ -12,25 +12,31 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
-from services.catalogue.contract import VersionView, version_to_pb
+from services.catalogue.contract import CHANGE_KIND_TO_PB, VersionView, version_to_pb
 from services.catalogue.domain import lifecycle
 from services.catalogue.domain.items import ItemContent
 from services.catalogue.domain.lifecycle import (
     Action,
     Decision,
     ItemState,
+    OfflineReview,
     ReviewKind,
     VersionStatus,
 )
-from services.catalogue.domain.obligations import ObligationStatus, filing_due
+from services.catalogue.domain.obligations import (
+    ChangeKind,
+    ChangeRecord,
+    ObligationStatus,
+    filing_due,
+)
 from services.catalogue.repository import CatalogueRepository, view_of
 from services.shared import auth
 from services.shared.auth import Principal
@@ -45,6 +51,7 @@ from services.shared.events import make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
 from services.shared.regions import parent, scope_prefix, validate_region
+from services.shared.territory import Territory
 from services.shared.working_days import WorkingCalendar, local_day
 
 MAX_PAGE = 200
@@ -52,6 +59,8 @@ MAX_OFFSET = 1_000_000_000
 MAX_TARGET = 200
 REVIEW_PERMISSION = {ReviewKind.LEGAL: auth.ITEM_REVIEW_LEGAL,
                      ReviewKind.STAFFING: auth.ITEM_REVIEW_STAFFING}
+CHANGE_PERMISSION = {ChangeKind.LEGAL_BASIS: auth.ITEM_LEGAL_CHANGE,
+                     ChangeKind.FUNCTIONS: auth.ITEM_FUNCTIONS_CHANGE}
 
 
 class ChangeListener(Protocol):
@@ -60,12 +69,17 @@ class ChangeListener(Protocol):
     def items_changed(self, item_ids: list[str]) -> None: ...
 
 
+Authorise = Callable[[Session], None]
+
+
 class CatalogueService:
     def __init__(self, db: Database, node_region: str,
                  calendar: WorkingCalendar | None = None,
-                 listeners: list[ChangeListener] | None = None) -> None:
+                 listeners: list[ChangeListener] | None = None,
+                 territory: Territory | None = None) -> None:
         self.db = db
         self.node_region = node_region
+        self.territory = territory or Territory(node_region)
         self.calendar = calendar or WorkingCalendar.official()
         self.outbox = Outbox(t.outbox, "catalogue")
         self.idempotency = IdempotencyStore(t.idempotency_keys)
@@ -74,12 +88,14 @@ class CatalogueService:
 
     # --- plumbing -----------------------------------------------------------------------
     def _command(self, principal: Principal, key: str, operation: str, request: object,
-                 body: Callable[[Session, datetime], VersionView],
-                 refs: dict[str, str] | None = None) -> VersionView:
+                 authorise: Authorise, body: Callable[[Session, datetime], VersionView],
+                 refs: dict[str, Any] | None = None) -> VersionView:
         """Run ``body`` once per idempotency key, in one transaction; tell listeners.
 
-        ``refs``: ids the body creates besides the item (it fills them in); they are kept
-        with the key, and a replay fills them in again from what was kept."""
+        ``authorise`` runs first, in the same transaction, also for a replay: a caller who
+        may not act (any more) never gets a stored answer back. ``refs``: ids the body
+        creates besides the item (it fills them in); they are kept with the key, and a
+        replay fills them in again from what was kept."""
         refs = {} if refs is None else refs
         key = self.idempotency.check_key(key)
         print_ = fingerprint(operation, json.dumps(request, sort_keys=True,
@@ -87,6 +103,7 @@ class CatalogueService:
         for attempt in range(2):
             try:
                 with self.db.transaction() as s:
+                    authorise(s)
                     replay = self.idempotency.lookup(s, principal.subject, key, operation,
                                                      print_)
                     if replay is not None:
@@ -107,6 +124,17 @@ class CatalogueService:
         self._changed([view.item_id])
         return view
 
+    def _on_item(self, principal: Principal, item_id: str, permission: str, *,
+                 department: bool = False) -> Authorise:
+        """The check of a command on an existing item: ``permission`` for the item's region
+        (and, with ``department``, for its department)."""
+
+        def authorise(s: Session) -> None:
+            item = self.repo.item(s, item_id)
+            principal.require(permission, item.region, item.department if department else None)
+
+        return authorise
+
     def _changed(self, item_ids: list[str]) -> None:
         for listener in self.listeners:
             listener.items_changed(item_ids)
@@ -122,8 +150,10 @@ class CatalogueService:
         """Declare a new item: version 1, a draft of the caller's department (申报)."""
         principal.require(auth.ITEM_WRITE)
         warnings = content.validate_draft()
-        principal.require(auth.ITEM_WRITE, content.region)
-        principal.require_department(content.department)
+
+        def authorise(s: Session) -> None:
+            self.territory.require(content.region, "draft.region")
+            principal.require(auth.ITEM_WRITE, content.region, content.department)
 
         def body(s: Session, now: datetime) -> VersionView:
             existing = self.repo.item_by_code(s, content.region, content.code)
@@ -140,19 +170,22 @@ class CatalogueService:
             self._emit(s, "item.drafted", view, principal.subject, "created")
             return view
 
-        return self._command(principal, key, "CreateItem", content.to_dict(), body)
+        return self._command(principal, key, "CreateItem", content.to_dict(), authorise, body)
 
     def update_draft(self, principal: Principal, item_id: str, version: int,
                      content: ItemContent, key: str) -> VersionView:
         """Change a draft (or a returned version) before it is submitted."""
         warnings = content.validate_draft()
 
+        def authorise(s: Session) -> None:
+            item = self.repo.item(s, item_id)
+            principal.require(auth.ITEM_WRITE, item.region, item.department)
+            # a draft is not handed to another department by editing it
+            principal.require(auth.ITEM_WRITE, item.region, content.department)
+
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
-            principal.require(auth.ITEM_WRITE, item.region)
-            principal.require_department(item.department)
-            principal.require_department(content.department)
             lifecycle.require_editable(current.status, item_id, version)
             if (content.region, content.code) != (item.region, item.code):
                 raise InvalidArgument(
@@ -168,15 +201,13 @@ class CatalogueService:
             return view
 
         return self._command(principal, key, "UpdateDraft",
-                             [item_id, version, content.to_dict()], body)
+                             [item_id, version, content.to_dict()], authorise, body)
 
     def draft_next_version(self, principal: Principal, item_id: str, key: str) -> VersionView:
         """Start the next version from the one in force (调整): a draft, reviewed again."""
 
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
-            principal.require(auth.ITEM_WRITE, item.region)
-            principal.require_department(item.department)
             if item.current_version == 0:
                 raise FailedPrecondition(
                     f"item {item_id} has no published version yet: edit its draft",
@@ -196,7 +227,9 @@ class CatalogueService:
             self._emit(s, "item.drafted", view, principal.subject, "version_drafted")
             return view
 
-        return self._command(principal, key, "DraftNextVersion", [item_id], body)
+        return self._command(principal, key, "DraftNextVersion", [item_id],
+                             self._on_item(principal, item_id, auth.ITEM_WRITE,
+                                           department=True), body)
 
     # --- review and publication ---------------------------------------------------------
     def submit(self, principal: Principal, item_id: str, version: int, key: str
@@ -204,10 +237,8 @@ class CatalogueService:
         """Submit a complete version for legal and staffing review (报审)."""
 
         def body(s: Session, now: datetime) -> VersionView:
-            item = self.repo.item(s, item_id, lock=True)
+            self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
-            principal.require(auth.ITEM_WRITE, item.region)
-            principal.require_department(item.department)
             warnings = current.content.validate_complete()
             status = lifecycle.submit(current.status, item_id, version)
             self.repo.set_content(s, item_id, version, current.content,
@@ -222,19 +253,22 @@ class CatalogueService:
             self._emit(s, "item.submitted", view, principal.subject, "submitted")
             return view
 
-        return self._command(principal, key, "SubmitItem", [item_id, version], body)
+        return self._command(principal, key, "SubmitItem", [item_id, version],
+                             self._on_item(principal, item_id, auth.ITEM_WRITE,
+                                           department=True), body)
 
     def review(self, principal: Principal, item_id: str, version: int, kind: ReviewKind,
                decision: Decision, reason: str, key: str) -> VersionView:
-        """Legal (法制办) or staffing (编办) review; both approvals publish the version."""
+        """Legal (法制部门) or staffing (机构编制管理机关) review, each by its own person,
+        neither of them who drafted the version; both approvals publish it."""
 
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
-            principal.require(REVIEW_PERMISSION[kind], item.region)
             current = self.repo.version(s, item_id, version)
-            status = lifecycle.review(current.status,
-                                      self.repo.review_records(s, item_id, version), kind,
-                                      decision, reason, current.review_round, item_id, version)
+            status = lifecycle.review(
+                current.status, self.repo.review_records(s, item_id, version), kind,
+                decision, reason, current.review_round, item_id, version,
+                reviewer=principal.subject, drafters=self.repo.drafters(s, item_id, version))
             self.repo.add_review(s, item_id, version, current.review_round, kind, decision,
                                  principal.subject, reason, now)
             action = f"reviewed_{kind.value}" if decision is Decision.APPROVE else "returned"
@@ -250,15 +284,20 @@ class CatalogueService:
             return view
 
         return self._command(principal, key, "ReviewItem",
-                             [item_id, version, kind.value, decision.value, reason], body)
+                             [item_id, version, kind.value, decision.value, reason],
+                             self._on_item(principal, item_id, REVIEW_PERMISSION[kind]), body)
 
-    def publish(self, principal: Principal, item_id: str, version: int, key: str
-                ) -> VersionView:
-        """Both reviews at once, by a caller entitled to both (or an administrator)."""
+    def publish(self, principal: Principal, item_id: str, version: int,
+                reviewers: OfflineReview, key: str) -> VersionView:
+        """Publish a version reviewed outside the platform: both reviewers and the approving
+        document named, by a caller entitled to both reviews (or an administrator)."""
+        reviewers.validate()
+
+        def authorise(s: Session) -> None:
+            self.require_publisher(principal, self.repo.item(s, item_id).region)
 
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
-            self._require_both_reviews(principal, item.region)
             current = self.repo.version(s, item_id, version)
             if current.status is VersionStatus.PUBLISHED:
                 return current
@@ -268,29 +307,32 @@ class CatalogueService:
                     f"item {item_id} version {version} is {current.status.value} and cannot "
                     "be published", code="VERSION_NOT_PUBLISHABLE",
                     metadata={"status": current.status.value})
+            reviewers.check_against(self.repo.drafters(s, item_id, version))
             current.content.validate_complete()
             round_ = current.review_round + 1
             self.repo.set_status(s, item_id, version, VersionStatus.SUBMITTED,
                                  review_round=round_)
-            for kind in ReviewKind:
+            for kind, reviewer in reviewers.by_kind():
                 self.repo.add_review(s, item_id, version, round_, kind, Decision.APPROVE,
-                                     principal.subject, "", now)
-            self.repo.add_history(s, item_id, "reviewed_legal", principal.subject, now,
-                                  version=version)
-            self.repo.add_history(s, item_id, "reviewed_staffing", principal.subject, now,
-                                  version=version)
-            return self._publish(s, item, version, principal.subject, now)
+                                     reviewer, "", now, document=reviewers.document)
+                self.repo.add_history(s, item_id, f"reviewed_{kind.value}", reviewer, now,
+                                      version=version, target=reviewers.document)
+            return self._publish(s, item, version, principal.subject, now,
+                                 document=reviewers.document)
 
-        return self._command(principal, key, "PublishItem", [item_id, version], body)
+        return self._command(principal, key, "PublishItem",
+                             [item_id, version, *reviewers.fingerprint()], authorise, body)
 
-    def _require_both_reviews(self, principal: Principal, region: str) -> None:
+    def require_publisher(self, principal: Principal, region: str) -> None:
+        """Recording a publication reviewed outside the platform: an administrator, or a
+        caller holding both reviewer roles for the region."""
         if principal.can(auth.ITEM_PUBLISH, region):
             return
         for permission in (auth.ITEM_REVIEW_LEGAL, auth.ITEM_REVIEW_STAFFING):
             principal.require(permission, region)
 
-    def _publish(self, s: Session, item, version: int, actor: str,  # type: ignore[no-untyped-def]
-                 now: datetime) -> VersionView:
+    def _publish(self, s: Session, item: Row, version: int, actor: str, now: datetime,
+                 document: str = "") -> VersionView:
         v = t.item_versions.c
         s.execute(update(t.item_versions).where(
             v.item_id == item.item_id, v.status == VersionStatus.PUBLISHED.value
@@ -298,7 +340,8 @@ class CatalogueService:
         self.repo.set_status(s, item.item_id, version, VersionStatus.PUBLISHED,
                              published_at=now, published_by=actor)
         self.repo.touch(s, item.item_id, now, current_version=version)
-        self.repo.add_history(s, item.item_id, "published", actor, now, version=version)
+        self.repo.add_history(s, item.item_id, "published", actor, now, version=version,
+                              target=document)
         view = self.repo.version(s, item.item_id, version)
         self._emit(s, "item.published", view, actor, "published")
         return view
@@ -309,7 +352,6 @@ class CatalogueService:
 
         def body(s: Session, now: datetime) -> VersionView:
             item = self.repo.item(s, item_id, lock=True)
-            principal.require(auth.ITEM_ADJUST, item.region)
             state = ItemState(item.state)
             new_state = lifecycle.adjust(state, action, reason, target, item_id)
             if item.current_version == 0 and action is not Action.CANCEL:
@@ -336,20 +378,23 @@ class CatalogueService:
             return view
 
         view = self._command(principal, key, "AdjustItem",
-                             [item_id, action.value, reason, target], body)
+                             [item_id, action.value, reason, target],
+                             self._on_item(principal, item_id, auth.ITEM_ADJUST), body)
         successor = ""
         if action is Action.DELEGATE and ":" in view.successor:
             successor = view.successor.split(":", 1)[1]
             self._changed([successor])
         return view, successor
 
-    def _delegate(self, s: Session, item, target: str, principal: Principal,  # type: ignore[no-untyped-def]
+    def _delegate(self, s: Session, item: Row, target: str, principal: Principal,
                   now: datetime) -> str:
         validate_region(target, "target")
         if parent(target) != item.region:
             raise InvalidArgument.of_field(
                 "target", f"{target} is not a government one level below {item.region}",
                 code="NOT_A_LOWER_LEVEL")
+        # the government below must exist and be held here (else its own node takes it over)
+        self.territory.require(target, "target")
         base = self.repo.version(s, item.item_id, item.current_version)
         content = replace(base.content, region=target)
         if self.repo.item_by_code(s, target, content.code):
@@ -366,7 +411,7 @@ class CatalogueService:
                    "created", f"delegated from {item.item_id}")
         return new_id
 
-    def _check_merge_target(self, s: Session, item, target: str) -> None:  # type: ignore[no-untyped-def]
+    def _check_merge_target(self, s: Session, item: Row, target: str) -> None:
         if target == item.item_id:
             raise InvalidArgument.of_field("target", "an item cannot be merged into itself")
         other = self.repo.item(s, target)
@@ -376,42 +421,67 @@ class CatalogueService:
                 f"item {target} must be a published, active item of region {item.region}",
                 code="MERGE_TARGET_INVALID")
 
-    # --- change obligations -------------------------------------------------------------
-    def record_legal_change(self, principal: Principal, item_id: str, law: str,
-                            description: str, key: str, today: date | None = None
-                            ) -> pb.ChangeObligation:
-        """The legal basis changed: the department must file a change in 10 working days."""
-        if not description.strip():
-            raise InvalidArgument.of_field("description", "what changed in the legal basis")
-        if len(law.strip()) > MAX_TARGET:
-            raise InvalidArgument.of_field("law", f"at most {MAX_TARGET} characters")
-        refs: dict[str, str] = {}
+    # --- change obligations (动态调整) ---------------------------------------------------
+    def record_change(self, principal: Principal, change: ChangeRecord, key: str,
+                      today: date | None = None) -> list[pb.ChangeObligation]:
+        """The legal basis or a department's functions changed (on ``change.effective_on``):
+        each affected item's department must file a new version within 10 working days of
+        that day. One item, or — for a functions change — every published, active item of a
+        department."""
+        day = today or local_day()
+        change.validate(day)
+        permission = CHANGE_PERMISSION[change.kind]
+        principal.require(permission)
+        refs: dict[str, Any] = {}
+
+        def affected(s: Session) -> list[Row]:
+            if change.item_id:
+                return [self.repo.item(s, change.item_id)]
+            region = self.territory.require(change.region)
+            rows = self.repo.items_of_department(s, region, change.department)
+            if not rows:
+                raise NotFound(f"region {region} has no published, active item of "
+                               f"{change.department}", code="NO_ITEMS_OF_DEPARTMENT",
+                               metadata={"region": region, "department": change.department})
+            return rows
+
+        def authorise(s: Session) -> None:
+            for region in sorted({item.region for item in affected(s)}):
+                principal.require(permission, region)
 
         def body(s: Session, now: datetime) -> VersionView:
-            item = self.repo.item(s, item_id, lock=True)
-            principal.require(auth.ITEM_LEGAL_CHANGE, item.region)
-            day = today or local_day(now)
-            due = filing_due(day, self.calendar)
-            obligation_id = str(uuid.uuid4())
-            s.execute(t.obligations.insert().values(
-                obligation_id=obligation_id, item_id=item_id, region=item.region,
-                department=item.department, description=description.strip(),
-                law=law.strip(), recorded_by=principal.subject, recorded_on=day.isoformat(),
-                due_date=due.iso(), due_provisional=due.provisional,
-                status=ObligationStatus.OPEN.value, created_at=now))
-            self.repo.add_history(s, item_id, "legal_basis_changed", principal.subject, now,
-                                  version=item.current_version, reason=description.strip(),
-                                  target=law.strip())
-            self.repo.touch(s, item_id, now)
-            refs["obligation_id"] = obligation_id
-            self._emit_obligation(s, "item.change_required", obligation_id)
-            return self.repo.version(s, item_id, item.current_version or item.latest_version)
+            due = filing_due(change.effective_on, self.calendar)
+            ids = []
+            items = affected(s)
+            for item in items:
+                self.repo.item(s, item.item_id, lock=True)
+                obligation_id = str(uuid.uuid4())
+                s.execute(t.obligations.insert().values(
+                    obligation_id=obligation_id, item_id=item.item_id, region=item.region,
+                    department=item.department, description=change.description,
+                    law=change.basis, recorded_by=principal.subject,
+                    recorded_on=day.isoformat(), due_date=due.iso(),
+                    due_provisional=due.provisional, status=ObligationStatus.OPEN.value,
+                    kind=change.kind.value, effective_on=change.effective_on.isoformat(),
+                    created_at=now))
+                self.repo.add_history(s, item.item_id, change.kind.history_action,
+                                      principal.subject, now, version=item.current_version,
+                                      reason=change.description, target=change.basis)
+                self.repo.touch(s, item.item_id, now)
+                self._emit_obligation(s, "item.change_required", obligation_id)
+                ids.append(obligation_id)
+            refs["obligation_ids"] = ids
+            first = items[0]
+            return self.repo.version(s, first.item_id,
+                                     first.current_version or first.latest_version)
 
-        self._command(principal, key, "RecordLegalBasisChange", [item_id, law, description],
-                      body, refs)
+        self._command(principal, key, "RecordChange", change.fingerprint(), authorise, body,
+                      refs)
+        o = t.obligations.c
         with self.db.read() as s:
-            return obligation_pb(s.execute(select(t.obligations).where(
-                t.obligations.c.obligation_id == refs["obligation_id"])).one())
+            rows = {r.obligation_id: r for r in s.execute(select(t.obligations).where(
+                o.obligation_id.in_(refs["obligation_ids"]))).all()}
+        return [obligation_pb(rows[i]) for i in refs["obligation_ids"]]
 
     def _emit_obligation(self, s: Session, event_type: str, obligation_id: str) -> None:
         row = s.execute(select(t.obligations).where(
@@ -450,12 +520,17 @@ class CatalogueService:
     def list_obligations(self, principal: Principal, region: str, status: str,
                          page_size: int, page_token: str
                          ) -> tuple[list[pb.ChangeObligation], str]:
-        validate_region(region)
+        """Obligations of a region and the regions below: for reviewers, supervisors and
+        administrators; department staff see their own department's."""
+        self.territory.require(region)
         principal.require(auth.ITEM_READ_INTERNAL, region)
         size = _page_size(page_size)
         offset = decode_token(page_token)
         o = t.obligations.c
         query = select(t.obligations).where(_region_filter(o.region, region))
+        department = principal.bound_department(auth.ITEM_READ_INTERNAL)
+        if department is not None:
+            query = query.where(o.department == department)
         if status:
             query = query.where(o.status == status)
         query = query.order_by(o.due_date, o.obligation_id).offset(offset).limit(size + 1)
@@ -478,32 +553,36 @@ class CatalogueService:
                 version = item.current_version
             view = self.repo.version(s, item_id, version)
         if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) and not (
-                principal.can(auth.ITEM_READ_INTERNAL, view.content.region)):
+                may_read_internal(principal, view)):
             raise NotFound(f"item {item_id} version {version} is not published",
                            code="ITEM_NOT_PUBLISHED", metadata={"item_id": item_id})
         return view
 
     def history(self, principal: Principal, item_id: str) -> list[pb.HistoryEntry]:
-        """The public history of an item (anyone, once it has been published)."""
+        """The public history of an item (anyone, once it has been published): what, when,
+        why and which office acted; the person who acted only for those who may read the
+        item's internal fields (as for the version's created_by and reviewers)."""
         with self.db.read() as s:
             item = self.repo.item(s, item_id)
             rows = self.repo.history(s, item_id)
+        internal = principal.can(auth.ITEM_READ_INTERNAL, item.region, item.department)
         ever_published = any(r.action == "published" for r in rows)
-        if not ever_published and not principal.can(auth.ITEM_READ_INTERNAL, item.region):
+        if not ever_published and not internal:
             raise NotFound(f"item {item_id} has not been published", code="ITEM_NOT_PUBLISHED")
         entries = []
         for r in rows:
             entry = pb.HistoryEntry(item_id=r.item_id, version=r.version, action=r.action,
                                     from_state=r.from_state, to_state=r.to_state,
-                                    actor=r.actor, reason=r.reason, target=r.target)
+                                    actor=r.actor if internal else "", reason=r.reason,
+                                    target=r.target,
+                                    office=acting_office(r.action, item.department))
             entry.at.FromDatetime(r.at)
             entries.append(entry)
         return entries
 
     def list_published(self, region: str, page_size: int, page_token: str
                        ) -> tuple[list[VersionView], str]:
-        if region:
-            validate_region(region)
+        self.territory.require_optional(region)
         size = _page_size(page_size)
         offset = decode_token(page_token)
         v = t.item_versions.c
@@ -519,7 +598,7 @@ class CatalogueService:
 
     def export(self, region: str, batch: int = 500) -> Iterator[VersionView]:
         """Every published version of a region (and below), in a stable order."""
-        validate_region(region)
+        self.territory.require(region)
         v = t.item_versions.c
         last: tuple[str, str] = ("", "")
         while True:
@@ -554,7 +633,29 @@ def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]
         recorded_by=row.recorded_by, recorded_on=row.recorded_on, due_date=row.due_date,
         due_date_provisional=row.due_provisional,
         status=pb.ObligationStatus.Value(f"OBLIGATION_STATUS_{row.status.upper()}"),
-        fulfilled_version=row.fulfilled_version or 0)
+        fulfilled_version=row.fulfilled_version or 0,
+        kind=CHANGE_KIND_TO_PB[ChangeKind(row.kind)], effective_on=row.effective_on)
+
+
+def may_read_internal(principal: Principal, view: VersionView) -> bool:
+    """The rule of every read: internal fields and unpublished versions for the item's own
+    department's staff, the region's reviewers and supervisors, administrators, services."""
+    return principal.can(auth.ITEM_READ_INTERNAL, view.content.region, view.content.department)
+
+
+#: Which office acted, as the public history shows it (never the person).
+OFFICE_OF_ACTION = {
+    "reviewed_legal": "法制部门", "legal_basis_changed": "法制部门",
+    "reviewed_staffing": "机构编制管理机关", "functions_changed": "机构编制管理机关",
+    **{action.value: "机构编制管理机关" for action in Action},
+    "published": "审核通过后发布", "imported": "清单导入",
+}
+
+
+def acting_office(action: str, department: str) -> str:
+    """The office behind a history entry: a review or a reduction by its office, the
+    declaring, editing and submitting by the item's department."""
+    return OFFICE_OF_ACTION.get(action, department)
 
 
 def _merge(flags: tuple[str, ...], more: list[str]) -> list[str]:

@@ -77,6 +77,8 @@ item_reviews = Table(
     Column("reviewer", String(128), nullable=False),
     Column("reason", Text, nullable=False, default=""),
     Column("at", UtcDateTime, nullable=False),
+    # A review done outside the platform: the document that approved it (文号).
+    Column("document", String(200), nullable=False, server_default=""),
 )
 Index("ix_item_reviews_version", item_reviews.c.item_id, item_reviews.c.version)
 
@@ -112,6 +114,10 @@ obligations = Table(
     Column("fulfilled_version", Integer),
     Column("overdue_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
+    # ChangeKind: legal_basis or functions
+    Column("kind", String(16), nullable=False, server_default="legal_basis"),
+    # The day the change took effect: the due date counts from it (YYYY-MM-DD).
+    Column("effective_on", String(10), nullable=False, server_default=""),
 )
 Index("ix_obligations_status_due", obligations.c.status, obligations.c.due_date)
 

@@ -1,11 +1,25 @@
-"""Who may do what, for which region.
+"""Who may do what, for which region and which department.
 
 Every gRPC call carries ``authorization: Bearer <JWT>`` (HS256, signed with the node key).
-A token names its subject, roles, the regions it acts for and, for department staff, the
-department. Roles grant permissions; a permission is exercised only within the regions of the
-token (a province scope covers its cities and counties). Processes of the node mint their own
-short-lived service tokens; people get theirs from the node's sign-in (``sunlight token`` in
-development).
+A token names its subject (one person or one process: never shared), roles, the regions it acts
+for (real GB/T 2260 codes; a province covers its cities and counties) and, for department
+staff, the department. Tokens live at most ``MAX_TOKEN_TTL_S``.
+
+A role grants permissions. Some roles are *department-bound*: a clerk (经办人员) acts only for
+the department its token names, while reviewers, supervisors, window staff of the service
+centre and administrators act for every department of their regions. ``Principal.can`` and
+``Principal.require`` take the region and, where it matters, the department of what is acted
+on; the node's territory (which regions it holds at all) is checked by the services
+(``services.shared.territory``).
+
+Who may read what in the catalogue (the rule every read applies):
+
+- the public fields of published versions: anyone, without a token;
+- internal fields (step roles, risk points, discretion standards, flags, who drafted and who
+  reviewed) and unpublished versions (drafts, submitted, returned), change obligations and the
+  names in an item's history: the item's own department's staff, the legal and staffing
+  reviewers and the supervisors of the item's region, administrators and the node's services
+  (permission ``item.read_internal``; department-bound for clerks).
 """
 
 from __future__ import annotations
@@ -16,39 +30,67 @@ from dataclasses import dataclass, field
 
 import jwt
 
-from services.shared.errors import PermissionDenied, Unauthenticated
-from services.shared.regions import covers
+from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from services.shared.regions import covers, validate_region
 
 # permission names
 ITEM_WRITE = "item.write"          # declare and edit drafts of one's department
-ITEM_PUBLISH = "item.publish"      # publish with both reviews at once (import, admin)
-ITEM_REVIEW_LEGAL = "item.review_legal"        # 法制办: legal review
-ITEM_REVIEW_STAFFING = "item.review_staffing"  # 编办: staffing review
+ITEM_PUBLISH = "item.publish"      # record a publication reviewed outside the platform
+ITEM_REVIEW_LEGAL = "item.review_legal"        # 法制部门: legal review
+ITEM_REVIEW_STAFFING = "item.review_staffing"  # 机构编制管理机关: staffing review
 ITEM_ADJUST = "item.adjust"        # reduction actions: suspend, cancel, delegate, merge…
 ITEM_LEGAL_CHANGE = "item.legal_change"  # record that an item's legal basis changed
-ITEM_READ_INTERNAL = "item.read_internal"  # internal flow, risk points
-CASE_OPEN = "case.open"
-CASE_HANDLE = "case.handle"
-CASE_READ = "case.read"
+ITEM_FUNCTIONS_CHANGE = "item.functions_change"  # record that a department's functions changed
+ITEM_READ_INTERNAL = "item.read_internal"  # internal flow, risk points, drafts
+CASE_OPEN = "case.open"            # accept an application (受理)
+CASE_HANDLE = "case.handle"        # complete the steps of a case
+CASE_READ = "case.read"            # read a case (the public view)
+CASE_READ_INTERNAL = "case.read_internal"  # applicant's identity, handlers, opinions
 SUPERVISION_READ = "supervision.read"
 
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    # department staff (经办人员): declare items of their department, handle cases
-    "clerk": frozenset({ITEM_WRITE, ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ}),
-    # legal office (法制办) and staffing office (编办) reviewers
-    "legal_reviewer": frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE, ITEM_READ_INTERNAL}),
-    "staffing_reviewer": frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST, ITEM_READ_INTERNAL}),
+#: Longest lifetime of any token, seconds: one working day (people sign in again daily).
+MAX_TOKEN_TTL_S = 12 * 3600
+MAX_SUBJECT_LENGTH = 128
+MAX_DEPARTMENT_LENGTH = 200
+MAX_TOKEN_REGIONS = 50
+
+
+@dataclass(frozen=True)
+class Role:
+    permissions: frozenset[str]
+    #: True: the role's permissions hold only for the department the token names
+    department_bound: bool = False
+
+
+ROLES: dict[str, Role] = {
+    # department staff (经办人员): declare items of their department, accept and handle its cases
+    "clerk": Role(frozenset({ITEM_WRITE, ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE,
+                             CASE_READ, CASE_READ_INTERNAL}), department_bound=True),
+    # window staff of a government service centre (综合窗口): accept applications for every
+    # department the centre hosts (all departments of its government), read those cases
+    "window_clerk": Role(frozenset({CASE_OPEN, CASE_READ, CASE_READ_INTERNAL})),
+    # legal office (法制部门) and staffing office (机构编制管理机关) reviewers
+    "legal_reviewer": Role(frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE,
+                                      ITEM_READ_INTERNAL})),
+    "staffing_reviewer": Role(frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST,
+                                         ITEM_FUNCTIONS_CHANGE, ITEM_READ_INTERNAL})),
     # supervisors (监察人员)
-    "supervisor": frozenset({SUPERVISION_READ, CASE_READ, ITEM_READ_INTERNAL}),
+    "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL,
+                                  ITEM_READ_INTERNAL})),
     # the node's own processes calling each other
-    "service": frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ}),
+    "service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ})),
     # the public hall: reads what the public may see, nothing internal
-    "hall": frozenset({CASE_READ}),
-    # operators of the node: everything, within their region
-    "admin": frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_REVIEW_LEGAL, ITEM_REVIEW_STAFFING,
-                        ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_READ_INTERNAL, CASE_OPEN,
-                        CASE_HANDLE, CASE_READ, SUPERVISION_READ}),
+    "hall": Role(frozenset({CASE_READ})),
+    # operators of the node: everything, within their regions
+    "admin": Role(frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_REVIEW_LEGAL, ITEM_REVIEW_STAFFING,
+                             ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
+                             ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
+                             CASE_READ_INTERNAL, SUPERVISION_READ})),
 }
+#: Roles whose tokens must name a department.
+DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)
+#: Role name → its permissions (for listings and the command line).
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {name: r.permissions for name, r in ROLES.items()}
 
 
 @dataclass(frozen=True)
@@ -64,20 +106,36 @@ class Principal:
     def anonymous(self) -> bool:
         return self.subject == ""
 
-    def can(self, permission: str, region: str | None = None) -> bool:
-        if permission not in self.permissions:
+    def covers(self, region: str) -> bool:
+        """True when one of the token's regions is ``region`` or lies above it."""
+        return any(covers(scope, region) for scope in self.regions)
+
+    def can(self, permission: str, region: str | None = None,
+            department: str | None = None) -> bool:
+        """May the caller exercise ``permission`` for ``region`` (None: anywhere it acts) and
+        ``department`` (None: the question is not about one department)?"""
+        if region is not None and not self.covers(region):
             return False
-        return region is None or any(covers(scope, region) for scope in self.regions)
+        return any(self._role_grants(role, permission, department) for role in self.roles)
 
-    def require_department(self, department: str) -> None:
-        """Department staff act for their own department only; administrators and callers
-        without a department (reviewers, supervisors) are not bound to one."""
-        if self.department and self.department != department and "admin" not in self.roles:
-            raise PermissionDenied(
-                f"{self.subject} works for {self.department}, not {department}",
-                code="OTHER_DEPARTMENT", metadata={"department": department})
+    def bound_department(self, permission: str) -> str | None:
+        """The one department ``permission`` is limited to for this caller, or None when one
+        of its roles grants it for every department (or none grants it at all)."""
+        granting = [ROLES[r] for r in self.roles if r in ROLES and permission in
+                    ROLES[r].permissions]
+        if not granting or any(not role.department_bound for role in granting):
+            return None
+        return self.department
 
-    def require(self, permission: str, region: str | None = None) -> None:
+    def _role_grants(self, role_name: str, permission: str, department: str | None) -> bool:
+        role = ROLES.get(role_name)
+        if role is None or permission not in role.permissions:
+            return False
+        return department is None or not role.department_bound or department == self.department
+
+    def require(self, permission: str, region: str | None = None,
+                department: str | None = None) -> None:
+        """Raise Unauthenticated / PermissionDenied unless ``can`` says yes, saying why."""
         if self.anonymous:
             raise Unauthenticated("sign in first: this call needs a bearer token")
         if permission not in self.permissions:
@@ -85,11 +143,16 @@ class Principal:
                 f"{self.subject} lacks the permission {permission!r} "
                 f"(roles: {', '.join(self.roles) or 'none'})",
                 metadata={"permission": permission})
-        if region is not None and not self.can(permission, region):
+        if region is not None and not self.covers(region):
             raise PermissionDenied(
                 f"{self.subject} may not act for region {region} "
                 f"(scope: {', '.join(self.regions) or 'none'})",
                 code="REGION_OUT_OF_SCOPE", metadata={"region": region})
+        if not self.can(permission, region, department):
+            raise PermissionDenied(
+                f"{self.subject} works for {self.department or 'no department'}, not "
+                f"{department}: department staff act for their own department only",
+                code="OTHER_DEPARTMENT", metadata={"department": department or ""})
 
 
 ANONYMOUS = Principal(subject="")
@@ -102,12 +165,57 @@ def permissions_of(roles: Iterable[str]) -> frozenset[str]:
     return frozenset(granted)
 
 
+def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
+                 department: str | None) -> None:
+    """What a token must say to be valid here; InvalidArgument names every problem."""
+    problems: list[str] = []
+    if not subject.strip() or len(subject) > MAX_SUBJECT_LENGTH:
+        problems.append(f"subject: required, 1 to {MAX_SUBJECT_LENGTH} characters (the one "
+                        "person or process the token is for)")
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        problems.append(f"roles: unknown {unknown}; known: {sorted(ROLES)}" if unknown
+                        else "roles: at least one")
+    if not regions or len(regions) > MAX_TOKEN_REGIONS:
+        problems.append(f"regions: 1 to {MAX_TOKEN_REGIONS} region codes the token acts for")
+    for region in regions:
+        try:
+            _known_region(region)
+        except InvalidArgument as exc:
+            problems.append(f"regions: {exc.field_violations[0].description}")
+    bound = sorted(set(roles) & DEPARTMENT_ROLES)
+    if bound and not (department or "").strip():
+        problems.append(f"department: required for {', '.join(bound)} (department staff act "
+                        "for their own department only)")
+    if department and len(department) > MAX_DEPARTMENT_LENGTH:
+        problems.append(f"department: at most {MAX_DEPARTMENT_LENGTH} characters")
+    if problems:
+        raise InvalidArgument("the token is not valid: " + "; ".join(problems),
+                              code="INVALID_TOKEN_CLAIMS")
+
+
+def _known_region(code: object) -> str:
+    """A real GB/T 2260 region code (the packaged division list), or InvalidArgument."""
+    from services.shared.region_data import RegionDirectory  # noqa: PLC0415 - loads CSVs
+
+    text = validate_region(code if isinstance(code, str) else repr(code))
+    if not RegionDirectory.load().exists(text):
+        raise InvalidArgument.of_field(
+            "region", f"{text} is not a region in the GB/T 2260 division codes",
+            code="UNKNOWN_REGION")
+    return text
+
+
 def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequence[str], *,
                department: str | None = None, name: str = "", ttl_s: int = 3600,
                issuer: str = "sunlight") -> str:
-    unknown = [r for r in roles if r not in ROLE_PERMISSIONS]
-    if unknown:
-        raise ValueError(f"unknown roles {unknown}; known: {sorted(ROLE_PERMISSIONS)}")
+    """A signed token; ValueError when what it would say is not valid (see check_claims)."""
+    try:
+        check_claims(subject, roles, regions, department)
+    except InvalidArgument as exc:
+        raise ValueError(exc.message) from None
+    if not 0 < ttl_s <= MAX_TOKEN_TTL_S:
+        raise ValueError(f"ttl: 1 to {MAX_TOKEN_TTL_S} seconds")
     now = int(time.time())
     claims = {"sub": subject, "roles": list(roles), "regions": list(regions), "name": name,
               "iss": issuer, "iat": now, "exp": now + ttl_s}
@@ -131,16 +239,39 @@ class Authenticator:
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
         try:
             claims = jwt.decode(token, self._secret, algorithms=["HS256"],
-                                issuer=self._issuer, options={"require": ["sub", "exp"]})
+                                issuer=self._issuer,
+                                options={"require": ["sub", "exp", "iat"]})
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired: sign in again") from None
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"the token is not valid: {exc}") from None
-        roles = tuple(str(r) for r in claims.get("roles", []))
-        return Principal(subject=str(claims["sub"]), roles=roles,
-                         regions=tuple(str(r) for r in claims.get("regions", [])),
-                         department=claims.get("department"), name=claims.get("name", ""),
+        if not _lifetime_ok(claims):
+            raise Unauthenticated(f"the token lives longer than {MAX_TOKEN_TTL_S} seconds: "
+                                  "sign in again for a new one")
+        roles, regions = claims.get("roles"), claims.get("regions")
+        department = claims.get("department")
+        if not (_strings(roles) and _strings(regions) and isinstance(claims["sub"], str)
+                and (department is None or isinstance(department, str))):
+            raise Unauthenticated("the token is not valid: malformed claims")
+        try:
+            check_claims(claims["sub"], roles, regions, department)
+        except InvalidArgument as exc:
+            raise Unauthenticated(exc.message) from None
+        return Principal(subject=claims["sub"], roles=tuple(roles), regions=tuple(regions),
+                         department=department or None, name=str(claims.get("name", "")),
                          permissions=permissions_of(roles))
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _lifetime_ok(claims: dict) -> bool:
+    issued, expires = claims.get("iat"), claims.get("exp")
+    if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+        return False
+    # bounded both ways: a token issued "in the future" cannot stretch its life either
+    return expires - issued <= MAX_TOKEN_TTL_S and expires <= time.time() + MAX_TOKEN_TTL_S
 
 
 class ServiceToken:

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION_RE = re.compile(r"^\d{6}$")
+REGION_RE = re.compile(r"^[0-9]{6}\Z")
 
 
 class Settings(BaseSettings):
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     node_region: str = Field("510000", description="6-digit region code of this node")
     node_name: str = Field("四川省", description="human name of the node")
+    # Regions the node holds (each with the regions below it), comma-separated; empty = the
+    # node's region and everything below it.
+    territory: str = Field("", description="regions this node holds, e.g. 511600,511621")
     var_dir: Path = Field(ROOT / "var", description="SQLite files, secrets, run state")
 
     # Storage: SQLite files under var/ by default; DATABASE_URL switches every service to
@@ -90,6 +93,19 @@ class Settings(BaseSettings):
         if not value.startswith(("amqp://", "amqps://")):
             raise ValueError("must be an amqp:// or amqps:// URI")
         return value
+
+    @field_validator("territory")
+    @classmethod
+    def _territory(cls, value: str) -> str:
+        codes = [c.strip() for c in value.split(",") if c.strip()]
+        bad = [c for c in codes if not REGION_RE.match(c)]
+        if bad:
+            raise ValueError(f"region codes separated by commas; not region codes: {bad}")
+        return ",".join(codes)
+
+    @property
+    def territory_regions(self) -> tuple[str, ...]:
+        return tuple(c for c in self.territory.split(",") if c)
 
     def address(self, port: int) -> str:
         return f"{self.host}:{port}"

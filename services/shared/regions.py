@@ -10,17 +10,30 @@ import re
 
 from services.shared.errors import InvalidArgument
 
-_CODE = re.compile(r"^\d{6}$")
+#: six ASCII digits (``\d`` would also take full-width and other Unicode digits)
+_CODE = re.compile(r"^[0-9]{6}\Z")
 
 PROVINCE, CITY, COUNTY = "province", "city", "county"
 
 
+def is_region_code(code: object) -> bool:
+    """Six ASCII digits, not starting with 00 (the form; whether it exists is another matter:
+    see ``services.shared.territory``)."""
+    return isinstance(code, str) and bool(_CODE.match(code)) and code[:2] != "00"
+
+
 def validate_region(code: str, field: str = "region") -> str:
-    if not isinstance(code, str) or not _CODE.match(code) or code[:2] == "00":
+    if not is_region_code(code):
         raise InvalidArgument.of_field(
-            field, f"{code!r} is not a 6-digit region code (e.g. 510000, 511602)",
+            field, f"{shown(code)} is not a 6-digit region code (e.g. 510000, 511602)",
             code="INVALID_REGION")
     return code
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value as an error message quotes it: repr, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def level(code: str) -> str:
@@ -48,5 +61,7 @@ def scope_prefix(scope: str) -> str:
 
 
 def covers(scope: str, region: str) -> bool:
-    """True when a government with ``scope`` has authority over ``region``."""
-    return region.startswith(scope_prefix(scope))
+    """True when a government with ``scope`` has authority over ``region`` (both must be
+    region codes: an empty or malformed scope covers nothing)."""
+    return is_region_code(scope) and is_region_code(region) and region.startswith(
+        scope_prefix(scope))

@@ -15,6 +15,7 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.migrations import upgrade
+from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
 from tests.support.wait import wait_for
 
@@ -51,13 +52,14 @@ def _item(api: httpx.Client, publish: bool = True) -> dict:
         "item_type": "01", "region": "511602", "department": "区发展改革局",
         "statutory_limit_days": 20, "promised_limit_days": 10,
         "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                  {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}}
+                  {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
+        "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}}
     reply = api.post("/v1/items", json=body)
     assert reply.status_code == 201, reply.text
     item = reply.json()["item"]
     if publish:
         reply = api.post(f"/v1/items/{item['item_id']}/versions/1/publish",
-                         json={"idempotency_key": uuid.uuid4().hex})
+                         json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
         assert reply.status_code == 200, reply.text
         item = reply.json()["item"]
     return item

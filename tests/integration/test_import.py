@@ -4,6 +4,7 @@ request, and safe when two imports of the same rows run at once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections import Counter
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from cli.tabular import read_rows
 from services.catalogue import storage as t
 from services.catalogue.domain.import_rows import SourceRow
+from services.catalogue.domain.lifecycle import OfflineReview
 from services.catalogue.importer import Importer, RowResult
 from services.catalogue.service import CatalogueService
 from services.shared.auth import Principal, permissions_of
@@ -69,13 +71,23 @@ def rows_for(county: str) -> list[SourceRow]:
             for r in read_rows(CATALOGUE)]
 
 
+#: a list reviewed outside the platform; the file has no legal basis, so one is added
+OFFLINE = OfflineReview("li.na", "wang.fang", "川府发〔2024〕12号")
+BASIS_MAPPING = json.dumps({"legal_basis": "legal_basis"})
+
+
 def run(importer: Importer, rows: list[SourceRow], *, publish: bool = False,
         batch: int = 400) -> tuple[str, list[RowResult]]:
     key, import_id, results = uuid.uuid4().hex, "", []
+    if publish:
+        rows = [SourceRow(r.line, {**r.values, "legal_basis": "《中华人民共和国行政许可法》"})
+                for r in rows]
     for index, start in enumerate(range(0, len(rows), batch)):
-        import_id, got = importer.import_rows(ADMIN, "510000", "", publish, "guang_an.csv",
-                                              import_id, rows[start:start + batch],
-                                              f"{key}-{index}")
+        import_id, got = importer.import_rows(ADMIN, "510000",
+                                              BASIS_MAPPING if publish else "", publish,
+                                              "guang_an.csv", import_id,
+                                              rows[start:start + batch], f"{key}-{index}",
+                                              OFFLINE if publish else None)
         results.extend(got)
     return import_id, results
 
@@ -118,7 +130,8 @@ def test_publish_reviewed_on_postgresql(importer: Importer, db: Database) -> Non
     assert count(db, t.item_versions, v.region == county, v.status == "draft") == 154
     r = t.item_reviews.c
     assert count(db, t.item_reviews, r.item_id.in_([a.item_id for a in accepted]),
-                 r.reviewer == "importer-admin") == 2 * 981
+                 r.reviewer.in_(["li.na", "wang.fang"]), r.document == OFFLINE.document
+                 ) == 2 * 981
     assert sum(1 for _ in importer.service.export(county)) == 981
     view = importer.service.get_version(ADMIN, accepted[0].item_id, 0)
     assert view.published_by == "importer-admin" and view.current_version == 1

@@ -15,7 +15,7 @@ from services.catalogue.server import build as build_catalogue
 from services.shared.db import Database
 from services.shared.grpc_errors import error_detail_of
 from services.shared.outbox import outbox_table
-from tests.support.clients import Clients, applicant, bearer, draft, key
+from tests.support.clients import OFFLINE_REVIEW, Clients, applicant, bearer, draft, key
 
 pytestmark = pytest.mark.integration
 
@@ -110,7 +110,8 @@ def test_a_stale_step_is_refused(node, admin) -> None:
 def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
     clients, _ = node
     item = clients.published_item(admin, region="511602")
-    other_county = bearer(pg_settings.jwt_secret, "clerk-x", ["clerk"], ["511621"])
+    other_county = bearer(pg_settings.jwt_secret, "clerk-x", ["clerk"], ["511621"],
+                          department="区发展改革局")
     code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=other_county, timeout=10))
@@ -123,8 +124,8 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
     created = clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=draft()), metadata=clerk, timeout=10).item
     code, _ = _detail(lambda: clients.catalogue.PublishItem(cpb.PublishItemRequest(
-        idempotency_key=key(), item_id=created.item_id, version=1), metadata=clerk,
-        timeout=10))
+        idempotency_key=key(), item_id=created.item_id, version=1, **OFFLINE_REVIEW),
+        metadata=clerk, timeout=10))
     assert code == grpc.StatusCode.PERMISSION_DENIED
     code, detail = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=draft(department="区教科体局")), metadata=clerk,

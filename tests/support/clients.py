@@ -25,6 +25,11 @@ def key() -> str:
     return uuid.uuid4().hex
 
 
+#: a publication reviewed outside the platform: two reviewers and the approving document
+OFFLINE_REVIEW = {"legal_reviewer": "li.na", "staffing_reviewer": "wang.fang",
+                  "approving_document": "广安府发〔2024〕12号"}
+
+
 def draft(region: str = "511602", code: str | None = None, steps: int = 2,
           department: str = "区发展改革局") -> cpb.ItemDraft:
     return cpb.ItemDraft(
@@ -32,7 +37,9 @@ def draft(region: str = "511602", code: str | None = None, steps: int = 2,
         item_type="01", region=region, department=department, statutory_limit_days=20,
         promised_limit_days=10,
         steps=[cpb.Step(key=f"s{i}", name=f"环节{i}", limit_days=1, role="clerk")
-               for i in range(steps)])
+               for i in range(steps)],
+        legal_basis=[cpb.LegalCitation(law="《企业投资项目核准和备案管理条例》",
+                                       article="第十三条")])
 
 
 def applicant() -> kpb.Applicant:
@@ -53,5 +60,6 @@ class Clients:
         item = self.catalogue.CreateItem(cpb.CreateItemRequest(
             idempotency_key=key(), draft=draft(**kw)), metadata=md, timeout=10).item
         return self.catalogue.PublishItem(cpb.PublishItemRequest(
-            idempotency_key=key(), item_id=item.item_id, version=1), metadata=md,
+            idempotency_key=key(), item_id=item.item_id, version=1, **OFFLINE_REVIEW),
+            metadata=md,
             timeout=10).item

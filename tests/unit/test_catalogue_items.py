@@ -7,6 +7,7 @@ from services.catalogue.domain.items import (
     DiscretionStandard,
     Fee,
     ItemContent,
+    LegalCitation,
     Material,
     RiskLevel,
     RiskPoint,
@@ -16,6 +17,7 @@ from services.catalogue.domain.lifecycle import (
     Action,
     Decision,
     ItemState,
+    OfflineReview,
     ReviewKind,
     ReviewRecord,
     VersionStatus,
@@ -31,12 +33,25 @@ def item(**changes) -> ItemContent:
         name="企业投资项目备案", code=implementation_code(seed=7), item_type="01",
         region="511602", department="区发展改革局", statutory_limit_days=20,
         promised_limit_days=5,
-        steps=(Step("accept", "受理", 1, "clerk"), Step("decide", "决定", 3, "chief")))
+        steps=(Step("accept", "受理", 1, "clerk"), Step("decide", "决定", 3, "chief")),
+        legal_basis=(LegalCitation("《中华人民共和国行政许可法》", "第十二条"),))
     return replace(base, **changes)
 
 
 def test_a_complete_item_is_valid() -> None:
     assert item().validate() == item()
+
+
+def test_no_power_without_a_legal_basis() -> None:
+    """职权法定: a power without a cited law is a draft at most; a public service may cite
+    a policy instead."""
+    item(legal_basis=()).validate_draft()
+    for basis in ((), (LegalCitation("  "),)):
+        with pytest.raises(InvalidArgument) as info:
+            item(legal_basis=basis).validate()
+        assert "legal_basis" in {v.field for v in info.value.field_violations}
+        assert "职权法定" in info.value.message
+    assert item(legal_basis=(), item_type="20").validate()
 
 
 def test_roundtrip_through_dict_keeps_every_field() -> None:
@@ -96,12 +111,43 @@ def test_all_problems_are_reported_at_once() -> None:
 def test_review_rounds() -> None:
     submitted = VersionStatus.SUBMITTED
     legal = ReviewRecord(ReviewKind.LEGAL, Decision.APPROVE, "l", "", 1)
-    assert review(submitted, [legal], ReviewKind.STAFFING, Decision.APPROVE, "", 1, "i", 1
-                  ) is VersionStatus.PUBLISHED
-    assert review(submitted, [legal], ReviewKind.STAFFING, Decision.APPROVE, "", 2, "i", 1
-                  ) is VersionStatus.SUBMITTED
+    by_s = {"reviewer": "s", "drafters": {"d"}}
+    assert review(submitted, [legal], ReviewKind.STAFFING, Decision.APPROVE, "", 1, "i", 1,
+                  **by_s) is VersionStatus.PUBLISHED
+    assert review(submitted, [legal], ReviewKind.STAFFING, Decision.APPROVE, "", 2, "i", 1,
+                  **by_s) is VersionStatus.SUBMITTED
     with pytest.raises(FailedPrecondition):
-        review(VersionStatus.DRAFT, [], ReviewKind.LEGAL, Decision.APPROVE, "", 1, "i", 1)
+        review(VersionStatus.DRAFT, [], ReviewKind.LEGAL, Decision.APPROVE, "", 1, "i", 1,
+               **by_s)
+
+
+def test_two_reviews_by_two_people_neither_the_drafter() -> None:
+    submitted = VersionStatus.SUBMITTED
+    legal = ReviewRecord(ReviewKind.LEGAL, Decision.APPROVE, "l", "", 1)
+    with pytest.raises(FailedPrecondition) as same:
+        review(submitted, [legal], ReviewKind.STAFFING, Decision.APPROVE, "", 1, "i", 1,
+               reviewer="l", drafters={"d"})
+    assert same.value.code == "SAME_REVIEWER"
+    with pytest.raises(FailedPrecondition) as drafter:
+        review(submitted, [], ReviewKind.LEGAL, Decision.APPROVE, "", 1, "i", 1,
+               reviewer="d", drafters={"d"})
+    assert drafter.value.code == "REVIEWER_IS_DRAFTER"
+    # the one who approved last round may review again after a return: a new round
+    assert review(submitted, [legal], ReviewKind.STAFFING, Decision.APPROVE, "", 2, "i", 1,
+                  reviewer="l", drafters={"d"}) is VersionStatus.SUBMITTED
+
+
+def test_an_offline_publication_names_two_reviewers_and_the_document() -> None:
+    good = OfflineReview("li.na", "wang.fang", "广安府发〔2024〕12号").validate()
+    good.check_against({"zhang.wei"})
+    for bad, field in ((OfflineReview("", "wang.fang", "x"), "legal_reviewer"),
+                       (OfflineReview("li.na", "li.na", "x"), "staffing_reviewer"),
+                       (OfflineReview("li.na", "wang.fang", " "), "approving_document")):
+        with pytest.raises(InvalidArgument) as info:
+            bad.validate()
+        assert field in {v.field for v in info.value.field_violations}
+    with pytest.raises(FailedPrecondition, match="wang.fang drafted"):
+        good.check_against({"wang.fang"})
 
 
 @pytest.mark.parametrize(("state", "action", "result"), [

@@ -14,6 +14,7 @@ from services.catalogue import storage as t
 from services.catalogue.contract import version_to_pb
 from services.catalogue.domain.items import (
     ItemContent,
+    LegalCitation,
     RiskLevel,
     RiskPoint,
     Step,
@@ -22,10 +23,12 @@ from services.catalogue.domain.lifecycle import (
     Action,
     Decision,
     ItemState,
+    OfflineReview,
     ReviewKind,
     VersionStatus,
 )
-from services.catalogue.service import CatalogueService
+from services.catalogue.domain.obligations import ChangeKind, ChangeRecord
+from services.catalogue.service import CatalogueService, may_read_internal
 from services.shared.auth import Principal, permissions_of
 from services.shared.db import Database
 from services.shared.errors import (
@@ -53,6 +56,8 @@ CLERK = who("clerk-1", "clerk", department=DEPT)
 LEGAL = who("legal-1", "legal_reviewer")
 STAFFING = who("staffing-1", "staffing_reviewer")
 ANONYMOUS = Principal("")
+#: reviews done outside the platform, recorded at publication
+OFFLINE = OfflineReview("li.na", "wang.fang", "广安府发〔2024〕12号")
 
 
 @pytest.fixture()
@@ -68,8 +73,15 @@ def content(**changes) -> ItemContent:
         department=DEPT, statutory_limit_days=20, promised_limit_days=5,
         steps=(Step("accept", "受理", 1, "clerk"),
                Step("decide", "决定", 3, "chief", risk_points=(
-                   RiskPoint("超时限审批", RiskLevel.HIGH, ("电子监察实时预警",)),))))
+                   RiskPoint("超时限审批", RiskLevel.HIGH, ("电子监察实时预警",)),))),
+        legal_basis=(LegalCitation("《企业投资项目核准和备案管理条例》", "第十三条"),))
     return replace(base, **changes)
+
+
+def legal_change(item_id: str, effective: date = date(2026, 9, 28),
+                 description: str = "第十二条修订") -> ChangeRecord:
+    return ChangeRecord(ChangeKind.LEGAL_BASIS, "《行政许可法》", description, effective,
+                        item_id=item_id)
 
 
 def key() -> str:
@@ -82,9 +94,9 @@ def events(service: CatalogueService) -> list[str]:
                     .scalars())
 
 
-def published(service: CatalogueService, **changes):
-    view = service.create_item(CLERK, content(**changes), key())
-    service.submit(CLERK, view.item_id, 1, key())
+def published(service: CatalogueService, clerk: Principal = CLERK, **changes):
+    view = service.create_item(clerk, content(**changes), key())
+    service.submit(clerk, view.item_id, 1, key())
     service.review(LEGAL, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "", key())
     return service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE,
                           "", key())
@@ -158,7 +170,7 @@ def test_published_versions_never_change(service) -> None:
     with pytest.raises(NotFound):
         service.get_version(ANONYMOUS, v1.item_id, 2)
     assert service.get_version(CLERK, v1.item_id, 2).content.name.endswith("（新）")
-    service.publish(who("admin", "admin"), v1.item_id, 2, key())
+    service.publish(who("admin", "admin"), v1.item_id, 2, OFFLINE, key())
     assert service.get_version(ANONYMOUS, v1.item_id, 0).version == 2
     old = service.get_version(ANONYMOUS, v1.item_id, 1)
     assert old.status is VersionStatus.SUPERSEDED and old.content.name == "企业投资项目备案"
@@ -178,8 +190,11 @@ def test_reduction_actions_keep_a_public_history(service) -> None:
     assert resumed.state is ItemState.ACTIVE
     history = service.history(ANONYMOUS, item.item_id)
     suspend = next(e for e in history if e.action == "suspend")
-    assert (suspend.from_state, suspend.to_state, suspend.actor, suspend.reason) == (
-        "active", "suspended", "staffing-1", "法律修订中")
+    assert (suspend.from_state, suspend.to_state, suspend.reason, suspend.office) == (
+        "active", "suspended", "法律修订中", "机构编制管理机关")
+    assert suspend.actor == "", "the public sees the office, not the person"
+    staff_view = service.history(STAFFING, item.item_id)
+    assert next(e for e in staff_view if e.action == "suspend").actor == "staffing-1"
     assert events(service)[-2:] == ["item.adjusted", "item.adjusted"]
 
 
@@ -193,14 +208,14 @@ def test_delegation_creates_a_draft_one_level_down(tmp_path) -> None:
     item = service.create_item(city_clerk, content(region="511600",
                                                    code=implementation_code("511600"),
                                                    department="市发展改革委"), key())
-    service.publish(admin, item.item_id, 1, key())
+    service.publish(admin, item.item_id, 1, OFFLINE, key())
     with pytest.raises(InvalidArgument) as info:
         service.adjust(city_staffing, item.item_id, Action.DELEGATE, "放管服", "511702", key())
     assert info.value.code == "NOT_A_LOWER_LEVEL"
     view, successor = service.adjust(city_staffing, item.item_id, Action.DELEGATE, "放管服",
                                      "511602", key())
     assert view.state is ItemState.DELEGATED and successor
-    lower = service.get_version(who("c", "clerk"), successor, 1)
+    lower = service.get_version(who("c", "clerk", department="市发展改革委"), successor, 1)
     assert lower.content.region == "511602" and lower.status is VersionStatus.DRAFT
     assert any("delegated" in f for f in lower.flags)
 
@@ -218,9 +233,11 @@ def test_merge_needs_an_active_published_target(service) -> None:
 
 def test_change_obligation_is_due_in_ten_working_days_and_overdue_once(service) -> None:
     item = published(service)
-    obligation = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》",
-                                             "第十二条修订", key(), today=date(2026, 9, 28))
-    # 10 working days after Mon 28 Sep 2026 skip the National Day week; make-up days count
+    # recorded on 9 October, but the change took effect on Monday 28 September: the ten
+    # working days count from then (在变更之日起), skipping the National Day week
+    (obligation,) = service.record_change(LEGAL, legal_change(item.item_id), key(),
+                                          today=date(2026, 10, 9))
+    assert (obligation.effective_on, obligation.recorded_on) == ("2026-09-28", "2026-10-09")
     assert obligation.due_date == "2026-10-16"
     assert service.sweep_overdue(today=date(2026, 10, 16)) == 0
     assert service.sweep_overdue(today=date(2026, 10, 19)) == 1
@@ -250,7 +267,7 @@ def test_who_may_do_what(service) -> None:
     with pytest.raises(NotFound):
         service.get_version(ANONYMOUS, view.item_id, 1)
     with pytest.raises(PermissionDenied):
-        service.publish(LEGAL, view.item_id, 1, key())
+        service.publish(LEGAL, view.item_id, 1, OFFLINE, key())
 
 
 def test_idempotency_key_acts_once(service) -> None:
@@ -311,8 +328,124 @@ def test_oversized_inputs_are_invalid_arguments(service) -> None:
 def test_a_replayed_legal_change_answers_with_its_own_obligation(service) -> None:
     item = published(service)
     k = key()
-    first = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》", "第十二条修订", k)
-    later = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》", "第十三条修订",
-                                        key())
-    again = service.record_legal_change(LEGAL, item.item_id, "《行政许可法》", "第十二条修订", k)
+    (first,) = service.record_change(LEGAL, legal_change(item.item_id), k)
+    (later,) = service.record_change(LEGAL, legal_change(item.item_id, description="第十三条修订"),
+                                     key())
+    (again,) = service.record_change(LEGAL, legal_change(item.item_id), k)
     assert again.obligation_id == first.obligation_id != later.obligation_id
+
+
+# --- the hardening rules: who reviews, who reads, where, and replays -------------------------
+
+
+def test_one_person_cannot_do_both_reviews_nor_review_their_own_draft(service) -> None:
+    admin = who("admin", "admin")
+    view = service.create_item(admin, content(), key())
+    service.submit(admin, view.item_id, 1, key())
+    with pytest.raises(FailedPrecondition) as own:
+        service.review(admin, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "", key())
+    assert own.value.code == "REVIEWER_IS_DRAFTER"
+    both = who("both", "legal_reviewer", "staffing_reviewer")
+    service.review(both, view.item_id, 1, ReviewKind.LEGAL, Decision.APPROVE, "", key())
+    with pytest.raises(FailedPrecondition) as twice:
+        service.review(both, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE, "", key())
+    assert twice.value.code == "SAME_REVIEWER"
+    done = service.review(STAFFING, view.item_id, 1, ReviewKind.STAFFING, Decision.APPROVE,
+                          "", key())
+    assert done.status is VersionStatus.PUBLISHED
+    assert {r.reviewer for r in done.reviews} == {"both", "staffing-1"}
+
+
+def test_an_offline_publication_records_both_named_reviewers_and_the_document(service) -> None:
+    admin = who("admin", "admin")
+    view = service.create_item(CLERK, content(), key())
+    with pytest.raises(FailedPrecondition) as drafter:
+        service.publish(admin, view.item_id, 1, OfflineReview("clerk-1", "wang.fang", "文"),
+                        key())
+    assert drafter.value.code == "REVIEWER_IS_DRAFTER"
+    with pytest.raises(InvalidArgument):
+        service.publish(admin, view.item_id, 1, OfflineReview("li.na", "li.na", "文"), key())
+    done = service.publish(admin, view.item_id, 1, OFFLINE, key())
+    assert done.status is VersionStatus.PUBLISHED
+    assert {(r.kind, r.reviewer, r.document) for r in done.reviews} == {
+        (ReviewKind.LEGAL, "li.na", OFFLINE.document),
+        (ReviewKind.STAFFING, "wang.fang", OFFLINE.document)}
+    public = {e.action: e for e in service.history(ANONYMOUS, view.item_id)}
+    assert public["published"].target == OFFLINE.document
+    assert public["reviewed_legal"].office == "法制部门" and not public["reviewed_legal"].actor
+
+
+def test_no_power_reaches_publication_without_a_legal_basis(service) -> None:
+    view = service.create_item(CLERK, content(legal_basis=()), key())
+    with pytest.raises(InvalidArgument, match="职权法定"):
+        service.submit(CLERK, view.item_id, 1, key())
+    with pytest.raises(InvalidArgument, match="职权法定"):
+        service.publish(who("admin", "admin"), view.item_id, 1, OFFLINE, key())
+
+
+def test_the_node_acts_only_for_real_regions_it_holds(service) -> None:
+    guangdong = who("gd-admin", "admin", region="440000")
+    with pytest.raises(PermissionDenied) as elsewhere:
+        service.create_item(guangdong, content(region="440000",
+                                               code=implementation_code("440000")), key())
+    assert elsewhere.value.code == "REGION_NOT_HOSTED"
+    admin = who("admin", "admin", region="510000")
+    with pytest.raises(InvalidArgument) as unknown:
+        service.create_item(admin, content(region="519999",
+                                           code=implementation_code("519999")), key())
+    assert unknown.value.code == "UNKNOWN_REGION"
+    with pytest.raises(PermissionDenied):
+        service.list_published("440000", 10, "")
+    with pytest.raises(InvalidArgument):
+        service.list_published("５１１６０２", 10, "")
+
+
+def test_a_replay_is_authorised_before_it_is_answered(service) -> None:
+    """The same subject with fewer rights (another department now) gets no stored answer."""
+    k = key()
+    c = content()
+    service.create_item(CLERK, c, k)
+    moved = who("clerk-1", "clerk", department="区教科体局")
+    with pytest.raises(PermissionDenied) as info:
+        service.create_item(moved, c, k)
+    assert info.value.code == "OTHER_DEPARTMENT"
+    item = published(service)
+    (first,) = service.record_change(LEGAL, legal_change(item.item_id), k2 := key())
+    demoted = who("legal-1", "supervisor")
+    with pytest.raises(PermissionDenied):
+        service.record_change(demoted, legal_change(item.item_id), k2)
+
+
+def test_drafts_and_internals_are_for_the_department_reviewers_and_supervisors(service) -> None:
+    view = service.create_item(CLERK, content(), key())
+    other_clerk = who("clerk-2", "clerk", department="区教科体局")
+    with pytest.raises(NotFound):
+        service.get_version(other_clerk, view.item_id, 1)
+    for reader in (CLERK, LEGAL, STAFFING, who("sup", "supervisor"), who("a", "admin")):
+        assert service.get_version(reader, view.item_id, 1).status is VersionStatus.DRAFT
+    item = published(service)
+    in_force = service.get_version(ANONYMOUS, item.item_id, 0)
+    assert may_read_internal(CLERK, in_force) and may_read_internal(LEGAL, in_force)
+    assert not may_read_internal(other_clerk, in_force)
+    assert not may_read_internal(who("w", "window_clerk"), in_force)
+    assert not may_read_internal(ANONYMOUS, in_force)
+
+
+def test_a_functions_change_obliges_every_item_of_the_department(service) -> None:
+    a, b = published(service), published(service)
+    other = who("clerk-2", "clerk", department="区教科体局")
+    published(service, other, department="区教科体局")
+    change = ChangeRecord(ChangeKind.FUNCTIONS, "广安区机构改革方案", "职能划转至区行政审批局",
+                          date(2026, 11, 2), region="511602", department=DEPT)
+    with pytest.raises(PermissionDenied):
+        service.record_change(LEGAL, change, key())
+    obligations = service.record_change(STAFFING, change, key(), today=date(2026, 11, 3))
+    assert {o.item_id for o in obligations} == {a.item_id, b.item_id}
+    assert all(o.kind == 2 and o.effective_on == "2026-11-02" for o in obligations)
+    assert events(service)[-2:] == ["item.change_required", "item.change_required"]
+    history = service.history(ANONYMOUS, a.item_id)
+    assert history[-1].action == "functions_changed"
+    assert history[-1].office == "机构编制管理机关"
+    assert service.list_obligations(other, "511602", "", 10, "")[0] == []
+    assert len(service.list_obligations(CLERK, "511602", "", 10, "")[0]) == 2
+    assert len(service.list_obligations(STAFFING, "511602", "", 10, "")[0]) == 2

@@ -35,7 +35,12 @@ from services.shared.grpc_errors import translate_errors, translate_stream_error
 from services.shared.grpc_server import principal_of
 
 CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
-HEADER = ["department", "group", "name", "item_code", "area_code", "task_type", "dept_code"]
+HEADER = ["department", "group", "name", "item_code", "area_code", "task_type", "dept_code",
+          "legal_basis"]
+#: the columns of the real export, and the legal basis the test files add
+MAPPING = {"legal_basis": "legal_basis"}
+REVIEWED = ["--publish-reviewed", "--legal-reviewer", "li.na", "--staffing-reviewer",
+            "wang.fang", "--approving-document", "广安府发〔2024〕12号"]
 CODE = "511A0064100152-511602000000-000-115113016823646795-1-00"
 SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
 
@@ -88,8 +93,16 @@ def node(tmp_path: Path) -> Iterator[tuple[str, FakeCatalogue]]:
     db.dispose()
 
 
-def token(*roles: str, region: str = "511602", subject: str = "ann") -> str:
-    return mint_token(SECRET, subject, list(roles) or ["admin"], [region])
+def token(*roles: str, region: str = "511602", subject: str = "ann",
+          department: str | None = None) -> str:
+    return mint_token(SECRET, subject, list(roles) or ["admin"], [region],
+                      department=department)
+
+
+def mapping_file(tmp_path: Path) -> str:
+    path = tmp_path / "with-basis.json"
+    path.write_text(json.dumps(MAPPING), encoding="utf-8")
+    return str(path)
 
 
 def invoke(*args: str) -> object:
@@ -112,7 +125,8 @@ def small_csv(path: Path, rows: list[list[str]]) -> Path:
 def good_row(n: int, **changes: str) -> list[str]:
     values = {"department": "区行政审批局", "group": "未分类", "name": f"事项{n}",
               "item_code": CODE.replace("00152", f"{152 + n:05d}"),
-              "area_code": "511602000000", "task_type": "1", "dept_code": ""}
+              "area_code": "511602000000", "task_type": "1", "dept_code": "",
+              "legal_basis": "《中华人民共和国行政许可法》"}
     values.update(changes)
     return [values[h] for h in HEADER]
 
@@ -127,7 +141,7 @@ def test_import_the_real_file_writes_the_report(node: tuple[str, FakeCatalogue],
     report_path = tmp_path / "out" / "report.json"
     result = CliRunner().invoke(main, [
         "catalogue", "import", str(CATALOGUE), "--region", "511602", "--report",
-        str(report_path), "--address", address, "--token", token("clerk"),
+        str(report_path), "--address", address, "--token", token(),
         "--batch-size", "300"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("guang_an_511602.csv: 1135 rows: 981 accepted, "
@@ -148,7 +162,7 @@ def test_import_the_real_file_writes_the_report(node: tuple[str, FakeCatalogue],
     # the same file again: the same keys, so the catalogue replays its answers
     again = invoke("import", str(CATALOGUE), "--region", "511602", "--report",
                    str(tmp_path / "again.json"), "--address", address, "--token",
-                   token("clerk"), "--batch-size", "300")
+                   token(), "--batch-size", "300")
     assert again.exit_code == 0
     assert json.loads((tmp_path / "again.json").read_text("utf-8")) == report
     assert items(fake) == 1135
@@ -162,7 +176,7 @@ def test_import_in_small_batches_keeps_the_order(node: tuple[str, FakeCatalogue]
     report_path = tmp_path / "r.json"
     result = invoke("import", str(path), "--region", "511602", "--report", str(report_path),
                     "--address", address, "--token", token(), "--batch-size", "2",
-                    "--concurrency", "3", "--publish-reviewed")
+                    "--concurrency", "3", "--mapping", mapping_file(tmp_path), *REVIEWED)
     assert result.exit_code == 0, result.output
     report = json.loads(report_path.read_text("utf-8"))
     assert [r["line"] for r in report["rows"]] == list(range(2, 12))
@@ -200,6 +214,8 @@ def test_a_different_mapping_through_a_mapping_file(node: tuple[str, FakeCatalog
     (["--region", "511602", "--batch-size", "6000"], "6000 is not in the range 1<=x<=5000"),
     (["--region", "511602", "--role", "admin"], "--role needs --as SUBJECT"),
     (["--region", "511602", "--as", "ann"], "--as needs at least one --role"),
+    (["--region", "511602", "--publish-reviewed"], "--publish-reviewed names who reviewed"),
+    (["--region", "511602", "--legal-reviewer", "li"], "go with --publish-reviewed"),
 ])
 def test_argument_errors(tmp_path: Path, args: list[str], words: str) -> None:
     path = small_csv(tmp_path / "a.csv", [good_row(1)])
@@ -231,7 +247,8 @@ def test_refusals_exit_1_with_the_catalogues_words(node: tuple[str, FakeCatalogu
     path = small_csv(tmp_path / "a.csv", [good_row(1)])
     report = tmp_path / "r.json"
     stranger = invoke("import", str(path), "--region", "511602", "--address", address,
-                      "--token", token("clerk", region="511603"), "--report", str(report))
+                      "--token", token("clerk", region="511603", department="区行政审批局"),
+                      "--report", str(report))
     assert stranger.exit_code == 1
     assert ("REGION_OUT_OF_SCOPE: ann may not act for region 511602 (scope: 511603)"
             in stranger.stderr)
@@ -264,7 +281,7 @@ def test_a_token_minted_with_the_node_key(node: tuple[str, FakeCatalogue],
     address, fake = node
     path = small_csv(tmp_path / "a.csv", [good_row(1), good_row(2)])
     result = invoke("import", str(path), "--region", "511602", "--address", address,
-                    "--as", "importer-1", "--role", "clerk")
+                    "--as", "importer-1", "--role", "clerk", "--as-department", "区行政审批局")
     assert result.exit_code == 0, result.output
     with fake.service.db.transaction() as s:
         assert s.execute(select(t.imports.c.imported_by)).scalar_one() == "importer-1"
@@ -304,7 +321,7 @@ def published(node: tuple[str, FakeCatalogue], tmp_path: Path) -> str:
     path = small_csv(tmp_path / "p.csv", [good_row(i) for i in range(3)]
                      + [good_row(5, item_code="E-000004-001-11511301008778386B")])
     result = invoke("import", str(path), "--region", "511602", "--address", address,
-                    "--token", token(), "--publish-reviewed")
+                    "--token", token(), "--mapping", mapping_file(tmp_path), *REVIEWED)
     assert result.exit_code == 0, result.output
     return address
 
@@ -340,10 +357,12 @@ def test_export_json_to_stdout(published: str) -> None:
 
 def test_export_of_an_empty_region_and_a_bad_one(node: tuple[str, FakeCatalogue]) -> None:
     address, _ = node
-    empty = invoke("export", "--region", "110000", "--format", "json", "--address", address)
+    empty = invoke("export", "--region", "511621", "--format", "json", "--address", address)
     assert empty.exit_code == 0 and json.loads(empty.stdout) == []
     bad = invoke("export", "--region", "11", "--address", address)
     assert bad.exit_code == 1 and "not a 6-digit region code" in bad.stderr
+    elsewhere = invoke("export", "--region", "110000", "--address", address)
+    assert elsewhere.exit_code == 1 and "REGION_NOT_HOSTED" in elsewhere.stderr
 
 
 # --- search -------------------------------------------------------------------------------------

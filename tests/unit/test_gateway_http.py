@@ -117,12 +117,13 @@ class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
         return catalogue_pb2.GetItemHistoryResponse(entries=[catalogue_pb2.HistoryEntry(
             item_id=request.item_id, version=1, action="published", actor="legal-1")])
 
-    def RecordLegalBasisChange(self, request, context):  # noqa: N802
-        self.r.record("RecordLegalBasisChange", request, context)
-        return catalogue_pb2.RecordLegalBasisChangeResponse(
-            obligation=catalogue_pb2.ChangeObligation(
-                obligation_id="ob-1", item_id=request.item_id, law=request.law,
-                due_date="2026-11-16", status=catalogue_pb2.OBLIGATION_STATUS_OPEN))
+    def RecordChange(self, request, context):  # noqa: N802
+        self.r.record("RecordChange", request, context)
+        return catalogue_pb2.RecordChangeResponse(obligations=[
+            catalogue_pb2.ChangeObligation(
+                obligation_id="ob-1", item_id=request.item_id, law=request.basis,
+                kind=request.kind, effective_on=request.effective_on,
+                due_date="2026-11-16", status=catalogue_pb2.OBLIGATION_STATUS_OPEN)])
 
     def ListObligations(self, request, context):  # noqa: N802
         self.r.record("ListObligations", request, context)
@@ -473,16 +474,21 @@ def test_history(client, calls) -> None:
     assert calls[0][0] == "GetItemHistory" and calls[0][1].item_id == "it-9"
 
 
-def test_record_legal_basis_change(client, calls) -> None:
-    response = client.post("/v1/items/it-9/legal-basis-changes", json={
-        "idempotency_key": "l", "law": "中华人民共和国食品安全法", "description": "第三十五条修订"})
+def test_record_a_change(client, calls) -> None:
+    response = client.post("/v1/changes", json={
+        "idempotency_key": "l", "kind": "legal_basis", "item_id": "it-9",
+        "basis": "中华人民共和国食品安全法", "description": "第三十五条修订",
+        "effective_on": "2026-11-01"})
     assert response.status_code == 201
-    obligation = response.json()["obligation"]
+    [obligation] = response.json()["obligations"]
     assert obligation["status"] == "OBLIGATION_STATUS_OPEN"
+    assert obligation["kind"] == "CHANGE_KIND_LEGAL_BASIS"
     assert obligation["due_date"] == "2026-11-16"
     [(name, request, _)] = calls
-    assert (name, request.item_id, request.law, request.description) == (
-        "RecordLegalBasisChange", "it-9", "中华人民共和国食品安全法", "第三十五条修订")
+    assert (name, request.item_id, request.basis, request.description, request.effective_on
+            ) == ("RecordChange", "it-9", "中华人民共和国食品安全法", "第三十五条修订",
+                  "2026-11-01")
+    assert request.kind == catalogue_pb2.CHANGE_KIND_LEGAL_BASIS
 
 
 def test_obligations(client, calls) -> None:
@@ -731,7 +737,8 @@ def test_openapi_documents_routes_and_proto_schemas(client) -> None:
     assert schemas["sunlight.catalogue.v1.ItemDraft"]["properties"]["steps"]["type"] == "array"
     publish = document["paths"]["/v1/items/{item_id}/versions/{version}/publish"]["post"]
     body_schema = publish["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body_schema["properties"]) == {"idempotency_key"}
+    assert set(body_schema["properties"]) == {"idempotency_key", "legal_reviewer",
+                                              "staffing_reviewer", "approving_document"}
 
 
 def test_openapi_documents_the_catalogue_routes(client) -> None:
@@ -744,7 +751,7 @@ def test_openapi_documents_the_catalogue_routes(client) -> None:
         ("/v1/items/{item_id}/versions", "post"): "DraftNextVersionResponse",
         ("/v1/items/{item_id}/adjust", "post"): "AdjustItemResponse",
         ("/v1/items/{item_id}/history", "get"): "GetItemHistoryResponse",
-        ("/v1/items/{item_id}/legal-basis-changes", "post"): "RecordLegalBasisChangeResponse",
+        ("/v1/changes", "post"): "RecordChangeResponse",
         ("/v1/obligations", "get"): "ListObligationsResponse",
     }
     for (path, method), response in expected.items():

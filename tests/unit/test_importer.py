@@ -7,6 +7,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,12 +21,17 @@ from cli.tabular import read_rows
 from services.catalogue import storage as t
 from services.catalogue.contract import ReviewView, VersionView, version_to_pb
 from services.catalogue.domain.import_rows import SourceRow, parse_rows
-from services.catalogue.domain.items import ListKind
-from services.catalogue.domain.lifecycle import Decision, ReviewKind, VersionStatus
+from services.catalogue.domain.items import LegalCitation, ListKind
+from services.catalogue.domain.lifecycle import (
+    Decision,
+    OfflineReview,
+    VersionStatus,
+)
 from services.catalogue.import_api import export_rpc, import_rows_rpc
 from services.catalogue.importer import (
     DEFAULT_FLOW_FLAG,
     DEFAULT_STEPS_FLAG,
+    NO_LEGAL_BASIS_REASON,
     NOT_PUBLISHED_REASON,
     Importer,
     ImportOptions,
@@ -68,8 +74,18 @@ def person(subject: str, *roles: str, region: str = "511602",
 
 
 ADMIN = person("admin-1", "admin")
-CLERK = person("clerk-1", "clerk")
+#: imports the whole file (every department): the platform's operator
+OPERATOR = person("operator-1", "admin")
 REVIEWER = person("reviewer-1", "legal_reviewer", "staffing_reviewer")
+#: the list was reviewed outside the platform by these two, approved by this document
+OFFLINE = OfflineReview("li.na", "wang.fang", "广安府发〔2024〕12号")
+#: the real file has no legal basis: publishing tests add one in a column of their own
+BASIS_MAPPING = json.dumps({"legal_basis": "legal_basis"})
+LAW = "《中华人民共和国行政许可法》"
+
+
+def with_basis(rows: list[SourceRow], law: str = LAW) -> list[SourceRow]:
+    return [SourceRow(r.line, {**r.values, "legal_basis": law}) for r in rows]
 
 
 class Changes:
@@ -111,7 +127,7 @@ def run(importer: Importer, principal: Principal, rows: list[SourceRow], *,
     for index, start in enumerate(range(0, len(rows), batch)):
         import_id, got = importer.import_rows(principal, region, mapping, publish, "test.csv",
                                               import_id, rows[start:start + batch],
-                                              f"{key}-{index}")
+                                              f"{key}-{index}", OFFLINE if publish else None)
         results.extend(got)
     return import_id, results
 
@@ -135,7 +151,7 @@ def row(line: int, **changes: str) -> SourceRow:
 def test_real_file_every_row_is_accounted_for(importer: Importer, service: CatalogueService,
                                               real_rows: list[SourceRow],
                                               changes: Changes) -> None:
-    import_id, results = run(importer, CLERK, real_rows)
+    import_id, results = run(importer, OPERATOR, real_rows)
     assert [r.line for r in results] == list(range(2, 1137))
     assert Counter(r.outcome for r in results) == Counter(accepted=981, flagged=154)
     assert all(r.item_id for r in results)
@@ -155,7 +171,7 @@ def test_real_file_every_row_is_accounted_for(importer: Importer, service: Catal
         started = s.execute(select(t.imports)).one()
         stored = {r.line: r for r in s.execute(select(t.import_rows))}
     assert (started.region, started.imported_by, started.publish_reviewed) == (
-        "511602", "clerk-1", False)
+        "511602", "operator-1", False)
     assert started.source == "test.csv"
     first = stored[2]
     assert (first.outcome, json.loads(first.reasons), first.item_id) == (
@@ -165,11 +181,11 @@ def test_real_file_every_row_is_accounted_for(importer: Importer, service: Catal
 
 def test_imported_items_carry_their_row_and_the_default_flow(
         importer: Importer, service: CatalogueService, real_rows: list[SourceRow]) -> None:
-    _, results = run(importer, CLERK, real_rows[:200])
+    _, results = run(importer, OPERATOR, real_rows[:200])
     by_line = {r.line: r for r in results}
-    view = service.get_version(CLERK, by_line[2].item_id, 1)
+    view = service.get_version(OPERATOR, by_line[2].item_id, 1)
     c = view.content
-    assert view.status is VersionStatus.DRAFT and view.created_by == "clerk-1"
+    assert view.status is VersionStatus.DRAFT and view.created_by == "operator-1"
     assert (c.name, c.item_type, c.region, c.department) == (
         "企业投资项目备案（技术改造）（市级/县级）", "10", "511602", "区经信局")
     assert c.code == "511Z07001006-511602000000-000-11511301008778183N-1-00"
@@ -180,26 +196,29 @@ def test_imported_items_carry_their_row_and_the_default_flow(
     assert c.list_kind is ListKind.POWER and c.exercise_level == "4"
     assert c.body is not None and c.body.code == "11511301008778183N"
     assert view.flags == (DEFAULT_FLOW_FLAG,)
-    c.validate_complete()  # a complete version: the department may submit it as it is
+    assert c.legal_basis == ()  # the file cites no law: 职权法定 keeps it from publication
+    with pytest.raises(InvalidArgument, match="legal_basis"):
+        c.validate_complete()
+    replace(c, legal_basis=(LegalCitation(LAW),)).validate_complete()  # then it may be
 
-    service_item = service.get_version(CLERK, by_line[5].item_id, 1).content  # 学生资助政策咨询
+    service_item = service.get_version(OPERATOR, by_line[5].item_id, 1).content  # 学生资助政策咨询
     assert service_item.item_type == "20" and service_item.list_kind is ListKind.PUBLIC_SERVICE
 
-    justice = service.get_version(CLERK, by_line[71].item_id, 1)
+    justice = service.get_version(OPERATOR, by_line[71].item_id, 1)
     assert by_line[71].outcome == "flagged"
     assert justice.flags == (*by_line[71].reasons, DEFAULT_FLOW_FLAG)
     assert "old 9-character organisation code" in justice.flags[0]
-    assert [h.action for h in service.history(CLERK, by_line[71].item_id)] == ["imported"]
+    assert [h.action for h in service.history(OPERATOR, by_line[71].item_id)] == ["imported"]
 
 
 def test_a_broken_code_is_kept_as_a_flagged_draft(importer: Importer,
                                                   service: CatalogueService,
                                                   real_rows: list[SourceRow]) -> None:
     tobacco = next(r for r in real_rows if r.line == 1128)
-    _, [result] = run(importer, CLERK, [tobacco])
+    _, [result] = run(importer, OPERATOR, [tobacco])
     assert result.outcome == "flagged" and result.item_id
     assert "check character at position 18 is '0', expected '7'" in result.reasons[0]
-    view = service.get_version(CLERK, result.item_id, 1)
+    view = service.get_version(OPERATOR, result.item_id, 1)
     assert view.content.code == "511A62001004-511602000000-000-TE5116020105116050-1-00"
     assert view.content.group == "烟草专卖零售许可证核发"
     assert view.content.body is not None and view.content.body.code == ""
@@ -210,10 +229,10 @@ def test_a_broken_code_is_kept_as_a_flagged_draft(importer: Importer,
 def test_importing_the_same_file_twice_makes_no_duplicates(
         importer: Importer, service: CatalogueService, real_rows: list[SourceRow],
         changes: Changes) -> None:
-    first_id, first = run(importer, CLERK, real_rows)
+    first_id, first = run(importer, OPERATOR, real_rows)
     events = count(service, t.outbox)
     changes.ids.clear()
-    second_id, second = run(importer, CLERK, real_rows, batch=500)
+    second_id, second = run(importer, OPERATOR, real_rows, batch=500)
     assert second_id != first_id
     assert [r.outcome for r in second] == [r.outcome for r in first]
     assert [r.item_id for r in second] == [r.item_id for r in first]
@@ -230,20 +249,20 @@ def test_a_repeated_batch_with_its_key_is_answered_once(importer: Importer,
                                                         service: CatalogueService,
                                                         real_rows: list[SourceRow]) -> None:
     batch = real_rows[:50]
-    first = importer.import_rows(CLERK, "511602", "", False, "a.csv", "", batch, "key-1")
-    again = importer.import_rows(CLERK, "511602", "", False, "a.csv", "", batch, "key-1")
+    first = importer.import_rows(OPERATOR, "511602", "", False, "a.csv", "", batch, "key-1")
+    again = importer.import_rows(OPERATOR, "511602", "", False, "a.csv", "", batch, "key-1")
     assert again == first
     assert count(service, t.imports) == 1 and count(service, t.items) == 50
     with pytest.raises(Conflict, match="already used for a different request"):
-        importer.import_rows(CLERK, "511602", "", False, "a.csv", "", real_rows[50:60],
+        importer.import_rows(OPERATOR, "511602", "", False, "a.csv", "", real_rows[50:60],
                              "key-1")
 
 
 def test_a_batch_sent_again_with_a_new_key_returns_what_was_recorded(
         importer: Importer, service: CatalogueService, real_rows: list[SourceRow]) -> None:
-    import_id, first = importer.import_rows(CLERK, "511602", "", False, "a.csv", "",
+    import_id, first = importer.import_rows(OPERATOR, "511602", "", False, "a.csv", "",
                                             real_rows[:10], "key-1")
-    _, again = importer.import_rows(CLERK, "511602", "", False, "a.csv", import_id,
+    _, again = importer.import_rows(OPERATOR, "511602", "", False, "a.csv", import_id,
                                     real_rows[:20], "key-2")
     assert again[:10] == first
     assert all(r.item_id for r in again)
@@ -255,7 +274,7 @@ def test_duplicates_in_a_file_keep_their_row_but_make_no_second_item(
     other = CODE.replace("00152", "00153")
     rows = [row(2), row(3, name="重复"), row(4, item_code=other), row(5, name="", ),
             row(6, item_code=other.lower()), row(7, name="第三次")]
-    _, results = run(importer, CLERK, rows, batch=4)  # the second batch: lines 6 and 7
+    _, results = run(importer, OPERATOR, rows, batch=4)  # the second batch: lines 6 and 7
     assert [r.outcome for r in results] == ["accepted", "flagged", "accepted", "rejected",
                                             "flagged", "flagged"]
     assert results[1].reasons == ("duplicate implementation code: same code as line 2",)
@@ -272,7 +291,7 @@ def test_duplicates_in_a_file_keep_their_row_but_make_no_second_item(
 
 def test_a_duplicate_of_a_rejected_row_becomes_the_item(importer: Importer,
                                                         service: CatalogueService) -> None:
-    _, results = run(importer, CLERK, [row(2, department=""), row(3), row(4)])
+    _, results = run(importer, OPERATOR, [row(2, department=""), row(3), row(4)])
     assert [r.outcome for r in results] == ["rejected", "flagged", "flagged"]
     assert results[1].item_id and results[2].item_id == results[1].item_id
     assert count(service, t.items) == 1
@@ -280,7 +299,7 @@ def test_a_duplicate_of_a_rejected_row_becomes_the_item(importer: Importer,
 
 def test_rejected_rows_are_recorded_with_their_cells(importer: Importer,
                                                      service: CatalogueService) -> None:
-    import_id, [result] = run(importer, CLERK, [row(2, area_code="511603000000")])
+    import_id, [result] = run(importer, OPERATOR, [row(2, area_code="511603000000")])
     assert result.outcome == "rejected" and result.item_id == ""
     assert "lies outside the importing region 511602" in result.reasons[0]
     with service.db.transaction() as s:
@@ -294,10 +313,11 @@ def test_rejected_rows_are_recorded_with_their_cells(importer: Importer,
 
 
 @pytest.mark.parametrize("principal", [ADMIN, REVIEWER], ids=["admin", "both reviewers"])
-def test_publish_reviewed_publishes_valid_rows_with_the_importer_as_reviewer(
+def test_publish_reviewed_publishes_valid_rows_with_the_named_reviewers(
         importer: Importer, service: CatalogueService, real_rows: list[SourceRow],
         principal: Principal) -> None:
-    import_id, results = run(importer, principal, real_rows[:120], publish=True)
+    import_id, results = run(importer, principal, with_basis(real_rows[:120]), publish=True,
+                             mapping=BASIS_MAPPING)
     accepted = [r for r in results if r.outcome == "accepted"]
     flagged = [r for r in results if r.outcome == "flagged"]
     assert len(accepted) + len(flagged) == 120 and flagged
@@ -305,10 +325,13 @@ def test_publish_reviewed_publishes_valid_rows_with_the_importer_as_reviewer(
     view = service.get_version(ANONYMOUS_READER, accepted[0].item_id, 0)
     assert view.status is VersionStatus.PUBLISHED and view.current_version == 1
     assert view.published_by == principal.subject
-    assert [(r.kind.value, r.reviewer) for r in view.reviews] == [
-        ("legal", principal.subject), ("staffing", principal.subject)]
-    assert [h.action for h in service.history(principal, accepted[0].item_id)] == [
-        "imported", "reviewed_legal", "reviewed_staffing", "published"]
+    assert [(r.kind.value, r.reviewer, r.document) for r in view.reviews] == [
+        ("legal", "li.na", OFFLINE.document), ("staffing", "wang.fang", OFFLINE.document)]
+    assert [c.law for c in view.content.legal_basis] == [LAW]
+    history = service.history(principal, accepted[0].item_id)
+    assert [(h.action, h.actor) for h in history] == [
+        ("imported", principal.subject), ("reviewed_legal", "li.na"),
+        ("reviewed_staffing", "wang.fang"), ("published", principal.subject)]
 
     kept = service.get_version(principal, flagged[0].item_id, 1)
     assert kept.status is VersionStatus.DRAFT and kept.current_version == 0
@@ -326,9 +349,37 @@ def test_publish_reviewed_publishes_valid_rows_with_the_importer_as_reviewer(
 ANONYMOUS_READER = Principal("")
 
 
+def test_rows_without_a_legal_basis_stay_drafts(importer: Importer, service: CatalogueService,
+                                               real_rows: list[SourceRow]) -> None:
+    """职权法定: a reviewed list is published only where a row cites its legal basis."""
+    rows = with_basis(real_rows[:10]) + real_rows[10:20]
+    _, results = run(importer, ADMIN, rows, publish=True, mapping=BASIS_MAPPING)
+    cited = [r for r in results[:10] if r.outcome == "accepted"]
+    uncited = [r for r in results[10:] if r.outcome == "accepted"]
+    assert cited and uncited
+    assert all(service.get_version(ADMIN, r.item_id, 1).status is VersionStatus.PUBLISHED
+               for r in cited)
+    for r in uncited:
+        assert service.get_version(ADMIN, r.item_id, 1).status is VersionStatus.DRAFT
+        assert r.reasons[-1] == NO_LEGAL_BASIS_REASON
+
+
+def test_a_reviewed_list_names_two_reviewers_other_than_the_importer(
+        importer: Importer, real_rows: list[SourceRow]) -> None:
+    rows = with_basis(real_rows[:3])
+    with pytest.raises(InvalidArgument):
+        importer.import_rows(ADMIN, "511602", BASIS_MAPPING, True, "a.csv", "", rows, "k")
+    with pytest.raises(InvalidArgument):
+        importer.import_rows(ADMIN, "511602", BASIS_MAPPING, True, "a.csv", "", rows, "k",
+                             OfflineReview("li.na", "li.na", "文"))
+    with pytest.raises(FailedPrecondition, match="admin-1 drafted"):
+        importer.import_rows(ADMIN, "511602", BASIS_MAPPING, True, "a.csv", "", rows, "k",
+                             OfflineReview("admin-1", "wang.fang", "文"))
+
+
 def test_events_are_the_contract_json_of_the_stored_versions(
         importer: Importer, service: CatalogueService, real_rows: list[SourceRow]) -> None:
-    run(importer, ADMIN, real_rows[65:75], publish=True)
+    run(importer, ADMIN, with_basis(real_rows[65:75]), publish=True, mapping=BASIS_MAPPING)
     with service.db.transaction() as s:
         bodies = s.execute(select(t.outbox.c.body)).scalars().all()
         checked = Counter()
@@ -353,28 +404,31 @@ def test_the_fast_json_is_the_json_of_the_contract(real_rows: list[SourceRow]) -
     now = datetime.now(UTC)
     stamp = Timestamp()
     stamp.FromDatetime(now)
-    for outcome in report.outcomes:
+    for index, outcome in enumerate(report.outcomes):
         assert outcome.item is not None
-        content = import_content(outcome.item, 20)
+        item = outcome.item if index % 2 else replace(outcome.item, legal_basis="《条例》“第3条”")
+        content = import_content(item, 20)
         assert content_dict(content) == content.to_dict()
         assert content_json(content) == json.dumps(content.to_dict(), ensure_ascii=False)
-        flags = [*outcome.reasons, default_flag(outcome.item)]
-        for published in (False, True):
+        flags = [*outcome.reasons, default_flag(item)]
+        for reviewers in (None, OFFLINE):
+            published = reviewers is not None
             view = VersionView(
                 "item-1", 1, VersionStatus.PUBLISHED if published else VersionStatus.DRAFT,
                 content, now, "ann", now if published else None, "ann" if published else None,
                 current_version=1 if published else 0, flags=tuple(flags),
-                reviews=tuple(ReviewView(kind, Decision.APPROVE, "ann", "", now)
-                              for kind in ReviewKind) if published else ())
+                reviews=tuple(ReviewView(kind, Decision.APPROVE, reviewer, "", now,
+                                         OFFLINE.document)
+                              for kind, reviewer in OFFLINE.by_kind()) if published else ())
             data = json_format.MessageToDict(
                 pb.ItemEvent(item=version_to_pb(view), actor="ann", action="imported",
                              reason="import 1"), preserving_proto_field_name=True)
             assert item_event_dict("item-1", content, flags, stamp.ToJsonString(), "ann",
-                                   published, action="imported", reason="import 1") == data
+                                   reviewers, action="imported", reason="import 1") == data
             expected = Event("event-1", "item.drafted", now, "510000", content.region,
                              "sunlight.catalogue.v1.ItemEvent", data).to_json()
             assert event_json("event-1", "item.drafted", event_time(now), "510000", "item-1",
-                              content, flags, stamp.ToJsonString(), "ann", published,
+                              content, flags, stamp.ToJsonString(), "ann", reviewers,
                               action="imported", reason="import 1") == expected
 
 
@@ -392,17 +446,19 @@ def test_a_clerk_of_another_region_is_refused(importer: Importer, service: Catal
 
 def test_a_city_clerk_may_import_for_a_district_of_the_city(importer: Importer,
                                                             real_rows: list[SourceRow]) -> None:
-    city = person("clerk-3", "clerk", region="511600")
-    _, results = run(importer, city, real_rows[:5])
-    assert all(r.item_id for r in results)
+    city = person("clerk-3", "clerk", region="511600", department="区教科体局")
+    own = [r for r in real_rows if r.values["department"] == "区教科体局"][:5]
+    _, results = run(importer, city, own)
+    assert len(results) == 5 and all(r.item_id for r in results)
 
 
 def test_publishing_on_import_needs_both_reviews(importer: Importer,
                                                 real_rows: list[SourceRow]) -> None:
-    for principal in (CLERK, person("legal-1", "legal_reviewer")):
+    for principal in (person("clerk-1", "clerk", department="区教科体局"),
+                      person("legal-1", "legal_reviewer")):
         with pytest.raises(PermissionDenied):
             importer.import_rows(principal, "511602", "", True, "a.csv", "", real_rows[:5],
-                                 "k")
+                                 "k", OFFLINE)
     with pytest.raises(Unauthenticated):
         importer.import_rows(ANONYMOUS_READER, "511602", "", False, "a.csv", "",
                              real_rows[:5], "k")
@@ -429,7 +485,7 @@ def test_later_batches_must_name_a_known_import_of_the_same_kind(
                                         real_rows[:2], "k2")
     with pytest.raises(FailedPrecondition, match="publish_reviewed=False"):
         importer.import_rows(ADMIN, "511602", "", True, "a.csv", import_id, real_rows[2:4],
-                             "k3")
+                             "k3", OFFLINE)
     with pytest.raises(FailedPrecondition, match="started for region 511602"):
         importer.import_rows(person("admin-2", "admin", region="511600"), "511600", "", False,
                              "a.csv", import_id, real_rows[2:4], "k4")
@@ -466,12 +522,12 @@ def test_limits_from_the_mapping_and_the_default_limit(importer: Importer,
                           "default_limit_days": 5}, ensure_ascii=False)
     rows = [row(2, 法定="30", 承诺="10"), row(3, item_code=CODE.replace("00152", "00153"),
                                             法定="", 承诺="")]
-    _, results = run(importer, CLERK, rows, mapping=mapping)
-    given = service.get_version(CLERK, results[0].item_id, 1)
+    _, results = run(importer, OPERATOR, rows, mapping=mapping)
+    given = service.get_version(OPERATOR, results[0].item_id, 1)
     assert (given.content.statutory_limit_days, given.content.promised_limit_days) == (30, 10)
     assert [s.limit_days for s in given.content.steps] == [1, 8, 1]
     assert given.flags == (DEFAULT_STEPS_FLAG,)
-    defaulted = service.get_version(CLERK, results[1].item_id, 1)
+    defaulted = service.get_version(OPERATOR, results[1].item_id, 1)
     assert (defaulted.content.statutory_limit_days,
             defaulted.content.promised_limit_days) == (5, 5)
     assert [s.limit_days for s in defaulted.content.steps] == [1, 3, 1]
@@ -563,7 +619,8 @@ def test_import_rows_rpc_refuses_bad_lines(importer: Importer,
 
 def test_export_rpc_gives_public_fields_only(importer: Importer, service: CatalogueService,
                                              real_rows: list[SourceRow]) -> None:
-    _, results = run(importer, ADMIN, real_rows[:40], publish=True)
+    _, results = run(importer, ADMIN, with_basis(real_rows[:40]), publish=True,
+                     mapping=BASIS_MAPPING)
     exported = list(export_rpc(service, ANONYMOUS_READER,
                                pb.ExportItemsRequest(region="511600")))
     assert Counter(r.outcome for r in results) == Counter(accepted=16, flagged=24)

@@ -1,6 +1,9 @@
+import time
+
+import jwt
 import pytest
 
-from services.shared.auth import Authenticator, mint_token
+from services.shared.auth import MAX_TOKEN_TTL_S, Authenticator, Principal, mint_token
 from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.shared.regions import covers, level, parent, validate_region
 
@@ -22,7 +25,8 @@ def test_levels_and_parents() -> None:
     assert parent("510000") is None
 
 
-@pytest.mark.parametrize("bad", ["51000", "5100000", "51000a", "", "000000"])
+@pytest.mark.parametrize("bad", ["51000", "5100000", "51000a", "", "000000", "５１１６０２",
+                                 "511602\n", "51160２"])
 def test_invalid_region_names_the_field(bad: str) -> None:
     with pytest.raises(InvalidArgument) as info:
         validate_region(bad, "draft.region")
@@ -47,7 +51,7 @@ def test_bad_tokens_are_unauthenticated() -> None:
     forged = mint_token("x" * 40, "li", ["admin"], ["510000"])
     with pytest.raises(Unauthenticated, match="not valid"):
         auth.principal(f"Bearer {forged}")
-    expired = mint_token(SECRET, "li", ["admin"], ["510000"], ttl_s=-10)
+    expired = _raw_token(exp=int(time.time()) - 10, iat=int(time.time()) - 100)
     with pytest.raises(Unauthenticated, match="expired"):
         auth.principal(f"Bearer {expired}")
     with pytest.raises(Unauthenticated):
@@ -61,8 +65,10 @@ def test_anonymous_is_asked_to_sign_in() -> None:
 
 
 def test_unknown_role_cannot_be_minted() -> None:
-    with pytest.raises(ValueError, match="unknown roles"):
+    with pytest.raises(ValueError, match="unknown"):
         mint_token(SECRET, "x", ["emperor"], ["510000"])
+    with pytest.raises(Unauthenticated, match="unknown"):
+        Authenticator(SECRET).principal("Bearer " + _raw_token(roles=["emperor"]))
 
 
 def test_scope_prefix_is_the_rule_covers_applies() -> None:
@@ -72,15 +78,79 @@ def test_scope_prefix_is_the_rule_covers_applies() -> None:
                                                                           "511602"]
 
 
+def _raw_token(**claims: object) -> str:
+    """A token signed with the right key, saying whatever the test wants it to say."""
+    now = int(time.time())
+    body = {"sub": "li", "roles": ["supervisor"], "regions": ["510000"], "iss": "sunlight",
+            "iat": now, "exp": now + 600, **claims}
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, SECRET,
+                      algorithm="HS256")
+
+
+@pytest.mark.parametrize("regions", [[""], [], ["51"], ["５１００００"], ["519999"],
+                                     ["000000"], [510000], ["510000", "x"]])
+def test_a_token_acts_only_for_real_region_codes(regions: list) -> None:
+    """An empty region used to cover every region; now no malformed or unknown region (GB/T
+    2260) makes a valid token."""
+    with pytest.raises(Unauthenticated):
+        Authenticator(SECRET).principal("Bearer " + _raw_token(regions=regions))
+    if all(isinstance(r, str) for r in regions):
+        with pytest.raises(ValueError):
+            mint_token(SECRET, "li", ["supervisor"], regions)
+
+
+def test_an_empty_scope_covers_nothing() -> None:
+    assert not covers("", "511602") and not covers("5", "511602")
+    assert not Principal("x", ("admin",), ("",)).can("case.read", "511602")
+
+
+def test_token_lifetimes_have_a_maximum() -> None:
+    auth = Authenticator(SECRET)
+    now = int(time.time())
+    for claims in ({"exp": 253402300799}, {"iat": now, "exp": now + MAX_TOKEN_TTL_S + 60},
+                   {"iat": now + 10 * MAX_TOKEN_TTL_S, "exp": now + 10 * MAX_TOKEN_TTL_S + 60},
+                   {"iat": None}):
+        with pytest.raises(Unauthenticated):
+            auth.principal("Bearer " + _raw_token(**claims))
+    with pytest.raises(ValueError, match="ttl"):
+        mint_token(SECRET, "li", ["supervisor"], ["510000"], ttl_s=MAX_TOKEN_TTL_S + 1)
+    assert auth.principal("Bearer " + mint_token(SECRET, "li", ["supervisor"], ["510000"],
+                                                 ttl_s=MAX_TOKEN_TTL_S)).subject == "li"
+
+
+def test_every_token_names_its_one_subject_and_clerks_their_department() -> None:
+    auth = Authenticator(SECRET)
+    for claims in ({"sub": ""}, {"sub": "x" * 129}, {"roles": ["clerk"]},
+                   {"roles": ["clerk"], "department": " "}, {"roles": []}):
+        with pytest.raises(Unauthenticated):
+            auth.principal("Bearer " + _raw_token(**claims))
+    with pytest.raises(ValueError, match="department"):
+        mint_token(SECRET, "li", ["clerk"], ["511602"])
+
+
 def test_department_staff_act_for_their_own_department_only() -> None:
     auth = Authenticator(SECRET)
     clerk = auth.principal("Bearer " + mint_token(SECRET, "li", ["clerk"], ["511602"],
                                                   department="区教科体局"))
-    clerk.require_department("区教科体局")
+    clerk.require("case.open", "511602", "区教科体局")
     with pytest.raises(PermissionDenied) as info:
-        clerk.require_department("区发展改革局")
+        clerk.require("case.open", "511602", "区发展改革局")
     assert info.value.code == "OTHER_DEPARTMENT"
-    for roles, department in ((["admin"], "区教科体局"), (["supervisor"], None)):
-        auth.principal("Bearer " + mint_token(SECRET, "x", roles, ["511602"],
-                                              department=department)
-                       ).require_department("区发展改革局")
+    assert clerk.bound_department("item.read_internal") == "区教科体局"
+    for roles, department in ((["admin"], "区教科体局"), (["supervisor"], None),
+                              (["window_clerk"], "区政务服务中心")):
+        other = auth.principal("Bearer " + mint_token(SECRET, "x", roles, ["511602"],
+                                                      department=department))
+        other.require("case.read", "511602", "区发展改革局")
+        assert other.bound_department("case.read") is None
+
+
+def test_window_staff_accept_for_every_department_but_handle_none() -> None:
+    """综合窗口: the service centre accepts applications for every department it hosts."""
+    window = Authenticator(SECRET).principal("Bearer " + mint_token(
+        SECRET, "wu", ["window_clerk"], ["511602"], department="区政务服务中心"))
+    for department in ("区发展改革局", "区教科体局"):
+        window.require("case.open", "511602", department)
+    assert not window.can("case.handle", "511602", "区发展改革局")
+    assert not window.can("item.write", "511602")
+    assert not window.can("case.open", "511603", "区发展改革局")

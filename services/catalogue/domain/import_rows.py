@@ -57,6 +57,7 @@ MAX_NAME_LENGTH = 200
 MAX_CODE_LENGTH = 128
 MAX_DEPARTMENT_LENGTH = 200
 MAX_LIMIT_DAYS = 365
+MAX_LEGAL_BASIS_LENGTH = 200
 _DAYS = re.compile(r"^(\d{1,4})(?:\.0+)?\s*(?:个?工作日|天|日|days?)?$")
 
 
@@ -74,10 +75,13 @@ class ColumnMapping:
     #: columns of the limits in working days (法定时限, 承诺时限); absent in the Sichuan export
     statutory_limit_days: str | None = None
     promised_limit_days: str | None = None
+    #: column of the legal basis (法律依据), the law or regulation cited; absent in the
+    #: Sichuan export, so its items cannot be published until their departments cite one
+    legal_basis: str | None = None
 
     REQUIRED = ("department", "name", "item_code", "task_type")
     OPTIONAL = ("group", "area_code", "dept_code", "statutory_limit_days",
-                "promised_limit_days")
+                "promised_limit_days", "legal_basis")
 
     @classmethod
     def from_json(cls, data: str | bytes | Mapping[str, object]) -> ColumnMapping:
@@ -152,6 +156,8 @@ class ParsedItem:
     # Limits in working days from mapped columns; None = not given (the importer's default).
     statutory_limit_days: int | None = None
     promised_limit_days: int | None = None
+    #: the law or regulation the row cites (法律依据); empty when the file has none
+    legal_basis: str = ""
 
     @property
     def item_type_name(self) -> str:
@@ -381,6 +387,12 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Kno
         warnings.append(f"the promised limit of {promised} working days exceeds the "
                         f"statutory limit of {statutory}")
 
+    legal_basis = _cell(values, mapping.legal_basis)
+    if len(legal_basis) > MAX_LEGAL_BASIS_LENGTH:
+        warnings.append(f"legal basis ({mapping.legal_basis}) has {len(legal_basis)} "
+                        f"characters; at most {MAX_LEGAL_BASIS_LENGTH}: not taken")
+        legal_basis = ""
+
     duplicate_of: int | None = None
     if raw_code:
         key = parsed.normalized or raw_code.upper()
@@ -399,7 +411,7 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Kno
         dept_code=dept_code, body_code=parsed.body_code, body_code_kind=parsed.body_code_kind,
         basic_code=parsed.basic_code, region12=parsed.region12,
         body_nature=parsed.body_nature if parsed.body_nature in BODY_NATURES else None,
-        statutory_limit_days=statutory, promised_limit_days=promised)
+        statutory_limit_days=statutory, promised_limit_days=promised, legal_basis=legal_basis)
     return RowOutcome(row.line, name, FLAGGED if warnings else ACCEPTED, warnings, item,
                       duplicate_of)
 

@@ -5,8 +5,9 @@ is a new draft of the next version (已发布版本不可修改). Only a publish
 exercised: 清单之外无职权.
 
 Two levels of validity: a *draft* must be identifiable (name, code, type, region, department)
-so it can be stored and found; a version must be *complete* (limits, an internal flow whose
-steps fit the promised limit) before it can be submitted for review.
+so it can be stored and found; a version must be *complete* (a legal basis — 职权法定 — for
+every power, limits, an internal flow whose steps fit the promised limit) before it can be
+submitted for review or published.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ EXERCISE_LEVELS: dict[str, str] = {
     "6": "村（社区）级", "7": "分级行使",
 }
 PENALTY_TYPE = "02"
+PUBLIC_SERVICE_TYPE = "20"
 MAX_LIMIT_DAYS = 365
 _STEP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _PHONE = re.compile(r"^[0-9+\-() ]{3,40}$")
@@ -339,6 +341,10 @@ def _completeness(c: ItemContent, problems: list[FieldProblem]) -> None:
     if c.promised_limit_days > c.statutory_limit_days > 0:
         bad("promised_limit_days", "the promised limit (承诺时限) may not exceed the "
             f"statutory limit (法定时限) of {c.statutory_limit_days} working days")
+    if c.item_type != PUBLIC_SERVICE_TYPE and not any(x.law.strip() for x in c.legal_basis):
+        # 职权法定: a power exists only by law; public services (20) may cite a policy instead
+        bad("legal_basis", "cite the law or regulation that grants the power (法律依据): no "
+            "power without a legal basis is reviewed or published (职权法定)")
     if not c.steps:
         bad("steps", "the internal flow needs at least one step")
     elif c.promised_limit_days and c.flow_days > c.promised_limit_days:
