@@ -648,7 +648,8 @@ OFFICE_OF_ACTION = {
     "reviewed_legal": "法制部门", "legal_basis_changed": "法制部门",
     "reviewed_staffing": "机构编制管理机关", "functions_changed": "机构编制管理机关",
     **{action.value: "机构编制管理机关" for action in Action},
-    "published": "审核通过后发布", "imported": "清单导入",
+    # published when both offices approved; imported by the platform's operators
+    "published": "法制部门、机构编制管理机关", "imported": "平台运维",
 }
 
 

@@ -60,15 +60,18 @@ ITEM_STATES: dict[int, tuple[str, str]] = {
 #: History actions (HistoryEntry.action) in words.
 HISTORY_ACTIONS: dict[str, str] = {
     "created": "创建草稿", "updated": "修改草稿", "submitted": "提交审核",
-    "reviewed_legal": "法制审核通过（法制办）", "reviewed_staffing": "编制审核通过（编办）",
+    "reviewed_legal": "法制审核通过", "reviewed_staffing": "编制审核通过",
     "returned": "退回修改", "published": "公布", "version_drafted": "起草新版本",
     "suspend": "暂停行使", "resume": "恢复行使", "cancel": "取消", "delegate": "下放",
     "transfer": "转移", "merge": "合并", "freeze": "冻结", "unfreeze": "解冻",
-    "legal_basis_changed": "法律依据变化", "imported": "导入清单",
+    "legal_basis_changed": "法律依据变化", "functions_changed": "机构职能调整",
+    "imported": "导入清单",
 }
 #: What HistoryEntry.target names, by action.
 HISTORY_TARGETS: dict[str, str] = {
     "delegate": "下放至", "transfer": "转由", "merge": "并入", "legal_basis_changed": "涉及",
+    "functions_changed": "依据", "published": "批准文件", "reviewed_legal": "批准文件",
+    "reviewed_staffing": "批准文件",
 }
 STEP_STATUS = {
     cases_pb2.STEP_STATUS_PENDING: ("待办", "pending"),
@@ -289,16 +292,16 @@ def item_view(item: catalogue_pb2.ItemVersion) -> ItemView:
 class HistoryView:
     action: str
     version: int
-    actor: str
+    office: str  # the office that acted; the public never sees the person
     at: str
     reason: str
     target: str  # with what it names: "并入 it-9"
 
 
 def history_view(entries: list[catalogue_pb2.HistoryEntry]) -> list[HistoryView]:
-    """The public history, oldest first, actions in words."""
+    """The public history, oldest first, actions in words, by office."""
     return [HistoryView(action=HISTORY_ACTIONS.get(e.action, e.action), version=e.version,
-                         actor=e.actor, at=local_time(e.at if e.HasField("at") else None),
+                         office=e.office, at=local_time(e.at if e.HasField("at") else None),
                          reason=e.reason,
                          target=f"{HISTORY_TARGETS.get(e.action, '相关')}：{e.target}"
                          if e.target else "")

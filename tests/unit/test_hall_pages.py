@@ -125,10 +125,10 @@ def history() -> list[catalogue_pb2.HistoryEntry]:
             item_id="it-1", action=action, at=stamp(datetime(2026, 9, day, 2, tzinfo=UTC)),
             **fields)
 
-    return [entry("created", 1, version=1, actor="dept-staff"),
-            entry("published", 2, version=1, actor="legal-reviewer"),
-            entry("suspend", 3, actor="legal-reviewer", reason="法律依据修订中"),
-            entry("merge", 4, actor="staffing-office", reason="职能整合", target="it-9")]
+    return [entry("created", 1, version=1, office="区发展改革局"),
+            entry("published", 2, version=1, office="法制部门、机构编制管理机关"),
+            entry("suspend", 3, office="机构编制管理机关", reason="法律依据修订中"),
+            entry("merge", 4, office="机构编制管理机关", reason="职能整合", target="it-9")]
 
 
 def case(**changes) -> cases_pb2.Case:
@@ -405,11 +405,11 @@ def test_item_page_shows_the_public_history(fakes) -> None:
     assert catalogue.calls[1][1].item_id == "it-1"
     page = text_of(response.text)
     history = page[page.index("变更记录 事项的变更记录"):]
-    assert re.search(r"2026-09-01 10:00 创建草稿 第 1 版 dept-staff.*"
-                     r"2026-09-02 10:00 公布 第 1 版 legal-reviewer.*"
-                     r"2026-09-03 10:00 暂停行使 legal-reviewer 法律依据修订中.*"
-                     r"2026-09-04 10:00 合并 staffing-office 职能整合；并入：it-9", history)
-    for header in ("时间", "操作", "版本", "办理人", "说明"):
+    assert re.search(r"2026-09-01 10:00 创建草稿 第 1 版 区发展改革局.*"
+                     r"2026-09-02 10:00 公布 第 1 版 法制部门、机构编制管理机关.*"
+                     r"2026-09-03 10:00 暂停行使 机构编制管理机关 法律依据修订中.*"
+                     r"2026-09-04 10:00 合并 机构编制管理机关 职能整合；并入：it-9", history)
+    for header in ("时间", "操作", "版本", "办理部门", "说明"):
         assert f'<th scope="col">{header}</th>' in response.text
 
 
