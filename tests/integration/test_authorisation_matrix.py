@@ -1,0 +1,334 @@
+"""Who may do what, for which region and which department — through every gateway operation.
+
+Principals of every role, in the item's region, another county, the city above, the province
+and another province, with their own department and another, call every HTTP operation of the
+gateway, which forwards to the real catalogue, case and supervision services (PostgreSQL).
+Each cell acts on a resource of its own (an item of 区发展改革局 in 511602, drafted by that
+department's clerk), so an allowed call answers 2xx and a refused one 401 or 403 — or 404 where
+refusing would say that something exists. The test asserts the set of principals allowed for
+each operation exactly, and then what each reader sees of internal fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import MetaData, select
+
+from gateway.backends import Backends
+from gateway.http_api import create_app
+from services.cases.server import build as build_cases
+from services.catalogue.server import build as build_catalogue
+from services.monitoring.projection import Projection
+from services.monitoring.server import build as build_monitoring
+from services.shared.auth import mint_token
+from services.shared.db import Database
+from services.shared.events import parse_event
+from services.shared.outbox import outbox_table
+from tests.support.clients import OFFLINE_REVIEW
+from tests.support.codes import implementation_code
+
+pytestmark = pytest.mark.integration
+
+DEPT, OTHER_DEPT = "区发展改革局", "区教科体局"
+REGION = "511602"
+
+#: name → (roles, region, department); None: no token at all
+PRINCIPALS: dict[str, tuple[tuple[str, ...], str, str | None] | None] = {
+    "anonymous": None,
+    "clerk": (("clerk",), REGION, DEPT),
+    "clerk_other_dept": (("clerk",), REGION, OTHER_DEPT),
+    "clerk_other_county": (("clerk",), "511603", DEPT),
+    "city_clerk": (("clerk",), "511600", "市发展改革委"),
+    "window": (("window_clerk",), REGION, "区政务服务中心"),
+    "window_other_county": (("window_clerk",), "511603", "区政务服务中心"),
+    "legal": (("legal_reviewer",), REGION, None),
+    "legal_other_county": (("legal_reviewer",), "511603", None),
+    "staffing": (("staffing_reviewer",), REGION, None),
+    "supervisor": (("supervisor",), REGION, None),
+    "supervisor_other_county": (("supervisor",), "511603", None),
+    "province_admin": (("admin",), "510000", None),
+    "guangdong_admin": (("admin",), "440000", None),
+    "hall": (("hall",), "510000", None),
+    "service": (("service",), "510000", None),
+}
+EVERYONE = frozenset(PRINCIPALS)
+INTERNAL_READERS = frozenset({"clerk", "legal", "staffing", "supervisor", "province_admin",
+                              "service"})
+REGION_INTERNAL = frozenset({"clerk", "clerk_other_dept", "city_clerk", "legal", "staffing",
+                             "supervisor", "province_admin", "service"})
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def draft_body(department: str = DEPT) -> dict[str, Any]:
+    return {"name": "企业投资项目备案", "code": implementation_code(REGION), "item_type": "01",
+            "region": REGION, "department": department, "statutory_limit_days": 20,
+            "promised_limit_days": 10,
+            "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
+            "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+                      {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}
+
+
+APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "51160219900101123X"}
+
+
+@dataclass
+class Node:
+    """The gateway in front of the real services, and the tokens of the principals."""
+
+    client: TestClient
+    tokens: dict[str, dict[str, str]]
+    projection: Projection
+    cases_db: Database
+    seen: set[int] = field(default_factory=set)
+    codes: dict[str, str] = field(default_factory=dict)  # item id → implementation code
+
+    def as_(self, name: str) -> dict[str, str]:
+        return self.tokens[name]
+
+    def ok(self, response: Any, what: str) -> dict[str, Any]:
+        assert response.status_code < 300, f"{what}: {response.status_code} {response.text}"
+        return response.json()
+
+    # --- resources, made by the department's clerk and the reviewers -----------------------
+    def draft(self) -> str:
+        body = draft_body()
+        reply = self.client.post("/v1/items", headers=self.as_("clerk"), json={
+            "idempotency_key": key(), "draft": body})
+        item = self.ok(reply, "create")["item"]["item_id"]
+        self.codes[item] = body["code"]
+        return item
+
+    def submitted(self) -> str:
+        item = self.draft()
+        self.ok(self.client.post(f"/v1/items/{item}/versions/1/submit",
+                                 headers=self.as_("clerk"), json={"idempotency_key": key()}),
+                "submit")
+        return item
+
+    def published(self) -> str:
+        item = self.submitted()
+        for reviewer, kind in (("legal", "legal"), ("staffing", "staffing")):
+            self.ok(self.client.post(f"/v1/items/{item}/versions/1/review",
+                                     headers=self.as_(reviewer),
+                                     json={"idempotency_key": key(), "kind": kind,
+                                           "decision": "approve"}), "review")
+        return item
+
+    def case(self, item: str) -> str:
+        reply = self.client.post("/v1/cases", headers=self.as_("clerk"), json={
+            "idempotency_key": key(), "item_id": item, "region": REGION,
+            "applicant": APPLICANT})
+        return self.ok(reply, "open case")["case"]["case_number"]
+
+    def supervised_case(self, item: str) -> str:
+        """A case whose events supervision has applied (as its worker would)."""
+        number = self.case(item)
+        table = outbox_table(MetaData())
+        with self.cases_db.transaction() as s:
+            rows = s.execute(select(table.c.seq, table.c.body).where(
+                table.c.body.contains(number))).all()
+        for seq, body in rows:
+            if seq not in self.seen:
+                self.projection.apply(parse_event(body))
+                self.seen.add(seq)
+        return number
+
+
+@pytest.fixture(scope="module")
+def node(pg_settings) -> Iterator[Node]:
+    catalogue = build_catalogue(pg_settings, "127.0.0.1:0")
+    catalogue_port = catalogue.start()
+    settings = pg_settings.model_copy(update={"catalogue_port": catalogue_port})
+    cases = build_cases(settings, "127.0.0.1:0")
+    cases_port = cases.start()
+    monitoring = build_monitoring(settings, "127.0.0.1:0")
+    monitoring_port = monitoring.start()
+    backends = Backends({"catalogue": f"127.0.0.1:{catalogue_port}",
+                         "cases": f"127.0.0.1:{cases_port}",
+                         "monitoring": f"127.0.0.1:{monitoring_port}"}, 10.0)
+    tokens = {name: {} if spec is None else {"Authorization": "Bearer " + mint_token(
+        settings.jwt_secret, f"matrix-{name}", spec[0], [spec[1]], department=spec[2])}
+        for name, spec in PRINCIPALS.items()}
+    url = settings.database_url.replace("postgresql://", "postgresql+psycopg://")
+    monitoring_db, cases_db = Database(url, "monitoring"), Database(url, "cases")
+    with TestClient(create_app(backends, "510000", "四川省"), raise_server_exceptions=False
+                    ) as client:
+        yield Node(client, tokens, Projection(monitoring_db), cases_db)
+    backends.close()
+    monitoring_db.dispose()
+    cases_db.dispose()
+    for server in (monitoring, cases):
+        server.stop(0)
+    catalogue.stop(0)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An operation of the gateway: ``prepare`` makes the resource it acts on (once per
+    cell), ``call`` is what the principal sends."""
+
+    name: str
+    allowed: frozenset[str]
+    call: Callable[[Node, dict[str, str], Any], Any]
+    prepare: Callable[[Node], Any] = lambda node: None
+    #: statuses that mean "refused" (404 where a refusal must not reveal existence)
+    refusals: tuple[int, ...] = (401, 403)
+
+
+def _review(kind: str) -> Callable[[Node, dict[str, str], Any], Any]:
+    return lambda n, h, item: n.client.post(
+        f"/v1/items/{item}/versions/1/review", headers=h,
+        json={"idempotency_key": key(), "kind": kind, "decision": "approve"})
+
+
+OPERATIONS = [
+    Operation("list published items", EVERYONE,
+              lambda n, h, _: n.client.get("/v1/items", headers=h, params={"region": REGION})),
+    Operation("search published items", EVERYONE,
+              lambda n, h, _: n.client.get("/v1/items/search", headers=h,
+                                           params={"q": "企业投资", "region": REGION})),
+    Operation("search drafts", REGION_INTERNAL,
+              lambda n, h, _: n.client.get("/v1/items/search", headers=h,
+                                           params={"region": REGION, "status": "draft"})),
+    Operation("read a published version", EVERYONE,
+              lambda n, h, item: n.client.get(f"/v1/items/{item}/versions/0", headers=h),
+              lambda n: n.published(), (401, 403, 404)),
+    Operation("read a draft", INTERNAL_READERS,
+              lambda n, h, item: n.client.get(f"/v1/items/{item}/versions/1", headers=h),
+              lambda n: n.draft(), (401, 403, 404)),
+    Operation("read an item's history", EVERYONE,
+              lambda n, h, item: n.client.get(f"/v1/items/{item}/history", headers=h),
+              lambda n: n.published(), (401, 403, 404)),
+    Operation("export a region's catalogue (JSON)", EVERYONE,
+              lambda n, h, _: n.client.get(f"/v1/regions/{REGION}/catalogue.json", headers=h)),
+    Operation("export a region's catalogue (CSV)", EVERYONE,
+              lambda n, h, _: n.client.get(f"/v1/regions/{REGION}/catalogue.csv", headers=h)),
+    Operation("declare an item", frozenset({"clerk", "province_admin"}),
+              lambda n, h, _: n.client.post("/v1/items", headers=h, json={
+                  "idempotency_key": key(), "draft": draft_body()})),
+    Operation("edit a draft", frozenset({"clerk", "province_admin"}),
+              lambda n, h, item: n.client.put(f"/v1/items/{item}/versions/1", headers=h, json={
+                  "idempotency_key": key(),
+                  "draft": {**draft_body(), "code": n.codes[item], "name": "改名"}}),
+              lambda n: n.draft(), (401, 403, 404)),
+    Operation("submit a draft", frozenset({"clerk", "province_admin"}),
+              lambda n, h, item: n.client.post(f"/v1/items/{item}/versions/1/submit",
+                                               headers=h, json={"idempotency_key": key()}),
+              lambda n: n.draft()),
+    Operation("legal review", frozenset({"legal", "province_admin"}), _review("legal"),
+              lambda n: n.submitted()),
+    Operation("staffing review", frozenset({"staffing", "province_admin"}),
+              _review("staffing"), lambda n: n.submitted()),
+    Operation("publish a list reviewed outside the platform", frozenset({"province_admin"}),
+              lambda n, h, item: n.client.post(f"/v1/items/{item}/versions/1/publish",
+                                               headers=h, json={"idempotency_key": key(),
+                                                                **OFFLINE_REVIEW}),
+              lambda n: n.draft()),
+    Operation("draft the next version", frozenset({"clerk", "province_admin"}),
+              lambda n, h, item: n.client.post(f"/v1/items/{item}/versions", headers=h,
+                                               json={"idempotency_key": key()}),
+              lambda n: n.published()),
+    Operation("suspend an item", frozenset({"staffing", "province_admin"}),
+              lambda n, h, item: n.client.post(f"/v1/items/{item}/adjust", headers=h, json={
+                  "idempotency_key": key(), "action": "suspend", "reason": "法律修订中"}),
+              lambda n: n.published()),
+    Operation("record a legal basis change", frozenset({"legal", "province_admin"}),
+              lambda n, h, item: n.client.post("/v1/changes", headers=h, json={
+                  "idempotency_key": key(), "kind": "legal_basis", "item_id": item,
+                  "basis": "《行政许可法》", "description": "第十二条修订",
+                  "effective_on": "2026-11-02"}),
+              lambda n: n.published()),
+    Operation("record a change of a department's functions",
+              frozenset({"staffing", "province_admin"}),
+              lambda n, h, _: n.client.post("/v1/changes", headers=h, json={
+                  "idempotency_key": key(), "kind": "functions", "region": REGION,
+                  "department": DEPT, "basis": "机构改革方案", "description": "职能划转",
+                  "effective_on": "2026-11-02"}),
+              lambda n: n.published()),
+    Operation("list change obligations", REGION_INTERNAL,
+              lambda n, h, _: n.client.get("/v1/obligations", headers=h,
+                                           params={"region": REGION})),
+    Operation("accept an application", frozenset({"clerk", "window", "province_admin"}),
+              lambda n, h, item: n.client.post("/v1/cases", headers=h, json={
+                  "idempotency_key": key(), "item_id": item, "region": REGION,
+                  "applicant": APPLICANT}),
+              lambda n: n.published()),
+    Operation("complete a step", frozenset({"clerk", "province_admin"}),
+              lambda n, h, number: n.client.post(f"/v1/cases/{number}/steps/0/complete",
+                                                 headers=h, json={"idempotency_key": key()}),
+              lambda n: n.case(n.published())),
+    Operation("read a case", frozenset({"clerk", "window", "supervisor", "province_admin",
+                                        "hall", "service"}),
+              lambda n, h, number: n.client.get(f"/v1/cases/{number}", headers=h),
+              lambda n: n.case(n.published())),
+    Operation("read supervision's record", frozenset({"supervisor", "province_admin",
+                                                      "service"}),
+              lambda n, h, number: n.client.get(f"/v1/supervision/cases/{number}", headers=h),
+              lambda n: n.supervised_case(n.published()), (401, 403, 404)),
+    Operation("the node and its health", EVERYONE,
+              lambda n, h, _: n.client.get("/v1/node", headers=h)),
+]
+
+
+def test_every_operation_is_allowed_to_exactly_its_principals(node: Node) -> None:
+    """Walk every cell; collect every difference, so that one run shows them all."""
+    wrong: list[str] = []
+    for operation in OPERATIONS:
+        allowed: set[str] = set()
+        for name in PRINCIPALS:
+            resource = operation.prepare(node)
+            response = operation.call(node, node.as_(name), resource)
+            if response.status_code < 300:
+                allowed.add(name)
+            elif response.status_code not in operation.refusals:
+                wrong.append(f"{operation.name} by {name}: neither done nor refused: "
+                             f"{response.status_code} {response.text[:200]}")
+        if allowed != operation.allowed:
+            wrong.append(f"{operation.name}: allowed {sorted(allowed)}, expected "
+                         f"{sorted(operation.allowed)} (extra: "
+                         f"{sorted(allowed - operation.allowed)}, missing: "
+                         f"{sorted(operation.allowed - allowed)})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_internal_fields_only_for_those_who_may_read_them(node: Node) -> None:
+    item = node.published()
+    number = node.case(item)
+    for name in PRINCIPALS:
+        headers = node.as_(name)
+        version = node.ok(node.client.get(f"/v1/items/{item}/versions/0", headers=headers),
+                          "read")["item"]
+        internal = name in INTERNAL_READERS
+        assert bool(version["created_by"]) is internal, name
+        assert bool(version["content"]["steps"][0]["role"]) is internal, name
+        assert all(bool(r["reviewer"]) is internal for r in version["reviews"]), name
+        history = node.ok(node.client.get(f"/v1/items/{item}/history", headers=headers),
+                          "history")["entries"]
+        assert all(bool(e["actor"]) is internal and e["office"] for e in history), name
+        reply = node.client.get(f"/v1/cases/{number}", headers=headers)
+        if reply.status_code == 200:
+            case = reply.json()["case"]
+            sees_identity = name in {"clerk", "window", "supervisor", "province_admin"}
+            assert bool(case.get("applicant", {}).get("id_number")) is sees_identity, name
+            assert bool(case["steps"][0]["role"]) is sees_identity, name
+
+
+def test_a_refused_caller_gets_no_replay_of_another_request(node: Node) -> None:
+    """Idempotency keys belong to their subject; a refused caller learns nothing from one."""
+    item = node.published()
+    body = {"idempotency_key": key(), "item_id": item, "region": REGION,
+            "applicant": APPLICANT}
+    node.ok(node.client.post("/v1/cases", headers=node.as_("clerk"), json=body), "open")
+    for name in ("clerk_other_dept", "legal", "guangdong_admin", "anonymous"):
+        reply = node.client.post("/v1/cases", headers=node.as_(name), json=body)
+        assert reply.status_code in (401, 403), (name, reply.status_code, reply.text)
+        assert "case" not in reply.json(), name

@@ -1,0 +1,40 @@
+"""``sunlight token``: every token names one person, real regions, a department for staff."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from services.shared.auth import MAX_TOKEN_TTL_S, Authenticator
+
+SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
+
+
+def token(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(main, ["token", *args])
+
+
+def test_a_token_names_its_subject_and_carries_what_it_was_given() -> None:
+    result = token("--subject", "zhang.wei", "--role", "clerk", "--region", "511602",
+                   "--department", "区发展改革局", "--name", "张伟")
+    assert result.exit_code == 0, result.output
+    who = Authenticator(SECRET).principal("Bearer " + result.stdout.strip())
+    assert (who.subject, who.roles, who.regions, who.department, who.name) == (
+        "zhang.wei", ("clerk",), ("511602",), "区发展改革局", "张伟")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--role", "admin", "--region", "510000"], "Missing option '--subject'"),
+    (["--subject", "li", "--role", "clerk", "--region", "511602"], "department: required"),
+    (["--subject", "li", "--role", "admin", "--region", "519999"], "519999 is not a region"),
+    (["--subject", "li", "--role", "admin", "--region", ""], "regions:"),
+    (["--subject", "li", "--role", "admin", "--region", "510000", "--ttl",
+      str(MAX_TOKEN_TTL_S + 1)], "--ttl"),
+])
+def test_refused_tokens_say_why(args: list[str], words: str) -> None:
+    result = token(*args)
+    assert result.exit_code == 2, result.output
+    assert words in result.output
