@@ -41,7 +41,7 @@ from services.shared.migrations import upgrade
 from services.shared.region_data import RegionDirectory
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT.parent / "shared" / "data" / "catalogues" / "guang_an_511602.csv"
+SOURCE = ROOT / "data" / "catalogues" / "guang_an_511602.csv"
 PG_ADMIN = os.environ.get("SUNLIGHT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 ITEMS = 146_000
 #: the legal basis the benchmark file cites for every row (see the module's docstring)

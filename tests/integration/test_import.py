@@ -24,11 +24,12 @@ from services.shared.auth import Principal, permissions_of
 from services.shared.db import Database
 from services.shared.migrations import upgrade
 from services.shared.region_data import RegionDirectory
+from tests.support.data import GUANG_AN
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 ADMIN = Principal("importer-admin", ("admin",), ("510000",),
                   permissions=permissions_of(["admin"]))
 
@@ -43,8 +44,6 @@ class Changes:
 
 @pytest.fixture(scope="module")
 def db(pg_database) -> Iterator[Database]:  # type: ignore[no-untyped-def]
-    if not CATALOGUE.exists():
-        pytest.skip(f"{CATALOGUE} not present")
     upgrade(ROOT / "services" / "catalogue" / "migrations", pg_database.url, "catalogue")
     database = Database(pg_database.url, "catalogue")
     yield database

@@ -33,8 +33,9 @@ from services.shared.db import Database
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors, translate_stream_errors
 from services.shared.grpc_server import principal_of
+from tests.support.data import GUANG_AN
 
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 HEADER = ["department", "group", "name", "item_code", "area_code", "task_type", "dept_code",
           "legal_basis"]
 #: the columns of the real export, and the legal basis the test files add
@@ -134,7 +135,6 @@ def good_row(n: int, **changes: str) -> list[str]:
 # --- import -------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not CATALOGUE.exists(), reason=f"{CATALOGUE} not present")
 def test_import_the_real_file_writes_the_report(node: tuple[str, FakeCatalogue],
                                                 tmp_path: Path) -> None:
     address, fake = node

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,9 @@ from services.shared.codes import (
     resident_id_check_char,
 )
 from services.shared.errors import InvalidArgument
+from tests.support.data import GUANG_AN
 
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 
 # real credit codes of Guang'an district bodies (from the catalogue) and a textbook example
 VALID_CREDIT = [
@@ -357,8 +357,6 @@ def test_default_rules_layout_is_readable() -> None:
 
 @pytest.fixture(scope="module")
 def real_rows() -> list[dict[str, str]]:
-    if not CATALOGUE.exists():
-        pytest.skip(f"{CATALOGUE} not present")
     with CATALOGUE.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -24,8 +23,9 @@ from services.catalogue.domain.import_rows import (
     parse_rows,
 )
 from services.shared.errors import InvalidArgument
+from tests.support.data import GUANG_AN
 
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 HEADER = ["department", "group", "name", "item_code", "area_code", "task_type", "dept_code"]
 
 CREDIT = "115113016823646795"
@@ -348,8 +348,6 @@ def test_mapped_limit_columns_must_exist() -> None:
 
 @pytest.fixture(scope="module")
 def real() -> ImportReport:
-    if not CATALOGUE.exists():
-        pytest.skip(f"{CATALOGUE} not present")
     return parse_rows(source_rows(), importing_region="511602")
 
 
@@ -444,8 +442,6 @@ def test_real_file_kept_items(real: ImportReport) -> None:
 
 
 def test_real_file_into_a_neighbouring_district_is_all_rejected() -> None:
-    if not CATALOGUE.exists():
-        pytest.skip(f"{CATALOGUE} not present")
     report = parse_rows(source_rows(), importing_region="511603")
     assert report.counts()[REJECTED] == 1135
     assert all(any("outside the importing region 511603" in r for r in o.reasons)

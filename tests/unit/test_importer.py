@@ -58,13 +58,13 @@ from services.shared.errors import (
     Unauthenticated,
 )
 from services.shared.events import Event, parse_event
+from tests.support.data import GUANG_AN
 
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 CREDIT = "115113016823646795"
 CODE = f"511A0064100152-511602000000-000-{CREDIT}-1-00"
 HEADER = ["department", "group", "name", "item_code", "area_code", "task_type", "dept_code"]
 
-pytestmark = pytest.mark.skipif(not CATALOGUE.exists(), reason=f"{CATALOGUE} not present")
 
 
 def person(subject: str, *roles: str, region: str = "511602",

@@ -22,8 +22,9 @@ from services.catalogue.search import index as index_module
 from services.shared.db import Database
 from services.shared.errors import InvalidArgument
 from services.shared.regions import covers
+from tests.support.data import GUANG_AN
 
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 PROJECT = "企业投资项目备案（技术改造）（市级/县级）"
 HOME = "511602"  # 广安区
 # a second county of the same city, and a county of another city (first rows only)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import logging
-from pathlib import Path
 
 import pytest
 from pypinyin import Style, lazy_pinyin
@@ -20,8 +19,9 @@ from services.catalogue.domain.search_terms import (
     score,
     tokenizer,
 )
+from tests.support.data import GUANG_AN
 
-CATALOGUE = Path("/work/shared/data/catalogues/guang_an_511602.csv")
+CATALOGUE = GUANG_AN
 PROJECT = "企业投资项目备案（技术改造）（市级/县级）"
 
 
@@ -178,8 +178,6 @@ def test_rank_orders_and_limits() -> None:
 
 @pytest.fixture(scope="module")
 def catalogue() -> list[tuple[str, SearchTerms]]:
-    if not CATALOGUE.exists():
-        pytest.skip(f"{CATALOGUE} not present")
     with CATALOGUE.open(encoding="utf-8", newline="") as fh:
         names = [r["name"] for r in csv.DictReader(fh)]
     return [(n, index_terms(n)) for n in names]
