@@ -1,0 +1,72 @@
+"""The README's own examples, word for word, against a running node.
+
+"A first case, by hand" is run as a user would run it (bash, the `sunlight` command of the
+virtualenv, curl), with only the gateway's address moved to this node's free port."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra.localnode import LocalNode
+from services.shared.migrations import upgrade
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+
+
+def shell_block(heading: str) -> str:
+    """The first ```sh block after ``heading`` in the README."""
+    text = README.read_text("utf-8")
+    section = text[text.index(heading):]
+    match = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert match, f"no sh block after {heading!r}"
+    return match.group(1)
+
+
+def answers(output: str) -> list[dict]:
+    """The JSON answers curl printed one after the other (without newlines between)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(output):
+        if output[at].isspace():
+            at += 1
+            continue
+        value, at = decoder.raw_decode(output, at)
+        found.append(value)
+    return found
+
+
+@pytest.fixture(scope="module")
+def node(pg_database, amqp_uri, tmp_path_factory):
+    for service in ("catalogue", "cases", "monitoring"):
+        upgrade(ROOT / "services" / service / "migrations", pg_database.url, service)
+    local = LocalNode.on_free_ports(tmp_path_factory.mktemp("readme-node"),
+                                    DATABASE_URL=pg_database.url, AMQP_URI=amqp_uri)
+    local.start(["catalogue", "cases", "monitoring", "gateway"])
+    try:
+        local.wait_healthy(timeout_s=90)
+        yield local
+    finally:
+        local.stop()
+
+
+def test_a_first_case_by_hand(node: LocalNode) -> None:
+    script = shell_block("## A first case, by hand")
+    default = "API=http://127.0.0.1:8080"
+    assert script.count(default) == 1
+    script = script.replace(default, f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
+                            env=node.full_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    submitted, legal, staffing, opened = answers(result.stdout)
+    assert submitted["item"]["status"] == "VERSION_STATUS_SUBMITTED", submitted
+    assert legal["item"]["status"] == "VERSION_STATUS_SUBMITTED", legal
+    assert staffing["item"]["status"] == "VERSION_STATUS_PUBLISHED", staffing
+    case = opened["case"]
+    assert case["case_number"].startswith("511602") and case["item_version"] == 1, opened
+    assert case["applicant"]["name"] == "张三"
