@@ -1,0 +1,750 @@
+"""The case engine (行政权力运行基础平台): ``decide(case, command, actor, now) → events`` and
+``evolve(case, event) → case``. A case is the fold of its events; every rule is here, pure.
+
+Lifecycle: application → acceptance check (materials complete?) → accept / reject (reasons; a
+complete application refused needs a reason code) / ask for supplements (补正: the clock stands
+still until they arrive or the applicant's time runs out) → the stages of the flow, parallel
+branches joining before the next → a return to an earlier step makes new instances of it →
+special procedures stop the clock → decision (approve / refuse, reasons and legal basis) →
+result published → completed (办结). The applicant may withdraw before the decision.
+
+Who acts: the holder of a step's position (岗位) in the step's department and region; window
+staff of the service centre (综合窗口) accept for every department of their government; the
+one who accepted does not decide (per item); nobody acts on a case they applied for; a high-risk
+step is handled by the department's head; supervisors reassign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from services.cases.domain.clock import Limit
+from services.cases.domain.flow import ItemSnapshot, Mode, StepKind, StepSpec
+from services.cases.domain.model import (
+    FINAL,
+    Accepted,
+    BranchesJoined,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    ClockRestarted,
+    ClockStopped,
+    Completed,
+    Decided,
+    Decision,
+    InstanceStatus,
+    Lapsed,
+    Party,
+    Procedure,
+    ProcedureEnded,
+    ProcedureStarted,
+    Reassigned,
+    Rejected,
+    ResultPublished,
+    StepClaimed,
+    StepCompleted,
+    StepInstance,
+    StepReleased,
+    StepReturned,
+    StepStarted,
+    Submitted,
+    SupplementReceived,
+    SupplementRequest,
+    SupplementRequested,
+    Withdrawn,
+)
+from services.shared.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
+from services.shared.regions import covers, parent
+from services.shared.working_days import local_day
+
+MAX_TEXT = 2000
+#: the position (岗位) of a department's head (主要负责人): high-risk steps are theirs
+HEAD = "head"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the engine needs to know them."""
+
+    subject: str
+    regions: tuple[str, ...] = ()
+    department: str | None = None
+    #: positions (岗位) held in the department: the step roles the actor may take
+    positions: frozenset[str] = frozenset()
+    window: bool = False       # window staff of the government service centre (综合窗口)
+    supervisor: bool = False   # 监察人员: reassigns, acts on no step
+    admin: bool = False        # the node's operators: hold every position
+    system: bool = False       # a department's own system: acts for that department only
+
+    def acts_for(self, region: str) -> bool:
+        return any(covers(scope, region) for scope in self.regions)
+
+    def holds(self, instance: StepInstance) -> bool:
+        """May take the step: its position in its department, for its region."""
+        if not self.acts_for(instance.region):
+            return False
+        if self.admin:
+            return True
+        return (self.department == instance.department
+                and (instance.role in self.positions or self.system))
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submit:
+    number: str
+    region: str
+    item: ItemSnapshot
+    mode: Mode
+    applicant: Party
+    channel: Channel
+    materials: tuple[tuple[str, int, int], ...] = ()
+    agent: Party | None = None
+
+
+@dataclass(frozen=True)
+class Accept:
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class Reject:
+    reasons: str
+    reason_code: str = ""
+
+
+@dataclass(frozen=True)
+class RequestSupplement:
+    missing: tuple[str, ...]
+    due_on: date
+
+
+@dataclass(frozen=True)
+class ReceiveSupplement:
+    materials: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class Lapse:
+    pass
+
+
+@dataclass(frozen=True)
+class Claim:
+    instance_id: str
+
+
+@dataclass(frozen=True)
+class Release:
+    instance_id: str
+
+
+@dataclass(frozen=True)
+class Reassign:
+    instance_id: str
+    to: str
+
+
+@dataclass(frozen=True)
+class CompleteStep:
+    instance_id: str
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class Return:
+    instance_id: str
+    to_key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StartProcedure:
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EndProcedure:
+    result: str
+
+
+@dataclass(frozen=True)
+class Decide:
+    outcome: str  # "approve" | "refuse"
+    reasons: str = ""
+    legal_basis: tuple[str, ...] = ()
+    document_number: str = ""
+    certificate: str = ""
+    valid_until: date | None = None
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    pass
+
+
+@dataclass(frozen=True)
+class Complete:
+    pass
+
+
+@dataclass(frozen=True)
+class Withdraw:
+    reason: str = ""
+
+
+Command = (Submit | Accept | Reject | RequestSupplement | ReceiveSupplement | Lapse | Claim
+           | Release | Reassign | CompleteStep | Return | StartProcedure | EndProcedure | Decide
+           | PublishResult | Complete | Withdraw)
+
+#: the action name of each command, as refusals and allowed-action lists name them
+ACTION = {Submit: "submit", Accept: "accept", Reject: "reject",
+          RequestSupplement: "request_supplement", ReceiveSupplement: "receive_supplement",
+          Lapse: "lapse", Claim: "claim", Release: "release", Reassign: "reassign",
+          CompleteStep: "complete_step", Return: "return", StartProcedure: "start_procedure",
+          EndProcedure: "end_procedure", Decide: "decide", PublishResult: "publish_result",
+          Complete: "complete", Withdraw: "withdraw"}
+
+#: actions each status allows (some further need an active step, a stopped clock, …)
+ALLOWED: dict[CaseStatus, tuple[str, ...]] = {
+    CaseStatus.SUBMITTED: ("accept", "reject", "request_supplement", "claim", "release",
+                           "reassign", "withdraw"),
+    CaseStatus.SUPPLEMENT: ("receive_supplement", "reject", "lapse", "withdraw"),
+    CaseStatus.IN_PROGRESS: ("claim", "release", "reassign", "complete_step", "return",
+                             "request_supplement", "start_procedure", "end_procedure",
+                             "decide", "withdraw"),
+    CaseStatus.DECIDED: ("publish_result",),
+    CaseStatus.PUBLISHED: ("complete",),
+}
+
+
+def allowed_actions(case: Case) -> tuple[str, ...]:
+    """What may be done to the case now (whoever does it)."""
+    actions = ALLOWED.get(case.status, ())
+    if case.status is CaseStatus.IN_PROGRESS:
+        decision_active = any(_spec(case, i).kind is StepKind.DECISION for i in case.active
+                              if i.stage >= 0)
+        procedure = case.open_procedure is not None
+        actions = tuple(a for a in actions if not (
+            (a == "decide" and (not decision_active or procedure))
+            or (a == "complete_step" and decision_active and len(case.active) == 1)
+            or (a == "end_procedure" and not procedure)
+            or (a in ("start_procedure", "request_supplement") and case.clock.stopped)))
+    return actions
+
+
+# --- decide -----------------------------------------------------------------------------------
+
+
+def decide(case: Case | None, command: Command, actor: Actor, now: datetime
+           ) -> list[CaseEvent]:
+    """The events a command causes; raises when the case or the actor does not allow it."""
+    if isinstance(command, Submit):
+        if case is not None:
+            raise Conflict(f"case {case.number} exists already", code="CASE_EXISTS")
+        return _submit(command, actor, now)
+    if case is None:
+        raise NotFound("there is no such case", code="CASE_NOT_FOUND")
+    action = ACTION[type(command)]
+    if action not in allowed_actions(case):
+        raise _not_now(case, action)
+    handler = _HANDLERS[type(command)]
+    return handler(case, command, actor, now)
+
+
+def _not_now(case: Case, action: str) -> FailedPrecondition:
+    possible = allowed_actions(case)
+    return FailedPrecondition(
+        f"case {case.number} is {case.status.value}: {action} is not possible now; possible: "
+        + (", ".join(possible) or "nothing, the case is closed"),
+        code="ACTION_NOT_ALLOWED",
+        metadata={"status": case.status.value, "action": action, "allowed": ",".join(possible)})
+
+
+def _text(value: str, field: str, *, required: bool = True) -> str:
+    if required and not value.strip():
+        raise InvalidArgument.of_field(field, "required")
+    if len(value) > MAX_TEXT:
+        raise InvalidArgument.of_field(field, f"at most {MAX_TEXT} characters")
+    return value.strip()
+
+
+def _submit(command: Submit, actor: Actor, now: datetime) -> list[CaseEvent]:
+    item = command.item.validate()
+    if command.mode not in item.modes:
+        raise FailedPrecondition(
+            f"item {item.item_id} is handled as {', '.join(sorted(m.value for m in item.modes))},"
+            f" not {command.mode.value}", code="MODE_NOT_ALLOWED",
+            metadata={"mode": command.mode.value})
+    if command.region != item.region:
+        raise FailedPrecondition(
+            f"item {item.item_id} is exercised by region {item.region}, not {command.region}: "
+            "a case is handled by the government that holds the power",
+            code="REGION_MISMATCH", metadata={"item_region": item.region})
+    if command.channel is Channel.AGENT and command.agent is None:
+        raise InvalidArgument.of_field("agent", "an application by an agent (代办) names the "
+                                                "agent")
+    known = {m.key for m in item.materials}
+    unknown = sorted({key for key, _, _ in command.materials} - known)
+    if unknown:
+        raise InvalidArgument.of_field("materials", f"not materials of this item: "
+                                                    f"{', '.join(unknown)}")
+    submitted = Submitted(now, actor.subject, command.number, command.region, item,
+                          command.mode, command.applicant, command.agent, command.channel,
+                          command.materials)
+    events: list[CaseEvent] = [submitted]
+    acceptance = item.acceptance
+    if acceptance is not None:
+        case = evolve(None, submitted)
+        events.append(StepStarted(now, actor.subject, _instance(
+            case, acceptance, -1, "", now, len(case.instances) + 1)))
+    return events
+
+
+def _accept(case: Case, command: Accept, actor: Actor, now: datetime) -> list[CaseEvent]:
+    _may_accept(case, actor)
+    missing = incomplete(case)
+    if missing:
+        raise FailedPrecondition(
+            "the application is not complete: " + "; ".join(missing)
+            + " — ask for supplements (补正) instead", code="MATERIALS_INCOMPLETE",
+            metadata={"missing": ",".join(missing)})
+    events: list[CaseEvent] = [Accepted(now, actor.subject, _text(command.opinion, "opinion",
+                                                                  required=False))]
+    if case.mode is Mode.FILING:
+        return [*events, Completed(now, actor.subject)]
+    accepted = evolve(case, events[0])
+    return events + _start_stage(accepted, 0, now, actor.subject)
+
+
+def _reject(case: Case, command: Reject, actor: Actor, now: datetime) -> list[CaseEvent]:
+    _may_accept(case, actor)
+    reasons = _text(command.reasons, "reasons")
+    complete = not incomplete(case)
+    if complete and not command.reason_code.strip():
+        raise InvalidArgument.of_field(
+            "reason_code", "refusing a complete application needs a reason code (e.g. "
+                           "NOT_IN_SCOPE, NOT_QUALIFIED): supervision reviews such refusals")
+    return [Rejected(now, actor.subject, command.reason_code.strip(), reasons, complete)]
+
+
+def _request_supplement(case: Case, command: RequestSupplement, actor: Actor, now: datetime
+                        ) -> list[CaseEvent]:
+    if case.status is CaseStatus.SUBMITTED:
+        _may_accept(case, actor)
+    else:
+        _holder_of_some_step(case, actor)
+    if not command.missing:
+        raise InvalidArgument.of_field("missing", "list the materials to supplement")
+    if command.due_on <= local_day(now):
+        raise InvalidArgument.of_field("due_on", "a day after today: the applicant's time to "
+                                                 "supplement")
+    request_id = f"r{len(case.supplements) + 1}"
+    return [SupplementRequested(now, actor.subject, request_id, tuple(command.missing),
+                                command.due_on),
+            ClockStopped(now, actor.subject, "supplement", request_id)]
+
+
+def _receive_supplement(case: Case, command: ReceiveSupplement, actor: Actor, now: datetime
+                        ) -> list[CaseEvent]:
+    _staff_of(case, actor)
+    return [SupplementReceived(now, actor.subject, tuple(command.materials)),
+            ClockRestarted(now, actor.subject)]
+
+
+def _lapse(case: Case, command: Lapse, actor: Actor, now: datetime) -> list[CaseEvent]:
+    request = case.open_supplement
+    assert request is not None
+    if local_day(now) <= request.due_on:
+        raise FailedPrecondition(f"the applicant has until {request.due_on} to supplement",
+                                 code="NOT_YET_LAPSED", metadata={"due_on": str(request.due_on)})
+    return [Lapsed(now, actor.subject)]
+
+
+def _claim(case: Case, command: Claim, actor: Actor, now: datetime) -> list[CaseEvent]:
+    instance = _active(case, command.instance_id)
+    _may_take(case, instance, actor)
+    if instance.assignee and instance.assignee != actor.subject:
+        raise Conflict(f"step {instance.name} is taken by {instance.assignee}",
+                       code="STEP_TAKEN", metadata={"assignee": instance.assignee})
+    if instance.assignee == actor.subject:
+        return []
+    return [StepClaimed(now, actor.subject, instance.instance_id)]
+
+
+def _release(case: Case, command: Release, actor: Actor, now: datetime) -> list[CaseEvent]:
+    instance = _active(case, command.instance_id)
+    if instance.assignee != actor.subject and not actor.supervisor:
+        raise FailedPrecondition(f"step {instance.name} is not yours to hand back",
+                                 code="NOT_ASSIGNEE")
+    return [StepReleased(now, actor.subject, instance.instance_id)] if instance.assignee else []
+
+
+def _reassign(case: Case, command: Reassign, actor: Actor, now: datetime) -> list[CaseEvent]:
+    if not (actor.supervisor or actor.admin) or not actor.acts_for(case.region):
+        raise _denied(actor, "only a supervisor of the case's region reassigns a step")
+    instance = _active(case, command.instance_id)
+    to = _text(command.to, "to")
+    return [Reassigned(now, actor.subject, instance.instance_id, to)]
+
+
+def _complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetime
+                   ) -> list[CaseEvent]:
+    instance = _active(case, command.instance_id)
+    if instance.stage < 0:
+        raise FailedPrecondition("the acceptance step ends by accepting or rejecting",
+                                 code="USE_ACCEPT")
+    if _spec(case, instance).kind is StepKind.DECISION and not instance.branch:
+        raise FailedPrecondition("the decision step ends with the decision",
+                                 code="USE_DECIDE")
+    _may_act(case, instance, actor)
+    opinion = _text(command.opinion, "opinion", required=False)
+    events: list[CaseEvent] = [StepCompleted(now, actor.subject, instance.instance_id, opinion)]
+    after = evolve(case, events[0])
+    if not any(i.stage == instance.stage for i in after.active):
+        if _spec(case, instance).branches:
+            events.append(BranchesJoined(now, actor.subject, instance.stage))
+        if instance.stage + 1 < len(case.item.stages):
+            events += _start_stage(after, instance.stage + 1, now, actor.subject)
+    return events
+
+
+def _return(case: Case, command: Return, actor: Actor, now: datetime) -> list[CaseEvent]:
+    instance = _active(case, command.instance_id)
+    if instance.stage < 0 or instance.branch:
+        raise FailedPrecondition("a case is returned from a step of its flow, not from "
+                                 "acceptance or a branch", code="RETURN_NOT_POSSIBLE")
+    spec = _spec(case, instance)
+    if command.to_key not in spec.returns_to:
+        raise FailedPrecondition(
+            f"step {spec.name} may return to: {', '.join(spec.returns_to) or 'no step'}",
+            code="RETURN_NOT_ALLOWED", metadata={"returns_to": ",".join(spec.returns_to)})
+    _may_act(case, instance, actor)
+    reason = _text(command.reason, "reason")
+    returned = StepReturned(now, actor.subject, instance.instance_id, command.to_key, reason)
+    return [returned, *_start_stage(evolve(case, returned),
+                                    case.item.stage_of(command.to_key), now, actor.subject)]
+
+
+def _start_procedure(case: Case, command: StartProcedure, actor: Actor, now: datetime
+                     ) -> list[CaseEvent]:
+    _holder_of_some_step(case, actor)
+    if command.kind not in case.item.procedures:
+        raise FailedPrecondition(
+            f"item {case.item.item_id} allows no special procedure {command.kind!r} (allowed: "
+            + (", ".join(sorted(case.item.procedures)) or "none") + ")",
+            code="PROCEDURE_NOT_ALLOWED", metadata={"kind": command.kind})
+    reason = _text(command.reason, "reason")
+    procedure_id = f"p{len(case.procedures) + 1}"
+    return [ProcedureStarted(now, actor.subject, procedure_id, command.kind, reason),
+            ClockStopped(now, actor.subject, command.kind, procedure_id)]
+
+
+def _end_procedure(case: Case, command: EndProcedure, actor: Actor, now: datetime
+                   ) -> list[CaseEvent]:
+    _holder_of_some_step(case, actor)
+    procedure = case.open_procedure
+    assert procedure is not None
+    result = _text(command.result, "result")
+    return [ProcedureEnded(now, actor.subject, procedure.procedure_id, result),
+            ClockRestarted(now, actor.subject)]
+
+
+def _decide(case: Case, command: Decide, actor: Actor, now: datetime) -> list[CaseEvent]:
+    instance = next(i for i in case.active if i.stage >= 0 and not i.branch
+                    and _spec(case, i).kind is StepKind.DECISION)
+    if any(i.stage == instance.stage and i.branch for i in case.active):
+        raise FailedPrecondition("the branches of the decision stage have not joined yet",
+                                 code="BRANCHES_OPEN")
+    _may_act(case, instance, actor)
+    if case.item.separate_acceptance_and_decision and actor.subject == case.accepted_by:
+        raise FailedPrecondition(
+            f"{actor.subject} accepted case {case.number} and may not decide it: who accepts "
+            "does not decide", code="SEPARATION_OF_DUTIES")
+    if command.outcome not in ("approve", "refuse"):
+        raise InvalidArgument.of_field("outcome", "approve or refuse")
+    reasons = _text(command.reasons, "reasons", required=command.outcome == "refuse")
+    if command.outcome == "refuse" and not any(b.strip() for b in command.legal_basis):
+        raise InvalidArgument.of_field("legal_basis", "a refusal cites its legal basis")
+    decision = Decision(command.outcome, reasons,
+                        tuple(b.strip() for b in command.legal_basis if b.strip()),
+                        command.document_number.strip(), command.certificate.strip(),
+                        command.valid_until, now, actor.subject)
+    return [Decided(now, actor.subject, instance.instance_id, decision)]
+
+
+def _publish_result(case: Case, command: PublishResult, actor: Actor, now: datetime
+                    ) -> list[CaseEvent]:
+    _staff_of(case, actor)
+    return [ResultPublished(now, actor.subject)]
+
+
+def _complete(case: Case, command: Complete, actor: Actor, now: datetime) -> list[CaseEvent]:
+    _staff_of(case, actor)
+    return [Completed(now, actor.subject)]
+
+
+def _withdraw(case: Case, command: Withdraw, actor: Actor, now: datetime) -> list[CaseEvent]:
+    applicant = actor.subject == case.submitted_by and case.channel in (Channel.ONLINE,
+                                                                        Channel.AGENT)
+    if not applicant:
+        _staff_of(case, actor)  # staff record a withdrawal the applicant handed in
+    return [Withdrawn(now, actor.subject, _text(command.reason, "reason", required=False))]
+
+
+_HANDLERS = {Accept: _accept, Reject: _reject, RequestSupplement: _request_supplement,
+             ReceiveSupplement: _receive_supplement, Lapse: _lapse, Claim: _claim,
+             Release: _release, Reassign: _reassign, CompleteStep: _complete_step,
+             Return: _return, StartProcedure: _start_procedure,
+             EndProcedure: _end_procedure, Decide: _decide, PublishResult: _publish_result,
+             Complete: _complete, Withdraw: _withdraw}
+
+
+# --- who may ----------------------------------------------------------------------------------
+
+
+def _denied(actor: Actor, why: str) -> PermissionDenied:
+    return PermissionDenied(f"{actor.subject}: {why}", code="NOT_YOURS")
+
+
+def _not_a_party(case: Case, actor: Actor) -> None:
+    if actor.subject == case.submitted_by and case.channel in (Channel.ONLINE, Channel.AGENT):
+        raise _denied(actor, f"applied for case {case.number} (as applicant or agent) and "
+                             "may not act on it")
+
+
+def _may_accept(case: Case, actor: Actor) -> None:
+    _not_a_party(case, actor)
+    acceptance = next((i for i in case.active if i.stage < 0), None)
+    if actor.window and actor.acts_for(case.region):
+        return  # the service centre accepts for every department of its government
+    if acceptance is not None:
+        _may_take(case, acceptance, actor)
+        return
+    if not (actor.admin or actor.system or actor.department == case.item.department) or (
+            not actor.acts_for(case.region)):
+        raise _denied(actor, f"accepts no applications for {case.item.department} of "
+                             f"{case.region}")
+
+
+def _may_take(case: Case, instance: StepInstance, actor: Actor) -> None:
+    _not_a_party(case, actor)
+    if not actor.holds(instance):
+        raise _denied(actor, f"step {instance.name} belongs to {instance.role} of "
+                             f"{instance.department} ({instance.region})")
+    if instance.high_risk and HEAD not in actor.positions and not actor.admin:
+        raise _denied(actor, f"step {instance.name} carries a high integrity risk: the head "
+                             f"of {instance.department} handles it (主要领导直接管理)")
+
+
+def _may_act(case: Case, instance: StepInstance, actor: Actor) -> None:
+    _may_take(case, instance, actor)
+    if instance.assignee and instance.assignee != actor.subject:
+        raise Conflict(f"step {instance.name} is taken by {instance.assignee}",
+                       code="STEP_TAKEN", metadata={"assignee": instance.assignee})
+
+
+def _holder_of_some_step(case: Case, actor: Actor) -> None:
+    if not any(actor.holds(i) for i in case.active):
+        raise _denied(actor, f"holds none of the running steps of case {case.number}")
+    _not_a_party(case, actor)
+
+
+def _staff_of(case: Case, actor: Actor) -> None:
+    if not actor.acts_for(case.region) or not (
+            actor.admin or actor.window or actor.department == case.item.department):
+        raise _denied(actor, f"is not staff of {case.item.department} of {case.region}")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def incomplete(case: Case) -> list[str]:
+    """What the mandatory materials lack: the automatic completeness check (材料完整性)."""
+    given: dict[str, tuple[int, int]] = {}
+    for key, originals, copies in case.materials:
+        o, c = given.get(key, (0, 0))
+        given[key] = (o + originals, c + copies)
+    missing = []
+    for spec in case.item.materials:
+        if not spec.mandatory:
+            continue
+        originals, copies = given.get(spec.key, (0, 0))
+        if spec.key not in given:
+            missing.append(f"{spec.name} ({spec.key})")
+        elif originals < spec.originals or copies < spec.copies:
+            missing.append(f"{spec.name} ({spec.key}): {spec.originals} originals and "
+                           f"{spec.copies} copies needed, {originals} and {copies} given")
+    return missing
+
+
+def _spec(case: Case, instance: StepInstance) -> StepSpec:
+    return case.item.step(instance.key.split("/", 1)[0])
+
+
+def _active(case: Case, instance_id: str) -> StepInstance:
+    try:
+        instance = case.instance(instance_id)
+    except KeyError:
+        raise NotFound(f"case {case.number} has no step {instance_id}",
+                       code="STEP_NOT_FOUND") from None
+    if instance.status is not InstanceStatus.ACTIVE:
+        raise Conflict(f"step {instance.name} ({instance_id}) is {instance.status.value}",
+                       code="STEP_NOT_ACTIVE", metadata={"status": instance.status.value})
+    return instance
+
+
+def _limit(case: Case, limit: Limit) -> Limit:
+    return Limit(0, limit.unit) if case.mode is Mode.IMMEDIATE else limit
+
+
+def _instance(case: Case, spec: StepSpec, stage: int, branch: str, now: datetime,
+              ordinal: int) -> StepInstance:
+    branch_spec = next((b for b in spec.branches if b.key == branch), None)
+    region = case.region
+    if case.mode is Mode.REPORTED and spec.kind is StepKind.DECISION:
+        region = parent(case.region) or case.region  # 上报件: decided one level up
+    return StepInstance(
+        instance_id=f"s{ordinal}",
+        key=spec.key if branch_spec is None else f"{spec.key}/{branch_spec.key}",
+        name=spec.name if branch_spec is None else branch_spec.name,
+        stage=stage, branch=branch,
+        department=(branch_spec.department if branch_spec else spec.department
+                    or case.item.department),
+        region=region, role=branch_spec.role if branch_spec else spec.role,
+        limit=_limit(case, branch_spec.limit if branch_spec else spec.limit),
+        started_at=now, high_risk=spec.high_risk and branch_spec is None)
+
+
+def _start_stage(case: Case, stage: int, now: datetime, by: str) -> list[CaseEvent]:
+    spec = case.item.stages[stage]
+    ordinal = len(case.instances)
+    events: list[CaseEvent] = []
+    for branch in ("", *(b.key for b in spec.branches)):
+        ordinal += 1
+        events.append(StepStarted(now, by, _instance(case, spec, stage, branch, now, ordinal)))
+    return events
+
+
+# --- evolve -----------------------------------------------------------------------------------
+
+
+def evolve(case: Case | None, event: CaseEvent) -> Case:
+    """The case after ``event``."""
+    if isinstance(event, Submitted):
+        assert event.item is not None and event.applicant is not None
+        return Case(number=event.number, region=event.region, item=event.item,
+                    mode=event.mode, applicant=event.applicant, channel=event.channel,
+                    submitted_at=event.at, submitted_by=event.by, agent=event.agent,
+                    materials=event.materials, sequence=1)
+    assert case is not None, f"{event.type} before the case was submitted"
+    case = replace(case, sequence=case.sequence + 1)
+    day = local_day(event.at)
+    match event:
+        case StepStarted(instance=instance):
+            assert instance is not None
+            started = replace(instance, started_at=event.at)
+            return replace(case, instances=(*case.instances, started),
+                           stage=started.stage if started.stage >= 0 else case.stage)
+        case Accepted():
+            return replace(_finish(case, lambda i: i.stage < 0, event, InstanceStatus.DONE),
+                           status=CaseStatus.IN_PROGRESS, accepted_at=event.at,
+                           accepted_by=event.by)
+        case Rejected():
+            return _close(case, CaseStatus.REJECTED, event, event.reasons)
+        case SupplementRequested():
+            assert event.due_on is not None
+            request = SupplementRequest(event.request_id, event.missing, event.due_on,
+                                        event.at, resume=case.status)
+            return replace(case, status=CaseStatus.SUPPLEMENT,
+                           supplements=(*case.supplements, request))
+        case SupplementReceived():
+            request = case.open_supplement
+            assert request is not None
+            return replace(case, status=request.resume,
+                           materials=(*case.materials, *event.materials),
+                           supplements=(*case.supplements[:-1],
+                                        replace(request, received_at=event.at)))
+        case Lapsed():
+            return _close(case, CaseStatus.LAPSED, event, "逾期未补正")
+        case StepClaimed(instance_id=iid):
+            return _with_instance(case, iid, assignee=event.by)
+        case StepReleased(instance_id=iid):
+            return _with_instance(case, iid, assignee="")
+        case Reassigned(instance_id=iid, to=to):
+            return _with_instance(case, iid, assignee=to)
+        case StepCompleted(instance_id=iid, opinion=opinion):
+            return _with_instance(case, iid, status=InstanceStatus.DONE, completed_at=event.at,
+                                  completed_by=event.by, opinion=opinion)
+        case StepReturned(instance_id=iid, reason=reason):
+            stage = case.instance(iid).stage
+            returned = _finish(case, lambda i: i.stage == stage, event,
+                               InstanceStatus.RETURNED, opinion=reason)
+            return replace(returned, stage=case.item.stage_of(event.to_key))
+        case BranchesJoined():
+            return case
+        case ClockStopped(reason=reason, ref=ref):
+            return replace(case, clock=case.clock.stop(day, reason, ref))
+        case ClockRestarted():
+            return replace(case, clock=case.clock.restart(day))
+        case ProcedureStarted(procedure_id=pid, kind=kind, reason=reason):
+            return replace(case, procedures=(*case.procedures,
+                                             Procedure(pid, kind, reason, event.at, event.by)))
+        case ProcedureEnded(result=result):
+            procedure = case.open_procedure
+            assert procedure is not None
+            return replace(case, procedures=(*case.procedures[:-1], replace(
+                procedure, ended_at=event.at, result=result)))
+        case Decided(instance_id=iid, decision=decision):
+            done = _with_instance(case, iid, status=InstanceStatus.DONE,
+                                  completed_at=event.at, completed_by=event.by,
+                                  opinion=decision.reasons if decision else "")
+            return replace(done, status=CaseStatus.DECIDED, decision=decision)
+        case ResultPublished():
+            return replace(case, status=CaseStatus.PUBLISHED)
+        case Completed():
+            return replace(case, status=CaseStatus.COMPLETED, closed_at=event.at)
+        case Withdrawn():
+            return _close(case, CaseStatus.WITHDRAWN, event, event.reason)
+    raise ValueError(f"no rule for {event.type}")
+
+
+def fold(events: list[CaseEvent]) -> Case:
+    """A case from its events, oldest first."""
+    case: Case | None = None
+    for event in events:
+        case = evolve(case, event)
+    assert case is not None, "no events"
+    return case
+
+
+def _with_instance(case: Case, instance_id: str, **changes: object) -> Case:
+    return replace(case, instances=tuple(
+        replace(i, **changes) if i.instance_id == instance_id else i  # type: ignore[arg-type]
+        for i in case.instances))
+
+
+def _finish(case: Case, which, event: CaseEvent, status: InstanceStatus,  # type: ignore[no-untyped-def]
+            opinion: str = "") -> Case:
+    return replace(case, instances=tuple(
+        replace(i, status=status, completed_at=event.at, completed_by=event.by,
+                opinion=opinion or i.opinion)
+        if i.status is InstanceStatus.ACTIVE and which(i) else i for i in case.instances))
+
+
+def _close(case: Case, status: CaseStatus, event: CaseEvent, reason: str) -> Case:
+    assert status in FINAL
+    closed = _finish(case, lambda i: True, event, InstanceStatus.CANCELLED)
+    clock = closed.clock.restart(local_day(event.at)) if closed.clock.stopped else closed.clock
+    return replace(closed, status=status, closed_at=event.at, reason=reason, clock=clock)

@@ -1,0 +1,141 @@
+"""What a case runs on: the published item version, compiled into stages (内部流程).
+
+The item's internal flow is a list of steps; each step is a *stage*. A stage may fan out into
+parallel branches handled by other departments (并联审批), which all join before the next stage
+starts. The first step may be the acceptance step (受理: accept, reject or ask for supplements),
+the last one the decision step (决定); a filing (备案) has no decision. A step names the earlier
+steps a case may be returned to from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from services.cases.domain.clock import Limit
+from services.shared.errors import InvalidArgument
+
+
+class Mode(StrEnum):
+    """How a case is handled (办件类型)."""
+
+    IMMEDIATE = "immediate"  # 即办件: accepted and decided the same working day
+    PROMISED = "promised"    # 承诺件: within the promised limit
+    REPORTED = "reported"    # 上报件: the decision belongs to the government above
+    FILING = "filing"        # 备案: registered on receipt, no decision
+
+
+class StepKind(StrEnum):
+    ACCEPTANCE = "acceptance"  # 受理
+    REVIEW = "review"          # 审查, 审核, 现场核查 …
+    DECISION = "decision"      # 决定
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    """A required material (申请材料), by its stable key."""
+
+    key: str
+    name: str
+    mandatory: bool = True
+    originals: int = 0
+    copies: int = 0
+
+
+@dataclass(frozen=True)
+class BranchSpec:
+    """A branch of a stage handled in parallel by another department (并联审批)."""
+
+    key: str
+    name: str
+    department: str
+    role: str
+    limit: Limit
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A step of the item's internal flow (环节)."""
+
+    key: str
+    name: str
+    kind: StepKind
+    role: str
+    limit: Limit
+    department: str = ""  # empty: the item's department
+    branches: tuple[BranchSpec, ...] = ()
+    #: earlier steps a case may be returned to from this one
+    returns_to: tuple[str, ...] = ()
+    #: an integrity risk point of level high: handled or signed off by the department's head
+    high_risk: bool = False
+
+
+@dataclass(frozen=True)
+class ItemSnapshot:
+    """The published item version a case is pinned to: everything running it needs."""
+
+    item_id: str
+    version: int
+    code: str
+    name: str
+    region: str
+    department: str
+    statutory: Limit
+    promised: Limit
+    steps: tuple[StepSpec, ...]
+    modes: frozenset[Mode] = field(default_factory=lambda: frozenset({Mode.PROMISED}))
+    materials: tuple[MaterialSpec, ...] = ()
+    #: special procedures (特别程序) the item allows: "extension", "expert_review", …
+    procedures: frozenset[str] = frozenset()
+    #: separation of duties: who accepted may not decide
+    separate_acceptance_and_decision: bool = True
+
+    @property
+    def acceptance(self) -> StepSpec | None:
+        first = self.steps[0] if self.steps else None
+        return first if first is not None and first.kind is StepKind.ACCEPTANCE else None
+
+    @property
+    def stages(self) -> tuple[StepSpec, ...]:
+        """The steps after acceptance, in order: each one a stage."""
+        return self.steps[1:] if self.acceptance is not None else self.steps
+
+    def step(self, key: str) -> StepSpec:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+    def stage_of(self, key: str) -> int:
+        for index, step in enumerate(self.stages):
+            if step.key == key:
+                return index
+        raise KeyError(key)
+
+    def validate(self) -> ItemSnapshot:
+        """A flow a case can run on; InvalidArgument names what is wrong."""
+        problems: list[str] = []
+        keys = [s.key for s in self.steps]
+        if len(set(keys)) != len(keys):
+            problems.append("step keys repeat")
+        for index, step in enumerate(self.steps):
+            if step.kind is StepKind.ACCEPTANCE and index != 0:
+                problems.append(f"{step.key}: the acceptance step comes first")
+            if step.kind is StepKind.DECISION and index != len(self.steps) - 1:
+                problems.append(f"{step.key}: the decision step comes last")
+            earlier = set(keys[:index]) - ({self.steps[0].key} if self.acceptance else set())
+            for target in step.returns_to:
+                if target not in earlier:
+                    problems.append(f"{step.key}: returns to {target}, which is not an earlier "
+                                    "step after acceptance")
+        decides = bool(self.steps) and self.steps[-1].kind is StepKind.DECISION
+        if not self.modes:
+            problems.append("no handling mode")
+        if self.modes - {Mode.FILING} and not decides:
+            problems.append("a flow that decides ends with its decision step")
+        if Mode.FILING in self.modes and len(self.modes) > 1:
+            problems.append("a filing (备案) is handled in no other mode")
+        if problems:
+            raise InvalidArgument(f"item {self.item_id} v{self.version} cannot run cases: "
+                                  + "; ".join(problems), code="FLOW_INVALID")
+        return self

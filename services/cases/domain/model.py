@@ -1,0 +1,319 @@
+"""A case (办件) as the fold of its events: its state, and the events that change it.
+
+Every change of a case is an event; ``engine.evolve`` applies one to the state, ``engine.decide``
+turns a command into events. The state is immutable: each event gives a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from services.cases.domain.clock import Clock, Limit
+from services.cases.domain.flow import ItemSnapshot, Mode
+from services.shared.working_days import local_day
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "submitted"          # 已申请: awaiting the acceptance check
+    SUPPLEMENT = "supplement"        # 补正中: materials asked for, the clock stands still
+    IN_PROGRESS = "in_progress"      # 办理中: accepted, running through its stages
+    DECIDED = "decided"              # 已决定
+    PUBLISHED = "published"          # 结果已公开
+    COMPLETED = "completed"          # 办结
+    REJECTED = "rejected"            # 不予受理
+    WITHDRAWN = "withdrawn"          # 申请人撤回
+    LAPSED = "lapsed"                # 逾期未补正，申请失效
+
+
+FINAL = frozenset({CaseStatus.COMPLETED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN,
+                   CaseStatus.LAPSED})
+
+
+class InstanceStatus(StrEnum):
+    ACTIVE = "active"        # running (claimed or not)
+    DONE = "done"            # completed
+    RETURNED = "returned"    # left when the case was returned to an earlier step
+    CANCELLED = "cancelled"  # left when the case ended otherwise (withdrawn, lapsed, …)
+
+
+class Channel(StrEnum):
+    ONLINE = "online"        # the applicant online (网上申请)
+    COUNTER = "counter"      # at a counter, entered by staff (窗口)
+    AGENT = "agent"          # by an agent (代办), both recorded
+    SYSTEM = "system"        # from a department's own system
+
+
+@dataclass(frozen=True)
+class Party:
+    """An applicant or an agent: a person (resident ID) or an organisation (credit code)."""
+
+    name: str
+    id_type: str  # "id_card" | "credit_code"
+    id_number: str
+
+
+@dataclass(frozen=True)
+class StepInstance:
+    """One pass of a step (or of a branch of it) in one case; a return makes a new one."""
+
+    instance_id: str
+    key: str
+    name: str
+    stage: int          # -1: the acceptance step
+    branch: str         # "" for the stage's own step, else the branch key
+    department: str
+    region: str         # the government that handles it (the one above, for a reported case)
+    role: str
+    limit: Limit
+    started_at: datetime
+    status: InstanceStatus = InstanceStatus.ACTIVE
+    assignee: str = ""
+    completed_at: datetime | None = None
+    completed_by: str = ""
+    opinion: str = ""
+    high_risk: bool = False
+
+    @property
+    def started_on(self) -> date:
+        return local_day(self.started_at)
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A special procedure (特别程序, GB/T 39046): extension, hearing, expert review, …"""
+
+    procedure_id: str
+    kind: str
+    reason: str
+    started_at: datetime
+    started_by: str
+    ended_at: datetime | None = None
+    result: str = ""
+
+
+@dataclass(frozen=True)
+class SupplementRequest:
+    """Materials the applicant must supplement (补正), by when."""
+
+    request_id: str
+    missing: tuple[str, ...]
+    due_on: date
+    requested_at: datetime
+    received_at: datetime | None = None
+    resume: CaseStatus = CaseStatus.SUBMITTED
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str                 # "approve" | "refuse"
+    reasons: str
+    legal_basis: tuple[str, ...]
+    document_number: str = ""    # 文书编号
+    certificate: str = ""        # 证照名称
+    valid_until: date | None = None
+    decided_at: datetime | None = None
+    decided_by: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    number: str
+    region: str
+    item: ItemSnapshot
+    mode: Mode
+    applicant: Party
+    channel: Channel
+    submitted_at: datetime
+    submitted_by: str
+    status: CaseStatus = CaseStatus.SUBMITTED
+    agent: Party | None = None
+    materials: tuple[tuple[str, int, int], ...] = ()  # (key, originals, copies) provided
+    instances: tuple[StepInstance, ...] = ()
+    stage: int = -1           # the stage running; -1 before acceptance
+    accepted_at: datetime | None = None
+    accepted_by: str = ""
+    clock: Clock = field(default_factory=Clock)
+    procedures: tuple[Procedure, ...] = ()
+    supplements: tuple[SupplementRequest, ...] = ()
+    decision: Decision | None = None
+    closed_at: datetime | None = None  # completed, rejected, withdrawn or lapsed
+    reason: str = ""                   # of a rejection, withdrawal or lapse
+    sequence: int = 0
+
+    @property
+    def active(self) -> tuple[StepInstance, ...]:
+        return tuple(i for i in self.instances if i.status is InstanceStatus.ACTIVE)
+
+    def instance(self, instance_id: str) -> StepInstance:
+        for candidate in self.instances:
+            if candidate.instance_id == instance_id:
+                return candidate
+        raise KeyError(instance_id)
+
+    @property
+    def open_supplement(self) -> SupplementRequest | None:
+        last = self.supplements[-1] if self.supplements else None
+        return last if last is not None and last.received_at is None else None
+
+    @property
+    def open_procedure(self) -> Procedure | None:
+        last = self.procedures[-1] if self.procedures else None
+        return last if last is not None and last.ended_at is None else None
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """Something that happened to a case; ``type`` is the event type on the broker."""
+
+    type: ClassVar[str]
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class Submitted(CaseEvent):
+    type: ClassVar[str] = "case.submitted"
+    number: str = ""
+    region: str = ""
+    item: ItemSnapshot | None = None
+    mode: Mode = Mode.PROMISED
+    applicant: Party | None = None
+    agent: Party | None = None
+    channel: Channel = Channel.ONLINE
+    materials: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class StepStarted(CaseEvent):
+    type: ClassVar[str] = "case.step_started"
+    instance: StepInstance | None = None
+
+
+@dataclass(frozen=True)
+class Accepted(CaseEvent):
+    type: ClassVar[str] = "case.accepted"
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class Rejected(CaseEvent):
+    type: ClassVar[str] = "case.rejected"
+    reason_code: str = ""
+    reasons: str = ""
+    #: the application was complete: supervision looks at such rejections
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class SupplementRequested(CaseEvent):
+    type: ClassVar[str] = "case.supplement_requested"
+    request_id: str = ""
+    missing: tuple[str, ...] = ()
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SupplementReceived(CaseEvent):
+    type: ClassVar[str] = "case.supplement_received"
+    materials: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Lapsed(CaseEvent):
+    type: ClassVar[str] = "case.lapsed"
+
+
+@dataclass(frozen=True)
+class StepClaimed(CaseEvent):
+    type: ClassVar[str] = "case.step_claimed"
+    instance_id: str = ""
+
+
+@dataclass(frozen=True)
+class StepReleased(CaseEvent):
+    type: ClassVar[str] = "case.step_released"
+    instance_id: str = ""
+
+
+@dataclass(frozen=True)
+class Reassigned(CaseEvent):
+    type: ClassVar[str] = "case.reassigned"
+    instance_id: str = ""
+    to: str = ""
+
+
+@dataclass(frozen=True)
+class StepCompleted(CaseEvent):
+    type: ClassVar[str] = "case.step_completed"
+    instance_id: str = ""
+    opinion: str = ""
+
+
+@dataclass(frozen=True)
+class StepReturned(CaseEvent):
+    type: ClassVar[str] = "case.step_returned"
+    instance_id: str = ""
+    to_key: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BranchesJoined(CaseEvent):
+    type: ClassVar[str] = "case.branches_joined"
+    stage: int = 0
+
+
+@dataclass(frozen=True)
+class ClockStopped(CaseEvent):
+    type: ClassVar[str] = "case.clock_stopped"
+    reason: str = ""
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class ClockRestarted(CaseEvent):
+    type: ClassVar[str] = "case.clock_restarted"
+
+
+@dataclass(frozen=True)
+class ProcedureStarted(CaseEvent):
+    type: ClassVar[str] = "case.procedure_started"
+    procedure_id: str = ""
+    kind: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ProcedureEnded(CaseEvent):
+    type: ClassVar[str] = "case.procedure_ended"
+    procedure_id: str = ""
+    result: str = ""
+
+
+@dataclass(frozen=True)
+class Decided(CaseEvent):
+    type: ClassVar[str] = "case.decided"
+    instance_id: str = ""
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True)
+class ResultPublished(CaseEvent):
+    type: ClassVar[str] = "case.result_published"
+
+
+@dataclass(frozen=True)
+class Completed(CaseEvent):
+    type: ClassVar[str] = "case.completed"
+
+
+@dataclass(frozen=True)
+class Withdrawn(CaseEvent):
+    type: ClassVar[str] = "case.withdrawn"
+    reason: str = ""
