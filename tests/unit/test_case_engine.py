@@ -357,3 +357,30 @@ def test_flows_that_cannot_run_are_refused() -> None:
         Run(item=bad_return)
     calendar_days = replace(ITEM, promised=Limit(90, TimeUnit.CALENDAR_DAYS))
     assert Run(item=calendar_days).c.item.promised.unit is TimeUnit.CALENDAR_DAYS
+
+
+def test_progress_says_which_step_what_next_and_how_long_left() -> None:
+    from services.cases.domain.progress import progress
+
+    calendar = WorkingCalendar.official()
+    run = Run()
+    submitted = progress(run.c, calendar, date(2026, 11, 16))
+    assert [r.instance.key for r in submitted.running] == ["accept"]
+    assert submitted.next_steps == ("审查", "决定") and submitted.promised is None
+    run.do(Accept(), CLERK)
+    now = progress(run.c, calendar, date(2026, 11, 18))
+    assert {r.instance.key for r in now.running} == {"review", "review/fire", "review/env"}
+    assert now.next_steps == ("决定",)
+    assert now.promised.due == date(2026, 11, 25) and now.promised.left == 5
+    assert now.statutory.due == date(2026, 12, 7)
+    fire = next(r for r in now.running if r.instance.key == "review/fire")
+    assert fire.due.due == date(2026, 11, 18) and not now.late
+    run.do(StartProcedure("hearing", "申请听证"), REVIEWER, days=2)  # Wednesday the 18th
+    stopped = progress(run.c, calendar, date(2026, 11, 24))
+    assert stopped.stopped_since == date(2026, 11, 18) and stopped.stopped_because == "hearing"
+    assert stopped.promised.due is None and stopped.promised.left == 5
+    run.do(EndProcedure("听证完毕"), REVIEWER, days=6)  # Tuesday the 24th
+    resumed = progress(run.c, calendar, date(2026, 11, 24))
+    assert resumed.promised.due == date(2026, 12, 1)  # Thu 19 – Tue 24 left out: 4 days
+    late = progress(run.c, calendar, date(2026, 12, 3))
+    assert late.late and late.promised.left == -2

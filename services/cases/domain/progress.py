@@ -1,0 +1,65 @@
+"""Where a case stands (现在办到了哪一步，下面要办哪一步，还有多长时间可以办完).
+
+What anyone allowed to read a case is told: the step(s) running now with their department,
+handler and due date; what comes next; the case's promised and statutory due dates; working
+days left (negative when late); whether the clock stands still, since when and why; and which
+dates are provisional (they cross a year whose official schedule is not yet published).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.cases.domain.clock import Calendar, Due
+from services.cases.domain.flow import Mode
+from services.cases.domain.model import Case, CaseStatus, StepInstance
+from services.shared.working_days import local_day
+
+
+@dataclass(frozen=True)
+class RunningStep:
+    instance: StepInstance
+    due: Due
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: CaseStatus
+    running: tuple[RunningStep, ...]
+    #: names of the steps still to come, in order (a stage with branches: its step's name)
+    next_steps: tuple[str, ...]
+    promised: Due | None      # None before acceptance
+    statutory: Due | None
+    stopped_since: date | None
+    stopped_because: str
+
+    @property
+    def late(self) -> bool:
+        return any(d is not None and d.left < 0 for d in (self.promised, self.statutory)) or (
+            any(r.due.left < 0 for r in self.running))
+
+
+def progress(case: Case, calendar: Calendar, today: date) -> Progress:
+    clock = case.clock
+    running = tuple(RunningStep(i, clock.due(i.started_on, i.limit, calendar, today))
+                    for i in case.active)
+    promised = statutory = None
+    if case.accepted_at is not None:
+        accepted_on = local_day(case.accepted_at)
+        end = min(today, local_day(case.closed_at)) if case.closed_at else today
+        promised = clock.due(accepted_on, case.item.promised, calendar, end)
+        statutory = clock.due(accepted_on, case.item.statutory, calendar, end)
+    stop = clock.current_stop
+    return Progress(case.status, running, _next_steps(case), promised, statutory,
+                    stop.since if stop else None, stop.reason if stop else "")
+
+
+def _next_steps(case: Case) -> tuple[str, ...]:
+    if case.status not in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT,
+                           CaseStatus.IN_PROGRESS):
+        return ()
+    if case.mode is Mode.FILING:
+        return ()  # registered on acceptance: nothing comes after
+    start = 0 if case.stage < 0 else case.stage + 1
+    return tuple(s.name for s in case.item.stages[start:])
