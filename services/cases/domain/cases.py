@@ -14,6 +14,11 @@ from enum import StrEnum
 from services.shared.errors import Conflict, FailedPrecondition, InvalidArgument
 from services.shared.working_days import WorkingCalendar, local_day
 
+#: Limits the contract (cases.proto) states too; tests/contract/test_limits_agree.py holds
+#: the two equal.
+MAX_OPINION_LENGTH = 2000
+MAX_APPLICANT_NAME_LENGTH = 200
+
 
 class CaseStatus(StrEnum):
     IN_PROGRESS = "in_progress"
@@ -149,8 +154,8 @@ def complete_step(case: CaseState, index: int, handler: str, opinion: str, now: 
             f"step is {case.current_step} ({case.steps[case.current_step].name})",
             code="STEP_NOT_ACTIVE",
             metadata={"active_step": str(case.current_step)})
-    if len(opinion) > 2000:
-        raise InvalidArgument.of_field("opinion", "at most 2000 characters")
+    if len(opinion) > MAX_OPINION_LENGTH:
+        raise InvalidArgument.of_field("opinion", f"at most {MAX_OPINION_LENGTH} characters")
     step = case.steps[index]
     step.status = StepStatus.DONE
     step.completed_at = now
