@@ -43,7 +43,12 @@ from gateway.schemas import INT32_MAX, SchemaRegistry
 from services.shared.grpc_client import metadata
 
 M = TypeVar("M", bound=Message)
+#: Largest request body: refused on its Content-Length before anything is read, and read no
+#: further than this when it comes without one (chunked).
 MAX_BODY_BYTES = 1 << 20
+#: Largest Authorization header passed on: it travels as gRPC metadata, whose own limit
+#: (8 KiB for all of it) would otherwise answer in the transport's words.
+MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
 log = logging.getLogger(__name__)
 
@@ -53,22 +58,57 @@ _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight to
 def authorization(request: Request,
                   _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
                   ) -> str | None:
-    """The raw ``Authorization`` header, passed on as is (the service judges it)."""
-    return request.headers.get("authorization")
+    """The raw ``Authorization`` header, passed on as is (the service judges it) unless it is
+    longer than any token this node issues."""
+    header = request.headers.get("authorization")
+    if header is not None and len(header.encode("latin-1", "replace")) > (
+            MAX_AUTHORIZATION_BYTES):
+        raise ApiError(431, "AUTHORIZATION_TOO_LARGE",
+                       f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; "
+                       "no token of this node is that long")
+    return header
+
+
+def shown_error(error: Exception, limit: int = 300) -> str:
+    """A parser's words, which may quote the input, cut to ``limit`` characters."""
+    text = str(error)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "BODY_TOO_LARGE", f"the body is over {MAX_BODY_BYTES} bytes")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused (413) on a Content-Length over ``limit`` before a byte is read, and
+    as soon as what arrives passes ``limit`` when there is no Content-Length."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError.invalid("the Content-Length header is not a number",
+                                   code="MALFORMED_REQUEST")
+        if int(declared) > limit:
+            raise _too_large()
+    chunks: list[bytes] = []
+    held = 0
+    async for chunk in request.stream():
+        held += len(chunk)
+        if held > limit:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The request body as a JSON object; an empty body is ``{}``."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "BODY_TOO_LARGE", f"the body is over {MAX_BODY_BYTES} bytes")
+    raw = await read_body(request)
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise ApiError.invalid(f"the body is not valid JSON: {exc}", code="MALFORMED_JSON"
-                               ) from None
+        raise ApiError.invalid(f"the body is not valid JSON: {shown_error(exc)}",
+                               code="MALFORMED_JSON") from None
     if not isinstance(body, dict):
         raise ApiError.invalid("the body must be a JSON object", code="MALFORMED_JSON")
     return body
@@ -91,7 +131,7 @@ def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[s
         return json_format.ParseDict(body, message_type())
     except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
         raise ApiError.invalid(f"the body does not match {message_type.DESCRIPTOR.name}: "
-                               f"{exc}") from None
+                               f"{shown_error(exc)}") from None
 
 
 def build(message_type: type[M], **fields: Any) -> M:

@@ -807,3 +807,80 @@ def test_the_process_wiring_builds_without_a_network() -> None:
         assert gateway.grpc.port is None  # built, not started
     finally:
         gateway.backends.close()
+
+
+# --- limits on what a request may carry ---------------------------------------------------
+
+
+def _raw_exchange(base: str, head: bytes, body_parts: list[bytes], wait_s: float = 5.0
+                  ) -> bytes:
+    """Send a request's head and some of its body, keep the connection open (never sending
+    the rest) and return what the server answers within ``wait_s``."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait_s) as sock:
+        sock.sendall(head)
+        for part in body_parts:
+            try:
+                sock.sendall(part)
+            except OSError:  # the server answered and closed: stop sending
+                break
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except TimeoutError:
+            pass
+    return answer
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(served) -> None:
+    """300 MB announced, 1 KB sent: the answer comes at once, without waiting for the rest
+    (which the server would otherwise read into memory first)."""
+    head = (b"POST /v1/items HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 300000000\r\n\r\n")
+    started = time.monotonic()
+    answer = _raw_exchange(served, head, [b"{" + b" " * 1023])
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert time.monotonic() - started < 4
+    assert b"BODY_TOO_LARGE" in answer or b"content-length" in answer.lower()
+
+
+def test_a_chunked_body_is_read_no_further_than_the_limit(served) -> None:
+    """No Content-Length: the server stops at 1 MiB and answers, though the body goes on."""
+    head = (b"POST /v1/items HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b" " * 65536
+    parts = [b"%x\r\n" % len(chunk) + chunk + b"\r\n"] * 20  # 1.25 MiB, never terminated
+    answer = _raw_exchange(served, head, parts)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_a_body_at_the_limit_is_read(client, calls) -> None:
+    from gateway.http_api import MAX_BODY_BYTES
+
+    body = b'{"idempotency_key": "k"}'
+    padded = body + b" " * (MAX_BODY_BYTES - len(body))
+    response = client.post("/v1/items", content=padded,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 201 and calls[0][0] == "CreateItem"
+    over = client.post("/v1/items", content=padded + b" ",
+                       headers={"Content-Type": "application/json"})
+    assert over.status_code == 413 and error_of(over)["code"] == "BODY_TOO_LARGE"
+
+
+def test_an_oversized_authorization_header_is_a_clear_4xx_not_a_transport_error(
+        client, calls) -> None:
+    response = client.get("/v1/items/it-1/versions/0",
+                          headers={"Authorization": "Bearer " + "a" * 20_000})
+    assert response.status_code == 431
+    assert error_of(response)["code"] == "AUTHORIZATION_TOO_LARGE"
+    assert calls == []  # never forwarded as metadata
+
+
+def test_parser_errors_do_not_echo_huge_values(client) -> None:
+    response = client.post("/v1/items", json={"draft": {"list_kind": "X" * 100_000}})
+    assert response.status_code == 400
+    assert len(error_of(response)["message"]) < 1000
