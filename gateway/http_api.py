@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -39,7 +40,7 @@ from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
 from gateway.node import node_info
-from gateway.schemas import INT32_MAX, SchemaRegistry
+from gateway.schemas import SchemaRegistry, parameter_limits
 from services.shared.grpc_client import metadata
 
 M = TypeVar("M", bound=Message)
@@ -50,6 +51,8 @@ MAX_BODY_BYTES = 1 << 20
 #: (8 KiB for all of it) would otherwise answer in the transport's words.
 MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
+#: How protobuf's JSON parser names the field it failed on (nested: one per level).
+_PARSE_FIELD = re.compile(r"Failed to parse (\w+) field")
 log = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight token` mints one")
@@ -118,6 +121,15 @@ Auth = Annotated[str | None, Depends(authorization)]
 Body = Annotated[dict[str, Any], Depends(json_body)]
 Region = Annotated[str, Path(pattern=REGION_PATTERN, description="6-digit region code; the "
                              "published items of it and the regions under it")]
+#: Path parameters, with the limits of the request fields they fill.
+ItemId = Annotated[str, Path(**parameter_limits(catalogue_pb2.GetItemVersionRequest,
+                                                "item_id"))]
+Version = Annotated[int, Path(**parameter_limits(catalogue_pb2.SubmitItemRequest, "version"),
+                              description="a version number (1, 2, …)")]
+CaseNumber = Annotated[str, Path(**parameter_limits(cases_pb2.GetCaseRequest, "case_number"))]
+_SEARCH = catalogue_pb2.SearchItemsRequest
+_LIST = catalogue_pb2.ListPublishedItemsRequest
+_OBLIGATIONS = catalogue_pb2.ListObligationsRequest
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -130,8 +142,10 @@ def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[s
     try:
         return json_format.ParseDict(body, message_type())
     except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
+        words = shown_error(exc)
+        path = ".".join(_PARSE_FIELD.findall(str(exc)))
         raise ApiError.invalid(f"the body does not match {message_type.DESCRIPTOR.name}: "
-                               f"{shown_error(exc)}") from None
+                               f"{words}", [(path, words)] if path else ()) from None
 
 
 def build(message_type: type[M], **fields: Any) -> M:
@@ -180,8 +194,10 @@ def enum_number(enum: EnumDescriptor, given: str, field: str) -> int:
 
 
 def enum_query(enum: EnumDescriptor, what: str, alias: str | None = None) -> Any:
-    """A query parameter taking an enum's names or short forms."""
-    return Query(description=f"{what}: one of {enum_help(enum)}", max_length=100, alias=alias)
+    """A query parameter taking an enum's names or short forms (empty: none given)."""
+    choices = ["", *enum_choices(enum), *(v.name for v in enum.values if v.number)]
+    return Query(description=f"{what}: one of {enum_help(enum)}", max_length=100, alias=alias,
+                 json_schema_extra={"enum": choices})
 
 
 def with_enum_names(body: dict[str, Any], enums: Mapping[str, EnumDescriptor]
@@ -228,13 +244,19 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
             full = schemas.components[message_type.DESCRIPTOR.full_name]
             fields = message_type.DESCRIPTOR.fields_by_name
             properties = {k: v for k, v in full["properties"].items() if k not in path_fields}
+            required = [name for name in full.get("required", ()) if name not in path_fields]
             for name in short_enums:
                 enum = fields[name].enum_type
                 properties[name] = {
                     "type": "string", "description": "one of " + enum_help(enum),
                     "enum": [v.name for v in enum.values if v.number] + enum_choices(enum)}
             schema = {**full, "properties": properties}
-        return {"requestBody": {"required": False, "content": {
+            schema.pop("required", None)
+            if required:
+                schema["required"] = required
+        body_required = bool(schemas.components[message_type.DESCRIPTOR.full_name].get(
+            "required"))
+        return {"requestBody": {"required": body_required, "content": {
             "application/json": {"schema": schema}}}}
 
     def exported(region: str, auth: str | None
@@ -286,11 +308,13 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.ListPublishedItemsResponse))
     def list_items(auth: Auth,
-                   region: Annotated[str, Query(description="6-digit region code; items of "
+                   region: Annotated[str, Query(**parameter_limits(_LIST, "region"),
+                                                description="6-digit region code; items of "
                                                 "it and the regions under it")] = "",
-                   page_size: Annotated[int, Query(ge=0, le=INT32_MAX,
-                                                   description="1..200, default 50")] = 0,
-                   page_token: str = "") -> JSONResponse:
+                   page_size: Annotated[int, Query(**parameter_limits(_LIST, "page_size"),
+                                                   description="1..200; 0 = 50")] = 0,
+                   page_token: Annotated[str, Query(**parameter_limits(
+                       _LIST, "page_token"))] = "") -> JSONResponse:
         request = build(catalogue_pb2.ListPublishedItemsRequest, region=region,
                         page_size=page_size, page_token=page_token)
         return call("catalogue", backends.catalogue.ListPublishedItems, request, auth)
@@ -302,24 +326,28 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              responses=answers(catalogue_pb2.SearchItemsResponse))
     def search_items(
             auth: Auth,
-            q: Annotated[str, Query(max_length=400, description="Chinese text, full pinyin "
+            q: Annotated[str, Query(**parameter_limits(_SEARCH, "query"),
+                                    description="Chinese text, full pinyin "
                                     "(qiyebeian) or pinyin initials (qyba); empty = filters "
                                     "only")] = "",
-            region: Annotated[str, Query(max_length=20, description="6-digit region code; "
+            region: Annotated[str, Query(**parameter_limits(_SEARCH, "region"),
+                                         description="6-digit region code; "
                                          "it and the regions under it")] = "",
-            department: Annotated[str, Query(max_length=200)] = "",
-            item_type: Annotated[str, Query(max_length=20, description="GB/T 39046 type, "
-                                            "e.g. 01")] = "",
+            department: Annotated[str, Query(**parameter_limits(_SEARCH, "department"))] = "",
+            item_type: Annotated[str, Query(**parameter_limits(_SEARCH, "item_type"),
+                                            description="GB/T 39046 type, e.g. 01")] = "",
             list_kind: Annotated[str, enum_query(catalogue_pb2.ListKind.DESCRIPTOR,
                                                  "list kind (empty = any)")] = "",
-            exercise_level: Annotated[str, Query(max_length=20, description="GB/T 39046 "
+            exercise_level: Annotated[str, Query(**parameter_limits(_SEARCH, "exercise_level"),
+                                                 description="GB/T 39046 "
                                                  "level, 1 national .. 7 graded")] = "",
             version_status: Annotated[str, enum_query(
                 catalogue_pb2.VersionStatus.DESCRIPTOR, "version status (default published; the "
                 "others for the region's staff)", alias="status")] = "",
-            page_size: Annotated[int, Query(ge=0, le=INT32_MAX,
-                                            description="1..100, default 20")] = 0,
-            page_token: Annotated[str, Query(max_length=400)] = "") -> JSONResponse:
+            page_size: Annotated[int, Query(**parameter_limits(_SEARCH, "page_size"),
+                                            description="1..100; 0 = 20")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_SEARCH, "page_token"))] = ""
+    ) -> JSONResponse:
         request = build(
             catalogue_pb2.SearchItemsRequest, query=q, region=region, department=department,
             item_type=item_type, exercise_level=exercise_level, page_size=page_size,
@@ -342,8 +370,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               summary="Publish a reviewed version", response_class=JSONResponse,
               responses=answers(catalogue_pb2.PublishItemResponse),
               openapi_extra=body_of(catalogue_pb2.PublishItemRequest, ("item_id", "version")))
-    def publish_item(auth: Auth, body: Body, item_id: str,
-                     version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def publish_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(body, catalogue_pb2.PublishItemRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
         return call("catalogue", backends.catalogue.PublishItem, request, auth)
@@ -352,8 +379,10 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              summary="One version of an item; version 0 = the one in force",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.GetItemVersionResponse))
-    def get_item_version(auth: Auth, item_id: str,
-                         version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def get_item_version(auth: Auth, item_id: ItemId,
+                         version: Annotated[int, Path(**parameter_limits(
+                             catalogue_pb2.GetItemVersionRequest, "version"),
+                             description="0 = the version in force")]) -> JSONResponse:
         request = build(catalogue_pb2.GetItemVersionRequest, item_id=item_id, version=version)
         return call("catalogue", backends.catalogue.GetItemVersion, request, auth)
 
@@ -362,8 +391,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.UpdateDraftResponse),
              openapi_extra=body_of(catalogue_pb2.UpdateDraftRequest, ("item_id", "version")))
-    def update_draft(auth: Auth, body: Body, item_id: str,
-                     version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def update_draft(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(body, catalogue_pb2.UpdateDraftRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
         return call("catalogue", backends.catalogue.UpdateDraft, request, auth)
@@ -373,8 +401,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               response_class=JSONResponse,
               responses=answers(catalogue_pb2.SubmitItemResponse),
               openapi_extra=body_of(catalogue_pb2.SubmitItemRequest, ("item_id", "version")))
-    def submit_item(auth: Auth, body: Body, item_id: str,
-                    version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def submit_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(body, catalogue_pb2.SubmitItemRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
         return call("catalogue", backends.catalogue.SubmitItem, request, auth)
@@ -388,8 +415,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               responses=answers(catalogue_pb2.ReviewItemResponse),
               openapi_extra=body_of(catalogue_pb2.ReviewItemRequest, ("item_id", "version"),
                                     review_enums))
-    def review_item(auth: Auth, body: Body, item_id: str,
-                    version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def review_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(with_enum_names(body, review_enums), catalogue_pb2.ReviewItemRequest,
                         ("item_id", "version"))
         request.item_id, request.version = item_id, version
@@ -400,7 +426,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
               responses=answers(catalogue_pb2.DraftNextVersionResponse, 201),
               openapi_extra=body_of(catalogue_pb2.DraftNextVersionRequest, ("item_id",)))
-    def draft_next_version(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+    def draft_next_version(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
         request = parse(body, catalogue_pb2.DraftNextVersionRequest, ("item_id",))
         request.item_id = item_id
         return call("catalogue", backends.catalogue.DraftNextVersion, request, auth, 201)
@@ -413,7 +439,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               responses=answers(catalogue_pb2.AdjustItemResponse),
               openapi_extra=body_of(catalogue_pb2.AdjustItemRequest, ("item_id",),
                                     adjust_enums))
-    def adjust_item(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+    def adjust_item(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
         request = parse(with_enum_names(body, adjust_enums), catalogue_pb2.AdjustItemRequest,
                         ("item_id",))
         request.item_id = item_id
@@ -423,7 +449,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              summary="What happened to an item: who, when, why (public once published)",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.GetItemHistoryResponse))
-    def get_item_history(auth: Auth, item_id: str) -> JSONResponse:
+    def get_item_history(auth: Auth, item_id: ItemId) -> JSONResponse:
         request = build(catalogue_pb2.GetItemHistoryRequest, item_id=item_id)
         return call("catalogue", backends.catalogue.GetItemHistory, request, auth)
 
@@ -447,13 +473,16 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              responses=answers(catalogue_pb2.ListObligationsResponse))
     def list_obligations(
             auth: Auth,
-            region: Annotated[str, Query(max_length=20, description="6-digit region code; "
-                                         "it and the regions under it")] = "",
+            region: Annotated[str, Query(**parameter_limits(_OBLIGATIONS, "region"),
+                                         description="6-digit region code; "
+                                         "it and the regions under it")],
             obligation_status: Annotated[str, enum_query(
                 catalogue_pb2.ObligationStatus.DESCRIPTOR, "obligation status (empty = "
                 "all)", alias="status")] = "",
-            page_size: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
-            page_token: Annotated[str, Query(max_length=400)] = "") -> JSONResponse:
+            page_size: Annotated[int, Query(**parameter_limits(_OBLIGATIONS, "page_size"),
+                                            description="1..200; 0 = 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_OBLIGATIONS, "page_token"))
+                                  ] = "") -> JSONResponse:
         request = build(catalogue_pb2.ListObligationsRequest, region=region,
                         page_size=page_size, page_token=page_token,
                         status=enum_number(catalogue_pb2.ObligationStatus.DESCRIPTOR,
@@ -506,15 +535,16 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               responses=answers(cases_pb2.CompleteStepResponse),
               openapi_extra=body_of(cases_pb2.CompleteStepRequest,
                                     ("case_number", "step_index")))
-    def complete_step(auth: Auth, body: Body, case_number: str,
-                      step_index: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def complete_step(auth: Auth, body: Body, case_number: CaseNumber,
+                      step_index: Annotated[int, Path(**parameter_limits(
+                          cases_pb2.CompleteStepRequest, "step_index"))]) -> JSONResponse:
         request = parse(body, cases_pb2.CompleteStepRequest, ("case_number", "step_index"))
         request.case_number, request.step_index = case_number, step_index
         return call("cases", backends.cases.CompleteStep, request, auth)
 
     @app.get("/v1/cases/{case_number}", tags=["cases"], summary="A case and its steps",
              response_class=JSONResponse, responses=answers(cases_pb2.GetCaseResponse))
-    def get_case(auth: Auth, case_number: str) -> JSONResponse:
+    def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetCaseRequest, case_number=case_number)
         return call("cases", backends.cases.GetCase, request, auth)
 
@@ -522,7 +552,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],
              summary="Supervision's record of a case (电子监察)", response_class=JSONResponse,
              responses=answers(monitoring_pb2.GetCaseRecordResponse))
-    def get_case_record(auth: Auth, case_number: str) -> JSONResponse:
+    def get_case_record(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(monitoring_pb2.GetCaseRecordRequest, case_number=case_number)
         return call("monitoring", backends.monitoring.GetCaseRecord, request, auth)
 

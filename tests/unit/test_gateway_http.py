@@ -177,12 +177,14 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
             case_number=request.case_number, current_step=request.step_index + 1))
 
     def GetCase(self, request, context):  # noqa: N802
-        """``fail-<STATUS>`` answers that status with an ErrorDetail."""
+        """``fail-<STATUS>`` answers that status with an ErrorDetail (``-`` for ``_``: a case
+        number is letters, digits and hyphens)."""
         self.r.record("GetCase", request, context)
         if request.case_number.startswith("fail-"):
-            error = DomainError(f"failing with {request.case_number[5:]}", code="TEST_CODE",
+            status = request.case_number[5:].replace("-", "_")
+            error = DomainError(f"failing with {status}", code="TEST_CODE",
                                 metadata={"why": "asked"})
-            error.grpc_status = request.case_number[5:]
+            error.grpc_status = status
             abort_with(context, error)
         return cases_pb2.GetCaseResponse(case=cases_pb2.Case(case_number=request.case_number))
 
@@ -375,7 +377,7 @@ def test_search_enums_take_names_and_short_forms(client, calls, given, expected)
     ("/v1/items/search", {"list_kind": "powers"}, "query.list_kind"),
     ("/v1/items/search", {"list_kind": "unspecified"}, "query.list_kind"),
     ("/v1/items/search", {"status": "草稿"}, "query.status"),
-    ("/v1/obligations", {"status": "late"}, "query.status"),
+    ("/v1/obligations", {"region": "511602", "status": "late"}, "query.status"),
 ])
 def test_unknown_enum_values_are_400_with_the_choices(client, calls, path, params,
                                                       field) -> None:
@@ -513,7 +515,7 @@ def test_obligations(client, calls) -> None:
     assert name == "ListObligations"
     assert (request.region, request.status, request.page_size, request.page_token) == (
         "511602", catalogue_pb2.OBLIGATION_STATUS_OVERDUE, 10, "p")
-    client.get("/v1/obligations")
+    client.get("/v1/obligations", params={"region": "511602"})
     assert calls[1][1].status == catalogue_pb2.OBLIGATION_STATUS_UNSPECIFIED
 
 
@@ -627,7 +629,7 @@ def test_export_is_whole_on_the_wire(served) -> None:
     ("DEADLINE_EXCEEDED", 504), ("INTERNAL", 500), ("DATA_LOSS", 500),
 ])
 def test_error_table_through_a_real_call(client, code, http) -> None:
-    response = client.get(f"/v1/cases/fail-{code}")
+    response = client.get(f"/v1/cases/fail-{code.replace('_', '-')}")
     assert response.status_code == http
     error = error_of(response)
     assert error["code"] == "TEST_CODE"
@@ -919,3 +921,31 @@ def test_export_csv_neutralises_formulas_and_the_importer_reads_them_back(client
     assert [o.item.name for o in report.outcomes if o.item] == list(FORMULAS)
     assert all(o.outcome == FLAGGED and any("leading quote" in r for r in o.reasons)
                for o in report.outcomes)
+
+
+def test_openapi_states_the_contracts_limits(client) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    create = schemas["sunlight.catalogue.v1.CreateItemRequest"]
+    assert create["required"] == ["idempotency_key", "draft"]
+    assert create["properties"]["idempotency_key"] | {} == {
+        "type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[^\x00-\x1F\x7F]*$"}
+    draft = schemas["sunlight.catalogue.v1.ItemDraft"]["properties"]
+    assert draft["steps"]["maxItems"] == 100 and draft["name"]["maxLength"] == 200
+    assert draft["list_kind"]["enum"] == ["LIST_KIND_UNSPECIFIED", "LIST_KIND_POWER",
+                                          "LIST_KIND_DUTY", "LIST_KIND_PUBLIC_SERVICE",
+                                          "LIST_KIND_NEGATIVE"]
+    handling = draft["handling_forms"]["items"]["enum"]
+    assert "HANDLING_FORM_UNSPECIFIED" not in handling and len(handling) == 4
+    listing = {p["name"]: p for p in document["paths"]["/v1/items"]["get"]["parameters"]}
+    assert (listing["page_size"]["schema"]["minimum"],
+            listing["page_size"]["schema"]["maximum"]) == (0, 200)
+    search = {p["name"]: p for p in document["paths"]["/v1/items/search"]["get"]["parameters"]}
+    assert search["page_size"]["schema"]["maximum"] == 100
+    assert search["q"]["schema"]["maxLength"] == 100
+    submit = document["paths"]["/v1/items/{item_id}/versions/{version}/submit"]["post"]
+    version = {p["name"]: p for p in submit["parameters"]}["version"]["schema"]
+    assert version["minimum"] == 1
+    body = submit["requestBody"]
+    assert body["required"] and body["content"]["application/json"]["schema"]["required"] == [
+        "idempotency_key"]
