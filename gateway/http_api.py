@@ -39,9 +39,11 @@ from gateway import docs, export
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
+from gateway.limits import GatewayLimits
 from gateway.node import node_info
 from gateway.schemas import SchemaRegistry, parameter_limits
 from services.shared.grpc_client import metadata
+from services.shared.rate_limits import RateLimits
 
 M = TypeVar("M", bound=Message)
 #: Largest request body: refused on its Content-Length before anything is read, and read no
@@ -215,7 +217,8 @@ class ExportInterrupted(Exception):
     """The catalogue failed in the middle of an export: the connection is broken off."""
 
 
-def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
+def create_app(backends: Backends, node_region: str, node_name: str,
+               rates: RateLimits | None = None) -> FastAPI:
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
@@ -224,6 +227,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
         # Swagger UI and ReDoc load from a CDN; the node works offline: see /docs below.
         docs_url=None, redoc_url=None)
     install(app)
+    app.add_middleware(GatewayLimits, rates=rates or RateLimits())
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
     error_ref = schemas.ref(common_pb2.ErrorDetail.DESCRIPTOR)

@@ -949,3 +949,55 @@ def test_openapi_states_the_contracts_limits(client) -> None:
     body = submit["requestBody"]
     assert body["required"] and body["content"]["application/json"]["schema"]["required"] == [
         "idempotency_key"]
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited(backend) -> Iterator[TestClient]:
+    from services.shared.rate_limits import RateLimits
+
+    _, address = backend
+    backends = Backends({"catalogue": address, "cases": address, "monitoring": address}, 5.0)
+    app = create_app(backends, "511602", "广安区",
+                     RateLimits(failed_auth="3/minute", public_reads="5/minute"))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    backends.close()
+
+
+def test_failed_sign_ins_are_throttled_per_client(limited, calls) -> None:
+    """Tokens cannot be guessed at speed: after 3 refused tokens, any request with an
+    Authorization header is a 429 with Retry-After that reaches no service."""
+    wrong = {"Authorization": "Bearer guessed"}
+    for _ in range(3):
+        assert limited.get("/v1/cases/fail-UNAUTHENTICATED", headers=wrong).status_code == 401
+    reached = len(calls)
+    refused = limited.get("/v1/cases/511602202611020000001", headers=wrong)
+    assert refused.status_code == 429
+    error = error_of(refused)
+    assert error["code"] == "RATE_LIMITED"
+    assert refused.headers["Retry-After"] == error["metadata"]["retry_after_s"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert len(calls) == reached
+    # without a token the client is the public: not a sign-in attempt
+    assert limited.get("/v1/cases/511602202611020000001").status_code == 200
+
+
+def test_authenticated_calls_are_never_counted_as_failed(limited) -> None:
+    token = {"Authorization": "Bearer good"}
+    for _ in range(20):
+        assert limited.get("/v1/cases/511602202611020000001", headers=token).status_code == 200
+
+
+def test_an_oversized_authorization_header_counts_as_a_failed_sign_in(limited) -> None:
+    huge = {"Authorization": "Bearer " + "a" * 10_000}
+    assert [limited.get("/v1/cases/1", headers=huge).status_code
+            for _ in range(4)] == [431, 431, 431, 429]
+
+
+def test_public_catalogue_reads_are_limited_for_anonymous_callers(limited) -> None:
+    assert [limited.get("/v1/items").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert limited.get("/v1/items", headers={"Authorization": "Bearer good"}
+                       ).status_code == 200
