@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -411,6 +410,8 @@ def test_reasons_in_the_real_catalogue(real_rows: list[dict[str, str]]) -> None:
 
 
 def test_resident_id_address_code_and_birth_date_in_the_future() -> None:
+    from datetime import date
+
     wrong_province = "99" + "0105194912310021"
     wrong_province = wrong_province[:17] + resident_id_check_char(wrong_province[:17])
     result = check_resident_id(wrong_province)
