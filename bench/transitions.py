@@ -246,7 +246,8 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
         def one(_):  # type: ignore[no-untyped-def]
             return direct.OpenCase(kpb.OpenCaseRequest(
                 idempotency_key=uuid.uuid4().hex, item_id=item["item_id"], region="511602",
-                applicant=kpb.Applicant(name="基准", id_type="id_card", id_number="1")),
+                applicant=kpb.Applicant(name="基准", id_type="id_card",
+                                        id_number="511602199001011236")),
                 metadata=md, timeout=30).case.case_number
         with ThreadPoolExecutor(concurrency) as pool:
             return list(pool.map(one, range(count)))

@@ -32,6 +32,7 @@ from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 from cli.tabular import Row, file_digest, read_rows
 from services.shared.auth import ROLE_PERMISSIONS, mint_token
 from services.shared.errors import InvalidArgument
+from services.shared.spreadsheet import neutralised
 
 DEFAULT_BATCH = 1000
 MAX_BATCH = 5000
@@ -413,7 +414,7 @@ def _write_csv(items: Iterator[pb.ItemVersion], out: IO[str]) -> int:
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for item in items:
-        writer.writerow(export_row(item))
+        writer.writerow(neutralised(export_row(item)))  # no cell runs as a formula
         count += 1
     return count
 

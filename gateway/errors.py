@@ -59,6 +59,8 @@ class ApiError(Exception):
     identifier: str = field(default_factory=lambda: uuid.uuid4().hex)
     metadata: dict[str, str] = field(default_factory=dict)
     field_violations: list[dict[str, str]] = field(default_factory=list)
+    #: HTTP headers of the answer (Retry-After…)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -69,7 +71,7 @@ class ApiError(Exception):
                           "field_violations": self.field_violations}}
 
     def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers or None)
 
     @classmethod
     def invalid(cls, message: str, violations: Iterable[tuple[str, str]] = (),

@@ -5,7 +5,9 @@ chunks of about ``CHUNK_CHARS`` characters, so a province's catalogue never sits
 gateway's memory. The JSON document is ``{"region": "...", "items": [ItemVersion, ...]}`` (proto3
 JSON, original field names, as every answer of the API); the CSV has one row per item with the
 columns of ``CSV_COLUMNS``, UTF-8 with a byte-order mark so that spreadsheet programs read the
-Chinese.
+Chinese. Every cell goes through ``services.shared.spreadsheet.neutralised``: a text that a
+spreadsheet would run as a formula (``=…``, ``+…``, ``-…``, ``@…``) is written with a leading
+quote.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sunlight.catalogue.v1 import catalogue_pb2
+
+from services.shared.spreadsheet import neutralised
 
 CHUNK_CHARS = 1 << 16
 CSV_COLUMNS = ("item_id", "version", "name", "code", "item_type", "list_kind",
@@ -79,5 +83,5 @@ def csv_parts(items: Iterable[catalogue_pb2.ItemVersion]) -> Iterator[str]:
     for item in items:
         out.seek(0)
         out.truncate()
-        writer.writerow(csv_row(item))
+        writer.writerow(neutralised(csv_row(item)))
         yield out.getvalue()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -38,13 +39,22 @@ from gateway import docs, export
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
+from gateway.limits import GatewayLimits
 from gateway.node import node_info
-from gateway.schemas import INT32_MAX, SchemaRegistry
+from gateway.schemas import SchemaRegistry, parameter_limits
 from services.shared.grpc_client import metadata
+from services.shared.rate_limits import RateLimits
 
 M = TypeVar("M", bound=Message)
+#: Largest request body: refused on its Content-Length before anything is read, and read no
+#: further than this when it comes without one (chunked).
 MAX_BODY_BYTES = 1 << 20
+#: Largest Authorization header passed on: it travels as gRPC metadata, whose own limit
+#: (8 KiB for all of it) would otherwise answer in the transport's words.
+MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
+#: How protobuf's JSON parser names the field it failed on (nested: one per level).
+_PARSE_FIELD = re.compile(r"Failed to parse (\w+) field")
 log = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight token` mints one")
@@ -53,22 +63,57 @@ _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight to
 def authorization(request: Request,
                   _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
                   ) -> str | None:
-    """The raw ``Authorization`` header, passed on as is (the service judges it)."""
-    return request.headers.get("authorization")
+    """The raw ``Authorization`` header, passed on as is (the service judges it) unless it is
+    longer than any token this node issues."""
+    header = request.headers.get("authorization")
+    if header is not None and len(header.encode("latin-1", "replace")) > (
+            MAX_AUTHORIZATION_BYTES):
+        raise ApiError(431, "AUTHORIZATION_TOO_LARGE",
+                       f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; "
+                       "no token of this node is that long")
+    return header
+
+
+def shown_error(error: Exception, limit: int = 300) -> str:
+    """A parser's words, which may quote the input, cut to ``limit`` characters."""
+    text = str(error)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "BODY_TOO_LARGE", f"the body is over {MAX_BODY_BYTES} bytes")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, refused (413) on a Content-Length over ``limit`` before a byte is read, and
+    as soon as what arrives passes ``limit`` when there is no Content-Length."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError.invalid("the Content-Length header is not a number",
+                                   code="MALFORMED_REQUEST")
+        if int(declared) > limit:
+            raise _too_large()
+    chunks: list[bytes] = []
+    held = 0
+    async for chunk in request.stream():
+        held += len(chunk)
+        if held > limit:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def json_body(request: Request) -> dict[str, Any]:
     """The request body as a JSON object; an empty body is ``{}``."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, "BODY_TOO_LARGE", f"the body is over {MAX_BODY_BYTES} bytes")
+    raw = await read_body(request)
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
-        raise ApiError.invalid(f"the body is not valid JSON: {exc}", code="MALFORMED_JSON"
-                               ) from None
+        raise ApiError.invalid(f"the body is not valid JSON: {shown_error(exc)}",
+                               code="MALFORMED_JSON") from None
     if not isinstance(body, dict):
         raise ApiError.invalid("the body must be a JSON object", code="MALFORMED_JSON")
     return body
@@ -78,6 +123,15 @@ Auth = Annotated[str | None, Depends(authorization)]
 Body = Annotated[dict[str, Any], Depends(json_body)]
 Region = Annotated[str, Path(pattern=REGION_PATTERN, description="6-digit region code; the "
                              "published items of it and the regions under it")]
+#: Path parameters, with the limits of the request fields they fill.
+ItemId = Annotated[str, Path(**parameter_limits(catalogue_pb2.GetItemVersionRequest,
+                                                "item_id"))]
+Version = Annotated[int, Path(**parameter_limits(catalogue_pb2.SubmitItemRequest, "version"),
+                              description="a version number (1, 2, …)")]
+CaseNumber = Annotated[str, Path(**parameter_limits(cases_pb2.GetCaseRequest, "case_number"))]
+_SEARCH = catalogue_pb2.SearchItemsRequest
+_LIST = catalogue_pb2.ListPublishedItemsRequest
+_OBLIGATIONS = catalogue_pb2.ListObligationsRequest
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -90,8 +144,10 @@ def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[s
     try:
         return json_format.ParseDict(body, message_type())
     except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
+        words = shown_error(exc)
+        path = ".".join(_PARSE_FIELD.findall(str(exc)))
         raise ApiError.invalid(f"the body does not match {message_type.DESCRIPTOR.name}: "
-                               f"{exc}") from None
+                               f"{words}", [(path, words)] if path else ()) from None
 
 
 def build(message_type: type[M], **fields: Any) -> M:
@@ -140,8 +196,10 @@ def enum_number(enum: EnumDescriptor, given: str, field: str) -> int:
 
 
 def enum_query(enum: EnumDescriptor, what: str, alias: str | None = None) -> Any:
-    """A query parameter taking an enum's names or short forms."""
-    return Query(description=f"{what}: one of {enum_help(enum)}", max_length=100, alias=alias)
+    """A query parameter taking an enum's names or short forms (empty: none given)."""
+    choices = ["", *enum_choices(enum), *(v.name for v in enum.values if v.number)]
+    return Query(description=f"{what}: one of {enum_help(enum)}", max_length=100, alias=alias,
+                 json_schema_extra={"enum": choices})
 
 
 def with_enum_names(body: dict[str, Any], enums: Mapping[str, EnumDescriptor]
@@ -159,7 +217,8 @@ class ExportInterrupted(Exception):
     """The catalogue failed in the middle of an export: the connection is broken off."""
 
 
-def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
+def create_app(backends: Backends, node_region: str, node_name: str,
+               rates: RateLimits | None = None) -> FastAPI:
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
@@ -168,6 +227,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
         # Swagger UI and ReDoc load from a CDN; the node works offline: see /docs below.
         docs_url=None, redoc_url=None)
     install(app)
+    app.add_middleware(GatewayLimits, rates=rates or RateLimits())
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
     error_ref = schemas.ref(common_pb2.ErrorDetail.DESCRIPTOR)
@@ -188,13 +248,19 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
             full = schemas.components[message_type.DESCRIPTOR.full_name]
             fields = message_type.DESCRIPTOR.fields_by_name
             properties = {k: v for k, v in full["properties"].items() if k not in path_fields}
+            required = [name for name in full.get("required", ()) if name not in path_fields]
             for name in short_enums:
                 enum = fields[name].enum_type
                 properties[name] = {
                     "type": "string", "description": "one of " + enum_help(enum),
                     "enum": [v.name for v in enum.values if v.number] + enum_choices(enum)}
             schema = {**full, "properties": properties}
-        return {"requestBody": {"required": False, "content": {
+            schema.pop("required", None)
+            if required:
+                schema["required"] = required
+        body_required = bool(schemas.components[message_type.DESCRIPTOR.full_name].get(
+            "required"))
+        return {"requestBody": {"required": body_required, "content": {
             "application/json": {"schema": schema}}}}
 
     def exported(region: str, auth: str | None
@@ -246,11 +312,13 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.ListPublishedItemsResponse))
     def list_items(auth: Auth,
-                   region: Annotated[str, Query(description="6-digit region code; items of "
+                   region: Annotated[str, Query(**parameter_limits(_LIST, "region"),
+                                                description="6-digit region code; items of "
                                                 "it and the regions under it")] = "",
-                   page_size: Annotated[int, Query(ge=0, le=INT32_MAX,
-                                                   description="1..200, default 50")] = 0,
-                   page_token: str = "") -> JSONResponse:
+                   page_size: Annotated[int, Query(**parameter_limits(_LIST, "page_size"),
+                                                   description="1..200; 0 = 50")] = 0,
+                   page_token: Annotated[str, Query(**parameter_limits(
+                       _LIST, "page_token"))] = "") -> JSONResponse:
         request = build(catalogue_pb2.ListPublishedItemsRequest, region=region,
                         page_size=page_size, page_token=page_token)
         return call("catalogue", backends.catalogue.ListPublishedItems, request, auth)
@@ -262,24 +330,28 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              responses=answers(catalogue_pb2.SearchItemsResponse))
     def search_items(
             auth: Auth,
-            q: Annotated[str, Query(max_length=400, description="Chinese text, full pinyin "
+            q: Annotated[str, Query(**parameter_limits(_SEARCH, "query"),
+                                    description="Chinese text, full pinyin "
                                     "(qiyebeian) or pinyin initials (qyba); empty = filters "
                                     "only")] = "",
-            region: Annotated[str, Query(max_length=20, description="6-digit region code; "
+            region: Annotated[str, Query(**parameter_limits(_SEARCH, "region"),
+                                         description="6-digit region code; "
                                          "it and the regions under it")] = "",
-            department: Annotated[str, Query(max_length=200)] = "",
-            item_type: Annotated[str, Query(max_length=20, description="GB/T 39046 type, "
-                                            "e.g. 01")] = "",
+            department: Annotated[str, Query(**parameter_limits(_SEARCH, "department"))] = "",
+            item_type: Annotated[str, Query(**parameter_limits(_SEARCH, "item_type"),
+                                            description="GB/T 39046 type, e.g. 01")] = "",
             list_kind: Annotated[str, enum_query(catalogue_pb2.ListKind.DESCRIPTOR,
                                                  "list kind (empty = any)")] = "",
-            exercise_level: Annotated[str, Query(max_length=20, description="GB/T 39046 "
+            exercise_level: Annotated[str, Query(**parameter_limits(_SEARCH, "exercise_level"),
+                                                 description="GB/T 39046 "
                                                  "level, 1 national .. 7 graded")] = "",
             version_status: Annotated[str, enum_query(
                 catalogue_pb2.VersionStatus.DESCRIPTOR, "version status (default published; the "
                 "others for the region's staff)", alias="status")] = "",
-            page_size: Annotated[int, Query(ge=0, le=INT32_MAX,
-                                            description="1..100, default 20")] = 0,
-            page_token: Annotated[str, Query(max_length=400)] = "") -> JSONResponse:
+            page_size: Annotated[int, Query(**parameter_limits(_SEARCH, "page_size"),
+                                            description="1..100; 0 = 20")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_SEARCH, "page_token"))] = ""
+    ) -> JSONResponse:
         request = build(
             catalogue_pb2.SearchItemsRequest, query=q, region=region, department=department,
             item_type=item_type, exercise_level=exercise_level, page_size=page_size,
@@ -302,8 +374,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               summary="Publish a reviewed version", response_class=JSONResponse,
               responses=answers(catalogue_pb2.PublishItemResponse),
               openapi_extra=body_of(catalogue_pb2.PublishItemRequest, ("item_id", "version")))
-    def publish_item(auth: Auth, body: Body, item_id: str,
-                     version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def publish_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(body, catalogue_pb2.PublishItemRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
         return call("catalogue", backends.catalogue.PublishItem, request, auth)
@@ -312,8 +383,10 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              summary="One version of an item; version 0 = the one in force",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.GetItemVersionResponse))
-    def get_item_version(auth: Auth, item_id: str,
-                         version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def get_item_version(auth: Auth, item_id: ItemId,
+                         version: Annotated[int, Path(**parameter_limits(
+                             catalogue_pb2.GetItemVersionRequest, "version"),
+                             description="0 = the version in force")]) -> JSONResponse:
         request = build(catalogue_pb2.GetItemVersionRequest, item_id=item_id, version=version)
         return call("catalogue", backends.catalogue.GetItemVersion, request, auth)
 
@@ -322,8 +395,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.UpdateDraftResponse),
              openapi_extra=body_of(catalogue_pb2.UpdateDraftRequest, ("item_id", "version")))
-    def update_draft(auth: Auth, body: Body, item_id: str,
-                     version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def update_draft(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(body, catalogue_pb2.UpdateDraftRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
         return call("catalogue", backends.catalogue.UpdateDraft, request, auth)
@@ -333,8 +405,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               response_class=JSONResponse,
               responses=answers(catalogue_pb2.SubmitItemResponse),
               openapi_extra=body_of(catalogue_pb2.SubmitItemRequest, ("item_id", "version")))
-    def submit_item(auth: Auth, body: Body, item_id: str,
-                    version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def submit_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(body, catalogue_pb2.SubmitItemRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
         return call("catalogue", backends.catalogue.SubmitItem, request, auth)
@@ -348,8 +419,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               responses=answers(catalogue_pb2.ReviewItemResponse),
               openapi_extra=body_of(catalogue_pb2.ReviewItemRequest, ("item_id", "version"),
                                     review_enums))
-    def review_item(auth: Auth, body: Body, item_id: str,
-                    version: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def review_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
         request = parse(with_enum_names(body, review_enums), catalogue_pb2.ReviewItemRequest,
                         ("item_id", "version"))
         request.item_id, request.version = item_id, version
@@ -360,7 +430,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
               responses=answers(catalogue_pb2.DraftNextVersionResponse, 201),
               openapi_extra=body_of(catalogue_pb2.DraftNextVersionRequest, ("item_id",)))
-    def draft_next_version(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+    def draft_next_version(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
         request = parse(body, catalogue_pb2.DraftNextVersionRequest, ("item_id",))
         request.item_id = item_id
         return call("catalogue", backends.catalogue.DraftNextVersion, request, auth, 201)
@@ -373,7 +443,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               responses=answers(catalogue_pb2.AdjustItemResponse),
               openapi_extra=body_of(catalogue_pb2.AdjustItemRequest, ("item_id",),
                                     adjust_enums))
-    def adjust_item(auth: Auth, body: Body, item_id: str) -> JSONResponse:
+    def adjust_item(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
         request = parse(with_enum_names(body, adjust_enums), catalogue_pb2.AdjustItemRequest,
                         ("item_id",))
         request.item_id = item_id
@@ -383,7 +453,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              summary="What happened to an item: who, when, why (public once published)",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.GetItemHistoryResponse))
-    def get_item_history(auth: Auth, item_id: str) -> JSONResponse:
+    def get_item_history(auth: Auth, item_id: ItemId) -> JSONResponse:
         request = build(catalogue_pb2.GetItemHistoryRequest, item_id=item_id)
         return call("catalogue", backends.catalogue.GetItemHistory, request, auth)
 
@@ -407,13 +477,16 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
              responses=answers(catalogue_pb2.ListObligationsResponse))
     def list_obligations(
             auth: Auth,
-            region: Annotated[str, Query(max_length=20, description="6-digit region code; "
-                                         "it and the regions under it")] = "",
+            region: Annotated[str, Query(**parameter_limits(_OBLIGATIONS, "region"),
+                                         description="6-digit region code; "
+                                         "it and the regions under it")],
             obligation_status: Annotated[str, enum_query(
                 catalogue_pb2.ObligationStatus.DESCRIPTOR, "obligation status (empty = "
                 "all)", alias="status")] = "",
-            page_size: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
-            page_token: Annotated[str, Query(max_length=400)] = "") -> JSONResponse:
+            page_size: Annotated[int, Query(**parameter_limits(_OBLIGATIONS, "page_size"),
+                                            description="1..200; 0 = 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_OBLIGATIONS, "page_token"))
+                                  ] = "") -> JSONResponse:
         request = build(catalogue_pb2.ListObligationsRequest, region=region,
                         page_size=page_size, page_token=page_token,
                         status=enum_number(catalogue_pb2.ObligationStatus.DESCRIPTOR,
@@ -466,15 +539,16 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
               responses=answers(cases_pb2.CompleteStepResponse),
               openapi_extra=body_of(cases_pb2.CompleteStepRequest,
                                     ("case_number", "step_index")))
-    def complete_step(auth: Auth, body: Body, case_number: str,
-                      step_index: Annotated[int, Path(ge=0, le=INT32_MAX)]) -> JSONResponse:
+    def complete_step(auth: Auth, body: Body, case_number: CaseNumber,
+                      step_index: Annotated[int, Path(**parameter_limits(
+                          cases_pb2.CompleteStepRequest, "step_index"))]) -> JSONResponse:
         request = parse(body, cases_pb2.CompleteStepRequest, ("case_number", "step_index"))
         request.case_number, request.step_index = case_number, step_index
         return call("cases", backends.cases.CompleteStep, request, auth)
 
     @app.get("/v1/cases/{case_number}", tags=["cases"], summary="A case and its steps",
              response_class=JSONResponse, responses=answers(cases_pb2.GetCaseResponse))
-    def get_case(auth: Auth, case_number: str) -> JSONResponse:
+    def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetCaseRequest, case_number=case_number)
         return call("cases", backends.cases.GetCase, request, auth)
 
@@ -482,7 +556,7 @@ def create_app(backends: Backends, node_region: str, node_name: str) -> FastAPI:
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],
              summary="Supervision's record of a case (电子监察)", response_class=JSONResponse,
              responses=answers(monitoring_pb2.GetCaseRecordResponse))
-    def get_case_record(auth: Auth, case_number: str) -> JSONResponse:
+    def get_case_record(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(monitoring_pb2.GetCaseRecordRequest, case_number=case_number)
         return call("monitoring", backends.monitoring.GetCaseRecord, request, auth)
 

@@ -23,6 +23,7 @@ from gateway.node import NodeServicer
 from services.shared.config import Settings, load_settings
 from services.shared.grpc_server import GrpcServer
 from services.shared.logs import configure_logging
+from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
 
 SERVICE = "gateway"
@@ -55,7 +56,8 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
 def build(settings: Settings) -> Gateway:
     backends = Backends.from_settings(settings)
     return Gateway(backends, build_grpc(settings, backends),
-                   create_app(backends, settings.node_region, settings.node_name))
+                   create_app(backends, settings.node_region, settings.node_name,
+                              RateLimits.of(settings)))
 
 
 def mirror_health(server: GrpcServer, backends: Backends, stop: threading.Event) -> None:

@@ -56,7 +56,7 @@ class CaseService:
         centre (综合窗口) for every department of their government."""
         if not item_id:
             raise InvalidArgument.of_field("item_id", "required: the catalogue item")
-        applicant.validate()
+        applicant = applicant.validate()
         key = self.idempotency.check_key(key)
         self.territory.require(region)
         principal.require(auth.CASE_OPEN, region)

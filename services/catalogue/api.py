@@ -45,6 +45,7 @@ ACTIONS = {pb.ADJUST_ACTION_SUSPEND: Action.SUSPEND, pb.ADJUST_ACTION_RESUME: Ac
            pb.ADJUST_ACTION_TRANSFER: Action.TRANSFER, pb.ADJUST_ACTION_MERGE: Action.MERGE,
            pb.ADJUST_ACTION_FREEZE: Action.FREEZE, pb.ADJUST_ACTION_UNFREEZE: Action.UNFREEZE}
 MAX_SEARCH_PAGE = 100
+MAX_SEARCH_QUERY = 100
 RENDER_CACHE_SIZE = 20_000
 
 
@@ -212,8 +213,8 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         size = request.page_size or 20
         if not 1 <= size <= MAX_SEARCH_PAGE:
             raise InvalidArgument.of_field("page_size", f"between 1 and {MAX_SEARCH_PAGE}")
-        if len(request.query) > 100:
-            raise InvalidArgument.of_field("query", "at most 100 characters")
+        if len(request.query) > MAX_SEARCH_QUERY:
+            raise InvalidArgument.of_field("query", f"at most {MAX_SEARCH_QUERY} characters")
         offset = decode_token(request.page_token)
         hits, total = self.index.search(request.query, filters, offset, size)
         rows = self._version_rows([(item_id, version) for item_id, version, _ in hits])

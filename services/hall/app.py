@@ -6,6 +6,10 @@ everything public about the version in force and the item's public history, ``/c
 ``/cases/{case_number}`` where a case stands. Anything that goes wrong
 shows a page in words, never a stack trace: 404 for what does not exist, 503 when a service does
 not answer, 500 with an identifier the operators can find in the log.
+
+Case numbers follow each other, so the case pages are limited per client address
+(``case_lookup``), and so, more loosely, are the catalogue pages (``public_reads``): one too
+many shows a page in Chinese (429, code ``RATE_LIMITED``) with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.hall.backend import HallBackend
 from services.hall.views import ITEM_TYPES, case_view, history_view, item_view
 from services.shared.grpc_errors import error_detail_of
+from services.shared.rate_limits import RateLimit, RateLimits
 from services.shared.working_days import WorkingCalendar, local_day
 
 log = logging.getLogger(__name__)
@@ -47,12 +52,15 @@ SECURITY_HEADERS = {
 
 
 class PageError(Exception):
-    """A page that explains what went wrong, with the HTTP status it goes with."""
+    """A page that explains what went wrong, with the HTTP status it goes with (and, for
+    some, a stable code shown beside the words, and headers)."""
 
-    def __init__(self, status: int, title: str, message: str, identifier: str = "") -> None:
+    def __init__(self, status: int, title: str, message: str, identifier: str = "", *,
+                 code: str = "", headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.title, self.message, self.identifier = (
             status, title, message, identifier)
+        self.code, self.headers = code, headers or {}
 
 
 def page_error(error: grpc.RpcError, not_found: str, what: str) -> PageError:
@@ -75,9 +83,22 @@ def page_error(error: grpc.RpcError, not_found: str, what: str) -> PageError:
                      "请稍后再试；如需咨询，请向工作人员提供下面的错误编号。", identifier)
 
 
+def throttle(limit: RateLimit, request: Request, what: str) -> None:
+    """Count a request of this client against ``limit``; one too many is a 429 page."""
+    wait = limit.hit(request.client.host if request.client else "unknown")
+    if wait is not None:
+        raise PageError(429, "请求过于频繁", f"您{what}太频繁了。为保护办件和清单信息，"
+                        f"请在 {wait} 秒后再试。", code="RATE_LIMITED",
+                        headers={"Retry-After": str(wait)})
+
+
 def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, *,
-               today: Callable[[], date] = local_day) -> FastAPI:
+               today: Callable[[], date] = local_day,
+               rates: RateLimits | None = None) -> FastAPI:
     app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None)
+    rates = rates or RateLimits()
+    case_lookups = RateLimit("case_lookup", rates.case_lookup)
+    public_reads = RateLimit("public_reads", rates.public_reads)
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(node_name=node_name)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -94,7 +115,9 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, error: PageError) -> HTMLResponse:
-        return render(request, "error.html", {"error": error}, error.status)
+        response = render(request, "error.html", {"error": error}, error.status)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse:
@@ -124,6 +147,7 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
               page_token: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
         """Browsing lists the published items by region; words, a department or a type
         search the catalogue (ranked by relevance)."""
+        throttle(public_reads, request, "查询事项")
         q, department, item_type, region = (
             q.strip(), department.strip(), item_type.strip(), region.strip())
         filters = {"q": q, "department": department, "item_type": item_type, "region": region}
@@ -167,6 +191,7 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
     @app.get("/items/{item_id}", response_class=HTMLResponse)
     def item(request: Request, item_id: str) -> HTMLResponse:
         missing = "这个事项不存在，或尚未公布。只有公布在清单中的事项才能办理（清单之外无职权）。"
+        throttle(public_reads, request, "查询事项")
         if not ITEM_ID.match(item_id):
             raise PageError(404, "没有找到", missing)
         try:
@@ -199,6 +224,7 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
     def case(request: Request, case_number: str) -> HTMLResponse:
         missing = (f"没有找到受理编号为 {case_number} 的办件。请核对回执上的编号；"
                    "刚刚受理的办件可能需要片刻才能查到。")
+        throttle(case_lookups, request, "查询办件")
         if not CASE_NUMBER.match(case_number):
             raise PageError(404, "没有找到", missing)
         try:

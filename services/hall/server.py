@@ -13,6 +13,7 @@ from services.hall.app import create_app
 from services.hall.backend import HallBackend
 from services.shared.config import Settings, load_settings
 from services.shared.logs import configure_logging
+from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
 from services.shared.working_days import WorkingCalendar
 
@@ -24,7 +25,8 @@ def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     backend = HallBackend.from_settings(settings)
     # The same calendar data as the cases service: the library's years plus var/calendar/.
     calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-    return create_app(backend, calendar, settings.node_name), backend
+    return create_app(backend, calendar, settings.node_name,
+                      rates=RateLimits.of(settings)), backend
 
 
 def main() -> None:

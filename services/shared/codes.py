@@ -47,6 +47,13 @@ ORGANISATION_LENGTH = 9  # 8 body characters + check, without the hyphen
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECKS = "10X98765432"
 RESIDENT_ID_LENGTH = 18
+#: GB/T 2260 provinces (and Taiwan, Hong Kong, Macao): the first two digits of the address
+#: code that opens a resident ID number. County codes change over the years and a number
+#: keeps the code of its day, so only the province is held against the list.
+PROVINCE_CODES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82"})
 
 CREDIT, ORGANISATION, RESIDENT_ID = "credit", "organisation", "resident_id"
 
@@ -191,8 +198,9 @@ def check_organisation_code(code: object) -> CodeCheck:
     return CodeCheck(ORGANISATION, given, bare, (), tuple(warnings))
 
 
-def check_resident_id(code: object) -> CodeCheck:
-    """Check a GB 11643 resident ID number: 17 digits (with a real birth date) + check."""
+def check_resident_id(code: object, today: date | None = None) -> CodeCheck:
+    """Check a GB 11643 resident ID number: 17 digits — an address code in a real province, a
+    real birth date no later than ``today`` — and the check character."""
     given, text, warnings = _prepare(code, RESIDENT_ID)
     what = _KIND_WORDS[RESIDENT_ID]
     if not text:
@@ -213,11 +221,18 @@ def check_resident_id(code: object) -> CodeCheck:
                          (_bad_char(RESIDENT_ID, text, text[17], 18, "digits 0-9 and X"),),
                          tuple(warnings), position=18)
     errors: list[str] = []
+    if text[:2] not in PROVINCE_CODES:
+        errors.append(f"{what} {text!r}: address code {text[:6]!r} at positions 1-6 is not in "
+                      f"a province of GB/T 2260 (it starts with {text[:2]!r})")
     birth = text[6:14]
     try:
-        date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+        born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
     except ValueError:
         errors.append(f"{what} {text!r}: birth date {birth!r} at positions 7-14 is not a date")
+    else:
+        if born > (today or date.today()):
+            errors.append(f"{what} {text!r}: birth date {born.isoformat()} at positions 7-14 "
+                          "is in the future")
     expected = resident_id_check_char(text[:17])
     if text[17] != expected:
         errors.append(f"{what} {text!r}: check character at position 18 is {text[17]!r}, "
@@ -225,8 +240,9 @@ def check_resident_id(code: object) -> CodeCheck:
         if len(errors) == 1:
             return CodeCheck(RESIDENT_ID, given, None, tuple(errors), tuple(warnings),
                              position=18, expected=expected)
-    if errors:  # the birth date is the first wrong part
-        return CodeCheck(RESIDENT_ID, given, None, tuple(errors), tuple(warnings), position=7)
+    if errors:  # the address code or the birth date is the first wrong part
+        return CodeCheck(RESIDENT_ID, given, None, tuple(errors), tuple(warnings),
+                         position=1 if text[:2] not in PROVINCE_CODES else 7)
     return CodeCheck(RESIDENT_ID, given, text, (), tuple(warnings))
 
 

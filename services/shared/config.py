@@ -14,6 +14,9 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.shared import rate_limits
+from services.shared.rate_limits import check_rate
+
 ROOT = Path(__file__).resolve().parents[2]
 REGION_RE = re.compile(r"^[0-9]{6}\Z")
 
@@ -67,6 +70,13 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(200, ge=1, le=5000)
     relay_idle_poll_s: float = Field(0.05, gt=0)
 
+    # Rate limits per client, per process ("30/minute", "5/second;100/hour"): failed bearer
+    # tokens at the gateway, the hall's case lookups, public (anonymous) catalogue reads at the
+    # gateway and the hall. Raise them for load tests; authenticated calls are never counted.
+    rate_limit_failed_auth: str = rate_limits.FAILED_AUTH
+    rate_limit_case_lookup: str = rate_limits.CASE_LOOKUP
+    rate_limit_public_reads: str = rate_limits.PUBLIC_READS
+
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
     # OTLP endpoint (http://host:4317); unset = spans are created but not exported.
@@ -79,6 +89,12 @@ class Settings(BaseSettings):
         if not REGION_RE.match(value):
             raise ValueError("must be a 6-digit region code such as 510000")
         return value
+
+    @field_validator("rate_limit_failed_auth", "rate_limit_case_lookup",
+                     "rate_limit_public_reads")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        return check_rate(value)
 
     @field_validator("database_url")
     @classmethod

@@ -2,6 +2,15 @@
 
 The detail travels as ``google.rpc.Status.details`` in the ``grpc-status-details-bin``
 trailer (grpcio-status), so any gRPC client can read it; ``error_detail_of`` reads it back.
+
+Trailers are metadata, and gRPC refuses metadata over 8 KiB by default (the client then sees
+the transport's own "received metadata size exceeds" instead of the error): ``to_status``
+bounds every part of an error — message, metadata, field violations, and the detail as a whole
+(``MAX_DETAIL_BYTES``) — whatever the error says.
+
+Every servicer method goes through ``translate_errors`` (or ``translate_stream_errors``), which
+first checks the request against the limits its contract states
+(``services.shared.validation``).
 """
 
 from __future__ import annotations
@@ -19,24 +28,69 @@ from grpc_status import rpc_status
 from sunlight.common.v1 import common_pb2
 
 from services.shared.errors import DomainError
+from services.shared.validation import check_request
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def to_status(error: DomainError, identifier: str | None = None) -> status_pb2.Status:
+#: Bounds of an error (UTF-8 bytes): the message (sent twice: grpc-message and the detail),
+#: each metadata key and value, each violation's field and description, and the serialized
+#: ErrorDetail as a whole; with base64 and percent-encoding the trailers stay under 6 KiB.
+MAX_MESSAGE_BYTES = 512
+MAX_CODE_BYTES = 64
+MAX_METADATA = 10
+MAX_METADATA_KEY_BYTES = 64
+MAX_METADATA_VALUE_BYTES = 160
+MAX_VIOLATIONS = 20
+MAX_FIELD_BYTES = 160
+MAX_DESCRIPTION_BYTES = 300
+MAX_DETAIL_BYTES = 3072
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` within ``limit`` UTF-8 bytes, ending in "…" when it was cut."""
+    raw = text.encode("utf-8", "replace")
+    if len(raw) <= limit:
+        return text
+    return raw[:max(limit - 3, 0)].decode("utf-8", "ignore") + "…"
+
+
+def bounded_detail(error: DomainError, identifier: str) -> common_pb2.ErrorDetail:
+    """The ErrorDetail of ``error``, every part cut to its bound (see above)."""
     detail = common_pb2.ErrorDetail(
-        identifier=identifier or uuid.uuid4().hex,
-        code=error.code,
-        message=error.message,
-        metadata=error.metadata,
-        field_violations=[common_pb2.FieldViolation(field=v.field, description=v.description)
-                          for v in error.field_violations],
-    )
+        identifier=cut(identifier, 64), code=cut(error.code, MAX_CODE_BYTES),
+        message=cut(error.message, MAX_MESSAGE_BYTES))
+    for key, value in list(error.metadata.items())[:MAX_METADATA]:
+        detail.metadata[cut(str(key), MAX_METADATA_KEY_BYTES)] = cut(
+            str(value), MAX_METADATA_VALUE_BYTES)
+    violations = error.field_violations
+    for v in violations[:MAX_VIOLATIONS]:
+        detail.field_violations.add(field=cut(v.field, MAX_FIELD_BYTES),
+                                    description=cut(v.description, MAX_DESCRIPTION_BYTES))
+    dropped = len(violations) - len(detail.field_violations)
+    while detail.ByteSize() > MAX_DETAIL_BYTES and detail.field_violations:
+        del detail.field_violations[-1]
+        dropped += 1
+    if dropped:
+        detail.metadata["violations_not_shown"] = str(dropped)
+    if detail.ByteSize() > MAX_DETAIL_BYTES:  # metadata too: keep what fits
+        kept = dict(detail.metadata)
+        detail.ClearField("metadata")
+        for key, value in kept.items():
+            detail.metadata[key] = value
+            if detail.ByteSize() > MAX_DETAIL_BYTES:
+                del detail.metadata[key]
+                break
+    return detail
+
+
+def to_status(error: DomainError, identifier: str | None = None) -> status_pb2.Status:
+    detail = bounded_detail(error, identifier or uuid.uuid4().hex)
     packed = any_pb2.Any()
     packed.Pack(detail)
     code = grpc.StatusCode[error.grpc_status]
-    return status_pb2.Status(code=code.value[0], message=error.message, details=[packed])
+    return status_pb2.Status(code=code.value[0], message=detail.message, details=[packed])
 
 
 def abort_with(context: grpc.ServicerContext, error: DomainError) -> None:
@@ -59,11 +113,13 @@ def _abort_for(context: grpc.ServicerContext, method: Callable[..., Any],
 
 
 def translate_errors(method: F) -> F:
-    """Decorator for servicer methods: domain errors → status + detail, the rest → INTERNAL."""
+    """Decorator for servicer methods: the request checked against its contract's limits,
+    then domain errors → status + detail, the rest → INTERNAL."""
 
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
+            check_request(request)
             return method(self, request, context)
         except Exception as error:  # noqa: BLE001 - every error becomes a status
             _abort_for(context, method, error)
@@ -78,6 +134,7 @@ def translate_stream_errors(method: F) -> F:
     @functools.wraps(method)
     def wrapper(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         try:
+            check_request(request)
             yield from method(self, request, context)
         except Exception as error:  # noqa: BLE001 - every error becomes a status
             _abort_for(context, method, error)

@@ -68,7 +68,7 @@ def _item(api: httpx.Client, publish: bool = True) -> dict:
 def _open(api: httpx.Client, item_id: str) -> httpx.Response:
     return api.post("/v1/cases", json={
         "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": "511602",
-        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "51160219900101123X"}})
+        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}})
 
 
 def test_status_reports_every_process_serving(node) -> None:
@@ -126,7 +126,7 @@ def test_bad_input_gets_a_clear_error(api) -> None:
     assert reply.json()["error"]["field_violations"]
     unauthenticated = httpx.post(f"{api.base_url}/v1/cases", timeout=10, json={
         "idempotency_key": "k", "item_id": "x", "region": "511602",
-        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "1"}})
+        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}})
     assert unauthenticated.status_code == 401
     assert unauthenticated.json()["error"]["code"] == "UNAUTHENTICATED"
 

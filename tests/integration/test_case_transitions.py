@@ -61,7 +61,7 @@ def service(db):
 
 def _open(service: CaseService) -> str:
     return service.open(CLERK, ITEM.item_id, 0, "511602",
-                        Applicant("张三", "id_card", "511602199001011234"),
+                        Applicant("张三", "id_card", "511602199001011236"),
                         uuid.uuid4().hex).case_number
 
 

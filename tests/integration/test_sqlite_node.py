@@ -47,7 +47,7 @@ def test_transitions_reach_supervision_on_sqlite(tmp_path, amqp_uri, monkeypatch
     numbers = []
     for _ in range(5):
         number = service.open(CLERK, ITEM.item_id, 0, "511602",
-                              Applicant("张三", "id_card", "511602199001011234"),
+                              Applicant("张三", "id_card", "511602199001011236"),
                               uuid.uuid4().hex).case_number
         for index in range(len(ITEM.steps)):
             service.complete(CLERK, number, index, "", uuid.uuid4().hex)

@@ -43,7 +43,7 @@ def draft(region: str = "511602", code: str | None = None, steps: int = 2,
 
 
 def applicant() -> kpb.Applicant:
-    return kpb.Applicant(name="张三", id_type="id_card", id_number="51160219900101123X")
+    return kpb.Applicant(name="张三", id_type="id_card", id_number="511602199001011236")
 
 
 @dataclass

@@ -20,7 +20,7 @@ ITEM = ItemSnapshot(item_id="i1", version=3, code="C", name="备案", region="51
                     department="区发展改革局", statutory_limit_days=20, promised_limit_days=5,
                     steps=(FlowStep("accept", "受理", "clerk", 1),
                            FlowStep("decide", "决定", "chief", 2)))
-APPLICANT = Applicant("张三", "id_card", "511602199001011234")
+APPLICANT = Applicant("张三", "id_card", "511602199001011236")
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,29 @@ def test_applicant_is_checked(calendar) -> None:
 def test_case_numbers_are_routable() -> None:
     number = case_number("511602", "20261122", 42)
     assert number == "51160220261122000042" and number[:6] == "511602"
+
+
+@pytest.mark.parametrize(("applicant", "words"), [
+    (Applicant("张三", "id_card", "511602199001011234"),
+     "check character at position 18 is '4', expected '6'"),
+    (Applicant("张三", "id_card", "001602199001011236"), "not in a province"),
+    (Applicant("张三", "id_card", "511602209901011236"), "in the future"),
+    (Applicant("张三", "id_card", "51160219900101123"), "has 17 characters; expected 18"),
+    (Applicant("某公司", "credit_code", "91511602MA62X7Y1X0"), "check character"),
+])
+def test_an_identity_number_that_fails_its_national_check_is_refused(calendar, applicant,
+                                                                       words) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        open_case("N1", ITEM, applicant, "511602", NOW, calendar, "clerk1")
+    assert caught.value.code == "INVALID_CODE"
+    assert caught.value.field_violations[0].field == "applicant.id_number"
+    assert words in caught.value.message
+
+
+def test_identity_numbers_are_stored_upper_case(calendar) -> None:
+    case, _ = open_case("N1", ITEM, Applicant("张三", "id_card", "11010519491231002x"),
+                        "511602", NOW, calendar, "clerk1")
+    assert case.applicant.id_number == "11010519491231002X"
+    company, _ = open_case("N2", ITEM, Applicant("某公司", "credit_code", "91350100M000100Y43"),
+                           "511602", NOW, calendar, "clerk1")
+    assert company.applicant.id_number == "91350100M000100Y43"

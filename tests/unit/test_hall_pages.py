@@ -20,6 +20,7 @@ from services.hall.views import Remaining, remaining
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.errors import DomainError, NotFound
 from services.shared.grpc_errors import to_status
+from services.shared.rate_limits import RateLimits
 from services.shared.working_days import WorkingCalendar, YearSchedule
 
 SECRET = "h" * 40
@@ -619,3 +620,38 @@ def test_the_process_wiring_builds_without_a_network(tmp_path) -> None:
             getattr(route, "path", "") for route in app.routes}
     finally:
         backend.close()
+
+
+# --- rate limits ----------------------------------------------------------------------------
+def _limited(rates: RateLimits):  # type: ignore[no-untyped-def]
+    catalogue, cases = FakeCatalogue(), FakeCases()
+    backend = HallBackend(catalogue, cases, ServiceToken(SECRET, "hall", ["511602"]).header,
+                          4.0, {})
+    app = create_app(backend, CALENDAR, "广安区", today=lambda: TODAY, rates=rates)
+    return TestClient(app, raise_server_exceptions=False), catalogue, cases
+
+
+def test_case_lookups_are_limited_per_client_with_a_chinese_page() -> None:
+    """Consecutive case numbers cannot be walked: the fourth lookup within the window is a
+    429 page in Chinese with its code and Retry-After, and never reaches the cases service."""
+    client, _, cases = _limited(RateLimits(case_lookup="3/minute"))
+    for n in range(3):
+        assert client.get(f"/cases/51160220261030000000{n}").status_code == 200
+    refused = client.get("/cases/511602202610300000004")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    words = text_of(refused.text)
+    assert "请求过于频繁" in words and "RATE_LIMITED" in words and "秒后再试" in words
+    assert len(cases.calls) == 3
+    assert client.get("/").status_code == 200  # the catalogue pages count apart
+
+
+def test_catalogue_pages_are_limited_more_loosely() -> None:
+    client, catalogue, _ = _limited(RateLimits(public_reads="4/minute"))
+    for _ in range(2):
+        assert client.get("/").status_code == 200
+        assert client.get("/items/it-1").status_code == 200
+    refused = client.get("/items/it-2")
+    assert refused.status_code == 429 and "RATE_LIMITED" in refused.text
+    assert all(request.item_id != "it-2" for name, request, _ in catalogue.calls
+               if name == "GetItemVersion")

@@ -446,3 +446,27 @@ def test_real_file_into_a_neighbouring_district_is_all_rejected() -> None:
     assert report.counts()[REJECTED] == 1135
     assert all(any("outside the importing region 511603" in r for r in o.reasons)
                for o in report.outcomes)
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+86 热线", "-减免", "@SUM(A1)"])
+def test_a_text_a_spreadsheet_would_run_as_a_formula_is_flagged(name: str) -> None:
+    outcome = only(parse(row(name=name, group="=主项")))
+    assert outcome.outcome == FLAGGED
+    assert outcome.item is not None and outcome.item.name == name
+    assert outcome.item.group == "=主项"
+    assert any(f"name (name) begins with {name[0]!r}" in r for r in outcome.reasons)
+    assert any("group (group) begins with '='" in r for r in outcome.reasons)
+
+
+def test_the_exports_escape_is_recognised_and_dropped() -> None:
+    outcome = only(parse(row(name="'=HYPERLINK(\"x\")", department="'@区行政审批局")))
+    assert outcome.outcome == FLAGGED
+    assert outcome.item is not None
+    assert (outcome.item.name, outcome.item.department) == ('=HYPERLINK("x")', "@区行政审批局")
+    assert sum("leading quote" in r for r in outcome.reasons) == 2
+
+
+def test_a_quote_before_ordinary_text_is_kept() -> None:
+    outcome = only(parse(row(name="'建筑'工程施工许可证核发")))
+    assert outcome.outcome == ACCEPTED
+    assert outcome.item is not None and outcome.item.name == "'建筑'工程施工许可证核发"

@@ -7,12 +7,22 @@ Every transition bumps the case's sequence, which orders its events for consumer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from services.shared.codes import CodeCheck, check_credit_code, check_resident_id
 from services.shared.errors import Conflict, FailedPrecondition, InvalidArgument
 from services.shared.working_days import WorkingCalendar, local_day
+
+#: Limits the contract (cases.proto) states too; tests/contract/test_limits_agree.py holds
+#: the two equal.
+MAX_OPINION_LENGTH = 2000
+MAX_APPLICANT_NAME_LENGTH = 200
+#: Identity number checks by id_type: GB 11643 resident ID, GB 32100 credit code.
+ID_TYPES: dict[str, Callable[[str], CodeCheck]] = {"id_card": check_resident_id,
+                                                   "credit_code": check_credit_code}
 
 
 class CaseStatus(StrEnum):
@@ -56,14 +66,21 @@ class Applicant:
     id_number: str
 
     def validate(self) -> Applicant:
+        """The applicant with its identity number checked — a resident ID number by GB 11643
+        (address code, birth date, check character), a credit code by GB 32100 — and
+        normalised (upper case); InvalidArgument (INVALID_CODE) names what is wrong."""
         if not self.name.strip():
             raise InvalidArgument.of_field("applicant.name", "required")
-        if self.id_type not in ("id_card", "credit_code"):
+        if len(self.name) > MAX_APPLICANT_NAME_LENGTH:
+            raise InvalidArgument.of_field("applicant.name",
+                                           f"at most {MAX_APPLICANT_NAME_LENGTH} characters")
+        if self.id_type not in ID_TYPES:
             raise InvalidArgument.of_field(
                 "applicant.id_type", "'id_card' (居民身份证) or 'credit_code' (统一社会信用代码)")
         if not self.id_number.strip():
             raise InvalidArgument.of_field("applicant.id_number", "required")
-        return self
+        number = ID_TYPES[self.id_type](self.id_number).raise_for_errors("applicant.id_number")
+        return replace(self, id_number=number)
 
 
 @dataclass
@@ -116,7 +133,7 @@ def open_case(case_number: str, item: ItemSnapshot, applicant: Applicant, region
               now: datetime, calendar: WorkingCalendar, handler: str) -> tuple[CaseState,
                                                                                 Transition]:
     """Accept an application (受理) on a published version: the first step becomes active."""
-    applicant.validate()
+    applicant = applicant.validate()
     if region != item.region:
         raise FailedPrecondition(
             f"item {item.item_id} is exercised by region {item.region}, not {region}: "
@@ -149,8 +166,8 @@ def complete_step(case: CaseState, index: int, handler: str, opinion: str, now: 
             f"step is {case.current_step} ({case.steps[case.current_step].name})",
             code="STEP_NOT_ACTIVE",
             metadata={"active_step": str(case.current_step)})
-    if len(opinion) > 2000:
-        raise InvalidArgument.of_field("opinion", "at most 2000 characters")
+    if len(opinion) > MAX_OPINION_LENGTH:
+        raise InvalidArgument.of_field("opinion", f"at most {MAX_OPINION_LENGTH} characters")
     step = case.steps[index]
     step.status = StepStatus.DONE
     step.completed_at = now

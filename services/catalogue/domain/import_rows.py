@@ -17,7 +17,11 @@ The policy is to keep every row that can be an item at all, and to say what is d
   code, an unreadable area code when the code's own region is usable, a limit column that is
   not a number of days, and a code already seen earlier in the same rows (the reason names the
   earlier line; :attr:`RowOutcome.duplicate_of` holds it, so the importer keeps the row
-  without making a second item).
+  without making a second item), and a name, department, group or legal basis that begins
+  with a character a spreadsheet reads as a formula (``=``, ``+``, ``-``, ``@``: CSV
+  injection) — written plainly, or behind the leading quote our own exports put before
+  such a text (``services.shared.spreadsheet``): the quote is dropped, the text kept as
+  it was meant.
 - **accepted**: everything else.
 
 The default column mapping is the one of the real Sichuan export
@@ -41,6 +45,7 @@ from services.shared.codes import (
 )
 from services.shared.errors import FieldProblem, InvalidArgument
 from services.shared.region_data import RegionDirectory, normalise_code
+from services.shared.spreadsheet import formula_start, read_cell
 
 ACCEPTED, FLAGGED, REJECTED = "accepted", "flagged", "rejected"
 
@@ -308,15 +313,15 @@ class _Known:
 def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Known,
                rules: CodeRules, seen_codes: dict[str, int]) -> RowOutcome:
     values = row.values
-    name = _cell(values, mapping.name)
-    department = _cell(values, mapping.department)
+    errors: list[str] = []  # unusable: the row is rejected
+    warnings: list[str] = []  # doubtful: the row is flagged and kept
+    name = _text(values, mapping.name, "name", warnings)
+    department = _text(values, mapping.department, "department", warnings)
     raw_code = _cell(values, mapping.item_code)
     raw_type = _cell(values, mapping.task_type)
     area = _cell(values, mapping.area_code)
-    group = _cell(values, mapping.group)
+    group = _text(values, mapping.group, "group", warnings)
     dept_code = _cell(values, mapping.dept_code) or None
-    errors: list[str] = []  # unusable: the row is rejected
-    warnings: list[str] = []  # doubtful: the row is flagged and kept
 
     if not name:
         errors.append(f"name ({mapping.name}) is empty")
@@ -387,7 +392,7 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Kno
         warnings.append(f"the promised limit of {promised} working days exceeds the "
                         f"statutory limit of {statutory}")
 
-    legal_basis = _cell(values, mapping.legal_basis)
+    legal_basis = _text(values, mapping.legal_basis, "legal basis", warnings)
     if len(legal_basis) > MAX_LEGAL_BASIS_LENGTH:
         warnings.append(f"legal basis ({mapping.legal_basis}) has {len(legal_basis)} "
                         f"characters; at most {MAX_LEGAL_BASIS_LENGTH}: not taken")
@@ -414,6 +419,22 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Kno
         statutory_limit_days=statutory, promised_limit_days=promised, legal_basis=legal_basis)
     return RowOutcome(row.line, name, FLAGGED if warnings else ACCEPTED, warnings, item,
                       duplicate_of)
+
+
+def _text(values: Mapping[str, object], column: str | None, what: str,
+          warnings: list[str]) -> str:
+    """A text cell as it was meant: a formula character at its start (CSV injection), plain
+    or behind our exports' escape, flags the row; the escape itself is dropped."""
+    text, escaped = read_cell(_cell(values, column))
+    start = formula_start(text)
+    if escaped:
+        warnings.append(f"{what} ({column}) begins with {start!r} behind a leading quote, the "
+                        "escape exports put before a text a spreadsheet would run as a "
+                        "formula: read without the quote; check the text")
+    elif start:
+        warnings.append(f"{what} ({column}) begins with {start!r}: a spreadsheet would run it "
+                        "as a formula (CSV injection); kept as text: check it")
+    return text
 
 
 def _region_segment(code: str, rules: CodeRules) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from services.shared.codes import DEFAULT_RULES, CodeRules, parse_implementation_code
 from services.shared.errors import FieldProblem, InvalidArgument
-from services.shared.regions import validate_region
+from services.shared.regions import shown, validate_region
 
 #: GB/T 39046 item types (事项类型).
 ITEM_TYPES: dict[str, str] = {
@@ -36,6 +36,12 @@ EXERCISE_LEVELS: dict[str, str] = {
 PENALTY_TYPE = "02"
 PUBLIC_SERVICE_TYPE = "20"
 MAX_LIMIT_DAYS = 365
+#: Lengths the catalogue stores; the contract (ItemDraft in catalogue.proto) states the same
+#: limits, and tests/contract/test_limits_agree.py holds the two equal.
+MAX_NAME_LENGTH = 200
+MAX_DEPARTMENT_LENGTH = 200
+MAX_CODE_LENGTH = 128
+MAX_STEPS = 100
 _STEP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _PHONE = re.compile(r"^[0-9+\-() ]{3,40}$")
 
@@ -245,10 +251,10 @@ def _identity(c: ItemContent, problems: list[FieldProblem], warnings: list[str],
 
     if not c.name.strip():
         bad("name", "required")
-    elif len(c.name) > 200:
-        bad("name", "at most 200 characters")
+    elif len(c.name) > MAX_NAME_LENGTH:
+        bad("name", f"at most {MAX_NAME_LENGTH} characters")
     if c.item_type not in ITEM_TYPES:
-        bad("item_type", f"{c.item_type!r} is not a GB/T 39046 item type; one of "
+        bad("item_type", f"{shown(c.item_type)} is not a GB/T 39046 item type; one of "
             + ", ".join(f"{k} {v}" for k, v in ITEM_TYPES.items()))
     try:
         validate_region(c.region)
@@ -256,10 +262,10 @@ def _identity(c: ItemContent, problems: list[FieldProblem], warnings: list[str],
         problems.extend(exc.field_violations)
     if not c.department.strip():
         bad("department", "required: the implementing body (实施主体)")
-    elif len(c.department) > 200:
-        bad("department", "at most 200 characters")
-    if len(c.code) > 128:
-        bad("code", "at most 128 characters")
+    elif len(c.department) > MAX_DEPARTMENT_LENGTH:
+        bad("department", f"at most {MAX_DEPARTMENT_LENGTH} characters")
+    if len(c.code) > MAX_CODE_LENGTH:
+        bad("code", f"at most {MAX_CODE_LENGTH} characters")
         return
     if c.exercise_level and c.exercise_level not in EXERCISE_LEVELS:
         bad("exercise_level", "one of " + ", ".join(f"{k} {v}" for k, v in
@@ -280,6 +286,9 @@ def _structure(c: ItemContent, problems: list[FieldProblem]) -> None:
     for name in ("statutory_limit_days", "promised_limit_days"):
         if not 0 <= getattr(c, name) <= MAX_LIMIT_DAYS:
             bad(name, f"between 0 and {MAX_LIMIT_DAYS} working days")
+    if len(c.steps) > MAX_STEPS:
+        bad("steps", f"at most {MAX_STEPS} steps")
+        return
     keys: set[str] = set()
     for i, step in enumerate(c.steps):
         where = f"steps[{i}]"

@@ -22,40 +22,67 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsunlight/cases/v1/cases.proto\x12\x11sunlight.cases.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"=\n\tApplicant\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07id_type\x18\x02 \x01(\t\x12\x11\n\tid_number\x18\x03 \x01(\t\"\xb9\x02\n\x08\x43\x61seStep\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x12\n\nlimit_days\x18\x05 \x01(\x05\x12-\n\x06status\x18\x06 \x01(\x0e\x32\x1d.sunlight.cases.v1.StepStatus\x12.\n\nstarted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64ue_date\x18\t \x01(\t\x12\x1c\n\x14\x64ue_date_provisional\x18\n \x01(\x08\x12\x0f\n\x07handler\x18\x0b \x01(\t\x12\x0f\n\x07opinion\x18\x0c \x01(\t\"\xde\x03\n\x04\x43\x61se\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x11\n\titem_code\x18\x05 \x01(\t\x12\x11\n\titem_name\x18\x06 \x01(\t\x12\x12\n\ndepartment\x18\x07 \x01(\t\x12-\n\x06status\x18\x08 \x01(\x0e\x32\x1d.sunlight.cases.v1.CaseStatus\x12/\n\tapplicant\x18\t \x01(\x0b\x32\x1c.sunlight.cases.v1.Applicant\x12*\n\x05steps\x18\n \x03(\x0b\x32\x1b.sunlight.cases.v1.CaseStep\x12\x14\n\x0c\x63urrent_step\x18\x0b \x01(\x05\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64ue_date\x18\x0e \x01(\t\x12\x1c\n\x14\x64ue_date_provisional\x18\x0f \x01(\x08\x12\x1b\n\x13promised_limit_days\x18\x10 \x01(\x05\"\x92\x01\n\x0fOpenCaseRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x14\n\x0citem_version\x18\x03 \x01(\x05\x12\x0e\n\x06region\x18\x04 \x01(\t\x12/\n\tapplicant\x18\x05 \x01(\x0b\x32\x1c.sunlight.cases.v1.Applicant\"9\n\x10OpenCaseResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x17.sunlight.cases.v1.Case\"h\n\x13\x43ompleteStepRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x02 \x01(\t\x12\x12\n\nstep_index\x18\x03 \x01(\x05\x12\x0f\n\x07opinion\x18\x04 \x01(\t\"=\n\x14\x43ompleteStepResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x17.sunlight.cases.v1.Case\"%\n\x0eGetCaseRequest\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\"8\n\x0fGetCaseResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x17.sunlight.cases.v1.Case\"\xdb\x03\n\tCaseEvent\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x11\n\titem_code\x18\x05 \x01(\t\x12\x12\n\ndepartment\x18\x06 \x01(\t\x12\x10\n\x08sequence\x18\x07 \x01(\x03\x12-\n\x06status\x18\x08 \x01(\x0e\x32\x1d.sunlight.cases.v1.CaseStatus\x12)\n\x04step\x18\t \x01(\x0b\x32\x1b.sunlight.cases.v1.CaseStep\x12.\n\tnext_step\x18\n \x01(\x0b\x32\x1b.sunlight.cases.v1.CaseStep\x12\x0f\n\x07handler\x18\x0b \x01(\t\x12\x10\n\x08\x64ue_date\x18\x0c \x01(\t\x12\x1c\n\x14\x64ue_date_provisional\x18\r \x01(\x08\x12\x1b\n\x13promised_limit_days\x18\x0e \x01(\x05\x12\x1c\n\x14statutory_limit_days\x18\x0f \x01(\x05\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nstep_count\x18\x11 \x01(\x05*a\n\nCaseStatus\x12\x1b\n\x17\x43\x41SE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43\x41SE_STATUS_IN_PROGRESS\x10\x01\x12\x19\n\x15\x43\x41SE_STATUS_COMPLETED\x10\x02*p\n\nStepStatus\x12\x1b\n\x17STEP_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13STEP_STATUS_PENDING\x10\x01\x12\x16\n\x12STEP_STATUS_ACTIVE\x10\x02\x12\x14\n\x10STEP_STATUS_DONE\x10\x03\x32\x95\x02\n\x0b\x43\x61seService\x12S\n\x08OpenCase\x12\".sunlight.cases.v1.OpenCaseRequest\x1a#.sunlight.cases.v1.OpenCaseResponse\x12_\n\x0c\x43ompleteStep\x12&.sunlight.cases.v1.CompleteStepRequest\x1a\'.sunlight.cases.v1.CompleteStepResponse\x12P\n\x07GetCase\x12!.sunlight.cases.v1.GetCaseRequest\x1a\".sunlight.cases.v1.GetCaseResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dsunlight/cases/v1/cases.proto\x12\x11sunlight.cases.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x01\n\tApplicant\x12.\n\x04name\x18\x01 \x01(\tB \xbaH\x1dr\x18\x18\xc8\x01\x32\x13^[^\\x00-\\x1F\\x7F]*$\xc8\x01\x01\x12,\n\x07id_type\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16R\x07id_cardR\x0b\x63redit_code\x12\x30\n\tid_number\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x15\x32\x13^[0-9A-Za-z]{1,18}$\xc8\x01\x01\"\xb9\x02\n\x08\x43\x61seStep\x12\r\n\x05index\x18\x01 \x01(\x05\x12\x0b\n\x03key\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0c\n\x04role\x18\x04 \x01(\t\x12\x12\n\nlimit_days\x18\x05 \x01(\x05\x12-\n\x06status\x18\x06 \x01(\x0e\x32\x1d.sunlight.cases.v1.StepStatus\x12.\n\nstarted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64ue_date\x18\t \x01(\t\x12\x1c\n\x14\x64ue_date_provisional\x18\n \x01(\x08\x12\x0f\n\x07handler\x18\x0b \x01(\t\x12\x0f\n\x07opinion\x18\x0c \x01(\t\"\xde\x03\n\x04\x43\x61se\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x11\n\titem_code\x18\x05 \x01(\t\x12\x11\n\titem_name\x18\x06 \x01(\t\x12\x12\n\ndepartment\x18\x07 \x01(\t\x12-\n\x06status\x18\x08 \x01(\x0e\x32\x1d.sunlight.cases.v1.CaseStatus\x12/\n\tapplicant\x18\t \x01(\x0b\x32\x1c.sunlight.cases.v1.Applicant\x12*\n\x05steps\x18\n \x03(\x0b\x32\x1b.sunlight.cases.v1.CaseStep\x12\x14\n\x0c\x63urrent_step\x18\x0b \x01(\x05\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64ue_date\x18\x0e \x01(\t\x12\x1c\n\x14\x64ue_date_provisional\x18\x0f \x01(\x08\x12\x1b\n\x13promised_limit_days\x18\x10 \x01(\x05\"\xf9\x01\n\x0fOpenCaseRequest\x12\x39\n\x0fidempotency_key\x18\x01 \x01(\tB \xbaH\x1dr\x18\x18\x80\x01\x32\x13^[^\\x00-\\x1F\\x7F]*$\xc8\x01\x01\x12\x30\n\x07item_id\x18\x02 \x01(\tB\x1f\xbaH\x1cr\x17\x18$2\x13^[^\\x00-\\x1F\\x7F]*$\xc8\x01\x01\x12\x1d\n\x0citem_version\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12!\n\x06region\x18\x04 \x01(\tB\x11\xbaH\x0er\x0c\x32\n^[0-9]{6}$\x12\x37\n\tapplicant\x18\x05 \x01(\x0b\x32\x1c.sunlight.cases.v1.ApplicantB\x06\xbaH\x03\xc8\x01\x01\"9\n\x10OpenCaseResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x17.sunlight.cases.v1.Case\"\xe5\x01\n\x13\x43ompleteStepRequest\x12\x39\n\x0fidempotency_key\x18\x01 \x01(\tB \xbaH\x1dr\x18\x18\x80\x01\x32\x13^[^\\x00-\\x1F\\x7F]*$\xc8\x01\x01\x12\x33\n\x0b\x63\x61se_number\x18\x02 \x01(\tB\x1e\xbaH\x1br\x16\x32\x14^[0-9A-Za-z-]{1,50}$\xc8\x01\x01\x12\x1d\n\nstep_index\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x63(\x00\x12?\n\x07opinion\x18\x04 \x01(\tB.\xbaH+r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\"=\n\x14\x43ompleteStepResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x17.sunlight.cases.v1.Case\"E\n\x0eGetCaseRequest\x12\x33\n\x0b\x63\x61se_number\x18\x01 \x01(\tB\x1e\xbaH\x1br\x16\x32\x14^[0-9A-Za-z-]{1,50}$\xc8\x01\x01\"8\n\x0fGetCaseResponse\x12%\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x17.sunlight.cases.v1.Case\"\xdb\x03\n\tCaseEvent\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x11\n\titem_code\x18\x05 \x01(\t\x12\x12\n\ndepartment\x18\x06 \x01(\t\x12\x10\n\x08sequence\x18\x07 \x01(\x03\x12-\n\x06status\x18\x08 \x01(\x0e\x32\x1d.sunlight.cases.v1.CaseStatus\x12)\n\x04step\x18\t \x01(\x0b\x32\x1b.sunlight.cases.v1.CaseStep\x12.\n\tnext_step\x18\n \x01(\x0b\x32\x1b.sunlight.cases.v1.CaseStep\x12\x0f\n\x07handler\x18\x0b \x01(\t\x12\x10\n\x08\x64ue_date\x18\x0c \x01(\t\x12\x1c\n\x14\x64ue_date_provisional\x18\r \x01(\x08\x12\x1b\n\x13promised_limit_days\x18\x0e \x01(\x05\x12\x1c\n\x14statutory_limit_days\x18\x0f \x01(\x05\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nstep_count\x18\x11 \x01(\x05*a\n\nCaseStatus\x12\x1b\n\x17\x43\x41SE_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x43\x41SE_STATUS_IN_PROGRESS\x10\x01\x12\x19\n\x15\x43\x41SE_STATUS_COMPLETED\x10\x02*p\n\nStepStatus\x12\x1b\n\x17STEP_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13STEP_STATUS_PENDING\x10\x01\x12\x16\n\x12STEP_STATUS_ACTIVE\x10\x02\x12\x14\n\x10STEP_STATUS_DONE\x10\x03\x32\x95\x02\n\x0b\x43\x61seService\x12S\n\x08OpenCase\x12\".sunlight.cases.v1.OpenCaseRequest\x1a#.sunlight.cases.v1.OpenCaseResponse\x12_\n\x0c\x43ompleteStep\x12&.sunlight.cases.v1.CompleteStepRequest\x1a\'.sunlight.cases.v1.CompleteStepResponse\x12P\n\x07GetCase\x12!.sunlight.cases.v1.GetCaseRequest\x1a\".sunlight.cases.v1.GetCaseResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sunlight.cases.v1.cases_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CASESTATUS']._serialized_start=1897
-  _globals['_CASESTATUS']._serialized_end=1994
-  _globals['_STEPSTATUS']._serialized_start=1996
-  _globals['_STEPSTATUS']._serialized_end=2108
-  _globals['_APPLICANT']._serialized_start=85
-  _globals['_APPLICANT']._serialized_end=146
-  _globals['_CASESTEP']._serialized_start=149
-  _globals['_CASESTEP']._serialized_end=462
-  _globals['_CASE']._serialized_start=465
-  _globals['_CASE']._serialized_end=943
-  _globals['_OPENCASEREQUEST']._serialized_start=946
-  _globals['_OPENCASEREQUEST']._serialized_end=1092
-  _globals['_OPENCASERESPONSE']._serialized_start=1094
-  _globals['_OPENCASERESPONSE']._serialized_end=1151
-  _globals['_COMPLETESTEPREQUEST']._serialized_start=1153
-  _globals['_COMPLETESTEPREQUEST']._serialized_end=1257
-  _globals['_COMPLETESTEPRESPONSE']._serialized_start=1259
-  _globals['_COMPLETESTEPRESPONSE']._serialized_end=1320
-  _globals['_GETCASEREQUEST']._serialized_start=1322
-  _globals['_GETCASEREQUEST']._serialized_end=1359
-  _globals['_GETCASERESPONSE']._serialized_start=1361
-  _globals['_GETCASERESPONSE']._serialized_end=1417
-  _globals['_CASEEVENT']._serialized_start=1420
-  _globals['_CASEEVENT']._serialized_end=1895
-  _globals['_CASESERVICE']._serialized_start=2111
-  _globals['_CASESERVICE']._serialized_end=2388
+  _globals['_APPLICANT'].fields_by_name['name']._loaded_options = None
+  _globals['_APPLICANT'].fields_by_name['name']._serialized_options = b'\272H\035r\030\030\310\0012\023^[^\\x00-\\x1F\\x7F]*$\310\001\001'
+  _globals['_APPLICANT'].fields_by_name['id_type']._loaded_options = None
+  _globals['_APPLICANT'].fields_by_name['id_type']._serialized_options = b'\272H\030r\026R\007id_cardR\013credit_code'
+  _globals['_APPLICANT'].fields_by_name['id_number']._loaded_options = None
+  _globals['_APPLICANT'].fields_by_name['id_number']._serialized_options = b'\272H\032r\0252\023^[0-9A-Za-z]{1,18}$\310\001\001'
+  _globals['_OPENCASEREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_OPENCASEREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\272H\035r\030\030\200\0012\023^[^\\x00-\\x1F\\x7F]*$\310\001\001'
+  _globals['_OPENCASEREQUEST'].fields_by_name['item_id']._loaded_options = None
+  _globals['_OPENCASEREQUEST'].fields_by_name['item_id']._serialized_options = b'\272H\034r\027\030$2\023^[^\\x00-\\x1F\\x7F]*$\310\001\001'
+  _globals['_OPENCASEREQUEST'].fields_by_name['item_version']._loaded_options = None
+  _globals['_OPENCASEREQUEST'].fields_by_name['item_version']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_OPENCASEREQUEST'].fields_by_name['region']._loaded_options = None
+  _globals['_OPENCASEREQUEST'].fields_by_name['region']._serialized_options = b'\272H\016r\0142\n^[0-9]{6}$'
+  _globals['_OPENCASEREQUEST'].fields_by_name['applicant']._loaded_options = None
+  _globals['_OPENCASEREQUEST'].fields_by_name['applicant']._serialized_options = b'\272H\003\310\001\001'
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\272H\035r\030\030\200\0012\023^[^\\x00-\\x1F\\x7F]*$\310\001\001'
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['case_number']._loaded_options = None
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['case_number']._serialized_options = b'\272H\033r\0262\024^[0-9A-Za-z-]{1,50}$\310\001\001'
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['step_index']._loaded_options = None
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['step_index']._serialized_options = b'\272H\006\032\004\030c(\000'
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['opinion']._loaded_options = None
+  _globals['_COMPLETESTEPREQUEST'].fields_by_name['opinion']._serialized_options = b'\272H+r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$'
+  _globals['_GETCASEREQUEST'].fields_by_name['case_number']._loaded_options = None
+  _globals['_GETCASEREQUEST'].fields_by_name['case_number']._serialized_options = b'\272H\033r\0262\024^[0-9A-Za-z-]{1,50}$\310\001\001'
+  _globals['_CASESTATUS']._serialized_start=2282
+  _globals['_CASESTATUS']._serialized_end=2379
+  _globals['_STEPSTATUS']._serialized_start=2381
+  _globals['_STEPSTATUS']._serialized_end=2493
+  _globals['_APPLICANT']._serialized_start=115
+  _globals['_APPLICANT']._serialized_end=270
+  _globals['_CASESTEP']._serialized_start=273
+  _globals['_CASESTEP']._serialized_end=586
+  _globals['_CASE']._serialized_start=589
+  _globals['_CASE']._serialized_end=1067
+  _globals['_OPENCASEREQUEST']._serialized_start=1070
+  _globals['_OPENCASEREQUEST']._serialized_end=1319
+  _globals['_OPENCASERESPONSE']._serialized_start=1321
+  _globals['_OPENCASERESPONSE']._serialized_end=1378
+  _globals['_COMPLETESTEPREQUEST']._serialized_start=1381
+  _globals['_COMPLETESTEPREQUEST']._serialized_end=1610
+  _globals['_COMPLETESTEPRESPONSE']._serialized_start=1612
+  _globals['_COMPLETESTEPRESPONSE']._serialized_end=1673
+  _globals['_GETCASEREQUEST']._serialized_start=1675
+  _globals['_GETCASEREQUEST']._serialized_end=1744
+  _globals['_GETCASERESPONSE']._serialized_start=1746
+  _globals['_GETCASERESPONSE']._serialized_end=1802
+  _globals['_CASEEVENT']._serialized_start=1805
+  _globals['_CASEEVENT']._serialized_end=2280
+  _globals['_CASESERVICE']._serialized_start=2496
+  _globals['_CASESERVICE']._serialized_end=2773
 # @@protoc_insertion_point(module_scope)

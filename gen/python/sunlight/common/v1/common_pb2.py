@@ -22,25 +22,36 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fsunlight/common/v1/common.proto\x12\x12sunlight.common.v1\"\x1a\n\nRegionCode\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"<\n\x05Money\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12\r\n\x05units\x18\x02 \x01(\x03\x12\r\n\x05nanos\x18\x03 \x01(\x05\"4\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\xf0\x01\n\x0b\x45rrorDetail\x12\x12\n\nidentifier\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12?\n\x08metadata\x18\x04 \x03(\x0b\x32-.sunlight.common.v1.ErrorDetail.MetadataEntry\x12<\n\x10\x66ield_violations\x18\x05 \x03(\x0b\x32\".sunlight.common.v1.FieldViolation\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fsunlight/common/v1/common.proto\x12\x12sunlight.common.v1\x1a\x1b\x62uf/validate/validate.proto\"-\n\nRegionCode\x12\x1f\n\x04\x63ode\x18\x01 \x01(\tB\x11\xbaH\x0er\x0c\x32\n^[0-9]{6}$\"\x94\x02\n\x05Money\x12+\n\rcurrency_code\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x32\r^([A-Z]{3})?$\x12&\n\x05units\x18\x02 \x01(\x03\x42\x17\xbaH\x14\"\x12\x18\x80\xa0\x94\xa5\x8d\x1d(\x80\xe0\xeb\xda\xf2\xe2\xff\xff\xff\x01\x12%\n\x05nanos\x18\x03 \x01(\x05\x42\x16\xbaH\x13\x1a\x11\x18\xff\x93\xeb\xdc\x03(\x81\xec\x94\xa3\xfc\xff\xff\xff\xff\x01:\x8e\x01\xbaH\x8a\x01\x1a\x87\x01\n\x0fmoney.same_sign\x12&nanos must have the same sign as units\x1aL(this.units >= 0 && this.nanos >= 0) || (this.units <= 0 && this.nanos <= 0)\"4\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\xf0\x01\n\x0b\x45rrorDetail\x12\x12\n\nidentifier\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12?\n\x08metadata\x18\x04 \x03(\x0b\x32-.sunlight.common.v1.ErrorDetail.MetadataEntry\x12<\n\x10\x66ield_violations\x18\x05 \x03(\x0b\x32\".sunlight.common.v1.FieldViolation\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sunlight.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_REGIONCODE'].fields_by_name['code']._loaded_options = None
+  _globals['_REGIONCODE'].fields_by_name['code']._serialized_options = b'\272H\016r\0142\n^[0-9]{6}$'
+  _globals['_MONEY'].fields_by_name['currency_code']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['currency_code']._serialized_options = b'\272H\021r\0172\r^([A-Z]{3})?$'
+  _globals['_MONEY'].fields_by_name['units']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['units']._serialized_options = b'\272H\024\"\022\030\200\240\224\245\215\035(\200\340\353\332\362\342\377\377\377\001'
+  _globals['_MONEY'].fields_by_name['nanos']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['nanos']._serialized_options = b'\272H\023\032\021\030\377\223\353\334\003(\201\354\224\243\374\377\377\377\377\001'
+  _globals['_MONEY']._loaded_options = None
+  _globals['_MONEY']._serialized_options = b'\272H\212\001\032\207\001\n\017money.same_sign\022&nanos must have the same sign as units\032L(this.units >= 0 && this.nanos >= 0) || (this.units <= 0 && this.nanos <= 0)'
   _globals['_ERRORDETAIL_METADATAENTRY']._loaded_options = None
   _globals['_ERRORDETAIL_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_REGIONCODE']._serialized_start=55
-  _globals['_REGIONCODE']._serialized_end=81
-  _globals['_MONEY']._serialized_start=83
-  _globals['_MONEY']._serialized_end=143
-  _globals['_FIELDVIOLATION']._serialized_start=145
-  _globals['_FIELDVIOLATION']._serialized_end=197
-  _globals['_ERRORDETAIL']._serialized_start=200
-  _globals['_ERRORDETAIL']._serialized_end=440
-  _globals['_ERRORDETAIL_METADATAENTRY']._serialized_start=393
-  _globals['_ERRORDETAIL_METADATAENTRY']._serialized_end=440
+  _globals['_REGIONCODE']._serialized_start=84
+  _globals['_REGIONCODE']._serialized_end=129
+  _globals['_MONEY']._serialized_start=132
+  _globals['_MONEY']._serialized_end=408
+  _globals['_FIELDVIOLATION']._serialized_start=410
+  _globals['_FIELDVIOLATION']._serialized_end=462
+  _globals['_ERRORDETAIL']._serialized_start=465
+  _globals['_ERRORDETAIL']._serialized_end=705
+  _globals['_ERRORDETAIL_METADATAENTRY']._serialized_start=658
+  _globals['_ERRORDETAIL_METADATAENTRY']._serialized_end=705
 # @@protoc_insertion_point(module_scope)

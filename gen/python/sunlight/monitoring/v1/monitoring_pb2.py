@@ -22,22 +22,25 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'sunlight/monitoring/v1/monitoring.proto\x12\x16sunlight.monitoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x03\n\nCaseRecord\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0flast_event_type\x18\x07 \x01(\t\x12\x15\n\rlast_sequence\x18\x08 \x01(\x03\x12\x16\n\x0e\x65vents_applied\x18\t \x01(\x05\x12\x17\n\x0fsteps_completed\x18\n \x01(\x05\x12\x12\n\nstep_count\x18\x0b \x01(\x05\x12\x10\n\x08\x64ue_date\x18\x0c \x01(\t\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rlast_event_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"+\n\x14GetCaseRecordRequest\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\"K\n\x15GetCaseRecordResponse\x12\x32\n\x06record\x18\x01 \x01(\x0b\x32\".sunlight.monitoring.v1.CaseRecord2\x81\x01\n\x11MonitoringService\x12l\n\rGetCaseRecord\x12,.sunlight.monitoring.v1.GetCaseRecordRequest\x1a-.sunlight.monitoring.v1.GetCaseRecordResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'sunlight/monitoring/v1/monitoring.proto\x12\x16sunlight.monitoring.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x03\n\nCaseRecord\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0flast_event_type\x18\x07 \x01(\t\x12\x15\n\rlast_sequence\x18\x08 \x01(\x03\x12\x16\n\x0e\x65vents_applied\x18\t \x01(\x05\x12\x17\n\x0fsteps_completed\x18\n \x01(\x05\x12\x12\n\nstep_count\x18\x0b \x01(\x05\x12\x10\n\x08\x64ue_date\x18\x0c \x01(\t\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rlast_event_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x14GetCaseRecordRequest\x12\x33\n\x0b\x63\x61se_number\x18\x01 \x01(\tB\x1e\xbaH\x1br\x16\x32\x14^[0-9A-Za-z-]{1,50}$\xc8\x01\x01\"K\n\x15GetCaseRecordResponse\x12\x32\n\x06record\x18\x01 \x01(\x0b\x32\".sunlight.monitoring.v1.CaseRecord2\x81\x01\n\x11MonitoringService\x12l\n\rGetCaseRecord\x12,.sunlight.monitoring.v1.GetCaseRecordRequest\x1a-.sunlight.monitoring.v1.GetCaseRecordResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'sunlight.monitoring.v1.monitoring_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CASERECORD']._serialized_start=101
-  _globals['_CASERECORD']._serialized_end=558
-  _globals['_GETCASERECORDREQUEST']._serialized_start=560
-  _globals['_GETCASERECORDREQUEST']._serialized_end=603
-  _globals['_GETCASERECORDRESPONSE']._serialized_start=605
-  _globals['_GETCASERECORDRESPONSE']._serialized_end=680
-  _globals['_MONITORINGSERVICE']._serialized_start=683
-  _globals['_MONITORINGSERVICE']._serialized_end=812
+  _globals['_GETCASERECORDREQUEST'].fields_by_name['case_number']._loaded_options = None
+  _globals['_GETCASERECORDREQUEST'].fields_by_name['case_number']._serialized_options = b'\272H\033r\0262\024^[0-9A-Za-z-]{1,50}$\310\001\001'
+  _globals['_CASERECORD']._serialized_start=130
+  _globals['_CASERECORD']._serialized_end=587
+  _globals['_GETCASERECORDREQUEST']._serialized_start=589
+  _globals['_GETCASERECORDREQUEST']._serialized_end=664
+  _globals['_GETCASERECORDRESPONSE']._serialized_start=666
+  _globals['_GETCASERECORDRESPONSE']._serialized_end=741
+  _globals['_MONITORINGSERVICE']._serialized_start=744
+  _globals['_MONITORINGSERVICE']._serialized_end=873
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,277 @@
+"""The OpenAPI document and the server agree: every limit the document states for a field —
+a length, a range, a list size, an enum, a required field — is what the node enforces.
+
+The gateway's HTTP API runs in process, wired to the real catalogue, case and supervision
+services on PostgreSQL. For each operation, starting from a request the node accepts, each
+documented limit is tried at the limit (the limits let it through: neither the gateway nor the
+contract check refuses the field) and one step beyond it (400 naming the field, never 500 or
+429); each documented-required field is left out (400 naming it). Domain answers to a value at
+the limit (a page token the service did not issue, an unknown item) are fine: the limits are
+the question here.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.backends import Backends
+from gateway.http_api import create_app
+from services.cases.server import build as build_cases
+from services.catalogue.server import build as build_catalogue
+from services.monitoring.server import build as build_monitoring
+from services.shared.auth import mint_token
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def api(pg_settings) -> Iterator[TestClient]:
+    catalogue = build_catalogue(pg_settings, "127.0.0.1:0")
+    catalogue_port = catalogue.start()
+    settings = pg_settings.model_copy(update={"catalogue_port": catalogue_port})
+    cases = build_cases(settings, "127.0.0.1:0")
+    cases_port = cases.start()
+    monitoring = build_monitoring(settings, "127.0.0.1:0")
+    monitoring_port = monitoring.start()
+    backends = Backends({"catalogue": f"127.0.0.1:{catalogue_port}",
+                         "cases": f"127.0.0.1:{cases_port}",
+                         "monitoring": f"127.0.0.1:{monitoring_port}"}, 10.0)
+    token = mint_token(pg_settings.jwt_secret, "admin-openapi", ["admin"], ["510000"])
+    with TestClient(create_app(backends, "510000", "四川省"), raise_server_exceptions=False,
+                    headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+    backends.close()
+    for server in (monitoring, cases, catalogue):
+        server.stop(0)
+
+
+def _key() -> str:
+    return uuid.uuid4().hex
+
+
+DRAFT = {"name": "企业投资项目备案",
+         "code": "511A0064100152-511602000000-000-115113016823646795-1-00",
+         "item_type": "01", "region": "511602", "department": "区发展改革局",
+         "statutory_limit_days": 20, "promised_limit_days": 10,
+         "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
+         "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+                   {"key": "decide", "name": "决定", "limit_days": 1, "role": "chief"}]}
+APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}
+
+
+@pytest.fixture(scope="module")
+def item(api) -> dict[str, Any]:
+    draft = {**DRAFT, "code": DRAFT["code"].replace("0064100152", uuid.uuid4().hex[:10].upper()
+                                                    .replace("I", "1").replace("O", "0"))}
+    created = api.post("/v1/items", json={"idempotency_key": _key(), "draft": draft})
+    assert created.status_code == 201, created.text
+    item_id = created.json()["item"]["item_id"]
+    published = api.post(f"/v1/items/{item_id}/versions/1/publish", json={
+        "idempotency_key": _key(), "legal_reviewer": "li.na", "staffing_reviewer": "wang.fang",
+        "approving_document": "广安府发〔2024〕12号"})
+    assert published.status_code == 200, published.text
+    case = api.post("/v1/cases", json={"idempotency_key": _key(), "item_id": item_id,
+                                       "region": "511602", "applicant": APPLICANT})
+    assert case.status_code == 201, case.text
+    return {"item_id": item_id, "case_number": case.json()["case"]["case_number"]}
+
+
+def operations(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(method, path template, path and query values, body) the node accepts, per route."""
+    i, c = item["item_id"], item["case_number"]
+    return [
+        ("get", "/v1/items", {"region": "511602", "page_size": 10}, {}),
+        ("get", "/v1/items/search", {"q": "备案", "region": "511602", "page_size": 10}, {}),
+        ("post", "/v1/items", {}, {"draft": DRAFT}),
+        ("get", "/v1/items/{item_id}/versions/{version}", {"item_id": i, "version": 1}, {}),
+        ("put", "/v1/items/{item_id}/versions/{version}", {"item_id": i, "version": 1},
+         {"draft": DRAFT}),
+        ("post", "/v1/items/{item_id}/versions/{version}/submit", {"item_id": i, "version": 1},
+         {}),
+        ("post", "/v1/items/{item_id}/versions/{version}/review", {"item_id": i, "version": 1},
+         {"kind": "legal", "decision": "return", "reason": "请补充材料"}),
+        ("post", "/v1/items/{item_id}/versions/{version}/publish", {"item_id": i,
+                                                                     "version": 1},
+         {"legal_reviewer": "li.na", "staffing_reviewer": "wang.fang",
+          "approving_document": "广安府发〔2024〕12号"}),
+        ("post", "/v1/items/{item_id}/versions", {"item_id": i}, {}),
+        ("post", "/v1/items/{item_id}/adjust", {"item_id": i},
+         {"action": "suspend", "reason": "机构调整", "target": ""}),
+        ("get", "/v1/items/{item_id}/history", {"item_id": i}, {}),
+        ("post", "/v1/changes", {}, {"kind": "legal_basis", "item_id": i, "basis": "某条例",
+                                     "description": "条例修订", "effective_on": "2026-11-02"}),
+        ("get", "/v1/obligations", {"region": "511602", "page_size": 10}, {}),
+        ("post", "/v1/cases", {}, {"item_id": i, "region": "511602", "applicant": APPLICANT}),
+        ("post", "/v1/cases/{case_number}/steps/{step_index}/complete",
+         {"case_number": c, "step_index": 0}, {"opinion": "同意"}),
+        ("get", "/v1/cases/{case_number}", {"case_number": c}, {}),
+        ("get", "/v1/supervision/cases/{case_number}", {"case_number": c}, {}),
+    ]
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref:
+        return document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return schema
+
+
+class Caller:
+    def __init__(self, api: TestClient, method: str, template: str, values: dict[str, Any],
+                 body: dict[str, Any], parameters: list[dict[str, Any]]) -> None:
+        self.api, self.method, self.template = api, method, template
+        self.values, self.body = values, body
+        self.in_path = {p["name"] for p in parameters if p["in"] == "path"}
+
+    def send(self, values: dict[str, Any] | None = None, body: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+        values = self.values if values is None else values
+        body = self.body if body is None else body
+        path = self.template.format(**{k: v for k, v in values.items() if k in self.in_path})
+        query = {k: v for k, v in values.items() if k not in self.in_path}
+        if self.method == "get":
+            return self.api.get(path, params=query)
+        sent = {**body}
+        if "idempotency_key" not in sent:
+            sent["idempotency_key"] = _key()
+        return self.api.request(self.method.upper(), path, params=query, json=sent)
+
+
+def _limit_refusal(response, field: str) -> bool:  # type: ignore[no-untyped-def]
+    """True when the answer is a 400 of the gateway's parameter checks or of the contract
+    check that names ``field`` (a dotted path; parameters as query.x / path.x)."""
+    if response.status_code != 400:
+        return False
+    error = response.json()["error"]
+    names = {v["field"] for v in error["field_violations"]}
+    by_gateway = any(n.startswith(("query.", "path.")) for n in names)
+    by_contract = "request" in error["metadata"]
+    return (by_gateway or by_contract) and any(
+        n == field or n.startswith(field + "[") or n.endswith("." + field) for n in names)
+
+
+def _beyond(response, field: str) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 400, (field, response.status_code, response.text[:300])
+    names = {v["field"] for v in response.json()["error"]["field_violations"]}
+    assert any(n == field or n.startswith(field + "[") or n.endswith("." + field)
+               for n in names), (field, names)
+
+
+def _text(schema: dict[str, Any], length: int) -> str:
+    pattern = schema.get("pattern", "")
+    char = "1" if "0-9" in pattern and "a-z" not in pattern else "a"
+    return char * length
+
+
+def _checks(schema: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(what, a value at the limit, a value beyond it) for one property's schema."""
+    found = []
+    if "maxLength" in schema and "enum" not in schema:
+        found.append(("maxLength", _text(schema, schema["maxLength"]),
+                      _text(schema, schema["maxLength"] + 1)))
+    kind = schema.get("type") or (schema.get("anyOf") or [{}])[0].get("type")
+    numbers = schema if "type" in schema else (schema.get("anyOf") or [{}])[0]
+    if kind == "integer" and "maximum" in numbers:
+        found.append(("maximum", numbers["maximum"], numbers["maximum"] + 1))
+    if kind == "integer" and "minimum" in numbers:
+        found.append(("minimum", numbers["minimum"], numbers["minimum"] - 1))
+    if kind == "string" and "enum" in schema:
+        found.append(("enum", schema["enum"][-1], "NOT_A_VALUE"))
+    if kind == "array" and "maxItems" in schema and schema["items"].get("type") == "string":
+        found.append(("maxItems", ["甲"] * schema["maxItems"], ["甲"] * (schema["maxItems"] + 1)))
+    return found
+
+
+def test_documented_limits_of_parameters_and_bodies_are_the_servers(api, item) -> None:
+    document = api.get("/openapi.json").json()
+    tried = 0
+    for method, template, values, body in operations(item):
+        operation = document["paths"][template][method]
+        parameters = operation.get("parameters", [])
+        caller = Caller(api, method, template, values, body, parameters)
+        for parameter in parameters:
+            name, where = parameter["name"], parameter["in"]
+            for what, at, beyond in _checks(parameter["schema"]):
+                if name not in values and where == "query" and what == "minimum":
+                    continue
+                accepted = caller.send({**values, name: at})
+                assert not _limit_refusal(accepted, name), (template, name, what, accepted.text)
+                assert accepted.status_code < 500, (template, name, accepted.text)
+                _beyond(caller.send({**values, name: beyond}), name)
+                tried += 1
+            if parameter.get("required") and where == "query":
+                _beyond(caller.send({k: v for k, v in values.items() if k != name}), name)
+        if "requestBody" not in operation:
+            continue
+        schema = _resolve(document,
+                          operation["requestBody"]["content"]["application/json"]["schema"])
+        for name, prop in schema["properties"].items():
+            for what, at, beyond in _checks(_resolve(document, prop)):
+                accepted = caller.send(body={**body, name: at})
+                assert not _limit_refusal(accepted, name), (template, name, what, accepted.text)
+                assert accepted.status_code < 500, (template, name, accepted.text)
+                _beyond(caller.send(body={**body, name: beyond}), name)
+                tried += 1
+        for name in schema.get("required", ()):
+            if name == "idempotency_key":
+                sent = caller.send(body={**body, name: ""})
+            else:
+                sent = caller.send(body={k: v for k, v in body.items() if k != name})
+            _beyond(sent, name)
+            tried += 1
+    assert tried > 80
+
+
+@pytest.mark.parametrize("nested", ["draft", "applicant"])
+def test_documented_limits_of_nested_messages_are_the_servers(api, item, nested) -> None:
+    """The draft of an item and the applicant of a case, field by field."""
+    document = api.get("/openapi.json").json()
+    method, template, values, body = next(
+        op for op in operations(item) if nested in op[3] and op[0] == "post")
+    operation = document["paths"][template][method]
+    caller = Caller(api, method, template, values, body, operation.get("parameters", []))
+    outer = _resolve(document,
+                     operation["requestBody"]["content"]["application/json"]["schema"])
+    schema = _resolve(document, outer["properties"][nested])
+    for name, prop in schema["properties"].items():
+        for what, at, beyond in _checks(_resolve(document, prop)):
+            accepted = caller.send(body={**body, nested: {**body[nested], name: at}})
+            assert not _limit_refusal(accepted, f"{nested}.{name}"), (name, what, accepted.text)
+            assert accepted.status_code < 500, (name, accepted.text)
+            _beyond(caller.send(body={**body, nested: {**body[nested], name: beyond}}),
+                    f"{nested}.{name}")
+    for name in schema.get("required", ()):
+        _beyond(caller.send(body={**body, nested: {k: v for k, v in body[nested].items()
+                                                   if k != name}}), f"{nested}.{name}")
+
+
+def test_documented_list_sizes_of_a_draft_are_the_servers(api, item) -> None:
+    document = api.get("/openapi.json").json()
+    steps = _resolve(document, document["components"]["schemas"][
+        "sunlight.catalogue.v1.ItemDraft"]["properties"]["steps"])
+    limit = steps["maxItems"]
+    many = [{"key": f"s{n}", "name": "环节", "limit_days": 0, "role": "clerk"}
+            for n in range(limit + 1)]
+    at = api.post("/v1/items", json={"idempotency_key": _key(),
+                                     "draft": {**DRAFT, "steps": many[:limit]}})
+    assert not _limit_refusal(at, "draft.steps") and at.status_code < 500, at.text
+    _beyond(api.post("/v1/items", json={"idempotency_key": _key(),
+                                        "draft": {**DRAFT, "steps": many}}), "draft.steps")
+    long_name = copy.deepcopy(DRAFT)
+    long_name["steps"][0]["name"] = "环" * 100_000
+    _beyond(api.post("/v1/items", json={"idempotency_key": _key(), "draft": long_name}),
+            "draft.steps[0].name")
+
+
+def test_an_oversized_value_is_a_field_error_not_the_transports_429(api) -> None:
+    """A 100,000-character value once came back as "received metadata size exceeds hard
+    limit" (HTTP 429), the error echoing it in its trailer."""
+    response = api.post("/v1/items", json={"idempotency_key": _key(), "draft": {
+        **DRAFT, "item_type": "0" * 100_000}})
+    _beyond(response, "draft.item_type")
+    assert len(response.text) < 10_000
