@@ -77,7 +77,7 @@ def draft_body(department: str = DEPT) -> dict[str, Any]:
                       {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}
 
 
-APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "51160219900101123X"}
+APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}
 
 
 @dataclass
