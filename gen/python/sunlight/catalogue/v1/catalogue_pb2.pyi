@@ -62,6 +62,13 @@ class ItemState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ITEM_STATE_MERGED: _ClassVar[ItemState]
     ITEM_STATE_FROZEN: _ClassVar[ItemState]
 
+class StepKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STEP_KIND_UNSPECIFIED: _ClassVar[StepKind]
+    STEP_KIND_ACCEPTANCE: _ClassVar[StepKind]
+    STEP_KIND_REVIEW: _ClassVar[StepKind]
+    STEP_KIND_DECISION: _ClassVar[StepKind]
+
 class ReviewKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     REVIEW_KIND_UNSPECIFIED: _ClassVar[ReviewKind]
@@ -130,6 +137,10 @@ ITEM_STATE_DELEGATED: ItemState
 ITEM_STATE_TRANSFERRED: ItemState
 ITEM_STATE_MERGED: ItemState
 ITEM_STATE_FROZEN: ItemState
+STEP_KIND_UNSPECIFIED: StepKind
+STEP_KIND_ACCEPTANCE: StepKind
+STEP_KIND_REVIEW: StepKind
+STEP_KIND_DECISION: StepKind
 REVIEW_KIND_UNSPECIFIED: ReviewKind
 REVIEW_KIND_LEGAL: ReviewKind
 REVIEW_KIND_STAFFING: ReviewKind
@@ -176,20 +187,22 @@ class LegalCitation(_message.Message):
     def __init__(self, law: _Optional[str] = ..., article: _Optional[str] = ..., clause: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
 
 class Material(_message.Message):
-    __slots__ = ("name", "issuer", "originals", "copies", "mandatory", "note")
+    __slots__ = ("name", "key", "issuer", "originals", "copies", "mandatory", "note")
     NAME_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
     ISSUER_FIELD_NUMBER: _ClassVar[int]
     ORIGINALS_FIELD_NUMBER: _ClassVar[int]
     COPIES_FIELD_NUMBER: _ClassVar[int]
     MANDATORY_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     name: str
+    key: str
     issuer: str
     originals: int
     copies: int
     mandatory: bool
     note: str
-    def __init__(self, name: _Optional[str] = ..., issuer: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ..., mandatory: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., key: _Optional[str] = ..., issuer: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ..., mandatory: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Fee(_message.Message):
     __slots__ = ("name", "amount", "basis")
@@ -202,16 +215,20 @@ class Fee(_message.Message):
     def __init__(self, name: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., basis: _Optional[str] = ...) -> None: ...
 
 class Branch(_message.Message):
-    __slots__ = ("department", "name", "limit_days", "role")
+    __slots__ = ("department", "name", "limit_days", "role", "key", "limit_unit")
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
     department: str
     name: str
     limit_days: int
     role: str
-    def __init__(self, department: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ...) -> None: ...
+    key: str
+    limit_unit: _common_pb2.TimeUnit
+    def __init__(self, department: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., key: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ...) -> None: ...
 
 class RiskPoint(_message.Message):
     __slots__ = ("description", "level", "countermeasures")
@@ -234,23 +251,31 @@ class DiscretionStandard(_message.Message):
     def __init__(self, fact_pattern: _Optional[str] = ..., severity: _Optional[str] = ..., range: _Optional[str] = ...) -> None: ...
 
 class Step(_message.Message):
-    __slots__ = ("key", "name", "limit_days", "role", "parallel_branches", "risk_points")
+    __slots__ = ("key", "name", "limit_days", "role", "parallel_branches", "risk_points", "kind", "returns_to", "limit_unit", "department")
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     PARALLEL_BRANCHES_FIELD_NUMBER: _ClassVar[int]
     RISK_POINTS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RETURNS_TO_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     key: str
     name: str
     limit_days: int
     role: str
     parallel_branches: _containers.RepeatedCompositeFieldContainer[Branch]
     risk_points: _containers.RepeatedCompositeFieldContainer[RiskPoint]
-    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., parallel_branches: _Optional[_Iterable[_Union[Branch, _Mapping]]] = ..., risk_points: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ...) -> None: ...
+    kind: StepKind
+    returns_to: _containers.RepeatedScalarFieldContainer[str]
+    limit_unit: _common_pb2.TimeUnit
+    department: str
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., parallel_branches: _Optional[_Iterable[_Union[Branch, _Mapping]]] = ..., risk_points: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ..., kind: _Optional[_Union[StepKind, str]] = ..., returns_to: _Optional[_Iterable[str]] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., department: _Optional[str] = ...) -> None: ...
 
 class ItemDraft(_message.Message):
-    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group")
+    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group", "modes", "special_procedures", "classified", "limit_unit", "acceptor_may_decide")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -273,6 +298,11 @@ class ItemDraft(_message.Message):
     EXTERNAL_FLOW_FIELD_NUMBER: _ClassVar[int]
     DISCRETION_STANDARDS_FIELD_NUMBER: _ClassVar[int]
     GROUP_FIELD_NUMBER: _ClassVar[int]
+    MODES_FIELD_NUMBER: _ClassVar[int]
+    SPECIAL_PROCEDURES_FIELD_NUMBER: _ClassVar[int]
+    CLASSIFIED_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTOR_MAY_DECIDE_FIELD_NUMBER: _ClassVar[int]
     name: str
     code: str
     item_type: str
@@ -295,7 +325,12 @@ class ItemDraft(_message.Message):
     external_flow: _containers.RepeatedScalarFieldContainer[str]
     discretion_standards: _containers.RepeatedCompositeFieldContainer[DiscretionStandard]
     group: str
-    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ...) -> None: ...
+    modes: _containers.RepeatedScalarFieldContainer[_common_pb2.HandlingMode]
+    special_procedures: _containers.RepeatedScalarFieldContainer[_common_pb2.SpecialProcedure]
+    classified: bool
+    limit_unit: _common_pb2.TimeUnit
+    acceptor_may_decide: bool
+    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ..., modes: _Optional[_Iterable[_Union[_common_pb2.HandlingMode, str]]] = ..., special_procedures: _Optional[_Iterable[_Union[_common_pb2.SpecialProcedure, str]]] = ..., classified: _Optional[bool] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., acceptor_may_decide: _Optional[bool] = ...) -> None: ...
 
 class Review(_message.Message):
     __slots__ = ("kind", "decision", "reviewer", "reason", "at", "document")
