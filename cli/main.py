@@ -99,16 +99,20 @@ def announce(timeout_s: float) -> None:
               help="region code(s) the token acts for, e.g. 510000")
 @click.option("--department", default=None,
               help="department, required for department staff (clerk)")
+@click.option("--position", "positions", multiple=True,
+              help="a position (岗位) held in the department — a step role of item flows, "
+                   "e.g. chief or head; may be repeated (a clerk holds 'clerk')")
 @click.option("--name", default="", help="the person's name, for display")
 @click.option("--ttl", default=3600, type=click.IntRange(60, MAX_TOKEN_TTL_S),
               show_default=True, help="seconds until it expires")
 def token(subject: str, roles: tuple[str, ...], regions: tuple[str, ...],
-          department: str | None, name: str, ttl: int) -> None:
+          department: str | None, positions: tuple[str, ...], name: str, ttl: int) -> None:
     """Mint an access token signed with this node's key (development and operations)."""
     s = load_settings()
     try:
         click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
-                              name=name, ttl_s=ttl, issuer=s.jwt_issuer))
+                              name=name, ttl_s=ttl, issuer=s.jwt_issuer,
+                              positions=positions))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

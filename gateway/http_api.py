@@ -132,6 +132,7 @@ CaseNumber = Annotated[str, Path(**parameter_limits(cases_pb2.GetCaseRequest, "c
 _SEARCH = catalogue_pb2.SearchItemsRequest
 _LIST = catalogue_pb2.ListPublishedItemsRequest
 _OBLIGATIONS = catalogue_pb2.ListObligationsRequest
+_QUEUE = cases_pb2.ListQueueRequest
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -202,14 +203,26 @@ def enum_query(enum: EnumDescriptor, what: str, alias: str | None = None) -> Any
                  json_schema_extra={"enum": choices})
 
 
-def with_enum_names(body: dict[str, Any], enums: Mapping[str, EnumDescriptor]
-                    ) -> dict[str, Any]:
+def with_nested_enum_names(body: dict[str, Any],
+                           enums: Mapping[tuple[str, str], EnumDescriptor]) -> dict[str, Any]:
+    """``with_enum_names`` for enum fields of the body's nested objects, by (object, field)."""
+    named = dict(body)
+    for (outer, field), enum in enums.items():
+        inner = named.get(outer)
+        if isinstance(inner, dict):
+            named[outer] = with_enum_names(inner, {field: enum}, f"{outer}.")
+    return named
+
+
+def with_enum_names(body: dict[str, Any], enums: Mapping[str, EnumDescriptor],
+                    prefix: str = "") -> dict[str, Any]:
     """The body with the short forms of the named enum fields replaced by the full names."""
     named = dict(body)
     for field, enum in enums.items():
         value = named.get(field)
         if isinstance(value, str):
-            named[field] = enum.values_by_number[enum_number(enum, value, field)].name
+            named[field] = enum.values_by_number[enum_number(enum, value,
+                                                             prefix + field)].name
     return named
 
 
@@ -526,31 +539,78 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                              f"catalogue-{region}.csv")
 
     # --- cases ----------------------------------------------------------------------
-    @app.post("/v1/cases", tags=["cases"], summary="Accept an application (受理)",
+    submit_enums = {"mode": common_pb2.HandlingMode.DESCRIPTOR,
+                    "channel": cases_pb2.Channel.DESCRIPTOR}
+
+    @app.post("/v1/cases", tags=["cases"],
+              summary="Submit an application (申请): a case on the item version in force",
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
-              responses=answers(cases_pb2.OpenCaseResponse, 201),
-              openapi_extra=body_of(cases_pb2.OpenCaseRequest))
-    def open_case(auth: Auth, body: Body) -> JSONResponse:
-        request = parse(body, cases_pb2.OpenCaseRequest)
-        return call("cases", backends.cases.OpenCase, request, auth, 201)
+              responses=answers(cases_pb2.CaseResponse, 201),
+              openapi_extra=body_of(cases_pb2.SubmitApplicationRequest,
+                                    short_enums=submit_enums))
+    def submit_application(auth: Auth, body: Body) -> JSONResponse:
+        request = parse(with_enum_names(body, submit_enums),
+                        cases_pb2.SubmitApplicationRequest)
+        return call("cases", backends.cases.SubmitApplication, request, auth, 201)
 
-    @app.post("/v1/cases/{case_number}/steps/{step_index}/complete", tags=["cases"],
-              summary="Complete the active step", response_class=JSONResponse,
-              responses=answers(cases_pb2.CompleteStepResponse),
-              openapi_extra=body_of(cases_pb2.CompleteStepRequest,
-                                    ("case_number", "step_index")))
-    def complete_step(auth: Auth, body: Body, case_number: CaseNumber,
-                      step_index: Annotated[int, Path(**parameter_limits(
-                          cases_pb2.CompleteStepRequest, "step_index"))]) -> JSONResponse:
-        request = parse(body, cases_pb2.CompleteStepRequest, ("case_number", "step_index"))
-        request.case_number, request.step_index = case_number, step_index
-        return call("cases", backends.cases.CompleteStep, request, auth)
+    action_enums = {("decide", "outcome"): cases_pb2.DecisionOutcome.DESCRIPTOR,
+                    ("start_procedure", "kind"): common_pb2.SpecialProcedure.DESCRIPTOR}
 
-    @app.get("/v1/cases/{case_number}", tags=["cases"], summary="A case and its steps",
-             response_class=JSONResponse, responses=answers(cases_pb2.GetCaseResponse))
+    @app.post("/v1/cases/{case_number}/actions", tags=["cases"],
+              summary="Act on a case: one action per call (accept, reject, "
+                      "request_supplement, claim, complete_step, return_step, decide, …)",
+              response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse),
+              openapi_extra=body_of(cases_pb2.ActOnCaseRequest, ("case_number",)))
+    def act_on_case(auth: Auth, body: Body, case_number: CaseNumber) -> JSONResponse:
+        request = parse(with_nested_enum_names(body, action_enums),
+                        cases_pb2.ActOnCaseRequest, ("case_number",))
+        request.case_number = case_number
+        return call("cases", backends.cases.ActOnCase, request, auth)
+
+    @app.get("/v1/cases/{case_number}", tags=["cases"],
+             summary="A case: which step, what next, how long left",
+             response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse))
     def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetCaseRequest, case_number=case_number)
         return call("cases", backends.cases.GetCase, request, auth)
+
+    @app.get("/v1/cases/{case_number}/trace", tags=["cases"],
+             summary="A case's trace (操作痕迹): every action, hash-chained",
+             response_class=JSONResponse, responses=answers(cases_pb2.GetTraceResponse))
+    def get_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+        request = build(cases_pb2.GetTraceRequest, case_number=case_number)
+        return call("cases", backends.cases.GetTrace, request, auth)
+
+    @app.get("/v1/cases/{case_number}/trace/verify", tags=["cases"],
+             summary="Verify a case's trace: its first broken link, if any",
+             response_class=JSONResponse, responses=answers(cases_pb2.VerifyTraceResponse))
+    def verify_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+        request = build(cases_pb2.VerifyTraceRequest, case_number=case_number)
+        return call("cases", backends.cases.VerifyTrace, request, auth)
+
+    @app.get("/v1/queue", tags=["cases"],
+             summary="A handler's queue (待办): running steps of a department and position, "
+                     "earliest due first", response_class=JSONResponse,
+             responses=answers(cases_pb2.ListQueueResponse))
+    def list_queue(
+            auth: Auth,
+            department: Annotated[str, Query(**parameter_limits(_QUEUE, "department"),
+                                             description="empty: the caller's own")] = "",
+            role: Annotated[str, Query(**parameter_limits(_QUEUE, "role"),
+                                       description="a position, e.g. chief; empty: every "
+                                                   "position the caller holds")] = "",
+            region: Annotated[str, Query(**parameter_limits(_QUEUE, "region"),
+                                         description="6-digit region code; empty: the "
+                                                     "caller's regions")] = "",
+            unclaimed_only: bool = False, mine_only: bool = False,
+            page_size: Annotated[int, Query(**parameter_limits(_QUEUE, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_QUEUE, "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_QUEUE, department=department, role=role, region=region,
+                        unclaimed_only=unclaimed_only, mine_only=mine_only,
+                        page_size=page_size, page_token=page_token)
+        return call("cases", backends.cases.ListQueue, request, auth)
 
     # --- supervision ------------------------------------------------------------------
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],

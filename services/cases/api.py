@@ -1,19 +1,99 @@
-"""gRPC entrypoint of the case service."""
+"""gRPC entrypoint of the case service: requests into applications and commands, and back."""
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import date
+
 import grpc
+import rfc8785
 from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 
-from services.cases.contract import case_to_pb
-from services.cases.domain.cases import Applicant, CaseState
-from services.cases.service import CaseService
-from services.shared import auth
+from services.cases.contract import (
+    CASE_STATUS,
+    CHANNEL_FROM_PB,
+    MODE_FROM_PB,
+    OUTCOME_FROM_PB,
+    case_to_pb,
+    procedure_kind,
+    step_to_pb,
+)
+from services.cases.domain import engine
+from services.cases.domain.flow import Mode
+from services.cases.domain.model import Case, Channel, Party
+from services.cases.domain.progress import progress
+from services.cases.domain.trace import TraceEntry
+from services.cases.service import Application, CaseService
 from services.shared.auth import Authenticator, Principal
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors
 from services.shared.grpc_server import principal_of
+from services.shared.working_days import local_day
+
+
+def _day(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument.of_field(field, "a day, YYYY-MM-DD") from None
+
+
+def _party(message: pb.Applicant) -> Party:
+    return Party(message.name, message.id_type, message.id_number)
+
+
+def _materials(given) -> tuple[tuple[str, int, int], ...]:  # type: ignore[no-untyped-def]
+    return tuple((m.key, m.originals, m.copies) for m in given)
+
+
+def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
+    """The engine's command for the one action a request carries."""
+    action = request.WhichOneof("action")
+    a = getattr(request, action)
+    match action:
+        case "accept":
+            return engine.Accept(a.opinion)
+        case "reject":
+            return engine.Reject(a.reasons, a.reason_code)
+        case "request_supplement":
+            due = _day(a.due_date, "request_supplement.due_date")
+            if due is None:
+                raise InvalidArgument.of_field("request_supplement.due_date",
+                                               "the applicant's last day, YYYY-MM-DD")
+            return engine.RequestSupplement(tuple(a.missing), due)
+        case "receive_supplement":
+            return engine.ReceiveSupplement(_materials(a.materials))
+        case "lapse":
+            return engine.Lapse()
+        case "claim":
+            return engine.Claim(a.instance_id)
+        case "release":
+            return engine.Release(a.instance_id)
+        case "reassign":
+            return engine.Reassign(a.instance_id, a.to)
+        case "complete_step":
+            return engine.CompleteStep(a.instance_id, a.opinion)
+        case "return_step":
+            return engine.Return(a.instance_id, a.to_key, a.reason)
+        case "start_procedure":
+            return engine.StartProcedure(procedure_kind(a.kind), a.reason, a.extension_days)
+        case "end_procedure":
+            return engine.EndProcedure(a.result)
+        case "decide":
+            return engine.Decide(OUTCOME_FROM_PB[a.outcome], a.reasons, tuple(a.legal_basis),
+                                 a.document_number, a.certificate,
+                                 _day(a.valid_until, "decide.valid_until"))
+        case "publish_result":
+            return engine.PublishResult()
+        case "complete":
+            return engine.Complete()
+        case "withdraw":
+            return engine.Withdraw(a.reason)
+    raise InvalidArgument.of_field("action", "one action")  # pragma: no cover - validated
 
 
 class CaseServicer(pb_grpc.CaseServiceServicer):
@@ -21,39 +101,103 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         self.service = service
         self.auth = authenticator
 
-    @translate_errors
-    def OpenCase(self, request: pb.OpenCaseRequest, context: grpc.ServicerContext
-                 ) -> pb.OpenCaseResponse:
-        if request.item_version < 0:
-            raise InvalidArgument.of_field("item_version", "0 (in force) or a version number")
-        a = request.applicant
-        principal = principal_of(context, self.auth)
-        case = self.service.open(principal, request.item_id, request.item_version,
-                                 request.region, Applicant(a.name.strip(), a.id_type,
-                                                           a.id_number.strip()),
-                                 request.idempotency_key)
-        return pb.OpenCaseResponse(case=_case(principal, case))
+    def _answer(self, principal: Principal, case: Case) -> pb.CaseResponse:
+        return pb.CaseResponse(case=case_to_pb(
+            case, self.service.calendar, local_day(),
+            internal=self.service.may_read_internal(principal, case)))
 
     @translate_errors
-    def CompleteStep(self, request: pb.CompleteStepRequest, context: grpc.ServicerContext
-                     ) -> pb.CompleteStepResponse:
-        if not request.case_number:
-            raise InvalidArgument.of_field("case_number", "required")
+    def SubmitApplication(self, request: pb.SubmitApplicationRequest,
+                          context: grpc.ServicerContext) -> pb.CaseResponse:
         principal = principal_of(context, self.auth)
-        case = self.service.complete(principal, request.case_number, request.step_index,
-                                     request.opinion, request.idempotency_key)
-        return pb.CompleteStepResponse(case=_case(principal, case))
+        channel = CHANNEL_FROM_PB.get(request.channel, Channel.COUNTER)
+        application = Application(
+            item_id=request.item_id, version=request.item_version, region=request.region,
+            mode=MODE_FROM_PB.get(request.mode, Mode.PROMISED), channel=channel,
+            applicant=_party(request.applicant),
+            agent=_party(request.agent) if request.HasField("agent") else None,
+            materials=_materials(request.materials))
+        case = self.service.submit(principal, application, request.idempotency_key)
+        return self._answer(principal, case)
+
+    @translate_errors
+    def ActOnCase(self, request: pb.ActOnCaseRequest, context: grpc.ServicerContext
+                  ) -> pb.CaseResponse:
+        principal = principal_of(context, self.auth)
+        case = self.service.act(principal, request.case_number, command_of(request),
+                                request.idempotency_key)
+        return self._answer(principal, case)
 
     @translate_errors
     def GetCase(self, request: pb.GetCaseRequest, context: grpc.ServicerContext
-                ) -> pb.GetCaseResponse:
+                ) -> pb.CaseResponse:
         principal = principal_of(context, self.auth)
-        return pb.GetCaseResponse(case=_case(principal, self.service.get(principal,
-                                                                         request.case_number)))
+        return self._answer(principal, self.service.get(principal, request.case_number))
+
+    @translate_errors
+    def ListQueue(self, request: pb.ListQueueRequest, context: grpc.ServicerContext
+                  ) -> pb.ListQueueResponse:
+        principal = principal_of(context, self.auth)
+        size = request.page_size or 50
+        offset = _offset(request.page_token)
+        entries, total = self.service.queue(
+            principal, request.department.strip(), request.role.strip(), request.region,
+            request.unclaimed_only, request.mine_only, offset, size)
+        response = pb.ListQueueResponse(total=total)
+        today = local_day()
+        for instance, case, case_due in entries:
+            where = progress(case, self.service.calendar, today)
+            due = next((r.due for r in where.running
+                        if r.instance.instance_id == instance.instance_id), None)
+            position = case.instances.index(instance)
+            response.entries.add(case_number=case.number, item_name=case.item.name,
+                                 step=step_to_pb(instance, position, due, internal=True),
+                                 case_status=CASE_STATUS[case.status],
+                                 case_due_date=case_due)
+        if offset + size < total:
+            response.next_page_token = _token(offset + size)
+        return response
+
+    @translate_errors
+    def GetTrace(self, request: pb.GetTraceRequest, context: grpc.ServicerContext
+                 ) -> pb.GetTraceResponse:
+        principal = principal_of(context, self.auth)
+        entries = self.service.trace(principal, request.case_number)
+        return pb.GetTraceResponse(entries=[_entry(e) for e in entries])
+
+    @translate_errors
+    def VerifyTrace(self, request: pb.VerifyTraceRequest, context: grpc.ServicerContext
+                    ) -> pb.VerifyTraceResponse:
+        principal = principal_of(context, self.auth)
+        entries, broken = self.service.verify(principal, request.case_number)
+        return pb.VerifyTraceResponse(
+            intact=broken is None, entries=len(entries),
+            head=entries[-1].hash if entries else "",
+            broken_at=broken.seq if broken else 0, reason=broken.reason if broken else "")
 
 
-def _case(principal: Principal, case: CaseState) -> pb.Case:
-    """Applicant identity, handlers and opinions only for the case's department's staff, the
-    service centre's window staff, supervisors and administrators (case.read_internal)."""
-    return case_to_pb(case, internal=principal.can(auth.CASE_READ_INTERNAL, case.region,
-                                                   case.item.department))
+def _entry(e: TraceEntry) -> pb.TraceEntry:
+    message = pb.TraceEntry(seq=e.seq, actor=e.actor, role=e.role, department=e.department,
+                            action=e.action, opinion=e.opinion, state_before=e.state_before,
+                            state_after=e.state_after,
+                            data_json=rfc8785.dumps(e.data).decode(), prev_hash=e.prev_hash,
+                            hash=e.hash)
+    message.at.FromDatetime(e.at)
+    return message
+
+
+def _token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode()
+
+
+def _offset(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["o"]
+        if not isinstance(offset, int) or not 0 <= offset <= 1_000_000:
+            raise ValueError
+        return offset
+    except (ValueError, KeyError, TypeError):
+        raise InvalidArgument.of_field("page_token", "not a token this service issued"
+                                       ) from None

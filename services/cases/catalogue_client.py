@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import grpc
 from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as cpb_grpc
+from sunlight.common.v1 import common_pb2
 
-from services.cases.domain.cases import FlowStep, ItemSnapshot
+from services.cases.contract import MODE_FROM_PB, procedure_kind
+from services.cases.domain.clock import Limit, TimeUnit
+from services.cases.domain.flow import (
+    BranchSpec,
+    ItemSnapshot,
+    MaterialSpec,
+    Mode,
+    StepKind,
+    StepSpec,
+)
 from services.shared.auth import ServiceToken
 from services.shared.errors import FailedPrecondition, Unavailable
 from services.shared.grpc_client import channel, metadata
@@ -58,10 +70,59 @@ class CatalogueClient:
 
 
 def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
+    """The engine's snapshot of a published version. Fields the catalogue left unspecified
+    take the contract's stated defaults (catalogue.proto): step kinds by position, material
+    and branch keys by position, returns to every earlier step after acceptance, promised
+    mode, working days."""
     c = item.content
+    modes = frozenset(MODE_FROM_PB[m] for m in c.modes if m in MODE_FROM_PB) or frozenset(
+        {Mode.PROMISED})
+    filing = modes == {Mode.FILING}
+    steps = []
+    for n, s in enumerate(c.steps):
+        kind = STEP_KIND.get(s.kind) or _kind_by_position(
+            s.key, n, len(c.steps), filing)
+        steps.append(StepSpec(
+            key=s.key, name=s.name, kind=kind, role=s.role,
+            limit=Limit(s.limit_days, _unit(s.limit_unit)),
+            department=s.department,
+            branches=tuple(BranchSpec(key=b.key or f"b{m + 1}", name=b.name,
+                                      department=b.department, role=b.role or s.role,
+                                      limit=Limit(b.limit_days, _unit(b.limit_unit)))
+                           for m, b in enumerate(s.parallel_branches)),
+            returns_to=tuple(s.returns_to),
+            high_risk=any(r.level == cpb.RISK_LEVEL_HIGH for r in s.risk_points)))
+    after_acceptance = [x.key for x in steps if x.kind is not StepKind.ACCEPTANCE]
+    steps = [x if x.returns_to or x.kind is StepKind.ACCEPTANCE else replace(
+        x, returns_to=tuple(after_acceptance[:after_acceptance.index(x.key)]))
+        for x in steps]
+    unit = _unit(c.limit_unit)
+    statutory = Limit(c.statutory_limit_days, unit) if c.statutory_limit_days else None
+    promised = Limit(c.promised_limit_days, unit) if c.promised_limit_days else statutory
     return ItemSnapshot(
-        item_id=item.item_id, version=item.version, code=c.code, name=c.name, region=c.region,
-        department=c.department, statutory_limit_days=c.statutory_limit_days,
-        promised_limit_days=c.promised_limit_days,
-        steps=tuple(FlowStep(key=s.key, name=s.name, role=s.role, limit_days=s.limit_days)
-                    for s in c.steps))
+        item_id=item.item_id, version=item.version, code=c.code, name=c.name,
+        region=c.region, department=c.department,
+        statutory=statutory, promised=promised,
+        steps=tuple(steps), modes=modes,
+        materials=tuple(MaterialSpec(key=m.key or f"m{n + 1}", name=m.name,
+                                     mandatory=m.mandatory, originals=m.originals,
+                                     copies=m.copies) for n, m in enumerate(c.materials)),
+        procedures=frozenset(procedure_kind(p) for p in c.special_procedures if p),
+        separate_acceptance_and_decision=not c.acceptor_may_decide)
+
+
+STEP_KIND = {cpb.STEP_KIND_ACCEPTANCE: StepKind.ACCEPTANCE,
+             cpb.STEP_KIND_REVIEW: StepKind.REVIEW, cpb.STEP_KIND_DECISION: StepKind.DECISION}
+
+
+def _kind_by_position(key: str, position: int, count: int, filing: bool) -> StepKind:
+    if position == 0 and key == "accept":
+        return StepKind.ACCEPTANCE
+    if position == count - 1 and not filing:
+        return StepKind.DECISION
+    return StepKind.REVIEW
+
+
+def _unit(value: int) -> TimeUnit:
+    return TimeUnit.CALENDAR_DAYS if value == common_pb2.TIME_UNIT_CALENDAR_DAYS else (
+        TimeUnit.WORKING_DAYS)

@@ -1,18 +1,65 @@
-"""Translation between case state and the cases contract (sunlight.cases.v1)."""
+"""Translation between the case engine and its contract (sunlight.cases.v1)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.cases.v1 import cases_pb2 as pb
+from sunlight.common.v1 import common_pb2 as cpb
 
-from services.cases.domain.cases import CaseState, CaseStatus, StepState, StepStatus, Transition
+from services.cases.domain.clock import Calendar, Due, TimeUnit
+from services.cases.domain.engine import allowed_actions, incomplete
+from services.cases.domain.flow import Mode
+from services.cases.domain.model import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    Decision,
+    InstanceStatus,
+    Party,
+    Procedure,
+    StepInstance,
+    SupplementRequest,
+)
+from services.cases.domain.progress import Progress, progress
+from services.shared.working_days import local_day
 
-CASE_STATUS = {CaseStatus.IN_PROGRESS: pb.CASE_STATUS_IN_PROGRESS,
-               CaseStatus.COMPLETED: pb.CASE_STATUS_COMPLETED}
-STEP_STATUS = {StepStatus.PENDING: pb.STEP_STATUS_PENDING,
-               StepStatus.ACTIVE: pb.STEP_STATUS_ACTIVE, StepStatus.DONE: pb.STEP_STATUS_DONE}
+CASE_STATUS = {
+    CaseStatus.SUBMITTED: pb.CASE_STATUS_SUBMITTED,
+    CaseStatus.SUPPLEMENT: pb.CASE_STATUS_SUPPLEMENT,
+    CaseStatus.IN_PROGRESS: pb.CASE_STATUS_IN_PROGRESS,
+    CaseStatus.DECIDED: pb.CASE_STATUS_DECIDED,
+    CaseStatus.PUBLISHED: pb.CASE_STATUS_PUBLISHED,
+    CaseStatus.COMPLETED: pb.CASE_STATUS_COMPLETED,
+    CaseStatus.REJECTED: pb.CASE_STATUS_REJECTED,
+    CaseStatus.WITHDRAWN: pb.CASE_STATUS_WITHDRAWN,
+    CaseStatus.LAPSED: pb.CASE_STATUS_LAPSED,
+}
+STEP_STATUS = {InstanceStatus.ACTIVE: pb.STEP_STATUS_ACTIVE,
+               InstanceStatus.DONE: pb.STEP_STATUS_DONE,
+               InstanceStatus.RETURNED: pb.STEP_STATUS_RETURNED,
+               InstanceStatus.CANCELLED: pb.STEP_STATUS_CANCELLED}
+MODE = {Mode.IMMEDIATE: cpb.HANDLING_MODE_IMMEDIATE, Mode.PROMISED: cpb.HANDLING_MODE_PROMISED,
+        Mode.REPORTED: cpb.HANDLING_MODE_REPORTED, Mode.FILING: cpb.HANDLING_MODE_FILING}
+MODE_FROM_PB = {v: k for k, v in MODE.items()}
+CHANNEL = {Channel.ONLINE: pb.CHANNEL_ONLINE, Channel.COUNTER: pb.CHANNEL_COUNTER,
+           Channel.AGENT: pb.CHANNEL_AGENT, Channel.SYSTEM: pb.CHANNEL_SYSTEM}
+CHANNEL_FROM_PB = {v: k for k, v in CHANNEL.items()}
+UNIT = {TimeUnit.WORKING_DAYS: cpb.TIME_UNIT_WORKING_DAYS,
+        TimeUnit.CALENDAR_DAYS: cpb.TIME_UNIT_CALENDAR_DAYS}
+OUTCOME = {"approve": pb.DECISION_OUTCOME_APPROVE, "refuse": pb.DECISION_OUTCOME_REFUSE}
+OUTCOME_FROM_PB = {v: k for k, v in OUTCOME.items()}
+
+
+def procedure_kind(value: int) -> str:
+    """``extension`` for SPECIAL_PROCEDURE_EXTENSION, and so on."""
+    return cpb.SpecialProcedure.Name(value).removeprefix("SPECIAL_PROCEDURE_").lower()
+
+
+def procedure_number(kind: str) -> int:
+    return cpb.SpecialProcedure.Value(f"SPECIAL_PROCEDURE_{kind.upper()}")
 
 
 def _ts(target: Timestamp, moment: datetime | None) -> None:
@@ -20,47 +67,155 @@ def _ts(target: Timestamp, moment: datetime | None) -> None:
         target.FromDatetime(moment)
 
 
-def step_to_pb(step: StepState, *, internal: bool = True) -> pb.CaseStep:
+def _day(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def due_to_pb(due: Due | None) -> pb.Due | None:
+    if due is None:
+        return None
+    return pb.Due(limit_days=due.limit.days, unit=UNIT[due.limit.unit], due_date=_day(due.due),
+                  provisional=due.provisional, used=due.used, left=due.left)
+
+
+def party_to_pb(party: Party | None) -> pb.Applicant | None:
+    if party is None:
+        return None
+    return pb.Applicant(name=party.name, id_type=party.id_type, id_number=party.id_number)
+
+
+def step_to_pb(instance: StepInstance, index: int, due: Due | None, *,
+               internal: bool) -> pb.CaseStep:
     message = pb.CaseStep(
-        index=step.index, key=step.key, name=step.name,
-        role=step.role if internal else "",
-        limit_days=step.limit_days, status=STEP_STATUS[step.status], due_date=step.due_date,
-        due_date_provisional=step.due_provisional,
-        handler=step.handler if internal else "", opinion=step.opinion if internal else "")
-    _ts(message.started_at, step.started_at)
-    _ts(message.completed_at, step.completed_at)
+        index=index, instance_id=instance.instance_id, key=instance.key, name=instance.name,
+        role=instance.role if internal else "", limit_days=instance.limit.days,
+        limit_unit=UNIT[instance.limit.unit], status=STEP_STATUS[instance.status],
+        department=instance.department, region=instance.region, branch=instance.branch,
+        stage=instance.stage, assignee=instance.assignee if internal else "",
+        handler=instance.completed_by if internal else "",
+        opinion=instance.opinion if internal else "")
+    if due is not None and instance.status is InstanceStatus.ACTIVE:
+        message.due_date = _day(due.due)
+        message.due_date_provisional = due.provisional
+        message.days_left = due.left
+    _ts(message.started_at, instance.started_at)
+    _ts(message.completed_at, instance.completed_at)
     return message
 
 
-def case_to_pb(case: CaseState, *, internal: bool = True) -> pb.Case:
+def procedure_to_pb(p: Procedure) -> pb.Procedure:
+    message = pb.Procedure(procedure_id=p.procedure_id, kind=procedure_number(p.kind),
+                           reason=p.reason, result=p.result, extension_days=p.extension_days)
+    _ts(message.started_at, p.started_at)
+    _ts(message.ended_at, p.ended_at)
+    return message
+
+
+def supplement_to_pb(s: SupplementRequest) -> pb.SupplementRequest:
+    message = pb.SupplementRequest(request_id=s.request_id, missing=list(s.missing),
+                                   due_date=_day(s.due_on))
+    _ts(message.requested_at, s.requested_at)
+    _ts(message.received_at, s.received_at)
+    return message
+
+
+def decision_to_pb(d: Decision, *, internal: bool) -> pb.Decision:
+    message = pb.Decision(outcome=OUTCOME[d.outcome], reasons=d.reasons,
+                          legal_basis=list(d.legal_basis), document_number=d.document_number,
+                          certificate=d.certificate, valid_until=_day(d.valid_until),
+                          decided_by=d.decided_by if internal else "")
+    _ts(message.decided_at, d.decided_at)
+    return message
+
+
+def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -> pb.Case:
+    """The case as its contract shows it; ``internal`` adds the applicant's identity, the
+    agent, roles, handlers, assignees and opinions."""
+    where = progress(case, calendar, today)
+    running = {r.instance.instance_id: r.due for r in where.running}
     message = pb.Case(
-        case_number=case.case_number, region=case.region, item_id=case.item.item_id,
+        case_number=case.number, region=case.region, item_id=case.item.item_id,
         item_version=case.item.version, item_code=case.item.code, item_name=case.item.name,
         department=case.item.department, status=CASE_STATUS[case.status],
-        steps=[step_to_pb(s, internal=internal) for s in case.steps],
-        current_step=case.current_step, due_date=case.due_date,
-        due_date_provisional=case.due_provisional,
-        promised_limit_days=case.item.promised_limit_days)
+        steps=[step_to_pb(i, n, running.get(i.instance_id), internal=internal)
+               for n, i in enumerate(case.instances)],
+        promised_limit_days=case.promised.days if case.promised else 0, mode=MODE[case.mode],
+        channel=CHANNEL[case.channel],
+        materials=[pb.MaterialGiven(key=k, originals=o, copies=c) for k, o, c in case.materials],
+        procedures=[procedure_to_pb(p) for p in case.procedures],
+        supplements=[supplement_to_pb(s) for s in case.supplements],
+        clock=pb.Clock(stopped=case.clock.stopped, stopped_since=_day(where.stopped_since),
+                       stopped_because=where.stopped_because),
+        next_steps=list(where.next_steps), allowed_actions=list(allowed_actions(case)),
+        reason=case.reason, sequence=case.sequence,
+        missing_materials=incomplete(case) if case.status in (
+            CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT) else [])
+    _promised_fields(message, where)
     if internal:
-        message.applicant.CopyFrom(pb.Applicant(
-            name=case.applicant.name, id_type=case.applicant.id_type,
-            id_number=case.applicant.id_number))
+        message.applicant.CopyFrom(party_to_pb(case.applicant))
+        if case.agent is not None:
+            message.agent.CopyFrom(party_to_pb(case.agent))
+    if case.decision is not None:
+        message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
+    _ts(message.submitted_at, case.submitted_at)
     _ts(message.accepted_at, case.accepted_at)
-    _ts(message.completed_at, case.completed_at)
+    _ts(message.completed_at, case.closed_at)
     return message
 
 
-def event_data(case: CaseState, transition: Transition) -> pb.CaseEvent:
-    data = pb.CaseEvent(
-        case_number=case.case_number, region=case.region, item_id=case.item.item_id,
+def _promised_fields(message: pb.Case | pb.CaseEvent, where: Progress) -> None:
+    if where.promised is not None:
+        message.promised.CopyFrom(due_to_pb(where.promised))
+        message.due_date = _day(where.promised.due)
+        message.due_date_provisional = where.promised.provisional
+    if where.statutory is not None:
+        message.statutory.CopyFrom(due_to_pb(where.statutory))
+
+
+def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
+                department: str) -> pb.CaseEvent:
+    """The data of the event on the broker: the state after it, for supervision."""
+    where = progress(case, calendar, local_day(event.at))
+    running = {r.instance.instance_id: r.due for r in where.running}
+    index = {i.instance_id: n for n, i in enumerate(case.instances)}
+    message = pb.CaseEvent(
+        case_number=case.number, region=case.region, item_id=case.item.item_id,
         item_version=case.item.version, item_code=case.item.code,
         department=case.item.department, sequence=case.sequence,
-        status=CASE_STATUS[case.status], step=step_to_pb(transition.step),
-        handler=transition.handler, due_date=case.due_date,
-        due_date_provisional=case.due_provisional,
-        promised_limit_days=case.item.promised_limit_days,
-        statutory_limit_days=case.item.statutory_limit_days, step_count=len(case.steps))
-    if transition.next_step is not None:
-        data.next_step.CopyFrom(step_to_pb(transition.next_step))
-    _ts(data.accepted_at, case.accepted_at)
-    return data
+        status=CASE_STATUS[case.status], handler=event.by, handler_role=role,
+        handler_department=department, mode=MODE[case.mode], channel=CHANNEL[case.channel],
+        promised_limit_days=case.promised.days if case.promised else 0,
+        statutory_limit_days=case.statutory.days if case.statutory else 0,
+        step_count=len(case.item.stages),
+        active_steps=[step_to_pb(r.instance, index[r.instance.instance_id], r.due,
+                                 internal=True) for r in where.running],
+        clock=pb.Clock(stopped=case.clock.stopped, stopped_since=_day(where.stopped_since),
+                       stopped_because=where.stopped_because),
+        steps_completed=sum(1 for i in case.instances
+                            if i.status is InstanceStatus.DONE and i.stage >= 0))
+    _promised_fields(message, where)
+    instance_id = getattr(event, "instance_id", "") or (
+        event.instance.instance_id if getattr(event, "instance", None) else "")
+    if instance_id:
+        instance = case.instance(instance_id)
+        message.step.CopyFrom(step_to_pb(instance, index[instance_id],
+                                         running.get(instance_id), internal=True))
+    for name in ("opinion", "reason", "reason_code"):
+        value = getattr(event, name, "")
+        if value:
+            setattr(message, name, value)
+    if getattr(event, "complete", False):
+        message.complete_application = True
+    if case.decision is not None and event.type == "case.decided":
+        message.decision.CopyFrom(decision_to_pb(case.decision, internal=True))
+    if event.type.startswith("case.procedure_"):
+        message.procedure.CopyFrom(procedure_to_pb(case.procedures[-1]))
+    if event.type.startswith("case.supplement_"):
+        message.supplement.CopyFrom(supplement_to_pb(case.supplements[-1]))
+    if event.type == "case.step_returned":
+        message.returned_to = getattr(event, "to_key", "")
+    if event.type == "case.reassigned":
+        message.reassigned_to = getattr(event, "to", "")
+    _ts(message.accepted_at, case.accepted_at)
+    _ts(message.submitted_at, case.submitted_at)
+    return message

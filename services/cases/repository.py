@@ -1,327 +1,366 @@
-"""Loading and saving cases (adapter between CaseState and the tables).
+"""The case service's one unit of work: state, step instances, trace and outbox, together.
 
-Statements are built once (bound parameters) and executed on a Core connection or an ORM
-session. Item snapshots are immutable (a published version never changes), so each is read
-from the database once per process and then served from memory.
+Every write of the case service goes through ``CaseStore.unit()``: one transaction in which a
+case is read (locked) and written back with its changed step instances, the trace entries of
+its events (hash-chained to the case's trace head) and their outbox rows. Statements are
+declared once, from the tables, for both databases.
 
-A step transition runs in a ``CaseStore`` unit of work. On PostgreSQL the unit talks to the
-driver directly, with the SQL that SQLAlchemy compiles from the same table definitions:
-``BEGIN``, claiming the idempotency key, locking the case row and reading its steps go to
-the server as one query (one round trip), and the writes (case, steps, outbox row, wake-up
-of the relay) with ``COMMIT`` as a second one. Elsewhere (SQLite) the same unit runs the
-Core statements one by one. Either way it is one transaction.
+On PostgreSQL the unit talks to the driver directly, with the SQL that SQLAlchemy compiles from
+the same statements: ``BEGIN``, claiming the idempotency key and locking the case go to the
+server as one query (one round trip), and every write with ``COMMIT`` as a second one. On
+SQLite the same statements run one by one on a Core connection. Either way: one transaction.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
-from sqlalchemy.orm import Session
 
 from services.cases import storage as t
-from services.cases.domain.cases import (
-    Applicant,
-    CaseState,
-    CaseStatus,
-    FlowStep,
-    ItemSnapshot,
-    StepState,
-    StepStatus,
+from services.cases.codec import (
+    case_from_json,
+    case_json,
+    snapshot_from_json,
+    snapshot_json,
 )
-from services.shared.db import Database, dialect_name, run_script
+from services.cases.domain.flow import ItemSnapshot
+from services.cases.domain.model import Case
+from services.cases.domain.trace import GENESIS, TraceEntry
+from services.shared.db import Database, run_script
 from services.shared.errors import NotFound
 from services.shared.events import Event
 from services.shared.idempotency import IdempotencyStore
 from services.shared.outbox import Outbox
 
-Executor = Session | Connection
 _DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
-
-_c, _s = t.cases.c, t.case_steps.c
-_SELECT_CASE = select(t.cases).where(_c.case_number == bindparam("p_number"))
-_SELECT_CASE_LOCKED = _SELECT_CASE.with_for_update()
-_SELECT_STEPS = select(t.case_steps).where(
-    _s.case_number == bindparam("p_number")).order_by(_s.step_index)
-_SELECT_SNAPSHOT = select(t.item_snapshots.c.content).where(
-    t.item_snapshots.c.item_id == bindparam("p_item"),
-    t.item_snapshots.c.version == bindparam("p_version"))
-_INSERT_SNAPSHOT = {name: m.insert(t.item_snapshots).on_conflict_do_nothing()
-                    for name, m in _DIALECTS}
-_INSERT_COUNTER = {name: m.insert(t.case_counters).on_conflict_do_nothing()
-                   for name, m in _DIALECTS}
-_BUMP_COUNTER = update(t.case_counters).where(
-    t.case_counters.c.region == bindparam("p_region"),
-    t.case_counters.c.day == bindparam("p_day")).values(
-    value=t.case_counters.c.value + 1).returning(t.case_counters.c.value)
-_INSERT_CASE = insert(t.cases)
-_INSERT_STEPS = insert(t.case_steps)
-_UPDATE_CASE = update(t.cases).where(_c.case_number == bindparam("p_number")).values(
-    status=bindparam("status"), current_step=bindparam("current_step"),
-    completed_at=bindparam("completed_at"), sequence=bindparam("sequence"))
-# What a transition may change in a step (its key, name, role and limit never change).
-_UPDATE_STEP = update(t.case_steps).where(
-    _s.case_number == bindparam("p_number"), _s.step_index == bindparam("p_index")).values(
-    status=bindparam("status"), started_at=bindparam("started_at"),
-    completed_at=bindparam("completed_at"), due_date=bindparam("due_date"),
-    due_provisional=bindparam("due_provisional"), handler=bindparam("handler"),
-    opinion=bindparam("opinion"))
+_c, _i, _k = t.cases.c, t.step_instances.c, t.idempotency_keys.c
 
 
-class CaseRepository:
-    def __init__(self) -> None:
-        self._snapshots: dict[tuple[str, int], ItemSnapshot] = {}
-        self._lock = threading.Lock()
-
-    def next_number(self, session: Executor, region: str, day: str) -> int:
-        """Next daily sequence of a region, under the row lock of its counter."""
-        session.execute(_INSERT_COUNTER[dialect_name(session)],
-                        {"region": region, "day": day, "value": 0})
-        return session.execute(_BUMP_COUNTER, {"p_region": region, "p_day": day}).scalar_one()
-
-    def save_snapshot(self, session: Executor, item: ItemSnapshot) -> None:
-        session.execute(_INSERT_SNAPSHOT[dialect_name(session)], {
-            "item_id": item.item_id, "version": item.version,
-            "content": json.dumps(asdict(item)), "fetched_at": datetime.now(UTC)})
-
-    def add(self, session: Executor, case: CaseState, accepted_by: str) -> None:
-        session.execute(_INSERT_CASE, {
-            "case_number": case.case_number, "region": case.region,
-            "item_id": case.item.item_id, "item_version": case.item.version,
-            "status": case.status.value, "current_step": case.current_step,
-            "applicant": json.dumps(asdict(case.applicant), ensure_ascii=False),
-            "accepted_by": accepted_by, "accepted_at": case.accepted_at,
-            "completed_at": None, "due_date": case.due_date,
-            "due_provisional": case.due_provisional, "sequence": case.sequence})
-        session.execute(_INSERT_STEPS, [_step_row(case.case_number, s) for s in case.steps])
-
-    def save(self, session: Executor, case: CaseState, changed_steps: list[int]) -> None:
-        session.execute(_UPDATE_CASE, {
-            "p_number": case.case_number, "status": case.status.value,
-            "current_step": case.current_step, "completed_at": case.completed_at,
-            "sequence": case.sequence})
-        # one executemany: psycopg sends the rows in one pipeline, one round trip
-        session.execute(_UPDATE_STEP, [{
-            "p_number": case.case_number, "p_index": index,
-            "status": step.status.value, "started_at": step.started_at,
-            "completed_at": step.completed_at, "due_date": step.due_date,
-            "due_provisional": step.due_provisional, "handler": step.handler,
-            "opinion": step.opinion} for index in changed_steps
-            for step in (case.steps[index],)])
-
-    def get(self, session: Executor, number: str, *, lock: bool = False) -> CaseState:
-        row = session.execute(_SELECT_CASE_LOCKED if lock else _SELECT_CASE,
-                              {"p_number": number}).first()
-        if row is None:
-            raise _not_found(number)
-        item = self.cached_snapshot(row[_C_ITEM], row[_C_VERSION])
-        if item is None:
-            item = self.remember(row[_C_ITEM], row[_C_VERSION], session.execute(
-                _SELECT_SNAPSHOT, {"p_item": row[_C_ITEM], "p_version": row[_C_VERSION]}
-            ).scalar_one())
-        return case_from_rows(row, session.execute(_SELECT_STEPS, {"p_number": number}).all(),
-                              item)
-
-    def cached_snapshot(self, item_id: str, version: int) -> ItemSnapshot | None:
-        """The pinned item version from memory: published versions are immutable, so a
-        cached snapshot can never be stale."""
-        return self._snapshots.get((item_id, version))
-
-    def remember(self, item_id: str, version: int, content: str) -> ItemSnapshot:
-        """Parse a stored snapshot and keep it for the life of the process."""
-        raw = json.loads(content)
-        item = ItemSnapshot(**{**raw, "steps": tuple(FlowStep(**s) for s in raw["steps"])})
-        with self._lock:
-            if len(self._snapshots) >= 10_000:  # bound the memory of a long-lived process
-                self._snapshots.clear()
-            self._snapshots[(item_id, version)] = item
-        return item
+def _upsert_instance(module: Any) -> Any:
+    statement = module.insert(t.step_instances)
+    return statement.on_conflict_do_update(
+        index_elements=[_i.case_number, _i.instance_id],
+        set_={name: statement.excluded[name] for name in (
+            "status", "assignee", "completed_at", "due_date")})
 
 
-def _step_row(number: str, step: StepState) -> dict[str, object]:
-    return {"case_number": number, "step_index": step.index, "key": step.key,
-            "name": step.name, "role": step.role, "limit_days": step.limit_days,
-            "status": step.status.value, "started_at": step.started_at,
-            "completed_at": step.completed_at, "due_date": step.due_date,
-            "due_provisional": step.due_provisional, "handler": step.handler,
-            "opinion": step.opinion}
+class _Statements:
+    """Every statement of the unit, built once; compiled for psycopg on PostgreSQL."""
+
+    def __init__(self, dialect: str, outbox: Outbox) -> None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        self.claim = module.insert(t.idempotency_keys).values(
+            {c.key: bindparam(c.key) for c in t.idempotency_keys.columns}
+        ).on_conflict_do_nothing().returning(_k.key)
+        self.lookup = select(_k.operation, _k.fingerprint, _k.response).where(
+            _k.principal == bindparam("p_principal"), _k.key == bindparam("p_key"))
+        self.save_key = insert(t.idempotency_keys).values(
+            {c.key: bindparam(c.key) for c in t.idempotency_keys.columns})
+        self.case = select(_c.state, _c.trace_seq, _c.trace_head).where(
+            _c.case_number == bindparam("p_number"))
+        self.case_locked = self.case.with_for_update()
+        self.snapshot = select(t.item_snapshots.c.content).where(
+            t.item_snapshots.c.item_id == bindparam("p_item"),
+            t.item_snapshots.c.version == bindparam("p_version"))
+        self.insert_snapshot = module.insert(t.item_snapshots).values(
+            {c.key: bindparam(c.key) for c in t.item_snapshots.columns}
+        ).on_conflict_do_nothing()
+        self.insert_counter = module.insert(t.case_counters).values(
+            region=bindparam("region"), day=bindparam("day"), value=bindparam("value")
+        ).on_conflict_do_nothing()
+        self.bump_counter = update(t.case_counters).where(
+            t.case_counters.c.region == bindparam("p_region"),
+            t.case_counters.c.day == bindparam("p_day")).values(
+            value=t.case_counters.c.value + literal_column("1")).returning(
+            t.case_counters.c.value)
+        self.insert_case = insert(t.cases).values(
+            {c.key: bindparam(c.key) for c in t.cases.columns})
+        self.update_case = update(t.cases).where(_c.case_number == bindparam("p_number")).values(
+            {name: bindparam(name) for name in (
+                "status", "state", "sequence", "trace_seq", "trace_head", "accepted_at",
+                "closed_at", "due_date", "updated_at")})
+        self.upsert_instance = _upsert_instance(module).values(
+            {c.key: bindparam(c.key) for c in t.step_instances.columns})
+        self.insert_trace = insert(t.case_trace).values(
+            {c.key: bindparam(c.key) for c in t.case_trace.columns})
+        self.insert_event = insert(outbox.table).values(
+            {name: bindparam(name) for name in Outbox.ROW_FIELDS})
+        self.pg: dict[str, str] = {}
+        if dialect == "postgresql":
+            pg = pg_psycopg.dialect()
+            self.pg = {name: statement.compile(dialect=pg).string
+                       for name, statement in vars(self).items() if name != "pg"}
+            self.pg["notify"] = outbox.notify_sql
 
 
-def _not_found(number: str) -> NotFound:
-    return NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
-                    metadata={"case_number": number})
+@dataclass(frozen=True)
+class Stored:
+    """A case as stored: its state and the head of its trace."""
+
+    case: Case
+    trace_seq: int
+    trace_head: str
 
 
-_CASE_COLUMNS = [c.key for c in t.cases.columns]
-_STEP_COLUMNS = [c.key for c in t.case_steps.columns]
-_C_ITEM, _C_VERSION = _CASE_COLUMNS.index("item_id"), _CASE_COLUMNS.index("item_version")
+class CaseUnit:
+    """One transaction. Reads go to the database at once; on PostgreSQL the writes are sent
+    together with COMMIT when the block ends."""
 
-
-def case_from_rows(row: Any, steps: Any, item: ItemSnapshot) -> CaseState:
-    """A case from its row and its step rows, as selected by ``select(table)`` (columns
-    in table order), whether they come from SQLAlchemy or straight from the driver."""
-    c = dict(zip(_CASE_COLUMNS, row, strict=True))
-    step_states = []
-    for step_row in steps:
-        s = dict(zip(_STEP_COLUMNS, step_row, strict=True))
-        step_states.append(StepState(
-            index=s["step_index"], key=s["key"], name=s["name"], role=s["role"],
-            limit_days=s["limit_days"], status=StepStatus(s["status"]),
-            started_at=s["started_at"], completed_at=s["completed_at"],
-            due_date=s["due_date"], due_provisional=s["due_provisional"],
-            handler=s["handler"], opinion=s["opinion"]))
-    return CaseState(
-        case_number=c["case_number"], region=c["region"], item=item,
-        applicant=Applicant(**json.loads(c["applicant"])), accepted_at=c["accepted_at"],
-        due_date=c["due_date"], due_provisional=c["due_provisional"], steps=step_states,
-        status=CaseStatus(c["status"]), current_step=c["current_step"],
-        completed_at=c["completed_at"], sequence=c["sequence"])
-
-
-def _update_case_params(case: CaseState) -> dict[str, object]:
-    return {"p_number": case.case_number, "status": case.status.value,
-            "current_step": case.current_step, "completed_at": case.completed_at,
-            "sequence": case.sequence}
-
-
-def _update_step_params(case: CaseState, index: int) -> dict[str, object]:
-    step = case.steps[index]
-    return {"p_number": case.case_number, "p_index": index, "status": step.status.value,
-            "started_at": step.started_at, "completed_at": step.completed_at,
-            "due_date": step.due_date, "due_provisional": step.due_provisional,
-            "handler": step.handler, "opinion": step.opinion}
-
-
-class CaseUnit(Protocol):
-    """One transaction on one case: claim the key and lock the case, then write."""
-
-    def claim_and_lock(self, principal: str, key: str, operation: str, print_: str,
-                       response: bytes, number: str) -> tuple[CaseState, bool]:
-        """The case, locked; True when the key had been used already (a replay)."""
-
-    def save(self, case: CaseState, changed_steps: list[int]) -> None: ...
-
-    def emit(self, event: Event) -> None: ...
-
-
-class _CoreUnit:
-    """The unit on SQLAlchemy Core, statement by statement (SQLite, and any dialect)."""
-
-    def __init__(self, conn: Connection, store: CaseStore) -> None:
-        self.conn, self.store = conn, store
-
-    def claim_and_lock(self, principal: str, key: str, operation: str, print_: str,
-                       response: bytes, number: str) -> tuple[CaseState, bool]:
-        replayed = self.store.idempotency.claim(self.conn, principal, key, operation, print_,
-                                                response) is not None
-        return self.store.repo.get(self.conn, number, lock=not replayed), replayed
-
-    def save(self, case: CaseState, changed_steps: list[int]) -> None:
-        self.store.repo.save(self.conn, case, changed_steps)
-
-    def emit(self, event: Event) -> None:
-        self.store.outbox.add(self.conn, event)
-
-
-def _pg(statement: Any) -> str:
-    """SQL text of a Core statement for psycopg (named %(…)s parameters)."""
-    return statement.compile(dialect=pg_psycopg.dialect()).string
-
-
-class _PgSql:
-    """The statements of a transition, compiled once from the table definitions."""
-
-    def __init__(self, idempotency: IdempotencyStore, outbox: Outbox) -> None:
-        k = idempotency.table.c
-        self.claim = _pg(postgresql.insert(idempotency.table).values(
-            {c.key: bindparam(c.key) for c in idempotency.table.columns}
-        ).on_conflict_do_nothing().returning(k.key))
-        self.lookup = _pg(select(k.operation, k.fingerprint, k.response).where(
-            k.principal == bindparam("p_principal"), k.key == bindparam("p_key")))
-        self.case_locked = _pg(_SELECT_CASE_LOCKED)
-        self.steps = _pg(_SELECT_STEPS)
-        self.snapshot = _pg(_SELECT_SNAPSHOT)
-        self.update_case = _pg(_UPDATE_CASE)
-        self.update_step = _pg(_UPDATE_STEP)
-        self.insert_event = _pg(insert(outbox.table).values(
-            {name: bindparam(name) for name in Outbox.ROW_FIELDS}))
-        self.notify = outbox.notify_sql
-
-
-class _PgUnit:
-    """The unit on the psycopg connection: two round trips in all (``run_script``)."""
-
-    def __init__(self, conn: Any, store: CaseStore, sql: _PgSql) -> None:
-        self.conn, self.store, self.sql = conn, store, sql
-        self._writes: list[tuple[str, dict[str, Any] | None]] = []
+    def __init__(self, store: CaseStore, conn: Any, pg: bool) -> None:
+        self.store, self.conn, self.pg = store, conn, pg
+        self._writes: list[tuple[str, Any]] = []  # (statement name, params)
         self._notify = False
+        self._began = False
 
-    def claim_and_lock(self, principal: str, key: str, operation: str, print_: str,
-                       response: bytes, number: str) -> tuple[CaseState, bool]:
-        conn, sql = self.conn, self.sql
-        _, claimed, rows, step_rows = run_script(conn, [
-            ("BEGIN", None),
-            (sql.claim, {"principal": principal, "key": key, "operation": operation,
-                         "fingerprint": print_, "response": response,
-                         "created_at": datetime.now(UTC)}),
-            (sql.case_locked, {"p_number": number}),
-            (sql.steps, {"p_number": number})])
-        replayed = not claimed
-        if replayed:  # the key was used before: same request (replay) or another (refused)
-            (first,) = run_script(conn, [(sql.lookup, {"p_principal": principal,
-                                                       "p_key": key})])
-            if not first:  # pragma: no cover - see IdempotencyStore.busy
-                raise IdempotencyStore.busy(key)
-            IdempotencyStore.replay(first[0], key, operation, print_)
-        if not rows:
-            raise _not_found(number)
-        row = rows[0]
-        repo = self.store.repo
-        item = repo.cached_snapshot(row[_C_ITEM], row[_C_VERSION])
-        if item is None:
-            (content,) = run_script(conn, [(sql.snapshot, {"p_item": row[_C_ITEM],
-                                                           "p_version": row[_C_VERSION]})])
-            item = repo.remember(row[_C_ITEM], row[_C_VERSION], content[0][0])
-        return case_from_rows(row, step_rows, item), replayed
+    # --- running statements ---------------------------------------------------------------
+    def _read(self, *statements: tuple[str, dict[str, Any]]) -> list[list[tuple[Any, ...]]]:
+        sql = self.store.sql
+        if self.pg:
+            script = [] if self._began else [("BEGIN", None)]
+            self._began = True
+            script += [(sql.pg[name], params) for name, params in statements]
+            results = run_script(self.conn, script)
+            return [r or [] for r in results[len(script) - len(statements):]]
+        found = []
+        for name, params in statements:
+            result = self.conn.execute(getattr(sql, name), params)
+            found.append(list(result.all()) if result.returns_rows else [])
+        return found
 
-    def save(self, case: CaseState, changed_steps: list[int]) -> None:
-        self._writes.append((self.sql.update_case, _update_case_params(case)))
-        self._writes.extend((self.sql.update_step, _update_step_params(case, index))
-                            for index in changed_steps)
-
-    def emit(self, event: Event) -> None:
-        self._writes.append((self.sql.insert_event, self.store.outbox.row(event)))
-        self._notify = self._notify or self.store.outbox.should_notify()
+    def _write(self, name: str, params: Any) -> None:
+        if self.pg:
+            self._writes.append((name, params))
+        else:
+            self.conn.execute(getattr(self.store.sql, name), params)
 
     def commit(self) -> None:
-        notify = [(self.sql.notify, None)] if self._notify else []
-        run_script(self.conn, [*self._writes, *notify, ("COMMIT", None)])
+        if not self.pg:
+            return
+        sql = self.store.sql
+        script: list[tuple[str, dict[str, Any] | None]] = [] if self._began else [
+            ("BEGIN", None)]
+        for name, params in self._writes:
+            for one in params if isinstance(params, list) else [params]:
+                script.append((sql.pg[name], one))
+        if self._notify:
+            script.append((sql.pg["notify"], None))
+        run_script(self.conn, [*script, ("COMMIT", None)])
+
+    # --- idempotency ----------------------------------------------------------------------
+    def claim_and_load(self, principal: str, key: str, operation: str, print_: str,
+                       number: str) -> tuple[Stored, bool]:
+        """Claim the key and lock the case (one round trip on PostgreSQL); True when the key
+        was used before for this very request (a replay). Conflict when it was used for
+        another request."""
+        claimed, rows = self._read(
+            ("claim", {"principal": principal, "key": key, "operation": operation,
+                       "fingerprint": print_, "response": b"{}",
+                       "created_at": datetime.now(UTC)}),
+            ("case_locked", {"p_number": number}))
+        replayed = not claimed
+        if replayed:
+            (first,) = self._read(("lookup", {"p_principal": principal, "p_key": key}))
+            if not first:  # pragma: no cover - a conflicting row is visible once committed
+                raise IdempotencyStore.busy(key)
+            IdempotencyStore.replay(first[0], key, operation, print_)
+        return self._stored(number, rows), replayed
+
+    def replay_of(self, principal: str, key: str, operation: str, print_: str
+                  ) -> bytes | None:
+        (rows,) = self._read(("lookup", {"p_principal": principal, "p_key": key}))
+        return IdempotencyStore.replay(rows[0], key, operation, print_) if rows else None
+
+    def save_key(self, principal: str, key: str, operation: str, print_: str,
+                 response: bytes) -> None:
+        self._write("save_key", {"principal": principal, "key": key, "operation": operation,
+                                 "fingerprint": print_, "response": response,
+                                 "created_at": datetime.now(UTC)})
+
+    # --- cases ------------------------------------------------------------------------------
+    def load(self, number: str, *, lock: bool = True) -> Stored:
+        (rows,) = self._read(("case_locked" if lock else "case", {"p_number": number}))
+        return self._stored(number, rows)
+
+    def _stored(self, number: str, rows: list[tuple[Any, ...]]) -> Stored:
+        if not rows:
+            raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
+                           metadata={"case_number": number})
+        state, trace_seq, trace_head = rows[0]
+        return Stored(self.store.decode(state), trace_seq, trace_head)
+
+    def next_number(self, region: str, day: str) -> int:
+        """Next daily sequence of a region, under the row lock of its counter."""
+        _, (row,) = self._read(("insert_counter", {"region": region, "day": day,
+                                                   "value": 0}),
+                               ("bump_counter", {"p_region": region, "p_day": day}))
+        return int(row[0])
+
+    def keep_snapshot(self, item: ItemSnapshot) -> None:
+        self._write("insert_snapshot", {"item_id": item.item_id, "version": item.version,
+                                        "content": snapshot_json(item),
+                                        "fetched_at": datetime.now(UTC)})
+
+    def save(self, before: Stored | None, case: Case, trace: Sequence[TraceEntry],
+             events: Sequence[tuple[Event, str]], due_date: str,
+             instance_due: dict[str, str]) -> None:
+        """Write the case after its new events: state, changed instances, trace, outbox.
+        ``events``: the outbox events with their routing keys."""
+        now = datetime.now(UTC)
+        head = trace[-1] if trace else None
+        values = {"status": case.status.value, "state": case_json(case),
+                  "sequence": case.sequence,
+                  "trace_seq": head.seq if head else (before.trace_seq if before else 0),
+                  "trace_head": head.hash if head else (before.trace_head if before
+                                                        else GENESIS),
+                  "accepted_at": case.accepted_at, "closed_at": case.closed_at,
+                  "due_date": due_date, "updated_at": now}
+        if before is None:
+            self._write("insert_case", {
+                "case_number": case.number, "region": case.region,
+                "item_id": case.item.item_id, "item_version": case.item.version,
+                "department": case.item.department, "mode": case.mode.value,
+                "submitted_at": case.submitted_at, **values})
+        else:
+            self._write("update_case", {"p_number": case.number, **values})
+        previous = {i.instance_id: i for i in before.case.instances} if before else {}
+        changed = [
+            {"case_number": case.number, "instance_id": i.instance_id, "position": n,
+             "key": i.key, "name": i.name, "stage": i.stage, "department": i.department,
+             "region": i.region, "role": i.role, "status": i.status.value,
+             "assignee": i.assignee, "started_at": i.started_at,
+             "completed_at": i.completed_at, "due_date": instance_due.get(i.instance_id, ""),
+             "high_risk": i.high_risk}
+            for n, i in enumerate(case.instances)
+            if previous.get(i.instance_id) != i or i.instance_id in instance_due]
+        if changed:
+            self._write("upsert_instance", changed)
+        if trace:
+            self._write("insert_trace", [
+                {"case_number": e.case_number, "seq": e.seq, "region": case.region,
+                 "at": e.at, "actor": e.actor, "role": e.role, "department": e.department,
+                 "action": e.action, "opinion": e.opinion, "state_before": e.state_before,
+                 "state_after": e.state_after, "data": json.dumps(e.data, ensure_ascii=False,
+                                                                   sort_keys=True),
+                 "prev_hash": e.prev_hash, "hash": e.hash} for e in trace])
+        if events:
+            outbox = self.store.outbox
+            self._write("insert_event", [outbox.row(event, routing_key)
+                                         for event, routing_key in events])
+            if self.pg:
+                self._notify = self._notify or outbox.should_notify()
+            else:
+                outbox.notify_if_due(self.conn)
 
 
 class CaseStore:
     """Units of work on cases, in the fastest form the database allows."""
 
-    def __init__(self, db: Database, repo: CaseRepository, outbox: Outbox,
-                 idempotency: IdempotencyStore) -> None:
-        self.db, self.repo, self.outbox, self.idempotency = db, repo, outbox, idempotency
-        self._pg = _PgSql(idempotency, outbox) if db.dialect == "postgresql" else None
+    def __init__(self, db: Database, outbox: Outbox) -> None:
+        self.db, self.outbox = db, outbox
+        self.sql = _Statements(db.dialect, outbox)
+        self._snapshots: dict[tuple[str, int], ItemSnapshot] = {}
+        self._lock = threading.Lock()
 
     @contextmanager
-    def begin(self) -> Iterator[CaseUnit]:
+    def unit(self) -> Iterator[CaseUnit]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        if self._pg is None:
+        if self.db.dialect != "postgresql":
             with self.db.begin() as conn:
-                yield _CoreUnit(conn, self)
+                yield CaseUnit(self, conn, pg=False)
             return
         with self.db.driver_connection() as conn:
-            unit = _PgUnit(conn, self, self._pg)
+            unit = CaseUnit(self, conn, pg=True)
             yield unit
             unit.commit()
+
+    def decode(self, state: str) -> Case:
+        """A stored case; its item snapshot is shared (published versions never change)."""
+        case = case_from_json(state)
+        key = (case.item.item_id, case.item.version)
+        with self._lock:
+            known = self._snapshots.get(key)
+            if known is None:
+                if len(self._snapshots) >= 10_000:  # bound a long-lived process's memory
+                    self._snapshots.clear()
+                self._snapshots[key] = case.item
+                return case
+        from dataclasses import replace  # noqa: PLC0415
+
+        return replace(case, item=known)
+
+    # --- reads outside units ------------------------------------------------------------
+    def read_case(self, number: str) -> Stored:
+        with self.db.begin() as conn:
+            row = conn.execute(self.sql.case, {"p_number": number}).first()
+        if row is None:
+            raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
+                           metadata={"case_number": number})
+        return Stored(self.decode(row[0]), row[1], row[2])
+
+    def snapshot(self, item_id: str, version: int) -> ItemSnapshot | None:
+        with self.db.begin() as conn:
+            content = conn.execute(self.sql.snapshot, {"p_item": item_id,
+                                                       "p_version": version}).scalar()
+        return None if content is None else snapshot_from_json(content)
+
+    def trace(self, number: str) -> list[TraceEntry]:
+        tr = t.case_trace.c
+        with self.db.begin() as conn:
+            rows = conn.execute(select(t.case_trace).where(tr.case_number == number)
+                                .order_by(tr.seq)).all()
+        return [TraceEntry(r.case_number, r.seq, r.at, r.actor, r.role, r.department,
+                           r.action, r.opinion, r.state_before, r.state_after,
+                           json.loads(r.data), r.prev_hash, r.hash) for r in rows]
+
+    def queue(self, departments: Sequence[str] | None, roles: Sequence[str] | None,
+              region_filter: Any, assignee: str | None, unclaimed_only: bool,
+              offset: int, limit: int) -> tuple[list[Any], int]:
+        """Running step instances, earliest due first (empty due dates — stopped clocks —
+        last), with their cases' item names and statuses."""
+        query = select(t.step_instances, _c.state, _c.status.label("case_status"),
+                       _c.due_date.label("case_due")).join(
+            t.cases, _c.case_number == _i.case_number).where(_i.status == "active")
+        if departments is not None:
+            query = query.where(_i.department.in_(departments))
+        if roles is not None:
+            query = query.where(_i.role.in_(roles))
+        if region_filter is not None:
+            query = query.where(region_filter(_i.region))
+        if assignee is not None:
+            query = query.where(_i.assignee == assignee)
+        if unclaimed_only:
+            query = query.where(_i.assignee == "")
+        count = select(func.count()).select_from(query.subquery())
+        ordered = query.order_by((_i.due_date == "").asc(), _i.due_date, _i.started_at,
+                                 _i.case_number, _i.instance_id).offset(offset).limit(limit)
+        with self.db.read() as s:
+            return list(s.execute(ordered).all()), int(s.execute(count).scalar_one())
+
+    def heads_of_day(self, day_start: datetime, day_end: datetime
+                     ) -> dict[str, list[tuple[str, str]]]:
+        """Per region, the (case number, hash) of each case's last trace entry of the day."""
+        tr = t.case_trace.c
+        last = select(tr.case_number, func.max(tr.seq).label("seq")).where(
+            tr.at >= day_start, tr.at < day_end).group_by(tr.case_number).subquery()
+        query = select(tr.region, tr.case_number, tr.hash).join(
+            last, (tr.case_number == last.c.case_number) & (tr.seq == last.c.seq)
+        ).order_by(tr.region, tr.case_number)
+        heads: dict[str, list[tuple[str, str]]] = {}
+        with self.db.read() as s:
+            for region, number, digest in s.execute(query):
+                heads.setdefault(region, []).append((number, digest))
+        return heads
+
+    def roots_done(self, day: date) -> set[str]:
+        r = t.trace_roots.c
+        with self.db.read() as s:
+            return set(s.execute(select(r.region).where(r.day == day.isoformat())).scalars())

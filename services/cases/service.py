@@ -1,89 +1,166 @@
-"""Case use cases: accept a case on a published version, complete its steps, read it."""
+"""Case use cases: submit an application, act on a case, read it, its queue and its trace.
+
+Every write is one unit of work (``repository.CaseStore``): the case is read and locked, the
+engine decides the action's events (``domain.engine.decide``), and the case after them, its
+changed step instances, one trace entry and one outbox event per event are written in the same
+transaction, under the caller's idempotency key. Callers are authorised first — also for a
+replay — then the engine applies the finer rules (positions, separation of duties, …).
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
+from sunlight.cases.v1 import cases_pb2 as pb
 
 from services.cases import storage as t
-from services.cases.contract import event_data
-from services.cases.domain.cases import (
-    Applicant,
-    CaseState,
-    ItemSnapshot,
-    Transition,
-    case_number,
-    complete_step,
-    open_case,
+from services.cases.codec import event_data
+from services.cases.contract import event_to_pb
+from services.cases.domain.engine import (
+    ACTION,
+    Actor,
+    Command,
+    Lapse,
+    Submit,
+    decide,
+    evolve,
 )
-from services.cases.repository import CaseRepository, CaseStore
+from services.cases.domain.flow import ItemSnapshot, Mode
+from services.cases.domain.model import (
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Channel,
+    Party,
+    StepInstance,
+)
+from services.cases.domain.progress import progress
+from services.cases.domain.trace import (
+    GENESIS,
+    Break,
+    TraceEntry,
+    chain,
+    merkle_root,
+    verify,
+)
+from services.cases.repository import CaseStore, Stored
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import InvalidArgument
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
+from services.shared.regions import parent, scope_prefix
 from services.shared.territory import Territory
-from services.shared.working_days import CHINA, WorkingCalendar
+from services.shared.working_days import CHINA, WorkingCalendar, local_day
+
+#: the coarse permission each action needs (any one of them), before the engine's own rules
+ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "accept": (auth.CASE_OPEN,), "reject": (auth.CASE_OPEN,),
+    "request_supplement": (auth.CASE_OPEN, auth.CASE_HANDLE),
+    "receive_supplement": (auth.CASE_OPEN, auth.CASE_HANDLE),
+    "withdraw": (auth.CASE_OPEN, auth.CASE_HANDLE),
+    "lapse": (auth.CASE_HANDLE,), "reassign": (auth.CASE_REASSIGN,),
+}
+HANDLE = (auth.CASE_HANDLE,)
+MAX_QUEUE_PAGE = 200
+SYSTEM_ACTOR = "cases-service"
 
 
 class ItemSource(Protocol):
     def in_force(self, item_id: str, version: int) -> ItemSnapshot: ...
 
 
+@dataclass(frozen=True)
+class Application:
+    """What SubmitApplication asks for."""
+
+    item_id: str
+    version: int
+    region: str
+    mode: Mode
+    channel: Channel
+    applicant: Party
+    agent: Party | None = None
+    materials: tuple[tuple[str, int, int], ...] = ()
+
+    def fingerprint(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False,
+                          default=str).encode()
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The engine's view of a caller."""
+    roles = set(principal.roles)
+    positions = set(principal.positions)
+    if "clerk" in roles and not positions:
+        positions.add("clerk")
+    return Actor(subject=principal.subject, regions=principal.regions,
+                 department=principal.department, positions=frozenset(positions),
+                 window="window_clerk" in roles, supervisor="supervisor" in roles,
+                 admin="admin" in roles, system="department_system" in roles)
+
+
+def routing_key(event_type: str, region: str) -> str:
+    """``<type>.<province>.<city>.<region>``: consumers select by type and by region."""
+    city = parent(region) if region[4:] != "00" else region
+    province = region[:2] + "0000"
+    return f"{event_type}.{province}.{city or region}.{region}"
+
+
 class CaseService:
     def __init__(self, db: Database, items: ItemSource, calendar: WorkingCalendar,
-                 node_region: str, territory: Territory | None = None) -> None:
+                 node_region: str, territory: Territory | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
-        self.territory = territory or Territory(node_region)
+        self.clock = clock  # the time actions happen at (tests move it)
         self.items = items
         self.calendar = calendar
         self.node_region = node_region
-        self.repo = CaseRepository()
+        self.territory = territory or Territory(node_region)
         self.outbox = Outbox(t.outbox, "cases")
         self.idempotency = IdempotencyStore(t.idempotency_keys)
-        self.store = CaseStore(db, self.repo, self.outbox, self.idempotency)
+        self.store = CaseStore(db, self.outbox)
 
-    def open(self, principal: Principal, item_id: str, version: int, region: str,
-             applicant: Applicant, key: str) -> CaseState:
-        """Accept (受理) a case on the item version in force; pinned to it for good.
-
-        Department staff accept for their own department; window staff of the service
-        centre (综合窗口) for every department of their government."""
-        if not item_id:
-            raise InvalidArgument.of_field("item_id", "required: the catalogue item")
-        applicant = applicant.validate()
+    # --- writing ------------------------------------------------------------------------
+    def submit(self, principal: Principal, application: Application, key: str) -> Case:
+        """An application (申请) on the item version in force, pinned to it for good."""
         key = self.idempotency.check_key(key)
-        self.territory.require(region)
+        region = self.territory.require(application.region)
         principal.require(auth.CASE_OPEN, region)
-        print_ = fingerprint("OpenCase", json.dumps(
-            [item_id, version, region, applicant.__dict__], sort_keys=True).encode())
-        with self.db.begin() as s:
-            replay = self._replayed_case(s, principal, key, print_)
+        print_ = fingerprint("SubmitApplication", application.fingerprint())
+        with self.store.unit() as unit:
+            replay = unit.replay_of(principal.subject, key, "SubmitApplication", print_)
             if replay is not None:
-                return replay
-        item = self.items.in_force(item_id, version)  # remote call outside the transaction
+                return self._replayed(principal, unit.load(json.loads(replay)["case"],
+                                                           lock=False).case)
+        item = self.items.in_force(application.item_id, application.version)
         principal.require(auth.CASE_OPEN, region, item.department)
+        actor = actor_of(principal)
         for attempt in range(3):
             try:
-                with self.db.begin() as s:
-                    replay = self._replayed_case(s, principal, key, print_)
+                with self.store.unit() as unit:
+                    replay = unit.replay_of(principal.subject, key, "SubmitApplication",
+                                            print_)
                     if replay is not None:
-                        return replay
-                    now = datetime.now(UTC)
+                        return self._replayed(principal, unit.load(
+                            json.loads(replay)["case"], lock=False).case)
+                    now = self.clock()
                     day = now.astimezone(CHINA).strftime("%Y%m%d")
-                    number = case_number(region, day, self.repo.next_number(s, region, day))
-                    case, transition = open_case(number, item, applicant, region, now,
-                                                 self.calendar, principal.subject)
-                    self.repo.save_snapshot(s, item)
-                    self.repo.add(s, case, principal.subject)
-                    self._emit(s, case, transition)
-                    self.idempotency.save(s, principal.subject, key, "OpenCase", print_,
-                                          json.dumps({"case_number": number}).encode())
+                    number = f"{region}{day}{unit.next_number(region, day):06d}"
+                    events = decide(None, Submit(
+                        number, region, item, application.mode, application.applicant,
+                        application.channel, application.materials, application.agent),
+                        actor, now)
+                    case = self._write(unit, None, events, principal, actor)
+                    unit.keep_snapshot(item)
+                    unit.save_key(principal.subject, key, "SubmitApplication", print_,
+                                  json.dumps({"case": number}).encode())
                     return case
             except IntegrityError:
                 # a concurrent request with the same key won the race: replay its answer
@@ -91,52 +168,199 @@ class CaseService:
                     raise
         raise AssertionError("unreachable")
 
-    def _replayed_case(self, s, principal: Principal, key: str, print_: str  # type: ignore[no-untyped-def]
-                       ) -> CaseState | None:
-        """The case an earlier OpenCase with this key made — only if the caller may still
-        open cases for its department (authorise, then replay)."""
-        replay = self.idempotency.lookup(s, principal.subject, key, "OpenCase", print_)
-        if replay is None:
-            return None
-        case = self.repo.get(s, json.loads(replay)["case_number"])
+    def _replayed(self, principal: Principal, case: Case) -> Case:
+        """Authorise, then replay: the caller must still be allowed to submit there."""
         principal.require(auth.CASE_OPEN, case.region, case.item.department)
         return case
 
-    def complete(self, principal: Principal, number: str, step_index: int, opinion: str,
-                 key: str) -> CaseState:
-        """Complete the active step (环节办结); the last one completes the case (办结)."""
+    def act(self, principal: Principal, number: str, command: Command, key: str) -> Case:
+        """One action on a case (受理, 补正, 办理, 退回, 决定 …); a replay of the same key
+        answers with the case as it is now."""
         key = self.idempotency.check_key(key)
-        print_ = fingerprint("CompleteStep", json.dumps([number, step_index, opinion]).encode())
-        with self.store.begin() as unit:
-            # The key is claimed first and commits or rolls back with the transition; a
-            # replay answers with the case as it is now.
-            case, replayed = unit.claim_and_lock(principal.subject, key, "CompleteStep",
-                                                 print_, b"{}", number)
-            # authorise first, then replay: the key is undone with the transaction if not
-            principal.require(auth.CASE_HANDLE, case.region, case.item.department)
+        action = ACTION[type(command)]
+        print_ = fingerprint("ActOnCase", json.dumps(
+            [number, action, asdict(command)], sort_keys=True, ensure_ascii=False,
+            default=str).encode())
+        with self.store.unit() as unit:
+            stored, replayed = unit.claim_and_load(principal.subject, key, "ActOnCase",
+                                                   print_, number)
+            case = stored.case
+            self._authorise_action(principal, action, case)
             if replayed:
                 return case
-            transition = complete_step(case, step_index, principal.subject, opinion,
-                                       datetime.now(UTC), self.calendar)
-            changed = [step_index] + ([step_index + 1] if transition.next_step else [])
-            unit.save(case, changed)
-            unit.emit(self._event(case, transition))
-            return case
+            events = decide(case, command, actor_of(principal), self.clock())
+            return self._write(unit, stored, events, principal, actor_of(principal))
 
-    def get(self, principal: Principal, number: str) -> CaseState:
-        if not number or len(number) > 50:
-            raise InvalidArgument.of_field("case_number", "1 to 50 characters")
+    def _authorise_action(self, principal: Principal, action: str, case: Case) -> None:
+        permissions = ACTION_PERMISSIONS.get(action, HANDLE)
+        for permission in permissions:
+            if principal.can(permission, case.region):
+                return
+        principal.require(permissions[0], case.region)
+
+    def _write(self, unit: Any, stored: Stored | None, events: list[CaseEvent],
+               principal: Principal, actor: Actor) -> Case:
+        """Apply the events; write the case, its instances, trace entries and outbox rows."""
+        case: Case | None = stored.case if stored else None
+        entries: list[TraceEntry] = []
+        outgoing: list[tuple[Event, str]] = []
+        seq = stored.trace_seq if stored else 0
+        for event in events:
+            before = case.status.value if case else ""
+            case = evolve(case, event)
+            seq += 1
+            role = _acted_as(case, event, principal, actor)
+            department = principal.department or ""
+            entries.append(TraceEntry(
+                case.number, seq, event.at, event.by, role, department, event.type,
+                _opinion(event), before, case.status.value, event_data(event)))
+            data = event_to_pb(case, event, self.calendar, role=role, department=department)
+            outgoing.append((make_event(event.type, data, node=self.node_region,
+                                        region=case.region, occurred_at=event.at),
+                             routing_key(event.type, case.region)))
+        assert case is not None
+        sealed = chain(entries, head=stored.trace_head if stored else GENESIS)
+        where = progress(case, self.calendar, local_day(self.clock()))
+        due = where.promised.due.isoformat() if where.promised and where.promised.due else ""
+        instance_due = {r.instance.instance_id: r.due.due.isoformat() if r.due.due else ""
+                        for r in where.running}
+        unit.save(stored, case, sealed, outgoing, due, instance_due)
+        return case
+
+    # --- reading ------------------------------------------------------------------------
+    def get(self, principal: Principal, number: str) -> Case:
         principal.require(auth.CASE_READ)
-        with self.db.read() as s:
-            case = self.repo.get(s, number)
+        case = self.store.read_case(number).case
         principal.require(auth.CASE_READ, case.region, case.item.department)
         return case
 
-    def _emit(self, s, case: CaseState, transition: Transition) -> None:  # type: ignore[no-untyped-def]
-        self.outbox.add(s, self._event(case, transition))
+    def may_read_internal(self, principal: Principal, case: Case) -> bool:
+        return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department)
 
-    def _event(self, case: CaseState, transition: Transition) -> Event:
-        return make_event(transition.event_type, event_data(case, transition),
-                          node=self.node_region, region=case.region,
-                          occurred_at=case.completed_at or (
-                              transition.step.completed_at or case.accepted_at))
+    def trace(self, principal: Principal, number: str) -> list[TraceEntry]:
+        case = self.store.read_case(number).case
+        principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+        return self.store.trace(number)
+
+    def verify(self, principal: Principal, number: str) -> tuple[list[TraceEntry],
+                                                                 Break | None]:
+        """The case's trace and its first broken link (None: it holds, up to the head the
+        case row names)."""
+        stored = self.store.read_case(number)
+        case = stored.case
+        if not (principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+                or principal.can(auth.SUPERVISION_READ, case.region)):
+            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+        entries = self.store.trace(number)
+        broken = verify(entries)
+        if broken is None and (len(entries) != stored.trace_seq or (
+                entries and entries[-1].hash != stored.trace_head)):
+            broken = Break(len(entries) + 1 if len(entries) < stored.trace_seq
+                           else stored.trace_seq,
+                           "the trace does not end where the case says it does: entries "
+                           "removed or added")
+        return entries, broken
+
+    def queue(self, principal: Principal, department: str, role: str, region: str,
+              unclaimed_only: bool, mine_only: bool, offset: int, size: int
+              ) -> tuple[list[tuple[StepInstance, Case, str]], int]:
+        """Running steps (待办) of a department and position, earliest due first."""
+        principal.require(auth.CASE_HANDLE)
+        if region:
+            self.territory.require(region)
+            principal.require(auth.CASE_HANDLE, region)
+        scopes = (region,) if region else principal.regions
+        own = principal.bound_department(auth.CASE_HANDLE)
+        department = department or principal.department or ""
+        if own is not None and department != own:
+            principal.require(auth.CASE_HANDLE, None, department)
+        actor = actor_of(principal)
+        roles = [role] if role else (None if actor.admin else sorted(actor.positions))
+        prefixes = [scope_prefix(s) for s in scopes]
+
+        def region_filter(column):  # type: ignore[no-untyped-def]
+            from sqlalchemy import or_  # noqa: PLC0415
+
+            return or_(*(column.like(p + "%") for p in prefixes))
+
+        rows, total = self.store.queue([department] if department else None, roles,
+                                       region_filter, principal.subject if mine_only else None,
+                                       unclaimed_only, offset, size)
+        entries = []
+        for row in rows:
+            case = self.store.decode(row.state)
+            entries.append((case.instance(row.instance_id), case, row.case_due))
+        return entries, total
+
+    # --- sweeps -------------------------------------------------------------------------
+    def lapse_overdue(self, today: date | None = None) -> int:
+        """Applications whose supplements did not come in time lapse (申请失效)."""
+        day = today or local_day(self.clock())
+        from sqlalchemy import select  # noqa: PLC0415
+
+        with self.db.read() as s:
+            numbers = list(s.execute(select(t.cases.c.case_number).where(
+                t.cases.c.status == CaseStatus.SUPPLEMENT.value)).scalars())
+        lapsed = 0
+        system = Principal(SYSTEM_ACTOR, ("admin",), (self.node_region,),
+                           permissions=auth.permissions_of(["admin"]))
+        for number in numbers:
+            case = self.store.read_case(number).case
+            request = case.open_supplement
+            if request is None or day <= request.due_on:
+                continue
+            self.act(system, number, Lapse(), f"lapse-{number}-{request.request_id}")
+            lapsed += 1
+        return lapsed
+
+    def publish_roots(self, today: date | None = None, days_back: int = 7) -> int:
+        """The daily Merkle root of each region's chain heads, for every finished day of the
+        last ``days_back`` without one; each kept once and published as an event."""
+        day = today or local_day(self.clock())
+        done = 0
+        for back in range(days_back, 0, -1):
+            when = day - timedelta(days=back)
+            start = datetime.combine(when, time(), CHINA).astimezone(UTC)
+            heads = self.store.heads_of_day(start, start + timedelta(days=1))
+            already = self.store.roots_done(when)
+            for region, pairs in heads.items():
+                if region in already:
+                    continue
+                root = merkle_root([digest for _, digest in pairs])
+                self._keep_root(region, when, root, len(pairs))
+                done += 1
+        return done
+
+    def _keep_root(self, region: str, day: date, root: str, count: int) -> None:
+        from sqlalchemy.dialects import postgresql, sqlite  # noqa: PLC0415
+
+        module = postgresql if self.db.dialect == "postgresql" else sqlite
+        data = pb.TraceRoot(region=region, day=day.isoformat(), root=root, cases=count)
+        event = make_event("case.trace_root", data, node=self.node_region, region=region)
+        with self.db.transaction() as s:
+            inserted = s.execute(module.insert(t.trace_roots).values(
+                region=region, day=day.isoformat(), root=root, cases=count,
+                computed_at=datetime.now(UTC)).on_conflict_do_nothing().returning(
+                t.trace_roots.c.region)).first()
+            if inserted is not None:  # once, even with several case processes sweeping
+                s.execute(self.outbox.table.insert().values(
+                    self.outbox.row(event, routing_key("case.trace_root", region))))
+
+
+def _opinion(event: CaseEvent) -> str:
+    for name in ("opinion", "reasons", "reason", "result"):
+        value = getattr(event, name, "")
+        if value:
+            return str(value)
+    decision = getattr(event, "decision", None)
+    return decision.reasons if decision is not None else ""
+
+
+def _acted_as(case: Case, event: CaseEvent, principal: Principal, actor: Actor) -> str:
+    """The position or role the actor acted in, for the trace."""
+    instance_id = getattr(event, "instance_id", "")
+    if instance_id:
+        instance = case.instance(instance_id)
+        if instance.role in actor.positions:
+            return instance.role
+    return ",".join(principal.roles)

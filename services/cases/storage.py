@@ -1,25 +1,22 @@
-"""Case tables (SQLAlchemy Core)."""
+"""Case tables (SQLAlchemy Core), each declared once for both databases.
+
+A case is kept as its state (the fold of its events, as JSON) in ``cases``; its running and
+past step instances are also rows of ``step_instances`` (the queues read them); every action is
+an entry of its trace (``case_trace``), hash-chained, which nothing updates or deletes (the
+migration adds triggers that refuse it, on both databases); and every event leaves through
+the outbox. One unit of work writes them all in one transaction (``repository.CaseStore``).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    ForeignKeyConstraint,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-)
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 from services.shared.db import UtcDateTime
 from services.shared.idempotency import idempotency_table
 from services.shared.outbox import outbox_table
 
 metadata = MetaData()
+SEQ = BigInteger().with_variant(Integer, "sqlite")
 
 # Published item versions cases are pinned to: immutable, so cached forever.
 item_snapshots = Table(
@@ -36,36 +33,76 @@ cases = Table(
     Column("region", String(6), nullable=False),
     Column("item_id", String(36), nullable=False),
     Column("item_version", Integer, nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("mode", String(16), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("current_step", Integer, nullable=False),
-    Column("applicant", Text, nullable=False),
-    Column("accepted_by", String(128), nullable=False),
-    Column("accepted_at", UtcDateTime, nullable=False),
-    Column("completed_at", UtcDateTime),
-    Column("due_date", String(10), nullable=False),
-    Column("due_provisional", Boolean, nullable=False),
+    # the case's state: services.cases.codec encodes the engine's Case
+    Column("state", Text, nullable=False),
     Column("sequence", BigInteger, nullable=False),
-    ForeignKeyConstraint(["item_id", "item_version"],
-                         ["item_snapshots.item_id", "item_snapshots.version"]),
+    # the head of the case's trace: its last entry's number and hash
+    Column("trace_seq", BigInteger, nullable=False),
+    Column("trace_head", String(64), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("accepted_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    # the promised due date (YYYY-MM-DD; empty before acceptance or while stopped)
+    Column("due_date", String(10), nullable=False, server_default=""),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 Index("ix_cases_region_status", cases.c.region, cases.c.status)
 
-case_steps = Table(
-    "case_steps", metadata,
+# Every step instance of every case; the running ones are the handlers' queues.
+step_instances = Table(
+    "step_instances", metadata,
     Column("case_number", String(50), primary_key=True),
-    Column("step_index", Integer, primary_key=True),
-    Column("key", String(40), nullable=False),
+    Column("instance_id", String(8), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("key", String(81), nullable=False),
     Column("name", String(200), nullable=False),
+    Column("stage", Integer, nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("region", String(6), nullable=False),
     Column("role", String(64), nullable=False),
-    Column("limit_days", Integer, nullable=False),
     Column("status", String(16), nullable=False),
-    Column("started_at", UtcDateTime),
+    Column("assignee", String(128), nullable=False, server_default=""),
+    Column("started_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime),
-    Column("due_date", String(10), nullable=False, default=""),
-    Column("due_provisional", Boolean, nullable=False, default=False),
-    Column("handler", String(128), nullable=False, default=""),
-    Column("opinion", Text, nullable=False, default=""),
-    ForeignKeyConstraint(["case_number"], ["cases.case_number"]),
+    # YYYY-MM-DD, stopped time left out; empty while the case's clock stands still
+    Column("due_date", String(10), nullable=False, server_default=""),
+    Column("high_risk", Boolean, nullable=False, server_default="0"),
+)
+# a queue: running steps of a department and position, earliest due first
+Index("ix_step_instances_queue", step_instances.c.department, step_instances.c.role,
+      step_instances.c.status, step_instances.c.due_date)
+
+# The trace (操作痕迹): one hash-chained entry per action; append-only.
+case_trace = Table(
+    "case_trace", metadata,
+    Column("case_number", String(50), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("role", String(64), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("opinion", Text, nullable=False),
+    Column("state_before", String(16), nullable=False),
+    Column("state_after", String(16), nullable=False),
+    # the event's data, canonical JSON (RFC 8785): what the hash covers
+    Column("data", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# A Merkle root of a region's chain heads, once a day (the seed of public verification).
+trace_roots = Table(
+    "trace_roots", metadata,
+    Column("region", String(6), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("root", String(64), nullable=False),
+    Column("cases", Integer, nullable=False),
+    Column("computed_at", UtcDateTime, nullable=False),
 )
 
 # Daily case-number sequence per region: unique under concurrency (row lock on update).

@@ -46,6 +46,7 @@ CASE_OPEN = "case.open"            # accept an application (受理)
 CASE_HANDLE = "case.handle"        # complete the steps of a case
 CASE_READ = "case.read"            # read a case (the public view)
 CASE_READ_INTERNAL = "case.read_internal"  # applicant's identity, handlers, opinions
+CASE_REASSIGN = "case.reassign"    # give a step to someone else (supervisors)
 SUPERVISION_READ = "supervision.read"
 
 #: Longest lifetime of any token, seconds: one working day (people sign in again daily).
@@ -53,6 +54,8 @@ MAX_TOKEN_TTL_S = 12 * 3600
 MAX_SUBJECT_LENGTH = 128
 MAX_DEPARTMENT_LENGTH = 200
 MAX_TOKEN_REGIONS = 50
+MAX_POSITIONS = 20
+MAX_POSITION_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,12 @@ ROLES: dict[str, Role] = {
     "staffing_reviewer": Role(frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST,
                                          ITEM_FUNCTIONS_CHANGE, ITEM_READ_INTERNAL})),
     # supervisors (监察人员)
-    "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL,
+    "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL, CASE_REASSIGN,
                                   ITEM_READ_INTERNAL})),
+    # a department's own business system (业务系统): submits cases and step results for its
+    # department only
+    "department_system": Role(frozenset({CASE_OPEN, CASE_HANDLE, CASE_READ,
+                                         CASE_READ_INTERNAL}), department_bound=True),
     # the node's own processes calling each other
     "service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ})),
     # the public hall: reads what the public may see, nothing internal
@@ -85,7 +92,7 @@ ROLES: dict[str, Role] = {
     "admin": Role(frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_REVIEW_LEGAL, ITEM_REVIEW_STAFFING,
                              ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
                              ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
-                             CASE_READ_INTERNAL, SUPERVISION_READ})),
+                             CASE_READ_INTERNAL, CASE_REASSIGN, SUPERVISION_READ})),
 }
 #: Roles whose tokens must name a department.
 DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)
@@ -101,6 +108,9 @@ class Principal:
     department: str | None = None
     name: str = ""
     permissions: frozenset[str] = field(default=frozenset())
+    #: positions (岗位) held in the department — the step roles of item flows the person may
+    #: take, e.g. "clerk", "chief", "head"; a clerk without any holds "clerk"
+    positions: tuple[str, ...] = ()
 
     @property
     def anonymous(self) -> bool:
@@ -166,9 +176,13 @@ def permissions_of(roles: Iterable[str]) -> frozenset[str]:
 
 
 def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
-                 department: str | None) -> None:
+                 department: str | None, positions: Sequence[str] = ()) -> None:
     """What a token must say to be valid here; InvalidArgument names every problem."""
     problems: list[str] = []
+    if len(positions) > MAX_POSITIONS or any(
+            not p.strip() or len(p) > MAX_POSITION_LENGTH for p in positions):
+        problems.append(f"positions: at most {MAX_POSITIONS}, each 1 to "
+                        f"{MAX_POSITION_LENGTH} characters")
     if not subject.strip() or len(subject) > MAX_SUBJECT_LENGTH:
         problems.append(f"subject: required, 1 to {MAX_SUBJECT_LENGTH} characters (the one "
                         "person or process the token is for)")
@@ -208,10 +222,10 @@ def _known_region(code: object) -> str:
 
 def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequence[str], *,
                department: str | None = None, name: str = "", ttl_s: int = 3600,
-               issuer: str = "sunlight") -> str:
+               issuer: str = "sunlight", positions: Sequence[str] = ()) -> str:
     """A signed token; ValueError when what it would say is not valid (see check_claims)."""
     try:
-        check_claims(subject, roles, regions, department)
+        check_claims(subject, roles, regions, department, positions)
     except InvalidArgument as exc:
         raise ValueError(exc.message) from None
     if not 0 < ttl_s <= MAX_TOKEN_TTL_S:
@@ -221,6 +235,8 @@ def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequenc
               "iss": issuer, "iat": now, "exp": now + ttl_s}
     if department:
         claims["department"] = department
+    if positions:
+        claims["positions"] = list(positions)
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -249,17 +265,18 @@ class Authenticator:
             raise Unauthenticated(f"the token lives longer than {MAX_TOKEN_TTL_S} seconds: "
                                   "sign in again for a new one")
         roles, regions = claims.get("roles"), claims.get("regions")
-        department = claims.get("department")
-        if not (_strings(roles) and _strings(regions) and isinstance(claims["sub"], str)
+        department, positions = claims.get("department"), claims.get("positions", [])
+        if not (_strings(roles) and _strings(regions) and _strings(positions)
+                and isinstance(claims["sub"], str)
                 and (department is None or isinstance(department, str))):
             raise Unauthenticated("the token is not valid: malformed claims")
         try:
-            check_claims(claims["sub"], roles, regions, department)
+            check_claims(claims["sub"], roles, regions, department, positions)
         except InvalidArgument as exc:
             raise Unauthenticated(exc.message) from None
         return Principal(subject=claims["sub"], roles=tuple(roles), regions=tuple(regions),
                          department=department or None, name=str(claims.get("name", "")),
-                         permissions=permissions_of(roles))
+                         permissions=permissions_of(roles), positions=tuple(positions))
 
 
 def _strings(value: object) -> bool:

@@ -96,12 +96,13 @@ class Outbox:
         self._notify_interval_s = notify_interval_s
         self._last_notify = float("-inf")
 
-    def row(self, event: Event) -> dict[str, object]:
-        """The outbox row of an event (``ROW_FIELDS``), with the request's trace context."""
+    def row(self, event: Event, routing_key: str | None = None) -> dict[str, object]:
+        """The outbox row of an event (``ROW_FIELDS``), with the request's trace context;
+        the routing key is the event's type unless another is given."""
         return {
             "event_id": event.event_id,
             "exchange": self.exchange,
-            "routing_key": event.type,
+            "routing_key": routing_key or event.type,
             "body": event.to_json(),
             "headers": json.dumps(current_traceparent()),
             "created_at": datetime.now(UTC),
@@ -118,6 +119,10 @@ class Outbox:
 
     def add(self, session: Session | Connection, event: Event) -> None:
         session.execute(self._insert, self.row(event))
+        self.notify_if_due(session)
+
+    def notify_if_due(self, session: Session | Connection) -> None:
+        """On PostgreSQL, wake the relay at commit (``should_notify``)."""
         if dialect_name(session) == "postgresql" and self.should_notify():
             # Delivered at commit only: wakes the relay without polling.
             session.execute(self._notify)

@@ -11,7 +11,7 @@ from google.protobuf.descriptor import Descriptor
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
-from services.cases.domain import cases
+from services.cases.domain import engine, model
 from services.catalogue import api, import_api, importer, service
 from services.catalogue.domain import import_rows, items, lifecycle, obligations
 from services.shared import idempotency
@@ -48,9 +48,16 @@ D = pb.ItemDraft.DESCRIPTOR
     (pb.ImportRowsRequest.DESCRIPTOR, "source", importer.MAX_SOURCE_LENGTH),
     (pb.ImportRowsRequest.DESCRIPTOR, "mapping_json", import_api.MAX_MAPPING_CHARS),
     (pb.CreateItemRequest.DESCRIPTOR, "idempotency_key", idempotency.MAX_KEY_LENGTH),
-    (cases_pb2.OpenCaseRequest.DESCRIPTOR, "idempotency_key", idempotency.MAX_KEY_LENGTH),
-    (cases_pb2.CompleteStepRequest.DESCRIPTOR, "opinion", cases.MAX_OPINION_LENGTH),
-    (cases_pb2.OpenCaseRequest.DESCRIPTOR, "applicant.name", cases.MAX_APPLICANT_NAME_LENGTH),
+    (cases_pb2.SubmitApplicationRequest.DESCRIPTOR, "idempotency_key",
+     idempotency.MAX_KEY_LENGTH),
+    (cases_pb2.ActOnCaseRequest.DESCRIPTOR, "idempotency_key", idempotency.MAX_KEY_LENGTH),
+    (cases_pb2.CompleteStep.DESCRIPTOR, "opinion", engine.MAX_TEXT),
+    (cases_pb2.Accept.DESCRIPTOR, "opinion", engine.MAX_TEXT),
+    (cases_pb2.Reject.DESCRIPTOR, "reasons", engine.MAX_TEXT),
+    (cases_pb2.ReturnStep.DESCRIPTOR, "reason", engine.MAX_TEXT),
+    (cases_pb2.Decide.DESCRIPTOR, "reasons", engine.MAX_TEXT),
+    (cases_pb2.SubmitApplicationRequest.DESCRIPTOR, "applicant.name",
+     model.MAX_PARTY_NAME_LENGTH),
     (pb.SearchItemsRequest.DESCRIPTOR, "query", api.MAX_SEARCH_QUERY),
 ])
 def test_text_lengths_agree(message: Descriptor, path: str, limit: int) -> None:
@@ -77,6 +84,8 @@ def test_page_sizes_and_batches_agree() -> None:
     assert rules(pb.ImportRow.DESCRIPTOR, "values").map.values.string.max_len == (
         import_api.MAX_CELL)
     assert rules(D, "steps").repeated.max_items == items.MAX_STEPS
+    assert rules(cases_pb2.StartProcedure.DESCRIPTOR, "extension_days").int32.lte == (
+        engine.MAX_EXTENSION_DAYS)
 
 
 def test_patterns_agree() -> None:

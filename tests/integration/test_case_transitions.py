@@ -1,42 +1,59 @@
-"""Step transitions through the case service on both databases: the PostgreSQL path sends
-each transition as two pipelined round trips, SQLite runs the same unit statement by
-statement. Both must keep the same guarantees: one transaction with its event, idempotency
-keys, the row lock, the per-case sequence."""
+"""The case service's unit of work on both databases: state, step instances, trace and outbox
+in one transaction (two pipelined round trips on PostgreSQL, statement by statement on
+SQLite), idempotency keys, the row lock, the per-case sequence, the append-only trace."""
 
 from __future__ import annotations
 
 import json
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from services.cases import storage as t
-from services.cases.domain.cases import Applicant, FlowStep, ItemSnapshot
+from services.cases.domain.engine import (
+    Accept,
+    Complete,
+    CompleteStep,
+    Decide,
+    PublishResult,
+    Reject,
+    RequestSupplement,
+)
+from services.cases.domain.flow import ItemSnapshot
 from services.cases.service import CaseService
-from services.shared.auth import Principal, permissions_of
 from services.shared.db import Database
 from services.shared.errors import Conflict, NotFound
 from services.shared.migrations import upgrade
-from services.shared.working_days import WorkingCalendar
+from services.shared.working_days import WorkingCalendar, local_day
+from tests.support.cases import (
+    CHIEF,
+    CLERK,
+    FIRE_REVIEWER,
+    REVIEWER,
+    active,
+    application,
+    decide,
+    item,
+    key,
+    run_to_decision,
+)
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
-ITEM = ItemSnapshot(item_id=f"item-{uuid.uuid4().hex[:8]}", version=1, code="C",
-                    name="备案", region="511602", department="区发展改革局",
-                    statutory_limit_days=20, promised_limit_days=5,
-                    steps=tuple(FlowStep(f"s{i}", f"环节{i}", "clerk", 1) for i in range(4)))
-CLERK = Principal(subject="clerk-1", roles=("admin",), regions=("510000",),
-                  permissions=permissions_of(["admin"]))
+ITEM = item()
 
 
 class Items:
+    def __init__(self, snapshot: ItemSnapshot = ITEM) -> None:
+        self.snapshot = snapshot
+
     def in_force(self, item_id: str, version: int) -> ItemSnapshot:
-        return ITEM
+        return self.snapshot
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -59,127 +76,129 @@ def service(db):
     return CaseService(db, Items(), WorkingCalendar.official(), "510000")
 
 
-def _open(service: CaseService) -> str:
-    return service.open(CLERK, ITEM.item_id, 0, "511602",
-                        Applicant("张三", "id_card", "511602199001011236"),
-                        uuid.uuid4().hex).case_number
-
-
-def _events(db: Database, number: str) -> list[dict]:
+def _events(db: Database, number: str) -> list[tuple[str, dict]]:
     with db.begin() as c:
-        bodies = c.execute(select(t.outbox.c.body).where(t.outbox.c.body.contains(number))
-                           .order_by(t.outbox.c.seq)).scalars().all()
-    return [json.loads(b) for b in bodies]
+        rows = c.execute(select(t.outbox.c.routing_key, t.outbox.c.body).where(
+            t.outbox.c.body.contains(number)).order_by(t.outbox.c.seq)).all()
+    return [(r.routing_key, json.loads(r.body)) for r in rows]
 
 
-def _keys(db: Database, key: str) -> int:
+def _count(db: Database, table, *where) -> int:  # type: ignore[no-untyped-def]
     with db.begin() as c:
-        return c.execute(select(func.count()).select_from(t.idempotency_keys).where(
-            t.idempotency_keys.c.key == key)).scalar_one()
+        return c.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
-def test_steps_complete_in_order_each_with_its_event(service, db) -> None:
-    number = _open(service)
-    for index in range(len(ITEM.steps)):
-        case = service.complete(CLERK, number, index, f"意见{index}", uuid.uuid4().hex)
-    assert case.status.value == "completed" and case.current_step == -1
-    assert [s.opinion for s in case.steps] == [f"意见{i}" for i in range(4)]
-    events = _events(db, number)
-    assert [e["type"] for e in events] == (["case.accepted"] + ["case.step_completed"] * 3
-                                           + ["case.completed"])
-    assert [int(e["data"]["sequence"]) for e in events] == [1, 2, 3, 4, 5]
-    stored = service.get(CLERK, number)
-    assert stored.sequence == 5 and [s.status.value for s in stored.steps] == ["done"] * 4
-    assert stored.item == ITEM
+def test_a_case_runs_from_application_to_completion(service, db) -> None:
+    case = decide(service, run_to_decision(service, ITEM))
+    case = service.act(CLERK, case.number, PublishResult(), key())
+    case = service.act(CLERK, case.number, Complete(), key())
+    assert case.status.value == "completed"
+    events = _events(db, case.number)
+    types = [body["type"] for _, body in events]
+    assert types == ["case.submitted", "case.step_started", "case.accepted",
+                     "case.step_started", "case.step_started", "case.step_completed",
+                     "case.step_completed", "case.branches_joined", "case.step_started",
+                     "case.decided", "case.result_published", "case.completed"]
+    assert [int(b["data"]["sequence"]) for _, b in events] == list(range(1, 13))
+    assert events[2][0] == "case.accepted.510000.511600.511602"
+    stored = service.get(CLERK, case.number)
+    assert stored == case and stored.sequence == 12
+    entries, broken = service.verify(CLERK, case.number)
+    assert broken is None and [e.action for e in entries] == types
+    assert entries[2].state_before == "submitted" and entries[2].state_after == "in_progress"
+    assert entries[9].actor == "chief-1" and entries[9].role == "chief"
+    assert _count(db, t.step_instances, t.step_instances.c.case_number == case.number) == 4
 
 
 def test_a_repeated_request_acts_once_and_answers_with_the_case(service, db) -> None:
-    number = _open(service)
-    key = uuid.uuid4().hex
-    first = service.complete(CLERK, number, 0, "同意", key)
-    again = service.complete(CLERK, number, 0, "同意", key)
-    assert first.current_step == again.current_step == 1
-    assert again.sequence == first.sequence == 2
-    assert [e["type"] for e in _events(db, number)] == ["case.accepted",
-                                                        "case.step_completed"]
+    case = run_to_decision(service, ITEM)
+    k = key()
+    first = decide_with(service, case, k)
+    again = decide_with(service, case, k)
+    assert first.sequence == again.sequence and again.status.value == "decided"
+    assert [b["type"] for _, b in _events(db, case.number)].count("case.decided") == 1
+
+
+def decide_with(service: CaseService, case, k: str):  # type: ignore[no-untyped-def]
+    return service.act(CHIEF, case.number, Decide("approve", "符合条件"), k)
 
 
 def test_a_key_used_for_another_request_is_refused(service, db) -> None:
-    number = _open(service)
-    key = uuid.uuid4().hex
-    service.complete(CLERK, number, 0, "同意", key)
+    case = service.submit(CLERK, application(ITEM), key())
+    k = key()
+    service.act(CLERK, case.number, Accept(), k)
     with pytest.raises(Conflict) as refused:
-        service.complete(CLERK, number, 1, "同意", key)
+        service.act(CLERK, case.number, Reject("x", "NOT_IN_SCOPE"), k)
     assert refused.value.code == "IDEMPOTENCY_KEY_REUSED"
-    assert service.get(CLERK, number).current_step == 1
-    assert len(_events(db, number)) == 2
 
 
-def test_a_refused_transition_leaves_nothing_behind(service, db) -> None:
-    number = _open(service)
-    key = uuid.uuid4().hex
-    with pytest.raises(Conflict) as refused:
-        service.complete(CLERK, number, 2, "", key)
-    assert refused.value.code == "STEP_NOT_ACTIVE"
-    assert _keys(db, key) == 0 and len(_events(db, number)) == 1
+def test_a_refused_action_leaves_nothing_behind(service, db) -> None:
+    case = service.submit(CLERK, application(ITEM), key())
+    k = key()
+    with pytest.raises(Exception) as refused:
+        service.act(CHIEF, case.number, CompleteStep("s1"), k)
+    assert getattr(refused.value, "code", "") in ("USE_ACCEPT", "ACTION_NOT_ALLOWED")
+    assert _count(db, t.idempotency_keys, t.idempotency_keys.c.key == k) == 0
+    assert _count(db, t.case_trace, t.case_trace.c.case_number == case.number) == 2
     with pytest.raises(NotFound) as missing:
-        service.complete(CLERK, "511602209901010000001", 0, "", key)
-    assert missing.value.code == "CASE_NOT_FOUND" and _keys(db, key) == 0
-    # the key was never consumed, and the connection that failed works on
-    assert service.complete(CLERK, number, 0, "", key).current_step == 1
+        service.act(CLERK, "511602209901010000001", CompleteStep("s1"), k)
+    assert missing.value.code == "CASE_NOT_FOUND"
+    assert _count(db, t.idempotency_keys, t.idempotency_keys.c.key == k) == 0
 
 
-def test_pooled_connections_stay_transactional_after_transitions(service, db) -> None:
-    number = _open(service)
-    service.complete(CLERK, number, 0, "", uuid.uuid4().hex)
-    with pytest.raises(Conflict):
-        service.complete(CLERK, number, 3, "", uuid.uuid4().hex)
-    # the pool has one connection: the one the transitions used, handed back
-    with pytest.raises(RuntimeError), db.begin() as c:
-        c.execute(t.case_counters.insert().values(region="999999", day="20991231", value=7))
-        raise RuntimeError("roll back")
-    with db.begin() as c:
-        assert c.execute(select(func.count()).select_from(t.case_counters).where(
-            t.case_counters.c.region == "999999")).scalar_one() == 0
-
-
-def test_concurrent_requests_with_one_key_act_once(service, db) -> None:
+def test_two_handlers_completing_one_step_make_one_completion(service, db) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite runs one writer at a time")
     concurrent = Database(db.url, "cases", pool_size=8)
     racing = CaseService(concurrent, Items(), WorkingCalendar.official(), "510000")
-    number = _open(racing)
-    key = uuid.uuid4().hex
-    start = threading.Barrier(8)
+    case = decide_ready(racing)
+    review = active(case, "review")
+    others = [REVIEWER.__class__(**{**REVIEWER.__dict__, "subject": f"reviewer-{n}"})
+              for n in range(6)]
+    start = threading.Barrier(len(others))
 
-    def attempt(_):  # type: ignore[no-untyped-def]
+    def attempt(who):  # type: ignore[no-untyped-def]
         start.wait()
-        return racing.complete(CLERK, number, 0, "同意", key)
+        try:
+            racing.act(who, case.number, CompleteStep(review, "同意"), key())
+            return "done"
+        except Conflict as refused:
+            return refused.code
 
     try:
-        with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(attempt, range(8)))
+        with ThreadPoolExecutor(len(others)) as pool:
+            outcomes = list(pool.map(attempt, others))
     finally:
         concurrent.dispose()
-    assert {a.current_step for a in answers} == {1}
-    assert [e["type"] for e in _events(db, number)] == ["case.accepted",
-                                                        "case.step_completed"]
+    assert sorted(outcomes) == ["STEP_NOT_ACTIVE"] * 5 + ["done"]
+    completions = [b for _, b in _events(db, case.number) if b["type"] ==
+                   "case.step_completed" and b["data"]["step"]["instance_id"] == review]
+    assert len(completions) == 1
 
 
-def test_the_case_row_is_locked_during_a_transition(service, db) -> None:
+def decide_ready(service: CaseService):  # type: ignore[no-untyped-def]
+    """A case whose review stage runs (its branch done)."""
+    case = service.submit(CLERK, application(ITEM), key())
+    case = service.act(CLERK, case.number, Accept(), key())
+    return service.act(FIRE_REVIEWER, case.number,
+                       CompleteStep(active(case, "review/fire")), key())
+
+
+def test_the_case_row_is_locked_during_an_action(service, db) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite locks the whole file")
-    number = _open(service)
+    case = decide_ready(service)
     other = Database(db.url, "cases", pool_size=2)
     holder = other.engine.connect()
     holder.begin()
     holder.execute(text("SELECT 1 FROM cases WHERE case_number = :n FOR UPDATE"),
-                   {"n": number})
+                   {"n": case.number})
     done = threading.Event()
     result = {}
 
     def transition() -> None:
-        result["case"] = service.complete(CLERK, number, 0, "", uuid.uuid4().hex)
+        result["case"] = service.act(REVIEWER, case.number,
+                                     CompleteStep(active(case, "review")), key())
         done.set()
 
     worker = threading.Thread(target=transition)
@@ -189,13 +208,76 @@ def test_the_case_row_is_locked_during_a_transition(service, db) -> None:
             with other.begin() as c:
                 return c.execute(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'")).scalar_one() > 0
+                    "AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'")
+                ).scalar_one() > 0
 
-        wait_for(blocked, timeout_s=10, what="the transition to wait for the row lock")
+        wait_for(blocked, timeout_s=10, what="the action to wait for the row lock")
         assert not done.is_set()
     finally:
         holder.rollback()
         holder.close()
     worker.join(10)
     other.dispose()
-    assert result["case"].current_step == 1
+    assert result["case"].active[0].key == "decide"
+
+
+def test_the_trace_is_append_only_and_a_changed_row_is_named(service, db) -> None:
+    case = run_to_decision(service, ITEM)
+    with pytest.raises(Exception, match="append-only"), db.begin() as c:
+        c.execute(t.case_trace.update().where(t.case_trace.c.case_number == case.number,
+                                              t.case_trace.c.seq == 3).values(opinion="改过"))
+    with pytest.raises(Exception, match="append-only"), db.begin() as c:
+        c.execute(t.case_trace.delete().where(t.case_trace.c.case_number == case.number))
+    # someone with the database's owner rights goes around the trigger
+    with db.begin() as c:
+        if db.dialect == "postgresql":
+            c.execute(text("ALTER TABLE case_trace DISABLE TRIGGER case_trace_no_update"))
+        else:
+            c.execute(text("DROP TRIGGER case_trace_no_update"))
+        c.execute(t.case_trace.update().where(t.case_trace.c.case_number == case.number,
+                                              t.case_trace.c.seq == 3).values(opinion="改过"))
+        if db.dialect == "postgresql":
+            c.execute(text("ALTER TABLE case_trace ENABLE TRIGGER case_trace_no_update"))
+    _, broken = service.verify(CLERK, case.number)
+    assert broken is not None and broken.seq == 3
+
+
+def test_queues_list_running_steps_earliest_due_first(service, db) -> None:
+    cases = [decide_ready(service) for _ in range(3)]
+    entries, total = service.queue(REVIEWER, "", "", "", False, False, 0, 50)
+    ours = [e for e in entries if e[1].number in {c.number for c in cases}]
+    assert len(ours) == 3 and all(i.key == "review" for i, _, _ in ours)
+    dues = [i for i, _, _ in entries]
+    assert total >= 3 and len(dues) == len(entries)
+    mine, _ = service.queue(REVIEWER, "", "", "", False, True, 0, 50)
+    assert not [e for e in mine if e[1].number in {c.number for c in cases}]
+    chiefs, _ = service.queue(CHIEF, "", "", "", False, False, 0, 50)
+    assert not [e for e in chiefs if e[1].number in {c.number for c in cases}]
+
+
+def test_applications_lapse_after_their_supplement_time_and_roots_are_kept(service,
+                                                                           db) -> None:
+    case = service.submit(CLERK, application(ITEM, materials=()), key())
+    tomorrow = local_day() + timedelta(days=1)
+    service.act(CLERK, case.number, RequestSupplement(("form",), tomorrow), key())
+    assert service.lapse_overdue(today=tomorrow) == 0
+    real = service.clock
+    service.clock = lambda: real() + timedelta(days=2)  # the day after the last one
+    assert service.lapse_overdue() >= 1
+    service.clock = real
+    assert service.get(CLERK, case.number).status.value == "lapsed"
+    assert service.publish_roots(today=local_day() + timedelta(days=1)) >= 1
+    assert service.publish_roots(today=local_day() + timedelta(days=1)) == 0  # kept once
+    with db.begin() as c:
+        root = c.execute(select(t.trace_roots).where(
+            t.trace_roots.c.day == local_day().isoformat(),
+            t.trace_roots.c.region == "511602")).one()
+    assert len(root.root) == 64 and root.cases >= 1
+    assert any(b["type"] == "case.trace_root" for _, b in _events_of_type(db, "trace_root"))
+
+
+def _events_of_type(db: Database, word: str) -> list[tuple[str, dict]]:
+    with db.begin() as c:
+        rows = c.execute(select(t.outbox.c.routing_key, t.outbox.c.body).where(
+            t.outbox.c.routing_key.contains(word))).all()
+    return [(r.routing_key, json.loads(r.body)) for r in rows]

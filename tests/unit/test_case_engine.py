@@ -72,9 +72,9 @@ ITEM = ItemSnapshot(
     materials=(MaterialSpec("form", "申请表", originals=1),
                MaterialSpec("licence", "营业执照", originals=0, copies=1),
                MaterialSpec("photo", "现场照片", mandatory=False)),
-    procedures=frozenset({"expert_review", "hearing"}))
+    procedures=frozenset({"expert_review", "hearing", "extension"}))
 ALL = (("form", 1, 0), ("licence", 0, 1))
-APPLICANT = Party("某建筑公司", "credit_code", "91511602MA6XXXXXXX")
+APPLICANT = Party("某建筑公司", "credit_code", "115113010000000716")
 
 CLERK = Actor("clerk-1", ("511602",), DEPT, frozenset({"clerk"}))
 REVIEWER = Actor("rev-1", ("511602",), DEPT, frozenset({"reviewer"}))
@@ -384,3 +384,22 @@ def test_progress_says_which_step_what_next_and_how_long_left() -> None:
     assert resumed.promised.due == date(2026, 12, 1)  # Thu 19 – Tue 24 left out: 4 days
     late = progress(run.c, calendar, date(2026, 12, 3))
     assert late.late and late.promised.left == -2
+
+
+def test_an_extension_lengthens_the_limits_with_the_heads_approval() -> None:
+    calendar = WorkingCalendar.official()
+    run = Run()
+    run.do(Accept(), CLERK)
+    with pytest.raises(PermissionDenied, match="head"):
+        run.do(StartProcedure("extension", "情况复杂", 10), REVIEWER)
+    head = Actor("head-1", ("511602",), DEPT, frozenset({"reviewer", "head"}))
+    with pytest.raises(InvalidArgument):
+        run.do(StartProcedure("extension", "情况复杂", 31), head)
+    [started] = run.do(StartProcedure("extension", "情况复杂，经负责人批准", 10), head)
+    assert started.extension_days == 10 and not run.c.clock.stopped
+    assert run.c.open_procedure is None and run.c.procedures[0].extension_days == 10
+    from services.cases.domain.progress import progress
+
+    now = progress(run.c, calendar, date(2026, 11, 16))
+    assert now.statutory.limit == Limit(25) and now.promised.limit == Limit(17)
+    assert fold(run.events) == run.c

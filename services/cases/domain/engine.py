@@ -66,6 +66,9 @@ from services.shared.regions import covers, parent
 from services.shared.working_days import local_day
 
 MAX_TEXT = 2000
+#: the special procedure that lengthens the limits instead of stopping the clock
+EXTENSION = "extension"
+MAX_EXTENSION_DAYS = 30
 #: the position (岗位) of a department's head (主要负责人): high-risk steps are theirs
 HEAD = "head"
 
@@ -172,6 +175,7 @@ class Return:
 class StartProcedure:
     kind: str
     reason: str
+    extension_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -212,7 +216,7 @@ Command = (Submit | Accept | Reject | RequestSupplement | ReceiveSupplement | La
 ACTION = {Submit: "submit", Accept: "accept", Reject: "reject",
           RequestSupplement: "request_supplement", ReceiveSupplement: "receive_supplement",
           Lapse: "lapse", Claim: "claim", Release: "release", Reassign: "reassign",
-          CompleteStep: "complete_step", Return: "return", StartProcedure: "start_procedure",
+          CompleteStep: "complete_step", Return: "return_step", StartProcedure: "start_procedure",
           EndProcedure: "end_procedure", Decide: "decide", PublishResult: "publish_result",
           Complete: "complete", Withdraw: "withdraw"}
 
@@ -221,7 +225,7 @@ ALLOWED: dict[CaseStatus, tuple[str, ...]] = {
     CaseStatus.SUBMITTED: ("accept", "reject", "request_supplement", "claim", "release",
                            "reassign", "withdraw"),
     CaseStatus.SUPPLEMENT: ("receive_supplement", "reject", "lapse", "withdraw"),
-    CaseStatus.IN_PROGRESS: ("claim", "release", "reassign", "complete_step", "return",
+    CaseStatus.IN_PROGRESS: ("claim", "release", "reassign", "complete_step", "return_step",
                              "request_supplement", "start_procedure", "end_procedure",
                              "decide", "withdraw"),
     CaseStatus.DECIDED: ("publish_result",),
@@ -257,6 +261,9 @@ def decide(case: Case | None, command: Command, actor: Actor, now: datetime
     if case is None:
         raise NotFound("there is no such case", code="CASE_NOT_FOUND")
     action = ACTION[type(command)]
+    instance_id = getattr(command, "instance_id", None)
+    if instance_id is not None:
+        _active(case, instance_id)  # a step done meanwhile: say so, whatever else holds
     if action not in allowed_actions(case):
         raise _not_now(case, action)
     handler = _HANDLERS[type(command)]
@@ -295,14 +302,15 @@ def _submit(command: Submit, actor: Actor, now: datetime) -> list[CaseEvent]:
     if command.channel is Channel.AGENT and command.agent is None:
         raise InvalidArgument.of_field("agent", "an application by an agent (代办) names the "
                                                 "agent")
+    applicant = command.applicant.validate("applicant")
+    agent = command.agent.validate("agent") if command.agent is not None else None
     known = {m.key for m in item.materials}
     unknown = sorted({key for key, _, _ in command.materials} - known)
     if unknown:
         raise InvalidArgument.of_field("materials", f"not materials of this item: "
                                                     f"{', '.join(unknown)}")
     submitted = Submitted(now, actor.subject, command.number, command.region, item,
-                          command.mode, command.applicant, command.agent, command.channel,
-                          command.materials)
+                          command.mode, applicant, agent, command.channel, command.materials)
     events: list[CaseEvent] = [submitted]
     acceptance = item.acceptance
     if acceptance is not None:
@@ -447,6 +455,18 @@ def _start_procedure(case: Case, command: StartProcedure, actor: Actor, now: dat
             code="PROCEDURE_NOT_ALLOWED", metadata={"kind": command.kind})
     reason = _text(command.reason, "reason")
     procedure_id = f"p{len(case.procedures) + 1}"
+    if command.kind == EXTENSION:
+        # Licensing Law art. 42: the limit is extended, with the head's approval; the clock
+        # runs on
+        if HEAD not in actor.positions and not actor.admin:
+            raise _denied(actor, "an extension needs the approval of the department's head")
+        if not 1 <= command.extension_days <= MAX_EXTENSION_DAYS:
+            raise InvalidArgument.of_field(
+                "extension_days", f"1 to {MAX_EXTENSION_DAYS} working days")
+        return [ProcedureStarted(now, actor.subject, procedure_id, command.kind, reason,
+                                 command.extension_days)]
+    if command.extension_days:
+        raise InvalidArgument.of_field("extension_days", "only an extension adds days")
     return [ProcedureStarted(now, actor.subject, procedure_id, command.kind, reason),
             ClockStopped(now, actor.subject, command.kind, procedure_id)]
 
@@ -698,6 +718,12 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             return replace(case, clock=case.clock.stop(day, reason, ref))
         case ClockRestarted():
             return replace(case, clock=case.clock.restart(day))
+        case ProcedureStarted(procedure_id=pid, kind=kind, reason=reason,
+                              extension_days=days) if days:
+            done = Procedure(pid, kind, reason, event.at, event.by, event.at,
+                             f"延长 {days} 个工作日", days)
+            return replace(case, procedures=(*case.procedures, done),
+                           extension_days=case.extension_days + days)
         case ProcedureStarted(procedure_id=pid, kind=kind, reason=reason):
             return replace(case, procedures=(*case.procedures,
                                              Procedure(pid, kind, reason, event.at, event.by)))

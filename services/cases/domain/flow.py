@@ -80,8 +80,9 @@ class ItemSnapshot:
     name: str
     region: str
     department: str
-    statutory: Limit
-    promised: Limit
+    #: the statutory (法定) and promised (承诺) limits; None where the item declares none
+    statutory: Limit | None
+    promised: Limit | None
     steps: tuple[StepSpec, ...]
     modes: frozenset[Mode] = field(default_factory=lambda: frozenset({Mode.PROMISED}))
     materials: tuple[MaterialSpec, ...] = ()

@@ -6,14 +6,22 @@ turns a command into events. The state is immutable: each event gives a new one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from services.cases.domain.clock import Clock, Limit
 from services.cases.domain.flow import ItemSnapshot, Mode
+from services.shared.codes import CodeCheck, check_credit_code, check_resident_id
+from services.shared.errors import InvalidArgument
 from services.shared.working_days import local_day
+
+MAX_PARTY_NAME_LENGTH = 200
+#: identity number checks by type: GB 11643 resident ID, GB 32100 credit code
+ID_TYPES: dict[str, Callable[[str], CodeCheck]] = {"id_card": check_resident_id,
+                                                   "credit_code": check_credit_code}
 
 
 class CaseStatus(StrEnum):
@@ -54,6 +62,24 @@ class Party:
     id_type: str  # "id_card" | "credit_code"
     id_number: str
 
+    def validate(self, field: str = "applicant") -> Party:
+        """The party with its identity number checked — a resident ID number by GB 11643
+        (address code, birth date, check character), a credit code by GB 32100 — and
+        normalised (upper case); InvalidArgument (INVALID_CODE) names what is wrong."""
+        if not self.name.strip():
+            raise InvalidArgument.of_field(f"{field}.name", "required")
+        if len(self.name) > MAX_PARTY_NAME_LENGTH:
+            raise InvalidArgument.of_field(f"{field}.name",
+                                           f"at most {MAX_PARTY_NAME_LENGTH} characters")
+        check = ID_TYPES.get(self.id_type)
+        if check is None:
+            raise InvalidArgument.of_field(
+                f"{field}.id_type", "'id_card' (居民身份证) or 'credit_code' (统一社会信用代码)")
+        if not self.id_number.strip():
+            raise InvalidArgument.of_field(f"{field}.id_number", "required")
+        return replace(self, name=self.name.strip(),
+                       id_number=check(self.id_number).raise_for_errors(f"{field}.id_number"))
+
 
 @dataclass(frozen=True)
 class StepInstance:
@@ -92,6 +118,7 @@ class Procedure:
     started_by: str
     ended_at: datetime | None = None
     result: str = ""
+    extension_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,6 +166,8 @@ class Case:
     procedures: tuple[Procedure, ...] = ()
     supplements: tuple[SupplementRequest, ...] = ()
     decision: Decision | None = None
+    #: working days added to the case's limits by extensions (延长审批期限)
+    extension_days: int = 0
     closed_at: datetime | None = None  # completed, rejected, withdrawn or lapsed
     reason: str = ""                   # of a rejection, withdrawal or lapse
     sequence: int = 0
@@ -157,6 +186,21 @@ class Case:
     def open_supplement(self) -> SupplementRequest | None:
         last = self.supplements[-1] if self.supplements else None
         return last if last is not None and last.received_at is None else None
+
+    @property
+    def promised(self) -> Limit | None:
+        """The promised limit with the extensions granted (the same day for an immediate
+        case); None where the item declares none."""
+        if self.mode is Mode.IMMEDIATE:
+            return Limit(0)
+        return self._extended(self.item.promised)
+
+    @property
+    def statutory(self) -> Limit | None:
+        return self._extended(self.item.statutory)
+
+    def _extended(self, limit: Limit | None) -> Limit | None:
+        return None if limit is None else Limit(limit.days + self.extension_days, limit.unit)
 
     @property
     def open_procedure(self) -> Procedure | None:
@@ -287,6 +331,8 @@ class ProcedureStarted(CaseEvent):
     procedure_id: str = ""
     kind: str = ""
     reason: str = ""
+    #: an extension: the working days it adds to the case's limits (it stops no clock)
+    extension_days: int = 0
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class Progress:
     running: tuple[RunningStep, ...]
     #: names of the steps still to come, in order (a stage with branches: its step's name)
     next_steps: tuple[str, ...]
-    promised: Due | None      # None before acceptance
+    promised: Due | None      # None before acceptance, or where the item declares no limit
     statutory: Due | None
     stopped_since: date | None
     stopped_because: str
@@ -48,8 +48,10 @@ def progress(case: Case, calendar: Calendar, today: date) -> Progress:
     if case.accepted_at is not None:
         accepted_on = local_day(case.accepted_at)
         end = min(today, local_day(case.closed_at)) if case.closed_at else today
-        promised = clock.due(accepted_on, case.item.promised, calendar, end)
-        statutory = clock.due(accepted_on, case.item.statutory, calendar, end)
+        if case.promised is not None:
+            promised = clock.due(accepted_on, case.promised, calendar, end)
+        if case.statutory is not None:
+            statutory = clock.due(accepted_on, case.statutory, calendar, end)
     stop = clock.current_stop
     return Progress(case.status, running, _next_steps(case), promised, statutory,
                     stop.since if stop else None, stop.reason if stop else "")

@@ -11,7 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-CASE_STATUS = {"CASE_STATUS_IN_PROGRESS": "in_progress", "CASE_STATUS_COMPLETED": "completed"}
+#: CaseStatus names of the case contract → the record's status words
+CASE_STATUS = {f"CASE_STATUS_{word.upper()}": word for word in (
+    "submitted", "supplement", "in_progress", "decided", "published", "completed", "rejected",
+    "withdrawn", "lapsed")}
+#: statuses in which a case is closed for good
+CLOSED = frozenset({"completed", "rejected", "withdrawn", "lapsed"})
 
 
 @dataclass(frozen=True)
@@ -42,14 +47,8 @@ def apply_case_event(record: CaseRecord | None, event_type: str, occurred_at: da
     if record is not None and sequence <= record.last_sequence:
         return replace(record, events_applied=record.events_applied + 1, updated_at=now)
     status = CASE_STATUS.get(data.get("status", ""), "in_progress")
-    step = data.get("step") or {}
     step_count = int(data.get("step_count", 0))
-    if event_type == "case.accepted":
-        steps_completed = 0
-    elif status == "completed":
-        steps_completed = step_count
-    else:
-        steps_completed = int(step.get("index", 0)) + 1
+    steps_completed = int(data.get("steps_completed", 0))
     accepted = data.get("accepted_at")
     return CaseRecord(
         case_number=data["case_number"],
@@ -66,7 +65,7 @@ def apply_case_event(record: CaseRecord | None, event_type: str, occurred_at: da
         due_date=data.get("due_date", ""),
         accepted_at=datetime.fromisoformat(accepted.replace("Z", "+00:00")) if accepted else (
             record.accepted_at if record else None),
-        completed_at=occurred_at if status == "completed" else None,
+        completed_at=occurred_at if status in CLOSED else None,
         last_event_at=occurred_at,
         updated_at=now,
     )

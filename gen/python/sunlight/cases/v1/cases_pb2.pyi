@@ -2,6 +2,7 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from sunlight.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -16,6 +17,13 @@ class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATUS_UNSPECIFIED: _ClassVar[CaseStatus]
     CASE_STATUS_IN_PROGRESS: _ClassVar[CaseStatus]
     CASE_STATUS_COMPLETED: _ClassVar[CaseStatus]
+    CASE_STATUS_SUBMITTED: _ClassVar[CaseStatus]
+    CASE_STATUS_SUPPLEMENT: _ClassVar[CaseStatus]
+    CASE_STATUS_DECIDED: _ClassVar[CaseStatus]
+    CASE_STATUS_PUBLISHED: _ClassVar[CaseStatus]
+    CASE_STATUS_REJECTED: _ClassVar[CaseStatus]
+    CASE_STATUS_WITHDRAWN: _ClassVar[CaseStatus]
+    CASE_STATUS_LAPSED: _ClassVar[CaseStatus]
 
 class StepStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -23,13 +31,46 @@ class StepStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STEP_STATUS_PENDING: _ClassVar[StepStatus]
     STEP_STATUS_ACTIVE: _ClassVar[StepStatus]
     STEP_STATUS_DONE: _ClassVar[StepStatus]
+    STEP_STATUS_RETURNED: _ClassVar[StepStatus]
+    STEP_STATUS_CANCELLED: _ClassVar[StepStatus]
+
+class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANNEL_UNSPECIFIED: _ClassVar[Channel]
+    CHANNEL_ONLINE: _ClassVar[Channel]
+    CHANNEL_COUNTER: _ClassVar[Channel]
+    CHANNEL_AGENT: _ClassVar[Channel]
+    CHANNEL_SYSTEM: _ClassVar[Channel]
+
+class DecisionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DECISION_OUTCOME_UNSPECIFIED: _ClassVar[DecisionOutcome]
+    DECISION_OUTCOME_APPROVE: _ClassVar[DecisionOutcome]
+    DECISION_OUTCOME_REFUSE: _ClassVar[DecisionOutcome]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_IN_PROGRESS: CaseStatus
 CASE_STATUS_COMPLETED: CaseStatus
+CASE_STATUS_SUBMITTED: CaseStatus
+CASE_STATUS_SUPPLEMENT: CaseStatus
+CASE_STATUS_DECIDED: CaseStatus
+CASE_STATUS_PUBLISHED: CaseStatus
+CASE_STATUS_REJECTED: CaseStatus
+CASE_STATUS_WITHDRAWN: CaseStatus
+CASE_STATUS_LAPSED: CaseStatus
 STEP_STATUS_UNSPECIFIED: StepStatus
 STEP_STATUS_PENDING: StepStatus
 STEP_STATUS_ACTIVE: StepStatus
 STEP_STATUS_DONE: StepStatus
+STEP_STATUS_RETURNED: StepStatus
+STEP_STATUS_CANCELLED: StepStatus
+CHANNEL_UNSPECIFIED: Channel
+CHANNEL_ONLINE: Channel
+CHANNEL_COUNTER: Channel
+CHANNEL_AGENT: Channel
+CHANNEL_SYSTEM: Channel
+DECISION_OUTCOME_UNSPECIFIED: DecisionOutcome
+DECISION_OUTCOME_APPROVE: DecisionOutcome
+DECISION_OUTCOME_REFUSE: DecisionOutcome
 
 class Applicant(_message.Message):
     __slots__ = ("name", "id_type", "id_number")
@@ -41,8 +82,34 @@ class Applicant(_message.Message):
     id_number: str
     def __init__(self, name: _Optional[str] = ..., id_type: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...
 
+class MaterialGiven(_message.Message):
+    __slots__ = ("key", "originals", "copies")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    ORIGINALS_FIELD_NUMBER: _ClassVar[int]
+    COPIES_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    originals: int
+    copies: int
+    def __init__(self, key: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ...) -> None: ...
+
+class Due(_message.Message):
+    __slots__ = ("limit_days", "unit", "due_date", "provisional", "used", "left")
+    LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    LEFT_FIELD_NUMBER: _ClassVar[int]
+    limit_days: int
+    unit: _common_pb2.TimeUnit
+    due_date: str
+    provisional: bool
+    used: int
+    left: int
+    def __init__(self, limit_days: _Optional[int] = ..., unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., due_date: _Optional[str] = ..., provisional: _Optional[bool] = ..., used: _Optional[int] = ..., left: _Optional[int] = ...) -> None: ...
+
 class CaseStep(_message.Message):
-    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion")
+    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +122,14 @@ class CaseStep(_message.Message):
     DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
     HANDLER_FIELD_NUMBER: _ClassVar[int]
     OPINION_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    BRANCH_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
     index: int
     key: str
     name: str
@@ -67,10 +142,80 @@ class CaseStep(_message.Message):
     due_date_provisional: bool
     handler: str
     opinion: str
-    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ...) -> None: ...
+    instance_id: str
+    department: str
+    region: str
+    branch: str
+    stage: int
+    assignee: str
+    limit_unit: _common_pb2.TimeUnit
+    days_left: int
+    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ...) -> None: ...
+
+class Procedure(_message.Message):
+    __slots__ = ("procedure_id", "kind", "reason", "started_at", "ended_at", "result", "extension_days")
+    PROCEDURE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    procedure_id: str
+    kind: _common_pb2.SpecialProcedure
+    reason: str
+    started_at: _timestamp_pb2.Timestamp
+    ended_at: _timestamp_pb2.Timestamp
+    result: str
+    extension_days: int
+    def __init__(self, procedure_id: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.SpecialProcedure, str]] = ..., reason: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., result: _Optional[str] = ..., extension_days: _Optional[int] = ...) -> None: ...
+
+class SupplementRequest(_message.Message):
+    __slots__ = ("request_id", "missing", "due_date", "requested_at", "received_at")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    due_date: str
+    requested_at: _timestamp_pb2.Timestamp
+    received_at: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ..., due_date: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Decision(_message.Message):
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "decided_at", "decided_by")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    outcome: DecisionOutcome
+    reasons: str
+    legal_basis: _containers.RepeatedScalarFieldContainer[str]
+    document_number: str
+    certificate: str
+    valid_until: str
+    decided_at: _timestamp_pb2.Timestamp
+    decided_by: str
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ...) -> None: ...
+
+class Clock(_message.Message):
+    __slots__ = ("stopped", "stopped_since", "stopped_because")
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_SINCE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_BECAUSE_FIELD_NUMBER: _ClassVar[int]
+    stopped: bool
+    stopped_since: str
+    stopped_because: str
+    def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "current_step", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -81,12 +226,27 @@ class Case(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     APPLICANT_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
-    CURRENT_STEP_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
     PROMISED_LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    PROCEDURES_FIELD_NUMBER: _ClassVar[int]
+    SUPPLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    PROMISED_FIELD_NUMBER: _ClassVar[int]
+    STATUTORY_FIELD_NUMBER: _ClassVar[int]
+    NEXT_STEPS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    MISSING_MATERIALS_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     region: str
     item_id: str
@@ -97,51 +257,212 @@ class Case(_message.Message):
     status: CaseStatus
     applicant: Applicant
     steps: _containers.RepeatedCompositeFieldContainer[CaseStep]
-    current_step: int
     accepted_at: _timestamp_pb2.Timestamp
     completed_at: _timestamp_pb2.Timestamp
     due_date: str
     due_date_provisional: bool
     promised_limit_days: int
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., current_step: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ...) -> None: ...
+    mode: _common_pb2.HandlingMode
+    channel: Channel
+    agent: Applicant
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
+    procedures: _containers.RepeatedCompositeFieldContainer[Procedure]
+    supplements: _containers.RepeatedCompositeFieldContainer[SupplementRequest]
+    decision: Decision
+    clock: Clock
+    promised: Due
+    statutory: Due
+    next_steps: _containers.RepeatedScalarFieldContainer[str]
+    allowed_actions: _containers.RepeatedScalarFieldContainer[str]
+    reason: str
+    sequence: int
+    submitted_at: _timestamp_pb2.Timestamp
+    missing_materials: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ...) -> None: ...
 
-class OpenCaseRequest(_message.Message):
-    __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant")
+class SubmitApplicationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     ITEM_VERSION_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     APPLICANT_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     item_id: str
     item_version: int
     region: str
     applicant: Applicant
-    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., region: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ...) -> None: ...
+    mode: _common_pb2.HandlingMode
+    channel: Channel
+    agent: Applicant
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., region: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ...) -> None: ...
 
-class OpenCaseResponse(_message.Message):
+class CaseResponse(_message.Message):
     __slots__ = ("case",)
     CASE_FIELD_NUMBER: _ClassVar[int]
     case: Case
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
 
-class CompleteStepRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_number", "step_index", "opinion")
+class Accept(_message.Message):
+    __slots__ = ("opinion",)
+    OPINION_FIELD_NUMBER: _ClassVar[int]
+    opinion: str
+    def __init__(self, opinion: _Optional[str] = ...) -> None: ...
+
+class Reject(_message.Message):
+    __slots__ = ("reason_code", "reasons")
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    reason_code: str
+    reasons: str
+    def __init__(self, reason_code: _Optional[str] = ..., reasons: _Optional[str] = ...) -> None: ...
+
+class RequestSupplement(_message.Message):
+    __slots__ = ("missing", "due_date")
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    missing: _containers.RepeatedScalarFieldContainer[str]
+    due_date: str
+    def __init__(self, missing: _Optional[_Iterable[str]] = ..., due_date: _Optional[str] = ...) -> None: ...
+
+class ReceiveSupplement(_message.Message):
+    __slots__ = ("materials",)
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
+    def __init__(self, materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ...) -> None: ...
+
+class Lapse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Claim(_message.Message):
+    __slots__ = ("instance_id",)
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    def __init__(self, instance_id: _Optional[str] = ...) -> None: ...
+
+class Release(_message.Message):
+    __slots__ = ("instance_id",)
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    def __init__(self, instance_id: _Optional[str] = ...) -> None: ...
+
+class Reassign(_message.Message):
+    __slots__ = ("instance_id", "to")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    to: str
+    def __init__(self, instance_id: _Optional[str] = ..., to: _Optional[str] = ...) -> None: ...
+
+class CompleteStep(_message.Message):
+    __slots__ = ("instance_id", "opinion")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    OPINION_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    opinion: str
+    def __init__(self, instance_id: _Optional[str] = ..., opinion: _Optional[str] = ...) -> None: ...
+
+class ReturnStep(_message.Message):
+    __slots__ = ("instance_id", "to_key", "reason")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    to_key: str
+    reason: str
+    def __init__(self, instance_id: _Optional[str] = ..., to_key: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class StartProcedure(_message.Message):
+    __slots__ = ("kind", "reason", "extension_days")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXTENSION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    kind: _common_pb2.SpecialProcedure
+    reason: str
+    extension_days: int
+    def __init__(self, kind: _Optional[_Union[_common_pb2.SpecialProcedure, str]] = ..., reason: _Optional[str] = ..., extension_days: _Optional[int] = ...) -> None: ...
+
+class EndProcedure(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: str
+    def __init__(self, result: _Optional[str] = ...) -> None: ...
+
+class Decide(_message.Message):
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    outcome: DecisionOutcome
+    reasons: str
+    legal_basis: _containers.RepeatedScalarFieldContainer[str]
+    document_number: str
+    certificate: str
+    valid_until: str
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ...) -> None: ...
+
+class PublishResult(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CompleteCase(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Withdraw(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ActOnCaseRequest(_message.Message):
+    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
-    STEP_INDEX_FIELD_NUMBER: _ClassVar[int]
-    OPINION_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    REJECT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_SUPPLEMENT_FIELD_NUMBER: _ClassVar[int]
+    RECEIVE_SUPPLEMENT_FIELD_NUMBER: _ClassVar[int]
+    LAPSE_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    REASSIGN_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_STEP_FIELD_NUMBER: _ClassVar[int]
+    RETURN_STEP_FIELD_NUMBER: _ClassVar[int]
+    START_PROCEDURE_FIELD_NUMBER: _ClassVar[int]
+    END_PROCEDURE_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_RESULT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAW_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     case_number: str
-    step_index: int
-    opinion: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., step_index: _Optional[int] = ..., opinion: _Optional[str] = ...) -> None: ...
-
-class CompleteStepResponse(_message.Message):
-    __slots__ = ("case",)
-    CASE_FIELD_NUMBER: _ClassVar[int]
-    case: Case
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+    accept: Accept
+    reject: Reject
+    request_supplement: RequestSupplement
+    receive_supplement: ReceiveSupplement
+    lapse: Lapse
+    claim: Claim
+    release: Release
+    reassign: Reassign
+    complete_step: CompleteStep
+    return_step: ReturnStep
+    start_procedure: StartProcedure
+    end_procedure: EndProcedure
+    decide: Decide
+    publish_result: PublishResult
+    complete: CompleteCase
+    withdraw: Withdraw
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_number",)
@@ -149,14 +470,122 @@ class GetCaseRequest(_message.Message):
     case_number: str
     def __init__(self, case_number: _Optional[str] = ...) -> None: ...
 
-class GetCaseResponse(_message.Message):
-    __slots__ = ("case",)
-    CASE_FIELD_NUMBER: _ClassVar[int]
-    case: Case
-    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+class ListQueueRequest(_message.Message):
+    __slots__ = ("department", "role", "region", "unclaimed_only", "mine_only", "page_size", "page_token")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    UNCLAIMED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    MINE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    department: str
+    role: str
+    region: str
+    unclaimed_only: bool
+    mine_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, department: _Optional[str] = ..., role: _Optional[str] = ..., region: _Optional[str] = ..., unclaimed_only: _Optional[bool] = ..., mine_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class QueueEntry(_message.Message):
+    __slots__ = ("case_number", "item_name", "step", "case_status", "case_due_date")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    CASE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CASE_DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    item_name: str
+    step: CaseStep
+    case_status: CaseStatus
+    case_due_date: str
+    def __init__(self, case_number: _Optional[str] = ..., item_name: _Optional[str] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., case_status: _Optional[_Union[CaseStatus, str]] = ..., case_due_date: _Optional[str] = ...) -> None: ...
+
+class ListQueueResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token", "total")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[QueueEntry]
+    next_page_token: str
+    total: int
+    def __init__(self, entries: _Optional[_Iterable[_Union[QueueEntry, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class TraceEntry(_message.Message):
+    __slots__ = ("seq", "at", "actor", "role", "department", "action", "opinion", "state_before", "state_after", "data_json", "prev_hash", "hash")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    OPINION_FIELD_NUMBER: _ClassVar[int]
+    STATE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    STATE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    DATA_JSON_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    at: _timestamp_pb2.Timestamp
+    actor: str
+    role: str
+    department: str
+    action: str
+    opinion: str
+    state_before: str
+    state_after: str
+    data_json: str
+    prev_hash: str
+    hash: str
+    def __init__(self, seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., department: _Optional[str] = ..., action: _Optional[str] = ..., opinion: _Optional[str] = ..., state_before: _Optional[str] = ..., state_after: _Optional[str] = ..., data_json: _Optional[str] = ..., prev_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
+
+class GetTraceRequest(_message.Message):
+    __slots__ = ("case_number",)
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+
+class GetTraceResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[TraceEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[TraceEntry, _Mapping]]] = ...) -> None: ...
+
+class VerifyTraceRequest(_message.Message):
+    __slots__ = ("case_number",)
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+
+class VerifyTraceResponse(_message.Message):
+    __slots__ = ("intact", "entries", "head", "broken_at", "reason")
+    INTACT_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    HEAD_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    intact: bool
+    entries: int
+    head: str
+    broken_at: int
+    reason: str
+    def __init__(self, intact: _Optional[bool] = ..., entries: _Optional[int] = ..., head: _Optional[str] = ..., broken_at: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class TraceRoot(_message.Message):
+    __slots__ = ("region", "day", "root", "cases")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    ROOT_FIELD_NUMBER: _ClassVar[int]
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    day: str
+    root: str
+    cases: int
+    def __init__(self, region: _Optional[str] = ..., day: _Optional[str] = ..., root: _Optional[str] = ..., cases: _Optional[int] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "next_step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -166,7 +595,6 @@ class CaseEvent(_message.Message):
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
-    NEXT_STEP_FIELD_NUMBER: _ClassVar[int]
     HANDLER_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_FIELD_NUMBER: _ClassVar[int]
     DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
@@ -174,6 +602,25 @@ class CaseEvent(_message.Message):
     STATUTORY_LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
     STEP_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_STEPS_FIELD_NUMBER: _ClassVar[int]
+    CLOCK_FIELD_NUMBER: _ClassVar[int]
+    PROMISED_FIELD_NUMBER: _ClassVar[int]
+    STATUTORY_FIELD_NUMBER: _ClassVar[int]
+    STEPS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    OPINION_FIELD_NUMBER: _ClassVar[int]
+    REASON_CODE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    PROCEDURE_FIELD_NUMBER: _ClassVar[int]
+    SUPPLEMENT_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_TO_FIELD_NUMBER: _ClassVar[int]
+    REASSIGNED_TO_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     region: str
     item_id: str
@@ -183,7 +630,6 @@ class CaseEvent(_message.Message):
     sequence: int
     status: CaseStatus
     step: CaseStep
-    next_step: CaseStep
     handler: str
     due_date: str
     due_date_provisional: bool
@@ -191,4 +637,23 @@ class CaseEvent(_message.Message):
     statutory_limit_days: int
     accepted_at: _timestamp_pb2.Timestamp
     step_count: int
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., next_step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ...) -> None: ...
+    mode: _common_pb2.HandlingMode
+    active_steps: _containers.RepeatedCompositeFieldContainer[CaseStep]
+    clock: Clock
+    promised: Due
+    statutory: Due
+    steps_completed: int
+    handler_role: str
+    handler_department: str
+    opinion: str
+    reason_code: str
+    complete_application: bool
+    reason: str
+    decision: Decision
+    procedure: Procedure
+    supplement: SupplementRequest
+    returned_to: str
+    reassigned_to: str
+    channel: Channel
+    submitted_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -34,33 +34,48 @@ class CaseServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.OpenCase = channel.unary_unary(
-                '/sunlight.cases.v1.CaseService/OpenCase',
-                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseRequest.SerializeToString,
-                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseResponse.FromString,
+        self.SubmitApplication = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/SubmitApplication',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.SubmitApplicationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
                 _registered_method=True)
-        self.CompleteStep = channel.unary_unary(
-                '/sunlight.cases.v1.CaseService/CompleteStep',
-                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CompleteStepRequest.SerializeToString,
-                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CompleteStepResponse.FromString,
+        self.ActOnCase = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ActOnCase',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ActOnCaseRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
                 _registered_method=True)
         self.GetCase = channel.unary_unary(
                 '/sunlight.cases.v1.CaseService/GetCase',
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.SerializeToString,
-                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetCaseResponse.FromString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
+                _registered_method=True)
+        self.ListQueue = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListQueue',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
+                _registered_method=True)
+        self.GetTrace = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/GetTrace',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceResponse.FromString,
+                _registered_method=True)
+        self.VerifyTrace = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/VerifyTrace',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceResponse.FromString,
                 _registered_method=True)
 
 
 class CaseServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
-    def OpenCase(self, request, context):
+    def SubmitApplication(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CompleteStep(self, request, context):
+    def ActOnCase(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,23 +87,56 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListQueue(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTrace(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyTrace(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'OpenCase': grpc.unary_unary_rpc_method_handler(
-                    servicer.OpenCase,
-                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseRequest.FromString,
-                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseResponse.SerializeToString,
+            'SubmitApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitApplication,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.SubmitApplicationRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.SerializeToString,
             ),
-            'CompleteStep': grpc.unary_unary_rpc_method_handler(
-                    servicer.CompleteStep,
-                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CompleteStepRequest.FromString,
-                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CompleteStepResponse.SerializeToString,
+            'ActOnCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnCase,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ActOnCaseRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.SerializeToString,
             ),
             'GetCase': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCase,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.FromString,
-                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetCaseResponse.SerializeToString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.SerializeToString,
+            ),
+            'ListQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQueue,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.SerializeToString,
+            ),
+            'GetTrace': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTrace,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceResponse.SerializeToString,
+            ),
+            'VerifyTrace': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyTrace,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -102,7 +150,7 @@ class CaseService:
     """Missing associated documentation comment in .proto file."""
 
     @staticmethod
-    def OpenCase(request,
+    def SubmitApplication(request,
             target,
             options=(),
             channel_credentials=None,
@@ -115,9 +163,9 @@ class CaseService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/sunlight.cases.v1.CaseService/OpenCase',
-            sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseRequest.SerializeToString,
-            sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseResponse.FromString,
+            '/sunlight.cases.v1.CaseService/SubmitApplication',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.SubmitApplicationRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -129,7 +177,7 @@ class CaseService:
             _registered_method=True)
 
     @staticmethod
-    def CompleteStep(request,
+    def ActOnCase(request,
             target,
             options=(),
             channel_credentials=None,
@@ -142,9 +190,9 @@ class CaseService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/sunlight.cases.v1.CaseService/CompleteStep',
-            sunlight_dot_cases_dot_v1_dot_cases__pb2.CompleteStepRequest.SerializeToString,
-            sunlight_dot_cases_dot_v1_dot_cases__pb2.CompleteStepResponse.FromString,
+            '/sunlight.cases.v1.CaseService/ActOnCase',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ActOnCaseRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -171,7 +219,88 @@ class CaseService:
             target,
             '/sunlight.cases.v1.CaseService/GetCase',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.GetCaseRequest.SerializeToString,
-            sunlight_dot_cases_dot_v1_dot_cases__pb2.GetCaseResponse.FromString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListQueue',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTrace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/GetTrace',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyTrace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/VerifyTrace',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceResponse.FromString,
             options,
             channel_credentials,
             insecure,
