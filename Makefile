@@ -25,8 +25,8 @@ proto: venv
 env: venv
 	$(BIN)/python -m infra.node env
 
-broker:
-	bash infra/broker/ensure.sh
+broker: venv env
+	$(BIN)/python -m infra.node broker
 
 migrate: venv env
 	$(BIN)/python -m infra.node migrate

@@ -1,0 +1,91 @@
+"""The steps of ``make run`` before the node starts (``python -m infra.node env|broker|migrate``,
+what the Makefile runs): each reads the node's settings from the settings file like the node's
+processes do."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from infra.broker import BrokerError, check_login
+from infra.localnode import free_port
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+NODE_SETTINGS = ("AMQP_URI", "DATABASE_URL", "SUNLIGHT_NODE_REGION", "SUNLIGHT_VAR_DIR",
+                 "SUNLIGHT_ENV_FILE")
+
+
+def _step(command: str, env_file: Path, umask: int = 0o022) -> subprocess.CompletedProcess:
+    """One step with a settings file of its own, as ``make run`` runs it."""
+    env = {k: v for k, v in os.environ.items() if k not in NODE_SETTINGS}
+    env["SUNLIGHT_ENV_FILE"] = str(env_file)
+    return subprocess.run([sys.executable, "-m", "infra.node", command], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, umask=umask)
+
+
+def _vhosts() -> set[str]:
+    listed = subprocess.run(["rabbitmqctl", "-q", "list_vhosts"], capture_output=True,
+                            text=True, check=True, timeout=60).stdout
+    return set(listed.split())
+
+
+def _delete_vhost(vhost: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True,
+                   timeout=60)
+
+
+def test_the_broker_step_configures_the_vhost_of_the_settings_file(tmp_path) -> None:
+    vhost = f"sunlight-test-env-{uuid.uuid4().hex[:8]}"
+    env_file = tmp_path / "node.env"
+    env_file.write_text(f"AMQP_URI=amqp://guest:guest@127.0.0.1:5672/{vhost}\n")
+    try:
+        result = _step("broker", env_file)
+        assert result.returncode == 0, result.stderr
+        assert vhost in _vhosts()
+        assert f"vhost {vhost} (created" in result.stdout
+        assert "sunlight-510000" not in result.stdout  # not the default node's vhost
+        again = _step("broker", env_file)
+        assert again.returncode == 0 and f"vhost {vhost} (already there" in again.stdout
+    finally:
+        _delete_vhost(vhost)
+
+
+def test_without_amqp_uri_the_vhost_follows_the_node_region(tmp_path) -> None:
+    region = f"99{secrets.randbelow(10_000):04d}"
+    vhost = f"sunlight-{region}"
+    assert vhost not in _vhosts()
+    env_file = tmp_path / "node.env"
+    env_file.write_text(f"SUNLIGHT_NODE_REGION={region}\n")
+    try:
+        result = _step("broker", env_file)
+        assert result.returncode == 0, result.stderr
+        assert vhost in _vhosts()
+        assert f"vhost {vhost} (created; AMQP_URI unset" in result.stdout
+    finally:
+        _delete_vhost(vhost)
+
+
+def test_a_broker_that_does_not_answer_is_reported_in_one_line(tmp_path) -> None:
+    port = free_port()
+    env_file = tmp_path / "node.env"
+    env_file.write_text(f"AMQP_URI=amqp://guest:guest@127.0.0.1:{port}/elsewhere\n")
+    result = _step("broker", env_file)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"broker: 127.0.0.1:{port} (AMQP_URI) does not answer")
+
+
+def test_a_vhost_the_node_may_not_use_is_reported_before_the_node_starts() -> None:
+    vhost = f"no-such-vhost-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(BrokerError) as info:
+        check_login(f"amqp://guest:guest@127.0.0.1:5672/{vhost}", timeout_s=10)
+    assert f"vhost '{vhost}' is missing or user 'guest' may not use it" in str(info.value)
+    with pytest.raises(BrokerError, match="user 'nobody' cannot log in"):
+        check_login("amqp://nobody:wrong@127.0.0.1:5672/%2F", timeout_s=10)
