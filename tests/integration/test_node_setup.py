@@ -1,11 +1,12 @@
 """The steps of ``make run`` before the node starts (``python -m infra.node env|broker|migrate``,
 what the Makefile runs): each reads the node's settings from the settings file like the node's
-processes do."""
+processes do, and leaves the node's files readable by its user only."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import stat
 import subprocess
 import sys
 import uuid
@@ -15,6 +16,7 @@ import pytest
 
 from infra.broker import BrokerError, check_login
 from infra.localnode import free_port
+from infra.node import write_env
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +41,10 @@ def _vhosts() -> set[str]:
 def _delete_vhost(vhost: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True,
                    timeout=60)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_the_broker_step_configures_the_vhost_of_the_settings_file(tmp_path) -> None:
@@ -89,3 +95,46 @@ def test_a_vhost_the_node_may_not_use_is_reported_before_the_node_starts() -> No
     assert f"vhost '{vhost}' is missing or user 'guest' may not use it" in str(info.value)
     with pytest.raises(BrokerError, match="user 'nobody' cannot log in"):
         check_login("amqp://nobody:wrong@127.0.0.1:5672/%2F", timeout_s=10)
+
+
+def test_migrate_creates_database_files_only_the_node_can_read(tmp_path) -> None:
+    env_file = tmp_path / "node.env"
+    env_file.write_text(f"SUNLIGHT_VAR_DIR={tmp_path / 'var'}\n")
+    result = _step("migrate", env_file, umask=0o022)  # a usual login umask
+    assert result.returncode == 0, result.stderr
+    files = sorted((tmp_path / "var" / "510000").iterdir())
+    assert {p.name for p in files} >= {"catalogue.db", "cases.db", "monitoring.db"}
+    assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
+    assert _mode(tmp_path / "var") == 0o700
+    assert _mode(tmp_path / "var" / "510000") == 0o700
+
+
+def test_the_env_step_makes_an_older_nodes_files_private(tmp_path) -> None:
+    var = tmp_path / "var"
+    old = {var / "510000" / name: b"x" for name in ("cases.db", "cases.db-wal", "cases.db-shm")}
+    old[var / "log" / "gateway.log"] = b"INFO started\n"
+    for path, content in old.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        path.chmod(0o644)
+    for directory in (var, var / "510000", var / "log"):
+        directory.chmod(0o755)
+    env_file = tmp_path / "node.env"
+    env_file.write_text(f"SUNLIGHT_VAR_DIR={var}\n")
+    result = _step("env", env_file)
+    assert result.returncode == 0, result.stderr
+    assert {str(p): _mode(p) for p in old} == {str(p): 0o600 for p in old}
+    for directory in (var, var / "510000", var / "log"):
+        assert _mode(directory) == 0o700, directory
+    assert "(made " in result.stdout
+
+
+def test_the_node_secrets_file_is_private_and_keeps_its_key(tmp_path) -> None:
+    fresh = write_env(tmp_path / "fresh" / "node.env")
+    assert _mode(fresh) == 0o600 and _mode(fresh.parent) == 0o700
+    older = tmp_path / "node.env"
+    older.write_text("SUNLIGHT_JWT_SECRET=kept-as-it-was-kept-as-it-was-kept\n")
+    older.chmod(0o644)
+    write_env(older)
+    assert _mode(older) == 0o600
+    assert older.read_text() == "SUNLIGHT_JWT_SECRET=kept-as-it-was-kept-as-it-was-kept\n"
