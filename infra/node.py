@@ -19,11 +19,11 @@ import stat
 import sys
 from pathlib import Path
 
+from infra.spawn import PRIVATE_UMASK
 from services.shared.config import NODE_ENV_FILE, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_ENV = NODE_ENV_FILE
-PRIVATE_UMASK = 0o077
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 

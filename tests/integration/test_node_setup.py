@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from infra.broker import BrokerError, check_login
-from infra.localnode import free_port
+from infra.localnode import LocalNode, free_port
 from infra.node import write_env
 
 pytestmark = pytest.mark.integration
@@ -138,3 +138,27 @@ def test_the_node_secrets_file_is_private_and_keeps_its_key(tmp_path) -> None:
     write_env(older)
     assert _mode(older) == 0o600
     assert older.read_text() == "SUNLIGHT_JWT_SECRET=kept-as-it-was-kept-as-it-was-kept\n"
+
+
+def test_a_running_node_on_sqlite_writes_private_files(tmp_path, amqp_uri) -> None:
+    var = tmp_path / "var"
+    env_file = tmp_path / "node.env"
+    env_file.write_text(f"SUNLIGHT_VAR_DIR={var}\n")
+    assert _step("migrate", env_file).returncode == 0
+    node = LocalNode.on_free_ports(tmp_path / "logs", AMQP_URI=amqp_uri,
+                                   SUNLIGHT_VAR_DIR=str(var))
+    old_umask = os.umask(0o022)  # a usual login umask, which the node must not use
+    try:
+        node.start(["catalogue", "cases", "cases-relay"])
+        node.wait_healthy()
+        written = [p for p in [*var.rglob("*"), *(tmp_path / "logs").rglob("*")]
+                   if not p.is_socket()]
+        names = {p.name for p in written}
+        assert {"cases.db-wal", "cases.db-shm", "cases.log", "supervisord.log",
+                "supervisord.conf"} <= names
+        modes = {str(p): _mode(p) for p in written}
+        assert modes == {str(p): 0o700 if p.is_dir() else 0o600 for p in written}
+        assert _mode(var) == 0o700
+    finally:
+        node.stop()
+        os.umask(old_umask)
