@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 import httpx
@@ -22,13 +21,12 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from cli.processes import node_processes
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
-from services.shared.migrations import upgrade
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
+from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 KILLED = ["catalogue", "cases", "monitoring", "monitoring-worker", "catalogue-relay",
           "cases-relay", "gateway", "hall"]
 BACK_WITHIN_S = 15.0
@@ -129,17 +127,8 @@ class HealthWatch(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def node(pg_database, amqp_uri, tmp_path_factory):
-    for service in ("catalogue", "cases", "monitoring"):
-        upgrade(ROOT / "services" / service / "migrations", pg_database.url, service)
-    local = LocalNode.on_free_ports(tmp_path_factory.mktemp("restart-logs"),
-                                    DATABASE_URL=pg_database.url, AMQP_URI=amqp_uri)
-    local.start()
-    try:
-        local.wait_healthy(timeout_s=90)
-        yield local
-    finally:
-        local.stop()
+def node(database_url, amqp_uri, tmp_path_factory):
+    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("restart-logs"))
 
 
 def _publish_item(http: httpx.Client) -> str:

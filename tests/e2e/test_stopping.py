@@ -17,19 +17,11 @@ from pathlib import Path
 import pytest
 
 from infra.localnode import PORT_SETTINGS, LocalNode
-from services.shared.migrations import upgrade
 from tests.support.processes import TAG, Drain, describe, ports_in_use, tagged
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def database_url(pg_database) -> str:
-    for service in ("catalogue", "cases", "monitoring"):
-        upgrade(ROOT / "services" / service / "migrations", pg_database.url, service)
-    return pg_database.url
 
 
 @pytest.fixture
