@@ -5,11 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test venv proto env broker migrate unit lint bench bench-catalogue clean
+.PHONY: run start test venv proto env broker migrate unit lint bench bench-catalogue clean
 
+# Every process of infra/Procfile under supervisord (restarted when it dies); Ctrl-C, closing
+# the terminal or closing the output stops them all. Logs: var/log/<process>.log.
+START := $(BIN)/python -m infra.supervise
+
+# Every step reads the same settings: the environment, then .env (or $SUNLIGHT_ENV_FILE),
+# then var/node.env.
 run: venv proto env broker migrate
-	@echo "starting the node: Ctrl-C stops every process"
-	$(BIN)/honcho -f infra/Procfile -d . start
+	$(START)
+
+# Only the last step of `make run`: start the node set up before.
+start:
+	$(START)
 
 venv: $(BIN)/.installed
 
@@ -25,8 +34,8 @@ proto: venv
 env: venv
 	$(BIN)/python -m infra.node env
 
-broker:
-	bash infra/broker/ensure.sh
+broker: venv env
+	$(BIN)/python -m infra.node broker
 
 migrate: venv env
 	$(BIN)/python -m infra.node migrate

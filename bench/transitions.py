@@ -155,7 +155,7 @@ def cpu_seconds(node: LocalNode, pg_url: str) -> dict[str, float]:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / tick
 
-    used = {name: of(proc.pid) for name, proc in node.processes.items()}
+    used = {name: of(pid) for name, pid in node.pids().items()}
     with psycopg.connect(pg_url, autocommit=True) as conn:
         pids = [r[0] for r in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "

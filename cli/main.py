@@ -10,7 +10,7 @@ import time
 
 import click
 
-from cli.processes import node_processes
+from cli.processes import node_processes, supervisor_states
 from services.shared.auth import MAX_TOKEN_TTL_S, ROLE_PERMISSIONS, mint_token
 from services.shared.config import load_settings
 
@@ -34,7 +34,10 @@ def _check_all(timeout_s: float) -> list[tuple[str, str, bool, str]]:
               help="keep checking up to this many seconds until every process serves")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def status(wait_s: float, as_json: bool) -> None:
-    """Health of every process of the node; exit 0 only when all serve."""
+    """Health of every process of the node; exit 0 only when all serve.
+
+    With the supervisor of `make run` answering, also its state of each process (running
+    since when, restarting after a crash, given up)."""
     deadline = time.monotonic() + wait_s
     while True:
         results = _check_all(2.0)
@@ -42,13 +45,16 @@ def status(wait_s: float, as_json: bool) -> None:
         if healthy or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
+    supervised = supervisor_states(load_settings())
     if as_json:
-        click.echo(json.dumps([{"process": n, "address": a, "serving": ok, "state": s}
+        click.echo(json.dumps([{"process": n, "address": a, "serving": ok, "state": s,
+                                "supervisor": supervised.get(n.removesuffix("-http"))}
                                for n, a, ok, s in results], ensure_ascii=False))
     else:
         for name, address, ok, state in results:
             mark = "ok  " if ok else "DOWN"
-            click.echo(f"{mark} {name:<18} {address:<22} {state}")
+            line = f"{mark} {name:<18} {address:<22} {state:<14}"
+            click.echo(f"{line} {supervised.get(name.removesuffix('-http'), '')}".rstrip())
     sys.exit(0 if healthy else 1)
 
 

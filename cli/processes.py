@@ -37,6 +37,29 @@ def node_processes(s: Settings) -> list[Process]:
     ]
 
 
+def supervisor_states(s: Settings) -> dict[str, str]:
+    """What the node's supervisor says of each process ("RUNNING pid 123, uptime 0:04:01",
+    "BACKOFF Exited too quickly"…), by process name; empty when no supervisor answers (a
+    node not started by ``make run``)."""
+    import xmlrpc.client  # noqa: PLC0415
+
+    from infra.supervise import Layout, rpc  # noqa: PLC0415 - how make run runs the node
+
+    layout = Layout.of(s)
+    if not layout.socket.exists():
+        return {}
+    try:
+        infos = rpc(layout, timeout_s=2).supervisor.getAllProcessInfo()
+    except (OSError, xmlrpc.client.Error):
+        return {}
+    return {i["name"]: f"{i['statename']} {i['description'] or _pid(i['pid'])}".strip()
+            for i in infos}
+
+
+def _pid(pid: int) -> str:
+    return f"pid {pid}" if pid else ""
+
+
 def _grpc_health(address: str, timeout_s: float) -> tuple[bool, str]:
     with grpc.insecure_channel(address) as channel:
         try:

@@ -1,39 +1,41 @@
-"""Start, watch and stop the processes of one node on this machine, from ``infra/Procfile``.
+"""One node on this machine for tests and benchmarks, under the same supervisor as ``make run``.
 
-``make run`` uses honcho on the same Procfile; tests and benchmarks use this class to run a
-node on free ports against a database and vhost of their own, and to kill single processes.
+``LocalNode.on_free_ports(log_dir, DATABASE_URL=…, AMQP_URI=…)`` runs ``python -m
+infra.supervise`` with every port moved to a free one and a var directory of its own (unless
+``SUNLIGHT_VAR_DIR`` is given), so it never meets a node started by ``make run``. Processes
+killed here are restarted by supervisord, as they would be in ``make run``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.supervise import GROUP, ONE_SHOT, Layout, procfile, rpc
+from services.shared.config import Settings
+
+__all__ = ["LocalNode", "free_port", "procfile"]
+
 ROOT = Path(__file__).resolve().parents[1]
-PROCFILE = ROOT / "infra" / "Procfile"
 PORT_SETTINGS = {
     "SUNLIGHT_CATALOGUE_PORT", "SUNLIGHT_CASES_PORT", "SUNLIGHT_MONITORING_PORT",
     "SUNLIGHT_GATEWAY_GRPC_PORT", "SUNLIGHT_GATEWAY_HTTP_PORT", "SUNLIGHT_HALL_PORT",
     "SUNLIGHT_MONITORING_WORKER_HEALTH_PORT", "SUNLIGHT_CATALOGUE_RELAY_HEALTH_PORT",
     "SUNLIGHT_CASES_RELAY_HEALTH_PORT",
 }
-
-
-def procfile(path: Path = PROCFILE) -> dict[str, list[str]]:
-    commands: dict[str, list[str]] = {}
-    for line in path.read_text("utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, command = line.partition(":")
-            commands[name.strip()] = shlex.split(command)
-    return commands
+# supervisord's states of a process that is not coming back by itself
+GIVEN_UP = {"FATAL", "UNKNOWN"}
 
 
 def free_port() -> int:
@@ -44,11 +46,13 @@ def free_port() -> int:
 
 @dataclass
 class LocalNode:
-    """One node's processes, each logging to ``log_dir/<name>.log``."""
+    """One node's processes under supervisord, each logging to ``log_dir/<name>.log``."""
 
     env: dict[str, str]
     log_dir: Path
-    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    launcher: subprocess.Popen | None = None
+    started: set[str] = field(default_factory=set)
+    own_var_dir: Path | None = None
 
     @classmethod
     def on_free_ports(cls, log_dir: Path, **env: str) -> LocalNode:
@@ -59,69 +63,167 @@ class LocalNode:
         return int(self.env[f"SUNLIGHT_{setting.upper()}_PORT"])
 
     def full_env(self) -> dict[str, str]:
+        if "SUNLIGHT_VAR_DIR" not in self.env and self.own_var_dir is None:
+            self.own_var_dir = Path(tempfile.mkdtemp(prefix="sunlight-node-"))
+        var = {"SUNLIGHT_VAR_DIR": str(self.own_var_dir)} if self.own_var_dir else {}
         bin_dir = str(Path(sys.executable).parent)
         return {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-                "PYTHONUNBUFFERED": "1", **self.env}
+                "PYTHONUNBUFFERED": "1", **var, **self.env}
+
+    @property
+    def layout(self) -> Layout:
+        env = self.full_env()
+        var_dir = Path(env["SUNLIGHT_VAR_DIR"])
+        return Layout(var_dir.resolve(), self.log_dir.resolve())
+
+    def settings(self) -> Settings:
+        """The node's settings (its addresses, for health checks)."""
+        values = {k.removeprefix("SUNLIGHT_").lower(): v for k, v in self.full_env().items()
+                  if k.startswith("SUNLIGHT_") and k != "SUNLIGHT_ENV_FILE"}
+        return Settings(**values)
+
+    # -- the supervisor -------------------------------------------------------------------
+
+    def launch_command(self, names: list[str] | None = None, quiet: bool = True) -> list[str]:
+        """The command that runs this node (what ``make start`` runs, plus options)."""
+        command = [sys.executable, "-m", "infra.supervise", "--log-dir", str(self.log_dir)]
+        command += [arg for name in names or () for arg in ("--only", name)]
+        return command + (["--quiet"] if quiet else [])
+
+    def supervisor(self) -> xmlrpc.client.ServerProxy:
+        return rpc(self.layout).supervisor
+
+    def running(self) -> bool:
+        return self.launcher is not None and self.launcher.poll() is None
 
     def start(self, names: list[str] | None = None) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name, command in procfile().items():
-            if name == "ready" or (names is not None and name not in names):
-                continue
-            self.start_process(name, command)
+        """Start these processes of the Procfile (all but ``ready`` by default)."""
+        wanted = [n for n in procfile() if n not in ONE_SHOT and (names is None or n in names)]
+        if not self.running():
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self.log_dir / "launcher.log").open("ab")
+            self.launcher = subprocess.Popen(  # noqa: S603 - our own launcher
+                self.launch_command(wanted), cwd=ROOT, env=self.full_env(),
+                stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True)
+            output.close()
+            self._wait_supervisor()
+        else:
+            for name in wanted:
+                self.start_process(name)
+        self.started.update(wanted)
 
-    def start_process(self, name: str, command: list[str] | None = None) -> None:
-        command = command or procfile()[name]
-        if command[0] == "python":
-            command = [sys.executable, *command[1:]]
-        log = (self.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.full_env(), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+    def _wait_supervisor(self, timeout_s: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if not self.running():
+                raise RuntimeError(f"the supervisor exited: {self.log('launcher')}")
+            with contextlib.suppress(OSError, xmlrpc.client.Error):
+                if self.supervisor().getState()["statename"] == "RUNNING":
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the supervisor does not answer; see {self.log_dir}")
+            time.sleep(0.1)
 
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        process = self.processes.pop(name)
-        process.send_signal(sig)
-        process.wait(timeout=30)
+    def start_process(self, name: str) -> None:
+        try:
+            self.supervisor().startProcess(f"{GROUP}:{name}", False)
+        except xmlrpc.client.Fault as fault:
+            if "ALREADY_STARTED" not in fault.faultString:
+                raise
+        self.started.add(name)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process and keep it stopped (supervisord will not restart it)."""
+        with contextlib.suppress(xmlrpc.client.Fault):  # NOT_RUNNING
+            self.supervisor().stopProcess(f"{GROUP}:{name}", True)
+        self.started.discard(name)
+
+    def info(self) -> dict[str, dict]:
+        """supervisord's view of every process: ``statename``, ``pid``, ``description``…"""
+        return {i["name"]: i for i in self.supervisor().getAllProcessInfo()}
+
+    def pid(self, name: str) -> int:
+        """The pid of the process now (0 when it is not running)."""
+        return int(self.supervisor().getProcessInfo(f"{GROUP}:{name}")["pid"])
+
+    def pids(self) -> dict[str, int]:
+        return {name: i["pid"] for name, i in self.info().items() if i["pid"]}
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
+        """Send ``sig`` to the process and wait until it is gone; supervisord then starts it
+        again (as in ``make run``). Returns the pid that was signalled."""
+        pid = self.pid(name)
+        if not pid:
+            raise RuntimeError(f"{name} is not running")
+        os.kill(pid, sig)
+        deadline = time.monotonic() + 30
+        while self.pid(name) == pid:  # until supervisord has reaped it
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} (pid {pid}) did not die of {sig}")
+            time.sleep(0.01)
+        return pid
+
+    # -- health ---------------------------------------------------------------------------
 
     def status(self) -> subprocess.CompletedProcess:
         """``sunlight status --json`` against this node."""
         sunlight = Path(sys.executable).with_name("sunlight")
-        return subprocess.run([str(sunlight), "status", "--json"], cwd=ROOT,
+        return subprocess.run([str(sunlight), "status", "--json"], cwd=ROOT,  # noqa: S603
                               env=self.full_env(), capture_output=True, text=True, timeout=60)
 
     def serving(self) -> dict[str, bool]:
+        """Each health check's answer, through ``sunlight status``."""
         result = self.status()
         return {entry["process"]: entry["serving"] for entry in json.loads(result.stdout)}
+
+    def health(self, timeout_s: float = 2.0) -> dict[str, bool]:
+        """Each health check's answer, asked from here (cheaper than ``serving``)."""
+        from cli.processes import node_processes  # noqa: PLC0415
+
+        return {p.name: p.check(timeout_s)[0] for p in node_processes(self.settings())}
 
     def wait_healthy(self, timeout_s: float = 60.0) -> None:
         """Wait until every started process answers its health check."""
         deadline = time.monotonic() + timeout_s
         while True:
-            dead = {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
-            if dead:
-                raise RuntimeError(f"processes exited: {dead}; see {self.log_dir}")
-            states = self.serving()
+            if not self.running():
+                raise RuntimeError(f"the supervisor exited; see {self.log_dir}")
+            given_up = {n: i["statename"] for n, i in self.info().items()
+                        if n in self.started and i["statename"] in GIVEN_UP}
+            if given_up:
+                raise RuntimeError(f"processes not running: {given_up}; see {self.log_dir}")
+            states = self.health()
             waiting = [n for n, ok in states.items()
-                       if not ok and n.removesuffix("-http") in self.processes]
+                       if not ok and n.removesuffix("-http") in self.started]
             if not waiting:
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"not serving after {timeout_s}s: {waiting}; "
+                info = self.info()
+                states = {n: info.get(n.removesuffix("-http"), {}).get("statename")
+                          for n in waiting}
+                raise RuntimeError(f"not serving after {timeout_s}s: {states}; "
                                    f"see {self.log_dir}")
             time.sleep(0.3)
 
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
+    # -- the end --------------------------------------------------------------------------
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Stop every process (as Ctrl-C does in ``make run``) and the supervisor."""
+        if self.launcher is not None:
+            if self.launcher.poll() is None:
+                self.launcher.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                self.launcher.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.processes.clear()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.launcher.pid, signal.SIGKILL)
+                self.launcher.wait()
+            self.launcher = None
+        self.started.clear()
+        if self.own_var_dir is not None:
+            shutil.rmtree(self.own_var_dir, ignore_errors=True)
+            self.own_var_dir = None
 
     def log(self, name: str) -> str:
         path = self.log_dir / f"{name}.log"

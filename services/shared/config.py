@@ -6,12 +6,14 @@ per wrong variable. Every variable is listed, with its default, in ``.env.exampl
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared import rate_limits
@@ -19,6 +21,20 @@ from services.shared.rate_limits import check_rate
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION_RE = re.compile(r"^[0-9]{6}\Z")
+# The settings file read after the environment: ``.env`` of the checkout, or the file that
+# SUNLIGHT_ENV_FILE names (relative paths are relative to the checkout).
+ENV_FILE_VARIABLE = "SUNLIGHT_ENV_FILE"
+NODE_ENV_FILE = ROOT / "var" / "node.env"
+
+
+def env_file() -> Path:
+    named = os.environ.get(ENV_FILE_VARIABLE)
+    return ROOT / named if named else ROOT / ".env"
+
+
+def local_amqp_uri(region: str) -> str:
+    """The node's broker when AMQP_URI is unset: the local RabbitMQ, a vhost per region."""
+    return f"amqp://guest:guest@127.0.0.1:5672/sunlight-{region}"
 
 
 class Settings(BaseSettings):
@@ -26,7 +42,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="SUNLIGHT_",
-        env_file=(ROOT / ".env", ROOT / "var" / "node.env"),
+        env_file=(ROOT / ".env", NODE_ENV_FILE),
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
@@ -42,8 +58,8 @@ class Settings(BaseSettings):
     # Storage: SQLite files under var/ by default; DATABASE_URL switches every service to
     # PostgreSQL, each service in its own schema of that database.
     database_url: str | None = Field(None, validation_alias="DATABASE_URL")
-    amqp_uri: str = Field("amqp://guest:guest@127.0.0.1:5672/sunlight-510000",
-                          validation_alias="AMQP_URI")
+    # Unset (or empty): the local RabbitMQ, vhost sunlight-<node_region>.
+    amqp_uri: str = Field("", validation_alias="AMQP_URI")
 
     # Addresses of the node's processes (host:port).
     host: str = "127.0.0.1"
@@ -83,6 +99,12 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
+    def __init__(self, **values: Any) -> None:
+        # The environment first, then the settings file (SUNLIGHT_ENV_FILE or .env), then the
+        # node's secrets (var/node.env): every process and every step of `make run` alike.
+        values.setdefault("_env_file", (env_file(), NODE_ENV_FILE))
+        super().__init__(**values)
+
     @field_validator("node_region")
     @classmethod
     def _region(cls, value: str) -> str:
@@ -106,7 +128,7 @@ class Settings(BaseSettings):
     @field_validator("amqp_uri")
     @classmethod
     def _amqp(cls, value: str) -> str:
-        if not value.startswith(("amqp://", "amqps://")):
+        if value and not value.startswith(("amqp://", "amqps://")):
             raise ValueError("must be an amqp:// or amqps:// URI")
         return value
 
@@ -123,12 +145,22 @@ class Settings(BaseSettings):
     def territory_regions(self) -> tuple[str, ...]:
         return tuple(c for c in self.territory.split(",") if c)
 
+    @model_validator(mode="after")
+    def _local_broker_by_default(self) -> Settings:
+        if not self.amqp_uri:
+            self.amqp_uri = local_amqp_uri(self.node_region)
+        return self
+
     def address(self, port: int) -> str:
         return f"{self.host}:{port}"
 
 
 def load_settings(**overrides: object) -> Settings:
     """Read and validate the settings; exit with a readable message when they are wrong."""
+    named = env_file()
+    if os.environ.get(ENV_FILE_VARIABLE) and not named.is_file():
+        print(f"sunlight: {ENV_FILE_VARIABLE}: no such file: {named}", file=sys.stderr)
+        raise SystemExit(2)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

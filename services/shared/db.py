@@ -8,6 +8,7 @@ selected through ``search_path``, so services never share tables even on one ser
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +35,10 @@ def database_url(settings: Settings, service: str) -> str:
             url = url.set(drivername="postgresql+psycopg")
         return url.render_as_string(hide_password=False)
     path = Path(settings.var_dir) / settings.node_region / f"{service}.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Applicants' names and ID numbers: readable by the node's user only, whatever the umask
+    # (SQLite gives the -wal and -shm files the mode of the database file).
+    os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
     return f"sqlite:///{path}"
 
 

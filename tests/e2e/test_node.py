@@ -4,7 +4,6 @@ opened and completed through the gateway and supervision's record appears."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import grpc
 import httpx
@@ -12,29 +11,18 @@ import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
-from infra.localnode import LocalNode
 from services.shared.auth import mint_token
-from services.shared.migrations import upgrade
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
+from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def node(pg_database, amqp_uri, tmp_path_factory):
-    for service in ("catalogue", "cases", "monitoring"):
-        upgrade(ROOT / "services" / service / "migrations", pg_database.url, service)
-    logs = tmp_path_factory.mktemp("node-logs")
-    local = LocalNode.on_free_ports(logs, DATABASE_URL=pg_database.url, AMQP_URI=amqp_uri)
-    local.start()
-    try:
-        local.wait_healthy(timeout_s=90)
-        yield local
-    finally:
-        local.stop()
+def node(database_url, amqp_uri, tmp_path_factory):
+    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("node-logs"))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,144 @@
+"""Stopping a node started with ``make start`` (the last step of ``make run``) the ways it
+happens: Ctrl-C, closing the terminal, closing the output pipe (``make run | tee log`` when
+``tee`` goes first), killing the supervisor outright. Each time every process of the node is
+gone afterwards, and its ports are free: nothing keeps serving unseen."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import signal
+import subprocess
+import termios
+import uuid
+from pathlib import Path
+
+import pytest
+
+from infra.localnode import PORT_SETTINGS, LocalNode
+from tests.support.processes import TAG, Drain, describe, ports_in_use, tagged
+from tests.support.wait import wait_for
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def node(database_url, amqp_uri, tmp_path) -> LocalNode:
+    return LocalNode.on_free_ports(tmp_path / "logs", DATABASE_URL=database_url,
+                                   AMQP_URI=amqp_uri, SUNLIGHT_VAR_DIR=str(tmp_path / "var"))
+
+
+def _environment(node: LocalNode, tag: str) -> dict[str, str]:
+    env = {**node.full_env(), TAG: tag}
+    for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # when the tests run under make
+        env.pop(inherited, None)
+    return env
+
+
+def _as_a_terminal_job() -> None:
+    """Signals as in a terminal's foreground job, even when the tests run in the background
+    (where SIGINT is ignored, and a launcher honours that)."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _make_start(node: LocalNode, tag: str) -> tuple[subprocess.Popen, Drain]:
+    make = subprocess.Popen(["make", "-s", "start"], cwd=ROOT, env=_environment(node, tag),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_as_a_terminal_job)
+    return make, Drain(make.stdout.fileno())
+
+
+def _wait_serving(node: LocalNode, process: subprocess.Popen, output: Drain) -> None:
+    def serving() -> bool:
+        assert process.poll() is None, f"make start exited:\n{output.text}"
+        return all(node.health().values())
+
+    wait_for(serving, timeout_s=90, interval_s=0.3, what="every process of the node serving")
+
+
+def _assert_all_gone(node: LocalNode, tag: str) -> None:
+    try:
+        wait_for(lambda: not tagged(tag), timeout_s=30, interval_s=0.1,
+                 what="no process of the node left")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; left running:\n"
+                             + "\n".join(describe(tagged(tag)))) from None
+    ports = [int(node.env[name]) for name in PORT_SETTINGS]
+    assert ports_in_use(ports) == []
+
+
+def test_ctrl_c_stops_every_process(node) -> None:
+    tag = uuid.uuid4().hex
+    make, output = _make_start(node, tag)
+    try:
+        _wait_serving(node, make, output)
+        assert len(tagged(tag)) >= 11  # make, launcher, supervisord, 8 processes (+ ready)
+        os.killpg(make.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        make.wait(timeout=60)
+        _assert_all_gone(node, tag)
+    finally:
+        text = output.stop()
+        make.stdout.close()
+    assert "SIGINT: stopping every process" in text
+    assert "every process stopped" in text
+    assert "is up:" in text  # the ready process announced the node
+
+
+def test_closing_the_terminal_stops_every_process(node) -> None:
+    tag = uuid.uuid4().hex
+    master, slave = pty.openpty()
+
+    def take_terminal() -> None:  # the pty becomes the session's controlling terminal
+        _as_a_terminal_job()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    shell = subprocess.Popen(["bash", "-c", "make -s start; true"], cwd=ROOT,
+                             env=_environment(node, tag), stdin=slave, stdout=slave,
+                             stderr=slave, start_new_session=True, preexec_fn=take_terminal)
+    os.close(slave)
+    output = Drain(master)
+    try:
+        _wait_serving(node, shell, output)
+    finally:
+        output.stop()
+        os.close(master)  # the terminal window closes: SIGHUP to the session
+    shell.wait(timeout=60)
+    _assert_all_gone(node, tag)
+    log = (Path(node.env["SUNLIGHT_VAR_DIR"]) / "log" / "supervisord.log").read_text()
+    assert "received SIGTERM indicating exit request" in log  # a stop, not a crash
+    assert "stopped: cases (exit status 0)" in log
+
+
+def test_closing_the_output_pipe_stops_every_process(node) -> None:
+    tag = uuid.uuid4().hex
+    make, output = _make_start(node, tag)
+    try:
+        _wait_serving(node, make, output)
+    finally:
+        output.stop()
+        make.stdout.close()  # the reader goes away (tee killed by Ctrl-C first, head, …)
+    make.wait(timeout=60)
+    _assert_all_gone(node, tag)
+
+
+def test_a_supervisor_killed_outright_leaves_no_process(node) -> None:
+    tag = uuid.uuid4().hex
+    make, output = _make_start(node, tag)
+    try:
+        _wait_serving(node, make, output)
+        supervisord = int((node.layout.run_dir / "supervisord.pid").read_text())
+        before = tagged(tag)
+        assert supervisord in before
+        # SIGKILL cannot be handled: supervisord cannot stop its processes, make and the
+        # launcher cannot stop supervisord. The kernel's parent-death signals must.
+        os.kill(supervisord, signal.SIGKILL)
+        os.killpg(make.pid, signal.SIGKILL)
+        make.wait(timeout=30)
+        _assert_all_gone(node, tag)
+    finally:
+        output.stop()
+        make.stdout.close()
