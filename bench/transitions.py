@@ -1,7 +1,8 @@
 """Benchmark: case step transitions through the gateway and straight to the case service.
 
 Starts a real node (every process) on PostgreSQL (a fresh database) and RabbitMQ (a fresh
-vhost), opens cases on a published item with many steps, and completes steps concurrently:
+vhost), submits and accepts cases on a published item with many steps, and completes their
+steps (the last one: the decision) concurrently:
 
 * ``gateway``  — HTTP JSON API of the gateway (the end-to-end path a client uses)
 * ``gateway_grpc`` — the gateway's gRPC port, forwarding to the case service
@@ -34,6 +35,7 @@ from pathlib import Path
 import grpc
 import httpx
 import psycopg
+from google.protobuf import json_format
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
@@ -215,8 +217,11 @@ def main() -> None:
 
 def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: int) -> dict:
     token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
+    # who accepted a case does not decide it: the decisions are another administrator's
+    chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
     auth = {"Authorization": f"Bearer {token}"}
     md = [("authorization", f"Bearer {token}")]
+    md_chief = [("authorization", f"Bearer {chief}")]
     http = httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
                         headers=auth, timeout=30,
                         limits=httpx.Limits(max_connections=concurrency * 2))
@@ -243,24 +248,40 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
         grpc.insecure_channel(f"127.0.0.1:{node.port('gateway_grpc')}"))
 
     def open_cases(count: int) -> list[str]:
+        """Applications submitted and accepted: their first step runs."""
         def one(_):  # type: ignore[no-untyped-def]
-            return direct.OpenCase(kpb.OpenCaseRequest(
+            number = direct.SubmitApplication(kpb.SubmitApplicationRequest(
                 idempotency_key=uuid.uuid4().hex, item_id=item["item_id"], region="511602",
                 applicant=kpb.Applicant(name="基准", id_type="id_card",
                                         id_number="511602199001011236")),
                 metadata=md, timeout=30).case.case_number
+            direct.ActOnCase(kpb.ActOnCaseRequest(
+                idempotency_key=uuid.uuid4().hex, case_number=number, accept=kpb.Accept()),
+                metadata=md, timeout=30)
+            return number
         with ThreadPoolExecutor(concurrency) as pool:
             return list(pool.map(one, range(count)))
 
+    def action(index: int) -> dict:
+        """Step ``index`` of the flow: completed, or the last one decided. Instances are
+        numbered as they start: step ``index`` runs as "s<index + 1>"."""
+        if index == STEPS - 1:
+            return {"decide": {"outcome": "DECISION_OUTCOME_APPROVE"}}
+        return {"complete_step": {"instance_id": f"s{index + 1}"}}
+
     def via_http(number: str, index: int) -> None:
-        http.post(f"/v1/cases/{number}/steps/{index}/complete",
-                  json={"idempotency_key": uuid.uuid4().hex}).raise_for_status()
+        headers = {"Authorization": f"Bearer {chief}"} if index == STEPS - 1 else None
+        http.post(f"/v1/cases/{number}/actions", headers=headers,
+                  json={"idempotency_key": uuid.uuid4().hex, **action(index)}
+                  ).raise_for_status()
 
     def via_grpc(stub):  # type: ignore[no-untyped-def]
         def call(number: str, index: int) -> None:
-            stub.CompleteStep(kpb.CompleteStepRequest(
-                idempotency_key=uuid.uuid4().hex, case_number=number, step_index=index),
-                metadata=md, timeout=30)
+            request = json_format.ParseDict({"idempotency_key": uuid.uuid4().hex,
+                                             "case_number": number, **action(index)},
+                                            kpb.ActOnCaseRequest())
+            stub.ActOnCase(request, metadata=md_chief if index == STEPS - 1 else md,
+                           timeout=30)
         return call
 
     Lanes(open_cases(concurrency), 3, via_grpc(direct)).run(concurrency)  # warm-up
@@ -272,7 +293,9 @@ def measure(node: LocalNode, secret: str, pg_url: str, cases: int, concurrency: 
         numbers = open_cases(cases)
         latencies, elapsed = Lanes(numbers, STEPS, call).run(concurrency)
         results[label] = summary(latencies, elapsed)
-    expected = (cases * 3 * (STEPS + 1))
+    # per case: submitted, accepted with its first step's start, then per step its
+    # completion and the next one's start, and at last the decision
+    expected = cases * 3 * (2 * STEPS + 2)
     wait_lag_complete(pg_url, since, expected)
     cpu_after = cpu_seconds(node, pg_url)
     lag_result = lag(pg_url, since)

@@ -52,10 +52,11 @@ from services.cases.repository import CaseStore, Stored
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
+from services.shared.errors import PermissionDenied
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
-from services.shared.regions import parent, scope_prefix
+from services.shared.regions import covers, parent, scope_prefix
 from services.shared.territory import Territory
 from services.shared.working_days import CHINA, WorkingCalendar, local_day
 
@@ -269,7 +270,13 @@ class CaseService:
         if region:
             self.territory.require(region)
             principal.require(auth.CASE_HANDLE, region)
-        scopes = (region,) if region else principal.regions
+        scopes = (region,) if region else tuple(
+            s for s in principal.regions if self.territory.holds(s)
+            or covers(s, self.territory.node_region))
+        if not scopes:
+            raise PermissionDenied(
+                f"this node holds {self.territory.description}: none of the caller's regions "
+                f"({', '.join(principal.regions)})", code="REGION_NOT_HOSTED")
         own = principal.bound_department(auth.CASE_HANDLE)
         department = department or principal.department or ""
         if own is not None and department != own:

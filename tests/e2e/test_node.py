@@ -27,11 +27,28 @@ def node(database_url, amqp_uri, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(node):
+    yield from _client(node, "e2e-admin")
+
+
+@pytest.fixture(scope="module")
+def chief(node):
+    """Another administrator: who accepted a case does not decide it."""
+    yield from _client(node, "e2e-chief")
+
+
+def _client(node, subject: str):  # type: ignore[no-untyped-def]
     secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
-    token = mint_token(secret, "e2e-admin", ["admin"], ["510000"])
+    token = mint_token(secret, subject, ["admin"], ["510000"])
     with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
                       headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
         yield client
+
+
+def _act(client: httpx.Client, number: str, **action) -> dict:  # type: ignore[no-untyped-def]
+    reply = client.post(f"/v1/cases/{number}/actions",
+                        json={"idempotency_key": uuid.uuid4().hex, **action})
+    assert reply.status_code == 200, reply.text
+    return reply.json()["case"]
 
 
 def _item(api: httpx.Client, publish: bool = True) -> dict:
@@ -64,7 +81,7 @@ def test_status_reports_every_process_serving(node) -> None:
     assert len(states) == 9 and all(states.values()), states
 
 
-def test_a_case_through_the_gateway_reaches_supervision(api) -> None:
+def test_a_case_through_the_gateway_reaches_supervision(api, chief) -> None:
     draft_only = _item(api, publish=False)
     refused = _open(api, draft_only["item_id"])
     assert refused.status_code == 422
@@ -76,12 +93,16 @@ def test_a_case_through_the_gateway_reaches_supervision(api) -> None:
     assert opened.status_code == 201, opened.text
     case = opened.json()["case"]
     number = case["case_number"]
-    assert number.startswith("511602")
-    for index in range(2):
-        reply = api.post(f"/v1/cases/{number}/steps/{index}/complete",
-                         json={"idempotency_key": uuid.uuid4().hex, "opinion": "同意"})
-        assert reply.status_code == 200, reply.text
-    assert reply.json()["case"]["status"] == "CASE_STATUS_COMPLETED"
+    assert number.startswith("511602") and case["status"] == "CASE_STATUS_SUBMITTED"
+    case = _act(api, number, accept={"opinion": "材料齐全"})
+    assert [s["key"] for s in case["steps"] if s["status"] == "STEP_STATUS_ACTIVE"] == [
+        "decide"]
+    case = _act(chief, number, decide={"outcome": "approve", "reasons": "符合条件"})
+    case = _act(api, number, publish_result={})
+    case = _act(api, number, complete={})
+    assert case["status"] == "CASE_STATUS_COMPLETED"
+    verified = api.get(f"/v1/cases/{number}/trace/verify").json()
+    assert verified["intact"] and int(verified["entries"]) == 7
 
     def record():
         reply = api.get(f"/v1/supervision/cases/{number}")
@@ -89,7 +110,8 @@ def test_a_case_through_the_gateway_reaches_supervision(api) -> None:
             reply.json()["record"]["status"] == "completed" else None
 
     rec = wait_for(record, timeout_s=30, what="supervision's record of the completed case")
-    assert rec["events_applied"] == 3 and rec["steps_completed"] == 2
+    # submitted, acceptance started, accepted, decision started, decided, published, completed
+    assert rec["events_applied"] == 7 and rec["steps_completed"] == 1
     assert rec["item_version"] == 1
 
 
@@ -99,9 +121,10 @@ def test_the_hall_shows_published_items_and_case_status(node, api) -> None:
     hall = f"http://127.0.0.1:{node.port('hall')}"
     listing = httpx.get(f"{hall}/", params={"region": "511602"}, timeout=10)
     assert listing.status_code == 200 and item["content"]["name"] in listing.text
+    case = _act(api, case["case_number"], accept={})
     status = httpx.get(f"{hall}/cases/{case['case_number']}", timeout=10)
     assert status.status_code == 200
-    assert "受理" in status.text and case["due_date"] in status.text
+    assert "决定" in status.text and case["due_date"] in status.text
     assert httpx.get(f"{hall}/cases/51160220990101999999", timeout=10).status_code == 404
 
 

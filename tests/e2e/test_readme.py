@@ -63,10 +63,17 @@ def test_a_first_case_by_hand(node: LocalNode) -> None:
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
                             env=node.full_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    submitted, legal, staffing, opened = answers(result.stdout)
+    submitted, legal, staffing, accepted, decided, published, completed, verified = (
+        answers(result.stdout))
     assert submitted["item"]["status"] == "VERSION_STATUS_SUBMITTED", submitted
     assert legal["item"]["status"] == "VERSION_STATUS_SUBMITTED", legal
     assert staffing["item"]["status"] == "VERSION_STATUS_PUBLISHED", staffing
-    case = opened["case"]
-    assert case["case_number"].startswith("511602") and case["item_version"] == 1, opened
+    case = accepted["case"]
+    assert case["case_number"].startswith("511602") and case["item_version"] == 1, accepted
+    assert case["status"] == "CASE_STATUS_IN_PROGRESS"
     assert case["applicant"]["name"] == "张三"
+    assert decided["case"]["decision"]["outcome"] == "DECISION_OUTCOME_APPROVE", decided
+    assert published["case"]["status"] == "CASE_STATUS_PUBLISHED"
+    assert completed["case"]["status"] == "CASE_STATUS_COMPLETED"
+    # submitted, acceptance started, accepted, decision started, decided, published, completed
+    assert verified["intact"] is True and int(verified["entries"]) == 7, verified

@@ -16,6 +16,7 @@ import grpc
 import httpx
 import psycopg
 import pytest
+from google.protobuf import json_format
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
 from cli.processes import node_processes
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.e2e
 KILLED = ["catalogue", "cases", "monitoring", "monitoring-worker", "catalogue-relay",
           "cases-relay", "gateway", "hall"]
 BACK_WITHIN_S = 15.0
-STEPS = 20
+STEPS = 20  # of the item's flow; the last is its decision, which the load leaves alone
 CLIENTS_PER_PATH = 2
 PACE_S = 0.1  # a client completes a step at most every 100 ms: load, not a CPU hog
 # Health answers that report on other processes too: NOT_SERVING while one of those is down.
@@ -56,28 +57,32 @@ class Call:
 
 
 class Client(threading.Thread):
-    """Opens cases and completes their steps one after another through one path. A failed
-    call is repeated with the same idempotency key until it succeeds, as a careful client
-    does; asked to stop, it finishes the call in hand first, so every success is known."""
+    """Submits applications, accepts them and completes their steps one after another through
+    one path. A failed call is repeated with the same idempotency key until it succeeds, as a
+    careful client does; asked to stop, it finishes the call in hand first, so every success
+    is known. ``act(number, key, action)`` answers the id of the step that runs next."""
 
-    def __init__(self, path: str, open_case: Callable[[str], str],
-                 complete: Callable[[str, int, str], None], stop: threading.Event,
+    def __init__(self, path: str, submit: Callable[[str], str],
+                 act: Callable[[str, str, dict], str], stop: threading.Event,
                  calls: list[Call]) -> None:
         super().__init__(daemon=True)
         self.path = path
-        self.open_case = open_case
-        self.complete = complete
+        self.submit = submit
+        self.act = act
         self.stop = stop
         self.calls = calls
         self.completed: dict[str, int] = {}  # case number -> steps done
 
     def run(self) -> None:
         while not self.stop.is_set():
-            number = self._until_ok("open", self.open_case)
+            number = self._until_ok("open", self.submit)
             self.completed[number] = 0
-            for index in range(STEPS):
-                self._until_ok("complete", lambda key, number=number, index=index:
-                               self.complete(number, index, key))
+            running = self._until_ok("complete", lambda key, number=number: self.act(
+                number, key, {"accept": {}}))
+            for _ in range(STEPS - 1):
+                running = self._until_ok("complete", lambda key, number=number,
+                                         running=running: self.act(
+                    number, key, {"complete_step": {"instance_id": running}}))
                 self.completed[number] += 1
                 if self.stop.wait(PACE_S):
                     return
@@ -159,16 +164,18 @@ def _clients(node: LocalNode, token: str, item_id: str, stop: threading.Event,
                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
         def grpc_open(key: str, stub=stub) -> str:  # type: ignore[no-untyped-def]
-            return stub.OpenCase(cases_pb2.OpenCaseRequest(
+            return stub.SubmitApplication(cases_pb2.SubmitApplicationRequest(
                 idempotency_key=key, item_id=item_id, region="511602",
                 applicant=cases_pb2.Applicant(**applicant)), metadata=auth,
                 timeout=10).case.case_number
 
-        def grpc_complete(number: str, index: int, key: str,
-                          stub=stub) -> None:  # type: ignore[no-untyped-def]
-            stub.CompleteStep(cases_pb2.CompleteStepRequest(
-                idempotency_key=key, case_number=number, step_index=index), metadata=auth,
-                timeout=10)
+        def grpc_act(number: str, key: str, action: dict,
+                     stub=stub) -> str:  # type: ignore[no-untyped-def]
+            request = json_format.ParseDict({"idempotency_key": key, "case_number": number,
+                                             **action}, cases_pb2.ActOnCaseRequest())
+            case = stub.ActOnCase(request, metadata=auth, timeout=10).case
+            return next((s.instance_id for s in case.steps
+                         if s.status == cases_pb2.STEP_STATUS_ACTIVE), "")
 
         def http_open(key: str, http=http) -> str:  # type: ignore[no-untyped-def]
             reply = http.post("/v1/cases", json={
@@ -177,13 +184,16 @@ def _clients(node: LocalNode, token: str, item_id: str, stop: threading.Event,
             reply.raise_for_status()
             return reply.json()["case"]["case_number"]
 
-        def http_complete(number: str, index: int, key: str,
-                          http=http) -> None:  # type: ignore[no-untyped-def]
-            http.post(f"/v1/cases/{number}/steps/{index}/complete",
-                      json={"idempotency_key": key}).raise_for_status()
+        def http_act(number: str, key: str, action: dict,
+                     http=http) -> str:  # type: ignore[no-untyped-def]
+            reply = http.post(f"/v1/cases/{number}/actions",
+                              json={"idempotency_key": key, **action})
+            reply.raise_for_status()
+            return next((s["instance_id"] for s in reply.json()["case"]["steps"]
+                         if s["status"] == "STEP_STATUS_ACTIVE"), "")
 
-        clients.append(Client("grpc", grpc_open, grpc_complete, stop, calls))
-        clients.append(Client("http", http_open, http_complete, stop, calls))
+        clients.append(Client("grpc", grpc_open, grpc_act, stop, calls))
+        clients.append(Client("http", http_open, http_act, stop, calls))
     return clients
 
 
@@ -268,7 +278,8 @@ def test_any_process_killed_under_load_comes_back_and_nothing_is_lost(node, pg_d
     for number, done in completed.items():
         case = stub.GetCase(cases_pb2.GetCaseRequest(case_number=number), timeout=10,
                             metadata=[("authorization", f"Bearer {token}")]).case
-        in_service = STEPS if case.current_step == -1 else case.current_step
+        in_service = sum(1 for s in case.steps if s.status == cases_pb2.STEP_STATUS_DONE
+                         and s.stage >= 0)
         assert in_service == done, (number, in_service, done)
 
     # … and supervision applied each of their events exactly once.
@@ -302,5 +313,8 @@ def test_any_process_killed_under_load_comes_back_and_nothing_is_lost(node, pg_d
     final = wait_for(supervision_caught_up, timeout_s=60, interval_s=0.5,
                      what="supervision's records of every case")
     for number, done in completed.items():
-        assert len(final["events"][number]) == 1 + done  # accepted + one per step
-        assert final["records"][number] == (1 + done, done)
+        # submitted; accepted with the first step's start; then for each step done its
+        # completion and the next one's start
+        expected = 3 + 2 * done
+        assert len(final["events"][number]) == expected, (number, done)
+        assert final["records"][number] == (expected, done)

@@ -38,10 +38,12 @@ pytestmark = pytest.mark.integration
 DEPT, OTHER_DEPT = "区发展改革局", "区教科体局"
 REGION = "511602"
 
-#: name → (roles, region, department); None: no token at all
-PRINCIPALS: dict[str, tuple[tuple[str, ...], str, str | None] | None] = {
+#: name → (roles, region, department[, positions]); None: no token at all
+PRINCIPALS: dict[str, tuple | None] = {
     "anonymous": None,
     "clerk": (("clerk",), REGION, DEPT),
+    "chief": (("clerk",), REGION, DEPT, ("chief",)),
+    "department_system": (("department_system",), REGION, DEPT),
     "clerk_other_dept": (("clerk",), REGION, OTHER_DEPT),
     "clerk_other_county": (("clerk",), "511603", DEPT),
     "city_clerk": (("clerk",), "511600", "市发展改革委"),
@@ -58,14 +60,24 @@ PRINCIPALS: dict[str, tuple[tuple[str, ...], str, str | None] | None] = {
     "service": (("service",), "510000", None),
 }
 EVERYONE = frozenset(PRINCIPALS)
-INTERNAL_READERS = frozenset({"clerk", "legal", "staffing", "supervisor", "province_admin",
-                              "service"})
-REGION_INTERNAL = frozenset({"clerk", "clerk_other_dept", "city_clerk", "legal", "staffing",
-                             "supervisor", "province_admin", "service"})
+INTERNAL_READERS = frozenset({"clerk", "chief", "legal", "staffing", "supervisor",
+                              "province_admin", "service"})
+REGION_INTERNAL = frozenset({"clerk", "chief", "clerk_other_dept", "city_clerk", "legal",
+                             "staffing", "supervisor", "province_admin", "service"})
+#: who declares and edits the department's items (its staff, whatever their position)
+DEPARTMENT_WRITERS = frozenset({"clerk", "chief", "province_admin"})
+#: who reads a case's internal fields (applicant's identity, handlers, the trace)
+CASE_INSIDERS = frozenset({"clerk", "chief", "department_system", "window", "supervisor",
+                           "province_admin"})
 
 
 def key() -> str:
     return uuid.uuid4().hex
+
+
+def running(case: dict[str, Any], step_key: str) -> str:
+    return next(s["instance_id"] for s in case["steps"]
+                if s["key"] == step_key and s["status"] == "STEP_STATUS_ACTIVE")
 
 
 def draft_body(department: str = DEPT) -> dict[str, Any]:
@@ -74,6 +86,7 @@ def draft_body(department: str = DEPT) -> dict[str, Any]:
             "promised_limit_days": 10,
             "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
             "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+                      {"key": "review", "name": "审查", "limit_days": 3, "role": "clerk"},
                       {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}
 
 
@@ -124,10 +137,27 @@ class Node:
         return item
 
     def case(self, item: str) -> str:
+        """A submitted application, awaiting acceptance."""
         reply = self.client.post("/v1/cases", headers=self.as_("clerk"), json={
             "idempotency_key": key(), "item_id": item, "region": REGION,
             "applicant": APPLICANT})
-        return self.ok(reply, "open case")["case"]["case_number"]
+        return self.ok(reply, "submit")["case"]["case_number"]
+
+    def act(self, who: str, number: str, **action: Any) -> dict[str, Any]:
+        reply = self.client.post(f"/v1/cases/{number}/actions", headers=self.as_(who),
+                                 json={"idempotency_key": key(), **action})
+        return self.ok(reply, f"{next(iter(action))} by {who}")["case"]
+
+    def accepted(self) -> tuple[str, str]:
+        """A case accepted by the clerk, and its running review step."""
+        number = self.case(self.published())
+        case = self.act("clerk", number, accept={})
+        return number, running(case, "review")
+
+    def at_decision(self) -> str:
+        number, review = self.accepted()
+        self.act("clerk", number, complete_step={"instance_id": review})
+        return number
 
     def supervised_case(self, item: str) -> str:
         """A case whose events supervision has applied (as its worker would)."""
@@ -156,8 +186,8 @@ def node(pg_settings) -> Iterator[Node]:
                          "cases": f"127.0.0.1:{cases_port}",
                          "monitoring": f"127.0.0.1:{monitoring_port}"}, 10.0)
     tokens = {name: {} if spec is None else {"Authorization": "Bearer " + mint_token(
-        settings.jwt_secret, f"matrix-{name}", spec[0], [spec[1]], department=spec[2])}
-        for name, spec in PRINCIPALS.items()}
+        settings.jwt_secret, f"matrix-{name}", spec[0], [spec[1]], department=spec[2],
+        positions=spec[3] if len(spec) > 3 else ())} for name, spec in PRINCIPALS.items()}
     url = settings.database_url.replace("postgresql://", "postgresql+psycopg://")
     monitoring_db, cases_db = Database(url, "monitoring"), Database(url, "cases")
     with TestClient(create_app(backends, "510000", "四川省"), raise_server_exceptions=False
@@ -212,15 +242,15 @@ OPERATIONS = [
               lambda n, h, _: n.client.get(f"/v1/regions/{REGION}/catalogue.json", headers=h)),
     Operation("export a region's catalogue (CSV)", EVERYONE,
               lambda n, h, _: n.client.get(f"/v1/regions/{REGION}/catalogue.csv", headers=h)),
-    Operation("declare an item", frozenset({"clerk", "province_admin"}),
+    Operation("declare an item", DEPARTMENT_WRITERS,
               lambda n, h, _: n.client.post("/v1/items", headers=h, json={
                   "idempotency_key": key(), "draft": draft_body()})),
-    Operation("edit a draft", frozenset({"clerk", "province_admin"}),
+    Operation("edit a draft", DEPARTMENT_WRITERS,
               lambda n, h, item: n.client.put(f"/v1/items/{item}/versions/1", headers=h, json={
                   "idempotency_key": key(),
                   "draft": {**draft_body(), "code": n.codes[item], "name": "改名"}}),
               lambda n: n.draft(), (401, 403, 404)),
-    Operation("submit a draft", frozenset({"clerk", "province_admin"}),
+    Operation("submit a draft", DEPARTMENT_WRITERS,
               lambda n, h, item: n.client.post(f"/v1/items/{item}/versions/1/submit",
                                                headers=h, json={"idempotency_key": key()}),
               lambda n: n.draft()),
@@ -233,7 +263,7 @@ OPERATIONS = [
                                                headers=h, json={"idempotency_key": key(),
                                                                 **OFFLINE_REVIEW}),
               lambda n: n.draft()),
-    Operation("draft the next version", frozenset({"clerk", "province_admin"}),
+    Operation("draft the next version", DEPARTMENT_WRITERS,
               lambda n, h, item: n.client.post(f"/v1/items/{item}/versions", headers=h,
                                                json={"idempotency_key": key()}),
               lambda n: n.published()),
@@ -257,19 +287,49 @@ OPERATIONS = [
     Operation("list change obligations", REGION_INTERNAL,
               lambda n, h, _: n.client.get("/v1/obligations", headers=h,
                                            params={"region": REGION})),
-    Operation("accept an application", frozenset({"clerk", "window", "province_admin"}),
+    Operation("submit an application",
+              frozenset({"clerk", "chief", "department_system", "window", "province_admin"}),
               lambda n, h, item: n.client.post("/v1/cases", headers=h, json={
                   "idempotency_key": key(), "item_id": item, "region": REGION,
                   "applicant": APPLICANT}),
               lambda n: n.published()),
-    Operation("complete a step", frozenset({"clerk", "province_admin"}),
-              lambda n, h, number: n.client.post(f"/v1/cases/{number}/steps/0/complete",
-                                                 headers=h, json={"idempotency_key": key()}),
+    Operation("accept an application (受理)",  # the acceptance step is the clerk's post
+              frozenset({"clerk", "department_system", "window", "province_admin"}),
+              lambda n, h, number: n.client.post(f"/v1/cases/{number}/actions", headers=h,
+                                                 json={"idempotency_key": key(),
+                                                       "accept": {}}),
               lambda n: n.case(n.published())),
-    Operation("read a case", frozenset({"clerk", "window", "supervisor", "province_admin",
-                                        "hall", "service"}),
+    Operation("complete a step", frozenset({"clerk", "department_system", "province_admin"}),
+              lambda n, h, case: n.client.post(f"/v1/cases/{case[0]}/actions", headers=h,
+                                               json={"idempotency_key": key(),
+                                                     "complete_step": {
+                                                         "instance_id": case[1]}}),
+              lambda n: n.accepted()),
+    Operation("decide (决定)", frozenset({"chief", "department_system", "province_admin"}),
+              lambda n, h, number: n.client.post(f"/v1/cases/{number}/actions", headers=h,
+                                                 json={"idempotency_key": key(), "decide": {
+                                                     "outcome": "approve"}}),
+              lambda n: n.at_decision()),
+    Operation("reassign a step", frozenset({"supervisor", "province_admin"}),
+              lambda n, h, case: n.client.post(f"/v1/cases/{case[0]}/actions", headers=h,
+                                               json={"idempotency_key": key(), "reassign": {
+                                                   "instance_id": case[1],
+                                                   "to": "matrix-chief"}}),
+              lambda n: n.accepted()),
+    Operation("read a case", frozenset({*CASE_INSIDERS, "hall", "service"}),
               lambda n, h, number: n.client.get(f"/v1/cases/{number}", headers=h),
               lambda n: n.case(n.published())),
+    Operation("read a case's trace", CASE_INSIDERS,
+              lambda n, h, number: n.client.get(f"/v1/cases/{number}/trace", headers=h),
+              lambda n: n.case(n.published())),
+    Operation("verify a case's trace", frozenset({*CASE_INSIDERS, "service"}),
+              lambda n, h, number: n.client.get(f"/v1/cases/{number}/trace/verify",
+                                                headers=h),
+              lambda n: n.case(n.published())),
+    Operation("a handler's queue",
+              frozenset({"clerk", "chief", "clerk_other_dept", "clerk_other_county",
+                         "city_clerk", "department_system", "province_admin"}),
+              lambda n, h, _: n.client.get("/v1/queue", headers=h)),
     Operation("read supervision's record", frozenset({"supervisor", "province_admin",
                                                       "service"}),
               lambda n, h, number: n.client.get(f"/v1/supervision/cases/{number}", headers=h),
@@ -317,9 +377,10 @@ def test_internal_fields_only_for_those_who_may_read_them(node: Node) -> None:
         reply = node.client.get(f"/v1/cases/{number}", headers=headers)
         if reply.status_code == 200:
             case = reply.json()["case"]
-            sees_identity = name in {"clerk", "window", "supervisor", "province_admin"}
+            sees_identity = name in CASE_INSIDERS
             assert bool(case.get("applicant", {}).get("id_number")) is sees_identity, name
             assert bool(case["steps"][0]["role"]) is sees_identity, name
+            assert "trace" not in case and "allowed_actions" in case
 
 
 def test_a_refused_caller_gets_no_replay_of_another_request(node: Node) -> None:

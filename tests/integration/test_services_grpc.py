@@ -15,7 +15,16 @@ from services.catalogue.server import build as build_catalogue
 from services.shared.db import Database
 from services.shared.grpc_errors import error_detail_of
 from services.shared.outbox import outbox_table
-from tests.support.clients import OFFLINE_REVIEW, Clients, applicant, bearer, draft, key
+from tests.support.clients import (
+    OFFLINE_REVIEW,
+    Clients,
+    act,
+    applicant,
+    bearer,
+    draft,
+    key,
+    running,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -47,12 +56,12 @@ def test_a_case_is_refused_on_an_item_that_is_not_published(node, admin) -> None
     clients, _ = node
     item = clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=draft()), metadata=admin, timeout=10).item
-    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+    code, detail = _detail(lambda: clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=admin, timeout=10))
     assert code == grpc.StatusCode.FAILED_PRECONDITION
     assert detail.code == "ITEM_NOT_PUBLISHED" and "清单之外无职权" in detail.message
-    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+    code, detail = _detail(lambda: clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id="no-such-item", region="511602",
         applicant=applicant()), metadata=admin, timeout=10))
     assert detail.code == "ITEM_NOT_PUBLISHED"
@@ -60,18 +69,27 @@ def test_a_case_is_refused_on_an_item_that_is_not_published(node, admin) -> None
 
 def test_a_case_runs_through_its_steps_and_emits_an_event_per_transition(node, admin,
                                                                            pg_settings):
+    other_admin = bearer(pg_settings.jwt_secret, "admin-2", ["admin"], ["510000"])
     clients, _ = node
     item = clients.published_item(admin)
-    case = clients.cases.OpenCase(kpb.OpenCaseRequest(
+    case = clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=admin, timeout=10).case
     assert case.case_number.startswith("511602") and len(case.case_number) == 20
-    assert case.item_version == 1 and case.current_step == 0
-    for index in range(2):
-        case = clients.cases.CompleteStep(kpb.CompleteStepRequest(
-            idempotency_key=key(), case_number=case.case_number, step_index=index,
-            opinion="同意"), metadata=admin, timeout=10).case
+    assert case.item_version == 1 and case.status == kpb.CASE_STATUS_SUBMITTED
+    assert "accept" in case.allowed_actions
+    number = case.case_number
+    case = act(clients.cases, admin, number, accept=kpb.Accept(opinion="材料齐全"))
+    [first] = running(case)
+    case = act(clients.cases, admin, number,
+               complete_step=kpb.CompleteStep(instance_id=first.instance_id, opinion="同意"))
+    assert [s.key for s in running(case)] == ["s1"] and "decide" in case.allowed_actions
+    case = act(clients.cases, other_admin, number, decide=kpb.Decide(
+        outcome=kpb.DECISION_OUTCOME_APPROVE, reasons="符合条件", document_number="文1"))
+    case = act(clients.cases, admin, number, publish_result=kpb.PublishResult())
+    case = act(clients.cases, admin, number, complete=kpb.CompleteCase())
     assert case.status == kpb.CASE_STATUS_COMPLETED
+    assert case.decision.document_number == "文1"
     db = Database(pg_settings.database_url.replace("postgresql://", "postgresql+psycopg://"),
                   "cases")
     table = outbox_table(MetaData())
@@ -79,32 +97,47 @@ def test_a_case_runs_through_its_steps_and_emits_an_event_per_transition(node, a
         types = s.execute(select(table.c.routing_key).where(
             table.c.body.contains(case.case_number)).order_by(table.c.seq)).scalars().all()
     db.dispose()
-    assert types == ["case.accepted", "case.step_completed", "case.completed"]
+    region = ".510000.511600.511602"
+    assert types == [t + region for t in (
+        "case.submitted", "case.accepted", "case.step_started", "case.step_completed",
+        "case.step_started", "case.decided", "case.result_published", "case.completed")]
+    trace = clients.cases.VerifyTrace(kpb.VerifyTraceRequest(case_number=number),
+                                      metadata=admin, timeout=10)
+    assert trace.intact and trace.entries == len(types)
 
 
 def test_a_repeated_request_acts_once(node, admin) -> None:
     clients, _ = node
     item = clients.published_item(admin)
-    request = kpb.OpenCaseRequest(idempotency_key=key(), item_id=item.item_id,
-                                  region="511602", applicant=applicant())
-    first = clients.cases.OpenCase(request, metadata=admin, timeout=10).case
-    again = clients.cases.OpenCase(request, metadata=admin, timeout=10).case
+    request = kpb.SubmitApplicationRequest(idempotency_key=key(), item_id=item.item_id,
+                                           region="511602", applicant=applicant())
+    first = clients.cases.SubmitApplication(request, metadata=admin, timeout=10).case
+    again = clients.cases.SubmitApplication(request, metadata=admin, timeout=10).case
     assert first.case_number == again.case_number
     request.applicant.name = "李四"
-    code, detail = _detail(lambda: clients.cases.OpenCase(request, metadata=admin, timeout=10))
+    code, detail = _detail(lambda: clients.cases.SubmitApplication(request, metadata=admin,
+                                                                   timeout=10))
     assert code == grpc.StatusCode.ABORTED and detail.code == "IDEMPOTENCY_KEY_REUSED"
 
 
 def test_a_stale_step_is_refused(node, admin) -> None:
     clients, _ = node
     item = clients.published_item(admin)
-    case = clients.cases.OpenCase(kpb.OpenCaseRequest(
+    case = clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=admin, timeout=10).case
-    code, detail = _detail(lambda: clients.cases.CompleteStep(kpb.CompleteStepRequest(
-        idempotency_key=key(), case_number=case.case_number, step_index=1),
-        metadata=admin, timeout=10))
+    case = act(clients.cases, admin, case.case_number, accept=kpb.Accept())
+    [first] = running(case)
+    act(clients.cases, admin, case.case_number,
+        complete_step=kpb.CompleteStep(instance_id=first.instance_id))
+    code, detail = _detail(lambda: act(
+        clients.cases, admin, case.case_number,
+        complete_step=kpb.CompleteStep(instance_id=first.instance_id)))
     assert code == grpc.StatusCode.ABORTED and detail.code == "STEP_NOT_ACTIVE"
+    code, detail = _detail(lambda: act(clients.cases, admin, case.case_number,
+                                       accept=kpb.Accept()))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert detail.code == "ACTION_NOT_ALLOWED" and detail.metadata["status"] == "in_progress"
 
 
 def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
@@ -112,7 +145,7 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
     item = clients.published_item(admin, region="511602")
     other_county = bearer(pg_settings.jwt_secret, "clerk-x", ["clerk"], ["511621"],
                           department="区发展改革局")
-    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+    code, detail = _detail(lambda: clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=other_county, timeout=10))
     assert code == grpc.StatusCode.PERMISSION_DENIED and detail.code == "REGION_OUT_OF_SCOPE"
@@ -169,7 +202,7 @@ def test_concurrent_case_numbers_are_unique(node, admin) -> None:
     item = clients.published_item(admin)
 
     def open_one(_):
-        return clients.cases.OpenCase(kpb.OpenCaseRequest(
+        return clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
             idempotency_key=key(), item_id=item.item_id, region="511602",
             applicant=applicant()), metadata=admin, timeout=20).case.case_number
 
@@ -181,7 +214,7 @@ def test_concurrent_case_numbers_are_unique(node, admin) -> None:
 def test_an_unknown_version_cannot_open_cases(node, admin) -> None:
     clients, _ = node
     item = clients.published_item(admin)
-    code, detail = _detail(lambda: clients.cases.OpenCase(kpb.OpenCaseRequest(
+    code, detail = _detail(lambda: clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, item_version=7, region="511602",
         applicant=applicant()), metadata=admin, timeout=10))
     assert detail.code == "ITEM_NOT_PUBLISHED"
@@ -192,7 +225,7 @@ def test_cases_refuse_an_item_that_is_not_active(node, admin) -> None:
     item = clients.published_item(admin)
 
     def open_case():
-        return clients.cases.OpenCase(kpb.OpenCaseRequest(
+        return clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
             idempotency_key=key(), item_id=item.item_id, region="511602",
             applicant=applicant()), metadata=admin, timeout=10)
 
@@ -241,19 +274,25 @@ def test_the_public_and_other_departments_see_no_internal_case_fields(node, admi
                                                                        pg_settings) -> None:
     clients, _ = node
     item = clients.published_item(admin)
-    case = clients.cases.OpenCase(kpb.OpenCaseRequest(
+    case = clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=admin, timeout=10).case
     hall = bearer(pg_settings.jwt_secret, "hall", ["hall"], ["510000"])
     public = clients.cases.GetCase(kpb.GetCaseRequest(case_number=case.case_number),
                                    metadata=hall, timeout=10).case
-    assert [s.role for s in public.steps] == ["", ""] and not public.applicant.id_number
+    assert not public.applicant.id_number and public.status == kpb.CASE_STATUS_SUBMITTED
+    case = act(clients.cases, admin, case.case_number, accept=kpb.Accept())
+    public = clients.cases.GetCase(kpb.GetCaseRequest(case_number=case.case_number),
+                                   metadata=hall, timeout=10).case
+    assert [s.role for s in public.steps] == [""] and [s.role for s in case.steps] == [
+        "clerk"]
     other = bearer(pg_settings.jwt_secret, "clerk-edu", ["clerk"], ["511602"],
                    department="区教科体局")
-    code, detail = _detail(lambda: clients.cases.CompleteStep(kpb.CompleteStepRequest(
-        idempotency_key=key(), case_number=case.case_number, step_index=0),
-        metadata=other, timeout=10))
-    assert code == grpc.StatusCode.PERMISSION_DENIED and detail.code == "OTHER_DEPARTMENT"
+    [first] = running(case)
+    code, detail = _detail(lambda: act(clients.cases, other, case.case_number,
+                                       complete_step=kpb.CompleteStep(
+                                           instance_id=first.instance_id)))
+    assert code == grpc.StatusCode.PERMISSION_DENIED and detail.code == "NOT_YOURS"
 
 
 def test_concurrent_requests_with_one_key_create_one_item(node, admin) -> None:

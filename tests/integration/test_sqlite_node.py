@@ -3,7 +3,6 @@ polling relay and the supervision worker still carry every event across, applied
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,23 @@ from sqlalchemy import func, select
 
 from infra.localnode import LocalNode
 from services.cases import storage as cases_storage
-from services.cases.domain.cases import Applicant, FlowStep, ItemSnapshot
+from services.cases.domain.engine import Complete, PublishResult
+from services.cases.domain.flow import ItemSnapshot
 from services.cases.service import CaseService
 from services.monitoring import storage as mon
-from services.shared.auth import Principal, permissions_of
 from services.shared.db import Database
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar
+from tests.support.cases import CLERK, decide, item, key, run_to_decision
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-ITEM = ItemSnapshot(item_id="item-sqlite", version=1, code="C", name="备案", region="511602",
-                    department="区发展改革局", statutory_limit_days=20, promised_limit_days=5,
-                    steps=tuple(FlowStep(f"s{i}", f"环节{i}", "clerk", 1) for i in range(3)))
-CLERK = Principal(subject="clerk-1", roles=("admin",), regions=("510000",),
-                  permissions=permissions_of(["admin"]))
+ITEM = item("item-sqlite")
+#: events of one case carried to completion: submitted, acceptance started, accepted, the
+#: review and its branch started and completed, joined, decision started, decided, result
+#: published, completed
+EVENTS_PER_CASE = 12
 
 
 class Items:
@@ -46,12 +46,10 @@ def test_transitions_reach_supervision_on_sqlite(tmp_path, amqp_uri, monkeypatch
     service = CaseService(cases_db, Items(), WorkingCalendar.official(), "510000")
     numbers = []
     for _ in range(5):
-        number = service.open(CLERK, ITEM.item_id, 0, "511602",
-                              Applicant("张三", "id_card", "511602199001011236"),
-                              uuid.uuid4().hex).case_number
-        for index in range(len(ITEM.steps)):
-            service.complete(CLERK, number, index, "", uuid.uuid4().hex)
-        numbers.append(number)
+        case = decide(service, run_to_decision(service, ITEM))
+        service.act(CLERK, case.number, PublishResult(), key())
+        service.act(CLERK, case.number, Complete(), key())
+        numbers.append(case.number)
     node = LocalNode.on_free_ports(tmp_path / "logs", AMQP_URI=amqp_uri,
                                    SUNLIGHT_VAR_DIR=str(tmp_path / "var"))
     try:
@@ -64,13 +62,14 @@ def test_transitions_reach_supervision_on_sqlite(tmp_path, amqp_uri, monkeypatch
                 return c.execute(select(mon.case_records.c.events_applied).where(
                     mon.case_records.c.case_number.in_(numbers))).scalars().all()
 
-        wait_for(lambda: sorted(applied()) == [4] * 5, timeout_s=60,
-                 what="every case's four events applied (accepted, 2 steps, completed)")
+        wait_for(lambda: sorted(applied()) == [EVENTS_PER_CASE] * 5, timeout_s=60,
+                 what=f"every case's {EVENTS_PER_CASE} events applied")
         with cases_db.begin() as c:
             ours = c.execute(select(cases_storage.outbox.c.event_id)).scalars().all()
         with mon_db.begin() as c:  # the session's vhost may hold other tests' events too
             assert c.execute(select(func.count()).select_from(mon.inbox).where(
-                mon.inbox.c.event_id.in_(ours))).scalar_one() == len(ours) == 20
+                mon.inbox.c.event_id.in_(ours))).scalar_one() == len(ours) == (
+                5 * EVENTS_PER_CASE)
             assert set(c.execute(select(mon.case_records.c.status).where(
                 mon.case_records.c.case_number.in_(numbers))).scalars()) == {"completed"}
     finally:

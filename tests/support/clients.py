@@ -46,6 +46,16 @@ def applicant() -> kpb.Applicant:
     return kpb.Applicant(name="张三", id_type="id_card", id_number="511602199001011236")
 
 
+def act(stub: kgrpc.CaseServiceStub, md, number: str, **action) -> kpb.Case:  # type: ignore[no-untyped-def]
+    """One action on a case, e.g. ``act(stub, md, number, accept=kpb.Accept())``."""
+    return stub.ActOnCase(kpb.ActOnCaseRequest(idempotency_key=key(), case_number=number,
+                                               **action), metadata=md, timeout=10).case
+
+
+def running(case: kpb.Case) -> list[kpb.CaseStep]:
+    return [s for s in case.steps if s.status == kpb.STEP_STATUS_ACTIVE]
+
+
 @dataclass
 class Clients:
     catalogue: cgrpc.CatalogueServiceStub
