@@ -49,8 +49,9 @@ def event(number: str, sequence: int, kind: str = "case.step_completed",
                  region="511602", schema="sunlight.cases.v1.CaseEvent",
                  data={"case_number": number, "region": "511602", "item_id": "i",
                        "item_version": 1, "department": "d", "sequence": sequence,
-                       "status": status, "step_count": 3, "step": {"index": sequence - 2},
-                       "due_date": "2026-11-27", **data})
+                       "status": status, "step_count": 3,
+                       "steps_completed": max(sequence - 1, 0), "due_date": "2026-11-27",
+                       **data})
 
 
 def case_number() -> str:
