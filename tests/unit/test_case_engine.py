@@ -403,3 +403,14 @@ def test_an_extension_lengthens_the_limits_with_the_heads_approval() -> None:
     now = progress(run.c, calendar, date(2026, 11, 16))
     assert now.statutory.limit == Limit(25) and now.promised.limit == Limit(17)
     assert fold(run.events) == run.c
+
+
+def test_an_accepted_case_waiting_for_supplements_is_not_rejected() -> None:
+    run = Run()
+    run.do(Accept(), CLERK)
+    run.do(RequestSupplement(("licence",), date(2026, 11, 30)), REVIEWER)
+    assert run.c.status is CaseStatus.SUPPLEMENT and "reject" not in allowed_actions(run.c)
+    with pytest.raises(InvalidArgument, match="not materials of this item"):
+        run.do(ReceiveSupplement((("passport", 1, 0),)), CLERK)
+    run.do(ReceiveSupplement((("licence", 0, 1),)), CLERK)
+    assert run.c.status is CaseStatus.IN_PROGRESS and not run.c.clock.stopped

@@ -245,6 +245,9 @@ def allowed_actions(case: Case) -> tuple[str, ...]:
             or (a == "complete_step" and decision_active and len(case.active) == 1)
             or (a == "end_procedure" and not procedure)
             or (a in ("start_procedure", "request_supplement") and case.clock.stopped)))
+    if case.status is CaseStatus.SUPPLEMENT and case.open_supplement is not None and (
+            case.open_supplement.resume is not CaseStatus.SUBMITTED):
+        actions = tuple(a for a in actions if a != "reject")  # accepted already
     return actions
 
 
@@ -304,11 +307,7 @@ def _submit(command: Submit, actor: Actor, now: datetime) -> list[CaseEvent]:
                                                 "agent")
     applicant = command.applicant.validate("applicant")
     agent = command.agent.validate("agent") if command.agent is not None else None
-    known = {m.key for m in item.materials}
-    unknown = sorted({key for key, _, _ in command.materials} - known)
-    if unknown:
-        raise InvalidArgument.of_field("materials", f"not materials of this item: "
-                                                    f"{', '.join(unknown)}")
+    _known_materials(item, command.materials)
     submitted = Submitted(now, actor.subject, command.number, command.region, item,
                           command.mode, applicant, agent, command.channel, command.materials)
     events: list[CaseEvent] = [submitted]
@@ -367,6 +366,9 @@ def _request_supplement(case: Case, command: RequestSupplement, actor: Actor, no
 def _receive_supplement(case: Case, command: ReceiveSupplement, actor: Actor, now: datetime
                         ) -> list[CaseEvent]:
     _staff_of(case, actor)
+    _known_materials(case.item, command.materials)
+    if not command.materials:
+        raise InvalidArgument.of_field("materials", "the materials received")
     return [SupplementReceived(now, actor.subject, tuple(command.materials)),
             ClockRestarted(now, actor.subject)]
 
@@ -588,6 +590,15 @@ def _staff_of(case: Case, actor: Actor) -> None:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _known_materials(item: ItemSnapshot, given: tuple[tuple[str, int, int], ...]) -> None:
+    known = {m.key for m in item.materials}
+    unknown = sorted({key for key, _, _ in given} - known)
+    if unknown:
+        raise InvalidArgument.of_field("materials", "not materials of this item: "
+                                       + ", ".join(unknown) + " (known: "
+                                       + (", ".join(sorted(known)) or "none") + ")")
 
 
 def incomplete(case: Case) -> list[str]:
