@@ -596,6 +596,7 @@ def test_supplements_stop_the_clock_and_name_what_is_missing(fakes) -> None:
     page = text_of(html)
     assert "补正中" in page and "补正期间，办理时限暂停计算" in page
     assert "受理 广安区市场监督管理局 · 时限 1 个工作日 计时暂停，暂无截止日期" in page
+    assert '<span class="left paused">计时暂停，暂无截止日期</span>' in html
     assert "承诺时限：受理后开始计算" in page
     assert "办理时限暂停计算：自 2026-10-31 起，补正材料中。恢复计时后再确定截止日期。" in page
     missing = page[page.index("尚缺的材料"):page.index("办理过程")]
