@@ -129,9 +129,11 @@ def urls() -> None:
     click.echo(addresses_text())
 
 
+from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
 
 main.add_command(catalogue)
+main.add_command(cases)
 
 if __name__ == "__main__":
     main()

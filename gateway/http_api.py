@@ -252,21 +252,30 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                     "schema": schemas.ref(message_type.DESCRIPTOR)}}},
                 "4XX": error, "5XX": error}
 
+    def short_enum(enum: EnumDescriptor) -> dict[str, Any]:
+        return {"type": "string", "description": "one of " + enum_help(enum),
+                "enum": [v.name for v in enum.values if v.number] + enum_choices(enum)}
+
     def body_of(message_type: type[Message], path_fields: Collection[str] = (),
-                short_enums: Collection[str] = ()) -> dict[str, Any]:
+                short_enums: Collection[str] = (),
+                nested_short_enums: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
         """The request body's schema: the message minus the fields given in the path; the
-        enum fields in ``short_enums`` also take their short forms."""
+        enum fields in ``short_enums`` (and, by (object, field), in ``nested_short_enums``)
+        also take their short forms."""
         schema = schemas.ref(message_type.DESCRIPTOR)
-        if path_fields or short_enums:
+        if path_fields or short_enums or nested_short_enums:
             full = schemas.components[message_type.DESCRIPTOR.full_name]
             fields = message_type.DESCRIPTOR.fields_by_name
             properties = {k: v for k, v in full["properties"].items() if k not in path_fields}
             required = [name for name in full.get("required", ()) if name not in path_fields]
             for name in short_enums:
-                enum = fields[name].enum_type
-                properties[name] = {
-                    "type": "string", "description": "one of " + enum_help(enum),
-                    "enum": [v.name for v in enum.values if v.number] + enum_choices(enum)}
+                properties[name] = short_enum(fields[name].enum_type)
+            for outer, name in nested_short_enums:
+                inner = fields[outer].message_type
+                shown = schemas.components[inner.full_name]
+                properties[outer] = {**shown, "properties": {
+                    **shown["properties"],
+                    name: short_enum(inner.fields_by_name[name].enum_type)}}
             schema = {**full, "properties": properties}
             schema.pop("required", None)
             if required:
@@ -559,8 +568,18 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     @app.post("/v1/cases/{case_number}/actions", tags=["cases"],
               summary="Act on a case: one action per call (accept, reject, "
                       "request_supplement, claim, complete_step, return_step, decide, …)",
+              description="The body names exactly one action: `{\"idempotency_key\": …, "
+                          "\"<action>\": {…}}`, e.g. `{\"idempotency_key\": \"k1\", "
+                          "\"complete_step\": {\"instance_id\": \"s3\", \"opinion\": "
+                          "\"同意\"}}`; actions without fields take `{}`. The case's "
+                          "`allowed_actions` lists those possible now; any other answers 422 "
+                          "`ACTION_NOT_ALLOWED` with the case's `status` and `allowed` in the "
+                          "error's metadata. A replay of the same key acts no second time and "
+                          "answers with the case as it is now; the same key with another "
+                          "body is 409 `IDEMPOTENCY_KEY_REUSED`.",
               response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse),
-              openapi_extra=body_of(cases_pb2.ActOnCaseRequest, ("case_number",)))
+              openapi_extra=body_of(cases_pb2.ActOnCaseRequest, ("case_number",),
+                                    nested_short_enums=action_enums))
     def act_on_case(auth: Auth, body: Body, case_number: CaseNumber) -> JSONResponse:
         request = parse(with_nested_enum_names(body, action_enums),
                         cases_pb2.ActOnCaseRequest, ("case_number",))

@@ -5,7 +5,9 @@ message descriptors themselves: one source of truth, no hand-copied models. The 
 field's ``buf.validate`` options state — the ones every service enforces — become the schema's
 ``maxLength``, ``minLength``, ``pattern``, ``enum``, ``maxItems``, ``minItems``,
 ``maxProperties``, ``minimum``, ``maximum`` and ``required``; a rule JSON Schema cannot say
-(a CEL expression) is named in the field's description.
+(a CEL expression) is named in the field's description. A ``oneof`` becomes ``oneOf`` over
+its fields (exactly one present) when the contract requires one, else ``not`` of any two of
+them together (at most one), and is named in the message's description.
 """
 
 from __future__ import annotations
@@ -66,10 +68,20 @@ class SchemaRegistry:
         required = [f.name for f in message.fields if rules_of(f).required]
         if required:
             schema["required"] = required
-        cel = [rule.message or rule.expression for rule in
-               message.GetOptions().Extensions[validate_pb2.message].cel]
-        if cel:
-            schema["description"] = "; ".join(cel)
+        described = [rule.message or rule.expression for rule in
+                     message.GetOptions().Extensions[validate_pb2.message].cel]
+        for group in _oneofs(message):
+            names = [f.name for f in group.fields]
+            required = group.GetOptions().Extensions[validate_pb2.oneof].required
+            if required:
+                schema["oneOf"] = [{"required": [name]} for name in names]
+            else:
+                schema["not"] = {"anyOf": [{"required": [a, b]} for i, a in enumerate(names)
+                                           for b in names[i + 1:]]}
+            described.append(f"{group.name}: {'exactly' if required else 'at most'} one of "
+                             + ", ".join(names))
+        if described:
+            schema["description"] = "; ".join(described)
         return schema
 
     def _field(self, f: FieldDescriptor) -> dict[str, Any]:
@@ -103,6 +115,12 @@ class SchemaRegistry:
         if f.type == FieldDescriptor.TYPE_ENUM:
             return {"type": "string", "enum": enum_names(f.enum_type, rules)}
         return _limits(f, rules, dict(_SCALARS[f.type]))
+
+
+def _oneofs(message: Descriptor) -> list[Any]:
+    """The message's real oneofs (not the synthetic ones of proto3 ``optional`` fields)."""
+    return [group for group in message.oneofs
+            if not (len(group.fields) == 1 and group.name == "_" + group.fields[0].name)]
 
 
 def rules_of(f: FieldDescriptor) -> validate_pb2.FieldRules:

@@ -31,10 +31,16 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.hall.backend import HallBackend
-from services.hall.views import ITEM_TYPES, case_view, history_view, item_view
+from services.hall.views import (
+    ITEM_TYPES,
+    case_view,
+    history_view,
+    item_view,
+    unnamed_materials,
+)
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimit, RateLimits
-from services.shared.working_days import WorkingCalendar, local_day
+from services.shared.working_days import local_day
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -92,7 +98,7 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
                         headers={"Retry-After": str(wait)})
 
 
-def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, *,
+def create_app(backend: HallBackend, node_name: str, *,
                today: Callable[[], date] = local_day,
                rates: RateLimits | None = None) -> FastAPI:
     app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None)
@@ -231,7 +237,17 @@ def create_app(backend: HallBackend, calendar: WorkingCalendar, node_name: str, 
             found = backend.case(case_number)
         except grpc.RpcError as error:
             raise page_error(error, missing, "办件") from None
-        return render(request, "case.html", {"case": case_view(found, today(), calendar)})
+        # Supplement requests name materials by key: their names come from the item version
+        # the case is pinned to; without the catalogue the page still shows, with the keys.
+        names: dict[str, str] = {}
+        if unnamed_materials(found):
+            try:
+                names = backend.material_names(found.item_id, found.item_version)
+            except grpc.RpcError as error:
+                log.warning("materials of item %s v%s unavailable: %s", found.item_id,
+                            found.item_version,
+                            error.code().name if hasattr(error, "code") else error)
+        return render(request, "case.html", {"case": case_view(found, today(), names)})
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -60,6 +60,14 @@ class HallBackend:
         return list(self._catalogue.GetItemHistory(catalogue_pb2.GetItemHistoryRequest(
             item_id=item_id), **self._options()).entries)
 
+    def material_names(self, item_id: str, version: int) -> dict[str, str]:
+        """Material key → name in the item version a case is pinned to (a material without
+        a key is ``m<position>``, as the catalogue names it)."""
+        item = self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
+            item_id=item_id, version=version), **self._options()).item
+        return {m.key or f"m{n}": m.name
+                for n, m in enumerate(item.content.materials, start=1) if m.name}
+
     def search(self, query: str, *, department: str = "", item_type: str = "",
                region: str = "", page_size: int, page_token: str = ""
                ) -> catalogue_pb2.SearchItemsResponse:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -15,7 +14,6 @@ from services.shared.config import Settings, load_settings
 from services.shared.logs import configure_logging
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
-from services.shared.working_days import WorkingCalendar
 
 SERVICE = "hall"
 log = logging.getLogger(__name__)
@@ -23,9 +21,8 @@ log = logging.getLogger(__name__)
 
 def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     backend = HallBackend.from_settings(settings)
-    # The same calendar data as the cases service: the library's years plus var/calendar/.
-    calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-    return create_app(backend, calendar, settings.node_name,
+    # Days left are counted by the case service (its calendar, stopped time left out).
+    return create_app(backend, settings.node_name,
                       rates=RateLimits.of(settings)), backend
 
 

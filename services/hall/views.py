@@ -1,11 +1,14 @@
 """What the hall's pages show, computed from the contracts' messages: pure, no web, no gRPC.
 
 A case page answers the applicant's three questions (现在办到了哪一步, 下面要办哪一步,
-还有多长时间可以办完) in working days on the official calendar, Asia/Shanghai.
+还有多长时间可以办完) from what the case service counted (its working-day calendar, the days
+the clock stood still left out), dates in Asia/Shanghai. What the platform does not know is
+said to be unknown, never guessed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,10 +16,11 @@ from decimal import Decimal
 from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
+from sunlight.common.v1 import common_pb2
 
 from services.shared.errors import DomainError
 from services.shared.region_data import RegionDirectory
-from services.shared.working_days import CHINA, WorkingCalendar
+from services.shared.working_days import CHINA
 
 #: GB/T 39046 item types (事项类型).
 ITEM_TYPES: dict[str, str] = {
@@ -73,13 +77,6 @@ HISTORY_TARGETS: dict[str, str] = {
     "functions_changed": "依据", "published": "批准文件", "reviewed_legal": "批准文件",
     "reviewed_staffing": "批准文件",
 }
-STEP_STATUS = {
-    cases_pb2.STEP_STATUS_PENDING: ("待办", "pending"),
-    cases_pb2.STEP_STATUS_ACTIVE: ("办理中", "active"),
-    cases_pb2.STEP_STATUS_DONE: ("已完成", "done"),
-}
-
-
 def type_label(code: str) -> str:
     return ITEM_TYPES.get(code, code or "未分类")
 
@@ -139,42 +136,6 @@ def masked_applicant(applicant: cases_pb2.Applicant) -> str:
     if applicant.id_type == "credit_code" or len(name) <= 1:
         return name
     return name[0] + "*" * (len(name) - 1)
-
-
-@dataclass(frozen=True)
-class Remaining:
-    """Working days from ``today`` to a due date; negative once it has passed."""
-
-    due: date
-    today: date
-    days: int
-    provisional: bool
-
-    @property
-    def overdue(self) -> bool:
-        return self.due < self.today
-
-    @property
-    def text(self) -> str:
-        if self.days < 0:
-            return f"已超期 {-self.days} 个工作日"
-        if self.overdue:  # due on a working day, today is the rest day after it
-            return "已过截止日期"
-        if self.days == 0:
-            return "今天到期"
-        return f"还剩 {self.days} 个工作日"
-
-
-def remaining(due_iso: str, today: date, calendar: WorkingCalendar,
-              provisional: bool = False) -> Remaining | None:
-    if not due_iso:
-        return None
-    try:
-        due = date.fromisoformat(due_iso)
-    except ValueError:
-        return None
-    days, guessed = calendar.working_days_between(today, due)
-    return Remaining(due, today, days, provisional or guessed)
 
 
 @dataclass(frozen=True)
@@ -308,18 +269,151 @@ def history_view(entries: list[catalogue_pb2.HistoryEntry]) -> list[HistoryView]
             for e in entries]
 
 
+# --- a case ---------------------------------------------------------------------------------
+#: Every status of a case: its label, its css class, and what it means for the applicant.
+CASE_STATUSES: dict[int, tuple[str, str, str]] = {
+    cases_pb2.CASE_STATUS_SUBMITTED: ("已申请待受理", "active",
+                                      "申请已提交，正在进行受理审查。"),
+    cases_pb2.CASE_STATUS_SUPPLEMENT: ("补正中", "waiting",
+                                       "申请材料需要补正。补正期间，办理时限暂停计算。"),
+    cases_pb2.CASE_STATUS_IN_PROGRESS: ("办理中", "active", "已受理，正在办理。"),
+    cases_pb2.CASE_STATUS_DECIDED: ("已决定", "active", "已作出决定，办理结果将依法公开。"),
+    cases_pb2.CASE_STATUS_PUBLISHED: ("结果已公开", "done", "办理结果已公开。"),
+    cases_pb2.CASE_STATUS_COMPLETED: ("已办结", "done", "本件已办结。"),
+    cases_pb2.CASE_STATUS_REJECTED: ("不予受理", "ended", "申请不予受理。"),
+    cases_pb2.CASE_STATUS_WITHDRAWN: ("已撤回", "ended", "申请人已撤回申请，办理终止。"),
+    cases_pb2.CASE_STATUS_LAPSED: ("申请已失效", "ended",
+                                   "申请人未在补正期限内补齐材料，申请已失效。"),
+}
+UNKNOWN_STATUS = ("状态未知", "pending", "本大厅暂时无法说明这个办件的状态，请咨询办理部门。")
+#: Statuses in which the case is still being handled: its clock and steps matter.
+OPEN_STATUSES = frozenset({cases_pb2.CASE_STATUS_SUBMITTED, cases_pb2.CASE_STATUS_SUPPLEMENT,
+                           cases_pb2.CASE_STATUS_IN_PROGRESS})
+#: Statuses after which nothing more happens to the case.
+CLOSED_STATUSES = frozenset({cases_pb2.CASE_STATUS_COMPLETED, cases_pb2.CASE_STATUS_REJECTED,
+                             cases_pb2.CASE_STATUS_WITHDRAWN, cases_pb2.CASE_STATUS_LAPSED})
+STEP_STATES: dict[int, tuple[str, str]] = {
+    cases_pb2.STEP_STATUS_PENDING: ("待办", "pending"),
+    cases_pb2.STEP_STATUS_ACTIVE: ("办理中", "active"),
+    cases_pb2.STEP_STATUS_DONE: ("已完成", "done"),
+    cases_pb2.STEP_STATUS_RETURNED: ("已退回", "returned"),
+    cases_pb2.STEP_STATUS_CANCELLED: ("已终止", "ended"),
+}
+#: Special procedures (特别程序) in words, by SpecialProcedure and by the clock's reason.
+PROCEDURES: dict[int, str] = {
+    common_pb2.SPECIAL_PROCEDURE_EXTENSION: "延长审批期限",
+    common_pb2.SPECIAL_PROCEDURE_HEARING: "听证",
+    common_pb2.SPECIAL_PROCEDURE_TENDER: "招标",
+    common_pb2.SPECIAL_PROCEDURE_AUCTION: "拍卖",
+    common_pb2.SPECIAL_PROCEDURE_INSPECTION: "检验",
+    common_pb2.SPECIAL_PROCEDURE_TESTING: "检测",
+    common_pb2.SPECIAL_PROCEDURE_QUARANTINE: "检疫",
+    common_pb2.SPECIAL_PROCEDURE_EXPERT_REVIEW: "专家评审",
+    common_pb2.SPECIAL_PROCEDURE_APPRAISAL: "鉴定",
+    common_pb2.SPECIAL_PROCEDURE_ON_SITE_CHECK: "现场核查",
+    common_pb2.SPECIAL_PROCEDURE_PUBLIC_NOTICE: "公示",
+}
+CLOCK_REASONS: dict[str, str] = {"supplement": "补正材料中", **{
+    common_pb2.SpecialProcedure.Name(n).removeprefix("SPECIAL_PROCEDURE_").lower(): f"{w}中"
+    for n, w in PROCEDURES.items()}}
+OUTCOMES: dict[int, str] = {cases_pb2.DECISION_OUTCOME_APPROVE: "准予",
+                            cases_pb2.DECISION_OUTCOME_REFUSE: "不予准予"}
+UNITS: dict[int, str] = {common_pb2.TIME_UNIT_WORKING_DAYS: "个工作日",
+                         common_pb2.TIME_UNIT_CALENDAR_DAYS: "个自然日"}
+NOT_PUBLISHED = "未公布"
+#: How the completeness check names a missing material: "申请表 (form)", optionally with the
+#: counts needed and given.
+_MISSING = re.compile(r"^(?P<name>.+?) \((?P<key>[a-z][a-z0-9_]*)\)(?::\s*(?P<originals>\d+) "
+                      r"originals and (?P<copies>\d+) copies needed, (?P<given_originals>\d+) "
+                      r"and (?P<given_copies>\d+) given)?$")
+
+
+def unit_text(unit: int) -> str:
+    """个工作日 or 个自然日; an unstated unit is the law's default, working days."""
+    return UNITS.get(unit, "个工作日")
+
+
+def days_left_text(left: int, unit: int, due_iso: str, today: date) -> str:
+    """还剩 3 个工作日 / 今天到期 / 已超期 2 个工作日 — from the days the case service counted
+    (negative when late) and the due date, if one is known."""
+    if left < 0:
+        return f"已超期 {-left} {unit_text(unit)}"
+    if left == 0:
+        if due_iso and due_iso < today.isoformat():
+            return "已过截止日期"
+        return "今天到期" if due_iso == today.isoformat() else "时限已用完"
+    return f"还剩 {left} {unit_text(unit)}"
+
+
 @dataclass(frozen=True)
-class StepView:
-    index: int
-    number: int  # 1-based, for people
+class LimitView:
+    """Where a limit of the case (承诺时限 or 法定时限) stands."""
+
+    label: str
+    known: bool             # False: the item declares no such limit (未公布)
+    started: bool           # False: it runs from acceptance, which has not happened
+    limit: str              # "10 个工作日", "当日办结" or 未公布
+    due_date: str           # "" while the clock stands still
+    provisional: bool
+    used: int
+    used_text: str          # 已用 3 个工作日
+    left: int
+    left_text: str
+    overdue: bool
+    verdict: str            # for a closed case: 按时办结 / 超期 N 个工作日办结
+
+
+@dataclass(frozen=True)
+class RunningStepView:
+    """A step running now (or a parallel branch of it), as the public sees it."""
+
     name: str
+    department: str
+    region_name: str        # the government handling it, when it is not the case's own
+    started_at: str
     limit: str
+    due_date: str
+    provisional: bool
+    left_text: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class HistoryStepView:
+    name: str
+    department: str
     status_label: str
     status_class: str
     started_at: str
-    completed_at: str
-    due_date: str
-    left: Remaining | None
+    ended_at: str
+
+
+@dataclass(frozen=True)
+class PauseView:
+    """A period in which the clock stood still or the limits changed: 补正 or 特别程序."""
+
+    what: str
+    started_at: str
+    ended_at: str           # "" while it lasts
+    note: str
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    outcome: str
+    document_number: str    # 未公布 when the decision names none
+    certificate: str
+    valid_until: str
+    decided_at: str
+    reasons: str            # a refusal's reasons and legal basis (the law requires them)
+    legal_basis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClockView:
+    stopped: bool
+    since: str
+    because: str            # in words: 补正材料中, 听证中 …
 
 
 @dataclass(frozen=True)
@@ -329,56 +423,187 @@ class CaseView:
     item_name: str
     item_code: str
     department: str
+    region_name: str
     applicant: str
-    completed: bool
     status_label: str
+    status_class: str
+    status_text: str
+    open: bool              # still being handled: the three questions apply
+    closed: bool            # nothing more happens to it
+    reason: str             # why it was rejected or lapsed
+    submitted_at: str
     accepted_at: str
-    completed_at: str
-    promised_limit: str
-    left: Remaining | None
-    on_time: bool | None
-    current: StepView | None
-    next: StepView | None
-    steps: list[StepView]
-    done_count: int
+    closed_at: str
+    running: tuple[RunningStepView, ...]
+    next_steps: tuple[str, ...]
+    clock: ClockView
+    promised: LimitView
+    statutory: LimitView
+    decision: DecisionView | None
+    decision_pending: bool  # decided, the result not yet published
+    history: tuple[HistoryStepView, ...]
+    pauses: tuple[PauseView, ...]
+    missing: tuple[str, ...]          # materials still lacking, by name where known
+    supplement_due: str               # the applicant's last day to supplement
 
 
-def case_view(case: cases_pb2.Case, today: date, calendar: WorkingCalendar) -> CaseView:
-    completed = case.status == cases_pb2.CASE_STATUS_COMPLETED
-    steps = [_step_view(s, today, calendar, completed) for s in case.steps]
-    current = next((s for s in steps if s.index == case.current_step), None)
-    if completed:
-        current = None
-    following = None
-    if current is not None:
-        following = next((s for s in steps if s.index == current.index + 1), None)
-    completed_on = local_date(case.completed_at if case.HasField("completed_at") else None)
-    on_time = None
-    if completed and completed_on and case.due_date:
-        on_time = completed_on <= date.fromisoformat(case.due_date)
+def _stamp(message: object, field: str) -> Timestamp | None:
+    return getattr(message, field) if message.HasField(field) else None  # type: ignore[attr-defined]
+
+
+def _limit_text(days: int, unit: int) -> str:
+    return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
+
+
+def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> LimitView:
+    accepted = case.HasField("accepted_at")
+    if not case.HasField(field):
+        # before acceptance no limit runs; after it, a missing one is one the item never
+        # declared — unknown, not zero
+        return LimitView(label, known=not accepted, started=False,
+                         limit=NOT_PUBLISHED if accepted else "", due_date="",
+                         provisional=False, used=0, used_text="", left=0, left_text="",
+                         overdue=False,
+                         verdict="")
+    due: cases_pb2.Due = getattr(case, field)
+    closed = case.status in CLOSED_STATUSES or case.status in (
+        cases_pb2.CASE_STATUS_DECIDED, cases_pb2.CASE_STATUS_PUBLISHED)
+    verdict = ""
+    if closed:
+        verdict = "按时办结" if due.left >= 0 else f"超期 {-due.left} {unit_text(due.unit)}办结"
+    return LimitView(label, known=True, started=True,
+                     limit=_limit_text(due.limit_days, due.unit), due_date=due.due_date,
+                     provisional=due.provisional, used=due.used,
+                     used_text=f"已用 {due.used} {unit_text(due.unit)}", left=due.left,
+                     left_text=days_left_text(due.left, due.unit, due.due_date, today),
+                     overdue=due.left < 0, verdict=verdict)
+
+
+def material_names(case: cases_pb2.Case) -> dict[str, str]:
+    """Material key → name, as far as the case itself tells (its completeness check)."""
+    names = {}
+    for text in case.missing_materials:
+        found = _MISSING.match(text)
+        if found:
+            names[found["key"]] = found["name"]
+    return names
+
+
+def unnamed_materials(case: cases_pb2.Case) -> set[str]:
+    """Keys of materials the case names (in its supplement requests) without their names."""
+    named = material_names(case)
+    return {key for request in case.supplements for key in request.missing
+            if key not in named}
+
+
+def missing_text(text: str) -> str:
+    """One finding of the completeness check in words: ``申请表`` or ``申请表（需原件 1 份、
+    复印件 0 份，已交原件 0 份、复印件 0 份）``; anything else as it came."""
+    found = _MISSING.match(text)
+    if found is None:
+        return text
+    if found["originals"] is None:
+        return found["name"]
+    return (f"{found['name']}（需原件 {found['originals']} 份、复印件 {found['copies']} 份，"
+            f"已交原件 {found['given_originals']} 份、复印件 {found['given_copies']} 份）")
+
+
+def case_view(case: cases_pb2.Case, today: date,
+              names: dict[str, str] | None = None) -> CaseView:
+    """Everything the public page of a case shows; ``names`` maps material keys to names
+    (the item's list), for the materials a supplement request names by key."""
+    label, css, text = CASE_STATUSES.get(case.status, UNKNOWN_STATUS)
+    known_names = {**(names or {}), **material_names(case)}
+    stopped = case.clock.stopped
+    running = tuple(_running_view(s, case, today, stopped) for s in case.steps
+                    if s.status == cases_pb2.STEP_STATUS_ACTIVE) if (
+        case.status in OPEN_STATUSES) else ()
+    open_request = next((r for r in reversed(case.supplements)
+                         if not r.HasField("received_at")), None)
+    missing = [missing_text(m) for m in case.missing_materials]
+    if case.status == cases_pb2.CASE_STATUS_SUPPLEMENT and open_request is not None:
+        checked = set(material_names(case))  # named by the completeness check already
+        missing += [known_names.get(k, k) for k in open_request.missing if k not in checked]
+    decision = None
+    if case.HasField("decision") and case.status in (cases_pb2.CASE_STATUS_PUBLISHED,
+                                                     cases_pb2.CASE_STATUS_COMPLETED):
+        decision = _decision_view(case.decision)
     return CaseView(
         case_number=case.case_number, item_id=case.item_id, item_name=case.item_name,
         item_code=case.item_code, department=case.department,
-        applicant=masked_applicant(case.applicant), completed=completed,
-        status_label="已办结" if completed else "办理中",
-        accepted_at=local_time(case.accepted_at if case.HasField("accepted_at") else None),
-        completed_at=local_time(case.completed_at if case.HasField("completed_at") else None),
-        promised_limit=limit_text(case.promised_limit_days),
-        left=None if completed else remaining(case.due_date, today, calendar,
-                                              case.due_date_provisional),
-        on_time=on_time, current=current, next=following, steps=steps,
-        done_count=sum(1 for s in steps if s.status_class == "done"))
+        region_name=region_label(case.region), applicant=masked_applicant(case.applicant),
+        status_label=label, status_class=css, status_text=text,
+        open=case.status in OPEN_STATUSES, closed=case.status in CLOSED_STATUSES,
+        reason=case.reason if case.status in (cases_pb2.CASE_STATUS_REJECTED,
+                                              cases_pb2.CASE_STATUS_LAPSED) else "",
+        submitted_at=local_time(_stamp(case, "submitted_at")),
+        accepted_at=local_time(_stamp(case, "accepted_at")),
+        closed_at=local_time(_stamp(case, "completed_at")),
+        running=running,
+        next_steps=tuple(case.next_steps) if case.status in OPEN_STATUSES else (),
+        clock=ClockView(stopped, case.clock.stopped_since,
+                        CLOCK_REASONS.get(case.clock.stopped_because, "原因未公布")
+                        if stopped else ""),
+        promised=_limit_view(case, "promised", "承诺时限", today),
+        statutory=_limit_view(case, "statutory", "法定时限", today),
+        decision=decision,
+        decision_pending=case.status == cases_pb2.CASE_STATUS_DECIDED,
+        history=tuple(_history_view(s) for s in case.steps),
+        pauses=_pauses(case, known_names),
+        missing=tuple(missing),
+        supplement_due=open_request.due_date if open_request is not None and (
+            case.status == cases_pb2.CASE_STATUS_SUPPLEMENT) else "")
 
 
-def _step_view(step: cases_pb2.CaseStep, today: date, calendar: WorkingCalendar,
-               case_completed: bool) -> StepView:
-    label, css = STEP_STATUS.get(step.status, ("待办", "pending"))
-    active = step.status == cases_pb2.STEP_STATUS_ACTIVE and not case_completed
-    return StepView(
-        index=step.index, number=step.index + 1, name=step.name,
-        limit=limit_text(step.limit_days), status_label=label, status_class=css,
-        started_at=local_time(step.started_at if step.HasField("started_at") else None),
-        completed_at=local_time(step.completed_at if step.HasField("completed_at") else None),
-        due_date=step.due_date,
-        left=remaining(step.due_date, today, calendar, step.due_date_provisional)
-        if active else None)
+def _running_view(step: cases_pb2.CaseStep, case: cases_pb2.Case, today: date,
+                  stopped: bool) -> RunningStepView:
+    due = step.due_date
+    if stopped or not due:
+        left_text = "计时暂停，暂无截止日期" if stopped else "截止日期未知"
+    else:
+        left_text = days_left_text(step.days_left, step.limit_unit, due, today)
+    return RunningStepView(
+        name=step.name, department=step.department or case.department,
+        region_name=region_label(step.region) if step.region and step.region != case.region
+        else "",
+        started_at=local_time(_stamp(step, "started_at")),
+        limit=_limit_text(step.limit_days, step.limit_unit), due_date="" if stopped else due,
+        provisional=step.due_date_provisional, left_text=left_text,
+        overdue=bool(due) and not stopped and step.days_left < 0)
+
+
+def _history_view(step: cases_pb2.CaseStep) -> HistoryStepView:
+    label, css = STEP_STATES.get(step.status, ("状态未知", "pending"))
+    return HistoryStepView(step.name, step.department, label, css,
+                           local_time(_stamp(step, "started_at")),
+                           local_time(_stamp(step, "completed_at")))
+
+
+def _pauses(case: cases_pb2.Case, names: dict[str, str]) -> tuple[PauseView, ...]:
+    pauses = []
+    for request in case.supplements:
+        what = "补正材料：" + "、".join(names.get(k, k) for k in request.missing)
+        pauses.append((_stamp(request, "requested_at"), PauseView(
+            what, local_time(_stamp(request, "requested_at")),
+            local_time(_stamp(request, "received_at")),
+            f"补正期限至 {request.due_date}" if request.due_date else "")))
+    for procedure in case.procedures:
+        kind = PROCEDURES.get(procedure.kind, "特别程序")
+        note = (f"办理时限延长 {procedure.extension_days} 个工作日"
+                if procedure.extension_days else "期间不计入办理时限")
+        pauses.append((_stamp(procedure, "started_at"), PauseView(
+            kind, local_time(_stamp(procedure, "started_at")),
+            local_time(_stamp(procedure, "ended_at")), note)))
+    pauses.sort(key=lambda p: p[0].ToNanoseconds() if p[0] is not None else 0)
+    return tuple(p for _, p in pauses)
+
+
+def _decision_view(decision: cases_pb2.Decision) -> DecisionView:
+    refused = decision.outcome == cases_pb2.DECISION_OUTCOME_REFUSE
+    return DecisionView(
+        outcome=OUTCOMES.get(decision.outcome, NOT_PUBLISHED),
+        document_number=decision.document_number or NOT_PUBLISHED,
+        certificate=decision.certificate, valid_until=decision.valid_until,
+        decided_at=local_time(_stamp(decision, "decided_at")),
+        reasons=decision.reasons if refused else "",
+        legal_basis=tuple(decision.legal_basis) if refused else ())

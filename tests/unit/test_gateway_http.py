@@ -18,13 +18,14 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
+from sunlight.common.v1 import common_pb2
 from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from gateway import export
 from gateway.backends import Backends
 from gateway.errors import http_status_of
 from gateway.http_api import create_app
-from services.shared.errors import DomainError, NotFound, PermissionDenied
+from services.shared.errors import DomainError, FailedPrecondition, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with
 from services.shared.grpc_server import GrpcServer
 
@@ -165,16 +166,45 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
     def __init__(self, recorder: Recorder) -> None:
         self.r = recorder
 
-    def OpenCase(self, request, context):  # noqa: N802
-        self.r.record("OpenCase", request, context)
-        return cases_pb2.OpenCaseResponse(case=cases_pb2.Case(
+    def SubmitApplication(self, request, context):  # noqa: N802
+        self.r.record("SubmitApplication", request, context)
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(
             case_number="511602202611020000001", item_id=request.item_id,
-            applicant=request.applicant, status=cases_pb2.CASE_STATUS_IN_PROGRESS))
+            applicant=request.applicant, status=cases_pb2.CASE_STATUS_SUBMITTED,
+            mode=request.mode, channel=request.channel, allowed_actions=["accept", "reject"]))
 
-    def CompleteStep(self, request, context):  # noqa: N802
-        self.r.record("CompleteStep", request, context)
-        return cases_pb2.CompleteStepResponse(case=cases_pb2.Case(
-            case_number=request.case_number, current_step=request.step_index + 1))
+    def ActOnCase(self, request, context):  # noqa: N802
+        """Answers the case with the action taken as its only allowed action, or refuses
+        ``decide`` as the engine does when the case is not there yet."""
+        self.r.record("ActOnCase", request, context)
+        action = request.WhichOneof("action")
+        if action == "decide" and request.case_number == "511602202611020000009":
+            abort_with(context, FailedPrecondition(
+                "case 511602202611020000009 is submitted: decide is not possible now",
+                code="ACTION_NOT_ALLOWED",
+                metadata={"status": "submitted", "action": "decide",
+                          "allowed": "accept,reject"}))
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(
+            case_number=request.case_number, status=cases_pb2.CASE_STATUS_IN_PROGRESS,
+            allowed_actions=[action]))
+
+    def ListQueue(self, request, context):  # noqa: N802
+        self.r.record("ListQueue", request, context)
+        return cases_pb2.ListQueueResponse(total=1, entries=[cases_pb2.QueueEntry(
+            case_number="511602202611020000001", item_name="食品经营许可",
+            case_status=cases_pb2.CASE_STATUS_IN_PROGRESS, step=cases_pb2.CaseStep(
+                instance_id="s3", key="review", name="审查", due_date="2026-11-05",
+                status=cases_pb2.STEP_STATUS_ACTIVE))])
+
+    def GetTrace(self, request, context):  # noqa: N802
+        self.r.record("GetTrace", request, context)
+        return cases_pb2.GetTraceResponse(entries=[cases_pb2.TraceEntry(
+            seq=1, action="case.submitted", state_after="submitted", data_json="{}",
+            prev_hash="0" * 64, hash="a" * 64)])
+
+    def VerifyTrace(self, request, context):  # noqa: N802
+        self.r.record("VerifyTrace", request, context)
+        return cases_pb2.VerifyTraceResponse(intact=True, entries=1, head="a" * 64)
 
     def GetCase(self, request, context):  # noqa: N802
         """``fail-<STATUS>`` answers that status with an ErrorDetail (``-`` for ``_``: a case
@@ -186,7 +216,7 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
                                 metadata={"why": "asked"})
             error.grpc_status = status
             abort_with(context, error)
-        return cases_pb2.GetCaseResponse(case=cases_pb2.Case(case_number=request.case_number))
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(case_number=request.case_number))
 
 
 class FakeMonitoring(monitoring_pb2_grpc.MonitoringServiceServicer):
@@ -311,23 +341,120 @@ def test_path_fields_in_the_body_are_refused(client, calls) -> None:
     assert calls == []
 
 
-def test_open_and_complete_and_get_case(client, calls) -> None:
-    opened = client.post("/v1/cases", json={
-        "idempotency_key": "o1", "item_id": "it-1", "region": "511602",
-        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "11010519491231002X"}})
-    assert opened.status_code == 201
-    assert opened.json()["case"]["applicant"]["name"] == "张三"
-    done = client.post("/v1/cases/511602202611020000001/steps/0/complete",
-                       json={"idempotency_key": "c1", "opinion": "同意"})
-    assert done.status_code == 200
-    assert done.json()["case"]["current_step"] == 1
-    got = client.get("/v1/cases/511602202611020000001")
-    assert got.json()["case"]["case_number"] == "511602202611020000001"
-    names = [c[0] for c in calls]
-    assert names == ["OpenCase", "CompleteStep", "GetCase"]
-    complete = calls[1][1]
-    assert (complete.case_number, complete.step_index, complete.opinion) == (
-        "511602202611020000001", 0, "同意")
+CASE = "511602202611020000001"
+
+
+def test_submit_an_application_with_short_enum_forms(client, calls) -> None:
+    submitted = client.post("/v1/cases", json={
+        "idempotency_key": "o1", "item_id": "it-1", "region": "511602", "mode": "promised",
+        "channel": "SYSTEM", "materials": [{"key": "form", "originals": 1}],
+        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "11010519491231002X"}},
+        headers={"Authorization": TOKEN})
+    assert submitted.status_code == 201
+    body = submitted.json()["case"]
+    assert body["applicant"]["name"] == "张三"
+    assert (body["status"], body["mode"], body["channel"]) == (
+        "CASE_STATUS_SUBMITTED", "HANDLING_MODE_PROMISED", "CHANNEL_SYSTEM")
+    assert body["allowed_actions"] == ["accept", "reject"]
+    [(name, request, metadata)] = calls
+    assert name == "SubmitApplication" and metadata["authorization"] == TOKEN
+    assert (request.idempotency_key, request.mode, request.channel) == (
+        "o1", common_pb2.HANDLING_MODE_PROMISED, cases_pb2.CHANNEL_SYSTEM)
+    assert [(m.key, m.originals) for m in request.materials] == [("form", 1)]
+
+
+@pytest.mark.parametrize("action, given, check", [
+    ("accept", {"opinion": "材料齐全"}, lambda a: a.opinion == "材料齐全"),
+    ("complete_step", {"instance_id": "s3", "opinion": "同意"},
+     lambda a: (a.instance_id, a.opinion) == ("s3", "同意")),
+    ("return_step", {"instance_id": "s4", "to_key": "review", "reason": "补充意见"},
+     lambda a: (a.instance_id, a.to_key) == ("s4", "review")),
+    ("request_supplement", {"missing": ["form"], "due_date": "2026-11-20"},
+     lambda a: list(a.missing) == ["form"]),
+    ("decide", {"outcome": "approve", "document_number": "广发改〔2026〕1号"},
+     lambda a: a.outcome == cases_pb2.DECISION_OUTCOME_APPROVE),
+    ("decide", {"outcome": "DECISION_OUTCOME_REFUSE", "reasons": "不符合",
+                "legal_basis": ["《行政许可法》第三十八条"]},
+     lambda a: a.outcome == cases_pb2.DECISION_OUTCOME_REFUSE),
+    ("start_procedure", {"kind": "expert-review", "reason": "技术复杂"},
+     lambda a: a.kind == common_pb2.SPECIAL_PROCEDURE_EXPERT_REVIEW),
+    ("start_procedure", {"kind": "extension", "reason": "情况复杂", "extension_days": 10},
+     lambda a: (a.kind, a.extension_days) == (common_pb2.SPECIAL_PROCEDURE_EXTENSION, 10)),
+    ("publish_result", {}, lambda a: True),
+    ("complete", {}, lambda a: True),
+])
+def test_one_action_per_call(client, calls, action, given, check) -> None:
+    response = client.post(f"/v1/cases/{CASE}/actions",
+                           json={"idempotency_key": "a1", action: given},
+                           headers={"Authorization": TOKEN})
+    assert response.status_code == 200, response.text
+    assert response.json()["case"]["allowed_actions"] == [action]
+    [(name, request, metadata)] = calls
+    assert name == "ActOnCase" and metadata["authorization"] == TOKEN
+    assert (request.case_number, request.idempotency_key) == (CASE, "a1")
+    assert request.WhichOneof("action") == action
+    assert check(getattr(request, action))
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"decide": {"outcome": "maybe"}}, "decide.outcome"),
+    ({"start_procedure": {"kind": "prayer", "reason": "x"}}, "start_procedure.kind"),
+    ({"case_number": CASE, "accept": {}}, "case_number"),
+])
+def test_bad_action_bodies_are_400_naming_the_field(client, calls, body, field) -> None:
+    response = client.post(f"/v1/cases/{CASE}/actions", json={"idempotency_key": "a", **body})
+    assert response.status_code == 400
+    assert field in {v["field"] for v in error_of(response)["field_violations"]}
+    assert calls == []
+
+
+def test_two_actions_in_one_body_are_refused(client, calls) -> None:
+    response = client.post(f"/v1/cases/{CASE}/actions", json={
+        "idempotency_key": "a", "accept": {}, "withdraw": {"reason": "不办了"}})
+    assert response.status_code == 400
+    assert "action" in error_of(response)["message"]
+    assert calls == []
+
+
+def test_an_action_the_case_does_not_allow_is_422_with_status_and_allowed(client) -> None:
+    response = client.post("/v1/cases/511602202611020000009/actions", json={
+        "idempotency_key": "a", "decide": {"outcome": "approve"}})
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "ACTION_NOT_ALLOWED"
+    assert error["metadata"] == {"status": "submitted", "action": "decide",
+                                 "allowed": "accept,reject"}
+
+
+def test_get_case_trace_verify_and_queue(client, calls) -> None:
+    got = client.get(f"/v1/cases/{CASE}")
+    assert got.json()["case"]["case_number"] == CASE
+    trace = client.get(f"/v1/cases/{CASE}/trace").json()
+    assert trace["entries"][0]["seq"] == "1"  # int64: a string in the proto3 JSON mapping
+    assert trace["entries"][0]["prev_hash"] == "0" * 64
+    verified = client.get(f"/v1/cases/{CASE}/trace/verify").json()
+    assert (verified["intact"], verified["head"], verified["broken_at"]) == (
+        True, "a" * 64, "0")
+    queue = client.get("/v1/queue", params={"role": "chief", "region": "511602",
+                                            "unclaimed_only": "true", "page_size": 5})
+    assert queue.status_code == 200
+    assert queue.json()["entries"][0]["step"]["instance_id"] == "s3"
+    assert [c[0] for c in calls] == ["GetCase", "GetTrace", "VerifyTrace", "ListQueue"]
+    assert [c[1].case_number for c in calls[:3]] == [CASE] * 3
+    request = calls[3][1]
+    assert (request.role, request.region, request.unclaimed_only, request.mine_only,
+            request.page_size) == ("chief", "511602", True, False, 5)
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"page_size": 201}, "query.page_size"), ({"region": "5116"}, "query.region"),
+    ({"role": "r" * 65}, "query.role"),
+])
+def test_queue_parameters_are_checked_before_any_call(client, calls, params, field) -> None:
+    response = client.get("/v1/queue", params=params)
+    assert response.status_code == 400
+    assert error_of(response)["field_violations"][0]["field"] == field
+    assert calls == []
 
 
 def test_supervision_record(client, calls) -> None:
@@ -693,7 +820,7 @@ def test_query_and_path_validation_is_400_with_field_violations(client, calls) -
     error = error_of(response)
     assert error["code"] == "INVALID_ARGUMENT"
     assert error["field_violations"][0]["field"] == "query.page_size"
-    assert client.post("/v1/cases/1/steps/-1/complete", json={}).status_code == 400
+    assert client.post("/v1/cases/not!a!number/actions", json={}).status_code == 400
     assert client.get(f"/v1/items/x/versions/{2**31}").status_code == 400
     assert calls == []
 
@@ -744,16 +871,46 @@ def test_openapi_documents_routes_and_proto_schemas(client) -> None:
     document = client.get("/openapi.json").json()
     assert {"/v1/items", "/v1/items/{item_id}/versions/{version}",
             "/v1/items/{item_id}/versions/{version}/publish", "/v1/cases",
-            "/v1/cases/{case_number}", "/v1/cases/{case_number}/steps/{step_index}/complete",
-            "/v1/supervision/cases/{case_number}", "/v1/node", "/healthz"} <= set(
-                document["paths"])
+            "/v1/cases/{case_number}", "/v1/cases/{case_number}/actions",
+            "/v1/cases/{case_number}/trace", "/v1/cases/{case_number}/trace/verify",
+            "/v1/queue", "/v1/supervision/cases/{case_number}", "/v1/node",
+            "/healthz"} <= set(document["paths"])
     schemas = document["components"]["schemas"]
-    assert "sunlight.cases.v1.OpenCaseRequest" in schemas
+    assert "sunlight.cases.v1.SubmitApplicationRequest" in schemas
     assert schemas["sunlight.catalogue.v1.ItemDraft"]["properties"]["steps"]["type"] == "array"
     publish = document["paths"]["/v1/items/{item_id}/versions/{version}/publish"]["post"]
     body_schema = publish["requestBody"]["content"]["application/json"]["schema"]
     assert set(body_schema["properties"]) == {"idempotency_key", "legal_reviewer",
                                               "staffing_reviewer", "approving_document"}
+
+
+def test_openapi_describes_the_action_body(client) -> None:
+    """Exactly one action, named by its field; the enums people type take short forms."""
+    document = client.get("/openapi.json").json()
+    operation = document["paths"]["/v1/cases/{case_number}/actions"]["post"]
+    assert "exactly one action" in operation["description"]
+    body = operation["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert body["required"] and schema["required"] == ["idempotency_key"]
+    actions = set(schema["properties"]) - {"idempotency_key"}
+    assert actions == {f.name for f in cases_pb2.ActOnCaseRequest.DESCRIPTOR.oneofs_by_name[
+        "action"].fields}
+    assert "case_number" not in schema["properties"]  # it is in the path
+    assert sorted(o["required"][0] for o in schema["oneOf"]) == sorted(actions)
+    assert all(len(o["required"]) == 1 for o in schema["oneOf"])
+    assert "action: exactly one of accept, reject" in schema["description"]
+    outcome = schema["properties"]["decide"]["properties"]["outcome"]
+    assert {"approve", "refuse", "DECISION_OUTCOME_APPROVE"} <= set(outcome["enum"])
+    kind = schema["properties"]["start_procedure"]["properties"]["kind"]
+    assert {"hearing", "expert_review", "SPECIAL_PROCEDURE_HEARING"} <= set(kind["enum"])
+    complete = document["components"]["schemas"]["sunlight.cases.v1.CompleteStep"]
+    assert complete["properties"]["opinion"]["maxLength"] == 2000
+    submit = document["paths"]["/v1/cases"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]
+    assert {"online", "system", "CHANNEL_COUNTER"} <= set(submit["properties"]["channel"]["enum"])
+    assert {"promised", "immediate"} <= set(submit["properties"]["mode"]["enum"])
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer["$ref"].endswith("sunlight.cases.v1.CaseResponse")
 
 
 def test_openapi_documents_the_catalogue_routes(client) -> None:

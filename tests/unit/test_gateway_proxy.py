@@ -46,19 +46,36 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
                                          code="CASE_NOT_FOUND",
                                          metadata={"case_number": request.case_number}))
         context.set_trailing_metadata((("x-served-by", "fake-cases"),))
-        return cases_pb2.GetCaseResponse(case=cases_pb2.Case(
-            case_number=request.case_number, item_name="食品经营许可", current_step=1,
-            status=cases_pb2.CASE_STATUS_IN_PROGRESS))
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(
+            case_number=request.case_number, item_name="食品经营许可",
+            status=cases_pb2.CASE_STATUS_IN_PROGRESS, next_steps=["决定"],
+            allowed_actions=["complete_step"]))
 
-    def OpenCase(self, request, context):  # noqa: N802
-        self._record("OpenCase", request, context)
+    def SubmitApplication(self, request, context):  # noqa: N802
+        self._record("SubmitApplication", request, context)
         abort_with(context, InvalidArgument(
             "applicant.id_number: check character does not match",
             violations=[FieldProblem("applicant.id_number", "check character does not match")]))
 
-    def CompleteStep(self, request, context):  # noqa: N802
-        self._record("CompleteStep", request, context)
+    def ActOnCase(self, request, context):  # noqa: N802
+        self._record("ActOnCase", request, context)
         context.abort(grpc.StatusCode.ABORTED, "plain abort without detail")
+
+    def ListQueue(self, request, context):  # noqa: N802
+        self._record("ListQueue", request, context)
+        return cases_pb2.ListQueueResponse(total=1, entries=[cases_pb2.QueueEntry(
+            case_number="511602202611020000001", step=cases_pb2.CaseStep(
+                instance_id="s3", key="review", status=cases_pb2.STEP_STATUS_ACTIVE))])
+
+    def GetTrace(self, request, context):  # noqa: N802
+        self._record("GetTrace", request, context)
+        return cases_pb2.GetTraceResponse(entries=[cases_pb2.TraceEntry(
+            seq=1, action="case.submitted", prev_hash="0" * 64, hash="a" * 64)])
+
+    def VerifyTrace(self, request, context):  # noqa: N802
+        self._record("VerifyTrace", request, context)
+        return cases_pb2.VerifyTraceResponse(intact=False, entries=4, head="b" * 64,
+                                             broken_at=3, reason="changed")
 
 
 def free_port() -> int:
@@ -111,6 +128,7 @@ def test_forwards_request_metadata_and_response_with_trailers(gateway, seen) -> 
     assert response.case.case_number == "511602202611020000001"
     assert response.case.item_name == "食品经营许可"
     assert response.case.status == cases_pb2.CASE_STATUS_IN_PROGRESS
+    assert list(response.case.next_steps) == ["决定"]
     assert ("x-served-by", "fake-cases") in list(call.trailing_metadata())
     [(name, request, metadata, remaining)] = seen
     assert name == "GetCase" and request.case_number == "511602202611020000001"
@@ -145,8 +163,8 @@ def test_passes_status_and_error_detail_back(gateway, seen) -> None:
 def test_passes_field_violations_back(gateway, seen) -> None:
     channel, _, _ = gateway
     with pytest.raises(grpc.RpcError) as raised:
-        cases_pb2_grpc.CaseServiceStub(channel).OpenCase(
-            cases_pb2.OpenCaseRequest(item_id="it-1", region="511602"), timeout=3)
+        cases_pb2_grpc.CaseServiceStub(channel).SubmitApplication(
+            cases_pb2.SubmitApplicationRequest(item_id="it-1", region="511602"), timeout=3)
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     detail = error_detail_of(raised.value)
     assert [(v.field, v.description) for v in detail.field_violations] == [
@@ -157,11 +175,30 @@ def test_passes_field_violations_back(gateway, seen) -> None:
 def test_passes_a_plain_status_back_unchanged(gateway, seen) -> None:
     channel, _, _ = gateway
     with pytest.raises(grpc.RpcError) as raised:
-        cases_pb2_grpc.CaseServiceStub(channel).CompleteStep(
-            cases_pb2.CompleteStepRequest(case_number="1", step_index=2), timeout=3)
+        cases_pb2_grpc.CaseServiceStub(channel).ActOnCase(
+            cases_pb2.ActOnCaseRequest(idempotency_key="k", case_number="1",
+                                       complete_step=cases_pb2.CompleteStep(instance_id="s2")),
+            timeout=3)
     assert raised.value.code() is grpc.StatusCode.ABORTED
     assert raised.value.details() == "plain abort without detail"
     assert error_detail_of(raised.value) is None
+    [(_, request, _, _)] = seen
+    assert request.WhichOneof("action") == "complete_step"
+    assert request.complete_step.instance_id == "s2"
+
+
+def test_forwards_the_queue_and_the_trace(gateway, seen) -> None:
+    channel, _, _ = gateway
+    stub = cases_pb2_grpc.CaseServiceStub(channel)
+    queue = stub.ListQueue(cases_pb2.ListQueueRequest(role="reviewer", mine_only=True),
+                           timeout=3)
+    assert queue.total == 1 and queue.entries[0].step.instance_id == "s3"
+    trace = stub.GetTrace(cases_pb2.GetTraceRequest(case_number="1"), timeout=3)
+    assert trace.entries[0].prev_hash == "0" * 64
+    verified = stub.VerifyTrace(cases_pb2.VerifyTraceRequest(case_number="1"), timeout=3)
+    assert (verified.intact, verified.broken_at, verified.reason) == (False, 3, "changed")
+    assert [name for name, *_ in seen] == ["ListQueue", "GetTrace", "VerifyTrace"]
+    assert (seen[0][1].role, seen[0][1].mine_only) == ("reviewer", True)
 
 
 def test_backend_down_is_unavailable_with_an_error_detail(gateway) -> None:

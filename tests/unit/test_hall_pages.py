@@ -14,9 +14,11 @@ from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 from sunlight.common.v1 import common_pb2
 
+from services.cases.domain.flow import Mode
+from services.cases.domain.model import Channel
 from services.hall.app import create_app
 from services.hall.backend import CASES, CATALOGUE, HallBackend
-from services.hall.views import Remaining, remaining
+from services.hall.views import days_left_text, missing_text
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.errors import DomainError, NotFound
 from services.shared.grpc_errors import to_status
@@ -25,7 +27,7 @@ from services.shared.working_days import WorkingCalendar, YearSchedule
 
 SECRET = "h" * 40
 TODAY = date(2026, 11, 2)  # a Monday
-HOLIDAY = date(2026, 11, 3)  # a made-up day off, to see the calendar honoured
+HOLIDAY = date(2026, 11, 3)  # a made-up day off, to see the case service's calendar honoured
 CALENDAR = WorkingCalendar({2026: YearSchedule(2026, holidays=frozenset({HOLIDAY}))})
 CASE_NUMBER = "511602202610300000001"
 
@@ -132,28 +134,44 @@ def history() -> list[catalogue_pb2.HistoryEntry]:
             entry("merge", 4, office="机构编制管理机关", reason="职能整合", target="it-9")]
 
 
-def case(**changes) -> cases_pb2.Case:
-    done, active, pending = (cases_pb2.STEP_STATUS_DONE, cases_pb2.STEP_STATUS_ACTIVE,
-                             cases_pb2.STEP_STATUS_PENDING)
-    found = cases_pb2.Case(
+def due(limit: int, due_date: str, left: int, *, unit: int = common_pb2.TIME_UNIT_WORKING_DAYS,
+        provisional: bool = False) -> cases_pb2.Due:
+    return cases_pb2.Due(limit_days=limit, unit=unit, due_date=due_date, used=limit - left,
+                         left=left, provisional=provisional)
+
+
+def step(index: int, name: str, status: int, **fields) -> cases_pb2.CaseStep:
+    return cases_pb2.CaseStep(index=index, instance_id=f"s{index + 1}", name=name,
+                              status=status, region=fields.pop("region", "511602"), **fields)
+
+
+DONE, ACTIVE = cases_pb2.STEP_STATUS_DONE, cases_pb2.STEP_STATUS_ACTIVE
+
+
+def case() -> cases_pb2.Case:
+    """A case of the new contract, as the case service answers the hall's token — plus, to
+    prove the page never shows them, the internal fields a staff caller would get."""
+    return cases_pb2.Case(
         case_number=CASE_NUMBER, region="511602", item_id="it-1", item_version=3,
         item_code="511A0064100152", item_name="食品经营许可", department="广安区市场监督管理局",
-        status=cases_pb2.CASE_STATUS_IN_PROGRESS, current_step=1,
+        status=cases_pb2.CASE_STATUS_IN_PROGRESS, mode=common_pb2.HANDLING_MODE_PROMISED,
         applicant=cases_pb2.Applicant(name="张小明", id_type="id_card",
                                       id_number="11010519491231002X"),
+        submitted_at=stamp(datetime(2026, 10, 30, 1, 0, tzinfo=UTC)),
         accepted_at=stamp(datetime(2026, 10, 30, 1, 30, tzinfo=UTC)),
         due_date="2026-11-13", promised_limit_days=10,
+        promised=due(10, "2026-11-13", 8), statutory=due(20, "2026-11-27", 18),
+        next_steps=["决定"], allowed_actions=["complete_step"],
         steps=[
-            cases_pb2.CaseStep(index=0, name="受理", limit_days=0, status=done,
-                               due_date="2026-10-30",
-                               completed_at=stamp(datetime(2026, 10, 30, 2, 0, tzinfo=UTC))),
-            cases_pb2.CaseStep(index=1, name="审查", limit_days=5, status=active,
-                               due_date="2026-11-04", opinion="内部意见：材料齐全"),
-            cases_pb2.CaseStep(index=2, name="决定", limit_days=2, status=pending),
+            step(0, "受理", DONE, stage=-1, limit_days=1, department="广安区市场监督管理局",
+                 started_at=stamp(datetime(2026, 10, 30, 1, 0, tzinfo=UTC)),
+                 completed_at=stamp(datetime(2026, 10, 30, 1, 30, tzinfo=UTC)),
+                 handler="clerk-secret", opinion="内部意见：材料齐全"),
+            step(1, "审查", ACTIVE, stage=0, limit_days=5, department="广安区市场监督管理局",
+                 started_at=stamp(datetime(2026, 10, 30, 1, 30, tzinfo=UTC)),
+                 due_date="2026-11-04", days_left=1, role="reviewer-secret-role",
+                 assignee="li-secret"),
         ])
-    for key, value in changes.items():
-        setattr(found, key, value)
-    return found
 
 
 class FakeCatalogue:
@@ -206,7 +224,7 @@ class FakeCases:
         self.calls.append(("GetCase", request, options))
         if self.fail:
             raise self.fail
-        return cases_pb2.GetCaseResponse(case=self.case)
+        return cases_pb2.CaseResponse(case=self.case)
 
 
 class FakeHealth:
@@ -226,7 +244,7 @@ def fakes():
               CASES: FakeHealth(health_pb2.HealthCheckResponse.SERVING)}
     token = ServiceToken(SECRET, "hall", ["511602"])
     backend = HallBackend(catalogue, cases, token.header, 4.0, health)
-    app = create_app(backend, CALENDAR, "广安区", today=lambda: TODAY)
+    app = create_app(backend, "广安区", today=lambda: TODAY)
     client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
     return client, catalogue, cases, health
 
@@ -474,55 +492,305 @@ def test_a_service_failure_shows_its_identifier_only(fakes) -> None:
 
 
 # --- a case -------------------------------------------------------------------------------
+def page_of(client, fake_case: cases_pb2.Case | None = None) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(f"/cases/{CASE_NUMBER}")
+    assert response.status_code == 200, response.text
+    return text_of(response.text)
+
+
 def test_case_page_answers_which_step_what_next_how_long(fakes) -> None:
     client, _, cases, _ = fakes
-    response = client.get(f"/cases/{CASE_NUMBER}")
-    assert response.status_code == 200
+    page = page_of(client)
     assert cases.calls[0][1].case_number == CASE_NUMBER
-    page = text_of(response.text)
-    assert "第 2 步（共 3 步）：审查" in page
-    # Tue 11-03 is a holiday: only Wed 11-04 is left before the step's due date.
-    assert "还剩 1 个工作日 （截止 2026-11-04）" in page
-    assert "下面要办哪一步 决定 （时限 2 个工作日）" in page
-    assert "还剩 8 个工作日 （截止 2026-11-13）" in page
+    assert "办理中" in page and "已受理，正在办理。" in page
+    now = page[page.index("现在办到了哪一步"):page.index("下面要办哪一步")]
+    assert "审查 广安区市场监督管理局 · 时限 5 个工作日 还剩 1 个工作日 （截止 2026-11-04）" in now
+    assert "受理" not in now  # done: history, not now
+    assert "下面要办哪一步 决定" in page
+    how_long = page[page.index("还有多长时间可以办完"):page.index("办理过程")]
+    assert "承诺时限 10 个工作日： 还剩 8 个工作日 （截止 2026-11-13）" in how_long
+    assert "法定时限 20 个工作日： 还剩 18 个工作日 （截止 2026-11-27）" in how_long
+    assert "暂停" not in how_long
     assert "受理时间 2026-10-30 09:30" in page  # Asia/Shanghai
+    assert "申请时间 2026-10-30 09:00" in page
+
+
+def test_parallel_branches_are_all_running_with_their_departments(fakes) -> None:
+    client, _, cases, _ = fakes
+    cases.case.steps.append(step(2, "消防意见", ACTIVE, stage=0, branch="fire",
+                                 limit_days=2, department="区消防救援大队",
+                                 due_date="2026-10-30", days_left=-1))
+    page = page_of(client)
+    now = page[page.index("现在办到了哪一步"):page.index("下面要办哪一步")]
+    assert "审查 广安区市场监督管理局" in now
+    assert "消防意见 区消防救援大队 · 时限 2 个工作日 已超期 1 个工作日 （截止 2026-10-30）" in now
+    assert "以上 2 个环节同时办理（并联审批）" in now
+
+
+def test_a_step_handled_by_the_government_above_names_it(fakes) -> None:
+    client, _, cases, _ = fakes
+    cases.case.steps[1].region = "511600"
+    assert "审查 广安区市场监督管理局 · 四川省广安市 · 时限" in page_of(client)
+
+
+def test_late_steps_and_limits_say_by_how_much(fakes) -> None:
+    client, _, cases, _ = fakes
+    cases.case.steps[1].days_left = -3
+    cases.case.steps[1].due_date = "2026-10-28"
+    cases.case.promised.CopyFrom(due(10, "2026-10-30", -1))
+    cases.case.statutory.CopyFrom(due(20, "2026-11-02", 0))
+    html = client.get(f"/cases/{CASE_NUMBER}").text
+    page = text_of(html)
+    assert "已超期 3 个工作日 （截止 2026-10-28）" in page
+    assert "承诺时限 10 个工作日： 已超期 1 个工作日" in page
+    assert "法定时限 20 个工作日： 今天到期 （截止 2026-11-02）" in page
+    assert html.count('class="left overdue"') == 2
+
+
+def test_limits_in_calendar_days_say_so(fakes) -> None:
+    client, _, cases, _ = fakes
+    cases.case.statutory.CopyFrom(due(90, "2027-01-28", 87,
+                                      unit=common_pb2.TIME_UNIT_CALENDAR_DAYS,
+                                      provisional=True))
+    assert ("法定时限 90 个自然日： 还剩 87 个自然日 （截止 2027-01-28，暂定）"
+            in page_of(client))
+
+
+def test_a_limit_the_item_does_not_declare_is_unknown_not_zero(fakes) -> None:
+    client, _, cases, _ = fakes
+    cases.case.ClearField("statutory")
+    page = page_of(client)
+    assert "法定时限 未公布（该事项未公布此时限）" in page
+    assert "承诺时限 10 个工作日" in page
+
+
+def test_the_last_step_says_a_decision_follows(fakes) -> None:
+    client, _, cases, _ = fakes
+    del cases.case.next_steps[:]
+    cases.case.steps[1].name = "决定"
+    page = page_of(client)
+    assert "下面要办哪一步 这是最后一步，完成后即作出决定。" in page
+
+
+def test_supplements_stop_the_clock_and_name_what_is_missing(fakes) -> None:
+    """补正中: the clock stands still, no due date is made up; the missing materials are
+    named — by the completeness check, and the rest by the item's own list."""
+    client, catalogue, cases, _ = fakes
+    c = cases.case
+    c.status = cases_pb2.CASE_STATUS_SUPPLEMENT
+    c.ClearField("accepted_at")
+    c.ClearField("promised"), c.ClearField("statutory")
+    c.next_steps[:] = ["审查", "决定"]
+    del c.steps[1:]
+    c.steps[0].status = ACTIVE
+    c.steps[0].ClearField("completed_at")
+    c.steps[0].due_date, c.steps[0].days_left = "", 1
+    c.clock.CopyFrom(cases_pb2.Clock(stopped=True, stopped_since="2026-10-31",
+                                     stopped_because="supplement"))
+    c.missing_materials[:] = ["食品经营许可申请书 (application_form)"]
+    c.supplements.add(request_id="r1", missing=["application_form", "licence"],
+                      due_date="2026-11-20",
+                      requested_at=stamp(datetime(2026, 10, 31, 2, tzinfo=UTC)))
+    catalogue.item.content.materials[1].key = "licence"
+    html = client.get(f"/cases/{CASE_NUMBER}").text
+    page = text_of(html)
+    assert "补正中" in page and "补正期间，办理时限暂停计算" in page
+    assert "受理 广安区市场监督管理局 · 时限 1 个工作日 计时暂停，暂无截止日期" in page
+    assert '<span class="left paused">计时暂停，暂无截止日期</span>' in html
+    assert "承诺时限：受理后开始计算" in page
+    assert "办理时限暂停计算：自 2026-10-31 起，补正材料中。恢复计时后再确定截止日期。" in page
+    missing = page[page.index("尚缺的材料"):page.index("办理过程")]
+    assert "请在 2026-11-20 前补齐下列材料" in missing
+    assert "食品经营许可申请书 营业执照" in missing
+    assert "licence" not in missing and "application_form" not in missing
+    assert "补正材料：食品经营许可申请书、营业执照 2026-10-31 10:00 开始 · 进行中 · 补正期限至 " \
+           "2026-11-20" in page
+    [(name, request, _)] = catalogue.calls
+    assert (name, request.item_id, request.version) == ("GetItemVersion", "it-1", 3)
+    assert "受理时间 尚未受理" in page
+
+
+def test_without_the_catalogue_missing_materials_show_their_keys(fakes) -> None:
+    client, catalogue, cases, _ = fakes
+    cases.case.status = cases_pb2.CASE_STATUS_SUPPLEMENT
+    cases.case.supplements.add(request_id="r1", missing=["licence"], due_date="2026-11-20")
+    catalogue.fail = FakeRpcError(grpc.StatusCode.UNAVAILABLE, "down")
+    page = page_of(client)
+    assert "尚缺的材料" in page and "licence" in page
+
+
+def test_the_completeness_check_is_said_in_chinese(fakes) -> None:
+    client, _, cases, _ = fakes
+    cases.case.status = cases_pb2.CASE_STATUS_SUBMITTED
+    cases.case.missing_materials[:] = [
+        "申请表 (form): 1 originals and 2 copies needed, 0 and 1 given", "something else"]
+    page = page_of(client)
+    assert "已申请待受理" in page and "正在进行受理审查" in page
+    assert "申请表（需原件 1 份、复印件 2 份，已交原件 0 份、复印件 1 份）" in page
+    assert "something else" in page  # not understood: shown as it came, never dropped
+
+
+def test_a_special_procedure_stops_the_clock(fakes) -> None:
+    client, _, cases, _ = fakes
+    c = cases.case
+    c.clock.CopyFrom(cases_pb2.Clock(stopped=True, stopped_since="2026-11-01",
+                                     stopped_because="expert_review"))
+    c.promised.due_date, c.statutory.due_date, c.steps[1].due_date = "", "", ""
+    c.procedures.add(procedure_id="p1", kind=common_pb2.SPECIAL_PROCEDURE_EXTENSION,
+                     started_at=stamp(datetime(2026, 10, 31, 1, tzinfo=UTC)),
+                     ended_at=stamp(datetime(2026, 10, 31, 1, tzinfo=UTC)), extension_days=5)
+    c.procedures.add(procedure_id="p2", kind=common_pb2.SPECIAL_PROCEDURE_EXPERT_REVIEW,
+                     reason="技术复杂", started_at=stamp(datetime(2026, 11, 1, 1, tzinfo=UTC)))
+    page = page_of(client)
+    assert "办理时限暂停计算：自 2026-11-01 起，专家评审中。" in page
+    assert "审查 广安区市场监督管理局 · 时限 5 个工作日 计时暂停，暂无截止日期" in page
+    assert ("承诺时限 10 个工作日： 还剩 8 个工作日 （计时暂停，暂无截止日期；已用 2 个工作日）"
+            in page)
+    pauses = page[page.index("补正与特别程序"):page.index("办件信息")]
+    assert "延长审批期限 2026-10-31 09:00 开始 · 2026-10-31 09:00 结束 · 办理时限延长 5 个工作日" \
+        in pauses
+    assert "专家评审 2026-11-01 09:00 开始 · 进行中 · 期间不计入办理时限" in pauses
+
+
+def test_the_history_shows_done_returned_and_cancelled_steps(fakes) -> None:
+    client, _, cases, _ = fakes
+    c = cases.case
+    c.steps[1].status = cases_pb2.STEP_STATUS_RETURNED
+    c.steps[1].completed_at.CopyFrom(stamp(datetime(2026, 11, 2, 1, tzinfo=UTC)))
+    c.steps.append(step(2, "审查", cases_pb2.STEP_STATUS_CANCELLED, stage=0,
+                        department="广安区市场监督管理局",
+                        started_at=stamp(datetime(2026, 11, 2, 1, tzinfo=UTC)),
+                        completed_at=stamp(datetime(2026, 11, 2, 3, tzinfo=UTC))))
+    c.status = cases_pb2.CASE_STATUS_WITHDRAWN
+    c.completed_at.CopyFrom(stamp(datetime(2026, 11, 2, 3, tzinfo=UTC)))
+    c.reason = "申请人个人原因"
+    page = page_of(client)
+    history = page[page.index("办理过程"):page.index("办件信息")]
+    assert re.search(r"提交申请 2026-10-30 09:00 .*"
+                     r"受理 已完成 广安区市场监督管理局 · 2026-10-30 09:00 开始 · "
+                     r"2026-10-30 09:30 完成 .*"
+                     r"审查 已退回 .* · 2026-11-02 09:00 已退回 .*"
+                     r"审查 已终止 .* · 2026-11-02 11:00 已终止", history)
+    assert "已撤回" in page and "申请人已撤回申请，办理终止。" in page
+    assert "申请人个人原因" not in page  # a withdrawal's words are the applicant's own
+    assert "现在办到了哪一步" not in page and "结束时间 2026-11-02 11:00" in page
+
+
+@pytest.mark.parametrize("status, label, sentence", [
+    (cases_pb2.CASE_STATUS_SUBMITTED, "已申请待受理", "正在进行受理审查"),
+    (cases_pb2.CASE_STATUS_SUPPLEMENT, "补正中", "申请材料需要补正"),
+    (cases_pb2.CASE_STATUS_IN_PROGRESS, "办理中", "已受理，正在办理"),
+    (cases_pb2.CASE_STATUS_DECIDED, "已决定", "办理结果将依法公开"),
+    (cases_pb2.CASE_STATUS_PUBLISHED, "结果已公开", "办理结果已公开"),
+    (cases_pb2.CASE_STATUS_COMPLETED, "已办结", "本件已办结"),
+    (cases_pb2.CASE_STATUS_REJECTED, "不予受理", "申请不予受理"),
+    (cases_pb2.CASE_STATUS_WITHDRAWN, "已撤回", "申请人已撤回申请"),
+    (cases_pb2.CASE_STATUS_LAPSED, "申请已失效", "未在补正期限内补齐材料"),
+    (cases_pb2.CASE_STATUS_UNSPECIFIED, "状态未知", "暂时无法说明这个办件的状态"),
+])
+def test_every_status_in_words(fakes, status, label, sentence) -> None:
+    client, _, cases, _ = fakes
+    cases.case.status = status
+    html = client.get(f"/cases/{CASE_NUMBER}").text
+    assert re.search(rf'<span class="status \w+">{label}</span>', html)
+    page = text_of(html)
+    assert sentence in page
+    running = status in (cases_pb2.CASE_STATUS_SUBMITTED, cases_pb2.CASE_STATUS_SUPPLEMENT,
+                         cases_pb2.CASE_STATUS_IN_PROGRESS)
+    assert ("现在办到了哪一步" in page) == running
+
+
+def test_a_decision_is_shown_once_its_result_is_published(fakes) -> None:
+    client, _, cases, _ = fakes
+    c = cases.case
+    c.status = cases_pb2.CASE_STATUS_DECIDED
+    c.decision.CopyFrom(cases_pb2.Decision(
+        outcome=cases_pb2.DECISION_OUTCOME_APPROVE, document_number="广安区市监许〔2026〕88号",
+        certificate="食品经营许可证", valid_until="2031-11-05", decided_by="chief-secret",
+        decided_at=stamp(datetime(2026, 11, 5, 7, tzinfo=UTC))))
+    decided = page_of(client)
+    assert "已作出决定，结果公开后在此显示" in decided
+    assert "准予" not in decided and "〔2026〕88号" not in decided
+    c.status = cases_pb2.CASE_STATUS_PUBLISHED
+    page = page_of(client)
+    assert ("决定 准予 文书编号 广安区市监许〔2026〕88号 证照名称 食品经营许可证 "
+            "有效期至 2031-11-05 决定时间 2026-11-05 15:00") in page
+    assert "chief-secret" not in page
+    assert "承诺时限 10 个工作日： 按时办结 （截止 2026-11-13）" in page
+
+
+def test_a_refusal_shows_its_reasons_and_legal_basis(fakes) -> None:
+    client, _, cases, _ = fakes
+    c = cases.case
+    c.status = cases_pb2.CASE_STATUS_COMPLETED
+    c.decision.CopyFrom(cases_pb2.Decision(
+        outcome=cases_pb2.DECISION_OUTCOME_REFUSE, reasons="经营场所不符合要求",
+        legal_basis=["《食品经营许可管理办法》第十一条", "《食品安全法》第三十五条"]))
+    page = page_of(client)
+    assert "决定 不予准予 文书编号 未公布" in page
+    assert "理由 经营场所不符合要求" in page
+    assert "法律依据 《食品经营许可管理办法》第十一条；《食品安全法》第三十五条" in page
+
+
+@pytest.mark.parametrize("left, verdict", [(2, "按时办结"), (0, "按时办结"),
+                                           (-3, "超期 3 个工作日办结")])
+def test_a_completed_case_says_whether_it_was_on_time(fakes, left, verdict) -> None:
+    client, _, cases, _ = fakes
+    c = cases.case
+    c.status = cases_pb2.CASE_STATUS_COMPLETED
+    c.completed_at.CopyFrom(stamp(datetime(2026, 11, 10, 8, tzinfo=UTC)))
+    c.promised.CopyFrom(due(10, "2026-11-13", left))
+    del c.steps[1:]
+    page = page_of(client)
+    assert f"承诺时限 10 个工作日： {verdict}" in page
+    assert "现在办到了哪一步" not in page and "结束时间 2026-11-10 16:00" in page
+
+
+def test_a_rejection_gives_its_reason(fakes) -> None:
+    client, _, cases, _ = fakes
+    c = cases.case
+    c.status = cases_pb2.CASE_STATUS_REJECTED
+    c.reason = "申请事项不属于本机关职权范围"
+    c.ClearField("accepted_at"), c.ClearField("promised"), c.ClearField("statutory")
+    page = page_of(client)
+    assert "申请不予受理。理由：申请事项不属于本机关职权范围" in page
+    assert "受理时间 未受理" in page and "办理时限" not in page
 
 
 def test_case_page_hides_personal_and_internal_data(fakes) -> None:
     client, _, _, _ = fakes
-    page = client.get(f"/cases/{CASE_NUMBER}").text
-    assert "张**" in page
-    assert "张小明" not in page and "11010519491231002X" not in page
-    assert "内部意见" not in page
+    html = client.get(f"/cases/{CASE_NUMBER}").text
+    assert "张**" in html
+    for secret in ("张小明", "11010519491231002X", "内部意见", "clerk-secret", "secret-role",
+                   "li-secret", "complete_step"):
+        assert secret not in html, secret
 
 
-def test_overdue_step_is_said_so(fakes) -> None:
+def test_a_case_run_by_the_engine_reads_right(fakes) -> None:
+    """The page on a message the case service itself builds (engine → contract, as the hall's
+    token sees it): accepted on Friday 10-30, Tuesday 11-03 a day off."""
+    from services.cases.contract import case_to_pb
+    from services.cases.domain import engine
+    from services.cases.service import actor_of
+    from tests.support.cases import APPLICANT, CLERK
+    from tests.support.cases import item as snapshot
+
+    item = snapshot()
+    at = datetime(2026, 10, 30, 1, 0, tzinfo=UTC)
+    submitted = None
+    for command in (engine.Submit(CASE_NUMBER, "511602", item, Mode.PROMISED, APPLICANT,
+                                  Channel.COUNTER, (("form", 1, 0),)), engine.Accept("齐全")):
+        for event in engine.decide(submitted, command, actor_of(CLERK), at):
+            submitted = engine.evolve(submitted, event)
     client, _, cases, _ = fakes
-    cases.case.steps[1].due_date = "2026-10-28"
-    page = text_of(client.get(f"/cases/{CASE_NUMBER}").text)
-    assert "已超期 3 个工作日" in page  # Thu 10-29, Fri 10-30, Mon 11-02
-
-
-def test_last_step_says_the_case_ends_there(fakes) -> None:
-    client, _, cases, _ = fakes
-    cases.case.steps[1].status = cases_pb2.STEP_STATUS_DONE
-    cases.case.steps[2].status = cases_pb2.STEP_STATUS_ACTIVE
-    cases.case.steps[2].due_date = "2026-11-05"
-    cases.case.current_step = 2
-    page = text_of(client.get(f"/cases/{CASE_NUMBER}").text)
-    assert "第 3 步（共 3 步）：决定" in page
-    assert "这是最后一步，完成后即办结" in page
-
-
-@pytest.mark.parametrize("completed_day, verdict", [(10, "按时办结"), (16, "超期办结")])
-def test_completed_case(fakes, completed_day, verdict) -> None:
-    client, _, cases, _ = fakes
-    cases.case.status = cases_pb2.CASE_STATUS_COMPLETED
-    cases.case.current_step = -1
-    cases.case.completed_at.CopyFrom(stamp(datetime(2026, 11, completed_day, 8, tzinfo=UTC)))
-    page = text_of(client.get(f"/cases/{CASE_NUMBER}").text)
-    assert "已办结" in page and verdict in page
-    assert "现在办到了哪一步" not in page
+    cases.case = case_to_pb(submitted, CALENDAR, TODAY, internal=False)
+    page = page_of(client)
+    now = page[page.index("现在办到了哪一步"):page.index("下面要办哪一步")]
+    assert "审查 区发展改革局 · 时限 3 个工作日 还剩 2 个工作日 （截止 2026-11-05）" in now
+    assert "消防意见 区消防救援大队 · 时限 2 个工作日 还剩 1 个工作日 （截止 2026-11-04）" in now
+    assert "下面要办哪一步 决定" in page
+    assert "承诺时限 10 个工作日： 还剩 9 个工作日 （截止 2026-11-16）" in page
+    assert "张三" not in page
 
 
 def test_case_that_does_not_exist_is_a_friendly_404(fakes) -> None:
@@ -592,22 +860,23 @@ def test_healthz(fakes) -> None:
 
 
 # --- views --------------------------------------------------------------------------------
-@pytest.mark.parametrize("today, due, text", [
-    (date(2026, 11, 2), "2026-11-02", "今天到期"),
-    (date(2026, 11, 2), "2026-11-04", "还剩 1 个工作日"),
-    (date(2026, 11, 2), "2026-10-30", "已超期 1 个工作日"),
-    (date(2026, 10, 31), "2026-10-30", "已过截止日期"),  # Saturday after a Friday deadline
+@pytest.mark.parametrize("left, unit, due_date, text", [
+    (3, common_pb2.TIME_UNIT_WORKING_DAYS, "2026-11-05", "还剩 3 个工作日"),
+    (3, common_pb2.TIME_UNIT_CALENDAR_DAYS, "2026-11-05", "还剩 3 个自然日"),
+    (0, common_pb2.TIME_UNIT_WORKING_DAYS, "2026-11-02", "今天到期"),
+    (0, common_pb2.TIME_UNIT_WORKING_DAYS, "2026-10-30", "已过截止日期"),  # a Saturday after it
+    (0, common_pb2.TIME_UNIT_WORKING_DAYS, "", "时限已用完"),
+    (-2, common_pb2.TIME_UNIT_UNSPECIFIED, "2026-10-29", "已超期 2 个工作日"),
 ])
-def test_remaining_text(today, due, text) -> None:
-    left = remaining(due, today, CALENDAR)
-    assert isinstance(left, Remaining) and left.text == text
-    assert left.overdue == (date.fromisoformat(due) < today)
+def test_days_left_text(left, unit, due_date, text) -> None:
+    assert days_left_text(left, unit, due_date, TODAY) == text
 
 
-def test_remaining_is_provisional_beyond_the_known_calendar() -> None:
-    left = remaining("2027-01-05", date(2026, 12, 30), CALENDAR)
-    assert left.provisional
-    assert remaining("", TODAY, CALENDAR) is None
+def test_missing_materials_in_words() -> None:
+    assert missing_text("申请表 (form)") == "申请表"
+    assert missing_text("营业执照 (licence): 0 originals and 2 copies needed, 0 and 0 given") == (
+        "营业执照（需原件 0 份、复印件 2 份，已交原件 0 份、复印件 0 份）")
+    assert missing_text("申请表 (Form)") == "申请表 (Form)"
 
 
 def test_the_process_wiring_builds_without_a_network(tmp_path) -> None:
@@ -627,7 +896,7 @@ def _limited(rates: RateLimits):  # type: ignore[no-untyped-def]
     catalogue, cases = FakeCatalogue(), FakeCases()
     backend = HallBackend(catalogue, cases, ServiceToken(SECRET, "hall", ["511602"]).header,
                           4.0, {})
-    app = create_app(backend, CALENDAR, "广安区", today=lambda: TODAY, rates=rates)
+    app = create_app(backend, "广安区", today=lambda: TODAY, rates=rates)
     return TestClient(app, raise_server_exceptions=False), catalogue, cases
 
 

@@ -37,12 +37,17 @@ class Echo(cases_pb2_grpc.CaseServiceServicer):
             raise InvalidArgument("x" * 200_000, violations=[
                 FieldProblem(f"f{i}" * 50, "y" * 5000) for i in range(2000)],
                 metadata={f"k{i}": "v" * 10_000 for i in range(100)})
-        return cases_pb2.GetCaseResponse(case=cases_pb2.Case(case_number=request.case_number))
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(case_number=request.case_number))
 
     @translate_errors
-    def OpenCase(self, request, context):  # noqa: N802
+    def SubmitApplication(self, request, context):  # noqa: N802
         self.reached += 1
-        return cases_pb2.OpenCaseResponse(case=cases_pb2.Case(case_number="1"))
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(case_number="1"))
+
+    @translate_errors
+    def ActOnCase(self, request, context):  # noqa: N802
+        self.reached += 1
+        return cases_pb2.CaseResponse(case=cases_pb2.Case(case_number=request.case_number))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +81,12 @@ def _checked(request) -> InvalidArgument:  # type: ignore[no-untyped-def]
     return caught.value
 
 
+def act(**action) -> cases_pb2.ActOnCaseRequest:  # type: ignore[no-untyped-def]
+    """An action request on a case; the one action given as ``name=message``."""
+    return cases_pb2.ActOnCaseRequest(idempotency_key="k", case_number="511602202611020000001",
+                                      **action)
+
+
 def create(**changes) -> pb.CreateItemRequest:  # type: ignore[no-untyped-def]
     request = pb.CreateItemRequest(idempotency_key="k-1", draft=draft())
     for name, value in changes.items():
@@ -85,8 +96,10 @@ def create(**changes) -> pb.CreateItemRequest:  # type: ignore[no-untyped-def]
 
 def test_a_valid_request_keeps_every_rule() -> None:
     assert violations_of(create()) == []
-    assert violations_of(cases_pb2.OpenCaseRequest(
+    assert violations_of(cases_pb2.SubmitApplicationRequest(
         idempotency_key="k", item_id="it-1", region="511602", applicant=applicant())) == []
+    assert violations_of(act(decide=cases_pb2.Decide(
+        outcome=cases_pb2.DECISION_OUTCOME_APPROVE, document_number="广发改〔2026〕1号"))) == []
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -118,12 +131,28 @@ def test_unknown_enum_numbers_in_the_lifecycle_requests() -> None:
     (create(item_type="0" * 100_000), "draft.item_type"),
     (create(region="５１１６０２"), "draft.region"),
     (create(statutory_limit_days=366), "draft.statutory_limit_days"),
-    (cases_pb2.OpenCaseRequest(idempotency_key="k", item_id="it", region="511602",
-                               applicant=cases_pb2.Applicant(
-                                   name="张" * 100_000, id_type="id_card",
-                                   id_number="511602199001011236")), "applicant.name"),
-    (cases_pb2.CompleteStepRequest(idempotency_key="k", case_number="511602202611020000001",
-                                   opinion="意" * 2001), "opinion"),
+    (cases_pb2.SubmitApplicationRequest(idempotency_key="k", item_id="it", region="511602",
+                                        applicant=cases_pb2.Applicant(
+                                            name="张" * 100_000, id_type="id_card",
+                                            id_number="511602199001011236")),
+     "applicant.name"),
+    (cases_pb2.SubmitApplicationRequest(
+        idempotency_key="k", item_id="it", region="511602", applicant=applicant(),
+        materials=[cases_pb2.MaterialGiven(key="form", originals=1)] * 101), "materials"),
+    (act(complete_step=cases_pb2.CompleteStep(instance_id="s2", opinion="意" * 2001)),
+     "complete_step.opinion"),
+    (act(complete_step=cases_pb2.CompleteStep(instance_id="step-2")),
+     "complete_step.instance_id"),
+    (act(return_step=cases_pb2.ReturnStep(instance_id="s4", to_key="review")),
+     "return_step.reason"),
+    (act(request_supplement=cases_pb2.RequestSupplement(due_date="2026-11-20")),
+     "request_supplement.missing"),
+    (act(start_procedure=cases_pb2.StartProcedure(kind=common_pb2.SPECIAL_PROCEDURE_EXTENSION,
+                                                  reason="复杂", extension_days=31)),
+     "start_procedure.extension_days"),
+    (act(decide=cases_pb2.Decide(outcome=cases_pb2.DECISION_OUTCOME_APPROVE,
+                                 legal_basis=["法"] * 21)), "decide.legal_basis"),
+    (cases_pb2.ListQueueRequest(page_size=201), "page_size"),
     (pb.ReviewItemRequest(idempotency_key="k", item_id="i", version=1,
                           kind=pb.REVIEW_KIND_LEGAL, decision=pb.REVIEW_DECISION_RETURN,
                           reason="因" * 100_000), "reason"),
@@ -158,8 +187,14 @@ def test_a_fee_with_negative_nanos_is_refused() -> None:
 
 def test_required_fields() -> None:
     assert fields(pb.CreateItemRequest()) == {"idempotency_key", "draft"}
-    assert fields(cases_pb2.OpenCaseRequest(idempotency_key="k", item_id="it",
-                                            region="511602")) == {"applicant"}
+    assert fields(cases_pb2.SubmitApplicationRequest(idempotency_key="k", item_id="it",
+                                                     region="511602")) == {"applicant"}
+    assert fields(cases_pb2.ActOnCaseRequest(idempotency_key="k", case_number="1")) == {
+        "action"}
+    assert fields(act(decide=cases_pb2.Decide())) == {"decide.outcome"}
+    assert fields(act(start_procedure=cases_pb2.StartProcedure(reason="听证"))) == {
+        "start_procedure.kind"}
+    assert fields(cases_pb2.VerifyTraceRequest()) == {"case_number"}
 
 
 def test_violations_are_bounded_and_never_quote_the_value() -> None:
@@ -178,7 +213,7 @@ def test_violations_are_bounded_and_never_quote_the_value() -> None:
 def test_the_wrapper_checks_before_the_method_runs(served) -> None:
     echo, stub = served
     before = echo.reached
-    code, detail = refused(lambda: stub.OpenCase(cases_pb2.OpenCaseRequest(
+    code, detail = refused(lambda: stub.SubmitApplication(cases_pb2.SubmitApplicationRequest(
         idempotency_key="k", item_id="it", region="511602", applicant=cases_pb2.Applicant(
             name="名" * 100_000, id_type="id_card", id_number="511602199001011236")),
         timeout=10))
@@ -202,3 +237,16 @@ def test_to_status_bounds_every_part() -> None:
     status = to_status(error)
     assert len(status.SerializeToString()) <= MAX_DETAIL_BYTES + 600
     assert status.message.endswith("…") and len(status.message.encode()) <= 512
+
+
+def test_an_action_request_without_its_action_never_reaches_the_service(served) -> None:
+    echo, stub = served
+    before = echo.reached
+    code, detail = refused(lambda: stub.ActOnCase(cases_pb2.ActOnCaseRequest(
+        idempotency_key="k", case_number="511602202611020000001"), timeout=10))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [v.field for v in detail.field_violations] == ["action"]
+    assert echo.reached == before
+    answered = stub.ActOnCase(act(claim=cases_pb2.Claim(instance_id="s2")), timeout=10)
+    assert answered.case.case_number == "511602202611020000001"
+    assert echo.reached == before + 1

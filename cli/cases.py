@@ -1,0 +1,547 @@
+"""``sunlight cases``: submit applications, act on cases, read them, their queues and traces.
+
+The CLI talks gRPC only: to the node's case service (default), or to the gateway's gRPC port
+with ``--address`` (it forwards CaseService unchanged). Calls carry a bearer token: ``--token``
+(or ``SUNLIGHT_TOKEN``), else one minted with the node's key for ``--as SUBJECT --role ROLE``
+(with ``--as-department`` for department staff and ``--position`` for the positions held).
+
+Every write carries an idempotency key: ``--key`` (a department system passes its own id),
+else a new one, printed, so that the same call can be repeated safely with ``--key``.
+
+Exit codes: 0 when the command ran (``verify``: the trace is intact), 1 when the case service
+refused or could not be reached (the message says why), or ``verify`` found a broken link
+(named), 2 for wrong arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date
+from typing import Any, NoReturn
+
+import click
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from sunlight.cases.v1 import cases_pb2 as pb
+from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
+from sunlight.common.v1 import common_pb2
+
+from cli.catalogue import Connection
+from services.shared.auth import ROLE_PERMISSIONS, mint_token
+
+#: actions on the command line (hyphens) → the oneof field of ActOnCaseRequest
+ACTIONS: dict[str, str] = {
+    name.replace("_", "-"): name for name in (
+        f.name for f in pb.ActOnCaseRequest.DESCRIPTOR.oneofs_by_name["action"].fields)}
+#: actions on one step instance (--step; taken from the case when only one step runs)
+STEP_ACTIONS = frozenset({"claim", "release", "reassign", "complete_step", "return_step"})
+PROCEDURES = [v.name.removeprefix("SPECIAL_PROCEDURE_").lower()
+              for v in common_pb2.SpecialProcedure.DESCRIPTOR.values if v.number]
+MODES = [v.name.removeprefix("HANDLING_MODE_").lower()
+         for v in common_pb2.HandlingMode.DESCRIPTOR.values if v.number]
+CHANNELS = [v.name.removeprefix("CHANNEL_").lower()
+            for v in pb.Channel.DESCRIPTOR.values if v.number]
+STATUS_WORDS = {
+    pb.CASE_STATUS_SUBMITTED: "submitted, awaiting acceptance (已申请待受理)",
+    pb.CASE_STATUS_SUPPLEMENT: "supplements asked for (补正中)",
+    pb.CASE_STATUS_IN_PROGRESS: "in progress (办理中)",
+    pb.CASE_STATUS_DECIDED: "decided, result to be published (已决定)",
+    pb.CASE_STATUS_PUBLISHED: "result published (结果已公开)",
+    pb.CASE_STATUS_COMPLETED: "completed (已办结)",
+    pb.CASE_STATUS_REJECTED: "not accepted (不予受理)",
+    pb.CASE_STATUS_WITHDRAWN: "withdrawn (已撤回)",
+    pb.CASE_STATUS_LAPSED: "lapsed: supplements not handed in on time (申请已失效)",
+}
+STEP_WORDS = {pb.STEP_STATUS_PENDING: "pending", pb.STEP_STATUS_ACTIVE: "running",
+              pb.STEP_STATUS_DONE: "done", pb.STEP_STATUS_RETURNED: "returned",
+              pb.STEP_STATUS_CANCELLED: "cancelled"}
+UNIT_WORDS = {common_pb2.TIME_UNIT_CALENDAR_DAYS: "calendar days"}
+
+
+#: how the CLI reaches the case service; tests may replace it
+def connect(address: str) -> tuple[pb_grpc.CaseServiceStub, grpc.Channel]:
+    from services.shared.grpc_client import channel
+
+    opened = channel(address)
+    return pb_grpc.CaseServiceStub(opened), opened
+
+
+def _connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--address", default=None,
+                     help="case service gRPC address, or the gateway's gRPC port (default: "
+                          "this node's case service, from the settings)"),
+        click.option("--token", envvar="SUNLIGHT_TOKEN", default=None,
+                     help="bearer token (or SUNLIGHT_TOKEN)"),
+        click.option("--as", "subject", default=None,
+                     help="without a token: mint one with the node key for this subject"),
+        click.option("--role", "roles", multiple=True,
+                     type=click.Choice(sorted(ROLE_PERMISSIONS)),
+                     help="role(s) of the minted token (with --as); may be repeated"),
+        click.option("--as-department", "as_department", default=None,
+                     help="department of the minted token (department staff and systems)"),
+        click.option("--position", "positions", multiple=True,
+                     help="position(s) (岗位) of the minted token, e.g. chief; may be repeated "
+                          "(a clerk without any holds 'clerk')"),
+        click.option("--as-region", "as_region", default=None,
+                     help="region of the minted token (default: the node's)"),
+        click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=30.0,
+                     show_default=True, help="seconds to wait for each call"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class Caller:
+    """One connection to the case service and who calls it."""
+
+    def __init__(self, conn: Connection, stub: pb_grpc.CaseServiceStub) -> None:
+        self.conn, self.stub = conn, stub
+
+    def __call__(self, what: str, method: str, request: Message) -> Any:
+        try:
+            return getattr(self.stub, method)(request, metadata=self.conn.metadata(),
+                                              timeout=self.conn.timeout_s)
+        except grpc.RpcError as error:
+            _fail(what, error, self.conn)
+
+
+@contextmanager
+def _caller(address: str | None, token: str | None, subject: str | None,
+            roles: Sequence[str], as_department: str | None, positions: Sequence[str],
+            as_region: str | None, timeout_s: float) -> Iterator[Caller]:
+    if token is None and (roles or positions or as_department) and not subject:
+        raise click.UsageError("--role, --as-department and --position need --as SUBJECT "
+                               "(or give --token)")
+    if token is None and subject and not roles:
+        raise click.UsageError("--as needs at least one --role")
+    settings = None
+    if address is None or (token is None and subject):
+        from services.shared.config import load_settings
+
+        settings = load_settings()
+    if address is None:
+        assert settings is not None
+        address = settings.address(settings.cases_port)
+    if token is None and subject:
+        assert settings is not None
+        try:
+            token = mint_token(settings.jwt_secret, subject, list(roles),
+                               [as_region or settings.node_region], department=as_department,
+                               issuer=settings.jwt_issuer, positions=positions)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    conn = Connection(address, token, timeout_s)
+    stub, opened = connect(conn.address)
+    try:
+        yield Caller(conn, stub)
+    finally:
+        opened.close()
+
+
+def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
+    """Say why a call failed, in words a person can act on, and exit 1."""
+    from services.shared.grpc_errors import error_detail_of
+
+    code = error.code() if hasattr(error, "code") else None
+    detail = error_detail_of(error)
+    if code is grpc.StatusCode.UNAVAILABLE:
+        message = (f"cannot reach the case service at {conn.address}: {error.details()} "
+                   "(is the node running? try `sunlight status`)")
+    elif code is grpc.StatusCode.DEADLINE_EXCEEDED:
+        message = (f"the case service at {conn.address} did not answer within "
+                   f"{conn.timeout_s:g}s (raise --timeout)")
+    else:
+        message = detail.message if detail is not None and detail.message else (
+            error.details() if hasattr(error, "details") else str(error))
+        if detail is not None and detail.code:
+            message = f"{detail.code}: {message}"
+        if detail is not None:
+            message += "".join(f"\n  {v.field}: {v.description}"
+                               for v in detail.field_violations)
+        if code is grpc.StatusCode.UNAUTHENTICATED:
+            message += " (give --token, set SUNLIGHT_TOKEN, or use --as SUBJECT --role ROLE)"
+    click.echo(f"sunlight cases {what}: {message}", err=True)
+    sys.exit(1)
+
+
+def _json(message: Message) -> str:
+    return json.dumps(json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True),
+        ensure_ascii=False, indent=1)
+
+
+def _key(given: str | None) -> str:
+    """The idempotency key: the one given, or a new one, told to the user so that the call
+    can be repeated safely."""
+    if given:
+        return given
+    made = uuid.uuid4().hex
+    click.echo(f"idempotency key: {made} (repeat the call safely with --key {made})",
+               err=True)
+    return made
+
+
+def _day(value: str | None, option: str) -> str:
+    if not value:
+        return ""
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a day (YYYY-MM-DD)",
+                                 param_hint=option) from None
+
+
+def _materials(given: Sequence[str]) -> list[pb.MaterialGiven]:
+    """``key[:originals[:copies]]`` each; originals default to 1, copies to 0."""
+    materials = []
+    for text in given:
+        key, *counts = text.split(":")
+        try:
+            numbers = [int(c) for c in counts]
+        except ValueError:
+            numbers = [-1]
+        if not key or len(numbers) > 2 or any(n < 0 for n in numbers):
+            raise click.BadParameter(f"{text!r}: expected KEY[:ORIGINALS[:COPIES]], e.g. "
+                                     "form:1:2", param_hint="--material")
+        originals, copies = (numbers + [1, 0][len(numbers):])[:2]
+        materials.append(pb.MaterialGiven(key=key, originals=originals, copies=copies))
+    return materials
+
+
+@click.group("cases")
+def cases() -> None:
+    """Cases (办件): submit, act, show, queue, trace, verify."""
+
+
+# --- submit -------------------------------------------------------------------------------
+
+
+@cases.command("submit")
+@click.argument("item_id")
+@click.option("--region", required=True, help="region of the government handling the case")
+@click.option("--applicant", "applicant_name", required=True, help="the applicant's name")
+@click.option("--id-type", type=click.Choice(["id_card", "credit_code"]), default="id_card",
+              show_default=True, help="resident ID (GB 11643) or credit code (GB 32100)")
+@click.option("--id-number", required=True, help="the applicant's ID number or credit code")
+@click.option("--mode", type=click.Choice(MODES), default="promised", show_default=True)
+@click.option("--channel", type=click.Choice(CHANNELS), default="counter", show_default=True)
+@click.option("--agent", "agent_name", default=None, help="with --channel agent: the agent")
+@click.option("--agent-id-type", type=click.Choice(["id_card", "credit_code"]),
+              default="id_card", show_default=True)
+@click.option("--agent-id-number", default=None)
+@click.option("--material", "materials", multiple=True,
+              help="a material handed in, KEY[:ORIGINALS[:COPIES]] (default 1 original); "
+                   "may be repeated")
+@click.option("--item-version", type=click.IntRange(min=0), default=0, show_default=True,
+              help="0: the version in force")
+@click.option("--key", default=None, help="idempotency key (a system: its own id)")
+@click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
+@_connection_options
+def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_number: str,
+           mode: str, channel: str, agent_name: str | None, agent_id_type: str,
+           agent_id_number: str | None, materials: tuple[str, ...], item_version: int,
+           key: str | None, as_json: bool, **connection: Any) -> None:
+    """Submit an application (申请) for ITEM_ID: a case on the item version in force."""
+    if (agent_name is None) != (agent_id_number is None):
+        raise click.UsageError("--agent and --agent-id-number go together")
+    request = pb.SubmitApplicationRequest(
+        item_id=item_id, item_version=item_version, region=region.strip(),
+        applicant=pb.Applicant(name=applicant_name, id_type=id_type, id_number=id_number),
+        mode=common_pb2.HandlingMode.Value(f"HANDLING_MODE_{mode.upper()}"),
+        channel=pb.Channel.Value(f"CHANNEL_{channel.upper()}"),
+        materials=_materials(materials))
+    if agent_name is not None:
+        request.agent.CopyFrom(pb.Applicant(name=agent_name, id_type=agent_id_type,
+                                            id_number=agent_id_number or ""))
+    with _caller(**connection) as call:
+        request.idempotency_key = _key(key)
+        case = call("submit", "SubmitApplication", request).case
+    click.echo(_json(case) if as_json else describe(case))
+
+
+# --- act ----------------------------------------------------------------------------------
+
+
+@cases.command("act")
+@click.argument("case_number")
+@click.argument("action", type=click.Choice(sorted(ACTIONS)))
+@click.option("--step", "instance_id", default=None,
+              help="the step instance, e.g. s3 (default: the one running step)")
+@click.option("--opinion", default="", help="accept, complete-step: the opinion")
+@click.option("--reason", default="",
+              help="reject, return-step, start-procedure, withdraw: why; decide: the reasons")
+@click.option("--reason-code", default="", help="reject: e.g. NOT_IN_SCOPE, NOT_QUALIFIED")
+@click.option("--missing", multiple=True,
+              help="request-supplement: a material key to supplement; may be repeated")
+@click.option("--due", default=None, help="request-supplement: the applicant's last day")
+@click.option("--material", "materials", multiple=True,
+              help="receive-supplement: KEY[:ORIGINALS[:COPIES]]; may be repeated")
+@click.option("--to", "to", default=None, help="reassign: to whom (subject)")
+@click.option("--to-step", default="", help="return-step: the step key to return to")
+@click.option("--kind", type=click.Choice(PROCEDURES), default=None,
+              help="start-procedure: the special procedure (特别程序)")
+@click.option("--extension-days", type=click.IntRange(0, 30), default=0,
+              help="start-procedure extension: working days added")
+@click.option("--result", default="", help="end-procedure: its result")
+@click.option("--outcome", type=click.Choice(["approve", "refuse"]), default=None,
+              help="decide: the outcome")
+@click.option("--legal-basis", multiple=True, help="decide: a law and article; repeatable")
+@click.option("--document-number", default="", help="decide: the document's number (文书编号)")
+@click.option("--certificate", default="", help="decide: the certificate issued (证照名称)")
+@click.option("--valid-until", default=None, help="decide: YYYY-MM-DD")
+@click.option("--key", default=None, help="idempotency key (a system: its own id)")
+@click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
+@_connection_options
+def act(case_number: str, action: str, instance_id: str | None, opinion: str, reason: str,
+        reason_code: str, missing: tuple[str, ...], due: str | None,
+        materials: tuple[str, ...], to: str | None, to_step: str, kind: str | None,
+        extension_days: int, result: str, outcome: str | None, legal_basis: tuple[str, ...],
+        document_number: str, certificate: str, valid_until: str | None, key: str | None,
+        as_json: bool, **connection: Any) -> None:
+    """Take one ACTION on CASE_NUMBER (accept, complete-step, decide …).
+
+    Which actions the case allows now: `sunlight cases show`."""
+    field = ACTIONS[action]
+    needs = {"reject": ("--reason", reason), "request_supplement": ("--missing", missing),
+             "receive_supplement": ("--material", materials), "reassign": ("--to", to),
+             "return_step": ("--reason", reason), "start_procedure": ("--kind", kind),
+             "end_procedure": ("--result", result), "decide": ("--outcome", outcome)}
+    if field in needs and not needs[field][1]:
+        raise click.UsageError(f"{action} needs {needs[field][0]}")
+    if field == "start_procedure" and not reason:
+        raise click.UsageError("start-procedure needs --reason")
+    if field == "request_supplement" and not due:
+        raise click.UsageError("request-supplement needs --due YYYY-MM-DD")
+    with _caller(**connection) as call:
+        if field in STEP_ACTIONS and instance_id is None:
+            instance_id = _the_running_step(call, case_number, action)
+        message = _action_message(
+            field, instance_id=instance_id or "", opinion=opinion, reason=reason,
+            reason_code=reason_code, missing=missing, due=_day(due, "--due"),
+            materials=_materials(materials), to=to or "", to_step=to_step, kind=kind,
+            extension_days=extension_days, result=result, outcome=outcome,
+            legal_basis=legal_basis, document_number=document_number,
+            certificate=certificate, valid_until=_day(valid_until, "--valid-until"))
+        request = pb.ActOnCaseRequest(case_number=case_number, **{field: message})
+        request.idempotency_key = _key(key)
+        case = call("act", "ActOnCase", request).case
+    click.echo(_json(case) if as_json else describe(case))
+
+
+def _the_running_step(call: Caller, case_number: str, action: str) -> str:
+    case = call("act", "GetCase", pb.GetCaseRequest(case_number=case_number)).case
+    running = [s for s in case.steps if s.status == pb.STEP_STATUS_ACTIVE]
+    if len(running) == 1:
+        return running[0].instance_id
+    listed = ", ".join(f"{s.instance_id} ({s.name})" for s in running) or "none"
+    raise click.UsageError(f"{action}: name the step with --step; running now: {listed}")
+
+
+def _action_message(field: str, **o: Any) -> Message:
+    """The action's message from the options (only the ones that action has)."""
+    match field:
+        case "accept":
+            return pb.Accept(opinion=o["opinion"])
+        case "reject":
+            return pb.Reject(reasons=o["reason"], reason_code=o["reason_code"])
+        case "request_supplement":
+            return pb.RequestSupplement(missing=list(o["missing"]), due_date=o["due"])
+        case "receive_supplement":
+            return pb.ReceiveSupplement(materials=o["materials"])
+        case "claim":
+            return pb.Claim(instance_id=o["instance_id"])
+        case "release":
+            return pb.Release(instance_id=o["instance_id"])
+        case "reassign":
+            return pb.Reassign(instance_id=o["instance_id"], to=o["to"])
+        case "complete_step":
+            return pb.CompleteStep(instance_id=o["instance_id"], opinion=o["opinion"])
+        case "return_step":
+            return pb.ReturnStep(instance_id=o["instance_id"], to_key=o["to_step"],
+                                 reason=o["reason"])
+        case "start_procedure":
+            return pb.StartProcedure(
+                kind=common_pb2.SpecialProcedure.Value(
+                    f"SPECIAL_PROCEDURE_{o['kind'].upper()}"),
+                reason=o["reason"], extension_days=o["extension_days"])
+        case "end_procedure":
+            return pb.EndProcedure(result=o["result"])
+        case "decide":
+            return pb.Decide(
+                outcome=pb.DecisionOutcome.Value(f"DECISION_OUTCOME_{o['outcome'].upper()}"),
+                reasons=o["reason"], legal_basis=list(o["legal_basis"]),
+                document_number=o["document_number"], certificate=o["certificate"],
+                valid_until=o["valid_until"])
+        case "withdraw":
+            return pb.Withdraw(reason=o["reason"])
+    # lapse, publish_result, complete: nothing to say
+    return getattr(pb, pb.ActOnCaseRequest.DESCRIPTOR.fields_by_name[field]
+                   .message_type.name)()
+
+
+# --- show ---------------------------------------------------------------------------------
+
+
+@cases.command("show")
+@click.argument("case_number")
+@click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
+@_connection_options
+def show(case_number: str, as_json: bool, **connection: Any) -> None:
+    """Where CASE_NUMBER stands: the steps running, what comes next, how long is left."""
+    with _caller(**connection) as call:
+        case = call("show", "GetCase", pb.GetCaseRequest(case_number=case_number)).case
+    click.echo(_json(case) if as_json else describe(case))
+
+
+def _unit(unit: int) -> str:
+    return UNIT_WORDS.get(unit, "working days")
+
+
+def _left(left: int, unit: int) -> str:
+    if left < 0:
+        return f"{-left} {_unit(unit)} late"
+    return f"{left} {_unit(unit)} left" if left else "due today"
+
+
+def _due(label: str, case: pb.Case, field: str) -> str:
+    if not case.HasField(field):
+        return (f"{label}: not declared by the item (unknown)" if case.HasField("accepted_at")
+                else f"{label}: runs from acceptance")
+    due: pb.Due = getattr(case, field)
+    when = (f"due {due.due_date}" + (" (provisional)" if due.provisional else "")
+            if due.due_date else "no due date while the clock stands still")
+    return (f"{label}: {due.limit_days} {_unit(due.unit)}, {when}, {due.used} used, "
+            f"{_left(due.left, due.unit)}")
+
+
+def _time(stamp: Any) -> str:
+    from services.shared.working_days import CHINA
+
+    return stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(case: pb.Case) -> str:
+    """The case in words: where it stands, what comes next, how long is left."""
+    lines = [f"{case.case_number}  {case.item_name} ({case.item_id} v{case.item_version}), "
+             f"{case.department}, region {case.region}",
+             "status: " + STATUS_WORDS.get(case.status, "unknown")]
+    if case.reason:
+        lines.append(f"reason: {case.reason}")
+    running = [s for s in case.steps if s.status == pb.STEP_STATUS_ACTIVE]
+    for n, s in enumerate(running):
+        when = (f"due {s.due_date}, {_left(s.days_left, s.limit_unit)}" if s.due_date
+                else "no due date while the clock stands still")
+        who = f", claimed by {s.assignee}" if s.assignee else (
+            ", unclaimed" if s.role else "")
+        role = f" ({s.role})" if s.role else ""
+        lines.append(f"{'now: ' if n == 0 else '     '}{s.instance_id} {s.name} — "
+                     f"{s.department}{role}, {when}{who}")
+    if case.next_steps:
+        lines.append("next: " + " → ".join(case.next_steps))
+    lines.append(_due("promised", case, "promised"))
+    lines.append(_due("statutory", case, "statutory"))
+    if case.clock.stopped:
+        lines.append(f"clock: stopped since {case.clock.stopped_since or '?'} "
+                     f"({case.clock.stopped_because or 'reason not given'})")
+    if case.missing_materials:
+        lines.append("missing: " + "; ".join(case.missing_materials))
+    for request in case.supplements:
+        if not request.HasField("received_at"):
+            lines.append(f"supplements asked for: {', '.join(request.missing)}, by "
+                         f"{request.due_date}")
+    if case.HasField("decision"):
+        d = case.decision
+        outcome = pb.DecisionOutcome.Name(d.outcome).removeprefix("DECISION_OUTCOME_").lower()
+        lines.append(f"decision: {outcome}" + (f", document {d.document_number}"
+                                               if d.document_number else ""))
+    lines.append("allowed now: " + (", ".join(a.replace("_", "-")
+                                              for a in case.allowed_actions) or "nothing"))
+    lines.append("history:")
+    for s in case.steps:
+        ended = f" → {_time(s.completed_at)}" if s.HasField("completed_at") else ""
+        by = f" by {s.handler}" if s.handler else ""
+        lines.append(f"  {s.instance_id} {s.name} ({s.department}): "
+                     f"{STEP_WORDS.get(s.status, '?')}, {_time(s.started_at)}{ended}{by}")
+    return "\n".join(lines)
+
+
+# --- queue --------------------------------------------------------------------------------
+
+
+@cases.command("queue")
+@click.option("--department", default="", help="default: the caller's own")
+@click.option("--for-position", "queue_role", default="",
+              help="one position, e.g. chief (default: every position the caller holds)")
+@click.option("--region", default="", help="this region and those under it")
+@click.option("--unclaimed", is_flag=True, help="only steps nobody has claimed")
+@click.option("--mine", is_flag=True, help="only steps the caller has claimed")
+@click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--page-token", default="", help="next_page_token of the previous page")
+@click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
+@_connection_options
+def queue(department: str, queue_role: str, region: str, unclaimed: bool, mine: bool,
+          page_size: int, page_token: str, as_json: bool, **connection: Any) -> None:
+    """A handler's queue (待办): running steps, earliest due first."""
+    request = pb.ListQueueRequest(department=department, role=queue_role, region=region,
+                                  unclaimed_only=unclaimed, mine_only=mine,
+                                  page_size=page_size, page_token=page_token)
+    with _caller(**connection) as call:
+        response = call("queue", "ListQueue", request)
+    if as_json:
+        click.echo(_json(response))
+        return
+    for e in response.entries:
+        s = e.step
+        due = (f"due {s.due_date} ({_left(s.days_left, s.limit_unit)})" if s.due_date
+               else "clock stopped")
+        who = f"claimed by {s.assignee}" if s.assignee else "unclaimed"
+        click.echo(f"{e.case_number}  {s.instance_id} {s.name}  {e.item_name}  {s.department}"
+                   f"  {due}  {who}")
+    more = f"; next page: --page-token {response.next_page_token}" if (
+        response.next_page_token) else ""
+    click.echo(f"{len(response.entries)} of {response.total} running steps{more}", err=True)
+
+
+# --- trace, verify ------------------------------------------------------------------------
+
+
+@cases.command("trace")
+@click.argument("case_number")
+@click.option("--json", "as_json", is_flag=True, help="print the entries as JSON")
+@_connection_options
+def trace(case_number: str, as_json: bool, **connection: Any) -> None:
+    """CASE_NUMBER's trace (操作痕迹): every action, who, when, hash-chained."""
+    with _caller(**connection) as call:
+        response = call("trace", "GetTrace", pb.GetTraceRequest(case_number=case_number))
+    if as_json:
+        click.echo(_json(response))
+        return
+    for e in response.entries:
+        states = (f"{e.state_before or '-'} → {e.state_after}"
+                  if e.state_before != e.state_after else e.state_after)
+        opinion = f"  “{e.opinion}”" if e.opinion else ""
+        click.echo(f"{e.seq:>3} {_time(e.at)}  {e.action:<26} {e.actor} ({e.role or '-'}, "
+                   f"{e.department or '-'})  {states}{opinion}  {e.hash[:12]}")
+
+
+@cases.command("verify")
+@click.argument("case_number")
+@_connection_options
+def verify(case_number: str, **connection: Any) -> None:
+    """Verify CASE_NUMBER's trace: exit 0 when every link holds, 1 naming the first broken
+    one."""
+    with _caller(**connection) as call:
+        answer = call("verify", "VerifyTrace", pb.VerifyTraceRequest(case_number=case_number))
+    if answer.intact:
+        click.echo(f"{case_number}: trace intact, {answer.entries} entries, head {answer.head}")
+        return
+    click.echo(f"{case_number}: trace BROKEN at entry {answer.broken_at}: {answer.reason} "
+               f"({answer.entries} entries)", err=True)
+    sys.exit(1)
