@@ -34,7 +34,7 @@ import psycopg
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
-from bench.transitions import percentile
+from bench.cases import percentile
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.migrations import upgrade
