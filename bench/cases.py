@@ -20,7 +20,8 @@ every second; afterwards the lag of every event committed during the load, from 
 (outbox row) to supervision's record of it (inbox row), and the time supervision needed to
 apply the last of them once the load stopped. CPU per process (node processes, PostgreSQL's
 backends of the node's database, RabbitMQ, and the benchmark's own client) per transition,
-per path. Then a raw-SQL baseline (one insert + one update per transaction, psycopg, same
+per path, and the whole machine's (``machine``: every process and the kernel). Then a raw-SQL
+baseline (one insert + one update per transaction, psycopg, same
 concurrency), then the status of a case (``GetCase`` through the gateway's gRPC port) with at
 least ``--status-cases`` cases stored: realistic case rows (states copied from the run's own
 cases at every stage, new numbers) are bulk-loaded with COPY first.
@@ -423,7 +424,15 @@ def cpu_seconds(node: LocalNode, pg_url: str) -> dict[str, float]:
     used["rabbitmq"] = sum(_proc_cpu(pid) for pid in rabbitmq_pids())
     times = os.times()
     used["bench-client"] = times.user + times.system
+    used["machine"] = machine_busy_s()
     return used
+
+
+def machine_busy_s() -> float:
+    """CPU time the whole machine spent busy (every process and the kernel; /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_per_transition(before: dict[str, float], after: dict[str, float],
@@ -432,26 +441,28 @@ def cpu_per_transition(before: dict[str, float], after: dict[str, float],
     table = {name: round(value * 1000 / transitions, 3)
              for name, value in sorted(spent.items(), key=lambda kv: -kv[1])
              if value > 0.05}
-    table["node_total"] = round(sum(v for k, v in table.items() if k != "bench-client"), 3)
+    table["node_total"] = round(sum(v for k, v in table.items()
+                                    if k not in ("bench-client", "machine")), 3)
     return table
 
 
 class Backlog(threading.Thread):
     """Samples supervision's backlog every second: case events committed since the start
-    (outbox rows past ``seq0``) that supervision has not applied yet (inbox rows)."""
+    (outbox rows past ``seq0``) that supervision has not applied yet (no inbox row)."""
 
-    def __init__(self, pg_url: str, seq0: int, since: datetime) -> None:
+    def __init__(self, pg_url: str, seq0: int) -> None:
         super().__init__(daemon=True)
-        self.pg_url, self.seq0, self.since = pg_url, seq0, since
+        self.pg_url, self.seq0 = pg_url, seq0
         self.samples: list[tuple[float, int]] = []
         self.stop = threading.Event()
 
     def count(self, conn: psycopg.Connection) -> int:
         row = conn.execute(
-            "SELECT (SELECT count(*) FROM cases.outbox WHERE seq > %s), "
-            "(SELECT count(*) FROM monitoring.inbox WHERE received_at >= %s "
-            " AND event_type LIKE 'case.%%')", (self.seq0, self.since)).fetchone()
-        return int(row[0]) - int(row[1])
+            "SELECT count(*) FROM cases.outbox o WHERE o.seq > %s "
+            "AND o.routing_key NOT LIKE 'case.trace_root%%' AND NOT EXISTS (SELECT 1 FROM "
+            "monitoring.inbox i WHERE i.consumer = 'monitoring' AND i.event_id = o.event_id)",
+            (self.seq0,)).fetchone()
+        return int(row[0])
 
     def run(self) -> None:
         started = time.monotonic()
@@ -725,9 +736,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
     phases = [(name, False) for name in PATHS] + ([("killed", True)] if args.kill else [])
     for label, killing in phases:
         path = paths["gateway_grpc" if label == "killed" else label]
-        seq0 = outbox_seq(pg_url)
-        since = datetime.now(UTC)
-        backlog = Backlog(pg_url, seq0, since)
+        backlog = Backlog(pg_url, outbox_seq(pg_url))
         cpu_before = cpu_seconds(node, pg_url)
         killer = Killer(node, args.kill_every_s) if killing else None
         backlog.start()
