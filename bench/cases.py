@@ -443,6 +443,10 @@ def cpu_per_transition(before: dict[str, float], after: dict[str, float],
              if value > 0.05}
     table["node_total"] = round(sum(v for k, v in table.items()
                                     if k not in ("bench-client", "machine")), 3)
+    # the kernel's work for these processes, PostgreSQL's own background processes — and
+    # whatever else ran on the machine meanwhile (other work on a shared machine shows here)
+    table["machine_other"] = round(table.get("machine", 0.0) - table["node_total"]
+                                   - table.get("bench-client", 0.0), 3)
     return table
 
 
@@ -778,7 +782,8 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
     out = {
         "benchmark": "case path",
         "database": "postgresql",
-        "machine": {"cpus": cpu, "memory_gib": memory_gib, "python": platform.python_version()},
+        "machine": {"cpus": cpu, "memory_gib": memory_gib, "python": platform.python_version(),
+                    "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
         "concurrency": args.concurrency, "cases_per_path": args.cases,
         "flow": {"steps": len(FLOW), "parallel_branches": item.branches,
                  "materials": list(item.material_keys),
@@ -899,9 +904,14 @@ def main() -> None:
             with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], timeout=60)
+    write_result("cases", result)
+
+
+def write_result(name: str, result: dict) -> None:
+    """The result in ``bench/results/<name>-<time>.json``, and as the last line printed."""
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"cases-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(
+    (out / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(
         json.dumps(result, indent=2, ensure_ascii=False))
     print(json.dumps(result, ensure_ascii=False))
 
