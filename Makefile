@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run start test venv proto env broker migrate unit lint bench bench-catalogue clean
+.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-catalogue clean
 
 # Every process of infra/Procfile under supervisord (restarted when it dies); Ctrl-C, closing
 # the terminal or closing the output stops them all. Logs: var/log/<process>.log.
@@ -50,8 +50,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-bench: venv env broker
-	$(BIN)/python -m bench.transitions
+# The case path end to end (options: make bench-cases BENCH_ARGS="--kill --cases 100").
+bench-cases: venv env broker
+	$(BIN)/python -m bench.cases $(BENCH_ARGS)
+
+bench: bench-cases
 
 bench-catalogue: venv env
 	$(BIN)/python -m bench.catalogue

@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -34,7 +33,7 @@ import psycopg
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
-from bench.transitions import percentile
+from bench.cases import percentile, write_result
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.migrations import upgrade
@@ -181,11 +180,7 @@ def main() -> None:
         finally:
             with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"catalogue-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(
-        json.dumps(result, indent=2, ensure_ascii=False))
-    print(json.dumps(result, ensure_ascii=False))
+    write_result("catalogue", result)
 
 
 if __name__ == "__main__":

@@ -1,49 +1,87 @@
 """JSON of the engine's objects: a case's state, its item snapshot, its events.
 
-One converter (cattrs, which builds its (un)structuring code from the dataclasses themselves)
-for everything the case service stores: the state in ``cases.state``, the snapshot in
-``item_snapshots.content``, and each event's data in the trace. The trace hashes an event's
-data in its canonical form (RFC 8785), so the same event always hashes the same.
+msgspec encodes and decodes the dataclasses themselves (in C, from their type annotations):
+the state in ``cases.state``, the snapshot in ``item_snapshots.content``, and each event's
+data in the trace. A case's state leaves its item snapshot out and names it instead
+(``item_id``, ``item_version``): the snapshot is stored once per item version
+(``item_snapshots``) and published versions never change, so decoding takes it from whoever
+keeps them (``repository.CaseStore``). States written with the snapshot inside (before it was
+left out) decode as they are. The trace hashes an event's data in its canonical form (RFC
+8785), so the same event always hashes the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime
 from typing import Any
 
-from cattrs.preconf.json import make_converter
+import msgspec
 
 from services.cases.domain import model
 from services.cases.domain.flow import ItemSnapshot
 from services.cases.domain.model import Case, CaseEvent
 
-_converter = make_converter()
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder()
+_snapshot_decoder = msgspec.json.Decoder(ItemSnapshot)
 
 #: every event class by its type ("case.accepted" → Accepted)
 EVENT_TYPES: dict[str, type[CaseEvent]] = {
     cls.type: cls for cls in vars(model).values()
     if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not CaseEvent}
 
+#: the item snapshot a stored state names, by (item id, version)
+Snapshots = Callable[[str, int], ItemSnapshot]
+
 
 def case_json(case: Case) -> str:
-    return _converter.dumps(case)
+    """The state to store: the case without its item snapshot, which it names."""
+    body = _encoder.encode(replace(case, item=None))  # type: ignore[arg-type]
+    ref = _encoder.encode({"item_id": case.item.item_id, "item_version": case.item.version})
+    return (ref[:-1] + b"," + body[1:]).decode()
 
 
-def case_from_json(text: str) -> Case:
-    return _converter.loads(text, Case)
+def case_from_json(text: str | bytes, snapshots: Snapshots | None = None) -> Case:
+    """A stored state; ``snapshots`` gives the item snapshot it names (a state that carries
+    its snapshot needs none)."""
+    values = _decoder.decode(text)
+    item = values.pop("item", None)
+    item_id, version = values.pop("item_id", None), values.pop("item_version", None)
+    if item is None:
+        if snapshots is None or item_id is None:
+            raise ValueError("the state names an item snapshot and none was given")
+        values["item"] = snapshots(item_id, version)
+    else:
+        values["item"] = msgspec.convert(item, ItemSnapshot)
+    return msgspec.convert(values, Case)
 
 
 def snapshot_json(item: ItemSnapshot) -> str:
-    return _converter.dumps(item)
+    return _encoder.encode(item).decode()
 
 
-def snapshot_from_json(text: str) -> ItemSnapshot:
-    return _converter.loads(text, ItemSnapshot)
+def snapshot_from_json(text: str | bytes) -> ItemSnapshot:
+    return _snapshot_decoder.decode(text)
+
+
+def _json_values(value: Any) -> Any:
+    """Dates and times as ISO 8601 text (``2026-11-30T06:17:13.123456+00:00``), tuples as
+    lists, the rest as it is."""
+    if isinstance(value, dict):
+        return {k: _json_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_values(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
 
 
 def event_data(event: CaseEvent) -> dict[str, Any]:
     """An event as JSON values (what the trace keeps and hashes), its item snapshot left out
     (the case's first entry names the item and version; the snapshot is stored once)."""
-    data = _converter.unstructure(event)
+    data = _json_values(msgspec.to_builtins(event, builtin_types=(datetime, date)))
     if "item" in data:
         item = data.pop("item")
         data["item_id"], data["item_version"] = item["item_id"], item["version"]
@@ -56,9 +94,7 @@ def event_from_data(event_type: str, data: dict[str, Any],
     cls = EVENT_TYPES[event_type]
     values = dict(data)
     values.pop("item_id", None), values.pop("item_version", None)
-    event = _converter.structure(values, cls)
+    event = msgspec.convert(values, cls)
     if item is not None and hasattr(event, "item"):
-        from dataclasses import replace  # noqa: PLC0415
-
         event = replace(event, item=item)
     return event

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,11 +35,12 @@ from services.cases.codec import (
 from services.cases.domain.flow import ItemSnapshot
 from services.cases.domain.model import Case
 from services.cases.domain.trace import GENESIS, TraceEntry
-from services.shared.db import Database, run_script
+from services.shared.db import Database, literal_rows, run_script
 from services.shared.errors import NotFound
 from services.shared.events import Event
 from services.shared.idempotency import IdempotencyStore
 from services.shared.outbox import Outbox
+from services.shared.telemetry import current_traceparent
 
 _DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
 _c, _i, _k = t.cases.c, t.step_instances.c, t.idempotency_keys.c
@@ -95,11 +96,26 @@ class _Statements:
         self.insert_event = insert(outbox.table).values(
             {name: bindparam(name) for name in Outbox.ROW_FIELDS})
         self.pg: dict[str, str] = {}
+        #: on PostgreSQL, statements written for many rows at once: one INSERT with a row
+        #: per value set (name → the SQL before the rows, their columns, the SQL after)
+        self.pg_many: dict[str, tuple[str, tuple[str, ...], str]] = {}
         if dialect == "postgresql":
             pg = pg_psycopg.dialect()
             self.pg = {name: statement.compile(dialect=pg).string
-                       for name, statement in vars(self).items() if name != "pg"}
+                       for name, statement in vars(self).items()
+                       if name not in ("pg", "pg_many")}
             self.pg["notify"] = outbox.notify_sql
+            upsert = ", ".join(f'"{c}" = excluded."{c}"' for c in (
+                "status", "assignee", "completed_at", "due_date"))
+            for name, table, columns, tail in (
+                    ("insert_trace", t.case_trace, None, ""),
+                    ("insert_event", outbox.table, Outbox.ROW_FIELDS, ""),
+                    ("upsert_instance", t.step_instances, None,
+                     ' ON CONFLICT ("case_number", "instance_id") DO UPDATE SET ' + upsert)):
+                names = tuple(columns or (c.key for c in table.columns))
+                quoted = ", ".join(f'"{c}"' for c in names)
+                self.pg_many[name] = (f'INSERT INTO "{table.name}" ({quoted}) VALUES ',
+                                      names, tail)
 
 
 @dataclass(frozen=True)
@@ -149,6 +165,13 @@ class CaseUnit:
         script: list[tuple[str, dict[str, Any] | None]] = [] if self._began else [
             ("BEGIN", None)]
         for name, params in self._writes:
+            many = sql.pg_many.get(name) if isinstance(params, list) else None
+            if many is not None:
+                head, columns, tail = many
+                rows = literal_rows(self.conn, [tuple(row[c] for c in columns)
+                                                for row in params])
+                script.append((head + rows + tail, None))
+                continue
             for one in params if isinstance(params, list) else [params]:
                 script.append((sql.pg[name], one))
         if self._notify:
@@ -195,7 +218,11 @@ class CaseUnit:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
         state, trace_seq, trace_head = rows[0]
-        return Stored(self.store.decode(state), trace_seq, trace_head)
+        return Stored(self.store.decode(state, self._snapshot), trace_seq, trace_head)
+
+    def _snapshot(self, item_id: str, version: int) -> str | None:
+        (rows,) = self._read(("snapshot", {"p_item": item_id, "p_version": version}))
+        return rows[0][0] if rows else None
 
     def next_number(self, region: str, day: str) -> int:
         """Next daily sequence of a region, under the row lock of its counter."""
@@ -205,15 +232,20 @@ class CaseUnit:
         return int(row[0])
 
     def keep_snapshot(self, item: ItemSnapshot) -> None:
+        self.store.remember(item)
         self._write("insert_snapshot", {"item_id": item.item_id, "version": item.version,
                                         "content": snapshot_json(item),
                                         "fetched_at": datetime.now(UTC)})
 
     def save(self, before: Stored | None, case: Case, trace: Sequence[TraceEntry],
              events: Sequence[tuple[Event, str]], due_date: str,
-             instance_due: dict[str, str]) -> None:
+             instance_due: dict[str, str], refresh: Collection[str] | None = None) -> None:
         """Write the case after its new events: state, changed instances, trace, outbox.
-        ``events``: the outbox events with their routing keys."""
+        ``events``: the outbox events with their routing keys; ``instance_due``: the due
+        date of every running instance; ``refresh``: instances whose row is written even
+        if they did not change (their due date may have; all running ones by default)."""
+        if refresh is None:
+            refresh = instance_due
         now = datetime.now(UTC)
         head = trace[-1] if trace else None
         values = {"status": case.status.value, "state": case_json(case),
@@ -240,7 +272,7 @@ class CaseUnit:
              "completed_at": i.completed_at, "due_date": instance_due.get(i.instance_id, ""),
              "high_risk": i.high_risk}
             for n, i in enumerate(case.instances)
-            if previous.get(i.instance_id) != i or i.instance_id in instance_due]
+            if previous.get(i.instance_id) != i or i.instance_id in refresh]
         if changed:
             self._write("upsert_instance", changed)
         if trace:
@@ -253,7 +285,8 @@ class CaseUnit:
                  "prev_hash": e.prev_hash, "hash": e.hash} for e in trace])
         if events:
             outbox = self.store.outbox
-            self._write("insert_event", [outbox.row(event, routing_key)
+            headers = json.dumps(current_traceparent())  # the request's: the same for all
+            self._write("insert_event", [outbox.row(event, routing_key, headers)
                                          for event, routing_key in events])
             if self.pg:
                 self._notify = self._notify or outbox.should_notify()
@@ -282,20 +315,36 @@ class CaseStore:
             yield unit
             unit.commit()
 
-    def decode(self, state: str) -> Case:
-        """A stored case; its item snapshot is shared (published versions never change)."""
-        case = case_from_json(state)
-        key = (case.item.item_id, case.item.version)
+    def remember(self, item: ItemSnapshot) -> ItemSnapshot:
+        """Keep a snapshot for decoding (published versions never change); the one kept."""
+        key = (item.item_id, item.version)
         with self._lock:
             known = self._snapshots.get(key)
-            if known is None:
-                if len(self._snapshots) >= 10_000:  # bound a long-lived process's memory
-                    self._snapshots.clear()
-                self._snapshots[key] = case.item
-                return case
-        from dataclasses import replace  # noqa: PLC0415
+            if known is not None:
+                return known
+            if len(self._snapshots) >= 10_000:  # bound a long-lived process's memory
+                self._snapshots.clear()
+            self._snapshots[key] = item
+            return item
 
-        return replace(case, item=known)
+    def decode(self, state: str, fetch: Callable[[str, int], str | None] | None = None
+               ) -> Case:
+        """A stored case with its item snapshot, shared by every case of that version: from
+        memory, else read (by ``fetch`` on the caller's connection, or on one of its own)."""
+        def snapshot(item_id: str, version: int) -> ItemSnapshot:
+            known = self._snapshots.get((item_id, version))
+            if known is not None:
+                return known
+            content = fetch(item_id, version) if fetch is not None else self._content(
+                item_id, version)
+            if content is None:
+                raise NotFound(f"item {item_id} version {version} of a stored case is not "
+                               "kept", code="SNAPSHOT_NOT_FOUND")
+            return self.remember(snapshot_from_json(content))
+
+        case = case_from_json(state, snapshot)
+        item = self.remember(case.item)
+        return case if item is case.item else replace(case, item=item)
 
     # --- reads outside units ------------------------------------------------------------
     def read_case(self, number: str) -> Stored:
@@ -306,10 +355,13 @@ class CaseStore:
                            metadata={"case_number": number})
         return Stored(self.decode(row[0]), row[1], row[2])
 
-    def snapshot(self, item_id: str, version: int) -> ItemSnapshot | None:
+    def _content(self, item_id: str, version: int) -> str | None:
         with self.db.begin() as conn:
-            content = conn.execute(self.sql.snapshot, {"p_item": item_id,
-                                                       "p_version": version}).scalar()
+            return conn.execute(self.sql.snapshot, {"p_item": item_id,  # type: ignore[no-any-return]
+                                                    "p_version": version}).scalar()
+
+    def snapshot(self, item_id: str, version: int) -> ItemSnapshot | None:
+        content = self._content(item_id, version)
         return None if content is None else snapshot_from_json(content)
 
     def trace(self, number: str) -> list[TraceEntry]:

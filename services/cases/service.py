@@ -223,9 +223,15 @@ class CaseService:
         sealed = chain(entries, head=stored.trace_head if stored else GENESIS)
         where = progress(case, self.calendar, local_day(self.clock()))
         due = where.promised.due.isoformat() if where.promised and where.promised.due else ""
+        # A running step's due date moves only with the clock (a stop, a restart) or once a
+        # provisional year gets its schedule: other steps' rows are rewritten only when they
+        # change.
+        clock_moved = stored is None or stored.case.clock != case.clock
         instance_due = {r.instance.instance_id: r.due.due.isoformat() if r.due.due else ""
                         for r in where.running}
-        unit.save(stored, case, sealed, outgoing, due, instance_due)
+        refresh = {r.instance.instance_id for r in where.running
+                   if clock_moved or r.due.provisional}
+        unit.save(stored, case, sealed, outgoing, due, instance_due, refresh)
         return case
 
     # --- reading ------------------------------------------------------------------------

@@ -96,15 +96,17 @@ class Outbox:
         self._notify_interval_s = notify_interval_s
         self._last_notify = float("-inf")
 
-    def row(self, event: Event, routing_key: str | None = None) -> dict[str, object]:
-        """The outbox row of an event (``ROW_FIELDS``), with the request's trace context;
-        the routing key is the event's type unless another is given."""
+    def row(self, event: Event, routing_key: str | None = None,
+            headers: str | None = None) -> dict[str, object]:
+        """The outbox row of an event (``ROW_FIELDS``), with the request's trace context
+        (``headers``: its JSON, when the caller has it already); the routing key is the
+        event's type unless another is given."""
         return {
             "event_id": event.event_id,
             "exchange": self.exchange,
             "routing_key": routing_key or event.type,
             "body": event.to_json(),
-            "headers": json.dumps(current_traceparent()),
+            "headers": headers if headers is not None else json.dumps(current_traceparent()),
             "created_at": datetime.now(UTC),
             "attempts": 0,
         }

@@ -50,6 +50,9 @@ class DueDate:
 class WorkingCalendar:
     def __init__(self, schedules: dict[int, YearSchedule] | None = None) -> None:
         self._years: dict[int, YearSchedule] = dict(schedules or {})
+        #: changes whenever a year is added: what was computed through the calendar before
+        #: (and remembered) is computed again
+        self.revision = 0
 
     @classmethod
     def official(cls, extra_dir: Path | None = None) -> WorkingCalendar:
@@ -76,6 +79,7 @@ class WorkingCalendar:
 
     def add_year(self, schedule: YearSchedule) -> None:
         self._years[schedule.year] = schedule
+        self.revision += 1
 
     def known_years(self) -> list[int]:
         return sorted(self._years)

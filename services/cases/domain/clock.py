@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Protocol
 
 from services.shared.errors import FailedPrecondition
@@ -125,7 +126,19 @@ class Clock:
                    if self.left_out(day) and _counts(day, unit, calendar)[0])
 
     def due(self, start: date, limit: Limit, calendar: Calendar, today: date) -> Due:
-        """The limit ``limit`` started on ``start``, seen on ``today``."""
+        """The limit ``limit`` started on ``start``, seen on ``today``.
+
+        Counting walks the calendar day by day; the answer depends on nothing else, so it is
+        remembered (a case's limits are asked for several times per action, and cases started
+        the same day share them). A calendar that can change says so with a ``revision``
+        that changes with it."""
+        try:
+            return _remembered_due(self, start, limit, calendar,
+                                   getattr(calendar, "revision", 0), today)
+        except TypeError:  # a calendar that cannot be a key: count every time
+            return self._count_due(start, limit, calendar, today)
+
+    def _count_due(self, start: date, limit: Limit, calendar: Calendar, today: date) -> Due:
         used, provisional = 0, False
         for day in _days_after(start, today):
             if self.left_out(day):
@@ -152,6 +165,12 @@ class Clock:
             provisional |= guessed
             remaining -= counts
         return day, provisional
+
+
+@lru_cache(maxsize=65_536)
+def _remembered_due(clock: Clock, start: date, limit: Limit, calendar: Calendar,
+                    _revision: object, today: date) -> Due:
+    return clock._count_due(start, limit, calendar, today)
 
 
 def _days_after(start: date, end: date) -> Iterator[date]:

@@ -14,8 +14,9 @@ trace of that day without revealing any of them.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,15 +44,54 @@ class TraceEntry:
 
     def body(self) -> bytes:
         """The canonical encoding the hash covers: every field but the hash itself."""
-        fields = asdict(self)
-        del fields["hash"]
-        fields["at"] = self.at.astimezone(UTC).isoformat(timespec="microseconds")
-        return rfc8785.dumps(fields)
+        return canonical({
+            "case_number": self.case_number, "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": self.actor, "role": self.role, "department": self.department,
+            "action": self.action, "opinion": self.opinion,
+            "state_before": self.state_before, "state_after": self.state_after,
+            "data": self.data, "prev_hash": self.prev_hash})
 
     def sealed(self, prev_hash: str) -> TraceEntry:
         """This entry chained after ``prev_hash``, with its own hash."""
         entry = replace(self, prev_hash=prev_hash, hash="")
         return replace(entry, hash=link_hash(prev_hash, entry.body()))
+
+
+#: integers JSON carries exactly (RFC 8785 refuses the others)
+_INT_MIN, _INT_MAX = -(2**53) + 1, 2**53 - 1
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                            allow_nan=False)
+
+
+def canonical(value: Any) -> bytes:
+    """RFC 8785 (JSON canonicalization) of ``value``.
+
+    For JSON made of strings, integers JSON carries exactly, booleans, nulls, lists and
+    objects whose keys have no character beyond the Basic Multilingual Plane, the standard
+    library's encoder with sorted keys writes exactly the canonical form (the same escapes;
+    sorting by code point is sorting by UTF-16 code unit within the plane), in C. Anything
+    else (floats, other keys, other types) goes through ``rfc8785``."""
+    if _plain(value):
+        try:
+            return _ENCODER.encode(value).encode()
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: rfc8785 says what is wrong
+    return rfc8785.dumps(value)
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return _INT_MIN <= value <= _INT_MAX
+    if kind is dict:
+        return all(type(k) is str and (k.isascii() or max(k) < "\U00010000") and _plain(v)
+                   for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain(v) for v in value)
+    return False
 
 
 def link_hash(prev_hash: str, body: bytes) -> str:

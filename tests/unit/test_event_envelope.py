@@ -1,0 +1,56 @@
+"""Envelopes as relays write them are read without building the proto, to the same Event;
+anything else is judged by the proto's parser, as before."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sunlight.cases.v1 import cases_pb2
+
+from services.shared import events
+from services.shared.errors import InvalidArgument
+from services.shared.events import make_event, parse_event
+
+
+def _strict(raw):  # type: ignore[no-untyped-def]
+    original = events._plain_envelope
+    events._plain_envelope = lambda _raw: None
+    try:
+        return parse_event(raw)
+    finally:
+        events._plain_envelope = original
+
+
+def test_a_relayed_envelope_reads_as_the_strict_parser_reads_it() -> None:
+    event = make_event("case.accepted", cases_pb2.CaseEvent(case_number="N-1", sequence=3),
+                       node="510000", region="511602",
+                       occurred_at=datetime(2026, 11, 30, 6, 1, 2, 345678, tzinfo=UTC))
+    body = event.to_json()
+    assert events._plain_envelope(json.loads(body)) is not None
+    assert parse_event(body) == _strict(body) == event
+    for moment in ("2026-11-30T06:01:02Z", "2026-11-30T14:01:02.5+08:00"):
+        raw = {**json.loads(body), "occurred_at": moment}
+        assert events._plain_envelope(raw) is not None
+        assert parse_event(raw) == _strict(raw)
+
+
+@pytest.mark.parametrize("change", [
+    {"occurred_at": "2026-11-30 06:01:02Z"}, {"occurred_at": "2026-11-30T06:01:02"},
+    {"occurred_at": "2026-11-30T06:01:02.123456789Z"}, {"event_id": "x" * 37},
+    {"type": ""}, {"extra": 1}, {"node": 5}, {"data": []},
+])
+def test_anything_else_goes_to_the_strict_parser(change) -> None:  # type: ignore[no-untyped-def]
+    raw = {"event_id": "e-1", "type": "case.accepted", "occurred_at": "2026-11-30T06:01:02Z",
+           "node": "510000", "region": "511602", "schema": "sunlight.cases.v1.CaseEvent",
+           "data": {}, **change}
+    assert events._plain_envelope(raw) is None
+    try:
+        expected = _strict(raw)
+    except InvalidArgument as exc:
+        with pytest.raises(InvalidArgument) as caught:
+            parse_event(raw)
+        assert caught.value.message == exc.message
+    else:
+        assert parse_event(raw) == expected
