@@ -36,23 +36,18 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import secrets
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import Dialect, Table, insert, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
-from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
-from services.catalogue.contract import LIST_KIND, NATURE
 from services.catalogue.domain.import_rows import (
     ACCEPTED,
     FLAGGED,
@@ -71,13 +66,21 @@ from services.catalogue.domain.items import (
     LegalCitation,
     ListKind,
     Step,
+    resolved_steps,
 )
 from services.catalogue.domain.lifecycle import (
     Decision,
     ItemState,
     OfflineReview,
-    ReviewKind,
     VersionStatus,
+)
+from services.catalogue.import_json import (
+    content_json,
+    event_json,
+    event_time,
+    json_text,
+    json_time,
+    time_ordered_id,
 )
 from services.catalogue.service import CatalogueService
 from services.shared import auth
@@ -113,7 +116,6 @@ NO_LEGAL_BASIS_REASON = ("kept as a draft: no legal basis (职权法定): the de
                          "law before the item can be published")
 EXERCISE_LEVEL_OF = {PROVINCE: "2", CITY: "3"}  # else county "4" (GB/T 39046)
 NATURE_OF = {"1": BodyNature.STATUTORY, "2": BodyNature.AUTHORISED, "3": BodyNature.ENTRUSTED}
-EVENT_SCHEMA = pb.ItemEvent.DESCRIPTOR.full_name
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ class Importer:
         """The rows of the new item of every kept row, ready for the driver."""
         now = batch.now
         at = _db_time(self.service.db.engine.dialect, now)
-        stamp, occurred = _json_time(now), event_time(now)
+        stamp, occurred = json_time(now), event_time(now)
         node = self.service.node_region
         headers = json.dumps(current_traceparent())
         exchange = self.service.outbox.exchange
@@ -587,10 +589,12 @@ def default_flow_days(days: int) -> tuple[int, int, int]:
 
 @functools.lru_cache(maxsize=64)
 def default_steps(days: int) -> tuple[Step, ...]:
+    """受理 → 审查 → 决定 in ``days`` working days, every default stated (kinds: acceptance,
+    review, decision; a case may be returned to 审查 from 决定)."""
     accept, review, decide = default_flow_days(days)
-    return (Step("accept", "受理", accept, "clerk"),
-            Step("review", "审查", review, "section_chief"),
-            Step("decide", "决定", decide, "leader"))
+    return resolved_steps((Step("accept", "受理", accept, "clerk"),
+                           Step("review", "审查", review, "section_chief"),
+                           Step("decide", "决定", decide, "leader")), filing=False)
 
 
 def default_flag(item: ParsedItem) -> str:
@@ -599,255 +603,10 @@ def default_flag(item: ParsedItem) -> str:
     return DEFAULT_STEPS_FLAG
 
 
-_json = json.JSONEncoder(ensure_ascii=False).encode
+_json = json_text
 _sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _FLOW_FLAG_ONLY = [DEFAULT_FLOW_FLAG]
 _FLOW_FLAG_JSON = _json(_FLOW_FLAG_ONLY)
-
-# --- fast serialisation (the same JSON as ItemContent.to_dict and version_to_pb) --------------
-
-_CONTENT_TEMPLATE: dict[str, Any] = ItemContent(name="", code="", item_type="",
-                                                region="", department="").to_dict()
-
-
-def content_dict(c: ItemContent) -> dict[str, Any]:
-    """``c.to_dict()`` for an imported content (no materials, citations …), 10× faster."""
-    d = dict(_CONTENT_TEMPLATE)
-    d.update(name=c.name, code=c.code, item_type=c.item_type, region=c.region,
-             department=c.department, statutory_limit_days=c.statutory_limit_days,
-             promised_limit_days=c.promised_limit_days,
-             steps=tuple({"key": s.key, "name": s.name, "limit_days": s.limit_days,
-                          "role": s.role, "parallel_branches": (), "risk_points": ()}
-                         for s in c.steps),
-             list_kind=c.list_kind, exercise_level=c.exercise_level,
-             body=None if c.body is None else {"name": c.body.name, "code": c.body.code,
-                                               "nature": c.body.nature},
-             legal_basis=tuple({"law": x.law, "article": x.article, "clause": x.clause,
-                                "text": x.text} for x in c.legal_basis),
-             group=c.group)
-    return d
-
-
-def _json_time(moment: datetime) -> str:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp.ToJsonString()
-
-
-_DRAFT = pb.VersionStatus.Name(pb.VERSION_STATUS_DRAFT)
-_PUBLISHED = pb.VersionStatus.Name(pb.VERSION_STATUS_PUBLISHED)
-_ACTIVE = pb.ItemState.Name(pb.ITEM_STATE_ACTIVE)
-_APPROVE = pb.ReviewDecision.Name(pb.REVIEW_DECISION_APPROVE)
-_REVIEW_KIND_NAME = {ReviewKind.LEGAL: pb.ReviewKind.Name(pb.REVIEW_KIND_LEGAL),
-                     ReviewKind.STAFFING: pb.ReviewKind.Name(pb.REVIEW_KIND_STAFFING)}
-
-
-def item_event_dict(item_id: str, c: ItemContent, flags: Iterable[str], stamp: str,
-                    actor: str, reviewers: OfflineReview | None, *, action: str,
-                    reason: str = "") -> dict[str, Any]:
-    """The proto3 JSON of ``ItemEvent(item=version_to_pb(view), …)`` for version 1 of an
-    imported item: drafted by ``actor``, or (with ``reviewers``) also published by it at
-    ``stamp``, with the two reviews done outside the platform."""
-    published = reviewers is not None
-    content: dict[str, Any] = {"name": c.name, "code": c.code, "item_type": c.item_type,
-                               "region": c.region, "department": c.department}
-    if c.statutory_limit_days:
-        content["statutory_limit_days"] = c.statutory_limit_days
-    if c.promised_limit_days:
-        content["promised_limit_days"] = c.promised_limit_days
-    steps = []
-    for s in c.steps:
-        step: dict[str, Any] = {"key": s.key, "name": s.name}
-        if s.limit_days:
-            step["limit_days"] = s.limit_days
-        step["role"] = s.role
-        steps.append(step)
-    if steps:
-        content["steps"] = steps
-    content["list_kind"] = pb.ListKind.Name(LIST_KIND[c.list_kind])
-    if c.exercise_level:
-        content["exercise_level"] = c.exercise_level
-    if c.body is not None:
-        body: dict[str, Any] = {"name": c.body.name} if c.body.name else {}
-        if c.body.code:
-            body["code"] = c.body.code
-        body["nature"] = pb.BodyNature.Name(NATURE[c.body.nature])
-        content["body"] = body
-    if c.legal_basis:
-        content["legal_basis"] = [{k: v for k, v in (("law", x.law), ("article", x.article),
-                                                     ("clause", x.clause), ("text", x.text))
-                                   if v} for x in c.legal_basis]
-    if c.group:
-        content["group"] = c.group
-    item: dict[str, Any] = {"item_id": item_id, "version": 1,
-                            "status": _PUBLISHED if published else _DRAFT, "content": content,
-                            "created_at": stamp}
-    if published:
-        item["published_at"] = stamp
-    if actor:
-        item["created_by"] = actor
-        if published:
-            item["published_by"] = actor
-    item["state"] = _ACTIVE
-    if reviewers is not None:
-        item["reviews"] = [{"kind": _REVIEW_KIND_NAME[kind], "decision": _APPROVE,
-                            "reviewer": reviewer, "at": stamp,
-                            **({"document": reviewers.document} if reviewers.document else {})}
-                           for kind, reviewer in reviewers.by_kind()]
-    flags = list(flags)
-    if flags:
-        item["flags"] = flags
-    if published:
-        item["current_version"] = 1
-    event: dict[str, Any] = {"item": item}
-    if actor:
-        event["actor"] = actor
-    if reason:
-        event["reason"] = reason
-    if action:
-        event["action"] = action
-    return event
-
-
-_enc: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_STEPS_JSON: dict[tuple[Step, ...], tuple[str, str]] = {}
-
-
-def _steps_json(steps: tuple[Step, ...]) -> tuple[str, str]:
-    """The steps as in ``ItemContent.to_dict`` and as in the proto3 JSON (cached: imported
-    items share a few flows)."""
-    found = _STEPS_JSON.get(steps)
-    if found is None:
-        stored = _json([{"key": s.key, "name": s.name, "limit_days": s.limit_days,
-                         "role": s.role, "parallel_branches": [], "risk_points": []}
-                        for s in steps])
-        wire = _compact([{"key": s.key, "name": s.name,
-                          **({"limit_days": s.limit_days} if s.limit_days else {}),
-                          "role": s.role} for s in steps])
-        found = _STEPS_JSON[steps] = (stored, wire)
-    return found
-
-
-def _content_format() -> str:
-    """``json.dumps(content.to_dict())`` with a ``%s`` for each field an import sets."""
-    parts = []
-    for key, value in _CONTENT_TEMPLATE.items():
-        shown = "%s" if key in _IMPORTED_FIELDS else _json(value).replace("%", "%%")
-        parts.append(f"{_json(key)}: {shown}")
-    return "{" + ", ".join(parts) + "}"
-
-
-_IMPORTED_FIELDS = ("name", "code", "item_type", "region", "department",
-                    "statutory_limit_days", "promised_limit_days", "steps", "list_kind",
-                    "exercise_level", "body", "legal_basis", "group")
-_CONTENT_FORMAT = _content_format()
-_CONTENT_ORDER = tuple(k for k in _CONTENT_TEMPLATE if k in _IMPORTED_FIELDS)
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def content_json(c: ItemContent) -> str:
-    """``json.dumps(c.to_dict(), ensure_ascii=False)`` for an imported content — only the
-    fields an import sets are encoded, the rest is a constant."""
-    body = "null" if c.body is None else (
-        f'{{"name": {_enc(c.body.name)}, "code": {_enc(c.body.code)}, '
-        f'"nature": {_enc(c.body.nature.value)}}}')
-    values = {"name": _enc(c.name), "code": _enc(c.code), "item_type": _enc(c.item_type),
-              "region": _enc(c.region), "department": _enc(c.department),
-              "statutory_limit_days": str(c.statutory_limit_days),
-              "promised_limit_days": str(c.promised_limit_days),
-              "steps": _steps_json(c.steps)[0], "list_kind": _enc(c.list_kind.value),
-              "exercise_level": _enc(c.exercise_level), "body": body,
-              "legal_basis": "[" + ", ".join(
-                  f'{{"law": {_enc(x.law)}, "article": {_enc(x.article)}, '
-                  f'"clause": {_enc(x.clause)}, "text": {_enc(x.text)}}}'
-                  for x in c.legal_basis) + "]",
-              "group": _enc(c.group)}
-    return _CONTENT_FORMAT % tuple(values[k] for k in _CONTENT_ORDER)
-
-
-_LIST_KIND_NAME = {kind: pb.ListKind.Name(LIST_KIND[kind]) for kind in ListKind}
-_NATURE_NAME = {nature: pb.BodyNature.Name(NATURE[nature]) for nature in BodyNature}
-
-
-def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item_id: str,
-               c: ItemContent, flags: Sequence[str], stamp: str, actor: str,
-               reviewers: OfflineReview | None, *, action: str, reason: str = "") -> str:
-    """``Event(…, data=item_event_dict(…)).to_json()`` — the envelope and the proto3 JSON
-    of the ItemEvent, written directly (the tests hold the two equal)."""
-    e = _enc
-    published = reviewers is not None
-    content = [f'"name":{e(c.name)}', f'"code":{e(c.code)}', f'"item_type":{e(c.item_type)}',
-               f'"region":{e(c.region)}', f'"department":{e(c.department)}']
-    if c.statutory_limit_days:
-        content.append(f'"statutory_limit_days":{c.statutory_limit_days}')
-    if c.promised_limit_days:
-        content.append(f'"promised_limit_days":{c.promised_limit_days}')
-    if c.steps:
-        content.append(f'"steps":{_steps_json(c.steps)[1]}')
-    content.append(f'"list_kind":"{_LIST_KIND_NAME[c.list_kind]}"')
-    if c.exercise_level:
-        content.append(f'"exercise_level":{e(c.exercise_level)}')
-    if c.body is not None:
-        body = [f'"name":{e(c.body.name)}'] if c.body.name else []
-        if c.body.code:
-            body.append(f'"code":{e(c.body.code)}')
-        body.append(f'"nature":"{_NATURE_NAME[c.body.nature]}"')
-        content.append('"body":{' + ",".join(body) + "}")
-    if c.legal_basis:
-        content.append('"legal_basis":[' + ",".join(
-            "{" + ",".join(f'"{k}":{e(v)}' for k, v in (
-                ("law", x.law), ("article", x.article), ("clause", x.clause),
-                ("text", x.text)) if v) + "}" for x in c.legal_basis) + "]")
-    if c.group:
-        content.append(f'"group":{e(c.group)}')
-    item = [f'"item_id":{e(item_id)}', '"version":1',
-            f'"status":"{_PUBLISHED if published else _DRAFT}"',
-            '"content":{' + ",".join(content) + "}", f'"created_at":"{stamp}"']
-    if published:
-        item.append(f'"published_at":"{stamp}"')
-    if actor:
-        item.append(f'"created_by":{e(actor)}')
-        if published:
-            item.append(f'"published_by":{e(actor)}')
-    item.append(f'"state":"{_ACTIVE}"')
-    if reviewers is not None:
-        document = f',"document":{e(reviewers.document)}' if reviewers.document else ""
-        item.append('"reviews":[' + ",".join(
-            f'{{"kind":"{_REVIEW_KIND_NAME[kind]}","decision":"{_APPROVE}",'
-            f'"reviewer":{e(reviewer)},"at":"{stamp}"{document}}}'
-            for kind, reviewer in reviewers.by_kind()) + "]")
-    if flags:
-        item.append(f'"flags":{_compact(list(flags))}')
-    if published:
-        item.append('"current_version":1')
-    data = ['"item":{' + ",".join(item) + "}"]
-    if actor:
-        data.append(f'"actor":{e(actor)}')
-    if reason:
-        data.append(f'"reason":{e(reason)}')
-    if action:
-        data.append(f'"action":{e(action)}')
-    return (f'{{"event_id":{e(event_id)},"type":{e(event_type)},'
-            f'"occurred_at":"{occurred_at}","node":{e(node)},"region":{e(c.region)},'
-            f'"schema":"{EVENT_SCHEMA}","data":{{' + ",".join(data) + "}}")
-
-
-def event_time(moment: datetime) -> str:
-    """``occurred_at`` as ``Event.to_json`` writes it."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def time_ordered_id() -> str:
-    """A UUID version 7 (RFC 9562): milliseconds since the epoch, then random bits.
-
-    Imported items and their events are numerous; ids that grow with time are appended to
-    the primary-key and item-id indexes instead of scattered over them (uuid4), which keeps
-    a 146,000-row import from slowing down as the tables grow."""
-    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _history(item_id: str, action: str, actor: str, now: datetime, reason: str = "",
