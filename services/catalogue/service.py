@@ -37,7 +37,13 @@ from services.catalogue.domain.obligations import (
     ObligationStatus,
     filing_due,
 )
-from services.catalogue.repository import CatalogueRepository, view_of
+from services.catalogue.repository import (
+    CatalogueRepository,
+    no_such_item,
+    no_such_version,
+    not_published,
+    view_of,
+)
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
@@ -541,31 +547,41 @@ class CatalogueService:
 
     # --- queries ------------------------------------------------------------------------
     def get_version(self, principal: Principal, item_id: str, version: int) -> VersionView:
-        """A version by number, or (version 0) the one in force. Drafts only for staff."""
+        """A version by number, or (version 0) the one in force. Drafts only for staff; a
+        classified (涉密) item only for those who may read its internal fields (its
+        department, the region's reviewers and supervisors, administrators, the node's
+        services — so that cases open on it): anyone else is told what an unknown item
+        would tell them."""
+        asked = version
         with self.db.read() as s:
             if version == 0:
                 item = s.execute(select(t.items.c.current_version).where(
                     t.items.c.item_id == item_id)).first()
                 if item is None or item.current_version == 0:
-                    raise NotFound(f"item {item_id} has no published version: it may not be "
-                                   "exercised (清单之外无职权)", code="ITEM_NOT_PUBLISHED",
-                                   metadata={"item_id": item_id})
+                    raise not_published(item_id)
                 version = item.current_version
             view = self.repo.version(s, item_id, version)
-        if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) and not (
-                may_read_internal(principal, view)):
+            if may_read_internal(principal, view):
+                return view
+            if view.content.classified or self.repo.classified(s, item_id):
+                raise not_published(item_id) if asked == 0 else no_such_version(item_id,
+                                                                                asked)
+        if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED):
             raise NotFound(f"item {item_id} version {version} is not published",
                            code="ITEM_NOT_PUBLISHED", metadata={"item_id": item_id})
         return view
 
     def history(self, principal: Principal, item_id: str) -> list[pb.HistoryEntry]:
-        """The public history of an item (anyone, once it has been published): what, when,
-        why and which office acted; the person who acted only for those who may read the
-        item's internal fields (as for the version's created_by and reviewers)."""
+        """The public history of an item (anyone, once it has been published; nobody but
+        those who may read its internal fields when it is classified): what, when, why and
+        which office acted; the person who acted only for those who may read the item's
+        internal fields (as for the version's created_by and reviewers)."""
         with self.db.read() as s:
             item = self.repo.item(s, item_id)
             rows = self.repo.history(s, item_id)
-        internal = principal.can(auth.ITEM_READ_INTERNAL, item.region, item.department)
+            internal = principal.can(auth.ITEM_READ_INTERNAL, item.region, item.department)
+            if not internal and self.repo.classified(s, item_id):
+                raise no_such_item(item_id)
         ever_published = any(r.action == "published" for r in rows)
         if not ever_published and not internal:
             raise NotFound(f"item {item_id} has not been published", code="ITEM_NOT_PUBLISHED")
@@ -582,6 +598,8 @@ class CatalogueService:
 
     def list_published(self, region: str, page_size: int, page_token: str
                        ) -> tuple[list[VersionView], str]:
+        """The published catalogue, page by page: a public listing, so never a classified
+        (涉密) version, whoever asks."""
         self.territory.require_optional(region)
         size = _page_size(page_size)
         offset = decode_token(page_token)
@@ -597,7 +615,8 @@ class CatalogueService:
         return views, token
 
     def export(self, region: str, batch: int = 500) -> Iterator[VersionView]:
-        """Every published version of a region (and below), in a stable order."""
+        """Every published version of a region (and below), in a stable order; classified
+        (涉密) versions are never exported."""
         self.territory.require(region)
         v = t.item_versions.c
         last: tuple[str, str] = ("", "")
@@ -620,10 +639,11 @@ class CatalogueService:
 
 
 def _published_query():  # type: ignore[no-untyped-def]
+    """The published versions the public may see: classified ones left out."""
     v = t.item_versions.c
     return select(t.item_versions, t.items.c.state, t.items.c.current_version,
                   t.items.c.successor).join(t.items, t.items.c.item_id == v.item_id).where(
-        v.status == VersionStatus.PUBLISHED.value)
+        v.status == VersionStatus.PUBLISHED.value, v.classified.is_(False))
 
 
 def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]
