@@ -2,7 +2,8 @@
 
 The CLI reads the file and sends its rows in batches; several batches share one import id
 (the first batch gets it). Each batch is judged by :mod:`domain.import_rows` and written in
-**one transaction**, keyed by the caller's idempotency key:
+**one unit of work** (``unit_of_work.py``, the catalogue's one write path), keyed by the
+caller's idempotency key:
 
 - the import itself (first batch) and **every row** in ``import_rows`` — outcome, reasons, the
   raw cells and the item it made or matched: nothing is lost, rejected rows included;
@@ -24,11 +25,11 @@ earlier in the same import is flagged as a duplicate of that line and points at 
 A batch re-sent with a new key returns the rows already recorded for its lines.
 
 Speed (146,000 rows in under a minute on 2 cores, SQLite or PostgreSQL): everything that
-needs no database is prepared before the transaction; writes are bulk inserts (``COPY`` on
-PostgreSQL, one ``executemany`` per table on SQLite); ids are time-ordered (UUIDv7) so that
-indexes grow at their end; the JSON of contents and events is written directly (the tests
-hold it equal to ``ItemContent.to_dict`` and ``version_to_pb``); on PostgreSQL the planner's
-statistics are refreshed as the tables double.
+needs no database is prepared before the transaction; writes are the unit of work's bulk
+inserts (``COPY`` on PostgreSQL, one ``executemany`` per table on SQLite); ids are
+time-ordered (UUIDv7) so that indexes grow at their end; the JSON of contents and events is
+written directly (``import_json.py``; the tests hold it equal to ``ItemContent.to_dict`` and
+``version_to_pb``); on PostgreSQL the planner's statistics are refreshed as the tables double.
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Dialect, Table, insert, select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.catalogue import storage as t
@@ -83,6 +83,7 @@ from services.catalogue.import_json import (
     time_ordered_id,
 )
 from services.catalogue.service import CatalogueService
+from services.catalogue.unit_of_work import Work
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.codes import DEFAULT_RULES, CodeRules
@@ -93,10 +94,8 @@ from services.shared.errors import (
     InvalidArgument,
     NotFound,
 )
-from services.shared.idempotency import fingerprint
-from services.shared.outbox import notify_channel
+from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.region_data import CITY, PROVINCE, RegionDirectory
-from services.shared.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +104,6 @@ MAX_BATCH_ROWS = 5000
 DEFAULT_LIMIT_DAYS = 20
 MAX_SOURCE_LENGTH = 500
 MAX_ROW_NAME_LENGTH = 500
-SQLITE_CACHE_KIB = 65536
-SQLITE_CHECKPOINT_PAGES = 16384
 ANALYZE_MIN_ROWS = 500
 ANALYZE_TARGET = 10
 DEFAULT_FLOW_FLAG = "flow and limits are import defaults: the department must confirm them"
@@ -169,7 +166,7 @@ class ImportOptions:
 
 
 class Importer:
-    """Imports batches of catalogue rows through the catalogue service's tables and outbox."""
+    """Imports batches of catalogue rows through the catalogue's unit of work."""
 
     def __init__(self, service: CatalogueService, *,
                  default_limit_days: int = DEFAULT_LIMIT_DAYS,
@@ -178,6 +175,7 @@ class Importer:
         if not 0 <= default_limit_days <= MAX_LIMIT_DAYS:
             raise ValueError(f"default_limit_days must be 0..{MAX_LIMIT_DAYS}")
         self.service = service
+        self.work = service.work
         self.default_limit_days = default_limit_days
         self.regions = regions or RegionDirectory.load()
         self.rules = rules
@@ -203,7 +201,7 @@ class Importer:
         else:
             principal.require(auth.ITEM_WRITE, region)
             reviewers = None
-        key = self.service.idempotency.check_key(key)
+        key = IdempotencyStore.check_key(key)
         options = ImportOptions.from_json(mapping_json)
         if len(rows) > MAX_BATCH_ROWS:
             raise InvalidArgument.of_field(
@@ -234,31 +232,25 @@ class Importer:
                        reviewers)
         self._prepare(batch, default_days)
 
-        for attempt in (1, 2):
-            try:
-                with self.service.db.transaction() as s:
-                    replay = self.service.idempotency.lookup(s, principal.subject, key,
-                                                             OPERATION, print_)
-                    if replay is not None:
-                        stored = json.loads(replay)
-                        return stored["import_id"], [RowResult.from_list(r)
-                                                     for r in stored["results"]]
-                    results, created = self._write(s, batch)
-                    self.service.idempotency.save(
-                        s, principal.subject, key, OPERATION, print_,
-                        _json({"import_id": batch.import_id,
-                               "results": [r.to_list() for r in results]}).encode())
-                break
-            except IntegrityError:
-                # another import created one of these items at the same moment: judge the
-                # batch again against what is there now
-                if attempt == 2:
-                    raise Conflict("another import is writing the same items; run the "
-                                   "import again", code="IMPORT_CONFLICT") from None
-        if created:
-            self._analyze_if_grown(len(created))
-            self.service._changed(created)
-        return batch.import_id, results
+        def act(w: Work) -> tuple[tuple[str, list[RowResult]], bytes]:
+            results, created = self._write(w, batch)
+            if created:
+                w.after_commit(lambda: self._analyze_if_grown(len(created)))
+                w.changed(*created)
+            answer = _json({"import_id": batch.import_id,
+                            "results": [r.to_list() for r in results]}).encode()
+            return (batch.import_id, results), answer
+
+        def replay(w: Work, stored: bytes) -> tuple[str, list[RowResult]]:
+            answer = json.loads(stored)
+            return answer["import_id"], [RowResult.from_list(r) for r in answer["results"]]
+
+        # when another import creates one of these items at the same moment, the batch is
+        # judged again against what is there now
+        return self.work.once(principal.subject, key, OPERATION, print_, act, replay,
+                              conflict=lambda: Conflict(
+                                  "another import is writing the same items; run the import "
+                                  "again", code="IMPORT_CONFLICT"))
 
     def _analyze_if_grown(self, created: int) -> None:
         """On PostgreSQL, refresh the planner's statistics when this process's imports have
@@ -269,7 +261,7 @@ class Importer:
         item id (the search index reloads the imported items after each batch) grows with
         the table. Taken at each doubling from a small sample (enough to know the tables'
         size; autovacuum refines them later), this costs well under a second per import."""
-        if self.service.db.dialect != "postgresql":
+        if self.work.db.dialect != "postgresql":
             return
         with self._analyze_lock:
             self._grown += created
@@ -277,24 +269,16 @@ class Importer:
                 return
             self._analyzed += self._grown
             self._grown = 0
-        try:
-            with self.service.db.transaction() as s:
-                s.execute(text(f"SET LOCAL default_statistics_target = {ANALYZE_TARGET}"))
-                s.execute(text("ANALYZE " + ", ".join(
-                    table.name for table in (t.items, t.item_versions, t.item_history,
-                                             t.item_reviews, t.import_rows))))
-        except SQLAlchemyError:  # the batch is committed: slower look-ups, not a failure
-            log.warning("could not refresh the statistics after an import batch",
-                        exc_info=True)
+        self.work.refresh_statistics((t.items, t.item_versions, t.item_history,
+                                      t.item_reviews, t.import_rows), ANALYZE_TARGET)
 
     def _prepare(self, batch: _Batch, default_days: int) -> None:
         """The rows of the new item of every kept row, ready for the driver."""
         now = batch.now
-        at = _db_time(self.service.db.engine.dialect, now)
+        at = self.work.db_time(now)
         stamp, occurred = json_time(now), event_time(now)
-        node = self.service.node_region
-        headers = json.dumps(current_traceparent())
-        exchange = self.service.outbox.exchange
+        node = self.work.node_region
+        event_row = self.work.event_row()
         actor, import_id = batch.actor, batch.import_id
         active, draft, published_ = (ItemState.ACTIVE.value, VersionStatus.DRAFT.value,
                                      VersionStatus.PUBLISHED.value)
@@ -335,17 +319,12 @@ class Importer:
                  at if published else None, actor if published else None,
                  1 if published else 0),
                 history, reviews,
-                (event_id, exchange, event_type, body, headers, at, 0))
+                event_row(event_id, event_type, body, at))
 
     # --- one transaction ----------------------------------------------------------------
-    def _write(self, s: Session, batch: _Batch) -> tuple[list[RowResult], list[str]]:
-        if s.get_bind().dialect.name == "sqlite":
-            # A big import touches many index pages: a page cache of 64 MiB instead of 2, and
-            # the WAL copied into the database file every 64 MiB instead of every 4 (each
-            # copy ends with an fsync).
-            connection = s.connection()
-            connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+    def _write(self, w: Work, batch: _Batch) -> tuple[list[RowResult], list[str]]:
+        s = w.s
+        w.bulk_mode()
         import_id = batch.import_id
         if batch.first:
             s.execute(insert(t.imports).values(
@@ -397,17 +376,13 @@ class Importer:
                              _json(reasons) if reasons else "[]", batch.raw[o.line],
                              item_id or None))
         if new:
-            bulk_insert(s, t.items, ITEM_COLUMNS, [n.item for n in new])
-            bulk_insert(s, t.item_versions, VERSION_COLUMNS, [n.version for n in new])
-            bulk_insert(s, t.item_history, HISTORY_COLUMNS,
-                        [h for n in new for h in n.history])
-            bulk_insert(s, t.item_reviews, REVIEW_COLUMNS, [r for n in new for r in n.reviews])
-            bulk_insert(s, t.outbox, OUTBOX_COLUMNS, [n.event for n in new])
-            if s.get_bind().dialect.name == "postgresql":
-                # one wake-up of the relay for the whole batch, delivered at commit
-                exchange = self.service.outbox.exchange
-                s.execute(text(f"NOTIFY {notify_channel(exchange.removesuffix('.events'))}"))
-        bulk_insert(s, t.import_rows, IMPORT_ROW_COLUMNS, rows_out)
+            w.bulk_insert(t.items, ITEM_COLUMNS, [n.item for n in new])
+            w.bulk_insert(t.item_versions, VERSION_COLUMNS, [n.version for n in new])
+            w.bulk_insert(t.item_history, HISTORY_COLUMNS,
+                          [h for n in new for h in n.history])
+            w.bulk_insert(t.item_reviews, REVIEW_COLUMNS, [r for n in new for r in n.reviews])
+            w.add_event_rows([n.event for n in new])  # the relay is woken once, at commit
+        w.bulk_insert(t.import_rows, IMPORT_ROW_COLUMNS, rows_out)
         return results, [n.item_id for n in new]
 
     def _continue(self, s: Session, import_id: str, region: str, publish: bool) -> None:
@@ -483,44 +458,7 @@ HISTORY_COLUMNS = ("item_id", "version", "action", "from_state", "to_state", "ac
                    "reason", "target", "at")
 REVIEW_COLUMNS = ("item_id", "version", "round", "kind", "decision", "reviewer", "reason",
                   "at", "document")
-OUTBOX_COLUMNS = ("event_id", "exchange", "routing_key", "body", "headers", "created_at",
-                  "attempts")
 IMPORT_ROW_COLUMNS = ("import_id", "line", "name", "outcome", "reasons", "raw", "item_id")
-
-
-def bulk_insert(s: Session, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[object]]) -> None:
-    """Insert many rows at once, in the session's transaction: ``COPY`` on PostgreSQL, one
-    prepared ``executemany`` on SQLite. Values must be ready for the driver (see
-    :func:`_db_time`); every column not named takes its server default or NULL."""
-    if not rows:
-        return
-    for name in columns:
-        table.c[name]  # noqa: B018 - a KeyError names a column the table lacks
-    conn = s.connection()
-    quote = conn.dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    if conn.dialect.name == "postgresql":
-        import psycopg
-
-        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.errors.IntegrityError as error:  # as SQLAlchemy would say it
-            raise IntegrityError(statement, None, error) from error
-        return
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
-                         list(rows))  # type: ignore[arg-type]
-
-
-def _db_time(dialect: Dialect, moment: datetime) -> object:
-    """``moment`` as the driver takes it for a UtcDateTime column."""
-    process = t.items.c.created_at.type._cached_bind_processor(dialect)  # noqa: SLF001
-    return process(moment) if process else moment
 
 
 @dataclass
