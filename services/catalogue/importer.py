@@ -40,14 +40,17 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from google.protobuf import json_format
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
+from services.catalogue.contract import content_from_pb
 from services.catalogue.domain.import_rows import (
     ACCEPTED,
     FLAGGED,
@@ -66,6 +69,7 @@ from services.catalogue.domain.items import (
     LegalCitation,
     ListKind,
     Step,
+    StepKind,
     resolved_steps,
 )
 from services.catalogue.domain.lifecycle import (
@@ -84,7 +88,7 @@ from services.catalogue.import_json import (
 )
 from services.catalogue.service import CatalogueService
 from services.catalogue.unit_of_work import Work
-from services.shared import auth
+from services.shared import auth, catalogue_csv
 from services.shared.auth import Principal
 from services.shared.codes import DEFAULT_RULES, CodeRules
 from services.shared.errors import (
@@ -203,6 +207,11 @@ class Importer:
             reviewers = None
         key = IdempotencyStore.check_key(key)
         options = ImportOptions.from_json(mapping_json)
+        # a file of our own CSV format (an export), unless a mapping names other columns
+        ours = options.mapping == ColumnMapping() and bool(rows) and catalogue_csv.recognises(
+            rows[0].values)
+        if ours:
+            options = replace(options, mapping=CATALOGUE_MAPPING)
         if len(rows) > MAX_BATCH_ROWS:
             raise InvalidArgument.of_field(
                 "rows", f"{len(rows)} rows in one batch; at most {MAX_BATCH_ROWS}",
@@ -220,16 +229,27 @@ class Importer:
 
         report = parse_rows(rows, importing_region=region, mapping=options.mapping,
                             regions=self.regions, rules=self.rules)
+        default_days = (self.default_limit_days if options.default_limit_days is None
+                        else options.default_limit_days)
+        contents: dict[int, RowContent] = {}
+        if ours:
+            values = {r.line: r.values for r in rows}
+            for i, o in enumerate(report.outcomes):
+                if o.item is None:
+                    continue
+                given = catalogue_content(o.item, values[o.line], default_days, self.regions)
+                contents[o.line] = given
+                if given.problems:
+                    report.outcomes[i] = replace(o, outcome=FLAGGED,
+                                                 reasons=[*o.reasons, *given.problems])
         if not publish_reviewed:  # department staff import their own department's items
             for department in sorted({o.item.department for o in report.outcomes if o.item}):
                 principal.require(auth.ITEM_WRITE, region, department)
-        default_days = (self.default_limit_days if options.default_limit_days is None
-                        else options.default_limit_days)
         # Everything that needs no database is made before the transaction (which, on
         # SQLite, holds the write lock): the new items of every kept row, as if none existed.
         batch = _Batch(import_id or str(uuid.uuid4()), not import_id, region,
                        publish_reviewed, source, principal.subject, report.outcomes, raw,
-                       reviewers)
+                       reviewers, contents)
         self._prepare(batch, default_days)
 
         def act(w: Work) -> tuple[tuple[str, list[RowResult]], bytes]:
@@ -286,9 +306,15 @@ class Importer:
         for o in batch.outcomes:
             if o.item is None:
                 continue
-            published = batch.publish and o.outcome == ACCEPTED and bool(o.item.legal_basis)
-            content = import_content(o.item, default_days, self.regions)
-            flags = [*o.reasons, default_flag(o.item)]
+            given = batch.contents.get(o.line)
+            if given is None:  # the usual import: identity and limits, a default flow
+                content = import_content(o.item, default_days, self.regions)
+                flags = [*o.reasons, default_flag(o.item)]
+                hold = None if o.item.legal_basis else NO_LEGAL_BASIS_REASON
+            else:  # a row of the catalogue CSV: everything it carries
+                content, flags = given.content, [*o.reasons, *given.flags]
+                hold = given.hold
+            published = batch.publish and o.outcome == ACCEPTED and hold is None
             item_id = time_ordered_id()
             history = [(item_id, 1, "imported", "", "", actor,
                         f"line {o.line} of import {import_id}", import_id, at)]
@@ -309,7 +335,7 @@ class Importer:
                               action="published" if published else "imported",
                               reason="" if published else f"import {import_id}")
             batch.new[o.line] = _NewItem(
-                item_id, published,
+                item_id, published, hold or "",
                 (item_id, content.code, content.region, content.department,
                  1 if published else 0, 1, at, at, active, ""),
                 (item_id, 1, published_ if published else draft, content.name,
@@ -368,7 +394,7 @@ class Importer:
                     item_id = made.item_id
                     if batch.publish and not made.published:
                         reasons.append(NOT_PUBLISHED_REASON if outcome != ACCEPTED
-                                       else NO_LEGAL_BASIS_REASON)
+                                       else made.hold)
                     new.append(made)
                 item_of_line.setdefault(o.duplicate_of or o.line, item_id)
             results.append(RowResult(o.line, o.name, outcome, tuple(reasons), item_id))
@@ -467,6 +493,8 @@ class _NewItem:
 
     item_id: str
     published: bool
+    #: why an accepted row of a publishing import stays a draft
+    hold: str
     item: tuple[object, ...]
     version: tuple[object, ...]
     history: list[tuple[object, ...]]
@@ -488,6 +516,8 @@ class _Batch:
     raw: Mapping[int, str]  # line → the row's cells as JSON
     #: with publish: who reviewed the list outside the platform, and the approving document
     reviewers: OfflineReview | None = None
+    #: line → the content a row of the catalogue CSV describes
+    contents: Mapping[int, RowContent] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     new: dict[int, _NewItem] = field(default_factory=dict)  # line → its item, if made
 
@@ -539,6 +569,80 @@ def default_flag(item: ParsedItem) -> str:
     if item.statutory_limit_days is None and item.promised_limit_days is None:
         return DEFAULT_FLOW_FLAG
     return DEFAULT_STEPS_FLAG
+
+
+#: Roles of a flow's steps read from the catalogue CSV (exports leave roles out).
+DEFAULT_ROLES = {StepKind.ACCEPTANCE: "clerk", StepKind.REVIEW: "section_chief",
+                 StepKind.DECISION: "leader"}
+DEFAULT_ROLES_FLAG = ("the roles of the flow's steps are import defaults (受理 clerk, 审查 "
+                      "section_chief, 决定 leader): the department must confirm them")
+#: The columns of the catalogue CSV that the usual judging of a row reads.
+CATALOGUE_MAPPING = ColumnMapping(**catalogue_csv.MAPPED, dept_code=None, legal_basis=None)
+
+
+@dataclass(frozen=True)
+class RowContent:
+    """What a row of the catalogue CSV describes: the content, the flags of its version,
+    the problems of its cells (the row is flagged) and, when it may not be published, why."""
+
+    content: ItemContent
+    flags: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    hold: str | None = None
+
+
+#: content fields a row of the catalogue CSV gives, by the columns that give them
+CATALOGUE_FIELDS = {
+    "list_kind": ("list_kind",), "exercise_level": ("exercise_level",),
+    "body": ("body_name", "body_code", "body_nature"),
+    "accepting_office": ("accepting_office",), "legal_basis": ("legal_basis",),
+    "acceptance_conditions": ("acceptance_conditions",), "materials": ("materials",),
+    "fees": ("fees",), "supervision_phone": ("supervision_phone",),
+    "enquiry_phone": ("enquiry_phone",), "handling_forms": ("handling_forms",),
+    "external_flow": ("external_flow",), "modes": ("modes",),
+    "special_procedures": ("special_procedures",), "limit_unit": ("limit_unit",),
+}
+
+
+def catalogue_content(item: ParsedItem, values: Mapping[str, str], default_days: int,
+                      regions: RegionDirectory | None = None) -> RowContent:
+    """The content of a row of the catalogue CSV (``services.shared.catalogue_csv``): the
+    row's identity and limits as any import judges them; every other field from its column
+    when the file has that column (an empty cell: none, or the field's stated default), else
+    what the usual import gives; the steps, when the ``steps`` cell names any, with default
+    roles by their kind (exports leave roles out), else the usual default flow. Cells that
+    cannot be read, or a content that is not well formed, flag the row; the item then gets
+    what the usual import gives. Rows without a legal basis, or not complete, are not
+    published (:attr:`RowContent.hold`)."""
+    base = import_content(item, default_days, regions)
+    found, problems = catalogue_csv.draft_of(values)
+    try:
+        extra = content_from_pb(json_format.ParseDict(found, pb.ItemDraft()))
+    except (json_format.ParseError, InvalidArgument) as exc:
+        return RowContent(base, (default_flag(item),), (*problems, f"unreadable cells: {exc}"),
+                          None if base.legal_basis else NO_LEGAL_BASIS_REASON)
+    fields = {name: getattr(extra, name) for name, columns in CATALOGUE_FIELDS.items()
+              if any(c in values for c in columns)}
+    if fields.get("body") is not None and not fields["body"].name:
+        fields["body"] = replace(fields["body"], name=item.department)
+    steps = tuple(replace(s, role=DEFAULT_ROLES[s.kind or StepKind.REVIEW])
+                  for s in extra.steps)
+    content = replace(base, **fields, steps=steps or base.steps)
+    try:
+        content.validate_structure()
+    except InvalidArgument as exc:
+        return RowContent(base, (default_flag(item),), (*problems, *(
+            f"{v.field}: {v.description}" for v in exc.field_violations)),
+            None if base.legal_basis else NO_LEGAL_BASIS_REASON)
+    flags = (DEFAULT_ROLES_FLAG,) if steps else (default_flag(item),)
+    if not content.legal_basis:
+        return RowContent(content, flags, tuple(problems), NO_LEGAL_BASIS_REASON)
+    try:
+        content.validate_complete()
+    except InvalidArgument as exc:
+        return RowContent(content, flags, tuple(problems),
+                          f"kept as a draft: not complete: {exc.message}")
+    return RowContent(content, flags, tuple(problems))
 
 
 _json = json_text

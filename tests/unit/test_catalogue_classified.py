@@ -12,7 +12,6 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from concurrent import futures
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,20 +25,16 @@ from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 from cli.catalogue import catalogue as catalogue_cli
 from gateway.backends import Backends
 from gateway.http_api import create_app as gateway_app
-from services.catalogue import storage as t
-from services.catalogue.api import CatalogueServicer
 from services.catalogue.domain.items import ItemContent, LegalCitation, Step
 from services.catalogue.domain.lifecycle import Decision, ReviewKind
-from services.catalogue.importer import Importer
 from services.catalogue.search.index import SearchFilters, SearchIndex
 from services.catalogue.service import CatalogueService
 from services.hall.app import create_app as hall_app
 from services.hall.backend import HallBackend
-from services.shared.auth import Authenticator, Principal, ServiceToken, mint_token, permissions_of
-from services.shared.db import Database
+from services.shared.auth import ServiceToken, mint_token
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimits
-from services.shared.working_days import WorkingCalendar
+from tests.support.catalogue_node import catalogue_node, person, publish
 from tests.support.codes import implementation_code
 
 SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
@@ -51,10 +46,6 @@ RATES = RateLimits(public_reads="10000/minute", case_lookup="10000/minute",
                    failed_auth="10000/minute")
 
 
-def who(subject: str, *roles: str, department: str | None = None) -> Principal:
-    return Principal(subject, roles, ("511602",), department, subject, permissions_of(roles))
-
-
 def content(name: str, department: str, *, classified: bool) -> ItemContent:
     return ItemContent(
         name=name, code=implementation_code(), item_type="01", region="511602",
@@ -62,17 +53,6 @@ def content(name: str, department: str, *, classified: bool) -> ItemContent:
         steps=(Step("accept", "受理", 1, "clerk"), Step("decide", "决定", 3, "chief")),
         legal_basis=(LegalCitation("《中华人民共和国行政许可法》", "第十二条"),),
         classified=classified)
-
-
-def publish(service: CatalogueService, c: ItemContent) -> str:
-    clerk = who(f"clerk-{uuid.uuid4().hex[:6]}", "clerk", department=c.department)
-    view = service.create_item(clerk, c, uuid.uuid4().hex)
-    service.submit(clerk, view.item_id, 1, uuid.uuid4().hex)
-    service.review(who("legal-1", "legal_reviewer"), view.item_id, 1, ReviewKind.LEGAL,
-                   Decision.APPROVE, "", uuid.uuid4().hex)
-    service.review(who("staffing-1", "staffing_reviewer"), view.item_id, 1,
-                   ReviewKind.STAFFING, Decision.APPROVE, "", uuid.uuid4().hex)
-    return view.item_id
 
 
 @dataclass
@@ -87,24 +67,10 @@ class Node:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     path = tmp_path_factory.mktemp("classified") / "catalogue.db"
-    db = Database(f"sqlite:///{path}", "catalogue")
-    t.metadata.create_all(db.engine)
-    index = SearchIndex(db)
-    service = CatalogueService(db, "510000", WorkingCalendar.official(), listeners=[index])
-    index.load()
-    secret_id = publish(service, content(SECRET_NAME, DEPT, classified=True))
-    open_id = publish(service, content(OPEN_NAME, OTHER_DEPT, classified=False))
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    pb_grpc.add_CatalogueServiceServicer_to_server(CatalogueServicer(
-        service, Authenticator(SECRET), index, Importer(service)), server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield Node(f"127.0.0.1:{port}", pb_grpc.CatalogueServiceStub(channel), service,
-               secret_id, open_id)
-    channel.close()
-    server.stop(0)
-    db.dispose()
+    with catalogue_node(path, SECRET) as served:
+        secret_id = publish(served.service, content(SECRET_NAME, DEPT, classified=True))
+        open_id = publish(served.service, content(OPEN_NAME, OTHER_DEPT, classified=False))
+        yield Node(served.address, served.stub, served.service, secret_id, open_id)
 
 
 def md(*given: str, roles: tuple[str, ...] = (), department: str | None = None,
@@ -183,7 +149,7 @@ def test_a_newer_classified_version_hides_the_older_public_ones(node: Node) -> N
     """Once its version in force is classified, the item's earlier versions and history
     are hidden too."""
     item_id = publish(node.service, content("曾经公开的事项", OTHER_DEPT, classified=False))
-    clerk = who("clerk-x", "clerk", department=OTHER_DEPT)
+    clerk = person("clerk-x", "clerk", department=OTHER_DEPT)
     node.service.draft_next_version(clerk, item_id, uuid.uuid4().hex)
     v2 = node.service.get_version(clerk, item_id, 2).content
     node.service.update_draft(clerk, item_id, 2, replace(v2, classified=True),
@@ -191,9 +157,9 @@ def test_a_newer_classified_version_hides_the_older_public_ones(node: Node) -> N
     assert node.stub.GetItemVersion(pb.GetItemVersionRequest(item_id=item_id, version=1)
                                     ).item.version == 1  # v2 is only a draft so far
     node.service.submit(clerk, item_id, 2, uuid.uuid4().hex)
-    node.service.review(who("legal-1", "legal_reviewer"), item_id, 2, ReviewKind.LEGAL,
+    node.service.review(person("legal-1", "legal_reviewer"), item_id, 2, ReviewKind.LEGAL,
                         Decision.APPROVE, "", uuid.uuid4().hex)
-    node.service.review(who("staffing-1", "staffing_reviewer"), item_id, 2,
+    node.service.review(person("staffing-1", "staffing_reviewer"), item_id, 2,
                         ReviewKind.STAFFING, Decision.APPROVE, "", uuid.uuid4().hex)
     for version in (0, 1, 2):
         code, *_ = refusal(lambda v=version: node.stub.GetItemVersion(

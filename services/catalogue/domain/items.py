@@ -294,6 +294,13 @@ class ItemContent:
         _raise(problems)
         return warnings
 
+    def validate_structure(self) -> None:
+        """Raise unless the parts beyond the item's identity are well formed (the draft
+        rules without the code, name, type, region and department)."""
+        problems: list[FieldProblem] = []
+        _structure(self, problems)
+        _raise(problems)
+
     def validate_complete(self, rules: CodeRules = DEFAULT_RULES) -> list[str]:
         """Raise unless the version is complete enough to be reviewed and published."""
         problems: list[FieldProblem] = []
