@@ -1,7 +1,7 @@
 """The JSON an import writes for each new item — its content and its event — without the
 general serialisers, which would take most of a large import's time.
 
-The same JSON as ``json.dumps(content.to_dict())`` (the stored content) and as
+The same JSON as ``content.to_json()`` (the stored content) and as
 ``make_event(…, ItemEvent(item=version_to_pb(view), …))`` (the outbox row), written directly
 for what an import sets (identity, limits, the flow, the list kind, level, body, legal basis,
 group) with every other field at its stated default (``ItemContent``); a content with more
@@ -18,7 +18,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from operator import attrgetter
 
@@ -35,7 +35,13 @@ from services.catalogue.contract import (
     step_to_pb,
     version_to_pb,
 )
-from services.catalogue.domain.items import BodyNature, ItemContent, ListKind, Step
+from services.catalogue.domain.items import (
+    BodyNature,
+    ItemContent,
+    ListKind,
+    Step,
+    stored_steps,
+)
 from services.catalogue.domain.lifecycle import (
     Decision,
     OfflineReview,
@@ -54,7 +60,6 @@ IMPORTED_FIELDS = ("name", "code", "item_type", "region", "department",
                    "statutory_limit_days", "promised_limit_days", "steps", "list_kind",
                    "exercise_level", "body", "legal_basis", "group")
 _TEMPLATE = ItemContent(name="", code="", item_type="", region="", department="")
-_CONTENT_TEMPLATE = _TEMPLATE.to_dict()
 _REST = attrgetter(*(f.name for f in fields(ItemContent) if f.name not in IMPORTED_FIELDS))
 _DEFAULT_REST = _REST(_TEMPLATE)
 
@@ -64,25 +69,15 @@ def plain(c: ItemContent) -> bool:
     return _REST(c) == _DEFAULT_REST
 
 
-def _content_format() -> str:
-    """``json.dumps(content.to_dict())`` with a ``%s`` for each field an import sets."""
-    parts = []
-    for key, value in _CONTENT_TEMPLATE.items():
-        shown = "%s" if key in IMPORTED_FIELDS else json_text(value).replace("%", "%%")
-        parts.append(f"{json_text(key)}: {shown}")
-    return "{" + ", ".join(parts) + "}"
-
-
-_CONTENT_FORMAT = _content_format()
-_CONTENT_ORDER = tuple(k for k in _CONTENT_TEMPLATE if k in IMPORTED_FIELDS)
 _STEPS_JSON: dict[tuple[Step, ...], tuple[str, str]] = {}
 
 
 def _steps_json(steps: tuple[Step, ...]) -> tuple[str, str]:
-    """The steps as stored (``to_dict``) and as on the wire (proto3 JSON), remembered."""
+    """The steps as stored (``ItemContent.to_json``) and as on the wire (proto3 JSON),
+    remembered."""
     found = _STEPS_JSON.get(steps)
     if found is None:
-        stored = json_text([asdict(s) for s in steps])
+        stored = _compact(stored_steps(steps))
         wire = _compact([json_format.MessageToDict(step_to_pb(s),
                                                     preserving_proto_field_name=True)
                          for s in steps])
@@ -91,25 +86,33 @@ def _steps_json(steps: tuple[Step, ...]) -> tuple[str, str]:
 
 
 def content_json(c: ItemContent) -> str:
-    """``json.dumps(c.to_dict(), ensure_ascii=False)``; for an imported content only the
-    fields an import sets are encoded, the rest is a constant."""
+    """``c.to_json()`` (the stored form: what is at its default left out); for an imported
+    content written directly."""
     if not plain(c):
-        return json_text(c.to_dict())
-    body = "null" if c.body is None else (
-        f'{{"name": {_enc(c.body.name)}, "code": {_enc(c.body.code)}, '
-        f'"nature": {_enc(c.body.nature.value)}}}')
-    values = {"name": _enc(c.name), "code": _enc(c.code), "item_type": _enc(c.item_type),
-              "region": _enc(c.region), "department": _enc(c.department),
-              "statutory_limit_days": str(c.statutory_limit_days),
-              "promised_limit_days": str(c.promised_limit_days),
-              "steps": _steps_json(c.steps)[0], "list_kind": _enc(c.list_kind.value),
-              "exercise_level": _enc(c.exercise_level), "body": body,
-              "legal_basis": "[" + ", ".join(
-                  f'{{"law": {_enc(x.law)}, "article": {_enc(x.article)}, '
-                  f'"clause": {_enc(x.clause)}, "text": {_enc(x.text)}}}'
-                  for x in c.legal_basis) + "]",
-              "group": _enc(c.group)}
-    return _CONTENT_FORMAT % tuple(values[k] for k in _CONTENT_ORDER)
+        return c.to_json()
+    e = _enc
+    parts = [f'"name":{e(c.name)}', f'"code":{e(c.code)}', f'"item_type":{e(c.item_type)}',
+             f'"region":{e(c.region)}', f'"department":{e(c.department)}']
+    if c.statutory_limit_days:
+        parts.append(f'"statutory_limit_days":{c.statutory_limit_days}')
+    if c.promised_limit_days:
+        parts.append(f'"promised_limit_days":{c.promised_limit_days}')
+    if c.steps:
+        parts.append(f'"steps":{_steps_json(c.steps)[0]}')
+    if c.list_kind is not _TEMPLATE.list_kind:
+        parts.append(f'"list_kind":{e(c.list_kind.value)}')
+    if c.exercise_level:
+        parts.append(f'"exercise_level":{e(c.exercise_level)}')
+    if c.body is not None:
+        parts.append(f'"body":{{"name":{e(c.body.name)},"code":{e(c.body.code)},'
+                     f'"nature":{e(c.body.nature.value)}}}')
+    if c.legal_basis:
+        parts.append('"legal_basis":[' + ",".join(
+            f'{{"law":{e(x.law)},"article":{e(x.article)},"clause":{e(x.clause)},'
+            f'"text":{e(x.text)}}}' for x in c.legal_basis) + "]")
+    if c.group:
+        parts.append(f'"group":{e(c.group)}')
+    return "{" + ",".join(parts) + "}"
 
 
 _DRAFT = pb.VersionStatus.Name(pb.VERSION_STATUS_DRAFT)

@@ -162,7 +162,7 @@ def version_columns(content: ItemContent) -> dict[str, object]:
     return {"name": content.name, "item_type": content.item_type, "region": content.region,
             "department": content.department, "list_kind": content.list_kind.value,
             "exercise_level": content.exercise_level, "classified": content.classified,
-            "content": json.dumps(content.to_dict(), ensure_ascii=False)}
+            "content": content.to_json()}
 
 
 def view_of(row: Row, reviews: tuple[ReviewView, ...] = ()) -> VersionView:

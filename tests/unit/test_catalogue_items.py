@@ -333,3 +333,23 @@ def test_limits_in_other_units_are_not_added_up() -> None:
         calendar.validate()
     with pytest.raises(InvalidArgument, match="statutory limit .* of 90 calendar days"):
         replace(calendar, promised_limit_days=91).validate()
+
+
+def test_the_stored_form_leaves_out_what_is_at_its_default() -> None:
+    """Stored compactly; reading states every default again, so nothing is lost."""
+    plain = item(steps=(ACCEPT, REVIEW_STEP, DECIDE))
+    stored = json.loads(plain.to_json())
+    assert set(stored) == {"name", "code", "item_type", "region", "department",
+                           "statutory_limit_days", "promised_limit_days", "steps",
+                           "legal_basis"}
+    assert stored["steps"][2] == {"key": "decide", "name": "决定", "limit_days": 1,
+                                  "role": "leader", "kind": "decision",
+                                  "returns_to": ["review"]}
+    assert ItemContent.from_dict(stored) == plain
+    rich = item(modes=(HandlingMode.FILING,), classified=True, acceptor_may_decide=True,
+                limit_unit=TimeUnit.CALENDAR_DAYS, materials=(Material("申请表"),),
+                steps=(ACCEPT, Step("register", "登记", 1, "clerk", department="市局",
+                                    limit_unit=TimeUnit.CALENDAR_DAYS, parallel_branches=(
+                                        Branch("区住建局", "会签", 1),))))
+    assert ItemContent.from_dict(json.loads(rich.to_json())) == rich
+    assert json.loads(rich.to_json())["modes"] == ["filing"]

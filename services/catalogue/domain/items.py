@@ -30,6 +30,7 @@ sees them stated:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -332,6 +333,16 @@ class ItemContent:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_json(self) -> str:
+        """The stored form: the JSON of :meth:`to_dict`, compact, without what is at its
+        stated default (the identity always kept; steps keep their key, name, limit, role,
+        kind and returns) — :meth:`from_dict` states it again."""
+        d = asdict(self)
+        stored = {k: v for k, v in d.items() if k in IDENTITY_FIELDS or v != _DEFAULTS[k]}
+        if "steps" in stored:
+            stored["steps"] = stored_steps(self.steps)
+        return _compact(stored)
+
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ItemContent:
         """From ``to_dict``'s form — also as stored before a field existed: what is missing
@@ -385,9 +396,17 @@ def step_kinds(steps: tuple[Step, ...], *, filing: bool) -> list[StepKind]:
     return kinds
 
 
+#: Step tuples found stated already, by identity, with the tuple itself (so that its id stays
+#: its own): a flow shared by many items — an import's default flows — is checked once.
+_STATED: dict[tuple[int, bool], tuple[Step, ...]] = {}
+_STATED_MAX = 1024
+
+
 def resolved_steps(steps: tuple[Step, ...], *, filing: bool) -> tuple[Step, ...]:
     """The steps with their kinds, the steps they may return to and their branches' keys
     stated; ``steps`` itself when they all were."""
+    if _STATED.get((id(steps), filing)) is steps:
+        return steps
     kinds = step_kinds(steps, filing=filing)
     out: list[Step] = []
     changed = False
@@ -405,7 +424,25 @@ def resolved_steps(steps: tuple[Step, ...], *, filing: bool) -> tuple[Step, ...]
             out.append(replace(step, kind=kinds[i], returns_to=returns,
                                parallel_branches=branches))
             changed = True
-    return tuple(out) if changed else steps
+    if changed:
+        return tuple(out)
+    if len(_STATED) < _STATED_MAX:
+        _STATED[(id(steps), filing)] = steps
+    return steps
+
+
+#: What the stored form of a content always keeps (:meth:`ItemContent.to_json`).
+IDENTITY_FIELDS = frozenset({"name", "code", "item_type", "region", "department"})
+STEP_KEPT = frozenset({"key", "name", "limit_days", "role", "kind", "returns_to"})
+_DEFAULTS = ItemContent(name="", code="", item_type="", region="", department="").to_dict()
+_STEP_DEFAULTS = asdict(Step("", "", 0, ""))
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def stored_steps(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """The steps as the stored form keeps them: without what is at its default."""
+    return [{k: v for k, v in asdict(step).items() if k in STEP_KEPT or v != _STEP_DEFAULTS[k]}
+            for step in steps]
 
 
 def _identity(c: ItemContent, problems: list[FieldProblem], warnings: list[str],
