@@ -76,9 +76,7 @@ def type_label(code: str) -> str:
 
 def limit_text(days: int, unit: int = common_pb2.TIME_UNIT_WORKING_DAYS) -> str:
     """``20 个工作日``, ``90 个自然日``; 0 is the same day."""
-    if days == 0:
-        return "当日办结"
-    return f"{days} {TIME_UNITS.get(unit, TIME_UNITS[common_pb2.TIME_UNIT_WORKING_DAYS])}"
+    return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
 
 
 def region_label(code: str) -> str:
@@ -300,27 +298,12 @@ STEP_STATES: dict[int, tuple[str, str]] = {
     cases_pb2.STEP_STATUS_RETURNED: ("已退回", "returned"),
     cases_pb2.STEP_STATUS_CANCELLED: ("已终止", "ended"),
 }
-#: Special procedures (特别程序) in words, by SpecialProcedure and by the clock's reason.
-PROCEDURES: dict[int, str] = {
-    common_pb2.SPECIAL_PROCEDURE_EXTENSION: "延长审批期限",
-    common_pb2.SPECIAL_PROCEDURE_HEARING: "听证",
-    common_pb2.SPECIAL_PROCEDURE_TENDER: "招标",
-    common_pb2.SPECIAL_PROCEDURE_AUCTION: "拍卖",
-    common_pb2.SPECIAL_PROCEDURE_INSPECTION: "检验",
-    common_pb2.SPECIAL_PROCEDURE_TESTING: "检测",
-    common_pb2.SPECIAL_PROCEDURE_QUARANTINE: "检疫",
-    common_pb2.SPECIAL_PROCEDURE_EXPERT_REVIEW: "专家评审",
-    common_pb2.SPECIAL_PROCEDURE_APPRAISAL: "鉴定",
-    common_pb2.SPECIAL_PROCEDURE_ON_SITE_CHECK: "现场核查",
-    common_pb2.SPECIAL_PROCEDURE_PUBLIC_NOTICE: "公示",
-}
+#: Why a case's clock stands still, in words, by the clock's reason (a special procedure's
+#: code, or a supplement).
 CLOCK_REASONS: dict[str, str] = {"supplement": "补正材料中", **{
-    common_pb2.SpecialProcedure.Name(n).removeprefix("SPECIAL_PROCEDURE_").lower(): f"{w}中"
-    for n, w in PROCEDURES.items()}}
+    code: f"{label}中" for code, label in code_tables.SPECIAL_PROCEDURES.items()}}
 OUTCOMES: dict[int, str] = {cases_pb2.DECISION_OUTCOME_APPROVE: "准予",
                             cases_pb2.DECISION_OUTCOME_REFUSE: "不予准予"}
-UNITS: dict[int, str] = {common_pb2.TIME_UNIT_WORKING_DAYS: "个工作日",
-                         common_pb2.TIME_UNIT_CALENDAR_DAYS: "个自然日"}
 NOT_PUBLISHED = "未公布"
 #: How the completeness check names a missing material: "申请表 (form)", optionally with the
 #: counts needed and given.
@@ -331,7 +314,7 @@ _MISSING = re.compile(r"^(?P<name>.+?) \((?P<key>[a-z][a-z0-9_]*)\)(?::\s*(?P<or
 
 def unit_text(unit: int) -> str:
     """个工作日 or 个自然日; an unstated unit is the law's default, working days."""
-    return UNITS.get(unit, "个工作日")
+    return TIME_UNITS.get(unit, TIME_UNITS[common_pb2.TIME_UNIT_WORKING_DAYS])
 
 
 def days_left_text(left: int, unit: int, due_iso: str, today: date) -> str:
@@ -452,10 +435,6 @@ def _stamp(message: object, field: str) -> Timestamp | None:
     return getattr(message, field) if message.HasField(field) else None  # type: ignore[attr-defined]
 
 
-def _limit_text(days: int, unit: int) -> str:
-    return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
-
-
 def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> LimitView:
     accepted = case.HasField("accepted_at")
     if not case.HasField(field):
@@ -473,7 +452,7 @@ def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> Li
     if closed:
         verdict = "按时办结" if due.left >= 0 else f"超期 {-due.left} {unit_text(due.unit)}办结"
     return LimitView(label, known=True, started=True,
-                     limit=_limit_text(due.limit_days, due.unit), due_date=due.due_date,
+                     limit=limit_text(due.limit_days, due.unit), due_date=due.due_date,
                      provisional=due.provisional, used=due.used,
                      used_text=f"已用 {due.used} {unit_text(due.unit)}", left=due.left,
                      left_text=days_left_text(due.left, due.unit, due.due_date, today),
@@ -568,7 +547,7 @@ def _running_view(step: cases_pb2.CaseStep, case: cases_pb2.Case, today: date,
         region_name=region_label(step.region) if step.region and step.region != case.region
         else "",
         started_at=local_time(_stamp(step, "started_at")),
-        limit=_limit_text(step.limit_days, step.limit_unit), due_date="" if stopped else due,
+        limit=limit_text(step.limit_days, step.limit_unit), due_date="" if stopped else due,
         provisional=step.due_date_provisional, left_text=left_text,
         overdue=bool(due) and not stopped and step.days_left < 0)
 
@@ -589,7 +568,7 @@ def _pauses(case: cases_pb2.Case, names: dict[str, str]) -> tuple[PauseView, ...
             local_time(_stamp(request, "received_at")),
             f"补正期限至 {request.due_date}" if request.due_date else "")))
     for procedure in case.procedures:
-        kind = PROCEDURES.get(procedure.kind, "特别程序")
+        kind = SPECIAL_PROCEDURES.get(procedure.kind, "特别程序")
         note = (f"办理时限延长 {procedure.extension_days} 个工作日"
                 if procedure.extension_days else "期间不计入办理时限")
         pauses.append((_stamp(procedure, "started_at"), PauseView(
