@@ -85,11 +85,9 @@ def _steps_json(steps: tuple[Step, ...]) -> tuple[str, str]:
     return found
 
 
-def content_json(c: ItemContent) -> str:
-    """``c.to_json()`` (the stored form: what is at its default left out); for an imported
-    content written directly."""
-    if not plain(c):
-        return c.to_json()
+def _identity_and_limits(c: ItemContent) -> list[str]:
+    """The first fields of a content, alike in the stored form and on the wire: the identity,
+    then the limits that are set."""
     e = _enc
     parts = [f'"name":{e(c.name)}', f'"code":{e(c.code)}', f'"item_type":{e(c.item_type)}',
              f'"region":{e(c.region)}', f'"department":{e(c.department)}']
@@ -97,6 +95,16 @@ def content_json(c: ItemContent) -> str:
         parts.append(f'"statutory_limit_days":{c.statutory_limit_days}')
     if c.promised_limit_days:
         parts.append(f'"promised_limit_days":{c.promised_limit_days}')
+    return parts
+
+
+def content_json(c: ItemContent) -> str:
+    """``c.to_json()`` (the stored form: what is at its default left out); for an imported
+    content written directly."""
+    if not plain(c):
+        return c.to_json()
+    e = _enc
+    parts = _identity_and_limits(c)
     if c.steps:
         parts.append(f'"steps":{_steps_json(c.steps)[0]}')
     if c.list_kind is not _TEMPLATE.list_kind:
@@ -154,12 +162,7 @@ def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item
                                                action=action, reason=reason)) + "}"
     e = _enc
     published = reviewers is not None
-    content = [f'"name":{e(c.name)}', f'"code":{e(c.code)}', f'"item_type":{e(c.item_type)}',
-               f'"region":{e(c.region)}', f'"department":{e(c.department)}']
-    if c.statutory_limit_days:
-        content.append(f'"statutory_limit_days":{c.statutory_limit_days}')
-    if c.promised_limit_days:
-        content.append(f'"promised_limit_days":{c.promised_limit_days}')
+    content = _identity_and_limits(c)
     if c.steps:
         content.append(f'"steps":{_steps_json(c.steps)[1]}')
     content.append(f'"list_kind":"{_LIST_KIND_NAME[c.list_kind]}"')
