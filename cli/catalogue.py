@@ -10,7 +10,6 @@ unreadable file.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import sys
@@ -19,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -30,15 +28,14 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
 from cli.tabular import Row, file_digest, read_rows
+from services.shared import catalogue_csv
 from services.shared.auth import ROLE_PERMISSIONS, mint_token
 from services.shared.errors import InvalidArgument
-from services.shared.spreadsheet import neutralised
 
 DEFAULT_BATCH = 1000
 MAX_BATCH = 5000
-EXPORT_COLUMNS = ("item_id", "version", "name", "code", "item_type", "list_kind",
-                  "exercise_level", "region", "department", "statutory_limit_days",
-                  "promised_limit_days", "steps", "published_at")
+#: the catalogue CSV format (services.shared.catalogue_csv), as the gateway writes it too
+EXPORT_COLUMNS = catalogue_csv.HEADER
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 OUTCOMES = ("accepted", "flagged", "rejected")
 
@@ -369,7 +366,10 @@ def _write_report(path: Path, report: dict[str, Any]) -> None:
 def export(region: str, fmt: str, output: Path | None, address: str | None,
            token: str | None, subject: str | None, roles: tuple[str, ...],
            as_department: str | None, timeout_s: float) -> None:
-    """Export the published catalogue of a region (public fields) as CSV or JSON."""
+    """Export the published catalogue of a region (public fields) as CSV or JSON.
+
+    The CSV is the catalogue CSV format, the gateway's too: `sunlight catalogue import` reads
+    it back into the same items (publish them again with --publish-reviewed)."""
     conn = _connection(address, token, subject, roles, as_department, region, timeout_s)
     count = 0
     with _stub(conn) as stub, _open_output(output) as out:
@@ -397,25 +397,18 @@ def _open_output(path: Path | None) -> Iterator[IO[str]]:
         yield fh
 
 
-def export_row(item: pb.ItemVersion) -> list[str]:
-    """One exported item as the CSV columns ``EXPORT_COLUMNS``."""
-    c = item.content
-    published = (item.published_at.ToDatetime(tzinfo=UTC).isoformat()
-                 if item.HasField("published_at") else "")
-    list_kind = ("" if c.list_kind == pb.LIST_KIND_UNSPECIFIED else
-                 pb.ListKind.Name(c.list_kind).removeprefix("LIST_KIND_").lower())
-    return [item.item_id, str(item.version), c.name, c.code, c.item_type, list_kind,
-            c.exercise_level, c.region, c.department, str(c.statutory_limit_days),
-            str(c.promised_limit_days), "→".join(s.name for s in c.steps), published]
-
-
 def _write_csv(items: Iterator[pb.ItemVersion], out: IO[str]) -> int:
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    """The catalogue CSV format: ``sunlight catalogue import`` reads it back."""
     count = 0
-    for item in items:
-        writer.writerow(neutralised(export_row(item)))  # no cell runs as a formula
-        count += 1
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for item in items:
+            count += 1
+            yield json_format.MessageToDict(item, preserving_proto_field_name=True)
+
+    for part in catalogue_csv.csv_lines(counted()):
+        out.write(part)
     return count
 
 

@@ -537,10 +537,12 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     @app.get("/v1/regions/{region}/catalogue.csv", tags=["catalogue"],
              summary="Export a region's published catalogue as CSV (streamed)",
              response_class=StreamingResponse,
-             responses={200: {"description": "UTF-8 with a byte-order mark; columns: "
+             responses={200: {"description": "The catalogue CSV format (it imports again "
+                                             "with `sunlight catalogue import`): UTF-8 with "
+                                             "a byte-order mark; columns: "
                                              + ", ".join(export.CSV_COLUMNS)
-                                             + f" (steps: names joined by "
-                                               f"{export.STEP_SEPARATOR})",
+                                             + "; lists of codes one a line, other lists "
+                                               "JSON arrays",
                               "content": {"text/csv": {"schema": {"type": "string"}}}},
                         **export_errors})
     def export_csv(auth: Auth, region: Region) -> StreamingResponse:

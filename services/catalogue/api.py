@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import grpc
 from sqlalchemy import Row, select
@@ -295,7 +295,19 @@ def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> Sear
                          list_kind=list_kind.value if list_kind else "",
                          exercise_level=request.exercise_level, region=request.region,
                          statuses=statuses,
-                         active_only=statuses == {VersionStatus.PUBLISHED.value})
+                         active_only=statuses == {VersionStatus.PUBLISHED.value},
+                         classified_visible=classified_visible(principal))
+
+
+def classified_visible(principal: Principal) -> Callable[[str, str], bool] | None:
+    """Who sees a classified (涉密) item in a search: who may read its internal fields."""
+    if not principal.can(auth.ITEM_READ_INTERNAL):
+        return None  # the public, the hall: never
+
+    def visible(region: str, department: str) -> bool:
+        return principal.can(auth.ITEM_READ_INTERNAL, region, department)
+
+    return visible
 
 
 def _require_id(item_id: str) -> None:

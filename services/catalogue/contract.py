@@ -1,7 +1,15 @@
 """Translation between the catalogue's records and its contract (sunlight.catalogue.v1).
 
-Public callers get the public fields only: the internal flow's roles, the parallel branches'
-roles, integrity risk points and discretion standards are for staff and supervisors.
+Public callers get the public fields only. Public — the applicant sees how a case runs: the
+handling modes, special procedures and units of the limits, each step's name, kind, limit and
+unit, the steps a case may be returned to and the department that handles it, the parallel
+branches' departments, names, keys and limits, the materials with their keys. Internal, for
+staff, supervisors and the node's services: the steps' and branches' roles, integrity risk
+points, discretion standards, whether who accepted a case may decide it, and whether the item
+is classified (a classified item is never shown to the public at all: see the service).
+
+Defaults are not decided here: what a request leaves unspecified (a step kind, a unit, a
+key) goes to the domain as "not given", and :class:`ItemContent` states it.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from services.catalogue.domain.items import (
     DiscretionStandard,
     Fee,
     HandlingForm,
+    HandlingMode,
     ImplementingBody,
     ItemContent,
     LegalCitation,
@@ -27,7 +36,10 @@ from services.catalogue.domain.items import (
     Material,
     RiskLevel,
     RiskPoint,
+    SpecialProcedure,
     Step,
+    StepKind,
+    TimeUnit,
 )
 from services.catalogue.domain.lifecycle import (
     Decision,
@@ -36,6 +48,7 @@ from services.catalogue.domain.lifecycle import (
     VersionStatus,
 )
 from services.catalogue.domain.obligations import ChangeKind
+from services.shared.code_tables import enum_value_name
 from services.shared.errors import InvalidArgument
 
 STATUS_TO_PB = {
@@ -75,6 +88,18 @@ DECISION_FROM_PB = {v: k for k, v in DECISION.items()}
 CHANGE_KIND_TO_PB = {ChangeKind.LEGAL_BASIS: pb.CHANGE_KIND_LEGAL_BASIS,
                      ChangeKind.FUNCTIONS: pb.CHANGE_KIND_FUNCTIONS}
 CHANGE_KIND_FROM_PB = {v: k for k, v in CHANGE_KIND_TO_PB.items()}
+# the domain's codes are the contract's value names without their prefix (code_tables)
+MODE = {m: common_pb2.HandlingMode.Value(enum_value_name(m.value, "HANDLING_MODE_"))
+        for m in HandlingMode}
+MODE_FROM_PB = {v: k for k, v in MODE.items()}
+PROCEDURE = {p: common_pb2.SpecialProcedure.Value(enum_value_name(p.value,
+                                                                  "SPECIAL_PROCEDURE_"))
+             for p in SpecialProcedure}
+PROCEDURE_FROM_PB = {v: k for k, v in PROCEDURE.items()}
+UNIT = {u: common_pb2.TimeUnit.Value(enum_value_name(u.value, "TIME_UNIT_")) for u in TimeUnit}
+UNIT_FROM_PB = {v: k for k, v in UNIT.items()}
+STEP_KIND = {k: pb.StepKind.Value(enum_value_name(k.value, "STEP_KIND_")) for k in StepKind}
+STEP_KIND_FROM_PB = {v: k for k, v in STEP_KIND.items()}
 
 
 @dataclass(frozen=True)
@@ -140,12 +165,15 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
                 key=s.key, name=s.name.strip(), limit_days=s.limit_days, role=s.role.strip(),
                 parallel_branches=tuple(Branch(department=b.department.strip(),
                                                name=b.name.strip(), limit_days=b.limit_days,
-                                               role=b.role.strip())
+                                               role=b.role.strip(), key=b.key,
+                                               limit_unit=_unit(b.limit_unit))
                                         for b in s.parallel_branches),
                 risk_points=tuple(RiskPoint(description=r.description.strip(),
                                             level=RISK_FROM_PB.get(r.level, RiskLevel.LOW),
                                             countermeasures=tuple(r.countermeasures))
-                                  for r in s.risk_points))
+                                  for r in s.risk_points),
+                kind=STEP_KIND_FROM_PB.get(s.kind), returns_to=tuple(s.returns_to),
+                limit_unit=_unit(s.limit_unit), department=s.department.strip())
                 for s in d.steps),
             list_kind=list_kind, exercise_level=d.exercise_level, body=body,
             accepting_office=d.accepting_office.strip(),
@@ -155,7 +183,8 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
             acceptance_conditions=tuple(d.acceptance_conditions),
             materials=tuple(Material(name=m.name.strip(), issuer=m.issuer,
                                      originals=m.originals, copies=m.copies,
-                                     mandatory=m.mandatory, note=m.note) for m in d.materials),
+                                     mandatory=m.mandatory, note=m.note, key=m.key)
+                            for m in d.materials),
             fees=tuple(Fee(name=f.name, amount=_amount(f.amount), basis=f.basis,
                            currency=f.amount.currency_code or "CNY") for f in d.fees),
             supervision_phone=d.supervision_phone.strip(),
@@ -166,9 +195,19 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
             discretion_standards=tuple(DiscretionStandard(
                 fact_pattern=x.fact_pattern, severity=x.severity, range=x.range)
                 for x in d.discretion_standards),
-            group=d.group.strip())
+            group=d.group.strip(),
+            modes=tuple(MODE_FROM_PB[m] for m in d.modes if m in MODE_FROM_PB),
+            special_procedures=tuple(PROCEDURE_FROM_PB[p] for p in d.special_procedures
+                                     if p in PROCEDURE_FROM_PB),
+            classified=d.classified, limit_unit=_unit(d.limit_unit),
+            acceptor_may_decide=d.acceptor_may_decide)
     except ArithmeticError:
         raise InvalidArgument.of_field("draft.fees", "amounts must be numbers") from None
+
+
+def _unit(unit: int) -> TimeUnit:
+    """A unit from the contract; unspecified (or unknown) = working days."""
+    return UNIT_FROM_PB.get(unit, TimeUnit.WORKING_DAYS)
 
 
 def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
@@ -180,27 +219,23 @@ def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
         acceptance_conditions=list(c.acceptance_conditions),
         supervision_phone=c.supervision_phone, enquiry_phone=c.enquiry_phone,
         handling_forms=[FORM[h] for h in c.handling_forms],
-        external_flow=list(c.external_flow), group=c.group)
+        external_flow=list(c.external_flow), group=c.group,
+        modes=[MODE[m] for m in c.modes],
+        special_procedures=[PROCEDURE[p] for p in c.special_procedures],
+        limit_unit=UNIT[c.limit_unit])
+    if internal:
+        draft.classified = c.classified
+        draft.acceptor_may_decide = c.acceptor_may_decide
     if c.body:
         draft.body.CopyFrom(pb.ImplementingBody(name=c.body.name, code=c.body.code,
                                                 nature=NATURE[c.body.nature]))
-    for s in c.steps:
-        step = draft.steps.add(key=s.key, name=s.name, limit_days=s.limit_days,
-                               role=s.role if internal else "")
-        for b in s.parallel_branches:
-            step.parallel_branches.add(department=b.department, name=b.name,
-                                       limit_days=b.limit_days,
-                                       role=b.role if internal else "")
-        if internal:
-            for r in s.risk_points:
-                step.risk_points.add(description=r.description, level=RISK[r.level],
-                                     countermeasures=list(r.countermeasures))
+    draft.steps.extend(step_to_pb(s, internal=internal) for s in c.steps)
     for citation in c.legal_basis:
         draft.legal_basis.add(law=citation.law, article=citation.article,
                               clause=citation.clause, text=citation.text)
     for m in c.materials:
         draft.materials.add(name=m.name, issuer=m.issuer, originals=m.originals,
-                            copies=m.copies, mandatory=m.mandatory, note=m.note)
+                            copies=m.copies, mandatory=m.mandatory, note=m.note, key=m.key)
     for f in c.fees:
         draft.fees.add(name=f.name, amount=_money(f.amount, f.currency), basis=f.basis)
     if internal:
@@ -208,6 +243,24 @@ def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
             draft.discretion_standards.add(fact_pattern=x.fact_pattern, severity=x.severity,
                                            range=x.range)
     return draft
+
+
+def step_to_pb(s: Step, *, internal: bool = True) -> pb.Step:
+    """A step of the internal flow; its role and risk points only for ``internal``."""
+    step = pb.Step(key=s.key, name=s.name, limit_days=s.limit_days,
+                   role=s.role if internal else "",
+                   kind=STEP_KIND[s.kind] if s.kind else pb.STEP_KIND_UNSPECIFIED,
+                   returns_to=list(s.returns_to), limit_unit=UNIT[s.limit_unit],
+                   department=s.department)
+    for b in s.parallel_branches:
+        step.parallel_branches.add(department=b.department, name=b.name,
+                                   limit_days=b.limit_days, role=b.role if internal else "",
+                                   key=b.key, limit_unit=UNIT[b.limit_unit])
+    if internal:
+        for r in s.risk_points:
+            step.risk_points.add(description=r.description, level=RISK[r.level],
+                                 countermeasures=list(r.countermeasures))
+    return step
 
 
 def version_to_pb(view: VersionView, *, internal: bool = True) -> pb.ItemVersion:

@@ -2,7 +2,8 @@
 
 The CLI reads the file and sends its rows in batches; several batches share one import id
 (the first batch gets it). Each batch is judged by :mod:`domain.import_rows` and written in
-**one transaction**, keyed by the caller's idempotency key:
+**one unit of work** (``unit_of_work.py``, the catalogue's one write path), keyed by the
+caller's idempotency key:
 
 - the import itself (first batch) and **every row** in ``import_rows`` — outcome, reasons, the
   raw cells and the item it made or matched: nothing is lost, rejected rows included;
@@ -24,11 +25,11 @@ earlier in the same import is flagged as a duplicate of that line and points at 
 A batch re-sent with a new key returns the rows already recorded for its lines.
 
 Speed (146,000 rows in under a minute on 2 cores, SQLite or PostgreSQL): everything that
-needs no database is prepared before the transaction; writes are bulk inserts (``COPY`` on
-PostgreSQL, one ``executemany`` per table on SQLite); ids are time-ordered (UUIDv7) so that
-indexes grow at their end; the JSON of contents and events is written directly (the tests
-hold it equal to ``ItemContent.to_dict`` and ``version_to_pb``); on PostgreSQL the planner's
-statistics are refreshed as the tables double.
+needs no database is prepared before the transaction; writes are the unit of work's bulk
+inserts (``COPY`` on PostgreSQL, one ``executemany`` per table on SQLite); ids are
+time-ordered (UUIDv7) so that indexes grow at their end; the JSON of contents and events is
+written directly (``import_json.py``; the tests hold it equal to ``ItemContent.to_dict`` and
+``version_to_pb``); on PostgreSQL the planner's statistics are refreshed as the tables double.
 """
 
 from __future__ import annotations
@@ -36,23 +37,20 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import secrets
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import Dialect, Table, insert, select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from google.protobuf import json_format
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
-from services.catalogue.contract import LIST_KIND, NATURE
+from services.catalogue.contract import content_from_pb
 from services.catalogue.domain.import_rows import (
     ACCEPTED,
     FLAGGED,
@@ -71,16 +69,26 @@ from services.catalogue.domain.items import (
     LegalCitation,
     ListKind,
     Step,
+    StepKind,
+    resolved_steps,
 )
 from services.catalogue.domain.lifecycle import (
     Decision,
     ItemState,
     OfflineReview,
-    ReviewKind,
     VersionStatus,
 )
+from services.catalogue.import_json import (
+    content_json,
+    event_json,
+    event_time,
+    json_text,
+    json_time,
+    time_ordered_id,
+)
 from services.catalogue.service import CatalogueService
-from services.shared import auth
+from services.catalogue.unit_of_work import Work
+from services.shared import auth, catalogue_csv
 from services.shared.auth import Principal
 from services.shared.codes import DEFAULT_RULES, CodeRules
 from services.shared.errors import (
@@ -90,10 +98,8 @@ from services.shared.errors import (
     InvalidArgument,
     NotFound,
 )
-from services.shared.idempotency import fingerprint
-from services.shared.outbox import notify_channel
+from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.region_data import CITY, PROVINCE, RegionDirectory
-from services.shared.telemetry import current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +108,6 @@ MAX_BATCH_ROWS = 5000
 DEFAULT_LIMIT_DAYS = 20
 MAX_SOURCE_LENGTH = 500
 MAX_ROW_NAME_LENGTH = 500
-SQLITE_CACHE_KIB = 65536
-SQLITE_CHECKPOINT_PAGES = 16384
 ANALYZE_MIN_ROWS = 500
 ANALYZE_TARGET = 10
 DEFAULT_FLOW_FLAG = "flow and limits are import defaults: the department must confirm them"
@@ -113,7 +117,6 @@ NO_LEGAL_BASIS_REASON = ("kept as a draft: no legal basis (职权法定): the de
                          "law before the item can be published")
 EXERCISE_LEVEL_OF = {PROVINCE: "2", CITY: "3"}  # else county "4" (GB/T 39046)
 NATURE_OF = {"1": BodyNature.STATUTORY, "2": BodyNature.AUTHORISED, "3": BodyNature.ENTRUSTED}
-EVENT_SCHEMA = pb.ItemEvent.DESCRIPTOR.full_name
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ class ImportOptions:
 
 
 class Importer:
-    """Imports batches of catalogue rows through the catalogue service's tables and outbox."""
+    """Imports batches of catalogue rows through the catalogue's unit of work."""
 
     def __init__(self, service: CatalogueService, *,
                  default_limit_days: int = DEFAULT_LIMIT_DAYS,
@@ -176,6 +179,7 @@ class Importer:
         if not 0 <= default_limit_days <= MAX_LIMIT_DAYS:
             raise ValueError(f"default_limit_days must be 0..{MAX_LIMIT_DAYS}")
         self.service = service
+        self.work = service.work
         self.default_limit_days = default_limit_days
         self.regions = regions or RegionDirectory.load()
         self.rules = rules
@@ -201,8 +205,13 @@ class Importer:
         else:
             principal.require(auth.ITEM_WRITE, region)
             reviewers = None
-        key = self.service.idempotency.check_key(key)
+        key = IdempotencyStore.check_key(key)
         options = ImportOptions.from_json(mapping_json)
+        # a file of our own CSV format (an export), unless a mapping names other columns
+        ours = options.mapping == ColumnMapping() and bool(rows) and catalogue_csv.recognises(
+            rows[0].values)
+        if ours:
+            options = replace(options, mapping=CATALOGUE_MAPPING)
         if len(rows) > MAX_BATCH_ROWS:
             raise InvalidArgument.of_field(
                 "rows", f"{len(rows)} rows in one batch; at most {MAX_BATCH_ROWS}",
@@ -220,43 +229,48 @@ class Importer:
 
         report = parse_rows(rows, importing_region=region, mapping=options.mapping,
                             regions=self.regions, rules=self.rules)
+        default_days = (self.default_limit_days if options.default_limit_days is None
+                        else options.default_limit_days)
+        contents: dict[int, RowContent] = {}
+        if ours:
+            values = {r.line: r.values for r in rows}
+            for i, o in enumerate(report.outcomes):
+                if o.item is None:
+                    continue
+                given = catalogue_content(o.item, values[o.line], default_days, self.regions)
+                contents[o.line] = given
+                if given.problems:
+                    report.outcomes[i] = replace(o, outcome=FLAGGED,
+                                                 reasons=[*o.reasons, *given.problems])
         if not publish_reviewed:  # department staff import their own department's items
             for department in sorted({o.item.department for o in report.outcomes if o.item}):
                 principal.require(auth.ITEM_WRITE, region, department)
-        default_days = (self.default_limit_days if options.default_limit_days is None
-                        else options.default_limit_days)
         # Everything that needs no database is made before the transaction (which, on
         # SQLite, holds the write lock): the new items of every kept row, as if none existed.
         batch = _Batch(import_id or str(uuid.uuid4()), not import_id, region,
                        publish_reviewed, source, principal.subject, report.outcomes, raw,
-                       reviewers)
+                       reviewers, contents)
         self._prepare(batch, default_days)
 
-        for attempt in (1, 2):
-            try:
-                with self.service.db.transaction() as s:
-                    replay = self.service.idempotency.lookup(s, principal.subject, key,
-                                                             OPERATION, print_)
-                    if replay is not None:
-                        stored = json.loads(replay)
-                        return stored["import_id"], [RowResult.from_list(r)
-                                                     for r in stored["results"]]
-                    results, created = self._write(s, batch)
-                    self.service.idempotency.save(
-                        s, principal.subject, key, OPERATION, print_,
-                        _json({"import_id": batch.import_id,
-                               "results": [r.to_list() for r in results]}).encode())
-                break
-            except IntegrityError:
-                # another import created one of these items at the same moment: judge the
-                # batch again against what is there now
-                if attempt == 2:
-                    raise Conflict("another import is writing the same items; run the "
-                                   "import again", code="IMPORT_CONFLICT") from None
-        if created:
-            self._analyze_if_grown(len(created))
-            self.service._changed(created)
-        return batch.import_id, results
+        def act(w: Work) -> tuple[tuple[str, list[RowResult]], bytes]:
+            results, created = self._write(w, batch)
+            if created:
+                w.after_commit(lambda: self._analyze_if_grown(len(created)))
+                w.changed(*created)
+            answer = _json({"import_id": batch.import_id,
+                            "results": [r.to_list() for r in results]}).encode()
+            return (batch.import_id, results), answer
+
+        def replay(w: Work, stored: bytes) -> tuple[str, list[RowResult]]:
+            answer = json.loads(stored)
+            return answer["import_id"], [RowResult.from_list(r) for r in answer["results"]]
+
+        # when another import creates one of these items at the same moment, the batch is
+        # judged again against what is there now
+        return self.work.once(principal.subject, key, OPERATION, print_, act, replay,
+                              conflict=lambda: Conflict(
+                                  "another import is writing the same items; run the import "
+                                  "again", code="IMPORT_CONFLICT"))
 
     def _analyze_if_grown(self, created: int) -> None:
         """On PostgreSQL, refresh the planner's statistics when this process's imports have
@@ -267,7 +281,7 @@ class Importer:
         item id (the search index reloads the imported items after each batch) grows with
         the table. Taken at each doubling from a small sample (enough to know the tables'
         size; autovacuum refines them later), this costs well under a second per import."""
-        if self.service.db.dialect != "postgresql":
+        if self.work.db.dialect != "postgresql":
             return
         with self._analyze_lock:
             self._grown += created
@@ -275,24 +289,16 @@ class Importer:
                 return
             self._analyzed += self._grown
             self._grown = 0
-        try:
-            with self.service.db.transaction() as s:
-                s.execute(text(f"SET LOCAL default_statistics_target = {ANALYZE_TARGET}"))
-                s.execute(text("ANALYZE " + ", ".join(
-                    table.name for table in (t.items, t.item_versions, t.item_history,
-                                             t.item_reviews, t.import_rows))))
-        except SQLAlchemyError:  # the batch is committed: slower look-ups, not a failure
-            log.warning("could not refresh the statistics after an import batch",
-                        exc_info=True)
+        self.work.refresh_statistics((t.items, t.item_versions, t.item_history,
+                                      t.item_reviews, t.import_rows), ANALYZE_TARGET)
 
     def _prepare(self, batch: _Batch, default_days: int) -> None:
         """The rows of the new item of every kept row, ready for the driver."""
         now = batch.now
-        at = _db_time(self.service.db.engine.dialect, now)
-        stamp, occurred = _json_time(now), event_time(now)
-        node = self.service.node_region
-        headers = json.dumps(current_traceparent())
-        exchange = self.service.outbox.exchange
+        at = self.work.db_time(now)
+        stamp, occurred = json_time(now), event_time(now)
+        node = self.work.node_region
+        event_row = self.work.event_row()
         actor, import_id = batch.actor, batch.import_id
         active, draft, published_ = (ItemState.ACTIVE.value, VersionStatus.DRAFT.value,
                                      VersionStatus.PUBLISHED.value)
@@ -300,9 +306,15 @@ class Importer:
         for o in batch.outcomes:
             if o.item is None:
                 continue
-            published = batch.publish and o.outcome == ACCEPTED and bool(o.item.legal_basis)
-            content = import_content(o.item, default_days, self.regions)
-            flags = [*o.reasons, default_flag(o.item)]
+            given = batch.contents.get(o.line)
+            if given is None:  # the usual import: identity and limits, a default flow
+                content = import_content(o.item, default_days, self.regions)
+                flags = [*o.reasons, default_flag(o.item)]
+                hold = None if o.item.legal_basis else NO_LEGAL_BASIS_REASON
+            else:  # a row of the catalogue CSV: everything it carries
+                content, flags = given.content, [*o.reasons, *given.flags]
+                hold = given.hold
+            published = batch.publish and o.outcome == ACCEPTED and hold is None
             item_id = time_ordered_id()
             history = [(item_id, 1, "imported", "", "", actor,
                         f"line {o.line} of import {import_id}", import_id, at)]
@@ -323,7 +335,7 @@ class Importer:
                               action="published" if published else "imported",
                               reason="" if published else f"import {import_id}")
             batch.new[o.line] = _NewItem(
-                item_id, published,
+                item_id, published, hold or "",
                 (item_id, content.code, content.region, content.department,
                  1 if published else 0, 1, at, at, active, ""),
                 (item_id, 1, published_ if published else draft, content.name,
@@ -333,17 +345,12 @@ class Importer:
                  at if published else None, actor if published else None,
                  1 if published else 0),
                 history, reviews,
-                (event_id, exchange, event_type, body, headers, at, 0))
+                event_row(event_id, event_type, body, at))
 
     # --- one transaction ----------------------------------------------------------------
-    def _write(self, s: Session, batch: _Batch) -> tuple[list[RowResult], list[str]]:
-        if s.get_bind().dialect.name == "sqlite":
-            # A big import touches many index pages: a page cache of 64 MiB instead of 2, and
-            # the WAL copied into the database file every 64 MiB instead of every 4 (each
-            # copy ends with an fsync).
-            connection = s.connection()
-            connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-            connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}")
+    def _write(self, w: Work, batch: _Batch) -> tuple[list[RowResult], list[str]]:
+        s = w.s
+        w.bulk_mode()
         import_id = batch.import_id
         if batch.first:
             s.execute(insert(t.imports).values(
@@ -387,7 +394,7 @@ class Importer:
                     item_id = made.item_id
                     if batch.publish and not made.published:
                         reasons.append(NOT_PUBLISHED_REASON if outcome != ACCEPTED
-                                       else NO_LEGAL_BASIS_REASON)
+                                       else made.hold)
                     new.append(made)
                 item_of_line.setdefault(o.duplicate_of or o.line, item_id)
             results.append(RowResult(o.line, o.name, outcome, tuple(reasons), item_id))
@@ -395,17 +402,13 @@ class Importer:
                              _json(reasons) if reasons else "[]", batch.raw[o.line],
                              item_id or None))
         if new:
-            bulk_insert(s, t.items, ITEM_COLUMNS, [n.item for n in new])
-            bulk_insert(s, t.item_versions, VERSION_COLUMNS, [n.version for n in new])
-            bulk_insert(s, t.item_history, HISTORY_COLUMNS,
-                        [h for n in new for h in n.history])
-            bulk_insert(s, t.item_reviews, REVIEW_COLUMNS, [r for n in new for r in n.reviews])
-            bulk_insert(s, t.outbox, OUTBOX_COLUMNS, [n.event for n in new])
-            if s.get_bind().dialect.name == "postgresql":
-                # one wake-up of the relay for the whole batch, delivered at commit
-                exchange = self.service.outbox.exchange
-                s.execute(text(f"NOTIFY {notify_channel(exchange.removesuffix('.events'))}"))
-        bulk_insert(s, t.import_rows, IMPORT_ROW_COLUMNS, rows_out)
+            w.bulk_insert(t.items, ITEM_COLUMNS, [n.item for n in new])
+            w.bulk_insert(t.item_versions, VERSION_COLUMNS, [n.version for n in new])
+            w.bulk_insert(t.item_history, HISTORY_COLUMNS,
+                          [h for n in new for h in n.history])
+            w.bulk_insert(t.item_reviews, REVIEW_COLUMNS, [r for n in new for r in n.reviews])
+            w.add_event_rows([n.event for n in new])  # the relay is woken once, at commit
+        w.bulk_insert(t.import_rows, IMPORT_ROW_COLUMNS, rows_out)
         return results, [n.item_id for n in new]
 
     def _continue(self, s: Session, import_id: str, region: str, publish: bool) -> None:
@@ -481,44 +484,7 @@ HISTORY_COLUMNS = ("item_id", "version", "action", "from_state", "to_state", "ac
                    "reason", "target", "at")
 REVIEW_COLUMNS = ("item_id", "version", "round", "kind", "decision", "reviewer", "reason",
                   "at", "document")
-OUTBOX_COLUMNS = ("event_id", "exchange", "routing_key", "body", "headers", "created_at",
-                  "attempts")
 IMPORT_ROW_COLUMNS = ("import_id", "line", "name", "outcome", "reasons", "raw", "item_id")
-
-
-def bulk_insert(s: Session, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[object]]) -> None:
-    """Insert many rows at once, in the session's transaction: ``COPY`` on PostgreSQL, one
-    prepared ``executemany`` on SQLite. Values must be ready for the driver (see
-    :func:`_db_time`); every column not named takes its server default or NULL."""
-    if not rows:
-        return
-    for name in columns:
-        table.c[name]  # noqa: B018 - a KeyError names a column the table lacks
-    conn = s.connection()
-    quote = conn.dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
-    if conn.dialect.name == "postgresql":
-        import psycopg
-
-        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        except psycopg.errors.IntegrityError as error:  # as SQLAlchemy would say it
-            raise IntegrityError(statement, None, error) from error
-        return
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
-                         list(rows))  # type: ignore[arg-type]
-
-
-def _db_time(dialect: Dialect, moment: datetime) -> object:
-    """``moment`` as the driver takes it for a UtcDateTime column."""
-    process = t.items.c.created_at.type._cached_bind_processor(dialect)  # noqa: SLF001
-    return process(moment) if process else moment
 
 
 @dataclass
@@ -527,6 +493,8 @@ class _NewItem:
 
     item_id: str
     published: bool
+    #: why an accepted row of a publishing import stays a draft
+    hold: str
     item: tuple[object, ...]
     version: tuple[object, ...]
     history: list[tuple[object, ...]]
@@ -548,6 +516,8 @@ class _Batch:
     raw: Mapping[int, str]  # line → the row's cells as JSON
     #: with publish: who reviewed the list outside the platform, and the approving document
     reviewers: OfflineReview | None = None
+    #: line → the content a row of the catalogue CSV describes
+    contents: Mapping[int, RowContent] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     new: dict[int, _NewItem] = field(default_factory=dict)  # line → its item, if made
 
@@ -587,10 +557,12 @@ def default_flow_days(days: int) -> tuple[int, int, int]:
 
 @functools.lru_cache(maxsize=64)
 def default_steps(days: int) -> tuple[Step, ...]:
+    """受理 → 审查 → 决定 in ``days`` working days, every default stated (kinds: acceptance,
+    review, decision; a case may be returned to 审查 from 决定)."""
     accept, review, decide = default_flow_days(days)
-    return (Step("accept", "受理", accept, "clerk"),
-            Step("review", "审查", review, "section_chief"),
-            Step("decide", "决定", decide, "leader"))
+    return resolved_steps((Step("accept", "受理", accept, "clerk"),
+                           Step("review", "审查", review, "section_chief"),
+                           Step("decide", "决定", decide, "leader")), filing=False)
 
 
 def default_flag(item: ParsedItem) -> str:
@@ -599,255 +571,84 @@ def default_flag(item: ParsedItem) -> str:
     return DEFAULT_STEPS_FLAG
 
 
-_json = json.JSONEncoder(ensure_ascii=False).encode
+#: Roles of a flow's steps read from the catalogue CSV (exports leave roles out).
+DEFAULT_ROLES = {StepKind.ACCEPTANCE: "clerk", StepKind.REVIEW: "section_chief",
+                 StepKind.DECISION: "leader"}
+DEFAULT_ROLES_FLAG = ("the roles of the flow's steps are import defaults (受理 clerk, 审查 "
+                      "section_chief, 决定 leader): the department must confirm them")
+#: The columns of the catalogue CSV that the usual judging of a row reads.
+CATALOGUE_MAPPING = ColumnMapping(**catalogue_csv.MAPPED, dept_code=None, legal_basis=None)
+
+
+@dataclass(frozen=True)
+class RowContent:
+    """What a row of the catalogue CSV describes: the content, the flags of its version,
+    the problems of its cells (the row is flagged) and, when it may not be published, why."""
+
+    content: ItemContent
+    flags: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    hold: str | None = None
+
+
+#: content fields a row of the catalogue CSV gives, by the columns that give them
+CATALOGUE_FIELDS = {
+    "list_kind": ("list_kind",), "exercise_level": ("exercise_level",),
+    "body": ("body_name", "body_code", "body_nature"),
+    "accepting_office": ("accepting_office",), "legal_basis": ("legal_basis",),
+    "acceptance_conditions": ("acceptance_conditions",), "materials": ("materials",),
+    "fees": ("fees",), "supervision_phone": ("supervision_phone",),
+    "enquiry_phone": ("enquiry_phone",), "handling_forms": ("handling_forms",),
+    "external_flow": ("external_flow",), "modes": ("modes",),
+    "special_procedures": ("special_procedures",), "limit_unit": ("limit_unit",),
+}
+
+
+def catalogue_content(item: ParsedItem, values: Mapping[str, str], default_days: int,
+                      regions: RegionDirectory | None = None) -> RowContent:
+    """The content of a row of the catalogue CSV (``services.shared.catalogue_csv``): the
+    row's identity and limits as any import judges them; every other field from its column
+    when the file has that column (an empty cell: none, or the field's stated default), else
+    what the usual import gives; the steps, when the ``steps`` cell names any, with default
+    roles by their kind (exports leave roles out), else the usual default flow. Cells that
+    cannot be read, or a content that is not well formed, flag the row; the item then gets
+    what the usual import gives. Rows without a legal basis, or not complete, are not
+    published (:attr:`RowContent.hold`)."""
+    base = import_content(item, default_days, regions)
+    found, problems = catalogue_csv.draft_of(values)
+    try:
+        extra = content_from_pb(json_format.ParseDict(found, pb.ItemDraft()))
+    except (json_format.ParseError, InvalidArgument) as exc:
+        return RowContent(base, (default_flag(item),), (*problems, f"unreadable cells: {exc}"),
+                          None if base.legal_basis else NO_LEGAL_BASIS_REASON)
+    fields = {name: getattr(extra, name) for name, columns in CATALOGUE_FIELDS.items()
+              if any(c in values for c in columns)}
+    if fields.get("body") is not None and not fields["body"].name:
+        fields["body"] = replace(fields["body"], name=item.department)
+    steps = tuple(replace(s, role=DEFAULT_ROLES[s.kind or StepKind.REVIEW])
+                  for s in extra.steps)
+    content = replace(base, **fields, steps=steps or base.steps)
+    try:
+        content.validate_structure()
+    except InvalidArgument as exc:
+        return RowContent(base, (default_flag(item),), (*problems, *(
+            f"{v.field}: {v.description}" for v in exc.field_violations)),
+            None if base.legal_basis else NO_LEGAL_BASIS_REASON)
+    flags = (DEFAULT_ROLES_FLAG,) if steps else (default_flag(item),)
+    if not content.legal_basis:
+        return RowContent(content, flags, tuple(problems), NO_LEGAL_BASIS_REASON)
+    try:
+        content.validate_complete()
+    except InvalidArgument as exc:
+        return RowContent(content, flags, tuple(problems),
+                          f"kept as a draft: not complete: {exc.message}")
+    return RowContent(content, flags, tuple(problems))
+
+
+_json = json_text
 _sorted_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 _FLOW_FLAG_ONLY = [DEFAULT_FLOW_FLAG]
 _FLOW_FLAG_JSON = _json(_FLOW_FLAG_ONLY)
-
-# --- fast serialisation (the same JSON as ItemContent.to_dict and version_to_pb) --------------
-
-_CONTENT_TEMPLATE: dict[str, Any] = ItemContent(name="", code="", item_type="",
-                                                region="", department="").to_dict()
-
-
-def content_dict(c: ItemContent) -> dict[str, Any]:
-    """``c.to_dict()`` for an imported content (no materials, citations …), 10× faster."""
-    d = dict(_CONTENT_TEMPLATE)
-    d.update(name=c.name, code=c.code, item_type=c.item_type, region=c.region,
-             department=c.department, statutory_limit_days=c.statutory_limit_days,
-             promised_limit_days=c.promised_limit_days,
-             steps=tuple({"key": s.key, "name": s.name, "limit_days": s.limit_days,
-                          "role": s.role, "parallel_branches": (), "risk_points": ()}
-                         for s in c.steps),
-             list_kind=c.list_kind, exercise_level=c.exercise_level,
-             body=None if c.body is None else {"name": c.body.name, "code": c.body.code,
-                                               "nature": c.body.nature},
-             legal_basis=tuple({"law": x.law, "article": x.article, "clause": x.clause,
-                                "text": x.text} for x in c.legal_basis),
-             group=c.group)
-    return d
-
-
-def _json_time(moment: datetime) -> str:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp.ToJsonString()
-
-
-_DRAFT = pb.VersionStatus.Name(pb.VERSION_STATUS_DRAFT)
-_PUBLISHED = pb.VersionStatus.Name(pb.VERSION_STATUS_PUBLISHED)
-_ACTIVE = pb.ItemState.Name(pb.ITEM_STATE_ACTIVE)
-_APPROVE = pb.ReviewDecision.Name(pb.REVIEW_DECISION_APPROVE)
-_REVIEW_KIND_NAME = {ReviewKind.LEGAL: pb.ReviewKind.Name(pb.REVIEW_KIND_LEGAL),
-                     ReviewKind.STAFFING: pb.ReviewKind.Name(pb.REVIEW_KIND_STAFFING)}
-
-
-def item_event_dict(item_id: str, c: ItemContent, flags: Iterable[str], stamp: str,
-                    actor: str, reviewers: OfflineReview | None, *, action: str,
-                    reason: str = "") -> dict[str, Any]:
-    """The proto3 JSON of ``ItemEvent(item=version_to_pb(view), …)`` for version 1 of an
-    imported item: drafted by ``actor``, or (with ``reviewers``) also published by it at
-    ``stamp``, with the two reviews done outside the platform."""
-    published = reviewers is not None
-    content: dict[str, Any] = {"name": c.name, "code": c.code, "item_type": c.item_type,
-                               "region": c.region, "department": c.department}
-    if c.statutory_limit_days:
-        content["statutory_limit_days"] = c.statutory_limit_days
-    if c.promised_limit_days:
-        content["promised_limit_days"] = c.promised_limit_days
-    steps = []
-    for s in c.steps:
-        step: dict[str, Any] = {"key": s.key, "name": s.name}
-        if s.limit_days:
-            step["limit_days"] = s.limit_days
-        step["role"] = s.role
-        steps.append(step)
-    if steps:
-        content["steps"] = steps
-    content["list_kind"] = pb.ListKind.Name(LIST_KIND[c.list_kind])
-    if c.exercise_level:
-        content["exercise_level"] = c.exercise_level
-    if c.body is not None:
-        body: dict[str, Any] = {"name": c.body.name} if c.body.name else {}
-        if c.body.code:
-            body["code"] = c.body.code
-        body["nature"] = pb.BodyNature.Name(NATURE[c.body.nature])
-        content["body"] = body
-    if c.legal_basis:
-        content["legal_basis"] = [{k: v for k, v in (("law", x.law), ("article", x.article),
-                                                     ("clause", x.clause), ("text", x.text))
-                                   if v} for x in c.legal_basis]
-    if c.group:
-        content["group"] = c.group
-    item: dict[str, Any] = {"item_id": item_id, "version": 1,
-                            "status": _PUBLISHED if published else _DRAFT, "content": content,
-                            "created_at": stamp}
-    if published:
-        item["published_at"] = stamp
-    if actor:
-        item["created_by"] = actor
-        if published:
-            item["published_by"] = actor
-    item["state"] = _ACTIVE
-    if reviewers is not None:
-        item["reviews"] = [{"kind": _REVIEW_KIND_NAME[kind], "decision": _APPROVE,
-                            "reviewer": reviewer, "at": stamp,
-                            **({"document": reviewers.document} if reviewers.document else {})}
-                           for kind, reviewer in reviewers.by_kind()]
-    flags = list(flags)
-    if flags:
-        item["flags"] = flags
-    if published:
-        item["current_version"] = 1
-    event: dict[str, Any] = {"item": item}
-    if actor:
-        event["actor"] = actor
-    if reason:
-        event["reason"] = reason
-    if action:
-        event["action"] = action
-    return event
-
-
-_enc: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_STEPS_JSON: dict[tuple[Step, ...], tuple[str, str]] = {}
-
-
-def _steps_json(steps: tuple[Step, ...]) -> tuple[str, str]:
-    """The steps as in ``ItemContent.to_dict`` and as in the proto3 JSON (cached: imported
-    items share a few flows)."""
-    found = _STEPS_JSON.get(steps)
-    if found is None:
-        stored = _json([{"key": s.key, "name": s.name, "limit_days": s.limit_days,
-                         "role": s.role, "parallel_branches": [], "risk_points": []}
-                        for s in steps])
-        wire = _compact([{"key": s.key, "name": s.name,
-                          **({"limit_days": s.limit_days} if s.limit_days else {}),
-                          "role": s.role} for s in steps])
-        found = _STEPS_JSON[steps] = (stored, wire)
-    return found
-
-
-def _content_format() -> str:
-    """``json.dumps(content.to_dict())`` with a ``%s`` for each field an import sets."""
-    parts = []
-    for key, value in _CONTENT_TEMPLATE.items():
-        shown = "%s" if key in _IMPORTED_FIELDS else _json(value).replace("%", "%%")
-        parts.append(f"{_json(key)}: {shown}")
-    return "{" + ", ".join(parts) + "}"
-
-
-_IMPORTED_FIELDS = ("name", "code", "item_type", "region", "department",
-                    "statutory_limit_days", "promised_limit_days", "steps", "list_kind",
-                    "exercise_level", "body", "legal_basis", "group")
-_CONTENT_FORMAT = _content_format()
-_CONTENT_ORDER = tuple(k for k in _CONTENT_TEMPLATE if k in _IMPORTED_FIELDS)
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def content_json(c: ItemContent) -> str:
-    """``json.dumps(c.to_dict(), ensure_ascii=False)`` for an imported content — only the
-    fields an import sets are encoded, the rest is a constant."""
-    body = "null" if c.body is None else (
-        f'{{"name": {_enc(c.body.name)}, "code": {_enc(c.body.code)}, '
-        f'"nature": {_enc(c.body.nature.value)}}}')
-    values = {"name": _enc(c.name), "code": _enc(c.code), "item_type": _enc(c.item_type),
-              "region": _enc(c.region), "department": _enc(c.department),
-              "statutory_limit_days": str(c.statutory_limit_days),
-              "promised_limit_days": str(c.promised_limit_days),
-              "steps": _steps_json(c.steps)[0], "list_kind": _enc(c.list_kind.value),
-              "exercise_level": _enc(c.exercise_level), "body": body,
-              "legal_basis": "[" + ", ".join(
-                  f'{{"law": {_enc(x.law)}, "article": {_enc(x.article)}, '
-                  f'"clause": {_enc(x.clause)}, "text": {_enc(x.text)}}}'
-                  for x in c.legal_basis) + "]",
-              "group": _enc(c.group)}
-    return _CONTENT_FORMAT % tuple(values[k] for k in _CONTENT_ORDER)
-
-
-_LIST_KIND_NAME = {kind: pb.ListKind.Name(LIST_KIND[kind]) for kind in ListKind}
-_NATURE_NAME = {nature: pb.BodyNature.Name(NATURE[nature]) for nature in BodyNature}
-
-
-def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item_id: str,
-               c: ItemContent, flags: Sequence[str], stamp: str, actor: str,
-               reviewers: OfflineReview | None, *, action: str, reason: str = "") -> str:
-    """``Event(…, data=item_event_dict(…)).to_json()`` — the envelope and the proto3 JSON
-    of the ItemEvent, written directly (the tests hold the two equal)."""
-    e = _enc
-    published = reviewers is not None
-    content = [f'"name":{e(c.name)}', f'"code":{e(c.code)}', f'"item_type":{e(c.item_type)}',
-               f'"region":{e(c.region)}', f'"department":{e(c.department)}']
-    if c.statutory_limit_days:
-        content.append(f'"statutory_limit_days":{c.statutory_limit_days}')
-    if c.promised_limit_days:
-        content.append(f'"promised_limit_days":{c.promised_limit_days}')
-    if c.steps:
-        content.append(f'"steps":{_steps_json(c.steps)[1]}')
-    content.append(f'"list_kind":"{_LIST_KIND_NAME[c.list_kind]}"')
-    if c.exercise_level:
-        content.append(f'"exercise_level":{e(c.exercise_level)}')
-    if c.body is not None:
-        body = [f'"name":{e(c.body.name)}'] if c.body.name else []
-        if c.body.code:
-            body.append(f'"code":{e(c.body.code)}')
-        body.append(f'"nature":"{_NATURE_NAME[c.body.nature]}"')
-        content.append('"body":{' + ",".join(body) + "}")
-    if c.legal_basis:
-        content.append('"legal_basis":[' + ",".join(
-            "{" + ",".join(f'"{k}":{e(v)}' for k, v in (
-                ("law", x.law), ("article", x.article), ("clause", x.clause),
-                ("text", x.text)) if v) + "}" for x in c.legal_basis) + "]")
-    if c.group:
-        content.append(f'"group":{e(c.group)}')
-    item = [f'"item_id":{e(item_id)}', '"version":1',
-            f'"status":"{_PUBLISHED if published else _DRAFT}"',
-            '"content":{' + ",".join(content) + "}", f'"created_at":"{stamp}"']
-    if published:
-        item.append(f'"published_at":"{stamp}"')
-    if actor:
-        item.append(f'"created_by":{e(actor)}')
-        if published:
-            item.append(f'"published_by":{e(actor)}')
-    item.append(f'"state":"{_ACTIVE}"')
-    if reviewers is not None:
-        document = f',"document":{e(reviewers.document)}' if reviewers.document else ""
-        item.append('"reviews":[' + ",".join(
-            f'{{"kind":"{_REVIEW_KIND_NAME[kind]}","decision":"{_APPROVE}",'
-            f'"reviewer":{e(reviewer)},"at":"{stamp}"{document}}}'
-            for kind, reviewer in reviewers.by_kind()) + "]")
-    if flags:
-        item.append(f'"flags":{_compact(list(flags))}')
-    if published:
-        item.append('"current_version":1')
-    data = ['"item":{' + ",".join(item) + "}"]
-    if actor:
-        data.append(f'"actor":{e(actor)}')
-    if reason:
-        data.append(f'"reason":{e(reason)}')
-    if action:
-        data.append(f'"action":{e(action)}')
-    return (f'{{"event_id":{e(event_id)},"type":{e(event_type)},'
-            f'"occurred_at":"{occurred_at}","node":{e(node)},"region":{e(c.region)},'
-            f'"schema":"{EVENT_SCHEMA}","data":{{' + ",".join(data) + "}}")
-
-
-def event_time(moment: datetime) -> str:
-    """``occurred_at`` as ``Event.to_json`` writes it."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def time_ordered_id() -> str:
-    """A UUID version 7 (RFC 9562): milliseconds since the epoch, then random bits.
-
-    Imported items and their events are numerous; ids that grow with time are appended to
-    the primary-key and item-id indexes instead of scattered over them (uuid4), which keeps
-    a 146,000-row import from slowing down as the tables grow."""
-    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _history(item_id: str, action: str, actor: str, now: datetime, reason: str = "",

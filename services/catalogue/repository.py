@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.catalogue import storage as t
@@ -32,8 +32,7 @@ class CatalogueRepository:
             query = query.with_for_update()
         row = s.execute(query).first()
         if row is None:
-            raise NotFound(f"there is no item {item_id}", code="ITEM_NOT_FOUND",
-                           metadata={"item_id": item_id})
+            raise no_such_item(item_id)
         return row
 
     def item_by_code(self, s: Session, region: str, code: str) -> Row | None:
@@ -51,10 +50,16 @@ class CatalogueRepository:
             query = query.with_for_update()
         row = s.execute(query).first()
         if row is None:
-            raise NotFound(f"item {item_id} has no version {version}",
-                           code="ITEM_VERSION_NOT_FOUND",
-                           metadata={"item_id": item_id, "version": str(version)})
+            raise no_such_version(item_id, version)
         return view_of(row, self.reviews(s, item_id, version))
+
+    def classified(self, s: Session, item_id: str) -> bool:
+        """Whether the item is classified (涉密): its version in force is, or — before one is
+        published — its newest version."""
+        i, v = t.items.c, t.item_versions.c
+        shown = case((i.current_version > 0, i.current_version), else_=i.latest_version)
+        return bool(s.execute(select(v.classified).join(t.items, i.item_id == v.item_id)
+                              .where(v.item_id == item_id, v.version == shown)).scalar())
 
     def reviews(self, s: Session, item_id: str, version: int) -> tuple[ReviewView, ...]:
         r = t.item_reviews.c
@@ -136,11 +141,28 @@ class CatalogueRepository:
                               .order_by(h.entry_id)).all())
 
 
+def no_such_item(item_id: str) -> NotFound:
+    return NotFound(f"there is no item {item_id}", code="ITEM_NOT_FOUND",
+                    metadata={"item_id": item_id})
+
+
+def no_such_version(item_id: str, version: int) -> NotFound:
+    return NotFound(f"item {item_id} has no version {version}", code="ITEM_VERSION_NOT_FOUND",
+                    metadata={"item_id": item_id, "version": str(version)})
+
+
+def not_published(item_id: str) -> NotFound:
+    """What a caller learns of an item with no version in force — also of one it may not
+    know exists (classified)."""
+    return NotFound(f"item {item_id} has no published version: it may not be exercised "
+                    "(清单之外无职权)", code="ITEM_NOT_PUBLISHED", metadata={"item_id": item_id})
+
+
 def version_columns(content: ItemContent) -> dict[str, object]:
     return {"name": content.name, "item_type": content.item_type, "region": content.region,
             "department": content.department, "list_kind": content.list_kind.value,
-            "exercise_level": content.exercise_level,
-            "content": json.dumps(content.to_dict(), ensure_ascii=False)}
+            "exercise_level": content.exercise_level, "classified": content.classified,
+            "content": content.to_json()}
 
 
 def view_of(row: Row, reviews: tuple[ReviewView, ...] = ()) -> VersionView:

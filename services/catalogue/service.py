@@ -1,7 +1,8 @@
 """Catalogue use cases: declare, review, publish, adjust, and read the power catalogue.
 
-Every use case is one transaction that writes the state change, its public history entry and
-its event (outbox) together, keyed by the caller's idempotency key.
+Every use case is one unit of work (``unit_of_work.py``): one transaction that writes the state
+change, its public history entry and its event (outbox) together, keyed by the caller's
+idempotency key; the search index hears of the changed items after the commit.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
-from services.catalogue.contract import CHANGE_KIND_TO_PB, VersionView, version_to_pb
+from services.catalogue.contract import CHANGE_KIND_TO_PB, VersionView
 from services.catalogue.domain import lifecycle
 from services.catalogue.domain.items import ItemContent
 from services.catalogue.domain.lifecycle import (
@@ -37,7 +37,14 @@ from services.catalogue.domain.obligations import (
     ObligationStatus,
     filing_due,
 )
-from services.catalogue.repository import CatalogueRepository, view_of
+from services.catalogue.repository import (
+    CatalogueRepository,
+    no_such_item,
+    no_such_version,
+    not_published,
+    view_of,
+)
+from services.catalogue.unit_of_work import CatalogueUnitOfWork, ChangeListener, Work
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
@@ -47,9 +54,7 @@ from services.shared.errors import (
     InvalidArgument,
     NotFound,
 )
-from services.shared.events import make_event
-from services.shared.idempotency import IdempotencyStore, fingerprint
-from services.shared.outbox import Outbox
+from services.shared.idempotency import fingerprint
 from services.shared.regions import parent, scope_prefix, validate_region
 from services.shared.territory import Territory
 from services.shared.working_days import WorkingCalendar, local_day
@@ -61,12 +66,6 @@ REVIEW_PERMISSION = {ReviewKind.LEGAL: auth.ITEM_REVIEW_LEGAL,
                      ReviewKind.STAFFING: auth.ITEM_REVIEW_STAFFING}
 CHANGE_PERMISSION = {ChangeKind.LEGAL_BASIS: auth.ITEM_LEGAL_CHANGE,
                      ChangeKind.FUNCTIONS: auth.ITEM_FUNCTIONS_CHANGE}
-
-
-class ChangeListener(Protocol):
-    """Told which items changed after each commit (the search index)."""
-
-    def items_changed(self, item_ids: list[str]) -> None: ...
 
 
 Authorise = Callable[[Session], None]
@@ -81,48 +80,38 @@ class CatalogueService:
         self.node_region = node_region
         self.territory = territory or Territory(node_region)
         self.calendar = calendar or WorkingCalendar.official()
-        self.outbox = Outbox(t.outbox, "catalogue")
-        self.idempotency = IdempotencyStore(t.idempotency_keys)
+        #: every write of the catalogue goes through it (the importer's too)
+        self.work = CatalogueUnitOfWork(db, node_region, listeners or [])
         self.repo = CatalogueRepository()
-        self.listeners = list(listeners or [])
 
     # --- plumbing -----------------------------------------------------------------------
     def _command(self, principal: Principal, key: str, operation: str, request: object,
-                 authorise: Authorise, body: Callable[[Session, datetime], VersionView],
+                 authorise: Authorise, body: Callable[[Work], VersionView],
                  refs: dict[str, Any] | None = None) -> VersionView:
-        """Run ``body`` once per idempotency key, in one transaction; tell listeners.
+        """Run ``body`` once per idempotency key, in one unit of work; the item it returns
+        has changed.
 
         ``authorise`` runs first, in the same transaction, also for a replay: a caller who
         may not act (any more) never gets a stored answer back. ``refs``: ids the body
         creates besides the item (it fills them in); they are kept with the key, and a
         replay fills them in again from what was kept."""
         refs = {} if refs is None else refs
-        key = self.idempotency.check_key(key)
         print_ = fingerprint(operation, json.dumps(request, sort_keys=True,
                                                    ensure_ascii=False, default=str).encode())
-        for attempt in range(2):
-            try:
-                with self.db.transaction() as s:
-                    authorise(s)
-                    replay = self.idempotency.lookup(s, principal.subject, key, operation,
-                                                     print_)
-                    if replay is not None:
-                        ref = json.loads(replay)
-                        refs.update(ref.get("refs", {}))
-                        return self.repo.version(s, ref["item_id"], ref["version"])
-                    view = body(s, datetime.now(UTC))
-                    self.idempotency.save(s, principal.subject, key, operation, print_,
-                                          json.dumps({"item_id": view.item_id,
-                                                      "version": view.version,
-                                                      "refs": refs}).encode())
-                break
-            except IntegrityError:
-                # a concurrent request won the race (same key, or the same new item):
-                # the second attempt replays its answer or reports the conflict
-                if attempt:
-                    raise
-        self._changed([view.item_id])
-        return view
+
+        def act(w: Work) -> tuple[VersionView, bytes]:
+            view = body(w)
+            w.changed(view.item_id)
+            return view, json.dumps({"item_id": view.item_id, "version": view.version,
+                                     "refs": refs}).encode()
+
+        def replay(w: Work, stored: bytes) -> VersionView:
+            ref = json.loads(stored)
+            refs.update(ref.get("refs", {}))
+            return self.repo.version(w.s, ref["item_id"], ref["version"])
+
+        return self.work.once(principal.subject, key, operation, print_, act, replay,
+                              check=lambda w: authorise(w.s))
 
     def _on_item(self, principal: Principal, item_id: str, permission: str, *,
                  department: bool = False) -> Authorise:
@@ -135,16 +124,6 @@ class CatalogueService:
 
         return authorise
 
-    def _changed(self, item_ids: list[str]) -> None:
-        for listener in self.listeners:
-            listener.items_changed(item_ids)
-
-    def _emit(self, s: Session, event_type: str, view: VersionView, actor: str,
-              action: str, reason: str = "") -> None:
-        data = pb.ItemEvent(item=version_to_pb(view), actor=actor, reason=reason, action=action)
-        self.outbox.add(s, make_event(event_type, data, node=self.node_region,
-                                      region=view.content.region))
-
     # --- declaring ----------------------------------------------------------------------
     def create_item(self, principal: Principal, content: ItemContent, key: str) -> VersionView:
         """Declare a new item: version 1, a draft of the caller's department (申报)."""
@@ -155,7 +134,8 @@ class CatalogueService:
             self.territory.require(content.region, "draft.region")
             principal.require(auth.ITEM_WRITE, content.region, content.department)
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             existing = self.repo.item_by_code(s, content.region, content.code)
             if existing:
                 raise AlreadyExists(
@@ -167,7 +147,7 @@ class CatalogueService:
             self.repo.add_version(s, item_id, 1, content, principal.subject, now, warnings)
             self.repo.add_history(s, item_id, "created", principal.subject, now, version=1)
             view = self.repo.version(s, item_id, 1)
-            self._emit(s, "item.drafted", view, principal.subject, "created")
+            w.emit_item("item.drafted", view, principal.subject, "created")
             return view
 
         return self._command(principal, key, "CreateItem", content.to_dict(), authorise, body)
@@ -183,7 +163,8 @@ class CatalogueService:
             # a draft is not handed to another department by editing it
             principal.require(auth.ITEM_WRITE, item.region, content.department)
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             item = self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
             lifecycle.require_editable(current.status, item_id, version)
@@ -197,7 +178,7 @@ class CatalogueService:
             self.repo.add_history(s, item_id, "updated", principal.subject, now,
                                   version=version)
             view = self.repo.version(s, item_id, version)
-            self._emit(s, "item.updated", view, principal.subject, "updated")
+            w.emit_item("item.updated", view, principal.subject, "updated")
             return view
 
         return self._command(principal, key, "UpdateDraft",
@@ -206,7 +187,8 @@ class CatalogueService:
     def draft_next_version(self, principal: Principal, item_id: str, key: str) -> VersionView:
         """Start the next version from the one in force (调整): a draft, reviewed again."""
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             item = self.repo.item(s, item_id, lock=True)
             if item.current_version == 0:
                 raise FailedPrecondition(
@@ -224,7 +206,7 @@ class CatalogueService:
             self.repo.add_history(s, item_id, "version_drafted", principal.subject, now,
                                   version=number)
             view = self.repo.version(s, item_id, number)
-            self._emit(s, "item.drafted", view, principal.subject, "version_drafted")
+            w.emit_item("item.drafted", view, principal.subject, "version_drafted")
             return view
 
         return self._command(principal, key, "DraftNextVersion", [item_id],
@@ -236,7 +218,8 @@ class CatalogueService:
                ) -> VersionView:
         """Submit a complete version for legal and staffing review (报审)."""
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
             warnings = current.content.validate_complete()
@@ -250,7 +233,7 @@ class CatalogueService:
                                   version=version)
             self._fulfil_obligations(s, item_id, version, now)
             view = self.repo.version(s, item_id, version)
-            self._emit(s, "item.submitted", view, principal.subject, "submitted")
+            w.emit_item("item.submitted", view, principal.subject, "submitted")
             return view
 
         return self._command(principal, key, "SubmitItem", [item_id, version],
@@ -262,7 +245,8 @@ class CatalogueService:
         """Legal (法制部门) or staffing (机构编制管理机关) review, each by its own person,
         neither of them who drafted the version; both approvals publish it."""
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             item = self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
             status = lifecycle.review(
@@ -275,12 +259,12 @@ class CatalogueService:
             self.repo.add_history(s, item_id, action, principal.subject, now, version=version,
                                   reason=reason)
             if status is VersionStatus.PUBLISHED:
-                return self._publish(s, item, version, principal.subject, now)
+                return self._publish(w, item, version, principal.subject, now)
             self.repo.set_status(s, item_id, version, status)
             self.repo.touch(s, item_id, now)
             view = self.repo.version(s, item_id, version)
             event = "item.returned" if status is VersionStatus.RETURNED else "item.reviewed"
-            self._emit(s, event, view, principal.subject, action, reason)
+            w.emit_item(event, view, principal.subject, action, reason)
             return view
 
         return self._command(principal, key, "ReviewItem",
@@ -296,7 +280,8 @@ class CatalogueService:
         def authorise(s: Session) -> None:
             self.require_publisher(principal, self.repo.item(s, item_id).region)
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             item = self.repo.item(s, item_id, lock=True)
             current = self.repo.version(s, item_id, version)
             if current.status is VersionStatus.PUBLISHED:
@@ -317,7 +302,7 @@ class CatalogueService:
                                      reviewer, "", now, document=reviewers.document)
                 self.repo.add_history(s, item_id, f"reviewed_{kind.value}", reviewer, now,
                                       version=version, target=reviewers.document)
-            return self._publish(s, item, version, principal.subject, now,
+            return self._publish(w, item, version, principal.subject, now,
                                  document=reviewers.document)
 
         return self._command(principal, key, "PublishItem",
@@ -331,8 +316,9 @@ class CatalogueService:
         for permission in (auth.ITEM_REVIEW_LEGAL, auth.ITEM_REVIEW_STAFFING):
             principal.require(permission, region)
 
-    def _publish(self, s: Session, item: Row, version: int, actor: str, now: datetime,
+    def _publish(self, w: Work, item: Row, version: int, actor: str, now: datetime,
                  document: str = "") -> VersionView:
+        s = w.s
         v = t.item_versions.c
         s.execute(update(t.item_versions).where(
             v.item_id == item.item_id, v.status == VersionStatus.PUBLISHED.value
@@ -343,14 +329,15 @@ class CatalogueService:
         self.repo.add_history(s, item.item_id, "published", actor, now, version=version,
                               target=document)
         view = self.repo.version(s, item.item_id, version)
-        self._emit(s, "item.published", view, actor, "published")
+        w.emit_item("item.published", view, actor, "published")
         return view
 
     # --- reduction actions (关停并转放) --------------------------------------------------
     def adjust(self, principal: Principal, item_id: str, action: Action, reason: str,
                target: str, key: str) -> tuple[VersionView, str]:
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             item = self.repo.item(s, item_id, lock=True)
             state = ItemState(item.state)
             new_state = lifecycle.adjust(state, action, reason, target, item_id)
@@ -361,7 +348,7 @@ class CatalogueService:
             if len(recorded_target) > MAX_TARGET:
                 raise InvalidArgument.of_field("target", f"at most {MAX_TARGET} characters")
             if action is Action.DELEGATE:
-                new_id = self._delegate(s, item, recorded_target, principal, now)
+                new_id = self._delegate(w, item, recorded_target, principal)
                 recorded_target = f"{recorded_target}:{new_id}"
             elif action is Action.MERGE:
                 self._check_merge_target(s, item, recorded_target)
@@ -374,7 +361,7 @@ class CatalogueService:
                                   target=recorded_target, from_state=state.value,
                                   to_state=new_state.value)
             view = self.repo.version(s, item_id, item.current_version or item.latest_version)
-            self._emit(s, "item.adjusted", view, principal.subject, action.value, reason)
+            w.emit_item("item.adjusted", view, principal.subject, action.value, reason)
             return view
 
         view = self._command(principal, key, "AdjustItem",
@@ -383,11 +370,11 @@ class CatalogueService:
         successor = ""
         if action is Action.DELEGATE and ":" in view.successor:
             successor = view.successor.split(":", 1)[1]
-            self._changed([successor])
         return view, successor
 
-    def _delegate(self, s: Session, item: Row, target: str, principal: Principal,
-                  now: datetime) -> str:
+    def _delegate(self, w: Work, item: Row, target: str, principal: Principal) -> str:
+        """The draft created at the region below by a delegation (下放)."""
+        s, now = w.s, w.now
         validate_region(target, "target")
         if parent(target) != item.region:
             raise InvalidArgument.of_field(
@@ -407,8 +394,9 @@ class CatalogueService:
         self.repo.add_version(s, new_id, 1, content, principal.subject, now, flags)
         self.repo.add_history(s, new_id, "created", principal.subject, now, version=1,
                               reason=f"delegated from {item.item_id}", target=item.item_id)
-        self._emit(s, "item.drafted", self.repo.version(s, new_id, 1), principal.subject,
-                   "created", f"delegated from {item.item_id}")
+        w.emit_item("item.drafted", self.repo.version(s, new_id, 1), principal.subject,
+                    "created", f"delegated from {item.item_id}")
+        w.changed(new_id)
         return new_id
 
     def _check_merge_target(self, s: Session, item: Row, target: str) -> None:
@@ -449,7 +437,8 @@ class CatalogueService:
             for region in sorted({item.region for item in affected(s)}):
                 principal.require(permission, region)
 
-        def body(s: Session, now: datetime) -> VersionView:
+        def body(w: Work) -> VersionView:
+            s, now = w.s, w.now
             due = filing_due(change.effective_on, self.calendar)
             ids = []
             items = affected(s)
@@ -468,7 +457,7 @@ class CatalogueService:
                                       principal.subject, now, version=item.current_version,
                                       reason=change.description, target=change.basis)
                 self.repo.touch(s, item.item_id, now)
-                self._emit_obligation(s, "item.change_required", obligation_id)
+                self._emit_obligation(w, "item.change_required", obligation_id)
                 ids.append(obligation_id)
             refs["obligation_ids"] = ids
             first = items[0]
@@ -483,11 +472,11 @@ class CatalogueService:
                 o.obligation_id.in_(refs["obligation_ids"]))).all()}
         return [obligation_pb(rows[i]) for i in refs["obligation_ids"]]
 
-    def _emit_obligation(self, s: Session, event_type: str, obligation_id: str) -> None:
-        row = s.execute(select(t.obligations).where(
+    @staticmethod
+    def _emit_obligation(w: Work, event_type: str, obligation_id: str) -> None:
+        row = w.s.execute(select(t.obligations).where(
             t.obligations.c.obligation_id == obligation_id)).one()
-        self.outbox.add(s, make_event(event_type, pb.ObligationEvent(
-            obligation=obligation_pb(row)), node=self.node_region, region=row.region))
+        w.emit(event_type, pb.ObligationEvent(obligation=obligation_pb(row)), row.region)
 
     def _fulfil_obligations(self, s: Session, item_id: str, version: int,
                             now: datetime) -> None:
@@ -504,17 +493,16 @@ class CatalogueService:
         """Mark open obligations past their due date overdue, each once, with an event."""
         day = (today or local_day()).isoformat()
         o = t.obligations.c
-        with self.db.transaction() as s:
-            ids = s.execute(select(o.obligation_id).where(
+        with self.work.begin() as w:
+            ids = w.s.execute(select(o.obligation_id).where(
                 o.status == ObligationStatus.OPEN.value, o.due_date < day
             ).with_for_update(skip_locked=True)).scalars().all()
             if not ids:
                 return 0
-            now = datetime.now(UTC)
-            s.execute(update(t.obligations).where(o.obligation_id.in_(ids)).values(
-                status=ObligationStatus.OVERDUE.value, overdue_at=now))
+            w.s.execute(update(t.obligations).where(o.obligation_id.in_(ids)).values(
+                status=ObligationStatus.OVERDUE.value, overdue_at=w.now))
             for obligation_id in ids:
-                self._emit_obligation(s, "item.change_overdue", obligation_id)
+                self._emit_obligation(w, "item.change_overdue", obligation_id)
             return len(ids)
 
     def list_obligations(self, principal: Principal, region: str, status: str,
@@ -541,31 +529,41 @@ class CatalogueService:
 
     # --- queries ------------------------------------------------------------------------
     def get_version(self, principal: Principal, item_id: str, version: int) -> VersionView:
-        """A version by number, or (version 0) the one in force. Drafts only for staff."""
+        """A version by number, or (version 0) the one in force. Drafts only for staff; a
+        classified (涉密) item only for those who may read its internal fields (its
+        department, the region's reviewers and supervisors, administrators, the node's
+        services — so that cases open on it): anyone else is told what an unknown item
+        would tell them."""
+        asked = version
         with self.db.read() as s:
             if version == 0:
                 item = s.execute(select(t.items.c.current_version).where(
                     t.items.c.item_id == item_id)).first()
                 if item is None or item.current_version == 0:
-                    raise NotFound(f"item {item_id} has no published version: it may not be "
-                                   "exercised (清单之外无职权)", code="ITEM_NOT_PUBLISHED",
-                                   metadata={"item_id": item_id})
+                    raise not_published(item_id)
                 version = item.current_version
             view = self.repo.version(s, item_id, version)
-        if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) and not (
-                may_read_internal(principal, view)):
+            if may_read_internal(principal, view):
+                return view
+            if view.content.classified or self.repo.classified(s, item_id):
+                raise not_published(item_id) if asked == 0 else no_such_version(item_id,
+                                                                                asked)
+        if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED):
             raise NotFound(f"item {item_id} version {version} is not published",
                            code="ITEM_NOT_PUBLISHED", metadata={"item_id": item_id})
         return view
 
     def history(self, principal: Principal, item_id: str) -> list[pb.HistoryEntry]:
-        """The public history of an item (anyone, once it has been published): what, when,
-        why and which office acted; the person who acted only for those who may read the
-        item's internal fields (as for the version's created_by and reviewers)."""
+        """The public history of an item (anyone, once it has been published; nobody but
+        those who may read its internal fields when it is classified): what, when, why and
+        which office acted; the person who acted only for those who may read the item's
+        internal fields (as for the version's created_by and reviewers)."""
         with self.db.read() as s:
             item = self.repo.item(s, item_id)
             rows = self.repo.history(s, item_id)
-        internal = principal.can(auth.ITEM_READ_INTERNAL, item.region, item.department)
+            internal = principal.can(auth.ITEM_READ_INTERNAL, item.region, item.department)
+            if not internal and self.repo.classified(s, item_id):
+                raise no_such_item(item_id)
         ever_published = any(r.action == "published" for r in rows)
         if not ever_published and not internal:
             raise NotFound(f"item {item_id} has not been published", code="ITEM_NOT_PUBLISHED")
@@ -582,6 +580,8 @@ class CatalogueService:
 
     def list_published(self, region: str, page_size: int, page_token: str
                        ) -> tuple[list[VersionView], str]:
+        """The published catalogue, page by page: a public listing, so never a classified
+        (涉密) version, whoever asks."""
         self.territory.require_optional(region)
         size = _page_size(page_size)
         offset = decode_token(page_token)
@@ -597,7 +597,8 @@ class CatalogueService:
         return views, token
 
     def export(self, region: str, batch: int = 500) -> Iterator[VersionView]:
-        """Every published version of a region (and below), in a stable order."""
+        """Every published version of a region (and below), in a stable order; classified
+        (涉密) versions are never exported."""
         self.territory.require(region)
         v = t.item_versions.c
         last: tuple[str, str] = ("", "")
@@ -613,17 +614,13 @@ class CatalogueService:
                 yield view_of(row)
             last = (rows[-1].region, rows[-1].item_id)
 
-    def count_published(self) -> int:
-        with self.db.transaction() as s:
-            return s.execute(select(func.count()).select_from(t.item_versions).where(
-                t.item_versions.c.status == VersionStatus.PUBLISHED.value)).scalar_one()
-
 
 def _published_query():  # type: ignore[no-untyped-def]
+    """The published versions the public may see: classified ones left out."""
     v = t.item_versions.c
     return select(t.item_versions, t.items.c.state, t.items.c.current_version,
                   t.items.c.successor).join(t.items, t.items.c.item_id == v.item_id).where(
-        v.status == VersionStatus.PUBLISHED.value)
+        v.status == VersionStatus.PUBLISHED.value, v.classified.is_(False))
 
 
 def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from services.shared.db import UtcDateTime
@@ -62,6 +63,9 @@ item_versions = Table(
     Column("flags", Text, nullable=False, server_default="[]"),
     # Submission round: reviews count only within the current round.
     Column("review_round", Integer, nullable=False, server_default="0"),
+    # ItemContent.classified (涉密), repeated so that public listings, searches and exports
+    # leave classified versions out in SQL (paging stays right).
+    Column("classified", Boolean, nullable=False, server_default=false()),
     ForeignKeyConstraint(["item_id"], ["items.item_id"]),
 )
 Index("ix_item_versions_published", item_versions.c.status, item_versions.c.region)

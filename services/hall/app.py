@@ -31,13 +31,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.hall.backend import HallBackend
-from services.hall.views import (
-    ITEM_TYPES,
-    case_view,
-    history_view,
-    item_view,
-    unnamed_materials,
-)
+from services.hall.views import case_view, history_view, item_view, unnamed_materials
+from services.shared.code_tables import ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimit, RateLimits
 from services.shared.working_days import local_day

@@ -13,45 +13,38 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 from sunlight.common.v1 import common_pb2
 
+from services.shared import code_tables
+from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES, enum_value_name
 from services.shared.errors import DomainError
 from services.shared.region_data import RegionDirectory
 from services.shared.working_days import CHINA
 
-#: GB/T 39046 item types (事项类型).
-ITEM_TYPES: dict[str, str] = {
-    "00": "行政权力", "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收",
-    "05": "行政给付", "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决",
-    "10": "其他行政权力", "20": "公共服务",
-}
+
+def _labels(table: dict[str, str], enum: EnumTypeWrapper, prefix: str) -> dict[int, str]:
+    """A code table (``services.shared.code_tables``) keyed by the contract's enum numbers."""
+    return {enum.Value(enum_value_name(code, prefix)): label for code, label in table.items()}
+
+
 #: 清单类型.
-LIST_KINDS: dict[int, str] = {
-    catalogue_pb2.LIST_KIND_POWER: "权力清单",
-    catalogue_pb2.LIST_KIND_DUTY: "责任清单",
-    catalogue_pb2.LIST_KIND_PUBLIC_SERVICE: "公共服务清单",
-    catalogue_pb2.LIST_KIND_NEGATIVE: "负面清单",
-}
-#: GB/T 39046 exercise levels (行使层级).
-EXERCISE_LEVELS: dict[str, str] = {
-    "1": "国家级", "2": "省级", "3": "市级", "4": "县级", "5": "镇（乡、街道）级",
-    "6": "村（社区）级", "7": "分级行使",
-}
+LIST_KINDS = _labels(code_tables.LIST_KINDS, catalogue_pb2.ListKind, "LIST_KIND_")
 #: Nature of the implementing body (实施主体性质).
-BODY_NATURES: dict[int, str] = {
-    catalogue_pb2.BODY_NATURE_STATUTORY: "法定机关",
-    catalogue_pb2.BODY_NATURE_AUTHORISED: "法律法规授权组织",
-    catalogue_pb2.BODY_NATURE_ENTRUSTED: "受委托组织",
-}
-HANDLING_FORMS: dict[int, str] = {
-    catalogue_pb2.HANDLING_FORM_COUNTER: "窗口办理",
-    catalogue_pb2.HANDLING_FORM_ONLINE: "网上办理",
-    catalogue_pb2.HANDLING_FORM_MOBILE: "移动端办理",
-    catalogue_pb2.HANDLING_FORM_POST: "快递（邮寄）办理",
-}
+BODY_NATURES = _labels(code_tables.BODY_NATURES, catalogue_pb2.BodyNature, "BODY_NATURE_")
+HANDLING_FORMS = _labels(code_tables.HANDLING_FORMS, catalogue_pb2.HandlingForm,
+                         "HANDLING_FORM_")
+#: 办件类型.
+HANDLING_MODES = _labels(code_tables.HANDLING_MODES, common_pb2.HandlingMode,
+                         "HANDLING_MODE_")
+#: 特别程序.
+SPECIAL_PROCEDURES = _labels(code_tables.SPECIAL_PROCEDURES, common_pb2.SpecialProcedure,
+                             "SPECIAL_PROCEDURE_")
+#: 时限单位 (unspecified: working days).
+TIME_UNITS = _labels(code_tables.TIME_UNITS, common_pb2.TimeUnit, "TIME_UNIT_")
 #: What an item that is not in force says (关停并转放): a label and a sentence.
 ITEM_STATES: dict[int, tuple[str, str]] = {
     catalogue_pb2.ITEM_STATE_SUSPENDED: ("暂停行使", "该事项暂停行使，暂不受理新的申请。"),
@@ -81,8 +74,9 @@ def type_label(code: str) -> str:
     return ITEM_TYPES.get(code, code or "未分类")
 
 
-def limit_text(days: int) -> str:
-    return "当日办结" if days == 0 else f"{days} 个工作日"
+def limit_text(days: int, unit: int = common_pb2.TIME_UNIT_WORKING_DAYS) -> str:
+    """``20 个工作日``, ``90 个自然日``; 0 is the same day."""
+    return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
 
 
 def region_label(code: str) -> str:
@@ -206,6 +200,8 @@ class ItemView:
     supervision_phone: str = ""
     enquiry_phone: str = ""
     handling_forms: tuple[str, ...] = ()
+    handling_modes: tuple[str, ...] = ()  # 办件类型: 即办件, 承诺件 …
+    special_procedures: tuple[str, ...] = ()  # 特别程序: 听证, 专家评审 …
     external_flow: tuple[str, ...] = ()
     flow: tuple[FlowStepView, ...] = ()
     group: str = ""
@@ -222,10 +218,10 @@ def item_view(item: catalogue_pb2.ItemVersion) -> ItemView:
         item_id=item.item_id, version=item.version, name=c.name, code=c.code,
         type_label=type_label(c.item_type), region=c.region, region_name=region_label(c.region),
         department=c.department,
-        statutory_limit=limit_text(c.statutory_limit_days),
-        promised_limit=limit_text(c.promised_limit_days),
+        statutory_limit=limit_text(c.statutory_limit_days, c.limit_unit),
+        promised_limit=limit_text(c.promised_limit_days, c.limit_unit),
         published_on=local_date(item.published_at if item.HasField("published_at") else None),
-        steps=[(s.name, limit_text(s.limit_days)) for s in c.steps],
+        steps=[(s.name, limit_text(s.limit_days, s.limit_unit)) for s in c.steps],
         list_kind=LIST_KINDS.get(c.list_kind, ""),
         exercise_level=EXERCISE_LEVELS.get(c.exercise_level, c.exercise_level),
         body_name=c.body.name or c.department, body_code=c.body.code,
@@ -239,9 +235,12 @@ def item_view(item: catalogue_pb2.ItemVersion) -> ItemView:
         supervision_phone=c.supervision_phone, enquiry_phone=c.enquiry_phone,
         handling_forms=tuple(HANDLING_FORMS[f] for f in c.handling_forms
                              if f in HANDLING_FORMS),
+        handling_modes=tuple(HANDLING_MODES[m] for m in c.modes if m in HANDLING_MODES),
+        special_procedures=tuple(SPECIAL_PROCEDURES[p] for p in c.special_procedures
+                                 if p in SPECIAL_PROCEDURES),
         external_flow=tuple(x for x in c.external_flow if x.strip()),
-        flow=tuple(FlowStepView(s.name, limit_text(s.limit_days), [
-            BranchView(b.department, b.name, limit_text(b.limit_days))
+        flow=tuple(FlowStepView(s.name, limit_text(s.limit_days, s.limit_unit), [
+            BranchView(b.department, b.name, limit_text(b.limit_days, b.limit_unit))
             for b in s.parallel_branches]) for s in c.steps),
         group=c.group,
         state_label=state_label, state_notice=state_notice,
@@ -299,27 +298,12 @@ STEP_STATES: dict[int, tuple[str, str]] = {
     cases_pb2.STEP_STATUS_RETURNED: ("已退回", "returned"),
     cases_pb2.STEP_STATUS_CANCELLED: ("已终止", "ended"),
 }
-#: Special procedures (特别程序) in words, by SpecialProcedure and by the clock's reason.
-PROCEDURES: dict[int, str] = {
-    common_pb2.SPECIAL_PROCEDURE_EXTENSION: "延长审批期限",
-    common_pb2.SPECIAL_PROCEDURE_HEARING: "听证",
-    common_pb2.SPECIAL_PROCEDURE_TENDER: "招标",
-    common_pb2.SPECIAL_PROCEDURE_AUCTION: "拍卖",
-    common_pb2.SPECIAL_PROCEDURE_INSPECTION: "检验",
-    common_pb2.SPECIAL_PROCEDURE_TESTING: "检测",
-    common_pb2.SPECIAL_PROCEDURE_QUARANTINE: "检疫",
-    common_pb2.SPECIAL_PROCEDURE_EXPERT_REVIEW: "专家评审",
-    common_pb2.SPECIAL_PROCEDURE_APPRAISAL: "鉴定",
-    common_pb2.SPECIAL_PROCEDURE_ON_SITE_CHECK: "现场核查",
-    common_pb2.SPECIAL_PROCEDURE_PUBLIC_NOTICE: "公示",
-}
+#: Why a case's clock stands still, in words, by the clock's reason (a special procedure's
+#: code, or a supplement).
 CLOCK_REASONS: dict[str, str] = {"supplement": "补正材料中", **{
-    common_pb2.SpecialProcedure.Name(n).removeprefix("SPECIAL_PROCEDURE_").lower(): f"{w}中"
-    for n, w in PROCEDURES.items()}}
+    code: f"{label}中" for code, label in code_tables.SPECIAL_PROCEDURES.items()}}
 OUTCOMES: dict[int, str] = {cases_pb2.DECISION_OUTCOME_APPROVE: "准予",
                             cases_pb2.DECISION_OUTCOME_REFUSE: "不予准予"}
-UNITS: dict[int, str] = {common_pb2.TIME_UNIT_WORKING_DAYS: "个工作日",
-                         common_pb2.TIME_UNIT_CALENDAR_DAYS: "个自然日"}
 NOT_PUBLISHED = "未公布"
 #: How the completeness check names a missing material: "申请表 (form)", optionally with the
 #: counts needed and given.
@@ -330,7 +314,7 @@ _MISSING = re.compile(r"^(?P<name>.+?) \((?P<key>[a-z][a-z0-9_]*)\)(?::\s*(?P<or
 
 def unit_text(unit: int) -> str:
     """个工作日 or 个自然日; an unstated unit is the law's default, working days."""
-    return UNITS.get(unit, "个工作日")
+    return TIME_UNITS.get(unit, TIME_UNITS[common_pb2.TIME_UNIT_WORKING_DAYS])
 
 
 def days_left_text(left: int, unit: int, due_iso: str, today: date) -> str:
@@ -451,10 +435,6 @@ def _stamp(message: object, field: str) -> Timestamp | None:
     return getattr(message, field) if message.HasField(field) else None  # type: ignore[attr-defined]
 
 
-def _limit_text(days: int, unit: int) -> str:
-    return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
-
-
 def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> LimitView:
     accepted = case.HasField("accepted_at")
     if not case.HasField(field):
@@ -472,7 +452,7 @@ def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> Li
     if closed:
         verdict = "按时办结" if due.left >= 0 else f"超期 {-due.left} {unit_text(due.unit)}办结"
     return LimitView(label, known=True, started=True,
-                     limit=_limit_text(due.limit_days, due.unit), due_date=due.due_date,
+                     limit=limit_text(due.limit_days, due.unit), due_date=due.due_date,
                      provisional=due.provisional, used=due.used,
                      used_text=f"已用 {due.used} {unit_text(due.unit)}", left=due.left,
                      left_text=days_left_text(due.left, due.unit, due.due_date, today),
@@ -567,7 +547,7 @@ def _running_view(step: cases_pb2.CaseStep, case: cases_pb2.Case, today: date,
         region_name=region_label(step.region) if step.region and step.region != case.region
         else "",
         started_at=local_time(_stamp(step, "started_at")),
-        limit=_limit_text(step.limit_days, step.limit_unit), due_date="" if stopped else due,
+        limit=limit_text(step.limit_days, step.limit_unit), due_date="" if stopped else due,
         provisional=step.due_date_provisional, left_text=left_text,
         overdue=bool(due) and not stopped and step.days_left < 0)
 
@@ -588,7 +568,7 @@ def _pauses(case: cases_pb2.Case, names: dict[str, str]) -> tuple[PauseView, ...
             local_time(_stamp(request, "received_at")),
             f"补正期限至 {request.due_date}" if request.due_date else "")))
     for procedure in case.procedures:
-        kind = PROCEDURES.get(procedure.kind, "特别程序")
+        kind = SPECIAL_PROCEDURES.get(procedure.kind, "特别程序")
         note = (f"办理时限延长 {procedure.extension_days} 个工作日"
                 if procedure.extension_days else "期间不计入办理时限")
         pauses.append((_stamp(procedure, "started_at"), PauseView(

@@ -10,11 +10,12 @@ from buf.validate import validate_pb2
 from google.protobuf.descriptor import Descriptor
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
+from sunlight.common.v1 import common_pb2
 
 from services.cases.domain import engine, model
 from services.catalogue import api, import_api, importer, service
 from services.catalogue.domain import import_rows, items, lifecycle, obligations
-from services.shared import idempotency
+from services.shared import code_tables, idempotency
 from services.shared.validation import request_messages
 
 
@@ -97,6 +98,38 @@ def test_patterns_agree() -> None:
     levels = rules(D, "exercise_level").string.pattern
     assert all(re.match(levels, level) for level in items.EXERCISE_LEVELS)
     assert not re.match(levels, "8")
+
+
+def test_keys_and_lists_of_the_case_engine_agree() -> None:
+    key = items._KEY.pattern
+    assert rules(pb.Step.DESCRIPTOR, "returns_to").repeated.items.string.pattern == key
+    assert rules(pb.Step.DESCRIPTOR, "returns_to").repeated.max_items == items.MAX_RETURNS_TO
+    for message in (pb.Material.DESCRIPTOR, pb.Branch.DESCRIPTOR):
+        assert rules(message, "key").string.pattern == "^(" + key[1:-1] + ")?$"
+    assert rules(D, "modes").repeated.max_items == len(items.HandlingMode)
+    assert rules(D, "special_procedures").repeated.max_items == len(items.SpecialProcedure)
+
+
+def test_the_code_tables_are_the_domains_and_the_contracts() -> None:
+    """One home for the codes: the domain's enums take their values from the code tables,
+    which name every value of the contract's enums (without the UNSPECIFIED ones)."""
+    pairs = [(items.HandlingMode, code_tables.HANDLING_MODES, common_pb2.HandlingMode,
+              "HANDLING_MODE_"),
+             (items.SpecialProcedure, code_tables.SPECIAL_PROCEDURES,
+              common_pb2.SpecialProcedure, "SPECIAL_PROCEDURE_"),
+             (items.TimeUnit, code_tables.TIME_UNITS, common_pb2.TimeUnit, "TIME_UNIT_"),
+             (items.StepKind, code_tables.STEP_KINDS, pb.StepKind, "STEP_KIND_"),
+             (items.ListKind, code_tables.LIST_KINDS, pb.ListKind, "LIST_KIND_"),
+             (items.BodyNature, code_tables.BODY_NATURES, pb.BodyNature, "BODY_NATURE_"),
+             (items.HandlingForm, code_tables.HANDLING_FORMS, pb.HandlingForm,
+              "HANDLING_FORM_"),
+             (items.RiskLevel, code_tables.RISK_LEVELS, pb.RiskLevel, "RISK_LEVEL_")]
+    for domain, table, contract, prefix in pairs:
+        named = {code_tables.enum_code(name, prefix) for name in contract.keys()
+                 if not name.endswith("_UNSPECIFIED")}
+        assert {v.value for v in domain} == set(table) == named, prefix
+    assert items.ITEM_TYPES is code_tables.ITEM_TYPES
+    assert import_rows.ITEM_TYPES is code_tables.ITEM_TYPES
 
 
 def test_every_request_field_states_a_limit() -> None:

@@ -9,21 +9,38 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
 from sqlalchemy import func, select
+from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from cli.tabular import read_rows
 from services.catalogue import storage as t
+from services.catalogue.contract import VersionView, content_to_pb, version_to_pb
 from services.catalogue.domain.import_rows import SourceRow
-from services.catalogue.domain.lifecycle import OfflineReview
+from services.catalogue.domain.items import (
+    Branch,
+    HandlingMode,
+    ItemContent,
+    LegalCitation,
+    Material,
+    SpecialProcedure,
+    Step,
+    TimeUnit,
+)
+from services.catalogue.domain.lifecycle import OfflineReview, VersionStatus
 from services.catalogue.importer import Importer, RowResult
 from services.catalogue.service import CatalogueService
+from services.shared import catalogue_csv
 from services.shared.auth import Principal, permissions_of
 from services.shared.db import Database
+from services.shared.events import parse_event
 from services.shared.migrations import upgrade
 from services.shared.region_data import RegionDirectory
+from tests.support.codes import implementation_code
 from tests.support.data import GUANG_AN
 
 pytestmark = pytest.mark.integration
@@ -158,3 +175,40 @@ def test_two_imports_of_the_same_rows_at_once_make_each_item_once(importer: Impo
     assert count(db, t.items, t.items.c.region == county) == 1135
     assert [r.item_id for r in outcomes["a"]] == [r.item_id for r in outcomes["b"]]
     assert all(r.item_id for r in outcomes["a"])
+
+
+def test_a_catalogue_csv_export_imports_on_postgresql(importer: Importer, db: Database
+                                                      ) -> None:
+    """Rows of the catalogue CSV carry whole contents (JSON in cells, texts with line breaks
+    and quotes): through COPY and back, the same public content, published."""
+    county = "513435"
+    content = ItemContent(
+        name="食品经营许可", code=implementation_code(county), item_type="01", region=county,
+        department="县市场监督管理局", statutory_limit_days=20, promised_limit_days=10,
+        limit_unit=TimeUnit.WORKING_DAYS, modes=(HandlingMode.IMMEDIATE, HandlingMode.PROMISED),
+        special_procedures=(SpecialProcedure.ON_SITE_CHECK,),
+        legal_basis=(LegalCitation("《中华人民共和国食品安全法》", "第三十五条", "",
+                                   "国家对食品生产经营实行许可制度。\n\t\"引号\"、逗号,"),),
+        acceptance_conditions=("两行\n的条件",), materials=(Material("申请书", key="form"),),
+        steps=(Step("accept", "受理", 1, "clerk"),
+               Step("check", "现场核查", 5, "inspector", parallel_branches=(
+                   Branch("县卫生健康局", "卫生审查", 3, limit_unit=TimeUnit.CALENDAR_DAYS),)),
+               Step("decide", "决定", 2, "chief", returns_to=("check",))))
+    original = VersionView("it-x", 1, VersionStatus.PUBLISHED, content,
+                           datetime.now(UTC), "someone", datetime.now(UTC), "someone")
+    cells = catalogue_csv.row(json_format.MessageToDict(version_to_pb(original,
+                                                                      internal=False),
+                                                        preserving_proto_field_name=True))
+    row = SourceRow(2, dict(zip(catalogue_csv.HEADER, cells, strict=True)))
+    _, [result] = importer.import_rows(ADMIN, "510000", "", True, "export.csv", "", [row],
+                                       uuid.uuid4().hex, OFFLINE)
+    assert result.outcome == "accepted" and result.reasons == ()
+    imported = importer.service.get_version(ADMIN, result.item_id, 0)
+    assert imported.status is VersionStatus.PUBLISHED
+    assert content_to_pb(imported.content, internal=False) == content_to_pb(
+        content, internal=False)
+    with db.transaction() as s:
+        body = s.execute(select(t.outbox.c.body).where(
+            t.outbox.c.body.like(f'%{result.item_id}%'))).scalar_one()
+    event = parse_event(body).data_as(pb.ItemEvent)
+    assert event.item.content == content_to_pb(imported.content)

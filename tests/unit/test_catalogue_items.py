@@ -1,3 +1,4 @@
+import json
 from dataclasses import replace
 
 import pytest
@@ -6,12 +7,16 @@ from services.catalogue.domain.items import (
     Branch,
     DiscretionStandard,
     Fee,
+    HandlingMode,
     ItemContent,
     LegalCitation,
     Material,
     RiskLevel,
     RiskPoint,
+    SpecialProcedure,
     Step,
+    StepKind,
+    TimeUnit,
 )
 from services.catalogue.domain.lifecycle import (
     Action,
@@ -169,3 +174,182 @@ def test_impossible_reductions_are_refused(state, action) -> None:
     with pytest.raises(FailedPrecondition) as info:
         adjust(state, action, "r", "t", "i")
     assert info.value.code == "ITEM_STATE_CONFLICT"
+
+
+# --- the case engine's fields: modes, step kinds, returns, units, keys ---------------------
+
+ACCEPT = Step("accept", "受理", 1, "clerk")
+REVIEW_STEP = Step("review", "审查", 2, "chief")
+DECIDE = Step("decide", "决定", 1, "leader")
+
+
+def test_unspecified_fields_take_the_stated_defaults() -> None:
+    c = item(steps=(ACCEPT, REVIEW_STEP, DECIDE),
+             materials=(Material("申请表"), Material("营业执照")),
+             )
+    assert c.modes == (HandlingMode.PROMISED,)
+    assert c.limit_unit is TimeUnit.WORKING_DAYS
+    assert (c.special_procedures, c.classified, c.acceptor_may_decide) == ((), False, False)
+    assert [s.kind for s in c.steps] == [StepKind.ACCEPTANCE, StepKind.REVIEW,
+                                         StepKind.DECISION]
+    assert [s.returns_to for s in c.steps] == [(), (), ("review",)]
+    assert all(s.limit_unit is TimeUnit.WORKING_DAYS for s in c.steps)
+    assert [m.key for m in c.materials] == ["m1", "m2"]
+    c.validate()
+
+
+def test_branch_keys_by_position_and_steps_not_keyed_accept_are_reviews() -> None:
+    first = Step("receive", "收件", 1, "clerk", parallel_branches=(
+        Branch("区住建局", "会签", 1), Branch("区消防救援大队", "消防", 1, key="fire"),
+        Branch("区卫健局", "卫生", 1)))
+    c = item(steps=(first, DECIDE))
+    assert c.steps[0].kind is StepKind.REVIEW  # only a first step keyed "accept" accepts
+    assert [b.key for b in c.steps[0].parallel_branches] == ["b1", "fire", "b3"]
+    assert c.steps[1].returns_to == ("receive",)
+
+
+def test_a_filing_has_no_decision_step_by_default() -> None:
+    filing = item(modes=(HandlingMode.FILING,), steps=(ACCEPT, Step("register", "登记", 1,
+                                                                      "clerk")))
+    assert [s.kind for s in filing.steps] == [StepKind.ACCEPTANCE, StepKind.REVIEW]
+    filing.validate()  # a filing need not end with a decision
+
+
+def test_content_stored_before_the_fields_existed_reads_with_the_defaults() -> None:
+    """Published versions stored before these fields keep working."""
+    old = {"name": "企业投资项目备案", "code": implementation_code(seed=7), "item_type": "01",
+           "region": "511602", "department": "区发展改革局", "statutory_limit_days": 20,
+           "promised_limit_days": 5, "list_kind": "power", "exercise_level": "",
+           "body": None, "accepting_office": "", "acceptance_conditions": [],
+           "legal_basis": [{"law": "《中华人民共和国行政许可法》", "article": "第十二条",
+                            "clause": "", "text": ""}],
+           "materials": [{"name": "申请表", "issuer": "", "originals": 1, "copies": 0,
+                          "mandatory": True, "note": ""}],
+           "fees": [], "supervision_phone": "", "enquiry_phone": "", "handling_forms": [],
+           "external_flow": [], "discretion_standards": [], "group": "",
+           "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk",
+                      "parallel_branches": [{"department": "区住建局", "name": "会签",
+                                             "limit_days": 1, "role": ""}],
+                      "risk_points": []},
+                     {"key": "decide", "name": "决定", "limit_days": 3, "role": "chief",
+                      "parallel_branches": [], "risk_points": []}]}
+    c = ItemContent.from_dict(old)
+    assert c.modes == (HandlingMode.PROMISED,) and c.limit_unit is TimeUnit.WORKING_DAYS
+    assert [(s.kind, s.returns_to) for s in c.steps] == [(StepKind.ACCEPTANCE, ()),
+                                                         (StepKind.DECISION, ())]
+    assert c.steps[0].parallel_branches[0].key == "b1"
+    assert c.materials[0].key == "m1"
+    assert ItemContent.from_dict(c.to_dict()) == c  # stated once, read the same again
+    c.validate()
+
+
+def test_every_new_field_round_trips_through_its_dict() -> None:
+    full = item(modes=(HandlingMode.IMMEDIATE, HandlingMode.PROMISED),
+                special_procedures=(SpecialProcedure.HEARING, SpecialProcedure.EXTENSION),
+                classified=True, limit_unit=TimeUnit.CALENDAR_DAYS, acceptor_may_decide=True,
+                steps=(ACCEPT, Step("review", "审查", 2, "chief", limit_unit=TimeUnit.
+                                    CALENDAR_DAYS, department="市审批局", parallel_branches=(
+                                        Branch("区住建局", "会签", 1, key="housing",
+                                               limit_unit=TimeUnit.CALENDAR_DAYS),)),
+                       Step("decide", "决定", 1, "leader", returns_to=("review",))),
+                materials=(Material("申请表", key="form"),))
+    assert ItemContent.from_dict(json.loads(json.dumps(full.to_dict()))) == full
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), [
+    ({"materials": (Material("申请表", key="Form!"),)}, "materials[0].key", "lower-case"),
+    ({"materials": (Material("申请表", key="form"), Material("附件", key="form"))},
+     "materials[1].key", "duplicate material key"),
+    ({"materials": (Material("申请表", key="m2"), Material("附件"))},  # m2 by position too
+     "materials[1].key", "duplicate material key"),
+    ({"steps": (Step("accept", "受理", 1, "clerk", parallel_branches=(
+        Branch("区住建局", "会签", 1, key="x"), Branch("区卫健局", "卫生", 1, key="x"))),
+        DECIDE)}, "steps[0].parallel_branches[1].key", "duplicate branch key"),
+    ({"steps": (ACCEPT, REVIEW_STEP, replace(DECIDE, returns_to=("accept",)))},
+     "steps[2].returns_to[0]", "never to acceptance"),
+    ({"steps": (ACCEPT, replace(REVIEW_STEP, returns_to=("decide",)), DECIDE)},
+     "steps[1].returns_to[0]", "not an earlier step"),
+    ({"steps": (ACCEPT, REVIEW_STEP, replace(DECIDE, returns_to=("nowhere",)))},
+     "steps[2].returns_to[0]", "not an earlier step"),
+    ({"steps": (ACCEPT, REVIEW_STEP, replace(DECIDE, returns_to=("review", "review")))},
+     "steps[2].returns_to[1]", "named twice"),
+    ({"steps": (REVIEW_STEP, replace(ACCEPT, kind=StepKind.ACCEPTANCE), DECIDE)},
+     "steps[1].kind", "only the first step can be the acceptance step"),
+    ({"steps": (ACCEPT, replace(REVIEW_STEP, kind=StepKind.DECISION), DECIDE)},
+     "steps[1].kind", "only the last step can be the decision step"),
+    ({"modes": (HandlingMode.FILING,), "steps": (ACCEPT, replace(DECIDE,
+                                                                 kind=StepKind.DECISION))},
+     "steps[1].kind", "a filing (备案) has no decision step"),
+    ({"modes": (HandlingMode.FILING, HandlingMode.PROMISED)}, "modes",
+     "filing (备案) excludes every other mode"),
+    ({"modes": (HandlingMode.PROMISED, HandlingMode.PROMISED)}, "modes[1]", "named twice"),
+    ({"modes": ("urgent",)}, "modes[0]", "one of immediate, promised"),
+    ({"special_procedures": (SpecialProcedure.HEARING, SpecialProcedure.HEARING)},
+     "special_procedures[1]", "named twice"),
+    ({"special_procedures": ("lottery",)}, "special_procedures[0]", "one of extension"),
+    ({"limit_unit": "fortnights"}, "limit_unit", "one of working_days, calendar_days"),
+    ({"steps": (replace(ACCEPT, limit_unit="hours"), DECIDE)}, "steps[0].limit_unit",
+     "one of working_days"),
+    ({"steps": (ACCEPT, replace(DECIDE, department="局" * 201))}, "steps[1].department",
+     "at most 200"),
+])
+def test_draft_rules_of_the_case_engine_fields(changes: dict, field: str, words: str
+                                               ) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        item(**changes).validate_draft()
+    found = {v.field: v.description for v in info.value.field_violations}
+    assert field in found, found
+    assert words in found[field]
+
+
+def test_a_decided_item_ends_with_its_decision_step() -> None:
+    """Completeness: any mode but filing needs the flow to end with a decision step; a
+    draft may lack it."""
+    review_last = (ACCEPT, replace(REVIEW_STEP, kind=StepKind.REVIEW))
+    for modes in ((), (HandlingMode.IMMEDIATE,), (HandlingMode.REPORTED,
+                                                  HandlingMode.PROMISED)):
+        draft = item(modes=modes, steps=review_last)
+        draft.validate_draft()
+        with pytest.raises(InvalidArgument, match="ends with its decision step"):
+            draft.validate()
+    only_acceptance = item(steps=(ACCEPT,))  # a first step keyed accept accepts
+    with pytest.raises(InvalidArgument, match="ends with its decision step"):
+        only_acceptance.validate()
+    item(modes=(HandlingMode.FILING,), steps=review_last).validate()
+
+
+def test_limits_in_other_units_are_not_added_up() -> None:
+    """The steps' sum is held against the promised limit only when they count in its
+    unit; the promised limit never exceeds the statutory one, in their common unit."""
+    long = (ACCEPT, replace(DECIDE, limit_days=30, limit_unit=TimeUnit.CALENDAR_DAYS))
+    item(steps=long).validate()
+    with pytest.raises(InvalidArgument, match="more than the promised limit"):
+        item(steps=(ACCEPT, replace(DECIDE, limit_days=30))).validate()
+    calendar = item(limit_unit=TimeUnit.CALENDAR_DAYS, statutory_limit_days=90,
+                    promised_limit_days=60, steps=(
+                        replace(ACCEPT, limit_unit=TimeUnit.CALENDAR_DAYS),
+                        replace(DECIDE, limit_days=70, limit_unit=TimeUnit.CALENDAR_DAYS)))
+    with pytest.raises(InvalidArgument, match="the steps take 71 calendar days"):
+        calendar.validate()
+    with pytest.raises(InvalidArgument, match="statutory limit .* of 90 calendar days"):
+        replace(calendar, promised_limit_days=91).validate()
+
+
+def test_the_stored_form_leaves_out_what_is_at_its_default() -> None:
+    """Stored compactly; reading states every default again, so nothing is lost."""
+    plain = item(steps=(ACCEPT, REVIEW_STEP, DECIDE))
+    stored = json.loads(plain.to_json())
+    assert set(stored) == {"name", "code", "item_type", "region", "department",
+                           "statutory_limit_days", "promised_limit_days", "steps",
+                           "legal_basis"}
+    assert stored["steps"][2] == {"key": "decide", "name": "决定", "limit_days": 1,
+                                  "role": "leader", "kind": "decision",
+                                  "returns_to": ["review"]}
+    assert ItemContent.from_dict(stored) == plain
+    rich = item(modes=(HandlingMode.FILING,), classified=True, acceptor_may_decide=True,
+                limit_unit=TimeUnit.CALENDAR_DAYS, materials=(Material("申请表"),),
+                steps=(ACCEPT, Step("register", "登记", 1, "clerk", department="市局",
+                                    limit_unit=TimeUnit.CALENDAR_DAYS, parallel_branches=(
+                                        Branch("区住建局", "会签", 1),))))
+    assert ItemContent.from_dict(json.loads(rich.to_json())) == rich
+    assert json.loads(rich.to_json())["modes"] == ["filing"]

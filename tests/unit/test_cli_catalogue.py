@@ -332,15 +332,20 @@ def test_export_csv(published: str, tmp_path: Path) -> None:
                     "--address", published)
     assert result.exit_code == 0, result.output
     assert "exported 3 items of region 511600" in result.stderr
-    rows = list(csv.reader(io.StringIO(out.read_text("utf-8"))))
+    text = out.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff") and "\r\n" in text  # the catalogue CSV format
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0] == list(EXPORT_COLUMNS)
     assert len(rows) == 4  # the flagged row is a draft: not exported
     first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["steps"] == "受理→审查→决定"
+    assert [(s["name"], s["kind"]) for s in json.loads(first["steps"])] == [
+        ("受理", "acceptance"), ("审查", "review"), ("决定", "decision")]
     assert (first["item_type"], first["list_kind"], first["exercise_level"]) == (
         "01", "power", "4")
-    assert (first["statutory_limit_days"], first["promised_limit_days"]) == ("20", "20")
-    assert first["published_at"].endswith("+00:00") and first["version"] == "1"
+    assert (first["statutory_limit_days"], first["promised_limit_days"],
+            first["limit_unit"], first["modes"]) == ("20", "20", "working_days", "promised")
+    assert json.loads(first["legal_basis"])[0]["law"] == "《中华人民共和国行政许可法》"
+    assert first["published_at"].endswith("Z") and first["version"] == "1"
     assert {r[2] for r in rows[1:]} == {"事项0", "事项1", "事项2"}
 
 
@@ -516,6 +521,6 @@ def test_export_csv_neutralises_formulas() -> None:
         ["=1+1", "+1", "-1", "@A1", "\t=1", "普通事项"])]
     out = io.StringIO()
     assert _write_csv(iter(items), out) == 6
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff"))))
     assert [r["name"] for r in rows] == ["'=1+1", "'+1", "'-1", "'@A1", "'\t=1", "普通事项"]
     assert all(r["code"] == "'-x" for r in rows)

@@ -417,6 +417,30 @@ def test_item_page_shows_everything_public(fakes) -> None:
     assert "暂停行使" not in page.split("变更记录")[0]  # active: no state notice
 
 
+def test_item_page_shows_how_a_case_runs(fakes) -> None:
+    """The handling modes (办件类型), the special procedures (特别程序) and the external flow
+    (公示流程); limits in their unit."""
+    client, catalogue, _, _ = fakes
+    c = catalogue.item.content
+    c.modes[:] = [common_pb2.HANDLING_MODE_IMMEDIATE, common_pb2.HANDLING_MODE_PROMISED]
+    c.special_procedures[:] = [common_pb2.SPECIAL_PROCEDURE_HEARING,
+                               common_pb2.SPECIAL_PROCEDURE_EXPERT_REVIEW]
+    c.limit_unit = common_pb2.TIME_UNIT_CALENDAR_DAYS
+    c.steps[1].limit_unit = common_pb2.TIME_UNIT_CALENDAR_DAYS
+    page = text_of(client.get("/items/it-1").text)
+    for expected in ("办件类型 即办件、承诺件", "特别程序 听证、专家评审",
+                     "公示流程 申请 受理 审查 决定 送达", "法定时限 20 个自然日",
+                     "承诺时限 10 个自然日"):
+        assert expected in page, expected
+    assert re.search(r"审查\s*5 个自然日.*决定\s*2 个工作日", page)
+
+
+def test_an_item_without_modes_or_procedures_says_nothing_of_them(fakes) -> None:
+    client, _, _, _ = fakes
+    page = text_of(client.get("/items/it-1").text)
+    assert "办件类型" not in page and "特别程序" not in page
+
+
 def test_item_page_shows_the_public_history(fakes) -> None:
     client, catalogue, _, _ = fakes
     response = client.get("/items/it-1")

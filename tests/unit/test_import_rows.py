@@ -75,8 +75,8 @@ def test_group_other_than_unclassified_is_the_parent_item() -> None:
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("1", "01"), ("01", "01"), (" 7 ", "07"), ("9", "09"), ("10", "10"), ("20", "20"),
-    ("1.0", "01"), (1, "01"), (20, "20"),
-    ("0", None), ("00", None), ("11", None), ("19", None), ("21", None), ("020", None),
+    ("1.0", "01"), (1, "01"), (20, "20"), ("0", "00"), ("00", "00"),
+    ("11", None), ("19", None), ("21", None), ("020", None),
     ("x", None), ("", None), (None, None), ("-1", None), ("１", None),
 ])
 def test_item_type_of(value: object, expected: str | None) -> None:

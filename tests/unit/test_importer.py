@@ -21,13 +21,32 @@ from cli.tabular import read_rows
 from services.catalogue import storage as t
 from services.catalogue.contract import ReviewView, VersionView, version_to_pb
 from services.catalogue.domain.import_rows import SourceRow, parse_rows
-from services.catalogue.domain.items import LegalCitation, ListKind
+from services.catalogue.domain.items import (
+    Branch,
+    Fee,
+    HandlingMode,
+    ItemContent,
+    LegalCitation,
+    ListKind,
+    Material,
+    SpecialProcedure,
+    Step,
+    StepKind,
+    TimeUnit,
+)
 from services.catalogue.domain.lifecycle import (
     Decision,
     OfflineReview,
     VersionStatus,
 )
 from services.catalogue.import_api import export_rpc, import_rows_rpc
+from services.catalogue.import_json import (
+    content_json,
+    event_json,
+    event_time,
+    plain,
+    time_ordered_id,
+)
 from services.catalogue.importer import (
     DEFAULT_FLOW_FLAG,
     DEFAULT_STEPS_FLAG,
@@ -36,15 +55,9 @@ from services.catalogue.importer import (
     Importer,
     ImportOptions,
     RowResult,
-    content_dict,
-    content_json,
     default_flag,
     default_flow_days,
-    event_json,
-    event_time,
     import_content,
-    item_event_dict,
-    time_ordered_id,
 )
 from services.catalogue.service import CatalogueService
 from services.shared.auth import Principal, permissions_of
@@ -57,7 +70,7 @@ from services.shared.errors import (
     PermissionDenied,
     Unauthenticated,
 )
-from services.shared.events import Event, parse_event
+from services.shared.events import make_event, parse_event
 from tests.support.data import GUANG_AN
 
 CATALOGUE = GUANG_AN
@@ -397,39 +410,80 @@ def test_events_are_the_contract_json_of_the_stored_versions(
     assert checked == Counter({"item.published": 4, "item.drafted": 6})
 
 
-def test_the_fast_json_is_the_json_of_the_contract(real_rows: list[SourceRow]) -> None:
-    """The importer writes content and events without the general serialisers (10× faster):
-    for every row of the real file they must give the very same JSON."""
-    report = parse_rows(real_rows, importing_region="511602")
-    now = datetime.now(UTC)
+def _assert_fast_json_is_general(content: ItemContent, flags: list[str],
+                                 now: datetime) -> None:
+    """``content_json`` and ``event_json`` against the general serialisers, as a draft and
+    as published with the two offline reviews."""
     stamp = Timestamp()
     stamp.FromDatetime(now)
+    assert content_json(content) == content.to_json()
+    assert ItemContent.from_dict(json.loads(content_json(content))) == content
+    for reviewers in (None, OFFLINE):
+        published = reviewers is not None
+        view = VersionView(
+            "item-1", 1, VersionStatus.PUBLISHED if published else VersionStatus.DRAFT,
+            content, now, "ann", now if published else None, "ann" if published else None,
+            current_version=1 if published else 0, flags=tuple(flags),
+            reviews=tuple(ReviewView(kind, Decision.APPROVE, reviewer, "", now,
+                                     OFFLINE.document)
+                          for kind, reviewer in OFFLINE.by_kind()) if published else ())
+        expected = make_event("item.drafted", pb.ItemEvent(
+            item=version_to_pb(view), actor="ann", action="imported", reason="import 1"),
+            node="510000", region=content.region, occurred_at=now)
+        assert event_json(expected.event_id, "item.drafted", event_time(now), "510000",
+                          "item-1", content, flags, stamp.ToJsonString(), "ann", reviewers,
+                          action="imported", reason="import 1") == expected.to_json()
+
+
+def test_the_fast_json_is_the_json_of_the_contract(real_rows: list[SourceRow]) -> None:
+    """The importer writes content and events without the general serialisers (10× faster):
+    for every row of the real file they must give the very same JSON — the stated defaults
+    (modes, step kinds, the steps a case may return to, units) included."""
+    report = parse_rows(real_rows, importing_region="511602")
+    now = datetime.now(UTC)
     for index, outcome in enumerate(report.outcomes):
         assert outcome.item is not None
         item = outcome.item if index % 2 else replace(outcome.item, legal_basis="《条例》“第3条”")
         content = import_content(item, 20)
-        assert content_dict(content) == content.to_dict()
-        assert content_json(content) == json.dumps(content.to_dict(), ensure_ascii=False)
-        flags = [*outcome.reasons, default_flag(item)]
-        for reviewers in (None, OFFLINE):
-            published = reviewers is not None
-            view = VersionView(
-                "item-1", 1, VersionStatus.PUBLISHED if published else VersionStatus.DRAFT,
-                content, now, "ann", now if published else None, "ann" if published else None,
-                current_version=1 if published else 0, flags=tuple(flags),
-                reviews=tuple(ReviewView(kind, Decision.APPROVE, reviewer, "", now,
-                                         OFFLINE.document)
-                              for kind, reviewer in OFFLINE.by_kind()) if published else ())
-            data = json_format.MessageToDict(
-                pb.ItemEvent(item=version_to_pb(view), actor="ann", action="imported",
-                             reason="import 1"), preserving_proto_field_name=True)
-            assert item_event_dict("item-1", content, flags, stamp.ToJsonString(), "ann",
-                                   reviewers, action="imported", reason="import 1") == data
-            expected = Event("event-1", "item.drafted", now, "510000", content.region,
-                             "sunlight.catalogue.v1.ItemEvent", data).to_json()
-            assert event_json("event-1", "item.drafted", event_time(now), "510000", "item-1",
-                              content, flags, stamp.ToJsonString(), "ann", reviewers,
-                              action="imported", reason="import 1") == expected
+        assert plain(content)
+        _assert_fast_json_is_general(content, [*outcome.reasons, default_flag(item)], now)
+    stored = json.loads(content_json(content))
+    assert [(s["kind"], s["returns_to"]) for s in stored["steps"]] == [
+        ("acceptance", []), ("review", []), ("decision", ["review"])]
+    assert "modes" not in stored and "limit_unit" not in stored  # stated again on reading
+    assert ItemContent.from_dict(stored).modes == (HandlingMode.PROMISED,)
+
+
+@pytest.mark.parametrize("changes", [
+    {"modes": (HandlingMode.IMMEDIATE, HandlingMode.PROMISED)},
+    {"special_procedures": (SpecialProcedure.HEARING,), "limit_unit": TimeUnit.CALENDAR_DAYS},
+    {"materials": (Material("申请书"), Material("营业执照", key="licence"))},
+    {"fees": (Fee("工本费", "12.50"),), "external_flow": ("申请", "受理", "决定")},
+    {"classified": True, "acceptor_may_decide": True},
+], ids=["modes", "procedures and units", "materials", "fees and flow", "internal flags"])
+def test_content_beyond_an_import_takes_the_general_path(real_rows: list[SourceRow],
+                                                         changes: dict) -> None:
+    """A row of the catalogue CSV may carry more than the Sichuan file: its JSON is the
+    general serialisers' (fields of the contract, in its order)."""
+    item = parse_rows(real_rows[:1], importing_region="511602").items[0]
+    content = replace(import_content(item, 20), **changes)
+    assert not plain(content)
+    _assert_fast_json_is_general(content, [DEFAULT_FLOW_FLAG], datetime.now(UTC))
+
+
+def test_any_flow_is_written_by_the_fast_path(real_rows: list[SourceRow]) -> None:
+    """The flow is a field an import sets (the catalogue CSV carries one): kinds, the steps
+    a case returns to, departments, branches with their keys and units."""
+    item = parse_rows(real_rows[:1], importing_region="511602").items[0]
+    steps = (Step("accept", "受理", 1, "clerk"),
+             Step("check", "核查", 3, "chief", kind=StepKind.REVIEW, parallel_branches=(
+                 Branch("区消防救援大队", "消防审查", 2, "clerk",
+                        limit_unit=TimeUnit.CALENDAR_DAYS),)),
+             Step("decide", "决定", 1, "leader", returns_to=("check",),
+                  department="市发展改革委"))
+    content = replace(import_content(item, 20), steps=steps)
+    assert plain(content)
+    _assert_fast_json_is_general(content, [DEFAULT_FLOW_FLAG], datetime.now(UTC))
 
 
 # --- who may import ---------------------------------------------------------------------------

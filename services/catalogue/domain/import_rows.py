@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 
+from services.shared import code_tables
 from services.shared.codes import (
     BODY_NATURES,
     DEFAULT_RULES,
@@ -49,12 +50,9 @@ from services.shared.spreadsheet import formula_start, read_cell
 
 ACCEPTED, FLAGGED, REJECTED = "accepted", "flagged", "rejected"
 
-#: GB/T 39046 item types by the 2-digit code; the import files use the numbers 1..10 and 20.
-ITEM_TYPES: dict[str, str] = {
-    "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收", "05": "行政给付",
-    "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决", "10": "其他行政权力",
-    "20": "公共服务",
-}
+#: GB/T 39046 item types by the 2-digit code (the shared code table); the import files use
+#: the numbers 0..10 and 20.
+ITEM_TYPES = code_tables.ITEM_TYPES
 #: group (主项) values meaning "no parent item"
 UNCLASSIFIED = frozenset({"", "未分类", "无"})
 MAX_NAME_LENGTH = 200

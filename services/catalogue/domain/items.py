@@ -5,36 +5,49 @@ is a new draft of the next version (已发布版本不可修改). Only a publish
 exercised: 清单之外无职权.
 
 Two levels of validity: a *draft* must be identifiable (name, code, type, region, department)
-so it can be stored and found; a version must be *complete* (a legal basis — 职权法定 — for
-every power, limits, an internal flow whose steps fit the promised limit) before it can be
-submitted for review or published.
+and well formed (keys, the kinds and order of its steps, the steps a case may return to, its
+handling modes, units and special procedures) so it can be stored and found; a version must be
+*complete* (a legal basis — 职权法定 — for every power, limits, an internal flow that ends with
+its decision and whose steps fit the promised limit) before it can be submitted for review or
+published.
+
+**Stated defaults.** What a declaration leaves unspecified, and what content stored before
+these fields existed lacks, takes these values — here, once, when an :class:`ItemContent` is
+made (``__post_init__``), so that every reader (the API, the events, the importer, the hall)
+sees them stated:
+
+- handling modes: none given = promised (承诺件) only;
+- step kinds: a first step keyed ``accept`` is the acceptance step (受理), the last step the
+  decision step (决定) unless the item is a filing (备案), every other step a review step;
+- the steps a case may be returned to from a step: none given = every earlier step after the
+  acceptance step;
+- material keys ``m1``, ``m2`` … and branch keys (within their step) ``b1``, ``b2`` … by
+  position;
+- every time limit (the item's, a step's, a branch's) in working days;
+- no special procedures, not classified, and who accepted a case may not decide it
+  (``acceptor_may_decide`` false).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from services.shared.code_tables import (
+    EXERCISE_LEVELS,
+    ITEM_TYPES,
+    PENALTY_TYPE,
+    PUBLIC_SERVICE_TYPE,
+)
 from services.shared.codes import DEFAULT_RULES, CodeRules, parse_implementation_code
 from services.shared.errors import FieldProblem, InvalidArgument
 from services.shared.regions import shown, validate_region
 
-#: GB/T 39046 item types (事项类型).
-ITEM_TYPES: dict[str, str] = {
-    "00": "行政权力", "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收",
-    "05": "行政给付", "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决",
-    "10": "其他行政权力", "20": "公共服务",
-}
-#: GB/T 39046 exercise levels (行使层级).
-EXERCISE_LEVELS: dict[str, str] = {
-    "1": "国家级", "2": "省级", "3": "市级", "4": "县级", "5": "镇（乡、街道）级",
-    "6": "村（社区）级", "7": "分级行使",
-}
-PENALTY_TYPE = "02"
-PUBLIC_SERVICE_TYPE = "20"
 MAX_LIMIT_DAYS = 365
 #: Lengths the catalogue stores; the contract (ItemDraft in catalogue.proto) states the same
 #: limits, and tests/contract/test_limits_agree.py holds the two equal.
@@ -42,7 +55,12 @@ MAX_NAME_LENGTH = 200
 MAX_DEPARTMENT_LENGTH = 200
 MAX_CODE_LENGTH = 128
 MAX_STEPS = 100
-_STEP_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_RETURNS_TO = 20
+#: The key of a first step that, unless its kind says otherwise, is the acceptance step.
+ACCEPTANCE_KEY = "accept"
+#: Keys of steps, materials and branches: lower-case letters, digits and '_', from a letter.
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_STEP_KEY = _KEY
 _PHONE = re.compile(r"^[0-9+\-() ]{3,40}$")
 
 
@@ -70,6 +88,46 @@ class RiskLevel(StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+class HandlingMode(StrEnum):
+    """How a case of the item is handled (办件类型)."""
+
+    IMMEDIATE = "immediate"  # 即办件: accepted and decided the same working day
+    PROMISED = "promised"    # 承诺件: decided within the promised limit
+    REPORTED = "reported"    # 上报件: the decision belongs to the government one level up
+    FILING = "filing"        # 备案: registered on receipt, no decision
+
+
+class SpecialProcedure(StrEnum):
+    """Special procedures (特别程序, GB/T 39046) a case of the item may go through."""
+
+    EXTENSION = "extension"          # 延长审批期限
+    HEARING = "hearing"              # 听证
+    TENDER = "tender"                # 招标
+    AUCTION = "auction"              # 拍卖
+    INSPECTION = "inspection"        # 检验
+    TESTING = "testing"              # 检测
+    QUARANTINE = "quarantine"        # 检疫
+    EXPERT_REVIEW = "expert_review"  # 专家评审
+    APPRAISAL = "appraisal"          # 鉴定
+    ON_SITE_CHECK = "on_site_check"  # 现场核查
+    PUBLIC_NOTICE = "public_notice"  # 公示
+
+
+class TimeUnit(StrEnum):
+    """The unit of a time limit (时限单位)."""
+
+    WORKING_DAYS = "working_days"    # 工作日, on the official calendar
+    CALENDAR_DAYS = "calendar_days"  # 自然日
+
+
+class StepKind(StrEnum):
+    """What a step of the internal flow is for."""
+
+    ACCEPTANCE = "acceptance"  # 受理: accept, reject or ask for supplements; only first
+    REVIEW = "review"          # 审查, 审核, 核查 …
+    DECISION = "decision"      # 决定: only last; a filing has none
 
 
 @dataclass(frozen=True)
@@ -101,6 +159,9 @@ class Material:
     copies: int = 0
     mandatory: bool = True
     note: str = ""
+    #: stable key within the item (cases name the materials they received and lack by it);
+    #: empty: ``m<position>`` (1-based)
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +182,9 @@ class Branch:
     name: str
     limit_days: int
     role: str = ""
+    #: stable key within its step; empty: ``b<position>`` (1-based)
+    key: str = ""
+    limit_unit: TimeUnit = TimeUnit.WORKING_DAYS
 
 
 @dataclass(frozen=True)
@@ -143,7 +207,7 @@ class DiscretionStandard:
 
 @dataclass(frozen=True)
 class Step:
-    """A step of the internal flow (内部流程环节) with its own limit in working days."""
+    """A step of the internal flow (内部流程环节) with its own limit."""
 
     key: str
     name: str
@@ -151,6 +215,15 @@ class Step:
     role: str
     parallel_branches: tuple[Branch, ...] = ()
     risk_points: tuple[RiskPoint, ...] = ()
+    #: None: decided by position when the item is made (see the module's defaults)
+    kind: StepKind | None = None
+    #: keys of earlier steps (after acceptance) a case may be returned to from this one;
+    #: empty: every such step
+    returns_to: tuple[str, ...] = ()
+    limit_unit: TimeUnit = TimeUnit.WORKING_DAYS
+    #: the department that handles the step, if not the item's own (e.g. the decision of a
+    #: case reported up a level)
+    department: str = ""
 
     @property
     def span_days(self) -> int:
@@ -184,6 +257,33 @@ class ItemContent:
     external_flow: tuple[str, ...] = ()
     discretion_standards: tuple[DiscretionStandard, ...] = ()
     group: str = ""
+    #: how its cases may be handled; empty: promised (承诺件) only
+    modes: tuple[HandlingMode, ...] = ()
+    special_procedures: tuple[SpecialProcedure, ...] = ()
+    #: 涉密: reviewed, published and runnable, but kept out of every public view and export
+    classified: bool = False
+    #: unit of the statutory and promised limits
+    limit_unit: TimeUnit = TimeUnit.WORKING_DAYS
+    #: separation of duties: False = who accepted a case may not decide it
+    acceptor_may_decide: bool = False
+
+    def __post_init__(self) -> None:
+        """State every default (the module's docstring): the one place they are decided."""
+        modes = self.modes or (HandlingMode.PROMISED,)
+        if modes is not self.modes:
+            object.__setattr__(self, "modes", modes)
+        steps = resolved_steps(self.steps, filing=HandlingMode.FILING in modes)
+        if steps is not self.steps:
+            object.__setattr__(self, "steps", steps)
+        if any(not m.key for m in self.materials):
+            object.__setattr__(self, "materials", tuple(
+                m if m.key else replace(m, key=f"m{i}")
+                for i, m in enumerate(self.materials, start=1)))
+
+    @property
+    def filing(self) -> bool:
+        """A filing (备案): registered on receipt, never decided."""
+        return HandlingMode.FILING in self.modes
 
     # --- validation ---------------------------------------------------------------------
     def validate_draft(self, rules: CodeRules = DEFAULT_RULES) -> list[str]:
@@ -194,6 +294,13 @@ class ItemContent:
         _structure(self, problems)
         _raise(problems)
         return warnings
+
+    def validate_structure(self) -> None:
+        """Raise unless the parts beyond the item's identity are well formed (the draft
+        rules without the code, name, type, region and department)."""
+        problems: list[FieldProblem] = []
+        _structure(self, problems)
+        _raise(problems)
 
     def validate_complete(self, rules: CodeRules = DEFAULT_RULES) -> list[str]:
         """Raise unless the version is complete enough to be reviewed and published."""
@@ -214,20 +321,45 @@ class ItemContent:
     def flow_days(self) -> int:
         return sum(s.span_days for s in self.steps)
 
+    @property
+    def units_agree(self) -> bool:
+        """Every step and branch counts in the unit of the item's limits."""
+        unit = self.limit_unit
+        return all(s.limit_unit is unit and all(b.limit_unit is unit
+                                                for b in s.parallel_branches)
+                   for s in self.steps)
+
     # --- (de)serialisation --------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_json(self) -> str:
+        """The stored form: the JSON of :meth:`to_dict`, compact, without what is at its
+        stated default (the identity always kept; steps keep their key, name, limit, role,
+        kind and returns) — :meth:`from_dict` states it again."""
+        d = asdict(self)
+        stored = {k: v for k, v in d.items() if k in IDENTITY_FIELDS or v != _DEFAULTS[k]}
+        if "steps" in stored:
+            stored["steps"] = stored_steps(self.steps)
+        return _compact(stored)
+
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ItemContent:
+        """From ``to_dict``'s form — also as stored before a field existed: what is missing
+        takes its stated default (the module's docstring)."""
         raw = dict(raw)
         raw["steps"] = tuple(
-            Step(**{**s, "parallel_branches": tuple(Branch(**b) for b in
-                                                    s.get("parallel_branches", ())),
+            Step(**{**s, "parallel_branches": tuple(
+                        Branch(**{**b, "limit_unit": TimeUnit(b.get("limit_unit")
+                                                              or TimeUnit.WORKING_DAYS)})
+                        for b in s.get("parallel_branches", ())),
                     "risk_points": tuple(RiskPoint(**{**r, "level": RiskLevel(r["level"]),
                                                       "countermeasures": tuple(
                                                           r.get("countermeasures", ()))})
-                                         for r in s.get("risk_points", ()))})
+                                         for r in s.get("risk_points", ())),
+                    "kind": StepKind(s["kind"]) if s.get("kind") else None,
+                    "returns_to": tuple(s.get("returns_to", ())),
+                    "limit_unit": TimeUnit(s.get("limit_unit") or TimeUnit.WORKING_DAYS)})
             for s in raw.get("steps", ()))
         raw["list_kind"] = ListKind(raw.get("list_kind", ListKind.POWER))
         body = raw.get("body")
@@ -241,7 +373,76 @@ class ItemContent:
         raw["external_flow"] = tuple(raw.get("external_flow", ()))
         raw["discretion_standards"] = tuple(DiscretionStandard(**d) for d in
                                             raw.get("discretion_standards", ()))
+        raw["modes"] = tuple(HandlingMode(m) for m in raw.get("modes", ()))
+        raw["special_procedures"] = tuple(SpecialProcedure(p) for p in
+                                          raw.get("special_procedures", ()))
+        raw["limit_unit"] = TimeUnit(raw.get("limit_unit") or TimeUnit.WORKING_DAYS)
         return cls(**raw)
+
+
+def step_kinds(steps: tuple[Step, ...], *, filing: bool) -> list[StepKind]:
+    """The kind of each step: its own, else by position (the module's defaults)."""
+    last = len(steps) - 1
+    kinds = []
+    for i, step in enumerate(steps):
+        if step.kind is not None:
+            kinds.append(step.kind)
+        elif i == 0 and step.key == ACCEPTANCE_KEY:
+            kinds.append(StepKind.ACCEPTANCE)
+        elif i == last and not filing:
+            kinds.append(StepKind.DECISION)
+        else:
+            kinds.append(StepKind.REVIEW)
+    return kinds
+
+
+#: Step tuples found stated already, by identity, with the tuple itself (so that its id stays
+#: its own): a flow shared by many items — an import's default flows — is checked once.
+_STATED: dict[tuple[int, bool], tuple[Step, ...]] = {}
+_STATED_MAX = 1024
+
+
+def resolved_steps(steps: tuple[Step, ...], *, filing: bool) -> tuple[Step, ...]:
+    """The steps with their kinds, the steps they may return to and their branches' keys
+    stated; ``steps`` itself when they all were."""
+    if _STATED.get((id(steps), filing)) is steps:
+        return steps
+    kinds = step_kinds(steps, filing=filing)
+    out: list[Step] = []
+    changed = False
+    for i, step in enumerate(steps):
+        returns = step.returns_to or tuple(
+            steps[j].key for j in range(i) if kinds[j] is not StepKind.ACCEPTANCE)
+        branches = step.parallel_branches
+        if any(not b.key for b in branches):
+            branches = tuple(b if b.key else replace(b, key=f"b{j}")
+                             for j, b in enumerate(branches, start=1))
+        if step.kind is kinds[i] and returns == step.returns_to and (
+                branches is step.parallel_branches):
+            out.append(step)
+        else:
+            out.append(replace(step, kind=kinds[i], returns_to=returns,
+                               parallel_branches=branches))
+            changed = True
+    if changed:
+        return tuple(out)
+    if len(_STATED) < _STATED_MAX:
+        _STATED[(id(steps), filing)] = steps
+    return steps
+
+
+#: What the stored form of a content always keeps (:meth:`ItemContent.to_json`).
+IDENTITY_FIELDS = frozenset({"name", "code", "item_type", "region", "department"})
+STEP_KEPT = frozenset({"key", "name", "limit_days", "role", "kind", "returns_to"})
+_DEFAULTS = ItemContent(name="", code="", item_type="", region="", department="").to_dict()
+_STEP_DEFAULTS = asdict(Step("", "", 0, ""))
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def stored_steps(steps: tuple[Step, ...]) -> list[dict[str, Any]]:
+    """The steps as the stored form keeps them: without what is at its default."""
+    return [{k: v for k, v in asdict(step).items() if k in STEP_KEPT or v != _STEP_DEFAULTS[k]}
+            for step in steps]
 
 
 def _identity(c: ItemContent, problems: list[FieldProblem], warnings: list[str],
@@ -283,46 +484,27 @@ def _structure(c: ItemContent, problems: list[FieldProblem]) -> None:
     def bad(name: str, description: str) -> None:
         problems.append(FieldProblem(name, description))
 
+    unit = c.limit_unit
+    if not isinstance(unit, TimeUnit):
+        bad("limit_unit", _one_of(TimeUnit))
     for name in ("statutory_limit_days", "promised_limit_days"):
         if not 0 <= getattr(c, name) <= MAX_LIMIT_DAYS:
-            bad(name, f"between 0 and {MAX_LIMIT_DAYS} working days")
+            bad(name, f"between 0 and {MAX_LIMIT_DAYS} days")
+    _modes(c, bad)
     if len(c.steps) > MAX_STEPS:
         bad("steps", f"at most {MAX_STEPS} steps")
         return
-    keys: set[str] = set()
-    for i, step in enumerate(c.steps):
-        where = f"steps[{i}]"
-        if not _STEP_KEY.match(step.key):
-            bad(f"{where}.key", "lower-case letters, digits, '_'; starts with a letter")
-        elif step.key in keys:
-            bad(f"{where}.key", f"duplicate step key {step.key!r}")
-        keys.add(step.key)
-        if not step.name.strip():
-            bad(f"{where}.name", "required")
-        if not step.role.strip():
-            bad(f"{where}.role", "required: who is responsible for the step")
-        if not 0 <= step.limit_days <= MAX_LIMIT_DAYS:
-            bad(f"{where}.limit_days", f"between 0 and {MAX_LIMIT_DAYS}")
-        for j, branch in enumerate(step.parallel_branches):
-            if not branch.department.strip() or not branch.name.strip():
-                bad(f"{where}.parallel_branches[{j}]", "department and name are required")
-            if not 0 <= branch.limit_days <= MAX_LIMIT_DAYS:
-                bad(f"{where}.parallel_branches[{j}].limit_days",
-                    f"between 0 and {MAX_LIMIT_DAYS}")
-        for j, risk in enumerate(step.risk_points):
-            if not risk.description.strip():
-                bad(f"{where}.risk_points[{j}].description", "required")
-            if risk.level is RiskLevel.HIGH and not risk.countermeasures:
-                bad(f"{where}.risk_points[{j}].countermeasures",
-                    "a high risk point needs at least one countermeasure (防范措施)")
+    _steps(c, bad)
     for i, citation in enumerate(c.legal_basis):
         if not citation.law.strip():
             bad(f"legal_basis[{i}].law", "name the law or regulation")
+    material_keys: set[str] = set()
     for i, material in enumerate(c.materials):
         if not material.name.strip():
             bad(f"materials[{i}].name", "required")
         if material.originals < 0 or material.copies < 0:
             bad(f"materials[{i}]", "original and copy counts cannot be negative")
+        _key(material.key, material_keys, f"materials[{i}].key", "material", bad)
     for i, fee in enumerate(c.fees):
         try:
             if Decimal(fee.amount) < 0:
@@ -340,24 +522,120 @@ def _structure(c: ItemContent, problems: list[FieldProblem]) -> None:
             "(item type 02)")
 
 
+def _modes(c: ItemContent, bad: Callable[[str, str], None]) -> None:
+    """Known modes and special procedures, each once; a filing is a filing only."""
+    for name, values, kind in (("modes", c.modes, HandlingMode),
+                               ("special_procedures", c.special_procedures,
+                                SpecialProcedure)):
+        for i, value in enumerate(values):
+            if not isinstance(value, kind):
+                bad(f"{name}[{i}]", _one_of(kind))
+            elif value in values[:i]:
+                bad(f"{name}[{i}]", f"{value.value} is named twice")
+    if c.filing and len(c.modes) > 1:
+        bad("modes", "filing (备案) excludes every other mode: a filing is registered on "
+            "receipt, never decided")
+
+
+def _steps(c: ItemContent, bad: Callable[[str, str], None]) -> None:
+    last = len(c.steps) - 1
+    keys: set[str] = set()
+    # keys of the steps so far that a later step may return a case to (not the acceptance)
+    returnable: set[str] = set()
+    for i, step in enumerate(c.steps):
+        where = f"steps[{i}]"
+        if not _KEY.match(step.key):
+            bad(f"{where}.key", "lower-case letters, digits, '_'; starts with a letter")
+        elif step.key in keys:
+            bad(f"{where}.key", f"duplicate step key {step.key!r}")
+        keys.add(step.key)
+        if not step.name.strip():
+            bad(f"{where}.name", "required")
+        if not step.role.strip():
+            bad(f"{where}.role", "required: who is responsible for the step")
+        if len(step.department) > MAX_DEPARTMENT_LENGTH:
+            bad(f"{where}.department", f"at most {MAX_DEPARTMENT_LENGTH} characters")
+        if not 0 <= step.limit_days <= MAX_LIMIT_DAYS:
+            bad(f"{where}.limit_days", f"between 0 and {MAX_LIMIT_DAYS}")
+        if not isinstance(step.limit_unit, TimeUnit):
+            bad(f"{where}.limit_unit", _one_of(TimeUnit))
+        kind = step.kind
+        if not isinstance(kind, StepKind):
+            bad(f"{where}.kind", _one_of(StepKind))
+        elif kind is StepKind.ACCEPTANCE and i != 0:
+            bad(f"{where}.kind", "only the first step can be the acceptance step (受理)")
+        elif kind is StepKind.DECISION and c.filing:
+            bad(f"{where}.kind", "a filing (备案) has no decision step (决定): it is "
+                "registered on receipt")
+        elif kind is StepKind.DECISION and i != last:
+            bad(f"{where}.kind", "only the last step can be the decision step (决定)")
+        if len(step.returns_to) > MAX_RETURNS_TO:
+            bad(f"{where}.returns_to", f"at most {MAX_RETURNS_TO} steps")
+        for j, target in enumerate(step.returns_to):
+            if target not in returnable:
+                bad(f"{where}.returns_to[{j}]", f"{shown(target)} is not an earlier step "
+                    "after the acceptance step: a case returns only to a step it has passed, "
+                    "never to acceptance")
+            elif target in step.returns_to[:j]:
+                bad(f"{where}.returns_to[{j}]", f"{target!r} is named twice")
+        if kind is not StepKind.ACCEPTANCE:
+            returnable.add(step.key)
+        branch_keys: set[str] = set()
+        for j, branch in enumerate(step.parallel_branches):
+            if not branch.department.strip() or not branch.name.strip():
+                bad(f"{where}.parallel_branches[{j}]", "department and name are required")
+            if not 0 <= branch.limit_days <= MAX_LIMIT_DAYS:
+                bad(f"{where}.parallel_branches[{j}].limit_days",
+                    f"between 0 and {MAX_LIMIT_DAYS}")
+            if not isinstance(branch.limit_unit, TimeUnit):
+                bad(f"{where}.parallel_branches[{j}].limit_unit", _one_of(TimeUnit))
+            _key(branch.key, branch_keys, f"{where}.parallel_branches[{j}].key",
+                 "branch", bad)
+        for j, risk in enumerate(step.risk_points):
+            if not risk.description.strip():
+                bad(f"{where}.risk_points[{j}].description", "required")
+            if risk.level is RiskLevel.HIGH and not risk.countermeasures:
+                bad(f"{where}.risk_points[{j}].countermeasures",
+                    "a high risk point needs at least one countermeasure (防范措施)")
+
+
+def _key(key: str, seen: set[str], where: str, what: str,
+         bad: Callable[[str, str], None]) -> None:
+    if not _KEY.match(key):
+        bad(where, "lower-case letters, digits, '_' (at most 40); starts with a letter")
+    elif key in seen:
+        bad(where, f"duplicate {what} key {key!r}")
+    seen.add(key)
+
+
+def _one_of(kind: type[StrEnum]) -> str:
+    return "one of " + ", ".join(k.value for k in kind)
+
+
 def _completeness(c: ItemContent, problems: list[FieldProblem]) -> None:
     def bad(name: str, description: str) -> None:
         problems.append(FieldProblem(name, description))
 
+    unit = str(getattr(c.limit_unit, "value", "days")).replace("_", " ")
     if c.statutory_limit_days <= 0 and c.promised_limit_days <= 0 and c.item_type not in (
             "02", "03", "06"):
-        bad("statutory_limit_days", "declare the statutory limit (法定时限) in working days")
+        bad("statutory_limit_days", "declare the statutory limit (法定时限)")
     if c.promised_limit_days > c.statutory_limit_days > 0:
         bad("promised_limit_days", "the promised limit (承诺时限) may not exceed the "
-            f"statutory limit (法定时限) of {c.statutory_limit_days} working days")
+            f"statutory limit (法定时限) of {c.statutory_limit_days} {unit}")
     if c.item_type != PUBLIC_SERVICE_TYPE and not any(x.law.strip() for x in c.legal_basis):
         # 职权法定: a power exists only by law; public services (20) may cite a policy instead
         bad("legal_basis", "cite the law or regulation that grants the power (法律依据): no "
             "power without a legal basis is reviewed or published (职权法定)")
     if not c.steps:
         bad("steps", "the internal flow needs at least one step")
-    elif c.promised_limit_days and c.flow_days > c.promised_limit_days:
-        bad("steps", f"the steps take {c.flow_days} working days, more than the promised "
+        return
+    if not c.filing and c.steps[-1].kind is not StepKind.DECISION:
+        modes = ", ".join(m.value for m in c.modes)
+        bad("steps", f"the flow of a {modes} item ends with its decision step (决定)")
+    # steps counted in another unit than the limits are not added up against them
+    if c.promised_limit_days and c.units_agree and c.flow_days > c.promised_limit_days:
+        bad("steps", f"the steps take {c.flow_days} {unit}, more than the promised "
             f"limit of {c.promised_limit_days}")
 
 

@@ -2,7 +2,8 @@
 
 One *entry* per (item, version) that is published or an open draft (draft, submitted,
 returned); superseded versions are not indexed. Filters decide which entries a search sees:
-by default the published versions of active items.
+by default the published versions of active items, never a classified (涉密) one unless the
+filters say whose eyes may see it (``SearchFilters.classified_visible``).
 
 Layout (see ``names.py`` for the text side):
 
@@ -12,8 +13,9 @@ Layout (see ``names.py`` for the text side):
   the old entry is only marked dead) until the tail outgrows half the sorted part (and 4096),
   when the index is rebuilt from memory.
 * every filter value (status, item state, type, list kind, exercise level, region at province,
-  city and county length, department) has a bitset of its entries (``bitsets.py``): a search's
-  filter is a few integer ``&`` over 18 KB integers.
+  city and county length, department, classified) has a bitset of its entries (``bitsets.py``):
+  a search's filter is a few integer ``&`` over 18 KB integers. Classified entries (few) are
+  then checked one by one against the caller's access.
 * a text search ranks the matching *distinct names* (cached per query), then walks them best
   first counting each name's visible entries in its range (a slice of the filter's bytes) and
   its tail; only the names on the requested page are expanded into entries. Ties: name, item
@@ -70,12 +72,13 @@ _APPLY_CHUNK = 64
 
 Hit = tuple[str, int, float]
 # An entry is a plain tuple (the garbage collector stops tracking tuples of strings and ints):
-# item id, version, name, department, then the filtered attributes, grouped at the end.
-Entry = tuple[str, int, str, str, str, str, str, str, str, str]
-ITEM, VERSION, NAME, DEPARTMENT, STATUS, STATE, TYPE, KIND, LEVEL, REGION = range(10)
+# item id, version, name, department, then the filtered attributes, grouped at the end
+# (classified: "1" or "").
+Entry = tuple[str, int, str, str, str, str, str, str, str, str, str]
+ITEM, VERSION, NAME, DEPARTMENT, STATUS, STATE, TYPE, KIND, LEVEL, REGION, CLASSIFIED = range(11)
 _by_name = itemgetter(NAME, ITEM, VERSION)
 _by_item = itemgetter(ITEM, VERSION)
-_attrs = itemgetter(STATUS, STATE, TYPE, KIND, LEVEL, REGION)
+_attrs = itemgetter(STATUS, STATE, TYPE, KIND, LEVEL, REGION, CLASSIFIED)
 _department = itemgetter(DEPARTMENT)
 
 
@@ -88,14 +91,19 @@ class SearchFilters:
     region: str = ""  # 6 digits: this region and every region under it
     statuses: frozenset[str] = field(default_factory=lambda: frozenset({"published"}))
     active_only: bool = True  # only items whose state is 'active'
+    #: whether the caller may see a classified (涉密) entry of (region, department); None:
+    #: no classified entry is seen
+    classified_visible: Callable[[str, str], bool] | None = field(default=None,
+                                                                  compare=False)
 
 
 def entry(item_id: str, version: int, name: str, department: str, status: str, state: str,
-          item_type: str, list_kind: str, exercise_level: str, region: str) -> Entry:
+          item_type: str, list_kind: str, exercise_level: str, region: str,
+          classified: bool = False) -> Entry:
     intern = sys.intern
     return (item_id, version, intern(name), intern(department), intern(status),
             intern(state or "active"), intern(item_type), intern(list_kind or "power"),
-            intern(exercise_level or ""), intern(region))
+            intern(exercise_level or ""), intern(region), "1" if classified else "")
 
 
 def region_prefix(region: str) -> str:
@@ -106,10 +114,11 @@ def region_prefix(region: str) -> str:
 
 
 def _keys(attrs: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """The bitsets an entry belongs to, from its status, state, type, kind, level, region."""
-    status, state, item_type, kind, lvl, region = attrs
+    """The bitsets an entry belongs to, from its status, state, type, kind, level, region
+    and whether it is classified."""
+    status, state, item_type, kind, lvl, region, classified = attrs
     return (("s", status), ("a", state), ("t", item_type), ("k", kind), ("l", lvl),
-            ("r", region[:2]), ("r", region[:4]), ("r", region))
+            ("r", region[:2]), ("r", region[:4]), ("r", region), ("c", classified))
 
 
 def _docs(value: int | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -252,6 +261,20 @@ class _State:
             self._filters.popitem(last=False)
         return selected
 
+    def _without_hidden(self, selected: int,
+                        visible: Callable[[str, str], bool] | None) -> int:
+        """``selected`` less the classified entries the caller may not see."""
+        classified = selected & self.bits.get(("c", "1"), 0)
+        if not classified:
+            return selected
+        if visible is None:
+            return selected & ~classified
+        entries = self.entries
+        for d in bitsets.members(classified):
+            if not visible(entries[d][REGION], entries[d][DEPARTMENT]):
+                selected &= ~(1 << d)
+        return selected
+
     def _department(self, department: str) -> int:
         bits = self._department_bits.get(department)
         if bits is None:
@@ -268,7 +291,7 @@ class _State:
     def search(self, q: QueryTerms, f: SearchFilters, offset: int, limit: int
                ) -> tuple[list[Hit], int]:
         prefix = region_prefix(f.region) if f.region else ""
-        selected = self.filter_bits(f, prefix)
+        selected = self._without_hidden(self.filter_bits(f, prefix), f.classified_visible)
         if q.empty:
             return self._browse(selected, prefix, offset, limit)
         return self._ranked(self.names.ranked(q), selected, offset, limit)
@@ -486,8 +509,8 @@ class SearchIndex:
         entries: list[Entry] = [
             (item, version, one(name, name), one(dept, dept), one(status, status),
              one(state, state), one(type_, type_), one(kind, kind), one(lvl, lvl),
-             one(region, region))
-            for item, version, name, dept, status, type_, kind, lvl, region in rows
+             one(region, region), "1" if classified else "")
+            for item, version, name, dept, status, type_, kind, lvl, region, classified in rows
             if (state := states.get(item)) is not None]
         return entries, watermark
 
@@ -509,11 +532,11 @@ class SearchIndex:
                     item_id, state, updated_at, version, *columns = row
                     if updated_at is not None:
                         stamps[item_id] = updated_at
-                    name, dept, status, item_type, kind, lvl, region = columns
+                    name, dept, status, item_type, kind, lvl, region, classified = columns
                     if version is not None and status in INDEXED_STATUSES:
                         by_item.setdefault(item_id, []).append(entry(
                             item_id, version, name, dept, status, state, item_type, kind,
-                            lvl, region))
+                            lvl, region, bool(classified)))
         return by_item, stamps
 
     def _read_stamps(self, since: datetime | None) -> dict[str, datetime]:
@@ -546,7 +569,7 @@ class SearchIndex:
 
 _VERSION_COLUMNS = tuple(t.item_versions.c[name] for name in (
     "item_id", "version", "name", "department", "status", "item_type", "list_kind",
-    "exercise_level", "region"))
+    "exercise_level", "region", "classified"))
 
 
 def _fetch_all(s: Session, query: Select[Any]) -> list[tuple[Any, ...]]:

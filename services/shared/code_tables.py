@@ -1,0 +1,83 @@
+"""The catalogue's code tables, in one place: GB/T 39046 and the contract's enums, with the
+words people read.
+
+Every table maps a *code* to its Chinese label. Item types and exercise levels are coded as
+GB/T 39046 codes them (``"01"``, ``"4"``); the contract's enums (``sunlight.catalogue.v1`` and
+``sunlight.common.v1``) are coded by their value names without the enum's prefix, in lower
+case — ``HANDLING_MODE_PROMISED`` is ``promised`` (:func:`enum_code`). The catalogue's domain
+uses these codes as the values of its enums, the importer judges item types by
+:data:`ITEM_TYPES`, the hall shows the labels, and the catalogue CSV
+(``services.shared.catalogue_csv``) writes the codes.
+
+Pure: no protobuf here (the catalogue's domain imports this module, and domain modules stay
+free of generated code).
+"""
+
+from __future__ import annotations
+
+#: GB/T 39046 item types (事项类型).
+ITEM_TYPES: dict[str, str] = {
+    "00": "行政权力", "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收",
+    "05": "行政给付", "06": "行政检查", "07": "行政确认", "08": "行政奖励", "09": "行政裁决",
+    "10": "其他行政权力", "20": "公共服务",
+}
+#: Item types with special rules: penalties carry discretion standards (裁量基准); public
+#: services may cite a policy instead of a law.
+PENALTY_TYPE = "02"
+PUBLIC_SERVICE_TYPE = "20"
+
+#: GB/T 39046 exercise levels (行使层级).
+EXERCISE_LEVELS: dict[str, str] = {
+    "1": "国家级", "2": "省级", "3": "市级", "4": "县级", "5": "镇（乡、街道）级",
+    "6": "村（社区）级", "7": "分级行使",
+}
+
+#: The list an item belongs to (清单类型), ``ListKind``.
+LIST_KINDS: dict[str, str] = {
+    "power": "权力清单", "duty": "责任清单", "public_service": "公共服务清单",
+    "negative": "负面清单",
+}
+
+#: Nature of the implementing body (实施主体性质), ``BodyNature``.
+BODY_NATURES: dict[str, str] = {
+    "statutory": "法定机关", "authorised": "法律法规授权组织", "entrusted": "受委托组织",
+}
+
+#: Handling forms (办理形式), ``HandlingForm``.
+HANDLING_FORMS: dict[str, str] = {
+    "counter": "窗口办理", "online": "网上办理", "mobile": "移动端办理",
+    "post": "快递（邮寄）办理",
+}
+
+#: How a case of an item is handled (办件类型), ``HandlingMode``.
+HANDLING_MODES: dict[str, str] = {
+    "immediate": "即办件", "promised": "承诺件", "reported": "上报件", "filing": "备案",
+}
+
+#: Special procedures (特别程序, GB/T 39046), ``SpecialProcedure``.
+SPECIAL_PROCEDURES: dict[str, str] = {
+    "extension": "延长审批期限", "hearing": "听证", "tender": "招标", "auction": "拍卖",
+    "inspection": "检验", "testing": "检测", "quarantine": "检疫",
+    "expert_review": "专家评审", "appraisal": "鉴定", "on_site_check": "现场核查",
+    "public_notice": "公示",
+}
+
+#: Units of a time limit (时限单位), ``TimeUnit``.
+TIME_UNITS: dict[str, str] = {"working_days": "个工作日", "calendar_days": "个自然日"}
+
+#: What a step of the internal flow is for, ``StepKind``.
+STEP_KINDS: dict[str, str] = {"acceptance": "受理", "review": "审查", "decision": "决定"}
+
+#: Integrity risk levels (风险等级), ``RiskLevel``.
+RISK_LEVELS: dict[str, str] = {"low": "低", "medium": "中", "high": "高"}
+
+
+def enum_code(value_name: str, prefix: str) -> str:
+    """The code of a contract enum value: ``enum_code("HANDLING_MODE_FILING",
+    "HANDLING_MODE_")`` is ``"filing"``."""
+    return value_name.removeprefix(prefix).lower()
+
+
+def enum_value_name(code: str, prefix: str) -> str:
+    """The contract's value name of a code: the inverse of :func:`enum_code`."""
+    return prefix + code.upper()
