@@ -108,7 +108,8 @@ def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
                                      mandatory=m.mandatory, originals=m.originals,
                                      copies=m.copies) for n, m in enumerate(c.materials)),
         procedures=frozenset(procedure_kind(p) for p in c.special_procedures if p),
-        separate_acceptance_and_decision=not c.acceptor_may_decide)
+        separate_acceptance_and_decision=not c.acceptor_may_decide,
+        classified=c.classified)
 
 
 STEP_KIND = {cpb.STEP_KIND_ACCEPTANCE: StepKind.ACCEPTANCE,

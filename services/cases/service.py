@@ -52,7 +52,7 @@ from services.cases.repository import CaseStore, Stored
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import PermissionDenied
+from services.shared.errors import NotFound, PermissionDenied
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
@@ -236,9 +236,15 @@ class CaseService:
 
     # --- reading ------------------------------------------------------------------------
     def get(self, principal: Principal, number: str) -> Case:
+        """A case for whoever may read it. A case of a classified (涉密) item is there only
+        for those who may read its internals: to anyone else (the hall, the public) it does
+        not exist, the same answer as for a number never given."""
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
         principal.require(auth.CASE_READ, case.region, case.item.department)
+        if case.item.classified and not self.may_read_internal(principal, case):
+            raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
+                           metadata={"case_number": number})
         return case
 
     def may_read_internal(self, principal: Principal, case: Case) -> bool:

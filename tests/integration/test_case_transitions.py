@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from tests.support.cases import (
     item,
     key,
     run_to_decision,
+    staff,
 )
 from tests.support.wait import wait_for
 
@@ -281,3 +283,19 @@ def _events_of_type(db: Database, word: str) -> list[tuple[str, dict]]:
         rows = c.execute(select(t.outbox.c.routing_key, t.outbox.c.body).where(
             t.outbox.c.routing_key.contains(word))).all()
     return [(r.routing_key, json.loads(r.body)) for r in rows]
+
+
+def test_a_classified_items_case_does_not_exist_for_the_public(db) -> None:
+    service = CaseService(db, Items(replace(ITEM, classified=True)),
+                          WorkingCalendar.official(), "510000")
+    case = service.submit(CLERK, application(ITEM), key())
+    hall = staff("hall", "hall", None)
+    with pytest.raises(NotFound) as refused:
+        service.get(hall, case.number)
+    assert refused.value.code == "CASE_NOT_FOUND"
+    assert service.get(CLERK, case.number).item.classified  # its own department reads it
+    never_given = case.number[:-6] + "999999"
+    with pytest.raises(NotFound) as missing:
+        service.get(hall, never_given)
+    assert str(missing.value).replace(never_given, "N") == str(refused.value).replace(
+        case.number, "N")

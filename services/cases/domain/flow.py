@@ -90,6 +90,9 @@ class ItemSnapshot:
     procedures: frozenset[str] = frozenset()
     #: separation of duties: who accepted may not decide
     separate_acceptance_and_decision: bool = True
+    #: a classified (涉密) item: its cases are never shown to the public, not even that
+    #: they exist
+    classified: bool = False
 
     @property
     def acceptance(self) -> StepSpec | None:
