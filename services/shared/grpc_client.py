@@ -12,6 +12,10 @@ def channel(address: str) -> grpc.Channel:
         grpc.insecure_channel(address, options=[
             ("grpc.keepalive_time_ms", 30000),
             ("grpc.enable_retries", 1),
+            # A restarted peer (supervisord brings it back within seconds) is tried again
+            # within 2 s, not after gRPC's default backoff of up to 120 s.
+            ("grpc.initial_reconnect_backoff_ms", 250),
+            ("grpc.max_reconnect_backoff_ms", 2000),
         ]),
         client_interceptor(),
     )
