@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date
 from typing import Any, NoReturn
@@ -31,8 +31,7 @@ from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 from sunlight.common.v1 import common_pb2
 
-from cli.catalogue import Connection
-from services.shared.auth import ROLE_PERMISSIONS, mint_token
+from cli.connection import Connection, connect_as, connection_options, fail
 
 #: actions on the command line (hyphens) → the oneof field of ActOnCaseRequest
 ACTIONS: dict[str, str] = {
@@ -71,31 +70,9 @@ def connect(address: str) -> tuple[pb_grpc.CaseServiceStub, grpc.Channel]:
     return pb_grpc.CaseServiceStub(opened), opened
 
 
-def _connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--address", default=None,
-                     help="case service gRPC address, or the gateway's gRPC port (default: "
-                          "this node's case service, from the settings)"),
-        click.option("--token", envvar="SUNLIGHT_TOKEN", default=None,
-                     help="bearer token (or SUNLIGHT_TOKEN)"),
-        click.option("--as", "subject", default=None,
-                     help="without a token: mint one with the node key for this subject"),
-        click.option("--role", "roles", multiple=True,
-                     type=click.Choice(sorted(ROLE_PERMISSIONS)),
-                     help="role(s) of the minted token (with --as); may be repeated"),
-        click.option("--as-department", "as_department", default=None,
-                     help="department of the minted token (department staff and systems)"),
-        click.option("--position", "positions", multiple=True,
-                     help="position(s) (岗位) of the minted token, e.g. chief; may be repeated "
-                          "(a clerk without any holds 'clerk')"),
-        click.option("--as-region", "as_region", default=None,
-                     help="region of the minted token (default: the node's)"),
-        click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=30.0,
-                     show_default=True, help="seconds to wait for each call"),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+_connection_options = connection_options(
+    "case service gRPC address, or the gateway's gRPC port (default: this node's case "
+    "service, from the settings)", timeout_s=30.0)
 
 
 class Caller:
@@ -113,31 +90,8 @@ class Caller:
 
 
 @contextmanager
-def _caller(address: str | None, token: str | None, subject: str | None,
-            roles: Sequence[str], as_department: str | None, positions: Sequence[str],
-            as_region: str | None, timeout_s: float) -> Iterator[Caller]:
-    if token is None and (roles or positions or as_department) and not subject:
-        raise click.UsageError("--role, --as-department and --position need --as SUBJECT "
-                               "(or give --token)")
-    if token is None and subject and not roles:
-        raise click.UsageError("--as needs at least one --role")
-    settings = None
-    if address is None or (token is None and subject):
-        from services.shared.config import load_settings
-
-        settings = load_settings()
-    if address is None:
-        assert settings is not None
-        address = settings.address(settings.cases_port)
-    if token is None and subject:
-        assert settings is not None
-        try:
-            token = mint_token(settings.jwt_secret, subject, list(roles),
-                               [as_region or settings.node_region], department=as_department,
-                               issuer=settings.jwt_issuer, positions=positions)
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-    conn = Connection(address, token, timeout_s)
+def _caller(**options: Any) -> Iterator[Caller]:
+    conn = connect_as(lambda settings: settings.cases_port, **options)
     stub, opened = connect(conn.address)
     try:
         yield Caller(conn, stub)
@@ -146,29 +100,7 @@ def _caller(address: str | None, token: str | None, subject: str | None,
 
 
 def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
-    """Say why a call failed, in words a person can act on, and exit 1."""
-    from services.shared.grpc_errors import error_detail_of
-
-    code = error.code() if hasattr(error, "code") else None
-    detail = error_detail_of(error)
-    if code is grpc.StatusCode.UNAVAILABLE:
-        message = (f"cannot reach the case service at {conn.address}: {error.details()} "
-                   "(is the node running? try `sunlight status`)")
-    elif code is grpc.StatusCode.DEADLINE_EXCEEDED:
-        message = (f"the case service at {conn.address} did not answer within "
-                   f"{conn.timeout_s:g}s (raise --timeout)")
-    else:
-        message = detail.message if detail is not None and detail.message else (
-            error.details() if hasattr(error, "details") else str(error))
-        if detail is not None and detail.code:
-            message = f"{detail.code}: {message}"
-        if detail is not None:
-            message += "".join(f"\n  {v.field}: {v.description}"
-                               for v in detail.field_violations)
-        if code is grpc.StatusCode.UNAUTHENTICATED:
-            message += " (give --token, set SUNLIGHT_TOKEN, or use --as SUBJECT --role ROLE)"
-    click.echo(f"sunlight cases {what}: {message}", err=True)
-    sys.exit(1)
+    fail(f"sunlight cases {what}", "case service", error, conn)
 
 
 def _json(message: Message) -> str:

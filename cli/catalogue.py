@@ -15,9 +15,8 @@ import json
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -27,9 +26,9 @@ from google.protobuf import json_format
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 
+from cli.connection import Connection, connect_as, connection_options, fail
 from cli.tabular import Row, file_digest, read_rows
 from services.shared import catalogue_csv
-from services.shared.auth import ROLE_PERMISSIONS, mint_token
 from services.shared.errors import InvalidArgument
 
 DEFAULT_BATCH = 1000
@@ -40,18 +39,6 @@ RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 OUTCOMES = ("accepted", "flagged", "rejected")
 
 
-@dataclass(frozen=True)
-class Connection:
-    """Where the catalogue is and who calls it."""
-
-    address: str
-    token: str | None
-    timeout_s: float
-
-    def metadata(self) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {self.token}")] if self.token else []
-
-
 #: how the CLI reaches the catalogue; tests replace it with a stub of their own
 def connect(address: str) -> tuple[pb_grpc.CatalogueServiceStub, grpc.Channel]:
     from services.shared.grpc_client import channel
@@ -60,48 +47,12 @@ def connect(address: str) -> tuple[pb_grpc.CatalogueServiceStub, grpc.Channel]:
     return pb_grpc.CatalogueServiceStub(opened), opened
 
 
-def _connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--address", default=None,
-                     help="catalogue gRPC address (default: this node's, from the settings)"),
-        click.option("--token", envvar="SUNLIGHT_TOKEN", default=None,
-                     help="bearer token (or SUNLIGHT_TOKEN)"),
-        click.option("--as", "subject", default=None,
-                     help="without a token: mint one with the node key for this subject"),
-        click.option("--role", "roles", multiple=True,
-                     type=click.Choice(sorted(ROLE_PERMISSIONS)),
-                     help="role(s) of the minted token (with --as); may be repeated"),
-        click.option("--as-department", "as_department", default=None,
-                     help="department of the minted token (department staff, with --as)"),
-        click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=120.0,
-                     show_default=True, help="seconds to wait for each call"),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+_connection_options = connection_options(
+    "catalogue gRPC address (default: this node's, from the settings)", timeout_s=120.0)
 
 
-def _connection(address: str | None, token: str | None, subject: str | None,
-                roles: Sequence[str], department: str | None, region: str | None,
-                timeout_s: float) -> Connection:
-    if token is None and roles and not subject:
-        raise click.UsageError("--role needs --as SUBJECT (or give --token)")
-    if token is None and subject and not roles:
-        raise click.UsageError("--as needs at least one --role")
-    settings = None
-    if address is None or (token is None and subject):
-        from services.shared.config import load_settings
-
-        settings = load_settings()
-    if address is None:
-        assert settings is not None
-        address = settings.address(settings.catalogue_port)
-    if token is None and subject:
-        assert settings is not None
-        token = mint_token(settings.jwt_secret, subject, list(roles),
-                           [region or settings.node_region], department=department,
-                           issuer=settings.jwt_issuer)
-    return Connection(address, token, timeout_s)
+def _connection(region: str | None = None, **options: Any) -> Connection:
+    return connect_as(lambda settings: settings.catalogue_port, region=region, **options)
 
 
 @contextmanager
@@ -114,26 +65,8 @@ def _stub(conn: Connection) -> Iterator[pb_grpc.CatalogueServiceStub]:
 
 
 def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
-    """Say why a call failed, in words a person can act on, and exit 1."""
-    from services.shared.grpc_errors import error_detail_of
-
-    code = error.code() if hasattr(error, "code") else None
-    detail = error_detail_of(error)
-    if code is grpc.StatusCode.UNAVAILABLE:
-        message = (f"cannot reach the catalogue at {conn.address}: {error.details()} "
-                   "(is the node running? try `sunlight status`)")
-    elif code is grpc.StatusCode.DEADLINE_EXCEEDED:
-        message = (f"the catalogue at {conn.address} did not answer within "
-                   f"{conn.timeout_s:g}s (raise --timeout, or send smaller --batch-size)")
-    else:
-        message = detail.message if detail is not None and detail.message else (
-            error.details() if hasattr(error, "details") else str(error))
-        if detail is not None and detail.code:
-            message = f"{detail.code}: {message}"
-        if code is grpc.StatusCode.UNAUTHENTICATED:
-            message += " (give --token, set SUNLIGHT_TOKEN, or use --as SUBJECT --role ROLE)"
-    click.echo(f"sunlight catalogue {what}: {message}", err=True)
-    sys.exit(1)
+    fail(f"sunlight catalogue {what}", "catalogue", error, conn,
+         "raise --timeout, or send smaller --batch-size")
 
 
 @click.group("catalogue")
@@ -171,9 +104,7 @@ def catalogue() -> None:
 def import_(file: Path, region: str, report_path: Path | None, publish_reviewed: bool,
             legal_reviewer: str, staffing_reviewer: str, approving_document: str,
             mapping_path: Path | None, default_limit_days: int | None, batch_size: int,
-            concurrency: int, encoding: str | None, address: str | None, token: str | None,
-            subject: str | None, roles: tuple[str, ...], as_department: str | None,
-            timeout_s: float) -> None:
+            concurrency: int, encoding: str | None, **connection: Any) -> None:
     """Import a CSV or XLSX catalogue FILE for a region; every row is accounted for.
 
     Valid rows become items (drafts, or published with --publish-reviewed when they cite a
@@ -197,7 +128,7 @@ def import_(file: Path, region: str, report_path: Path | None, publish_reviewed:
         rows = read_rows(file, encoding=encoding)
     except InvalidArgument as exc:
         raise click.BadParameter(exc.message, param_hint="FILE") from None
-    conn = _connection(address, token, subject, roles, as_department, region, timeout_s)
+    conn = _connection(region, **connection)
     run = _ImportRun(file, region, mapping_json, publish_reviewed, batch_size, conn,
                      concurrency, reviewers)
     try:
@@ -363,14 +294,12 @@ def _write_report(path: Path, report: dict[str, Any]) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="file to write (default: standard output)")
 @_connection_options
-def export(region: str, fmt: str, output: Path | None, address: str | None,
-           token: str | None, subject: str | None, roles: tuple[str, ...],
-           as_department: str | None, timeout_s: float) -> None:
+def export(region: str, fmt: str, output: Path | None, **connection: Any) -> None:
     """Export the published catalogue of a region (public fields) as CSV or JSON.
 
     The CSV is the catalogue CSV format, the gateway's too: `sunlight catalogue import` reads
     it back into the same items (publish them again with --publish-reviewed)."""
-    conn = _connection(address, token, subject, roles, as_department, region, timeout_s)
+    conn = _connection(region, **connection)
     count = 0
     with _stub(conn) as stub, _open_output(output) as out:
         items = stub.ExportItems(pb.ExportItemsRequest(region=region.strip()),
@@ -438,12 +367,9 @@ def _write_json(items: Iterator[pb.ItemVersion], out: IO[str]) -> int:
 @click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
 @_connection_options
 def search(query: str, region: str, item_type: str, department: str, page_size: int,
-           page_token: str, as_json: bool, address: str | None, token: str | None,
-           subject: str | None, roles: tuple[str, ...], as_department: str | None,
-           timeout_s: float) -> None:
+           page_token: str, as_json: bool, **connection: Any) -> None:
     """Search published items: Chinese text, pinyin ("qiyebeian") or initials ("qyba")."""
-    conn = _connection(address, token, subject, roles, as_department, region or None,
-                       timeout_s)
+    conn = _connection(region.strip() or None, **connection)
     request = pb.SearchItemsRequest(query=query, region=region.strip(),
                                     item_type=_item_type(item_type),
                                     department=department.strip(), page_size=page_size,

@@ -212,7 +212,7 @@ def test_a_different_mapping_through_a_mapping_file(node: tuple[str, FakeCatalog
     (["--region", "5116"], "'5116' is not a 6-digit region code"),
     ([], "Missing option '--region'"),
     (["--region", "511602", "--batch-size", "6000"], "6000 is not in the range 1<=x<=5000"),
-    (["--region", "511602", "--role", "admin"], "--role needs --as SUBJECT"),
+    (["--region", "511602", "--role", "admin"], "need --as SUBJECT (or give --token)"),
     (["--region", "511602", "--as", "ann"], "--as needs at least one --role"),
     (["--region", "511602", "--publish-reviewed"], "--publish-reviewed names who reviewed"),
     (["--region", "511602", "--legal-reviewer", "li"], "go with --publish-reviewed"),
