@@ -3,10 +3,12 @@
 Public callers get the public fields only. Public — the applicant sees how a case runs: the
 handling modes, special procedures and units of the limits, each step's name, kind, limit and
 unit, the steps a case may be returned to and the department that handles it, the parallel
-branches' departments, names, keys and limits, the materials with their keys. Internal, for
-staff, supervisors and the node's services: the steps' and branches' roles, integrity risk
-points, discretion standards, whether who accepted a case may decide it, and whether the item
-is classified (a classified item is never shown to the public at all: see the service).
+branches' departments, names, keys and limits, the materials with their keys, the discretion
+standards of a penalty (discretion is bound by published standards) and whether a meeting
+decides its cases. Internal, for staff, supervisors and the node's services: the steps' and
+branches' roles, integrity risk points, whether who accepted a case may decide it, and
+whether the item is classified (a classified item is never shown to the public at all: see
+the service).
 
 Defaults are not decided here: what a request leaves unspecified (a step kind, a unit, a
 key) goes to the domain as "not given", and :class:`ItemContent` states it.
@@ -193,14 +195,19 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
                                  if h in FORM_FROM_PB),
             external_flow=tuple(d.external_flow),
             discretion_standards=tuple(DiscretionStandard(
-                fact_pattern=x.fact_pattern, severity=x.severity, range=x.range)
+                fact_pattern=x.fact_pattern, severity=x.severity.strip(), range=x.range,
+                key=x.key, measures=tuple(x.measures),
+                min_amount=_amount(x.min_amount) if x.HasField("min_amount") else "",
+                max_amount=_amount(x.max_amount) if x.HasField("max_amount") else "")
                 for x in d.discretion_standards),
             group=d.group.strip(),
             modes=tuple(MODE_FROM_PB[m] for m in d.modes if m in MODE_FROM_PB),
             special_procedures=tuple(PROCEDURE_FROM_PB[p] for p in d.special_procedures
                                      if p in PROCEDURE_FROM_PB),
             classified=d.classified, limit_unit=_unit(d.limit_unit),
-            acceptor_may_decide=d.acceptor_may_decide)
+            acceptor_may_decide=d.acceptor_may_decide, major=d.major,
+            collective_review_above=_amount(d.collective_review_above)
+            if d.HasField("collective_review_above") else "")
     except ArithmeticError:
         raise InvalidArgument.of_field("draft.fees", "amounts must be numbers") from None
 
@@ -222,7 +229,9 @@ def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
         external_flow=list(c.external_flow), group=c.group,
         modes=[MODE[m] for m in c.modes],
         special_procedures=[PROCEDURE[p] for p in c.special_procedures],
-        limit_unit=UNIT[c.limit_unit])
+        limit_unit=UNIT[c.limit_unit], major=c.major)
+    if c.collective_review_above:
+        draft.collective_review_above.CopyFrom(_money(c.collective_review_above, "CNY"))
     if internal:
         draft.classified = c.classified
         draft.acceptor_may_decide = c.acceptor_may_decide
@@ -238,10 +247,14 @@ def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
                             copies=m.copies, mandatory=m.mandatory, note=m.note, key=m.key)
     for f in c.fees:
         draft.fees.add(name=f.name, amount=_money(f.amount, f.currency), basis=f.basis)
-    if internal:
-        for x in c.discretion_standards:
-            draft.discretion_standards.add(fact_pattern=x.fact_pattern, severity=x.severity,
-                                           range=x.range)
+    for x in c.discretion_standards:  # public: discretion is bound by published standards
+        standard = draft.discretion_standards.add(
+            fact_pattern=x.fact_pattern, severity=x.severity, range=x.range, key=x.key,
+            measures=list(x.measures))
+        if x.min_amount:
+            standard.min_amount.CopyFrom(_money(x.min_amount, "CNY"))
+        if x.max_amount:
+            standard.max_amount.CopyFrom(_money(x.max_amount, "CNY"))
     return draft
 
 

@@ -573,9 +573,14 @@ def default_flag(item: ParsedItem) -> str:
 
 #: Roles of a flow's steps read from the catalogue CSV (exports leave roles out).
 DEFAULT_ROLES = {StepKind.ACCEPTANCE: "clerk", StepKind.REVIEW: "section_chief",
-                 StepKind.DECISION: "leader"}
+                 StepKind.DECISION: "leader", StepKind.OPENING: "head",
+                 StepKind.INVESTIGATION: "inspector", StepKind.NOTIFICATION: "inspector",
+                 StepKind.COLLECTIVE_REVIEW: "head", StepKind.SERVICE: "inspector",
+                 StepKind.EXECUTION: "inspector", StepKind.CLOSING: "section_chief"}
 DEFAULT_ROLES_FLAG = ("the roles of the flow's steps are import defaults (受理 clerk, 审查 "
-                      "section_chief, 决定 leader): the department must confirm them")
+                      "section_chief, 决定 leader; 立案 and 集体讨论 head, 调查取证, 告知, "
+                      "送达 and 执行 inspector, 结案 section_chief): the department must "
+                      "confirm them")
 #: The columns of the catalogue CSV that the usual judging of a row reads.
 CATALOGUE_MAPPING = ColumnMapping(**catalogue_csv.MAPPED, dept_code=None, legal_basis=None)
 
@@ -601,6 +606,8 @@ CATALOGUE_FIELDS = {
     "enquiry_phone": ("enquiry_phone",), "handling_forms": ("handling_forms",),
     "external_flow": ("external_flow",), "modes": ("modes",),
     "special_procedures": ("special_procedures",), "limit_unit": ("limit_unit",),
+    "discretion_standards": ("discretion_standards",), "major": ("major",),
+    "collective_review_above": ("collective_review_above",),
 }
 
 

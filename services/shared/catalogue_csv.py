@@ -7,8 +7,8 @@ back through :func:`draft_of` — so an export imports into another node as the 
 
 The file: UTF-8 with a byte-order mark (spreadsheet programs then read the Chinese), lines
 ending in CRLF, a header row naming the columns of :data:`COLUMNS` in that order, then one row
-per published item version (public fields only: the internal flow's roles, risk points,
-discretion standards and whether who accepts may decide are not exported; classified items
+per published item version (public fields only: the internal flow's roles, risk points and
+whether who accepts may decide are not exported; classified items
 are never exported at all). Every cell goes through ``spreadsheet.neutralise``: a text that a
 spreadsheet would run as a formula is written behind a quote, which the importer drops.
 
@@ -18,13 +18,18 @@ Encodings inside a cell:
 - a code: the lower-case code of ``services.shared.code_tables`` (``power``,
   ``working_days``, ``statutory``);
 - a list of codes (``modes``, ``special_procedures``, ``handling_forms``): one code per line;
+- a flag (``major``): ``true`` or empty;
+- an amount (``collective_review_above``): yuan as a decimal text (``50000``), empty: unset;
 - a list of texts or of records (``legal_basis``, ``acceptance_conditions``, ``materials``,
-  ``fees``, ``external_flow``, ``steps``): a JSON array (UTF-8, no spaces), records as objects
+  ``fees``, ``external_flow``, ``steps``, ``discretion_standards``): a JSON array (UTF-8, no
+  spaces), records as objects
   whose keys are the contract's field names; enumerated values by their codes; fees as
   ``{"name", "amount", "currency", "basis"}`` with the amount in yuan as a decimal text
   (``"12.50"``); steps as ``{"key", "name", "kind", "limit_days", "limit_unit",
   "returns_to", "department", "parallel_branches"}``, each branch ``{"key", "department",
-  "name", "limit_days", "limit_unit"}``;
+  "name", "limit_days", "limit_unit"}``; discretion standards as ``{"key", "severity",
+  "fact_pattern", "range", "measures", "min_amount", "max_amount"}`` (measures by their
+  codes, ``services.shared.code_tables.PENALTY_MEASURES``; amounts in yuan, "" = unset);
 - ``published_at``: RFC 3339 in UTC (``2026-10-01T02:00:00Z``).
 
 ``item_id``, ``version`` and ``published_at`` say where a row came from; an import makes new
@@ -97,6 +102,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("external_flow", "the external flow (公示流程): JSON array of texts"),
     Column("steps", "the flow's steps: JSON array of {key, name, kind, limit_days, "
                     "limit_unit, returns_to, department, parallel_branches}"),
+    Column("discretion_standards", "discretion standards (裁量基准) of a penalty: JSON array "
+                                   "of {key, severity, fact_pattern, range, measures, "
+                                   "min_amount, max_amount}"),
+    Column("major", "a major enforcement decision (重大执法决定, decided by a meeting): true"),
+    Column("collective_review_above", "a fine above this many yuan is decided by a meeting"),
     Column("published_at", "when the version was published, RFC 3339 UTC (not imported)"),
 )
 HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -140,6 +150,10 @@ def _yuan(money: Mapping[str, Any]) -> str:
     value = Decimal(_int(money.get("units", 0))) + Decimal(_int(money.get("nanos", 0))) / (
         Decimal(10) ** 9)
     return format(value.normalize(), "f") if value else "0"
+
+
+def _optional_yuan(money: object) -> str:
+    return _yuan(money) if isinstance(money, Mapping) else ""
 
 
 def row(version: Mapping[str, Any]) -> list[str]:
@@ -192,6 +206,15 @@ def row(version: Mapping[str, Any]) -> list[str]:
         "enquiry_phone": c.get("enquiry_phone", ""),
         "external_flow": _compact(list(c.get("external_flow", ()))),
         "steps": _compact(steps),
+        "discretion_standards": _compact([{
+            "key": d.get("key", ""), "severity": d.get("severity", ""),
+            "fact_pattern": d.get("fact_pattern", ""), "range": d.get("range", ""),
+            "measures": list(d.get("measures", ())),
+            "min_amount": _optional_yuan(d.get("min_amount")),
+            "max_amount": _optional_yuan(d.get("max_amount"))}
+            for d in c.get("discretion_standards", ())]),
+        "major": "true" if c.get("major") else "",
+        "collective_review_above": _optional_yuan(c.get("collective_review_above")),
         "published_at": version.get("published_at", ""),
     }
     return [cells[name] for name in HEADER]
@@ -275,6 +298,19 @@ def _texts(values: Mapping[str, str], name: str, problems: list[str]) -> list[st
     return items
 
 
+def _money(text: str) -> dict[str, Any] | None:
+    """The proto3 JSON of a ``Money`` of ``text`` yuan; None when it is not an amount."""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0:
+        return None
+    units = int(amount)
+    return {"currency_code": "CNY", "units": str(units),
+            "nanos": int((amount - units) * 10**9)}
+
+
 def _unit(code: str, where: str, problems: list[str]) -> dict[str, str]:
     if not code:
         return {}
@@ -336,6 +372,33 @@ def draft_of(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
                                 "nanos": int((amount - units) * 10**9)}})
     if fees:
         draft["fees"] = fees
+    standards = []
+    for i, standard in enumerate(_records(values, "discretion_standards", {
+            "key": str, "severity": str, "fact_pattern": str, "range": str, "measures": list,
+            "min_amount": str, "max_amount": str}, problems)):
+        out: dict[str, Any] = {k: standard[k] for k in ("key", "severity", "fact_pattern",
+                                                        "range") if standard.get(k)}
+        if measures := [m for m in standard.get("measures", ()) if isinstance(m, str)]:
+            out["measures"] = measures
+        for name in ("min_amount", "max_amount"):
+            if text := standard.get(name):
+                if (money := _money(text)) is None:
+                    problems.append(f"discretion_standards[{i}].{name}: not an amount in "
+                                    "yuan; left out")
+                else:
+                    out[name] = money
+        standards.append(out)
+    if standards:
+        draft["discretion_standards"] = standards
+    if (flag := _cell(values, "major").lower()) in ("true", "1"):
+        draft["major"] = True
+    elif flag not in ("", "false", "0"):
+        problems.append(f"major: {flag!r} is not true or false; left out")
+    if text := _cell(values, "collective_review_above"):
+        if (money := _money(text)) is None:
+            problems.append("collective_review_above: not an amount in yuan; left out")
+        else:
+            draft["collective_review_above"] = money
     steps = []
     for i, step in enumerate(_records(values, "steps", {
             "key": str, "name": str, "kind": str, "limit_days": int, "limit_unit": str,

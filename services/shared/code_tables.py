@@ -65,8 +65,26 @@ SPECIAL_PROCEDURES: dict[str, str] = {
 #: Units of a time limit (时限单位), ``TimeUnit``.
 TIME_UNITS: dict[str, str] = {"working_days": "个工作日", "calendar_days": "个自然日"}
 
-#: What a step of the internal flow is for, ``StepKind``.
-STEP_KINDS: dict[str, str] = {"acceptance": "受理", "review": "审查", "decision": "决定"}
+#: What a step of the internal flow is for, ``StepKind``. The first three make the flow of a
+#: case applied for; a case the government opens itself (立案: penalties, coercive measures,
+#: inspections) runs through the others, from its opening to its closing.
+STEP_KINDS: dict[str, str] = {
+    "acceptance": "受理", "review": "审查", "decision": "决定",
+    "opening": "立案", "investigation": "调查取证", "notification": "告知",
+    "collective_review": "集体讨论", "service": "送达", "execution": "执行", "closing": "结案",
+}
+
+#: Kinds of administrative penalty (《行政处罚法》2021 art. 9), ``DiscretionStandard.measures``.
+PENALTY_MEASURES: dict[str, str] = {
+    "warning": "警告", "circulated_criticism": "通报批评", "fine": "罚款",
+    "confiscate_gains": "没收违法所得", "confiscate_property": "没收非法财物",
+    "suspend_licence": "暂扣许可证件", "lower_qualification": "降低资质等级",
+    "revoke_licence": "吊销许可证件", "restrict_business": "限制开展生产经营活动",
+    "suspend_business": "责令停产停业", "close_down": "责令关闭", "restrict_practice": "限制从业",
+    "detention": "行政拘留", "other": "法律、行政法规规定的其他行政处罚",
+}
+#: Measures that are amounts of money: a standard allowing one states its range in yuan.
+AMOUNT_MEASURES = frozenset({"fine"})
 
 #: Integrity risk levels (风险等级), ``RiskLevel``.
 RISK_LEVELS: dict[str, str] = {"low": "低", "medium": "中", "high": "高"}

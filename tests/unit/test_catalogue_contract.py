@@ -36,7 +36,11 @@ def full() -> ItemContent:
         classified=True, acceptor_may_decide=True,
         legal_basis=(LegalCitation("《中华人民共和国行政处罚法》", "第六十条"),),
         materials=(Material("立案审批表", key="filing_form"), Material("调查笔录")),
-        discretion_standards=(DiscretionStandard("初次违法", "一般", "警告"),),
+        discretion_standards=(DiscretionStandard("初次违法", "一般", "警告"),
+                              DiscretionStandard("多次违法", "较重", "罚款 500 元以上 2000 元以下",
+                                                 key="repeat", measures=("fine", "warning"),
+                                                 min_amount="500", max_amount="2000.5")),
+        major=True, collective_review_above="50000",
         steps=(Step("accept", "立案", 7, "clerk", limit_unit=TimeUnit.WORKING_DAYS),
                Step("investigate", "调查", 30, "inspector", limit_unit=TimeUnit.CALENDAR_DAYS,
                     parallel_branches=(Branch("区公安分局", "协查", 10, "police", key="police",
@@ -69,9 +73,15 @@ def test_the_public_sees_how_a_case_runs_not_who_runs_it() -> None:
     assert (branch.key, branch.department, branch.limit_unit, branch.role) == (
         "police", "区公安分局", common_pb2.TIME_UNIT_CALENDAR_DAYS, "")
     assert [m.key for m in public.materials] == ["filing_form", "m2"]
-    # internal: roles, risk points, discretion standards, separation of duties, classified
+    # public too: the discretion standards (discretion is bound by published standards)
+    # and whether a meeting decides
+    assert [(d.key, list(d.measures)) for d in public.discretion_standards] == [
+        ("d1", []), ("repeat", ["fine", "warning"])]
+    assert (public.discretion_standards[1].max_amount.units,
+            public.discretion_standards[1].max_amount.nanos) == (2000, 500_000_000)
+    assert public.major and public.collective_review_above.units == 50000
+    # internal: roles, risk points, separation of duties, classified
     assert all(s.role == "" and not s.risk_points for s in public.steps)
-    assert not public.discretion_standards
     assert not public.acceptor_may_decide and not public.classified
     internal = content_to_pb(full())
     assert internal.acceptor_may_decide and internal.classified

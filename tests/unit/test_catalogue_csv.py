@@ -90,8 +90,12 @@ def penalty() -> ItemContent:
         promised_limit_days=60, limit_unit=TimeUnit.CALENDAR_DAYS,
         legal_basis=(LegalCitation("《中华人民共和国行政处罚法》", "第六十条"),),
         special_procedures=(SpecialProcedure.HEARING,),
-        discretion_standards=(DiscretionStandard("初次违法", "一般", "警告"),),
-        acceptor_may_decide=True,
+        discretion_standards=(DiscretionStandard("初次违法", "一般", "警告",
+                                                 measures=("warning",)),
+                              DiscretionStandard("多次违法", "较重", "罚款 500 元以上 2000 元以下",
+                                                 key="repeat", measures=("fine",),
+                                                 min_amount="500", max_amount="2000.5")),
+        major=True, collective_review_above="50000", acceptor_may_decide=True,
         steps=(Step("accept", "立案", 7, "clerk", limit_unit=TimeUnit.WORKING_DAYS),
                Step("investigate", "调查取证", 30, "inspector",
                     limit_unit=TimeUnit.CALENDAR_DAYS),
@@ -271,7 +275,7 @@ def test_a_spreadsheet_formula_comes_back_as_the_text_it_was(
 
 def test_every_public_field_of_the_contract_has_its_column() -> None:
     """A field added to ItemDraft is exported (and imported back) or said to be internal."""
-    internal = {"discretion_standards", "classified", "acceptor_may_decide"}
+    internal = {"classified", "acceptor_may_decide"}
     inside = {"body": {"name", "code", "nature"}}  # one column per field of the message
     columns = set(catalogue_csv.HEADER)
     for field in pb.ItemDraft.DESCRIPTOR.fields:

@@ -25,7 +25,16 @@ sees them stated:
   position;
 - every time limit (the item's, a step's, a branch's) in working days;
 - no special procedures, not classified, and who accepted a case may not decide it
-  (``acceptor_may_decide`` false).
+  (``acceptor_may_decide`` false);
+- discretion standards' keys ``d1``, ``d2`` … by position; not a major decision (``major``
+  false) and no amount of its own above which a meeting decides (the node's setting).
+
+**Cases the government opens** (立案: penalties, coercive measures, inspections): a flow whose
+first step is an opening step (``opening``) is not applied for. Its decision step need not be
+last: only service (送达), execution (执行) and closing (结案, last) steps follow it, and a
+case is never returned from after its decision to before it (the default returns of a step
+after the decision are the steps after the decision before it). A penalty's flow tells the
+party before deciding: a notification step (告知) precedes the decision.
 """
 
 from __future__ import annotations
@@ -39,8 +48,10 @@ from enum import StrEnum
 from typing import Any
 
 from services.shared.code_tables import (
+    AMOUNT_MEASURES,
     EXERCISE_LEVELS,
     ITEM_TYPES,
+    PENALTY_MEASURES,
     PENALTY_TYPE,
     PUBLIC_SERVICE_TYPE,
 )
@@ -123,11 +134,26 @@ class TimeUnit(StrEnum):
 
 
 class StepKind(StrEnum):
-    """What a step of the internal flow is for."""
+    """What a step of the internal flow is for (labels: ``code_tables.STEP_KINDS``)."""
 
     ACCEPTANCE = "acceptance"  # 受理: accept, reject or ask for supplements; only first
     REVIEW = "review"          # 审查, 审核, 核查 …
-    DECISION = "decision"      # 决定: only last; a filing has none
+    DECISION = "decision"      # 决定: last of a case applied for; a filing has none
+    # A case the government opens itself (立案: penalties, coercive measures, inspections):
+    OPENING = "opening"                      # 立案: only first, approved by the head
+    INVESTIGATION = "investigation"          # 调查取证
+    NOTIFICATION = "notification"            # 告知: the intended decision and the rights
+    COLLECTIVE_REVIEW = "collective_review"  # 集体讨论 (会审会): a meeting decides
+    SERVICE = "service"                      # 送达: after the decision
+    EXECUTION = "execution"                  # 执行: after the decision
+    CLOSING = "closing"                      # 结案: only last
+
+
+#: the kinds a step after the decision of an opened case may have
+AFTER_DECISION = frozenset({StepKind.SERVICE, StepKind.EXECUTION, StepKind.CLOSING})
+#: the kinds that belong to opened cases only
+OPENED_ONLY = frozenset({StepKind.OPENING, StepKind.NOTIFICATION,
+                         StepKind.COLLECTIVE_REVIEW}) | AFTER_DECISION
 
 
 @dataclass(frozen=True)
@@ -198,11 +224,19 @@ class RiskPoint:
 
 @dataclass(frozen=True)
 class DiscretionStandard:
-    """A discretion standard for penalties (裁量基准): fact pattern → allowed range."""
+    """A discretion standard for penalties (裁量基准): a circumstance (情节: its severity and
+    fact pattern) and what a decision in it may impose — the measures (``PENALTY_MEASURES``)
+    and, for a fine, the range in yuan. ``range`` is the standard's own words."""
 
     fact_pattern: str
     severity: str = ""
     range: str = ""
+    #: stable key within the item (a decision names the circumstance by it); empty: ``d<n>``
+    key: str = ""
+    measures: tuple[str, ...] = ()
+    #: the fine's range in yuan, when ``fine`` is among the measures ("" = none stated)
+    min_amount: str = ""
+    max_amount: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,6 +300,11 @@ class ItemContent:
     limit_unit: TimeUnit = TimeUnit.WORKING_DAYS
     #: separation of duties: False = who accepted a case may not decide it
     acceptor_may_decide: bool = False
+    #: a major enforcement decision (重大执法决定): its cases are decided by a meeting
+    #: (集体讨论) before the decision
+    major: bool = False
+    #: a fine above this many yuan is decided by a meeting too ("" = the node's setting)
+    collective_review_above: str = ""
 
     def __post_init__(self) -> None:
         """State every default (the module's docstring): the one place they are decided."""
@@ -279,6 +318,16 @@ class ItemContent:
             object.__setattr__(self, "materials", tuple(
                 m if m.key else replace(m, key=f"m{i}")
                 for i, m in enumerate(self.materials, start=1)))
+        if any(not d.key for d in self.discretion_standards):
+            object.__setattr__(self, "discretion_standards", tuple(
+                d if d.key else replace(d, key=f"d{i}")
+                for i, d in enumerate(self.discretion_standards, start=1)))
+
+    @property
+    def opened(self) -> bool:
+        """Its cases are opened by the government (立案), not applied for: the flow begins
+        with an opening step."""
+        return bool(self.steps) and self.steps[0].kind is StepKind.OPENING
 
     @property
     def filing(self) -> bool:
@@ -371,8 +420,9 @@ class ItemContent:
         raw["fees"] = tuple(Fee(**f) for f in raw.get("fees", ()))
         raw["handling_forms"] = tuple(HandlingForm(h) for h in raw.get("handling_forms", ()))
         raw["external_flow"] = tuple(raw.get("external_flow", ()))
-        raw["discretion_standards"] = tuple(DiscretionStandard(**d) for d in
-                                            raw.get("discretion_standards", ()))
+        raw["discretion_standards"] = tuple(
+            DiscretionStandard(**{**d, "measures": tuple(d.get("measures", ()))})
+            for d in raw.get("discretion_standards", ()))
         raw["modes"] = tuple(HandlingMode(m) for m in raw.get("modes", ()))
         raw["special_procedures"] = tuple(SpecialProcedure(p) for p in
                                           raw.get("special_procedures", ()))
@@ -383,13 +433,14 @@ class ItemContent:
 def step_kinds(steps: tuple[Step, ...], *, filing: bool) -> list[StepKind]:
     """The kind of each step: its own, else by position (the module's defaults)."""
     last = len(steps) - 1
+    decides = any(step.kind is StepKind.DECISION for step in steps)
     kinds = []
     for i, step in enumerate(steps):
         if step.kind is not None:
             kinds.append(step.kind)
         elif i == 0 and step.key == ACCEPTANCE_KEY:
             kinds.append(StepKind.ACCEPTANCE)
-        elif i == last and not filing:
+        elif i == last and not filing and not decides:
             kinds.append(StepKind.DECISION)
         else:
             kinds.append(StepKind.REVIEW)
@@ -410,9 +461,12 @@ def resolved_steps(steps: tuple[Step, ...], *, filing: bool) -> tuple[Step, ...]
     kinds = step_kinds(steps, filing=filing)
     out: list[Step] = []
     changed = False
+    decision = next((j for j, kind in enumerate(kinds) if kind is StepKind.DECISION), None)
     for i, step in enumerate(steps):
+        # a decided case is never returned to before its decision
+        first = decision + 1 if decision is not None and i > decision else 0
         returns = step.returns_to or tuple(
-            steps[j].key for j in range(i) if kinds[j] is not StepKind.ACCEPTANCE)
+            steps[j].key for j in range(first, i) if kinds[j] not in _NOT_RETURNABLE)
         branches = step.parallel_branches
         if any(not b.key for b in branches):
             branches = tuple(b if b.key else replace(b, key=f"b{j}")
@@ -430,6 +484,9 @@ def resolved_steps(steps: tuple[Step, ...], *, filing: bool) -> tuple[Step, ...]
         _STATED[(id(steps), filing)] = steps
     return steps
 
+
+#: steps a case is never returned to: its acceptance, its opening
+_NOT_RETURNABLE = frozenset({StepKind.ACCEPTANCE, StepKind.OPENING})
 
 #: What the stored form of a content always keeps (:meth:`ItemContent.to_json`).
 IDENTITY_FIELDS = frozenset({"name", "code", "item_type", "region", "department"})
@@ -520,6 +577,45 @@ def _structure(c: ItemContent, problems: list[FieldProblem]) -> None:
     if c.discretion_standards and c.item_type != PENALTY_TYPE:
         bad("discretion_standards", "discretion standards (裁量基准) belong to penalty items "
             "(item type 02)")
+    _discretion(c, bad)
+    if c.collective_review_above and _yuan(c.collective_review_above) is None:
+        bad("collective_review_above", "a non-negative amount in yuan, e.g. 50000")
+
+
+def _yuan(amount: str) -> Decimal | None:
+    """An amount in yuan (at most two decimals), or None when it is not one."""
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        return None
+    return value
+
+
+def _discretion(c: ItemContent, bad: Callable[[str, str], None]) -> None:
+    """Each standard's key once, known measures, and a fine's range in yuan."""
+    keys: set[str] = set()
+    for i, d in enumerate(c.discretion_standards):
+        where = f"discretion_standards[{i}]"
+        _key(d.key, keys, f"{where}.key", "discretion standard", bad)
+        for j, measure in enumerate(d.measures):
+            if measure not in PENALTY_MEASURES:
+                bad(f"{where}.measures[{j}]", f"{shown(measure)} is not a kind of penalty; "
+                    "one of " + ", ".join(f"{k} {v}" for k, v in PENALTY_MEASURES.items()))
+            elif measure in d.measures[:j]:
+                bad(f"{where}.measures[{j}]", f"{measure} is named twice")
+        low, high = (_yuan(d.min_amount) if d.min_amount else Decimal(0),
+                     _yuan(d.max_amount) if d.max_amount else None)
+        if low is None:
+            bad(f"{where}.min_amount", "a non-negative amount in yuan")
+        if d.max_amount and high is None:
+            bad(f"{where}.max_amount", "a non-negative amount in yuan")
+        if low is not None and high is not None and low > high:
+            bad(f"{where}.max_amount", "at least the minimum")
+        fines = AMOUNT_MEASURES & set(d.measures)
+        if (d.min_amount or d.max_amount) and not fines:
+            bad(f"{where}.measures", "an amount belongs to a fine (fine 罚款)")
 
 
 def _modes(c: ItemContent, bad: Callable[[str, str], None]) -> None:
@@ -539,6 +635,11 @@ def _modes(c: ItemContent, bad: Callable[[str, str], None]) -> None:
 
 def _steps(c: ItemContent, bad: Callable[[str, str], None]) -> None:
     last = len(c.steps) - 1
+    opened = c.opened
+    decisions = [i for i, s in enumerate(c.steps) if s.kind is StepKind.DECISION]
+    decided_at = decisions[0] if decisions else None
+    if len(decisions) > 1:
+        bad("steps", "a flow has one decision step (决定)")
     keys: set[str] = set()
     # keys of the steps so far that a later step may return a case to (not the acceptance)
     returnable: set[str] = set()
@@ -562,23 +663,39 @@ def _steps(c: ItemContent, bad: Callable[[str, str], None]) -> None:
         kind = step.kind
         if not isinstance(kind, StepKind):
             bad(f"{where}.kind", _one_of(StepKind))
-        elif kind is StepKind.ACCEPTANCE and i != 0:
-            bad(f"{where}.kind", "only the first step can be the acceptance step (受理)")
+        elif kind in (StepKind.ACCEPTANCE, StepKind.OPENING) and i != 0:
+            bad(f"{where}.kind", f"only the first step can be the {kind.value} step "
+                f"({'受理' if kind is StepKind.ACCEPTANCE else '立案'})")
         elif kind is StepKind.DECISION and c.filing:
             bad(f"{where}.kind", "a filing (备案) has no decision step (决定): it is "
                 "registered on receipt")
-        elif kind is StepKind.DECISION and i != last:
-            bad(f"{where}.kind", "only the last step can be the decision step (决定)")
+        elif kind is StepKind.DECISION and i != last and not opened:
+            bad(f"{where}.kind", "only the last step can be the decision step (决定) of a "
+                "case applied for")
+        elif kind in OPENED_ONLY and kind is not StepKind.OPENING and not opened:
+            bad(f"{where}.kind", f"a {kind.value} step belongs to a case the government opens "
+                "(its first step is the opening step, 立案)")
+        elif opened and decided_at is not None and i > decided_at and (
+                kind not in AFTER_DECISION):
+            bad(f"{where}.kind", "after the decision an opened case is only served (送达), "
+                "executed (执行) and closed (结案)")
+        elif opened and kind in AFTER_DECISION and (decided_at is None or i < decided_at):
+            bad(f"{where}.kind", f"a {kind.value} step comes after the decision step")
+        elif kind is StepKind.CLOSING and i != last:
+            bad(f"{where}.kind", "only the last step can be the closing step (结案)")
         if len(step.returns_to) > MAX_RETURNS_TO:
             bad(f"{where}.returns_to", f"at most {MAX_RETURNS_TO} steps")
         for j, target in enumerate(step.returns_to):
             if target not in returnable:
                 bad(f"{where}.returns_to[{j}]", f"{shown(target)} is not an earlier step "
-                    "after the acceptance step: a case returns only to a step it has passed, "
-                    "never to acceptance")
+                    "after the acceptance (or opening) step: a case returns only to a step it "
+                    "has passed, never to acceptance or opening, and never from after its "
+                    "decision to before it")
             elif target in step.returns_to[:j]:
                 bad(f"{where}.returns_to[{j}]", f"{target!r} is named twice")
-        if kind is not StepKind.ACCEPTANCE:
+        if kind is StepKind.DECISION and opened:
+            returnable.clear()  # a decided case is never returned to before its decision
+        elif kind not in _NOT_RETURNABLE:
             returnable.add(step.key)
         branch_keys: set[str] = set()
         for j, branch in enumerate(step.parallel_branches):
@@ -630,13 +747,37 @@ def _completeness(c: ItemContent, problems: list[FieldProblem]) -> None:
     if not c.steps:
         bad("steps", "the internal flow needs at least one step")
         return
-    if not c.filing and c.steps[-1].kind is not StepKind.DECISION:
+    if c.opened:
+        _opened_complete(c, bad)
+    elif not c.filing and c.steps[-1].kind is not StepKind.DECISION:
         modes = ", ".join(m.value for m in c.modes)
         bad("steps", f"the flow of a {modes} item ends with its decision step (决定)")
+    if c.item_type == PENALTY_TYPE:
+        for i, d in enumerate(c.discretion_standards):
+            if not d.severity.strip() or not d.measures:
+                bad(f"discretion_standards[{i}]", "state the circumstance (severity, 情节) and "
+                    "the measures a decision in it may impose")
+            elif AMOUNT_MEASURES & set(d.measures) and not d.max_amount:
+                bad(f"discretion_standards[{i}].max_amount", "a fine's standard states its "
+                    "range: the most it allows, in yuan")
     # steps counted in another unit than the limits are not added up against them
     if c.promised_limit_days and c.units_agree and c.flow_days > c.promised_limit_days:
         bad("steps", f"the steps take {c.flow_days} {unit}, more than the promised "
             f"limit of {c.promised_limit_days}")
+
+
+def _opened_complete(c: ItemContent, bad: Callable[[str, str], None]) -> None:
+    """A case the government opens (立案) is decided, and a penalty is told to its party
+    before it is decided (告知: 《行政处罚法》 art. 44)."""
+    kinds = [s.kind for s in c.steps]
+    if c.filing:
+        bad("modes", "a case the government opens is never a filing (备案)")
+    if StepKind.DECISION not in kinds:
+        bad("steps", "the flow of an opened case has its decision step (决定)")
+    elif c.item_type == PENALTY_TYPE and StepKind.NOTIFICATION not in kinds[
+            :kinds.index(StepKind.DECISION)]:
+        bad("steps", "a penalty is told to its party before it is decided: a notification "
+            "step (告知) comes before the decision (《行政处罚法》第四十四条)")
 
 
 def _raise(problems: list[FieldProblem]) -> None:

@@ -68,6 +68,13 @@ class StepKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STEP_KIND_ACCEPTANCE: _ClassVar[StepKind]
     STEP_KIND_REVIEW: _ClassVar[StepKind]
     STEP_KIND_DECISION: _ClassVar[StepKind]
+    STEP_KIND_OPENING: _ClassVar[StepKind]
+    STEP_KIND_INVESTIGATION: _ClassVar[StepKind]
+    STEP_KIND_NOTIFICATION: _ClassVar[StepKind]
+    STEP_KIND_COLLECTIVE_REVIEW: _ClassVar[StepKind]
+    STEP_KIND_SERVICE: _ClassVar[StepKind]
+    STEP_KIND_EXECUTION: _ClassVar[StepKind]
+    STEP_KIND_CLOSING: _ClassVar[StepKind]
 
 class ReviewKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -141,6 +148,13 @@ STEP_KIND_UNSPECIFIED: StepKind
 STEP_KIND_ACCEPTANCE: StepKind
 STEP_KIND_REVIEW: StepKind
 STEP_KIND_DECISION: StepKind
+STEP_KIND_OPENING: StepKind
+STEP_KIND_INVESTIGATION: StepKind
+STEP_KIND_NOTIFICATION: StepKind
+STEP_KIND_COLLECTIVE_REVIEW: StepKind
+STEP_KIND_SERVICE: StepKind
+STEP_KIND_EXECUTION: StepKind
+STEP_KIND_CLOSING: StepKind
 REVIEW_KIND_UNSPECIFIED: ReviewKind
 REVIEW_KIND_LEGAL: ReviewKind
 REVIEW_KIND_STAFFING: ReviewKind
@@ -241,14 +255,22 @@ class RiskPoint(_message.Message):
     def __init__(self, description: _Optional[str] = ..., level: _Optional[_Union[RiskLevel, str]] = ..., countermeasures: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class DiscretionStandard(_message.Message):
-    __slots__ = ("fact_pattern", "severity", "range")
+    __slots__ = ("fact_pattern", "severity", "range", "key", "measures", "min_amount", "max_amount")
     FACT_PATTERN_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
     RANGE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    MIN_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    MAX_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     fact_pattern: str
     severity: str
     range: str
-    def __init__(self, fact_pattern: _Optional[str] = ..., severity: _Optional[str] = ..., range: _Optional[str] = ...) -> None: ...
+    key: str
+    measures: _containers.RepeatedScalarFieldContainer[str]
+    min_amount: _common_pb2.Money
+    max_amount: _common_pb2.Money
+    def __init__(self, fact_pattern: _Optional[str] = ..., severity: _Optional[str] = ..., range: _Optional[str] = ..., key: _Optional[str] = ..., measures: _Optional[_Iterable[str]] = ..., min_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., max_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Step(_message.Message):
     __slots__ = ("key", "name", "limit_days", "role", "parallel_branches", "risk_points", "kind", "returns_to", "limit_unit", "department")
@@ -275,7 +297,7 @@ class Step(_message.Message):
     def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., parallel_branches: _Optional[_Iterable[_Union[Branch, _Mapping]]] = ..., risk_points: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ..., kind: _Optional[_Union[StepKind, str]] = ..., returns_to: _Optional[_Iterable[str]] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., department: _Optional[str] = ...) -> None: ...
 
 class ItemDraft(_message.Message):
-    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group", "modes", "special_procedures", "classified", "limit_unit", "acceptor_may_decide")
+    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group", "modes", "special_procedures", "classified", "limit_unit", "acceptor_may_decide", "major", "collective_review_above")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -303,6 +325,8 @@ class ItemDraft(_message.Message):
     CLASSIFIED_FIELD_NUMBER: _ClassVar[int]
     LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
     ACCEPTOR_MAY_DECIDE_FIELD_NUMBER: _ClassVar[int]
+    MAJOR_FIELD_NUMBER: _ClassVar[int]
+    COLLECTIVE_REVIEW_ABOVE_FIELD_NUMBER: _ClassVar[int]
     name: str
     code: str
     item_type: str
@@ -330,7 +354,9 @@ class ItemDraft(_message.Message):
     classified: bool
     limit_unit: _common_pb2.TimeUnit
     acceptor_may_decide: bool
-    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ..., modes: _Optional[_Iterable[_Union[_common_pb2.HandlingMode, str]]] = ..., special_procedures: _Optional[_Iterable[_Union[_common_pb2.SpecialProcedure, str]]] = ..., classified: _Optional[bool] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., acceptor_may_decide: _Optional[bool] = ...) -> None: ...
+    major: bool
+    collective_review_above: _common_pb2.Money
+    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ..., modes: _Optional[_Iterable[_Union[_common_pb2.HandlingMode, str]]] = ..., special_procedures: _Optional[_Iterable[_Union[_common_pb2.SpecialProcedure, str]]] = ..., classified: _Optional[bool] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., acceptor_may_decide: _Optional[bool] = ..., major: _Optional[bool] = ..., collective_review_above: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Review(_message.Message):
     __slots__ = ("kind", "decision", "reviewer", "reason", "at", "document")
