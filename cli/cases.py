@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date
+from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 import click
@@ -44,7 +45,9 @@ PROCEDURES = [v.name.removeprefix("SPECIAL_PROCEDURE_").lower()
 MODES = [v.name.removeprefix("HANDLING_MODE_").lower()
          for v in common_pb2.HandlingMode.DESCRIPTOR.values if v.number]
 CHANNELS = [v.name.removeprefix("CHANNEL_").lower()
-            for v in pb.Channel.DESCRIPTOR.values if v.number]
+            for v in pb.Channel.DESCRIPTOR.values if v.number and v.name != "CHANNEL_OPENED"]
+OUTCOMES = [v.name.removeprefix("DECISION_OUTCOME_").lower().replace("_", "-")
+            for v in pb.DecisionOutcome.DESCRIPTOR.values if v.number]
 STATUS_WORDS = {
     pb.CASE_STATUS_SUBMITTED: "submitted, awaiting acceptance (已申请待受理)",
     pb.CASE_STATUS_SUPPLEMENT: "supplements asked for (补正中)",
@@ -222,12 +225,25 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
 @click.option("--extension-days", type=click.IntRange(0, 30), default=0,
               help="start-procedure extension: working days added")
 @click.option("--result", default="", help="end-procedure: its result")
-@click.option("--outcome", type=click.Choice(["approve", "refuse"]), default=None,
-              help="decide: the outcome")
+@click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
+              help="decide: the outcome (an opened case: impose or not-impose)")
 @click.option("--legal-basis", multiple=True, help="decide: a law and article; repeatable")
 @click.option("--document-number", default="", help="decide: the document's number (文书编号)")
 @click.option("--certificate", default="", help="decide: the certificate issued (证照名称)")
 @click.option("--valid-until", default=None, help="decide: YYYY-MM-DD")
+@click.option("--intended", default="", help="notify: the intended decision, in words")
+@click.option("--hearing-right", is_flag=True, help="notify: the party may ask for a hearing")
+@click.option("--circumstance", default="",
+              help="decide, notify (a penalty): the discretion standard's key (情节)")
+@click.option("--measure", "measures", multiple=True,
+              help="decide, notify (a penalty): a kind of penalty, e.g. fine; repeatable")
+@click.option("--amount", default="", help="decide, notify (a penalty): a fine in yuan")
+@click.option("--departure", default="",
+              help="decide (a penalty outside its standard): the written justification")
+@click.option("--fields", "fields_json", default=None,
+              help="the action's fields as JSON (proto field names), e.g. for "
+                   "record-collective-review, schedule-hearing, serve; merged with the "
+                   "options above")
 @click.option("--key", default=None, help="idempotency key (a system: its own id)")
 @click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
 @_connection_options
@@ -235,11 +251,15 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
         reason_code: str, missing: tuple[str, ...], due: str | None,
         materials: tuple[str, ...], to: str | None, to_step: str, kind: str | None,
         extension_days: int, result: str, outcome: str | None, legal_basis: tuple[str, ...],
-        document_number: str, certificate: str, valid_until: str | None, key: str | None,
-        as_json: bool, **connection: Any) -> None:
+        document_number: str, certificate: str, valid_until: str | None, intended: str,
+        hearing_right: bool, circumstance: str, measures: tuple[str, ...], amount: str,
+        departure: str, fields_json: str | None, key: str | None, as_json: bool,
+        **connection: Any) -> None:
     """Take one ACTION on CASE_NUMBER (accept, complete-step, decide …).
 
-    Which actions the case allows now: `sunlight cases show`."""
+    Which actions the case allows now: `sunlight cases show`. Actions with many fields
+    (record-collective-review, schedule-hearing, hold-hearing, serve, record-evidence …) take
+    them as JSON with --fields, e.g. --fields '{"method": "direct", "recipient": "张三"}'."""
     field = ACTIONS[action]
     needs = {"reject": ("--reason", reason), "request_supplement": ("--missing", missing),
              "receive_supplement": ("--material", materials), "reassign": ("--to", to),
@@ -260,11 +280,47 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
             materials=_materials(materials), to=to or "", to_step=to_step, kind=kind,
             extension_days=extension_days, result=result, outcome=outcome,
             legal_basis=legal_basis, document_number=document_number,
-            certificate=certificate, valid_until=_day(valid_until, "--valid-until"))
+            certificate=certificate, valid_until=_day(valid_until, "--valid-until"),
+            intended=intended, hearing_right=hearing_right)
+        if circumstance or measures or amount or departure:
+            if not hasattr(message, "penalty"):
+                raise click.UsageError(f"{action} states no penalty (--circumstance, "
+                                       "--measure, --amount, --departure)")
+            message.penalty.CopyFrom(_penalty(circumstance, measures, amount, departure))
+        if fields_json is not None:
+            _merge_fields(message, fields_json, action)
         request = pb.ActOnCaseRequest(case_number=case_number, **{field: message})
         request.idempotency_key = _key(key)
         case = call("act", "ActOnCase", request).case
     click.echo(_json(case) if as_json else describe(case))
+
+
+def _penalty(circumstance: str, measures: Sequence[str], amount: str,
+             departure: str) -> pb.Penalty:
+    penalty = pb.Penalty(circumstance=circumstance, measures=list(measures),
+                         departure=departure)
+    if amount:
+        try:
+            yuan = Decimal(amount)
+        except InvalidOperation:
+            yuan = Decimal(-1)
+        if not yuan.is_finite() or yuan <= 0 or yuan != yuan.quantize(Decimal("0.01")):
+            raise click.BadParameter(f"{amount!r} is not an amount in yuan (to the fen)",
+                                     param_hint="--amount")
+        units = int(yuan)
+        penalty.amount.CopyFrom(common_pb2.Money(
+            currency_code="CNY", units=units, nanos=int((yuan - units) * 1_000_000_000)))
+    return penalty
+
+
+def _merge_fields(message: Message, text: str, action: str) -> None:
+    """The action's fields given as JSON, merged into ``message``."""
+    try:
+        json_format.ParseDict(json.loads(text), message)
+    except (ValueError, json_format.ParseError) as exc:
+        names = ", ".join(f.name for f in message.DESCRIPTOR.fields)
+        raise click.BadParameter(f"not the fields of {action} ({names}): {exc}",
+                                 param_hint="--fields") from None
 
 
 def _the_running_step(call: Caller, case_number: str, action: str) -> str:
@@ -307,13 +363,16 @@ def _action_message(field: str, **o: Any) -> Message:
             return pb.EndProcedure(result=o["result"])
         case "decide":
             return pb.Decide(
-                outcome=pb.DecisionOutcome.Value(f"DECISION_OUTCOME_{o['outcome'].upper()}"),
+                outcome=pb.DecisionOutcome.Value(
+                    "DECISION_OUTCOME_" + o["outcome"].upper().replace("-", "_")),
                 reasons=o["reason"], legal_basis=list(o["legal_basis"]),
                 document_number=o["document_number"], certificate=o["certificate"],
                 valid_until=o["valid_until"])
         case "withdraw":
             return pb.Withdraw(reason=o["reason"])
-    # lapse, publish_result, complete: nothing to say
+        case "notify":
+            return pb.Notify(intended=o["intended"], hearing_right=o["hearing_right"])
+    # lapse, publish_result, complete, and the actions given with --fields
     return getattr(pb, pb.ActOnCaseRequest.DESCRIPTOR.fields_by_name[field]
                    .message_type.name)()
 
@@ -388,11 +447,14 @@ def describe(case: pb.Case) -> str:
         if not request.HasField("received_at"):
             lines.append(f"supplements asked for: {', '.join(request.missing)}, by "
                          f"{request.due_date}")
+    if case.opened:
+        lines += _opened_lines(case)
     if case.HasField("decision"):
         d = case.decision
         outcome = pb.DecisionOutcome.Name(d.outcome).removeprefix("DECISION_OUTCOME_").lower()
         lines.append(f"decision: {outcome}" + (f", document {d.document_number}"
-                                               if d.document_number else ""))
+                                               if d.document_number else "")
+                     + (f", {_penalty_words(d.penalty)}" if d.HasField("penalty") else ""))
     lines.append("allowed now: " + (", ".join(a.replace("_", "-")
                                               for a in case.allowed_actions) or "nothing"))
     lines.append("history:")
@@ -402,6 +464,48 @@ def describe(case: pb.Case) -> str:
         lines.append(f"  {s.instance_id} {s.name} ({s.department}): "
                      f"{STEP_WORDS.get(s.status, '?')}, {_time(s.started_at)}{ended}{by}")
     return "\n".join(lines)
+
+
+def _penalty_words(p: pb.Penalty) -> str:
+    amount = f" {p.amount.units + p.amount.nanos / 1e9:g} yuan" if p.HasField("amount") else ""
+    standard = "within its standard" if p.within_standard else (
+        "outside its standard" + (f" (departure: {p.departure})" if p.departure else ""))
+    return f"{'+'.join(p.measures)}{amount} in circumstance {p.circumstance}, {standard}"
+
+
+def _opened_lines(case: pb.Case) -> list[str]:
+    """What only a case the government opened shows (立案)."""
+    lines = ["opened by the government (立案), source: " + (case.source or "unknown"),
+             "legal basis: " + ("; ".join(case.legal_basis) or "unknown")]
+    if case.parties:
+        lines.append("parties: " + "; ".join(f"{p.name} ({p.id_number})"
+                                             for p in case.parties))
+    if case.evidence:
+        lines.append(f"evidence: {len(case.evidence)} item(s), last: "
+                     f"{case.evidence[-1].description}")
+    if case.HasField("notification"):
+        n = case.notification
+        hearing = (f", may ask for a hearing until {n.hearing_due_on}" if n.hearing_right
+                   else "")
+        lines.append(f"notified on {n.notified_on}: {n.intended}{hearing}")
+    if case.HasField("hearing"):
+        h = case.hearing
+        when = (f"held {_time(h.held_at)}: {h.outcome}" if h.HasField("held_at") else
+                f"set for {h.scheduled_on} at {h.place}, host {h.host}" if h.scheduled_on
+                else "asked for on " + h.requested_on + ", not yet scheduled")
+        lines.append(f"hearing: {when}")
+    elif case.hearing_waived:
+        lines.append("hearing: waived by the party")
+    for review in case.collective_reviews:
+        lines.append(f"meeting {review.held_on} ({len(review.participants)} members): "
+                     f"{review.outcome}")
+    if case.HasField("service"):
+        lines.append(f"served on {case.service.served_on} ({case.service.method}) to "
+                     f"{case.service.recipient}")
+    for prior in case.prior_cases:
+        lines.append(f"earlier case against a party: {prior.case_number} {prior.item_name}, "
+                     + STATUS_WORDS.get(prior.status, "unknown"))
+    return lines
 
 
 # --- queue --------------------------------------------------------------------------------

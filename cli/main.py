@@ -129,6 +129,7 @@ def urls() -> None:
     click.echo(addresses_text())
 
 
+from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
 

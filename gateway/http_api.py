@@ -565,6 +565,22 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                         cases_pb2.SubmitApplicationRequest)
         return call("cases", backends.cases.SubmitApplication, request, auth, 201)
 
+    @app.post("/v1/case-openings", tags=["cases"],
+              summary="Open a case (立案): a penalty, coercive measure or inspection the "
+                      "government opens itself, pending the head's approval",
+              description="On an item whose flow begins with its opening step. The parties "
+                          "(当事人) are checked like applicants; `legal_basis` cites the "
+                          "item's own legal basis as the item words it; `source` is "
+                          "inspection, complaint, referral, assigned or other. The head "
+                          "then approves the opening with the action `accept` (or refuses "
+                          "it with `reject`).",
+              status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
+              responses=answers(cases_pb2.CaseResponse, 201),
+              openapi_extra=body_of(cases_pb2.OpenCaseRequest))
+    def open_case(auth: Auth, body: Body) -> JSONResponse:
+        request = parse(body, cases_pb2.OpenCaseRequest)
+        return call("cases", backends.cases.OpenCase, request, auth, 201)
+
     action_enums = {("decide", "outcome"): cases_pb2.DecisionOutcome.DESCRIPTOR,
                     ("start_procedure", "kind"): common_pb2.SpecialProcedure.DESCRIPTOR}
 

@@ -17,6 +17,7 @@ from services.cases.contract import (
     MODE_FROM_PB,
     OUTCOME_FROM_PB,
     case_to_pb,
+    decision_to_pb,
     procedure_kind,
     step_to_pb,
 )
@@ -25,7 +26,9 @@ from services.cases.domain.flow import Mode
 from services.cases.domain.model import Case, Channel, Party
 from services.cases.domain.progress import progress
 from services.cases.domain.trace import TraceEntry
-from services.cases.service import Application, CaseService
+from services.cases.opened_contract import command_of as opened_command
+from services.cases.opened_contract import evidence_of, penalty_of
+from services.cases.service import Application, CaseService, Opening
 from services.shared.auth import Authenticator, Principal
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors
@@ -86,13 +89,18 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
         case "decide":
             return engine.Decide(OUTCOME_FROM_PB[a.outcome], a.reasons, tuple(a.legal_basis),
                                  a.document_number, a.certificate,
-                                 _day(a.valid_until, "decide.valid_until"))
+                                 _day(a.valid_until, "decide.valid_until"),
+                                 penalty_of(a.penalty, "decide.penalty")
+                                 if a.HasField("penalty") else None)
         case "publish_result":
             return engine.PublishResult()
         case "complete":
             return engine.Complete()
         case "withdraw":
             return engine.Withdraw(a.reason)
+    opened = opened_command(action, a)
+    if opened is not None:
+        return opened  # type: ignore[return-value]
     raise InvalidArgument.of_field("action", "one action")  # pragma: no cover - validated
 
 
@@ -102,9 +110,17 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         self.auth = authenticator
 
     def _answer(self, principal: Principal, case: Case) -> pb.CaseResponse:
-        return pb.CaseResponse(case=case_to_pb(
-            case, self.service.calendar, local_day(),
-            internal=self.service.may_read_internal(principal, case)))
+        internal = self.service.may_read_internal(principal, case)
+        message = case_to_pb(case, self.service.calendar, local_day(), internal=internal)
+        if internal and case.opened:
+            for prior in self.service.prior_cases(case):
+                entry = message.prior_cases.add(case_number=prior.number,
+                                                item_name=prior.item.name,
+                                                status=CASE_STATUS[prior.status])
+                entry.opened_at.FromDatetime(prior.submitted_at)
+                if prior.decision is not None:
+                    entry.decision.CopyFrom(decision_to_pb(prior.decision, internal=True))
+        return pb.CaseResponse(case=message)
 
     @translate_errors
     def SubmitApplication(self, request: pb.SubmitApplicationRequest,
@@ -118,6 +134,18 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
             agent=_party(request.agent) if request.HasField("agent") else None,
             materials=_materials(request.materials))
         case = self.service.submit(principal, application, request.idempotency_key)
+        return self._answer(principal, case)
+
+    @translate_errors
+    def OpenCase(self, request: pb.OpenCaseRequest, context: grpc.ServicerContext
+                 ) -> pb.CaseResponse:
+        principal = principal_of(context, self.auth)
+        opening = Opening(
+            item_id=request.item_id, version=request.item_version, region=request.region,
+            parties=tuple(_party(p) for p in request.parties), facts=request.facts,
+            source=request.source, legal_basis=tuple(request.legal_basis),
+            evidence=tuple(evidence_of(e) for e in request.evidence))
+        case = self.service.open(principal, opening, request.idempotency_key)
         return self._answer(principal, case)
 
     @translate_errors

@@ -12,13 +12,16 @@ from sunlight.common.v1 import common_pb2
 from services.cases.contract import MODE_FROM_PB, procedure_kind
 from services.cases.domain.clock import Limit, TimeUnit
 from services.cases.domain.flow import (
+    ENTRY,
     BranchSpec,
+    DiscretionSpec,
     ItemSnapshot,
     MaterialSpec,
     Mode,
     StepKind,
     StepSpec,
 )
+from services.cases.opened_contract import fen_of
 from services.shared.auth import ServiceToken
 from services.shared.errors import FailedPrecondition, Unavailable
 from services.shared.grpc_client import channel, metadata
@@ -28,10 +31,14 @@ NOT_IN_CATALOGUE = "清单之外无职权"
 
 
 class CatalogueClient:
-    def __init__(self, address: str, token: ServiceToken, timeout_s: float) -> None:
+    def __init__(self, address: str, token: ServiceToken, timeout_s: float, *,
+                 collective_review_above_fen: int | None = None) -> None:
         self._stub = cpb_grpc.CatalogueServiceStub(channel(address))
         self._token = token
         self._timeout = timeout_s
+        #: the node's amount above which a fine is decided by a meeting (items may state
+        #: their own)
+        self._review_above = collective_review_above_fen
 
     def in_force(self, item_id: str, version: int) -> ItemSnapshot:
         """The published version a new case must run on; refused when not in force."""
@@ -66,14 +73,16 @@ class CatalogueClient:
                 + (f" (now: {item.successor})" if item.successor else "")
                 + f" and may not be exercised ({NOT_IN_CATALOGUE})",
                 code="ITEM_NOT_IN_FORCE", metadata={"item_id": item_id, "state": state})
-        return snapshot_from_pb(item)
+        return snapshot_from_pb(item, collective_review_above_fen=self._review_above)
 
 
-def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
+def snapshot_from_pb(item: cpb.ItemVersion, *,
+                     collective_review_above_fen: int | None = None) -> ItemSnapshot:
     """The engine's snapshot of a published version. Fields the catalogue left unspecified
     take the contract's stated defaults (catalogue.proto): step kinds by position, material
     and branch keys by position, returns to every earlier step after acceptance, promised
-    mode, working days."""
+    mode, working days; the amount above which a fine is decided by a meeting is the item's,
+    else ``collective_review_above_fen`` (the node's)."""
     c = item.content
     modes = frozenset(MODE_FROM_PB[m] for m in c.modes if m in MODE_FROM_PB) or frozenset(
         {Mode.PROMISED})
@@ -81,7 +90,8 @@ def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
     steps = []
     for n, s in enumerate(c.steps):
         kind = STEP_KIND.get(s.kind) or _kind_by_position(
-            s.key, n, len(c.steps), filing)
+            s.key, n, len(c.steps), filing,
+            any(x.kind == cpb.STEP_KIND_DECISION for x in c.steps))
         steps.append(StepSpec(
             key=s.key, name=s.name, kind=kind, role=s.role,
             limit=Limit(s.limit_days, _unit(s.limit_unit)),
@@ -92,8 +102,8 @@ def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
                            for m, b in enumerate(s.parallel_branches)),
             returns_to=tuple(s.returns_to),
             high_risk=any(r.level == cpb.RISK_LEVEL_HIGH for r in s.risk_points)))
-    after_acceptance = [x.key for x in steps if x.kind is not StepKind.ACCEPTANCE]
-    steps = [x if x.returns_to or x.kind is StepKind.ACCEPTANCE else replace(
+    after_acceptance = [x.key for x in steps if x.kind not in ENTRY]
+    steps = [x if x.returns_to or x.kind in ENTRY else replace(
         x, returns_to=tuple(after_acceptance[:after_acceptance.index(x.key)]))
         for x in steps]
     unit = _unit(c.limit_unit)
@@ -109,17 +119,35 @@ def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
                                      copies=m.copies) for n, m in enumerate(c.materials)),
         procedures=frozenset(procedure_kind(p) for p in c.special_procedures if p),
         separate_acceptance_and_decision=not c.acceptor_may_decide,
-        classified=c.classified)
+        classified=c.classified, item_type=c.item_type,
+        legal_basis=tuple(citation(x.law, x.article, x.clause) for x in c.legal_basis
+                          if x.law.strip()),
+        discretion=tuple(DiscretionSpec(
+            key=d.key or f"d{n + 1}", severity=d.severity, fact_pattern=d.fact_pattern,
+            measures=tuple(d.measures),
+            min_fen=fen_of(d.min_amount, "min_amount") if d.HasField("min_amount") else 0,
+            max_fen=fen_of(d.max_amount, "max_amount") if d.HasField("max_amount") else None)
+            for n, d in enumerate(c.discretion_standards)),
+        major=c.major,
+        collective_review_above_fen=fen_of(c.collective_review_above,
+                                           "collective_review_above")
+        if c.HasField("collective_review_above") else collective_review_above_fen)
 
 
-STEP_KIND = {cpb.STEP_KIND_ACCEPTANCE: StepKind.ACCEPTANCE,
-             cpb.STEP_KIND_REVIEW: StepKind.REVIEW, cpb.STEP_KIND_DECISION: StepKind.DECISION}
+def citation(law: str, article: str = "", clause: str = "") -> str:
+    """One citation of a legal basis as one text — ``《行政处罚法》第五十七条`` — the form in
+    which cases cite it."""
+    return f"{law.strip()}{article.strip()}{clause.strip()}"
 
 
-def _kind_by_position(key: str, position: int, count: int, filing: bool) -> StepKind:
+STEP_KIND = {getattr(cpb, f"STEP_KIND_{k.name}"): k for k in StepKind}
+
+
+def _kind_by_position(key: str, position: int, count: int, filing: bool,
+                      decides: bool = False) -> StepKind:
     if position == 0 and key == "accept":
         return StepKind.ACCEPTANCE
-    if position == count - 1 and not filing:
+    if position == count - 1 and not filing and not decides:
         return StepKind.DECISION
     return StepKind.REVIEW
 

@@ -24,6 +24,7 @@ from services.cases.domain.model import (
     SupplementRequest,
 )
 from services.cases.domain.progress import Progress, progress
+from services.cases.opened_contract import fill_case, fill_event, penalty_to_pb
 from services.shared.working_days import local_day
 
 CASE_STATUS = {
@@ -45,11 +46,13 @@ MODE = {Mode.IMMEDIATE: cpb.HANDLING_MODE_IMMEDIATE, Mode.PROMISED: cpb.HANDLING
         Mode.REPORTED: cpb.HANDLING_MODE_REPORTED, Mode.FILING: cpb.HANDLING_MODE_FILING}
 MODE_FROM_PB = {v: k for k, v in MODE.items()}
 CHANNEL = {Channel.ONLINE: pb.CHANNEL_ONLINE, Channel.COUNTER: pb.CHANNEL_COUNTER,
-           Channel.AGENT: pb.CHANNEL_AGENT, Channel.SYSTEM: pb.CHANNEL_SYSTEM}
+           Channel.AGENT: pb.CHANNEL_AGENT, Channel.SYSTEM: pb.CHANNEL_SYSTEM,
+           Channel.OPENED: pb.CHANNEL_OPENED}
 CHANNEL_FROM_PB = {v: k for k, v in CHANNEL.items()}
 UNIT = {TimeUnit.WORKING_DAYS: cpb.TIME_UNIT_WORKING_DAYS,
         TimeUnit.CALENDAR_DAYS: cpb.TIME_UNIT_CALENDAR_DAYS}
-OUTCOME = {"approve": pb.DECISION_OUTCOME_APPROVE, "refuse": pb.DECISION_OUTCOME_REFUSE}
+OUTCOME = {"approve": pb.DECISION_OUTCOME_APPROVE, "refuse": pb.DECISION_OUTCOME_REFUSE,
+           "impose": pb.DECISION_OUTCOME_IMPOSE, "not_impose": pb.DECISION_OUTCOME_NOT_IMPOSE}
 OUTCOME_FROM_PB = {v: k for k, v in OUTCOME.items()}
 
 
@@ -124,6 +127,8 @@ def decision_to_pb(d: Decision, *, internal: bool) -> pb.Decision:
                           legal_basis=list(d.legal_basis), document_number=d.document_number,
                           certificate=d.certificate, valid_until=_day(d.valid_until),
                           decided_by=d.decided_by if internal else "")
+    if d.penalty is not None:
+        message.penalty.CopyFrom(penalty_to_pb(d.penalty))
     _ts(message.decided_at, d.decided_at)
     return message
 
@@ -157,6 +162,8 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
             message.agent.CopyFrom(party_to_pb(case.agent))
     if case.decision is not None:
         message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
+    if case.opened:
+        fill_case(message, case, internal=internal)
     _ts(message.submitted_at, case.submitted_at)
     _ts(message.accepted_at, case.accepted_at)
     _ts(message.completed_at, case.closed_at)
@@ -216,6 +223,8 @@ def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
         message.returned_to = getattr(event, "to_key", "")
     if event.type == "case.reassigned":
         message.reassigned_to = getattr(event, "to", "")
+    if case.opened:
+        fill_event(message, case, event)
     _ts(message.accepted_at, case.accepted_at)
     _ts(message.submitted_at, case.submitted_at)
     return message

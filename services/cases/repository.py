@@ -13,6 +13,7 @@ SQLite the same statements run one by one on a Core connection. Either way: one 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -66,6 +67,11 @@ class _Statements:
             _k.principal == bindparam("p_principal"), _k.key == bindparam("p_key"))
         self.save_key = insert(t.idempotency_keys).values(
             {c.key: bindparam(c.key) for c in t.idempotency_keys.columns})
+        self.set_response = update(t.idempotency_keys).where(
+            _k.principal == bindparam("p_principal"), _k.key == bindparam("p_key")).values(
+            response=bindparam("response"))
+        self.insert_party = insert(t.case_parties).values(
+            {c.key: bindparam(c.key) for c in t.case_parties.columns})
         self.case = select(_c.state, _c.trace_seq, _c.trace_head).where(
             _c.case_number == bindparam("p_number"))
         self.case_locked = self.case.with_for_update()
@@ -180,22 +186,27 @@ class CaseUnit:
 
     # --- idempotency ----------------------------------------------------------------------
     def claim_and_load(self, principal: str, key: str, operation: str, print_: str,
-                       number: str) -> tuple[Stored, bool]:
-        """Claim the key and lock the case (one round trip on PostgreSQL); True when the key
-        was used before for this very request (a replay). Conflict when it was used for
-        another request."""
+                       number: str) -> tuple[Stored, bytes | None]:
+        """Claim the key and lock the case (one round trip on PostgreSQL); the first answer
+        when the key was used before for this very request (a replay), else None. Conflict
+        when it was used for another request."""
         claimed, rows = self._read(
             ("claim", {"principal": principal, "key": key, "operation": operation,
                        "fingerprint": print_, "response": b"{}",
                        "created_at": datetime.now(UTC)}),
             ("case_locked", {"p_number": number}))
-        replayed = not claimed
-        if replayed:
+        answer = None
+        if not claimed:
             (first,) = self._read(("lookup", {"p_principal": principal, "p_key": key}))
             if not first:  # pragma: no cover - a conflicting row is visible once committed
                 raise IdempotencyStore.busy(key)
-            IdempotencyStore.replay(first[0], key, operation, print_)
-        return self._stored(number, rows), replayed
+            answer = IdempotencyStore.replay(first[0], key, operation, print_)
+        return self._stored(number, rows), answer
+
+    def answer_with(self, principal: str, key: str, response: bytes) -> None:
+        """The answer a claimed key replays (a recorded refusal: the same refusal)."""
+        self._write("set_response", {"p_principal": principal, "p_key": key,
+                                     "response": response})
 
     def replay_of(self, principal: str, key: str, operation: str, print_: str
                   ) -> bytes | None:
@@ -261,6 +272,12 @@ class CaseUnit:
                 "item_id": case.item.item_id, "item_version": case.item.version,
                 "department": case.item.department, "mode": case.mode.value,
                 "submitted_at": case.submitted_at, **values})
+            keys = dict.fromkeys(party_key(p.id_type, p.id_number) for p in case.parties)
+            for key in keys:
+                self._write("insert_party", {
+                    "party_key": key, "case_number": case.number,
+                    "item_id": case.item.item_id, "region": case.region,
+                    "opened_at": case.submitted_at})
         else:
             self._write("update_case", {"p_number": case.number, **values})
         previous = {i.instance_id: i for i in before.case.instances} if before else {}
@@ -292,6 +309,11 @@ class CaseUnit:
                 self._notify = self._notify or outbox.should_notify()
             else:
                 outbox.notify_if_due(self.conn)
+
+
+def party_key(id_type: str, id_number: str) -> str:
+    """The key a party's cases are found by: SHA-256 of ``<id_type>:<id_number>``."""
+    return hashlib.sha256(f"{id_type}:{id_number.upper()}".encode()).hexdigest()
 
 
 class CaseStore:
@@ -396,6 +418,18 @@ class CaseStore:
                                  _i.case_number, _i.instance_id).offset(offset).limit(limit)
         with self.db.read() as s:
             return list(s.execute(ordered).all()), int(s.execute(count).scalar_one())
+
+    def cases_of_parties(self, keys: Collection[str], but: str, limit: int = 20
+                         ) -> list[Case]:
+        """The other cases opened against any of these parties, newest first."""
+        p = t.case_parties.c
+        numbers = select(p.case_number).where(p.party_key.in_(list(keys)),
+                                              p.case_number != but).distinct().subquery()
+        query = select(_c.state).where(_c.case_number.in_(select(numbers.c.case_number))
+                                       ).order_by(_c.submitted_at.desc()).limit(limit)
+        with self.db.read() as s:
+            states = list(s.execute(query).scalars())
+        return [self.decode(state) for state in states]
 
     def heads_of_day(self, day_start: datetime, day_end: datetime
                      ) -> dict[str, list[tuple[str, str]]]:

@@ -48,7 +48,9 @@ class Cases:
                                 ServiceToken(settings.jwt_secret, "cases",
                                              [settings.node_region],
                                              issuer=settings.jwt_issuer),
-                                settings.grpc_timeout_s)
+                                settings.grpc_timeout_s,
+                                collective_review_above_fen=(
+                                    settings.collective_review_above_yuan * 100))
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
         self.service = CaseService(self.db, items, calendar, settings.node_region,
                                    Territory(settings.node_region, settings.territory_regions))

@@ -21,12 +21,14 @@ from sunlight.cases.v1 import cases_pb2 as pb
 from services.cases import storage as t
 from services.cases.codec import event_data
 from services.cases.contract import event_to_pb
+from services.cases.domain.enforcement import Open
 from services.cases.domain.engine import (
-    ACTION,
     Actor,
     Command,
     Lapse,
+    RecordedRefusal,
     Submit,
+    action_of,
     decide,
     evolve,
 )
@@ -36,6 +38,7 @@ from services.cases.domain.model import (
     CaseEvent,
     CaseStatus,
     Channel,
+    Evidence,
     Party,
     StepInstance,
 )
@@ -48,11 +51,11 @@ from services.cases.domain.trace import (
     merkle_root,
     verify,
 )
-from services.cases.repository import CaseStore, Stored
+from services.cases.repository import CaseStore, Stored, party_key
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import NotFound, PermissionDenied
+from services.shared.errors import FailedPrecondition, NotFound, PermissionDenied
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
@@ -95,6 +98,24 @@ class Application:
                           default=str).encode()
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What OpenCase asks for: a case the government opens itself (立案)."""
+
+    item_id: str
+    version: int
+    region: str
+    parties: tuple[Party, ...]
+    facts: str
+    source: str
+    legal_basis: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
+
+    def fingerprint(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False,
+                          default=str).encode()
+
+
 def actor_of(principal: Principal) -> Actor:
     """The engine's view of a caller."""
     roles = set(principal.roles)
@@ -131,36 +152,54 @@ class CaseService:
     # --- writing ------------------------------------------------------------------------
     def submit(self, principal: Principal, application: Application, key: str) -> Case:
         """An application (申请) on the item version in force, pinned to it for good."""
+        return self._create(
+            principal, key, "SubmitApplication", application.fingerprint(),
+            application.region, application.item_id, application.version,
+            lambda number, region, item: Submit(
+                number, region, item, application.mode, application.applicant,
+                application.channel, application.materials, application.agent))
+
+    def open(self, principal: Principal, opening: Opening, key: str) -> Case:
+        """A case the government opens itself (立案) on the item version in force, pending
+        the head's approval."""
+        return self._create(
+            principal, key, "OpenCase", opening.fingerprint(), opening.region,
+            opening.item_id, opening.version,
+            lambda number, region, item: Open(
+                number, region, item, opening.parties, opening.facts, opening.source,
+                opening.legal_basis, opening.evidence))
+
+    def _create(self, principal: Principal, key: str, operation: str, request: bytes,
+                region: str, item_id: str, version: int,
+                command: Callable[[str, str, ItemSnapshot], object]) -> Case:
+        """A new case: its number, its first events, pinned to the item version in force."""
         key = self.idempotency.check_key(key)
-        region = self.territory.require(application.region)
+        region = self.territory.require(region)
         principal.require(auth.CASE_OPEN, region)
-        print_ = fingerprint("SubmitApplication", application.fingerprint())
+        print_ = fingerprint(operation, request)
         with self.store.unit() as unit:
-            replay = unit.replay_of(principal.subject, key, "SubmitApplication", print_)
+            replay = unit.replay_of(principal.subject, key, operation, print_)
             if replay is not None:
                 return self._replayed(principal, unit.load(json.loads(replay)["case"],
                                                            lock=False).case)
-        item = self.items.in_force(application.item_id, application.version)
+        item = self.items.in_force(item_id, version)
         principal.require(auth.CASE_OPEN, region, item.department)
         actor = actor_of(principal)
         for attempt in range(3):
             try:
                 with self.store.unit() as unit:
-                    replay = unit.replay_of(principal.subject, key, "SubmitApplication",
-                                            print_)
+                    replay = unit.replay_of(principal.subject, key, operation, print_)
                     if replay is not None:
                         return self._replayed(principal, unit.load(
                             json.loads(replay)["case"], lock=False).case)
                     now = self.clock()
                     day = now.astimezone(CHINA).strftime("%Y%m%d")
                     number = f"{region}{day}{unit.next_number(region, day):06d}"
-                    events = decide(None, Submit(
-                        number, region, item, application.mode, application.applicant,
-                        application.channel, application.materials, application.agent),
-                        actor, now)
+                    events = decide(None, command(number, region, item), actor, now,
+                                    calendar=self.calendar)
                     case = self._write(unit, None, events, principal, actor)
                     unit.keep_snapshot(item)
-                    unit.save_key(principal.subject, key, "SubmitApplication", print_,
+                    unit.save_key(principal.subject, key, operation, print_,
                                   json.dumps({"case": number}).encode())
                     return case
             except IntegrityError:
@@ -178,19 +217,35 @@ class CaseService:
         """One action on a case (受理, 补正, 办理, 退回, 决定 …); a replay of the same key
         answers with the case as it is now."""
         key = self.idempotency.check_key(key)
-        action = ACTION[type(command)]
+        action = action_of(command)
         print_ = fingerprint("ActOnCase", json.dumps(
             [number, action, asdict(command)], sort_keys=True, ensure_ascii=False,
             default=str).encode())
+        refused: RecordedRefusal | None = None
         with self.store.unit() as unit:
-            stored, replayed = unit.claim_and_load(principal.subject, key, "ActOnCase",
-                                                   print_, number)
+            stored, answer = unit.claim_and_load(principal.subject, key, "ActOnCase",
+                                                 print_, number)
             case = stored.case
             self._authorise_action(principal, action, case)
-            if replayed:
+            if answer is not None:
+                refusal = json.loads(answer).get("refused")
+                if refusal:  # the same refusal, again
+                    raise FailedPrecondition(refusal["message"], code=refusal["code"],
+                                             metadata=refusal.get("metadata") or {})
                 return case
-            events = decide(case, command, actor_of(principal), self.clock())
-            return self._write(unit, stored, events, principal, actor_of(principal))
+            actor = actor_of(principal)
+            try:
+                events = decide(case, command, actor, self.clock(), calendar=self.calendar)
+            except RecordedRefusal as exc:
+                # refused, and the attempt recorded (trace, event) with the key's answer
+                refused = exc
+                self._write(unit, stored, exc.events, principal, actor)
+                unit.answer_with(principal.subject, key, json.dumps({"refused": {
+                    "message": exc.error.message, "code": exc.error.code,
+                    "metadata": exc.error.metadata}}, ensure_ascii=False).encode())
+            else:
+                return self._write(unit, stored, events, principal, actor)
+        raise refused.error
 
     def _authorise_action(self, principal: Principal, action: str, case: Case) -> None:
         permissions = ACTION_PERMISSIONS.get(action, HANDLE)
@@ -246,6 +301,14 @@ class CaseService:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
         return case
+
+    def prior_cases(self, case: Case) -> list[Case]:
+        """Earlier cases the government opened against any party of ``case`` (repeat
+        offences, shown to its handlers), newest first."""
+        if not case.parties:
+            return []
+        keys = [party_key(p.id_type, p.id_number) for p in case.parties]
+        return self.store.cases_of_parties(keys, case.number)
 
     def may_read_internal(self, principal: Principal, case: Case) -> bool:
         return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department)

@@ -113,5 +113,17 @@ case_counters = Table(
     Column("value", BigInteger, nullable=False),
 )
 
+# The parties of cases the government opened (当事人), by a key of their identity number
+# (SHA-256 of "<id_type>:<id_number>", not the number itself): a party's earlier cases
+# (repeat offences) are found by it.
+case_parties = Table(
+    "case_parties", metadata,
+    Column("party_key", String(64), primary_key=True),
+    Column("case_number", String(50), primary_key=True),
+    Column("item_id", String(36), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+)
+
 outbox = outbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)

@@ -99,3 +99,31 @@ def enum_code(value_name: str, prefix: str) -> str:
 def enum_value_name(code: str, prefix: str) -> str:
     """The contract's value name of a code: the inverse of :func:`enum_code`."""
     return prefix + code.upper()
+
+
+# --- cases the government opens (立案) -------------------------------------------------------
+
+#: Where an opened case came from (案件来源).
+CASE_SOURCES: dict[str, str] = {
+    "inspection": "监督检查发现", "complaint": "投诉举报", "referral": "其他机关移送",
+    "assigned": "上级机关交办", "other": "其他途径",
+}
+
+#: Kinds of evidence (证据种类, 《行政处罚法》2021 art. 46).
+EVIDENCE_KINDS: dict[str, str] = {
+    "documentary": "书证", "physical": "物证", "audiovisual": "视听资料",
+    "electronic": "电子数据", "witness": "证人证言", "party_statement": "当事人的陈述",
+    "expert_opinion": "鉴定意见", "inspection_record": "勘验笔录、现场笔录",
+}
+
+#: How a decision is served on the party (送达方式, 《行政处罚法》 art. 61).
+SERVICE_METHODS: dict[str, str] = {
+    "direct": "直接送达", "left": "留置送达", "post": "邮寄送达", "electronic": "电子送达",
+    "entrusted": "委托送达", "announcement": "公告送达",
+}
+
+#: Outcomes of a decision: of a case applied for, and of a case the government opened.
+DECISION_OUTCOMES: dict[str, str] = {
+    "approve": "准予", "refuse": "不予", "impose": "作出处罚（处理）决定",
+    "not_impose": "不予处罚（处理）",
+}

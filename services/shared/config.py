@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     rate_limit_case_lookup: str = rate_limits.CASE_LOOKUP
     rate_limit_public_reads: str = rate_limits.PUBLIC_READS
 
+    # A fine above this many yuan is decided by a meeting (集体讨论) before the decision,
+    # unless its item states an amount of its own.
+    collective_review_above_yuan: int = Field(50000, ge=0)
+
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
     # OTLP endpoint (http://host:4317); unset = spans are created but not exported.

@@ -4,6 +4,7 @@ contract's stated defaults where it leaves a field unspecified."""
 from __future__ import annotations
 
 from sunlight.catalogue.v1 import catalogue_pb2 as cpb
+from sunlight.common.v1.common_pb2 import Money
 
 from services.cases.catalogue_client import snapshot_from_pb
 from services.cases.domain.clock import Limit, TimeUnit
@@ -41,3 +42,29 @@ def test_a_classified_version_makes_a_classified_snapshot() -> None:
 def test_no_promised_limit_means_the_statutory_one() -> None:
     snapshot = snapshot_from_pb(version(promised_limit_days=0))
     assert snapshot.promised == snapshot.statutory
+
+
+def test_an_opened_item_carries_its_basis_standards_and_meeting_rules() -> None:
+    kinds = ("OPENING", "INVESTIGATION", "NOTIFICATION", "DECISION", "SERVICE", "CLOSING")
+    steps = [cpb.Step(key=k.lower(), name=k, role="inspector", limit_days=3,
+                      kind=getattr(cpb, f"STEP_KIND_{k}")) for k in kinds]
+    fine = cpb.DiscretionStandard(key="repeat", severity="较重", measures=["fine"],
+                                  min_amount=Money(currency_code="CNY", units=500),
+                                  max_amount=Money(currency_code="CNY", units=2000,
+                                                   nanos=500_000_000))
+    item = version(item_type="02", steps=steps, discretion_standards=[
+        cpb.DiscretionStandard(severity="一般", measures=["warning"]), fine],
+        legal_basis=[cpb.LegalCitation(law="《中华人民共和国食品安全法》",
+                                       article="第一百二十二条")])
+    snapshot = snapshot_from_pb(item, collective_review_above_fen=5_000_000)
+    assert snapshot.opened and snapshot.entry is not None
+    assert snapshot.legal_basis == ("《中华人民共和国食品安全法》第一百二十二条",)
+    assert [(d.key, d.measures, d.min_fen, d.max_fen) for d in snapshot.discretion] == [
+        ("d1", ("warning",), 0, None), ("repeat", ("fine",), 50_000, 200_050)]
+    assert snapshot.collective_review_above_fen == 5_000_000  # the node's
+    own = snapshot_from_pb(item.__class__(item_id="x", version=1, content=cpb.ItemDraft(
+        **{"steps": steps, "collective_review_above": Money(units=10_000)})))
+    assert own.collective_review_above_fen == 1_000_000  # the item's own
+    # nothing returns to the opening step, and the last step is not taken for the decision
+    assert "opening" not in snapshot.step("notification").returns_to
+    assert snapshot.step("closing").kind is StepKind.CLOSING

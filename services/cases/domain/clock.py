@@ -185,3 +185,14 @@ def _counts(day: date, unit: TimeUnit, calendar: Calendar) -> tuple[bool, bool]:
     if unit is TimeUnit.CALENDAR_DAYS:
         return True, False
     return calendar.is_working_day(day)
+
+
+def days_after(calendar: Calendar, start: date, days: int,
+               unit: TimeUnit = TimeUnit.WORKING_DAYS) -> date:
+    """The day a period of ``days`` (in ``unit``) begun on ``start`` ends: the day it starts
+    is not counted (期间开始之日不计算在内)."""
+    day, remaining = start, days
+    while remaining > 0:
+        day += timedelta(days=1)
+        remaining -= _counts(day, unit, calendar)[0]
+    return day

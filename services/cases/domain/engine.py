@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from services.cases.domain.clock import Limit
+from services.cases.domain.clock import Calendar, Limit
 from services.cases.domain.flow import ItemSnapshot, Mode, StepKind, StepSpec
 from services.cases.domain.model import (
     FINAL,
@@ -36,7 +36,9 @@ from services.cases.domain.model import (
     Decision,
     InstanceStatus,
     Lapsed,
+    Opened,
     Party,
+    Penalty,
     Procedure,
     ProcedureEnded,
     ProcedureStarted,
@@ -57,6 +59,7 @@ from services.cases.domain.model import (
 )
 from services.shared.errors import (
     Conflict,
+    DomainError,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -71,6 +74,16 @@ EXTENSION = "extension"
 MAX_EXTENSION_DAYS = 30
 #: the position (岗位) of a department's head (主要负责人): high-risk steps are theirs
 HEAD = "head"
+
+
+class RecordedRefusal(Exception):  # noqa: N818 - a refusal, carrying what it records
+    """A command refused whose attempt is itself recorded: ``events`` go to the trace and the
+    outbox (the case does not move), then ``error`` answers the caller — e.g. a penalty
+    outside its discretion standard without a written justification."""
+
+    def __init__(self, error: DomainError, events: list[CaseEvent]) -> None:
+        super().__init__(error.message)
+        self.error, self.events = error, events
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,9 @@ class Decide:
     document_number: str = ""
     certificate: str = ""
     valid_until: date | None = None
+    #: an opened penalty case: the circumstance, measures and amount (checked against the
+    #: item's discretion standard)
+    penalty: Penalty | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +251,8 @@ ALLOWED: dict[CaseStatus, tuple[str, ...]] = {
 
 def allowed_actions(case: Case) -> tuple[str, ...]:
     """What may be done to the case now (whoever does it)."""
+    if case.opened:
+        return enforcement.allowed(case)
     actions = ALLOWED.get(case.status, ())
     if case.status is CaseStatus.IN_PROGRESS:
         decision_active = any(_spec(case, i).kind is StepKind.DECISION for i in case.active
@@ -254,23 +272,36 @@ def allowed_actions(case: Case) -> tuple[str, ...]:
 # --- decide -----------------------------------------------------------------------------------
 
 
-def decide(case: Case | None, command: Command, actor: Actor, now: datetime
-           ) -> list[CaseEvent]:
-    """The events a command causes; raises when the case or the actor does not allow it."""
-    if isinstance(command, Submit):
+def decide(case: Case | None, command: object, actor: Actor, now: datetime, *,
+           calendar: Calendar | None = None) -> list[CaseEvent]:
+    """The events a command causes; raises when the case or the actor does not allow it
+    (:class:`RecordedRefusal` when the attempt is recorded all the same). ``calendar``: the
+    working-day calendar the periods of an opened case are counted on."""
+    if isinstance(command, Submit | enforcement.Open):
         if case is not None:
             raise Conflict(f"case {case.number} exists already", code="CASE_EXISTS")
+        if isinstance(command, enforcement.Open):
+            return enforcement.open_case(command, actor, now)
         return _submit(command, actor, now)
     if case is None:
         raise NotFound("there is no such case", code="CASE_NOT_FOUND")
-    action = ACTION[type(command)]
+    action = action_of(command)
     instance_id = getattr(command, "instance_id", None)
     if instance_id is not None:
         _active(case, instance_id)  # a step done meanwhile: say so, whatever else holds
     if action not in allowed_actions(case):
+        if case.opened and isinstance(command, CompleteStep) and (
+                refusal := enforcement.own_action(case, command.instance_id)) is not None:
+            raise refusal  # the step ends with an action of its own: say which
         raise _not_now(case, action)
+    if case.opened and type(command) in enforcement.OVERRIDES:
+        return enforcement.OVERRIDES[type(command)](  # type: ignore[operator]
+            case, command, actor, now, calendar)
+    if type(command) in enforcement.HANDLERS:
+        return enforcement.HANDLERS[type(command)](  # type: ignore[operator]
+            case, command, actor, now, calendar)
     handler = _HANDLERS[type(command)]
-    return handler(case, command, actor, now)
+    return handler(case, command, actor, now)  # type: ignore[operator]
 
 
 def _not_now(case: Case, action: str) -> FailedPrecondition:
@@ -292,6 +323,10 @@ def _text(value: str, field: str, *, required: bool = True) -> str:
 
 def _submit(command: Submit, actor: Actor, now: datetime) -> list[CaseEvent]:
     item = command.item.validate()
+    if item.opened:
+        raise FailedPrecondition(
+            f"cases of item {item.item_id} are opened by the government (立案), not applied "
+            "for", code="ITEM_OPENED_BY_GOVERNMENT")
     if command.mode not in item.modes:
         raise FailedPrecondition(
             f"item {item.item_id} is handled as {', '.join(sorted(m.value for m in item.modes))},"
@@ -421,12 +456,23 @@ def _complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetim
     _may_act(case, instance, actor)
     opinion = _text(command.opinion, "opinion", required=False)
     events: list[CaseEvent] = [StepCompleted(now, actor.subject, instance.instance_id, opinion)]
-    after = evolve(case, events[0])
-    if not any(i.stage == instance.stage for i in after.active):
-        if _spec(case, instance).branches:
-            events.append(BranchesJoined(now, actor.subject, instance.stage))
-        if instance.stage + 1 < len(case.item.stages):
-            events += _start_stage(after, instance.stage + 1, now, actor.subject)
+    return events + _advance(case, evolve(case, events[0]), instance, now, actor.subject)
+
+
+def _advance(case: Case, after: Case, instance: StepInstance, now: datetime, by: str
+             ) -> list[CaseEvent]:
+    """What follows a step's end (``after``: the case once it ended): when its stage has no
+    step running any more, its branches join and the next stage starts — or, the last stage
+    of an opened case done, the case is closed (结案)."""
+    if any(i.stage == instance.stage for i in after.active):
+        return []
+    events: list[CaseEvent] = []
+    if _spec(case, instance).branches:
+        events.append(BranchesJoined(now, by, instance.stage))
+    if instance.stage + 1 < len(case.item.stages):
+        events += _start_stage(after, instance.stage + 1, now, by)
+    elif case.opened and _spec(case, instance).kind is not StepKind.DECISION:
+        events.append(Completed(now, by))
     return events
 
 
@@ -675,10 +721,14 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
     """The case after ``event``."""
     if isinstance(event, Submitted):
         assert event.item is not None and event.applicant is not None
-        return Case(number=event.number, region=event.region, item=event.item,
-                    mode=event.mode, applicant=event.applicant, channel=event.channel,
-                    submitted_at=event.at, submitted_by=event.by, agent=event.agent,
-                    materials=event.materials, sequence=1)
+        new = Case(number=event.number, region=event.region, item=event.item,
+                   mode=event.mode, applicant=event.applicant, channel=event.channel,
+                   submitted_at=event.at, submitted_by=event.by, agent=event.agent,
+                   materials=event.materials, sequence=1)
+        if isinstance(event, Opened):
+            new = replace(new, parties=event.parties, facts=event.facts, source=event.source,
+                          legal_basis=event.legal_basis, evidence=event.evidence)
+        return new
     assert case is not None, f"{event.type} before the case was submitted"
     case = replace(case, sequence=case.sequence + 1)
     day = local_day(event.at)
@@ -754,6 +804,9 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             return replace(case, status=CaseStatus.COMPLETED, closed_at=event.at)
         case Withdrawn():
             return _close(case, CaseStatus.WITHDRAWN, event, event.reason)
+    opened = enforcement.evolve_opened(case, event)
+    if opened is not None:
+        return opened
     raise ValueError(f"no rule for {event.type}")
 
 
@@ -785,3 +838,14 @@ def _close(case: Case, status: CaseStatus, event: CaseEvent, reason: str) -> Cas
     closed = _finish(case, lambda i: True, event, InstanceStatus.CANCELLED)
     clock = closed.clock.restart(local_day(event.at)) if closed.clock.stopped else closed.clock
     return replace(closed, status=status, closed_at=event.at, reason=reason, clock=clock)
+
+
+def action_of(command: object) -> str:
+    """The action name of a command (of a case applied for, or of one opened)."""
+    return ACTION.get(type(command)) or enforcement.ACTIONS[type(command)]  # type: ignore[index]
+
+
+# Cases the government opens (立案) extend the engine: their commands, their own handling of
+# accept / reject / decide / complete_step, their events. Imported last (it uses the names
+# above) and used only when called, so either module may be imported first.
+from services.cases.domain import enforcement  # noqa: E402

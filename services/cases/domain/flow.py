@@ -29,6 +29,34 @@ class StepKind(StrEnum):
     ACCEPTANCE = "acceptance"  # 受理
     REVIEW = "review"          # 审查, 审核, 现场核查 …
     DECISION = "decision"      # 决定
+    # a case the government opens (立案): penalties, coercive measures, inspections
+    OPENING = "opening"                      # 立案 (approved by the head)
+    INVESTIGATION = "investigation"          # 调查取证
+    NOTIFICATION = "notification"            # 告知: the intended decision and the rights
+    COLLECTIVE_REVIEW = "collective_review"  # 集体讨论: a meeting decides
+    SERVICE = "service"                      # 送达
+    EXECUTION = "execution"                  # 执行
+    CLOSING = "closing"                      # 结案
+
+
+#: the first step of a flow when it is an entry step: its stage is -1
+ENTRY = frozenset({StepKind.ACCEPTANCE, StepKind.OPENING})
+#: kinds of a step after the decision of an opened case
+AFTER_DECISION = frozenset({StepKind.SERVICE, StepKind.EXECUTION, StepKind.CLOSING})
+
+
+@dataclass(frozen=True)
+class DiscretionSpec:
+    """A discretion standard (裁量基准) of a penalty: a circumstance (情节) and what a decision
+    in it may impose — its measures and, for a fine, the range in fen (分)."""
+
+    key: str
+    severity: str
+    fact_pattern: str = ""
+    measures: tuple[str, ...] = ()
+    min_fen: int = 0
+    #: None: the standard states no most (then no fine is inside it)
+    max_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,29 @@ class ItemSnapshot:
     #: a classified (涉密) item: its cases are never shown to the public, not even that
     #: they exist
     classified: bool = False
+    #: GB/T 39046 item type ("01" licensing, "02" penalty, …)
+    item_type: str = ""
+    #: the item's legal basis, each citation as one text (《法》第N条): decisions cite these
+    legal_basis: tuple[str, ...] = ()
+    discretion: tuple[DiscretionSpec, ...] = ()
+    #: a major enforcement decision (重大执法决定): a meeting decides (集体讨论)
+    major: bool = False
+    #: a fine above this many fen is decided by a meeting too; None: no such amount
+    collective_review_above_fen: int | None = None
+
+    @property
+    def opened(self) -> bool:
+        """Cases of the item are opened by the government (立案), not applied for."""
+        return bool(self.steps) and self.steps[0].kind is StepKind.OPENING
+
+    @property
+    def entry(self) -> StepSpec | None:
+        """The acceptance (受理) or opening (立案) step, when the flow begins with one."""
+        first = self.steps[0] if self.steps else None
+        return first if first is not None and first.kind in ENTRY else None
+
+    def standard(self, key: str) -> DiscretionSpec | None:
+        return next((d for d in self.discretion if d.key == key), None)
 
     @property
     def acceptance(self) -> StepSpec | None:
@@ -101,8 +152,8 @@ class ItemSnapshot:
 
     @property
     def stages(self) -> tuple[StepSpec, ...]:
-        """The steps after acceptance, in order: each one a stage."""
-        return self.steps[1:] if self.acceptance is not None else self.steps
+        """The steps after acceptance (or opening), in order: each one a stage."""
+        return self.steps[1:] if self.entry is not None else self.steps
 
     def step(self, key: str) -> StepSpec:
         for step in self.steps:
@@ -122,17 +173,25 @@ class ItemSnapshot:
         keys = [s.key for s in self.steps]
         if len(set(keys)) != len(keys):
             problems.append("step keys repeat")
+        opened = self.opened
+        decision = next((i for i, s in enumerate(self.steps) if s.kind is StepKind.DECISION),
+                        None)
         for index, step in enumerate(self.steps):
-            if step.kind is StepKind.ACCEPTANCE and index != 0:
-                problems.append(f"{step.key}: the acceptance step comes first")
-            if step.kind is StepKind.DECISION and index != len(self.steps) - 1:
+            if step.kind in ENTRY and index != 0:
+                problems.append(f"{step.key}: the {step.kind.value} step comes first")
+            if step.kind is StepKind.DECISION and index != len(self.steps) - 1 and not opened:
                 problems.append(f"{step.key}: the decision step comes last")
-            earlier = set(keys[:index]) - ({self.steps[0].key} if self.acceptance else set())
+            if opened and decision is not None and index > decision and (
+                    step.kind not in AFTER_DECISION):
+                problems.append(f"{step.key}: after the decision only service, execution "
+                                "and closing")
+            earlier = set(keys[:index]) - ({self.steps[0].key} if self.entry else set())
             for target in step.returns_to:
                 if target not in earlier:
                     problems.append(f"{step.key}: returns to {target}, which is not an earlier "
                                     "step after acceptance")
-        decides = bool(self.steps) and self.steps[-1].kind is StepKind.DECISION
+        decides = bool(self.steps) and (self.steps[-1].kind is StepKind.DECISION or (
+            opened and decision is not None))
         if not self.modes:
             problems.append("no handling mode")
         if self.modes - {Mode.FILING} and not decides:

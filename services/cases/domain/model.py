@@ -52,6 +52,7 @@ class Channel(StrEnum):
     COUNTER = "counter"      # at a counter, entered by staff (窗口)
     AGENT = "agent"          # by an agent (代办), both recorded
     SYSTEM = "system"        # from a department's own system
+    OPENED = "opened"        # opened by the government itself (立案): nobody applied
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,23 @@ class SupplementRequest:
 
 
 @dataclass(frozen=True)
+class Penalty:
+    """What a penalty decision imposes, in the circumstance of a discretion standard
+    (裁量基准): its measures and a fine's amount in fen (分)."""
+
+    circumstance: str                # the standard's key
+    measures: tuple[str, ...]        # code_tables.PENALTY_MEASURES
+    amount_fen: int = 0
+    #: outside what the standard allows for the circumstance: why, in writing
+    departure: str = ""
+    within_standard: bool = True
+
+
+@dataclass(frozen=True)
 class Decision:
-    outcome: str                 # "approve" | "refuse"
+    #: "approve" | "refuse" (a case applied for); "impose" | "not_impose" (an opened case:
+    #: the penalty or measure is imposed, or not — 不予处罚)
+    outcome: str
     reasons: str
     legal_basis: tuple[str, ...]
     document_number: str = ""    # 文书编号
@@ -143,6 +159,99 @@ class Decision:
     valid_until: date | None = None
     decided_at: datetime | None = None
     decided_by: str = ""
+    penalty: Penalty | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Evidence gathered (证据, 《行政处罚法》 art. 46): its kind, what it is, and the SHA-256
+    of its file where there is one."""
+
+    evidence_id: str
+    kind: str                    # code_tables.EVIDENCE_KINDS
+    description: str
+    sha256: str = ""
+    recorded_at: datetime | None = None
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """The party told of the intended decision and of their rights (告知, art. 44): to state
+    and defend (陈述、申辩) and, where art. 63 gives it, to ask for a hearing by a day."""
+
+    notified_on: date
+    intended: str                # the intended decision, in words
+    penalty: Penalty | None = None
+    hearing_right: bool = False
+    #: the last day the party may ask for a hearing (art. 64: within 5 working days)
+    hearing_due_on: date | None = None
+    notified_at: datetime | None = None
+    notified_by: str = ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What the party said in their statement and defence (陈述、申辩), as recorded."""
+
+    at: datetime
+    by: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """A hearing (听证) the party asked for: scheduled with at least 7 working days' notice
+    (art. 64), held by someone who did not investigate the case."""
+
+    requested_on: date
+    requested_at: datetime
+    procedure_id: str = ""
+    scheduled_on: date | None = None
+    place: str = ""
+    host: str = ""
+    noticed_on: date | None = None
+    held_at: datetime | None = None
+    record: str = ""             # 听证笔录, in short
+    outcome: str = ""
+    party_appeared: bool = True
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    position: str = ""
+
+
+@dataclass(frozen=True)
+class Opinion:
+    participant: str             # a participant's name
+    opinion: str
+
+
+@dataclass(frozen=True)
+class CollectiveReview:
+    """A meeting that decides (集体讨论 / 会审会): who sat, each one's opinion, the minutes and
+    the outcome — kept with the case for filing with discipline inspection (纪检监察备案)."""
+
+    review_id: str
+    held_on: date
+    participants: tuple[Participant, ...]
+    opinions: tuple[Opinion, ...]
+    minutes: str
+    outcome: str
+    recorded_at: datetime | None = None
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    """How and when a decision was served on the party (送达)."""
+
+    method: str                  # code_tables.SERVICE_METHODS
+    served_on: date
+    recipient: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +280,23 @@ class Case:
     closed_at: datetime | None = None  # completed, rejected, withdrawn or lapsed
     reason: str = ""                   # of a rejection, withdrawal or lapse
     sequence: int = 0
+    # --- a case the government opens (立案); ``applicant`` is then its first party
+    parties: tuple[Party, ...] = ()    # 当事人
+    facts: str = ""                    # 案情: the facts recorded at opening
+    source: str = ""                   # 案件来源, code_tables.CASE_SOURCES
+    legal_basis: tuple[str, ...] = ()  # cited at opening, from the item's own list
+    evidence: tuple[Evidence, ...] = ()
+    notification: Notification | None = None
+    statements: tuple[Statement, ...] = ()
+    hearing: Hearing | None = None
+    hearing_waived: bool = False
+    reviews: tuple[CollectiveReview, ...] = ()
+    service: Service | None = None
+
+    @property
+    def opened(self) -> bool:
+        """Opened by the government (立案), not applied for."""
+        return self.channel is Channel.OPENED
 
     @property
     def active(self) -> tuple[StepInstance, ...]:
@@ -363,3 +489,102 @@ class Completed(CaseEvent):
 class Withdrawn(CaseEvent):
     type: ClassVar[str] = "case.withdrawn"
     reason: str = ""
+
+
+# --- events of a case the government opens (立案) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened(Submitted):
+    """A case opened by the government (立案), pending the head's approval: its parties,
+    facts, source, legal basis and first evidence."""
+
+    type: ClassVar[str] = "case.opened"
+    parties: tuple[Party, ...] = ()
+    facts: str = ""
+    source: str = ""
+    legal_basis: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceRecorded(CaseEvent):
+    type: ClassVar[str] = "case.evidence_recorded"
+    evidence: Evidence | None = None
+
+
+@dataclass(frozen=True)
+class PartyNotified(CaseEvent):
+    type: ClassVar[str] = "case.party_notified"
+    instance_id: str = ""
+    notification: Notification | None = None
+
+
+@dataclass(frozen=True)
+class StatementRecorded(CaseEvent):
+    type: ClassVar[str] = "case.statement_recorded"
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class HearingRequested(CaseEvent):
+    type: ClassVar[str] = "case.hearing_requested"
+    requested_on: date | None = None
+    procedure_id: str = ""
+
+
+@dataclass(frozen=True)
+class HearingWaived(CaseEvent):
+    type: ClassVar[str] = "case.hearing_waived"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class HearingScheduled(CaseEvent):
+    type: ClassVar[str] = "case.hearing_scheduled"
+    scheduled_on: date | None = None
+    place: str = ""
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class HearingHeld(CaseEvent):
+    type: ClassVar[str] = "case.hearing_held"
+    record: str = ""
+    outcome: str = ""
+    party_appeared: bool = True
+
+
+@dataclass(frozen=True)
+class CollectiveReviewRecorded(CaseEvent):
+    type: ClassVar[str] = "case.collective_review_recorded"
+    review: CollectiveReview | None = None
+
+
+@dataclass(frozen=True)
+class DiscretionDeparted(CaseEvent):
+    """A penalty decided outside what its discretion standard allows, with the written
+    justification: supervision looks at every one."""
+
+    type: ClassVar[str] = "case.discretion_departed"
+    penalty: Penalty | None = None
+    allowed: str = ""            # what the standard allows, in words
+
+
+@dataclass(frozen=True)
+class DecisionRefused(CaseEvent):
+    """A decision the engine refused and recorded (outside the discretion standard without a
+    written justification): supervision sees the attempt."""
+
+    type: ClassVar[str] = "case.decision_refused"
+    code: str = ""
+    reasons: str = ""
+    penalty: Penalty | None = None
+    allowed: str = ""
+
+
+@dataclass(frozen=True)
+class Served(CaseEvent):
+    type: ClassVar[str] = "case.served"
+    instance_id: str = ""
+    service: Service | None = None

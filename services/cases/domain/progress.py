@@ -47,7 +47,9 @@ def progress(case: Case, calendar: Calendar, today: date) -> Progress:
     promised = statutory = None
     if case.accepted_at is not None:
         accepted_on = local_day(case.accepted_at)
-        end = min(today, local_day(case.closed_at)) if case.closed_at else today
+        # an opened case's limit runs from its opening to its decision (《行政处罚法》 art. 60)
+        ended = case.decision.decided_at if case.opened and case.decision else case.closed_at
+        end = min(today, local_day(ended)) if ended else today
         if case.promised is not None:
             promised = clock.due(accepted_on, case.promised, calendar, end)
         if case.statutory is not None:
@@ -58,8 +60,9 @@ def progress(case: Case, calendar: Calendar, today: date) -> Progress:
 
 
 def _next_steps(case: Case) -> tuple[str, ...]:
-    if case.status not in (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT,
-                           CaseStatus.IN_PROGRESS):
+    running = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.IN_PROGRESS)
+    if case.status not in running and not (
+            case.opened and case.status in (CaseStatus.DECIDED, CaseStatus.PUBLISHED)):
         return ()
     if case.mode is Mode.FILING:
         return ()  # registered on acceptance: nothing comes after

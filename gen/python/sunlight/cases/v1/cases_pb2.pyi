@@ -41,12 +41,15 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANNEL_COUNTER: _ClassVar[Channel]
     CHANNEL_AGENT: _ClassVar[Channel]
     CHANNEL_SYSTEM: _ClassVar[Channel]
+    CHANNEL_OPENED: _ClassVar[Channel]
 
 class DecisionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     DECISION_OUTCOME_UNSPECIFIED: _ClassVar[DecisionOutcome]
     DECISION_OUTCOME_APPROVE: _ClassVar[DecisionOutcome]
     DECISION_OUTCOME_REFUSE: _ClassVar[DecisionOutcome]
+    DECISION_OUTCOME_IMPOSE: _ClassVar[DecisionOutcome]
+    DECISION_OUTCOME_NOT_IMPOSE: _ClassVar[DecisionOutcome]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_IN_PROGRESS: CaseStatus
 CASE_STATUS_COMPLETED: CaseStatus
@@ -68,9 +71,166 @@ CHANNEL_ONLINE: Channel
 CHANNEL_COUNTER: Channel
 CHANNEL_AGENT: Channel
 CHANNEL_SYSTEM: Channel
+CHANNEL_OPENED: Channel
 DECISION_OUTCOME_UNSPECIFIED: DecisionOutcome
 DECISION_OUTCOME_APPROVE: DecisionOutcome
 DECISION_OUTCOME_REFUSE: DecisionOutcome
+DECISION_OUTCOME_IMPOSE: DecisionOutcome
+DECISION_OUTCOME_NOT_IMPOSE: DecisionOutcome
+
+class Penalty(_message.Message):
+    __slots__ = ("circumstance", "measures", "amount", "departure", "within_standard")
+    CIRCUMSTANCE_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTURE_FIELD_NUMBER: _ClassVar[int]
+    WITHIN_STANDARD_FIELD_NUMBER: _ClassVar[int]
+    circumstance: str
+    measures: _containers.RepeatedScalarFieldContainer[str]
+    amount: _common_pb2.Money
+    departure: str
+    within_standard: bool
+    def __init__(self, circumstance: _Optional[str] = ..., measures: _Optional[_Iterable[str]] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., departure: _Optional[str] = ..., within_standard: _Optional[bool] = ...) -> None: ...
+
+class EvidenceGiven(_message.Message):
+    __slots__ = ("kind", "description", "sha256")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    description: str
+    sha256: str
+    def __init__(self, kind: _Optional[str] = ..., description: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class Evidence(_message.Message):
+    __slots__ = ("evidence_id", "kind", "description", "sha256", "recorded_at", "recorded_by")
+    EVIDENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    evidence_id: str
+    kind: str
+    description: str
+    sha256: str
+    recorded_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, evidence_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., sha256: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class Notification(_message.Message):
+    __slots__ = ("notified_on", "intended", "penalty", "hearing_right", "hearing_due_on", "notified_at", "notified_by")
+    NOTIFIED_ON_FIELD_NUMBER: _ClassVar[int]
+    INTENDED_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
+    HEARING_RIGHT_FIELD_NUMBER: _ClassVar[int]
+    HEARING_DUE_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOTIFIED_BY_FIELD_NUMBER: _ClassVar[int]
+    notified_on: str
+    intended: str
+    penalty: Penalty
+    hearing_right: bool
+    hearing_due_on: str
+    notified_at: _timestamp_pb2.Timestamp
+    notified_by: str
+    def __init__(self, notified_on: _Optional[str] = ..., intended: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., hearing_right: _Optional[bool] = ..., hearing_due_on: _Optional[str] = ..., notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notified_by: _Optional[str] = ...) -> None: ...
+
+class Statement(_message.Message):
+    __slots__ = ("at", "by", "text")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    by: str
+    text: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class Hearing(_message.Message):
+    __slots__ = ("requested_on", "requested_at", "scheduled_on", "place", "host", "noticed_on", "held_at", "record", "outcome", "party_appeared")
+    REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULED_ON_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    NOTICED_ON_FIELD_NUMBER: _ClassVar[int]
+    HELD_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PARTY_APPEARED_FIELD_NUMBER: _ClassVar[int]
+    requested_on: str
+    requested_at: _timestamp_pb2.Timestamp
+    scheduled_on: str
+    place: str
+    host: str
+    noticed_on: str
+    held_at: _timestamp_pb2.Timestamp
+    record: str
+    outcome: str
+    party_appeared: bool
+    def __init__(self, requested_on: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scheduled_on: _Optional[str] = ..., place: _Optional[str] = ..., host: _Optional[str] = ..., noticed_on: _Optional[str] = ..., held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., record: _Optional[str] = ..., outcome: _Optional[str] = ..., party_appeared: _Optional[bool] = ...) -> None: ...
+
+class Participant(_message.Message):
+    __slots__ = ("name", "position")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    position: str
+    def __init__(self, name: _Optional[str] = ..., position: _Optional[str] = ...) -> None: ...
+
+class MemberOpinion(_message.Message):
+    __slots__ = ("participant", "opinion")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    OPINION_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    opinion: str
+    def __init__(self, participant: _Optional[str] = ..., opinion: _Optional[str] = ...) -> None: ...
+
+class CollectiveReview(_message.Message):
+    __slots__ = ("review_id", "held_on", "participants", "opinions", "minutes", "outcome", "recorded_at", "recorded_by")
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
+    HELD_ON_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    OPINIONS_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    review_id: str
+    held_on: str
+    participants: _containers.RepeatedCompositeFieldContainer[Participant]
+    opinions: _containers.RepeatedCompositeFieldContainer[MemberOpinion]
+    minutes: str
+    outcome: str
+    recorded_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, review_id: _Optional[str] = ..., held_on: _Optional[str] = ..., participants: _Optional[_Iterable[_Union[Participant, _Mapping]]] = ..., opinions: _Optional[_Iterable[_Union[MemberOpinion, _Mapping]]] = ..., minutes: _Optional[str] = ..., outcome: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class Service(_message.Message):
+    __slots__ = ("method", "served_on", "recipient", "note")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    SERVED_ON_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    method: str
+    served_on: str
+    recipient: str
+    note: str
+    def __init__(self, method: _Optional[str] = ..., served_on: _Optional[str] = ..., recipient: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class PriorCase(_message.Message):
+    __slots__ = ("case_number", "item_name", "status", "opened_at", "decision")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    item_name: str
+    status: CaseStatus
+    opened_at: _timestamp_pb2.Timestamp
+    decision: Decision
+    def __init__(self, case_number: _Optional[str] = ..., item_name: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ...) -> None: ...
 
 class Applicant(_message.Message):
     __slots__ = ("name", "id_type", "id_number")
@@ -185,7 +345,7 @@ class SupplementRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., missing: _Optional[_Iterable[str]] = ..., due_date: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "decided_at", "decided_by")
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "decided_at", "decided_by", "penalty")
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
@@ -194,6 +354,7 @@ class Decision(_message.Message):
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
     outcome: DecisionOutcome
     reasons: str
     legal_basis: _containers.RepeatedScalarFieldContainer[str]
@@ -202,7 +363,8 @@ class Decision(_message.Message):
     valid_until: str
     decided_at: _timestamp_pb2.Timestamp
     decided_by: str
-    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ...) -> None: ...
+    penalty: Penalty
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ...) -> None: ...
 
 class Clock(_message.Message):
     __slots__ = ("stopped", "stopped_since", "stopped_because")
@@ -215,7 +377,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -247,6 +409,19 @@ class Case(_message.Message):
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     MISSING_MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    STATEMENTS_FIELD_NUMBER: _ClassVar[int]
+    HEARING_FIELD_NUMBER: _ClassVar[int]
+    HEARING_WAIVED_FIELD_NUMBER: _ClassVar[int]
+    COLLECTIVE_REVIEWS_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    PRIOR_CASES_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     region: str
     item_id: str
@@ -278,7 +453,20 @@ class Case(_message.Message):
     sequence: int
     submitted_at: _timestamp_pb2.Timestamp
     missing_materials: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ...) -> None: ...
+    opened: bool
+    parties: _containers.RepeatedCompositeFieldContainer[Applicant]
+    facts: str
+    source: str
+    legal_basis: _containers.RepeatedScalarFieldContainer[str]
+    evidence: _containers.RepeatedCompositeFieldContainer[Evidence]
+    notification: Notification
+    statements: _containers.RepeatedCompositeFieldContainer[Statement]
+    hearing: Hearing
+    hearing_waived: bool
+    collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
+    service: Service
+    prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials")
@@ -301,6 +489,28 @@ class SubmitApplicationRequest(_message.Message):
     agent: Applicant
     materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
     def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., region: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ...) -> None: ...
+
+class OpenCaseRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "item_version", "region", "parties", "facts", "source", "legal_basis", "evidence")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    item_version: int
+    region: str
+    parties: _containers.RepeatedCompositeFieldContainer[Applicant]
+    facts: str
+    source: str
+    legal_basis: _containers.RepeatedScalarFieldContainer[str]
+    evidence: _containers.RepeatedCompositeFieldContainer[EvidenceGiven]
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., region: _Optional[str] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[EvidenceGiven, _Mapping]]] = ...) -> None: ...
 
 class CaseResponse(_message.Message):
     __slots__ = ("case",)
@@ -395,20 +605,104 @@ class EndProcedure(_message.Message):
     def __init__(self, result: _Optional[str] = ...) -> None: ...
 
 class Decide(_message.Message):
-    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until")
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "penalty")
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
     outcome: DecisionOutcome
     reasons: str
     legal_basis: _containers.RepeatedScalarFieldContainer[str]
     document_number: str
     certificate: str
     valid_until: str
-    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ...) -> None: ...
+    penalty: Penalty
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ...) -> None: ...
+
+class RecordEvidence(_message.Message):
+    __slots__ = ("evidence",)
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    evidence: EvidenceGiven
+    def __init__(self, evidence: _Optional[_Union[EvidenceGiven, _Mapping]] = ...) -> None: ...
+
+class Notify(_message.Message):
+    __slots__ = ("intended", "penalty", "hearing_right", "notified_on")
+    INTENDED_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
+    HEARING_RIGHT_FIELD_NUMBER: _ClassVar[int]
+    NOTIFIED_ON_FIELD_NUMBER: _ClassVar[int]
+    intended: str
+    penalty: Penalty
+    hearing_right: bool
+    notified_on: str
+    def __init__(self, intended: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., hearing_right: _Optional[bool] = ..., notified_on: _Optional[str] = ...) -> None: ...
+
+class RecordStatement(_message.Message):
+    __slots__ = ("text",)
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    def __init__(self, text: _Optional[str] = ...) -> None: ...
+
+class RequestHearing(_message.Message):
+    __slots__ = ("requested_on",)
+    REQUESTED_ON_FIELD_NUMBER: _ClassVar[int]
+    requested_on: str
+    def __init__(self, requested_on: _Optional[str] = ...) -> None: ...
+
+class WaiveHearing(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ScheduleHearing(_message.Message):
+    __slots__ = ("on", "place", "host")
+    ON_FIELD_NUMBER: _ClassVar[int]
+    PLACE_FIELD_NUMBER: _ClassVar[int]
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    on: str
+    place: str
+    host: str
+    def __init__(self, on: _Optional[str] = ..., place: _Optional[str] = ..., host: _Optional[str] = ...) -> None: ...
+
+class HoldHearing(_message.Message):
+    __slots__ = ("record", "outcome", "party_absent")
+    RECORD_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ABSENT_FIELD_NUMBER: _ClassVar[int]
+    record: str
+    outcome: str
+    party_absent: bool
+    def __init__(self, record: _Optional[str] = ..., outcome: _Optional[str] = ..., party_absent: _Optional[bool] = ...) -> None: ...
+
+class RecordCollectiveReview(_message.Message):
+    __slots__ = ("held_on", "participants", "opinions", "minutes", "outcome")
+    HELD_ON_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    OPINIONS_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    held_on: str
+    participants: _containers.RepeatedCompositeFieldContainer[Participant]
+    opinions: _containers.RepeatedCompositeFieldContainer[MemberOpinion]
+    minutes: str
+    outcome: str
+    def __init__(self, held_on: _Optional[str] = ..., participants: _Optional[_Iterable[_Union[Participant, _Mapping]]] = ..., opinions: _Optional[_Iterable[_Union[MemberOpinion, _Mapping]]] = ..., minutes: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...
+
+class Serve(_message.Message):
+    __slots__ = ("method", "recipient", "served_on", "note")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    SERVED_ON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    method: str
+    recipient: str
+    served_on: str
+    note: str
+    def __init__(self, method: _Optional[str] = ..., recipient: _Optional[str] = ..., served_on: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class PublishResult(_message.Message):
     __slots__ = ()
@@ -425,7 +719,7 @@ class Withdraw(_message.Message):
     def __init__(self, reason: _Optional[str] = ...) -> None: ...
 
 class ActOnCaseRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw")
+    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw", "record_evidence", "notify", "record_statement", "request_hearing", "waive_hearing", "schedule_hearing", "hold_hearing", "record_collective_review", "serve")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     ACCEPT_FIELD_NUMBER: _ClassVar[int]
@@ -444,6 +738,15 @@ class ActOnCaseRequest(_message.Message):
     PUBLISH_RESULT_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_FIELD_NUMBER: _ClassVar[int]
     WITHDRAW_FIELD_NUMBER: _ClassVar[int]
+    RECORD_EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    NOTIFY_FIELD_NUMBER: _ClassVar[int]
+    RECORD_STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_HEARING_FIELD_NUMBER: _ClassVar[int]
+    WAIVE_HEARING_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_HEARING_FIELD_NUMBER: _ClassVar[int]
+    HOLD_HEARING_FIELD_NUMBER: _ClassVar[int]
+    RECORD_COLLECTIVE_REVIEW_FIELD_NUMBER: _ClassVar[int]
+    SERVE_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     case_number: str
     accept: Accept
@@ -462,7 +765,16 @@ class ActOnCaseRequest(_message.Message):
     publish_result: PublishResult
     complete: CompleteCase
     withdraw: Withdraw
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ...) -> None: ...
+    record_evidence: RecordEvidence
+    notify: Notify
+    record_statement: RecordStatement
+    request_hearing: RequestHearing
+    waive_hearing: WaiveHearing
+    schedule_hearing: ScheduleHearing
+    hold_hearing: HoldHearing
+    record_collective_review: RecordCollectiveReview
+    serve: Serve
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_number",)
@@ -585,7 +897,7 @@ class TraceRoot(_message.Message):
     def __init__(self, region: _Optional[str] = ..., day: _Optional[str] = ..., root: _Optional[str] = ..., cases: _Optional[int] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -621,6 +933,17 @@ class CaseEvent(_message.Message):
     REASSIGNED_TO_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    PARTIES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    NOTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    HEARING_FIELD_NUMBER: _ClassVar[int]
+    COLLECTIVE_REVIEW_FIELD_NUMBER: _ClassVar[int]
+    PENALTY_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    REFUSAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     region: str
     item_id: str
@@ -656,4 +979,15 @@ class CaseEvent(_message.Message):
     reassigned_to: str
     channel: Channel
     submitted_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    opened: bool
+    parties: _containers.RepeatedCompositeFieldContainer[Applicant]
+    source: str
+    evidence: Evidence
+    notification: Notification
+    hearing: Hearing
+    collective_review: CollectiveReview
+    penalty: Penalty
+    allowed: str
+    refusal_code: str
+    service: Service
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...

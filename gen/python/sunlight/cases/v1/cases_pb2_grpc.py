@@ -39,6 +39,11 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.SubmitApplicationRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
                 _registered_method=True)
+        self.OpenCase = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/OpenCase',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
+                _registered_method=True)
         self.ActOnCase = channel.unary_unary(
                 '/sunlight.cases.v1.CaseService/ActOnCase',
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ActOnCaseRequest.SerializeToString,
@@ -71,6 +76,13 @@ class CaseServiceServicer:
 
     def SubmitApplication(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def OpenCase(self, request, context):
+        """A case the government opens itself (立案).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -111,6 +123,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
             'SubmitApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitApplication,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.SubmitApplicationRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.SerializeToString,
+            ),
+            'OpenCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.OpenCase,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.SerializeToString,
             ),
             'ActOnCase': grpc.unary_unary_rpc_method_handler(
@@ -165,6 +182,33 @@ class CaseService:
             target,
             '/sunlight.cases.v1.CaseService/SubmitApplication',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.SubmitApplicationRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def OpenCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/OpenCase',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.OpenCaseRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
             options,
             channel_credentials,
