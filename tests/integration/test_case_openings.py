@@ -1,0 +1,176 @@
+"""Cases the government opens (立案) through the case service, on both databases: the unit of
+work writes them like any case, a refused penalty is recorded with its answer, a party's
+earlier cases are found."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from services.cases import storage as t
+from services.cases.domain.clock import Limit, TimeUnit
+from services.cases.domain.enforcement import Notify, RecordEvidence
+from services.cases.domain.engine import Accept, CompleteStep, Decide
+from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, StepKind, StepSpec
+from services.cases.domain.model import Evidence, Party, Penalty
+from services.cases.repository import party_key
+from services.cases.service import CaseService, Opening
+from services.shared.db import Database
+from services.shared.errors import Conflict, FailedPrecondition
+from services.shared.migrations import upgrade
+from services.shared.working_days import WorkingCalendar
+from tests.support.cases import key, staff
+from tests.support.codes import credit_code
+
+pytestmark = pytest.mark.integration
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
+DEPT = "区市场监督管理局"
+BASIS = "《中华人民共和国食品安全法》第一百二十二条"
+K = StepKind
+ITEM = ItemSnapshot(
+    item_id="pen-1", version=1, code="P-1", name="对未取得食品经营许可从事食品经营活动的处罚",
+    region="511602", department=DEPT, statutory=Limit(90, TimeUnit.CALENDAR_DAYS),
+    promised=None, item_type="02", legal_basis=(BASIS,),
+    steps=tuple(StepSpec(k, k, kind, role, Limit(5)) for k, kind, role in (
+        ("open", K.OPENING, "head"), ("investigate", K.INVESTIGATION, "inspector"),
+        ("notify", K.NOTIFICATION, "inspector"), ("decide", K.DECISION, "head"),
+        ("close", K.CLOSING, "inspector"))),
+    discretion=(DiscretionSpec("first", "一般", "初次违法", ("warning", "fine"), 50_000,
+                               500_000),))
+PARTY = Party("某食品店", "credit_code", "115113010000000716")
+INSPECTOR = staff("insp-1", department=DEPT, positions=("inspector",))
+NOTIFIER = staff("insp-2", department=DEPT, positions=("inspector",))
+HEAD = staff("head-1", department=DEPT, positions=("head",))
+HALL = staff("hall", "hall", None)
+
+
+class Items:
+    def in_force(self, item_id: str, version: int) -> ItemSnapshot:
+        return ITEM
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cases.db'}"
+        upgrade(MIGRATIONS, url, "cases")
+    else:
+        url = request.getfixturevalue("pg_settings").database_url
+    database = Database(url, "cases", pool_size=1)
+    yield database
+    with database.begin() as c:  # no relay here: leave no pending events to other tests
+        c.execute(t.outbox.update().where(t.outbox.c.published_at.is_(None)).values(
+            published_at=func.now()))
+    database.dispose()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture()
+def clock():
+    return Clock()
+
+
+@pytest.fixture()
+def service(db, clock):
+    return CaseService(db, Items(), WorkingCalendar.official(), "510000", clock=clock)
+
+
+def opening(facts: str = "未取得许可经营食品", party: Party = PARTY) -> Opening:
+    return Opening("pen-1", 0, "511602", (party,), facts, "complaint", (BASIS,),
+                   (Evidence("", "inspection_record", "现场检查笔录"),))
+
+
+def a_party() -> Party:
+    """A party of this test only (the database may hold other tests' cases)."""
+    return Party("某食品店", "credit_code", credit_code(uuid.uuid4().int % 10**8))
+
+
+def to_decision(service: CaseService, party: Party = PARTY):  # type: ignore[no-untyped-def]
+    case = service.open(INSPECTOR, opening(party=party), key())
+    case = service.act(HEAD, case.number, Accept("同意立案"), key())
+    case = service.act(INSPECTOR, case.number, RecordEvidence("documentary", "进货单"), key())
+    running = next(i.instance_id for i in case.active if i.key == "investigate")
+    case = service.act(INSPECTOR, case.number, CompleteStep(running, "查明"), key())
+    return service.act(NOTIFIER, case.number, Notify("拟罚款 1000 元"), key())
+
+
+def outbox_types(db: Database, number: str) -> list[str]:
+    with db.begin() as c:
+        rows = c.execute(select(t.outbox.c.body).order_by(t.outbox.c.seq)).scalars().all()
+    bodies = [json.loads(b) for b in rows]
+    return [b["type"] for b in bodies if b["data"]["case_number"] == number]
+
+
+def test_an_opened_case_is_written_like_any_case(service, db) -> None:
+    case = to_decision(service)
+    assert case.opened and [i.key for i in case.active] == ["decide"]
+    types = outbox_types(db, case.number)
+    assert types[:2] == ["case.opened", "case.step_started"]
+    assert "case.party_notified" in types and "case.evidence_recorded" in types
+    entries, broken = service.verify(HEAD, case.number)
+    assert broken is None and [e.action for e in entries] == types
+    with db.begin() as c:
+        keys = c.execute(select(t.case_parties.c.party_key).where(
+            t.case_parties.c.case_number == case.number)).scalars().all()
+    assert keys == [party_key("credit_code", PARTY.id_number)]
+
+
+def test_a_refused_penalty_is_recorded_and_its_key_answers_the_same_refusal(service,
+                                                                            db) -> None:
+    case = to_decision(service)
+    heavy = Decide("impose", "情节恶劣", (BASIS,), penalty=Penalty("first", ("fine",),
+                                                                  900_000))
+    attempt = key()
+    with pytest.raises(FailedPrecondition) as refused:
+        service.act(HEAD, case.number, heavy, attempt)
+    assert refused.value.code == "DISCRETION_OUT_OF_RANGE"
+    after = service.get(HEAD, case.number)
+    assert after.status is case.status and after.sequence == case.sequence + 1
+    assert outbox_types(db, case.number)[-1] == "case.decision_refused"
+    entries, broken = service.verify(HEAD, case.number)
+    assert broken is None and entries[-1].action == "case.decision_refused"
+    assert entries[-1].data["penalty"]["amount_fen"] == 900_000
+    # the same key again: the same refusal, nothing recorded twice
+    with pytest.raises(FailedPrecondition) as again:
+        service.act(HEAD, case.number, heavy, attempt)
+    assert (again.value.code, again.value.message) == (refused.value.code,
+                                                       refused.value.message)
+    assert len(service.verify(HEAD, case.number)[0]) == len(entries)
+    with pytest.raises(Conflict):  # the same key for another request
+        service.act(HEAD, case.number, Decide("not_impose", "x", (BASIS,)), attempt)
+    # justified: decided, and the departure recorded beside it
+    justified = Decide("impose", "情节恶劣", (BASIS,), penalty=Penalty(
+        "first", ("fine",), 900_000, departure="拒不改正，从重处罚"))
+    decided = service.act(HEAD, case.number, justified, key())
+    assert decided.decision is not None and decided.decision.penalty is not None
+    assert outbox_types(db, case.number)[-2:] == ["case.step_started",
+                                                  "case.discretion_departed"]
+
+
+def test_a_partys_earlier_cases_are_found(service, clock) -> None:
+    party = a_party()
+    first = to_decision(service, party)
+    clock.now += timedelta(days=30)
+    second = service.open(INSPECTOR, opening("再次未取得许可经营食品", party), key())
+    other = service.open(INSPECTOR, opening("x", a_party()), key())
+    assert [c.number for c in service.prior_cases(second)] == [first.number]
+    assert service.prior_cases(other) == []
+    assert [c.number for c in service.prior_cases(first)] == [second.number]
+
+
+def test_the_public_sees_no_party_of_an_opened_case(service) -> None:
+    case = service.open(INSPECTOR, opening(), key())
+    assert service.may_read_internal(HEAD, case)
+    assert not service.may_read_internal(HALL, service.get(HALL, case.number))
