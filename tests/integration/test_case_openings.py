@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,13 @@ from sqlalchemy import func, select
 
 from services.cases import storage as t
 from services.cases.domain.clock import Limit, TimeUnit
-from services.cases.domain.enforcement import Notify, RecordEvidence
+from services.cases.domain.enforcement import (
+    HoldHearing,
+    Notify,
+    RecordEvidence,
+    RequestHearing,
+    ScheduleHearing,
+)
 from services.cases.domain.engine import Accept, CompleteStep, Decide
 from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, StepKind, StepSpec
 from services.cases.domain.model import Evidence, Party, Penalty
@@ -174,3 +180,31 @@ def test_the_public_sees_no_party_of_an_opened_case(service) -> None:
     case = service.open(INSPECTOR, opening(), key())
     assert service.may_read_internal(HEAD, case)
     assert not service.may_read_internal(HALL, service.get(HALL, case.number))
+
+
+def test_a_hearing_asked_for_late_is_refused_one_on_time_is_held(service, clock) -> None:
+    # the party is told on Monday 16 November, with the right to a hearing
+    case = service.open(INSPECTOR, opening(party=a_party()), key())
+    case = service.act(HEAD, case.number, Accept(), key())
+    running = next(i.instance_id for i in case.active if i.key == "investigate")
+    case = service.act(INSPECTOR, case.number, CompleteStep(running), key())
+    case = service.act(NOTIFIER, case.number, Notify("拟罚款", hearing_right=True), key())
+    assert case.notification is not None
+    assert case.notification.hearing_due_on == date(2026, 11, 23)
+    clock.now += timedelta(days=8)  # Tuesday 24 November
+    with pytest.raises(FailedPrecondition) as late:
+        service.act(INSPECTOR, case.number, RequestHearing(), key())
+    assert late.value.code == "HEARING_WINDOW_CLOSED"
+    case = service.act(INSPECTOR, case.number, RequestHearing(date(2026, 11, 23)), key())
+    case = service.act(INSPECTOR, case.number,
+                       ScheduleHearing(date(2026, 12, 3), "第一会议室", "host-1"), key())
+    clock.now += timedelta(days=9)  # 3 December
+    host = staff("host-1", department=DEPT, positions=("legal",))
+    case = service.act(host, case.number, HoldHearing("当事人陈述申辩", "维持"), key())
+    assert case.hearing is not None and case.hearing.held_at is not None
+    assert not case.clock.stopped
+    decided = service.act(HEAD, case.number, Decide("impose", "事实清楚", (BASIS,),
+                                                    penalty=Penalty("first", ("warning",))),
+                          key())
+    assert decided.decision is not None and decided.decision.penalty is not None
+    assert decided.decision.penalty.within_standard
