@@ -136,6 +136,20 @@ class Node:
                                            "decision": "approve"}), "review")
         return item
 
+    def published_penalty(self) -> str:
+        """A published penalty item: its cases are opened by the department (立案)."""
+        body = {**draft_body(), "item_type": "02", "steps": [
+            {"key": k, "name": n, "limit_days": 3, "role": r, "kind": f"STEP_KIND_{kind}"}
+            for k, n, r, kind in (("open", "立案", "head", "OPENING"),
+                                  ("notify", "告知", "clerk", "NOTIFICATION"),
+                                  ("decide", "决定", "chief", "DECISION"))]}
+        item = self.ok(self.client.post("/v1/items", headers=self.as_("province_admin"), json={
+            "idempotency_key": key(), "draft": body}), "create")["item"]["item_id"]
+        self.ok(self.client.post(f"/v1/items/{item}/versions/1/publish",
+                                 headers=self.as_("province_admin"),
+                                 json={"idempotency_key": key(), **OFFLINE_REVIEW}), "publish")
+        return item
+
     def case(self, item: str) -> str:
         """A submitted application, awaiting acceptance."""
         reply = self.client.post("/v1/cases", headers=self.as_("clerk"), json={
@@ -293,6 +307,13 @@ OPERATIONS = [
                   "idempotency_key": key(), "item_id": item, "region": REGION,
                   "applicant": APPLICANT}),
               lambda n: n.published()),
+    Operation("open a case (立案)",  # the department's own staff and system
+              frozenset({"clerk", "chief", "department_system", "province_admin"}),
+              lambda n, h, item: n.client.post("/v1/case-openings", headers=h, json={
+                  "idempotency_key": key(), "item_id": item, "region": REGION,
+                  "parties": [APPLICANT], "facts": "现场检查发现", "source": "inspection",
+                  "legal_basis": ["《企业投资项目核准和备案管理条例》第十三条"]}),
+              lambda n: n.published_penalty()),
     Operation("accept an application (受理)",  # the acceptance step is the clerk's post
               frozenset({"clerk", "department_system", "window", "province_admin"}),
               lambda n, h, number: n.client.post(f"/v1/cases/{number}/actions", headers=h,

@@ -84,6 +84,21 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "publish_result": {},
     "complete": {},
     "withdraw": {"reason": "不再申请"},
+    "record_evidence": {"evidence": {"kind": "documentary", "description": "进货单",
+                                     "sha256": "ab" * 32}},
+    "notify": {"intended": "拟罚款 1000 元", "hearing_right": True, "notified_on": "2026-11-30",
+               "penalty": {"circumstance": "d1", "measures": ["fine"],
+                           "amount": {"units": 1000}, "departure": ""}},
+    "record_statement": {"text": "当事人陈述"},
+    "request_hearing": {"requested_on": "2026-11-30"},
+    "waive_hearing": {"reason": "书面放弃"},
+    "schedule_hearing": {"on": "2026-12-10", "place": "第一会议室", "host": "host-1"},
+    "hold_hearing": {"record": "听证笔录", "outcome": "维持", "party_absent": False},
+    "record_collective_review": {
+        "held_on": "2026-11-30", "minutes": "会议纪要", "outcome": "同意",
+        "participants": [{"name": n, "position": "委员"} for n in ("甲", "乙", "丙")],
+        "opinions": [{"participant": n, "opinion": "同意"} for n in ("甲", "乙", "丙")]},
+    "serve": {"method": "direct", "recipient": "张三", "served_on": "2026-11-30", "note": ""},
 }
 
 
