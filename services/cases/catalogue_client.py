@@ -109,7 +109,16 @@ def snapshot_from_pb(item: cpb.ItemVersion) -> ItemSnapshot:
                                      copies=m.copies) for n, m in enumerate(c.materials)),
         procedures=frozenset(procedure_kind(p) for p in c.special_procedures if p),
         separate_acceptance_and_decision=not c.acceptor_may_decide,
-        classified=c.classified)
+        classified=c.classified, item_type=c.item_type, body_name=c.body.name,
+        legal_basis=tuple(citation(b) for b in c.legal_basis))
+
+
+def citation(basis: cpb.LegalCitation) -> str:
+    """``《企业投资项目核准和备案管理条例》第十三条``: a legal basis as documents cite it."""
+    law = basis.law.strip()
+    if law and not law.startswith("《"):
+        law = f"《{law}》"
+    return law + basis.article.strip() + basis.clause.strip()
 
 
 STEP_KIND = {cpb.STEP_KIND_ACCEPTANCE: StepKind.ACCEPTANCE,

@@ -93,6 +93,11 @@ class ItemSnapshot:
     #: a classified (涉密) item: its cases are never shown to the public, not even that
     #: they exist
     classified: bool = False
+    #: for the documents a case produces (文书): the GB/T 39046 item type ("01" a licence),
+    #: the implementing body's name (printed as the issuer) and the legal basis as cited
+    item_type: str = ""
+    body_name: str = ""
+    legal_basis: tuple[str, ...] = ()
 
     @property
     def acceptance(self) -> StepSpec | None:
