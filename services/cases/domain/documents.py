@@ -293,11 +293,11 @@ def compose_content(kind: DocumentKind, *, document_id: str, case_number: str, i
     paragraphs, rows = compose(kind, checked, addressee)
     return {
         "schema": SCHEMA, "document_id": document_id, "case_number": case_number,
-        "kind": kind.key, "title": kind.title, "number": number, "year": day.year,
-        "serial": serial, "region": issuer.region, "department": issuer.department,
-        "issuer": issuer.name, "addressee": addressee, "date": day.isoformat(),
-        "date_text": chinese_date(day), "fields": checked, "paragraphs": paragraphs,
-        "rows": rows,
+        "kind": kind.key, "layout": kind.layout, "title": kind.title, "number": number,
+        "year": day.year, "serial": serial, "region": issuer.region,
+        "department": issuer.department, "issuer": issuer.name, "addressee": addressee,
+        "date": day.isoformat(), "date_text": chinese_date(day), "fields": checked,
+        "paragraphs": paragraphs, "rows": rows,
     }
 
 
@@ -436,9 +436,16 @@ def compose(kind: DocumentKind, f: Mapping[str, Any], addressee: str
                 rights_notice(f["reconsideration_body"])
                 + f"复议、诉讼期间，本决定不停止执行（{PENALTY_LAW}第七十三条）。",
             ], []
-        case "filing_approval" | "service_receipt":
-            return [], [[spec.label, _row_text(f.get(spec.key, ""))] for spec in kind.fields]
+        case "filing_approval":
+            return [], _rows(kind, f)
+        case "service_receipt":  # signed by hand on the paper
+            return [], [*_rows(kind, f), ["受送达人签名或盖章", ""],
+                        ["签收日期", "　　　　年　　月　　日"]]
     raise AssertionError(f"no template for {kind.key}")  # pragma: no cover - KINDS is closed
+
+
+def _rows(kind: DocumentKind, f: Mapping[str, Any]) -> list[list[str]]:
+    return [[spec.label, _row_text(f.get(spec.key, ""))] for spec in kind.fields]
 
 
 def _row_text(value: str | list[str]) -> str:
