@@ -581,3 +581,78 @@ def verify(case_number: str, **connection: Any) -> None:
     click.echo(f"{case_number}: trace BROKEN at entry {answer.broken_at}: {answer.reason} "
                f"({answer.entries} entries)", err=True)
     sys.exit(1)
+
+
+# --- documents (文书) ---------------------------------------------------------------------
+
+
+@cases.command("documents")
+@click.argument("case_number")
+@click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
+@_connection_options
+def documents(case_number: str, as_json: bool, **connection: Any) -> None:
+    """CASE_NUMBER's documents (文书): id, title, number, when issued, content hash."""
+    with _caller(**connection) as call:
+        response = call("documents", "ListDocuments",
+                        pb.ListDocumentsRequest(case_number=case_number))
+    if as_json:
+        click.echo(_json(response))
+        return
+    for d in response.documents:
+        rendered = f"PDF {d.pdf_size} bytes" if d.pdf_sha256 else "PDF not rendered yet"
+        click.echo(f"{d.document_id:<6} {d.title}  {d.number}  {_time(d.issued_at)}  "
+                   f"trace entry {d.trace_seq}  content {d.content_sha256[:16]}…  {rendered}")
+    click.echo(f"{len(response.documents)} documents", err=True)
+
+
+@cases.group("document")
+def document() -> None:
+    """One document: get its PDF, verify a PDF against the case's trace."""
+
+
+@document.command("get")
+@click.argument("case_number")
+@click.argument("document_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="the file to write (default: <case>-<id>.pdf)")
+@_connection_options
+def document_get(case_number: str, document_id: str, output: str | None,
+                 **connection: Any) -> None:
+    """Write the PDF of CASE_NUMBER's DOCUMENT_ID (e.g. d3) to a file."""
+    with _caller(**connection) as call:
+        answer = call("document get", "GetDocument", pb.GetDocumentRequest(
+            case_number=case_number, document_id=document_id))
+    path = output or f"{case_number}-{document_id}.pdf"
+    with open(path, "wb") as fh:
+        fh.write(answer.pdf)
+    d = answer.document
+    click.echo(f"{path}: {d.title} {d.number}, {len(answer.pdf)} bytes, PDF SHA-256 "
+               f"{d.pdf_sha256}, content SHA-256 {d.content_sha256}")
+
+
+@document.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print the answer as JSON")
+@_connection_options
+def document_verify(file: str, as_json: bool, **connection: Any) -> None:
+    """Verify a document's PDF against the trace of the case it names: exit 0 when its
+    content is what the trace recorded, the trace holds and the PDF is the one issued; 1
+    naming what does not hold."""
+    with open(file, "rb") as fh:
+        pdf = fh.read()
+    if len(pdf) > 3 << 20:
+        raise click.BadParameter("over 3 MiB: not a document of this platform",
+                                 param_hint="FILE")
+    with _caller(**connection) as call:
+        answer = call("document verify", "VerifyDocument", pb.VerifyDocumentRequest(pdf=pdf))
+    if as_json:
+        click.echo(_json(answer))
+    d = answer.document
+    name = f"{d.title} {d.number} of case {d.case_number} ({d.document_id})" if (
+        answer.HasField("document")) else file
+    if answer.valid:
+        if not as_json:
+            click.echo(f"{name}: VALID — {answer.reason}")
+        return
+    click.echo(f"{name}: NOT VALID — {answer.reason}", err=True)
+    sys.exit(1)

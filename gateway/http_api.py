@@ -21,10 +21,12 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import grpc
 from fastapi import Depends, FastAPI, Path, Query, Request, Security, status
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
 from google.protobuf.descriptor import EnumDescriptor
@@ -130,6 +132,11 @@ ItemId = Annotated[str, Path(**parameter_limits(catalogue_pb2.GetItemVersionRequ
 Version = Annotated[int, Path(**parameter_limits(catalogue_pb2.SubmitItemRequest, "version"),
                               description="a version number (1, 2, …)")]
 CaseNumber = Annotated[str, Path(**parameter_limits(cases_pb2.GetCaseRequest, "case_number"))]
+DocumentId = Annotated[str, Path(**parameter_limits(cases_pb2.GetDocumentRequest,
+                                                    "document_id"),
+                                 description="the document's id in its case, e.g. d3")]
+#: Largest PDF sent to be verified (the contract's limit of VerifyDocumentRequest.pdf).
+MAX_PDF_BYTES = 3 << 20
 _SEARCH = catalogue_pb2.SearchItemsRequest
 _LIST = catalogue_pb2.ListPublishedItemsRequest
 _OBLIGATIONS = catalogue_pb2.ListObligationsRequest
@@ -625,6 +632,72 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     def verify_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.VerifyTraceRequest, case_number=case_number)
         return call("cases", backends.cases.VerifyTrace, request, auth)
+
+    # --- documents (文书) ------------------------------------------------------------------
+    @app.get("/v1/cases/{case_number}/documents", tags=["documents"],
+             summary="A case's documents (文书): 受理通知书, 补正通知书, 不予受理决定书, "
+                     "行政许可决定书 …, oldest first",
+             response_class=JSONResponse, responses=answers(cases_pb2.ListDocumentsResponse))
+    def list_documents(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+        request = build(cases_pb2.ListDocumentsRequest, case_number=case_number)
+        return call("cases", backends.cases.ListDocuments, request, auth)
+
+    @app.get("/v1/cases/{case_number}/documents/{document_id}", tags=["documents"],
+             summary="A document as PDF (application/pdf): in Chinese, its font embedded, "
+                     "its content inside and its hash on every page",
+             response_class=Response,
+             responses={200: {"description": "the PDF; `ETag`: its SHA-256; "
+                                             "`X-Content-SHA256`: the content's, as the "
+                                             "case's trace holds it",
+                              "content": {"application/pdf": {"schema": {
+                                  "type": "string", "format": "binary"}}}},
+                        **{k: v for k, v in answers(cases_pb2.GetDocumentResponse).items()
+                           if k != 200}})
+    def get_document(auth: Auth, case_number: CaseNumber, document_id: DocumentId
+                     ) -> Response:
+        request = build(cases_pb2.GetDocumentRequest, case_number=case_number,
+                        document_id=document_id)
+        try:
+            answer = backends.cases.GetDocument(request, timeout=backends.timeout_s,
+                                                metadata=metadata(auth))
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, "cases") from None
+        d = answer.document
+        name = f"{d.number or d.document_id}-{d.title}.pdf"
+        return Response(answer.pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f"attachment; filename=\"{case_number}-{d.document_id}.pdf\""
+                                   f"; filename*=UTF-8''{quote(name)}",
+            "ETag": f'"{d.pdf_sha256}"', "X-Content-SHA256": d.content_sha256,
+            "Cache-Control": "no-store"})
+
+    @app.get("/v1/cases/{case_number}/documents/{document_id}/verify", tags=["documents"],
+             summary="Verify a kept document against the case's trace",
+             response_class=JSONResponse, responses=answers(cases_pb2.VerifyDocumentResponse))
+    def verify_document(auth: Auth, case_number: CaseNumber, document_id: DocumentId
+                        ) -> JSONResponse:
+        request = cases_pb2.VerifyDocumentRequest(stored=build(
+            cases_pb2.StoredDocument, case_number=case_number, document_id=document_id))
+        return call("cases", backends.cases.VerifyDocument, request, auth)
+
+    @app.post("/v1/documents/verify", tags=["documents"],
+              summary="Verify a PDF someone holds (the body: the PDF itself) against the trace "
+                      "of the case it names",
+              description="Send the file as it is (`curl --data-binary @file.pdf -H "
+                          "'Content-Type: application/pdf'`), at most 3 MiB. The answer says "
+                          "whether the content it carries is what the case's trace recorded, "
+                          "whether the trace holds, and whether the PDF is exactly the one "
+                          "issued; `reason` names the first check that failed.",
+              response_class=JSONResponse, responses=answers(cases_pb2.VerifyDocumentResponse),
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/pdf": {"schema": {"type": "string", "format": "binary",
+                                                 "maxLength": MAX_PDF_BYTES}}}}})
+    async def verify_pdf(request: Request, auth: Auth) -> JSONResponse:
+        pdf = await read_body(request, MAX_PDF_BYTES)
+        if not pdf:
+            raise ApiError.invalid("send the PDF as the body", [("pdf", "required")])
+        message = cases_pb2.VerifyDocumentRequest(pdf=pdf)
+        return await run_in_threadpool(call, "cases", backends.cases.VerifyDocument, message,
+                                       auth)
 
     @app.get("/v1/queue", tags=["cases"],
              summary="A handler's queue (待办): running steps of a department and position, "

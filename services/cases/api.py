@@ -21,6 +21,7 @@ from services.cases.contract import (
     procedure_kind,
     step_to_pb,
 )
+from services.cases.documents.contract import summary_to_pb, verdict_to_pb
 from services.cases.domain import engine
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import Case, Channel, Party
@@ -160,7 +161,12 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def GetCase(self, request: pb.GetCaseRequest, context: grpc.ServicerContext
                 ) -> pb.CaseResponse:
         principal = principal_of(context, self.auth)
-        return self._answer(principal, self.service.get(principal, request.case_number))
+        case = self.service.get(principal, request.case_number)
+        answer = self._answer(principal, case)
+        if self.service.documents.may_read(principal, case):  # the internal view
+            answer.case.documents.extend(
+                summary_to_pb(d) for d in self.service.documents.of_case(case.number))
+        return answer
 
     @translate_errors
     def ListQueue(self, request: pb.ListQueueRequest, context: grpc.ServicerContext
@@ -202,6 +208,33 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
             intact=broken is None, entries=len(entries),
             head=entries[-1].hash if entries else "",
             broken_at=broken.seq if broken else 0, reason=broken.reason if broken else "")
+
+    # --- documents (文书) --------------------------------------------------------------------
+    @translate_errors
+    def ListDocuments(self, request: pb.ListDocumentsRequest, context: grpc.ServicerContext
+                      ) -> pb.ListDocumentsResponse:
+        principal = principal_of(context, self.auth)
+        found = self.service.documents.list(principal, request.case_number)
+        return pb.ListDocumentsResponse(documents=[summary_to_pb(d) for d in found])
+
+    @translate_errors
+    def GetDocument(self, request: pb.GetDocumentRequest, context: grpc.ServicerContext
+                    ) -> pb.GetDocumentResponse:
+        principal = principal_of(context, self.auth)
+        record, pdf = self.service.documents.get(principal, request.case_number,
+                                                 request.document_id)
+        return pb.GetDocumentResponse(document=summary_to_pb(record), pdf=pdf,
+                                      content_json=record.content)
+
+    @translate_errors
+    def VerifyDocument(self, request: pb.VerifyDocumentRequest,
+                       context: grpc.ServicerContext) -> pb.VerifyDocumentResponse:
+        principal = principal_of(context, self.auth)
+        documents = self.service.documents
+        if request.WhichOneof("subject") == "pdf":
+            return verdict_to_pb(documents.verify_pdf(principal, request.pdf))
+        return verdict_to_pb(documents.verify_stored(principal, request.stored.case_number,
+                                                     request.stored.document_id))
 
 
 def _entry(e: TraceEntry) -> pb.TraceEntry:

@@ -119,9 +119,8 @@ def snapshot_from_pb(item: cpb.ItemVersion, *,
                                      copies=m.copies) for n, m in enumerate(c.materials)),
         procedures=frozenset(procedure_kind(p) for p in c.special_procedures if p),
         separate_acceptance_and_decision=not c.acceptor_may_decide,
-        classified=c.classified, item_type=c.item_type,
-        legal_basis=tuple(citation(x.law, x.article, x.clause) for x in c.legal_basis
-                          if x.law.strip()),
+        classified=c.classified, item_type=c.item_type, body_name=c.body.name,
+        legal_basis=tuple(citation(b) for b in c.legal_basis if b.law.strip()),
         discretion=tuple(DiscretionSpec(
             key=d.key or f"d{n + 1}", severity=d.severity, fact_pattern=d.fact_pattern,
             measures=tuple(d.measures),
@@ -134,10 +133,13 @@ def snapshot_from_pb(item: cpb.ItemVersion, *,
         if c.HasField("collective_review_above") else collective_review_above_fen)
 
 
-def citation(law: str, article: str = "", clause: str = "") -> str:
-    """One citation of a legal basis as one text — ``《行政处罚法》第五十七条`` — the form in
-    which cases cite it."""
-    return f"{law.strip()}{article.strip()}{clause.strip()}"
+def citation(basis: cpb.LegalCitation) -> str:
+    """``《企业投资项目核准和备案管理条例》第十三条``: a legal basis as one text, the form in
+    which cases cite it and documents print it."""
+    law = basis.law.strip()
+    if law and not law.startswith("《"):
+        law = f"《{law}》"
+    return law + basis.article.strip() + basis.clause.strip()
 
 
 STEP_KIND = {getattr(cpb, f"STEP_KIND_{k.name}"): k for k in StepKind}

@@ -101,6 +101,19 @@ class _Statements:
             {c.key: bindparam(c.key) for c in t.case_trace.columns})
         self.insert_event = insert(outbox.table).values(
             {name: bindparam(name) for name in Outbox.ROW_FIELDS})
+        # documents (文书): the next number of a department, kind and year, and the document
+        counters = t.document_counters
+        bump = module.insert(counters).values(
+            region=bindparam("region"), department=bindparam("department"),
+            year=bindparam("year"), kind=bindparam("kind"), value=literal_column("1"))
+        self.bump_document_counter = bump.on_conflict_do_update(
+            index_elements=[counters.c.region, counters.c.department, counters.c.year,
+                            counters.c.kind],
+            set_={"value": counters.c.value + literal_column("1")}).returning(
+            counters.c.value)
+        self.insert_document = insert(t.case_documents).values(
+            {c.key: bindparam(c.key) for c in t.case_documents.columns
+             if c.key not in ("pdf", "pdf_sha256", "layout", "rendered_at")})
         self.pg: dict[str, str] = {}
         #: on PostgreSQL, statements written for many rows at once: one INSERT with a row
         #: per value set (name → the SQL before the rows, their columns, the SQL after)
@@ -241,6 +254,18 @@ class CaseUnit:
                                                    "value": 0}),
                                ("bump_counter", {"p_region": region, "p_day": day}))
         return int(row[0])
+
+    # --- documents (services.cases.documents.issuing) ---------------------------------------
+    def next_document_serial(self, region: str, department: str, year: int, kind: str) -> int:
+        """The next serial of a department's documents of a kind in a year, under the row
+        lock of its counter until this unit commits (a rollback gives it back)."""
+        (rows,) = self._read(("bump_document_counter", {
+            "region": region, "department": department, "year": year, "kind": kind}))
+        return int(rows[0][0])
+
+    def keep_document(self, row: dict[str, Any]) -> None:
+        """A document issued in this unit (its content; the PDF comes later)."""
+        self._write("insert_document", row)
 
     def keep_snapshot(self, item: ItemSnapshot) -> None:
         self.store.remember(item)

@@ -65,6 +65,8 @@ class Cases:
     def start(self) -> int:
         port = self.server.start()
         threading.Thread(target=self._sweep, name="case-sweep", daemon=True).start()
+        threading.Thread(target=self.service.documents.run_renderer, args=(self._stop,),
+                         name="document-render", daemon=True).start()
         return port
 
     def sweep(self) -> None:

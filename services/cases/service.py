@@ -21,6 +21,8 @@ from sunlight.cases.v1 import cases_pb2 as pb
 from services.cases import storage as t
 from services.cases.codec import event_data
 from services.cases.contract import event_to_pb
+from services.cases.documents.contract import document_refs_to_pb
+from services.cases.documents.service import Documents
 from services.cases.domain.enforcement import Open
 from services.cases.domain.engine import (
     Actor,
@@ -148,6 +150,8 @@ class CaseService:
         self.outbox = Outbox(t.outbox, "cases")
         self.idempotency = IdempotencyStore(t.idempotency_keys)
         self.store = CaseStore(db, self.outbox)
+        # the documents (文书) events issue: numbered and hashed in the event's transaction
+        self.documents = Documents(db, self)
 
     # --- writing ------------------------------------------------------------------------
     def submit(self, principal: Principal, application: Application, key: str) -> Case:
@@ -267,10 +271,16 @@ class CaseService:
             seq += 1
             role = _acted_as(case, event, principal, actor)
             department = principal.department or ""
+            recorded = event_data(event)
+            issued = self.documents.issue_for(unit, case, event, seq)
+            if issued:  # the trace holds each document's content hash
+                recorded["documents"] = [document.reference for document in issued]
             entries.append(TraceEntry(
                 case.number, seq, event.at, event.by, role, department, event.type,
-                _opinion(event), before, case.status.value, event_data(event)))
+                _opinion(event), before, case.status.value, recorded))
             data = event_to_pb(case, event, self.calendar, role=role, department=department)
+            if issued:
+                data.documents.extend(document_refs_to_pb(issued))
             outgoing.append((make_event(event.type, data, node=self.node_region,
                                         region=case.region, occurred_at=event.at),
                              routing_key(event.type, case.region)))

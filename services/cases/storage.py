@@ -9,7 +9,19 @@ the outbox. One unit of work writes them all in one transaction (``repository.Ca
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from services.shared.db import UtcDateTime
 from services.shared.idempotency import idempotency_table
@@ -123,6 +135,49 @@ case_parties = Table(
     Column("item_id", String(36), nullable=False),
     Column("region", String(6), nullable=False),
     Column("opened_at", UtcDateTime, nullable=False),
+)
+
+# --- documents (文书): services.cases.documents ------------------------------------------------
+
+# Every document a case produced: its content (canonical JSON: what the trace entry
+# ``trace_seq`` holds the SHA-256 of, written in the same transaction) and, once rendered,
+# its PDF. Nothing is deleted; the content never changes; the PDF is written once (triggers).
+case_documents = Table(
+    "case_documents", metadata,
+    Column("case_number", String(50), primary_key=True),
+    Column("document_id", String(16), primary_key=True),  # "d5": issued by trace entry 5
+    Column("kind", String(32), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("serial", Integer, nullable=False),
+    Column("number", String(300), nullable=False),
+    Column("trace_seq", BigInteger, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("pdf", LargeBinary),
+    Column("pdf_sha256", String(64)),
+    Column("layout", String(32)),
+    Column("rendered_at", UtcDateTime),
+    # a number is given once: per issuing region and department, year and kind
+    UniqueConstraint("region", "department", "year", "kind", "serial",
+                     name="uq_case_documents_number"),
+)
+# the documents still to render
+Index("ix_case_documents_unrendered", case_documents.c.issued_at,
+      postgresql_where=case_documents.c.pdf_sha256.is_(None),
+      sqlite_where=case_documents.c.pdf_sha256.is_(None))
+
+# Document numbers: the last serial per issuing region and department, year and kind, bumped
+# in the transaction that issues the document (unique and gapless: a rollback takes it back).
+document_counters = Table(
+    "document_counters", metadata,
+    Column("region", String(6), primary_key=True),
+    Column("department", String(200), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )
 
 outbox = outbox_table(metadata)

@@ -6,6 +6,10 @@ by ``sunlight cases verify``."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import re
 import subprocess
 import sys
 import uuid
@@ -16,6 +20,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from pypdf import PdfReader, PdfWriter
 
 from services.shared.auth import mint_token
 from services.shared.working_days import WorkingCalendar, local_day
@@ -250,3 +255,66 @@ def test_supervision_keeps_every_event_of_a_case(api) -> None:
 
     found = wait_for(record, timeout_s=30, what="supervision's record of the case")
     assert int(found["events_applied"]) == int(case["sequence"])
+
+
+def test_an_accepted_case_s_notice_is_downloaded_and_verified(node, api, tmp_path) -> None:
+    """受理通知书 through the gateway: issued with the acceptance (its hash in the trace),
+    downloaded as a PDF in Chinese, verified through the JSON API and by `sunlight cases
+    document verify` through the gateway's gRPC port; a page added is named; the public gets
+    nothing."""
+    item = publish(api, **full_flow())
+    case = act(api, "clerk", submit(api, item), accept={"opinion": "材料齐全，予以受理"})
+    number = case["case_number"]
+    (notice,) = ok(api["clerk"].get(f"/v1/cases/{number}/documents"))["documents"]
+    assert notice["title"] == "受理通知书" and notice["kind"] == "acceptance_notice"
+    assert re.fullmatch(r"区发改受〔\d{4}〕\d+号", notice["number"]), notice
+    entries = ok(api["clerk"].get(f"/v1/cases/{number}/trace"))["entries"]
+    accepted = next(e for e in entries if e["action"] == "case.accepted")
+    assert f"d{accepted['seq']}" == notice["document_id"]
+    (recorded,) = json.loads(accepted["data_json"])["documents"]
+    assert recorded["content_sha256"] == notice["content_sha256"]
+    shown = ok(api["clerk"].get(f"/v1/cases/{number}"))["case"]["documents"]
+    assert [d["document_id"] for d in shown] == [notice["document_id"]]
+
+    reply = api["clerk"].get(f"/v1/cases/{number}/documents/{notice['document_id']}")
+    assert reply.status_code == 200 and reply.headers["content-type"] == "application/pdf"
+    pdf = reply.content
+    assert reply.headers["etag"] == f'"{hashlib.sha256(pdf).hexdigest()}"'
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    flat = re.sub(r"\s+", "", text)
+    for word in ("受理通知书", notice["number"], f"{APPLICANT['name']}：", "建设项目核准",
+                 "予以受理", number, notice["content_sha256"]):
+        assert word in flat, word
+    again = api["clerk"].get(f"/v1/cases/{number}/documents/{notice['document_id']}")
+    assert again.content == pdf  # rendered once, the same bytes
+
+    verdict = ok(api["clerk"].post("/v1/documents/verify", content=pdf,
+                                   headers={"Content-Type": "application/pdf"}))
+    assert verdict["valid"] and verdict["document"]["number"] == notice["number"], verdict
+    stored = ok(api["clerk"].get(
+        f"/v1/cases/{number}/documents/{notice['document_id']}/verify"))
+    assert stored["valid"] and stored["pdf_sha256"] == hashlib.sha256(pdf).hexdigest()
+
+    held = tmp_path / "notice.pdf"
+    held.write_bytes(pdf)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.add_blank_page()
+    changed = tmp_path / "changed.pdf"
+    writer.write(str(changed))
+    sunlight = Path(sys.executable).with_name("sunlight")
+    token = mint_token(node.full_env()["SUNLIGHT_JWT_SECRET"], "e2e-clerk-docs", ["clerk"],
+                       ["511602"], department=DEPT)
+    results = [subprocess.run(
+        [str(sunlight), "cases", "document", "verify", str(path), "--address",
+         f"127.0.0.1:{node.port('gateway_grpc')}", "--token", token],
+        cwd=ROOT, env=node.full_env(), capture_output=True, text=True, timeout=60)
+        for path in (held, changed)]
+    assert results[0].returncode == 0, results[0].stdout + results[0].stderr
+    assert "VALID" in results[0].stdout and notice["number"] in results[0].stdout
+    assert results[1].returncode == 1 and "pages" in results[1].stderr, results[1].stderr
+
+    base = f"http://127.0.0.1:{node.port('gateway_http')}"
+    with httpx.Client(base_url=base, timeout=15) as public:
+        for path in (f"/v1/cases/{number}/documents",
+                     f"/v1/cases/{number}/documents/{notice['document_id']}"):
+            assert public.get(path).status_code in (401, 403)

@@ -77,3 +77,31 @@ def test_a_first_case_by_hand(node: LocalNode) -> None:
     assert completed["case"]["status"] == "CASE_STATUS_COMPLETED"
     # submitted, acceptance started, accepted, decision started, decided, published, completed
     assert verified["intact"] is True and int(verified["entries"]) == 7, verified
+
+
+def test_the_documents_of_the_first_case(node: LocalNode) -> None:
+    """"Documents (文书)": run after "A first case, by hand", in the same shell."""
+    first = shell_block("## A first case, by hand")
+    first = first.replace("API=http://127.0.0.1:8080",
+                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    first = first.replace('"idempotency_key": "', '"idempotency_key": "docs-')  # a new case
+    first = first.replace('\\"idempotency_key\\": \\"', '\\"idempotency_key\\": \\"docs-')
+    first = first.replace('"code": "511A0064100152', '"code": "511A0064100153')
+    script = first + shell_block("### Documents (文书)")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
+                            env=node.full_env(), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    found, at, decoder = [], 0, json.JSONDecoder()
+    out = result.stdout
+    while True:  # the JSON answers of curl, then the command line's words
+        while at < len(out) and out[at].isspace():
+            at += 1
+        if at >= len(out) or out[at] != "{":
+            break
+        value, at = decoder.raw_decode(out, at)
+        found.append(value)
+    listed, verified = found[-2], found[-1]
+    assert [d["title"] for d in listed["documents"]] == ["受理通知书", "行政许可决定书"], listed
+    assert re.fullmatch(r"区发改受〔\d{4}〕\d+号", listed["documents"][0]["number"])
+    assert verified["valid"] is True and verified["content_intact"], verified
+    assert ": VALID — " in out[at:], out[at:]

@@ -151,6 +151,11 @@ def operations(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dic
         ("get", "/v1/cases/{case_number}", {"case_number": c}, {}),
         ("get", "/v1/cases/{case_number}/trace", {"case_number": c}, {}),
         ("get", "/v1/cases/{case_number}/trace/verify", {"case_number": c}, {}),
+        ("get", "/v1/cases/{case_number}/documents", {"case_number": c}, {}),
+        ("get", "/v1/cases/{case_number}/documents/{document_id}",
+         {"case_number": c, "document_id": "d1"}, {}),
+        ("get", "/v1/cases/{case_number}/documents/{document_id}/verify",
+         {"case_number": c, "document_id": "d1"}, {}),
         ("get", "/v1/queue", {"region": "511602", "page_size": 10}, {}),
         ("get", "/v1/supervision/cases/{case_number}", {"case_number": c}, {}),
     ]

@@ -324,3 +324,31 @@ def test_what_the_contract_refuses_is_named_by_field(node: Node) -> None:
     result = run(node, CLERK, "act", number, "claim", "--step", "step-one")
     assert result.exit_code == 1
     assert "INVALID_ARGUMENT" in result.stderr and "claim.instance_id" in result.stderr
+
+
+# --- documents ----------------------------------------------------------------------------------
+def test_documents_listed_written_to_a_file_and_verified(node: Node, tmp_path: Path) -> None:
+    number = accepted(node)
+    listed = ok(run(node, CLERK, "documents", number)).stdout
+    assert re.search(r"^d\d+ +受理通知书  区发改受〔\d{4}〕\d+号", listed, re.M), listed
+    assert "PDF not rendered yet" in listed
+    document_id = listed.split()[0]
+    target = tmp_path / "notice.pdf"
+    got = ok(run(node, CLERK, "document", "get", number, document_id, "-o", str(target)))
+    assert target.read_bytes().startswith(b"%PDF-") and "受理通知书" in got.stdout
+    verified = ok(run(node, CLERK, "document", "verify", str(target)))
+    assert "VALID" in verified.stdout and number in verified.stdout
+    # a PDF with a page added: named, exit 1
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(str(target)))
+    writer.add_blank_page()
+    changed = tmp_path / "changed.pdf"
+    writer.write(str(changed))
+    refused = run(node, CLERK, "document", "verify", str(changed))
+    assert refused.exit_code == 1 and "NOT VALID" in refused.output
+    assert "pages" in refused.output
+    # the public may not
+    hall = mint_token(SECRET, "hall", ["hall"], ["511602"])
+    denied = run(node, hall, "documents", number)
+    assert denied.exit_code == 1 and "PERMISSION_DENIED" in denied.output, denied.output

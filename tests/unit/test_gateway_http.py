@@ -163,6 +163,11 @@ class FakeCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
                 raise RuntimeError("the database went away")
 
 
+DOCUMENT = cases_pb2.DocumentSummary(
+    document_id="d3", kind="acceptance_notice", title="受理通知书", number="区发改受〔2026〕1号",
+    case_number="511602202611020000001", content_sha256="c" * 64, pdf_sha256="p" * 64)
+
+
 class FakeCases(cases_pb2_grpc.CaseServiceServicer):
     def __init__(self, recorder: Recorder) -> None:
         self.r = recorder
@@ -206,6 +211,22 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
     def VerifyTrace(self, request, context):  # noqa: N802
         self.r.record("VerifyTrace", request, context)
         return cases_pb2.VerifyTraceResponse(intact=True, entries=1, head="a" * 64)
+
+    def ListDocuments(self, request, context):  # noqa: N802
+        self.r.record("ListDocuments", request, context)
+        return cases_pb2.ListDocumentsResponse(documents=[DOCUMENT])
+
+    def GetDocument(self, request, context):  # noqa: N802
+        self.r.record("GetDocument", request, context)
+        if request.document_id == "d9":
+            abort_with(context, NotFound("case has no document d9", code="DOCUMENT_NOT_FOUND"))
+        return cases_pb2.GetDocumentResponse(document=DOCUMENT, pdf=b"%PDF-1.7 fake",
+                                             content_json="{}")
+
+    def VerifyDocument(self, request, context):  # noqa: N802
+        self.r.record("VerifyDocument", request, context)
+        return cases_pb2.VerifyDocumentResponse(valid=request.WhichOneof("subject") == "stored",
+                                                reason="checked", document=DOCUMENT)
 
     def GetCase(self, request, context):  # noqa: N802
         """``fail-<STATUS>`` answers that status with an ErrorDetail (``-`` for ``_``: a case
@@ -445,6 +466,34 @@ def test_get_case_trace_verify_and_queue(client, calls) -> None:
     request = calls[3][1]
     assert (request.role, request.region, request.unclaimed_only, request.mine_only,
             request.page_size) == ("chief", "511602", True, False, 5)
+
+
+def test_documents_listed_downloaded_as_pdf_and_verified(client, calls) -> None:
+    listed = client.get(f"/v1/cases/{CASE}/documents").json()
+    assert listed["documents"][0]["number"] == "区发改受〔2026〕1号"
+    got = client.get(f"/v1/cases/{CASE}/documents/d3")
+    assert got.status_code == 200 and got.content == b"%PDF-1.7 fake"
+    assert got.headers["content-type"] == "application/pdf"
+    assert got.headers["etag"] == f'"{"p" * 64}"'
+    assert got.headers["x-content-sha256"] == "c" * 64
+    assert got.headers["cache-control"] == "no-store"
+    disposition = got.headers["content-disposition"]
+    assert f'filename="{CASE}-d3.pdf"' in disposition and "filename*=UTF-8''" in disposition
+    assert client.get(f"/v1/cases/{CASE}/documents/d9").status_code == 404
+    assert client.get(f"/v1/cases/{CASE}/documents/x9").status_code == 400  # no such id
+    stored = client.get(f"/v1/cases/{CASE}/documents/d3/verify").json()
+    assert stored["valid"] is True and stored["document"]["document_id"] == "d3"
+    sent = client.post("/v1/documents/verify", content=b"%PDF-1.7 held",
+                       headers={"Content-Type": "application/pdf"}).json()
+    assert sent["valid"] is False and sent["reason"] == "checked"
+    names = [c[0] for c in calls]
+    assert names == ["ListDocuments", "GetDocument", "GetDocument", "VerifyDocument",
+                     "VerifyDocument"]
+    assert calls[3][1].stored.document_id == "d3" and calls[4][1].pdf == b"%PDF-1.7 held"
+    empty = client.post("/v1/documents/verify", content=b"")
+    assert empty.status_code == 400
+    too_big = client.post("/v1/documents/verify", content=b"x" * ((3 << 20) + 1))
+    assert too_big.status_code == 413
 
 
 @pytest.mark.parametrize("params, field", [

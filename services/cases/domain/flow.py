@@ -121,9 +121,12 @@ class ItemSnapshot:
     #: a classified (涉密) item: its cases are never shown to the public, not even that
     #: they exist
     classified: bool = False
-    #: GB/T 39046 item type ("01" licensing, "02" penalty, …)
+    #: GB/T 39046 item type ("01" a licence, "02" a penalty, …)
     item_type: str = ""
-    #: the item's legal basis, each citation as one text (《法》第N条): decisions cite these
+    #: the implementing body's name (printed as the issuer of the case's documents)
+    body_name: str = ""
+    #: the item's legal basis, each citation as one text (《法》第N条): decisions and
+    #: documents cite these
     legal_basis: tuple[str, ...] = ()
     discretion: tuple[DiscretionSpec, ...] = ()
     #: a major enforcement decision (重大执法决定): a meeting decides (集体讨论)

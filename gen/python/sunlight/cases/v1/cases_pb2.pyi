@@ -377,7 +377,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -409,6 +409,7 @@ class Case(_message.Message):
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     MISSING_MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
@@ -453,6 +454,7 @@ class Case(_message.Message):
     sequence: int
     submitted_at: _timestamp_pb2.Timestamp
     missing_materials: _containers.RepeatedScalarFieldContainer[str]
+    documents: _containers.RepeatedCompositeFieldContainer[DocumentSummary]
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     facts: str
@@ -466,7 +468,7 @@ class Case(_message.Message):
     collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
     service: Service
     prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials")
@@ -884,6 +886,100 @@ class VerifyTraceResponse(_message.Message):
     reason: str
     def __init__(self, intact: _Optional[bool] = ..., entries: _Optional[int] = ..., head: _Optional[str] = ..., broken_at: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class DocumentSummary(_message.Message):
+    __slots__ = ("document_id", "kind", "title", "number", "case_number", "issued_at", "trace_seq", "content_sha256", "pdf_sha256", "pdf_size")
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRACE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    PDF_SHA256_FIELD_NUMBER: _ClassVar[int]
+    PDF_SIZE_FIELD_NUMBER: _ClassVar[int]
+    document_id: str
+    kind: str
+    title: str
+    number: str
+    case_number: str
+    issued_at: _timestamp_pb2.Timestamp
+    trace_seq: int
+    content_sha256: str
+    pdf_sha256: str
+    pdf_size: int
+    def __init__(self, document_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., number: _Optional[str] = ..., case_number: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trace_seq: _Optional[int] = ..., content_sha256: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., pdf_size: _Optional[int] = ...) -> None: ...
+
+class ListDocumentsRequest(_message.Message):
+    __slots__ = ("case_number",)
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+
+class ListDocumentsResponse(_message.Message):
+    __slots__ = ("documents",)
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    documents: _containers.RepeatedCompositeFieldContainer[DocumentSummary]
+    def __init__(self, documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ...) -> None: ...
+
+class GetDocumentRequest(_message.Message):
+    __slots__ = ("case_number", "document_id")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    document_id: str
+    def __init__(self, case_number: _Optional[str] = ..., document_id: _Optional[str] = ...) -> None: ...
+
+class GetDocumentResponse(_message.Message):
+    __slots__ = ("document", "pdf", "content_json")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    PDF_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    document: DocumentSummary
+    pdf: bytes
+    content_json: str
+    def __init__(self, document: _Optional[_Union[DocumentSummary, _Mapping]] = ..., pdf: _Optional[bytes] = ..., content_json: _Optional[str] = ...) -> None: ...
+
+class StoredDocument(_message.Message):
+    __slots__ = ("case_number", "document_id")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    document_id: str
+    def __init__(self, case_number: _Optional[str] = ..., document_id: _Optional[str] = ...) -> None: ...
+
+class VerifyDocumentRequest(_message.Message):
+    __slots__ = ("pdf", "stored")
+    PDF_FIELD_NUMBER: _ClassVar[int]
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    pdf: bytes
+    stored: StoredDocument
+    def __init__(self, pdf: _Optional[bytes] = ..., stored: _Optional[_Union[StoredDocument, _Mapping]] = ...) -> None: ...
+
+class VerifyDocumentResponse(_message.Message):
+    __slots__ = ("valid", "reason", "document", "content_intact", "pdf_intact", "trace_intact", "content_sha256", "recorded_sha256", "pdf_sha256", "broken_at")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_INTACT_FIELD_NUMBER: _ClassVar[int]
+    PDF_INTACT_FIELD_NUMBER: _ClassVar[int]
+    TRACE_INTACT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_SHA256_FIELD_NUMBER: _ClassVar[int]
+    PDF_SHA256_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    reason: str
+    document: DocumentSummary
+    content_intact: bool
+    pdf_intact: bool
+    trace_intact: bool
+    content_sha256: str
+    recorded_sha256: str
+    pdf_sha256: str
+    broken_at: int
+    def __init__(self, valid: _Optional[bool] = ..., reason: _Optional[str] = ..., document: _Optional[_Union[DocumentSummary, _Mapping]] = ..., content_intact: _Optional[bool] = ..., pdf_intact: _Optional[bool] = ..., trace_intact: _Optional[bool] = ..., content_sha256: _Optional[str] = ..., recorded_sha256: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., broken_at: _Optional[int] = ...) -> None: ...
+
 class TraceRoot(_message.Message):
     __slots__ = ("region", "day", "root", "cases")
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -897,7 +993,7 @@ class TraceRoot(_message.Message):
     def __init__(self, region: _Optional[str] = ..., day: _Optional[str] = ..., root: _Optional[str] = ..., cases: _Optional[int] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "documents", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -933,6 +1029,7 @@ class CaseEvent(_message.Message):
     REASSIGNED_TO_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -979,6 +1076,7 @@ class CaseEvent(_message.Message):
     reassigned_to: str
     channel: Channel
     submitted_at: _timestamp_pb2.Timestamp
+    documents: _containers.RepeatedCompositeFieldContainer[DocumentSummary]
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     source: str
@@ -990,4 +1088,4 @@ class CaseEvent(_message.Message):
     allowed: str
     refusal_code: str
     service: Service
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...

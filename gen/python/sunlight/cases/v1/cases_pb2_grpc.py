@@ -69,6 +69,21 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceResponse.FromString,
                 _registered_method=True)
+        self.ListDocuments = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListDocuments',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListDocumentsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListDocumentsResponse.FromString,
+                _registered_method=True)
+        self.GetDocument = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/GetDocument',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetDocumentRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetDocumentResponse.FromString,
+                _registered_method=True)
+        self.VerifyDocument = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/VerifyDocument',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentResponse.FromString,
+                _registered_method=True)
 
 
 class CaseServiceServicer:
@@ -117,6 +132,27 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDocuments(self, request, context):
+        """A case's documents (文书), oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDocument(self, request, context):
+        """One document with its PDF (rendered on its first download).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyDocument(self, request, context):
+        """Check a PDF, or a kept document, against the case's trace.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -154,6 +190,21 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.VerifyTrace,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceResponse.SerializeToString,
+            ),
+            'ListDocuments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDocuments,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListDocumentsRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListDocumentsResponse.SerializeToString,
+            ),
+            'GetDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDocument,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetDocumentRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetDocumentResponse.SerializeToString,
+            ),
+            'VerifyDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyDocument,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -345,6 +396,87 @@ class CaseService:
             '/sunlight.cases.v1.CaseService/VerifyTrace',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyTraceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDocuments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListDocuments',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListDocumentsRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/GetDocument',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.GetDocumentRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.GetDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/VerifyDocument',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,14 +1,14 @@
 """the parties of cases the government opens (立案), by a key of their identity number
 
-Revision ID: c4d5e6f7a8b9
-Revises: b3e1c2d4a5f6
+Revision ID: e8a1f0c2b7d4
+Revises: c4d5e6f7a8b9
 Create Date: 2026-11-30 09:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'c4d5e6f7a8b9'
-down_revision = 'b3e1c2d4a5f6'
+revision = 'e8a1f0c2b7d4'
+down_revision = 'c4d5e6f7a8b9'
 branch_labels = None
 depends_on = None
 

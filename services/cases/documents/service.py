@@ -1,0 +1,339 @@
+"""A case's documents: issued with its events, listed, downloaded, verified, rendered.
+
+**Issuing** (``Documents.issue_for``, called by ``CaseService._write`` for every event): the
+events that issue a document (``application_drafts``; of a case the government opened,
+``opened_drafts``) get it numbered,
+composed and hashed in the event's own transaction; the trace entry's data lists it
+(``documents``: id, kind, number, content SHA-256) and so does the event on the broker.
+
+**Rendering** happens after the transaction, never in it: on the first download of a
+document, or in the background when the case service has had no transition for a moment
+(``render_pending``, driven by ``server.Cases``), so a burst of transitions never waits for a
+PDF. Before a PDF is rendered, its stored content is checked against the trace.
+
+**Reading**: staff who may read the case's internals (``case.read_internal`` for its region
+and department: the department's staff, window staff, supervisors, administrators). The
+public and the hall get nothing — a party's own sign-in is not there yet; ``may_read`` is
+where it will let a party read the documents addressed to them.
+
+**Verifying** a PDF (or a stored document): the content it carries (``document.json``) must
+hash to what the case's trace recorded for it, the trace must verify, and the PDF must be
+exactly what that content renders to (the rendering is deterministic) — or, for a document
+rendered by an earlier layout, the copy kept when it was rendered. ``Verdict.reason`` names
+the first check that fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from services.cases import storage as t
+from services.cases.documents import render as pdf_render
+from services.cases.documents.issuing import IssuedDocument, issue_document, issuer_of
+from services.cases.domain.documents import (
+    KINDS,
+    application_drafts,
+    content_hash,
+    opened_drafts,
+)
+from services.cases.domain.model import Case, CaseEvent, Served
+from services.shared import auth
+from services.shared.auth import Principal
+from services.shared.db import Database
+from services.shared.errors import FailedPrecondition, NotFound
+from services.shared.region_data import RegionDirectory
+
+log = logging.getLogger(__name__)
+_d = t.case_documents.c
+#: seconds without a transition before the background renderer works
+IDLE_S = 2.0
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    case_number: str
+    document_id: str
+    kind: str
+    number: str
+    trace_seq: int
+    issued_at: datetime
+    content: str          # canonical JSON
+    content_sha256: str
+    pdf_sha256: str | None
+    layout: str | None
+    pdf_size: int
+
+    @property
+    def title(self) -> str:
+        kind = KINDS.get(self.kind)
+        return kind.title if kind else self.kind
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What verifying a document found."""
+
+    valid: bool
+    reason: str
+    document: DocumentRecord | None = None
+    content_intact: bool = False
+    pdf_intact: bool = False
+    trace_intact: bool = False
+    content_sha256: str = ""   # of the content examined
+    recorded_sha256: str = ""  # what the trace holds
+    pdf_sha256: str = ""       # of the PDF examined
+    broken_at: int = 0
+
+
+_COLUMNS = (_d.case_number, _d.document_id, _d.kind, _d.number, _d.trace_seq, _d.issued_at,
+            _d.content, _d.content_sha256, _d.pdf_sha256, _d.layout,
+            func.coalesce(func.length(_d.pdf), 0))
+
+
+def _record(row: Any) -> DocumentRecord:
+    return DocumentRecord(*row[:10], int(row[10]))
+
+
+class Documents:
+    """The documents side of the case service (see the module)."""
+
+    def __init__(self, db: Database, cases: Any, regions: RegionDirectory | None = None
+                 ) -> None:
+        self.db = db
+        self.cases = cases  # services.cases.service.CaseService
+        self.regions = regions or RegionDirectory.load()
+        self.busy_at = 0.0  # time.monotonic() of the last event written
+        self._unrenderable: set[tuple[str, str]] = set()
+
+    # --- issuing (in the event's transaction) -----------------------------------------------
+    def issue_for(self, unit: Any, case: Case, event: CaseEvent, trace_seq: int
+                  ) -> list[IssuedDocument]:
+        """The documents ``event`` issues (``case``: after it), numbered and kept in
+        ``unit``; their references go into the event's trace entry."""
+        self.busy_at = time.monotonic()
+        issuer = issuer_of(case.item, self.regions)
+        if case.opened:
+            served = self._served_document(case) if isinstance(event, Served) else ""
+            drafts = opened_drafts(case, event, issuer, served)
+        else:
+            drafts = application_drafts(case, event, issuer)
+        return [issue_document(unit, case_number=case.number, trace_seq=trace_seq,
+                               kind=draft.kind, issuer=issuer, addressee=draft.addressee,
+                               fields=draft.fields, at=event.at, ordinal=n)
+                for n, draft in enumerate(drafts, start=1)]
+
+    def _served_document(self, case: Case) -> str:
+        """The title and number of the decision a service served (the case's last decision
+        document), or empty."""
+        decisions = [d for d in self.of_case(case.number)
+                     if d.kind in ("penalty_decision", "licence_decision", "licence_refusal")]
+        if not decisions:
+            return ""
+        last = decisions[-1]
+        return f"{KINDS[last.kind].title}（{last.number}）"
+
+    # --- who may read ------------------------------------------------------------------------
+    def may_read(self, principal: Principal, case: Case) -> bool:
+        """Staff who may read the case's internals. The hook for a party's sign-in: when the
+        hall signs parties in, a party may read the documents addressed to them — here."""
+        return bool(principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department))
+
+    def _case(self, principal: Principal, number: str) -> Case:
+        case: Case = self.cases.get(principal, number)  # CASE_NOT_FOUND, classified items
+        if not self.may_read(principal, case):
+            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+        return case
+
+    # --- reading -----------------------------------------------------------------------------
+    def list(self, principal: Principal, number: str) -> list[DocumentRecord]:
+        self._case(principal, number)
+        return self.of_case(number)
+
+    def of_case(self, number: str) -> list[DocumentRecord]:
+        """A case's documents, in the order they were issued (no authorisation)."""
+        with self.db.read() as s:
+            rows = s.execute(select(*_COLUMNS).where(_d.case_number == number)
+                             .order_by(_d.trace_seq, _d.document_id)).all()
+        return [_record(r) for r in rows]
+
+    def _record(self, number: str, document_id: str) -> DocumentRecord:
+        with self.db.read() as s:
+            row = s.execute(select(*_COLUMNS).where(_d.case_number == number,
+                                                    _d.document_id == document_id)).first()
+        if row is None:
+            raise NotFound(f"case {number} has no document {document_id}",
+                           code="DOCUMENT_NOT_FOUND",
+                           metadata={"case_number": number, "document_id": document_id})
+        return _record(row)
+
+    def _pdf(self, number: str, document_id: str) -> bytes | None:
+        with self.db.read() as s:
+            value = s.execute(select(_d.pdf).where(_d.case_number == number,
+                                                   _d.document_id == document_id)).scalar()
+        return bytes(value) if value is not None else None
+
+    def get(self, principal: Principal, number: str, document_id: str
+            ) -> tuple[DocumentRecord, bytes]:
+        """A document and its PDF (rendered now if it was not yet)."""
+        self._case(principal, number)
+        return self.rendered(number, document_id)
+
+    def rendered(self, number: str, document_id: str) -> tuple[DocumentRecord, bytes]:
+        record = self._record(number, document_id)
+        if record.pdf_sha256 is not None:
+            pdf = self._pdf(number, document_id)
+            assert pdf is not None
+            return record, pdf
+        recorded = self._recorded(record)
+        if recorded != hashlib.sha256(record.content.encode()).hexdigest():
+            raise FailedPrecondition(
+                f"the stored content of document {document_id} of case {number} is not what "
+                f"the trace recorded (entry {record.trace_seq}): it is not rendered",
+                code="DOCUMENT_CONTENT_CHANGED",
+                metadata={"case_number": number, "document_id": document_id})
+        pdf = pdf_render.render(json.loads(record.content))
+        digest = hashlib.sha256(pdf).hexdigest()
+        with self.db.begin() as conn:
+            kept = conn.execute(update(t.case_documents).where(
+                _d.case_number == number, _d.document_id == document_id,
+                _d.pdf_sha256.is_(None)).values(
+                pdf=pdf, pdf_sha256=digest, layout=pdf_render.LAYOUT,
+                rendered_at=datetime.now(UTC))).rowcount
+        if not kept:  # rendered meanwhile by another process: the one kept is the one
+            return self.rendered(number, document_id)
+        return self._record(number, document_id), pdf
+
+    def _recorded(self, record: DocumentRecord) -> str:
+        """The content SHA-256 the trace recorded for a document ("" when none)."""
+        tr = t.case_trace.c
+        with self.db.read() as s:
+            data = s.execute(select(tr.data).where(tr.case_number == record.case_number,
+                                                   tr.seq == record.trace_seq)).scalar()
+        return _reference(json.loads(data) if data else {}, record.document_id)
+
+    # --- rendering in the background ---------------------------------------------------------
+    def render_pending(self, limit: int = 10, idle_s: float = IDLE_S) -> int:
+        """Render up to ``limit`` documents not yet rendered, oldest first — only while no
+        event has been written for ``idle_s`` seconds (transitions come first). A document
+        whose stored content is not what its trace recorded is left unrendered (and said)."""
+        if time.monotonic() - self.busy_at < idle_s:
+            return 0
+        with self.db.read() as s:
+            pending = [(n, d) for n, d in s.execute(
+                select(_d.case_number, _d.document_id).where(_d.pdf_sha256.is_(None))
+                .order_by(_d.issued_at).limit(limit + len(self._unrenderable))).all()
+                if (n, d) not in self._unrenderable][:limit]
+        done = 0
+        for number, document_id in pending:
+            if time.monotonic() - self.busy_at < idle_s:
+                break
+            try:
+                self.rendered(number, document_id)
+            except FailedPrecondition:
+                log.error("document %s of case %s not rendered: its content is not what its "
+                          "trace recorded", document_id, number)
+                self._unrenderable.add((number, document_id))
+                continue
+            done += 1
+        return done
+
+    def run_renderer(self, stop: threading.Event, interval_s: float = 1.0) -> None:
+        """The background renderer of a case process: until ``stop``, render what is pending
+        whenever the process has been idle (``render_pending``)."""
+        while not stop.is_set():
+            try:
+                self.render_pending()
+            except Exception:  # noqa: BLE001 - keep rendering after a database hiccup
+                log.exception("rendering documents failed")
+            stop.wait(interval_s)
+
+    # --- verifying ---------------------------------------------------------------------------
+    def verify_stored(self, principal: Principal, number: str, document_id: str) -> Verdict:
+        """Verify a document as the case service keeps it (rendering it first if needed)."""
+        self._case(principal, number)
+        record = self._record(number, document_id)
+        try:
+            record, pdf = self.rendered(number, document_id)
+        except FailedPrecondition:
+            pdf = b""
+        return self._verify(principal, record, record.content.encode(), pdf)
+
+    def verify_pdf(self, principal: Principal, pdf: bytes) -> Verdict:
+        """Verify a PDF someone holds: which document it claims to be, whether its content is
+        what the trace recorded, whether its pages are what that content renders to."""
+        principal.require(auth.CASE_READ_INTERNAL)
+        pdf_digest = hashlib.sha256(pdf).hexdigest()
+        carried = pdf_render.carried_content(pdf)
+        if carried is None:
+            return Verdict(False, "the file carries no document of this platform (no "
+                                  f"{pdf_render.ATTACHMENT} inside: not a PDF this platform "
+                                  "rendered, or its content was taken out)",
+                           pdf_sha256=pdf_digest)
+        try:
+            claimed = json.loads(carried)
+            number, document_id = claimed["case_number"], claimed["document_id"]
+            if not isinstance(number, str) or not isinstance(document_id, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            return Verdict(False, f"the {pdf_render.ATTACHMENT} it carries is not a "
+                                  "document's content", pdf_sha256=pdf_digest)
+        self._case(principal, number)
+        record = self._record(number, document_id)
+        return self._verify(principal, record, carried, pdf)
+
+    def _verify(self, principal: Principal, record: DocumentRecord, carried: bytes,
+                pdf: bytes) -> Verdict:
+        entries, broken = self.cases.verify(principal, record.case_number)
+        entry = next((e for e in entries if e.seq == record.trace_seq), None)
+        recorded = _reference(entry.data, record.document_id) if entry else ""
+        try:
+            content = json.loads(carried)
+            examined = content_hash(content)
+        except (ValueError, TypeError):
+            content, examined = None, hashlib.sha256(carried).hexdigest()
+        pdf_digest = hashlib.sha256(pdf).hexdigest() if pdf else ""
+        content_intact = bool(recorded) and examined == recorded
+        pdf_intact = False
+        if content_intact and pdf:
+            pdf_intact = pdf == pdf_render.render(content) or (
+                record.layout not in (None, pdf_render.LAYOUT)
+                and pdf_digest == record.pdf_sha256)
+        common: dict[str, Any] = {
+            "document": record, "content_intact": content_intact, "pdf_intact": pdf_intact,
+            "trace_intact": broken is None, "content_sha256": examined,
+            "recorded_sha256": recorded, "pdf_sha256": pdf_digest,
+            "broken_at": broken.seq if broken else 0}
+        name = f"{record.title} {record.number} ({record.document_id})"
+        if broken is not None:
+            return Verdict(False, f"the trace of case {record.case_number} is broken at entry "
+                                  f"{broken.seq}: {broken.reason}", **common)
+        if not recorded:
+            return Verdict(False, f"the trace of case {record.case_number} records no "
+                                  f"{name} at entry {record.trace_seq}", **common)
+        if not content_intact:
+            return Verdict(False, f"the content of {name} is not what the trace recorded: its "
+                                  f"SHA-256 is {examined}, trace entry {record.trace_seq} "
+                                  f"holds {recorded} — changed after it was issued", **common)
+        if not pdf_intact:
+            return Verdict(False, f"the pages of {name} are not what its content renders to: "
+                                  "the PDF was changed after it was issued (the content it "
+                                  "carries is intact)", **common)
+        return Verdict(True, f"{name}: its content is what trace entry {record.trace_seq} "
+                             "recorded, the trace holds, the PDF is the one issued", **common)
+
+
+def _reference(data: dict[str, Any], document_id: str) -> str:
+    for reference in data.get("documents") or ():
+        if isinstance(reference, dict) and reference.get("document_id") == document_id:
+            return str(reference.get("content_sha256", ""))
+    return ""
+
