@@ -5,6 +5,8 @@ accepted with one, and both seen by supervision), a meeting that decides with it
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 import uuid
@@ -13,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from services.shared.auth import mint_token
 from services.shared.working_days import WorkingCalendar, local_day
@@ -213,6 +216,24 @@ def test_a_large_fine_is_decided_by_a_meeting_and_the_case_runs_to_its_closing(
     case = done(api, "inspector", case, complete_step={"instance_id": running(case)["close"]})
     assert case["status"] == "CASE_STATUS_COMPLETED"
     assert ok(api["head"].get(f"/v1/cases/{case['case_number']}/trace/verify"))["intact"]
+    # its documents, each issued by its event and verifiable against the trace
+    number = case["case_number"]
+    documents = ok(api["head"].get(f"/v1/cases/{number}/documents"))["documents"]
+    assert [d["kind"] for d in documents] == ["filing_approval", "penalty_notice",
+                                              "penalty_decision", "service_receipt"]
+    decision = documents[2]
+    assert re.fullmatch(r"区市监罚〔\d{4}〕\d+号", decision["number"]), decision
+    pdf = api["head"].get(f"/v1/cases/{number}/documents/{decision['document_id']}").content
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(pdf)).pages))
+    for word in ("行政处罚决定书", "某食品店", "罚款人民币40000元", BASIS, "十五日内"):
+        assert word in text, word
+    verdict = ok(api["head"].post("/v1/documents/verify", content=pdf,
+                                  headers={"Content-Type": "application/pdf"}))
+    assert verdict["valid"] and verdict["document"]["number"] == decision["number"]
+    receipt = ok(api["head"].get(f"/v1/cases/{number}/documents/"
+                                 f"{documents[3]['document_id']}/verify"))
+    assert receipt["valid"]
     public = httpx.get(f"http://127.0.0.1:{node.port('gateway_http')}/v1/cases/"
                        f"{case['case_number']}", timeout=10)
     assert public.status_code == 401  # nothing of it without a token

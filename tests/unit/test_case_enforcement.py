@@ -353,3 +353,28 @@ def test_actions_out_of_turn_on_an_opened_case_name_what_is_possible() -> None:
         run.do(Notify("x"), INSPECTOR)
     assert info.value.code == "ACTION_NOT_ALLOWED"
     assert "accept" in info.value.metadata["allowed"]
+
+
+def test_an_opened_penalty_issues_its_documents_with_its_events() -> None:
+    from services.cases.domain.documents import KINDS, check_fields, opened_drafts
+    from tests.support.documents import ISSUER
+
+    run = Run().to_decision(hearing_right=True)
+    run.do(RequestHearing(), INSPECTOR)
+    run.do(ScheduleHearing(date(2026, 11, 26), "第一会议室", "host-1"), INSPECTOR)
+    host = Actor("host-1", ("511602",), DEPT, frozenset({"legal"}))
+    run.do(HoldHearing("陈述", "维持"), host, days=10)
+    run.do(Decide("impose", "事实清楚", BASIS[:1], penalty=FINE_1000), HEAD)
+    run.do(Serve("direct", "某食品店负责人"), INSPECTOR)
+    issued = []
+    case: Case | None = None
+    for event in run.events:
+        case = evolve(case, event)
+        for draft in opened_drafts(case, event, ISSUER, "行政处罚决定书（区发改罚〔2026〕1号）"):
+            check_fields(KINDS[draft.kind], draft.fields)  # every field it needs
+            issued.append((event.type, draft.kind))
+    assert issued == [("case.accepted", "filing_approval"),
+                      ("case.party_notified", "penalty_notice"),
+                      ("case.hearing_scheduled", "hearing_notice"),
+                      ("case.decided", "penalty_decision"),
+                      ("case.served", "service_receipt")]
