@@ -105,3 +105,33 @@ def test_the_documents_of_the_first_case(node: LocalNode) -> None:
     assert re.fullmatch(r"区发改受〔\d{4}〕\d+号", listed["documents"][0]["number"])
     assert verified["valid"] is True and verified["content_intact"], verified
     assert ": VALID — " in out[at:], out[at:]
+
+
+def test_a_case_the_government_opens(node: LocalNode) -> None:
+    """"Cases the government opens (立案)": run after "A first case, by hand", in the same
+    shell."""
+    first = shell_block("## A first case, by hand")
+    first = first.replace("API=http://127.0.0.1:8080",
+                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    first = first.replace('"idempotency_key": "', '"idempotency_key": "opened-')  # a new case
+    first = first.replace('\\"idempotency_key\\": \\"', '\\"idempotency_key\\": \\"opened-')
+    first = first.replace('"code": "511A0064100152', '"code": "511A0064100154')
+    script = first + shell_block("### Cases the government opens (立案)")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
+                            env=node.full_env(), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    found = answers(result.stdout)[8:]  # after the first case's
+    (submitted, legal, staffing, approved, evidence, investigated, notified, refused, decided,
+     served, closed, verified, documents) = found
+    assert staffing["item"]["status"] == "VERSION_STATUS_PUBLISHED", staffing
+    assert approved["case"]["status"] == "CASE_STATUS_IN_PROGRESS", approved
+    assert notified["case"]["notification"]["intended"] == "拟罚款 3000 元"
+    assert refused["error"]["code"] == "DISCRETION_OUT_OF_RANGE", refused
+    assert decided["case"]["decision"]["penalty"]["within_standard"] is True, decided
+    assert closed["case"]["status"] == "CASE_STATUS_COMPLETED", closed
+    # opened, opening started, approved, the investigation started … closed; the refused
+    # attempt is one of them
+    assert verified["intact"] is True and int(verified["entries"]) == int(
+        closed["case"]["sequence"]), verified
+    assert [d["kind"] for d in documents["documents"]] == [
+        "filing_approval", "penalty_notice", "penalty_decision", "service_receipt"]
