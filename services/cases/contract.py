@@ -211,6 +211,8 @@ def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
         value = getattr(event, name, "")
         if value:
             setattr(message, name, value)
+    if getattr(event, "reasons", ""):  # a rejection's reasons (不予受理 / 不予立案的理由)
+        message.reason = event.reasons  # type: ignore[attr-defined]
     if getattr(event, "complete", False):
         message.complete_application = True
     if case.decision is not None and event.type == "case.decided":

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from services.shared.db import UtcDateTime
-from services.shared.outbox import inbox_table
+from services.shared.idempotency import idempotency_table
+from services.shared.outbox import inbox_table, outbox_table
 
 metadata = MetaData()
 
@@ -69,4 +80,74 @@ parked_events = Table(
     Column("parked_at", UtcDateTime, nullable=False),
 )
 
+# Supervision's view of each case (domain.watch.CaseWatch as JSON), and the next day a sweep
+# must look at it again (None: not before its next event).
+case_watches = Table(
+    "case_watches", metadata,
+    Column("case_number", String(50), primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    Column("item_version", Integer, nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("attention_on", String(10)),
+    Column("state", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_case_watches_attention", case_watches.c.attention_on,
+      postgresql_where=case_watches.c.attention_on.isnot(None),
+      sqlite_where=case_watches.c.attention_on.isnot(None))
+
+# Warnings (预警 · 黄牌 · 红牌), one row per warning, its history inside (domain.warnings).
+warnings = Table(
+    "warnings", metadata,
+    Column("warning_id", String(200), primary_key=True),
+    Column("case_number", String(50), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("handler", String(128), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("accountability", Text, nullable=False, server_default=""),
+    Column("accountable_by", String(128), nullable=False, server_default=""),
+    Column("notice", Text, nullable=False, server_default=""),
+    Column("rectify_by", String(10)),
+    Column("history", Text, nullable=False),
+)
+Index("ix_warnings_case", warnings.c.case_number)
+Index("ix_warnings_region_status", warnings.c.region, warnings.c.status, warnings.c.raised_at)
+Index("ix_warnings_handler_status", warnings.c.handler, warnings.c.status)
+
+# What each person (or department, or the region's supervisors) was sent about a warning: a
+# list each can read and mark read.
+notifications = Table(
+    "notifications", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    # "handler" (a subject), "department" (a department of a region: "<region>/<name>"),
+    # "supervisors" (a region's)
+    Column("recipient_kind", String(16), nullable=False),
+    Column("recipient", String(220), nullable=False),
+    Column("warning_id", String(200), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("read_at", UtcDateTime),
+)
+Index("ix_notifications_recipient", notifications.c.recipient_kind, notifications.c.recipient,
+      notifications.c.id)
+
 inbox = inbox_table(metadata)
+# supervision's own events (warning.raised, warning.escalated, …), relayed like the others
+outbox = outbox_table(metadata)
+idempotency_keys = idempotency_table(metadata)

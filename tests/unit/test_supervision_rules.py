@@ -151,7 +151,8 @@ def test_a_complete_application_refused_is_red_and_stays() -> None:
     changed = run.do(Reject("不符合产业政策", "NOT_QUALIFIED"), CLERK)
     (warning,) = [w for w in changed if w.rule == "COMPLETE_APPLICATION_REJECTED"]
     assert warning.severity is Severity.RED and warning.handler == "clerk-1"
-    assert "NOT_QUALIFIED" in warning.explanation
+    assert "NOT_QUALIFIED" in warning.explanation and "不符合产业政策" in warning.explanation
+    assert "REJECTION_WITHOUT_REASONS" not in {w.rule for w in changed}
     assert run.sweep(date(2026, 11, 30)) == []  # an event rule's warning does not close
     assert run.active()[warning.warning_id].status is Status.OPEN
 

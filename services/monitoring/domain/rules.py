@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -390,3 +390,33 @@ def event_findings(watch: CaseWatch, event: Event, ctx: Context) -> list[Finding
     kind, _ = event
     return [f for rule in RULES.values() if rule.kind == "event" and kind in rule.on
             for f in rule.check(watch, event, ctx)]
+
+
+def attention_on(watch: CaseWatch, ctx: Context) -> date | None:
+    """The next day on which a state rule may find something new in the case as it stands —
+    a sweep looks at a case again only from that day on. A limit is watched every day from
+    shortly before it comes near (a margin for weekends and holidays) up to the day after it
+    passes; a stopped clock every day from the earliest day its stop may be too long. None:
+    nothing can change before the case's next event."""
+    if watch.closed:
+        return None
+    tomorrow = ctx.today + timedelta(days=1)
+    windows: list[tuple[date, date]] = []
+    margin = timedelta(days=3 * max(ctx.thresholds.step_near_days,
+                                    ctx.thresholds.case_near_days) + 10)
+    limits = [(s.due, s.unit) for s in watch.running if s.due is not None]
+    if watch.limits_running:
+        limits += [(lim.due, lim.unit) for lim in (watch.promised, watch.statutory)
+                   if lim is not None and lim.due is not None]
+    for due, _unit in limits:
+        windows.append((due - margin, due + timedelta(days=1)))
+    if watch.clock_stopped and watch.stopped_since is not None:
+        if watch.stopped_because == "supplement" and watch.supplement_due is not None:
+            first = watch.supplement_due + timedelta(days=1)
+        else:
+            first = watch.stopped_since + timedelta(days=ctx.thresholds.stop_days.get(
+                watch.stopped_because, ctx.thresholds.default_stop_days))
+        windows.append((first, first + timedelta(days=366)))
+    days = [start if start > ctx.today else tomorrow
+            for start, end in windows if end >= tomorrow]
+    return min(days) if days else None

@@ -26,7 +26,7 @@ from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'sunlight/monitoring/v1/monitoring.proto\x12\x16sunlight.monitoring.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x03\n\nCaseRecord\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0flast_event_type\x18\x07 \x01(\t\x12\x15\n\rlast_sequence\x18\x08 \x01(\x03\x12\x16\n\x0e\x65vents_applied\x18\t \x01(\x05\x12\x17\n\x0fsteps_completed\x18\n \x01(\x05\x12\x12\n\nstep_count\x18\x0b \x01(\x05\x12\x10\n\x08\x64ue_date\x18\x0c \x01(\t\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rlast_event_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x14GetCaseRecordRequest\x12\x33\n\x0b\x63\x61se_number\x18\x01 \x01(\tB\x1e\xbaH\x1br\x16\x32\x14^[0-9A-Za-z-]{1,50}$\xc8\x01\x01\"K\n\x15GetCaseRecordResponse\x12\x32\n\x06record\x18\x01 \x01(\x0b\x32\".sunlight.monitoring.v1.CaseRecord2\x81\x01\n\x11MonitoringService\x12l\n\rGetCaseRecord\x12,.sunlight.monitoring.v1.GetCaseRecordRequest\x1a-.sunlight.monitoring.v1.GetCaseRecordResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'sunlight/monitoring/v1/monitoring.proto\x12\x16sunlight.monitoring.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x03\n\nCaseRecord\x12\x13\n\x0b\x63\x61se_number\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x14\n\x0citem_version\x18\x04 \x01(\x05\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x0e\n\x06status\x18\x06 \x01(\t\x12\x17\n\x0flast_event_type\x18\x07 \x01(\t\x12\x15\n\rlast_sequence\x18\x08 \x01(\x03\x12\x16\n\x0e\x65vents_applied\x18\t \x01(\x05\x12\x17\n\x0fsteps_completed\x18\n \x01(\x05\x12\x12\n\nstep_count\x18\x0b \x01(\x05\x12\x10\n\x08\x64ue_date\x18\x0c \x01(\t\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rlast_event_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x14GetCaseRecordRequest\x12\x33\n\x0b\x63\x61se_number\x18\x01 \x01(\tB\x1e\xbaH\x1br\x16\x32\x14^[0-9A-Za-z-]{1,50}$\xc8\x01\x01\"K\n\x15GetCaseRecordResponse\x12\x32\n\x06record\x18\x01 \x01(\x0b\x32\".sunlight.monitoring.v1.CaseRecord\"\x94\x01\n\x0cWarningEntry\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\n\n\x02\x62y\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\x32\n\x08severity\x18\x04 \x01(\x0e\x32 .sunlight.monitoring.v1.Severity\x12\x0c\n\x04note\x18\x05 \x01(\t\"\xad\x05\n\x07Warning\x12\x12\n\nwarning_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x12\n\ndepartment\x18\x04 \x01(\t\x12\x0f\n\x07item_id\x18\x05 \x01(\t\x12\x0c\n\x04rule\x18\x06 \x01(\t\x12\x12\n\nrule_title\x18\x07 \x01(\t\x12\x0f\n\x07subject\x18\x08 \x01(\t\x12\x32\n\x08severity\x18\t \x01(\x0e\x32 .sunlight.monitoring.v1.Severity\x12\x35\n\x06status\x18\n \x01(\x0e\x32%.sunlight.monitoring.v1.WarningStatus\x12\x13\n\x0b\x65xplanation\x18\x0b \x01(\t\x12\x39\n\x05\x66\x61\x63ts\x18\x0c \x03(\x0b\x32*.sunlight.monitoring.v1.Warning.FactsEntry\x12\x0f\n\x07handler\x18\r \x01(\t\x12-\n\traised_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tclosed_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x07history\x18\x11 \x03(\x0b\x32$.sunlight.monitoring.v1.WarningEntry\x12\x16\n\x0e\x61\x63\x63ountability\x18\x12 \x01(\t\x12\x16\n\x0e\x61\x63\x63ountable_by\x18\x13 \x01(\t\x12\x0e\n\x06notice\x18\x14 \x01(\t\x12\x12\n\nrectify_by\x18\x15 \x01(\t\x1a,\n\nFactsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"P\n\x0cWarningEvent\x12\x30\n\x07warning\x18\x01 \x01(\x0b\x32\x1f.sunlight.monitoring.v1.Warning\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\"\xa5\x03\n\x13ListWarningsRequest\x12$\n\x06region\x18\x01 \x01(\tB\x14\xbaH\x11r\x0f\x32\r^([0-9]{6})?$\x12\x31\n\ndepartment\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x18\x18\xc8\x01\x32\x13^[^\\x00-\\x1F\\x7F]*$\x12.\n\x07handler\x18\x03 \x01(\tB\x1d\xbaH\x1ar\x18\x18\x80\x01\x32\x13^[^\\x00-\\x1F\\x7F]*$\x12\x33\n\x0b\x63\x61se_number\x18\x04 \x01(\tB\x1e\xbaH\x1br\x19\x32\x17^([0-9A-Za-z-]{1,50})?$\x12.\n\x04rule\x18\x05 \x01(\tB \xbaH\x1dr\x1b\x32\x19^([A-Z][A-Z0-9_]{0,63})?$\x12<\n\x08severity\x18\x06 \x01(\x0e\x32 .sunlight.monitoring.v1.SeverityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x13\n\x0b\x61\x63tive_only\x18\x07 \x01(\x08\x12\x1d\n\tpage_size\x18\x08 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12.\n\npage_token\x18\t \x01(\tB\x1a\xbaH\x17r\x15\x18\x64\x32\x11^[A-Za-z0-9=_-]*$\"q\n\x14ListWarningsResponse\x12\x31\n\x08warnings\x18\x01 \x03(\x0b\x32\x1f.sunlight.monitoring.v1.Warning\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\r\n\x05total\x18\x03 \x01(\x05\"I\n\x11GetWarningRequest\x12\x34\n\nwarning_id\x18\x01 \x01(\tB \xbaH\x1dr\x18\x18\xc8\x01\x32\x13^[0-9A-Za-z_./#-]+$\xc8\x01\x01\"C\n\x0fWarningResponse\x12\x30\n\x07warning\x18\x01 \x01(\x0b\x32\x1f.sunlight.monitoring.v1.Warning\"K\n\x0b\x41\x63knowledge\x12<\n\x04note\x18\x01 \x01(\tB.\xbaH+r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\"Q\n\x07\x43orrect\x12\x46\n\x0b\x65xplanation\x18\x01 \x01(\tB1\xbaH.r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\xc8\x01\x01\"L\n\x07\x43ontest\x12\x41\n\x06reason\x18\x01 \x01(\tB1\xbaH.r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\xc8\x01\x01\"K\n\x06Uphold\x12\x41\n\x06reason\x18\x01 \x01(\tB1\xbaH.r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\xc8\x01\x01\"L\n\x07\x44ismiss\x12\x41\n\x06reason\x18\x01 \x01(\tB1\xbaH.r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\xc8\x01\x01\"U\n\x0fHoldAccountable\x12\x42\n\x07measure\x18\x01 \x01(\tB1\xbaH.r)\x18\xd0\x0f\x32$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\xc8\x01\x01\"\x8b\x01\n\rPublishNotice\x12\x41\n\x06notice\x18\x01 \x01(\tB1\xbaH.r)\x18\x88\'2$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\xc8\x01\x01\x12\x37\n\nrectify_by\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$\"\xa7\x04\n\x13\x41\x63tOnWarningRequest\x12\x39\n\x0fidempotency_key\x18\x01 \x01(\tB \xbaH\x1dr\x18\x18\x80\x01\x32\x13^[^\\x00-\\x1F\\x7F]*$\xc8\x01\x01\x12\x34\n\nwarning_id\x18\x02 \x01(\tB \xbaH\x1dr\x18\x18\xc8\x01\x32\x13^[0-9A-Za-z_./#-]+$\xc8\x01\x01\x12:\n\x0b\x61\x63knowledge\x18\n \x01(\x0b\x32#.sunlight.monitoring.v1.AcknowledgeH\x00\x12\x32\n\x07\x63orrect\x18\x0b \x01(\x0b\x32\x1f.sunlight.monitoring.v1.CorrectH\x00\x12\x32\n\x07\x63ontest\x18\x0c \x01(\x0b\x32\x1f.sunlight.monitoring.v1.ContestH\x00\x12\x30\n\x06uphold\x18\r \x01(\x0b\x32\x1e.sunlight.monitoring.v1.UpholdH\x00\x12\x32\n\x07\x64ismiss\x18\x0e \x01(\x0b\x32\x1f.sunlight.monitoring.v1.DismissH\x00\x12\x43\n\x10hold_accountable\x18\x0f \x01(\x0b\x32\'.sunlight.monitoring.v1.HoldAccountableH\x00\x12?\n\x0epublish_notice\x18\x10 \x01(\x0b\x32%.sunlight.monitoring.v1.PublishNoticeH\x00\x42\x0f\n\x06\x61\x63tion\x12\x05\xbaH\x02\x08\x01\"\x80\x02\n\x0cNotification\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x16\n\x0erecipient_kind\x18\x02 \x01(\t\x12\x11\n\trecipient\x18\x03 \x01(\t\x12\x12\n\nwarning_id\x18\x04 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x05 \x01(\t\x12\x32\n\x08severity\x18\x06 \x01(\x0e\x32 .sunlight.monitoring.v1.Severity\x12\x0c\n\x04text\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07read_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x91\x01\n\x18ListNotificationsRequest\x12\x13\n\x0bunread_only\x18\x01 \x01(\x08\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xc8\x01(\x00\x12.\n\npage_token\x18\x03 \x01(\tB\x1a\xbaH\x17r\x15\x18\x64\x32\x11^[A-Za-z0-9=_-]*$\x12\x11\n\tmark_read\x18\x04 \x01(\x08\"\x81\x01\n\x19ListNotificationsResponse\x12;\n\rnotifications\x18\x01 \x03(\x0b\x32$.sunlight.monitoring.v1.Notification\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x0e\n\x06unread\x18\x03 \x01(\x05*K\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fSEVERITY_YELLOW\x10\x01\x12\x10\n\x0cSEVERITY_RED\x10\x02*\xf9\x01\n\rWarningStatus\x12\x1e\n\x1aWARNING_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13WARNING_STATUS_OPEN\x10\x01\x12\x1f\n\x1bWARNING_STATUS_ACKNOWLEDGED\x10\x02\x12\x1c\n\x18WARNING_STATUS_CONTESTED\x10\x03\x12\x19\n\x15WARNING_STATUS_UPHELD\x10\x04\x12\x1c\n\x18WARNING_STATUS_CORRECTED\x10\x05\x12\x1c\n\x18WARNING_STATUS_DISMISSED\x10\x06\x12\x19\n\x15WARNING_STATUS_CLOSED\x10\x07\x32\xae\x04\n\x11MonitoringService\x12l\n\rGetCaseRecord\x12,.sunlight.monitoring.v1.GetCaseRecordRequest\x1a-.sunlight.monitoring.v1.GetCaseRecordResponse\x12i\n\x0cListWarnings\x12+.sunlight.monitoring.v1.ListWarningsRequest\x1a,.sunlight.monitoring.v1.ListWarningsResponse\x12`\n\nGetWarning\x12).sunlight.monitoring.v1.GetWarningRequest\x1a\'.sunlight.monitoring.v1.WarningResponse\x12\x64\n\x0c\x41\x63tOnWarning\x12+.sunlight.monitoring.v1.ActOnWarningRequest\x1a\'.sunlight.monitoring.v1.WarningResponse\x12x\n\x11ListNotifications\x12\x30.sunlight.monitoring.v1.ListNotificationsRequest\x1a\x31.sunlight.monitoring.v1.ListNotificationsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,12 +35,100 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GETCASERECORDREQUEST'].fields_by_name['case_number']._loaded_options = None
   _globals['_GETCASERECORDREQUEST'].fields_by_name['case_number']._serialized_options = b'\272H\033r\0262\024^[0-9A-Za-z-]{1,50}$\310\001\001'
+  _globals['_WARNING_FACTSENTRY']._loaded_options = None
+  _globals['_WARNING_FACTSENTRY']._serialized_options = b'8\001'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['region']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['region']._serialized_options = b'\272H\021r\0172\r^([0-9]{6})?$'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['department']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['department']._serialized_options = b'\272H\032r\030\030\310\0012\023^[^\\x00-\\x1F\\x7F]*$'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['handler']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['handler']._serialized_options = b'\272H\032r\030\030\200\0012\023^[^\\x00-\\x1F\\x7F]*$'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['case_number']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['case_number']._serialized_options = b'\272H\033r\0312\027^([0-9A-Za-z-]{1,50})?$'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['rule']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['rule']._serialized_options = b'\272H\035r\0332\031^([A-Z][A-Z0-9_]{0,63})?$'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['severity']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['severity']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\310\001(\000'
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTWARNINGSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\027r\025\030d2\021^[A-Za-z0-9=_-]*$'
+  _globals['_GETWARNINGREQUEST'].fields_by_name['warning_id']._loaded_options = None
+  _globals['_GETWARNINGREQUEST'].fields_by_name['warning_id']._serialized_options = b'\272H\035r\030\030\310\0012\023^[0-9A-Za-z_./#-]+$\310\001\001'
+  _globals['_ACKNOWLEDGE'].fields_by_name['note']._loaded_options = None
+  _globals['_ACKNOWLEDGE'].fields_by_name['note']._serialized_options = b'\272H+r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$'
+  _globals['_CORRECT'].fields_by_name['explanation']._loaded_options = None
+  _globals['_CORRECT'].fields_by_name['explanation']._serialized_options = b'\272H.r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\310\001\001'
+  _globals['_CONTEST'].fields_by_name['reason']._loaded_options = None
+  _globals['_CONTEST'].fields_by_name['reason']._serialized_options = b'\272H.r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\310\001\001'
+  _globals['_UPHOLD'].fields_by_name['reason']._loaded_options = None
+  _globals['_UPHOLD'].fields_by_name['reason']._serialized_options = b'\272H.r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\310\001\001'
+  _globals['_DISMISS'].fields_by_name['reason']._loaded_options = None
+  _globals['_DISMISS'].fields_by_name['reason']._serialized_options = b'\272H.r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\310\001\001'
+  _globals['_HOLDACCOUNTABLE'].fields_by_name['measure']._loaded_options = None
+  _globals['_HOLDACCOUNTABLE'].fields_by_name['measure']._serialized_options = b'\272H.r)\030\320\0172$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\310\001\001'
+  _globals['_PUBLISHNOTICE'].fields_by_name['notice']._loaded_options = None
+  _globals['_PUBLISHNOTICE'].fields_by_name['notice']._serialized_options = b'\272H.r)\030\210\'2$^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$\310\001\001'
+  _globals['_PUBLISHNOTICE'].fields_by_name['rectify_by']._loaded_options = None
+  _globals['_PUBLISHNOTICE'].fields_by_name['rectify_by']._serialized_options = b'\272H r\0362\034^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+  _globals['_ACTONWARNINGREQUEST'].oneofs_by_name['action']._loaded_options = None
+  _globals['_ACTONWARNINGREQUEST'].oneofs_by_name['action']._serialized_options = b'\272H\002\010\001'
+  _globals['_ACTONWARNINGREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_ACTONWARNINGREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\272H\035r\030\030\200\0012\023^[^\\x00-\\x1F\\x7F]*$\310\001\001'
+  _globals['_ACTONWARNINGREQUEST'].fields_by_name['warning_id']._loaded_options = None
+  _globals['_ACTONWARNINGREQUEST'].fields_by_name['warning_id']._serialized_options = b'\272H\035r\030\030\310\0012\023^[0-9A-Za-z_./#-]+$\310\001\001'
+  _globals['_LISTNOTIFICATIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTNOTIFICATIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\310\001(\000'
+  _globals['_LISTNOTIFICATIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTNOTIFICATIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\027r\025\030d2\021^[A-Za-z0-9=_-]*$'
+  _globals['_SEVERITY']._serialized_start=4062
+  _globals['_SEVERITY']._serialized_end=4137
+  _globals['_WARNINGSTATUS']._serialized_start=4140
+  _globals['_WARNINGSTATUS']._serialized_end=4389
   _globals['_CASERECORD']._serialized_start=130
   _globals['_CASERECORD']._serialized_end=587
   _globals['_GETCASERECORDREQUEST']._serialized_start=589
   _globals['_GETCASERECORDREQUEST']._serialized_end=664
   _globals['_GETCASERECORDRESPONSE']._serialized_start=666
   _globals['_GETCASERECORDRESPONSE']._serialized_end=741
-  _globals['_MONITORINGSERVICE']._serialized_start=744
-  _globals['_MONITORINGSERVICE']._serialized_end=873
+  _globals['_WARNINGENTRY']._serialized_start=744
+  _globals['_WARNINGENTRY']._serialized_end=892
+  _globals['_WARNING']._serialized_start=895
+  _globals['_WARNING']._serialized_end=1580
+  _globals['_WARNING_FACTSENTRY']._serialized_start=1536
+  _globals['_WARNING_FACTSENTRY']._serialized_end=1580
+  _globals['_WARNINGEVENT']._serialized_start=1582
+  _globals['_WARNINGEVENT']._serialized_end=1662
+  _globals['_LISTWARNINGSREQUEST']._serialized_start=1665
+  _globals['_LISTWARNINGSREQUEST']._serialized_end=2086
+  _globals['_LISTWARNINGSRESPONSE']._serialized_start=2088
+  _globals['_LISTWARNINGSRESPONSE']._serialized_end=2201
+  _globals['_GETWARNINGREQUEST']._serialized_start=2203
+  _globals['_GETWARNINGREQUEST']._serialized_end=2276
+  _globals['_WARNINGRESPONSE']._serialized_start=2278
+  _globals['_WARNINGRESPONSE']._serialized_end=2345
+  _globals['_ACKNOWLEDGE']._serialized_start=2347
+  _globals['_ACKNOWLEDGE']._serialized_end=2422
+  _globals['_CORRECT']._serialized_start=2424
+  _globals['_CORRECT']._serialized_end=2505
+  _globals['_CONTEST']._serialized_start=2507
+  _globals['_CONTEST']._serialized_end=2583
+  _globals['_UPHOLD']._serialized_start=2585
+  _globals['_UPHOLD']._serialized_end=2660
+  _globals['_DISMISS']._serialized_start=2662
+  _globals['_DISMISS']._serialized_end=2738
+  _globals['_HOLDACCOUNTABLE']._serialized_start=2740
+  _globals['_HOLDACCOUNTABLE']._serialized_end=2825
+  _globals['_PUBLISHNOTICE']._serialized_start=2828
+  _globals['_PUBLISHNOTICE']._serialized_end=2967
+  _globals['_ACTONWARNINGREQUEST']._serialized_start=2970
+  _globals['_ACTONWARNINGREQUEST']._serialized_end=3521
+  _globals['_NOTIFICATION']._serialized_start=3524
+  _globals['_NOTIFICATION']._serialized_end=3780
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=3783
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=3928
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=3931
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=4060
+  _globals['_MONITORINGSERVICE']._serialized_start=4392
+  _globals['_MONITORINGSERVICE']._serialized_end=4950
 # @@protoc_insertion_point(module_scope)

@@ -2,12 +2,42 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_YELLOW: _ClassVar[Severity]
+    SEVERITY_RED: _ClassVar[Severity]
+
+class WarningStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WARNING_STATUS_UNSPECIFIED: _ClassVar[WarningStatus]
+    WARNING_STATUS_OPEN: _ClassVar[WarningStatus]
+    WARNING_STATUS_ACKNOWLEDGED: _ClassVar[WarningStatus]
+    WARNING_STATUS_CONTESTED: _ClassVar[WarningStatus]
+    WARNING_STATUS_UPHELD: _ClassVar[WarningStatus]
+    WARNING_STATUS_CORRECTED: _ClassVar[WarningStatus]
+    WARNING_STATUS_DISMISSED: _ClassVar[WarningStatus]
+    WARNING_STATUS_CLOSED: _ClassVar[WarningStatus]
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_YELLOW: Severity
+SEVERITY_RED: Severity
+WARNING_STATUS_UNSPECIFIED: WarningStatus
+WARNING_STATUS_OPEN: WarningStatus
+WARNING_STATUS_ACKNOWLEDGED: WarningStatus
+WARNING_STATUS_CONTESTED: WarningStatus
+WARNING_STATUS_UPHELD: WarningStatus
+WARNING_STATUS_CORRECTED: WarningStatus
+WARNING_STATUS_DISMISSED: WarningStatus
+WARNING_STATUS_CLOSED: WarningStatus
 
 class CaseRecord(_message.Message):
     __slots__ = ("case_number", "region", "item_id", "item_version", "department", "status", "last_event_type", "last_sequence", "events_applied", "steps_completed", "step_count", "due_date", "accepted_at", "completed_at", "last_event_at", "updated_at")
@@ -56,3 +86,232 @@ class GetCaseRecordResponse(_message.Message):
     RECORD_FIELD_NUMBER: _ClassVar[int]
     record: CaseRecord
     def __init__(self, record: _Optional[_Union[CaseRecord, _Mapping]] = ...) -> None: ...
+
+class WarningEntry(_message.Message):
+    __slots__ = ("at", "by", "action", "severity", "note")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    by: str
+    action: str
+    severity: Severity
+    note: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., action: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class Warning(_message.Message):
+    __slots__ = ("warning_id", "case_number", "region", "department", "item_id", "rule", "rule_title", "subject", "severity", "status", "explanation", "facts", "handler", "raised_at", "updated_at", "closed_at", "history", "accountability", "accountable_by", "notice", "rectify_by")
+    class FactsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    WARNING_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    RULE_TITLE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTABILITY_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTABLE_BY_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    RECTIFY_BY_FIELD_NUMBER: _ClassVar[int]
+    warning_id: str
+    case_number: str
+    region: str
+    department: str
+    item_id: str
+    rule: str
+    rule_title: str
+    subject: str
+    severity: Severity
+    status: WarningStatus
+    explanation: str
+    facts: _containers.ScalarMap[str, str]
+    handler: str
+    raised_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    closed_at: _timestamp_pb2.Timestamp
+    history: _containers.RepeatedCompositeFieldContainer[WarningEntry]
+    accountability: str
+    accountable_by: str
+    notice: str
+    rectify_by: str
+    def __init__(self, warning_id: _Optional[str] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., item_id: _Optional[str] = ..., rule: _Optional[str] = ..., rule_title: _Optional[str] = ..., subject: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., status: _Optional[_Union[WarningStatus, str]] = ..., explanation: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ..., handler: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[WarningEntry, _Mapping]]] = ..., accountability: _Optional[str] = ..., accountable_by: _Optional[str] = ..., notice: _Optional[str] = ..., rectify_by: _Optional[str] = ...) -> None: ...
+
+class WarningEvent(_message.Message):
+    __slots__ = ("warning", "action")
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    warning: Warning
+    action: str
+    def __init__(self, warning: _Optional[_Union[Warning, _Mapping]] = ..., action: _Optional[str] = ...) -> None: ...
+
+class ListWarningsRequest(_message.Message):
+    __slots__ = ("region", "department", "handler", "case_number", "rule", "severity", "active_only", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department: str
+    handler: str
+    case_number: str
+    rule: str
+    severity: Severity
+    active_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., department: _Optional[str] = ..., handler: _Optional[str] = ..., case_number: _Optional[str] = ..., rule: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., active_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListWarningsResponse(_message.Message):
+    __slots__ = ("warnings", "next_page_token", "total")
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    warnings: _containers.RepeatedCompositeFieldContainer[Warning]
+    next_page_token: str
+    total: int
+    def __init__(self, warnings: _Optional[_Iterable[_Union[Warning, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class GetWarningRequest(_message.Message):
+    __slots__ = ("warning_id",)
+    WARNING_ID_FIELD_NUMBER: _ClassVar[int]
+    warning_id: str
+    def __init__(self, warning_id: _Optional[str] = ...) -> None: ...
+
+class WarningResponse(_message.Message):
+    __slots__ = ("warning",)
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    warning: Warning
+    def __init__(self, warning: _Optional[_Union[Warning, _Mapping]] = ...) -> None: ...
+
+class Acknowledge(_message.Message):
+    __slots__ = ("note",)
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    note: str
+    def __init__(self, note: _Optional[str] = ...) -> None: ...
+
+class Correct(_message.Message):
+    __slots__ = ("explanation",)
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    explanation: str
+    def __init__(self, explanation: _Optional[str] = ...) -> None: ...
+
+class Contest(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class Uphold(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class Dismiss(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class HoldAccountable(_message.Message):
+    __slots__ = ("measure",)
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    measure: str
+    def __init__(self, measure: _Optional[str] = ...) -> None: ...
+
+class PublishNotice(_message.Message):
+    __slots__ = ("notice", "rectify_by")
+    NOTICE_FIELD_NUMBER: _ClassVar[int]
+    RECTIFY_BY_FIELD_NUMBER: _ClassVar[int]
+    notice: str
+    rectify_by: str
+    def __init__(self, notice: _Optional[str] = ..., rectify_by: _Optional[str] = ...) -> None: ...
+
+class ActOnWarningRequest(_message.Message):
+    __slots__ = ("idempotency_key", "warning_id", "acknowledge", "correct", "contest", "uphold", "dismiss", "hold_accountable", "publish_notice")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    WARNING_ID_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGE_FIELD_NUMBER: _ClassVar[int]
+    CORRECT_FIELD_NUMBER: _ClassVar[int]
+    CONTEST_FIELD_NUMBER: _ClassVar[int]
+    UPHOLD_FIELD_NUMBER: _ClassVar[int]
+    DISMISS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_ACCOUNTABLE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    warning_id: str
+    acknowledge: Acknowledge
+    correct: Correct
+    contest: Contest
+    uphold: Uphold
+    dismiss: Dismiss
+    hold_accountable: HoldAccountable
+    publish_notice: PublishNotice
+    def __init__(self, idempotency_key: _Optional[str] = ..., warning_id: _Optional[str] = ..., acknowledge: _Optional[_Union[Acknowledge, _Mapping]] = ..., correct: _Optional[_Union[Correct, _Mapping]] = ..., contest: _Optional[_Union[Contest, _Mapping]] = ..., uphold: _Optional[_Union[Uphold, _Mapping]] = ..., dismiss: _Optional[_Union[Dismiss, _Mapping]] = ..., hold_accountable: _Optional[_Union[HoldAccountable, _Mapping]] = ..., publish_notice: _Optional[_Union[PublishNotice, _Mapping]] = ...) -> None: ...
+
+class Notification(_message.Message):
+    __slots__ = ("id", "recipient_kind", "recipient", "warning_id", "action", "severity", "text", "at", "read_at")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_KIND_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    WARNING_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    READ_AT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    recipient_kind: str
+    recipient: str
+    warning_id: str
+    action: str
+    severity: Severity
+    text: str
+    at: _timestamp_pb2.Timestamp
+    read_at: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[int] = ..., recipient_kind: _Optional[str] = ..., recipient: _Optional[str] = ..., warning_id: _Optional[str] = ..., action: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., text: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListNotificationsRequest(_message.Message):
+    __slots__ = ("unread_only", "page_size", "page_token", "mark_read")
+    UNREAD_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    MARK_READ_FIELD_NUMBER: _ClassVar[int]
+    unread_only: bool
+    page_size: int
+    page_token: str
+    mark_read: bool
+    def __init__(self, unread_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., mark_read: _Optional[bool] = ...) -> None: ...
+
+class ListNotificationsResponse(_message.Message):
+    __slots__ = ("notifications", "next_page_token", "unread")
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[Notification]
+    next_page_token: str
+    unread: int
+    def __init__(self, notifications: _Optional[_Iterable[_Union[Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread: _Optional[int] = ...) -> None: ...

@@ -39,12 +39,56 @@ class MonitoringServiceStub:
                 request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetCaseRecordRequest.SerializeToString,
                 response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetCaseRecordResponse.FromString,
                 _registered_method=True)
+        self.ListWarnings = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListWarnings',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListWarningsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListWarningsResponse.FromString,
+                _registered_method=True)
+        self.GetWarning = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/GetWarning',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetWarningRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.WarningResponse.FromString,
+                _registered_method=True)
+        self.ActOnWarning = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ActOnWarning',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnWarningRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.WarningResponse.FromString,
+                _registered_method=True)
+        self.ListNotifications = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListNotifications',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsResponse.FromString,
+                _registered_method=True)
 
 
 class MonitoringServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetCaseRecord(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWarnings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWarning(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActOnWarning(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNotifications(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -57,6 +101,26 @@ def add_MonitoringServiceServicer_to_server(servicer, server):
                     servicer.GetCaseRecord,
                     request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetCaseRecordRequest.FromString,
                     response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetCaseRecordResponse.SerializeToString,
+            ),
+            'ListWarnings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWarnings,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListWarningsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListWarningsResponse.SerializeToString,
+            ),
+            'GetWarning': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWarning,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetWarningRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.WarningResponse.SerializeToString,
+            ),
+            'ActOnWarning': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnWarning,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnWarningRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.WarningResponse.SerializeToString,
+            ),
+            'ListNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotifications,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,6 +150,114 @@ class MonitoringService:
             '/sunlight.monitoring.v1.MonitoringService/GetCaseRecord',
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetCaseRecordRequest.SerializeToString,
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetCaseRecordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWarnings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListWarnings',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListWarningsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListWarningsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWarning(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/GetWarning',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetWarningRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.WarningResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActOnWarning(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ActOnWarning',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnWarningRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.WarningResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListNotifications',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,453 @@
+"""Supervision's one write path for what it concludes: each case's view, its warnings, their
+notifications and supervision's own events — in the transaction of the event that caused
+them (the worker's), of a sweep, or of a person's action on a warning.
+
+- ``on_event(conn, event)``: a case event arrived (the caller's transaction also holds its
+  inbox row): the case's view after it, the rules' findings, the warnings raised, escalated,
+  brought up to date or closed.
+- ``sweep(today)``: the time-based rules for every case whose ``attention_on`` has come, and
+  the escalation of yellow warnings nobody answered; in batches, a transaction each.
+- ``act(...)``: a handler or supervisor answers a warning (idempotent on their key).
+
+Every change of a warning is one history entry, one ``warning.<action>`` event on supervision's
+outbox (``monitoring.events``) and the notifications of the people it concerns: the handler
+(for a step: its assignee, else who acted last), the department, the region's supervisors.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import msgspec
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+from sunlight.monitoring.v1 import monitoring_pb2 as pb
+
+from services.monitoring import storage as t
+from services.monitoring.contract import warning_to_pb
+from services.monitoring.domain import warnings as w
+from services.monitoring.domain.rules import (
+    Context,
+    Severity,
+    Standard,
+    Thresholds,
+    attention_on,
+)
+from services.monitoring.domain.watch import CaseWatch, watch_after
+from services.shared import auth
+from services.shared.auth import Principal
+from services.shared.db import Database
+from services.shared.errors import InvalidArgument, NotFound, PermissionDenied
+from services.shared.events import Event, make_event
+from services.shared.idempotency import IdempotencyStore, fingerprint
+from services.shared.outbox import Outbox
+from services.shared.regions import parent
+from services.shared.working_days import WorkingCalendar, local_day
+
+Conn = Connection | Session
+_watch_decoder = msgspec.json.Decoder(CaseWatch)
+_history_decoder = msgspec.json.Decoder(tuple[w.Entry, ...])
+_encode = msgspec.json.Encoder().encode
+_w, _v, _n = t.warnings.c, t.case_watches.c, t.notifications.c
+SWEEP_BATCH = 500
+MAX_PAGE = 200
+
+#: who may do what to a warning
+HANDLER_ACTIONS = frozenset({"acknowledge", "correct", "contest"})
+SUPERVISOR_ACTIONS = frozenset({"uphold", "dismiss", "hold_accountable", "publish_notice"})
+#: the words of each action in notifications
+ACTION_WORDS = {"raised": "新预警", "escalated": "升级为红牌", "closed": "已消除",
+                "acknowledged": "已知悉", "corrected": "已纠正", "contested": "提出异议",
+                "upheld": "异议不成立，维持", "dismissed": "撤销", "held_accountable": "责任追究",
+                "noticed": "通报"}
+SEVERITY_WORDS = {"yellow": "黄牌", "red": "红牌"}
+
+
+def routing_key(action: str, region: str) -> str:
+    city = parent(region) if region[4:] != "00" else region
+    return f"warning.{action}.{region[:2]}0000.{city or region}.{region}"
+
+
+@dataclass(frozen=True)
+class Page:
+    warnings: list[w.Warning]
+    total: int
+    next_offset: int | None
+
+
+class Supervision:
+    def __init__(self, db: Database, calendar: WorkingCalendar, node_region: str,
+                 thresholds: Thresholds | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db = db
+        self.calendar = calendar
+        self.node_region = node_region
+        self.thresholds = thresholds or Thresholds()
+        self.clock = clock
+        self.outbox = Outbox(t.outbox, "monitoring")
+        self.idempotency = IdempotencyStore(t.idempotency_keys)
+        self._standards: dict[tuple[str, int], Standard] = {}
+        self._lock = threading.Lock()
+
+    # --- the write path ------------------------------------------------------------------
+    def on_event(self, conn: Conn, event: Event) -> list[w.Warning]:
+        """A case event, in the caller's transaction: the case's view and its warnings."""
+        number = event.data.get("case_number")
+        if not number:
+            raise ValueError(f"case event {event.event_id} has no case_number")
+        row = conn.execute(select(_v.state).where(_v.case_number == number)
+                           .with_for_update()).first()
+        before = _watch_decoder.decode(row[0]) if row else None
+        after = watch_after(before, event.type, event.occurred_at, event.data)
+        now = self.clock()
+        ctx = self._context(conn, after, now, before)
+        changed = w.supervise(after, self._of_case(conn, number), ctx, now,
+                              (event.type, event.data))
+        self._save_watch(conn, after, ctx, exists=row is not None, now=now)
+        self._save(conn, changed, now)
+        return changed
+
+    def sweep(self, today: date | None = None, batch: int = SWEEP_BATCH) -> int:
+        """Look again at every case whose day has come (``attention_on``) and at every yellow
+        warning nobody answered; the number of warnings that changed."""
+        now = self.clock()
+        today = today or local_day(now)
+        changed = 0
+        after = ""
+        while True:  # cases whose attention day has come, in batches, in number order
+            with self.db.begin() as conn:
+                rows = conn.execute(
+                    select(_v.case_number, _v.state).where(
+                        _v.attention_on.isnot(None), _v.attention_on <= today.isoformat(),
+                        _v.case_number > after)
+                    .order_by(_v.case_number).limit(batch).with_for_update()).all()
+                for number, state in rows:
+                    watch = _watch_decoder.decode(state)
+                    ctx = self._context(conn, watch, now, None, today)
+                    found = w.supervise(watch, self._of_case(conn, number), ctx, now)
+                    self._save_watch(conn, watch, ctx, exists=True, now=now)
+                    self._save(conn, found, now)
+                    changed += len(found)
+            if len(rows) < batch:
+                break
+            after = rows[-1][0]
+        changed += self._escalate_unanswered(today, now)
+        return changed
+
+    def _escalate_unanswered(self, today: date, now: datetime) -> int:
+        # a generous candidate set (local days are not UTC days): supervise decides exactly
+        cutoff = self._working_days_back(today, self.thresholds.escalate_after_days + 1)
+        end = datetime.combine(cutoff + timedelta(days=2), datetime.min.time(), UTC)
+        changed = 0
+        with self.db.begin() as conn:
+            numbers = conn.execute(select(_w.case_number).where(
+                _w.severity == "yellow", _w.status == "open", _w.raised_at < end)
+                .distinct()).scalars().all()
+        for number in numbers:
+            with self.db.begin() as conn:
+                row = conn.execute(select(_v.state).where(_v.case_number == number)
+                                   .with_for_update()).first()
+                if row is None:
+                    continue
+                watch = _watch_decoder.decode(row[0])
+                ctx = self._context(conn, watch, now, None, today)
+                found = w.supervise(watch, self._of_case(conn, number), ctx, now)
+                self._save(conn, found, now)
+                changed += len(found)
+        return changed
+
+    def _working_days_back(self, today: date, days: int) -> date:
+        day, counted = today, 0
+        while counted < days:
+            day -= timedelta(days=1)
+            counted += self.calendar.is_working_day(day)[0]
+        return day
+
+    # --- what people do with a warning ----------------------------------------------------
+    def act(self, principal: Principal, warning_id: str, action: str, key: str,
+            **fields: Any) -> w.Warning:
+        key = self.idempotency.check_key(key)
+        print_ = fingerprint("ActOnWarning", json.dumps(
+            [warning_id, action, fields], sort_keys=True, ensure_ascii=False,
+            default=str).encode())
+        with self.db.begin() as conn:
+            warning = self._one(conn, warning_id, lock=True)
+            self._authorise(principal, warning, action)
+            replay = self.idempotency.lookup(conn, principal.subject, key, "ActOnWarning",
+                                             print_)
+            if replay is not None:
+                return warning
+            now = self.clock()
+            acted = _ACTIONS[action](warning, principal.subject, now, **fields)
+            self._save(conn, [acted], now)
+            self.idempotency.save(conn, principal.subject, key, "ActOnWarning", print_, b"{}")
+            return acted
+
+    def _authorise(self, principal: Principal, warning: w.Warning, action: str) -> None:
+        if action in SUPERVISOR_ACTIONS:
+            principal.require(auth.SUPERVISION_READ, warning.region)
+            if "supervisor" not in principal.roles and "admin" not in principal.roles:
+                raise PermissionDenied(f"{action} is a supervisor's (监察人员)",
+                                       code="SUPERVISORS_ONLY")
+            return
+        if not self.may_answer(principal, warning):
+            raise PermissionDenied(
+                f"{principal.subject} may not answer warning {warning.warning_id}: its handler "
+                f"({warning.handler or 'none'}) and the staff of {warning.department} may",
+                code="NOT_YOURS")
+
+    @staticmethod
+    def may_answer(principal: Principal, warning: w.Warning) -> bool:
+        """The warned handler, or the staff of the warned department in its region."""
+        if principal.subject == warning.handler:
+            return True
+        return principal.can(auth.CASE_HANDLE, warning.region, warning.department)
+
+    # --- reading -------------------------------------------------------------------------
+    def may_read(self, principal: Principal, warning: w.Warning) -> bool:
+        return (principal.can(auth.SUPERVISION_READ, warning.region)
+                or self.may_answer(principal, warning))
+
+    def get(self, principal: Principal, warning_id: str) -> w.Warning:
+        with self.db.read() as s:
+            warning = self._one(s, warning_id)
+        if not self.may_read(principal, warning):
+            raise _not_found(warning_id)
+        return warning
+
+    def list(self, principal: Principal, *, region: str = "", department: str = "",
+             handler: str = "", case_number: str = "", rule: str = "", severity: str = "",
+             active_only: bool = False, offset: int = 0, limit: int = 50) -> Page:
+        """Warnings newest first. Supervisors see their regions'; others what they may
+        answer (their own and their department's)."""
+        limit = max(1, min(limit or 50, MAX_PAGE))
+        query = select(t.warnings)
+        supervisor = principal.can(auth.SUPERVISION_READ)
+        if region:
+            if not principal.can(auth.SUPERVISION_READ, region) and not (
+                    principal.department and principal.can(auth.CASE_HANDLE, region)):
+                principal.require(auth.SUPERVISION_READ, region)
+            query = query.where(_w.region.like(_prefix(region)))
+        if supervisor:
+            query = query.where(or_(*[_w.region.like(_prefix(r)) for r in principal.regions]))
+        else:
+            own = [_w.handler == principal.subject]
+            if principal.department:
+                own.append(and_(_w.department == principal.department, or_(
+                    *[_w.region.like(_prefix(r)) for r in principal.regions])))
+            query = query.where(or_(*own))
+        for column, value in ((_w.department, department), (_w.case_number, case_number),
+                              (_w.rule, rule), (_w.severity, severity)):
+            if value:
+                query = query.where(column == value)
+        if handler:
+            query = query.where(_w.handler == (principal.subject if handler == "me"
+                                               else handler))
+        if active_only:
+            query = query.where(_w.status.in_([s.value for s in w.ACTIVE]))
+        with self.db.read() as s:
+            total = int(s.execute(select(func.count()).select_from(query.subquery()))
+                        .scalar_one())
+            rows = s.execute(query.order_by(_w.raised_at.desc(), _w.warning_id)
+                             .offset(offset).limit(limit)).all()
+        found = [_warning(r._mapping) for r in rows]
+        return Page(found, total, offset + limit if offset + limit < total else None)
+
+    def notifications(self, principal: Principal, *, unread_only: bool, offset: int,
+                      limit: int, mark_read: bool) -> tuple[list[dict[str, Any]], int, bool]:
+        """The caller's notifications, newest first; (page, unread count, more?)."""
+        limit = max(1, min(limit or 50, MAX_PAGE))
+        mine = [and_(_n.recipient_kind == "handler", _n.recipient == principal.subject)]
+        if principal.department:
+            mine += [and_(_n.recipient_kind == "department",
+                          _n.recipient == f"{r}/{principal.department}")
+                     for r in principal.regions]
+        if principal.can(auth.SUPERVISION_READ):
+            mine.append(and_(_n.recipient_kind == "supervisors",
+                             or_(*[_n.recipient.like(_prefix(r)) for r in principal.regions])))
+        query = select(t.notifications).where(or_(*mine))
+        with self.db.begin() as conn:
+            unread = int(conn.execute(select(func.count()).select_from(
+                query.where(_n.read_at.is_(None)).subquery())).scalar_one())
+            if unread_only:
+                query = query.where(_n.read_at.is_(None))
+            rows = [dict(r._mapping) for r in conn.execute(
+                query.order_by(_n.id.desc()).offset(offset).limit(limit + 1)).all()]
+            more = len(rows) > limit
+            rows = rows[:limit]
+            if mark_read and rows:
+                now = self.clock()
+                ids = [r["id"] for r in rows if r["read_at"] is None]
+                if ids:
+                    conn.execute(update(t.notifications).where(_n.id.in_(ids))
+                                 .values(read_at=now))
+                    unread -= len(ids)
+        return rows, unread, more
+
+    # --- storage -------------------------------------------------------------------------
+    def _context(self, conn: Conn, watch: CaseWatch, now: datetime,
+                 before: CaseWatch | None, today: date | None = None) -> Context:
+        return Context(self.calendar, today or local_day(now), self.thresholds,
+                       self._standard(conn, watch.item_id, watch.item_version), before)
+
+    def _standard(self, conn: Conn, item_id: str, version: int) -> Standard:
+        """What the standards library keeps of a published version (they never change)."""
+        key = (item_id, version)
+        known = self._standards.get(key)
+        if known is not None:
+            return known
+        content = conn.execute(select(t.standards.c.content).where(
+            t.standards.c.item_id == item_id, t.standards.c.version == version)).scalar()
+        standard = Standard.of(json.loads(content) if content else None)
+        if content is not None:
+            with self._lock:
+                if len(self._standards) > 10_000:
+                    self._standards.clear()
+                self._standards[key] = standard
+        return standard
+
+    def _of_case(self, conn: Conn, number: str) -> list[w.Warning]:
+        rows = conn.execute(select(t.warnings).where(_w.case_number == number)).all()
+        return [_warning(r._mapping) for r in rows]
+
+    def _one(self, conn: Conn, warning_id: str, *, lock: bool = False) -> w.Warning:
+        query = select(t.warnings).where(_w.warning_id == warning_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise _not_found(warning_id)
+        return _warning(row._mapping)
+
+    def _save_watch(self, conn: Conn, watch: CaseWatch, ctx: Context, *, exists: bool,
+                    now: datetime) -> None:
+        day = attention_on(watch, ctx)
+        values = {"region": watch.region, "department": watch.department,
+                  "item_id": watch.item_id, "item_version": watch.item_version,
+                  "sequence": watch.sequence, "closed": watch.closed,
+                  "attention_on": day.isoformat() if day else None,
+                  "state": _encode(watch).decode(), "updated_at": now}
+        if exists:
+            conn.execute(update(t.case_watches).where(_v.case_number == watch.case_number)
+                         .values(**values))
+        else:
+            conn.execute(insert(t.case_watches).values(case_number=watch.case_number,
+                                                       **values))
+
+    def _save(self, conn: Conn, changed: Sequence[w.Warning], now: datetime) -> None:
+        if not changed:
+            return
+        ids = [c.warning_id for c in changed]
+        known = {r[0]: _history_decoder.decode(r[1]) for r in conn.execute(
+            select(_w.warning_id, _w.history).where(_w.warning_id.in_(ids))).all()}
+        for warning in changed:
+            row = _row(warning)
+            if warning.warning_id in known:
+                conn.execute(update(t.warnings).where(_w.warning_id == warning.warning_id)
+                             .values(**{k: v for k, v in row.items() if k != "warning_id"}))
+            else:
+                conn.execute(insert(t.warnings).values(**row))
+            new_steps = warning.history[len(known.get(warning.warning_id, ())):]
+            for entry in new_steps:
+                self._announce(conn, warning, entry, now)
+
+    def _announce(self, conn: Conn, warning: w.Warning, entry: w.Entry, now: datetime) -> None:
+        """One change of a warning: its event on supervision's outbox and the notifications
+        of the people it concerns."""
+        event = make_event(f"warning.{entry.action}",
+                           pb.WarningEvent(warning=warning_to_pb(warning), action=entry.action),
+                           node=self.node_region, region=warning.region, occurred_at=now)
+        conn.execute(self.outbox._insert, self.outbox.row(
+            event, routing_key(entry.action, warning.region)))
+        self.outbox.notify_if_due(conn)
+        text = (f"【{SEVERITY_WORDS.get(warning.severity.value, '')}·"
+                f"{ACTION_WORDS.get(entry.action, entry.action)}】{warning.title}："
+                f"{warning.explanation}" + (f"（{entry.note}）" if entry.note and
+                                           entry.note != warning.explanation else ""))
+        recipients = [("supervisors", warning.region),
+                      ("department", f"{warning.region}/{warning.department}")]
+        if warning.handler and warning.handler != entry.by:
+            recipients.append(("handler", warning.handler))
+        for kind, recipient in recipients:
+            conn.execute(insert(t.notifications).values(
+                recipient_kind=kind, recipient=recipient, warning_id=warning.warning_id,
+                action=entry.action, severity=warning.severity.value, text=text, at=now))
+
+
+def _prefix(region: str) -> str:
+    """LIKE pattern of a region and the regions under it (510000 → 51%, 511600 → 5116%)."""
+    if region.endswith("0000"):
+        return region[:2] + "%"
+    if region.endswith("00"):
+        return region[:4] + "%"
+    return region
+
+
+def _not_found(warning_id: str) -> NotFound:
+    return NotFound(f"there is no warning {warning_id}", code="WARNING_NOT_FOUND",
+                    metadata={"warning_id": warning_id})
+
+
+def _row(warning: w.Warning) -> dict[str, Any]:
+    return {"warning_id": warning.warning_id, "case_number": warning.case_number,
+            "region": warning.region, "department": warning.department,
+            "item_id": warning.item_id, "rule": warning.rule, "subject": warning.subject,
+            "severity": warning.severity.value, "status": warning.status.value,
+            "handler": warning.handler, "explanation": warning.explanation,
+            "facts": json.dumps(dict(warning.facts), ensure_ascii=False),
+            "raised_at": warning.raised_at, "updated_at": warning.updated_at,
+            "closed_at": warning.closed_at, "accountability": warning.accountability,
+            "accountable_by": warning.accountable_by, "notice": warning.notice,
+            "rectify_by": warning.rectify_by.isoformat() if warning.rectify_by else None,
+            "history": _encode(warning.history).decode()}
+
+
+def _warning(r: Any) -> w.Warning:
+    return w.Warning(
+        warning_id=r["warning_id"], case_number=r["case_number"], region=r["region"],
+        department=r["department"], item_id=r["item_id"], rule=r["rule"],
+        subject=r["subject"], severity=Severity(r["severity"]), status=w.Status(r["status"]),
+        explanation=r["explanation"], facts=json.loads(r["facts"]), handler=r["handler"],
+        raised_at=r["raised_at"], updated_at=r["updated_at"], closed_at=r["closed_at"],
+        history=_history_decoder.decode(r["history"]), accountability=r["accountability"],
+        accountable_by=r["accountable_by"], notice=r["notice"],
+        rectify_by=date.fromisoformat(r["rectify_by"]) if r["rectify_by"] else None)
+
+
+def _rectify(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument.of_field("rectify_by", "a day, YYYY-MM-DD") from None
+
+
+_ACTIONS: dict[str, Callable[..., w.Warning]] = {
+    "acknowledge": lambda x, by, now, note="": w.acknowledge(x, by, now, note),
+    "correct": lambda x, by, now, explanation: w.correct(x, by, now, explanation),
+    "contest": lambda x, by, now, reason: w.contest(x, by, now, reason),
+    "uphold": lambda x, by, now, reason: w.uphold(x, by, now, reason),
+    "dismiss": lambda x, by, now, reason: w.dismiss(x, by, now, reason),
+    "hold_accountable": lambda x, by, now, measure: w.hold_accountable(x, by, now, measure),
+    "publish_notice": lambda x, by, now, notice, rectify_by: w.publish_notice(
+        x, by, now, notice, _rectify(rectify_by)),
+}
+
+
+def token(offset: int) -> str:
+    return base64.urlsafe_b64encode(str(offset).encode()).decode()
+
+
+def offset_of(text: str) -> int:
+    if not text:
+        return 0
+    try:
+        return int(base64.urlsafe_b64decode(text.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidArgument.of_field("page_token", "a next_page_token of a previous answer"
+                                       ) from None
+
+

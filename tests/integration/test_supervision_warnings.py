@@ -1,0 +1,224 @@
+"""Supervision's write path on both databases: a case's events raise, escalate and close its
+warnings in their own transaction, with supervision's events and the notifications of those
+concerned; sweeps look only at the cases whose day has come; people answer warnings once per
+key; each sees the warnings they may."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from services.cases.contract import event_to_pb
+from services.cases.domain.engine import Accept, CompleteStep, Reject, Submit, decide, evolve
+from services.cases.domain.flow import Mode
+from services.cases.domain.model import Case, Channel, Party
+from services.cases.service import actor_of
+from services.monitoring import storage as t
+from services.monitoring.supervision import Supervision
+from services.shared.db import Database
+from services.shared.errors import Conflict, FailedPrecondition, NotFound, PermissionDenied
+from services.shared.events import make_event
+from services.shared.migrations import upgrade
+from services.shared.working_days import WorkingCalendar
+from tests.support.cases import CLERK, FIRE_REVIEWER, REVIEWER, item, key, staff
+
+pytestmark = pytest.mark.integration
+MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "monitoring" / "migrations"
+CALENDAR = WorkingCalendar.official()
+APPLICANT = Party("张三", "id_card", "511602199001011236")
+SUPERVISOR = staff("sup-1", "supervisor", None)
+OTHER_SUPERVISOR = staff("sup-2", "supervisor", None, region="511603")
+OTHER_CLERK = staff("clerk-9", department="区教科体局")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def on(self, day: date) -> None:
+        self.now = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'monitoring.db'}"
+        upgrade(MIGRATIONS, url, "monitoring")
+    else:
+        url = request.getfixturevalue("pg_settings").database_url
+    database = Database(url, "monitoring", pool_size=2)
+    yield database
+    with database.begin() as c:  # no relay here: leave no pending events to other tests
+        c.execute(t.outbox.update().where(t.outbox.c.published_at.is_(None)).values(
+            published_at=func.now()))
+    database.dispose()
+
+
+@pytest.fixture()
+def clock():
+    return Clock()
+
+
+@pytest.fixture()
+def supervision(db, clock):
+    return Supervision(db, CALENDAR, "510000", clock=clock)
+
+
+class Case_:
+    """A case of the engine whose events supervision receives as the worker hands them
+    over, each in its own transaction."""
+
+    def __init__(self, supervision: Supervision, clock: Clock) -> None:
+        self.supervision, self.clock = supervision, clock
+        self.case: Case | None = None
+        self.number = f"511602{clock.now:%Y%m%d}{key()[:6].upper()}"
+
+    def do(self, command, actor) -> None:  # type: ignore[no-untyped-def]
+        for event in decide(self.case, command, actor_of(actor), self.clock.now,
+                            calendar=CALENDAR):
+            self.case = evolve(self.case, event)
+            data = event_to_pb(self.case, event, CALENDAR, role="", department="")
+            envelope = make_event(event.type, data, node="510000", region="511602",
+                                  occurred_at=self.clock.now)
+            with self.supervision.db.begin() as conn:
+                self.supervision.on_event(conn, envelope)
+
+    def running(self, step: str) -> str:
+        assert self.case is not None
+        return next(i.instance_id for i in self.case.active if i.key == step)
+
+
+def a_case(supervision: Supervision, clock: Clock, materials=(("form", 1, 0),)) -> Case_:  # type: ignore[no-untyped-def]
+    case = Case_(supervision, clock)
+    case.do(Submit(case.number, "511602", item(), Mode.PROMISED, APPLICANT, Channel.COUNTER,
+                   materials), CLERK)
+    return case
+
+
+def events(db: Database, number: str) -> list[str]:
+    with db.begin() as c:
+        bodies = c.execute(select(t.outbox.c.body).order_by(t.outbox.c.seq)).scalars().all()
+    found = [json.loads(b) for b in bodies]
+    return [b["type"] for b in found
+            if b["data"]["warning"]["case_number"] == number]
+
+
+def test_a_late_step_is_warned_escalated_and_closed_with_events_and_notices(
+        supervision, db, clock) -> None:
+    case = a_case(supervision, clock)
+    case.do(Accept("齐全"), CLERK)
+    review = case.running("review")
+    clock.on(date(2026, 11, 18))
+    assert supervision.sweep() >= 1
+    (yellow,) = [w for w in supervision.list(SUPERVISOR, case_number=case.number).warnings
+                 if w.subject == review]
+    assert yellow.rule == "STEP_LIMIT" and yellow.severity.value == "yellow"
+    clock.on(date(2026, 11, 20))
+    supervision.sweep()
+    red = supervision.get(SUPERVISOR, yellow.warning_id)
+    assert red.severity.value == "red" and [e.action for e in red.history] == [
+        "raised", "escalated"]
+    case.do(CompleteStep(case.running("review/fire"), "同意"), FIRE_REVIEWER)
+    case.do(CompleteStep(review, "同意"), REVIEWER)
+    closed = supervision.get(SUPERVISOR, yellow.warning_id)
+    assert closed.status.value == "closed" and not closed.active
+    assert events(db, case.number).count("warning.closed") >= 1
+    assert "warning.raised" in events(db, case.number)
+    assert "warning.escalated" in events(db, case.number)
+    # the supervisors of the region and the department were told; the handler reads them too
+    notes, unread, _ = supervision.notifications(SUPERVISOR, unread_only=False, offset=0,
+                                                 limit=200, mark_read=False)
+    mine = [n for n in notes if n["warning_id"] == yellow.warning_id]
+    assert {n["action"] for n in mine} == {"raised", "escalated", "closed"}
+    assert unread >= 3 and all("「审查」环节" in n["text"] for n in mine)
+    dept, _, _ = supervision.notifications(CLERK, unread_only=True, offset=0, limit=200,
+                                           mark_read=True)
+    assert any(n["warning_id"] == yellow.warning_id for n in dept)
+    again, _, _ = supervision.notifications(CLERK, unread_only=True, offset=0, limit=200,
+                                            mark_read=False)
+    assert not any(n["warning_id"] == yellow.warning_id for n in again)
+
+
+def test_a_sweep_looks_only_at_the_cases_whose_day_has_come(supervision, db, clock) -> None:
+    case = a_case(supervision, clock)
+    case.do(Accept("齐全"), CLERK)
+    with db.begin() as c:
+        day = c.execute(select(t.case_watches.c.attention_on).where(
+            t.case_watches.c.case_number == case.number)).scalar_one()
+    assert day is not None and date.fromisoformat(day) > clock.now.date()
+    assert date.fromisoformat(day) <= date(2026, 11, 18)  # no later than the first yellow
+    refused = a_case(supervision, clock)
+    refused.do(Reject("不符合条件", "NOT_QUALIFIED"), CLERK)
+    with db.begin() as c:
+        closed = c.execute(select(t.case_watches.c.attention_on).where(
+            t.case_watches.c.case_number == refused.number)).scalar_one()
+    assert closed is None  # closed: never swept again
+
+
+def test_answers_to_a_warning_once_per_key_and_only_by_who_may(supervision, clock) -> None:
+    case = a_case(supervision, clock)
+    case.do(Reject("不符合条件", "NOT_QUALIFIED"), CLERK)
+    (warning,) = [w for w in supervision.list(SUPERVISOR, case_number=case.number).warnings
+                  if w.rule == "COMPLETE_APPLICATION_REJECTED"]
+    with pytest.raises(PermissionDenied):
+        supervision.act(OTHER_CLERK, warning.warning_id, "contest", key(), reason="错误")
+    with pytest.raises(PermissionDenied):
+        supervision.act(CLERK, warning.warning_id, "uphold", key(), reason="x")
+    k = key()
+    contested = supervision.act(CLERK, warning.warning_id, "contest", k,
+                                reason="申请人隐瞒重要情况")
+    assert contested.status.value == "contested"
+    again = supervision.act(CLERK, warning.warning_id, "contest", k,
+                            reason="申请人隐瞒重要情况")
+    assert again == contested and len(again.history) == 2  # acted once
+    with pytest.raises(Conflict):
+        supervision.act(CLERK, warning.warning_id, "contest", k, reason="另一个理由")
+    upheld = supervision.act(SUPERVISOR, warning.warning_id, "uphold", key(),
+                             reason="材料齐全即应受理")
+    held = supervision.act(SUPERVISOR, warning.warning_id, "hold_accountable", key(),
+                           measure="责令书面检查")
+    with pytest.raises(FailedPrecondition):
+        supervision.act(CLERK, warning.warning_id, "acknowledge", key())
+    noticed = supervision.act(SUPERVISOR, warning.warning_id, "publish_notice", key(),
+                              notice="对区发展改革局通报", rectify_by="2026-12-31")
+    assert (upheld.status.value, held.accountability, noticed.rectify_by) == (
+        "upheld", "责令书面检查", date(2026, 12, 31))
+
+
+def test_each_sees_the_warnings_they_may(supervision, clock) -> None:
+    case = a_case(supervision, clock)
+    case.do(Reject("不符合条件", "NOT_QUALIFIED"), CLERK)
+    (warning,) = [w for w in supervision.list(SUPERVISOR, case_number=case.number).warnings
+                  if w.rule == "COMPLETE_APPLICATION_REJECTED"]
+    assert warning.warning_id in {w.warning_id for w in
+                                  supervision.list(CLERK, active_only=True).warnings}
+    assert supervision.list(OTHER_CLERK, case_number=case.number).total == 0
+    assert supervision.list(OTHER_SUPERVISOR, case_number=case.number).total == 0
+    with pytest.raises(NotFound):
+        supervision.get(OTHER_SUPERVISOR, warning.warning_id)
+    with pytest.raises(NotFound):
+        supervision.get(SUPERVISOR, "nope/RULE/x/1")
+
+
+def test_an_event_applied_twice_warns_once(supervision, db, clock) -> None:
+    case = a_case(supervision, clock)
+    assert case.case is not None
+    rejected = decide(case.case, Reject("不符合条件", "NOT_QUALIFIED"), actor_of(CLERK),
+                      clock.now)[0]
+    after = evolve(case.case, rejected)
+    envelope = make_event(rejected.type, event_to_pb(after, rejected, CALENDAR, role="",
+                                                     department=""),
+                          node="510000", region="511602", occurred_at=clock.now)
+    for _ in range(2):  # a redelivery the inbox did not catch (another consumer's)
+        with db.begin() as conn:
+            supervision.on_event(conn, envelope)
+    found = supervision.list(SUPERVISOR, case_number=case.number).warnings
+    assert sorted(w.rule for w in found) == ["COMPLETE_APPLICATION_REJECTED"]
+    clock.now += timedelta(days=1)
