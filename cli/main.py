@@ -132,9 +132,11 @@ def urls() -> None:
 from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
+from cli.supervision import supervision  # noqa: E402 - sunlight supervision warnings|…
 
 main.add_command(catalogue)
 main.add_command(cases)
+main.add_command(supervision)
 
 if __name__ == "__main__":
     main()

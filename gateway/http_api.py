@@ -141,6 +141,10 @@ _SEARCH = catalogue_pb2.SearchItemsRequest
 _LIST = catalogue_pb2.ListPublishedItemsRequest
 _OBLIGATIONS = catalogue_pb2.ListObligationsRequest
 _QUEUE = cases_pb2.ListQueueRequest
+_WARNINGS = monitoring_pb2.ListWarningsRequest
+_NOTIFICATIONS = monitoring_pb2.ListNotificationsRequest
+WarningId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetWarningRequest,
+                                                   "warning_id"))]
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -730,6 +734,70 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     def get_case_record(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(monitoring_pb2.GetCaseRecordRequest, case_number=case_number)
         return call("monitoring", backends.monitoring.GetCaseRecord, request, auth)
+
+    @app.get("/v1/supervision/warnings", tags=["supervision"],
+             summary="Warnings (预警 · 黄牌 · 红牌), newest first: a supervisor's of their "
+                     "regions; a handler's own and their department's",
+             response_class=JSONResponse, responses=answers(monitoring_pb2.ListWarningsResponse))
+    def list_warnings(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_WARNINGS, "region"))] = "",
+            department: Annotated[str, Query(**parameter_limits(_WARNINGS, "department"))] = "",
+            handler: Annotated[str, Query(**parameter_limits(_WARNINGS, "handler"),
+                                          description="a subject; me: the caller")] = "",
+            case_number: Annotated[str, Query(**parameter_limits(_WARNINGS,
+                                                                 "case_number"))] = "",
+            rule: Annotated[str, Query(**parameter_limits(_WARNINGS, "rule"))] = "",
+            severity: Annotated[str, Query(pattern="^(yellow|red)?$",
+                                           description="yellow or red")] = "",
+            active_only: bool = False,
+            page_size: Annotated[int, Query(**parameter_limits(_WARNINGS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_WARNINGS,
+                                                                "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_WARNINGS, region=region, department=department, handler=handler,
+                        case_number=case_number, rule=rule, active_only=active_only,
+                        page_size=page_size, page_token=page_token,
+                        severity=monitoring_pb2.Severity.Value(f"SEVERITY_{severity.upper()}")
+                        if severity else 0)
+        return call("monitoring", backends.monitoring.ListWarnings, request, auth)
+
+    @app.get("/v1/supervision/warnings/{warning_id}", tags=["supervision"],
+             summary="A warning: its explanation and its history",
+             response_class=JSONResponse, responses=answers(monitoring_pb2.WarningResponse))
+    def get_warning(auth: Auth, warning_id: WarningId) -> JSONResponse:
+        request = build(monitoring_pb2.GetWarningRequest, warning_id=warning_id)
+        return call("monitoring", backends.monitoring.GetWarning, request, auth)
+
+    @app.post("/v1/supervision/warnings/{warning_id}/actions", tags=["supervision"],
+              summary="Answer a warning: acknowledge, correct, contest (its handler); uphold, "
+                      "dismiss, hold_accountable, publish_notice (a supervisor)",
+              description="One action per call, beside the key: `{\"idempotency_key\": …, "
+                          "\"contest\": {\"reason\": \"…\"}}`. A replay of the same key "
+                          "acts no second time; the same key with another body is 409.",
+              response_class=JSONResponse, responses=answers(monitoring_pb2.WarningResponse),
+              openapi_extra=body_of(monitoring_pb2.ActOnWarningRequest, ("warning_id",)))
+    def act_on_warning(auth: Auth, body: Body, warning_id: WarningId) -> JSONResponse:
+        request = parse(body, monitoring_pb2.ActOnWarningRequest, ("warning_id",))
+        request.warning_id = warning_id
+        return call("monitoring", backends.monitoring.ActOnWarning, request, auth)
+
+    @app.get("/v1/supervision/notifications", tags=["supervision"],
+             summary="The caller's notifications of warnings: to them, to their department, "
+                     "to the supervisors of their regions; newest first",
+             response_class=JSONResponse,
+             responses=answers(monitoring_pb2.ListNotificationsResponse))
+    def list_notifications(
+            auth: Auth, unread_only: bool = False, mark_read: bool = False,
+            page_size: Annotated[int, Query(**parameter_limits(_NOTIFICATIONS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_NOTIFICATIONS,
+                                                                "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_NOTIFICATIONS, unread_only=unread_only, mark_read=mark_read,
+                        page_size=page_size, page_token=page_token)
+        return call("monitoring", backends.monitoring.ListNotifications, request, auth)
 
     # --- the node ---------------------------------------------------------------------
     @app.get("/v1/node", tags=["node"], summary="This node and the state of its services",

@@ -8,11 +8,13 @@ from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from services.monitoring.api import MonitoringServicer
 from services.monitoring.projection import Projection
+from services.monitoring.supervision import Supervision
 from services.shared.auth import Authenticator
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
 from services.shared.grpc_server import GrpcServer, run_server
 from services.shared.migrations import upgrade
+from services.shared.working_days import WorkingCalendar
 
 SERVICE = "monitoring"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,11 +26,15 @@ def migrate() -> None:
 
 
 def build(settings: Settings, address: str | None = None) -> GrpcServer:
-    projection = Projection(Database.for_service(settings, SERVICE))
+    db = Database.for_service(settings, SERVICE)
+    projection = Projection(db)
+    supervision = Supervision(db, WorkingCalendar.official(Path(settings.var_dir) / "calendar"),
+                              settings.node_region)
     server = GrpcServer(address or settings.address(settings.monitoring_port))
     server.add(monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
                MonitoringServicer(projection,
-                                  Authenticator(settings.jwt_secret, settings.jwt_issuer)),
+                                  Authenticator(settings.jwt_secret, settings.jwt_issuer),
+                                  supervision),
                [monitoring_pb2.DESCRIPTOR.services_by_name["MonitoringService"].full_name])
     return server
 

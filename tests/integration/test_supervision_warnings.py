@@ -204,7 +204,7 @@ def test_each_sees_the_warnings_they_may(supervision, clock) -> None:
     with pytest.raises(NotFound):
         supervision.get(OTHER_SUPERVISOR, warning.warning_id)
     with pytest.raises(NotFound):
-        supervision.get(SUPERVISOR, "nope/RULE/x/1")
+        supervision.get(SUPERVISOR, "nope:RULE:x:1")
 
 
 def test_an_event_applied_twice_warns_once(supervision, db, clock) -> None:

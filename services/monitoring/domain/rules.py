@@ -230,7 +230,7 @@ PROCEDURE_WORDS = {
 
 def _event_subject(event: Event) -> str:
     kind, data = event
-    return f"{kind}#{data.get('sequence', '')}"
+    return f"{kind}@{data.get('sequence', '')}"
 
 
 def rejected_complete(watch: CaseWatch, event: Event | None, ctx: Context) -> list[Finding]:

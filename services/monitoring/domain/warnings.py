@@ -2,7 +2,7 @@
 
 ``supervise`` looks at a case after one of its events, or on a sweep, with the rules of
 ``rules.py``: a cause found for the first time raises a warning — its id names the case, the
-rule and the subject (``<case>/<rule>/<subject>/<n>``, ``n`` counting the times that cause was
+rule and the subject (``<case>:<rule>:<subject>:<n>``, ``n`` counting the times that cause was
 raised again after being closed), so a cause is never warned about twice at once. A state
 rule's warning turns red as soon as its cause gets worse and closes by itself once the rule no
 longer finds it (the step was completed); a yellow warning nobody answered within
@@ -94,7 +94,7 @@ class Warning:
     @property
     def key(self) -> str:
         """The cause: case, rule and subject."""
-        return self.warning_id.rsplit("/", 1)[0]
+        return self.warning_id.rsplit(":", 1)[0]
 
     @property
     def active(self) -> bool:
@@ -118,7 +118,7 @@ def _handler_of(watch: CaseWatch, finding: Finding) -> str:
 def _raise(watch: CaseWatch, finding: Finding, n: int, now: datetime) -> Warning:
     explanation = RULES[finding.rule].explain(finding)
     return Warning(
-        warning_id=f"{watch.case_number}/{finding.rule}/{finding.subject}/{n}",
+        warning_id=f"{watch.case_number}:{finding.rule}:{finding.subject}:{n}",
         case_number=watch.case_number, region=watch.region, department=watch.department,
         item_id=watch.item_id, rule=finding.rule, subject=finding.subject,
         severity=finding.severity, status=Status.OPEN, explanation=explanation,
@@ -156,7 +156,7 @@ def supervise(watch: CaseWatch, warnings: Iterable[Warning], ctx: Context, now: 
     changed: dict[str, Warning] = {}
     seen: set[str] = set()
     for finding in found:
-        key = f"{watch.case_number}/{finding.rule}/{finding.subject}"
+        key = f"{watch.case_number}:{finding.rule}:{finding.subject}"
         seen.add(key)
         current = latest.get(key)
         if current is None:
@@ -168,7 +168,7 @@ def supervise(watch: CaseWatch, warnings: Iterable[Warning], ctx: Context, now: 
         elif current.status is Status.CLOSED and RULES[finding.rule].kind == "state":
             # the cause came back after it had gone (not after a supervisor dismissed it or
             # the handler answered it)
-            n = int(current.warning_id.rsplit("/", 1)[1]) + 1
+            n = int(current.warning_id.rsplit(":", 1)[1]) + 1
             changed[key] = _raise(watch, finding, n, now)
     for key, warning in latest.items():
         if key in changed or not warning.active:

@@ -1,0 +1,201 @@
+"""``sunlight supervision``: warnings (预警 · 黄牌 · 红牌) and their answers, notifications.
+
+The CLI talks gRPC only: to the node's supervision service (default), or to the gateway's
+gRPC port with ``--address``. Exit codes: 0 when the command ran, 1 when supervision refused
+or could not be reached (the message says why), 2 for wrong arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from typing import Any, NoReturn
+
+import click
+import grpc
+from google.protobuf import json_format
+from google.protobuf.message import Message
+from sunlight.monitoring.v1 import monitoring_pb2 as pb
+from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
+
+from cli.connection import Connection, connect_as, connection_options, fail
+
+_connection_options = connection_options(
+    "supervision gRPC address, or the gateway's gRPC port (default: this node's, from the "
+    "settings)", timeout_s=30.0)
+ACTIONS = {f.name.replace("_", "-"): f.name
+           for f in pb.ActOnWarningRequest.DESCRIPTOR.oneofs_by_name["action"].fields}
+SEVERITY_WORDS = {pb.SEVERITY_YELLOW: "黄牌", pb.SEVERITY_RED: "红牌"}
+
+
+def connect(address: str) -> tuple[pb_grpc.MonitoringServiceStub, grpc.Channel]:
+    from services.shared.grpc_client import channel
+
+    opened = channel(address)
+    return pb_grpc.MonitoringServiceStub(opened), opened
+
+
+@contextmanager
+def _stub(**options: Any) -> Iterator[tuple[pb_grpc.MonitoringServiceStub, Connection]]:
+    conn = connect_as(lambda settings: settings.monitoring_port, **options)
+    stub, opened = connect(conn.address)
+    try:
+        yield stub, conn
+    finally:
+        opened.close()
+
+
+def _call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection, method: str,
+          request: Message) -> Any:
+    try:
+        return getattr(stub, method)(request, metadata=conn.metadata(), timeout=conn.timeout_s)
+    except grpc.RpcError as error:
+        _fail(what, error, conn)
+
+
+def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
+    fail(f"sunlight supervision {what}", "supervision service", error, conn)
+
+
+def _json(message: Message) -> str:
+    return json.dumps(json_format.MessageToDict(message, preserving_proto_field_name=True),
+                      ensure_ascii=False, indent=1)
+
+
+def _time(stamp: Any) -> str:
+    from services.shared.working_days import CHINA
+
+    return stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def describe(warning: pb.Warning) -> str:
+    status = pb.WarningStatus.Name(warning.status).removeprefix("WARNING_STATUS_").lower()
+    lines = [f"{warning.warning_id}  {SEVERITY_WORDS.get(warning.severity, '?')} "
+             f"{warning.rule_title} ({warning.rule}), {status}",
+             f"  {warning.explanation}",
+             f"  case {warning.case_number}, {warning.department} ({warning.region}), handler "
+             f"{warning.handler or '-'}, raised {_time(warning.raised_at)}"]
+    for entry in warning.history:
+        lines.append(f"    {_time(entry.at)} {entry.action} by {entry.by}"
+                     + (f": {entry.note}" if entry.note else ""))
+    if warning.accountability:
+        lines.append(f"  accountability (责任追究): {warning.accountability} "
+                     f"({warning.accountable_by})")
+    if warning.notice:
+        lines.append(f"  notice (通报): {warning.notice}, rectify by {warning.rectify_by}")
+    return "\n".join(lines)
+
+
+@click.group("supervision")
+def supervision() -> None:
+    """Supervision (电子监察): warnings and notifications."""
+
+
+@supervision.command("warnings")
+@click.option("--region", default="", help="this region and those under it")
+@click.option("--department", default="")
+@click.option("--handler", default="", help="a subject; me: the caller's own")
+@click.option("--case", "case_number", default="")
+@click.option("--rule", default="", help="e.g. STEP_LIMIT")
+@click.option("--severity", type=click.Choice(["yellow", "red"]), default=None)
+@click.option("--active", "active_only", is_flag=True, help="only warnings still in force")
+@click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--page-token", default="")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def warnings(region: str, department: str, handler: str, case_number: str, rule: str,
+             severity: str | None, active_only: bool, page_size: int, page_token: str,
+             as_json: bool, **connection: Any) -> None:
+    """Warnings newest first: a supervisor's of their regions, a handler's own and their
+    department's."""
+    request = pb.ListWarningsRequest(
+        region=region, department=department, handler=handler, case_number=case_number,
+        rule=rule, active_only=active_only, page_size=page_size, page_token=page_token,
+        severity=pb.Severity.Value(f"SEVERITY_{severity.upper()}") if severity else 0)
+    with _stub(**connection) as (stub, conn):
+        answer = _call("warnings", stub, conn, "ListWarnings", request)
+    if as_json:
+        click.echo(_json(answer))
+        return
+    for warning in answer.warnings:
+        click.echo(describe(warning))
+    more = f"; next page: --page-token {answer.next_page_token}" if (
+        answer.next_page_token) else ""
+    click.echo(f"{len(answer.warnings)} of {answer.total} warnings{more}", err=True)
+
+
+@supervision.command("warning")
+@click.argument("warning_id")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def warning(warning_id: str, as_json: bool, **connection: Any) -> None:
+    """One warning: its explanation and its history."""
+    with _stub(**connection) as (stub, conn):
+        answer = _call("warning", stub, conn, "GetWarning",
+                       pb.GetWarningRequest(warning_id=warning_id))
+    click.echo(_json(answer) if as_json else describe(answer.warning))
+
+
+@supervision.command("answer")
+@click.argument("warning_id")
+@click.argument("action", type=click.Choice(sorted(ACTIONS)))
+@click.option("--note", default="", help="acknowledge: a note")
+@click.option("--why", default="", help="correct: how; contest, uphold, dismiss: why")
+@click.option("--measure", default="", help="hold-accountable: the measure (责任追究)")
+@click.option("--notice", default="", help="publish-notice: the notice (通报)")
+@click.option("--rectify-by", default="", help="publish-notice: YYYY-MM-DD")
+@click.option("--key", default=None, help="idempotency key")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def answer(warning_id: str, action: str, note: str, why: str, measure: str, notice: str,
+           rectify_by: str, key: str | None, as_json: bool, **connection: Any) -> None:
+    """Answer a warning: acknowledge, correct, contest (its handler); uphold, dismiss,
+    hold-accountable, publish-notice (a supervisor)."""
+    field = ACTIONS[action]
+    messages = {
+        "acknowledge": lambda: pb.Acknowledge(note=note),
+        "correct": lambda: pb.Correct(explanation=why),
+        "contest": lambda: pb.Contest(reason=why), "uphold": lambda: pb.Uphold(reason=why),
+        "dismiss": lambda: pb.Dismiss(reason=why),
+        "hold_accountable": lambda: pb.HoldAccountable(measure=measure),
+        "publish_notice": lambda: pb.PublishNotice(notice=notice, rectify_by=rectify_by)}
+    needs = {"correct": ("--why", why), "contest": ("--why", why), "uphold": ("--why", why),
+             "dismiss": ("--why", why), "hold_accountable": ("--measure", measure),
+             "publish_notice": ("--notice and --rectify-by", notice and rectify_by)}
+    if field in needs and not needs[field][1]:
+        raise click.UsageError(f"{action} needs {needs[field][0]}")
+    if not key:
+        key = uuid.uuid4().hex
+        click.echo(f"idempotency key: {key} (repeat the call safely with --key {key})",
+                   err=True)
+    request = pb.ActOnWarningRequest(idempotency_key=key, warning_id=warning_id,
+                                     **{field: messages[field]()})
+    with _stub(**connection) as (stub, conn):
+        reply = _call("answer", stub, conn, "ActOnWarning", request)
+    click.echo(_json(reply) if as_json else describe(reply.warning))
+
+
+@supervision.command("notifications")
+@click.option("--unread", "unread_only", is_flag=True)
+@click.option("--mark-read", is_flag=True, help="mark the ones shown as read")
+@click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--page-token", default="")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def notifications(unread_only: bool, mark_read: bool, page_size: int, page_token: str,
+                  as_json: bool, **connection: Any) -> None:
+    """What the caller was sent about warnings, newest first."""
+    request = pb.ListNotificationsRequest(unread_only=unread_only, mark_read=mark_read,
+                                          page_size=page_size, page_token=page_token)
+    with _stub(**connection) as (stub, conn):
+        reply = _call("notifications", stub, conn, "ListNotifications", request)
+    if as_json:
+        click.echo(_json(reply))
+        return
+    for note in reply.notifications:
+        mark = " " if note.HasField("read_at") else "*"
+        click.echo(f"{mark} {_time(note.at)}  {note.text}  [{note.warning_id}]")
+    click.echo(f"{reply.unread} unread", err=True)
