@@ -166,14 +166,16 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
                 parallel_branches=tuple(Branch(department=b.department.strip(),
                                                name=b.name.strip(), limit_days=b.limit_days,
                                                role=b.role.strip(), key=b.key,
-                                               limit_unit=_unit(b.limit_unit))
+                                               limit_unit=_unit(b.limit_unit),
+                                               department_code=_code(b.department_code))
                                         for b in s.parallel_branches),
                 risk_points=tuple(RiskPoint(description=r.description.strip(),
                                             level=RISK_FROM_PB.get(r.level, RiskLevel.LOW),
                                             countermeasures=tuple(r.countermeasures))
                                   for r in s.risk_points),
                 kind=STEP_KIND_FROM_PB.get(s.kind), returns_to=tuple(s.returns_to),
-                limit_unit=_unit(s.limit_unit), department=s.department.strip())
+                limit_unit=_unit(s.limit_unit), department=s.department.strip(),
+                department_code=_code(s.department_code))
                 for s in d.steps),
             list_kind=list_kind, exercise_level=d.exercise_level, body=body,
             accepting_office=d.accepting_office.strip(),
@@ -200,9 +202,15 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
             special_procedures=tuple(PROCEDURE_FROM_PB[p] for p in d.special_procedures
                                      if p in PROCEDURE_FROM_PB),
             classified=d.classified, limit_unit=_unit(d.limit_unit),
-            acceptor_may_decide=d.acceptor_may_decide)
+            acceptor_may_decide=d.acceptor_may_decide,
+            department_code=_code(d.department_code))
     except ArithmeticError:
         raise InvalidArgument.of_field("draft.fees", "amounts must be numbers") from None
+
+
+def _code(code: str) -> str:
+    """A department code as the domain checks it: upper case, no surrounding blanks."""
+    return code.strip().upper()
 
 
 def _unit(unit: int) -> TimeUnit:
@@ -222,7 +230,7 @@ def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
         external_flow=list(c.external_flow), group=c.group,
         modes=[MODE[m] for m in c.modes],
         special_procedures=[PROCEDURE[p] for p in c.special_procedures],
-        limit_unit=UNIT[c.limit_unit])
+        limit_unit=UNIT[c.limit_unit], department_code=c.department_code)
     if internal:
         draft.classified = c.classified
         draft.acceptor_may_decide = c.acceptor_may_decide
@@ -251,11 +259,12 @@ def step_to_pb(s: Step, *, internal: bool = True) -> pb.Step:
                    role=s.role if internal else "",
                    kind=STEP_KIND[s.kind] if s.kind else pb.STEP_KIND_UNSPECIFIED,
                    returns_to=list(s.returns_to), limit_unit=UNIT[s.limit_unit],
-                   department=s.department)
+                   department=s.department, department_code=s.department_code)
     for b in s.parallel_branches:
         step.parallel_branches.add(department=b.department, name=b.name,
                                    limit_days=b.limit_days, role=b.role if internal else "",
-                                   key=b.key, limit_unit=UNIT[b.limit_unit])
+                                   key=b.key, limit_unit=UNIT[b.limit_unit],
+                                   department_code=b.department_code)
     if internal:
         for r in s.risk_points:
             step.risk_points.add(description=r.description, level=RISK[r.level],
