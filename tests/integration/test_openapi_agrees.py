@@ -84,6 +84,8 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "publish_result": {},
     "complete": {},
     "withdraw": {"reason": "不再申请"},
+    "urge": {"instance_id": "s2", "note": "请尽快出具意见"},
+    "assist": {"kind": "guide", "note": "引导填写申请表"},
 }
 
 
@@ -137,6 +139,7 @@ def operations(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dic
         ("get", "/v1/cases/{case_number}/trace", {"case_number": c}, {}),
         ("get", "/v1/cases/{case_number}/trace/verify", {"case_number": c}, {}),
         ("get", "/v1/queue", {"region": "511602", "page_size": 10}, {}),
+        ("get", "/v1/parallel-branches", {"region": "511602", "page_size": 10}, {}),
         ("get", "/v1/supervision/cases/{case_number}", {"case_number": c}, {}),
     ]
 
