@@ -84,10 +84,10 @@ FLOW: list[dict[str, Any]] = [
     {"key": "review", "name": "审查", "limit_days": 2, "role": "clerk"},
     {"key": "joint", "name": "联合审查", "limit_days": 3, "role": "clerk",
      "parallel_branches": [
-         {"key": "fire", "name": "消防审查", "department": "区消防救援大队", "limit_days": 3,
-          "role": "clerk"},
+         {"key": "fire", "name": "消防审查", "department": "区消防救援大队",
+          "department_code": "11511300MB1A21304N", "limit_days": 3, "role": "clerk"},
          {"key": "environment", "name": "环评审查", "department": "区生态环境局",
-          "limit_days": 3, "role": "clerk"}]},
+          "department_code": "11511301MB1D685275", "limit_days": 3, "role": "clerk"}]},
     {"key": "check", "name": "审核", "limit_days": 2, "role": "chief"},
     {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief"},
 ]

@@ -1,9 +1,11 @@
-"""``sunlight cases``: submit applications, act on cases, read them, their queues and traces.
+"""``sunlight cases``: submit applications, act on cases, read them, their queues and traces,
+and — for the government service centre — the running parallel branches it leads.
 
 The CLI talks gRPC only: to the node's case service (default), or to the gateway's gRPC port
 with ``--address`` (it forwards CaseService unchanged). Calls carry a bearer token: ``--token``
 (or ``SUNLIGHT_TOKEN``), else one minted with the node's key for ``--as SUBJECT --role ROLE``
-(with ``--as-department`` for department staff and ``--position`` for the positions held).
+(with ``--as-department CODE`` — the department's unified social credit code — for department
+staff and ``--position`` for the positions held).
 
 Every write carries an idempotency key: ``--key`` (a department system passes its own id),
 else a new one, printed, so that the same call can be repeated safely with ``--key``.
@@ -39,7 +41,10 @@ ACTIONS: dict[str, str] = {
     name.replace("_", "-"): name for name in (
         f.name for f in pb.ActOnCaseRequest.DESCRIPTOR.oneofs_by_name["action"].fields)}
 #: actions on one step instance (--step; taken from the case when only one step runs)
-STEP_ACTIONS = frozenset({"claim", "release", "reassign", "complete_step", "return_step"})
+STEP_ACTIONS = frozenset({"claim", "release", "reassign", "complete_step", "return_step",
+                          "urge"})
+ASSISTANCE = [v.name.removeprefix("ASSISTANCE_KIND_").lower()
+              for v in pb.AssistanceKind.DESCRIPTOR.values if v.number]
 PROCEDURES = [v.name.removeprefix("SPECIAL_PROCEDURE_").lower()
               for v in common_pb2.SpecialProcedure.DESCRIPTOR.values if v.number]
 MODES = [v.name.removeprefix("HANDLING_MODE_").lower()
@@ -152,7 +157,7 @@ def _materials(given: Sequence[str]) -> list[pb.MaterialGiven]:
 
 @click.group("cases")
 def cases() -> None:
-    """Cases (办件): submit, act, show, queue, trace, verify."""
+    """Cases (办件): submit, act, show, queue, branches, trace, verify."""
 
 
 # --- submit -------------------------------------------------------------------------------
@@ -208,7 +213,8 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
 @click.argument("case_number")
 @click.argument("action", type=click.Choice(sorted(ACTIONS)))
 @click.option("--step", "instance_id", default=None,
-              help="the step instance, e.g. s3 (default: the one running step)")
+              help="the step instance, e.g. s3 (default: the one running step; urge: the one "
+                   "running parallel branch)")
 @click.option("--opinion", default="", help="accept, complete-step: the opinion")
 @click.option("--reason", default="",
               help="reject, return-step, start-procedure, withdraw: why; decide: the reasons")
@@ -244,6 +250,11 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
               help="the action's fields as JSON (proto field names), e.g. for "
                    "record-collective-review, schedule-hearing, serve; merged with the "
                    "options above")
+@click.option("--note", default="",
+              help="urge: what is asked of the branch's department (催办); assist: what was "
+                   "done for the applicant")
+@click.option("--assistance", type=click.Choice(ASSISTANCE), default=None,
+              help="assist: guide (领办) or assist (帮办)")
 @click.option("--key", default=None, help="idempotency key (a system: its own id)")
 @click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
 @_connection_options
@@ -253,9 +264,9 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
         extension_days: int, result: str, outcome: str | None, legal_basis: tuple[str, ...],
         document_number: str, certificate: str, valid_until: str | None, intended: str,
         hearing_right: bool, circumstance: str, measures: tuple[str, ...], amount: str,
-        departure: str, fields_json: str | None, key: str | None, as_json: bool,
-        **connection: Any) -> None:
-    """Take one ACTION on CASE_NUMBER (accept, complete-step, decide …).
+        departure: str, fields_json: str | None, note: str, assistance: str | None,
+        key: str | None, as_json: bool, **connection: Any) -> None:
+    """Take one ACTION on CASE_NUMBER (accept, complete-step, decide, urge, assist …).
 
     Which actions the case allows now: `sunlight cases show`. Actions with many fields
     (record-collective-review, schedule-hearing, hold-hearing, serve, record-evidence …) take
@@ -264,16 +275,20 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
     needs = {"reject": ("--reason", reason), "request_supplement": ("--missing", missing),
              "receive_supplement": ("--material", materials), "reassign": ("--to", to),
              "return_step": ("--reason", reason), "start_procedure": ("--kind", kind),
-             "end_procedure": ("--result", result), "decide": ("--outcome", outcome)}
+             "end_procedure": ("--result", result), "decide": ("--outcome", outcome),
+             "urge": ("--note", note), "assist": ("--assistance", assistance)}
     if field in needs and not needs[field][1]:
         raise click.UsageError(f"{action} needs {needs[field][0]}")
     if field == "start_procedure" and not reason:
         raise click.UsageError("start-procedure needs --reason")
     if field == "request_supplement" and not due:
         raise click.UsageError("request-supplement needs --due YYYY-MM-DD")
+    if field == "assist" and not note:
+        raise click.UsageError("assist needs --note")
     with _caller(**connection) as call:
         if field in STEP_ACTIONS and instance_id is None:
-            instance_id = _the_running_step(call, case_number, action)
+            instance_id = _the_running_step(call, case_number, action,
+                                            branches_only=field == "urge")
         message = _action_message(
             field, instance_id=instance_id or "", opinion=opinion, reason=reason,
             reason_code=reason_code, missing=missing, due=_day(due, "--due"),
@@ -281,7 +296,8 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
             extension_days=extension_days, result=result, outcome=outcome,
             legal_basis=legal_basis, document_number=document_number,
             certificate=certificate, valid_until=_day(valid_until, "--valid-until"),
-            intended=intended, hearing_right=hearing_right)
+            intended=intended, hearing_right=hearing_right, note=note,
+            assistance=assistance)
         if circumstance or measures or amount or departure:
             if not hasattr(message, "penalty"):
                 raise click.UsageError(f"{action} states no penalty (--circumstance, "
@@ -323,9 +339,11 @@ def _merge_fields(message: Message, text: str, action: str) -> None:
                                  param_hint="--fields") from None
 
 
-def _the_running_step(call: Caller, case_number: str, action: str) -> str:
+def _the_running_step(call: Caller, case_number: str, action: str, *,
+                      branches_only: bool = False) -> str:
     case = call("act", "GetCase", pb.GetCaseRequest(case_number=case_number)).case
-    running = [s for s in case.steps if s.status == pb.STEP_STATUS_ACTIVE]
+    running = [s for s in case.steps if s.status == pb.STEP_STATUS_ACTIVE
+               and (s.branch or not branches_only)]
     if len(running) == 1:
         return running[0].instance_id
     listed = ", ".join(f"{s.instance_id} ({s.name})" for s in running) or "none"
@@ -370,6 +388,12 @@ def _action_message(field: str, **o: Any) -> Message:
                 valid_until=o["valid_until"])
         case "withdraw":
             return pb.Withdraw(reason=o["reason"])
+        case "urge":
+            return pb.UrgeBranch(instance_id=o["instance_id"], note=o["note"])
+        case "assist":
+            return pb.AssistApplicant(
+                kind=pb.AssistanceKind.Value(f"ASSISTANCE_KIND_{o['assistance'].upper()}"),
+                note=o["note"])
         case "notify":
             return pb.Notify(intended=o["intended"], hearing_right=o["hearing_right"])
     # lapse, publish_result, complete, and the actions given with --fields
@@ -418,10 +442,16 @@ def _time(stamp: Any) -> str:
     return stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def department(name: str, code: str) -> str:
+    """``区发展改革局 (115113016823646795)``; an unknown code says so."""
+    return f"{name or '?'} ({code or 'code unknown'})"
+
+
 def describe(case: pb.Case) -> str:
-    """The case in words: where it stands, what comes next, how long is left."""
+    """The case in words: where it stands, what comes next, how long is left; for those who
+    may read its internals, the service centre's help, urges and parallel outcomes too."""
     lines = [f"{case.case_number}  {case.item_name} ({case.item_id} v{case.item_version}), "
-             f"{case.department}, region {case.region}",
+             f"{department(case.department, case.department_code)}, region {case.region}",
              "status: " + STATUS_WORDS.get(case.status, "unknown")]
     if case.reason:
         lines.append(f"reason: {case.reason}")
@@ -432,8 +462,10 @@ def describe(case: pb.Case) -> str:
         who = f", claimed by {s.assignee}" if s.assignee else (
             ", unclaimed" if s.role else "")
         role = f" ({s.role})" if s.role else ""
+        urged = f", urged {s.urges}×" if s.urges else ""
         lines.append(f"{'now: ' if n == 0 else '     '}{s.instance_id} {s.name} — "
-                     f"{s.department}{role}, {when}{who}")
+                     f"{department(s.department, s.department_code)}{role}, {when}{who}"
+                     f"{urged}")
     if case.next_steps:
         lines.append("next: " + " → ".join(case.next_steps))
     lines.append(_due("promised", case, "promised"))
@@ -455,13 +487,24 @@ def describe(case: pb.Case) -> str:
         lines.append(f"decision: {outcome}" + (f", document {d.document_number}"
                                                if d.document_number else "")
                      + (f", {_penalty_words(d.penalty)}" if d.HasField("penalty") else ""))
+    for o in case.parallel_outcomes:
+        late = ", ".join(f"{b.name} {b.days_late} days late" for b in o.branches
+                         if b.days_late) or "none late"
+        lines.append(f"parallel approval {o.step_name} joined {_time(o.joined_at)}: "
+                     f"{len(o.branches)} branches, {late}")
+    for u in case.urges:
+        lines.append(f"urged: {u.instance_id} {department(u.department, u.department_code)}"
+                     f" (due {u.due_date or '-'}) by {u.by}, {_time(u.at)}: {u.note}")
+    for a in case.assistance:
+        how = "guided (领办)" if a.kind == pb.ASSISTANCE_KIND_GUIDE else "assisted (帮办)"
+        lines.append(f"{how} by {a.by}, {_time(a.at)}: {a.note}")
     lines.append("allowed now: " + (", ".join(a.replace("_", "-")
                                               for a in case.allowed_actions) or "nothing"))
     lines.append("history:")
     for s in case.steps:
         ended = f" → {_time(s.completed_at)}" if s.HasField("completed_at") else ""
         by = f" by {s.handler}" if s.handler else ""
-        lines.append(f"  {s.instance_id} {s.name} ({s.department}): "
+        lines.append(f"  {s.instance_id} {s.name} ({s.department or s.department_code or '?'}): "
                      f"{STEP_WORDS.get(s.status, '?')}, {_time(s.started_at)}{ended}{by}")
     return "\n".join(lines)
 
@@ -512,7 +555,8 @@ def _opened_lines(case: pb.Case) -> list[str]:
 
 
 @cases.command("queue")
-@click.option("--department", default="", help="default: the caller's own")
+@click.option("--department", default="", metavar="CODE",
+              help="the department's unified social credit code (default: the caller's own)")
 @click.option("--for-position", "queue_role", default="",
               help="one position, e.g. chief (default: every position the caller holds)")
 @click.option("--region", default="", help="this region and those under it")
@@ -525,11 +569,34 @@ def _opened_lines(case: pb.Case) -> list[str]:
 def queue(department: str, queue_role: str, region: str, unclaimed: bool, mine: bool,
           page_size: int, page_token: str, as_json: bool, **connection: Any) -> None:
     """A handler's queue (待办): running steps, earliest due first."""
-    request = pb.ListQueueRequest(department=department, role=queue_role, region=region,
-                                  unclaimed_only=unclaimed, mine_only=mine,
-                                  page_size=page_size, page_token=page_token)
+    request = pb.ListQueueRequest(department_code=department.strip().upper(),
+                                  role=queue_role, region=region, unclaimed_only=unclaimed,
+                                  mine_only=mine, page_size=page_size, page_token=page_token)
     with _caller(**connection) as call:
         response = call("queue", "ListQueue", request)
+    _print_listing(response, as_json, "running steps")
+
+
+@cases.command("branches")
+@click.option("--region", default="", help="this region and those under it (default: the "
+                                           "caller's regions)")
+@click.option("--late", is_flag=True, help="only branches past their due date")
+@click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--page-token", default="", help="next_page_token of the previous page")
+@click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
+@_connection_options
+def branches(region: str, late: bool, page_size: int, page_token: str, as_json: bool,
+             **connection: Any) -> None:
+    """Running parallel branches (并联审批) of every department, earliest due first: what the
+    service centre leads and urges (服务中心协调并联审批). Window staff and supervisors."""
+    request = pb.ListParallelBranchesRequest(region=region, late_only=late,
+                                             page_size=page_size, page_token=page_token)
+    with _caller(**connection) as call:
+        response = call("branches", "ListParallelBranches", request)
+    _print_listing(response, as_json, "running parallel branches")
+
+
+def _print_listing(response: pb.ListQueueResponse, as_json: bool, what: str) -> None:
     if as_json:
         click.echo(_json(response))
         return
@@ -538,11 +605,12 @@ def queue(department: str, queue_role: str, region: str, unclaimed: bool, mine: 
         due = (f"due {s.due_date} ({_left(s.days_left, s.limit_unit)})" if s.due_date
                else "clock stopped")
         who = f"claimed by {s.assignee}" if s.assignee else "unclaimed"
-        click.echo(f"{e.case_number}  {s.instance_id} {s.name}  {e.item_name}  {s.department}"
-                   f"  {due}  {who}")
+        urged = f"  urged {s.urges}×" if s.urges else ""
+        click.echo(f"{e.case_number}  {s.instance_id} {s.name}  {e.item_name}  "
+                   f"{department(s.department, s.department_code)}  {due}  {who}{urged}")
     more = f"; next page: --page-token {response.next_page_token}" if (
         response.next_page_token) else ""
-    click.echo(f"{len(response.entries)} of {response.total} running steps{more}", err=True)
+    click.echo(f"{len(response.entries)} of {response.total} {what}{more}", err=True)
 
 
 # --- trace, verify ------------------------------------------------------------------------

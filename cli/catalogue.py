@@ -361,18 +361,22 @@ def _write_json(items: Iterator[pb.ItemVersion], out: IO[str]) -> int:
 @click.argument("query", default="")
 @click.option("--region", default="", help="this region and the regions under it")
 @click.option("--type", "item_type", default="", help="GB/T 39046 item type, e.g. 01")
-@click.option("--department", default="", help="implementing department")
+@click.option("--department", default="", help="implementing department, by its name")
+@click.option("--department-code", default="",
+              help="implementing department, by its unified social credit code")
 @click.option("--page-size", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--page-token", default="", help="next_page_token of a previous search")
 @click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
 @_connection_options
-def search(query: str, region: str, item_type: str, department: str, page_size: int,
-           page_token: str, as_json: bool, **connection: Any) -> None:
+def search(query: str, region: str, item_type: str, department: str, department_code: str,
+           page_size: int, page_token: str, as_json: bool, **connection: Any) -> None:
     """Search published items: Chinese text, pinyin ("qiyebeian") or initials ("qyba")."""
     conn = _connection(region.strip() or None, **connection)
     request = pb.SearchItemsRequest(query=query, region=region.strip(),
                                     item_type=_item_type(item_type),
-                                    department=department.strip(), page_size=page_size,
+                                    department=department.strip(),
+                                    department_code=department_code.strip().upper(),
+                                    page_size=page_size,
                                     page_token=page_token)
     with _stub(conn) as stub:
         try:
@@ -387,7 +391,8 @@ def search(query: str, region: str, item_type: str, department: str, page_size: 
         return
     for hit in response.hits:
         c = hit.item.content
-        click.echo(f"{c.name}  {c.code}  {c.region}  {c.department}")
+        click.echo(f"{c.name}  {c.code}  {c.region}  {c.department} "
+                   f"({c.department_code or 'code unknown'})")
     more = f"; next page: --page-token {response.next_page_token}" if (
         response.next_page_token) else ""
     click.echo(f"{len(response.hits)} of {response.total} items{more}", err=True)

@@ -48,8 +48,9 @@ def connection_options(address_help: str, timeout_s: float
         click.option("--role", "roles", multiple=True,
                      type=click.Choice(sorted(ROLE_PERMISSIONS)),
                      help="role(s) of the minted token (with --as); may be repeated"),
-        click.option("--as-department", "as_department", default=None,
-                     help="department of the minted token (department staff and systems)"),
+        click.option("--as-department", "as_department", default=None, metavar="CODE",
+                     help="department of the minted token, by its unified social credit code "
+                          "(department staff and systems)"),
         click.option("--position", "positions", multiple=True,
                      help="position(s) (岗位) of the minted token, e.g. chief; may be repeated "
                           "(a clerk without any holds 'clerk')"),

@@ -103,8 +103,11 @@ def announce(timeout_s: float) -> None:
               type=click.Choice(sorted(ROLE_PERMISSIONS)), help="may be repeated")
 @click.option("--region", "regions", multiple=True, required=True,
               help="region code(s) the token acts for, e.g. 510000")
-@click.option("--department", default=None,
-              help="department, required for department staff (clerk)")
+@click.option("--department", default=None, metavar="CODE",
+              help="the department's unified social credit code (统一社会信用代码, 18 "
+                   "characters), required for department staff (clerk) and department systems")
+@click.option("--department-name", default="",
+              help="the department's name, for display (e.g. 区发展改革局)")
 @click.option("--position", "positions", multiple=True,
               help="a position (岗位) held in the department — a step role of item flows, "
                    "e.g. chief or head; may be repeated (a clerk holds 'clerk')")
@@ -112,13 +115,14 @@ def announce(timeout_s: float) -> None:
 @click.option("--ttl", default=3600, type=click.IntRange(60, MAX_TOKEN_TTL_S),
               show_default=True, help="seconds until it expires")
 def token(subject: str, roles: tuple[str, ...], regions: tuple[str, ...],
-          department: str | None, positions: tuple[str, ...], name: str, ttl: int) -> None:
+          department: str | None, department_name: str, positions: tuple[str, ...], name: str,
+          ttl: int) -> None:
     """Mint an access token signed with this node's key (development and operations)."""
     s = load_settings()
     try:
         click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
                               name=name, ttl_s=ttl, issuer=s.jwt_issuer,
-                              positions=positions))
+                              positions=positions, department_name=department_name))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 

@@ -145,6 +145,7 @@ _WARNINGS = monitoring_pb2.ListWarningsRequest
 _NOTIFICATIONS = monitoring_pb2.ListNotificationsRequest
 WarningId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetWarningRequest,
                                                    "warning_id"))]
+_BRANCHES = cases_pb2.ListParallelBranchesRequest
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -371,7 +372,13 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             region: Annotated[str, Query(**parameter_limits(_SEARCH, "region"),
                                          description="6-digit region code; "
                                          "it and the regions under it")] = "",
-            department: Annotated[str, Query(**parameter_limits(_SEARCH, "department"))] = "",
+            department: Annotated[str, Query(**parameter_limits(_SEARCH, "department"),
+                                             description="the department's name, as the "
+                                             "catalogue writes it")] = "",
+            department_code: Annotated[str, Query(
+                **parameter_limits(_SEARCH, "department_code"),
+                description="the department's unified social credit code (统一社会信用代码)"
+            )] = "",
             item_type: Annotated[str, Query(**parameter_limits(_SEARCH, "item_type"),
                                             description="GB/T 39046 type, e.g. 01")] = "",
             list_kind: Annotated[str, enum_query(catalogue_pb2.ListKind.DESCRIPTOR,
@@ -388,8 +395,8 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     ) -> JSONResponse:
         request = build(
             catalogue_pb2.SearchItemsRequest, query=q, region=region, department=department,
-            item_type=item_type, exercise_level=exercise_level, page_size=page_size,
-            page_token=page_token,
+            department_code=department_code, item_type=item_type,
+            exercise_level=exercise_level, page_size=page_size, page_token=page_token,
             list_kind=enum_number(catalogue_pb2.ListKind.DESCRIPTOR, list_kind,
                                   "query.list_kind"),
             status=enum_number(catalogue_pb2.VersionStatus.DESCRIPTOR, version_status,
@@ -593,11 +600,13 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         return call("cases", backends.cases.OpenCase, request, auth, 201)
 
     action_enums = {("decide", "outcome"): cases_pb2.DecisionOutcome.DESCRIPTOR,
-                    ("start_procedure", "kind"): common_pb2.SpecialProcedure.DESCRIPTOR}
+                    ("start_procedure", "kind"): common_pb2.SpecialProcedure.DESCRIPTOR,
+                    ("assist", "kind"): cases_pb2.AssistanceKind.DESCRIPTOR}
 
     @app.post("/v1/cases/{case_number}/actions", tags=["cases"],
               summary="Act on a case: one action per call (accept, reject, "
-                      "request_supplement, claim, complete_step, return_step, decide, …)",
+                      "request_supplement, claim, complete_step, return_step, decide, urge, "
+                      "assist, …)",
               description="The body names exactly one action: `{\"idempotency_key\": …, "
                           "\"<action>\": {…}}`, e.g. `{\"idempotency_key\": \"k1\", "
                           "\"complete_step\": {\"instance_id\": \"s3\", \"opinion\": "
@@ -709,8 +718,10 @@ def create_app(backends: Backends, node_region: str, node_name: str,
              responses=answers(cases_pb2.ListQueueResponse))
     def list_queue(
             auth: Auth,
-            department: Annotated[str, Query(**parameter_limits(_QUEUE, "department"),
-                                             description="empty: the caller's own")] = "",
+            department_code: Annotated[str, Query(
+                **parameter_limits(_QUEUE, "department_code"),
+                description="the department's unified social credit code (统一社会信用代码); "
+                            "empty: the caller's own")] = "",
             role: Annotated[str, Query(**parameter_limits(_QUEUE, "role"),
                                        description="a position, e.g. chief; empty: every "
                                                    "position the caller holds")] = "",
@@ -722,10 +733,30 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                                             description="1..200, default 50")] = 0,
             page_token: Annotated[str, Query(**parameter_limits(_QUEUE, "page_token"))] = ""
     ) -> JSONResponse:
-        request = build(_QUEUE, department=department, role=role, region=region,
+        request = build(_QUEUE, department_code=department_code, role=role, region=region,
                         unclaimed_only=unclaimed_only, mine_only=mine_only,
                         page_size=page_size, page_token=page_token)
         return call("cases", backends.cases.ListQueue, request, auth)
+
+    @app.get("/v1/parallel-branches", tags=["cases"],
+             summary="Running parallel branches (并联审批) of every department, earliest due "
+                     "first: for the service centre leading them (服务中心协调并联审批) and "
+                     "for supervisors", response_class=JSONResponse,
+             responses=answers(cases_pb2.ListQueueResponse))
+    def list_parallel_branches(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_BRANCHES, "region"),
+                                         description="6-digit region code; empty: the "
+                                                     "caller's regions")] = "",
+            late_only: Annotated[bool, Query(description="only branches past their due "
+                                                         "date")] = False,
+            page_size: Annotated[int, Query(**parameter_limits(_BRANCHES, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_BRANCHES, "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_BRANCHES, region=region, late_only=late_only, page_size=page_size,
+                        page_token=page_token)
+        return call("cases", backends.cases.ListParallelBranches, request, auth)
 
     # --- supervision ------------------------------------------------------------------
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],

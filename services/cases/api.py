@@ -12,6 +12,7 @@ from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 
 from services.cases.contract import (
+    ASSISTANCE_FROM_PB,
     CASE_STATUS,
     CHANNEL_FROM_PB,
     MODE_FROM_PB,
@@ -20,17 +21,19 @@ from services.cases.contract import (
     decision_to_pb,
     procedure_kind,
     step_to_pb,
+    urge_counts,
 )
 from services.cases.documents.contract import summary_to_pb, verdict_to_pb
 from services.cases.domain import engine
 from services.cases.domain.flow import Mode
-from services.cases.domain.model import Case, Channel, Party
+from services.cases.domain.model import Case, Channel, Party, StepInstance
 from services.cases.domain.progress import progress
 from services.cases.domain.trace import TraceEntry
 from services.cases.opened_contract import command_of as opened_command
 from services.cases.opened_contract import evidence_of, penalty_of
 from services.cases.service import Application, CaseService, Opening
 from services.shared.auth import Authenticator, Principal
+from services.shared.departments import normalized_department_code
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors
 from services.shared.grpc_server import principal_of
@@ -99,6 +102,11 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
             return engine.Complete()
         case "withdraw":
             return engine.Withdraw(a.reason)
+        case "urge":
+            return engine.UrgeBranch(a.instance_id, a.note)
+        case "assist":
+            kind = ASSISTANCE_FROM_PB.get(a.kind)
+            return engine.Assist(kind.value if kind else "", a.note)
     opened = opened_command(action, a)
     if opened is not None:
         return opened  # type: ignore[return-value]
@@ -175,8 +183,23 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         size = request.page_size or 50
         offset = _offset(request.page_token)
         entries, total = self.service.queue(
-            principal, request.department.strip(), request.role.strip(), request.region,
-            request.unclaimed_only, request.mine_only, offset, size)
+            principal, normalized_department_code(request.department_code),
+            request.role.strip(), request.region, request.unclaimed_only, request.mine_only,
+            offset, size)
+        return self._listing(entries, total, offset, size)
+
+    @translate_errors
+    def ListParallelBranches(self, request: pb.ListParallelBranchesRequest,
+                             context: grpc.ServicerContext) -> pb.ListQueueResponse:
+        principal = principal_of(context, self.auth)
+        size = request.page_size or 50
+        offset = _offset(request.page_token)
+        entries, total = self.service.parallel_branches(principal, request.region,
+                                                        request.late_only, offset, size)
+        return self._listing(entries, total, offset, size)
+
+    def _listing(self, entries: list[tuple[StepInstance, Case, str]], total: int,
+                 offset: int, size: int) -> pb.ListQueueResponse:
         response = pb.ListQueueResponse(total=total)
         today = local_day()
         for instance, case, case_due in entries:
@@ -185,7 +208,9 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                         if r.instance.instance_id == instance.instance_id), None)
             position = case.instances.index(instance)
             response.entries.add(case_number=case.number, item_name=case.item.name,
-                                 step=step_to_pb(instance, position, due, internal=True),
+                                 step=step_to_pb(instance, position, due, internal=True,
+                                                 urges=urge_counts(case).get(
+                                                     instance.instance_id, 0)),
                                  case_status=CASE_STATUS[case.status],
                                  case_due_date=case_due)
         if offset + size < total:

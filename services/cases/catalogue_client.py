@@ -81,8 +81,9 @@ def snapshot_from_pb(item: cpb.ItemVersion, *,
     """The engine's snapshot of a published version. Fields the catalogue left unspecified
     take the contract's stated defaults (catalogue.proto): step kinds by position, material
     and branch keys by position, returns to every earlier step after acceptance, promised
-    mode, working days; the amount above which a fine is decided by a meeting is the item's,
-    else ``collective_review_above_fen`` (the node's)."""
+    mode, working days, the department code in the implementation code; the amount above
+    which a fine is decided by a meeting is the item's, else ``collective_review_above_fen``
+    (the node's)."""
     c = item.content
     modes = frozenset(MODE_FROM_PB[m] for m in c.modes if m in MODE_FROM_PB) or frozenset(
         {Mode.PROMISED})
@@ -95,10 +96,11 @@ def snapshot_from_pb(item: cpb.ItemVersion, *,
         steps.append(StepSpec(
             key=s.key, name=s.name, kind=kind, role=s.role,
             limit=Limit(s.limit_days, _unit(s.limit_unit)),
-            department=s.department,
+            department=s.department, department_code=s.department_code,
             branches=tuple(BranchSpec(key=b.key or f"b{m + 1}", name=b.name,
                                       department=b.department, role=b.role or s.role,
-                                      limit=Limit(b.limit_days, _unit(b.limit_unit)))
+                                      limit=Limit(b.limit_days, _unit(b.limit_unit)),
+                                      department_code=b.department_code)
                            for m, b in enumerate(s.parallel_branches)),
             returns_to=tuple(s.returns_to),
             high_risk=any(r.level == cpb.RISK_LEVEL_HIGH for r in s.risk_points)))
@@ -111,7 +113,7 @@ def snapshot_from_pb(item: cpb.ItemVersion, *,
     promised = Limit(c.promised_limit_days, unit) if c.promised_limit_days else statutory
     return ItemSnapshot(
         item_id=item.item_id, version=item.version, code=c.code, name=c.name,
-        region=c.region, department=c.department,
+        region=c.region, department=c.department, department_code=c.department_code,
         statutory=statutory, promised=promised,
         steps=tuple(steps), modes=modes,
         materials=tuple(MaterialSpec(key=m.key or f"m{n + 1}", name=m.name,

@@ -6,8 +6,9 @@ data in the trace. A case's state leaves its item snapshot out and names it inst
 (``item_id``, ``item_version``): the snapshot is stored once per item version
 (``item_snapshots``) and published versions never change, so decoding takes it from whoever
 keeps them (``repository.CaseStore``). States written with the snapshot inside (before it was
-left out) decode as they are. The trace hashes an event's data in its canonical form (RFC
-8785), so the same event always hashes the same.
+left out) decode as they are; states and snapshots written before departments had codes
+decode with them stated (``ItemSnapshot``, ``model.with_department_codes``). The trace hashes
+an event's data in its canonical form (RFC 8785), so the same event always hashes the same.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import msgspec
 
 from services.cases.domain import model
 from services.cases.domain.flow import ItemSnapshot
-from services.cases.domain.model import Case, CaseEvent
+from services.cases.domain.model import Case, CaseEvent, with_department_codes
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder()
@@ -55,7 +56,7 @@ def case_from_json(text: str | bytes, snapshots: Snapshots | None = None) -> Cas
         values["item"] = snapshots(item_id, version)
     else:
         values["item"] = msgspec.convert(item, ItemSnapshot)
-    return msgspec.convert(values, Case)
+    return with_department_codes(msgspec.convert(values, Case))
 
 
 def snapshot_json(item: ItemSnapshot) -> str:

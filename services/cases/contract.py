@@ -12,16 +12,21 @@ from services.cases.domain.clock import Calendar, Due, TimeUnit
 from services.cases.domain.engine import allowed_actions, incomplete
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import (
+    Assistance,
+    AssistanceKind,
+    BranchOutcome,
     Case,
     CaseEvent,
     CaseStatus,
     Channel,
     Decision,
     InstanceStatus,
+    ParallelOutcome,
     Party,
     Procedure,
     StepInstance,
     SupplementRequest,
+    Urge,
 )
 from services.cases.domain.progress import Progress, progress
 from services.cases.opened_contract import fill_case, fill_event, penalty_to_pb
@@ -54,6 +59,9 @@ UNIT = {TimeUnit.WORKING_DAYS: cpb.TIME_UNIT_WORKING_DAYS,
 OUTCOME = {"approve": pb.DECISION_OUTCOME_APPROVE, "refuse": pb.DECISION_OUTCOME_REFUSE,
            "impose": pb.DECISION_OUTCOME_IMPOSE, "not_impose": pb.DECISION_OUTCOME_NOT_IMPOSE}
 OUTCOME_FROM_PB = {v: k for k, v in OUTCOME.items()}
+ASSISTANCE = {AssistanceKind.GUIDE: pb.ASSISTANCE_KIND_GUIDE,
+              AssistanceKind.ASSIST: pb.ASSISTANCE_KIND_ASSIST}
+ASSISTANCE_FROM_PB = {v: k for k, v in ASSISTANCE.items()}
 
 
 def procedure_kind(value: int) -> str:
@@ -88,7 +96,7 @@ def party_to_pb(party: Party | None) -> pb.Applicant | None:
 
 
 def step_to_pb(instance: StepInstance, index: int, due: Due | None, *,
-               internal: bool) -> pb.CaseStep:
+               internal: bool, urges: int = 0) -> pb.CaseStep:
     message = pb.CaseStep(
         index=index, instance_id=instance.instance_id, key=instance.key, name=instance.name,
         role=instance.role if internal else "", limit_days=instance.limit.days,
@@ -96,7 +104,8 @@ def step_to_pb(instance: StepInstance, index: int, due: Due | None, *,
         department=instance.department, region=instance.region, branch=instance.branch,
         stage=instance.stage, assignee=instance.assignee if internal else "",
         handler=instance.completed_by if internal else "",
-        opinion=instance.opinion if internal else "")
+        opinion=instance.opinion if internal else "",
+        department_code=instance.department_code, urges=urges)
     if due is not None and instance.status is InstanceStatus.ACTIVE:
         message.due_date = _day(due.due)
         message.due_date_provisional = due.provisional
@@ -122,6 +131,44 @@ def supplement_to_pb(s: SupplementRequest) -> pb.SupplementRequest:
     return message
 
 
+def urge_to_pb(u: Urge) -> pb.BranchUrge:
+    message = pb.BranchUrge(instance_id=u.instance_id, department_code=u.department_code,
+                            department=u.department, due_date=_day(u.due_on), note=u.note,
+                            by=u.by)
+    _ts(message.at, u.at)
+    return message
+
+
+def assistance_to_pb(a: Assistance) -> pb.Assistance:
+    message = pb.Assistance(kind=ASSISTANCE[a.kind], note=a.note, by=a.by)
+    _ts(message.at, a.at)
+    return message
+
+
+def branch_outcome_to_pb(b: BranchOutcome) -> pb.BranchOutcome:
+    message = pb.BranchOutcome(instance_id=b.instance_id, key=b.key, name=b.name,
+                               department_code=b.department_code, department=b.department,
+                               due_date=_day(b.due_on), days_late=b.days_late, urges=b.urges)
+    _ts(message.completed_at, b.completed_at)
+    return message
+
+
+def parallel_outcome_to_pb(o: ParallelOutcome) -> pb.ParallelOutcome:
+    message = pb.ParallelOutcome(stage=o.stage, step_key=o.step_key, step_name=o.step_name,
+                                 branches=[branch_outcome_to_pb(b) for b in o.branches],
+                                 late=len(o.late))
+    _ts(message.joined_at, o.joined_at)
+    return message
+
+
+def urge_counts(case: Case) -> dict[str, int]:
+    """How many times each step instance was urged (催办)."""
+    counts: dict[str, int] = {}
+    for urge in case.urges:
+        counts[urge.instance_id] = counts.get(urge.instance_id, 0) + 1
+    return counts
+
+
 def decision_to_pb(d: Decision, *, internal: bool) -> pb.Decision:
     message = pb.Decision(outcome=OUTCOME[d.outcome], reasons=d.reasons,
                           legal_basis=list(d.legal_basis), document_number=d.document_number,
@@ -135,14 +182,18 @@ def decision_to_pb(d: Decision, *, internal: bool) -> pb.Decision:
 
 def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -> pb.Case:
     """The case as its contract shows it; ``internal`` adds the applicant's identity, the
-    agent, roles, handlers, assignees and opinions."""
+    agent, roles, handlers, assignees, opinions, and the service centre's records: its help
+    to the applicant, its urges and the outcome of each parallel stage."""
     where = progress(case, calendar, today)
     running = {r.instance.instance_id: r.due for r in where.running}
+    urged = urge_counts(case) if internal else {}
     message = pb.Case(
         case_number=case.number, region=case.region, item_id=case.item.item_id,
         item_version=case.item.version, item_code=case.item.code, item_name=case.item.name,
-        department=case.item.department, status=CASE_STATUS[case.status],
-        steps=[step_to_pb(i, n, running.get(i.instance_id), internal=internal)
+        department=case.item.department, department_code=case.item.department_code,
+        status=CASE_STATUS[case.status],
+        steps=[step_to_pb(i, n, running.get(i.instance_id), internal=internal,
+                          urges=urged.get(i.instance_id, 0))
                for n, i in enumerate(case.instances)],
         promised_limit_days=case.promised.days if case.promised else 0, mode=MODE[case.mode],
         channel=CHANNEL[case.channel],
@@ -160,6 +211,10 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
         message.applicant.CopyFrom(party_to_pb(case.applicant))
         if case.agent is not None:
             message.agent.CopyFrom(party_to_pb(case.agent))
+        message.assistance.extend(assistance_to_pb(a) for a in case.assistance)
+        message.urges.extend(urge_to_pb(u) for u in case.urges)
+        message.parallel_outcomes.extend(parallel_outcome_to_pb(o)
+                                         for o in case.parallel_outcomes)
     if case.decision is not None:
         message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
     if case.opened:
@@ -180,22 +235,28 @@ def _promised_fields(message: pb.Case | pb.CaseEvent, where: Progress) -> None:
 
 
 def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
-                department: str) -> pb.CaseEvent:
-    """The data of the event on the broker: the state after it, for supervision."""
+                department: str, department_code: str = "") -> pb.CaseEvent:
+    """The data of the event on the broker: the state after it, for supervision.
+    ``department`` and ``department_code``: the name and code of the department the handler
+    acted for."""
     where = progress(case, calendar, local_day(event.at))
     running = {r.instance.instance_id: r.due for r in where.running}
     index = {i.instance_id: n for n, i in enumerate(case.instances)}
+    urged = urge_counts(case)
     message = pb.CaseEvent(
         case_number=case.number, region=case.region, item_id=case.item.item_id,
         item_version=case.item.version, item_code=case.item.code,
-        department=case.item.department, sequence=case.sequence,
+        department=case.item.department, department_code=case.item.department_code,
+        sequence=case.sequence,
         status=CASE_STATUS[case.status], handler=event.by, handler_role=role,
-        handler_department=department, mode=MODE[case.mode], channel=CHANNEL[case.channel],
+        handler_department=department, handler_department_code=department_code,
+        mode=MODE[case.mode], channel=CHANNEL[case.channel],
         promised_limit_days=case.promised.days if case.promised else 0,
         statutory_limit_days=case.statutory.days if case.statutory else 0,
         step_count=len(case.item.stages),
         active_steps=[step_to_pb(r.instance, index[r.instance.instance_id], r.due,
-                                 internal=True) for r in where.running],
+                                 internal=True, urges=urged.get(r.instance.instance_id, 0))
+                      for r in where.running],
         clock=pb.Clock(stopped=case.clock.stopped, stopped_since=_day(where.stopped_since),
                        stopped_because=where.stopped_because),
         steps_completed=sum(1 for i in case.instances
@@ -206,7 +267,8 @@ def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
     if instance_id:
         instance = case.instance(instance_id)
         message.step.CopyFrom(step_to_pb(instance, index[instance_id],
-                                         running.get(instance_id), internal=True))
+                                         running.get(instance_id), internal=True,
+                                         urges=urged.get(instance_id, 0)))
     for name in ("opinion", "reason", "reason_code"):
         value = getattr(event, name, "")
         if value:
@@ -225,6 +287,15 @@ def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
         message.returned_to = getattr(event, "to_key", "")
     if event.type == "case.reassigned":
         message.reassigned_to = getattr(event, "to", "")
+    if event.type == "case.branch_urged":
+        message.urge.CopyFrom(urge_to_pb(case.urges[-1]))
+        message.opinion = case.urges[-1].note
+    if event.type == "case.applicant_assisted":
+        message.assistance.CopyFrom(assistance_to_pb(case.assistance[-1]))
+        message.opinion = case.assistance[-1].note
+    outcome = getattr(event, "outcome", None)
+    if event.type == "case.branches_joined" and outcome is not None:
+        message.parallel_outcome.CopyFrom(parallel_outcome_to_pb(outcome))
     if case.opened:
         fill_event(message, case, event)
     _ts(message.accepted_at, case.accepted_at)

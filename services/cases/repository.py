@@ -309,7 +309,8 @@ class CaseUnit:
         changed = [
             {"case_number": case.number, "instance_id": i.instance_id, "position": n,
              "key": i.key, "name": i.name, "stage": i.stage, "department": i.department,
-             "region": i.region, "role": i.role, "status": i.status.value,
+             "department_code": i.department_code, "region": i.region, "role": i.role,
+             "status": i.status.value,
              "assignee": i.assignee, "started_at": i.started_at,
              "completed_at": i.completed_at, "due_date": instance_due.get(i.instance_id, ""),
              "high_risk": i.high_risk}
@@ -422,14 +423,21 @@ class CaseStore:
 
     def queue(self, departments: Sequence[str] | None, roles: Sequence[str] | None,
               region_filter: Any, assignee: str | None, unclaimed_only: bool,
-              offset: int, limit: int) -> tuple[list[Any], int]:
+              offset: int, limit: int, *, branches_only: bool = False,
+              due_before: str | None = None) -> tuple[list[Any], int]:
         """Running step instances, earliest due first (empty due dates — stopped clocks —
-        last), with their cases' item names and statuses."""
+        last), with their cases' item names and statuses. ``departments``: their codes;
+        ``branches_only``: parallel branches only (keyed ``<step>/<branch>``);
+        ``due_before``: only those due before this day (YYYY-MM-DD: late)."""
         query = select(t.step_instances, _c.state, _c.status.label("case_status"),
                        _c.due_date.label("case_due")).join(
             t.cases, _c.case_number == _i.case_number).where(_i.status == "active")
         if departments is not None:
-            query = query.where(_i.department.in_(departments))
+            query = query.where(_i.department_code.in_(departments))
+        if branches_only:
+            query = query.where(_i.key.like("%/%"))
+        if due_before is not None:
+            query = query.where(_i.due_date != "", _i.due_date < due_before)
         if roles is not None:
             query = query.where(_i.role.in_(roles))
         if region_filter is not None:

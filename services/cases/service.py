@@ -72,6 +72,7 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "receive_supplement": (auth.CASE_OPEN, auth.CASE_HANDLE),
     "withdraw": (auth.CASE_OPEN, auth.CASE_HANDLE),
     "lapse": (auth.CASE_HANDLE,), "reassign": (auth.CASE_REASSIGN,),
+    "urge": (auth.CASE_COORDINATE,), "assist": (auth.CASE_ASSIST,),
 }
 HANDLE = (auth.CASE_HANDLE,)
 MAX_QUEUE_PAGE = 200
@@ -187,7 +188,7 @@ class CaseService:
                 return self._replayed(principal, unit.load(json.loads(replay)["case"],
                                                            lock=False).case)
         item = self.items.in_force(item_id, version)
-        principal.require(auth.CASE_OPEN, region, item.department)
+        principal.require(auth.CASE_OPEN, region, item.department_code)
         actor = actor_of(principal)
         for attempt in range(3):
             try:
@@ -214,7 +215,7 @@ class CaseService:
 
     def _replayed(self, principal: Principal, case: Case) -> Case:
         """Authorise, then replay: the caller must still be allowed to submit there."""
-        principal.require(auth.CASE_OPEN, case.region, case.item.department)
+        principal.require(auth.CASE_OPEN, case.region, case.item.department_code)
         return case
 
     def act(self, principal: Principal, number: str, command: Command, key: str) -> Case:
@@ -270,7 +271,7 @@ class CaseService:
             case = evolve(case, event)
             seq += 1
             role = _acted_as(case, event, principal, actor)
-            department = principal.department or ""
+            department = principal.department or ""  # the department's code
             recorded = event_data(event)
             issued = self.documents.issue_for(unit, case, event, seq)
             if issued:  # the trace holds each document's content hash
@@ -278,7 +279,9 @@ class CaseService:
             entries.append(TraceEntry(
                 case.number, seq, event.at, event.by, role, department, event.type,
                 _opinion(event), before, case.status.value, recorded))
-            data = event_to_pb(case, event, self.calendar, role=role, department=department)
+            data = event_to_pb(case, event, self.calendar, role=role,
+                               department=principal.department_name,
+                               department_code=department)
             if issued:
                 data.documents.extend(document_refs_to_pb(issued))
             outgoing.append((make_event(event.type, data, node=self.node_region,
@@ -306,7 +309,7 @@ class CaseService:
         not exist, the same answer as for a number never given."""
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
-        principal.require(auth.CASE_READ, case.region, case.item.department)
+        principal.require(auth.CASE_READ, case.region, case.item.department_code)
         if case.item.classified and not self.may_read_internal(principal, case):
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
@@ -321,11 +324,11 @@ class CaseService:
         return self.store.cases_of_parties(keys, case.number)
 
     def may_read_internal(self, principal: Principal, case: Case) -> bool:
-        return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+        return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
 
     def trace(self, principal: Principal, number: str) -> list[TraceEntry]:
         case = self.store.read_case(number).case
-        principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+        principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
         return self.store.trace(number)
 
     def verify(self, principal: Principal, number: str) -> tuple[list[TraceEntry],
@@ -334,9 +337,9 @@ class CaseService:
         case row names)."""
         stored = self.store.read_case(number)
         case = stored.case
-        if not (principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+        if not (principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
                 or principal.can(auth.SUPERVISION_READ, case.region)):
-            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
         entries = self.store.trace(number)
         broken = verify(entries)
         if broken is None and (len(entries) != stored.trace_seq or (
@@ -347,14 +350,45 @@ class CaseService:
                            "removed or added")
         return entries, broken
 
-    def queue(self, principal: Principal, department: str, role: str, region: str,
+    def queue(self, principal: Principal, department_code: str, role: str, region: str,
               unclaimed_only: bool, mine_only: bool, offset: int, size: int
               ) -> tuple[list[tuple[StepInstance, Case, str]], int]:
-        """Running steps (待办) of a department and position, earliest due first."""
+        """Running steps (待办) of a department (by its code) and position, earliest due
+        first."""
         principal.require(auth.CASE_HANDLE)
+        region_filter = self._regions_of(principal, auth.CASE_HANDLE, region)
+        own = principal.bound_department(auth.CASE_HANDLE)
+        department = department_code or principal.department or ""
+        if own is not None and department != own:
+            principal.require(auth.CASE_HANDLE, None, department)
+        actor = actor_of(principal)
+        roles = [role] if role else (None if actor.admin else sorted(actor.positions))
+        rows, total = self.store.queue([department] if department else None, roles,
+                                       region_filter, principal.subject if mine_only else None,
+                                       unclaimed_only, offset, size)
+        return self._entries(rows), total
+
+    def parallel_branches(self, principal: Principal, region: str, late_only: bool,
+                          offset: int, size: int
+                          ) -> tuple[list[tuple[StepInstance, Case, str]], int]:
+        """Running parallel branches (并联审批) of every department of the caller's regions
+        (or ``region``), earliest due first: what the service centre leading them — and
+        supervision — watches and urges (服务中心协调并联审批). ``late_only``: those past
+        their due date."""
+        principal.require(auth.CASE_COORDINATE)
+        region_filter = self._regions_of(principal, auth.CASE_COORDINATE, region)
+        before = local_day(self.clock()).isoformat() if late_only else None
+        rows, total = self.store.queue(None, None, region_filter, None, False, offset, size,
+                                       branches_only=True, due_before=before)
+        return self._entries(rows), total
+
+    def _regions_of(self, principal: Principal, permission: str, region: str
+                    ) -> Callable[[Any], Any]:
+        """The filter of a listing to ``region`` (checked) or, when empty, to the caller's
+        regions this node holds."""
         if region:
             self.territory.require(region)
-            principal.require(auth.CASE_HANDLE, region)
+            principal.require(permission, region)
         scopes = (region,) if region else tuple(
             s for s in principal.regions if self.territory.holds(s)
             or covers(s, self.territory.node_region))
@@ -362,12 +396,6 @@ class CaseService:
             raise PermissionDenied(
                 f"this node holds {self.territory.description}: none of the caller's regions "
                 f"({', '.join(principal.regions)})", code="REGION_NOT_HOSTED")
-        own = principal.bound_department(auth.CASE_HANDLE)
-        department = department or principal.department or ""
-        if own is not None and department != own:
-            principal.require(auth.CASE_HANDLE, None, department)
-        actor = actor_of(principal)
-        roles = [role] if role else (None if actor.admin else sorted(actor.positions))
         prefixes = [scope_prefix(s) for s in scopes]
 
         def region_filter(column):  # type: ignore[no-untyped-def]
@@ -375,14 +403,14 @@ class CaseService:
 
             return or_(*(column.like(p + "%") for p in prefixes))
 
-        rows, total = self.store.queue([department] if department else None, roles,
-                                       region_filter, principal.subject if mine_only else None,
-                                       unclaimed_only, offset, size)
+        return region_filter
+
+    def _entries(self, rows: list[Any]) -> list[tuple[StepInstance, Case, str]]:
         entries = []
         for row in rows:
             case = self.store.decode(row.state)
             entries.append((case.instance(row.instance_id), case, row.case_due))
-        return entries, total
+        return entries
 
     # --- sweeps -------------------------------------------------------------------------
     def lapse_overdue(self, today: date | None = None) -> int:
@@ -440,7 +468,7 @@ class CaseService:
 
 
 def _opinion(event: CaseEvent) -> str:
-    for name in ("opinion", "reasons", "reason", "result"):
+    for name in ("opinion", "reasons", "reason", "result", "note"):
         value = getattr(event, name, "")
         if value:
             return str(value)

@@ -72,6 +72,7 @@ step_instances = Table(
     Column("key", String(81), nullable=False),
     Column("name", String(200), nullable=False),
     Column("stage", Integer, nullable=False),
+    # the handling department's name (for people) and unified social credit code
     Column("department", String(200), nullable=False),
     Column("region", String(6), nullable=False),
     Column("role", String(64), nullable=False),
@@ -82,10 +83,11 @@ step_instances = Table(
     # YYYY-MM-DD, stopped time left out; empty while the case's clock stands still
     Column("due_date", String(10), nullable=False, server_default=""),
     Column("high_risk", Boolean, nullable=False, server_default="0"),
+    Column("department_code", String(18), nullable=False, server_default=""),
 )
-# a queue: running steps of a department and position, earliest due first
-Index("ix_step_instances_queue", step_instances.c.department, step_instances.c.role,
-      step_instances.c.status, step_instances.c.due_date)
+# a queue: running steps of a department (by its code) and position, earliest due first
+Index("ix_step_instances_queue_code", step_instances.c.department_code,
+      step_instances.c.role, step_instances.c.status, step_instances.c.due_date)
 
 # The trace (操作痕迹): one hash-chained entry per action; append-only.
 case_trace = Table(
@@ -96,6 +98,7 @@ case_trace = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("role", String(64), nullable=False),
+    # the code of the department the actor acted for (their token's); names before codes
     Column("department", String(200), nullable=False),
     Column("action", String(64), nullable=False),
     Column("opinion", Text, nullable=False),

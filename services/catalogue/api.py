@@ -36,6 +36,7 @@ from services.catalogue.service import (
 )
 from services.shared import auth
 from services.shared.auth import Authenticator, Principal
+from services.shared.departments import normalized_department_code
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors, translate_stream_errors
 from services.shared.grpc_server import principal_of
@@ -160,7 +161,7 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
                               description=request.description.strip(),
                               effective_on=ChangeRecord.parse_day(request.effective_on),
                               item_id=request.item_id, region=request.region,
-                              department=request.department.strip())
+                              department_code=request.department_code.strip().upper())
         obligations = self.service.record_change(principal, change, request.idempotency_key)
         return pb.RecordChangeResponse(obligations=obligations)
 
@@ -243,7 +244,7 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
     def _rendered(self, principal: Principal, row: Row) -> pb.ItemVersion:
         """A search hit as a message. Rendering (JSON → domain → proto) is most of a
         search's time, so rendered hits are kept, keyed by everything that can change."""
-        internal = principal.can(auth.ITEM_READ_INTERNAL, row.region, row.department)
+        internal = principal.can(auth.ITEM_READ_INTERNAL, row.region, row.department_code)
         key = (row.item_id, row.version, row.status, row.state, row.current_version,
                row.successor, row.flags, row.review_round, row.published_at, internal,
                hash(row.content))
@@ -273,8 +274,9 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
 
 def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> SearchFilters:
     """The filters of a search. Unpublished versions only for who may read them, within
-    their region and (department staff) their own department."""
+    their region and (department staff) their own department (by its code)."""
     department = request.department.strip()
+    department_code = normalized_department_code(request.department_code)
     if request.item_type and not (request.item_type.isdigit() and len(request.item_type) == 2):
         raise InvalidArgument.of_field("item_type", "a 2-digit GB/T 39046 type, e.g. 01")
     statuses = frozenset({VersionStatus.PUBLISHED.value})
@@ -285,13 +287,14 @@ def search_filters(principal: Principal, request: pb.SearchItemsRequest) -> Sear
         if not request.region:
             raise InvalidArgument.of_field("region", "required when searching unpublished "
                                                      "versions")
-        principal.require(auth.ITEM_READ_INTERNAL, request.region, department or None)
+        principal.require(auth.ITEM_READ_INTERNAL, request.region, department_code or None)
         own = principal.bound_department(auth.ITEM_READ_INTERNAL)
         if own is not None:
-            department = own
+            department_code = own
         statuses = frozenset({status.value})
     list_kind = LIST_KIND_FROM_PB.get(request.list_kind)
-    return SearchFilters(department=department, item_type=request.item_type,
+    return SearchFilters(department=department, department_code=department_code,
+                         item_type=request.item_type,
                          list_kind=list_kind.value if list_kind else "",
                          exercise_level=request.exercise_level, region=request.region,
                          statuses=statuses,
@@ -304,8 +307,8 @@ def classified_visible(principal: Principal) -> Callable[[str, str], bool] | Non
     if not principal.can(auth.ITEM_READ_INTERNAL):
         return None  # the public, the hall: never
 
-    def visible(region: str, department: str) -> bool:
-        return principal.can(auth.ITEM_READ_INTERNAL, region, department)
+    def visible(region: str, department_code: str) -> bool:
+        return principal.can(auth.ITEM_READ_INTERNAL, region, department_code)
 
     return visible
 

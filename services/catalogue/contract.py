@@ -168,14 +168,16 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
                 parallel_branches=tuple(Branch(department=b.department.strip(),
                                                name=b.name.strip(), limit_days=b.limit_days,
                                                role=b.role.strip(), key=b.key,
-                                               limit_unit=_unit(b.limit_unit))
+                                               limit_unit=_unit(b.limit_unit),
+                                               department_code=_code(b.department_code))
                                         for b in s.parallel_branches),
                 risk_points=tuple(RiskPoint(description=r.description.strip(),
                                             level=RISK_FROM_PB.get(r.level, RiskLevel.LOW),
                                             countermeasures=tuple(r.countermeasures))
                                   for r in s.risk_points),
                 kind=STEP_KIND_FROM_PB.get(s.kind), returns_to=tuple(s.returns_to),
-                limit_unit=_unit(s.limit_unit), department=s.department.strip())
+                limit_unit=_unit(s.limit_unit), department=s.department.strip(),
+                department_code=_code(s.department_code))
                 for s in d.steps),
             list_kind=list_kind, exercise_level=d.exercise_level, body=body,
             accepting_office=d.accepting_office.strip(),
@@ -207,9 +209,15 @@ def content_from_pb(d: pb.ItemDraft) -> ItemContent:
             classified=d.classified, limit_unit=_unit(d.limit_unit),
             acceptor_may_decide=d.acceptor_may_decide, major=d.major,
             collective_review_above=_amount(d.collective_review_above)
-            if d.HasField("collective_review_above") else "")
+            if d.HasField("collective_review_above") else "",
+            department_code=_code(d.department_code))
     except ArithmeticError:
         raise InvalidArgument.of_field("draft.fees", "amounts must be numbers") from None
+
+
+def _code(code: str) -> str:
+    """A department code as the domain checks it: upper case, no surrounding blanks."""
+    return code.strip().upper()
 
 
 def _unit(unit: int) -> TimeUnit:
@@ -229,7 +237,7 @@ def content_to_pb(c: ItemContent, *, internal: bool = True) -> pb.ItemDraft:
         external_flow=list(c.external_flow), group=c.group,
         modes=[MODE[m] for m in c.modes],
         special_procedures=[PROCEDURE[p] for p in c.special_procedures],
-        limit_unit=UNIT[c.limit_unit], major=c.major)
+        limit_unit=UNIT[c.limit_unit], major=c.major, department_code=c.department_code)
     if c.collective_review_above:
         draft.collective_review_above.CopyFrom(_money(c.collective_review_above, "CNY"))
     if internal:
@@ -264,11 +272,12 @@ def step_to_pb(s: Step, *, internal: bool = True) -> pb.Step:
                    role=s.role if internal else "",
                    kind=STEP_KIND[s.kind] if s.kind else pb.STEP_KIND_UNSPECIFIED,
                    returns_to=list(s.returns_to), limit_unit=UNIT[s.limit_unit],
-                   department=s.department)
+                   department=s.department, department_code=s.department_code)
     for b in s.parallel_branches:
         step.parallel_branches.add(department=b.department, name=b.name,
                                    limit_days=b.limit_days, role=b.role if internal else "",
-                                   key=b.key, limit_unit=UNIT[b.limit_unit])
+                                   key=b.key, limit_unit=UNIT[b.limit_unit],
+                                   department_code=b.department_code)
     if internal:
         for r in s.risk_points:
             step.risk_points.add(description=r.description, level=RISK[r.level],

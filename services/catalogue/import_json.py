@@ -48,6 +48,7 @@ from services.catalogue.domain.lifecycle import (
     ReviewKind,
     VersionStatus,
 )
+from services.shared.departments import code_in_implementation_code
 
 EVENT_SCHEMA = pb.ItemEvent.DESCRIPTOR.full_name
 
@@ -59,8 +60,11 @@ _enc: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr
 IMPORTED_FIELDS = ("name", "code", "item_type", "region", "department",
                    "statutory_limit_days", "promised_limit_days", "steps", "list_kind",
                    "exercise_level", "body", "legal_basis", "group")
+#: set by an import too, written last (its field number follows the stated defaults')
+DEPARTMENT_CODE = "department_code"
 _TEMPLATE = ItemContent(name="", code="", item_type="", region="", department="")
-_REST = attrgetter(*(f.name for f in fields(ItemContent) if f.name not in IMPORTED_FIELDS))
+_REST = attrgetter(*(f.name for f in fields(ItemContent)
+                     if f.name not in (*IMPORTED_FIELDS, DEPARTMENT_CODE)))
 _DEFAULT_REST = _REST(_TEMPLATE)
 
 
@@ -120,6 +124,8 @@ def content_json(c: ItemContent) -> str:
             f'"text":{e(x.text)}}}' for x in c.legal_basis) + "]")
     if c.group:
         parts.append(f'"group":{e(c.group)}')
+    if c.department_code and c.department_code != code_in_implementation_code(c.code):
+        parts.append(f'"department_code":{e(c.department_code)}')
     return "{" + ",".join(parts) + "}"
 
 
@@ -141,6 +147,7 @@ def _stated_defaults() -> str:
     numbers = {f.name: f.number for f in draft.DESCRIPTOR.fields}
     stated = {k: v for k, v in wire.items() if k not in IMPORTED_FIELDS}
     assert min(map(numbers.get, stated)) > max(map(numbers.get, IMPORTED_FIELDS)), stated
+    assert numbers[DEPARTMENT_CODE] > max(map(numbers.get, stated)), stated
     return ",".join(f"{_compact(k)}:{_compact(v)}" for k, v in stated.items())
 
 
@@ -182,6 +189,8 @@ def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item
     if c.group:
         content.append(f'"group":{e(c.group)}')
     content.append(_STATED_DEFAULTS)
+    if c.department_code:
+        content.append(f'"department_code":{e(c.department_code)}')
     item = [f'"item_id":{e(item_id)}', '"version":1',
             f'"status":"{_PUBLISHED if published else _DRAFT}"',
             '"content":{' + ",".join(content) + "}", f'"created_at":"{stamp}"']

@@ -211,7 +211,9 @@ class Importer:
         ours = options.mapping == ColumnMapping() and bool(rows) and catalogue_csv.recognises(
             rows[0].values)
         if ours:
-            options = replace(options, mapping=CATALOGUE_MAPPING)
+            options = replace(options, mapping=CATALOGUE_MAPPING if (
+                CATALOGUE_MAPPING.dept_code in rows[0].values) else replace(
+                CATALOGUE_MAPPING, dept_code=None))  # an export made before codes
         if len(rows) > MAX_BATCH_ROWS:
             raise InvalidArgument.of_field(
                 "rows", f"{len(rows)} rows in one batch; at most {MAX_BATCH_ROWS}",
@@ -243,8 +245,8 @@ class Importer:
                     report.outcomes[i] = replace(o, outcome=FLAGGED,
                                                  reasons=[*o.reasons, *given.problems])
         if not publish_reviewed:  # department staff import their own department's items
-            for department in sorted({o.item.department for o in report.outcomes if o.item}):
-                principal.require(auth.ITEM_WRITE, region, department)
+            for code in sorted({o.item.department_code for o in report.outcomes if o.item}):
+                principal.require(auth.ITEM_WRITE, region, code)
         # Everything that needs no database is made before the transaction (which, on
         # SQLite, holds the write lock): the new items of every kept row, as if none existed.
         batch = _Batch(import_id or str(uuid.uuid4()), not import_id, region,
@@ -337,10 +339,11 @@ class Importer:
             batch.new[o.line] = _NewItem(
                 item_id, published, hold or "",
                 (item_id, content.code, content.region, content.department,
-                 1 if published else 0, 1, at, at, active, ""),
+                 content.department_code, 1 if published else 0, 1, at, at, active, ""),
                 (item_id, 1, published_ if published else draft, content.name,
                  content.item_type, content.region, content.department,
-                 content.list_kind.value, content.exercise_level, content_json(content),
+                 content.department_code, content.list_kind.value, content.exercise_level,
+                 content_json(content),
                  _FLOW_FLAG_JSON if flags == _FLOW_FLAG_ONLY else _json(flags), at, actor,
                  at if published else None, actor if published else None,
                  1 if published else 0),
@@ -475,11 +478,13 @@ class Importer:
         return {pair: (item_id, made_here.get(item_id)) for pair, item_id in found.items()}
 
 
-ITEM_COLUMNS = ("item_id", "code", "region", "department", "current_version",
-                "latest_version", "created_at", "updated_at", "state", "successor")
+ITEM_COLUMNS = ("item_id", "code", "region", "department", "department_code",
+                "current_version", "latest_version", "created_at", "updated_at", "state",
+                "successor")
 VERSION_COLUMNS = ("item_id", "version", "status", "name", "item_type", "region",
-                   "department", "list_kind", "exercise_level", "content", "flags",
-                   "created_at", "created_by", "published_at", "published_by", "review_round")
+                   "department", "department_code", "list_kind", "exercise_level", "content",
+                   "flags", "created_at", "created_by", "published_at", "published_by",
+                   "review_round")
 HISTORY_COLUMNS = ("item_id", "version", "action", "from_state", "to_state", "actor",
                    "reason", "target", "at")
 REVIEW_COLUMNS = ("item_id", "version", "round", "kind", "decision", "reviewer", "reason",
@@ -537,7 +542,8 @@ def import_content(item: ParsedItem, default_days: int,
     level = (regions or RegionDirectory.load()).get(item.region)
     return ItemContent(
         name=item.name, code=item.code, item_type=item.item_type, region=item.region,
-        department=item.department, statutory_limit_days=statutory,
+        department=item.department, department_code=item.department_code,
+        statutory_limit_days=statutory,
         promised_limit_days=promised, steps=default_steps(min(statutory, promised)),
         list_kind=ListKind.PUBLIC_SERVICE if item.item_type == "20" else ListKind.POWER,
         exercise_level=EXERCISE_LEVEL_OF.get(level.level if level else "", "4"),
@@ -582,7 +588,7 @@ DEFAULT_ROLES_FLAG = ("the roles of the flow's steps are import defaults (受理
                       "送达 and 执行 inspector, 结案 section_chief): the department must "
                       "confirm them")
 #: The columns of the catalogue CSV that the usual judging of a row reads.
-CATALOGUE_MAPPING = ColumnMapping(**catalogue_csv.MAPPED, dept_code=None, legal_basis=None)
+CATALOGUE_MAPPING = ColumnMapping(**catalogue_csv.MAPPED, legal_basis=None)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,8 @@ class CatalogueRepository:
     def add_item(self, s: Session, item_id: str, content: ItemContent, now: datetime) -> None:
         s.execute(insert(t.items).values(
             item_id=item_id, code=content.code, region=content.region,
-            department=content.department, current_version=0, latest_version=1,
+            department=content.department, department_code=content.department_code,
+            current_version=0, latest_version=1,
             created_at=now, updated_at=now, state=ItemState.ACTIVE.value, successor=""))
 
     def add_version(self, s: Session, item_id: str, version: int, content: ItemContent,
@@ -121,11 +122,12 @@ class CatalogueRepository:
             h.item_id == item_id, h.version == version,
             h.action.in_(DRAFTING_ACTIONS))).scalars())
 
-    def items_of_department(self, s: Session, region: str, department: str) -> list[Row]:
-        """The published, active items of one department of one region."""
+    def items_of_department(self, s: Session, region: str, department_code: str
+                            ) -> list[Row]:
+        """The published, active items of one department (by its code) of one region."""
         i = t.items.c
         return list(s.execute(select(t.items).where(
-            i.region == region, i.department == department, i.current_version > 0,
+            i.region == region, i.department_code == department_code, i.current_version > 0,
             i.state == ItemState.ACTIVE.value).order_by(i.item_id)).all())
 
     def add_history(self, s: Session, item_id: str, action: str, actor: str, now: datetime,
@@ -160,7 +162,8 @@ def not_published(item_id: str) -> NotFound:
 
 def version_columns(content: ItemContent) -> dict[str, object]:
     return {"name": content.name, "item_type": content.item_type, "region": content.region,
-            "department": content.department, "list_kind": content.list_kind.value,
+            "department": content.department, "department_code": content.department_code,
+            "list_kind": content.list_kind.value,
             "exercise_level": content.exercise_level, "classified": content.classified,
             "content": content.to_json()}
 

@@ -120,7 +120,8 @@ class CatalogueService:
 
         def authorise(s: Session) -> None:
             item = self.repo.item(s, item_id)
-            principal.require(permission, item.region, item.department if department else None)
+            principal.require(permission, item.region,
+                              item.department_code if department else None)
 
         return authorise
 
@@ -132,7 +133,7 @@ class CatalogueService:
 
         def authorise(s: Session) -> None:
             self.territory.require(content.region, "draft.region")
-            principal.require(auth.ITEM_WRITE, content.region, content.department)
+            principal.require(auth.ITEM_WRITE, content.region, content.department_code)
 
         def body(w: Work) -> VersionView:
             s, now = w.s, w.now
@@ -159,9 +160,9 @@ class CatalogueService:
 
         def authorise(s: Session) -> None:
             item = self.repo.item(s, item_id)
-            principal.require(auth.ITEM_WRITE, item.region, item.department)
+            principal.require(auth.ITEM_WRITE, item.region, item.department_code)
             # a draft is not handed to another department by editing it
-            principal.require(auth.ITEM_WRITE, item.region, content.department)
+            principal.require(auth.ITEM_WRITE, item.region, content.department_code)
 
         def body(w: Work) -> VersionView:
             s, now = w.s, w.now
@@ -174,7 +175,8 @@ class CatalogueService:
                     "change; declare a new item instead", code="ITEM_IDENTITY_FIXED",
                     violations=[])
             self.repo.set_content(s, item_id, version, content, warnings)
-            self.repo.touch(s, item_id, now, department=content.department)
+            self.repo.touch(s, item_id, now, department=content.department,
+                            department_code=content.department_code)
             self.repo.add_history(s, item_id, "updated", principal.subject, now,
                                   version=version)
             view = self.repo.version(s, item_id, version)
@@ -426,11 +428,13 @@ class CatalogueService:
             if change.item_id:
                 return [self.repo.item(s, change.item_id)]
             region = self.territory.require(change.region)
-            rows = self.repo.items_of_department(s, region, change.department)
+            rows = self.repo.items_of_department(s, region, change.department_code)
             if not rows:
-                raise NotFound(f"region {region} has no published, active item of "
-                               f"{change.department}", code="NO_ITEMS_OF_DEPARTMENT",
-                               metadata={"region": region, "department": change.department})
+                raise NotFound(f"region {region} has no published, active item of the "
+                               f"department {change.department_code}",
+                               code="NO_ITEMS_OF_DEPARTMENT",
+                               metadata={"region": region,
+                                         "department_code": change.department_code})
             return rows
 
         def authorise(s: Session) -> None:
@@ -447,7 +451,8 @@ class CatalogueService:
                 obligation_id = str(uuid.uuid4())
                 s.execute(t.obligations.insert().values(
                     obligation_id=obligation_id, item_id=item.item_id, region=item.region,
-                    department=item.department, description=change.description,
+                    department=item.department, department_code=item.department_code,
+                    description=change.description,
                     law=change.basis, recorded_by=principal.subject,
                     recorded_on=day.isoformat(), due_date=due.iso(),
                     due_provisional=due.provisional, status=ObligationStatus.OPEN.value,
@@ -518,7 +523,7 @@ class CatalogueService:
         query = select(t.obligations).where(_region_filter(o.region, region))
         department = principal.bound_department(auth.ITEM_READ_INTERNAL)
         if department is not None:
-            query = query.where(o.department == department)
+            query = query.where(o.department_code == department)
         if status:
             query = query.where(o.status == status)
         query = query.order_by(o.due_date, o.obligation_id).offset(offset).limit(size + 1)
@@ -561,7 +566,8 @@ class CatalogueService:
         with self.db.read() as s:
             item = self.repo.item(s, item_id)
             rows = self.repo.history(s, item_id)
-            internal = principal.can(auth.ITEM_READ_INTERNAL, item.region, item.department)
+            internal = principal.can(auth.ITEM_READ_INTERNAL, item.region,
+                                     item.department_code)
             if not internal and self.repo.classified(s, item_id):
                 raise no_such_item(item_id)
         ever_published = any(r.action == "published" for r in rows)
@@ -626,7 +632,8 @@ def _published_query():  # type: ignore[no-untyped-def]
 def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]
     return pb.ChangeObligation(
         obligation_id=row.obligation_id, item_id=row.item_id, region=row.region,
-        department=row.department, description=row.description, law=row.law,
+        department=row.department, department_code=row.department_code,
+        description=row.description, law=row.law,
         recorded_by=row.recorded_by, recorded_on=row.recorded_on, due_date=row.due_date,
         due_date_provisional=row.due_provisional,
         status=pb.ObligationStatus.Value(f"OBLIGATION_STATUS_{row.status.upper()}"),
@@ -637,7 +644,8 @@ def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]
 def may_read_internal(principal: Principal, view: VersionView) -> bool:
     """The rule of every read: internal fields and unpublished versions for the item's own
     department's staff, the region's reviewers and supervisors, administrators, services."""
-    return principal.can(auth.ITEM_READ_INTERNAL, view.content.region, view.content.department)
+    return principal.can(auth.ITEM_READ_INTERNAL, view.content.region,
+                         view.content.department_code)
 
 
 #: Which office acted, as the public history shows it (never the person).

@@ -29,6 +29,9 @@ items = Table(
     Column("code", String(128), nullable=False),
     Column("region", String(6), nullable=False),
     Column("department", String(200), nullable=False),
+    # The department's unified social credit code (GB 32100), from the newest version's
+    # content; empty: unknown. Who may act on the item is decided by it.
+    Column("department_code", String(18), nullable=False, server_default=""),
     # Version in force (0 = none published yet) and newest version number.
     Column("current_version", Integer, nullable=False, default=0),
     Column("latest_version", Integer, nullable=False),
@@ -40,6 +43,7 @@ items = Table(
     Column("updated_at", UtcDateTime),
 )
 Index("ux_items_region_code", items.c.region, items.c.code, unique=True)
+Index("ix_items_region_department_code", items.c.region, items.c.department_code)
 Index("ix_items_updated_at", items.c.updated_at)
 
 item_versions = Table(
@@ -51,6 +55,8 @@ item_versions = Table(
     Column("item_type", String(2), nullable=False),
     Column("region", String(6), nullable=False),
     Column("department", String(200), nullable=False),
+    # ItemContent.department_code (stated: see ItemContent), repeated for searches and checks
+    Column("department_code", String(18), nullable=False, server_default=""),
     # ItemContent as JSON: immutable once published.
     Column("content", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -108,6 +114,7 @@ obligations = Table(
     Column("item_id", String(36), nullable=False),
     Column("region", String(6), nullable=False),
     Column("department", String(200), nullable=False),
+    Column("department_code", String(18), nullable=False, server_default=""),
     Column("description", Text, nullable=False),
     Column("law", String(200), nullable=False, default=""),
     Column("recorded_by", String(128), nullable=False),

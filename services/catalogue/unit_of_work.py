@@ -34,6 +34,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from services.catalogue import storage as t
 from services.catalogue.contract import VersionView, version_to_pb
 from services.shared.db import Database
+from services.shared.errors import AlreadyExists
 from services.shared.events import make_event
 from services.shared.idempotency import IdempotencyStore
 from services.shared.outbox import Outbox
@@ -184,9 +185,10 @@ class CatalogueUnitOfWork:
         not act (any more) never gets a stored answer back. Then either the stored answer of
         an earlier request with this key is replayed (``replay``), or ``act`` does the work
         and returns its result and the answer to keep with the key. When a concurrent
-        request won a race (the same key, or the same new rows), the work is done again once
-        — it then replays, or finds the rows and acts on what is there now; a second
-        collision raises ``conflict()`` (or the database's error)."""
+        request won a race (the same key, or the same new rows — which ``act`` may find
+        itself and refuse with ``AlreadyExists``), the work is done again once — it then
+        replays, or finds the rows and acts on what is there now; a second collision raises
+        ``conflict()`` (or the database's error, or ``act``'s ``AlreadyExists``)."""
         key = self.idempotency.check_key(key)
         for attempt in range(2):
             try:
@@ -203,6 +205,11 @@ class CatalogueUnitOfWork:
                 if attempt:
                     if conflict is not None:
                         raise conflict() from None
+                    raise
+            except AlreadyExists:
+                # a request with the same key may have committed the same rows between this
+                # one's look-up of the key and its own check: looked up again, it replays
+                if attempt:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -21,6 +21,7 @@ from sunlight.common.v1 import common_pb2
 
 from services.shared import code_tables
 from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES, enum_value_name
+from services.shared.departments import UNKNOWN
 from services.shared.errors import DomainError
 from services.shared.region_data import RegionDirectory
 from services.shared.working_days import CHINA
@@ -149,11 +150,18 @@ class FeeView:
     basis: str
 
 
+def department_label(name: str, code: str = "") -> str:
+    """A department as the public reads it: its name; its unified social credit code when
+    no name is known; 未知 when neither is."""
+    return name or code or UNKNOWN
+
+
 @dataclass(frozen=True)
 class BranchView:
     department: str
     name: str
     limit: str
+    department_code: str = UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,8 @@ class ItemView:
     promised_limit: str
     published_on: date | None
     steps: list[tuple[str, str]]  # (step name, limit text)
+    #: the department's unified social credit code, or 未知 when the catalogue has none
+    department_code: str = UNKNOWN
     list_kind: str = ""
     exercise_level: str = ""
     body_name: str = ""
@@ -217,7 +227,7 @@ def item_view(item: catalogue_pb2.ItemVersion) -> ItemView:
     return ItemView(
         item_id=item.item_id, version=item.version, name=c.name, code=c.code,
         type_label=type_label(c.item_type), region=c.region, region_name=region_label(c.region),
-        department=c.department,
+        department=c.department, department_code=c.department_code or UNKNOWN,
         statutory_limit=limit_text(c.statutory_limit_days, c.limit_unit),
         promised_limit=limit_text(c.promised_limit_days, c.limit_unit),
         published_on=local_date(item.published_at if item.HasField("published_at") else None),
@@ -240,7 +250,8 @@ def item_view(item: catalogue_pb2.ItemVersion) -> ItemView:
                                  if p in SPECIAL_PROCEDURES),
         external_flow=tuple(x for x in c.external_flow if x.strip()),
         flow=tuple(FlowStepView(s.name, limit_text(s.limit_days, s.limit_unit), [
-            BranchView(b.department, b.name, limit_text(b.limit_days, b.limit_unit))
+            BranchView(department_label(b.department, b.department_code), b.name,
+                       limit_text(b.limit_days, b.limit_unit), b.department_code or UNKNOWN)
             for b in s.parallel_branches]) for s in c.steps),
         group=c.group,
         state_label=state_label, state_notice=state_notice,
@@ -407,6 +418,7 @@ class CaseView:
     item_name: str
     item_code: str
     department: str
+    department_code: str    # 未知 when the item names none
     region_name: str
     applicant: str
     status_label: str
@@ -510,7 +522,9 @@ def case_view(case: cases_pb2.Case, today: date,
         decision = _decision_view(case.decision)
     return CaseView(
         case_number=case.case_number, item_id=case.item_id, item_name=case.item_name,
-        item_code=case.item_code, department=case.department,
+        item_code=case.item_code,
+        department=department_label(case.department, case.department_code),
+        department_code=case.department_code or UNKNOWN,
         region_name=region_label(case.region), applicant=masked_applicant(case.applicant),
         status_label=label, status_class=css, status_text=text,
         open=case.status in OPEN_STATUSES, closed=case.status in CLOSED_STATUSES,
@@ -543,7 +557,9 @@ def _running_view(step: cases_pb2.CaseStep, case: cases_pb2.Case, today: date,
     else:
         left_text = days_left_text(step.days_left, step.limit_unit, due, today)
     return RunningStepView(
-        name=step.name, department=step.department or case.department,
+        name=step.name, department=department_label(step.department, step.department_code)
+        if step.department or step.department_code
+        else department_label(case.department, case.department_code),
         region_name=region_label(step.region) if step.region and step.region != case.region
         else "",
         started_at=local_time(_stamp(step, "started_at")),
@@ -554,7 +570,8 @@ def _running_view(step: cases_pb2.CaseStep, case: cases_pb2.Case, today: date,
 
 def _history_view(step: cases_pb2.CaseStep) -> HistoryStepView:
     label, css = STEP_STATES.get(step.status, ("状态未知", "pending"))
-    return HistoryStepView(step.name, step.department, label, css,
+    return HistoryStepView(step.name, department_label(step.department, step.department_code),
+                           label, css,
                            local_time(_stamp(step, "started_at")),
                            local_time(_stamp(step, "completed_at")))
 

@@ -48,7 +48,7 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
         principal = principal_of(context, self.auth)
         size = request.page_size or 50
         page = self.supervision.list(
-            principal, region=request.region, department=request.department.strip(),
+            principal, region=request.region, department=request.department.strip().upper(),
             handler=request.handler.strip(), case_number=request.case_number,
             rule=request.rule, severity=_severity(request.severity),
             active_only=request.active_only, offset=offset_of(request.page_token),

@@ -24,7 +24,8 @@ def _ts(target: Timestamp, moment: datetime | None) -> None:
 def warning_to_pb(warning: w.Warning) -> pb.Warning:
     message = pb.Warning(
         warning_id=warning.warning_id, case_number=warning.case_number,
-        region=warning.region, department=warning.department, item_id=warning.item_id,
+        region=warning.region, department=warning.department,
+        department_code=warning.department_code, item_id=warning.item_id,
         rule=warning.rule, rule_title=RULES[warning.rule].title, subject=warning.subject,
         severity=SEVERITY[warning.severity], status=STATUS[warning.status],
         explanation=warning.explanation,

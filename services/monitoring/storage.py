@@ -106,6 +106,7 @@ warnings = Table(
     Column("case_number", String(50), nullable=False),
     Column("region", String(6), nullable=False),
     Column("department", String(200), nullable=False),
+    Column("department_code", String(18), nullable=False, server_default=""),
     Column("item_id", String(36), nullable=False),
     Column("rule", String(64), nullable=False),
     Column("subject", String(100), nullable=False),
@@ -126,6 +127,7 @@ warnings = Table(
 Index("ix_warnings_case", warnings.c.case_number)
 Index("ix_warnings_region_status", warnings.c.region, warnings.c.status, warnings.c.raised_at)
 Index("ix_warnings_handler_status", warnings.c.handler, warnings.c.status)
+Index("ix_warnings_department_status", warnings.c.department_code, warnings.c.status)
 
 # What each person (or department, or the region's supervisors) was sent about a warning: a
 # list each can read and mark read.
@@ -133,7 +135,7 @@ notifications = Table(
     "notifications", metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
            autoincrement=True),
-    # "handler" (a subject), "department" (a department of a region: "<region>/<name>"),
+    # "handler" (a subject), "department" (a department of a region: "<region>/<its code>"),
     # "supervisors" (a region's)
     Column("recipient_kind", String(16), nullable=False),
     Column("recipient", String(220), nullable=False),

@@ -207,7 +207,7 @@ class Supervision:
         """The warned handler, or the staff of the warned department in its region."""
         if principal.subject == warning.handler:
             return True
-        return principal.can(auth.CASE_HANDLE, warning.region, warning.department)
+        return principal.can(auth.CASE_HANDLE, warning.region, warning.department_code)
 
     # --- reading -------------------------------------------------------------------------
     def may_read(self, principal: Principal, warning: w.Warning) -> bool:
@@ -239,10 +239,10 @@ class Supervision:
         else:
             own = [_w.handler == principal.subject]
             if principal.department:
-                own.append(and_(_w.department == principal.department, or_(
+                own.append(and_(_w.department_code == principal.department, or_(
                     *[_w.region.like(_prefix(r)) for r in principal.regions])))
             query = query.where(or_(*own))
-        for column, value in ((_w.department, department), (_w.case_number, case_number),
+        for column, value in ((_w.department_code, department), (_w.case_number, case_number),
                               (_w.rule, rule), (_w.severity, severity)):
             if value:
                 query = query.where(column == value)
@@ -369,7 +369,7 @@ class Supervision:
                 f"{warning.explanation}" + (f"（{entry.note}）" if entry.note and
                                            entry.note != warning.explanation else ""))
         recipients = [("supervisors", warning.region),
-                      ("department", f"{warning.region}/{warning.department}")]
+                      ("department", f"{warning.region}/{warning.department_code}")]
         if warning.handler and warning.handler != entry.by:
             recipients.append(("handler", warning.handler))
         for kind, recipient in recipients:
@@ -395,7 +395,8 @@ def _not_found(warning_id: str) -> NotFound:
 def _row(warning: w.Warning) -> dict[str, Any]:
     return {"warning_id": warning.warning_id, "case_number": warning.case_number,
             "region": warning.region, "department": warning.department,
-            "item_id": warning.item_id, "rule": warning.rule, "subject": warning.subject,
+            "department_code": warning.department_code, "item_id": warning.item_id,
+            "rule": warning.rule, "subject": warning.subject,
             "severity": warning.severity.value, "status": warning.status.value,
             "handler": warning.handler, "explanation": warning.explanation,
             "facts": json.dumps(dict(warning.facts), ensure_ascii=False),
@@ -409,7 +410,8 @@ def _row(warning: w.Warning) -> dict[str, Any]:
 def _warning(r: Any) -> w.Warning:
     return w.Warning(
         warning_id=r["warning_id"], case_number=r["case_number"], region=r["region"],
-        department=r["department"], item_id=r["item_id"], rule=r["rule"],
+        department=r["department"], department_code=r["department_code"],
+        item_id=r["item_id"], rule=r["rule"],
         subject=r["subject"], severity=Severity(r["severity"]), status=w.Status(r["status"]),
         explanation=r["explanation"], facts=json.loads(r["facts"]), handler=r["handler"],
         raised_at=r["raised_at"], updated_at=r["updated_at"], closed_at=r["closed_at"],

@@ -5,6 +5,13 @@ A token names its subject (one person or one process: never shared), roles, the 
 for (real GB/T 2260 codes; a province covers its cities and counties) and, for department
 staff, the department. Tokens live at most ``MAX_TOKEN_TTL_S``.
 
+**The department claim is a code.** ``department`` is the department's unified social credit
+code (统一社会信用代码, GB 32100, checked by its check character: ``services.shared.departments``)
+and ``department_name`` its name, for display only: two departments with the same name are
+still two, and a department renamed is still itself. Every comparison of a department —
+``Principal.can`` and ``require``, the case engine's — compares codes; an item or step whose
+department code is unknown (empty) belongs to no department's staff.
+
 A role grants permissions. Some roles are *department-bound*: a clerk (经办人员) acts only for
 the department its token names, while reviewers, supervisors, window staff of the service
 centre and administrators act for every department of their regions. ``Principal.can`` and
@@ -30,6 +37,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
+from services.shared.departments import department_code_problem, shown
 from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.shared.regions import covers, validate_region
 
@@ -47,6 +55,11 @@ CASE_HANDLE = "case.handle"        # complete the steps of a case
 CASE_READ = "case.read"            # read a case (the public view)
 CASE_READ_INTERNAL = "case.read_internal"  # applicant's identity, handlers, opinions
 CASE_REASSIGN = "case.reassign"    # give a step to someone else (supervisors)
+#: lead parallel approvals (服务中心协调并联审批): see every running branch of a region's
+#: parallel stages and urge them (催办)
+CASE_COORDINATE = "case.coordinate"
+#: guide or assist applicants on their cases (领办 / 帮办), recorded on the case
+CASE_ASSIST = "case.assist"
 SUPERVISION_READ = "supervision.read"
 
 #: Longest lifetime of any token, seconds: one working day (people sign in again daily).
@@ -70,8 +83,10 @@ ROLES: dict[str, Role] = {
     "clerk": Role(frozenset({ITEM_WRITE, ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE,
                              CASE_READ, CASE_READ_INTERNAL}), department_bound=True),
     # window staff of a government service centre (综合窗口): accept applications for every
-    # department the centre hosts (all departments of its government), read those cases
-    "window_clerk": Role(frozenset({CASE_OPEN, CASE_READ, CASE_READ_INTERNAL})),
+    # department the centre hosts (all departments of its government), read those cases,
+    # lead their parallel approvals (协调并联审批) and guide or assist applicants (领办/帮办)
+    "window_clerk": Role(frozenset({CASE_OPEN, CASE_READ, CASE_READ_INTERNAL,
+                                    CASE_COORDINATE, CASE_ASSIST})),
     # legal office (法制部门) and staffing office (机构编制管理机关) reviewers
     "legal_reviewer": Role(frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE,
                                       ITEM_READ_INTERNAL})),
@@ -79,7 +94,7 @@ ROLES: dict[str, Role] = {
                                          ITEM_FUNCTIONS_CHANGE, ITEM_READ_INTERNAL})),
     # supervisors (监察人员)
     "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL, CASE_REASSIGN,
-                                  ITEM_READ_INTERNAL})),
+                                  CASE_COORDINATE, ITEM_READ_INTERNAL})),
     # a department's own business system (业务系统): submits cases and step results for its
     # department only
     "department_system": Role(frozenset({CASE_OPEN, CASE_HANDLE, CASE_READ,
@@ -92,7 +107,8 @@ ROLES: dict[str, Role] = {
     "admin": Role(frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_REVIEW_LEGAL, ITEM_REVIEW_STAFFING,
                              ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
                              ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
-                             CASE_READ_INTERNAL, CASE_REASSIGN, SUPERVISION_READ})),
+                             CASE_READ_INTERNAL, CASE_REASSIGN, CASE_COORDINATE, CASE_ASSIST,
+                             SUPERVISION_READ})),
 }
 #: Roles whose tokens must name a department.
 DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)
@@ -105,12 +121,15 @@ class Principal:
     subject: str
     roles: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    #: the department's unified social credit code (GB 32100): what every check compares
     department: str | None = None
     name: str = ""
     permissions: frozenset[str] = field(default=frozenset())
     #: positions (岗位) held in the department — the step roles of item flows the person may
     #: take, e.g. "clerk", "chief", "head"; a clerk without any holds "clerk"
     positions: tuple[str, ...] = ()
+    #: the department's name, for display only (never compared)
+    department_name: str = ""
 
     @property
     def anonymous(self) -> bool:
@@ -123,14 +142,17 @@ class Principal:
     def can(self, permission: str, region: str | None = None,
             department: str | None = None) -> bool:
         """May the caller exercise ``permission`` for ``region`` (None: anywhere it acts) and
-        ``department`` (None: the question is not about one department)?"""
+        the department whose code is ``department`` (None: the question is not about one
+        department; ``""``: a department whose code is unknown, which no department-bound
+        role acts for)?"""
         if region is not None and not self.covers(region):
             return False
         return any(self._role_grants(role, permission, department) for role in self.roles)
 
     def bound_department(self, permission: str) -> str | None:
-        """The one department ``permission`` is limited to for this caller, or None when one
-        of its roles grants it for every department (or none grants it at all)."""
+        """The code of the one department ``permission`` is limited to for this caller, or
+        None when one of its roles grants it for every department (or none grants it at
+        all)."""
         granting = [ROLES[r] for r in self.roles if r in ROLES and permission in
                     ROLES[r].permissions]
         if not granting or any(not role.department_bound for role in granting):
@@ -141,7 +163,8 @@ class Principal:
         role = ROLES.get(role_name)
         if role is None or permission not in role.permissions:
             return False
-        return department is None or not role.department_bound or department == self.department
+        return department is None or not role.department_bound or (
+            bool(department) and department == self.department)
 
     def require(self, permission: str, region: str | None = None,
                 department: str | None = None) -> None:
@@ -159,9 +182,12 @@ class Principal:
                 f"(scope: {', '.join(self.regions) or 'none'})",
                 code="REGION_OUT_OF_SCOPE", metadata={"region": region})
         if not self.can(permission, region, department):
+            mine = shown(self.department or "", self.department_name) if self.department \
+                else "no department"
             raise PermissionDenied(
-                f"{self.subject} works for {self.department or 'no department'}, not "
-                f"{department}: department staff act for their own department only",
+                f"{self.subject} works for {mine}, not {shown(department or '')}: "
+                "department staff act for their own department only (departments are "
+                "compared by their unified social credit code)",
                 code="OTHER_DEPARTMENT", metadata={"department": department or ""})
 
 
@@ -176,7 +202,8 @@ def permissions_of(roles: Iterable[str]) -> frozenset[str]:
 
 
 def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
-                 department: str | None, positions: Sequence[str] = ()) -> None:
+                 department: str | None, positions: Sequence[str] = (),
+                 department_name: str = "") -> None:
     """What a token must say to be valid here; InvalidArgument names every problem."""
     problems: list[str] = []
     if len(positions) > MAX_POSITIONS or any(
@@ -199,10 +226,19 @@ def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
             problems.append(f"regions: {exc.field_violations[0].description}")
     bound = sorted(set(roles) & DEPARTMENT_ROLES)
     if bound and not (department or "").strip():
-        problems.append(f"department: required for {', '.join(bound)} (department staff act "
+        problems.append(f"department: required for {', '.join(bound)} — the department's "
+                        "unified social credit code (统一社会信用代码; department staff act "
                         "for their own department only)")
-    if department and len(department) > MAX_DEPARTMENT_LENGTH:
-        problems.append(f"department: at most {MAX_DEPARTMENT_LENGTH} characters")
+    if department:
+        problem = department_code_problem(department)
+        if problem is None and department != department.strip().upper():
+            problem = "write the credit code in upper case, without blanks"
+        if problem is not None:
+            problems.append(f"department: {problem}")
+    if len(department_name) > MAX_DEPARTMENT_LENGTH:
+        problems.append(f"department_name: at most {MAX_DEPARTMENT_LENGTH} characters")
+    elif department_name and not department:
+        problems.append("department_name: only with a department (its code)")
     if problems:
         raise InvalidArgument("the token is not valid: " + "; ".join(problems),
                               code="INVALID_TOKEN_CLAIMS")
@@ -222,10 +258,14 @@ def _known_region(code: object) -> str:
 
 def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequence[str], *,
                department: str | None = None, name: str = "", ttl_s: int = 3600,
-               issuer: str = "sunlight", positions: Sequence[str] = ()) -> str:
-    """A signed token; ValueError when what it would say is not valid (see check_claims)."""
+               issuer: str = "sunlight", positions: Sequence[str] = (),
+               department_name: str = "") -> str:
+    """A signed token; ValueError when what it would say is not valid (see check_claims).
+    ``department`` is the department's credit code (upper-cased here), ``department_name``
+    its name for display."""
+    department = department.strip().upper() if department else department
     try:
-        check_claims(subject, roles, regions, department, positions)
+        check_claims(subject, roles, regions, department, positions, department_name)
     except InvalidArgument as exc:
         raise ValueError(exc.message) from None
     if not 0 < ttl_s <= MAX_TOKEN_TTL_S:
@@ -235,6 +275,8 @@ def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequenc
               "iss": issuer, "iat": now, "exp": now + ttl_s}
     if department:
         claims["department"] = department
+    if department_name:
+        claims["department_name"] = department_name
     if positions:
         claims["positions"] = list(positions)
     return jwt.encode(claims, secret, algorithm="HS256")
@@ -283,18 +325,20 @@ class Authenticator:
                                   "sign in again for a new one")
         roles, regions = claims.get("roles"), claims.get("regions")
         department, positions = claims.get("department"), claims.get("positions", [])
+        department_name = claims.get("department_name", "")
         if not (_strings(roles) and _strings(regions) and _strings(positions)
                 and isinstance(claims["sub"], str)
-                and (department is None or isinstance(department, str))):
+                and (department is None or isinstance(department, str))
+                and isinstance(department_name, str)):
             raise Unauthenticated("the token is not valid: malformed claims")
         try:
-            check_claims(claims["sub"], roles, regions, department, positions)
+            check_claims(claims["sub"], roles, regions, department, positions, department_name)
         except InvalidArgument as exc:
             raise Unauthenticated(exc.message) from None
         return Principal(subject=claims["sub"], roles=tuple(roles), regions=tuple(regions),
                          department=department or None, name=str(claims.get("name", "")),
-                         permissions=permissions_of(roles), positions=tuple(positions)
-                         ), float(claims["exp"])
+                         permissions=permissions_of(roles), positions=tuple(positions),
+                         department_name=department_name), float(claims["exp"])
 
 
 def _strings(value: object) -> bool:

@@ -26,10 +26,11 @@ Encodings inside a cell:
   whose keys are the contract's field names; enumerated values by their codes; fees as
   ``{"name", "amount", "currency", "basis"}`` with the amount in yuan as a decimal text
   (``"12.50"``); steps as ``{"key", "name", "kind", "limit_days", "limit_unit",
-  "returns_to", "department", "parallel_branches"}``, each branch ``{"key", "department",
-  "name", "limit_days", "limit_unit"}``; discretion standards as ``{"key", "severity",
-  "fact_pattern", "range", "measures", "min_amount", "max_amount"}`` (measures by their
-  codes, ``services.shared.code_tables.PENALTY_MEASURES``; amounts in yuan, "" = unset);
+  "returns_to", "department", "department_code", "parallel_branches"}``, each branch
+  ``{"key", "department", "department_code", "name", "limit_days", "limit_unit"}``;
+  discretion standards as ``{"key", "severity", "fact_pattern", "range", "measures",
+  "min_amount", "max_amount"}`` (measures by their codes,
+  ``services.shared.code_tables.PENALTY_MEASURES``; amounts in yuan, "" = unset);
 - ``published_at``: RFC 3339 in UTC (``2026-10-01T02:00:00Z``).
 
 ``item_id``, ``version`` and ``published_at`` say where a row came from; an import makes new
@@ -81,6 +82,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("exercise_level", "GB/T 39046 exercise level (行使层级), 1–7"),
     Column("region", "6-digit region code of the government that exercises it"),
     Column("department", "implementing department (实施主体)"),
+    Column("department_code", "its unified social credit code (实施主体编码, GB 32100)"),
     Column("group", "parent item (主项); empty: none"),
     Column("body_name", "implementing body (实施主体) as named in its code"),
     Column("body_code", "its credit code (GB 32100) or organisation code (GB 11714)"),
@@ -101,7 +103,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("enquiry_phone", "咨询电话"),
     Column("external_flow", "the external flow (公示流程): JSON array of texts"),
     Column("steps", "the flow's steps: JSON array of {key, name, kind, limit_days, "
-                    "limit_unit, returns_to, department, parallel_branches}"),
+                    "limit_unit, returns_to, department, department_code, "
+                    "parallel_branches}"),
     Column("discretion_standards", "discretion standards (裁量基准) of a penalty: JSON array "
                                    "of {key, severity, fact_pattern, range, measures, "
                                    "min_amount, max_amount}"),
@@ -114,7 +117,8 @@ HEADER: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 IDENTIFYING = frozenset({"item_id", "name", "code", "item_type", "region", "department",
                          "steps"})
 #: columns an import reads as the Sichuan files' (through a column mapping) …
-MAPPED = {"department": "department", "group": "group", "name": "name", "item_code": "code",
+MAPPED = {"department": "department", "dept_code": "department_code", "group": "group",
+          "name": "name", "item_code": "code",
           "area_code": "region", "task_type": "item_type",
           "statutory_limit_days": "statutory_limit_days",
           "promised_limit_days": "promised_limit_days"}
@@ -166,9 +170,11 @@ def row(version: Mapping[str, Any]) -> list[str]:
         "kind": _code(s.get("kind"), "kind"), "limit_days": _int(s.get("limit_days", 0)),
         "limit_unit": _code(s.get("limit_unit"), "limit_unit"),
         "returns_to": list(s.get("returns_to", ())), "department": s.get("department", ""),
+        "department_code": s.get("department_code", ""),
         "parallel_branches": [{
             "key": b.get("key", ""), "department": b.get("department", ""),
-            "name": b.get("name", ""), "limit_days": _int(b.get("limit_days", 0)),
+            "department_code": b.get("department_code", ""), "name": b.get("name", ""),
+            "limit_days": _int(b.get("limit_days", 0)),
             "limit_unit": _code(b.get("limit_unit"), "limit_unit")}
             for b in s.get("parallel_branches", ())]}
         for s in c.get("steps", ())]
@@ -178,7 +184,8 @@ def row(version: Mapping[str, Any]) -> list[str]:
         "item_type": c.get("item_type", ""), "list_kind": _code(c.get("list_kind"),
                                                                 "list_kind"),
         "exercise_level": c.get("exercise_level", ""), "region": c.get("region", ""),
-        "department": c.get("department", ""), "group": c.get("group", ""),
+        "department": c.get("department", ""),
+        "department_code": c.get("department_code", ""), "group": c.get("group", ""),
         "body_name": body.get("name", ""), "body_code": body.get("code", ""),
         "body_nature": _code(body.get("nature"), "body_nature"),
         "accepting_office": c.get("accepting_office", ""),
@@ -321,8 +328,8 @@ def _unit(code: str, where: str, problems: list[str]) -> dict[str, str]:
 def draft_of(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """The proto3 JSON of the ``ItemDraft`` a row of this format describes, and what could
     not be read (each problem names its column; the value is left out). Identity and limits
-    (name, code, type, region, department, group, limits) are judged by the importer like
-    any import's; this gives everything else."""
+    (name, code, type, region, department and its code, group, limits) are judged by the
+    importer like any import's; this gives everything else."""
     problems: list[str] = []
     draft: dict[str, Any] = {}
     for name in ("exercise_level", "accepting_office", "supervision_phone", "enquiry_phone"):
@@ -402,10 +409,11 @@ def draft_of(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     steps = []
     for i, step in enumerate(_records(values, "steps", {
             "key": str, "name": str, "kind": str, "limit_days": int, "limit_unit": str,
-            "returns_to": list, "department": str, "parallel_branches": list}, problems)):
+            "returns_to": list, "department": str, "department_code": str,
+            "parallel_branches": list}, problems)):
         where = f"steps[{i}]"
-        out: dict[str, Any] = {k: step[k] for k in ("key", "name", "limit_days", "department")
-                               if k in step}
+        out: dict[str, Any] = {k: step[k] for k in ("key", "name", "limit_days", "department",
+                                                    "department_code") if k in step}
         if step.get("kind"):
             if kind := _enum(step["kind"], "kind", f"{where}.kind", problems):
                 out["kind"] = kind
@@ -417,7 +425,7 @@ def draft_of(values: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
             if not isinstance(branch, dict):
                 problems.append(f"{where}.parallel_branches[{j}]: not an object; left out")
                 continue
-            kept = {k: branch[k] for k in ("key", "department", "name")
+            kept = {k: branch[k] for k in ("key", "department", "department_code", "name")
                     if isinstance(branch.get(k), str)}
             if isinstance(branch.get("limit_days"), int):
                 kept["limit_days"] = branch["limit_days"]

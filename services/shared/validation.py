@@ -45,6 +45,8 @@ _PATTERN_WORDS = {
                   "breaks are allowed)",
     "^[0-9]{6}$": "not a 6-digit region code (ASCII digits, e.g. 511602)",
     "^([0-9]{6})?$": "not a 6-digit region code (ASCII digits, e.g. 511602) nor empty",
+    "^[0-9A-Za-z-]*$": "a code of ASCII letters, digits and hyphens only, such as a unified "
+                       "social credit code (统一社会信用代码, 18 characters) — not a name",
 }
 
 _validator = protovalidate.Validator()

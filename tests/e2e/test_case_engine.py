@@ -24,6 +24,7 @@ from pypdf import PdfReader, PdfWriter
 
 from services.shared.auth import mint_token
 from services.shared.working_days import WorkingCalendar, local_day
+from tests.support import departments
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
 from tests.support.nodes import run_node
@@ -32,6 +33,9 @@ from tests.support.wait import wait_for
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 DEPT, FIRE, ENV, CITY = "区发展改革局", "区消防救援大队", "区生态环境局", "市发展改革委"
+#: their unified social credit codes: who acts is decided by these
+CODE = {DEPT: departments.DEVELOPMENT, FIRE: departments.FIRE,
+        ENV: departments.ENVIRONMENT, CITY: departments.CITY_DEVELOPMENT}
 APPLICANT = {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}
 LAW = [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]
 #: who holds which post: subject → (role, region, department, positions)
@@ -43,6 +47,7 @@ STAFF = {
     "env": ("clerk", "511602", ENV, ("reviewer",)),
     "chief": ("clerk", "511602", DEPT, ("chief",)),
     "city-chief": ("clerk", "511600", CITY, ("chief",)),
+    "window": ("window_clerk", "511602", None, ()),
 }
 
 
@@ -57,8 +62,9 @@ def api(node) -> dict[str, httpx.Client]:
     base = f"http://127.0.0.1:{node.port('gateway_http')}"
     clients = {}
     for subject, (role, region, department, positions) in STAFF.items():
-        token = mint_token(secret, f"e2e-{subject}", [role], [region], department=department,
-                           positions=positions)
+        token = mint_token(secret, f"e2e-{subject}", [role], [region],
+                           department=CODE.get(department or ""),
+                           department_name=department or "", positions=positions)
         clients[subject] = httpx.Client(base_url=base, timeout=15,
                                         headers={"Authorization": f"Bearer {token}"})
     yield clients
@@ -73,7 +79,8 @@ def ok(reply: httpx.Response) -> dict[str, Any]:
 
 def publish(api: dict[str, httpx.Client], **draft: Any) -> str:
     body = {"name": "建设项目核准", "code": implementation_code("511602"), "item_type": "01",
-            "region": "511602", "department": DEPT, "statutory_limit_days": 20,
+            "region": "511602", "department": DEPT, "department_code": CODE[DEPT],
+            "statutory_limit_days": 20,
             "promised_limit_days": 10, "legal_basis": LAW, **draft}
     item = ok(api["admin"].post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
                                                    "draft": body}))["item"]["item_id"]
@@ -90,13 +97,14 @@ def full_flow(decide_department: str = "", modes: tuple[str, ...] = (
              "kind": "STEP_KIND_ACCEPTANCE"},
             {"key": "review", "name": "审查", "limit_days": 3, "role": "reviewer",
              "kind": "STEP_KIND_REVIEW", "parallel_branches": [
-                 {"key": "fire", "department": FIRE, "name": "消防意见", "limit_days": 2,
-                  "role": "reviewer"},
-                 {"key": "env", "department": ENV, "name": "环评意见", "limit_days": 3,
-                  "role": "reviewer"}]},
+                 {"key": "fire", "department": FIRE, "department_code": CODE[FIRE],
+                  "name": "消防意见", "limit_days": 2, "role": "reviewer"},
+                 {"key": "env", "department": ENV, "department_code": CODE[ENV],
+                  "name": "环评意见", "limit_days": 3, "role": "reviewer"}]},
             {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief",
              "kind": "STEP_KIND_DECISION", "returns_to": ["review"],
-             "department": decide_department}],
+             "department": decide_department,
+             "department_code": CODE.get(decide_department, "")}],
         "materials": [{"key": "form", "name": "申请表", "mandatory": True, "originals": 1},
                       {"key": "licence", "name": "营业执照", "mandatory": True, "copies": 1}],
         "modes": list(modes),
@@ -206,7 +214,8 @@ def test_a_reported_case_is_decided_one_level_up(api) -> None:
     case = act(api, "clerk", submit(api, item, mode="reported"), accept={})
     case = review_all(api, case)
     decision = next(s for s in case["steps"] if s["key"] == "decide")
-    assert (decision["region"], decision["department"]) == ("511600", CITY)
+    assert (decision["region"], decision["department"], decision["department_code"]) == (
+        "511600", CITY, CODE[CITY])
     refused = api["chief"].post(f"/v1/cases/{case['case_number']}/actions", json={
         "idempotency_key": uuid.uuid4().hex, "decide": {"outcome": "approve"}})
     assert refused.status_code == 403
@@ -303,7 +312,7 @@ def test_an_accepted_case_s_notice_is_downloaded_and_verified(node, api, tmp_pat
     writer.write(str(changed))
     sunlight = Path(sys.executable).with_name("sunlight")
     token = mint_token(node.full_env()["SUNLIGHT_JWT_SECRET"], "e2e-clerk-docs", ["clerk"],
-                       ["511602"], department=DEPT)
+                       ["511602"], department=CODE[DEPT])
     results = [subprocess.run(
         [str(sunlight), "cases", "document", "verify", str(path), "--address",
          f"127.0.0.1:{node.port('gateway_grpc')}", "--token", token],
@@ -318,3 +327,44 @@ def test_an_accepted_case_s_notice_is_downloaded_and_verified(node, api, tmp_pat
         for path in (f"/v1/cases/{number}/documents",
                      f"/v1/cases/{number}/documents/{notice['document_id']}"):
             assert public.get(path).status_code in (401, 403)
+
+
+def test_the_service_centre_leads_a_parallel_approval_and_helps_the_applicant(api) -> None:
+    """服务中心协调并联审批, 领办/帮办 through the gateway: window staff see every department's
+    running branches, urge one, record their help; the stage's outcome is recorded when it
+    joins; supervision receives every event."""
+    case = submit(api, publish(api, **full_flow()))
+    case = act(api, "window", case, assist={"kind": "guide", "note": "引导申请人准备材料"})
+    case = act(api, "clerk", case, accept={})
+    steps = running(case)
+    listed = ok(api["window"].get("/v1/parallel-branches", params={"region": "511602"}))
+    ours = [e for e in listed["entries"] if e["case_number"] == case["case_number"]]
+    assert {(e["step"]["key"], e["step"]["department_code"]) for e in ours} == {
+        ("review/fire", CODE[FIRE]), ("review/env", CODE[ENV])}
+    refused = api["clerk"].get("/v1/parallel-branches", params={"region": "511602"})
+    assert refused.status_code == 403
+    case = act(api, "window", case, urge={"instance_id": steps["review/env"],
+                                          "note": "请于两个工作日内出具环评意见"})
+    assert [(u["instance_id"], u["department_code"], u["by"]) for u in case["urges"]] == [
+        (steps["review/env"], CODE[ENV], "e2e-window")]
+    not_yours = api["fire"].post(f"/v1/cases/{case['case_number']}/actions", json={
+        "idempotency_key": uuid.uuid4().hex,
+        "urge": {"instance_id": steps["review/env"], "note": "催办"}})
+    assert not_yours.status_code == 403
+    case = review_all(api, case)
+    [outcome] = case["parallel_outcomes"]
+    assert {b["key"]: int(b.get("urges", 0)) for b in outcome["branches"]} == {
+        "review/fire": 0, "review/env": 1}
+    assert all(int(b.get("days_late", 0)) == 0 for b in outcome["branches"])
+    assert [a["note"] for a in case["assistance"]] == ["引导申请人准备材料"]
+    trace = ok(api["clerk"].get(f"/v1/cases/{case['case_number']}/trace"))["entries"]
+    actions = [e["action"] for e in trace]
+    assert "case.applicant_assisted" in actions and "case.branch_urged" in actions
+
+    def record() -> dict | None:
+        reply = api["admin"].get(f"/v1/supervision/cases/{case['case_number']}")
+        found = reply.json().get("record") if reply.status_code == 200 else None
+        return found if found and int(found["last_sequence"]) == int(case["sequence"]) else None
+
+    found = wait_for(record, timeout_s=30, what="supervision's record of the case")
+    assert int(found["events_applied"]) == int(case["sequence"])

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from services.shared.auth import mint_token
 from services.shared.working_days import WorkingCalendar, local_day
+from tests.support import departments
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import credit_code, implementation_code
 from tests.support.nodes import run_node
@@ -27,6 +28,7 @@ from tests.support.wait import wait_for
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 DEPT = "区市场监督管理局"
+CODE = departments.MARKET
 BASIS = "《中华人民共和国食品安全法》第一百二十二条"
 STAFF = {  # subject → (role, department, positions)
     "admin": ("admin", None, ()),
@@ -55,8 +57,9 @@ def api(node) -> dict[str, httpx.Client]:
     clients = {}
     for subject, (role, department, positions) in STAFF.items():
         region = "510000" if role == "admin" else "511602"
-        token = mint_token(secret, subject, [role], [region], department=department,
-                           positions=positions)
+        token = mint_token(secret, subject, [role], [region],
+                           department=CODE if department else None,
+                           department_name=department or "", positions=positions)
         clients[subject] = httpx.Client(base_url=base, timeout=15,
                                         headers={"Authorization": f"Bearer {token}"})
     yield clients
@@ -74,7 +77,8 @@ def item(api) -> str:
     draft = {
         "name": "对未取得食品经营许可从事食品经营活动的处罚",
         "code": implementation_code("511602"), "item_type": "02", "region": "511602",
-        "department": DEPT, "statutory_limit_days": 90, "limit_unit": "TIME_UNIT_CALENDAR_DAYS",
+        "department": DEPT, "department_code": CODE, "statutory_limit_days": 90,
+        "limit_unit": "TIME_UNIT_CALENDAR_DAYS",
         "legal_basis": [{"law": "《中华人民共和国食品安全法》", "article": "第一百二十二条"}],
         "steps": [{"key": k, "name": n, "kind": f"STEP_KIND_{kind}", "role": role,
                    "limit_days": 5} for k, n, kind, role in STEPS],
@@ -238,7 +242,7 @@ def test_a_large_fine_is_decided_by_a_meeting_and_the_case_runs_to_its_closing(
                        f"{case['case_number']}", timeout=10)
     assert public.status_code == 401  # nothing of it without a token
     token = mint_token(node.full_env()["SUNLIGHT_JWT_SECRET"], "head", ["clerk"], ["511602"],
-                       department=DEPT, positions=("head",))
+                       department=CODE, department_name=DEPT, positions=("head",))
     minutes = subprocess.run(
         [str(Path(sys.executable).with_name("sunlight")), "cases", "minutes",
          case["case_number"], "--address", f"127.0.0.1:{node.port('gateway_grpc')}",

@@ -7,6 +7,9 @@ Each cell acts on a resource of its own (an item of 区发展改革局 in 511602
 department's clerk), so an allowed call answers 2xx and a refused one 401 or 403 — or 404 where
 refusing would say that something exists. The test asserts the set of principals allowed for
 each operation exactly, and then what each reader sees of internal fields.
+
+Departments are told apart by their unified social credit code: a clerk whose token gives the
+same department *name* with another code (``clerk_namesake``) is another department's clerk.
 """
 
 from __future__ import annotations
@@ -30,25 +33,28 @@ from services.shared.auth import mint_token
 from services.shared.db import Database
 from services.shared.events import parse_event
 from services.shared.outbox import outbox_table
+from tests.support import departments
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
 
 pytestmark = pytest.mark.integration
 
-DEPT, OTHER_DEPT = "区发展改革局", "区教科体局"
+DEPT, OTHER_DEPT = departments.DEVELOPMENT, departments.EDUCATION  # by their credit codes
+DEPT_NAME = "区发展改革局"
 REGION = "511602"
 
-#: name → (roles, region, department[, positions]); None: no token at all
+#: name → (roles, region, department code[, positions[, department name]]); None: no token
 PRINCIPALS: dict[str, tuple | None] = {
     "anonymous": None,
-    "clerk": (("clerk",), REGION, DEPT),
+    "clerk": (("clerk",), REGION, DEPT, (), DEPT_NAME),
     "chief": (("clerk",), REGION, DEPT, ("chief",)),
     "department_system": (("department_system",), REGION, DEPT),
     "clerk_other_dept": (("clerk",), REGION, OTHER_DEPT),
+    "clerk_namesake": (("clerk",), REGION, departments.FIRE, ("chief",), DEPT_NAME),
     "clerk_other_county": (("clerk",), "511603", DEPT),
-    "city_clerk": (("clerk",), "511600", "市发展改革委"),
-    "window": (("window_clerk",), REGION, "区政务服务中心"),
-    "window_other_county": (("window_clerk",), "511603", "区政务服务中心"),
+    "city_clerk": (("clerk",), "511600", departments.CITY_DEVELOPMENT),
+    "window": (("window_clerk",), REGION, departments.SERVICE_CENTRE),
+    "window_other_county": (("window_clerk",), "511603", departments.SERVICE_CENTRE),
     "legal": (("legal_reviewer",), REGION, None),
     "legal_other_county": (("legal_reviewer",), "511603", None),
     "staffing": (("staffing_reviewer",), REGION, None),
@@ -60,15 +66,20 @@ PRINCIPALS: dict[str, tuple | None] = {
     "service": (("service",), "510000", None),
 }
 EVERYONE = frozenset(PRINCIPALS)
+#: the fire brigade's clerk, who completes its branch on the way to a decision (no cell)
+FIRE_STAFF = (("clerk",), REGION, departments.FIRE)
 INTERNAL_READERS = frozenset({"clerk", "chief", "legal", "staffing", "supervisor",
                               "province_admin", "service"})
-REGION_INTERNAL = frozenset({"clerk", "chief", "clerk_other_dept", "city_clerk", "legal",
-                             "staffing", "supervisor", "province_admin", "service"})
+REGION_INTERNAL = frozenset({"clerk", "chief", "clerk_other_dept", "clerk_namesake",
+                             "city_clerk", "legal", "staffing", "supervisor", "province_admin",
+                             "service"})
 #: who declares and edits the department's items (its staff, whatever their position)
 DEPARTMENT_WRITERS = frozenset({"clerk", "chief", "province_admin"})
 #: who reads a case's internal fields (applicant's identity, handlers, the trace)
 CASE_INSIDERS = frozenset({"clerk", "chief", "department_system", "window", "supervisor",
                            "province_admin"})
+#: who leads a parallel approval (服务中心协调并联审批): sees every branch and urges it
+COORDINATORS = frozenset({"window", "supervisor", "province_admin"})
 
 
 def key() -> str:
@@ -80,13 +91,19 @@ def running(case: dict[str, Any], step_key: str) -> str:
                 if s["key"] == step_key and s["status"] == "STEP_STATUS_ACTIVE")
 
 
-def draft_body(department: str = DEPT) -> dict[str, Any]:
+def draft_body() -> dict[str, Any]:
+    """An item of 区发展改革局, named by its code; its review runs a branch of the fire
+    brigade (区消防救援大队) in parallel."""
     return {"name": "企业投资项目备案", "code": implementation_code(REGION), "item_type": "01",
-            "region": REGION, "department": department, "statutory_limit_days": 20,
-            "promised_limit_days": 10,
+            "region": REGION, "department": DEPT_NAME, "department_code": DEPT,
+            "statutory_limit_days": 20, "promised_limit_days": 10,
             "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
             "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                      {"key": "review", "name": "审查", "limit_days": 3, "role": "clerk"},
+                      {"key": "review", "name": "审查", "limit_days": 3, "role": "clerk",
+                       "parallel_branches": [{"key": "fire", "name": "消防意见",
+                                              "department": "区消防救援大队",
+                                              "department_code": departments.FIRE,
+                                              "limit_days": 2, "role": "clerk"}]},
                       {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]}
 
 
@@ -170,8 +187,20 @@ class Node:
 
     def at_decision(self) -> str:
         number, review = self.accepted()
+        self.act("fire", number, complete_step={"instance_id": self.branch(number)})
         self.act("clerk", number, complete_step={"instance_id": review})
         return number
+
+    def branch(self, number: str) -> str:
+        """The running fire branch of an accepted case."""
+        case = self.ok(self.client.get(f"/v1/cases/{number}", headers=self.as_("clerk")),
+                       "read")["case"]
+        return running(case, "review/fire")
+
+    def urgeable(self) -> tuple[str, str]:
+        """An accepted case and its running parallel branch."""
+        number, _ = self.accepted()
+        return number, self.branch(number)
 
     def supervised_case(self, item: str) -> str:
         """A case whose events supervision has applied (as its worker would)."""
@@ -201,7 +230,9 @@ def node(pg_settings) -> Iterator[Node]:
                          "monitoring": f"127.0.0.1:{monitoring_port}"}, 10.0)
     tokens = {name: {} if spec is None else {"Authorization": "Bearer " + mint_token(
         settings.jwt_secret, f"matrix-{name}", spec[0], [spec[1]], department=spec[2],
-        positions=spec[3] if len(spec) > 3 else ())} for name, spec in PRINCIPALS.items()}
+        positions=spec[3] if len(spec) > 3 else (),
+        department_name=spec[4] if len(spec) > 4 else "")}
+        for name, spec in {**PRINCIPALS, "fire": FIRE_STAFF}.items()}
     url = settings.database_url.replace("postgresql://", "postgresql+psycopg://")
     monitoring_db, cases_db = Database(url, "monitoring"), Database(url, "cases")
     with TestClient(create_app(backends, "510000", "四川省"), raise_server_exceptions=False
@@ -295,7 +326,7 @@ OPERATIONS = [
               frozenset({"staffing", "province_admin"}),
               lambda n, h, _: n.client.post("/v1/changes", headers=h, json={
                   "idempotency_key": key(), "kind": "functions", "region": REGION,
-                  "department": DEPT, "basis": "机构改革方案", "description": "职能划转",
+                  "department_code": DEPT, "basis": "机构改革方案", "description": "职能划转",
                   "effective_on": "2026-11-02"}),
               lambda n: n.published()),
     Operation("list change obligations", REGION_INTERNAL,
@@ -348,9 +379,31 @@ OPERATIONS = [
                                                 headers=h),
               lambda n: n.case(n.published())),
     Operation("a handler's queue",
-              frozenset({"clerk", "chief", "clerk_other_dept", "clerk_other_county",
-                         "city_clerk", "department_system", "province_admin"}),
+              frozenset({"clerk", "chief", "clerk_other_dept", "clerk_namesake",
+                         "clerk_other_county", "city_clerk", "department_system",
+                         "province_admin"}),
               lambda n, h, _: n.client.get("/v1/queue", headers=h)),
+    Operation("the queue of 区发展改革局, by its code",  # its staff, wherever they act
+              frozenset({"clerk", "chief", "department_system", "clerk_other_county",
+                         "province_admin"}),
+              lambda n, h, _: n.client.get("/v1/queue", headers=h,
+                                           params={"department_code": DEPT})),
+    Operation("running parallel branches of every department", COORDINATORS,
+              lambda n, h, _: n.client.get("/v1/parallel-branches", headers=h,
+                                           params={"region": REGION})),
+    Operation("urge a parallel branch (催办)", COORDINATORS,
+              lambda n, h, case: n.client.post(f"/v1/cases/{case[0]}/actions", headers=h,
+                                               json={"idempotency_key": key(), "urge": {
+                                                   "instance_id": case[1],
+                                                   "note": "请尽快出具意见"}}),
+              lambda n: n.urgeable()),
+    Operation("guide or assist the applicant (领办 / 帮办)",
+              frozenset({"window", "province_admin"}),
+              lambda n, h, number: n.client.post(f"/v1/cases/{number}/actions", headers=h,
+                                                 json={"idempotency_key": key(), "assist": {
+                                                     "kind": "guide",
+                                                     "note": "引导填写申请表"}}),
+              lambda n: n.case(n.published())),
     Operation("read supervision's record", frozenset({"supervisor", "province_admin",
                                                       "service"}),
               lambda n, h, number: n.client.get(f"/v1/supervision/cases/{number}", headers=h),

@@ -29,7 +29,9 @@ from services.shared.db import Database
 from services.shared.errors import FailedPrecondition, NotFound, PermissionDenied
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar, local_day
+from tests.support import departments
 from tests.support.cases import APPLICANT, application, key, staff
+from tests.support.codes import credit_code
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
@@ -48,6 +50,7 @@ class Office:
 
     def __init__(self, items: Items, item_type: str = "01", classified: bool = False) -> None:
         self.department = f"区测试{uuid.uuid4().int % 10**8}局"
+        self.code = credit_code(uuid.uuid4().int % 10**8)  # its own unified credit code
         self.word = self.department[:-1]  # 区测试12345678
         self.item = ItemSnapshot(
             item_id=f"item-{uuid.uuid4().hex[:8]}", version=1, code="C-1", name="建设项目核准",
@@ -58,10 +61,10 @@ class Office:
             modes=frozenset({Mode.PROMISED}),
             materials=(MaterialSpec("form", "申请表", originals=1),),
             item_type=item_type, body_name="", legal_basis=("《某某条例》第十条",),
-            classified=classified)
+            classified=classified, department_code=self.code)
         items.snapshots[self.item.item_id] = self.item
-        self.clerk = staff(f"clerk-{uuid.uuid4().hex[:6]}", department=self.department)
-        self.chief = staff(f"chief-{uuid.uuid4().hex[:6]}", department=self.department,
+        self.clerk = staff(f"clerk-{uuid.uuid4().hex[:6]}", department=self.code)
+        self.chief = staff(f"chief-{uuid.uuid4().hex[:6]}", department=self.code,
                            positions=("chief",))
 
 
@@ -286,7 +289,7 @@ def test_only_staff_who_may_read_the_case_internals(service, items) -> None:
     number = accepted(service, office)
     (document,) = service.documents.list(office.clerk, number)
     hall = staff("hall", "hall", None)
-    stranger = staff("clerk-x", department="区另一个局")
+    stranger = staff("clerk-x", department=departments.EDUCATION)
     for who in (hall, stranger):
         with pytest.raises(PermissionDenied):
             service.documents.list(who, number)

@@ -30,6 +30,7 @@ from services.shared.db import Database
 from services.shared.errors import Conflict, FailedPrecondition
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar
+from tests.support import departments
 from tests.support.cases import key, staff
 from tests.support.codes import credit_code
 
@@ -47,11 +48,11 @@ ITEM = ItemSnapshot(
         ("notify", K.NOTIFICATION, "inspector"), ("decide", K.DECISION, "head"),
         ("close", K.CLOSING, "inspector"))),
     discretion=(DiscretionSpec("first", "一般", "初次违法", ("warning", "fine"), 50_000,
-                               500_000),))
+                               500_000),), department_code=departments.MARKET)
 PARTY = Party("某食品店", "credit_code", "115113010000000716")
-INSPECTOR = staff("insp-1", department=DEPT, positions=("inspector",))
-NOTIFIER = staff("insp-2", department=DEPT, positions=("inspector",))
-HEAD = staff("head-1", department=DEPT, positions=("head",))
+INSPECTOR = staff("insp-1", department=departments.MARKET, positions=("inspector",))
+NOTIFIER = staff("insp-2", department=departments.MARKET, positions=("inspector",))
+HEAD = staff("head-1", department=departments.MARKET, positions=("head",))
 HALL = staff("hall", "hall", None)
 
 
@@ -199,7 +200,7 @@ def test_a_hearing_asked_for_late_is_refused_one_on_time_is_held(service, clock)
     case = service.act(INSPECTOR, case.number,
                        ScheduleHearing(date(2026, 12, 3), "第一会议室", "host-1"), key())
     clock.now += timedelta(days=9)  # 3 December
-    host = staff("host-1", department=DEPT, positions=("legal",))
+    host = staff("host-1", department=departments.MARKET, positions=("legal",))
     case = service.act(host, case.number, HoldHearing("当事人陈述申辩", "维持"), key())
     assert case.hearing is not None and case.hearing.held_at is not None
     assert not case.clock.stopped

@@ -99,6 +99,10 @@ ACTIONS: dict[str, dict[str, Any]] = {
         "participants": [{"name": n, "position": "委员"} for n in ("甲", "乙", "丙")],
         "opinions": [{"participant": n, "opinion": "同意"} for n in ("甲", "乙", "丙")]},
     "serve": {"method": "direct", "recipient": "张三", "served_on": "2026-11-30", "note": ""},
+
+
+    "urge": {"instance_id": "s2", "note": "请尽快出具意见"},
+    "assist": {"kind": "guide", "note": "引导填写申请表"},
 }
 
 
@@ -157,6 +161,7 @@ def operations(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dic
         ("get", "/v1/cases/{case_number}/documents/{document_id}/verify",
          {"case_number": c, "document_id": "d1"}, {}),
         ("get", "/v1/queue", {"region": "511602", "page_size": 10}, {}),
+        ("get", "/v1/parallel-branches", {"region": "511602", "page_size": 10}, {}),
         ("get", "/v1/supervision/cases/{case_number}", {"case_number": c}, {}),
     ]
 

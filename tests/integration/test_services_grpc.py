@@ -25,6 +25,7 @@ from tests.support.clients import (
     key,
     running,
 )
+from tests.support.departments import DEVELOPMENT, EDUCATION
 
 pytestmark = pytest.mark.integration
 
@@ -144,7 +145,7 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
     clients, _ = node
     item = clients.published_item(admin, region="511602")
     other_county = bearer(pg_settings.jwt_secret, "clerk-x", ["clerk"], ["511621"],
-                          department="区发展改革局")
+                          department=DEVELOPMENT)
     code, detail = _detail(lambda: clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=other_county, timeout=10))
@@ -153,7 +154,7 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
         idempotency_key=key(), draft=draft()), timeout=10))
     assert code == grpc.StatusCode.UNAUTHENTICATED
     clerk = bearer(pg_settings.jwt_secret, "clerk-1", ["clerk"], ["511602"],
-                   department="区发展改革局")
+                   department=DEVELOPMENT)
     created = clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=draft()), metadata=clerk, timeout=10).item
     code, _ = _detail(lambda: clients.catalogue.PublishItem(cpb.PublishItemRequest(
@@ -161,7 +162,7 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
         metadata=clerk, timeout=10))
     assert code == grpc.StatusCode.PERMISSION_DENIED
     code, detail = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
-        idempotency_key=key(), draft=draft(department="区教科体局")), metadata=clerk,
+        idempotency_key=key(), draft=draft(department_code=EDUCATION)), metadata=clerk,
         timeout=10))
     assert detail.code == "OTHER_DEPARTMENT"
 
@@ -247,7 +248,7 @@ def test_cases_refuse_an_item_that_is_not_active(node, admin) -> None:
 def test_the_review_flow_over_grpc_and_search_finds_the_result(node, admin, pg_settings):
     clients, _ = node
     clerk = bearer(pg_settings.jwt_secret, "clerk-2", ["clerk"], ["511602"],
-                   department="区发展改革局")
+                   department=DEVELOPMENT)
     legal = bearer(pg_settings.jwt_secret, "legal-2", ["legal_reviewer"], ["511600"])
     staffing = bearer(pg_settings.jwt_secret, "staffing-2", ["staffing_reviewer"], ["510000"])
     unique = f"危险化学品经营许可{uuid.uuid4().hex[:4]}"
@@ -287,7 +288,7 @@ def test_the_public_and_other_departments_see_no_internal_case_fields(node, admi
     assert [s.role for s in public.steps] == [""] and [s.role for s in case.steps] == [
         "clerk"]
     other = bearer(pg_settings.jwt_secret, "clerk-edu", ["clerk"], ["511602"],
-                   department="区教科体局")
+                   department=EDUCATION)
     [first] = running(case)
     code, detail = _detail(lambda: act(clients.cases, other, case.case_number,
                                        complete_step=kpb.CompleteStep(

@@ -24,6 +24,7 @@ from services.shared.errors import Conflict, FailedPrecondition, NotFound, Permi
 from services.shared.events import make_event
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar
+from tests.support import departments
 from tests.support.cases import CLERK, FIRE_REVIEWER, REVIEWER, item, key, staff
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ CALENDAR = WorkingCalendar.official()
 APPLICANT = Party("张三", "id_card", "511602199001011236")
 SUPERVISOR = staff("sup-1", "supervisor", None)
 OTHER_SUPERVISOR = staff("sup-2", "supervisor", None, region="511603")
-OTHER_CLERK = staff("clerk-9", department="区教科体局")
+OTHER_CLERK = staff("clerk-9", department=departments.EDUCATION)
 
 
 class Clock:

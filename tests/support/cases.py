@@ -18,9 +18,13 @@ from services.cases.domain.flow import (
 from services.cases.domain.model import Case, Channel, Party
 from services.cases.service import Application, CaseService
 from services.shared.auth import Principal, permissions_of
+from tests.support import departments
 
 DEPT = "区发展改革局"
 FIRE = "区消防救援大队"
+#: their unified social credit codes: who may act is decided by these
+DEPT_CODE = departments.DEVELOPMENT
+FIRE_CODE = departments.FIRE
 
 
 def item(item_id: str | None = None) -> ItemSnapshot:
@@ -30,23 +34,25 @@ def item(item_id: str | None = None) -> ItemSnapshot:
         promised=Limit(10),
         steps=(StepSpec("accept", "受理", StepKind.ACCEPTANCE, "clerk", Limit(1)),
                StepSpec("review", "审查", StepKind.REVIEW, "reviewer", Limit(3), branches=(
-                   BranchSpec("fire", "消防意见", FIRE, "reviewer", Limit(2)),)),
+                   BranchSpec("fire", "消防意见", FIRE, "reviewer", Limit(2), FIRE_CODE),)),
                StepSpec("decide", "决定", StepKind.DECISION, "chief", Limit(2),
                         returns_to=("review",))),
         modes=frozenset({Mode.PROMISED, Mode.IMMEDIATE}),
         materials=(MaterialSpec("form", "申请表", originals=1),),
-        procedures=frozenset({"expert_review", "extension"}))
+        procedures=frozenset({"expert_review", "extension"}), department_code=DEPT_CODE)
 
 
-def staff(subject: str, role: str = "clerk", department: str | None = DEPT,
+def staff(subject: str, role: str = "clerk", department: str | None = DEPT_CODE,
           positions: tuple[str, ...] = (), region: str = "511602") -> Principal:
+    """A principal; ``department`` is the department's credit code."""
     return Principal(subject, (role,), (region,), department, subject,
-                     permissions_of([role]), positions)
+                     permissions_of([role]), positions,
+                     departments.NAMES.get(department or "", ""))
 
 
 CLERK = staff("clerk-1")
 REVIEWER = staff("reviewer-1", positions=("reviewer",))
-FIRE_REVIEWER = staff("fire-1", department=FIRE, positions=("reviewer",))
+FIRE_REVIEWER = staff("fire-1", department=FIRE_CODE, positions=("reviewer",))
 CHIEF = staff("chief-1", positions=("chief",))
 SUPERVISOR = staff("sup-1", "supervisor", None)
 ADMIN = staff("admin-1", "admin", None, region="510000")

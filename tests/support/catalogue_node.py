@@ -58,13 +58,14 @@ def catalogue_node(path: Path, secret: str) -> Iterator[CatalogueNode]:
 
 def person(subject: str, *roles: str, region: str = "511602",
            department: str | None = None) -> Principal:
+    """A principal; ``department`` is the department's unified social credit code."""
     return Principal(subject, roles, (region,), department, subject, permissions_of(roles))
 
 
 def publish(service: CatalogueService, content: ItemContent) -> str:
     """Declare, submit and have both offices approve ``content``: the item's id."""
     clerk = person(f"clerk-{uuid.uuid4().hex[:6]}", "clerk", region=content.region,
-                   department=content.department)
+                   department=content.department_code)
     view = service.create_item(clerk, content, uuid.uuid4().hex)
     service.submit(clerk, view.item_id, 1, uuid.uuid4().hex)
     service.review(person("legal-1", "legal_reviewer", region=content.region), view.item_id,

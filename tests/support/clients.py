@@ -13,11 +13,14 @@ from sunlight.catalogue.v1 import catalogue_pb2_grpc as cgrpc
 
 from services.shared.auth import mint_token
 from tests.support.codes import implementation_code
+from tests.support.departments import DEVELOPMENT, NAMES
 
 
 def bearer(secret: str, subject: str, roles: list[str], regions: list[str],
            department: str | None = None) -> list[tuple[str, str]]:
-    token = mint_token(secret, subject, roles, regions, department=department)
+    """gRPC metadata with a token; ``department``: the department's credit code."""
+    token = mint_token(secret, subject, roles, regions, department=department,
+                       department_name=NAMES.get(department or "", ""))
     return [("authorization", f"Bearer {token}")]
 
 
@@ -31,10 +34,12 @@ OFFLINE_REVIEW = {"legal_reviewer": "li.na", "staffing_reviewer": "wang.fang",
 
 
 def draft(region: str = "511602", code: str | None = None, steps: int = 2,
-          department: str = "区发展改革局") -> cpb.ItemDraft:
+          department_code: str = DEVELOPMENT) -> cpb.ItemDraft:
     return cpb.ItemDraft(
-        name="企业投资项目备案", code=code or implementation_code(region),
-        item_type="01", region=region, department=department, statutory_limit_days=20,
+        name="企业投资项目备案",
+        code=code or implementation_code(region, department_code=department_code),
+        item_type="01", region=region, department=NAMES[department_code],
+        department_code=department_code, statutory_limit_days=20,
         promised_limit_days=10,
         steps=[cpb.Step(key=f"s{i}", name=f"环节{i}", limit_days=1, role="clerk")
                for i in range(steps)],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from services.shared.codes import credit_check_char
+from tests.support.departments import DEVELOPMENT
 
 _counter = itertools.count(1)
 
@@ -14,7 +15,10 @@ def credit_code(seed: int) -> str:
     return first17 + credit_check_char(first17)
 
 
-def implementation_code(region: str = "511602", seed: int | None = None) -> str:
-    """``<basic>-<region12>-000-<credit code>-1-00`` with a correct check character."""
+def implementation_code(region: str = "511602", seed: int | None = None,
+                        department_code: str = DEVELOPMENT) -> str:
+    """``<basic>-<region12>-000-<department's credit code>-1-00``, the basic code unique:
+    the implementing body's segment names the department (区发展改革局 unless told), as a
+    real department's items all do — so the item's department code is stated from it."""
     n = next(_counter) if seed is None else seed
-    return f"511A{n:010d}-{region}000000-000-{credit_code(n)}-1-00"
+    return f"511A{n:010d}-{region}000000-000-{department_code}-1-00"

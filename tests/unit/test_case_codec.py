@@ -18,6 +18,8 @@ from services.cases.codec import (
     case_json,
     event_data,
     event_from_data,
+    snapshot_from_json,
+    snapshot_json,
 )
 from services.cases.domain.engine import (
     Accept,
@@ -32,8 +34,11 @@ from services.cases.domain.engine import (
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import Channel
 from services.cases.domain.trace import canonical
-from tests.support.cases import APPLICANT, item
+from services.shared.working_days import WorkingCalendar
+from tests.support.cases import APPLICANT, DEPT_CODE, FIRE_CODE, item
+from tests.support.codes import implementation_code
 
+CALENDAR = WorkingCalendar.official()
 ADMIN = Actor("admin-1", ("510000",), admin=True)
 CHIEF = Actor("chief-1", ("510000",), admin=True)
 
@@ -42,25 +47,26 @@ def _events():  # type: ignore[no-untyped-def]
     snapshot = item()
     now = datetime(2026, 11, 30, 2, 3, 4, 567890, tzinfo=UTC)
     events = decide(None, Submit("511602202611300000001", "511602", snapshot, Mode.PROMISED,
-                                 APPLICANT, Channel.COUNTER, ()), ADMIN, now)
+                                 APPLICANT, Channel.COUNTER, ()), ADMIN, now, CALENDAR)
     case = None
     for event in events:
         case = evolve(case, event)
     for command, actor in ((RequestSupplement(("form",), date(2026, 12, 20)), ADMIN),):
-        for event in decide(case, command, actor, now):
+        for event in decide(case, command, actor, now, CALENDAR):
             events.append(event)
             case = evolve(case, event)
     from services.cases.domain.engine import ReceiveSupplement  # noqa: PLC0415
 
     for command, actor in ((ReceiveSupplement((("form", 1, 0),)), ADMIN), (Accept("好"), ADMIN)):
-        for event in decide(case, command, actor, now):
+        for event in decide(case, command, actor, now, CALENDAR):
             events.append(event)
             case = evolve(case, event)
     while case.status.value == "in_progress":
         running = case.active[0]
         command = (Decide("approve") if running.key == "decide"
                    else CompleteStep(running.instance_id, "同意"))
-        for event in decide(case, command, CHIEF if running.key == "decide" else ADMIN, now):
+        for event in decide(case, command, CHIEF if running.key == "decide" else ADMIN, now,
+                            CALENDAR):
             events.append(event)
             case = evolve(case, event)
     return snapshot, case, events
@@ -129,3 +135,39 @@ def test_the_state_replaces_nothing_it_should_keep() -> None:
     snapshot, case, _ = _events()
     other = replace(case, reason="原因")
     assert case_from_json(case_json(other), lambda *_: snapshot).reason == "原因"
+
+
+def _without(value, name: str):  # type: ignore[no-untyped-def]
+    """``value`` (JSON values) with every key ``name`` left out, as stored before it."""
+    if isinstance(value, dict):
+        return {k: _without(v, name) for k, v in value.items() if k != name}
+    if isinstance(value, list):
+        return [_without(v, name) for v in value]
+    return value
+
+
+def test_states_and_snapshots_stored_before_department_codes_decode_with_them() -> None:
+    """A snapshot without codes states the item's from its implementation code (as the
+    catalogue does); a state's step instances without codes take their step's — a branch of
+    another department, which the old snapshot named without a code, stays unknown."""
+    snapshot = replace(item(), code=implementation_code())  # its body segment: DEPT_CODE
+    now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    case = None
+    for command in (Submit("511602202611300000002", "511602", snapshot, Mode.PROMISED,
+                           APPLICANT, Channel.COUNTER, (("form", 1, 0),)), Accept()):
+        for event in decide(case, command, ADMIN, now, CALENDAR):
+            case = evolve(case, event)
+    assert {i.key: i.department_code for i in case.instances} == {
+        "accept": DEPT_CODE, "review": DEPT_CODE, "review/fire": FIRE_CODE}
+    old_snapshot = json.dumps(_without(json.loads(snapshot_json(snapshot)),
+                                       "department_code"), ensure_ascii=False)
+    old_state = json.dumps(_without(json.loads(case_json(case)), "department_code"),
+                           ensure_ascii=False)
+    assert "department_code" not in old_snapshot + old_state
+    read = snapshot_from_json(old_snapshot)
+    assert read.department_code == DEPT_CODE
+    assert read.step("review").branches[0].department_code == ""
+    decoded = case_from_json(old_state, lambda *_: read)
+    assert {i.key: i.department_code for i in decoded.instances} == {
+        "accept": DEPT_CODE, "review": DEPT_CODE, "review/fire": ""}
+    assert decoded.instances[0].department == "区发展改革局"

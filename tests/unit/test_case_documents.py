@@ -39,6 +39,7 @@ from services.cases.domain.engine import (
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import Case, CaseEvent, Channel, ClockRestarted
 from services.shared.errors import InvalidArgument
+from services.shared.working_days import WorkingCalendar
 from tests.support.cases import APPLICANT, item
 from tests.support.documents import ISSUER, sample_fields
 
@@ -128,7 +129,7 @@ def _case(item_type: str = "01") -> tuple[Case, Actor]:
 
 
 def _after(case: Case, command: object, actor: Actor) -> tuple[Case, CaseEvent]:
-    events = decide(case, command, actor, AT)  # type: ignore[arg-type]
+    events = decide(case, command, actor, AT, WorkingCalendar.official())
     for event in events:
         case = evolve(case, event)
     return case, events[0]

@@ -49,8 +49,10 @@ from services.cases.domain.model import (
 from services.cases.domain.progress import progress
 from services.shared.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from services.shared.working_days import WorkingCalendar
+from tests.support import departments
 
 DEPT = "区市场监督管理局"
+CODE = departments.MARKET
 CALENDAR = WorkingCalendar.official()
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 BASIS = ("《中华人民共和国食品安全法》第一百二十二条", "《中华人民共和国行政处罚法》第五十七条")
@@ -75,15 +77,16 @@ ITEM = ItemSnapshot(
                                50_000, 500_000),
                 DiscretionSpec("repeat", "较重", "多次违法", ("fine", "confiscate_gains"),
                                500_000, 5_000_000)),
-    collective_review_above_fen=3_000_000)
+    collective_review_above_fen=3_000_000, department_code=CODE)
 PARTY = Party("某食品店", "credit_code", "115113010000000716")
 
-INSPECTOR = Actor("insp-1", ("511602",), DEPT, frozenset({"inspector"}))
-INSPECTOR_2 = Actor("insp-2", ("511602",), DEPT, frozenset({"inspector"}))
-HEAD = Actor("head-1", ("511602",), DEPT, frozenset({"head"}))
-DEPUTY = Actor("deputy-1", ("511602",), DEPT, frozenset({"head"}))
-CLERK = Actor("clerk-1", ("511602",), DEPT, frozenset({"clerk"}))
-OTHER_DEPT = Actor("x-1", ("511602",), "区教育局", frozenset({"inspector", "head"}))
+INSPECTOR = Actor("insp-1", ("511602",), CODE, frozenset({"inspector"}))
+INSPECTOR_2 = Actor("insp-2", ("511602",), CODE, frozenset({"inspector"}))
+HEAD = Actor("head-1", ("511602",), CODE, frozenset({"head"}))
+DEPUTY = Actor("deputy-1", ("511602",), CODE, frozenset({"head"}))
+CLERK = Actor("clerk-1", ("511602",), CODE, frozenset({"clerk"}))
+OTHER_DEPT = Actor("x-1", ("511602",), departments.EDUCATION,
+                   frozenset({"inspector", "head"}))
 FINE_1000 = Penalty("first", ("fine",), 100_000)
 MEETING = RecordCollectiveReview(
     date(2026, 11, 16), (Participant("王局长", "局长"), Participant("李副局长", "副局长"),
@@ -233,7 +236,7 @@ def test_a_hearing_is_noticed_7_working_days_ahead_and_held_by_a_non_investigato
         run.do(ScheduleHearing(date(2026, 11, 26), "第一会议室", "insp-1"), INSPECTOR)
     assert info.value.code == "HOST_INVESTIGATED"
     run.do(ScheduleHearing(date(2026, 11, 26), "第一会议室", "host-1"), INSPECTOR)
-    host = Actor("host-1", ("511602",), DEPT, frozenset({"legal"}))
+    host = Actor("host-1", ("511602",), CODE, frozenset({"legal"}))
     with pytest.raises(FailedPrecondition) as info:
         run.do(HoldHearing("当事人陈述", "维持拟处罚意见"), host)
     assert info.value.code == "HEARING_NOT_YET"
@@ -295,7 +298,7 @@ def test_decisions_cite_the_items_own_basis_and_who_investigated_does_not_decide
     with pytest.raises(InvalidArgument) as info:
         run.do(Decide("impose", "x", ("《别的法》第一条",), penalty=FINE_1000), HEAD)
     assert info.value.code == "LEGAL_BASIS_NOT_OF_ITEM"
-    investigator_head = Actor("insp-1", ("511602",), DEPT, frozenset({"inspector", "head"}))
+    investigator_head = Actor("insp-1", ("511602",), CODE, frozenset({"inspector", "head"}))
     with pytest.raises(FailedPrecondition) as refused:
         run.do(Decide("impose", "x", BASIS[:1], penalty=FINE_1000), investigator_head)
     assert refused.value.code == "SEPARATION_OF_DUTIES"
@@ -362,7 +365,7 @@ def test_an_opened_penalty_issues_its_documents_with_its_events() -> None:
     run = Run().to_decision(hearing_right=True)
     run.do(RequestHearing(), INSPECTOR)
     run.do(ScheduleHearing(date(2026, 11, 26), "第一会议室", "host-1"), INSPECTOR)
-    host = Actor("host-1", ("511602",), DEPT, frozenset({"legal"}))
+    host = Actor("host-1", ("511602",), CODE, frozenset({"legal"}))
     run.do(HoldHearing("陈述", "维持"), host, days=10)
     run.do(Decide("impose", "事实清楚", BASIS[:1], penalty=FINE_1000), HEAD)
     run.do(Serve("direct", "某食品店负责人"), INSPECTOR)

@@ -11,6 +11,7 @@ from services.cases.domain.clock import Limit, TimeUnit
 from services.cases.domain.engine import (
     Accept,
     Actor,
+    Assist,
     Claim,
     Complete,
     CompleteStep,
@@ -26,6 +27,7 @@ from services.cases.domain.engine import (
     Return,
     StartProcedure,
     Submit,
+    UrgeBranch,
     Withdraw,
     allowed_actions,
     decide,
@@ -56,32 +58,36 @@ from services.shared.errors import (
     PermissionDenied,
 )
 from services.shared.working_days import WorkingCalendar
+from tests.support import departments
 
 DEPT = "区住房城乡建设局"
+#: the departments' unified social credit codes: who may act is decided by them
+DEPT_CODE, FIRE_CODE, ENV_CODE = "11511301008778255F", departments.FIRE, departments.ENVIRONMENT
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+CALENDAR = WorkingCalendar.official()
 ITEM = ItemSnapshot(
     item_id="item-1", version=2, code="C-1", name="建筑工程施工许可", region="511602",
     department=DEPT, statutory=Limit(15), promised=Limit(7),
     steps=(StepSpec("accept", "受理", StepKind.ACCEPTANCE, "clerk", Limit(1)),
            StepSpec("review", "审查", StepKind.REVIEW, "reviewer", Limit(3), branches=(
-               BranchSpec("fire", "消防审查", "区消防救援大队", "reviewer", Limit(2)),
-               BranchSpec("env", "环评审查", "区生态环境局", "reviewer", Limit(3)))),
+               BranchSpec("fire", "消防审查", "区消防救援大队", "reviewer", Limit(2), FIRE_CODE),
+               BranchSpec("env", "环评审查", "区生态环境局", "reviewer", Limit(3), ENV_CODE))),
            StepSpec("decide", "决定", StepKind.DECISION, "chief", Limit(2),
                     returns_to=("review",))),
     modes=frozenset({Mode.PROMISED, Mode.IMMEDIATE, Mode.REPORTED}),
     materials=(MaterialSpec("form", "申请表", originals=1),
                MaterialSpec("licence", "营业执照", originals=0, copies=1),
                MaterialSpec("photo", "现场照片", mandatory=False)),
-    procedures=frozenset({"expert_review", "hearing", "extension"}))
+    procedures=frozenset({"expert_review", "hearing", "extension"}), department_code=DEPT_CODE)
 ALL = (("form", 1, 0), ("licence", 0, 1))
 APPLICANT = Party("某建筑公司", "credit_code", "115113010000000716")
 
-CLERK = Actor("clerk-1", ("511602",), DEPT, frozenset({"clerk"}))
-REVIEWER = Actor("rev-1", ("511602",), DEPT, frozenset({"reviewer"}))
-FIRE = Actor("fire-1", ("511602",), "区消防救援大队", frozenset({"reviewer"}))
-ENV = Actor("env-1", ("511602",), "区生态环境局", frozenset({"reviewer"}))
-CHIEF = Actor("chief-1", ("511602",), DEPT, frozenset({"chief", "clerk"}))
-WINDOW = Actor("window-1", ("511602",), "区政务服务中心", window=True)
+CLERK = Actor("clerk-1", ("511602",), DEPT_CODE, frozenset({"clerk"}))
+REVIEWER = Actor("rev-1", ("511602",), DEPT_CODE, frozenset({"reviewer"}))
+FIRE = Actor("fire-1", ("511602",), FIRE_CODE, frozenset({"reviewer"}))
+ENV = Actor("env-1", ("511602",), ENV_CODE, frozenset({"reviewer"}))
+CHIEF = Actor("chief-1", ("511602",), DEPT_CODE, frozenset({"chief", "clerk"}))
+WINDOW = Actor("window-1", ("511602",), departments.SERVICE_CENTRE, window=True)
 SUPERVISOR = Actor("sup-1", ("511602",), supervisor=True)
 CITIZEN = Actor("citizen-1")
 
@@ -101,7 +107,7 @@ class Run:
 
     def do(self, command, actor: Actor, *, days: int = 0) -> list[CaseEvent]:
         self.now += timedelta(days=days)
-        events = decide(self.case, command, actor, self.now)
+        events = decide(self.case, command, actor, self.now, CALENDAR)
         for event in events:
             self.case = evolve(self.case, event)
         self.events += events
@@ -233,7 +239,7 @@ def test_a_special_procedure_stops_the_clock_and_holds_the_decision() -> None:
 
 def test_who_acts_on_what() -> None:
     run = Run()
-    other_dept = Actor("x", ("511602",), "区教科体局", frozenset({"clerk"}))
+    other_dept = Actor("x", ("511602",), departments.EDUCATION, frozenset({"clerk"}))
     with pytest.raises(PermissionDenied):
         run.do(Accept(), other_dept)
     elsewhere = Actor("w2", ("511603",), "县政务服务中心", window=True)
@@ -310,7 +316,7 @@ def test_a_high_risk_step_is_the_heads() -> None:
         run.do(CompleteStep(run.active(key).instance_id), actor)
     with pytest.raises(PermissionDenied, match="head"):
         run.do(Decide("approve"), CHIEF)
-    head = Actor("head-1", ("511602",), DEPT, frozenset({"chief", "head"}))
+    head = Actor("head-1", ("511602",), DEPT_CODE, frozenset({"chief", "head"}))
     run.do(Decide("approve"), head)
 
 
@@ -334,15 +340,22 @@ def test_modes() -> None:
     immediate = Run(mode=Mode.IMMEDIATE)
     immediate.do(Accept(), CLERK)
     assert all(i.limit == Limit(0) for i in immediate.c.instances)
-    reported = Run(mode=Mode.REPORTED)
+    city = "11511600008778255G"  # 市住房城乡建设局, which decides a case reported up
+    up = replace(ITEM, steps=(*ITEM.steps[:2], replace(
+        ITEM.steps[2], department="市住房城乡建设局", department_code=city)))
+    reported = Run(item=up, mode=Mode.REPORTED)
     reported.do(Accept(), CLERK)
     for key, actor in (("review/fire", FIRE), ("review/env", ENV), ("review", REVIEWER)):
         reported.do(CompleteStep(reported.active(key).instance_id), actor)
     decision = reported.active("decide")
     assert decision.region == "511600"  # 上报件: decided by the government above
+    assert (decision.department_code, decision.department) == (city, "市住房城乡建设局")
     with pytest.raises(PermissionDenied):
         reported.do(Decide("approve"), CHIEF)  # a district chief acts for 511602 only
-    city_chief = Actor("city-chief", ("511600",), DEPT, frozenset({"chief"}))
+    with pytest.raises(PermissionDenied):  # a chief of the city, but of the district's code
+        reported.do(Decide("approve"), Actor("c", ("511600",), DEPT_CODE,
+                                             frozenset({"chief"})))
+    city_chief = Actor("city-chief", ("511600",), city, frozenset({"chief"}))
     reported.do(Decide("approve"), city_chief)
 
 
@@ -392,7 +405,7 @@ def test_an_extension_lengthens_the_limits_with_the_heads_approval() -> None:
     run.do(Accept(), CLERK)
     with pytest.raises(PermissionDenied, match="head"):
         run.do(StartProcedure("extension", "情况复杂", 10), REVIEWER)
-    head = Actor("head-1", ("511602",), DEPT, frozenset({"reviewer", "head"}))
+    head = Actor("head-1", ("511602",), DEPT_CODE, frozenset({"reviewer", "head"}))
     with pytest.raises(InvalidArgument):
         run.do(StartProcedure("extension", "情况复杂", 31), head)
     [started] = run.do(StartProcedure("extension", "情况复杂，经负责人批准", 10), head)
@@ -414,3 +427,137 @@ def test_an_accepted_case_waiting_for_supplements_is_not_rejected() -> None:
         run.do(ReceiveSupplement((("passport", 1, 0),)), CLERK)
     run.do(ReceiveSupplement((("licence", 0, 1),)), CLERK)
     assert run.c.status is CaseStatus.IN_PROGRESS and not run.c.clock.stopped
+
+
+# --- departments by code -------------------------------------------------------------------
+
+
+def test_departments_are_known_by_their_code_never_their_name() -> None:
+    renamed = replace(ITEM, department="区住建局")  # renamed: the same department still
+    run = Run(item=renamed)
+    run.do(Accept(), CLERK)
+    assert run.active("review").department_code == DEPT_CODE
+    assert (run.active("review/fire").department_code,
+            run.active("review/fire").department) == (FIRE_CODE, "区消防救援大队")
+    namesake = replace(ITEM, department_code=departments.EDUCATION)  # same name, other body
+    other = Run(item=namesake)
+    with pytest.raises(PermissionDenied, match=departments.EDUCATION):
+        other.do(Accept(), CLERK)
+    other.do(Accept(), Actor("edu", ("511602",), departments.EDUCATION,
+                             frozenset({"clerk"})))
+
+
+def test_a_step_whose_department_code_is_unknown_is_nobodys_but_the_operators() -> None:
+    unknown = replace(ITEM, steps=(ITEM.steps[0], replace(ITEM.steps[1], branches=(
+        BranchSpec("fire", "消防审查", "区消防救援大队", "reviewer", Limit(2)),)), ITEM.steps[2]))
+    run = Run(item=unknown)
+    run.do(Accept(), CLERK)
+    fire = run.active("review/fire")
+    assert fire.department_code == "" and fire.department == "区消防救援大队"
+    for actor in (FIRE, Actor("nobody", ("511602",), "", frozenset({"reviewer"})),
+                  Actor("none", ("511602",), None, frozenset({"reviewer"}))):
+        with pytest.raises(PermissionDenied, match="未知|区消防救援大队"):
+            run.do(CompleteStep(fire.instance_id), actor)
+    run.do(CompleteStep(fire.instance_id), Actor("ops", ("510000",), admin=True))
+    assert run.c.instance(fire.instance_id).status is InstanceStatus.DONE
+
+
+# --- the government service centre ----------------------------------------------------------
+
+
+def test_the_service_centre_urges_a_running_branch_with_a_note() -> None:
+    run = Run()
+    with pytest.raises(FailedPrecondition) as early:
+        run.do(UrgeBranch("s1", "请尽快"), WINDOW)
+    assert early.value.code == "ACTION_NOT_ALLOWED"  # nothing runs in parallel yet
+    run.do(Accept(), CLERK)
+    fire = run.active("review/fire").instance_id
+    [urged] = run.do(UrgeBranch(fire, "请于周三前出具消防意见"), WINDOW, days=1)
+    assert urged.type == "case.branch_urged" and urged.by == "window-1"
+    assert (urged.instance_id, urged.department_code, urged.department) == (
+        fire, FIRE_CODE, "区消防救援大队")
+    assert urged.due_on == date(2026, 11, 18)  # 2 working days from Monday the 16th
+    run.do(UrgeBranch(fire, "再次催办"), SUPERVISOR)
+    assert [(u.instance_id, u.by) for u in run.c.urges] == [(fire, "window-1"),
+                                                            (fire, "sup-1")]
+    for actor in (CLERK, FIRE, CITIZEN, replace(WINDOW, regions=("511603",))):
+        with pytest.raises(PermissionDenied) as refused:
+            run.do(UrgeBranch(fire, "催办"), actor)
+        assert refused.value.code == "NOT_YOURS"
+    with pytest.raises(FailedPrecondition) as own:
+        run.do(UrgeBranch(run.active("review").instance_id, "催办"), WINDOW)
+    assert own.value.code == "NOT_A_BRANCH"
+    with pytest.raises(InvalidArgument):
+        run.do(UrgeBranch(fire, "  "), WINDOW)
+    for key, actor in (("review/fire", FIRE), ("review/env", ENV)):
+        run.do(CompleteStep(run.active(key).instance_id), actor)
+    assert "urge" not in allowed_actions(run.c)  # no branch runs any more
+    with pytest.raises(Conflict) as done:
+        run.do(UrgeBranch(fire, "催办"), WINDOW)
+    assert done.value.code == "STEP_NOT_ACTIVE"
+    assert fold(run.events) == run.c
+
+
+def test_a_joined_parallel_stage_records_which_branches_ran_late() -> None:
+    run = Run()
+    run.do(Accept(), CLERK)  # Monday 16 November: fire due Wed 18th, env Thu 19th
+    fire, env = run.active("review/fire").instance_id, run.active("review/env").instance_id
+    run.do(CompleteStep(fire, "同意"), FIRE, days=1)
+    run.do(UrgeBranch(env, "已超期，请尽快"), WINDOW, days=3)  # Friday 20th
+    run.do(UrgeBranch(env, "再次催办"), WINDOW)
+    run.do(CompleteStep(run.active("review").instance_id), REVIEWER)
+    joined = run.do(CompleteStep(env, "同意"), ENV, days=3)  # Monday 23rd: 2 days late
+    outcome = next(e for e in joined if e.type == "case.branches_joined").outcome
+    assert outcome is not None and (outcome.stage, outcome.step_key) == (0, "review")
+    by_key = {b.key: b for b in outcome.branches}
+    assert set(by_key) == {"review/fire", "review/env"}
+    assert (by_key["review/fire"].days_late, by_key["review/fire"].urges) == (0, 0)
+    assert by_key["review/env"].due_on == date(2026, 11, 19)
+    assert (by_key["review/env"].days_late, by_key["review/env"].urges) == (2, 2)
+    assert by_key["review/env"].department_code == ENV_CODE
+    assert [b.key for b in outcome.late] == ["review/env"]
+    assert run.c.parallel_outcomes == (outcome,)
+    assert fold(run.events) == run.c
+
+
+def test_a_returned_stage_records_the_outcome_of_its_latest_pass_only() -> None:
+    run = Run()
+    run.do(Accept(), CLERK)
+    for key, actor in (("review/fire", FIRE), ("review/env", ENV), ("review", REVIEWER)):
+        run.do(CompleteStep(run.active(key).instance_id), actor)
+    run.do(Return(run.active("decide").instance_id, "review", "补充消防意见"), CHIEF)
+    for key, actor in (("review/fire", FIRE), ("review/env", ENV), ("review", REVIEWER)):
+        run.do(CompleteStep(run.active(key).instance_id), actor)
+    first, second = run.c.parallel_outcomes
+    assert {b.instance_id for b in first.branches}.isdisjoint(
+        {b.instance_id for b in second.branches})
+    assert len(second.branches) == 2
+
+
+def test_window_staff_record_guiding_and_assisting_the_applicant() -> None:
+    run = Run()
+    [guided] = run.do(Assist("guide", "引导填写申请表"), WINDOW)
+    assert (guided.type, guided.kind.value, guided.by) == (
+        "case.applicant_assisted", "guide", "window-1")
+    for actor in (CLERK, SUPERVISOR, replace(WINDOW, regions=("511603",))):
+        with pytest.raises(PermissionDenied) as refused:
+            run.do(Assist("assist", "帮办"), actor)
+        assert refused.value.code == "NOT_YOURS"
+    with pytest.raises(InvalidArgument):
+        run.do(Assist("deliver", "代办"), WINDOW)
+    with pytest.raises(InvalidArgument):
+        run.do(Assist("assist", ""), WINDOW)
+    run.do(Accept(), CLERK)
+    run.do(Assist("assist", "协助准备补充材料"), WINDOW)
+    assert [(a.kind.value, a.note) for a in run.c.assistance] == [
+        ("guide", "引导填写申请表"), ("assist", "协助准备补充材料")]
+    for key, actor in (("review/fire", FIRE), ("review/env", ENV), ("review", REVIEWER)):
+        run.do(CompleteStep(run.active(key).instance_id), actor)
+    run.do(Decide("approve"), CHIEF)
+    run.do(PublishResult(), CLERK)
+    run.do(Assist("guide", "指导领取证照"), WINDOW)  # until completion
+    run.do(Complete(), CLERK)
+    with pytest.raises(FailedPrecondition) as closed:
+        run.do(Assist("guide", "事后补记"), WINDOW)
+    assert closed.value.code == "ACTION_NOT_ALLOWED"
+    assert fold(run.events) == run.c

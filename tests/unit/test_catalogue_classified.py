@@ -36,10 +36,13 @@ from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimits
 from tests.support.catalogue_node import catalogue_node, person, publish
 from tests.support.codes import implementation_code
+from tests.support.departments import DEVELOPMENT
 
 SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
-DEPT = "区国家安全局"
-OTHER_DEPT = "区发展改革局"
+#: the departments' unified social credit codes (区国家安全局, 区发展改革局)
+DEPT = "11511301MB0T669970"
+OTHER_DEPT = DEVELOPMENT
+NAMES = {DEPT: "区国家安全局", OTHER_DEPT: "区发展改革局"}
 SECRET_NAME = "涉密工程项目核准"
 OPEN_NAME = "企业投资项目备案"
 RATES = RateLimits(public_reads="10000/minute", case_lookup="10000/minute",
@@ -47,9 +50,11 @@ RATES = RateLimits(public_reads="10000/minute", case_lookup="10000/minute",
 
 
 def content(name: str, department: str, *, classified: bool) -> ItemContent:
+    """An item of the department with the credit code ``department``."""
     return ItemContent(
-        name=name, code=implementation_code(), item_type="01", region="511602",
-        department=department, statutory_limit_days=20, promised_limit_days=5,
+        name=name, code=implementation_code(department_code=department), item_type="01",
+        region="511602", department=NAMES[department], department_code=department,
+        statutory_limit_days=20, promised_limit_days=5,
         steps=(Step("accept", "受理", 1, "clerk"), Step("decide", "决定", 3, "chief")),
         legal_basis=(LegalCitation("《中华人民共和国行政许可法》", "第十二条"),),
         classified=classified)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.common.v1 import common_pb2
 
+from services.catalogue.api import search_filters
 from services.catalogue.contract import content_from_pb, content_to_pb
 from services.catalogue.domain.items import (
     Branch,
@@ -23,7 +25,10 @@ from services.catalogue.domain.items import (
     StepKind,
     TimeUnit,
 )
+from services.shared.errors import InvalidArgument, PermissionDenied
+from tests.support.catalogue_node import person
 from tests.support.codes import implementation_code
+from tests.support.departments import CITY_DEVELOPMENT, DEVELOPMENT, EDUCATION, FIRE
 
 
 def full() -> ItemContent:
@@ -122,3 +127,40 @@ def test_explicit_kinds_are_kept_as_given() -> None:
     assert [s.kind for s in content.steps] == [StepKind.ACCEPTANCE, StepKind.REVIEW]
     draft.steps[1].kind = pb.STEP_KIND_DECISION
     assert content_from_pb(draft).steps[1].kind is StepKind.DECISION  # judged by validation
+
+
+def test_department_codes_go_both_ways_and_are_public() -> None:
+    """The department's code of the item, of a step and of a branch: upper-cased from the
+    request, public (a department's credit code is a public fact), stated from the
+    implementation code when the request leaves the item's out."""
+    draft = content_to_pb(full())
+    draft.department_code = EDUCATION.lower() + " "
+    draft.steps[1].department_code = " " + CITY_DEVELOPMENT.lower()
+    draft.steps[1].parallel_branches[0].department_code = FIRE.lower()
+    content = content_from_pb(draft)
+    assert content.department_code == EDUCATION
+    assert content.steps[1].department_code == CITY_DEVELOPMENT
+    assert content.steps[1].parallel_branches[0].department_code == FIRE
+    public = content_to_pb(content, internal=False)
+    assert (public.department_code, public.steps[1].department_code,
+            public.steps[1].parallel_branches[0].department_code) == (
+        EDUCATION, CITY_DEVELOPMENT, FIRE)
+    draft.department_code = ""
+    assert content_from_pb(draft).department_code == DEVELOPMENT  # the code's body segment
+
+
+def test_searching_drafts_is_by_the_callers_own_department_code() -> None:
+    request = pb.SearchItemsRequest(region="511602", status=pb.VERSION_STATUS_DRAFT)
+    clerk = person("c", "clerk", department=EDUCATION)
+    assert search_filters(clerk, request).department_code == EDUCATION
+    asked = pb.SearchItemsRequest(region="511602", status=pb.VERSION_STATUS_DRAFT,
+                                  department_code=DEVELOPMENT)
+    with pytest.raises(PermissionDenied):
+        search_filters(clerk, asked)
+    assert search_filters(person("s", "supervisor"), asked).department_code == DEVELOPMENT
+    published = pb.SearchItemsRequest(department_code=FIRE.lower())
+    assert search_filters(clerk, published).department_code == FIRE
+    with pytest.raises(InvalidArgument) as bad:
+        search_filters(clerk, pb.SearchItemsRequest(department_code="083372204"))
+    assert bad.value.code == "INVALID_DEPARTMENT_CODE"
+    assert bad.value.field_violations[0].field == "department_code"

@@ -52,13 +52,16 @@ REVIEWED = ["--publish-reviewed", "--legal-reviewer", "li.na", "--staffing-revie
             "wang.fang", "--approving-document", "广安府发〔2024〕12号"]
 #: columns that say where a row came from: an import makes new items
 ORIGIN = {"item_id", "published_at"}
+#: unified social credit codes of 区市场监督管理局 and 区卫生健康局
+MARKET, HEALTH = "115113010087783353", "11511301008778490F"
 
 
 def licence() -> ItemContent:
     """Everything public an item can carry, and internal fields that are not exported."""
     return ItemContent(
-        name="食品经营许可", code=implementation_code(), item_type="01", region="511602",
-        department="区市场监督管理局", statutory_limit_days=20, promised_limit_days=10,
+        name="食品经营许可", code=implementation_code(department_code=MARKET), item_type="01",
+        region="511602", department="区市场监督管理局", statutory_limit_days=20,
+        promised_limit_days=10,
         exercise_level="4", group="食品经营许可（主项）", accepting_office="区政务服务中心",
         body=ImplementingBody("广安市广安区市场监督管理局", credit_code(41)),
         legal_basis=(LegalCitation("《中华人民共和国食品安全法》", "第三十五条", "第一款",
@@ -78,14 +81,15 @@ def licence() -> ItemContent:
                    RiskPoint("违规受理", RiskLevel.HIGH, ("双人复核",)),)),
                Step("check", "现场核查", 5, "inspector", parallel_branches=(
                    Branch("区卫生健康局", "卫生审查", 3, "clerk", key="health",
-                          limit_unit=TimeUnit.CALENDAR_DAYS),)),
+                          limit_unit=TimeUnit.CALENDAR_DAYS, department_code=HEALTH),)),
                Step("decide", "决定", 2, "chief", returns_to=("check",),
-                    department="区市场监督管理局")))
+                    department="区市场监督管理局", department_code=MARKET)))
 
 
 def penalty() -> ItemContent:
     return ItemContent(
-        name="对违法生产经营行为的行政处罚", code=implementation_code(), item_type="02",
+        name="对违法生产经营行为的行政处罚", code=implementation_code(department_code=MARKET),
+        item_type="02",
         region="511602", department="区市场监督管理局", statutory_limit_days=90,
         promised_limit_days=60, limit_unit=TimeUnit.CALENDAR_DAYS,
         legal_basis=(LegalCitation("《中华人民共和国行政处罚法》", "第六十条"),),
@@ -203,8 +207,12 @@ def test_the_cells_of_one_row(source: CatalogueNode) -> None:
         ("accept", "acceptance", []), ("check", "review", []), ("decide", "decision",
                                                                   ["check"])]
     assert steps[1]["parallel_branches"] == [{"key": "health", "department": "区卫生健康局",
+                                              "department_code": HEALTH,
                                               "name": "卫生审查", "limit_days": 3,
                                               "limit_unit": "calendar_days"}]
+    assert (steps[2]["department"], steps[2]["department_code"]) == ("区市场监督管理局",
+                                                                     MARKET)
+    assert cells["department_code"] == MARKET
     assert "role" not in cells["steps"] and "双人复核" not in "".join(cells.values())
     assert [m["key"] for m in json.loads(cells["materials"])] == ["application", "m2"]
 
@@ -291,3 +299,40 @@ def test_every_public_field_of_the_contract_has_its_column() -> None:
     row = catalogue_csv.row({"content": {"steps": [{"parallel_branches": [{}]}]}})
     [written] = json.loads(dict(zip(catalogue_csv.HEADER, row, strict=True))["steps"])
     assert set(written) == step and set(written["parallel_branches"][0]) == branch
+
+
+def _without_codes(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        return {k: _without_codes(v) for k, v in value.items() if k != "department_code"}
+    if isinstance(value, list):
+        return [_without_codes(v) for v in value]
+    return value
+
+
+def test_an_export_made_before_department_codes_still_imports(
+        source: CatalogueNode, empty: CatalogueNode, tmp_path: Path) -> None:
+    """No department_code column, no codes in the steps: each item takes the stated default
+    (the implementation code's credit code); a step or branch of another department without
+    its code keeps the version a draft, saying why."""
+    exported = export(source, tmp_path / "a.csv")
+    header = [c for c in catalogue_csv.HEADER if c != "department_code"]
+    old = tmp_path / "old.csv"
+    with old.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in exported:
+            row["steps"] = json.dumps(_without_codes(json.loads(row["steps"])),
+                                      ensure_ascii=False, separators=(",", ":"))
+            writer.writerow([row[c] for c in header])
+    report = tmp_path / "report.json"
+    cli("import", str(old), "--region", "511602", "--report", str(report),
+        "--address", empty.address, "--token", ADMIN, *REVIEWED)
+    rows = {r["name"]: r for r in json.loads(report.read_text("utf-8"))["rows"]}
+    admin = person("ops", "admin")
+    by_name = {name: empty.service.get_version(admin, r["item_id"], 1)
+               for name, r in rows.items()}
+    assert by_name["食品经营许可"].content.department_code == MARKET
+    assert by_name["对违法生产经营行为的行政处罚"].status.value == "published"
+    licence = by_name["食品经营许可"]
+    assert licence.status.value == "draft"
+    assert "department_code" in " ".join(rows["食品经营许可"]["reasons"])

@@ -31,6 +31,7 @@ from services.catalogue.domain.lifecycle import (
 )
 from services.shared.errors import FailedPrecondition, InvalidArgument
 from tests.support.codes import implementation_code
+from tests.support.departments import DEVELOPMENT, EDUCATION, FIRE
 
 
 def item(**changes) -> ItemContent:
@@ -239,8 +240,17 @@ def test_content_stored_before_the_fields_existed_reads_with_the_defaults() -> N
                                                          (StepKind.DECISION, ())]
     assert c.steps[0].parallel_branches[0].key == "b1"
     assert c.materials[0].key == "m1"
+    # the department's code: the credit code in the implementation code; the branch's unknown
+    assert c.department_code == DEVELOPMENT
+    assert c.steps[0].parallel_branches[0].department_code == ""
     assert ItemContent.from_dict(c.to_dict()) == c  # stated once, read the same again
-    c.validate()
+    with pytest.raises(InvalidArgument) as unknown:  # a new version must state the branch's
+        c.validate()
+    assert {v.field for v in unknown.value.field_violations} == {
+        "steps[0].parallel_branches[0].department_code"}
+    replace(c, steps=(replace(c.steps[0], parallel_branches=(replace(
+        c.steps[0].parallel_branches[0], department_code="11511301008778255F"),)),
+        c.steps[1])).validate()
 
 
 def test_every_new_field_round_trips_through_its_dict() -> None:
@@ -353,3 +363,73 @@ def test_the_stored_form_leaves_out_what_is_at_its_default() -> None:
                                         Branch("区住建局", "会签", 1),))))
     assert ItemContent.from_dict(json.loads(rich.to_json())) == rich
     assert json.loads(rich.to_json())["modes"] == ["filing"]
+
+
+# --- the department's code (实施主体编码) -------------------------------------------------------
+
+
+def test_the_department_code_is_stated_from_the_implementation_code() -> None:
+    assert item().department_code == DEVELOPMENT
+    given = item(department_code=EDUCATION)
+    assert given.department_code == EDUCATION
+    organisation_body = "511A0138000000-511602000000-000-083372204-1-00"
+    unknown = item(code=organisation_body, department_code="")
+    assert unknown.department_code == "", "a 9-character body code names no department"
+    with pytest.raises(InvalidArgument) as info:
+        unknown.validate()
+    assert "department_code" in {v.field for v in info.value.field_violations}
+    assert "实施主体编码" in info.value.message
+
+
+def test_the_stored_form_leaves_out_a_code_it_can_state_again() -> None:
+    stated = item()
+    assert "department_code" not in json.loads(stated.to_json())
+    assert ItemContent.from_dict(json.loads(stated.to_json())) == stated
+    other = item(department_code=EDUCATION)
+    assert json.loads(other.to_json())["department_code"] == EDUCATION
+    assert ItemContent.from_dict(json.loads(other.to_json())) == other
+
+
+def test_a_code_other_than_the_implementation_codes_is_a_doubt() -> None:
+    assert not item().validate_draft()
+    doubts = item(department_code=EDUCATION).validate_draft()
+    assert any(EDUCATION in d and DEVELOPMENT in d for d in doubts)
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("083372204", "organisation code (组织机构代码, GB 11714)"),
+    ("08337220-4", "characters 9–17 are this organisation code"),
+    ("115113010833722044", "check character at position 18 is '4', expected '3'"),
+    ("11511301083372204", "has 17 characters; expected 18"),
+    ("区教科体局", "has 5 characters"),
+])
+def test_a_malformed_department_code_is_named_with_what_is_wrong(code: str,
+                                                                 words: str) -> None:
+    for where, content in (
+            ("department_code", item(department_code=code)),
+            ("steps[1].department_code", item(steps=(
+                Step("accept", "受理", 1, "clerk"),
+                Step("decide", "决定", 3, "chief", department="区教科体局",
+                     department_code=code)))),
+            ("steps[0].parallel_branches[0].department_code", item(steps=(
+                Step("accept", "受理", 1, "clerk", parallel_branches=(
+                    Branch("区教科体局", "会签", 1, department_code=code),)),
+                Step("decide", "决定", 3, "chief"))))):
+        with pytest.raises(InvalidArgument) as info:
+            content.validate_draft()
+        assert info.value.code == "ITEM_INVALID"
+        [violation] = [v for v in info.value.field_violations if v.field == where]
+        assert words in violation.description
+
+
+def test_a_step_or_branch_of_another_department_names_its_code_before_submission() -> None:
+    other_step = item(steps=(Step("accept", "受理", 1, "clerk"),
+                             Step("decide", "决定", 3, "chief", department="市发展改革委")))
+    other_step.validate_draft()  # a draft may wait for it
+    with pytest.raises(InvalidArgument) as info:
+        other_step.validate()
+    assert {v.field for v in info.value.field_violations} == {"steps[1].department_code"}
+    branch = item(steps=(Step("accept", "受理", 1, "clerk", parallel_branches=(
+        Branch("区消防救援大队", "消防意见", 1, department_code=FIRE),)),
+        Step("decide", "决定", 3, "chief")))
+    assert branch.validate() == branch

@@ -42,6 +42,7 @@ from services.shared.errors import (
 )
 from services.shared.working_days import WorkingCalendar
 from tests.support.codes import implementation_code
+from tests.support.departments import CITY_DEVELOPMENT, DEVELOPMENT, EDUCATION
 
 DEPT = "区发展改革局"
 
@@ -52,7 +53,7 @@ def who(subject: str, *roles: str, region: str = "511602", department: str | Non
                      permissions_of(roles))
 
 
-CLERK = who("clerk-1", "clerk", department=DEPT)
+CLERK = who("clerk-1", "clerk", department=DEVELOPMENT)
 LEGAL = who("legal-1", "legal_reviewer")
 STAFFING = who("staffing-1", "staffing_reviewer")
 ANONYMOUS = Principal("")
@@ -202,12 +203,12 @@ def test_delegation_creates_a_draft_one_level_down(tmp_path) -> None:
     db = Database(f"sqlite:///{tmp_path}/c.db", "catalogue")
     t.metadata.create_all(db.engine)
     service = CatalogueService(db, "510000", WorkingCalendar.official())
-    city_clerk = who("city-clerk", "clerk", region="511600", department="市发展改革委")
+    city_clerk = who("city-clerk", "clerk", region="511600", department=CITY_DEVELOPMENT)
     city_staffing = who("city-staffing", "staffing_reviewer", region="511600")
     admin = who("admin", "admin", region="511600")
-    item = service.create_item(city_clerk, content(region="511600",
-                                                   code=implementation_code("511600"),
-                                                   department="市发展改革委"), key())
+    item = service.create_item(city_clerk, content(
+        region="511600", code=implementation_code("511600", department_code=CITY_DEVELOPMENT),
+        department="市发展改革委", department_code=CITY_DEVELOPMENT), key())
     service.publish(admin, item.item_id, 1, OFFLINE, key())
     with pytest.raises(InvalidArgument) as info:
         service.adjust(city_staffing, item.item_id, Action.DELEGATE, "放管服", "511702", key())
@@ -215,8 +216,9 @@ def test_delegation_creates_a_draft_one_level_down(tmp_path) -> None:
     view, successor = service.adjust(city_staffing, item.item_id, Action.DELEGATE, "放管服",
                                      "511602", key())
     assert view.state is ItemState.DELEGATED and successor
-    lower = service.get_version(who("c", "clerk", department="市发展改革委"), successor, 1)
+    lower = service.get_version(who("c", "clerk", department=CITY_DEVELOPMENT), successor, 1)
     assert lower.content.region == "511602" and lower.status is VersionStatus.DRAFT
+    assert lower.content.department_code == CITY_DEVELOPMENT
     assert any("delegated" in f for f in lower.flags)
 
 
@@ -250,7 +252,7 @@ def test_change_obligation_is_due_in_ten_working_days_and_overdue_once(service) 
 
 
 def test_who_may_do_what(service) -> None:
-    other_department = who("clerk-2", "clerk", department="区教科体局")
+    other_department = who("clerk-2", "clerk", department=EDUCATION)
     with pytest.raises(PermissionDenied) as info:
         service.create_item(other_department, content(), key())
     assert info.value.code == "OTHER_DEPARTMENT"
@@ -307,9 +309,14 @@ def test_the_public_never_sees_risk_points_or_roles(service) -> None:
 def test_a_clerk_cannot_hand_an_item_to_another_department(service) -> None:
     view = service.create_item(CLERK, content(), key())
     with pytest.raises(PermissionDenied) as info:
-        service.update_draft(CLERK, view.item_id, 1, replace(view.content, department="B局"),
-                             key())
+        service.update_draft(CLERK, view.item_id, 1, replace(
+            view.content, department_code=EDUCATION), key())
     assert info.value.code == "OTHER_DEPARTMENT"
+    # renaming is not handing over: the code stays the department's
+    renamed = service.update_draft(CLERK, view.item_id, 1,
+                                   replace(view.content, department="区发改局"), key())
+    assert (renamed.content.department, renamed.content.department_code) == (
+        "区发改局", DEVELOPMENT)
 
 
 def test_oversized_inputs_are_invalid_arguments(service) -> None:
@@ -405,7 +412,7 @@ def test_a_replay_is_authorised_before_it_is_answered(service) -> None:
     k = key()
     c = content()
     service.create_item(CLERK, c, k)
-    moved = who("clerk-1", "clerk", department="区教科体局")
+    moved = who("clerk-1", "clerk", department=EDUCATION)
     with pytest.raises(PermissionDenied) as info:
         service.create_item(moved, c, k)
     assert info.value.code == "OTHER_DEPARTMENT"
@@ -418,7 +425,7 @@ def test_a_replay_is_authorised_before_it_is_answered(service) -> None:
 
 def test_drafts_and_internals_are_for_the_department_reviewers_and_supervisors(service) -> None:
     view = service.create_item(CLERK, content(), key())
-    other_clerk = who("clerk-2", "clerk", department="区教科体局")
+    other_clerk = who("clerk-2", "clerk", department=EDUCATION)
     with pytest.raises(NotFound):
         service.get_version(other_clerk, view.item_id, 1)
     for reader in (CLERK, LEGAL, STAFFING, who("sup", "supervisor"), who("a", "admin")):
@@ -433,14 +440,15 @@ def test_drafts_and_internals_are_for_the_department_reviewers_and_supervisors(s
 
 def test_a_functions_change_obliges_every_item_of_the_department(service) -> None:
     a, b = published(service), published(service)
-    other = who("clerk-2", "clerk", department="区教科体局")
-    published(service, other, department="区教科体局")
+    other = who("clerk-2", "clerk", department=EDUCATION)
+    published(service, other, department=DEPT, department_code=EDUCATION)  # same name
     change = ChangeRecord(ChangeKind.FUNCTIONS, "广安区机构改革方案", "职能划转至区行政审批局",
-                          date(2026, 11, 2), region="511602", department=DEPT)
+                          date(2026, 11, 2), region="511602", department_code=DEVELOPMENT)
     with pytest.raises(PermissionDenied):
         service.record_change(LEGAL, change, key())
     obligations = service.record_change(STAFFING, change, key(), today=date(2026, 11, 3))
     assert {o.item_id for o in obligations} == {a.item_id, b.item_id}
+    assert {o.department_code for o in obligations} == {DEVELOPMENT}
     assert all(o.kind == 2 and o.effective_on == "2026-11-02" for o in obligations)
     assert events(service)[-2:] == ["item.change_required", "item.change_required"]
     history = service.history(ANONYMOUS, a.item_id)
@@ -449,3 +457,19 @@ def test_a_functions_change_obliges_every_item_of_the_department(service) -> Non
     assert service.list_obligations(other, "511602", "", 10, "")[0] == []
     assert len(service.list_obligations(CLERK, "511602", "", 10, "")[0]) == 2
     assert len(service.list_obligations(STAFFING, "511602", "", 10, "")[0]) == 2
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("", "unified social credit code"),
+    ("083372204", "organisation code (组织机构代码, GB 11714)"),
+    ("115113016823646796", "expected '5'"),
+])
+def test_a_functions_change_names_the_department_by_its_valid_code(service, code: str,
+                                                                   words: str) -> None:
+    change = ChangeRecord(ChangeKind.FUNCTIONS, "广安区机构改革方案", "职能划转",
+                          date(2026, 11, 2), region="511602", department_code=code)
+    with pytest.raises(InvalidArgument) as info:
+        service.record_change(STAFFING, change, key(), today=date(2026, 11, 3))
+    assert info.value.code == "CHANGE_INVALID"
+    [violation] = info.value.field_violations
+    assert violation.field == "department_code" and words in violation.description

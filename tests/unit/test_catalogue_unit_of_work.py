@@ -15,7 +15,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from services.catalogue import storage as t
 from services.catalogue.unit_of_work import OUTBOX_COLUMNS, CatalogueUnitOfWork, Work
 from services.shared.db import Database
-from services.shared.errors import Conflict
+from services.shared.errors import AlreadyExists, Conflict
 from services.shared.events import parse_event
 
 
@@ -140,3 +140,28 @@ def test_a_race_is_tried_again_once_then_refused(uow: CatalogueUnitOfWork) -> No
     assert len(attempts) == 2
     with pytest.raises(IntegrityError):
         uow.once("ann", "k-3", "Op", "print", collide, lambda w, b: "")
+
+
+def test_rows_found_made_by_a_concurrent_request_are_looked_up_again(
+        uow: CatalogueUnitOfWork) -> None:
+    """The work finds the rows it would make already there (made by a request with the same
+    key that committed after this one looked the key up): once more, then it replays — or,
+    when the rows are another request's, it is refused as the work said."""
+    attempts: list[int] = []
+
+    def taken_once(w: Work) -> tuple[str, bytes]:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise AlreadyExists("the code is taken", code="ITEM_CODE_TAKEN")
+        return "made", b"made"
+
+    assert uow.once("ann", "k-4", "Op", "print", taken_once, lambda w, b: "") == "made"
+    assert len(attempts) == 2
+
+    def taken(w: Work) -> tuple[str, bytes]:
+        attempts.append(1)
+        raise AlreadyExists("the code is taken", code="ITEM_CODE_TAKEN")
+
+    with pytest.raises(AlreadyExists):
+        uow.once("ann", "k-5", "Op", "print", taken, lambda w, b: "")
+    assert len(attempts) == 4

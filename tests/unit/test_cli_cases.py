@@ -28,7 +28,7 @@ from services.shared.db import Database
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar, local_day
 from tests.support.cases import CLERK as CLERK_STAFF
-from tests.support.cases import DEPT, FIRE, item
+from tests.support.cases import DEPT, DEPT_CODE, FIRE, FIRE_CODE, item
 
 SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
@@ -62,7 +62,7 @@ def node(tmp_path: Path) -> Iterator[Node]:
     db.dispose()
 
 
-def token(subject: str, *positions: str, department: str | None = DEPT,
+def token(subject: str, *positions: str, department: str | None = DEPT_CODE,
           role: str = "clerk") -> str:
     return mint_token(SECRET, subject, [role], ["511602"], department=department,
                       positions=positions)
@@ -70,7 +70,7 @@ def token(subject: str, *positions: str, department: str | None = DEPT,
 
 CLERK = token("clerk-1")
 REVIEWER = token("reviewer-1", "reviewer")
-FIRE_REVIEWER = token("fire-1", "reviewer", department=FIRE)
+FIRE_REVIEWER = token("fire-1", "reviewer", department=FIRE_CODE)
 CHIEF = token("chief-1", "chief")
 SUPERVISOR = token("sup-1", role="supervisor", department=None)
 
@@ -131,13 +131,14 @@ def test_show_says_where_a_case_stands(node: Node) -> None:
     number = accepted(node)
     shown = ok(run(node, CLERK, "show", number)).stdout
     lines = shown.splitlines()
-    assert lines[0].startswith(f"{number}  企业投资项目核准 ({ITEM.item_id} v1), {DEPT}")
+    assert lines[0].startswith(f"{number}  企业投资项目核准 ({ITEM.item_id} v1), {DEPT} "
+                               f"({DEPT_CODE})")
     assert "status: in progress (办理中)" in shown
     now = [line for line in lines if re.match(r"(now: |     )s\d", line)]
     assert len(now) == 2  # the review and its parallel branch
-    assert re.search(rf"now: s\d 审查 — {DEPT} \(reviewer\), due \d{{4}}-\d\d-\d\d, "
-                     r"\d+ working days left, unclaimed", shown)
-    assert f"消防意见 — {FIRE} (reviewer)" in shown
+    assert re.search(rf"now: s\d 审查 — {DEPT} \({DEPT_CODE}\) \(reviewer\), due "
+                     r"\d{4}-\d\d-\d\d, \d+ working days left, unclaimed", shown)
+    assert f"消防意见 — {FIRE} ({FIRE_CODE}) (reviewer)" in shown
     assert "next: 决定" in shown
     assert re.search(r"promised: 10 working days, due \d{4}-\d\d-\d\d, 0 used, "
                      r"10 working days left", shown)
@@ -249,12 +250,16 @@ def test_a_minted_token_carries_department_and_position(node: Node) -> None:
     minted = CliRunner().invoke(main, [
         "cases", "act", number, "decide", "--outcome", "refuse", "--reason", "不符合条件",
         "--legal-basis", "《企业投资项目核准和备案管理条例》第十条", "--address", node.address,
-        "--as", "chief-2", "--role", "clerk", "--as-department", DEPT, "--as-region", "511602",
-        "--position", "chief"], catch_exceptions=False)
+        "--as", "chief-2", "--role", "clerk", "--as-department", DEPT_CODE.lower(),
+        "--as-region", "511602", "--position", "chief"], catch_exceptions=False)
     assert minted.exit_code == 0, minted.output
     assert "decision: refuse" in minted.stdout
     trace = ok(run(node, CLERK, "trace", number)).stdout
-    assert re.search(r"case\.decided\s+chief-2 \(chief, 区发展改革局\)", trace)
+    assert re.search(rf"case\.decided\s+chief-2 \(chief, {DEPT_CODE}\)", trace)
+    by_name = CliRunner().invoke(main, [
+        "cases", "show", number, "--address", node.address, "--as", "chief-3", "--role",
+        "clerk", "--as-department", DEPT])
+    assert by_name.exit_code == 2 and "unified social credit code" in by_name.output
 
 
 def test_as_without_a_role_is_a_usage_error(node: Node) -> None:
@@ -280,7 +285,8 @@ def test_queue_lists_a_handlers_running_steps(node: Node) -> None:
     number = accepted(node)
     listed = ok(run(node, REVIEWER, "queue"))
     [line] = [line for line in listed.stdout.splitlines() if line.startswith(number)]
-    assert re.search(rf"{number}  s\d 审查  企业投资项目核准  {DEPT}  due .* unclaimed", line)
+    assert re.search(rf"{number}  s\d 审查  企业投资项目核准  {DEPT} \({DEPT_CODE}\)  due .* "
+                     "unclaimed", line)
     assert "running steps" in listed.stderr
     ok(run(node, REVIEWER, "act", number, "claim", "--step", step_id(node, number, "review")))
     mine = ok(run(node, REVIEWER, "queue", "--mine", "--json"))
@@ -296,7 +302,7 @@ def test_trace_lists_every_action(node: Node) -> None:
     actions = [line.split()[3] for line in listed]
     assert actions[:3] == ["case.submitted", "case.step_started", "case.accepted"]
     assert actions.count("case.step_started") == 3  # acceptance, the review and its branch
-    assert re.search(r"case\.accepted\s+clerk-1 \(clerk, 区发展改革局\)\s+submitted → "
+    assert re.search(rf"case\.accepted\s+clerk-1 \(clerk, {DEPT_CODE}\)\s+submitted → "
                      r"in_progress  “材料齐全”", "\n".join(listed))
     entries = json.loads(ok(run(node, CLERK, "trace", number, "--json")).stdout)["entries"]
     assert entries[0]["prev_hash"] == "0" * 64
@@ -352,3 +358,51 @@ def test_documents_listed_written_to_a_file_and_verified(node: Node, tmp_path: P
     hall = mint_token(SECRET, "hall", ["hall"], ["511602"])
     denied = run(node, hall, "documents", number)
     assert denied.exit_code == 1 and "PERMISSION_DENIED" in denied.output, denied.output
+
+
+# --- the service centre ---------------------------------------------------------------------
+WINDOW = token("window-1", department=None, role="window_clerk")
+
+
+def test_the_service_centre_lists_urges_and_assists(node: Node) -> None:
+    number = accepted(node)
+    listed = ok(run(node, WINDOW, "branches"))
+    [line] = [line for line in listed.stdout.splitlines() if line.startswith(number)]
+    assert re.search(rf"{number}  s\d 消防意见  企业投资项目核准  {FIRE} \({FIRE_CODE}\)  due .* "
+                     "unclaimed$", line)
+    assert "running parallel branches" in listed.stderr
+    assert ok(run(node, WINDOW, "branches", "--late")).stdout == ""  # none late yet
+    refused = run(node, CLERK, "branches")
+    assert refused.exit_code == 1 and "case.coordinate" in refused.stderr
+    # the one running branch is taken without --step
+    urged = ok(run(node, WINDOW, "act", number, "urge", "--note", "请于周五前出具消防意见"))
+    assert re.search(rf"消防意见 — {FIRE} \({FIRE_CODE}\) \(reviewer\), due .*, urged 1×",
+                     urged.stdout)
+    assert re.search(rf"urged: s\d {FIRE} \({FIRE_CODE}\) \(due \d{{4}}-\d\d-\d\d\) by "
+                     "window-1, .*: 请于周五前出具消防意见", urged.stdout)
+    assert "urge needs --note" in run(node, WINDOW, "act", number, "urge").output
+    helped = ok(run(node, WINDOW, "act", number, "assist", "--assistance", "assist",
+                    "--note", "协助补正材料"))
+    assert re.search(r"assisted \(帮办\) by window-1, .*: 协助补正材料", helped.stdout)
+    assert "assist needs --assistance" in run(node, WINDOW, "act", number, "assist",
+                                              "--note", "x").output
+    not_theirs = run(node, CLERK, "act", number, "assist", "--assistance", "guide",
+                     "--note", "领办")
+    assert not_theirs.exit_code == 1 and "PERMISSION_DENIED" in not_theirs.stderr
+    shown = json.loads(ok(run(node, CLERK, "show", number, "--json")).stdout)
+    assert [a["kind"] for a in shown["assistance"]] == ["ASSISTANCE_KIND_ASSIST"]
+    assert [u["note"] for u in shown["urges"]] == ["请于周五前出具消防意见"]
+
+
+def test_a_queue_of_another_departments_code_is_refused(node: Node) -> None:
+    accepted(node)
+    own = ok(run(node, REVIEWER, "queue", "--department", DEPT_CODE.lower(), "--json"))
+    assert json.loads(own.stdout)["total"] >= 1
+    other = run(node, REVIEWER, "queue", "--department", FIRE_CODE)
+    assert other.exit_code == 1 and "OTHER_DEPARTMENT" in other.stderr
+    by_name = run(node, REVIEWER, "queue", "--department", "区发展改革局")
+    assert by_name.exit_code == 1 and "department_code: a code of ASCII letters" in (
+        by_name.stderr)
+    old = run(node, REVIEWER, "queue", "--department", "68236467-9")
+    assert old.exit_code == 1 and "INVALID_DEPARTMENT_CODE" in old.stderr
+    assert "organisation code (组织机构代码, GB 11714)" in old.stderr

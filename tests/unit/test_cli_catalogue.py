@@ -43,6 +43,8 @@ MAPPING = {"legal_basis": "legal_basis"}
 REVIEWED = ["--publish-reviewed", "--legal-reviewer", "li.na", "--staffing-reviewer",
             "wang.fang", "--approving-document", "广安府发〔2024〕12号"]
 CODE = "511A0064100152-511602000000-000-115113016823646795-1-00"
+#: 区行政审批局, the implementing body of CODE, by its unified social credit code
+APPROVALS = "115113016823646795"
 SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
 
 
@@ -144,12 +146,12 @@ def test_import_the_real_file_writes_the_report(node: tuple[str, FakeCatalogue],
         str(report_path), "--address", address, "--token", token(),
         "--batch-size", "300"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("guang_an_511602.csv: 1135 rows: 981 accepted, "
-                                    "154 flagged, 0 rejected (import ")
+    assert result.stdout.startswith("guang_an_511602.csv: 1135 rows: 627 accepted, "
+                                    "508 flagged, 0 rejected (import ")
     assert "importing guang_an_511602.csv" in result.stderr  # the progress bar
     report = json.loads(report_path.read_text("utf-8"))
     assert {k: report[k] for k in ("total", "accepted", "flagged", "rejected")} == {
-        "total": 1135, "accepted": 981, "flagged": 154, "rejected": 0}
+        "total": 1135, "accepted": 627, "flagged": 508, "rejected": 0}
     assert [r["line"] for r in report["rows"]] == list(range(2, 1137))
     assert set(report["rows"][0]) >= {"line", "name", "outcome", "reasons"}
     assert report["rows"][0] == {"line": 2, "name": "企业投资项目备案（技术改造）（市级/县级）",
@@ -247,7 +249,7 @@ def test_refusals_exit_1_with_the_catalogues_words(node: tuple[str, FakeCatalogu
     path = small_csv(tmp_path / "a.csv", [good_row(1)])
     report = tmp_path / "r.json"
     stranger = invoke("import", str(path), "--region", "511602", "--address", address,
-                      "--token", token("clerk", region="511603", department="区行政审批局"),
+                      "--token", token("clerk", region="511603", department=APPROVALS),
                       "--report", str(report))
     assert stranger.exit_code == 1
     assert ("REGION_OUT_OF_SCOPE: ann may not act for region 511602 (scope: 511603)"
@@ -281,7 +283,7 @@ def test_a_token_minted_with_the_node_key(node: tuple[str, FakeCatalogue],
     address, fake = node
     path = small_csv(tmp_path / "a.csv", [good_row(1), good_row(2)])
     result = invoke("import", str(path), "--region", "511602", "--address", address,
-                    "--as", "importer-1", "--role", "clerk", "--as-department", "区行政审批局")
+                    "--as", "importer-1", "--role", "clerk", "--as-department", APPROVALS)
     assert result.exit_code == 0, result.output
     with fake.service.db.transaction() as s:
         assert s.execute(select(t.imports.c.imported_by)).scalar_one() == "importer-1"
@@ -299,14 +301,17 @@ def test_a_failure_midway_still_reports_what_was_done(node: tuple[str, FakeCatal
                                                       tmp_path: Path) -> None:
     address, _ = node
     # the third batch has a row outside the department of the clerk's token
-    rows = [good_row(i) for i in range(4)] + [good_row(9, department="区民政局")]
+    rows = [good_row(i) for i in range(4)] + [good_row(9, department="区民政局",
+                                                       dept_code="11511301008778298W")]
     path = small_csv(tmp_path / "a.csv", rows)
     report_path = tmp_path / "r.json"
-    staff = mint_token(SECRET, "bob", ["clerk"], ["511602"], department="区行政审批局")
+    staff = mint_token(SECRET, "bob", ["clerk"], ["511602"], department=APPROVALS,
+                       department_name="区行政审批局")
     result = invoke("import", str(path), "--region", "511602", "--address", address,
                     "--token", staff, "--batch-size", "2", "--concurrency", "1",
                     "--report", str(report_path))
-    assert result.exit_code == 1 and "works for 区行政审批局" in result.stderr
+    assert result.exit_code == 1 and "works for 区行政审批局 (115113016823646795), not " \
+        "11511301008778298W" in result.stderr
     report = json.loads(report_path.read_text("utf-8"))
     assert [r["line"] for r in report["rows"]] == [2, 3, 4, 5]
     assert report["unsent"] == 1 and "PERMISSION_DENIED" in report["error"]
@@ -379,7 +384,8 @@ def test_search_prints_lines(node: tuple[str, FakeCatalogue]) -> None:
                     "区市场监管局", "--page-size", "5", "--address", address)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "企业投资项目备案  CODE-0  511602  区市场监管局", "企业登记  CODE-1  511602  区市场监管局"]
+        "企业投资项目备案  CODE-0  511602  区市场监管局 (code unknown)",
+        "企业登记  CODE-1  511602  区市场监管局 (code unknown)"]
     assert "2 of 7 items; next page: --page-token next" in result.stderr
     sent = fake.searches[-1]
     assert (sent.query, sent.region, sent.item_type, sent.department, sent.page_size) == (
@@ -421,7 +427,7 @@ def source(rows: list) -> list[SourceRow]:  # type: ignore[type-arg]
 
 def test_csv_with_bom_blank_lines_and_a_multiline_cell(tmp_path: Path) -> None:
     text = (",".join(HEADER) + "\r\n"
-            + f'区民政局,未分类,婚姻登记,{CODE},511602000000,20,x\r\n'
+            + f'区民政局,未分类,婚姻登记,{CODE},511602000000,20,{APPROVALS}\r\n'
             + "\r\n"
             + f'区民政局,未分类,"收养\n登记",{CODE.replace("00152", "00153")},511602000000,7,\r\n'
             + f'区民政局,未分类,最后,{CODE.replace("00152", "00154")},511602000000,7\r\n')
@@ -470,7 +476,7 @@ def test_xlsx_first_sheet(tmp_path: Path) -> None:
     sheet.append(["区民政局", "未分类", "婚姻登记", CODE, 511602000000, 20, None])
     sheet.append([None] * 7)
     sheet.append(["区民政局", "未分类", "收养登记", CODE.replace("00152", "00153"),
-                  "511602000000", 7.0, "x"])
+                  "511602000000", 7.0, APPROVALS])
     workbook.create_sheet("other").append(["ignored"])
     path = tmp_path / "catalogue.xlsx"
     workbook.save(path)

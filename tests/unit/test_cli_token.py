@@ -19,16 +19,26 @@ def token(*args: str):  # type: ignore[no-untyped-def]
 
 def test_a_token_names_its_subject_and_carries_what_it_was_given() -> None:
     result = token("--subject", "zhang.wei", "--role", "clerk", "--region", "511602",
-                   "--department", "区发展改革局", "--name", "张伟")
+                   "--department", "115113016823646795", "--department-name", "区发展改革局",
+                   "--name", "张伟")
     assert result.exit_code == 0, result.output
     who = Authenticator(SECRET).principal("Bearer " + result.stdout.strip())
-    assert (who.subject, who.roles, who.regions, who.department, who.name) == (
-        "zhang.wei", ("clerk",), ("511602",), "区发展改革局", "张伟")
+    assert (who.subject, who.roles, who.regions, who.department, who.department_name,
+            who.name) == ("zhang.wei", ("clerk",), ("511602",), "115113016823646795",
+                          "区发展改革局", "张伟")
 
 
 @pytest.mark.parametrize(("args", "words"), [
     (["--role", "admin", "--region", "510000"], "Missing option '--subject'"),
     (["--subject", "li", "--role", "clerk", "--region", "511602"], "department: required"),
+    (["--subject", "li", "--role", "clerk", "--region", "511602", "--department",
+      "区发展改革局"], "unified social credit code (统一社会信用代码, GB 32100)"),
+    (["--subject", "li", "--role", "clerk", "--region", "511602", "--department",
+      "682364679"], "organisation code (组织机构代码, GB 11714)"),
+    (["--subject", "li", "--role", "clerk", "--region", "511602", "--department",
+      "115113016823646796"], "expected '5'"),
+    (["--subject", "li", "--role", "admin", "--region", "511602", "--department-name",
+      "区发展改革局"], "department_name: only with a department"),
     (["--subject", "li", "--role", "admin", "--region", "519999"], "519999 is not a region"),
     (["--subject", "li", "--role", "admin", "--region", ""], "regions:"),
     (["--subject", "li", "--role", "admin", "--region", "510000", "--ttl",

@@ -194,6 +194,15 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
             case_number=request.case_number, status=cases_pb2.CASE_STATUS_IN_PROGRESS,
             allowed_actions=[action]))
 
+    def ListParallelBranches(self, request, context):  # noqa: N802
+        self.r.record("ListParallelBranches", request, context)
+        return cases_pb2.ListQueueResponse(total=1, entries=[cases_pb2.QueueEntry(
+            case_number="511602202611020000001", item_name="食品经营许可",
+            case_status=cases_pb2.CASE_STATUS_IN_PROGRESS, step=cases_pb2.CaseStep(
+                instance_id="s4", key="review/fire", name="消防意见", urges=2,
+                department="区消防救援大队", department_code="11511300MB1A21304N",
+                status=cases_pb2.STEP_STATUS_ACTIVE))])
+
     def ListQueue(self, request, context):  # noqa: N802
         self.r.record("ListQueue", request, context)
         return cases_pb2.ListQueueResponse(total=1, entries=[cases_pb2.QueueEntry(
@@ -458,14 +467,44 @@ def test_get_case_trace_verify_and_queue(client, calls) -> None:
     assert (verified["intact"], verified["head"], verified["broken_at"]) == (
         True, "a" * 64, "0")
     queue = client.get("/v1/queue", params={"role": "chief", "region": "511602",
-                                            "unclaimed_only": "true", "page_size": 5})
+                                            "unclaimed_only": "true", "page_size": 5,
+                                            "department_code": "115113016823646795"})
     assert queue.status_code == 200
     assert queue.json()["entries"][0]["step"]["instance_id"] == "s3"
     assert [c[0] for c in calls] == ["GetCase", "GetTrace", "VerifyTrace", "ListQueue"]
     assert [c[1].case_number for c in calls[:3]] == [CASE] * 3
     request = calls[3][1]
     assert (request.role, request.region, request.unclaimed_only, request.mine_only,
-            request.page_size) == ("chief", "511602", True, False, 5)
+            request.page_size, request.department_code) == (
+        "chief", "511602", True, False, 5, "115113016823646795")
+
+
+def test_parallel_branches_and_the_service_centres_actions(client, calls) -> None:
+    """服务中心协调并联审批: the listing of every department's running branches; urge and
+    assist as actions, assist's kind in its short form too."""
+    listed = client.get("/v1/parallel-branches", params={"region": "511602",
+                                                          "late_only": "true"})
+    assert listed.status_code == 200
+    step = listed.json()["entries"][0]["step"]
+    assert (step["key"], step["department_code"], step["urges"]) == (
+        "review/fire", "11511300MB1A21304N", 2)
+    [(name, request, _)] = calls
+    assert name == "ListParallelBranches" and (request.region, request.late_only) == (
+        "511602", True)
+    for body in ({"urge": {"instance_id": "s4", "note": "请尽快出具消防意见"}},
+                 {"assist": {"kind": "guide", "note": "引导填写申请表"}},
+                 {"assist": {"kind": "ASSISTANCE_KIND_ASSIST", "note": "协助准备材料"}}):
+        answer = client.post(f"/v1/cases/{CASE}/actions",
+                             json={"idempotency_key": "k-" + next(iter(body)), **body})
+        assert answer.status_code == 200, answer.text
+    sent = [c[1] for c in calls if c[0] == "ActOnCase"]
+    assert sent[0].urge.instance_id == "s4"
+    assert [r.assist.kind for r in sent[1:]] == [cases_pb2.ASSISTANCE_KIND_GUIDE,
+                                                 cases_pb2.ASSISTANCE_KIND_ASSIST]
+    refused = client.post(f"/v1/cases/{CASE}/actions", json={
+        "idempotency_key": "k-x", "assist": {"kind": "deliver", "note": "代办"}})
+    assert refused.status_code == 400
+    assert error_of(refused)["field_violations"][0]["field"] == "assist.kind"
 
 
 def test_documents_listed_downloaded_as_pdf_and_verified(client, calls) -> None:
@@ -731,9 +770,11 @@ def test_export_csv(client, calls) -> None:
         "department": "广安区市场监督管理局", "statutory_limit_days": "20",
         "promised_limit_days": "10",
         "steps": '[{"key":"accept","name":"受理","kind":"","limit_days":1,"limit_unit":"",'
-                 '"returns_to":[],"department":"","parallel_branches":[]},'
+                 '"returns_to":[],"department":"","department_code":"",'
+                 '"parallel_branches":[]},'
                  '{"key":"decide","name":"决定","kind":"","limit_days":2,"limit_unit":"",'
-                 '"returns_to":[],"department":"","parallel_branches":[]}]',
+                 '"returns_to":[],"department":"","department_code":"",'
+                 '"parallel_branches":[]}]',
         "published_at": "2026-10-01T02:00:00Z"}
 
 

@@ -804,7 +804,7 @@ def test_a_case_run_by_the_engine_reads_right(fakes) -> None:
     submitted = None
     for command in (engine.Submit(CASE_NUMBER, "511602", item, Mode.PROMISED, APPLICANT,
                                   Channel.COUNTER, (("form", 1, 0),)), engine.Accept("齐全")):
-        for event in engine.decide(submitted, command, actor_of(CLERK), at):
+        for event in engine.decide(submitted, command, actor_of(CLERK), at, CALENDAR):
             submitted = engine.evolve(submitted, event)
     client, _, cases, _ = fakes
     cases.case = case_to_pb(submitted, CALENDAR, TODAY, internal=False)
@@ -815,6 +815,7 @@ def test_a_case_run_by_the_engine_reads_right(fakes) -> None:
     assert "下面要办哪一步 决定" in page
     assert "承诺时限 10 个工作日： 还剩 9 个工作日 （截止 2026-11-16）" in page
     assert "张三" not in page
+    assert "部门统一社会信用代码 115113016823646795" in page
 
 
 def test_case_that_does_not_exist_is_a_friendly_404(fakes) -> None:
@@ -948,3 +949,34 @@ def test_catalogue_pages_are_limited_more_loosely() -> None:
     assert refused.status_code == 429 and "RATE_LIMITED" in refused.text
     assert all(request.item_id != "it-2" for name, request, _ in catalogue.calls
                if name == "GetItemVersion")
+
+
+def test_departments_are_shown_by_name_and_an_unknown_code_as_unknown(fakes) -> None:
+    """The public reads names; the department's credit code is shown beside it — 未知 when
+    the catalogue has none, never a guess."""
+    client, catalogue, cases, _ = fakes
+    c = catalogue.item.content
+    c.department_code = "115113016823646795"
+    page = text_of(client.get("/items/it-1").text)
+    assert "部门统一社会信用代码 115113016823646795" in page
+    assert "主体编码" not in page  # the body's code is that same code: shown once
+    c.department_code = ""
+    page = text_of(client.get("/items/it-1").text)
+    assert "部门统一社会信用代码 未知" in page and "主体编码 115113016823646795" in page
+    # a branch of a department the catalogue names only by its code, and one by neither
+    c.steps[1].parallel_branches[0].department = ""
+    c.steps[1].parallel_branches[0].department_code = "11511301008778490F"
+    assert "并联办理：11511301008778490F 卫生审查" in text_of(client.get("/items/it-1").text)
+    c.steps[1].parallel_branches[0].department_code = ""
+    assert "并联办理：未知 卫生审查" in text_of(client.get("/items/it-1").text)
+    # a case: its department's code, or 未知; a step of a department known by code only
+    page = page_of(client)
+    assert "部门统一社会信用代码 未知" in page
+    cases.case.department_code = "115113016823646795"
+    cases.case.steps.append(step(2, "消防意见", ACTIVE, stage=0, branch="fire",
+                                 limit_days=2, department_code="11511300MB1A21304N",
+                                 due_date="2026-11-04", days_left=1))
+    page = page_of(client)
+    assert "部门统一社会信用代码 115113016823646795" in page
+    now = page[page.index("现在办到了哪一步"):page.index("下面要办哪一步")]
+    assert "消防意见 11511300MB1A21304N · 时限 2 个工作日" in now

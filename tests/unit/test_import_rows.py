@@ -22,6 +22,7 @@ from services.catalogue.domain.import_rows import (
     item_type_of,
     parse_rows,
 )
+from services.shared.codes import check_credit_code
 from services.shared.errors import InvalidArgument
 from tests.support.data import GUANG_AN
 
@@ -131,19 +132,26 @@ def test_a_broken_code_keeps_what_can_be_read() -> None:
     assert (item.body_code, item.body_code_kind) == (None, None)
     assert (item.basic_code, item.region12, item.body_nature) == ("511A0064100152",
                                                                   "511602000000", "1")
-    assert outcome.reasons == [
+    assert outcome.reasons[0] == (
         "unified social credit code (统一社会信用代码, GB 32100) '115113016823646794': check "
-        "character at position 18 is '4', expected '5'"]
+        "character at position 18 is '4', expected '5'")
+    # the row's dept_code is an organisation code no usable credit code contains: unknown
+    assert outcome.reasons[1].startswith("department code (dept_code) '68236467-9': "
+                                         "'68236467-9' is an organisation code")
+    assert outcome.reasons[1].endswith("the department's code is unknown until the "
+                                       "department states it")
+    assert len(outcome.reasons) == 2 and item.department_code == ""
 
 
 def test_every_doubt_of_a_row_is_given() -> None:
     code = CODE.replace(CREDIT, "1151130108778239r").replace("511602000000", "511600000000")
     outcome = only(parse(row(item_code=code)))
     assert outcome.outcome == FLAGGED
-    assert len(outcome.reasons) == 3, outcome.reasons
+    assert len(outcome.reasons) == 4, outcome.reasons
     assert "17 characters" in outcome.reasons[0]
     assert "lower-case" in outcome.reasons[1]
     assert "is not the area code" in outcome.reasons[2]
+    assert "department's code is unknown" in outcome.reasons[3]
 
 
 def test_the_region_of_a_code_with_too_few_segments_is_still_found() -> None:
@@ -364,7 +372,9 @@ def test_real_file_every_row_is_accounted_for(real: ImportReport) -> None:
     assert counts["total"] == 1135
     assert counts[ACCEPTED] + counts[FLAGGED] + counts[REJECTED] == 1135
     # no row of the real file is unusable: the doubtful ones are kept, flagged
-    assert counts == {ACCEPTED: 981, FLAGGED: 154, REJECTED: 0, "total": 1135}
+    # 354 rows more than the implementation codes alone would flag: their dept_code cannot
+    # name the department (see test_real_file_department_codes)
+    assert counts == {ACCEPTED: 627, FLAGGED: 508, REJECTED: 0, "total": 1135}
     assert [o.line for o in real.outcomes] == list(range(2, 1137))
     assert all(o.reasons for o in real.outcomes if o.outcome != ACCEPTED)
     assert not any(o.reasons for o in real.accepted)
@@ -375,7 +385,11 @@ def test_real_file_why_rows_were_flagged(real: ImportReport) -> None:
     reasons: Counter[str] = Counter()
     for o in real.flagged:
         for r in o.reasons:
-            reasons["17" if "17 characters" in r else
+            dept = r.startswith("department code")
+            reasons["department code: organisation" if dept and "组织机构代码" in r else
+                    "department code: differs" if dept and "is not the implementing" in r else
+                    "department code: other" if dept else
+                    "17" if "17 characters" in r else
                     "length" if "characters; expected 18" in r else
                     "check" if "check character" in r else
                     "segments" if "segments" in r else
@@ -383,13 +397,18 @@ def test_real_file_why_rows_were_flagged(real: ImportReport) -> None:
                     "lower-case" if "lower-case" in r else
                     "region part" if "is not the area code" in r else r] += 1
     assert reasons == Counter({"17": 91, "organisation": 31, "length": 21, "check": 7,
-                               "segments": 3, "lower-case": 1, "region part": 1})
-    assert Counter(len(o.reasons) for o in real.flagged) == Counter({1: 153, 2: 1})
+                               "segments": 3, "lower-case": 1, "region part": 1,
+                               "department code: other": 294,
+                               "department code: organisation": 192,
+                               "department code: differs": 17})
+    assert Counter(len(o.reasons) for o in real.flagged) == Counter({1: 359, 2: 148, 3: 1})
     assert all(o.item and o.item.body_code_kind == "organisation"
-               for o in real.flagged if "old 9-character" in o.reasons[0])
+               for o in real.flagged if "old 9-character" in o.reasons[0]
+               and not o.reasons[0].startswith("department code"))
     assert all(o.item and o.item.body_code is None
                for o in real.flagged if "old 9-character" not in o.reasons[0]
-               and "lower-case" not in o.reasons[0])
+               and "lower-case" not in o.reasons[0]
+               and not o.reasons[0].startswith("department code"))
 
 
 def test_real_file_known_rows(real: ImportReport) -> None:
@@ -414,10 +433,12 @@ def test_real_file_known_rows(real: ImportReport) -> None:
     province_region = by_line(real, 119)  # body code 8282348 has 7 characters
     assert province_region.outcome == FLAGGED and province_region.item is not None
     assert province_region.item.region == "511602"  # the area code, not the code's 510000
-    assert province_region.reasons == [
+    assert province_region.reasons[:2] == [
         "implementing body code '8282348' has 7 characters; expected 18 (unified social "
         "credit code) or 9 (organisation code)",
         "region part 510000000000 of the code is not the area code 511602000000"]
+    assert province_region.reasons[2].startswith("department code (dept_code) '00877836X'")
+    assert province_region.item.department_code == ""
 
     no_region = by_line(real, 167)
     assert no_region.outcome == FLAGGED and "4 segments" in no_region.reasons[0]
@@ -470,3 +491,42 @@ def test_a_quote_before_ordinary_text_is_kept() -> None:
     outcome = only(parse(row(name="'建筑'工程施工许可证核发")))
     assert outcome.outcome == ACCEPTED
     assert outcome.item is not None and outcome.item.name == "'建筑'工程施工许可证核发"
+
+
+def test_real_file_department_codes(real: ImportReport) -> None:
+    """Each item's department by its credit code: the dept_code cell when it is one, an old
+    organisation code replaced by the implementation code's credit code that contains it,
+    else the implementation code's (flagged), else unknown (flagged)."""
+    first = by_line(real, 2)  # dept_code 11511301008778183N, the code's body too
+    assert first.outcome == ACCEPTED and first.item.department_code == "11511301008778183N"
+    education = by_line(real, 4)  # dept_code 083372204 inside 115113010833722043
+    assert education.outcome == ACCEPTED
+    assert education.item.department_code == "115113010833722043"
+    tax = by_line(real, next(o.line for o in real.outcomes
+                             if o.item and o.item.department == "广安区税务局"))
+    assert tax.outcome == FLAGGED  # 008779522 is not inside 11511301MB1549994W
+    assert tax.item.department_code == "11511301MB1549994W"
+    assert "the implementation code's credit code 11511301MB1549994W is used" in (
+        tax.reasons[-1])
+    justice = by_line(real, 71)  # 00877868-5, and a 9-character body in the code as well
+    assert justice.item.department_code == ""
+    known = [o.item.department_code for o in real.outcomes if o.item]
+    assert sum(1 for code in known if not code) == 149
+    assert all(check_credit_code(code).ok for code in known if code)
+    assert all(not o.item.department_code or o.outcome == FLAGGED or
+               o.item.department_code == o.item.body_code for o in real.outcomes)
+
+
+@pytest.mark.parametrize(("dept_code", "code", "flagged"), [
+    ("115113016823646795", "115113016823646795", False),   # the credit code itself
+    ("68236467-9", "115113016823646795", False),            # its organisation code, inside
+    ("682364679", "115113016823646795", False),
+    ("115113010833722043", "115113010833722043", True),     # another credit code: used
+    ("008779522", "115113016823646795", True),              # not inside: the code's
+    ("1151130108778239R", "115113016823646795", True),      # not a code at all
+    ("", "115113016823646795", False),                       # none: the code's
+])
+def test_a_rows_department_code(dept_code: str, code: str, flagged: bool) -> None:
+    outcome = only(parse(row(dept_code=dept_code)))
+    assert outcome.item is not None and outcome.item.department_code == code
+    assert (outcome.outcome == FLAGGED) is flagged, outcome.reasons

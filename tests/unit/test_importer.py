@@ -72,6 +72,7 @@ from services.shared.errors import (
 )
 from services.shared.events import make_event, parse_event
 from tests.support.data import GUANG_AN
+from tests.support.departments import CITY_DEVELOPMENT, EDUCATION, FIRE
 
 CATALOGUE = GUANG_AN
 CREDIT = "115113016823646795"
@@ -166,7 +167,7 @@ def test_real_file_every_row_is_accounted_for(importer: Importer, service: Catal
                                               changes: Changes) -> None:
     import_id, results = run(importer, OPERATOR, real_rows)
     assert [r.line for r in results] == list(range(2, 1137))
-    assert Counter(r.outcome for r in results) == Counter(accepted=981, flagged=154)
+    assert Counter(r.outcome for r in results) == Counter(accepted=627, flagged=508)
     assert all(r.item_id for r in results)
     assert len({r.item_id for r in results}) == 1135
     assert not any(r.reasons for r in results if r.outcome == "accepted")
@@ -392,7 +393,7 @@ def test_a_reviewed_list_names_two_reviewers_other_than_the_importer(
 
 def test_events_are_the_contract_json_of_the_stored_versions(
         importer: Importer, service: CatalogueService, real_rows: list[SourceRow]) -> None:
-    run(importer, ADMIN, with_basis(real_rows[65:75]), publish=True, mapping=BASIS_MAPPING)
+    run(importer, ADMIN, with_basis(real_rows[71:81]), publish=True, mapping=BASIS_MAPPING)
     with service.db.transaction() as s:
         bodies = s.execute(select(t.outbox.c.body)).scalars().all()
         checked = Counter()
@@ -478,12 +479,17 @@ def test_any_flow_is_written_by_the_fast_path(real_rows: list[SourceRow]) -> Non
     steps = (Step("accept", "受理", 1, "clerk"),
              Step("check", "核查", 3, "chief", kind=StepKind.REVIEW, parallel_branches=(
                  Branch("区消防救援大队", "消防审查", 2, "clerk",
-                        limit_unit=TimeUnit.CALENDAR_DAYS),)),
+                        limit_unit=TimeUnit.CALENDAR_DAYS, department_code=FIRE),)),
              Step("decide", "决定", 1, "leader", returns_to=("check",),
-                  department="市发展改革委"))
+                  department="市发展改革委", department_code=CITY_DEVELOPMENT))
     content = replace(import_content(item, 20), steps=steps)
     assert plain(content)
     _assert_fast_json_is_general(content, [DEFAULT_FLOW_FLAG], datetime.now(UTC))
+    # a department code of its own (not the implementation code's): written, last
+    other = replace(content, department_code=EDUCATION)
+    assert plain(other) and json.loads(content_json(other))["department_code"] == EDUCATION
+    _assert_fast_json_is_general(other, [DEFAULT_FLOW_FLAG], datetime.now(UTC))
+    assert "department_code" not in json.loads(content_json(content))
 
 
 # --- who may import ---------------------------------------------------------------------------
@@ -500,15 +506,15 @@ def test_a_clerk_of_another_region_is_refused(importer: Importer, service: Catal
 
 def test_a_city_clerk_may_import_for_a_district_of_the_city(importer: Importer,
                                                             real_rows: list[SourceRow]) -> None:
-    city = person("clerk-3", "clerk", region="511600", department="区教科体局")
-    own = [r for r in real_rows if r.values["department"] == "区教科体局"][:5]
+    city = person("clerk-3", "clerk", region="511600", department=EDUCATION)
+    own = [r for r in real_rows if EDUCATION in r.values["item_code"]][:5]
     _, results = run(importer, city, own)
     assert len(results) == 5 and all(r.item_id for r in results)
 
 
 def test_publishing_on_import_needs_both_reviews(importer: Importer,
                                                 real_rows: list[SourceRow]) -> None:
-    for principal in (person("clerk-1", "clerk", department="区教科体局"),
+    for principal in (person("clerk-1", "clerk", department=EDUCATION),
                       person("legal-1", "legal_reviewer")):
         with pytest.raises(PermissionDenied):
             importer.import_rows(principal, "511602", "", True, "a.csv", "", real_rows[:5],
@@ -520,12 +526,19 @@ def test_publishing_on_import_needs_both_reviews(importer: Importer,
 
 def test_department_staff_import_only_their_own_department(importer: Importer,
                                                            real_rows: list[SourceRow]) -> None:
-    staff = person("clerk-4", "clerk", department="区教科体局")
-    with pytest.raises(PermissionDenied, match="works for 区教科体局"):
+    staff = person("clerk-4", "clerk", department=EDUCATION)
+    with pytest.raises(PermissionDenied, match=f"works for {EDUCATION}"):
         importer.import_rows(staff, "511602", "", False, "a.csv", "", real_rows[:5], "k")
-    own = [r for r in real_rows if r.values["department"] == "区教科体局"]
+    named = [r for r in real_rows if r.values["department"] == "区教科体局"]
+    # by its code: rows whose implementation code holds the department's credit code (its
+    # organisation code 083372204, the dept_code, is inside it) …
+    own = [r for r in named if EDUCATION in r.values["item_code"]]
+    assert 0 < len(own) < len(named)
     _, results = run(importer, staff, own)
     assert len(results) == len(own) and all(r.item_id for r in results)
+    # … not those whose code says no more than 083372204: unknown, for an administrator
+    with pytest.raises(PermissionDenied, match="not 未知"):
+        importer.import_rows(staff, "511602", "", False, "a.csv", "", named, "k2")
 
 
 # --- batches of one import --------------------------------------------------------------------
@@ -677,8 +690,8 @@ def test_export_rpc_gives_public_fields_only(importer: Importer, service: Catalo
                      mapping=BASIS_MAPPING)
     exported = list(export_rpc(service, ANONYMOUS_READER,
                                pb.ExportItemsRequest(region="511600")))
-    assert Counter(r.outcome for r in results) == Counter(accepted=16, flagged=24)
-    assert len(exported) == 16  # the accepted rows: published
+    assert Counter(r.outcome for r in results) == Counter(accepted=11, flagged=29)
+    assert len(exported) == 11  # the accepted rows: published
     first = exported[0]
     assert first.status == pb.VERSION_STATUS_PUBLISHED and first.published_at.seconds
     assert [s.name for s in first.content.steps] == ["受理", "审查", "决定"]

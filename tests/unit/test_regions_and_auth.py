@@ -6,6 +6,7 @@ import pytest
 from services.shared.auth import MAX_TOKEN_TTL_S, Authenticator, Principal, mint_token
 from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.shared.regions import covers, level, parent, validate_region
+from tests.support.departments import DEVELOPMENT, EDUCATION, FIRE, SERVICE_CENTRE
 
 SECRET = "k" * 40
 
@@ -35,9 +36,10 @@ def test_invalid_region_names_the_field(bad: str) -> None:
 
 def test_token_roundtrip_and_region_scope() -> None:
     auth = Authenticator(SECRET)
-    token = mint_token(SECRET, "li", ["clerk"], ["511602"], department="区行政审批局")
+    token = mint_token(SECRET, "li", ["clerk"], ["511602"], department=DEVELOPMENT,
+                       department_name="区发展改革局")
     who = auth.principal(f"Bearer {token}")
-    assert who.department == "区行政审批局"
+    assert (who.department, who.department_name) == (DEVELOPMENT, "区发展改革局")
     who.require("case.open", "511602")
     with pytest.raises(PermissionDenied) as info:
         who.require("case.open", "511600")
@@ -121,7 +123,13 @@ def test_token_lifetimes_have_a_maximum() -> None:
 def test_every_token_names_its_one_subject_and_clerks_their_department() -> None:
     auth = Authenticator(SECRET)
     for claims in ({"sub": ""}, {"sub": "x" * 129}, {"roles": ["clerk"]},
-                   {"roles": ["clerk"], "department": " "}, {"roles": []}):
+                   {"roles": ["clerk"], "department": " "}, {"roles": []},
+                   # a department by its name (as tokens said before codes), or by a code
+                   # that is not a credit code, or not written upper case
+                   {"roles": ["clerk"], "department": "区发展改革局"},
+                   {"roles": ["clerk"], "department": "682364679"},
+                   {"roles": ["clerk"], "department": FIRE.lower()},
+                   {"roles": ["clerk"], "department": DEVELOPMENT, "department_name": 7}):
         with pytest.raises(Unauthenticated):
             auth.principal("Bearer " + _raw_token(**claims))
     with pytest.raises(ValueError, match="department"):
@@ -131,26 +139,36 @@ def test_every_token_names_its_one_subject_and_clerks_their_department() -> None
 def test_department_staff_act_for_their_own_department_only() -> None:
     auth = Authenticator(SECRET)
     clerk = auth.principal("Bearer " + mint_token(SECRET, "li", ["clerk"], ["511602"],
-                                                  department="区教科体局"))
-    clerk.require("case.open", "511602", "区教科体局")
+                                                  department=EDUCATION,
+                                                  department_name="区教科体局"))
+    clerk.require("case.open", "511602", EDUCATION)
     with pytest.raises(PermissionDenied) as info:
-        clerk.require("case.open", "511602", "区发展改革局")
+        clerk.require("case.open", "511602", DEVELOPMENT)
     assert info.value.code == "OTHER_DEPARTMENT"
-    assert clerk.bound_department("item.read_internal") == "区教科体局"
-    for roles, department in ((["admin"], "区教科体局"), (["supervisor"], None),
-                              (["window_clerk"], "区政务服务中心")):
+    assert "区教科体局 (115113010833722043)" in info.value.message
+    for name in ("区教科体局", ""):  # a name is no department; an unknown code is nobody's
+        with pytest.raises(PermissionDenied):
+            clerk.require("case.open", "511602", name)
+    assert clerk.bound_department("item.read_internal") == EDUCATION
+    for roles, department in ((["admin"], EDUCATION), (["supervisor"], None),
+                              (["window_clerk"], SERVICE_CENTRE)):
         other = auth.principal("Bearer " + mint_token(SECRET, "x", roles, ["511602"],
                                                       department=department))
-        other.require("case.read", "511602", "区发展改革局")
+        other.require("case.read", "511602", DEVELOPMENT)
+        other.require("case.read", "511602", "")  # not department-bound: unknown too
         assert other.bound_department("case.read") is None
 
 
 def test_window_staff_accept_for_every_department_but_handle_none() -> None:
     """综合窗口: the service centre accepts applications for every department it hosts."""
     window = Authenticator(SECRET).principal("Bearer " + mint_token(
-        SECRET, "wu", ["window_clerk"], ["511602"], department="区政务服务中心"))
-    for department in ("区发展改革局", "区教科体局"):
+        SECRET, "wu", ["window_clerk"], ["511602"], department=SERVICE_CENTRE))
+    for department in (DEVELOPMENT, EDUCATION):
         window.require("case.open", "511602", department)
-    assert not window.can("case.handle", "511602", "区发展改革局")
+    assert not window.can("case.handle", "511602", DEVELOPMENT)
     assert not window.can("item.write", "511602")
-    assert not window.can("case.open", "511603", "区发展改革局")
+    assert not window.can("case.open", "511603", DEVELOPMENT)
+    # the service centre leads parallel approvals and guides or assists applicants
+    for permission in ("case.coordinate", "case.assist"):
+        window.require(permission, "511602")
+    assert not window.can("case.coordinate", "511603")

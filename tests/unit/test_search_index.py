@@ -20,6 +20,7 @@ from services.catalogue.domain.search_terms import index_terms, query_terms, sco
 from services.catalogue.search import SearchFilters, SearchIndex
 from services.catalogue.search import index as index_module
 from services.shared.db import Database
+from services.shared.departments import code_in_implementation_code
 from services.shared.errors import InvalidArgument
 from services.shared.regions import covers
 from tests.support.data import GUANG_AN
@@ -44,6 +45,12 @@ def item_id_of(region: str, line: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sunlight-test/{region}/{line}"))
 
 
+def department_code_of(row: dict[str, str]) -> str:
+    """The department's code as the catalogue states it for the row's implementation code
+    (its credit code, when it names one)."""
+    return code_in_implementation_code(row["item_code"].upper())
+
+
 def catalogue_records(rows: list[dict[str, str]], regions: Iterable[str], now: datetime
                       ) -> Iterator[tuple[dict[str, object], dict[str, object]]]:
     """(items row, item_versions row) for each CSV row in each region: version 1 published."""
@@ -51,14 +58,17 @@ def catalogue_records(rows: list[dict[str, str]], regions: Iterable[str], now: d
         for line, row in enumerate(rows, start=2):
             item_type = row["task_type"].zfill(2)
             item_id = item_id_of(region, line)
+            code = department_code_of(row)
             yield ({
                 "item_id": item_id, "code": row["item_code"].replace("511602", region, 1),
-                "region": region, "department": row["department"], "current_version": 1,
+                "region": region, "department": row["department"],
+                "department_code": code, "current_version": 1,
                 "latest_version": 1, "created_at": now, "updated_at": now, "state": "active",
                 "successor": "",
             }, {
                 "item_id": item_id, "version": 1, "status": "published", "name": row["name"],
                 "item_type": item_type, "region": region, "department": row["department"],
+                "department_code": code,
                 "list_kind": "public_service" if item_type == "20" else "power",
                 "exercise_level": "4", "created_at": now,
                 "content": json.dumps(ItemContent(
@@ -306,6 +316,14 @@ def test_type_department_kind_and_level_filters(index: SearchIndex) -> None:
     hits, total = search(index, "备案", department=dept, region=HOME)
     assert [h[0] for h in hits] == [project_id()] and total == 1
     assert search(index, "备案", department="没有这个部门")[1] == 0
+    # by the department's credit code: exactly its items, whatever their department's name
+    code = "11511301008778386B"  # 区交通运输局
+    by_code = [r for r in rows if department_code_of(r) == code]
+    assert {r["department"] for r in by_code} == {"区交通运输局"} and len(by_code) == 95
+    hits, total = search(index, "", region=HOME, department_code=code, limit=200)
+    assert total == len(by_code) == len(hits)
+    assert search(index, "", region=HOME, department="区交通运输局")[1] == 107  # by name
+    assert search(index, "", region=HOME, department_code="没有")[1] == 0
     assert search(index, "", exercise_level="4")[1] == 1535
     assert search(index, "", exercise_level="3")[1] == 0
 

@@ -42,14 +42,14 @@ from services.monitoring.domain.watch import CaseWatch, watch_after
 from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.events import message_to_dict
 from services.shared.working_days import WorkingCalendar
-from tests.support.cases import item
+from tests.support.cases import DEPT_CODE, FIRE_CODE, item
 
 CALENDAR = WorkingCalendar.official()
 MONDAY = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
-DEPT = "区发展改革局"
+DEPT = DEPT_CODE
 CLERK = Actor("clerk-1", ("511602",), DEPT, frozenset({"clerk"}))
 REVIEWER = Actor("reviewer-1", ("511602",), DEPT, frozenset({"reviewer"}))
-FIRE = Actor("fire-1", ("511602",), "区消防救援大队", frozenset({"reviewer"}))
+FIRE = Actor("fire-1", ("511602",), FIRE_CODE, frozenset({"reviewer"}))
 CHIEF = Actor("chief-1", ("511602",), DEPT, frozenset({"chief"}))
 APPLICANT = Party("张三", "id_card", "511602199001011236")
 

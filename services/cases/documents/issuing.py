@@ -130,5 +130,8 @@ def issuer_of(item: ItemSnapshot, regions: RegionDirectory) -> Issuer:
     found = regions.get(item.region)
     name = item.body_name or localised_department(item.department,
                                                   found.name if found else "")
-    return Issuer(item.region, item.department, name, abbreviation(item.department),
+    # numbered per department by its code (a name may change, a code does not); by name
+    # only while the code is unknown
+    return Issuer(item.region, item.department_code or item.department, name,
+                  abbreviation(item.department),
                   reconsideration_body(item.region, regions))

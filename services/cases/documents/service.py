@@ -145,12 +145,14 @@ class Documents:
     def may_read(self, principal: Principal, case: Case) -> bool:
         """Staff who may read the case's internals. The hook for a party's sign-in: when the
         hall signs parties in, a party may read the documents addressed to them — here."""
-        return bool(principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department))
+        return bool(principal.can(auth.CASE_READ_INTERNAL, case.region,
+                                   case.item.department_code))
 
     def _case(self, principal: Principal, number: str) -> Case:
         case: Case = self.cases.get(principal, number)  # CASE_NOT_FOUND, classified items
         if not self.may_read(principal, case):
-            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department)
+            principal.require(auth.CASE_READ_INTERNAL, case.region,
+                              case.item.department_code)
         return case
 
     # --- reading -----------------------------------------------------------------------------

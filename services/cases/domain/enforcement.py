@@ -108,6 +108,7 @@ from services.shared.code_tables import (
     PENALTY_TYPE,
     SERVICE_METHODS,
 )
+from services.shared.departments import shown
 from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.working_days import local_day
 
@@ -274,8 +275,9 @@ def open_case(command: Open, actor: Actor, now: datetime) -> list[CaseEvent]:
             f"item {item.item_id} is exercised by region {item.region}, not {command.region}",
             code="REGION_MISMATCH", metadata={"item_region": item.region})
     if not actor.acts_for(item.region) or not (
-            actor.admin or actor.department == item.department):
-        raise _denied(actor, f"opens no cases for {item.department} of {item.region}")
+            actor.admin or actor.works_for(item.department_code)):
+        raise _denied(actor, f"opens no cases for {shown(item.department_code, item.department)}"
+                             f" of {item.region}")
     if not command.parties:
         raise InvalidArgument.of_field("parties", "at least one party (当事人)")
     if len(command.parties) > MAX_PARTIES:
@@ -317,7 +319,7 @@ def _head_of_opening(case: Case, actor: Actor) -> None:
     assert opening is not None
     if HEAD not in actor.positions and not actor.admin:
         raise _denied(actor, "the opening of a case (立案) is approved by the head of "
-                             f"{opening.department}")
+                             f"{shown(opening.department_code, opening.department)}")
     _may_take(case, opening, actor)
 
 
@@ -348,7 +350,7 @@ def notify(case: Case, command: Notify, actor: Actor, now: datetime,
     notice = Notification(notified_on, intended, penalty, command.hearing_right, due, now,
                           actor.subject)
     return _complete(case, instance, now, actor,
-                     PartyNotified(now, actor.subject, instance.instance_id, notice))
+                     PartyNotified(now, actor.subject, instance.instance_id, notice), calendar)
 
 
 def record_statement(case: Case, command: RecordStatement, actor: Actor, now: datetime,
@@ -457,7 +459,7 @@ def record_collective_review(case: Case, command: RecordCollectiveReview, actor:
         _text(command.minutes, "minutes"), _text(command.outcome, "outcome"), now,
         actor.subject)
     recorded = CollectiveReviewRecorded(now, actor.subject, review)
-    return _complete(case, step, now, actor, recorded) if step else [recorded]
+    return _complete(case, step, now, actor, recorded, calendar) if step else [recorded]
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -528,7 +530,8 @@ def decide_opened(case: Case, command: Decide, actor: Actor, now: datetime,
                         command.certificate.strip(), command.valid_until, now, actor.subject,
                         penalty)
     return _complete(case, instance, now, actor,
-                     Decided(now, actor.subject, instance.instance_id, decision)) + events
+                     Decided(now, actor.subject, instance.instance_id, decision),
+                     calendar) + events
 
 
 def serve(case: Case, command: Serve, actor: Actor, now: datetime,
@@ -547,7 +550,7 @@ def serve(case: Case, command: Serve, actor: Actor, now: datetime,
     service = Service(command.method, served_on, _text(command.recipient, "recipient"),
                       _text(command.note, "note", required=False))
     return _complete(case, instance, now, actor,
-                     Served(now, actor.subject, instance.instance_id, service))
+                     Served(now, actor.subject, instance.instance_id, service), calendar)
 
 
 def own_action(case: Case, instance_id: str) -> FailedPrecondition | None:
@@ -575,7 +578,7 @@ def complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetime
     _may_act(case, instance, actor)
     return _complete(case, instance, now, actor, StepCompleted(
         now, actor.subject, instance.instance_id,
-        _text(command.opinion, "opinion", required=False)))
+        _text(command.opinion, "opinion", required=False)), calendar)
 
 
 #: handlers of the commands only opened cases take (all get the working-day calendar)
@@ -650,7 +653,7 @@ def _running(case: Case, kind: StepKind, *, required: bool = True) -> StepInstan
 
 
 def _complete(case: Case, instance: StepInstance, now: datetime, actor: Actor,
-              event: CaseEvent) -> list[CaseEvent]:
+              event: CaseEvent, calendar: Calendar | None) -> list[CaseEvent]:
     """``event`` ends ``instance`` (its own action's event, or a StepCompleted): the event,
     the step's completion where the event is not one, and what follows (the next stage, or
     the closing of the case)."""
@@ -660,7 +663,7 @@ def _complete(case: Case, instance: StepInstance, now: datetime, actor: Actor,
     after = case
     for e in events:
         after = evolve(after, e)
-    return events + _advance(case, after, instance, now, actor.subject)
+    return events + _advance(case, after, instance, now, actor.subject, calendar)
 
 
 def _cited(item: ItemSnapshot, given: tuple[str, ...], field: str) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
-"""The case engine (行政权力运行基础平台): ``decide(case, command, actor, now) → events`` and
-``evolve(case, event) → case``. A case is the fold of its events; every rule is here, pure.
+"""The case engine (行政权力运行基础平台): ``decide(case, command, actor, now, calendar) →
+events`` and ``evolve(case, event) → case``. A case is the fold of its events; every rule is
+here, pure (the working-day calendar is given: due dates and lateness count on it).
 
 Lifecycle: application → acceptance check (materials complete?) → accept / reject (reasons; a
 complete application refused needs a reason code) / ask for supplements (补正: the clock stands
@@ -8,10 +9,21 @@ branches joining before the next → a return to an earlier step makes new insta
 special procedures stop the clock → decision (approve / refuse, reasons and legal basis) →
 result published → completed (办结). The applicant may withdraw before the decision.
 
-Who acts: the holder of a step's position (岗位) in the step's department and region; window
-staff of the service centre (综合窗口) accept for every department of their government; the
-one who accepted does not decide (per item); nobody acts on a case they applied for; a high-risk
-step is handled by the department's head; supervisors reassign.
+Who acts: the holder of a step's position (岗位) in the step's department and region — the
+department by its unified social credit code, never its name; window staff of the service
+centre (综合窗口) accept for every department of their government; the one who accepted does
+not decide (per item); nobody acts on a case they applied for; a high-risk step is handled by
+the department's head; supervisors reassign.
+
+The government service centre (政务服务中心) is an actor of its own:
+
+- it **leads parallel approvals** (服务中心协调并联审批): its window staff — and supervisors —
+  see every running branch of a parallel stage, whatever its department, and urge (催办) a
+  branch with a note (``case.branch_urged``: the branch instance, its department, its due date,
+  who urged); when the stage's branches join, ``case.branches_joined`` records the outcome:
+  each branch's due date, when it was completed, how many days late, how often it was urged;
+- it **guides or assists applicants** (领办 / 帮办): window staff record each time they did,
+  with a note (``case.applicant_assisted``), from the application until the case is completed.
 """
 
 from __future__ import annotations
@@ -24,7 +36,12 @@ from services.cases.domain.flow import ItemSnapshot, Mode, StepKind, StepSpec
 from services.cases.domain.model import (
     FINAL,
     Accepted,
+    ApplicantAssisted,
+    Assistance,
+    AssistanceKind,
     BranchesJoined,
+    BranchOutcome,
+    BranchUrged,
     Case,
     CaseEvent,
     CaseStatus,
@@ -37,6 +54,7 @@ from services.cases.domain.model import (
     InstanceStatus,
     Lapsed,
     Opened,
+    ParallelOutcome,
     Party,
     Penalty,
     Procedure,
@@ -55,8 +73,10 @@ from services.cases.domain.model import (
     SupplementReceived,
     SupplementRequest,
     SupplementRequested,
+    Urge,
     Withdrawn,
 )
+from services.shared.departments import shown
 from services.shared.errors import (
     Conflict,
     DomainError,
@@ -92,6 +112,7 @@ class Actor:
 
     subject: str
     regions: tuple[str, ...] = ()
+    #: the unified social credit code of the department the actor works for
     department: str | None = None
     #: positions (岗位) held in the department: the step roles the actor may take
     positions: frozenset[str] = frozenset()
@@ -104,13 +125,17 @@ class Actor:
         return any(covers(scope, region) for scope in self.regions)
 
     def holds(self, instance: StepInstance) -> bool:
-        """May take the step: its position in its department, for its region."""
+        """May take the step: its position in its department (by code), for its region."""
         if not self.acts_for(instance.region):
             return False
         if self.admin:
             return True
-        return (self.department == instance.department
+        return (self.works_for(instance.department_code)
                 and (instance.role in self.positions or self.system))
+
+    def works_for(self, department_code: str) -> bool:
+        """The actor's department is the one with this code (an unknown code is nobody's)."""
+        return bool(department_code) and self.department == department_code
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -224,9 +249,25 @@ class Withdraw:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class UrgeBranch:
+    """催办: the service centre presses a running parallel branch's department."""
+
+    instance_id: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Assist:
+    """领办 / 帮办: window staff record that they guided or assisted the applicant."""
+
+    kind: str  # "guide" | "assist"
+    note: str
+
+
 Command = (Submit | Accept | Reject | RequestSupplement | ReceiveSupplement | Lapse | Claim
            | Release | Reassign | CompleteStep | Return | StartProcedure | EndProcedure | Decide
-           | PublishResult | Complete | Withdraw)
+           | PublishResult | Complete | Withdraw | UrgeBranch | Assist)
 
 #: the action name of each command, as refusals and allowed-action lists name them
 ACTION = {Submit: "submit", Accept: "accept", Reject: "reject",
@@ -234,18 +275,18 @@ ACTION = {Submit: "submit", Accept: "accept", Reject: "reject",
           Lapse: "lapse", Claim: "claim", Release: "release", Reassign: "reassign",
           CompleteStep: "complete_step", Return: "return_step", StartProcedure: "start_procedure",
           EndProcedure: "end_procedure", Decide: "decide", PublishResult: "publish_result",
-          Complete: "complete", Withdraw: "withdraw"}
+          Complete: "complete", Withdraw: "withdraw", UrgeBranch: "urge", Assist: "assist"}
 
 #: actions each status allows (some further need an active step, a stopped clock, …)
 ALLOWED: dict[CaseStatus, tuple[str, ...]] = {
     CaseStatus.SUBMITTED: ("accept", "reject", "request_supplement", "claim", "release",
-                           "reassign", "withdraw"),
-    CaseStatus.SUPPLEMENT: ("receive_supplement", "reject", "lapse", "withdraw"),
+                           "reassign", "withdraw", "assist"),
+    CaseStatus.SUPPLEMENT: ("receive_supplement", "reject", "lapse", "withdraw", "assist"),
     CaseStatus.IN_PROGRESS: ("claim", "release", "reassign", "complete_step", "return_step",
                              "request_supplement", "start_procedure", "end_procedure",
-                             "decide", "withdraw"),
-    CaseStatus.DECIDED: ("publish_result",),
-    CaseStatus.PUBLISHED: ("complete",),
+                             "decide", "withdraw", "urge", "assist"),
+    CaseStatus.DECIDED: ("publish_result", "assist"),
+    CaseStatus.PUBLISHED: ("complete", "assist"),
 }
 
 
@@ -258,8 +299,10 @@ def allowed_actions(case: Case) -> tuple[str, ...]:
         decision_active = any(_spec(case, i).kind is StepKind.DECISION for i in case.active
                               if i.stage >= 0)
         procedure = case.open_procedure is not None
+        branch_running = any(i.branch for i in case.active)
         actions = tuple(a for a in actions if not (
             (a == "decide" and (not decision_active or procedure))
+            or (a == "urge" and not branch_running)
             or (a == "complete_step" and decision_active and len(case.active) == 1)
             or (a == "end_procedure" and not procedure)
             or (a in ("start_procedure", "request_supplement") and case.clock.stopped)))
@@ -272,11 +315,12 @@ def allowed_actions(case: Case) -> tuple[str, ...]:
 # --- decide -----------------------------------------------------------------------------------
 
 
-def decide(case: Case | None, command: object, actor: Actor, now: datetime, *,
+def decide(case: Case | None, command: object, actor: Actor, now: datetime,
            calendar: Calendar | None = None) -> list[CaseEvent]:
     """The events a command causes; raises when the case or the actor does not allow it
     (:class:`RecordedRefusal` when the attempt is recorded all the same). ``calendar``: the
-    working-day calendar the periods of an opened case are counted on."""
+    working-day calendar the limits count on (due dates, lateness, an opened case's
+    periods); the commands that count days need it."""
     if isinstance(command, Submit | enforcement.Open):
         if case is not None:
             raise Conflict(f"case {case.number} exists already", code="CASE_EXISTS")
@@ -300,8 +344,9 @@ def decide(case: Case | None, command: object, actor: Actor, now: datetime, *,
     if type(command) in enforcement.HANDLERS:
         return enforcement.HANDLERS[type(command)](  # type: ignore[operator]
             case, command, actor, now, calendar)
-    handler = _HANDLERS[type(command)]
-    return handler(case, command, actor, now)  # type: ignore[operator]
+    if isinstance(command, CompleteStep | UrgeBranch):  # they count days
+        return _COUNTING[type(command)](case, command, actor, now, _needs(calendar))
+    return _HANDLERS[type(command)](case, command, actor, now)  # type: ignore[operator]
 
 
 def _not_now(case: Case, action: str) -> FailedPrecondition:
@@ -444,8 +489,8 @@ def _reassign(case: Case, command: Reassign, actor: Actor, now: datetime) -> lis
     return [Reassigned(now, actor.subject, instance.instance_id, to)]
 
 
-def _complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetime
-                   ) -> list[CaseEvent]:
+def _complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetime,
+                   calendar: Calendar) -> list[CaseEvent]:
     instance = _active(case, command.instance_id)
     if instance.stage < 0:
         raise FailedPrecondition("the acceptance step ends by accepting or rejecting",
@@ -456,19 +501,22 @@ def _complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetim
     _may_act(case, instance, actor)
     opinion = _text(command.opinion, "opinion", required=False)
     events: list[CaseEvent] = [StepCompleted(now, actor.subject, instance.instance_id, opinion)]
-    return events + _advance(case, evolve(case, events[0]), instance, now, actor.subject)
+    return events + _advance(case, evolve(case, events[0]), instance, now, actor.subject,
+                             calendar)
 
 
-def _advance(case: Case, after: Case, instance: StepInstance, now: datetime, by: str
-             ) -> list[CaseEvent]:
+def _advance(case: Case, after: Case, instance: StepInstance, now: datetime, by: str,
+             calendar: Calendar | None) -> list[CaseEvent]:
     """What follows a step's end (``after``: the case once it ended): when its stage has no
-    step running any more, its branches join and the next stage starts — or, the last stage
-    of an opened case done, the case is closed (结案)."""
+    step running any more, its branches join (with the outcome of the parallel stage) and
+    the next stage starts — or, the last stage of an opened case done, the case is closed
+    (结案)."""
     if any(i.stage == instance.stage for i in after.active):
         return []
     events: list[CaseEvent] = []
     if _spec(case, instance).branches:
-        events.append(BranchesJoined(now, by, instance.stage))
+        events.append(BranchesJoined(now, by, instance.stage, parallel_outcome(
+            after, instance.stage, now, _needs(calendar))))
     if instance.stage + 1 < len(case.item.stages):
         events += _start_stage(after, instance.stage + 1, now, by)
     elif case.opened and _spec(case, instance).kind is not StepKind.DECISION:
@@ -571,12 +619,69 @@ def _withdraw(case: Case, command: Withdraw, actor: Actor, now: datetime) -> lis
     return [Withdrawn(now, actor.subject, _text(command.reason, "reason", required=False))]
 
 
+def _urge(case: Case, command: UrgeBranch, actor: Actor, now: datetime,
+          calendar: Calendar) -> list[CaseEvent]:
+    """催办: window staff leading the parallel approval, or a supervisor, of the case's
+    region press a running branch's department, with a note."""
+    if not ((actor.window or actor.supervisor or actor.admin)
+            and actor.acts_for(case.region)):
+        raise _denied(actor, "only the service centre's window staff and the supervisors of "
+                             f"region {case.region} urge a parallel branch (催办)")
+    instance = _active(case, command.instance_id)
+    if not instance.branch:
+        raise FailedPrecondition(
+            f"step {instance.name} ({instance.instance_id}) is not a parallel branch: the "
+            "service centre urges the branches of a parallel approval (并联审批)",
+            code="NOT_A_BRANCH", metadata={"instance_id": instance.instance_id})
+    note = _text(command.note, "note")
+    due = case.clock.due(instance.started_on, instance.limit, calendar, local_day(now))
+    return [BranchUrged(now, actor.subject, instance.instance_id, note,
+                        instance.department_code, instance.department, due.due)]
+
+
+def _assist(case: Case, command: Assist, actor: Actor, now: datetime) -> list[CaseEvent]:
+    """领办 / 帮办: window staff of the case's region record how they helped the applicant."""
+    if not ((actor.window or actor.admin) and actor.acts_for(case.region)):
+        raise _denied(actor, "only the service centre's window staff of region "
+                             f"{case.region} guide or assist applicants (领办 / 帮办)")
+    _not_a_party(case, actor)
+    try:
+        kind = AssistanceKind(command.kind)
+    except ValueError:
+        raise InvalidArgument.of_field("kind", "guide (领办) or assist (帮办)") from None
+    return [ApplicantAssisted(now, actor.subject, kind, _text(command.note, "note"))]
+
+
+def parallel_outcome(case: Case, stage: int, now: datetime, calendar: Calendar
+                     ) -> ParallelOutcome:
+    """How the branches of ``stage``'s latest pass went, once they all joined: each one's
+    due date, when it was completed, the days it was late then, how often it was urged."""
+    own = max(n for n, i in enumerate(case.instances) if i.stage == stage and not i.branch)
+    spec = case.item.stages[stage]
+    urged: dict[str, int] = {}
+    for urge in case.urges:
+        urged[urge.instance_id] = urged.get(urge.instance_id, 0) + 1
+    branches = []
+    for instance in case.instances[own + 1:]:
+        if instance.stage != stage or not instance.branch:
+            continue
+        done_on = local_day(instance.completed_at) if instance.completed_at else local_day(now)
+        due = case.clock.due(instance.started_on, instance.limit, calendar, done_on)
+        branches.append(BranchOutcome(
+            instance.instance_id, instance.key, instance.name, instance.department_code,
+            instance.department, due.due, instance.completed_at, max(0, -due.left),
+            urged.get(instance.instance_id, 0)))
+    return ParallelOutcome(stage, spec.key, spec.name, now, tuple(branches))
+
+
 _HANDLERS = {Accept: _accept, Reject: _reject, RequestSupplement: _request_supplement,
              ReceiveSupplement: _receive_supplement, Lapse: _lapse, Claim: _claim,
-             Release: _release, Reassign: _reassign, CompleteStep: _complete_step,
+             Release: _release, Reassign: _reassign,
              Return: _return, StartProcedure: _start_procedure,
              EndProcedure: _end_procedure, Decide: _decide, PublishResult: _publish_result,
-             Complete: _complete, Withdraw: _withdraw}
+             Complete: _complete, Withdraw: _withdraw, Assist: _assist}
+#: the handlers that count days on the calendar
+_COUNTING = {CompleteStep: _complete_step, UrgeBranch: _urge}
 
 
 # --- who may ----------------------------------------------------------------------------------
@@ -600,9 +705,9 @@ def _may_accept(case: Case, actor: Actor) -> None:
     if acceptance is not None:
         _may_take(case, acceptance, actor)
         return
-    if not (actor.admin or actor.system or actor.department == case.item.department) or (
+    if not (actor.admin or actor.works_for(case.item.department_code)) or (
             not actor.acts_for(case.region)):
-        raise _denied(actor, f"accepts no applications for {case.item.department} of "
+        raise _denied(actor, f"accepts no applications for {_item_department(case)} of "
                              f"{case.region}")
 
 
@@ -610,10 +715,12 @@ def _may_take(case: Case, instance: StepInstance, actor: Actor) -> None:
     _not_a_party(case, actor)
     if not actor.holds(instance):
         raise _denied(actor, f"step {instance.name} belongs to {instance.role} of "
-                             f"{instance.department} ({instance.region})")
+                             f"{shown(instance.department_code, instance.department)} "
+                             f"({instance.region})")
     if instance.high_risk and HEAD not in actor.positions and not actor.admin:
         raise _denied(actor, f"step {instance.name} carries a high integrity risk: the head "
-                             f"of {instance.department} handles it (主要领导直接管理)")
+                             f"of {shown(instance.department_code, instance.department)} "
+                             "handles it (主要领导直接管理)")
 
 
 def _may_act(case: Case, instance: StepInstance, actor: Actor) -> None:
@@ -631,8 +738,12 @@ def _holder_of_some_step(case: Case, actor: Actor) -> None:
 
 def _staff_of(case: Case, actor: Actor) -> None:
     if not actor.acts_for(case.region) or not (
-            actor.admin or actor.window or actor.department == case.item.department):
-        raise _denied(actor, f"is not staff of {case.item.department} of {case.region}")
+            actor.admin or actor.window or actor.works_for(case.item.department_code)):
+        raise _denied(actor, f"is not staff of {_item_department(case)} of {case.region}")
+
+
+def _item_department(case: Case) -> str:
+    return shown(case.item.department_code, case.item.department)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -692,16 +803,16 @@ def _instance(case: Case, spec: StepSpec, stage: int, branch: str, now: datetime
     region = case.region
     if case.mode is Mode.REPORTED and spec.kind is StepKind.DECISION:
         region = parent(case.region) or case.region  # 上报件: decided one level up
+    code, department = case.item.department_of(spec, branch_spec)
     return StepInstance(
         instance_id=f"s{ordinal}",
         key=spec.key if branch_spec is None else f"{spec.key}/{branch_spec.key}",
         name=spec.name if branch_spec is None else branch_spec.name,
-        stage=stage, branch=branch,
-        department=(branch_spec.department if branch_spec else spec.department
-                    or case.item.department),
+        stage=stage, branch=branch, department=department,
         region=region, role=branch_spec.role if branch_spec else spec.role,
         limit=_limit(case, branch_spec.limit if branch_spec else spec.limit),
-        started_at=now, high_risk=spec.high_risk and branch_spec is None)
+        started_at=now, high_risk=spec.high_risk and branch_spec is None,
+        department_code=code)
 
 
 def _start_stage(case: Case, stage: int, now: datetime, by: str) -> list[CaseEvent]:
@@ -773,8 +884,17 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             returned = _finish(case, lambda i: i.stage == stage, event,
                                InstanceStatus.RETURNED, opinion=reason)
             return replace(returned, stage=case.item.stage_of(event.to_key))
-        case BranchesJoined():
-            return case
+        case BranchesJoined(outcome=outcome):
+            if outcome is None:
+                return case
+            return replace(case, parallel_outcomes=(*case.parallel_outcomes, outcome))
+        case BranchUrged():
+            urge = Urge(event.instance_id, event.note, event.at, event.by,
+                        event.department_code, event.department, event.due_on)
+            return replace(case, urges=(*case.urges, urge))
+        case ApplicantAssisted():
+            return replace(case, assistance=(*case.assistance, Assistance(
+                event.kind, event.note, event.at, event.by)))
         case ClockStopped(reason=reason, ref=ref):
             return replace(case, clock=case.clock.stop(day, reason, ref))
         case ClockRestarted():
@@ -838,6 +958,12 @@ def _close(case: Case, status: CaseStatus, event: CaseEvent, reason: str) -> Cas
     closed = _finish(case, lambda i: True, event, InstanceStatus.CANCELLED)
     clock = closed.clock.restart(local_day(event.at)) if closed.clock.stopped else closed.clock
     return replace(closed, status=status, closed_at=event.at, reason=reason, clock=clock)
+
+
+def _needs(calendar: Calendar | None) -> Calendar:
+    if calendar is None:
+        raise RuntimeError("counting days needs the working-day calendar")
+    return calendar
 
 
 def action_of(command: object) -> str:

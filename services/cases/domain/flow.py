@@ -5,6 +5,13 @@ parallel branches handled by other departments (并联审批), which all join be
 starts. The first step may be the acceptance step (受理: accept, reject or ask for supplements),
 the last one the decision step (决定); a filing (备案) has no decision. A step names the earlier
 steps a case may be returned to from it.
+
+Departments are named by their unified social credit code (``department_code``; the name beside
+it is for people): the item's, and that of a step or branch of another department. A snapshot
+kept before codes existed states the item's code when it is read — the credit code in its
+implementation code, as the catalogue states it (``services.shared.departments``) — and a step
+or branch of another department named without a code has none (unknown: only administrators
+act for it).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from services.cases.domain.clock import Limit
+from services.shared.departments import code_in_implementation_code
 from services.shared.errors import InvalidArgument
 
 
@@ -79,6 +87,8 @@ class BranchSpec:
     department: str
     role: str
     limit: Limit
+    #: the department's unified social credit code; empty: unknown
+    department_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,13 @@ class StepSpec:
     returns_to: tuple[str, ...] = ()
     #: an integrity risk point of level high: handled or signed off by the department's head
     high_risk: bool = False
+    #: the code of ``department`` (a step of another department); both empty: the item's own
+    department_code: str = ""
+
+    @property
+    def own_department(self) -> bool:
+        """The item's own department handles it (the step names no other)."""
+        return not (self.department or self.department_code)
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,38 @@ class ItemSnapshot:
 
     def standard(self, key: str) -> DiscretionSpec | None:
         return next((d for d in self.discretion if d.key == key), None)
+
+    #: the implementing department's unified social credit code; empty: unknown (stated when
+    #: made or read: the module's docstring)
+    department_code: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.department_code:
+            derived = code_in_implementation_code(self.code)
+            if derived:
+                object.__setattr__(self, "department_code", derived)
+
+    def department_of(self, step: StepSpec, branch: BranchSpec | None = None
+                      ) -> tuple[str, str]:
+        """(code, name) of the department that handles ``step`` (or its ``branch``)."""
+        if branch is not None:
+            return branch.department_code, branch.department
+        if step.own_department:
+            return self.department_code, self.department
+        return step.department_code, step.department
+
+    def department_of_key(self, key: str) -> tuple[str, str] | None:
+        """(code, name) of the department of a step instance's key (``review`` or
+        ``review/fire``); None when the flow has no such step or branch."""
+        step_key, _, branch_key = key.partition("/")
+        try:
+            step = self.step(step_key)
+        except KeyError:
+            return None
+        if not branch_key:
+            return self.department_of(step)
+        branch = next((b for b in step.branches if b.key == branch_key), None)
+        return None if branch is None else self.department_of(step, branch)
 
     @property
     def acceptance(self) -> StepSpec | None:

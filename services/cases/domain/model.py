@@ -91,7 +91,7 @@ class StepInstance:
     name: str
     stage: int          # -1: the acceptance step
     branch: str         # "" for the stage's own step, else the branch key
-    department: str
+    department: str     # its name, for people
     region: str         # the government that handles it (the one above, for a reported case)
     role: str
     limit: Limit
@@ -102,6 +102,9 @@ class StepInstance:
     completed_by: str = ""
     opinion: str = ""
     high_risk: bool = False
+    #: the handling department's unified social credit code: who may take the step is
+    #: decided by it; empty: unknown (stated when a state stored before codes is read)
+    department_code: str = ""
 
     @property
     def started_on(self) -> date:
@@ -254,6 +257,69 @@ class Service:
     note: str = ""
 
 
+class AssistanceKind(StrEnum):
+    """How the service centre helped the applicant."""
+
+    GUIDE = "guide"    # 领办: took the applicant through the application
+    ASSIST = "assist"  # 帮办: helped prepare it
+
+
+@dataclass(frozen=True)
+class Assistance:
+    """Window staff guided or assisted the applicant (领办 / 帮办)."""
+
+    kind: AssistanceKind
+    note: str
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class Urge:
+    """The service centre urged a running parallel branch (催办)."""
+
+    instance_id: str
+    note: str
+    at: datetime
+    by: str
+    department_code: str = ""
+    department: str = ""
+    #: the branch's due date when urged (None while the clock stood still)
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class BranchOutcome:
+    """How one branch of a joined parallel stage went."""
+
+    instance_id: str
+    key: str
+    name: str
+    department_code: str
+    department: str
+    due_on: date | None
+    completed_at: datetime | None
+    #: days (in the branch's unit) past its due date when it was completed; 0: on time
+    days_late: int = 0
+    urges: int = 0
+
+
+@dataclass(frozen=True)
+class ParallelOutcome:
+    """A parallel approval the service centre led (服务中心协调并联审批), recorded when its
+    stage's branches joined: which branches ran late, how often each was urged."""
+
+    stage: int
+    step_key: str
+    step_name: str
+    joined_at: datetime
+    branches: tuple[BranchOutcome, ...] = ()
+
+    @property
+    def late(self) -> tuple[BranchOutcome, ...]:
+        return tuple(b for b in self.branches if b.days_late > 0)
+
+
 @dataclass(frozen=True)
 class Case:
     number: str
@@ -297,6 +363,13 @@ class Case:
     def opened(self) -> bool:
         """Opened by the government (立案), not applied for."""
         return self.channel is Channel.OPENED
+
+    #: the service centre's help to the applicant (领办 / 帮办), oldest first
+    assistance: tuple[Assistance, ...] = ()
+    #: urges of parallel branches (催办), oldest first
+    urges: tuple[Urge, ...] = ()
+    #: the outcome of each parallel stage that joined, oldest first
+    parallel_outcomes: tuple[ParallelOutcome, ...] = ()
 
     @property
     def active(self) -> tuple[StepInstance, ...]:
@@ -437,6 +510,29 @@ class StepReturned(CaseEvent):
 class BranchesJoined(CaseEvent):
     type: ClassVar[str] = "case.branches_joined"
     stage: int = 0
+    #: how the branches went (None in events recorded before outcomes were)
+    outcome: ParallelOutcome | None = None
+
+
+@dataclass(frozen=True)
+class BranchUrged(CaseEvent):
+    """The service centre (or a supervisor) urged a running parallel branch (催办)."""
+
+    type: ClassVar[str] = "case.branch_urged"
+    instance_id: str = ""
+    note: str = ""
+    department_code: str = ""
+    department: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ApplicantAssisted(CaseEvent):
+    """Window staff guided (领办) or assisted (帮办) the applicant."""
+
+    type: ClassVar[str] = "case.applicant_assisted"
+    kind: AssistanceKind = AssistanceKind.GUIDE
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -588,3 +684,19 @@ class Served(CaseEvent):
     type: ClassVar[str] = "case.served"
     instance_id: str = ""
     service: Service | None = None
+
+def with_department_codes(case: Case) -> Case:
+    """``case`` with the department code of every step instance stated: an instance stored
+    before codes existed takes the code its step or branch has in the case's item snapshot
+    (the item's own, for a step of the item's department); one the snapshot names no code
+    for stays unknown (empty)."""
+    if all(i.department_code for i in case.instances):
+        return case
+    instances = []
+    for instance in case.instances:
+        if not instance.department_code:
+            found = case.item.department_of_key(instance.key)
+            if found is not None and found[0]:
+                instance = replace(instance, department_code=found[0])
+        instances.append(instance)
+    return replace(case, instances=tuple(instances))

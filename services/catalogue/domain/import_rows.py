@@ -21,8 +21,18 @@ The policy is to keep every row that can be an item at all, and to say what is d
   with a character a spreadsheet reads as a formula (``=``, ``+``, ``-``, ``@``: CSV
   injection) — written plainly, or behind the leading quote our own exports put before
   such a text (``services.shared.spreadsheet``): the quote is dropped, the text kept as
-  it was meant.
+  it was meant; and a department code (``dept_code``) that cannot name the department (see
+  below).
 - **accepted**: everything else.
+
+**The department's code** (``department_code`` of the item, its identity: ``services.shared
+.departments``): the ``dept_code`` cell when it is a valid unified social credit code (a
+different credit code in the implementation code flags the row); a 9-character organisation
+code (GB 11714) is replaced, unflagged, by the implementation code's credit code when that
+contains it (characters 9–17: the same body), else the row is flagged; any other ``dept_code``
+flags the row. Where ``dept_code`` cannot be used, the implementation code's credit code is
+taken (the item's stated default), else the code is unknown (empty) — both flagged for the
+department to confirm; a row with no ``dept_code`` at all takes the implementation code's.
 
 The default column mapping is the one of the real Sichuan export
 ``guang_an_511602.csv``: ``department, group, name, item_code, area_code, task_type, dept_code``;
@@ -40,10 +50,13 @@ from dataclasses import asdict, dataclass, field, fields
 from services.shared import code_tables
 from services.shared.codes import (
     BODY_NATURES,
+    CREDIT,
     DEFAULT_RULES,
     CodeRules,
+    ImplementationCode,
     parse_implementation_code,
 )
+from services.shared.departments import department_code_problem, upgraded_organisation_code
 from services.shared.errors import FieldProblem, InvalidArgument
 from services.shared.region_data import RegionDirectory, normalise_code
 from services.shared.spreadsheet import formula_start, read_cell
@@ -161,6 +174,9 @@ class ParsedItem:
     promised_limit_days: int | None = None
     #: the law or regulation the row cites (法律依据); empty when the file has none
     legal_basis: str = ""
+    #: the department's unified social credit code (see the module's docstring); empty:
+    #: unknown
+    department_code: str = ""
 
     @property
     def item_type_name(self) -> str:
@@ -407,6 +423,7 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Kno
 
     if errors:
         return RowOutcome(row.line, name, REJECTED, errors + warnings, None, duplicate_of)
+    department_code = _department_code(dept_code, parsed, mapping.dept_code, warnings)
     assert item_type is not None and region is not None
     item = ParsedItem(
         name=name, code=raw_code.upper(), item_type=item_type, region=region,
@@ -414,9 +431,38 @@ def _parse_row(row: SourceRow, scope: str, mapping: ColumnMapping, regions: _Kno
         dept_code=dept_code, body_code=parsed.body_code, body_code_kind=parsed.body_code_kind,
         basic_code=parsed.basic_code, region12=parsed.region12,
         body_nature=parsed.body_nature if parsed.body_nature in BODY_NATURES else None,
-        statutory_limit_days=statutory, promised_limit_days=promised, legal_basis=legal_basis)
+        statutory_limit_days=statutory, promised_limit_days=promised, legal_basis=legal_basis,
+        department_code=department_code)
     return RowOutcome(row.line, name, FLAGGED if warnings else ACCEPTED, warnings, item,
                       duplicate_of)
+
+
+def _department_code(given: str | None, parsed: ImplementationCode, column: str | None,
+                     warnings: list[str]) -> str:
+    """The department's credit code from the ``dept_code`` cell and the implementation code
+    (the module's docstring), with a doubt in ``warnings`` where it is not certain."""
+    in_code = parsed.body_code if (parsed.ok and parsed.body_code_kind == CREDIT
+                                   and parsed.body_code) else ""
+    if given is None:
+        if not in_code:
+            warnings.append("the department's unified social credit code is unknown: the "
+                            "implementation code names none; the department must state it")
+        return in_code
+    text = given.strip().upper()
+    problem = department_code_problem(text)
+    if problem is None:
+        if in_code and in_code != text:
+            warnings.append(f"department code ({column}) {text} is not the implementing "
+                            f"body's code in the implementation code ({in_code}): "
+                            f"{text} is used; confirm it")
+        return text
+    if in_code and upgraded_organisation_code(text, in_code):
+        return in_code  # the old organisation code of the same body: its credit code
+    fallback = (f"the implementation code's credit code {in_code} is used; confirm it"
+                if in_code else "the department's code is unknown until the department "
+                "states it")
+    warnings.append(f"department code ({column}) {given.strip()!r}: {problem}; {fallback}")
+    return in_code
 
 
 def _text(values: Mapping[str, object], column: str | None, what: str,

@@ -27,7 +27,18 @@ sees them stated:
 - no special procedures, not classified, and who accepted a case may not decide it
   (``acceptor_may_decide`` false);
 - discretion standards' keys ``d1``, ``d2`` … by position; not a major decision (``major``
-  false) and no amount of its own above which a meeting decides (the node's setting).
+  false) and no amount of its own above which a meeting decides (the node's setting);
+- the department's code (实施主体编码, ``department_code``): none given = the unified social
+  credit code in the implementation code's body segment (``…-000-<body>-1-00``) when that is
+  a valid credit code, else unknown (empty: shown as unknown, never
+  invented, and required before the version is submitted). A step's or branch's empty code
+  is unknown too (a step naming no department is the item's own).
+
+**Departments by code.** Who declares an item and who handles its cases is decided by the
+department's unified social credit code (统一社会信用代码, GB 32100: ``services.shared
+.departments``), never by its name; names (``department`` of the item, a step, a branch) are for
+people. A 9-character organisation code (GB 11714) is refused as a department code, saying
+that the credit code contains it.
 
 **Cases the government opens** (立案: penalties, coercive measures, inspections): a flow whose
 first step is an opening step (``opening``) is not applied for. Its decision step need not be
@@ -56,6 +67,7 @@ from services.shared.code_tables import (
     PUBLIC_SERVICE_TYPE,
 )
 from services.shared.codes import DEFAULT_RULES, CodeRules, parse_implementation_code
+from services.shared.departments import code_in_implementation_code, department_code_problem
 from services.shared.errors import FieldProblem, InvalidArgument
 from services.shared.regions import shown, validate_region
 
@@ -211,6 +223,8 @@ class Branch:
     #: stable key within its step; empty: ``b<position>`` (1-based)
     key: str = ""
     limit_unit: TimeUnit = TimeUnit.WORKING_DAYS
+    #: the department's unified social credit code (GB 32100); empty: unknown
+    department_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -256,8 +270,10 @@ class Step:
     returns_to: tuple[str, ...] = ()
     limit_unit: TimeUnit = TimeUnit.WORKING_DAYS
     #: the department that handles the step, if not the item's own (e.g. the decision of a
-    #: case reported up a level)
+    #: case reported up a level): its name, and its unified social credit code (empty with
+    #: an empty name: the item's own department)
     department: str = ""
+    department_code: str = ""
 
     @property
     def span_days(self) -> int:
@@ -305,9 +321,16 @@ class ItemContent:
     major: bool = False
     #: a fine above this many yuan is decided by a meeting too ("" = the node's setting)
     collective_review_above: str = ""
+    #: the implementing department's unified social credit code (实施主体编码); empty: the
+    #: one in the implementation code, else unknown
+    department_code: str = ""
 
     def __post_init__(self) -> None:
         """State every default (the module's docstring): the one place they are decided."""
+        if not self.department_code:
+            derived = code_in_implementation_code(self.code)
+            if derived:
+                object.__setattr__(self, "department_code", derived)
         modes = self.modes or (HandlingMode.PROMISED,)
         if modes is not self.modes:
             object.__setattr__(self, "modes", modes)
@@ -388,6 +411,9 @@ class ItemContent:
         kind and returns) — :meth:`from_dict` states it again."""
         d = asdict(self)
         stored = {k: v for k, v in d.items() if k in IDENTITY_FIELDS or v != _DEFAULTS[k]}
+        if "department_code" in stored and (
+                stored["department_code"] == code_in_implementation_code(self.code)):
+            del stored["department_code"]  # the stated default: read back the same
         if "steps" in stored:
             stored["steps"] = stored_steps(self.steps)
         return _compact(stored)
@@ -522,6 +548,15 @@ def _identity(c: ItemContent, problems: list[FieldProblem], warnings: list[str],
         bad("department", "required: the implementing body (实施主体)")
     elif len(c.department) > MAX_DEPARTMENT_LENGTH:
         bad("department", f"at most {MAX_DEPARTMENT_LENGTH} characters")
+    if c.department_code:
+        problem = department_code_problem(c.department_code)
+        if problem is not None:
+            bad("department_code", problem)
+        else:
+            in_code = code_in_implementation_code(c.code)
+            if in_code and in_code != c.department_code:
+                warnings.append(f"department code {c.department_code} is not the implementing "
+                                f"body's code in the implementation code ({in_code})")
     if len(c.code) > MAX_CODE_LENGTH:
         bad("code", f"at most {MAX_CODE_LENGTH} characters")
         return
@@ -656,6 +691,7 @@ def _steps(c: ItemContent, bad: Callable[[str, str], None]) -> None:
             bad(f"{where}.role", "required: who is responsible for the step")
         if len(step.department) > MAX_DEPARTMENT_LENGTH:
             bad(f"{where}.department", f"at most {MAX_DEPARTMENT_LENGTH} characters")
+        _department_code(step.department_code, f"{where}.department_code", bad)
         if not 0 <= step.limit_days <= MAX_LIMIT_DAYS:
             bad(f"{where}.limit_days", f"between 0 and {MAX_LIMIT_DAYS}")
         if not isinstance(step.limit_unit, TimeUnit):
@@ -701,6 +737,8 @@ def _steps(c: ItemContent, bad: Callable[[str, str], None]) -> None:
         for j, branch in enumerate(step.parallel_branches):
             if not branch.department.strip() or not branch.name.strip():
                 bad(f"{where}.parallel_branches[{j}]", "department and name are required")
+            _department_code(branch.department_code,
+                             f"{where}.parallel_branches[{j}].department_code", bad)
             if not 0 <= branch.limit_days <= MAX_LIMIT_DAYS:
                 bad(f"{where}.parallel_branches[{j}].limit_days",
                     f"between 0 and {MAX_LIMIT_DAYS}")
@@ -714,6 +752,13 @@ def _steps(c: ItemContent, bad: Callable[[str, str], None]) -> None:
             if risk.level is RiskLevel.HIGH and not risk.countermeasures:
                 bad(f"{where}.risk_points[{j}].countermeasures",
                     "a high risk point needs at least one countermeasure (防范措施)")
+
+
+def _department_code(code: str, where: str, bad: Callable[[str, str], None]) -> None:
+    if code:
+        problem = department_code_problem(code)
+        if problem is not None:
+            bad(where, problem)
 
 
 def _key(key: str, seen: set[str], where: str, what: str,
@@ -744,6 +789,18 @@ def _completeness(c: ItemContent, problems: list[FieldProblem]) -> None:
         # 职权法定: a power exists only by law; public services (20) may cite a policy instead
         bad("legal_basis", "cite the law or regulation that grants the power (法律依据): no "
             "power without a legal basis is reviewed or published (职权法定)")
+    if not c.department_code:
+        bad("department_code", "the implementing department's unified social credit code "
+            "(实施主体编码) is unknown: state it — its cases go to the department it names")
+    for i, step in enumerate(c.steps):
+        if step.department.strip() and not step.department_code:
+            bad(f"steps[{i}].department_code", f"name the unified social credit code of "
+                f"{step.department}, which handles this step")
+        for j, branch in enumerate(step.parallel_branches):
+            if not branch.department_code:
+                who = branch.department or "the department"
+                bad(f"steps[{i}].parallel_branches[{j}].department_code",
+                    f"name the unified social credit code of {who}, which handles this branch")
     if not c.steps:
         bad("steps", "the internal flow needs at least one step")
         return

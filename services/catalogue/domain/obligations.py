@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from services.shared.departments import department_code_problem
 from services.shared.errors import FieldProblem, InvalidArgument
 from services.shared.working_days import DueDate, WorkingCalendar
 
@@ -47,7 +48,8 @@ class ChangeRecord:
     effective_on: date
     item_id: str = ""
     region: str = ""
-    department: str = ""
+    #: the department whose functions changed, by its unified social credit code
+    department_code: str = ""
 
     @classmethod
     def parse_day(cls, text: str) -> date:
@@ -71,14 +73,16 @@ class ChangeRecord:
                 f"{MAX_BASIS_LENGTH} characters)")
         if not EARLIEST_EFFECTIVE <= self.effective_on <= today + timedelta(MAX_DAYS_AHEAD):
             bad("effective_on", f"between {EARLIEST_EFFECTIVE} and a year from today")
-        if self.item_id and (self.region or self.department):
+        if self.item_id and (self.region or self.department_code):
             bad("item_id", "name an item, or a region and a department, not both")
         elif not self.item_id:
             if self.kind is ChangeKind.LEGAL_BASIS:
                 bad("item_id", "a legal basis change names the item it affects")
-            elif not self.region or not self.department.strip():
-                bad("department", "name the item, or the region and the department whose "
-                    "functions changed")
+            elif not self.region or not self.department_code.strip():
+                bad("department_code", "name the item, or the region and the unified social "
+                    "credit code (统一社会信用代码) of the department whose functions changed")
+            elif (problem := department_code_problem(self.department_code)) is not None:
+                bad("department_code", problem)
         if problems:
             raise InvalidArgument("the change is not valid: " + "; ".join(
                 f"{p.field}: {p.description}" for p in problems), code="CHANGE_INVALID",
@@ -87,7 +91,7 @@ class ChangeRecord:
 
     def fingerprint(self) -> list[str]:
         return [self.kind.value, self.basis, self.description, self.effective_on.isoformat(),
-                self.item_id, self.region, self.department]
+                self.item_id, self.region, self.department_code]
 
 
 def filing_due(effective_on: date, calendar: WorkingCalendar) -> DueDate:

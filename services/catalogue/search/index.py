@@ -72,36 +72,44 @@ _APPLY_CHUNK = 64
 
 Hit = tuple[str, int, float]
 # An entry is a plain tuple (the garbage collector stops tracking tuples of strings and ints):
-# item id, version, name, department, then the filtered attributes, grouped at the end
-# (classified: "1" or "").
-Entry = tuple[str, int, str, str, str, str, str, str, str, str, str]
-ITEM, VERSION, NAME, DEPARTMENT, STATUS, STATE, TYPE, KIND, LEVEL, REGION, CLASSIFIED = range(11)
+# item id, version, name, department (its name and its code), then the filtered attributes,
+# grouped at the end (classified: "1" or "").
+Entry = tuple[str, int, str, str, str, str, str, str, str, str, str, str]
+(ITEM, VERSION, NAME, DEPARTMENT, DEPARTMENT_CODE, STATUS, STATE, TYPE, KIND, LEVEL, REGION,
+ CLASSIFIED) = range(12)
 _by_name = itemgetter(NAME, ITEM, VERSION)
 _by_item = itemgetter(ITEM, VERSION)
 _attrs = itemgetter(STATUS, STATE, TYPE, KIND, LEVEL, REGION, CLASSIFIED)
-_department = itemgetter(DEPARTMENT)
+#: the department keys of an entry: ("n", its name), ("c", its code)
+_NAME_KEY, _CODE_KEY = "n", "c"
+
+
+def _department_keys(e: Entry) -> tuple[tuple[str, str], tuple[str, str]]:
+    return (_NAME_KEY, e[DEPARTMENT]), (_CODE_KEY, e[DEPARTMENT_CODE])
 
 
 @dataclass(frozen=True)
 class SearchFilters:
-    department: str = ""  # exact
+    department: str = ""  # the name, exact
+    department_code: str = ""  # the unified social credit code, exact
     item_type: str = ""  # "01".."10", "20"
     list_kind: str = ""  # power, duty, public_service, negative
     exercise_level: str = ""  # "1".."7"
     region: str = ""  # 6 digits: this region and every region under it
     statuses: frozenset[str] = field(default_factory=lambda: frozenset({"published"}))
     active_only: bool = True  # only items whose state is 'active'
-    #: whether the caller may see a classified (涉密) entry of (region, department); None:
-    #: no classified entry is seen
+    #: whether the caller may see a classified (涉密) entry of (region, department code);
+    #: None: no classified entry is seen
     classified_visible: Callable[[str, str], bool] | None = field(default=None,
                                                                   compare=False)
 
 
 def entry(item_id: str, version: int, name: str, department: str, status: str, state: str,
           item_type: str, list_kind: str, exercise_level: str, region: str,
-          classified: bool = False) -> Entry:
+          classified: bool = False, department_code: str = "") -> Entry:
     intern = sys.intern
-    return (item_id, version, intern(name), intern(department), intern(status),
+    return (item_id, version, intern(name), intern(department), intern(department_code),
+            intern(status),
             intern(state or "active"), intern(item_type), intern(list_kind or "power"),
             intern(exercise_level or ""), intern(region), "1" if classified else "")
 
@@ -161,11 +169,11 @@ class _State:
             self.name_hi.append(at)
         self.tail_of_name: dict[int, list[int]] = {}
         combos: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        departments: dict[str, list[int]] = defaultdict(list)
-        for d, attrs, department in zip(range(n), map(_attrs, ordered),
-                                        map(_department, ordered), strict=True):
-            combos[attrs].append(d)
-            departments[department].append(d)
+        departments: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for d, e in enumerate(ordered):
+            combos[_attrs(e)].append(d)
+            for key in _department_keys(e):
+                departments[key].append(d)
         # item id → its entry (an int) or entries (a tuple): no list per item for the GC
         items = [e[ITEM] for e in ordered]
         self.item_docs: dict[str, int | tuple[int, ...]] = dict(zip(items, range(n), strict=True))
@@ -183,8 +191,8 @@ class _State:
             combo = bitsets.from_ids(docs, n)
             for key in _keys(attrs):
                 self.bits[key] = self.bits.get(key, 0) | combo
-        self.department_docs = {dept: array("i", docs) for dept, docs in departments.items()}
-        self._department_bits: OrderedDict[str, int] = OrderedDict()
+        self.department_docs = {key: array("i", docs) for key, docs in departments.items()}
+        self._department_bits: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.regions = sorted(key[1] for key in self.bits if key[0] == "r" and len(key[1]) == 6)
         self.alive = (1 << n) - 1
         self.live = n
@@ -212,9 +220,10 @@ class _State:
             region = e[REGION]
             if region not in self.regions:
                 insort(self.regions, region)
-            self.department_docs.setdefault(e[DEPARTMENT], array("i")).append(d)
-            if e[DEPARTMENT] in self._department_bits:
-                self._department_bits[e[DEPARTMENT]] |= bit
+            for key in _department_keys(e):
+                self.department_docs.setdefault(key, array("i")).append(d)
+                if key in self._department_bits:
+                    self._department_bits[key] |= bit
             new.append(d)
             self.alive |= bit
         self.live += len(new)
@@ -238,8 +247,8 @@ class _State:
 
     # --- filters ------------------------------------------------------------------------
     def filter_bits(self, f: SearchFilters, prefix: str) -> int:
-        key = (f.department, f.item_type, f.list_kind, f.exercise_level, prefix,
-               tuple(sorted(f.statuses)), f.active_only)
+        key = (f.department, f.department_code, f.item_type, f.list_kind, f.exercise_level,
+               prefix, tuple(sorted(f.statuses)), f.active_only)
         cached = self._filters.get(key)
         if cached is not None:
             return cached
@@ -255,7 +264,9 @@ class _State:
             if value and selected:
                 selected &= bits.get((name, value), 0)
         if f.department and selected:
-            selected &= self._department(f.department)
+            selected &= self._department((_NAME_KEY, f.department))
+        if f.department_code and selected:
+            selected &= self._department((_CODE_KEY, f.department_code))
         self._filters[key] = selected
         if len(self._filters) > _FILTER_CACHE:
             self._filters.popitem(last=False)
@@ -271,20 +282,20 @@ class _State:
             return selected & ~classified
         entries = self.entries
         for d in bitsets.members(classified):
-            if not visible(entries[d][REGION], entries[d][DEPARTMENT]):
+            if not visible(entries[d][REGION], entries[d][DEPARTMENT_CODE]):
                 selected &= ~(1 << d)
         return selected
 
-    def _department(self, department: str) -> int:
-        bits = self._department_bits.get(department)
+    def _department(self, key: tuple[str, str]) -> int:
+        bits = self._department_bits.get(key)
         if bits is None:
-            docs = self.department_docs.get(department)
+            docs = self.department_docs.get(key)
             bits = bitsets.from_ids(docs, len(self.entries)) if docs else 0
-            self._department_bits[department] = bits
+            self._department_bits[key] = bits
             if len(self._department_bits) > _DEPARTMENT_CACHE:
                 self._department_bits.popitem(last=False)
         else:
-            self._department_bits.move_to_end(department)
+            self._department_bits.move_to_end(key)
         return bits
 
     # --- searching ----------------------------------------------------------------------
@@ -507,11 +518,11 @@ class SearchIndex:
         same: dict[object, object] = {}  # one string object per distinct value
         one = same.setdefault
         entries: list[Entry] = [
-            (item, version, one(name, name), one(dept, dept), one(status, status),
-             one(state, state), one(type_, type_), one(kind, kind), one(lvl, lvl),
-             one(region, region), "1" if classified else "")
-            for item, version, name, dept, status, type_, kind, lvl, region, classified in rows
-            if (state := states.get(item)) is not None]
+            (item, version, one(name, name), one(dept, dept), one(code, code),
+             one(status, status), one(state, state), one(type_, type_), one(kind, kind),
+             one(lvl, lvl), one(region, region), "1" if classified else "")
+            for item, version, name, dept, status, type_, kind, lvl, region, classified, code
+            in rows if (state := states.get(item)) is not None]
         return entries, watermark
 
     def _read_items(self, item_ids: Sequence[str]
@@ -532,11 +543,12 @@ class SearchIndex:
                     item_id, state, updated_at, version, *columns = row
                     if updated_at is not None:
                         stamps[item_id] = updated_at
-                    name, dept, status, item_type, kind, lvl, region, classified = columns
+                    (name, dept, status, item_type, kind, lvl, region, classified,
+                     code) = columns
                     if version is not None and status in INDEXED_STATUSES:
                         by_item.setdefault(item_id, []).append(entry(
                             item_id, version, name, dept, status, state, item_type, kind,
-                            lvl, region, bool(classified)))
+                            lvl, region, bool(classified), code or ""))
         return by_item, stamps
 
     def _read_stamps(self, since: datetime | None) -> dict[str, datetime]:
@@ -569,7 +581,7 @@ class SearchIndex:
 
 _VERSION_COLUMNS = tuple(t.item_versions.c[name] for name in (
     "item_id", "version", "name", "department", "status", "item_type", "list_kind",
-    "exercise_level", "region", "classified"))
+    "exercise_level", "region", "classified", "department_code"))
 
 
 def _fetch_all(s: Session, query: Select[Any]) -> list[tuple[Any, ...]]:

@@ -72,7 +72,7 @@ class Warning:
     warning_id: str
     case_number: str
     region: str
-    department: str
+    department: str          # by name, for people
     item_id: str
     rule: str
     subject: str
@@ -90,6 +90,8 @@ class Warning:
     accountable_by: str = ""       # who decided it
     notice: str = ""               # 通报
     rectify_by: date | None = None
+    #: the warned department's unified social credit code: who may answer is decided by it
+    department_code: str = ""
 
     @property
     def key(self) -> str:
@@ -120,7 +122,8 @@ def _raise(watch: CaseWatch, finding: Finding, n: int, now: datetime) -> Warning
     return Warning(
         warning_id=f"{watch.case_number}:{finding.rule}:{finding.subject}:{n}",
         case_number=watch.case_number, region=watch.region, department=watch.department,
-        item_id=watch.item_id, rule=finding.rule, subject=finding.subject,
+        department_code=watch.department_code, item_id=watch.item_id, rule=finding.rule,
+        subject=finding.subject,
         severity=finding.severity, status=Status.OPEN, explanation=explanation,
         facts=dict(finding.facts), handler=_handler_of(watch, finding), raised_at=now,
         updated_at=now, history=(Entry(now, SYSTEM, "raised", finding.severity.value,

@@ -92,7 +92,7 @@ class CaseWatch:
 
     case_number: str
     region: str
-    department: str
+    department: str          # the item's department, by name (for people)
     item_id: str
     item_version: int
     status: str
@@ -115,6 +115,8 @@ class CaseWatch:
     furthest_stage: int = -1            # the furthest stage started
     supplement_due: date | None = None  # the applicant's last day of an open request
     supplement_seq: int = 0             # the event that said so
+    #: the item's department's unified social credit code (empty: unknown)
+    department_code: str = ""
 
     @property
     def closed(self) -> bool:
@@ -153,7 +155,8 @@ def watch_after(watch: CaseWatch | None, event_type: str, occurred_at: datetime,
         accepted_by=gathered.accepted_by, decided_by=gathered.decided_by,
         reviewed=gathered.reviewed,
         furthest_stage=max([gathered.furthest_stage, *started]),
-        supplement_due=gathered.supplement_due, supplement_seq=gathered.supplement_seq)
+        supplement_due=gathered.supplement_due, supplement_seq=gathered.supplement_seq,
+        department_code=data.get("department_code", ""))
 
 
 _BLANK = CaseWatch("", "", "", "", 0, "submitted", "", False, 0, "", datetime.min, "", (),

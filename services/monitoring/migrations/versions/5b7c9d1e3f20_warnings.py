@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("case_number", sa.String(50), nullable=False),
         sa.Column("region", sa.String(6), nullable=False),
         sa.Column("department", sa.String(200), nullable=False),
+        sa.Column("department_code", sa.String(18), nullable=False, server_default=""),
         sa.Column("item_id", sa.String(36), nullable=False),
         sa.Column("rule", sa.String(64), nullable=False),
         sa.Column("subject", sa.String(100), nullable=False),
@@ -60,6 +61,7 @@ def upgrade() -> None:
     op.create_index("ix_warnings_case", "warnings", ["case_number"])
     op.create_index("ix_warnings_region_status", "warnings", ["region", "status", "raised_at"])
     op.create_index("ix_warnings_handler_status", "warnings", ["handler", "status"])
+    op.create_index("ix_warnings_department_status", "warnings", ["department_code", "status"])
     op.create_table(
         "notifications",
         sa.Column("id", SEQ, primary_key=True, autoincrement=True),

@@ -43,6 +43,12 @@ class Channel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANNEL_SYSTEM: _ClassVar[Channel]
     CHANNEL_OPENED: _ClassVar[Channel]
 
+class AssistanceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ASSISTANCE_KIND_UNSPECIFIED: _ClassVar[AssistanceKind]
+    ASSISTANCE_KIND_GUIDE: _ClassVar[AssistanceKind]
+    ASSISTANCE_KIND_ASSIST: _ClassVar[AssistanceKind]
+
 class DecisionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     DECISION_OUTCOME_UNSPECIFIED: _ClassVar[DecisionOutcome]
@@ -72,6 +78,9 @@ CHANNEL_COUNTER: Channel
 CHANNEL_AGENT: Channel
 CHANNEL_SYSTEM: Channel
 CHANNEL_OPENED: Channel
+ASSISTANCE_KIND_UNSPECIFIED: AssistanceKind
+ASSISTANCE_KIND_GUIDE: AssistanceKind
+ASSISTANCE_KIND_ASSIST: AssistanceKind
 DECISION_OUTCOME_UNSPECIFIED: DecisionOutcome
 DECISION_OUTCOME_APPROVE: DecisionOutcome
 DECISION_OUTCOME_REFUSE: DecisionOutcome
@@ -269,7 +278,7 @@ class Due(_message.Message):
     def __init__(self, limit_days: _Optional[int] = ..., unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., due_date: _Optional[str] = ..., provisional: _Optional[bool] = ..., used: _Optional[int] = ..., left: _Optional[int] = ...) -> None: ...
 
 class CaseStep(_message.Message):
-    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left")
+    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left", "department_code", "urges")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -290,6 +299,8 @@ class CaseStep(_message.Message):
     ASSIGNEE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
     DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    URGES_FIELD_NUMBER: _ClassVar[int]
     index: int
     key: str
     name: str
@@ -310,7 +321,77 @@ class CaseStep(_message.Message):
     assignee: str
     limit_unit: _common_pb2.TimeUnit
     days_left: int
-    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ...) -> None: ...
+    department_code: str
+    urges: int
+    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ..., department_code: _Optional[str] = ..., urges: _Optional[int] = ...) -> None: ...
+
+class BranchUrge(_message.Message):
+    __slots__ = ("instance_id", "department_code", "department", "due_date", "note", "at", "by")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    department_code: str
+    department: str
+    due_date: str
+    note: str
+    at: _timestamp_pb2.Timestamp
+    by: str
+    def __init__(self, instance_id: _Optional[str] = ..., department_code: _Optional[str] = ..., department: _Optional[str] = ..., due_date: _Optional[str] = ..., note: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ...) -> None: ...
+
+class BranchOutcome(_message.Message):
+    __slots__ = ("instance_id", "key", "name", "department_code", "department", "due_date", "completed_at", "days_late", "urges")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    DAYS_LATE_FIELD_NUMBER: _ClassVar[int]
+    URGES_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    key: str
+    name: str
+    department_code: str
+    department: str
+    due_date: str
+    completed_at: _timestamp_pb2.Timestamp
+    days_late: int
+    urges: int
+    def __init__(self, instance_id: _Optional[str] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., department_code: _Optional[str] = ..., department: _Optional[str] = ..., due_date: _Optional[str] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., days_late: _Optional[int] = ..., urges: _Optional[int] = ...) -> None: ...
+
+class ParallelOutcome(_message.Message):
+    __slots__ = ("stage", "step_key", "step_name", "joined_at", "branches", "late")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    STEP_KEY_FIELD_NUMBER: _ClassVar[int]
+    STEP_NAME_FIELD_NUMBER: _ClassVar[int]
+    JOINED_AT_FIELD_NUMBER: _ClassVar[int]
+    BRANCHES_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    stage: int
+    step_key: str
+    step_name: str
+    joined_at: _timestamp_pb2.Timestamp
+    branches: _containers.RepeatedCompositeFieldContainer[BranchOutcome]
+    late: int
+    def __init__(self, stage: _Optional[int] = ..., step_key: _Optional[str] = ..., step_name: _Optional[str] = ..., joined_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., branches: _Optional[_Iterable[_Union[BranchOutcome, _Mapping]]] = ..., late: _Optional[int] = ...) -> None: ...
+
+class Assistance(_message.Message):
+    __slots__ = ("kind", "note", "at", "by")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    kind: AssistanceKind
+    note: str
+    at: _timestamp_pb2.Timestamp
+    by: str
+    def __init__(self, kind: _Optional[_Union[AssistanceKind, str]] = ..., note: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ...) -> None: ...
 
 class Procedure(_message.Message):
     __slots__ = ("procedure_id", "kind", "reason", "started_at", "ended_at", "result", "extension_days")
@@ -377,7 +458,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -410,6 +491,10 @@ class Case(_message.Message):
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     MISSING_MATERIALS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ASSISTANCE_FIELD_NUMBER: _ClassVar[int]
+    URGES_FIELD_NUMBER: _ClassVar[int]
+    PARALLEL_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
@@ -455,6 +540,10 @@ class Case(_message.Message):
     submitted_at: _timestamp_pb2.Timestamp
     missing_materials: _containers.RepeatedScalarFieldContainer[str]
     documents: _containers.RepeatedCompositeFieldContainer[DocumentSummary]
+    department_code: str
+    assistance: _containers.RepeatedCompositeFieldContainer[Assistance]
+    urges: _containers.RepeatedCompositeFieldContainer[BranchUrge]
+    parallel_outcomes: _containers.RepeatedCompositeFieldContainer[ParallelOutcome]
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     facts: str
@@ -468,7 +557,7 @@ class Case(_message.Message):
     collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
     service: Service
     prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials")
@@ -714,6 +803,22 @@ class CompleteCase(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class UrgeBranch(_message.Message):
+    __slots__ = ("instance_id", "note")
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    instance_id: str
+    note: str
+    def __init__(self, instance_id: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class AssistApplicant(_message.Message):
+    __slots__ = ("kind", "note")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    kind: AssistanceKind
+    note: str
+    def __init__(self, kind: _Optional[_Union[AssistanceKind, str]] = ..., note: _Optional[str] = ...) -> None: ...
+
 class Withdraw(_message.Message):
     __slots__ = ("reason",)
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -721,7 +826,7 @@ class Withdraw(_message.Message):
     def __init__(self, reason: _Optional[str] = ...) -> None: ...
 
 class ActOnCaseRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw", "record_evidence", "notify", "record_statement", "request_hearing", "waive_hearing", "schedule_hearing", "hold_hearing", "record_collective_review", "serve")
+    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw", "urge", "assist", "record_evidence", "notify", "record_statement", "request_hearing", "waive_hearing", "schedule_hearing", "hold_hearing", "record_collective_review", "serve")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     ACCEPT_FIELD_NUMBER: _ClassVar[int]
@@ -740,6 +845,8 @@ class ActOnCaseRequest(_message.Message):
     PUBLISH_RESULT_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_FIELD_NUMBER: _ClassVar[int]
     WITHDRAW_FIELD_NUMBER: _ClassVar[int]
+    URGE_FIELD_NUMBER: _ClassVar[int]
+    ASSIST_FIELD_NUMBER: _ClassVar[int]
     RECORD_EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     NOTIFY_FIELD_NUMBER: _ClassVar[int]
     RECORD_STATEMENT_FIELD_NUMBER: _ClassVar[int]
@@ -767,6 +874,8 @@ class ActOnCaseRequest(_message.Message):
     publish_result: PublishResult
     complete: CompleteCase
     withdraw: Withdraw
+    urge: UrgeBranch
+    assist: AssistApplicant
     record_evidence: RecordEvidence
     notify: Notify
     record_statement: RecordStatement
@@ -776,7 +885,7 @@ class ActOnCaseRequest(_message.Message):
     hold_hearing: HoldHearing
     record_collective_review: RecordCollectiveReview
     serve: Serve
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., urge: _Optional[_Union[UrgeBranch, _Mapping]] = ..., assist: _Optional[_Union[AssistApplicant, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_number",)
@@ -785,22 +894,34 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_number: _Optional[str] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
-    __slots__ = ("department", "role", "region", "unclaimed_only", "mine_only", "page_size", "page_token")
-    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("role", "region", "unclaimed_only", "mine_only", "page_size", "page_token", "department_code")
     ROLE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     UNCLAIMED_ONLY_FIELD_NUMBER: _ClassVar[int]
     MINE_ONLY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    department: str
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     role: str
     region: str
     unclaimed_only: bool
     mine_only: bool
     page_size: int
     page_token: str
-    def __init__(self, department: _Optional[str] = ..., role: _Optional[str] = ..., region: _Optional[str] = ..., unclaimed_only: _Optional[bool] = ..., mine_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    department_code: str
+    def __init__(self, role: _Optional[str] = ..., region: _Optional[str] = ..., unclaimed_only: _Optional[bool] = ..., mine_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
+
+class ListParallelBranchesRequest(_message.Message):
+    __slots__ = ("region", "late_only", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    LATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    late_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., late_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class QueueEntry(_message.Message):
     __slots__ = ("case_number", "item_name", "step", "case_status", "case_due_date")
@@ -993,7 +1114,7 @@ class TraceRoot(_message.Message):
     def __init__(self, region: _Optional[str] = ..., day: _Optional[str] = ..., root: _Optional[str] = ..., cases: _Optional[int] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "documents", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "documents", "department_code", "handler_department_code", "urge", "assistance", "parallel_outcome", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -1030,6 +1151,11 @@ class CaseEvent(_message.Message):
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    HANDLER_DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    URGE_FIELD_NUMBER: _ClassVar[int]
+    ASSISTANCE_FIELD_NUMBER: _ClassVar[int]
+    PARALLEL_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -1077,6 +1203,11 @@ class CaseEvent(_message.Message):
     channel: Channel
     submitted_at: _timestamp_pb2.Timestamp
     documents: _containers.RepeatedCompositeFieldContainer[DocumentSummary]
+    department_code: str
+    handler_department_code: str
+    urge: BranchUrge
+    assistance: Assistance
+    parallel_outcome: ParallelOutcome
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     source: str
@@ -1088,4 +1219,4 @@ class CaseEvent(_message.Message):
     allowed: str
     refusal_code: str
     service: Service
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., handler_department_code: _Optional[str] = ..., urge: _Optional[_Union[BranchUrge, _Mapping]] = ..., assistance: _Optional[_Union[Assistance, _Mapping]] = ..., parallel_outcome: _Optional[_Union[ParallelOutcome, _Mapping]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...

@@ -59,6 +59,11 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
                 _registered_method=True)
+        self.ListParallelBranches = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListParallelBranches',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListParallelBranchesRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
+                _registered_method=True)
         self.GetTrace = channel.unary_unary(
                 '/sunlight.cases.v1.CaseService/GetTrace',
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.GetTraceRequest.SerializeToString,
@@ -116,6 +121,14 @@ class CaseServiceServicer:
 
     def ListQueue(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListParallelBranches(self, request, context):
+        """Running parallel branches of every department (服务中心协调并联审批): window staff and
+        supervisors of the region.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -179,6 +192,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
             'ListQueue': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQueue,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.SerializeToString,
+            ),
+            'ListParallelBranches': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListParallelBranches,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListParallelBranchesRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.SerializeToString,
             ),
             'GetTrace': grpc.unary_unary_rpc_method_handler(
@@ -341,6 +359,33 @@ class CaseService:
             target,
             '/sunlight.cases.v1.CaseService/ListQueue',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListParallelBranches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListParallelBranches',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListParallelBranchesRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListQueueResponse.FromString,
             options,
             channel_credentials,

@@ -229,20 +229,22 @@ class Fee(_message.Message):
     def __init__(self, name: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., basis: _Optional[str] = ...) -> None: ...
 
 class Branch(_message.Message):
-    __slots__ = ("department", "name", "limit_days", "role", "key", "limit_unit")
+    __slots__ = ("department", "name", "limit_days", "role", "key", "limit_unit", "department_code")
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     department: str
     name: str
     limit_days: int
     role: str
     key: str
     limit_unit: _common_pb2.TimeUnit
-    def __init__(self, department: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., key: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ...) -> None: ...
+    department_code: str
+    def __init__(self, department: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., key: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class RiskPoint(_message.Message):
     __slots__ = ("description", "level", "countermeasures")
@@ -273,7 +275,7 @@ class DiscretionStandard(_message.Message):
     def __init__(self, fact_pattern: _Optional[str] = ..., severity: _Optional[str] = ..., range: _Optional[str] = ..., key: _Optional[str] = ..., measures: _Optional[_Iterable[str]] = ..., min_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., max_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Step(_message.Message):
-    __slots__ = ("key", "name", "limit_days", "role", "parallel_branches", "risk_points", "kind", "returns_to", "limit_unit", "department")
+    __slots__ = ("key", "name", "limit_days", "role", "parallel_branches", "risk_points", "kind", "returns_to", "limit_unit", "department", "department_code")
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
@@ -284,6 +286,7 @@ class Step(_message.Message):
     RETURNS_TO_FIELD_NUMBER: _ClassVar[int]
     LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     key: str
     name: str
     limit_days: int
@@ -294,10 +297,11 @@ class Step(_message.Message):
     returns_to: _containers.RepeatedScalarFieldContainer[str]
     limit_unit: _common_pb2.TimeUnit
     department: str
-    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., parallel_branches: _Optional[_Iterable[_Union[Branch, _Mapping]]] = ..., risk_points: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ..., kind: _Optional[_Union[StepKind, str]] = ..., returns_to: _Optional[_Iterable[str]] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., department: _Optional[str] = ...) -> None: ...
+    department_code: str
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., limit_days: _Optional[int] = ..., role: _Optional[str] = ..., parallel_branches: _Optional[_Iterable[_Union[Branch, _Mapping]]] = ..., risk_points: _Optional[_Iterable[_Union[RiskPoint, _Mapping]]] = ..., kind: _Optional[_Union[StepKind, str]] = ..., returns_to: _Optional[_Iterable[str]] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class ItemDraft(_message.Message):
-    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group", "modes", "special_procedures", "classified", "limit_unit", "acceptor_may_decide", "major", "collective_review_above")
+    __slots__ = ("name", "code", "item_type", "region", "department", "statutory_limit_days", "promised_limit_days", "steps", "list_kind", "exercise_level", "body", "accepting_office", "legal_basis", "acceptance_conditions", "materials", "fees", "supervision_phone", "enquiry_phone", "handling_forms", "external_flow", "discretion_standards", "group", "modes", "special_procedures", "classified", "limit_unit", "acceptor_may_decide", "department_code", "major", "collective_review_above")
     NAME_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -325,6 +329,7 @@ class ItemDraft(_message.Message):
     CLASSIFIED_FIELD_NUMBER: _ClassVar[int]
     LIMIT_UNIT_FIELD_NUMBER: _ClassVar[int]
     ACCEPTOR_MAY_DECIDE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     MAJOR_FIELD_NUMBER: _ClassVar[int]
     COLLECTIVE_REVIEW_ABOVE_FIELD_NUMBER: _ClassVar[int]
     name: str
@@ -354,9 +359,10 @@ class ItemDraft(_message.Message):
     classified: bool
     limit_unit: _common_pb2.TimeUnit
     acceptor_may_decide: bool
+    department_code: str
     major: bool
     collective_review_above: _common_pb2.Money
-    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ..., modes: _Optional[_Iterable[_Union[_common_pb2.HandlingMode, str]]] = ..., special_procedures: _Optional[_Iterable[_Union[_common_pb2.SpecialProcedure, str]]] = ..., classified: _Optional[bool] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., acceptor_may_decide: _Optional[bool] = ..., major: _Optional[bool] = ..., collective_review_above: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., code: _Optional[str] = ..., item_type: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., statutory_limit_days: _Optional[int] = ..., promised_limit_days: _Optional[int] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., body: _Optional[_Union[ImplementingBody, _Mapping]] = ..., accepting_office: _Optional[str] = ..., legal_basis: _Optional[_Iterable[_Union[LegalCitation, _Mapping]]] = ..., acceptance_conditions: _Optional[_Iterable[str]] = ..., materials: _Optional[_Iterable[_Union[Material, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., supervision_phone: _Optional[str] = ..., enquiry_phone: _Optional[str] = ..., handling_forms: _Optional[_Iterable[_Union[HandlingForm, str]]] = ..., external_flow: _Optional[_Iterable[str]] = ..., discretion_standards: _Optional[_Iterable[_Union[DiscretionStandard, _Mapping]]] = ..., group: _Optional[str] = ..., modes: _Optional[_Iterable[_Union[_common_pb2.HandlingMode, str]]] = ..., special_procedures: _Optional[_Iterable[_Union[_common_pb2.SpecialProcedure, str]]] = ..., classified: _Optional[bool] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., acceptor_may_decide: _Optional[bool] = ..., department_code: _Optional[str] = ..., major: _Optional[bool] = ..., collective_review_above: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Review(_message.Message):
     __slots__ = ("kind", "decision", "reviewer", "reason", "at", "document")
@@ -601,7 +607,7 @@ class GetItemHistoryResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ...) -> None: ...
 
 class ChangeObligation(_message.Message):
-    __slots__ = ("obligation_id", "item_id", "region", "department", "description", "law", "recorded_by", "recorded_on", "due_date", "due_date_provisional", "status", "fulfilled_version", "kind", "effective_on")
+    __slots__ = ("obligation_id", "item_id", "region", "department", "description", "law", "recorded_by", "recorded_on", "due_date", "due_date_provisional", "status", "fulfilled_version", "kind", "effective_on", "department_code")
     OBLIGATION_ID_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -616,6 +622,7 @@ class ChangeObligation(_message.Message):
     FULFILLED_VERSION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     obligation_id: str
     item_id: str
     region: str
@@ -630,27 +637,28 @@ class ChangeObligation(_message.Message):
     fulfilled_version: int
     kind: ChangeKind
     effective_on: str
-    def __init__(self, obligation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., description: _Optional[str] = ..., law: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_on: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., status: _Optional[_Union[ObligationStatus, str]] = ..., fulfilled_version: _Optional[int] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., effective_on: _Optional[str] = ...) -> None: ...
+    department_code: str
+    def __init__(self, obligation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., description: _Optional[str] = ..., law: _Optional[str] = ..., recorded_by: _Optional[str] = ..., recorded_on: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., status: _Optional[_Union[ObligationStatus, str]] = ..., fulfilled_version: _Optional[int] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., effective_on: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class RecordChangeRequest(_message.Message):
-    __slots__ = ("idempotency_key", "kind", "item_id", "region", "department", "basis", "description", "effective_on")
+    __slots__ = ("idempotency_key", "kind", "item_id", "region", "basis", "description", "effective_on", "department_code")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
-    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     BASIS_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     EFFECTIVE_ON_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     kind: ChangeKind
     item_id: str
     region: str
-    department: str
     basis: str
     description: str
     effective_on: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., basis: _Optional[str] = ..., description: _Optional[str] = ..., effective_on: _Optional[str] = ...) -> None: ...
+    department_code: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., kind: _Optional[_Union[ChangeKind, str]] = ..., item_id: _Optional[str] = ..., region: _Optional[str] = ..., basis: _Optional[str] = ..., description: _Optional[str] = ..., effective_on: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class RecordChangeResponse(_message.Message):
     __slots__ = ("obligations",)
@@ -679,7 +687,7 @@ class ListObligationsResponse(_message.Message):
     def __init__(self, obligations: _Optional[_Iterable[_Union[ChangeObligation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SearchItemsRequest(_message.Message):
-    __slots__ = ("query", "department", "item_type", "list_kind", "exercise_level", "region", "status", "page_size", "page_token")
+    __slots__ = ("query", "department", "item_type", "list_kind", "exercise_level", "region", "status", "page_size", "page_token", "department_code")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -689,6 +697,7 @@ class SearchItemsRequest(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     query: str
     department: str
     item_type: str
@@ -698,7 +707,8 @@ class SearchItemsRequest(_message.Message):
     status: VersionStatus
     page_size: int
     page_token: str
-    def __init__(self, query: _Optional[str] = ..., department: _Optional[str] = ..., item_type: _Optional[str] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., region: _Optional[str] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    department_code: str
+    def __init__(self, query: _Optional[str] = ..., department: _Optional[str] = ..., item_type: _Optional[str] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., region: _Optional[str] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class SearchHit(_message.Message):
     __slots__ = ("item", "score")

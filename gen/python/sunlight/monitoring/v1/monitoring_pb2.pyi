@@ -102,7 +102,7 @@ class WarningEntry(_message.Message):
     def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., action: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Warning(_message.Message):
-    __slots__ = ("warning_id", "case_number", "region", "department", "item_id", "rule", "rule_title", "subject", "severity", "status", "explanation", "facts", "handler", "raised_at", "updated_at", "closed_at", "history", "accountability", "accountable_by", "notice", "rectify_by")
+    __slots__ = ("warning_id", "case_number", "region", "department", "item_id", "rule", "rule_title", "subject", "severity", "status", "explanation", "facts", "handler", "raised_at", "updated_at", "closed_at", "history", "accountability", "accountable_by", "notice", "rectify_by", "department_code")
     class FactsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +131,7 @@ class Warning(_message.Message):
     ACCOUNTABLE_BY_FIELD_NUMBER: _ClassVar[int]
     NOTICE_FIELD_NUMBER: _ClassVar[int]
     RECTIFY_BY_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     warning_id: str
     case_number: str
     region: str
@@ -152,7 +153,8 @@ class Warning(_message.Message):
     accountable_by: str
     notice: str
     rectify_by: str
-    def __init__(self, warning_id: _Optional[str] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., item_id: _Optional[str] = ..., rule: _Optional[str] = ..., rule_title: _Optional[str] = ..., subject: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., status: _Optional[_Union[WarningStatus, str]] = ..., explanation: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ..., handler: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[WarningEntry, _Mapping]]] = ..., accountability: _Optional[str] = ..., accountable_by: _Optional[str] = ..., notice: _Optional[str] = ..., rectify_by: _Optional[str] = ...) -> None: ...
+    department_code: str
+    def __init__(self, warning_id: _Optional[str] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., item_id: _Optional[str] = ..., rule: _Optional[str] = ..., rule_title: _Optional[str] = ..., subject: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., status: _Optional[_Union[WarningStatus, str]] = ..., explanation: _Optional[str] = ..., facts: _Optional[_Mapping[str, str]] = ..., handler: _Optional[str] = ..., raised_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[WarningEntry, _Mapping]]] = ..., accountability: _Optional[str] = ..., accountable_by: _Optional[str] = ..., notice: _Optional[str] = ..., rectify_by: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
 
 class WarningEvent(_message.Message):
     __slots__ = ("warning", "action")
