@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import grpc
-from opentelemetry.instrumentation.grpc import client_interceptor
-from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
+
+from services.shared.grpc_tracing import traced
 
 
 def channel(address: str) -> grpc.Channel:
-    return intercept_channel(
+    return traced(
         grpc.insecure_channel(address, options=[
             ("grpc.keepalive_time_ms", 30000),
             ("grpc.enable_retries", 1),
@@ -17,7 +17,6 @@ def channel(address: str) -> grpc.Channel:
             ("grpc.initial_reconnect_backoff_ms", 250),
             ("grpc.max_reconnect_backoff_ms", 2000),
         ]),
-        client_interceptor(),
     )
 
 

@@ -11,10 +11,10 @@ from concurrent import futures
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import filters, server_interceptor
 
 from services.shared.auth import Authenticator, Principal
 from services.shared.config import Settings, load_settings
+from services.shared.grpc_tracing import server_interceptors
 from services.shared.logs import configure_logging
 from services.shared.telemetry import configure_tracing
 
@@ -34,7 +34,7 @@ class GrpcServer:
         self.address = address
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-            interceptors=[server_interceptor(filter_=filters.negate(filters.health_check()))],
+            interceptors=server_interceptors(),
             options=[("grpc.so_reuseport", 0)],
         )
         self.health = health.HealthServicer()
