@@ -553,7 +553,7 @@ def integrity(pg_url: str, acknowledged: dict[str, int]) -> dict:
 class Profiles:
     """py-spy (``--gil``: what holds the interpreter) on some processes while a path runs."""
 
-    PROCESSES = ("cases", "gateway", "cases-relay", "monitoring-worker")
+    PROCESSES = ("cases", "gateway", "cases-relay", "monitoring-worker", "catalogue")
 
     def __init__(self, out: Path | None, node: LocalNode) -> None:
         self.out, self.node = out, node
