@@ -32,8 +32,9 @@ class CatalogueClient:
     #: snapshots kept (published versions never change); beyond it, the oldest go first
     SNAPSHOTS = 1000
 
-    def __init__(self, address: str, token: ServiceToken, timeout_s: float) -> None:
-        self._stub = cpb_grpc.CatalogueServiceStub(channel(address))
+    def __init__(self, address: str, token: ServiceToken, timeout_s: float,
+                 connections: int = 1) -> None:
+        self._stub = cpb_grpc.CatalogueServiceStub(channel(address, connections))
         self._token = token
         self._timeout = timeout_s
         self._snapshots: dict[tuple[str, int], ItemSnapshot] = {}

@@ -59,6 +59,48 @@ class TraceContextClientInterceptor(grpc.UnaryUnaryClientInterceptor,
         return continuation(self._details(client_call_details), request)
 
 
+class AsyncTraceContextServerInterceptor(grpc.aio.ServerInterceptor):
+    """``TraceContextServerInterceptor`` for grpc.aio servers: the interceptors and the
+    method of a call run in one task, with one context of its own."""
+
+    async def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Any],
+                                handler_call_details: grpc.HandlerCallDetails) -> Any:
+        otel_context.attach(telemetry.continued(handler_call_details.invocation_metadata))
+        return await continuation(handler_call_details)
+
+
+def with_trace_context(metadata: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """``metadata`` with the current trace context, for a call on a grpc.aio channel made by
+    ``aio_channel`` (which adds it itself when spans are recorded)."""
+    if telemetry.recording() or any(k == telemetry.TRACEPARENT for k, _ in metadata):
+        return metadata
+    return [*metadata, *telemetry.current_traceparent().items()]
+
+
+def aio_server_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    if telemetry.recording():
+        from opentelemetry.instrumentation.grpc import (  # noqa: PLC0415
+            aio_server_interceptor,
+            filters,
+        )
+
+        return [aio_server_interceptor(filter_=filters.negate(filters.health_check()))]
+    return [AsyncTraceContextServerInterceptor()]
+
+
+def aio_client_interceptors() -> list[Any]:
+    """Interceptors of grpc.aio channels: OpenTelemetry's when spans are recorded; none
+    otherwise (``with_trace_context`` adds the context to each call's metadata: an aio
+    client interceptor costs more than the call it wraps)."""
+    if telemetry.recording():
+        from opentelemetry.instrumentation.grpc import (  # noqa: PLC0415
+            aio_client_interceptors as otel_aio_client_interceptors,
+        )
+
+        return list(otel_aio_client_interceptors())
+    return []
+
+
 def server_interceptors() -> list[grpc.ServerInterceptor]:
     if telemetry.recording():
         from opentelemetry.instrumentation.grpc import (  # noqa: PLC0415

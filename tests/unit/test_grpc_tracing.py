@@ -100,3 +100,29 @@ def test_spans_of_the_propagating_tracer_continue_headers_from_the_broker() -> N
         assert format(ctx.span_id, "016x") != "b7ad6b7169203331"
         assert _parts(current_traceparent()["traceparent"])[0] == format(ctx.trace_id, "032x")
     assert not trace.get_current_span().get_span_context().is_valid
+
+
+async def _seen_async(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    return _seen(request, context)
+
+
+def test_a_grpc_aio_server_continues_the_trace_too() -> None:
+    from services.shared.grpc_server import AsyncGrpcServer
+
+    server = AsyncGrpcServer("127.0.0.1:0")
+    server.add(lambda handlers, s: s.add_generic_rpc_handlers(handlers),
+               (grpc.method_handlers_generic_handler("t.A", {
+                   "Seen": grpc.unary_unary_rpc_method_handler(_seen_async)}),), ["t.A"])
+    port = server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as plain:
+            call = grpc.intercept_channel(plain, TraceContextClientInterceptor()).unary_unary(
+                "/t.A/Seen")
+            for _ in range(3):
+                span, trace_id, span_id = _in_span()
+                with trace.use_span(span):
+                    seen_trace, seen_span, _ = _parts(call(b"", timeout=5).decode())
+                assert seen_trace == trace_id and seen_span != span_id
+            assert _parts(call(b"", timeout=5).decode())[0] != trace_id
+    finally:
+        server.stop(0)
