@@ -361,8 +361,14 @@ class CaseStore:
 
     # --- reads outside units ------------------------------------------------------------
     def read_case(self, number: str) -> Stored:
-        with self.db.begin() as conn:
-            row = conn.execute(self.sql.case, {"p_number": number}).first()
+        """A case as stored now. On PostgreSQL one statement in autocommit (one round trip,
+        its own snapshot), on the driver's connection."""
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                row = conn.execute(self.sql.pg["case"], {"p_number": number}).fetchone()
+        else:
+            with self.db.begin() as conn:
+                row = conn.execute(self.sql.case, {"p_number": number}).first()
         if row is None:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
