@@ -868,11 +868,17 @@ def measure_status(node: LocalNode, pg_url: str, token: str, direct: Route, item
     with psycopg.connect(pg_url) as conn:
         numbers = [r[0] for r in conn.execute(
             "SELECT case_number FROM cases.cases TABLESAMPLE SYSTEM (1) LIMIT 20000")]
-    result = status_latency(f"127.0.0.1:{node.port('gateway_grpc')}", token, numbers,
-                            args.status_calls, 4)
+    gateway = f"127.0.0.1:{node.port('gateway_grpc')}"
+    with Profiles(args.profile if args.profile_path == "status" else None, node):
+        result = status_latency(gateway, token, numbers, args.status_calls, 4)
+    # where the time goes: straight to the case service, and one client alone
+    direct_address = f"127.0.0.1:{node.port('cases')}"
+    direct_result = status_latency(direct_address, token, numbers, args.status_calls, 4)
+    alone = status_latency(gateway, token, numbers, args.status_calls // 5, 1)
     return {"path": "gateway gRPC port, GetCase", "cases_stored": loaded.get("stored"),
             "bulk_loaded": loaded["added"], "bulk_load_s": loaded["s"],
-            "template_states": len(rows), **result}
+            "template_states": len(rows), **result,
+            "direct": direct_result, "one_client": alone}
 
 
 def _partial_case(path: Route, item: Item, calls: int, record: Record) -> str:
@@ -914,17 +920,22 @@ def main() -> None:
     parser.add_argument("--kill-every-s", type=float, default=4.0)
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy profiles of the gateway gRPC phase into this directory")
-    parser.add_argument("--profile-path", choices=(*PATHS, "killed"), default="gateway_grpc",
+    parser.add_argument("--profile-path", choices=(*PATHS, "killed", "status"),
+                        default="gateway_grpc",
                         help="the phase --profile samples")
     parser.add_argument("--paths", type=lambda text: tuple(text.split(",")), default=PATHS,
                         help="the paths to run, comma-separated (default: all three)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
+    parser.add_argument("--database", default=None,
+                        help="run on this database, kept by an earlier --keep (its cases "
+                             "count towards --status-cases), and keep it")
     args = parser.parse_args()
 
-    name = f"sunlight_bench_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
     vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if not args.database:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, timeout=60)
     subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*",
                     ".*"], check=True, timeout=60)
@@ -942,11 +953,13 @@ def main() -> None:
         node.wait_healthy(timeout_s=90)
         result = measure(node, secret, pg_url, args)
         result["command"] = "python -m bench.cases " + " ".join(sys.argv[1:])
+        result["database_name"] = name
     finally:
         node.stop()
         if not args.keep:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not args.database:
+                with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], timeout=60)
     write_result("cases", result)
 
