@@ -98,6 +98,8 @@ MATERIALS: list[dict[str, Any]] = [
 ]
 SUPPLEMENT_EVERY, RETURN_EVERY = 10, 20
 PATHS = ("direct", "gateway_grpc", "http")
+#: the node's settings that change how it runs, in the result
+SETTINGS_SHOWN = ("cases_processes", "gateway_processes", "grpc_connections")
 KILLED = ("cases", "cases-relay")
 
 
@@ -206,11 +208,25 @@ ACTIVE = kpb.STEP_STATUS_ACTIVE
 
 
 class GrpcRoute(Route):
+    """gRPC, one channel (one HTTP/2 connection) per client thread, as HTTP clients keep one
+    connection each: with several processes on one port, each connection reaches one."""
+
     def __init__(self, name: str, address: str, token: str, chief: str) -> None:
         self.name = name
-        self.stub = kgrpc.CaseServiceStub(grpc.insecure_channel(address))
+        self.address = address
+        self.local = threading.local()
         self.md = (("authorization", f"Bearer {token}"),)
         self.md_chief = (("authorization", f"Bearer {chief}"),)
+
+    @property
+    def stub(self) -> kgrpc.CaseServiceStub:
+        stub = getattr(self.local, "stub", None)
+        if stub is None:
+            # a subchannel pool of its own: its own connection, not one shared with the
+            # other threads' channels
+            stub = self.local.stub = kgrpc.CaseServiceStub(grpc.insecure_channel(
+                self.address, options=[("grpc.use_local_subchannel_pool", 1)]))
+        return stub
 
     @staticmethod
     def view(case: kpb.Case) -> View:
@@ -412,10 +428,30 @@ def rabbitmq_pids() -> list[int]:
     return pids
 
 
+def _children() -> dict[int, list[int]]:
+    """Each process's children (Linux /proc)."""
+    found: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            found.setdefault(ppid, []).append(int(entry.name))
+    return found
+
+
+def _tree_cpu(pid: int, children: dict[int, list[int]]) -> float:
+    """CPU of a process and of its descendants (a service's copies on its port)."""
+    return _proc_cpu(pid) + sum(_tree_cpu(c, children) for c in children.get(pid, ()))
+
+
 def cpu_seconds(node: LocalNode, pg_url: str) -> dict[str, float]:
-    """CPU time (user + system) used so far by each process of the node, the PostgreSQL
-    backends serving the node's database, RabbitMQ and this client (Linux /proc)."""
-    used = {name: _proc_cpu(pid) for name, pid in node.pids().items()}
+    """CPU time (user + system) used so far by each process of the node (with its copies),
+    the PostgreSQL backends serving the node's database, RabbitMQ and this client (Linux
+    /proc)."""
+    children = _children()
+    used = {name: _tree_cpu(pid, children) for name, pid in node.pids().items()}
     with psycopg.connect(pg_url, autocommit=True) as conn:
         pids = [r[0] for r in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
@@ -553,7 +589,7 @@ def integrity(pg_url: str, acknowledged: dict[str, int]) -> dict:
 class Profiles:
     """py-spy (``--gil``: what holds the interpreter) on some processes while a path runs."""
 
-    PROCESSES = ("cases", "gateway", "cases-relay", "monitoring-worker")
+    PROCESSES = ("cases", "gateway", "cases-relay", "monitoring-worker", "catalogue")
 
     def __init__(self, out: Path | None, node: LocalNode) -> None:
         self.out, self.node = out, node
@@ -567,7 +603,8 @@ class Profiles:
         pids = self.node.pids()
         for name in self.PROCESSES:
             self.spies.append(subprocess.Popen(
-                [str(spy), "record", "--gil", "--nonblocking", "-r", "200", "-f", "raw",
+                [str(spy), "record", "--gil", "--nonblocking", "--subprocesses", "-r", "200",
+                 "-f", "raw",
                  "-p", str(pids[name]), "-o", str(self.out / f"{name}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return self
@@ -737,7 +774,8 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
     results: dict[str, dict] = {}
     acknowledged: dict[str, int] = {}
     first = 1000
-    phases = [(name, False) for name in PATHS] + ([("killed", True)] if args.kill else [])
+    phases = [(name, False) for name in PATHS if name in args.paths] + (
+        [("killed", True)] if args.kill else [])
     for label, killing in phases:
         path = paths["gateway_grpc" if label == "killed" else label]
         backlog = Backlog(pg_url, outbox_seq(pg_url))
@@ -746,7 +784,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
         backlog.start()
         if killer:
             killer.start()
-        with Profiles(args.profile if label == "gateway_grpc" else None, node):
+        with Profiles(args.profile if label == args.profile_path else None, node):
             record, started, ended = drive(path, item, first, args.cases, args.concurrency,
                                            retry=killing)
         if killer:
@@ -777,14 +815,16 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
         status = measure_status(node, pg_url, token, paths["direct"], item, args)
     cpu = os.cpu_count()
     memory_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    grpc_path = results["gateway_grpc"]
-    worst_lag = max((results[p]["lag"].get("p99_ms", 0.0) for p in PATHS), default=0.0)
+    grpc_path = results.get("gateway_grpc", {})
+    worst_lag = max((results[p]["lag"].get("p99_ms", 0.0) for p in PATHS if p in results),
+                    default=0.0)
     out = {
         "benchmark": "case path",
         "database": "postgresql",
         "machine": {"cpus": cpu, "memory_gib": memory_gib, "python": platform.python_version(),
                     "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
         "concurrency": args.concurrency, "cases_per_path": args.cases,
+        "settings": {name: getattr(node.settings(), name) for name in SETTINGS_SHOWN},
         "flow": {"steps": len(FLOW), "parallel_branches": item.branches,
                  "materials": list(item.material_keys),
                  "supplements": f"1 case in {SUPPLEMENT_EVERY}",
@@ -793,16 +833,16 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
         "integrity": checked,
         "baseline": base,
         "status": status,
-        "transitions_per_s": grpc_path["transitions_per_s"],
-        "http_transitions_per_s": results["http"]["transitions_per_s"],
-        "direct_transitions_per_s": results["direct"]["transitions_per_s"],
-        "p50_ms": grpc_path["p50_ms"],
-        "p99_ms": grpc_path["p99_ms"],
+        "transitions_per_s": grpc_path.get("transitions_per_s"),
+        "http_transitions_per_s": results.get("http", {}).get("transitions_per_s"),
+        "direct_transitions_per_s": results.get("direct", {}).get("transitions_per_s"),
+        "p50_ms": grpc_path.get("p50_ms"),
+        "p99_ms": grpc_path.get("p99_ms"),
         "lag_p99_ms": worst_lag,
         "baseline_tx_per_s": base["tx_per_s"],
         "cases_stored": status.get("cases_stored"),
         "status_p99_ms": status.get("p99_ms"),
-        "cpu_ms_per_transition": grpc_path["cpu_ms_per_transition"],
+        "cpu_ms_per_transition": grpc_path.get("cpu_ms_per_transition"),
         "lost": checked["lost_transitions"] + checked["lost_events"],
         "duplicated": checked["duplicated_transitions"] + checked["duplicated_events"],
     }
@@ -828,11 +868,17 @@ def measure_status(node: LocalNode, pg_url: str, token: str, direct: Route, item
     with psycopg.connect(pg_url) as conn:
         numbers = [r[0] for r in conn.execute(
             "SELECT case_number FROM cases.cases TABLESAMPLE SYSTEM (1) LIMIT 20000")]
-    result = status_latency(f"127.0.0.1:{node.port('gateway_grpc')}", token, numbers,
-                            args.status_calls, 4)
+    gateway = f"127.0.0.1:{node.port('gateway_grpc')}"
+    with Profiles(args.profile if args.profile_path == "status" else None, node):
+        result = status_latency(gateway, token, numbers, args.status_calls, 4)
+    # where the time goes: straight to the case service, and one client alone
+    direct_address = f"127.0.0.1:{node.port('cases')}"
+    direct_result = status_latency(direct_address, token, numbers, args.status_calls, 4)
+    alone = status_latency(gateway, token, numbers, args.status_calls // 5, 1)
     return {"path": "gateway gRPC port, GetCase", "cases_stored": loaded.get("stored"),
             "bulk_loaded": loaded["added"], "bulk_load_s": loaded["s"],
-            "template_states": len(rows), **result}
+            "template_states": len(rows), **result,
+            "direct": direct_result, "one_client": alone}
 
 
 def _partial_case(path: Route, item: Item, calls: int, record: Record) -> str:
@@ -874,13 +920,22 @@ def main() -> None:
     parser.add_argument("--kill-every-s", type=float, default=4.0)
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy profiles of the gateway gRPC phase into this directory")
+    parser.add_argument("--profile-path", choices=(*PATHS, "killed", "status"),
+                        default="gateway_grpc",
+                        help="the phase --profile samples")
+    parser.add_argument("--paths", type=lambda text: tuple(text.split(",")), default=PATHS,
+                        help="the paths to run, comma-separated (default: all three)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
+    parser.add_argument("--database", default=None,
+                        help="run on this database, kept by an earlier --keep (its cases "
+                             "count towards --status-cases), and keep it")
     args = parser.parse_args()
 
-    name = f"sunlight_bench_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
     vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    if not args.database:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, timeout=60)
     subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*",
                     ".*"], check=True, timeout=60)
@@ -898,11 +953,13 @@ def main() -> None:
         node.wait_healthy(timeout_s=90)
         result = measure(node, secret, pg_url, args)
         result["command"] = "python -m bench.cases " + " ".join(sys.argv[1:])
+        result["database_name"] = name
     finally:
         node.stop()
         if not args.keep:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not args.database:
+                with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], timeout=60)
     write_result("cases", result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from concurrent import futures
@@ -70,7 +71,9 @@ class Backends:
         return cls({"catalogue": settings.address(settings.catalogue_port),
                     "cases": settings.address(settings.cases_port),
                     "monitoring": settings.address(settings.monitoring_port)},
-                   settings.grpc_timeout_s)
+                   settings.grpc_timeout_s,
+                   channel_factory=functools.partial(
+                       channel, connections=settings.grpc_connections))
 
     def routes(self) -> dict[str, grpc.Channel]:
         """Full service name → the channel of the process that serves it."""

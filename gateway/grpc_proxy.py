@@ -6,6 +6,11 @@ cases process with the same request bytes and the caller's ``authorization``; th
 ``grpc-status-details-bin`` ErrorDetail) goes back as it came. The deadline is the caller's
 remaining time, or ``grpc_timeout_s`` when the caller set none.
 
+``ForwardingHandler`` serves on the synchronous server (a thread per call, a blocking call to
+the backend); ``AsyncForwardingHandler`` does the same on a grpc.aio server, awaiting the
+backend (``SUNLIGHT_GATEWAY_GRPC_AIO``, the default: measured ~30 % less CPU per forwarded
+call here).
+
 Server-streaming methods (``CatalogueService/ExportItems``) are forwarded the same way, message
 by message as they arrive: the same request bytes and metadata, the caller's deadline (or
 ``stream_timeout_s``, longer: a whole region's catalogue takes more than one answer), and a
@@ -17,9 +22,10 @@ call. Client-streaming methods are not forwarded (the node's services have none)
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import grpc
@@ -28,7 +34,9 @@ from opentelemetry import propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from services.shared.errors import Unavailable
+from services.shared.grpc_client import aio_channels
 from services.shared.grpc_errors import to_status
+from services.shared.grpc_tracing import with_trace_context
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +147,89 @@ class ForwardingHandler(grpc.GenericRpcHandler):
         return response
 
 
+class AsyncForwardingHandler(grpc.GenericRpcHandler):
+    """``ForwardingHandler`` for a grpc.aio server: the same methods, metadata, deadlines,
+    trailers and errors, each call awaiting the backend on the server's event loop.
+    ``addresses``: full service name → address; the channels (``connections`` each, taken in
+    turn) are opened on the loop, at the first call."""
+
+    def __init__(self, methods: Mapping[str, str], addresses: Mapping[str, str],
+                 timeout_s: float, *, streaming: Mapping[str, str] | None = None,
+                 stream_timeout_s: float | None = None, connections: int = 1) -> None:
+        streaming = streaming or {}
+        unrouted = (set(methods.values()) | set(streaming.values())) - set(addresses)
+        if unrouted:
+            raise ValueError(f"no backend for {sorted(unrouted)}")
+        both = set(methods) & set(streaming)
+        if both:
+            raise ValueError(f"methods both unary and streaming: {sorted(both)}")
+        self._addresses = dict(addresses)
+        self._connections = connections
+        self._channels: dict[str, list[grpc.aio.Channel]] = {}
+        self._turn = itertools.count()
+        self._callables: dict[tuple[str, int], Any] = {}
+        self._timeout_s = timeout_s
+        self._stream_timeout_s = (max(timeout_s, STREAM_TIMEOUT_S) if stream_timeout_s is None
+                                  else stream_timeout_s)
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {
+            method: grpc.unary_unary_rpc_method_handler(functools.partial(
+                self._forward, service, method))
+            for method, service in methods.items()}
+        self._handlers.update({
+            method: grpc.unary_stream_rpc_method_handler(functools.partial(
+                self._forward_stream, service, method))
+            for method, service in streaming.items()})
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails
+                ) -> grpc.RpcMethodHandler | None:
+        return self._handlers.get(handler_call_details.method)
+
+    def _callable(self, service: str, method: str, stream: bool) -> Any:
+        channels = self._channels.get(service)
+        if channels is None:
+            channels = self._channels[service] = aio_channels(self._addresses[service],
+                                                              self._connections)
+        n = next(self._turn) % len(channels)
+        found = self._callables.get((method, n))
+        if found is None:
+            open_call = channels[n].unary_stream if stream else channels[n].unary_unary
+            found = self._callables[(method, n)] = open_call(method)
+        return found
+
+    async def _forward(self, service: str, method: str, request: bytes,
+                       context: grpc.aio.ServicerContext) -> bytes:
+        call = self._callable(service, method, False)(
+            request, timeout=ForwardingHandler._deadline(context, self._timeout_s),
+            metadata=with_trace_context(_forwarded(context.invocation_metadata())))
+        try:
+            response = await call
+        except grpc.aio.AioRpcError as error:
+            await _relay_error_async(service, error, context)
+            raise AssertionError("unreachable: abort raises") from None  # pragma: no cover
+        context.set_trailing_metadata(_relayable(await call.trailing_metadata()))
+        return response  # type: ignore[no-any-return]
+
+    async def _forward_stream(self, service: str, method: str, request: bytes,
+                              context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
+        call = self._callable(service, method, True)(
+            request, timeout=ForwardingHandler._deadline(context, self._stream_timeout_s),
+            metadata=with_trace_context(_forwarded(context.invocation_metadata())))
+        try:
+            async for message in call:
+                yield message
+        except grpc.aio.AioRpcError as error:
+            await _relay_error_async(service, error, context)
+            raise AssertionError("unreachable: abort raises") from None  # pragma: no cover
+        finally:
+            call.cancel()  # the caller gone (cancelled, deadline): the backend call too
+        context.set_trailing_metadata(_relayable(await call.trailing_metadata()))
+
+    async def close(self) -> None:
+        for channels in self._channels.values():
+            for channel in channels:
+                await channel.close()
+
+
 def _forwarded(invocation: Sequence[tuple[str, str | bytes]] | None
                ) -> list[tuple[str, str | bytes]]:
     return [(key, value) for key, value in invocation or () if key in FORWARDED_METADATA]
@@ -161,6 +252,15 @@ def _relay_error(service: str, error: grpc.RpcError, context: grpc.ServicerConte
         trailers.append((STATUS_DETAILS_KEY, _unanswered(service, code, details)))
     context.set_trailing_metadata(trailers)
     context.abort(code, details or "")
+
+
+async def _relay_error_async(service: str, error: grpc.aio.AioRpcError,
+                             context: grpc.aio.ServicerContext) -> None:
+    code, details = error.code(), error.details()
+    trailers = _relayable(error.trailing_metadata())
+    if code in _TRANSPORT_FAILURES and not any(k == STATUS_DETAILS_KEY for k, _ in trailers):
+        trailers.append((STATUS_DETAILS_KEY, _unanswered(service, code, details)))
+    await context.abort(code, details or "", tuple(trailers))
 
 
 def _unanswered(service: str, code: grpc.StatusCode, details: str | None) -> bytes:

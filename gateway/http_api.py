@@ -16,16 +16,16 @@ routes (``gateway.docs``): nothing is loaded from outside the node.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import grpc
 from fastapi import Depends, FastAPI, Path, Query, Request, Security, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import json_format
@@ -47,6 +47,7 @@ from gateway.schemas import SchemaRegistry, parameter_limits
 from services.shared.grpc_client import metadata
 from services.shared.protojson import message_to_dict
 from services.shared.rate_limits import RateLimits
+from services.shared.telemetry import recording
 
 M = TypeVar("M", bound=Message)
 #: Largest request body: refused on its Content-Length before anything is read, and read no
@@ -63,9 +64,9 @@ log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight token` mints one")
 
 
-def authorization(request: Request,
-                  _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
-                  ) -> str | None:
+async def authorization(request: Request,
+                        _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+                        ) -> str | None:
     """The raw ``Authorization`` header, passed on as is (the service judges it) unless it is
     longer than any token this node issues."""
     header = request.headers.get("authorization")
@@ -75,6 +76,26 @@ def authorization(request: Request,
                        f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; "
                        "no token of this node is that long")
     return header
+
+
+def answer_of(call: grpc.Future) -> asyncio.Future:
+    """The answer of a gRPC call started with ``.future()``, awaited on the event loop: no
+    thread waits for it (gRPC's own thread settles it); the request gone, the call is
+    cancelled."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def settle(done: grpc.Future) -> None:
+        if waiter.cancelled():
+            return
+        try:
+            waiter.set_result(done.result())
+        except (grpc.RpcError, grpc.FutureCancelledError) as error:
+            waiter.set_exception(error)
+
+    call.add_done_callback(lambda done: loop.call_soon_threadsafe(settle, done))
+    waiter.add_done_callback(lambda w: call.cancel() if w.cancelled() else None)
+    return waiter
 
 
 def shown_error(error: Exception, limit: int = 300) -> str:
@@ -251,7 +272,11 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                     "mapping of `protos/sunlight/*/v1` with the original field names; errors "
                     "are `{\"error\": ErrorDetail}`.",
         # Swagger UI and ReDoc load from a CDN; the node works offline: see /docs below.
-        docs_url=None, redoc_url=None)
+        docs_url=None, redoc_url=None,
+        # The request's span carries the caller's trace context on to the services; spans
+        # of dependencies, endpoints and serialisation only when spans are recorded.
+        telemetry={"operation_spans": recording(), "metrics": recording(),
+                   "logs": recording()})
     install(app)
     app.add_middleware(GatewayLimits, rates=rates or RateLimits())
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
@@ -334,10 +359,11 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             headers={"Content-Disposition": f'attachment; filename="{filename}"',
                      "Cache-Control": "no-store"})
 
-    def call(service: str, method: Callable[..., M], request: Message, auth: str | None,
-             code: int = 200) -> JSONResponse:
+    async def call(service: str, method: Any, request: Message, auth: str | None,
+                   code: int = 200) -> JSONResponse:
         try:
-            response = method(request, timeout=backends.timeout_s, metadata=metadata(auth))
+            response = await answer_of(method.future(
+                request, timeout=backends.timeout_s, metadata=metadata(auth)))
         except grpc.RpcError as error:
             raise from_rpc_error(error, service) from None
         return JSONResponse(to_json(response), status_code=code)
@@ -346,7 +372,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     @app.get("/v1/items", tags=["catalogue"], summary="Published items (权力清单)",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.ListPublishedItemsResponse))
-    def list_items(auth: Auth,
+    async def list_items(auth: Auth,
                    region: Annotated[str, Query(**parameter_limits(_LIST, "region"),
                                                 description="6-digit region code; items of "
                                                 "it and the regions under it")] = "",
@@ -356,14 +382,14 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                        _LIST, "page_token"))] = "") -> JSONResponse:
         request = build(catalogue_pb2.ListPublishedItemsRequest, region=region,
                         page_size=page_size, page_token=page_token)
-        return call("catalogue", backends.catalogue.ListPublishedItems, request, auth)
+        return await call("catalogue", backends.catalogue.ListPublishedItems, request, auth)
 
     # Before every /v1/items/{item_id}... route, so that "search" is never taken for an id.
     @app.get("/v1/items/search", tags=["catalogue"],
              summary="Search the catalogue: Chinese, pinyin, initials; filters",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.SearchItemsResponse))
-    def search_items(
+    async def search_items(
             auth: Auth,
             q: Annotated[str, Query(**parameter_limits(_SEARCH, "query"),
                                     description="Chinese text, full pinyin "
@@ -401,55 +427,58 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                                   "query.list_kind"),
             status=enum_number(catalogue_pb2.VersionStatus.DESCRIPTOR, version_status,
                                "query.status"))
-        return call("catalogue", backends.catalogue.SearchItems, request, auth)
+        return await call("catalogue", backends.catalogue.SearchItems, request, auth)
 
     @app.post("/v1/items", tags=["catalogue"], summary="Declare a new item (draft)",
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
               responses=answers(catalogue_pb2.CreateItemResponse, 201),
               openapi_extra=body_of(catalogue_pb2.CreateItemRequest))
-    def create_item(auth: Auth, body: Body) -> JSONResponse:
+    async def create_item(auth: Auth, body: Body) -> JSONResponse:
         request = parse(body, catalogue_pb2.CreateItemRequest)
-        return call("catalogue", backends.catalogue.CreateItem, request, auth, 201)
+        return await call("catalogue", backends.catalogue.CreateItem, request, auth, 201)
 
     @app.post("/v1/items/{item_id}/versions/{version}/publish", tags=["catalogue"],
               summary="Publish a reviewed version", response_class=JSONResponse,
               responses=answers(catalogue_pb2.PublishItemResponse),
               openapi_extra=body_of(catalogue_pb2.PublishItemRequest, ("item_id", "version")))
-    def publish_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
+    async def publish_item(auth: Auth, body: Body, item_id: ItemId, version: Version
+                           ) -> JSONResponse:
         request = parse(body, catalogue_pb2.PublishItemRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
-        return call("catalogue", backends.catalogue.PublishItem, request, auth)
+        return await call("catalogue", backends.catalogue.PublishItem, request, auth)
 
     @app.get("/v1/items/{item_id}/versions/{version}", tags=["catalogue"],
              summary="One version of an item; version 0 = the one in force",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.GetItemVersionResponse))
-    def get_item_version(auth: Auth, item_id: ItemId,
+    async def get_item_version(auth: Auth, item_id: ItemId,
                          version: Annotated[int, Path(**parameter_limits(
                              catalogue_pb2.GetItemVersionRequest, "version"),
                              description="0 = the version in force")]) -> JSONResponse:
         request = build(catalogue_pb2.GetItemVersionRequest, item_id=item_id, version=version)
-        return call("catalogue", backends.catalogue.GetItemVersion, request, auth)
+        return await call("catalogue", backends.catalogue.GetItemVersion, request, auth)
 
     @app.put("/v1/items/{item_id}/versions/{version}", tags=["catalogue"],
              summary="Replace a draft (or returned) version's content",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.UpdateDraftResponse),
              openapi_extra=body_of(catalogue_pb2.UpdateDraftRequest, ("item_id", "version")))
-    def update_draft(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
+    async def update_draft(auth: Auth, body: Body, item_id: ItemId, version: Version
+                           ) -> JSONResponse:
         request = parse(body, catalogue_pb2.UpdateDraftRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
-        return call("catalogue", backends.catalogue.UpdateDraft, request, auth)
+        return await call("catalogue", backends.catalogue.UpdateDraft, request, auth)
 
     @app.post("/v1/items/{item_id}/versions/{version}/submit", tags=["catalogue"],
               summary="Submit a draft for legal (法制办) and staffing (编办) review",
               response_class=JSONResponse,
               responses=answers(catalogue_pb2.SubmitItemResponse),
               openapi_extra=body_of(catalogue_pb2.SubmitItemRequest, ("item_id", "version")))
-    def submit_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
+    async def submit_item(auth: Auth, body: Body, item_id: ItemId, version: Version
+                          ) -> JSONResponse:
         request = parse(body, catalogue_pb2.SubmitItemRequest, ("item_id", "version"))
         request.item_id, request.version = item_id, version
-        return call("catalogue", backends.catalogue.SubmitItem, request, auth)
+        return await call("catalogue", backends.catalogue.SubmitItem, request, auth)
 
     review_enums = {"kind": catalogue_pb2.ReviewKind.DESCRIPTOR,
                     "decision": catalogue_pb2.ReviewDecision.DESCRIPTOR}
@@ -460,21 +489,22 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               responses=answers(catalogue_pb2.ReviewItemResponse),
               openapi_extra=body_of(catalogue_pb2.ReviewItemRequest, ("item_id", "version"),
                                     review_enums))
-    def review_item(auth: Auth, body: Body, item_id: ItemId, version: Version) -> JSONResponse:
+    async def review_item(auth: Auth, body: Body, item_id: ItemId, version: Version
+                          ) -> JSONResponse:
         request = parse(with_enum_names(body, review_enums), catalogue_pb2.ReviewItemRequest,
                         ("item_id", "version"))
         request.item_id, request.version = item_id, version
-        return call("catalogue", backends.catalogue.ReviewItem, request, auth)
+        return await call("catalogue", backends.catalogue.ReviewItem, request, auth)
 
     @app.post("/v1/items/{item_id}/versions", tags=["catalogue"],
               summary="Draft the next version of a published item",
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
               responses=answers(catalogue_pb2.DraftNextVersionResponse, 201),
               openapi_extra=body_of(catalogue_pb2.DraftNextVersionRequest, ("item_id",)))
-    def draft_next_version(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
+    async def draft_next_version(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
         request = parse(body, catalogue_pb2.DraftNextVersionRequest, ("item_id",))
         request.item_id = item_id
-        return call("catalogue", backends.catalogue.DraftNextVersion, request, auth, 201)
+        return await call("catalogue", backends.catalogue.DraftNextVersion, request, auth, 201)
 
     adjust_enums = {"action": catalogue_pb2.AdjustAction.DESCRIPTOR}
 
@@ -484,19 +514,19 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               responses=answers(catalogue_pb2.AdjustItemResponse),
               openapi_extra=body_of(catalogue_pb2.AdjustItemRequest, ("item_id",),
                                     adjust_enums))
-    def adjust_item(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
+    async def adjust_item(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
         request = parse(with_enum_names(body, adjust_enums), catalogue_pb2.AdjustItemRequest,
                         ("item_id",))
         request.item_id = item_id
-        return call("catalogue", backends.catalogue.AdjustItem, request, auth)
+        return await call("catalogue", backends.catalogue.AdjustItem, request, auth)
 
     @app.get("/v1/items/{item_id}/history", tags=["catalogue"],
              summary="What happened to an item: who, when, why (public once published)",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.GetItemHistoryResponse))
-    def get_item_history(auth: Auth, item_id: ItemId) -> JSONResponse:
+    async def get_item_history(auth: Auth, item_id: ItemId) -> JSONResponse:
         request = build(catalogue_pb2.GetItemHistoryRequest, item_id=item_id)
-        return call("catalogue", backends.catalogue.GetItemHistory, request, auth)
+        return await call("catalogue", backends.catalogue.GetItemHistory, request, auth)
 
     change_enums = {"kind": catalogue_pb2.ChangeKind.DESCRIPTOR}
 
@@ -508,15 +538,15 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               responses=answers(catalogue_pb2.RecordChangeResponse, 201),
               openapi_extra=body_of(catalogue_pb2.RecordChangeRequest,
                                     short_enums=change_enums))
-    def record_change(auth: Auth, body: Body) -> JSONResponse:
+    async def record_change(auth: Auth, body: Body) -> JSONResponse:
         request = parse(with_enum_names(body, change_enums), catalogue_pb2.RecordChangeRequest)
-        return call("catalogue", backends.catalogue.RecordChange, request, auth, 201)
+        return await call("catalogue", backends.catalogue.RecordChange, request, auth, 201)
 
     @app.get("/v1/obligations", tags=["catalogue"],
              summary="Change obligations (动态调整): open, fulfilled, overdue",
              response_class=JSONResponse,
              responses=answers(catalogue_pb2.ListObligationsResponse))
-    def list_obligations(
+    async def list_obligations(
             auth: Auth,
             region: Annotated[str, Query(**parameter_limits(_OBLIGATIONS, "region"),
                                          description="6-digit region code; "
@@ -532,7 +562,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                         page_size=page_size, page_token=page_token,
                         status=enum_number(catalogue_pb2.ObligationStatus.DESCRIPTOR,
                                            obligation_status, "query.status"))
-        return call("catalogue", backends.catalogue.ListObligations, request, auth)
+        return await call("catalogue", backends.catalogue.ListObligations, request, auth)
 
     export_errors = {key: value for key, value in
                      answers(catalogue_pb2.ItemVersion).items() if key != 200}
@@ -578,10 +608,10 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               responses=answers(cases_pb2.CaseResponse, 201),
               openapi_extra=body_of(cases_pb2.SubmitApplicationRequest,
                                     short_enums=submit_enums))
-    def submit_application(auth: Auth, body: Body) -> JSONResponse:
+    async def submit_application(auth: Auth, body: Body) -> JSONResponse:
         request = parse(with_enum_names(body, submit_enums),
                         cases_pb2.SubmitApplicationRequest)
-        return call("cases", backends.cases.SubmitApplication, request, auth, 201)
+        return await call("cases", backends.cases.SubmitApplication, request, auth, 201)
 
     @app.post("/v1/case-openings", tags=["cases"],
               summary="Open a case (立案): a penalty, coercive measure or inspection the "
@@ -595,9 +625,9 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
               responses=answers(cases_pb2.CaseResponse, 201),
               openapi_extra=body_of(cases_pb2.OpenCaseRequest))
-    def open_case(auth: Auth, body: Body) -> JSONResponse:
+    async def open_case(auth: Auth, body: Body) -> JSONResponse:
         request = parse(body, cases_pb2.OpenCaseRequest)
-        return call("cases", backends.cases.OpenCase, request, auth, 201)
+        return await call("cases", backends.cases.OpenCase, request, auth, 201)
 
     action_enums = {("decide", "outcome"): cases_pb2.DecisionOutcome.DESCRIPTOR,
                     ("start_procedure", "kind"): common_pb2.SpecialProcedure.DESCRIPTOR,
@@ -619,41 +649,41 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse),
               openapi_extra=body_of(cases_pb2.ActOnCaseRequest, ("case_number",),
                                     nested_short_enums=action_enums))
-    def act_on_case(auth: Auth, body: Body, case_number: CaseNumber) -> JSONResponse:
+    async def act_on_case(auth: Auth, body: Body, case_number: CaseNumber) -> JSONResponse:
         request = parse(with_nested_enum_names(body, action_enums),
                         cases_pb2.ActOnCaseRequest, ("case_number",))
         request.case_number = case_number
-        return call("cases", backends.cases.ActOnCase, request, auth)
+        return await call("cases", backends.cases.ActOnCase, request, auth)
 
     @app.get("/v1/cases/{case_number}", tags=["cases"],
              summary="A case: which step, what next, how long left",
              response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse))
-    def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+    async def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetCaseRequest, case_number=case_number)
-        return call("cases", backends.cases.GetCase, request, auth)
+        return await call("cases", backends.cases.GetCase, request, auth)
 
     @app.get("/v1/cases/{case_number}/trace", tags=["cases"],
              summary="A case's trace (操作痕迹): every action, hash-chained",
              response_class=JSONResponse, responses=answers(cases_pb2.GetTraceResponse))
-    def get_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+    async def get_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetTraceRequest, case_number=case_number)
-        return call("cases", backends.cases.GetTrace, request, auth)
+        return await call("cases", backends.cases.GetTrace, request, auth)
 
     @app.get("/v1/cases/{case_number}/trace/verify", tags=["cases"],
              summary="Verify a case's trace: its first broken link, if any",
              response_class=JSONResponse, responses=answers(cases_pb2.VerifyTraceResponse))
-    def verify_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+    async def verify_trace(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.VerifyTraceRequest, case_number=case_number)
-        return call("cases", backends.cases.VerifyTrace, request, auth)
+        return await call("cases", backends.cases.VerifyTrace, request, auth)
 
     # --- documents (文书) ------------------------------------------------------------------
     @app.get("/v1/cases/{case_number}/documents", tags=["documents"],
              summary="A case's documents (文书): 受理通知书, 补正通知书, 不予受理决定书, "
                      "行政许可决定书 …, oldest first",
              response_class=JSONResponse, responses=answers(cases_pb2.ListDocumentsResponse))
-    def list_documents(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+    async def list_documents(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.ListDocumentsRequest, case_number=case_number)
-        return call("cases", backends.cases.ListDocuments, request, auth)
+        return await call("cases", backends.cases.ListDocuments, request, auth)
 
     @app.get("/v1/cases/{case_number}/documents/{document_id}", tags=["documents"],
              summary="A document as PDF (application/pdf): in Chinese, its font embedded, "
@@ -666,13 +696,13 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                                   "type": "string", "format": "binary"}}}},
                         **{k: v for k, v in answers(cases_pb2.GetDocumentResponse).items()
                            if k != 200}})
-    def get_document(auth: Auth, case_number: CaseNumber, document_id: DocumentId
-                     ) -> Response:
+    async def get_document(auth: Auth, case_number: CaseNumber, document_id: DocumentId
+                           ) -> Response:
         request = build(cases_pb2.GetDocumentRequest, case_number=case_number,
                         document_id=document_id)
         try:
-            answer = backends.cases.GetDocument(request, timeout=backends.timeout_s,
-                                                metadata=metadata(auth))
+            answer = await answer_of(backends.cases.GetDocument.future(
+                request, timeout=backends.timeout_s, metadata=metadata(auth)))
         except grpc.RpcError as error:
             raise from_rpc_error(error, "cases") from None
         d = answer.document
@@ -686,11 +716,11 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     @app.get("/v1/cases/{case_number}/documents/{document_id}/verify", tags=["documents"],
              summary="Verify a kept document against the case's trace",
              response_class=JSONResponse, responses=answers(cases_pb2.VerifyDocumentResponse))
-    def verify_document(auth: Auth, case_number: CaseNumber, document_id: DocumentId
+    async def verify_document(auth: Auth, case_number: CaseNumber, document_id: DocumentId
                         ) -> JSONResponse:
         request = cases_pb2.VerifyDocumentRequest(stored=build(
             cases_pb2.StoredDocument, case_number=case_number, document_id=document_id))
-        return call("cases", backends.cases.VerifyDocument, request, auth)
+        return await call("cases", backends.cases.VerifyDocument, request, auth)
 
     @app.post("/v1/documents/verify", tags=["documents"],
               summary="Verify a PDF someone holds (the body: the PDF itself) against the trace "
@@ -709,14 +739,13 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         if not pdf:
             raise ApiError.invalid("send the PDF as the body", [("pdf", "required")])
         message = cases_pb2.VerifyDocumentRequest(pdf=pdf)
-        return await run_in_threadpool(call, "cases", backends.cases.VerifyDocument, message,
-                                       auth)
+        return await call("cases", backends.cases.VerifyDocument, message, auth)
 
     @app.get("/v1/queue", tags=["cases"],
              summary="A handler's queue (待办): running steps of a department and position, "
                      "earliest due first", response_class=JSONResponse,
              responses=answers(cases_pb2.ListQueueResponse))
-    def list_queue(
+    async def list_queue(
             auth: Auth,
             department_code: Annotated[str, Query(
                 **parameter_limits(_QUEUE, "department_code"),
@@ -736,14 +765,14 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         request = build(_QUEUE, department_code=department_code, role=role, region=region,
                         unclaimed_only=unclaimed_only, mine_only=mine_only,
                         page_size=page_size, page_token=page_token)
-        return call("cases", backends.cases.ListQueue, request, auth)
+        return await call("cases", backends.cases.ListQueue, request, auth)
 
     @app.get("/v1/parallel-branches", tags=["cases"],
              summary="Running parallel branches (并联审批) of every department, earliest due "
                      "first: for the service centre leading them (服务中心协调并联审批) and "
                      "for supervisors", response_class=JSONResponse,
              responses=answers(cases_pb2.ListQueueResponse))
-    def list_parallel_branches(
+    async def list_parallel_branches(
             auth: Auth,
             region: Annotated[str, Query(**parameter_limits(_BRANCHES, "region"),
                                          description="6-digit region code; empty: the "
@@ -756,21 +785,21 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     ) -> JSONResponse:
         request = build(_BRANCHES, region=region, late_only=late_only, page_size=page_size,
                         page_token=page_token)
-        return call("cases", backends.cases.ListParallelBranches, request, auth)
+        return await call("cases", backends.cases.ListParallelBranches, request, auth)
 
     # --- supervision ------------------------------------------------------------------
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],
              summary="Supervision's record of a case (电子监察)", response_class=JSONResponse,
              responses=answers(monitoring_pb2.GetCaseRecordResponse))
-    def get_case_record(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+    async def get_case_record(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(monitoring_pb2.GetCaseRecordRequest, case_number=case_number)
-        return call("monitoring", backends.monitoring.GetCaseRecord, request, auth)
+        return await call("monitoring", backends.monitoring.GetCaseRecord, request, auth)
 
     @app.get("/v1/supervision/warnings", tags=["supervision"],
              summary="Warnings (预警 · 黄牌 · 红牌), newest first: a supervisor's of their "
                      "regions; a handler's own and their department's",
              response_class=JSONResponse, responses=answers(monitoring_pb2.ListWarningsResponse))
-    def list_warnings(
+    async def list_warnings(
             auth: Auth,
             region: Annotated[str, Query(**parameter_limits(_WARNINGS, "region"))] = "",
             department: Annotated[str, Query(**parameter_limits(_WARNINGS, "department"))] = "",
@@ -792,14 +821,14 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                         page_size=page_size, page_token=page_token,
                         severity=monitoring_pb2.Severity.Value(f"SEVERITY_{severity.upper()}")
                         if severity else 0)
-        return call("monitoring", backends.monitoring.ListWarnings, request, auth)
+        return await call("monitoring", backends.monitoring.ListWarnings, request, auth)
 
     @app.get("/v1/supervision/warnings/{warning_id}", tags=["supervision"],
              summary="A warning: its explanation and its history",
              response_class=JSONResponse, responses=answers(monitoring_pb2.WarningResponse))
-    def get_warning(auth: Auth, warning_id: WarningId) -> JSONResponse:
+    async def get_warning(auth: Auth, warning_id: WarningId) -> JSONResponse:
         request = build(monitoring_pb2.GetWarningRequest, warning_id=warning_id)
-        return call("monitoring", backends.monitoring.GetWarning, request, auth)
+        return await call("monitoring", backends.monitoring.GetWarning, request, auth)
 
     @app.post("/v1/supervision/warnings/{warning_id}/actions", tags=["supervision"],
               summary="Answer a warning: acknowledge, correct, contest (its handler); uphold, "
@@ -809,17 +838,17 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                           "acts no second time; the same key with another body is 409.",
               response_class=JSONResponse, responses=answers(monitoring_pb2.WarningResponse),
               openapi_extra=body_of(monitoring_pb2.ActOnWarningRequest, ("warning_id",)))
-    def act_on_warning(auth: Auth, body: Body, warning_id: WarningId) -> JSONResponse:
+    async def act_on_warning(auth: Auth, body: Body, warning_id: WarningId) -> JSONResponse:
         request = parse(body, monitoring_pb2.ActOnWarningRequest, ("warning_id",))
         request.warning_id = warning_id
-        return call("monitoring", backends.monitoring.ActOnWarning, request, auth)
+        return await call("monitoring", backends.monitoring.ActOnWarning, request, auth)
 
     @app.get("/v1/supervision/notifications", tags=["supervision"],
              summary="The caller's notifications of warnings: to them, to their department, "
                      "to the supervisors of their regions; newest first",
              response_class=JSONResponse,
              responses=answers(monitoring_pb2.ListNotificationsResponse))
-    def list_notifications(
+    async def list_notifications(
             auth: Auth, unread_only: bool = False, mark_read: bool = False,
             page_size: Annotated[int, Query(**parameter_limits(_NOTIFICATIONS, "page_size"),
                                             description="1..200, default 50")] = 0,
@@ -828,7 +857,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     ) -> JSONResponse:
         request = build(_NOTIFICATIONS, unread_only=unread_only, mark_read=mark_read,
                         page_size=page_size, page_token=page_token)
-        return call("monitoring", backends.monitoring.ListNotifications, request, auth)
+        return await call("monitoring", backends.monitoring.ListNotifications, request, auth)
 
     # --- the node ---------------------------------------------------------------------
     @app.get("/v1/node", tags=["node"], summary="This node and the state of its services",

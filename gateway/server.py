@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from dataclasses import dataclass
 
+import grpc
 import uvicorn
 from fastapi import FastAPI
 from grpc_health.v1 import health_pb2
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.backends import SERVICES, Backends
-from gateway.grpc_proxy import ForwardingHandler, server_streaming_methods, unary_methods
+from gateway.grpc_proxy import (
+    AsyncForwardingHandler,
+    ForwardingHandler,
+    server_streaming_methods,
+    unary_methods,
+)
 from gateway.http_api import create_app
 from gateway.node import NodeServicer
 from services.shared.config import Settings, load_settings
-from services.shared.grpc_server import GrpcServer
+from services.shared.copies import Copies
+from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
 from services.shared.logs import configure_logging
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
@@ -34,20 +42,34 @@ log = logging.getLogger(__name__)
 @dataclass
 class Gateway:
     backends: Backends
-    grpc: GrpcServer
+    grpc: GrpcServer | AsyncGrpcServer
     http: FastAPI
 
 
 def build_grpc(settings: Settings, backends: Backends, address: str | None = None
-               ) -> GrpcServer:
-    server = GrpcServer(address or settings.address(settings.gateway_grpc_port))
+               ) -> GrpcServer | AsyncGrpcServer:
+    """The gRPC port: NodeService, and every method of the node's services forwarded to
+    their processes; on grpc.aio unless ``SUNLIGHT_GATEWAY_GRPC_AIO=false``."""
+    address = address or settings.address(settings.gateway_grpc_port)
+    reuse_port = settings.gateway_processes > 1
+    forwarded = list(SERVICES.values())
+    proxy: grpc.GenericRpcHandler
+    server: GrpcServer | AsyncGrpcServer
+    if settings.gateway_grpc_aio:
+        server = AsyncGrpcServer(address, reuse_port=reuse_port)
+        proxy = AsyncForwardingHandler(
+            unary_methods(forwarded),
+            {SERVICES[key].full_name: a for key, a in backends.addresses.items()},
+            settings.grpc_timeout_s, streaming=server_streaming_methods(forwarded),
+            connections=settings.grpc_connections)
+    else:
+        server = GrpcServer(address, reuse_port=reuse_port)
+        proxy = ForwardingHandler(unary_methods(forwarded), backends.routes(),
+                                  settings.grpc_timeout_s,
+                                  streaming=server_streaming_methods(forwarded))
     server.add(gateway_pb2_grpc.add_NodeServiceServicer_to_server,
                NodeServicer(backends, settings.node_region, settings.node_name),
                [gateway_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name])
-    forwarded = list(SERVICES.values())
-    proxy = ForwardingHandler(unary_methods(forwarded), backends.routes(),
-                              settings.grpc_timeout_s,
-                              streaming=server_streaming_methods(forwarded))
     server.add(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)),
                proxy, [service.full_name for service in forwarded])
     return server
@@ -60,7 +82,8 @@ def build(settings: Settings) -> Gateway:
                               RateLimits.of(settings)))
 
 
-def mirror_health(server: GrpcServer, backends: Backends, stop: threading.Event) -> None:
+def mirror_health(server: GrpcServer | AsyncGrpcServer, backends: Backends,
+                  stop: threading.Event) -> None:
     """Report each forwarded service on the gateway's own grpc.health.v1 as its backend does."""
     while True:
         for check in backends.health():
@@ -81,21 +104,40 @@ def main() -> None:
     # these handlers then only record the request to stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    copies = Copies(settings.gateway_processes, SERVICE)
     gateway.grpc.start()
     threading.Thread(target=mirror_health, args=(gateway.grpc, gateway.backends, stop),
                      name="health-mirror", daemon=True).start()
     http = uvicorn.Server(uvicorn.Config(
         gateway.http, host=settings.host, port=settings.gateway_http_port,
         log_config=None, access_log=False, timeout_graceful_shutdown=10))
+    sockets = None
+    if settings.gateway_processes > 1:  # every process of the gateway on the one port
+        sockets = [listening_socket(settings.host, settings.gateway_http_port)]
     log.info("HTTP API on http://%s:%s (docs at /docs)", settings.host,
              settings.gateway_http_port)
+    copies.start()
     try:
-        http.run()
+        http.run(sockets=sockets)
     finally:
         stop.set()
         log.info("stopping")
+        copies.terminate()
         gateway.grpc.stop()
         gateway.backends.close()
+        copies.wait()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port`` with ``SO_REUSEPORT``, for uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import grpc
@@ -31,11 +32,17 @@ NOT_IN_CATALOGUE = "清单之外无职权"
 
 
 class CatalogueClient:
-    def __init__(self, address: str, token: ServiceToken, timeout_s: float, *,
-                 collective_review_above_fen: int | None = None) -> None:
-        self._stub = cpb_grpc.CatalogueServiceStub(channel(address))
+    #: snapshots kept (published versions never change); beyond it, the oldest go first
+    SNAPSHOTS = 1000
+
+    def __init__(self, address: str, token: ServiceToken, timeout_s: float,
+                 connections: int = 1, *, collective_review_above_fen: int | None = None
+                 ) -> None:
+        self._stub = cpb_grpc.CatalogueServiceStub(channel(address, connections))
         self._token = token
         self._timeout = timeout_s
+        self._snapshots: dict[tuple[str, int], ItemSnapshot] = {}
+        self._lock = threading.Lock()
         #: the node's amount above which a fine is decided by a meeting (items may state
         #: their own)
         self._review_above = collective_review_above_fen
@@ -73,7 +80,16 @@ class CatalogueClient:
                 + (f" (now: {item.successor})" if item.successor else "")
                 + f" and may not be exercised ({NOT_IN_CATALOGUE})",
                 code="ITEM_NOT_IN_FORCE", metadata={"item_id": item_id, "state": state})
-        return snapshot_from_pb(item, collective_review_above_fen=self._review_above)
+        # Whether it is in force is asked every time; what it is, once per version.
+        key = (item.item_id, item.version)
+        snapshot = self._snapshots.get(key)
+        if snapshot is None:
+            snapshot = snapshot_from_pb(item, collective_review_above_fen=self._review_above)
+            with self._lock:
+                self._snapshots[key] = snapshot
+                while len(self._snapshots) > self.SNAPSHOTS:
+                    del self._snapshots[next(iter(self._snapshots))]
+        return snapshot
 
 
 def snapshot_from_pb(item: cpb.ItemVersion, *,

@@ -153,6 +153,8 @@ class CaseUnit:
     def __init__(self, store: CaseStore, conn: Any, pg: bool) -> None:
         self.store, self.conn, self.pg = store, conn, pg
         self._writes: list[tuple[str, Any]] = []  # (statement name, params)
+        #: what to do once the transaction has committed
+        self.committed: list[Callable[[], None]] = []
         self._notify = False
         self._began = False
 
@@ -268,10 +270,16 @@ class CaseUnit:
         self._write("insert_document", row)
 
     def keep_snapshot(self, item: ItemSnapshot) -> None:
+        """Store the item version a case is pinned to, once: a version whose row is known
+        to be committed (rows are never changed or removed) is not written again."""
         self.store.remember(item)
+        key = (item.item_id, item.version)
+        if key in self.store.stored_snapshots:
+            return
         self._write("insert_snapshot", {"item_id": item.item_id, "version": item.version,
                                         "content": snapshot_json(item),
                                         "fetched_at": datetime.now(UTC)})
+        self.committed.append(lambda: self.store.stored_snapshots.add(key))
 
     def save(self, before: Stored | None, case: Case, trace: Sequence[TraceEntry],
              events: Sequence[tuple[Event, str]], due_date: str,
@@ -350,18 +358,23 @@ class CaseStore:
         self.sql = _Statements(db.dialect, outbox)
         self._snapshots: dict[tuple[str, int], ItemSnapshot] = {}
         self._lock = threading.Lock()
+        #: item versions whose snapshot row is committed
+        self.stored_snapshots: set[tuple[str, int]] = set()
 
     @contextmanager
     def unit(self) -> Iterator[CaseUnit]:
         """One transaction: committed when the block ends, rolled back on any error."""
         if self.db.dialect != "postgresql":
             with self.db.begin() as conn:
-                yield CaseUnit(self, conn, pg=False)
-            return
-        with self.db.driver_connection() as conn:
-            unit = CaseUnit(self, conn, pg=True)
-            yield unit
-            unit.commit()
+                unit = CaseUnit(self, conn, pg=False)
+                yield unit
+        else:
+            with self.db.driver_connection() as conn:
+                unit = CaseUnit(self, conn, pg=True)
+                yield unit
+                unit.commit()
+        for done in unit.committed:
+            done()
 
     def remember(self, item: ItemSnapshot) -> ItemSnapshot:
         """Keep a snapshot for decoding (published versions never change); the one kept."""
@@ -396,8 +409,14 @@ class CaseStore:
 
     # --- reads outside units ------------------------------------------------------------
     def read_case(self, number: str) -> Stored:
-        with self.db.begin() as conn:
-            row = conn.execute(self.sql.case, {"p_number": number}).first()
+        """A case as stored now. On PostgreSQL one statement in autocommit (one round trip,
+        its own snapshot), on the driver's connection."""
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                row = conn.execute(self.sql.pg["case"], {"p_number": number}).fetchone()
+        else:
+            with self.db.begin() as conn:
+                row = conn.execute(self.sql.case, {"p_number": number}).first()
         if row is None:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})

@@ -13,6 +13,7 @@ from services.cases.catalogue_client import CatalogueClient
 from services.cases.service import CaseService
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.config import Settings, load_settings
+from services.shared.copies import Copies
 from services.shared.db import Database, database_url
 from services.shared.grpc_server import GrpcServer
 from services.shared.logs import configure_logging
@@ -43,19 +44,21 @@ class Cases:
     """The wired case service: the service, its gRPC server and its sweeper."""
 
     def __init__(self, settings: Settings, address: str | None = None) -> None:
+        self.copies = Copies(settings.cases_processes, SERVICE)
         self.db = Database.for_service(settings, SERVICE, pool_size=GRPC_THREADS)
         items = CatalogueClient(settings.address(settings.catalogue_port),
                                 ServiceToken(settings.jwt_secret, "cases",
                                              [settings.node_region],
                                              issuer=settings.jwt_issuer),
-                                settings.grpc_timeout_s,
+                                settings.grpc_timeout_s, settings.grpc_connections,
                                 collective_review_above_fen=(
                                     settings.collective_review_above_yuan * 100))
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
         self.service = CaseService(self.db, items, calendar, settings.node_region,
                                    Territory(settings.node_region, settings.territory_regions))
         self.server = GrpcServer(address or settings.address(settings.cases_port),
-                                 max_workers=GRPC_THREADS)
+                                 max_workers=GRPC_THREADS,
+                                 reuse_port=settings.cases_processes > 1)
         self.server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,
                         CaseServicer(self.service, Authenticator(settings.jwt_secret,
                                                                  settings.jwt_issuer)),
@@ -64,6 +67,7 @@ class Cases:
 
     def start(self) -> int:
         port = self.server.start()
+        self.copies.start()
         threading.Thread(target=self._sweep, name="case-sweep", daemon=True).start()
         threading.Thread(target=self.service.documents.run_renderer, args=(self._stop,),
                          name="document-render", daemon=True).start()
@@ -86,7 +90,9 @@ class Cases:
 
     def stop(self, grace_s: float = 5.0) -> None:
         self._stop.set()
+        self.copies.terminate()
         self.server.stop(grace_s)
+        self.copies.wait(grace_s + 5)
         self.db.dispose()
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Row, case, insert, select, update
+from sqlalchemy import Integer, Row, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.catalogue import storage as t
@@ -25,7 +27,44 @@ from services.shared.errors import NotFound
 DRAFTING_ACTIONS = ("created", "updated", "submitted", "version_drafted", "imported")
 
 
+_i, _v = t.items.c, t.item_versions.c
+_asked = bindparam("p_version", type_=Integer)
+#: what may change of a version once published: its status (superseded), and its item's
+#: state, version in force and successor; version 0 asks for the version in force
+_MUTABLE = select(_v.version, _v.status, _i.state, _i.current_version, _i.successor).join(
+    t.items, _i.item_id == _v.item_id).where(
+    _v.item_id == bindparam("p_item"),
+    _v.version == case((_asked == 0, _i.current_version), else_=_asked))
+_IMMUTABLE = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+
+
+class PublishedVersions:
+    """Published (and superseded) versions as first read: their content, reviews, flags and
+    who published them never change, so they are decoded once. What may change — the
+    version's status, the item's state, version in force and successor — is read each time."""
+
+    LIMIT = 10_000  # bound a long-lived process's memory
+
+    def __init__(self) -> None:
+        self._views: dict[tuple[str, int], VersionView] = {}
+        self._lock = threading.Lock()
+
+    def get(self, item_id: str, version: int) -> VersionView | None:
+        return self._views.get((item_id, version))
+
+    def keep(self, view: VersionView) -> None:
+        if view.status not in _IMMUTABLE:
+            return
+        with self._lock:
+            if len(self._views) >= self.LIMIT:
+                self._views.clear()
+            self._views[(view.item_id, view.version)] = view
+
+
 class CatalogueRepository:
+    def __init__(self) -> None:
+        self.published = PublishedVersions()
+
     def item(self, s: Session, item_id: str, *, lock: bool = False) -> Row:
         query = select(t.items).where(t.items.c.item_id == item_id)
         if lock:
@@ -52,6 +91,23 @@ class CatalogueRepository:
         if row is None:
             raise no_such_version(item_id, version)
         return view_of(row, self.reviews(s, item_id, version))
+
+    def version_or_in_force(self, s: Session, item_id: str, version: int) -> VersionView:
+        """``version`` of the item, or (0) its version in force; a published or superseded
+        version from what was decoded before, with what may have changed read now."""
+        row = s.execute(_MUTABLE, {"p_item": item_id, "p_version": version}).first()
+        if row is None:
+            raise not_published(item_id) if version == 0 else no_such_version(item_id,
+                                                                              version)
+        kept = self.published.get(item_id, row.version)
+        status = VersionStatus(row.status)
+        if kept is None or status not in _IMMUTABLE:
+            view = self.version(s, item_id, row.version)
+            self.published.keep(view)
+            return view
+        return replace(kept, status=status, state=ItemState(row.state or "active"),
+                       current_version=row.current_version or 0,
+                       successor=row.successor or "")
 
     def classified(self, s: Session, item_id: str) -> bool:
         """Whether the item is classified (涉密): its version in force is, or — before one is

@@ -541,13 +541,8 @@ class CatalogueService:
         would tell them."""
         asked = version
         with self.db.read() as s:
-            if version == 0:
-                item = s.execute(select(t.items.c.current_version).where(
-                    t.items.c.item_id == item_id)).first()
-                if item is None or item.current_version == 0:
-                    raise not_published(item_id)
-                version = item.current_version
-            view = self.repo.version(s, item_id, version)
+            view = self.repo.version_or_in_force(s, item_id, version)
+            version = view.version
             if may_read_internal(principal, view):
                 return view
             if view.content.classified or self.repo.classified(s, item_id):

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     catalogue_relay_health_port: int = 8091
     cases_relay_health_port: int = 8092
 
+    # Processes of the case service and of the gateway, each set on its one port
+    # (SO_REUSEPORT; services/shared/copies.py). One each is best on 2 cores (README,
+    # "Measured").
+    cases_processes: int = Field(1, ge=1, le=32)
+    gateway_processes: int = Field(1, ge=1, le=32)
+    # The gateway's gRPC port on grpc.aio (false: the synchronous server, a thread a call).
+    gateway_grpc_aio: bool = True
+    # Connections a process opens to each gRPC backend (its calls take them in turn): with
+    # several processes on a backend's port, each connection reaches one of them.
+    grpc_connections: int = Field(1, ge=1, le=32)
+
     # Timeouts (seconds) of every remote call.
     grpc_timeout_s: float = Field(5.0, gt=0)
     amqp_timeout_s: float = Field(10.0, gt=0)
@@ -99,7 +110,8 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
-    # OTLP endpoint (http://host:4317); unset = spans are created but not exported.
+    # OTLP endpoint (http://host:4317); unset = no span is recorded, only the trace context
+    # travels (gRPC metadata, outbox, AMQP headers) and shows in log lines.
     otel_exporter_otlp_endpoint: str | None = Field(
         None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import msgspec
 from google.protobuf import json_format, symbol_database
 from google.protobuf.message import Message
 from sunlight.common.v1 import event_pb2
@@ -22,6 +23,7 @@ from services.shared.errors import InvalidArgument
 from services.shared.protojson import message_to_dict
 
 M = TypeVar("M", bound=Message)
+_encode = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,10 @@ class Event:
         return self.schema.split(".")[1] if self.schema.startswith("sunlight.") else ""
 
     def to_json(self) -> str:
-        return json.dumps({
+        """The wire form: compact JSON, text as it is (UTF-8, not escaped to ASCII); msgspec
+        writes the same as ``json.dumps(…, ensure_ascii=False, separators=(",", ":"))``, in
+        C (``tests/unit/test_events.py``)."""
+        return _encode({
             "event_id": self.event_id,
             "type": self.type,
             "occurred_at": self.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
@@ -49,7 +54,7 @@ class Event:
             "region": self.region,
             "schema": self.schema,
             "data": self.data,
-        }, ensure_ascii=False, separators=(",", ":"))
+        }).decode()
 
     def data_as(self, message_type: type[M]) -> M:
         """``data`` parsed into its proto message; unknown fields are refused."""

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from concurrent import futures
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from opentelemetry.instrumentation.grpc import filters, server_interceptor
 
 from services.shared.auth import Authenticator, Principal
 from services.shared.config import Settings, load_settings
+from services.shared.grpc_tracing import aio_server_interceptors, server_interceptors
 from services.shared.logs import configure_logging
 from services.shared.telemetry import configure_tracing
 
@@ -30,12 +32,15 @@ def principal_of(context: grpc.ServicerContext, authenticator: Authenticator) ->
 class GrpcServer:
     """A gRPC server that serves ``grpc.health.v1`` and reflection next to its services."""
 
-    def __init__(self, address: str, *, max_workers: int = 16) -> None:
+    def __init__(self, address: str, *, max_workers: int = 16, reuse_port: bool = False
+                 ) -> None:
+        """``reuse_port``: several processes of the service listen on this port together
+        (``services.shared.copies``); otherwise a port taken is an error at start."""
         self.address = address
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-            interceptors=[server_interceptor(filter_=filters.negate(filters.health_check()))],
-            options=[("grpc.so_reuseport", 0)],
+            interceptors=server_interceptors(),
+            options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
         )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -63,13 +68,102 @@ class GrpcServer:
         self.server.stop(grace_s).wait()
 
     def serve_until_signalled(self) -> None:
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        stop.wait()
-        log.info("stopping")
-        self.stop()
+        _serve_until_signalled(self)
 
+
+def _serve_until_signalled(server: GrpcServer | AsyncGrpcServer) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    log.info("stopping")
+    server.stop()
+
+
+class _Health:
+    """The grpc.aio health servicer, set from any thread."""
+
+    def __init__(self, server: AsyncGrpcServer, servicer: Any) -> None:
+        self._server, self.servicer = server, servicer
+
+    def set(self, service: str, status: int) -> None:
+        self._server.run(self.servicer.set(service, status))
+
+    def enter_graceful_shutdown(self) -> None:
+        self._server.run(self.servicer.enter_graceful_shutdown())
+
+
+class AsyncGrpcServer:
+    """``GrpcServer`` on grpc.aio: the server runs on an event loop of its own (one thread);
+    it is built, started and stopped from any thread, as a GrpcServer is. Methods may be
+    coroutines (run on the loop) or plain functions (run on ``sync_workers`` threads)."""
+
+    def __init__(self, address: str, *, reuse_port: bool = False, sync_workers: int = 4
+                 ) -> None:
+        self.address = address
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="grpc-aio",
+                                        daemon=True)
+        self._thread.start()
+        self._names: list[str] = [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        self.port: int | None = None
+
+        async def create() -> tuple[grpc.aio.Server, Any]:
+            server = grpc.aio.server(
+                migration_thread_pool=futures.ThreadPoolExecutor(
+                    max_workers=sync_workers, thread_name_prefix="grpc-sync"),
+                interceptors=aio_server_interceptors(),
+                options=[("grpc.so_reuseport", 1 if reuse_port else 0)])
+            servicer = health.aio.HealthServicer()
+            health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+            return server, servicer
+
+        self.server, servicer = self.run(create())
+        self.health = _Health(self, servicer)
+
+    def run(self, coroutine: Coroutine[Any, Any, Any], timeout_s: float = 60.0) -> Any:
+        """Run ``coroutine`` on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
+
+    def add(self, register: Callable[[object, grpc.aio.Server], None], servicer: object,
+            service_names: Iterable[str]) -> None:
+        register(servicer, self.server)
+        self._names.extend(service_names)
+
+    def start(self) -> int:
+        async def start() -> int:
+            reflection.enable_server_reflection(self._names, self.server)
+            try:
+                port = self.server.add_insecure_port(self.address)
+            except RuntimeError:
+                port = 0
+            if not port:
+                return 0
+            await self.server.start()
+            for name in self._names + [""]:
+                await self.health.servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+            return port
+
+        self.port = self.run(start())
+        if not self.port:
+            raise SystemExit(f"cannot listen on {self.address}: is the port taken?")
+        log.info("gRPC server (grpc.aio) listening on %s", self.address)
+        return self.port
+
+    def stop(self, grace_s: float = 5.0) -> None:
+        if not self.loop.is_running():
+            return
+
+        async def stop() -> None:
+            await self.health.servicer.enter_graceful_shutdown()
+            await self.server.stop(grace_s)
+
+        self.run(stop(), timeout_s=grace_s + 30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+
+    def serve_until_signalled(self) -> None:
+        _serve_until_signalled(self)
 
 
 def run_server(service: str, build: Callable[[Settings], GrpcServer]) -> None:

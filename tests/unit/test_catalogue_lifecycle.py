@@ -177,6 +177,34 @@ def test_published_versions_never_change(service) -> None:
     assert old.status is VersionStatus.SUPERSEDED and old.content.name == "企业投资项目备案"
 
 
+def test_a_version_read_again_shows_what_changed_since(service) -> None:
+    """Published versions are decoded once and kept; their status and their item's state,
+    version in force and successor are read every time."""
+    v1 = published(service)
+    first = service.get_version(ANONYMOUS, v1.item_id, 0)
+    assert (first.version, first.status, first.state) == (1, VersionStatus.PUBLISHED,
+                                                          ItemState.ACTIVE)
+    assert service.get_version(ANONYMOUS, v1.item_id, 1).content is first.content, "kept"
+    service.adjust(STAFFING, v1.item_id, Action.SUSPEND, "法律修订中", "", key())
+    assert service.get_version(ANONYMOUS, v1.item_id, 0).state is ItemState.SUSPENDED
+    service.adjust(STAFFING, v1.item_id, Action.RESUME, "修订完成", "", key())
+    v2 = service.draft_next_version(CLERK, v1.item_id, key())
+    service.update_draft(CLERK, v1.item_id, 2, replace(v2.content, name="企业投资项目备案（新）"),
+                         key())
+    assert service.get_version(CLERK, v1.item_id, 2).content.name.endswith("（新）")
+    service.publish(who("admin", "admin"), v1.item_id, 2, OFFLINE, key())
+    now = service.get_version(ANONYMOUS, v1.item_id, 0)
+    assert (now.version, now.status, now.current_version) == (2, VersionStatus.PUBLISHED, 2)
+    assert now.content.name.endswith("（新）") and len(now.reviews) == 2
+    old = service.get_version(ANONYMOUS, v1.item_id, 1)
+    assert (old.status, old.current_version, old.content.name) == (
+        VersionStatus.SUPERSEDED, 2, "企业投资项目备案")
+    with pytest.raises(NotFound):
+        service.get_version(ANONYMOUS, v1.item_id, 3)
+    with pytest.raises(NotFound):
+        service.get_version(ANONYMOUS, "no-such-item", 0)
+
+
 def test_reduction_actions_keep_a_public_history(service) -> None:
     item = published(service)
     with pytest.raises(InvalidArgument, match="reason"):

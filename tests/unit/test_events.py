@@ -24,6 +24,18 @@ def test_envelope_roundtrip_through_the_wire_form() -> None:
     assert back.data_as(cases_pb2.CaseEvent).sequence == 2
 
 
+def test_the_wire_form_is_what_the_standard_encoder_writes() -> None:
+    """msgspec writes the envelope byte for byte as json.dumps(ensure_ascii=False) would,
+    Chinese, quotes, backslashes and control characters included."""
+    data = cases_pb2.CaseEvent(case_number="51160220261122000001", region="511602",
+                               sequence=2, opinion='同意"办理"\\\n\t\x01\u2028 ok',
+                               handler="张三\x7f")
+    event = make_event("case.step_completed", data, node="510000", region="511602")
+    standard = json.dumps(json.loads(event.to_json()), ensure_ascii=False,
+                          separators=(",", ":"))
+    assert event.to_json() == standard
+
+
 def test_data_uses_original_field_names() -> None:
     assert "case_number" in json.loads(_event().to_json())["data"]
 

@@ -95,12 +95,13 @@ def fake_cases() -> Iterator[tuple[FakeCases, int]]:
     server.stop(0)
 
 
-@pytest.fixture(scope="module")
-def gateway(fake_cases) -> Iterator[tuple[grpc.Channel, Backends, GrpcServer]]:
+@pytest.fixture(scope="module", params=["aio", "sync"])
+def gateway(request, fake_cases) -> Iterator[tuple[grpc.Channel, Backends, GrpcServer]]:
+    """The gateway's gRPC port on grpc.aio (the default) and on the synchronous server."""
     _, cases_port = fake_cases
     dead = f"127.0.0.1:{free_port()}"   # nothing listens: catalogue and monitoring are down
     settings = Settings(jwt_secret=SECRET, node_region="511602", node_name="广安区",
-                        grpc_timeout_s=TIMEOUT_S)
+                        grpc_timeout_s=TIMEOUT_S, gateway_grpc_aio=request.param == "aio")
     backends = Backends({"catalogue": dead, "cases": f"127.0.0.1:{cases_port}",
                          "monitoring": dead}, TIMEOUT_S)
     server = build_grpc(settings, backends, "127.0.0.1:0")
@@ -287,20 +288,21 @@ class FakeExport(catalogue_pb2_grpc.CatalogueServiceServicer):
         context.set_trailing_metadata((("x-exported", "3"),))
 
 
-@pytest.fixture(scope="module", params=["traced", "plain"])
+@pytest.fixture(scope="module", params=["aio", "traced", "plain"])
 def streaming(request) -> Iterator[tuple[grpc.Channel, FakeExport, str]]:
-    """A gateway whose catalogue is FakeExport, over the traced channels the process uses
-    and over plain ones."""
+    """A gateway whose catalogue is FakeExport: on grpc.aio; on the synchronous server over
+    the traced channels the process uses and over plain ones."""
     servicer = FakeExport()
     backend = GrpcServer("127.0.0.1:0", max_workers=4)
     backend.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server, servicer,
                 ["sunlight.catalogue.v1.CatalogueService"])
     backend_port = backend.start()
     dead = f"127.0.0.1:{free_port()}"
-    factory = {} if request.param == "traced" else {"channel_factory": grpc.insecure_channel}
+    factory = {} if request.param != "plain" else {"channel_factory": grpc.insecure_channel}
     backends = Backends({"catalogue": f"127.0.0.1:{backend_port}", "cases": dead,
                          "monitoring": dead}, TIMEOUT_S, **factory)
-    settings = Settings(jwt_secret=SECRET, grpc_timeout_s=TIMEOUT_S)
+    settings = Settings(jwt_secret=SECRET, grpc_timeout_s=TIMEOUT_S,
+                        gateway_grpc_aio=request.param == "aio")
     server = build_grpc(settings, backends, "127.0.0.1:0")
     channel = grpc.insecure_channel(f"127.0.0.1:{server.start()}")
     yield channel, servicer, request.param
