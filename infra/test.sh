@@ -13,6 +13,19 @@ if ! pg_isready -q -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" 2>/dev/null; t
   fi
 fi
 
+# The browser tests drive Debian's Chromium and need a CJK font for their screenshots.
+fonts=$(fc-list 2>/dev/null || true)
+if ! [ -x /usr/bin/chromium ] || [[ "$fonts" != *"Noto Sans CJK"* ]]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing chromium and fonts-noto-cjk for the browser tests"
+    apt-get install -y -q chromium fonts-noto-cjk >/dev/null || {
+      apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }
+  else
+    echo "test: the browser tests need /usr/bin/chromium and fonts-noto-cjk (as root:" \
+         "apt-get install chromium fonts-noto-cjk)" >&2
+  fi
+fi
+
 $BIN/python -m pytest tests "$@"
 status=$?
 if [ $status -eq 5 ]; then

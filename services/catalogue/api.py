@@ -216,7 +216,9 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
             raise InvalidArgument.of_field("page_size", f"between 1 and {MAX_SEARCH_PAGE}")
         if len(request.query) > MAX_SEARCH_QUERY:
             raise InvalidArgument.of_field("query", f"at most {MAX_SEARCH_QUERY} characters")
-        offset = decode_token(request.page_token)
+        if request.page and request.page_token:
+            raise InvalidArgument.of_field("page", "a page number or a page token, not both")
+        offset = (request.page - 1) * size if request.page else decode_token(request.page_token)
         hits, total = self.index.search(request.query, filters, offset, size)
         rows = self._version_rows([(item_id, version) for item_id, version, _ in hits])
         response = pb.SearchItemsResponse(total=total)
@@ -226,6 +228,14 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
                 response.hits.add(item=self._rendered(principal, row), score=score)
         if offset + size < total:
             response.next_page_token = encode_token(offset + size)
+        if request.facets:
+            facets = self.index.facets(request.query, filters)
+            for field, counts in (("departments", facets.departments),
+                                  ("item_types", facets.item_types),
+                                  ("exercise_levels", facets.exercise_levels),
+                                  ("regions", facets.regions)):
+                getattr(response.facets, field).extend(
+                    pb.FacetCount(value=value, count=count) for value, count in counts.items())
         return response
 
     def _version_rows(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Row]:

@@ -24,6 +24,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.common.v1 import common_pb2
 
+from services.catalogue.domain.guide import GuidePart, unconfirmed_parts
 from services.catalogue.domain.items import (
     BodyNature,
     Branch,
@@ -285,6 +286,10 @@ def step_to_pb(s: Step, *, internal: bool = True) -> pb.Step:
     return step
 
 
+#: Parts of the public guide, domain → contract.
+GUIDE_PART = {p: pb.GuidePart.Value(enum_value_name(p.value, "GUIDE_PART_")) for p in GuidePart}
+
+
 def version_to_pb(view: VersionView, *, internal: bool = True) -> pb.ItemVersion:
     message = pb.ItemVersion(
         item_id=view.item_id, version=view.version, status=STATUS_TO_PB[view.status],
@@ -292,7 +297,8 @@ def version_to_pb(view: VersionView, *, internal: bool = True) -> pb.ItemVersion
         created_by=view.created_by if internal else "",
         published_by=(view.published_by or "") if internal else "",
         state=STATE[view.state], current_version=view.current_version,
-        successor=view.successor, flags=list(view.flags) if internal else [])
+        successor=view.successor, flags=list(view.flags) if internal else [],
+        unconfirmed=[GUIDE_PART[p] for p in unconfirmed_parts(view.content, view.flags)])
     message.created_at.CopyFrom(timestamp(view.created_at))
     if view.published_at:
         message.published_at.CopyFrom(timestamp(view.published_at))

@@ -35,6 +35,7 @@ from services.catalogue.contract import (
     step_to_pb,
     version_to_pb,
 )
+from services.catalogue.domain.guide import unconfirmed_parts
 from services.catalogue.domain.items import (
     BodyNature,
     ItemContent,
@@ -48,6 +49,7 @@ from services.catalogue.domain.lifecycle import (
     ReviewKind,
     VersionStatus,
 )
+from services.shared.code_tables import enum_value_name
 from services.shared.departments import code_in_implementation_code
 
 EVENT_SCHEMA = pb.ItemEvent.DESCRIPTOR.full_name
@@ -211,6 +213,10 @@ def event_json(event_id: str, event_type: str, occurred_at: str, node: str, item
         item.append(f'"flags":{_compact(list(flags))}')
     if published:
         item.append('"current_version":1')
+    parts = unconfirmed_parts(c, flags)
+    if parts:
+        item.append('"unconfirmed":[' + ",".join(
+            f'"{enum_value_name(p.value, "GUIDE_PART_")}"' for p in parts) + "]")
     data = ['"item":{' + ",".join(item) + "}"]
     if actor:
         data.append(f'"actor":{e(actor)}')

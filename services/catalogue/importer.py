@@ -51,6 +51,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
 from services.catalogue.contract import content_from_pb
+from services.catalogue.domain.guide import DEFAULT_FLOW_FLAG, DEFAULT_STEPS_FLAG
 from services.catalogue.domain.import_rows import (
     ACCEPTED,
     FLAGGED,
@@ -110,8 +111,6 @@ MAX_SOURCE_LENGTH = 500
 MAX_ROW_NAME_LENGTH = 500
 ANALYZE_MIN_ROWS = 500
 ANALYZE_TARGET = 10
-DEFAULT_FLOW_FLAG = "flow and limits are import defaults: the department must confirm them"
-DEFAULT_STEPS_FLAG = "the flow is an import default: the department must confirm it"
 NOT_PUBLISHED_REASON = "kept as a draft: flagged rows are not published"
 NO_LEGAL_BASIS_REASON = ("kept as a draft: no legal basis (职权法定): the department cites the "
                          "law before the item can be published")

@@ -1,8 +1,13 @@
 """The public hall (电子政务大厅): server-rendered pages in Chinese over the node's services.
 
-Pages: ``/`` published items (paged, filtered by region) and a search box (words, pinyin or
-initials; department, item type, region) over the catalogue's search, ``/items/{item_id}``
-everything public about the version in force and the item's public history, ``/cases`` a form,
+Pages: ``/`` the published catalogue to browse (查找事项: by item type, department, exercise
+level and region, each with its count, the total and page numbers, names in pinyin order) and
+``/search`` the catalogue's search (words, pinyin or initials) in the same layout — both over
+the catalogue's ``SearchItems``; ``/items/{item_id}`` the guide (办事指南): everything public
+about the version in force, what the catalogue does not state said to be not yet listed
+(尚未公布), the discretion standards of a penalty, the flow drawn on the server as SVG
+(``/items/{item_id}/flow.svg`` alone) and in words, and the item's public history;
+``/cases`` a form,
 ``/cases/{case_number}`` where a case stands. Anything that goes wrong
 shows a page in words, never a stack trace: 404 for what does not exist, 503 when a service does
 not answer, 500 with an identifier the operators can find in the log.
@@ -21,7 +26,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 import grpc
 from fastapi import FastAPI, Query, Request
@@ -31,8 +35,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.hall.backend import HallBackend
+from services.hall.find import facets, guide_view, pages, query_href
 from services.hall.views import case_view, history_view, item_view, unnamed_materials
-from services.shared.code_tables import ITEM_TYPES
+from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimit, RateLimits
 from services.shared.working_days import local_day
@@ -44,6 +49,7 @@ CASE_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,50}$")
 REGION = re.compile(r"^\d{6}$")
 ITEM_ID = re.compile(r"^[\w-]{1,100}$")
 MAX_QUERY = 100  # characters, as the catalogue's search allows
+MAX_PAGE = 100_000  # as the catalogue's contract allows
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "frame-ancestors 'none'; form-action 'self'",
@@ -139,55 +145,77 @@ def create_app(backend: HallBackend, node_name: str, *,
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request,
-              q: Annotated[str, Query(max_length=400)] = "",
-              department: Annotated[str, Query(max_length=400)] = "",
-              item_type: Annotated[str, Query(max_length=20)] = "",
-              region: Annotated[str, Query(max_length=20)] = "",
-              page_token: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-        """Browsing lists the published items by region; words, a department or a type
-        search the catalogue (ranked by relevance)."""
+    def find(request: Request, path: str, filters: dict[str, str], page_text: str
+             ) -> HTMLResponse:
+        """Browse (no words: by region code, then name in pinyin order) or search (ranked);
+        both with facets that keep every other filter, the total and page numbers."""
         throttle(public_reads, request, "查询事项")
-        q, department, item_type, region = (
-            q.strip(), department.strip(), item_type.strip(), region.strip())
-        filters = {"q": q, "department": department, "item_type": item_type, "region": region}
-        searching = bool(q or department or item_type)
-        context: dict[str, Any] = {**filters, "item_types": ITEM_TYPES, "items": [],
-                                   "searching": searching, "total": None, "next_href": "",
-                                   "first_href": "", "page_token": page_token, "problem": ""}
-        problem = ""
+        filters = {k: v.strip() for k, v in filters.items()}
+        q, region = filters["q"], filters["region"]
+        searching = path == "/search" or bool(q)
+        context: dict[str, Any] = {
+            **filters, "filters": filters, "path": path, "searching": searching,
+            "items": [], "total": None, "facets": (), "pages": None, "problem": "",
+            "first_href": query_href(path, {"q": q}) if any(
+                v for k, v in filters.items() if k != "q") else ""}
+        problem, page = "", 1
         if region and not REGION.match(region):
             problem = "地区代码应为 6 位数字，例如 511602（广安区）。"
-        elif item_type and item_type not in ITEM_TYPES:
+        elif filters["item_type"] and filters["item_type"] not in ITEM_TYPES:
             problem = "请从列表中选择事项类型。"
-        elif len(q) > MAX_QUERY or len(department) > MAX_QUERY:
+        elif filters["exercise_level"] and filters["exercise_level"] not in EXERCISE_LEVELS:
+            problem = "请从列表中选择行使层级。"
+        elif len(q) > MAX_QUERY or len(filters["department"]) > MAX_QUERY:
             problem = f"搜索词和部门名称最多 {MAX_QUERY} 个字，请缩短后再试。"
+        elif page_text.strip():
+            if not page_text.strip().isdigit() or not 1 <= int(page_text) <= MAX_PAGE:
+                problem = "页码应为正整数。"
+            else:
+                page = int(page_text)
         if problem:
             context["problem"] = problem
             return render(request, "index.html", context, 400)
         try:
-            if searching:
-                found = backend.search(q, department=department, item_type=item_type,
-                                       region=region, page_size=PAGE_SIZE,
-                                       page_token=page_token)
-                versions, next_token = [h.item for h in found.hits], found.next_page_token
-                context["total"] = found.total
-            else:
-                listed = backend.published_items(region, PAGE_SIZE, page_token)
-                versions, next_token = list(listed.items), listed.next_page_token
+            found = backend.search(q, department=filters["department"],
+                                   item_type=filters["item_type"],
+                                   exercise_level=filters["exercise_level"], region=region,
+                                   page_size=PAGE_SIZE, page=page, facets=True)
         except grpc.RpcError as error:
             if error.code() is grpc.StatusCode.INVALID_ARGUMENT:
                 context["problem"] = "查询条件有误，请修改后回到第一页重新查询。"
                 return render(request, "index.html", context, 400)
             raise page_error(error, "", "事项清单") from None
-        kept = {key: value for key, value in filters.items() if value}
-        context["items"] = [item_view(v) for v in versions]
-        if next_token:
-            context["next_href"] = "/?" + urlencode({**kept, "page_token": next_token})
-        if page_token:
-            context["first_href"] = "/?" + urlencode(kept) if kept else "/"
+        context.update(
+            items=[item_view(h.item) for h in found.hits], total=found.total,
+            facets=facets(found.facets, path, filters),
+            pages=pages(found.total, PAGE_SIZE, page, path, filters))
         return render(request, "index.html", context)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request,
+              q: Annotated[str, Query(max_length=400)] = "",
+              department: Annotated[str, Query(max_length=400)] = "",
+              item_type: Annotated[str, Query(max_length=20)] = "",
+              exercise_level: Annotated[str, Query(max_length=20)] = "",
+              region: Annotated[str, Query(max_length=20)] = "",
+              page: Annotated[str, Query(max_length=20)] = "") -> HTMLResponse:
+        """Browse the published catalogue (查找事项) by type, department, level and region."""
+        return find(request, "/", {"q": q, "department": department, "item_type": item_type,
+                                   "exercise_level": exercise_level, "region": region}, page)
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search(request: Request,
+               q: Annotated[str, Query(max_length=400)] = "",
+               department: Annotated[str, Query(max_length=400)] = "",
+               item_type: Annotated[str, Query(max_length=20)] = "",
+               exercise_level: Annotated[str, Query(max_length=20)] = "",
+               region: Annotated[str, Query(max_length=20)] = "",
+               page: Annotated[str, Query(max_length=20)] = "") -> HTMLResponse:
+        """Search (搜索事项): Chinese words, full pinyin or initials, ranked by relevance."""
+        return find(request, "/search", {"q": q, "department": department,
+                                         "item_type": item_type,
+                                         "exercise_level": exercise_level, "region": region},
+                    page)
 
     @app.get("/items/{item_id}", response_class=HTMLResponse)
     def item(request: Request, item_id: str) -> HTMLResponse:
@@ -206,7 +234,24 @@ def create_app(backend: HallBackend, node_name: str, *,
         except grpc.RpcError as error:
             log.warning("history of item %s unavailable: %s", item_id,
                         error.code().name if hasattr(error, "code") else error)
-        return render(request, "item.html", {"item": item_view(version), "history": history})
+        guide = guide_view(version)
+        return render(request, "item.html", {"item": guide.item, "guide": guide,
+                                             "history": history})
+
+    @app.get("/items/{item_id}/flow.svg")
+    def flow_chart(request: Request, item_id: str) -> Response:
+        """The flow chart (流程图) alone, to save or print."""
+        throttle(public_reads, request, "查询事项")
+        missing = "这个事项不存在，或尚未公布。"
+        if not ITEM_ID.match(item_id):
+            raise PageError(404, "没有找到", missing)
+        try:
+            guide = guide_view(backend.item_in_force(item_id))
+        except grpc.RpcError as error:
+            raise page_error(error, missing, "事项") from None
+        if not guide.flow_svg:
+            raise PageError(404, "没有找到", "这个事项尚未公布办理流程。")
+        return Response(guide.flow_svg, media_type="image/svg+xml")
 
     @app.get("/cases", response_class=HTMLResponse, response_model=None)
     def case_lookup(request: Request,

@@ -47,11 +47,6 @@ class HallBackend:
     def _options(self) -> dict[str, Any]:
         return {"timeout": self._timeout_s, "metadata": metadata(self._authorization())}
 
-    def published_items(self, region: str, page_size: int, page_token: str
-                        ) -> catalogue_pb2.ListPublishedItemsResponse:
-        return self._catalogue.ListPublishedItems(catalogue_pb2.ListPublishedItemsRequest(
-            region=region, page_size=page_size, page_token=page_token), **self._options())
-
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
         return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
             item_id=item_id, version=0), **self._options()).item
@@ -69,12 +64,13 @@ class HallBackend:
                 for n, m in enumerate(item.content.materials, start=1) if m.name}
 
     def search(self, query: str, *, department: str = "", item_type: str = "",
-               region: str = "", page_size: int, page_token: str = ""
-               ) -> catalogue_pb2.SearchItemsResponse:
-        """Published items only (the hall never asks for another status)."""
+               exercise_level: str = "", region: str = "", page_size: int, page: int = 1,
+               facets: bool = False) -> catalogue_pb2.SearchItemsResponse:
+        """Published items only (the hall never asks for another status); page by number."""
         return self._catalogue.SearchItems(catalogue_pb2.SearchItemsRequest(
-            query=query, department=department, item_type=item_type, region=region,
-            page_size=page_size, page_token=page_token), **self._options())
+            query=query, department=department, item_type=item_type,
+            exercise_level=exercise_level, region=region, page_size=page_size, page=page,
+            facets=facets), **self._options())
 
     def case(self, case_number: str) -> cases_pb2.Case:
         return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),

@@ -209,9 +209,18 @@ class FakeCatalogue:
         self.calls.append(("SearchItems", request, options))
         if self.fail:
             raise self.fail
-        return catalogue_pb2.SearchItemsResponse(
-            hits=[catalogue_pb2.SearchHit(item=i, score=1.0) for i in self.items[:1]],
-            total=41, next_page_token="s-2")
+        found = catalogue_pb2.SearchItemsResponse(
+            hits=[catalogue_pb2.SearchHit(item=i, score=1.0) for i in self.items],
+            total=41 if self.items else 0)
+        if request.facets and self.items:
+            f = found.facets
+            f.item_types.add(value="01", count=30)
+            f.item_types.add(value="20", count=11)
+            for name, count in (("区住建局", 5), ("区残联", 6), ("广安区市场监督管理局", 30)):
+                f.departments.add(value=name, count=count)
+            f.exercise_levels.add(value="4", count=41)
+            f.regions.add(value="511602", count=41)
+        return found
 
 
 class FakeCases:
@@ -255,16 +264,18 @@ def text_of(html: str) -> str:
 
 
 # --- the list -----------------------------------------------------------------------------
-def test_index_lists_published_items_with_the_service_token(fakes) -> None:
+def test_index_browses_the_catalogue_with_the_service_token(fakes) -> None:
     client, catalogue, _, _ = fakes
     response = client.get("/")
     assert response.status_code == 200
     page = text_of(response.text)
     assert "食品经营许可" in page and "行政许可" in page
-    assert "广安区市场监督管理局" in page and "10 个工作日" in page
+    assert "广安区市场监督管理局" in page and "共 41 个事项，第 1 / 3 页" in page
     assert 'href="/items/it-1"' in response.text
     [(name, request, options)] = catalogue.calls
-    assert name == "ListPublishedItems" and request.page_size == 20
+    assert name == "SearchItems" and (request.query, request.page_size, request.page,
+                                      request.facets) == ("", 20, 1, True)
+    assert request.status == catalogue_pb2.VERSION_STATUS_UNSPECIFIED  # published only
     assert options["timeout"] == 4.0
     [(key, authorization)] = options["metadata"]
     assert key == "authorization"
@@ -280,13 +291,44 @@ def test_item_names_are_escaped(fakes) -> None:
     assert "&lt;script&gt;" in html
 
 
-def test_paging_and_region_filter(fakes) -> None:
+def test_facets_are_links_with_counts_that_keep_the_other_filters(fakes) -> None:
     client, catalogue, _, _ = fakes
-    html = client.get("/", params={"region": "511602", "page_token": "tok-1"}).text
+    html = client.get("/", params={"region": "511602", "item_type": "01"}).text
     request = catalogue.calls[0][1]
-    assert (request.region, request.page_token) == ("511602", "tok-1")
-    assert 'href="/?region=511602&amp;page_token=tok-2"' in html
-    assert "回到第一页" in html
+    assert (request.region, request.item_type) == ("511602", "01")
+    page = text_of(html)
+    # departments in pinyin order (广 guǎng, 区残 qū cán, 区住 qū zhù), not by code point
+    # (区住, 区残, 广)
+    assert re.search(r"广安区市场监督管理局 ?（30）.*区残联 ?（6）.*区住建局 ?（5）", page)
+    # choosing a department keeps the type and the region and goes back to page 1
+    assert ('href="/?department=%E5%8C%BA%E6%AE%8B%E8%81%94&amp;item_type=01&amp;'
+            'region=511602"') in html
+    # the type in force is marked, and its link removes it
+    assert re.search(r'<a href="/\?region=511602" aria-current="true" class="selected">'
+                     r"行政许可", html)
+    assert re.search("事项类型 ?： ?行政许可", page) and "不限事项类型" in page
+    assert "行使层级 县级" in page and "四川省广安市广安区" in page
+
+
+def test_page_numbers_keep_the_filters(fakes) -> None:
+    client, catalogue, _, _ = fakes
+    html = client.get("/", params={"region": "511602", "page": "2"}).text
+    assert catalogue.calls[0][1].page == 2
+    page = text_of(html)
+    assert "共 41 个事项，第 2 / 3 页" in page
+    assert 'href="/?region=511602" rel="prev"' in html or (
+        'rel="prev" href="/?region=511602"' in html)
+    assert 'rel="next" href="/?region=511602&amp;page=3"' in html
+    assert re.search(r'aria-current="page" class="current"><span class="visually-hidden">第 '
+                     r"</span>2", html)
+
+
+@pytest.mark.parametrize("page", ["0", "x", "-1", "100001"])
+def test_a_bad_page_number_is_explained_without_calling(fakes, page) -> None:
+    client, catalogue, _, _ = fakes
+    response = client.get("/", params={"page": page})
+    assert response.status_code == 400 and "页码应为正整数" in response.text
+    assert catalogue.calls == []
 
 
 def test_a_malformed_region_is_explained_without_calling(fakes) -> None:
@@ -307,59 +349,52 @@ def test_catalogue_down_is_a_503_page(fakes) -> None:
     assert "127.0.0.1" not in response.text and "Traceback" not in response.text
 
 
-def test_search_box_calls_the_catalogues_search(fakes) -> None:
+def test_search_page_calls_the_catalogues_search(fakes) -> None:
     client, catalogue, _, _ = fakes
-    response = client.get("/", params={"q": " qyba ", "department": "市场监督",
-                                       "item_type": "01", "region": "511602"})
+    response = client.get("/search", params={"q": " qyba ", "department": "区住建局",
+                                             "item_type": "01", "region": "511602"})
     assert response.status_code == 200
     [(name, request, options)] = catalogue.calls
     assert name == "SearchItems"
     assert (request.query, request.department, request.item_type, request.region,
-            request.page_size) == ("qyba", "市场监督", "01", "511602", 20)
-    assert request.status == catalogue_pb2.VERSION_STATUS_UNSPECIFIED  # published only
+            request.page_size, request.facets) == ("qyba", "区住建局", "01", "511602", 20,
+                                                   True)
     assert options["metadata"][0][0] == "authorization"
     page = text_of(response.text)
-    assert "共找到 41 个事项" in page
+    assert "搜索“qyba”，共 41 个事项" in page
     for shown in ("食品经营许可", "广安区市场监督管理局", "行政许可", "四川省广安市广安区"):
         assert shown in page
     assert 'href="/items/it-1"' in response.text
-    # the form keeps what was asked, and the next page keeps the filters
-    assert 'value="qyba"' in response.text and '<option value="01" selected>' in response.text
-    assert ('href="/?q=qyba&amp;department=%E5%B8%82%E5%9C%BA%E7%9B%91%E7%9D%A3&amp;'
-            'item_type=01&amp;region=511602&amp;page_token=s-2"') in response.text
+    # the form keeps the words and, hidden, the filters; the next page keeps them all
+    assert 'value="qyba"' in response.text
+    assert '<input type="hidden" name="item_type" value="01">' in response.text
+    assert ('href="/search?q=qyba&amp;department=%E5%8C%BA%E4%BD%8F%E5%BB%BA%E5%B1%80&amp;'
+            'item_type=01&amp;region=511602&amp;page=2"') in response.text
 
 
-def test_search_box_is_labelled_and_offers_the_item_types(fakes) -> None:
+def test_search_box_is_labelled(fakes) -> None:
     client, _, _, _ = fakes
     html = client.get("/").text
-    for field in ("q", "department", "item_type", "region"):
-        assert f'<label for="{field}">' in html and f'name="{field}"' in html
-    assert 'role="search"' in html
-    assert '<option value="20">公共服务</option>' in html
-
-
-def test_search_paging_passes_the_token(fakes) -> None:
-    client, catalogue, _, _ = fakes
-    html = client.get("/", params={"q": "许可", "page_token": "s-2"}).text
-    assert catalogue.calls[0][1].page_token == "s-2"
-    assert 'href="/?q=%E8%AE%B8%E5%8F%AF"' in html and "回到第一页" in html
+    assert '<label for="q">' in html and 'name="q"' in html
+    assert 'role="search"' in html and 'action="/search"' in html
 
 
 def test_search_without_results_says_so(fakes) -> None:
     client, catalogue, _, _ = fakes
     catalogue.items = []
-    page = text_of(client.get("/", params={"q": "不存在的事项"}).text)
-    assert "没有找到符合条件的事项" in page
+    page = text_of(client.get("/search", params={"q": "不存在的事项"}).text)
+    assert "没有找到符合条件的事项" in page and "共 0 个事项" in page
 
 
 @pytest.mark.parametrize("params, message", [
     ({"item_type": "99"}, "请从列表中选择事项类型"),
+    ({"exercise_level": "9"}, "请从列表中选择行使层级"),
     ({"q": "许" * 101}, "最多 100 个字"),
     ({"q": "许可", "region": "5116"}, "6 位数字"),
 ])
 def test_bad_search_input_is_explained_without_calling(fakes, params, message) -> None:
     client, catalogue, _, _ = fakes
-    response = client.get("/", params=params)
+    response = client.get("/search", params=params)
     assert response.status_code == 400
     assert message in text_of(response.text)
     assert catalogue.calls == []
@@ -367,8 +402,8 @@ def test_bad_search_input_is_explained_without_calling(fakes, params, message) -
 
 def test_search_refused_by_the_catalogue_is_explained(fakes) -> None:
     client, catalogue, _, _ = fakes
-    catalogue.fail = FakeRpcError(grpc.StatusCode.INVALID_ARGUMENT, "bad page token")
-    response = client.get("/", params={"q": "许可", "page_token": "garbage"})
+    catalogue.fail = FakeRpcError(grpc.StatusCode.INVALID_ARGUMENT, "bad page")
+    response = client.get("/search", params={"q": "许可", "page": "3"})
     assert response.status_code == 400
     assert "查询条件有误" in response.text
 
@@ -461,7 +496,7 @@ def test_item_page_never_shows_internal_fields(fakes) -> None:
     client, _, _, _ = fakes
     html = client.get("/items/it-1").text
     for secret in ("风险点", "违规受理", "防范措施", "双人复核", "secret-role", "clerk",
-                   "裁量", "罚款秘密区间", "导入时存疑", "RISK_LEVEL"):
+                   "导入时存疑", "RISK_LEVEL"):
         assert secret not in html, secret
 
 

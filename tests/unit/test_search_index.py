@@ -19,6 +19,7 @@ from services.catalogue.domain.items import ItemContent
 from services.catalogue.domain.search_terms import index_terms, query_terms, score
 from services.catalogue.search import SearchFilters, SearchIndex
 from services.catalogue.search import index as index_module
+from services.shared.collation import pinyin_key
 from services.shared.db import Database
 from services.shared.departments import code_in_implementation_code
 from services.shared.errors import InvalidArgument
@@ -274,7 +275,7 @@ def test_results_are_those_of_the_scoring_function(index: SearchIndex,
         expected = []
         for name, item_id in everything:
             if (s := score(q, memo[name])) > 0:
-                expected.append((-s, name, item_id))
+                expected.append((-s, pinyin_key(name), item_id))
         expected.sort()
         hits, total = search(index, query, region=HOME, limit=len(rows))
         assert total == len(expected), query
@@ -330,6 +331,7 @@ def test_type_department_kind_and_level_filters(index: SearchIndex) -> None:
 
 def test_empty_query_lists_by_region_then_name(index: SearchIndex, shared_db: Database
                                               ) -> None:
+    """Names in pinyin order (汉语拼音排序), not by code point: 阿 before 被 before 一."""
     hits, total = search(index, "", limit=2000)
     assert total == 1535
     assert [h[2] for h in hits] == [0.0] * len(hits)
@@ -337,9 +339,13 @@ def test_empty_query_lists_by_region_then_name(index: SearchIndex, shared_db: Da
     with shared_db.transaction() as s:
         regions = dict(s.execute(t.items.select().with_only_columns(
             t.items.c.item_id, t.items.c.region)).all())
-    keys = [(regions[h[0]], n, h[0]) for h, n in zip(hits, names, strict=True)]
+    keys = [(regions[h[0]], pinyin_key(n), h[0]) for h, n in zip(hits, names, strict=True)]
     assert keys == sorted(keys)
     assert keys[0][0] == ELSEWHERE and keys[-1][0] == NEIGHBOUR
+    home = [n for h, n in zip(hits, names, strict=True) if regions[h[0]] == HOME]
+    assert home != sorted(home)  # code-point order would differ
+    initials = [pinyin_key(n)[0][0][1][0] for n in home]
+    assert initials == sorted(initials) and initials[-1] in "yz"  # digits (80后…) first
 
 
 @pytest.mark.parametrize(("query", "filters"), [
@@ -508,9 +514,9 @@ def brute_force(db: Database, query: str, f: SearchFilters) -> list[tuple[str, i
         if f.region and not covers(f.region, v.region):
             continue
         if q.empty:
-            keyed.append(((v.region, v.name, v.item_id, v.version), 0.0))
+            keyed.append(((v.region, pinyin_key(v.name), v.item_id, v.version), 0.0))
         elif (s_ := score(q, _terms(v.name))) > 0:
-            keyed.append(((-s_, v.name, v.item_id, v.version), s_))
+            keyed.append(((-s_, pinyin_key(v.name), v.item_id, v.version), s_))
     keyed.sort()
     return [(k[2], k[3], s_) for k, s_ in keyed]
 

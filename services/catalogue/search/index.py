@@ -7,20 +7,24 @@ filters say whose eyes may see it (``SearchFilters.classified_visible``).
 
 Layout (see ``names.py`` for the text side):
 
-* entries have dense ids. At a (re)build they are sorted by (name, item id, version), so the
-  entries of one name form a contiguous *range* and, within any region, id order is
-  (name, item id) order. Entries changed later are appended after the ranges (the *tail*;
-  the old entry is only marked dead) until the tail outgrows half the sorted part (and 4096),
-  when the index is rebuilt from memory.
+* entries have dense ids. At a (re)build they are sorted by (name in pinyin order, 汉语拼音
+  排序: ``services.shared.collation``; item id, version), so the entries of one name form
+  a contiguous *range* and, within any region, id order is (name, item id) order. Entries
+  changed later are appended after the ranges (the *tail*; the old entry is only marked
+  dead) until the tail outgrows half the sorted part (and 4096), when the index is rebuilt
+  from memory.
 * every filter value (status, item state, type, list kind, exercise level, region at province,
   city and county length, department, classified) has a bitset of its entries (``bitsets.py``):
   a search's filter is a few integer ``&`` over 18 KB integers. Classified entries (few) are
   then checked one by one against the caller's access.
 * a text search ranks the matching *distinct names* (cached per query), then walks them best
   first counting each name's visible entries in its range (a slice of the filter's bytes) and
-  its tail; only the names on the requested page are expanded into entries. Ties: name, item
-  id, version. An empty query walks the regions in code order, counting each region's bitset
-  until the page is filled; the total is the filter's ``bit_count``.
+  its tail; only the names on the requested page are expanded into entries. Ties: name (in
+  pinyin order), item id, version. An empty query walks the regions in code order, counting
+  each region's bitset until the page is filled; the total is the filter's ``bit_count``.
+* facets (分面计数, :meth:`SearchIndex.facets`): the matching entries counted by type, level
+  and region (``&`` with each value's bitset) and by department (one pass over the members);
+  each count leaves out its own filter. Kept per query and filters until the entries change.
 
 Thread safety: searches and the in-place changes of a few entries (64 items at a time) run
 under one lock; DB reads and full rebuilds happen outside it (writers are serialised by a
@@ -42,7 +46,7 @@ from array import array
 from bisect import insort
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate, islice
 from operator import itemgetter
@@ -55,6 +59,7 @@ from services.catalogue import storage as t
 from services.catalogue.domain.search_terms import QueryTerms, query_terms
 from services.catalogue.search import bitsets
 from services.catalogue.search.names import NameIndex, TermsMemo
+from services.shared.collation import pinyin_key
 from services.shared.db import Database
 from services.shared.regions import CITY, PROVINCE, level, validate_region
 
@@ -77,7 +82,14 @@ Hit = tuple[str, int, float]
 Entry = tuple[str, int, str, str, str, str, str, str, str, str, str, str]
 (ITEM, VERSION, NAME, DEPARTMENT, DEPARTMENT_CODE, STATUS, STATE, TYPE, KIND, LEVEL, REGION,
  CLASSIFIED) = range(12)
-_by_name = itemgetter(NAME, ITEM, VERSION)
+_FACET_CACHE = 128
+
+
+def _by_name(e: Entry) -> tuple[object, str, int]:
+    """Browse order within a region: the name in pinyin order, item id, version."""
+    return pinyin_key(e[NAME]), e[ITEM], e[VERSION]
+
+
 _by_item = itemgetter(ITEM, VERSION)
 _attrs = itemgetter(STATUS, STATE, TYPE, KIND, LEVEL, REGION, CLASSIFIED)
 #: the department keys of an entry: ("n", its name), ("c", its code)
@@ -146,7 +158,7 @@ class _State:
             by_name[e[NAME]].append(e)
         ordered: list[Entry] = []
         runs: list[int] = []
-        for name in sorted(by_name):
+        for name in sorted(by_name, key=pinyin_key):
             group = by_name[name]
             group.sort()
             ordered.extend(group)
@@ -197,6 +209,7 @@ class _State:
         self.alive = (1 << n) - 1
         self.live = n
         self._filters: OrderedDict[tuple[object, ...], int] = OrderedDict()
+        self._facets: OrderedDict[tuple[object, ...], Facets] = OrderedDict()
 
     # --- changes ------------------------------------------------------------------------
     def replace_item(self, item_id: str, entries: Sequence[Entry]) -> bool:
@@ -232,6 +245,7 @@ class _State:
         else:
             self.item_docs.pop(item_id, None)
         self._filters.clear()
+        self._facets.clear()
         return True
 
     @property
@@ -356,7 +370,7 @@ class _State:
             return hits, total
         entries, size, seen = self.entries, len(self.entries), 0
 
-        def order(d: int) -> tuple[str, str, int]:
+        def order(d: int) -> tuple[object, str, int]:
             return _by_name(entries[d])
 
         for region in self.regions:
@@ -384,6 +398,91 @@ class _State:
             if seen >= end:
                 break
         return hits, total
+
+
+    # --- facets -------------------------------------------------------------------------
+    def facets(self, q: QueryTerms, f: SearchFilters) -> Facets:
+        key = (q.kind, q.text, f.department, f.item_type, f.list_kind, f.exercise_level,
+               f.region, tuple(sorted(f.statuses)), f.active_only)
+        public = f.classified_visible is None  # others' views depend on who asks
+        if public and (cached := self._facets.get(key)) is not None:
+            self._facets.move_to_end(key)
+            return cached
+        matched = self._matched(q)
+
+        def selected(**without: str) -> int:
+            g = replace(f, **without)
+            prefix = region_prefix(g.region) if g.region else ""
+            found = self._without_hidden(self.filter_bits(g, prefix), g.classified_visible)
+            return found if matched is None else found & matched
+
+        bits = self.bits
+        of_type, of_level = selected(item_type=""), selected(exercise_level="")
+        here = selected()
+        facets = Facets(
+            departments=self._count_departments(selected(department="")),
+            item_types=_counts(of_type, bits, "t", lambda value: True),
+            exercise_levels=_counts(of_level, bits, "l", lambda value: bool(value)),
+            regions=self._count_regions(here, f.region))
+        if public:
+            self._facets[key] = facets
+            if len(self._facets) > _FACET_CACHE:
+                self._facets.popitem(last=False)
+        return facets
+
+    def _matched(self, q: QueryTerms) -> int | None:
+        """The entries whose name matches ``q`` (None: no text, every entry)."""
+        if q.empty:
+            return None
+        lo_of, hi_of, tails = self.name_lo, self.name_hi, self.tail_of_name
+        based = len(lo_of)
+        docs: list[Iterable[int]] = []
+        for nid, _ in self.names.ranked(q):
+            if nid < based:
+                docs.append(range(lo_of[nid], hi_of[nid]))
+            docs.extend([tails[nid]] if nid in tails else [])
+        return bitsets.from_ids((d for group in docs for d in group),
+                                len(self.entries)) & self.alive
+
+    def _count_departments(self, selected: int) -> dict[str, int]:
+        entries = self.entries
+        data = bitsets.to_bytes(selected, len(entries))
+        return dict(Counter(entries[d][DEPARTMENT]
+                            for d in bitsets.select(data, 0, selected.bit_count())))
+
+    def _count_regions(self, selected: int, region: str) -> dict[str, int]:
+        """One level under ``region``: provinces, then cities, then the regions (counties
+        and the city's own level) with items."""
+        prefix = region_prefix(region) if region else ""
+        if len(prefix) == 6:
+            return {region: selected.bit_count()} if selected else {}
+        width = {0: 2, 2: 4, 4: 6}[len(prefix)]
+        counts: dict[str, int] = {}
+        for kind, value in self.bits:
+            if kind == "r" and len(value) == width and value.startswith(prefix):
+                count = (selected & self.bits[(kind, value)]).bit_count()
+                if count:
+                    counts[value.ljust(6, "0")] = count
+        return counts
+
+
+@dataclass(frozen=True)
+class Facets:
+    """Matching entries counted by the values of each filter (value → count, counts > 0)."""
+
+    departments: dict[str, int]
+    item_types: dict[str, int]
+    exercise_levels: dict[str, int]
+    regions: dict[str, int]
+
+
+def _counts(selected: int, bits: dict[tuple[str, str], int], kind: str,
+            keep: Callable[[str], bool]) -> dict[str, int]:
+    counts = {}
+    for (k, value), members in bits.items():
+        if k == kind and keep(value) and (count := (selected & members).bit_count()):
+            counts[value] = count
+    return counts
 
 
 def _select_small(bits: int, width: int, skip: int, take: int) -> list[int]:
@@ -569,6 +668,13 @@ class SearchIndex:
         offset, limit = max(0, offset), max(0, limit)
         with self._lock:
             return self._state.search(q, filters, offset, limit)
+
+    def facets(self, query: str, filters: SearchFilters) -> Facets:
+        """The entries matching ``query`` and ``filters`` counted by department, type, level
+        and region (see :class:`Facets`; each count without its own filter)."""
+        q = query_terms(query)
+        with self._lock:
+            return self._state.facets(q, filters)
 
     def stats(self) -> dict[str, int]:
         """Live entries, entry slots (live and dead), changed entries since the last build,

@@ -36,6 +36,7 @@ from services.catalogue.domain.search_terms import (
     index_terms,
     score,
 )
+from services.shared.collation import pinyin_key
 
 KEY_CAP = 24
 RANK_CACHE = 512
@@ -140,7 +141,7 @@ class NameIndex:
 
     # --- matching -----------------------------------------------------------------------
     def ranked(self, query: QueryTerms) -> list[tuple[int, float]]:
-        """Names matching ``query`` as ``(name id, score)``, best first, ties by name.
+        """Names matching ``query`` as ``(name id, score)``, best first, ties by name (pinyin).
 
         Cached per query until a name is added."""
         key = (query.kind, query.text)
@@ -151,7 +152,7 @@ class NameIndex:
         terms, names = self.terms, self.names
         scored = [(nid, s) for nid in self.candidates(query)
                   if (s := score(query, terms[nid])) > 0]
-        scored.sort(key=lambda pair: (-pair[1], names[pair[0]]))
+        scored.sort(key=lambda pair: (-pair[1], pinyin_key(names[pair[0]])))
         self._ranked[key] = scored
         if len(self._ranked) > RANK_CACHE:
             self._ranked.popitem(last=False)

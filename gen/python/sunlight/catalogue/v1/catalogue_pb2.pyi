@@ -88,6 +88,15 @@ class ReviewDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REVIEW_DECISION_APPROVE: _ClassVar[ReviewDecision]
     REVIEW_DECISION_RETURN: _ClassVar[ReviewDecision]
 
+class GuidePart(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GUIDE_PART_UNSPECIFIED: _ClassVar[GuidePart]
+    GUIDE_PART_MATERIALS: _ClassVar[GuidePart]
+    GUIDE_PART_FEES: _ClassVar[GuidePart]
+    GUIDE_PART_ACCEPTANCE_CONDITIONS: _ClassVar[GuidePart]
+    GUIDE_PART_FLOW: _ClassVar[GuidePart]
+    GUIDE_PART_LIMITS: _ClassVar[GuidePart]
+
 class AdjustAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ADJUST_ACTION_UNSPECIFIED: _ClassVar[AdjustAction]
@@ -161,6 +170,12 @@ REVIEW_KIND_STAFFING: ReviewKind
 REVIEW_DECISION_UNSPECIFIED: ReviewDecision
 REVIEW_DECISION_APPROVE: ReviewDecision
 REVIEW_DECISION_RETURN: ReviewDecision
+GUIDE_PART_UNSPECIFIED: GuidePart
+GUIDE_PART_MATERIALS: GuidePart
+GUIDE_PART_FEES: GuidePart
+GUIDE_PART_ACCEPTANCE_CONDITIONS: GuidePart
+GUIDE_PART_FLOW: GuidePart
+GUIDE_PART_LIMITS: GuidePart
 ADJUST_ACTION_UNSPECIFIED: AdjustAction
 ADJUST_ACTION_SUSPEND: AdjustAction
 ADJUST_ACTION_RESUME: AdjustAction
@@ -381,7 +396,7 @@ class Review(_message.Message):
     def __init__(self, kind: _Optional[_Union[ReviewKind, str]] = ..., decision: _Optional[_Union[ReviewDecision, str]] = ..., reviewer: _Optional[str] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., document: _Optional[str] = ...) -> None: ...
 
 class ItemVersion(_message.Message):
-    __slots__ = ("item_id", "version", "status", "content", "created_at", "published_at", "created_by", "published_by", "state", "reviews", "flags", "current_version", "successor")
+    __slots__ = ("item_id", "version", "status", "content", "created_at", "published_at", "created_by", "published_by", "state", "reviews", "flags", "current_version", "successor", "unconfirmed")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -395,6 +410,7 @@ class ItemVersion(_message.Message):
     FLAGS_FIELD_NUMBER: _ClassVar[int]
     CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     SUCCESSOR_FIELD_NUMBER: _ClassVar[int]
+    UNCONFIRMED_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     version: int
     status: VersionStatus
@@ -408,7 +424,8 @@ class ItemVersion(_message.Message):
     flags: _containers.RepeatedScalarFieldContainer[str]
     current_version: int
     successor: str
-    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., content: _Optional[_Union[ItemDraft, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., published_by: _Optional[str] = ..., state: _Optional[_Union[ItemState, str]] = ..., reviews: _Optional[_Iterable[_Union[Review, _Mapping]]] = ..., flags: _Optional[_Iterable[str]] = ..., current_version: _Optional[int] = ..., successor: _Optional[str] = ...) -> None: ...
+    unconfirmed: _containers.RepeatedScalarFieldContainer[GuidePart]
+    def __init__(self, item_id: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., content: _Optional[_Union[ItemDraft, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ..., published_by: _Optional[str] = ..., state: _Optional[_Union[ItemState, str]] = ..., reviews: _Optional[_Iterable[_Union[Review, _Mapping]]] = ..., flags: _Optional[_Iterable[str]] = ..., current_version: _Optional[int] = ..., successor: _Optional[str] = ..., unconfirmed: _Optional[_Iterable[_Union[GuidePart, str]]] = ...) -> None: ...
 
 class CreateItemRequest(_message.Message):
     __slots__ = ("idempotency_key", "draft")
@@ -687,7 +704,7 @@ class ListObligationsResponse(_message.Message):
     def __init__(self, obligations: _Optional[_Iterable[_Union[ChangeObligation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class SearchItemsRequest(_message.Message):
-    __slots__ = ("query", "department", "item_type", "list_kind", "exercise_level", "region", "status", "page_size", "page_token", "department_code")
+    __slots__ = ("query", "department", "item_type", "list_kind", "exercise_level", "region", "status", "page_size", "page_token", "department_code", "page", "facets")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -698,6 +715,8 @@ class SearchItemsRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    FACETS_FIELD_NUMBER: _ClassVar[int]
     query: str
     department: str
     item_type: str
@@ -708,7 +727,29 @@ class SearchItemsRequest(_message.Message):
     page_size: int
     page_token: str
     department_code: str
-    def __init__(self, query: _Optional[str] = ..., department: _Optional[str] = ..., item_type: _Optional[str] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., region: _Optional[str] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
+    page: int
+    facets: bool
+    def __init__(self, query: _Optional[str] = ..., department: _Optional[str] = ..., item_type: _Optional[str] = ..., list_kind: _Optional[_Union[ListKind, str]] = ..., exercise_level: _Optional[str] = ..., region: _Optional[str] = ..., status: _Optional[_Union[VersionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., department_code: _Optional[str] = ..., page: _Optional[int] = ..., facets: _Optional[bool] = ...) -> None: ...
+
+class FacetCount(_message.Message):
+    __slots__ = ("value", "count")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    count: int
+    def __init__(self, value: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class Facets(_message.Message):
+    __slots__ = ("departments", "item_types", "exercise_levels", "regions")
+    DEPARTMENTS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_TYPES_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_LEVELS_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    departments: _containers.RepeatedCompositeFieldContainer[FacetCount]
+    item_types: _containers.RepeatedCompositeFieldContainer[FacetCount]
+    exercise_levels: _containers.RepeatedCompositeFieldContainer[FacetCount]
+    regions: _containers.RepeatedCompositeFieldContainer[FacetCount]
+    def __init__(self, departments: _Optional[_Iterable[_Union[FacetCount, _Mapping]]] = ..., item_types: _Optional[_Iterable[_Union[FacetCount, _Mapping]]] = ..., exercise_levels: _Optional[_Iterable[_Union[FacetCount, _Mapping]]] = ..., regions: _Optional[_Iterable[_Union[FacetCount, _Mapping]]] = ...) -> None: ...
 
 class SearchHit(_message.Message):
     __slots__ = ("item", "score")
@@ -719,14 +760,16 @@ class SearchHit(_message.Message):
     def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
 
 class SearchItemsResponse(_message.Message):
-    __slots__ = ("hits", "total", "next_page_token")
+    __slots__ = ("hits", "total", "next_page_token", "facets")
     HITS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    FACETS_FIELD_NUMBER: _ClassVar[int]
     hits: _containers.RepeatedCompositeFieldContainer[SearchHit]
     total: int
     next_page_token: str
-    def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., total: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    facets: Facets
+    def __init__(self, hits: _Optional[_Iterable[_Union[SearchHit, _Mapping]]] = ..., total: _Optional[int] = ..., next_page_token: _Optional[str] = ..., facets: _Optional[_Union[Facets, _Mapping]] = ...) -> None: ...
 
 class ImportRow(_message.Message):
     __slots__ = ("line", "values")
