@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-catalogue clean
+.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-supervision bench-catalogue clean
 
 # Every process of infra/Procfile under supervisord (restarted when it dies); Ctrl-C, closing
 # the terminal or closing the output stops them all. Logs: var/log/<process>.log.
@@ -55,6 +55,11 @@ bench-cases: venv env broker
 	$(BIN)/python -m bench.cases $(BENCH_ARGS)
 
 bench: bench-cases
+
+# Supervision under the case load, its rebuild and a sweep of a million open cases
+# (options: make bench-supervision BENCH_ARGS="--cases 300 --sweep-cases 100000").
+bench-supervision: venv env broker
+	$(BIN)/python -m bench.supervision $(BENCH_ARGS)
 
 bench-catalogue: venv env
 	$(BIN)/python -m bench.catalogue

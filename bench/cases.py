@@ -39,6 +39,7 @@ The last line printed is one JSON object (a copy goes to ``bench/results/``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import itertools
 import json
@@ -54,7 +55,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -316,10 +317,14 @@ class Record:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def run_case(path: Route, item: Item, index: int, record: Record, retry: bool) -> None:
-    """One case, from the application to 办结, with the mix's supplements and returns."""
+def run_case(path: Route, item: Item, index: int, record: Record, retry: bool,
+             acceptor_decides_every: int = 0) -> None:
+    """One case, from the application to 办结, with the mix's supplements and returns (and,
+    with ``acceptor_decides_every``, one case in so many decided by the one who accepted
+    it — what supervision warns of)."""
     supplement = index % SUPPLEMENT_EVERY == 3
     give_back = index % RETURN_EVERY == 7
+    acceptor_decides = bool(acceptor_decides_every) and index % acceptor_decides_every == 5
     licence = item.material_keys[-1]
     materials = [{"key": k, "originals": 1, "copies": 1} for k in item.material_keys
                  if not (supplement and k == licence)]
@@ -363,7 +368,8 @@ def run_case(path: Route, item: Item, index: int, record: Record, retry: bool) -
         elif view.status == "CASE_STATUS_IN_PROGRESS":
             instance, key = view.active[0]
             if key == item.decision_key:
-                action, args, chief = "decide", {"outcome": "DECISION_OUTCOME_APPROVE"}, True
+                action, args = "decide", {"outcome": "DECISION_OUTCOME_APPROVE"}
+                chief = not acceptor_decides
             elif give_back and key == "check" and not returned:
                 returned = True
                 action, args = "return_step", {"instance_id": instance, "to_key": "review",
@@ -384,7 +390,8 @@ def run_case(path: Route, item: Item, index: int, record: Record, retry: bool) -
 
 
 def drive(path: Route, item: Item, first: int, count: int, concurrency: int,
-          retry: bool = False) -> tuple[Record, float, float]:
+          retry: bool = False, acceptor_decides_every: int = 0
+          ) -> tuple[Record, float, float]:
     """``count`` cases through ``path`` by ``concurrency`` clients; (record, start, end)."""
     record = Record()
     indexes = iter(range(first, first + count))
@@ -396,7 +403,7 @@ def drive(path: Route, item: Item, first: int, count: int, concurrency: int,
                 index = next(indexes, None)
             if index is None:
                 return
-            run_case(path, item, index, record, retry)
+            run_case(path, item, index, record, retry, acceptor_decides_every)
 
     started = time.time()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -931,9 +938,21 @@ def main() -> None:
                              "count towards --status-cases), and keep it")
     args = parser.parse_args()
 
-    name = args.database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
+    with bench_node(args.database, args.keep) as (node, secret, pg_url, name):
+        result = measure(node, secret, pg_url, args)
+        result["command"] = "python -m bench.cases " + " ".join(sys.argv[1:])
+        result["database_name"] = name
+    write_result("cases", result)
+
+
+@contextlib.contextmanager
+def bench_node(database: str | None = None, keep: bool = False
+               ) -> Iterator[tuple[LocalNode, str, str, str]]:
+    """A node of every process on a fresh PostgreSQL database (or ``database``, kept) and
+    a fresh vhost: (node, its token secret, the database's URL, its name)."""
+    name = database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
     vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
-    if not args.database:
+    if not database:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, timeout=60)
@@ -951,17 +970,14 @@ def main() -> None:
             upgrade(ROOT / "services" / service / "migrations", sa_url, service)
         node.start()
         node.wait_healthy(timeout_s=90)
-        result = measure(node, secret, pg_url, args)
-        result["command"] = "python -m bench.cases " + " ".join(sys.argv[1:])
-        result["database_name"] = name
+        yield node, secret, pg_url, name
     finally:
         node.stop()
-        if not args.keep:
-            if not args.database:
+        if not keep:
+            if not database:
                 with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], timeout=60)
-    write_result("cases", result)
 
 
 def write_result(name: str, result: dict) -> None:

@@ -31,6 +31,7 @@ def node_processes(s: Settings) -> list[Process]:
         Process("monitoring-worker", "http", s.address(s.monitoring_worker_health_port)),
         Process("catalogue-relay", "http", s.address(s.catalogue_relay_health_port)),
         Process("cases-relay", "http", s.address(s.cases_relay_health_port)),
+        Process("monitoring-relay", "http", s.address(s.monitoring_relay_health_port)),
         Process("gateway", "grpc", s.address(s.gateway_grpc_port)),
         Process("gateway-http", "http", s.address(s.gateway_http_port)),
         Process("hall", "http", s.address(s.hall_port)),

@@ -1,12 +1,16 @@
 """Applying events to supervision's tables, once each (inbox in the same transaction).
 
+A case event updates the case's record and, through supervision's write path
+(``Supervision.on_event``), the case's view, its warnings, their notifications and
+supervision's own events — all in the transaction that stores the event's inbox row, so an
+event is applied wholly or not at all, and never twice.
+
 On PostgreSQL, case events are applied with group commit: the events that the worker's green
-threads hand over while a transaction is running are applied together in the next one — each
-event's inbox row in the same transaction as its effect, as always; a caller returns (and its
-message is acknowledged) only once that transaction has committed. A transaction takes two
-round trips (``run_script``): inbox rows, records of first events and the locks of existing
-records together, then the updates with COMMIT. Other events, and every event on SQLite, go
-one by one, statement by statement, through SQLAlchemy Core.
+threads hand over while a transaction is running are applied together in the next one; a
+caller returns (and its message is acknowledged) only once that transaction has committed.
+The inbox rows, the records of first events and the locks of existing records go in one round
+trip (``run_script``), the records' updates in another, then supervision's statements. Other
+events, and every event on SQLite, go one by one through SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +32,9 @@ from services.monitoring.domain.records import CaseRecord, apply_case_event
 from services.shared.db import Database, dialect_name, literal_rows, run_script
 from services.shared.events import Event
 from services.shared.outbox import Inbox
+
+if TYPE_CHECKING:
+    from services.monitoring.supervision import Supervision
 
 log = logging.getLogger(__name__)
 #: errors that mean "this event cannot be applied" (parked for an operator), as opposed to
@@ -111,9 +118,6 @@ class _PgSql:
 
         self.inbox = _pg(postgresql.insert(t.inbox).values(all_bound(t.inbox))
                          .on_conflict_do_nothing().returning(t.inbox.c.event_id))
-        self.insert_record = _pg(postgresql.insert(t.case_records).values(
-            all_bound(t.case_records)).on_conflict_do_nothing().returning(_r.case_number))
-        self.select_record = _pg(_SELECT_RECORD)
         self.update_record = _pg(_UPDATE_RECORD.values(
             {k: bindparam(k) for k in _RECORD_COLUMNS if k != "case_number"}))
         inbox_columns = [c.key for c in t.inbox.columns]
@@ -127,8 +131,10 @@ class _PgSql:
 
 
 class Projection:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, supervision: Supervision | None = None) -> None:
         self.db = db
+        #: supervision's write path, applied in the transaction of each case event
+        self.supervision = supervision
         self.inbox = Inbox(t.inbox, CONSUMER)
         self._pg = _PgSql() if db.dialect == "postgresql" else None
         self._group = GroupCommit(self.apply_case_events)
@@ -142,6 +148,8 @@ class Projection:
                 return False
             if event.type.startswith("case."):
                 self._case(s, event)
+                if self.supervision is not None:
+                    self.supervision.on_event(s, event)
             elif event.type.startswith("item."):
                 self._item(s, event)
             return True
@@ -161,33 +169,6 @@ class Projection:
         del values["case_number"]
         s.execute(_UPDATE_RECORD, {"p_number": number, **values})
 
-    def _apply_case_pipelined(self, event: Event) -> bool:
-        number = event.data.get("case_number")
-        if not number:
-            raise ValueError(f"case event {event.event_id} has no case_number")
-        sql = self._pg
-        assert sql is not None
-        now = datetime.now(UTC)
-        first = dict(vars(apply_case_event(None, event.type, event.occurred_at, event.data, now)))
-        with self.db.driver_connection() as conn:
-            _, new_event, new_case, rows = run_script(conn, [
-                ("BEGIN", None),
-                (sql.inbox, {"consumer": self.inbox.consumer, "event_id": event.event_id,
-                             "event_type": event.type, "received_at": now}),
-                (sql.insert_record, first),
-                (sql.select_record, {"p_number": number})])
-            if not new_event:
-                run_script(conn, [("ROLLBACK", None)])  # applied before: undo this attempt
-                return False
-            finish: list[tuple[str, dict[str, Any] | None]] = [("COMMIT", None)]
-            if not new_case:  # the record existed: apply the event to it, under its lock
-                current = CaseRecord(**dict(zip(_RECORD_COLUMNS, rows[0], strict=True)))
-                values = dict(vars(apply_case_event(current, event.type, event.occurred_at,
-                                                    event.data, datetime.now(UTC))))
-                finish.insert(0, (sql.update_record, {"p_number": number, **values}))
-            run_script(conn, finish)
-        return True
-
     def apply_case_events(self, events: Sequence[Event]) -> list[Outcome]:
         """Apply case events in one PostgreSQL transaction, in their order; per event True
         (applied), False (a duplicate) or the error that keeps it from being applied."""
@@ -202,7 +183,7 @@ class Projection:
 
     def _one(self, event: Event) -> Outcome:
         try:
-            return self._apply_case_pipelined(event)
+            return self._apply_batch([event])[0]
         except UNAPPLICABLE as exc:
             return exc
 
@@ -229,11 +210,13 @@ class Projection:
         if not valid:
             return outcomes
         numbers = sorted(firsts)  # one lock order for every transaction
-        with self.db.driver_connection() as conn:
+        # psycopg opens the transaction on the first statement; SQLAlchemy's Connection (for
+        # supervision's write path) runs in the same one and commits it
+        with self.db.begin() as sa:
+            conn = sa.connection.driver_connection
             inbox_rows = sorted({(self.inbox.consumer, events[i].event_id, events[i].type, now)
                                  for i in valid})
-            _, new_ids, inserted, rows = run_script(conn, [
-                ("BEGIN", None),
+            new_ids, inserted, rows = run_script(conn, [
                 (sql.inbox_many.format(literal_rows(conn, inbox_rows)), None),
                 (sql.records_many.format(literal_rows(conn, [
                     tuple(firsts[n][c] for c in _RECORD_COLUMNS) for n in numbers])), None),
@@ -257,10 +240,13 @@ class Projection:
                         datetime.now(UTC))
                     changed.add(number)
                 outcomes[i] = True
-            run_script(conn, [
-                *[(sql.update_record, {"p_number": n, **vars(records[n])}) for n in
-                  sorted(changed)],
-                ("COMMIT", None)])
+            if changed:
+                run_script(conn, [(sql.update_record, {"p_number": n, **vars(records[n])})
+                                  for n in sorted(changed)])
+            if self.supervision is not None:
+                for i in valid:
+                    if outcomes[i] is True:
+                        self.supervision.on_event(sa, events[i])
         return outcomes
 
     def _item(self, s, event: Event) -> None:  # type: ignore[no-untyped-def]

@@ -1,9 +1,12 @@
 """Supervision's event worker (nameko): ``python -m services.monitoring.worker``.
 
 Consumes every case event (``cases.events``, ``case.#``) and every catalogue event
-(``catalogue.events``, ``item.#``). Runs under eventlet, so it never imports grpc. A message
-that cannot be parsed or applied is parked in ``parked_events`` (never dropped silently); a
-database outage makes the handler fail after a pause and the message is requeued.
+(``catalogue.events``, ``item.#``); each case event goes through supervision's rules in the
+transaction that records it (``Projection`` → ``Supervision.on_event``). A timer sweeps for
+the time-based rules every ``SUNLIGHT_SUPERVISION_SWEEP_INTERVAL_S`` seconds. Runs under
+eventlet, so it never imports grpc. A message that cannot be parsed or applied is parked in
+``parked_events`` (never dropped silently); a database outage makes the handler fail after a
+pause and the message is requeued.
 
 Concurrency: ``MAX_WORKERS`` green threads, and as many unacknowledged messages (nameko's
 prefetch). Case events handed over together are applied in one transaction (the projection's
@@ -27,10 +30,12 @@ os.environ["PSYCOPG_WAIT_FUNC"] = "wait_select"
 import dataclasses  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import psycopg  # noqa: E402
 from nameko.events import event_handler  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
+from nameko.timer import timer  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
 from opentelemetry import trace  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
@@ -38,11 +43,13 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from services.monitoring.projection import UNAPPLICABLE, Projection  # noqa: E402
+from services.monitoring.supervision import Supervision  # noqa: E402
 from services.shared.config import load_settings  # noqa: E402
 from services.shared.db import Database  # noqa: E402
 from services.shared.errors import InvalidArgument  # noqa: E402
 from services.shared.events import parse_event  # noqa: E402
 from services.shared.telemetry import context_from_headers  # noqa: E402
+from services.shared.working_days import WorkingCalendar  # noqa: E402
 
 log = logging.getLogger("sunlight.monitoring.worker")
 tracer = trace.get_tracer("sunlight.monitoring")
@@ -74,11 +81,14 @@ def green_database_waits() -> bool:
 
 
 class ProjectionProvider(DependencyProvider):
+    """The projection, with supervision's write path applied in each event's transaction."""
+
     def setup(self) -> None:
         settings = load_settings()
         # connections are kept (those beyond pool_size would be opened and closed per use)
-        self.projection = Projection(Database.for_service(settings, "monitoring",
-                                                          pool_size=DB_POOL))
+        db = Database.for_service(settings, "monitoring", pool_size=DB_POOL)
+        calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
+        self.projection = Projection(db, Supervision(db, calendar, settings.node_region))
         if not green_database_waits():
             log.warning("psycopg was imported before PSYCOPG_WAIT_FUNC was set: database "
                         "calls block every worker green thread")
@@ -109,6 +119,18 @@ class MonitoringWorker:
     @event_handler("catalogue", "item.#", requeue_on_error=True)
     def on_item_event(self, payload):  # type: ignore[no-untyped-def]
         self._handle(payload, "catalogue.events")
+
+    @timer(interval=load_settings().supervision_sweep_interval_s)
+    def sweep(self) -> None:
+        """Time-based rules (监察巡检): the cases whose day has come, unanswered yellows."""
+        supervision = self.projection.supervision
+        try:
+            changed = supervision.sweep()
+        except DATABASE_ERRORS:
+            log.exception("sweep failed; the next one tries again")
+            return
+        if changed:
+            log.info("sweep changed %d warnings", changed)
 
     @http("GET", "/healthz")
     def healthz(self, request):  # type: ignore[no-untyped-def]

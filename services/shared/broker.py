@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import pika
 
 EXCHANGE_TYPE = "topic"
+
+
+@dataclass(frozen=True)
+class StandingQueue:
+    """A durable queue declared with its exchange, so that what is published there is kept
+    for a reader that comes later (a province's shovel, an operator) instead of being
+    returned as unroutable. Bounded: the oldest messages go first once it is full."""
+
+    name: str
+    binding: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+#: per exchange, the queues that exist as soon as it does
+STANDING_QUEUES: dict[str, tuple[StandingQueue, ...]] = {
+    # supervision's warnings as they change (warning.<action>.<province>.<city>.<region>): the
+    # node's feed for the province's supervision and for operators; the newest 100,000
+    "monitoring.events": (StandingQueue(
+        "monitoring.warnings-feed", "warning.#",
+        {"x-max-length": 100_000, "x-overflow": "drop-head"}),),
+}
 
 
 def connection_parameters(amqp_uri: str, timeout_s: float = 10.0,

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     monitoring_worker_health_port: int = 8090
     catalogue_relay_health_port: int = 8091
     cases_relay_health_port: int = 8092
+    monitoring_relay_health_port: int = 8093
 
     # Processes of the case service and of the gateway, each set on its one port
     # (SO_REUSEPORT; services/shared/copies.py). One each is best on 2 cores (README,
@@ -107,6 +108,11 @@ class Settings(BaseSettings):
     # A fine above this many yuan is decided by a meeting (集体讨论) before the decision,
     # unless its item states an amount of its own.
     collective_review_above_yuan: int = Field(50000, ge=0)
+
+    # Supervision: how often the worker sweeps for time-based rules (a step or case running
+    # late, a clock stopped too long, a yellow warning nobody answered). The rules count in
+    # days, so a sweep only looks at the cases whose day has come.
+    supervision_sweep_interval_s: float = Field(300.0, gt=0)
 
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")

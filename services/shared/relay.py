@@ -43,7 +43,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import MetaData, Table, bindparam, delete, update
 from sqlalchemy import select as sa_select
 
-from services.shared.broker import EXCHANGE_TYPE, connection_parameters
+from services.shared.broker import EXCHANGE_TYPE, STANDING_QUEUES, connection_parameters
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database
 from services.shared.health_http import serve_health
@@ -215,12 +215,21 @@ class ConfirmedPublisher:
 
     # --- from the relay's thread ------------------------------------------------------
     def declare(self, exchange: str) -> None:
-        """Declare an exchange (durable topic, as nameko does), once per connection."""
+        """Declare an exchange (durable topic, as nameko does) and its standing queues,
+        once per connection."""
         if exchange in self._declared:
             return
         done = threading.Event()
+        standing = list(STANDING_QUEUES.get(exchange, ()))
 
         def declared(_frame: Any) -> None:
+            if standing:  # then each standing queue and its binding, in turn
+                queue = standing.pop(0)
+                self._channel.queue_declare(
+                    queue.name, durable=True, arguments=queue.arguments,
+                    callback=lambda _f: self._channel.queue_bind(
+                        queue.name, exchange, routing_key=queue.binding, callback=declared))
+                return
             self._waiters.discard(done)
             done.set()
 
@@ -481,7 +490,7 @@ class Relay:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Publish a service's outbox to RabbitMQ")
-    parser.add_argument("--service", required=True, choices=["catalogue", "cases"])
+    parser.add_argument("--service", required=True, choices=["catalogue", "cases", "monitoring"])
     parser.add_argument("--health-port", type=int, default=None)
     args = parser.parse_args(argv)
     settings: Settings = load_settings()

@@ -78,7 +78,7 @@ def _open(api: httpx.Client, item_id: str) -> httpx.Response:
 
 def test_status_reports_every_process_serving(node) -> None:
     states = node.serving()
-    assert len(states) == 9 and all(states.values()), states
+    assert len(states) == 10 and all(states.values()), states
 
 
 def test_a_case_through_the_gateway_reaches_supervision(api, chief) -> None:

@@ -29,7 +29,7 @@ from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
 KILLED = ["catalogue", "cases", "monitoring", "monitoring-worker", "catalogue-relay",
-          "cases-relay", "gateway", "hall"]
+          "cases-relay", "monitoring-relay", "gateway", "hall"]
 BACK_WITHIN_S = 15.0
 STEPS = 20  # of the item's flow; the last is its decision, which the load leaves alone
 CLIENTS_PER_PATH = 2
