@@ -204,7 +204,8 @@ ACTION_MESSAGES = {"accept": kpb.Accept, "complete_step": kpb.CompleteStep,
                    "decide": kpb.Decide, "return_step": kpb.ReturnStep,
                    "request_supplement": kpb.RequestSupplement,
                    "receive_supplement": kpb.ReceiveSupplement,
-                   "publish_result": kpb.PublishResult, "complete": kpb.CompleteCase}
+                   "publish_result": kpb.PublishResult, "complete": kpb.CompleteCase,
+                   "reject": kpb.Reject}
 ACTIVE = kpb.STEP_STATUS_ACTIVE
 
 
@@ -318,13 +319,13 @@ class Record:
 
 
 def run_case(path: Route, item: Item, index: int, record: Record, retry: bool,
-             acceptor_decides_every: int = 0) -> None:
+             reject_every: int = 0) -> None:
     """One case, from the application to 办结, with the mix's supplements and returns (and,
-    with ``acceptor_decides_every``, one case in so many decided by the one who accepted
-    it — what supervision warns of)."""
+    with ``reject_every``, one complete application in so many refused — 不予受理, what
+    supervision warns of)."""
     supplement = index % SUPPLEMENT_EVERY == 3
     give_back = index % RETURN_EVERY == 7
-    acceptor_decides = bool(acceptor_decides_every) and index % acceptor_decides_every == 5
+    refuse = bool(reject_every) and index % reject_every == 5
     licence = item.material_keys[-1]
     materials = [{"key": k, "originals": 1, "copies": 1} for k in item.material_keys
                  if not (supplement and k == licence)]
@@ -352,7 +353,7 @@ def run_case(path: Route, item: Item, index: int, record: Record, retry: bool,
     view = call(lambda key: path.submit(key, materials))
     number, asked, returned = view.number, False, False
     today = local_day()
-    while view.status != "CASE_STATUS_COMPLETED":
+    while view.status not in ("CASE_STATUS_COMPLETED", "CASE_STATUS_REJECTED"):
         chief = False
         args: dict[str, Any] = {}
         if view.status == "CASE_STATUS_SUBMITTED":
@@ -360,6 +361,9 @@ def run_case(path: Route, item: Item, index: int, record: Record, retry: bool,
                 asked = True
                 action, args = "request_supplement", {
                     "missing": [licence], "due_date": (today + timedelta(days=15)).isoformat()}
+            elif refuse:
+                action, args = "reject", {"reason_code": "NOT_QUALIFIED",
+                                          "reasons": "申请人不符合条件"}
             else:
                 action = "accept"
         elif view.status == "CASE_STATUS_SUPPLEMENT":
@@ -368,8 +372,7 @@ def run_case(path: Route, item: Item, index: int, record: Record, retry: bool,
         elif view.status == "CASE_STATUS_IN_PROGRESS":
             instance, key = view.active[0]
             if key == item.decision_key:
-                action, args = "decide", {"outcome": "DECISION_OUTCOME_APPROVE"}
-                chief = not acceptor_decides
+                action, args, chief = "decide", {"outcome": "DECISION_OUTCOME_APPROVE"}, True
             elif give_back and key == "check" and not returned:
                 returned = True
                 action, args = "return_step", {"instance_id": instance, "to_key": "review",
@@ -390,8 +393,7 @@ def run_case(path: Route, item: Item, index: int, record: Record, retry: bool,
 
 
 def drive(path: Route, item: Item, first: int, count: int, concurrency: int,
-          retry: bool = False, acceptor_decides_every: int = 0
-          ) -> tuple[Record, float, float]:
+          retry: bool = False, reject_every: int = 0) -> tuple[Record, float, float]:
     """``count`` cases through ``path`` by ``concurrency`` clients; (record, start, end)."""
     record = Record()
     indexes = iter(range(first, first + count))
@@ -403,7 +405,7 @@ def drive(path: Route, item: Item, first: int, count: int, concurrency: int,
                 index = next(indexes, None)
             if index is None:
                 return
-            run_case(path, item, index, record, retry, acceptor_decides_every)
+            run_case(path, item, index, record, retry, reject_every)
 
     started = time.time()
     with ThreadPoolExecutor(concurrency) as pool:

@@ -3,9 +3,10 @@
 On a real node (every process, PostgreSQL, RabbitMQ — ``bench.cases``'s node), four figures:
 
 * **under the case load** — cases run whole straight to the case service (its fastest path)
-  by ``--concurrency`` clients, one in ten decided by the one who accepted it, which
-  supervision warns of (``ACCEPTOR_DECIDED``, red). ``lag_p50_ms`` / ``lag_p99_ms``: from the
-  commit of the case event (its outbox row) to the warning it raised (``raised_at``);
+  by ``--concurrency`` clients, one in ten a complete application refused (不予受理), which
+  supervision warns of (``COMPLETE_APPLICATION_REJECTED``, red). ``lag_p50_ms`` /
+  ``lag_p99_ms``: from the commit of the case event (its outbox row) to the warning it
+  raised (``raised_at``);
   ``event_lag_*``: from each event's commit to supervision having applied it (its inbox row,
   written in the transaction that runs the rules on it). ``events_per_s``: the events
   supervision applied from the first to the last, load and drain together, and the backlog
@@ -15,9 +16,9 @@ On a real node (every process, PostgreSQL, RabbitMQ — ``bench.cases``'s node),
   takes them: ``rebuild_events_per_s``, and whether the rebuilt warnings and case views are
   the live ones (``rebuild_same``).
 * **sweep** — ``--sweep-cases`` open cases stored (views copied from cases of this run left
-  at every stage, new numbers), every one of them due for attention today (the worst day:
-  on an ordinary day only those whose step nears or passes its limit are): ``sweep_1m_s``,
-  one sweep of them all.
+  at every stage, new numbers), ``--sweep-due`` of them due for a look today (their
+  ``attention_on``: the day a step or the case nears or passes its limit), the others on one
+  of the next four working days: ``sweep_1m_s``, one sweep; ``sweep.per_due_case_us``.
 
 The last line printed is one JSON object (a copy goes to ``bench/results/``).
 """
@@ -60,21 +61,22 @@ from services.shared.events import parse_event
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar, local_day
 
-ACCEPTOR_DECIDES_EVERY = 10
+REJECT_EVERY = 10
 WATCH_COLUMNS = ("case_number", "region", "department", "item_id", "item_version", "sequence",
                  "closed", "attention_on", "state", "updated_at")
 BATCH = 64  # events per transaction, as the worker's group commit takes them at most
 
 
 def warning_lag(pg_url: str, start: datetime) -> dict:
-    """Commit of each decision made by its acceptor → the red warning it raised."""
+    """Commit of each refusal of a complete application → the red warning it raised."""
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
             "SELECT EXTRACT(EPOCH FROM (w.raised_at - o.created_at)) * 1000 "
             "FROM monitoring.warnings w JOIN cases.outbox o "
-            "ON o.routing_key LIKE 'case.decided%%' "
+            "ON o.routing_key LIKE 'case.rejected%%' "
             "AND (o.body::jsonb -> 'data' ->> 'case_number') = w.case_number "
-            "WHERE w.rule = 'ACCEPTOR_DECIDED' AND o.created_at >= %s", (start,)).fetchall()
+            "WHERE w.rule = 'COMPLETE_APPLICATION_REJECTED' AND o.created_at >= %s",
+            (start,)).fetchall()
     values = [float(r[0]) for r in rows]
     if not values:
         return {"warnings": 0}
@@ -105,7 +107,7 @@ def load_phase(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespa
     started = datetime.now(UTC)
     backlog.start()
     record, began, ended = drive(direct, item, 1000, args.cases, args.concurrency,
-                                 acceptor_decides_every=ACCEPTOR_DECIDES_EVERY)
+                                 reject_every=REJECT_EVERY)
     drain_s = backlog.drain()
     transitions = len(record.latencies)
     return {
@@ -182,8 +184,8 @@ def compare(live_url: str, rebuilt_url: str) -> dict:
 
 
 def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
-                wanted: int) -> dict:
-    """Open cases' views until ``wanted`` are open, all due for attention today; one sweep."""
+                wanted: int, due_share: float) -> dict:
+    """``wanted`` open cases' views, ``due_share`` of them due for a look today; one sweep."""
     record = Record()
     stopped = [n for n in (_partial_case(direct, item, calls, record)  # type: ignore[arg-type]
                            for calls in range(1, 11)) if n]
@@ -200,6 +202,9 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
     if not templates:
         raise RuntimeError("supervision has no view of the open cases")
     today = local_day()
+    calendar = WorkingCalendar.official()
+    later = [calendar.add_working_days(today, k).day.isoformat() for k in range(1, 5)]
+    every = round(1 / due_share) if due_share else 0  # one case in so many is due today
     began = time.monotonic()
     with psycopg.connect(pg_url) as conn:
         with conn.cursor().copy(f"COPY monitoring.case_watches ({', '.join(WATCH_COLUMNS)}) "
@@ -209,8 +214,9 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
                 values = dict(zip(WATCH_COLUMNS, templates[n % len(templates)], strict=True))
                 number = values["case_number"]
                 new = f"511602{29990101 + n // 900_000:08d}{n % 900_000 + 100_000:06d}"
-                values.update(case_number=new, attention_on=today.isoformat(),
-                              state=values["state"].replace(number, new))
+                due = bool(every) and n % every == 0
+                values.update(case_number=new, state=values["state"].replace(number, new),
+                              attention_on=today.isoformat() if due else later[n % 4])
                 chunk.append("\t".join(_copy_text(values[c]) for c in WATCH_COLUMNS) + "\n")
                 if len(chunk) >= 5000:
                     copy.write("".join(chunk).encode())
@@ -231,8 +237,11 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
     changed = supervision.sweep(today)
     swept_s = time.monotonic() - began
     db.dispose()
-    return {"open_cases": open_views, "due_today": wanted, "template_views": len(templates),
-            "bulk_load_s": round(loaded_s, 1), "sweep_s": round(swept_s, 2),
+    due_today = len(range(0, wanted, every)) if every else 0
+    return {"open_cases": open_views, "due_today": due_today,
+            "template_views": len(templates), "bulk_load_s": round(loaded_s, 1),
+            "sweep_s": round(swept_s, 2),
+            "per_due_case_us": round(swept_s / due_today * 1e6, 1) if due_today else None,
             "warnings_changed": changed}
 
 
@@ -243,12 +252,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sweep-cases", type=int, default=1_000_000,
                         help="open cases due for attention in the sweep (0: skip)")
+    parser.add_argument("--sweep-due", type=float, default=0.1,
+                        help="the share of them due for a look today (default 0.1)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
     args = parser.parse_args()
     with bench_node(keep=args.keep) as (node, secret, pg_url, name):
         loaded, direct, item = load_phase(node, secret, pg_url, args)
         rebuilt = rebuild(node, pg_url, name)
-        swept = (sweep_phase(node, pg_url, direct, item, args.sweep_cases)
+        swept = (sweep_phase(node, pg_url, direct, item, args.sweep_cases, args.sweep_due)
                  if args.sweep_cases else {})
     memory_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
     result = {

@@ -243,10 +243,9 @@ class Projection:
             if changed:
                 run_script(conn, [(sql.update_record, {"p_number": n, **vars(records[n])})
                                   for n in sorted(changed)])
-            if self.supervision is not None:
-                for i in valid:
-                    if outcomes[i] is True:
-                        self.supervision.on_event(sa, events[i])
+            applied = [events[i] for i in valid if outcomes[i] is True]
+            if self.supervision is not None and applied:
+                self.supervision.on_events(sa, applied)
         return outcomes
 
     def _item(self, s, event: Event) -> None:  # type: ignore[no-untyped-def]

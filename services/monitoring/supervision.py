@@ -25,7 +25,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 
@@ -42,7 +54,7 @@ from services.monitoring.domain.rules import (
 from services.monitoring.domain.watch import CaseWatch, watch_after
 from services.shared import auth
 from services.shared.auth import Principal
-from services.shared.db import Database
+from services.shared.db import Database, dialect_name
 from services.shared.errors import InvalidArgument, NotFound, PermissionDenied
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
@@ -55,7 +67,7 @@ _watch_decoder = msgspec.json.Decoder(CaseWatch)
 _history_decoder = msgspec.json.Decoder(tuple[w.Entry, ...])
 _encode = msgspec.json.Encoder().encode
 _w, _v, _n = t.warnings.c, t.case_watches.c, t.notifications.c
-SWEEP_BATCH = 500
+SWEEP_BATCH = 2000
 MAX_PAGE = 200
 
 #: who may do what to a warning
@@ -98,19 +110,29 @@ class Supervision:
     # --- the write path ------------------------------------------------------------------
     def on_event(self, conn: Conn, event: Event) -> list[w.Warning]:
         """A case event, in the caller's transaction: the case's view and its warnings."""
-        number = event.data.get("case_number")
-        if not number:
-            raise ValueError(f"case event {event.event_id} has no case_number")
-        row = conn.execute(select(_v.state).where(_v.case_number == number)
-                           .with_for_update()).first()
-        before = _watch_decoder.decode(row[0]) if row else None
-        after = watch_after(before, event.type, event.occurred_at, event.data)
+        return self.on_events(conn, [event])
+
+    def on_events(self, conn: Conn, events: Sequence[Event]) -> list[w.Warning]:
+        """Case events, in their order, in the caller's transaction: their cases' views and
+        warnings, read in two statements and written in a few, however many events."""
+        numbers = []
+        for event in events:
+            number = event.data.get("case_number")
+            if not number:
+                raise ValueError(f"case event {event.event_id} has no case_number")
+            numbers.append(number)
+        unit = _Unit.load(conn, sorted(set(numbers)))
         now = self.clock()
-        ctx = self._context(conn, after, now, before)
-        changed = w.supervise(after, self._of_case(conn, number), ctx, now,
-                              (event.type, event.data))
-        self._save_watch(conn, after, ctx, exists=row is not None, now=now)
-        self._save(conn, changed, now)
+        changed: list[w.Warning] = []
+        for number, event in zip(numbers, events, strict=True):
+            before = unit.watches.get(number)
+            after = watch_after(before, event.type, event.occurred_at, event.data)
+            ctx = self._context(conn, after, now, before)
+            found = w.supervise(after, unit.warnings_of(number), ctx, now,
+                                (event.type, event.data))
+            unit.put(after, attention_on(after, ctx), found)
+            changed += found
+        self._write(conn, unit, now)
         return changed
 
     def sweep(self, today: date | None = None, batch: int = SWEEP_BATCH) -> int:
@@ -127,13 +149,15 @@ class Supervision:
                         _v.attention_on.isnot(None), _v.attention_on <= today.isoformat(),
                         _v.case_number > after)
                     .order_by(_v.case_number).limit(batch).with_for_update()).all()
-                for number, state in rows:
-                    watch = _watch_decoder.decode(state)
+                unit = _Unit.of(conn, rows)
+                for number, _ in rows:
+                    watch = unit.watches[number]
                     ctx = self._context(conn, watch, now, None, today)
-                    found = w.supervise(watch, self._of_case(conn, number), ctx, now)
-                    self._save_watch(conn, watch, ctx, exists=True, now=now)
-                    self._save(conn, found, now)
+                    found = w.supervise(watch, unit.warnings_of(number), ctx, now)
+                    unit.put(None, None, found)  # the view is as it was: only its next day
+                    unit.attend(number, attention_on(watch, ctx))
                     changed += len(found)
+                self._write(conn, unit, now)
             if len(rows) < batch:
                 break
             after = rows[-1][0]
@@ -155,10 +179,12 @@ class Supervision:
                                    .with_for_update()).first()
                 if row is None:
                     continue
-                watch = _watch_decoder.decode(row[0])
+                unit = _Unit.of(conn, [(number, row[0])])
+                watch = unit.watches[number]
                 ctx = self._context(conn, watch, now, None, today)
-                found = w.supervise(watch, self._of_case(conn, number), ctx, now)
-                self._save(conn, found, now)
+                found = w.supervise(watch, unit.warnings_of(number), ctx, now)
+                unit.put(None, None, found)  # the view stays as it is
+                self._write(conn, unit, now)
                 changed += len(found)
         return changed
 
@@ -185,7 +211,9 @@ class Supervision:
                 return warning
             now = self.clock()
             acted = _ACTIONS[action](warning, principal.subject, now, **fields)
-            self._save(conn, [acted], now)
+            unit = _Unit({}, set(), {warning.case_number: {warning.warning_id: warning}})
+            unit.put(None, None, [acted])
+            self._write(conn, unit, now)
             self.idempotency.save(conn, principal.subject, key, "ActOnWarning", print_, b"{}")
             return acted
 
@@ -312,10 +340,6 @@ class Supervision:
                 self._standards[key] = standard
         return standard
 
-    def _of_case(self, conn: Conn, number: str) -> list[w.Warning]:
-        rows = conn.execute(select(t.warnings).where(_w.case_number == number)).all()
-        return [_warning(r._mapping) for r in rows]
-
     def _one(self, conn: Conn, warning_id: str, *, lock: bool = False) -> w.Warning:
         query = select(t.warnings).where(_w.warning_id == warning_id)
         row = conn.execute(query.with_for_update() if lock else query).first()
@@ -323,47 +347,60 @@ class Supervision:
             raise _not_found(warning_id)
         return _warning(row._mapping)
 
-    def _save_watch(self, conn: Conn, watch: CaseWatch, ctx: Context, *, exists: bool,
-                    now: datetime) -> None:
-        day = attention_on(watch, ctx)
-        values = {"region": watch.region, "department": watch.department,
-                  "item_id": watch.item_id, "item_version": watch.item_version,
-                  "sequence": watch.sequence, "closed": watch.closed,
-                  "attention_on": day.isoformat() if day else None,
-                  "state": _encode(watch).decode(), "updated_at": now}
-        if exists:
-            conn.execute(update(t.case_watches).where(_v.case_number == watch.case_number)
-                         .values(**values))
-        else:
-            conn.execute(insert(t.case_watches).values(case_number=watch.case_number,
-                                                       **values))
-
-    def _save(self, conn: Conn, changed: Sequence[w.Warning], now: datetime) -> None:
-        if not changed:
-            return
-        ids = [c.warning_id for c in changed]
-        known = {r[0]: _history_decoder.decode(r[1]) for r in conn.execute(
-            select(_w.warning_id, _w.history).where(_w.warning_id.in_(ids))).all()}
-        for warning in changed:
-            row = _row(warning)
-            if warning.warning_id in known:
-                conn.execute(update(t.warnings).where(_w.warning_id == warning.warning_id)
-                             .values(**{k: v for k, v in row.items() if k != "warning_id"}))
+    def _write(self, conn: Conn, unit: _Unit, now: datetime) -> None:
+        """What a unit changed: views, warnings, and per change of a warning its event on
+        supervision's outbox and its notifications — each kind in one statement."""
+        inserts, updates = [], []
+        for number, (watch, day) in unit.dirty_watches.items():
+            values = {"region": watch.region, "department": watch.department,
+                      "item_id": watch.item_id, "item_version": watch.item_version,
+                      "sequence": watch.sequence, "closed": watch.closed,
+                      "attention_on": day.isoformat() if day else None,
+                      "state": _encode(watch).decode(), "updated_at": now}
+            if number in unit.stored_watches:
+                updates.append({"b_case_number": number,
+                                **{f"b_{k}": v for k, v in values.items()}})
             else:
-                conn.execute(insert(t.warnings).values(**row))
-            new_steps = warning.history[len(known.get(warning.warning_id, ())):]
-            for entry in new_steps:
-                self._announce(conn, warning, entry, now)
+                inserts.append({"case_number": number, **values})
+        if inserts:
+            conn.execute(insert(t.case_watches), inserts)
+        if updates:
+            conn.execute(_UPDATE_WATCH, updates)
+        for day, numbers in unit.attention.items():  # a sweep: the next day only
+            conn.execute(update(t.case_watches).where(_among(conn, _v.case_number, numbers))
+                         .values(attention_on=day.isoformat() if day else None,
+                                 updated_at=now))
+        if not unit.dirty_warnings:
+            return
+        new_rows, changed_rows, outbox, notes = [], [], [], []
+        for warning in unit.dirty_warnings.values():
+            row = _row(warning)
+            stored = unit.stored_history.get(warning.warning_id)
+            if stored is None:
+                new_rows.append(row)
+            else:
+                changed_rows.append({f"b_{k}": v for k, v in row.items()})
+            for entry in warning.history[stored or 0:]:
+                event, recipients = self._announcement(warning, entry, now)
+                outbox.append(event)
+                notes += recipients
+        if new_rows:
+            conn.execute(insert(t.warnings), new_rows)
+        if changed_rows:
+            conn.execute(_UPDATE_WARNING, changed_rows)
+        if outbox:
+            conn.execute(self.outbox._insert, outbox)
+            self.outbox.notify_if_due(conn)
+        if notes:
+            conn.execute(insert(t.notifications), notes)
 
-    def _announce(self, conn: Conn, warning: w.Warning, entry: w.Entry, now: datetime) -> None:
-        """One change of a warning: its event on supervision's outbox and the notifications
-        of the people it concerns."""
+    def _announcement(self, warning: w.Warning, entry: w.Entry, now: datetime
+                      ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One change of a warning: its event's outbox row and the notifications of the
+        people it concerns."""
         event = make_event(f"warning.{entry.action}",
                            pb.WarningEvent(warning=warning_to_pb(warning), action=entry.action),
                            node=self.node_region, region=warning.region, occurred_at=now)
-        conn.execute(self.outbox._insert, self.outbox.row(
-            event, routing_key(entry.action, warning.region)))
-        self.outbox.notify_if_due(conn)
         text = (f"【{SEVERITY_WORDS.get(warning.severity.value, '')}·"
                 f"{ACTION_WORDS.get(entry.action, entry.action)}】{warning.title}："
                 f"{warning.explanation}" + (f"（{entry.note}）" if entry.note and
@@ -372,10 +409,82 @@ class Supervision:
                       ("department", f"{warning.region}/{warning.department_code}")]
         if warning.handler and warning.handler != entry.by:
             recipients.append(("handler", warning.handler))
-        for kind, recipient in recipients:
-            conn.execute(insert(t.notifications).values(
-                recipient_kind=kind, recipient=recipient, warning_id=warning.warning_id,
-                action=entry.action, severity=warning.severity.value, text=text, at=now))
+        return (self.outbox.row(event, routing_key(entry.action, warning.region)),
+                [{"recipient_kind": kind, "recipient": recipient,
+                  "warning_id": warning.warning_id, "action": entry.action,
+                  "severity": warning.severity.value, "text": text, "at": now}
+                 for kind, recipient in recipients])
+
+
+class _Unit:
+    """The cases one transaction works on: their views and warnings as stored (read in two
+    statements, views locked), and what it changed."""
+
+    def __init__(self, watches: dict[str, CaseWatch], stored_watches: set[str],
+                 warnings: dict[str, dict[str, w.Warning]]) -> None:
+        self.watches = watches
+        self.stored_watches = stored_watches
+        self.warnings = warnings
+        #: warning id → how many history entries are stored (announced) already
+        self.stored_history = {i: len(x.history) for by_id in warnings.values()
+                               for i, x in by_id.items()}
+        self.dirty_watches: dict[str, tuple[CaseWatch, date | None]] = {}
+        #: views unchanged but for the day they next need a look: day → their cases
+        self.attention: dict[date | None, list[str]] = {}
+        self.dirty_warnings: dict[str, w.Warning] = {}
+
+    @classmethod
+    def load(cls, conn: Conn, numbers: list[str]) -> _Unit:
+        rows = conn.execute(select(_v.case_number, _v.state).where(
+            _among(conn, _v.case_number, numbers)).order_by(_v.case_number)
+            .with_for_update()).all()
+        return cls.of(conn, rows, numbers)
+
+    @classmethod
+    def of(cls, conn: Conn, rows: Sequence[Any], numbers: list[str] | None = None) -> _Unit:
+        """From views read already (locked): their warnings."""
+        watches = {number: _watch_decoder.decode(state) for number, state in rows}
+        warnings: dict[str, dict[str, w.Warning]] = {}
+        wanted = numbers if numbers is not None else list(watches)
+        if wanted:
+            for r in conn.execute(select(t.warnings).where(
+                    _among(conn, _w.case_number, wanted))).all():
+                found = _warning(r._mapping)
+                warnings.setdefault(found.case_number, {})[found.warning_id] = found
+        return cls(watches, set(watches), warnings)
+
+    def warnings_of(self, number: str) -> list[w.Warning]:
+        return list(self.warnings.get(number, {}).values())
+
+    def attend(self, number: str, day: date | None) -> None:
+        self.attention.setdefault(day, []).append(number)
+
+    def put(self, watch: CaseWatch | None, day: date | None,
+            changed: Sequence[w.Warning]) -> None:
+        if watch is not None:
+            self.watches[watch.case_number] = watch
+            self.dirty_watches[watch.case_number] = (watch, day)
+        for warning in changed:
+            self.warnings.setdefault(warning.case_number, {})[warning.warning_id] = warning
+            self.dirty_warnings[warning.warning_id] = warning
+
+
+def _among(conn: Conn, column: Any, values: list[str]) -> Any:
+    """``column`` is one of ``values``: one array parameter on PostgreSQL (however many),
+    an IN list elsewhere."""
+    if dialect_name(conn) == "postgresql":
+        return column == any_(bindparam("p_among", values, type_=ARRAY(String)))
+    return column.in_(values)
+
+
+_UPDATE_WATCH = update(t.case_watches).where(
+    _v.case_number == bindparam("b_case_number")).values(
+    {k: bindparam(f"b_{k}") for k in ("region", "department", "item_id", "item_version",
+                                      "sequence", "closed", "attention_on", "state",
+                                      "updated_at")})
+_UPDATE_WARNING = update(t.warnings).where(
+    _w.warning_id == bindparam("b_warning_id")).values(
+    {c.key: bindparam(f"b_{c.key}") for c in t.warnings.columns if c.key != "warning_id"})
 
 
 def _prefix(region: str) -> str:

@@ -53,6 +53,7 @@ class WorkingCalendar:
         #: changes whenever a year is added: what was computed through the calendar before
         #: (and remembered) is computed again
         self.revision = 0
+        self._day_index: _DayIndex | None = None
 
     @classmethod
     def official(cls, extra_dir: Path | None = None) -> WorkingCalendar:
@@ -76,6 +77,20 @@ class WorkingCalendar:
             for path in sorted(extra_dir.glob("*.json")):
                 calendar.add_year(YearSchedule.from_json(path.read_text("utf-8")))
         return calendar
+
+    def _index(self) -> _DayIndex:
+        index = self._day_index
+        if index is not None and index.revision == self.revision:
+            return index
+        years = sorted(self._years) or [date.today().year]
+        first, last = date(years[0], 1, 1).toordinal(), date(years[-1], 12, 31).toordinal()
+        working, guessed = [0], [0]
+        for ordinal in range(first, last + 1):
+            is_working, is_guessed = self.is_working_day(date.fromordinal(ordinal))
+            working.append(working[-1] + is_working)
+            guessed.append(guessed[-1] + is_guessed)
+        self._day_index = _DayIndex(self.revision, first, working, guessed)
+        return self._day_index
 
     def add_year(self, schedule: YearSchedule) -> None:
         self._years[schedule.year] = schedule
@@ -115,6 +130,12 @@ class WorkingCalendar:
         """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
         sign = 1 if end >= start else -1
         lo, hi = (start, end) if sign > 0 else (end, start)
+        index = self._index()
+        first, last = index.first, index.first + len(index.working) - 2
+        if first <= lo.toordinal() and hi.toordinal() <= last:
+            a, b = lo.toordinal() - first + 1, hi.toordinal() - first + 1
+            return (sign * (index.working[b] - index.working[a]),
+                    index.guessed[b] > index.guessed[a])
         count, provisional = 0, False
         current = lo
         while current < hi:
@@ -123,6 +144,18 @@ class WorkingCalendar:
             provisional |= guessed
             count += working
         return sign * count, provisional
+
+
+@dataclass(frozen=True)
+class _DayIndex:
+    """Running counts over the calendar's years, so that the working days between two days
+    are one subtraction: ``working[i]`` working days (``guessed[i]`` of them guessed) among
+    the ``i`` days from ordinal ``first``."""
+
+    revision: int
+    first: int
+    working: list[int]
+    guessed: list[int]
 
 
 def local_day(moment: datetime | None = None) -> date:

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -57,3 +57,34 @@ def test_schedule_rejects_dates_of_another_year() -> None:
 def test_working_days_between_counts_both_directions(calendar: WorkingCalendar) -> None:
     assert calendar.working_days_between(date(2026, 11, 16), date(2026, 11, 23)) == (5, False)
     assert calendar.working_days_between(date(2026, 11, 23), date(2026, 11, 16))[0] == -5
+
+
+def test_working_days_between_by_running_counts_agrees_with_counting_day_by_day() -> None:
+    """The index answers what walking the days answers, across years, holidays, make-up
+    days and the years the calendar only guesses."""
+    import random
+
+    calendar = WorkingCalendar.official()
+
+    def walked(start: date, end: date) -> tuple[int, bool]:
+        sign = 1 if end >= start else -1
+        lo, hi = (start, end) if sign > 0 else (end, start)
+        count, guessed, day = 0, False, lo
+        while day < hi:
+            day += timedelta(days=1)
+            working, provisional = calendar.is_working_day(day)
+            count, guessed = count + working, guessed or provisional
+        return sign * count, guessed
+
+    pick = random.Random(20261130)
+    years = calendar.known_years()
+    low, high = date(years[0] - 1, 6, 1), date(years[-1] + 2, 6, 1)
+    span = (high - low).days
+    for _ in range(2000):
+        start = low + timedelta(days=pick.randrange(span))
+        end = start + timedelta(days=pick.randrange(-400, 400))
+        assert calendar.working_days_between(start, end) == walked(start, end), (start, end)
+    calendar.add_year(YearSchedule(years[-1] + 1, frozenset({date(years[-1] + 1, 1, 5)})))
+    day = date(years[-1] + 1, 1, 2)
+    assert calendar.working_days_between(day, day + timedelta(days=10)) == walked(
+        day, day + timedelta(days=10))
