@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     # unless its item states an amount of its own.
     collective_review_above_yuan: int = Field(50000, ge=0)
 
+    # Efficiency evaluation: the points scale of officials (考核积分), a JSON object of the
+    # fields of services/monitoring/domain/evaluation.py's Scale to change, e.g.
+    # {"per_red": -5, "grades": [[90, "优秀"], [75, "称职"], [60, "基本称职"], [0, "不称职"]]};
+    # empty = the defaults there.
+    evaluation_scale: str = ""
+
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
     # OTLP endpoint (http://host:4317); unset = no span is recorded, only the trace context
