@@ -332,3 +332,20 @@ def test_the_chart_says_itself_in_words_and_escapes() -> None:
     assert "b：未知" in svg
     empty = bar_chart([], "points", "空")
     assert "没有数据" in empty
+
+
+def test_the_command_line_table_says_unknown() -> None:
+    from sunlight.monitoring.v1 import monitoring_pb2 as pb
+
+    from cli.supervision import evaluation_table
+
+    answer = pb.EvaluateResponse(
+        dimension=pb.EVALUATION_DIMENSION_OFFICIAL, notes=["投诉数和满意度尚未接入"],
+        rows=[pb.EvaluationRow(rank=1, key="fire-1", name="fire-1", handled=2,
+                               on_time_rate=0.5, points=97.5, grade="优秀")],
+        total=pb.EvaluationRow(name="合计", handled=2))
+    lines = evaluation_table(answer).splitlines()
+    assert lines[0].split("\t")[-2:] == ["积分", "等次"]
+    assert lines[1].split("\t")[:4] == ["1", "fire-1", "2", "50.0%"]
+    assert lines[1].split("\t")[-2:] == ["97.5", "优秀"] and "未知" in lines[1]
+    assert lines[2].startswith("-\t合计") and lines[-1] == "注：投诉数和满意度尚未接入"
