@@ -199,3 +199,85 @@ def notifications(unread_only: bool, mark_read: bool, page_size: int, page_token
         mark = " " if note.HasField("read_at") else "*"
         click.echo(f"{mark} {_time(note.at)}  {note.text}  [{note.warning_id}]")
     click.echo(f"{reply.unread} unread", err=True)
+
+
+# --- efficiency evaluation (效能评估) ----------------------------------------------------------
+DIMENSIONS = ("department", "region", "item", "official")
+FORMATS = {"csv": pb.EXPORT_FORMAT_CSV, "svg": pb.EXPORT_FORMAT_SVG}
+
+
+def _rate(message: Message, field: str) -> str:
+    if not message.HasField(field):
+        return "未知"
+    return f"{getattr(message, field) * 100:.1f}%"
+
+
+def _figure(message: Message, field: str, digits: int = 0) -> str:
+    if not message.HasField(field):
+        return "未知"
+    value = getattr(message, field)
+    return f"{value:.{digits}f}" if digits else str(value)
+
+
+def evaluation_table(answer: pb.EvaluateResponse) -> str:
+    """The ranked table for a terminal: one line a row, then the total and the notes."""
+    official = answer.dimension == pb.EVALUATION_DIMENSION_OFFICIAL
+    header = ["排名", "名称", "办结", "按时率", "提前率", "超期", "平均用时", "P90",
+              "积压", "黄牌", "红牌", "超期环节", "网上运行率", "投诉", "满意度"]
+    if official:
+        header += ["积分", "等次"]
+    lines = ["\t".join(header)]
+    for row in [*answer.rows, answer.total]:
+        cells = [str(row.rank) if row.rank else "-", row.name or row.key, str(row.handled),
+                 _rate(row, "on_time_rate"), _rate(row, "early_rate"), str(row.overdue),
+                 _figure(row, "average_working_days", 1), _figure(row, "p90_working_days"),
+                 _figure(row, "backlog"), str(row.yellow_warnings), str(row.red_warnings),
+                 str(row.steps_late), _rate(row, "online_rate"), _figure(row, "complaints"),
+                 _rate(row, "satisfaction")]
+        if official:
+            cells += [_figure(row, "points", 1), row.grade]
+        lines.append("\t".join(cells))
+    lines += [f"注：{note}" for note in answer.notes]
+    return "\n".join(lines)
+
+
+@supervision.command("evaluate")
+@click.option("--period", required=True, help="a month (2026-11), a quarter (2026-Q4) or a "
+                                              "year (2026)")
+@click.option("--by", "dimension", type=click.Choice(DIMENSIONS), default="department",
+              show_default=True, help="rows by department, region, item or official")
+@click.option("--region", default="", help="this region and those under it (default: the "
+                                           "token's first region)")
+@click.option("--department", "department_code", default="",
+              help="only this department (统一社会信用代码)")
+@click.option("--item", "item_id", default="")
+@click.option("--official", default="", help="only this official (subject)")
+@click.option("--rank-by", default="", help="on_time_rate (default; points for officials), "
+                                            "early_rate, handled, overdue, average_days, "
+                                            "p90_days, backlog, online_rate, red, yellow, …")
+@click.option("--limit", type=click.IntRange(0, 2000), default=0, help="rows; 0 = all")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True),
+              default=None, help="also write the table as CSV to this file")
+@click.option("--chart", "chart_file", type=click.Path(dir_okay=False, writable=True),
+              default=None, help="also write the table as an SVG bar chart to this file")
+@_connection_options
+def evaluate(period: str, dimension: str, region: str, department_code: str, item_id: str,
+             official: str, rank_by: str, limit: int, as_json: bool, csv_file: str | None,
+             chart_file: str | None, **connection: Any) -> None:
+    """Efficiency evaluation (效能评估): a ranked table of a region's departments, regions,
+    items or officials in a month, quarter or year."""
+    query = pb.EvaluateRequest(
+        period=period, region=region, department_code=department_code, item_id=item_id,
+        official=official, rank_by=rank_by, limit=limit,
+        dimension=pb.EvaluationDimension.Value(f"EVALUATION_DIMENSION_{dimension.upper()}"))
+    with _stub(**connection) as (stub, conn):
+        answer = _call("evaluate", stub, conn, "Evaluate", query)
+        for path, form in ((csv_file, "csv"), (chart_file, "svg")):
+            if path:
+                exported = _call("evaluate", stub, conn, "ExportEvaluation",
+                                 pb.ExportEvaluationRequest(query=query, format=FORMATS[form]))
+                with open(path, "wb") as out:
+                    out.write(exported.content)
+                click.echo(f"wrote {path} ({len(exported.content)} bytes)", err=True)
+    click.echo(_json(answer) if as_json else evaluation_table(answer))

@@ -167,6 +167,7 @@ _NOTIFICATIONS = monitoring_pb2.ListNotificationsRequest
 WarningId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetWarningRequest,
                                                    "warning_id"))]
 _BRANCHES = cases_pb2.ListParallelBranchesRequest
+_EVALUATE = monitoring_pb2.EvaluateRequest
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -258,6 +259,45 @@ def with_enum_names(body: dict[str, Any], enums: Mapping[str, EnumDescriptor],
             named[field] = enum.values_by_number[enum_number(enum, value,
                                                              prefix + field)].name
     return named
+
+
+def evaluation_query(
+        period: Annotated[str, Query(**parameter_limits(_EVALUATE, "period"),
+                                     description="a month (2026-11), a quarter (2026-Q4) "
+                                                 "or a year (2026)")],
+        dimension: Annotated[str, enum_query(monitoring_pb2.EvaluationDimension.DESCRIPTOR,
+                                             "rows by (empty = department)")] = "",
+        period_kind: Annotated[str, enum_query(monitoring_pb2.PeriodKind.DESCRIPTOR,
+                                               "the kind the period must be")] = "",
+        region: Annotated[str, Query(**parameter_limits(_EVALUATE, "region"),
+                                     description="6-digit region code; empty: the "
+                                                 "caller's first region")] = "",
+        department_code: Annotated[str, Query(
+            **parameter_limits(_EVALUATE, "department_code"),
+            description="only this department (统一社会信用代码)")] = "",
+        item_id: Annotated[str, Query(**parameter_limits(_EVALUATE, "item_id"))] = "",
+        official: Annotated[str, Query(**parameter_limits(_EVALUATE, "official"),
+                                       description="only this official (subject)")] = "",
+        rank_by: Annotated[str, Query(**parameter_limits(_EVALUATE, "rank_by"),
+                                      description="on_time_rate (default; points for "
+                                                  "officials), early_rate, handled, "
+                                                  "overdue, average_days, p90_days, "
+                                                  "backlog, online_rate, red, yellow, "
+                                                  "steps_late, satisfaction, complaints, "
+                                                  "points")] = "",
+        limit: Annotated[int, Query(**parameter_limits(_EVALUATE, "limit"),
+                                    description="rows, best first; 0 = all")] = 0
+) -> monitoring_pb2.EvaluateRequest:
+    """The request of an evaluation route (效能评估) from its query parameters."""
+    return build(_EVALUATE, period=period, region=region, department_code=department_code,
+                 item_id=item_id, official=official, rank_by=rank_by, limit=limit,
+                 dimension=enum_number(monitoring_pb2.EvaluationDimension.DESCRIPTOR,
+                                       dimension, "dimension"),
+                 period_kind=enum_number(monitoring_pb2.PeriodKind.DESCRIPTOR,
+                                         period_kind, "period_kind"))
+
+
+EvaluationQuery = Annotated[monitoring_pb2.EvaluateRequest, Depends(evaluation_query)]
 
 
 class ExportInterrupted(Exception):
@@ -858,6 +898,47 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         request = build(_NOTIFICATIONS, unread_only=unread_only, mark_read=mark_read,
                         page_size=page_size, page_token=page_token)
         return await call("monitoring", backends.monitoring.ListNotifications, request, auth)
+
+    # --- efficiency evaluation (效能评估) --------------------------------------------------
+    async def exported_evaluation(auth: str | None, query: monitoring_pb2.EvaluateRequest,
+                                  form: int) -> Response:
+        request = monitoring_pb2.ExportEvaluationRequest(query=query, format=form)
+        try:
+            answer = await answer_of(backends.monitoring.ExportEvaluation.future(
+                request, timeout=backends.timeout_s, metadata=metadata(auth)))
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, "monitoring") from None
+        disposition = ("attachment" if form == monitoring_pb2.EXPORT_FORMAT_CSV
+                       else "inline")
+        return Response(answer.content, media_type=answer.media_type, headers={
+            "Content-Disposition": f'{disposition}; filename="{answer.filename}"',
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
+            **({"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+               if form == monitoring_pb2.EXPORT_FORMAT_SVG else {})})
+
+    @app.get("/v1/supervision/evaluation", tags=["supervision"],
+             summary="Efficiency evaluation (效能评估): a ranked table of a region's "
+                     "departments, regions, items or officials in a month, quarter or year",
+             description="Supervisors, the legal office and administrators of the region read "
+                         "every row; department staff their own department's. A figure that "
+                         "is not known is left out and named in the row's `unknown`.",
+             response_class=JSONResponse, responses=answers(monitoring_pb2.EvaluateResponse))
+    async def evaluate(auth: Auth, query: EvaluationQuery) -> JSONResponse:
+        return await call("monitoring", backends.monitoring.Evaluate, query, auth)
+
+    @app.get("/v1/supervision/evaluation.csv", tags=["supervision"],
+             summary="The evaluation table as CSV (UTF-8 with BOM, Chinese header)",
+             response_class=Response, responses={200: {"description": "CSV", "content": {
+                 "text/csv": {"schema": {"type": "string"}}}}})
+    async def evaluation_csv(auth: Auth, query: EvaluationQuery) -> Response:
+        return await exported_evaluation(auth, query, monitoring_pb2.EXPORT_FORMAT_CSV)
+
+    @app.get("/v1/supervision/evaluation.svg", tags=["supervision"],
+             summary="The evaluation table as an SVG bar chart, drawn on the server",
+             response_class=Response, responses={200: {"description": "SVG", "content": {
+                 "image/svg+xml": {"schema": {"type": "string"}}}}})
+    async def evaluation_svg(auth: Auth, query: EvaluationQuery) -> Response:
+        return await exported_evaluation(auth, query, monitoring_pb2.EXPORT_FORMAT_SVG)
 
     # --- the node ---------------------------------------------------------------------
     @app.get("/v1/node", tags=["node"], summary="This node and the state of its services",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
+from services.monitoring import charts
+from services.monitoring import evaluation as evaluation_
 from services.monitoring.contract import SEVERITY, SEVERITY_FROM_PB, warning_to_pb
+from services.monitoring.domain.evaluation import Row
 from services.monitoring.domain.records import CaseRecord
 from services.monitoring.domain.rules import Severity
 from services.monitoring.projection import Projection
@@ -21,10 +26,12 @@ from services.shared.grpc_server import principal_of
 
 class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
     def __init__(self, projection: Projection, authenticator: Authenticator,
-                 supervision: Supervision) -> None:
+                 supervision: Supervision,
+                 evaluation: evaluation_.Evaluation | None = None) -> None:
         self.projection = projection
         self.auth = authenticator
         self.supervision = supervision
+        self.evaluation = evaluation or evaluation_.Evaluation(supervision.db)
 
     @translate_errors
     def GetCaseRecord(self, request: pb.GetCaseRecordRequest, context: grpc.ServicerContext
@@ -96,6 +103,89 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
             if row["read_at"] is not None:
                 note.read_at.FromDatetime(row["read_at"])
         return answer
+
+
+    # --- efficiency evaluation (效能评估) ---------------------------------------------------
+    def _report(self, request: pb.EvaluateRequest, context: grpc.ServicerContext
+                ) -> evaluation_.Report:
+        principal = principal_of(context, self.auth)
+        query = self.evaluation.query_of(
+            principal, dimension=_enum_word(pb.EvaluationDimension, request.dimension),
+            period=request.period,
+            period_kind=_enum_word(pb.PeriodKind, request.period_kind),
+            region=request.region, department_code=request.department_code,
+            item_id=request.item_id, official=request.official, rank_by=request.rank_by,
+            limit=request.limit)
+        return self.evaluation.evaluate(query)
+
+    @translate_errors
+    def Evaluate(self, request: pb.EvaluateRequest, context: grpc.ServicerContext
+                 ) -> pb.EvaluateResponse:
+        return report_to_pb(self._report(request, context))
+
+    @translate_errors
+    def ExportEvaluation(self, request: pb.ExportEvaluationRequest,
+                         context: grpc.ServicerContext) -> pb.ExportEvaluationResponse:
+        report = self._report(request.query, context)
+        if request.format == pb.EXPORT_FORMAT_SVG:
+            q = report.query
+            title = (f"{q.period.words}效能评估（"
+                     f"{evaluation_.DIMENSION_WORDS[q.dimension]}，{q.region}）")
+            return pb.ExportEvaluationResponse(
+                content=charts.bar_chart(report.rows, q.metric, title).encode(),
+                media_type="image/svg+xml",
+                filename=evaluation_.csv_name(report).removesuffix(".csv") + ".svg")
+        return pb.ExportEvaluationResponse(content=evaluation_.to_csv(report),
+                                           media_type="text/csv; charset=utf-8",
+                                           filename=evaluation_.csv_name(report))
+
+
+def _enum_word(enum: Any, value: int) -> str:
+    """``month`` for PERIOD_KIND_MONTH; empty for the zero value."""
+    if not value:
+        return ""
+    name = enum.Name(value)
+    prefix = enum.Name(0).removesuffix("UNSPECIFIED")
+    return str(name).removeprefix(prefix).lower()
+
+
+_DIMENSIONS = {d: getattr(pb, f"EVALUATION_DIMENSION_{d.name}")
+               for d in evaluation_.Dimension}
+_KINDS = {k: getattr(pb, f"PERIOD_KIND_{k.name}") for k in evaluation_.ev.PeriodKind}
+
+
+def row_to_pb(row: Row) -> pb.EvaluationRow:
+    t = row.tally
+    message = pb.EvaluationRow(
+        rank=row.rank, key=row.key, name=row.name, department_code=row.department_code,
+        handled=t.handled, timed=t.timed, on_time=t.on_time, early=t.early,
+        overdue=t.overdue, over_statutory=t.over_statutory, yellow_warnings=t.yellow,
+        red_warnings=t.red, steps=t.steps, steps_late=t.steps_late, actions=t.actions,
+        actions_online=t.actions_online, unknown=list(row.unknown))
+    for field, value in (("on_time_rate", row.on_time_rate), ("early_rate", row.early_rate),
+                         ("average_working_days", row.average_days),
+                         ("p90_working_days", row.p90_days), ("backlog", row.backlog),
+                         ("complaints", row.complaints), ("satisfaction", row.satisfaction),
+                         ("online_rate", row.online_rate)):
+        if value is not None:
+            setattr(message, field, value)
+    if row.points is not None:
+        message.points = row.points.points
+        message.grade = row.points.grade
+        for what, count, points in row.points.lines:
+            message.points_detail.add(what=what, count=count, points=points)
+    return message
+
+
+def report_to_pb(report: evaluation_.Report) -> pb.EvaluateResponse:
+    q = report.query
+    answer = pb.EvaluateResponse(
+        dimension=_DIMENSIONS[q.dimension], period=q.period.label,
+        period_kind=_KINDS[q.period.kind], region=q.region, rank_by=q.metric,
+        rows=[row_to_pb(r) for r in report.rows], total=row_to_pb(report.total),
+        row_count=report.row_count, notes=list(report.notes))
+    answer.generated_at.FromDatetime(report.generated_at)
+    return answer
 
 
 def _severity(value: int) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from services.monitoring.api import MonitoringServicer
+from services.monitoring.domain.evaluation import Scale
+from services.monitoring.evaluation import Evaluation
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision
 from services.shared.auth import Authenticator
@@ -30,13 +33,28 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
     projection = Projection(db)
     supervision = Supervision(db, WorkingCalendar.official(Path(settings.var_dir) / "calendar"),
                               settings.node_region)
+    evaluation = Evaluation(db, scale_of(settings.evaluation_scale))
     server = GrpcServer(address or settings.address(settings.monitoring_port))
     server.add(monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
                MonitoringServicer(projection,
                                   Authenticator(settings.jwt_secret, settings.jwt_issuer),
-                                  supervision),
+                                  supervision, evaluation),
                [monitoring_pb2.DESCRIPTOR.services_by_name["MonitoringService"].full_name])
     return server
+
+
+def scale_of(text: str) -> Scale:
+    """The officials' points scale of the setting ``evaluation_scale`` (JSON; empty: the
+    defaults); a wrong one stops the process with what is wrong."""
+    if not text.strip():
+        return Scale()
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("a JSON object")
+        return Scale.of(data)
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(f"SUNLIGHT_EVALUATION_SCALE is not a valid scale: {exc}") from None
 
 
 def main() -> None:

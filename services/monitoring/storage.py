@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from services.shared.db import UtcDateTime
@@ -94,10 +95,16 @@ case_watches = Table(
     Column("attention_on", String(10)),
     Column("state", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # the item's department's unified social credit code (empty: unknown): backlogs by it
+    Column("department_code", String(18), nullable=False, server_default=""),
 )
 Index("ix_case_watches_attention", case_watches.c.attention_on,
       postgresql_where=case_watches.c.attention_on.isnot(None),
       sqlite_where=case_watches.c.attention_on.isnot(None))
+# the open cases (the backlog, 积压) by region, department and item
+Index("ix_case_watches_open", case_watches.c.region, case_watches.c.department_code,
+      case_watches.c.item_id, postgresql_where=case_watches.c.closed.is_(False),
+      sqlite_where=case_watches.c.closed.is_(False))
 
 # Warnings (预警 · 黄牌 · 红牌), one row per warning, its history inside (domain.warnings).
 warnings = Table(
@@ -148,6 +155,61 @@ notifications = Table(
 )
 Index("ix_notifications_recipient", notifications.c.recipient_kind, notifications.c.recipient,
       notifications.c.id)
+
+# Efficiency evaluation (效能评估, domain.evaluation): one compact fact per closed case and per
+# action recorded, written with the event that made it. Days are Asia/Shanghai days
+# (YYYY-MM-DD): a period is a range of them, so one index per key serves months, quarters and
+# years.
+evaluation_cases = Table(
+    "evaluation_cases", metadata,
+    Column("case_number", String(50), primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    # working days the clock stood still after acceptance, added as each stop ends
+    Column("stopped_days", Integer, nullable=False, server_default="0"),
+    # the rest is known once the case is closed (closed_on NULL: still open)
+    Column("outcome", String(16)),
+    Column("closed_on", String(10)),
+    Column("accepted_on", String(10)),
+    Column("decided_by", String(128), nullable=False, server_default=""),
+    Column("working_days", Integer),
+    Column("promised_days", Integer),
+    Column("promised_left", Integer),
+    Column("over_statutory", Boolean, nullable=False, server_default=false()),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+Index("ix_evaluation_cases_department", evaluation_cases.c.department_code,
+      evaluation_cases.c.closed_on)
+Index("ix_evaluation_cases_region", evaluation_cases.c.region, evaluation_cases.c.closed_on)
+Index("ix_evaluation_cases_item", evaluation_cases.c.item_id, evaluation_cases.c.closed_on)
+Index("ix_evaluation_cases_decided_by", evaluation_cases.c.decided_by,
+      evaluation_cases.c.closed_on)
+
+evaluation_steps = Table(
+    "evaluation_steps", metadata,
+    Column("case_number", String(50), primary_key=True),
+    # the step instance ("s3"), or "<event type>@<sequence>" for a dated fact
+    Column("ref", String(80), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    Column("handler", String(128), nullable=False),
+    Column("done_on", String(10), nullable=False),
+    Column("due", String(10)),
+    Column("late_days", Integer),
+    Column("online", Boolean, nullable=False),
+)
+Index("ix_evaluation_steps_department", evaluation_steps.c.department_code,
+      evaluation_steps.c.done_on)
+Index("ix_evaluation_steps_region", evaluation_steps.c.region, evaluation_steps.c.done_on)
+Index("ix_evaluation_steps_item", evaluation_steps.c.item_id, evaluation_steps.c.done_on)
+Index("ix_evaluation_steps_handler", evaluation_steps.c.handler, evaluation_steps.c.done_on)
+# warnings by the period they were raised in
+Index("ix_warnings_raised", warnings.c.raised_at)
 
 inbox = inbox_table(metadata)
 # supervision's own events (warning.raised, warning.escalated, …), relayed like the others

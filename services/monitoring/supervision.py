@@ -43,6 +43,7 @@ from sunlight.monitoring.v1 import monitoring_pb2 as pb
 
 from services.monitoring import storage as t
 from services.monitoring.contract import warning_to_pb
+from services.monitoring.domain import evaluation as ev
 from services.monitoring.domain import warnings as w
 from services.monitoring.domain.rules import (
     Context,
@@ -67,6 +68,7 @@ _watch_decoder = msgspec.json.Decoder(CaseWatch)
 _history_decoder = msgspec.json.Decoder(tuple[w.Entry, ...])
 _encode = msgspec.json.Encoder().encode
 _w, _v, _n = t.warnings.c, t.case_watches.c, t.notifications.c
+_ec, _es = t.evaluation_cases.c, t.evaluation_steps.c
 SWEEP_BATCH = 2000
 MAX_PAGE = 200
 
@@ -131,9 +133,59 @@ class Supervision:
             found = w.supervise(after, unit.warnings_of(number), ctx, now,
                                 (event.type, event.data))
             unit.put(after, attention_on(after, ctx), found)
+            self._record_facts(conn, before, after, event, now)
             changed += found
         self._write(conn, unit, now)
         return changed
+
+    def _record_facts(self, conn: Conn, before: CaseWatch | None, after: CaseWatch,
+                      event: Event, now: datetime) -> None:
+        """Efficiency evaluation's facts of this event (domain.evaluation), in its
+        transaction: the steps it completed (or the dated fact it records); the working days
+        a stop it ended left out; the case's fact when it closed it. Each once: a repeated
+        event finds them written (the case's row is locked with its view)."""
+        data = event.data
+        number = after.case_number
+        day = ev.local_day(event.occurred_at)
+        stopped = ev.stopped_working_days(before, after, day, ev.accepted_day(data),
+                                          self.calendar)
+        closing = after.closed and (before is None or not before.closed)
+        known = conn.execute(select(_ec.stopped_days, _ec.closed_on).where(
+            _ec.case_number == number)).first() if stopped or closing else None
+        if (stopped or closing) and (known is None or known.closed_on is None):
+            total = (known.stopped_days if known is not None else 0) + stopped
+            values: dict[str, Any] = {"stopped_days": total, "updated_at": now}
+            if closing:
+                fact = ev.case_fact(after, event.type, event.occurred_at, data,
+                                    self.calendar, total)
+                values.update(
+                    outcome=fact.outcome, closed_on=fact.closed_on.isoformat(),
+                    accepted_on=fact.accepted_on.isoformat() if fact.accepted_on else None,
+                    decided_by=fact.decided_by[:128], working_days=fact.working_days,
+                    promised_days=fact.promised_days, promised_left=fact.promised_left,
+                    over_statutory=fact.over_statutory)
+            if known is None:
+                conn.execute(insert(t.evaluation_cases).values(
+                    case_number=number, region=after.region,
+                    department_code=after.department_code, department=after.department,
+                    item_id=after.item_id, **values))
+            else:
+                conn.execute(update(t.evaluation_cases).where(_ec.case_number == number)
+                             .values(**values))
+        steps = ev.step_facts(before, after, event.type, event.occurred_at, data,
+                              self.calendar, self.thresholds.late_entry_days)
+        if not steps:
+            return
+        written = set(conn.execute(select(_es.ref).where(
+            _es.case_number == number, _es.ref.in_([s.ref for s in steps]))).scalars())
+        rows = [{"case_number": s.case_number, "ref": s.ref, "kind": s.kind,
+                 "region": s.region, "department_code": s.department_code,
+                 "department": s.department[:200], "item_id": s.item_id, "handler": s.handler[:128],
+                 "done_on": s.done_on.isoformat(),
+                 "due": s.due.isoformat() if s.due else None, "late_days": s.late_days,
+                 "online": s.online} for s in steps if s.ref not in written]
+        if rows:
+            conn.execute(insert(t.evaluation_steps), rows)
 
     def sweep(self, today: date | None = None, batch: int = SWEEP_BATCH) -> int:
         """Look again at every case whose day has come (``attention_on``) and at every yellow
@@ -353,7 +405,8 @@ class Supervision:
         inserts, updates = [], []
         for number, (watch, day) in unit.dirty_watches.items():
             values = {"region": watch.region, "department": watch.department,
-                      "item_id": watch.item_id, "item_version": watch.item_version,
+                      "department_code": watch.department_code, "item_id": watch.item_id,
+                      "item_version": watch.item_version,
                       "sequence": watch.sequence, "closed": watch.closed,
                       "attention_on": day.isoformat() if day else None,
                       "state": _encode(watch).decode(), "updated_at": now}
@@ -479,7 +532,8 @@ def _among(conn: Conn, column: Any, values: list[str]) -> Any:
 
 _UPDATE_WATCH = update(t.case_watches).where(
     _v.case_number == bindparam("b_case_number")).values(
-    {k: bindparam(f"b_{k}") for k in ("region", "department", "item_id", "item_version",
+    {k: bindparam(f"b_{k}") for k in ("region", "department", "department_code", "item_id",
+                                      "item_version",
                                       "sequence", "closed", "attention_on", "state",
                                       "updated_at")})
 _UPDATE_WARNING = update(t.warnings).where(

@@ -61,6 +61,10 @@ CASE_COORDINATE = "case.coordinate"
 #: guide or assist applicants on their cases (领办 / 帮办), recorded on the case
 CASE_ASSIST = "case.assist"
 SUPERVISION_READ = "supervision.read"
+#: read the efficiency evaluation (效能评估) of every department of a region: supervisors, the
+#: legal office (法制监督) and administrators; department staff read their own department's rows
+#: (``case.handle`` for it)
+EVALUATION_READ = "supervision.evaluate"
 
 #: Longest lifetime of any token, seconds: one working day (people sign in again daily).
 MAX_TOKEN_TTL_S = 12 * 3600
@@ -89,18 +93,19 @@ ROLES: dict[str, Role] = {
                                     CASE_COORDINATE, CASE_ASSIST})),
     # legal office (法制部门) and staffing office (机构编制管理机关) reviewers
     "legal_reviewer": Role(frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE,
-                                      ITEM_READ_INTERNAL})),
+                                      ITEM_READ_INTERNAL, EVALUATION_READ})),
     "staffing_reviewer": Role(frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST,
                                          ITEM_FUNCTIONS_CHANGE, ITEM_READ_INTERNAL})),
     # supervisors (监察人员)
     "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL, CASE_REASSIGN,
-                                  CASE_COORDINATE, ITEM_READ_INTERNAL})),
+                                  CASE_COORDINATE, ITEM_READ_INTERNAL, EVALUATION_READ})),
     # a department's own business system (业务系统): submits cases and step results for its
     # department only
     "department_system": Role(frozenset({CASE_OPEN, CASE_HANDLE, CASE_READ,
                                          CASE_READ_INTERNAL}), department_bound=True),
     # the node's own processes calling each other
-    "service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ})),
+    "service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ,
+                               EVALUATION_READ})),
     # the public hall: reads what the public may see, nothing internal
     "hall": Role(frozenset({CASE_READ})),
     # operators of the node: everything, within their regions
@@ -108,7 +113,7 @@ ROLES: dict[str, Role] = {
                              ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
                              ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
                              CASE_READ_INTERNAL, CASE_REASSIGN, CASE_COORDINATE, CASE_ASSIST,
-                             SUPERVISION_READ})),
+                             SUPERVISION_READ, EVALUATION_READ})),
 }
 #: Roles whose tokens must name a department.
 DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)

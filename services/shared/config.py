@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     # days, so a sweep only looks at the cases whose day has come.
     supervision_sweep_interval_s: float = Field(300.0, gt=0)
 
+    # Efficiency evaluation: the points scale of officials (考核积分), a JSON object of the
+    # fields of services/monitoring/domain/evaluation.py's Scale to change, e.g.
+    # {"per_red": -5, "grades": [[90, "优秀"], [75, "称职"], [60, "基本称职"], [0, "不称职"]]};
+    # empty = the defaults there.
+    evaluation_scale: str = ""
+
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
     # OTLP endpoint (http://host:4317); unset = no span is recorded, only the trace context

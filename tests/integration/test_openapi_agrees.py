@@ -163,6 +163,9 @@ def operations(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dic
         ("get", "/v1/queue", {"region": "511602", "page_size": 10}, {}),
         ("get", "/v1/parallel-branches", {"region": "511602", "page_size": 10}, {}),
         ("get", "/v1/supervision/cases/{case_number}", {"case_number": c}, {}),
+        *(("get", f"/v1/supervision/evaluation{suffix}",
+           {"period": "2026-11", "region": "511602", "dimension": "department"}, {})
+          for suffix in ("", ".csv", ".svg")),
     ]
 
 

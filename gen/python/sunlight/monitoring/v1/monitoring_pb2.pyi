@@ -27,6 +27,27 @@ class WarningStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WARNING_STATUS_CORRECTED: _ClassVar[WarningStatus]
     WARNING_STATUS_DISMISSED: _ClassVar[WarningStatus]
     WARNING_STATUS_CLOSED: _ClassVar[WarningStatus]
+
+class EvaluationDimension(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EVALUATION_DIMENSION_UNSPECIFIED: _ClassVar[EvaluationDimension]
+    EVALUATION_DIMENSION_DEPARTMENT: _ClassVar[EvaluationDimension]
+    EVALUATION_DIMENSION_REGION: _ClassVar[EvaluationDimension]
+    EVALUATION_DIMENSION_ITEM: _ClassVar[EvaluationDimension]
+    EVALUATION_DIMENSION_OFFICIAL: _ClassVar[EvaluationDimension]
+
+class PeriodKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PERIOD_KIND_UNSPECIFIED: _ClassVar[PeriodKind]
+    PERIOD_KIND_MONTH: _ClassVar[PeriodKind]
+    PERIOD_KIND_QUARTER: _ClassVar[PeriodKind]
+    PERIOD_KIND_YEAR: _ClassVar[PeriodKind]
+
+class ExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    EXPORT_FORMAT_UNSPECIFIED: _ClassVar[ExportFormat]
+    EXPORT_FORMAT_CSV: _ClassVar[ExportFormat]
+    EXPORT_FORMAT_SVG: _ClassVar[ExportFormat]
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_YELLOW: Severity
 SEVERITY_RED: Severity
@@ -38,6 +59,18 @@ WARNING_STATUS_UPHELD: WarningStatus
 WARNING_STATUS_CORRECTED: WarningStatus
 WARNING_STATUS_DISMISSED: WarningStatus
 WARNING_STATUS_CLOSED: WarningStatus
+EVALUATION_DIMENSION_UNSPECIFIED: EvaluationDimension
+EVALUATION_DIMENSION_DEPARTMENT: EvaluationDimension
+EVALUATION_DIMENSION_REGION: EvaluationDimension
+EVALUATION_DIMENSION_ITEM: EvaluationDimension
+EVALUATION_DIMENSION_OFFICIAL: EvaluationDimension
+PERIOD_KIND_UNSPECIFIED: PeriodKind
+PERIOD_KIND_MONTH: PeriodKind
+PERIOD_KIND_QUARTER: PeriodKind
+PERIOD_KIND_YEAR: PeriodKind
+EXPORT_FORMAT_UNSPECIFIED: ExportFormat
+EXPORT_FORMAT_CSV: ExportFormat
+EXPORT_FORMAT_SVG: ExportFormat
 
 class CaseRecord(_message.Message):
     __slots__ = ("case_number", "region", "item_id", "item_version", "department", "status", "last_event_type", "last_sequence", "events_applied", "steps_completed", "step_count", "due_date", "accepted_at", "completed_at", "last_event_at", "updated_at")
@@ -317,3 +350,137 @@ class ListNotificationsResponse(_message.Message):
     next_page_token: str
     unread: int
     def __init__(self, notifications: _Optional[_Iterable[_Union[Notification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., unread: _Optional[int] = ...) -> None: ...
+
+class EvaluateRequest(_message.Message):
+    __slots__ = ("dimension", "period", "period_kind", "region", "department_code", "item_id", "official", "rank_by", "limit")
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_KIND_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICIAL_FIELD_NUMBER: _ClassVar[int]
+    RANK_BY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    dimension: EvaluationDimension
+    period: str
+    period_kind: PeriodKind
+    region: str
+    department_code: str
+    item_id: str
+    official: str
+    rank_by: str
+    limit: int
+    def __init__(self, dimension: _Optional[_Union[EvaluationDimension, str]] = ..., period: _Optional[str] = ..., period_kind: _Optional[_Union[PeriodKind, str]] = ..., region: _Optional[str] = ..., department_code: _Optional[str] = ..., item_id: _Optional[str] = ..., official: _Optional[str] = ..., rank_by: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class PointsLine(_message.Message):
+    __slots__ = ("what", "count", "points")
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    what: str
+    count: int
+    points: float
+    def __init__(self, what: _Optional[str] = ..., count: _Optional[int] = ..., points: _Optional[float] = ...) -> None: ...
+
+class EvaluationRow(_message.Message):
+    __slots__ = ("rank", "key", "name", "department_code", "handled", "timed", "on_time", "on_time_rate", "early", "early_rate", "overdue", "over_statutory", "average_working_days", "p90_working_days", "backlog", "yellow_warnings", "red_warnings", "complaints", "satisfaction", "steps", "steps_late", "actions", "actions_online", "online_rate", "points", "grade", "points_detail", "unknown")
+    RANK_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_FIELD_NUMBER: _ClassVar[int]
+    TIMED_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
+    EARLY_FIELD_NUMBER: _ClassVar[int]
+    EARLY_RATE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    OVER_STATUTORY_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    P90_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    BACKLOG_FIELD_NUMBER: _ClassVar[int]
+    YELLOW_WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    RED_WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_LATE_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_ONLINE_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_RATE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    UNKNOWN_FIELD_NUMBER: _ClassVar[int]
+    rank: int
+    key: str
+    name: str
+    department_code: str
+    handled: int
+    timed: int
+    on_time: int
+    on_time_rate: float
+    early: int
+    early_rate: float
+    overdue: int
+    over_statutory: int
+    average_working_days: float
+    p90_working_days: int
+    backlog: int
+    yellow_warnings: int
+    red_warnings: int
+    complaints: int
+    satisfaction: float
+    steps: int
+    steps_late: int
+    actions: int
+    actions_online: int
+    online_rate: float
+    points: float
+    grade: str
+    points_detail: _containers.RepeatedCompositeFieldContainer[PointsLine]
+    unknown: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, rank: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., department_code: _Optional[str] = ..., handled: _Optional[int] = ..., timed: _Optional[int] = ..., on_time: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., early: _Optional[int] = ..., early_rate: _Optional[float] = ..., overdue: _Optional[int] = ..., over_statutory: _Optional[int] = ..., average_working_days: _Optional[float] = ..., p90_working_days: _Optional[int] = ..., backlog: _Optional[int] = ..., yellow_warnings: _Optional[int] = ..., red_warnings: _Optional[int] = ..., complaints: _Optional[int] = ..., satisfaction: _Optional[float] = ..., steps: _Optional[int] = ..., steps_late: _Optional[int] = ..., actions: _Optional[int] = ..., actions_online: _Optional[int] = ..., online_rate: _Optional[float] = ..., points: _Optional[float] = ..., grade: _Optional[str] = ..., points_detail: _Optional[_Iterable[_Union[PointsLine, _Mapping]]] = ..., unknown: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class EvaluateResponse(_message.Message):
+    __slots__ = ("dimension", "period", "period_kind", "region", "rank_by", "rows", "total", "row_count", "notes", "generated_at")
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_KIND_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    RANK_BY_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
+    dimension: EvaluationDimension
+    period: str
+    period_kind: PeriodKind
+    region: str
+    rank_by: str
+    rows: _containers.RepeatedCompositeFieldContainer[EvaluationRow]
+    total: EvaluationRow
+    row_count: int
+    notes: _containers.RepeatedScalarFieldContainer[str]
+    generated_at: _timestamp_pb2.Timestamp
+    def __init__(self, dimension: _Optional[_Union[EvaluationDimension, str]] = ..., period: _Optional[str] = ..., period_kind: _Optional[_Union[PeriodKind, str]] = ..., region: _Optional[str] = ..., rank_by: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[EvaluationRow, _Mapping]]] = ..., total: _Optional[_Union[EvaluationRow, _Mapping]] = ..., row_count: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportEvaluationRequest(_message.Message):
+    __slots__ = ("query", "format")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    query: EvaluateRequest
+    format: ExportFormat
+    def __init__(self, query: _Optional[_Union[EvaluateRequest, _Mapping]] = ..., format: _Optional[_Union[ExportFormat, str]] = ...) -> None: ...
+
+class ExportEvaluationResponse(_message.Message):
+    __slots__ = ("content", "media_type", "filename")
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    content: bytes
+    media_type: str
+    filename: str
+    def __init__(self, content: _Optional[bytes] = ..., media_type: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...

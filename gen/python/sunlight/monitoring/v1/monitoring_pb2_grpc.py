@@ -59,6 +59,16 @@ class MonitoringServiceStub:
                 request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsRequest.SerializeToString,
                 response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsResponse.FromString,
                 _registered_method=True)
+        self.Evaluate = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/Evaluate',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.EvaluateRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.EvaluateResponse.FromString,
+                _registered_method=True)
+        self.ExportEvaluation = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ExportEvaluation',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationResponse.FromString,
+                _registered_method=True)
 
 
 class MonitoringServiceServicer:
@@ -94,6 +104,20 @@ class MonitoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Evaluate(self, request, context):
+        """Efficiency evaluation (效能评估): a ranked table.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportEvaluation(self, request, context):
+        """The same table as CSV, or as an SVG bar chart.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MonitoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +145,16 @@ def add_MonitoringServiceServicer_to_server(servicer, server):
                     servicer.ListNotifications,
                     request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsRequest.FromString,
                     response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'Evaluate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Evaluate,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.EvaluateRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.EvaluateResponse.SerializeToString,
+            ),
+            'ExportEvaluation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportEvaluation,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -258,6 +292,60 @@ class MonitoringService:
             '/sunlight.monitoring.v1.MonitoringService/ListNotifications',
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsRequest.SerializeToString,
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Evaluate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/Evaluate',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.EvaluateRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.EvaluateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportEvaluation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ExportEvaluation',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationResponse.FromString,
             options,
             channel_credentials,
             insecure,
