@@ -1,7 +1,8 @@
 """Supervision end to end, on a running node: a case started through the gateway runs late in
 one step; supervision warns yellow, then red, explains itself, reaches the handler, the
-department and the region's supervisors, publishes each change on ``monitoring.events``, and
-closes the warning by itself once the step is completed.
+department and the region's supervisors, publishes each change on ``monitoring.events``,
+closes the warning by itself once the step is completed, and counts it in the department's
+monthly evaluation.
 
 Days pass by the sweep: the worker applies the case's events as they happen (today), and the
 test runs supervision's sweep for the days the step comes near its limit and runs over it —
@@ -181,3 +182,10 @@ def test_a_late_step_is_warned_yellow_then_red_and_closes_once_completed(
     # each change went out on monitoring.events, kept on the node's warning feed
     wait_for(lambda: feed_depth(amqp_uri) >= 3, timeout_s=30,
              what="the three warning events on the feed")
+
+    # and it counts in the department's evaluation of the month
+    month = local_day().strftime("%Y-%m")
+    rows = ok(api["supervisor"].get("/v1/supervision/evaluation", params={
+        "period": month, "region": "511602", "dimension": "department"}))["rows"]
+    (row,) = [r for r in rows if r["key"] == departments.DEVELOPMENT]
+    assert row["red_warnings"] == 1, row
