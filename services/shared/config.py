@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     # unless its item states an amount of its own.
     collective_review_above_yuan: int = Field(50000, ge=0)
 
+    # Complaints and ratings (投诉 / 举报 · 好差评), in working days on the official calendar:
+    # a complaint's handling deadline, how long after a case ended its applicant may rate it,
+    # and the limit of a bad rating's rectification (差评整改; local rules say 5 to 15).
+    feedback_complaint_days: int = Field(15, ge=1, le=60)
+    feedback_rating_window_days: int = Field(15, ge=0, le=60)
+    feedback_rectification_days: int = Field(15, ge=1, le=60)
+
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
     # OTLP endpoint (http://host:4317); unset = no span is recorded, only the trace context
