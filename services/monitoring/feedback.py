@@ -597,10 +597,11 @@ def department_month_counts(conn: Conn, *, region: str, month_from: str, month_t
         return query
 
     keys = (_r.region, _r.department_code, _r.month)
-    for region_, code, month, name, level, excluded, appealed, n in conn.execute(scoped(
-            select(*keys, func.max(_r.department), _r.level, _r.excluded,
-                   _r.appeal_status != "", func.count()), t.ratings)
-            .group_by(*keys, _r.level, _r.excluded, _r.appeal_status != "")).all():
+    for region_, code, month, name, level, excluded, appeal_status, n in conn.execute(scoped(
+            select(*keys, func.max(_r.department), _r.level, _r.excluded, _r.appeal_status,
+                   func.count()), t.ratings)
+            .group_by(*keys, _r.level, _r.excluded, _r.appeal_status)).all():
+        appealed = appeal_status != f.AppealStatus.NONE.value
         target = row(region_, code, month, name)
         if excluded:
             target.excluded += n

@@ -45,9 +45,12 @@ def _ts(target: Timestamp, moment: datetime | None) -> None:
         target.FromDatetime(moment)
 
 
-def _history(target, entries: Iterable[f.Entry]) -> None:  # type: ignore[no-untyped-def]
+def _history(target, entries: Iterable[f.Entry], person: str = "",  # type: ignore[no-untyped-def]
+             shown_as: str = "") -> None:
+    """The entries; those by ``person`` shown as ``shown_as`` (events name nobody)."""
     for entry in entries:
-        item = target.add(by=entry.by, action=entry.action, note=entry.note)
+        by = shown_as if person and entry.by == person else entry.by
+        item = target.add(by=by, action=entry.action, note=entry.note)
         _ts(item.at, entry.at)
 
 
@@ -65,7 +68,7 @@ def complaint_to_pb(c: f.Complaint, today: date, *, identity: bool = True) -> pb
     _ts(message.submitted_at, c.submitted_at)
     _ts(message.answered_at, c.answered_at)
     _ts(message.closed_at, c.closed_at)
-    _history(message.history, c.history)
+    _history(message.history, c.history, "" if identity else c.complainant, "complainant")
     return message
 
 
@@ -99,7 +102,7 @@ def rating_to_pb(r: f.Rating, task: f.Rectification | None, today: date,
     _ts(message.rated_at, r.rated_at)
     if task is not None:
         message.rectification.CopyFrom(rectification_to_pb(task, today, calendar))
-    _history(message.history, r.history)
+    _history(message.history, r.history, "" if identity else r.rater, "rater")
     return message
 
 
