@@ -392,3 +392,31 @@ def test_the_gateway_json_api(node: Node) -> None:
             assert row["complaints"] == before["complaints"] + 1
     finally:
         backends.close()
+
+
+def test_the_command_line(node: Node) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    number = node.case()
+    address = node.addresses["monitoring"]
+    token = mint_token(node.settings.jwt_secret, APPLICANT_ID, ["public"], ["511602"])
+    clerk = mint_token(node.settings.jwt_secret, "clerk-1", ["clerk"], ["511602"],
+                       department=DEVELOPMENT)
+    runner = CliRunner()
+    rated = runner.invoke(main, ["feedback", "rate", number, "4", "--channel", "counter",
+                                 "--indicator", "attitude=5", "--comment", "态度生硬",
+                                 "--address", address, "--token", token])
+    assert rated.exit_code == 0, rated.output
+    assert "不满意" in rated.output and f"{number}-counter-ZG" in rated.output
+    again = runner.invoke(main, ["feedback", "rate", number, "1", "--channel", "counter",
+                                 "--address", address, "--token", token])
+    assert again.exit_code == 1 and "只能评价一次" in again.output
+    done = runner.invoke(main, ["feedback", "rectify", f"{number}-counter-ZG", "--measures",
+                                "约谈", "--reply", "已回访", "--address", address,
+                                "--token", clerk])
+    assert done.exit_code == 0 and "已整改" in done.output, done.output
+    shown = runner.invoke(main, ["feedback", "indicators", "--region", "511602",
+                                 "--address", address])
+    assert shown.exit_code == 0 and "好评率" in shown.output, shown.output
