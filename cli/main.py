@@ -136,11 +136,13 @@ def urls() -> None:
 from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
+from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
 from cli.supervision import supervision  # noqa: E402 - sunlight supervision warnings|…
 
 main.add_command(catalogue)
 main.add_command(cases)
 main.add_command(supervision)
+main.add_command(feedback)
 
 if __name__ == "__main__":
     main()

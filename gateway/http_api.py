@@ -168,6 +168,16 @@ WarningId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetWarningRequ
                                                    "warning_id"))]
 _BRANCHES = cases_pb2.ListParallelBranchesRequest
 _EVALUATE = monitoring_pb2.EvaluateRequest
+_COMPLAINTS = monitoring_pb2.ListComplaintsRequest
+_RATINGS = monitoring_pb2.ListRatingsRequest
+_RECTIFICATIONS = monitoring_pb2.ListRectificationsRequest
+_INDICATORS = monitoring_pb2.GetFeedbackIndicatorsRequest
+ComplaintId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetComplaintRequest,
+                                                     "complaint_id"))]
+RatingId = Annotated[str, Path(**parameter_limits(monitoring_pb2.AppealRatingRequest,
+                                                  "rating_id"))]
+TaskId = Annotated[str, Path(**parameter_limits(monitoring_pb2.CompleteRectificationRequest,
+                                                "task_id"))]
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -939,6 +949,195 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                  "image/svg+xml": {"schema": {"type": "string"}}}}})
     async def evaluation_svg(auth: Auth, query: EvaluationQuery) -> Response:
         return await exported_evaluation(auth, query, monitoring_pb2.EXPORT_FORMAT_SVG)
+    # --- complaints and ratings (投诉 / 举报 · 好差评) -------------------------------------
+    @app.post("/v1/complaints", tags=["feedback"],
+              summary="Complain or report (投诉 / 举报) about a case, a department, an item or a "
+                      "member of staff, to the body chosen; a public token (the person's "
+                      "identity)", status_code=status.HTTP_201_CREATED,
+              response_class=JSONResponse, responses=answers(monitoring_pb2.ComplaintResponse, 201),
+              openapi_extra=body_of(monitoring_pb2.SubmitComplaintRequest,
+                                    short_enums=("kind", "addressee", "subject")))
+    async def submit_complaint(auth: Auth, body: Body) -> JSONResponse:
+        named = with_enum_names(body, {"kind": monitoring_pb2.ComplaintKind.DESCRIPTOR,
+                                       "addressee": monitoring_pb2.Addressee.DESCRIPTOR,
+                                       "subject": monitoring_pb2.ComplaintSubject.DESCRIPTOR})
+        request = parse(named, monitoring_pb2.SubmitComplaintRequest)
+        return await call("monitoring", backends.monitoring.SubmitComplaint, request, auth,
+                          201)
+
+    @app.get("/v1/complaints", tags=["feedback"],
+             summary="Complaints and reports, newest first: a person's own; those addressed "
+                     "to the caller's body; a supervisor's regions'", response_class=JSONResponse,
+             responses=answers(monitoring_pb2.ListComplaintsResponse))
+    async def list_complaints(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_COMPLAINTS, "region"))] = "",
+            department_code: Annotated[str, Query(**parameter_limits(
+                _COMPLAINTS, "department_code"))] = "",
+            addressee: Annotated[str, enum_query(monitoring_pb2.Addressee.DESCRIPTOR,
+                                                 "addressed body (empty = any)")] = "",
+            complaint_status: Annotated[str, enum_query(monitoring_pb2.ComplaintStatus.DESCRIPTOR,
+                                                        "status (empty = any)",
+                                                        alias="status")] = "",
+            overdue_only: bool = False, open_only: bool = False,
+            page_size: Annotated[int, Query(**parameter_limits(_COMPLAINTS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_COMPLAINTS,
+                                                                "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_COMPLAINTS, region=region, department_code=department_code,
+                        addressee=enum_number(monitoring_pb2.Addressee.DESCRIPTOR, addressee,
+                                              "query.addressee"),
+                        status=enum_number(monitoring_pb2.ComplaintStatus.DESCRIPTOR,
+                                           complaint_status, "query.status"),
+                        overdue_only=overdue_only, open_only=open_only, page_size=page_size,
+                        page_token=page_token)
+        return await call("monitoring", backends.monitoring.ListComplaints, request, auth)
+
+    @app.get("/v1/complaints/{complaint_id}", tags=["feedback"],
+             summary="A complaint or report, with its history", response_class=JSONResponse,
+             responses=answers(monitoring_pb2.ComplaintResponse))
+    async def get_complaint(auth: Auth, complaint_id: ComplaintId) -> JSONResponse:
+        request = build(monitoring_pb2.GetComplaintRequest, complaint_id=complaint_id)
+        return await call("monitoring", backends.monitoring.GetComplaint, request, auth)
+
+    @app.post("/v1/complaints/{complaint_id}/actions", tags=["feedback"],
+              summary="Handle a complaint: accept, reject, answer, close (the addressed "
+                      "body's staff); withdraw (the person)",
+              description="One action per call, beside the key: `{\"idempotency_key\": …, "
+                          "\"answer\": {\"finding\": \"partly\", \"answer\": \"…\"}}`.",
+              response_class=JSONResponse, responses=answers(monitoring_pb2.ComplaintResponse),
+              openapi_extra=body_of(monitoring_pb2.ActOnComplaintRequest, ("complaint_id",),
+                                    nested_short_enums=(("answer", "finding"),)))
+    async def act_on_complaint(auth: Auth, body: Body, complaint_id: ComplaintId
+                               ) -> JSONResponse:
+        named = with_nested_enum_names(
+            body, {("answer", "finding"): monitoring_pb2.Finding.DESCRIPTOR})
+        request = parse(named, monitoring_pb2.ActOnComplaintRequest, ("complaint_id",))
+        request.complaint_id = complaint_id
+        return await call("monitoring", backends.monitoring.ActOnComplaint, request, auth)
+
+    @app.post("/v1/ratings", tags=["feedback"],
+              summary="Rate a case of one's own that has ended (好差评): once per channel "
+                      "within the rating window; a bad rating opens a rectification",
+              status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
+              responses=answers(monitoring_pb2.RatingResponse, 201),
+              openapi_extra=body_of(monitoring_pb2.RateCaseRequest,
+                                    short_enums=("channel", "level")))
+    async def rate_case(auth: Auth, body: Body) -> JSONResponse:
+        named = with_enum_names(body, {"channel": monitoring_pb2.RatingChannel.DESCRIPTOR,
+                                       "level": monitoring_pb2.RatingLevel.DESCRIPTOR})
+        indicators = named.get("indicators")
+        if isinstance(indicators, dict):
+            named["indicators"] = with_enum_names(
+                indicators, dict.fromkeys(indicators, monitoring_pb2.RatingLevel.DESCRIPTOR),
+                "indicators.")
+        request = parse(named, monitoring_pb2.RateCaseRequest)
+        return await call("monitoring", backends.monitoring.RateCase, request, auth, 201)
+
+    @app.get("/v1/ratings", tags=["feedback"],
+             summary="Ratings, newest first: a person's own; a department's (its staff); a "
+                     "supervisor's regions'", response_class=JSONResponse,
+             responses=answers(monitoring_pb2.ListRatingsResponse))
+    async def list_ratings(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_RATINGS, "region"))] = "",
+            department_code: Annotated[str, Query(**parameter_limits(
+                _RATINGS, "department_code"))] = "",
+            case_number: Annotated[str, Query(**parameter_limits(_RATINGS,
+                                                                 "case_number"))] = "",
+            bad_only: bool = False,
+            appeal_status: Annotated[str, enum_query(monitoring_pb2.AppealStatus.DESCRIPTOR,
+                                                     "appeal status (empty = any)")] = "",
+            month: Annotated[str, Query(**parameter_limits(_RATINGS, "month"),
+                                        description="YYYY-MM")] = "",
+            page_size: Annotated[int, Query(**parameter_limits(_RATINGS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_RATINGS, "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_RATINGS, region=region, department_code=department_code,
+                        case_number=case_number, bad_only=bad_only, month=month,
+                        appeal_status=enum_number(monitoring_pb2.AppealStatus.DESCRIPTOR,
+                                                  appeal_status, "query.appeal_status"),
+                        page_size=page_size, page_token=page_token)
+        return await call("monitoring", backends.monitoring.ListRatings, request, auth)
+
+    @app.post("/v1/ratings/{rating_id}/appeal", tags=["feedback"],
+              summary="Appeal a bad rating as mistaken or malicious (申诉): the rated "
+                      "department's staff, once", response_class=JSONResponse,
+              responses=answers(monitoring_pb2.RatingResponse),
+              openapi_extra=body_of(monitoring_pb2.AppealRatingRequest, ("rating_id",)))
+    async def appeal_rating(auth: Auth, body: Body, rating_id: RatingId) -> JSONResponse:
+        request = parse(body, monitoring_pb2.AppealRatingRequest, ("rating_id",))
+        request.rating_id = rating_id
+        return await call("monitoring", backends.monitoring.AppealRating, request, auth)
+
+    @app.post("/v1/ratings/{rating_id}/appeal/decision", tags=["feedback"],
+              summary="Decide an appeal (a supervisor): uphold (the rating leaves the "
+                      "indicators) or reject, with the reason", response_class=JSONResponse,
+              responses=answers(monitoring_pb2.RatingResponse),
+              openapi_extra=body_of(monitoring_pb2.DecideAppealRequest, ("rating_id",)))
+    async def decide_appeal(auth: Auth, body: Body, rating_id: RatingId) -> JSONResponse:
+        request = parse(body, monitoring_pb2.DecideAppealRequest, ("rating_id",))
+        request.rating_id = rating_id
+        return await call("monitoring", backends.monitoring.DecideAppeal, request, auth)
+
+    @app.get("/v1/rectifications", tags=["feedback"],
+             summary="Bad ratings' rectifications (差评整改), earliest due first, overdue ones "
+                     "marked: a department's staff their department's, supervisors their "
+                     "regions'", response_class=JSONResponse,
+             responses=answers(monitoring_pb2.ListRectificationsResponse))
+    async def list_rectifications(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_RECTIFICATIONS, "region"))] = "",
+            department_code: Annotated[str, Query(**parameter_limits(
+                _RECTIFICATIONS, "department_code"))] = "",
+            task_status: Annotated[str, enum_query(monitoring_pb2.RectificationStatus.DESCRIPTOR,
+                                                   "status (empty = any)",
+                                                   alias="status")] = "",
+            overdue_only: bool = False,
+            page_size: Annotated[int, Query(**parameter_limits(_RECTIFICATIONS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_RECTIFICATIONS,
+                                                                "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_RECTIFICATIONS, region=region, department_code=department_code,
+                        status=enum_number(monitoring_pb2.RectificationStatus.DESCRIPTOR,
+                                           task_status, "query.status"),
+                        overdue_only=overdue_only, page_size=page_size, page_token=page_token)
+        return await call("monitoring", backends.monitoring.ListRectifications, request, auth)
+
+    @app.post("/v1/rectifications/{task_id}/complete", tags=["feedback"],
+              summary="Record a rectification done: the measures and the answer to the person "
+                      "who rated (the department's staff)", response_class=JSONResponse,
+              responses=answers(monitoring_pb2.RectificationResponse),
+              openapi_extra=body_of(monitoring_pb2.CompleteRectificationRequest, ("task_id",)))
+    async def complete_rectification(auth: Auth, body: Body, task_id: TaskId) -> JSONResponse:
+        request = parse(body, monitoring_pb2.CompleteRectificationRequest, ("task_id",))
+        request.task_id = task_id
+        return await call("monitoring", backends.monitoring.CompleteRectification, request,
+                          auth)
+
+    @app.get("/v1/feedback/indicators", tags=["feedback"],
+             summary="Public indicators of ratings and complaints per department and month "
+                     "(好评率, 差评整改率, …); no token needed", response_class=JSONResponse,
+             responses=answers(monitoring_pb2.GetFeedbackIndicatorsResponse))
+    async def feedback_indicators(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_INDICATORS, "region"),
+                                         description="6-digit region code; it and the "
+                                                     "regions under it")] = "",
+            department_code: Annotated[str, Query(**parameter_limits(
+                _INDICATORS, "department_code"))] = "",
+            month_from: Annotated[str, Query(**parameter_limits(_INDICATORS, "month_from"),
+                                             description="YYYY-MM; empty: this month")] = "",
+            month_to: Annotated[str, Query(**parameter_limits(_INDICATORS, "month_to"),
+                                           description="YYYY-MM; empty: month_from")] = ""
+    ) -> JSONResponse:
+        request = build(_INDICATORS, region=region, department_code=department_code,
+                        month_from=month_from, month_to=month_to)
+        return await call("monitoring", backends.monitoring.GetFeedbackIndicators, request,
+                          auth)
 
     # --- the node ---------------------------------------------------------------------
     @app.get("/v1/node", tags=["node"], summary="This node and the state of its services",

@@ -5,7 +5,8 @@
   ``failed_auth``, every request it sends with an Authorization header is answered 429 until
   the window moves on — so tokens cannot be guessed at speed. Authenticated calls are never
   counted, whatever their number.
-- **Public reads**: anonymous GETs of the catalogue (``/v1/items…``, ``/v1/regions/…``)
+- **Public reads**: anonymous GETs of the catalogue (``/v1/items…``, ``/v1/regions/…``) and
+  of the public feedback indicators (``/v1/feedback/indicators``)
   count against ``public_reads``.
 
 A refused request gets 429 ``RATE_LIMITED`` in the error model with ``Retry-After``, before
@@ -28,7 +29,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Answers that mean "this token is not good here".
 FAILED_AUTH_STATUSES = frozenset({401, 431})
-PUBLIC_PREFIXES = ("/v1/items", "/v1/regions/")
+PUBLIC_PREFIXES = ("/v1/items", "/v1/regions/", "/v1/feedback/indicators")
 
 
 def rate_limited(wait_s: int, what: str) -> ApiError:

@@ -12,9 +12,25 @@ from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 from services.monitoring import charts
 from services.monitoring import evaluation as evaluation_
 from services.monitoring.contract import SEVERITY, SEVERITY_FROM_PB, warning_to_pb
+from services.monitoring.domain import feedback as fb
 from services.monitoring.domain.evaluation import Row
 from services.monitoring.domain.records import CaseRecord
 from services.monitoring.domain.rules import Severity
+from services.monitoring.feedback import Feedback
+from services.monitoring.feedback_contract import (
+    ADDRESSEE_FROM_PB,
+    APPEAL_FROM_PB,
+    CHANNEL_FROM_PB,
+    COMPLAINT_STATUS_FROM_PB,
+    FINDING_FROM_PB,
+    KIND_FROM_PB,
+    RECTIFICATION_FROM_PB,
+    SUBJECT_FROM_PB,
+    complaint_to_pb,
+    indicators_to_pb,
+    rating_to_pb,
+    rectification_to_pb,
+)
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision, offset_of, token
 from services.shared import auth
@@ -27,11 +43,13 @@ from services.shared.grpc_server import principal_of
 class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
     def __init__(self, projection: Projection, authenticator: Authenticator,
                  supervision: Supervision,
-                 evaluation: evaluation_.Evaluation | None = None) -> None:
+                 evaluation: evaluation_.Evaluation | None = None,
+                 feedback: Feedback | None = None) -> None:
         self.projection = projection
         self.auth = authenticator
         self.supervision = supervision
         self.evaluation = evaluation or evaluation_.Evaluation(supervision.db)
+        self.feedback = feedback
 
     @translate_errors
     def GetCaseRecord(self, request: pb.GetCaseRecordRequest, context: grpc.ServicerContext
@@ -138,6 +156,153 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
         return pb.ExportEvaluationResponse(content=evaluation_.to_csv(report),
                                            media_type="text/csv; charset=utf-8",
                                            filename=evaluation_.csv_name(report))
+
+    # --- complaints and ratings (投诉 / 举报 · 好差评): services.monitoring.feedback ------
+    def _feedback(self) -> Feedback:
+        if self.feedback is None:  # pragma: no cover - wired by server.build
+            raise NotFound("complaints and ratings are not served here", code="UNIMPLEMENTED")
+        return self.feedback
+
+    @translate_errors
+    def SubmitComplaint(self, request: pb.SubmitComplaintRequest,
+                        context: grpc.ServicerContext) -> pb.ComplaintResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        complaint = feedback.submit_complaint(
+            principal, request.idempotency_key, kind=KIND_FROM_PB[request.kind],
+            addressee=ADDRESSEE_FROM_PB[request.addressee],
+            subject=SUBJECT_FROM_PB[request.subject], title=request.title,
+            content=request.content, contact=request.contact,
+            case_number=request.case_number, item_id=request.item_id, staff=request.staff,
+            region=request.region, department_code=request.department_code,
+            department=request.department)
+        return pb.ComplaintResponse(complaint=complaint_to_pb(complaint, feedback.today()))
+
+    @translate_errors
+    def ListComplaints(self, request: pb.ListComplaintsRequest,
+                       context: grpc.ServicerContext) -> pb.ListComplaintsResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        size = request.page_size or 50
+        page = feedback.list_complaints(
+            principal, region=request.region, department_code=request.department_code,
+            addressee=ADDRESSEE_FROM_PB.get(request.addressee),
+            status=COMPLAINT_STATUS_FROM_PB.get(request.status),
+            overdue_only=request.overdue_only, open_only=request.open_only,
+            offset=offset_of(request.page_token), limit=size)
+        today = feedback.today()
+        return pb.ListComplaintsResponse(
+            complaints=[complaint_to_pb(c, today) for c in page.items], total=page.total,
+            next_page_token=token(page.next_offset) if page.next_offset is not None else "")
+
+    @translate_errors
+    def GetComplaint(self, request: pb.GetComplaintRequest, context: grpc.ServicerContext
+                     ) -> pb.ComplaintResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        return pb.ComplaintResponse(complaint=complaint_to_pb(
+            feedback.get_complaint(principal, request.complaint_id), feedback.today()))
+
+    @translate_errors
+    def ActOnComplaint(self, request: pb.ActOnComplaintRequest,
+                       context: grpc.ServicerContext) -> pb.ComplaintResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        action = request.WhichOneof("action")
+        if action is None:  # pragma: no cover - validated
+            raise InvalidArgument.of_field("action", "one action")
+        fields: dict[str, object] = {f.name: v for f, v in getattr(request, action)
+                                     .ListFields()}
+        if action == "answer":
+            fields["finding"] = FINDING_FROM_PB[request.answer.finding]
+        acted = feedback.act_on_complaint(principal, request.complaint_id, action,
+                                          request.idempotency_key, **fields)
+        return pb.ComplaintResponse(complaint=complaint_to_pb(acted, feedback.today()))
+
+    def _rating(self, found: tuple[fb.Rating, fb.Rectification | None]) -> pb.RatingResponse:
+        feedback = self._feedback()
+        rating, task = found
+        return pb.RatingResponse(rating=rating_to_pb(rating, task, feedback.today(),
+                                                     feedback.calendar))
+
+    @translate_errors
+    def RateCase(self, request: pb.RateCaseRequest, context: grpc.ServicerContext
+                 ) -> pb.RatingResponse:
+        principal = principal_of(context, self.auth)
+        return self._rating(self._feedback().rate(
+            principal, request.idempotency_key, request.case_number,
+            CHANNEL_FROM_PB[request.channel], int(request.level),
+            {k: int(v) for k, v in request.indicators.items()}, request.comment))
+
+    @translate_errors
+    def ListRatings(self, request: pb.ListRatingsRequest, context: grpc.ServicerContext
+                    ) -> pb.ListRatingsResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        page = feedback.list_ratings(
+            principal, region=request.region, department_code=request.department_code,
+            case_number=request.case_number, bad_only=request.bad_only,
+            appeal_status=APPEAL_FROM_PB.get(request.appeal_status) if request.appeal_status
+            else None, month=request.month, offset=offset_of(request.page_token),
+            limit=request.page_size or 50)
+        today = feedback.today()
+        return pb.ListRatingsResponse(
+            ratings=[rating_to_pb(r, task, today, feedback.calendar) for r, task in page.items],
+            total=page.total,
+            next_page_token=token(page.next_offset) if page.next_offset is not None else "")
+
+    @translate_errors
+    def AppealRating(self, request: pb.AppealRatingRequest, context: grpc.ServicerContext
+                     ) -> pb.RatingResponse:
+        principal = principal_of(context, self.auth)
+        return self._rating(self._feedback().appeal(
+            principal, request.idempotency_key, request.rating_id, request.kind or "mistaken",
+            request.reason))
+
+    @translate_errors
+    def DecideAppeal(self, request: pb.DecideAppealRequest, context: grpc.ServicerContext
+                     ) -> pb.RatingResponse:
+        principal = principal_of(context, self.auth)
+        return self._rating(self._feedback().decide_appeal(
+            principal, request.idempotency_key, request.rating_id, request.uphold,
+            request.reason))
+
+    @translate_errors
+    def ListRectifications(self, request: pb.ListRectificationsRequest,
+                           context: grpc.ServicerContext) -> pb.ListRectificationsResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        page = feedback.list_rectifications(
+            principal, region=request.region, department_code=request.department_code,
+            status=RECTIFICATION_FROM_PB.get(request.status) if request.status else None,
+            overdue_only=request.overdue_only, offset=offset_of(request.page_token),
+            limit=request.page_size or 50)
+        today = feedback.today()
+        return pb.ListRectificationsResponse(
+            rectifications=[rectification_to_pb(x, today, feedback.calendar)
+                            for x in page.items], total=page.total,
+            next_page_token=token(page.next_offset) if page.next_offset is not None else "")
+
+    @translate_errors
+    def CompleteRectification(self, request: pb.CompleteRectificationRequest,
+                              context: grpc.ServicerContext) -> pb.RectificationResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        done = feedback.complete_rectification(principal, request.idempotency_key,
+                                               request.task_id, request.measures,
+                                               request.reply)
+        return pb.RectificationResponse(rectification=rectification_to_pb(
+            done, feedback.today(), feedback.calendar))
+
+    @translate_errors
+    def GetFeedbackIndicators(self, request: pb.GetFeedbackIndicatorsRequest,
+                              context: grpc.ServicerContext
+                              ) -> pb.GetFeedbackIndicatorsResponse:
+        principal_of(context, self.auth)  # a token, when one is sent, must be valid
+        rows = self._feedback().indicators(
+            region=request.region, department_code=request.department_code,
+            month_from=request.month_from, month_to=request.month_to)
+        return pb.GetFeedbackIndicatorsResponse(rows=[indicators_to_pb(r) for r in rows])
 
 
 def _enum_word(enum: Any, value: int) -> str:

@@ -8,11 +8,14 @@ from pathlib import Path
 from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from services.monitoring.api import MonitoringServicer
+from services.monitoring.cases_client import CasesClient
 from services.monitoring.domain.evaluation import Scale
+from services.monitoring.domain.feedback import Policy
 from services.monitoring.evaluation import Evaluation
+from services.monitoring.feedback import Feedback
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision
-from services.shared.auth import Authenticator
+from services.shared.auth import Authenticator, ServiceToken
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
 from services.shared.grpc_server import GrpcServer, run_server
@@ -31,14 +34,22 @@ def migrate() -> None:
 def build(settings: Settings, address: str | None = None) -> GrpcServer:
     db = Database.for_service(settings, SERVICE)
     projection = Projection(db)
-    supervision = Supervision(db, WorkingCalendar.official(Path(settings.var_dir) / "calendar"),
-                              settings.node_region)
+    calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
+    supervision = Supervision(db, calendar, settings.node_region)
     evaluation = Evaluation(db, scale_of(settings.evaluation_scale))
+    feedback = Feedback(
+        db, calendar, settings.node_region,
+        CasesClient(settings.address(settings.cases_port),
+                    ServiceToken(settings.jwt_secret, "monitoring", [settings.node_region],
+                                 issuer=settings.jwt_issuer, roles=("supervision_service",)),
+                    settings.grpc_timeout_s),
+        Policy(settings.feedback_complaint_days, settings.feedback_rating_window_days,
+               settings.feedback_rectification_days))
     server = GrpcServer(address or settings.address(settings.monitoring_port))
     server.add(monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
                MonitoringServicer(projection,
                                   Authenticator(settings.jwt_secret, settings.jwt_issuer),
-                                  supervision, evaluation),
+                                  supervision, evaluation, feedback),
                [monitoring_pb2.DESCRIPTOR.services_by_name["MonitoringService"].full_name])
     return server
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 
@@ -215,3 +216,69 @@ inbox = inbox_table(metadata)
 # supervision's own events (warning.raised, warning.escalated, …), relayed like the others
 outbox = outbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+
+# --- complaints and ratings (投诉 / 举报 · 好差评): services.monitoring.feedback -------------
+# Each row keeps its record whole in ``body`` (domain.feedback as JSON, its history inside);
+# the other columns are what lists, checks and indicators select on.
+complaints = Table(
+    "complaints", metadata,
+    Column("complaint_id", String(40), primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("addressee", String(16), nullable=False),
+    Column("complainant", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    # YYYY-MM (Asia/Shanghai) of its submission: the month it counts in
+    Column("month", String(7), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("overdue_noted", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+)
+Index("ix_complaints_region_addressee", complaints.c.region, complaints.c.addressee,
+      complaints.c.status)
+Index("ix_complaints_complainant", complaints.c.complainant)
+Index("ix_complaints_department_month", complaints.c.department_code, complaints.c.month)
+
+ratings = Table(
+    "ratings", metadata,
+    Column("rating_id", String(64), primary_key=True),
+    Column("case_number", String(50), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("rater", String(128), nullable=False),
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("bad", Boolean, nullable=False),
+    # left out of the indicators: an appeal upheld
+    Column("excluded", Boolean, nullable=False),
+    Column("appeal_status", String(10), nullable=False),
+    Column("rated_at", UtcDateTime, nullable=False),
+    Column("body", Text, nullable=False),
+    # one rating per case per channel
+    UniqueConstraint("case_number", "channel", name="uq_ratings_case_channel"),
+)
+Index("ix_ratings_department_month", ratings.c.department_code, ratings.c.month)
+Index("ix_ratings_rater", ratings.c.rater)
+Index("ix_ratings_region_rated", ratings.c.region, ratings.c.rated_at)
+
+# 差评整改: one per bad rating
+rectifications = Table(
+    "rectifications", metadata,
+    Column("task_id", String(70), primary_key=True),
+    Column("rating_id", String(64), nullable=False, unique=True),
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("on_time", Boolean, nullable=False),
+    Column("overdue_noted", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+)
+Index("ix_rectifications_status_due", rectifications.c.status, rectifications.c.due_date)
+Index("ix_rectifications_department", rectifications.c.department_code,
+      rectifications.c.status)

@@ -42,6 +42,7 @@ from opentelemetry.trace import SpanKind  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
+from services.monitoring.feedback import Feedback  # noqa: E402
 from services.monitoring.projection import UNAPPLICABLE, Projection  # noqa: E402
 from services.monitoring.supervision import Supervision  # noqa: E402
 from services.shared.config import load_settings  # noqa: E402
@@ -100,6 +101,30 @@ class ProjectionProvider(DependencyProvider):
         return self.projection
 
 
+class NoCaseLookups:
+    """The worker asks the case service nothing (it is grpc-free): feedback's sweep needs no
+    case; anything that would is a bug."""
+
+    def case(self, number: str) -> None:
+        raise RuntimeError(f"the supervision worker does not look up case {number}")
+
+
+class FeedbackProvider(DependencyProvider):
+    """Complaints and ratings (投诉 · 好差评), for the sweep of their deadlines only."""
+
+    def setup(self) -> None:
+        settings = load_settings()
+        self.db = Database.for_service(settings, "monitoring", pool_size=1)
+        calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
+        self.feedback = Feedback(self.db, calendar, settings.node_region, NoCaseLookups())
+
+    def stop(self) -> None:
+        self.db.dispose()
+
+    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        return self.feedback
+
+
 class MessageHeaders(DependencyProvider):
     """The AMQP headers of the message being handled (nameko strips its own prefix)."""
 
@@ -110,6 +135,7 @@ class MessageHeaders(DependencyProvider):
 class MonitoringWorker:
     name = "monitoring"
     projection: Projection = ProjectionProvider()  # type: ignore[assignment]
+    feedback: Feedback = FeedbackProvider()  # type: ignore[assignment]
     headers: dict = MessageHeaders()  # type: ignore[assignment]
 
     @event_handler("cases", "case.#", requeue_on_error=True)
@@ -122,15 +148,17 @@ class MonitoringWorker:
 
     @timer(interval=load_settings().supervision_sweep_interval_s)
     def sweep(self) -> None:
-        """Time-based rules (监察巡检): the cases whose day has come, unanswered yellows."""
+        """Time-based rules (监察巡检): the cases whose day has come, unanswered yellows; the
+        complaints and rectifications past their deadline."""
         supervision = self.projection.supervision
         try:
             changed = supervision.sweep()
+            noted = self.feedback.sweep()
         except DATABASE_ERRORS:
             log.exception("sweep failed; the next one tries again")
             return
-        if changed:
-            log.info("sweep changed %d warnings", changed)
+        if changed or noted:
+            log.info("sweep: %d warnings changed, %d deadlines passed", changed, noted)
 
     @http("GET", "/healthz")
     def healthz(self, request):  # type: ignore[no-untyped-def]

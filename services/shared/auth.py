@@ -27,6 +27,16 @@ Who may read what in the catalogue (the rule every read applies):
   names in an item's history: the item's own department's staff, the legal and staffing
   reviewers and the supervisors of the item's region, administrators and the node's services
   (permission ``item.read_internal``; department-bound for clerks).
+
+**Citizens and enterprises (role ``public``).** A person who complains, reports or rates a
+case (投诉 / 举报 · 好差评) holds a token of the one role ``public``, whose subject *is* their
+identity: ``id_card:<resident ID number>`` (GB 11643, check character verified) for a natural
+person, ``credit_code:<unified social credit code>`` (GB 32100) for an organisation — the
+``id_type`` and ``id_number`` an applicant gives on a case, so that supervision can tell a
+case's own applicant from anyone else. Such a token names no department, holds no other role
+and grants nothing but ``feedback.submit``; its regions are where the person signed in. The
+hall's sign-in (later) mints them; until then ``sunlight token --role public --subject
+id_card:…`` does.
 """
 
 from __future__ import annotations
@@ -65,6 +75,13 @@ SUPERVISION_READ = "supervision.read"
 #: legal office (法制监督) and administrators; department staff read their own department's rows
 #: (``case.handle`` for it)
 EVALUATION_READ = "supervision.evaluate"
+#: complain, report and rate (投诉 / 举报 · 好差评) as a citizen or enterprise (role public)
+FEEDBACK_SUBMIT = "feedback.submit"
+#: handle the complaints addressed to one's body (监察机关, 法制部门, 政务公开主管部门, or —
+#: department-bound — the department itself); which body a role is, says the feedback module
+COMPLAINT_HANDLE = "complaint.handle"
+#: the identity kinds of a public token's subject ("id_card:…", "credit_code:…")
+PUBLIC_ID_TYPES = ("id_card", "credit_code")
 
 #: Longest lifetime of any token, seconds: one working day (people sign in again daily).
 MAX_TOKEN_TTL_S = 12 * 3600
@@ -85,7 +102,8 @@ class Role:
 ROLES: dict[str, Role] = {
     # department staff (经办人员): declare items of their department, accept and handle its cases
     "clerk": Role(frozenset({ITEM_WRITE, ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE,
-                             CASE_READ, CASE_READ_INTERNAL}), department_bound=True),
+                             CASE_READ, CASE_READ_INTERNAL, COMPLAINT_HANDLE}),
+                  department_bound=True),
     # window staff of a government service centre (综合窗口): accept applications for every
     # department the centre hosts (all departments of its government), read those cases,
     # lead their parallel approvals (协调并联审批) and guide or assist applicants (领办/帮办)
@@ -93,12 +111,18 @@ ROLES: dict[str, Role] = {
                                     CASE_COORDINATE, CASE_ASSIST})),
     # legal office (法制部门) and staffing office (机构编制管理机关) reviewers
     "legal_reviewer": Role(frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE,
-                                      ITEM_READ_INTERNAL, EVALUATION_READ})),
+                                      ITEM_READ_INTERNAL, EVALUATION_READ,
+                                      COMPLAINT_HANDLE})),
     "staffing_reviewer": Role(frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST,
                                          ITEM_FUNCTIONS_CHANGE, ITEM_READ_INTERNAL})),
     # supervisors (监察人员)
     "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL, CASE_REASSIGN,
-                                  CASE_COORDINATE, ITEM_READ_INTERNAL, EVALUATION_READ})),
+                                  CASE_COORDINATE, ITEM_READ_INTERNAL, EVALUATION_READ,
+                                  COMPLAINT_HANDLE})),
+    # the government's openness office (政务公开主管部门): complaints addressed to it
+    "openness_officer": Role(frozenset({COMPLAINT_HANDLE})),
+    # a citizen or enterprise (see "Citizens and enterprises" above): complain, report, rate
+    "public": Role(frozenset({FEEDBACK_SUBMIT})),
     # a department's own business system (业务系统): submits cases and step results for its
     # department only
     "department_system": Role(frozenset({CASE_OPEN, CASE_HANDLE, CASE_READ,
@@ -106,6 +130,10 @@ ROLES: dict[str, Role] = {
     # the node's own processes calling each other
     "service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ,
                                EVALUATION_READ})),
+    # supervision's own process asking the case service who applied for a case (a rating
+    # must come from the case's applicant): the internal view of cases, nothing to act with
+    "supervision_service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, CASE_READ_INTERNAL,
+                                           SUPERVISION_READ})),
     # the public hall: reads what the public may see, nothing internal
     "hall": Role(frozenset({CASE_READ})),
     # operators of the node: everything, within their regions
@@ -113,7 +141,7 @@ ROLES: dict[str, Role] = {
                              ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
                              ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
                              CASE_READ_INTERNAL, CASE_REASSIGN, CASE_COORDINATE, CASE_ASSIST,
-                             SUPERVISION_READ, EVALUATION_READ})),
+                             SUPERVISION_READ, EVALUATION_READ, COMPLAINT_HANDLE})),
 }
 #: Roles whose tokens must name a department.
 DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)
@@ -240,6 +268,8 @@ def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
             problem = "write the credit code in upper case, without blanks"
         if problem is not None:
             problems.append(f"department: {problem}")
+    if "public" in roles:
+        problems.extend(_public_problems(subject, roles, department))
     if len(department_name) > MAX_DEPARTMENT_LENGTH:
         problems.append(f"department_name: at most {MAX_DEPARTMENT_LENGTH} characters")
     elif department_name and not department:
@@ -247,6 +277,34 @@ def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
     if problems:
         raise InvalidArgument("the token is not valid: " + "; ".join(problems),
                               code="INVALID_TOKEN_CLAIMS")
+
+
+def public_identity(subject: str) -> tuple[str, str] | None:
+    """(id_type, id_number) of a public token's subject ("id_card:…", "credit_code:…"), or
+    None when the subject is not one (it is then refused in a public token)."""
+    kind, _, number = subject.partition(":")
+    if kind not in PUBLIC_ID_TYPES or not number:
+        return None
+    from services.shared.codes import check_credit_code, check_resident_id  # noqa: PLC0415
+
+    check = check_resident_id(number) if kind == "id_card" else check_credit_code(number)
+    if not check.ok or check.normalized != number:
+        return None
+    return kind, number
+
+
+def _public_problems(subject: str, roles: Sequence[str], department: str | None
+                     ) -> list[str]:
+    problems = []
+    if list(roles) != ["public"]:
+        problems.append("roles: public is a person's own role, held alone")
+    if department:
+        problems.append("department: a public token names no department")
+    if public_identity(subject) is None:
+        problems.append("subject: a public token's subject is the person's identity, "
+                        "id_card:<GB 11643 resident ID number> or credit_code:<GB 32100 "
+                        "unified social credit code>, valid and in upper case")
+    return problems
 
 
 def _known_region(code: object) -> str:

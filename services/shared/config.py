@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     # {"per_red": -5, "grades": [[90, "优秀"], [75, "称职"], [60, "基本称职"], [0, "不称职"]]};
     # empty = the defaults there.
     evaluation_scale: str = ""
+    # Complaints and ratings (投诉 / 举报 · 好差评), in working days on the official calendar:
+    # a complaint's handling deadline, how long after a case ended its applicant may rate it,
+    # and the limit of a bad rating's rectification (差评整改; local rules say 5 to 15).
+    feedback_complaint_days: int = Field(15, ge=1, le=60)
+    feedback_rating_window_days: int = Field(15, ge=0, le=60)
+    feedback_rectification_days: int = Field(15, ge=1, le=60)
 
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")

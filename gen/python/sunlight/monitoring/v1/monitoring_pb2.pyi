@@ -48,6 +48,75 @@ class ExportFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXPORT_FORMAT_UNSPECIFIED: _ClassVar[ExportFormat]
     EXPORT_FORMAT_CSV: _ClassVar[ExportFormat]
     EXPORT_FORMAT_SVG: _ClassVar[ExportFormat]
+
+class ComplaintKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLAINT_KIND_UNSPECIFIED: _ClassVar[ComplaintKind]
+    COMPLAINT_KIND_COMPLAINT: _ClassVar[ComplaintKind]
+    COMPLAINT_KIND_REPORT: _ClassVar[ComplaintKind]
+
+class Addressee(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ADDRESSEE_UNSPECIFIED: _ClassVar[Addressee]
+    ADDRESSEE_SUPERVISION: _ClassVar[Addressee]
+    ADDRESSEE_OPENNESS: _ClassVar[Addressee]
+    ADDRESSEE_LEGAL: _ClassVar[Addressee]
+    ADDRESSEE_DEPARTMENT: _ClassVar[Addressee]
+
+class ComplaintSubject(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLAINT_SUBJECT_UNSPECIFIED: _ClassVar[ComplaintSubject]
+    COMPLAINT_SUBJECT_CASE: _ClassVar[ComplaintSubject]
+    COMPLAINT_SUBJECT_DEPARTMENT: _ClassVar[ComplaintSubject]
+    COMPLAINT_SUBJECT_ITEM: _ClassVar[ComplaintSubject]
+    COMPLAINT_SUBJECT_STAFF: _ClassVar[ComplaintSubject]
+
+class ComplaintStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLAINT_STATUS_UNSPECIFIED: _ClassVar[ComplaintStatus]
+    COMPLAINT_STATUS_SUBMITTED: _ClassVar[ComplaintStatus]
+    COMPLAINT_STATUS_HANDLING: _ClassVar[ComplaintStatus]
+    COMPLAINT_STATUS_ANSWERED: _ClassVar[ComplaintStatus]
+    COMPLAINT_STATUS_CLOSED: _ClassVar[ComplaintStatus]
+    COMPLAINT_STATUS_REJECTED: _ClassVar[ComplaintStatus]
+    COMPLAINT_STATUS_WITHDRAWN: _ClassVar[ComplaintStatus]
+
+class Finding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FINDING_UNSPECIFIED: _ClassVar[Finding]
+    FINDING_SUBSTANTIATED: _ClassVar[Finding]
+    FINDING_PARTLY: _ClassVar[Finding]
+    FINDING_UNSUBSTANTIATED: _ClassVar[Finding]
+
+class RatingChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RATING_CHANNEL_UNSPECIFIED: _ClassVar[RatingChannel]
+    RATING_CHANNEL_ONLINE: _ClassVar[RatingChannel]
+    RATING_CHANNEL_MOBILE: _ClassVar[RatingChannel]
+    RATING_CHANNEL_COUNTER: _ClassVar[RatingChannel]
+
+class RatingLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RATING_LEVEL_UNSPECIFIED: _ClassVar[RatingLevel]
+    RATING_LEVEL_VERY_SATISFIED: _ClassVar[RatingLevel]
+    RATING_LEVEL_SATISFIED: _ClassVar[RatingLevel]
+    RATING_LEVEL_BASICALLY_SATISFIED: _ClassVar[RatingLevel]
+    RATING_LEVEL_DISSATISFIED: _ClassVar[RatingLevel]
+    RATING_LEVEL_VERY_DISSATISFIED: _ClassVar[RatingLevel]
+
+class AppealStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPEAL_STATUS_UNSPECIFIED: _ClassVar[AppealStatus]
+    APPEAL_STATUS_PENDING: _ClassVar[AppealStatus]
+    APPEAL_STATUS_UPHELD: _ClassVar[AppealStatus]
+    APPEAL_STATUS_REJECTED: _ClassVar[AppealStatus]
+
+class RectificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECTIFICATION_STATUS_UNSPECIFIED: _ClassVar[RectificationStatus]
+    RECTIFICATION_STATUS_OPEN: _ClassVar[RectificationStatus]
+    RECTIFICATION_STATUS_DONE: _ClassVar[RectificationStatus]
+    RECTIFICATION_STATUS_CANCELLED: _ClassVar[RectificationStatus]
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_YELLOW: Severity
 SEVERITY_RED: Severity
@@ -71,6 +140,48 @@ PERIOD_KIND_YEAR: PeriodKind
 EXPORT_FORMAT_UNSPECIFIED: ExportFormat
 EXPORT_FORMAT_CSV: ExportFormat
 EXPORT_FORMAT_SVG: ExportFormat
+COMPLAINT_KIND_UNSPECIFIED: ComplaintKind
+COMPLAINT_KIND_COMPLAINT: ComplaintKind
+COMPLAINT_KIND_REPORT: ComplaintKind
+ADDRESSEE_UNSPECIFIED: Addressee
+ADDRESSEE_SUPERVISION: Addressee
+ADDRESSEE_OPENNESS: Addressee
+ADDRESSEE_LEGAL: Addressee
+ADDRESSEE_DEPARTMENT: Addressee
+COMPLAINT_SUBJECT_UNSPECIFIED: ComplaintSubject
+COMPLAINT_SUBJECT_CASE: ComplaintSubject
+COMPLAINT_SUBJECT_DEPARTMENT: ComplaintSubject
+COMPLAINT_SUBJECT_ITEM: ComplaintSubject
+COMPLAINT_SUBJECT_STAFF: ComplaintSubject
+COMPLAINT_STATUS_UNSPECIFIED: ComplaintStatus
+COMPLAINT_STATUS_SUBMITTED: ComplaintStatus
+COMPLAINT_STATUS_HANDLING: ComplaintStatus
+COMPLAINT_STATUS_ANSWERED: ComplaintStatus
+COMPLAINT_STATUS_CLOSED: ComplaintStatus
+COMPLAINT_STATUS_REJECTED: ComplaintStatus
+COMPLAINT_STATUS_WITHDRAWN: ComplaintStatus
+FINDING_UNSPECIFIED: Finding
+FINDING_SUBSTANTIATED: Finding
+FINDING_PARTLY: Finding
+FINDING_UNSUBSTANTIATED: Finding
+RATING_CHANNEL_UNSPECIFIED: RatingChannel
+RATING_CHANNEL_ONLINE: RatingChannel
+RATING_CHANNEL_MOBILE: RatingChannel
+RATING_CHANNEL_COUNTER: RatingChannel
+RATING_LEVEL_UNSPECIFIED: RatingLevel
+RATING_LEVEL_VERY_SATISFIED: RatingLevel
+RATING_LEVEL_SATISFIED: RatingLevel
+RATING_LEVEL_BASICALLY_SATISFIED: RatingLevel
+RATING_LEVEL_DISSATISFIED: RatingLevel
+RATING_LEVEL_VERY_DISSATISFIED: RatingLevel
+APPEAL_STATUS_UNSPECIFIED: AppealStatus
+APPEAL_STATUS_PENDING: AppealStatus
+APPEAL_STATUS_UPHELD: AppealStatus
+APPEAL_STATUS_REJECTED: AppealStatus
+RECTIFICATION_STATUS_UNSPECIFIED: RectificationStatus
+RECTIFICATION_STATUS_OPEN: RectificationStatus
+RECTIFICATION_STATUS_DONE: RectificationStatus
+RECTIFICATION_STATUS_CANCELLED: RectificationStatus
 
 class CaseRecord(_message.Message):
     __slots__ = ("case_number", "region", "item_id", "item_version", "department", "status", "last_event_type", "last_sequence", "events_applied", "steps_completed", "step_count", "due_date", "accepted_at", "completed_at", "last_event_at", "updated_at")
@@ -484,3 +595,507 @@ class ExportEvaluationResponse(_message.Message):
     media_type: str
     filename: str
     def __init__(self, content: _Optional[bytes] = ..., media_type: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...
+
+class FeedbackEntry(_message.Message):
+    __slots__ = ("at", "by", "action", "note")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    BY_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    by: str
+    action: str
+    note: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., by: _Optional[str] = ..., action: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class Complaint(_message.Message):
+    __slots__ = ("complaint_id", "kind", "addressee", "subject", "case_number", "item_id", "staff", "region", "department", "department_code", "title", "content", "complainant", "contact", "status", "due_date", "due_date_provisional", "overdue", "finding", "answer", "handled_by", "submitted_at", "answered_at", "closed_at", "history")
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ADDRESSEE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINANT_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    FINDING_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_BY_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_AT_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    complaint_id: str
+    kind: ComplaintKind
+    addressee: Addressee
+    subject: ComplaintSubject
+    case_number: str
+    item_id: str
+    staff: str
+    region: str
+    department: str
+    department_code: str
+    title: str
+    content: str
+    complainant: str
+    contact: str
+    status: ComplaintStatus
+    due_date: str
+    due_date_provisional: bool
+    overdue: bool
+    finding: Finding
+    answer: str
+    handled_by: str
+    submitted_at: _timestamp_pb2.Timestamp
+    answered_at: _timestamp_pb2.Timestamp
+    closed_at: _timestamp_pb2.Timestamp
+    history: _containers.RepeatedCompositeFieldContainer[FeedbackEntry]
+    def __init__(self, complaint_id: _Optional[str] = ..., kind: _Optional[_Union[ComplaintKind, str]] = ..., addressee: _Optional[_Union[Addressee, str]] = ..., subject: _Optional[_Union[ComplaintSubject, str]] = ..., case_number: _Optional[str] = ..., item_id: _Optional[str] = ..., staff: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., complainant: _Optional[str] = ..., contact: _Optional[str] = ..., status: _Optional[_Union[ComplaintStatus, str]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., overdue: _Optional[bool] = ..., finding: _Optional[_Union[Finding, str]] = ..., answer: _Optional[str] = ..., handled_by: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[FeedbackEntry, _Mapping]]] = ...) -> None: ...
+
+class SubmitComplaintRequest(_message.Message):
+    __slots__ = ("idempotency_key", "kind", "addressee", "subject", "case_number", "item_id", "staff", "region", "department_code", "department", "title", "content", "contact")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ADDRESSEE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    kind: ComplaintKind
+    addressee: Addressee
+    subject: ComplaintSubject
+    case_number: str
+    item_id: str
+    staff: str
+    region: str
+    department_code: str
+    department: str
+    title: str
+    content: str
+    contact: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., kind: _Optional[_Union[ComplaintKind, str]] = ..., addressee: _Optional[_Union[Addressee, str]] = ..., subject: _Optional[_Union[ComplaintSubject, str]] = ..., case_number: _Optional[str] = ..., item_id: _Optional[str] = ..., staff: _Optional[str] = ..., region: _Optional[str] = ..., department_code: _Optional[str] = ..., department: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., contact: _Optional[str] = ...) -> None: ...
+
+class ComplaintResponse(_message.Message):
+    __slots__ = ("complaint",)
+    COMPLAINT_FIELD_NUMBER: _ClassVar[int]
+    complaint: Complaint
+    def __init__(self, complaint: _Optional[_Union[Complaint, _Mapping]] = ...) -> None: ...
+
+class GetComplaintRequest(_message.Message):
+    __slots__ = ("complaint_id",)
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    complaint_id: str
+    def __init__(self, complaint_id: _Optional[str] = ...) -> None: ...
+
+class ListComplaintsRequest(_message.Message):
+    __slots__ = ("region", "department_code", "addressee", "status", "overdue_only", "open_only", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESSEE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department_code: str
+    addressee: Addressee
+    status: ComplaintStatus
+    overdue_only: bool
+    open_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., department_code: _Optional[str] = ..., addressee: _Optional[_Union[Addressee, str]] = ..., status: _Optional[_Union[ComplaintStatus, str]] = ..., overdue_only: _Optional[bool] = ..., open_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListComplaintsResponse(_message.Message):
+    __slots__ = ("complaints", "next_page_token", "total")
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    complaints: _containers.RepeatedCompositeFieldContainer[Complaint]
+    next_page_token: str
+    total: int
+    def __init__(self, complaints: _Optional[_Iterable[_Union[Complaint, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class AcceptComplaint(_message.Message):
+    __slots__ = ("note",)
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    note: str
+    def __init__(self, note: _Optional[str] = ...) -> None: ...
+
+class RejectComplaint(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class AnswerComplaint(_message.Message):
+    __slots__ = ("finding", "answer")
+    FINDING_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    finding: Finding
+    answer: str
+    def __init__(self, finding: _Optional[_Union[Finding, str]] = ..., answer: _Optional[str] = ...) -> None: ...
+
+class CloseComplaint(_message.Message):
+    __slots__ = ("note",)
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    note: str
+    def __init__(self, note: _Optional[str] = ...) -> None: ...
+
+class WithdrawComplaint(_message.Message):
+    __slots__ = ("reason",)
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    def __init__(self, reason: _Optional[str] = ...) -> None: ...
+
+class ActOnComplaintRequest(_message.Message):
+    __slots__ = ("idempotency_key", "complaint_id", "accept", "reject", "answer", "close", "withdraw")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    REJECT_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAW_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    complaint_id: str
+    accept: AcceptComplaint
+    reject: RejectComplaint
+    answer: AnswerComplaint
+    close: CloseComplaint
+    withdraw: WithdrawComplaint
+    def __init__(self, idempotency_key: _Optional[str] = ..., complaint_id: _Optional[str] = ..., accept: _Optional[_Union[AcceptComplaint, _Mapping]] = ..., reject: _Optional[_Union[RejectComplaint, _Mapping]] = ..., answer: _Optional[_Union[AnswerComplaint, _Mapping]] = ..., close: _Optional[_Union[CloseComplaint, _Mapping]] = ..., withdraw: _Optional[_Union[WithdrawComplaint, _Mapping]] = ...) -> None: ...
+
+class ComplaintEvent(_message.Message):
+    __slots__ = ("complaint", "action")
+    COMPLAINT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    complaint: Complaint
+    action: str
+    def __init__(self, complaint: _Optional[_Union[Complaint, _Mapping]] = ..., action: _Optional[str] = ...) -> None: ...
+
+class Rectification(_message.Message):
+    __slots__ = ("task_id", "rating_id", "case_number", "region", "department", "department_code", "status", "opened_on", "due_date", "due_date_provisional", "limit_days", "days_left", "overdue", "measures", "reply", "completed_by", "completed_at", "on_time", "history")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    RATING_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_ON_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_DAYS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    REPLY_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_BY_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    rating_id: str
+    case_number: str
+    region: str
+    department: str
+    department_code: str
+    status: RectificationStatus
+    opened_on: str
+    due_date: str
+    due_date_provisional: bool
+    limit_days: int
+    days_left: int
+    overdue: bool
+    measures: str
+    reply: str
+    completed_by: str
+    completed_at: _timestamp_pb2.Timestamp
+    on_time: bool
+    history: _containers.RepeatedCompositeFieldContainer[FeedbackEntry]
+    def __init__(self, task_id: _Optional[str] = ..., rating_id: _Optional[str] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., status: _Optional[_Union[RectificationStatus, str]] = ..., opened_on: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., limit_days: _Optional[int] = ..., days_left: _Optional[int] = ..., overdue: _Optional[bool] = ..., measures: _Optional[str] = ..., reply: _Optional[str] = ..., completed_by: _Optional[str] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_time: _Optional[bool] = ..., history: _Optional[_Iterable[_Union[FeedbackEntry, _Mapping]]] = ...) -> None: ...
+
+class Rating(_message.Message):
+    __slots__ = ("rating_id", "case_number", "channel", "rater", "region", "department", "department_code", "item_id", "item_name", "level", "indicators", "comment", "bad", "rated_at", "month", "excluded", "excluded_reason", "appeal_status", "appeal_kind", "appeal_reason", "appealed_by", "appeal_decision", "appeal_decided_by", "rectification", "history")
+    class IndicatorsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: RatingLevel
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[RatingLevel, str]] = ...) -> None: ...
+    RATING_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RATER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    BAD_FIELD_NUMBER: _ClassVar[int]
+    RATED_AT_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDED_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDED_REASON_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_KIND_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    APPEALED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_DECISION_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    rating_id: str
+    case_number: str
+    channel: RatingChannel
+    rater: str
+    region: str
+    department: str
+    department_code: str
+    item_id: str
+    item_name: str
+    level: RatingLevel
+    indicators: _containers.ScalarMap[str, RatingLevel]
+    comment: str
+    bad: bool
+    rated_at: _timestamp_pb2.Timestamp
+    month: str
+    excluded: bool
+    excluded_reason: str
+    appeal_status: AppealStatus
+    appeal_kind: str
+    appeal_reason: str
+    appealed_by: str
+    appeal_decision: str
+    appeal_decided_by: str
+    rectification: Rectification
+    history: _containers.RepeatedCompositeFieldContainer[FeedbackEntry]
+    def __init__(self, rating_id: _Optional[str] = ..., case_number: _Optional[str] = ..., channel: _Optional[_Union[RatingChannel, str]] = ..., rater: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., item_id: _Optional[str] = ..., item_name: _Optional[str] = ..., level: _Optional[_Union[RatingLevel, str]] = ..., indicators: _Optional[_Mapping[str, RatingLevel]] = ..., comment: _Optional[str] = ..., bad: _Optional[bool] = ..., rated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., month: _Optional[str] = ..., excluded: _Optional[bool] = ..., excluded_reason: _Optional[str] = ..., appeal_status: _Optional[_Union[AppealStatus, str]] = ..., appeal_kind: _Optional[str] = ..., appeal_reason: _Optional[str] = ..., appealed_by: _Optional[str] = ..., appeal_decision: _Optional[str] = ..., appeal_decided_by: _Optional[str] = ..., rectification: _Optional[_Union[Rectification, _Mapping]] = ..., history: _Optional[_Iterable[_Union[FeedbackEntry, _Mapping]]] = ...) -> None: ...
+
+class RateCaseRequest(_message.Message):
+    __slots__ = ("idempotency_key", "case_number", "channel", "level", "indicators", "comment")
+    class IndicatorsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: RatingLevel
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[RatingLevel, str]] = ...) -> None: ...
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    INDICATORS_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    case_number: str
+    channel: RatingChannel
+    level: RatingLevel
+    indicators: _containers.ScalarMap[str, RatingLevel]
+    comment: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., channel: _Optional[_Union[RatingChannel, str]] = ..., level: _Optional[_Union[RatingLevel, str]] = ..., indicators: _Optional[_Mapping[str, RatingLevel]] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class RatingResponse(_message.Message):
+    __slots__ = ("rating",)
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    rating: Rating
+    def __init__(self, rating: _Optional[_Union[Rating, _Mapping]] = ...) -> None: ...
+
+class ListRatingsRequest(_message.Message):
+    __slots__ = ("region", "department_code", "case_number", "bad_only", "appeal_status", "month", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BAD_ONLY_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department_code: str
+    case_number: str
+    bad_only: bool
+    appeal_status: AppealStatus
+    month: str
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., department_code: _Optional[str] = ..., case_number: _Optional[str] = ..., bad_only: _Optional[bool] = ..., appeal_status: _Optional[_Union[AppealStatus, str]] = ..., month: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListRatingsResponse(_message.Message):
+    __slots__ = ("ratings", "next_page_token", "total")
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ratings: _containers.RepeatedCompositeFieldContainer[Rating]
+    next_page_token: str
+    total: int
+    def __init__(self, ratings: _Optional[_Iterable[_Union[Rating, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class AppealRatingRequest(_message.Message):
+    __slots__ = ("idempotency_key", "rating_id", "kind", "reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    RATING_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    rating_id: str
+    kind: str
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., rating_id: _Optional[str] = ..., kind: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DecideAppealRequest(_message.Message):
+    __slots__ = ("idempotency_key", "rating_id", "uphold", "reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    RATING_ID_FIELD_NUMBER: _ClassVar[int]
+    UPHOLD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    rating_id: str
+    uphold: bool
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., rating_id: _Optional[str] = ..., uphold: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RatingEvent(_message.Message):
+    __slots__ = ("rating", "action")
+    RATING_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    rating: Rating
+    action: str
+    def __init__(self, rating: _Optional[_Union[Rating, _Mapping]] = ..., action: _Optional[str] = ...) -> None: ...
+
+class ListRectificationsRequest(_message.Message):
+    __slots__ = ("region", "department_code", "status", "overdue_only", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department_code: str
+    status: RectificationStatus
+    overdue_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., department_code: _Optional[str] = ..., status: _Optional[_Union[RectificationStatus, str]] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListRectificationsResponse(_message.Message):
+    __slots__ = ("rectifications", "next_page_token", "total")
+    RECTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    rectifications: _containers.RepeatedCompositeFieldContainer[Rectification]
+    next_page_token: str
+    total: int
+    def __init__(self, rectifications: _Optional[_Iterable[_Union[Rectification, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class CompleteRectificationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "task_id", "measures", "reply")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    REPLY_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    task_id: str
+    measures: str
+    reply: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., task_id: _Optional[str] = ..., measures: _Optional[str] = ..., reply: _Optional[str] = ...) -> None: ...
+
+class RectificationResponse(_message.Message):
+    __slots__ = ("rectification",)
+    RECTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    rectification: Rectification
+    def __init__(self, rectification: _Optional[_Union[Rectification, _Mapping]] = ...) -> None: ...
+
+class RectificationEvent(_message.Message):
+    __slots__ = ("rectification", "action")
+    RECTIFICATION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    rectification: Rectification
+    action: str
+    def __init__(self, rectification: _Optional[_Union[Rectification, _Mapping]] = ..., action: _Optional[str] = ...) -> None: ...
+
+class DepartmentMonthIndicators(_message.Message):
+    __slots__ = ("region", "department", "department_code", "month", "ratings", "per_level", "good", "bad", "good_rate", "average_score", "rectified", "rectified_on_time", "rectification_rate", "rectified_on_time_rate", "rectification_overdue", "excluded", "appeals", "complaints", "complaints_handled", "complaints_overdue")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    PER_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    GOOD_FIELD_NUMBER: _ClassVar[int]
+    BAD_FIELD_NUMBER: _ClassVar[int]
+    GOOD_RATE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_SCORE_FIELD_NUMBER: _ClassVar[int]
+    RECTIFIED_FIELD_NUMBER: _ClassVar[int]
+    RECTIFIED_ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECTIFICATION_RATE_FIELD_NUMBER: _ClassVar[int]
+    RECTIFIED_ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
+    RECTIFICATION_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDED_FIELD_NUMBER: _ClassVar[int]
+    APPEALS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_HANDLED_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department: str
+    department_code: str
+    month: str
+    ratings: int
+    per_level: _containers.RepeatedScalarFieldContainer[int]
+    good: int
+    bad: int
+    good_rate: float
+    average_score: float
+    rectified: int
+    rectified_on_time: int
+    rectification_rate: float
+    rectified_on_time_rate: float
+    rectification_overdue: int
+    excluded: int
+    appeals: int
+    complaints: int
+    complaints_handled: int
+    complaints_overdue: int
+    def __init__(self, region: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., month: _Optional[str] = ..., ratings: _Optional[int] = ..., per_level: _Optional[_Iterable[int]] = ..., good: _Optional[int] = ..., bad: _Optional[int] = ..., good_rate: _Optional[float] = ..., average_score: _Optional[float] = ..., rectified: _Optional[int] = ..., rectified_on_time: _Optional[int] = ..., rectification_rate: _Optional[float] = ..., rectified_on_time_rate: _Optional[float] = ..., rectification_overdue: _Optional[int] = ..., excluded: _Optional[int] = ..., appeals: _Optional[int] = ..., complaints: _Optional[int] = ..., complaints_handled: _Optional[int] = ..., complaints_overdue: _Optional[int] = ...) -> None: ...
+
+class GetFeedbackIndicatorsRequest(_message.Message):
+    __slots__ = ("region", "department_code", "month_from", "month_to")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FROM_FIELD_NUMBER: _ClassVar[int]
+    MONTH_TO_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department_code: str
+    month_from: str
+    month_to: str
+    def __init__(self, region: _Optional[str] = ..., department_code: _Optional[str] = ..., month_from: _Optional[str] = ..., month_to: _Optional[str] = ...) -> None: ...
+
+class GetFeedbackIndicatorsResponse(_message.Message):
+    __slots__ = ("rows",)
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    rows: _containers.RepeatedCompositeFieldContainer[DepartmentMonthIndicators]
+    def __init__(self, rows: _Optional[_Iterable[_Union[DepartmentMonthIndicators, _Mapping]]] = ...) -> None: ...

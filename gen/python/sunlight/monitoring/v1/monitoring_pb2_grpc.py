@@ -69,6 +69,61 @@ class MonitoringServiceStub:
                 request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationRequest.SerializeToString,
                 response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationResponse.FromString,
                 _registered_method=True)
+        self.SubmitComplaint = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/SubmitComplaint',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.SubmitComplaintRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.FromString,
+                _registered_method=True)
+        self.ListComplaints = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListComplaints',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListComplaintsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListComplaintsResponse.FromString,
+                _registered_method=True)
+        self.GetComplaint = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/GetComplaint',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetComplaintRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.FromString,
+                _registered_method=True)
+        self.ActOnComplaint = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ActOnComplaint',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnComplaintRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.FromString,
+                _registered_method=True)
+        self.RateCase = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/RateCase',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RateCaseRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.FromString,
+                _registered_method=True)
+        self.ListRatings = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListRatings',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRatingsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRatingsResponse.FromString,
+                _registered_method=True)
+        self.AppealRating = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/AppealRating',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.AppealRatingRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/DecideAppeal',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.FromString,
+                _registered_method=True)
+        self.ListRectifications = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListRectifications',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRectificationsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRectificationsResponse.FromString,
+                _registered_method=True)
+        self.CompleteRectification = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/CompleteRectification',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.CompleteRectificationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RectificationResponse.FromString,
+                _registered_method=True)
+        self.GetFeedbackIndicators = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/GetFeedbackIndicators',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsResponse.FromString,
+                _registered_method=True)
 
 
 class MonitoringServiceServicer:
@@ -118,6 +173,73 @@ class MonitoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitComplaint(self, request, context):
+        """complaints and ratings (投诉 / 举报 · 好差评): see below
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListComplaints(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetComplaint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActOnComplaint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RateCase(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRatings(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AppealRating(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRectifications(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteRectification(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetFeedbackIndicators(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MonitoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -155,6 +277,61 @@ def add_MonitoringServiceServicer_to_server(servicer, server):
                     servicer.ExportEvaluation,
                     request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationRequest.FromString,
                     response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationResponse.SerializeToString,
+            ),
+            'SubmitComplaint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitComplaint,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.SubmitComplaintRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.SerializeToString,
+            ),
+            'ListComplaints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListComplaints,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListComplaintsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListComplaintsResponse.SerializeToString,
+            ),
+            'GetComplaint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetComplaint,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetComplaintRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.SerializeToString,
+            ),
+            'ActOnComplaint': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnComplaint,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnComplaintRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.SerializeToString,
+            ),
+            'RateCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.RateCase,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RateCaseRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.SerializeToString,
+            ),
+            'ListRatings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRatings,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRatingsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRatingsResponse.SerializeToString,
+            ),
+            'AppealRating': grpc.unary_unary_rpc_method_handler(
+                    servicer.AppealRating,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.AppealRatingRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.DecideAppealRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.SerializeToString,
+            ),
+            'ListRectifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRectifications,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRectificationsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRectificationsResponse.SerializeToString,
+            ),
+            'CompleteRectification': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteRectification,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.CompleteRectificationRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RectificationResponse.SerializeToString,
+            ),
+            'GetFeedbackIndicators': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFeedbackIndicators,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -346,6 +523,303 @@ class MonitoringService:
             '/sunlight.monitoring.v1.MonitoringService/ExportEvaluation',
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationRequest.SerializeToString,
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ExportEvaluationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitComplaint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/SubmitComplaint',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.SubmitComplaintRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListComplaints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListComplaints',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListComplaintsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListComplaintsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetComplaint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/GetComplaint',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetComplaintRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActOnComplaint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ActOnComplaint',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnComplaintRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ComplaintResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RateCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/RateCase',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RateCaseRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRatings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListRatings',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRatingsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRatingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AppealRating(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/AppealRating',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.AppealRatingRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/DecideAppeal',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.DecideAppealRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RatingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRectifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListRectifications',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRectificationsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListRectificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteRectification(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/CompleteRectification',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.CompleteRectificationRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.RectificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFeedbackIndicators(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/GetFeedbackIndicators',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsResponse.FromString,
             options,
             channel_credentials,
             insecure,
