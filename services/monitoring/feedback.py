@@ -25,9 +25,9 @@ good and bad, rectifications, complaints received, handled and overdue —
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 import msgspec
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 
 from services.monitoring import storage as t
+from services.monitoring.domain import evaluation as ev
 from services.monitoring.domain import feedback as f
 from services.monitoring.feedback_contract import (
     complaint_to_pb,
@@ -679,3 +680,40 @@ _COMPLAINT_ACTIONS: dict[str, Callable[..., f.Complaint]] = {
     "close": lambda c, by, now, note="": f.close_complaint(c, by, now, note),
     "withdraw": lambda c, by, now, reason="": f.withdraw_complaint(c, by, now, reason),
 }
+
+
+class EvaluationRatings:
+    """Complaints and ratings (投诉 · 好差评) as the efficiency evaluation counts them
+    (``domain.evaluation.RatingsProvider``): per department (credit code) or per region in a
+    period, from ``department_month_counts``; by item or by official they are not known
+    (a rating names its case's department, not the item's steps or who took them): None."""
+
+    def __init__(self, db: Database, node_region: str,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db = db
+        self.node_region = node_region
+        self.clock = clock
+
+    def counts(self, dimension: ev.Dimension, period: ev.Period, keys: Sequence[str]
+               ) -> dict[str, ev.RatingCounts] | None:
+        if dimension not in (ev.Dimension.DEPARTMENT, ev.Dimension.REGION):
+            return None
+        last_day = period.end - timedelta(days=1)
+        with self.db.read() as s:
+            months = department_month_counts(
+                s, region=self.node_region, month_from=period.start.strftime("%Y-%m"),
+                month_to=last_day.strftime("%Y-%m"), today=local_day(self.clock()))
+        totals: dict[str, list[int]] = {}  # key → complaints, ratings, satisfied
+        for month in months:
+            key = (month.department_code if dimension is ev.Dimension.DEPARTMENT
+                   else month.region)
+            total = totals.setdefault(key, [0, 0, 0])
+            total[0] += month.complaints
+            total[1] += month.ratings
+            total[2] += sum(month.per_level[:2])  # 非常满意, 满意
+        found = {}
+        for key in keys:
+            complaints, ratings, satisfied = totals.get(key, (0, 0, 0))
+            found[key] = ev.RatingCounts(complaints, ratings,
+                                         satisfied / ratings if ratings else None)
+        return found

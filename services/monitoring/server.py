@@ -12,7 +12,7 @@ from services.monitoring.cases_client import CasesClient
 from services.monitoring.domain.evaluation import Scale
 from services.monitoring.domain.feedback import Policy
 from services.monitoring.evaluation import Evaluation
-from services.monitoring.feedback import Feedback
+from services.monitoring.feedback import EvaluationRatings, Feedback
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision
 from services.shared.auth import Authenticator, ServiceToken
@@ -36,7 +36,8 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
     projection = Projection(db)
     calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
     supervision = Supervision(db, calendar, settings.node_region)
-    evaluation = Evaluation(db, scale_of(settings.evaluation_scale))
+    evaluation = Evaluation(db, scale_of(settings.evaluation_scale),
+                            EvaluationRatings(db, settings.node_region))
     feedback = Feedback(
         db, calendar, settings.node_region,
         CasesClient(settings.address(settings.cases_port),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
@@ -25,14 +25,16 @@ from services.catalogue.server import build as build_catalogue
 from services.monitoring import storage as t
 from services.monitoring.api import MonitoringServicer
 from services.monitoring.cases_client import CasesClient
-from services.monitoring.feedback import Feedback
+from services.monitoring.evaluation import Evaluation
+from services.monitoring.feedback import EvaluationRatings, Feedback
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision
 from services.shared.auth import Authenticator, ServiceToken, mint_token
 from services.shared.db import Database
+from services.shared.events import parse_event
 from services.shared.grpc_errors import error_detail_of
 from services.shared.grpc_server import GrpcServer
-from services.shared.working_days import WorkingCalendar
+from services.shared.working_days import WorkingCalendar, local_day
 from tests.support.clients import Clients, act, applicant, bearer, key, running
 from tests.support.departments import DEVELOPMENT, EDUCATION
 
@@ -69,7 +71,10 @@ def node(pg_settings):
     monitoring = GrpcServer("127.0.0.1:0")
     monitoring.add(pb_grpc.add_MonitoringServiceServicer_to_server,
                    MonitoringServicer(Projection(db), Authenticator(settings.jwt_secret),
-                                      Supervision(db, CALENDAR, "510000"), feedback=feedback),
+                                      Supervision(db, CALENDAR, "510000"),
+                                      Evaluation(db, ratings=EvaluationRatings(db, "510000",
+                                                                               clock)),
+                                      feedback=feedback),
                    [pb.DESCRIPTOR.services_by_name["MonitoringService"].full_name])
     monitoring_port = monitoring.start()
     clients = Clients.at(f"127.0.0.1:{settings.catalogue_port}", f"127.0.0.1:{cases_port}")
@@ -420,3 +425,42 @@ def test_the_command_line(node: Node) -> None:
     shown = runner.invoke(main, ["feedback", "indicators", "--region", "511602",
                                  "--address", address])
     assert shown.exit_code == 0 and "好评率" in shown.output, shown.output
+
+
+def test_the_efficiency_evaluation_counts_the_department_s_complaints_and_ratings(
+        node: Node) -> None:
+    """效能评估 reads complaints and satisfaction from them: known per department (0 when
+    there were none), unknown by official, whom a rating does not name."""
+    def row(dimension: int, key_: str):  # type: ignore[no-untyped-def]
+        answer = node.stub.Evaluate(pb.EvaluateRequest(
+            dimension=dimension, period=local_day().strftime("%Y-%m"), region="511602"),
+            metadata=node.supervisor, timeout=10)
+        return next((r for r in answer.rows if r.key == key_), None)
+
+    number = node.case()
+    # supervision applies the case's events (the worker's part; no worker runs here)
+    projection = Projection(node.db, Supervision(node.db, CALENDAR, "510000"))
+    with node.db.begin() as c:
+        bodies = c.execute(text("SELECT body FROM cases.outbox WHERE body LIKE :n "
+                                "ORDER BY seq"), {"n": f"%{number}%"}).scalars().all()
+    for body in bodies:
+        event = parse_event(json.loads(body))
+        if event.type.startswith("case.") and event.data.get("case_number") == number:
+            projection.apply(event)
+    before = row(pb.EVALUATION_DIMENSION_DEPARTMENT, DEVELOPMENT)
+    assert before is not None and before.handled >= 1
+    node.rate(node.applicant, number, pb.RATING_LEVEL_DISSATISFIED, comment="等了很久",
+              channel=pb.RATING_CHANNEL_MOBILE)
+    node.stub.SubmitComplaint(pb.SubmitComplaintRequest(
+        idempotency_key=key(), kind=pb.COMPLAINT_KIND_COMPLAINT,
+        addressee=pb.ADDRESSEE_SUPERVISION, subject=pb.COMPLAINT_SUBJECT_CASE,
+        case_number=number, title="办理拖延", content="多次催问无答复"),
+        metadata=node.applicant, timeout=10)
+    after = row(pb.EVALUATION_DIMENSION_DEPARTMENT, DEVELOPMENT)
+    assert after.complaints == (before.complaints if before else 0) + 1
+    assert after.HasField("satisfaction") and after.satisfaction < 1
+    assert "complaints" not in after.unknown and "satisfaction" not in after.unknown
+    official = node.stub.Evaluate(pb.EvaluateRequest(
+        dimension=pb.EVALUATION_DIMENSION_OFFICIAL, period=local_day().strftime("%Y-%m"),
+        region="511602"), metadata=node.supervisor, timeout=10)
+    assert all("complaints" in r.unknown for r in official.rows)
