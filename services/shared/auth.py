@@ -103,6 +103,9 @@ ROLES: dict[str, Role] = {
     "service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, SUPERVISION_READ})),
     # the public hall: reads what the public may see, nothing internal
     "hall": Role(frozenset({CASE_READ})),
+    # a person or an enterprise signed in at the hall (自然人 / 法人): what the public may see,
+    # under their own name (the hall mints these tokens: services/hall/tokens.py)
+    "applicant": Role(frozenset({CASE_READ})),
     # operators of the node: everything, within their regions
     "admin": Role(frozenset({ITEM_WRITE, ITEM_PUBLISH, ITEM_REVIEW_LEGAL, ITEM_REVIEW_STAFFING,
                              ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
