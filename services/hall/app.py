@@ -144,7 +144,7 @@ def create_app(backend: HallBackend, node_name: str, *,
     templates = Jinja2Templates(directory=HERE / "templates",
                                 context_processors=[template_context(sessions)])
     templates.env.globals.update(node_name=node_name)
-    app.state.templates = templates
+    app.state.templates, app.state.backend = templates, backend
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     def render(request: Request, name: str, context: dict[str, Any], status: int = 200

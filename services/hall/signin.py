@@ -6,8 +6,8 @@ their own account; ``/signout`` ends the session. A refusal is shown on the form
 field it is about, in Chinese; too many attempts answer 429 with ``Retry-After``.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the routes' annotations name the session
+# object of the closure (``Depends(sessions.posted_form)``), which FastAPI must see evaluated.
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any

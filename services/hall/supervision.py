@@ -17,8 +17,8 @@ admin role are let in; anyone else gets a page saying who may use it, and someon
 in (or whose sign-in has ended) is sent to sign in and brought back.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the routes' annotations name the session
+# object of the closure (``Depends(sessions.posted_form)``), which FastAPI must see evaluated.
 import logging
 import re
 import uuid
