@@ -68,6 +68,14 @@ ACTIONS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
     "publish_notice": ("发布通报", (("notice", "通报内容", "textarea"),
                                    ("rectify_by", "整改期限", "date"))),
 }
+#: the facts rules record, in words (a fact not listed shows its key)
+FACT_WORDS = {
+    "allowed": "允许", "amount": "金额", "assignee": "经办人", "calendar_days": "自然日",
+    "circumstance": "情形", "code": "理由代码", "days": "天数", "department": "部门",
+    "departure": "偏离", "due": "应办结日期", "expected": "应为", "handler": "经办人",
+    "happened": "发生时间", "left": "剩余", "limit": "时限", "measures": "处罚措施",
+    "over": "超出", "reason": "理由", "region": "地区", "since": "起始", "stage": "阶段",
+    "step": "环节", "unit": "单位", "what": "事项", "working_days": "工作日"}
 EVENT_WORDS = {
     "case.submitted": "提交申请", "case.opened": "立案", "case.accepted": "受理",
     "case.rejected": "不予受理", "case.supplement_requested": "要求补正",
@@ -159,7 +167,8 @@ def allowed_actions(w: mpb.Warning) -> list[str]:
 
 def warning_page(w: mpb.Warning) -> WarningPage:
     return WarningPage(
-        warning_row(w), w.rule, w.subject, sorted(w.facts.items()), w.handler or "未指定",
+        warning_row(w), w.rule, w.subject,
+        [(FACT_WORDS.get(k, k), v) for k, v in sorted(w.facts.items())], w.handler or "未指定",
         w.region, w.department_code,
         [HistoryRow(local_time(e.at), "监察平台" if e.by == "supervision" else e.by,
                     HISTORY_WORDS.get(e.action, e.action), SEVERITY_WORDS.get(e.severity, ""),
