@@ -134,6 +134,7 @@ def urls() -> None:
 
 
 from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
+from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|add-person|…
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
 from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
@@ -143,6 +144,7 @@ main.add_command(catalogue)
 main.add_command(cases)
 main.add_command(supervision)
 main.add_command(feedback)
+main.add_command(accounts)
 
 if __name__ == "__main__":
     main()

@@ -102,10 +102,11 @@ def migrate() -> None:
     # infra is the one place that knows every service: it deploys them.
     from services.cases.server import migrate as cases  # noqa: PLC0415
     from services.catalogue.server import migrate as catalogue  # noqa: PLC0415
+    from services.hall.server import migrate as hall  # noqa: PLC0415
     from services.monitoring.server import migrate as monitoring  # noqa: PLC0415
 
     for name, step in (("catalogue", catalogue), ("cases", cases),
-                       ("monitoring", monitoring)):
+                       ("monitoring", monitoring), ("hall", hall)):
         step()
         print(f"migrated {name}")
 

@@ -8,7 +8,10 @@ about the version in force, what the catalogue does not state said to be not yet
 (尚未公布), the discretion standards of a penalty, the flow drawn on the server as SVG
 (``/items/{item_id}/flow.svg`` alone) and in words, and the item's public history;
 ``/cases`` a form,
-``/cases/{case_number}`` where a case stands. Anything that goes wrong
+``/cases/{case_number}`` where a case stands; ``/signin``, ``/signup`` and ``/signout``
+(``services.hall.signin``: persons, enterprises and staff, in a signed session cookie, every
+form with a CSRF token — ``services.hall.sessions``); ``/supervision`` the supervisors'
+dashboard (``services.hall.supervision``). Anything that goes wrong
 shows a page in words, never a stack trace: 404 for what does not exist, 503 when a service does
 not answer, 500 with an identifier the operators can find in the log.
 
@@ -21,8 +24,10 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,9 +38,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from services.hall.backend import HallBackend
 from services.hall.find import facets, guide_view, pages, query_href
+from services.hall.identity import IdentityProvider
+from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, template_context
+from services.hall.signin import add_signin_pages
+from services.hall.supervision import add_supervision_pages
+from services.hall.tokens import TokenMinter
 from services.hall.views import case_view, history_view, item_view, unnamed_materials
 from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
@@ -99,15 +110,41 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
                         headers={"Retry-After": str(wait)})
 
 
+#: the paths whose pages are about one signed-in person: never kept by a cache
+PRIVATE_PATHS = ("/supervision", "/signin", "/signup")
+
+
+@dataclass
+class Access:
+    """Who may sign in, and how sessions are kept: the identity provider (None: signing in
+    is unavailable), the minter of the tokens the hall calls the services with for a
+    signed-in person, the key that signs the session cookie, how long a sign-in lasts,
+    whether cookies are Secure (HTTPS only), and how often the dashboard checks for new
+    warnings."""
+
+    provider: IdentityProvider | None = None
+    minter: TokenMinter = field(default_factory=lambda: TokenMinter(secrets.token_urlsafe(32)))
+    session_secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    session_ttl_s: int = 8 * 3600
+    secure_cookies: bool = False
+    live_poll_s: float = 5.0
+    clock: Callable[[], float] | None = None
+
+
 def create_app(backend: HallBackend, node_name: str, *,
                today: Callable[[], date] = local_day,
-               rates: RateLimits | None = None) -> FastAPI:
+               rates: RateLimits | None = None, access: Access | None = None) -> FastAPI:
     app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None)
     rates = rates or RateLimits()
+    access = access or Access()
     case_lookups = RateLimit("case_lookup", rates.case_lookup)
     public_reads = RateLimit("public_reads", rates.public_reads)
-    templates = Jinja2Templates(directory=HERE / "templates")
+    sessions = Sessions(access.session_ttl_s, **({"clock": access.clock} if access.clock
+                                                  else {}))
+    templates = Jinja2Templates(directory=HERE / "templates",
+                                context_processors=[template_context(sessions)])
     templates.env.globals.update(node_name=node_name)
+    app.state.templates, app.state.backend = templates, backend
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     def render(request: Request, name: str, context: dict[str, Any], status: int = 200
@@ -118,13 +155,28 @@ def create_app(backend: HallBackend, node_name: str, *,
     async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
         response: Response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if request.url.path.startswith(PRIVATE_PATHS):
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+    # The session cookie: signed (itsdangerous), HttpOnly, SameSite=Lax, Secure when
+    # configured; its own age bounds it too, a little beyond a sign-in's life so that an
+    # ended sign-in is still told apart from none ("您的登录已过期").
+    app.add_middleware(SessionMiddleware, secret_key=access.session_secret,
+                       session_cookie=SESSION_COOKIE,
+                       max_age=access.session_ttl_s + 12 * 3600, same_site="lax",
+                       https_only=access.secure_cookies)
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, error: PageError) -> HTMLResponse:
         response = render(request, "error.html", {"error": error}, error.status)
         response.headers.update(error.headers)
         return response
+
+    @app.exception_handler(FormRefused)
+    async def _form_refused(request: Request, error: FormRefused) -> HTMLResponse:
+        page = PageError(error.status, "表单未能提交", error.message, code=error.code)
+        return render(request, "error.html", {"error": page}, page.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse:
@@ -288,6 +340,11 @@ def create_app(backend: HallBackend, node_name: str, *,
                             found.item_version,
                             error.code().name if hasattr(error, "code") else error)
         return render(request, "case.html", {"case": case_view(found, today(), names)})
+
+    add_signin_pages(app, render, sessions, access.provider)
+    add_supervision_pages(app, render, backend, sessions, access.minter,
+                          poll_s=access.live_poll_s, page_error=page_error,
+                          not_found=lambda message: PageError(404, "没有找到", message))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

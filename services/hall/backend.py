@@ -1,4 +1,8 @@
-"""The hall's view of the node: catalogue and cases over gRPC, with its own service token."""
+"""The hall's view of the node: catalogue, cases and supervision over gRPC.
+
+Public pages call with the hall's own service token; pages for a signed-in person pass that
+person's token (``authorization``, minted by ``services.hall.tokens``), so the services
+decide what the person may see and do."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
+from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from services.shared.auth import ServiceToken
 from services.shared.config import Settings
@@ -16,15 +21,18 @@ from services.shared.grpc_client import channel, metadata
 
 CATALOGUE = "sunlight.catalogue.v1.CatalogueService"
 CASES = "sunlight.cases.v1.CaseService"
+MONITORING = "sunlight.monitoring.v1.MonitoringService"
 
 
 class HallBackend:
     """Every call carries the hall's service token and a deadline; failures raise RpcError."""
 
     def __init__(self, catalogue: Any, cases: Any, authorization: Callable[[], str],
-                 timeout_s: float, health: dict[str, Any] | None = None) -> None:
+                 timeout_s: float, health: dict[str, Any] | None = None,
+                 monitoring: Any = None) -> None:
         self._catalogue = catalogue
         self._cases = cases
+        self._monitoring = monitoring
         self._authorization = authorization
         self._timeout_s = timeout_s
         self._health = health or {}
@@ -34,18 +42,21 @@ class HallBackend:
     def from_settings(cls, settings: Settings) -> HallBackend:
         catalogue_channel = channel(settings.address(settings.catalogue_port))
         cases_channel = channel(settings.address(settings.cases_port))
+        monitoring_channel = channel(settings.address(settings.monitoring_port))
         token = ServiceToken(settings.jwt_secret, "hall", [settings.node_region],
                              issuer=settings.jwt_issuer, roles=("hall",))
         backend = cls(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
                       cases_pb2_grpc.CaseServiceStub(cases_channel), token.header,
                       settings.grpc_timeout_s,
                       {CATALOGUE: health_pb2_grpc.HealthStub(catalogue_channel),
-                       CASES: health_pb2_grpc.HealthStub(cases_channel)})
-        backend._channels = [catalogue_channel, cases_channel]
+                       CASES: health_pb2_grpc.HealthStub(cases_channel)},
+                      monitoring_pb2_grpc.MonitoringServiceStub(monitoring_channel))
+        backend._channels = [catalogue_channel, cases_channel, monitoring_channel]
         return backend
 
-    def _options(self) -> dict[str, Any]:
-        return {"timeout": self._timeout_s, "metadata": metadata(self._authorization())}
+    def _options(self, authorization: str | None = None) -> dict[str, Any]:
+        return {"timeout": self._timeout_s,
+                "metadata": metadata(authorization or self._authorization())}
 
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
         return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
@@ -75,6 +86,42 @@ class HallBackend:
     def case(self, case_number: str) -> cases_pb2.Case:
         return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),
                                    **self._options()).case
+
+    # --- as a signed-in person (their token: the services decide what they may) -----------
+    def warnings(self, authorization: str, *, active_only: bool = False, severity: int = 0,
+                 case_number: str = "", page_size: int = 50, page_token: str = ""
+                 ) -> monitoring_pb2.ListWarningsResponse:
+        """Supervision's warnings the caller may read, newest first."""
+        return self._monitoring.ListWarnings(monitoring_pb2.ListWarningsRequest(
+            active_only=active_only, severity=severity, case_number=case_number,
+            page_size=page_size, page_token=page_token), **self._options(authorization))
+
+    def warning(self, authorization: str, warning_id: str) -> monitoring_pb2.Warning:
+        return self._monitoring.GetWarning(monitoring_pb2.GetWarningRequest(
+            warning_id=warning_id), **self._options(authorization)).warning
+
+    def act_on_warning(self, authorization: str, warning_id: str, action: str, key: str,
+                       **fields: str) -> monitoring_pb2.Warning:
+        """``action``: a field of ActOnWarningRequest's oneof (uphold, dismiss, …)."""
+        request = monitoring_pb2.ActOnWarningRequest(idempotency_key=key,
+                                                     warning_id=warning_id)
+        getattr(request, action).SetInParent()
+        for name, value in fields.items():
+            setattr(getattr(request, action), name, value)
+        return self._monitoring.ActOnWarning(request, **self._options(authorization)).warning
+
+    def case_as(self, authorization: str, case_number: str) -> cases_pb2.Case:
+        return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),
+                                   **self._options(authorization)).case
+
+    def trace(self, authorization: str, case_number: str) -> list[cases_pb2.TraceEntry]:
+        return list(self._cases.GetTrace(cases_pb2.GetTraceRequest(case_number=case_number),
+                                         **self._options(authorization)).entries)
+
+    def verify_trace(self, authorization: str, case_number: str
+                     ) -> cases_pb2.VerifyTraceResponse:
+        return self._cases.VerifyTrace(cases_pb2.VerifyTraceRequest(
+            case_number=case_number), **self._options(authorization))
 
     def health(self) -> dict[str, str]:
         """grpc.health.v1 status of each service the hall needs ("UNKNOWN": no answer)."""

@@ -4,26 +4,55 @@ from __future__ import annotations
 
 import logging
 import signal
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
-from services.hall.app import create_app
+from services.hall.app import Access, create_app
 from services.hall.backend import HallBackend
+from services.hall.identity.accounts import AccountStore
+from services.hall.identity.local import LocalIdentityProvider, SignInLimits
+from services.hall.sessions import session_key
+from services.hall.tokens import TokenMinter
 from services.shared.config import Settings, load_settings
+from services.shared.db import Database, database_url
 from services.shared.logs import configure_logging
+from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
 
 SERVICE = "hall"
+MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
+
+
+def migrate() -> None:
+    """The hall's own tables (its local accounts)."""
+    settings = load_settings()
+    upgrade(MIGRATIONS, database_url(settings, SERVICE), SERVICE)
+
+
+def identity_provider(settings: Settings, db: Database | None = None
+                      ) -> LocalIdentityProvider:
+    """The local identity provider on the hall's database (also what `sunlight accounts`
+    uses)."""
+    store = AccountStore(db or Database.for_service(settings, SERVICE, pool_size=4))
+    return LocalIdentityProvider(store, settings.node_region, limits=SignInLimits.of(
+        settings.rate_limit_sign_in_account, settings.rate_limit_sign_in_client))
+
+
+def access_of(settings: Settings, provider: LocalIdentityProvider) -> Access:
+    return Access(provider, TokenMinter(settings.jwt_secret, settings.jwt_issuer),
+                  session_key(settings.jwt_secret), settings.hall_session_ttl_s,
+                  settings.hall_secure_cookies, settings.hall_live_poll_s)
 
 
 def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     backend = HallBackend.from_settings(settings)
     # Days left are counted by the case service (its calendar, stopped time left out).
-    return create_app(backend, settings.node_name,
-                      rates=RateLimits.of(settings)), backend
+    return create_app(backend, settings.node_name, rates=RateLimits.of(settings),
+                      access=access_of(settings, identity_provider(settings))), backend
 
 
 def main() -> None:

@@ -35,8 +35,8 @@ person, ``credit_code:<unified social credit code>`` (GB 32100) for an organisat
 ``id_type`` and ``id_number`` an applicant gives on a case, so that supervision can tell a
 case's own applicant from anyone else. Such a token names no department, holds no other role
 and grants nothing but ``feedback.submit``; its regions are where the person signed in. The
-hall's sign-in (later) mints them; until then ``sunlight token --role public --subject
-id_card:…`` does.
+hall mints them for a person or enterprise signed in there (``services/hall/tokens.py``);
+``sunlight token --role public --subject id_card:…`` does too.
 """
 
 from __future__ import annotations

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     rate_limit_failed_auth: str = rate_limits.FAILED_AUTH
     rate_limit_case_lookup: str = rate_limits.CASE_LOOKUP
     rate_limit_public_reads: str = rate_limits.PUBLIC_READS
+    # Sign-in at the hall: failed passwords per account, attempts per client address.
+    rate_limit_sign_in_account: str = rate_limits.SIGN_IN_ACCOUNT
+    rate_limit_sign_in_client: str = rate_limits.SIGN_IN_CLIENT
+
+    # The hall's sessions: signed cookies (key derived from jwt_secret) that hold a sign-in
+    # for this many seconds (at most a token's longest life); Secure when served over HTTPS.
+    hall_session_ttl_s: int = Field(8 * 3600, ge=60, le=12 * 3600)
+    hall_secure_cookies: bool = False
+    # Seconds between the supervision dashboard's checks for new warnings.
+    hall_live_poll_s: float = Field(5.0, ge=0.2, le=300)
 
     # A fine above this many yuan is decided by a meeting (集体讨论) before the decision,
     # unless its item states an amount of its own.
@@ -147,7 +157,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("rate_limit_failed_auth", "rate_limit_case_lookup",
-                     "rate_limit_public_reads")
+                     "rate_limit_public_reads", "rate_limit_sign_in_account",
+                     "rate_limit_sign_in_client")
     @classmethod
     def _rate(cls, value: str) -> str:
         return check_rate(value)

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 FAILED_AUTH = "10/minute"
 CASE_LOOKUP = "20/minute"
 PUBLIC_READS = "300/minute"
+#: the hall's sign-in: failed passwords per account, attempts per client address
+SIGN_IN_ACCOUNT = "5/minute;20/hour"
+SIGN_IN_CLIENT = "20/minute;200/hour"
 
 
 def check_rate(spec: str) -> str:

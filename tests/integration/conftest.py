@@ -9,7 +9,7 @@ from services.shared.config import Settings
 from services.shared.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("catalogue", "cases", "monitoring")
+SERVICES = ("catalogue", "cases", "monitoring", "hall")
 
 pytestmark = pytest.mark.integration
 

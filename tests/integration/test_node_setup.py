@@ -103,7 +103,7 @@ def test_migrate_creates_database_files_only_the_node_can_read(tmp_path) -> None
     result = _step("migrate", env_file, umask=0o022)  # a usual login umask
     assert result.returncode == 0, result.stderr
     files = sorted((tmp_path / "var" / "510000").iterdir())
-    assert {p.name for p in files} >= {"catalogue.db", "cases.db", "monitoring.db"}
+    assert {p.name for p in files} >= {"catalogue.db", "cases.db", "monitoring.db", "hall.db"}
     assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
     assert _mode(tmp_path / "var") == 0o700
     assert _mode(tmp_path / "var" / "510000") == 0o700

@@ -1,0 +1,190 @@
+"""Sessions and forms of the hall: who is signed in, for how long, and that every form
+posted comes from a page the hall gave that session.
+
+The session lives in a cookie signed by Starlette's ``SessionMiddleware`` (itsdangerous:
+HMAC-signed and time-stamped), ``HttpOnly``, ``SameSite=Lax``, ``Secure`` when configured
+(SUNLIGHT_HALL_SECURE_COOKIES). It carries the identity, when the sign-in ends
+(SUNLIGHT_HALL_SESSION_TTL_S after it began, however active the person is) and a CSRF token.
+A page that needs a sign-in sends whoever has none — or whose sign-in has ended — to the
+sign-in page with the way back (``next``), never to a bare 403; a form posted after the
+sign-in ended is kept (its fields, in the session) and offered again after signing in.
+
+Every ``POST`` reads its fields through ``posted_form``, which refuses a form without the
+session's CSRF token (synchroniser token; compared in constant time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from fastapi import Request
+
+from services.hall.identity import Identity
+
+SESSION_COOKIE = "sunlight_hall"
+CSRF_FIELD = "csrf_token"
+MAX_FORM_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 50
+MAX_NEXT = 500
+#: drafts kept for forms posted after the sign-in ended, at most this many
+MAX_DRAFTS = 5
+
+
+def session_key(jwt_secret: str) -> str:
+    """The cookie's signing key, derived from the node's key (one secret less to manage;
+    a key of its own for this one purpose)."""
+    return hmac.new(jwt_secret.encode(), b"sunlight hall session cookie v1",
+                    hashlib.sha256).hexdigest()
+
+
+class SignInRequired(Exception):  # noqa: N818 - a redirect, not a failure
+    """The page needs a sign-in: to the sign-in page, then back to ``next``."""
+
+    def __init__(self, next_path: str, expired: bool) -> None:
+        super().__init__(next_path)
+        self.next_path, self.expired = next_path, expired
+
+    @property
+    def location(self) -> str:
+        return f"/signin?next={quote(self.next_path, safe='/')}" + (
+            "&expired=1" if self.expired else "")
+
+
+class FormRefused(Exception):  # noqa: N818 - said to the person
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """A path on this site to go back to (never another site's address)."""
+    if not value or len(value) > MAX_NEXT or not value.startswith("/") or \
+            value.startswith("//") or "\\" in value or any(ord(c) < 32 for c in value):
+        return default
+    return value
+
+
+@dataclass
+class Sessions:
+    ttl_s: int
+    clock: Callable[[], float] = time.time
+
+    def sign_in(self, request: Request, identity: Identity) -> None:
+        """A new session: whatever the old one held is dropped (no fixation), except the
+        drafts kept for after signing in, and the CSRF token is new."""
+        drafts = request.session.get("drafts", {})
+        request.session.clear()
+        request.session.update(identity=identity.to_session(),
+                               expires=int(self.clock()) + self.ttl_s,
+                               csrf=secrets.token_urlsafe(32))
+        if drafts:
+            request.session["drafts"] = drafts
+
+    def sign_out(self, request: Request) -> None:
+        request.session.clear()
+
+    def state(self, request: Request) -> tuple[Identity | None, bool]:
+        """(identity, expired): the identity while the sign-in lasts; after it ends, None
+        and True (the identity is dropped from the session there and then)."""
+        data = request.session.get("identity")
+        if data is None:
+            return None, False
+        expires = request.session.get("expires")
+        if not isinstance(expires, int) or expires <= self.clock():
+            request.session.pop("identity", None)
+            request.session.pop("expires", None)
+            return None, True
+        identity = Identity.from_session(data)
+        if identity is None:
+            request.session.clear()
+        return identity, False
+
+    def identity(self, request: Request) -> Identity | None:
+        return self.state(request)[0]
+
+    def require(self, request: Request, *, draft: dict[str, str] | None = None) -> Identity:
+        """The signed-in identity, or SignInRequired back to this page (a form's fields,
+        ``draft``, are kept for it)."""
+        identity, expired = self.state(request)
+        if identity is not None:
+            return identity
+        back = request.url.path
+        if draft is not None:
+            back = safe_next(request.headers.get("referer") and urlsplit(
+                request.headers["referer"]).path, back)
+            self.keep_draft(request, back, draft)
+        elif request.url.query:
+            back = f"{back}?{request.url.query}"
+        raise SignInRequired(safe_next(back), expired)
+
+    # --- forms ------------------------------------------------------------------------------
+    def csrf_token(self, request: Request) -> str:
+        token = request.session.get("csrf")
+        if not isinstance(token, str) or not token:
+            token = secrets.token_urlsafe(32)
+            request.session["csrf"] = token
+        return token
+
+    def keep_draft(self, request: Request, path: str, fields: dict[str, str]) -> None:
+        drafts = dict(request.session.get("drafts", {}))
+        drafts[path] = {k: v for k, v in fields.items() if k != CSRF_FIELD}
+        while len(drafts) > MAX_DRAFTS:
+            drafts.pop(next(iter(drafts)))
+        request.session["drafts"] = drafts
+
+    def take_draft(self, request: Request, path: str) -> dict[str, str]:
+        drafts = dict(request.session.get("drafts", {}))
+        found = drafts.pop(path, None)
+        if found is not None:
+            request.session["drafts"] = drafts
+        return found if isinstance(found, dict) else {}
+
+    async def posted_form(self, request: Request) -> dict[str, str]:
+        """The fields of an ``application/x-www-form-urlencoded`` POST whose CSRF token is
+        the session's; FormRefused (or SignInRequired when the session is gone) otherwise.
+        Each field's first value; the token itself is left out."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            raise FormRefused(415, "FORM_REQUIRED", "请通过页面上的表单提交。")
+        body = await request.body()
+        if len(body) > MAX_FORM_BYTES:
+            raise FormRefused(413, "FORM_TOO_LARGE", "提交的内容太长，请删减后再试。")
+        try:
+            parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True,
+                              max_num_fields=MAX_FORM_FIELDS, strict_parsing=False)
+        except (UnicodeDecodeError, ValueError):
+            raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新填写。"
+                              ) from None
+        fields = {k: v[0] for k, v in parsed.items()}
+        sent = fields.pop(CSRF_FIELD, "")
+        expected = request.session.get("csrf")
+        if isinstance(expected, str) and expected and hmac.compare_digest(
+                sent.encode(), expected.encode()):
+            return fields
+        identity, expired = self.state(request)
+        if identity is None and request.url.path not in ("/signin", "/signup"):
+            # the session is gone (its cookie expired, or was never there): sign in again
+            back = safe_next(request.headers.get("referer") and urlsplit(
+                request.headers["referer"]).path)
+            raise SignInRequired(back, True)
+        raise FormRefused(403, "CSRF_FAILED", "表单已失效或并非来自本站页面，未予处理。"
+                          "请返回上一页，刷新后重新提交。")
+
+
+def template_context(sessions: Sessions) -> Callable[[Request], dict[str, Any]]:
+    """What every page knows: who is signed in, and the form token (made when a page asks)."""
+
+    def context(request: Request) -> dict[str, Any]:
+        if "session" not in request.scope:
+            return {"me": None, "csrf_token": lambda: ""}
+        return {"me": sessions.identity(request),
+                "csrf_token": lambda: sessions.csrf_token(request)}
+
+    return context
