@@ -9,7 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 
 from services.monitoring.domain import warnings as w
-from services.monitoring.domain.rules import RULES, Severity
+from services.monitoring.domain.rules import Severity
 
 SEVERITY = {Severity.YELLOW: pb.SEVERITY_YELLOW, Severity.RED: pb.SEVERITY_RED}
 SEVERITY_FROM_PB = {v: k for k, v in SEVERITY.items()}
@@ -26,7 +26,7 @@ def warning_to_pb(warning: w.Warning) -> pb.Warning:
         warning_id=warning.warning_id, case_number=warning.case_number,
         region=warning.region, department=warning.department,
         department_code=warning.department_code, item_id=warning.item_id,
-        rule=warning.rule, rule_title=RULES[warning.rule].title, subject=warning.subject,
+        rule=warning.rule, rule_title=warning.title, subject=warning.subject,
         severity=SEVERITY[warning.severity], status=STATUS[warning.status],
         explanation=warning.explanation,
         facts={k: str(v) for k, v in warning.facts.items()}, handler=warning.handler,

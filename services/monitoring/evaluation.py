@@ -37,6 +37,7 @@ from services.monitoring.domain.evaluation import (
     Scale,
     Tally,
 )
+from services.monitoring.domain.trend_warnings import PREFIX as TREND_PREFIX
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
@@ -277,6 +278,7 @@ class Evaluation:
             key, _sum(_w.severity == "yellow"), _sum(_w.severity == "red"),
             _sum(and_(_w.severity == "red", _w.accountability != ""))).where(
             _w.raised_at >= start, _w.raised_at < end, _w.status.notin_(NOT_STANDING),
+            ~_w.case_number.startswith(TREND_PREFIX),  # a trend's are not a case's
             *self._filters(query, _w.region, _w.department_code, _w.item_id, _w.handler))
             .group_by(key)).all()
         return {r[0]: Tally(yellow=int(r[1]), red=int(r[2]), accountable=int(r[3]))

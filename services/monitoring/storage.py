@@ -212,6 +212,37 @@ Index("ix_evaluation_steps_handler", evaluation_steps.c.handler, evaluation_step
 # warnings by the period they were raised in
 Index("ix_warnings_raised", warnings.c.raised_at)
 
+# Trend rules (domain.trends): the acts they count, one row per event that records one — an
+# acceptance decision, a supplement request at acceptance, a decision with the days left of
+# its limit — written with the event; and the last day the trends were evaluated (once a day).
+trend_acts = Table(
+    "trend_acts", metadata,
+    Column("case_number", String(50), primary_key=True),
+    Column("ref", String(80), primary_key=True),       # "<event type>@<sequence>"
+    Column("act", String(16), nullable=False),         # accepted | rejected | supplement | decided
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    Column("handler", String(128), nullable=False),
+    Column("handler_department_code", String(18), nullable=False, server_default=""),
+    Column("handler_department", String(200), nullable=False, server_default=""),
+    Column("done_on", String(10), nullable=False),
+    Column("first", Boolean, nullable=False, server_default=false()),
+    Column("limit_days", Integer),
+    Column("days_left", Integer),
+)
+Index("ix_trend_acts_act_day", trend_acts.c.act, trend_acts.c.done_on)
+
+trend_runs = Table(
+    "trend_runs", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_day", String(10)),
+    Column("updated_at", UtcDateTime),
+)
+# trend warnings by their rule (the daily evaluation reads them all)
+Index("ix_warnings_rule", warnings.c.rule, warnings.c.status)
+
 inbox = inbox_table(metadata)
 # supervision's own events (warning.raised, warning.escalated, …), relayed like the others
 outbox = outbox_table(metadata)

@@ -7,6 +7,9 @@ them (the worker's), of a sweep, or of a person's action on a warning.
   brought up to date or closed.
 - ``sweep(today)``: the time-based rules for every case whose ``attention_on`` has come, and
   the escalation of yellow warnings nobody answered; in batches, a transaction each.
+- ``sweep_trends(today)`` (from ``sweep``, once a day): the trend rules over their windows
+  (``domain.trends``); their warnings concern a department or a handler and are filed under a
+  pseudo case number ``TREND-<department code>`` (``domain.trend_warnings``).
 - ``act(...)``: a handler or supervisor answers a warning (idempotent on their key).
 
 Every change of a warning is one history entry, one ``warning.<action>`` event on supervision's
@@ -42,8 +45,10 @@ from sqlalchemy.orm import Session
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 
 from services.monitoring import storage as t
+from services.monitoring import trends as trends_
 from services.monitoring.contract import warning_to_pb
 from services.monitoring.domain import evaluation as ev
+from services.monitoring.domain import trends as tr
 from services.monitoring.domain import warnings as w
 from services.monitoring.domain.rules import (
     Context,
@@ -52,6 +57,7 @@ from services.monitoring.domain.rules import (
     Thresholds,
     attention_on,
 )
+from services.monitoring.domain.trend_warnings import follow_trends
 from services.monitoring.domain.watch import CaseWatch, watch_after
 from services.shared import auth
 from services.shared.auth import Principal
@@ -98,11 +104,13 @@ class Page:
 class Supervision:
     def __init__(self, db: Database, calendar: WorkingCalendar, node_region: str,
                  thresholds: Thresholds | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 trend_thresholds: tr.TrendThresholds | None = None) -> None:
         self.db = db
         self.calendar = calendar
         self.node_region = node_region
         self.thresholds = thresholds or Thresholds()
+        self.trend_thresholds = trend_thresholds or tr.TrendThresholds()
         self.clock = clock
         self.outbox = Outbox(t.outbox, "monitoring")
         self.idempotency = IdempotencyStore(t.idempotency_keys)
@@ -126,6 +134,7 @@ class Supervision:
         unit = _Unit.load(conn, sorted(set(numbers)))
         now = self.clock()
         changed: list[w.Warning] = []
+        acts: list[tr.ActFact] = []
         for number, event in zip(numbers, events, strict=True):
             before = unit.watches.get(number)
             after = watch_after(before, event.type, event.occurred_at, event.data)
@@ -134,7 +143,9 @@ class Supervision:
                                 (event.type, event.data))
             unit.put(after, attention_on(after, ctx), found)
             self._record_facts(conn, before, after, event, now)
+            acts += tr.act_facts(before, after, event.type, event.occurred_at, event.data)
             changed += found
+        trends_.record_acts(conn, acts)
         self._write(conn, unit, now)
         return changed
 
@@ -214,7 +225,41 @@ class Supervision:
                 break
             after = rows[-1][0]
         changed += self._escalate_unanswered(today, now)
+        changed += self.sweep_trends(today)
         return changed
+
+    def sweep_trends(self, today: date | None = None) -> int:
+        """The trend rules (domain.trends) over their windows, once a day: the first sweep of
+        a day evaluates them (the day is kept in ``trend_runs``, its row locked meanwhile),
+        the others find the day done. The number of trend warnings that changed."""
+        now = self.clock()
+        day = (today or local_day(now)).isoformat()
+        run = t.trend_runs.c
+        with self.db.read() as s:  # the timer fires all day: a cheap look first
+            last = s.execute(select(run.last_day).where(run.name == "trends")).scalar()
+        if last is not None and last >= day:
+            return 0
+        with self.db.begin() as conn:
+            row = conn.execute(select(run.last_day).where(run.name == "trends")
+                               .with_for_update()).first()
+            if row is None:
+                conn.execute(insert(t.trend_runs).values(name="trends", updated_at=now))
+            elif row.last_day is not None and row.last_day >= day:
+                return 0  # another process evaluated the day meanwhile
+            th = self.trend_thresholds
+            facts = trends_.load_facts(conn, date.fromisoformat(day), th)
+            stored = [_warning(r._mapping) for r in conn.execute(
+                select(t.warnings).where(_w.rule.in_(sorted(tr.TRENDS))))]
+            found = follow_trends(tr.trend_findings(facts, th), stored, now, th)
+            by_case: dict[str, dict[str, w.Warning]] = {}
+            for known in stored:
+                by_case.setdefault(known.case_number, {})[known.warning_id] = known
+            unit = _Unit({}, set(), by_case)
+            unit.put(None, None, found)
+            self._write(conn, unit, now)
+            conn.execute(update(t.trend_runs).where(run.name == "trends")
+                         .values(last_day=day, updated_at=now))
+        return len(found)
 
     def _escalate_unanswered(self, today: date, now: datetime) -> int:
         # a generous candidate set (local days are not UTC days): supervise decides exactly

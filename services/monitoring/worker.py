@@ -45,6 +45,7 @@ from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 from services.monitoring.feedback import Feedback  # noqa: E402
 from services.monitoring.projection import UNAPPLICABLE, Projection  # noqa: E402
 from services.monitoring.supervision import Supervision  # noqa: E402
+from services.monitoring.trends import thresholds_of  # noqa: E402
 from services.shared.config import load_settings  # noqa: E402
 from services.shared.db import Database  # noqa: E402
 from services.shared.errors import InvalidArgument  # noqa: E402
@@ -89,7 +90,9 @@ class ProjectionProvider(DependencyProvider):
         # connections are kept (those beyond pool_size would be opened and closed per use)
         db = Database.for_service(settings, "monitoring", pool_size=DB_POOL)
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-        self.projection = Projection(db, Supervision(db, calendar, settings.node_region))
+        self.projection = Projection(db, Supervision(
+            db, calendar, settings.node_region,
+            trend_thresholds=thresholds_of(settings.supervision_trends)))
         if not green_database_waits():
             log.warning("psycopg was imported before PSYCOPG_WAIT_FUNC was set: database "
                         "calls block every worker green thread")

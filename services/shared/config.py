@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     feedback_rating_window_days: int = Field(15, ge=0, le=60)
     feedback_rectification_days: int = Field(15, ge=1, le=60)
 
+    # Supervision's trend rules (苗头性、倾向性问题): a JSON object of the fields of
+    # services/monitoring/domain/trends.py's TrendThresholds to change, e.g.
+    # {"overdue_min_cases": 10, "peer_min_z": 2.5}; empty = the defaults there.
+    supervision_trends: str = ""
+
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
     # OTLP endpoint (http://host:4317); unset = no span is recorded, only the trace context

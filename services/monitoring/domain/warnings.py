@@ -36,6 +36,7 @@ from services.monitoring.domain.rules import (
     event_findings,
     state_findings,
 )
+from services.monitoring.domain.trends import TRENDS
 from services.monitoring.domain.watch import CaseWatch
 from services.shared.errors import FailedPrecondition, InvalidArgument
 
@@ -104,7 +105,13 @@ class Warning:
 
     @property
     def title(self) -> str:
-        return RULES[self.rule].title
+        return rule_title(self.rule)
+
+
+def rule_title(code: str) -> str:
+    """A rule's Chinese title: a case rule's (``rules.py``) or a trend rule's (``trends.py``)."""
+    rule = RULES.get(code) or TRENDS.get(code)
+    return rule.title if rule is not None else code
 
 
 SYSTEM = "supervision"
