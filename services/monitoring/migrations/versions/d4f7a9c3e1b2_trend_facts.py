@@ -2,14 +2,14 @@
 the days left of their limit), the last day they were evaluated, warnings by rule
 
 Revision ID: d4f7a9c3e1b2
-Revises: c8e1f4a2b6d9
+Revises: c4f1a8e2d907
 Create Date: 2026-12-02 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'd4f7a9c3e1b2'
-down_revision = 'c8e1f4a2b6d9'
+down_revision = 'c4f1a8e2d907'
 branch_labels = None
 depends_on = None
 
