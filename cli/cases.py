@@ -243,7 +243,9 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
               help="decide, notify (a penalty): the discretion standard's key (情节)")
 @click.option("--measure", "measures", multiple=True,
               help="decide, notify (a penalty): a kind of penalty, e.g. fine; repeatable")
-@click.option("--amount", default="", help="decide, notify (a penalty): a fine in yuan")
+@click.option("--amount", default="",
+              help="decide, notify (a penalty): a fine in yuan; charge-fee: the amount charged "
+                   "in yuan, to the fen")
 @click.option("--departure", default="",
               help="decide (a penalty outside its standard): the written justification")
 @click.option("--fields", "fields_json", default=None,
@@ -255,6 +257,17 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
                    "done for the applicant")
 @click.option("--assistance", type=click.Choice(ASSISTANCE), default=None,
               help="assist: guide (领办) or assist (帮办)")
+@click.option("--countermeasure", "countermeasures", multiple=True,
+              help="complete-step, decide: a risk countermeasure (防范措施) carried out, word "
+                   "for word as the item publishes it; repeatable")
+@click.option("--fee", "fee_name", default="",
+              help="charge-fee: the fee's name as the item publishes it (收费项目)")
+@click.option("--quantity", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="charge-fee: units charged for")
+@click.option("--receipt", default="", help="charge-fee: the receipt's number (收费票据号)")
+@click.option("--waived", is_flag=True,
+              help="charge-fee: the fee is waived (免收); give --basis")
+@click.option("--basis", default="", help="charge-fee --waived: why (免收依据)")
 @click.option("--key", default=None, help="idempotency key (a system: its own id)")
 @click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
 @_connection_options
@@ -265,7 +278,8 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
         document_number: str, certificate: str, valid_until: str | None, intended: str,
         hearing_right: bool, circumstance: str, measures: tuple[str, ...], amount: str,
         departure: str, fields_json: str | None, note: str, assistance: str | None,
-        key: str | None, as_json: bool, **connection: Any) -> None:
+        countermeasures: tuple[str, ...], fee_name: str, quantity: int, receipt: str,
+        waived: bool, basis: str, key: str | None, as_json: bool, **connection: Any) -> None:
     """Take one ACTION on CASE_NUMBER (accept, complete-step, decide, urge, assist …).
 
     Which actions the case allows now: `sunlight cases show`. Actions with many fields
@@ -276,7 +290,8 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
              "receive_supplement": ("--material", materials), "reassign": ("--to", to),
              "return_step": ("--reason", reason), "start_procedure": ("--kind", kind),
              "end_procedure": ("--result", result), "decide": ("--outcome", outcome),
-             "urge": ("--note", note), "assist": ("--assistance", assistance)}
+             "urge": ("--note", note), "assist": ("--assistance", assistance),
+             "charge_fee": ("--fee", fee_name)}
     if field in needs and not needs[field][1]:
         raise click.UsageError(f"{action} needs {needs[field][0]}")
     if field == "start_procedure" and not reason:
@@ -285,6 +300,11 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
         raise click.UsageError("request-supplement needs --due YYYY-MM-DD")
     if field == "assist" and not note:
         raise click.UsageError("assist needs --note")
+    if field == "charge_fee" and not (waived and basis or amount and receipt and not waived):
+        raise click.UsageError("charge-fee needs --amount and --receipt, or --waived and "
+                               "--basis")
+    if countermeasures and field not in ("complete_step", "decide"):
+        raise click.UsageError(f"{action} states no countermeasures (--countermeasure)")
     with _caller(**connection) as call:
         if field in STEP_ACTIONS and instance_id is None:
             instance_id = _the_running_step(call, case_number, action,
@@ -297,8 +317,10 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
             legal_basis=legal_basis, document_number=document_number,
             certificate=certificate, valid_until=_day(valid_until, "--valid-until"),
             intended=intended, hearing_right=hearing_right, note=note,
-            assistance=assistance)
-        if circumstance or measures or amount or departure:
+            assistance=assistance, countermeasures=countermeasures, fee_name=fee_name,
+            quantity=quantity, receipt=receipt, waived=waived, basis=basis,
+            amount=amount)
+        if field != "charge_fee" and (circumstance or measures or amount or departure):
             if not hasattr(message, "penalty"):
                 raise click.UsageError(f"{action} states no penalty (--circumstance, "
                                        "--measure, --amount, --departure)")
@@ -316,17 +338,22 @@ def _penalty(circumstance: str, measures: Sequence[str], amount: str,
     penalty = pb.Penalty(circumstance=circumstance, measures=list(measures),
                          departure=departure)
     if amount:
-        try:
-            yuan = Decimal(amount)
-        except InvalidOperation:
-            yuan = Decimal(-1)
-        if not yuan.is_finite() or yuan <= 0 or yuan != yuan.quantize(Decimal("0.01")):
-            raise click.BadParameter(f"{amount!r} is not an amount in yuan (to the fen)",
-                                     param_hint="--amount")
-        units = int(yuan)
-        penalty.amount.CopyFrom(common_pb2.Money(
-            currency_code="CNY", units=units, nanos=int((yuan - units) * 1_000_000_000)))
+        penalty.amount.CopyFrom(_money(amount))
     return penalty
+
+
+def _money(amount: str) -> common_pb2.Money:
+    """An amount in yuan, to the fen (``12.50``), as Money: exact, never a float."""
+    try:
+        yuan = Decimal(amount)
+    except InvalidOperation:
+        yuan = Decimal(-1)
+    if not yuan.is_finite() or yuan <= 0 or yuan != yuan.quantize(Decimal("0.01")):
+        raise click.BadParameter(f"{amount!r} is not an amount in yuan (to the fen)",
+                                 param_hint="--amount")
+    units = int(yuan)
+    return common_pb2.Money(currency_code="CNY", units=units,
+                            nanos=int((yuan - units) * 1_000_000_000))
 
 
 def _merge_fields(message: Message, text: str, action: str) -> None:
@@ -368,7 +395,8 @@ def _action_message(field: str, **o: Any) -> Message:
         case "reassign":
             return pb.Reassign(instance_id=o["instance_id"], to=o["to"])
         case "complete_step":
-            return pb.CompleteStep(instance_id=o["instance_id"], opinion=o["opinion"])
+            return pb.CompleteStep(instance_id=o["instance_id"], opinion=o["opinion"],
+                                   countermeasures=list(o["countermeasures"]))
         case "return_step":
             return pb.ReturnStep(instance_id=o["instance_id"], to_key=o["to_step"],
                                  reason=o["reason"])
@@ -385,7 +413,7 @@ def _action_message(field: str, **o: Any) -> Message:
                     "DECISION_OUTCOME_" + o["outcome"].upper().replace("-", "_")),
                 reasons=o["reason"], legal_basis=list(o["legal_basis"]),
                 document_number=o["document_number"], certificate=o["certificate"],
-                valid_until=o["valid_until"])
+                valid_until=o["valid_until"], countermeasures=list(o["countermeasures"]))
         case "withdraw":
             return pb.Withdraw(reason=o["reason"])
         case "urge":
@@ -396,6 +424,13 @@ def _action_message(field: str, **o: Any) -> Message:
                 note=o["note"])
         case "notify":
             return pb.Notify(intended=o["intended"], hearing_right=o["hearing_right"])
+        case "charge_fee":
+            fee = pb.ChargeFee(name=o["fee_name"], quantity=o["quantity"],
+                               receipt_number=o["receipt"], waived=o["waived"],
+                               basis=o["basis"])
+            if o["amount"]:
+                fee.amount.CopyFrom(_money(o["amount"]))
+            return fee
     # lapse, publish_result, complete, and the actions given with --fields
     return getattr(pb, pb.ActOnCaseRequest.DESCRIPTOR.fields_by_name[field]
                    .message_type.name)()
@@ -495,6 +530,11 @@ def describe(case: pb.Case) -> str:
     for u in case.urges:
         lines.append(f"urged: {u.instance_id} {department(u.department, u.department_code)}"
                      f" (due {u.due_date or '-'}) by {u.by}, {_time(u.at)}: {u.note}")
+    for f in case.fees:
+        lines.append(f"fee {f.fee_id} {f.name}: " + (
+            f"waived (免收): {f.basis}" if f.waived else
+            f"{_yuan(f.amount)} yuan for {f.quantity}, receipt {f.receipt_number}")
+            + f", by {f.charged_by}, {_time(f.charged_at)}")
     for a in case.assistance:
         how = "guided (领办)" if a.kind == pb.ASSISTANCE_KIND_GUIDE else "assisted (帮办)"
         lines.append(f"{how} by {a.by}, {_time(a.at)}: {a.note}")
@@ -504,9 +544,17 @@ def describe(case: pb.Case) -> str:
     for s in case.steps:
         ended = f" → {_time(s.completed_at)}" if s.HasField("completed_at") else ""
         by = f" by {s.handler}" if s.handler else ""
+        done = (", countermeasures: " + "; ".join(s.countermeasures)
+                if s.countermeasures else "")
         lines.append(f"  {s.instance_id} {s.name} ({s.department or s.department_code or '?'}): "
-                     f"{STEP_WORDS.get(s.status, '?')}, {_time(s.started_at)}{ended}{by}")
+                     f"{STEP_WORDS.get(s.status, '?')}, {_time(s.started_at)}{ended}{by}{done}")
     return "\n".join(lines)
+
+
+def _yuan(money: common_pb2.Money) -> str:
+    """``12.50``: yuan to the fen, exactly."""
+    fen = money.units * 100 + money.nanos // 10_000_000
+    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _penalty_words(p: pb.Penalty) -> str:

@@ -71,12 +71,19 @@ def _time(stamp: Any) -> str:
     return stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def _owner(warning: pb.Warning) -> str:
+    """What the warning is about: a case, or — with no case — a catalogue obligation."""
+    if warning.case_number:
+        return f"case {warning.case_number}"
+    return f"catalogue obligation {warning.subject} (item {warning.item_id})"
+
+
 def describe(warning: pb.Warning) -> str:
     status = pb.WarningStatus.Name(warning.status).removeprefix("WARNING_STATUS_").lower()
     lines = [f"{warning.warning_id}  {SEVERITY_WORDS.get(warning.severity, '?')} "
              f"{warning.rule_title} ({warning.rule}), {status}",
              f"  {warning.explanation}",
-             f"  case {warning.case_number}, {warning.department} ({warning.region}), handler "
+             f"  {_owner(warning)}, {warning.department} ({warning.region}), handler "
              f"{warning.handler or '-'}, raised {_time(warning.raised_at)}"]
     for entry in warning.history:
         lines.append(f"    {_time(entry.at)} {entry.action} by {entry.by}"

@@ -686,7 +686,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     @app.post("/v1/cases/{case_number}/actions", tags=["cases"],
               summary="Act on a case: one action per call (accept, reject, "
                       "request_supplement, claim, complete_step, return_step, decide, urge, "
-                      "assist, …)",
+                      "assist, charge_fee, …)",
               description="The body names exactly one action: `{\"idempotency_key\": …, "
                           "\"<action>\": {…}}`, e.g. `{\"idempotency_key\": \"k1\", "
                           "\"complete_step\": {\"instance_id\": \"s3\", \"opinion\": "

@@ -30,7 +30,7 @@ from services.cases.domain.model import Case, Channel, Party, StepInstance
 from services.cases.domain.progress import progress
 from services.cases.domain.trace import TraceEntry
 from services.cases.opened_contract import command_of as opened_command
-from services.cases.opened_contract import evidence_of, penalty_of
+from services.cases.opened_contract import evidence_of, fen_of, penalty_of
 from services.cases.service import Application, CaseService, Opening
 from services.shared.auth import Authenticator, Principal
 from services.shared.departments import normalized_department_code
@@ -83,7 +83,7 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
         case "reassign":
             return engine.Reassign(a.instance_id, a.to)
         case "complete_step":
-            return engine.CompleteStep(a.instance_id, a.opinion)
+            return engine.CompleteStep(a.instance_id, a.opinion, tuple(a.countermeasures))
         case "return_step":
             return engine.Return(a.instance_id, a.to_key, a.reason)
         case "start_procedure":
@@ -95,7 +95,8 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
                                  a.document_number, a.certificate,
                                  _day(a.valid_until, "decide.valid_until"),
                                  penalty_of(a.penalty, "decide.penalty")
-                                 if a.HasField("penalty") else None)
+                                 if a.HasField("penalty") else None,
+                                 tuple(a.countermeasures))
         case "publish_result":
             return engine.PublishResult()
         case "complete":
@@ -107,6 +108,10 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
         case "assist":
             kind = ASSISTANCE_FROM_PB.get(a.kind)
             return engine.Assist(kind.value if kind else "", a.note)
+        case "charge_fee":
+            return engine.ChargeFee(
+                a.name, fen_of(a.amount, "charge_fee.amount") if a.HasField("amount") else 0,
+                a.quantity, a.receipt_number, a.waived, a.basis)
     opened = opened_command(action, a)
     if opened is not None:
         return opened  # type: ignore[return-value]

@@ -119,7 +119,9 @@ def snapshot_from_pb(item: cpb.ItemVersion, *,
                                       department_code=b.department_code)
                            for m, b in enumerate(s.parallel_branches)),
             returns_to=tuple(s.returns_to),
-            high_risk=any(r.level == cpb.RISK_LEVEL_HIGH for r in s.risk_points)))
+            high_risk=any(r.level == cpb.RISK_LEVEL_HIGH for r in s.risk_points),
+            countermeasures=tuple(dict.fromkeys(
+                c.strip() for r in s.risk_points for c in r.countermeasures if c.strip()))))
     after_acceptance = [x.key for x in steps if x.kind not in ENTRY]
     steps = [x if x.returns_to or x.kind in ENTRY else replace(
         x, returns_to=tuple(after_acceptance[:after_acceptance.index(x.key)]))

@@ -20,6 +20,7 @@ from services.cases.domain.model import (
     CaseStatus,
     Channel,
     Decision,
+    FeeCharge,
     InstanceStatus,
     ParallelOutcome,
     Party,
@@ -29,7 +30,7 @@ from services.cases.domain.model import (
     Urge,
 )
 from services.cases.domain.progress import Progress, progress
-from services.cases.opened_contract import fill_case, fill_event, penalty_to_pb
+from services.cases.opened_contract import fill_case, fill_event, money_of, penalty_to_pb
 from services.shared.working_days import local_day
 
 CASE_STATUS = {
@@ -105,7 +106,8 @@ def step_to_pb(instance: StepInstance, index: int, due: Due | None, *,
         stage=instance.stage, assignee=instance.assignee if internal else "",
         handler=instance.completed_by if internal else "",
         opinion=instance.opinion if internal else "",
-        department_code=instance.department_code, urges=urges)
+        department_code=instance.department_code, urges=urges,
+        countermeasures=list(instance.countermeasures) if internal else [])
     if due is not None and instance.status is InstanceStatus.ACTIVE:
         message.due_date = _day(due.due)
         message.due_date_provisional = due.provisional
@@ -136,6 +138,16 @@ def urge_to_pb(u: Urge) -> pb.BranchUrge:
                             department=u.department, due_date=_day(u.due_on), note=u.note,
                             by=u.by)
     _ts(message.at, u.at)
+    return message
+
+
+def fee_to_pb(f: FeeCharge) -> pb.FeeCharge:
+    message = pb.FeeCharge(fee_id=f.fee_id, name=f.name, quantity=f.quantity,
+                           receipt_number=f.receipt_number, waived=f.waived, basis=f.basis,
+                           charged_by=f.charged_by)
+    if not f.waived:
+        message.amount.CopyFrom(money_of(f.amount_fen))
+    _ts(message.charged_at, f.charged_at)
     return message
 
 
@@ -215,6 +227,7 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
         message.urges.extend(urge_to_pb(u) for u in case.urges)
         message.parallel_outcomes.extend(parallel_outcome_to_pb(o)
                                          for o in case.parallel_outcomes)
+        message.fees.extend(fee_to_pb(f) for f in case.fees)
     if case.decision is not None:
         message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
     if case.opened:
@@ -290,6 +303,8 @@ def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,
     if event.type == "case.branch_urged":
         message.urge.CopyFrom(urge_to_pb(case.urges[-1]))
         message.opinion = case.urges[-1].note
+    if event.type == "case.fee_charged":
+        message.fee.CopyFrom(fee_to_pb(case.fees[-1]))
     if event.type == "case.applicant_assisted":
         message.assistance.CopyFrom(assistance_to_pb(case.assistance[-1]))
         message.opinion = case.assistance[-1].note

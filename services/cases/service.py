@@ -73,6 +73,7 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "withdraw": (auth.CASE_OPEN, auth.CASE_HANDLE),
     "lapse": (auth.CASE_HANDLE,), "reassign": (auth.CASE_REASSIGN,),
     "urge": (auth.CASE_COORDINATE,), "assist": (auth.CASE_ASSIST,),
+    "charge_fee": (auth.CASE_OPEN, auth.CASE_HANDLE),
 }
 HANDLE = (auth.CASE_HANDLE,)
 MAX_QUEUE_PAGE = 200

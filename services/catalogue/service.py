@@ -233,7 +233,7 @@ class CatalogueService:
             self.repo.touch(s, item_id, now)
             self.repo.add_history(s, item_id, "submitted", principal.subject, now,
                                   version=version)
-            self._fulfil_obligations(s, item_id, version, now)
+            self._fulfil_obligations(w, item_id, version)
             view = self.repo.version(s, item_id, version)
             w.emit_item("item.submitted", view, principal.subject, "submitted")
             return view
@@ -483,16 +483,19 @@ class CatalogueService:
             t.obligations.c.obligation_id == obligation_id)).one()
         w.emit(event_type, pb.ObligationEvent(obligation=obligation_pb(row)), row.region)
 
-    def _fulfil_obligations(self, s: Session, item_id: str, version: int,
-                            now: datetime) -> None:
+    def _fulfil_obligations(self, w: Work, item_id: str, version: int) -> None:
+        """A new version submitted fulfils the item's open (or overdue) obligations, each
+        with an event (``item.change_fulfilled``: supervision closes its warnings by it)."""
         o = t.obligations.c
-        open_ids = s.execute(select(o.obligation_id).where(
+        open_ids = w.s.execute(select(o.obligation_id).where(
             o.item_id == item_id, o.status.in_([ObligationStatus.OPEN.value,
                                                 ObligationStatus.OVERDUE.value]))
         ).scalars().all()
         if open_ids:
-            s.execute(update(t.obligations).where(o.obligation_id.in_(open_ids)).values(
+            w.s.execute(update(t.obligations).where(o.obligation_id.in_(open_ids)).values(
                 status=ObligationStatus.FULFILLED.value, fulfilled_version=version))
+            for obligation_id in open_ids:
+                self._emit_obligation(w, "item.change_fulfilled", obligation_id)
 
     def sweep_overdue(self, today: date | None = None) -> int:
         """Mark open obligations past their due date overdue, each once, with an event."""

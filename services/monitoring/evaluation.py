@@ -274,11 +274,14 @@ class Evaluation:
     def _warnings(self, conn: Any, query: Query) -> dict[str, Tally]:
         key = self._key(query, t.warnings)
         start, end = query.period.moments()
+        # a catalogue obligation's warning (no case) is its department's, not an official's
+        official = [_w.case_number != ""] if query.dimension is Dimension.OFFICIAL else []
         rows = conn.execute(select(
             key, _sum(_w.severity == "yellow"), _sum(_w.severity == "red"),
             _sum(and_(_w.severity == "red", _w.accountability != ""))).where(
             _w.raised_at >= start, _w.raised_at < end, _w.status.notin_(NOT_STANDING),
             ~_w.case_number.startswith(TREND_PREFIX),  # a trend's are not a case's
+            *official,
             *self._filters(query, _w.region, _w.department_code, _w.item_id, _w.handler))
             .group_by(key)).all()
         return {r[0]: Tally(yellow=int(r[1]), red=int(r[2]), accountable=int(r[3]))

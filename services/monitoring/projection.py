@@ -276,16 +276,23 @@ class Projection:
                   "region": o.get("region", event.region),
                   "department": o.get("department", ""),
                   "description": o.get("description", ""), "due_date": o.get("due_date", ""),
-                  "status": o.get("status", ""), "updated_at": datetime.now(UTC)}
+                  "status": o.get("status", ""), "updated_at": datetime.now(UTC),
+                  "department_code": o.get("department_code", ""),
+                  "kind": o.get("kind", ""), "law": str(o.get("law", ""))[:200],
+                  "effective_on": o.get("effective_on") or None}
         stmt = module.insert(t.catalogue_obligations).values(**values)
         current = t.catalogue_obligations.c.status
-        # a late "open" never overwrites "overdue" or "fulfilled" (order-tolerant)
-        keep = case((stmt.excluded.status == "OBLIGATION_STATUS_OPEN", current),
+        # a late "open" never overwrites "overdue" or "fulfilled", nor a late "overdue"
+        # "fulfilled" (order-tolerant)
+        keep = case((current == "OBLIGATION_STATUS_FULFILLED", current),
+                    (stmt.excluded.status == "OBLIGATION_STATUS_OPEN", current),
                     else_=stmt.excluded.status)
         s.execute(stmt.on_conflict_do_update(
             index_elements=["obligation_id"],
             set_={"status": keep, "due_date": stmt.excluded.due_date,
-                  "updated_at": stmt.excluded.updated_at}))
+                  "updated_at": stmt.excluded.updated_at,
+                  **{k: stmt.excluded[k] for k in ("department_code", "kind", "law",
+                                                   "effective_on")}}))
 
     def park(self, body: bytes | str, routing_key: str, reason: str,
              event_id: str | None = None) -> None:

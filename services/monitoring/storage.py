@@ -68,6 +68,14 @@ catalogue_obligations = Table(
     Column("due_date", String(10), nullable=False),
     Column("status", String(32), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # the department's unified social credit code (empty: unknown — obligations stored
+    # before it was kept take the item's from the standards library when warned about)
+    Column("department_code", String(18), nullable=False, server_default=""),
+    # CHANGE_KIND_LEGAL_BASIS / CHANGE_KIND_FUNCTIONS, the law or staffing document behind
+    # it, and the day the change took effect (YYYY-MM-DD): what a warning quotes
+    Column("kind", String(32), nullable=False, server_default=""),
+    Column("law", String(200), nullable=False, server_default=""),
+    Column("effective_on", String(10)),
 )
 
 # Messages that could not be applied (malformed, unknown schema): kept for an operator.

@@ -10,6 +10,9 @@ them (the worker's), of a sweep, or of a person's action on a warning.
 - ``sweep_trends(today)`` (from ``sweep``, once a day): the trend rules over their windows
   (``domain.trends``); their warnings concern a department or a handler and are filed under a
   pseudo case number ``TREND-<department code>`` (``domain.trend_warnings``).
+- obligations (from ``sweep``): the catalogue's change obligations past their day
+  (``obligations``): their warnings belong to no case (``case_number`` empty), but to the
+  item's department and region.
 - ``act(...)``: a handler or supervisor answers a warning (idempotent on their key).
 
 Every change of a warning is one history entry, one ``warning.<action>`` event on supervision's
@@ -44,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 
+from services.monitoring import obligations as obligations_
 from services.monitoring import storage as t
 from services.monitoring import trends as trends_
 from services.monitoring.contract import warning_to_pb
@@ -225,8 +229,23 @@ class Supervision:
                 break
             after = rows[-1][0]
         changed += self._escalate_unanswered(today, now)
+        changed += self._sweep_obligations(today, now)
         changed += self.sweep_trends(today)
         return changed
+
+    def _sweep_obligations(self, today: date, now: datetime) -> int:
+        """Catalogue change obligations past their day: warned, kept up to date, closed once
+        fulfilled — in one transaction (there are few)."""
+        ctx = Context(self.calendar, today, self.thresholds)
+        with self.db.begin() as conn:
+            watched = obligations_.under_watch(conn, today)
+            stored = {r["warning_id"]: _warning(r) for _, rows in watched for r in rows}
+            unit = _Unit({}, set(), {"": stored})
+            changed = [x for obligation, rows in watched for x in w.supervise_obligation(
+                obligation, [stored[r["warning_id"]] for r in rows], ctx, now)]
+            unit.put(None, None, changed)
+            self._write(conn, unit, now)
+        return len(changed)
 
     def sweep_trends(self, today: date | None = None) -> int:
         """The trend rules (domain.trends) over their windows, once a day: the first sweep of

@@ -57,6 +57,8 @@ D = pb.ItemDraft.DESCRIPTOR
     (cases_pb2.Reject.DESCRIPTOR, "reasons", engine.MAX_TEXT),
     (cases_pb2.ReturnStep.DESCRIPTOR, "reason", engine.MAX_TEXT),
     (cases_pb2.Decide.DESCRIPTOR, "reasons", engine.MAX_TEXT),
+    (cases_pb2.ChargeFee.DESCRIPTOR, "name", engine.MAX_FEE_NAME),
+    (cases_pb2.ChargeFee.DESCRIPTOR, "receipt_number", engine.MAX_RECEIPT_NUMBER),
     (cases_pb2.SubmitApplicationRequest.DESCRIPTOR, "applicant.name",
      model.MAX_PARTY_NAME_LENGTH),
     (pb.SearchItemsRequest.DESCRIPTOR, "query", api.MAX_SEARCH_QUERY),
@@ -139,3 +141,12 @@ def test_every_request_field_states_a_limit() -> None:
                if f.type != f.TYPE_BOOL and not (f.message_type and not f.is_repeated)
                and not f.GetOptions().HasExtension(validate_pb2.field)]
     assert not missing, missing
+
+
+def test_fee_and_countermeasure_limits_agree() -> None:
+    assert rules(cases_pb2.ChargeFee.DESCRIPTOR, "quantity").int32.lte == (
+        engine.MAX_FEE_QUANTITY)
+    for message in (cases_pb2.CompleteStep.DESCRIPTOR, cases_pb2.Decide.DESCRIPTOR):
+        listed = rules(message, "countermeasures").repeated
+        assert listed.max_items == engine.MAX_COUNTERMEASURES
+        assert listed.items.string.max_len == engine.MAX_COUNTERMEASURE

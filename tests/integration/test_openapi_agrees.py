@@ -74,13 +74,13 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "claim": {"instance_id": "s2"},
     "release": {"instance_id": "s2"},
     "reassign": {"instance_id": "s2", "to": "li.si"},
-    "complete_step": {"instance_id": "s2", "opinion": "同意"},
+    "complete_step": {"instance_id": "s2", "opinion": "同意", "countermeasures": ["双人审核"]},
     "return_step": {"instance_id": "s2", "to_key": "accept", "reason": "补充意见"},
     "start_procedure": {"kind": "hearing", "reason": "依申请听证", "extension_days": 0},
     "end_procedure": {"result": "听证结束"},
     "decide": {"outcome": "refuse", "reasons": "不符合条件", "legal_basis": ["《行政许可法》"],
                "document_number": "广发改〔2026〕1号", "certificate": "",
-               "valid_until": "2030-01-01"},
+               "valid_until": "2030-01-01", "countermeasures": ["集体研究"]},
     "publish_result": {},
     "complete": {},
     "withdraw": {"reason": "不再申请"},
@@ -103,6 +103,9 @@ ACTIONS: dict[str, dict[str, Any]] = {
 
     "urge": {"instance_id": "s2", "note": "请尽快出具意见"},
     "assist": {"kind": "guide", "note": "引导填写申请表"},
+    "charge_fee": {"name": "工本费", "amount": {"units": 10, "nanos": 500000000},
+                   "quantity": 2, "receipt_number": "SC-2026-000123", "waived": False,
+                   "basis": ""},
 }
 
 

@@ -277,6 +277,8 @@ def test_change_obligation_is_due_in_ten_working_days_and_overdue_once(service) 
     service.submit(CLERK, item.item_id, v2.version, key())
     listed, _ = service.list_obligations(CLERK, "511602", "", 10, "")
     assert [o.fulfilled_version for o in listed] == [2]
+    # supervision hears of it: the fulfilment is an event too, before the submission's
+    assert events(service)[-2:] == ["item.change_fulfilled", "item.submitted"]
 
 
 def test_who_may_do_what(service) -> None:

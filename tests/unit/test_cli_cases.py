@@ -406,3 +406,33 @@ def test_a_queue_of_another_departments_code_is_refused(node: Node) -> None:
     old = run(node, REVIEWER, "queue", "--department", "68236467-9")
     assert old.exit_code == 1 and "INVALID_DEPARTMENT_CODE" in old.stderr
     assert "organisation code (组织机构代码, GB 11714)" in old.stderr
+
+
+def test_a_fee_is_charged_or_waived_and_countermeasures_stated(node: Node) -> None:
+    number = accepted(node)
+    charged = ok(run(node, CLERK, "act", number, "charge-fee", "--fee", "工本费",
+                     "--amount", "12.50", "--quantity", "2", "--receipt", "SC-0001"))
+    assert re.search(r"fee f1 工本费: 12\.50 yuan for 2, receipt SC-0001, by clerk-1",
+                     charged.stdout)
+    waived = ok(run(node, CLERK, "act", number, "charge-fee", "--fee", "证照费", "--waived",
+                    "--basis", "小微企业免收"))
+    assert "fee f2 证照费: waived (免收): 小微企业免收" in waived.stdout
+    assert "charge-fee needs --amount and --receipt" in run(
+        node, CLERK, "act", number, "charge-fee", "--fee", "工本费", "--amount", "3").output
+    assert "not an amount in yuan" in run(
+        node, CLERK, "act", number, "charge-fee", "--fee", "工本费", "--amount", "1.005",
+        "--receipt", "R").output
+    again = run(node, CLERK, "act", number, "charge-fee", "--fee", "工本费", "--amount", "1",
+                "--receipt", "SC-0001")
+    assert again.exit_code == 1 and "RECEIPT_RECORDED" in again.stderr
+    shown = json.loads(ok(run(node, CLERK, "show", number, "--json")).stdout)
+    assert shown["fees"][0]["amount"] == {"currency_code": "CNY", "units": "12",
+                                          "nanos": 500000000}
+    ok(run(node, FIRE_REVIEWER, "act", number, "complete-step", "--step",
+           step_id(node, number, "review/fire"), "--countermeasure", "现场核验"))
+    done = ok(run(node, REVIEWER, "act", number, "complete-step", "--countermeasure",
+                  "双人审核", "--countermeasure", "全程留痕"))
+    assert re.search(r"s\d 审查 .*done.* by reviewer-1, countermeasures: 双人审核; 全程留痕",
+                     done.stdout)
+    assert "states no countermeasures" in run(node, CLERK, "act", number, "withdraw",
+                                              "--countermeasure", "x").output

@@ -80,3 +80,30 @@ def test_the_standards_library_keeps_the_case_engine_fields(tmp_path) -> None:
     assert stored["steps"][1]["parallel_branches"][0]["key"] == "police"
     assert stored["materials"][0]["key"] == "filing_form" and stored["classified"] is True
     json_format.ParseDict(stored, pb.ItemDraft())  # the contract's JSON, as sent
+
+
+def test_an_obligation_fulfilled_stays_fulfilled_and_keeps_what_a_warning_quotes(
+        tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path}/m.db", "monitoring")
+    t.metadata.create_all(db.engine)
+    projection = Projection(db)
+
+    def obligation(status: int) -> pb.ObligationEvent:
+        message = _obligation(status)
+        message.obligation.department_code = "115113016823646795"
+        message.obligation.kind = pb.CHANGE_KIND_LEGAL_BASIS
+        message.obligation.law = "《企业投资项目核准和备案管理条例》"
+        message.obligation.effective_on = "2026-09-28"
+        return message
+
+    assert projection.apply(_event("item.change_fulfilled",
+                                   obligation(pb.OBLIGATION_STATUS_FULFILLED)))
+    # the overdue event arrives after the fulfilment (redelivered late): it changes nothing
+    assert projection.apply(_event("item.change_overdue",
+                                   obligation(pb.OBLIGATION_STATUS_OVERDUE)))
+    with db.transaction() as s:
+        kept = s.execute(select(t.catalogue_obligations)).one()
+    assert kept.status == "OBLIGATION_STATUS_FULFILLED"
+    assert (kept.department_code, kept.kind, kept.law, kept.effective_on) == (
+        "115113016823646795", "CHANGE_KIND_LEGAL_BASIS", "《企业投资项目核准和备案管理条例》",
+        "2026-09-28")

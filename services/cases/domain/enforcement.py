@@ -58,6 +58,7 @@ from services.cases.domain.engine import (
     _staff_of,
     _start_stage,
     _text,
+    countermeasures_of,
     evolve,
 )
 from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, Mode, StepKind
@@ -513,6 +514,7 @@ def decide_opened(case: Case, command: Decide, actor: Actor, now: datetime,
                f"the fine is above {_yuan(item.collective_review_above_fen or 0)} yuan")
         raise FailedPrecondition(f"{why}: a meeting decides first (集体讨论, 《行政处罚法》"
                                  "第五十七条) — record it", code="COLLECTIVE_REVIEW_REQUIRED")
+    stated = countermeasures_of(case, instance, command.countermeasures)
     events: list[CaseEvent] = []
     if penalty is not None and not penalty.within_standard:
         standard = item.standard(penalty.circumstance)
@@ -530,7 +532,7 @@ def decide_opened(case: Case, command: Decide, actor: Actor, now: datetime,
                         command.certificate.strip(), command.valid_until, now, actor.subject,
                         penalty)
     return _complete(case, instance, now, actor,
-                     Decided(now, actor.subject, instance.instance_id, decision),
+                     Decided(now, actor.subject, instance.instance_id, decision, stated),
                      calendar) + events
 
 
@@ -578,7 +580,8 @@ def complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetime
     _may_act(case, instance, actor)
     return _complete(case, instance, now, actor, StepCompleted(
         now, actor.subject, instance.instance_id,
-        _text(command.opinion, "opinion", required=False)), calendar)
+        _text(command.opinion, "opinion", required=False),
+        countermeasures_of(case, instance, command.countermeasures)), calendar)
 
 
 #: handlers of the commands only opened cases take (all get the working-day calendar)

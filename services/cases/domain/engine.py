@@ -24,6 +24,15 @@ The government service centre (政务服务中心) is an actor of its own:
   each branch's due date, when it was completed, how many days late, how often it was urged;
 - it **guides or assists applicants** (领办 / 帮办): window staff record each time they did,
   with a note (``case.applicant_assisted``), from the application until the case is completed.
+
+Fees (收费) are charged at the counter — the fee's name as the item publishes it, the amount
+in yuan to the fen, how many units, the receipt's number — or waived (免收) on a stated basis
+(``case.fee_charged``). The engine records what was charged and refuses nothing for its
+amount: comparing it with the item's published standard is supervision's job. A step whose
+integrity risk points (廉政风险点) the item publishes ends with the countermeasures (防范措施)
+its handler carried out, as the item words them (``complete_step`` and ``decide``:
+``countermeasures``, optional — a department system and a step without risk points state
+none); a text the step does not publish is refused, a missing one is not: supervision warns.
 """
 
 from __future__ import annotations
@@ -51,6 +60,8 @@ from services.cases.domain.model import (
     Completed,
     Decided,
     Decision,
+    FeeCharge,
+    FeeCharged,
     InstanceStatus,
     Lapsed,
     Opened,
@@ -89,6 +100,13 @@ from services.shared.regions import covers, parent
 from services.shared.working_days import local_day
 
 MAX_TEXT = 2000
+#: a fee's name, a receipt's number, a countermeasure: at most so many characters
+MAX_FEE_NAME = 200
+MAX_RECEIPT_NUMBER = 64
+MAX_COUNTERMEASURE = 1000
+MAX_COUNTERMEASURES = 20
+#: units one fee charge may count (e.g. certificates)
+MAX_FEE_QUANTITY = 1000
 #: the special procedure that lengthens the limits instead of stopping the clock
 EXTENSION = "extension"
 MAX_EXTENSION_DAYS = 30
@@ -200,6 +218,8 @@ class Reassign:
 class CompleteStep:
     instance_id: str
     opinion: str = ""
+    #: the step's risk countermeasures (防范措施) carried out, as the item words them
+    countermeasures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +252,8 @@ class Decide:
     #: an opened penalty case: the circumstance, measures and amount (checked against the
     #: item's discretion standard)
     penalty: Penalty | None = None
+    #: the decision step's risk countermeasures (防范措施) carried out
+    countermeasures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -265,9 +287,21 @@ class Assist:
     note: str
 
 
+@dataclass(frozen=True)
+class ChargeFee:
+    """收费 / 免收: a fee charged at the counter, or waived on a stated basis."""
+
+    name: str                    # the fee as the item publishes it
+    amount_fen: int = 0          # charged, in fen; 0 when waived
+    quantity: int = 0            # units charged for; 0: one
+    receipt_number: str = ""
+    waived: bool = False
+    basis: str = ""              # a waiver's basis (免收依据)
+
+
 Command = (Submit | Accept | Reject | RequestSupplement | ReceiveSupplement | Lapse | Claim
            | Release | Reassign | CompleteStep | Return | StartProcedure | EndProcedure | Decide
-           | PublishResult | Complete | Withdraw | UrgeBranch | Assist)
+           | PublishResult | Complete | Withdraw | UrgeBranch | Assist | ChargeFee)
 
 #: the action name of each command, as refusals and allowed-action lists name them
 ACTION = {Submit: "submit", Accept: "accept", Reject: "reject",
@@ -275,18 +309,19 @@ ACTION = {Submit: "submit", Accept: "accept", Reject: "reject",
           Lapse: "lapse", Claim: "claim", Release: "release", Reassign: "reassign",
           CompleteStep: "complete_step", Return: "return_step", StartProcedure: "start_procedure",
           EndProcedure: "end_procedure", Decide: "decide", PublishResult: "publish_result",
-          Complete: "complete", Withdraw: "withdraw", UrgeBranch: "urge", Assist: "assist"}
+          Complete: "complete", Withdraw: "withdraw", UrgeBranch: "urge", Assist: "assist",
+          ChargeFee: "charge_fee"}
 
 #: actions each status allows (some further need an active step, a stopped clock, …)
 ALLOWED: dict[CaseStatus, tuple[str, ...]] = {
     CaseStatus.SUBMITTED: ("accept", "reject", "request_supplement", "claim", "release",
-                           "reassign", "withdraw", "assist"),
+                           "reassign", "withdraw", "assist", "charge_fee"),
     CaseStatus.SUPPLEMENT: ("receive_supplement", "reject", "lapse", "withdraw", "assist"),
     CaseStatus.IN_PROGRESS: ("claim", "release", "reassign", "complete_step", "return_step",
                              "request_supplement", "start_procedure", "end_procedure",
-                             "decide", "withdraw", "urge", "assist"),
-    CaseStatus.DECIDED: ("publish_result", "assist"),
-    CaseStatus.PUBLISHED: ("complete", "assist"),
+                             "decide", "withdraw", "urge", "assist", "charge_fee"),
+    CaseStatus.DECIDED: ("publish_result", "assist", "charge_fee"),
+    CaseStatus.PUBLISHED: ("complete", "assist", "charge_fee"),
 }
 
 
@@ -500,7 +535,9 @@ def _complete_step(case: Case, command: CompleteStep, actor: Actor, now: datetim
                                  code="USE_DECIDE")
     _may_act(case, instance, actor)
     opinion = _text(command.opinion, "opinion", required=False)
-    events: list[CaseEvent] = [StepCompleted(now, actor.subject, instance.instance_id, opinion)]
+    stated = countermeasures_of(case, instance, command.countermeasures)
+    events: list[CaseEvent] = [StepCompleted(now, actor.subject, instance.instance_id, opinion,
+                                             stated)]
     return events + _advance(case, evolve(case, events[0]), instance, now, actor.subject,
                              calendar)
 
@@ -597,7 +634,8 @@ def _decide(case: Case, command: Decide, actor: Actor, now: datetime) -> list[Ca
                         tuple(b.strip() for b in command.legal_basis if b.strip()),
                         command.document_number.strip(), command.certificate.strip(),
                         command.valid_until, now, actor.subject)
-    return [Decided(now, actor.subject, instance.instance_id, decision)]
+    return [Decided(now, actor.subject, instance.instance_id, decision,
+                    countermeasures_of(case, instance, command.countermeasures))]
 
 
 def _publish_result(case: Case, command: PublishResult, actor: Actor, now: datetime
@@ -652,6 +690,70 @@ def _assist(case: Case, command: Assist, actor: Actor, now: datetime) -> list[Ca
     return [ApplicantAssisted(now, actor.subject, kind, _text(command.note, "note"))]
 
 
+def _charge_fee(case: Case, command: ChargeFee, actor: Actor, now: datetime
+                ) -> list[CaseEvent]:
+    """收费 / 免收: staff of the case's department (or the service centre's window staff)
+    record a fee charged — its name, amount, units and receipt — or waived on a basis. The
+    amount is not compared with the published standard here: supervision does that."""
+    _staff_of(case, actor)
+    _not_a_party(case, actor)
+    name = _text(command.name, "name")
+    if len(name) > MAX_FEE_NAME:
+        raise InvalidArgument.of_field("name", f"at most {MAX_FEE_NAME} characters")
+    if not 0 <= command.quantity <= MAX_FEE_QUANTITY:
+        raise InvalidArgument.of_field("quantity", f"1 to {MAX_FEE_QUANTITY} (0: one)")
+    receipt = command.receipt_number.strip()
+    if len(receipt) > MAX_RECEIPT_NUMBER:
+        raise InvalidArgument.of_field("receipt_number",
+                                       f"at most {MAX_RECEIPT_NUMBER} characters")
+    basis = _text(command.basis, "basis", required=command.waived)
+    if command.amount_fen < 0:
+        raise InvalidArgument.of_field("amount", "not negative")
+    if command.waived:
+        if command.amount_fen or receipt:
+            raise InvalidArgument.of_field(
+                "amount" if command.amount_fen else "receipt_number",
+                "a fee waived (免收) charges nothing and has no receipt")
+    else:
+        if not command.amount_fen:
+            raise InvalidArgument.of_field(
+                "amount", "the amount charged, in yuan to the fen (a fee not charged is "
+                          "waived: waived, with its basis)")
+        if not receipt:
+            raise InvalidArgument.of_field("receipt_number",
+                                           "required: the number of the receipt (收费票据)")
+        if any(f.receipt_number == receipt for f in case.fees):
+            raise Conflict(f"receipt {receipt} is recorded on case {case.number} already",
+                           code="RECEIPT_RECORDED", metadata={"receipt_number": receipt})
+    fee = FeeCharge(f"f{len(case.fees) + 1}", name, command.amount_fen,
+                    command.quantity or 1, receipt, command.waived, basis, now, actor.subject)
+    return [FeeCharged(now, actor.subject, fee)]
+
+
+def countermeasures_of(case: Case, instance: StepInstance, given: tuple[str, ...]
+                       ) -> tuple[str, ...]:
+    """The countermeasures (防范措施) a handler says they carried out in completing
+    ``instance``, each once: where the item publishes the step's countermeasures, each must
+    be one of them, word for word; none stated is not refused (supervision warns when a
+    high-risk step's are missing)."""
+    stated = tuple(dict.fromkeys(c.strip() for c in given if c.strip()))
+    if len(stated) > MAX_COUNTERMEASURES:
+        raise InvalidArgument.of_field("countermeasures", f"at most {MAX_COUNTERMEASURES}")
+    for n, text in enumerate(stated):
+        if len(text) > MAX_COUNTERMEASURE:
+            raise InvalidArgument.of_field(f"countermeasures[{n}]",
+                                           f"at most {MAX_COUNTERMEASURE} characters")
+    published = () if instance.branch or instance.stage < 0 else (
+        _spec(case, instance).countermeasures)
+    unknown = [c for c in stated if published and c not in published]
+    if unknown:
+        raise InvalidArgument.of_field(
+            "countermeasures", f"not countermeasures of step {instance.name}: "
+            + "; ".join(unknown) + " (it publishes: " + "; ".join(published) + ")",
+            code="UNKNOWN_COUNTERMEASURE")
+    return stated
+
+
 def parallel_outcome(case: Case, stage: int, now: datetime, calendar: Calendar
                      ) -> ParallelOutcome:
     """How the branches of ``stage``'s latest pass went, once they all joined: each one's
@@ -679,7 +781,8 @@ _HANDLERS = {Accept: _accept, Reject: _reject, RequestSupplement: _request_suppl
              Release: _release, Reassign: _reassign,
              Return: _return, StartProcedure: _start_procedure,
              EndProcedure: _end_procedure, Decide: _decide, PublishResult: _publish_result,
-             Complete: _complete, Withdraw: _withdraw, Assist: _assist}
+             Complete: _complete, Withdraw: _withdraw, Assist: _assist,
+             ChargeFee: _charge_fee}
 #: the handlers that count days on the calendar
 _COUNTING = {CompleteStep: _complete_step, UrgeBranch: _urge}
 
@@ -878,7 +981,8 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             return _with_instance(case, iid, assignee=to)
         case StepCompleted(instance_id=iid, opinion=opinion):
             return _with_instance(case, iid, status=InstanceStatus.DONE, completed_at=event.at,
-                                  completed_by=event.by, opinion=opinion)
+                                  completed_by=event.by, opinion=opinion,
+                                  countermeasures=event.countermeasures)
         case StepReturned(instance_id=iid, reason=reason):
             stage = case.instance(iid).stage
             returned = _finish(case, lambda i: i.stage == stage, event,
@@ -892,6 +996,9 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             urge = Urge(event.instance_id, event.note, event.at, event.by,
                         event.department_code, event.department, event.due_on)
             return replace(case, urges=(*case.urges, urge))
+        case FeeCharged(fee=fee):
+            assert fee is not None
+            return replace(case, fees=(*case.fees, fee))
         case ApplicantAssisted():
             return replace(case, assistance=(*case.assistance, Assistance(
                 event.kind, event.note, event.at, event.by)))
@@ -916,7 +1023,8 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
         case Decided(instance_id=iid, decision=decision):
             done = _with_instance(case, iid, status=InstanceStatus.DONE,
                                   completed_at=event.at, completed_by=event.by,
-                                  opinion=decision.reasons if decision else "")
+                                  opinion=decision.reasons if decision else "",
+                                  countermeasures=event.countermeasures)
             return replace(done, status=CaseStatus.DECIDED, decision=decision)
         case ResultPublished():
             return replace(case, status=CaseStatus.PUBLISHED)

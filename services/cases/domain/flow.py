@@ -108,6 +108,10 @@ class StepSpec:
     high_risk: bool = False
     #: the code of ``department`` (a step of another department); both empty: the item's own
     department_code: str = ""
+    #: the countermeasures (防范措施) of the step's integrity risk points, as the item words
+    #: them: a handler completing it states which were carried out (empty: none published,
+    #: or a snapshot kept before they were carried)
+    countermeasures: tuple[str, ...] = ()
 
     @property
     def own_department(self) -> bool:

@@ -105,6 +105,9 @@ class StepInstance:
     #: the handling department's unified social credit code: who may take the step is
     #: decided by it; empty: unknown (stated when a state stored before codes is read)
     department_code: str = ""
+    #: the integrity risk countermeasures (防范措施) its handler stated they carried out when
+    #: completing it, as the item words them
+    countermeasures: tuple[str, ...] = ()
 
     @property
     def started_on(self) -> date:
@@ -275,6 +278,23 @@ class Assistance:
 
 
 @dataclass(frozen=True)
+class FeeCharge:
+    """A fee charged at the counter (收费), or waived (免收) on a stated basis. The engine
+    records what was charged; whether it matches the item's published standard (收费标准)
+    is supervision's to judge."""
+
+    fee_id: str                  # "f1", "f2", … within the case
+    name: str                    # the published fee's name (收费项目)
+    amount_fen: int              # charged, in fen (分); 0 when waived
+    quantity: int = 1            # units charged for (e.g. two certificates)
+    receipt_number: str = ""     # the receipt's number (收费票据号)
+    waived: bool = False
+    basis: str = ""              # why it was waived (免收依据)
+    charged_at: datetime | None = None
+    charged_by: str = ""
+
+
+@dataclass(frozen=True)
 class Urge:
     """The service centre urged a running parallel branch (催办)."""
 
@@ -370,6 +390,8 @@ class Case:
     urges: tuple[Urge, ...] = ()
     #: the outcome of each parallel stage that joined, oldest first
     parallel_outcomes: tuple[ParallelOutcome, ...] = ()
+    #: fees charged or waived (收费 / 免收), oldest first
+    fees: tuple[FeeCharge, ...] = ()
 
     @property
     def active(self) -> tuple[StepInstance, ...]:
@@ -496,6 +518,8 @@ class StepCompleted(CaseEvent):
     type: ClassVar[str] = "case.step_completed"
     instance_id: str = ""
     opinion: str = ""
+    #: the risk countermeasures (防范措施) the handler carried out, as the item words them
+    countermeasures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -524,6 +548,14 @@ class BranchUrged(CaseEvent):
     department_code: str = ""
     department: str = ""
     due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class FeeCharged(CaseEvent):
+    """A fee charged or waived at the counter (收费 / 免收)."""
+
+    type: ClassVar[str] = "case.fee_charged"
+    fee: FeeCharge | None = None
 
 
 @dataclass(frozen=True)
@@ -569,6 +601,8 @@ class Decided(CaseEvent):
     type: ClassVar[str] = "case.decided"
     instance_id: str = ""
     decision: Decision | None = None
+    #: the decision step's risk countermeasures (防范措施) the decider carried out
+    countermeasures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,17 @@ Two kinds:
   its cause (the step was completed, the clock restarted) — and turns red as soon as a yellow
   cause gets worse.
 - **event** rules look at one event (a complete application refused, the one who accepted
-  deciding, a penalty outside its standard, a step entered days after it happened). What they
-  find happened and stays: a supervisor closes it.
+  deciding, a penalty outside its standard, a step entered days after it happened, a fee
+  other than the published one, a high-risk step completed without its countermeasures).
+  What they find happened and stays: a supervisor closes it.
+- **obligation** rules look at a catalogue change obligation (动态调整义务), not a case: on a
+  sweep, one past its day and not fulfilled. Like a state rule's, the warning closes by itself
+  once the obligation is fulfilled. Its warning belongs to no case (``case_number`` empty):
+  ``obligation:<rule>:<obligation id>:<n>``, its subject the obligation's id.
+
+What a rule compares a case with is the standards library (``Standard``: what supervision
+keeps of the item version the case runs on, from the catalogue's events); a rule that needs
+it says nothing while the library does not hold the version (``Standard.known``).
 
 Time is counted on the official calendar in the unit of each limit (working days or calendar
 days), as the case engine counts it.
@@ -66,18 +75,90 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class PublishedFee:
+    """A fee as the item publishes it (收费标准): its name and amount in fen (分)."""
+
+    name: str
+    fen: int
+    basis: str = ""
+
+
+#: steps that end with an action of their own, where no countermeasures are stated (the
+#: acceptance or opening, a notification, a service, a meeting): not judged
+_OWN_ACTION_KINDS = frozenset({"STEP_KIND_ACCEPTANCE", "STEP_KIND_OPENING",
+                               "STEP_KIND_NOTIFICATION", "STEP_KIND_SERVICE",
+                               "STEP_KIND_COLLECTIVE_REVIEW"})
+
+
+def fen_of(money: Any) -> int:
+    """Fen of a Money in its proto3 JSON form (``{"units": "12", "nanos": 500000000}``):
+    exact, never through a float."""
+    if not isinstance(money, Mapping):
+        return 0
+    return int(money.get("units", 0) or 0) * 100 + int(money.get("nanos", 0) or 0) // 10_000_000
+
+
+def yuan(fen: int) -> str:
+    """``12`` or ``12.50``: an amount in yuan, to the fen."""
+    return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
+
+
+@dataclass(frozen=True)
 class Standard:
     """What supervision keeps of the item version a case runs on (权力运行标准库)."""
 
     major: bool = False
     acceptor_may_decide: bool = False
+    #: the library holds the version (rules comparing with what it publishes need it)
+    known: bool = False
+    #: the fees it publishes (收费标准); none or only free ones: it charges nothing
+    fees: tuple[PublishedFee, ...] = ()
+    #: step key → the countermeasures (防范措施) of its high-level risk points, for the steps
+    #: a handler ends with complete_step or decide
+    high_risk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, content: Mapping[str, Any] | None) -> Standard:
         """From the item version's content (the catalogue's ItemDraft JSON)."""
-        content = content or {}
+        if content is None:
+            return cls()
+        fees = tuple(PublishedFee(str(f.get("name", "")).strip(), fen_of(f.get("amount")),
+                                  str(f.get("basis", ""))) for f in content.get("fees") or ())
+        high_risk: dict[str, tuple[str, ...]] = {}
+        for n, step in enumerate(content.get("steps") or ()):
+            kind = str(step.get("kind", ""))
+            key = str(step.get("key", ""))
+            if kind in _OWN_ACTION_KINDS or (
+                    kind in ("", "STEP_KIND_UNSPECIFIED") and n == 0 and key == "accept"):
+                continue
+            high = [r for r in step.get("risk_points") or ()
+                    if r.get("level") == "RISK_LEVEL_HIGH"]
+            if high:
+                high_risk[key] = tuple(dict.fromkeys(
+                    str(c).strip() for r in high for c in r.get("countermeasures") or ()
+                    if str(c).strip()))
         return cls(major=bool(content.get("major", False)),
-                   acceptor_may_decide=bool(content.get("acceptor_may_decide", False)))
+                   acceptor_may_decide=bool(content.get("acceptor_may_decide", False)),
+                   known=True, fees=fees, high_risk=high_risk)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """A catalogue change obligation (动态调整义务) as supervision keeps it: the item's
+    department must file a new version by ``due``."""
+
+    obligation_id: str
+    item_id: str
+    item_name: str
+    region: str
+    department: str
+    department_code: str
+    description: str
+    due: date
+    fulfilled: bool = False
+    kind: str = ""           # "legal_basis" | "functions" ("" unknown)
+    law: str = ""            # the law or staffing document behind it
+    effective_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -108,14 +189,16 @@ class Finding:
 
 
 Event = tuple[str, Mapping[str, Any]]  # (type, data)
-Check = Callable[[CaseWatch, "Event | None", Context], list[Finding]]
+#: a rule's function: (the case — or, for an obligation rule, the obligation —, the event
+#: looked at or None, the context) → what it finds
+Check = Callable[[Any, "Event | None", Context], list[Finding]]
 
 
 @dataclass(frozen=True)
 class Rule:
     code: str
     title: str
-    kind: str  # "state" | "event"
+    kind: str  # "state" | "event" | "obligation"
     templates: Mapping[Severity, str]
     check: Check
     #: the event types an event rule looks at
@@ -321,6 +404,103 @@ def discretion(watch: CaseWatch, event: Event | None, ctx: Context) -> list[Find
     return [Finding(code, _event_subject(event), Severity.YELLOW, facts)]
 
 
+def _fee(event: Event) -> tuple[Mapping[str, Any], dict[str, str | int]] | None:
+    """The fee an event charged (not waived), and the facts its findings quote."""
+    _, data = event
+    fee = data.get("fee") or {}
+    if not fee or fee.get("waived"):
+        return None
+    quantity = int(fee.get("quantity") or 1)
+    return fee, {"fee": str(fee.get("name", "")).strip(), "charged": yuan(fen_of(
+        fee.get("amount"))), "quantity": quantity, "receipt": fee.get("receipt_number", ""),
+        "handler": data.get("handler", "")}
+
+
+def fee_not_published(watch: CaseWatch, event: Event | None, ctx: Context) -> list[Finding]:
+    """A fee the item does not publish, or any fee on an item that publishes none or only
+    free ones (收取未公布的费用)."""
+    assert event is not None
+    found = _fee(event)
+    if found is None or not ctx.standard.known:
+        return []
+    fee, facts = found
+    published = next((f for f in ctx.standard.fees if f.name == facts["fee"]), None)
+    if published is not None and published.fen > 0:
+        return []
+    chargeable = [f for f in ctx.standard.fees if f.fen > 0]
+    listed = "、".join(f"{f.name} {yuan(f.fen)} 元" for f in chargeable)
+    return [Finding("FEE_NOT_PUBLISHED", str(fee.get("fee_id") or _event_subject(event)),
+                    Severity.RED, {**facts, "published": listed or "无（该事项不收费）"})]
+
+
+def fee_not_standard(watch: CaseWatch, event: Event | None, ctx: Context) -> list[Finding]:
+    """A published fee charged at another amount than its standard times the units
+    (收费与公布标准不符): more or less."""
+    assert event is not None
+    found = _fee(event)
+    if found is None or not ctx.standard.known:
+        return []
+    fee, facts = found
+    published = next((f for f in ctx.standard.fees if f.name == facts["fee"]), None)
+    if published is None or published.fen <= 0:
+        return []
+    charged = fen_of(fee.get("amount"))
+    expected = published.fen * int(facts["quantity"])
+    if charged == expected:
+        return []
+    return [Finding("FEE_NOT_STANDARD", str(fee.get("fee_id") or _event_subject(event)),
+                    Severity.RED, {**facts, "standard": yuan(published.fen),
+                                   "expected": yuan(expected),
+                                   "difference": yuan(abs(charged - expected)),
+                                   "direction": "多收" if charged > expected else "少收"})]
+
+
+def countermeasures_missing(watch: CaseWatch, event: Event | None,
+                            ctx: Context) -> list[Finding]:
+    """A step whose risk point is high (高风险环节) completed — or the decision taken —
+    without stating every countermeasure the item requires for it (未落实防范措施)."""
+    assert event is not None
+    _, data = event
+    step = data.get("step") or {}
+    if not ctx.standard.known or not step or step.get("branch"):
+        return []
+    required = ctx.standard.high_risk.get(str(step.get("key", "")).split("/", 1)[0])
+    if not required:
+        return []
+    stated = [str(c).strip() for c in step.get("countermeasures") or ()]
+    missing = [c for c in required if c not in stated]
+    if not missing:
+        return []
+    return [Finding("COUNTERMEASURES_MISSING", str(step.get("instance_id") or "step"),
+                    Severity.RED, {
+                        "step": step.get("name", ""), "handler": data.get("handler", ""),
+                        "missing": "；".join(missing), "stated": "；".join(stated) or "无",
+                        "required": len(required), "count": len(missing)})]
+
+
+OBLIGATION_KINDS = {"legal_basis": "法律依据变化（法律法规立改废释）",
+                    "functions": "部门职能调整"}
+
+
+def obligation_overdue(obligation: Obligation, event: Event | None,
+                       ctx: Context) -> list[Finding]:
+    """A catalogue change obligation past its day and not fulfilled (权力清单调整义务逾期):
+    late from the first working day after its due day."""
+    if obligation.fulfilled:
+        return []
+    over = -ctx.left(obligation.due, "working_days")
+    if over < 1:
+        return []
+    return [Finding("OBLIGATION_OVERDUE", obligation.obligation_id, Severity.RED, {
+        "item": obligation.item_name or obligation.item_id,
+        "department": obligation.department or "未知部门",
+        "kind": OBLIGATION_KINDS.get(obligation.kind, "依据或职能变化"),
+        "law": obligation.law or "未说明",
+        "effective": obligation.effective_on.isoformat() if obligation.effective_on else "未说明",
+        "due": obligation.due.isoformat(), "over": over,
+        "description": obligation.description})]
+
+
 def major_without_review(watch: CaseWatch, event: Event | None,
                          ctx: Context) -> list[Finding]:
     """A major enforcement decision (重大执法决定) taken without its meeting (集体讨论)."""
@@ -375,7 +555,29 @@ RULES: dict[str, Rule] = {r.code: r for r in (
           on=frozenset({"case.decision_refused"})),
     _rule("MAJOR_WITHOUT_REVIEW", "重大决定未经集体讨论", "event", major_without_review,
           red="重大执法决定由 {handler} 作出，未经集体讨论。", on=frozenset({"case.decided"})),
+    _rule("FEE_NOT_STANDARD", "收费与公布标准不符", "event", fee_not_standard,
+          red="{handler} 收取「{fee}」{charged} 元（{quantity} 件，票据号 {receipt}），公布标准为"
+              "每件 {standard} 元、应收 {expected} 元：{direction} {difference} 元。",
+          on=frozenset({"case.fee_charged"})),
+    _rule("FEE_NOT_PUBLISHED", "收取未公布的费用", "event", fee_not_published,
+          red="{handler} 收取「{fee}」{charged} 元（票据号 {receipt}），该事项未公布此项收费；"
+              "公布的收费标准：{published}。",
+          on=frozenset({"case.fee_charged"})),
+    _rule("COUNTERMEASURES_MISSING", "高风险环节未落实防范措施", "event",
+          countermeasures_missing,
+          red="高风险环节「{step}」由 {handler} 办结，未落实事项要求的防范措施 {count} 项："
+              "{missing}（已说明落实：{stated}）。",
+          on=frozenset({"case.step_completed", "case.decided"})),
+    _rule("OBLIGATION_OVERDUE", "权力清单调整义务逾期", "obligation", obligation_overdue,
+          red="「{item}」因{kind}（{law}，{effective} 起施行）需调整，{department} 应于 {due} "
+              "前提交新版本，已逾期 {over} 个工作日仍未提交。"),
 )}
+
+
+def obligation_findings(obligation: Obligation, ctx: Context) -> list[Finding]:
+    """What the obligation rules find in a catalogue change obligation on ``ctx.today``."""
+    return [f for rule in RULES.values() if rule.kind == "obligation"
+            for f in rule.check(obligation, None, ctx)]
 
 
 def state_findings(watch: CaseWatch, ctx: Context) -> list[Finding]:

@@ -3,7 +3,10 @@
 ``supervise`` looks at a case after one of its events, or on a sweep, with the rules of
 ``rules.py``: a cause found for the first time raises a warning — its id names the case, the
 rule and the subject (``<case>:<rule>:<subject>:<n>``, ``n`` counting the times that cause was
-raised again after being closed), so a cause is never warned about twice at once. A state
+raised again after being closed), so a cause is never warned about twice at once. A catalogue
+change obligation overdue (``supervise_obligation``) is warned about the same way, but belongs
+to no case: ``obligation:<rule>:<obligation id>:<n>``, with an empty case number, the item's
+department and region, and no handler (the department's staff answer it). A state
 rule's warning turns red as soon as its cause gets worse and closes by itself once the rule no
 longer finds it (the step was completed); a yellow warning nobody answered within
 ``escalate_after_days`` working days turns red.
@@ -32,8 +35,10 @@ from services.monitoring.domain.rules import (
     Context,
     Event,
     Finding,
+    Obligation,
     Severity,
     event_findings,
+    obligation_findings,
     state_findings,
 )
 from services.monitoring.domain.trends import TRENDS
@@ -187,6 +192,56 @@ def supervise(watch: CaseWatch, warnings: Iterable[Warning], ctx: Context, now: 
             changed[key] = _close(warning, now, SYSTEM, "原因已消除（" + _cured(watch) + "）")
         elif _overdue(warning, ctx):
             changed[key] = _escalate(warning, now)
+    return list(changed.values())
+
+
+#: what stands for the case in the id of a warning about a catalogue obligation, which
+#: belongs to no case: ``obligation:<rule>:<obligation id>:<n>``
+OBLIGATION = "obligation"
+
+
+def _raise_obligation(obligation: Obligation, finding: Finding, n: int,
+                      now: datetime) -> Warning:
+    explanation = RULES[finding.rule].explain(finding)
+    return Warning(
+        warning_id=f"{OBLIGATION}:{finding.rule}:{finding.subject}:{n}", case_number="",
+        region=obligation.region, department=obligation.department,
+        department_code=obligation.department_code, item_id=obligation.item_id,
+        rule=finding.rule, subject=finding.subject, severity=finding.severity,
+        status=Status.OPEN, explanation=explanation, facts=dict(finding.facts), handler="",
+        raised_at=now, updated_at=now,
+        history=(Entry(now, SYSTEM, "raised", finding.severity.value, explanation),))
+
+
+def supervise_obligation(obligation: Obligation, warnings: Iterable[Warning], ctx: Context,
+                         now: datetime) -> list[Warning]:
+    """The warnings that change with a catalogue change obligation as it stands on
+    ``ctx.today`` (``warnings``: the obligation's so far): raised once it is overdue, brought
+    up to date as the days go by, closed by itself once it is fulfilled. The department is
+    warned (its staff answer), not a person."""
+    latest: dict[str, Warning] = {}
+    for warning in sorted(warnings, key=lambda w: (w.key, w.raised_at)):
+        latest[warning.key] = warning
+    changed: dict[str, Warning] = {}
+    seen: set[str] = set()
+    for finding in obligation_findings(obligation, ctx):
+        key = f"{OBLIGATION}:{finding.rule}:{finding.subject}"
+        seen.add(key)
+        current = latest.get(key)
+        if current is None:
+            changed[key] = _raise_obligation(obligation, finding, 1, now)
+        elif current.active:
+            followed = _follow(current, finding, now)
+            if followed is not None:
+                changed[key] = followed
+        elif current.status is Status.CLOSED:
+            n = int(current.warning_id.rsplit(":", 1)[1]) + 1
+            changed[key] = _raise_obligation(obligation, finding, n, now)
+    for key, warning in latest.items():
+        if key not in seen and key not in changed and warning.active:
+            changed[key] = _close(warning, now, SYSTEM, "原因已消除（" + (
+                "已提交调整后的新版本" if obligation.fulfilled else "最新状态不再触发此规则")
+                + "）")
     return list(changed.values())
 
 

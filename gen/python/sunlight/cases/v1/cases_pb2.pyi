@@ -278,7 +278,7 @@ class Due(_message.Message):
     def __init__(self, limit_days: _Optional[int] = ..., unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., due_date: _Optional[str] = ..., provisional: _Optional[bool] = ..., used: _Optional[int] = ..., left: _Optional[int] = ...) -> None: ...
 
 class CaseStep(_message.Message):
-    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left", "department_code", "urges")
+    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left", "department_code", "urges", "countermeasures")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -301,6 +301,7 @@ class CaseStep(_message.Message):
     DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     URGES_FIELD_NUMBER: _ClassVar[int]
+    COUNTERMEASURES_FIELD_NUMBER: _ClassVar[int]
     index: int
     key: str
     name: str
@@ -323,7 +324,30 @@ class CaseStep(_message.Message):
     days_left: int
     department_code: str
     urges: int
-    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ..., department_code: _Optional[str] = ..., urges: _Optional[int] = ...) -> None: ...
+    countermeasures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ..., department_code: _Optional[str] = ..., urges: _Optional[int] = ..., countermeasures: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FeeCharge(_message.Message):
+    __slots__ = ("fee_id", "name", "amount", "quantity", "receipt_number", "waived", "basis", "charged_at", "charged_by")
+    FEE_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    WAIVED_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    CHARGED_AT_FIELD_NUMBER: _ClassVar[int]
+    CHARGED_BY_FIELD_NUMBER: _ClassVar[int]
+    fee_id: str
+    name: str
+    amount: _common_pb2.Money
+    quantity: int
+    receipt_number: str
+    waived: bool
+    basis: str
+    charged_at: _timestamp_pb2.Timestamp
+    charged_by: str
+    def __init__(self, fee_id: _Optional[str] = ..., name: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., quantity: _Optional[int] = ..., receipt_number: _Optional[str] = ..., waived: _Optional[bool] = ..., basis: _Optional[str] = ..., charged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., charged_by: _Optional[str] = ...) -> None: ...
 
 class BranchUrge(_message.Message):
     __slots__ = ("instance_id", "department_code", "department", "due_date", "note", "at", "by")
@@ -458,7 +482,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -495,6 +519,7 @@ class Case(_message.Message):
     ASSISTANCE_FIELD_NUMBER: _ClassVar[int]
     URGES_FIELD_NUMBER: _ClassVar[int]
     PARALLEL_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
@@ -544,6 +569,7 @@ class Case(_message.Message):
     assistance: _containers.RepeatedCompositeFieldContainer[Assistance]
     urges: _containers.RepeatedCompositeFieldContainer[BranchUrge]
     parallel_outcomes: _containers.RepeatedCompositeFieldContainer[ParallelOutcome]
+    fees: _containers.RepeatedCompositeFieldContainer[FeeCharge]
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     facts: str
@@ -557,7 +583,7 @@ class Case(_message.Message):
     collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
     service: Service
     prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials")
@@ -662,12 +688,14 @@ class Reassign(_message.Message):
     def __init__(self, instance_id: _Optional[str] = ..., to: _Optional[str] = ...) -> None: ...
 
 class CompleteStep(_message.Message):
-    __slots__ = ("instance_id", "opinion")
+    __slots__ = ("instance_id", "opinion", "countermeasures")
     INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
     OPINION_FIELD_NUMBER: _ClassVar[int]
+    COUNTERMEASURES_FIELD_NUMBER: _ClassVar[int]
     instance_id: str
     opinion: str
-    def __init__(self, instance_id: _Optional[str] = ..., opinion: _Optional[str] = ...) -> None: ...
+    countermeasures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, instance_id: _Optional[str] = ..., opinion: _Optional[str] = ..., countermeasures: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReturnStep(_message.Message):
     __slots__ = ("instance_id", "to_key", "reason")
@@ -696,7 +724,7 @@ class EndProcedure(_message.Message):
     def __init__(self, result: _Optional[str] = ...) -> None: ...
 
 class Decide(_message.Message):
-    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "penalty")
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "penalty", "countermeasures")
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASONS_FIELD_NUMBER: _ClassVar[int]
     LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
@@ -704,6 +732,7 @@ class Decide(_message.Message):
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
+    COUNTERMEASURES_FIELD_NUMBER: _ClassVar[int]
     outcome: DecisionOutcome
     reasons: str
     legal_basis: _containers.RepeatedScalarFieldContainer[str]
@@ -711,7 +740,8 @@ class Decide(_message.Message):
     certificate: str
     valid_until: str
     penalty: Penalty
-    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ...) -> None: ...
+    countermeasures: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., countermeasures: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RecordEvidence(_message.Message):
     __slots__ = ("evidence",)
@@ -819,6 +849,22 @@ class AssistApplicant(_message.Message):
     note: str
     def __init__(self, kind: _Optional[_Union[AssistanceKind, str]] = ..., note: _Optional[str] = ...) -> None: ...
 
+class ChargeFee(_message.Message):
+    __slots__ = ("name", "amount", "quantity", "receipt_number", "waived", "basis")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    WAIVED_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    amount: _common_pb2.Money
+    quantity: int
+    receipt_number: str
+    waived: bool
+    basis: str
+    def __init__(self, name: _Optional[str] = ..., amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., quantity: _Optional[int] = ..., receipt_number: _Optional[str] = ..., waived: _Optional[bool] = ..., basis: _Optional[str] = ...) -> None: ...
+
 class Withdraw(_message.Message):
     __slots__ = ("reason",)
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -826,7 +872,7 @@ class Withdraw(_message.Message):
     def __init__(self, reason: _Optional[str] = ...) -> None: ...
 
 class ActOnCaseRequest(_message.Message):
-    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw", "urge", "assist", "record_evidence", "notify", "record_statement", "request_hearing", "waive_hearing", "schedule_hearing", "hold_hearing", "record_collective_review", "serve")
+    __slots__ = ("idempotency_key", "case_number", "accept", "reject", "request_supplement", "receive_supplement", "lapse", "claim", "release", "reassign", "complete_step", "return_step", "start_procedure", "end_procedure", "decide", "publish_result", "complete", "withdraw", "urge", "assist", "charge_fee", "record_evidence", "notify", "record_statement", "request_hearing", "waive_hearing", "schedule_hearing", "hold_hearing", "record_collective_review", "serve")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     ACCEPT_FIELD_NUMBER: _ClassVar[int]
@@ -847,6 +893,7 @@ class ActOnCaseRequest(_message.Message):
     WITHDRAW_FIELD_NUMBER: _ClassVar[int]
     URGE_FIELD_NUMBER: _ClassVar[int]
     ASSIST_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_FEE_FIELD_NUMBER: _ClassVar[int]
     RECORD_EVIDENCE_FIELD_NUMBER: _ClassVar[int]
     NOTIFY_FIELD_NUMBER: _ClassVar[int]
     RECORD_STATEMENT_FIELD_NUMBER: _ClassVar[int]
@@ -876,6 +923,7 @@ class ActOnCaseRequest(_message.Message):
     withdraw: Withdraw
     urge: UrgeBranch
     assist: AssistApplicant
+    charge_fee: ChargeFee
     record_evidence: RecordEvidence
     notify: Notify
     record_statement: RecordStatement
@@ -885,7 +933,7 @@ class ActOnCaseRequest(_message.Message):
     hold_hearing: HoldHearing
     record_collective_review: RecordCollectiveReview
     serve: Serve
-    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., urge: _Optional[_Union[UrgeBranch, _Mapping]] = ..., assist: _Optional[_Union[AssistApplicant, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
+    def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., urge: _Optional[_Union[UrgeBranch, _Mapping]] = ..., assist: _Optional[_Union[AssistApplicant, _Mapping]] = ..., charge_fee: _Optional[_Union[ChargeFee, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
     __slots__ = ("case_number",)
@@ -1114,7 +1162,7 @@ class TraceRoot(_message.Message):
     def __init__(self, region: _Optional[str] = ..., day: _Optional[str] = ..., root: _Optional[str] = ..., cases: _Optional[int] = ...) -> None: ...
 
 class CaseEvent(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "documents", "department_code", "handler_department_code", "urge", "assistance", "parallel_outcome", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "department", "sequence", "status", "step", "handler", "due_date", "due_date_provisional", "promised_limit_days", "statutory_limit_days", "accepted_at", "step_count", "mode", "active_steps", "clock", "promised", "statutory", "steps_completed", "handler_role", "handler_department", "opinion", "reason_code", "complete_application", "reason", "decision", "procedure", "supplement", "returned_to", "reassigned_to", "channel", "submitted_at", "documents", "department_code", "handler_department_code", "urge", "assistance", "parallel_outcome", "fee", "opened", "parties", "source", "evidence", "notification", "hearing", "collective_review", "penalty", "allowed", "refusal_code", "service")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -1156,6 +1204,7 @@ class CaseEvent(_message.Message):
     URGE_FIELD_NUMBER: _ClassVar[int]
     ASSISTANCE_FIELD_NUMBER: _ClassVar[int]
     PARALLEL_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    FEE_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -1208,6 +1257,7 @@ class CaseEvent(_message.Message):
     urge: BranchUrge
     assistance: Assistance
     parallel_outcome: ParallelOutcome
+    fee: FeeCharge
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     source: str
@@ -1219,4 +1269,4 @@ class CaseEvent(_message.Message):
     allowed: str
     refusal_code: str
     service: Service
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., handler_department_code: _Optional[str] = ..., urge: _Optional[_Union[BranchUrge, _Mapping]] = ..., assistance: _Optional[_Union[Assistance, _Mapping]] = ..., parallel_outcome: _Optional[_Union[ParallelOutcome, _Mapping]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., department: _Optional[str] = ..., sequence: _Optional[int] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., handler: _Optional[str] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., statutory_limit_days: _Optional[int] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step_count: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., active_steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., steps_completed: _Optional[int] = ..., handler_role: _Optional[str] = ..., handler_department: _Optional[str] = ..., opinion: _Optional[str] = ..., reason_code: _Optional[str] = ..., complete_application: _Optional[bool] = ..., reason: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., procedure: _Optional[_Union[Procedure, _Mapping]] = ..., supplement: _Optional[_Union[SupplementRequest, _Mapping]] = ..., returned_to: _Optional[str] = ..., reassigned_to: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., handler_department_code: _Optional[str] = ..., urge: _Optional[_Union[BranchUrge, _Mapping]] = ..., assistance: _Optional[_Union[Assistance, _Mapping]] = ..., parallel_outcome: _Optional[_Union[ParallelOutcome, _Mapping]] = ..., fee: _Optional[_Union[FeeCharge, _Mapping]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., source: _Optional[str] = ..., evidence: _Optional[_Union[Evidence, _Mapping]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., collective_review: _Optional[_Union[CollectiveReview, _Mapping]] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., allowed: _Optional[str] = ..., refusal_code: _Optional[str] = ..., service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
