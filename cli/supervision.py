@@ -1,7 +1,8 @@
 """``sunlight supervision``: warnings (预警 · 黄牌 · 红牌) and their answers, notifications.
 
-The CLI talks gRPC only: to the node's supervision service (default), or to the gateway's
-gRPC port with ``--address``. Exit codes: 0 when the command ran, 1 when supervision refused
+The CLI talks gRPC: to the node's supervision service (default), or to the gateway's gRPC
+port with ``--address`` — but for ``dead-letters``, an operator's command that talks to the
+node's RabbitMQ. Exit codes: 0 when the command ran, 1 when supervision refused
 or could not be reached (the message says why), 2 for wrong arguments.
 """
 
@@ -288,3 +289,53 @@ def evaluate(period: str, dimension: str, region: str, department_code: str, ite
                     out.write(exported.content)
                 click.echo(f"wrote {path} ({len(exported.content)} bytes)", err=True)
     click.echo(_json(answer) if as_json else evaluation_table(answer))
+
+
+# --- dead letters (an operator's) --------------------------------------------------------
+@supervision.command("dead-letters")
+@click.option("--replay", "replay_ids", multiple=True, metavar="EVENT_ID",
+              help="publish this event again where it first went (repeatable)")
+@click.option("--replay-all", is_flag=True, help="publish every one of them again")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, limit: int,
+                 as_json: bool) -> None:
+    """The events the node's consumers gave up on (死信), oldest first; with --replay or
+    --replay-all, published again (fix the cause first). Talks to the node's RabbitMQ
+    (AMQP_URI of the settings)."""
+    import pika.exceptions  # noqa: PLC0415 - only this command talks AMQP
+
+    from services.shared.config import load_settings  # noqa: PLC0415
+    from services.shared.dead_letters import (  # noqa: PLC0415
+        list_dead_letters,
+        replay_dead_letters,
+    )
+
+    settings = load_settings()
+    try:
+        if replay_ids or replay_all:
+            chosen = set(replay_ids)
+            letters = replay_dead_letters(
+                settings.amqp_uri, lambda x: replay_all or x.event_id in chosen, limit,
+                settings.amqp_timeout_s)
+            missing = chosen - {x.event_id for x in letters}
+        else:
+            letters, missing = list_dead_letters(settings.amqp_uri, limit,
+                                                 settings.amqp_timeout_s), set()
+    except pika.exceptions.AMQPError as exc:
+        click.echo(f"sunlight supervision dead-letters: the broker refused or did not "
+                   f"answer: {exc!r}", err=True)
+        raise SystemExit(1) from None
+    if as_json:
+        click.echo(json.dumps([x.summary() for x in letters], ensure_ascii=False))
+    else:
+        verb = "replayed" if replay_ids or replay_all else "dead"
+        for x in letters:
+            when = x.died_at.isoformat(timespec="seconds") if x.died_at else "?"
+            click.echo(f"{verb}  {x.event_id}  {x.event_type}  from {x.queue}  "
+                       f"({x.reason} ×{x.deaths}, {when})")
+        click.echo(f"{len(letters)} {verb}", err=True)
+    if missing:
+        click.echo(f"not in the dead-letter queue (or unroutable now): "
+                   f"{', '.join(sorted(missing))}", err=True)
+        raise SystemExit(1)

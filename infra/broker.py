@@ -16,6 +16,7 @@ reported now, in one line, rather than by every process of the node.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -27,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import pika
 import pika.exceptions
 
+from services.shared.broker import DEAD_LETTER_POLICY, DEAD_LETTER_QUEUE
 from services.shared.config import Settings, local_amqp_uri
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -106,6 +108,14 @@ def ensure_vhost(vhost: str, user: str) -> bool:
     return True
 
 
+def set_policies(vhost: str, run: Callable[..., str] | None = None) -> None:
+    """The node's RabbitMQ policies on ``vhost`` (idempotent): its consumers' queues give up
+    rejected messages to the dead-letter exchange (``services.shared.broker``)."""
+    name, pattern, definition = DEAD_LETTER_POLICY
+    (run or rabbitmqctl)("set_policy", "-p", vhost, "--apply-to", "queues", name, pattern,
+                         json.dumps(definition))
+
+
 def check_login(uri: str, timeout_s: float) -> None:
     params = pika.URLParameters(uri)
     params.connection_attempts = 1
@@ -138,10 +148,15 @@ def ensure(settings: Settings, say: Callable[[str], None] = print) -> None:
         start_local_server(say)
     if managed and shutil.which("rabbitmqctl"):
         created = ensure_vhost(address.vhost, address.user)
+        set_policies(address.vhost)
         check_login(settings.amqp_uri, settings.amqp_timeout_s)
         say(f"broker: local RabbitMQ on {address}, vhost {address.vhost} "
-            f"({'created' if created else 'already there'}; {origin})")
+            f"({'created' if created else 'already there'}; {origin}); dead letters to "
+            f"{DEAD_LETTER_QUEUE}")
         return
     check_login(settings.amqp_uri, settings.amqp_timeout_s)
+    name, pattern, definition = DEAD_LETTER_POLICY
     say(f"broker: RabbitMQ on {address}, vhost {address.vhost} ({origin}; not managed "
-        "here: it answers and the node may use its vhost)")
+        "here: it answers and the node may use its vhost). Its operator sets the dead-letter "
+        f"policy once: rabbitmqctl set_policy -p {address.vhost} --apply-to queues {name} "
+        f"'{pattern}' '{json.dumps(definition)}'")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
+from infra.broker import set_policies
+
 os.environ.setdefault("SUNLIGHT_JWT_SECRET", secrets.token_urlsafe(40))
 
 PG_ADMIN = os.environ.get("SUNLIGHT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -52,6 +54,7 @@ def amqp_uri() -> Iterator[str]:
     try:
         _rabbitmqctl("add_vhost", vhost)
         _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        set_policies(vhost, run=_rabbitmqctl)  # as `make run`'s broker step does
     except (OSError, subprocess.CalledProcessError) as exc:
         pytest.fail(f"cannot create a RabbitMQ vhost (is RabbitMQ running?): {exc}")
     yield f"{AMQP_BASE}/{vhost}"

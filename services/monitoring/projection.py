@@ -23,9 +23,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.exc import SQLAlchemyError
 
 from services.monitoring import storage as t
 from services.monitoring.domain.records import CaseRecord, apply_case_event
@@ -37,9 +39,12 @@ if TYPE_CHECKING:
     from services.monitoring.supervision import Supervision
 
 log = logging.getLogger(__name__)
-#: errors that mean "this event cannot be applied" (parked for an operator), as opposed to
-#: the database being unavailable (requeued)
-UNAPPLICABLE = (ValueError, KeyError, TypeError, AttributeError, ArithmeticError)
+#: errors that mean "this event cannot be applied" — it lacks what it must carry (parked for
+#: an operator); the database being unavailable is another matter (the event waits), and any
+#: other error is a bug, which fails loudly (retried a few times, then dead-lettered)
+UNAPPLICABLE = (ValueError, KeyError)
+#: the database is unavailable or refused the transaction: try the event again later
+DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error)
 CONSUMER = "monitoring"
 
 _r = t.case_records.c
@@ -176,15 +181,20 @@ class Projection:
             return [self._one(events[0])]
         try:
             return self._apply_batch(events)
-        except UNAPPLICABLE:
-            # an event the domain refuses once applied to its record: find it by applying
-            # them one by one (the batch was rolled back)
+        except DATABASE_ERRORS:
+            raise  # every event of the batch waits
+        except Exception:  # noqa: BLE001 - found below, event by event
+            # an event that fails once applied (unapplicable, or a bug a rule has with it):
+            # find it by applying them one by one (the batch was rolled back), so that the
+            # others go ahead
             return [self._one(event) for event in events]
 
     def _one(self, event: Event) -> Outcome:
         try:
             return self._apply_batch([event])[0]
-        except UNAPPLICABLE as exc:
+        except DATABASE_ERRORS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the caller tells unapplicable from a bug
             return exc
 
     def _apply_batch(self, events: Sequence[Event]) -> list[Outcome]:

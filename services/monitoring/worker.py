@@ -4,9 +4,12 @@ Consumes every case event (``cases.events``, ``case.#``) and every catalogue eve
 (``catalogue.events``, ``item.#``); each case event goes through supervision's rules in the
 transaction that records it (``Projection`` → ``Supervision.on_event``). A timer sweeps for
 the time-based rules every ``SUNLIGHT_SUPERVISION_SWEEP_INTERVAL_S`` seconds. Runs under
-eventlet, so it never imports grpc. A message that cannot be parsed or applied is parked in
-``parked_events`` (never dropped silently); a database outage makes the handler fail after a
-pause and the message is requeued.
+eventlet, so it never imports grpc. A message that cannot be parsed, or an event that lacks
+what it must carry, is parked in ``parked_events`` (never dropped silently); a database
+outage makes the handler fail after a pause and the message is requeued, as often as it takes;
+any other error is a bug: logged with its traceback, retried ``MAX_ATTEMPTS`` times, then
+rejected — the queue's policy sends it to the dead-letter queue, where ``sunlight supervision
+dead-letters`` lists it and, once the bug is fixed, replays it.
 
 Concurrency: ``MAX_WORKERS`` green threads, and as many unacknowledged messages (nameko's
 prefetch). Case events handed over together are applied in one transaction (the projection's
@@ -32,8 +35,7 @@ import json  # noqa: E402
 import logging  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import psycopg  # noqa: E402
-from nameko.events import event_handler  # noqa: E402
+from nameko.events import EventHandler  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
 from nameko.timer import timer  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
@@ -43,9 +45,19 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from services.monitoring.feedback import Feedback  # noqa: E402
-from services.monitoring.projection import UNAPPLICABLE, Projection  # noqa: E402
+from services.monitoring.projection import (  # noqa: E402
+    DATABASE_ERRORS,
+    UNAPPLICABLE,
+    Projection,
+)
 from services.monitoring.supervision import Supervision  # noqa: E402
 from services.monitoring.trends import thresholds_of  # noqa: E402
+from services.shared.broker import (  # noqa: E402
+    DEAD_LETTER_QUEUE,
+    MAX_ATTEMPTS,
+    connect,
+    declare_dead_letters,
+)
 from services.shared.config import load_settings  # noqa: E402
 from services.shared.db import Database  # noqa: E402
 from services.shared.errors import InvalidArgument  # noqa: E402
@@ -58,8 +70,6 @@ tracer = trace.get_tracer("sunlight.monitoring")
 RETRY_PAUSE_S = 1.0
 MAX_WORKERS = 64
 DB_POOL = 16
-# the projection's PostgreSQL fast path talks to psycopg directly
-DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error)
 
 
 def parse_payload(payload):  # type: ignore[no-untyped-def]
@@ -128,6 +138,50 @@ class FeedbackProvider(DependencyProvider):
         return self.feedback
 
 
+class DeadLetter(Exception):
+    """Give the message up: rejected without requeueing, so that the broker moves it to the
+    dead-letter exchange (the queue's policy: ``DEAD_LETTER_POLICY``)."""
+
+
+class BoundedEventHandler(EventHandler):
+    """nameko's event handler, but a ``DeadLetter`` rejects the message instead of
+    requeueing it (any other error requeues it, as ``requeue_on_error`` says)."""
+
+    def handle_message_processed(self, message, result=None, exc_info=None):  # type: ignore[no-untyped-def]
+        if exc_info is not None and isinstance(exc_info[1], DeadLetter):
+            if message.channel.connection:  # else the broker has it back already
+                message.reject(requeue=False)
+            return
+        super().handle_message_processed(message, result, exc_info)
+
+
+bounded_event_handler = BoundedEventHandler.decorator
+
+
+class Failures:
+    """How many times each event failed in this process (a bug, not an outage); bounded."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+
+    def count(self, event_id: str) -> int:
+        if len(self._counts) > 10_000:
+            self._counts.clear()
+        self._counts[event_id] = self._counts.get(event_id, 0) + 1
+        return self._counts[event_id]
+
+    def forget(self, event_id: str) -> None:
+        self._counts.pop(event_id, None)
+
+
+class FailureCounts(DependencyProvider):
+    def setup(self) -> None:
+        self.failures = Failures()
+
+    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        return self.failures
+
+
 class MessageHeaders(DependencyProvider):
     """The AMQP headers of the message being handled (nameko strips its own prefix)."""
 
@@ -140,12 +194,13 @@ class MonitoringWorker:
     projection: Projection = ProjectionProvider()  # type: ignore[assignment]
     feedback: Feedback = FeedbackProvider()  # type: ignore[assignment]
     headers: dict = MessageHeaders()  # type: ignore[assignment]
+    failures: Failures = FailureCounts()  # type: ignore[assignment]
 
-    @event_handler("cases", "case.#", requeue_on_error=True)
+    @bounded_event_handler("cases", "case.#", requeue_on_error=True)
     def on_case_event(self, payload):  # type: ignore[no-untyped-def]
         self._handle(payload, "cases.events")
 
-    @event_handler("catalogue", "item.#", requeue_on_error=True)
+    @bounded_event_handler("catalogue", "item.#", requeue_on_error=True)
     def on_item_event(self, payload):  # type: ignore[no-untyped-def]
         self._handle(payload, "catalogue.events")
 
@@ -196,8 +251,31 @@ class MonitoringWorker:
                 log.exception("database error applying %s; requeueing", event.event_id)
                 eventlet.sleep(RETRY_PAUSE_S)
                 raise
+            except Exception as exc:
+                # a bug (a rule's TypeError…): loud, retried a few times, then dead-lettered
+                failures = self.failures.count(event.event_id)
+                log.exception("applying %s (%s) failed, attempt %d of %d", event.event_id,
+                              event.type, failures, MAX_ATTEMPTS)
+                if failures >= MAX_ATTEMPTS:
+                    self.failures.forget(event.event_id)
+                    log.error("event %s (%s) given up to %s after %d attempts",
+                              event.event_id, event.type, DEAD_LETTER_QUEUE, failures)
+                    raise DeadLetter(f"{event.type} {event.event_id}: {exc!r}") from exc
+                eventlet.sleep(RETRY_PAUSE_S * failures)
+                raise
+            self.failures.forget(event.event_id)
             if not applied:
                 log.info("duplicate event %s ignored", event.event_id)
+
+
+def declare_dead_letter_queue(amqp_uri: str, timeout_s: float) -> None:
+    """The dead-letter exchange and queue exist whenever the worker runs (the policy that
+    sends rejected messages there is the broker's: ``make run`` sets it)."""
+    connection = connect(amqp_uri, timeout_s, "sunlight-monitoring-worker-setup")
+    try:
+        declare_dead_letters(connection.channel())
+    finally:
+        connection.close()
 
 
 def nameko_config() -> dict:
@@ -224,6 +302,7 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing("monitoring-worker", settings.node_region,
                       settings.otel_exporter_otlp_endpoint)
+    declare_dead_letter_queue(settings.amqp_uri, settings.amqp_timeout_s)
     runner = ServiceRunner(nameko_config())
     runner.add_service(MonitoringWorker)
     stop = eventlet.event.Event()

@@ -53,3 +53,25 @@ def declare_exchange(channel: pika.adapters.blocking_connection.BlockingChannel,
     """Durable topic exchange, declared exactly as nameko declares it."""
     channel.exchange_declare(exchange=exchange, exchange_type=EXCHANGE_TYPE, durable=True,
                              auto_delete=False)
+
+
+#: Where the node's consumers give up a message they failed to handle a few times (a bug, not
+#: an outage): a durable topic exchange and one queue bound to everything, for an operator to
+#: list and replay (``sunlight supervision dead-letters``).
+DEAD_LETTER_EXCHANGE = "sunlight.dead-letters"
+#: attempts a consumer makes at a message that fails for another reason than an outage
+#: before it gives the message up to the dead-letter queue
+MAX_ATTEMPTS = 5
+DEAD_LETTER_QUEUE = "sunlight.dead-letters"
+#: The RabbitMQ policy that makes every nameko event queue of the node (``evt-…``) send the
+#: messages its consumer rejects to that exchange. A policy, not queue arguments: nameko
+#: declares its queues itself, and different arguments would make its declaration fail.
+DEAD_LETTER_POLICY = ("sunlight-dead-letters", "^evt-",
+                      {"dead-letter-exchange": DEAD_LETTER_EXCHANGE})
+
+
+def declare_dead_letters(channel: pika.adapters.blocking_connection.BlockingChannel) -> None:
+    """The dead-letter exchange and its queue (idempotent)."""
+    declare_exchange(channel, DEAD_LETTER_EXCHANGE)
+    channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
+    channel.queue_bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, routing_key="#")

@@ -1,0 +1,112 @@
+"""A message the supervision worker fails on (a bug) is retried a few times, then given up to
+the node's dead-letter queue by the queue's policy — never lost, never retried forever — while
+an event that lacks what it must carry is parked at once; ``sunlight supervision dead-letters``
+lists what is there and replays it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pika
+import pytest
+from sqlalchemy import MetaData, select
+from sunlight.cases.v1 import cases_pb2
+
+from infra.localnode import LocalNode
+from services.monitoring import storage as mon
+from services.shared.broker import DEAD_LETTER_QUEUE, MAX_ATTEMPTS
+from services.shared.db import Database
+from services.shared.events import make_event
+from services.shared.outbox import Outbox, outbox_table
+from tests.support.wait import wait_for
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def envelope(number: str, **data: object) -> tuple[str, dict]:
+    """A case event as the relay publishes it, its data changed by ``data``."""
+    event = make_event("case.accepted", cases_pb2.CaseEvent(
+        case_number=number, region="511602", item_id="i", item_version=1, sequence=1,
+        status=cases_pb2.CASE_STATUS_IN_PROGRESS), node="510000", region="511602")
+    body = json.loads(Outbox(outbox_table(MetaData()), "cases").row(event)["body"])
+    body["data"].update(data)
+    return event.event_id, body
+
+
+def publish(amqp_uri: str, body: dict) -> None:
+    with pika.BlockingConnection(pika.URLParameters(amqp_uri)) as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish("cases.events", body["type"], json.dumps(body).encode(),
+                              pika.BasicProperties(content_type="application/json",
+                                                   delivery_mode=2,
+                                                   message_id=body["event_id"]),
+                              mandatory=True)
+
+
+def dead_letters(node: LocalNode, *args: str) -> subprocess.CompletedProcess:
+    sunlight = Path(sys.executable).with_name("sunlight")
+    return subprocess.run([str(sunlight), "supervision", "dead-letters", "--json", *args],
+                          cwd=ROOT, env=node.full_env(), capture_output=True, text=True,
+                          timeout=60)
+
+
+def listed(node: LocalNode) -> list[dict]:
+    result = dead_letters(node)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_failing_event_is_dead_lettered_after_its_attempts_and_replayed(pg_settings,
+                                                                          tmp_path) -> None:
+    db = Database(pg_settings.database_url.replace("postgresql://", "postgresql+psycopg://"),
+                  "monitoring")
+    node = LocalNode.on_free_ports(tmp_path, DATABASE_URL=pg_settings.database_url,
+                                   AMQP_URI=pg_settings.amqp_uri)
+    prefix = f"DLQ{uuid.uuid4().hex[:6]}"
+    try:
+        node.start(["monitoring-worker"])
+        node.wait_healthy()  # its queues are bound, the policy applies to them
+        # a bug: the rules meet a sequence they cannot count (TypeError)
+        poison_id, poison = envelope(f"{prefix}1", sequence={"not": "a number"})
+        # unapplicable: a case event without its case
+        _, lacking = envelope(f"{prefix}2", case_number="")
+        publish(pg_settings.amqp_uri, poison)
+        publish(pg_settings.amqp_uri, lacking)
+
+        def parked() -> list[str]:
+            with db.read() as s:
+                return list(s.execute(select(mon.parked_events.c.reason).where(
+                    mon.parked_events.c.event_id == lacking["event_id"])).scalars())
+
+        wait_for(parked, timeout_s=30, what="the event without a case parked")
+        found = wait_for(lambda: [x for x in listed(node) if x["event_id"] == poison_id],
+                         timeout_s=90, what="the failing event in the dead-letter queue")
+        (letter,) = found
+        assert letter["type"] == "case.accepted" and letter["reason"] == "rejected"
+        assert letter["exchange"] == "cases.events" and letter["deaths"] == 1
+        assert letter["queue"].startswith("evt-cases-case.#--monitoring")
+        log = node.log("monitoring-worker")
+        assert f"attempt {MAX_ATTEMPTS} of {MAX_ATTEMPTS}" in log and "TypeError" in log
+        assert not [x for x in listed(node) if x["event_id"] == lacking["event_id"]]
+        # listing left it there
+        assert [x["event_id"] for x in listed(node)].count(poison_id) == 1
+
+        # replayed (the bug not fixed): tried again, and back in the queue a second time
+        result = dead_letters(node, "--replay", poison_id)
+        assert result.returncode == 0, result.stderr
+        assert [x["event_id"] for x in json.loads(result.stdout)] == [poison_id]
+        wait_for(lambda: [x for x in listed(node)
+                          if x["event_id"] == poison_id and x["deaths"] == 2],
+                 timeout_s=90, what="the replayed event dead-lettered again")
+        assert dead_letters(node, "--replay", "no-such-event").returncode == 1
+    finally:
+        node.stop()
+        with pika.BlockingConnection(pika.URLParameters(pg_settings.amqp_uri)) as connection:
+            connection.channel().queue_purge(DEAD_LETTER_QUEUE)  # the session's vhost
+        db.dispose()
