@@ -47,7 +47,8 @@ def node(pg_database, amqp_uri, tmp_path_factory):
         upgrade(ROOT / "services" / service / "migrations", pg_database.url, service)
     local = LocalNode.on_free_ports(tmp_path_factory.mktemp("readme-node"),
                                     DATABASE_URL=pg_database.url, AMQP_URI=amqp_uri)
-    local.start(["catalogue", "cases", "monitoring", "gateway"])
+    local.start(["catalogue", "cases", "monitoring", "gateway", "catalogue-relay",
+                 "cases-relay", "monitoring-worker", "monitoring-relay"])
     try:
         local.wait_healthy(timeout_s=90)
         yield local
@@ -135,3 +136,23 @@ def test_a_case_the_government_opens(node: LocalNode) -> None:
         closed["case"]["sequence"]), verified
     assert [d["kind"] for d in documents["documents"]] == [
         "filing_approval", "penalty_notice", "penalty_decision", "service_receipt"]
+
+
+def test_supervision_warns_of_a_refusal_and_the_clerk_answers(node: LocalNode) -> None:
+    """"Supervision (电子监察)": run after "A first case, by hand", in the same shell."""
+    first = shell_block("## A first case, by hand")
+    first = first.replace("API=http://127.0.0.1:8080",
+                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    first = first.replace('"idempotency_key": "', '"idempotency_key": "sup-')  # a new case
+    first = first.replace('\\"idempotency_key\\": \\"', '\\"idempotency_key\\": \\"sup-')
+    first = first.replace('"code": "511A0064100152', '"code": "511A0064100155')
+    script = first + shell_block("## Supervision (电子监察)")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
+                            env=node.full_env(), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "红牌 材料齐全不予受理 (COMPLETE_APPLICATION_REJECTED), open" in out, out
+    assert "申请材料齐全，zhang.wei 仍作出不予受理（理由代码 NOT_QUALIFIED：不符合备案条件）" in out
+    assert '"status":"WARNING_STATUS_CORRECTED"' in out.replace(" ", ""), out
+    assert "【红牌·已纠正】材料齐全不予受理" in out and "【红牌·新预警】材料齐全不予受理" in out
+    assert "0 dead" in result.stderr, result.stderr
