@@ -139,6 +139,7 @@ class Supervision:
         now = self.clock()
         changed: list[w.Warning] = []
         acts: list[tr.ActFact] = []
+        facts: list[tuple[CaseWatch | None, CaseWatch, Event]] = []
         for number, event in zip(numbers, events, strict=True):
             before = unit.watches.get(number)
             after = watch_after(before, event.type, event.occurred_at, event.data)
@@ -146,32 +147,72 @@ class Supervision:
             found = w.supervise(after, unit.warnings_of(number), ctx, now,
                                 (event.type, event.data))
             unit.put(after, attention_on(after, ctx), found)
-            self._record_facts(conn, before, after, event, now)
+            facts.append((before, after, event))
             acts += tr.act_facts(before, after, event.type, event.occurred_at, event.data)
             changed += found
+        self._record_facts(conn, facts, now)
         trends_.record_acts(conn, acts)
         self._write(conn, unit, now)
         return changed
 
-    def _record_facts(self, conn: Conn, before: CaseWatch | None, after: CaseWatch,
-                      event: Event, now: datetime) -> None:
-        """Efficiency evaluation's facts of this event (domain.evaluation), in its
-        transaction: the steps it completed (or the dated fact it records); the working days
-        a stop it ended left out; the case's fact when it closed it. Each once: a repeated
-        event finds them written (the case's row is locked with its view)."""
-        data = event.data
-        number = after.case_number
-        day = ev.local_day(event.occurred_at)
-        stopped = ev.stopped_working_days(before, after, day, ev.accepted_day(data),
-                                          self.calendar)
-        closing = after.closed and (before is None or not before.closed)
-        known = conn.execute(select(_ec.stopped_days, _ec.closed_on).where(
-            _ec.case_number == number)).first() if stopped or closing else None
-        if (stopped or closing) and (known is None or known.closed_on is None):
-            total = (known.stopped_days if known is not None else 0) + stopped
+    def _record_facts(self, conn: Conn,
+                      facts: Sequence[tuple[CaseWatch | None, CaseWatch, Event]],
+                      now: datetime) -> None:
+        """Efficiency evaluation's facts of these events (domain.evaluation), in their
+        transaction: the steps each completed (or the dated fact it records); the working
+        days a stop it ended left out; the case's fact when it closed it. Each once: a
+        repeated event finds them written (the case's row is locked with its view). What is
+        stored is read, and what is new written, in one statement per table."""
+        ending: list[tuple[CaseWatch, Event, int, bool]] = []
+        steps: list[ev.StepFact] = []
+        for before, after, event in facts:
+            day = ev.local_day(event.occurred_at)
+            stopped = ev.stopped_working_days(before, after, day, ev.accepted_day(event.data),
+                                              self.calendar)
+            closing = after.closed and (before is None or not before.closed)
+            if stopped or closing:
+                ending.append((after, event, stopped, closing))
+            steps += ev.step_facts(before, after, event.type, event.occurred_at, event.data,
+                                   self.calendar, self.thresholds.late_entry_days)
+        if ending:
+            self._record_case_facts(conn, ending, now)
+        if steps:
+            numbers = sorted({x.case_number for x in steps})
+            written = {(r[0], r[1]) for r in conn.execute(select(_es.case_number, _es.ref)
+                                                          .where(_among(conn, _es.case_number,
+                                                                        numbers)))}
+            rows = []
+            for x in steps:
+                if (x.case_number, x.ref) in written:
+                    continue
+                written.add((x.case_number, x.ref))
+                rows.append({"case_number": x.case_number, "ref": x.ref, "kind": x.kind,
+                             "region": x.region, "department_code": x.department_code,
+                             "department": x.department[:200], "item_id": x.item_id,
+                             "handler": x.handler[:128], "done_on": x.done_on.isoformat(),
+                             "due": x.due.isoformat() if x.due else None,
+                             "late_days": x.late_days, "online": x.online})
+            if rows:
+                conn.execute(insert(t.evaluation_steps), rows)
+
+    def _record_case_facts(self, conn: Conn,
+                           ending: Sequence[tuple[CaseWatch, Event, int, bool]],
+                           now: datetime) -> None:
+        numbers = sorted({after.case_number for after, _, _, _ in ending})
+        known: dict[str, dict[str, Any]] = {
+            r[0]: {"stopped_days": r[1], "closed_on": r[2]} for r in conn.execute(
+                select(_ec.case_number, _ec.stopped_days, _ec.closed_on).where(
+                    _among(conn, _ec.case_number, numbers)))}
+        stored, touched = set(known), set()
+        for after, event, stopped, closing in ending:  # in their order, case by case
+            number = after.case_number
+            row = known.get(number)
+            if row is not None and row.get("closed_on") is not None:
+                continue  # its case's fact is written: a repeated or late event
+            total = (row["stopped_days"] if row is not None else 0) + stopped
             values: dict[str, Any] = {"stopped_days": total, "updated_at": now}
             if closing:
-                fact = ev.case_fact(after, event.type, event.occurred_at, data,
+                fact = ev.case_fact(after, event.type, event.occurred_at, event.data,
                                     self.calendar, total)
                 values.update(
                     outcome=fact.outcome, closed_on=fact.closed_on.isoformat(),
@@ -179,28 +220,27 @@ class Supervision:
                     decided_by=fact.decided_by[:128], working_days=fact.working_days,
                     promised_days=fact.promised_days, promised_left=fact.promised_left,
                     over_statutory=fact.over_statutory)
-            if known is None:
-                conn.execute(insert(t.evaluation_cases).values(
-                    case_number=number, region=after.region,
-                    department_code=after.department_code, department=after.department,
-                    item_id=after.item_id, **values))
+            identity = {"region": after.region, "department_code": after.department_code,
+                        "department": after.department, "item_id": after.item_id}
+            known[number] = {**(row or identity), **values}
+            touched.add(number)
+        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by the columns given
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by the columns changed
+        for number in sorted(touched):
+            values = known[number]
+            if number in stored:
+                changed = {k: v for k, v in values.items() if k in _CASE_FACT_COLUMNS}
+                updates.setdefault(tuple(sorted(changed)), []).append(
+                    {"b_case_number": number, **{f"b_{k}": v for k, v in changed.items()}})
             else:
-                conn.execute(update(t.evaluation_cases).where(_ec.case_number == number)
-                             .values(**values))
-        steps = ev.step_facts(before, after, event.type, event.occurred_at, data,
-                              self.calendar, self.thresholds.late_entry_days)
-        if not steps:
-            return
-        written = set(conn.execute(select(_es.ref).where(
-            _es.case_number == number, _es.ref.in_([s.ref for s in steps]))).scalars())
-        rows = [{"case_number": s.case_number, "ref": s.ref, "kind": s.kind,
-                 "region": s.region, "department_code": s.department_code,
-                 "department": s.department[:200], "item_id": s.item_id, "handler": s.handler[:128],
-                 "done_on": s.done_on.isoformat(),
-                 "due": s.due.isoformat() if s.due else None, "late_days": s.late_days,
-                 "online": s.online} for s in steps if s.ref not in written]
-        if rows:
-            conn.execute(insert(t.evaluation_steps), rows)
+                inserts.setdefault(tuple(sorted(values)), []).append(
+                    {"case_number": number, **values})
+        for rows in inserts.values():
+            conn.execute(insert(t.evaluation_cases), rows)
+        for columns, rows in updates.items():
+            conn.execute(update(t.evaluation_cases).where(
+                _ec.case_number == bindparam("b_case_number")).values(
+                {k: bindparam(f"b_{k}") for k in columns}), rows)
 
     def sweep(self, today: date | None = None, batch: int = SWEEP_BATCH) -> int:
         """Look again at every case whose day has come (``attention_on``) and at every yellow
@@ -593,6 +633,11 @@ def _among(conn: Conn, column: Any, values: list[str]) -> Any:
         return column == any_(bindparam("p_among", values, type_=ARRAY(String)))
     return column.in_(values)
 
+
+#: what a case's fact row changes after it is first written
+_CASE_FACT_COLUMNS = frozenset({"stopped_days", "updated_at", "outcome", "closed_on",
+                                "accepted_on", "decided_by", "working_days", "promised_days",
+                                "promised_left", "over_statutory"})
 
 _UPDATE_WATCH = update(t.case_watches).where(
     _v.case_number == bindparam("b_case_number")).values(
