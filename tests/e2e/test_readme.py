@@ -29,6 +29,19 @@ def shell_block(heading: str) -> str:
     return match.group(1)
 
 
+def after_the_first_case(node: LocalNode, prefix: str, code: str, heading: str) -> str:
+    """"A first case, by hand" with its own keys (``prefix``) and item code (its catalogue
+    number ``code`` instead of 511A0064100152), then the block under ``heading``, in one
+    shell."""
+    first = shell_block("## A first case, by hand")
+    first = first.replace("API=http://127.0.0.1:8080",
+                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    first = first.replace('"idempotency_key": "', f'"idempotency_key": "{prefix}')
+    first = first.replace('\\"idempotency_key\\": \\"', f'\\"idempotency_key\\": \\"{prefix}')
+    first = first.replace('"code": "511A0064100152', f'"code": "{code}')
+    return first + shell_block(heading)
+
+
 def answers(output: str) -> list[dict]:
     """The JSON answers curl printed one after the other (without newlines between)."""
     decoder, found, at = json.JSONDecoder(), [], 0
@@ -82,13 +95,7 @@ def test_a_first_case_by_hand(node: LocalNode) -> None:
 
 def test_the_documents_of_the_first_case(node: LocalNode) -> None:
     """"Documents (文书)": run after "A first case, by hand", in the same shell."""
-    first = shell_block("## A first case, by hand")
-    first = first.replace("API=http://127.0.0.1:8080",
-                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
-    first = first.replace('"idempotency_key": "', '"idempotency_key": "docs-')  # a new case
-    first = first.replace('\\"idempotency_key\\": \\"', '\\"idempotency_key\\": \\"docs-')
-    first = first.replace('"code": "511A0064100152', '"code": "511A0064100153')
-    script = first + shell_block("### Documents (文书)")
+    script = after_the_first_case(node, "docs-", "511A0064100153", "### Documents (文书)")
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
                             env=node.full_env(), capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
@@ -111,13 +118,8 @@ def test_the_documents_of_the_first_case(node: LocalNode) -> None:
 def test_a_case_the_government_opens(node: LocalNode) -> None:
     """"Cases the government opens (立案)": run after "A first case, by hand", in the same
     shell."""
-    first = shell_block("## A first case, by hand")
-    first = first.replace("API=http://127.0.0.1:8080",
-                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
-    first = first.replace('"idempotency_key": "', '"idempotency_key": "opened-')  # a new case
-    first = first.replace('\\"idempotency_key\\": \\"', '\\"idempotency_key\\": \\"opened-')
-    first = first.replace('"code": "511A0064100152', '"code": "511A0064100154')
-    script = first + shell_block("### Cases the government opens (立案)")
+    script = after_the_first_case(node, "opened-", "511A0064100154",
+                                  "### Cases the government opens (立案)")
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
                             env=node.full_env(), capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr
@@ -140,13 +142,7 @@ def test_a_case_the_government_opens(node: LocalNode) -> None:
 
 def test_supervision_warns_of_a_refusal_and_the_clerk_answers(node: LocalNode) -> None:
     """"Supervision (电子监察)": run after "A first case, by hand", in the same shell."""
-    first = shell_block("## A first case, by hand")
-    first = first.replace("API=http://127.0.0.1:8080",
-                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
-    first = first.replace('"idempotency_key": "', '"idempotency_key": "sup-')  # a new case
-    first = first.replace('\\"idempotency_key\\": \\"', '\\"idempotency_key\\": \\"sup-')
-    first = first.replace('"code": "511A0064100152', '"code": "511A0064100155')
-    script = first + shell_block("## Supervision (电子监察)")
+    script = after_the_first_case(node, "sup-", "511A0064100155", "## Supervision (电子监察)")
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
                             env=node.full_env(), capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr

@@ -6,11 +6,10 @@ key; each sees the warnings they may."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.cases.contract import event_to_pb
 from services.cases.domain.engine import Accept, CompleteStep, Reject, Submit, decide, evolve
@@ -22,54 +21,17 @@ from services.monitoring.supervision import Supervision
 from services.shared.db import Database
 from services.shared.errors import Conflict, FailedPrecondition, NotFound, PermissionDenied
 from services.shared.events import make_event
-from services.shared.migrations import upgrade
-from services.shared.working_days import WorkingCalendar
 from tests.support import departments
+from tests.support import supervision as shared
 from tests.support.cases import CLERK, FIRE_REVIEWER, REVIEWER, item, key, staff
+from tests.support.supervision import CALENDAR, Clock
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "monitoring" / "migrations"
-CALENDAR = WorkingCalendar.official()
+db, clock, supervision = shared.db, shared.clock, shared.supervision  # the fixtures
 APPLICANT = Party("张三", "id_card", "511602199001011236")
 SUPERVISOR = staff("sup-1", "supervisor", None)
 OTHER_SUPERVISOR = staff("sup-2", "supervisor", None, region="511603")
 OTHER_CLERK = staff("clerk-9", department=departments.EDUCATION)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def on(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'monitoring.db'}"
-        upgrade(MIGRATIONS, url, "monitoring")
-    else:
-        url = request.getfixturevalue("pg_settings").database_url
-    database = Database(url, "monitoring", pool_size=2)
-    yield database
-    with database.begin() as c:  # no relay here: leave no pending events to other tests
-        c.execute(t.outbox.update().where(t.outbox.c.published_at.is_(None)).values(
-            published_at=func.now()))
-    database.dispose()
-
-
-@pytest.fixture()
-def clock():
-    return Clock()
-
-
-@pytest.fixture()
-def supervision(db, clock):
-    return Supervision(db, CALENDAR, "510000", clock=clock)
 
 
 class Case_:
