@@ -408,8 +408,9 @@ class Case:
     #: the electronic materials of an online application, by their digests (电子材料)
     files: tuple[MaterialFile, ...] = ()
     #: the query code (查询码) printed on the applicant's receipt: with the case number, it
-    #: lets the applicant look the case up without signing in; empty for cases not applied
-    #: for online by their applicant or agent
+    #: lets the applicant look the case up without signing in; made for every application
+    #: (online or at a counter), empty for cases opened before there were query codes and
+    #: for cases the government opens (立案)
     query_code: str = ""
     #: an agent's (代办人) relationship to the applicant and authorisation, as they stated it
     agent_authorisation: str = ""
