@@ -19,6 +19,7 @@ from services.cases.contract import (
     OUTCOME_FROM_PB,
     case_to_pb,
     decision_to_pb,
+    for_applicant,
     procedure_kind,
     step_to_pb,
     urge_counts,
@@ -26,13 +27,13 @@ from services.cases.contract import (
 from services.cases.documents.contract import summary_to_pb, verdict_to_pb
 from services.cases.domain import engine
 from services.cases.domain.flow import Mode
-from services.cases.domain.model import Case, Channel, Party, StepInstance
+from services.cases.domain.model import Case, Channel, MaterialFile, Party, StepInstance
 from services.cases.domain.progress import progress
 from services.cases.domain.trace import TraceEntry
 from services.cases.opened_contract import command_of as opened_command
 from services.cases.opened_contract import evidence_of, fen_of, penalty_of
 from services.cases.service import Application, CaseService, Opening
-from services.shared.auth import Authenticator, Principal
+from services.shared.auth import CASE_APPLY, Authenticator, Principal
 from services.shared.departments import normalized_department_code
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors
@@ -55,6 +56,11 @@ def _party(message: pb.Applicant) -> Party:
 
 def _materials(given) -> tuple[tuple[str, int, int], ...]:  # type: ignore[no-untyped-def]
     return tuple((m.key, m.originals, m.copies) for m in given)
+
+
+def _files(given) -> tuple[MaterialFile, ...]:  # type: ignore[no-untyped-def]
+    return tuple(MaterialFile(m.key, f.sha256, f.name, f.media_type, f.size)
+                 for m in given for f in m.files)
 
 
 def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
@@ -146,9 +152,14 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
             mode=MODE_FROM_PB.get(request.mode, Mode.PROMISED), channel=channel,
             applicant=_party(request.applicant),
             agent=_party(request.agent) if request.HasField("agent") else None,
-            materials=_materials(request.materials))
+            materials=_materials(request.materials), files=_files(request.materials),
+            agent_authorisation=request.agent_authorisation)
         case = self.service.submit(principal, application, request.idempotency_key)
-        return self._answer(principal, case)
+        answer = self._answer(principal, case)
+        if principal.can(CASE_APPLY) and not self.service.may_read_internal(principal, case):
+            # the applicant (or agent) who applied online: what is theirs, and the query code
+            for_applicant(answer.case, case)
+        return answer
 
     @translate_errors
     def OpenCase(self, request: pb.OpenCaseRequest, context: grpc.ServicerContext

@@ -209,7 +209,7 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
                for n, i in enumerate(case.instances)],
         promised_limit_days=case.promised.days if case.promised else 0, mode=MODE[case.mode],
         channel=CHANNEL[case.channel],
-        materials=[pb.MaterialGiven(key=k, originals=o, copies=c) for k, o, c in case.materials],
+        materials=materials_to_pb(case, files=internal),
         procedures=[procedure_to_pb(p) for p in case.procedures],
         supplements=[supplement_to_pb(s) for s in case.supplements],
         clock=pb.Clock(stopped=case.clock.stopped, stopped_since=_day(where.stopped_since),
@@ -228,6 +228,8 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
         message.parallel_outcomes.extend(parallel_outcome_to_pb(o)
                                          for o in case.parallel_outcomes)
         message.fees.extend(fee_to_pb(f) for f in case.fees)
+        message.query_code = case.query_code
+        message.agent_authorisation = case.agent_authorisation
     if case.decision is not None:
         message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
     if case.opened:
@@ -245,6 +247,37 @@ def _promised_fields(message: pb.Case | pb.CaseEvent, where: Progress) -> None:
         message.due_date_provisional = where.promised.provisional
     if where.statutory is not None:
         message.statutory.CopyFrom(due_to_pb(where.statutory))
+
+
+def materials_to_pb(case: Case, *, files: bool) -> list[pb.MaterialGiven]:
+    """The materials handed in, by key; with ``files``, each with its electronic files (a
+    material given only as files is listed too)."""
+    given = [pb.MaterialGiven(key=k, originals=o, copies=c) for k, o, c in case.materials]
+    if not files:
+        return given
+    by_key = {m.key: m for m in given}
+    for f in case.files:
+        material = by_key.get(f.key)
+        if material is None:
+            material = by_key[f.key] = pb.MaterialGiven(key=f.key)
+            given.append(material)
+        material.files.add(sha256=f.sha256, name=f.name, media_type=f.media_type,
+                           size=f.size)
+    return given
+
+
+def for_applicant(message: pb.Case, case: Case) -> pb.Case:
+    """The answer to the applicant (or agent) who just submitted ``case`` online: the public
+    view with what is theirs — who applied, the files they handed in, the query code of
+    their receipt."""
+    message.applicant.CopyFrom(party_to_pb(case.applicant))
+    if case.agent is not None:
+        message.agent.CopyFrom(party_to_pb(case.agent))
+    del message.materials[:]
+    message.materials.extend(materials_to_pb(case, files=True))
+    message.query_code = case.query_code
+    message.agent_authorisation = case.agent_authorisation
+    return message
 
 
 def event_to_pb(case: Case, event: CaseEvent, calendar: Calendar, *, role: str,

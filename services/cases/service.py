@@ -10,8 +10,9 @@ replay — then the engine applies the finer rules (positions, separation of dut
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -41,6 +42,7 @@ from services.cases.domain.model import (
     CaseStatus,
     Channel,
     Evidence,
+    MaterialFile,
     Party,
     StepInstance,
 )
@@ -57,7 +59,12 @@ from services.cases.repository import CaseStore, Stored, party_key
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import FailedPrecondition, NotFound, PermissionDenied
+from services.shared.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
@@ -96,6 +103,10 @@ class Application:
     applicant: Party
     agent: Party | None = None
     materials: tuple[tuple[str, int, int], ...] = ()
+    #: electronic materials (uploads of an online application), by their digests
+    files: tuple[MaterialFile, ...] = ()
+    #: an agent's relationship to the applicant and authorisation (代办的委托关系)
+    agent_authorisation: str = ""
 
     def fingerprint(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False,
@@ -118,6 +129,70 @@ class Opening:
     def fingerprint(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, ensure_ascii=False,
                           default=str).encode()
+
+
+#: the characters of a query code: no 0/O, 1/I/L, 2/Z, 5/S, 8/B to misread on a receipt
+QUERY_CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+QUERY_CODE_LENGTH = 8
+
+
+def new_query_code() -> str:
+    """A receipt's query code (查询码): 8 characters drawn by ``secrets`` from 25 (about 37
+    bits), the second factor with the case number for looking a case up without signing
+    in (the lookups being rate-limited, it is not guessed)."""
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+def own_application(principal: Principal, application: Application) -> Application:
+    """A person's or enterprise's own application (role ``public``, ``case.apply``): whoever
+    the token's subject is (``id_card:<number>`` or ``credit_code:<code>``) is the applicant
+    — or, applying for someone else, the agent (代办人), who then names the applicant and
+    states their relationship and authorisation (``agent_authorisation``). Both are recorded
+    on the case and in its trace; the authorisation itself (委托书) is checked by the staff
+    who accept the case, as at a counter. Refused: an applicant other than the caller
+    without an agent (APPLICANT_NOT_CALLER), an agent other than the caller
+    (AGENT_NOT_CALLER), an agent applying for themselves, an agent without an
+    authorisation, a channel other than online or agent. The identity number is compared;
+    the names are recorded as given."""
+    id_type, _, id_number = principal.subject.partition(":")
+    if id_type not in auth.PUBLIC_ID_TYPES or not id_number:
+        raise PermissionDenied(
+            f"{principal.subject} is not a person's or an enterprise's identity: "
+            "applying online needs a token whose subject is id_card:<number> or "
+            "credit_code:<code>", code="NOT_A_PUBLIC_IDENTITY")
+    caller = (id_type, id_number.strip().upper())
+
+    def same(party: Party | None) -> bool:
+        return party is not None and (party.id_type, party.id_number.strip().upper()
+                                      ) == caller
+
+    if application.channel not in (Channel.ONLINE, Channel.AGENT, Channel.COUNTER):
+        raise PermissionDenied(
+            f"a person or enterprise applies online or as an agent, not by "
+            f"{application.channel.value}", code="CHANNEL_NOT_ALLOWED",
+            metadata={"channel": application.channel.value})
+    if application.agent is None and application.channel is not Channel.AGENT:
+        if not same(application.applicant):
+            raise PermissionDenied(
+                f"{principal.subject} applies for themselves only: to apply for someone "
+                "else, apply as their agent (channel AGENT, agent = you, with "
+                "agent_authorisation)", code="APPLICANT_NOT_CALLER")
+        if application.agent_authorisation.strip():
+            raise InvalidArgument.of_field("agent_authorisation",
+                                           "only an application by an agent states one")
+        return replace(application, channel=Channel.ONLINE)
+    if not same(application.agent):
+        raise PermissionDenied(
+            f"{principal.subject} may act as the agent (代办人) only as themselves: the "
+            "agent named must be the caller", code="AGENT_NOT_CALLER")
+    if same(application.applicant):
+        raise InvalidArgument.of_field("applicant", "an agent applies for someone else: "
+                                       "to apply for yourself, name no agent")
+    if not application.agent_authorisation.strip():
+        raise InvalidArgument.of_field(
+            "agent_authorisation", "required: the agent's relationship to the applicant "
+            "and their authorisation (委托关系及授权说明)")
+    return replace(application, channel=Channel.AGENT)
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -157,13 +232,21 @@ class CaseService:
 
     # --- writing ------------------------------------------------------------------------
     def submit(self, principal: Principal, application: Application, key: str) -> Case:
-        """An application (申请) on the item version in force, pinned to it for good."""
+        """An application (申请) on the item version in force, pinned to it for good, with
+        the query code of its receipt (查询码). Staff and department systems submit for
+        anyone (``case.open``); a person or enterprise (``case.apply``) for themselves or,
+        as an agent (代办), for someone who authorised them (``own_application``)."""
+        permission = auth.CASE_OPEN
+        if not principal.can(auth.CASE_OPEN) and principal.can(auth.CASE_APPLY):
+            permission, application = auth.CASE_APPLY, own_application(principal, application)
         return self._create(
             principal, key, "SubmitApplication", application.fingerprint(),
             application.region, application.item_id, application.version,
             lambda number, region, item: Submit(
                 number, region, item, application.mode, application.applicant,
-                application.channel, application.materials, application.agent))
+                application.channel, application.materials, application.agent,
+                application.files, new_query_code(), application.agent_authorisation),
+            permission=permission)
 
     def open(self, principal: Principal, opening: Opening, key: str) -> Case:
         """A case the government opens itself (立案) on the item version in force, pending
@@ -177,19 +260,20 @@ class CaseService:
 
     def _create(self, principal: Principal, key: str, operation: str, request: bytes,
                 region: str, item_id: str, version: int,
-                command: Callable[[str, str, ItemSnapshot], object]) -> Case:
+                command: Callable[[str, str, ItemSnapshot], object], *,
+                permission: str = auth.CASE_OPEN) -> Case:
         """A new case: its number, its first events, pinned to the item version in force."""
         key = self.idempotency.check_key(key)
         region = self.territory.require(region)
-        principal.require(auth.CASE_OPEN, region)
+        principal.require(permission, region)
         print_ = fingerprint(operation, request)
         with self.store.unit() as unit:
             replay = unit.replay_of(principal.subject, key, operation, print_)
             if replay is not None:
                 return self._replayed(principal, unit.load(json.loads(replay)["case"],
-                                                           lock=False).case)
+                                                           lock=False).case, permission)
         item = self.items.in_force(item_id, version)
-        principal.require(auth.CASE_OPEN, region, item.department_code)
+        principal.require(permission, region, item.department_code)
         actor = actor_of(principal)
         for attempt in range(3):
             try:
@@ -197,7 +281,7 @@ class CaseService:
                     replay = unit.replay_of(principal.subject, key, operation, print_)
                     if replay is not None:
                         return self._replayed(principal, unit.load(
-                            json.loads(replay)["case"], lock=False).case)
+                            json.loads(replay)["case"], lock=False).case, permission)
                     now = self.clock()
                     day = now.astimezone(CHINA).strftime("%Y%m%d")
                     number = f"{region}{day}{unit.next_number(region, day):06d}"
@@ -214,9 +298,10 @@ class CaseService:
                     raise
         raise AssertionError("unreachable")
 
-    def _replayed(self, principal: Principal, case: Case) -> Case:
+    def _replayed(self, principal: Principal, case: Case,
+                  permission: str = auth.CASE_OPEN) -> Case:
         """Authorise, then replay: the caller must still be allowed to submit there."""
-        principal.require(auth.CASE_OPEN, case.region, case.item.department_code)
+        principal.require(permission, case.region, case.item.department_code)
         return case
 
     def act(self, principal: Principal, number: str, command: Command, key: str) -> Case:

@@ -40,6 +40,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from services.hall.apply import Applying, add_apply_pages
 from services.hall.backend import HallBackend
 from services.hall.find import facets, guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
@@ -111,7 +112,7 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
 
 
 #: the paths whose pages are about one signed-in person: never kept by a cache
-PRIVATE_PATHS = ("/supervision", "/signin", "/signup")
+PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/")
 
 
 @dataclass
@@ -133,7 +134,8 @@ class Access:
 
 def create_app(backend: HallBackend, node_name: str, *,
                today: Callable[[], date] = local_day,
-               rates: RateLimits | None = None, access: Access | None = None) -> FastAPI:
+               rates: RateLimits | None = None, access: Access | None = None,
+               applying: Applying | None = None) -> FastAPI:
     app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None)
     rates = rates or RateLimits()
     access = access or Access()
@@ -345,6 +347,10 @@ def create_app(backend: HallBackend, node_name: str, *,
     add_supervision_pages(app, render, backend, sessions, access.minter,
                           poll_s=access.live_poll_s, page_error=page_error,
                           not_found=lambda message: PageError(404, "没有找到", message))
+    add_apply_pages(app, render, backend, sessions, access.minter, applying,
+                    page_error=page_error,
+                    not_found=lambda message: PageError(404, "没有找到", message),
+                    unavailable=lambda message: PageError(503, "暂时不可用", message))
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -123,6 +123,17 @@ class HallBackend:
         return self._cases.VerifyTrace(cases_pb2.VerifyTraceRequest(
             case_number=case_number), **self._options(authorization))
 
+    def item_version(self, item_id: str, version: int) -> catalogue_pb2.ItemVersion:
+        """One version of an item (0: the one in force): an application is pinned to it."""
+        return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
+            item_id=item_id, version=version), **self._options()).item
+
+    def submit_application(self, authorization: str,
+                           request: cases_pb2.SubmitApplicationRequest) -> cases_pb2.Case:
+        """An application as the signed-in person (or their agent): the case service checks
+        that the applicant, or the agent, is who the token says."""
+        return self._cases.SubmitApplication(request, **self._options(authorization)).case
+
     def health(self) -> dict[str, str]:
         """grpc.health.v1 status of each service the hall needs ("UNKNOWN": no answer)."""
         states: dict[str, str] = {}

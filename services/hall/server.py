@@ -10,10 +10,13 @@ import uvicorn
 from fastapi import FastAPI
 
 from services.hall.app import Access, create_app
+from services.hall.apply import Applying
 from services.hall.backend import HallBackend
+from services.hall.drafts import DraftStore
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
 from services.hall.sessions import session_key
+from services.hall.storage import MB, Limits, local_store
 from services.hall.tokens import TokenMinter
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
@@ -48,11 +51,20 @@ def access_of(settings: Settings, provider: LocalIdentityProvider) -> Access:
                   settings.hall_secure_cookies, settings.hall_live_poll_s)
 
 
+def applying_of(settings: Settings, db: Database) -> Applying:
+    """Drafts in the hall's database; uploaded files under var/<region>/files."""
+    return Applying(DraftStore(db), local_store(settings.var_dir, settings.node_region),
+                    Limits(settings.hall_max_file_mb * MB,
+                           settings.hall_max_application_mb * MB))
+
+
 def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     backend = HallBackend.from_settings(settings)
+    db = Database.for_service(settings, SERVICE, pool_size=4)
     # Days left are counted by the case service (its calendar, stopped time left out).
     return create_app(backend, settings.node_name, rates=RateLimits.of(settings),
-                      access=access_of(settings, identity_provider(settings))), backend
+                      access=access_of(settings, identity_provider(settings, db)),
+                      applying=applying_of(settings, db)), backend
 
 
 def main() -> None:

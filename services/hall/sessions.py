@@ -163,11 +163,42 @@ class Sessions:
             raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新填写。"
                               ) from None
         fields = {k: v[0] for k, v in parsed.items()}
-        sent = fields.pop(CSRF_FIELD, "")
+        self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
+        return fields
+
+    async def posted_upload(self, request: Request, max_file_bytes: int
+                            ) -> tuple[dict[str, str], tuple[str, bytes] | None]:
+        """The fields and the one file (its name and bytes; None when none was chosen) of
+        a ``multipart/form-data`` POST whose CSRF token is the session's — the same check
+        as ``posted_form``. A file larger than ``max_file_bytes`` is read no further than
+        one byte past it (the caller refuses it, on its form)."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "multipart/form-data":  # no file chosen, or not from the page's form
+            return await self.posted_form(request), None
+        try:
+            form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS,
+                                      max_part_size=MAX_FORM_BYTES)
+        except Exception:  # noqa: BLE001 - a malformed body, whatever the parser says
+            raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新选择"
+                              "文件。") from None
+        fields: dict[str, str] = {}
+        upload: tuple[str, bytes] | None = None
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                fields.setdefault(name, value)
+            elif upload is None and value.filename:
+                upload = (value.filename, await value.read(max_file_bytes + 1))
+        await form.close()
+        self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
+        return fields, upload
+
+    def _check_csrf(self, request: Request, sent: str) -> None:
+        """Nothing when ``sent`` is the session's CSRF token; SignInRequired when the session
+        is gone, FormRefused otherwise."""
         expected = request.session.get("csrf")
         if isinstance(expected, str) and expected and hmac.compare_digest(
                 sent.encode(), expected.encode()):
-            return fields
+            return
         identity, expired = self.state(request)
         if identity is None and request.url.path not in ("/signin", "/signup"):
             # the session is gone (its cookie expired, or was never there): sign in again

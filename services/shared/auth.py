@@ -34,7 +34,10 @@ identity: ``id_card:<resident ID number>`` (GB 11643, check character verified) 
 person, ``credit_code:<unified social credit code>`` (GB 32100) for an organisation — the
 ``id_type`` and ``id_number`` an applicant gives on a case, so that supervision can tell a
 case's own applicant from anyone else. Such a token names no department, holds no other role
-and grants nothing but ``feedback.submit``; its regions are where the person signed in. The
+and grants nothing but ``feedback.submit`` and ``case.apply`` — applying online (网上申请) for
+themselves, or as an agent (代办) for someone else, both recorded (the case service checks
+that the applicant, or the agent, is the token's subject: ``services/cases/service.py``
+``own_application``); its regions are where the person signed in. The
 hall mints them for a person or enterprise signed in there (``services/hall/tokens.py``);
 ``sunlight token --role public --subject id_card:…`` does too.
 """
@@ -77,6 +80,9 @@ SUPERVISION_READ = "supervision.read"
 EVALUATION_READ = "supervision.evaluate"
 #: complain, report and rate (投诉 / 举报 · 好差评) as a citizen or enterprise (role public)
 FEEDBACK_SUBMIT = "feedback.submit"
+#: apply online (网上申请) as a citizen or enterprise (role public): for themselves, the
+#: token's subject being the applicant, or as an agent (代办) for someone who authorised them
+CASE_APPLY = "case.apply"
 #: handle the complaints addressed to one's body (监察机关, 法制部门, 政务公开主管部门, or —
 #: department-bound — the department itself); which body a role is, says the feedback module
 COMPLAINT_HANDLE = "complaint.handle"
@@ -121,8 +127,9 @@ ROLES: dict[str, Role] = {
                                   COMPLAINT_HANDLE})),
     # the government's openness office (政务公开主管部门): complaints addressed to it
     "openness_officer": Role(frozenset({COMPLAINT_HANDLE})),
-    # a citizen or enterprise (see "Citizens and enterprises" above): complain, report, rate
-    "public": Role(frozenset({FEEDBACK_SUBMIT})),
+    # a citizen or enterprise (see "Citizens and enterprises" above): complain, report, rate,
+    # apply for themselves or as an agent
+    "public": Role(frozenset({FEEDBACK_SUBMIT, CASE_APPLY})),
     # a department's own business system (业务系统): submits cases and step results for its
     # department only
     "department_system": Role(frozenset({CASE_OPEN, CASE_HANDLE, CASE_READ,

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     hall_secure_cookies: bool = False
     # Seconds between the supervision dashboard's checks for new warnings.
     hall_live_poll_s: float = Field(5.0, ge=0.2, le=300)
+    # Applying online: the largest file one may upload, and all of one application's files
+    # together (MB); files are kept under var/<region>/files, named by their SHA-256.
+    hall_max_file_mb: int = Field(10, ge=1, le=100)
+    hall_max_application_mb: int = Field(50, ge=1, le=1000)
 
     # A fine above this many yuan is decided by a meeting (集体讨论) before the decision,
     # unless its item states an amount of its own.

@@ -37,6 +37,7 @@ none); a text the step does not publish is refused, a missing one is not: superv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -64,6 +65,7 @@ from services.cases.domain.model import (
     FeeCharged,
     InstanceStatus,
     Lapsed,
+    MaterialFile,
     Opened,
     ParallelOutcome,
     Party,
@@ -110,6 +112,12 @@ MAX_FEE_QUANTITY = 1000
 #: the special procedure that lengthens the limits instead of stopping the clock
 EXTENSION = "extension"
 MAX_EXTENSION_DAYS = 30
+#: electronic materials of one application: at most so many files, each at most so big
+MAX_FILES = 100
+MAX_FILE_SIZE = 100 * 1024 * 1024
+MAX_FILE_NAME = 200
+SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}\Z")
+MEDIA_TYPE = re.compile(r"^[a-z]+/[a-z0-9.+-]{1,100}\Z")
 #: the position (岗位) of a department's head (主要负责人): high-risk steps are theirs
 HEAD = "head"
 
@@ -169,6 +177,9 @@ class Submit:
     channel: Channel
     materials: tuple[tuple[str, int, int], ...] = ()
     agent: Party | None = None
+    files: tuple[MaterialFile, ...] = ()
+    query_code: str = ""
+    agent_authorisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -423,8 +434,15 @@ def _submit(command: Submit, actor: Actor, now: datetime) -> list[CaseEvent]:
     applicant = command.applicant.validate("applicant")
     agent = command.agent.validate("agent") if command.agent is not None else None
     _known_materials(item, command.materials)
+    files = _files(item, command.files)
+    authorisation = _text(command.agent_authorisation, "agent_authorisation",
+                          required=False)
+    if authorisation and agent is None:
+        raise InvalidArgument.of_field("agent_authorisation",
+                                       "only an application by an agent (代办) states one")
     submitted = Submitted(now, actor.subject, command.number, command.region, item,
-                          command.mode, applicant, agent, command.channel, command.materials)
+                          command.mode, applicant, agent, command.channel, command.materials,
+                          files, command.query_code, authorisation)
     events: list[CaseEvent] = [submitted]
     acceptance = item.acceptance
     if acceptance is not None:
@@ -861,15 +879,42 @@ def _known_materials(item: ItemSnapshot, given: tuple[tuple[str, int, int], ...]
                                        + (", ".join(sorted(known)) or "none") + ")")
 
 
+def _files(item: ItemSnapshot, files: tuple[MaterialFile, ...]) -> tuple[MaterialFile, ...]:
+    """Electronic materials: each for a material of the item, named by a SHA-256 digest."""
+    if len(files) > MAX_FILES:
+        raise InvalidArgument.of_field("materials.files", f"at most {MAX_FILES} files")
+    known = {m.key for m in item.materials}
+    checked = []
+    for n, f in enumerate(files):
+        where = f"materials.files[{n}]"
+        if f.key not in known:
+            raise InvalidArgument.of_field(f"{where}.key", f"not a material of this item: "
+                                           f"{f.key}")
+        if not SHA256_HEX.match(f.sha256):
+            raise InvalidArgument.of_field(f"{where}.sha256", "64 hexadecimal digits")
+        name = f.name.strip()
+        if not name or len(name) > MAX_FILE_NAME or any(ord(c) < 32 for c in name):
+            raise InvalidArgument.of_field(f"{where}.name", f"1 to {MAX_FILE_NAME} "
+                                           "printable characters")
+        if not MEDIA_TYPE.match(f.media_type) or not 0 < f.size <= MAX_FILE_SIZE:
+            raise InvalidArgument.of_field(where, "a media type (type/subtype) and a size "
+                                           f"of 1 to {MAX_FILE_SIZE} bytes")
+        checked.append(replace(f, sha256=f.sha256.lower(), name=name))
+    return tuple(checked)
+
+
 def incomplete(case: Case) -> list[str]:
-    """What the mandatory materials lack: the automatic completeness check (材料完整性)."""
+    """What the mandatory materials lack: the automatic completeness check (材料完整性).
+    A material handed in as an electronic file (an online application's upload) counts as
+    given in full: its originals are seen when the result is collected."""
     given: dict[str, tuple[int, int]] = {}
     for key, originals, copies in case.materials:
         o, c = given.get(key, (0, 0))
         given[key] = (o + originals, c + copies)
+    electronic = {f.key for f in case.files}
     missing = []
     for spec in case.item.materials:
-        if not spec.mandatory:
+        if not spec.mandatory or spec.key in electronic:
             continue
         originals, copies = given.get(spec.key, (0, 0))
         if spec.key not in given:
@@ -938,7 +983,9 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
         new = Case(number=event.number, region=event.region, item=event.item,
                    mode=event.mode, applicant=event.applicant, channel=event.channel,
                    submitted_at=event.at, submitted_by=event.by, agent=event.agent,
-                   materials=event.materials, sequence=1)
+                   materials=event.materials, sequence=1, files=event.files,
+                   query_code=event.query_code,
+                   agent_authorisation=event.agent_authorisation)
         if isinstance(event, Opened):
             new = replace(new, parties=event.parties, facts=event.facts, source=event.source,
                           legal_basis=event.legal_basis, evidence=event.evidence)

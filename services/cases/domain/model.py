@@ -83,6 +83,19 @@ class Party:
 
 
 @dataclass(frozen=True)
+class MaterialFile:
+    """An electronic material handed in with an online application (电子材料): the file the
+    applicant uploaded, by its SHA-256 digest (the file itself is kept by the hall's storage,
+    content-addressed by that digest), with its name, media type and size."""
+
+    key: str          # the material of the item it is for
+    sha256: str       # hex, lower case
+    name: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class StepInstance:
     """One pass of a step (or of a branch of it) in one case; a return makes a new one."""
 
@@ -392,6 +405,15 @@ class Case:
     parallel_outcomes: tuple[ParallelOutcome, ...] = ()
     #: fees charged or waived (收费 / 免收), oldest first
     fees: tuple[FeeCharge, ...] = ()
+    #: the electronic materials of an online application, by their digests (电子材料)
+    files: tuple[MaterialFile, ...] = ()
+    #: the query code (查询码) printed on the applicant's receipt: with the case number, it
+    #: lets the applicant look the case up without signing in; made for every application
+    #: (online or at a counter), empty for cases opened before there were query codes and
+    #: for cases the government opens (立案)
+    query_code: str = ""
+    #: an agent's (代办人) relationship to the applicant and authorisation, as they stated it
+    agent_authorisation: str = ""
 
     @property
     def active(self) -> tuple[StepInstance, ...]:
@@ -452,6 +474,9 @@ class Submitted(CaseEvent):
     agent: Party | None = None
     channel: Channel = Channel.ONLINE
     materials: tuple[tuple[str, int, int], ...] = ()
+    files: tuple[MaterialFile, ...] = ()
+    query_code: str = ""
+    agent_authorisation: str = ""
 
 
 @dataclass(frozen=True)

@@ -252,14 +252,28 @@ class Applicant(_message.Message):
     def __init__(self, name: _Optional[str] = ..., id_type: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...
 
 class MaterialGiven(_message.Message):
-    __slots__ = ("key", "originals", "copies")
+    __slots__ = ("key", "originals", "copies", "files")
     KEY_FIELD_NUMBER: _ClassVar[int]
     ORIGINALS_FIELD_NUMBER: _ClassVar[int]
     COPIES_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
     key: str
     originals: int
     copies: int
-    def __init__(self, key: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ...) -> None: ...
+    files: _containers.RepeatedCompositeFieldContainer[MaterialFile]
+    def __init__(self, key: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ..., files: _Optional[_Iterable[_Union[MaterialFile, _Mapping]]] = ...) -> None: ...
+
+class MaterialFile(_message.Message):
+    __slots__ = ("sha256", "name", "media_type", "size")
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    sha256: str
+    name: str
+    media_type: str
+    size: int
+    def __init__(self, sha256: _Optional[str] = ..., name: _Optional[str] = ..., media_type: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
 
 class Due(_message.Message):
     __slots__ = ("limit_days", "unit", "due_date", "provisional", "used", "left")
@@ -482,7 +496,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "query_code", "agent_authorisation", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -520,6 +534,8 @@ class Case(_message.Message):
     URGES_FIELD_NUMBER: _ClassVar[int]
     PARALLEL_OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     FEES_FIELD_NUMBER: _ClassVar[int]
+    QUERY_CODE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
@@ -570,6 +586,8 @@ class Case(_message.Message):
     urges: _containers.RepeatedCompositeFieldContainer[BranchUrge]
     parallel_outcomes: _containers.RepeatedCompositeFieldContainer[ParallelOutcome]
     fees: _containers.RepeatedCompositeFieldContainer[FeeCharge]
+    query_code: str
+    agent_authorisation: str
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     facts: str
@@ -583,10 +601,10 @@ class Case(_message.Message):
     collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
     service: Service
     prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., query_code: _Optional[str] = ..., agent_authorisation: _Optional[str] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
-    __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials")
+    __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials", "agent_authorisation")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     ITEM_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -596,6 +614,7 @@ class SubmitApplicationRequest(_message.Message):
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     AGENT_FIELD_NUMBER: _ClassVar[int]
     MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    AGENT_AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     item_id: str
     item_version: int
@@ -605,7 +624,8 @@ class SubmitApplicationRequest(_message.Message):
     channel: Channel
     agent: Applicant
     materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
-    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., region: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ...) -> None: ...
+    agent_authorisation: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., region: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., agent_authorisation: _Optional[str] = ...) -> None: ...
 
 class OpenCaseRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "parties", "facts", "source", "legal_basis", "evidence")
