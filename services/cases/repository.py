@@ -445,11 +445,17 @@ class CaseStore:
 
     # --- the applicant's side ------------------------------------------------------------------
     def log_access(self, row: dict[str, Any]) -> None:
-        """One read of a case's internal view, appended in its own transaction (one
-        statement in autocommit on PostgreSQL: one round trip)."""
+        """One read of a case's internal view, appended in its own transaction. On
+        PostgreSQL one round trip, committed without waiting for the WAL to reach the disk
+        (``synchronous_commit`` off for this transaction alone): the read does not wait for
+        an fsync, and only a crash of the database server itself within its WAL writer's
+        delay (a fraction of a second) could lose the last entries — never a case's state,
+        whose transactions keep the server's setting."""
         if self.sql.pg:
             with self.db.driver_connection() as conn:
-                conn.execute(self.sql.pg["insert_access"], row)
+                run_script(conn, [("BEGIN", None),
+                                  ("SET LOCAL synchronous_commit TO off", None),
+                                  (self.sql.pg["insert_access"], row), ("COMMIT", None)])
         else:
             with self.db.begin() as conn:
                 conn.execute(self.sql.insert_access, row)
