@@ -131,7 +131,11 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
 
     def _answer(self, principal: Principal, case: Case) -> pb.CaseResponse:
         internal = self.service.may_read_internal(principal, case)
-        message = case_to_pb(case, self.service.calendar, local_day(), internal=internal)
+        own = not internal and self.service.owns(principal, case)
+        message = case_to_pb(case, self.service.calendar, local_day(), internal=internal,
+                             own=own)
+        if own:
+            message.query_code = self.service.query_code(case)
         if internal and case.opened:
             for prior in self.service.prior_cases(case):
                 entry = message.prior_cases.add(case_number=prior.number,
@@ -159,6 +163,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         if principal.can(CASE_APPLY) and not self.service.may_read_internal(principal, case):
             # the applicant (or agent) who applied online: what is theirs, and the query code
             for_applicant(answer.case, case)
+        answer.case.query_code = self.service.query_code(case)  # for the receipt
         return answer
 
     @translate_errors
@@ -185,7 +190,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def GetCase(self, request: pb.GetCaseRequest, context: grpc.ServicerContext
                 ) -> pb.CaseResponse:
         principal = principal_of(context, self.auth)
-        case = self.service.get(principal, request.case_number)
+        case = self.service.get(principal, request.case_number, purpose=request.purpose)
         answer = self._answer(principal, case)
         if self.service.documents.may_read(principal, case):  # the internal view
             answer.case.documents.extend(
@@ -237,14 +242,14 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def GetTrace(self, request: pb.GetTraceRequest, context: grpc.ServicerContext
                  ) -> pb.GetTraceResponse:
         principal = principal_of(context, self.auth)
-        entries = self.service.trace(principal, request.case_number)
+        entries = self.service.trace(principal, request.case_number, request.purpose)
         return pb.GetTraceResponse(entries=[_entry(e) for e in entries])
 
     @translate_errors
     def VerifyTrace(self, request: pb.VerifyTraceRequest, context: grpc.ServicerContext
                     ) -> pb.VerifyTraceResponse:
         principal = principal_of(context, self.auth)
-        entries, broken = self.service.verify(principal, request.case_number)
+        entries, broken = self.service.verify(principal, request.case_number, request.purpose)
         return pb.VerifyTraceResponse(
             intact=broken is None, entries=len(entries),
             head=entries[-1].hash if entries else "",
@@ -255,7 +260,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def ListDocuments(self, request: pb.ListDocumentsRequest, context: grpc.ServicerContext
                       ) -> pb.ListDocumentsResponse:
         principal = principal_of(context, self.auth)
-        found = self.service.documents.list(principal, request.case_number)
+        found = self.service.documents.list(principal, request.case_number, request.purpose)
         return pb.ListDocumentsResponse(documents=[summary_to_pb(d) for d in found])
 
     @translate_errors
@@ -263,7 +268,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                     ) -> pb.GetDocumentResponse:
         principal = principal_of(context, self.auth)
         record, pdf = self.service.documents.get(principal, request.case_number,
-                                                 request.document_id)
+                                                 request.document_id, request.purpose)
         return pb.GetDocumentResponse(document=summary_to_pb(record), pdf=pdf,
                                       content_json=record.content)
 
@@ -276,6 +281,50 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
             return verdict_to_pb(documents.verify_pdf(principal, request.pdf))
         return verdict_to_pb(documents.verify_stored(principal, request.stored.case_number,
                                                      request.stored.document_id))
+
+    # --- the applicant's side (办件查询 · 查阅记录) --------------------------------------------
+    @translate_errors
+    def ListMyCases(self, request: pb.ListMyCasesRequest, context: grpc.ServicerContext
+                    ) -> pb.ListMyCasesResponse:
+        principal = principal_of(context, self.auth)
+        size = request.page_size or 20
+        offset = _offset(request.page_token)
+        cases, total = self.service.my_cases(principal, offset, size)
+        response = pb.ListMyCasesResponse(total=total)
+        today = local_day()
+        for case in cases:
+            response.cases.append(case_to_pb(case, self.service.calendar, today,
+                                             internal=False, own=True))
+        if offset + size < total:
+            response.next_page_token = _token(offset + size)
+        return response
+
+    @translate_errors
+    def LookupCase(self, request: pb.LookupCaseRequest, context: grpc.ServicerContext
+                   ) -> pb.CaseResponse:
+        principal = principal_of(context, self.auth)
+        case = self.service.lookup(principal, request.case_number, request.applicant_name,
+                                   request.query_code)
+        message = case_to_pb(case, self.service.calendar, local_day(), internal=False)
+        return pb.CaseResponse(case=message)
+
+    @translate_errors
+    def ListCaseAccesses(self, request: pb.ListCaseAccessesRequest,
+                         context: grpc.ServicerContext) -> pb.ListCaseAccessesResponse:
+        principal = principal_of(context, self.auth)
+        size = request.page_size or 50
+        offset = _offset(request.page_token)
+        rows, total = self.service.accesses(principal, request.case_number, offset, size)
+        response = pb.ListCaseAccessesResponse(total=total)
+        for row in rows:
+            entry = response.entries.add(
+                subject=row.subject, name=row.name, roles=row.roles,
+                department=row.department, department_code=row.department_code,
+                call=row.call, purpose=row.purpose)
+            entry.at.FromDatetime(row.at)
+        if offset + size < total:
+            response.next_page_token = _token(offset + size)
+        return response
 
 
 def _entry(e: TraceEntry) -> pb.TraceEntry:

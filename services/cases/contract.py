@@ -97,10 +97,14 @@ def party_to_pb(party: Party | None) -> pb.Applicant | None:
 
 
 def step_to_pb(instance: StepInstance, index: int, due: Due | None, *,
-               internal: bool, urges: int = 0) -> pb.CaseStep:
+               internal: bool, urges: int = 0, own: bool = False) -> pb.CaseStep:
+    """A step instance; ``own``: as the case's applicant sees it — the position (role) that
+    holds it and whether it was claimed, never who."""
     message = pb.CaseStep(
         index=index, instance_id=instance.instance_id, key=instance.key, name=instance.name,
-        role=instance.role if internal else "", limit_days=instance.limit.days,
+        role=instance.role if internal or own else "",
+        claimed=bool(instance.assignee) if internal or own else False,
+        limit_days=instance.limit.days,
         limit_unit=UNIT[instance.limit.unit], status=STEP_STATUS[instance.status],
         department=instance.department, region=instance.region, branch=instance.branch,
         stage=instance.stage, assignee=instance.assignee if internal else "",
@@ -192,10 +196,13 @@ def decision_to_pb(d: Decision, *, internal: bool) -> pb.Decision:
     return message
 
 
-def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -> pb.Case:
+def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool,
+               own: bool = False) -> pb.Case:
     """The case as its contract shows it; ``internal`` adds the applicant's identity, the
     agent, roles, handlers, assignees, opinions, and the service centre's records: its help
-    to the applicant, its urges and the outcome of each parallel stage."""
+    to the applicant, its urges and the outcome of each parallel stage. ``own``: the view of
+    the case's own applicant or agent — their identities, and each step's position (role)
+    and whether it was claimed, but no handler's name, opinion or internal record."""
     where = progress(case, calendar, today)
     running = {r.instance.instance_id: r.due for r in where.running}
     urged = urge_counts(case) if internal else {}
@@ -205,7 +212,7 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
         department=case.item.department, department_code=case.item.department_code,
         status=CASE_STATUS[case.status],
         steps=[step_to_pb(i, n, running.get(i.instance_id), internal=internal,
-                          urges=urged.get(i.instance_id, 0))
+                          urges=urged.get(i.instance_id, 0), own=own)
                for n, i in enumerate(case.instances)],
         promised_limit_days=case.promised.days if case.promised else 0, mode=MODE[case.mode],
         channel=CHANNEL[case.channel],
@@ -219,10 +226,12 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool) -
         missing_materials=incomplete(case) if case.status in (
             CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT) else [])
     _promised_fields(message, where)
-    if internal:
+    message.own_view = own and not internal
+    if internal or own:
         message.applicant.CopyFrom(party_to_pb(case.applicant))
         if case.agent is not None:
             message.agent.CopyFrom(party_to_pb(case.agent))
+    if internal:
         message.assistance.extend(assistance_to_pb(a) for a in case.assistance)
         message.urges.extend(urge_to_pb(u) for u in case.urges)
         message.parallel_outcomes.extend(parallel_outcome_to_pb(o)

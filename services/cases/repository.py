@@ -72,6 +72,13 @@ class _Statements:
             response=bindparam("response"))
         self.insert_party = insert(t.case_parties).values(
             {c.key: bindparam(c.key) for c in t.case_parties.columns})
+        # the applicant's side: their cases by identity, the receipt's query code, the reads
+        self.insert_applicant = insert(t.case_applicants).values(
+            {c.key: bindparam(c.key) for c in t.case_applicants.columns})
+        self.insert_query_code = insert(t.case_query_codes).values(
+            {c.key: bindparam(c.key) for c in t.case_query_codes.columns})
+        self.insert_access = insert(t.case_accesses).values(
+            {c.key: bindparam(c.key) for c in t.case_accesses.columns if c.key != "id"})
         self.case = select(_c.state, _c.trace_seq, _c.trace_head).where(
             _c.case_number == bindparam("p_number"))
         self.case_locked = self.case.with_for_update()
@@ -269,6 +276,20 @@ class CaseUnit:
         """A document issued in this unit (its content; the PDF comes later)."""
         self._write("insert_document", row)
 
+    def keep_applicants(self, case: Case, query_code: str) -> None:
+        """A new case's applicant and agent (by the key of their identity: their own cases
+        are listed by it) and the query code its receipt prints."""
+        capacities: dict[str, str] = {}
+        for capacity, party in (("applicant", case.applicant), ("agent", case.agent)):
+            if party is not None and party.id_number:
+                capacities.setdefault(party_key(party.id_type, party.id_number), capacity)
+        for key, capacity in capacities.items():
+            self._write("insert_applicant", {"party_key": key, "case_number": case.number,
+                                             "capacity": capacity,
+                                             "submitted_at": case.submitted_at})
+        self._write("insert_query_code", {"case_number": case.number,
+                                          "query_code": query_code})
+
     def keep_snapshot(self, item: ItemSnapshot) -> None:
         """Store the item version a case is pinned to, once: a version whose row is known
         to be committed (rows are never changed or removed) is not written again."""
@@ -421,6 +442,54 @@ class CaseStore:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
         return Stored(self.decode(row[0]), row[1], row[2])
+
+    # --- the applicant's side ------------------------------------------------------------------
+    def log_access(self, row: dict[str, Any]) -> None:
+        """One read of a case's internal view, appended in its own transaction. On
+        PostgreSQL one round trip, committed without waiting for the WAL to reach the disk
+        (``synchronous_commit`` off for this transaction alone): the read does not wait for
+        an fsync, and only a crash of the database server itself within its WAL writer's
+        delay (a fraction of a second) could lose the last entries — never a case's state,
+        whose transactions keep the server's setting."""
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                run_script(conn, [("BEGIN", None),
+                                  ("SET LOCAL synchronous_commit TO off", None),
+                                  (self.sql.pg["insert_access"], row), ("COMMIT", None)])
+        else:
+            with self.db.begin() as conn:
+                conn.execute(self.sql.insert_access, row)
+
+    def accesses(self, number: str, offset: int, limit: int) -> tuple[list[Any], int]:
+        """The reads of a case's internal view, newest first, and how many there are."""
+        a = t.case_accesses.c
+        query = select(t.case_accesses).where(a.case_number == number)
+        with self.db.read() as s:
+            rows = list(s.execute(query.order_by(a.at.desc(), a.id.desc())
+                                  .offset(offset).limit(limit)).all())
+            total = int(s.execute(select(func.count()).where(
+                a.case_number == number)).scalar_one())
+        return rows, total
+
+    def cases_of_applicant(self, key: str, offset: int, limit: int
+                           ) -> tuple[list[Case], int]:
+        """The cases a person applied for (or applied for as agent), newest first."""
+        p = t.case_applicants.c
+        query = select(_c.state).join(t.case_applicants, p.case_number == _c.case_number
+                                      ).where(p.party_key == key)
+        with self.db.read() as s:
+            states = list(s.execute(query.order_by(p.submitted_at.desc(), p.case_number.desc())
+                                    .offset(offset).limit(limit)).scalars())
+            total = int(s.execute(select(func.count()).where(
+                p.party_key == key)).scalar_one())
+        return [self.decode(state) for state in states], total
+
+    def query_code(self, number: str) -> str:
+        """The query code of a case's receipt ("" for a case stored before codes)."""
+        q = t.case_query_codes.c
+        with self.db.read() as s:
+            found = s.execute(select(q.query_code).where(q.case_number == number)).scalar()
+        return found or ""
 
     def _content(self, item_id: str, version: int) -> str | None:
         with self.db.begin() as conn:

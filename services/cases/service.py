@@ -9,6 +9,7 @@ replay — then the engine applies the finer rules (positions, separation of dut
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 from collections.abc import Callable
@@ -83,6 +84,8 @@ ACTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "charge_fee": (auth.CASE_OPEN, auth.CASE_HANDLE),
 }
 HANDLE = (auth.CASE_HANDLE,)
+#: what a case's own applicant (or agent) may do on it, signed in as themselves
+OWN_ACTIONS = frozenset({"receive_supplement", "withdraw"})
 MAX_QUEUE_PAGE = 200
 SYSTEM_ACTOR = "cases-service"
 
@@ -204,7 +207,15 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(subject=principal.subject, regions=principal.regions,
                  department=principal.department, positions=frozenset(positions),
                  window="window_clerk" in roles, supervisor="supervisor" in roles,
-                 admin="admin" in roles, system="department_system" in roles)
+                 admin="admin" in roles, system="department_system" in roles,
+                 identity=auth.public_identity(principal.subject) if "public" in roles
+                 else None)
+
+
+def _not_found(number: str) -> NotFound:
+    """The one answer for a case that is not there, not the caller's, or not matched."""
+    return NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
+                    metadata={"case_number": number})
 
 
 def routing_key(event_type: str, region: str) -> str:
@@ -288,6 +299,8 @@ class CaseService:
                     events = decide(None, command(number, region, item), actor, now,
                                     calendar=self.calendar)
                     case = self._write(unit, None, events, principal, actor)
+                    if not case.opened:
+                        unit.keep_applicants(case, case.query_code)
                     unit.keep_snapshot(item)
                     unit.save_key(principal.subject, key, operation, print_,
                                   json.dumps({"case": number}).encode())
@@ -339,6 +352,15 @@ class CaseService:
         raise refused.error
 
     def _authorise_action(self, principal: Principal, action: str, case: Case) -> None:
+        if self._reads_own_only(principal):
+            # a citizen or enterprise: their own case, and only what an applicant does on it
+            if not self.owns(principal, case):
+                raise _not_found(case.number)
+            if action in OWN_ACTIONS and principal.can(auth.CASE_ACT_OWN):
+                return
+            raise PermissionDenied(
+                f"{principal.subject} may supplement or withdraw their own case, not "
+                f"{action}", code="NOT_YOURS", metadata={"action": action})
         permissions = ACTION_PERMISSIONS.get(action, HANDLE)
         for permission in permissions:
             if principal.can(permission, case.region):
@@ -389,17 +411,100 @@ class CaseService:
         return case
 
     # --- reading ------------------------------------------------------------------------
-    def get(self, principal: Principal, number: str) -> Case:
+    def get(self, principal: Principal, number: str, *, call: str = "GetCase",
+            purpose: str = "") -> Case:
         """A case for whoever may read it. A case of a classified (涉密) item is there only
         for those who may read its internals: to anyone else (the hall, the public) it does
-        not exist, the same answer as for a number never given."""
+        not exist, the same answer as for a number never given. A citizen or enterprise
+        reads their own cases only: anyone else's does not exist for them either. A read of
+        the internal view is logged (``call``, ``purpose``: see ``log_read``)."""
+        if self._reads_own_only(principal):
+            case = self.store.read_case(number).case
+            if not self.owns(principal, case):
+                raise _not_found(number)
+            return case
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
         principal.require(auth.CASE_READ, case.region, case.item.department_code)
-        if case.item.classified and not self.may_read_internal(principal, case):
-            raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
-                           metadata={"case_number": number})
+        internal = self.may_read_internal(principal, case)
+        if case.item.classified and not internal:
+            raise _not_found(number)
+        if internal:
+            self.log_read(principal, case, call, purpose)
         return case
+
+    # --- the applicant's side (办件查询 · 查阅记录) --------------------------------------------
+    @staticmethod
+    def _reads_own_only(principal: Principal) -> bool:
+        """A citizen or enterprise (a public token): their own cases, nothing else."""
+        return principal.can(auth.CASE_READ_OWN) and not principal.can(auth.CASE_READ)
+
+    def owns(self, principal: Principal, case: Case) -> bool:
+        """The caller is the case's applicant or its agent, signed in as themselves (a
+        public token whose subject is their identity); never a case the government
+        opened."""
+        if not principal.can(auth.CASE_READ_OWN):
+            return False
+        identity = auth.public_identity(principal.subject)
+        return identity is not None and not case.opened and any(
+            party is not None and (party.id_type, party.id_number.upper()) == identity
+            for party in (case.applicant, case.agent))
+
+    def my_cases(self, principal: Principal, offset: int, size: int
+                 ) -> tuple[list[Case], int]:
+        """The caller's own cases, newest first (ListMyCases)."""
+        principal.require(auth.CASE_READ_OWN)
+        identity = auth.public_identity(principal.subject)
+        if identity is None:
+            raise PermissionDenied(f"{principal.subject} is not a person's or enterprise's "
+                                   "identity: only they have cases of their own",
+                                   code="NOT_A_PERSON")
+        return self.store.cases_of_applicant(party_key(*identity), offset, size)
+
+    def lookup(self, principal: Principal, number: str, applicant_name: str,
+               query_code: str) -> Case:
+        """A case looked up without signing in (LookupCase): its number and a second factor
+        from the receipt — the applicant's name, exactly, or the query code — compared in
+        constant time. A wrong factor is answered as a number never given."""
+        principal.require(auth.CASE_READ)
+        case = self.get(principal, number, call="LookupCase")
+        if applicant_name.strip():
+            given, expected = applicant_name.strip(), case.applicant.name.strip()
+        else:
+            given, expected = query_code.strip().upper(), self.query_code(case)
+        # compare_digest runs in time independent of where the texts differ
+        matched = hmac.compare_digest(given.encode(), expected.encode()) and bool(expected)
+        if not matched:
+            raise _not_found(number)
+        return case
+
+    def query_code(self, case: Case) -> str:
+        """The receipt's query code: made with the application (the case's own), kept beside
+        the applicants for lookups; a case from before query codes has none."""
+        return case.query_code or self.store.query_code(case.number)
+
+    def log_read(self, principal: Principal, case: Case, call: str, purpose: str) -> None:
+        """Keep one read of the case's internal view (查阅记录): who, for which department,
+        when, by which call, and why (``purpose``, else the call's name) — appended in its
+        own short transaction, the case service's one write path for the log."""
+        self.store.log_access({
+            "case_number": case.number, "at": self.clock(), "subject": principal.subject,
+            "name": principal.name[:200], "roles": ",".join(principal.roles)[:200],
+            "department_code": principal.department or "",
+            "department": principal.department_name[:200], "call": call,
+            "purpose": (purpose.strip() or call)[:200]})
+
+    def accesses(self, principal: Principal, number: str, offset: int, size: int
+                 ) -> tuple[list[Any], int]:
+        """Who read the case's internal view, newest first: for its own applicant (or
+        agent) and for the supervisors of its region."""
+        case = self.store.read_case(number).case
+        if self._reads_own_only(principal):
+            if not self.owns(principal, case):
+                raise _not_found(number)
+        else:
+            principal.require(auth.SUPERVISION_READ, case.region)
+        return self.store.accesses(number, offset, size)
 
     def prior_cases(self, case: Case) -> list[Case]:
         """Earlier cases the government opened against any party of ``case`` (repeat
@@ -412,20 +517,26 @@ class CaseService:
     def may_read_internal(self, principal: Principal, case: Case) -> bool:
         return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
 
-    def trace(self, principal: Principal, number: str) -> list[TraceEntry]:
+    def trace(self, principal: Principal, number: str, purpose: str = "") -> list[TraceEntry]:
         case = self.store.read_case(number).case
+        if self._reads_own_only(principal):
+            raise _not_found(number)
         principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        self.log_read(principal, case, "GetTrace", purpose)
         return self.store.trace(number)
 
-    def verify(self, principal: Principal, number: str) -> tuple[list[TraceEntry],
-                                                                 Break | None]:
+    def verify(self, principal: Principal, number: str, purpose: str = ""
+               ) -> tuple[list[TraceEntry], Break | None]:
         """The case's trace and its first broken link (None: it holds, up to the head the
         case row names)."""
         stored = self.store.read_case(number)
         case = stored.case
+        if self._reads_own_only(principal):
+            raise _not_found(number)
         if not (principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
                 or principal.can(auth.SUPERVISION_READ, case.region)):
             principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        self.log_read(principal, case, "VerifyTrace", purpose)
         entries = self.store.trace(number)
         broken = verify(entries)
         if broken is None and (len(entries) != stored.trace_seq or (

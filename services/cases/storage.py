@@ -185,3 +185,44 @@ document_counters = Table(
 
 outbox = outbox_table(metadata)
 idempotency_keys = idempotency_table(metadata)
+
+# --- the applicant's side (办件查询 · 查阅记录) ---------------------------------------------------
+
+# Who applied for each case, and who applied for it as agent (代办), by a key of their
+# identity (SHA-256 of "<id_type>:<id_number>", as ``case_parties``): a person's own cases
+# are listed by it (ListMyCases). Written with the case, in its first transaction.
+case_applicants = Table(
+    "case_applicants", metadata,
+    Column("party_key", String(64), primary_key=True),
+    Column("case_number", String(50), primary_key=True),
+    # "applicant" or "agent"
+    Column("capacity", String(16), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+)
+Index("ix_case_applicants_newest", case_applicants.c.party_key,
+      case_applicants.c.submitted_at)
+
+# The query code (查询码) printed on a case's receipt: with its number, the second factor of
+# a lookup without signing in. Written with the case; never changed.
+case_query_codes = Table(
+    "case_query_codes", metadata,
+    Column("case_number", String(50), primary_key=True),
+    Column("query_code", String(16), nullable=False),
+)
+
+# Every read of a case's internal view (查阅记录): who, for which department, when, by which
+# call and why. Appended by the read itself, in its own short transaction; never changed.
+case_accesses = Table(
+    "case_accesses", metadata,
+    Column("id", SEQ, primary_key=True, autoincrement=True),
+    Column("case_number", String(50), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("subject", String(128), nullable=False),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("roles", String(200), nullable=False),
+    Column("department_code", String(20), nullable=False, server_default=""),
+    Column("department", String(200), nullable=False, server_default=""),
+    Column("call", String(32), nullable=False),
+    Column("purpose", String(200), nullable=False),
+)
+Index("ix_case_accesses_case", case_accesses.c.case_number, case_accesses.c.at)

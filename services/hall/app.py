@@ -7,16 +7,17 @@ the catalogue's ``SearchItems``; ``/items/{item_id}`` the guide (办事指南): 
 about the version in force, what the catalogue does not state said to be not yet listed
 (尚未公布), the discretion standards of a penalty, the flow drawn on the server as SVG
 (``/items/{item_id}/flow.svg`` alone) and in words, and the item's public history;
-``/cases`` a form,
-``/cases/{case_number}`` where a case stands; ``/signin``, ``/signup`` and ``/signout``
+``/cases`` the lookup of a case by its number and a second factor from the receipt, and
+``/my/cases`` a signed-in person's own cases (``services.hall.track``); ``/signin``,
+``/signup`` and ``/signout``
 (``services.hall.signin``: persons, enterprises and staff, in a signed session cookie, every
 form with a CSRF token — ``services.hall.sessions``); ``/supervision`` the supervisors'
 dashboard (``services.hall.supervision``). Anything that goes wrong
 shows a page in words, never a stack trace: 404 for what does not exist, 503 when a service does
 not answer, 500 with an identifier the operators can find in the log.
 
-Case numbers follow each other, so the case pages are limited per client address
-(``case_lookup``), and so, more loosely, are the catalogue pages (``public_reads``): one too
+Case numbers follow each other, so a lookup needs a second factor and is limited per client
+address (``case_lookup``), and so, more loosely, are the catalogue pages (``public_reads``): one too
 many shows a page in Chinese (429, code ``RATE_LIMITED``) with ``Retry-After``.
 """
 
@@ -34,7 +35,7 @@ from typing import Annotated, Any
 
 import grpc
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -48,7 +49,8 @@ from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, templa
 from services.hall.signin import add_signin_pages
 from services.hall.supervision import add_supervision_pages
 from services.hall.tokens import TokenMinter
-from services.hall.views import case_view, history_view, item_view, unnamed_materials
+from services.hall.track import add_track_pages
+from services.hall.views import history_view, item_view
 from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimit, RateLimits
@@ -112,7 +114,8 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
 
 
 #: the paths whose pages are about one signed-in person: never kept by a cache
-PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/")
+PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/", "/my/",
+                 "/cases")
 
 
 @dataclass
@@ -307,43 +310,10 @@ def create_app(backend: HallBackend, node_name: str, *,
             raise PageError(404, "没有找到", "这个事项尚未公布办理流程。")
         return Response(guide.flow_svg, media_type="image/svg+xml")
 
-    @app.get("/cases", response_class=HTMLResponse, response_model=None)
-    def case_lookup(request: Request,
-                    case_number: Annotated[str, Query(max_length=200)] = ""
-                    ) -> HTMLResponse | RedirectResponse:
-        number = case_number.strip()
-        if not number:
-            return render(request, "case_lookup.html", {"case_number": "", "problem": ""})
-        if not CASE_NUMBER.match(number):
-            return render(request, "case_lookup.html", {
-                "case_number": number,
-                "problem": "受理编号只包含数字和字母，请核对回执上的编号。"}, 400)
-        return RedirectResponse(request.url_for("case", case_number=number), status_code=303)
-
-    @app.get("/cases/{case_number}", response_class=HTMLResponse, name="case")
-    def case(request: Request, case_number: str) -> HTMLResponse:
-        missing = (f"没有找到受理编号为 {case_number} 的办件。请核对回执上的编号；"
-                   "刚刚受理的办件可能需要片刻才能查到。")
-        throttle(case_lookups, request, "查询办件")
-        if not CASE_NUMBER.match(case_number):
-            raise PageError(404, "没有找到", missing)
-        try:
-            found = backend.case(case_number)
-        except grpc.RpcError as error:
-            raise page_error(error, missing, "办件") from None
-        # Supplement requests name materials by key: their names come from the item version
-        # the case is pinned to; without the catalogue the page still shows, with the keys.
-        names: dict[str, str] = {}
-        if unnamed_materials(found):
-            try:
-                names = backend.material_names(found.item_id, found.item_version)
-            except grpc.RpcError as error:
-                log.warning("materials of item %s v%s unavailable: %s", found.item_id,
-                            found.item_version,
-                            error.code().name if hasattr(error, "code") else error)
-        return render(request, "case.html", {"case": case_view(found, today(), names)})
-
     add_signin_pages(app, render, sessions, access.provider)
+    add_track_pages(app, render, backend, sessions, access.minter, case_lookups=case_lookups,
+                    throttle=throttle, page_error=page_error, today=today,
+                    not_found=lambda message: PageError(404, "没有找到", message))
     add_supervision_pages(app, render, backend, sessions, access.minter,
                           poll_s=access.live_poll_s, page_error=page_error,
                           not_found=lambda message: PageError(404, "没有找到", message))

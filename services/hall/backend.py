@@ -134,6 +134,40 @@ class HallBackend:
         that the applicant, or the agent, is who the token says."""
         return self._cases.SubmitApplication(request, **self._options(authorization)).case
 
+    # --- the applicant's side (办件查询: services.hall.track) -------------------------------
+    def lookup_case(self, case_number: str, *, applicant_name: str = "", query_code: str = ""
+                    ) -> cases_pb2.Case:
+        """A case looked up without signing in: its number and one second factor."""
+        request = cases_pb2.LookupCaseRequest(case_number=case_number)
+        if query_code:
+            request.query_code = query_code
+        else:
+            request.applicant_name = applicant_name
+        return self._cases.LookupCase(request, **self._options()).case
+
+    def my_cases(self, authorization: str, *, page_size: int = 20, page_token: str = ""
+                 ) -> cases_pb2.ListMyCasesResponse:
+        return self._cases.ListMyCases(cases_pb2.ListMyCasesRequest(
+            page_size=page_size, page_token=page_token), **self._options(authorization))
+
+    def act_on_case(self, authorization: str, case_number: str, key: str, **action: Any
+                    ) -> cases_pb2.Case:
+        """One action, e.g. ``withdraw=cases_pb2.Withdraw(reason=…)``."""
+        return self._cases.ActOnCase(cases_pb2.ActOnCaseRequest(
+            idempotency_key=key, case_number=case_number, **action),
+            **self._options(authorization)).case
+
+    def document_as(self, authorization: str, case_number: str, document_id: str
+                    ) -> cases_pb2.GetDocumentResponse:
+        return self._cases.GetDocument(cases_pb2.GetDocumentRequest(
+            case_number=case_number, document_id=document_id), **self._options(authorization))
+
+    def case_accesses(self, authorization: str, case_number: str, *, page_size: int = 50,
+                      page_token: str = "") -> cases_pb2.ListCaseAccessesResponse:
+        return self._cases.ListCaseAccesses(cases_pb2.ListCaseAccessesRequest(
+            case_number=case_number, page_size=page_size, page_token=page_token),
+            **self._options(authorization))
+
     def health(self) -> dict[str, str]:
         """grpc.health.v1 status of each service the hall needs ("UNKNOWN": no answer)."""
         states: dict[str, str] = {}

@@ -34,11 +34,15 @@ identity: ``id_card:<resident ID number>`` (GB 11643, check character verified) 
 person, ``credit_code:<unified social credit code>`` (GB 32100) for an organisation — the
 ``id_type`` and ``id_number`` an applicant gives on a case, so that supervision can tell a
 case's own applicant from anyone else. Such a token names no department, holds no other role
-and grants nothing but ``feedback.submit`` and ``case.apply`` — applying online (网上申请) for
-themselves, or as an agent (代办) for someone else, both recorded (the case service checks
-that the applicant, or the agent, is the token's subject: ``services/cases/service.py``
-``own_application``); its regions are where the person signed in. The
-hall mints them for a person or enterprise signed in there (``services/hall/tokens.py``);
+and grants ``feedback.submit``; ``case.apply`` — applying online (网上申请) for themselves,
+or as an agent (代办) for someone else, both recorded (the case service checks that the
+applicant, or the agent, is the token's subject: ``services/cases/service.py``
+``own_application``); and, on their own cases only, ``case.read_own`` (list and read the cases
+they applied for, or applied for as agent, their documents and who read them) and
+``case.act_own`` (supplement the missing materials, withdraw): the case service matches the
+subject against the case's applicant and agent, and answers "not found" for anyone else's
+case. Its regions are where the person signed in. The hall mints them for a person or
+enterprise signed in there (``services/hall/tokens.py``);
 ``sunlight token --role public --subject id_card:…`` does too.
 """
 
@@ -83,6 +87,12 @@ FEEDBACK_SUBMIT = "feedback.submit"
 #: apply online (网上申请) as a citizen or enterprise (role public): for themselves, the
 #: token's subject being the applicant, or as an agent (代办) for someone who authorised them
 CASE_APPLY = "case.apply"
+#: a citizen or enterprise reads their own cases (applicant or agent): where each stands,
+#: its documents, and who read it (查阅记录)
+CASE_READ_OWN = "case.read_own"
+#: a citizen or enterprise acts on their own case: supplements the missing materials (补正),
+#: withdraws it (撤回)
+CASE_ACT_OWN = "case.act_own"
 #: handle the complaints addressed to one's body (监察机关, 法制部门, 政务公开主管部门, or —
 #: department-bound — the department itself); which body a role is, says the feedback module
 COMPLAINT_HANDLE = "complaint.handle"
@@ -128,8 +138,8 @@ ROLES: dict[str, Role] = {
     # the government's openness office (政务公开主管部门): complaints addressed to it
     "openness_officer": Role(frozenset({COMPLAINT_HANDLE})),
     # a citizen or enterprise (see "Citizens and enterprises" above): complain, report, rate,
-    # apply for themselves or as an agent
-    "public": Role(frozenset({FEEDBACK_SUBMIT, CASE_APPLY})),
+    # apply for themselves or as an agent, read and act on their own cases
+    "public": Role(frozenset({FEEDBACK_SUBMIT, CASE_APPLY, CASE_READ_OWN, CASE_ACT_OWN})),
     # a department's own business system (业务系统): submits cases and step results for its
     # department only
     "department_system": Role(frozenset({CASE_OPEN, CASE_HANDLE, CASE_READ,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, timedelta
 
 from services.shared.codes import credit_check_char
 from tests.support.departments import DEVELOPMENT
@@ -22,3 +23,16 @@ def implementation_code(region: str = "511602", seed: int | None = None,
     real department's items all do — so the item's department code is stated from it."""
     n = next(_counter) if seed is None else seed
     return f"511A{n:010d}-{region}000000-000-{department_code}-1-00"
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def resident_id(seed: int, region: str = "511602") -> str:
+    """A valid resident ID number (GB 11643), distinct per seed below ten million (born
+    from 1990 on, the day from the seed's thousands)."""
+    born = date(1990, 1, 1) + timedelta(days=(seed // 1000) % 10_000)
+    first17 = f"{region}{born:%Y%m%d}{seed % 1000:03d}"
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS,
+                                                         strict=True)) % 11]
+    return first17 + check

@@ -235,6 +235,12 @@ class FakeCases:
             raise self.fail
         return cases_pb2.CaseResponse(case=self.case)
 
+    def LookupCase(self, request, **options):  # noqa: N802
+        self.calls.append(("LookupCase", request, options))
+        if self.fail:
+            raise self.fail
+        return cases_pb2.CaseResponse(case=self.case)
+
 
 class FakeHealth:
     def __init__(self, status: int) -> None:
@@ -551,8 +557,17 @@ def test_a_service_failure_shows_its_identifier_only(fakes) -> None:
 
 
 # --- a case -------------------------------------------------------------------------------
+def lookup(client, number: str = CASE_NUMBER, **factor: str):  # type: ignore[no-untyped-def]
+    """The lookup form filled in and posted (its CSRF token from the form page); the
+    applicant's name unless another factor is given."""
+    form = client.get("/cases", params={"case_number": number})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    fields = {"applicant_name": "张小明"} if not factor else factor
+    return client.post("/cases", data={"csrf_token": token, "case_number": number, **fields})
+
+
 def page_of(client, fake_case: cases_pb2.Case | None = None) -> str:  # type: ignore[no-untyped-def]
-    response = client.get(f"/cases/{CASE_NUMBER}")
+    response = lookup(client)
     assert response.status_code == 200, response.text
     return text_of(response.text)
 
@@ -598,7 +613,7 @@ def test_late_steps_and_limits_say_by_how_much(fakes) -> None:
     cases.case.steps[1].due_date = "2026-10-28"
     cases.case.promised.CopyFrom(due(10, "2026-10-30", -1))
     cases.case.statutory.CopyFrom(due(20, "2026-11-02", 0))
-    html = client.get(f"/cases/{CASE_NUMBER}").text
+    html = lookup(client).text
     page = text_of(html)
     assert "已超期 3 个工作日 （截止 2026-10-28）" in page
     assert "承诺时限 10 个工作日： 已超期 1 个工作日" in page
@@ -651,7 +666,7 @@ def test_supplements_stop_the_clock_and_name_what_is_missing(fakes) -> None:
                       due_date="2026-11-20",
                       requested_at=stamp(datetime(2026, 10, 31, 2, tzinfo=UTC)))
     catalogue.item.content.materials[1].key = "licence"
-    html = client.get(f"/cases/{CASE_NUMBER}").text
+    html = lookup(client).text
     page = text_of(html)
     assert "补正中" in page and "补正期间，办理时限暂停计算" in page
     assert "受理 广安区市场监督管理局 · 时限 1 个工作日 计时暂停，暂无截止日期" in page
@@ -750,7 +765,7 @@ def test_the_history_shows_done_returned_and_cancelled_steps(fakes) -> None:
 def test_every_status_in_words(fakes, status, label, sentence) -> None:
     client, _, cases, _ = fakes
     cases.case.status = status
-    html = client.get(f"/cases/{CASE_NUMBER}").text
+    html = lookup(client).text
     assert re.search(rf'<span class="status \w+">{label}</span>', html)
     page = text_of(html)
     assert sentence in page
@@ -818,7 +833,7 @@ def test_a_rejection_gives_its_reason(fakes) -> None:
 
 def test_case_page_hides_personal_and_internal_data(fakes) -> None:
     client, _, _, _ = fakes
-    html = client.get(f"/cases/{CASE_NUMBER}").text
+    html = lookup(client).text
     assert "张**" in html
     for secret in ("张小明", "11010519491231002X", "内部意见", "clerk-secret", "secret-role",
                    "li-secret", "complete_step"):
@@ -856,9 +871,10 @@ def test_a_case_run_by_the_engine_reads_right(fakes) -> None:
 def test_case_that_does_not_exist_is_a_friendly_404(fakes) -> None:
     client, _, cases, _ = fakes
     cases.fail = FakeRpcError(grpc.StatusCode.NOT_FOUND, error=NotFound("no such case"))
-    response = client.get("/cases/511602209901010000009")
+    response = lookup(client, "511602209901010000009")
     assert response.status_code == 404
-    assert "没有找到受理编号为 511602209901010000009 的办件" in text_of(response.text)
+    assert "没有找到与受理编号和申请人姓名（或查询码）相符的办件" in text_of(response.text)
+    assert 'value="511602209901010000009"' in response.text  # the form, filled in again
 
 
 def test_malformed_case_number_is_404_without_calling(fakes) -> None:
@@ -866,26 +882,48 @@ def test_malformed_case_number_is_404_without_calling(fakes) -> None:
     response = client.get("/cases/<b>x</b>")
     assert response.status_code == 404
     assert "<b>x</b>" not in response.text
+    posted = lookup(client, "<b>x</b>")
+    assert posted.status_code == 400 and "<b>x</b>" not in posted.text
+    assert 'aria-invalid="true"' in posted.text
     assert cases.calls == []
 
 
 def test_cases_down_is_a_503_page(fakes) -> None:
     client, _, cases, _ = fakes
     cases.fail = FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded")
-    response = client.get(f"/cases/{CASE_NUMBER}")
+    response = lookup(client)
     assert response.status_code == 503
     assert "请稍后再试" in response.text
 
 
-def test_case_lookup_form_redirects_to_the_case(fakes) -> None:
-    client, _, _, _ = fakes
+def test_a_case_is_looked_up_with_its_number_and_a_second_factor(fakes) -> None:
+    """The number alone shows nothing: the form asks for the applicant's name or the query
+    code, posts them (never in the address) and the case service compares them."""
+    client, _, cases, _ = fakes
     form = client.get("/cases")
     assert form.status_code == 200 and 'name="case_number"' in form.text
-    response = client.get("/cases", params={"case_number": f"  {CASE_NUMBER} "})
-    assert response.status_code == 303
-    assert response.headers["location"].endswith(f"/cases/{CASE_NUMBER}")
+    assert 'name="applicant_name"' in form.text and 'name="query_code"' in form.text
+    # the old address of a case leads to the form, the number filled in
+    moved = client.get(f"/cases/{CASE_NUMBER}")
+    assert moved.status_code == 303
+    assert moved.headers["location"] == f"/cases?case_number={CASE_NUMBER}"
+    assert f'value="{CASE_NUMBER}"' in client.get(moved.headers["location"]).text
+    alone = lookup(client, applicant_name="", query_code="")
+    assert alone.status_code == 400 and "请填写申请人姓名" in text_of(alone.text)
+    assert cases.calls == []
+    assert lookup(client, applicant_name=" 张小明 ").status_code == 200
+    assert lookup(client, query_code="abcd 2345").status_code == 200
+    (_, by_name, _), (_, by_code, _) = cases.calls
+    assert (by_name.case_number, by_name.applicant_name) == (CASE_NUMBER, "张小明")
+    assert (by_code.WhichOneof("factor"), by_code.query_code) == ("query_code", "abcd2345")
+    bad_code = lookup(client, query_code="编号?")
+    assert bad_code.status_code == 400 and "查询码" in text_of(bad_code.text)
     bad = client.get("/cases", params={"case_number": "编号?"})
     assert bad.status_code == 400 and "请核对" in bad.text
+    # without the form's token, nothing is looked up
+    assert client.post("/cases", data={"case_number": CASE_NUMBER,
+                                       "applicant_name": "张小明"}).status_code in (303, 403)
+    assert len(cases.calls) == 2
 
 
 # --- the rest -----------------------------------------------------------------------------
@@ -899,8 +937,8 @@ def test_unknown_page_is_a_404_page(fakes) -> None:
 
 def test_pages_are_self_contained_and_fit_a_phone(fakes) -> None:
     client, _, _, _ = fakes
-    for path in (f"/cases/{CASE_NUMBER}", "/items/it-1", "/?q=许可"):
-        html = client.get(path).text
+    for html in (lookup(client).text, client.get("/items/it-1").text,
+                 client.get("/?q=许可").text):
         assert '<html lang="zh-CN">' in html
         assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
         assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # nothing remote
@@ -965,8 +1003,8 @@ def test_case_lookups_are_limited_per_client_with_a_chinese_page() -> None:
     429 page in Chinese with its code and Retry-After, and never reaches the cases service."""
     client, _, cases = _limited(RateLimits(case_lookup="3/minute"))
     for n in range(3):
-        assert client.get(f"/cases/51160220261030000000{n}").status_code == 200
-    refused = client.get("/cases/511602202610300000004")
+        assert lookup(client, f"51160220261030000000{n}").status_code == 200
+    refused = lookup(client, "511602202610300000004")
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     words = text_of(refused.text)

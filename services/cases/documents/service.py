@@ -12,9 +12,10 @@ document, or in the background when the case service has had no transition for a
 PDF. Before a PDF is rendered, its stored content is checked against the trace.
 
 **Reading**: staff who may read the case's internals (``case.read_internal`` for its region
-and department: the department's staff, window staff, supervisors, administrators). The
-public and the hall get nothing — a party's own sign-in is not there yet; ``may_read`` is
-where it will let a party read the documents addressed to them.
+and department: the department's staff, window staff, supervisors, administrators), and the
+case's own applicant or agent signed in as themselves (``case.read_own``: the notices and
+decisions are addressed to them). The hall's own token gets nothing. A staff read is kept in
+the case's access log (``CaseService.log_read``).
 
 **Verifying** a PDF (or a stored document): the content it carries (``document.json``) must
 hash to what the case's trace recorded for it, the trace must verify, and the PDF must be
@@ -143,21 +144,26 @@ class Documents:
 
     # --- who may read ------------------------------------------------------------------------
     def may_read(self, principal: Principal, case: Case) -> bool:
-        """Staff who may read the case's internals. The hook for a party's sign-in: when the
-        hall signs parties in, a party may read the documents addressed to them — here."""
+        """Staff who may read the case's internals, and the case's own applicant or agent
+        (the documents are addressed to them)."""
         return bool(principal.can(auth.CASE_READ_INTERNAL, case.region,
-                                   case.item.department_code))
+                                   case.item.department_code)) or self.cases.owns(
+            principal, case)
 
-    def _case(self, principal: Principal, number: str) -> Case:
-        case: Case = self.cases.get(principal, number)  # CASE_NOT_FOUND, classified items
+    def _case(self, principal: Principal, number: str, call: str = "ListDocuments",
+              purpose: str = "") -> Case:
+        # CASE_NOT_FOUND (also for a case not the caller's own), classified items; the read
+        # is logged for staff
+        case: Case = self.cases.get(principal, number, call=call, purpose=purpose)
         if not self.may_read(principal, case):
             principal.require(auth.CASE_READ_INTERNAL, case.region,
                               case.item.department_code)
         return case
 
     # --- reading -----------------------------------------------------------------------------
-    def list(self, principal: Principal, number: str) -> list[DocumentRecord]:
-        self._case(principal, number)
+    def list(self, principal: Principal, number: str, purpose: str = ""
+             ) -> list[DocumentRecord]:
+        self._case(principal, number, "ListDocuments", purpose)
         return self.of_case(number)
 
     def of_case(self, number: str) -> list[DocumentRecord]:
@@ -183,10 +189,10 @@ class Documents:
                                                    _d.document_id == document_id)).scalar()
         return bytes(value) if value is not None else None
 
-    def get(self, principal: Principal, number: str, document_id: str
+    def get(self, principal: Principal, number: str, document_id: str, purpose: str = ""
             ) -> tuple[DocumentRecord, bytes]:
         """A document and its PDF (rendered now if it was not yet)."""
-        self._case(principal, number)
+        self._case(principal, number, "GetDocument", purpose)
         return self.rendered(number, document_id)
 
     def rendered(self, number: str, document_id: str) -> tuple[DocumentRecord, bytes]:
@@ -261,7 +267,7 @@ class Documents:
     # --- verifying ---------------------------------------------------------------------------
     def verify_stored(self, principal: Principal, number: str, document_id: str) -> Verdict:
         """Verify a document as the case service keeps it (rendering it first if needed)."""
-        self._case(principal, number)
+        self._case(principal, number, "VerifyDocument")
         record = self._record(number, document_id)
         try:
             record, pdf = self.rendered(number, document_id)

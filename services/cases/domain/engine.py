@@ -146,6 +146,8 @@ class Actor:
     supervisor: bool = False   # 监察人员: reassigns, acts on no step
     admin: bool = False        # the node's operators: hold every position
     system: bool = False       # a department's own system: acts for that department only
+    #: a citizen or enterprise signed in (a public token): (id_type, id_number) of who they are
+    identity: tuple[str, str] | None = None
 
     def acts_for(self, region: str) -> bool:
         return any(covers(scope, region) for scope in self.regions)
@@ -498,7 +500,10 @@ def _request_supplement(case: Case, command: RequestSupplement, actor: Actor, no
 
 def _receive_supplement(case: Case, command: ReceiveSupplement, actor: Actor, now: datetime
                         ) -> list[CaseEvent]:
-    _staff_of(case, actor)
+    """补正: staff record the materials handed in at the counter, or the applicant (or their
+    agent) declares them from their own case page; either way the clock runs again."""
+    if not is_applicant(case, actor):
+        _staff_of(case, actor)
     _known_materials(case.item, command.materials)
     if not command.materials:
         raise InvalidArgument.of_field("materials", "the materials received")
@@ -668,8 +673,8 @@ def _complete(case: Case, command: Complete, actor: Actor, now: datetime) -> lis
 
 
 def _withdraw(case: Case, command: Withdraw, actor: Actor, now: datetime) -> list[CaseEvent]:
-    applicant = actor.subject == case.submitted_by and case.channel in (Channel.ONLINE,
-                                                                        Channel.AGENT)
+    applicant = (actor.subject == case.submitted_by and case.channel in (
+        Channel.ONLINE, Channel.AGENT)) or is_applicant(case, actor)
     if not applicant:
         _staff_of(case, actor)  # staff record a withdrawal the applicant handed in
     return [Withdrawn(now, actor.subject, _text(command.reason, "reason", required=False))]
@@ -810,6 +815,15 @@ _COUNTING = {CompleteStep: _complete_step, UrgeBranch: _urge}
 
 def _denied(actor: Actor, why: str) -> PermissionDenied:
     return PermissionDenied(f"{actor.subject}: {why}", code="NOT_YOURS")
+
+
+def is_applicant(case: Case, actor: Actor) -> bool:
+    """The actor signed in as the case's applicant or its agent (a citizen's or enterprise's
+    own identity, never staff acting for them); never for a case the government opened."""
+    if actor.identity is None or case.opened:
+        return False
+    return any(party is not None and (party.id_type, party.id_number.upper()) == actor.identity
+               for party in (case.applicant, case.agent))
 
 
 def _not_a_party(case: Case, actor: Actor) -> None:

@@ -292,7 +292,7 @@ class Due(_message.Message):
     def __init__(self, limit_days: _Optional[int] = ..., unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., due_date: _Optional[str] = ..., provisional: _Optional[bool] = ..., used: _Optional[int] = ..., left: _Optional[int] = ...) -> None: ...
 
 class CaseStep(_message.Message):
-    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left", "department_code", "urges", "countermeasures")
+    __slots__ = ("index", "key", "name", "role", "limit_days", "status", "started_at", "completed_at", "due_date", "due_date_provisional", "handler", "opinion", "instance_id", "department", "region", "branch", "stage", "assignee", "limit_unit", "days_left", "department_code", "urges", "countermeasures", "claimed")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -316,6 +316,7 @@ class CaseStep(_message.Message):
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     URGES_FIELD_NUMBER: _ClassVar[int]
     COUNTERMEASURES_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
     index: int
     key: str
     name: str
@@ -339,7 +340,8 @@ class CaseStep(_message.Message):
     department_code: str
     urges: int
     countermeasures: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ..., department_code: _Optional[str] = ..., urges: _Optional[int] = ..., countermeasures: _Optional[_Iterable[str]] = ...) -> None: ...
+    claimed: bool
+    def __init__(self, index: _Optional[int] = ..., key: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., limit_days: _Optional[int] = ..., status: _Optional[_Union[StepStatus, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., handler: _Optional[str] = ..., opinion: _Optional[str] = ..., instance_id: _Optional[str] = ..., department: _Optional[str] = ..., region: _Optional[str] = ..., branch: _Optional[str] = ..., stage: _Optional[int] = ..., assignee: _Optional[str] = ..., limit_unit: _Optional[_Union[_common_pb2.TimeUnit, str]] = ..., days_left: _Optional[int] = ..., department_code: _Optional[str] = ..., urges: _Optional[int] = ..., countermeasures: _Optional[_Iterable[str]] = ..., claimed: _Optional[bool] = ...) -> None: ...
 
 class FeeCharge(_message.Message):
     __slots__ = ("fee_id", "name", "amount", "quantity", "receipt_number", "waived", "basis", "charged_at", "charged_by")
@@ -496,7 +498,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "query_code", "agent_authorisation", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "query_code", "agent_authorisation", "own_view", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -536,6 +538,7 @@ class Case(_message.Message):
     FEES_FIELD_NUMBER: _ClassVar[int]
     QUERY_CODE_FIELD_NUMBER: _ClassVar[int]
     AGENT_AUTHORISATION_FIELD_NUMBER: _ClassVar[int]
+    OWN_VIEW_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     PARTIES_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
@@ -588,6 +591,7 @@ class Case(_message.Message):
     fees: _containers.RepeatedCompositeFieldContainer[FeeCharge]
     query_code: str
     agent_authorisation: str
+    own_view: bool
     opened: bool
     parties: _containers.RepeatedCompositeFieldContainer[Applicant]
     facts: str
@@ -601,7 +605,7 @@ class Case(_message.Message):
     collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
     service: Service
     prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., query_code: _Optional[str] = ..., agent_authorisation: _Optional[str] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., query_code: _Optional[str] = ..., agent_authorisation: _Optional[str] = ..., own_view: _Optional[bool] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials", "agent_authorisation")
@@ -956,10 +960,12 @@ class ActOnCaseRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., urge: _Optional[_Union[UrgeBranch, _Mapping]] = ..., assist: _Optional[_Union[AssistApplicant, _Mapping]] = ..., charge_fee: _Optional[_Union[ChargeFee, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
-    __slots__ = ("case_number",)
+    __slots__ = ("case_number", "purpose")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     case_number: str
-    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
     __slots__ = ("role", "region", "unclaimed_only", "mine_only", "page_size", "page_token", "department_code")
@@ -1044,10 +1050,12 @@ class TraceEntry(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., role: _Optional[str] = ..., department: _Optional[str] = ..., action: _Optional[str] = ..., opinion: _Optional[str] = ..., state_before: _Optional[str] = ..., state_after: _Optional[str] = ..., data_json: _Optional[str] = ..., prev_hash: _Optional[str] = ..., hash: _Optional[str] = ...) -> None: ...
 
 class GetTraceRequest(_message.Message):
-    __slots__ = ("case_number",)
+    __slots__ = ("case_number", "purpose")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     case_number: str
-    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetTraceResponse(_message.Message):
     __slots__ = ("entries",)
@@ -1056,10 +1064,12 @@ class GetTraceResponse(_message.Message):
     def __init__(self, entries: _Optional[_Iterable[_Union[TraceEntry, _Mapping]]] = ...) -> None: ...
 
 class VerifyTraceRequest(_message.Message):
-    __slots__ = ("case_number",)
+    __slots__ = ("case_number", "purpose")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     case_number: str
-    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class VerifyTraceResponse(_message.Message):
     __slots__ = ("intact", "entries", "head", "broken_at", "reason")
@@ -1100,10 +1110,12 @@ class DocumentSummary(_message.Message):
     def __init__(self, document_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., number: _Optional[str] = ..., case_number: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trace_seq: _Optional[int] = ..., content_sha256: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., pdf_size: _Optional[int] = ...) -> None: ...
 
 class ListDocumentsRequest(_message.Message):
-    __slots__ = ("case_number",)
+    __slots__ = ("case_number", "purpose")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     case_number: str
-    def __init__(self, case_number: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ListDocumentsResponse(_message.Message):
     __slots__ = ("documents",)
@@ -1112,12 +1124,14 @@ class ListDocumentsResponse(_message.Message):
     def __init__(self, documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ...) -> None: ...
 
 class GetDocumentRequest(_message.Message):
-    __slots__ = ("case_number", "document_id")
+    __slots__ = ("case_number", "document_id", "purpose")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     document_id: str
-    def __init__(self, case_number: _Optional[str] = ..., document_id: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, case_number: _Optional[str] = ..., document_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetDocumentResponse(_message.Message):
     __slots__ = ("document", "pdf", "content_json")
@@ -1168,6 +1182,74 @@ class VerifyDocumentResponse(_message.Message):
     pdf_sha256: str
     broken_at: int
     def __init__(self, valid: _Optional[bool] = ..., reason: _Optional[str] = ..., document: _Optional[_Union[DocumentSummary, _Mapping]] = ..., content_intact: _Optional[bool] = ..., pdf_intact: _Optional[bool] = ..., trace_intact: _Optional[bool] = ..., content_sha256: _Optional[str] = ..., recorded_sha256: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., broken_at: _Optional[int] = ...) -> None: ...
+
+class ListMyCasesRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMyCasesResponse(_message.Message):
+    __slots__ = ("cases", "next_page_token", "total")
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    next_page_token: str
+    total: int
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class LookupCaseRequest(_message.Message):
+    __slots__ = ("case_number", "applicant_name", "query_code")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    QUERY_CODE_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    applicant_name: str
+    query_code: str
+    def __init__(self, case_number: _Optional[str] = ..., applicant_name: _Optional[str] = ..., query_code: _Optional[str] = ...) -> None: ...
+
+class CaseAccess(_message.Message):
+    __slots__ = ("at", "subject", "name", "roles", "department", "department_code", "call", "purpose")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    CALL_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    subject: str
+    name: str
+    roles: str
+    department: str
+    department_code: str
+    call: str
+    purpose: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subject: _Optional[str] = ..., name: _Optional[str] = ..., roles: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., call: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class ListCaseAccessesRequest(_message.Message):
+    __slots__ = ("case_number", "page_size", "page_token")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    page_size: int
+    page_token: str
+    def __init__(self, case_number: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCaseAccessesResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token", "total")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[CaseAccess]
+    next_page_token: str
+    total: int
+    def __init__(self, entries: _Optional[_Iterable[_Union[CaseAccess, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class TraceRoot(_message.Message):
     __slots__ = ("region", "day", "root", "cases")

@@ -89,6 +89,21 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentResponse.FromString,
                 _registered_method=True)
+        self.ListMyCases = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListMyCases',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesResponse.FromString,
+                _registered_method=True)
+        self.LookupCase = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/LookupCase',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.LookupCaseRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
+                _registered_method=True)
+        self.ListCaseAccesses = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListCaseAccesses',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.FromString,
+                _registered_method=True)
 
 
 class CaseServiceServicer:
@@ -166,6 +181,31 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMyCases(self, request, context):
+        """The caller's own cases (a public token: applied for by them, or through them as agent),
+        newest first, each in the applicant's own view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LookupCase(self, request, context):
+        """A case looked up without signing in: its number and a second factor from the receipt
+        (the applicant's name, exactly, or the query code). A wrong factor answers NOT_FOUND,
+        exactly as a number never given. The public view.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCaseAccesses(self, request, context):
+        """Who read the case's internal view (查阅记录): for the case's own applicant and for
+        supervisors. Newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -223,6 +263,21 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.VerifyDocument,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentResponse.SerializeToString,
+            ),
+            'ListMyCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyCases,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesResponse.SerializeToString,
+            ),
+            'LookupCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupCase,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.LookupCaseRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.SerializeToString,
+            ),
+            'ListCaseAccesses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCaseAccesses,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -522,6 +577,87 @@ class CaseService:
             '/sunlight.cases.v1.CaseService/VerifyDocument',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.VerifyDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListMyCases',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListMyCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/LookupCase',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.LookupCaseRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.CaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCaseAccesses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListCaseAccesses',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.FromString,
             options,
             channel_credentials,
             insecure,

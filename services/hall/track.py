@@ -1,0 +1,421 @@
+"""Following a case (办件查询): "现在办到了哪一步，下面要办哪一步，还有多长时间可以办完".
+
+``/cases`` looks a case up without signing in: its number and a second factor printed on the
+receipt — the applicant's name (exactly) or the query code (查询码) — posted with the form
+(never in an address, which browsers and logs keep); the case service compares them
+(LookupCase) and answers a wrong factor exactly as a number never given. Lookups count
+against the ``case_lookup`` limit per client address. ``/cases/{number}`` sends the person
+signed in to their own page of it, anyone else to the lookup form.
+
+``/my/cases`` lists the cases of the person or enterprise signed in (as applicant or as
+agent, ListMyCases), each with its current step and days left; ``/my/cases/{number}`` is one
+of them: where it stands with its legal clock (stopped since when and why), who holds it now
+(the department and position, and whether someone has claimed it — never a name), the
+missing materials to supply (补正) from the same page, withdrawing it (撤回) before a
+decision, its documents (受理通知书, 补正通知书, the decision …) to download, and who among the
+staff read its file, when and why (查阅记录). The case service decides all of it for the
+person's own token: another person's case is "not found".
+
+Supplying materials is a declaration today (which materials, how many originals and copies
+are handed in); when the hall's storage port for uploads lands, ``supplied_materials`` is
+where the uploaded files' checksums join each material.
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the routes' annotations evaluated
+# (``Depends(sessions.posted_form)`` names the closure's session object).
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import grpc
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sunlight.cases.v1 import cases_pb2
+
+from services.hall.backend import HallBackend
+from services.hall.identity import Identity
+from services.hall.sessions import Sessions
+from services.hall.tokens import TokenMinter
+from services.hall.views import (
+    CASE_STATUSES,
+    UNKNOWN_STATUS,
+    case_view,
+    days_left_text,
+    department_label,
+    local_time,
+    unnamed_materials,
+)
+from services.shared.grpc_errors import error_detail_of
+from services.shared.rate_limits import RateLimit
+
+log = logging.getLogger(__name__)
+Render = Callable[..., HTMLResponse]
+
+CASE_NUMBER = re.compile(r"^[0-9A-Za-z-]{1,50}$")
+QUERY_CODE = re.compile(r"^[0-9A-Za-z]{4,16}$")
+DOCUMENT_ID = re.compile(r"^d[0-9]{1,9}(-[0-9]{1,3})?$")
+PAGE_TOKEN = re.compile(r"^[A-Za-z0-9=_-]{0,100}$")
+MAX_NAME = 100
+MAX_REASON = 500
+MAX_COUNT = 99
+LOOKUP_NOT_FOUND = ("没有找到与受理编号和申请人姓名（或查询码）相符的办件。请核对回执上的受理编号，"
+                    "并填写申请时的申请人姓名（须完全一致），或回执上的查询码。")
+
+#: the positions (岗位) of flows, as people call them; an unknown one is "承办岗位"
+POSITION_NAMES = {
+    "clerk": "经办人员", "window_clerk": "综合窗口", "reviewer": "审核人员",
+    "section_chief": "科（股）室负责人", "chief": "科（股）室负责人", "leader": "分管负责人",
+    "head": "单位主要负责人", "inspector": "执法人员", "legal_reviewer": "法制审核人员",
+}
+#: the calls of the case service, as the access log names them to people
+CALL_NAMES = {"GetCase": "查看办件", "GetTrace": "查看办理痕迹", "VerifyTrace": "核验办理痕迹",
+              "ListDocuments": "查看文书目录", "GetDocument": "下载文书",
+              "VerifyDocument": "核验文书", "LookupCase": "办件查询"}
+#: roles as people call them (the access log's "who")
+ROLE_NAMES = {"clerk": "部门工作人员", "window_clerk": "综合窗口工作人员",
+              "supervisor": "监察人员", "admin": "系统管理员",
+              "department_system": "部门业务系统", "supervision_service": "电子监察系统",
+              "service": "平台服务"}
+
+
+def position_name(role: str) -> str:
+    return POSITION_NAMES.get(role, "承办岗位")
+
+
+@dataclass(frozen=True)
+class HolderView:
+    """Who holds a running step now: its department and position, claimed or not."""
+
+    step: str
+    department: str
+    position: str
+    claimed: bool
+
+
+@dataclass(frozen=True)
+class MyCaseRow:
+    case_number: str
+    item_name: str
+    status_label: str
+    status_class: str
+    current: str        # the running step(s), or what the status says
+    left: str           # days left of the promised limit, or why none
+    submitted_at: str
+    agent: bool         # applied for through an agent, or by them as agent
+
+
+@dataclass(frozen=True)
+class AccessView:
+    at: str
+    who: str
+    department: str
+    what: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    document_id: str
+    title: str
+    number: str
+    issued_at: str
+
+
+@dataclass(frozen=True)
+class SupplyView:
+    """A missing material the applicant may declare handed in."""
+
+    key: str
+    name: str
+
+
+def holders(case: cases_pb2.Case) -> tuple[HolderView, ...]:
+    return tuple(HolderView(
+        step.name, department_label(step.department or case.department,
+                                    step.department_code or case.department_code),
+        position_name(step.role), step.claimed)
+        for step in case.steps if step.status == cases_pb2.STEP_STATUS_ACTIVE)
+
+
+def my_case_row(case: cases_pb2.Case, today: date, me: str) -> MyCaseRow:
+    label, css, _ = CASE_STATUSES.get(case.status, UNKNOWN_STATUS)
+    running = [s.name for s in case.steps if s.status == cases_pb2.STEP_STATUS_ACTIVE]
+    if case.clock.stopped:
+        left = "计时暂停"
+    elif case.HasField("promised") and case.promised.due_date:
+        left = days_left_text(case.promised.left, case.promised.unit, case.promised.due_date,
+                              today)
+    else:
+        left = "—"
+    agent = case.HasField("agent") and bool(case.agent.id_number)
+    return MyCaseRow(case.case_number, case.item_name, label, css,
+                     "、".join(running) if running else label, left,
+                     local_time(case.submitted_at if case.HasField("submitted_at") else None),
+                     agent and case.applicant.id_number != me)
+
+
+def access_view(entry: cases_pb2.CaseAccess) -> AccessView:
+    roles = [ROLE_NAMES.get(r, r) for r in entry.roles.split(",") if r]
+    who = entry.name or entry.subject
+    if roles:
+        who = f"{who}（{'、'.join(roles)}）"
+    call = CALL_NAMES.get(entry.call, entry.call)
+    return AccessView(local_time(entry.at), who,
+                      department_label(entry.department, entry.department_code)
+                      if entry.department or entry.department_code else "—",
+                      call, "" if entry.purpose == entry.call else entry.purpose)
+
+
+def supplies(case: cases_pb2.Case, names: dict[str, str]) -> tuple[SupplyView, ...]:
+    """The materials the open supplement request asks for, by key and name."""
+    if case.status != cases_pb2.CASE_STATUS_SUPPLEMENT:
+        return ()
+    request = next((r for r in reversed(case.supplements) if not r.HasField("received_at")),
+                   None)
+    if request is None:
+        return ()
+    return tuple(SupplyView(k, names.get(k, k)) for k in request.missing)
+
+
+def supplied_materials(fields: dict[str, str], wanted: tuple[SupplyView, ...]
+                       ) -> tuple[list[cases_pb2.MaterialGiven], str]:
+    """The materials the form declares handed in, or a problem in words. (The hook for the
+    upload storage port: each material's uploaded files go with it here.)"""
+    given = []
+    for supply in wanted:
+        if fields.get(f"give_{supply.key}") != "1":
+            continue
+        counts = []
+        for kind in ("originals", "copies"):
+            text = fields.get(f"{kind}_{supply.key}", "0").strip() or "0"
+            if not text.isdigit() or int(text) > MAX_COUNT:
+                return [], f"“{supply.name}”的份数应为 0 到 {MAX_COUNT} 之间的整数。"
+            counts.append(int(text))
+        if not any(counts):
+            return [], f"请填写“{supply.name}”提交的原件或复印件份数。"
+        given.append(cases_pb2.MaterialGiven(key=supply.key, originals=counts[0],
+                                             copies=counts[1]))
+    if not given:
+        return [], "请至少勾选一项已补齐的材料。"
+    return given, ""
+
+
+def _code(error: grpc.RpcError) -> grpc.StatusCode:
+    return error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+
+
+def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions: Sessions,
+                    minter: TokenMinter, *, case_lookups: RateLimit,
+                    throttle: Callable[[RateLimit, Request, str], None],
+                    page_error: Callable[[grpc.RpcError, str, str], Exception],
+                    not_found: Callable[[str], Exception],
+                    today: Callable[[], date]) -> None:
+
+    def person(request: Request, draft: dict[str, str] | None = None) -> Identity:
+        return sessions.require(request, draft=draft)
+
+    def names_of(case: cases_pb2.Case) -> dict[str, str]:
+        wanted = unnamed_materials(case) | {k for r in case.supplements for k in r.missing}
+        if not wanted:
+            return {}
+        try:
+            return backend.material_names(case.item_id, case.item_version)
+        except grpc.RpcError as error:
+            log.warning("materials of item %s v%s unavailable: %s", case.item_id,
+                        case.item_version, _code(error).name)
+            return {}
+
+    # --- without signing in -----------------------------------------------------------------
+    def lookup_form(request: Request, fields: dict[str, str], errors: dict[str, str],
+                    problem: str = "", status: int = 200) -> HTMLResponse:
+        return render(request, "track/lookup.html", {
+            "fields": fields, "errors": errors, "problem": problem}, status)
+
+    @app.get("/cases", response_class=HTMLResponse, name="case_lookup")
+    def case_lookup(request: Request,
+                    case_number: Annotated[str, Query(max_length=200)] = ""
+                    ) -> HTMLResponse:
+        number = case_number.strip()
+        errors = {}
+        if number and not CASE_NUMBER.match(number):
+            errors["case_number"] = "受理编号只包含数字和字母，请核对回执上的编号。"
+        return lookup_form(request, {"case_number": number[:50]}, errors,
+                           status=400 if errors else 200)
+
+    @app.post("/cases", response_class=HTMLResponse)
+    def case_lookup_posted(request: Request,
+                           fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
+                           ) -> HTMLResponse:
+        throttle(case_lookups, request, "查询办件")
+        number = fields.get("case_number", "").strip()
+        name = fields.get("applicant_name", "").strip()
+        code = fields.get("query_code", "").strip().replace(" ", "")
+        shown = {"case_number": number[:50], "applicant_name": name[:MAX_NAME],
+                 "query_code": code[:16]}
+        errors = {}
+        if not CASE_NUMBER.match(number):
+            errors["case_number"] = "请填写受理回执上的受理编号（只包含数字和字母）。"
+        if code and not QUERY_CODE.match(code):
+            errors["query_code"] = "查询码为回执上的 8 位字母和数字。"
+        elif name and (len(name) > MAX_NAME or any(ord(c) < 32 for c in name)):
+            errors["applicant_name"] = f"申请人姓名最多 {MAX_NAME} 个字。"
+        elif not code and not name:
+            errors["applicant_name"] = "请填写申请人姓名，或在下面填写查询码（二者填一项即可）。"
+        if errors:
+            return lookup_form(request, shown, errors, status=400)
+        try:
+            found = backend.lookup_case(number, query_code=code, applicant_name=name)
+        except grpc.RpcError as error:
+            if _code(error) in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
+                                grpc.StatusCode.PERMISSION_DENIED):
+                return lookup_form(request, shown, {}, LOOKUP_NOT_FOUND, 404)
+            raise page_error(error, LOOKUP_NOT_FOUND, "办件") from None
+        return render(request, "case.html", {"case": case_view(found, today(),
+                                                                names_of(found))})
+
+    @app.get("/cases/{case_number}", name="case")
+    def case(request: Request, case_number: str) -> RedirectResponse:
+        """Someone signed in to their own case's page; anyone else to the lookup form."""
+        if not CASE_NUMBER.match(case_number):
+            raise not_found(f"没有找到受理编号为 {case_number[:50]} 的办件。请核对回执上的编号。")
+        me = sessions.identity(request)
+        if me is not None and not me.staff:
+            return RedirectResponse(f"/my/cases/{case_number}", status_code=303)
+        return RedirectResponse(f"/cases?case_number={quote(case_number)}", status_code=303)
+
+    # --- my cases ---------------------------------------------------------------------------
+    @app.get("/my/cases", response_class=HTMLResponse)
+    def my_cases(request: Request,
+                 page: Annotated[str, Query(max_length=120)] = "") -> HTMLResponse:
+        me = person(request)
+        if me.staff:
+            return render(request, "track/staff.html", {}, 403)
+        token = page if PAGE_TOKEN.match(page) else ""
+        try:
+            found = backend.my_cases(minter.header(me), page_token=token)
+        except grpc.RpcError as error:
+            raise page_error(error, "没有找到您的办件。", "办件") from None
+        rows = [my_case_row(c, today(), me.subject) for c in found.cases]
+        return render(request, "track/my_cases.html", {
+            "rows": rows, "total": found.total, "next_page": found.next_page_token,
+            "first_page": bool(token)})
+
+    def own_case(me: Identity, number: str) -> cases_pb2.Case:
+        missing = f"没有找到受理编号为 {number[:50]} 的办件，或它不是您的办件。"
+        if not CASE_NUMBER.match(number):
+            raise not_found(missing)
+        try:
+            return backend.case_as(minter.header(me), number)
+        except grpc.RpcError as error:
+            raise page_error(error, missing, "办件") from None
+
+    def case_page(request: Request, me: Identity, found: cases_pb2.Case, *,
+                  problem: str = "", status: int = 200, done: str = "") -> HTMLResponse:
+        names = names_of(found)
+        accesses: list[AccessView] | None = None
+        try:
+            log_page = backend.case_accesses(minter.header(me), found.case_number)
+            accesses = [access_view(e) for e in log_page.entries]
+            access_total = log_page.total
+        except grpc.RpcError as error:  # the case page still shows without it
+            log.warning("access log of %s unavailable: %s", found.case_number,
+                        _code(error).name)
+            access_total = 0
+        return render(request, "track/my_case.html", {
+            "case": case_view(found, today(), names), "raw": found,
+            "holders": holders(found), "supplies": supplies(found, names),
+            "may_supply": "receive_supplement" in found.allowed_actions,
+            "may_withdraw": "withdraw" in found.allowed_actions,
+            "documents": [DocumentView(d.document_id, d.title, d.number,
+                                       local_time(d.issued_at)) for d in found.documents],
+            "accesses": accesses, "access_total": access_total,
+            "query_code": found.query_code, "problem": problem, "done": done,
+            "form_key": uuid.uuid4().hex}, status)
+
+    @app.get("/my/cases/{case_number}", response_class=HTMLResponse)
+    def my_case(request: Request, case_number: str,
+                done: Annotated[str, Query(max_length=20)] = "") -> HTMLResponse:
+        me = person(request)
+        if me.staff:
+            return render(request, "track/staff.html", {}, 403)
+        return case_page(request, me, own_case(me, case_number),
+                         done=done if done in ("supplied", "withdrawn") else "")
+
+    def acted(request: Request, me: Identity, number: str, key: str, **action: Any
+              ) -> HTMLResponse | RedirectResponse:
+        done = "supplied" if "receive_supplement" in action else "withdrawn"
+        try:
+            backend.act_on_case(minter.header(me), number,
+                                key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex,
+                                **action)
+        except grpc.RpcError as error:
+            if _code(error) in (grpc.StatusCode.FAILED_PRECONDITION,
+                                grpc.StatusCode.INVALID_ARGUMENT,
+                                grpc.StatusCode.PERMISSION_DENIED):
+                detail = error_detail_of(error)
+                log.info("own action refused on %s: %s", number,
+                         detail.code if detail else _code(error).name)
+                return case_page(request, me, own_case(me, number), status=409,
+                                 problem="办件的状态已经变化，这项操作现在不能办理。请查看下面的最新进度。")
+            raise page_error(error, f"没有找到受理编号为 {number} 的办件，或它不是您的办件。",
+                             "办件") from None
+        return RedirectResponse(f"/my/cases/{number}?done={done}#result", status_code=303)
+
+    @app.post("/my/cases/{case_number}/supplement", response_class=HTMLResponse,
+              response_model=None)
+    def supplement(request: Request, case_number: str,
+                   fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
+                   ) -> HTMLResponse | RedirectResponse:
+        me = person(request, draft=fields)
+        found = own_case(me, case_number)
+        wanted = supplies(found, names_of(found))
+        given, problem = supplied_materials(fields, wanted)
+        if problem:
+            return case_page(request, me, found, problem=problem, status=400)
+        return acted(request, me, case_number, fields.get("key", ""),
+                     receive_supplement=cases_pb2.ReceiveSupplement(materials=given))
+
+    @app.get("/my/cases/{case_number}/withdraw", response_class=HTMLResponse)
+    def withdraw_page(request: Request, case_number: str) -> HTMLResponse:
+        me = person(request)
+        found = own_case(me, case_number)
+        return render(request, "track/withdraw.html", {
+            "case": case_view(found, today()), "may_withdraw":
+            "withdraw" in found.allowed_actions, "form_key": uuid.uuid4().hex,
+            "reason": "", "error": ""})
+
+    @app.post("/my/cases/{case_number}/withdraw", response_class=HTMLResponse,
+              response_model=None)
+    def withdraw(request: Request, case_number: str,
+                 fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
+                 ) -> HTMLResponse | RedirectResponse:
+        me = person(request, draft=fields)
+        reason = fields.get("reason", "").strip()
+        if len(reason) > MAX_REASON or any(ord(c) < 32 and c not in "\r\n\t" for c in reason):
+            found = own_case(me, case_number)
+            return render(request, "track/withdraw.html", {
+                "case": case_view(found, today()), "may_withdraw": True,
+                "form_key": fields.get("key", ""), "reason": reason[:MAX_REASON],
+                "error": f"撤回理由最多 {MAX_REASON} 个字。"}, 400)
+        return acted(request, me, case_number, fields.get("key", ""),
+                     withdraw=cases_pb2.Withdraw(reason=reason))
+
+    @app.get("/my/cases/{case_number}/documents/{document_id}")
+    def document(request: Request, case_number: str, document_id: str) -> Response:
+        me = person(request)
+        missing = "没有找到这份文书，或它不属于您的办件。"
+        if not CASE_NUMBER.match(case_number) or not DOCUMENT_ID.match(document_id):
+            raise not_found(missing)
+        try:
+            found = backend.document_as(minter.header(me), case_number, document_id)
+        except grpc.RpcError as error:
+            raise page_error(error, missing, "文书") from None
+        return Response(found.pdf, media_type="application/pdf", headers={
+            "Content-Disposition":
+                f'attachment; filename="{case_number}-{document_id}.pdf"',
+            "Cache-Control": "no-store"})
