@@ -352,10 +352,20 @@ class CaseService:
         return entries, broken
 
     def queue(self, principal: Principal, department_code: str, role: str, region: str,
-              unclaimed_only: bool, mine_only: bool, offset: int, size: int
-              ) -> tuple[list[tuple[StepInstance, Case, str]], int]:
+              unclaimed_only: bool, mine_only: bool, offset: int, size: int,
+              query: str = "") -> tuple[list[tuple[StepInstance, Case, str]], int]:
         """Running steps (待办) of a department (by its code) and position, earliest due
-        first."""
+        first. Supervisors (``case.reassign`` without ``case.handle``) read the queues of
+        their regions — every department and position unless they name one — to reassign
+        their steps. ``query``: a case number's beginning or words of the applicant's name
+        (工作台检索)."""
+        if not principal.can(auth.CASE_HANDLE) and principal.can(auth.CASE_REASSIGN):
+            region_filter = self._regions_of(principal, auth.CASE_REASSIGN, region)
+            rows, total = self.store.queue(
+                [department_code] if department_code else None, [role] if role else None,
+                region_filter, principal.subject if mine_only else None, unclaimed_only,
+                offset, size, search=query)
+            return self._entries(rows), total
         principal.require(auth.CASE_HANDLE)
         region_filter = self._regions_of(principal, auth.CASE_HANDLE, region)
         own = principal.bound_department(auth.CASE_HANDLE)
@@ -366,7 +376,7 @@ class CaseService:
         roles = [role] if role else (None if actor.admin else sorted(actor.positions))
         rows, total = self.store.queue([department] if department else None, roles,
                                        region_filter, principal.subject if mine_only else None,
-                                       unclaimed_only, offset, size)
+                                       unclaimed_only, offset, size, search=query)
         return self._entries(rows), total
 
     def parallel_branches(self, principal: Principal, region: str, late_only: bool,
