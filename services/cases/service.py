@@ -139,6 +139,13 @@ def routing_key(event_type: str, region: str) -> str:
     return f"{event_type}.{province}.{city or region}.{region}"
 
 
+def handling_departments(case: Case) -> list[str]:
+    """The codes of the departments that handle the case: the item's, then those of its
+    steps and parallel branches (a code not known is left out)."""
+    codes = [case.item.department_code, *(i.department_code for i in case.instances)]
+    return [c for c in dict.fromkeys(codes) if c]
+
+
 class CaseService:
     def __init__(self, db: Database, items: ItemSource, calendar: WorkingCalendar,
                  node_region: str, territory: Territory | None = None,
@@ -310,7 +317,9 @@ class CaseService:
         not exist, the same answer as for a number never given."""
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
-        principal.require(auth.CASE_READ, case.region, case.item.department_code)
+        if not any(principal.can(auth.CASE_READ, case.region, code)
+                   for code in handling_departments(case)):
+            principal.require(auth.CASE_READ, case.region, case.item.department_code)
         if case.item.classified and not self.may_read_internal(principal, case):
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
@@ -325,11 +334,17 @@ class CaseService:
         return self.store.cases_of_parties(keys, case.number)
 
     def may_read_internal(self, principal: Principal, case: Case) -> bool:
-        return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        """The item's department, and a department handling one of the case's steps (a
+        parallel branch's, a step of another department): what they need to handle it."""
+        return principal.can(auth.CASE_READ_INTERNAL, case.region,
+                             case.item.department_code) or any(
+            principal.can(auth.CASE_READ_INTERNAL, case.region, code)
+            for code in handling_departments(case))
 
     def trace(self, principal: Principal, number: str) -> list[TraceEntry]:
         case = self.store.read_case(number).case
-        principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        if not self.may_read_internal(principal, case):
+            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
         return self.store.trace(number)
 
     def verify(self, principal: Principal, number: str) -> tuple[list[TraceEntry],
@@ -338,7 +353,7 @@ class CaseService:
         case row names)."""
         stored = self.store.read_case(number)
         case = stored.case
-        if not (principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        if not (self.may_read_internal(principal, case)
                 or principal.can(auth.SUPERVISION_READ, case.region)):
             principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
         entries = self.store.trace(number)

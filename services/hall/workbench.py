@@ -69,6 +69,8 @@ NEAR_DAYS = 1
 MAX_TEXT = 2000
 MAX_QUERY = 100
 REASSIGNING_ROLES = ("supervisor", "admin")
+#: roles that take steps (claim them): the others only read the queues
+HANDLING_ROLES = ("clerk", "admin", "department_system")
 
 STEP_STATUS_WORDS = {kpb.STEP_STATUS_PENDING: "等待", kpb.STEP_STATUS_ACTIVE: "办理中",
                      kpb.STEP_STATUS_DONE: "已完成", kpb.STEP_STATUS_RETURNED: "已退回"}
@@ -260,6 +262,9 @@ class StepView:
     free_countermeasure: bool = False
     returns_to: list[tuple[str, str]] = field(default_factory=list)
     decision: bool = False
+    department_code: str = ""
+    #: the signed-in person's department handles it (the case service decides again)
+    ours: bool = True
 
 
 @dataclass
@@ -296,7 +301,7 @@ def step_views(case: kpb.Case, content: cpb.ItemDraft | None) -> list[StepView]:
         view = StepView(s.instance_id, s.name, s.department or case.department, s.role,
                         s.assignee, s.due_date or "—",
                         days_words(s.days_left, s.due_date, s.limit_unit), mark, words,
-                        bool(s.branch))
+                        bool(s.branch), department_code=s.department_code)
         if spec is not None and s.stage >= 0:
             n = 0
             for risk in spec.risk_points:
@@ -605,6 +610,7 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
             if found.next_page_token else "",
             "first_href": query.href() if query.page > 1 else "",
             "reassigner": reassigner(identity), "positions": identity.positions,
+            "handler": identity.has_role(*HANDLING_ROLES),
             "done": done, "outcome": outcome or [], "key": uuid.uuid4().hex,
             "back": str(request.url.path) + (f"?{request.url.query}"
                                              if request.url.query else "")}, status)
@@ -620,9 +626,7 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
               token: Annotated[str, Query(max_length=200)] = "",
               done: Annotated[str, Query(max_length=30)] = "") -> HTMLResponse:
         identity = staff(request)
-        query, problem = inbox_query(view or ("group" if reassigner(identity) or not
-                                              identity.positions else "mine"),
-                                     unclaimed, position, department, q, page, token)
+        query, problem = inbox_query(view, unclaimed, position, department, q, page, token)
         return show_inbox(request, identity, query, problem=problem,
                           done=ACTION_WORDS.get(done, ""), status=400 if problem else 200)
 
@@ -695,6 +699,9 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
         case = load_case(identity, number)
         content = content_of(identity, case)
         steps = step_views(case, content)
+        for step in steps:
+            step.ours = (not step.department_code or identity.has_role("admin")
+                         or step.department_code == identity.department_code)
         materials, missing = material_rows(case, content)
         try:
             entries = backend.trace(header, number)

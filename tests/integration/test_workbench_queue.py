@@ -29,6 +29,7 @@ from services.shared.migrations import downgrade, upgrade
 from services.shared.working_days import WorkingCalendar
 from tests.support.cases import CLERK, DEPT_CODE, FIRE_CODE, application, item, key
 from tests.support.cases import REVIEWER as REVIEWER_PRINCIPAL
+from tests.support.departments import EDUCATION
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,3 +163,19 @@ def test_cases_stored_before_names_were_kept_are_found_after_the_upgrade(url) ->
     finally:
         db.dispose()
         _drop(url, schema)
+
+
+def test_a_department_handling_a_branch_reads_the_case_others_do_not(node) -> None:
+    service, stub = node
+    number = accepted(service, "张三")
+    case = stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=FIRE,
+                        timeout=10).case
+    # the internal view: the applicant's identity and the handlers' own fields
+    assert case.applicant.id_number == "511602199001011236"
+    assert any(s.role == "reviewer" for s in case.steps)
+    trace = stub.GetTrace(kpb.GetTraceRequest(case_number=number), metadata=FIRE, timeout=10)
+    assert trace.entries
+    other = token("edu-1", ["clerk"], EDUCATION, ("reviewer",))
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=other, timeout=10)
+    assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
