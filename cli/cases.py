@@ -610,16 +610,20 @@ def _opened_lines(case: pb.Case) -> list[str]:
 @click.option("--region", default="", help="this region and those under it")
 @click.option("--unclaimed", is_flag=True, help="only steps nobody has claimed")
 @click.option("--mine", is_flag=True, help="only steps the caller has claimed")
+@click.option("--search", default="",
+              help="a case number's beginning (6 characters or more) or an applicant's name")
 @click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
 @click.option("--page-token", default="", help="next_page_token of the previous page")
 @click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
 @_connection_options
 def queue(department: str, queue_role: str, region: str, unclaimed: bool, mine: bool,
-          page_size: int, page_token: str, as_json: bool, **connection: Any) -> None:
+          search: str, page_size: int, page_token: str, as_json: bool,
+          **connection: Any) -> None:
     """A handler's queue (待办): running steps, earliest due first."""
     request = pb.ListQueueRequest(department_code=department.strip().upper(),
                                   role=queue_role, region=region, unclaimed_only=unclaimed,
-                                  mine_only=mine, page_size=page_size, page_token=page_token)
+                                  mine_only=mine, page_size=page_size, page_token=page_token,
+                                  query=search.strip())
     with _caller(**connection) as call:
         response = call("queue", "ListQueue", request)
     _print_listing(response, as_json, "running steps")

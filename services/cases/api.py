@@ -206,7 +206,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         entries, total = self.service.queue(
             principal, normalized_department_code(request.department_code),
             request.role.strip(), request.region, request.unclaimed_only, request.mine_only,
-            offset, size)
+            offset, size, request.query)
         return self._listing(entries, total, offset, size)
 
     @translate_errors
@@ -233,7 +233,8 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                                                  urges=urge_counts(case).get(
                                                      instance.instance_id, 0)),
                                  case_status=CASE_STATUS[case.status],
-                                 case_due_date=case_due)
+                                 case_due_date=case_due,
+                                 applicant_name=case.applicant.name)
         if offset + size < total:
             response.next_page_token = _token(offset + size)
         return response

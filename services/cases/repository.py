@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
@@ -325,7 +326,8 @@ class CaseUnit:
                 "case_number": case.number, "region": case.region,
                 "item_id": case.item.item_id, "item_version": case.item.version,
                 "department": case.item.department, "mode": case.mode.value,
-                "submitted_at": case.submitted_at, **values})
+                "submitted_at": case.submitted_at,
+                "applicant_name": case.applicant.name[:200], **values})
             keys = dict.fromkeys(party_key(p.id_type, p.id_number) for p in case.parties)
             for key in keys:
                 self._write("insert_party", {
@@ -364,6 +366,24 @@ class CaseUnit:
                 self._notify = self._notify or outbox.should_notify()
             else:
                 outbox.notify_if_due(self.conn)
+
+
+#: a case number's beginning, as searched
+_CASE_NUMBER_START = re.compile(r"^[0-9A-Za-z-]{6,50}$")
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_filter(search: str) -> Any:
+    """Cases whose number begins with ``search`` (when it can be a case number's beginning)
+    or whose applicant's name contains it (LIKE, wildcards escaped)."""
+    text = search.strip()
+    by_name = _c.applicant_name.like(f"%{_like_escaped(text)}%", escape="\\")
+    if _CASE_NUMBER_START.match(text):
+        return or_(_c.case_number.like(f"{_like_escaped(text)}%", escape="\\"), by_name)
+    return by_name
 
 
 def party_key(id_type: str, id_number: str) -> str:
@@ -512,14 +532,17 @@ class CaseStore:
     def queue(self, departments: Sequence[str] | None, roles: Sequence[str] | None,
               region_filter: Any, assignee: str | None, unclaimed_only: bool,
               offset: int, limit: int, *, branches_only: bool = False,
-              due_before: str | None = None) -> tuple[list[Any], int]:
+              due_before: str | None = None, search: str = "") -> tuple[list[Any], int]:
         """Running step instances, earliest due first (empty due dates — stopped clocks —
         last), with their cases' item names and statuses. ``departments``: their codes;
         ``branches_only``: parallel branches only (keyed ``<step>/<branch>``);
-        ``due_before``: only those due before this day (YYYY-MM-DD: late)."""
+        ``due_before``: only those due before this day (YYYY-MM-DD: late); ``search``: a
+        case number's beginning (6 characters or more) or words of the applicant's name."""
         query = select(t.step_instances, _c.state, _c.status.label("case_status"),
                        _c.due_date.label("case_due")).join(
             t.cases, _c.case_number == _i.case_number).where(_i.status == "active")
+        if search.strip():
+            query = query.where(search_filter(search))
         if departments is not None:
             query = query.where(_i.department_code.in_(departments))
         if branches_only:

@@ -225,6 +225,13 @@ def routing_key(event_type: str, region: str) -> str:
     return f"{event_type}.{province}.{city or region}.{region}"
 
 
+def handling_departments(case: Case) -> list[str]:
+    """The codes of the departments that handle the case: the item's, then those of its
+    steps and parallel branches (a code not known is left out)."""
+    codes = [case.item.department_code, *(i.department_code for i in case.instances)]
+    return [c for c in dict.fromkeys(codes) if c]
+
+
 class CaseService:
     def __init__(self, db: Database, items: ItemSource, calendar: WorkingCalendar,
                  node_region: str, territory: Territory | None = None,
@@ -425,7 +432,9 @@ class CaseService:
             return case
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
-        principal.require(auth.CASE_READ, case.region, case.item.department_code)
+        if not any(principal.can(auth.CASE_READ, case.region, code)
+                   for code in handling_departments(case)):
+            principal.require(auth.CASE_READ, case.region, case.item.department_code)
         internal = self.may_read_internal(principal, case)
         if case.item.classified and not internal:
             raise _not_found(number)
@@ -515,13 +524,19 @@ class CaseService:
         return self.store.cases_of_parties(keys, case.number)
 
     def may_read_internal(self, principal: Principal, case: Case) -> bool:
-        return principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        """The item's department, and a department handling one of the case's steps (a
+        parallel branch's, a step of another department): what they need to handle it."""
+        return principal.can(auth.CASE_READ_INTERNAL, case.region,
+                             case.item.department_code) or any(
+            principal.can(auth.CASE_READ_INTERNAL, case.region, code)
+            for code in handling_departments(case))
 
     def trace(self, principal: Principal, number: str, purpose: str = "") -> list[TraceEntry]:
         case = self.store.read_case(number).case
         if self._reads_own_only(principal):
             raise _not_found(number)
-        principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        if not self.may_read_internal(principal, case):
+            principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
         self.log_read(principal, case, "GetTrace", purpose)
         return self.store.trace(number)
 
@@ -533,7 +548,7 @@ class CaseService:
         case = stored.case
         if self._reads_own_only(principal):
             raise _not_found(number)
-        if not (principal.can(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
+        if not (self.may_read_internal(principal, case)
                 or principal.can(auth.SUPERVISION_READ, case.region)):
             principal.require(auth.CASE_READ_INTERNAL, case.region, case.item.department_code)
         self.log_read(principal, case, "VerifyTrace", purpose)
@@ -548,10 +563,20 @@ class CaseService:
         return entries, broken
 
     def queue(self, principal: Principal, department_code: str, role: str, region: str,
-              unclaimed_only: bool, mine_only: bool, offset: int, size: int
-              ) -> tuple[list[tuple[StepInstance, Case, str]], int]:
+              unclaimed_only: bool, mine_only: bool, offset: int, size: int,
+              query: str = "") -> tuple[list[tuple[StepInstance, Case, str]], int]:
         """Running steps (待办) of a department (by its code) and position, earliest due
-        first."""
+        first. Supervisors (``case.reassign`` without ``case.handle``) read the queues of
+        their regions — every department and position unless they name one — to reassign
+        their steps. ``query``: a case number's beginning or words of the applicant's name
+        (工作台检索)."""
+        if not principal.can(auth.CASE_HANDLE) and principal.can(auth.CASE_REASSIGN):
+            region_filter = self._regions_of(principal, auth.CASE_REASSIGN, region)
+            rows, total = self.store.queue(
+                [department_code] if department_code else None, [role] if role else None,
+                region_filter, principal.subject if mine_only else None, unclaimed_only,
+                offset, size, search=query)
+            return self._entries(rows), total
         principal.require(auth.CASE_HANDLE)
         region_filter = self._regions_of(principal, auth.CASE_HANDLE, region)
         own = principal.bound_department(auth.CASE_HANDLE)
@@ -562,7 +587,7 @@ class CaseService:
         roles = [role] if role else (None if actor.admin else sorted(actor.positions))
         rows, total = self.store.queue([department] if department else None, roles,
                                        region_filter, principal.subject if mine_only else None,
-                                       unclaimed_only, offset, size)
+                                       unclaimed_only, offset, size, search=query)
         return self._entries(rows), total
 
     def parallel_branches(self, principal: Principal, region: str, late_only: bool,

@@ -60,6 +60,9 @@ cases = Table(
     # the promised due date (YYYY-MM-DD; empty before acceptance or while stopped)
     Column("due_date", String(10), nullable=False, server_default=""),
     Column("updated_at", UtcDateTime, nullable=False),
+    # the applicant's name (a case opened by the government: its first party's), for the
+    # workbench's search (工作台检索); internal, as the state it repeats
+    Column("applicant_name", String(200), nullable=False, server_default=""),
 )
 Index("ix_cases_region_status", cases.c.region, cases.c.status)
 

@@ -12,7 +12,8 @@ about the version in force, what the catalogue does not state said to be not yet
 ``/signup`` and ``/signout``
 (``services.hall.signin``: persons, enterprises and staff, in a signed session cookie, every
 form with a CSRF token — ``services.hall.sessions``); ``/supervision`` the supervisors'
-dashboard (``services.hall.supervision``). Anything that goes wrong
+dashboard (``services.hall.supervision``); ``/workbench`` the staff workbench
+(``services.hall.workbench``). Anything that goes wrong
 shows a page in words, never a stack trace: 404 for what does not exist, 503 when a service does
 not answer, 500 with an identifier the operators can find in the log.
 
@@ -51,6 +52,7 @@ from services.hall.supervision import add_supervision_pages
 from services.hall.tokens import TokenMinter
 from services.hall.track import add_track_pages
 from services.hall.views import history_view, item_view
+from services.hall.workbench import add_workbench_pages
 from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimit, RateLimits
@@ -115,7 +117,7 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
 
 #: the paths whose pages are about one signed-in person: never kept by a cache
 PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/", "/my/",
-                 "/cases")
+                 "/cases", "/workbench")
 
 
 @dataclass
@@ -321,6 +323,10 @@ def create_app(backend: HallBackend, node_name: str, *,
                     page_error=page_error,
                     not_found=lambda message: PageError(404, "没有找到", message),
                     unavailable=lambda message: PageError(503, "暂时不可用", message))
+
+    add_workbench_pages(app, render, backend, sessions, access.minter, page_error=page_error,
+                        not_found=lambda message: PageError(404, "没有找到", message),
+                        today=today)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -168,6 +168,39 @@ class HallBackend:
             case_number=case_number, page_size=page_size, page_token=page_token),
             **self._options(authorization))
 
+    # --- the workbench (工作台): staff act as themselves ----------------------------------
+    def queue(self, authorization: str, *, department_code: str = "", role: str = "",
+              unclaimed_only: bool = False, mine_only: bool = False, query: str = "",
+              page_size: int = 50, page_token: str = "") -> cases_pb2.ListQueueResponse:
+        """Running steps the caller may see, earliest due first (the case service decides
+        which departments and positions)."""
+        return self._cases.ListQueue(cases_pb2.ListQueueRequest(
+            department_code=department_code, role=role, unclaimed_only=unclaimed_only,
+            mine_only=mine_only, query=query, page_size=page_size, page_token=page_token),
+            **self._options(authorization))
+
+    def item_version_as(self, authorization: str, item_id: str, version: int
+                        ) -> catalogue_pb2.ItemVersion:
+        """The item version a case is pinned to, with its internal flow and risk points when
+        the caller may read them."""
+        return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
+            item_id=item_id, version=version), **self._options(authorization)).item
+
+    # --- the efficiency evaluation (效能评估) ---------------------------------------------
+    def evaluate(self, authorization: str, period: str, rank_by: str = "",
+                 dimension: int = 0) -> monitoring_pb2.EvaluateResponse:
+        return self._monitoring.Evaluate(monitoring_pb2.EvaluateRequest(
+            dimension=dimension, period=period, rank_by=rank_by),
+            **self._options(authorization))
+
+    def export_evaluation(self, authorization: str, period: str, export_format: int,
+                          rank_by: str = "", dimension: int = 0
+                          ) -> monitoring_pb2.ExportEvaluationResponse:
+        return self._monitoring.ExportEvaluation(monitoring_pb2.ExportEvaluationRequest(
+            query=monitoring_pb2.EvaluateRequest(dimension=dimension, period=period,
+                                                 rank_by=rank_by),
+            format=export_format), **self._options(authorization))
+
     def health(self) -> dict[str, str]:
         """grpc.health.v1 status of each service the hall needs ("UNKNOWN": no answer)."""
         states: dict[str, str] = {}

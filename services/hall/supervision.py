@@ -8,8 +8,11 @@ and standard it rests on, its whole history, and what the supervisor may do with
 (uphold, dismiss, hold accountable, publish a notice — forms with a CSRF token and an
 idempotency key, so a form sent twice acts once). ``/supervision/cases/{number}`` a case's
 full timeline from its trace (操作痕迹), verified link by link by the case service, with the
-case's warnings. The rankings (效能排名) are not served by supervision yet: their place on the
-page says so (尚未提供) rather than show figures that are not there.
+case's warnings. The rankings (效能排名): the departments of the supervisor's region ranked by
+supervision's efficiency evaluation for the current month (Asia/Shanghai), its bar chart
+drawn by supervision as SVG and served through the hall (``/supervision/rankings.svg``, no
+CDN), and the table as CSV (``/supervision/rankings.csv``); what the evaluation does not know
+is shown as not known, never as 0.
 
 Every call carries a token minted for the signed-in supervisor, so the services decide what
 they see: their regions' warnings and cases, nothing else. Only staff with the supervisor or
@@ -28,7 +31,7 @@ from typing import Annotated, Any
 
 import grpc
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sunlight.monitoring.v1 import monitoring_pb2 as mpb
 
 from services.hall.backend import HallBackend
@@ -37,6 +40,7 @@ from services.hall.sessions import Sessions, SignInRequired
 from services.hall.tokens import TokenMinter
 from services.hall.views import CASE_STATUSES, UNKNOWN_STATUS, local_time
 from services.shared.grpc_errors import error_detail_of
+from services.shared.working_days import local_day
 
 log = logging.getLogger(__name__)
 Render = Callable[..., HTMLResponse]
@@ -94,6 +98,36 @@ EVENT_WORDS = {
     "case.evidence_recorded": "记录证据", "case.statement_recorded": "记录陈述申辩",
     "case.party_notified": "告知当事人", "case.served": "送达",
     "case.applicant_assisted": "帮办领办", "case.trace_root": "痕迹起点"}
+
+
+#: the rankings on the dashboard: how many departments, and the figures shown per row
+RANKED_ROWS = 10
+
+
+@dataclass
+class RankRow:
+    rank: str
+    name: str
+    handled: int
+    on_time_rate: str
+    overdue: int
+    red: int
+    yellow: int
+
+
+def percent(row: Any, name: str) -> str:
+    """A rate as a percentage; 未知 when the evaluation does not know it."""
+    return f"{getattr(row, name) * 100:.1f}%" if row.HasField(name) else "未知"
+
+
+def rank_rows(answer: mpb.EvaluateResponse) -> list[RankRow]:
+    return [RankRow(str(r.rank) if r.rank else "—", r.name or r.key, r.handled,
+                    percent(r, "on_time_rate"), r.overdue, r.red_warnings, r.yellow_warnings)
+            for r in answer.rows[:RANKED_ROWS]]
+
+
+def this_month(day: Any) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 @dataclass
@@ -258,12 +292,43 @@ def add_supervision_pages(app: FastAPI, render: Render, backend: HallBackend,
         rows = [warning_row(w) for w in found.warnings]
         query = {"show": "all" if not active_only else "active",
                  "severity": severity if wanted else ""}
+        month = this_month(local_day())
+        try:
+            ranking = backend.evaluate(minter.header(identity), month)
+            rankings: dict[str, Any] | None = {
+                "rows": rank_rows(ranking), "count": ranking.row_count, "month": month,
+                "notes": list(ranking.notes), "rank_by": ranking.rank_by}
+        except grpc.RpcError as error:  # the warnings matter more than the rankings
+            log.warning("evaluation unavailable: %s",
+                        error.code().name if hasattr(error, "code") else error)
+            rankings = None
         return render(request, "supervision/dashboard.html", {
+            "rankings": rankings,
             "rows": rows, "total": found.total, "next_page": found.next_page_token,
             "first_page": not token, "show": query["show"], "severity": query["severity"],
             "poll_ms": int(poll_s * 1000), "query": query,
             "live_url": "/supervision/warnings.json?" + "&".join(
                 f"{k}={v}" for k, v in query.items() if v)})
+
+    @app.get("/supervision/rankings.{kind}", response_model=None)
+    def rankings_export(request: Request, kind: str) -> Response:
+        """The current month's department ranking as supervision draws it: its bar chart
+        (SVG) or its table (CSV), through the hall (no CDN)."""
+        identity = supervisor(request)
+        formats = {"svg": mpb.EXPORT_FORMAT_SVG, "csv": mpb.EXPORT_FORMAT_CSV}
+        if kind not in formats:
+            raise not_found("没有这种格式的效能排名。")
+        try:
+            found = backend.export_evaluation(minter.header(identity), this_month(local_day()),
+                                              formats[kind])
+        except grpc.RpcError as error:
+            raise failed(error, "没有找到效能评估。", "效能评估") from None
+        headers = {"Cache-Control": "no-store"}
+        if kind == "csv":
+            name = re.sub(r"[^0-9A-Za-z._-]", "_", found.filename or "evaluation.csv")
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return Response(found.content, media_type=found.media_type or (
+            "image/svg+xml" if kind == "svg" else "text/csv; charset=utf-8"), headers=headers)
 
     @app.get("/supervision/warnings.json")
     def live(request: Request,

@@ -312,6 +312,11 @@ def test_pages_pass_axe_at_a_desktops_and_a_phones_width(node: Node, browser) ->
             if width == "phone":
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
         page.goto(node.url + "/supervision")
-        assert "尚未提供" in page.inner_text("section.rankings")
+        rankings = page.inner_text("section.rankings")
+        assert "尚未提供" not in rankings and "暂时无法读取" not in rankings
+        # the month's department ranking, its chart served through the hall and drawn
+        assert "区发展改革局" in page.inner_text("#rankings-table")
+        assert page.evaluate("document.querySelector('#rankings-chart img').naturalWidth") > 0
+        assert page.get_attribute("a[href='/supervision/rankings.csv']", "download") == ""
         context.close()
     assert found == {}

@@ -378,14 +378,15 @@ OPERATIONS = [
               lambda n, h, number: n.client.get(f"/v1/cases/{number}/trace/verify",
                                                 headers=h),
               lambda n: n.case(n.published())),
+    # supervisors read the queues of their regions (case.reassign) to reassign their steps
     Operation("a handler's queue",
               frozenset({"clerk", "chief", "clerk_other_dept", "clerk_namesake",
                          "clerk_other_county", "city_clerk", "department_system",
-                         "province_admin"}),
+                         "province_admin", "supervisor", "supervisor_other_county"}),
               lambda n, h, _: n.client.get("/v1/queue", headers=h)),
     Operation("the queue of 区发展改革局, by its code",  # its staff, wherever they act
               frozenset({"clerk", "chief", "department_system", "clerk_other_county",
-                         "province_admin"}),
+                         "province_admin", "supervisor", "supervisor_other_county"}),
               lambda n, h, _: n.client.get("/v1/queue", headers=h,
                                            params={"department_code": DEPT})),
     Operation("running parallel branches of every department", COORDINATORS,

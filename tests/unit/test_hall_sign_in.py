@@ -121,6 +121,27 @@ class Monitoring:
             raise self.refuse
         return mpb.WarningResponse(warning=a_warning(mpb.WARNING_STATUS_UPHELD))
 
+    def Evaluate(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
+        self.calls.append(("Evaluate", request, self._who(metadata)))
+        if self.refuse is not None:
+            raise self.refuse
+        known = mpb.EvaluationRow(rank=1, key=ENTERPRISE, name="区发展改革局", handled=4,
+                                  on_time_rate=0.75, overdue=1, red_warnings=1)
+        unknown = mpb.EvaluationRow(rank=0, key=departments.FIRE, name="区消防救援大队",
+                                    unknown=["on_time_rate"])
+        return mpb.EvaluateResponse(period=request.period, rows=[known, unknown],
+                                    row_count=2, notes=["投诉数尚未统计"])
+
+    def ExportEvaluation(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
+        self.calls.append(("ExportEvaluation", request, self._who(metadata)))
+        if request.format == mpb.EXPORT_FORMAT_SVG:
+            return mpb.ExportEvaluationResponse(content=b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+                                                media_type="image/svg+xml",
+                                                filename="evaluation.svg")
+        return mpb.ExportEvaluationResponse(content="\ufeff名次,部门\r\n".encode(),
+                                            media_type="text/csv; charset=utf-8",
+                                            filename="evaluation-511602-department-2026-11.csv")
+
 
 @pytest.fixture()
 def provider(tmp_path) -> LocalIdentityProvider:  # type: ignore[no-untyped-def]
@@ -339,6 +360,37 @@ def test_the_hall_calls_supervision_with_a_token_of_the_signed_in_supervisor(
     assert (principal.subject, principal.roles, principal.regions) == (
         "wang.jc", ("supervisor",), ("511602",))
     assert "Bearer hall" not in header
+
+
+def test_the_dashboard_ranks_departments_of_the_month_with_its_chart_and_csv(
+        client, monitoring) -> None:
+    sign_in(client)
+    page = client.get("/supervision")
+    assert page.status_code == 200 and "尚未提供" not in page.text
+    (_, request, _), = [c for c in monitoring.calls if c[0] == "Evaluate"]
+    assert re.fullmatch(r"\d{4}-\d{2}", request.period)
+    rankings = page.text[page.text.index('id="rankings-heading"'):]
+    assert "区发展改革局" in rankings and "75.0%" in rankings
+    # a rate the evaluation does not know is said to be unknown, never 0
+    assert re.search(r"区消防救援大队</th><td>0</td><td>未知</td>", rankings)
+    assert 'src="/supervision/rankings.svg"' in rankings and "投诉数尚未统计" in rankings
+    chart = client.get("/supervision/rankings.svg")
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/svg+xml"
+    table = client.get("/supervision/rankings.csv")
+    assert table.status_code == 200 and table.content.startswith("\ufeff名次".encode())
+    assert 'filename="evaluation-511602-department-2026-11.csv"' in table.headers[
+        "content-disposition"]
+    assert client.get("/supervision/rankings.pdf").status_code == 404
+    # without the evaluation, the warnings still show, and the rankings say why not
+    monitoring.refuse = FakeRpcError(grpc.StatusCode.UNAVAILABLE)
+    monitoring.calls.clear()
+    monitoring_list = client.get("/supervision")
+    assert monitoring_list.status_code == 200 and "效能评估暂时无法读取" in monitoring_list.text
+
+
+def test_the_rankings_are_for_supervisors_only(client) -> None:
+    sign_in(client, "li.clerk")
+    assert client.get("/supervision/rankings.svg").status_code == 403
 
 
 def test_a_supervisor_upholds_a_warning_once_per_form(client, monitoring) -> None:

@@ -968,7 +968,7 @@ class GetCaseRequest(_message.Message):
     def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
-    __slots__ = ("role", "region", "unclaimed_only", "mine_only", "page_size", "page_token", "department_code")
+    __slots__ = ("role", "region", "unclaimed_only", "mine_only", "page_size", "page_token", "department_code", "query")
     ROLE_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     UNCLAIMED_ONLY_FIELD_NUMBER: _ClassVar[int]
@@ -976,6 +976,7 @@ class ListQueueRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     role: str
     region: str
     unclaimed_only: bool
@@ -983,7 +984,8 @@ class ListQueueRequest(_message.Message):
     page_size: int
     page_token: str
     department_code: str
-    def __init__(self, role: _Optional[str] = ..., region: _Optional[str] = ..., unclaimed_only: _Optional[bool] = ..., mine_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., department_code: _Optional[str] = ...) -> None: ...
+    query: str
+    def __init__(self, role: _Optional[str] = ..., region: _Optional[str] = ..., unclaimed_only: _Optional[bool] = ..., mine_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., department_code: _Optional[str] = ..., query: _Optional[str] = ...) -> None: ...
 
 class ListParallelBranchesRequest(_message.Message):
     __slots__ = ("region", "late_only", "page_size", "page_token")
@@ -998,18 +1000,20 @@ class ListParallelBranchesRequest(_message.Message):
     def __init__(self, region: _Optional[str] = ..., late_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class QueueEntry(_message.Message):
-    __slots__ = ("case_number", "item_name", "step", "case_status", "case_due_date")
+    __slots__ = ("case_number", "item_name", "step", "case_status", "case_due_date", "applicant_name")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
     STEP_FIELD_NUMBER: _ClassVar[int]
     CASE_STATUS_FIELD_NUMBER: _ClassVar[int]
     CASE_DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_NAME_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     item_name: str
     step: CaseStep
     case_status: CaseStatus
     case_due_date: str
-    def __init__(self, case_number: _Optional[str] = ..., item_name: _Optional[str] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., case_status: _Optional[_Union[CaseStatus, str]] = ..., case_due_date: _Optional[str] = ...) -> None: ...
+    applicant_name: str
+    def __init__(self, case_number: _Optional[str] = ..., item_name: _Optional[str] = ..., step: _Optional[_Union[CaseStep, _Mapping]] = ..., case_status: _Optional[_Union[CaseStatus, str]] = ..., case_due_date: _Optional[str] = ..., applicant_name: _Optional[str] = ...) -> None: ...
 
 class ListQueueResponse(_message.Message):
     __slots__ = ("entries", "next_page_token", "total")
