@@ -3,6 +3,7 @@ opened and completed through the gateway and supervision's record appears."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import grpc
@@ -122,10 +123,22 @@ def test_the_hall_shows_published_items_and_case_status(node, api) -> None:
     listing = httpx.get(f"{hall}/", params={"region": "511602"}, timeout=10)
     assert listing.status_code == 200 and item["content"]["name"] in listing.text
     case = _act(api, case["case_number"], accept={})
-    status = httpx.get(f"{hall}/cases/{case['case_number']}", timeout=10)
+
+    def look_up(number: str, name: str) -> httpx.Response:
+        """The lookup form (its CSRF token from the form page), the applicant's name as the
+        receipt's second factor."""
+        with httpx.Client(base_url=hall, timeout=10) as browser:
+            form = browser.get("/cases", params={"case_number": number})
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            return browser.post("/cases", data={"csrf_token": token, "case_number": number,
+                                                "applicant_name": name})
+
+    status = look_up(case["case_number"], case["applicant"]["name"])
     assert status.status_code == 200
     assert "决定" in status.text and case["due_date"] in status.text
-    assert httpx.get(f"{hall}/cases/51160220990101999999", timeout=10).status_code == 404
+    # a wrong name is answered as a number never given
+    assert look_up(case["case_number"], "别人").status_code == 404
+    assert look_up("51160220990101999999", "张三").status_code == 404
 
 
 def test_bad_input_gets_a_clear_error(api) -> None:
