@@ -126,9 +126,12 @@ ROLES: dict[str, Role] = {
     "window_clerk": Role(frozenset({CASE_OPEN, CASE_READ, CASE_READ_INTERNAL,
                                     CASE_COORDINATE, CASE_ASSIST})),
     # legal office (法制部门) and staffing office (机构编制管理机关) reviewers
+    # — and, for legality oversight (法制监督), reads cases, their traces and supervision's
+    # warnings as supervisors do (answering warnings stays the supervisors')
     "legal_reviewer": Role(frozenset({ITEM_REVIEW_LEGAL, ITEM_LEGAL_CHANGE,
                                       ITEM_READ_INTERNAL, EVALUATION_READ,
-                                      COMPLAINT_HANDLE})),
+                                      COMPLAINT_HANDLE, CASE_READ, CASE_READ_INTERNAL,
+                                      SUPERVISION_READ})),
     "staffing_reviewer": Role(frozenset({ITEM_REVIEW_STAFFING, ITEM_ADJUST,
                                          ITEM_FUNCTIONS_CHANGE, ITEM_READ_INTERNAL})),
     # supervisors (监察人员)

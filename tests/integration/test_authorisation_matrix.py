@@ -77,7 +77,7 @@ REGION_INTERNAL = frozenset({"clerk", "chief", "clerk_other_dept", "clerk_namesa
 DEPARTMENT_WRITERS = frozenset({"clerk", "chief", "province_admin"})
 #: who reads a case's internal fields (applicant's identity, handlers, the trace)
 CASE_INSIDERS = frozenset({"clerk", "chief", "department_system", "window", "supervisor",
-                           "province_admin"})
+                           "legal", "province_admin"})
 #: who leads a parallel approval (服务中心协调并联审批): sees every branch and urges it
 COORDINATORS = frozenset({"window", "supervisor", "province_admin"})
 
@@ -405,8 +405,8 @@ OPERATIONS = [
                                                      "kind": "guide",
                                                      "note": "引导填写申请表"}}),
               lambda n: n.case(n.published())),
-    Operation("read supervision's record", frozenset({"supervisor", "province_admin",
-                                                      "service"}),
+    Operation("read supervision's record", frozenset({"supervisor", "legal",
+                                                      "province_admin", "service"}),
               lambda n, h, number: n.client.get(f"/v1/supervision/cases/{number}", headers=h),
               lambda n: n.supervised_case(n.published()), (401, 403, 404)),
     Operation("the node and its health", EVERYONE,

@@ -169,6 +169,12 @@ def test_each_sees_the_warnings_they_may(supervision, clock) -> None:
         supervision.get(OTHER_SUPERVISOR, warning.warning_id)
     with pytest.raises(NotFound):
         supervision.get(SUPERVISOR, "nope:RULE:x:1")
+    # the legal office reads them for legality oversight (法制监督), but answers nothing
+    legal = staff("legal-1", "legal_reviewer", None)
+    assert supervision.get(legal, warning.warning_id).warning_id == warning.warning_id
+    assert supervision.list(legal, case_number=case.number).total >= 1
+    with pytest.raises(PermissionDenied):
+        supervision.act(legal, warning.warning_id, "dismiss", key(), reason="不是违规")
 
 
 def test_an_event_applied_twice_warns_once(supervision, db, clock) -> None:
