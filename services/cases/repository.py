@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
@@ -491,17 +491,20 @@ class CaseStore:
                 a.case_number == number)).scalar_one())
         return rows, total
 
-    def cases_of_applicant(self, key: str, offset: int, limit: int
-                           ) -> tuple[list[Case], int]:
-        """The cases a person applied for (or applied for as agent), newest first."""
-        p = t.case_applicants.c
-        query = select(_c.state).join(t.case_applicants, p.case_number == _c.case_number
-                                      ).where(p.party_key == key)
+    def cases_of_person(self, key: str, offset: int, limit: int) -> tuple[list[Case], int]:
+        """The cases a person applied for (or applied for as agent) and those opened against
+        them as a party (立案), newest first."""
+        a, p = t.case_applicants.c, t.case_parties.c
+        theirs = union_all(
+            select(a.case_number.label("number"), a.submitted_at.label("at")).where(
+                a.party_key == key),
+            select(p.case_number.label("number"), p.opened_at.label("at")).where(
+                p.party_key == key)).subquery()
+        query = select(_c.state).join(theirs, theirs.c.number == _c.case_number)
         with self.db.read() as s:
-            states = list(s.execute(query.order_by(p.submitted_at.desc(), p.case_number.desc())
+            states = list(s.execute(query.order_by(theirs.c.at.desc(), theirs.c.number.desc())
                                     .offset(offset).limit(limit)).scalars())
-            total = int(s.execute(select(func.count()).where(
-                p.party_key == key)).scalar_one())
+            total = int(s.execute(select(func.count()).select_from(theirs)).scalar_one())
         return [self.decode(state) for state in states], total
 
     def query_code(self, number: str) -> str:

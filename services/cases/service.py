@@ -363,6 +363,12 @@ class CaseService:
             # a citizen or enterprise: their own case, and only what an applicant does on it
             if not self.owns(principal, case):
                 raise _not_found(case.number)
+            if case.opened:  # a party follows the case; the department acts on it
+                raise PermissionDenied(
+                    f"{principal.subject} is a party to case {case.number}, which the "
+                    "government opened: a party follows it, and states, defends or asks for a "
+                    "hearing through the department", code="PARTY_FOLLOWS_ONLY",
+                    metadata={"action": action})
             if action in OWN_ACTIONS and principal.can(auth.CASE_ACT_OWN):
                 return
             raise PermissionDenied(
@@ -449,26 +455,28 @@ class CaseService:
         return principal.can(auth.CASE_READ_OWN) and not principal.can(auth.CASE_READ)
 
     def owns(self, principal: Principal, case: Case) -> bool:
-        """The caller is the case's applicant or its agent, signed in as themselves (a
-        public token whose subject is their identity); never a case the government
-        opened."""
+        """The caller is the case's applicant or its agent — for a case the government opened
+        (立案), one of its parties (当事人) — signed in as themselves (a public token whose
+        subject is their identity)."""
         if not principal.can(auth.CASE_READ_OWN):
             return False
         identity = auth.public_identity(principal.subject)
-        return identity is not None and not case.opened and any(
+        people = case.parties if case.opened else (case.applicant, case.agent)
+        return identity is not None and any(
             party is not None and (party.id_type, party.id_number.upper()) == identity
-            for party in (case.applicant, case.agent))
+            for party in people)
 
     def my_cases(self, principal: Principal, offset: int, size: int
                  ) -> tuple[list[Case], int]:
-        """The caller's own cases, newest first (ListMyCases)."""
+        """The caller's own cases — applied for (or as agent), or opened against them as a
+        party — newest first (ListMyCases)."""
         principal.require(auth.CASE_READ_OWN)
         identity = auth.public_identity(principal.subject)
         if identity is None:
             raise PermissionDenied(f"{principal.subject} is not a person's or enterprise's "
                                    "identity: only they have cases of their own",
                                    code="NOT_A_PERSON")
-        return self.store.cases_of_applicant(party_key(*identity), offset, size)
+        return self.store.cases_of_person(party_key(*identity), offset, size)
 
     def lookup(self, principal: Principal, number: str, applicant_name: str,
                query_code: str) -> Case:

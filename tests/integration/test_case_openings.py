@@ -21,13 +21,14 @@ from services.cases.domain.enforcement import (
     RequestHearing,
     ScheduleHearing,
 )
-from services.cases.domain.engine import Accept, CompleteStep, Decide
+from services.cases.domain.engine import Accept, CompleteStep, Decide, Withdraw
 from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, StepKind, StepSpec
 from services.cases.domain.model import Evidence, Party, Penalty
 from services.cases.repository import party_key
 from services.cases.service import CaseService, Opening
+from services.shared.auth import Principal, permissions_of
 from services.shared.db import Database
-from services.shared.errors import Conflict, FailedPrecondition
+from services.shared.errors import Conflict, FailedPrecondition, NotFound, PermissionDenied
 from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar
 from tests.support import departments
@@ -209,3 +210,27 @@ def test_a_hearing_asked_for_late_is_refused_one_on_time_is_held(service, clock)
                           key())
     assert decided.decision is not None and decided.decision.penalty is not None
     assert decided.decision.penalty.within_standard
+
+
+def test_a_party_follows_the_case_opened_against_them_and_acts_on_nothing(service) -> None:
+    """Issue 8: the parties see their own cases in the hall — signed in as themselves (a
+    public token whose subject is their identity), a party lists and reads the case opened
+    against them; nobody else does, and a party acts on nothing of it."""
+    party = a_party()
+    case = to_decision(service, party)
+
+    def person(subject: str) -> Principal:
+        return Principal(subject, ("public",), ("511602",), None, subject,
+                         permissions_of(["public"]))
+
+    me = person(f"credit_code:{party.id_number}")
+    mine, total = service.my_cases(me, 0, 20)
+    assert [c.number for c in mine] == [case.number] and total == 1
+    assert service.get(me, case.number).number == case.number
+    stranger = person(f"credit_code:{a_party().id_number}")
+    assert service.my_cases(stranger, 0, 20) == ([], 0)
+    with pytest.raises(NotFound):
+        service.get(stranger, case.number)
+    with pytest.raises(PermissionDenied) as refused:
+        service.act(me, case.number, Withdraw("不服"), key())
+    assert refused.value.code == "PARTY_FOLLOWS_ONLY"
