@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import sys
 
@@ -56,6 +57,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("pika", "amqp", "kombu", "nameko", "uvicorn.access", "alembic"):
+    for noisy in ("pika", "amqp", "kombu", "nameko", "uvicorn.access", "alembic", "fontTools"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # a process that dies of a fatal signal (SIGSEGV in a C extension) leaves each thread's
+    # Python traceback in its log, for whoever looks into it
+    faulthandler.enable(sys.stderr, all_threads=True)
     _CONFIGURED = True
