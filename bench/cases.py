@@ -637,7 +637,7 @@ COLUMNS = ("case_number", "region", "item_id", "item_version", "department", "mo
            "accepted_at", "closed_at", "due_date", "updated_at")
 
 
-def _copy_text(value: Any) -> str:
+def copy_text(value: Any) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, datetime):
@@ -659,7 +659,7 @@ def bulk_load(pg_url: str, templates: list[tuple], wanted: int) -> dict:
     for row in templates:
         values = dict(zip(COLUMNS, row, strict=True))
         number = values["case_number"]
-        line = "\t".join(_copy_text(values[c]) for c in COLUMNS) + "\n"
+        line = "\t".join(copy_text(values[c]) for c in COLUMNS) + "\n"
         prepared.append((line, number))
     began = time.monotonic()
     day0 = datetime(2025, 1, 1)
@@ -866,7 +866,7 @@ def measure_status(node: LocalNode, pg_url: str, token: str, direct: Route, item
     record = Record()
     stopped = []
     for stop_after in range(1, 11):  # a case stopped after 1, 2, … 10 calls
-        number = _partial_case(direct, item, stop_after, record)
+        number = partial_case(direct, item, stop_after, record)
         if number:
             stopped.append(number)
     with psycopg.connect(pg_url) as conn:
@@ -891,7 +891,7 @@ def measure_status(node: LocalNode, pg_url: str, token: str, direct: Route, item
             "direct": direct_result, "one_client": alone}
 
 
-def _partial_case(path: Route, item: Item, calls: int, record: Record) -> str:
+def partial_case(path: Route, item: Item, calls: int, record: Record) -> str:
     """A case through the first ``calls`` calls of the flow (index 3: with supplements)."""
     class Stop(Exception):
         pass

@@ -41,12 +41,12 @@ from bench.cases import (
     Backlog,
     GrpcRoute,
     Record,
-    _copy_text,
-    _partial_case,
     bench_node,
+    copy_text,
     drive,
     lag,
     outbox_seq,
+    partial_case,
     percentile,
     publish_item,
     write_result,
@@ -187,7 +187,7 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
                 wanted: int, due_share: float) -> dict:
     """``wanted`` open cases' views, ``due_share`` of them due for a look today; one sweep."""
     record = Record()
-    stopped = [n for n in (_partial_case(direct, item, calls, record)  # type: ignore[arg-type]
+    stopped = [n for n in (partial_case(direct, item, calls, record)  # type: ignore[arg-type]
                            for calls in range(1, 11)) if n]
 
     def views() -> list[tuple]:
@@ -217,7 +217,7 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
                 due = bool(every) and n % every == 0
                 values.update(case_number=new, state=values["state"].replace(number, new),
                               attention_on=today.isoformat() if due else later[n % 4])
-                chunk.append("\t".join(_copy_text(values[c]) for c in WATCH_COLUMNS) + "\n")
+                chunk.append("\t".join(copy_text(values[c]) for c in WATCH_COLUMNS) + "\n")
                 if len(chunk) >= 5000:
                     copy.write("".join(chunk).encode())
                     chunk.clear()
