@@ -192,9 +192,10 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         principal = principal_of(context, self.auth)
         case = self.service.get(principal, request.case_number, purpose=request.purpose)
         answer = self._answer(principal, case)
-        if self.service.documents.may_read(principal, case):  # the internal view
-            answer.case.documents.extend(
-                summary_to_pb(d) for d in self.service.documents.of_case(case.number))
+        documents = self.service.documents
+        if documents.may_read(principal, case):  # staff, or the case's own applicant/parties
+            answer.case.documents.extend(summary_to_pb(d) for d in documents.readable(
+                principal, case, documents.of_case(case.number)))
         return answer
 
     @translate_errors

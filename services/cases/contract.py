@@ -242,7 +242,7 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool,
     if case.decision is not None:
         message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
     if case.opened:
-        fill_case(message, case, internal=internal)
+        fill_case(message, case, internal=internal, own=own, calendar=calendar)
     _ts(message.submitted_at, case.submitted_at)
     _ts(message.accepted_at, case.accepted_at)
     _ts(message.completed_at, case.closed_at)

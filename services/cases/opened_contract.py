@@ -13,6 +13,7 @@ from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.common.v1 import common_pb2 as cpb
 
 from services.cases.domain import enforcement
+from services.cases.domain.clock import Calendar
 from services.cases.domain.model import (
     Case,
     CollectiveReview,
@@ -141,10 +142,16 @@ def evidence_to_pb(e: Evidence) -> pb.Evidence:
     return message
 
 
-def notification_to_pb(n: Notification) -> pb.Notification:
+def notification_to_pb(n: Notification, calendar: Calendar | None = None, *,
+                       internal: bool = True) -> pb.Notification:
+    """``calendar``: to say whether the hearing request's last day is provisional;
+    ``internal``: with who notified."""
     message = pb.Notification(notified_on=_day(n.notified_on), intended=n.intended,
                               hearing_right=n.hearing_right,
-                              hearing_due_on=_day(n.hearing_due_on), notified_by=n.notified_by)
+                              hearing_due_on=_day(n.hearing_due_on),
+                              notified_by=n.notified_by if internal else "")
+    if calendar is not None:
+        message.hearing_due_provisional = enforcement.hearing_due_provisional(calendar, n)
     if n.penalty is not None:
         message.penalty.CopyFrom(penalty_to_pb(n.penalty))
     _ts(message.notified_at, n.notified_at)
@@ -183,20 +190,43 @@ def service_to_pb(s: Service) -> pb.Service:
                       note=s.note)
 
 
-def fill_case(message: pb.Case, case: Case, *, internal: bool) -> None:
-    """The opened case's own fields of ``message``: public the source and legal basis, the
-    rest for those who may read its internals."""
+def party_hearing_to_pb(h: Hearing) -> pb.Hearing:
+    """The hearing as its party knows it: when they asked, when and where it is held, when
+    they were told and when it was held — not who hosts it nor its record."""
+    message = pb.Hearing(requested_on=_day(h.requested_on), scheduled_on=_day(h.scheduled_on),
+                         place=h.place, noticed_on=_day(h.noticed_on))
+    _ts(message.requested_at, h.requested_at)
+    _ts(message.held_at, h.held_at)
+    return message
+
+
+def fill_case(message: pb.Case, case: Case, *, internal: bool, own: bool = False,
+              calendar: Calendar | None = None) -> None:
+    """The opened case's own fields of ``message``: public the source and legal basis; for
+    its parties (``own``) what they were told — the notification with the last day to ask
+    for a hearing, the hearing's day and place, the service; the rest for those who may read
+    its internals. ``calendar``: to say whether the hearing request's last day is
+    provisional."""
     message.opened = True
     message.source = case.source
     message.legal_basis.extend(case.legal_basis)
     if not internal:
+        if own:
+            if case.notification is not None:
+                message.notification.CopyFrom(notification_to_pb(
+                    case.notification, calendar, internal=False))
+            if case.hearing is not None:
+                message.hearing.CopyFrom(party_hearing_to_pb(case.hearing))
+            message.hearing_waived = case.hearing_waived
+            if case.service is not None:
+                message.service.CopyFrom(service_to_pb(case.service))
         return
     message.parties.extend(pb.Applicant(name=p.name, id_type=p.id_type, id_number=p.id_number)
                            for p in case.parties)
     message.facts = case.facts
     message.evidence.extend(evidence_to_pb(e) for e in case.evidence)
     if case.notification is not None:
-        message.notification.CopyFrom(notification_to_pb(case.notification))
+        message.notification.CopyFrom(notification_to_pb(case.notification, calendar))
     message.statements.extend(statement_to_pb(s) for s in case.statements)
     if case.hearing is not None:
         message.hearing.CopyFrom(hearing_to_pb(case.hearing))

@@ -116,6 +116,10 @@ EVIDENCE_KINDS: dict[str, str] = {
     "expert_opinion": "鉴定意见", "inspection_record": "勘验笔录、现场笔录",
 }
 
+#: 《行政处罚法》 art. 64(1): a hearing is asked for within 5 (working, art. 85) days of the
+#: notification — the engine counts it, the hall says it.
+HEARING_REQUEST_DAYS = 5
+
 #: How a decision is served on the party (送达方式, 《行政处罚法》 art. 61).
 SERVICE_METHODS: dict[str, str] = {
     "direct": "直接送达", "left": "留置送达", "post": "邮寄送达", "electronic": "电子送达",

@@ -234,3 +234,27 @@ def test_a_party_follows_the_case_opened_against_them_and_acts_on_nothing(servic
     with pytest.raises(PermissionDenied) as refused:
         service.act(me, case.number, Withdraw("不服"), key())
     assert refused.value.code == "PARTY_FOLLOWS_ONLY"
+
+
+def test_the_filing_approval_is_internal_parties_neither_list_nor_read_it_staff_do(
+        service) -> None:
+    """Issue 8: the 立案审批表 is the department's own record, not addressed to the party: its
+    parties neither list, download nor verify it (to them it does not exist); staff do."""
+    party = a_party()
+    case = to_decision(service, party)
+    me = Principal(f"credit_code:{party.id_number}", ("public",), ("511602",), None,
+                   party.id_number, permissions_of(["public"]))
+    every = service.documents.list(HEAD, case.number)
+    filing = next(d for d in every if d.kind == "filing_approval")
+    assert {d.kind for d in every} >= {"filing_approval", "penalty_notice"}
+    theirs = service.documents.list(me, case.number)
+    assert [d.kind for d in theirs] == [d.kind for d in every if d.kind != "filing_approval"]
+    with pytest.raises(NotFound) as hidden:
+        service.documents.get(me, case.number, filing.document_id)
+    assert hidden.value.code == "DOCUMENT_NOT_FOUND"
+    with pytest.raises(NotFound):
+        service.documents.verify_stored(me, case.number, filing.document_id)
+    record, pdf = service.documents.get(HEAD, case.number, filing.document_id)
+    assert record.kind == "filing_approval" and pdf.startswith(b"%PDF")
+    notice = next(d for d in theirs if d.kind == "penalty_notice")
+    assert service.documents.get(me, case.number, notice.document_id)[1].startswith(b"%PDF")

@@ -13,9 +13,12 @@ PDF. Before a PDF is rendered, its stored content is checked against the trace.
 
 **Reading**: staff who may read the case's internals (``case.read_internal`` for its region
 and department: the department's staff, window staff, supervisors, administrators), and the
-case's own applicant or agent signed in as themselves (``case.read_own``: the notices and
-decisions are addressed to them). The hall's own token gets nothing. A staff read is kept in
-the case's access log (``CaseService.log_read``).
+case's own applicant or agent — of a case the government opened, its parties — signed in as
+themselves (``case.read_own``: the notices and decisions are addressed to them). An internal
+kind (``DocumentKind.internal``: the 立案审批表) is the department's own record: its parties
+neither see it listed nor download nor verify it (it is "not found" to them, as a document
+that does not exist). The hall's own token gets nothing. A staff read is kept in the case's
+access log (``CaseService.log_read``).
 
 **Verifying** a PDF (or a stored document): the content it carries (``document.json``) must
 hash to what the case's trace recorded for it, the trace must verify, and the PDF must be
@@ -150,6 +153,19 @@ class Documents:
                                    case.item.department_code)) or self.cases.owns(
             principal, case)
 
+    def staff_of(self, principal: Principal, case: Case) -> bool:
+        """Whether the caller reads the case's documents as staff (internal ones too)."""
+        return bool(principal.can(auth.CASE_READ_INTERNAL, case.region,
+                                  case.item.department_code))
+
+    def readable(self, principal: Principal, case: Case, records: list[DocumentRecord]
+                 ) -> list[DocumentRecord]:
+        """Of ``records`` (documents of ``case``), those the caller may read: all for staff,
+        none internal for the case's own applicant or parties."""
+        if self.staff_of(principal, case):
+            return records
+        return [r for r in records if not _internal(r.kind)]
+
     def _case(self, principal: Principal, number: str, call: str = "ListDocuments",
               purpose: str = "") -> Case:
         # CASE_NOT_FOUND (also for a case not the caller's own), classified items; the read
@@ -163,8 +179,8 @@ class Documents:
     # --- reading -----------------------------------------------------------------------------
     def list(self, principal: Principal, number: str, purpose: str = ""
              ) -> list[DocumentRecord]:
-        self._case(principal, number, "ListDocuments", purpose)
-        return self.of_case(number)
+        case = self._case(principal, number, "ListDocuments", purpose)
+        return self.readable(principal, case, self.of_case(number))
 
     def of_case(self, number: str) -> list[DocumentRecord]:
         """A case's documents, in the order they were issued (no authorisation)."""
@@ -192,8 +208,20 @@ class Documents:
     def get(self, principal: Principal, number: str, document_id: str, purpose: str = ""
             ) -> tuple[DocumentRecord, bytes]:
         """A document and its PDF (rendered now if it was not yet)."""
-        self._case(principal, number, "GetDocument", purpose)
+        case = self._case(principal, number, "GetDocument", purpose)
+        self._readable_record(principal, case, document_id)
         return self.rendered(number, document_id)
+
+    def _readable_record(self, principal: Principal, case: Case, document_id: str
+                         ) -> DocumentRecord:
+        """The document, or DOCUMENT_NOT_FOUND — also for an internal one the caller may not
+        read (to a party it does not exist)."""
+        record = self._record(case.number, document_id)
+        if not self.readable(principal, case, [record]):
+            raise NotFound(f"case {case.number} has no document {document_id}",
+                           code="DOCUMENT_NOT_FOUND",
+                           metadata={"case_number": case.number, "document_id": document_id})
+        return record
 
     def rendered(self, number: str, document_id: str) -> tuple[DocumentRecord, bytes]:
         record = self._record(number, document_id)
@@ -267,8 +295,8 @@ class Documents:
     # --- verifying ---------------------------------------------------------------------------
     def verify_stored(self, principal: Principal, number: str, document_id: str) -> Verdict:
         """Verify a document as the case service keeps it (rendering it first if needed)."""
-        self._case(principal, number, "VerifyDocument")
-        record = self._record(number, document_id)
+        case = self._case(principal, number, "VerifyDocument")
+        record = self._readable_record(principal, case, document_id)
         try:
             record, pdf = self.rendered(number, document_id)
         except FailedPrecondition:
@@ -337,6 +365,11 @@ class Documents:
                                   "carries is intact)", **common)
         return Verdict(True, f"{name}: its content is what trace entry {record.trace_seq} "
                              "recorded, the trace holds, the PDF is the one issued", **common)
+
+
+def _internal(kind: str) -> bool:
+    found = KINDS.get(kind)
+    return found is not None and found.internal
 
 
 def _reference(data: dict[str, Any], document_id: str) -> str:

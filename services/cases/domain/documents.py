@@ -91,6 +91,9 @@ class DocumentKind:
     #: hears a reconsideration: field ``reconsideration_body``)
     rights: bool = False
     enforcement: bool = False  # issued by the enforcement engine
+    #: an internal record of the department (立案审批表), not addressed to the party: staff
+    #: read it, the case's parties do not
+    internal: bool = False
 
     def field(self, key: str) -> Field:
         for candidate in self.fields:
@@ -131,7 +134,7 @@ KINDS: dict[str, DocumentKind] = {k.key: k for k in (
         _f("facts", "简要案情"), _f("basis", "立案依据"),
         _f("handler_opinion", "承办人意见"), _f("handlers", "承办人"),
         _f("approver_opinion", "审批意见", optional=True),
-        _f("approver", "审批人", optional=True)), enforcement=True),
+        _f("approver", "审批人", optional=True)), enforcement=True, internal=True),
     DocumentKind("penalty_notice", "行政处罚事先告知书", "罚告", LETTER, (
         _f("party", "当事人"), _f("facts", "违法事实"), _f("evidence", "证据", many=True),
         _f("violated", "违反的规定"), _f("penalty_basis", "处罚依据"),

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from services.cases.domain.clock import Calendar, days_after
@@ -105,6 +105,7 @@ from services.shared.code_tables import (
     AMOUNT_MEASURES,
     CASE_SOURCES,
     EVIDENCE_KINDS,
+    HEARING_REQUEST_DAYS,
     PENALTY_MEASURES,
     PENALTY_TYPE,
     SERVICE_METHODS,
@@ -113,9 +114,6 @@ from services.shared.departments import shown
 from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.working_days import local_day
 
-#: 《行政处罚法》 art. 64(1): a hearing is asked for within 5 (working, art. 85) days of the
-#: notification
-HEARING_REQUEST_DAYS = 5
 #: art. 64(2): the party is told 7 (working) days before the hearing
 HEARING_NOTICE_DAYS = 7
 #: a meeting that decides (集体讨论) has at least this many members
@@ -346,8 +344,7 @@ def notify(case: Case, command: Notify, actor: Actor, now: datetime,
                                        f"step began) and today ({today})")
     intended = _text(command.intended, "intended")
     penalty = _penalty(case.item, command.penalty, "penalty") if command.penalty else None
-    due = days_after(_needs(calendar), notified_on, HEARING_REQUEST_DAYS) if (
-        command.hearing_right) else None
+    due = hearing_request_due(_needs(calendar), notified_on) if command.hearing_right else None
     notice = Notification(notified_on, intended, penalty, command.hearing_right, due, now,
                           actor.subject)
     return _complete(case, instance, now, actor,
@@ -361,6 +358,23 @@ def record_statement(case: Case, command: RecordStatement, actor: Actor, now: da
 
 
 # --- hearing (听证) -----------------------------------------------------------------------------
+
+
+def hearing_request_due(calendar: Calendar, notified_on: date) -> date:
+    """The last day the party may ask for a hearing: 5 working days after the notification
+    (《行政处罚法》 art. 64(1), art. 85), the day of the notification not counted."""
+    return days_after(calendar, notified_on, HEARING_REQUEST_DAYS)
+
+
+def hearing_due_provisional(calendar: Calendar, notice: Notification) -> bool:
+    """Whether the hearing request's last day counted a day of a year the calendar has no
+    official schedule for (weekends only): a provisional date, to be said so."""
+    due = notice.hearing_due_on
+    if due is None:
+        return False
+    return any(calendar.is_working_day(notice.notified_on + timedelta(days=n))[1]
+               for n in range(1, (due - notice.notified_on).days + 1))
+
 
 
 def request_hearing(case: Case, command: RequestHearing, actor: Actor, now: datetime,

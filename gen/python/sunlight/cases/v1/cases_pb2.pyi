@@ -128,7 +128,7 @@ class Evidence(_message.Message):
     def __init__(self, evidence_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., sha256: _Optional[str] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
 
 class Notification(_message.Message):
-    __slots__ = ("notified_on", "intended", "penalty", "hearing_right", "hearing_due_on", "notified_at", "notified_by")
+    __slots__ = ("notified_on", "intended", "penalty", "hearing_right", "hearing_due_on", "notified_at", "notified_by", "hearing_due_provisional")
     NOTIFIED_ON_FIELD_NUMBER: _ClassVar[int]
     INTENDED_FIELD_NUMBER: _ClassVar[int]
     PENALTY_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +136,7 @@ class Notification(_message.Message):
     HEARING_DUE_ON_FIELD_NUMBER: _ClassVar[int]
     NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
     NOTIFIED_BY_FIELD_NUMBER: _ClassVar[int]
+    HEARING_DUE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
     notified_on: str
     intended: str
     penalty: Penalty
@@ -143,7 +144,8 @@ class Notification(_message.Message):
     hearing_due_on: str
     notified_at: _timestamp_pb2.Timestamp
     notified_by: str
-    def __init__(self, notified_on: _Optional[str] = ..., intended: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., hearing_right: _Optional[bool] = ..., hearing_due_on: _Optional[str] = ..., notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notified_by: _Optional[str] = ...) -> None: ...
+    hearing_due_provisional: bool
+    def __init__(self, notified_on: _Optional[str] = ..., intended: _Optional[str] = ..., penalty: _Optional[_Union[Penalty, _Mapping]] = ..., hearing_right: _Optional[bool] = ..., hearing_due_on: _Optional[str] = ..., notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., notified_by: _Optional[str] = ..., hearing_due_provisional: _Optional[bool] = ...) -> None: ...
 
 class Statement(_message.Message):
     __slots__ = ("at", "by", "text")
