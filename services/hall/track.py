@@ -38,6 +38,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sunlight.cases.v1 import cases_pb2
 
 from services.hall.backend import HallBackend
+from services.hall.enforcement import party_rights
 from services.hall.identity import Identity
 from services.hall.sessions import Sessions
 from services.hall.tokens import TokenMinter
@@ -328,6 +329,7 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             access_total = 0
         return render(request, "track/my_case.html", {
             "case": case_view(found, today(), names), "raw": found,
+            "rights": party_rights(found, today()) if found.opened else None,
             "holders": holders(found), "supplies": supplies(found, names),
             "may_supply": "receive_supplement" in found.allowed_actions,
             "may_withdraw": "withdraw" in found.allowed_actions,

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 
 import grpc
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from google.protobuf.message import Message
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.catalogue.v1 import catalogue_pb2 as cpb
@@ -47,11 +47,18 @@ from sunlight.common.v1 import common_pb2
 from sunlight.common.v1.common_pb2 import Money
 
 from services.hall.backend import HallBackend
+from services.hall.enforcement import UNKNOWN, chinese_day, yuan_text
 from services.hall.identity import Identity
 from services.hall.sessions import Sessions, safe_next
 from services.hall.supervision import EVENT_WORDS, warning_row
 from services.hall.tokens import TokenMinter
 from services.hall.views import CASE_STATUSES, UNKNOWN_STATUS, local_time
+from services.shared.code_tables import (
+    CASE_SOURCES,
+    EVIDENCE_KINDS,
+    PENALTY_MEASURES,
+    SERVICE_METHODS,
+)
 from services.shared.grpc_errors import error_detail_of
 
 log = logging.getLogger(__name__)
@@ -61,6 +68,7 @@ INSTANCE = re.compile(r"^s[0-9]{1,4}$")
 PAGE_TOKEN = re.compile(r"^[A-Za-z0-9=_-]{0,100}$")
 CODE = re.compile(r"^[0-9A-Za-z]{18}$")
 DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+DOCUMENT_ID = re.compile(r"^d[0-9]{1,9}(-[0-9]{1,3})?$")
 #: rows a page of the inbox shows (a bulk reassignment posts one field per row: the form
 #: reader takes at most 50)
 PAGE_SIZE = 20
@@ -103,7 +111,22 @@ ACTION_WORDS = {
     "complete_step": "办结本环节", "return_step": "退回到前一环节",
     "start_procedure": "启动特别程序", "end_procedure": "结束特别程序",
     "decide": "作出决定", "publish_result": "公开办理结果", "complete": "办结",
+    # a case the government opened (立案)
+    "record_evidence": "记录证据", "notify": "送达行政处罚事先告知书",
+    "record_statement": "记录陈述、申辩", "request_hearing": "记录听证申请",
+    "waive_hearing": "记录放弃听证", "schedule_hearing": "安排听证",
+    "hold_hearing": "记录听证结果", "record_collective_review": "记录集体讨论",
+    "serve": "送达决定书",
 }
+#: the words of an action on a case the government opened, where they differ
+OPENED_WORDS = {"accept": "批准立案", "reject": "不予立案"}
+#: actions only a case the government opened takes (its enforcement forms)
+OPENED_ACTIONS = ("record_evidence", "notify", "record_statement", "request_hearing",
+                  "waive_hearing", "schedule_hearing", "hold_hearing",
+                  "record_collective_review", "serve")
+#: steps that end with an action of their own, never with complete_step (the engine's rule)
+OWN_ACTION_KINDS = frozenset({cpb.STEP_KIND_DECISION, cpb.STEP_KIND_NOTIFICATION,
+                              cpb.STEP_KIND_SERVICE, cpb.STEP_KIND_COLLECTIVE_REVIEW})
 #: actions that act on one running step (the form names it)
 STEP_ACTIONS = frozenset({"claim", "release", "reassign", "complete_step", "return_step"})
 #: what the service's field names are on the forms, and their labels
@@ -115,6 +138,13 @@ FIELD_LABELS = {
     "certificate": "证照名称", "valid_until": "有效期至", "countermeasures": "防范措施",
     "circumstance": "裁量情形", "measures": "处罚种类", "amount": "罚款金额",
     "departure": "偏离裁量基准的理由", "instance_id": "环节",
+    "description": "证据说明", "sha256": "证据文件的 SHA-256",
+    "intended": "拟作出的处理决定", "notified_on": "告知日期", "text": "陈述、申辩的内容",
+    "requested_on": "当事人提出听证要求的日期",
+    "on": "听证日期", "place": "听证地点", "host": "听证主持人", "record": "听证笔录",
+    "held_on": "会议日期", "participants": "参加人员", "opinions": "个人意见",
+    "minutes": "会议纪要", "method": "送达方式", "recipient": "受送达人",
+    "served_on": "送达日期", "note": "备注",
 }
 #: refusals by their stable code, in words (the field they belong to, the sentence)
 REFUSALS: dict[str, tuple[str, str]] = {
@@ -123,7 +153,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "STEP_TAKEN": ("", "这个环节已被其他人认领，请刷新页面查看。"),
     "MATERIALS_INCOMPLETE": ("", "材料不齐全的申请不能直接不予受理，请要求补正。"),
     "REASON_CODE_REQUIRED": ("reason_code", "材料齐全的申请不予受理，须选择理由类别。"),
-    "SEPARATION_OF_DUTIES": ("", "按照岗位分离要求，受理本件的人员不能作出决定。"),
+    "SEPARATION_OF_DUTIES": ("", "按照岗位分离（查处分离）要求，受理或调查本件的人员不能作出"
+                                 "决定。"),
     "BRANCHES_OPEN": ("", "并联环节尚未全部办结，本环节暂不能办结。"),
     "NOT_ASSIGNEE": ("", "这个环节已由他人认领，只有认领人可以办理。"),
     "NOT_YOURS": ("", "这个环节不属于您的部门或岗位。"),
@@ -131,6 +162,33 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "RETURN_NOT_ALLOWED": ("to_key", "本环节不能退回到所选环节。"),
     "PROCEDURE_NOT_ALLOWED": ("kind", "本事项不适用所选特别程序。"),
     "ACTION_NOT_ALLOWED": ("", "办件当前的状态不允许这项操作。请刷新页面查看最新状态。"),
+    # a case the government opened (立案); {…}: the refusal's metadata, days in words
+    "HEARING_WINDOW_CLOSED": ("requested_on",
+                              "当事人要求听证的期限已于 {hearing_due_on} 届满（告知后 5 个"
+                              "工作日内，《行政处罚法》第六十四条）：逾期提出的听证要求不能记录。"),
+    "HEARING_WINDOW_OPEN": ("", "当事人可以在 {hearing_due_on} 前要求听证：期限届满或当事人"
+                                "放弃听证后，才能作出决定。"),
+    "HEARING_PENDING": ("", "当事人要求的听证尚未举行，举行听证后才能作出决定。"),
+    "HEARING_NOTICE_TOO_SHORT": ("on", "应在听证的 7 个工作日前通知当事人：今天通知，听证最早"
+                                       "可定于 {earliest}。"),
+    "HOST_INVESTIGATED": ("host", "本案的调查人员不能主持听证，请另选听证主持人。"),
+    "HEARING_NOT_YET": ("", "听证定于 {scheduled_on}，尚未到听证日期。"),
+    "NOT_NOTIFIED": ("", "尚未向当事人送达行政处罚事先告知书，不能作出处罚决定。"),
+    "COLLECTIVE_REVIEW_REQUIRED": ("", "本案须经负责人集体讨论决定：请先记录集体讨论。"),
+    "DISCRETION_OUT_OF_RANGE": ("amount", "处罚超出所选情形的裁量基准（{allowed}）：请在基准"
+                                          "范围内决定，或在“偏离裁量基准的理由”中书面说明"
+                                          "理由。"),
+    "LEGAL_BASIS_NOT_OF_ITEM": ("legal_basis", "所引法律依据不在本事项公布的依据之内，请从"
+                                               "列表中选择。"),
+    "USE_NOTIFY": ("", "告知环节以“送达行政处罚事先告知书”办结。"),
+    "USE_SERVE": ("", "送达环节以“送达决定书”办结。"),
+    "USE_RECORD_COLLECTIVE_REVIEW": ("", "集体讨论环节以“记录集体讨论”办结。"),
+    "USE_ACCEPT": ("", "立案环节由负责人批准立案或不予立案。"),
+    "STEP_NOT_RUNNING": ("", "办件当前没有进行到这一环节，请刷新页面查看最新状态。"),
+}
+#: what a refusal adds against another field (the sentence there)
+REFUSAL_ALSO: dict[str, tuple[str, str]] = {
+    "DISCRETION_OUT_OF_RANGE": ("departure", "确需偏离裁量基准的，请在此书面说明理由。"),
 }
 
 
@@ -262,6 +320,8 @@ class StepView:
     free_countermeasure: bool = False
     returns_to: list[tuple[str, str]] = field(default_factory=list)
     decision: bool = False
+    #: the step ends with an action of its own (notify, serve, …), never with complete_step
+    own_action: bool = False
     department_code: str = ""
     #: the signed-in person's department handles it (the case service decides again)
     ours: bool = True
@@ -316,6 +376,7 @@ def step_views(case: kpb.Case, content: cpb.ItemDraft | None) -> list[StepView]:
             view.returns_to = [(k, next((x.name for x in content.steps if x.key == k), k))
                                for k in spec.returns_to] if content else []
             view.decision = spec.kind == cpb.STEP_KIND_DECISION
+            view.own_action = not s.branch and spec.kind in OWN_ACTION_KINDS
         elif content is None and not s.branch and "decide" in case.allowed_actions:
             view.decision = True  # the flow is unknown: the case says a decision is due
         # the engine checks a stated countermeasure against the item's list only for the
@@ -486,11 +547,14 @@ def action_message(action: str, fields: dict[str, str], case: kpb.Case,
         if outcome is None:
             errors["outcome"] = "请选择决定。"
         refusal = outcome is not None and outcome[0] == kpb.DECISION_OUTCOME_REFUSE
-        reasons = _text(fields, "reasons", errors, required=refusal)
-        basis = [line.strip() for line in fields.get("legal_basis", "").splitlines()
-                 if line.strip()]
+        reasons = _text(fields, "reasons", errors, required=refusal or case.opened)
+        basis = [b for n, b in enumerate(case.legal_basis) if fields.get(f"basis-{n}")]
+        basis += [line.strip() for line in fields.get("legal_basis", "").splitlines()
+                  if line.strip() and line.strip() not in basis]
         if refusal and not basis:
             errors["legal_basis"] = "不予许可的决定须写明法律依据，每行一条。"
+        elif case.opened and not basis:
+            errors["legal_basis"] = "请选择决定所依据的法律规定（本事项公布的依据）。"
         if any(len(b) > 200 for b in basis) or len(basis) > 20:
             errors["legal_basis"] = "法律依据最多 20 条，每条最多 200 个字。"
         valid_until = fields.get("valid_until", "").strip()
@@ -503,26 +567,167 @@ def action_message(action: str, fields: dict[str, str], case: kpb.Case,
             certificate=_text(fields, "certificate", errors, limit=200),
             valid_until=valid_until,
             countermeasures=_countermeasures(fields, running[0] if running else None))
-        circumstance = fields.get("circumstance", "").strip()
-        if circumstance:
-            measures = [m for m in MEASURES if fields.get(f"measure-{m}")]
-            if not measures:
-                errors["measures"] = "请至少选择一种处罚种类。"
-            amount = _money(fields.get("amount", "").strip(), errors)
-            penalty = kpb.Penalty(circumstance=circumstance, measures=measures,
-                                  departure=_text(fields, "departure", errors))
-            if amount is not None:
-                penalty.amount.CopyFrom(amount)
+        penalty = _penalty(fields, errors)
+        if penalty is not None:
             message.penalty.CopyFrom(penalty)
     elif action == "publish_result":
         message = kpb.PublishResult()
     elif action == "complete":
         message = kpb.CompleteCase()
+    elif action in OPENED_ACTIONS:
+        message = opened_message(action, fields, errors, today)
     else:
         raise FormProblem({"": "没有这项操作。"})
     if errors:
         raise FormProblem(errors)
     return message
+
+
+def _penalty(fields: dict[str, str], errors: dict[str, str]) -> kpb.Penalty | None:
+    """The penalty the form states (its circumstance, measures, amount and a departure's
+    justification), or None when no circumstance is chosen."""
+    circumstance = fields.get("circumstance", "").strip()
+    if not circumstance:
+        return None
+    measures = [m for m in MEASURES if fields.get(f"measure-{m}")]
+    if not measures:
+        errors["measures"] = "请至少选择一种处罚种类。"
+    amount = _money(fields.get("amount", "").strip(), errors)
+    if "fine" in measures and amount is None and "amount" not in errors:
+        errors["amount"] = "选择了罚款，请填写罚款金额（元）。"
+    penalty = kpb.Penalty(circumstance=circumstance, measures=measures,
+                          departure=_text(fields, "departure", errors))
+    if amount is not None:
+        penalty.amount.CopyFrom(amount)
+    return penalty
+
+
+def _day(fields: dict[str, str], name: str, errors: dict[str, str], today: date, *,
+         required: bool = False, past: bool = False, future: bool = False) -> str:
+    """A day field (YYYY-MM-DD): ``past``: not after today; ``future``: after today."""
+    value = fields.get(name, "").strip()
+    label = FIELD_LABELS.get(name, name)
+    if not value:
+        if required:
+            errors[name] = f"请填写{label}（年-月-日）。"
+        return ""
+    try:
+        day = date.fromisoformat(value) if DAY.match(value) else None
+    except ValueError:
+        day = None
+    if day is None:
+        errors[name] = f"{label}应为日期（年-月-日）。"
+    elif past and day > today:
+        errors[name] = f"{label}不能晚于今天。"
+    elif future and day <= today:
+        errors[name] = f"{label}应在今天以后。"
+    return value
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _participants(fields: dict[str, str], errors: dict[str, str]
+                  ) -> tuple[list[kpb.Participant], list[kpb.MemberOpinion]]:
+    """The meeting's members (``姓名（职务）`` a line) and each one's opinion (``姓名：意见`` a
+    line)."""
+    participants = []
+    for line in _lines(fields.get("participants", "")):
+        match = re.fullmatch(r"([^（(]+)(?:[（(]([^）)]*)[）)])?", line)
+        name, position = (match.group(1).strip(), (match.group(2) or "").strip()) if (
+            match) else (line, "")
+        if len(name) > 100 or len(position) > 100:
+            errors["participants"] = "参加人员的姓名、职务每项最多 100 个字。"
+        participants.append(kpb.Participant(name=name, position=position))
+    if len({p.name for p in participants}) < 3 or len(
+            {p.name for p in participants}) != len(participants):
+        errors["participants"] = "集体讨论至少 3 人参加，每行一人，格式：姓名（职务），不重复。"
+    opinions = []
+    names = {p.name for p in participants}
+    for line in _lines(fields.get("opinions", "")):
+        name, sep, opinion = _split_opinion(line)
+        if not sep or not opinion.strip() or name.strip() not in names:
+            errors["opinions"] = ("每行一位参加人员的意见，格式：姓名：意见；姓名须与参加人员"
+                                  "一致。")
+            continue
+        opinions.append(kpb.MemberOpinion(participant=name.strip(), opinion=opinion.strip()))
+    if "opinions" not in errors and sorted(o.participant for o in opinions) != sorted(names):
+        errors["opinions"] = "请写明每一位参加人员的意见（每人一行，格式：姓名：意见）。"
+    return participants, opinions
+
+
+def _split_opinion(line: str) -> tuple[str, str, str]:
+    match = re.match(r"([^：:]*)([：:])(.*)", line)
+    return (match.group(1), match.group(2), match.group(3)) if match else (line, "", "")
+
+
+def opened_message(action: str, fields: dict[str, str], errors: dict[str, str],
+                   today: date) -> Message:
+    """The message of an action only a case the government opened takes, from its form."""
+    message: Message
+    if action == "record_evidence":
+        kind = fields.get("kind", "")
+        if kind not in EVIDENCE_KINDS:
+            errors["kind"] = "请选择证据种类。"
+        digest = fields.get("sha256", "").strip().lower()
+        if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+            errors["sha256"] = "SHA-256 为 64 位十六进制数字（可不填）。"
+        message = kpb.RecordEvidence(evidence=kpb.EvidenceGiven(
+            kind=kind, description=_text(fields, "description", errors, required=True),
+            sha256=digest))
+    elif action == "notify":
+        message = kpb.Notify(intended=_text(fields, "intended", errors, required=True),
+                             hearing_right=fields.get("hearing_right") == "1",
+                             notified_on=_day(fields, "notified_on", errors, today,
+                                              past=True))
+        penalty = _penalty(fields, errors)
+        if penalty is not None:
+            message.penalty.CopyFrom(penalty)
+    elif action == "record_statement":
+        message = kpb.RecordStatement(text=_text(fields, "text", errors, required=True,
+                                                 limit=5000))
+    elif action == "request_hearing":
+        message = kpb.RequestHearing(requested_on=_day(fields, "requested_on", errors, today,
+                                                       past=True))
+    elif action == "waive_hearing":
+        message = kpb.WaiveHearing(reason=_text(fields, "reason", errors))
+    elif action == "schedule_hearing":
+        message = kpb.ScheduleHearing(
+            on=_day(fields, "on", errors, today, required=True, future=True),
+            place=_text(fields, "place", errors, required=True, limit=200),
+            host=_text(fields, "host", errors, required=True, limit=128))
+    elif action == "hold_hearing":
+        record = _text(fields, "record", errors, required=True, limit=5000)
+        outcome = fields.get("outcome", "").strip()
+        if not outcome:
+            errors["outcome"] = "请填写听证结论。"
+        message = kpb.HoldHearing(record=record, outcome=outcome[:MAX_TEXT],
+                                  party_absent=fields.get("party_absent") == "1")
+    elif action == "record_collective_review":
+        participants, opinions = _participants(fields, errors)
+        outcome = fields.get("outcome", "").strip()
+        if not outcome:
+            errors["outcome"] = "请填写讨论结论。"
+        message = kpb.RecordCollectiveReview(
+            held_on=_day(fields, "held_on", errors, today, required=True, past=True),
+            participants=participants, opinions=opinions,
+            minutes=_text(fields, "minutes", errors, required=True, limit=20000),
+            outcome=outcome[:MAX_TEXT])
+    else:  # serve
+        method = fields.get("method", "")
+        if method not in SERVICE_METHODS:
+            errors["method"] = "请选择送达方式。"
+        message = kpb.Serve(method=method,
+                            recipient=_text(fields, "recipient", errors, required=True,
+                                            limit=200),
+                            served_on=_day(fields, "served_on", errors, today, past=True),
+                            note=_text(fields, "note", errors))
+    return message
+
+
+#: a violation of a field the form names otherwise (the penalty as a whole: its circumstance)
+FIELD_ALIASES = {"penalty": "circumstance", "evidence": "description"}
 
 
 def refusal_errors(error: grpc.RpcError) -> dict[str, str] | None:
@@ -533,11 +738,16 @@ def refusal_errors(error: grpc.RpcError) -> dict[str, str] | None:
     status = error.code() if hasattr(error, "code") else None
     if code in REFUSALS:
         name, words = REFUSALS[code]
-        return {name: words}
+        errors = {name: words.format_map(_Said(detail.metadata if detail else {}))}
+        if code in REFUSAL_ALSO:
+            also, sentence = REFUSAL_ALSO[code]
+            errors[also] = sentence
+        return errors
     if status is grpc.StatusCode.INVALID_ARGUMENT:
         errors: dict[str, str] = {}
         for violation in (detail.field_violations if detail else ()):
             name = violation.field.split(".")[-1].split("[")[0]
+            name = FIELD_ALIASES.get(name, name)
             label = FIELD_LABELS.get(name)
             if label:
                 errors[name] = f"{label}不符合要求，请检查后再提交。"
@@ -553,8 +763,24 @@ def refusal_errors(error: grpc.RpcError) -> dict[str, str] | None:
     return None
 
 
+class _Said(dict[str, str]):
+    """A refusal's metadata as its sentence says it: days in words, anything missing 未知."""
+
+    def __init__(self, metadata: Any) -> None:
+        super().__init__({k: chinese_day(v) if DAY.match(v) else v
+                          for k, v in dict(metadata).items()})
+
+    def __missing__(self, key: str) -> str:
+        return UNKNOWN
+
+
 def applicable(case: kpb.Case) -> set[str]:
     return set(case.allowed_actions) & set(ACTION_WORDS)
+
+
+def action_words(case: kpb.Case) -> dict[str, str]:
+    """The actions' words on this case's page (批准立案 for a case the government opened)."""
+    return {**ACTION_WORDS, **OPENED_WORDS} if case.opened else ACTION_WORDS
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -726,12 +952,13 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
         if draft and not values:
             action, values = draft.pop("_action", ""), draft
         label, css, _ = CASE_STATUSES.get(case.status, UNKNOWN_STATUS)
+        ranges = standard_ranges(content)
         return render(request, "workbench/case.html", {
             "case": case, "status_label": label, "status_class": css, "content": content,
             "flow": flow_view(case, content), "steps": steps, "materials": materials,
-            "missing": missing, "allowed": applicable(case), "words": ACTION_WORDS,
+            "missing": missing, "allowed": applicable(case), "words": action_words(case),
             "errors": errors or {}, "action": action, "values": values or {},
-            "done": ACTION_WORDS.get(done, ""), "key": uuid.uuid4().hex,
+            "done": action_words(case).get(done, ""), "key": uuid.uuid4().hex,
             "reject_reasons": REJECT_REASONS, "procedures": procedure_choices(content),
             "outcomes": outcome_choices(case), "measures": MEASURES,
             "standards": list(content.discretion_standards) if content else [],
@@ -739,13 +966,38 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
             "me": identity, "reassigner": reassigner(identity),
             "accepted_at": local_time(case.accepted_at),
             "submitted_at": local_time(case.submitted_at),
-            "restored": bool(draft), "today": today().isoformat()}, status)
+            "restored": bool(draft), "today": today().isoformat(),
+            # a case the government opened (立案)
+            "opened_actions": OPENED_ACTIONS, "evidence_kinds": EVIDENCE_KINDS,
+            "service_methods": SERVICE_METHODS, "sources": CASE_SOURCES,
+            "amount_hint": amount_hint(ranges, (values or {}).get("circumstance", "")),
+            "amount_hint_all": amount_hint(ranges, ""),
+            "penalty_measures": PENALTY_MEASURES, "chinese_day": chinese_day,
+            "parties_text": "、".join(p.name for p in case.parties),
+            "documents": [(d.document_id, d.title, d.number, local_time(d.issued_at))
+                          for d in case.documents]}, status)
 
     @app.get("/workbench/cases/{case_number}", response_class=HTMLResponse)
     def case_page(request: Request, case_number: str,
                   done: Annotated[str, Query(max_length=30)] = "") -> HTMLResponse:
         identity = staff(request)
         return show_case(request, identity, case_number, done=done)
+
+    @app.get("/workbench/cases/{case_number}/documents/{document_id}")
+    def document(request: Request, case_number: str, document_id: str) -> Response:
+        """A document of the case (internal ones too: 立案审批表), as the staff member reads
+        it — the case service decides, and logs the read."""
+        identity = staff(request)
+        missing = "没有找到这份文书，或它不在您的办理范围内。"
+        if not CASE_NUMBER.match(case_number) or not DOCUMENT_ID.match(document_id):
+            raise not_found(missing)
+        try:
+            found = backend.document_as(minter.header(identity), case_number, document_id)
+        except grpc.RpcError as error:
+            raise page_error(error, missing, "文书") from None
+        return Response(found.pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{case_number}-{document_id}.pdf"',
+            "Cache-Control": "no-store"})
 
     @app.post("/workbench/cases/{case_number}/act/{action}", response_model=None)
     def act(request: Request, case_number: str, action: str,
@@ -781,6 +1033,30 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
             return RedirectResponse(f"{back}{sep}done={action}", status_code=303)
         return RedirectResponse(f"/workbench/cases/{case_number}?done={action}#top",
                                 status_code=303)
+
+
+def standard_ranges(content: cpb.ItemDraft | None) -> list[tuple[str, str]]:
+    """Each discretion standard's key and what it allows, in words: ``一般（初次违法）：罚款
+    500 元以上 2000 元以下（罚款 500 元至 2000 元）``."""
+    ranges = []
+    for n, d in enumerate(content.discretion_standards if content else (), start=1):
+        words = f"{d.severity}（{d.fact_pattern}）：{d.range or '幅度未公布'}"
+        if d.HasField("min_amount") or d.HasField("max_amount"):
+            low = yuan_text(d.min_amount) if d.HasField("min_amount") else "0 元"
+            high = yuan_text(d.max_amount) if d.HasField("max_amount") else f"上限{UNKNOWN}"
+            words += f"（罚款 {low}至 {high}）"
+        ranges.append((d.key or f"d{n}", words))
+    return ranges
+
+
+def amount_hint(ranges: list[tuple[str, str]], chosen: str) -> str:
+    """The hint beside a fine's amount: the chosen circumstance's range, or every one's."""
+    if not ranges:
+        return ""
+    picked = [words for key, words in ranges if key == chosen]
+    if picked:
+        return f"所选情形的裁量基准：{picked[0]}"
+    return "裁量基准（按所选情形）：" + "；".join(words for _, words in ranges)
 
 
 def procedure_choices(content: cpb.ItemDraft | None) -> list[tuple[int, str]]:
