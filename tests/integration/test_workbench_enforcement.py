@@ -29,14 +29,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
-from sunlight.catalogue.v1 import catalogue_pb2 as cpb
-from sunlight.common.v1.common_pb2 import Money
-from sunlight.monitoring.v1 import monitoring_pb2
 
 from services.cases import storage as t
 from services.cases.api import CaseServicer
-from services.cases.domain.clock import Limit, TimeUnit
-from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, StepKind, StepSpec
 from services.cases.domain.model import Evidence, Party
 from services.cases.service import CaseService, Opening
 from services.hall.app import Access, create_app
@@ -51,71 +46,23 @@ from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
 from services.shared.working_days import WorkingCalendar
 from tests.support import departments
-from tests.support.cases import key, staff
+from tests.support.cases import key
 from tests.support.codes import credit_code
+from tests.support.enforcement import (
+    BASIS,
+    DEPT,
+    INSPECTOR,
+    ITEM,
+    Catalogue,
+    Clock,
+    Items,
+    Monitoring,
+)
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e" * 40
 PASSWORD = "Zhi-fa-2026-x"
-DEPT = "区市场监督管理局"
-BASIS = "《中华人民共和国食品安全法》第一百二十二条"
-K = StepKind
-STEPS = (("open", "立案", K.OPENING, "head"), ("investigate", "调查取证", K.INVESTIGATION,
-                                             "inspector"),
-         ("notify", "告知", K.NOTIFICATION, "inspector"), ("decide", "决定", K.DECISION, "head"),
-         ("serve", "送达", K.SERVICE, "inspector"), ("execute", "执行", K.EXECUTION, "inspector"),
-         ("close", "结案", K.CLOSING, "inspector"))
-ITEM = ItemSnapshot(
-    item_id="pen-wb", version=1, code="P-WB", name="对未取得食品经营许可从事食品经营活动的处罚",
-    region="511602", department=DEPT, statutory=Limit(90, TimeUnit.CALENDAR_DAYS),
-    promised=None, item_type="02", legal_basis=(BASIS,),
-    steps=tuple(StepSpec(k, name, kind, role, Limit(5)) for k, name, kind, role in STEPS),
-    discretion=(DiscretionSpec("first", "一般", "初次违法，货值较小", ("warning", "fine"),
-                               50_000, 500_000),),
-    collective_review_above_fen=400_000, department_code=departments.MARKET)
-INSPECTOR = staff("insp.one", department=departments.MARKET, positions=("inspector",))
-STEP_KINDS = {K.OPENING: cpb.STEP_KIND_OPENING, K.INVESTIGATION: cpb.STEP_KIND_INVESTIGATION,
-              K.NOTIFICATION: cpb.STEP_KIND_NOTIFICATION, K.DECISION: cpb.STEP_KIND_DECISION,
-              K.SERVICE: cpb.STEP_KIND_SERVICE, K.EXECUTION: cpb.STEP_KIND_EXECUTION,
-              K.CLOSING: cpb.STEP_KIND_CLOSING}
-
-
-class Items:
-    def in_force(self, item_id: str, version: int) -> ItemSnapshot:
-        return ITEM
-
-
-class Catalogue:
-    """The item version's internal flow and discretion standard, as the catalogue says it."""
-
-    def GetItemVersion(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
-        content = cpb.ItemDraft(
-            name=ITEM.name, department=DEPT, department_code=departments.MARKET,
-            steps=[cpb.Step(key=k, name=name, role=role, limit_days=5, kind=STEP_KINDS[kind])
-                   for k, name, kind, role in STEPS],
-            discretion_standards=[cpb.DiscretionStandard(
-                key="first", severity="一般", fact_pattern="初次违法，货值较小",
-                range="警告或罚款 500 元以上 5000 元以下", measures=["warning", "fine"],
-                min_amount=Money(currency_code="CNY", units=500),
-                max_amount=Money(currency_code="CNY", units=5000))])
-        return cpb.GetItemVersionResponse(item=cpb.ItemVersion(
-            item_id=request.item_id, version=1, content=content))
-
-
-class Monitoring:
-    def ListWarnings(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
-        return monitoring_pb2.ListWarningsResponse()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class Node:
     cases: CaseService
