@@ -316,3 +316,99 @@ def indicators(region: str, department_code: str, month_from: str, month_to: str
                    f"整改率 {row.rectification_rate:.1%}（超期 {row.rectification_overdue}），"
                    f"投诉 {row.complaints}（已办 {row.complaints_handled}，超期 "
                    f"{row.complaints_overdue}）")
+
+
+CONSULTATION_WORDS = {pb.CONSULTATION_STATUS_SUBMITTED: "待答复",
+                      pb.CONSULTATION_STATUS_ANSWERED: "已答复",
+                      pb.CONSULTATION_STATUS_WITHDRAWN: "已撤回"}
+
+
+def describe_consultation(c: pb.Consultation) -> str:
+    if c.status == pb.CONSULTATION_STATUS_SUBMITTED:
+        where = "已超期" if c.overdue else f"剩 {c.days_left} 个工作日"
+    else:
+        where = CONSULTATION_WORDS.get(c.status, "?")
+    lines = [f"{c.consultation_id}  {c.title}（{where}）",
+             f"  事项 {c.item_name or c.item_id}，{c.department or c.department_code}"
+             f"（{c.region}），答复期限 {c.due_date}",
+             f"  问：{c.question}"]
+    if c.answer:
+        lines.append(f"  答：{c.answer}")
+    if c.query_code:
+        lines.append(f"  查询码：{c.query_code}（凭咨询编号和查询码查看答复）")
+    return "\n".join(lines)
+
+
+@feedback.command("ask")
+@click.argument("item_id")
+@click.option("--title", required=True, help="the question in a few words")
+@click.option("--question", required=True)
+@click.option("--contact", default="", help="a telephone number or e-mail address; required "
+                                             "without a public token")
+@click.option("--key", default=None, help="idempotency key")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def ask(item_id: str, title: str, question: str, contact: str, key: str | None,
+        as_json: bool, **connection: Any) -> None:
+    """Ask the item's department about ITEM_ID (咨询): with a public token as oneself, or
+    without one leaving --contact (the answer prints the query code to read it with)."""
+    request = pb.AskConsultationRequest(idempotency_key=_key(key), item_id=item_id,
+                                        title=title, question=question, contact=contact)
+    with _stub(**connection) as (stub, conn):
+        reply = _call("ask", stub, conn, "AskConsultation", request)
+    click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
+
+
+@feedback.command("consultations")
+@click.option("--region", default="")
+@click.option("--waiting", "waiting_only", is_flag=True,
+              help="only those waiting for their answer, earliest due first")
+@click.option("--overdue", "overdue_only", is_flag=True)
+@click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def consultations(region: str, waiting_only: bool, overdue_only: bool, page_size: int,
+                  as_json: bool, **connection: Any) -> None:
+    """Consultations the caller may read: one's own, one's department's, a region's."""
+    request = pb.ListConsultationsRequest(region=region, waiting_only=waiting_only,
+                                          overdue_only=overdue_only, page_size=page_size)
+    with _stub(**connection) as (stub, conn):
+        reply = _call("consultations", stub, conn, "ListConsultations", request)
+    if as_json:
+        click.echo(_json(reply))
+        return
+    for c in reply.consultations:
+        click.echo(describe_consultation(c))
+    click.echo(f"{len(reply.consultations)} of {reply.total} consultations", err=True)
+
+
+@feedback.command("consultation")
+@click.argument("consultation_id")
+@click.option("--query-code", default="", help="asked without signing in: the code given")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def consultation(consultation_id: str, query_code: str, as_json: bool,
+                 **connection: Any) -> None:
+    """One consultation with its answer."""
+    request = pb.GetConsultationRequest(consultation_id=consultation_id,
+                                        query_code=query_code)
+    with _stub(**connection) as (stub, conn):
+        reply = _call("consultation", stub, conn, "GetConsultation", request)
+    click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
+
+
+@feedback.command("answer")
+@click.argument("consultation_id")
+@click.option("--text", required=True, help="the answer; it closes the consultation")
+@click.option("--key", default=None, help="idempotency key")
+@click.option("--json", "as_json", is_flag=True)
+@_connection_options
+def answer(consultation_id: str, text: str, key: str | None, as_json: bool,
+           **connection: Any) -> None:
+    """Answer a consultation (the item's department's staff)."""
+    request = pb.ActOnConsultationRequest(idempotency_key=_key(key),
+                                          consultation_id=consultation_id,
+                                          answer=pb.AnswerConsultation(answer=text))
+    with _stub(**connection) as (stub, conn):
+        reply = _call("answer", stub, conn, "ActOnConsultation", request)
+    click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))

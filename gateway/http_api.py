@@ -178,6 +178,11 @@ RatingId = Annotated[str, Path(**parameter_limits(monitoring_pb2.AppealRatingReq
                                                   "rating_id"))]
 TaskId = Annotated[str, Path(**parameter_limits(monitoring_pb2.CompleteRectificationRequest,
                                                 "task_id"))]
+_MY_CASES = cases_pb2.ListMyCasesRequest
+_ACCESSES = cases_pb2.ListCaseAccessesRequest
+_CONSULTATIONS = monitoring_pb2.ListConsultationsRequest
+ConsultationId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetConsultationRequest,
+                                                        "consultation_id"))]
 
 
 def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[str] = ()
@@ -810,11 +815,16 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             unclaimed_only: bool = False, mine_only: bool = False,
             page_size: Annotated[int, Query(**parameter_limits(_QUEUE, "page_size"),
                                             description="1..200, default 50")] = 0,
-            page_token: Annotated[str, Query(**parameter_limits(_QUEUE, "page_token"))] = ""
+            page_token: Annotated[str, Query(**parameter_limits(_QUEUE, "page_token"))] = "",
+            query: Annotated[str, Query(**parameter_limits(_QUEUE, "query"),
+                                        description="search (工作台检索): a case number's "
+                                                    "beginning (at least 6 characters) or "
+                                                    "words of the applicant's or a party's "
+                                                    "name; empty: every running step")] = ""
     ) -> JSONResponse:
         request = build(_QUEUE, department_code=department_code, role=role, region=region,
                         unclaimed_only=unclaimed_only, mine_only=mine_only,
-                        page_size=page_size, page_token=page_token)
+                        page_size=page_size, page_token=page_token, query=query)
         return await call("cases", backends.cases.ListQueue, request, auth)
 
     @app.get("/v1/parallel-branches", tags=["cases"],
@@ -836,6 +846,50 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         request = build(_BRANCHES, region=region, late_only=late_only, page_size=page_size,
                         page_token=page_token)
         return await call("cases", backends.cases.ListParallelBranches, request, auth)
+
+    # --- the applicant's side (办件查询 · 查阅记录) -------------------------------------
+    @app.get("/v1/my/cases", tags=["cases"],
+             summary="The caller's own cases (a public token: applied for by them, or "
+                     "through them as agent), newest first, each in the applicant's view",
+             response_class=JSONResponse, responses=answers(cases_pb2.ListMyCasesResponse))
+    async def list_my_cases(
+            auth: Auth,
+            page_size: Annotated[int, Query(**parameter_limits(_MY_CASES, "page_size"),
+                                            description="1..100, default 20")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_MY_CASES,
+                                                                "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_MY_CASES, page_size=page_size, page_token=page_token)
+        return await call("cases", backends.cases.ListMyCases, request, auth)
+
+    @app.post("/v1/cases/lookup", tags=["cases"],
+              summary="Look a case up without signing in: its number and a second factor "
+                      "from the receipt (the applicant's name, exactly, or the query code); "
+                      "the public view",
+              description="Posted, never in an address (which browsers and logs keep): "
+                          "`{\"case_number\": …, \"query_code\": …}` or `{\"case_number\": "
+                          "…, \"applicant_name\": …}`, with a token that reads cases (a "
+                          "portal's service token, e.g. the hall's). A wrong factor answers "
+                          "404, exactly as a number never given.",
+              response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse),
+              openapi_extra=body_of(cases_pb2.LookupCaseRequest))
+    async def lookup_case(auth: Auth, body: Body) -> JSONResponse:
+        request = parse(body, cases_pb2.LookupCaseRequest)
+        return await call("cases", backends.cases.LookupCase, request, auth)
+
+    @app.get("/v1/cases/{case_number}/accesses", tags=["cases"],
+             summary="Who read the case's internal view (查阅记录): for the case's own "
+                     "applicant and for supervisors, newest first", response_class=JSONResponse,
+             responses=answers(cases_pb2.ListCaseAccessesResponse))
+    async def list_case_accesses(
+            auth: Auth, case_number: CaseNumber,
+            page_size: Annotated[int, Query(**parameter_limits(_ACCESSES, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_ACCESSES, "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_ACCESSES, case_number=case_number, page_size=page_size,
+                        page_token=page_token)
+        return await call("cases", backends.cases.ListCaseAccesses, request, auth)
 
     # --- supervision ------------------------------------------------------------------
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],
@@ -1138,6 +1192,76 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                         month_from=month_from, month_to=month_to)
         return await call("monitoring", backends.monitoring.GetFeedbackIndicators, request,
                           auth)
+
+    # --- consultations (咨询) -------------------------------------------------------------
+    @app.post("/v1/consultations", tags=["feedback"],
+              summary="Ask about an item (咨询): signed in (a public token) as oneself, or "
+                      "without a token leaving a contact — the answer then carries a "
+                      "query code to read it with; the item's department answers within the "
+                      "node's limit of working days", status_code=status.HTTP_201_CREATED,
+              response_class=JSONResponse,
+              responses=answers(monitoring_pb2.ConsultationResponse, 201),
+              openapi_extra=body_of(monitoring_pb2.AskConsultationRequest))
+    async def ask_consultation(auth: Auth, body: Body) -> JSONResponse:
+        request = parse(body, monitoring_pb2.AskConsultationRequest)
+        return await call("monitoring", backends.monitoring.AskConsultation, request, auth,
+                          201)
+
+    @app.get("/v1/consultations", tags=["feedback"],
+             summary="Consultations: a person's own; those about the caller's department's "
+                     "items; a supervisor's regions'. Newest first, or earliest due first "
+                     "with waiting_only", response_class=JSONResponse,
+             responses=answers(monitoring_pb2.ListConsultationsResponse))
+    async def list_consultations(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_CONSULTATIONS, "region"))] = "",
+            department_code: Annotated[str, Query(**parameter_limits(
+                _CONSULTATIONS, "department_code"))] = "",
+            consultation_status: Annotated[str, enum_query(
+                monitoring_pb2.ConsultationStatus.DESCRIPTOR, "status (empty = any)",
+                alias="status")] = "",
+            waiting_only: bool = False, overdue_only: bool = False,
+            page_size: Annotated[int, Query(**parameter_limits(_CONSULTATIONS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_CONSULTATIONS,
+                                                                "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_CONSULTATIONS, region=region, department_code=department_code,
+                        status=enum_number(monitoring_pb2.ConsultationStatus.DESCRIPTOR,
+                                           consultation_status, "query.status"),
+                        waiting_only=waiting_only, overdue_only=overdue_only,
+                        page_size=page_size, page_token=page_token)
+        return await call("monitoring", backends.monitoring.ListConsultations, request, auth)
+
+    @app.post("/v1/consultations/{consultation_id}/read", tags=["feedback"],
+              summary="A consultation with its answer: for the person who asked (signed in, "
+                      "or with the query code it was given), the department answering and "
+                      "supervisors", response_class=JSONResponse,
+              description="Posted so that a query code stays out of addresses: "
+                          "`{\"query_code\": …}`, or `{}` with a token.",
+              responses=answers(monitoring_pb2.ConsultationResponse),
+              openapi_extra=body_of(monitoring_pb2.GetConsultationRequest,
+                                    ("consultation_id",)))
+    async def get_consultation(auth: Auth, body: Body, consultation_id: ConsultationId
+                               ) -> JSONResponse:
+        request = parse(body, monitoring_pb2.GetConsultationRequest, ("consultation_id",))
+        request.consultation_id = consultation_id
+        return await call("monitoring", backends.monitoring.GetConsultation, request, auth)
+
+    @app.post("/v1/consultations/{consultation_id}/actions", tags=["feedback"],
+              summary="Answer a consultation (the item's department's staff; the answer "
+                      "closes it) or withdraw it (the person who asked)",
+              description="One action per call, beside the key: `{\"idempotency_key\": …, "
+                          "\"answer\": {\"answer\": \"…\"}}` or `{…, \"withdraw\": {}}`.",
+              response_class=JSONResponse,
+              responses=answers(monitoring_pb2.ConsultationResponse),
+              openapi_extra=body_of(monitoring_pb2.ActOnConsultationRequest,
+                                    ("consultation_id",)))
+    async def act_on_consultation(auth: Auth, body: Body, consultation_id: ConsultationId
+                                  ) -> JSONResponse:
+        request = parse(body, monitoring_pb2.ActOnConsultationRequest, ("consultation_id",))
+        request.consultation_id = consultation_id
+        return await call("monitoring", backends.monitoring.ActOnConsultation, request, auth)
 
     # --- the node ---------------------------------------------------------------------
     @app.get("/v1/node", tags=["node"], summary="This node and the state of its services",

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
@@ -534,6 +534,18 @@ class CatalogueService:
             rows = s.execute(query).all()
         token = encode_token(offset + size) if len(rows) > size else ""
         return [obligation_pb(r) for r in rows[:size]], token
+
+    def count_states(self, region: str) -> dict[str, int]:
+        """Items of a region and the regions below by state (清理结果, public): an active
+        item counts once a version of it is in force; drafts never published are left
+        out."""
+        self.territory.require(region)
+        i = t.items.c
+        query = (select(i.state, func.count()).where(
+            _region_filter(i.region, region),
+            or_(i.state != "active", i.current_version > 0)).group_by(i.state))
+        with self.db.read() as s:
+            return {state: int(n) for state, n in s.execute(query).all()}
 
     # --- queries ------------------------------------------------------------------------
     def get_version(self, principal: Principal, item_id: str, version: int) -> VersionView:

@@ -48,6 +48,7 @@ from services.hall.find import facets, guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
 from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, template_context
 from services.hall.signin import add_signin_pages
+from services.hall.speak import add_speak_pages
 from services.hall.supervision import add_supervision_pages
 from services.hall.tokens import TokenMinter
 from services.hall.track import add_track_pages
@@ -117,7 +118,7 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
 
 #: the paths whose pages are about one signed-in person: never kept by a cache
 PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/", "/my/",
-                 "/cases", "/workbench")
+                 "/cases", "/workbench", "/complain", "/consultations")
 
 
 @dataclass
@@ -324,6 +325,8 @@ def create_app(backend: HallBackend, node_name: str, *,
                     not_found=lambda message: PageError(404, "没有找到", message),
                     unavailable=lambda message: PageError(503, "暂时不可用", message))
 
+    add_speak_pages(app, render, backend, sessions, access.minter, page_error=page_error,
+                    not_found=lambda message: PageError(404, "没有找到", message))
     add_workbench_pages(app, render, backend, sessions, access.minter, page_error=page_error,
                         not_found=lambda message: PageError(404, "没有找到", message),
                         today=today)

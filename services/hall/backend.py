@@ -201,6 +201,64 @@ class HallBackend:
                                                  rank_by=rank_by),
             format=export_format), **self._options(authorization))
 
+    # --- speaking up (咨询 · 投诉 · 好差评: services.hall.speak) ------------------------------
+    def ask(self, authorization: str | None, request: monitoring_pb2.AskConsultationRequest
+            ) -> monitoring_pb2.Consultation:
+        """As the person signed in (their token), or (None) anonymously with the hall's."""
+        return self._monitoring.AskConsultation(request, **self._options(authorization)
+                                                ).consultation
+
+    def consultation(self, consultation_id: str, query_code: str = "",
+                     authorization: str | None = None) -> monitoring_pb2.Consultation:
+        return self._monitoring.GetConsultation(monitoring_pb2.GetConsultationRequest(
+            consultation_id=consultation_id, query_code=query_code),
+            **self._options(authorization)).consultation
+
+    def consultations(self, authorization: str, *, waiting_only: bool = False,
+                      page_size: int = 50) -> monitoring_pb2.ListConsultationsResponse:
+        return self._monitoring.ListConsultations(monitoring_pb2.ListConsultationsRequest(
+            waiting_only=waiting_only, page_size=page_size), **self._options(authorization))
+
+    def answer_consultation(self, authorization: str, consultation_id: str, key: str,
+                            answer: str) -> monitoring_pb2.Consultation:
+        return self._monitoring.ActOnConsultation(monitoring_pb2.ActOnConsultationRequest(
+            idempotency_key=key, consultation_id=consultation_id,
+            answer=monitoring_pb2.AnswerConsultation(answer=answer)),
+            **self._options(authorization)).consultation
+
+    def complain(self, authorization: str, request: monitoring_pb2.SubmitComplaintRequest
+                 ) -> monitoring_pb2.Complaint:
+        return self._monitoring.SubmitComplaint(request, **self._options(authorization)
+                                                ).complaint
+
+    def complaints(self, authorization: str, page_size: int = 50
+                   ) -> monitoring_pb2.ListComplaintsResponse:
+        return self._monitoring.ListComplaints(monitoring_pb2.ListComplaintsRequest(
+            page_size=page_size), **self._options(authorization))
+
+    def rate(self, authorization: str, request: monitoring_pb2.RateCaseRequest
+             ) -> monitoring_pb2.Rating:
+        return self._monitoring.RateCase(request, **self._options(authorization)).rating
+
+    def ratings(self, authorization: str, case_number: str = "", page_size: int = 50
+                ) -> monitoring_pb2.ListRatingsResponse:
+        return self._monitoring.ListRatings(monitoring_pb2.ListRatingsRequest(
+            case_number=case_number, page_size=page_size), **self._options(authorization))
+
+    # --- open as it runs (动态公开: public) -----------------------------------------------
+    def open_cases(self, *, finished: bool, page_token: str = "", page_size: int = 20
+                   ) -> monitoring_pb2.ListOpenCasesResponse:
+        return self._monitoring.ListOpenCases(monitoring_pb2.ListOpenCasesRequest(
+            finished=finished, page_token=page_token, page_size=page_size), **self._options())
+
+    def open_statistics(self, month: str = "") -> monitoring_pb2.GetOpenStatisticsResponse:
+        return self._monitoring.GetOpenStatistics(monitoring_pb2.GetOpenStatisticsRequest(
+            month=month), **self._options())
+
+    def item_states(self, region: str) -> catalogue_pb2.CountItemStatesResponse:
+        return self._catalogue.CountItemStates(catalogue_pb2.CountItemStatesRequest(
+            region=region), **self._options())
+
     def health(self) -> dict[str, str]:
         """grpc.health.v1 status of each service the hall needs ("UNKNOWN": no answer)."""
         states: dict[str, str] = {}

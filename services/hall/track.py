@@ -337,6 +337,8 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                                        local_time(d.issued_at)) for d in found.documents],
             "accesses": accesses, "access_total": access_total,
             "query_code": found.query_code, "problem": problem, "done": done,
+            "rateable": found.status in (cases_pb2.CASE_STATUS_COMPLETED,
+                                         cases_pb2.CASE_STATUS_REJECTED),
             "form_key": uuid.uuid4().hex}, status)
 
     @app.get("/my/cases/{case_number}", response_class=HTMLResponse)

@@ -22,15 +22,18 @@ from services.monitoring.feedback_contract import (
     APPEAL_FROM_PB,
     CHANNEL_FROM_PB,
     COMPLAINT_STATUS_FROM_PB,
+    CONSULTATION_STATUS_FROM_PB,
     FINDING_FROM_PB,
     KIND_FROM_PB,
     RECTIFICATION_FROM_PB,
     SUBJECT_FROM_PB,
     complaint_to_pb,
+    consultation_to_pb,
     indicators_to_pb,
     rating_to_pb,
     rectification_to_pb,
 )
+from services.monitoring.openness import Openness
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision, offset_of, token
 from services.shared import auth
@@ -44,8 +47,10 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
     def __init__(self, projection: Projection, authenticator: Authenticator,
                  supervision: Supervision,
                  evaluation: evaluation_.Evaluation | None = None,
-                 feedback: Feedback | None = None) -> None:
+                 feedback: Feedback | None = None,
+                 openness: Openness | None = None) -> None:
         self.projection = projection
+        self.openness = openness
         self.auth = authenticator
         self.supervision = supervision
         self.evaluation = evaluation or evaluation_.Evaluation(supervision.db)
@@ -303,6 +308,109 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
             region=request.region, department_code=request.department_code,
             month_from=request.month_from, month_to=request.month_to)
         return pb.GetFeedbackIndicatorsResponse(rows=[indicators_to_pb(r) for r in rows])
+
+    # --- consultations (咨询) -----------------------------------------------------------------
+    def _consultation(self, c: fb.Consultation, *, query_code: bool = False
+                      ) -> pb.ConsultationResponse:
+        feedback = self._feedback()
+        return pb.ConsultationResponse(consultation=consultation_to_pb(
+            c, feedback.today(), feedback.calendar, query_code=query_code))
+
+    @translate_errors
+    def AskConsultation(self, request: pb.AskConsultationRequest,
+                        context: grpc.ServicerContext) -> pb.ConsultationResponse:
+        principal = principal_of(context, self.auth)
+        asked = self._feedback().ask(principal, request.idempotency_key,
+                                     item_id=request.item_id, title=request.title,
+                                     question=request.question, contact=request.contact)
+        return self._consultation(asked, query_code=True)
+
+    @translate_errors
+    def ListConsultations(self, request: pb.ListConsultationsRequest,
+                          context: grpc.ServicerContext) -> pb.ListConsultationsResponse:
+        principal = principal_of(context, self.auth)
+        feedback = self._feedback()
+        page = feedback.list_consultations(
+            principal, region=request.region, department_code=request.department_code,
+            status=CONSULTATION_STATUS_FROM_PB.get(request.status) if request.status
+            else None, waiting_only=request.waiting_only, overdue_only=request.overdue_only,
+            offset=offset_of(request.page_token), limit=request.page_size or 50)
+        today = feedback.today()
+        return pb.ListConsultationsResponse(
+            consultations=[consultation_to_pb(c, today, feedback.calendar)
+                           for c in page.items], total=page.total,
+            next_page_token=token(page.next_offset) if page.next_offset is not None else "")
+
+    @translate_errors
+    def GetConsultation(self, request: pb.GetConsultationRequest,
+                        context: grpc.ServicerContext) -> pb.ConsultationResponse:
+        principal = principal_of(context, self.auth)
+        return self._consultation(self._feedback().get_consultation(
+            principal, request.consultation_id, request.query_code))
+
+    @translate_errors
+    def ActOnConsultation(self, request: pb.ActOnConsultationRequest,
+                          context: grpc.ServicerContext) -> pb.ConsultationResponse:
+        principal = principal_of(context, self.auth)
+        action = request.WhichOneof("action")
+        if action is None:  # pragma: no cover - validated
+            raise InvalidArgument.of_field("action", "one action")
+        fields = {f.name: v for f, v in getattr(request, action).ListFields()}
+        return self._consultation(self._feedback().act_on_consultation(
+            principal, request.consultation_id, action, request.idempotency_key, **fields))
+
+    # --- open as it runs (动态公开): public --------------------------------------------------
+    def _openness(self) -> Openness:
+        if self.openness is None:
+            self.openness = Openness(self.supervision.db, self.supervision.node_region,
+                                     self.evaluation)
+        return self.openness
+
+    @translate_errors
+    def ListOpenCases(self, request: pb.ListOpenCasesRequest, context: grpc.ServicerContext
+                      ) -> pb.ListOpenCasesResponse:
+        principal_of(context, self.auth)  # a token, when one is sent, must be valid
+        page = self._openness().open_cases(region=request.region, finished=request.finished,
+                                           offset=offset_of(request.page_token),
+                                           limit=request.page_size or 20)
+        answer = pb.ListOpenCasesResponse(
+            total=page.total,
+            next_page_token=token(page.next_offset) if page.next_offset is not None else "")
+        for c in page.cases:
+            entry = answer.cases.add(
+                case_number=c.case_number, region=c.region, item_id=c.item_id,
+                item_name=c.item_name, department=c.department, status=c.status,
+                last_event_type=c.last_event_type, steps_completed=c.steps_completed,
+                step_count=c.step_count, accepted_on=c.accepted_on, due_date=c.due_date,
+                finished_on=c.finished_on)
+            entry.updated_at.FromDatetime(c.updated_at)
+        if page.as_of is not None:
+            answer.as_of.FromDatetime(page.as_of)
+        return answer
+
+    @translate_errors
+    def GetOpenStatistics(self, request: pb.GetOpenStatisticsRequest,
+                          context: grpc.ServicerContext) -> pb.GetOpenStatisticsResponse:
+        principal_of(context, self.auth)  # a token, when one is sent, must be valid
+        month, region, report, ratings = self._openness().statistics(
+            month=request.month, region=request.region)
+
+        def row(r: Row, code: str) -> pb.OpenDepartmentMonth:
+            t = r.tally
+            message = pb.OpenDepartmentMonth(
+                department=r.name, department_code=code, handled=t.handled, timed=t.timed,
+                on_time=t.on_time, overdue=t.overdue, ratings=ratings.get(code, 0)
+                if code else sum(ratings.values()), complaints=r.complaints or 0)
+            if r.on_time_rate is not None:
+                message.on_time_rate = r.on_time_rate
+            if r.satisfaction is not None:
+                message.satisfaction = r.satisfaction
+            return message
+
+        rows = sorted(report.rows, key=lambda r: r.name)
+        return pb.GetOpenStatisticsResponse(
+            month=month, region=region, rows=[row(r, r.department_code or r.key) for r in rows],
+            total=row(report.total, ""))
 
 
 def _enum_word(enum: Any, value: int) -> str:

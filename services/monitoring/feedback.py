@@ -25,6 +25,7 @@ good and bad, rectifications, complaints received, handled and overdue —
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +42,7 @@ from services.monitoring.domain import evaluation as ev
 from services.monitoring.domain import feedback as f
 from services.monitoring.feedback_contract import (
     complaint_to_pb,
+    consultation_to_pb,
     rating_to_pb,
     rectification_to_pb,
 )
@@ -63,7 +65,9 @@ from services.shared.working_days import WorkingCalendar, local_day
 Conn = Connection | Session
 MAX_PAGE = 200
 _c, _r, _k = t.complaints.c, t.ratings.c, t.rectifications.c
+_q = t.consultations.c
 _complaint = msgspec.json.Decoder(f.Complaint)
+_consultation = msgspec.json.Decoder(f.Consultation)
 _rating = msgspec.json.Decoder(f.Rating)
 _task = msgspec.json.Decoder(f.Rectification)
 _encode = msgspec.json.Encoder().encode
@@ -71,6 +75,10 @@ _encode = msgspec.json.Encoder().encode
 
 class CaseLookup(Protocol):
     def case(self, number: str) -> f.CaseFacts | None: ...
+
+
+class ItemLookup(Protocol):
+    def item(self, item_id: str) -> f.ItemFacts | None: ...
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,10 @@ def may_read_complaint(p: Principal, c: f.Complaint) -> bool:
 class Feedback:
     def __init__(self, db: Database, calendar: WorkingCalendar, node_region: str,
                  cases: CaseLookup, policy: f.Policy | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 items: ItemLookup | None = None) -> None:
         self.db = db
+        self.items = items
         self.calendar = calendar
         self.node_region = node_region
         self.cases = cases
@@ -461,7 +471,174 @@ class Feedback:
                 self._save_complaint(conn, f.note_complaint_overdue(_complaint.decode(body),
                                                                     now), "overdue", now)
                 noted += 1
+            for (body,) in conn.execute(select(t.consultations.c.body).where(
+                    _q.status == f.ConsultationStatus.SUBMITTED.value, _q.due_date < day,
+                    _q.overdue_noted.is_(False)).with_for_update()).all():
+                self._save_consultation(conn, f.note_consultation_overdue(
+                    _consultation.decode(body), now), "overdue", now)
+                noted += 1
         return noted
+
+    # --- consultations (咨询) -----------------------------------------------------------------
+    def ask(self, p: Principal, key: str, *, item_id: str, title: str, question: str,
+            contact: str = "") -> f.Consultation:
+        """A question about an item: a person signed in (a public token) asks as themselves;
+        anyone else (no token, or the hall's own) leaves a contact and gets a query code."""
+        asker = ""
+        if "public" in p.roles:
+            _public(p)
+            asker = p.subject
+        key = self.idempotency.check_key(key)
+        caller = p.subject or "anonymous"
+        print_ = _print("AskConsultation", [item_id, title, question, contact])
+        with self.db.begin() as conn:
+            replay = self.idempotency.lookup(conn, caller, key, "AskConsultation", print_)
+            if replay is not None:
+                return self._consultation(conn, replay.decode())
+        if self.items is None:  # pragma: no cover - wired by server.build
+            raise NotFound("consultations are not served here", code="UNIMPLEMENTED")
+        item = self.items.item(item_id.strip())
+        if item is None:
+            raise NotFound(f"没有已公布的事项 {item_id}", code="ITEM_NOT_FOUND",
+                           metadata={"item_id": item_id})
+        now = self.clock()
+        today = local_day(now)
+        consultation = f.ask(
+            consultation_id=f.consultation_id(item.region, today), item=item, title=title,
+            question=question, asker=asker, contact=contact, code=f.query_code(), now=now,
+            today=today, calendar=self.calendar, policy=self.policy)
+        try:
+            with self.db.begin() as conn:
+                self._save_consultation(conn, consultation, "submitted", now, new=True)
+                self.idempotency.save(conn, caller, key, "AskConsultation", print_,
+                                      consultation.consultation_id.encode())
+        except IntegrityError:
+            with self.db.begin() as conn:
+                replay = self.idempotency.lookup(conn, caller, key, "AskConsultation",
+                                                 print_)
+                if replay is None:
+                    raise
+                return self._consultation(conn, replay.decode())
+        return consultation
+
+    def may_answer(self, p: Principal, c: f.Consultation) -> bool:
+        """The item's department's staff in its region (administrators too)."""
+        return p.can(auth.CASE_HANDLE, c.region, c.department_code)
+
+    def _may_read_consultation(self, p: Principal, c: f.Consultation,
+                               query_code: str = "") -> bool:
+        if c.asker and c.asker == p.subject:
+            return True
+        if query_code and c.query_code and secrets.compare_digest(
+                query_code.strip().upper(), c.query_code):
+            return True
+        return self.may_answer(p, c) or _supervises(p, c.region)
+
+    def get_consultation(self, p: Principal, consultation_id: str, query_code: str = ""
+                         ) -> f.Consultation:
+        with self.db.read() as s:
+            row = s.execute(select(t.consultations.c.body).where(
+                _q.consultation_id == consultation_id)).first()
+        found = _consultation.decode(row[0]) if row else None
+        if found is None or not self._may_read_consultation(p, found, query_code):
+            raise _consultation_not_found(consultation_id)
+        return found
+
+    def act_on_consultation(self, p: Principal, consultation_id: str, action: str, key: str,
+                            **fields: Any) -> f.Consultation:
+        key = self.idempotency.check_key(key)
+        print_ = _print("ActOnConsultation", [consultation_id, action, fields])
+        with self.db.begin() as conn:
+            c = self._consultation(conn, consultation_id, lock=True)
+            if p.anonymous or not self._may_read_consultation(p, c):
+                raise _consultation_not_found(consultation_id)
+            if action == "withdraw":
+                if not c.asker or c.asker != p.subject:
+                    raise PermissionDenied("只有提出咨询的人可以撤回", code="NOT_YOURS")
+            elif not self.may_answer(p, c):
+                raise PermissionDenied(
+                    f"这项咨询由{c.department or '事项的实施部门'}答复",
+                    code="NOT_ADDRESSED_TO_YOU",
+                    metadata={"department_code": c.department_code})
+            if self.idempotency.lookup(conn, p.subject, key, "ActOnConsultation",
+                                       print_) is not None:
+                return c
+            now = self.clock()
+            if action == "answer":
+                acted = f.answer_consultation(c, p.subject, now, str(fields.get("answer", "")))
+            elif action == "withdraw":
+                acted = f.withdraw_consultation(c, p.subject, now)
+            else:  # pragma: no cover - the contract's oneof
+                raise InvalidArgument.of_field("action", "answer 或 withdraw")
+            self._save_consultation(conn, acted, acted.history[-1].action, now)
+            self.idempotency.save(conn, p.subject, key, "ActOnConsultation", print_, b"{}")
+            return acted
+
+    def list_consultations(self, p: Principal, *, region: str = "", department_code: str = "",
+                           status: f.ConsultationStatus | None = None,
+                           waiting_only: bool = False, overdue_only: bool = False,
+                           offset: int = 0, limit: int = 50) -> Page:
+        """The caller's own (public); their department's (its staff); their regions'
+        (supervisors). Newest first; earliest due first with ``waiting_only``."""
+        if p.anonymous:
+            p.require(auth.FEEDBACK_SUBMIT)
+        if "public" in p.roles:
+            scope = _q.asker == p.subject
+        else:
+            mine = []
+            if _supervises(p):
+                mine.append(_in_regions(_q.region, p.regions))
+            if p.can(auth.CASE_HANDLE):
+                every = any(auth.CASE_HANDLE in auth.ROLES[r].permissions
+                            and not auth.ROLES[r].department_bound
+                            for r in p.roles if r in auth.ROLES)
+                regions = _in_regions(_q.region, p.regions)
+                mine.append(regions if every else and_(
+                    _q.department_code == (p.department or "-"), regions))
+            if not mine:
+                raise PermissionDenied(f"{p.subject} 无权查看咨询", code="NOT_ALLOWED")
+            scope = or_(*mine)
+        query = select(t.consultations.c.body).where(scope)
+        if region:
+            query = query.where(_q.region.like(_prefix(region)))
+        if department_code:
+            query = query.where(_q.department_code == department_code)
+        if status is not None:
+            query = query.where(_q.status == status.value)
+        waiting = f.ConsultationStatus.SUBMITTED.value
+        if waiting_only or overdue_only:
+            query = query.where(_q.status == waiting)
+        if overdue_only:
+            query = query.where(_q.due_date < self.today().isoformat())
+        order = ((_q.due_date, _q.submitted_at, _q.consultation_id) if waiting_only
+                 else (_q.submitted_at.desc(), _q.consultation_id))
+        return self._page(query.order_by(*order), offset, limit, _consultation)
+
+    def _consultation(self, conn: Conn, consultation_id: str, *, lock: bool = False
+                      ) -> f.Consultation:
+        query = select(t.consultations.c.body).where(_q.consultation_id == consultation_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise _consultation_not_found(consultation_id)
+        return _consultation.decode(row[0])
+
+    def _save_consultation(self, conn: Conn, c: f.Consultation, action: str, now: datetime,
+                           *, new: bool = False) -> None:
+        values = {"region": c.region, "department_code": c.department_code,
+                  "item_id": c.item_id, "asker": c.asker, "status": c.status.value,
+                  "due_date": c.due_date.isoformat(),
+                  "month": f.local_month(local_day(c.submitted_at)),
+                  "submitted_at": c.submitted_at, "overdue_noted": c.overdue_noted,
+                  "body": _encode(c).decode()}
+        if new:
+            conn.execute(insert(t.consultations).values(consultation_id=c.consultation_id,
+                                                        **values))
+        else:
+            conn.execute(update(t.consultations).where(
+                _q.consultation_id == c.consultation_id).values(**values))
+        self._announce(conn, f"consultation.{action}", pb.ConsultationEvent(
+            consultation=consultation_to_pb(c, local_day(now), self.calendar,
+                                            identity=False), action=action), c.region, now)
 
     # --- indicators -------------------------------------------------------------------------
     def indicators(self, *, region: str = "", department_code: str = "", month_from: str = "",
@@ -658,6 +835,11 @@ def _print(operation: str, request: list[Any]) -> str:
 def _complaint_not_found(complaint_id: str) -> NotFound:
     return NotFound(f"没有投诉举报 {complaint_id}", code="COMPLAINT_NOT_FOUND",
                     metadata={"complaint_id": complaint_id})
+
+
+def _consultation_not_found(consultation_id: str) -> NotFound:
+    return NotFound(f"没有咨询 {consultation_id}", code="CONSULTATION_NOT_FOUND",
+                    metadata={"consultation_id": consultation_id})
 
 
 def _rating_not_found(rating_id: str) -> NotFound:

@@ -119,3 +119,29 @@ def indicators_to_pb(row: f.DepartmentMonth) -> pb.DepartmentMonthIndicators:
         appeals=row.appeals, complaints=row.complaints,
         complaints_handled=row.complaints_handled,
         complaints_overdue=row.complaints_overdue)
+
+
+CONSULTATION_STATUS = {s: getattr(pb, f"CONSULTATION_STATUS_{s.name}")
+                       for s in f.ConsultationStatus}
+CONSULTATION_STATUS_FROM_PB = _from(CONSULTATION_STATUS)
+
+
+def consultation_to_pb(c: f.Consultation, today: date, calendar: f.Calendar, *,
+                       identity: bool = True, query_code: bool = False) -> pb.Consultation:
+    """``identity=False`` (events): without the asker and their contact; ``query_code``:
+    with the code (only in the answer to the ask itself)."""
+    waiting = c.status is f.ConsultationStatus.SUBMITTED
+    message = pb.Consultation(
+        consultation_id=c.consultation_id, item_id=c.item_id, item_name=c.item_name,
+        region=c.region, department=c.department, department_code=c.department_code,
+        title=c.title, question=c.question, asker=c.asker if identity else "",
+        contact=c.contact if identity else "", status=CONSULTATION_STATUS[c.status],
+        due_date=c.due_date.isoformat(), due_date_provisional=c.provisional,
+        overdue=f.consultation_overdue(c, today),
+        days_left=calendar.working_days_between(today, c.due_date)[0] if waiting else 0,
+        answer=c.answer, answered_by=c.answered_by,
+        query_code=c.query_code if query_code else "")
+    _ts(message.submitted_at, c.submitted_at)
+    _ts(message.answered_at, c.answered_at)
+    _history(message.history, c.history, "" if identity else c.asker, "asker")
+    return message

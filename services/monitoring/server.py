@@ -9,6 +9,7 @@ from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from services.monitoring.api import MonitoringServicer
 from services.monitoring.cases_client import CasesClient
+from services.monitoring.catalogue_client import CatalogueClient
 from services.monitoring.domain.evaluation import Scale
 from services.monitoring.domain.feedback import Policy
 from services.monitoring.evaluation import Evaluation
@@ -45,7 +46,12 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
                                  issuer=settings.jwt_issuer, roles=("supervision_service",)),
                     settings.grpc_timeout_s),
         Policy(settings.feedback_complaint_days, settings.feedback_rating_window_days,
-               settings.feedback_rectification_days))
+               settings.feedback_rectification_days, settings.feedback_consultation_days),
+        items=CatalogueClient(
+            settings.address(settings.catalogue_port),
+            ServiceToken(settings.jwt_secret, "monitoring", [settings.node_region],
+                         issuer=settings.jwt_issuer, roles=("supervision_service",)),
+            settings.grpc_timeout_s))
     server = GrpcServer(address or settings.address(settings.monitoring_port))
     server.add(monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
                MonitoringServicer(projection,

@@ -42,6 +42,8 @@ case_records = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 Index("ix_case_records_region_status", case_records.c.region, case_records.c.status)
+# the public feed (动态公开): newest change first
+Index("ix_case_records_last_event", case_records.c.last_event_at)
 
 # Standards library (权力运行标准库): limits and flows of published item versions.
 standards = Table(
@@ -321,3 +323,24 @@ rectifications = Table(
 Index("ix_rectifications_status_due", rectifications.c.status, rectifications.c.due_date)
 Index("ix_rectifications_department", rectifications.c.department_code,
       rectifications.c.status)
+
+# 咨询: consultations about items (domain.feedback, "consultations"), the record whole in body
+consultations = Table(
+    "consultations", metadata,
+    Column("consultation_id", String(40), primary_key=True),
+    Column("region", String(6), nullable=False),
+    Column("department_code", String(18), nullable=False),
+    Column("item_id", String(36), nullable=False),
+    # the asker's subject; empty: asked without signing in
+    Column("asker", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("overdue_noted", Boolean, nullable=False),
+    Column("body", Text, nullable=False),
+)
+Index("ix_consultations_department_status", consultations.c.department_code,
+      consultations.c.status, consultations.c.due_date)
+Index("ix_consultations_asker", consultations.c.asker)
+Index("ix_consultations_status_due", consultations.c.status, consultations.c.due_date)

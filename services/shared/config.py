@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     feedback_complaint_days: int = Field(15, ge=1, le=60)
     feedback_rating_window_days: int = Field(15, ge=0, le=60)
     feedback_rectification_days: int = Field(15, ge=1, le=60)
+    # working days the item's department has to answer a consultation (咨询)
+    feedback_consultation_days: int = Field(5, ge=1, le=60)
 
     # Supervision's trend rules (苗头性、倾向性问题): a JSON object of the fields of
     # services/monitoring/domain/trends.py's TrendThresholds to change, e.g.

@@ -64,6 +64,7 @@ class Policy:
     complaint_days: int = 15
     rating_window_days: int = 15
     rectification_days: int = 15
+    consultation_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -580,3 +581,144 @@ class DepartmentMonth:
 
 def local_month(day: date) -> str:
     return f"{day:%Y-%m}"
+
+
+# --- consultations (咨询) ---------------------------------------------------------------------
+#
+# A person asks about an item of the catalogue (咨询): signed in (their token's subject is the
+# asker), or without signing in, leaving a contact (telephone or e-mail) to be answered at and
+# reading the answer with the consultation's number and the query code it was given. The
+# item's department answers within ``policy.consultation_days`` working days on the official
+# calendar (default 5); the answer closes it (答复即办结). The asker may withdraw it until then.
+# Not answered by its deadline, it is overdue (a sweep notes it once).
+
+class ConsultationStatus(StrEnum):
+    SUBMITTED = "submitted"  # 待答复
+    ANSWERED = "answered"    # 已答复（办结）
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+CONSULTATION_WORDS = {ConsultationStatus.SUBMITTED: "待答复",
+                      ConsultationStatus.ANSWERED: "已答复",
+                      ConsultationStatus.WITHDRAWN: "已撤回"}
+MAX_CONTACT = 100
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a consultation needs to know of the item asked about (from the catalogue)."""
+
+    item_id: str
+    name: str
+    region: str
+    department: str
+    department_code: str
+
+
+@dataclass(frozen=True)
+class Consultation:
+    consultation_id: str
+    item_id: str
+    item_name: str
+    region: str
+    department: str
+    department_code: str
+    title: str
+    question: str
+    #: the asker's subject ("id_card:…", "credit_code:…"); empty: asked without signing in
+    asker: str
+    contact: str
+    status: ConsultationStatus
+    due_date: date
+    provisional: bool
+    submitted_at: datetime
+    #: given to an asker who did not sign in: with the number, it reads the answer
+    query_code: str = ""
+    answer: str = ""
+    answered_by: str = ""
+    answered_at: datetime | None = None
+    overdue_noted: bool = False
+    history: tuple[Entry, ...] = ()
+
+
+def consultation_id(region: str, day: date) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRTUWXY0123456789"
+    return f"{region}-ZX-{day:%Y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+def query_code() -> str:
+    """Eight letters and digits, none that look alike."""
+    alphabet = "ABCDEFGHJKLMNPQRTUWXY346789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def ask(*, consultation_id: str, item: ItemFacts, title: str, question: str, asker: str,
+        contact: str, code: str, now: datetime, today: date, calendar: Calendar,
+        policy: Policy) -> Consultation:
+    """A new consultation about ``item``, due in ``policy.consultation_days`` working days.
+    Without an asker (not signed in) a contact is required and ``code`` is its query code."""
+    contact = contact.strip()
+    if not asker and not contact:
+        raise InvalidArgument.of_field(
+            "contact", "未登录咨询请留下联系电话或电子邮箱，以便答复", code="CONTACT_REQUIRED")
+    if len(contact) > MAX_CONTACT:
+        raise InvalidArgument.of_field("contact", f"联系方式最多 {MAX_CONTACT} 个字",
+                                       code="CONTACT_TOO_LONG")
+    if not title.strip():
+        raise InvalidArgument.of_field("title", "请填写咨询主题", code="TEXT_REQUIRED")
+    if not question.strip():
+        raise InvalidArgument.of_field("question", "请填写咨询内容", code="TEXT_REQUIRED")
+    if len(question.strip()) > MAX_TEXT:
+        raise InvalidArgument.of_field("question", f"咨询内容最多 {MAX_TEXT} 个字",
+                                       code="TEXT_TOO_LONG")
+    if not item.department_code:
+        raise FailedPrecondition(
+            f"事项 {item.name or item.item_id} 没有登记实施部门，暂不能在线咨询",
+            code="ITEM_WITHOUT_DEPARTMENT", metadata={"item_id": item.item_id})
+    due = calendar.add_working_days(today, policy.consultation_days)
+    return Consultation(
+        consultation_id=consultation_id, item_id=item.item_id, item_name=item.name,
+        region=item.region, department=item.department,
+        department_code=item.department_code, title=title.strip(),
+        question=question.strip(), asker=asker, contact=contact,
+        status=ConsultationStatus.SUBMITTED, due_date=due.day, provisional=due.provisional,
+        submitted_at=now, query_code="" if asker else code,
+        history=(Entry(now, asker or "anonymous", "submitted",
+                       f"咨询{item.department or '实施部门'}，答复期限至 {due.day.isoformat()}"),))
+
+
+def _consultation_step(c: Consultation, action: str, words: str) -> None:
+    if c.status is not ConsultationStatus.SUBMITTED:
+        raise FailedPrecondition(
+            f"咨询 {c.consultation_id} 当前状态为「{CONSULTATION_WORDS[c.status]}」，不能{words}",
+            code="CONSULTATION_ACTION_NOT_ALLOWED",
+            metadata={"status": c.status.value, "action": action})
+
+
+def answer_consultation(c: Consultation, by: str, now: datetime, answer: str
+                        ) -> Consultation:
+    """The department's answer: it closes the consultation."""
+    _consultation_step(c, "answer", "答复")
+    _need(answer, "answer")
+    if len(answer.strip()) > MAX_TEXT:
+        raise InvalidArgument.of_field("answer", f"答复最多 {MAX_TEXT} 个字",
+                                       code="TEXT_TOO_LONG")
+    return replace(c, status=ConsultationStatus.ANSWERED, answer=answer.strip(),
+                   answered_by=by, answered_at=now,
+                   history=(*c.history, Entry(now, by, "answered", answer.strip())))
+
+
+def withdraw_consultation(c: Consultation, by: str, now: datetime) -> Consultation:
+    _consultation_step(c, "withdraw", "撤回")
+    return replace(c, status=ConsultationStatus.WITHDRAWN,
+                   history=(*c.history, Entry(now, by, "withdrawn")))
+
+
+def consultation_overdue(c: Consultation, today: date) -> bool:
+    """Not answered and past its deadline."""
+    return c.status is ConsultationStatus.SUBMITTED and today > c.due_date
+
+
+def note_consultation_overdue(c: Consultation, now: datetime) -> Consultation:
+    return replace(c, overdue_noted=True, history=(*c.history, Entry(
+        now, SUPERVISION, "overdue", f"已超过答复期限（{c.due_date.isoformat()}）仍未答复")))

@@ -855,3 +855,25 @@ class ObligationEvent(_message.Message):
     OBLIGATION_FIELD_NUMBER: _ClassVar[int]
     obligation: ChangeObligation
     def __init__(self, obligation: _Optional[_Union[ChangeObligation, _Mapping]] = ...) -> None: ...
+
+class CountItemStatesRequest(_message.Message):
+    __slots__ = ("region",)
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    def __init__(self, region: _Optional[str] = ...) -> None: ...
+
+class ItemStateCount(_message.Message):
+    __slots__ = ("state", "items")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    state: ItemState
+    items: int
+    def __init__(self, state: _Optional[_Union[ItemState, str]] = ..., items: _Optional[int] = ...) -> None: ...
+
+class CountItemStatesResponse(_message.Message):
+    __slots__ = ("counts", "total")
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    counts: _containers.RepeatedCompositeFieldContainer[ItemStateCount]
+    total: int
+    def __init__(self, counts: _Optional[_Iterable[_Union[ItemStateCount, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...

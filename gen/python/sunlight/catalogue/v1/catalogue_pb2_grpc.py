@@ -109,6 +109,11 @@ class CatalogueServiceStub:
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItemsRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ItemVersion.FromString,
                 _registered_method=True)
+        self.CountItemStates = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/CountItemStates',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogueServiceServicer:
@@ -208,6 +213,15 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountItemStates(self, request, context):
+        """The figures of the catalogue's cleanup (清理结果): items of a region (and the regions
+        under it) by state — kept (in force), suspended, cancelled, delegated, transferred,
+        merged, frozen. Public.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -285,6 +299,11 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     servicer.ExportItems,
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItemsRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ItemVersion.SerializeToString,
+            ),
+            'CountItemStates': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountItemStates,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -692,6 +711,33 @@ class CatalogueService:
             '/sunlight.catalogue.v1.CatalogueService/ExportItems',
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ExportItemsRequest.SerializeToString,
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ItemVersion.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountItemStates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/CountItemStates',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

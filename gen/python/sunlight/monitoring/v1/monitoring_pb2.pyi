@@ -117,6 +117,13 @@ class RectificationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RECTIFICATION_STATUS_OPEN: _ClassVar[RectificationStatus]
     RECTIFICATION_STATUS_DONE: _ClassVar[RectificationStatus]
     RECTIFICATION_STATUS_CANCELLED: _ClassVar[RectificationStatus]
+
+class ConsultationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONSULTATION_STATUS_UNSPECIFIED: _ClassVar[ConsultationStatus]
+    CONSULTATION_STATUS_SUBMITTED: _ClassVar[ConsultationStatus]
+    CONSULTATION_STATUS_ANSWERED: _ClassVar[ConsultationStatus]
+    CONSULTATION_STATUS_WITHDRAWN: _ClassVar[ConsultationStatus]
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_YELLOW: Severity
 SEVERITY_RED: Severity
@@ -182,6 +189,10 @@ RECTIFICATION_STATUS_UNSPECIFIED: RectificationStatus
 RECTIFICATION_STATUS_OPEN: RectificationStatus
 RECTIFICATION_STATUS_DONE: RectificationStatus
 RECTIFICATION_STATUS_CANCELLED: RectificationStatus
+CONSULTATION_STATUS_UNSPECIFIED: ConsultationStatus
+CONSULTATION_STATUS_SUBMITTED: ConsultationStatus
+CONSULTATION_STATUS_ANSWERED: ConsultationStatus
+CONSULTATION_STATUS_WITHDRAWN: ConsultationStatus
 
 class CaseRecord(_message.Message):
     __slots__ = ("case_number", "region", "item_id", "item_version", "department", "status", "last_event_type", "last_sequence", "events_applied", "steps_completed", "step_count", "due_date", "accepted_at", "completed_at", "last_event_at", "updated_at")
@@ -1099,3 +1110,233 @@ class GetFeedbackIndicatorsResponse(_message.Message):
     ROWS_FIELD_NUMBER: _ClassVar[int]
     rows: _containers.RepeatedCompositeFieldContainer[DepartmentMonthIndicators]
     def __init__(self, rows: _Optional[_Iterable[_Union[DepartmentMonthIndicators, _Mapping]]] = ...) -> None: ...
+
+class Consultation(_message.Message):
+    __slots__ = ("consultation_id", "item_id", "item_name", "region", "department", "department_code", "title", "question", "asker", "contact", "status", "due_date", "due_date_provisional", "overdue", "days_left", "answer", "answered_by", "submitted_at", "answered_at", "history", "query_code")
+    CONSULTATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    ASKER_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_PROVISIONAL_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    DAYS_LEFT_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_BY_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_AT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    QUERY_CODE_FIELD_NUMBER: _ClassVar[int]
+    consultation_id: str
+    item_id: str
+    item_name: str
+    region: str
+    department: str
+    department_code: str
+    title: str
+    question: str
+    asker: str
+    contact: str
+    status: ConsultationStatus
+    due_date: str
+    due_date_provisional: bool
+    overdue: bool
+    days_left: int
+    answer: str
+    answered_by: str
+    submitted_at: _timestamp_pb2.Timestamp
+    answered_at: _timestamp_pb2.Timestamp
+    history: _containers.RepeatedCompositeFieldContainer[FeedbackEntry]
+    query_code: str
+    def __init__(self, consultation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., item_name: _Optional[str] = ..., region: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., title: _Optional[str] = ..., question: _Optional[str] = ..., asker: _Optional[str] = ..., contact: _Optional[str] = ..., status: _Optional[_Union[ConsultationStatus, str]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., overdue: _Optional[bool] = ..., days_left: _Optional[int] = ..., answer: _Optional[str] = ..., answered_by: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[FeedbackEntry, _Mapping]]] = ..., query_code: _Optional[str] = ...) -> None: ...
+
+class AskConsultationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "title", "question", "contact")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    title: str
+    question: str
+    contact: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., title: _Optional[str] = ..., question: _Optional[str] = ..., contact: _Optional[str] = ...) -> None: ...
+
+class ConsultationResponse(_message.Message):
+    __slots__ = ("consultation",)
+    CONSULTATION_FIELD_NUMBER: _ClassVar[int]
+    consultation: Consultation
+    def __init__(self, consultation: _Optional[_Union[Consultation, _Mapping]] = ...) -> None: ...
+
+class ListConsultationsRequest(_message.Message):
+    __slots__ = ("region", "department_code", "status", "waiting_only", "overdue_only", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_ONLY_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    department_code: str
+    status: ConsultationStatus
+    waiting_only: bool
+    overdue_only: bool
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., department_code: _Optional[str] = ..., status: _Optional[_Union[ConsultationStatus, str]] = ..., waiting_only: _Optional[bool] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListConsultationsResponse(_message.Message):
+    __slots__ = ("consultations", "next_page_token", "total")
+    CONSULTATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    consultations: _containers.RepeatedCompositeFieldContainer[Consultation]
+    next_page_token: str
+    total: int
+    def __init__(self, consultations: _Optional[_Iterable[_Union[Consultation, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class GetConsultationRequest(_message.Message):
+    __slots__ = ("consultation_id", "query_code")
+    CONSULTATION_ID_FIELD_NUMBER: _ClassVar[int]
+    QUERY_CODE_FIELD_NUMBER: _ClassVar[int]
+    consultation_id: str
+    query_code: str
+    def __init__(self, consultation_id: _Optional[str] = ..., query_code: _Optional[str] = ...) -> None: ...
+
+class AnswerConsultation(_message.Message):
+    __slots__ = ("answer",)
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    answer: str
+    def __init__(self, answer: _Optional[str] = ...) -> None: ...
+
+class WithdrawConsultation(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ActOnConsultationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "consultation_id", "answer", "withdraw")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CONSULTATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAW_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    consultation_id: str
+    answer: AnswerConsultation
+    withdraw: WithdrawConsultation
+    def __init__(self, idempotency_key: _Optional[str] = ..., consultation_id: _Optional[str] = ..., answer: _Optional[_Union[AnswerConsultation, _Mapping]] = ..., withdraw: _Optional[_Union[WithdrawConsultation, _Mapping]] = ...) -> None: ...
+
+class ConsultationEvent(_message.Message):
+    __slots__ = ("consultation", "action")
+    CONSULTATION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    consultation: Consultation
+    action: str
+    def __init__(self, consultation: _Optional[_Union[Consultation, _Mapping]] = ..., action: _Optional[str] = ...) -> None: ...
+
+class OpenCase(_message.Message):
+    __slots__ = ("case_number", "region", "item_id", "item_name", "department", "status", "last_event_type", "steps_completed", "step_count", "accepted_on", "due_date", "finished_on", "updated_at")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LAST_EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STEPS_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    STEP_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_ON_FIELD_NUMBER: _ClassVar[int]
+    DUE_DATE_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_ON_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    region: str
+    item_id: str
+    item_name: str
+    department: str
+    status: str
+    last_event_type: str
+    steps_completed: int
+    step_count: int
+    accepted_on: str
+    due_date: str
+    finished_on: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[str] = ..., last_event_type: _Optional[str] = ..., steps_completed: _Optional[int] = ..., step_count: _Optional[int] = ..., accepted_on: _Optional[str] = ..., due_date: _Optional[str] = ..., finished_on: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListOpenCasesRequest(_message.Message):
+    __slots__ = ("region", "finished", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    finished: bool
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., finished: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListOpenCasesResponse(_message.Message):
+    __slots__ = ("cases", "next_page_token", "total", "as_of")
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[OpenCase]
+    next_page_token: str
+    total: int
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, cases: _Optional[_Iterable[_Union[OpenCase, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OpenDepartmentMonth(_message.Message):
+    __slots__ = ("department", "department_code", "handled", "timed", "on_time", "overdue", "on_time_rate", "satisfaction", "ratings", "complaints")
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    HANDLED_FIELD_NUMBER: _ClassVar[int]
+    TIMED_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
+    SATISFACTION_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_FIELD_NUMBER: _ClassVar[int]
+    department: str
+    department_code: str
+    handled: int
+    timed: int
+    on_time: int
+    overdue: int
+    on_time_rate: float
+    satisfaction: float
+    ratings: int
+    complaints: int
+    def __init__(self, department: _Optional[str] = ..., department_code: _Optional[str] = ..., handled: _Optional[int] = ..., timed: _Optional[int] = ..., on_time: _Optional[int] = ..., overdue: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., satisfaction: _Optional[float] = ..., ratings: _Optional[int] = ..., complaints: _Optional[int] = ...) -> None: ...
+
+class GetOpenStatisticsRequest(_message.Message):
+    __slots__ = ("month", "region")
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    month: str
+    region: str
+    def __init__(self, month: _Optional[str] = ..., region: _Optional[str] = ...) -> None: ...
+
+class GetOpenStatisticsResponse(_message.Message):
+    __slots__ = ("month", "region", "rows", "total")
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    month: str
+    region: str
+    rows: _containers.RepeatedCompositeFieldContainer[OpenDepartmentMonth]
+    total: OpenDepartmentMonth
+    def __init__(self, month: _Optional[str] = ..., region: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[OpenDepartmentMonth, _Mapping]]] = ..., total: _Optional[_Union[OpenDepartmentMonth, _Mapping]] = ...) -> None: ...

@@ -124,6 +124,36 @@ class MonitoringServiceStub:
                 request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsRequest.SerializeToString,
                 response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsResponse.FromString,
                 _registered_method=True)
+        self.AskConsultation = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/AskConsultation',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.AskConsultationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.FromString,
+                _registered_method=True)
+        self.ListConsultations = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListConsultations',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListConsultationsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListConsultationsResponse.FromString,
+                _registered_method=True)
+        self.GetConsultation = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/GetConsultation',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetConsultationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.FromString,
+                _registered_method=True)
+        self.ActOnConsultation = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ActOnConsultation',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnConsultationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.FromString,
+                _registered_method=True)
+        self.ListOpenCases = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/ListOpenCases',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListOpenCasesRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListOpenCasesResponse.FromString,
+                _registered_method=True)
+        self.GetOpenStatistics = channel.unary_unary(
+                '/sunlight.monitoring.v1.MonitoringService/GetOpenStatistics',
+                request_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetOpenStatisticsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetOpenStatisticsResponse.FromString,
+                _registered_method=True)
 
 
 class MonitoringServiceServicer:
@@ -240,6 +270,45 @@ class MonitoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AskConsultation(self, request, context):
+        """consultations about items (咨询): see below
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConsultations(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsultation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ActOnConsultation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOpenCases(self, request, context):
+        """Open as it runs (动态公开): cases in progress and their results without personal data,
+        and each department's figures of a month. Public: no token needed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOpenStatistics(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MonitoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -332,6 +401,36 @@ def add_MonitoringServiceServicer_to_server(servicer, server):
                     servicer.GetFeedbackIndicators,
                     request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsRequest.FromString,
                     response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsResponse.SerializeToString,
+            ),
+            'AskConsultation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AskConsultation,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.AskConsultationRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.SerializeToString,
+            ),
+            'ListConsultations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsultations,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListConsultationsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListConsultationsResponse.SerializeToString,
+            ),
+            'GetConsultation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsultation,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetConsultationRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.SerializeToString,
+            ),
+            'ActOnConsultation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ActOnConsultation,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnConsultationRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.SerializeToString,
+            ),
+            'ListOpenCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOpenCases,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListOpenCasesRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListOpenCasesResponse.SerializeToString,
+            ),
+            'GetOpenStatistics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOpenStatistics,
+                    request_deserializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetOpenStatisticsRequest.FromString,
+                    response_serializer=sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetOpenStatisticsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -820,6 +919,168 @@ class MonitoringService:
             '/sunlight.monitoring.v1.MonitoringService/GetFeedbackIndicators',
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsRequest.SerializeToString,
             sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetFeedbackIndicatorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AskConsultation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/AskConsultation',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.AskConsultationRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConsultations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListConsultations',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListConsultationsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListConsultationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsultation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/GetConsultation',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetConsultationRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ActOnConsultation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ActOnConsultation',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ActOnConsultationRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ConsultationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOpenCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/ListOpenCases',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListOpenCasesRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.ListOpenCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOpenStatistics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.monitoring.v1.MonitoringService/GetOpenStatistics',
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetOpenStatisticsRequest.SerializeToString,
+            sunlight_dot_monitoring_dot_v1_dot_monitoring__pb2.GetOpenStatisticsResponse.FromString,
             options,
             channel_credentials,
             insecure,
