@@ -67,7 +67,7 @@ import psycopg
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
-from infra.broker import set_policies
+from infra.broker import enable_plugins, set_policies
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.codes import credit_check_char
@@ -962,6 +962,7 @@ def bench_node(database: str | None = None, keep: bool = False
     subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*",
                     ".*"], check=True, timeout=60)
     set_policies(vhost)
+    enable_plugins()
     base = PG_ADMIN.rsplit("/", 1)[0]
     sa_url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
     pg_url = f"{base}/{name}"
