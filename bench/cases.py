@@ -67,7 +67,7 @@ import psycopg
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
-from infra.broker import set_policies
+from infra.broker import enable_plugins, set_policies
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.codes import credit_check_char
@@ -949,10 +949,11 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def bench_node(database: str | None = None, keep: bool = False
+def bench_node(database: str | None = None, keep: bool = False, **env: str
                ) -> Iterator[tuple[LocalNode, str, str, str]]:
     """A node of every process on a fresh PostgreSQL database (or ``database``, kept) and
-    a fresh vhost: (node, its token secret, the database's URL, its name)."""
+    a fresh vhost (``env``: settings of the node): (node, its token secret, the database's
+    URL, its name)."""
     name = database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
     vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
     if not database:
@@ -962,13 +963,15 @@ def bench_node(database: str | None = None, keep: bool = False
     subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*",
                     ".*"], check=True, timeout=60)
     set_policies(vhost)
+    enable_plugins()
     base = PG_ADMIN.rsplit("/", 1)[0]
     sa_url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
     pg_url = f"{base}/{name}"
     secret = os.environ.get("SUNLIGHT_JWT_SECRET") or secrets.token_urlsafe(40)
     logs = Path(tempfile.mkdtemp(prefix="sunlight-bench-"))
     node = LocalNode.on_free_ports(logs, DATABASE_URL=sa_url, AMQP_URI=f"{AMQP_BASE}/{vhost}",
-                                   SUNLIGHT_JWT_SECRET=secret, SUNLIGHT_LOG_LEVEL="WARNING")
+                                   SUNLIGHT_JWT_SECRET=secret, SUNLIGHT_LOG_LEVEL="WARNING",
+                                   **env)
     try:
         for service in ("catalogue", "cases", "monitoring"):
             upgrade(ROOT / "services" / service / "migrations", sa_url, service)

@@ -11,14 +11,20 @@ On a real node (every process, PostgreSQL, RabbitMQ — ``bench.cases``'s node),
   written in the transaction that runs the rules on it). ``events_per_s``: the events
   supervision applied from the first to the last, load and drain together, and the backlog
   sampled each second.
-* **rebuild** — every case and catalogue event of the run replayed from scratch (from the
-  services' outboxes, in order) into an empty supervision database, in batches as the worker
-  takes them: ``rebuild_events_per_s``, and whether the rebuilt warnings and case views are
-  the live ones (``rebuild_same``).
+* **rebuild** — every catalogue and case event of the run replayed from scratch (from the
+  services' outboxes, in order) into an empty supervision database by
+  ``services.monitoring.rebuild.rebuild`` (the days' sweeps included, case events in batches
+  as the worker takes them): ``rebuild_events_per_s``, and whether the rebuilt warnings and
+  case views are the live ones (``rebuild_same``).
 * **sweep** — ``--sweep-cases`` open cases stored (views copied from cases of this run left
   at every stage, new numbers), ``--sweep-due`` of them due for a look today (their
   ``attention_on``: the day a step or the case nears or passes its limit), the others on one
-  of the next four working days: ``sweep_1m_s``, one sweep; ``sweep.per_due_case_us``.
+  of the next four working days: ``sweep_1m_s``, one sweep — with ``--workers N``, the N
+  partitions' sweeps at once, one process each, as the N workers sweep; ``sweep.per_due_case_us``.
+
+``--workers N``: supervision's worker processes (``SUNLIGHT_SUPERVISION_WORKERS``; the case
+events partitioned by case number over them); ``workers`` in the result. ``load_avg``: the
+machine's load average (``uptime``) before the run and after the load phase.
 
 The last line printed is one JSON object (a copy goes to ``bench/results/``).
 """
@@ -32,6 +38,7 @@ import platform
 import sys
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
 import psycopg
@@ -53,6 +60,7 @@ from bench.cases import (
 )
 from infra.localnode import LocalNode
 from services.monitoring.projection import Projection
+from services.monitoring.rebuild import rebuild as replay
 from services.monitoring.supervision import Supervision
 from services.shared.auth import mint_token
 from services.shared.config import Settings
@@ -64,7 +72,6 @@ from services.shared.working_days import WorkingCalendar, local_day
 REJECT_EVERY = 10
 WATCH_COLUMNS = ("case_number", "region", "department", "item_id", "item_version", "sequence",
                  "closed", "attention_on", "state", "updated_at")
-BATCH = 64  # events per transaction, as the worker's group commit takes them at most
 
 
 def warning_lag(pg_url: str, start: datetime) -> dict:
@@ -144,14 +151,9 @@ def rebuild(node: LocalNode, pg_url: str, name: str) -> dict:
         db = Database.for_service(_settings(node, sa_url), "monitoring")
         projection = Projection(db, Supervision(db, WorkingCalendar.official(),
                                                 node.settings().node_region))
-        for body in items:
-            projection.apply(parse_event(json.loads(body)))
-        events = [parse_event(json.loads(body)) for body in cases]
+        events = [parse_event(json.loads(body)) for body in items + cases]
         began = time.perf_counter()
-        for i in range(0, len(events), BATCH):
-            for outcome in projection.apply_case_events(events[i:i + BATCH]):
-                if isinstance(outcome, BaseException):
-                    raise outcome
+        replay(projection, events, local_day())
         elapsed = time.perf_counter() - began
         db.dispose()
         same = compare(pg_url, url)
@@ -183,8 +185,18 @@ def compare(live_url: str, rebuilt_url: str) -> dict:
                                       if live_v.get(k) != new_v.get(k))[:5]}
 
 
+def sweep_partition(settings: Settings, today: object, partition: tuple[int, int]) -> int:
+    """One worker's sweep of its partition (in a process of its own)."""
+    db = Database.for_service(settings, "monitoring")
+    try:
+        return Supervision(db, WorkingCalendar.official(), settings.node_region).sweep(
+            today, partition=partition)  # type: ignore[arg-type]
+    finally:
+        db.dispose()
+
+
 def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
-                wanted: int, due_share: float) -> dict:
+                wanted: int, due_share: float, workers: int) -> dict:
     """``wanted`` open cases' views, ``due_share`` of them due for a look today; one sweep."""
     record = Record()
     stopped = [n for n in (partial_case(direct, item, calls, record)  # type: ignore[arg-type]
@@ -229,14 +241,12 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
         open_views = int(conn.execute("SELECT count(*) FROM monitoring.case_watches "
                                       "WHERE NOT closed").fetchone()[0])
     loaded_s = time.monotonic() - began
-    settings = node.settings()
-    db = Database.for_service(_settings(
-        node, pg_url.replace("postgresql://", "postgresql+psycopg://")), "monitoring")
-    supervision = Supervision(db, WorkingCalendar.official(), settings.node_region)
+    settings = _settings(node, pg_url.replace("postgresql://", "postgresql+psycopg://"))
     began = time.monotonic()
-    changed = supervision.sweep(today)
+    with ProcessPoolExecutor(workers) as pool:  # each worker sweeps its partition
+        changed = sum(pool.map(sweep_partition, [settings] * workers, [today] * workers,
+                               [(n, workers) for n in range(workers)]))
     swept_s = time.monotonic() - began
-    db.dispose()
     due_today = len(range(0, wanted, every)) if every else 0
     return {"open_cases": open_views, "due_today": due_today,
             "template_views": len(templates), "bulk_load_s": round(loaded_s, 1),
@@ -255,12 +265,17 @@ def main() -> None:
     parser.add_argument("--sweep-due", type=float, default=0.1,
                         help="the share of them due for a look today (default 0.1)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="supervision's worker processes (partitions; default 1)")
     args = parser.parse_args()
-    with bench_node(keep=args.keep) as (node, secret, pg_url, name):
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    with bench_node(keep=args.keep, SUNLIGHT_SUPERVISION_WORKERS=str(args.workers)) as (
+            node, secret, pg_url, name):
         loaded, direct, item = load_phase(node, secret, pg_url, args)
+        load_after = [round(x, 2) for x in os.getloadavg()]
         rebuilt = rebuild(node, pg_url, name)
-        swept = (sweep_phase(node, pg_url, direct, item, args.sweep_cases, args.sweep_due)
-                 if args.sweep_cases else {})
+        swept = (sweep_phase(node, pg_url, direct, item, args.sweep_cases, args.sweep_due,
+                             args.workers) if args.sweep_cases else {})
     memory_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
     result = {
         "benchmark": "supervision",
@@ -268,6 +283,8 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "memory_gib": memory_gib,
                     "python": platform.python_version()},
         "load": loaded, "rebuild": rebuilt, "sweep": swept,
+        "workers": args.workers,
+        "load_avg": {"before": load_before, "after_load": load_after},
         "lag_p50_ms": loaded["warning_lag"].get("p50_ms"),
         "lag_p99_ms": loaded["warning_lag"].get("p99_ms"),
         "event_lag_p50_ms": loaded["event_lag"].get("p50_ms"),

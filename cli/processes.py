@@ -35,6 +35,10 @@ def node_processes(s: Settings) -> list[Process]:
         Process("gateway", "grpc", s.address(s.gateway_grpc_port)),
         Process("gateway-http", "http", s.address(s.gateway_http_port)),
         Process("hall", "http", s.address(s.hall_port)),
+        # supervision's further worker partitions (SUNLIGHT_SUPERVISION_WORKERS)
+        *(Process(f"monitoring-worker-{n}", "http",
+                  s.address(s.monitoring_worker_health_port_of(n)))
+          for n in range(1, s.supervision_workers)),
     ]
 
 

@@ -28,7 +28,11 @@ from urllib.parse import unquote, urlsplit
 import pika
 import pika.exceptions
 
-from services.shared.broker import DEAD_LETTER_POLICY, DEAD_LETTER_QUEUE
+from services.shared.broker import (
+    CONSISTENT_HASH_PLUGIN,
+    DEAD_LETTER_POLICY,
+    DEAD_LETTER_QUEUE,
+)
 from services.shared.config import Settings, local_amqp_uri
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -116,6 +120,30 @@ def set_policies(vhost: str, run: Callable[..., str] | None = None) -> None:
                          json.dumps(definition))
 
 
+#: plugins of the server the node needs (they ship with it): supervision's partitions
+PLUGINS = (CONSISTENT_HASH_PLUGIN,)
+
+
+def rabbitmq_plugins(*args: str, timeout_s: float = 120) -> str:
+    result = subprocess.run(["rabbitmq-plugins", "-q", *args], capture_output=True,
+                            text=True, timeout=timeout_s)
+    if result.returncode != 0:
+        raise BrokerError(f"rabbitmq-plugins {' '.join(args)} failed: "
+                          f"{(result.stderr or result.stdout).strip()}")
+    return result.stdout
+
+
+def enable_plugins(run: Callable[..., str] | None = None) -> list[str]:
+    """Enable the node's plugins on the local broker when they are not (idempotent); the
+    ones enabled now."""
+    run = run or rabbitmq_plugins
+    enabled = set(run("list", "--enabled", "--minimal").split())
+    missing = [p for p in PLUGINS if p not in enabled]
+    if missing:
+        run("enable", *missing)
+    return missing
+
+
 def check_login(uri: str, timeout_s: float) -> None:
     params = pika.URLParameters(uri)
     params.connection_attempts = 1
@@ -149,6 +177,8 @@ def ensure(settings: Settings, say: Callable[[str], None] = print) -> None:
     if managed and shutil.which("rabbitmqctl"):
         created = ensure_vhost(address.vhost, address.user)
         set_policies(address.vhost)
+        if enabled := enable_plugins():
+            say(f"broker: plugins enabled: {', '.join(enabled)}")
         check_login(settings.amqp_uri, settings.amqp_timeout_s)
         say(f"broker: local RabbitMQ on {address}, vhost {address.vhost} "
             f"({'created' if created else 'already there'}; {origin}); dead letters to "
@@ -159,4 +189,5 @@ def ensure(settings: Settings, say: Callable[[str], None] = print) -> None:
     say(f"broker: RabbitMQ on {address}, vhost {address.vhost} ({origin}; not managed "
         "here: it answers and the node may use its vhost). Its operator sets the dead-letter "
         f"policy once: rabbitmqctl set_policy -p {address.vhost} --apply-to queues {name} "
-        f"'{pattern}' '{json.dumps(definition)}'")
+        f"'{pattern}' '{json.dumps(definition)}'; and enables the plugins "
+        f"{', '.join(PLUGINS)}: rabbitmq-plugins enable {' '.join(PLUGINS)}")

@@ -22,7 +22,7 @@ import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.supervise import GROUP, ONE_SHOT, Layout, procfile, rpc
+from infra.supervise import GROUP, ONE_SHOT, Layout, partition_names, procfile, rpc
 from services.shared.config import Settings
 
 __all__ = ["LocalNode", "free_port", "procfile"]
@@ -33,6 +33,7 @@ PORT_SETTINGS = {
     "SUNLIGHT_GATEWAY_GRPC_PORT", "SUNLIGHT_GATEWAY_HTTP_PORT", "SUNLIGHT_HALL_PORT",
     "SUNLIGHT_MONITORING_WORKER_HEALTH_PORT", "SUNLIGHT_CATALOGUE_RELAY_HEALTH_PORT",
     "SUNLIGHT_CASES_RELAY_HEALTH_PORT", "SUNLIGHT_MONITORING_RELAY_HEALTH_PORT",
+    "SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT",
 }
 # supervisord's states of a process that is not coming back by itself
 GIVEN_UP = {"FATAL", "UNKNOWN"}
@@ -110,8 +111,10 @@ class LocalNode:
             self._wait_supervisor()
         else:
             for name in wanted:
-                self.start_process(name)
-        self.started.update(wanted)
+                for program in partition_names(name, self.settings()):
+                    self.start_process(program)
+        settings = self.settings()
+        self.started.update(p for name in wanted for p in partition_names(name, settings))
 
     def _wait_supervisor(self, timeout_s: float = 30.0) -> None:
         deadline = time.monotonic() + timeout_s

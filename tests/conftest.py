@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from infra.broker import set_policies
+from infra.broker import BrokerError, enable_plugins, set_policies
 
 os.environ.setdefault("SUNLIGHT_JWT_SECRET", secrets.token_urlsafe(40))
 
@@ -55,7 +55,8 @@ def amqp_uri() -> Iterator[str]:
         _rabbitmqctl("add_vhost", vhost)
         _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
         set_policies(vhost, run=_rabbitmqctl)  # as `make run`'s broker step does
-    except (OSError, subprocess.CalledProcessError) as exc:
+        enable_plugins()  # supervision's partitions: the consistent-hash exchange
+    except (OSError, subprocess.CalledProcessError, BrokerError) as exc:
         pytest.fail(f"cannot create a RabbitMQ vhost (is RabbitMQ running?): {exc}")
     yield f"{AMQP_BASE}/{vhost}"
     _rabbitmqctl("delete_vhost", vhost)

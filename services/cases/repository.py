@@ -37,6 +37,7 @@ from services.cases.codec import (
 from services.cases.domain.flow import ItemSnapshot
 from services.cases.domain.model import Case
 from services.cases.domain.trace import GENESIS, TraceEntry
+from services.shared.broker import PARTITION_HEADER
 from services.shared.db import Database, literal_rows, run_script
 from services.shared.errors import NotFound
 from services.shared.events import Event
@@ -359,7 +360,9 @@ class CaseUnit:
                  "prev_hash": e.prev_hash, "hash": e.hash} for e in trace])
         if events:
             outbox = self.store.outbox
-            headers = json.dumps(current_traceparent())  # the request's: the same for all
+            # the request's trace context, and the case (supervision's partitions hash it:
+            # services.shared.broker.PARTITION_HEADER): the same for all
+            headers = json.dumps({**current_traceparent(), PARTITION_HEADER: case.number})
             self._write("insert_event", [outbox.row(event, routing_key, headers)
                                          for event, routing_key in events])
             if self.pg:

@@ -59,6 +59,7 @@ from services.cases.domain.trace import (
 from services.cases.repository import CaseStore, Stored, party_key
 from services.shared import auth
 from services.shared.auth import Principal
+from services.shared.broker import PARTITION_HEADER
 from services.shared.db import Database
 from services.shared.errors import (
     FailedPrecondition,
@@ -70,6 +71,7 @@ from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
 from services.shared.regions import covers, parent, scope_prefix
+from services.shared.telemetry import current_traceparent
 from services.shared.territory import Territory
 from services.shared.working_days import CHINA, WorkingCalendar, local_day
 
@@ -693,8 +695,10 @@ class CaseService:
                 computed_at=datetime.now(UTC)).on_conflict_do_nothing().returning(
                 t.trace_roots.c.region)).first()
             if inserted is not None:  # once, even with several case processes sweeping
-                s.execute(self.outbox.table.insert().values(
-                    self.outbox.row(event, routing_key("case.trace_root", region))))
+                # no case: its region for supervision's partitions (one of them gets it)
+                s.execute(self.outbox.table.insert().values(self.outbox.row(
+                    event, routing_key("case.trace_root", region),
+                    json.dumps({**current_traceparent(), PARTITION_HEADER: region}))))
 
 
 def _opinion(event: CaseEvent) -> str:

@@ -5,7 +5,9 @@ evaluation — follows from the case events and the days that passed. Replayed i
 database in their order, each event is applied as of when it happened, and the days between
 two events are swept as the worker's timer swept them (the first sweep of each day), then the
 days up to ``until``: the rebuilt state is the live one (a test compares them). Events given
-twice are applied once (the inbox), as live.
+twice are applied once (the inbox), as live. On PostgreSQL, the case events of one day are
+applied in transactions of up to ``BATCH`` events, in their order, as the worker's group
+commit applies them (each batch as of its last event).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from services.shared.working_days import CHINA, local_day
 
 #: when the day's first sweep runs, local time (the timer's first firing after midnight)
 SWEEP_AT = time(0, 5)
+#: case events per transaction at most (as the worker's group commit takes them)
+BATCH = 64
 
 
 def sweep_moment(day: date) -> datetime:
@@ -44,13 +48,33 @@ def rebuild(projection: Projection, events: Iterable[Event], until: date) -> int
             now[0] = sweep_moment(day)
             supervision.sweep(day)
 
+    batched = projection.db.dialect == "postgresql"
+    pending: list[Event] = []
+
+    def flush() -> None:
+        nonlocal applied
+        if pending:
+            now[0] = pending[-1].occurred_at
+            for outcome in projection.apply_case_events(pending):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                applied += bool(outcome)
+            pending.clear()
+
     try:
         for event in events:
             when = event.occurred_at
+            if pending and (local_day(when) != day or len(pending) >= BATCH
+                            or not event.type.startswith("case.")):
+                flush()
             sweep_until(local_day(when))
             day = day or local_day(when)
+            if batched and event.type.startswith("case."):
+                pending.append(event)
+                continue
             now[0] = when
             applied += bool(projection.apply(event))
+        flush()
         sweep_until(until)
     finally:
         supervision.clock = live_clock

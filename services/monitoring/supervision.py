@@ -42,6 +42,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.orm import Session
@@ -242,11 +243,19 @@ class Supervision:
                 _ec.case_number == bindparam("b_case_number")).values(
                 {k: bindparam(f"b_{k}") for k in columns}), rows)
 
-    def sweep(self, today: date | None = None, batch: int = SWEEP_BATCH) -> int:
+    def sweep(self, today: date | None = None, batch: int = SWEEP_BATCH,
+              partition: tuple[int, int] = (0, 1)) -> int:
         """Look again at every case whose day has come (``attention_on``) and at every yellow
-        warning nobody answered; the number of warnings that changed."""
+        warning nobody answered; the number of warnings that changed. ``partition`` (index,
+        count): the cases of that share only (by a hash of the case number), as each of the
+        worker processes sweeps its own; the catalogue's obligations and the trends in
+        partition 0."""
         now = self.clock()
         today = today or local_day(now)
+        index, count = partition
+        if count > 1 and self.db.dialect != "postgresql" and index:
+            return 0  # no hash function on SQLite: partition 0 sweeps everything
+        mine = _share(_v.case_number, index, count, self.db.dialect)
         changed = 0
         after = ""
         while True:  # cases whose attention day has come, in batches, in number order
@@ -254,7 +263,7 @@ class Supervision:
                 rows = conn.execute(
                     select(_v.case_number, _v.state).where(
                         _v.attention_on.isnot(None), _v.attention_on <= today.isoformat(),
-                        _v.case_number > after)
+                        _v.case_number > after, mine)
                     .order_by(_v.case_number).limit(batch).with_for_update()).all()
                 unit = _Unit.of(conn, rows)
                 for number, _ in rows:
@@ -268,9 +277,11 @@ class Supervision:
             if len(rows) < batch:
                 break
             after = rows[-1][0]
-        changed += self._escalate_unanswered(today, now)
-        changed += self._sweep_obligations(today, now)
-        changed += self.sweep_trends(today)
+        changed += self._escalate_unanswered(
+            today, now, _share(_w.case_number, index, count, self.db.dialect))
+        if index == 0:
+            changed += self._sweep_obligations(today, now)
+            changed += self.sweep_trends(today)
         return changed
 
     def _sweep_obligations(self, today: date, now: datetime) -> int:
@@ -320,14 +331,15 @@ class Supervision:
                          .values(last_day=day, updated_at=now))
         return len(found)
 
-    def _escalate_unanswered(self, today: date, now: datetime) -> int:
+    def _escalate_unanswered(self, today: date, now: datetime, mine: Any = None) -> int:
         # a generous candidate set (local days are not UTC days): supervise decides exactly
         cutoff = self._working_days_back(today, self.thresholds.escalate_after_days + 1)
         end = datetime.combine(cutoff + timedelta(days=2), datetime.min.time(), UTC)
         changed = 0
         with self.db.begin() as conn:
             numbers = conn.execute(select(_w.case_number).where(
-                _w.severity == "yellow", _w.status == "open", _w.raised_at < end)
+                _w.severity == "yellow", _w.status == "open", _w.raised_at < end,
+                true() if mine is None else mine)
                 .distinct()).scalars().all()
         for number in numbers:
             with self.db.begin() as conn:
@@ -648,6 +660,14 @@ _UPDATE_WATCH = update(t.case_watches).where(
 _UPDATE_WARNING = update(t.warnings).where(
     _w.warning_id == bindparam("b_warning_id")).values(
     {c.key: bindparam(f"b_{c.key}") for c in t.warnings.columns if c.key != "warning_id"})
+
+
+def _share(column: Any, index: int, count: int, dialect: str) -> Any:
+    """The rows of one of ``count`` partitions by a hash of ``column`` (PostgreSQL); every row
+    when there is one partition, or on SQLite."""
+    if count <= 1 or dialect != "postgresql":
+        return true()
+    return func.hashtext(column).op("&")(0x7FFFFFFF) % count == index
 
 
 def _prefix(region: str) -> str:

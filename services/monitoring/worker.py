@@ -1,15 +1,18 @@
 """Supervision's event worker (nameko): ``python -m services.monitoring.worker``.
 
-Consumes every case event (``cases.events``, ``case.#``) and every catalogue event
-(``catalogue.events``, ``item.#``); each case event goes through supervision's rules in the
-transaction that records it (``Projection`` → ``Supervision.on_event``). A timer sweeps for
-the time-based rules every ``SUNLIGHT_SUPERVISION_SWEEP_INTERVAL_S`` seconds. Runs under
-eventlet, so it never imports grpc. A message that cannot be parsed, or an event that lacks
-what it must carry, is parked in ``parked_events`` (never dropped silently); a database
-outage makes the handler fail after a pause and the message is requeued, as often as it takes;
-any other error is a bug: logged with its traceback, retried ``MAX_ATTEMPTS`` times, then
-rejected — the queue's policy sends it to the dead-letter queue, where ``sunlight supervision
-dead-letters`` lists it and, once the bug is fixed, replays it.
+Consumes the case events of its partition (``SUNLIGHT_SUPERVISION_PARTITION`` of
+``SUNLIGHT_SUPERVISION_WORKERS``: the events of ``cases.events``, ``case.#``, spread by case
+number over one queue per worker process — ``services.monitoring.partitions``) and every
+catalogue event (``catalogue.events``, ``item.#``, one queue the workers share); each case
+event goes through supervision's rules in the transaction that records it (``Projection`` →
+``Supervision.on_event``). A timer sweeps for the time-based rules every
+``SUNLIGHT_SUPERVISION_SWEEP_INTERVAL_S`` seconds, each worker the cases of its partition.
+Runs under eventlet, so it never imports grpc. A message that cannot be parsed, or an event
+that lacks what it must carry, is parked in ``parked_events`` (never dropped silently); a
+database outage makes the handler fail after a pause and the message is requeued, as often
+as it takes; any other error is a bug: logged with its traceback, retried ``MAX_ATTEMPTS``
+times, then rejected — the queue's policy sends it to the dead-letter queue, where
+``sunlight supervision dead-letters`` lists it and, once the bug is fixed, replays it.
 
 Concurrency: ``MAX_WORKERS`` green threads, and as many unacknowledged messages (nameko's
 prefetch). Case events handed over together are applied in one transaction (the projection's
@@ -35,8 +38,10 @@ import json  # noqa: E402
 import logging  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from kombu import Exchange, Queue  # noqa: E402
 from nameko.events import EventHandler  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
+from nameko.messaging import Consumer  # noqa: E402
 from nameko.timer import timer  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
 from opentelemetry import trace  # noqa: E402
@@ -44,6 +49,7 @@ from opentelemetry.trace import SpanKind  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
+from services.monitoring import partitions  # noqa: E402
 from services.monitoring.feedback import Feedback  # noqa: E402
 from services.monitoring.projection import (  # noqa: E402
     DATABASE_ERRORS,
@@ -53,8 +59,12 @@ from services.monitoring.projection import (  # noqa: E402
 from services.monitoring.supervision import Supervision  # noqa: E402
 from services.monitoring.trends import thresholds_of  # noqa: E402
 from services.shared.broker import (  # noqa: E402
+    CASE_PARTITION_ARGUMENTS,
+    CASE_PARTITION_EXCHANGE,
+    CONSISTENT_HASH,
     DEAD_LETTER_QUEUE,
     MAX_ATTEMPTS,
+    case_partition_queue,
     connect,
     declare_dead_letters,
 )
@@ -114,6 +124,24 @@ class ProjectionProvider(DependencyProvider):
         return self.projection
 
 
+class PartitionProvider(DependencyProvider):
+    """Which partition of how many this worker is (``Partition``)."""
+
+    def setup(self) -> None:
+        settings = load_settings()
+        self.partition = Partition(settings.supervision_partition_index,
+                                   settings.supervision_workers)
+
+    def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        return self.partition
+
+
+@dataclasses.dataclass(frozen=True)
+class Partition:
+    index: int
+    count: int
+
+
 class NoCaseLookups:
     """The worker asks the case service nothing (it is grpc-free): feedback's sweep needs no
     case; anything that would is a bug."""
@@ -123,18 +151,18 @@ class NoCaseLookups:
 
 
 class FeedbackProvider(DependencyProvider):
-    """Complaints and ratings (投诉 · 好差评), for the sweep of their deadlines only."""
+    """Complaints and ratings (投诉 · 好差评), for the sweep of their deadlines only; on the
+    projection's database pool (the worker has one)."""
 
-    def setup(self) -> None:
-        settings = load_settings()
-        self.db = Database.for_service(settings, "monitoring", pool_size=1)
-        calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-        self.feedback = Feedback(self.db, calendar, settings.node_region, NoCaseLookups())
-
-    def stop(self) -> None:
-        self.db.dispose()
+    feedback: Feedback | None = None
 
     def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
+        if self.feedback is None:  # every provider is set up before any worker runs
+            projection = next(e for e in self.container.dependencies
+                              if isinstance(e, ProjectionProvider)).projection
+            supervision = projection.supervision
+            self.feedback = Feedback(projection.db, supervision.calendar,
+                                     supervision.node_region, NoCaseLookups())
         return self.feedback
 
 
@@ -156,6 +184,24 @@ class BoundedEventHandler(EventHandler):
 
 
 bounded_event_handler = BoundedEventHandler.decorator
+
+
+class PartitionedEventHandler(BoundedEventHandler):
+    """Case events of this worker's partition only: its own queue
+    (``case_partition_queue``), bound with weight 1 to the consistent-hash exchange that
+    spreads ``cases.events`` by case number — not a queue bound to ``cases.events``."""
+
+    def setup(self) -> None:
+        partition = int(self.container.config["SUPERVISION_PARTITION"])
+        exchange = Exchange(CASE_PARTITION_EXCHANGE, type=CONSISTENT_HASH, durable=True,
+                            auto_delete=False, arguments=CASE_PARTITION_ARGUMENTS)
+        self.queue = Queue(case_partition_queue(partition), exchange=exchange,
+                           routing_key=partitions.WEIGHT, durable=True, auto_delete=False,
+                           exclusive=False)
+        Consumer.setup(self)  # not EventHandler.setup, which binds to cases.events
+
+
+partitioned_event_handler = PartitionedEventHandler.decorator
 
 
 class Failures:
@@ -195,8 +241,9 @@ class MonitoringWorker:
     feedback: Feedback = FeedbackProvider()  # type: ignore[assignment]
     headers: dict = MessageHeaders()  # type: ignore[assignment]
     failures: Failures = FailureCounts()  # type: ignore[assignment]
+    partition: Partition = PartitionProvider()  # type: ignore[assignment]
 
-    @bounded_event_handler("cases", "case.#", requeue_on_error=True)
+    @partitioned_event_handler("cases", "case.#", requeue_on_error=True)
     def on_case_event(self, payload):  # type: ignore[no-untyped-def]
         self._handle(payload, "cases.events")
 
@@ -209,9 +256,10 @@ class MonitoringWorker:
         """Time-based rules (监察巡检): the cases whose day has come, unanswered yellows; the
         complaints and rectifications past their deadline."""
         supervision = self.projection.supervision
+        part = self.partition
         try:
-            changed = supervision.sweep()
-            noted = self.feedback.sweep()
+            changed = supervision.sweep(partition=(part.index, part.count))
+            noted = self.feedback.sweep() if part.index == 0 else 0
         except DATABASE_ERRORS:
             log.exception("sweep failed; the next one tries again")
             return
@@ -280,12 +328,15 @@ def declare_dead_letter_queue(amqp_uri: str, timeout_s: float) -> None:
 
 def nameko_config() -> dict:
     settings = load_settings()
+    partition = settings.supervision_partition_index
     return {
+        "SUPERVISION_PARTITION": partition,
         "AMQP_URI": settings.amqp_uri,
         "serializer": "json",
         "max_workers": MAX_WORKERS,
         "parent_calls_tracked": 10,
-        "WEB_SERVER_ADDRESS": f"{settings.host}:{settings.monitoring_worker_health_port}",
+        "WEB_SERVER_ADDRESS": settings.address(
+            settings.monitoring_worker_health_port_of(partition)),
         "HEARTBEAT": 30,
     }
 
@@ -303,6 +354,16 @@ def main() -> None:
     configure_tracing("monitoring-worker", settings.node_region,
                       settings.otel_exporter_otlp_endpoint)
     declare_dead_letter_queue(settings.amqp_uri, settings.amqp_timeout_s)
+    partition = settings.supervision_partition_index
+    if partition >= settings.supervision_workers:
+        raise SystemExit(f"SUNLIGHT_SUPERVISION_PARTITION {partition} is not one of the "
+                         f"{settings.supervision_workers} partitions "
+                         "(SUNLIGHT_SUPERVISION_WORKERS)")
+    try:
+        partitions.prepare(settings.amqp_uri, settings.supervision_workers,
+                           settings.amqp_timeout_s)
+    except partitions.PluginMissing as exc:
+        raise SystemExit(str(exc)) from None
     runner = ServiceRunner(nameko_config())
     runner.add_service(MonitoringWorker)
     stop = eventlet.event.Event()
@@ -314,8 +375,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     runner.start()
-    log.info("monitoring worker consuming case.# and item.# (health on :%s)",
-             settings.monitoring_worker_health_port)
+    log.info("monitoring worker consuming case.# of partition %d of %d, and item.# "
+             "(health on :%s)", partition, settings.supervision_workers,
+             settings.monitoring_worker_health_port_of(partition))
     stop.wait()
     runner.stop()
 

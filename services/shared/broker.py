@@ -75,3 +75,40 @@ def declare_dead_letters(channel: pika.adapters.blocking_connection.BlockingChan
     declare_exchange(channel, DEAD_LETTER_EXCHANGE)
     channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
     channel.queue_bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, routing_key="#")
+
+
+#: Supervision's case events, spread over its worker processes by case (监察分区): RabbitMQ's
+#: consistent-hash exchange (plugin ``rabbitmq_consistent_hash_exchange``, which ships with
+#: the server; ``make run``'s broker step enables it), bound to ``cases.events`` for
+#: ``case.#``. It hashes the ``partition_key`` header — the case number, which the case
+#: service puts on every event it publishes — not the routing key, which carries the event's
+#: type and region for the other consumers. Each partition's queue is bound with weight 1,
+#: so every event of a case goes to one queue, in the order published. A message without
+#: the header is routed too (all of them to one partition).
+CASE_PARTITION_EXCHANGE = "monitoring.case-partitions"
+CONSISTENT_HASH = "x-consistent-hash"
+CONSISTENT_HASH_PLUGIN = "rabbitmq_consistent_hash_exchange"
+PARTITION_HEADER = "partition_key"
+CASE_PARTITION_ARGUMENTS = {"hash-header": PARTITION_HEADER}
+#: partitions at most (SUNLIGHT_SUPERVISION_WORKERS); the queues of partitions at or beyond
+#: the number configured are retired by the workers (``services.monitoring.partitions``)
+MAX_PARTITIONS = 32
+#: the one queue supervision's case events had before they were partitioned
+UNPARTITIONED_CASE_QUEUE = "evt-cases-case.#--monitoring.on_case_event"
+
+
+def case_partition_queue(partition: int) -> str:
+    """The queue of one partition (``evt-…``: the dead-letter policy applies to it)."""
+    return f"{UNPARTITIONED_CASE_QUEUE}.p{partition}"
+
+
+def declare_case_partitions(channel: pika.adapters.blocking_connection.BlockingChannel
+                            ) -> None:
+    """``cases.events``, the consistent-hash exchange and the binding between them
+    (idempotent; each worker binds its own partition's queue)."""
+    declare_exchange(channel, "cases.events")
+    channel.exchange_declare(exchange=CASE_PARTITION_EXCHANGE, exchange_type=CONSISTENT_HASH,
+                             durable=True, auto_delete=False,
+                             arguments=CASE_PARTITION_ARGUMENTS)
+    channel.exchange_bind(destination=CASE_PARTITION_EXCHANGE, source="cases.events",
+                          routing_key="case.#")

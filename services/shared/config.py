@@ -146,6 +146,18 @@ class Settings(BaseSettings):
     # services/monitoring/domain/trends.py's TrendThresholds to change, e.g.
     # {"overdue_min_cases": 10, "peer_min_z": 2.5}; empty = the defaults there.
     supervision_trends: str = ""
+    # Supervision's worker processes (监察分区): case events are spread over this many
+    # partitions by case number (RabbitMQ's consistent-hash exchange), one worker process
+    # each, so that every event of a case goes to one process, in order. `make run` starts
+    # that many; the partition of a process is SUNLIGHT_SUPERVISION_PARTITION (0 … N-1; in
+    # Kubernetes the pod's name, monitoring-worker-<n>). Partition 0 answers its health check
+    # on SUNLIGHT_MONITORING_WORKER_HEALTH_PORT, partition n ≥ 1 on
+    # SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT + n - 1 (0: every partition on
+    # SUNLIGHT_MONITORING_WORKER_HEALTH_PORT, each in a network namespace of its own, as in
+    # Kubernetes).
+    supervision_workers: int = Field(1, ge=1, le=32)
+    supervision_partition: str = "0"
+    monitoring_worker_partition_health_port: int = 8094
 
     log_level: str = "INFO"
     log_format: str = Field("console", pattern="^(console|json)$")
@@ -209,6 +221,25 @@ class Settings(BaseSettings):
 
     def address(self, port: int) -> str:
         return f"{self.host}:{port}"
+
+    @field_validator("supervision_partition")
+    @classmethod
+    def _partition(cls, value: str) -> str:
+        if not re.search(r"(^|-)[0-9]{1,2}\Z", value.strip()):
+            raise ValueError("a partition number (0, 1 …) or a name ending in one "
+                             "(monitoring-worker-1)")
+        return value.strip()
+
+    @property
+    def supervision_partition_index(self) -> int:
+        """This worker's partition: the number, or the number a pod's name ends with."""
+        return int(re.split(r"-", self.supervision_partition)[-1])
+
+    def monitoring_worker_health_port_of(self, partition: int) -> int:
+        """Where the supervision worker of ``partition`` answers its health check."""
+        if partition == 0 or self.monitoring_worker_partition_health_port == 0:
+            return self.monitoring_worker_health_port
+        return self.monitoring_worker_partition_health_port + partition - 1
 
 
 def load_settings(**overrides: object) -> Settings:

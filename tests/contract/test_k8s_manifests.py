@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from infra.localnode import procfile
+from services.shared.config import Settings
 
 K8S = Path(__file__).resolve().parents[2] / "k8s"
 
@@ -24,9 +25,12 @@ def _base() -> list[dict]:
     return docs
 
 
+WORKLOADS = ("Deployment", "StatefulSet")
+
+
 def test_every_process_is_a_deployment_with_a_service() -> None:
     docs = _base()
-    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] in WORKLOADS}
     services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
     expected = set(procfile()) - {"ready"}
     assert set(deployments) == expected
@@ -39,7 +43,7 @@ def test_every_process_is_a_deployment_with_a_service() -> None:
 
 def test_containers_are_probed_non_root_read_only_and_limited() -> None:
     for d in _base():
-        if d["kind"] != "Deployment":
+        if d["kind"] not in WORKLOADS:
             continue
         pod = d["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
@@ -70,3 +74,25 @@ def test_no_secret_values_in_the_manifests() -> None:
     for path in K8S.rglob("*.yaml"):
         for d in _documents(path):
             assert d.get("kind") != "Secret", f"{path} holds a Secret"
+
+
+def test_supervision_workers_are_one_pod_per_partition() -> None:
+    """Each worker pod consumes the partition its name ends with; as many partitions as
+    pods, each answering its probe on the one port."""
+    docs = _base()
+    (workers,) = [d for d in docs if d["metadata"]["name"] == "monitoring-worker"
+                  and d["kind"] == "StatefulSet"]
+    (service,) = [d for d in docs if d["metadata"]["name"] == "monitoring-worker"
+                  and d["kind"] == "Service"]
+    assert workers["spec"]["serviceName"] == "monitoring-worker"
+    assert service["spec"]["clusterIP"] == "None"
+    env = {e["name"]: e for e in workers["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert int(env["SUNLIGHT_SUPERVISION_WORKERS"]["value"]) == workers["spec"]["replicas"]
+    assert env["SUNLIGHT_SUPERVISION_PARTITION"]["valueFrom"]["fieldRef"]["fieldPath"] == (
+        "metadata.name")
+    assert env["SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT"]["value"] == "0"
+    settings = Settings(jwt_secret="x" * 32, supervision_workers=2,
+                        supervision_partition="monitoring-worker-1",
+                        monitoring_worker_partition_health_port=0)
+    assert settings.supervision_partition_index == 1
+    assert settings.monitoring_worker_health_port_of(1) == settings.monitoring_worker_health_port

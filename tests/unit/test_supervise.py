@@ -13,7 +13,16 @@ import pytest
 from supervisor.options import ServerOptions
 from supervisor.process import RestartUnconditionally
 
-from infra.supervise import ONE_SHOT, Console, Layout, Tail, procfile, supervisord_conf
+from infra.supervise import (
+    ONE_SHOT,
+    Console,
+    Layout,
+    Tail,
+    node_programs,
+    procfile,
+    supervisord_conf,
+)
+from services.shared.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +70,24 @@ def test_only_the_named_processes_start_by_themselves(layout) -> None:
     started = {c.name for g in options.process_group_configs for c in g.process_configs
                if c.autostart}
     assert started == {"cases"}
+
+
+def test_supervision_workers_run_one_program_per_partition(layout) -> None:
+    settings = Settings(jwt_secret="x" * 32, supervision_workers=3)
+    programs, environments = node_programs(procfile(), settings)
+    workers = [n for n in programs if n.startswith("monitoring-worker")]
+    assert workers == ["monitoring-worker", "monitoring-worker-1", "monitoring-worker-2"]
+    assert set(programs) - set(workers) == set(procfile()) - {"monitoring-worker"}
+    options = _read_by_supervisord(layout, supervisord_conf(
+        layout, programs, set(programs), "sunlight-510000", environments))
+    configs = {c.name: c for g in options.process_group_configs for c in g.process_configs}
+    assert {n: configs[n].environment for n in workers} == {
+        n: {"SUNLIGHT_SUPERVISION_PARTITION": str(i)} for i, n in enumerate(workers)}
+    assert configs["monitoring-worker-2"].command == configs["monitoring-worker"].command
+    assert not configs["cases"].environment
+    # one worker: the node as before
+    single, _ = node_programs(procfile(), Settings(jwt_secret="x" * 32))
+    assert list(single) == list(procfile())
 
 
 def test_a_path_supervisord_would_misread_is_refused_clearly(tmp_path) -> None:
