@@ -152,6 +152,11 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
+    # Federation (docs/federation.md): the gateway's port for other nodes' gateways, gRPC over
+    # mutual TLS, served once the node holds a certificate of the province's CA under
+    # <var_dir>/pki (`sunlight pki issue-node`); calls allowed by the node registry only.
+    gateway_peer_port: int = 50060
+
     def __init__(self, **values: Any) -> None:
         # The environment first, then the settings file (SUNLIGHT_ENV_FILE or .env), then the
         # node's secrets (var/node.env): every process and every step of `make run` alike.
