@@ -120,8 +120,8 @@ def token(subject: str, roles: tuple[str, ...], regions: tuple[str, ...],
     """Mint an access token signed with this node's key (development and operations)."""
     s = load_settings()
     try:
-        click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
-                              name=name, ttl_s=ttl, issuer=s.jwt_issuer,
+        click.echo(mint_token(s.token_key, subject, roles, regions, department=department,
+                              name=name, ttl_s=ttl, issuer=s.node_region,
                               positions=positions, department_name=department_name))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
