@@ -15,6 +15,12 @@ registered, a node revoked, a call no rule allows — is ``PERMISSION_DENIED`` w
 usable certificate is ``UNAUTHENTICATED``. Handlers read the verified caller with
 ``calling_node()``.
 
+A call made on behalf of a person carries ``authorization: Bearer <assertion>``: a short-lived
+token the calling node signed for this node (``services.shared.auth.mint_assertion``). It is
+verified with the calling node's token key from the registry, and must be signed by the very
+node the certificate names (a node vouches for its own people only); ``asserted_person()``
+gives it to handlers (anonymous when the call carries none: the node calls as itself).
+
 ``Peers`` dials another node with this node's own certificate, at the gateway address the
 registry gives, checking that the answering certificate names the node meant (its
 ``<region>.nodes.sunlight.internal`` DNS SAN); every call has a deadline.
@@ -34,6 +40,7 @@ import grpc
 from cryptography import x509
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
+from services.shared.auth import ANONYMOUS, Authenticator, Principal, mint_assertion
 from services.shared.errors import PermissionDenied, Unauthenticated, Unavailable
 from services.shared.grpc_errors import abort_with
 from services.shared.grpc_tracing import server_interceptors, traced
@@ -59,8 +66,8 @@ class PeerIdentity:
     fingerprint: str
 
 
-_CALLER: contextvars.ContextVar[PeerIdentity | None] = contextvars.ContextVar(
-    "sunlight_peer", default=None)
+_CALLER: contextvars.ContextVar[tuple[PeerIdentity, Principal] | None] = (
+    contextvars.ContextVar("sunlight_peer", default=None))
 
 
 def calling_node() -> PeerIdentity:
@@ -68,7 +75,13 @@ def calling_node() -> PeerIdentity:
     caller = _CALLER.get()
     if caller is None:
         raise Unauthenticated("no calling node: not a call on the peer port")
-    return caller
+    return caller[0]
+
+
+def asserted_person() -> Principal:
+    """The person the calling node vouches for on this call (anonymous: none)."""
+    caller = _CALLER.get()
+    return caller[1] if caller is not None else ANONYMOUS
 
 
 @lru_cache(maxsize=256)
@@ -82,11 +95,15 @@ class PeerAuthorisation(grpc.ServerInterceptor):
     """Every call on the peer port: the caller's certificate → its region → the registry."""
 
     def __init__(self, own_region: str, registry: Callable[[], NodeRegistry],
-                 ca_pem: bytes) -> None:
+                 ca_pem: bytes, token_key: str) -> None:
         self._region, self._registry, self._ca_pem = own_region, registry, ca_pem
+        self._people = Authenticator(token_key, own_region,
+                                     peer_keys=lambda kid: registry().token_key(kid))
 
-    def check(self, method: str, context: grpc.ServicerContext) -> PeerIdentity:
-        """The verified caller allowed to call ``method``, or the call aborted."""
+    def check(self, method: str, context: grpc.ServicerContext
+              ) -> tuple[PeerIdentity, Principal]:
+        """The verified caller allowed to call ``method`` and the person it vouches for, or
+        the call aborted."""
         certificates = (context.auth_context() or {}).get("x509_pem_cert") or []
         if not certificates:
             abort_with(context, Unauthenticated(
@@ -107,7 +124,21 @@ class PeerAuthorisation(grpc.ServerInterceptor):
                 decision.message, code=decision.code,
                 metadata={"caller": caller.region, "callee": self._region,
                           "method": method}))
-        return caller
+        return caller, self._person(caller, context)
+
+    def _person(self, caller: PeerIdentity, context: grpc.ServicerContext) -> Principal:
+        authorization = dict(context.invocation_metadata() or ()).get("authorization")
+        if not authorization:
+            return ANONYMOUS
+        try:
+            person = self._people.principal(authorization)
+        except Unauthenticated as exc:
+            abort_with(context, exc)
+        if person.issuer != caller.region:
+            abort_with(context, Unauthenticated(
+                f"node {caller.region} vouches for its own people only: this assertion is "
+                f"signed by node {person.issuer or 'unknown'}", code="ASSERTION_NOT_CALLERS"))
+        return person
 
     def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Any],
                           details: grpc.HandlerCallDetails) -> Any:
@@ -144,7 +175,7 @@ class FederationServicer(gateway_pb2_grpc.FederationServiceServicer):
               ) -> gateway_pb2.HelloResponse:
         return gateway_pb2.HelloResponse(
             region=self._region, name=self._name, caller_region=calling_node().region,
-            registry_serial=self._registry().serial)
+            registry_serial=self._registry().serial, subject=asserted_person().subject)
 
 
 def server_credentials(paths: PkiPaths) -> grpc.ServerCredentials:
@@ -157,11 +188,12 @@ class PeerServer:
     """The gateway's peer port: FederationService and NodeService, behind the registry."""
 
     def __init__(self, address: str, region: str, name: str, paths: PkiPaths,
-                 registry: RegistryFile, *, node_servicer: object | None = None,
-                 reuse_port: bool = False, max_workers: int = 8) -> None:
+                 registry: RegistryFile, token_key: str, *,
+                 node_servicer: object | None = None, reuse_port: bool = False,
+                 max_workers: int = 8) -> None:
         self.address, self.paths, self.registry = address, paths, registry
         self.authorisation = PeerAuthorisation(region, registry.current,
-                                               paths.ca_cert.read_bytes())
+                                               paths.ca_cert.read_bytes(), token_key)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="peer"),
             interceptors=[*server_interceptors(), self.authorisation],
@@ -194,10 +226,12 @@ def open_registry(paths: PkiPaths) -> RegistryFile:
 
 
 class Peers:
-    """Channels to other nodes' peer ports, with this node's certificate."""
+    """Channels to other nodes' peer ports, with this node's certificate; calls on behalf of
+    a person carry this node's assertion of them (signed with ``token_key`` as ``region``)."""
 
     def __init__(self, paths: PkiPaths, registry: Callable[[], NodeRegistry],
-                 timeout_s: float) -> None:
+                 timeout_s: float, *, region: str = "", token_key: str = "") -> None:
+        self._region, self._token_key = region, token_key
         self._credentials = grpc.ssl_channel_credentials(
             root_certificates=paths.ca_cert.read_bytes(),
             private_key=paths.node_key.read_bytes(),
@@ -227,20 +261,28 @@ class Peers:
         return found
 
     def call(self, region: str, method: str, request: Any, response_type: Any, *,
-             timeout_s: float | None = None, metadata: tuple[tuple[str, str], ...] = (),
+             timeout_s: float | None = None, person: Principal | None = None,
              address: str | None = None) -> Any:
         """One unary call to ``method`` (``/package.Service/Method``) on node ``region``,
-        with a deadline (``timeout_s``, else the node's ``grpc_timeout_s``)."""
+        with a deadline (``timeout_s``, else the node's ``grpc_timeout_s``), on behalf of
+        ``person`` (None: as the node itself)."""
+        metadata = ()
+        if person is not None and not person.anonymous:
+            if not self._token_key:
+                raise Unauthenticated("this node has no token key to vouch for a person with")
+            metadata = (("authorization", "Bearer " + mint_assertion(
+                self._token_key, person, issuer=self._region, audience=region)),)
         stub = self.channel(region, address).unary_unary(
             method, request_serializer=type(request).SerializeToString,
             response_deserializer=response_type.FromString)
         return stub(request, timeout=timeout_s or self.timeout_s, metadata=metadata or None)
 
     def hello(self, region: str, *, address: str | None = None,
-              timeout_s: float | None = None) -> gateway_pb2.HelloResponse:
+              timeout_s: float | None = None, person: Principal | None = None
+              ) -> gateway_pb2.HelloResponse:
         return self.call(region, "/sunlight.gateway.v1.FederationService/Hello",
                          gateway_pb2.HelloRequest(), gateway_pb2.HelloResponse,
-                         timeout_s=timeout_s, address=address)
+                         timeout_s=timeout_s, address=address, person=person)
 
     def close(self) -> None:
         for channel in self._channels.values():

@@ -88,7 +88,7 @@ def build_peers(settings: Settings, backends: Backends) -> PeerServer | None:
                  paths.root)
         return None
     return PeerServer(settings.address(settings.gateway_peer_port), settings.node_region,
-                      settings.node_name, paths, open_registry(paths),
+                      settings.node_name, paths, open_registry(paths), settings.token_key,
                       node_servicer=NodeServicer(backends, settings.node_region,
                                                  settings.node_name),
                       reuse_port=settings.gateway_processes > 1)

@@ -17,8 +17,10 @@ from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.peers import Peers, PeerServer, open_registry
 from infra.localnode import free_port
+from services.shared.auth import Principal, mint_assertion
 from services.shared.grpc_errors import error_detail_of
 from services.shared.pki import PkiPaths, fingerprint, load_cert
+from services.shared.token_keys import TokenKey
 from tests.support.federation import Province
 from tests.support.wait import wait_for
 
@@ -45,7 +47,8 @@ def province(tmp_path) -> Iterator[tuple[Province, dict[str, PeerServer]]]:
     servers = {}
     for region, paths in province.nodes.items():
         server = PeerServer(f"127.0.0.1:{ports[region]}", region, region, paths,
-                            open_registry(paths), node_servicer=FixedNode(region))
+                            open_registry(paths), province.token_keys[region],
+                            node_servicer=FixedNode(region))
         server.registry._check_every = 0.0  # noqa: SLF001 - read a changed registry at once
         server.start()
         servers[region] = server
@@ -54,9 +57,10 @@ def province(tmp_path) -> Iterator[tuple[Province, dict[str, PeerServer]]]:
         server.stop(0)
 
 
-def peers_of(province: Province, region: str) -> Peers:
+def peers_of(province: Province, region: str, token_key: str | None = None) -> Peers:
     paths = province.nodes[region]
-    return Peers(paths, open_registry(paths).current, TIMEOUT_S)
+    return Peers(paths, open_registry(paths).current, TIMEOUT_S, region=region,
+                 token_key=token_key or province.token_keys[region])
 
 
 def refusal(call) -> tuple[grpc.StatusCode, str]:
@@ -70,9 +74,38 @@ def test_an_allowed_call_passes_and_names_the_caller_from_its_certificate(provin
     province, _ = province
     peers = peers_of(province, "510000")
     answer = peers.hello("511602")
-    assert (answer.region, answer.caller_region) == ("511602", "510000")
+    assert (answer.region, answer.caller_region, answer.subject) == ("511602", "510000", "")
     assert answer.registry_serial == province.registry.serial
     peers.close()
+
+
+def test_a_person_travels_as_an_assertion_of_the_calling_node(province) -> None:
+    province, _ = province
+    person = Principal("wang.fang", roles=("supervisor",), regions=("510000",))
+    peers = peers_of(province, "510000")
+    assert peers.hello("511602", person=person).subject == "wang.fang"
+    # an assertion signed with another node's key: the caller may vouch for its own people only
+    posing = peers_of(province, "510000", token_key=province.token_keys["511602"])
+    posing._region = "511602"  # noqa: SLF001 - as if it signed as the district
+    district_person = Principal("li", roles=("supervisor",), regions=("511602",))
+    assert refusal(lambda: posing.hello("511602", person=district_person)) == (
+        grpc.StatusCode.UNAUTHENTICATED, "ASSERTION_NOT_CALLERS")
+    # an assertion by a key the registry does not hold
+    stranger = peers_of(province, "510000", token_key=TokenKey.generate().to_text())
+    assert refusal(lambda: stranger.hello("511602", person=person)) == (
+        grpc.StatusCode.UNAUTHENTICATED, "UNKNOWN_TOKEN_KEY")
+    # an assertion meant for another node
+    other = Principal("wang.fang", roles=("supervisor",), regions=("510000",))
+    token = mint_assertion(province.token_keys["510000"], other, issuer="510000",
+                           audience="511600")
+    hello = peers.channel("511602").unary_unary(
+        HELLO, request_serializer=gateway_pb2.HelloRequest.SerializeToString,
+        response_deserializer=gateway_pb2.HelloResponse.FromString)
+    assert refusal(lambda: hello(gateway_pb2.HelloRequest(), timeout=TIMEOUT_S,
+                                 metadata=(("authorization", f"Bearer {token}"),))) == (
+        grpc.StatusCode.UNAUTHENTICATED, "TOKEN_FOR_ANOTHER_NODE")
+    for client in (peers, posing, stranger):
+        client.close()
 
 
 def test_a_call_the_registry_does_not_allow_is_refused(province) -> None:

@@ -4,7 +4,7 @@ written as each node keeps them (``<var>/pki``), with the library ``sunlight pki
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -19,6 +19,7 @@ from services.shared.pki import (
     key_pem,
     write_private,
 )
+from services.shared.token_keys import TokenKey
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Province:
     ca_cert: x509.Certificate
     registry: NodeRegistry
     nodes: dict[str, PkiPaths]
+    #: each node's own token key (its SUNLIGHT_TOKEN_KEY), registered with the node
+    token_keys: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def create(cls, root: Path, region: str = "510000", name: str = "四川省") -> Province:
@@ -44,7 +47,10 @@ class Province:
         write_private(paths.node_cert, cert_pem(cert))
         write_private(paths.ca_cert, cert_pem(self.ca_cert))
         self.nodes[region] = paths
-        self.change(lambda r: r.with_certificate(region, name, cert, gateway=gateway))
+        token_key = TokenKey.generate()
+        self.token_keys[region] = token_key.to_text()
+        self.change(lambda r: r.with_certificate(region, name, cert, gateway=gateway)
+                    .with_node(region, token_key=token_key.jwk))
         return paths
 
     def change(self, change: Callable[[NodeRegistry], NodeRegistry]) -> NodeRegistry:
