@@ -13,6 +13,7 @@ why), 2 wrong arguments.
     sunlight pki disallow --caller R1 --callee R2 --method /pkg.Service/Method
     sunlight pki revoke --region R --reason TEXT | --fingerprint sha256:… --reason TEXT
     sunlight pki show [--json]
+    sunlight pki token-key                     this node's public token key (JWK), to register
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from services.shared.pki import (
 )
 from services.shared.region_data import RegionDirectory
 from services.shared.regions import covers, level
+from services.shared.token_keys import TokenKey, jwks
 
 
 def _refused(message: str) -> None:
@@ -128,15 +130,20 @@ def issue_node_command(region: str, hosts: tuple[str, ...], gateway_port: int | 
     """Issue a node's certificate and register it (region, gateway address, fingerprint).
 
     For this node's own region the key and certificate go to <var>/pki/node.key and
-    node.crt; for another node to <var>/pki/issued/<region>/ (with ca.crt), to be copied
-    to that node's <var>/pki/ over a trusted channel."""
+    node.crt, and the node's token key is registered too; for another node to
+    <var>/pki/issued/<region>/ (with ca.crt), to be copied to that node's <var>/pki/ over a
+    trusted channel, its token key registered with register-node --token-key."""
     paths, own = _paths()
     ca_key, ca_cert = _ca(paths)
     code, name = _region(region, province=region_of_ca(paths))
-    port = gateway_port or load_settings().gateway_peer_port
+    settings = load_settings()
+    port = gateway_port or settings.gateway_peer_port
     key, cert = issue_node(ca_key, ca_cert, code, name, list(hosts), valid_days=valid_days)
+    # this node's own token key is here: registered with its certificate
+    token_key = TokenKey.from_text(settings.token_key).jwk if code == own else None
     registry = _change(paths, lambda r: r.with_certificate(
-        code, name, cert, gateway=f"{_bracketed(hosts[0])}:{port}"))
+        code, name, cert, gateway=f"{_bracketed(hosts[0])}:{port}").with_node(
+            code, token_key=token_key))
     if code == own:
         key_path, cert_path = paths.node_key, paths.node_cert
     else:
@@ -274,6 +281,13 @@ def show(as_json: bool) -> None:
         click.echo(f"allow     {rule.caller} → {rule.callee} {rule.method}")
     if not registry.calls:
         click.echo("allow     (nothing: every call between nodes is refused)")
+
+
+@pki.command("token-key")
+def token_key_command() -> None:
+    """Print this node's public token key as a JWK Set, for the province to register
+    (sunlight pki register-node --region <this node> --token-key FILE)."""
+    click.echo(json.dumps(jwks([TokenKey.from_text(load_settings().token_key)]), indent=2))
 
 
 def copy_for_node(paths: PkiPaths, region: str, target: Path) -> None:

@@ -32,6 +32,8 @@ def test_a_province_sets_up_its_ca_issues_allows_and_revokes(tmp_path) -> None:
 
     own = run(var, "issue-node", "--region", "510000", "--gateway-host", "127.0.0.1")
     assert own.exit_code == 0, own.output
+    published = json.loads(run(var, "token-key").output)["keys"][0]
+    assert "d" not in published and published["kty"] == "OKP"
     assert region_of(load_cert(paths.node_cert)) == "510000" and mode(paths.node_key) == 0o600
     other = run(var, "issue-node", "--region", "511602", "--gateway-host", "127.0.0.1",
                 "--gateway-port", "50160")
@@ -50,6 +52,7 @@ def test_a_province_sets_up_its_ca_issues_allows_and_revokes(tmp_path) -> None:
     assert run(var, "revoke", "--region", "511602", "--reason", "key lost").exit_code == 0
 
     registry = NodeRegistry.verified(paths.registry.read_bytes(), load_cert(paths.ca_cert))
+    assert registry.token_key(published["kid"])[0] == "510000"  # registered with its cert
     district = registry.node("511602")
     assert district.gateway == "127.0.0.1:50160" and district.revoked.reason == "key lost"
     assert registry.token_key(key.kid) is None  # revoked with its node
