@@ -46,7 +46,6 @@ import json
 import os
 import platform
 import random
-import secrets
 import signal
 import statistics
 import subprocess
@@ -72,6 +71,7 @@ from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.codes import credit_check_char
 from services.shared.migrations import upgrade
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import local_day
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -967,10 +967,10 @@ def bench_node(database: str | None = None, keep: bool = False, **env: str
     base = PG_ADMIN.rsplit("/", 1)[0]
     sa_url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://")
     pg_url = f"{base}/{name}"
-    secret = os.environ.get("SUNLIGHT_JWT_SECRET") or secrets.token_urlsafe(40)
+    secret = os.environ.get("SUNLIGHT_TOKEN_KEY") or TokenKey.generate().to_text()
     logs = Path(tempfile.mkdtemp(prefix="sunlight-bench-"))
     node = LocalNode.on_free_ports(logs, DATABASE_URL=sa_url, AMQP_URI=f"{AMQP_BASE}/{vhost}",
-                                   SUNLIGHT_JWT_SECRET=secret, SUNLIGHT_LOG_LEVEL="WARNING",
+                                   SUNLIGHT_TOKEN_KEY=secret, SUNLIGHT_LOG_LEVEL="WARNING",
                                    **env)
     try:
         for service in ("catalogue", "cases", "monitoring"):

@@ -20,7 +20,6 @@ import csv
 import json
 import os
 import platform
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from infra.localnode import LocalNode
 from services.shared.auth import mint_token
 from services.shared.migrations import upgrade
 from services.shared.region_data import RegionDirectory
+from services.shared.token_keys import TokenKey
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data" / "catalogues" / "guang_an_511602.csv"
@@ -87,7 +87,7 @@ def replay_file(target: Path, count: int = ITEMS) -> int:
 
 def run_backend(label: str, env: dict[str, str], data: Path, secret: str, logs: Path,
                 rounds: int) -> dict:
-    node = LocalNode.on_free_ports(logs / label, SUNLIGHT_JWT_SECRET=secret,
+    node = LocalNode.on_free_ports(logs / label, SUNLIGHT_TOKEN_KEY=secret,
                                    SUNLIGHT_LOG_LEVEL="WARNING", **env)
     node.start(["catalogue"])
     try:
@@ -151,7 +151,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sunlight-bench-catalogue-"))
     data = work / "sichuan_146k.csv"
     rows = replay_file(data, args.items)
-    secret = os.environ.get("SUNLIGHT_JWT_SECRET") or secrets.token_urlsafe(40)
+    secret = os.environ.get("SUNLIGHT_TOKEN_KEY") or TokenKey.generate().to_text()
     result: dict = {"benchmark": "catalogue import and search", "items": rows,
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "memory_gib": round(os.sysconf("SC_PAGE_SIZE")

@@ -92,9 +92,9 @@ def connect_as(port: Callable[[Settings], int], *, address: str | None, token: s
     if token is None and subject:
         assert settings is not None
         try:
-            token = mint_token(settings.jwt_secret, subject, list(roles),
+            token = mint_token(settings.token_key, subject, list(roles),
                                [as_region or region or settings.node_region],
-                               department=as_department, issuer=settings.jwt_issuer,
+                               department=as_department, issuer=settings.node_region,
                                positions=positions)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None

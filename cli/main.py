@@ -120,8 +120,8 @@ def token(subject: str, roles: tuple[str, ...], regions: tuple[str, ...],
     """Mint an access token signed with this node's key (development and operations)."""
     s = load_settings()
     try:
-        click.echo(mint_token(s.jwt_secret, subject, roles, regions, department=department,
-                              name=name, ttl_s=ttl, issuer=s.jwt_issuer,
+        click.echo(mint_token(s.token_key, subject, roles, regions, department=department,
+                              name=name, ttl_s=ttl, issuer=s.node_region,
                               positions=positions, department_name=department_name))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -138,6 +138,7 @@ from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|ad
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
 from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
+from cli.pki import pki  # noqa: E402 - sunlight pki init-ca|issue-node|allow|revoke|show
 from cli.supervision import supervision  # noqa: E402 - sunlight supervision warnings|…
 
 main.add_command(catalogue)
@@ -145,6 +146,7 @@ main.add_command(cases)
 main.add_command(supervision)
 main.add_command(feedback)
 main.add_command(accounts)
+main.add_command(pki)
 
 if __name__ == "__main__":
     main()

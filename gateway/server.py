@@ -27,10 +27,12 @@ from gateway.grpc_proxy import (
 )
 from gateway.http_api import create_app
 from gateway.node import NodeServicer
+from gateway.peers import PeerServer, open_registry
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
 from services.shared.logs import configure_logging
+from services.shared.pki import PkiPaths
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
 
@@ -44,6 +46,8 @@ class Gateway:
     backends: Backends
     grpc: GrpcServer | AsyncGrpcServer
     http: FastAPI
+    #: the peer port for other nodes (mutual TLS), when this node holds a certificate
+    peers: PeerServer | None = None
 
 
 def build_grpc(settings: Settings, backends: Backends, address: str | None = None
@@ -75,11 +79,27 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
     return server
 
 
+def build_peers(settings: Settings, backends: Backends) -> PeerServer | None:
+    """The peer port, when the node has its certificate, the CA's and the node registry
+    under <var_dir>/pki; otherwise None (a node on its own)."""
+    paths = PkiPaths.under(settings.var_dir)
+    if not (paths.has_identity and paths.registry.is_file()):
+        log.info("no node certificate under %s: no peer port (the node is on its own)",
+                 paths.root)
+        return None
+    return PeerServer(settings.address(settings.gateway_peer_port), settings.node_region,
+                      settings.node_name, paths, open_registry(paths), settings.token_key,
+                      node_servicer=NodeServicer(backends, settings.node_region,
+                                                 settings.node_name),
+                      reuse_port=settings.gateway_processes > 1)
+
+
 def build(settings: Settings) -> Gateway:
     backends = Backends.from_settings(settings)
     return Gateway(backends, build_grpc(settings, backends),
                    create_app(backends, settings.node_region, settings.node_name,
-                              RateLimits.of(settings)))
+                              RateLimits.of(settings)),
+                   build_peers(settings, backends))
 
 
 def mirror_health(server: GrpcServer | AsyncGrpcServer, backends: Backends,
@@ -106,6 +126,8 @@ def main() -> None:
         signal.signal(sig, lambda *_: stop.set())
     copies = Copies(settings.gateway_processes, SERVICE)
     gateway.grpc.start()
+    if gateway.peers is not None:
+        gateway.peers.start()
     threading.Thread(target=mirror_health, args=(gateway.grpc, gateway.backends, stop),
                      name="health-mirror", daemon=True).start()
     http = uvicorn.Server(uvicorn.Config(
@@ -124,6 +146,8 @@ def main() -> None:
         log.info("stopping")
         copies.terminate()
         gateway.grpc.stop()
+        if gateway.peers is not None:
+            gateway.peers.stop()
         gateway.backends.close()
         copies.wait()
 

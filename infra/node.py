@@ -1,7 +1,8 @@
 """Setting up one node on this machine: the steps of ``make run`` before it starts the node.
 
-``python -m infra.node env``      write var/node.env with a fresh signing key if it has none, and
-                                  make the node's files private (directories 0700, files 0600)
+``python -m infra.node env``      write var/node.env with the node's own token key if it has
+                                  none, and make the node's files private (directories 0700,
+                                  files 0600)
 ``python -m infra.node broker``   make sure the node's RabbitMQ answers and its vhost exists
 ``python -m infra.node migrate``  bring every service's database to its newest migration
 
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
 
 from infra.spawn import PRIVATE_UMASK
 from services.shared.config import NODE_ENV_FILE, Settings, load_settings
+from services.shared.token_keys import TokenKey
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_ENV = NODE_ENV_FILE
@@ -28,14 +29,20 @@ PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 def write_env(path: Path = NODE_ENV) -> Path:
-    """Create the node's local secrets file once; never overwrite an existing key."""
+    """Create the node's local secrets file once; never overwrite an existing key.
+
+    The node's key pair for tokens (``SUNLIGHT_TOKEN_KEY``) is generated once. A node set up
+    by an older checkout has only ``SUNLIGHT_JWT_SECRET`` (a secret shared by every process,
+    no longer read): its file keeps its lines and gains a token key; tokens signed with the
+    old secret are refused from then on (people sign in again)."""
     path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
     # Created 0600 from the first byte: the key is never readable by others, not even briefly.
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
     with os.fdopen(fd, "r+", encoding="utf-8") as fh:
         os.fchmod(fd, PRIVATE_FILE)
-        if "SUNLIGHT_JWT_SECRET=" not in fh.read():
-            fh.write(f"SUNLIGHT_JWT_SECRET={secrets.token_urlsafe(48)}\n")
+        fh.seek(0)
+        if not any(line.startswith("SUNLIGHT_TOKEN_KEY=") for line in fh.read().splitlines()):
+            fh.write(f"SUNLIGHT_TOKEN_KEY={TokenKey.generate().to_text()}\n")
     return path
 
 

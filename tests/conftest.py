@@ -4,7 +4,6 @@ and a fresh RabbitMQ vhost per test session, removed afterwards."""
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -14,8 +13,9 @@ import psycopg
 import pytest
 
 from infra.broker import BrokerError, enable_plugins, set_policies
+from services.shared.token_keys import TokenKey
 
-os.environ.setdefault("SUNLIGHT_JWT_SECRET", secrets.token_urlsafe(40))
+os.environ.setdefault("SUNLIGHT_TOKEN_KEY", TokenKey.generate().to_text())
 
 PG_ADMIN = os.environ.get("SUNLIGHT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("SUNLIGHT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")

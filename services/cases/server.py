@@ -47,9 +47,9 @@ class Cases:
         self.copies = Copies(settings.cases_processes, SERVICE)
         self.db = Database.for_service(settings, SERVICE, pool_size=GRPC_THREADS)
         items = CatalogueClient(settings.address(settings.catalogue_port),
-                                ServiceToken(settings.jwt_secret, "cases",
+                                ServiceToken(settings.token_key, "cases",
                                              [settings.node_region],
-                                             issuer=settings.jwt_issuer),
+                                             issuer=settings.node_region),
                                 settings.grpc_timeout_s, settings.grpc_connections,
                                 collective_review_above_fen=(
                                     settings.collective_review_above_yuan * 100))
@@ -60,8 +60,8 @@ class Cases:
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)
         self.server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,
-                        CaseServicer(self.service, Authenticator(settings.jwt_secret,
-                                                                 settings.jwt_issuer)),
+                        CaseServicer(self.service, Authenticator(settings.token_key,
+                                                                 settings.node_region)),
                         [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])
         self._stop = threading.Event()
 

@@ -48,8 +48,8 @@ class Catalogue:
         self.server = GrpcServer(address or settings.address(settings.catalogue_port))
         self.server.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
                         CatalogueServicer(self.service,
-                                          Authenticator(settings.jwt_secret,
-                                                        settings.jwt_issuer),
+                                          Authenticator(settings.token_key,
+                                                        settings.node_region),
                                           self.index, self.importer),
                         [catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"]
                          .full_name])

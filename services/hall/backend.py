@@ -43,8 +43,8 @@ class HallBackend:
         catalogue_channel = channel(settings.address(settings.catalogue_port))
         cases_channel = channel(settings.address(settings.cases_port))
         monitoring_channel = channel(settings.address(settings.monitoring_port))
-        token = ServiceToken(settings.jwt_secret, "hall", [settings.node_region],
-                             issuer=settings.jwt_issuer, roles=("hall",))
+        token = ServiceToken(settings.token_key, "hall", [settings.node_region],
+                             issuer=settings.node_region, roles=("hall",))
         backend = cls(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
                       cases_pb2_grpc.CaseServiceStub(cases_channel), token.header,
                       settings.grpc_timeout_s,

@@ -46,8 +46,8 @@ def identity_provider(settings: Settings, db: Database | None = None
 
 
 def access_of(settings: Settings, provider: LocalIdentityProvider) -> Access:
-    return Access(provider, TokenMinter(settings.jwt_secret, settings.jwt_issuer),
-                  session_key(settings.jwt_secret), settings.hall_session_ttl_s,
+    return Access(provider, TokenMinter(settings.token_key, settings.node_region),
+                  session_key(settings.token_key), settings.hall_session_ttl_s,
                   settings.hall_secure_cookies, settings.hall_live_poll_s)
 
 

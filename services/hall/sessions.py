@@ -37,10 +37,10 @@ MAX_NEXT = 500
 MAX_DRAFTS = 5
 
 
-def session_key(jwt_secret: str) -> str:
-    """The cookie's signing key, derived from the node's key (one secret less to manage;
-    a key of its own for this one purpose)."""
-    return hmac.new(jwt_secret.encode(), b"sunlight hall session cookie v1",
+def session_key(node_key: str) -> str:
+    """The cookie's signing key, derived from the node's private token key (its text; one
+    secret less to manage; a key of its own for this one purpose)."""
+    return hmac.new(node_key.encode(), b"sunlight hall session cookie v1",
                     hashlib.sha256).hexdigest()
 
 

@@ -3,8 +3,8 @@ them: authorisation stays in the services, which check the token's roles, region
 department as they check anyone's.
 
 Tokens are short-lived (``TOKEN_TTL_S``) and kept per subject until shortly before they
-expire. Today they are HS256 JWTs signed with the node's key (``services.shared.auth``);
-when federation replaces the node key, only this module changes.
+expire. They are signed with the node's own token key, name the node as issuer and audience
+(``services.shared.auth``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import time
 
 from services.hall.identity import Identity, Kind
 from services.shared.auth import mint_token
+from services.shared.config import DEFAULT_NODE_REGION
+from services.shared.token_keys import TokenKey
 
 #: seconds a token minted for a person lives
 TOKEN_TTL_S = 300
@@ -25,8 +27,9 @@ ID_TYPES = {Kind.PERSON: "id_card", Kind.ENTERPRISE: "credit_code"}
 
 
 class TokenMinter:
-    def __init__(self, secret: str, issuer: str = "sunlight", ttl_s: int = TOKEN_TTL_S) -> None:
-        self._secret, self._issuer, self._ttl = secret, issuer, ttl_s
+    def __init__(self, key: TokenKey | str, issuer: str = DEFAULT_NODE_REGION,
+                 ttl_s: int = TOKEN_TTL_S) -> None:
+        self._key, self._issuer, self._ttl = key, issuer, ttl_s
         self._kept: dict[tuple[object, ...], tuple[str, float]] = {}
         self._lock = threading.Lock()
 
@@ -49,7 +52,7 @@ class TokenMinter:
         staff = identity.kind is Kind.STAFF
         subject = identity.subject if staff else f"{ID_TYPES[identity.kind]}:{identity.subject}"
         return mint_token(
-            self._secret, subject,
+            self._key, subject,
             identity.roles if staff else (PUBLIC_ROLE,), identity.regions,
             department=identity.department_code or None if staff else None,
             name=identity.display_name, ttl_s=self._ttl, issuer=self._issuer,

@@ -42,20 +42,20 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
     feedback = Feedback(
         db, calendar, settings.node_region,
         CasesClient(settings.address(settings.cases_port),
-                    ServiceToken(settings.jwt_secret, "monitoring", [settings.node_region],
-                                 issuer=settings.jwt_issuer, roles=("supervision_service",)),
+                    ServiceToken(settings.token_key, "monitoring", [settings.node_region],
+                                 issuer=settings.node_region, roles=("supervision_service",)),
                     settings.grpc_timeout_s),
         Policy(settings.feedback_complaint_days, settings.feedback_rating_window_days,
                settings.feedback_rectification_days, settings.feedback_consultation_days),
         items=CatalogueClient(
             settings.address(settings.catalogue_port),
-            ServiceToken(settings.jwt_secret, "monitoring", [settings.node_region],
-                         issuer=settings.jwt_issuer, roles=("supervision_service",)),
+            ServiceToken(settings.token_key, "monitoring", [settings.node_region],
+                         issuer=settings.node_region, roles=("supervision_service",)),
             settings.grpc_timeout_s))
     server = GrpcServer(address or settings.address(settings.monitoring_port))
     server.add(monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
                MonitoringServicer(projection,
-                                  Authenticator(settings.jwt_secret, settings.jwt_issuer),
+                                  Authenticator(settings.token_key, settings.node_region),
                                   supervision, evaluation, feedback),
                [monitoring_pb2.DESCRIPTOR.services_by_name["MonitoringService"].full_name])
     return server

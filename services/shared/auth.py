@@ -1,9 +1,19 @@
 """Who may do what, for which region and which department.
 
-Every gRPC call carries ``authorization: Bearer <JWT>`` (HS256, signed with the node key).
-A token names its subject (one person or one process: never shared), roles, the regions it acts
-for (real GB/T 2260 codes; a province covers its cities and counties) and, for department
-staff, the department. Tokens live at most ``MAX_TOKEN_TTL_S``.
+Every gRPC call carries ``authorization: Bearer <JWT>``. A token names its subject (one person
+or one process: never shared), roles, the regions it acts for (real GB/T 2260 codes; a province
+covers its cities and counties) and, for department staff, the department. Tokens live at most
+``MAX_TOKEN_TTL_S``.
+
+**Signed per node.** A node signs its tokens with its own Ed25519 key (JWS ``EdDSA``,
+``services.shared.token_keys``): the header names the key (``kid``), ``iss`` is the signing
+node's region code and ``aud`` the node the token is for. A node's ``Authenticator`` takes a
+token signed by one of its own keys with ``iss`` = itself, or — when it is given the province's
+node registry — by a registered, unrevoked node's key with ``iss`` = that node; and only with
+``aud`` = itself: a token minted for another node is refused there. No secret is shared between
+nodes. A person's identity travels with a call to another node as an **assertion**: a
+short-lived token their own node signs for the receiving node (``mint_assertion``), whose
+regions must lie within the asserting node's region.
 
 **The department claim is a code.** ``department`` is the department's unified social credit
 code (统一社会信用代码, GB 32100, checked by its check character: ``services.shared.departments``)
@@ -49,14 +59,17 @@ enterprise signed in there (``services/hall/tokens.py``);
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from services.shared.config import DEFAULT_NODE_REGION
 from services.shared.departments import department_code_problem, shown
 from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.shared.regions import covers, validate_region
+from services.shared.token_keys import ALGORITHM, TokenKey
 
 # permission names
 ITEM_WRITE = "item.write"          # declare and edit drafts of one's department
@@ -183,6 +196,8 @@ class Principal:
     positions: tuple[str, ...] = ()
     #: the department's name, for display only (never compared)
     department_name: str = ""
+    #: the region code of the node that vouches for this person (the token's ``iss``)
+    issuer: str = ""
 
     @property
     def anonymous(self) -> bool:
@@ -339,11 +354,14 @@ def _known_region(code: object) -> str:
     return text
 
 
-def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequence[str], *,
-               department: str | None = None, name: str = "", ttl_s: int = 3600,
-               issuer: str = "sunlight", positions: Sequence[str] = (),
+def mint_token(key: TokenKey | str, subject: str, roles: Sequence[str],
+               regions: Sequence[str], *, department: str | None = None, name: str = "",
+               ttl_s: int = 3600, issuer: str = DEFAULT_NODE_REGION,
+               audience: str | None = None, positions: Sequence[str] = (),
                department_name: str = "") -> str:
-    """A signed token; ValueError when what it would say is not valid (see check_claims).
+    """A token signed with the node's ``key`` (its ``ed25519:…`` text or a TokenKey);
+    ``issuer`` is the signing node's region, ``audience`` the node it is for (the issuer
+    itself unless said). ValueError when what it would say is not valid (see check_claims).
     ``department`` is the department's credit code (upper-cased here), ``department_name``
     its name for display."""
     department = department.strip().upper() if department else department
@@ -353,16 +371,36 @@ def mint_token(secret: str, subject: str, roles: Sequence[str], regions: Sequenc
         raise ValueError(exc.message) from None
     if not 0 < ttl_s <= MAX_TOKEN_TTL_S:
         raise ValueError(f"ttl: 1 to {MAX_TOKEN_TTL_S} seconds")
+    signing = TokenKey.of(key)
     now = int(time.time())
     claims = {"sub": subject, "roles": list(roles), "regions": list(regions), "name": name,
-              "iss": issuer, "iat": now, "exp": now + ttl_s}
+              "iss": issuer, "aud": audience or issuer, "iat": now, "exp": now + ttl_s}
     if department:
         claims["department"] = department
     if department_name:
         claims["department_name"] = department_name
     if positions:
         claims["positions"] = list(positions)
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, signing.private, algorithm=ALGORITHM,
+                      headers={"kid": signing.kid})
+
+
+#: seconds an assertion of a person's identity to another node lives
+ASSERTION_TTL_S = 120
+
+
+def mint_assertion(key: TokenKey | str, principal: Principal, *, issuer: str,
+                   audience: str, ttl_s: int = ASSERTION_TTL_S) -> str:
+    """The person ``principal`` as this node (``issuer``) vouches for them to the node
+    ``audience``, for one call: the same claims, signed with this node's key, short-lived."""
+    return mint_token(key, principal.subject, principal.roles, principal.regions,
+                      department=principal.department, name=principal.name, ttl_s=ttl_s,
+                      issuer=issuer, audience=audience, positions=principal.positions,
+                      department_name=principal.department_name)
+
+
+#: (region of the node that holds it, public key) of a registered token key id, or None
+PeerKeys = Callable[[str], "tuple[str, Ed25519PublicKey] | None"]
 
 
 class Authenticator:
@@ -372,9 +410,16 @@ class Authenticator:
     #: with every call; checking its signature and claims again each time changes nothing)
     MAX_REMEMBERED = 4096
 
-    def __init__(self, secret: str, issuer: str = "sunlight") -> None:
-        self._secret = secret
-        self._issuer = issuer
+    def __init__(self, keys: TokenKey | str | Iterable[TokenKey | str],
+                 node: str = DEFAULT_NODE_REGION, peer_keys: PeerKeys | None = None) -> None:
+        """``keys``: this node's own token key(s) (a retired key stays here until its last
+        tokens expire); ``node``: this node's region, what every token must be for (aud);
+        ``peer_keys``: the registry's lookup of other nodes' keys (None: own tokens only)."""
+        own = [keys] if isinstance(keys, TokenKey | str) else list(keys)
+        self._own: dict[str, Ed25519PublicKey] = {
+            k.kid: k.public for k in (TokenKey.of(key) for key in own)}
+        self._node = node
+        self._peer_keys = peer_keys
         self._verified: dict[str, tuple[Principal, float]] = {}
 
     def principal(self, authorization: str | None) -> Principal:
@@ -389,18 +434,47 @@ class Authenticator:
                 return known[0]
             self._verified.pop(token, None)  # expired: verified again, and refused
         principal, expires = self._verify(token)
+        if principal.issuer != self._node:
+            return principal  # another node's assertion: checked each time (revocation)
         if len(self._verified) >= self.MAX_REMEMBERED:
             self._verified.clear()
         self._verified[token] = (principal, expires)
         return principal
 
-    def _verify(self, token: str) -> tuple[Principal, float]:
+    def _signer(self, token: str) -> tuple[str, Ed25519PublicKey]:
+        """(region of the node that signed ``token``, its public key), from the token's kid."""
         try:
-            claims = jwt.decode(token, self._secret, algorithms=["HS256"],
-                                issuer=self._issuer,
-                                options={"require": ["sub", "exp", "iat"]})
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise Unauthenticated(f"the token is not valid: {exc}") from None
+        kid = header.get("kid")
+        if header.get("alg") != ALGORITHM or not isinstance(kid, str):
+            raise Unauthenticated("the token is not valid: it must be signed with a node's "
+                                  f"key ({ALGORITHM}, naming the key as kid)")
+        public = self._own.get(kid)
+        if public is not None:
+            return self._node, public
+        found = self._peer_keys(kid) if self._peer_keys is not None else None
+        if found is None:
+            raise Unauthenticated(f"the token is signed with a key this node does not know "
+                                  f"({kid[:12]}…): not its own, nor a registered node's",
+                                  code="UNKNOWN_TOKEN_KEY")
+        return found
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
+        issuer, public = self._signer(token)
+        try:
+            claims = jwt.decode(token, public, algorithms=[ALGORITHM], issuer=issuer,
+                                audience=self._node,
+                                options={"require": ["sub", "exp", "iat", "iss", "aud"]})
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the token has expired: sign in again") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthenticated(f"the token is for another node, not for {self._node}: ask "
+                                  "this node for one", code="TOKEN_FOR_ANOTHER_NODE") from None
+        except jwt.InvalidIssuerError:
+            raise Unauthenticated(f"the token does not name the node whose key signed it "
+                                  f"({issuer}) as its issuer", code="WRONG_ISSUER") from None
         except jwt.InvalidTokenError as exc:
             raise Unauthenticated(f"the token is not valid: {exc}") from None
         if not _lifetime_ok(claims):
@@ -418,10 +492,14 @@ class Authenticator:
             check_claims(claims["sub"], roles, regions, department, positions, department_name)
         except InvalidArgument as exc:
             raise Unauthenticated(exc.message) from None
+        if issuer != self._node and not all(covers(issuer, r) for r in regions):
+            raise Unauthenticated(f"node {issuer} vouches for a person acting for "
+                                  f"{', '.join(regions)}: a node asserts people of its own "
+                                  "region only", code="ASSERTION_OUT_OF_SCOPE")
         return Principal(subject=claims["sub"], roles=tuple(roles), regions=tuple(regions),
                          department=department or None, name=str(claims.get("name", "")),
                          permissions=permissions_of(roles), positions=tuple(positions),
-                         department_name=department_name), float(claims["exp"])
+                         department_name=department_name, issuer=issuer), float(claims["exp"])
 
 
 def _strings(value: object) -> bool:
@@ -439,10 +517,10 @@ def _lifetime_ok(claims: dict) -> bool:
 class ServiceToken:
     """A process's own token for calling the node's services, renewed before it expires."""
 
-    def __init__(self, secret: str, subject: str, regions: Sequence[str],
-                 issuer: str = "sunlight", ttl_s: int = 3600,
+    def __init__(self, key: TokenKey | str, subject: str, regions: Sequence[str],
+                 issuer: str = DEFAULT_NODE_REGION, ttl_s: int = 3600,
                  roles: Sequence[str] = ("service",)) -> None:
-        self._args = (secret, subject, tuple(roles), tuple(regions))
+        self._args = (key, subject, tuple(roles), tuple(regions))
         self._issuer, self._ttl = issuer, ttl_s
         self._token, self._expires = "", 0.0
 

@@ -25,6 +25,8 @@ REGION_RE = re.compile(r"^[0-9]{6}\Z")
 # SUNLIGHT_ENV_FILE names (relative paths are relative to the checkout).
 ENV_FILE_VARIABLE = "SUNLIGHT_ENV_FILE"
 NODE_ENV_FILE = ROOT / "var" / "node.env"
+#: the node a setting-less process is (the Sichuan province node)
+DEFAULT_NODE_REGION = "510000"
 
 
 def env_file() -> Path:
@@ -48,7 +50,7 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    node_region: str = Field("510000", description="6-digit region code of this node")
+    node_region: str = Field(DEFAULT_NODE_REGION, description="6-digit region code of this node")
     node_name: str = Field("四川省", description="human name of the node")
     # Regions the node holds (each with the regions below it), comma-separated; empty = the
     # node's region and everything below it.
@@ -89,10 +91,12 @@ class Settings(BaseSettings):
     grpc_timeout_s: float = Field(5.0, gt=0)
     amqp_timeout_s: float = Field(10.0, gt=0)
 
-    # Signing key of access tokens (HS256). Never in the repository: `make run` writes a
-    # random one to var/node.env; production injects it from a secret store.
-    jwt_secret: str = Field(..., min_length=32)
-    jwt_issuer: str = "sunlight"
+    # The node's own key pair for signing access tokens (Ed25519, written
+    # "ed25519:<base64url>"; services/shared/token_keys.py). Never in the repository: `make
+    # run` writes one to var/node.env once; production injects it from a secret store. Tokens
+    # name this node (iss), the node they are for (aud) and the key (kid); no secret is
+    # shared with any other node (docs/federation.md).
+    token_key: str = Field(..., repr=False)
 
     # Outbox relay
     relay_batch_size: int = Field(200, ge=1, le=5000)
@@ -108,7 +112,7 @@ class Settings(BaseSettings):
     rate_limit_sign_in_account: str = rate_limits.SIGN_IN_ACCOUNT
     rate_limit_sign_in_client: str = rate_limits.SIGN_IN_CLIENT
 
-    # The hall's sessions: signed cookies (key derived from jwt_secret) that hold a sign-in
+    # The hall's sessions: signed cookies (key derived from token_key) that hold a sign-in
     # for this many seconds (at most a token's longest life); Secure when served over HTTPS.
     hall_session_ttl_s: int = Field(8 * 3600, ge=60, le=12 * 3600)
     hall_secure_cookies: bool = False
@@ -166,6 +170,11 @@ class Settings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
 
+    # Federation (docs/federation.md): the gateway's port for other nodes' gateways, gRPC over
+    # mutual TLS, served once the node holds a certificate of the province's CA under
+    # <var_dir>/pki (`sunlight pki issue-node`); calls allowed by the node registry only.
+    gateway_peer_port: int = 50060
+
     def __init__(self, **values: Any) -> None:
         # The environment first, then the settings file (SUNLIGHT_ENV_FILE or .env), then the
         # node's secrets (var/node.env): every process and every step of `make run` alike.
@@ -177,6 +186,14 @@ class Settings(BaseSettings):
     def _region(cls, value: str) -> str:
         if not REGION_RE.match(value):
             raise ValueError("must be a 6-digit region code such as 510000")
+        return value
+
+    @field_validator("token_key")
+    @classmethod
+    def _token_key(cls, value: str) -> str:
+        from services.shared.token_keys import TokenKey  # noqa: PLC0415
+
+        TokenKey.from_text(value)  # ValueError says what is wrong, never the key
         return value
 
     @field_validator("rate_limit_failed_auth", "rate_limit_case_lookup",
@@ -256,7 +273,10 @@ def load_settings(**overrides: object) -> Settings:
             name = ".".join(str(p) for p in error["loc"]) or "settings"
             env = name.upper() if name.upper() in ("DATABASE_URL", "AMQP_URI") else (
                 f"SUNLIGHT_{name.upper()}")
-            lines.append(f"  {env}: {error['msg']}")
+            message = error["msg"]
+            if name == "token_key" and error["type"] == "missing":
+                message += " (the node's token key: `make env` writes one to var/node.env)"
+            lines.append(f"  {env}: {message}")
         print("\n".join(lines), file=sys.stderr)
         raise SystemExit(2) from None
 

@@ -42,6 +42,7 @@ from services.shared.auth import Authenticator
 from services.shared.db import Database
 from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.browser.test_supervision_dashboard import (
     ARGS,
@@ -71,7 +72,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "var" / "test-artifacts" / "party"
-SECRET = "p" * 40
+SECRET = TokenKey.generate().to_text()
 PASSWORD = "Dang-shi-2026"
 PARTY = Party("某食品店", "credit_code", credit_code(20261116))
 

@@ -37,6 +37,7 @@ from services.shared import collation
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.db import Database
 from services.shared.rate_limits import RateLimits
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.support.catalogue_node import publish
 from tests.support.guang_an import publish_guang_an, rows
@@ -54,7 +55,7 @@ ARTEFACTS = ROOT / "var" / "test-artifacts" / "hall-find"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SECRET = "f" * 40
+SECRET = TokenKey.generate().to_text()
 PROJECT = "企业投资项目备案（技术改造）（市级/县级）"
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -51,6 +51,7 @@ from services.shared.db import Database
 from services.shared.events import parse_event
 from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.support.cases import CLERK, application, item, key
 from tests.support.wait import wait_for
@@ -66,7 +67,7 @@ ARTEFACTS = ROOT / "var" / "test-artifacts" / "supervision"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SECRET = "d" * 40
+SECRET = TokenKey.generate().to_text()
 PASSWORD = "Jian-cha-2026"
 DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

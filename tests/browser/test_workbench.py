@@ -47,6 +47,7 @@ from services.shared.auth import Authenticator
 from services.shared.db import Database
 from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.browser.test_supervision_dashboard import (
     ARGS,
@@ -65,7 +66,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "var" / "test-artifacts" / "workbench"
-SECRET = "b" * 40
+SECRET = TokenKey.generate().to_text()
 PASSWORD = "Gong-zuo-2026"
 CALENDAR = WorkingCalendar.official()
 REVIEW_MEASURES = ("审查人员与申请人无利害关系，需回避的已回避", "审查意见经科室集体研究")

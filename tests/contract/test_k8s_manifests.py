@@ -91,7 +91,7 @@ def test_supervision_workers_are_one_pod_per_partition() -> None:
     assert env["SUNLIGHT_SUPERVISION_PARTITION"]["valueFrom"]["fieldRef"]["fieldPath"] == (
         "metadata.name")
     assert env["SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT"]["value"] == "0"
-    settings = Settings(jwt_secret="x" * 32, supervision_workers=2,
+    settings = Settings(supervision_workers=2,
                         supervision_partition="monitoring-worker-1",
                         monitoring_worker_partition_health_port=0)
     assert settings.supervision_partition_index == 1

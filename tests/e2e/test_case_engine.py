@@ -58,7 +58,7 @@ def node(database_url, amqp_uri, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(node) -> dict[str, httpx.Client]:
-    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
     base = f"http://127.0.0.1:{node.port('gateway_http')}"
     clients = {}
     for subject, (role, region, department, positions) in STAFF.items():
@@ -244,7 +244,7 @@ def test_a_changed_trace_row_is_named_by_sunlight_cases_verify(node, api, databa
         finally:
             conn.execute("ALTER TABLE cases.case_trace ENABLE TRIGGER case_trace_no_update")
     sunlight = Path(sys.executable).with_name("sunlight")
-    token = mint_token(node.full_env()["SUNLIGHT_JWT_SECRET"], "e2e-verifier", ["supervisor"],
+    token = mint_token(node.full_env()["SUNLIGHT_TOKEN_KEY"], "e2e-verifier", ["supervisor"],
                        ["511602"])
     result = subprocess.run(
         [str(sunlight), "cases", "verify", number, "--address",
@@ -311,7 +311,7 @@ def test_an_accepted_case_s_notice_is_downloaded_and_verified(node, api, tmp_pat
     changed = tmp_path / "changed.pdf"
     writer.write(str(changed))
     sunlight = Path(sys.executable).with_name("sunlight")
-    token = mint_token(node.full_env()["SUNLIGHT_JWT_SECRET"], "e2e-clerk-docs", ["clerk"],
+    token = mint_token(node.full_env()["SUNLIGHT_TOKEN_KEY"], "e2e-clerk-docs", ["clerk"],
                        ["511602"], department=CODE[DEPT])
     results = [subprocess.run(
         [str(sunlight), "cases", "document", "verify", str(path), "--address",

@@ -52,7 +52,7 @@ def node(database_url, amqp_uri, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(node) -> dict[str, httpx.Client]:
-    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
     base = f"http://127.0.0.1:{node.port('gateway_http')}"
     clients = {}
     for subject, (role, department, positions) in STAFF.items():
@@ -241,7 +241,7 @@ def test_a_large_fine_is_decided_by_a_meeting_and_the_case_runs_to_its_closing(
     public = httpx.get(f"http://127.0.0.1:{node.port('gateway_http')}/v1/cases/"
                        f"{case['case_number']}", timeout=10)
     assert public.status_code == 401  # nothing of it without a token
-    token = mint_token(node.full_env()["SUNLIGHT_JWT_SECRET"], "head", ["clerk"], ["511602"],
+    token = mint_token(node.full_env()["SUNLIGHT_TOKEN_KEY"], "head", ["clerk"], ["511602"],
                        department=CODE, department_name=DEPT, positions=("head",))
     minutes = subprocess.run(
         [str(Path(sys.executable).with_name("sunlight")), "cases", "minutes",

@@ -38,7 +38,7 @@ def chief(node):
 
 
 def _client(node, subject: str):  # type: ignore[no-untyped-def]
-    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
     token = mint_token(secret, subject, ["admin"], ["510000"])
     with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
                       headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
@@ -158,7 +158,7 @@ def test_bad_input_gets_a_clear_error(api) -> None:
 def test_the_gateway_forwards_grpc_and_serves_reflection(node, api) -> None:
     item = _item(api)
     number = _open(api, item["item_id"]).json()["case"]["case_number"]
-    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
     token = mint_token(secret, "e2e", ["admin"], ["510000"])
     with grpc.insecure_channel(f"127.0.0.1:{node.port('gateway_grpc')}") as channel:
         case = cases_pb2_grpc.CaseServiceStub(channel).GetCase(

@@ -206,7 +206,7 @@ def _back(node: LocalNode, name: str, old_pid: int) -> bool:
 
 
 def test_any_process_killed_under_load_comes_back_and_nothing_is_lost(node, pg_database):
-    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
     token = mint_token(secret, "e2e-restarts", ["admin"], ["510000"], ttl_s=3600)
     with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
                       headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:

@@ -50,7 +50,7 @@ def node(database_url, amqp_uri, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(node) -> dict[str, httpx.Client]:
-    secret = node.full_env()["SUNLIGHT_JWT_SECRET"]
+    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
     base = f"http://127.0.0.1:{node.port('gateway_http')}"
     clients = {}
     for subject, (role, region, department, positions) in STAFF.items():

@@ -229,7 +229,7 @@ def node(pg_settings) -> Iterator[Node]:
                          "cases": f"127.0.0.1:{cases_port}",
                          "monitoring": f"127.0.0.1:{monitoring_port}"}, 10.0)
     tokens = {name: {} if spec is None else {"Authorization": "Bearer " + mint_token(
-        settings.jwt_secret, f"matrix-{name}", spec[0], [spec[1]], department=spec[2],
+        settings.token_key, f"matrix-{name}", spec[0], [spec[1]], department=spec[2],
         positions=spec[3] if len(spec) > 3 else (),
         department_name=spec[4] if len(spec) > 4 else "")}
         for name, spec in {**PRINCIPALS, "fire": FIRE_STAFF}.items()}

@@ -36,12 +36,12 @@ def node(pg_settings):
 
 @pytest.fixture(scope="module")
 def admin(pg_settings):
-    return bearer(pg_settings.jwt_secret, "admin-1", ["admin"], ["510000"])
+    return bearer(pg_settings.token_key, "admin-1", ["admin"], ["510000"])
 
 
 @pytest.fixture(scope="module")
 def hall(pg_settings):
-    return bearer(pg_settings.jwt_secret, "hall", ["hall"], ["511602"])
+    return bearer(pg_settings.token_key, "hall", ["hall"], ["511602"])
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def refused(call, *args, **kwargs) -> grpc.RpcError:  # type: ignore[no-untyped-
 
 
 def test_a_person_reads_their_own_cases_and_no_one_elses(node, admin, item, pg_settings):
-    ming, hong = Person(pg_settings.jwt_secret, "王小明"), Person(pg_settings.jwt_secret, "李小红")
+    ming, hong = Person(pg_settings.token_key, "王小明"), Person(pg_settings.token_key, "李小红")
     mine = submit(node, admin, item, ming)
     assert len(mine.query_code) == 8 and mine.query_code.isalnum()  # for the receipt
     theirs = submit(node, admin, item, hong)
@@ -133,13 +133,13 @@ def test_a_person_reads_their_own_cases_and_no_one_elses(node, admin, item, pg_s
                        metadata=ming.md).code() == grpc.StatusCode.NOT_FOUND
     # the hall's own token never sees the applicant nor the query code
     public = node.cases.GetCase(kpb.GetCaseRequest(case_number=mine.case_number),
-                                metadata=bearer(pg_settings.jwt_secret, "hall", ["hall"],
+                                metadata=bearer(pg_settings.token_key, "hall", ["hall"],
                                                 ["511602"]), timeout=10).case
     assert not public.applicant.name and not public.query_code and not public.own_view
 
 
 def test_the_anonymous_lookup_needs_the_second_factor(node, admin, item, hall, pg_settings):
-    ming = Person(pg_settings.jwt_secret, "王小明")
+    ming = Person(pg_settings.token_key, "王小明")
     case = submit(node, admin, item, ming)
     number = case.case_number
 
@@ -166,7 +166,7 @@ def test_the_anonymous_lookup_needs_the_second_factor(node, admin, item, hall, p
 
 def test_the_applicant_supplements_withdraws_and_reads_their_documents(node, admin, item,
                                                                      pg_settings):
-    ming, hong = Person(pg_settings.jwt_secret, "王小明"), Person(pg_settings.jwt_secret, "李小红")
+    ming, hong = Person(pg_settings.token_key, "王小明"), Person(pg_settings.token_key, "李小红")
     case = submit(node, admin, item, ming, materials=False)
     number = case.case_number
     act(node.cases, admin, number, request_supplement=kpb.RequestSupplement(
@@ -204,10 +204,10 @@ def test_the_applicant_supplements_withdraws_and_reads_their_documents(node, adm
 
 def test_every_staff_read_of_the_internal_view_is_logged_for_the_applicant(
         node, admin, item, hall, pg_settings):
-    ming = Person(pg_settings.jwt_secret, "王小明")
+    ming = Person(pg_settings.token_key, "王小明")
     number = submit(node, admin, item, ming).case_number
-    clerk = bearer(pg_settings.jwt_secret, "clerk-7", ["clerk"], ["511602"], DEVELOPMENT)
-    supervisor = bearer(pg_settings.jwt_secret, "sup-7", ["supervisor"], ["511602"])
+    clerk = bearer(pg_settings.token_key, "clerk-7", ["clerk"], ["511602"], DEVELOPMENT)
+    supervisor = bearer(pg_settings.token_key, "sup-7", ["supervisor"], ["511602"])
     node.cases.GetCase(kpb.GetCaseRequest(case_number=number, purpose="核对申请材料"),
                        metadata=clerk, timeout=10)
     node.cases.GetTrace(kpb.GetTraceRequest(case_number=number), metadata=supervisor,

@@ -39,7 +39,7 @@ def node(pg_settings):
 
 @pytest.fixture(scope="module")
 def admin(pg_settings):
-    return bearer(pg_settings.jwt_secret, "admin-1", ["admin"], ["510000"])
+    return bearer(pg_settings.token_key, "admin-1", ["admin"], ["510000"])
 
 
 def risky_item(clients: Clients, md) -> cpb.ItemVersion:  # type: ignore[no-untyped-def]
@@ -75,7 +75,7 @@ def test_a_fee_and_a_high_risk_steps_countermeasures_over_grpc(node, admin, pg_s
     assert (fee.fee_id, fee.name, fee.amount.units, fee.amount.nanos, fee.quantity,
             fee.receipt_number, fee.charged_by) == ("f1", "工本费", 15, 500_000_000, 1,
                                                     "SC-2026-0001", "admin-1")
-    other = bearer(pg_settings.jwt_secret, "clerk-9", ["clerk"], ["511602"], EDUCATION)
+    other = bearer(pg_settings.token_key, "clerk-9", ["clerk"], ["511602"], EDUCATION)
     with pytest.raises(grpc.RpcError) as refused:
         act(node.cases, other, number, charge_fee=kpb.ChargeFee(
             name="工本费", amount=Money(units=10), receipt_number="SC-2026-0002"))
@@ -98,7 +98,7 @@ def test_a_fee_and_a_high_risk_steps_countermeasures_over_grpc(node, admin, pg_s
     assert list(done.countermeasures) == COUNTERMEASURES
     # the public view shows neither the fees nor the countermeasures
     public = node.cases.GetCase(kpb.GetCaseRequest(case_number=number), metadata=bearer(
-        pg_settings.jwt_secret, "hall", ["hall"], ["510000"]), timeout=10).case
+        pg_settings.token_key, "hall", ["hall"], ["510000"]), timeout=10).case
     assert not public.fees and not any(s.countermeasures for s in public.steps)
     db = Database(pg_settings.database_url.replace("postgresql://", "postgresql+psycopg://"),
                   "cases")

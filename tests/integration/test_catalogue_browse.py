@@ -27,6 +27,7 @@ from services.shared.auth import Authenticator, ServiceToken
 from services.shared.collation import pinyin_key
 from services.shared.db import Database
 from services.shared.grpc_client import metadata
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.support.catalogue_node import publish
 from tests.support.guang_an import publish_guang_an
@@ -34,7 +35,7 @@ from tests.support.guides import DEPT, LICENCE_NAME, licence
 
 pytestmark = pytest.mark.integration
 
-SECRET = "b" * 40
+SECRET = TokenKey.generate().to_text()
 COUNTY, OTHER_COUNTY, CITY = "513221", "513222", "513200"
 SECRET_DEPT = "区国家安全局"  # only its classified item
 PART = pb.GuidePart

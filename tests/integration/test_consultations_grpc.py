@@ -100,7 +100,7 @@ def node(pg_settings) -> Iterator[Node]:
     db = Database(settings.database_url, "monitoring", pool_size=4)
     cases_db = Database(settings.database_url, "cases", pool_size=2)
     clock = Clock()
-    token = ServiceToken(settings.jwt_secret, "monitoring", ["510000"],
+    token = ServiceToken(settings.token_key, "monitoring", ["510000"],
                          roles=("supervision_service",))
     feedback = Feedback(
         db, CALENDAR, "510000", CasesClient(f"127.0.0.1:{cases_port}", token, 10.0),
@@ -108,7 +108,7 @@ def node(pg_settings) -> Iterator[Node]:
         items=CatalogueClient(f"127.0.0.1:{settings.catalogue_port}", token, 10.0))
     monitoring = GrpcServer("127.0.0.1:0")
     monitoring.add(pb_grpc.add_MonitoringServiceServicer_to_server,
-                   MonitoringServicer(Projection(db), Authenticator(settings.jwt_secret),
+                   MonitoringServicer(Projection(db), Authenticator(settings.token_key),
                                       Supervision(db, CALENDAR, "510000"),
                                       Evaluation(db, ratings=EvaluationRatings(db, "510000",
                                                                                clock)),
@@ -117,7 +117,7 @@ def node(pg_settings) -> Iterator[Node]:
     monitoring_port = monitoring.start()
     clients = Clients.at(f"127.0.0.1:{settings.catalogue_port}", f"127.0.0.1:{cases_port}")
     stub = pb_grpc.MonitoringServiceStub(grpc.insecure_channel(f"127.0.0.1:{monitoring_port}"))
-    yield Node(clients, stub, feedback, clock, db, cases_db, settings.jwt_secret,
+    yield Node(clients, stub, feedback, clock, db, cases_db, settings.token_key,
                {"catalogue": f"127.0.0.1:{settings.catalogue_port}",
                 "cases": f"127.0.0.1:{cases_port}",
                 "monitoring": f"127.0.0.1:{monitoring_port}"})

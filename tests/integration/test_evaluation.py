@@ -59,7 +59,7 @@ pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "monitoring" / "migrations"
 CALENDAR = WorkingCalendar.official()
 APPLICANT = Party("张三", "id_card", "511602199001011236")
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]
 DEV, FIRE = departments.DEVELOPMENT, departments.FIRE
 
 

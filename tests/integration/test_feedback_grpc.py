@@ -65,12 +65,12 @@ def node(pg_settings):
     feedback = Feedback(
         db, CALENDAR, "510000",
         CasesClient(f"127.0.0.1:{cases_port}",
-                    ServiceToken(settings.jwt_secret, "monitoring", ["510000"],
+                    ServiceToken(settings.token_key, "monitoring", ["510000"],
                                  roles=("supervision_service",)), 10.0),
         clock=clock)
     monitoring = GrpcServer("127.0.0.1:0")
     monitoring.add(pb_grpc.add_MonitoringServiceServicer_to_server,
-                   MonitoringServicer(Projection(db), Authenticator(settings.jwt_secret),
+                   MonitoringServicer(Projection(db), Authenticator(settings.token_key),
                                       Supervision(db, CALENDAR, "510000"),
                                       Evaluation(db, ratings=EvaluationRatings(db, "510000",
                                                                                clock)),
@@ -96,7 +96,7 @@ class Node:
     def __init__(self, clients, stub, feedback, clock, settings, db, addresses) -> None:  # type: ignore[no-untyped-def]
         self.clients, self.stub, self.feedback, self.clock = clients, stub, feedback, clock
         self.settings, self.db, self.addresses = settings, db, addresses
-        secret = settings.jwt_secret
+        secret = settings.token_key
         self.admin = bearer(secret, "admin-1", ["admin"], ["510000"])
         self.chief = bearer(secret, "admin-2", ["admin"], ["510000"])
         self.applicant = bearer(secret, APPLICANT_ID, ["public"], ["511602"])
@@ -342,8 +342,8 @@ def test_a_complaint_goes_to_the_body_chosen_and_runs_to_closure(node: Node) -> 
 
 def test_the_gateway_json_api(node: Node) -> None:
     backends = Backends(node.addresses, 10.0)
-    token = mint_token(node.settings.jwt_secret, APPLICANT_ID, ["public"], ["511602"])
-    stranger = mint_token(node.settings.jwt_secret, STRANGER_ID, ["public"], ["511602"])
+    token = mint_token(node.settings.token_key, APPLICANT_ID, ["public"], ["511602"])
+    stranger = mint_token(node.settings.token_key, STRANGER_ID, ["public"], ["511602"])
     number = node.case()
     try:
         with TestClient(create_app(backends, "510000", "四川省"),
@@ -383,7 +383,7 @@ def test_the_gateway_json_api(node: Node) -> None:
             assert complaint.status_code == 201, complaint.text
             cid = complaint.json()["complaint"]["complaint_id"]
             seen = api.get(f"/v1/complaints/{cid}", headers={"Authorization": "Bearer "
-                           + mint_token(node.settings.jwt_secret, "sup-1", ["supervisor"],
+                           + mint_token(node.settings.token_key, "sup-1", ["supervisor"],
                                         ["511602"])})
             assert seen.status_code == 200 and seen.json()["complaint"]["title"] == "推诿"
             hidden = api.get(f"/v1/complaints/{cid}",
@@ -406,8 +406,8 @@ def test_the_command_line(node: Node) -> None:
 
     number = node.case()
     address = node.addresses["monitoring"]
-    token = mint_token(node.settings.jwt_secret, APPLICANT_ID, ["public"], ["511602"])
-    clerk = mint_token(node.settings.jwt_secret, "clerk-1", ["clerk"], ["511602"],
+    token = mint_token(node.settings.token_key, APPLICANT_ID, ["public"], ["511602"])
+    clerk = mint_token(node.settings.token_key, "clerk-1", ["clerk"], ["511602"],
                        department=DEVELOPMENT)
     runner = CliRunner()
     rated = runner.invoke(main, ["feedback", "rate", number, "4", "--channel", "counter",

@@ -88,7 +88,7 @@ def hall(pg_settings, tmp_path_factory) -> Iterator[Hall]:
     settings = pg_settings.model_copy(update={"catalogue_port": catalogue.start()})
     cases = build_cases(settings, "127.0.0.1:0")
     cases_port = cases.start()
-    secret = settings.jwt_secret
+    secret = settings.token_key
     db = Database(settings.database_url, "monitoring", pool_size=4)
     token = ServiceToken(secret, "monitoring", ["510000"], roles=("supervision_service",))
     feedback = Feedback(db, CALENDAR, "510000",

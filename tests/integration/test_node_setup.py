@@ -17,6 +17,7 @@ import pytest
 from infra.broker import BrokerError, check_login
 from infra.localnode import LocalNode, free_port
 from infra.node import write_env
+from services.shared.token_keys import TokenKey
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,12 +133,19 @@ def test_the_env_step_makes_an_older_nodes_files_private(tmp_path) -> None:
 def test_the_node_secrets_file_is_private_and_keeps_its_key(tmp_path) -> None:
     fresh = write_env(tmp_path / "fresh" / "node.env")
     assert _mode(fresh) == 0o600 and _mode(fresh.parent) == 0o700
+    key = fresh.read_text()
+    assert key.startswith("SUNLIGHT_TOKEN_KEY=ed25519:")
+    write_env(fresh)
+    assert fresh.read_text() == key  # generated once
+    # a node set up by an older checkout: its lines stay, it gains its token key
     older = tmp_path / "node.env"
     older.write_text("SUNLIGHT_JWT_SECRET=kept-as-it-was-kept-as-it-was-kept\n")
     older.chmod(0o644)
     write_env(older)
     assert _mode(older) == 0o600
-    assert older.read_text() == "SUNLIGHT_JWT_SECRET=kept-as-it-was-kept-as-it-was-kept\n"
+    kept, added = older.read_text().splitlines()
+    assert kept == "SUNLIGHT_JWT_SECRET=kept-as-it-was-kept-as-it-was-kept"
+    TokenKey.from_text(added.removeprefix("SUNLIGHT_TOKEN_KEY="))
 
 
 def test_a_running_node_on_sqlite_writes_private_files(tmp_path, amqp_uri) -> None:

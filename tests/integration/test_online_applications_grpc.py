@@ -47,7 +47,7 @@ def node(pg_settings):
 
 @pytest.fixture(scope="module")
 def md(pg_settings):
-    return {name: bearer(pg_settings.jwt_secret, *args) for name, args in {
+    return {name: bearer(pg_settings.token_key, *args) for name, args in {
         "admin": ("admin-1", ["admin"], ["510000"]),
         "clerk": ("clerk-1", ["clerk"], ["511602"], DEVELOPMENT),
         "hall": ("hall", ["hall"], ["510000"]),

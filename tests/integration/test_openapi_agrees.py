@@ -42,7 +42,7 @@ def api(pg_settings) -> Iterator[TestClient]:
     backends = Backends({"catalogue": f"127.0.0.1:{catalogue_port}",
                          "cases": f"127.0.0.1:{cases_port}",
                          "monitoring": f"127.0.0.1:{monitoring_port}"}, 10.0)
-    token = mint_token(pg_settings.jwt_secret, "admin-openapi", ["admin"], ["510000"])
+    token = mint_token(pg_settings.token_key, "admin-openapi", ["admin"], ["510000"])
     with TestClient(create_app(backends, "510000", "四川省"), raise_server_exceptions=False,
                     headers={"Authorization": f"Bearer {token}"}) as client:
         yield client

@@ -44,7 +44,7 @@ def node(pg_settings):
 
 @pytest.fixture(scope="module")
 def admin(pg_settings):
-    return bearer(pg_settings.jwt_secret, "admin-1", ["admin"], ["510000"])
+    return bearer(pg_settings.token_key, "admin-1", ["admin"], ["510000"])
 
 
 def _detail(call):
@@ -70,7 +70,7 @@ def test_a_case_is_refused_on_an_item_that_is_not_published(node, admin) -> None
 
 def test_a_case_runs_through_its_steps_and_emits_an_event_per_transition(node, admin,
                                                                            pg_settings):
-    other_admin = bearer(pg_settings.jwt_secret, "admin-2", ["admin"], ["510000"])
+    other_admin = bearer(pg_settings.token_key, "admin-2", ["admin"], ["510000"])
     clients, _ = node
     item = clients.published_item(admin)
     case = clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
@@ -144,7 +144,7 @@ def test_a_stale_step_is_refused(node, admin) -> None:
 def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
     clients, _ = node
     item = clients.published_item(admin, region="511602")
-    other_county = bearer(pg_settings.jwt_secret, "clerk-x", ["clerk"], ["511621"],
+    other_county = bearer(pg_settings.token_key, "clerk-x", ["clerk"], ["511621"],
                           department=DEVELOPMENT)
     code, detail = _detail(lambda: clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
@@ -153,7 +153,7 @@ def test_who_may_do_what_for_which_region(node, pg_settings, admin) -> None:
     code, _ = _detail(lambda: clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=draft()), timeout=10))
     assert code == grpc.StatusCode.UNAUTHENTICATED
-    clerk = bearer(pg_settings.jwt_secret, "clerk-1", ["clerk"], ["511602"],
+    clerk = bearer(pg_settings.token_key, "clerk-1", ["clerk"], ["511602"],
                    department=DEVELOPMENT)
     created = clients.catalogue.CreateItem(cpb.CreateItemRequest(
         idempotency_key=key(), draft=draft()), metadata=clerk, timeout=10).item
@@ -247,10 +247,10 @@ def test_cases_refuse_an_item_that_is_not_active(node, admin) -> None:
 
 def test_the_review_flow_over_grpc_and_search_finds_the_result(node, admin, pg_settings):
     clients, _ = node
-    clerk = bearer(pg_settings.jwt_secret, "clerk-2", ["clerk"], ["511602"],
+    clerk = bearer(pg_settings.token_key, "clerk-2", ["clerk"], ["511602"],
                    department=DEVELOPMENT)
-    legal = bearer(pg_settings.jwt_secret, "legal-2", ["legal_reviewer"], ["511600"])
-    staffing = bearer(pg_settings.jwt_secret, "staffing-2", ["staffing_reviewer"], ["510000"])
+    legal = bearer(pg_settings.token_key, "legal-2", ["legal_reviewer"], ["511600"])
+    staffing = bearer(pg_settings.token_key, "staffing-2", ["staffing_reviewer"], ["510000"])
     unique = f"危险化学品经营许可{uuid.uuid4().hex[:4]}"
     d = draft()
     d.name = unique
@@ -278,7 +278,7 @@ def test_the_public_and_other_departments_see_no_internal_case_fields(node, admi
     case = clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=item.item_id, region="511602",
         applicant=applicant()), metadata=admin, timeout=10).case
-    hall = bearer(pg_settings.jwt_secret, "hall", ["hall"], ["510000"])
+    hall = bearer(pg_settings.token_key, "hall", ["hall"], ["510000"])
     public = clients.cases.GetCase(kpb.GetCaseRequest(case_number=case.case_number),
                                    metadata=hall, timeout=10).case
     assert not public.applicant.id_number and public.status == kpb.CASE_STATUS_SUBMITTED
@@ -287,7 +287,7 @@ def test_the_public_and_other_departments_see_no_internal_case_fields(node, admi
                                    metadata=hall, timeout=10).case
     assert [s.role for s in public.steps] == [""] and [s.role for s in case.steps] == [
         "clerk"]
-    other = bearer(pg_settings.jwt_secret, "clerk-edu", ["clerk"], ["511602"],
+    other = bearer(pg_settings.token_key, "clerk-edu", ["clerk"], ["511602"],
                    department=EDUCATION)
     [first] = running(case)
     code, detail = _detail(lambda: act(clients.cases, other, case.case_number,

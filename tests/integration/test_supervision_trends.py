@@ -56,7 +56,7 @@ pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "monitoring" / "migrations"
 CALENDAR = WorkingCalendar.official()
 APPLICANT = Party("张三", "id_card", "511602199001011236")
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]
 DEV, FIRE = departments.DEVELOPMENT, departments.FIRE
 TODAY = date(2026, 12, 28)  # a Monday
 #: small counts, so that a few real cases make a trend (a node may set its own)

@@ -44,6 +44,7 @@ from services.shared.auth import Authenticator
 from services.shared.db import Database
 from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.support import departments
 from tests.support.cases import key
@@ -61,7 +62,7 @@ from tests.support.enforcement import (
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "e" * 40
+SECRET = TokenKey.generate().to_text()
 PASSWORD = "Zhi-fa-2026-x"
 @dataclass
 class Node:

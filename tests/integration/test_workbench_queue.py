@@ -26,6 +26,7 @@ from services.cases.service import CaseService
 from services.shared.auth import Authenticator, mint_token
 from services.shared.db import Database
 from services.shared.migrations import downgrade, upgrade
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar
 from tests.support.cases import CLERK, DEPT_CODE, FIRE_CODE, application, item, key
 from tests.support.cases import REVIEWER as REVIEWER_PRINCIPAL
@@ -34,7 +35,7 @@ from tests.support.departments import EDUCATION
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "services" / "cases" / "migrations"
-SECRET = "q" * 40
+SECRET = TokenKey.generate().to_text()
 BEFORE_NAMES = "5c8e2f71a9d4"
 ITEM = item()
 

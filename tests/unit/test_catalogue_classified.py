@@ -38,7 +38,7 @@ from tests.support.catalogue_node import catalogue_node, person, publish
 from tests.support.codes import implementation_code
 from tests.support.departments import DEVELOPMENT
 
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]  # set for the tests in tests/conftest.py
 #: the departments' unified social credit codes (区国家安全局, 区发展改革局)
 DEPT = "11511301MB0T669970"
 OTHER_DEPT = DEVELOPMENT

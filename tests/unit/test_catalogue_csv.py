@@ -46,7 +46,7 @@ from services.shared.rate_limits import RateLimits
 from tests.support.catalogue_node import CatalogueNode, catalogue_node, person, publish
 from tests.support.codes import credit_code, implementation_code
 
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]  # set for the tests in tests/conftest.py
 ADMIN = mint_token(SECRET, "ops.admin", ["admin"], ["511602"])
 REVIEWED = ["--publish-reviewed", "--legal-reviewer", "li.na", "--staffing-reviewer",
             "wang.fang", "--approving-document", "广安府发〔2024〕12号"]

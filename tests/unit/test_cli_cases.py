@@ -30,7 +30,7 @@ from services.shared.working_days import WorkingCalendar, local_day
 from tests.support.cases import CLERK as CLERK_STAFF
 from tests.support.cases import DEPT, DEPT_CODE, FIRE, FIRE_CODE, item
 
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]  # set for the tests in tests/conftest.py
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
 ITEM = item()
 TOMORROW = (local_day() + timedelta(days=1)).isoformat()

@@ -45,7 +45,7 @@ REVIEWED = ["--publish-reviewed", "--legal-reviewer", "li.na", "--staffing-revie
 CODE = "511A0064100152-511602000000-000-115113016823646795-1-00"
 #: 区行政审批局, the implementing body of CODE, by its unified social credit code
 APPROVALS = "115113016823646795"
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]  # set for the tests in tests/conftest.py
 
 
 class FakeCatalogue(pb_grpc.CatalogueServiceServicer):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from cli.main import main
 from services.shared.auth import MAX_TOKEN_TTL_S, Authenticator
 
-SECRET = os.environ["SUNLIGHT_JWT_SECRET"]  # set for the tests in tests/conftest.py
+SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]  # set for the tests in tests/conftest.py
 
 
 def token(*args: str):  # type: ignore[no-untyped-def]

@@ -1064,7 +1064,7 @@ def test_the_process_wiring_builds_without_a_network() -> None:
     from gateway.server import build
     from services.shared.config import Settings
 
-    gateway = build(Settings(jwt_secret="w" * 40, gateway_grpc_port=free_port()))
+    gateway = build(Settings(gateway_grpc_port=free_port()))
     try:
         paths = {route.path for route in gateway.http.routes}
         assert {"/v1/items", "/healthz", "/v1/node"} <= paths

@@ -24,8 +24,9 @@ from services.shared.config import Settings
 from services.shared.errors import FieldProblem, InvalidArgument, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with, error_detail_of
 from services.shared.grpc_server import GrpcServer
+from services.shared.token_keys import TokenKey
 
-SECRET = "s" * 40
+SECRET = TokenKey.generate().to_text()
 TIMEOUT_S = 7.0
 
 
@@ -100,7 +101,7 @@ def gateway(request, fake_cases) -> Iterator[tuple[grpc.Channel, Backends, GrpcS
     """The gateway's gRPC port on grpc.aio (the default) and on the synchronous server."""
     _, cases_port = fake_cases
     dead = f"127.0.0.1:{free_port()}"   # nothing listens: catalogue and monitoring are down
-    settings = Settings(jwt_secret=SECRET, node_region="511602", node_name="广安区",
+    settings = Settings(token_key=SECRET, node_region="511602", node_name="广安区",
                         grpc_timeout_s=TIMEOUT_S, gateway_grpc_aio=request.param == "aio")
     backends = Backends({"catalogue": dead, "cases": f"127.0.0.1:{cases_port}",
                          "monitoring": dead}, TIMEOUT_S)
@@ -301,7 +302,7 @@ def streaming(request) -> Iterator[tuple[grpc.Channel, FakeExport, str]]:
     factory = {} if request.param != "plain" else {"channel_factory": grpc.insecure_channel}
     backends = Backends({"catalogue": f"127.0.0.1:{backend_port}", "cases": dead,
                          "monitoring": dead}, TIMEOUT_S, **factory)
-    settings = Settings(jwt_secret=SECRET, grpc_timeout_s=TIMEOUT_S,
+    settings = Settings(token_key=SECRET, grpc_timeout_s=TIMEOUT_S,
                         gateway_grpc_aio=request.param == "aio")
     server = build_grpc(settings, backends, "127.0.0.1:0")
     channel = grpc.insecure_channel(f"127.0.0.1:{server.start()}")

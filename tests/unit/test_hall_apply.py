@@ -32,9 +32,10 @@ from services.hall.tokens import TokenMinter
 from services.shared.auth import Authenticator
 from services.shared.codes import resident_id_check_char
 from services.shared.db import Database
+from services.shared.token_keys import TokenKey
 from tests.support import departments
 
-SECRET = "s" * 40
+SECRET = TokenKey.generate().to_text()
 PERSON = "511602199001011236"
 OTHER = "51160219850505123" + resident_id_check_char("51160219850505123")
 ENTERPRISE = departments.DEVELOPMENT

@@ -23,9 +23,10 @@ from services.shared.auth import Authenticator, ServiceToken
 from services.shared.errors import DomainError, NotFound
 from services.shared.grpc_errors import to_status
 from services.shared.rate_limits import RateLimits
+from services.shared.token_keys import TokenKey
 from services.shared.working_days import WorkingCalendar, YearSchedule
 
-SECRET = "h" * 40
+SECRET = TokenKey.generate().to_text()
 TODAY = date(2026, 11, 2)  # a Monday
 HOLIDAY = date(2026, 11, 3)  # a made-up day off, to see the case service's calendar honoured
 CALENDAR = WorkingCalendar({2026: YearSchedule(2026, holidays=frozenset({HOLIDAY}))})
@@ -981,7 +982,7 @@ def test_the_process_wiring_builds_without_a_network(tmp_path) -> None:
     from services.hall.server import build
     from services.shared.config import Settings
 
-    app, backend = build(Settings(jwt_secret=SECRET, var_dir=tmp_path, node_name="广安市"))
+    app, backend = build(Settings(token_key=SECRET, var_dir=tmp_path, node_name="广安市"))
     try:
         assert {"/", "/items/{item_id}", "/cases", "/cases/{case_number}", "/healthz"} <= {
             getattr(route, "path", "") for route in app.routes}

@@ -34,9 +34,10 @@ from services.shared.codes import credit_check_char, resident_id_check_char
 from services.shared.db import Database
 from services.shared.errors import DomainError, FailedPrecondition
 from services.shared.grpc_errors import to_status
+from services.shared.token_keys import TokenKey
 from tests.support import departments
 
-SECRET = "s" * 40
+SECRET = TokenKey.generate().to_text()
 PERSON = "511602199001011236"
 ENTERPRISE = departments.DEVELOPMENT
 PASSWORD = "Correct-horse-9"

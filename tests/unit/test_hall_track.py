@@ -23,9 +23,10 @@ from services.hall.tokens import TokenMinter
 from services.hall.track import access_view, supplied_materials, supplies
 from services.shared.auth import Authenticator
 from services.shared.db import Database
+from services.shared.token_keys import TokenKey
 from tests.support.codes import resident_id
 
-SECRET = "track-secret-" + "x" * 32
+SECRET = TokenKey.generate().to_text()
 PASSWORD = "correct horse battery"
 FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 PERSON = resident_id(4242)

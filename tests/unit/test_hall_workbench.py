@@ -41,10 +41,11 @@ from services.hall.workbench import (
 from services.shared.auth import Authenticator
 from services.shared.db import Database
 from services.shared.errors import FailedPrecondition, InvalidArgument
+from services.shared.token_keys import TokenKey
 from tests.support import departments
 from tests.unit.test_hall_sign_in import FakeRpcError
 
-SECRET = "w" * 40
+SECRET = TokenKey.generate().to_text()
 PASSWORD = "Correct-horse-9"
 PERSON = "511602199001011236"
 NUMBER = "511602202611160000001"

@@ -6,9 +6,10 @@ import pytest
 from services.shared.auth import MAX_TOKEN_TTL_S, Authenticator, Principal, mint_token
 from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.shared.regions import covers, level, parent, validate_region
+from services.shared.token_keys import TokenKey
 from tests.support.departments import DEVELOPMENT, EDUCATION, FIRE, SERVICE_CENTRE
 
-SECRET = "k" * 40
+SECRET = TokenKey.generate().to_text()
 
 
 @pytest.mark.parametrize(("scope", "region", "expected"), [
@@ -50,9 +51,14 @@ def test_token_roundtrip_and_region_scope() -> None:
 
 def test_bad_tokens_are_unauthenticated() -> None:
     auth = Authenticator(SECRET)
-    forged = mint_token("x" * 40, "li", ["admin"], ["510000"])
-    with pytest.raises(Unauthenticated, match="not valid"):
+    forged = mint_token(TokenKey.generate(), "li", ["admin"], ["510000"])
+    with pytest.raises(Unauthenticated, match="a key this node does not know"):
         auth.principal(f"Bearer {forged}")
+    # the right key id on a token another key signed
+    header, _, _ = mint_token(SECRET, "li", ["admin"], ["510000"]).partition(".")
+    _, body, signature = forged.split(".")
+    with pytest.raises(Unauthenticated, match="not valid"):
+        auth.principal(f"Bearer {header}.{body}.{signature}")
     expired = _raw_token(exp=int(time.time()) - 10, iat=int(time.time()) - 100)
     with pytest.raises(Unauthenticated, match="expired"):
         auth.principal(f"Bearer {expired}")
@@ -83,10 +89,11 @@ def test_scope_prefix_is_the_rule_covers_applies() -> None:
 def _raw_token(**claims: object) -> str:
     """A token signed with the right key, saying whatever the test wants it to say."""
     now = int(time.time())
-    body = {"sub": "li", "roles": ["supervisor"], "regions": ["510000"], "iss": "sunlight",
-            "iat": now, "exp": now + 600, **claims}
-    return jwt.encode({k: v for k, v in body.items() if v is not None}, SECRET,
-                      algorithm="HS256")
+    body = {"sub": "li", "roles": ["supervisor"], "regions": ["510000"], "iss": "510000",
+            "aud": "510000", "iat": now, "exp": now + 600, **claims}
+    key = TokenKey.of(SECRET)
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, key.private,
+                      algorithm="EdDSA", headers={"kid": key.kid})
 
 
 @pytest.mark.parametrize("regions", [[""], [], ["51"], ["５１００００"], ["519999"],

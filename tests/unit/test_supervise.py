@@ -73,7 +73,7 @@ def test_only_the_named_processes_start_by_themselves(layout) -> None:
 
 
 def test_supervision_workers_run_one_program_per_partition(layout) -> None:
-    settings = Settings(jwt_secret="x" * 32, supervision_workers=3)
+    settings = Settings(supervision_workers=3)
     programs, environments = node_programs(procfile(), settings)
     workers = [n for n in programs if n.startswith("monitoring-worker")]
     assert workers == ["monitoring-worker", "monitoring-worker-1", "monitoring-worker-2"]
@@ -86,7 +86,7 @@ def test_supervision_workers_run_one_program_per_partition(layout) -> None:
     assert configs["monitoring-worker-2"].command == configs["monitoring-worker"].command
     assert not configs["cases"].environment
     # one worker: the node as before
-    single, _ = node_programs(procfile(), Settings(jwt_secret="x" * 32))
+    single, _ = node_programs(procfile(), Settings())
     assert list(single) == list(procfile())
 
 

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!sunlight/gateway/v1/gateway.proto\x12\x13sunlight.gateway.v1\"\x10\n\x0eGetNodeRequest\"/\n\x0fServiceEndpoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\"g\n\x0fGetNodeResponse\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x36\n\x08services\x18\x03 \x03(\x0b\x32$.sunlight.gateway.v1.ServiceEndpoint2c\n\x0bNodeService\x12T\n\x07GetNode\x12#.sunlight.gateway.v1.GetNodeRequest\x1a$.sunlight.gateway.v1.GetNodeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!sunlight/gateway/v1/gateway.proto\x12\x13sunlight.gateway.v1\"\x10\n\x0eGetNodeRequest\"/\n\x0fServiceEndpoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\"g\n\x0fGetNodeResponse\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x36\n\x08services\x18\x03 \x03(\x0b\x32$.sunlight.gateway.v1.ServiceEndpoint\"\x0e\n\x0cHelloRequest\"n\n\rHelloResponse\x12\x0e\n\x06region\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x15\n\rcaller_region\x18\x03 \x01(\t\x12\x17\n\x0fregistry_serial\x18\x04 \x01(\x03\x12\x0f\n\x07subject\x18\x05 \x01(\t2c\n\x0bNodeService\x12T\n\x07GetNode\x12#.sunlight.gateway.v1.GetNodeRequest\x1a$.sunlight.gateway.v1.GetNodeResponse2c\n\x11\x46\x65\x64\x65rationService\x12N\n\x05Hello\x12!.sunlight.gateway.v1.HelloRequest\x1a\".sunlight.gateway.v1.HelloResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,6 +37,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVICEENDPOINT']._serialized_end=123
   _globals['_GETNODERESPONSE']._serialized_start=125
   _globals['_GETNODERESPONSE']._serialized_end=228
-  _globals['_NODESERVICE']._serialized_start=230
-  _globals['_NODESERVICE']._serialized_end=329
+  _globals['_HELLOREQUEST']._serialized_start=230
+  _globals['_HELLOREQUEST']._serialized_end=244
+  _globals['_HELLORESPONSE']._serialized_start=246
+  _globals['_HELLORESPONSE']._serialized_end=356
+  _globals['_NODESERVICE']._serialized_start=358
+  _globals['_NODESERVICE']._serialized_end=457
+  _globals['_FEDERATIONSERVICE']._serialized_start=459
+  _globals['_FEDERATIONSERVICE']._serialized_end=558
 # @@protoc_insertion_point(module_scope)

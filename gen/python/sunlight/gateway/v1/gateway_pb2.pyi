@@ -27,3 +27,21 @@ class GetNodeResponse(_message.Message):
     name: str
     services: _containers.RepeatedCompositeFieldContainer[ServiceEndpoint]
     def __init__(self, region: _Optional[str] = ..., name: _Optional[str] = ..., services: _Optional[_Iterable[_Union[ServiceEndpoint, _Mapping]]] = ...) -> None: ...
+
+class HelloRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class HelloResponse(_message.Message):
+    __slots__ = ("region", "name", "caller_region", "registry_serial", "subject")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CALLER_REGION_FIELD_NUMBER: _ClassVar[int]
+    REGISTRY_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    name: str
+    caller_region: str
+    registry_serial: int
+    subject: str
+    def __init__(self, region: _Optional[str] = ..., name: _Optional[str] = ..., caller_region: _Optional[str] = ..., registry_serial: _Optional[int] = ..., subject: _Optional[str] = ...) -> None: ...

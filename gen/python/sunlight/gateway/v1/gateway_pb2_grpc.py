@@ -95,3 +95,85 @@ class NodeService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class FederationServiceStub:
+    """Served only on the gateway's peer port, to other nodes' gateways over mutual TLS; every
+    call is checked against the province's node registry (docs/federation.md). The peer port
+    also serves NodeService, for the calls the registry allows.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Hello = channel.unary_unary(
+                '/sunlight.gateway.v1.FederationService/Hello',
+                request_serializer=sunlight_dot_gateway_dot_v1_dot_gateway__pb2.HelloRequest.SerializeToString,
+                response_deserializer=sunlight_dot_gateway_dot_v1_dot_gateway__pb2.HelloResponse.FromString,
+                _registered_method=True)
+
+
+class FederationServiceServicer:
+    """Served only on the gateway's peer port, to other nodes' gateways over mutual TLS; every
+    call is checked against the province's node registry (docs/federation.md). The peer port
+    also serves NodeService, for the calls the registry allows.
+    """
+
+    def Hello(self, request, context):
+        """Who answers, and whom it took the caller for: the smallest call between two nodes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_FederationServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Hello': grpc.unary_unary_rpc_method_handler(
+                    servicer.Hello,
+                    request_deserializer=sunlight_dot_gateway_dot_v1_dot_gateway__pb2.HelloRequest.FromString,
+                    response_serializer=sunlight_dot_gateway_dot_v1_dot_gateway__pb2.HelloResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'sunlight.gateway.v1.FederationService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('sunlight.gateway.v1.FederationService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class FederationService:
+    """Served only on the gateway's peer port, to other nodes' gateways over mutual TLS; every
+    call is checked against the province's node registry (docs/federation.md). The peer port
+    also serves NodeService, for the calls the registry allows.
+    """
+
+    @staticmethod
+    def Hello(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.gateway.v1.FederationService/Hello',
+            sunlight_dot_gateway_dot_v1_dot_gateway__pb2.HelloRequest.SerializeToString,
+            sunlight_dot_gateway_dot_v1_dot_gateway__pb2.HelloResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

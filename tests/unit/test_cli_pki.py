@@ -1,0 +1,82 @@
+"""``sunlight pki``: the commands an operator of the province node runs, on its own files."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from click.testing import CliRunner
+
+from cli.main import main
+from services.shared.node_registry import NodeRegistry
+from services.shared.pki import PkiPaths, load_cert, region_of
+from services.shared.token_keys import TokenKey
+
+
+def run(var, *args: str, region: str = "510000"):
+    return CliRunner().invoke(main, ["pki", *args], env={
+        "SUNLIGHT_VAR_DIR": str(var), "SUNLIGHT_NODE_REGION": region})
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_province_sets_up_its_ca_issues_allows_and_revokes(tmp_path) -> None:
+    var = tmp_path / "var"
+    paths = PkiPaths.under(var)
+    result = run(var, "init-ca")
+    assert result.exit_code == 0, result.output
+    assert mode(paths.ca_key) == 0o600 and mode(paths.ca_key.parent) == 0o700
+    assert run(var, "init-ca").exit_code == 1  # never replaced
+
+    own = run(var, "issue-node", "--region", "510000", "--gateway-host", "127.0.0.1")
+    assert own.exit_code == 0, own.output
+    published = json.loads(run(var, "token-key").output)["keys"][0]
+    assert "d" not in published and published["kty"] == "OKP"
+    assert region_of(load_cert(paths.node_cert)) == "510000" and mode(paths.node_key) == 0o600
+    other = run(var, "issue-node", "--region", "511602", "--gateway-host", "127.0.0.1",
+                "--gateway-port", "50160")
+    assert other.exit_code == 0, other.output
+    handed = paths.issued("511602")
+    assert {p.name for p in handed.iterdir()} == {"node.key", "node.crt", "ca.crt"}
+
+    key = TokenKey.generate()
+    (tmp_path / "key.json").write_text(json.dumps({"keys": [key.jwk]}))
+    registered = run(var, "register-node", "--region", "511602",
+                     "--token-key", str(tmp_path / "key.json"))
+    assert registered.exit_code == 0, registered.output
+    allowed = run(var, "allow", "--caller", "510000", "--callee", "511602",
+                  "--method", "/sunlight.gateway.v1.FederationService/Hello")
+    assert allowed.exit_code == 0, allowed.output
+    assert run(var, "revoke", "--region", "511602", "--reason", "key lost").exit_code == 0
+
+    registry = NodeRegistry.verified(paths.registry.read_bytes(), load_cert(paths.ca_cert))
+    assert registry.token_key(published["kid"])[0] == "510000"  # registered with its cert
+    district = registry.node("511602")
+    assert district.gateway == "127.0.0.1:50160" and district.revoked.reason == "key lost"
+    assert registry.token_key(key.kid) is None  # revoked with its node
+    assert [r.method for r in registry.calls] == ["/sunlight.gateway.v1.FederationService/Hello"]
+    shown = run(var, "show")
+    assert shown.exit_code == 0, shown.output
+    assert "511602 广安区" in shown.output and "REVOKED" in shown.output
+    assert json.loads(run(var, "show", "--json").output)["serial"] == registry.serial
+
+
+def test_regions_are_checked_against_the_division_codes(tmp_path) -> None:
+    var = tmp_path / "var"
+    assert run(var, "init-ca").exit_code == 0
+    unknown = run(var, "issue-node", "--region", "519999", "--gateway-host", "127.0.0.1")
+    assert unknown.exit_code == 2 and "519999" in unknown.output
+    elsewhere = run(var, "issue-node", "--region", "500000", "--gateway-host", "127.0.0.1")
+    assert elsewhere.exit_code == 2 and "not in province 510000" in elsewhere.output
+    bad_rule = run(var, "allow", "--caller", "510000", "--callee", "511602",
+                   "--method", "GetCase")
+    assert bad_rule.exit_code == 1 and "not a gRPC method" in bad_rule.output
+
+
+def test_only_a_province_node_holds_a_ca(tmp_path) -> None:
+    result = run(tmp_path / "var", "init-ca", region="511602")
+    assert result.exit_code == 1 and "province node" in result.output
+    assert not PkiPaths.under(tmp_path / "var").ca_key.exists()
+    assert run(tmp_path / "var", "show").exit_code == 1
