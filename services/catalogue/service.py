@@ -653,9 +653,19 @@ def obligation_pb(row) -> pb.ChangeObligation:  # type: ignore[no-untyped-def]
 
 def may_read_internal(principal: Principal, view: VersionView) -> bool:
     """The rule of every read: internal fields and unpublished versions for the item's own
-    department's staff, the region's reviewers and supervisors, administrators, services."""
-    return principal.can(auth.ITEM_READ_INTERNAL, view.content.region,
-                         view.content.department_code)
+    department's staff, the region's reviewers and supervisors, administrators, services —
+    and the internal fields of a published version for the staff of a department that
+    handles one of its steps or parallel branches (并联审批): they state the risk points'
+    countermeasures of the stage they handle."""
+    content = view.content
+    if principal.can(auth.ITEM_READ_INTERNAL, content.region, content.department_code):
+        return True
+    if view.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED):
+        return False
+    handling = {code for step in content.steps for code in (
+        step.department_code, *(b.department_code for b in step.parallel_branches)) if code}
+    return any(principal.can(auth.ITEM_READ_INTERNAL, content.region, code)
+               for code in handling - {content.department_code})
 
 
 #: Which office acted, as the public history shows it (never the person).

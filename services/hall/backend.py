@@ -69,10 +69,15 @@ class HallBackend:
     def material_names(self, item_id: str, version: int) -> dict[str, str]:
         """Material key → name in the item version a case is pinned to (a material without
         a key is ``m<position>``, as the catalogue names it)."""
+        return {k: name for k, (name, _, _) in self.material_needs(item_id, version).items()
+                if name}
+
+    def material_needs(self, item_id: str, version: int) -> dict[str, tuple[str, int, int]]:
+        """Material key → (name, originals, copies the item asks for) in that version."""
         item = self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
             item_id=item_id, version=version), **self._options()).item
-        return {m.key or f"m{n}": m.name
-                for n, m in enumerate(item.content.materials, start=1) if m.name}
+        return {m.key or f"m{n}": (m.name, m.originals, m.copies)
+                for n, m in enumerate(item.content.materials, start=1)}
 
     def search(self, query: str, *, department: str = "", item_type: str = "",
                exercise_level: str = "", region: str = "", page_size: int, page: int = 1,

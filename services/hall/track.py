@@ -133,6 +133,9 @@ class SupplyView:
 
     key: str
     name: str
+    #: what the form proposes: as many originals and copies as the item asks for
+    originals: int = 1
+    copies: int = 0
 
 
 def holders(case: cases_pb2.Case) -> tuple[HolderView, ...]:
@@ -172,15 +175,23 @@ def access_view(entry: cases_pb2.CaseAccess) -> AccessView:
                       call, "" if entry.purpose == entry.call else entry.purpose)
 
 
-def supplies(case: cases_pb2.Case, names: dict[str, str]) -> tuple[SupplyView, ...]:
-    """The materials the open supplement request asks for, by key and name."""
+def supplies(case: cases_pb2.Case, names: dict[str, str],
+             needs: dict[str, tuple[str, int, int]] | None = None) -> tuple[SupplyView, ...]:
+    """The materials the open supplement request asks for, by key and name, each proposing
+    the originals and copies the item asks for (``needs``, when the catalogue said)."""
     if case.status != cases_pb2.CASE_STATUS_SUPPLEMENT:
         return ()
     request = next((r for r in reversed(case.supplements) if not r.HasField("received_at")),
                    None)
     if request is None:
         return ()
-    return tuple(SupplyView(k, names.get(k, k)) for k in request.missing)
+    views = []
+    for k in request.missing:
+        _, originals, copies = (needs or {}).get(k, ("", 1, 0))
+        if not originals and not copies:
+            originals = 1
+        views.append(SupplyView(k, names.get(k, k), originals, copies))
+    return tuple(views)
 
 
 def supplied_materials(fields: dict[str, str], wanted: tuple[SupplyView, ...]
@@ -226,6 +237,18 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             return {}
         try:
             return backend.material_names(case.item_id, case.item_version)
+        except grpc.RpcError as error:
+            log.warning("materials of item %s v%s unavailable: %s", case.item_id,
+                        case.item_version, _code(error).name)
+            return {}
+
+    def needs_of(case: cases_pb2.Case) -> dict[str, tuple[str, int, int]]:
+        """What the item asks of each material a supplement request names (the form
+        proposes it: a licence asked as one copy is not declared as one original)."""
+        if case.status != cases_pb2.CASE_STATUS_SUPPLEMENT:
+            return {}
+        try:
+            return backend.material_needs(case.item_id, case.item_version)
         except grpc.RpcError as error:
             log.warning("materials of item %s v%s unavailable: %s", case.item_id,
                         case.item_version, _code(error).name)
@@ -330,7 +353,7 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         return render(request, "track/my_case.html", {
             "case": case_view(found, today(), names), "raw": found,
             "rights": party_rights(found, today()) if found.opened else None,
-            "holders": holders(found), "supplies": supplies(found, names),
+            "holders": holders(found), "supplies": supplies(found, names, needs_of(found)),
             "may_supply": "receive_supplement" in found.allowed_actions,
             "may_withdraw": "withdraw" in found.allowed_actions,
             "documents": [DocumentView(d.document_id, d.title, d.number,

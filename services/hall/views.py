@@ -471,6 +471,13 @@ def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> Li
                      overdue=due.left < 0, verdict=verdict)
 
 
+def missing_key(text: str) -> str:
+    """The material key of one of the completeness check's findings
+    (``营业执照 (licence)`` or ``… (licence): 1 originals and …``); a bare key is itself."""
+    found = _MISSING.match(text)
+    return found["key"] if found else text
+
+
 def material_names(case: cases_pb2.Case) -> dict[str, str]:
     """Material key → name, as far as the case itself tells (its completeness check)."""
     names = {}

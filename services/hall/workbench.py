@@ -52,7 +52,7 @@ from services.hall.identity import Identity
 from services.hall.sessions import Sessions, safe_next
 from services.hall.supervision import EVENT_WORDS, warning_row
 from services.hall.tokens import TokenMinter
-from services.hall.views import CASE_STATUSES, UNKNOWN_STATUS, local_time
+from services.hall.views import CASE_STATUSES, UNKNOWN_STATUS, local_time, missing_key
 from services.shared.code_tables import (
     CASE_SOURCES,
     EVIDENCE_KINDS,
@@ -415,12 +415,30 @@ def flow_view(case: kpb.Case, content: cpb.ItemDraft | None) -> list[FlowStage]:
     return stages
 
 
+def handed_text(given: kpb.MaterialGiven | None) -> str:
+    """What was handed in of one material: paper originals and copies, electronic files."""
+    if given is None:
+        return "未提交"
+    paper = f"原件 {given.originals} 份，复印件 {given.copies} 份"
+    if not given.files:
+        return paper
+    files = f"电子文件 {len(given.files)} 个"
+    return files if not (given.originals or given.copies) else f"{files}；{paper}"
+
+
+def material_files(case: kpb.Case) -> dict[str, list[kpb.MaterialFile]]:
+    """Material key → its electronic files (uploads), for the staff to open."""
+    return {m.key: list(m.files) for m in case.materials if m.files}
+
+
 def material_rows(case: kpb.Case, content: cpb.ItemDraft | None
                   ) -> tuple[list[tuple[str, str, str, bool]], list[tuple[str, str]]]:
     """(every material of the item: key, name, what was handed in, missing?) and the
     materials the completeness check found missing (key, name)."""
     given = {m.key: m for m in case.materials}
-    missing = set(case.missing_materials)
+    # the completeness check names each finding "name (key)…": the rows are by key
+    lacking = [missing_key(text) for text in case.missing_materials]
+    missing = set(lacking)
     names: dict[str, str] = {}
     rows = []
     if content is not None:
@@ -428,12 +446,12 @@ def material_rows(case: kpb.Case, content: cpb.ItemDraft | None
             k = m.key or f"m{n}"
             names[k] = m.name
             g = given.get(k)
-            handed = (f"原件 {g.originals} 份，复印件 {g.copies} 份" if g else "未提交")
+            handed = handed_text(g)
             rows.append((k, m.name + ("（必需）" if m.mandatory else ""), handed, k in missing))
     for k, g in given.items():
         if k not in names:
-            rows.append((k, k, f"原件 {g.originals} 份，复印件 {g.copies} 份", False))
-    return rows, [(k, names.get(k, k)) for k in case.missing_materials]
+            rows.append((k, k, handed_text(g), False))
+    return rows, [(k, names.get(k, k)) for k in lacking]
 
 
 # --- actions: from a form to the case service's message ------------------------------------
@@ -956,6 +974,8 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
         return render(request, "workbench/case.html", {
             "case": case, "status_label": label, "status_class": css, "content": content,
             "flow": flow_view(case, content), "steps": steps, "materials": materials,
+            "files": material_files(case), "material_names": dict(
+                (k, name.removesuffix("（必需）")) for k, name, _, _ in materials),
             "missing": missing, "allowed": applicable(case), "words": action_words(case),
             "errors": errors or {}, "action": action, "values": values or {},
             "done": action_words(case).get(done, ""), "key": uuid.uuid4().hex,

@@ -221,6 +221,23 @@ def test_rendered_on_first_download_kept_and_verified(service, items) -> None:
         assert verdict.recorded_sha256 == document.content_sha256
 
 
+def test_the_acceptance_notice_prints_the_receipts_query_code(service, items) -> None:
+    """The query code (查询码) is the second factor of a lookup without signing in: the
+    acceptance notice the applicant downloads prints it beside the case number."""
+    office = Office(items)
+    number = accepted(service, office)
+    code = service.query_code(service.get(office.clerk, number))
+    assert len(code) == 8
+    (document,) = service.documents.list(office.clerk, number)
+    assert json.loads(document.content)["fields"]["query_code"] == code
+    _, pdf = service.documents.get(office.clerk, number, document.document_id)
+    words = "".join("".join(page.extract_text().split()) for page in PdfReader(
+        io.BytesIO(pdf)).pages)
+    assert f"办件编号和查询码{code}查询办理进度" in words
+    assert number in words
+    assert service.lookup(office.clerk, number, "", code.lower()).number == number
+
+
 def test_verify_names_a_changed_pdf_a_changed_content_and_a_broken_trace(service,
                                                                        items) -> None:
     office = Office(items)

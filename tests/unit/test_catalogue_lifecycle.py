@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.catalogue import storage as t
 from services.catalogue.contract import version_to_pb
 from services.catalogue.domain.items import (
+    Branch,
     ItemContent,
     LegalCitation,
     RiskLevel,
@@ -43,6 +44,7 @@ from services.shared.errors import (
 from services.shared.working_days import WorkingCalendar
 from tests.support.codes import implementation_code
 from tests.support.departments import CITY_DEVELOPMENT, DEVELOPMENT, EDUCATION
+from tests.support.departments import FIRE as FIRE_BRIGADE
 
 DEPT = "区发展改革局"
 
@@ -466,6 +468,27 @@ def test_drafts_and_internals_are_for_the_department_reviewers_and_supervisors(s
     assert not may_read_internal(other_clerk, in_force)
     assert not may_read_internal(who("w", "window_clerk"), in_force)
     assert not may_read_internal(ANONYMOUS, in_force)
+
+
+def test_a_department_handling_a_parallel_branch_reads_the_published_internals(
+        service) -> None:
+    """Its staff state the countermeasures of the stage they handle: they need its risk
+    points — of the published version, not of the drafts."""
+    fire = who("fire-1", "clerk", department=FIRE_BRIGADE)
+    steps = (Step("accept", "受理", 1, "clerk"),
+             Step("review", "审查", 3, "reviewer", parallel_branches=(
+                 Branch("区消防救援大队", "消防意见", 2, "reviewer", "fire",
+                        department_code=FIRE_BRIGADE),),
+                  risk_points=(RiskPoint("吃拿卡要", RiskLevel.MEDIUM, ("回避",)),)),
+             Step("decide", "决定", 3, "chief"))
+    draft = service.create_item(CLERK, content(steps=steps, promised_limit_days=10), key())
+    assert not may_read_internal(fire, draft)
+    item = published(service, steps=steps, promised_limit_days=10)
+    in_force = service.get_version(ANONYMOUS, item.item_id, 0)
+    assert may_read_internal(fire, in_force)
+    assert not may_read_internal(who("clerk-2", "clerk", department=EDUCATION), in_force)
+    assert not may_read_internal(who("fire-2", "clerk", department=FIRE_BRIGADE,
+                                     region="511621"), in_force)  # another county's
 
 
 def test_a_functions_change_obliges_every_item_of_the_department(service) -> None:

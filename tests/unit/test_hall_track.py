@@ -223,6 +223,12 @@ def test_the_views_in_words() -> None:
     case.supplements.add(request_id="r1", missing=["form"])
     wanted = supplies(case, {"form": "申请表"})
     assert [(s.key, s.name) for s in wanted] == [("form", "申请表")]
+    # the form proposes what the item asks: a licence asked as one copy is one copy
+    case.supplements[0].missing.append("licence")
+    asked = supplies(case, {"form": "申请表", "licence": "营业执照"}, {
+        "form": ("申请表", 1, 0), "licence": ("营业执照", 0, 1)})
+    assert [(s.key, s.originals, s.copies) for s in asked] == [("form", 1, 0),
+                                                               ("licence", 0, 1)]
     assert supplied_materials({}, wanted)[1] == "请至少勾选一项已补齐的材料。"
     assert "原件或复印件份数" in supplied_materials(
         {"give_form": "1", "originals_form": "0"}, wanted)[1]

@@ -34,6 +34,7 @@ from services.hall.workbench import (
     inbox_query,
     inbox_row,
     mark_of,
+    material_files,
     material_rows,
     refusal_errors,
     step_views,
@@ -141,6 +142,18 @@ def test_the_materials_and_the_completeness_check() -> None:
     assert rows == [("form", "申请表（必需）", "原件 1 份，复印件 0 份", False),
                     ("plan", "项目方案（必需）", "未提交", True)]
     assert missing == [("plan", "项目方案")]
+    # as the case service words its findings: "name (key)", or with what was short
+    said = a_case()
+    del said.missing_materials[:]
+    said.missing_materials.append("项目方案 (plan): 1 originals and 0 copies needed, 0 and 0 "
+                                  "given")
+    assert material_rows(said, content()) == (rows, missing)
+    # an upload is shown as what it is, and listed for the staff to open
+    uploaded = a_case()
+    uploaded.materials.add(key="plan").files.add(sha256="a" * 64, name="方案.pdf",
+                                                  media_type="application/pdf", size=2048)
+    assert material_rows(uploaded, content())[0][1][2] == "电子文件 1 个"
+    assert [f.name for f in material_files(uploaded)["plan"]] == ["方案.pdf"]
 
 
 def test_risk_points_become_countermeasure_checkboxes_of_the_step() -> None:

@@ -49,7 +49,7 @@ from services.cases.domain.documents import (
     content_hash,
     opened_drafts,
 )
-from services.cases.domain.model import Case, CaseEvent, Served
+from services.cases.domain.model import Accepted, Case, CaseEvent, Served
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
@@ -129,7 +129,8 @@ class Documents:
             served = self._served_document(case) if isinstance(event, Served) else ""
             drafts = opened_drafts(case, event, issuer, served)
         else:
-            drafts = application_drafts(case, event, issuer)
+            code = self.cases.query_code(case) if isinstance(event, Accepted) else ""
+            drafts = application_drafts(case, event, issuer, code)
         return [issue_document(unit, case_number=case.number, trace_seq=trace_seq,
                                kind=draft.kind, issuer=issuer, addressee=draft.addressee,
                                fields=draft.fields, at=event.at, ordinal=n)

@@ -113,7 +113,7 @@ _RIGHTS = (_f("reconsideration_body", "行政复议机关"),)
 KINDS: dict[str, DocumentKind] = {k.key: k for k in (
     DocumentKind("acceptance_notice", "受理通知书", "受", LETTER, (
         *_APPLICATION, _f("accepted_on", "受理日期"), _f("limit", "办理时限"),
-        _f("basis", "受理依据"))),
+        _f("basis", "受理依据"), _f("query_code", "查询码", optional=True))),
     DocumentKind("supplement_notice", "补正通知书", "补", LETTER, (
         *_APPLICATION, _f("missing", "需补正的材料", many=True), _f("due_on", "补正期限"),
         _f("basis", "补正依据"))),
@@ -363,7 +363,9 @@ def compose(kind: DocumentKind, f: Mapping[str, Any], addressee: str
                 f"{_day_text(f['accepted_on'])}起予以受理。",
                 f"本机关将在{f['limit']}内作出决定；依法需要听证、招标、拍卖、检验、检测、检疫、"
                 "鉴定和专家评审的，所需时间不计算在内，届时另行书面告知。",
-                "请凭本通知书所载办件编号查询办理进度。",
+                # a notice issued before query codes were printed renders as it did then
+                f"请凭本通知书所载办件编号和查询码{f['query_code']}查询办理进度（不必登录）。"
+                if f.get("query_code") else "请凭本通知书所载办件编号查询办理进度。",
             ], []
         case "supplement_notice":
             return [
@@ -498,9 +500,11 @@ def _basis(case: Case, article: str) -> str:
     return "、".join(case.item.legal_basis) or "有关法律、法规"
 
 
-def application_drafts(case: Case, event: CaseEvent, issuer: Issuer) -> list[Draft]:
+def application_drafts(case: Case, event: CaseEvent, issuer: Issuer, query_code: str = ""
+                       ) -> list[Draft]:
     """The documents an event of the application engine issues; ``case`` is the case after
-    the event."""
+    the event; ``query_code`` the receipt's (查询码), printed on the acceptance notice so that
+    the applicant can look the case up with it and its number without signing in."""
     applied_on = local_day(case.submitted_at).isoformat()
     common = {"item_name": case.item.name, "applied_on": applied_on}
     addressee = case.applicant.name
@@ -508,7 +512,8 @@ def application_drafts(case: Case, event: CaseEvent, issuer: Issuer) -> list[Dra
         case Accepted():
             return [Draft("acceptance_notice", addressee, {
                 **common, "accepted_on": local_day(event.at).isoformat(),
-                "limit": limit_text(case), "basis": _basis(case, "第三十二条第一款第（五）项")})]
+                "limit": limit_text(case), "basis": _basis(case, "第三十二条第一款第（五）项"),
+                **({"query_code": query_code} if query_code else {})})]
         case SupplementRequested():
             names = {m.key: m.name for m in case.item.materials}
             return [Draft("supplement_notice", addressee, {
