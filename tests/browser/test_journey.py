@@ -158,7 +158,7 @@ def journey(pg_database, amqp_uri, tmp_path_factory) -> Iterator[Journey]:
         env = node.full_env()
         for login in STAFF:
             add_staff(env, login)
-        admin = mint_token(env["SUNLIGHT_JWT_SECRET"], "e2e-admin", ["admin"], ["510000"])
+        admin = mint_token(env["SUNLIGHT_TOKEN_KEY"], "e2e-admin", ["admin"], ["510000"])
         api = httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
                            timeout=20, headers={"Authorization": f"Bearer {admin}"})
         made = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
