@@ -9,11 +9,13 @@ by anyone without personal data. Then the gateway's JSON routes for all of it.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, func, select
 from sunlight.cases.v1 import cases_pb2 as kpb
@@ -21,6 +23,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
+from cli.main import main
 from gateway.backends import Backends
 from gateway.http_api import create_app
 from services.cases.server import build as build_cases
@@ -216,6 +219,25 @@ def test_without_signing_in_a_contact_is_needed_and_the_query_code_reads_the_ans
         idempotency_key=key(), consultation_id=asked.consultation_id,
         withdraw=pb.WithdrawConsultation()), metadata=node.person, timeout=10))
     assert status == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_person_at_a_shell_asks_without_any_token_and_reads_the_answer(node) -> None:
+    """The README's ``sunlight feedback ask … --contact …`` with no token at all."""
+    address = ["--address", node.addresses["monitoring"]]
+    runner = CliRunner()
+    asked = runner.invoke(main, ["feedback", "ask", node.item.item_id, "--title", "需要哪些材料",
+                                 "--question", "……", "--contact", "13800000000", *address],
+                          env={"SUNLIGHT_TOKEN": None})
+    assert asked.exit_code == 0, asked.output
+    number = asked.stdout.split()[0]
+    code = re.search(r"查询码：([0-9A-Z]{8})", asked.output).group(1)
+    read = runner.invoke(main, ["feedback", "consultation", number, "--query-code", code,
+                                *address], env={"SUNLIGHT_TOKEN": None})
+    assert read.exit_code == 0 and "问：……" in read.output, read.output
+    wrong = runner.invoke(main, ["feedback", "consultation", number, "--query-code",
+                                 "ZZZZZZZZ", *address], env={"SUNLIGHT_TOKEN": None})
+    assert wrong.exit_code == 1 and "Traceback" not in wrong.output
+    assert wrong.stderr.startswith("sunlight feedback consultation: CONSULTATION_NOT_FOUND")
 
 
 def test_unanswered_past_its_deadline_it_is_overdue_and_noted_once(node) -> None:
