@@ -3,8 +3,11 @@ rectification (差评整改) and appeals (申诉), and the public indicators.
 
 Like ``sunlight supervision`` it talks gRPC to the node's supervision service (or the
 gateway's gRPC port with ``--address``). A citizen acts with a public token: ``--as
-id_card:<resident ID number> --role public`` (or ``--token``). Exit codes: 0 when the command
-ran, 1 when supervision refused or could not be reached, 2 for wrong arguments.
+id_card:<resident ID number> --role public`` (or ``--token``). ``ask`` and ``consultation``
+also serve a person without any token (a contact, then the query code): what they lack —
+the contact, the node's settings or address, a node that answers — is said in Chinese.
+Exit codes: 0 when the command ran, 1 when supervision refused or could not be reached,
+2 for wrong arguments.
 """
 
 from __future__ import annotations
@@ -13,9 +16,14 @@ import uuid
 from typing import Any
 
 import click
+import grpc
+from google.protobuf.message import Message
+from pydantic import ValidationError
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
+from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
-from cli.supervision import _call, _connection_options, _json, _stub, _time
+from cli.connection import Connection, fail
+from cli.supervision import _connection_options, _json, _stub, _time
 
 KINDS = {"complaint": pb.COMPLAINT_KIND_COMPLAINT, "report": pb.COMPLAINT_KIND_REPORT}
 ADDRESSEES = {"supervision": pb.ADDRESSEE_SUPERVISION, "openness": pb.ADDRESSEE_OPENNESS,
@@ -33,6 +41,57 @@ COMPLAINT_WORDS = {pb.COMPLAINT_STATUS_SUBMITTED: "待受理", pb.COMPLAINT_STAT
                    pb.COMPLAINT_STATUS_WITHDRAWN: "已撤回"}
 TASK_WORDS = {pb.RECTIFICATION_STATUS_OPEN: "整改中", pb.RECTIFICATION_STATUS_DONE: "已整改",
               pb.RECTIFICATION_STATUS_CANCELLED: "已撤销"}
+
+
+def _call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection, method: str,
+          request: Message) -> Any:
+    try:
+        return getattr(stub, method)(request, metadata=conn.metadata(), timeout=conn.timeout_s)
+    except grpc.RpcError as error:
+        fail(f"sunlight feedback {what}", "supervision service", error, conn)
+
+
+def _citizen_call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection,
+                  method: str, request: Message) -> Any:
+    """A call a person may make without a token: a node that does not answer is said in
+    Chinese (supervision's refusals are in Chinese already)."""
+    try:
+        return getattr(stub, method)(request, metadata=conn.metadata(), timeout=conn.timeout_s)
+    except grpc.RpcError as error:
+        code = error.code() if hasattr(error, "code") else None
+        if code is grpc.StatusCode.UNAVAILABLE:
+            click.echo(f"sunlight feedback {what}: 无法连接节点的监察服务（{conn.address}）。"
+                       "请确认节点正在运行（sunlight status），或用 --address 主机:端口 指明"
+                       "节点的监察服务或网关的 gRPC 地址。", err=True)
+            raise SystemExit(1) from None
+        if code is grpc.StatusCode.DEADLINE_EXCEEDED:
+            click.echo(f"sunlight feedback {what}: 节点的监察服务（{conn.address}）在 "
+                       f"{conn.timeout_s:g} 秒内没有答复，请稍后再试，或用 --timeout 放宽等待"
+                       "时间。", err=True)
+            raise SystemExit(1) from None
+        fail(f"sunlight feedback {what}", "supervision service", error, conn)
+
+
+def _anonymous(connection: dict[str, Any]) -> bool:
+    return connection.get("token") is None and not connection.get("subject")
+
+
+def _node_settings_found(what: str, connection: dict[str, Any]) -> None:
+    """Without a token, an ``--as`` or an ``--address``, the node's address comes from its
+    settings; where there are none (not the node's checkout), say what is needed instead of
+    the settings' own complaint about a key this call does not use."""
+    if connection.get("address") is not None or not _anonymous(connection):
+        return
+    from services.shared.config import Settings
+
+    try:
+        Settings()
+    except ValidationError:
+        click.echo(f"sunlight feedback {what}: 找不到节点的设置（make run 写在节点目录的 "
+                   "var/node.env 中）。请在节点的目录下运行这条命令，或用 --address 主机:端口 "
+                   "指明节点的监察服务或网关的 gRPC 地址，例如 --address 127.0.0.1:50050。",
+                   err=True)
+        raise SystemExit(2) from None
 
 
 def _key(key: str | None) -> str:
@@ -352,10 +411,15 @@ def ask(item_id: str, title: str, question: str, contact: str, key: str | None,
         as_json: bool, **connection: Any) -> None:
     """Ask the item's department about ITEM_ID (咨询): with a public token as oneself, or
     without one leaving --contact (the answer prints the query code to read it with)."""
+    if _anonymous(connection) and not contact.strip():
+        raise click.UsageError(
+            "未登录咨询（没有 --token、SUNLIGHT_TOKEN 或 --as），请用 --contact 留下联系电话或"
+            "电子邮箱，以便答复；提交后凭显示的咨询编号和查询码查看答复。")
+    _node_settings_found("ask", connection)
     request = pb.AskConsultationRequest(idempotency_key=_key(key), item_id=item_id,
                                         title=title, question=question, contact=contact)
     with _stub(**connection) as (stub, conn):
-        reply = _call("ask", stub, conn, "AskConsultation", request)
+        reply = _citizen_call("ask", stub, conn, "AskConsultation", request)
     click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
 
 
@@ -390,10 +454,14 @@ def consultations(region: str, waiting_only: bool, overdue_only: bool, page_size
 def consultation(consultation_id: str, query_code: str, as_json: bool,
                  **connection: Any) -> None:
     """One consultation with its answer."""
+    if _anonymous(connection) and not query_code.strip():
+        raise click.UsageError(
+            "未登录查看咨询，请用 --query-code 给出提交咨询时显示的查询码。")
+    _node_settings_found("consultation", connection)
     request = pb.GetConsultationRequest(consultation_id=consultation_id,
                                         query_code=query_code)
     with _stub(**connection) as (stub, conn):
-        reply = _call("consultation", stub, conn, "GetConsultation", request)
+        reply = _citizen_call("consultation", stub, conn, "GetConsultation", request)
     click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
 
 

@@ -59,6 +59,8 @@ MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
 #: How protobuf's JSON parser names the field it failed on (nested: one per level).
 _PARSE_FIELD = re.compile(r"Failed to parse (\w+) field")
+#: a field the message does not have, and where: ``… has no field named "x" at "Msg.inner"``
+_UNKNOWN_FIELD = re.compile(r'has no field named "(\w+)" at "([\w.]+)"')
 log = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(auto_error=False, description="`Bearer <JWT>`; `sunlight token` mints one")
@@ -197,6 +199,9 @@ def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[s
     except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
         words = shown_error(exc)
         path = ".".join(_PARSE_FIELD.findall(str(exc)))
+        unknown = _UNKNOWN_FIELD.search(str(exc))
+        if unknown:  # named, so that a caller sees which field is not the message's
+            path = ".".join([*unknown.group(2).split(".")[1:], unknown.group(1)])
         raise ApiError.invalid(f"the body does not match {message_type.DESCRIPTOR.name}: "
                                f"{words}", [(path, words)] if path else ()) from None
 

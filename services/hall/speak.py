@@ -24,7 +24,6 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -54,7 +53,8 @@ DEPARTMENT_CODE = re.compile(r"^[0-9A-Z]{18}$")
 MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 KEY = re.compile(r"^[0-9a-f]{32}$")
 #: how late the public page may be: supervision applies each case event as its worker
-#: receives it from the relay (normally within a minute); this is the bound stated to readers
+#: receives it from the relay; this is the bound stated to readers, which holds while the
+#: relay and the worker run (measured well under a second: tests/e2e/test_open_delay.py)
 OPEN_DELAY_MINUTES = 5
 
 LEVELS = ((1, "非常满意"), (2, "满意"), (3, "基本满意"), (4, "不满意"), (5, "非常不满意"))
@@ -127,26 +127,29 @@ def refusal(error: grpc.RpcError, fields: tuple[str, ...]) -> Problem | None:
     if detail is None:
         return Problem("", "提交未被接受，请核对后重试。")
     field = ""
+    message = detail.message
     for violation in detail.field_violations:
         name = violation.field.split(".")[0]
         if name in fields:
-            field = name
+            # its own words, without the field's English name the message begins with
+            field, message = name, violation.description or message
             break
-    message = detail.message
     if detail.code == "INVALID_ARGUMENT" and detail.field_violations:
         message = "填写的内容不符合要求：" + "；".join(
             v.description for v in detail.field_violations[:3])
     return Problem(field, f"{message}（{detail.code}）" if detail.code else message)
 
 
-def days_text(due_date: str, days_left: int, overdue: bool, waiting: bool) -> str:
+def days_text(due_date: str, days_left: int | None, overdue: bool, waiting: bool) -> str:
+    """The deadline as shown under its label (期限): the day, and while it is awaited the
+    working days left or that it has passed (``days_left`` None: not counted here)."""
     if not due_date:
         return ""
-    if not waiting:
-        return f"期限 {due_date}"
-    if overdue:
-        return f"期限 {due_date}，已超期"
-    return f"期限 {due_date}，还剩 {days_left} 个工作日"
+    if waiting and overdue:
+        return f"{due_date}，已超期"
+    if waiting and days_left is not None:
+        return f"{due_date}，还剩 {days_left} 个工作日"
+    return due_date
 
 
 def consultation_row(c: pb.Consultation) -> FeedbackRow:
@@ -164,8 +167,7 @@ def complaint_row(c: pb.Complaint) -> FeedbackRow:
     about = f"办件 {c.case_number}" if c.case_number else (c.department or c.department_code)
     kind = "举报" if c.kind == pb.COMPLAINT_KIND_REPORT else "投诉"
     return FeedbackRow(kind, f"t-{c.complaint_id}", c.title, about, label, css,
-                       days_text(c.due_date, 0, c.overdue, waiting) if not waiting or c.overdue
-                       else f"期限 {c.due_date}", c.answer,
+                       days_text(c.due_date, None, c.overdue, waiting), c.answer,
                        local_time(c.submitted_at if c.HasField("submitted_at") else None))
 
 
@@ -534,8 +536,7 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                 states = backend.item_states(stats.region)
             except grpc.RpcError as error:
                 log.warning("catalogue figures unavailable: %s", _code(error).name)
-        as_of = (local_time(cases.as_of.ToDatetime(tzinfo=UTC))
-                 if cases.HasField("as_of") else "")
+        as_of = local_time(cases.as_of if cases.HasField("as_of") else None)
         return render(request, "speak/open.html", {
             "finished": done, "cases": [open_case_view(c) for c in cases.cases],
             "total": cases.total, "as_of": as_of, "delay": OPEN_DELAY_MINUTES,

@@ -395,21 +395,26 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
         month, region, report, ratings = self._openness().statistics(
             month=request.month, region=request.region)
 
+        rows = sorted(report.rows, key=lambda r: r.name)
+        codes = [r.department_code or r.key for r in rows]
+
         def row(r: Row, code: str) -> pb.OpenDepartmentMonth:
             t = r.tally
+            # the total row: the sums of the rows above it
             message = pb.OpenDepartmentMonth(
                 department=r.name, department_code=code, handled=t.handled, timed=t.timed,
                 on_time=t.on_time, overdue=t.overdue, ratings=ratings.get(code, 0)
-                if code else sum(ratings.values()), complaints=r.complaints or 0)
+                if code else sum(ratings.get(c, 0) for c in codes),
+                complaints=r.complaints or 0)
             if r.on_time_rate is not None:
                 message.on_time_rate = r.on_time_rate
             if r.satisfaction is not None:
                 message.satisfaction = r.satisfaction
             return message
 
-        rows = sorted(report.rows, key=lambda r: r.name)
         return pb.GetOpenStatisticsResponse(
-            month=month, region=region, rows=[row(r, r.department_code or r.key) for r in rows],
+            month=month, region=region, rows=[row(r, c) for r, c in zip(rows, codes,
+                                                                         strict=True)],
             total=row(report.total, ""))
 
 

@@ -195,9 +195,11 @@ class Evaluation:
         for tally in tallies.values():
             total_tally = total_tally.add(tally)
         total_tally.name, total_tally.department_code = "合计", query.department_code
+        # the total of complaints and ratings is the sum of the rows' (unknown when theirs are)
         total = ev.figures("", total_tally, backlog=sum(backlog.values())
                            if backlog is not None else None,
-                           ratings=None, scale=None)
+                           ratings=ev.summed(ratings[k] for k in keys if k in ratings)
+                           if ratings is not None else None, scale=None)
         notes = _notes(query, current, today, ratings is not None)
         return Report(query, ranked[:query.limit or MAX_ROWS], total, len(ranked), notes,
                       scale, now)

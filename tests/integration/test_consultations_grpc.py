@@ -9,11 +9,13 @@ by anyone without personal data. Then the gateway's JSON routes for all of it.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, func, select
 from sunlight.cases.v1 import cases_pb2 as kpb
@@ -21,6 +23,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
+from cli.main import main
 from gateway.backends import Backends
 from gateway.http_api import create_app
 from services.cases.server import build as build_cases
@@ -218,6 +221,25 @@ def test_without_signing_in_a_contact_is_needed_and_the_query_code_reads_the_ans
     assert status == grpc.StatusCode.NOT_FOUND
 
 
+def test_a_person_at_a_shell_asks_without_any_token_and_reads_the_answer(node) -> None:
+    """The README's ``sunlight feedback ask … --contact …`` with no token at all."""
+    address = ["--address", node.addresses["monitoring"]]
+    runner = CliRunner()
+    asked = runner.invoke(main, ["feedback", "ask", node.item.item_id, "--title", "需要哪些材料",
+                                 "--question", "……", "--contact", "13800000000", *address],
+                          env={"SUNLIGHT_TOKEN": None})
+    assert asked.exit_code == 0, asked.output
+    number = asked.stdout.split()[0]
+    code = re.search(r"查询码：([0-9A-Z]{8})", asked.output).group(1)
+    read = runner.invoke(main, ["feedback", "consultation", number, "--query-code", code,
+                                *address], env={"SUNLIGHT_TOKEN": None})
+    assert read.exit_code == 0 and "问：……" in read.output, read.output
+    wrong = runner.invoke(main, ["feedback", "consultation", number, "--query-code",
+                                 "ZZZZZZZZ", *address], env={"SUNLIGHT_TOKEN": None})
+    assert wrong.exit_code == 1 and "Traceback" not in wrong.output
+    assert wrong.stderr.startswith("sunlight feedback consultation: CONSULTATION_NOT_FOUND")
+
+
 def test_unanswered_past_its_deadline_it_is_overdue_and_noted_once(node) -> None:
     asked = node.ask(node.person)
     node.clock.ahead = timedelta(days=30)
@@ -244,9 +266,9 @@ def test_an_unknown_item_is_not_found(node) -> None:
     assert code == grpc.StatusCode.NOT_FOUND and detail.code == "ITEM_NOT_FOUND"
 
 
-def supervised_case(node: Node) -> str:
+def supervised_case(node: Node, projection: Projection | None = None) -> str:
     """A case of the item, accepted, whose events supervision has applied (as its worker
-    would)."""
+    would; with its write path when ``projection`` has it)."""
     case = node.clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
         idempotency_key=key(), item_id=node.item.item_id, region="511602",
         applicant=applicant()), metadata=node.admin, timeout=10).case
@@ -257,7 +279,7 @@ def supervised_case(node: Node) -> str:
     with node.cases_db.transaction() as s:
         rows = s.execute(select(table.c.body).where(table.c.body.contains(
             case.case_number)).order_by(table.c.seq)).scalars().all()
-    projection = Projection(node.db)
+    projection = projection or Projection(node.db)
     for body in rows:
         projection.apply(parse_event(body))
     return case.case_number
@@ -282,6 +304,25 @@ def test_the_public_feed_shows_cases_as_they_run_without_anything_personal(node)
     code, _ = refused(lambda: node.stub.GetOpenStatistics(pb.GetOpenStatisticsRequest(
         month="2026-13"), timeout=10))
     assert code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_the_months_total_row_adds_up_the_complaints_and_ratings_of_the_rows(node) -> None:
+    """The total once read 0 complaints (and no satisfaction) whatever the rows said."""
+    # the item's department has a row this month: its backlog
+    supervised_case(node, Projection(node.db, Supervision(node.db, CALENDAR, "510000")))
+    for addressee in (pb.ADDRESSEE_SUPERVISION, pb.ADDRESSEE_OPENNESS):
+        node.stub.SubmitComplaint(pb.SubmitComplaintRequest(
+            idempotency_key=key(), kind=pb.COMPLAINT_KIND_COMPLAINT, addressee=addressee,
+            subject=pb.COMPLAINT_SUBJECT_DEPARTMENT, region="511602",
+            department_code=DEVELOPMENT, title="窗口推诿", content="多次往返仍未受理。"),
+            metadata=node.person, timeout=10)
+    stats = node.stub.GetOpenStatistics(pb.GetOpenStatisticsRequest(), timeout=10)
+    [development] = [r for r in stats.rows if r.department_code == DEVELOPMENT]
+    assert development.complaints >= 2
+    assert stats.total.complaints == sum(r.complaints for r in stats.rows)
+    assert stats.total.ratings == sum(r.ratings for r in stats.rows)
+    assert stats.total.HasField("satisfaction") == any(r.HasField("satisfaction")
+                                                       for r in stats.rows)
 
 
 def test_the_catalogue_counts_its_items_by_state_for_the_cleanup_figures(node) -> None:

@@ -12,130 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import grpc
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sunlight.cases.v1 import cases_pb2 as kpb
-from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
-from sunlight.catalogue.v1 import catalogue_pb2_grpc as cgrpc
-from sunlight.monitoring.v1 import monitoring_pb2 as pb
-from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
-from services.cases.server import build as build_cases
-from services.catalogue.server import build as build_catalogue
-from services.hall.app import Access, create_app
-from services.hall.backend import HallBackend
-from services.hall.identity import Kind
-from services.hall.identity import storage as ht
-from services.hall.identity.accounts import AccountStore
-from services.hall.identity.credentials import Passwords
-from services.hall.identity.local import LocalIdentityProvider, SignInLimits
-from services.hall.tokens import TokenMinter
-from services.monitoring import storage as t
-from services.monitoring.api import MonitoringServicer
-from services.monitoring.cases_client import CasesClient
-from services.monitoring.catalogue_client import CatalogueClient
-from services.monitoring.evaluation import Evaluation
-from services.monitoring.feedback import EvaluationRatings, Feedback
-from services.monitoring.projection import Projection
-from services.monitoring.supervision import Supervision
-from services.shared.auth import Authenticator, ServiceToken
-from services.shared.db import Database
-from services.shared.grpc_server import GrpcServer
-from services.shared.rate_limits import RateLimits
-from services.shared.working_days import WorkingCalendar
-from tests.support.clients import Clients, act, applicant, bearer, key, running
-from tests.support.departments import DEVELOPMENT
+from tests.support.clients import applicant
+from tests.support.speak import PASSWORD, PERSON, SpeakNode, speak_node
 
 pytestmark = pytest.mark.integration
-CALENDAR = WorkingCalendar.official()
-PASSWORD = "correct horse battery"
-FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-PERSON = applicant().id_number
 
 
-class Hall:
-    def __init__(self, app, clients: Clients, admin, chief, item_id: str) -> None:  # type: ignore[no-untyped-def]
-        self.app, self.clients, self.admin, self.item_id = app, clients, admin, item_id
-        self.chief = chief
-
+class Hall(SpeakNode):
     def client(self) -> TestClient:
         return TestClient(self.app, follow_redirects=False)
-
-    def case(self, finish: bool = True) -> str:
-        """A case of the item applied for by PERSON, completed (办结) if asked."""
-        case = self.clients.cases.SubmitApplication(kpb.SubmitApplicationRequest(
-            idempotency_key=key(), item_id=self.item_id, region="511602",
-            applicant=applicant()), metadata=self.admin, timeout=10).case
-        number = case.case_number
-        if not finish:
-            return number
-        case = act(self.clients.cases, self.admin, number, accept=kpb.Accept(opinion="齐全"))
-        [first] = running(case)
-        act(self.clients.cases, self.admin, number, complete_step=kpb.CompleteStep(
-            instance_id=first.instance_id, opinion="同意"))
-        act(self.clients.cases, self.chief, number, decide=kpb.Decide(
-            outcome=kpb.DECISION_OUTCOME_APPROVE, reasons="符合条件", document_number="文1"))
-        act(self.clients.cases, self.admin, number, publish_result=kpb.PublishResult())
-        act(self.clients.cases, self.admin, number, complete=kpb.CompleteCase())
-        return number
 
 
 @pytest.fixture(scope="module")
 def hall(pg_settings, tmp_path_factory) -> Iterator[Hall]:
-    catalogue = build_catalogue(pg_settings, "127.0.0.1:0")
-    settings = pg_settings.model_copy(update={"catalogue_port": catalogue.start()})
-    cases = build_cases(settings, "127.0.0.1:0")
-    cases_port = cases.start()
-    secret = settings.token_key
-    db = Database(settings.database_url, "monitoring", pool_size=4)
-    token = ServiceToken(secret, "monitoring", ["510000"], roles=("supervision_service",))
-    feedback = Feedback(db, CALENDAR, "510000",
-                        CasesClient(f"127.0.0.1:{cases_port}", token, 10.0),
-                        items=CatalogueClient(f"127.0.0.1:{settings.catalogue_port}", token,
-                                              10.0))
-    monitoring = GrpcServer("127.0.0.1:0")
-    monitoring.add(pb_grpc.add_MonitoringServiceServicer_to_server,
-                   MonitoringServicer(Projection(db), Authenticator(secret),
-                                      Supervision(db, CALENDAR, "510000"),
-                                      Evaluation(db, ratings=EvaluationRatings(db, "510000")),
-                                      feedback=feedback),
-                   [pb.DESCRIPTOR.services_by_name["MonitoringService"].full_name])
-    monitoring_port = monitoring.start()
-    channels = [grpc.insecure_channel(f"127.0.0.1:{p}")
-                for p in (settings.catalogue_port, cases_port, monitoring_port)]
-    admin = bearer(secret, "admin-1", ["admin"], ["510000"])
-    clients = Clients(cgrpc.CatalogueServiceStub(channels[0]),
-                      kgrpc.CaseServiceStub(channels[1]))
-    item = clients.published_item(admin)
-    hall_db = Database(f"sqlite:///{tmp_path_factory.mktemp('hall') / 'hall.db'}", "hall")
-    ht.metadata.create_all(hall_db.engine)
-    provider = LocalIdentityProvider(AccountStore(hall_db), "511602", passwords=FAST,
-                                     limits=SignInLimits.of("100/minute", "1000/minute"))
-    provider.add(Kind.PERSON, PERSON, "张三", PASSWORD)
-    provider.add(Kind.STAFF, "li.clerk", "李经办", PASSWORD, roles=("clerk",),
-                 regions=("511602",), department_code=DEVELOPMENT,
-                 department_name="区发展改革局")
-    hall_token = ServiceToken(secret, "hall", ["510000"], roles=("hall",))
-    backend = HallBackend(cgrpc.CatalogueServiceStub(channels[0]),
-                          kgrpc.CaseServiceStub(channels[1]), hall_token.header, 10.0,
-                          monitoring=pb_grpc.MonitoringServiceStub(channels[2]))
-    app = create_app(backend, "广安区", rates=RateLimits(
-        public_reads="100000/minute", case_lookup="100000/minute",
-        failed_auth="100000/minute"), access=Access(provider, TokenMinter(secret), "k" * 64))
-    yield Hall(app, clients, admin, bearer(secret, "admin-2", ["admin"], ["510000"]),
-               item.item_id)
-    with db.begin() as c:  # no relay here: leave no pending events to other tests
-        c.execute(t.outbox.update().where(t.outbox.c.published_at.is_(None)).values(
-            published_at=t.outbox.c.created_at))
-    for channel in channels:
-        channel.close()
-    monitoring.stop(0)
-    cases.stop(0)
-    catalogue.stop(0)
-    db.dispose()
-    hall_db.dispose()
+    with speak_node(pg_settings, tmp_path_factory.mktemp("hall") / "hall.db") as node:
+        yield Hall(**vars(node))
 
 
 def csrf(client: TestClient, path: str) -> str:
@@ -269,10 +163,13 @@ def test_the_applicant_complains_about_the_case_to_the_body_they_choose(hall) ->
 
 
 def test_the_open_page_shows_no_one(hall) -> None:
+    number = hall.case(finish=False)
+    hall.supervise(number)  # once a case is there the page once failed on its as-of time
     client = hall.client()
     page = client.get("/open")
     assert page.status_code == 200
     text = words(page.text)
+    assert number in text and "数据更新至" in text and "合计" in text
     assert "5 分钟内" in text and "部门月度统计" in text and "权力清单清理结果" in text
     assert applicant().name not in text and PERSON not in text
     feed = client.get("/open/cases.json").json()

@@ -172,6 +172,10 @@ def operations(item: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dic
         ("post", "/v1/consultations/{consultation_id}/actions",
          {"consultation_id": "511602-ZX-20261201-ABCDEF"}, {"answer": {"answer": "不收费"}}),
         ("get", "/v1/parallel-branches", {"region": "511602", "page_size": 10}, {}),
+        # reads by POST (a second factor or a query code kept out of addresses): no key
+        ("post", "/v1/cases/lookup", {}, {"case_number": c, "applicant_name": "张三"}),
+        ("post", "/v1/consultations/{consultation_id}/read",
+         {"consultation_id": "511602-ZX-20261201-ABCDEF"}, {"query_code": "ABCD2345"}),
         ("get", "/v1/supervision/cases/{case_number}", {"case_number": c}, {}),
         *(("get", f"/v1/supervision/evaluation{suffix}",
            {"period": "2026-11", "region": "511602", "dimension": "department"}, {})
@@ -186,12 +190,23 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
     return schema
 
 
+def _body_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation's documented JSON body (empty without one)."""
+    if "requestBody" not in operation:
+        return {}
+    return _resolve(document,
+                    operation["requestBody"]["content"]["application/json"]["schema"])
+
+
 class Caller:
     def __init__(self, api: TestClient, method: str, template: str, values: dict[str, Any],
-                 body: dict[str, Any], parameters: list[dict[str, Any]]) -> None:
+                 body: dict[str, Any], parameters: list[dict[str, Any]],
+                 keyed: bool = True) -> None:
         self.api, self.method, self.template = api, method, template
         self.values, self.body = values, body
         self.in_path = {p["name"] for p in parameters if p["in"] == "path"}
+        #: whether the body carries an idempotency key: writes do, reads by POST do not
+        self.keyed = keyed
 
     def send(self, values: dict[str, Any] | None = None, body: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
         values = self.values if values is None else values
@@ -201,7 +216,7 @@ class Caller:
         if self.method == "get":
             return self.api.get(path, params=query)
         sent = {**body}
-        if "idempotency_key" not in sent:
+        if self.keyed and "idempotency_key" not in sent:
             sent["idempotency_key"] = _key()
         return self.api.request(self.method.upper(), path, params=query, json=sent)
 
@@ -261,7 +276,9 @@ def test_documented_limits_of_parameters_and_bodies_are_the_servers(api, item) -
     for method, template, values, body in operations(item):
         operation = document["paths"][template][method]
         parameters = operation.get("parameters", [])
-        caller = Caller(api, method, template, values, body, parameters)
+        schema = _body_schema(document, operation)
+        caller = Caller(api, method, template, values, body, parameters,
+                        keyed="idempotency_key" in schema.get("properties", {}))
         for parameter in parameters:
             name, where = parameter["name"], parameter["in"]
             for what, at, beyond in _checks(parameter["schema"]):
@@ -274,10 +291,8 @@ def test_documented_limits_of_parameters_and_bodies_are_the_servers(api, item) -
                 tried += 1
             if parameter.get("required") and where == "query":
                 _beyond(caller.send({k: v for k, v in values.items() if k != name}), name)
-        if "requestBody" not in operation:
+        if not schema:
             continue
-        schema = _resolve(document,
-                          operation["requestBody"]["content"]["application/json"]["schema"])
         for name, prop in schema["properties"].items():
             for what, at, beyond in _checks(_resolve(document, prop)):
                 accepted = caller.send(body={**body, name: at})
@@ -293,6 +308,25 @@ def test_documented_limits_of_parameters_and_bodies_are_the_servers(api, item) -
             _beyond(sent, name)
             tried += 1
     assert tried > 80
+    assert {"/v1/cases/lookup", "/v1/consultations/{consultation_id}/read"} <= {
+        template for _, template, _, _ in operations(item)}
+
+
+def test_a_read_by_post_takes_no_idempotency_key(api, item) -> None:
+    """Reads by POST document no key, and a body that sends one is refused by name (it is
+    not theirs); without it they answer as reads do."""
+    document = api.get("/openapi.json").json()
+    for path, template, body in (
+            ("/v1/cases/lookup", "/v1/cases/lookup",
+             {"case_number": item["case_number"], "applicant_name": "张三"}),
+            ("/v1/consultations/511602-ZX-20261201-ABCDEF/read",
+             "/v1/consultations/{consultation_id}/read", {"query_code": "ABCD2345"})):
+        schema = _body_schema(document, document["paths"][template]["post"])
+        assert "idempotency_key" not in schema["properties"], template
+        assert "idempotency_key" not in schema.get("required", ()), template
+        answered = api.post(path, json=body)
+        assert answered.status_code in (200, 404), (template, answered.text)
+        _beyond(api.post(path, json={**body, "idempotency_key": _key()}), "idempotency_key")
 
 
 @pytest.mark.parametrize("nested", ["draft", "applicant", *ACTIONS])

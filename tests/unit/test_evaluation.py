@@ -349,3 +349,10 @@ def test_the_command_line_table_says_unknown() -> None:
     assert lines[1].split("\t")[:4] == ["1", "fire-1", "2", "50.0%"]
     assert lines[1].split("\t")[-2:] == ["97.5", "优秀"] and "未知" in lines[1]
     assert lines[2].startswith("-\t合计") and lines[-1] == "注：投诉数和满意度尚未接入"
+
+
+def test_a_total_row_adds_up_complaints_and_ratings_with_the_satisfied_share_over_all() -> None:
+    total = ev.summed([ev.RatingCounts(2, 4, 0.75), ev.RatingCounts(1, 0, None),
+                       ev.RatingCounts(0, 6, 0.5)])
+    assert total == ev.RatingCounts(3, 10, 0.6)
+    assert ev.summed([ev.RatingCounts(1, 0, None)]) == ev.RatingCounts(1, 0, None)

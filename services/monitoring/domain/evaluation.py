@@ -450,6 +450,18 @@ class RatingCounts:
     satisfaction: float | None
 
 
+def summed(counts: Iterable[RatingCounts]) -> RatingCounts:
+    """The counts of several keys as one (a total row): complaints and ratings added, the
+    satisfied share over all the ratings."""
+    complaints = ratings = satisfied = 0
+    for c in counts:
+        complaints += c.complaints
+        ratings += c.ratings
+        if c.satisfaction is not None:
+            satisfied += round(c.satisfaction * c.ratings)
+    return RatingCounts(complaints, ratings, satisfied / ratings if ratings else None)
+
+
 class RatingsProvider(Protocol):
     """Complaints and ratings per key of a dimension in a period. None: not known (no source
     of complaints and ratings yet) — the figures are then shown as unknown, never as 0."""
