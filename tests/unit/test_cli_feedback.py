@@ -45,12 +45,12 @@ def test_outside_the_nodes_checkout_it_says_to_give_the_address(
     empty = tmp_path / "empty.env"
     empty.write_text("")
     monkeypatch.setattr(config, "NODE_ENV_FILE", tmp_path / "no-node.env")
-    result = run([*ASK, "--contact", "13800000000"], SUNLIGHT_JWT_SECRET=None,
+    result = run([*ASK, "--contact", "13800000000"], SUNLIGHT_TOKEN_KEY=None,
                  SUNLIGHT_ENV_FILE=str(empty))
     assert result.exit_code == 2
     text = said(result)
     assert "找不到节点的设置" in text and "--address" in text
-    assert "SUNLIGHT_JWT_SECRET" not in text
+    assert "SUNLIGHT_TOKEN_KEY" not in text
 
 
 def test_a_node_that_does_not_answer_is_said_in_chinese() -> None:
