@@ -9,6 +9,7 @@ from pathlib import Path
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 
 from services.catalogue.api import CatalogueServicer
+from services.catalogue.domain.search_terms import warm as warm_search_terms
 from services.catalogue.importer import Importer
 from services.catalogue.search.index import SearchIndex
 from services.catalogue.service import CatalogueService
@@ -56,6 +57,7 @@ class Catalogue:
         self._stop = threading.Event()
 
     def start(self) -> int:
+        warm_search_terms()  # before the port opens: no first caller waits for dictionaries
         self.index.load()
         port = self.server.start()
         threading.Thread(target=self._sweep, name="obligation-sweep", daemon=True).start()

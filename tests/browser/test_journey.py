@@ -312,8 +312,20 @@ def citizen_sees_the_result(page: Any, journey: Journey, number: str) -> str:
 
 
 def citizen_rates_the_case(page: Any, journey: Journey, number: str) -> None:
-    """The rating (好差评, ``/my/cases/<number>/rate``) is the last step of the journey; it is
-    built with its own page and is added here when that page exists."""
+    """The last step of the journey: the citizen rates the finished case (好差评) from its page,
+    and finds the rating among their own (我的咨询投诉评价)."""
+    page.goto(f"{journey.url}/my/cases/{number}")
+    page.click(f"a[href='/my/cases/{number}/rate']")
+    page.wait_for_url(re.compile(rf"/my/cases/{number}/rate$"))
+    shot(page, "rate", journey)
+    page.check("input[name=level][value='1']")  # 非常满意
+    page.check("input[name=indicator_efficiency][value='1']")
+    page.fill("#f-comment", "网上申请、补正都很方便，进度一目了然。")
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(re.compile(rf"/my/feedback\?done=rated#r-{number}-online$"))
+    rated = page.inner_text(f"#r-{number}-online")
+    assert "评价：非常满意" in rated and number in rated
+    shot(page, "my-feedback", journey)
 
 
 def anyone_looks_it_up(browser: Any, journey: Journey, number: str, code: str) -> None:
