@@ -315,7 +315,7 @@ class Seeder:
                              applicant=d.COUNTER_APPLICANT)
         self.act(s, "reject", "clerk", number, reject=kpb.Reject(
             reason_code="NOT_QUALIFIED",
-            reasons="拟设零售点位于学校周边五十米范围内，不符合本区烟花爆竹零售网点布局规划，"
+            reasons="（演示数据）拟设零售点位于学校周边五十米范围内，不符合本区烟花爆竹零售网点布局规划，"
                     "依据《烟花爆竹安全管理条例》第十九条不予受理。"))
         return number
 

@@ -206,7 +206,8 @@ def test_a_node_asking_for_demo_data_seeds_it_once_and_the_hall_shows_it(
         with signed_in(hall, "staff", d.STAFF["supervisor"].login) as supervisor:
             wait_for(lambda: "材料齐全不予受理" in supervisor.get("/supervision").text,
                      timeout_s=60, interval_s=0.5, what="the refusal's warning on the dashboard")
-            assert cases["rejected"] in supervisor.get("/supervision").text
+            dashboard = supervisor.get("/supervision").text
+            assert cases["rejected"] in dashboard and "（演示数据）" in dashboard
 
         # started again (as by the next `make run`): it finds its marker and does nothing
         node.start_process(DEMO)
