@@ -137,6 +137,7 @@ from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|add-person|…
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
+from cli.demo import demo  # noqa: E402 - sunlight demo seed|accounts
 from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
 from cli.pki import pki  # noqa: E402 - sunlight pki init-ca|issue-node|allow|revoke|show
 from cli.supervision import supervision  # noqa: E402 - sunlight supervision warnings|…
@@ -147,6 +148,7 @@ main.add_command(supervision)
 main.add_command(feedback)
 main.add_command(accounts)
 main.add_command(pki)
+main.add_command(demo)
 
 if __name__ == "__main__":
     main()

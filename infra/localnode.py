@@ -4,6 +4,9 @@
 infra.supervise`` with every port moved to a free one and a var directory of its own (unless
 ``SUNLIGHT_VAR_DIR`` is given), so it never meets a node started by ``make run``. Processes
 killed here are restarted by supervisord, as they would be in ``make run``.
+
+Such a node has no demo data (``SUNLIGHT_DEMO_DATA=0``, whatever the environment says) unless
+it is given ``SUNLIGHT_DEMO_DATA="1"``: then ``start`` runs the Procfile's ``demo`` seeder too.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ PORT_SETTINGS = {
     "SUNLIGHT_CASES_RELAY_HEALTH_PORT", "SUNLIGHT_MONITORING_RELAY_HEALTH_PORT",
     "SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT",
 }
+#: the Procfile's demo data seeder (one-shot): started only on a node that asks for demo data
+DEMO = "demo"
 # supervisord's states of a process that is not coming back by itself
 GIVEN_UP = {"FATAL", "UNKNOWN"}
 
@@ -69,7 +74,7 @@ class LocalNode:
         var = {"SUNLIGHT_VAR_DIR": str(self.own_var_dir)} if self.own_var_dir else {}
         bin_dir = str(Path(sys.executable).parent)
         return {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-                "PYTHONUNBUFFERED": "1", **var, **self.env}
+                "PYTHONUNBUFFERED": "1", "SUNLIGHT_DEMO_DATA": "0", **var, **self.env}
 
     @property
     def layout(self) -> Layout:
@@ -98,8 +103,11 @@ class LocalNode:
         return self.launcher is not None and self.launcher.poll() is None
 
     def start(self, names: list[str] | None = None) -> None:
-        """Start these processes of the Procfile (all but ``ready`` by default)."""
-        wanted = [n for n in procfile() if n not in ONE_SHOT and (names is None or n in names)]
+        """Start these processes of the Procfile (all but the one-shot ``ready`` by default;
+        ``demo`` too when the node has demo data on)."""
+        once = {DEMO} if self.settings().demo_data else set()
+        wanted = [n for n in procfile() if (n not in ONE_SHOT or n in once)
+                  and (names is None or n in names)]
         if not self.running():
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = (self.log_dir / "launcher.log").open("ab")

@@ -41,7 +41,9 @@ from services.shared.config import Settings, load_settings
 ROOT = Path(__file__).resolve().parents[1]
 PROCFILE = ROOT / "infra" / "Procfile"
 GROUP = "node"  # every program in one group: a stop stops them all at once
-ONE_SHOT = {"ready"}  # says once that the node is up; never restarted
+#: run once at each start, never restarted: ``ready`` says that the node is up; ``demo``
+#: seeds the demo data once (SUNLIGHT_DEMO_DATA) and exits
+ONE_SHOT = {"ready", "demo"}
 STARTSECS = 5  # alive this long = started; an earlier exit counts as a failed start
 STARTRETRIES = 60  # failed starts in a row (1 s, 2 s … 60 s apart) before giving up
 STOPWAITSECS = 15  # after SIGTERM, then SIGKILL to the process group

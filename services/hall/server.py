@@ -42,7 +42,8 @@ def identity_provider(settings: Settings, db: Database | None = None
     uses)."""
     store = AccountStore(db or Database.for_service(settings, SERVICE, pool_size=4))
     return LocalIdentityProvider(store, settings.node_region, limits=SignInLimits.of(
-        settings.rate_limit_sign_in_account, settings.rate_limit_sign_in_client))
+        settings.rate_limit_sign_in_account, settings.rate_limit_sign_in_client),
+        demo_accounts=settings.demo_data)
 
 
 def access_of(settings: Settings, provider: LocalIdentityProvider) -> Access:

@@ -175,6 +175,13 @@ class Settings(BaseSettings):
     # <var_dir>/pki (`sunlight pki issue-node`); calls allowed by the node registry only.
     gateway_peer_port: int = 50060
 
+    # Demo data (演示数据): on a node's first start, `make run`'s `demo` process (`sunlight demo
+    # seed`) publishes a few real Guang'an items completed as demo versions (marked 演示), demo
+    # accounts with fixed, published passwords, and cases in every mode. False: nothing is
+    # seeded, and the hall refuses to sign in the demo accounts a seeding made before. Tests'
+    # and benchmarks' nodes (infra/localnode.py) have it off unless they ask.
+    demo_data: bool = True
+
     def __init__(self, **values: Any) -> None:
         # The environment first, then the settings file (SUNLIGHT_ENV_FILE or .env), then the
         # node's secrets (var/node.env): every process and every step of `make run` alike.

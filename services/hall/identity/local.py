@@ -32,6 +32,10 @@ from services.hall.identity.credentials import (
 from services.shared.auth import check_claims
 from services.shared.rate_limits import SIGN_IN_ACCOUNT, SIGN_IN_CLIENT, RateLimit
 
+#: ``created_by`` of the accounts the demo data makes (``sunlight demo seed``): their passwords
+#: are published, so they sign in only while the node has demo data on (SUNLIGHT_DEMO_DATA)
+DEMO_CREATOR = "demo"
+
 
 @dataclass
 class SignInLimits:
@@ -56,9 +60,10 @@ class LocalIdentityProvider:
     page do with accounts."""
 
     def __init__(self, store: AccountStore, node_region: str, *,
-                 limits: SignInLimits | None = None, passwords: Passwords | None = None
-                 ) -> None:
+                 limits: SignInLimits | None = None, passwords: Passwords | None = None,
+                 demo_accounts: bool = True) -> None:
         self.store = store
+        self.demo_accounts = demo_accounts
         self.node_region = node_region
         self.limits = limits or SignInLimits.of()
         self.passwords = passwords or Passwords()
@@ -82,6 +87,8 @@ class LocalIdentityProvider:
         assert account is not None
         if account.disabled:
             raise SignInRefused(ACCOUNT_DISABLED, "该账号已停用。如有疑问，请联系系统管理员。")
+        if account.created_by == DEMO_CREATOR and not self.demo_accounts:
+            raise SignInRefused(ACCOUNT_DISABLED, "演示账号已停用：本节点已关闭演示数据。")
         rehashed = (self.passwords.hash(password)
                     if self.passwords.needs_rehash(account.password_hash) else None)
         self.store.signed_in(subject, rehashed)

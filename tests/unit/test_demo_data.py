@@ -1,0 +1,113 @@
+"""The demo data (演示数据) without a node: its items are the shipped catalogue's rows, valid
+drafts, marked 演示; its people have valid identities and token claims; it is off for tests'
+nodes unless they ask; and the hall signs the demo accounts in only while it is on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from google.protobuf import json_format
+from sunlight.catalogue.v1 import catalogue_pb2 as cpb
+
+from cli import demo
+from cli import demo_data as d
+from infra.localnode import DEMO, LocalNode
+from infra.supervise import ONE_SHOT, procfile
+from services.hall.identity import ACCOUNT_DISABLED, Kind, SignInRefused
+from services.hall.identity import storage as t
+from services.hall.identity.accounts import AccountStore
+from services.hall.identity.credentials import Passwords
+from services.hall.identity.local import DEMO_CREATOR, LocalIdentityProvider
+from services.shared.auth import check_claims
+from services.shared.codes import check_credit_code, check_resident_id
+from services.shared.config import Settings
+from services.shared.db import Database
+from tests.support.guang_an import rows
+
+FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def test_the_items_are_the_catalogues_rows_completed_and_marked() -> None:
+    shipped = {r["item_code"]: r for r in rows()}
+    for item in d.ITEMS:
+        draft = json_format.ParseDict(item.draft, cpb.ItemDraft())  # a valid ItemDraft
+        assert draft.name.endswith(d.MARK)
+        assert draft.legal_basis and draft.steps and draft.region == d.REGION
+        if not item.from_catalogue:
+            assert draft.code not in shipped  # the catalogue lists no penalty
+            continue
+        row = shipped[draft.code]
+        assert draft.name == row["name"] + d.MARK
+        assert draft.department == row["department"]
+        assert draft.item_type == f"{int(row['task_type']):02d}"
+        assert draft.department_code in draft.code  # the code's body, as the importer reads it
+        assert draft.materials and draft.acceptance_conditions
+    archive = next(i for i in d.ITEMS if i.key == "archive").draft
+    assert [f["name"] for f in archive["fees"]] == [d.ARCHIVE_FEE]
+    assert "演示" in archive["fees"][0]["basis"]
+
+
+def test_the_people_have_valid_identities_and_claims() -> None:
+    assert check_resident_id(d.CITIZEN.login).ok
+    assert check_resident_id(d.COUNTER_APPLICANT[2]).ok
+    assert check_credit_code(d.ENTERPRISE.login).ok
+    for department in (d.APPROVAL, d.FIRE, d.MARKET):
+        assert check_credit_code(department.code).ok, department
+    for staff in (*d.STAFF.values(), *d.REVIEWERS.values()):
+        assert staff.name.endswith(d.MARK) and staff.login.startswith("demo.")
+        check_claims(staff.login, staff.roles, (d.REGION,),
+                     staff.department.code if staff.department else None, staff.positions)
+    listed = demo.accounts_text()
+    assert d.PASSWORD in listed
+    assert all(s.login in listed for s in d.STAFF.values())
+    assert d.CITIZEN.login in listed and d.ENTERPRISE.login in listed
+
+
+def test_demo_accounts_sign_in_only_while_the_node_has_demo_data(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'hall.db'}", "hall")
+    t.metadata.create_all(db.engine)
+    try:
+        on = LocalIdentityProvider(AccountStore(db), "510000", passwords=FAST)
+        on.add(Kind.PERSON, d.CITIZEN.login, d.CITIZEN.name, d.PASSWORD,
+               created_by=DEMO_CREATOR)
+        on.add(Kind.STAFF, "real.clerk", "李经办", d.PASSWORD, roles=("supervisor",),
+               regions=(d.REGION,))
+        assert on.authenticate(Kind.PERSON, d.CITIZEN.login, d.PASSWORD, "10.0.0.1")
+        off = LocalIdentityProvider(AccountStore(db), "510000", passwords=FAST,
+                                    demo_accounts=False)
+        with pytest.raises(SignInRefused) as refused:
+            off.authenticate(Kind.PERSON, d.CITIZEN.login, d.PASSWORD, "10.0.0.1")
+        assert refused.value.code == ACCOUNT_DISABLED and "演示" in refused.value.message
+        # a wrong password is refused as for anyone: nothing says the account is a demo one
+        with pytest.raises(SignInRefused) as wrong:
+            off.authenticate(Kind.PERSON, d.CITIZEN.login, "not-the-one", "10.0.0.1")
+        assert wrong.value.code != ACCOUNT_DISABLED
+        assert off.authenticate(Kind.STAFF, "real.clerk", d.PASSWORD, "10.0.0.1").staff
+    finally:
+        db.dispose()
+
+
+def test_the_seeder_is_a_one_shot_program_that_tests_nodes_leave_out(tmp_path) -> None:
+    assert DEMO in procfile() and DEMO in ONE_SHOT
+    assert procfile()[DEMO] == ["sunlight", "demo", "seed"]
+    assert Settings.model_fields["demo_data"].default is True  # make run's default
+    plain = LocalNode.on_free_ports(tmp_path, SUNLIGHT_VAR_DIR=str(tmp_path))
+    assert plain.full_env()["SUNLIGHT_DEMO_DATA"] == "0"
+    assert plain.settings().demo_data is False
+    asked = LocalNode.on_free_ports(tmp_path, SUNLIGHT_VAR_DIR=str(tmp_path),
+                                    SUNLIGHT_DEMO_DATA="1")
+    assert asked.settings().demo_data is True
+
+
+def test_off_or_outside_the_node_the_seeder_calls_nothing(tmp_path) -> None:
+    said: list[str] = []
+    off = Settings(demo_data=False, var_dir=Path(tmp_path))
+    assert demo.seed(off, wait_s=0, timeout_s=1, say=said.append) == 0
+    assert said == ["demo data: off (SUNLIGHT_DEMO_DATA=0)"]
+    said.clear()
+    chengdu = Settings(node_region="510100", node_name="成都市", var_dir=Path(tmp_path))
+    assert demo.seed(chengdu, wait_s=0, timeout_s=1, say=said.append) == 0
+    assert "does not hold" in said[0]
+    assert not demo.marker_path(chengdu).exists()
