@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # together (MB); files are kept under var/<region>/files, named by their SHA-256.
     hall_max_file_mb: int = Field(10, ge=1, le=100)
     hall_max_application_mb: int = Field(50, ge=1, le=1000)
+    # The public guide's catalogue reads (an item in force, its history) are kept this many
+    # seconds (0: asked for each page): a new version shows in the guide at most this late.
+    hall_public_cache_s: float = Field(5.0, ge=0, le=300)
 
     # A fine above this many yuan is decided by a meeting (集体讨论) before the decision,
     # unless its item states an amount of its own.
