@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-supervision bench-catalogue clean
+.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-supervision bench-catalogue bench-hall clean
 
 # Every process of infra/Procfile under supervisord (restarted when it dies); Ctrl-C, closing
 # the terminal or closing the output stops them all. Logs: var/log/<process>.log.
@@ -63,6 +63,11 @@ bench-supervision: venv env broker
 
 bench-catalogue: venv env
 	$(BIN)/python -m bench.catalogue
+
+# The hall's pages over HTTP with 100,000 open cases in the node: a handler's inbox, a
+# citizen's case page, an item's guide (options: make bench-hall BENCH_ARGS="--requests 500").
+bench-hall: venv env broker
+	$(BIN)/python -m bench.hall $(BENCH_ARGS)
 
 clean:
 	rm -rf var/510000 .pytest_cache

@@ -647,6 +647,13 @@ def copy_text(value: Any) -> str:
             .replace("\r", "\\r"))
 
 
+def bulk_number(n: int) -> str:
+    """The case number of the ``n``-th case of a bulk load (``bulk_load``): the template
+    ``n % len(templates)`` under this number."""
+    day = (datetime(2025, 1, 1) + timedelta(days=n // 20_000)).strftime("%Y%m%d")
+    return f"{REGION}{day}{n % 20_000 + 1:06d}"
+
+
 def bulk_load(pg_url: str, templates: list[tuple], wanted: int) -> dict:
     """Case rows until ``wanted`` are stored: the templates' rows (states of cases of this
     run, at every stage) under new case numbers, 20,000 a day from 2025-01-01, by COPY."""
@@ -662,14 +669,12 @@ def bulk_load(pg_url: str, templates: list[tuple], wanted: int) -> dict:
         line = "\t".join(copy_text(values[c]) for c in COLUMNS) + "\n"
         prepared.append((line, number))
     began = time.monotonic()
-    day0 = datetime(2025, 1, 1)
     with psycopg.connect(pg_url) as conn:
         with conn.cursor().copy(f"COPY cases.cases ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             chunk: list[str] = []
             for n in range(to_add):
                 line, number = prepared[n % len(prepared)]
-                day = (day0 + timedelta(days=n // 20_000)).strftime("%Y%m%d")
-                chunk.append(line.replace(number, f"{REGION}{day}{n % 20_000 + 1:06d}"))
+                chunk.append(line.replace(number, bulk_number(n)))
                 if len(chunk) >= 5000:
                     copy.write("".join(chunk).encode())
                     chunk.clear()
@@ -949,11 +954,12 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def bench_node(database: str | None = None, keep: bool = False, **env: str
+def bench_node(database: str | None = None, keep: bool = False,
+               env: dict[str, str] | None = None, **more: str
                ) -> Iterator[tuple[LocalNode, str, str, str]]:
     """A node of every process on a fresh PostgreSQL database (or ``database``, kept) and
-    a fresh vhost (``env``: settings of the node): (node, its token secret, the database's
-    URL, its name)."""
+    a fresh vhost: (node, its token secret, the database's URL, its name). ``env`` and
+    ``more``: more settings of the node (``SUNLIGHT_…``)."""
     name = database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
     vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
     if not database:
@@ -971,9 +977,9 @@ def bench_node(database: str | None = None, keep: bool = False, **env: str
     logs = Path(tempfile.mkdtemp(prefix="sunlight-bench-"))
     node = LocalNode.on_free_ports(logs, DATABASE_URL=sa_url, AMQP_URI=f"{AMQP_BASE}/{vhost}",
                                    SUNLIGHT_TOKEN_KEY=secret, SUNLIGHT_LOG_LEVEL="WARNING",
-                                   **env)
+                                   **{**(env or {}), **more})
     try:
-        for service in ("catalogue", "cases", "monitoring"):
+        for service in ("catalogue", "cases", "monitoring", "hall"):
             upgrade(ROOT / "services" / service / "migrations", sa_url, service)
         node.start()
         node.wait_healthy(timeout_s=90)

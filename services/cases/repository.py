@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -26,6 +27,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, literal_column, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
 
 from services.cases import storage as t
 from services.cases.codec import (
@@ -394,6 +397,38 @@ def party_key(id_type: str, id_number: str) -> str:
     return hashlib.sha256(f"{id_type}:{id_number.upper()}".encode()).hexdigest()
 
 
+#: how long the total of a queue longer than a page is taken as it was counted (seconds): a
+#: department's inbox, asked for by each of its handlers, counts its running steps (tens of
+#: thousands on a busy node) once in this time, not once a page; its rows are read afresh
+#: every time, and a queue that ends on the page read is counted by its rows
+QUEUE_COUNT_TTL_S = 2.0
+
+
+class RecentCounts:
+    """Totals by the query that counted them, each for ``ttl_s`` seconds (thread-safe)."""
+
+    KEPT = 1000
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s, self.clock = ttl_s, clock
+        self._counts: dict[Any, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> int | None:
+        with self._lock:
+            found = self._counts.get(key)
+        return found[1] if found and found[0] > self.clock() else None
+
+    def put(self, key: Any, total: int) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._counts) >= self.KEPT:
+                self._counts = {k: v for k, v in self._counts.items() if v[0] > now}
+                if len(self._counts) >= self.KEPT:
+                    self._counts.clear()
+            self._counts[key] = (now + self.ttl_s, total)
+
+
 class CaseStore:
     """Units of work on cases, in the fastest form the database allows."""
 
@@ -404,6 +439,8 @@ class CaseStore:
         self._lock = threading.Lock()
         #: item versions whose snapshot row is committed
         self.stored_snapshots: set[tuple[str, int]] = set()
+        #: the totals of the queues asked for lately (a page's rows are always read)
+        self._queue_counts = RecentCounts(QUEUE_COUNT_TTL_S)
 
     @contextmanager
     def unit(self) -> Iterator[CaseUnit]:
@@ -544,11 +581,16 @@ class CaseStore:
         ``branches_only``: parallel branches only (keyed ``<step>/<branch>``);
         ``due_before``: only those due before this day (YYYY-MM-DD: late); ``search``: a
         case number's beginning (6 characters or more) or words of the applicant's name."""
-        query = select(t.step_instances, _c.state, _c.status.label("case_status"),
-                       _c.due_date.label("case_due")).join(
-            t.cases, _c.case_number == _i.case_number).where(_i.status == "active")
+        # The page's steps are chosen from step_instances alone (an index of the running
+        # steps in the queue's order answers it, stopped at the page's end), then joined to
+        # their cases: the states of the page's cases only are read, and the count never
+        # joins them. The literals (not bound parameters) let PostgreSQL match the partial
+        # index and its order expression in every plan, prepared ones included.
+        query = select(_i.case_number, _i.instance_id).where(
+            _i.status == literal_column("'active'"))
         if search.strip():
-            query = query.where(search_filter(search))
+            query = query.where(select(_c.case_number).where(
+                _c.case_number == _i.case_number, search_filter(search)).exists())
         if departments is not None:
             query = query.where(_i.department_code.in_(departments))
         if branches_only:
@@ -557,17 +599,35 @@ class CaseStore:
             query = query.where(_i.due_date != "", _i.due_date < due_before)
         if roles is not None:
             query = query.where(_i.role.in_(roles))
+        regions: tuple[Any, ...] = ()
         if region_filter is not None:
-            query = query.where(region_filter(_i.region))
+            within = region_filter(_i.region)
+            query = query.where(within)
+            regions = tuple(b.value for b in visitors.iterate(within)
+                            if isinstance(b, BindParameter))
         if assignee is not None:
             query = query.where(_i.assignee == assignee)
         if unclaimed_only:
             query = query.where(_i.assignee == "")
         count = select(func.count()).select_from(query.subquery())
-        ordered = query.order_by((_i.due_date == "").asc(), _i.due_date, _i.started_at,
-                                 _i.case_number, _i.instance_id).offset(offset).limit(limit)
+        page = query.order_by(*t.QUEUE_ORDER).offset(offset).limit(limit).subquery()
+        rows = select(t.step_instances, _c.state, _c.status.label("case_status"),
+                      _c.due_date.label("case_due")).join(
+            page, (page.c.case_number == _i.case_number)
+            & (page.c.instance_id == _i.instance_id)).join(
+            t.cases, _c.case_number == _i.case_number).order_by(*t.QUEUE_ORDER)
         with self.db.read() as s:
-            return list(s.execute(ordered).all()), int(s.execute(count).scalar_one())
+            found = list(s.execute(rows).all())
+            if len(found) < limit and (found or not offset):
+                return found, offset + len(found)  # the last page: the total is known
+            key = (tuple(departments or ()) if departments is not None else None,
+                   tuple(roles) if roles is not None else None, regions, assignee,
+                   unclaimed_only, branches_only, due_before, search.strip())
+            total = self._queue_counts.get(key)
+            if total is None or total < offset + len(found):
+                total = int(s.execute(count).scalar_one())
+                self._queue_counts.put(key, total)
+        return found, total
 
     def cases_of_parties(self, keys: Collection[str], but: str, limit: int = 20
                          ) -> list[Case]:

@@ -21,6 +21,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    literal_column,
+    text,
 )
 
 from services.shared.db import UtcDateTime
@@ -91,6 +93,17 @@ step_instances = Table(
 # a queue: running steps of a department (by its code) and position, earliest due first
 Index("ix_step_instances_queue_code", step_instances.c.department_code,
       step_instances.c.role, step_instances.c.status, step_instances.c.due_date)
+# a department's inbox page: its running steps in the queue's order (stopped clocks last),
+# read from the index alone and stopped at the page's end, however many run (the positions,
+# regions, assignees and branch keys the queue filters on are carried in it on PostgreSQL)
+ACTIVE_ONLY = "status = 'active'"
+#: the queue's order: due dates first (empty ones — stopped clocks — last), earliest first
+QUEUE_ORDER = (step_instances.c.due_date == literal_column("''"), step_instances.c.due_date,
+               step_instances.c.started_at, step_instances.c.case_number,
+               step_instances.c.instance_id)
+Index("ix_step_instances_active_queue", step_instances.c.department_code, *QUEUE_ORDER,
+      postgresql_where=text(ACTIVE_ONLY), sqlite_where=text(ACTIVE_ONLY),
+      postgresql_include=["role", "region", "assignee", "key"])
 
 # The trace (操作痕迹): one hash-chained entry per action; append-only.
 case_trace = Table(

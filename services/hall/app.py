@@ -39,8 +39,10 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.hall.apply import Applying, add_apply_pages
 from services.hall.backend import HallBackend
@@ -121,6 +123,30 @@ PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/
                  "/cases", "/workbench", "/complain", "/consultations")
 
 
+class SecurityHeaders:
+    """Every answer's security headers, and ``no-store`` on the pages about one signed-in
+    person (plain ASGI: the answer streams through untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = str(scope.get("path", "")).startswith(PRIVATE_PATHS)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(SECURITY_HEADERS)
+                if private:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 @dataclass
 class Access:
     """Who may sign in, and how sessions are kept: the identity provider (None: signing in
@@ -152,6 +178,8 @@ def create_app(backend: HallBackend, node_name: str, *,
     templates = Jinja2Templates(directory=HERE / "templates",
                                 context_processors=[template_context(sessions)])
     templates.env.globals.update(node_name=node_name)
+    # templates change with a new release, not while the hall runs: not checked each page
+    templates.env.auto_reload = False
     app.state.templates, app.state.backend = templates, backend
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
@@ -159,13 +187,7 @@ def create_app(backend: HallBackend, node_name: str, *,
                ) -> HTMLResponse:
         return templates.TemplateResponse(request, name, context, status_code=status)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        if request.url.path.startswith(PRIVATE_PATHS):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityHeaders)
 
     # The session cookie: signed (itsdangerous), HttpOnly, SameSite=Lax, Secure when
     # configured; its own age bounds it too, a little beyond a sign-in's life so that an
@@ -283,14 +305,16 @@ def create_app(backend: HallBackend, node_name: str, *,
         throttle(public_reads, request, "查询事项")
         if not ITEM_ID.match(item_id):
             raise PageError(404, "没有找到", missing)
+        history_call = backend.beside(backend.item_history, item_id)  # meanwhile
         try:
             version = backend.item_in_force(item_id)
         except grpc.RpcError as error:
+            history_call.cancel()
             raise page_error(error, missing, "事项") from None
         # The guide matters more than its history: without the history, the page still shows.
         history = None
         try:
-            history = history_view(backend.item_history(item_id))
+            history = history_view(history_call.result())
         except grpc.RpcError as error:
             log.warning("history of item %s unavailable: %s", item_id,
                         error.code().name if hasattr(error, "code") else error)

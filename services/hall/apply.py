@@ -38,7 +38,14 @@ from services.hall.drafts import Draft, DraftClosed, DraftStore, TooManyDrafts
 from services.hall.identity import Identity, Kind, SignInRefused
 from services.hall.identity.credentials import normalise_login
 from services.hall.sessions import Sessions
-from services.hall.storage import MEDIA_TYPES, FileRefused, FileStore, Limits, check_upload
+from services.hall.storage import (
+    MEDIA_TYPES,
+    FileRefused,
+    FileStore,
+    Limits,
+    StoreUnavailable,
+    check_upload,
+)
 from services.hall.tokens import ID_TYPES, TokenMinter
 from services.hall.views import local_time, missing_text
 from services.shared.grpc_errors import error_detail_of
@@ -400,6 +407,11 @@ def add_apply_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                 f"file-{key}", refused.message, refused.code), 400, came_from)
         except DraftClosed:
             return RedirectResponse(f"/applications/{draft_id}/receipt", status_code=303)
+        except StoreUnavailable as error:
+            log.error("upload to draft %s not stored: %s", draft.draft_id, error)
+            return materials_view(request, draft, item, Problem(
+                f"file-{key}", "文件暂时无法保存（存储服务不可用），您的其他材料和填写内容都还在。"
+                "请稍后重新上传这个文件。", "FILE_STORE_UNAVAILABLE"), 503, came_from)
         back = "&from=check" if came_from == "check" else ""
         return RedirectResponse(f"/applications/{draft_id}/materials?done={key}{back}"
                                 f"#material-{key}", status_code=303)
@@ -449,7 +461,11 @@ def add_apply_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         raise not_found(missing)
 
     def served(f: dict[str, Any], sha256: str) -> Response:
-        data = store().files.get(sha256)
+        try:
+            data = store().files.get(sha256)
+        except StoreUnavailable as error:
+            log.error("file %s not read: %s", sha256, error)
+            raise unavailable("文件暂时无法读取（存储服务不可用），请稍后再试。") from None
         if data is None:
             log.error("file %s is named by an application but not in the store", sha256)
             raise not_found("这个文件暂时无法读取，请联系工作人员。")

@@ -6,8 +6,13 @@ decide what the person may see and do."""
 
 from __future__ import annotations
 
+import contextvars
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -22,6 +27,40 @@ from services.shared.grpc_client import channel, metadata
 CATALOGUE = "sunlight.catalogue.v1.CatalogueService"
 CASES = "sunlight.cases.v1.CaseService"
 MONITORING = "sunlight.monitoring.v1.MonitoringService"
+#: item versions whose material names the hall keeps (a published version never changes)
+MATERIAL_NAMES_KEPT = 1000
+#: calls a page makes beside its main one (their own deadlines bound them)
+SIDE_CALLS = 16
+T = TypeVar("T")
+
+
+class Recent:
+    """Answers kept by key for ``ttl_s`` seconds (0: none kept), at most ``KEPT`` of them;
+    thread-safe."""
+
+    KEPT = 2000
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s, self.clock = ttl_s, clock
+        self._kept: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, fetch: Callable[[], T]) -> T:
+        """The answer kept for ``key``, or ``fetch()``'s (kept; an error is not)."""
+        if self.ttl_s <= 0:
+            return fetch()
+        now = self.clock()
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None and found[0] > now:
+                return found[1]  # type: ignore[no-any-return]
+        answer = fetch()
+        with self._lock:
+            self._kept[key] = (now + self.ttl_s, answer)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+        return answer
 
 
 class HallBackend:
@@ -29,7 +68,7 @@ class HallBackend:
 
     def __init__(self, catalogue: Any, cases: Any, authorization: Callable[[], str],
                  timeout_s: float, health: dict[str, Any] | None = None,
-                 monitoring: Any = None) -> None:
+                 monitoring: Any = None, public_cache_s: float = 0.0) -> None:
         self._catalogue = catalogue
         self._cases = cases
         self._monitoring = monitoring
@@ -37,6 +76,18 @@ class HallBackend:
         self._timeout_s = timeout_s
         self._health = health or {}
         self._channels: list[grpc.Channel] = []
+        self._names: OrderedDict[tuple[str, int], dict[str, tuple[str, int, int]]] = OrderedDict()
+        self._names_lock = threading.Lock()
+        self._side = ThreadPoolExecutor(SIDE_CALLS, thread_name_prefix="hall-side-call")
+        # the public guide's reads (an item in force, its history), the same for everyone
+        self._public = Recent(public_cache_s)
+
+    def beside(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """``call`` started now on another thread (in this request's context: its trace), so
+        that a page's independent calls wait for each other no longer; ``result()`` gives
+        its answer or raises its RpcError."""
+        context = contextvars.copy_context()
+        return self._side.submit(context.run, call, *args, **kwargs)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HallBackend:
@@ -50,7 +101,8 @@ class HallBackend:
                       settings.grpc_timeout_s,
                       {CATALOGUE: health_pb2_grpc.HealthStub(catalogue_channel),
                        CASES: health_pb2_grpc.HealthStub(cases_channel)},
-                      monitoring_pb2_grpc.MonitoringServiceStub(monitoring_channel))
+                      monitoring_pb2_grpc.MonitoringServiceStub(monitoring_channel),
+                      public_cache_s=settings.hall_public_cache_s)
         backend._channels = [catalogue_channel, cases_channel, monitoring_channel]
         return backend
 
@@ -59,12 +111,17 @@ class HallBackend:
                 "metadata": metadata(authorization or self._authorization())}
 
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
-        return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
-            item_id=item_id, version=0), **self._options()).item
+        """The version in force, for the public guide: as the catalogue answered it at most
+        ``public_cache_s`` seconds ago (an application pins the version itself:
+        ``item_version``)."""
+        return self._public.get(("in_force", item_id), lambda: self._catalogue.GetItemVersion(
+            catalogue_pb2.GetItemVersionRequest(item_id=item_id, version=0),
+            **self._options()).item)
 
     def item_history(self, item_id: str) -> list[catalogue_pb2.HistoryEntry]:
-        return list(self._catalogue.GetItemHistory(catalogue_pb2.GetItemHistoryRequest(
-            item_id=item_id), **self._options()).entries)
+        return self._public.get(("history", item_id), lambda: list(
+            self._catalogue.GetItemHistory(catalogue_pb2.GetItemHistoryRequest(
+                item_id=item_id), **self._options()).entries))
 
     def material_names(self, item_id: str, version: int) -> dict[str, str]:
         """Material key → name in the item version a case is pinned to (a material without
@@ -73,11 +130,25 @@ class HallBackend:
                 if name}
 
     def material_needs(self, item_id: str, version: int) -> dict[str, tuple[str, int, int]]:
-        """Material key → (name, originals, copies the item asks for) in that version."""
+        """Material key → (name, originals, copies the item asks for) in that version. A
+        published version never changes: what it asks is kept (the last
+        ``MATERIAL_NAMES_KEPT`` versions asked)."""
+        key = (item_id, version)
+        with self._names_lock:
+            kept = self._names.get(key)
+            if kept is not None:
+                self._names.move_to_end(key)
+                return dict(kept)
         item = self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
             item_id=item_id, version=version), **self._options()).item
-        return {m.key or f"m{n}": (m.name, m.originals, m.copies)
-                for n, m in enumerate(item.content.materials, start=1)}
+        needs = {m.key or f"m{n}": (m.name, m.originals, m.copies)
+                 for n, m in enumerate(item.content.materials, start=1)}
+        if version > 0:  # 0 is "the version in force", which changes
+            with self._names_lock:
+                self._names[key] = needs
+                while len(self._names) > MATERIAL_NAMES_KEPT:
+                    self._names.popitem(last=False)
+        return dict(needs)
 
     def search(self, query: str, *, department: str = "", item_type: str = "",
                exercise_level: str = "", region: str = "", page_size: int, page: int = 1,
@@ -278,5 +349,6 @@ class HallBackend:
         return states
 
     def close(self) -> None:
+        self._side.shutdown(wait=False, cancel_futures=True)
         for ch in self._channels:
             ch.close()

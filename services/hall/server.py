@@ -16,7 +16,7 @@ from services.hall.drafts import DraftStore
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
 from services.hall.sessions import session_key
-from services.hall.storage import MB, Limits, local_store
+from services.hall.storage import MB, Limits, file_store
 from services.hall.tokens import TokenMinter
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
@@ -53,8 +53,9 @@ def access_of(settings: Settings, provider: LocalIdentityProvider) -> Access:
 
 
 def applying_of(settings: Settings, db: Database) -> Applying:
-    """Drafts in the hall's database; uploaded files under var/<region>/files."""
-    return Applying(DraftStore(db), local_store(settings.var_dir, settings.node_region),
+    """Drafts in the hall's database; uploaded files under var/<region>/files, or in an
+    S3-compatible bucket (``file_store``)."""
+    return Applying(DraftStore(db), file_store(settings),
                     Limits(settings.hall_max_file_mb * MB,
                            settings.hall_max_application_mb * MB))
 

@@ -27,6 +27,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -339,11 +340,14 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             raise page_error(error, missing, "办件") from None
 
     def case_page(request: Request, me: Identity, found: cases_pb2.Case, *,
-                  problem: str = "", status: int = 200, done: str = "") -> HTMLResponse:
+                  problem: str = "", status: int = 200, done: str = "",
+                  access_log: "Future[cases_pb2.ListCaseAccessesResponse] | None" = None
+                  ) -> HTMLResponse:
         names = names_of(found)
         accesses: list[AccessView] | None = None
         try:
-            log_page = backend.case_accesses(minter.header(me), found.case_number)
+            log_page = (access_log.result() if access_log is not None else
+                        backend.case_accesses(minter.header(me), found.case_number))
             accesses = [access_view(e) for e in log_page.entries]
             access_total = log_page.total
         except grpc.RpcError as error:  # the case page still shows without it
@@ -370,7 +374,16 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         me = person(request)
         if me.staff:
             return render(request, "track/staff.html", {}, 403)
-        return case_page(request, me, own_case(me, case_number),
+        # who read the file is asked for while the case is: neither waits for the other
+        access_log = (backend.beside(backend.case_accesses, minter.header(me), case_number)
+                      if CASE_NUMBER.match(case_number) else None)
+        try:
+            found = own_case(me, case_number)
+        except BaseException:
+            if access_log is not None:
+                access_log.cancel()
+            raise
+        return case_page(request, me, found, access_log=access_log,
                          done=done if done in ("supplied", "withdrawn") else "")
 
     def acted(request: Request, me: Identity, number: str, key: str, **action: Any

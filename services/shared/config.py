@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.shared import rate_limits
@@ -122,6 +122,23 @@ class Settings(BaseSettings):
     # together (MB); files are kept under var/<region>/files, named by their SHA-256.
     hall_max_file_mb: int = Field(10, ge=1, le=100)
     hall_max_application_mb: int = Field(50, ge=1, le=1000)
+    # The public guide's catalogue reads (an item in force, its history) are kept this many
+    # seconds (0: asked for each page): a new version shows in the guide at most this late.
+    hall_public_cache_s: float = Field(5.0, ge=0, le=300)
+    # Where uploaded files are kept: "local" (content-addressed files under
+    # var/<region>/files) or "s3" (an S3-compatible bucket: AWS S3, MinIO, Ceph, a cloud's
+    # object store), objects keyed <prefix>ab/cd/<sha256>. The keys come from the
+    # environment or a secret store, never the repository; unset, boto3's own chain (its
+    # AWS_* variables, an instance role) is asked. Every call is bounded by the timeout.
+    hall_file_store: str = Field("local", pattern="^(local|s3)$")
+    hall_s3_endpoint: str = Field("", description="e.g. https://minio.internal:9000; "
+                                                  "empty: AWS S3 of the region")
+    hall_s3_bucket: str = ""
+    hall_s3_region: str = ""
+    hall_s3_prefix: str = Field("", pattern=r"^([A-Za-z0-9._-]+/)*$")
+    hall_s3_access_key_id: str = ""
+    hall_s3_secret_access_key: SecretStr = SecretStr("")
+    hall_s3_timeout_s: float = Field(10.0, gt=0, le=300)
 
     # A fine above this many yuan is decided by a meeting (集体讨论) before the decision,
     # unless its item states an amount of its own.
@@ -241,6 +258,13 @@ class Settings(BaseSettings):
     def _local_broker_by_default(self) -> Settings:
         if not self.amqp_uri:
             self.amqp_uri = local_amqp_uri(self.node_region)
+        return self
+
+    @model_validator(mode="after")
+    def _s3_bucket_named(self) -> Settings:
+        if self.hall_file_store == "s3" and not self.hall_s3_bucket:
+            raise ValueError("SUNLIGHT_HALL_S3_BUCKET is required when "
+                             "SUNLIGHT_HALL_FILE_STORE=s3")
         return self
 
     def address(self, port: int) -> str:

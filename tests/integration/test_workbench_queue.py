@@ -180,3 +180,29 @@ def test_a_department_handling_a_branch_reads_the_case_others_do_not(node) -> No
     with pytest.raises(grpc.RpcError) as refused:
         stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=other, timeout=10)
     assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_pages_of_a_long_queue_in_due_order_with_their_total(node) -> None:
+    """Pages are read in the queue's order from the index of running steps; a queue longer
+    than a page is counted (the count kept a moment for the next pages and handlers), the
+    last page's total is its own rows; the rows are always current."""
+    service, stub = node
+    numbers = {accepted(service, f"申请人{n}") for n in range(5)}
+    first = queue(stub, REVIEWER, page_size=2)
+    assert (len(first.entries), first.total) == (2, 5) and first.next_page_token
+    second = queue(stub, REVIEWER, page_size=2, page_token=first.next_page_token)
+    third = queue(stub, REVIEWER, page_size=2, page_token=second.next_page_token)
+    assert (len(third.entries), third.total, third.next_page_token) == (1, 5, "")
+    pages = [*first.entries, *second.entries, *third.entries]
+    assert {e.case_number for e in pages} == numbers
+    order = [(e.step.due_date or "9999", e.case_number) for e in pages]
+    assert order == sorted(order)
+    # a step taken out of the queue is gone from the next page read at once
+    gone = first.entries[0]
+    stub.ActOnCase(kpb.ActOnCaseRequest(
+        idempotency_key=key(), case_number=gone.case_number,
+        reassign=kpb.Reassign(instance_id=gone.step.instance_id, to="reviewer-2")),
+        metadata=SUPERVISOR, timeout=10)
+    mine = queue(stub, REVIEWER, page_size=2, unclaimed_only=True)
+    assert gone.case_number not in {e.case_number for e in mine.entries}
+    assert mine.total == 4  # a queue asked for the first time is counted

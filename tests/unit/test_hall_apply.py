@@ -27,7 +27,15 @@ from services.hall.identity import storage as t
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.credentials import Passwords
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
-from services.hall.storage import FileRefused, Limits, LocalStore, check_upload, clean_name, sniff
+from services.hall.storage import (
+    FileRefused,
+    Limits,
+    LocalStore,
+    StoreUnavailable,
+    check_upload,
+    clean_name,
+    sniff,
+)
 from services.hall.tokens import TokenMinter
 from services.shared.auth import Authenticator
 from services.shared.codes import resident_id_check_char
@@ -84,20 +92,6 @@ def test_uploads_are_refused_with_a_reason_when_empty_too_large_or_of_another_ty
     assert clean_name("\x00\x1f") == "未命名文件"
     assert len(clean_name("很" * 300 + ".pdf")) == 200 and clean_name(
         "很" * 300 + ".pdf").endswith(".pdf")
-
-
-def test_the_local_store_keeps_files_by_their_digest_whole_or_not_at_all(tmp_path) -> None:
-    store = LocalStore(tmp_path / "files")
-    digest = store.put(PDF)
-    assert digest == hashlib.sha256(PDF).hexdigest()
-    path = tmp_path / "files" / digest[:2] / digest[2:4] / digest
-    assert path.read_bytes() == PDF
-    assert store.put(PDF) == digest  # the same bytes again: one file
-    assert [p.name for p in path.parent.iterdir()] == [digest]  # no temporary left behind
-    assert store.get(digest) == PDF
-    assert store.get("0" * 64) is None and store.get("../../etc") is None
-    path.write_bytes(b"%PDF-damaged")
-    assert store.get(digest) is None  # a damaged file is not served as the one uploaded
 
 
 # --- the draft store ------------------------------------------------------------------------
@@ -197,6 +191,22 @@ class Cases:
         return cases_pb2.CaseResponse(case=case)
 
 
+class Files(LocalStore):
+    """The local store, which can be made unreachable (as a remote store can be)."""
+
+    down = False
+
+    def put(self, data: bytes) -> str:
+        if self.down:
+            raise StoreUnavailable("put: connection refused")
+        return super().put(data)
+
+    def get(self, sha256: str) -> bytes | None:
+        if self.down:
+            raise StoreUnavailable("get: read timeout")
+        return super().get(sha256)
+
+
 @pytest.fixture()
 def world(db, tmp_path):  # type: ignore[no-untyped-def]
     provider = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST,
@@ -209,7 +219,7 @@ def world(db, tmp_path):  # type: ignore[no-untyped-def]
                  regions=("511602",), department_code=departments.EDUCATION)
     cases, clock = Cases(), Clock()
     backend = HallBackend(Catalogue(), cases, lambda: "Bearer hall", 5.0)
-    files = LocalStore(tmp_path / "files")
+    files = Files(tmp_path / "files")
     app = create_app(backend, "广安区", access=Access(
         provider, TokenMinter(SECRET), "k" * 64, session_ttl_s=3600, clock=clock),
         applying=Applying(DraftStore(db), files, Limits(file_bytes=1000,
@@ -298,6 +308,24 @@ def test_a_person_applies_uploads_checks_changes_and_submits(world) -> None:
     # a submitted application no longer changes; its pages lead to the receipt
     assert client.get(f"{base}/materials").headers["location"] == f"{base}/receipt"
     assert "511602202612080000001" in client.get("/applications").text
+
+
+def test_a_store_out_of_reach_is_said_on_the_form_and_nothing_is_lost(world) -> None:
+    client, _, _, files = world
+    sign_in(client)
+    base = started(client)
+    post(client, f"{base}/applicant", f"{base}/applicant", **{"for": "self", "name": "张三"})
+    assert upload(client, base, "form", "申请书.pdf", PDF).status_code == 303
+    files.down = True
+    refused = upload(client, base, "licence", "执照.png", PNG)
+    assert refused.status_code == 503 and "FILE_STORE_UNAVAILABLE" in refused.text
+    assert "文件暂时无法保存" in refused.text and 'id="file-licence"' in refused.text
+    assert "申请书.pdf" in refused.text  # what was uploaded before is still there
+    reading = client.get(f"{base}/files/{hashlib.sha256(PDF).hexdigest()}")
+    assert reading.status_code == 503 and "文件暂时无法读取" in reading.text
+    files.down = False
+    assert upload(client, base, "licence", "执照.png", PNG).status_code == 303
+    assert "执照.png" in client.get(f"{base}/check").text
 
 
 def test_a_declared_unmet_condition_stops_the_submission(world) -> None:
