@@ -177,7 +177,7 @@ def test_keyboard_alone_finds_an_item_and_opens_its_guide(hall: Hall, browser) -
                 return presses
         raise AssertionError(f"Tab never reached {selector}")
 
-    assert tab_to("#q") <= 5  # brand, two menu links, sign-in, then the search box
+    assert tab_to("#q") <= 6  # brand, three menu links, sign-in, then the search box
     page.keyboard.type("qyba")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/search\?q=qyba"))
