@@ -8,7 +8,8 @@ writes the province's plan to ``<var>/province.json`` and makes every node ready
 - each node keeps its files in ``<var>/<region>/`` — its SQLite databases (under
   ``<var>/<region>/<region>/``, as a node on its own keeps them under ``<var>/<region>/``), its
   uploaded files, its ``pki/``, its logs and its supervisor's socket — and its own token key in
-  ``<var>/<region>/node.env`` (0600), written once;
+  ``<var>/<region>/node.env`` (0600), written once (the node of the settings' region, 510000
+  by default, takes the settings' key from var/node.env: ``sunlight token`` signs for it);
 - with ``DATABASE_URL`` pointing at PostgreSQL, each node has a database of its own on that
   server, named ``<database>_<region>`` (created when missing); otherwise SQLite files;
 - each node has its own RabbitMQ vhost: ``sunlight-<region>`` by default, ``<vhost>-<region>``
@@ -234,10 +235,16 @@ def plan(regions: list[str], base: Settings, *, free_ports: bool = False) -> Pla
 
 # --- the steps ------------------------------------------------------------------------------
 
-def write_envs(province: Plan) -> None:
+def write_envs(province: Plan, base: Settings | None = None) -> None:
+    """Each node's token key, written once. The node of the settings' own region (510000 by
+    default) signs with the settings' key (var/node.env): `sunlight token` without --node
+    mints its tokens, as for a node on its own."""
     from infra.node import make_private, write_env  # noqa: PLC0415
+    from services.shared.pki import write_private  # noqa: PLC0415
 
     for node in province.nodes:
+        if base is not None and node.region == base.node_region and not node.node_env.exists():
+            write_private(node.node_env, f"SUNLIGHT_TOKEN_KEY={base.token_key}\n".encode())
         write_env(node.node_env)
         make_private(node.var_dir)
 
@@ -361,7 +368,7 @@ def setup(regions: list[str], *, free_ports: bool = False) -> Plan:
     base = load_settings()
     province = plan(regions, base, free_ports=free_ports)
     province.write()
-    write_envs(province)
+    write_envs(province, base)
     ensure_brokers(province)
     ensure_databases(province)
     setup_pki(province)
