@@ -68,7 +68,7 @@ def status(wait_s: float, as_json: bool) -> None:
         supervised = supervisor_states(node)
         if province and not as_json:
             click.echo(f"node {node.node_region} {node.node_name}"
-                       + (f" (also {node.territory})" if node.territory else "")
+                       + (f" (holds {node.territory})" if node.territory else "")
                        + f": gateway http://{node.host}:{node.gateway_http_port}/v1/, "
                        f"hall http://{node.host}:{node.hall_port}/, peer port "
                        f"{node.host}:{node.gateway_peer_port}")
