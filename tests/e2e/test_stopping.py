@@ -239,7 +239,8 @@ def test_a_province_runs_whole_restarts_a_dead_process_and_stops_on_ctrl_c(provi
 
 
 @pytest.mark.timeout(900)
-def test_closing_the_output_pipe_stops_every_node(province) -> None:
+@pytest.mark.parametrize("how", ["closed output pipe", "SIGTERM"])
+def test_closing_the_output_pipe_or_sigterm_stops_every_node(province, how) -> None:
     tag = uuid.uuid4().hex
     make = subprocess.Popen(["make", "-s", "start"], cwd=ROOT,
                             env=_province_environment(province, tag),
@@ -249,6 +250,9 @@ def test_closing_the_output_pipe_stops_every_node(province) -> None:
     output = Drain(make.stdout.fileno())
     try:
         _wait_province_serving(province, make, output)
+        if how == "SIGTERM":  # what `kill` and a service manager send
+            os.killpg(make.pid, signal.SIGTERM)
+            make.wait(timeout=120)
     finally:
         output.stop()
         make.stdout.close()  # the reader goes away
