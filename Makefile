@@ -5,15 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-supervision bench-catalogue bench-hall clean
+.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-supervision bench-catalogue bench-hall clean province
 
 # Every process of infra/Procfile under supervisord (restarted when it dies); Ctrl-C, closing
 # the terminal or closing the output stops them all. Logs: var/log/<process>.log.
-START := $(BIN)/python -m infra.supervise
+# A province of several nodes on this machine (each its own stack, databases, vhost and
+# ports; infra/province.py); NODES= (empty) runs one node of the settings alone, as before.
+NODES ?= 510000,511600,511602
+START := $(BIN)/python -m infra.supervise $(if $(strip $(NODES)),--province)
 
 # Every step reads the same settings: the environment, then .env (or $SUNLIGHT_ENV_FILE),
 # then var/node.env.
-run: venv proto env broker migrate
+run: venv proto env broker $(if $(strip $(NODES)),province,migrate)
 	$(START)
 
 # Only the last step of `make run`: start the node set up before.
@@ -71,3 +74,8 @@ bench-hall: venv env broker
 
 clean:
 	rm -rf var/510000 .pytest_cache
+
+# The province's nodes made ready to start: their settings (var/province.json), token keys,
+# vhosts, databases, the CA, certificates and node registry, migrations.
+province: venv env broker
+	$(BIN)/python -m infra.province setup --nodes $(NODES)

@@ -12,7 +12,7 @@ import click
 
 from cli.processes import node_processes, supervisor_states
 from services.shared.auth import MAX_TOKEN_TTL_S, ROLE_PERMISSIONS, mint_token
-from services.shared.config import load_settings
+from services.shared.config import Settings, load_settings
 
 
 @click.group()
@@ -20,8 +20,9 @@ def main() -> None:
     """Sunlight (阳光): administrative power run in the open."""
 
 
-def _check_all(timeout_s: float) -> list[tuple[str, str, bool, str]]:
-    settings = load_settings()
+def _check_all(timeout_s: float, settings: Settings | None = None
+               ) -> list[tuple[str, str, bool, str]]:
+    settings = settings or load_settings()
     results = []
     for process in node_processes(settings):
         ok, state = process.check(timeout_s)
@@ -29,32 +30,60 @@ def _check_all(timeout_s: float) -> list[tuple[str, str, bool, str]]:
     return results
 
 
+def _nodes() -> list[Settings]:
+    """The nodes to report on: every node of the province ``make run`` set up here
+    (<var>/province.json) while one of them runs under its supervisor; else this node."""
+    settings = load_settings()
+    from infra.province import Plan  # noqa: PLC0415 - how make run lays out a province
+
+    province = Plan.read(settings.var_dir)
+    if province is not None:
+        nodes = [node.settings() for node in province.nodes]
+        if any(supervisor_states(node) for node in nodes):
+            return nodes
+    return [settings]
+
+
 @main.command()
 @click.option("--wait", "wait_s", type=float, default=0.0,
               help="keep checking up to this many seconds until every process serves")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def status(wait_s: float, as_json: bool) -> None:
-    """Health of every process of the node; exit 0 only when all serve.
+    """Health of every process of the node — of every node of the province `make run`
+    started — ; exit 0 only when all serve.
 
     With the supervisor of `make run` answering, also its state of each process (running
     since when, restarting after a crash, given up)."""
+    nodes = _nodes()
     deadline = time.monotonic() + wait_s
     while True:
-        results = _check_all(2.0)
-        healthy = all(ok for _, _, ok, _ in results)
+        results = [(node, _check_all(2.0, node)) for node in nodes]
+        healthy = all(ok for _, found in results for _, _, ok, _ in found)
         if healthy or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
-    supervised = supervisor_states(load_settings())
+    province = len(nodes) > 1
+    rows = []
+    for node, found in results:
+        supervised = supervisor_states(node)
+        if province and not as_json:
+            click.echo(f"node {node.node_region} {node.node_name}"
+                       + (f" (holds {node.territory})" if node.territory else "")
+                       + f": gateway http://{node.host}:{node.gateway_http_port}/v1/, "
+                       f"hall http://{node.host}:{node.hall_port}/, peer port "
+                       f"{node.host}:{node.gateway_peer_port}")
+        for name, address, ok, state in found:
+            row = {"process": name, "address": address, "serving": ok, "state": state,
+                   "supervisor": supervised.get(name.removesuffix("-http"))}
+            if province:
+                row = {"node": node.node_region, **row}
+            rows.append(row)
+            if not as_json:
+                mark = "ok  " if ok else "DOWN"
+                line = f"{'  ' if province else ''}{mark} {name:<18} {address:<22} {state:<14}"
+                click.echo(f"{line} {supervised.get(name.removesuffix('-http'), '')}".rstrip())
     if as_json:
-        click.echo(json.dumps([{"process": n, "address": a, "serving": ok, "state": s,
-                                "supervisor": supervised.get(n.removesuffix("-http"))}
-                               for n, a, ok, s in results], ensure_ascii=False))
-    else:
-        for name, address, ok, state in results:
-            mark = "ok  " if ok else "DOWN"
-            line = f"{mark} {name:<18} {address:<22} {state:<14}"
-            click.echo(f"{line} {supervised.get(name.removesuffix('-http'), '')}".rstrip())
+        click.echo(json.dumps(rows, ensure_ascii=False))
     sys.exit(0 if healthy else 1)
 
 
@@ -114,11 +143,21 @@ def announce(timeout_s: float) -> None:
 @click.option("--name", default="", help="the person's name, for display")
 @click.option("--ttl", default=3600, type=click.IntRange(60, MAX_TOKEN_TTL_S),
               show_default=True, help="seconds until it expires")
+@click.option("--node", "node_region", default=None, metavar="REGION",
+              help="in a province `make run` set up here: sign as this node of it")
 def token(subject: str, roles: tuple[str, ...], regions: tuple[str, ...],
           department: str | None, department_name: str, positions: tuple[str, ...], name: str,
-          ttl: int) -> None:
+          ttl: int, node_region: str | None) -> None:
     """Mint an access token signed with this node's key (development and operations)."""
     s = load_settings()
+    if node_region:
+        from infra.province import Plan  # noqa: PLC0415 - how make run lays out a province
+
+        province = Plan.read(s.var_dir)
+        if province is None or node_region not in {n.region for n in province.nodes}:
+            raise click.UsageError(f"--node {node_region}: no such node of a province set up "
+                                   f"under {s.var_dir} (make run)")
+        s = province.node(node_region).settings()
     try:
         click.echo(mint_token(s.token_key, subject, roles, regions, department=department,
                               name=name, ttl_s=ttl, issuer=s.node_region,

@@ -39,11 +39,23 @@ from sunlight.monitoring.v1 import monitoring_pb2
 
 from gateway import docs, export
 from gateway.backends import Backends
-from gateway.errors import ApiError, from_rpc_error, install
+from gateway.errors import ApiError, from_rpc_error, http_status_of, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
 from gateway.limits import GatewayLimits
 from gateway.node import node_info
+from gateway.routing import (
+    FANOUT_DEADLINE_S,
+    GET_CASE,
+    GET_ITEM_VERSION,
+    LOOKUP_CASE,
+    SEARCH_ITEMS,
+    PeerCallFailed,
+    Router,
+    merge_hits,
+    province_nodes,
+)
 from gateway.schemas import SchemaRegistry, parameter_limits
+from services.shared.errors import DomainError
 from services.shared.grpc_client import metadata
 from services.shared.protojson import message_to_dict
 from services.shared.rate_limits import RateLimits
@@ -78,6 +90,14 @@ async def authorization(request: Request,
                        f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; "
                        "no token of this node is that long")
     return header
+
+
+#: the answer of each routed method
+_RESPONSES: dict[str, type[Message]] = {
+    GET_CASE: cases_pb2.CaseResponse, LOOKUP_CASE: cases_pb2.CaseResponse,
+    GET_ITEM_VERSION: catalogue_pb2.GetItemVersionResponse,
+    SEARCH_ITEMS: catalogue_pb2.SearchItemsResponse,
+}
 
 
 def answer_of(call: grpc.Future) -> asyncio.Future:
@@ -325,7 +345,7 @@ class ExportInterrupted(Exception):
 
 
 def create_app(backends: Backends, node_region: str, node_name: str,
-               rates: RateLimits | None = None) -> FastAPI:
+               rates: RateLimits | None = None, router: Router | None = None) -> FastAPI:
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
@@ -428,6 +448,37 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             raise from_rpc_error(error, service) from None
         return JSONResponse(to_json(response), status_code=code)
 
+    def holder(kind: str, key: str) -> str | None:
+        """The other node that holds this case number or region, or None: this node."""
+        if router is None or not router.federated or not key:
+            return None
+        node = router.node_for_case(key) if kind == "case" else router.node_for_region(key)
+        return None if node == node_region else node
+
+    async def answer(service: str, method: Any, path: str, request: M, auth: str | None,
+                     node: str | None) -> M:
+        """``method`` on this node's backend, or ``path`` on node ``node`` over the peer
+        port (gateway.routing), with the node's deadline."""
+        if node is None:
+            try:
+                return await answer_of(method.future(  # type: ignore[no-any-return]
+                    request, timeout=backends.timeout_s, metadata=metadata(auth)))
+            except grpc.RpcError as error:
+                raise from_rpc_error(error, service) from None
+        assert router is not None
+        try:
+            return await asyncio.to_thread(  # type: ignore[no-any-return]
+                router.call, node, path, request, _RESPONSES[path], auth)
+        except DomainError as error:
+            raise ApiError(http_status_of(grpc.StatusCode[error.grpc_status]), error.code,
+                           error.message, metadata=dict(error.metadata)) from None
+        except PeerCallFailed as failed:
+            raise from_rpc_error(failed.error, f"node {node}") from None
+
+    async def routed(service: str, method: Any, path: str, request: Message,
+                     auth: str | None, node: str | None) -> JSONResponse:
+        return JSONResponse(to_json(await answer(service, method, path, request, auth, node)))
+
     # --- catalogue ------------------------------------------------------------------
     @app.get("/v1/items", tags=["catalogue"], summary="Published items (权力清单)",
              response_class=JSONResponse,
@@ -487,7 +538,52 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                                   "query.list_kind"),
             status=enum_number(catalogue_pb2.VersionStatus.DESCRIPTOR, version_status,
                                "query.status"))
-        return await call("catalogue", backends.catalogue.SearchItems, request, auth)
+        return await routed("catalogue", backends.catalogue.SearchItems, SEARCH_ITEMS, request,
+                            auth, holder("region", region))
+
+    @app.get("/v1/province/items/search", tags=["catalogue"],
+             summary="Search the catalogues of every node of the province (全省检索)",
+             description="The search goes to every node of the province at once (this one "
+                         "and every active node of the node registry, over the peer port), "
+                         "each with its own deadline (`timeout_ms`); the hits are merged and "
+                         "ranked by score. `nodes` lists every node asked, whether it "
+                         "answered and, if not, why; `partial` is true when one did not: the "
+                         "answer is then short by that node's items, and says so.",
+             response_class=JSONResponse)
+    async def search_province(
+            auth: Auth,
+            q: Annotated[str, Query(**parameter_limits(_SEARCH, "query"),
+                                    description="Chinese text, full pinyin or initials")] = "",
+            page_size: Annotated[int, Query(**parameter_limits(_SEARCH, "page_size"),
+                                            description="1..100; 0 = 20")] = 0,
+            timeout_ms: Annotated[int, Query(ge=50, le=10000, description="each node's "
+                                             "deadline, milliseconds")] = int(
+                FANOUT_DEADLINE_S * 1000)
+    ) -> JSONResponse:
+        size = page_size or 20
+        request = build(catalogue_pb2.SearchItemsRequest, query=q, page_size=size)
+        timeout = timeout_ms / 1000
+        federated = router is not None and router.federated
+        nodes = province_nodes(router) if federated else [node_region]  # type: ignore[arg-type]
+
+        async def one(node: str) -> Any:
+            try:
+                if node == node_region:
+                    return await answer_of(backends.catalogue.SearchItems.future(
+                        request, timeout=timeout, metadata=metadata(auth)))
+                assert router is not None
+                return await asyncio.to_thread(router.call, node, SEARCH_ITEMS, request,
+                                               catalogue_pb2.SearchItemsResponse, auth,
+                                               timeout)
+            except grpc.RpcError as error:
+                return PeerCallFailed(node, error)
+            except (DomainError, PeerCallFailed) as error:
+                return error
+
+        found = await asyncio.gather(*(one(node) for node in nodes))
+        names = {n: (node_name if n == node_region or router is None else router.node_name(n))
+                 for n in nodes}
+        return JSONResponse(merge_hits(dict(zip(nodes, found, strict=True)), names, size))
 
     @app.post("/v1/items", tags=["catalogue"], summary="Declare a new item (draft)",
               status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
@@ -514,9 +610,15 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     async def get_item_version(auth: Auth, item_id: ItemId,
                          version: Annotated[int, Path(**parameter_limits(
                              catalogue_pb2.GetItemVersionRequest, "version"),
-                             description="0 = the version in force")]) -> JSONResponse:
+                             description="0 = the version in force")],
+                         region: Annotated[str, Query(
+                             pattern=r"^([0-9]{6})?$",
+                             description="the item's region, when another node of the "
+                             "province holds it (read there over the peer port); empty = "
+                             "this node")] = "") -> JSONResponse:
         request = build(catalogue_pb2.GetItemVersionRequest, item_id=item_id, version=version)
-        return await call("catalogue", backends.catalogue.GetItemVersion, request, auth)
+        return await routed("catalogue", backends.catalogue.GetItemVersion, GET_ITEM_VERSION,
+                            request, auth, holder("region", region))
 
     @app.put("/v1/items/{item_id}/versions/{version}", tags=["catalogue"],
              summary="Replace a draft (or returned) version's content",
@@ -720,7 +822,32 @@ def create_app(backends: Backends, node_region: str, node_name: str,
              response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse))
     async def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetCaseRequest, case_number=case_number)
-        return await call("cases", backends.cases.GetCase, request, auth)
+        return await routed("cases", backends.cases.GetCase, GET_CASE, request, auth,
+                            holder("case", case_number))
+
+    @app.get("/v1/cases/{case_number}/status", tags=["cases"],
+             summary="Where a case stands, asked at any node of the province",
+             description="Answered by the node that holds the case — this one, or the one "
+                         "its number's region belongs to, over the peer port — for the "
+                         "caller (the same rules as reading the case). `node` names the "
+                         "node that answered; a node that does not answer is 503 "
+                         "`NODE_UNAVAILABLE` naming it.",
+             response_class=JSONResponse)
+    async def get_case_status(auth: Auth, case_number: CaseNumber) -> JSONResponse:
+        request = build(cases_pb2.GetCaseRequest, case_number=case_number,
+                        purpose="status")
+        node = holder("case", case_number)
+        found = (await answer("cases", backends.cases.GetCase, GET_CASE, request, auth,
+                              node)).case
+        held_by = node or node_region
+        return JSONResponse({
+            "case_number": found.case_number, "region": found.region,
+            "node": {"region": held_by, "name": router.node_name(held_by) if router and node
+                     else node_name},
+            "status": cases_pb2.CaseStatus.Name(found.status),
+            "item_name": found.item_name, "due_date": found.due_date,
+            "completed": found.HasField("completed_at"),
+            "next_steps": list(found.next_steps)})
 
     @app.get("/v1/cases/{case_number}/trace", tags=["cases"],
              summary="A case's trace (操作痕迹): every action, hash-chained",
@@ -880,7 +1007,8 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               openapi_extra=body_of(cases_pb2.LookupCaseRequest))
     async def lookup_case(auth: Auth, body: Body) -> JSONResponse:
         request = parse(body, cases_pb2.LookupCaseRequest)
-        return await call("cases", backends.cases.LookupCase, request, auth)
+        return await routed("cases", backends.cases.LookupCase, LOOKUP_CASE, request, auth,
+                            holder("case", request.case_number))
 
     @app.get("/v1/cases/{case_number}/accesses", tags=["cases"],
              summary="Who read the case's internal view (查阅记录): for the case's own "

@@ -28,6 +28,7 @@ from gateway.grpc_proxy import (
 from gateway.http_api import create_app
 from gateway.node import NodeServicer
 from gateway.peers import PeerServer, open_registry
+from gateway.routing import PeerForwarder, RoutedHandler, Router
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
@@ -48,12 +49,16 @@ class Gateway:
     http: FastAPI
     #: the peer port for other nodes (mutual TLS), when this node holds a certificate
     peers: PeerServer | None = None
+    #: which node answers a case number or region (gateway.routing)
+    router: Router | None = None
 
 
-def build_grpc(settings: Settings, backends: Backends, address: str | None = None
-               ) -> GrpcServer | AsyncGrpcServer:
+def build_grpc(settings: Settings, backends: Backends, address: str | None = None,
+               router: Router | None = None) -> GrpcServer | AsyncGrpcServer:
     """The gRPC port: NodeService, and every method of the node's services forwarded to
-    their processes; on grpc.aio unless ``SUNLIGHT_GATEWAY_GRPC_AIO=false``."""
+    their processes; on grpc.aio unless ``SUNLIGHT_GATEWAY_GRPC_AIO=false``. With a
+    ``router`` of a node in a province (grpc.aio only), the routed methods reach the node
+    that holds their case or region (``gateway.routing``)."""
     address = address or settings.address(settings.gateway_grpc_port)
     reuse_port = settings.gateway_processes > 1
     forwarded = list(SERVICES.values())
@@ -74,12 +79,16 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
     server.add(gateway_pb2_grpc.add_NodeServiceServicer_to_server,
                NodeServicer(backends, settings.node_region, settings.node_name),
                [gateway_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name])
+    if router is not None and router.federated and settings.gateway_grpc_aio:
+        # first: a routed method is answered here, locally or by the node that holds it
+        server.add(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers(
+            (handler,)), RoutedHandler(router, proxy), [])
     server.add(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)),
                proxy, [service.full_name for service in forwarded])
     return server
 
 
-def build_peers(settings: Settings, backends: Backends) -> PeerServer | None:
+def build_peers(settings: Settings, backends: Backends | None) -> PeerServer | None:
     """The peer port, when the node has its certificate, the CA's and the node registry
     under <var_dir>/pki; otherwise None (a node on its own)."""
     paths = PkiPaths.under(settings.var_dir)
@@ -87,19 +96,26 @@ def build_peers(settings: Settings, backends: Backends) -> PeerServer | None:
         log.info("no node certificate under %s: no peer port (the node is on its own)",
                  paths.root)
         return None
-    return PeerServer(settings.address(settings.gateway_peer_port), settings.node_region,
-                      settings.node_name, paths, open_registry(paths), settings.token_key,
-                      node_servicer=NodeServicer(backends, settings.node_region,
-                                                 settings.node_name),
-                      reuse_port=settings.gateway_processes > 1)
+    server = PeerServer(settings.address(settings.gateway_peer_port), settings.node_region,
+                        settings.node_name, paths, open_registry(paths), settings.token_key,
+                        node_servicer=NodeServicer(backends, settings.node_region,
+                                                   settings.node_name),
+                        reuse_port=settings.gateway_processes > 1)
+    if backends is not None:
+        # what other nodes may read here (as the registry allows), served by the own backends
+        server.add_generic(PeerForwarder(settings.node_region, settings.token_key,
+                                         backends.routes(), settings.grpc_timeout_s))
+    return server
 
 
 def build(settings: Settings) -> Gateway:
     backends = Backends.from_settings(settings)
-    return Gateway(backends, build_grpc(settings, backends),
+    router = Router.of(settings.node_region, settings.token_key, settings.var_dir,
+                       settings.grpc_timeout_s)
+    return Gateway(backends, build_grpc(settings, backends, router=router),
                    create_app(backends, settings.node_region, settings.node_name,
-                              RateLimits.of(settings)),
-                   build_peers(settings, backends))
+                              RateLimits.of(settings), router=router),
+                   build_peers(settings, backends), router)
 
 
 def mirror_health(server: GrpcServer | AsyncGrpcServer, backends: Backends,
@@ -149,6 +165,8 @@ def main() -> None:
         if gateway.peers is not None:
             gateway.peers.stop()
         gateway.backends.close()
+        if gateway.router is not None:
+            gateway.router.close()
         copies.wait()
 
 

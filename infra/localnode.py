@@ -28,7 +28,7 @@ from pathlib import Path
 from infra.supervise import GROUP, ONE_SHOT, Layout, partition_names, procfile, rpc
 from services.shared.config import Settings
 
-__all__ = ["LocalNode", "free_port", "procfile"]
+__all__ = ["LocalNode", "LocalProvince", "free_port", "procfile"]
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT_SETTINGS = {
@@ -239,3 +239,93 @@ class LocalNode:
     def log(self, name: str) -> str:
         path = self.log_dir / f"{name}.log"
         return path.read_text("utf-8", "replace") if path.exists() else ""
+
+
+@dataclass
+class LocalProvince:
+    """Several nodes started the way ``make run`` starts a province — ``python -m
+    infra.province setup --free-ports`` (every port a free one), then ``python -m
+    infra.supervise --province`` — under a var directory of their own (``env``'s
+    SUNLIGHT_VAR_DIR), each node's vhost on the broker of ``env``'s AMQP_URI (removed by
+    ``stop``). ``node(region)`` is a ``LocalNode`` view of one node: its health, its
+    supervisor, killing its processes."""
+
+    env: dict[str, str]
+    regions: list[str]
+    log_dir: Path
+    launcher: subprocess.Popen | None = None
+    nodes: dict[str, LocalNode] = field(default_factory=dict)
+
+    def full_env(self) -> dict[str, str]:
+        bin_dir = str(Path(sys.executable).parent)
+        return {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+                "PYTHONUNBUFFERED": "1", **self.env}
+
+    @property
+    def var_dir(self) -> Path:
+        return Path(self.env["SUNLIGHT_VAR_DIR"])
+
+    def setup(self, timeout_s: float = 300.0) -> None:
+        """Settings, token keys, vhosts, CA and registry, migrations of every node."""
+        from infra.province import Plan  # noqa: PLC0415
+
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(  # noqa: S603 - our own setup step
+            [sys.executable, "-m", "infra.province", "setup", "--free-ports",
+             "--nodes", ",".join(self.regions)], cwd=ROOT, env=self.full_env(),
+            capture_output=True, text=True, timeout=timeout_s)
+        (self.log_dir / "setup.log").write_text(result.stdout + result.stderr, "utf-8")
+        if result.returncode != 0:
+            raise RuntimeError(f"province setup failed:\n{result.stdout}\n{result.stderr}")
+        plan = Plan.read(self.var_dir)
+        assert plan is not None
+        self.nodes = {n.region: LocalNode(env=n.process_env(), log_dir=self.log_dir / n.region)
+                      for n in plan.nodes}
+
+    def launch_command(self) -> list[str]:
+        return [sys.executable, "-m", "infra.supervise", "--province", "--quiet",
+                "--log-dir", str(self.log_dir)]
+
+    def start(self) -> None:
+        if not self.nodes:
+            self.setup()
+        output = (self.log_dir / "launcher.log").open("ab")
+        self.launcher = subprocess.Popen(  # noqa: S603 - our own launcher
+            self.launch_command(), cwd=ROOT, env=self.full_env(), stdin=subprocess.DEVNULL,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        output.close()
+        wanted = [n for n in procfile() if n not in ONE_SHOT]
+        for node in self.nodes.values():
+            node.launcher = self.launcher
+            node._wait_supervisor()
+            node.started.update(p for name in wanted
+                                for p in partition_names(name, node.settings()))
+
+    def node(self, region: str) -> LocalNode:
+        return self.nodes[region]
+
+    def wait_healthy(self, timeout_s: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        for node in self.nodes.values():
+            node.wait_healthy(max(deadline - time.monotonic(), 1.0))
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Stop every process of every node (as Ctrl-C does) and remove the nodes' vhosts."""
+        if self.launcher is not None:
+            if self.launcher.poll() is None:
+                self.launcher.send_signal(signal.SIGTERM)
+            try:
+                self.launcher.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.launcher.pid, signal.SIGKILL)
+                self.launcher.wait()
+            self.launcher = None
+        for node in self.nodes.values():
+            node.launcher = None
+            node.started.clear()
+            # the vhosts made for this province only (the base AMQP_URI names one)
+            vhost = node.env.get("AMQP_URI", "").rpartition("/")[2]
+            if "AMQP_URI" in self.env and vhost and shutil.which("rabbitmqctl"):
+                subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost],  # noqa: S603,S607
+                               capture_output=True, timeout=60, check=False)

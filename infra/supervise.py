@@ -328,7 +328,7 @@ class Console:
         elif rest:
             self.partial[name] = rest
         for line in complete:
-            if name == "supervisor":
+            if name.endswith("supervisor"):
                 if any(noise in line for noise in SUPERVISORD_NOISE):
                     continue
                 line = SUPERVISORD_STAMP.sub(b"", line)
@@ -345,17 +345,45 @@ class Console:
                 self.open = False
 
 
-class Launcher:
-    """supervisord in a session of its own, its output and the processes' on ours, and one
-    way to stop: SIGTERM to supervisord, which stops every process before it exits."""
+@dataclass
+class Unit:
+    """One node's supervisord under the launcher: ``label`` prefixes its lines (the node's
+    region in a province; empty for a node on its own)."""
 
-    def __init__(self, layout: Layout, names: list[str], quiet: bool) -> None:
-        self.layout = layout
-        self.console = Console(sys.stdout.fileno(), ["supervisor", *names])
-        self.tails = {} if quiet else {
-            name: Tail(layout.log(name), from_end=True) for name in names}
+    label: str
+    layout: Layout
+    names: list[str]
+    region: str
+    tails: dict[str, Tail]
+    process: subprocess.Popen | None = None
+
+    def shown(self, name: str) -> str:
+        return f"{self.label} {name}" if self.label else name
+
+
+class Launcher:
+    """supervisord in a session of its own — one per node of a province — their output and
+    the processes' on ours, and one way to stop: SIGTERM to every supervisord, each of which
+    stops every process of its node before it exits. One supervisord that exits by itself
+    stops the others: a province runs whole or not at all."""
+
+    def __init__(self, layout: Layout | None, names: list[str], quiet: bool, *,
+                 nodes: list[tuple[str, Layout, list[str]]] | None = None) -> None:
+        labelled = nodes if nodes is not None else [("", layout, names)]
+        self.units = [Unit(label, lay, node_names, label, {} if quiet else {
+            name: Tail(lay.log(name), from_end=True) for name in node_names})
+            for label, lay, node_names in labelled]
+        shown = [u.shown(n) for u in self.units for n in ["supervisor", *u.names]]
+        self.console = Console(sys.stdout.fileno(), shown)
         self.stop_reason: str | None = None
-        self.supervisord: subprocess.Popen | None = None
+
+    @property
+    def layout(self) -> Layout:
+        return self.units[0].layout
+
+    @property
+    def supervisord(self) -> subprocess.Popen | None:
+        return self.units[0].process
 
     def request_stop(self, reason: str) -> None:
         if self.stop_reason is None:
@@ -380,56 +408,82 @@ class Launcher:
 
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        self.supervisord = subprocess.Popen(  # noqa: S603 - our own interpreter and config
-            [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.layout.conf)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=in_child)  # noqa: PLW1509
-        os.set_blocking(self.supervisord.stdout.fileno(), False)
-        self.console.say(f"node {settings.node_region}: supervisord pid "
-                         f"{self.supervisord.pid}, logs in {self.layout.log_dir}; "
-                         "Ctrl-C stops every process")
+        for unit in self.units:
+            unit.process = subprocess.Popen(  # noqa: S603 - our own interpreter and config
+                [sys.executable, "-m", "supervisor.supervisord", "-c", str(unit.layout.conf)],
+                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=in_child)  # noqa: PLW1509
+            assert unit.process.stdout is not None
+            os.set_blocking(unit.process.stdout.fileno(), False)
+            self.console.say(f"node {unit.region or settings.node_region}: supervisord pid "
+                             f"{unit.process.pid}, logs in {unit.layout.log_dir}"
+                             + ("" if len(self.units) > 1 else "; Ctrl-C stops every process"))
+        if len(self.units) > 1:
+            self.console.say(f"province of {len(self.units)} nodes "
+                             f"({', '.join(u.region for u in self.units)}); Ctrl-C stops "
+                             "every process of every node")
 
     def pump(self) -> None:
-        """Copy what supervisord and the processes wrote since the last call."""
-        assert self.supervisord is not None and self.supervisord.stdout is not None
-        try:
-            data = os.read(self.supervisord.stdout.fileno(), 65536)
-        except BlockingIOError:
-            data = b""
-        if data:
-            self.console.lines("supervisor", data)
-        for name, tail in self.tails.items():
-            if chunk := tail.read():
-                self.console.lines(name, chunk)
+        """Copy what the supervisords and the processes wrote since the last call."""
+        for unit in self.units:
+            assert unit.process is not None and unit.process.stdout is not None
+            try:
+                data = os.read(unit.process.stdout.fileno(), 65536)
+            except BlockingIOError:
+                data = b""
+            if data:
+                self.console.lines(unit.shown("supervisor"), data)
+            for name, tail in unit.tails.items():
+                if chunk := tail.read():
+                    self.console.lines(unit.shown(name), chunk)
 
     def run(self) -> int:
-        assert self.supervisord is not None and self.supervisord.stdout is not None
         stopping_since: float | None = None
+        exited_alone: list[str] = []
         while True:
-            select.select([self.supervisord.stdout], [], [], POLL_S)
+            outputs = [u.process.stdout for u in self.units
+                       if u.process is not None and u.process.poll() is None]
+            select.select(outputs, [], [], POLL_S)
             self.pump()
             if self.console.gone():
                 self.request_stop("output closed")
+            for unit in self.units:
+                assert unit.process is not None
+                if (unit.process.poll() is not None and self.stop_reason is None
+                        and len(self.units) > 1):
+                    exited_alone.append(unit.region)
+                    self.request_stop(f"supervisord of node {unit.region} exited "
+                                      f"({unit.process.returncode})")
             if self.stop_reason and stopping_since is None:
                 stopping_since = time.monotonic()
                 self.console.say(f"{self.stop_reason}: stopping every process")
-                with contextlib.suppress(ProcessLookupError):
-                    self.supervisord.send_signal(signal.SIGTERM)
+                for unit in self.units:
+                    with contextlib.suppress(ProcessLookupError):
+                        unit.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
             if stopping_since and time.monotonic() - stopping_since > STOPWAITSECS + 15:
                 self.console.say("supervisord does not stop: killing it")
-                self.supervisord.kill()  # its processes get their parent-death signal
+                for unit in self.units:
+                    if unit.process is not None and unit.process.poll() is None:
+                        unit.process.kill()  # its processes get their parent-death signal
                 stopping_since = time.monotonic()
-            if self.supervisord.poll() is not None:
+            if all(u.process is not None and u.process.poll() is not None
+                   for u in self.units):
+                break
+            if len(self.units) == 1 and self.units[0].process.poll() is not None:  # type: ignore[union-attr]
                 break
         self.pump()
-        for name in ["supervisor", *self.tails]:
-            self.console.lines(name, b"", final=True)
-        for tail in self.tails.values():
-            tail.close()
-        if self.stop_reason:
+        for unit in self.units:
+            for name in ["supervisor", *unit.tails]:
+                self.console.lines(unit.shown(name), b"", final=True)
+            for tail in unit.tails.values():
+                tail.close()
+        if self.stop_reason and not exited_alone:
             self.console.say("every process stopped")
             return 0
-        self.console.say(f"supervisord exited on its own ({self.supervisord.returncode})")
+        if exited_alone:
+            self.console.say("every process stopped")
+            return 1
+        self.console.say(f"supervisord exited on its own ({self.units[0].process.returncode})")  # type: ignore[union-attr]
         return 1
 
 
@@ -451,9 +505,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="where each process logs (default: <var>/log)")
     parser.add_argument("--quiet", action="store_true",
                         help="do not copy the processes' output here (only supervisord's)")
+    parser.add_argument("--province", action="store_true",
+                        help="every node of the province set up by `python -m infra.province "
+                             "setup` (<var>/province.json), each under its own supervisord")
     args = parser.parse_args(argv)
     os.umask(PRIVATE_UMASK)
     settings = load_settings()
+    if args.province:
+        return province_main(args, parser, settings)
     programs, environments = node_programs(procfile(), settings)
     unknown = set(args.only or ()) - set(programs)
     if unknown:
@@ -479,6 +538,66 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     layout.conf.write_text(conf, "utf-8")
     launcher = Launcher(layout, list(programs), quiet=args.quiet)
+    launcher.install_signal_handlers()
+    launcher.start(settings)
+    return launcher.run()
+
+
+def province_main(args: argparse.Namespace, parser: argparse.ArgumentParser,
+                  settings: Settings) -> int:
+    """Every node of the province, each under a supervisord of its own, all under this one
+    launcher: nothing starts unless every node can."""
+    from infra.province import Plan  # noqa: PLC0415
+
+    province = Plan.read(Path(settings.var_dir).resolve())
+    if province is None:
+        print(f"no province set up under {settings.var_dir}: run `make run` (or python -m "
+              "infra.province setup) first", file=sys.stderr)
+        return 1
+    units: list[tuple[str, Layout, list[str]]] = []
+    confs: list[tuple[Layout, str]] = []
+    problems: list[str] = []
+    running: list[str] = []
+    for node in province.nodes:
+        node_settings = node.settings()
+        programs, environments = node_programs(procfile(), node_settings)
+        unknown = set(args.only or ()) - set(programs)
+        if unknown:
+            parser.error(f"no such process in infra/Procfile: {', '.join(sorted(unknown))}")
+        autostart = {p for name in args.only or programs for p in (
+            partition_names(name, node_settings) if name in PARTITIONED else [name])}
+        log_dir = args.log_dir / node.region if args.log_dir else None
+        layout = Layout.of(node_settings, log_dir)
+        prepare(node_settings, layout)
+        if (pid := running_pid(layout)) is not None:
+            running.append(f"node {node.region} is already running from {layout.var_dir} "
+                           f"(supervisord pid {pid})")
+            continue
+        if busy := busy_ports(node_settings, autostart):
+            problems.append(f"node {node.region}: these ports are taken: " + ", ".join(busy))
+            continue
+        own = node.process_env()
+        environments = {name: {**own, **environments.get(name, {})} for name in programs}
+        try:
+            conf = supervisord_conf(layout, programs, autostart,
+                                    f"sunlight-{node.region}", environments)
+        except ValueError as exc:
+            problems.append(f"node {node.region}: {exc}")
+            continue
+        confs.append((layout, conf))
+        units.append((node.region, layout, list(programs)))
+    if running:
+        print("a province is already running, or part of one: nothing started\n  "
+              + "\n  ".join(running + problems) + "\nstop it first (Ctrl-C where it runs)",
+              file=sys.stderr)
+        return 1
+    if problems:
+        print("the province cannot start: nothing started\n  " + "\n  ".join(problems),
+              file=sys.stderr)
+        return 1
+    for layout, conf in confs:
+        layout.conf.write_text(conf, "utf-8")
+    launcher = Launcher(None, [], quiet=args.quiet, nodes=units)
     launcher.install_signal_handlers()
     launcher.start(settings)
     return launcher.run()

@@ -5,6 +5,7 @@ gone afterwards, and its ports are free: nothing keeps serving unseen."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.localnode import PORT_SETTINGS, LocalNode
+from infra.localnode import PORT_SETTINGS, LocalNode, LocalProvince
 from tests.support.processes import TAG, Drain, describe, ports_in_use, tagged
 from tests.support.wait import wait_for
 
@@ -34,6 +35,7 @@ def _environment(node: LocalNode, tag: str) -> dict[str, str]:
     env = {**node.full_env(), TAG: tag}
     for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # when the tests run under make
         env.pop(inherited, None)
+    env["NODES"] = ""  # one node of the settings, not the province
     return env
 
 
@@ -145,3 +147,114 @@ def test_a_supervisor_killed_outright_leaves_no_process(node) -> None:
     finally:
         output.stop()
         make.stdout.close()
+
+
+# --- a province: three nodes under one `make start` ----------------------------------------
+
+PROVINCE = ["510000", "511600", "511602"]
+
+
+@pytest.fixture(scope="module")
+def province(amqp_uri, tmp_path_factory) -> LocalProvince:
+    """A province set up as `make run` sets it up (free ports, SQLite, a vhost per node), not
+    started: each test starts it with `make start`."""
+    root = tmp_path_factory.mktemp("province")
+    local = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"), "AMQP_URI": amqp_uri},
+                          PROVINCE, root / "logs")
+    local.setup()
+    yield local
+    local.stop()
+
+
+def _province_environment(province: LocalProvince, tag: str) -> dict[str, str]:
+    env = {**province.full_env(), TAG: tag}
+    for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+        env.pop(inherited, None)
+    env["NODES"] = ",".join(PROVINCE)
+    return env
+
+
+def _province_ports(province: LocalProvince) -> list[int]:
+    return [int(v) for node in province.nodes.values() for k, v in node.env.items()
+            if k.endswith("_PORT")]
+
+
+def _wait_province_serving(province: LocalProvince, make: subprocess.Popen,
+                           output: Drain) -> None:
+    def serving() -> bool:
+        assert make.poll() is None, f"make start exited:\n{output.text}"
+        return all(all(node.health().values()) for node in province.nodes.values())
+
+    wait_for(serving, timeout_s=600, interval_s=0.5, what="every process of every node serving")
+    wait_for(lambda: all(f"Sunlight node {r}" in output.text for r in PROVINCE),
+             timeout_s=60, interval_s=0.2, what="every node announced")
+
+
+def _assert_province_gone(province: LocalProvince, tag: str) -> None:
+    try:
+        wait_for(lambda: not tagged(tag), timeout_s=60, interval_s=0.1,
+                 what="no process of any node left")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; left running:\n"
+                             + "\n".join(describe(tagged(tag)))) from None
+    assert ports_in_use(_province_ports(province)) == []
+
+
+@pytest.mark.timeout(900)  # three nodes' worth of processes start on two cores
+def test_a_province_runs_whole_restarts_a_dead_process_and_stops_on_ctrl_c(province) -> None:
+    tag = uuid.uuid4().hex
+    env = _province_environment(province, tag)
+    make = subprocess.Popen(["make", "-s", "start"], cwd=ROOT, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_as_a_terminal_job)
+    output = Drain(make.stdout.fileno())
+    try:
+        _wait_province_serving(province, make, output)
+        # 3 × (supervisord + 9 processes + ready), the launcher and make
+        assert len(tagged(tag)) >= 3 * 11 + 2
+        # a second start while the province runs says so and starts nothing
+        again = subprocess.run(["make", "-s", "start"], cwd=ROOT, env=env, timeout=120,
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        assert again.returncode != 0
+        assert "a province is already running" in again.stderr + again.stdout
+        # a dead process of one node is started again while the other nodes serve
+        district = province.node("511602")
+        killed = district.kill("cases")
+        assert all(province.node("510000").health().values())
+        wait_for(lambda: district.pid("cases") not in (0, killed), timeout_s=60,
+                 what="the district's cases process started again")
+        wait_for(lambda: all(district.health().values()), timeout_s=90,
+                 what="the district serving again")
+        os.killpg(make.pid, signal.SIGINT)
+        make.wait(timeout=120)
+        _assert_province_gone(province, tag)
+    finally:
+        text = output.stop()
+        make.stdout.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(make.pid, signal.SIGKILL)
+    assert "SIGINT: stopping every process" in text
+    assert "every process stopped" in text
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("how", ["closed output pipe", "SIGTERM"])
+def test_closing_the_output_pipe_or_sigterm_stops_every_node(province, how) -> None:
+    tag = uuid.uuid4().hex
+    make = subprocess.Popen(["make", "-s", "start"], cwd=ROOT,
+                            env=_province_environment(province, tag),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=_as_a_terminal_job)
+    output = Drain(make.stdout.fileno())
+    try:
+        _wait_province_serving(province, make, output)
+        if how == "SIGTERM":  # what `kill` and a service manager send
+            os.killpg(make.pid, signal.SIGTERM)
+            make.wait(timeout=120)
+    finally:
+        output.stop()
+        make.stdout.close()  # the reader goes away
+    make.wait(timeout=120)
+    _assert_province_gone(province, tag)
