@@ -316,7 +316,9 @@ def create_app(backend: HallBackend, node_name: str, *,
     add_signin_pages(app, render, sessions, access.provider)
     add_track_pages(app, render, backend, sessions, access.minter, case_lookups=case_lookups,
                     throttle=throttle, page_error=page_error, today=today,
-                    not_found=lambda message: PageError(404, "没有找到", message))
+                    not_found=lambda message: PageError(404, "没有找到", message),
+                    files=applying.files if applying is not None else None,
+                    limits=applying.limits if applying is not None else None)
     add_supervision_pages(app, render, backend, sessions, access.minter,
                           poll_s=access.live_poll_s, page_error=page_error,
                           not_found=lambda message: PageError(404, "没有找到", message))

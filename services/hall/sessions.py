@@ -172,25 +172,37 @@ class Sessions:
         a ``multipart/form-data`` POST whose CSRF token is the session's — the same check
         as ``posted_form``. A file larger than ``max_file_bytes`` is read no further than
         one byte past it (the caller refuses it, on its form)."""
+        fields, files = await self.posted_files(request, max_file_bytes, 1)
+        return fields, (files[0][1], files[0][2]) if files else None
+
+    async def posted_files(self, request: Request, max_file_bytes: int, max_files: int
+                           ) -> tuple[dict[str, str], list[tuple[str, str, bytes]]]:
+        """The fields and the files chosen (each its input's name, the file's name and its
+        bytes, at most one per input) of a ``multipart/form-data`` POST whose CSRF token is
+        the session's; a form without files may come ``application/x-www-form-urlencoded``.
+        Each file is read no further than one byte past ``max_file_bytes`` (the caller
+        refuses it, on its form)."""
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "multipart/form-data":  # no file chosen, or not from the page's form
-            return await self.posted_form(request), None
+            return await self.posted_form(request), []
         try:
-            form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS,
+            form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
                                       max_part_size=MAX_FORM_BYTES)
         except Exception:  # noqa: BLE001 - a malformed body, whatever the parser says
             raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新选择"
                               "文件。") from None
         fields: dict[str, str] = {}
-        upload: tuple[str, bytes] | None = None
-        for name, value in form.multi_items():
-            if isinstance(value, str):
-                fields.setdefault(name, value)
-            elif upload is None and value.filename:
-                upload = (value.filename, await value.read(max_file_bytes + 1))
-        await form.close()
+        files: list[tuple[str, str, bytes]] = []
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, str):
+                    fields.setdefault(name, value)
+                elif value.filename and all(name != f[0] for f in files):
+                    files.append((name, value.filename, await value.read(max_file_bytes + 1)))
+        finally:
+            await form.close()
         self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
-        return fields, upload
+        return fields, files
 
     def _check_csrf(self, request: Request, sent: str) -> None:
         """Nothing when ``sent`` is the session's CSRF token; SignInRequired when the session
