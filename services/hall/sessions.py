@@ -163,7 +163,7 @@ class Sessions:
             raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新填写。"
                               ) from None
         fields = {k: v[0] for k, v in parsed.items()}
-        self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
+        self._check_csrf(request, fields.pop(CSRF_FIELD, ""), fields)
         return fields
 
     async def posted_upload(self, request: Request, max_file_bytes: int
@@ -201,12 +201,16 @@ class Sessions:
                     files.append((name, value.filename, await value.read(max_file_bytes + 1)))
         finally:
             await form.close()
-        self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
+        self._check_csrf(request, fields.pop(CSRF_FIELD, ""), fields)
         return fields, files
 
-    def _check_csrf(self, request: Request, sent: str) -> None:
+    def _check_csrf(self, request: Request, sent: str,
+                    fields: dict[str, str] | None = None) -> None:
         """Nothing when ``sent`` is the session's CSRF token; SignInRequired when the session
-        is gone, FormRefused otherwise."""
+        is gone, FormRefused otherwise. When the session is gone and the form was posted from
+        one of this site's pages (the browser says so: ``Sec-Fetch-Site``, else ``Origin``
+        or ``Referer``), its ``fields`` are kept as the draft of that page, to be offered
+        again after signing in (only offered, never acted on: nothing was done with them)."""
         expected = request.session.get("csrf")
         if isinstance(expected, str) and expected and hmac.compare_digest(
                 sent.encode(), expected.encode()):
@@ -216,9 +220,21 @@ class Sessions:
             # the session is gone (its cookie expired, or was never there): sign in again
             back = safe_next(request.headers.get("referer") and urlsplit(
                 request.headers["referer"]).path)
+            if fields and back != "/" and same_site(request):
+                self.keep_draft(request, back, fields)
             raise SignInRequired(back, True)
         raise FormRefused(403, "CSRF_FAILED", "表单已失效或并非来自本站页面，未予处理。"
                           "请返回上一页，刷新后重新提交。")
+
+
+def same_site(request: Request) -> bool:
+    """Whether the browser says the request comes from one of this site's own pages."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    host = request.headers.get("host", "")
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    return bool(host) and urlsplit(source).netloc == host
 
 
 def template_context(sessions: Sessions) -> Callable[[Request], dict[str, Any]]:

@@ -421,8 +421,10 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         me = person(request)
         if me.staff:
             return render(request, "track/staff.html", {}, 403)
+        restored = sessions.take_draft(request, request.url.path)
         return case_page(request, me, own_case(me, case_number),
-                         done=done if done in ("supplied", "withdrawn") else "")
+                         done=done if done in ("supplied", "withdrawn") else "",
+                         values=restored, restored=bool(restored))
 
     def acted(request: Request, me: Identity, number: str, key: str, **action: Any
               ) -> HTMLResponse | RedirectResponse:

@@ -293,6 +293,42 @@ def test_supplying_uploads_the_missing_materials_files(tmp_path, cases) -> None:
     db.dispose()
 
 
+def test_an_ended_sign_in_on_the_supplement_form_keeps_what_was_typed(tmp_path, cases
+                                                                      ) -> None:
+    clock = Clock()
+    client, db = hall(tmp_path, cases, uploads=True, clock=clock)
+    supplement_wanted(cases)
+    sign_in(client)
+    page = f"/my/cases/{NUMBER}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text).group(1)
+    clock.now += 3601  # the sign-in ends while the form is open
+    ended = client.post(f"{page}/supplement", data={
+        "csrf_token": token, "give_form": "1", "originals_form": "3", "copies_form": "0"},
+        files={"file_licence": ("营业执照.pdf", PDF)},
+        headers={"referer": f"http://testserver{page}"})
+    assert ended.status_code == 303 and "expired=1" in ended.headers["location"]
+    assert ended.headers["location"].startswith(f"/signin?next={page}")
+    assert not [c for c in cases.calls if c[0] == "ActOnCase"]
+    # the cookie gone altogether: the same, from the page's own form
+    second = TestClient(client.app, follow_redirects=False)
+    lost = second.post(f"{page}/supplement", data={
+        "csrf_token": "gone", "give_form": "1", "originals_form": "2"},
+        headers={"referer": f"http://testserver{page}", "origin": "http://testserver"})
+    assert lost.status_code == 303 and lost.headers["location"] == (
+        f"/signin?next={page}&expired=1")
+    for browser in (client, second):
+        answer = browser.post("/signin", data={
+            "csrf_token": csrf(browser, "/signin"), "kind": "person", "login": PERSON,
+            "password": PASSWORD, "next": page})
+        assert answer.headers["location"] == page
+    again = client.get(page).text
+    assert "已恢复您登录过期前填写的内容" in again and "请重新选择" in again
+    assert 'name="originals_form" type="number" min="0" max="99" value="3"' in again
+    assert 'name="originals_form" type="number" min="0" max="99" value="2"' in \
+        second.get(page).text
+    db.dispose()
+
+
 def test_the_views_in_words() -> None:
     case = own_case(cases_pb2.CASE_STATUS_SUPPLEMENT)
     case.supplements.add(request_id="r1", missing=["form"])
