@@ -19,7 +19,8 @@ not answer, 500 with an identifier the operators can find in the log.
 
 Case numbers follow each other, so a lookup needs a second factor and is limited per client
 address (``case_lookup``), and so, more loosely, are the catalogue pages (``public_reads``): one too
-many shows a page in Chinese (429, code ``RATE_LIMITED``) with ``Retry-After``.
+many shows a page in Chinese (429, code ``RATE_LIMITED``) with ``Retry-After``; the public
+feed of cases (``/open``, ``/open/cases.json``) counts against ``public_reads`` too.
 """
 
 from __future__ import annotations
@@ -328,7 +329,8 @@ def create_app(backend: HallBackend, node_name: str, *,
                     unavailable=lambda message: PageError(503, "暂时不可用", message))
 
     add_speak_pages(app, render, backend, sessions, access.minter, page_error=page_error,
-                    not_found=lambda message: PageError(404, "没有找到", message))
+                    not_found=lambda message: PageError(404, "没有找到", message),
+                    public_reads=public_reads, throttle=throttle)
     add_workbench_pages(app, render, backend, sessions, access.minter, page_error=page_error,
                         not_found=lambda message: PageError(404, "没有找到", message),
                         today=today)

@@ -15,6 +15,8 @@ states and answers. Staff answer their department's consultations at
 ``/open`` is the public page of cases as they run and their results with nothing personal
 (supervision's ListOpenCases), each department's figures of a month (GetOpenStatistics) and the
 catalogue's cleanup figures (CountItemStates); ``/open/cases.json`` the same cases as JSON.
+Both count against the public reads' limit per client address, as the catalogue's pages do
+(one too many: the 429 page, or for the feed a JSON ``{"code": "RATE_LIMITED", …}``).
 Every form carries the session's CSRF token; every call goes through ``HallBackend``.
 """
 
@@ -39,6 +41,7 @@ from services.hall.sessions import Sessions
 from services.hall.tokens import TokenMinter
 from services.hall.views import local_time
 from services.shared.grpc_errors import error_detail_of
+from services.shared.rate_limits import RateLimit
 
 log = logging.getLogger(__name__)
 Render = Callable[..., HTMLResponse]
@@ -184,7 +187,14 @@ def rating_row(r: pb.Rating) -> FeedbackRow:
 def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions: Sessions,
                     minter: TokenMinter, *,
                     page_error: Callable[[grpc.RpcError, str, str], Exception],
-                    not_found: Callable[[str], Exception]) -> None:
+                    not_found: Callable[[str], Exception],
+                    public_reads: RateLimit | None = None,
+                    throttle: Callable[[RateLimit, Request, str], None] | None = None) -> None:
+
+    def limited(request: Request) -> None:
+        """The public pages count against ``public_reads`` per client, as the catalogue's."""
+        if public_reads is not None and throttle is not None:
+            throttle(public_reads, request, "查询公开信息")
 
     def citizen(request: Request, draft: dict[str, str] | None = None) -> Identity:
         me = sessions.require(request, draft=draft)
@@ -523,6 +533,7 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                   finished: Annotated[str, Query(max_length=5)] = "",
                   page: Annotated[str, Query(max_length=120)] = "",
                   month: Annotated[str, Query(max_length=7)] = "") -> HTMLResponse:
+        limited(request)
         done = finished == "1"
         cases = open_cases(done, page)
         stats = None
@@ -549,8 +560,15 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             if states is not None else None, "states_total": states.total if states else 0})
 
     @app.get("/open/cases.json")
-    def open_feed(finished: Annotated[str, Query(max_length=5)] = "",
+    def open_feed(request: Request, finished: Annotated[str, Query(max_length=5)] = "",
                   page: Annotated[str, Query(max_length=120)] = "") -> JSONResponse:
+        if public_reads is not None:  # a feed is read by programs: the refusal in JSON
+            wait = public_reads.hit(request.client.host if request.client else "unknown")
+            if wait is not None:
+                return JSONResponse({"code": "RATE_LIMITED", "message":
+                                     f"请求过于频繁，请在 {wait} 秒后再试。",
+                                     "retry_after": wait}, status_code=429,
+                                    headers={"Retry-After": str(wait)})
         cases = open_cases(finished == "1", page)
         return JSONResponse({
             "delay_minutes": OPEN_DELAY_MINUTES,
