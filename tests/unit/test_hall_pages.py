@@ -19,6 +19,7 @@ from services.cases.domain.flow import Mode
 from services.cases.domain.model import Channel
 from services.hall.app import create_app
 from services.hall.backend import CASES, CATALOGUE, HallBackend
+from services.hall.speak import complaint_row, consultation_row, rating_row
 from services.hall.views import days_left_text, missing_text
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.errors import DomainError, NotFound
@@ -1024,6 +1025,20 @@ def test_catalogue_pages_are_limited_more_loosely() -> None:
     assert refused.status_code == 429 and "RATE_LIMITED" in refused.text
     assert all(request.item_id != "it-2" for name, request, _ in catalogue.calls
                if name == "GetItemVersion")
+
+
+def test_my_feedback_says_when_each_answer_was_given() -> None:
+    asked = monitoring_pb2.Consultation(consultation_id="c1", title="收费吗", answer="不收费")
+    asked.answered_at.FromJsonString("2026-11-03T02:05:00Z")
+    assert consultation_row(asked).answered_at == "2026-11-03 10:05"
+    waiting = monitoring_pb2.Consultation(consultation_id="c2", title="要带原件吗")
+    assert consultation_row(waiting).answered_at == ""
+    untimed = monitoring_pb2.Complaint(complaint_id="t1", title="推诿", answer="已整改")
+    assert complaint_row(untimed).answered_at == "时间未知"  # unknown, never guessed
+    rated = monitoring_pb2.Rating(rating_id="r1", level=4, case_number="n1")
+    rated.rectification.reply = "已约谈窗口人员"
+    rated.rectification.completed_at.FromJsonString("2026-11-05T08:00:00Z")
+    assert rating_row(rated).answered_at == "2026-11-05 16:00"
 
 
 class FakeMonitoring:
