@@ -149,7 +149,8 @@ def create_app(backend: HallBackend, node_name: str, *,
     case_lookups = RateLimit("case_lookup", rates.case_lookup)
     public_reads = RateLimit("public_reads", rates.public_reads)
     sessions = Sessions(access.session_ttl_s, **({"clock": access.clock} if access.clock
-                                                  else {}))
+                                                  else {}),
+                        refused=getattr(access.provider, "session_refused", None))
     templates = Jinja2Templates(directory=HERE / "templates",
                                 context_processors=[template_context(sessions)])
     templates.env.globals.update(node_name=node_name)

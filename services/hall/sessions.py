@@ -75,6 +75,9 @@ def safe_next(value: str | None, default: str = "/") -> str:
 class Sessions:
     ttl_s: int
     clock: Callable[[], float] = time.time
+    #: why an open session no longer holds (None: it does) — the identity provider's say,
+    #: e.g. a demo account's session once the node's demo data is off
+    refused: Callable[[Identity], str | None] | None = None
 
     def sign_in(self, request: Request, identity: Identity) -> None:
         """A new session: whatever the old one held is dropped (no fixation), except the
@@ -104,6 +107,10 @@ class Sessions:
         identity = Identity.from_session(data)
         if identity is None:
             request.session.clear()
+        elif self.refused is not None and (why := self.refused(identity)) is not None:
+            request.session.clear()  # signed out there and then; the sign-in page says why
+            request.session["ended"] = why
+            return None, True
         return identity, False
 
     def identity(self, request: Request) -> Identity | None:
