@@ -29,6 +29,7 @@ from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 from cli.connection import Connection, connect_as, connection_options, fail
 from cli.tabular import Row, file_digest, read_rows
 from services.shared import catalogue_csv
+from services.shared.code_tables import import_reason
 from services.shared.errors import InvalidArgument
 
 DEFAULT_BATCH = 1000
@@ -140,10 +141,8 @@ def import_(file: Path, region: str, report_path: Path | None, publish_reviewed:
     report = run.report(len(rows))
     if report_path is not None:
         _write_report(report_path, report)
-    done = f" (import {run.import_id})" if run.import_id else " (nothing to import)"
-    click.echo(f"{file.name}: {report['total']} rows: {report['accepted']} accepted, "
-               f"{report['flagged']} flagged, {report['rejected']} rejected{done}"
-               + (f"; report: {report_path}" if report_path is not None else ""))
+    done = f"（导入批次 {run.import_id}）" if run.import_id else "（没有可导入的行）"
+    click.echo("\n".join(_printed(report, done, report_path)))
 
 
 def _mapping_json(path: Path | None, default_limit_days: int | None) -> str:
@@ -259,12 +258,40 @@ class _ImportRun:
             "total": total, **counts, "file": str(self.file), "region": self.region,
             "import_id": self.import_id, "publish_reviewed": self.publish,
             "rows": [{"line": r.line, "name": r.name, "outcome": r.outcome,
-                      "reasons": list(r.reasons), "item_id": r.item_id}
+                      "reasons": [_reason(x) for x in r.reasons], "item_id": r.item_id}
                      for r in self.results]}
         if error is not None:
             report["error"] = error
             report["unsent"] = total - len(self.results)
         return report
+
+
+def _reason(detail: str) -> dict[str, str]:
+    """A reason of the report: its stable code and the Chinese an official acts on."""
+    found = import_reason(detail)
+    return {"code": found.code, "message": found.message}
+
+
+#: rows whose reasons the printed report shows (the JSON report has them all)
+PRINTED_ROWS = 20
+OUTCOME_WORDS = {"accepted": "接受", "flagged": "存疑", "rejected": "拒绝"}
+
+
+def _printed(report: dict[str, Any], done: str, report_path: Path | None) -> list[str]:
+    """The printed report: the counts, then the flagged and rejected rows with their
+    reasons in Chinese (the first PRINTED_ROWS of them)."""
+    lines = [f"{Path(report['file']).name}：共 {report['total']} 行，接受 {report['accepted']} 行，"
+             f"存疑 {report['flagged']} 行，拒绝 {report['rejected']} 行{done}"
+             + (f"；报告：{report_path}" if report_path is not None else "")]
+    doubtful = [r for r in report["rows"] if r["outcome"] != "accepted" and r["reasons"]]
+    for row in doubtful[:PRINTED_ROWS]:
+        lines.append(f"  第 {row['line']} 行 {OUTCOME_WORDS.get(row['outcome'], row['outcome'])}"
+                     f" {row['name'] or '（无名称）'}：" + "；".join(
+                         f"{r['message']}（{r['code']}）" for r in row["reasons"]))
+    if len(doubtful) > PRINTED_ROWS:
+        lines.append(f"  ……另有 {len(doubtful) - PRINTED_ROWS} 行存疑或拒绝，详见 JSON 报告"
+                     "（--report）。")
+    return lines
 
 
 def _short(error: grpc.RpcError) -> str:

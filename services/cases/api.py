@@ -79,7 +79,7 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
                                                "the applicant's last day, YYYY-MM-DD")
             return engine.RequestSupplement(tuple(a.missing), due)
         case "receive_supplement":
-            return engine.ReceiveSupplement(_materials(a.materials))
+            return engine.ReceiveSupplement(_materials(a.materials), _files(a.materials))
         case "lapse":
             return engine.Lapse()
         case "claim":

@@ -19,7 +19,8 @@ not answer, 500 with an identifier the operators can find in the log.
 
 Case numbers follow each other, so a lookup needs a second factor and is limited per client
 address (``case_lookup``), and so, more loosely, are the catalogue pages (``public_reads``): one too
-many shows a page in Chinese (429, code ``RATE_LIMITED``) with ``Retry-After``.
+many shows a page in Chinese (429, code ``RATE_LIMITED``) with ``Retry-After``; the public
+feed of cases (``/open``, ``/open/cases.json``) counts against ``public_reads`` too.
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ def create_app(backend: HallBackend, node_name: str, *,
     case_lookups = RateLimit("case_lookup", rates.case_lookup)
     public_reads = RateLimit("public_reads", rates.public_reads)
     sessions = Sessions(access.session_ttl_s, **({"clock": access.clock} if access.clock
-                                                  else {}))
+                                                  else {}),
+                        refused=getattr(access.provider, "session_refused", None))
     templates = Jinja2Templates(directory=HERE / "templates",
                                 context_processors=[template_context(sessions)])
     templates.env.globals.update(node_name=node_name)
@@ -340,7 +342,9 @@ def create_app(backend: HallBackend, node_name: str, *,
     add_signin_pages(app, render, sessions, access.provider)
     add_track_pages(app, render, backend, sessions, access.minter, case_lookups=case_lookups,
                     throttle=throttle, page_error=page_error, today=today,
-                    not_found=lambda message: PageError(404, "没有找到", message))
+                    not_found=lambda message: PageError(404, "没有找到", message),
+                    files=applying.files if applying is not None else None,
+                    limits=applying.limits if applying is not None else None)
     add_supervision_pages(app, render, backend, sessions, access.minter,
                           poll_s=access.live_poll_s, page_error=page_error,
                           not_found=lambda message: PageError(404, "没有找到", message))
@@ -350,7 +354,8 @@ def create_app(backend: HallBackend, node_name: str, *,
                     unavailable=lambda message: PageError(503, "暂时不可用", message))
 
     add_speak_pages(app, render, backend, sessions, access.minter, page_error=page_error,
-                    not_found=lambda message: PageError(404, "没有找到", message))
+                    not_found=lambda message: PageError(404, "没有找到", message),
+                    public_reads=public_reads, throttle=throttle)
     add_workbench_pages(app, render, backend, sessions, access.minter, page_error=page_error,
                         not_found=lambda message: PageError(404, "没有找到", message),
                         today=today)

@@ -75,6 +75,9 @@ def safe_next(value: str | None, default: str = "/") -> str:
 class Sessions:
     ttl_s: int
     clock: Callable[[], float] = time.time
+    #: why an open session no longer holds (None: it does) — the identity provider's say,
+    #: e.g. a demo account's session once the node's demo data is off
+    refused: Callable[[Identity], str | None] | None = None
 
     def sign_in(self, request: Request, identity: Identity) -> None:
         """A new session: whatever the old one held is dropped (no fixation), except the
@@ -104,6 +107,10 @@ class Sessions:
         identity = Identity.from_session(data)
         if identity is None:
             request.session.clear()
+        elif self.refused is not None and (why := self.refused(identity)) is not None:
+            request.session.clear()  # signed out there and then; the sign-in page says why
+            request.session["ended"] = why
+            return None, True
         return identity, False
 
     def identity(self, request: Request) -> Identity | None:
@@ -163,7 +170,7 @@ class Sessions:
             raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新填写。"
                               ) from None
         fields = {k: v[0] for k, v in parsed.items()}
-        self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
+        self._check_csrf(request, fields.pop(CSRF_FIELD, ""), fields)
         return fields
 
     async def posted_upload(self, request: Request, max_file_bytes: int
@@ -172,29 +179,45 @@ class Sessions:
         a ``multipart/form-data`` POST whose CSRF token is the session's — the same check
         as ``posted_form``. A file larger than ``max_file_bytes`` is read no further than
         one byte past it (the caller refuses it, on its form)."""
+        fields, files = await self.posted_files(request, max_file_bytes, 1)
+        return fields, (files[0][1], files[0][2]) if files else None
+
+    async def posted_files(self, request: Request, max_file_bytes: int, max_files: int
+                           ) -> tuple[dict[str, str], list[tuple[str, str, bytes]]]:
+        """The fields and the files chosen (each its input's name, the file's name and its
+        bytes, at most one per input) of a ``multipart/form-data`` POST whose CSRF token is
+        the session's; a form without files may come ``application/x-www-form-urlencoded``.
+        Each file is read no further than one byte past ``max_file_bytes`` (the caller
+        refuses it, on its form)."""
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "multipart/form-data":  # no file chosen, or not from the page's form
-            return await self.posted_form(request), None
+            return await self.posted_form(request), []
         try:
-            form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS,
+            form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
                                       max_part_size=MAX_FORM_BYTES)
         except Exception:  # noqa: BLE001 - a malformed body, whatever the parser says
             raise FormRefused(400, "FORM_INVALID", "提交的内容无法识别，请返回页面重新选择"
                               "文件。") from None
         fields: dict[str, str] = {}
-        upload: tuple[str, bytes] | None = None
-        for name, value in form.multi_items():
-            if isinstance(value, str):
-                fields.setdefault(name, value)
-            elif upload is None and value.filename:
-                upload = (value.filename, await value.read(max_file_bytes + 1))
-        await form.close()
-        self._check_csrf(request, fields.pop(CSRF_FIELD, ""))
-        return fields, upload
+        files: list[tuple[str, str, bytes]] = []
+        try:
+            for name, value in form.multi_items():
+                if isinstance(value, str):
+                    fields.setdefault(name, value)
+                elif value.filename and all(name != f[0] for f in files):
+                    files.append((name, value.filename, await value.read(max_file_bytes + 1)))
+        finally:
+            await form.close()
+        self._check_csrf(request, fields.pop(CSRF_FIELD, ""), fields)
+        return fields, files
 
-    def _check_csrf(self, request: Request, sent: str) -> None:
+    def _check_csrf(self, request: Request, sent: str,
+                    fields: dict[str, str] | None = None) -> None:
         """Nothing when ``sent`` is the session's CSRF token; SignInRequired when the session
-        is gone, FormRefused otherwise."""
+        is gone, FormRefused otherwise. When the session is gone and the form was posted from
+        one of this site's pages (the browser says so: ``Sec-Fetch-Site``, else ``Origin``
+        or ``Referer``), its ``fields`` are kept as the draft of that page, to be offered
+        again after signing in (only offered, never acted on: nothing was done with them)."""
         expected = request.session.get("csrf")
         if isinstance(expected, str) and expected and hmac.compare_digest(
                 sent.encode(), expected.encode()):
@@ -204,9 +227,21 @@ class Sessions:
             # the session is gone (its cookie expired, or was never there): sign in again
             back = safe_next(request.headers.get("referer") and urlsplit(
                 request.headers["referer"]).path)
+            if fields and back != "/" and same_site(request):
+                self.keep_draft(request, back, fields)
             raise SignInRequired(back, True)
         raise FormRefused(403, "CSRF_FAILED", "表单已失效或并非来自本站页面，未予处理。"
                           "请返回上一页，刷新后重新提交。")
+
+
+def same_site(request: Request) -> bool:
+    """Whether the browser says the request comes from one of this site's own pages."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    host = request.headers.get("host", "")
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    return bool(host) and urlsplit(source).netloc == host
 
 
 def template_context(sessions: Sessions) -> Callable[[Request], dict[str, Any]]:

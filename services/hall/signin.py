@@ -67,9 +67,11 @@ def add_signin_pages(app: FastAPI, render: Render, sessions: Sessions,
                     expired: Annotated[str, Query(max_length=5)] = "",
                     kind: Annotated[str, Query(max_length=20)] = "") -> HTMLResponse:
         me = sessions.identity(request)
+        ended = request.session.pop("ended", None)  # a session the provider no longer holds
         return form(request, "signin.html", {
-            "next": safe_next(next_, ""), "expired": bool(expired), "signed_in": me,
-            "kind": _kind(kind), "login": ""})
+            "next": safe_next(next_, ""), "expired": bool(expired) and not ended,
+            "signed_in": me, "kind": _kind(kind), "login": "",
+            "ended": ended if isinstance(ended, str) else ""})
 
     @app.post("/signin", response_class=HTMLResponse, response_model=None)
     def signin(request: Request,

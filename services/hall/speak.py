@@ -9,12 +9,14 @@ to the department itself). ``/my/cases/{number}/rate`` rates a finished case of 
 (好差评): the five levels of GB/T 39046 and the online channel's indicators, once per case
 per channel within the rating window — supervision's refusal shown in its own Chinese words.
 ``/my/feedback`` lists one's consultations, complaints and ratings with their deadlines,
-states and answers. Staff answer their department's consultations at
-``/workbench/consultations``.
+states and answers, each answer with the time it was given. Staff answer their department's
+consultations at ``/workbench/consultations``.
 
 ``/open`` is the public page of cases as they run and their results with nothing personal
 (supervision's ListOpenCases), each department's figures of a month (GetOpenStatistics) and the
 catalogue's cleanup figures (CountItemStates); ``/open/cases.json`` the same cases as JSON.
+Both count against the public reads' limit per client address, as the catalogue's pages do
+(one too many: the 429 page, or for the feed a JSON ``{"code": "RATE_LIMITED", …}``).
 Every form carries the session's CSRF token; every call goes through ``HallBackend``.
 """
 
@@ -39,6 +41,7 @@ from services.hall.sessions import Sessions
 from services.hall.tokens import TokenMinter
 from services.hall.views import local_time
 from services.shared.grpc_errors import error_detail_of
+from services.shared.rate_limits import RateLimit
 
 log = logging.getLogger(__name__)
 Render = Callable[..., HTMLResponse]
@@ -109,6 +112,7 @@ class FeedbackRow:
     due: str            # deadline and days left, or ""
     answer: str
     at: str
+    answered_at: str = ""  # when the answer was given (答复时间), "" while there is none
 
 
 def _code(error: grpc.RpcError) -> grpc.StatusCode:
@@ -158,7 +162,8 @@ def consultation_row(c: pb.Consultation) -> FeedbackRow:
     return FeedbackRow("咨询", f"c-{c.consultation_id}", c.title,
                        f"{c.item_name or c.item_id}（{c.department or '实施部门'}）", label, css,
                        days_text(c.due_date, c.days_left, c.overdue, waiting), c.answer,
-                       local_time(c.submitted_at if c.HasField("submitted_at") else None))
+                       local_time(c.submitted_at if c.HasField("submitted_at") else None),
+                       _answered(c.answer, c, "answered_at"))
 
 
 def complaint_row(c: pb.Complaint) -> FeedbackRow:
@@ -168,23 +173,40 @@ def complaint_row(c: pb.Complaint) -> FeedbackRow:
     kind = "举报" if c.kind == pb.COMPLAINT_KIND_REPORT else "投诉"
     return FeedbackRow(kind, f"t-{c.complaint_id}", c.title, about, label, css,
                        days_text(c.due_date, None, c.overdue, waiting), c.answer,
-                       local_time(c.submitted_at if c.HasField("submitted_at") else None))
+                       local_time(c.submitted_at if c.HasField("submitted_at") else None),
+                       _answered(c.answer, c, "answered_at"))
 
 
 def rating_row(r: pb.Rating) -> FeedbackRow:
     level = dict(LEVELS).get(r.level, "未知")
-    answer = ""
+    answer, answered_at = "", ""
     if r.HasField("rectification") and r.rectification.reply:
         answer = f"整改答复：{r.rectification.reply}"
+        answered_at = _answered(answer, r.rectification, "completed_at")
     return FeedbackRow("评价", f"r-{r.rating_id}", level, f"办件 {r.case_number}（{r.item_name}）",
                        "已评价" if not r.excluded else "已撤销（申诉成立）", "done", "", answer,
-                       local_time(r.rated_at if r.HasField("rated_at") else None))
+                       local_time(r.rated_at if r.HasField("rated_at") else None), answered_at)
+
+
+def _answered(answer: str, message: Any, field: str) -> str:
+    """When an answer was given, in local time; 时间未知 when there is an answer whose time
+    supervision did not state (unknown is said, never guessed), "" without an answer."""
+    if not answer:
+        return ""
+    return local_time(getattr(message, field)) if message.HasField(field) else "时间未知"
 
 
 def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions: Sessions,
                     minter: TokenMinter, *,
                     page_error: Callable[[grpc.RpcError, str, str], Exception],
-                    not_found: Callable[[str], Exception]) -> None:
+                    not_found: Callable[[str], Exception],
+                    public_reads: RateLimit | None = None,
+                    throttle: Callable[[RateLimit, Request, str], None] | None = None) -> None:
+
+    def limited(request: Request) -> None:
+        """The public pages count against ``public_reads`` per client, as the catalogue's."""
+        if public_reads is not None and throttle is not None:
+            throttle(public_reads, request, "查询公开信息")
 
     def citizen(request: Request, draft: dict[str, str] | None = None) -> Identity:
         me = sessions.require(request, draft=draft)
@@ -523,6 +545,7 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                   finished: Annotated[str, Query(max_length=5)] = "",
                   page: Annotated[str, Query(max_length=120)] = "",
                   month: Annotated[str, Query(max_length=7)] = "") -> HTMLResponse:
+        limited(request)
         done = finished == "1"
         cases = open_cases(done, page)
         stats = None
@@ -549,8 +572,15 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             if states is not None else None, "states_total": states.total if states else 0})
 
     @app.get("/open/cases.json")
-    def open_feed(finished: Annotated[str, Query(max_length=5)] = "",
+    def open_feed(request: Request, finished: Annotated[str, Query(max_length=5)] = "",
                   page: Annotated[str, Query(max_length=120)] = "") -> JSONResponse:
+        if public_reads is not None:  # a feed is read by programs: the refusal in JSON
+            wait = public_reads.hit(request.client.host if request.client else "unknown")
+            if wait is not None:
+                return JSONResponse({"code": "RATE_LIMITED", "message":
+                                     f"请求过于频繁，请在 {wait} 秒后再试。",
+                                     "retry_after": wait}, status_code=429,
+                                    headers={"Retry-After": str(wait)})
         cases = open_cases(finished == "1", page)
         return JSONResponse({
             "delay_minutes": OPEN_DELAY_MINUTES,

@@ -16,9 +16,13 @@ decision, its documents (受理通知书, 补正通知书, the decision …) to 
 staff read its file, when and why (查阅记录). The case service decides all of it for the
 person's own token: another person's case is "not found".
 
-Supplying materials is a declaration today (which materials, how many originals and copies
-are handed in); when the hall's storage port for uploads lands, ``supplied_materials`` is
-where the uploaded files' checksums join each material.
+Supplying materials (``…/supplement``) takes, for each material asked for, its electronic file
+(checked as an application's uploads are: by content, within the size limits, the same refusals
+in the same words, tied to the file's field) and the originals and copies handed in; the files
+go to the storage port and join the material by their digests in ReceiveSupplement, as an
+application's do in SubmitApplication — staff then open them from the workbench like the
+application's own files. A form posted after the sign-in ended is kept (without its files, which
+are chosen again) and offered again after signing in.
 """
 
 # No `from __future__ import annotations`: FastAPI must see the routes' annotations evaluated
@@ -36,12 +40,14 @@ from urllib.parse import quote
 import grpc
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from sunlight.cases.v1 import cases_pb2
 
 from services.hall.backend import HallBackend
 from services.hall.enforcement import party_rights
 from services.hall.identity import Identity
 from services.hall.sessions import Sessions
+from services.hall.storage import MEDIA_TYPES, FileRefused, FileStore, Limits, check_upload
 from services.hall.tokens import TokenMinter
 from services.hall.views import (
     CASE_STATUSES,
@@ -65,6 +71,8 @@ PAGE_TOKEN = re.compile(r"^[A-Za-z0-9=_-]{0,100}$")
 MAX_NAME = 100
 MAX_REASON = 500
 MAX_COUNT = 99
+#: files one supplement form takes at most (one per material asked for)
+MAX_SUPPLY_FILES = 20
 LOOKUP_NOT_FOUND = ("没有找到与受理编号和申请人姓名（或查询码）相符的办件。请核对回执上的受理编号，"
                     "并填写申请时的申请人姓名（须完全一致），或回执上的查询码。")
 
@@ -195,27 +203,60 @@ def supplies(case: cases_pb2.Case, names: dict[str, str],
     return tuple(views)
 
 
-def supplied_materials(fields: dict[str, str], wanted: tuple[SupplyView, ...]
-                       ) -> tuple[list[cases_pb2.MaterialGiven], str]:
-    """The materials the form declares handed in, or a problem in words. (The hook for the
-    upload storage port: each material's uploaded files go with it here.)"""
-    given = []
+@dataclass(frozen=True)
+class SupplyProblem:
+    """What stops a supplement, in words, tied to the form's field (its input's id) and,
+    for a refused file, the storage's stable code."""
+
+    message: str
+    field: str = ""
+    code: str = ""
+
+
+def supplied_materials(fields: dict[str, str], wanted: tuple[SupplyView, ...],
+                       files: dict[str, tuple[str, bytes]] | None = None,
+                       limits: Limits | None = None, already: int = 0
+                       ) -> tuple[list[cases_pb2.MaterialGiven], list[bytes],
+                                  SupplyProblem | None]:
+    """The materials the form hands in — each ticked, or with a file chosen (``files``, by
+    material key: its name and bytes) — with their accepted files and those files' bytes
+    (to store), or what is wrong. A file is checked as an application's upload is
+    (``check_upload``: by content, within ``limits``; ``already`` the bytes the case's files
+    take); a material needs a file or originals or copies."""
+    files, limits = files or {}, limits or Limits()
+    given, kept, total = [], [], already
     for supply in wanted:
-        if fields.get(f"give_{supply.key}") != "1":
+        chosen = files.get(supply.key)
+        if fields.get(f"give_{supply.key}") != "1" and chosen is None:
             continue
         counts = []
         for kind in ("originals", "copies"):
             text = fields.get(f"{kind}_{supply.key}", "0").strip() or "0"
             if not text.isdigit() or int(text) > MAX_COUNT:
-                return [], f"“{supply.name}”的份数应为 0 到 {MAX_COUNT} 之间的整数。"
+                return [], [], SupplyProblem(
+                    f"“{supply.name}”的份数应为 0 到 {MAX_COUNT} 之间的整数。",
+                    f"{'o' if kind == 'originals' else 'c'}-{supply.key}")
             counts.append(int(text))
-        if not any(counts):
-            return [], f"请填写“{supply.name}”提交的原件或复印件份数。"
-        given.append(cases_pb2.MaterialGiven(key=supply.key, originals=counts[0],
-                                             copies=counts[1]))
+        material = cases_pb2.MaterialGiven(key=supply.key, originals=counts[0],
+                                           copies=counts[1])
+        if chosen is not None:
+            try:
+                accepted = check_upload(chosen[1], chosen[0], limits, total)
+            except FileRefused as refused:
+                return [], [], SupplyProblem(f"“{supply.name}”：{refused.message}",
+                                             f"file-{supply.key}", refused.code)
+            total += accepted.size
+            material.files.add(sha256=accepted.sha256, name=accepted.name,
+                               media_type=accepted.media_type, size=accepted.size)
+            kept.append(chosen[1])
+        elif not any(counts):
+            return [], [], SupplyProblem(f"请为“{supply.name}”选择电子文件，或填写提交的原件或"
+                                         "复印件份数。", f"file-{supply.key}")
+        given.append(material)
     if not given:
-        return [], "请至少勾选一项已补齐的材料。"
-    return given, ""
+        return [], [], SupplyProblem("请至少勾选一项已补齐的材料，或为它选择电子文件。",
+                                     f"give-{wanted[0].key}" if wanted else "")
+    return given, kept, None
 
 
 def _code(error: grpc.RpcError) -> grpc.StatusCode:
@@ -227,7 +268,9 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                     throttle: Callable[[RateLimit, Request, str], None],
                     page_error: Callable[[grpc.RpcError, str, str], Exception],
                     not_found: Callable[[str], Exception],
-                    today: Callable[[], date]) -> None:
+                    today: Callable[[], date], files: FileStore | None = None,
+                    limits: Limits | None = None) -> None:
+    limits = limits or Limits()
 
     def person(request: Request, draft: dict[str, str] | None = None) -> Identity:
         return sessions.require(request, draft=draft)
@@ -340,7 +383,8 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             raise page_error(error, missing, "办件") from None
 
     def case_page(request: Request, me: Identity, found: cases_pb2.Case, *,
-                  problem: str = "", status: int = 200, done: str = "",
+                  problem: str | SupplyProblem = "", status: int = 200, done: str = "",
+                  values: dict[str, str] | None = None, restored: bool = False,
                   access_log: "Future[cases_pb2.ListCaseAccessesResponse] | None" = None
                   ) -> HTMLResponse:
         names = names_of(found)
@@ -363,7 +407,13 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             "documents": [DocumentView(d.document_id, d.title, d.number,
                                        local_time(d.issued_at)) for d in found.documents],
             "accesses": accesses, "access_total": access_total,
-            "query_code": found.query_code, "problem": problem, "done": done,
+            "query_code": found.query_code, "done": done,
+            "problem": problem.message if isinstance(problem, SupplyProblem) else problem,
+            "problem_field": problem.field if isinstance(problem, SupplyProblem) else "",
+            "problem_code": problem.code if isinstance(problem, SupplyProblem) else "",
+            "values": values or {}, "restored": restored, "uploads": files is not None,
+            "upload_rules": limits.words(), "accept": ".pdf,.jpg,.jpeg,.png,.ofd,"
+            + ",".join(MEDIA_TYPES),
             "rateable": found.status in (cases_pb2.CASE_STATUS_COMPLETED,
                                          cases_pb2.CASE_STATUS_REJECTED),
             "form_key": uuid.uuid4().hex}, status)
@@ -374,6 +424,7 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         me = person(request)
         if me.staff:
             return render(request, "track/staff.html", {}, 403)
+        restored = sessions.take_draft(request, request.url.path)
         # who read the file is asked for while the case is: neither waits for the other
         access_log = (backend.beside(backend.case_accesses, minter.header(me), case_number)
                       if CASE_NUMBER.match(case_number) else None)
@@ -384,7 +435,8 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                 access_log.cancel()
             raise
         return case_page(request, me, found, access_log=access_log,
-                         done=done if done in ("supplied", "withdrawn") else "")
+                         done=done if done in ("supplied", "withdrawn") else "",
+                         values=restored, restored=bool(restored))
 
     def acted(request: Request, me: Identity, number: str, key: str, **action: Any
               ) -> HTMLResponse | RedirectResponse:
@@ -408,15 +460,45 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
 
     @app.post("/my/cases/{case_number}/supplement", response_class=HTMLResponse,
               response_model=None)
-    def supplement(request: Request, case_number: str,
-                   fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
-                   ) -> HTMLResponse | RedirectResponse:
+    async def supplement(request: Request, case_number: str
+                         ) -> HTMLResponse | RedirectResponse:
+        length = int(request.headers.get("content-length", "0") or 0)
+        if length > limits.application_bytes + 64 * 1024:
+            # too big to read at all: the page again, saying why (nothing read, nothing done)
+            return await run_in_threadpool(too_large, request, case_number)
+        fields, chosen = await sessions.posted_files(request, limits.file_bytes,
+                                                     MAX_SUPPLY_FILES)
+        uploads = {name.removeprefix("file_"): (filename, data)
+                   for name, filename, data in chosen if name.startswith("file_")}
+        return await run_in_threadpool(supplied, request, case_number, fields, uploads)
+
+    def too_large(request: Request, case_number: str) -> HTMLResponse:
+        me = person(request)
+        return case_page(request, me, own_case(me, case_number), status=413,
+                         problem=SupplyProblem(
+                             f"所选文件合计太大：全部材料合计不能超过 "
+                             f"{limits.application_bytes // 1024 // 1024} MB。请压缩后再上传。",
+                             code="APPLICATION_TOO_LARGE"))
+
+    def supplied(request: Request, case_number: str, fields: dict[str, str],
+                 uploads: dict[str, tuple[str, bytes]]) -> HTMLResponse | RedirectResponse:
         me = person(request, draft=fields)
         found = own_case(me, case_number)
         wanted = supplies(found, names_of(found))
-        given, problem = supplied_materials(fields, wanted)
-        if problem:
-            return case_page(request, me, found, problem=problem, status=400)
+        if uploads and files is None:
+            return case_page(request, me, found, status=503, values=fields,
+                             problem=SupplyProblem(
+                                 "网上上传材料暂时不可用：请只填写份数，或到政务服务中心窗口提交。",
+                                 code="UPLOADS_UNAVAILABLE"))
+        already = sum(f.size for m in found.materials for f in m.files)
+        given, data, problem = supplied_materials(fields, wanted, uploads, limits, already)
+        if problem is not None:
+            if problem.code:
+                log.info("supplement file refused on %s: %s", case_number, problem.code)
+            return case_page(request, me, found, problem=problem, status=400, values=fields)
+        for content in data:
+            assert files is not None
+            files.put(content)  # stored before the case names them: never lost between
         return acted(request, me, case_number, fields.get("key", ""),
                      receive_supplement=cases_pb2.ReceiveSupplement(materials=given))
 

@@ -15,6 +15,9 @@ free of generated code).
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 #: GB/T 39046 item types (事项类型).
 ITEM_TYPES: dict[str, str] = {
     "00": "行政权力", "01": "行政许可", "02": "行政处罚", "03": "行政强制", "04": "行政征收",
@@ -131,3 +134,225 @@ DECISION_OUTCOMES: dict[str, str] = {
     "approve": "准予", "refuse": "不予", "impose": "作出处罚（处理）决定",
     "not_impose": "不予处罚（处理）",
 }
+
+
+# --- the catalogue import's report (导入报告) ------------------------------------------------
+
+#: Why a row of a catalogue import was flagged or rejected, or what became of it: a stable code
+#: and the Chinese an official acts on, with the row's particulars (``{line}``, ``{column}``,
+#: ``{value}`` …). The importer states each reason as a sentence of detail (English, for logs
+#: and the drafts' flags); :data:`IMPORT_REASON_PATTERNS` tells its code and particulars, so
+#: rows stored before the codes existed — plain English in ``import_rows.reasons`` — read the
+#: same as new ones (``{"code": …, "detail": …}``).
+IMPORT_REASONS: dict[str, str] = {
+    "IMPORT_DUPLICATE_CODE":
+        "实施编码与本次导入的第 {line} 行相同：未另建事项，本行归入该行的事项。请核对是否重复"
+        "填报。",
+    "IMPORT_ALREADY_IN_CATALOGUE":
+        "清单中已有同一地区、同一实施编码的事项（{item_id}），本行未作改动。",
+    "IMPORT_NOT_PUBLISHED":
+        "本行存疑，不予直接公布：事项保留为草稿，请部门核实存疑之处后提交审核。",
+    "IMPORT_NO_LEGAL_BASIS":
+        "未列明设定依据（职权法定）：事项保留为草稿，部门补充法律依据后方可公布。",
+    "IMPORT_NOT_COMPLETE":
+        "事项要素不完整（{fields}），保留为草稿：请部门补全后提交审核。",
+    "IMPORT_CELLS_UNREADABLE":
+        "本行有单元格无法读取，事项按通常导入方式建立，请核对该行内容。",
+    "IMPORT_CONTENT_INVALID":
+        "本行“{field}”的内容不符合清单格式，事项按通常导入方式建立，请核对。",
+    "IMPORT_NAME_EMPTY":
+        "事项名称（{column} 列）为空，本行不予导入。",
+    "IMPORT_NAME_TOO_LONG":
+        "事项名称有 {length} 个字，超过上限 {max} 个字，本行不予导入。",
+    "IMPORT_DEPARTMENT_EMPTY":
+        "实施主体（{column} 列）为空：每个事项都须有实施主体，本行不予导入。",
+    "IMPORT_DEPARTMENT_TOO_LONG":
+        "实施主体名称有 {length} 个字，超过上限 {max} 个字，本行不予导入。",
+    "IMPORT_ITEM_TYPE_UNKNOWN":
+        "事项类型（{column} 列）{value} 不是国家规定的事项类型（1 行政许可、2 行政处罚……20 公"
+        "共服务），本行不予导入。",
+    "IMPORT_CODE_EMPTY":
+        "实施编码（{column} 列）为空，本行不予导入。",
+    "IMPORT_CODE_TOO_LONG":
+        "实施编码有 {length} 个字符，超过上限 {max} 个，本行不予导入。",
+    "IMPORT_NO_REGION":
+        "无法确定事项所属地区：区划代码为空或不在行政区划代码（2023）中，实施编码中的区划段也"
+        "不可用。请填写 6 位或 12 位区划代码，本行不予导入。",
+    "IMPORT_REGION_OUTSIDE":
+        "事项所属地区 {region} {region_name} 不在本次导入的地区 {scope} {scope_name} 范围内，"
+        "本行不予导入。",
+    "IMPORT_AREA_CODE_INVALID":
+        "区划代码 {value} 无效（不是 6 位或 12 位区划代码，或不在行政区划代码中），已改用实施"
+        "编码中的区划段，请核对。",
+    "IMPORT_CODE_REGION_UNKNOWN":
+        "实施编码中的区划段 {value} 不是已知的行政区划，请核对。",
+    "IMPORT_CODE_REGION_DIFFERS":
+        "实施编码的区划段 {value} 与区划代码 {area} 不一致，请核对。",
+    "IMPORT_PROMISED_OVER_STATUTORY":
+        "承诺时限 {promised} 个工作日超过法定时限 {statutory} 个工作日，请核对。",
+    "IMPORT_LIMIT_INVALID":
+        "{what}（{column} 列）{value} 不是 0 到 {max} 之间的工作日数，已采用导入默认时限，请"
+        "核对。",
+    "IMPORT_LEGAL_BASIS_TOO_LONG":
+        "法律依据（{column} 列）有 {length} 个字，超过上限 {max} 个字，未予采用，请精简后补充"
+        "。",
+    "IMPORT_DEPARTMENT_CODE_UNKNOWN":
+        "部门的统一社会信用代码未知：实施编码中没有，须由部门补充。",
+    "IMPORT_DEPARTMENT_CODE_DIFFERS":
+        "部门代码（{column} 列）{value} 与实施编码中的实施主体代码 {in_code} 不一致，已采用 {"
+        "value}，请核对。",
+    "IMPORT_DEPARTMENT_CODE_INVALID":
+        "部门代码（{column} 列）{value} 不是有效的统一社会信用代码；已采用实施编码中的代码（"
+        "如有），否则在部门补充前未知，请核对。",
+    "IMPORT_FORMULA_ESCAPED":
+        "{what}（{column} 列）以单引号加 {value} 开头（导出文件防公式的转义），已去掉单引号读"
+        "取，请核对内容。",
+    "IMPORT_FORMULA_START":
+        "{what}（{column} 列）以 {value} 开头，电子表格会把它当作公式执行（CSV 注入），已按文"
+        "本保存，请核对内容。",
+    "IMPORT_CODE_LOWER_CASE":
+        "实施编码含小写字母，已按大写 {value} 读取。",
+    "IMPORT_CODE_BLANKS":
+        "实施编码含空格，请删除空格后重新导入。",
+    "IMPORT_CODE_EMPTY_SEGMENT":
+        "实施编码中有空段（连续两个连字符，或以连字符开头、结尾），请核对。",
+    "IMPORT_CODE_TOO_FEW_SEGMENTS":
+        "实施编码只有 {count} 段，至少应有 6 段（基本编码-区划-…-实施主体代码-主体性质-办理项"
+        "），请核对。",
+    "IMPORT_CODE_HANDLING_ITEM":
+        "实施编码的最后一段（办理项）是 {value}，应为 {digits} 位数字，请核对。",
+    "IMPORT_CODE_BODY_NATURE":
+        "实施编码的倒数第二段（实施主体性质）是 {value}，应为 1 法定机关、2 法律法规授权组织"
+        "或 3 受委托组织，请核对。",
+    "IMPORT_CODE_MIDDLE_SEGMENT":
+        "实施编码中实施主体代码之前的一段是 {value}，应为 {expected}，请核对。",
+    "IMPORT_CODE_REGION_PART":
+        "实施编码的区划段 {value} 不是有效的区划代码，请核对。",
+    "IMPORT_CODE_BASIC_CODE":
+        "实施编码的基本编码段缺失，或含有数字、大写字母和连字符以外的字符，请核对。",
+    "IMPORT_CODE_ORGANISATION_CODE":
+        "实施主体代码 {value} 是旧的 9 位组织机构代码，不是 18 位统一社会信用代码，请部门更新"
+        "。",
+    "IMPORT_CODE_BODY_LENGTH":
+        "实施主体代码 {value} 有 {length} 位，应为 18 位统一社会信用代码，请核对。",
+    "IMPORT_CODE_BODY_INVALID":
+        "实施编码中的实施主体代码不是有效的统一社会信用代码（校验不通过），请核对。",
+    "IMPORT_OTHER":
+        "导入时发现其他问题，请核对本行。",
+}
+
+#: the columns' subjects, as the reasons name them
+_IMPORT_WHAT = {"name": "事项名称", "department": "实施主体", "group": "分组",
+                "legal basis": "法律依据", "statutory limit": "法定时限",
+                "promised limit": "承诺时限"}
+
+#: How the importer's detail reads as a code and its particulars: the first pattern that
+#: matches (``re.search``) gives the code; its named groups fill the Chinese text.
+IMPORT_REASON_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("IMPORT_DUPLICATE_CODE", r"^duplicate implementation code: same code as line (?P<line>\d+)"),
+    ("IMPORT_ALREADY_IN_CATALOGUE", r"^already in the catalogue: item (?P<item_id>\S+)"),
+    ("IMPORT_NOT_PUBLISHED", r"^kept as a draft: flagged rows are not published"),
+    ("IMPORT_NO_LEGAL_BASIS", r"^kept as a draft: no legal basis"),
+    ("IMPORT_NOT_COMPLETE", r"^kept as a draft: not complete"),
+    ("IMPORT_CELLS_UNREADABLE", r"^unreadable cells"),
+    ("IMPORT_NAME_EMPTY", r"^name \((?P<column>.*)\) is empty"),
+    ("IMPORT_NAME_TOO_LONG", r"^name has (?P<length>\d+) characters; at most (?P<max>\d+)"),
+    ("IMPORT_DEPARTMENT_EMPTY", r"^department \((?P<column>.*?)\) is empty"),
+    ("IMPORT_DEPARTMENT_TOO_LONG",
+     r"^department has (?P<length>\d+) characters; at most (?P<max>\d+)"),
+    ("IMPORT_ITEM_TYPE_UNKNOWN",
+     r"^item type \((?P<column>.*?)\) (?P<value>.*) is not a national item type"),
+    ("IMPORT_CODE_EMPTY", r"^implementation code \((?P<column>.*)\) is empty"),
+    ("IMPORT_CODE_TOO_LONG",
+     r"^implementation code has (?P<length>\d+) characters; at most (?P<max>\d+)"),
+    ("IMPORT_NO_REGION", r"^no usable region"),
+    ("IMPORT_REGION_OUTSIDE", r"^region (?P<region>\d+) (?P<region_name>.*) lies outside the "
+                              r"importing region (?P<scope>\d+) ?(?P<scope_name>.*)$"),
+    ("IMPORT_AREA_CODE_INVALID", r"^area code (\((?P<column>.*?)\) )?(?P<value>'[^']*')"),
+    ("IMPORT_CODE_REGION_UNKNOWN", r"^the code's region part (?P<value>\S+) is not a known"),
+    ("IMPORT_CODE_REGION_DIFFERS",
+     r"^region part (?P<value>\d+) of the code is not the area code (?P<area>\d+)"),
+    ("IMPORT_PROMISED_OVER_STATUTORY", r"^the promised limit of (?P<promised>\d+) working days "
+                                       r"exceeds the statutory limit of (?P<statutory>\d+)"),
+    ("IMPORT_LIMIT_INVALID", r"^(?P<what>statutory limit|promised limit) \((?P<column>.*?)\) "
+                             r"(?P<value>.*) is not a number of working days \(0 to "
+                             r"(?P<max>\d+)\)"),
+    ("IMPORT_LEGAL_BASIS_TOO_LONG", r"^legal basis \((?P<column>.*?)\) has (?P<length>\d+) "
+                                    r"characters; at most (?P<max>\d+)"),
+    ("IMPORT_DEPARTMENT_CODE_UNKNOWN", r"^the department's unified social credit code is "
+                                       r"unknown"),
+    ("IMPORT_DEPARTMENT_CODE_DIFFERS", r"^department code \((?P<column>.*?)\) (?P<value>\S+) "
+                                       r"is not the implementing body's code in the "
+                                       r"implementation code \((?P<in_code>\S+)\)"),
+    ("IMPORT_DEPARTMENT_CODE_INVALID",
+     r"^department code \((?P<column>.*?)\) (?P<value>'[^']*'):"),
+    ("IMPORT_FORMULA_ESCAPED", r"^(?P<what>name|department|group|legal basis) \((?P<column>"
+                               r".*?)\) begins with (?P<value>'.*?') behind a leading quote"),
+    ("IMPORT_FORMULA_START", r"^(?P<what>name|department|group|legal basis) \((?P<column>"
+                             r".*?)\) begins with (?P<value>'.*?'): a spreadsheet"),
+    ("IMPORT_CODE_LOWER_CASE",
+     r"^implementation code has lower-case letters; read as (?P<value>'.*')"),
+    ("IMPORT_CODE_BLANKS", r"^implementation code .* contains blanks"),
+    ("IMPORT_CODE_EMPTY_SEGMENT", r"^implementation code .* has an empty segment"),
+    ("IMPORT_CODE_TOO_FEW_SEGMENTS",
+     r"^implementation code .* has (?P<count>\d+) segments, at least"),
+    ("IMPORT_CODE_HANDLING_ITEM", r"^handling item \(last segment\) is (?P<value>'.*?'); "
+                                  r"expected (?P<digits>\d+) digits"),
+    ("IMPORT_CODE_BODY_NATURE",
+     r"^body nature \(second segment from the right\) is (?P<value>'.*?');"),
+    ("IMPORT_CODE_MIDDLE_SEGMENT", r"^segment before the body code is (?P<value>'.*?'); "
+                                   r"expected (?P<expected>'.*?')"),
+    ("IMPORT_CODE_REGION_PART", r"^region part (?P<value>'.*?') (does not|should be)"),
+    ("IMPORT_CODE_BASIC_CODE", r"^basic code"),
+    ("IMPORT_CODE_ORGANISATION_CODE", r"^implementing body code (?P<value>'.*?') is an old "
+                                      r"9-character organisation code"),
+    ("IMPORT_CODE_BODY_LENGTH",
+     r"^implementing body code (?P<value>'.*?') has (?P<length>\d+) characters"),
+    ("IMPORT_CODE_BODY_INVALID", r"(credit code|check character|organisation code)"),
+    ("IMPORT_CONTENT_INVALID", r"^(?P<field>[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*): "),
+)
+_IMPORT_COMPILED = tuple((code, re.compile(pattern)) for code, pattern in IMPORT_REASON_PATTERNS)
+
+
+@dataclass(frozen=True)
+class ImportReason:
+    """One reason of an import's report: its stable code, the Chinese an official reads, and
+    the importer's detail it came from."""
+
+    code: str
+    message: str
+    detail: str
+
+    def stored(self) -> dict[str, str]:
+        """How ``import_rows.reasons`` keeps it: the code, and the detail it was read from."""
+        return {"code": self.code, "detail": self.detail}
+
+
+def import_reason(value: object) -> ImportReason:
+    """The reason an importer's detail (or a stored reason: ``{"code", "detail"}``, or the
+    plain English of rows stored before the codes) says."""
+    if isinstance(value, dict):
+        detail = str(value.get("detail", ""))
+        stored_code = str(value.get("code", ""))
+    else:
+        detail, stored_code = str(value), ""
+    code, found = "IMPORT_OTHER", {}
+    for candidate, pattern in _IMPORT_COMPILED:
+        match = pattern.search(detail)
+        if match is not None:
+            code, found = candidate, {k: v for k, v in match.groupdict().items() if v}
+            break
+    if stored_code in IMPORT_REASONS and stored_code != code:
+        code, found = stored_code, {}  # the stored code stands; particulars as far as known
+    if "what" in found:
+        found["what"] = _IMPORT_WHAT.get(found["what"], found["what"])
+    if code == "IMPORT_NOT_COMPLETE":  # the fields to complete, by their names
+        found["fields"] = "、".join(dict.fromkeys(re.findall(
+            r"(?:not valid: |; )([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): ",
+            detail))) or "详见事项的审核意见"
+    return ImportReason(code, _fill(IMPORT_REASONS[code], found), detail)
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """The template with its particulars; one not known is said to be unknown (（未知）)."""
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "（未知）"), template)

@@ -7,8 +7,9 @@ the enterprise's account. The enterprise signs in, finds the case among its own,
 when it may state, defend or ask for a hearing (in words, the day the engine computed on the
 official calendar) and, once the department decided, the decision and its amount; the
 立案审批表 is neither listed nor downloadable to it. axe-core finds no serious or critical
-violation on that page at a desktop's and a phone's width, where nothing scrolls sideways.
-Screenshots go to ``var/test-artifacts/party/``.
+violation on that page at a desktop's and a phone's width, where nothing scrolls sideways —
+nor on the workbench's page of an opened case with its enforcement forms (执法办理), as the
+inspector sees it. Screenshots go to ``var/test-artifacts/party/``.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     provider = LocalIdentityProvider(AccountStore(dbs["hall"]), "510000",
                                      limits=SignInLimits.of("100/minute", "1000/minute"))
     provider.add(Kind.ENTERPRISE, PARTY.id_number, PARTY.name, PASSWORD)
+    provider.add(Kind.STAFF, INSPECTOR.subject, "孙执法", PASSWORD, roles=INSPECTOR.roles,
+                 regions=INSPECTOR.regions, department_code=INSPECTOR.department or "",
+                 positions=INSPECTOR.positions)
     backend = HallBackend(Catalogue(), cases_pb2_grpc.CaseServiceStub(channel), lambda: "",
                           10.0, monitoring=Monitoring())
     app = create_app(backend, "广安区", today=lambda: clock.now.date(), rates=RateLimits(
@@ -207,4 +211,38 @@ def test_a_party_reads_until_when_they_may_ask_for_a_hearing_and_the_decision(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTEFACTS / "decided-phone.png"), full_page=True)
     context.close()
+    assert found == {}
+
+
+def test_the_workbench_enforcement_forms_pass_axe_at_a_desktops_and_a_phones_width(
+        node: Node, browser) -> None:
+    """The inspector's page of a case under investigation (/workbench/cases/<n>): its
+    enforcement forms (执法办理) with no serious or critical axe-core violation at 1280 and
+    390 px, nothing scrolling sideways on the phone."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    case = node.cases.open(INSPECTOR, Opening(
+        ITEM.item_id, 0, "511602", (PARTY,), "未取得许可经营食品", "complaint", (BASIS,),
+        (Evidence("", "inspection_record", "现场检查笔录"),)), key())
+    node.cases.act(HEAD, case.number, Accept("同意立案"), key())
+    found: dict[str, list[str]] = {}
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{node.url}/workbench/cases/{case.number}")
+        page.wait_for_url(re.compile(r"/signin\?next="))
+        page.check("input[value=staff]")
+        page.fill("#f-login", INSPECTOR.subject)
+        page.fill("#f-password", PASSWORD)
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(re.compile(rf"/workbench/cases/{case.number}$"))
+        section = page.locator("section[aria-labelledby=enforcement-heading]")
+        assert section.count() == 1 and section.locator("form").count() >= 1, \
+            page.inner_text("main")
+        if violations := serious_violations(page):
+            found[name] = violations
+        if name == "phone":
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTEFACTS / f"workbench-enforcement-{name}.png"),
+                        full_page=True)
+        context.close()
     assert found == {}

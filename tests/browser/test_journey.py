@@ -10,8 +10,9 @@ never called) then carries the case:
 a citizen registers and signs in, finds the item by its initials, reads its guide, applies
 with a real PDF and a real JPEG (one mandatory material left out), sees the completeness
 check's answer at once; the clerk asks for the missing material (补正); the citizen sees the
-clock stopped and supplies it; the clerk accepts; the fire brigade completes its parallel
-branch (并联) while the department's reviewer completes the review; the citizen follows it,
+clock stopped and supplies it, uploading the scan (a file of another type refused first, on
+the same form); the clerk opens the uploaded scan and accepts; the fire brigade completes its
+parallel branch (并联) while the department's reviewer completes the review; the citizen follows it,
 with the working days left; the chief decides, the clerk publishes the result and completes
 the case; the citizen sees the result, downloads the decision and the acceptance notice
 (which prints the query code), and looks the case up without signing in with that code.
@@ -121,6 +122,16 @@ def real_jpeg() -> bytes:
 
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (40, 120, 200)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+@functools.cache
+def licence_png() -> bytes:
+    """The scanned business licence the citizen supplies (补正)."""
+    from PIL import Image  # noqa: PLC0415 - fpdf2's own dependency
+
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (200, 60, 40)).save(out, "PNG")
     return out.getvalue()
 
 
@@ -274,8 +285,19 @@ def citizen_supplies(page: Any, journey: Journey, number: str) -> None:
     body = page.inner_text("main")
     assert "营业执照" in body and "暂停" in body  # what is missing; the clock stopped
     shot(page, "my-case-supplement", journey)
-    page.get_by_role("button", name="提交补正材料").click()
+    form = page.locator("form[action$='/supplement']")
+    # a file that is not one the hall takes: refused on the same form, tied to its field
+    form.locator("#file-licence").set_input_files(
+        {"name": "营业执照.pdf", "mimeType": "application/pdf", "buffer": b"not a scan"})
+    form.get_by_role("button", name="提交补正材料").click()
     page.wait_for_load_state("load")
+    assert "无法识别这个文件的格式" in page.inner_text("#result")
+    assert page.locator("#file-licence").get_attribute("aria-invalid") == "true"
+    form = page.locator("form[action$='/supplement']")
+    form.locator("#file-licence").set_input_files(
+        {"name": "营业执照.png", "mimeType": "image/png", "buffer": licence_png()})
+    form.get_by_role("button", name="提交补正材料").click()
+    page.wait_for_url(re.compile(r"\?done=supplied"))
     assert "已提交补正材料" in page.inner_text("#result")
 
 
@@ -386,6 +408,9 @@ def clerk_accepts(browser: Any, journey: Journey, number: str) -> None:
     context, page = staff_signs_in(browser, journey, "li.clerk")
     page.goto(f"{journey.url}/workbench/cases/{number}")
     assert "必需材料齐全" in page.inner_text("#completeness")
+    with page.expect_download() as got:  # the licence the citizen uploaded with the 补正
+        page.get_by_role("link", name="营业执照.png").click()
+    assert Path(got.value.path()).read_bytes() == licence_png()
     page.fill("#accept-opinion", "材料齐全，予以受理")
     page.click("form[action$='/act/accept'] button[type=submit]")
     page.wait_for_url(re.compile(r"\?done=accept"))

@@ -176,6 +176,8 @@ def test_the_applicant_supplements_withdraws_and_reads_their_documents(node, adm
     assert stopped.status == kpb.CASE_STATUS_SUPPLEMENT and stopped.clock.stopped
     assert "receive_supplement" in stopped.allowed_actions
     given = kpb.ReceiveSupplement(materials=[kpb.MaterialGiven(key="form", originals=1)])
+    given.materials[0].files.add(sha256="ab" * 32, name="申请书.pdf",
+                                 media_type="application/pdf", size=2048)
     # someone else may not supply it, nor may the applicant do what staff do
     assert refused(node.cases.ActOnCase, kpb.ActOnCaseRequest(
         idempotency_key=key(), case_number=number, receive_supplement=given),
@@ -186,6 +188,11 @@ def test_the_applicant_supplements_withdraws_and_reads_their_documents(node, adm
     supplied = act(node.cases, ming.md, number, receive_supplement=given)
     assert supplied.status == kpb.CASE_STATUS_SUBMITTED and not supplied.clock.stopped
     assert supplied.own_view and not supplied.missing_materials
+    # the uploaded file joins the case's electronic materials, for its staff to open
+    internal = node.cases.GetCase(kpb.GetCaseRequest(case_number=number), metadata=admin,
+                                  timeout=10).case
+    assert [(f.sha256, f.name) for m in internal.materials for f in m.files] == [
+        ("ab" * 32, "申请书.pdf")]
     # the supplement notice is addressed to them: listed and downloaded
     documents = node.cases.ListDocuments(kpb.ListDocumentsRequest(case_number=number),
                                          metadata=ming.md, timeout=30).documents

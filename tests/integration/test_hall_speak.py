@@ -103,6 +103,8 @@ def test_a_person_asks_the_department_answers_and_the_person_reads_it(hall) -> N
     assert number not in clerk.get("/workbench/consultations").text
     mine = words(person.get("/my/feedback").text)
     assert "需要带原件核验，核验后退还。" in mine and "已答复" in mine
+    answered_at = re.search(r"答复时间\s*(\d{4}-\d{2}-\d{2} \d{2}:\d{2})", mine)
+    assert answered_at, mine  # when the answer was given
     # a person is not staff: the workbench page is not theirs
     assert person.get("/workbench/consultations").status_code == 404
 

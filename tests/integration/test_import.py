@@ -36,6 +36,7 @@ from services.catalogue.importer import Importer, RowResult
 from services.catalogue.service import CatalogueService
 from services.shared import catalogue_csv
 from services.shared.auth import Principal, permissions_of
+from services.shared.code_tables import import_reason
 from services.shared.db import Database
 from services.shared.events import parse_event
 from services.shared.migrations import upgrade
@@ -132,6 +133,14 @@ def test_real_file_every_row_accounted_for_and_idempotent(importer: Importer, db
     assert [r.item_id for r in again] == [r.item_id for r in results]
     assert all(r.reasons[-1] == f"already in the catalogue: item {r.item_id} (unchanged)"
                for r in again)
+    # PostgreSQL keeps each reason with its stable code; the report reads it in Chinese
+    with db.transaction() as s:
+        stored = [json.loads(x) for x in s.execute(select(t.import_rows.c.reasons).where(
+            t.import_rows.c.import_id == again_id)).scalars()]
+    assert all(reasons[-1]["code"] == "IMPORT_ALREADY_IN_CATALOGUE" for reasons in stored)
+    said = import_reason(stored[0][-1])
+    assert said.message == (f"清单中已有同一地区、同一实施编码的事项（{again[0].item_id}），"
+                            "本行未作改动。")
     assert count(db, t.items, t.items.c.region == county) == 1135
     assert count(db, t.outbox, t.outbox.c.body.like(f'%"region":"{county}"%')) == events
 

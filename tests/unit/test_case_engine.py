@@ -49,6 +49,7 @@ from services.cases.domain.model import (
     CaseStatus,
     Channel,
     InstanceStatus,
+    MaterialFile,
     Party,
 )
 from services.shared.errors import (
@@ -170,6 +171,22 @@ def test_acceptance_checks_the_materials_and_supplements_stop_the_clock() -> Non
     assert due.due == date(2026, 11, 20)  # 1 working day, Tue–Thu left out
     run.do(Accept(), CLERK)
     assert run.c.status is CaseStatus.IN_PROGRESS
+
+
+def test_a_supplement_brings_its_uploaded_files_into_the_case() -> None:
+    applicant = Actor("credit_code:115113010000000716",
+                      identity=("credit_code", "115113010000000716"))
+    run = Run(materials=(("form", 1, 0),), channel=Channel.ONLINE, by=applicant)
+    run.do(RequestSupplement(("licence",), date(2026, 11, 30)), CLERK)
+    licence = MaterialFile("licence", "ab" * 32, "营业执照.pdf", "application/pdf", 2048)
+    with pytest.raises(InvalidArgument):  # a file for a material the item does not have
+        run.do(ReceiveSupplement((("licence", 0, 0),), (
+            replace(licence, key="passport"),)), applicant)
+    run.do(ReceiveSupplement((("licence", 0, 0),), (licence,)), applicant)
+    assert run.c.files == (licence,) and not incomplete(run.c)
+    assert run.events[-2].files == (licence,)
+    assert fold(run.events) == run.c
+    run.do(Accept(), CLERK)
 
 
 def test_an_application_lapses_only_after_its_supplement_time() -> None:

@@ -42,6 +42,7 @@ from services.catalogue.domain.items import (
 from services.catalogue.importer import DEFAULT_ROLES_FLAG, NO_LEGAL_BASIS_REASON
 from services.shared import catalogue_csv
 from services.shared.auth import mint_token
+from services.shared.code_tables import import_reason
 from services.shared.rate_limits import RateLimits
 from tests.support.catalogue_node import CatalogueNode, catalogue_node, person, publish
 from tests.support.codes import credit_code, implementation_code
@@ -258,10 +259,11 @@ def test_rows_that_may_not_be_published_stay_drafts_with_the_reason(
         "--token", ADMIN, *REVIEWED)
     results = {r["name"]: r for r in json.loads(report.read_text("utf-8"))["rows"]}
     assert results[no_basis["name"]]["outcome"] == "accepted"
-    assert NO_LEGAL_BASIS_REASON in results[no_basis["name"]]["reasons"]
+    assert {"code": "IMPORT_NO_LEGAL_BASIS", "message": import_reason(
+        NO_LEGAL_BASIS_REASON).message} in results[no_basis["name"]]["reasons"]
     flagged = results[broken["name"]]
     assert flagged["outcome"] == "flagged"
-    assert any("only the last step can be the decision step" in r
+    assert any(r["code"] == "IMPORT_CONTENT_INVALID" and "steps" in r["message"]
                for r in flagged["reasons"])
     assert results[fine["name"]]["outcome"] == "accepted"
     assert set(public(empty)) == {fine["code"]}  # only the complete, valid row is published
@@ -335,4 +337,5 @@ def test_an_export_made_before_department_codes_still_imports(
     assert by_name["对违法生产经营行为的行政处罚"].status.value == "published"
     licence = by_name["食品经营许可"]
     assert licence.status.value == "draft"
-    assert "department_code" in " ".join(rows["食品经营许可"]["reasons"])
+    [reason] = [r for r in rows["食品经营许可"]["reasons"] if r["code"] == "IMPORT_NOT_COMPLETE"]
+    assert "department_code" in reason["message"] and "不完整" in reason["message"]

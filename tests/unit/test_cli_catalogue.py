@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
@@ -29,6 +30,7 @@ from services.catalogue.import_api import export_rpc, import_rows_rpc
 from services.catalogue.importer import Importer
 from services.catalogue.service import CatalogueService
 from services.shared.auth import Authenticator, mint_token
+from services.shared.code_tables import IMPORT_REASONS
 from services.shared.db import Database
 from services.shared.errors import InvalidArgument
 from services.shared.grpc_errors import translate_errors, translate_stream_errors
@@ -146,8 +148,11 @@ def test_import_the_real_file_writes_the_report(node: tuple[str, FakeCatalogue],
         str(report_path), "--address", address, "--token", token(),
         "--batch-size", "300"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("guang_an_511602.csv: 1135 rows: 627 accepted, "
-                                    "508 flagged, 0 rejected (import ")
+    assert result.stdout.startswith("guang_an_511602.csv：共 1135 行，接受 627 行，存疑 508 行，"
+                                    "拒绝 0 行（导入批次 ")
+    printed = result.stdout.splitlines()
+    assert len(printed) == 1 + 20 + 1 and printed[-1].startswith("  ……另有 488 行存疑或拒绝")
+    assert re.fullmatch(r"  第 \d+ 行 存疑 .+：.+（IMPORT_[A-Z_]+）", printed[1]), printed[1]
     assert "importing guang_an_511602.csv" in result.stderr  # the progress bar
     report = json.loads(report_path.read_text("utf-8"))
     assert {k: report[k] for k in ("total", "accepted", "flagged", "rejected")} == {
@@ -158,7 +163,9 @@ def test_import_the_real_file_writes_the_report(node: tuple[str, FakeCatalogue],
                                  "outcome": "accepted", "reasons": [],
                                  "item_id": report["rows"][0]["item_id"]}
     tobacco = next(r for r in report["rows"] if r["line"] == 1128)
-    assert tobacco["outcome"] == "flagged" and "expected '7'" in tobacco["reasons"][0]
+    assert tobacco["outcome"] == "flagged"
+    assert tobacco["reasons"][0] == {"code": "IMPORT_CODE_BODY_INVALID",
+                                     "message": IMPORT_REASONS["IMPORT_CODE_BODY_INVALID"]}
     assert items(fake) == 1135 and fake.import_calls == 4
 
     # the same file again: the same keys, so the catalogue replays its answers
@@ -184,7 +191,9 @@ def test_import_in_small_batches_keeps_the_order(node: tuple[str, FakeCatalogue]
     assert [r["line"] for r in report["rows"]] == list(range(2, 12))
     assert [r["outcome"] for r in report["rows"]] == ["accepted"] * 9 + ["rejected"]
     assert report["publish_reviewed"] is True and fake.import_calls == 5
-    assert "1 rejected" in result.stdout  # rejected rows: the import still ran (exit 0)
+    assert "拒绝 1 行" in result.stdout  # rejected rows: the import still ran (exit 0)
+    assert ("第 11 行 拒绝 （无名称）：事项名称（name 列）为空，本行不予导入。"
+            "（IMPORT_NAME_EMPTY）") in result.stdout
 
 
 def test_a_different_mapping_through_a_mapping_file(node: tuple[str, FakeCatalogue],
@@ -204,7 +213,7 @@ def test_a_different_mapping_through_a_mapping_file(node: tuple[str, FakeCatalog
     result = invoke("import", str(path), "--region", "511602", "--mapping", str(mapping),
                     "--default-limit-days", "15", "--address", address, "--token", token())
     assert result.exit_code == 0, result.output
-    assert "1 rows: 1 accepted" in result.stdout
+    assert "共 1 行，接受 1 行" in result.stdout
     with fake.service.db.transaction() as s:
         content = json.loads(s.execute(select(t.item_versions.c.content)).scalar_one())
     assert (content["statutory_limit_days"], content["promised_limit_days"]) == (5, 5)
@@ -512,7 +521,7 @@ def test_a_file_with_only_its_header(node: tuple[str, FakeCatalogue], tmp_path: 
     result = invoke("import", str(path), "--region", "511602", "--address", address,
                     "--token", token(), "--report", str(report_path))
     assert result.exit_code == 0, result.output
-    assert "0 rows: 0 accepted, 0 flagged, 0 rejected (nothing to import)" in result.stdout
+    assert "共 0 行，接受 0 行，存疑 0 行，拒绝 0 行（没有可导入的行）" in result.stdout
     assert json.loads(report_path.read_text("utf-8"))["rows"] == []
     assert fake.import_calls == 0
 

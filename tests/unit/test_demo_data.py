@@ -4,10 +4,12 @@ nodes unless they ask; and the hall signs the demo accounts in only while it is 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from google.protobuf import json_format
 from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 
@@ -15,15 +17,19 @@ from cli import demo
 from cli import demo_data as d
 from infra.localnode import DEMO, LocalNode
 from infra.supervise import ONE_SHOT, procfile
-from services.hall.identity import ACCOUNT_DISABLED, Kind, SignInRefused
+from services.hall.app import Access, create_app
+from services.hall.backend import HallBackend
+from services.hall.identity import ACCOUNT_DISABLED, Identity, Kind, SignInRefused
 from services.hall.identity import storage as t
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.credentials import Passwords
-from services.hall.identity.local import DEMO_CREATOR, LocalIdentityProvider
+from services.hall.identity.local import DEMO_CREATOR, DEMO_OFF, LocalIdentityProvider
+from services.hall.tokens import TokenMinter
 from services.shared.auth import check_claims
 from services.shared.codes import check_credit_code, check_resident_id
 from services.shared.config import Settings
 from services.shared.db import Database
+from services.shared.token_keys import TokenKey
 from tests.support.guang_an import rows
 
 FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
@@ -85,6 +91,59 @@ def test_demo_accounts_sign_in_only_while_the_node_has_demo_data(tmp_path) -> No
             off.authenticate(Kind.PERSON, d.CITIZEN.login, "not-the-one", "10.0.0.1")
         assert wrong.value.code != ACCOUNT_DISABLED
         assert off.authenticate(Kind.STAFF, "real.clerk", d.PASSWORD, "10.0.0.1").staff
+    finally:
+        db.dispose()
+
+
+def test_a_demo_accounts_open_session_ends_once_demo_data_is_off(tmp_path) -> None:
+    """SUNLIGHT_DEMO_DATA=0 refuses the demo accounts' sessions opened before it too (the
+    cookie is signed with the same key, and would otherwise last its 8 hours): the next page
+    leads to sign-in, which says why; a real account's session goes on."""
+    db = Database(f"sqlite:///{tmp_path / 'hall.db'}", "hall")
+    t.metadata.create_all(db.engine)
+    secret, session_key = TokenKey.generate().to_text(), "k" * 64
+
+    def hall(demo_on: bool) -> TestClient:
+        provider = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST,
+                                         demo_accounts=demo_on)
+        backend = HallBackend(None, None, lambda: "Bearer hall", 1.0)
+        return TestClient(create_app(backend, "广安区", access=Access(
+            provider, TokenMinter(secret), session_key)), follow_redirects=False)
+
+    def sign_in(client: TestClient, login: str) -> None:
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          client.get("/signin").text).group(1)
+        answer = client.post("/signin", data={"csrf_token": token, "kind": "person",
+                                              "login": login, "password": d.PASSWORD})
+        assert answer.status_code == 303, answer.text
+
+    try:
+        real = "51160219900101123" + "6"
+        maker = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST)
+        maker.add(Kind.PERSON, d.CITIZEN.login, d.CITIZEN.name, d.PASSWORD,
+                  created_by=DEMO_CREATOR)
+        maker.add(Kind.PERSON, real, "张三", d.PASSWORD)
+        before, person = hall(True), hall(True)
+        sign_in(before, d.CITIZEN.login)
+        sign_in(person, real)
+        assert "您已作为" in before.get("/signin").text
+        after = hall(False)  # the node restarted with its demo data off
+        after.cookies.update(before.cookies)
+        page = after.get("/my/cases")
+        assert page.status_code == 303 and page.headers["location"].startswith("/signin?next=")
+        signin = after.get(page.headers["location"]).text
+        assert "演示账号已停用" in signin and "您已作为" not in signin
+        assert after.get("/my/cases").status_code == 303  # signed out for good
+        real_after = hall(False)
+        real_after.cookies.update(person.cookies)
+        assert "您已作为 张三 登录" in real_after.get("/signin").text
+        # a session opened before sessions were marked: told by its account
+        off = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST,
+                                    demo_accounts=False)
+        unmarked = Identity(Kind.PERSON, d.CITIZEN.login, d.CITIZEN.name)
+        assert off.session_refused(unmarked) == DEMO_OFF
+        assert off.session_refused(Identity(Kind.PERSON, real, "张三")) is None
+        assert maker.session_refused(unmarked) is None  # demo data on: it holds
     finally:
         db.dispose()
 

@@ -412,3 +412,39 @@ def test_an_ended_session_leads_to_sign_in_and_keeps_the_answers(world) -> None:
     sign_in(client)
     restored = client.get(f"{base}/applicant")
     assert "张三（已改）" in restored.text and "已恢复" in restored.text
+
+
+def test_a_lost_session_cookie_leads_to_sign_in_and_back_with_the_answers(world) -> None:
+    """The session cookie itself expired (the browser dropped it): the form posted from the
+    page is not refused with a bare 403 but leads to sign-in, and back with what was typed."""
+    client, cases, _, _ = world
+    sign_in(client)
+    base = started(client)
+    form = token(client, f"{base}/applicant")
+    client.cookies.clear()  # the cookie's own age ran out: no session at all
+    answer = client.post(f"{base}/applicant", data={
+        "csrf_token": form, "for": "self", "name": "张三（过期后）"},
+        headers={"referer": f"http://testserver{base}/applicant",
+                 "sec-fetch-site": "same-origin"})
+    assert answer.status_code == 303
+    location = answer.headers["location"]
+    assert location.startswith("/signin?next=") and "expired=1" in location
+    assert unquote(location).split("next=")[1].split("&")[0] == f"{base}/applicant"
+    signin = client.get(location)
+    assert signin.status_code == 200 and "您的登录已过期" in signin.text
+    assert "未提交的内容会保留" in signin.text
+    back = client.post("/signin", data={
+        "csrf_token": token(client, location), "kind": "person", "login": PERSON,
+        "password": PASSWORD, "next": f"{base}/applicant"})
+    assert back.headers["location"] == f"{base}/applicant"
+    restored = client.get(f"{base}/applicant")
+    assert "张三（过期后）" in restored.text and "已恢复" in restored.text
+    assert not cases.submitted
+    # a form posted to the hall from another site keeps nothing for later
+    client.cookies.clear()
+    forged = client.post(f"{base}/applicant", data={"for": "self", "name": "别人填的"},
+                         headers={"referer": f"http://testserver{base}/applicant",
+                                  "sec-fetch-site": "cross-site"})
+    assert forged.status_code == 303 and forged.headers["location"].startswith("/signin")
+    sign_in(client)
+    assert "别人填的" not in client.get(f"{base}/applicant").text

@@ -13,11 +13,13 @@ from grpc_health.v1 import health_pb2
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 from sunlight.common.v1 import common_pb2
+from sunlight.monitoring.v1 import monitoring_pb2
 
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import Channel
 from services.hall.app import create_app
 from services.hall.backend import CASES, CATALOGUE, HallBackend
+from services.hall.speak import complaint_row, consultation_row, rating_row
 from services.hall.views import days_left_text, missing_text
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.errors import DomainError, NotFound
@@ -1025,6 +1027,54 @@ def test_catalogue_pages_are_limited_more_loosely() -> None:
     assert refused.status_code == 429 and "RATE_LIMITED" in refused.text
     assert all(request.item_id != "it-2" for name, request, _ in catalogue.calls
                if name == "GetItemVersion")
+
+
+def test_my_feedback_says_when_each_answer_was_given() -> None:
+    asked = monitoring_pb2.Consultation(consultation_id="c1", title="收费吗", answer="不收费")
+    asked.answered_at.FromJsonString("2026-11-03T02:05:00Z")
+    assert consultation_row(asked).answered_at == "2026-11-03 10:05"
+    waiting = monitoring_pb2.Consultation(consultation_id="c2", title="要带原件吗")
+    assert consultation_row(waiting).answered_at == ""
+    untimed = monitoring_pb2.Complaint(complaint_id="t1", title="推诿", answer="已整改")
+    assert complaint_row(untimed).answered_at == "时间未知"  # unknown, never guessed
+    rated = monitoring_pb2.Rating(rating_id="r1", level=4, case_number="n1")
+    rated.rectification.reply = "已约谈窗口人员"
+    rated.rectification.completed_at.FromJsonString("2026-11-05T08:00:00Z")
+    assert rating_row(rated).answered_at == "2026-11-05 16:00"
+
+
+class FakeMonitoring:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def ListOpenCases(self, request, **options):  # noqa: N802
+        self.calls += 1
+        return monitoring_pb2.ListOpenCasesResponse(total=0)
+
+    def GetOpenStatistics(self, request, **options):  # noqa: N802
+        raise FakeRpcError(grpc.StatusCode.UNAVAILABLE)
+
+
+def test_the_open_feed_is_limited_like_the_catalogue_pages() -> None:
+    """动态公开 can be read without end no more than the catalogue: past the public reads'
+    rate, the page is the 429 page in Chinese and the JSON feed a JSON refusal, both with
+    Retry-After, and the monitoring service is not asked."""
+    monitoring = FakeMonitoring()
+    backend = HallBackend(FakeCatalogue(), FakeCases(), ServiceToken(
+        SECRET, "hall", ["511602"]).header, 4.0, {}, monitoring)
+    client = TestClient(create_app(backend, "广安区", today=lambda: TODAY,
+                                   rates=RateLimits(public_reads="3/minute")),
+                        raise_server_exceptions=False)
+    assert client.get("/open").status_code == 200
+    assert client.get("/open/cases.json").status_code == 200
+    assert client.get("/open?finished=1").status_code == 200
+    page = client.get("/open")
+    assert page.status_code == 429 and 0 < int(page.headers["Retry-After"]) <= 60
+    assert "请求过于频繁" in text_of(page.text) and "RATE_LIMITED" in page.text
+    feed = client.get("/open/cases.json")
+    assert feed.status_code == 429 and feed.headers["Retry-After"]
+    assert feed.json()["code"] == "RATE_LIMITED" and "秒后再试" in feed.json()["message"]
+    assert monitoring.calls == 3
 
 
 def test_departments_are_shown_by_name_and_an_unknown_code_as_unknown(fakes) -> None:

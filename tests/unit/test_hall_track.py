@@ -4,6 +4,7 @@ the documents and the access log — and the case service's refusals shown in wo
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import grpc
@@ -13,12 +14,15 @@ from fastapi.testclient import TestClient
 from sunlight.cases.v1 import cases_pb2
 
 from services.hall.app import Access, create_app
+from services.hall.apply import Applying
 from services.hall.backend import HallBackend
+from services.hall.drafts import DraftStore
 from services.hall.identity import Kind
 from services.hall.identity import storage as t
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.credentials import Passwords
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
+from services.hall.storage import Limits, LocalStore
 from services.hall.tokens import TokenMinter
 from services.hall.track import access_view, supplied_materials, supplies
 from services.shared.auth import Authenticator
@@ -113,16 +117,33 @@ def cases() -> Cases:
     return Cases()
 
 
-@pytest.fixture()
-def client(tmp_path, cases) -> TestClient:  # type: ignore[no-untyped-def]
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def hall(tmp_path, cases, *, uploads: bool, clock: Clock | None = None):  # type: ignore[no-untyped-def]
     db = Database(f"sqlite:///{tmp_path / 'hall.db'}", "hall")
     t.metadata.create_all(db.engine)
     provider = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST,
                                      limits=SignInLimits.of("30/minute", "100/minute"))
     provider.add(Kind.PERSON, PERSON, "张三", PASSWORD)
     backend = HallBackend(Catalogue(), cases, lambda: "Bearer hall", 5.0)
-    app = create_app(backend, "广安区", access=Access(provider, TokenMinter(SECRET), "k" * 64))
-    yield TestClient(app, follow_redirects=False)
+    applying = Applying(DraftStore(db), LocalStore(tmp_path / "files"),
+                        Limits(file_bytes=1000, application_bytes=1500)) if uploads else None
+    app = create_app(backend, "广安区", applying=applying, access=Access(
+        provider, TokenMinter(SECRET), "k" * 64, session_ttl_s=3600,
+        **({"clock": clock} if clock else {})))
+    return TestClient(app, follow_redirects=False), db
+
+
+@pytest.fixture()
+def client(tmp_path, cases) -> TestClient:  # type: ignore[no-untyped-def]
+    found, db = hall(tmp_path, cases, uploads=False)
+    yield found
     db.dispose()
 
 
@@ -218,6 +239,96 @@ def test_supplying_the_missing_materials_from_the_case_page(client, cases) -> No
         ("form", 1, 2)]
 
 
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+def supplement_wanted(cases: Cases) -> None:
+    cases.case = own_case(cases_pb2.CASE_STATUS_SUPPLEMENT)
+    cases.case.allowed_actions[:] = ["receive_supplement", "withdraw"]
+    cases.case.supplements.add(request_id="r1", missing=["form", "licence"],
+                               due_date="2026-11-20")
+
+
+def test_supplying_uploads_the_missing_materials_files(tmp_path, cases) -> None:
+    client, db = hall(tmp_path, cases, uploads=True)
+    supplement_wanted(cases)
+    sign_in(client)
+    page = client.get(f"/my/cases/{NUMBER}").text
+    assert 'enctype="multipart/form-data"' in page and 'name="file_licence"' in page
+    assert "上传要求" in page and 'aria-describedby="supply-rules"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    calls = len(cases.calls)
+    # a text file named .pdf: refused as an application's upload is, tied to its field
+    bad = client.post(f"/my/cases/{NUMBER}/supplement", data={
+        "csrf_token": token, "give_licence": "1"},
+        files={"file_licence": ("执照.pdf", b"just text, not a PDF")})
+    assert bad.status_code == 400 and "无法识别这个文件的格式" in bad.text
+    assert "FILE_TYPE_NOT_ALLOWED" in bad.text and 'href="#file-licence"' in bad.text
+    assert 'aria-describedby="file-licence-error supply-rules"' in bad.text
+    big = client.post(f"/my/cases/{NUMBER}/supplement", data={"csrf_token": token},
+                      files={"file_licence": ("执照.pdf", PDF + b"\x00" * 2000)})
+    assert big.status_code == 400 and "文件太大" in big.text and "FILE_TOO_LARGE" in big.text
+    huge = client.post(f"/my/cases/{NUMBER}/supplement", data={"csrf_token": token},
+                       files={"file_licence": ("执照.pdf", PDF + b"\x00" * 200_000)})
+    assert huge.status_code == 413 and "APPLICATION_TOO_LARGE" in huge.text
+    # without the form's token: refused, nothing stored
+    forged = client.post(f"/my/cases/{NUMBER}/supplement", data={"csrf_token": "x"},
+                         files={"file_licence": ("执照.pdf", PDF)})
+    assert forged.status_code == 403 and "CSRF_FAILED" in forged.text
+    assert len([c for c in cases.calls[calls:] if c[0] == "ActOnCase"]) == 0
+    digest = hashlib.sha256(PDF).hexdigest()
+    assert not (tmp_path / "files" / digest[:2]).exists()
+    # a PDF for the licence (no counts): stored by its digest, named in ReceiveSupplement
+    done = client.post(f"/my/cases/{NUMBER}/supplement", data={
+        "csrf_token": token, "give_licence": "1", "originals_licence": "0",
+        "copies_licence": "0"}, files={"file_licence": ("营业执照.pdf", PDF)})
+    assert done.status_code == 303, done.text
+    name, request, _ = cases.calls[-1]
+    assert name == "ActOnCase"
+    [given] = request.receive_supplement.materials
+    assert (given.key, given.originals, given.copies) == ("licence", 0, 0)
+    assert [(f.sha256, f.name, f.media_type, f.size) for f in given.files] == [
+        (digest, "营业执照.pdf", "application/pdf", len(PDF))]
+    assert LocalStore(tmp_path / "files").get(digest) == PDF
+    db.dispose()
+
+
+def test_an_ended_sign_in_on_the_supplement_form_keeps_what_was_typed(tmp_path, cases
+                                                                      ) -> None:
+    clock = Clock()
+    client, db = hall(tmp_path, cases, uploads=True, clock=clock)
+    supplement_wanted(cases)
+    sign_in(client)
+    page = f"/my/cases/{NUMBER}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text).group(1)
+    clock.now += 3601  # the sign-in ends while the form is open
+    ended = client.post(f"{page}/supplement", data={
+        "csrf_token": token, "give_form": "1", "originals_form": "3", "copies_form": "0"},
+        files={"file_licence": ("营业执照.pdf", PDF)},
+        headers={"referer": f"http://testserver{page}"})
+    assert ended.status_code == 303 and "expired=1" in ended.headers["location"]
+    assert ended.headers["location"].startswith(f"/signin?next={page}")
+    assert not [c for c in cases.calls if c[0] == "ActOnCase"]
+    # the cookie gone altogether: the same, from the page's own form
+    second = TestClient(client.app, follow_redirects=False)
+    lost = second.post(f"{page}/supplement", data={
+        "csrf_token": "gone", "give_form": "1", "originals_form": "2"},
+        headers={"referer": f"http://testserver{page}", "origin": "http://testserver"})
+    assert lost.status_code == 303 and lost.headers["location"] == (
+        f"/signin?next={page}&expired=1")
+    for browser in (client, second):
+        answer = browser.post("/signin", data={
+            "csrf_token": csrf(browser, "/signin"), "kind": "person", "login": PERSON,
+            "password": PASSWORD, "next": page})
+        assert answer.headers["location"] == page
+    again = client.get(page).text
+    assert "已恢复您登录过期前填写的内容" in again and "请重新选择" in again
+    assert 'name="originals_form" type="number" min="0" max="99" value="3"' in again
+    assert 'name="originals_form" type="number" min="0" max="99" value="2"' in \
+        second.get(page).text
+    db.dispose()
+
+
 def test_the_views_in_words() -> None:
     case = own_case(cases_pb2.CASE_STATUS_SUPPLEMENT)
     case.supplements.add(request_id="r1", missing=["form"])
@@ -229,9 +340,9 @@ def test_the_views_in_words() -> None:
         "form": ("申请表", 1, 0), "licence": ("营业执照", 0, 1)})
     assert [(s.key, s.originals, s.copies) for s in asked] == [("form", 1, 0),
                                                                ("licence", 0, 1)]
-    assert supplied_materials({}, wanted)[1] == "请至少勾选一项已补齐的材料。"
-    assert "原件或复印件份数" in supplied_materials(
-        {"give_form": "1", "originals_form": "0"}, wanted)[1]
+    assert supplied_materials({}, wanted)[2].message.startswith("请至少勾选一项已补齐的材料")
+    unstated = supplied_materials({"give_form": "1", "originals_form": "0"}, wanted)[2]
+    assert "原件或复印件份数" in unstated.message and unstated.field == "file-form"
     entry = cases_pb2.CaseAccess(subject="sup-1", roles="supervisor", call="GetTrace",
                                  purpose="GetTrace")
     view = access_view(entry)

@@ -61,6 +61,11 @@ from services.catalogue.importer import (
 )
 from services.catalogue.service import CatalogueService
 from services.shared.auth import Principal, permissions_of
+from services.shared.code_tables import (
+    IMPORT_REASON_PATTERNS,
+    IMPORT_REASONS,
+    import_reason,
+)
 from services.shared.db import Database
 from services.shared.errors import (
     Conflict,
@@ -172,6 +177,13 @@ def test_real_file_every_row_is_accounted_for(importer: Importer, service: Catal
     assert len({r.item_id for r in results}) == 1135
     assert not any(r.reasons for r in results if r.outcome == "accepted")
     assert all(r.reasons for r in results if r.outcome == "flagged")
+    # every reason the real file gives has its own code and Chinese words, stored with it
+    read = [import_reason(d) for r in results for d in r.reasons]
+    assert not [x.detail for x in read if x.code == "IMPORT_OTHER"]
+    assert not [x.message for x in read if "（未知）" in x.message]  # every particular read
+    with service.db.transaction() as s:
+        stored = [json.loads(x) for x in s.execute(select(t.import_rows.c.reasons)).scalars()]
+    assert {x["code"] for reasons in stored for x in reasons} == {x.code for x in read}
 
     i = t.import_rows.c
     assert count(service, t.import_rows, i.import_id == import_id) == 1135
@@ -301,6 +313,55 @@ def test_duplicates_in_a_file_keep_their_row_but_make_no_second_item(
     assert results[5].item_id == results[0].item_id
     assert count(service, t.items) == 2
     assert count(service, t.import_rows) == 6
+    said = import_reason(results[1].reasons[0])
+    assert (said.code, said.message) == ("IMPORT_DUPLICATE_CODE", "实施编码与本次导入的第 2 行"
+                                         "相同：未另建事项，本行归入该行的事项。请核对是否重复填报。")
+
+
+def test_reasons_have_stable_codes_and_chinese_words_old_rows_included() -> None:
+    """Each reason reads as its code and its Chinese, from the importer's detail, from the
+    stored form ({"code", "detail"}) and from the plain English rows stored before codes."""
+    cases = {
+        "already in the catalogue: item 0191-abc (unchanged)":
+            ("IMPORT_ALREADY_IN_CATALOGUE", "0191-abc"),
+        NOT_PUBLISHED_REASON: ("IMPORT_NOT_PUBLISHED", "不予直接公布"),
+        NO_LEGAL_BASIS_REASON: ("IMPORT_NO_LEGAL_BASIS", "职权法定"),
+        "kept as a draft: not complete: no materials": ("IMPORT_NOT_COMPLETE", "不完整"),
+        "name (name) is empty": ("IMPORT_NAME_EMPTY", "事项名称（name 列）为空"),
+        "item type (task_type) '11' is not a national item type; expected one of 1 行政许可":
+            ("IMPORT_ITEM_TYPE_UNKNOWN", "'11' 不是国家规定的事项类型"),
+        "region 510104 四川省成都市锦江区 lies outside the importing region 511602 "
+        "四川省广安市广安区":
+            ("IMPORT_REGION_OUTSIDE", "不在本次导入的地区 511602 四川省广安市广安区 范围内"),
+        "promised limit (承诺时限) '400' is not a number of working days (0 to 365); the "
+        "import default is used": ("IMPORT_LIMIT_INVALID", "承诺时限（承诺时限 列）'400'"),
+        "name (name) begins with '=': a spreadsheet would run it as a formula (CSV injection);"
+        " kept as text: check it": ("IMPORT_FORMULA_START", "事项名称（name 列）以 '=' 开头"),
+        "something new the importer says": ("IMPORT_OTHER", "其他问题"),
+    }
+    for detail, (code, words) in cases.items():
+        for given in (detail, {"code": code, "detail": detail}):
+            found = import_reason(given)
+            assert (found.code, found.detail) == (code, detail), given
+            assert words in found.message, (found.message, words)
+    # a stored code stands even when its detail reads otherwise
+    assert import_reason({"code": "IMPORT_NO_LEGAL_BASIS", "detail": "x"}).code == (
+        "IMPORT_NO_LEGAL_BASIS")
+    assert set(IMPORT_REASONS) >= {code for code, _ in IMPORT_REASON_PATTERNS}
+
+
+def test_rows_stored_with_english_reasons_still_read(importer: Importer,
+                                                     service: CatalogueService) -> None:
+    """Rows an import stored before the codes (a JSON list of English sentences) are replayed
+    to the import's next batch as they were, and read with their codes."""
+    import_id, first = run(importer, OPERATOR, [row(2), row(3, name="重复")], key="k")
+    with service.db.transaction() as s:
+        s.execute(t.import_rows.update().where(t.import_rows.c.line == 3).values(
+            reasons=json.dumps(["duplicate implementation code: same code as line 2"])))
+    _, again = importer.import_rows(OPERATOR, "511602", "", False, "test.csv", import_id,
+                                    [row(2), row(3, name="重复")], "k-again", None)
+    assert again[1].reasons == ("duplicate implementation code: same code as line 2",)
+    assert import_reason(again[1].reasons[0]).code == "IMPORT_DUPLICATE_CODE"
 
 
 def test_a_duplicate_of_a_rejected_row_becomes_the_item(importer: Importer,

@@ -204,6 +204,7 @@ class RequestSupplement:
 @dataclass(frozen=True)
 class ReceiveSupplement:
     materials: tuple[tuple[str, int, int], ...]
+    files: tuple[MaterialFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -501,13 +502,18 @@ def _request_supplement(case: Case, command: RequestSupplement, actor: Actor, no
 def _receive_supplement(case: Case, command: ReceiveSupplement, actor: Actor, now: datetime
                         ) -> list[CaseEvent]:
     """补正: staff record the materials handed in at the counter, or the applicant (or their
-    agent) declares them from their own case page; either way the clock runs again."""
+    agent) declares them — and uploads their files — from their own case page; either way
+    the clock runs again. Files join the case's electronic materials, as an online
+    application's do."""
     if not is_applicant(case, actor):
         _staff_of(case, actor)
     _known_materials(case.item, command.materials)
     if not command.materials:
         raise InvalidArgument.of_field("materials", "the materials received")
-    return [SupplementReceived(now, actor.subject, tuple(command.materials)),
+    files = _files(case.item, command.files)
+    if len(case.files) + len(files) > MAX_FILES:
+        raise InvalidArgument.of_field("materials.files", f"at most {MAX_FILES} files a case")
+    return [SupplementReceived(now, actor.subject, tuple(command.materials), files),
             ClockRestarted(now, actor.subject)]
 
 
@@ -1030,6 +1036,7 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             assert request is not None
             return replace(case, status=request.resume,
                            materials=(*case.materials, *event.materials),
+                           files=(*case.files, *event.files),
                            supplements=(*case.supplements[:-1],
                                         replace(request, received_at=event.at)))
         case Lapsed():

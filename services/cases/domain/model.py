@@ -512,6 +512,8 @@ class SupplementRequested(CaseEvent):
 class SupplementReceived(CaseEvent):
     type: ClassVar[str] = "case.supplement_received"
     materials: tuple[tuple[str, int, int], ...] = ()
+    # the electronic files handed in with them (uploaded from the applicant's case page)
+    files: tuple[MaterialFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ class Identity:
     department_code: str = ""
     department_name: str = ""
     positions: tuple[str, ...] = field(default=())
+    #: an account of the demo data (its password is published): refused once the node's demo
+    #: data is off (SUNLIGHT_DEMO_DATA=0), its open sessions too
+    demo: bool = False
 
     @property
     def staff(self) -> bool:
@@ -59,7 +62,7 @@ class Identity:
         return {"kind": self.kind.value, "subject": self.subject, "name": self.display_name,
                 "roles": list(self.roles), "regions": list(self.regions),
                 "department": self.department_code, "department_name": self.department_name,
-                "positions": list(self.positions)}
+                "positions": list(self.positions), **({"demo": True} if self.demo else {})}
 
     @classmethod
     def from_session(cls, data: Any) -> Identity | None:
@@ -71,7 +74,8 @@ class Identity:
                        tuple(map(str, data.get("roles", ()))),
                        tuple(map(str, data.get("regions", ()))),
                        str(data.get("department", "")), str(data.get("department_name", "")),
-                       tuple(map(str, data.get("positions", ()))))
+                       tuple(map(str, data.get("positions", ()))),
+                       data.get("demo") is True)
         except (KeyError, ValueError, TypeError):
             return None
 
@@ -103,4 +107,9 @@ class IdentityProvider(Protocol):
     def authenticate(self, kind: Kind, login: str, password: str, client: str) -> Identity:
         """The identity ``login`` and ``password`` prove, from the client address ``client``
         (for attempt limits); SignInRefused saying why not."""
+        ...
+
+    def session_refused(self, identity: Identity) -> str | None:
+        """Why a session opened earlier for ``identity`` no longer holds (in Chinese), or None
+        while it does — e.g. a demo account once the node's demo data is off."""
         ...

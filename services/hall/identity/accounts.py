@@ -13,6 +13,9 @@ from services.hall.identity import Identity, Kind
 from services.hall.identity import storage as t
 from services.shared.db import Database
 
+#: ``created_by`` of the accounts the demo data makes (``sunlight demo seed``): their passwords
+#: are published, so they sign in only while the node has demo data on (SUNLIGHT_DEMO_DATA)
+DEMO_CREATOR = "demo"
 
 @dataclass(frozen=True)
 class Account:
@@ -32,7 +35,8 @@ class Account:
         """Persons and enterprises act in the node's region; staff in theirs."""
         return Identity(self.kind, self.subject, self.display_name, self.roles,
                         self.regions or (node_region,), self.department_code,
-                        self.department_name, self.positions)
+                        self.department_name, self.positions,
+                        demo=self.created_by == DEMO_CREATOR)
 
 
 class AccountExists(Exception):  # noqa: N818 - a state, not a failure of the program

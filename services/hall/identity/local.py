@@ -22,7 +22,12 @@ from services.hall.identity import (
     Kind,
     SignInRefused,
 )
-from services.hall.identity.accounts import Account, AccountExists, AccountStore
+from services.hall.identity.accounts import (  # noqa: F401 - DEMO_CREATOR: its old home
+    DEMO_CREATOR,
+    Account,
+    AccountExists,
+    AccountStore,
+)
 from services.hall.identity.credentials import (
     Passwords,
     check_password,
@@ -32,9 +37,9 @@ from services.hall.identity.credentials import (
 from services.shared.auth import check_claims
 from services.shared.rate_limits import SIGN_IN_ACCOUNT, SIGN_IN_CLIENT, RateLimit
 
-#: ``created_by`` of the accounts the demo data makes (``sunlight demo seed``): their passwords
-#: are published, so they sign in only while the node has demo data on (SUNLIGHT_DEMO_DATA)
-DEMO_CREATOR = "demo"
+DEMO_OFF = "演示账号已停用：本节点已关闭演示数据，请使用正式账号登录。"
+#: accounts whose demo-ness is remembered (then forgotten all at once)
+MAX_REMEMBERED = 10_000
 
 
 @dataclass
@@ -64,6 +69,7 @@ class LocalIdentityProvider:
                  demo_accounts: bool = True) -> None:
         self.store = store
         self.demo_accounts = demo_accounts
+        self._demo_subjects: dict[str, bool] = {}
         self.node_region = node_region
         self.limits = limits or SignInLimits.of()
         self.passwords = passwords or Passwords()
@@ -88,11 +94,29 @@ class LocalIdentityProvider:
         if account.disabled:
             raise SignInRefused(ACCOUNT_DISABLED, "该账号已停用。如有疑问，请联系系统管理员。")
         if account.created_by == DEMO_CREATOR and not self.demo_accounts:
-            raise SignInRefused(ACCOUNT_DISABLED, "演示账号已停用：本节点已关闭演示数据。")
+            raise SignInRefused(ACCOUNT_DISABLED, DEMO_OFF)
         rehashed = (self.passwords.hash(password)
                     if self.passwords.needs_rehash(account.password_hash) else None)
         self.store.signed_in(subject, rehashed)
         return account.identity(self.node_region)
+
+    def session_refused(self, identity: Identity) -> str | None:
+        """A demo account's session, once the node's demo data is off: refused, like its
+        sign-in. A session marks its demo account (``Identity.demo``); one opened before
+        sessions were marked is told by its account (looked up once per account: whether
+        an account is a demo one never changes)."""
+        if self.demo_accounts:
+            return None
+        demo = identity.demo
+        if not demo:
+            demo = self._demo_subjects.get(identity.subject)
+            if demo is None:
+                account = self.store.get(identity.subject)
+                demo = account is not None and account.created_by == DEMO_CREATOR
+                if len(self._demo_subjects) >= MAX_REMEMBERED:
+                    self._demo_subjects.clear()
+                self._demo_subjects[identity.subject] = demo
+        return DEMO_OFF if demo else None
 
     # --- accounts --------------------------------------------------------------------------
     def register(self, kind: Kind, login: str, name: str, password: str, client: str
