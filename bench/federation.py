@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -231,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         province.stop()
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost],  # noqa: S607
                        capture_output=True, timeout=60, check=False)
+        shutil.rmtree(root, ignore_errors=True)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     line = json.dumps(result, ensure_ascii=False)
