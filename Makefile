@@ -79,3 +79,9 @@ clean:
 # vhosts, databases, the CA, certificates and node registry, migrations.
 province: venv env broker
 	$(BIN)/python -m infra.province setup --nodes $(NODES)
+
+# The province's links (options: make bench-federation BENCH_ARGS="--cut-s 60 --cases 100"):
+# status of a district case at the district and at the province, roll-up lag, catch-up after a cut.
+.PHONY: bench-federation
+bench-federation: venv env broker
+	$(BIN)/python -m bench.federation $(BENCH_ARGS)

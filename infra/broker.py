@@ -120,8 +120,10 @@ def set_policies(vhost: str, run: Callable[..., str] | None = None) -> None:
                          json.dumps(definition))
 
 
-#: plugins of the server the node needs (they ship with it): supervision's partitions
-PLUGINS = (CONSISTENT_HASH_PLUGIN,)
+#: plugins of the server the node needs (they ship with it): supervision's partitions; the
+#: province's roll-up links (``infra.rollup``)
+SHOVEL_PLUGIN = "rabbitmq_shovel"
+PLUGINS = (CONSISTENT_HASH_PLUGIN, SHOVEL_PLUGIN)
 
 
 def rabbitmq_plugins(*args: str, timeout_s: float = 120) -> str:

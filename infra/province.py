@@ -20,7 +20,9 @@ writes the province's plan to ``<var>/province.json`` and makes every node ready
   ``SUNLIGHT_TERRITORY`` of that node;
 - the province's CA (``<var>/510000/pki/ca``) is made on the first start; each node gets its
   certificate and its token key registered; the registry allows the calls the province needs
-  (``CALLS``; everything else is refused) and every node holds a copy in its ``pki/``.
+  (``CALLS``; everything else is refused) and every node holds a copy in its ``pki/``;
+- every node below the province sends its case events to the province's supervision through
+  a RabbitMQ shovel from a durable queue of its own vhost (``infra.rollup``).
 """
 
 from __future__ import annotations
@@ -259,6 +261,14 @@ def ensure_brokers(province: Plan) -> None:
             raise SystemExit(f"node {node.region}: broker: {exc}") from None
 
 
+def ensure_rollup(province: Plan) -> None:
+    """Every node's case events to the province's supervision: a shovel each
+    (``infra.rollup``)."""
+    from infra.rollup import setup as link_rollup  # noqa: PLC0415
+
+    link_rollup(province)
+
+
 def ensure_databases(province: Plan) -> None:
     """Each node's PostgreSQL database, created when missing (nothing to do for SQLite)."""
     for node in province.nodes:
@@ -370,6 +380,7 @@ def setup(regions: list[str], *, free_ports: bool = False) -> Plan:
     province.write()
     write_envs(province, base)
     ensure_brokers(province)
+    ensure_rollup(province)
     ensure_databases(province)
     setup_pki(province)
     migrate(province)

@@ -1,0 +1,245 @@
+"""Benchmark of the province's links: ``make bench-federation``.
+
+Starts the province (510000) and the district (511602) as ``make run`` starts them (``python
+-m infra.province setup``, every port a free one, a fresh RabbitMQ vhost, SQLite, no demo
+data), publishes an item at the district, then:
+
+* ``local_status_p50_ms`` / ``local_status_p99_ms`` — ``GET /v1/cases/{n}/status`` of a
+  district case asked at the district's gateway; ``remote_status_*`` — the same asked at the
+  province's, which routes it over the mutual-TLS peer port (``--status-requests`` each, one
+  client, one after the other);
+* ``rollup_lag_p50_ms`` / ``rollup_lag_p99_ms`` — for every case event committed at the
+  district while ``--cases`` cases are opened there (``--clients`` at once): from its commit
+  (the district's outbox row) to its application by the province's supervision (the
+  province's inbox row), through the district's relay, the shovel and the province's worker;
+* ``catchup_s`` — the link is cut (the shovel removed) and cases are opened at the district
+  for ``--cut-s`` seconds (600 by default: the issue's ten minutes; shorter with the flag);
+  the link is restored and the load stops: the time until the province has applied every
+  event committed meanwhile. ``lost`` counts the events of the district that the province
+  never applied (after ``--settle-s``), ``applied_twice`` what the province applied more
+  often than the district (from the records' ``events_applied``).
+
+The last line printed is one JSON object (a copy goes to ``bench/results/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bench.cases import publish_item as bench_item
+from infra import rollup
+from infra.localnode import LocalProvince
+from infra.province import Plan
+from services.shared.auth import mint_token
+from services.shared.token_keys import TokenKey
+
+ROOT = Path(__file__).resolve().parents[1]
+PROVINCE, DISTRICT = "510000", "511602"
+AMQP_BASE = os.environ.get("SUNLIGHT_BENCH_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def client(province: LocalProvince, region: str) -> httpx.Client:
+    node = province.node(region)
+    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"bench-{region}", ["admin"], [region],
+                       issuer=region)
+    return httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def publish_item(province: LocalProvince) -> str:
+    """The case benchmark's item (``bench.cases``: 511602, 区发展改革局), at the district."""
+    node = province.node(DISTRICT)
+    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], "bench-catalogue", ["admin"],
+                       [DISTRICT], issuer=DISTRICT)
+    return bench_item(node.port("gateway_http"), token).item_id
+
+
+def open_case(api: httpx.Client, item_id: str) -> str:
+    reply = api.post("/v1/cases", json={
+        "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": DISTRICT,
+        "applicant": {"name": "张三", "id_type": "id_card",
+                      "id_number": "511602199001011236"}})
+    reply.raise_for_status()
+    return reply.json()["case"]["case_number"]
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def committed(var: Path, since: datetime) -> dict[str, datetime]:
+    """The district's case events committed since ``since``: event id → commit time."""
+    with sqlite3.connect(var / DISTRICT / DISTRICT / "cases.db", timeout=30) as db:
+        rows = db.execute("SELECT event_id, created_at FROM outbox WHERE exchange = "
+                          "'cases.events'").fetchall()
+    return {e: t for e, c in rows if (t := _moment(c)) >= since}
+
+
+def applied(var: Path, events: set[str]) -> dict[str, datetime]:
+    """Of ``events``, those the province's supervision applied: event id → when."""
+    with sqlite3.connect(var / PROVINCE / PROVINCE / "monitoring.db", timeout=30) as db:
+        rows = db.execute("SELECT event_id, received_at FROM inbox WHERE event_type LIKE "
+                          "'case.%'").fetchall()
+    return {e: _moment(r) for e, r in rows if e in events}
+
+
+def applied_counts(var: Path, region: str) -> dict[str, int]:
+    with sqlite3.connect(var / region / region / "monitoring.db", timeout=30) as db:
+        return dict(db.execute("SELECT case_number, events_applied FROM case_records "
+                               "WHERE region = ?", (DISTRICT,)).fetchall())
+
+
+def wait_applied(var: Path, events: set[str], timeout_s: float) -> tuple[dict, float]:
+    start = time.monotonic()
+    while True:
+        done = applied(var, events)
+        if len(done) == len(events) or time.monotonic() - start > timeout_s:
+            return done, time.monotonic() - start
+        time.sleep(0.2)
+
+
+def status_latencies(api: httpx.Client, number: str, requests: int) -> list[float]:
+    api.get(f"/v1/cases/{number}/status").raise_for_status()  # warm the channels
+    times = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        api.get(f"/v1/cases/{number}/status").raise_for_status()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def load(province: LocalProvince, item_id: str, clients: int, *, cases: int = 0,
+         seconds: float = 0.0) -> int:
+    """Open cases at the district: ``cases`` of them, or as many as ``seconds`` allow."""
+    stop = time.monotonic() + seconds
+    counter = iter(range(cases)) if cases else None
+    lock = threading.Lock()
+    opened = [0]
+
+    def more() -> bool:
+        with lock:
+            if counter is not None:
+                return next(counter, None) is not None
+            return time.monotonic() < stop
+
+    def work() -> None:
+        with client(province, DISTRICT) as api:
+            while more():
+                open_case(api, item_id)
+                with lock:
+                    opened[0] += 1
+
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(work) for _ in range(clients)]:
+            future.result()
+    return opened[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--status-requests", type=int, default=300)
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--cut-s", type=float, default=600.0,
+                        help="how long the link stays cut under load (the issue: ten minutes)")
+    parser.add_argument("--settle-s", type=float, default=300.0,
+                        help="how long to wait for the province to apply everything")
+    args = parser.parse_args(argv)
+
+    vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, timeout=60)  # noqa: S607
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest",  # noqa: S607
+                    ".*", ".*", ".*"], check=True, timeout=60)
+    root = Path(tempfile.mkdtemp(prefix="sunlight-bench-federation-"))
+    province = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"),
+                              "AMQP_URI": f"{AMQP_BASE}/{vhost}", "SUNLIGHT_DEMO_DATA": "0",
+                              # the province takes the settings' key; the district makes its own
+                              "SUNLIGHT_TOKEN_KEY": os.environ.get("SUNLIGHT_TOKEN_KEY")
+                              or TokenKey.generate().to_text()},
+                             [PROVINCE, DISTRICT], root / "logs")
+    result: dict[str, object] = {"benchmark": "federation", "machine": platform.node(),
+                                 "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat()}
+    try:
+        print("starting the province and the district…", file=sys.stderr)
+        province.start()
+        province.wait_healthy(timeout_s=600)
+        plan = Plan.read(province.var_dir)
+        assert plan is not None
+        var = province.var_dir
+        with client(province, DISTRICT) as district_api:
+            item_id = publish_item(province)
+            number = open_case(district_api, item_id)
+            local = status_latencies(district_api, number, args.status_requests)
+        with client(province, PROVINCE) as province_api:
+            remote = status_latencies(province_api, number, args.status_requests)
+        result.update(local_status_p50_ms=percentile(local, 0.5),
+                      local_status_p99_ms=percentile(local, 0.99),
+                      remote_status_p50_ms=percentile(remote, 0.5),
+                      remote_status_p99_ms=percentile(remote, 0.99),
+                      status_requests=args.status_requests)
+
+        print(f"roll-up lag: {args.cases} cases…", file=sys.stderr)
+        since = datetime.now(UTC)
+        load(province, item_id, args.clients, cases=args.cases)
+        events = committed(var, since)
+        done, _ = wait_applied(var, set(events), args.settle_s)
+        lags = [(done[e] - events[e]).total_seconds() * 1000 for e in done]
+        result.update(rollup_cases=args.cases, rollup_events=len(events),
+                      rollup_lag_p50_ms=percentile(lags, 0.5),
+                      rollup_lag_p99_ms=percentile(lags, 0.99),
+                      rollup_not_applied=len(events) - len(done))
+
+        print(f"cut for {args.cut_s}s under load…", file=sys.stderr)
+        since = datetime.now(UTC)
+        district = plan.node(DISTRICT)
+        rollup.cut(district)
+        opened = load(province, item_id, args.clients, seconds=args.cut_s)
+        held = rollup.held(district)
+        rollup.link(district, plan.node(PROVINCE))
+        events = committed(var, since)
+        done, catchup = wait_applied(var, set(events), args.settle_s)
+        here, there = applied_counts(var, DISTRICT), applied_counts(var, PROVINCE)
+        result.update(cut_s=args.cut_s, cut_cases=opened, cut_events=len(events),
+                      held_at_restore=held, catchup_s=round(catchup, 2),
+                      lost=len(events) - len(done),
+                      applied_twice=sum(max(0, there.get(n, 0) - c) for n, c in here.items()))
+    finally:
+        province.stop()
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost],  # noqa: S607
+                       capture_output=True, timeout=60, check=False)
+        shutil.rmtree(root, ignore_errors=True)
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    line = json.dumps(result, ensure_ascii=False)
+    (results / f"federation-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(line + "\n")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
