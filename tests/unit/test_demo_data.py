@@ -170,3 +170,24 @@ def test_off_or_outside_the_node_the_seeder_calls_nothing(tmp_path) -> None:
     assert demo.seed(chengdu, wait_s=0, timeout_s=1, say=said.append) == 0
     assert "does not hold" in said[0]
     assert not demo.marker_path(chengdu).exists()
+
+
+def test_in_a_province_only_the_districts_node_seeds_the_districts_demo(tmp_path) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from cli.main import main  # noqa: PLC0415
+
+    var = tmp_path / "var"
+    env = {"SUNLIGHT_VAR_DIR": str(var), "SUNLIGHT_NODE_REGION": "510000"}
+    for args in (["init-ca"], ["issue-node", "--region", "510000", "--gateway-host", "127.0.0.1"],
+                 ["issue-node", "--region", "511602", "--gateway-host", "127.0.0.1",
+                  "--gateway-port", "50160"]):
+        done = CliRunner().invoke(main, ["pki", *args], env=env)
+        assert done.exit_code == 0, done.output
+    province = Settings(var_dir=var)  # 510000: its territory covers 511602 too
+    assert demo.node_holding(province, d.REGION) == "511602"
+    said: list[str] = []
+    assert demo.seed(province, wait_s=0, timeout_s=1, say=said.append) == 0
+    assert "held by node 511602" in said[0] and not demo.marker_path(province).exists()
+    alone = Settings(var_dir=tmp_path / "alone")  # no registry: the node is on its own
+    assert demo.node_holding(alone, d.REGION) == "510000"
