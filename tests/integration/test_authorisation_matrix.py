@@ -50,7 +50,7 @@ PRINCIPALS: dict[str, tuple | None] = {
     "chief": (("clerk",), REGION, DEPT, ("chief",)),
     "department_system": (("department_system",), REGION, DEPT),
     "clerk_other_dept": (("clerk",), REGION, OTHER_DEPT),
-    "clerk_namesake": (("clerk",), REGION, departments.FIRE, ("chief",), DEPT_NAME),
+    "clerk_namesake": (("clerk",), REGION, departments.ENVIRONMENT, ("chief",), DEPT_NAME),
     "clerk_other_county": (("clerk",), "511603", DEPT),
     "city_clerk": (("clerk",), "511600", departments.CITY_DEVELOPMENT),
     "window": (("window_clerk",), REGION, departments.SERVICE_CENTRE),
@@ -456,6 +456,11 @@ def test_internal_fields_only_for_those_who_may_read_them(node: Node) -> None:
             assert bool(case.get("applicant", {}).get("id_number")) is sees_identity, name
             assert bool(case["steps"][0]["role"]) is sees_identity, name
             assert "trace" not in case and "allowed_actions" in case
+    # the fire brigade handles the item's parallel branch (并联): its staff read the published
+    # version's internal fields (the risk points whose countermeasures they state)
+    branch = node.ok(node.client.get(f"/v1/items/{item}/versions/0", headers=node.as_("fire")),
+                     "read")["item"]
+    assert branch["created_by"] and branch["content"]["steps"][0]["role"]
 
 
 def test_a_refused_caller_gets_no_replay_of_another_request(node: Node) -> None:
