@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
+
+from services.cases.domain.frozen import replace
 
 #: the "previous hash" of a chain's first entry
 GENESIS = "0" * 64
