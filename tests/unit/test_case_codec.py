@@ -198,3 +198,17 @@ def test_answer_timestamps_are_what_from_datetime_makes() -> None:
     unset = Timestamp()
     _ts(unset, None)
     assert unset == Timestamp()
+
+
+def test_msgspec_knows_the_state_and_event_types_once_the_codec_is_imported() -> None:
+    """Built at import in one thread (two threads building them at once crashed a case
+    process), never on a first concurrent decode."""
+    import subprocess
+    import sys
+
+    script = ("from services.cases.domain import model\n"
+              "assert not hasattr(model.Case, '__msgspec_cache__')\n"
+              "import services.cases.codec as codec\n"
+              "types = (model.Case, model.StepInstance, *codec.EVENT_TYPES.values())\n"
+              "assert all(hasattr(c, '__msgspec_cache__') for c in types)\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
