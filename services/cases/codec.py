@@ -33,6 +33,13 @@ EVENT_TYPES: dict[str, type[CaseEvent]] = {
     cls.type: cls for cls in vars(model).values()
     if isinstance(cls, type) and issubclass(cls, CaseEvent) and cls is not CaseEvent}
 
+# msgspec builds a type's decoding information the first time the type is used and keeps it
+# on the class. Two threads doing that at once for the same class (the first concurrent
+# ``msgspec.convert(…, Case)`` of a fresh process under load) crashed the case process with
+# SIGSEGV inside msgspec; built here, at import, in one thread, it is only ever read.
+for _cls in (Case, *EVENT_TYPES.values()):
+    msgspec.json.Decoder(_cls)
+
 #: the item snapshot a stored state names, by (item id, version)
 Snapshots = Callable[[str, int], ItemSnapshot]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from sunlight.cases.v1 import cases_pb2 as pb
@@ -74,9 +74,18 @@ def procedure_number(kind: str) -> int:
     return cpb.SpecialProcedure.Value(f"SPECIAL_PROCEDURE_{kind.upper()}")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
 def _ts(target: Timestamp, moment: datetime | None) -> None:
+    """``target.FromDatetime(moment)`` (a naive time taken as UTC), by datetime arithmetic in
+    C: the protobuf runtime's goes through a time tuple and ``calendar.timegm`` in Python,
+    and a case answer sets a dozen or more."""
     if moment is not None:
-        target.FromDatetime(moment)
+        since = moment - (_NAIVE_EPOCH if moment.utcoffset() is None else _EPOCH)
+        target.seconds = since.days * 86400 + since.seconds
+        target.nanos = since.microseconds * 1000
 
 
 def _day(day: date | None) -> str:

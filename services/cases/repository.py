@@ -235,10 +235,18 @@ class CaseUnit:
         self._write("set_response", {"p_principal": principal, "p_key": key,
                                      "response": response})
 
-    def replay_of(self, principal: str, key: str, operation: str, print_: str
-                  ) -> bytes | None:
-        (rows,) = self._read(("lookup", {"p_principal": principal, "p_key": key}))
-        return IdempotencyStore.replay(rows[0], key, operation, print_) if rows else None
+    def number_unless_replayed(self, principal: str, key: str, operation: str, print_: str,
+                               region: str, day: str) -> tuple[int, bytes | None]:
+        """The region's next daily sequence (under its counter's row lock), and the first
+        answer when the key was used before for this very request (a replay: the caller rolls
+        the unit back, giving the number back) — one round trip on PostgreSQL. Conflict when
+        the key was used for another request."""
+        found, _, (row,) = self._read(
+            ("lookup", {"p_principal": principal, "p_key": key}),
+            ("insert_counter", {"region": region, "day": day, "value": 0}),
+            ("bump_counter", {"p_region": region, "p_day": day}))
+        answer = IdempotencyStore.replay(found[0], key, operation, print_) if found else None
+        return int(row[0]), answer
 
     def save_key(self, principal: str, key: str, operation: str, print_: str,
                  response: bytes) -> None:
@@ -261,13 +269,6 @@ class CaseUnit:
     def _snapshot(self, item_id: str, version: int) -> str | None:
         (rows,) = self._read(("snapshot", {"p_item": item_id, "p_version": version}))
         return rows[0][0] if rows else None
-
-    def next_number(self, region: str, day: str) -> int:
-        """Next daily sequence of a region, under the row lock of its counter."""
-        _, (row,) = self._read(("insert_counter", {"region": region, "day": day,
-                                                   "value": 0}),
-                               ("bump_counter", {"p_region": region, "p_day": day}))
-        return int(row[0])
 
     # --- documents (services.cases.documents.issuing) ---------------------------------------
     def next_document_serial(self, region: str, department: str, year: int, kind: str) -> int:
@@ -502,6 +503,18 @@ class CaseStore:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
         return Stored(self.decode(row[0]), row[1], row[2])
+
+    def replay(self, principal: str, key: str, operation: str, print_: str) -> bytes | None:
+        """The first answer of a key used before for this very request, else None (Conflict
+        when it was used for another): on PostgreSQL one statement in autocommit."""
+        params = {"p_principal": principal, "p_key": key}
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                row = conn.execute(self.sql.pg["lookup"], params).fetchone()
+        else:
+            with self.db.begin() as conn:
+                row = conn.execute(self.sql.lookup, params).first()
+        return IdempotencyStore.replay(row, key, operation, print_) if row else None
 
     # --- the applicant's side ------------------------------------------------------------------
     def log_access(self, row: dict[str, Any]) -> None:

@@ -214,6 +214,14 @@ def actor_of(principal: Principal) -> Actor:
                  else None)
 
 
+class _Replayed(Exception):  # noqa: N818 - not an error: a unit rolled back to replay
+    """A key's first answer found inside a unit that must not commit."""
+
+    def __init__(self, answer: bytes) -> None:
+        super().__init__("replayed")
+        self.answer = answer
+
+
 def _not_found(number: str) -> NotFound:
     """The one answer for a case that is not there, not the caller's, or not matched."""
     return NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
@@ -287,24 +295,23 @@ class CaseService:
         region = self.territory.require(region)
         principal.require(permission, region)
         print_ = fingerprint(operation, request)
-        with self.store.unit() as unit:
-            replay = unit.replay_of(principal.subject, key, operation, print_)
-            if replay is not None:
-                return self._replayed(principal, unit.load(json.loads(replay)["case"],
-                                                           lock=False).case, permission)
+        replay = self.store.replay(principal.subject, key, operation, print_)
+        if replay is not None:
+            return self._replayed(principal, self.store.read_case(
+                json.loads(replay)["case"]).case, permission)
         item = self.items.in_force(item_id, version)
         principal.require(permission, region, item.department_code)
         actor = actor_of(principal)
         for attempt in range(3):
             try:
                 with self.store.unit() as unit:
-                    replay = unit.replay_of(principal.subject, key, operation, print_)
-                    if replay is not None:
-                        return self._replayed(principal, unit.load(
-                            json.loads(replay)["case"], lock=False).case, permission)
                     now = self.clock()
                     day = now.astimezone(CHINA).strftime("%Y%m%d")
-                    number = f"{region}{day}{unit.next_number(region, day):06d}"
+                    serial, replay = unit.number_unless_replayed(
+                        principal.subject, key, operation, print_, region, day)
+                    if replay is not None:
+                        raise _Replayed(replay)  # the unit rolls back: the number unused
+                    number = f"{region}{day}{serial:06d}"
                     events = decide(None, command(number, region, item), actor, now,
                                     calendar=self.calendar)
                     case = self._write(unit, None, events, principal, actor)
@@ -314,6 +321,10 @@ class CaseService:
                     unit.save_key(principal.subject, key, operation, print_,
                                   json.dumps({"case": number}).encode())
                     return case
+            except _Replayed as replayed:
+                # a request with the same key committed meanwhile: its answer
+                return self._replayed(principal, self.store.read_case(
+                    json.loads(replayed.answer)["case"]).case, permission)
             except IntegrityError:
                 # a concurrent request with the same key won the race: replay its answer
                 if attempt == 2:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from pathlib import Path
@@ -110,20 +110,22 @@ def _ping_when_idle(engine: Engine, idle_s: float = PING_IDLE_S) -> None:
             raise exc.DisconnectionError(f"stale pooled connection: {error}") from error
 
 
-def run_script(conn: Any, statements: list[tuple[str, dict[str, Any] | None]]
+def run_script(conn: Any, statements: list[tuple[str | bytes, dict[str, Any] | None]]
                ) -> list[list[tuple[Any, ...]] | None]:
     """Run several statements on a psycopg connection as one simple query.
 
-    One network write and one round trip for the lot: psycopg binds each statement's
-    parameters on the client (``ClientCursor.mogrify``: values become properly quoted
-    literals, never SQL). Returns, per statement, its rows (``None`` when it returns none).
-    An error in any statement stops the rest and is raised; an explicit transaction is then
-    left aborted, for the caller to roll back.
+    One network write and one round trip for the lot: each statement's parameters are bound
+    on the client as psycopg's ``ClientCursor.mogrify`` binds them (values become properly
+    quoted literals, never SQL; ``bind``). Returns, per statement, its rows (``None`` when it
+    returns none). An error in any statement stops the rest and is raised; an explicit
+    transaction is then left aborted, for the caller to roll back.
     """
     from psycopg import ClientCursor  # noqa: PLC0415 - PostgreSQL paths only
 
+    literal, encoding = _literal(conn), conn.info.encoding
     cursor = ClientCursor(conn)
-    cursor.execute(";\n".join(cursor.mogrify(sql, params) for sql, params in statements))
+    cursor.execute(b";\n".join([bind(sql, params, literal, encoding)
+                                for sql, params in statements]))
     results: list[list[tuple[Any, ...]] | None] = []
     while True:
         results.append(cursor.fetchall() if cursor.description is not None else None)
@@ -133,13 +135,50 @@ def run_script(conn: Any, statements: list[tuple[str, dict[str, Any] | None]]
     return results
 
 
+#: a statement's client-side template: its text with ``%s`` where its named parameters go,
+#: and their names in order (psycopg's own parse of ``%(name)s`` and ``%%``), by statement
+_TEMPLATES: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = {}
+
+
+def _template(sql: str, encoding: str) -> tuple[bytes, tuple[str, ...]]:
+    found = _TEMPLATES.get((sql, encoding))
+    if found is None:
+        from psycopg._queries import _query2pg_client_nocache  # noqa: PLC0415
+
+        template, order, _ = _query2pg_client_nocache(sql.encode(encoding), encoding)
+        if order is None:
+            raise TypeError(f"statement without named parameters: {sql[:80]}")
+        if len(_TEMPLATES) > 1000:  # statements are few and fixed; bound it anyway
+            _TEMPLATES.clear()
+        found = _TEMPLATES[(sql, encoding)] = (template, tuple(order))
+    return found
+
+
+def _literal(conn: Any) -> Callable[[Any], bytes]:
+    """The connection's literal of a value (``NULL`` for None), as ``mogrify`` writes it."""
+    from psycopg.adapt import Transformer  # noqa: PLC0415 - PostgreSQL paths only
+
+    as_literal = Transformer(conn).as_literal
+    return lambda value: b"NULL" if value is None else as_literal(value)
+
+
+def bind(sql: str | bytes, params: dict[str, Any] | None,
+         literal: Callable[[Any], bytes], encoding: str = "utf-8") -> bytes:
+    """One statement with its named parameters bound on the client: the bytes
+    ``ClientCursor.mogrify(sql, params)`` makes (its template is parsed once, by psycopg,
+    and remembered); without parameters the statement as it is."""
+    if params is None:
+        return sql if isinstance(sql, bytes) else sql.encode(encoding)
+    template, order = _template(sql if isinstance(sql, str) else sql.decode(encoding),
+                                encoding)
+    return template % tuple([literal(params[name]) for name in order])
+
+
 def literal_rows(conn: Any, rows: list[tuple[Any, ...]]) -> str:
     """The rows as a SQL ``VALUES`` list, bound on the client like ``run_script`` does."""
-    from psycopg import ClientCursor  # noqa: PLC0415 - PostgreSQL paths only
-
-    cursor = ClientCursor(conn)
-    row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
-    return ", ".join(cursor.mogrify(row, values) for values in rows)
+    literal = _literal(conn)
+    return b", ".join([b"(" + b", ".join([literal(v) for v in values]) + b")"
+                       for values in rows]).decode(conn.info.encoding)
 
 
 def dialect_name(executor: Session | Connection) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -123,10 +123,14 @@ def test_canonical_is_rfc8785() -> None:
                                 None, [rng.choice(ODD), 1, False], {"x": rng.choice(ODD)}])
                  for k in keys}
         assert canonical(value) == rfc8785.dumps(value), value
-    for other in ({"f": 1.5}, [1.0, "a"], {"e": 1e21}, {"😀": 1, "\ue000": 2}):
+    for other in ({"f": 1.5}, [1.0, "a"], {"e": 1e21}, {"😀": 1, "\ue000": 2},
+                  {"a": [{"b": ["x", [2.5]]}], "c": 1}, [{"deep": {"😀x": True}}],
+                  {"big": [[-(2**53) + 1, 2**53 - 1]]}):
         assert canonical(other) == rfc8785.dumps(other)
     with pytest.raises(rfc8785.CanonicalizationError):
         canonical({"n": 2**53})
+    with pytest.raises(rfc8785.CanonicalizationError):
+        canonical({"a": [{"b": [-(2**53)]}]})
     with pytest.raises(rfc8785.CanonicalizationError):
         canonical({"s": "\ud800"})
 
@@ -171,3 +175,40 @@ def test_states_and_snapshots_stored_before_department_codes_decode_with_them() 
     assert {i.key: i.department_code for i in decoded.instances} == {
         "accept": DEPT_CODE, "review": DEPT_CODE, "review/fire": ""}
     assert decoded.instances[0].department == "区发展改革局"
+
+
+def test_answer_timestamps_are_what_from_datetime_makes() -> None:
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from services.cases.contract import _ts
+
+    rng = random.Random(3)
+    zones = [None, UTC, timezone(timedelta(hours=8)), timezone(-timedelta(hours=5, minutes=30))]
+    moments = [datetime(1970, 1, 1, tzinfo=UTC), datetime(1969, 12, 31, 23, 59, 59, 999999),
+               datetime(2026, 11, 30, 8, 0, 0, 1, tzinfo=UTC)]
+    for _ in range(3000):
+        moment = datetime(2, 1, 1) + timedelta(seconds=rng.randrange(0, 315_000_000_000),
+                                               microseconds=rng.randrange(0, 1_000_000))
+        moments.append(moment.replace(tzinfo=rng.choice(zones)))
+    for moment in moments:
+        expected, found = Timestamp(), Timestamp()
+        expected.FromDatetime(moment)
+        _ts(found, moment)
+        assert found == expected, moment
+    unset = Timestamp()
+    _ts(unset, None)
+    assert unset == Timestamp()
+
+
+def test_msgspec_knows_the_state_and_event_types_once_the_codec_is_imported() -> None:
+    """Built at import in one thread (two threads building them at once crashed a case
+    process), never on a first concurrent decode."""
+    import subprocess
+    import sys
+
+    script = ("from services.cases.domain import model\n"
+              "assert not hasattr(model.Case, '__msgspec_cache__')\n"
+              "import services.cases.codec as codec\n"
+              "types = (model.Case, model.StepInstance, *codec.EVENT_TYPES.values())\n"
+              "assert all(hasattr(c, '__msgspec_cache__') for c in types)\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

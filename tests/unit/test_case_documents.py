@@ -23,6 +23,7 @@ from services.cases.domain.documents import (
     content_hash,
     document_number,
     localised_department,
+    may_issue,
 )
 from services.cases.domain.engine import (
     Accept,
@@ -160,6 +161,14 @@ def test_the_application_engine_issues_its_documents_from_its_events() -> None:
     # events that issue nothing, and a decision on an item that is not a licence
     claimed_events = application_drafts(running, ClockRestarted(AT, "x"), ISSUER)
     assert claimed_events == []
+    # which events may issue one is known before the issuer is looked up
+    assert not may_issue(running, ClockRestarted(AT, "x"))
+    for command in (Accept("齐全"), Reject("x", "NOT_IN_SCOPE"),
+                    RequestSupplement(("form",), date(2026, 12, 10))):
+        after, event = _after(case, command, actor)
+        assert may_issue(after, event) and application_drafts(after, event, ISSUER)
+    step, event = _after(accepted, CompleteStep(accepted.active[0].instance_id, "同意"), actor)
+    assert not may_issue(step, event) and application_drafts(step, event, ISSUER) == []
     other = replace(running, item=replace(running.item, item_type="07"))
     decided, event = _after(other, Decide("approve", "理由"), actor)
     assert application_drafts(decided, event, ISSUER) == []

@@ -47,6 +47,7 @@ from services.cases.domain.documents import (
     KINDS,
     application_drafts,
     content_hash,
+    may_issue,
     opened_drafts,
 )
 from services.cases.domain.model import Accepted, Case, CaseEvent, Served
@@ -124,6 +125,8 @@ class Documents:
         """The documents ``event`` issues (``case``: after it), numbered and kept in
         ``unit``; their references go into the event's trace entry."""
         self.busy_at = time.monotonic()
+        if not may_issue(case, event):
+            return []
         issuer = issuer_of(case.item, self.regions)
         if case.opened:
             served = self._served_document(case) if isinstance(event, Served) else ""

@@ -21,12 +21,13 @@ already used and those left.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Protocol
 
+from services.cases.domain.frozen import replace
 from services.shared.errors import FailedPrecondition
 
 

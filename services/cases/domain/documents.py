@@ -500,11 +500,26 @@ def _basis(case: Case, article: str) -> str:
     return "、".join(case.item.legal_basis) or "有关法律、法规"
 
 
+#: the events that may issue a document: of the application engine (``application_drafts``)
+#: and of a case the government opened (``opened_drafts``); no other event issues one
+APPLICATION_DOCUMENT_EVENTS = (Accepted, SupplementRequested, Rejected, Decided)
+OPENED_DOCUMENT_EVENTS = (Accepted, PartyNotified, HearingScheduled, Decided, Served)
+
+
+def may_issue(case: Case, event: CaseEvent) -> bool:
+    """Whether ``event`` can issue a document at all (most events issue none): who issues,
+    and the drafts, are worked out only for those that can."""
+    return isinstance(event, OPENED_DOCUMENT_EVENTS if case.opened
+                      else APPLICATION_DOCUMENT_EVENTS)
+
+
 def application_drafts(case: Case, event: CaseEvent, issuer: Issuer, query_code: str = ""
                        ) -> list[Draft]:
     """The documents an event of the application engine issues; ``case`` is the case after
     the event; ``query_code`` the receipt's (查询码), printed on the acceptance notice so that
     the applicant can look the case up with it and its number without signing in."""
+    if not isinstance(event, APPLICATION_DOCUMENT_EVENTS):
+        return []
     applied_on = local_day(case.submitted_at).isoformat()
     common = {"item_name": case.item.name, "applied_on": applied_on}
     addressee = case.applicant.name
@@ -578,6 +593,8 @@ def opened_drafts(case: Case, event: CaseEvent, issuer: Issuer,
     event): its opening approved → 立案审批表; a penalty's party told → 行政处罚事先告知书; a
     hearing set → 听证通知书; a penalty imposed → 行政处罚决定书; a decision served → 送达回证
     (``served_document``: the title and number of what was served)."""
+    if not isinstance(event, OPENED_DOCUMENT_EVENTS):
+        return []
     party, party_id = _parties(case)
     cause = case.item.name
     basis = "、".join(case.legal_basis) or "、".join(case.item.legal_basis)

@@ -34,7 +34,7 @@ case may not decide it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -62,6 +62,7 @@ from services.cases.domain.engine import (
     evolve,
 )
 from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, Mode, StepKind
+from services.cases.domain.frozen import replace
 from services.cases.domain.model import (
     Accepted,
     Case,

@@ -38,11 +38,12 @@ none); a text the step does not publish is refused, a missing one is not: superv
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.cases.domain.clock import Calendar, Limit
 from services.cases.domain.flow import ItemSnapshot, Mode, StepKind, StepSpec
+from services.cases.domain.frozen import replace
 from services.cases.domain.model import (
     FINAL,
     Accepted,

@@ -7,13 +7,14 @@ turns a command into events. The state is immutable: each event gives a new one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from services.cases.domain.clock import Clock, Limit
 from services.cases.domain.flow import ItemSnapshot, Mode
+from services.cases.domain.frozen import replace
 from services.shared.codes import CodeCheck, check_credit_code, check_resident_id
 from services.shared.errors import InvalidArgument
 from services.shared.working_days import local_day

@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
+
+from services.cases.domain.frozen import replace
 
 #: the "previous hash" of a chain's first entry
 GENESIS = "0" * 64
@@ -81,17 +83,28 @@ def canonical(value: Any) -> bytes:
 
 
 def _plain(value: Any) -> bool:
-    kind = type(value)
-    if kind is str or kind is bool or value is None:
-        return True
-    if kind is int:
-        return _INT_MIN <= value <= _INT_MAX
-    if kind is dict:
-        return all(type(k) is str and (k.isascii() or max(k) < "\U00010000") and _plain(v)
-                   for k, v in value.items())
-    if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)
-    return False
+    """Whether ``value`` is made only of what the standard library's encoder writes exactly
+    as RFC 8785 does (see ``canonical``); walked with a stack, not a call per value."""
+    pending = [value]
+    pop, push = pending.pop, pending.extend
+    while pending:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if not _INT_MIN <= item <= _INT_MAX:
+                return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) < "\U00010000"):
+                    return False
+            push(item.values())
+        elif kind is list or kind is tuple:
+            push(item)
+        else:
+            return False
+    return True
 
 
 def link_hash(prev_hash: str, body: bytes) -> str:
