@@ -54,9 +54,11 @@ from services.hall.views import (
     UNKNOWN_STATUS,
     case_view,
     days_left_text,
+    decided,
     department_label,
     local_time,
     unnamed_materials,
+    verdict_text,
 )
 from services.shared.grpc_errors import error_detail_of
 from services.shared.rate_limits import RateLimit
@@ -158,7 +160,11 @@ def holders(case: cases_pb2.Case) -> tuple[HolderView, ...]:
 def my_case_row(case: cases_pb2.Case, today: date, me: str) -> MyCaseRow:
     label, css, _ = CASE_STATUSES.get(case.status, UNKNOWN_STATUS)
     running = [s.name for s in case.steps if s.status == cases_pb2.STEP_STATUS_ACTIVE]
-    if case.clock.stopped:
+    if decided(case) and case.HasField("promised") and case.promised.due_date:
+        left = verdict_text(case.promised)  # as the case page says it, no days left
+    elif decided(case):
+        left = "—"
+    elif case.clock.stopped:
         left = "计时暂停"
     elif case.HasField("promised") and case.promised.due_date:
         left = days_left_text(case.promised.left, case.promised.unit, case.promised.due_date,

@@ -458,17 +458,24 @@ def _limit_view(case: cases_pb2.Case, field: str, label: str, today: date) -> Li
                          overdue=False,
                          verdict="")
     due: cases_pb2.Due = getattr(case, field)
-    closed = case.status in CLOSED_STATUSES or case.status in (
-        cases_pb2.CASE_STATUS_DECIDED, cases_pb2.CASE_STATUS_PUBLISHED)
-    verdict = ""
-    if closed:
-        verdict = "按时办结" if due.left >= 0 else f"超期 {-due.left} {unit_text(due.unit)}办结"
+    verdict = verdict_text(due) if decided(case) else ""
     return LimitView(label, known=True, started=True,
                      limit=limit_text(due.limit_days, due.unit), due_date=due.due_date,
                      provisional=due.provisional, used=due.used,
                      used_text=f"已用 {due.used} {unit_text(due.unit)}", left=due.left,
                      left_text=days_left_text(due.left, due.unit, due.due_date, today),
                      overdue=due.left < 0, verdict=verdict)
+
+
+def decided(case: cases_pb2.Case) -> bool:
+    """Decided or closed: the case's limits have their verdict, no days left."""
+    return case.status in CLOSED_STATUSES or case.status in (
+        cases_pb2.CASE_STATUS_DECIDED, cases_pb2.CASE_STATUS_PUBLISHED)
+
+
+def verdict_text(due: cases_pb2.Due) -> str:
+    """按时办结 / 超期 2 个工作日办结: a limit's verdict once the case is decided."""
+    return "按时办结" if due.left >= 0 else f"超期 {-due.left} {unit_text(due.unit)}办结"
 
 
 def missing_key(text: str) -> str:

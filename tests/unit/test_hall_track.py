@@ -24,7 +24,7 @@ from services.hall.identity.credentials import Passwords
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
 from services.hall.storage import Limits, LocalStore
 from services.hall.tokens import TokenMinter
-from services.hall.track import access_view, supplied_materials, supplies
+from services.hall.track import access_view, my_case_row, supplied_materials, supplies
 from services.shared.auth import Authenticator
 from services.shared.db import Database
 from services.shared.token_keys import TokenKey
@@ -348,3 +348,19 @@ def test_the_views_in_words() -> None:
     view = access_view(entry)
     assert (view.who, view.department, view.what, view.purpose) == (
         "sup-1（监察人员）", "—", "查看办理痕迹", "")
+
+
+@pytest.mark.parametrize(("status", "left", "said"), [
+    (cases_pb2.CASE_STATUS_IN_PROGRESS, 3, "还剩 3 个工作日"),
+    (cases_pb2.CASE_STATUS_COMPLETED, 10, "按时办结"),
+    (cases_pb2.CASE_STATUS_PUBLISHED, -2, "超期 2 个工作日办结"),
+])
+def test_my_cases_list_gives_a_decided_case_its_verdict_not_days_left(status, left,
+                                                                      said) -> None:
+    from datetime import date  # noqa: PLC0415
+
+    case = cases_pb2.Case(case_number="51160220261130000002", item_name="许可", status=status)
+    case.promised.due_date = "2026-12-14"
+    case.promised.left = left
+    case.promised.unit = 1  # working days
+    assert my_case_row(case, date(2026, 11, 30), "x").left == said
