@@ -21,13 +21,21 @@ class StandingQueue:
     arguments: dict[str, Any] = field(default_factory=dict)
 
 
-#: per exchange, the queues that exist as soon as it does
+_FEED = {"x-max-length": 100_000, "x-overflow": "drop-head"}
+
+#: per exchange, the queues that exist as soon as it does (a queue with several bindings is
+#: listed once per binding, with the same arguments)
 STANDING_QUEUES: dict[str, tuple[StandingQueue, ...]] = {
-    # supervision's warnings as they change (warning.<action>.<province>.<city>.<region>): the
-    # node's feed for the province's supervision and for operators; the newest 100,000
-    "monitoring.events": (StandingQueue(
-        "monitoring.warnings-feed", "warning.#",
-        {"x-max-length": 100_000, "x-overflow": "drop-head"}),),
+    "monitoring.events": (
+        # supervision's warnings as they change (warning.<action>.<province>.<city>.<region>):
+        # the node's feed for the province's supervision and for operators; the newest 100,000
+        StandingQueue("monitoring.warnings-feed", "warning.#", _FEED),
+        # what people said (咨询, 投诉, 评价, 整改): no service of the node consumes these
+        # events yet; kept here (the newest 100,000) for a reader to come, rather than held
+        # in the outbox and offered again every half minute
+        *(StandingQueue("monitoring.feedback-feed", f"{kind}.#", _FEED)
+          for kind in ("consultation", "complaint", "rating", "rectification")),
+    ),
 }
 
 

@@ -137,3 +137,36 @@ def test_broker_down_is_reported_not_raised(db) -> None:
     relay = Relay(db, "amqp://guest:guest@127.0.0.1:1/none", amqp_timeout_s=1)
     with pytest.raises((pika.exceptions.AMQPError, OSError)):
         relay.run_once()
+
+
+def test_what_people_said_is_kept_on_the_nodes_feedback_feed(pg_settings) -> None:
+    """Nothing of the node consumes rating, complaint, consultation or rectification events
+    yet: they go to the standing feed at once instead of waiting in the outbox, retried."""
+    from sunlight.monitoring.v1 import monitoring_pb2  # noqa: PLC0415
+
+    db = Database(pg_settings.database_url.replace("postgresql://", "postgresql+psycopg://"),
+                  "monitoring")
+    relay = Relay(db, pg_settings.amqp_uri)
+    _drain_pending(relay)
+    connection = connect(pg_settings.amqp_uri)
+    channel = connection.channel()
+    outbox = Outbox(outbox_table(MetaData()), "monitoring")
+    events = [make_event(f"{kind}.{action}.510000.511600.511602", data, node="511602",
+                         region="511602")
+              for kind, action, data in (
+                  ("rating", "given", monitoring_pb2.RatingEvent(action="given")),
+                  ("complaint", "submitted", monitoring_pb2.ComplaintEvent()),
+                  ("consultation", "asked", monitoring_pb2.ConsultationEvent()),
+                  ("rectification", "opened", monitoring_pb2.RectificationEvent()))]
+    with db.transaction() as s:
+        for event in events:
+            outbox.add(s, event)
+    assert relay.run_once() == len(events)  # none unroutable
+    kept = []
+    while (got := channel.basic_get("monitoring.feedback-feed", auto_ack=True))[0]:
+        kept.append(json.loads(got[2])["event_id"])
+    # (other tests' events may be on the session's feed before these)
+    assert kept[-len(events):] == [e.event_id for e in events]
+    connection.close()
+    relay.close_broker()
+    db.dispose()
