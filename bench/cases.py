@@ -954,12 +954,11 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def bench_node(database: str | None = None, keep: bool = False,
-               env: dict[str, str] | None = None, **more: str
+def bench_node(database: str | None = None, keep: bool = False, **env: str
                ) -> Iterator[tuple[LocalNode, str, str, str]]:
     """A node of every process on a fresh PostgreSQL database (or ``database``, kept) and
-    a fresh vhost: (node, its token secret, the database's URL, its name). ``env`` and
-    ``more``: more settings of the node (``SUNLIGHT_…``)."""
+    a fresh vhost: (node, its token secret, the database's URL, its name). ``env``: more
+    settings of the node (``SUNLIGHT_…``)."""
     name = database or f"sunlight_bench_{uuid.uuid4().hex[:8]}"
     vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
     if not database:
@@ -977,7 +976,7 @@ def bench_node(database: str | None = None, keep: bool = False,
     logs = Path(tempfile.mkdtemp(prefix="sunlight-bench-"))
     node = LocalNode.on_free_ports(logs, DATABASE_URL=sa_url, AMQP_URI=f"{AMQP_BASE}/{vhost}",
                                    SUNLIGHT_TOKEN_KEY=secret, SUNLIGHT_LOG_LEVEL="WARNING",
-                                   **{**(env or {}), **more})
+                                   **env)
     try:
         for service in ("catalogue", "cases", "monitoring", "hall"):
             upgrade(ROOT / "services" / service / "migrations", sa_url, service)

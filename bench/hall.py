@@ -336,7 +336,7 @@ def main() -> None:
                         help="the processes --profile samples (default: hall,cases,catalogue)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
     args = parser.parse_args()
-    with bench_node(keep=args.keep, env=NODE_ENV) as (node, secret, pg_url, _name):
+    with bench_node(keep=args.keep, **NODE_ENV) as (node, secret, pg_url, _name):
         token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
         chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
         item = publish_item(node.port("gateway_http"), token)
