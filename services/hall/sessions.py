@@ -192,6 +192,12 @@ class Sessions:
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != "multipart/form-data":  # no file chosen, or not from the page's form
             return await self.posted_form(request), []
+        if not request.headers.get("content-length", "").isdigit():
+            # the callers refuse a body too big by its declared length before reading it; one
+            # sent without a length (chunked) would be spooled to disk whole before any check.
+            # Browsers always state it for a form.
+            raise FormRefused(411, "LENGTH_REQUIRED", "提交的文件没有注明大小，无法接收。请在"
+                              "页面上重新选择文件后提交。")
         try:
             form = await request.form(max_files=max_files, max_fields=MAX_FORM_FIELDS,
                                       max_part_size=MAX_FORM_BYTES)

@@ -47,7 +47,14 @@ from services.hall.backend import HallBackend
 from services.hall.enforcement import party_rights
 from services.hall.identity import Identity
 from services.hall.sessions import Sessions
-from services.hall.storage import MEDIA_TYPES, FileRefused, FileStore, Limits, check_upload
+from services.hall.storage import (
+    MEDIA_TYPES,
+    FileRefused,
+    FileStore,
+    Limits,
+    StoreUnavailable,
+    check_upload,
+)
 from services.hall.tokens import TokenMinter
 from services.hall.views import (
     CASE_STATUSES,
@@ -238,7 +245,7 @@ def supplied_materials(fields: dict[str, str], wanted: tuple[SupplyView, ...],
         counts = []
         for kind in ("originals", "copies"):
             text = fields.get(f"{kind}_{supply.key}", "0").strip() or "0"
-            if not text.isdigit() or int(text) > MAX_COUNT:
+            if not (text.isascii() and text.isdigit()) or int(text) > MAX_COUNT:
                 return [], [], SupplyProblem(
                     f"“{supply.name}”的份数应为 0 到 {MAX_COUNT} 之间的整数。",
                     f"{'o' if kind == 'originals' else 'c'}-{supply.key}")
@@ -502,9 +509,17 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             if problem.code:
                 log.info("supplement file refused on %s: %s", case_number, problem.code)
             return case_page(request, me, found, problem=problem, status=400, values=fields)
-        for content in data:
-            assert files is not None
-            files.put(content)  # stored before the case names them: never lost between
+        try:
+            for content in data:
+                assert files is not None
+                files.put(content)  # stored before the case names them: never lost between
+        except StoreUnavailable as error:
+            log.error("supplement files of %s not stored: %s", case_number, error)
+            return case_page(request, me, found, status=503, values=fields,
+                             problem=SupplyProblem(
+                                 "文件暂时无法保存（存储服务不可用），补正没有提交，您填写的份数"
+                                 "都还在。请稍后重新选择文件提交。",
+                                 code="FILE_STORE_UNAVAILABLE"))
         return acted(request, me, case_number, fields.get("key", ""),
                      receive_supplement=cases_pb2.ReceiveSupplement(materials=given))
 

@@ -448,3 +448,24 @@ def test_a_lost_session_cookie_leads_to_sign_in_and_back_with_the_answers(world)
     assert forged.status_code == 303 and forged.headers["location"].startswith("/signin")
     sign_in(client)
     assert "别人填的" not in client.get(f"{base}/applicant").text
+
+
+def test_an_upload_without_a_stated_length_is_refused_before_it_is_read(world) -> None:
+    """A chunked body would be spooled to disk whole before the size limits are checked."""
+    client, _, _, files = world
+    sign_in(client)
+    base = started(client)
+    csrf = token(client, f"{base}/materials")
+    boundary = "sunlightboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").encode() + PDF + \
+        f"\r\n--{boundary}--\r\n".encode()
+
+    def chunks():  # an iterator: sent chunked, with no Content-Length
+        yield body
+
+    refused = client.post(f"{base}/materials/form", content=chunks(), headers={
+        "content-type": f"multipart/form-data; boundary={boundary}"})
+    assert refused.status_code == 411 and "LENGTH_REQUIRED" in refused.text
+    assert files.get(hashlib.sha256(PDF).hexdigest()) is None

@@ -364,3 +364,37 @@ def test_my_cases_list_gives_a_decided_case_its_verdict_not_days_left(status, le
     case.promised.left = left
     case.promised.unit = 1  # working days
     assert my_case_row(case, date(2026, 11, 30), "x").left == said
+
+
+def test_a_store_out_of_reach_is_said_on_the_supplement_form_and_nothing_is_sent(
+        tmp_path, cases, monkeypatch) -> None:
+    from services.hall.storage import StoreUnavailable  # noqa: PLC0415
+
+    client, db = hall(tmp_path, cases, uploads=True)
+    supplement_wanted(cases)
+    sign_in(client)
+    page = client.get(f"/my/cases/{NUMBER}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def out_of_reach(_store, _content: bytes) -> str:
+        raise StoreUnavailable("connect timeout")
+
+    monkeypatch.setattr(LocalStore, "put", out_of_reach)
+    calls = len(cases.calls)
+    answer = client.post(f"/my/cases/{NUMBER}/supplement", data={
+        "csrf_token": token, "give_licence": "1", "copies_licence": "1"},
+        files={"file_licence": ("营业执照.pdf", PDF)})
+    assert answer.status_code == 503 and "FILE_STORE_UNAVAILABLE" in answer.text
+    assert "存储服务不可用" in answer.text
+    assert not [c for c in cases.calls[calls:] if c[0] == "ActOnCase"]
+    db.dispose()
+
+
+def test_counts_in_other_digits_are_refused_on_their_field(client, cases) -> None:
+    supplement_wanted(cases)
+    sign_in(client)
+    page = client.get(f"/my/cases/{NUMBER}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = client.post(f"/my/cases/{NUMBER}/supplement", data={
+        "csrf_token": token, "give_licence": "1", "copies_licence": "②"})
+    assert answer.status_code == 400 and "份数应为" in answer.text
