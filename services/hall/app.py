@@ -355,7 +355,7 @@ def create_app(backend: HallBackend, node_name: str, *,
 
     add_speak_pages(app, render, backend, sessions, access.minter, page_error=page_error,
                     not_found=lambda message: PageError(404, "没有找到", message),
-                    public_reads=public_reads, throttle=throttle)
+                    public_reads=public_reads, lookups=case_lookups, throttle=throttle)
     add_workbench_pages(app, render, backend, sessions, access.minter, page_error=page_error,
                         not_found=lambda message: PageError(404, "没有找到", message),
                         today=today)

@@ -201,7 +201,11 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                     page_error: Callable[[grpc.RpcError, str, str], Exception],
                     not_found: Callable[[str], Exception],
                     public_reads: RateLimit | None = None,
+                    lookups: RateLimit | None = None,
                     throttle: Callable[[RateLimit, Request, str], None] | None = None) -> None:
+    """``lookups``: the limit of the forms that take a number and a second factor (the case
+    lookup's), here for the consultation lookup and for questions asked without signing in
+    (each of those opens a consultation in a department's list)."""
 
     def limited(request: Request) -> None:
         """The public pages count against ``public_reads`` per client, as the catalogue's."""
@@ -243,8 +247,10 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
     def ask_posted(request: Request, item_id: str,
                    fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
                    ) -> HTMLResponse | RedirectResponse:
-        item = item_of(item_id)
         me = sessions.identity(request)
+        if me is None and lookups is not None and throttle is not None:
+            throttle(lookups, request, "不登录提问")
+        item = item_of(item_id)
         person = me if me is not None and not me.staff else None
         values = {k: fields.get(k, "").strip() for k in ("title", "question", "contact")}
         values["key"] = key_of(fields)
@@ -284,6 +290,8 @@ def add_speak_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
     def consultation_lookup_posted(
             request: Request, fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
     ) -> HTMLResponse:
+        if lookups is not None and throttle is not None:
+            throttle(lookups, request, "查询咨询")
         values = {"consultation_id": fields.get("consultation_id", "").strip()[:40],
                   "query_code": fields.get("query_code", "").strip()[:16]}
         problem = None

@@ -1018,6 +1018,23 @@ def test_case_lookups_are_limited_per_client_with_a_chinese_page() -> None:
     assert client.get("/").status_code == 200  # the catalogue pages count apart
 
 
+def test_consultation_lookups_and_questions_without_sign_in_count_as_lookups() -> None:
+    """Reading an answer by number and query code is walked like a case lookup; a question
+    asked without signing in opens a consultation in a department's list: both are limited."""
+    client, _, _ = _limited(RateLimits(case_lookup="2/minute"))
+    form = client.get("/consultations")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answers = [client.post("/consultations", data={
+        "csrf_token": token, "consultation_id": "bad id!", "query_code": ""}).status_code
+        for _ in range(2)]
+    assert answers == [400, 400]  # refused on their fields, but counted
+    refused = client.post("/consultations", data={
+        "csrf_token": token, "consultation_id": "511602-ZX-1", "query_code": "ABCDEFGH"})
+    assert refused.status_code == 429 and "RATE_LIMITED" in refused.text
+    asked = client.post("/items/it-1/ask", data={"csrf_token": token, "question": "?"})
+    assert asked.status_code == 429  # the same client, the same limit
+
+
 def test_catalogue_pages_are_limited_more_loosely() -> None:
     client, catalogue, _ = _limited(RateLimits(public_reads="4/minute"))
     for _ in range(2):
