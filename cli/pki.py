@@ -183,7 +183,11 @@ def register_node(region: str, gateway: str, token_key: click.File | None) -> No
             data = json.load(token_key)  # type: ignore[arg-type]
         except ValueError as exc:
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--token-key") from None
-        jwk = data["keys"][0] if isinstance(data, dict) and "keys" in data else data
+        jwk = data["keys"][0] if isinstance(data, dict) and isinstance(
+            data.get("keys"), list) and data["keys"] else data
+        if not isinstance(jwk, dict) or not jwk:
+            raise click.BadParameter("a JWK or a JWKS with one key, as `sunlight pki token-key` "
+                                     "prints it", param_hint="--token-key")
     registry = _change(paths, lambda r: r.with_node(code, name=name, gateway=gateway,
                                                     token_key=jwk))
     node = registry.node(code)

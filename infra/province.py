@@ -337,7 +337,8 @@ def setup_pki(province: Plan) -> None:
         entry = registry.node(node.region)
         own_cert = load_cert(paths.node_cert) if paths.node_cert.is_file() else None
         if (entry is None or own_cert is None or not paths.node_key.is_file()
-                or fingerprint(own_cert) not in entry.certificates):
+                or fingerprint(own_cert) not in entry.certificates
+                or registry.revoked_certificate(fingerprint(own_cert)) is not None):
             if entry is not None and entry.revoked is not None:
                 print(f"{node.region} is revoked in the registry: not issued again")
             else:

@@ -26,6 +26,7 @@ command is printed for its operator.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -95,7 +96,13 @@ def link(node: PlannedNode, province: PlannedNode,
     vhost = BrokerAddress.parse(node.env["AMQP_URI"]).vhost
     definition = json.dumps(shovel_definition(node, province), separators=(",", ":"))
     (run or rabbitmqctl)("set_parameter", "-p", vhost, "shovel", SHOVEL, definition)
-    return f"rabbitmqctl set_parameter -p {vhost} shovel {SHOVEL} '{definition}'"
+    return (f"rabbitmqctl set_parameter -p {vhost} shovel {SHOVEL} "
+            f"'{without_passwords(definition)}'")
+
+
+def without_passwords(text: str) -> str:
+    """The broker URIs of a shovel's definition with their passwords left out, for showing."""
+    return re.sub(r"(amqps?://[^:/@\"]+):[^@\"]+@", r"\1:<password>@", text)
 
 
 def cut(node: PlannedNode, run: Callable[..., str] | None = None) -> None:
@@ -127,7 +134,7 @@ def setup(plan: Plan, say: Callable[[str], None] = print) -> list[str]:
     for node in below:
         declare_source(node.env["AMQP_URI"], node.settings().amqp_timeout_s)
         if not (_managed(node.env["AMQP_URI"]) and _managed(province.env["AMQP_URI"])):
-            definition = json.dumps(shovel_definition(node, province))
+            definition = without_passwords(json.dumps(shovel_definition(node, province)))
             say(f"{node.region} roll-up: the broker is not managed here; its operator "
                 f"enables {SHOVEL_PLUGIN} and declares the shovel once: rabbitmqctl "
                 f"set_parameter -p <vhost> shovel {SHOVEL} '{definition}'")

@@ -24,7 +24,7 @@ from services.monitoring.evaluation import Evaluation, Query, Report
 from services.monitoring.feedback import department_month_counts
 from services.shared.db import Database
 from services.shared.errors import InvalidArgument
-from services.shared.regions import validate_region
+from services.shared.regions import scope_prefix, validate_region
 from services.shared.working_days import local_day
 
 MAX_PAGE = 100
@@ -56,14 +56,6 @@ class OpenPage:
     as_of: datetime | None
 
 
-def _prefix(region: str) -> str:
-    if region.endswith("0000"):
-        return region[:2] + "%"
-    if region.endswith("00"):
-        return region[:4] + "%"
-    return region
-
-
 def _day(moment: datetime | None) -> str:
     return local_day(moment).isoformat() if moment is not None else ""
 
@@ -81,7 +73,7 @@ class Openness:
         region = validate_region(region or self.node_region)
         limit = max(1, min(limit or 20, MAX_PAGE))
         closed = _cr.status.in_(sorted(CLOSED))
-        scope = [_cr.region.like(_prefix(region)), closed if finished else ~closed]
+        scope = [_cr.region.like(scope_prefix(region) + "%"), closed if finished else ~closed]
         with self.db.read() as s:
             total = int(s.execute(select(func.count()).select_from(t.case_records)
                                   .where(*scope)).scalar_one())
