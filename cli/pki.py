@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -56,8 +57,21 @@ def _refused(message: str) -> None:
     raise SystemExit(1)
 
 
+def _province() -> Any:
+    """The province `make run` set up under the settings' var directory, if any."""
+    from infra.province import Plan  # noqa: PLC0415 - how make run lays out a province
+
+    return Plan.read(load_settings().var_dir)
+
+
 def _paths() -> tuple[PkiPaths, str]:
+    """This node's pki/: in a province `make run` set up here, that of the node of the
+    settings' region (the province's, 510000, unless SUNLIGHT_NODE_REGION says otherwise),
+    under var/<region>/."""
     settings = load_settings()
+    province = _province()
+    if province is not None and settings.node_region in {n.region for n in province.nodes}:
+        return PkiPaths.under(province.node(settings.node_region).var_dir), settings.node_region
     return PkiPaths.under(settings.var_dir), settings.node_region
 
 
@@ -90,6 +104,13 @@ def _change(paths: PkiPaths, change: Callable[[NodeRegistry], NodeRegistry]) -> 
         _refused(str(exc))
     if changed is not registry:
         write_signed(paths.registry, changed, ca_key, ca_cert)
+        province = _province()
+        if province is not None:
+            from infra.province import publish_registry  # noqa: PLC0415
+
+            copied = publish_registry(province, paths.registry)
+            if copied:
+                click.echo(f"the registry copied to the province's nodes: {', '.join(copied)}")
     return changed
 
 

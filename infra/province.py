@@ -365,14 +365,25 @@ def setup_pki(province: Plan) -> None:
                     registry = registry.allowing(caller.region, callee.region, method)
     if registry is not before:
         write_signed(ca_paths.registry, registry, ca_key, ca_cert)
-    published = ca_paths.registry.read_bytes()
-    for node in province.nodes:
-        target = PkiPaths.under(node.var_dir).registry
-        if target != ca_paths.registry and (
-                not target.is_file() or target.read_bytes() != published):
-            write_private(target, published)
+    publish_registry(province, ca_paths.registry)
     print(f"node registry serial {registry.serial}: {len(registry.nodes)} nodes, "
           f"{len(registry.calls)} allowed calls; a copy in every node's pki/")
+
+
+def publish_registry(province: Plan, registry: Path) -> list[str]:
+    """A copy of the province's signed ``registry`` in every node's pki/ (each gateway
+    reloads its copy within a second); the regions whose copy changed. Until nodes fetch
+    the registry themselves this is how a change — a revocation above all — reaches them."""
+    from services.shared.pki import PkiPaths, write_private  # noqa: PLC0415
+
+    published = registry.read_bytes()
+    changed = []
+    for node in province.nodes:
+        target = PkiPaths.under(node.var_dir).registry
+        if target != registry and (not target.is_file() or target.read_bytes() != published):
+            write_private(target, published)
+            changed.append(node.region)
+    return changed
 
 
 def setup(regions: list[str], *, free_ports: bool = False) -> Plan:

@@ -80,3 +80,37 @@ def test_only_a_province_node_holds_a_ca(tmp_path) -> None:
     assert result.exit_code == 1 and "province node" in result.output
     assert not PkiPaths.under(tmp_path / "var").ca_key.exists()
     assert run(tmp_path / "var", "show").exit_code == 1
+
+
+def test_in_a_province_set_up_here_pki_acts_on_the_province_node_and_copies_the_registry(
+        tmp_path) -> None:
+    """`make run` lays the province out under var/<region>/: `sunlight pki` finds the CA in
+    var/510000/pki, and a change (a revocation above all) reaches every node's copy."""
+    from infra.province import Plan, PlannedNode  # noqa: PLC0415
+
+    var = tmp_path / "var"
+    Plan(var, [PlannedNode(r, r, {"SUNLIGHT_VAR_DIR": str(var / r)})
+               for r in ("510000", "511602")]).write()
+    assert run(var, "init-ca").exit_code == 0
+    assert PkiPaths.under(var / "510000").ca_key.is_file()
+    assert not (var / "pki").exists()  # never a second CA beside the province's
+    for region in ("510000", "511602"):
+        issued = run(var, "issue-node", "--region", region, "--gateway-host", "127.0.0.1")
+        assert issued.exit_code == 0, issued.output
+    revoked = run(var, "revoke", "--region", "511602", "--reason", "key lost")
+    assert revoked.exit_code == 0 and "511602" in revoked.output
+    ca_cert = load_cert(PkiPaths.under(var / "510000").ca_cert)
+    copy = NodeRegistry.verified(PkiPaths.under(var / "511602").registry.read_bytes(), ca_cert)
+    assert copy.node("511602").revoked.reason == "key lost"
+
+
+def test_a_token_key_file_without_a_key_is_refused_in_words(tmp_path) -> None:
+    var = tmp_path / "var"
+    assert run(var, "init-ca").exit_code == 0
+    for text, code in (('{"keys": []}', 1), ("[1, 2]", 2), ('"key"', 2)):
+        (tmp_path / "key.json").write_text(text)
+        refused = run(var, "register-node", "--region", "511602", "--token-key",
+                      str(tmp_path / "key.json"))
+        assert refused.exit_code == code, (text, refused.output)
+        assert isinstance(refused.exception, SystemExit), text  # no stack trace
+        assert "token" in refused.output.lower(), text
