@@ -45,7 +45,9 @@ from services.shared.config import Settings, load_settings
 
 KEY = "demo-v1"  # the demo data's idempotency keys begin with it; a new version, a new prefix
 MARKER = "demo-data.json"
-RETRIES = 6  # a service restarting (UNAVAILABLE) or slow (DEADLINE_EXCEEDED): tried again
+#: a service restarting (UNAVAILABLE) or slow (DEADLINE_EXCEEDED) is tried again, with the
+#: same idempotency key, for this long: a busy machine may take a minute to bring a service back
+RETRY_S = 180.0
 SERVICES = ("catalogue", "cases", "monitoring", "hall")
 
 
@@ -114,7 +116,10 @@ class Seeder:
         that differed only by the day (a supplement's last day): it was done then."""
         from services.shared.grpc_errors import error_detail_of  # noqa: PLC0415
 
-        for attempt in range(RETRIES):
+        deadline = time.monotonic() + RETRY_S
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return method(request, timeout=self.timeout_s,
                               metadata=[("authorization", self.headers[who])])
@@ -124,14 +129,13 @@ class Seeder:
                 if detail is not None and detail.code == "IDEMPOTENCY_KEY_REUSED":
                     return None
                 if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
-                        and attempt + 1 < RETRIES:
-                    time.sleep(1 + attempt)  # the same key: a retry never acts twice
+                        and time.monotonic() < deadline:
+                    time.sleep(min(attempt, 5))  # the same key: a retry never acts twice
                     continue
                 message = (f"{detail.code}: {detail.message}" if detail is not None
                            and detail.code else error.details() if hasattr(error, "details")
                            else str(error))
                 raise SeedingFailed(f"{what}: {message}") from None
-        raise AssertionError("unreachable")
 
     def act(self, scenario: str, step: str, who: str, number: str, **action: Any) -> kpb.Case:
         request = kpb.ActOnCaseRequest(idempotency_key=self.key("case", scenario, step),

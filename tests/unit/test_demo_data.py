@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
+import grpc
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -191,3 +193,41 @@ def test_in_a_province_only_the_districts_node_seeds_the_districts_demo(tmp_path
     assert "held by node 511602" in said[0] and not demo.marker_path(province).exists()
     alone = Settings(var_dir=tmp_path / "alone")  # no registry: the node is on its own
     assert demo.node_holding(alone, d.REGION) == "510000"
+
+
+class _Unavailable(grpc.RpcError):
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.UNAVAILABLE
+
+    def details(self) -> str:
+        return "the service restarts"
+
+    def trailing_metadata(self) -> tuple:
+        return ()
+
+
+def test_a_call_is_tried_again_with_its_key_while_a_service_comes_back(monkeypatch) -> None:
+    """A busy machine may take a while to bring a service back: the seeder tries the same
+    request again until RETRY_S has passed, then stops with the service's answer."""
+    now = [0.0]
+    monkeypatch.setattr(demo.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(demo.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    seeder = SimpleNamespace(timeout_s=1.0, headers={"citizen": "Bearer x"})
+    requests: list[object] = []
+
+    def comes_back(request, timeout, metadata):
+        requests.append(request)
+        if len(requests) < 8:  # more than the six tries a fixed count allowed
+            raise _Unavailable()
+        return "answered"
+
+    assert demo.Seeder.call(seeder, comes_back, "same", "citizen", "rate") == "answered"
+    assert requests == ["same"] * 8
+
+    def never(request, timeout, metadata):
+        raise _Unavailable()
+
+    now[0] = 0.0
+    with pytest.raises(demo.SeedingFailed, match="rate: the service restarts"):
+        demo.Seeder.call(seeder, never, "same", "citizen", "rate")
+    assert now[0] >= demo.RETRY_S
