@@ -135,12 +135,24 @@ def rabbitmq_plugins(*args: str, timeout_s: float = 120) -> str:
     return result.stdout
 
 
+def running_plugins(listing: str) -> set[str]:
+    """The plugins ``rabbitmq-plugins list`` marks as running (``[E*]`` or ``[e*]``). A plugin
+    named in the enabled-plugins file is not running until the node applies that file."""
+    running = set()
+    for line in listing.splitlines():
+        marks, _, rest = line.strip().partition("]")
+        if marks.startswith("[") and marks[2:3] == "*" and rest.split():
+            running.add(rest.split()[0])
+    return running
+
+
 def enable_plugins(run: Callable[..., str] | None = None) -> list[str]:
-    """Enable the node's plugins on the local broker when they are not (idempotent); the
-    ones enabled now."""
+    """Enable the node's plugins on the local broker when they are not running (idempotent:
+    ``enable`` also starts plugins the file names but the node has not applied); the ones
+    started now."""
     run = run or rabbitmq_plugins
-    enabled = set(run("list", "--enabled", "--minimal").split())
-    missing = [p for p in PLUGINS if p not in enabled]
+    running = running_plugins(run("list"))
+    missing = [p for p in PLUGINS if p not in running]
     if missing:
         run("enable", *missing)
     return missing
