@@ -19,7 +19,8 @@ On a real node (every process, PostgreSQL, RabbitMQ — ``bench.cases``'s node),
 * **sweep** — ``--sweep-cases`` open cases stored (views copied from cases of this run left
   at every stage, new numbers), ``--sweep-due`` of them due for a look today (their
   ``attention_on``: the day a step or the case nears or passes its limit), the others on one
-  of the next four working days: ``sweep_1m_s``, one sweep — with ``--workers N``, the N
+  of the next four working days, the table then vacuumed and checkpointed (as autovacuum
+  keeps a table written over months): ``sweep_1m_s``, one sweep — with ``--workers N``, the N
   partitions' sweeps at once, one process each, as the N workers sweep; ``sweep.per_due_case_us``.
 
 ``--workers N``: supervision's worker processes (``SUNLIGHT_SUPERVISION_WORKERS``; the case
@@ -237,7 +238,11 @@ def sweep_phase(node: LocalNode, pg_url: str, direct: GrpcRoute, item: object,
                 copy.write("".join(chunk).encode())
         conn.commit()
         conn.autocommit = True
-        conn.execute("ANALYZE monitoring.case_watches")
+        # as autovacuum leaves a table of views written over months: its tuples known
+        # visible, its statistics current, its pages on disk (a sweep of a table COPY'd a
+        # moment ago would time the first reads' hint-bit writes and the checkpoint instead)
+        conn.execute("VACUUM ANALYZE monitoring.case_watches")
+        conn.execute("CHECKPOINT")
         open_views = int(conn.execute("SELECT count(*) FROM monitoring.case_watches "
                                       "WHERE NOT closed").fetchone()[0])
     loaded_s = time.monotonic() - began

@@ -109,7 +109,8 @@ case_watches = Table(
     # the item's department's unified social credit code (empty: unknown): backlogs by it
     Column("department_code", String(18), nullable=False, server_default=""),
 )
-Index("ix_case_watches_attention", case_watches.c.attention_on,
+# the sweep's walk: the views due for a look, a batch at a time in (day, number) order
+Index("ix_case_watches_attention", case_watches.c.attention_on, case_watches.c.case_number,
       postgresql_where=case_watches.c.attention_on.isnot(None),
       sqlite_where=case_watches.c.attention_on.isnot(None))
 # the open cases (the backlog, 积压) by region, department and item

@@ -43,6 +43,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
@@ -257,14 +258,22 @@ class Supervision:
             return 0  # no hash function on SQLite: partition 0 sweeps everything
         mine = _share(_v.case_number, index, count, self.db.dialect)
         changed = 0
-        after = ""
-        while True:  # cases whose attention day has come, in batches, in number order
+        after = ("", "")
+        due = _v.attention_on.isnot(None) & (_v.attention_on <= today.isoformat())
+        while True:  # cases whose attention day has come, in batches of (day, number)
             with self.db.begin() as conn:
+                # the batch walks the index of the days (never the whole due set again and
+                # again); its views are locked in number order, as events lock them
+                picked = conn.execute(
+                    select(_v.attention_on, _v.case_number).where(
+                        due, tuple_(_v.attention_on, _v.case_number) > after, mine)
+                    .order_by(_v.attention_on, _v.case_number).limit(batch)).all()
+                if not picked:
+                    break
                 rows = conn.execute(
                     select(_v.case_number, _v.state).where(
-                        _v.attention_on.isnot(None), _v.attention_on <= today.isoformat(),
-                        _v.case_number > after, mine)
-                    .order_by(_v.case_number).limit(batch).with_for_update()).all()
+                        due, _among(conn, _v.case_number, [n for _, n in picked]))
+                    .order_by(_v.case_number).with_for_update()).all()
                 unit = _Unit.of(conn, rows)
                 for number, _ in rows:
                     watch = unit.watches[number]
@@ -274,9 +283,9 @@ class Supervision:
                     unit.attend(number, attention_on(watch, ctx))
                     changed += len(found)
                 self._write(conn, unit, now)
-            if len(rows) < batch:
+            if len(picked) < batch:
                 break
-            after = rows[-1][0]
+            after = tuple(picked[-1])
         changed += self._escalate_unanswered(
             today, now, _share(_w.case_number, index, count, self.db.dialect))
         if index == 0:

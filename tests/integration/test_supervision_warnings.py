@@ -9,7 +9,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.cases.contract import event_to_pb
 from services.cases.domain.engine import Accept, CompleteStep, Reject, Submit, decide, evolve
@@ -124,6 +124,53 @@ def test_a_sweep_looks_only_at_the_cases_whose_day_has_come(supervision, db, clo
         closed = c.execute(select(t.case_watches.c.attention_on).where(
             t.case_watches.c.case_number == refused.number)).scalar_one()
     assert closed is None  # closed: never swept again
+
+
+def test_a_sweep_in_batches_looks_at_every_due_case_once_whatever_its_day(
+        supervision, db, clock) -> None:
+    """Cases due on different days, walked two at a time: each due one is looked at (its
+    next day moves past today), those not yet due are left as they are; on PostgreSQL two
+    partitions' sweeps share the due cases between them."""
+    cases = [a_case(supervision, clock) for _ in range(7)]
+    for case in cases:
+        case.do(Accept("齐全"), CLERK)
+    today = clock.now.date()
+    days = [today - timedelta(days=3), today, today - timedelta(days=1), today,
+            today - timedelta(days=3), today + timedelta(days=2), today]
+    v = t.case_watches.c
+
+    def attention() -> dict[str, str | None]:
+        with db.begin() as c:
+            return dict(c.execute(select(v.case_number, v.attention_on).where(
+                v.case_number.in_([x.number for x in cases]))).all())
+
+    def set_days() -> None:
+        with db.begin() as c:
+            for case, day in zip(cases, days, strict=True):
+                c.execute(t.case_watches.update().where(v.case_number == case.number)
+                          .values(attention_on=day.isoformat()))
+
+    set_days()
+    supervision.sweep(batch=2)
+    after = attention()
+    for case, day in zip(cases, days, strict=True):
+        if day <= today:
+            assert date.fromisoformat(after[case.number]) > today, case.number
+        else:
+            assert after[case.number] == day.isoformat()
+    if db.dialect != "postgresql":
+        return
+    set_days()
+    supervision.sweep(batch=2, partition=(0, 2))
+    first = {n for n, d in attention().items() if date.fromisoformat(d) > today}
+    supervision.sweep(batch=2, partition=(1, 2))
+    both = {n for n, d in attention().items() if date.fromisoformat(d) > today}
+    due = {c.number for c, d in zip(cases, days, strict=True) if d <= today}
+    with db.begin() as c:  # partition 0 by the sweep's hash of the number
+        zero = set(c.execute(select(v.case_number).where(
+            (func.hashtext(v.case_number).op("&")(0x7FFFFFFF) % 2) == 0)).scalars())
+    assert first - {cases[5].number} == due & zero  # each partition its own share
+    assert both - {cases[5].number} == due
 
 
 def test_answers_to_a_warning_once_per_key_and_only_by_who_may(supervision, clock) -> None:
