@@ -18,6 +18,7 @@ import json
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -84,7 +85,7 @@ class _Statements:
             {c.key: bindparam(c.key) for c in t.case_query_codes.columns})
         self.insert_access = insert(t.case_accesses).values(
             {c.key: bindparam(c.key) for c in t.case_accesses.columns if c.key != "id"})
-        self.case = select(_c.state, _c.trace_seq, _c.trace_head).where(
+        self.case = select(_c.state, _c.trace_seq, _c.trace_head, _c.sequence).where(
             _c.case_number == bindparam("p_number"))
         self.case_locked = self.case.with_for_update()
         self.snapshot = select(t.item_snapshots.c.content).where(
@@ -263,8 +264,9 @@ class CaseUnit:
         if not rows:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
-        state, trace_seq, trace_head = rows[0]
-        return Stored(self.store.decode(state, self._snapshot), trace_seq, trace_head)
+        state, trace_seq, trace_head, sequence = rows[0]
+        return Stored(self.store.decode_at(number, sequence, state, self._snapshot),
+                      trace_seq, trace_head)
 
     def _snapshot(self, item_id: str, version: int) -> str | None:
         (rows,) = self._read(("snapshot", {"p_item": item_id, "p_version": version}))
@@ -430,6 +432,32 @@ class RecentCounts:
             self._counts[key] = (now + self.ttl_s, total)
 
 
+class DecodedCases:
+    """Cases decoded lately, by case number and event sequence (thread-safe, least recently
+    used dropped first). A case's state at a sequence never changes (it is the fold of its
+    events up to there) and a decoded Case is immutable, so the inbox's first page, a case page
+    asked for twice or a transition after a read decode the stored JSON once."""
+
+    KEPT = 4096
+
+    def __init__(self) -> None:
+        self._cases: OrderedDict[tuple[str, int], Case] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, number: str, sequence: int) -> Case | None:
+        with self._lock:
+            case = self._cases.get((number, sequence))
+            if case is not None:
+                self._cases.move_to_end((number, sequence))
+            return case
+
+    def put(self, number: str, sequence: int, case: Case) -> None:
+        with self._lock:
+            self._cases[(number, sequence)] = case
+            if len(self._cases) > self.KEPT:
+                self._cases.popitem(last=False)
+
+
 class CaseStore:
     """Units of work on cases, in the fastest form the database allows."""
 
@@ -442,6 +470,7 @@ class CaseStore:
         self.stored_snapshots: set[tuple[str, int]] = set()
         #: the totals of the queues asked for lately (a page's rows are always read)
         self._queue_counts = RecentCounts(QUEUE_COUNT_TTL_S)
+        self.decoded = DecodedCases()
 
     @contextmanager
     def unit(self) -> Iterator[CaseUnit]:
@@ -489,6 +518,16 @@ class CaseStore:
         item = self.remember(case.item)
         return case if item is case.item else replace(case, item=item)
 
+    def decode_at(self, number: str, sequence: int, state: str,
+                  fetch: Callable[[str, int], str | None] | None = None) -> Case:
+        """``decode`` of the state a case had at ``sequence``, from memory when decoded
+        lately."""
+        case = self.decoded.get(number, sequence)
+        if case is None:
+            case = self.decode(state, fetch)
+            self.decoded.put(number, sequence, case)
+        return case
+
     # --- reads outside units ------------------------------------------------------------
     def read_case(self, number: str) -> Stored:
         """A case as stored now. On PostgreSQL one statement in autocommit (one round trip,
@@ -502,7 +541,7 @@ class CaseStore:
         if row is None:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
-        return Stored(self.decode(row[0]), row[1], row[2])
+        return Stored(self.decode_at(number, row[3], row[0]), row[1], row[2])
 
     def replay(self, principal: str, key: str, operation: str, print_: str) -> bytes | None:
         """The first answer of a key used before for this very request, else None (Conflict
@@ -624,7 +663,8 @@ class CaseStore:
             query = query.where(_i.assignee == "")
         count = select(func.count()).select_from(query.subquery())
         page = query.order_by(*t.QUEUE_ORDER).offset(offset).limit(limit).subquery()
-        rows = select(t.step_instances, _c.state, _c.status.label("case_status"),
+        rows = select(t.step_instances, _c.state, _c.sequence.label("case_sequence"),
+                      _c.status.label("case_status"),
                       _c.due_date.label("case_due")).join(
             page, (page.c.case_number == _i.case_number)
             & (page.c.instance_id == _i.instance_id)).join(

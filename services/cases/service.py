@@ -651,7 +651,7 @@ class CaseService:
     def _entries(self, rows: list[Any]) -> list[tuple[StepInstance, Case, str]]:
         entries = []
         for row in rows:
-            case = self.store.decode(row.state)
+            case = self.store.decode_at(row.case_number, row.case_sequence, row.state)
             entries.append((case.instance(row.instance_id), case, row.case_due))
         return entries
 
