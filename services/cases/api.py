@@ -27,8 +27,14 @@ from services.cases.contract import (
 from services.cases.documents.contract import summary_to_pb, verdict_to_pb
 from services.cases.domain import engine
 from services.cases.domain.flow import Mode
-from services.cases.domain.model import Case, Channel, MaterialFile, Party, StepInstance
-from services.cases.domain.progress import progress
+from services.cases.domain.model import (
+    Case,
+    Channel,
+    InstanceStatus,
+    MaterialFile,
+    Party,
+    StepInstance,
+)
 from services.cases.domain.trace import TraceEntry
 from services.cases.opened_contract import command_of as opened_command
 from services.cases.opened_contract import evidence_of, fen_of, penalty_of
@@ -224,11 +230,13 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                  offset: int, size: int) -> pb.ListQueueResponse:
         response = pb.ListQueueResponse(total=total)
         today = local_day()
+        calendar = self.service.calendar
         for instance, case, case_due in entries:
-            where = progress(case, self.service.calendar, today)
-            due = next((r.due for r in where.running
-                        if r.instance.instance_id == instance.instance_id), None)
-            position = case.instances.index(instance)
+            # the step's own due day, as ``progress`` gives it for a running step
+            due = (case.clock.due(instance.started_on, instance.limit, calendar, today)
+                   if instance.status is InstanceStatus.ACTIVE else None)
+            position = next(n for n, i in enumerate(case.instances)
+                            if i.instance_id == instance.instance_id)
             response.entries.add(case_number=case.number, item_name=case.item.name,
                                  step=step_to_pb(instance, position, due, internal=True,
                                                  urges=urge_counts(case).get(

@@ -52,8 +52,7 @@ from itertools import accumulate, islice
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, select
 
 from services.catalogue import storage as t
 from services.catalogue.domain.search_terms import QueryTerms, query_terms
@@ -690,12 +689,12 @@ _VERSION_COLUMNS = tuple(t.item_versions.c[name] for name in (
     "exercise_level", "region", "classified", "department_code"))
 
 
-def _fetch_all(s: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+def _fetch_all(s: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
     """Every row as a plain tuple, straight from the driver's cursor: a full load reads
     150,000 rows, and SQLAlchemy's row objects would add a third to the time. Only for
     queries whose parameters are literals of our own (statuses) and plain column types."""
-    sql = str(query.compile(s.get_bind(), compile_kwargs={"literal_binds": True}))
-    cursor = s.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    sql = str(query.compile(dialect=s.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = s.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql)
         return cursor.fetchall()
