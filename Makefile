@@ -82,6 +82,7 @@ province: venv env broker
 
 # The province's links (options: make bench-federation BENCH_ARGS="--cut-s 60 --cases 100"):
 # status of a district case at the district and at the province, roll-up lag, catch-up after a cut.
+# Also: what the mTLS hop adds (p50), routed vs direct status throughput, province-wide search p99.
 .PHONY: bench-federation
 bench-federation: venv env broker
 	$(BIN)/python -m bench.federation $(BENCH_ARGS)

@@ -8,6 +8,18 @@ data), publishes an item at the district, then:
   district case asked at the district's gateway; ``remote_status_*`` — the same asked at the
   province's, which routes it over the mutual-TLS peer port (``--status-requests`` each, one
   client, one after the other);
+* ``mtls_hop_p50_ms`` — what the province's gateway and one mutual-TLS hop add to that call:
+  ``remote_status_p50_ms`` minus ``local_status_p50_ms`` (the same case, the same answering
+  node; the difference is the province gateway's routing, the peer call over TLS and the
+  district gateway's check of the caller against the registry — not the TLS hop alone);
+* ``routed_vs_direct_throughput`` — status calls a second through the province (routed)
+  divided by those asked at the district directly, each with ``--clients`` clients for
+  ``--throughput-s`` seconds (the target: at least 0.8). On one machine both gateways share
+  its cores, so a routed call also pays for the district's work on the same CPUs;
+* ``province_search_p50_ms`` / ``province_search_p99_ms`` — the province-wide search
+  (``GET /v1/province/items/search``) at the province's gateway, which asks every active node
+  at once (``--search-requests``, one client); ``province_search_partial`` counts answers
+  that lacked a node (``partial``: true);
 * ``rollup_lag_p50_ms`` / ``rollup_lag_p99_ms`` — for every case event committed at the
   district while ``--cases`` cases are opened there (``--clients`` at once): from its commit
   (the district's outbox row) to its application by the province's supervision (the
@@ -36,6 +48,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +64,8 @@ from services.shared.token_keys import TokenKey
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVINCE, DISTRICT = "510000", "511602"
+#: the province-wide search asks for the bench's item (bench.cases: 企业投资项目核准（基准）)
+SEARCH_QUERY = "企业投资项目核准"
 AMQP_BASE = os.environ.get("SUNLIGHT_BENCH_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
 
 
@@ -132,6 +147,40 @@ def status_latencies(api: httpx.Client, number: str, requests: int) -> list[floa
     return times
 
 
+def throughput(make_client: Callable[[], httpx.Client], number: str, clients: int,
+               seconds: float) -> float:
+    """Status calls a second answered, ``clients`` clients asking for ``seconds``."""
+    stop = time.monotonic() + seconds
+    counts = [0] * clients
+
+    def work(slot: int) -> None:
+        with make_client() as api:
+            api.get(f"/v1/cases/{number}/status").raise_for_status()  # warm the channels
+            while time.monotonic() < stop:
+                api.get(f"/v1/cases/{number}/status").raise_for_status()
+                counts[slot] += 1
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(work, n) for n in range(clients)]:
+            future.result()
+    return sum(counts) / (time.monotonic() - start)
+
+
+def search_latencies(api: httpx.Client, query: str, requests: int) -> tuple[list[float], int]:
+    """The province-wide search, one after the other: times (ms) and partial answers."""
+    params = {"q": query, "page_size": 10}
+    api.get("/v1/province/items/search", params=params).raise_for_status()  # warm
+    times, partial = [], 0
+    for _ in range(requests):
+        start = time.perf_counter()
+        reply = api.get("/v1/province/items/search", params=params)
+        times.append((time.perf_counter() - start) * 1000)
+        reply.raise_for_status()
+        partial += bool(reply.json()["partial"])
+    return times, partial
+
+
 def load(province: LocalProvince, item_id: str, clients: int, *, cases: int = 0,
          seconds: float = 0.0) -> int:
     """Open cases at the district: ``cases`` of them, or as many as ``seconds`` allow."""
@@ -167,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--cut-s", type=float, default=600.0,
                         help="how long the link stays cut under load (the issue: ten minutes)")
+    parser.add_argument("--search-requests", type=int, default=300)
+    parser.add_argument("--throughput-s", type=float, default=20.0,
+                        help="how long each of the routed and direct throughput runs lasts")
     parser.add_argument("--settle-s", type=float, default=300.0,
                         help="how long to wait for the province to apply everything")
     args = parser.parse_args(argv)
@@ -202,6 +254,23 @@ def main(argv: list[str] | None = None) -> int:
                       remote_status_p50_ms=percentile(remote, 0.5),
                       remote_status_p99_ms=percentile(remote, 0.99),
                       status_requests=args.status_requests)
+        result["mtls_hop_p50_ms"] = round(percentile(remote, 0.5) - percentile(local, 0.5), 2)
+
+        print(f"throughput: {args.throughput_s}s direct, {args.throughput_s}s routed…",
+              file=sys.stderr)
+        direct = throughput(lambda: client(province, DISTRICT), number, args.clients,
+                            args.throughput_s)
+        routed = throughput(lambda: client(province, PROVINCE), number, args.clients,
+                            args.throughput_s)
+        result.update(direct_status_per_s=round(direct, 1), routed_status_per_s=round(routed, 1),
+                      routed_vs_direct_throughput=round(routed / direct, 3))
+
+        with client(province, PROVINCE) as province_api:
+            searches, partial = search_latencies(province_api, SEARCH_QUERY,
+                                                 args.search_requests)
+        result.update(province_search_p50_ms=percentile(searches, 0.5),
+                      province_search_p99_ms=percentile(searches, 0.99),
+                      province_search_partial=partial, search_requests=args.search_requests)
 
         print(f"roll-up lag: {args.cases} cases…", file=sys.stderr)
         since = datetime.now(UTC)

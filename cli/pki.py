@@ -9,11 +9,13 @@ why), 2 wrong arguments.
     sunlight pki issue-node --region R --gateway-host H [--gateway-port P]
                                                a node's certificate (and its registration)
     sunlight pki register-node --region R [--gateway H:P] [--token-key FILE]
-    sunlight pki allow --caller R1 --callee R2 --method /pkg.Service/Method
+    sunlight pki allow --caller R1 --callee R2 --method /pkg.Service/Method [--method …]
     sunlight pki disallow --caller R1 --callee R2 --method /pkg.Service/Method
     sunlight pki revoke --region R --reason TEXT | --fingerprint sha256:… --reason TEXT
     sunlight pki show [--json]
     sunlight pki token-key                     this node's public token key (JWK), to register
+    sunlight pki new-token-key FILE            a node's token key into FILE (an env file), once
+    sunlight pki export --region R --to DIR    what node R needs (key, certificates, registry)
 """
 
 from __future__ import annotations
@@ -228,12 +230,23 @@ def _rule_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @pki.command()
-@_rule_options
-def allow(caller: str, callee: str, method: str) -> None:
+@click.option("--caller", required=True, help="region code of the calling node")
+@click.option("--callee", required=True, help="region code of the node called")
+@click.option("--method", "methods", required=True, multiple=True,
+              help="/package.Service/Method, or /package.Service/* for a whole service "
+                   "(may be repeated: one signed change for all)")
+def allow(caller: str, callee: str, methods: tuple[str, ...]) -> None:
     """Let node CALLER call METHOD on node CALLEE (everything else stays refused)."""
     paths, _ = _paths()
-    registry = _change(paths, lambda r: r.allowing(caller, callee, method))
-    click.echo(f"allowed: {caller} → {callee} {method} (registry serial {registry.serial})")
+
+    def allowing(registry: NodeRegistry) -> NodeRegistry:
+        for method in methods:
+            registry = registry.allowing(caller, callee, method)
+        return registry
+
+    registry = _change(paths, allowing)
+    for method in methods:
+        click.echo(f"allowed: {caller} → {callee} {method} (registry serial {registry.serial})")
 
 
 @pki.command()
@@ -313,6 +326,43 @@ def token_key_command() -> None:
     """Print this node's public token key as a JWK Set, for the province to register
     (sunlight pki register-node --region <this node> --token-key FILE)."""
     click.echo(json.dumps(jwks([TokenKey.from_text(load_settings().token_key)]), indent=2))
+
+
+@pki.command("new-token-key")
+@click.argument("env_file", type=click.Path(dir_okay=False, path_type=Path))
+def new_token_key(env_file: Path) -> None:
+    """Give a node deployed elsewhere (Kubernetes: its overlay's secrets/node.env) its own
+    token key: SUNLIGHT_TOKEN_KEY=… added to ENV_FILE (0600) unless it has one already, and
+    its public key printed as a JWK Set, for register-node --token-key."""
+    from infra.node import write_env  # noqa: PLC0415 - the one way a node's key file is made
+
+    write_env(env_file)
+    line = next(ln for ln in env_file.read_text("utf-8").splitlines()
+                if ln.startswith("SUNLIGHT_TOKEN_KEY="))
+    click.echo(json.dumps(jwks([TokenKey.from_text(line.partition("=")[2])]), indent=2))
+
+
+@pki.command("export")
+@click.option("--region", required=True, help="the node whose files to write")
+@click.option("--to", "target", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="the directory to write node.key, node.crt, ca.crt and registry.json to")
+def export(region: str, target: Path) -> None:
+    """Write what node R needs to hold its identity — its key and certificate, the CA's
+    certificate, the signed registry — to DIR, each file 0600 (Kubernetes: the overlay's
+    secrets/, for kustomize's secretGenerator). Never the CA's key."""
+    paths, own = _paths()
+    code, _ = _region(region, province=region_of_ca(paths))
+    source = paths.root if code == own else paths.issued(code)
+    if not (source / "node.key").is_file() or not (source / "node.crt").is_file():
+        _refused(f"no certificate issued to {code} here: run `sunlight pki issue-node "
+                 f"--region {code} --gateway-host …` first")
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in ("node.key", "node.crt"):
+        write_private(target / name, (source / name).read_bytes())
+    write_private(target / "ca.crt", paths.ca_cert.read_bytes())
+    write_private(target / "registry.json", paths.registry.read_bytes())
+    click.echo(f"node {code}: node.key, node.crt, ca.crt, registry.json in {target}")
 
 
 def copy_for_node(paths: PkiPaths, region: str, target: Path) -> None:

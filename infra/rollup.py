@@ -20,16 +20,29 @@ run``'s ``province`` step (``infra.province.setup``):
 The shovel is a dynamic one (``rabbitmqctl set_parameter -p <node vhost> shovel …``), kept by
 the broker across restarts; declaring it again with the same definition changes nothing.
 Only a broker of this machine is managed here (as in ``infra.broker``); for another one, the
-command is printed for its operator.
+command is printed for its operator. On Kubernetes (``k8s/overlays/{city,district}``) a Job
+of the node's namespace declares the link from its settings, through the broker's HTTP API
+(the management plugin, which the RabbitMQ operator's clusters run), with no ``rabbitmqctl``:
+
+    python -m infra.rollup declare    AMQP_URI (the node's broker), SUNLIGHT_PROVINCE_AMQP_URI,
+                                      SUNLIGHT_RABBITMQ_MANAGEMENT_URL (the node's broker's
+                                      management API, http://user:password@host:15672)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import re
 import shutil
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+import pika.exceptions
 
 from infra.broker import SHOVEL_PLUGIN, BrokerAddress, BrokerError, rabbitmqctl
 from services.shared.broker import CASE_PARTITION_EXCHANGE, connect, declare_exchange
@@ -53,11 +66,16 @@ def province_of(plan: Plan) -> PlannedNode | None:
 
 
 def shovel_definition(node: PlannedNode, province: PlannedNode) -> dict[str, Any]:
+    return definition(node.env["AMQP_URI"], province.env["AMQP_URI"])
+
+
+def definition(source_uri: str, province_uri: str) -> dict[str, Any]:
+    """The shovel from the node's broker (``source_uri``) to the province's."""
     return {
-        "src-protocol": "amqp091", "src-uri": node.env["AMQP_URI"],
+        "src-protocol": "amqp091", "src-uri": source_uri,
         "src-queue": ROLLUP_QUEUE, "src-prefetch-count": PREFETCH,
         "src-delete-after": "never",
-        "dest-protocol": "amqp091", "dest-uri": province.env["AMQP_URI"],
+        "dest-protocol": "amqp091", "dest-uri": province_uri,
         "dest-exchange": CASE_PARTITION_EXCHANGE,
         "ack-mode": "on-confirm", "reconnect-delay": RECONNECT_DELAY_S,
     }
@@ -147,3 +165,61 @@ def setup(plan: Plan, say: Callable[[str], None] = print) -> list[str]:
         say(f"{node.region} roll-up: shovel {SHOVEL} from {ROLLUP_QUEUE} to "
             f"{province.region}'s supervision ({CASE_PARTITION_EXCHANGE})")
     return linked
+
+
+def declare_over_http(management_url: str, node_uri: str, province_uri: str,
+                      client: httpx.Client | None = None, timeout_s: float = 10.0) -> str:
+    """Declare the node's shovel through its broker's management API (``PUT
+    /api/parameters/shovel/<vhost>/province-rollup``, idempotent); what was declared, without
+    passwords. The node's roll-up queue is declared first (``declare_source``)."""
+    parts = urlsplit(management_url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("SUNLIGHT_RABBITMQ_MANAGEMENT_URL: an http(s) URL of the node's "
+                         "broker's management API, e.g. http://user:password@rabbitmq:15672")
+    auth = (parts.username or "", parts.password or "") if parts.username else None
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    base = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+    vhost = BrokerAddress.parse(node_uri).vhost
+    url = f"{base}/api/parameters/shovel/{quote(vhost, safe='')}/{SHOVEL}"
+    body = {"vhost": vhost, "component": "shovel", "name": SHOVEL,
+            "value": definition(node_uri, province_uri)}
+    http = client or httpx.Client(timeout=timeout_s)
+    try:
+        reply = http.put(url, json=body, auth=auth, timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        raise BrokerError(f"{base}: the management API did not answer ({exc})") from None
+    finally:
+        if client is None:
+            http.close()
+    if reply.status_code not in {200, 201, 204}:
+        raise BrokerError(f"{url}: {reply.status_code} {reply.text[:300]}")
+    return without_passwords(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.rollup",
+                                     description="the node's roll-up link to the province")
+    parser.add_argument("command", choices=["declare"])
+    parser.parse_args(argv)
+    names = ("AMQP_URI", "SUNLIGHT_PROVINCE_AMQP_URI", "SUNLIGHT_RABBITMQ_MANAGEMENT_URL")
+    missing = [n for n in names if not os.environ.get(n)]
+    if missing:
+        print(f"roll-up: missing settings: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    node_uri, province_uri, management = (os.environ[n] for n in names)
+    try:
+        declare_source(node_uri)
+    except pika.exceptions.AMQPError as exc:
+        print(f"roll-up: the node's broker: {exc!r}", file=sys.stderr)
+        return 1
+    try:
+        declared = declare_over_http(management, node_uri, province_uri)
+    except (ValueError, BrokerError) as exc:
+        print(f"roll-up: {exc}", file=sys.stderr)
+        return 1
+    print(f"roll-up: shovel {SHOVEL} declared: {declared}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,7 +12,9 @@ from infra.localnode import procfile
 from infra.supervise import ONE_SHOT
 from services.shared.config import Settings
 
-K8S = Path(__file__).resolve().parents[2] / "k8s"
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "k8s"
+LEVELS = {"province": "510000", "city": "511600", "district": "511602"}
 
 
 def _documents(path: Path) -> list[dict]:
@@ -64,12 +66,12 @@ def test_overlays_name_each_node_level() -> None:
     regions = {}
     for overlay in sorted((K8S / "overlays").iterdir()):
         k = yaml.safe_load((overlay / "kustomization.yaml").read_text("utf-8"))
-        assert k["resources"] == ["../../base"]
+        assert k["resources"] == ["namespace.yaml", "../../base"]
         patch = yaml.safe_load(k["patches"][0]["patch"])
         regions[overlay.name] = next(p["value"] for p in patch
                                      if p["path"].endswith("SUNLIGHT_NODE_REGION"))
         assert k["namespace"] == f"sunlight-{regions[overlay.name]}"
-    assert regions == {"province": "510000", "city": "511600", "county": "511602"}
+    assert regions == LEVELS
 
 
 def test_no_secret_values_in_the_manifests() -> None:

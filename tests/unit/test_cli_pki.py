@@ -114,3 +114,32 @@ def test_a_token_key_file_without_a_key_is_refused_in_words(tmp_path) -> None:
         assert refused.exit_code == code, (text, refused.output)
         assert isinstance(refused.exception, SystemExit), text  # no stack trace
         assert "token" in refused.output.lower(), text
+
+
+def test_a_node_deployed_elsewhere_gets_its_token_key_once_and_its_files_exported(
+        tmp_path) -> None:
+    """new-token-key writes the key once (0600) and prints its public half; export refuses a
+    node that has no certificate yet, then writes its four files, private, never the CA's key."""
+    env_file = tmp_path / "secrets" / "node.env"
+    env_file.parent.mkdir()
+    first = run(tmp_path / "var", "new-token-key", str(env_file))
+    assert first.exit_code == 0, first.output
+    again = run(tmp_path / "var", "new-token-key", str(env_file))
+    assert again.output == first.output  # the key is kept
+    assert mode(env_file) == 0o600
+    (line,) = env_file.read_text().splitlines()
+    kid = TokenKey.from_text(line.removeprefix("SUNLIGHT_TOKEN_KEY=")).kid
+    assert json.loads(first.output)["keys"][0]["kid"] == kid
+
+    var, out = tmp_path / "var", tmp_path / "secrets"
+    assert run(var, "init-ca").exit_code == 0
+    refused = run(var, "export", "--region", "511602", "--to", str(out))
+    assert refused.exit_code == 1 and "issue-node --region 511602" in refused.output
+    assert run(var, "issue-node", "--region", "511602", "--gateway-host",
+               "gateway.sunlight-511602.svc.cluster.local").exit_code == 0
+    done = run(var, "export", "--region", "511602", "--to", str(out))
+    assert done.exit_code == 0, done.output
+    assert {p.name for p in out.iterdir()} == {"node.env", "node.key", "node.crt", "ca.crt",
+                                              "registry.json"}
+    assert region_of(load_cert(out / "node.crt")) == "511602"
+    assert all(mode(p) == 0o600 for p in out.iterdir())
