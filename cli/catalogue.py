@@ -433,3 +433,8 @@ def _item_type(value: str) -> str:
         raise click.BadParameter(f"{value!r} is not an item type (01 … 10, 20)",
                                  param_hint="--type")
     return value.zfill(2)
+
+
+from cli.real_catalogue import first_import_command  # noqa: E402 - make run's one-shot
+
+catalogue.add_command(first_import_command)

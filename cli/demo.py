@@ -398,21 +398,6 @@ def write_marker(path: Path, content: dict[str, Any]) -> None:
     partial.replace(path)
 
 
-def node_holding(settings: Settings, region: str) -> str:
-    """The node of the province that holds ``region`` by the node registry (the one covering
-    it most closely), as the gateway routes it; this node when it has no registry. In a
-    province the district's node seeds the district's demo, never the city's or the
-    province's as well (their territories cover it; the case numbers would collide)."""
-    from gateway.routing import Router  # noqa: PLC0415 - only where demo data is seeded
-
-    router = Router.of(settings.node_region, settings.token_key, settings.var_dir,
-                       settings.grpc_timeout_s)
-    try:
-        return router.node_for_region(region)
-    finally:
-        router.close()
-
-
 def seed(settings: Settings, wait_s: float, timeout_s: float,
          say: Callable[[str], None] = click.echo) -> int:
     """Seed the node's demo data unless it is off or there; the exit code."""
@@ -421,14 +406,18 @@ def seed(settings: Settings, wait_s: float, timeout_s: float,
     if not settings.demo_data:
         say("demo data: off (SUNLIGHT_DEMO_DATA=0)")
         return 0
-    if not Territory(settings.node_region, settings.territory_regions).holds(d.REGION):
-        say(f"demo data: none — it is of 广安区 ({d.REGION}), which node "
-            f"{settings.node_region} does not hold")
-        return 0
-    held_by = node_holding(settings, d.REGION)
-    if held_by != settings.node_region:
+    # the node's territory less the nodes below it by the registry (as its services judge
+    # it): in a province the district's node seeds the district's demo, never the city's or
+    # the province's as well (their regions cover it; the case numbers would collide)
+    territory = Territory.of_node(settings.node_region, settings.territory_regions,
+                                  settings.var_dir)
+    if held_by := territory.holder(d.REGION):
         say(f"demo data: none here — 广安区 ({d.REGION}) is held by node {held_by} of the "
             f"province, which seeds it")
+        return 0
+    if not territory.holds(d.REGION):
+        say(f"demo data: none — it is of 广安区 ({d.REGION}), which node "
+            f"{settings.node_region} does not hold")
         return 0
     if not wait_for_services(settings, wait_s, say):
         return 1

@@ -16,8 +16,28 @@ from services.shared.config import Settings, load_settings
 
 
 @click.group()
-def main() -> None:
+@click.option("--node", "node_region", default=None, metavar="REGION",
+              help="in a province `make run` set up here: act as this node of it (its "
+                   "addresses, its key), e.g. --node 511602")
+def main(node_region: str | None) -> None:
     """Sunlight (阳光): administrative power run in the open."""
+    if node_region:
+        _act_as(node_region)
+
+
+def _act_as(region: str) -> None:
+    """Every setting of node ``region`` of the province set up here, in this process's
+    environment (which the settings read first), so that the command acts as that node."""
+    import os  # noqa: PLC0415
+
+    from infra.province import Plan  # noqa: PLC0415 - how make run lays out a province
+
+    var_dir = load_settings().var_dir
+    province = Plan.read(var_dir)
+    if province is None or region not in {n.region for n in province.nodes}:
+        raise click.UsageError(f"--node {region}: no such node of a province set up under "
+                               f"{var_dir} (make run)")
+    os.environ.update(province.node(region).process_env())
 
 
 def _check_all(timeout_s: float, settings: Settings | None = None

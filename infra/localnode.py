@@ -7,6 +7,8 @@ killed here are restarted by supervisord, as they would be in ``make run``.
 
 Such a node has no demo data (``SUNLIGHT_DEMO_DATA=0``, whatever the environment says) unless
 it is given ``SUNLIGHT_DEMO_DATA="1"``: then ``start`` runs the Procfile's ``demo`` seeder too.
+The same for the real catalogue's first import (``SUNLIGHT_REAL_CATALOGUE``, the one-shot
+``real-catalogue``), on a node and on a ``LocalProvince``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ PORT_SETTINGS = {
 }
 #: the Procfile's demo data seeder (one-shot): started only on a node that asks for demo data
 DEMO = "demo"
+#: the Procfile's first import of the real catalogue (one-shot): only on a node that asks
+REAL_CATALOGUE = "real-catalogue"
 # supervisord's states of a process that is not coming back by itself
 GIVEN_UP = {"FATAL", "UNKNOWN"}
 
@@ -74,7 +78,8 @@ class LocalNode:
         var = {"SUNLIGHT_VAR_DIR": str(self.own_var_dir)} if self.own_var_dir else {}
         bin_dir = str(Path(sys.executable).parent)
         return {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-                "PYTHONUNBUFFERED": "1", "SUNLIGHT_DEMO_DATA": "0", **var, **self.env}
+                "PYTHONUNBUFFERED": "1", "SUNLIGHT_DEMO_DATA": "0",
+                "SUNLIGHT_REAL_CATALOGUE": "0", **var, **self.env}
 
     @property
     def layout(self) -> Layout:
@@ -105,7 +110,9 @@ class LocalNode:
     def start(self, names: list[str] | None = None) -> None:
         """Start these processes of the Procfile (all but the one-shot ``ready`` by default;
         ``demo`` too when the node has demo data on)."""
-        once = {DEMO} if self.settings().demo_data else set()
+        settings = self.settings()
+        once = ({DEMO} if settings.demo_data else set()) | (
+            {REAL_CATALOGUE} if settings.real_catalogue else set())
         wanted = [n for n in procfile() if (n not in ONE_SHOT or n in once)
                   and (names is None or n in names)]
         if not self.running():
@@ -259,7 +266,7 @@ class LocalProvince:
     def full_env(self) -> dict[str, str]:
         bin_dir = str(Path(sys.executable).parent)
         return {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-                "PYTHONUNBUFFERED": "1", **self.env}
+                "PYTHONUNBUFFERED": "1", "SUNLIGHT_REAL_CATALOGUE": "0", **self.env}
 
     @property
     def var_dir(self) -> Path:

@@ -42,8 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PROCFILE = ROOT / "infra" / "Procfile"
 GROUP = "node"  # every program in one group: a stop stops them all at once
 #: run once at each start, never restarted: ``ready`` says that the node is up; ``demo``
-#: seeds the demo data once (SUNLIGHT_DEMO_DATA) and exits
-ONE_SHOT = {"ready", "demo"}
+#: seeds the demo data once (SUNLIGHT_DEMO_DATA) and exits; ``real-catalogue`` imports the
+#: real Guang'an catalogue once (SUNLIGHT_REAL_CATALOGUE) and exits
+ONE_SHOT = {"ready", "demo", "real-catalogue"}
 STARTSECS = 5  # alive this long = started; an earlier exit counts as a failed start
 STARTRETRIES = 60  # failed starts in a row (1 s, 2 s … 60 s apart) before giving up
 STOPWAITSECS = 15  # after SIGTERM, then SIGKILL to the process group

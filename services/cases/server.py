@@ -54,8 +54,9 @@ class Cases:
                                 collective_review_above_fen=(
                                     settings.collective_review_above_yuan * 100))
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
-        self.service = CaseService(self.db, items, calendar, settings.node_region,
-                                   Territory(settings.node_region, settings.territory_regions))
+        territory = Territory.of_node(settings.node_region, settings.territory_regions,
+                                      settings.var_dir)
+        self.service = CaseService(self.db, items, calendar, settings.node_region, territory)
         self.server = GrpcServer(address or settings.address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)

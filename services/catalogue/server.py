@@ -44,7 +44,8 @@ class Catalogue:
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
         self.service = CatalogueService(
             self.db, settings.node_region, calendar, listeners=[self.index],
-            territory=Territory(settings.node_region, settings.territory_regions))
+            territory=Territory.of_node(settings.node_region, settings.territory_regions,
+                                        settings.var_dir))
         self.importer = Importer(self.service)
         self.server = GrpcServer(address or settings.address(settings.catalogue_port))
         self.server.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,

@@ -198,6 +198,10 @@ class Settings(BaseSettings):
     # seeded, and the hall refuses to sign in the demo accounts a seeding made before. Tests'
     # and benchmarks' nodes (infra/localnode.py) have it off unless they ask.
     demo_data: bool = True
+    # SUNLIGHT_REAL_CATALOGUE: on the node that holds 511602, make run's first start imports
+    # the real Guang'an district catalogue the project carries (data/catalogues), once, as
+    # drafts (cli/real_catalogue.py). Tests' and benchmarks' nodes have it off unless they ask.
+    real_catalogue: bool = True
 
     def __init__(self, **values: Any) -> None:
         # The environment first, then the settings file (SUNLIGHT_ENV_FILE or .env), then the

@@ -31,8 +31,9 @@ REGIONS = ["510000", "511600", "511602"]
 @pytest.fixture(scope="module")
 def province(amqp_uri, tmp_path_factory):
     root = tmp_path_factory.mktemp("province")
-    local = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"), "AMQP_URI": amqp_uri},
-                          REGIONS, root / "logs")
+    # the real catalogue's first import on, as make run has it (test provinces leave it out)
+    local = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"), "AMQP_URI": amqp_uri,
+                           "SUNLIGHT_REAL_CATALOGUE": "1"}, REGIONS, root / "logs")
     try:
         local.start()
         local.wait_healthy(timeout_s=600)
@@ -180,6 +181,66 @@ def test_yuechi_is_a_tenant_of_the_city_its_people_act_for_it_alone(province) ->
     assert reply.status_code == 200, reply.text
     assert reply.json()["node"] == {"region": "511600", "name": "广安市"}
     assert reply.json()["region"] == "511621"
+
+
+def test_the_province_refuses_what_the_district_holds(province, district_case) -> None:
+    """The district accepted its case and item (``district_case``); the province and the
+    city, whose regions cover 511602, refuse to store either, naming the district's node."""
+    item_id, _ = district_case
+    draft = {"name": "企业投资项目备案", "item_type": "01", "department": "区发展改革局",
+             "region": "511602", "code": implementation_code("511602"),
+             "statutory_limit_days": 20, "promised_limit_days": 10,
+             "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+                       {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
+             "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}
+    for region in ("510000", "511600"):
+        with _admin(province, region, "e2e-territory") as api:
+            reply = api.post("/v1/cases", json={
+                "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": "511602",
+                "applicant": {"name": "张三", "id_type": "id_card",
+                              "id_number": "511602199001011236"}})
+            assert reply.status_code == 403, reply.text
+            error = reply.json()["error"]
+            assert error["code"] == "REGION_HELD_BY_OTHER_NODE", error
+            assert error["metadata"]["node"] == "511602" and "广安区" in error["message"]
+            reply = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
+                                                "draft": draft})
+            assert reply.status_code == 403, reply.text
+            assert reply.json()["error"]["code"] == "REGION_HELD_BY_OTHER_NODE"
+    # what the province holds itself it still takes: 成都 (510100) has no node of its own
+    with _admin(province, "510000", "e2e-territory") as api:
+        reply = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
+            **draft, "region": "510100", "code": implementation_code("510100")}})
+        assert reply.status_code == 201, reply.text
+
+
+def test_the_district_imports_the_real_catalogue_on_first_start(province) -> None:
+    district = province.node("511602")
+
+    def finished() -> bool:
+        return district.info()["real-catalogue"]["statename"] in ("EXITED", "FATAL")
+    wait_for(finished, timeout_s=300, interval_s=0.5, what="the first import to finish")
+    log = district.log("real-catalogue")
+    assert district.info()["real-catalogue"]["exitstatus"] == 0, log
+    # with demo data on, two rows are left to it (it completes them under their codes)
+    rows = 1133 if "2 rows left to the demo data" in log else 1135
+    assert f"guang_an_511602.csv：共 {rows} 行" in log and "real catalogue: done in" in log, log
+    with _admin(province, "511602", "e2e-catalogue") as api:
+        reply = api.get("/v1/items/search", params={
+            "q": "适龄儿童少年因身体状况需要延缓入学或者休学审批", "region": "511602",
+            "status": "VERSION_STATUS_DRAFT"})
+        assert reply.status_code == 200, reply.text
+        hits = reply.json()["hits"]
+        code = "511A0138000000-511602000000-000-115113010833722043-1-00"
+        assert any(h["item"]["content"]["code"] == code for h in hits), hits
+    for region in ("510000", "511600"):  # the others leave 广安区 to its node
+        node = province.node(region)
+        wait_for(lambda node=node: "held by node 511602" in node.log("real-catalogue"),
+                 timeout_s=120, interval_s=0.5, what=f"{region} leaving the import")
+    # a second start does nothing
+    district.start_process("real-catalogue")
+    wait_for(lambda: "there already" in district.log("real-catalogue"), timeout_s=120,
+             interval_s=0.5, what="the second start doing nothing")
 
 
 def _publish(province: LocalProvince, change) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,9 @@
 """The README's own examples, word for word, against a running node.
 
 "A first case, by hand" is run as a user would run it (bash, the `sunlight` command of the
-virtualenv, curl), with only the gateway's address moved to this node's free port."""
+virtualenv, curl), with only the node moved: the README's is the district's of the province
+`make run` starts (`sunlight --node 511602`, port 8280), the test's a node on its own (which
+holds 511602 too, having no registry) on a free port."""
 
 from __future__ import annotations
 
@@ -29,13 +31,23 @@ def shell_block(heading: str) -> str:
     return match.group(1)
 
 
+#: how the README names the district's node of the province, and its gateway
+DISTRICT = 'S=".venv/bin/sunlight --node 511602"'
+DISTRICT_API = "API=http://127.0.0.1:8280"
+
+
+def on_this_node(script: str, node: LocalNode) -> str:
+    """The README's first case moved to ``node``: its own settings, its gateway's port."""
+    assert script.count(DISTRICT) == 1 and script.count(DISTRICT_API) == 1, script
+    return script.replace(DISTRICT, "S=.venv/bin/sunlight").replace(
+        DISTRICT_API, f"API=http://127.0.0.1:{node.port('gateway_http')}")
+
+
 def after_the_first_case(node: LocalNode, prefix: str, code: str, heading: str) -> str:
     """"A first case, by hand" with its own keys (``prefix``) and item code (its catalogue
     number ``code`` instead of 511A0064100152), then the block under ``heading``, in one
     shell."""
-    first = shell_block("## A first case, by hand")
-    first = first.replace("API=http://127.0.0.1:8080",
-                          f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    first = on_this_node(shell_block("## A first case, by hand"), node)
     first = first.replace('"idempotency_key": "', f'"idempotency_key": "{prefix}')
     first = first.replace('\\"idempotency_key\\": \\"', f'\\"idempotency_key\\": \\"{prefix}')
     first = first.replace('"code": "511A0064100152', f'"code": "{code}')
@@ -70,10 +82,7 @@ def node(pg_database, amqp_uri, tmp_path_factory):
 
 
 def test_a_first_case_by_hand(node: LocalNode) -> None:
-    script = shell_block("## A first case, by hand")
-    default = "API=http://127.0.0.1:8080"
-    assert script.count(default) == 1
-    script = script.replace(default, f"API=http://127.0.0.1:{node.port('gateway_http')}")
+    script = on_this_node(shell_block("## A first case, by hand"), node)
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT,
                             env=node.full_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

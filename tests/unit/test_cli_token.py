@@ -48,3 +48,32 @@ def test_refused_tokens_say_why(args: list[str], words: str) -> None:
     result = token(*args)
     assert result.exit_code == 2, result.output
     assert words in result.output
+
+
+def test_sunlight_node_acts_as_a_node_of_the_province(tmp_path) -> None:
+    """``sunlight --node 511602 …``: the command runs with that node's settings — its key,
+    its addresses — as a province `make run` set up under the var directory lays them out."""
+    from unittest import mock  # noqa: PLC0415
+
+    from infra.province import Plan, PlannedNode  # noqa: PLC0415
+    from services.shared.errors import Unauthenticated  # noqa: PLC0415
+    from services.shared.token_keys import TokenKey  # noqa: PLC0415
+
+    district_key = TokenKey.generate().to_text()
+    district = PlannedNode("511602", "广安区", {
+        "SUNLIGHT_NODE_REGION": "511602", "SUNLIGHT_VAR_DIR": str(tmp_path / "511602"),
+        "SUNLIGHT_GATEWAY_HTTP_PORT": "8280"})
+    district.var_dir.mkdir()
+    district.node_env.write_text(f"SUNLIGHT_TOKEN_KEY={district_key}\n", "utf-8")
+    Plan(tmp_path, [district]).write()
+    with mock.patch.dict(os.environ, {"SUNLIGHT_VAR_DIR": str(tmp_path)}):
+        result = CliRunner().invoke(main, ["--node", "511602", "token", "--subject", "li.na",
+                                           "--role", "legal_reviewer", "--region", "511602"])
+        assert result.exit_code == 0, result.output
+        who = Authenticator(district_key, "511602").principal(
+            "Bearer " + result.stdout.strip())
+        assert who.subject == "li.na"
+        with pytest.raises(Unauthenticated):  # not the province's token
+            Authenticator(SECRET).principal("Bearer " + result.stdout.strip())
+        unknown = CliRunner().invoke(main, ["--node", "511600", "urls"])
+        assert unknown.exit_code == 2 and "no such node" in unknown.output

@@ -31,6 +31,7 @@ from services.shared.auth import check_claims
 from services.shared.codes import check_credit_code, check_resident_id
 from services.shared.config import Settings
 from services.shared.db import Database
+from services.shared.territory import Territory
 from services.shared.token_keys import TokenKey
 from tests.support.guang_an import rows
 
@@ -186,13 +187,14 @@ def test_in_a_province_only_the_districts_node_seeds_the_districts_demo(tmp_path
                   "--gateway-port", "50160"]):
         done = CliRunner().invoke(main, ["pki", *args], env=env)
         assert done.exit_code == 0, done.output
-    province = Settings(var_dir=var)  # 510000: its territory covers 511602 too
-    assert demo.node_holding(province, d.REGION) == "511602"
+    province = Settings(var_dir=var)  # 510000: its regions cover 511602 too
+    territory = Territory.of_node(province.node_region, (), province.var_dir)
+    assert territory.holder(d.REGION) == "511602" and not territory.holds(d.REGION)
     said: list[str] = []
     assert demo.seed(province, wait_s=0, timeout_s=1, say=said.append) == 0
     assert "held by node 511602" in said[0] and not demo.marker_path(province).exists()
     alone = Settings(var_dir=tmp_path / "alone")  # no registry: the node is on its own
-    assert demo.node_holding(alone, d.REGION) == "510000"
+    assert Territory.of_node(alone.node_region, (), alone.var_dir).holds(d.REGION)
 
 
 class _Unavailable(grpc.RpcError):
