@@ -435,6 +435,80 @@ def _item_type(value: str) -> str:
     return value.zfill(2)
 
 
+# --- delegation down a level (下放) -------------------------------------------------------
+
+DELEGATION_STATUS = {pb.DELEGATION_STATUS_PENDING: "pending",
+                     pb.DELEGATION_STATUS_DELIVERED: "delivered",
+                     pb.DELEGATION_STATUS_REFUSED: "refused"}
+
+
+def _delegation_line(d: pb.Delegation) -> str:
+    where = {pb.DELEGATION_STATUS_DELIVERED: f" → node {d.target_node} draft "
+                                             f"{d.delegated_item_id}",
+             pb.DELEGATION_STATUS_REFUSED: f": {d.error_code} {d.error_message}",
+             pb.DELEGATION_STATUS_PENDING: (f" (attempts {d.attempts}, last: {d.error_code})"
+                                            if d.attempts else "")}[d.status]
+    return (f"{d.delegation_id}  item {d.item_id} version {d.version}  {d.source_region} → "
+            f"{d.target_region}  {DELEGATION_STATUS.get(d.status, '?')}{where}")
+
+
+def _print(message: Any, as_json: bool, line: str) -> None:
+    if as_json:
+        click.echo(json.dumps(json_format.MessageToDict(
+            message, preserving_proto_field_name=True,
+            always_print_fields_with_no_presence=True), ensure_ascii=False))
+    else:
+        click.echo(line)
+
+
+@catalogue.command("delegate")
+@click.argument("item_id")
+@click.option("--to", "target", required=True,
+              help="region one level below the item's, e.g. 511600 for an item of 510000")
+@click.option("--version", type=click.IntRange(min=0), default=0, show_default=True,
+              help="the published version delegated (0: the version in force)")
+@click.option("--reason", required=True, help="why (recorded in the item's public history)")
+@click.option("--key", "idempotency_key", default=None,
+              help="idempotency key (default: one made of the item, version and region)")
+@click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
+@_connection_options
+def delegate(item_id: str, target: str, version: int, reason: str,
+             idempotency_key: str | None, as_json: bool, **connection: Any) -> None:
+    """Delegate an item down a level (下放): recorded here, delivered to the node that holds
+    the region below, drafted there for its own review. `sunlight catalogue delegations ITEM`
+    shows where the delivery stands."""
+    conn = _connection(**connection)
+    key = idempotency_key or "delegate-" + hashlib.sha256(
+        f"{item_id}|{version}|{target}".encode()).hexdigest()[:32]
+    request = pb.DelegateItemRequest(idempotency_key=key, item_id=item_id.strip(),
+                                     version=version, target_region=target.strip(),
+                                     reason=reason)
+    with _stub(conn) as stub:
+        try:
+            response = stub.DelegateItem(request, metadata=conn.metadata(),
+                                         timeout=conn.timeout_s)
+        except grpc.RpcError as error:
+            _fail("delegate", error, conn)
+    _print(response, as_json, _delegation_line(response.delegation))
+
+
+@catalogue.command("delegations")
+@click.argument("item_id")
+@click.option("--json", "as_json", is_flag=True, help="print the response as JSON")
+@_connection_options
+def delegations(item_id: str, as_json: bool, **connection: Any) -> None:
+    """An item's delegations (下放), newest first, and where each delivery stands."""
+    conn = _connection(**connection)
+    with _stub(conn) as stub:
+        try:
+            response = stub.ListDelegations(pb.ListDelegationsRequest(item_id=item_id.strip()),
+                                            metadata=conn.metadata(), timeout=conn.timeout_s)
+        except grpc.RpcError as error:
+            _fail("delegations", error, conn)
+    _print(response, as_json, "\n".join(_delegation_line(d) for d in response.delegations)
+           or "no delegations")
+
+
 from cli.real_catalogue import first_import_command  # noqa: E402 - make run's one-shot
 
 catalogue.add_command(first_import_command)

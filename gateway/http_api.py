@@ -682,6 +682,25 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         request.item_id = item_id
         return await call("catalogue", backends.catalogue.AdjustItem, request, auth)
 
+    @app.post("/v1/items/{item_id}/delegations", tags=["catalogue"],
+              summary="Delegate an item down a level (下放) to a region below, whichever node "
+                      "holds it: recorded here, delivered to that node, drafted there",
+              status_code=status.HTTP_201_CREATED, response_class=JSONResponse,
+              responses=answers(catalogue_pb2.DelegateItemResponse, 201),
+              openapi_extra=body_of(catalogue_pb2.DelegateItemRequest, ("item_id",)))
+    async def delegate_item(auth: Auth, body: Body, item_id: ItemId) -> JSONResponse:
+        request = parse(body, catalogue_pb2.DelegateItemRequest, ("item_id",))
+        request.item_id = item_id
+        return await call("catalogue", backends.catalogue.DelegateItem, request, auth, 201)
+
+    @app.get("/v1/items/{item_id}/delegations", tags=["catalogue"],
+             summary="An item's delegations (下放) and where each delivery stands",
+             response_class=JSONResponse,
+             responses=answers(catalogue_pb2.ListDelegationsResponse))
+    async def list_delegations(auth: Auth, item_id: ItemId) -> JSONResponse:
+        request = build(catalogue_pb2.ListDelegationsRequest, item_id=item_id)
+        return await call("catalogue", backends.catalogue.ListDelegations, request, auth)
+
     @app.get("/v1/items/{item_id}/history", tags=["catalogue"],
              summary="What happened to an item: who, when, why (public once published)",
              response_class=JSONResponse,

@@ -52,6 +52,8 @@ GET_CASE = "/sunlight.cases.v1.CaseService/GetCase"
 LOOKUP_CASE = "/sunlight.cases.v1.CaseService/LookupCase"
 GET_ITEM_VERSION = "/sunlight.catalogue.v1.CatalogueService/GetItemVersion"
 SEARCH_ITEMS = "/sunlight.catalogue.v1.CatalogueService/SearchItems"
+#: a delegation down a level (下放) handed to the node that holds the region below
+RECEIVE_DELEGATION = "/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation"
 
 #: method → how its request names the case or region it is about
 ROUTED: dict[str, Callable[[bytes, Mapping[str, str]], tuple[str, str]]] = {
@@ -61,12 +63,15 @@ ROUTED: dict[str, Callable[[bytes, Mapping[str, str]], tuple[str, str]]] = {
     SEARCH_ITEMS: lambda raw, _: (
         "region", catalogue_pb2.SearchItemsRequest.FromString(raw).region),
     GET_ITEM_VERSION: lambda _, metadata: ("region", metadata.get(REGION_METADATA, "")),
+    RECEIVE_DELEGATION: lambda raw, _: (
+        "region", catalogue_pb2.ReceiveDelegationRequest.FromString(raw).target_region),
 }
 #: the backend that serves each routed method on the node that holds it
 SERVICE_OF = {GET_CASE: "sunlight.cases.v1.CaseService",
               LOOKUP_CASE: "sunlight.cases.v1.CaseService",
               GET_ITEM_VERSION: "sunlight.catalogue.v1.CatalogueService",
-              SEARCH_ITEMS: "sunlight.catalogue.v1.CatalogueService"}
+              SEARCH_ITEMS: "sunlight.catalogue.v1.CatalogueService",
+              RECEIVE_DELEGATION: "sunlight.catalogue.v1.CatalogueService"}
 _UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 #: seconds a token made here for a person another node vouched for lives
 LOCAL_TOKEN_TTL_S = 60

@@ -81,6 +81,11 @@ CALLS = (
     "/sunlight.catalogue.v1.CatalogueService/GetItemVersion",
     "/sunlight.catalogue.v1.CatalogueService/SearchItems",
 )
+#: what a node may call on a node below it only (its region covers the callee's): a
+#: delegation down a level (下放) handed to the node that holds the region below
+DOWNWARD_CALLS = (
+    "/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation",
+)
 
 
 @dataclass
@@ -318,6 +323,7 @@ def setup_pki(province: Plan) -> None:
         write_private,
     )
     from services.shared.region_data import RegionDirectory  # noqa: PLC0415
+    from services.shared.regions import covers  # noqa: PLC0415
     from services.shared.token_keys import TokenKey  # noqa: PLC0415
 
     province_region = "510000"
@@ -360,7 +366,8 @@ def setup_pki(province: Plan) -> None:
         for callee in province.nodes:
             if caller.region == callee.region:
                 continue
-            for method in CALLS:
+            below = covers(caller.region, callee.region)
+            for method in CALLS + (DOWNWARD_CALLS if below else ()):
                 if registry.node(caller.region) and registry.node(callee.region):
                     registry = registry.allowing(caller.region, callee.region, method)
     if registry is not before:

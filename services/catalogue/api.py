@@ -150,6 +150,43 @@ class CatalogueServicer(pb_grpc.CatalogueServiceServicer):
         return pb.AdjustItemResponse(item=self._out(principal, view),
                                      successor_item_id=successor)
 
+    # --- delegation down a level across nodes (下放) --------------------------------------
+    @translate_errors
+    def DelegateItem(self, request: pb.DelegateItemRequest, context: grpc.ServicerContext
+                     ) -> pb.DelegateItemResponse:
+        _require_id(request.item_id)
+        if request.version < 0:
+            raise InvalidArgument.of_field("version", "0 (in force) or a version number")
+        principal = principal_of(context, self.auth)
+        view, delegation = self.service.delegations.delegate(
+            principal, request.item_id, request.version, request.target_region,
+            request.reason, request.idempotency_key)
+        return pb.DelegateItemResponse(delegation=delegation,
+                                       item=self._out(principal, view))
+
+    @translate_errors
+    def ListDelegations(self, request: pb.ListDelegationsRequest,
+                        context: grpc.ServicerContext) -> pb.ListDelegationsResponse:
+        _require_id(request.item_id)
+        principal = principal_of(context, self.auth)
+        return pb.ListDelegationsResponse(
+            delegations=self.service.delegations.list(principal, request.item_id))
+
+    @translate_errors
+    def ReceiveDelegation(self, request: pb.ReceiveDelegationRequest,
+                          context: grpc.ServicerContext) -> pb.ReceiveDelegationResponse:
+        if not request.delegation_id or len(request.delegation_id) > 36:
+            raise InvalidArgument.of_field("delegation_id", "the delegating node's delegation "
+                                                            "id (at most 36 characters)")
+        _require_id(request.source_item_id)
+        if request.source_version < 1:
+            raise InvalidArgument.of_field("source_version", "the version delegated (1 or more)")
+        principal = principal_of(context, self.auth)
+        view = self.service.delegations.receive(principal, request,
+                                                content_from_pb(request.content))
+        return pb.ReceiveDelegationResponse(item=self._out(principal, view),
+                                            node=self.service.node_region)
+
     @translate_errors
     def RecordChange(self, request: pb.RecordChangeRequest, context: grpc.ServicerContext
                      ) -> pb.RecordChangeResponse:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 
 from services.catalogue.api import CatalogueServicer
+from services.catalogue.courier import Courier, gateway_delivery
 from services.catalogue.domain.search_terms import warm as warm_search_terms
 from services.catalogue.importer import Importer
 from services.catalogue.search.index import SearchIndex
@@ -56,6 +57,9 @@ class Catalogue:
                         [catalogue_pb2.DESCRIPTOR.services_by_name["CatalogueService"]
                          .full_name])
         self._stop = threading.Event()
+        deliver, self._gateway = gateway_delivery(settings)
+        #: delegations down a level (下放), delivered through the node's gateway
+        self.courier = Courier(self.service.delegations, deliver, settings.grpc_timeout_s)
 
     def start(self) -> int:
         warm_search_terms()  # before the port opens: no first caller waits for dictionaries
@@ -63,6 +67,7 @@ class Catalogue:
         port = self.server.start()
         threading.Thread(target=self._sweep, name="obligation-sweep", daemon=True).start()
         threading.Thread(target=self._refresh, name="index-refresh", daemon=True).start()
+        self.courier.start()
         return port
 
     def _refresh(self) -> None:
@@ -85,7 +90,9 @@ class Catalogue:
 
     def stop(self, grace_s: float = 5.0) -> None:
         self._stop.set()
+        self.courier.stop()
         self.server.stop(grace_s)
+        self._gateway.close()
         self.db.dispose()
 
 

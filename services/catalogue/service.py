@@ -21,6 +21,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 
 from services.catalogue import storage as t
 from services.catalogue.contract import CHANGE_KIND_TO_PB, VersionView
+from services.catalogue.delegation import Delegations
 from services.catalogue.domain import lifecycle
 from services.catalogue.domain.items import ItemContent
 from services.catalogue.domain.lifecycle import (
@@ -83,6 +84,8 @@ class CatalogueService:
         #: every write of the catalogue goes through it (the importer's too)
         self.work = CatalogueUnitOfWork(db, node_region, listeners or [])
         self.repo = CatalogueRepository()
+        #: delegation down a level (下放) to whichever node holds the region below
+        self.delegations = Delegations(self)
 
     # --- plumbing -----------------------------------------------------------------------
     def _command(self, principal: Principal, key: str, operation: str, request: object,

@@ -108,6 +108,34 @@ item_history = Table(
 )
 Index("ix_item_history_item", item_history.c.item_id, item_history.c.entry_id)
 
+#: Delegations down a level (下放) to a region another node may hold: recorded with the item's
+#: state change, delivered to the node of the region by the courier (``delegations.py``),
+#: tried again until that node answers.
+delegations = Table(
+    "delegations", metadata,
+    Column("delegation_id", String(36), primary_key=True),
+    Column("item_id", String(36), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("source_region", String(6), nullable=False),
+    Column("target_region", String(6), nullable=False),
+    # pending, delivered, refused
+    Column("status", String(16), nullable=False),
+    # the item's state before (restored when the delegation is refused)
+    Column("from_state", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("delegated_by", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("error_code", String(64), nullable=False, server_default=""),
+    Column("error_message", Text, nullable=False, server_default=""),
+    Column("target_node", String(6), nullable=False, server_default=""),
+    Column("delegated_item_id", String(36), nullable=False, server_default=""),
+    Column("delivered_at", UtcDateTime),
+)
+Index("ix_delegations_due", delegations.c.status, delegations.c.next_attempt_at)
+Index("ix_delegations_item", delegations.c.item_id)
+
 obligations = Table(
     "change_obligations", metadata,
     Column("obligation_id", String(36), primary_key=True),

@@ -20,6 +20,7 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
+from services.hall.nodes import CaseNodes, HoldingNode
 from services.shared.auth import ServiceToken
 from services.shared.config import Settings
 from services.shared.grpc_client import channel, metadata
@@ -81,6 +82,9 @@ class HallBackend:
         self._side = ThreadPoolExecutor(SIDE_CALLS, thread_name_prefix="hall-side-call")
         # the public guide's reads (an item in force, its history), the same for everyone
         self._public = Recent(public_cache_s)
+        #: which node holds a case, and the node's gateway that routes to it (a province)
+        self.nodes = CaseNodes("")
+        self._routed_cases: Any = None
 
     def beside(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
         """``call`` started now on another thread (in this request's context: its trace), so
@@ -104,7 +108,23 @@ class HallBackend:
                       monitoring_pb2_grpc.MonitoringServiceStub(monitoring_channel),
                       public_cache_s=settings.hall_public_cache_s)
         backend._channels = [catalogue_channel, cases_channel, monitoring_channel]
+        backend.nodes = CaseNodes.of(settings.node_region, settings.var_dir)
+        if backend.nodes.federated:
+            gateway_channel = channel(settings.address(settings.gateway_grpc_port))
+            backend._routed_cases = cases_pb2_grpc.CaseServiceStub(gateway_channel)
+            backend._channels.append(gateway_channel)
         return backend
+
+    def held_elsewhere(self, case_number: str) -> HoldingNode | None:
+        """The other node that holds this case (asked through the gateway), or None."""
+        if self._routed_cases is None:
+            return None
+        return self.nodes.elsewhere(case_number)
+
+    def _cases_for(self, case_number: str) -> Any:
+        """This node's case service for its own cases (no extra hop); the gateway, which
+        routes to the node that holds it, for another node's."""
+        return self._routed_cases if self.held_elsewhere(case_number) else self._cases
 
     def _options(self, authorization: str | None = None) -> dict[str, Any]:
         return {"timeout": self._timeout_s,
@@ -219,7 +239,7 @@ class HallBackend:
             request.query_code = query_code
         else:
             request.applicant_name = applicant_name
-        return self._cases.LookupCase(request, **self._options()).case
+        return self._cases_for(case_number).LookupCase(request, **self._options()).case
 
     def my_cases(self, authorization: str, *, page_size: int = 20, page_token: str = ""
                  ) -> cases_pb2.ListMyCasesResponse:

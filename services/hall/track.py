@@ -46,6 +46,7 @@ from sunlight.cases.v1 import cases_pb2
 from services.hall.backend import HallBackend
 from services.hall.enforcement import party_rights
 from services.hall.identity import Identity
+from services.hall.nodes import HoldingNode
 from services.hall.sessions import Sessions
 from services.hall.storage import (
     MEDIA_TYPES,
@@ -272,6 +273,12 @@ def supplied_materials(fields: dict[str, str], wanted: tuple[SupplyView, ...],
     return given, kept, None
 
 
+def node_unavailable(node: HoldingNode) -> str:
+    """What a citizen reads when the node that holds their case does not answer."""
+    return (f"这个办件由{node.shown}办理，该地的政务服务系统暂时无法连接，未能查到办件进度。"
+            "请稍后再试，或直接到该地政务服务大厅查询。")
+
+
 def _code(error: grpc.RpcError) -> grpc.StatusCode:
     return error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
 
@@ -349,15 +356,21 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             errors["applicant_name"] = "请填写申请人姓名，或在下面填写查询码（二者填一项即可）。"
         if errors:
             return lookup_form(request, shown, errors, status=400)
+        held = backend.held_elsewhere(number)
         try:
             found = backend.lookup_case(number, query_code=code, applicant_name=name)
         except grpc.RpcError as error:
             if _code(error) in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
                                 grpc.StatusCode.PERMISSION_DENIED):
                 return lookup_form(request, shown, {}, LOOKUP_NOT_FOUND, 404)
+            if held is not None and _code(error) in (grpc.StatusCode.UNAVAILABLE,
+                                                     grpc.StatusCode.DEADLINE_EXCEEDED):
+                log.warning("case %s: node %s did not answer", number[:50], held.region)
+                return lookup_form(request, shown, {}, node_unavailable(held), 503)
             raise page_error(error, LOOKUP_NOT_FOUND, "办件") from None
         return render(request, "case.html", {"case": case_view(found, today(),
-                                                                names_of(found))})
+                                                                names_of(found)),
+                                             "held_by": held})
 
     @app.get("/cases/{case_number}", name="case")
     def case(request: Request, case_number: str) -> RedirectResponse:

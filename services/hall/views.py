@@ -64,10 +64,12 @@ HISTORY_ACTIONS: dict[str, str] = {
     "transfer": "转移", "merge": "合并", "freeze": "冻结", "unfreeze": "解冻",
     "legal_basis_changed": "法律依据变化", "functions_changed": "机构职能调整",
     "imported": "导入清单",
+    "delegation_delivered": "下级政府已接收下放", "delegation_refused": "下级政府未接收下放",
 }
 #: What HistoryEntry.target names, by action.
 HISTORY_TARGETS: dict[str, str] = {
-    "delegate": "下放至", "transfer": "转由", "merge": "并入", "legal_basis_changed": "涉及",
+    "delegate": "下放至", "delegation_delivered": "接收节点", "delegation_refused": "下放至",
+    "transfer": "转由", "merge": "并入", "legal_basis_changed": "涉及",
     "functions_changed": "依据", "published": "批准文件", "reviewed_legal": "批准文件",
     "reviewed_staffing": "批准文件",
 }

@@ -80,6 +80,8 @@ ITEM_ADJUST = "item.adjust"        # reduction actions: suspend, cancel, delegat
 ITEM_LEGAL_CHANGE = "item.legal_change"  # record that an item's legal basis changed
 ITEM_FUNCTIONS_CHANGE = "item.functions_change"  # record that a department's functions changed
 ITEM_READ_INTERNAL = "item.read_internal"  # internal flow, risk points, drafts
+#: receive an item the node above delegated down a level (下放): its draft here
+ITEM_RECEIVE_DELEGATION = "item.receive_delegation"
 CASE_OPEN = "case.open"            # accept an application (受理)
 CASE_HANDLE = "case.handle"        # complete the steps of a case
 CASE_READ = "case.read"            # read a case (the public view)
@@ -167,6 +169,9 @@ ROLES: dict[str, Role] = {
     # must come from the case's applicant): the internal view of cases, nothing to act with
     "supervision_service": Role(frozenset({ITEM_READ_INTERNAL, CASE_READ, CASE_READ_INTERNAL,
                                            SUPERVISION_READ})),
+    # the catalogue of the node above handing down an item it delegated (下放): drafts it at
+    # a region below the token's region, for this node's own review; nothing else
+    "delegating_node": Role(frozenset({ITEM_RECEIVE_DELEGATION})),
     # the public hall: reads what the public may see, nothing internal
     "hall": Role(frozenset({CASE_READ})),
     # operators of the node: everything, within their regions

@@ -51,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.shared.pki import fingerprint, write_private
+from services.shared.regions import covers
 from services.shared.token_keys import b64url, public_key_of, unb64url
 
 FORMAT = "sunlight.node-registry.v1"
@@ -201,6 +202,16 @@ class NodeRegistry:
 
     def node(self, region: str) -> NodeEntry | None:
         return next((n for n in self.nodes if n.region == region), None)
+
+    def holder_of(self, region: str) -> NodeEntry | None:
+        """The active node whose region covers ``region`` most closely (511621, hosted by
+        511600, → 511600), or None when no registered node covers it."""
+        best: NodeEntry | None = None
+        for node in self.nodes:
+            if node.revoked is None and covers(node.region, region) and (
+                    best is None or covers(best.region, node.region)):
+                best = node
+        return best
 
     def revoked_certificate(self, fingerprint_: str) -> RevokedCertificate | None:
         return next((r for r in self.revoked_certificates

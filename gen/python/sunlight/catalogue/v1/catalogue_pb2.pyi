@@ -121,6 +121,13 @@ class ObligationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OBLIGATION_STATUS_OPEN: _ClassVar[ObligationStatus]
     OBLIGATION_STATUS_FULFILLED: _ClassVar[ObligationStatus]
     OBLIGATION_STATUS_OVERDUE: _ClassVar[ObligationStatus]
+
+class DelegationStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELEGATION_STATUS_UNSPECIFIED: _ClassVar[DelegationStatus]
+    DELEGATION_STATUS_PENDING: _ClassVar[DelegationStatus]
+    DELEGATION_STATUS_DELIVERED: _ClassVar[DelegationStatus]
+    DELEGATION_STATUS_REFUSED: _ClassVar[DelegationStatus]
 VERSION_STATUS_UNSPECIFIED: VersionStatus
 VERSION_STATUS_DRAFT: VersionStatus
 VERSION_STATUS_SUBMITTED: VersionStatus
@@ -192,6 +199,10 @@ OBLIGATION_STATUS_UNSPECIFIED: ObligationStatus
 OBLIGATION_STATUS_OPEN: ObligationStatus
 OBLIGATION_STATUS_FULFILLED: ObligationStatus
 OBLIGATION_STATUS_OVERDUE: ObligationStatus
+DELEGATION_STATUS_UNSPECIFIED: DelegationStatus
+DELEGATION_STATUS_PENDING: DelegationStatus
+DELEGATION_STATUS_DELIVERED: DelegationStatus
+DELEGATION_STATUS_REFUSED: DelegationStatus
 
 class ImplementingBody(_message.Message):
     __slots__ = ("name", "code", "nature")
@@ -837,6 +848,102 @@ class ExportItemsRequest(_message.Message):
     REGION_FIELD_NUMBER: _ClassVar[int]
     region: str
     def __init__(self, region: _Optional[str] = ...) -> None: ...
+
+class DelegateItemRequest(_message.Message):
+    __slots__ = ("idempotency_key", "item_id", "version", "target_region", "reason")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_REGION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    item_id: str
+    version: int
+    target_region: str
+    reason: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ..., target_region: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Delegation(_message.Message):
+    __slots__ = ("delegation_id", "item_id", "version", "source_region", "source_node", "target_region", "target_node", "status", "delegated_item_id", "error_code", "error_message", "attempts", "created_at", "delivered_at", "delegated_by", "reason")
+    DELEGATION_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_REGION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_NODE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_REGION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_NODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DELEGATED_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELEGATED_BY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    delegation_id: str
+    item_id: str
+    version: int
+    source_region: str
+    source_node: str
+    target_region: str
+    target_node: str
+    status: DelegationStatus
+    delegated_item_id: str
+    error_code: str
+    error_message: str
+    attempts: int
+    created_at: _timestamp_pb2.Timestamp
+    delivered_at: _timestamp_pb2.Timestamp
+    delegated_by: str
+    reason: str
+    def __init__(self, delegation_id: _Optional[str] = ..., item_id: _Optional[str] = ..., version: _Optional[int] = ..., source_region: _Optional[str] = ..., source_node: _Optional[str] = ..., target_region: _Optional[str] = ..., target_node: _Optional[str] = ..., status: _Optional[_Union[DelegationStatus, str]] = ..., delegated_item_id: _Optional[str] = ..., error_code: _Optional[str] = ..., error_message: _Optional[str] = ..., attempts: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delegated_by: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DelegateItemResponse(_message.Message):
+    __slots__ = ("delegation", "item")
+    DELEGATION_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    delegation: Delegation
+    item: ItemVersion
+    def __init__(self, delegation: _Optional[_Union[Delegation, _Mapping]] = ..., item: _Optional[_Union[ItemVersion, _Mapping]] = ...) -> None: ...
+
+class ListDelegationsRequest(_message.Message):
+    __slots__ = ("item_id",)
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    item_id: str
+    def __init__(self, item_id: _Optional[str] = ...) -> None: ...
+
+class ListDelegationsResponse(_message.Message):
+    __slots__ = ("delegations",)
+    DELEGATIONS_FIELD_NUMBER: _ClassVar[int]
+    delegations: _containers.RepeatedCompositeFieldContainer[Delegation]
+    def __init__(self, delegations: _Optional[_Iterable[_Union[Delegation, _Mapping]]] = ...) -> None: ...
+
+class ReceiveDelegationRequest(_message.Message):
+    __slots__ = ("delegation_id", "source_node", "source_item_id", "source_version", "target_region", "content", "reason")
+    DELEGATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_NODE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_REGION_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    delegation_id: str
+    source_node: str
+    source_item_id: str
+    source_version: int
+    target_region: str
+    content: ItemDraft
+    reason: str
+    def __init__(self, delegation_id: _Optional[str] = ..., source_node: _Optional[str] = ..., source_item_id: _Optional[str] = ..., source_version: _Optional[int] = ..., target_region: _Optional[str] = ..., content: _Optional[_Union[ItemDraft, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReceiveDelegationResponse(_message.Message):
+    __slots__ = ("item", "node")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    item: ItemVersion
+    node: str
+    def __init__(self, item: _Optional[_Union[ItemVersion, _Mapping]] = ..., node: _Optional[str] = ...) -> None: ...
 
 class ItemEvent(_message.Message):
     __slots__ = ("item", "actor", "reason", "action")

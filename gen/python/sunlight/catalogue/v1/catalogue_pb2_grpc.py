@@ -114,6 +114,21 @@ class CatalogueServiceStub:
                 request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesRequest.SerializeToString,
                 response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesResponse.FromString,
                 _registered_method=True)
+        self.DelegateItem = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/DelegateItem',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DelegateItemRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DelegateItemResponse.FromString,
+                _registered_method=True)
+        self.ListDelegations = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/ListDelegations',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDelegationsRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDelegationsResponse.FromString,
+                _registered_method=True)
+        self.ReceiveDelegation = channel.unary_unary(
+                '/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation',
+                request_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReceiveDelegationRequest.SerializeToString,
+                response_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReceiveDelegationResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogueServiceServicer:
@@ -222,6 +237,32 @@ class CatalogueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DelegateItem(self, request, context):
+        """Delegate an item (or one of its published versions) down a level (下放) to a region
+        below, whichever node holds it: recorded here (the item's state, history and event in
+        one transaction) and delivered to the node of that region, which drafts it there
+        (ReceiveDelegation). For the item's staffing reviewers (item.adjust) and administrators.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDelegations(self, request, context):
+        """The delegations of an item, each with where its delivery stands.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveDelegation(self, request, context):
+        """Node to node: the node above hands the item it delegated to this node, which drafts it
+        for its own review and publication. Called by the delegating node's catalogue only
+        (role delegating_node), through the gateways (allowed upper → lower only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -304,6 +345,21 @@ def add_CatalogueServiceServicer_to_server(servicer, server):
                     servicer.CountItemStates,
                     request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesRequest.FromString,
                     response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesResponse.SerializeToString,
+            ),
+            'DelegateItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.DelegateItem,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DelegateItemRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DelegateItemResponse.SerializeToString,
+            ),
+            'ListDelegations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDelegations,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDelegationsRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDelegationsResponse.SerializeToString,
+            ),
+            'ReceiveDelegation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveDelegation,
+                    request_deserializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReceiveDelegationRequest.FromString,
+                    response_serializer=sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReceiveDelegationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -738,6 +794,87 @@ class CatalogueService:
             '/sunlight.catalogue.v1.CatalogueService/CountItemStates',
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesRequest.SerializeToString,
             sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.CountItemStatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DelegateItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/DelegateItem',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DelegateItemRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.DelegateItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDelegations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/ListDelegations',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDelegationsRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ListDelegationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveDelegation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation',
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReceiveDelegationRequest.SerializeToString,
+            sunlight_dot_catalogue_dot_v1_dot_catalogue__pb2.ReceiveDelegationResponse.FromString,
             options,
             channel_credentials,
             insecure,
