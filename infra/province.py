@@ -81,6 +81,10 @@ CALLS = (
     "/sunlight.catalogue.v1.CatalogueService/GetItemVersion",
     "/sunlight.catalogue.v1.CatalogueService/SearchItems",
 )
+#: 上报件 across nodes, one way each: a child node hands a reported case up to its parent
+#: (the node whose region is the parent of the child's), the parent sends the decision back
+UP_CALLS = ("/sunlight.cases.v1.CaseService/ReceiveReportedCase",)
+DOWN_CALLS = ("/sunlight.cases.v1.CaseService/ReceiveReportedDecision",)
 
 
 @dataclass
@@ -360,7 +364,7 @@ def setup_pki(province: Plan) -> None:
         for callee in province.nodes:
             if caller.region == callee.region:
                 continue
-            for method in CALLS:
+            for method in calls_between(caller.region, callee.region):
                 if registry.node(caller.region) and registry.node(callee.region):
                     registry = registry.allowing(caller.region, callee.region, method)
     if registry is not before:
@@ -368,6 +372,15 @@ def setup_pki(province: Plan) -> None:
     publish_registry(province, ca_paths.registry)
     print(f"node registry serial {registry.serial}: {len(registry.nodes)} nodes, "
           f"{len(registry.calls)} allowed calls; a copy in every node's pki/")
+
+
+def calls_between(caller: str, callee: str) -> tuple[str, ...]:
+    """What node ``caller`` may call on node ``callee``: ``CALLS`` between any two, and
+    ``UP_CALLS`` to its parent, ``DOWN_CALLS`` to its child (by their regions)."""
+    from services.shared.regions import parent  # noqa: PLC0415
+
+    return (*CALLS, *(UP_CALLS if parent(caller) == callee else ()),
+            *(DOWN_CALLS if parent(callee) == caller else ()))
 
 
 def publish_registry(province: Plan, registry: Path) -> list[str]:

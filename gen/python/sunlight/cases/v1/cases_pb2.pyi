@@ -1189,6 +1189,72 @@ class VerifyDocumentResponse(_message.Message):
     broken_at: int
     def __init__(self, valid: _Optional[bool] = ..., reason: _Optional[str] = ..., document: _Optional[_Union[DocumentSummary, _Mapping]] = ..., content_intact: _Optional[bool] = ..., pdf_intact: _Optional[bool] = ..., trace_intact: _Optional[bool] = ..., content_sha256: _Optional[str] = ..., recorded_sha256: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., broken_at: _Optional[int] = ...) -> None: ...
 
+class ReceiveReportedCaseRequest(_message.Message):
+    __slots__ = ("to_region", "case_number", "region", "instance_id", "trace_seq", "trace_hash", "item_snapshot_json", "applicant", "materials", "submitted_at", "idempotency_key", "channel")
+    TO_REGION_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    ITEM_SNAPSHOT_JSON_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    to_region: str
+    case_number: str
+    region: str
+    instance_id: str
+    trace_seq: int
+    trace_hash: str
+    item_snapshot_json: str
+    applicant: Applicant
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
+    submitted_at: _timestamp_pb2.Timestamp
+    idempotency_key: str
+    channel: Channel
+    def __init__(self, to_region: _Optional[str] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., instance_id: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., item_snapshot_json: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ...) -> None: ...
+
+class ReceiveReportedCaseResponse(_message.Message):
+    __slots__ = ("case_number", "trace_hash", "node")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    trace_hash: str
+    node: str
+    def __init__(self, case_number: _Optional[str] = ..., trace_hash: _Optional[str] = ..., node: _Optional[str] = ...) -> None: ...
+
+class ReceiveReportedDecisionRequest(_message.Message):
+    __slots__ = ("case_number", "instance_id", "parent_case_number", "trace_seq", "trace_hash", "decision", "idempotency_key")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRACE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    instance_id: str
+    parent_case_number: str
+    trace_seq: int
+    trace_hash: str
+    decision: Decision
+    idempotency_key: str
+    def __init__(self, case_number: _Optional[str] = ..., instance_id: _Optional[str] = ..., parent_case_number: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReceiveReportedDecisionResponse(_message.Message):
+    __slots__ = ("case_number", "trace_hash", "status")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    trace_hash: str
+    status: CaseStatus
+    def __init__(self, case_number: _Optional[str] = ..., trace_hash: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ...) -> None: ...
+
 class ListMyCasesRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
