@@ -29,7 +29,7 @@ import grpc
 from sunlight.cases.v1 import cases_pb2 as pb
 
 from services.cases.codec import snapshot_json
-from services.cases.contract import CHANNEL, decision_to_pb
+from services.cases.contract import CHANNEL, OUTCOME
 from services.cases.domain.model import Case, CaseEvent, Decided, HandedUp
 from services.cases.domain.trace import TraceEntry
 from services.shared.auth import ServiceToken
@@ -65,12 +65,19 @@ def keep(unit: Any, case: Case, event: CaseEvent, entry: TraceEntry) -> None:
                            request.SerializeToString(), request.idempotency_key)
     elif (isinstance(event, Decided) and case.reported_from is not None
           and case.decision is not None):
-        link = case.reported_from
+        link, decision = case.reported_from, case.decision
         back = pb.ReceiveReportedDecisionRequest(
             case_number=link.case_number, instance_id=link.instance_id,
             parent_case_number=case.number, trace_seq=entry.seq, trace_hash=entry.hash,
-            decision=decision_to_pb(case.decision, internal=True),
+            decision=pb.ReturnedDecision(
+                outcome=OUTCOME[decision.outcome], reasons=decision.reasons,
+                legal_basis=list(decision.legal_basis),
+                document_number=decision.document_number, certificate=decision.certificate,
+                valid_until=decision.valid_until.isoformat() if decision.valid_until else "",
+                decided_by=decision.decided_by),
             idempotency_key=f"report-back:{case.number}:{link.case_number}")
+        if decision.decided_at is not None:
+            back.decision.decided_at.FromDatetime(decision.decided_at)
         unit.keep_handover(case.number, "return", RECEIVE_DECISION,
                            back.SerializeToString(), back.idempotency_key)
 

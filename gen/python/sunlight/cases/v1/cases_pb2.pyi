@@ -1241,9 +1241,29 @@ class ReceiveReportedDecisionRequest(_message.Message):
     parent_case_number: str
     trace_seq: int
     trace_hash: str
-    decision: Decision
+    decision: ReturnedDecision
     idempotency_key: str
-    def __init__(self, case_number: _Optional[str] = ..., instance_id: _Optional[str] = ..., parent_case_number: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, case_number: _Optional[str] = ..., instance_id: _Optional[str] = ..., parent_case_number: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., decision: _Optional[_Union[ReturnedDecision, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReturnedDecision(_message.Message):
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "decided_at", "decided_by")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    outcome: DecisionOutcome
+    reasons: str
+    legal_basis: _containers.RepeatedScalarFieldContainer[str]
+    document_number: str
+    certificate: str
+    valid_until: str
+    decided_at: _timestamp_pb2.Timestamp
+    decided_by: str
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ...) -> None: ...
 
 class ReceiveReportedDecisionResponse(_message.Message):
     __slots__ = ("case_number", "trace_hash", "status")
