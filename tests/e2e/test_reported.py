@@ -132,6 +132,7 @@ def test_a_district_case_is_decided_at_the_city_and_comes_back(province, reporte
         entry = wait_for(in_queue, timeout_s=60, what="the district's case in the city's queue")
         city_number = entry["case_number"]
         assert city_number.startswith(CITY) and entry["step"]["name"] == "决定"
+        assert _case(city, city_number)["reported_from"]["case_number"] == number
         first = _trace(city, city_number)[0]
         assert first["action"] == "case.report_received"
         assert (first["data"]["from_node"], first["data"]["from_case"],
@@ -146,6 +147,8 @@ def test_a_district_case_is_decided_at_the_city_and_comes_back(province, reporte
         case = wait_for(lambda: (c := _case(district, number))["status"].endswith("DECIDED")
                         and c, timeout_s=60, what="the city's decision back at the district")
         assert case["decision"]["decided_by"] == "city-chief"
+        assert (case["reported_to"]["node"], case["reported_to"]["case_number"]) == (
+            CITY, city_number)
         back = next(e for e in _trace(district, number)
                     if e["action"] == "case.decision_returned")
         assert (back["data"]["node"], back["data"]["case_number"],
