@@ -353,10 +353,11 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
             channel=CHANNEL_FROM_PB.get(request.channel, Channel.COUNTER),
             materials=_materials(request.materials), from_node=request.region,
             from_case=request.case_number, from_instance=request.instance_id,
-            from_trace_seq=request.trace_seq, from_trace_hash=request.trace_hash)
-        case, head = self.service.receive_reported(
-            principal, request.to_region, report, request.submitted_at.ToDatetime(tzinfo=UTC),
-            request.idempotency_key)
+            from_trace_seq=request.trace_seq, from_trace_hash=request.trace_hash,
+            from_submitted_at=request.submitted_at.ToDatetime(tzinfo=UTC)
+            if request.HasField("submitted_at") else None)
+        case, head = self.service.receive_reported(principal, request.to_region, report,
+                                                   request.idempotency_key)
         return pb.ReceiveReportedCaseResponse(case_number=case.number, trace_hash=head,
                                               node=self.service.node_region)
 

@@ -463,8 +463,7 @@ class CaseService:
 
     # --- 上报件 across nodes: receiving ------------------------------------------------------
     def receive_reported(self, principal: Principal, to_region: str,
-                         report: reported.ReceiveReport, submitted_at: datetime, key: str
-                         ) -> tuple[Case, str]:
+                         report: reported.ReceiveReport, key: str) -> tuple[Case, str]:
         """(parent node) A child node's reported case, received as a case of this node whose
         decision step its staff take; (the case, the hash of its first trace entry). The
         caller is the child node's case relay (``case.hand_over``, its one region the child
@@ -479,6 +478,7 @@ class CaseService:
                 f"node {sender} hands up its own cases only: case {report.from_case} of "
                 f"region {region} is not one of them", code="NOT_SENDERS_CASE",
                 metadata={"sender": sender, "region": region})
+        report = replace(report, from_node=sender)
         above = parent(region)
         if to_region != above:
             raise InvalidArgument.of_field("to_region", f"the parent of {region}: {above}")

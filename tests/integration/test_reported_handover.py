@@ -174,6 +174,7 @@ def test_a_reported_case_goes_up_once_is_decided_above_and_comes_back(nodes) -> 
     assert first.hash == answer["trace_hash"] and first.action == "case.report_received"
     assert (first.data["from_node"], first.data["from_case"], first.data["from_trace_hash"]
             ) == (DISTRICT, case.number, handed.hash)
+    assert first.data["from_submitted_at"] == case.submitted_at.isoformat()
 
     # killed before it recorded the answer: delivered again, still one case at the city
     with district.db.begin() as c:
@@ -229,15 +230,15 @@ def test_refusals_name_what_is_wrong(nodes) -> None:
     # the province's node holds 510000, not 511600: not the parent of 511602
     province = CaseService(city.db, Items(), WorkingCalendar.official(), "510000")
     error = refused(lambda: province.receive_reported(relay_of(DISTRICT), CITY, report,
-                                                      case.submitted_at, key()))
+                                                      key()))
     assert (error.grpc_status, error.code) == ("PERMISSION_DENIED", "NOT_THE_PARENT_NODE")
     # another node's case is not this node's to hand up
     error = refused(lambda: city.service.receive_reported(relay_of("511603"), CITY, report,
-                                                          case.submitted_at, key()))
+                                                          key()))
     assert error.code == "NOT_SENDERS_CASE"
     # a person, not a node's relay
     error = refused(lambda: city.service.receive_reported(CITY_CHIEF, CITY, report,
-                                                          case.submitted_at, key()))
+                                                          key()))
     assert error.grpc_status == "PERMISSION_DENIED"
     decision = ApplyReturnedDecision(request.instance_id, "", "5116002026113000001", 1,
                                      "ab" * 32, replace(

@@ -702,6 +702,8 @@ class ReportReceived(Submitted):
     from_instance: str = ""
     from_trace_seq: int = 0
     from_trace_hash: str = ""
+    #: when the application came in at the child node
+    from_submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ class ReceiveReport:
     from_instance: str
     from_trace_seq: int
     from_trace_hash: str
+    #: when the application came in at the child node
+    from_submitted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def receive(command: ReceiveReport, now: datetime, by: str) -> list[CaseEvent]:
                            from_node=command.from_node, from_case=command.from_case,
                            from_instance=command.from_instance,
                            from_trace_seq=command.from_trace_seq,
-                           from_trace_hash=command.from_trace_hash),
+                           from_trace_hash=command.from_trace_hash,
+                           from_submitted_at=command.from_submitted_at),
             StepStarted(now, by, instance)]
 
 
