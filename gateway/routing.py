@@ -54,6 +54,10 @@ GET_ITEM_VERSION = "/sunlight.catalogue.v1.CatalogueService/GetItemVersion"
 SEARCH_ITEMS = "/sunlight.catalogue.v1.CatalogueService/SearchItems"
 #: a delegation down a level (下放) handed to the node that holds the region below
 RECEIVE_DELEGATION = "/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation"
+#: 上报件 across nodes: a reported case to the node holding the region its decision belongs
+#: to, and the decision back to the node holding the case (callers: the case relays)
+RECEIVE_REPORTED_CASE = "/sunlight.cases.v1.CaseService/ReceiveReportedCase"
+RECEIVE_REPORTED_DECISION = "/sunlight.cases.v1.CaseService/ReceiveReportedDecision"
 
 #: method → how its request names the case or region it is about
 ROUTED: dict[str, Callable[[bytes, Mapping[str, str]], tuple[str, str]]] = {
@@ -65,13 +69,19 @@ ROUTED: dict[str, Callable[[bytes, Mapping[str, str]], tuple[str, str]]] = {
     GET_ITEM_VERSION: lambda _, metadata: ("region", metadata.get(REGION_METADATA, "")),
     RECEIVE_DELEGATION: lambda raw, _: (
         "region", catalogue_pb2.ReceiveDelegationRequest.FromString(raw).target_region),
+    RECEIVE_REPORTED_CASE: lambda raw, _: (
+        "region", cases_pb2.ReceiveReportedCaseRequest.FromString(raw).to_region),
+    RECEIVE_REPORTED_DECISION: lambda raw, _: (
+        "case", cases_pb2.ReceiveReportedDecisionRequest.FromString(raw).case_number),
 }
 #: the backend that serves each routed method on the node that holds it
 SERVICE_OF = {GET_CASE: "sunlight.cases.v1.CaseService",
               LOOKUP_CASE: "sunlight.cases.v1.CaseService",
               GET_ITEM_VERSION: "sunlight.catalogue.v1.CatalogueService",
               SEARCH_ITEMS: "sunlight.catalogue.v1.CatalogueService",
-              RECEIVE_DELEGATION: "sunlight.catalogue.v1.CatalogueService"}
+              RECEIVE_DELEGATION: "sunlight.catalogue.v1.CatalogueService",
+              RECEIVE_REPORTED_CASE: "sunlight.cases.v1.CaseService",
+              RECEIVE_REPORTED_DECISION: "sunlight.cases.v1.CaseService"}
 _UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 #: seconds a token made here for a person another node vouched for lives
 LOCAL_TOKEN_TTL_S = 60

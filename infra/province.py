@@ -86,6 +86,10 @@ CALLS = (
 DOWNWARD_CALLS = (
     "/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation",
 )
+#: 上报件 across nodes, one way each: a child node hands a reported case up to its parent
+#: (the node whose region is the parent of the child's), the parent sends the decision back
+UP_CALLS = ("/sunlight.cases.v1.CaseService/ReceiveReportedCase",)
+DOWN_CALLS = ("/sunlight.cases.v1.CaseService/ReceiveReportedDecision",)
 
 
 @dataclass
@@ -366,8 +370,7 @@ def setup_pki(province: Plan) -> None:
         for callee in province.nodes:
             if caller.region == callee.region:
                 continue
-            below = covers(caller.region, callee.region)
-            for method in CALLS + (DOWNWARD_CALLS if below else ()):
+            for method in calls_between(caller.region, callee.region):
                 if registry.node(caller.region) and registry.node(callee.region):
                     registry = registry.allowing(caller.region, callee.region, method)
     if registry is not before:
@@ -375,6 +378,17 @@ def setup_pki(province: Plan) -> None:
     publish_registry(province, ca_paths.registry)
     print(f"node registry serial {registry.serial}: {len(registry.nodes)} nodes, "
           f"{len(registry.calls)} allowed calls; a copy in every node's pki/")
+
+
+def calls_between(caller: str, callee: str) -> tuple[str, ...]:
+    """What node ``caller`` may call on node ``callee``: ``CALLS`` between any two,
+    ``DOWNWARD_CALLS`` to a node below it, ``UP_CALLS`` to its parent, ``DOWN_CALLS`` to its
+    child (by their regions)."""
+    from services.shared.regions import covers, parent  # noqa: PLC0415
+
+    return (*CALLS, *(DOWNWARD_CALLS if covers(caller, callee) else ()),
+            *(UP_CALLS if parent(caller) == callee else ()),
+            *(DOWN_CALLS if parent(callee) == caller else ()))
 
 
 def publish_registry(province: Plan, registry: Path) -> list[str]:

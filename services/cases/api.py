@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
+from datetime import UTC, date
 
 import grpc
 import rfc8785
 from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 
+from services.cases.codec import snapshot_from_json
 from services.cases.contract import (
     ASSISTANCE_FROM_PB,
     CASE_STATUS,
@@ -25,12 +26,13 @@ from services.cases.contract import (
     urge_counts,
 )
 from services.cases.documents.contract import summary_to_pb, verdict_to_pb
-from services.cases.domain import engine
+from services.cases.domain import engine, reported
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import (
     Case,
     Channel,
     InstanceStatus,
+    Decision,
     MaterialFile,
     Party,
     StepInstance,
@@ -335,6 +337,50 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         if offset + size < total:
             response.next_page_token = _token(offset + size)
         return response
+
+
+    # --- 上报件 across nodes -----------------------------------------------------------------
+    @translate_errors
+    def ReceiveReportedCase(self, request: pb.ReceiveReportedCaseRequest,
+                            context: grpc.ServicerContext) -> pb.ReceiveReportedCaseResponse:
+        principal = principal_of(context, self.auth)
+        try:
+            item = snapshot_from_json(request.item_snapshot_json)
+        except (ValueError, TypeError) as exc:
+            raise InvalidArgument.of_field("item_snapshot_json",
+                                           f"not an item version the case service keeps: "
+                                           f"{exc}") from None
+        report = reported.ReceiveReport(
+            number="", region=request.region, item=item, applicant=_party(request.applicant),
+            channel=CHANNEL_FROM_PB.get(request.channel, Channel.COUNTER),
+            materials=_materials(request.materials), from_node=request.region,
+            from_case=request.case_number, from_instance=request.instance_id,
+            from_trace_seq=request.trace_seq, from_trace_hash=request.trace_hash,
+            from_submitted_at=request.submitted_at.ToDatetime(tzinfo=UTC)
+            if request.HasField("submitted_at") else None)
+        case, head = self.service.receive_reported(principal, request.to_region, report,
+                                                   request.idempotency_key)
+        return pb.ReceiveReportedCaseResponse(case_number=case.number, trace_hash=head,
+                                              node=self.service.node_region)
+
+    @translate_errors
+    def ReceiveReportedDecision(self, request: pb.ReceiveReportedDecisionRequest,
+                                context: grpc.ServicerContext
+                                ) -> pb.ReceiveReportedDecisionResponse:
+        principal = principal_of(context, self.auth)
+        d = request.decision
+        decided_at = d.decided_at.ToDatetime(tzinfo=UTC) if d.HasField("decided_at") else None
+        decision = Decision(OUTCOME_FROM_PB.get(d.outcome, ""), d.reasons,
+                            tuple(d.legal_basis), d.document_number, d.certificate,
+                            _day(d.valid_until, "decision.valid_until"), decided_at,
+                            d.decided_by)
+        returned = reported.ApplyReturnedDecision(
+            request.instance_id, "", request.parent_case_number, request.trace_seq,
+            request.trace_hash, decision)
+        case, entry = self.service.receive_decision(principal, request.case_number, returned,
+                                                    request.idempotency_key)
+        return pb.ReceiveReportedDecisionResponse(case_number=case.number, trace_hash=entry,
+                                                  status=CASE_STATUS[case.status])
 
 
 def _entry(e: TraceEntry) -> pb.TraceEntry:

@@ -248,6 +248,15 @@ def case_to_pb(case: Case, calendar: Calendar, today: date, *, internal: bool,
         message.fees.extend(fee_to_pb(f) for f in case.fees)
         message.query_code = case.query_code
         message.agent_authorisation = case.agent_authorisation
+        for field, link in (("reported_to", case.reported_to),
+                            ("reported_from", case.reported_from)):
+            if link is not None:
+                target = getattr(message, field)
+                target.MergeFrom(pb.ReportLink(
+                    node=link.node, case_number=link.case_number,
+                    instance_id=link.instance_id, trace_seq=link.trace_seq,
+                    trace_hash=link.trace_hash))
+                _ts(target.returned_at, link.returned_at)
     if case.decision is not None:
         message.decision.CopyFrom(decision_to_pb(case.decision, internal=internal))
     if case.opened:

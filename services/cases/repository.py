@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, literal_column, or_, select, union_all, update
@@ -50,6 +50,9 @@ from services.shared.outbox import Outbox
 from services.shared.telemetry import current_traceparent
 
 _DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
+#: the columns a hand-over row is written with (``CaseUnit.keep_handover``)
+HANDOVER_FIELDS = ("case_number", "kind", "method", "request", "idempotency_key",
+                   "created_at", "attempts", "next_attempt_at")
 _c, _i, _k = t.cases.c, t.step_instances.c, t.idempotency_keys.c
 
 
@@ -114,6 +117,9 @@ class _Statements:
             {c.key: bindparam(c.key) for c in t.case_trace.columns})
         self.insert_event = insert(outbox.table).values(
             {name: bindparam(name) for name in Outbox.ROW_FIELDS})
+        # 上报件 across nodes: a call to another node, delivered by the case relay
+        self.insert_handover = insert(t.case_handovers).values(
+            {name: bindparam(name) for name in HANDOVER_FIELDS})
         # documents (文书): the next number of a department, kind and year, and the document
         counters = t.document_counters
         bump = module.insert(counters).values(
@@ -283,6 +289,16 @@ class CaseUnit:
     def keep_document(self, row: dict[str, Any]) -> None:
         """A document issued in this unit (its content; the PDF comes later)."""
         self._write("insert_document", row)
+
+    def keep_handover(self, case_number: str, kind: str, method: str, request: bytes,
+                      key: str) -> None:
+        """A call to another node this unit decided to make (上报件 across nodes): kept
+        with the case's change, delivered by the case relay once committed."""
+        now = datetime.now(UTC)
+        self._write("insert_handover", {
+            "case_number": case_number, "kind": kind, "method": method, "request": request,
+            "idempotency_key": key, "created_at": now, "attempts": 0,
+            "next_attempt_at": now})
 
     def keep_applicants(self, case: Case, query_code: str) -> None:
         """A new case's applicant and agent (by the key of their identity: their own cases
@@ -542,6 +558,44 @@ class CaseStore:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
         return Stored(self.decode_at(number, row[3], row[0]), row[1], row[2])
+
+    # --- 上报件 across nodes: the hand-over outbox ---------------------------------------------
+    def deliver_due(self, send: Callable[[Any], tuple[str | None, str | None]],
+                    backoff: Callable[[int], float], limit: int = 10) -> int:
+        """Deliver the hand-overs due now, oldest first: each row locked (SKIP LOCKED: one
+        relay per row) while ``send(row)`` calls the other node; ``send`` returns (answer,
+        None) once the other node answered, or (None, why not). Delivered rows keep their
+        answer; the others their error and their next attempt (``backoff(attempts)``
+        seconds on). The number delivered."""
+        h = t.case_handovers.c
+        now = datetime.now(UTC)
+        delivered = 0
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(t.case_handovers).where(h.delivered_at.is_(None),
+                                               h.next_attempt_at <= now)
+                .order_by(h.id).limit(limit).with_for_update(skip_locked=True)).all()
+            for row in rows:
+                answer, error = send(row)
+                values: dict[str, Any] = {"attempts": row.attempts + 1}
+                if answer is not None:
+                    values.update(delivered_at=datetime.now(UTC), answer=answer,
+                                  last_error=None)
+                    delivered += 1
+                else:
+                    values.update(last_error=(error or "")[:2000],
+                                  next_attempt_at=datetime.now(UTC) + timedelta(
+                                      seconds=backoff(row.attempts + 1)))
+                session.execute(update(t.case_handovers).where(h.id == row.id)
+                                .values(**values))
+        return delivered
+
+    def handovers(self, case_number: str) -> list[Any]:
+        """The hand-overs of a case, oldest first (what crossed, and what came back)."""
+        with self.db.read() as session:
+            return list(session.execute(select(t.case_handovers).where(
+                t.case_handovers.c.case_number == case_number).order_by(
+                t.case_handovers.c.id)).all())
 
     def replay(self, principal: str, key: str, operation: str, print_: str) -> bytes | None:
         """The first answer of a key used before for this very request, else None (Conflict

@@ -10,11 +10,13 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
 from services.cases.api import CaseServicer
 from services.cases.catalogue_client import CatalogueClient
+from services.cases.handover import CaseRelay
 from services.cases.service import CaseService
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.db import Database, database_url
+from services.shared.grpc_client import channel
 from services.shared.grpc_server import GrpcServer
 from services.shared.logs import configure_logging
 from services.shared.migrations import upgrade
@@ -64,6 +66,13 @@ class Cases:
                         CaseServicer(self.service, Authenticator(settings.token_key,
                                                                  settings.node_region)),
                         [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])
+        # 上报件 across nodes: the hand-overs this node's cases keep, delivered through the
+        # node's gateway (services.cases.handover)
+        self.relay = CaseRelay(
+            self.service.store, channel(settings.address(settings.gateway_grpc_port)),
+            ServiceToken(settings.token_key, "case-relay", [settings.node_region],
+                         issuer=settings.node_region, roles=("node_relay",)),
+            settings.grpc_timeout_s)
         self._stop = threading.Event()
 
     def start(self) -> int:
@@ -72,6 +81,8 @@ class Cases:
         threading.Thread(target=self._sweep, name="case-sweep", daemon=True).start()
         threading.Thread(target=self.service.documents.run_renderer, args=(self._stop,),
                          name="document-render", daemon=True).start()
+        threading.Thread(target=self.relay.run, args=(self._stop,), name="case-relay",
+                         daemon=True).start()
         return port
 
     def sweep(self) -> None:

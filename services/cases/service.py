@@ -20,11 +20,13 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sunlight.cases.v1 import cases_pb2 as pb
 
+from services.cases import handover
 from services.cases import storage as t
 from services.cases.codec import event_data
 from services.cases.contract import event_to_pb
 from services.cases.documents.contract import document_refs_to_pb
 from services.cases.documents.service import Documents
+from services.cases.domain import reported
 from services.cases.domain.enforcement import Open
 from services.cases.domain.engine import (
     Actor,
@@ -395,7 +397,10 @@ class CaseService:
 
     def _write(self, unit: Any, stored: Stored | None, events: list[CaseEvent],
                principal: Principal, actor: Actor) -> Case:
-        """Apply the events; write the case, its instances, trace entries and outbox rows."""
+        """Apply the events; write the case, its instances, trace entries and outbox rows
+        (and a reported case's hand-over to the node above, or a decision back to the node
+        below: ``case_handovers``, in the same transaction)."""
+        events = [*events, *self._hand_up_if_due(stored, events)]
         case: Case | None = stored.case if stored else None
         entries: list[TraceEntry] = []
         outgoing: list[tuple[Event, str]] = []
@@ -423,6 +428,8 @@ class CaseService:
                              routing_key(event.type, case.region)))
         assert case is not None
         sealed = chain(entries, head=stored.trace_head if stored else GENESIS)
+        for event, entry in zip(events, sealed, strict=True):
+            handover.keep(unit, case, event, entry)
         where = progress(case, self.calendar, local_day(self.clock()))
         due = where.promised.due.isoformat() if where.promised and where.promised.due else ""
         # A running step's due date moves only with the clock (a stop, a restart) or once a
@@ -435,6 +442,118 @@ class CaseService:
                    if clock_moved or r.due.provisional}
         unit.save(stored, case, sealed, outgoing, due, instance_due, refresh)
         return case
+
+    def _hand_up_if_due(self, stored: Stored | None, events: list[CaseEvent]
+                        ) -> list[CaseEvent]:
+        """上报件: the hand-over to the node above when ``events`` start a reported case's
+        decision step whose region this node does not hold."""
+        if not events:
+            return []
+        mode = stored.case.mode if stored else getattr(events[0], "mode", None)
+        if mode is not Mode.REPORTED:
+            return []
+        case = stored.case if stored else None
+        for event in events:
+            case = evolve(case, event)
+        assert case is not None
+        instance = reported.to_hand_up(case, events, self.territory.holds)
+        if instance is None:
+            return []
+        return reported.hand_up(instance, events[-1].at, SYSTEM_ACTOR)
+
+    # --- 上报件 across nodes: receiving ------------------------------------------------------
+    def receive_reported(self, principal: Principal, to_region: str,
+                         report: reported.ReceiveReport, key: str) -> tuple[Case, str]:
+        """(parent node) A child node's reported case, received as a case of this node whose
+        decision step its staff take; (the case, the hash of its first trace entry). The
+        caller is the child node's case relay (``case.hand_over``, its one region the child
+        node); the case must be that node's, and this node must hold the parent of its
+        region (NOT_THE_PARENT_NODE). One case per key, whatever the retries."""
+        key = self.idempotency.check_key(key)
+        principal.require(auth.CASE_HAND_OVER)
+        sender = _sending_node(principal)
+        region = self.territory.known(report.region, "region")
+        if not covers(sender, region) or report.from_case[:6] != region:
+            raise PermissionDenied(
+                f"node {sender} hands up its own cases only: case {report.from_case} of "
+                f"region {region} is not one of them", code="NOT_SENDERS_CASE",
+                metadata={"sender": sender, "region": region})
+        report = replace(report, from_node=sender)
+        above = parent(region)
+        if to_region != above:
+            raise InvalidArgument.of_field("to_region", f"the parent of {region}: {above}")
+        if above not in self.territory.held:
+            raise PermissionDenied(
+                f"this node holds {self.territory.description}: a case of {region} is "
+                f"decided by the node holding {above}, its parent region",
+                code="NOT_THE_PARENT_NODE", metadata={"region": region, "parent": above})
+        operation = "ReceiveReportedCase"
+        print_ = fingerprint(operation, json.dumps(
+            [to_region, report.from_case, report.from_instance, report.from_trace_hash],
+            ensure_ascii=False).encode())
+        replay = self.store.replay(principal.subject, key, operation, print_)
+        if replay is None:
+            actor = actor_of(principal)
+            try:
+                with self.store.unit() as unit:
+                    now = self.clock()
+                    day = now.astimezone(CHINA).strftime("%Y%m%d")
+                    serial, replay = unit.number_unless_replayed(
+                        principal.subject, key, operation, print_, above, day)
+                    if replay is None:
+                        number = f"{above}{day}{serial:06d}"
+                        events = reported.receive(replace(report, number=number,
+                                                          region=above), now,
+                                                  principal.subject)
+                        self._write(unit, None, events, principal, actor)
+                        unit.keep_snapshot(report.item)
+                        unit.save_key(principal.subject, key, operation, print_,
+                                      json.dumps({"case": number}).encode())
+                        replay = json.dumps({"case": number}).encode()
+                    else:
+                        raise _Replayed(replay)
+            except _Replayed as replayed:
+                replay = replayed.answer
+            except IntegrityError:  # the same key committed meanwhile: its answer
+                replay = self.store.replay(principal.subject, key, operation, print_)
+                if replay is None:
+                    raise
+        number = json.loads(replay)["case"]
+        entries = self.store.trace(number)
+        return self.store.read_case(number).case, entries[0].hash
+
+    def receive_decision(self, principal: Principal, number: str,
+                         returned: reported.ApplyReturnedDecision, key: str
+                         ) -> tuple[Case, str]:
+        """(child node) The decision taken on the node above for a step handed up to it:
+        recorded (linked to the parent's case and trace entry) and applied; the case then
+        goes on here. (The case, the hash of its ``case.decision_returned`` entry.) Only the
+        node the step was handed to answers (NOT_THE_DECIDING_NODE); an unknown case is
+        CASE_NOT_FOUND; a case not handed up is NOT_HANDED_UP."""
+        key = self.idempotency.check_key(key)
+        principal.require(auth.CASE_HAND_OVER)
+        sender = _sending_node(principal)
+        returned = replace(returned, node=sender)
+        print_ = fingerprint("ReceiveReportedDecision", json.dumps(
+            [number, asdict(returned)], sort_keys=True, ensure_ascii=False,
+            default=str).encode())
+        with self.store.unit() as unit:
+            stored, answer = unit.claim_and_load(principal.subject, key,
+                                                 "ReceiveReportedDecision", print_, number)
+            link = stored.case.reported_to
+            if link is not None and not covers(sender, link.node):
+                raise PermissionDenied(
+                    f"the decision of case {number} was handed up to the node holding "
+                    f"{link.node}, not to node {sender}", code="NOT_THE_DECIDING_NODE",
+                    metadata={"case_number": number, "handed_to": link.node})
+            if answer is None:
+                events = reported.apply_returned(stored.case, returned, self.clock(),
+                                                 principal.subject)
+                self._write(unit, stored, events, principal, actor_of(principal))
+        case = self.store.read_case(number).case
+        entry = next(e for e in reversed(self.store.trace(number))
+                     if e.action == "case.decision_returned")
+        return case, entry.hash
 
     # --- reading ------------------------------------------------------------------------
     def get(self, principal: Principal, number: str, *, call: str = "GetCase",
@@ -710,6 +829,14 @@ class CaseService:
                 s.execute(self.outbox.table.insert().values(self.outbox.row(
                     event, routing_key("case.trace_root", region),
                     json.dumps({**current_traceparent(), PARTITION_HEADER: region}))))
+
+
+def _sending_node(principal: Principal) -> str:
+    """The node a case relay speaks for: its token's one region."""
+    if len(principal.regions) != 1:
+        raise PermissionDenied(f"{principal.subject} is not a node's case relay: its token "
+                               "names one region, the node's", code="NOT_A_NODE")
+    return principal.regions[0]
 
 
 def _opinion(event: CaseEvent) -> str:

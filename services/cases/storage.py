@@ -242,3 +242,33 @@ case_accesses = Table(
     Column("purpose", String(200), nullable=False),
 )
 Index("ix_case_accesses_case", case_accesses.c.case_number, case_accesses.c.at)
+
+# --- 上报件 across nodes ---------------------------------------------------------------------
+
+# The hand-over outbox: calls to another node's case service (through this node's gateway,
+# which routes them) that a case's transaction decided to make — a reported case handed up,
+# a decision sent back. Written in that transaction; the case relay
+# (``services.cases.handover``) delivers each, with its idempotency key, until the other
+# node answers, then records the answer. Never deleted (the record of what crossed).
+case_handovers = Table(
+    "case_handovers", metadata,
+    Column("id", SEQ, primary_key=True, autoincrement=True),
+    Column("case_number", String(50), nullable=False),
+    # "hand_up" (to the node above) or "return" (the decision, to the node below)
+    Column("kind", String(16), nullable=False),
+    # the full gRPC method and its serialized request (its idempotency key inside)
+    Column("method", String(128), nullable=False),
+    Column("request", LargeBinary, nullable=False),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", UtcDateTime),
+    # what the other node answered: its case number and trace entry (JSON)
+    Column("answer", Text),
+)
+Index("ix_case_handovers_pending", case_handovers.c.next_attempt_at,
+      postgresql_where=case_handovers.c.delivered_at.is_(None),
+      sqlite_where=case_handovers.c.delivered_at.is_(None))
+Index("ix_case_handovers_case", case_handovers.c.case_number)

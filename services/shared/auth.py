@@ -111,6 +111,9 @@ CASE_ACT_OWN = "case.act_own"
 #: handle the complaints addressed to one's body (监察机关, 法制部门, 政务公开主管部门, or —
 #: department-bound — the department itself); which body a role is, says the feedback module
 COMPLAINT_HANDLE = "complaint.handle"
+#: 上报件 across nodes: hand a reported case to the node above, send its decision back —
+#: a node's case relay (role node_relay), acting for the node its one region names
+CASE_HAND_OVER = "case.hand_over"
 #: the identity kinds of a public token's subject ("id_card:…", "credit_code:…")
 PUBLIC_ID_TYPES = ("id_card", "credit_code")
 
@@ -172,6 +175,9 @@ ROLES: dict[str, Role] = {
     # the catalogue of the node above handing down an item it delegated (下放): drafts it at
     # a region below the token's region, for this node's own review; nothing else
     "delegating_node": Role(frozenset({ITEM_RECEIVE_DELEGATION})),
+    # a node's case relay calling another node's case service (上报件 across nodes), the
+    # gateways between vouching for it: its one region is the node it speaks for
+    "node_relay": Role(frozenset({CASE_HAND_OVER})),
     # the public hall: reads what the public may see, nothing internal
     "hall": Role(frozenset({CASE_READ})),
     # operators of the node: everything, within their regions

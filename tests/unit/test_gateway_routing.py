@@ -10,6 +10,8 @@ from sunlight.catalogue.v1 import catalogue_pb2
 from gateway.routing import (
     GET_CASE,
     GET_ITEM_VERSION,
+    RECEIVE_REPORTED_CASE,
+    RECEIVE_REPORTED_DECISION,
     REGION_METADATA,
     SEARCH_ITEMS,
     Router,
@@ -71,6 +73,16 @@ def test_calls_are_routed_by_the_case_or_region_they_name(province) -> None:
     assert at_city.target(GET_ITEM_VERSION, item, {}) is None
     assert at_city.target(GET_ITEM_VERSION, item, {REGION_METADATA: "511602"}) == "511602"
     assert at_city.target(GET_CASE, b"\xff\xff", {}) is None  # malformed: the backend says so
+
+
+def test_a_reported_case_goes_to_the_node_above_and_its_decision_back(province) -> None:
+    up = cases_pb2.ReceiveReportedCaseRequest(
+        to_region="511600", case_number="51160220261130000001").SerializeToString()
+    assert router(province, "511602").target(RECEIVE_REPORTED_CASE, up, {}) == "511600"
+    assert router(province, "511600").target(RECEIVE_REPORTED_CASE, up, {}) is None
+    back = cases_pb2.ReceiveReportedDecisionRequest(
+        case_number="51160220261130000001").SerializeToString()
+    assert router(province, "511600").target(RECEIVE_REPORTED_DECISION, back, {}) == "511602"
 
 
 def test_without_a_registry_every_call_is_local() -> None:

@@ -62,8 +62,10 @@ from services.cases.domain.model import (
     Completed,
     Decided,
     Decision,
+    DecisionReturned,
     FeeCharge,
     FeeCharged,
+    HandedUp,
     InstanceStatus,
     Lapsed,
     MaterialFile,
@@ -76,6 +78,8 @@ from services.cases.domain.model import (
     ProcedureStarted,
     Reassigned,
     Rejected,
+    ReportLink,
+    ReportReceived,
     ResultPublished,
     StepClaimed,
     StepCompleted,
@@ -345,6 +349,10 @@ def allowed_actions(case: Case) -> tuple[str, ...]:
     if case.opened:
         return enforcement.allowed(case)
     actions = ALLOWED.get(case.status, ())
+    if case.reported_from is not None:  # 上报件 from the node below: its decision only
+        actions = tuple(a for a in actions if a in reported.RECEIVED_ACTIONS)
+    elif case.awaiting_decision_above:  # the decision is with the node above
+        return tuple(a for a in actions if a in reported.AWAITING_ACTIONS)
     if case.status is CaseStatus.IN_PROGRESS:
         decision_active = any(_spec(case, i).kind is StepKind.DECISION for i in case.active
                               if i.stage >= 0)
@@ -664,8 +672,14 @@ def _decide(case: Case, command: Decide, actor: Actor, now: datetime) -> list[Ca
                         tuple(b.strip() for b in command.legal_basis if b.strip()),
                         command.document_number.strip(), command.certificate.strip(),
                         command.valid_until, now, actor.subject)
-    return [Decided(now, actor.subject, instance.instance_id, decision,
-                    countermeasures_of(case, instance, command.countermeasures))]
+    events: list[CaseEvent] = [Decided(now, actor.subject, instance.instance_id, decision,
+                                       countermeasures_of(case, instance,
+                                                          command.countermeasures))]
+    if case.reported_from is not None:
+        # 上报件 decided for the node below: this node's part is done; the decision goes
+        # back and the case continues there
+        events.append(Completed(now, actor.subject))
+    return events
 
 
 def _publish_result(case: Case, command: PublishResult, actor: Actor, now: datetime
@@ -1010,6 +1024,11 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
         if isinstance(event, Opened):
             new = replace(new, parties=event.parties, facts=event.facts, source=event.source,
                           legal_basis=event.legal_basis, evidence=event.evidence)
+        if isinstance(event, ReportReceived):  # 上报件 from the node below: to decide
+            new = replace(new, status=CaseStatus.IN_PROGRESS, accepted_at=event.at,
+                          reported_from=ReportLink(
+                              event.from_node, event.from_case, event.from_instance,
+                              event.from_trace_hash, event.from_trace_seq))
         return new
     assert case is not None, f"{event.type} before the case was submitted"
     case = replace(case, sequence=case.sequence + 1)
@@ -1101,6 +1120,14 @@ def evolve(case: Case | None, event: CaseEvent) -> Case:
             return replace(case, status=CaseStatus.COMPLETED, closed_at=event.at)
         case Withdrawn():
             return _close(case, CaseStatus.WITHDRAWN, event, event.reason)
+        case HandedUp():
+            return replace(case, reported_to=ReportLink(event.to_region,
+                                                        instance_id=event.instance_id))
+        case DecisionReturned():
+            assert case.reported_to is not None
+            return replace(case, reported_to=replace(
+                case.reported_to, case_number=event.case_number, trace_hash=event.trace_hash,
+                trace_seq=event.trace_seq, returned_at=event.at))
     opened = enforcement.evolve_opened(case, event)
     if opened is not None:
         return opened
@@ -1151,4 +1178,4 @@ def action_of(command: object) -> str:
 # Cases the government opens (立案) extend the engine: their commands, their own handling of
 # accept / reject / decide / complete_step, their events. Imported last (it uses the names
 # above) and used only when called, so either module may be imported first.
-from services.cases.domain import enforcement  # noqa: E402
+from services.cases.domain import enforcement, reported  # noqa: E402

@@ -355,6 +355,25 @@ class ParallelOutcome:
 
 
 @dataclass(frozen=True)
+class ReportLink:
+    """上报件 across nodes: the case on the other node this one is linked to.
+
+    On the child node (``Case.reported_to``): the decision step handed up — its instance,
+    the region the decision belongs to, the hash of the trace entry that recorded the
+    hand-over — and, once the decision came back, the parent node's case and the hash of
+    its trace entry for the decision. On the parent node (``Case.reported_from``): the child
+    node's region, case, decision step and the hash of its hand-over entry."""
+
+    node: str                 # the other node's region (the child's; the parent region)
+    case_number: str = ""     # the other node's case ("" until known)
+    instance_id: str = ""     # the child's decision step instance
+    trace_hash: str = ""      # the other node's trace entry (hand-over; decision)
+    trace_seq: int = 0
+    #: (child node) when the decision came back; None: still awaited
+    returned_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Case:
     number: str
     region: str
@@ -415,6 +434,15 @@ class Case:
     query_code: str = ""
     #: an agent's (代办人) relationship to the applicant and authorisation, as they stated it
     agent_authorisation: str = ""
+    #: 上报件 across nodes: (child node) the decision handed up to the node above;
+    #: (parent node) the child node's case this one decides
+    reported_to: ReportLink | None = None
+    reported_from: ReportLink | None = None
+
+    @property
+    def awaiting_decision_above(self) -> bool:
+        """The decision step was handed up and its decision has not come back."""
+        return self.reported_to is not None and self.reported_to.returned_at is None
 
     @property
     def active(self) -> tuple[StepInstance, ...]:
@@ -647,6 +675,52 @@ class Completed(CaseEvent):
 class Withdrawn(CaseEvent):
     type: ClassVar[str] = "case.withdrawn"
     reason: str = ""
+
+
+# --- 上报件 across nodes ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandedUp(CaseEvent):
+    """The decision step of a reported case (上报件) handed to the node holding the region
+    it belongs to (the one above); delivered from the case's hand-over outbox."""
+
+    type: ClassVar[str] = "case.handed_up"
+    instance_id: str = ""
+    to_region: str = ""
+
+
+@dataclass(frozen=True)
+class ReportReceived(Submitted):
+    """(parent node) A child node's reported case received: a case of this node's whose
+    only step is the decision; its first trace entry names the child's node, case and the
+    hash of the child's hand-over entry."""
+
+    type: ClassVar[str] = "case.report_received"
+    from_node: str = ""
+    from_case: str = ""
+    from_instance: str = ""
+    from_trace_seq: int = 0
+    from_trace_hash: str = ""
+    #: when the application came in at the child node
+    from_submitted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DecisionReturned(CaseEvent):
+    """(child node) The decision taken on the node above came back: who decided there, on
+    which node and case, and the hash of that node's trace entry for it. The case's own
+    ``case.decided`` follows."""
+
+    type: ClassVar[str] = "case.decision_returned"
+    instance_id: str = ""
+    node: str = ""
+    case_number: str = ""
+    trace_seq: int = 0
+    trace_hash: str = ""
+    outcome: str = ""
+    decided_by: str = ""
+    decided_at: datetime | None = None
 
 
 # --- events of a case the government opens (立案) ---------------------------------------------

@@ -500,7 +500,7 @@ class Clock(_message.Message):
     def __init__(self, stopped: _Optional[bool] = ..., stopped_since: _Optional[str] = ..., stopped_because: _Optional[str] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "query_code", "agent_authorisation", "own_view", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases")
+    __slots__ = ("case_number", "region", "item_id", "item_version", "item_code", "item_name", "department", "status", "applicant", "steps", "accepted_at", "completed_at", "due_date", "due_date_provisional", "promised_limit_days", "mode", "channel", "agent", "materials", "procedures", "supplements", "decision", "clock", "promised", "statutory", "next_steps", "allowed_actions", "reason", "sequence", "submitted_at", "missing_materials", "documents", "department_code", "assistance", "urges", "parallel_outcomes", "fees", "query_code", "agent_authorisation", "own_view", "opened", "parties", "facts", "source", "legal_basis", "evidence", "notification", "statements", "hearing", "hearing_waived", "collective_reviews", "service", "prior_cases", "reported_to", "reported_from")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -554,6 +554,8 @@ class Case(_message.Message):
     COLLECTIVE_REVIEWS_FIELD_NUMBER: _ClassVar[int]
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     PRIOR_CASES_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_TO_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_FROM_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     region: str
     item_id: str
@@ -607,7 +609,25 @@ class Case(_message.Message):
     collective_reviews: _containers.RepeatedCompositeFieldContainer[CollectiveReview]
     service: Service
     prior_cases: _containers.RepeatedCompositeFieldContainer[PriorCase]
-    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., query_code: _Optional[str] = ..., agent_authorisation: _Optional[str] = ..., own_view: _Optional[bool] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ...) -> None: ...
+    reported_to: ReportLink
+    reported_from: ReportLink
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., item_id: _Optional[str] = ..., item_version: _Optional[int] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., department: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[CaseStep, _Mapping]]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_date: _Optional[str] = ..., due_date_provisional: _Optional[bool] = ..., promised_limit_days: _Optional[int] = ..., mode: _Optional[_Union[_common_pb2.HandlingMode, str]] = ..., channel: _Optional[_Union[Channel, str]] = ..., agent: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., procedures: _Optional[_Iterable[_Union[Procedure, _Mapping]]] = ..., supplements: _Optional[_Iterable[_Union[SupplementRequest, _Mapping]]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., clock: _Optional[_Union[Clock, _Mapping]] = ..., promised: _Optional[_Union[Due, _Mapping]] = ..., statutory: _Optional[_Union[Due, _Mapping]] = ..., next_steps: _Optional[_Iterable[str]] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ..., sequence: _Optional[int] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., missing_materials: _Optional[_Iterable[str]] = ..., documents: _Optional[_Iterable[_Union[DocumentSummary, _Mapping]]] = ..., department_code: _Optional[str] = ..., assistance: _Optional[_Iterable[_Union[Assistance, _Mapping]]] = ..., urges: _Optional[_Iterable[_Union[BranchUrge, _Mapping]]] = ..., parallel_outcomes: _Optional[_Iterable[_Union[ParallelOutcome, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[FeeCharge, _Mapping]]] = ..., query_code: _Optional[str] = ..., agent_authorisation: _Optional[str] = ..., own_view: _Optional[bool] = ..., opened: _Optional[bool] = ..., parties: _Optional[_Iterable[_Union[Applicant, _Mapping]]] = ..., facts: _Optional[str] = ..., source: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., evidence: _Optional[_Iterable[_Union[Evidence, _Mapping]]] = ..., notification: _Optional[_Union[Notification, _Mapping]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., hearing: _Optional[_Union[Hearing, _Mapping]] = ..., hearing_waived: _Optional[bool] = ..., collective_reviews: _Optional[_Iterable[_Union[CollectiveReview, _Mapping]]] = ..., service: _Optional[_Union[Service, _Mapping]] = ..., prior_cases: _Optional[_Iterable[_Union[PriorCase, _Mapping]]] = ..., reported_to: _Optional[_Union[ReportLink, _Mapping]] = ..., reported_from: _Optional[_Union[ReportLink, _Mapping]] = ...) -> None: ...
+
+class ReportLink(_message.Message):
+    __slots__ = ("node", "case_number", "instance_id", "trace_seq", "trace_hash", "returned_at")
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_AT_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    case_number: str
+    instance_id: str
+    trace_seq: int
+    trace_hash: str
+    returned_at: _timestamp_pb2.Timestamp
+    def __init__(self, node: _Optional[str] = ..., case_number: _Optional[str] = ..., instance_id: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., returned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "item_id", "item_version", "region", "applicant", "mode", "channel", "agent", "materials", "agent_authorisation")
@@ -1188,6 +1208,92 @@ class VerifyDocumentResponse(_message.Message):
     pdf_sha256: str
     broken_at: int
     def __init__(self, valid: _Optional[bool] = ..., reason: _Optional[str] = ..., document: _Optional[_Union[DocumentSummary, _Mapping]] = ..., content_intact: _Optional[bool] = ..., pdf_intact: _Optional[bool] = ..., trace_intact: _Optional[bool] = ..., content_sha256: _Optional[str] = ..., recorded_sha256: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., broken_at: _Optional[int] = ...) -> None: ...
+
+class ReceiveReportedCaseRequest(_message.Message):
+    __slots__ = ("to_region", "case_number", "region", "instance_id", "trace_seq", "trace_hash", "item_snapshot_json", "applicant", "materials", "submitted_at", "idempotency_key", "channel")
+    TO_REGION_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    ITEM_SNAPSHOT_JSON_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_FIELD_NUMBER: _ClassVar[int]
+    MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    to_region: str
+    case_number: str
+    region: str
+    instance_id: str
+    trace_seq: int
+    trace_hash: str
+    item_snapshot_json: str
+    applicant: Applicant
+    materials: _containers.RepeatedCompositeFieldContainer[MaterialGiven]
+    submitted_at: _timestamp_pb2.Timestamp
+    idempotency_key: str
+    channel: Channel
+    def __init__(self, to_region: _Optional[str] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., instance_id: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., item_snapshot_json: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., materials: _Optional[_Iterable[_Union[MaterialGiven, _Mapping]]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ...) -> None: ...
+
+class ReceiveReportedCaseResponse(_message.Message):
+    __slots__ = ("case_number", "trace_hash", "node")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    trace_hash: str
+    node: str
+    def __init__(self, case_number: _Optional[str] = ..., trace_hash: _Optional[str] = ..., node: _Optional[str] = ...) -> None: ...
+
+class ReceiveReportedDecisionRequest(_message.Message):
+    __slots__ = ("case_number", "instance_id", "parent_case_number", "trace_seq", "trace_hash", "decision", "idempotency_key")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_ID_FIELD_NUMBER: _ClassVar[int]
+    PARENT_CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRACE_SEQ_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    instance_id: str
+    parent_case_number: str
+    trace_seq: int
+    trace_hash: str
+    decision: ReturnedDecision
+    idempotency_key: str
+    def __init__(self, case_number: _Optional[str] = ..., instance_id: _Optional[str] = ..., parent_case_number: _Optional[str] = ..., trace_seq: _Optional[int] = ..., trace_hash: _Optional[str] = ..., decision: _Optional[_Union[ReturnedDecision, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class ReturnedDecision(_message.Message):
+    __slots__ = ("outcome", "reasons", "legal_basis", "document_number", "certificate", "valid_until", "decided_at", "decided_by")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    outcome: DecisionOutcome
+    reasons: str
+    legal_basis: _containers.RepeatedScalarFieldContainer[str]
+    document_number: str
+    certificate: str
+    valid_until: str
+    decided_at: _timestamp_pb2.Timestamp
+    decided_by: str
+    def __init__(self, outcome: _Optional[_Union[DecisionOutcome, str]] = ..., reasons: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., document_number: _Optional[str] = ..., certificate: _Optional[str] = ..., valid_until: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_by: _Optional[str] = ...) -> None: ...
+
+class ReceiveReportedDecisionResponse(_message.Message):
+    __slots__ = ("case_number", "trace_hash", "status")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TRACE_HASH_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    trace_hash: str
+    status: CaseStatus
+    def __init__(self, case_number: _Optional[str] = ..., trace_hash: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ...) -> None: ...
 
 class ListMyCasesRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

@@ -104,6 +104,16 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.FromString,
                 _registered_method=True)
+        self.ReceiveReportedCase = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ReceiveReportedCase',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseResponse.FromString,
+                _registered_method=True)
+        self.ReceiveReportedDecision = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ReceiveReportedDecision',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedDecisionRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedDecisionResponse.FromString,
+                _registered_method=True)
 
 
 class CaseServiceServicer:
@@ -206,6 +216,23 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReceiveReportedCase(self, request, context):
+        """上报件 across nodes. A child node's case whose decision belongs to the government above:
+        the node holding the parent region receives it and records a case of its own whose
+        decision step its staff take (node to node only: the node registry allows it child →
+        parent; the caller is the child node's case relay, role node_relay).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReceiveReportedDecision(self, request, context):
+        """... and the decision taken there, back to the child node's case (parent → child only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -278,6 +305,16 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.ListCaseAccesses,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.SerializeToString,
+            ),
+            'ReceiveReportedCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveReportedCase,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseResponse.SerializeToString,
+            ),
+            'ReceiveReportedDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReceiveReportedDecision,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedDecisionRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedDecisionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -658,6 +695,60 @@ class CaseService:
             '/sunlight.cases.v1.CaseService/ListCaseAccesses',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveReportedCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ReceiveReportedCase',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReceiveReportedDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ReceiveReportedDecision',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedDecisionRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedDecisionResponse.FromString,
             options,
             channel_credentials,
             insecure,
