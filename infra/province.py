@@ -327,7 +327,6 @@ def setup_pki(province: Plan) -> None:
         write_private,
     )
     from services.shared.region_data import RegionDirectory  # noqa: PLC0415
-    from services.shared.regions import covers  # noqa: PLC0415
     from services.shared.token_keys import TokenKey  # noqa: PLC0415
 
     province_region = "510000"

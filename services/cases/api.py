@@ -31,8 +31,8 @@ from services.cases.domain.flow import Mode
 from services.cases.domain.model import (
     Case,
     Channel,
-    InstanceStatus,
     Decision,
+    InstanceStatus,
     MaterialFile,
     Party,
     StepInstance,
