@@ -145,13 +145,15 @@ def test_a_late_step_is_warned_yellow_then_red_and_closes_once_completed(
         api, supervision, amqp_uri) -> None:
     calendar = WorkingCalendar.official()
     case, review = start_a_case(api)
+    today = local_day()  # the case's first day: the sweeps below count from it, not the
+    # clock's (a run crossing midnight in China would otherwise sweep a day late)
     number, due = case["case_number"], date.fromisoformat(review["due_date"])
-    assert calendar.add_working_days(local_day(), 3).day == due
+    assert calendar.add_working_days(today, 3).day == due
     wait_for(lambda: applied(api, case), timeout_s=30, what="supervision applying the case")
     assert warnings_of(api, "supervisor", number) == []  # on time, as it starts
 
     # the working day before its last: near its limit — yellow
-    supervision.sweep(calendar.add_working_days(local_day(), 2).day)
+    supervision.sweep(calendar.add_working_days(today, 2).day)
     (warning,) = warnings_of(api, "supervisor", number)
     assert (warning["rule"], warning["severity"], warning["status"]) == (
         "STEP_LIMIT", "SEVERITY_YELLOW", "WARNING_STATUS_OPEN")

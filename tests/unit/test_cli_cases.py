@@ -33,7 +33,6 @@ from tests.support.cases import DEPT, DEPT_CODE, FIRE, FIRE_CODE, item
 SECRET = os.environ["SUNLIGHT_TOKEN_KEY"]  # set for the tests in tests/conftest.py
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
 ITEM = item()
-TOMORROW = (local_day() + timedelta(days=1)).isoformat()
 
 
 class Items:
@@ -150,14 +149,15 @@ def test_show_says_where_a_case_stands(node: Node) -> None:
 
 
 def test_a_supplement_stops_the_clock_and_show_says_so(node: Node) -> None:
+    tomorrow = (local_day() + timedelta(days=1)).isoformat()  # China's day, as the service's
     number = submit(node, material="form:0:1")  # a copy, no original: incomplete
     refused = run(node, CLERK, "act", number, "accept")
     assert refused.exit_code == 1 and "MATERIALS_INCOMPLETE" in refused.stderr
     ok(run(node, CLERK, "act", number, "request-supplement", "--missing", "form",
-           "--due", TOMORROW))
+           "--due", tomorrow))
     shown = ok(run(node, CLERK, "show", number)).stdout
     assert "status: supplements asked for (补正中)" in shown
-    assert f"supplements asked for: form, by {TOMORROW}" in shown
+    assert f"supplements asked for: form, by {tomorrow}" in shown
     assert "clock: stopped since" in shown and "(supplement)" in shown
     assert "missing: 申请表 (form)" in shown
     back = ok(run(node, CLERK, "act", number, "receive-supplement", "--material", "form:1"))
