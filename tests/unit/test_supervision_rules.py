@@ -303,3 +303,17 @@ def test_every_rule_explains_itself_in_chinese() -> None:
         assert rule.templates, rule.code
         for template in rule.templates.values():
             assert any("\u4e00" <= ch <= "\u9fff" for ch in template), rule.code
+
+
+def test_a_step_started_after_midnight_in_china_starts_on_chinas_day() -> None:
+    """00:30 in Shanghai is 16:30 UTC of the day before: the step's first day, from which its
+    working days count, is China's (a UTC day made a step late a day early, each night)."""
+    started = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)  # 2026-12-01 00:30 in China
+    watch = watch_after(None, "case.step_started", started, {
+        "case_number": "51160220261201000001", "region": "511602", "sequence": 1,
+        "status": "CASE_STATUS_IN_PROGRESS",
+        "active_steps": [{"instance_id": "s1", "key": "review", "name": "审查",
+                          "started_at": "2026-11-30T16:30:00Z", "due_date": "2026-12-04",
+                          "limit_days": 3}]})
+    (step,) = watch.running
+    assert step.started_on == date(2026, 12, 1)

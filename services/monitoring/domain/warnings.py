@@ -44,6 +44,7 @@ from services.monitoring.domain.rules import (
 from services.monitoring.domain.trends import TRENDS
 from services.monitoring.domain.watch import CaseWatch
 from services.shared.errors import FailedPrecondition, InvalidArgument
+from services.shared.working_days import local_day
 
 MAX_TEXT = 2000
 
@@ -253,7 +254,7 @@ def _overdue(warning: Warning, ctx: Context) -> bool:
     """A yellow warning nobody answered within the days allowed."""
     if warning.severity is not Severity.YELLOW or warning.status is not Status.OPEN:
         return False
-    raised = warning.raised_at.date()
+    raised = local_day(warning.raised_at)  # China's day, as the working days count
     return ctx.working_days_since(raised) > ctx.thresholds.escalate_after_days
 
 
@@ -349,7 +350,7 @@ def publish_notice(warning: Warning, by: str, now: datetime, notice: str,
     if not warning.accountability:
         raise FailedPrecondition("a notice (通报) publishes an accountability outcome: record "
                                  "it first", code="NO_ACCOUNTABILITY")
-    if rectify_by <= now.date():
+    if rectify_by <= local_day(now):
         raise InvalidArgument.of_field("rectify_by", "a day after today")
     return _step(warning, now, by, "noticed", _text(notice, "notice"), notice=notice.strip(),
                  rectify_by=rectify_by)

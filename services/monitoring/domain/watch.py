@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from services.shared.working_days import local_day
+
 #: CaseStatus value names → the words supervision uses
 STATUS = {f"CASE_STATUS_{word.upper()}": word for word in (
     "submitted", "supplement", "in_progress", "decided", "published", "completed", "rejected",
@@ -79,7 +81,7 @@ def _steps(data: Any) -> tuple[RunningStep, ...]:
             instance_id=s.get("instance_id", ""), key=s.get("key", ""), name=s.get("name", ""),
             department=s.get("department", ""), region=s.get("region", ""),
             role=s.get("role", ""), stage=int(s.get("stage", 0)), branch=s.get("branch", ""),
-            started_on=started.date() if started else None, due=_day(s.get("due_date")),
+            started_on=local_day(started) if started else None, due=_day(s.get("due_date")),
             unit=str(s.get("limit_unit", "TIME_UNIT_WORKING_DAYS")).removeprefix(
                 "TIME_UNIT_").lower(),
             assignee=s.get("assignee", ""), limit_days=int(s.get("limit_days", 0))))
