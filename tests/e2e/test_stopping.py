@@ -59,7 +59,8 @@ def _wait_serving(node: LocalNode, process: subprocess.Popen, output: Drain) -> 
         assert process.poll() is None, f"make start exited:\n{output.text}"
         return all(node.health().values())
 
-    wait_for(serving, timeout_s=90, interval_s=0.3, what="every process of the node serving")
+    # generous: a busy machine (the rest of the suite, a province just stopped) starts slowly
+    wait_for(serving, timeout_s=180, interval_s=0.3, what="every process of the node serving")
     # the ready process announces the node once it has seen every process serve, too
     wait_for(lambda: "is up:" in output.text, timeout_s=30, interval_s=0.2,
              what="the node's addresses announced")
