@@ -20,8 +20,7 @@ from infra.localnode import LocalProvince
 from services.shared.auth import mint_token
 from services.shared.grpc_errors import error_detail_of
 from services.shared.pki import PkiPaths
-from tests.support.clients import OFFLINE_REVIEW
-from tests.support.codes import implementation_code
+from tests.support.clients import apply_over_http, publish_over_http
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -51,19 +50,7 @@ def api(province: LocalProvince, region: str, role: str = "admin") -> httpx.Clie
 
 def published_city_item(province: LocalProvince) -> str:
     with api(province, "511600") as city:
-        reply = city.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
-            "name": "企业投资项目备案", "code": implementation_code("511600"),
-            "item_type": "01", "region": "511600", "department": "市发展改革委",
-            "statutory_limit_days": 20, "promised_limit_days": 10,
-            "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                      {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
-            "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}})
-        assert reply.status_code == 201, reply.text
-        item_id = reply.json()["item"]["item_id"]
-        reply = city.post(f"/v1/items/{item_id}/versions/1/publish",
-                          json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
-        assert reply.status_code == 200, reply.text
-    return item_id
+        return publish_over_http(city, "511600", "市发展改革委")
 
 
 def delegation_of(province: LocalProvince, item_id: str) -> dict:
@@ -153,25 +140,8 @@ def test_the_district_may_not_hand_an_item_up(province) -> None:
 
 def district_case(province: LocalProvince) -> tuple[str, str]:
     with api(province, "511602") as district:
-        reply = district.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
-                                                 "draft": {
-            "name": "企业投资项目备案", "code": implementation_code("511602"),
-            "item_type": "01", "region": "511602", "department": "区发展改革局",
-            "statutory_limit_days": 20, "promised_limit_days": 10,
-            "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                      {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
-            "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}})
-        assert reply.status_code == 201, reply.text
-        item_id = reply.json()["item"]["item_id"]
-        reply = district.post(f"/v1/items/{item_id}/versions/1/publish",
-                              json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
-        assert reply.status_code == 200, reply.text
-        reply = district.post("/v1/cases", json={
-            "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": "511602",
-            "applicant": {"name": "张三", "id_type": "id_card",
-                          "id_number": "511602199001011236"}})
-        assert reply.status_code == 201, reply.text
-        case = reply.json()["case"]
+        item_id = publish_over_http(district, "511602", "区发展改革局")
+        case = apply_over_http(district, item_id, "511602")
     return case["case_number"], case["query_code"]
 
 

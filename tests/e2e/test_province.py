@@ -19,7 +19,7 @@ from infra.localnode import LocalProvince
 from services.shared.auth import mint_token
 from services.shared.node_registry import NodeRegistry, write_signed
 from services.shared.pki import PkiPaths, load_cert, load_key
-from tests.support.clients import OFFLINE_REVIEW
+from tests.support.clients import OFFLINE_REVIEW, apply_over_http, publish_over_http
 from tests.support.codes import implementation_code
 from tests.support.wait import wait_for
 
@@ -54,24 +54,8 @@ def _admin(province: LocalProvince, region: str, subject: str = "e2e-admin") -> 
 def district_case(province) -> tuple[str, str]:
     """An item published at the district and a case opened on it there: (item id, number)."""
     with _admin(province, "511602") as api:
-        reply = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
-            "name": "企业投资项目备案", "code": implementation_code("511602"),
-            "item_type": "01", "region": "511602", "department": "区发展改革局",
-            "statutory_limit_days": 20, "promised_limit_days": 10,
-            "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                      {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
-            "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}})
-        assert reply.status_code == 201, reply.text
-        item_id = reply.json()["item"]["item_id"]
-        reply = api.post(f"/v1/items/{item_id}/versions/1/publish",
-                         json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
-        assert reply.status_code == 200, reply.text
-        reply = api.post("/v1/cases", json={
-            "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": "511602",
-            "applicant": {"name": "张三", "id_type": "id_card",
-                          "id_number": "511602199001011236"}})
-        assert reply.status_code == 201, reply.text
-        return item_id, reply.json()["case"]["case_number"]
+        item_id = publish_over_http(api, "511602", "区发展改革局")
+        return item_id, apply_over_http(api, item_id, "511602")["case_number"]
 
 
 def test_each_node_has_its_own_stack_and_the_city_hosts_yuechi(province) -> None:

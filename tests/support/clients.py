@@ -78,3 +78,30 @@ class Clients:
             idempotency_key=key(), item_id=item.item_id, version=1, **OFFLINE_REVIEW),
             metadata=md,
             timeout=10).item
+
+
+def publish_over_http(api, region: str, department: str) -> str:  # type: ignore[no-untyped-def]
+    """A two-step item (企业投资项目备案) drafted and published through a node's HTTP API
+    (``api``: an httpx client signed in as an admin of ``region``); its id."""
+    reply = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
+        "name": "企业投资项目备案", "code": implementation_code(region),
+        "item_type": "01", "region": region, "department": department,
+        "statutory_limit_days": 20, "promised_limit_days": 10,
+        "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+                  {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
+        "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}})
+    assert reply.status_code == 201, reply.text
+    item_id = reply.json()["item"]["item_id"]
+    reply = api.post(f"/v1/items/{item_id}/versions/1/publish",
+                     json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
+    assert reply.status_code == 200, reply.text
+    return str(item_id)
+
+
+def apply_over_http(api, item_id: str, region: str) -> dict:  # type: ignore[no-untyped-def]
+    """A case of 张三 on ``item_id`` opened through a node's HTTP API: the case's JSON."""
+    reply = api.post("/v1/cases", json={
+        "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": region,
+        "applicant": {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}})
+    assert reply.status_code == 201, reply.text
+    return dict(reply.json()["case"])
