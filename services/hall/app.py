@@ -29,12 +29,14 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 import grpc
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -168,8 +170,15 @@ class Access:
 def create_app(backend: HallBackend, node_name: str, *,
                today: Callable[[], date] = local_day,
                rates: RateLimits | None = None, access: Access | None = None,
-               applying: Applying | None = None) -> FastAPI:
-    app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None)
+               applying: Applying | None = None, threads: int = 0) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if threads:  # the pages run on threads (their gRPC calls block): at most so many
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     rates = rates or RateLimits()
     access = access or Access()
     case_lookups = RateLimit("case_lookup", rates.case_lookup)

@@ -66,7 +66,8 @@ def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     # Days left are counted by the case service (its calendar, stopped time left out).
     return create_app(backend, settings.node_name, rates=RateLimits.of(settings),
                       access=access_of(settings, identity_provider(settings, db)),
-                      applying=applying_of(settings, db)), backend
+                      applying=applying_of(settings, db),
+                      threads=settings.hall_threads), backend
 
 
 def main() -> None:

@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     # The public guide's catalogue reads (an item in force, its history) are kept this many
     # seconds (0: asked for each page): a new version shows in the guide at most this late.
     hall_public_cache_s: float = Field(5.0, ge=0, le=300)
+    #: threads the hall's pages run on at once (each blocks on its gRPC calls)
+    hall_threads: int = Field(40, ge=1, le=400)
     # Where uploaded files are kept: "local" (content-addressed files under
     # var/<region>/files) or "s3" (an S3-compatible bucket: AWS S3, MinIO, Ceph, a cloud's
     # object store), objects keyed <prefix>ab/cd/<sha256>. The keys come from the
