@@ -597,12 +597,14 @@ def integrity(pg_url: str, acknowledged: dict[str, int]) -> dict:
 
 
 class Profiles:
-    """py-spy (``--gil``: what holds the interpreter) on some processes while a path runs."""
+    """py-spy (``--gil``: what holds the interpreter) on some of the node's processes while a
+    path runs: collapsed stacks, ``<out>/<prefix><process>.txt``; nothing without ``out``."""
 
     PROCESSES = ("cases", "gateway", "cases-relay", "monitoring-worker", "catalogue")
 
-    def __init__(self, out: Path | None, node: LocalNode) -> None:
-        self.out, self.node = out, node
+    def __init__(self, out: Path | None, node: LocalNode,
+                 processes: tuple[str, ...] = PROCESSES, prefix: str = "") -> None:
+        self.out, self.node, self.processes, self.prefix = out, node, processes, prefix
         self.spies: list[subprocess.Popen] = []
 
     def __enter__(self) -> Profiles:
@@ -611,11 +613,11 @@ class Profiles:
         self.out.mkdir(parents=True, exist_ok=True)
         spy = Path(sys.executable).with_name("py-spy")
         pids = self.node.pids()
-        for name in self.PROCESSES:
+        for name in self.processes:
             self.spies.append(subprocess.Popen(
                 [str(spy), "record", "--gil", "--nonblocking", "--subprocesses", "-r", "200",
                  "-f", "raw",
-                 "-p", str(pids[name]), "-o", str(self.out / f"{name}.txt")],
+                 "-p", str(pids[name]), "-o", str(self.out / f"{self.prefix}{name}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         return self
 

@@ -31,8 +31,6 @@ import http.client
 import os
 import platform
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -50,6 +48,7 @@ from bench.cases import (
     DEPARTMENT,
     REGION,
     GrpcRoute,
+    Profiles,
     Record,
     bench_node,
     bulk_load,
@@ -215,38 +214,6 @@ def accounts(node: LocalNode, pg_url: str, code: str) -> None:
 # --- the measure -----------------------------------------------------------------------------
 
 
-class Spy:
-    """py-spy (``--gil``: what holds the interpreter) on some of the node's processes while
-    a page runs (collapsed stacks, ``<out>/<page>-<process>.txt``), when asked."""
-
-    def __init__(self, out: Path | None, node: LocalNode, processes: tuple[str, ...],
-                 name: str) -> None:
-        self.out, self.node, self.processes, self.name = out, node, processes, name
-        self.spies: list[subprocess.Popen] = []
-
-    def __enter__(self) -> Spy:
-        if self.out is None:
-            return self
-        self.out.mkdir(parents=True, exist_ok=True)
-        spy = Path(sys.executable).with_name("py-spy")
-        for process in self.processes:
-            self.spies.append(subprocess.Popen(  # noqa: S603 - the dev dependency
-                [str(spy), "record", "--gil", "--nonblocking", "--subprocesses", "-r", "200", "-f",
-                 "raw", "-p", str(self.node.pid(process)),
-                 "-o", str(self.out / f"{self.name}-{process}.txt")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        for spy in self.spies:
-            spy.send_signal(signal.SIGINT)
-        for spy in self.spies:
-            try:
-                spy.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                spy.kill()
-
-
 def load_page(clients: list[HallClient], paths: Callable[[int], str], marker: Callable[
         [int], str], requests: int, warm_up: int) -> dict:
     """``requests`` GETs by the clients at once (each its own thread), after ``warm_up``;
@@ -367,7 +334,7 @@ def main() -> None:
         results: dict[str, dict] = {}
         for label in args.pages:
             clients, paths, marker = pages[label]
-            with Spy(args.profile, node, args.profile_processes, label):
+            with Profiles(args.profile, node, args.profile_processes, f"{label}-"):
                 results[label] = measure(node, pg_url, label, lambda c=clients, p=paths,
                                          m=marker: load_page(c, p, m, args.requests,
                                                              args.warm_up))
