@@ -42,6 +42,8 @@ RECEIVE_CASE = SERVICE + "ReceiveReportedCase"
 RECEIVE_DECISION = SERVICE + "ReceiveReportedDecision"
 #: seconds between attempts of one row: doubling from 1 up to this
 MAX_BACKOFF_S = 60.0
+#: hand-overs sent in one round
+BATCH = 10
 #: how often the relay looks for rows due when it found none
 IDLE_POLL_S = 1.0
 
@@ -122,7 +124,9 @@ class CaseRelay:
                            "trace_hash": answer.trace_hash}), None
 
     def run_once(self) -> int:
-        return int(self.store.deliver_due(self.send, backoff))
+        # the rows of a round are the relay's until every call of it could have timed out
+        return int(self.store.deliver_due(self.send, backoff, limit=BATCH,
+                                          lease_s=BATCH * self.timeout_s + 30))
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop``: at once while rows are due, else every second."""

@@ -561,33 +561,41 @@ class CaseStore:
 
     # --- 上报件 across nodes: the hand-over outbox ---------------------------------------------
     def deliver_due(self, send: Callable[[Any], tuple[str | None, str | None]],
-                    backoff: Callable[[int], float], limit: int = 10) -> int:
-        """Deliver the hand-overs due now, oldest first: each row locked (SKIP LOCKED: one
-        relay per row) while ``send(row)`` calls the other node; ``send`` returns (answer,
-        None) once the other node answered, or (None, why not). Delivered rows keep their
-        answer; the others their error and their next attempt (``backoff(attempts)``
-        seconds on). The number delivered."""
+                    backoff: Callable[[int], float], limit: int = 10,
+                    lease_s: float = 60.0) -> int:
+        """Deliver the hand-overs due now, oldest first; ``send(row)`` calls the other node
+        and returns (answer, None) once it answered, or (None, why not). The rows are taken
+        in a short transaction that moves their next attempt ``lease_s`` on (no other relay
+        takes them meanwhile; a relay killed mid-call leaves them to be tried again then),
+        the calls are made with no transaction open, and each outcome is recorded in its own:
+        delivered rows keep their answer, the others their error and their next attempt
+        (``backoff(attempts)`` seconds on). The number delivered."""
         h = t.case_handovers.c
-        now = datetime.now(UTC)
+        due = h.delivered_at.is_(None) & (h.next_attempt_at <= datetime.now(UTC))
+        with self.db.read() as conn:  # the relay looks every second: no write lock for that
+            if conn.execute(select(h.id).where(due).limit(1)).first() is None:
+                return 0
+        with self.db.begin() as conn:
+            rows = conn.execute(select(t.case_handovers).where(due).order_by(h.id)
+                                .limit(limit).with_for_update(skip_locked=True)).all()
+            if rows:
+                conn.execute(update(t.case_handovers).where(h.id.in_([r.id for r in rows]))
+                             .values(next_attempt_at=datetime.now(UTC)
+                                     + timedelta(seconds=lease_s)))
         delivered = 0
-        with self.db.transaction() as session:
-            rows = session.execute(
-                select(t.case_handovers).where(h.delivered_at.is_(None),
-                                               h.next_attempt_at <= now)
-                .order_by(h.id).limit(limit).with_for_update(skip_locked=True)).all()
-            for row in rows:
-                answer, error = send(row)
-                values: dict[str, Any] = {"attempts": row.attempts + 1}
-                if answer is not None:
-                    values.update(delivered_at=datetime.now(UTC), answer=answer,
-                                  last_error=None)
-                    delivered += 1
-                else:
-                    values.update(last_error=(error or "")[:2000],
-                                  next_attempt_at=datetime.now(UTC) + timedelta(
-                                      seconds=backoff(row.attempts + 1)))
-                session.execute(update(t.case_handovers).where(h.id == row.id)
-                                .values(**values))
+        for row in rows:
+            answer, error = send(row)
+            values: dict[str, Any] = {"attempts": row.attempts + 1}
+            if answer is not None:
+                values.update(delivered_at=datetime.now(UTC), answer=answer, last_error=None)
+                delivered += 1
+            else:
+                values.update(last_error=(error or "")[:2000],
+                              next_attempt_at=datetime.now(UTC) + timedelta(
+                                  seconds=backoff(row.attempts + 1)))
+            with self.db.begin() as conn:
+                conn.execute(update(t.case_handovers).where(
+                    h.id == row.id, h.delivered_at.is_(None)).values(**values))
         return delivered
 
     def handovers(self, case_number: str) -> list[Any]:

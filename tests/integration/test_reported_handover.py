@@ -176,10 +176,13 @@ def test_a_reported_case_goes_up_once_is_decided_above_and_comes_back(nodes) -> 
             ) == (DISTRICT, case.number, handed.hash)
     assert first.data["from_submitted_at"] == case.submitted_at.isoformat()
 
-    # killed before it recorded the answer: delivered again, still one case at the city
+    # killed before it recorded the answer: once its lease is over, delivered again, still
+    # one case at the city
     with district.db.begin() as c:
         c.execute(update(t.case_handovers).where(t.case_handovers.c.id == row.id)
                   .values(delivered_at=None, answer=None))
+    assert up.run_once() == 0  # leased to the relay that was killed
+    _due_now(district.db)
     assert up.run_once() == 1
     assert json.loads(_rows(district.db, case.number)[0].answer) == answer
     with city.db.begin() as c:
@@ -195,8 +198,23 @@ def test_a_reported_case_goes_up_once_is_decided_above_and_comes_back(nodes) -> 
 
     district.start()
     down = city.relay_to(district)
+    # the call is made with no transaction open (the city, on SQLite, writes meanwhile; a
+    # held write lock would keep it out for the busy timeout and fail), its row leased to
+    # this relay until the call could have timed out
+    during: list[tuple[datetime, datetime]] = []
+    real_send = down.send
+
+    def send(row):  # type: ignore[no-untyped-def]
+        with city.db.begin() as c:
+            c.execute(update(t.case_handovers).where(t.case_handovers.c.id == -1)
+                      .values(attempts=0))
+        during.append((datetime.now(UTC), _rows(city.db, received.number)[0].next_attempt_at))
+        return real_send(row)
+
+    down.send = send  # type: ignore[method-assign]
     wait_for(lambda: _due_now(city.db) or down.run_once() == 1, timeout_s=20,
              what="the decision delivered back")
+    assert during and all(leased > at for at, leased in during)
     after = district.service.store.read_case(case.number).case
     assert after.status is CaseStatus.DECIDED and not after.awaiting_decision_above
     assert after.decision is not None and after.decision.decided_by == "city-chief"
