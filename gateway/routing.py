@@ -41,7 +41,7 @@ from services.shared.grpc_errors import error_detail_of, to_status
 from services.shared.node_registry import NodeRegistry
 from services.shared.pki import PkiPaths
 from services.shared.region_data import RegionDirectory
-from services.shared.regions import covers, is_region_code
+from services.shared.regions import is_region_code
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +154,8 @@ class Router:
         closely; this node when there is none, or no registry."""
         if not self._registry or not is_region_code(region):
             return self.region
-        best = ""
-        for node in self._registry().nodes:
-            if node.revoked is None and covers(node.region, region) and (
-                    not best or covers(best, node.region)):
-                best = node.region
-        return best or self.region
+        node = self._registry().holder_of(region)
+        return node.region if node is not None else self.region
 
     def node_for_case(self, number: str) -> str:
         return self.node_for_region(region_of_case(number))

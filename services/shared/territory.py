@@ -34,15 +34,11 @@ log = logging.getLogger(__name__)
 
 def holding_node(registry: NodeRegistry, region: str) -> str:
     """The registered, unrevoked node whose region covers ``region`` most closely; "" when
-    none does (the gateway's router sends a call for ``region`` to the same node)."""
+    none does (``NodeRegistry.holder_of``, the rule the gateway's router and the hall use)."""
     if not is_region_code(region):
         return ""
-    best = ""
-    for node in registry.nodes:
-        if node.revoked is None and covers(node.region, region) and (
-                not best or covers(best, node.region)):
-            best = node.region
-    return best
+    node = registry.holder_of(region)
+    return node.region if node is not None else ""
 
 
 def node_registry_of(var_dir: Path | str) -> Callable[[], NodeRegistry] | None:
