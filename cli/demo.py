@@ -52,7 +52,11 @@ SERVICES = ("catalogue", "cases", "monitoring", "hall")
 
 
 class SeedingFailed(Exception):
-    pass
+    """A call that failed for good: what it was, and the gRPC status code it ended with."""
+
+    def __init__(self, message: str, code: grpc.StatusCode | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def marker_path(settings: Settings) -> Path:
@@ -111,9 +115,12 @@ class Seeder:
     def key(*parts: str) -> str:
         return ":".join((KEY, *parts))
 
-    def call(self, method: Any, request: Any, who: str, what: str) -> Any:
-        """One call as ``who``; None when its idempotency key was used already for a request
-        that differed only by the day (a supplement's last day): it was done then."""
+    def call(self, method: Any, request: Any, who: str, what: str, *,
+             dated: bool = False) -> Any:
+        """One call as ``who``. ``dated``: the request carries today's date (a supplement's
+        last day), so a run on a later day meets its key used already for yesterday's
+        request — done then: None. Any other reused key is a changed demo under the same
+        ``KEY``: it stops the seeding with that said."""
         from services.shared.grpc_errors import error_detail_of  # noqa: PLC0415
 
         deadline = time.monotonic() + RETRY_S
@@ -126,7 +133,7 @@ class Seeder:
             except grpc.RpcError as error:
                 code = error.code() if hasattr(error, "code") else None
                 detail = error_detail_of(error)
-                if detail is not None and detail.code == "IDEMPOTENCY_KEY_REUSED":
+                if detail is not None and detail.code == "IDEMPOTENCY_KEY_REUSED" and dated:
                     return None
                 if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) \
                         and time.monotonic() < deadline:
@@ -135,12 +142,14 @@ class Seeder:
                 message = (f"{detail.code}: {detail.message}" if detail is not None
                            and detail.code else error.details() if hasattr(error, "details")
                            else str(error))
-                raise SeedingFailed(f"{what}: {message}") from None
+                raise SeedingFailed(f"{what}: {message}", code) from None
 
-    def act(self, scenario: str, step: str, who: str, number: str, **action: Any) -> kpb.Case:
+    def act(self, scenario: str, step: str, who: str, number: str, *, dated: bool = False,
+            **action: Any) -> kpb.Case | None:
         request = kpb.ActOnCaseRequest(idempotency_key=self.key("case", scenario, step),
                                        case_number=number, **action)
-        reply = self.call(self.cases.ActOnCase, request, who, f"case {number} {step}")
+        reply = self.call(self.cases.ActOnCase, request, who, f"case {number} {step}",
+                          dated=dated)
         return reply.case if reply is not None else None
 
     # --- accounts --------------------------------------------------------------------------
@@ -196,16 +205,17 @@ class Seeder:
         return item_id
 
     def published(self, item_id: str) -> bool:
-        """Whether the catalogue has this item in force (the marker's check)."""
+        """Whether the catalogue has this item in force (the marker's check); a catalogue
+        restarting or slow is asked again, as every call is."""
         try:
-            reply = self.catalogue.GetItemVersion(
-                cpb.GetItemVersionRequest(item_id=item_id), timeout=self.timeout_s,
-                metadata=[("authorization", self.headers["clerk"])])
-        except grpc.RpcError as error:
-            if error.code() is grpc.StatusCode.NOT_FOUND:
+            reply = self.call(self.catalogue.GetItemVersion,
+                              cpb.GetItemVersionRequest(item_id=item_id), "clerk",
+                              f"item {item_id}: look up")
+        except SeedingFailed as failed:
+            if failed.code is grpc.StatusCode.NOT_FOUND:
                 return False
             raise
-        return reply.item.content.name.endswith(d.MARK)
+        return bool(reply.item.content.name.endswith(d.MARK))
 
     # --- cases -----------------------------------------------------------------------------
 
@@ -306,7 +316,7 @@ class Seeder:
         number = self.submit(s, "fireworks", "citizen", online=True,
                              materials=("application", "licence", "premises"))
         due = WorkingCalendar.official().add_working_days(local_day(), 5).day
-        self.act(s, "request-supplement", "clerk", number,
+        self.act(s, "request-supplement", "clerk", number, dated=True,
                  request_supplement=kpb.RequestSupplement(missing=["training"],
                                                           due_date=due.isoformat()))
         return number
@@ -429,7 +439,12 @@ def seed(settings: Settings, wait_s: float, timeout_s: float,
                 first = json.loads(marker.read_text("utf-8"))["items"]["fireworks"]
             except (ValueError, KeyError, TypeError):
                 first = ""
-            if first and seeder.published(first):
+            try:
+                there = bool(first) and seeder.published(first)
+            except SeedingFailed as failed:
+                say(f"demo data: stopped at {failed}; the next start tries again")
+                return 1
+            if there:
                 say(f"demo data: there already (since {marker}); nothing to do")
                 say(accounts_text())
                 return 0

@@ -233,3 +233,35 @@ def test_a_call_is_tried_again_with_its_key_while_a_service_comes_back(monkeypat
     with pytest.raises(demo.SeedingFailed, match="rate: the service restarts"):
         demo.Seeder.call(seeder, never, "same", "citizen", "rate")
     assert now[0] >= demo.RETRY_S
+
+
+class _Reused(grpc.RpcError):
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.ALREADY_EXISTS
+
+    def details(self) -> str:
+        return "used before"
+
+    def trailing_metadata(self) -> tuple:
+        return ()
+
+
+def test_a_reused_key_is_done_only_for_a_dated_request(monkeypatch) -> None:
+    """A supplement's request carries its day: on a later day its key was used for
+    yesterday's — done then (None). Any other reused key is a changed demo under the same
+    KEY: the seeding stops and says so, never a traceback further on."""
+    from sunlight.common.v1 import common_pb2  # noqa: PLC0415
+
+    import services.shared.grpc_errors as errors  # noqa: PLC0415
+    monkeypatch.setattr(errors, "error_detail_of",
+                        lambda _e: common_pb2.ErrorDetail(code="IDEMPOTENCY_KEY_REUSED",
+                                                          message="used before"))
+    seeder = SimpleNamespace(timeout_s=1.0, headers={"clerk": "Bearer x"})
+
+    def reused(request, timeout, metadata):
+        raise _Reused()
+
+    assert demo.Seeder.call(seeder, reused, "r", "clerk", "supplement", dated=True) is None
+    with pytest.raises(demo.SeedingFailed, match="IDEMPOTENCY_KEY_REUSED") as failed:
+        demo.Seeder.call(seeder, reused, "r", "clerk", "case accept")
+    assert failed.value.code is grpc.StatusCode.ALREADY_EXISTS
