@@ -27,7 +27,8 @@ data), publishes an item at the district, then:
 * ``catchup_s`` — the link is cut (the shovel removed) and cases are opened at the district
   for ``--cut-s`` seconds (600 by default: the issue's ten minutes; shorter with the flag);
   the link is restored and the load stops: the time until the province has applied every
-  event committed meanwhile. ``lost`` counts the events of the district that the province
+  event committed meanwhile (null when not all were within ``--settle-s``). ``lost`` counts
+  the events of the district that the province
   never applied (after ``--settle-s``), ``applied_twice`` what the province applied more
   often than the district (from the records' ``events_applied``).
 
@@ -37,7 +38,6 @@ The last line printed is one JSON object (a copy goes to ``bench/results/``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -55,7 +55,9 @@ from pathlib import Path
 
 import httpx
 
+from bench.cases import percentile as cases_percentile
 from bench.cases import publish_item as bench_item
+from bench.cases import write_result
 from infra import rollup
 from infra.localnode import LocalProvince
 from infra.province import Plan
@@ -70,10 +72,9 @@ AMQP_BASE = os.environ.get("SUNLIGHT_BENCH_AMQP_BASE", "amqp://guest:guest@127.0
 
 
 def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+    """``bench.cases.percentile`` (the other benchmarks' rank) of ``q`` in 0–1, rounded;
+    None without values."""
+    return round(cases_percentile(values, q * 100), 2) if values else None
 
 
 def client(province: LocalProvince, region: str) -> httpx.Client:
@@ -128,12 +129,17 @@ def applied_counts(var: Path, region: str) -> dict[str, int]:
                                "WHERE region = ?", (DISTRICT,)).fetchall())
 
 
-def wait_applied(var: Path, events: set[str], timeout_s: float) -> tuple[dict, float]:
+def wait_applied(var: Path, events: set[str], timeout_s: float
+                 ) -> tuple[dict, float | None]:
+    """The events applied at the province, and how long until all were (None: not all
+    within ``timeout_s``)."""
     start = time.monotonic()
     while True:
         done = applied(var, events)
-        if len(done) == len(events) or time.monotonic() - start > timeout_s:
+        if len(done) == len(events):
             return done, time.monotonic() - start
+        if time.monotonic() - start > timeout_s:
+            return done, None
         time.sleep(0.2)
 
 
@@ -294,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         done, catchup = wait_applied(var, set(events), args.settle_s)
         here, there = applied_counts(var, DISTRICT), applied_counts(var, PROVINCE)
         result.update(cut_s=args.cut_s, cut_cases=opened, cut_events=len(events),
-                      held_at_restore=held, catchup_s=round(catchup, 2),
+                      held_at_restore=held,
+                      catchup_s=round(catchup, 2) if catchup is not None else None,
                       lost=len(events) - len(done),
                       applied_twice=sum(max(0, there.get(n, 0) - c) for n, c in here.items()))
     finally:
@@ -302,11 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost],  # noqa: S607
                        capture_output=True, timeout=60, check=False)
         shutil.rmtree(root, ignore_errors=True)
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    line = json.dumps(result, ensure_ascii=False)
-    (results / f"federation-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json").write_text(line + "\n")
-    print(line)
+    write_result("federation", result)
     return 0
 
 
