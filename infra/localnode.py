@@ -5,10 +5,11 @@ infra.supervise`` with every port moved to a free one and a var directory of its
 ``SUNLIGHT_VAR_DIR`` is given), so it never meets a node started by ``make run``. Processes
 killed here are restarted by supervisord, as they would be in ``make run``.
 
-Such a node has no demo data (``SUNLIGHT_DEMO_DATA=0``, whatever the environment says) unless
-it is given ``SUNLIGHT_DEMO_DATA="1"``: then ``start`` runs the Procfile's ``demo`` seeder too.
-The same for the real catalogue's first import (``SUNLIGHT_REAL_CATALOGUE``, the one-shot
-``real-catalogue``), on a node and on a ``LocalProvince``.
+Such a node — and every node of a ``LocalProvince`` — has no demo data
+(``SUNLIGHT_DEMO_DATA=0``, whatever the environment says) unless it is given
+``SUNLIGHT_DEMO_DATA="1"``: then ``start`` runs the Procfile's ``demo`` seeder too. The same
+for the real catalogue's first import (``SUNLIGHT_REAL_CATALOGUE``, the one-shot
+``real-catalogue``).
 """
 
 from __future__ import annotations
@@ -266,7 +267,8 @@ class LocalProvince:
     def full_env(self) -> dict[str, str]:
         bin_dir = str(Path(sys.executable).parent)
         return {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
-                "PYTHONUNBUFFERED": "1", "SUNLIGHT_REAL_CATALOGUE": "0", **self.env}
+                "PYTHONUNBUFFERED": "1", "SUNLIGHT_DEMO_DATA": "0",
+                "SUNLIGHT_REAL_CATALOGUE": "0", **self.env}
 
     @property
     def var_dir(self) -> Path:

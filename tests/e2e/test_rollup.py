@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
 
 import httpx
 import pika
@@ -20,8 +19,7 @@ from infra.localnode import LocalProvince
 from infra.province import Plan
 from services.shared.auth import mint_token
 from services.shared.broker import UNPARTITIONED_CASE_QUEUE, connect
-from tests.support.clients import OFFLINE_REVIEW
-from tests.support.codes import implementation_code
+from tests.support.clients import apply_over_http, publish_over_http
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -61,29 +59,12 @@ def _api(province: LocalProvince, region: str) -> httpx.Client:
 @pytest.fixture(scope="module")
 def district_item(province) -> str:
     with _api(province, DISTRICT) as api:
-        reply = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
-            "name": "企业投资项目备案", "code": implementation_code(DISTRICT),
-            "item_type": "01", "region": DISTRICT, "department": "区发展改革局",
-            "statutory_limit_days": 20, "promised_limit_days": 10,
-            "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                      {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
-            "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}})
-        assert reply.status_code == 201, reply.text
-        item_id = reply.json()["item"]["item_id"]
-        reply = api.post(f"/v1/items/{item_id}/versions/1/publish",
-                         json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
-        assert reply.status_code == 200, reply.text
-        return item_id
+        return publish_over_http(api, DISTRICT, "区发展改革局")
 
 
 def _open_case(province: LocalProvince, item_id: str) -> str:
     with _api(province, DISTRICT) as api:
-        reply = api.post("/v1/cases", json={
-            "idempotency_key": uuid.uuid4().hex, "item_id": item_id, "region": DISTRICT,
-            "applicant": {"name": "张三", "id_type": "id_card",
-                          "id_number": "511602199001011236"}})
-    assert reply.status_code == 201, reply.text
-    return reply.json()["case"]["case_number"]
+        return str(apply_over_http(api, item_id, DISTRICT)["case_number"])
 
 
 def _record(province: LocalProvince, region: str, number: str) -> dict | None:
