@@ -541,7 +541,9 @@ class CaseService:
             stored, answer = unit.claim_and_load(principal.subject, key,
                                                  "ReceiveReportedDecision", print_, number)
             link = stored.case.reported_to
-            if link is not None and not covers(sender, link.node):
+            # the node holding the region the step was handed to, and it alone (not any
+            # node above it)
+            if link is not None and sender != self.territory.node_holding(link.node):
                 raise PermissionDenied(
                     f"the decision of case {number} was handed up to the node holding "
                     f"{link.node}, not to node {sender}", code="NOT_THE_DECIDING_NODE",

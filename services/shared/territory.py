@@ -95,6 +95,12 @@ class Territory:
         node = holding_node(self._registry(), region)
         return node if node and node != self.node_region else ""
 
+    def node_holding(self, region: str) -> str:
+        """The node of the province that holds ``region`` by the registry, wherever it is;
+        ``region`` itself when there is no registry or no node covers it."""
+        node = holding_node(self._registry(), region) if self._registry is not None else ""
+        return node or region
+
     @cached_property
     def description(self) -> str:
         return ", ".join(f"{r} {self.directory.full_name(r)}" for r in self.held)

@@ -266,9 +266,11 @@ def test_refusals_name_what_is_wrong(nodes) -> None:
         relay_of(CITY), DISTRICT + "20260101999999", decision, key()))
     assert (error.grpc_status, error.code) == ("NOT_FOUND", "CASE_NOT_FOUND")
     # only the node it was handed to answers
-    error = refused(lambda: district.service.receive_decision(
-        relay_of("511700"), case.number, decision, key()))
-    assert (error.grpc_status, error.code) == ("PERMISSION_DENIED", "NOT_THE_DECIDING_NODE")
+    for sender in ("511700", "510000"):  # another city; the province above the city
+        error = refused(lambda sender=sender: district.service.receive_decision(
+            relay_of(sender), case.number, decision, key()))
+        assert (error.grpc_status, error.code) == ("PERMISSION_DENIED",
+                                                   "NOT_THE_DECIDING_NODE"), sender
     # a case not handed up
     other = run_to_decision(district.service, replace(UP, modes=frozenset({Mode.PROMISED})))
     error = refused(lambda: district.service.receive_decision(
