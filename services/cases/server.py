@@ -68,8 +68,9 @@ class Cases:
                         [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])
         # 上报件 across nodes: the hand-overs this node's cases keep, delivered through the
         # node's gateway (services.cases.handover)
+        self._gateway = channel(settings.address(settings.gateway_grpc_port))
         self.relay = CaseRelay(
-            self.service.store, channel(settings.address(settings.gateway_grpc_port)),
+            self.service.store, self._gateway,
             ServiceToken(settings.token_key, "case-relay", [settings.node_region],
                          issuer=settings.node_region, roles=("node_relay",)),
             settings.grpc_timeout_s)
@@ -105,6 +106,7 @@ class Cases:
         self.copies.terminate()
         self.server.stop(grace_s)
         self.copies.wait(grace_s + 5)
+        self._gateway.close()
         self.db.dispose()
 
 
