@@ -362,6 +362,12 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         except grpc.RpcError as error:
             if _code(error) in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
                                 grpc.StatusCode.PERMISSION_DENIED):
+                if held is not None and _code(error) is grpc.StatusCode.PERMISSION_DENIED:
+                    # to the citizen as any unknown number; to the operator, a federation
+                    # that refuses (the registry, an assertion) and must be looked at
+                    log.warning("case %s: node %s refused the lookup: %s", number[:50],
+                                held.region, error.details() if hasattr(error, "details")
+                                else error)
                 return lookup_form(request, shown, {}, LOOKUP_NOT_FOUND, 404)
             if held is not None and _code(error) in (grpc.StatusCode.UNAVAILABLE,
                                                      grpc.StatusCode.DEADLINE_EXCEEDED):
@@ -488,7 +494,8 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
               response_model=None)
     async def supplement(request: Request, case_number: str
                          ) -> HTMLResponse | RedirectResponse:
-        length = int(request.headers.get("content-length", "0") or 0)
+        declared = request.headers.get("content-length", "")
+        length = int(declared) if declared.isdigit() else 0  # posted_files refuses the rest
         if length > limits.application_bytes + 64 * 1024:
             # too big to read at all: the page again, saying why (nothing read, nothing done)
             return await run_in_threadpool(too_large, request, case_number)
