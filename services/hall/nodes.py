@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.shared.node_registry import NodeRegistry, RegistryFile, RegistryProblem
-from services.shared.pki import PkiPaths, load_cert
+from services.shared.node_registry import NodeRegistry, RegistryProblem
 from services.shared.regions import is_region_code
+from services.shared.territory import node_registry_of
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +41,12 @@ class CaseNodes:
 
     @classmethod
     def of(cls, region: str, var_dir: Path) -> CaseNodes:
-        paths = PkiPaths.under(Path(var_dir))
-        if not (paths.registry.is_file() and paths.ca_cert.is_file()):
-            return cls(region)
         try:
-            registry = RegistryFile(paths.registry, load_cert(paths.ca_cert))
+            registry = node_registry_of(var_dir)
         except (OSError, RegistryProblem, ValueError) as exc:
             log.error("node registry unreadable (%s): every case is looked up here", exc)
             return cls(region)
-        return cls(region, registry.current)
+        return cls(region, registry)
 
     @property
     def federated(self) -> bool:
