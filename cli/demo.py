@@ -383,18 +383,12 @@ class Seeder:
 
 def wait_for_services(settings: Settings, wait_s: float,
                       say: Callable[[str], None]) -> bool:
-    from cli.processes import node_processes  # noqa: PLC0415
+    from cli.processes import wait_serving  # noqa: PLC0415
 
-    deadline = time.monotonic() + wait_s
-    while True:
-        down = [p.name for p in node_processes(settings)
-                if p.name in SERVICES and not p.check(1.0)[0]]
-        if not down:
-            return True
-        if time.monotonic() > deadline:
-            say(f"demo data: the node does not serve ({', '.join(down)}) after {wait_s:.0f}s")
-            return False
-        time.sleep(0.5)
+    if down := wait_serving(settings, SERVICES, wait_s):
+        say(f"demo data: the node does not serve ({', '.join(down)}) after {wait_s:.0f}s")
+        return False
+    return True
 
 
 def write_marker(path: Path, content: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import grpc
@@ -40,6 +42,17 @@ def node_processes(s: Settings) -> list[Process]:
                   s.address(s.monitoring_worker_health_port_of(n)))
           for n in range(1, s.supervision_workers)),
     ]
+
+
+def wait_serving(s: Settings, names: Collection[str], wait_s: float) -> list[str]:
+    """Wait up to ``wait_s`` for the node's processes ``names`` to serve; those that still do
+    not (empty: every one serves)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        down = [p.name for p in node_processes(s) if p.name in names and not p.check(1.0)[0]]
+        if not down or time.monotonic() > deadline:
+            return down
+        time.sleep(0.5)
 
 
 def supervisor_states(s: Settings) -> dict[str, str]:

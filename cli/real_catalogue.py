@@ -99,17 +99,12 @@ def read_marker(path: Path) -> dict[str, Any] | None:
 
 
 def _wait_for_catalogue(settings: Settings, wait_s: float, say: Callable[[str], None]) -> bool:
-    from cli.processes import node_processes  # noqa: PLC0415
+    from cli.processes import wait_serving  # noqa: PLC0415
 
-    deadline = time.monotonic() + wait_s
-    while True:
-        if all(p.check(1.0)[0] for p in node_processes(settings) if p.name == "catalogue"):
-            return True
-        if time.monotonic() > deadline:
-            say(f"{SAY}: the catalogue does not serve after {wait_s:.0f}s; the next start "
-                "imports")
-            return False
-        time.sleep(0.5)
+    if wait_serving(settings, ("catalogue",), wait_s):
+        say(f"{SAY}: the catalogue does not serve after {wait_s:.0f}s; the next start imports")
+        return False
+    return True
 
 
 def first_import(settings: Settings, wait_s: float, timeout_s: float,
