@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -206,8 +207,29 @@ def test_the_nodes_below_the_province_declare_their_roll_up(
             "python", "-m", "infra.rollup", "declare"]
         rollup = _named(docs, "Secret", "sunlight-rollup")
         refs = {e["secretRef"]["name"] for e in container["envFrom"]}
-        assert refs == {rollup["metadata"]["name"],
-                        _named(docs, "Secret", "sunlight-node")["metadata"]["name"]}
+        assert refs == {rollup["metadata"]["name"]}
+        # of the node's own Secret, its broker alone: no database, no token key
+        (amqp,) = container["env"]
+        assert (amqp["name"], amqp["valueFrom"]["secretKeyRef"]) == ("AMQP_URI", {
+            "name": _named(docs, "Secret", "sunlight-node")["metadata"]["name"],
+            "key": "AMQP_URI"})
         settings = _env(rollup)
         assert settings["SUNLIGHT_PROVINCE_AMQP_URI"].endswith("/sunlight-510000")
         assert settings["SUNLIGHT_RABBITMQ_MANAGEMENT_URL"].startswith("http")
+
+
+def test_no_two_nodes_share_a_database_or_broker_user(built: dict[str, list[dict]]) -> None:
+    """A node's Secrets open its own database and vhost only: the network policies let every
+    node reach the data namespace, so the users must keep the nodes apart."""
+    users: dict[str, list[str]] = {}
+    for docs in built.values():
+        settings = {**_env(_named(docs, "Secret", "sunlight-node")),
+                    **next((_env(r) for r in _kind(docs, "Secret")
+                            if r["metadata"]["name"].startswith("sunlight-rollup")), {})}
+        for name in ("DATABASE_URL", "AMQP_URI", "SUNLIGHT_PROVINCE_AMQP_URI",
+                     "SUNLIGHT_RABBITMQ_MANAGEMENT_URL"):
+            if name in settings:
+                users.setdefault(name, []).append(urlsplit(settings[name]).username or "")
+    assert set(users) >= {"DATABASE_URL", "AMQP_URI"}
+    for name, found in users.items():
+        assert len(set(found)) == len(found), (name, found)
