@@ -65,6 +65,12 @@ class BrokerAddress:
     def local(self) -> bool:
         return self.host in LOCAL_HOSTS
 
+    @property
+    def managed(self) -> bool:
+        """A broker this machine's ``rabbitmqctl`` manages: local, on the standard port."""
+        return (self.local and self.port == STANDARD_PORT
+                and shutil.which("rabbitmqctl") is not None)
+
     def __str__(self) -> str:
         return f"{self.host}:{self.port}"
 
@@ -183,12 +189,12 @@ def ensure(settings: Settings, say: Callable[[str], None] = print) -> None:
     address = BrokerAddress.parse(settings.amqp_uri)
     origin = (f"AMQP_URI unset: node {settings.node_region}'s default"
               if settings.amqp_uri == local_amqp_uri(settings.node_region) else "AMQP_URI")
-    managed = address.local and address.port == STANDARD_PORT
+    managed = address.local and address.port == STANDARD_PORT  # started here if down
     if not reachable(address.host, address.port):
         if not managed:
             raise BrokerError(f"{address} ({origin}) does not answer")
         start_local_server(say)
-    if managed and shutil.which("rabbitmqctl"):
+    if address.managed:
         created = ensure_vhost(address.vhost, address.user)
         set_policies(address.vhost)
         if enabled := enable_plugins():

@@ -35,7 +35,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -103,11 +102,6 @@ def declare_destination(province: PlannedNode) -> None:
                        settings.amqp_timeout_s)
 
 
-def _managed(uri: str) -> bool:
-    address = BrokerAddress.parse(uri)
-    return address.local and address.port == 5672 and shutil.which("rabbitmqctl") is not None
-
-
 def link(node: PlannedNode, province: PlannedNode,
          run: Callable[..., str] | None = None) -> str:
     """Declare the node's shovel to the province (idempotent); the command it took."""
@@ -151,7 +145,8 @@ def setup(plan: Plan, say: Callable[[str], None] = print) -> list[str]:
     linked = []
     for node in below:
         declare_source(node.env["AMQP_URI"], node.settings().amqp_timeout_s)
-        if not (_managed(node.env["AMQP_URI"]) and _managed(province.env["AMQP_URI"])):
+        if not (BrokerAddress.parse(node.env["AMQP_URI"]).managed
+                and BrokerAddress.parse(province.env["AMQP_URI"]).managed):
             definition = without_passwords(json.dumps(shovel_definition(node, province)))
             say(f"{node.region} roll-up: the broker is not managed here; its operator "
                 f"enables {SHOVEL_PLUGIN} and declares the shovel once: rabbitmqctl "
