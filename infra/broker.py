@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pika
@@ -38,6 +40,10 @@ from services.shared.config import Settings, local_amqp_uri
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 STANDARD_PORT = 5672
 STARTUP_TIMEOUT_S = 120
+#: the umask of the broker's own tools: the node's steps run with 077 (its files are private),
+#: and a plugins file ``rabbitmq-plugins`` writes as root with mode 600 is one the server,
+#: running as its own user, cannot read
+SYSTEM_UMASK = 0o022
 
 
 class BrokerError(Exception):
@@ -85,7 +91,7 @@ def reachable(host: str, port: int, timeout_s: float = 2.0) -> bool:
 
 def rabbitmqctl(*args: str, timeout_s: float = 60) -> str:
     result = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, text=True,
-                            timeout=timeout_s)
+                            timeout=timeout_s, umask=SYSTEM_UMASK)
     if result.returncode != 0:
         raise BrokerError(f"rabbitmqctl {' '.join(args)} failed: "
                           f"{(result.stderr or result.stdout).strip()}")
@@ -102,10 +108,10 @@ def start_local_server(say: Callable[[str], None]) -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for command in (["apt-get", "update", "-qq"],
                         ["apt-get", "install", "-y", "-qq", "rabbitmq-server"]):
-            subprocess.run(command, check=True, env=env)
+            subprocess.run(command, check=True, env=env, umask=SYSTEM_UMASK)
     if not reachable("127.0.0.1", STANDARD_PORT):  # the package may have started it
         say("broker: starting the local RabbitMQ")
-        subprocess.run(["rabbitmq-server", "-detached"], check=True)
+        subprocess.run(["rabbitmq-server", "-detached"], check=True, umask=SYSTEM_UMASK)
     rabbitmqctl("await_startup", timeout_s=STARTUP_TIMEOUT_S)
 
 
@@ -134,7 +140,7 @@ PLUGINS = (CONSISTENT_HASH_PLUGIN, SHOVEL_PLUGIN)
 
 def rabbitmq_plugins(*args: str, timeout_s: float = 120) -> str:
     result = subprocess.run(["rabbitmq-plugins", "-q", *args], capture_output=True,
-                            text=True, timeout=timeout_s)
+                            text=True, timeout=timeout_s, umask=SYSTEM_UMASK)
     if result.returncode != 0:
         raise BrokerError(f"rabbitmq-plugins {' '.join(args)} failed: "
                           f"{(result.stderr or result.stdout).strip()}")
@@ -152,7 +158,33 @@ def running_plugins(listing: str) -> set[str]:
     return running
 
 
-def enable_plugins(run: Callable[..., str] | None = None) -> list[str]:
+#: how ``rabbitmq-plugins`` says the broker's user may not read its enabled-plugins file
+UNREADABLE_PLUGINS_FILE = re.compile(r"cannot_read_enabled_plugins_file, '([^']+)', :eacces")
+
+
+def unreadable_plugins_file(message: str) -> Path | None:
+    """The enabled-plugins file a ``rabbitmq-plugins`` error says its user cannot read."""
+    found = UNREADABLE_PLUGINS_FILE.search(message)
+    return Path(found.group(1)) if found else None
+
+
+def give_to_broker(path: Path, say: Callable[[str], None]) -> None:
+    """Give the enabled-plugins file back to the broker's user, the owner of its directory
+    (``rabbitmq`` as Debian installs it; a file written by root with mode 600 locks the broker
+    out of its own plugins: the node's steps once ran ``rabbitmq-plugins`` with umask 077).
+    Root only; anyone else is told the command."""
+    folder = path.parent.stat()
+    if os.geteuid() != 0:
+        raise BrokerError(f"the broker's user cannot read {path}; as root: chown "
+                          f"{folder.st_uid}:{folder.st_gid} {path} && chmod 644 {path}")
+    os.chown(path, folder.st_uid, folder.st_gid)
+    path.chmod(0o644)  # a list of plugin names: nothing secret in it
+    say(f"broker: {path} given to the broker's user (uid {folder.st_uid}): it could not "
+        "read it")
+
+
+def enable_plugins(run: Callable[..., str] | None = None,
+                   say: Callable[[str], None] = print) -> list[str]:
     """Enable the node's plugins on the local broker when they are not running (idempotent:
     ``enable`` also starts plugins the file names but the node has not applied); the ones
     started now."""
@@ -160,7 +192,13 @@ def enable_plugins(run: Callable[..., str] | None = None) -> list[str]:
     running = running_plugins(run("list"))
     missing = [p for p in PLUGINS if p not in running]
     if missing:
-        run("enable", *missing)
+        try:
+            run("enable", *missing)
+        except BrokerError as exc:
+            if (path := unreadable_plugins_file(str(exc))) is None:
+                raise
+            give_to_broker(path, say)
+            run("enable", *missing)
     return missing
 
 
@@ -197,7 +235,7 @@ def ensure(settings: Settings, say: Callable[[str], None] = print) -> None:
     if address.managed:
         created = ensure_vhost(address.vhost, address.user)
         set_policies(address.vhost)
-        if enabled := enable_plugins():
+        if enabled := enable_plugins(say=say):
             say(f"broker: plugins enabled: {', '.join(enabled)}")
         check_login(settings.amqp_uri, settings.amqp_timeout_s)
         say(f"broker: local RabbitMQ on {address}, vhost {address.vhost} "
