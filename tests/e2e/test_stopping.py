@@ -60,10 +60,27 @@ def _wait_serving(node: LocalNode, process: subprocess.Popen, output: Drain) -> 
         return all(node.health().values())
 
     # generous: a busy machine (the rest of the suite, a province just stopped) starts slowly
-    wait_for(serving, timeout_s=180, interval_s=0.3, what="every process of the node serving")
+    try:
+        wait_for(serving, timeout_s=180, interval_s=0.3,
+                 what="every process of the node serving")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{_diagnosis(node, output)}") from None
     # the ready process announces the node once it has seen every process serve, too
     wait_for(lambda: "is up:" in output.text, timeout_s=30, interval_s=0.2,
              what="the node's addresses announced")
+
+
+def _diagnosis(node: LocalNode, output: Drain, lines: int = 15) -> str:
+    """What a node that does not serve shows: each health check, the output of make, the
+    last lines of the log of each process not serving."""
+    health = node.health()
+    log_dir = Path(node.env["SUNLIGHT_VAR_DIR"]) / "log"
+    parts = [f"health: {health}", "make start said:", output.text[-3000:]]
+    for name in ["supervisord", *(n.removesuffix("-http") for n, ok in health.items() if not ok)]:
+        path = log_dir / f"{name}.log"
+        tail = path.read_text("utf-8", "replace").splitlines()[-lines:] if path.exists() else []
+        parts += [f"--- {path} (last {lines} lines)", *tail]
+    return "\n".join(parts)
 
 
 def _assert_all_gone(node: LocalNode, tag: str) -> None:
