@@ -22,11 +22,10 @@ from services.shared.working_days import WorkingCalendar, local_day
 from tests.support import departments
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import credit_code, implementation_code
-from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPT = "区市场监督管理局"
 CODE = departments.MARKET
 BASIS = "《中华人民共和国食品安全法》第一百二十二条"
@@ -43,11 +42,6 @@ STEPS = [("open", "立案", "OPENING", "head"), ("investigate", "调查取证", 
          ("serve", "送达", "SERVICE", "inspector"), ("execute", "执行", "EXECUTION",
                                                      "inspector"),
          ("close", "结案", "CLOSING", "inspector")]
-
-
-@pytest.fixture(scope="module")
-def node(database_url, amqp_uri, tmp_path_factory):
-    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("openings-node"))
 
 
 @pytest.fixture(scope="module")

@@ -24,20 +24,6 @@ from tests.support.clients import apply_over_http, publish_over_http
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
-REGIONS = ["511600", "511602"]
-
-
-@pytest.fixture(scope="module")
-def province(amqp_uri, tmp_path_factory):
-    root = tmp_path_factory.mktemp("delegation")
-    local = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"), "AMQP_URI": amqp_uri,
-                           "SUNLIGHT_DEMO_DATA": "0"}, REGIONS, root / "logs")
-    try:
-        local.start()
-        local.wait_healthy(timeout_s=400)
-        yield local
-    finally:
-        local.stop()
 
 
 def api(province: LocalProvince, region: str, role: str = "admin") -> httpx.Client:

@@ -29,19 +29,6 @@ CITY, DISTRICT = "511600", "511602"
 APPLICANT = {"name": "上报测试人", "id_type": "id_card", "id_number": "511602199001011236"}
 
 
-@pytest.fixture(scope="module")
-def province(amqp_uri, tmp_path_factory):
-    root = tmp_path_factory.mktemp("reported")
-    local = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"), "AMQP_URI": amqp_uri,
-                           "SUNLIGHT_DEMO_DATA": "0"}, [CITY, DISTRICT], root / "logs")
-    try:
-        local.start()
-        local.wait_healthy(timeout_s=400)
-        yield local
-    finally:
-        local.stop()
-
-
 def _token(province: LocalProvince, region: str, subject: str, roles: list[str],
            **claims) -> str:
     return mint_token(province.node(region).env["SUNLIGHT_TOKEN_KEY"], subject, roles,

@@ -27,19 +27,13 @@ from services.hall.speak import OPEN_DELAY_MINUTES
 from services.shared.auth import mint_token
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
-from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ARTEFACTS = ROOT / "var" / "test-artifacts" / "open"
 CASES = 5
-
-
-@pytest.fixture(scope="module")
-def node(database_url, amqp_uri, tmp_path_factory):
-    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("node-logs"))
 
 
 @pytest.fixture(scope="module")

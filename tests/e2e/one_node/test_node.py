@@ -15,15 +15,9 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from services.shared.auth import mint_token
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
-from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def node(database_url, amqp_uri, tmp_path_factory):
-    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("node-logs"))
 
 
 @pytest.fixture(scope="module")

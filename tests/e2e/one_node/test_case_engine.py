@@ -27,11 +27,10 @@ from services.shared.working_days import WorkingCalendar, local_day
 from tests.support import departments
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
-from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEPT, FIRE, ENV, CITY = "区发展改革局", "区消防救援大队", "区生态环境局", "市发展改革委"
 #: their unified social credit codes: who acts is decided by these
 CODE = {DEPT: departments.DEVELOPMENT, FIRE: departments.FIRE,
@@ -49,11 +48,6 @@ STAFF = {
     "city-chief": ("clerk", "511600", CITY, ("chief",)),
     "window": ("window_clerk", "511602", None, ()),
 }
-
-
-@pytest.fixture(scope="module")
-def node(database_url, amqp_uri, tmp_path_factory):
-    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("engine-node"))
 
 
 @pytest.fixture(scope="module")
