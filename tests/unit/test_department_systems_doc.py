@@ -1,5 +1,6 @@
-"""docs/department-systems.md stays true to the code: its verification recipes recompute what
-the case service writes, its action table is the engine's, its event list the engine's."""
+"""The case and event contracts (docs/protocol/SUN-PR-01, -02) stay true to the code: their
+verification recipes recompute what the case service writes, the action table is the
+engine's, the event list the engine's."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ from services.shared.migrations import upgrade
 from services.shared.working_days import WorkingCalendar
 from tests.support.cases import CLERK, FIRE_REVIEWER, active, application, item, key
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "department-systems.md").read_text(
-    encoding="utf-8")
+PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol"
+DOC = (PROTOCOL / "SUN-PR-01-cases.md").read_text(encoding="utf-8")
+EVENTS = (PROTOCOL / "SUN-PR-02-events.md").read_text(encoding="utf-8")
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "cases" / "migrations"
 ITEM = item()
 
@@ -33,7 +35,7 @@ def snippet(marker: str) -> dict[str, Any]:
     block = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", DOC, re.S)
     assert block, marker
     names: dict[str, Any] = {}
-    exec(compile(block[1], f"department-systems.md:{marker}", "exec"), names)  # noqa: S102
+    exec(compile(block[1], f"SUN-PR-01-cases.md:{marker}", "exec"), names)  # noqa: S102
     return names
 
 
@@ -90,10 +92,10 @@ def test_every_event_type_is_listed() -> None:
     types = {cls.type for cls in vars(model).values()
              if isinstance(cls, type) and issubclass(cls, model.CaseEvent)
              and cls is not model.CaseEvent}
-    listed = set(re.findall(r"`(case\.[a-z_]+)`", DOC))
+    listed = set(re.findall(r"`(case\.[a-z_]+)`", EVENTS))
     assert types <= listed, types - listed
     assert "case.trace_root" in listed
     actions = {f.name for f in pb.ActOnCaseRequest.DESCRIPTOR.oneofs_by_name["action"].fields}
-    table = DOC[DOC.index("| action | fields |"):DOC.index("gRPC:\n\n```sh\ngrpcurl")]
+    table = DOC[DOC.index("| action | fields |"):DOC.index("**Fees (收费).**")]
     assert actions == set(re.findall(r"^\| `([a-z_]+)`", table, re.M)) | set(
         re.findall(r"^\| `[a-z_]+`, `([a-z_]+)`", table, re.M))
