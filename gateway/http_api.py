@@ -10,8 +10,14 @@ Enum fields that people type (a search's ``list_kind`` and ``status``, a review'
 ``decision``, an adjustment's ``action``, an obligation's ``status``) take the enum's name
 (``LIST_KIND_POWER``) or its short form (``power``); anything else is a 400 that lists the
 accepted values. A region's catalogue is exported from the ``ExportItems`` stream, as JSON or
-CSV, written out as it arrives (``gateway.export``). ``/docs`` is a plain page listing the
-routes (``gateway.docs``): nothing is loaded from outside the node.
+CSV, written out as it arrives (``gateway.export``).
+
+Described for integrators: every operation of ``/openapi.json`` states its roles, errors and
+examples (``gateway.api_doc``, from the table ``gateway.access``); ``/docs`` is Swagger UI served
+from the node itself (its files from a pinned package, nothing from outside), ``/docs/plain``
+the same routes as a page without script (``gateway.docs``); ``/`` and ``/v1/`` say what the
+node is and where these are; ``/v1/methods`` lists every operation and
+``/v1/methods/allowed`` those the caller's token may call.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from sunlight.common.v1 import common_pb2
 from sunlight.gateway.v1 import gateway_pb2
 from sunlight.monitoring.v1 import monitoring_pb2
 
-from gateway import docs, export
+from gateway import api_doc, docs, export
+from gateway.access import ACCESS
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, http_status_of, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
@@ -54,7 +61,8 @@ from gateway.routing import (
     merge_hits,
     province_nodes,
 )
-from gateway.schemas import SchemaRegistry, parameter_limits
+from gateway.schemas import SchemaRegistry, example_of, field_comment, parameter_limits
+from services.shared.auth import Authenticator
 from services.shared.errors import DomainError
 from services.shared.grpc_client import metadata
 from services.shared.protojson import message_to_dict
@@ -345,13 +353,19 @@ class ExportInterrupted(Exception):
 
 
 def create_app(backends: Backends, node_region: str, node_name: str,
-               rates: RateLimits | None = None, router: Router | None = None) -> FastAPI:
+               rates: RateLimits | None = None, router: Router | None = None,
+               authenticator: Authenticator | None = None) -> FastAPI:
+    """The node's HTTP API; ``authenticator`` verifies tokens for ``/v1/methods/allowed``
+    alone (every other call passes its token on to the service, which judges it)."""
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
                     "mapping of `protos/sunlight/*/v1` with the original field names; errors "
-                    "are `{\"error\": ErrorDetail}`.",
-        # Swagger UI and ReDoc load from a CDN; the node works offline: see /docs below.
+                    "are `{\"error\": ErrorDetail}`. Each operation names the roles that may "
+                    "call it (`x-sunlight-roles`); `GET /v1/methods/allowed` lists those a "
+                    "token may call.",
+        # FastAPI's Swagger UI and ReDoc load from a CDN; the node works offline: its own
+        # /docs below serves Swagger UI's files from the node.
         docs_url=None, redoc_url=None,
         # The request's span carries the caller's trace context on to the services; spans
         # of dependencies, endpoints and serialisation only when spans are recorded.
@@ -363,11 +377,14 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     schemas = SchemaRegistry()
     error_ref = schemas.ref(common_pb2.ErrorDetail.DESCRIPTOR)
 
+    error_schema = {"type": "object", "required": ["error"], "properties": {"error": error_ref}}
+
     def answers(message_type: type[Message], code: int = 200) -> dict[int | str, Any]:
-        error = {"description": "error", "content": {"application/json": {"schema": {
-            "type": "object", "required": ["error"], "properties": {"error": error_ref}}}}}
+        error = {"description": "error", "content": {"application/json": {
+            "schema": error_schema}}}
         return {code: {"description": "OK", "content": {"application/json": {
-                    "schema": schemas.ref(message_type.DESCRIPTOR)}}},
+                    "schema": schemas.ref(message_type.DESCRIPTOR),
+                    "example": example_of(message_type.DESCRIPTOR)}}},
                 "4XX": error, "5XX": error}
 
     def short_enum(enum: EnumDescriptor) -> dict[str, Any]:
@@ -387,21 +404,31 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             properties = {k: v for k, v in full["properties"].items() if k not in path_fields}
             required = [name for name in full.get("required", ()) if name not in path_fields]
             for name in short_enums:
-                properties[name] = short_enum(fields[name].enum_type)
+                properties[name] = described(short_enum(fields[name].enum_type),
+                                             field_comment(message_type.DESCRIPTOR, name))
             for outer, name in nested_short_enums:
                 inner = fields[outer].message_type
                 shown = schemas.components[inner.full_name]
-                properties[outer] = {**shown, "properties": {
+                properties[outer] = described({**shown, "properties": {
                     **shown["properties"],
-                    name: short_enum(inner.fields_by_name[name].enum_type)}}
+                    name: described(short_enum(inner.fields_by_name[name].enum_type),
+                                    field_comment(inner, name))}},
+                    field_comment(message_type.DESCRIPTOR, outer))
             schema = {**full, "properties": properties}
             schema.pop("required", None)
             if required:
                 schema["required"] = required
         body_required = bool(schemas.components[message_type.DESCRIPTOR.full_name].get(
             "required"))
+        example = {k: v for k, v in example_of(message_type.DESCRIPTOR).items()
+                   if k not in path_fields}
         return {"requestBody": {"required": body_required, "content": {
-            "application/json": {"schema": schema}}}}
+            "application/json": {"schema": schema, "example": example}}}}
+
+    def described(schema: dict[str, Any], comment: str) -> dict[str, Any]:
+        """``schema`` with the contract's comment before what it says itself."""
+        said = " ".join(t for t in (comment, schema.get("description", "")) if t)
+        return {**schema, "description": said} if said else schema
 
     def exported(region: str, auth: str | None
                  ) -> Iterator[catalogue_pb2.ItemVersion]:
@@ -939,7 +966,8 @@ def create_app(backends: Backends, node_region: str, node_name: str,
               response_class=JSONResponse, responses=answers(cases_pb2.VerifyDocumentResponse),
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/pdf": {"schema": {"type": "string", "format": "binary",
-                                                 "maxLength": MAX_PDF_BYTES}}}}})
+                                                 "maxLength": MAX_PDF_BYTES},
+                                      "example": "%PDF-1.7 … (the file's bytes)"}}}})
     async def verify_pdf(request: Request, auth: Auth) -> JSONResponse:
         pdf = await read_body(request, MAX_PDF_BYTES)
         if not pdf:
@@ -1421,8 +1449,19 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     def get_node() -> JSONResponse:
         return JSONResponse(to_json(node_info(backends, node_region, node_name)))
 
+    health_schema = {"type": "object", "title": "Health", "properties": {
+        "status": {"type": "string", "enum": ["SERVING", "NOT_SERVING"]},
+        "backends": {"type": "object", "additionalProperties": {"type": "object"}}}}
+
     @app.get("/healthz", tags=["node"], summary="200 when every backend is SERVING, else 503",
-             response_class=JSONResponse)
+             response_class=JSONResponse,
+             responses={200: {"description": "every backend serving", "content": {
+                 "application/json": {"schema": health_schema}}},
+                        503: {"description": "a backend is not serving (the same body, "
+                                             "status NOT_SERVING)", "content": {
+                            "application/json": {"schema": health_schema, "example": {
+                                "status": "NOT_SERVING", "backends": {
+                                    "cases": {"status": "UNKNOWN"}}}}}}})
     def healthz() -> JSONResponse:
         checks = backends.health()
         ok = all(h.status == "SERVING" for h in checks)
@@ -1430,7 +1469,147 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                              "backends": {h.key: h.as_json() for h in checks}},
                             status_code=200 if ok else 503)
 
+    # --- where things are: the entry points and service discovery ---------------------------
+    def entry(version: bool) -> dict[str, Any]:
+        return {"service": "Sunlight (阳光) node gateway: the HTTP JSON API of one node of the "
+                           "platform (the power catalogue 权力清单, cases 办件, supervision "
+                           "电子监察, complaints and ratings 投诉举报 · 好差评)",
+                "node": {"region": node_region, "name": node_name},
+                **({"api_version": "v1"} if version else {"api": "/v1/"}),
+                "openapi": "/openapi.json", "docs": "/docs", "docs_plain": "/docs/plain",
+                "methods": "/v1/methods", "methods_allowed": "/v1/methods/allowed",
+                "node_info": "/v1/node", "health": "/healthz",
+                "authentication": "Authorization: Bearer <JWT> of this node (`sunlight "
+                                  "token` mints one); what each method needs: /v1/methods"}
+
+    entry_schema = {"type": "object", "title": "Entry", "properties": {
+        "service": {"type": "string"}, "node": {"type": "object", "properties": {
+            "region": {"type": "string"}, "name": {"type": "string"}}},
+        **{k: {"type": "string", "description": "a path on this node"} for k in (
+            "api", "openapi", "docs", "docs_plain", "methods", "methods_allowed",
+            "node_info", "health")}}}
+
+    def entry_answer(version: bool) -> dict[int | str, Any]:
+        return {200: {"description": "what the node is and where its API, documentation and "
+                                     "discovery are", "content": {"application/json": {
+                          "schema": entry_schema, "example": {
+                              **entry(version), "node": {"region": "511602",
+                                                         "name": "广安区"}}}}}}
+
+    @app.get("/", tags=["node"], summary="What this node is, and where its API, its "
+             "documentation and its service discovery are", response_class=JSONResponse,
+             responses=entry_answer(False))
+    def root() -> JSONResponse:
+        return JSONResponse(entry(False))
+
+    @app.get("/v1/", tags=["node"], summary="The API's version 1: where its description, "
+             "documentation and service discovery are", response_class=JSONResponse,
+             responses=entry_answer(True))
+    def version_root() -> JSONResponse:
+        return JSONResponse(entry(True))
+
+    def listed(method: str, path: str, operation: dict[str, Any]) -> dict[str, Any]:
+        return {"method": method, "path": path, "summary": operation.get("summary", ""),
+                "tags": operation.get("tags", []), "roles": operation["x-sunlight-roles"],
+                "permissions": operation["x-sunlight-permissions"],
+                "anonymous": operation["x-sunlight-anonymous"]}
+
+    method_schema = {"type": "object", "title": "Method", "properties": {
+        "method": {"type": "string"}, "path": {"type": "string"},
+        "summary": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
+        "roles": {"type": "array", "items": {"type": "string"},
+                  "description": "roles that may call it (x-sunlight-roles)"},
+        "permissions": {"type": "array", "items": {"type": "string"}},
+        "anonymous": {"type": "boolean", "description": "callable without a token"}}}
+    method_example = {"method": "POST", "path": "/v1/items", "summary": "Declare a new item "
+                      "(draft)", "tags": ["catalogue"],
+                      "roles": ACCESS[("POST", "/v1/items")].roles(),
+                      "permissions": ["item.write"], "anonymous": False}
+
+    def methods_of() -> list[dict[str, Any]]:
+        return [listed(m, p, op) for m, p, op in api_doc.operations(app.openapi())]
+
+    @app.get("/v1/methods", tags=["node"],
+             summary="Every operation this node offers (listMethods): method, path, summary, "
+                     "the roles that may call it", response_class=JSONResponse,
+             description="In the spirit of X-Road's listMethods: what this node offers, read "
+                         "from its OpenAPI document. `roles` are the token roles that may call "
+                         "an operation at all; the call itself still checks the token's "
+                         "regions (and, for department staff, their department).",
+             responses={200: {"description": "the operations", "content": {
+                 "application/json": {"schema": {"type": "object", "properties": {
+                     "node": entry_schema["properties"]["node"],
+                     "methods": {"type": "array", "items": method_schema}}},
+                     "example": {"node": {"region": "511602", "name": "广安区"},
+                                 "methods": [method_example]}}}}})
+    def list_methods() -> JSONResponse:
+        return JSONResponse({"node": {"region": node_region, "name": node_name},
+                             "methods": methods_of()})
+
+    @app.get("/v1/methods/allowed", tags=["node"],
+             summary="The operations the caller's token may call (allowedMethods), from its "
+                     "roles", response_class=JSONResponse,
+             description="In the spirit of X-Road's allowedMethods: the token is verified "
+                         "here (this node's own tokens) and the operations whose roles it "
+                         "holds are listed, with the anonymous ones; `caller` says what the "
+                         "token says (subject, roles, regions, department). Without a token: "
+                         "401 `UNAUTHENTICATED`.",
+             responses={200: {"description": "the caller and what it may call", "content": {
+                 "application/json": {"schema": {"type": "object", "properties": {
+                     "caller": {"type": "object", "properties": {
+                         "subject": {"type": "string"},
+                         "roles": {"type": "array", "items": {"type": "string"}},
+                         "regions": {"type": "array", "items": {"type": "string"}},
+                         "department": {"type": ["string", "null"]}}},
+                     "methods": {"type": "array", "items": method_schema}}},
+                     "example": {"caller": {"subject": "zhang.wei", "roles": ["clerk"],
+                                            "regions": ["511602"],
+                                            "department": "115113016823646795"},
+                                 "methods": [method_example]}}}}})
+    def allowed_methods(auth: Auth) -> JSONResponse:
+        if not auth:
+            raise ApiError(401, "UNAUTHENTICATED", "send your token as `Authorization: Bearer "
+                           "<JWT>` (`sunlight token` mints one) to learn what it may call; "
+                           "GET /v1/methods lists every operation without one",
+                           headers={"WWW-Authenticate": "Bearer"})
+        if authenticator is None:
+            raise ApiError(503, "UNAVAILABLE", "this gateway verifies no tokens itself: "
+                           "see GET /v1/methods for the roles of each operation")
+        try:
+            caller = authenticator.principal(auth)
+        except DomainError as error:
+            raise ApiError(http_status_of(grpc.StatusCode[error.grpc_status]), error.code,
+                           error.message, metadata=dict(error.metadata),
+                           headers={"WWW-Authenticate": "Bearer"}) from None
+        allowed = [m for m in methods_of() if ACCESS[(m["method"], m["path"])].allows(
+            caller.roles)]
+        return JSONResponse({"caller": {"subject": caller.subject, "roles": list(caller.roles),
+                                        "regions": list(caller.regions),
+                                        "department": caller.department},
+                             "methods": allowed})
+
+    # --- documentation: Swagger UI from the node itself, and a page without script -----------
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def interactive_docs() -> HTMLResponse:
+        return HTMLResponse(docs.swagger_page(app.title), headers={
+            "Content-Security-Policy": docs.SWAGGER_CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff"})
+
+    @app.get("/docs/init.js", include_in_schema=False)
+    def docs_script() -> Response:
+        return Response(docs.SWAGGER_INIT, media_type="text/javascript", headers={
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+
+    @app.get("/docs/assets/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        asset = docs.asset(name)
+        if asset is None:
+            raise ApiError(404, "NOT_FOUND", f"no documentation asset {name!r}")
+        content, media_type = asset
+        return Response(content, media_type=media_type, headers={
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=86400"})
+
+    @app.get("/docs/plain", include_in_schema=False, response_class=HTMLResponse)
     def route_list() -> HTMLResponse:
         return HTMLResponse(docs.render(app.openapi()), headers={
             "Content-Security-Policy": docs.CONTENT_SECURITY_POLICY,
@@ -1447,6 +1626,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             for name in ("HTTPValidationError", "ValidationError"):
                 components.pop(name, None)
             components.update(schemas.components)
+            api_doc.describe(document, error_schema)
             app.openapi_schema = document
         return app.openapi_schema
 

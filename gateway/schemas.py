@@ -8,14 +8,20 @@ field's ``buf.validate`` options state — the ones every service enforces — b
 (a CEL expression) is named in the field's description. A ``oneof`` becomes ``oneOf`` over
 its fields (exactly one present) when the contract requires one, else ``not`` of any two of
 them together (at most one), and is named in the message's description.
+
+The contracts' comments (``sunlight.proto_comments``, generated from protos/) describe the
+messages, their fields and enum values: a field the contract comments on is never left
+undescribed in the API's documentation.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from buf.validate import validate_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from sunlight.proto_comments import COMMENTS
 
 INT32_MAX = 2**31 - 1
 UINT32_MAX = 2**32 - 1
@@ -80,11 +86,23 @@ class SchemaRegistry:
                                            for b in names[i + 1:]]}
             described.append(f"{group.name}: {'exactly' if required else 'at most'} one of "
                              + ", ".join(names))
+        comment = COMMENTS.get(message.full_name)
+        if comment:
+            described.insert(0, comment)
         if described:
             schema["description"] = "; ".join(described)
         return schema
 
     def _field(self, f: FieldDescriptor) -> dict[str, Any]:
+        schema = self._field_schema(f)
+        said = [text for text in (COMMENTS.get(f.full_name), schema.get("description"),
+                                  enum_description(f.enum_type) if f.enum_type else "")
+                if text]
+        if said:
+            schema = {**schema, "description": " ".join(said)}
+        return schema
+
+    def _field_schema(self, f: FieldDescriptor) -> dict[str, Any]:
         rules = rules_of(f)
         if f.message_type is not None and f.message_type.GetOptions().map_entry:
             key = f.message_type.fields_by_name["key"]
@@ -115,6 +133,25 @@ class SchemaRegistry:
         if f.type == FieldDescriptor.TYPE_ENUM:
             return {"type": "string", "enum": enum_names(f.enum_type, rules)}
         return _limits(f, rules, dict(_SCALARS[f.type]))
+
+
+def field_comment(message: Descriptor, name: str) -> str:
+    """The contract's comment on a field of ``message`` ("" when it has none)."""
+    return COMMENTS.get(message.fields_by_name[name].full_name, "")
+
+
+def enum_description(enum: EnumDescriptor) -> str:
+    """The enum's comment and its values' (those commented on), e.g. ``The list an item
+    belongs to (清单类型). LIST_KIND_POWER: 权力清单; …``."""
+    values = [f"{v.name}: {COMMENTS[_value_name(enum, v.name)]}" for v in enum.values
+              if _value_name(enum, v.name) in COMMENTS]
+    head = COMMENTS.get(enum.full_name, "")
+    return " ".join(part for part in (head, "; ".join(values)) if part)
+
+
+def _value_name(enum: EnumDescriptor, value: str) -> str:
+    scope = enum.full_name.rsplit(".", 1)[0]
+    return f"{scope}.{value}"
 
 
 def _oneofs(message: Descriptor) -> list[Any]:
@@ -179,3 +216,83 @@ def parameter_limits(message: type[Any] | Descriptor, name: str) -> dict[str, An
     names = {"maxLength": "max_length", "minLength": "min_length", "pattern": "pattern",
              "minimum": "ge", "maximum": "le"}
     return {names[k]: v for k, v in schema.items() if k in names}
+
+
+#: Values an example takes for fields of these names (the README's demo district, 广安区).
+EXAMPLE_VALUES: dict[str, Any] = {
+    "region": "511602", "target_region": "511602", "node_region": "511602",
+    "department_code": "115113016823646795", "department": "区发展改革局",
+    "case_number": "51160220261130000001", "item_id": "3f2b6c1e-8d4a-4c55-9a57-0c2e1f6b9d10",
+    "idempotency_key": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "id_type": "id_card", "id_number": "511602199001011236", "name": "企业投资项目备案",
+    "item_type": "01", "exercise_level": "3", "month": "2026-11", "month_from": "2026-11",
+    "month_to": "2026-11", "period": "2026-11", "query": "qyba",
+    "law": "《企业投资项目核准和备案管理条例》",
+    "article": "第十三条", "opinion": "材料齐全，予以受理", "reason": "符合备案条件",
+    "reasons": "符合备案条件", "version": 1, "item_version": 1, "page_size": 20,
+}
+#: Candidates tried, in order, for a string field whose pattern the generic sample fails.
+_PATTERN_SAMPLES = ("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "d3",
+                    "511602", "2026-11-16", "2026-11", "2026-Q4", "2026", "01", "1", "clerk",
+                    "115113016823646795", "51160220261130000001", "k1", "a", "")
+_EXAMPLE_DEPTH = 3
+
+
+def example_of(message: Descriptor, depth: int = 0) -> dict[str, Any]:
+    """A JSON example of a message (proto3 JSON mapping, original names), valid against its
+    schema: every field once (one member of each real oneof), nested messages to a few levels,
+    lists of one; names in ``EXAMPLE_VALUES`` take those values."""
+    skipped = {f.name for group in _oneofs(message) for f in group.fields[1:]}
+    return {f.name: _field_example(f, depth) for f in message.fields if f.name not in skipped
+            and (depth < _EXAMPLE_DEPTH or f.type != FieldDescriptor.TYPE_MESSAGE)}
+
+
+def _field_example(f: FieldDescriptor, depth: int) -> Any:
+    if f.message_type is not None and f.message_type.GetOptions().map_entry:
+        value = f.message_type.fields_by_name["value"]
+        return {"key": _single_example(value, rules_of(f).map.values, depth + 1)}
+    rules = rules_of(f)
+    if f.is_repeated:
+        return [_single_example(f, rules.repeated.items, depth + 1)]
+    return _single_example(f, rules, depth)
+
+
+def _single_example(f: FieldDescriptor, rules: validate_pb2.FieldRules, depth: int) -> Any:
+    if f.type == FieldDescriptor.TYPE_MESSAGE:
+        if f.message_type.full_name in _WELL_KNOWN:
+            return {"google.protobuf.Timestamp": "2026-11-16T09:30:00Z",
+                    "google.protobuf.Duration": "3600s"}.get(f.message_type.full_name, {})
+        return example_of(f.message_type, depth + 1) if depth < _EXAMPLE_DEPTH else {}
+    if f.type == FieldDescriptor.TYPE_ENUM:
+        names = [n for n in enum_names(f.enum_type, rules) if not n.endswith("_UNSPECIFIED")]
+        return names[0] if names else enum_names(f.enum_type, rules)[0]
+    schema = _limits(f, rules, dict(_SCALARS[f.type]))
+    if f.type == FieldDescriptor.TYPE_BOOL:
+        return False
+    if f.type == FieldDescriptor.TYPE_BYTES:
+        return ""
+    if f.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
+        return 0.5
+    if f.type != FieldDescriptor.TYPE_STRING:
+        bounds = schema["anyOf"][0] if "anyOf" in schema else schema
+        low, high = bounds.get("minimum", 1), bounds.get("maximum", 1)
+        wanted = EXAMPLE_VALUES.get(f.name, 1)
+        return wanted if isinstance(wanted, int) and low <= wanted <= high else max(
+            low, min(1, high))
+    return _string_example(f.name, schema)
+
+
+def _string_example(name: str, schema: dict[str, Any]) -> str:
+    def fits(text: str) -> bool:
+        return (len(text) <= schema.get("maxLength", 10**6)
+                and len(text) >= schema.get("minLength", 0)
+                and ("enum" not in schema or text in schema["enum"])
+                and ("pattern" not in schema or re.search(schema["pattern"], text) is not None))
+
+    if "enum" in schema:
+        return str(schema["enum"][0])
+    given = EXAMPLE_VALUES.get(name)
+    for candidate in (given if isinstance(given, str) else None, f"示例{name}", *_PATTERN_SAMPLES):
+        if candidate is not None and fits(candidate):
+            return candidate
+    return ""

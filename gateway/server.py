@@ -29,6 +29,7 @@ from gateway.http_api import create_app
 from gateway.node import NodeServicer
 from gateway.peers import PeerServer, open_registry
 from gateway.routing import PeerForwarder, RoutedHandler, Router
+from services.shared.auth import Authenticator
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
@@ -114,7 +115,9 @@ def build(settings: Settings) -> Gateway:
                        settings.grpc_timeout_s)
     return Gateway(backends, build_grpc(settings, backends, router=router),
                    create_app(backends, settings.node_region, settings.node_name,
-                              RateLimits.of(settings), router=router),
+                              RateLimits.of(settings), router=router,
+                              authenticator=Authenticator(settings.token_key,
+                                                          settings.node_region)),
                    build_peers(settings, backends), router)
 
 
