@@ -72,7 +72,8 @@ def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
 
 @click.group("catalogue")
 def catalogue() -> None:
-    """The power catalogue (一目录): import, export, search."""
+    """The power catalogue (一目录): import, export, search; declare, review, publish,
+    suspend and resume items; change obligations."""
 
 
 # --- import -------------------------------------------------------------------------------
@@ -512,3 +513,8 @@ def delegations(item_id: str, as_json: bool, **connection: Any) -> None:
 from cli.real_catalogue import first_import_command  # noqa: E402 - make run's one-shot
 
 catalogue.add_command(first_import_command)
+
+from cli.items import COMMANDS as ITEM_COMMANDS  # noqa: E402 - create|submit|review|publish|…
+
+for _command in ITEM_COMMANDS:
+    catalogue.add_command(_command)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import grpc
+from google.protobuf.message import Message
 
 from services.shared.auth import ROLE_PERMISSIONS, mint_token
 
@@ -127,3 +128,26 @@ def fail(command: str, service: str, error: grpc.RpcError, conn: Connection,
             message += " (give --token, set SUNLIGHT_TOKEN, or use --as SUBJECT --role ROLE)"
     click.echo(f"{command}: {message}", err=True)
     sys.exit(1)
+
+
+def call(command: str, service: str, stub: Any, conn: Connection, method: str,
+         request: Message, slow_hint: str = "raise --timeout") -> Any:
+    """``stub.method(request)`` as the connection's caller, within its timeout; a failure is
+    said as :func:`fail` says it (``command``, e.g. "sunlight catalogue submit"), exit 1."""
+    try:
+        return getattr(stub, method)(request, metadata=conn.metadata(), timeout=conn.timeout_s)
+    except grpc.RpcError as error:
+        fail(command, service, error, conn, slow_hint)
+
+
+def idempotency_key(given: str | None) -> str:
+    """The idempotency key: the one given, or a new one, told on standard error so that the
+    call can be repeated safely with ``--key``."""
+    if given:
+        return given
+    import uuid
+
+    made = uuid.uuid4().hex
+    click.echo(f"idempotency key: {made} (repeat the call safely with --key {made})",
+               err=True)
+    return made

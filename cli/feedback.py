@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
-from cli.connection import Connection, fail
+from cli.connection import Connection, call, fail
 from cli.supervision import _connection_options, _json, _stub, _time
 
 KINDS = {"complaint": pb.COMPLAINT_KIND_COMPLAINT, "report": pb.COMPLAINT_KIND_REPORT}
@@ -45,10 +45,8 @@ TASK_WORDS = {pb.RECTIFICATION_STATUS_OPEN: "整改中", pb.RECTIFICATION_STATUS
 
 def _call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection, method: str,
           request: Message) -> Any:
-    try:
-        return getattr(stub, method)(request, metadata=conn.metadata(), timeout=conn.timeout_s)
-    except grpc.RpcError as error:
-        fail(f"sunlight feedback {what}", "supervision service", error, conn)
+    return call(f"sunlight feedback {what}", "supervision service", stub, conn, method,
+                request)
 
 
 def _citizen_call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection,

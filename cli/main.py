@@ -198,6 +198,7 @@ from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
 from cli.demo import demo  # noqa: E402 - sunlight demo seed|accounts
 from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
+from cli.holidays import calendar  # noqa: E402 - sunlight calendar import|show
 from cli.pki import pki  # noqa: E402 - sunlight pki init-ca|issue-node|allow|revoke|show
 from cli.supervision import supervision  # noqa: E402 - sunlight supervision warnings|…
 
@@ -208,6 +209,7 @@ main.add_command(feedback)
 main.add_command(accounts)
 main.add_command(pki)
 main.add_command(demo)
+main.add_command(calendar)
 
 if __name__ == "__main__":
     main()

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import grpc
@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
-from cli.connection import Connection, connect_as, connection_options, fail
+from cli.connection import Connection, call, connect_as, connection_options
 
 _connection_options = connection_options(
     "supervision gRPC address, or the gateway's gRPC port (default: this node's, from the "
@@ -51,14 +51,8 @@ def _stub(**options: Any) -> Iterator[tuple[pb_grpc.MonitoringServiceStub, Conne
 
 def _call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection, method: str,
           request: Message) -> Any:
-    try:
-        return getattr(stub, method)(request, metadata=conn.metadata(), timeout=conn.timeout_s)
-    except grpc.RpcError as error:
-        _fail(what, error, conn)
-
-
-def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
-    fail(f"sunlight supervision {what}", "supervision service", error, conn)
+    return call(f"sunlight supervision {what}", "supervision service", stub, conn, method,
+                request)
 
 
 def _json(message: Message) -> str:

@@ -99,6 +99,10 @@ class WorkingCalendar:
     def known_years(self) -> list[int]:
         return sorted(self._years)
 
+    def schedule_of(self, year: int) -> YearSchedule | None:
+        """The official schedule of ``year``; None when the year has none (provisional)."""
+        return self._years.get(year)
+
     def is_working_day(self, day: date) -> tuple[bool, bool]:
         """(working?, provisional?) for a calendar day."""
         schedule = self._years.get(day.year)
