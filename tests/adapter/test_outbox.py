@@ -3,6 +3,8 @@ sends them in order with their own keys, at least once, and parks refusals."""
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
@@ -16,8 +18,10 @@ from sunlight_adapter import (
     OutboxEntry,
     Relay,
 )
+from sunlight_adapter.store import metadata as sunlight_tables
 
 from tests.adapter.fake_gateway import FakeGateway, error
+from tests.support.wait import wait_for
 
 #: the department's own table, in the same database as the outbox
 own = MetaData()
@@ -208,3 +212,46 @@ def test_the_department_s_own_session_holds_the_requests(outbox) -> None:
         with outbox.transaction(session) as tx:
             tx.submit(application("FGJ-1"))
     assert [e.idempotency_key for e in outbox.pending()] == ["FGJ-1"]
+
+
+def test_the_relay_runs_until_stopped(outbox) -> None:
+    record(outbox, "FGJ-1")
+    gateway = FakeGateway()
+    stop = threading.Event()
+    running = threading.Thread(target=relay(outbox, gateway).run, args=(stop,),
+                               kwargs={"interval_s": 0.05})
+    running.start()
+    try:
+        wait_for(lambda: outbox.get("FGJ-1").status == "delivered", timeout_s=10,
+                 what="the first request delivered")
+        record(outbox, "FGJ-2")  # written while the relay runs
+        wait_for(lambda: outbox.get("FGJ-2").status == "delivered", timeout_s=10,
+                 what="the second request delivered")
+    finally:
+        stop.set()
+        running.join(5)
+    assert not running.is_alive() and gateway.keys() == ["FGJ-1", "FGJ-2"]
+
+
+@pytest.mark.integration
+def test_the_outbox_works_on_postgresql(pg_database) -> None:
+    box = Outbox(pg_database.url)
+    own.create_all(box.engine)
+    try:
+        with pytest.raises(RuntimeError), box.transaction() as tx:
+            tx.session.execute(insert(applications).values(number="FGJ-0"))
+            tx.submit(application("FGJ-0"))
+            raise RuntimeError("rolled back")
+        record(box, "FGJ-1")
+        record(box, "FGJ-2")
+        gateway = FakeGateway(script=[error(403, "OTHER_DEPARTMENT", "非本部门事项")])
+        report = relay(box, gateway).deliver_pending()
+        assert (report.delivered, report.parked) == (1, 1)
+        assert gateway.keys() == ["FGJ-1", "FGJ-2"]
+        assert [(e.idempotency_key, e.status) for e in box.entries()] == [
+            ("FGJ-1", "parked"), ("FGJ-2", "delivered")]
+        assert set(own_rows(box)) == {"FGJ-1", "FGJ-2"}
+    finally:
+        own.drop_all(box.engine)
+        sunlight_tables.drop_all(box.engine)
+        box.engine.dispose()
