@@ -140,8 +140,14 @@ class EventConsumer:
             channel.basic_qos(prefetch_count=self.prefetch)
 
             def deliver(ch: BlockingChannel, method: Any, properties: Any, body: bytes) -> None:
-                outcome = self.handle(_Message(body, method.routing_key,
-                                               getattr(properties, "message_id", None)))
+                try:
+                    outcome = self.handle(_Message(body, method.routing_key,
+                                                   getattr(properties, "message_id", None)))
+                except Exception:  # noqa: BLE001 - the inbox's database away: keep the message
+                    log.exception("event consumer: could not record a message; requeued")
+                    ch.basic_nack(method.delivery_tag, requeue=True)
+                    stop.wait(1.0)
+                    return
                 if outcome.ack:
                     ch.basic_ack(method.delivery_tag)
                 else:
