@@ -25,10 +25,12 @@ start:
 
 venv: $(BIN)/.installed
 
-$(BIN)/.installed: pyproject.toml constraints.txt
+# The department systems' adapter library (adapter/, its own package) is installed beside
+# the node, editable, so that its tests run with the others.
+$(BIN)/.installed: pyproject.toml constraints.txt adapter/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]' -e ./adapter
 	touch $@
 
 proto: venv
