@@ -29,11 +29,10 @@ from services.shared.auth import mint_token
 from tests.support import departments
 from tests.support.clients import OFFLINE_REVIEW
 from tests.support.codes import implementation_code
-from tests.support.nodes import run_node
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 README = ROOT / "adapter" / "README.md"
 SYSTEM = "fgj-approval-system"
 
@@ -43,11 +42,6 @@ def readme_example() -> str:
     match = re.search(r"<!-- adapter-example -->\n```python\n(.*?)```", text_, re.S)
     assert match, "adapter/README.md lost its example"
     return match.group(1)
-
-
-@pytest.fixture(scope="module")
-def node(database_url, amqp_uri, tmp_path_factory):
-    yield from run_node(database_url, amqp_uri, tmp_path_factory.mktemp("adapter-node"))
 
 
 def ok(reply: httpx.Response) -> dict[str, Any]:
