@@ -1573,7 +1573,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                            "GET /v1/methods lists every operation without one",
                            headers={"WWW-Authenticate": "Bearer"})
         if authenticator is None:
-            raise ApiError(503, "UNAVAILABLE", "this gateway verifies no tokens itself: "
+            raise ApiError(503, "DISCOVERY_UNAVAILABLE", "this gateway verifies no tokens itself: "
                            "see GET /v1/methods for the roles of each operation")
         try:
             caller = authenticator.principal(auth)
