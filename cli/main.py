@@ -196,6 +196,7 @@ from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|add-person|…
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
+from cli.conformance.command import conformance  # noqa: E402 - sunlight conformance list|run
 from cli.demo import demo  # noqa: E402 - sunlight demo seed|accounts
 from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
 from cli.holidays import calendar  # noqa: E402 - sunlight calendar import|show
@@ -210,6 +211,7 @@ main.add_command(accounts)
 main.add_command(pki)
 main.add_command(demo)
 main.add_command(calendar)
+main.add_command(conformance)
 
 if __name__ == "__main__":
     main()
