@@ -46,7 +46,7 @@ DOCUMENTS = {
     "SUN-PR-05": "SUN-PR-05-versioning.md",
 }
 #: every file whose links are checked
-LINKED = [INDEX, *(PROTOCOL / name for name in DOCUMENTS.values()),
+LINKED = [INDEX, *(PROTOCOL / name for name in DOCUMENTS.values()), PROTOCOL / "conformance.md",
           ROOT / "docs" / "department-systems.md", ROOT / "README.md"]
 # the proto modules are imported for their registration in the default pool
 PROTO_MODULES = (cases_pb2, catalogue_pb2, common_pb2, event_pb2, gateway_pb2, monitoring_pb2)
@@ -106,7 +106,7 @@ def test_the_index_lists_every_document_with_its_version() -> None:
     for identifier, (target, version) in rows.items():
         assert target == DOCUMENTS[identifier]
         assert version == header(doc(identifier))["Version"], identifier
-    listed = {p.name for p in PROTOCOL.glob("*.md")} - {"README.md"}
+    listed = {p.name for p in PROTOCOL.glob("*.md")} - {"README.md", "conformance.md"}
     assert listed == set(DOCUMENTS.values()), "a document in docs/protocol/ is not indexed"
 
 
