@@ -52,8 +52,12 @@ def run(office: Office, stop: threading.Event | None = None, *,
         thread.start()
     log.info("running: gateway %s, queue %s, item %s", office.settings.sunlight_url,
              office.settings.queue, office.settings.item_id or "(not set)")
+    said_bound = False
     try:
         while not stop.wait(0.5):
+            if bound.is_set() and not said_bound:
+                log.info("listening: queue %s bound to cases.events", office.settings.queue)
+                said_bound = True
             if not all(t.is_alive() for t in threads):
                 log.error("a thread of the link stopped unexpectedly; stopping")
                 stop.set()
