@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not getattr(args, "verbose", False):  # the broker client's every connection step
+        logging.getLogger("pika").setLevel(logging.WARNING)
     if args.command == "demo-item":
         print(resources.files("realestate").joinpath("demo-item.json").read_text("utf-8"),
               end="")
