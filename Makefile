@@ -26,11 +26,13 @@ start:
 venv: $(BIN)/.installed
 
 # The department systems' adapter library (adapter/, its own package) is installed beside
-# the node, editable, so that its tests run with the others.
-$(BIN)/.installed: pyproject.toml constraints.txt adapter/pyproject.toml
+# the node, editable, so that its tests run with the others; so is the reference department
+# system attached through it (reference/realestate/, `realestate`).
+$(BIN)/.installed: pyproject.toml constraints.txt adapter/pyproject.toml reference/realestate/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]' -e ./adapter
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]' -e ./adapter \
+		-e ./reference/realestate
 	touch $@
 
 proto: venv
