@@ -61,6 +61,22 @@ def test_the_counter_commits_its_row_and_the_submission_together(office) -> None
         assert connection.execute(select(func.count()).select_from(outbox_table)).scalar() == 2
 
 
+def test_an_application_numbered_before_keeps_its_number_as_the_key(office) -> None:
+    assert office.receive("first", "张三", PERSON, UNIT, number=" WEB-2026-7 ") == "WEB-2026-7"
+    (entry,) = office.outbox.pending()
+    assert entry.idempotency_key == "WEB-2026-7" and entry.kind == "submit"
+    with pytest.raises(DomainError) as taken:
+        office.receive("first", "李四", PERSON, UNIT, number="WEB-2026-7")
+    assert taken.value.code == "NUMBER_TAKEN"
+    for bad in ("", "-x", "a b", "x" * 33):
+        with pytest.raises(DomainError) as refused:
+            office.receive("first", "李四", PERSON, UNIT, number=bad)
+        assert refused.value.code == "BAD_NUMBER"
+    # the counter's own numbering goes on beside it
+    assert office.receive("first", "李四", PERSON, UNIT).endswith("-000001")
+    assert len(office.outbox.pending()) == 2
+
+
 def test_work_done_while_the_node_is_away_is_delivered_in_order_once_it_is_back(
         office, node) -> None:
     relay = relay_of(office, node)

@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="与平台的连接：发送待发请求、接收办件事件（常驻）")
     run.add_argument("-v", "--verbose", action="store_true", help="debug logs")
     commands.add_parser("demo-item", help="打印演示事项草稿（JSON），供平台发布")
+    commands.add_parser(
+        "conformance-driver",
+        help="一致性测试驱动：供 sunlight conformance run --side adapter 调用"
+             "（标准输入输出 JSON 行，临时数据库）")
     return parser
 
 
@@ -99,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         print(resources.files("realestate").joinpath("demo-item.json").read_text("utf-8"),
               end="")
         return 0
+    if args.command == "conformance-driver":
+        logging.getLogger("pika").setLevel(logging.WARNING)
+        from realestate.conformance_driver import main as drive  # noqa: PLC0415
+
+        return drive()
     try:
         office = Office(Settings.from_env())
         return _dispatch(office, args)

@@ -16,7 +16,8 @@ from datetime import date
 
 __all__ = [
     "ACTIONS", "KINDS", "PLATFORM_STATUS", "STATUS", "STEPS", "DomainError", "PlatformState",
-    "check_applicant", "check_certificate", "check_text", "check_unit_number", "next_status",
+    "check_applicant", "check_certificate", "check_number", "check_text", "check_unit_number",
+    "next_status",
 ]
 
 
@@ -216,3 +217,16 @@ def check_certificate(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise DomainError("BAD_TEXT", "证书号为一行")
     return value
+
+
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
+def check_number(value: str) -> str:
+    """A registration's number (业务号) given from outside the counter: 1-32 letters, digits,
+    ``.``, ``_`` or ``-`` (it is the platform's idempotency key of the submission)."""
+    number = value.strip()
+    if not _NUMBER.match(number):
+        raise DomainError("BAD_NUMBER", f"业务号“{value}”格式不对：1至32位字母、数字、“.”“_”“-”，"
+                          "以字母或数字开头")
+    return number

@@ -47,6 +47,7 @@ from realestate.domain import (
     PlatformState,
     check_applicant,
     check_certificate,
+    check_number,
     check_text,
     check_unit_number,
     next_status,
@@ -93,9 +94,12 @@ class Office:
     # --- the counter ----------------------------------------------------------------------
 
     def receive(self, kind: str, applicant_name: str, id_number: str, unit_number: str,
-                clerk: str = "") -> str:
+                clerk: str = "", *, number: str | None = None) -> str:
         """An application received at the counter (收件): its row and its submission to the
-        platform, committed together. Answers the office's number of it."""
+        platform, committed together. Answers the office's number of it: the next
+        ``BDC-<year>-<n>``, or ``number`` when the application was numbered before (by
+        another of the office's systems, or by the conformance kit, whose keys are the
+        numbers); that number is the platform's idempotency key of the submission."""
         if kind not in KINDS:
             raise DomainError("BAD_KIND", "登记类型应为："
                               + "、".join(f"{k}（{v}）" for k, v in KINDS.items()))
@@ -103,8 +107,12 @@ class Office:
         unit = check_unit_number(unit_number, self.settings.region)
         clerk = check_text(clerk, "经办人", max_len=64)
         item_id = self.settings.need_item()
+        given = None if number is None else check_number(number)
         with self.outbox.transaction() as tx:
-            number = self._next_number(tx.session)
+            if given is not None and tx.session.execute(select(db.registrations.c.id).where(
+                    db.registrations.c.number == given)).first() is not None:
+                raise DomainError("NUMBER_TAKEN", f"业务号“{given}”已被使用")
+            number = given or self._next_number(tx.session)
             now = db.utcnow()
             tx.session.execute(insert(db.registrations).values(
                 number=number, kind=kind, applicant_name=name, applicant_id_type=id_type,
