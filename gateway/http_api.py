@@ -375,7 +375,9 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     app.add_middleware(GatewayLimits, rates=rates or RateLimits())
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
-    error_ref = schemas.ref(common_pb2.ErrorDetail.DESCRIPTOR)
+    # answers have schemas of their own: the message's shape, not the limits of a request
+    answer_schemas = SchemaRegistry(answers=True)
+    error_ref = answer_schemas.ref(common_pb2.ErrorDetail.DESCRIPTOR)
 
     error_schema = {"type": "object", "required": ["error"], "properties": {"error": error_ref}}
 
@@ -383,7 +385,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         error = {"description": "error", "content": {"application/json": {
             "schema": error_schema}}}
         return {code: {"description": "OK", "content": {"application/json": {
-                    "schema": schemas.ref(message_type.DESCRIPTOR),
+                    "schema": answer_schemas.ref(message_type.DESCRIPTOR),
                     "example": example_of(message_type.DESCRIPTOR)}}},
                 "4XX": error, "5XX": error}
 
@@ -782,7 +784,8 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                               "content": {"application/json": {"schema": {
                                   "type": "object", "title": "CatalogueExport",
                                   "properties": {"region": {"type": "string"},
-                                                 "items": {"type": "array", "items": schemas.ref(
+                                                 "items": {"type": "array",
+                                                           "items": answer_schemas.ref(
                                                      catalogue_pb2.ItemVersion.DESCRIPTOR)}}}}}},
                         **export_errors})
     def export_json(auth: Auth, region: Region) -> StreamingResponse:
@@ -1626,6 +1629,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
             for name in ("HTTPValidationError", "ValidationError"):
                 components.pop(name, None)
             components.update(schemas.components)
+            components.update(answer_schemas.components)
             api_doc.describe(document, error_schema)
             app.openapi_schema = document
         return app.openapi_schema

@@ -12,6 +12,13 @@ them together (at most one), and is named in the message's description.
 The contracts' comments (``sunlight.proto_comments``, generated from protos/) describe the
 messages, their fields and enum values: a field the contract comments on is never left
 undescribed in the API's documentation.
+
+Those limits are what a caller may *send*. An answer is the message as the node holds it —
+a step's ``role`` may be empty, an enum may carry its zero value — so answers have schemas of
+their own (``SchemaRegistry(answers=True)``, components named ``answer.<message>``): the same
+types, properties and descriptions, every value of each enum, no length, pattern, size or
+range limit of the rules, at most one member of each oneof, and as ``required`` the fields
+the gateway always prints (those without presence: ``to_json`` prints their defaults).
 """
 
 from __future__ import annotations
@@ -53,25 +60,40 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
 }
 
 
-class SchemaRegistry:
-    """Collects one component schema per message; hands out ``$ref``s to them."""
+#: The component name of a message's schema as an answer (``answers=True``).
+ANSWER_PREFIX = "answer."
 
-    def __init__(self) -> None:
+
+class SchemaRegistry:
+    """Collects one component schema per message; hands out ``$ref``s to them. With
+    ``answers``: the schemas of answers (named ``answer.<message>``), without the limits of
+    what a caller may send."""
+
+    def __init__(self, *, answers: bool = False) -> None:
         self.components: dict[str, dict[str, Any]] = {}
+        self.answers = answers
+
+    def name(self, message: Descriptor) -> str:
+        """The component name of ``message``'s schema."""
+        return (ANSWER_PREFIX if self.answers else "") + message.full_name
 
     def ref(self, message: Descriptor) -> dict[str, Any]:
         if message.full_name in _WELL_KNOWN:
             return dict(_WELL_KNOWN[message.full_name])
-        if message.full_name not in self.components:
-            self.components[message.full_name] = {}  # placeholder: guards recursion
-            self.components[message.full_name] = self._object(message)
-        return {"$ref": f"#/components/schemas/{message.full_name}"}
+        name = self.name(message)
+        if name not in self.components:
+            self.components[name] = {}  # placeholder: guards recursion
+            self.components[name] = self._object(message)
+        return {"$ref": f"#/components/schemas/{name}"}
 
     def _object(self, message: Descriptor) -> dict[str, Any]:
         schema: dict[str, Any] = {
             "type": "object", "title": message.name, "additionalProperties": False,
             "properties": {f.name: self._field(f) for f in message.fields}}
-        required = [f.name for f in message.fields if rules_of(f).required]
+        if self.answers:  # what to_json always prints
+            required = [f.name for f in message.fields if not f.has_presence]
+        else:
+            required = [f.name for f in message.fields if rules_of(f).required]
         if required:
             schema["required"] = required
         described = [rule.message or rule.expression for rule in
@@ -79,7 +101,7 @@ class SchemaRegistry:
         for group in _oneofs(message):
             names = [f.name for f in group.fields]
             required = group.GetOptions().Extensions[validate_pb2.oneof].required
-            if required:
+            if required and not self.answers:
                 schema["oneOf"] = [{"required": [name]} for name in names]
             else:
                 schema["not"] = {"anyOf": [{"required": [a, b]} for i, a in enumerate(names)
@@ -103,7 +125,8 @@ class SchemaRegistry:
         return schema
 
     def _field_schema(self, f: FieldDescriptor) -> dict[str, Any]:
-        rules = rules_of(f)
+        # an answer is held to the field's type alone, not to what a caller may send
+        rules = validate_pb2.FieldRules() if self.answers else rules_of(f)
         if f.message_type is not None and f.message_type.GetOptions().map_entry:
             key = f.message_type.fields_by_name["key"]
             value = f.message_type.fields_by_name["value"]

@@ -19,7 +19,8 @@ from gateway.access import ACCESS
 from gateway.api_doc import IDEMPOTENCY_KEY, operations
 from gateway.backends import Backends
 from gateway.errors import ApiError
-from gateway.http_api import create_app
+from gateway.http_api import create_app, to_json
+from gateway.schemas import ANSWER_PREFIX
 from services.shared import auth
 
 ERROR_FIELDS = set(ApiError(400, "X", "x").body()["error"])
@@ -156,7 +157,8 @@ def test_roles_come_from_the_permissions_the_services_require(document) -> None:
 
 def test_every_commented_field_is_described(document) -> None:
     undescribed = []
-    for name, schema in document["components"]["schemas"].items():
+    for component, schema in document["components"]["schemas"].items():
+        name = component.removeprefix(ANSWER_PREFIX)  # an answer's schema describes it too
         if name in MESSAGES or name.startswith("sunlight."):
             if COMMENTS.get(name) and COMMENTS[name] not in schema.get("description", ""):
                 undescribed.append(name)
@@ -189,3 +191,83 @@ def test_request_examples_are_the_messages_json(document) -> None:
         json_format.ParseDict(content["example"], by_title[title]())
         parsed += 1
     assert parsed > 20
+
+
+def _filled(message: Any, depth: int = 0) -> Any:
+    """``message`` with every message field set and one element in every list of messages,
+    all at their defaults (empty strings, zero enums), a few levels down."""
+    if depth >= 4:
+        return message
+    for f in message.DESCRIPTOR.fields:
+        if f.message_type is None or f.message_type.GetOptions().map_entry:
+            continue
+        if f.message_type.full_name.startswith("google.protobuf."):
+            continue
+        if f.is_repeated:
+            _filled(getattr(message, f.name).add(), depth + 1)
+        elif not f.containing_oneof or f.containing_oneof.fields[0] is f:
+            getattr(message, f.name).SetInParent()
+            _filled(getattr(message, f.name), depth + 1)
+    return message
+
+
+def _answer_schemas(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(operation, component name, the JSON answer's schema) of every 2xx and error answer
+    documented as a proto message."""
+    for method, path, op in operations(document):
+        for code, answer in op["responses"].items():
+            content = answer.get("content", {}).get("application/json", {})
+            ref = content.get("schema", {}).get("$ref") or content.get("schema", {}).get(
+                "properties", {}).get("error", {}).get("$ref")
+            if ref:
+                yield f"{method} {path} {code}", ref.rsplit("/", 1)[-1], content["schema"]
+
+
+def test_answers_as_the_node_prints_them_match_their_documented_schemas(document) -> None:
+    """An answer is the message as the node holds it: an empty step role, a zero enum, an
+    empty list are no breach of the answer's schema — whose fields to_json always prints are
+    required, and none other than the message's allowed — while a request schema keeps the
+    contract's limits."""
+    import jsonschema  # noqa: PLC0415 - this test only
+
+    components = document["components"]["schemas"]
+    classes = {**MESSAGES, "sunlight.common.v1.ErrorDetail": None}
+    checked, wrong = set(), []
+    for where, name, schema in _answer_schemas(document):
+        assert name.startswith(ANSWER_PREFIX), (where, name)
+        full_name = name.removeprefix(ANSWER_PREFIX)
+        if full_name not in classes or classes[full_name] is None:
+            continue
+        answer = to_json(_filled(classes[full_name]()))
+        validator = jsonschema.Draft202012Validator({**schema,
+                                                     "components": document["components"]})
+        wrong += [f"{where}: {'/'.join(map(str, e.absolute_path))}: {e.message[:120]}"
+                  for e in validator.iter_errors(answer)][:2]
+        # one field too many, or one always printed left out, is a breach
+        assert not validator.is_valid({**answer, "not_a_field": 1}), where
+        for field in components[name].get("required", [])[:1]:
+            assert not validator.is_valid({k: v for k, v in answer.items() if k != field}), (
+                where, field)
+        checked.add(full_name)
+    assert not wrong, wrong[:10]
+    assert {"sunlight.cases.v1.CaseResponse",
+            "sunlight.catalogue.v1.ListPublishedItemsResponse"} <= checked
+    # the same message as a request keeps the limits (an item's draft: a step needs its role)
+    step = components["sunlight.catalogue.v1.Step"]["properties"]
+    answered = components[ANSWER_PREFIX + "sunlight.catalogue.v1.Step"]["properties"]
+    assert step["role"].get("minLength", 0) >= 1 and "minLength" not in answered["role"]
+
+
+def test_error_answers_match_the_documented_error_model(document) -> None:
+    import jsonschema  # noqa: PLC0415 - this test only
+
+    error = ApiError(422, "ACTION_NOT_ALLOWED", "不能办理", metadata={"status": "X"}).body()
+    seen = 0
+    for where, name, schema in _answer_schemas(document):
+        if name == ANSWER_PREFIX + "sunlight.common.v1.ErrorDetail":
+            validator = jsonschema.Draft202012Validator({**schema,
+                                                         "components": document["components"]})
+            assert validator.is_valid(error), where
+            assert not validator.is_valid({"error": {"code": "X"}}), where
+            seen += 1
+    assert seen > 100
