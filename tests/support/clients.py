@@ -98,6 +98,37 @@ def publish_over_http(api, region: str, department: str) -> str:  # type: ignore
     return str(item_id)
 
 
+def publish_form_item(node, name: str) -> str:  # type: ignore[no-untyped-def]
+    """A published item of 区发展改革局 (511602) whose application form is mandatory, accepted
+    by a clerk and decided by a chief, through ``node``'s HTTP API as an admin; its id."""
+    import httpx  # noqa: PLC0415 - only the HTTP helpers need it
+
+    admin = mint_token(node.full_env()["SUNLIGHT_TOKEN_KEY"], "e2e-admin", ["admin"],
+                       ["510000"])
+    draft = {"name": name, "code": implementation_code("511602"), "item_type": "01",
+             "region": "511602", "department": "区发展改革局",
+             "department_code": DEVELOPMENT, "statutory_limit_days": 20,
+             "promised_limit_days": 10,
+             "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
+             "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk",
+                        "kind": "STEP_KIND_ACCEPTANCE"},
+                       {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief",
+                        "kind": "STEP_KIND_DECISION"}],
+             "materials": [{"key": "application_form", "name": "申请表", "mandatory": True,
+                            "originals": 1}],
+             "modes": ["HANDLING_MODE_PROMISED"]}
+    with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}", timeout=15,
+                      headers={"Authorization": f"Bearer {admin}"}) as api:
+        made = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
+                                           "draft": draft})
+        assert made.status_code < 300, made.text
+        item_id = made.json()["item"]["item_id"]
+        published = api.post(f"/v1/items/{item_id}/versions/1/publish",
+                             json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
+        assert published.status_code < 300, published.text
+    return str(item_id)
+
+
 def apply_over_http(api, item_id: str, region: str) -> dict:  # type: ignore[no-untyped-def]
     """A case of 张三 on ``item_id`` opened through a node's HTTP API: the case's JSON."""
     reply = api.post("/v1/cases", json={

@@ -5,10 +5,8 @@ say so, one testcase per check."""
 from __future__ import annotations
 
 import json
-import uuid
 import xml.etree.ElementTree as ET
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -16,8 +14,7 @@ from cli.conformance.checks import PASSED, PLATFORM, REGISTRY
 from cli.main import main
 from services.shared.auth import mint_token
 from tests.support import departments
-from tests.support.clients import OFFLINE_REVIEW
-from tests.support.codes import implementation_code
+from tests.support.clients import publish_form_item
 
 pytestmark = pytest.mark.e2e
 
@@ -25,31 +22,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def item(node) -> str:
     """A published item of 区发展改革局 with a mandatory application form."""
-    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
-    admin = mint_token(secret, "e2e-admin", ["admin"], ["510000"])
-    with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}", timeout=15,
-                      headers={"Authorization": f"Bearer {admin}"}) as api:
-        draft = {"name": "企业投资项目备案（一致性）", "code": implementation_code("511602"),
-                 "item_type": "01", "region": "511602", "department": "区发展改革局",
-                 "department_code": departments.DEVELOPMENT, "statutory_limit_days": 20,
-                 "promised_limit_days": 10,
-                 "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》",
-                                  "article": "第十三条"}],
-                 "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk",
-                            "kind": "STEP_KIND_ACCEPTANCE"},
-                           {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief",
-                            "kind": "STEP_KIND_DECISION"}],
-                 "materials": [{"key": "application_form", "name": "申请表",
-                                "mandatory": True, "originals": 1}],
-                 "modes": ["HANDLING_MODE_PROMISED"]}
-        made = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
-                                           "draft": draft})
-        assert made.status_code < 300, made.text
-        item_id = made.json()["item"]["item_id"]
-        published = api.post(f"/v1/items/{item_id}/versions/1/publish",
-                             json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
-        assert published.status_code < 300, published.text
-    return item_id
+    return publish_form_item(node, "企业投资项目备案（一致性）")
 
 
 def test_the_node_passes_every_platform_check(node, item, amqp_uri, tmp_path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,7 @@ from sunlight_adapter import (
 
 from services.shared.auth import mint_token
 from tests.support import departments
-from tests.support.clients import OFFLINE_REVIEW
-from tests.support.codes import implementation_code
+from tests.support.clients import publish_form_item
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -52,28 +50,7 @@ def ok(reply: httpx.Response) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def item(node) -> str:
     """An item of 区发展改革局 with an application form: accepted, then decided."""
-    secret = node.full_env()["SUNLIGHT_TOKEN_KEY"]
-    admin = mint_token(secret, "e2e-admin", ["admin"], ["510000"])
-    with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}", timeout=15,
-                      headers={"Authorization": f"Bearer {admin}"}) as api:
-        draft = {"name": "企业投资项目核准", "code": implementation_code("511602"),
-                 "item_type": "01", "region": "511602", "department": "区发展改革局",
-                 "department_code": departments.DEVELOPMENT, "statutory_limit_days": 20,
-                 "promised_limit_days": 10,
-                 "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》",
-                                  "article": "第十三条"}],
-                 "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk",
-                            "kind": "STEP_KIND_ACCEPTANCE"},
-                           {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief",
-                            "kind": "STEP_KIND_DECISION"}],
-                 "materials": [{"key": "application_form", "name": "申请表",
-                                "mandatory": True, "originals": 1}],
-                 "modes": ["HANDLING_MODE_PROMISED"]}
-        item_id = ok(api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
-                                                 "draft": draft}))["item"]["item_id"]
-        ok(api.post(f"/v1/items/{item_id}/versions/1/publish",
-                    json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW}))
-    return item_id
+    return publish_form_item(node, "企业投资项目核准")
 
 
 def test_a_department_system_submits_acts_and_follows_its_case_through_the_adapter(
