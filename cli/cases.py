@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date
@@ -34,7 +33,13 @@ from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 from sunlight.common.v1 import common_pb2
 
-from cli.connection import Connection, connect_as, connection_options, fail
+from cli.connection import (
+    Connection,
+    connect_as,
+    connection_options,
+    fail,
+    idempotency_key,
+)
 
 #: actions on the command line (hyphens) → the oneof field of ActOnCaseRequest
 ACTIONS: dict[str, str] = {
@@ -117,17 +122,6 @@ def _json(message: Message) -> str:
         ensure_ascii=False, indent=1)
 
 
-def _key(given: str | None) -> str:
-    """The idempotency key: the one given, or a new one, told to the user so that the call
-    can be repeated safely."""
-    if given:
-        return given
-    made = uuid.uuid4().hex
-    click.echo(f"idempotency key: {made} (repeat the call safely with --key {made})",
-               err=True)
-    return made
-
-
 def _day(value: str | None, option: str) -> str:
     if not value:
         return ""
@@ -201,7 +195,7 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
         request.agent.CopyFrom(pb.Applicant(name=agent_name, id_type=agent_id_type,
                                             id_number=agent_id_number or ""))
     with _caller(**connection) as call:
-        request.idempotency_key = _key(key)
+        request.idempotency_key = idempotency_key(key)
         case = call("submit", "SubmitApplication", request).case
     click.echo(_json(case) if as_json else describe(case))
 
@@ -328,7 +322,7 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
         if fields_json is not None:
             _merge_fields(message, fields_json, action)
         request = pb.ActOnCaseRequest(case_number=case_number, **{field: message})
-        request.idempotency_key = _key(key)
+        request.idempotency_key = idempotency_key(key)
         case = call("act", "ActOnCase", request).case
     click.echo(_json(case) if as_json else describe(case))
 

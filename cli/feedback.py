@@ -12,7 +12,6 @@ Exit codes: 0 when the command ran, 1 when supervision refused or could not be r
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import click
@@ -22,7 +21,7 @@ from pydantic import ValidationError
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
-from cli.connection import Connection, call, fail
+from cli.connection import Connection, call, fail, idempotency_key
 from cli.supervision import _connection_options, _json, _stub, _time
 
 KINDS = {"complaint": pb.COMPLAINT_KIND_COMPLAINT, "report": pb.COMPLAINT_KIND_REPORT}
@@ -92,14 +91,6 @@ def _node_settings_found(what: str, connection: dict[str, Any]) -> None:
         raise SystemExit(2) from None
 
 
-def _key(key: str | None) -> str:
-    if key:
-        return key
-    key = uuid.uuid4().hex
-    click.echo(f"idempotency key: {key} (repeat the call safely with --key {key})", err=True)
-    return key
-
-
 def describe_complaint(c: pb.Complaint) -> str:
     late = "，已超期" if c.overdue else ""
     lines = [f"{c.complaint_id}  {c.title}（{COMPLAINT_WORDS.get(c.status, '?')}{late}）",
@@ -162,7 +153,7 @@ def complain(kind: str, addressee: str, case_number: str, department_code: str, 
     subject = ("case" if case_number else "staff" if staff else "item" if item_id
                else "department")
     request = pb.SubmitComplaintRequest(
-        idempotency_key=_key(key), kind=KINDS[kind], addressee=ADDRESSEES[addressee],
+        idempotency_key=idempotency_key(key), kind=KINDS[kind], addressee=ADDRESSEES[addressee],
         subject=SUBJECTS[subject], case_number=case_number, item_id=item_id, staff=staff,
         region=region, department_code=department_code, title=title, content=content,
         contact=contact)
@@ -219,8 +210,8 @@ def handle(complaint_id: str, action: str, finding: str | None, text: str, key: 
                                                  answer=text),
             "close": lambda: pb.CloseComplaint(note=text),
             "withdraw": lambda: pb.WithdrawComplaint(reason=text)}[action]()
-    request = pb.ActOnComplaintRequest(idempotency_key=_key(key), complaint_id=complaint_id,
-                                       **{action: body})
+    request = pb.ActOnComplaintRequest(idempotency_key=idempotency_key(key),
+                                       complaint_id=complaint_id, **{action: body})
     with _stub(**connection) as (stub, conn):
         reply = _call("handle", stub, conn, "ActOnComplaint", request)
     click.echo(_json(reply) if as_json else describe_complaint(reply.complaint))
@@ -247,7 +238,7 @@ def rate(case_number: str, level: int, channel: str, indicators: tuple[str, ...]
         if not value.isdigit() or not 1 <= int(value) <= 5:
             raise click.UsageError(f"--indicator {given}: NAME=LEVEL, LEVEL 1 to 5")
         parsed[name] = int(value)
-    request = pb.RateCaseRequest(idempotency_key=_key(key), case_number=case_number,
+    request = pb.RateCaseRequest(idempotency_key=idempotency_key(key), case_number=case_number,
                                  channel=CHANNELS[channel], level=level,
                                  indicators=parsed, comment=comment)
     with _stub(**connection) as (stub, conn):
@@ -288,7 +279,7 @@ def ratings(region: str, case_number: str, bad_only: bool, month: str, page_size
 def appeal(rating_id: str, kind: str, reason: str, key: str | None, as_json: bool,
            **connection: Any) -> None:
     """Appeal a bad rating (the rated department's staff)."""
-    request = pb.AppealRatingRequest(idempotency_key=_key(key), rating_id=rating_id,
+    request = pb.AppealRatingRequest(idempotency_key=idempotency_key(key), rating_id=rating_id,
                                      kind=kind, reason=reason)
     with _stub(**connection) as (stub, conn):
         reply = _call("appeal", stub, conn, "AppealRating", request)
@@ -305,7 +296,7 @@ def appeal(rating_id: str, kind: str, reason: str, key: str | None, as_json: boo
 def decide_appeal(rating_id: str, decision: str, reason: str, key: str | None,
                   as_json: bool, **connection: Any) -> None:
     """Decide an appeal (a supervisor): uphold excludes the rating."""
-    request = pb.DecideAppealRequest(idempotency_key=_key(key), rating_id=rating_id,
+    request = pb.DecideAppealRequest(idempotency_key=idempotency_key(key), rating_id=rating_id,
                                      uphold=decision == "uphold", reason=reason)
     with _stub(**connection) as (stub, conn):
         reply = _call("decide-appeal", stub, conn, "DecideAppeal", request)
@@ -343,7 +334,7 @@ def rectifications(region: str, overdue_only: bool, page_size: int, as_json: boo
 def rectify(task_id: str, measures: str, reply: str, key: str | None, as_json: bool,
             **connection: Any) -> None:
     """Record a rectification done (the department's staff)."""
-    request = pb.CompleteRectificationRequest(idempotency_key=_key(key), task_id=task_id,
+    request = pb.CompleteRectificationRequest(idempotency_key=idempotency_key(key), task_id=task_id,
                                               measures=measures, reply=reply)
     with _stub(**connection) as (stub, conn):
         answer = _call("rectify", stub, conn, "CompleteRectification", request)
@@ -414,7 +405,7 @@ def ask(item_id: str, title: str, question: str, contact: str, key: str | None,
             "未登录咨询（没有 --token、SUNLIGHT_TOKEN 或 --as），请用 --contact 留下联系电话或"
             "电子邮箱，以便答复；提交后凭显示的咨询编号和查询码查看答复。")
     _node_settings_found("ask", connection)
-    request = pb.AskConsultationRequest(idempotency_key=_key(key), item_id=item_id,
+    request = pb.AskConsultationRequest(idempotency_key=idempotency_key(key), item_id=item_id,
                                         title=title, question=question, contact=contact)
     with _stub(**connection) as (stub, conn):
         reply = _citizen_call("ask", stub, conn, "AskConsultation", request)
@@ -472,7 +463,7 @@ def consultation(consultation_id: str, query_code: str, as_json: bool,
 def answer(consultation_id: str, text: str, key: str | None, as_json: bool,
            **connection: Any) -> None:
     """Answer a consultation (the item's department's staff)."""
-    request = pb.ActOnConsultationRequest(idempotency_key=_key(key),
+    request = pb.ActOnConsultationRequest(idempotency_key=idempotency_key(key),
                                           consultation_id=consultation_id,
                                           answer=pb.AnswerConsultation(answer=text))
     with _stub(**connection) as (stub, conn):

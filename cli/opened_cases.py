@@ -14,7 +14,8 @@ from typing import Any
 import click
 from sunlight.cases.v1 import cases_pb2 as pb
 
-from cli.cases import _caller, _connection_options, _json, _key, cases, describe
+from cli.cases import _caller, _connection_options, _json, cases, describe
+from cli.connection import idempotency_key
 from services.shared.code_tables import CASE_SOURCES, EVIDENCE_KINDS
 
 
@@ -79,7 +80,7 @@ def open_case(item_id: str, region: str, parties: tuple[str, ...], facts: str, s
         parties=_parties(parties), facts=facts, source=source,
         legal_basis=list(legal_basis), evidence=_evidence(evidence))
     with _caller(**connection) as call:
-        request.idempotency_key = _key(key)
+        request.idempotency_key = idempotency_key(key)
         case = call("open", "OpenCase", request).case
     click.echo(_json(case) if as_json else describe(case))
 
