@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
@@ -40,8 +41,15 @@ import grpc
 from cryptography import x509
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
-from services.shared.auth import ANONYMOUS, Authenticator, Principal, mint_assertion
+from services.shared.auth import (
+    ANONYMOUS,
+    ASSERTION_TTL_S,
+    Authenticator,
+    Principal,
+    mint_assertion,
+)
 from services.shared.errors import PermissionDenied, Unauthenticated, Unavailable
+from services.shared.expiring_cache import ExpiringCache
 from services.shared.grpc_errors import abort_with
 from services.shared.grpc_tracing import server_interceptors, traced
 from services.shared.node_registry import NodeRegistry, RegistryFile
@@ -97,8 +105,12 @@ class PeerAuthorisation(grpc.ServerInterceptor):
     def __init__(self, own_region: str, registry: Callable[[], NodeRegistry],
                  ca_pem: bytes, token_key: str) -> None:
         self._region, self._registry, self._ca_pem = own_region, registry, ca_pem
+        # assertions verified once per registry: the same bytes verify the same way until
+        # they expire or the registry changes (auth.Authenticator); whether the caller and
+        # its certificate may call at all is asked of the registry on every call (check)
         self._people = Authenticator(token_key, own_region,
-                                     peer_keys=lambda kid: registry().token_key(kid))
+                                     peer_keys=lambda kid: registry().token_key(kid),
+                                     generation=registry)
 
     def check(self, method: str, context: grpc.ServicerContext
               ) -> tuple[PeerIdentity, Principal]:
@@ -225,6 +237,53 @@ def open_registry(paths: PkiPaths) -> RegistryFile:
     return RegistryFile(paths.registry, load_cert(paths.ca_cert))
 
 
+#: seconds before its expiry that a remembered assertion is no longer handed out: more than
+#: any call's deadline (a call never carries an assertion that lapses on the way) and room
+#: for the nodes' clocks to differ by up to a minute
+ASSERTION_REUSE_MARGIN_S = 60
+#: (person, node) pairs whose assertion is remembered at most
+MAX_ASSERTIONS = 4096
+
+
+class Assertions:
+    """This node's assertions of people for other nodes (``mint_assertion``), each reused for
+    the same person and the same node until ``ASSERTION_REUSE_MARGIN_S`` before it expires.
+
+    Why reusing one is safe: an assertion is a bearer token this node signs, valid for
+    ``ASSERTION_TTL_S`` at the node it names (``aud``) and nowhere else; minting a new one
+    for every call already let each of them be replayed there for two minutes, so handing the
+    same one out again for the same person and node grants nothing more. The key is the
+    whole verified principal (subject, roles, regions, department, positions, name, issuer):
+    a person whose token says anything else gets an assertion of their own. The person's own
+    token is still verified on every call before an assertion is looked up (an expired or
+    refused token gets none), and nothing is remembered across a change of ``generation``
+    (the node registry in force). A ``margin_s`` of ``ttl_s`` or more reuses none."""
+
+    def __init__(self, token_key: str, region: str,
+                 generation: Callable[[], object] | None = None, *,
+                 ttl_s: int = ASSERTION_TTL_S,
+                 margin_s: float = ASSERTION_REUSE_MARGIN_S) -> None:
+        self._token_key, self._region, self._generation = token_key, region, generation
+        self._ttl_s, self._margin_s = ttl_s, margin_s
+        self._made: ExpiringCache[str] = ExpiringCache(MAX_ASSERTIONS)
+
+    def header(self, person: Principal, audience: str) -> str:
+        """``Bearer <assertion of person for node audience>``, minted or remembered."""
+        if not self._token_key:
+            raise Unauthenticated("this node has no token key to vouch for a person with")
+        generation = self._generation() if self._generation is not None else None
+        key = (person, audience)
+        header = self._made.get(key, generation)
+        if header is None:
+            minted_at = time.time()
+            header = "Bearer " + mint_assertion(self._token_key, person, issuer=self._region,
+                                                audience=audience, ttl_s=self._ttl_s)
+            # mint_token's exp is int(now) + ttl: the deadline errs on the early side
+            self._made.put(key, header, int(minted_at) + self._ttl_s - self._margin_s,
+                           generation)
+        return header
+
+
 class Peers:
     """Channels to other nodes' peer ports, with this node's certificate; calls on behalf of
     a person carry this node's assertion of them (signed with ``token_key`` as ``region``)."""
@@ -238,17 +297,24 @@ class Peers:
             certificate_chain=paths.node_cert.read_bytes())
         self._registry, self.timeout_s = registry, timeout_s
         self._channels: dict[tuple[str, str], grpc.Channel] = {}
+        self._stubs: dict[tuple[str, str, str], grpc.UnaryUnaryMultiCallable] = {}
+        self.assertions = Assertions(token_key, region, registry, margin_s=max(
+            ASSERTION_REUSE_MARGIN_S, timeout_s + 1))
+
+    def _address(self, region: str, address: str | None) -> str:
+        if address is not None:
+            return address
+        node = self._registry().node(region)
+        if node is None or node.revoked is not None or not node.gateway:
+            raise Unavailable(f"node {region} has no gateway in the node registry "
+                              "(not registered, revoked, or no address)",
+                              code="NODE_UNKNOWN")
+        return node.gateway
 
     def channel(self, region: str, address: str | None = None) -> grpc.Channel:
         """A channel to node ``region`` (at the registry's address unless ``address``);
         Unavailable when the registry has no active node there."""
-        if address is None:
-            node = self._registry().node(region)
-            if node is None or node.revoked is not None or not node.gateway:
-                raise Unavailable(f"node {region} has no gateway in the node registry "
-                                  "(not registered, revoked, or no address)",
-                                  code="NODE_UNKNOWN")
-            address = node.gateway
+        address = self._address(region, address)
         key = (region, address)
         found = self._channels.get(key)
         if found is None:
@@ -260,6 +326,17 @@ class Peers:
             self._channels[key] = found
         return found
 
+    def raw_stub(self, region: str, method: str) -> grpc.UnaryUnaryMultiCallable:
+        """``method`` on node ``region`` taking and giving bytes, made once per channel and
+        method (the registry is still asked for the node on every call: Unavailable when it
+        has no active node there any more)."""
+        address = self._address(region, None)
+        key = (region, address, method)
+        stub = self._stubs.get(key)
+        if stub is None:
+            stub = self._stubs[key] = self.channel(region, address).unary_unary(method)
+        return stub
+
     def call(self, region: str, method: str, request: Any, response_type: Any, *,
              timeout_s: float | None = None, person: Principal | None = None,
              address: str | None = None) -> Any:
@@ -268,10 +345,7 @@ class Peers:
         ``person`` (None: as the node itself)."""
         metadata = ()
         if person is not None and not person.anonymous:
-            if not self._token_key:
-                raise Unauthenticated("this node has no token key to vouch for a person with")
-            metadata = (("authorization", "Bearer " + mint_assertion(
-                self._token_key, person, issuer=self._region, audience=region)),)
+            metadata = (("authorization", self.assertions.header(person, region)),)
         stub = self.channel(region, address).unary_unary(
             method, request_serializer=type(request).SerializeToString,
             response_deserializer=response_type.FromString)
@@ -288,3 +362,4 @@ class Peers:
         for channel in self._channels.values():
             channel.close()
         self._channels.clear()
+        self._stubs.clear()

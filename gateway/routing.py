@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -34,9 +35,16 @@ import grpc
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 
-from gateway.peers import Peers, asserted_person, open_registry
+from gateway.peers import (
+    ASSERTION_REUSE_MARGIN_S,
+    Assertions,
+    Peers,
+    asserted_person,
+    open_registry,
+)
 from services.shared.auth import Authenticator, Principal, mint_token
 from services.shared.errors import DomainError, Unavailable
+from services.shared.expiring_cache import ExpiringCache
 from services.shared.grpc_errors import error_detail_of, to_status
 from services.shared.node_registry import NodeRegistry
 from services.shared.pki import PkiPaths
@@ -85,6 +93,11 @@ SERVICE_OF = {GET_CASE: "sunlight.cases.v1.CaseService",
 _UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 #: seconds a token made here for a person another node vouched for lives
 LOCAL_TOKEN_TTL_S = 60
+#: seconds before its expiry that such a token is no longer reused: more than any call's
+#: deadline to the backends, so that none lapses on the way
+LOCAL_TOKEN_REUSE_MARGIN_S = 20
+#: people whose local token is remembered at most
+MAX_LOCAL_TOKENS = 4096
 
 
 def region_of_case(number: str) -> str:
@@ -117,6 +130,8 @@ class Router:
         self.region, self._token_key = region, token_key
         self._registry, self.peers, self.timeout_s = registry, peers, timeout_s
         self._people = Authenticator(token_key, region)
+        self._assertions = Assertions(token_key, region, registry, margin_s=max(
+            ASSERTION_REUSE_MARGIN_S, timeout_s + 1))
         self._directory = directory
 
     @classmethod
@@ -197,13 +212,10 @@ class Router:
         (the peer's own error)."""
         assert self.peers is not None
         person = self.person(authorization)
-        call = self.peers.channel(node).unary_unary(method)
+        call = self.peers.raw_stub(node, method)
         metadata = ()
         if person is not None:
-            from services.shared.auth import mint_assertion  # noqa: PLC0415
-
-            metadata = (("authorization", "Bearer " + mint_assertion(
-                self._token_key, person, issuer=self.region, audience=node)),)
+            metadata = (("authorization", self._assertions.header(person, node)),)
         timeout = min(timeout_s, self.timeout_s) if timeout_s else self.timeout_s
         try:
             return call(request, timeout=timeout, metadata=metadata or None)  # type: ignore[no-any-return]
@@ -277,6 +289,10 @@ class PeerForwarder(grpc.GenericRpcHandler):
     def __init__(self, region: str, token_key: str, routes: Mapping[str, grpc.Channel],
                  timeout_s: float, methods: Sequence[str] = tuple(ROUTED)) -> None:
         self._region, self._token_key, self._timeout_s = region, token_key, timeout_s
+        self._local_tokens: ExpiringCache[str] = ExpiringCache(MAX_LOCAL_TOKENS)
+        # never a token that could lapse within one call's deadline (none at all when the
+        # deadline is as long as the token's life)
+        self._reuse_margin_s = max(LOCAL_TOKEN_REUSE_MARGIN_S, timeout_s + 1)
         self._handlers = {m: grpc.unary_unary_rpc_method_handler(functools.partial(
             self._forward, routes[SERVICE_OF[m]].unary_unary(m))) for m in methods}
 
@@ -284,10 +300,31 @@ class PeerForwarder(grpc.GenericRpcHandler):
         return self._handlers.get(details.method)
 
     def local_token(self, person: Principal) -> str:
-        return mint_token(self._token_key, person.subject, person.roles, person.regions,
-                          department=person.department, name=person.name,
-                          ttl_s=LOCAL_TOKEN_TTL_S, issuer=self._region, audience=self._region,
-                          positions=person.positions, department_name=person.department_name)
+        """The token this node signs for ``person`` to call its own backends with: minted
+        once and reused for the same person until ``LOCAL_TOKEN_REUSE_MARGIN_S`` (or the
+        forwarding deadline and a second, if longer) before it expires.
+
+        Why reusing it is safe: it never leaves this node (only the node's own backends see
+        it) and says exactly what the verified assertion said — the cache key is the whole
+        principal (subject, roles, regions, department, positions, name and the node that
+        vouched), so anyone whose assertion says anything else gets a token of their own.
+        It is handed out only after this call passed the peer port's checks (the calling
+        node and its certificate against the node registry, its assertion verified): a
+        revoked node never reaches it. Reuse also lets the backends find it among the tokens
+        they verified already (by its exact string) instead of verifying a fresh one on
+        every call."""
+        token = self._local_tokens.get(person)
+        if token is None:
+            minted_at = time.time()
+            token = mint_token(self._token_key, person.subject, person.roles, person.regions,
+                               department=person.department, name=person.name,
+                               ttl_s=LOCAL_TOKEN_TTL_S, issuer=self._region,
+                               audience=self._region, positions=person.positions,
+                               department_name=person.department_name)
+            # mint_token's exp is int(now) + ttl: the deadline errs on the early side
+            self._local_tokens.put(person, token, int(minted_at) + LOCAL_TOKEN_TTL_S
+                                   - self._reuse_margin_s)
+        return token
 
     def _forward(self, call: grpc.UnaryUnaryMultiCallable, request: bytes,
                  context: grpc.ServicerContext) -> bytes:

@@ -68,6 +68,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from services.shared.config import DEFAULT_NODE_REGION
 from services.shared.departments import department_code_problem, shown
 from services.shared.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from services.shared.expiring_cache import ExpiringCache
 from services.shared.regions import covers, validate_region
 from services.shared.token_keys import ALGORITHM, TokenKey
 
@@ -415,23 +416,43 @@ PeerKeys = Callable[[str], "tuple[str, Ed25519PublicKey] | None"]
 
 
 class Authenticator:
-    """Verifies bearer tokens into principals."""
+    """Verifies bearer tokens into principals.
 
-    #: tokens verified already, remembered until they expire (a client sends the same token
-    #: with every call; checking its signature and claims again each time changes nothing)
+    **Verified tokens are remembered** (``MAX_REMEMBERED``, least recently used first out): a
+    client sends the same token with every call, and checking its signature and claims again
+    changes nothing as long as nothing they depend on has. An entry is keyed by the *exact*
+    token string — any other bytes, even a token of the same claims, are verified afresh —
+    and is served only
+
+    - before the token's own ``exp`` (after it, the token is verified again, and refused as
+      expired);
+    - under the very ``generation`` it was verified under (``generation()``, compared by
+      identity): given the node registry's ``current``, a changed registry — a node or its
+      key revoked, a key added — drops every entry, so a revocation shuts its node's
+      assertions out from the first call after this node reads the new registry, as before.
+
+    Tokens signed by another node (assertions, checked against the registry's keys) are
+    remembered only when ``generation`` is given; without it they are verified on every
+    call. This node's own keys are fixed for the Authenticator's life (a new key is a
+    restart)."""
+
+    #: how many verified tokens are remembered at most (least recently used first out)
     MAX_REMEMBERED = 4096
 
     def __init__(self, keys: TokenKey | str | Iterable[TokenKey | str],
-                 node: str = DEFAULT_NODE_REGION, peer_keys: PeerKeys | None = None) -> None:
+                 node: str = DEFAULT_NODE_REGION, peer_keys: PeerKeys | None = None,
+                 generation: Callable[[], object] | None = None) -> None:
         """``keys``: this node's own token key(s) (a retired key stays here until its last
         tokens expire); ``node``: this node's region, what every token must be for (aud);
-        ``peer_keys``: the registry's lookup of other nodes' keys (None: own tokens only)."""
+        ``peer_keys``: the registry's lookup of other nodes' keys (None: own tokens only);
+        ``generation``: what remembered tokens depend on (the registry in force), see above."""
         own = [keys] if isinstance(keys, TokenKey | str) else list(keys)
         self._own: dict[str, Ed25519PublicKey] = {
             k.kid: k.public for k in (TokenKey.of(key) for key in own)}
         self._node = node
         self._peer_keys = peer_keys
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._generation = generation
+        self._verified: ExpiringCache[Principal] = ExpiringCache(self.MAX_REMEMBERED)
 
     def principal(self, authorization: str | None) -> Principal:
         if not authorization:
@@ -439,17 +460,14 @@ class Authenticator:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("the authorization header must be 'Bearer <token>'")
-        known = self._verified.get(token)
+        # taken before verifying: a registry that changes meanwhile makes the entry stale
+        generation = self._generation() if self._generation is not None else None
+        known = self._verified.get(token, generation)
         if known is not None:
-            if time.time() < known[1]:
-                return known[0]
-            self._verified.pop(token, None)  # expired: verified again, and refused
+            return known
         principal, expires = self._verify(token)
-        if principal.issuer != self._node:
-            return principal  # another node's assertion: checked each time (revocation)
-        if len(self._verified) >= self.MAX_REMEMBERED:
-            self._verified.clear()
-        self._verified[token] = (principal, expires)
+        if principal.issuer == self._node or self._generation is not None:
+            self._verified.put(token, principal, expires, generation)
         return principal
 
     def _signer(self, token: str) -> tuple[str, Ed25519PublicKey]:

@@ -85,8 +85,9 @@ def test_a_person_travels_as_an_assertion_of_the_calling_node(province) -> None:
     peers = peers_of(province, "510000")
     assert peers.hello("511602", person=person).subject == "wang.fang"
     # an assertion signed with another node's key: the caller may vouch for its own people only
-    posing = peers_of(province, "510000", token_key=province.token_keys["511602"])
-    posing._region = "511602"  # noqa: SLF001 - as if it signed as the district
+    # the province's certificate, signing as the district (with the district's key)
+    posing = Peers(province.nodes["510000"], open_registry(province.nodes["510000"]).current,
+                   TIMEOUT_S, region="511602", token_key=province.token_keys["511602"])
     district_person = Principal("li", roles=("supervisor",), regions=("511602",))
     assert refusal(lambda: posing.hello("511602", person=district_person)) == (
         grpc.StatusCode.UNAUTHENTICATED, "ASSERTION_NOT_CALLERS")
@@ -167,6 +168,20 @@ def test_one_revoked_certificate_is_refused_while_the_node_stays(province) -> No
         refusal(lambda: peers.hello("511602"))), timeout_s=10, what="the revocation")
     assert code == grpc.StatusCode.PERMISSION_DENIED
     assert province.registry.node("510000").revoked is None
+    peers.close()
+
+
+def test_revoking_a_certificate_refuses_its_next_call_even_with_warm_caches(province) -> None:
+    province, _ = province
+    person = Principal("wang.fang", roles=("supervisor",), regions=("510000",))
+    peers = peers_of(province, "510000")
+    for _ in range(3):  # the assertion minted once, verified once, reused
+        assert peers.hello("511602", person=person).subject == "wang.fang"
+    cert = load_cert(province.nodes["510000"].node_cert)
+    province.change(lambda r: r.revoking_certificate(fingerprint(cert), "host retired"))
+    # the district's gateway reads its registry on every call here (_check_every = 0)
+    assert refusal(lambda: peers.hello("511602", person=person)) == (
+        grpc.StatusCode.PERMISSION_DENIED, "CERTIFICATE_REVOKED")
     peers.close()
 
 
