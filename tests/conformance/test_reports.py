@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
@@ -101,6 +102,20 @@ def test_run_refuses_what_it_cannot_use() -> None:
     unknown = runner.invoke(main, ["conformance", "run", "--target", "http://node:8080",
                                    "--token", "a.b.c", "--only", "PR99-NOPE"])
     assert unknown.exit_code == 2 and "PR99-NOPE" in unknown.output
+
+
+def test_a_driver_that_does_not_start_is_one_line_not_a_traceback() -> None:
+    runner = CliRunner()
+    dies = runner.invoke(main, ["conformance", "run", "--side", "adapter", "--target",
+                                f"{sys.executable} -c 'import sys; sys.exit(3)'"])
+    assert dies.exit_code == 1, dies.output
+    assert "driver did not start" in dies.output and "exited (3)" in dies.output
+    assert isinstance(dies.exception, SystemExit)  # a usage error's exit, no traceback
+    missing = runner.invoke(main, ["conformance", "run", "--side", "adapter", "--target",
+                                   "no-such-driver-command --flag"])
+    assert missing.exit_code == 1, missing.output
+    assert "driver did not start" in missing.output and "no-such-driver-command" in missing.output
+    assert isinstance(missing.exception, SystemExit)
 
 
 def test_the_conformance_page_lists_every_check_with_its_section() -> None:
