@@ -136,6 +136,8 @@ def execute(side: str, context: object, checks: list) -> list[Result]:  # type: 
                 raise click.ClickException(
                     f"the adapter's driver did not start: {exc} (--target {command!r}; give "
                     f"the Python of your environment, e.g. '.venv/bin/python -m …')") from None
+            except _adapter.BrokerUnreachable as exc:
+                raise click.ClickException(str(exc)) from None
         return run_checks(checks, context, said)
     finally:
         context.close()  # type: ignore[attr-defined]
