@@ -348,6 +348,10 @@ class AdapterTarget:
             time.sleep(0.1)
 
 
+class BrokerUnreachable(Exception):
+    """The broker of ``--amqp`` could not be reached or refused the login."""
+
+
 class Publisher:
     """Publishes case events on ``cases.events`` as a node's relay does (SUN-PR-02 §4)."""
 
@@ -357,7 +361,13 @@ class Publisher:
         parameters = pika.URLParameters(amqp_url)
         parameters.socket_timeout = parameters.stack_timeout = 10
         parameters.blocked_connection_timeout = 30
-        self.connection = pika.BlockingConnection(parameters)
+        try:
+            self.connection = pika.BlockingConnection(parameters)
+        except (pika.exceptions.AMQPError, OSError) as exc:  # the URL's password left out
+            raise BrokerUnreachable(
+                f"--amqp: no connection to the broker {parameters.host}:{parameters.port}, "
+                f"vhost {parameters.virtual_host!r} ({type(exc).__name__}"
+                f"{f': {exc}' if str(exc) else ''})") from None
         self.channel = self.connection.channel()
         self.channel.exchange_declare("cases.events", "topic", durable=True,
                                       auto_delete=False)

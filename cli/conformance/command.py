@@ -127,7 +127,17 @@ def execute(side: str, context: object, checks: list) -> list[Result]:  # type: 
 
     try:
         if side == ADAPTER:
-            context.start()  # type: ignore[attr-defined]
+            try:
+                context.start()  # type: ignore[attr-defined]
+            except (_adapter.DriverError, OSError) as exc:
+                # a driver that cannot be started or dies before it answers: one line, not a
+                # traceback (its own error output, if any, is above)
+                command = getattr(context, "command", "")
+                raise click.ClickException(
+                    f"the adapter's driver did not start: {exc} (--target {command!r}; give "
+                    f"the Python of your environment, e.g. '.venv/bin/python -m …')") from None
+            except _adapter.BrokerUnreachable as exc:
+                raise click.ClickException(str(exc)) from None
         return run_checks(checks, context, said)
     finally:
         context.close()  # type: ignore[attr-defined]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import sys
 import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
@@ -101,6 +103,33 @@ def test_run_refuses_what_it_cannot_use() -> None:
     unknown = runner.invoke(main, ["conformance", "run", "--target", "http://node:8080",
                                    "--token", "a.b.c", "--only", "PR99-NOPE"])
     assert unknown.exit_code == 2 and "PR99-NOPE" in unknown.output
+
+
+def test_a_driver_that_does_not_start_is_one_line_not_a_traceback() -> None:
+    runner = CliRunner()
+    dies = runner.invoke(main, ["conformance", "run", "--side", "adapter", "--target",
+                                f"{sys.executable} -c 'import sys; sys.exit(3)'"])
+    assert dies.exit_code == 1, dies.output
+    assert "driver did not start" in dies.output and "exited (3)" in dies.output
+    assert isinstance(dies.exception, SystemExit)  # a usage error's exit, no traceback
+    missing = runner.invoke(main, ["conformance", "run", "--side", "adapter", "--target",
+                                   "no-such-driver-command --flag"])
+    assert missing.exit_code == 1, missing.output
+    assert "driver did not start" in missing.output and "no-such-driver-command" in missing.output
+    assert isinstance(missing.exception, SystemExit)
+
+
+def test_a_broker_that_does_not_answer_is_one_line_without_its_password() -> None:
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    result = CliRunner().invoke(main, [
+        "conformance", "run", "--side", "adapter", "--target",
+        f"{sys.executable} -m cli.conformance.drivers.adapter_driver",
+        "--amqp", f"amqp://guest:s3cret@127.0.0.1:{port}/kit"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"127.0.0.1:{port}" in result.output and "'kit'" in result.output
+    assert "s3cret" not in result.output
 
 
 def test_the_conformance_page_lists_every_check_with_its_section() -> None:
