@@ -114,8 +114,12 @@ def parse_event(body: bytes | str | dict[str, Any]) -> Event:
     """Validate a wire body against EventEnvelope and return it as an Event."""
     try:
         raw = body if isinstance(body, dict) else json.loads(body)
-    except ValueError as exc:
-        raise InvalidArgument(f"not an event envelope: {exc}", code="EVENT_INVALID") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise InvalidArgument(f"not an event envelope: {str(exc)[:200]}",
+                              code="EVENT_INVALID") from None
+    if not isinstance(raw, dict):
+        raise InvalidArgument(f"not an event envelope: a JSON object is expected, not "
+                              f"{type(raw).__name__}", code="EVENT_INVALID")
     plain = _plain_envelope(raw)
     if plain is not None:
         return plain
