@@ -144,6 +144,10 @@ def describe(document: dict[str, Any], error_schema: dict[str, Any]) -> None:
         operation["x-sunlight-roles"] = access.roles()
         operation["x-sunlight-permissions"] = sorted(access.permissions)
         operation["x-sunlight-anonymous"] = access.anonymous
+        security = operation.get("security")
+        if access.anonymous and security and {} not in security:
+            # the bearer token is optional: the empty requirement says "or none"
+            operation["security"] = [*security, {}]
         keyed = _explain_idempotency_key(operation, components)
         _add_answer_examples(method, path, operation)
         statuses = _error_statuses(method, path, operation, access, keyed)
