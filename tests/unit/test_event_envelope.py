@@ -65,3 +65,14 @@ def test_a_body_that_is_no_json_object_is_refused_as_an_invalid_event(body) -> N
     with pytest.raises(InvalidArgument) as refused:
         parse_event(body)
     assert refused.value.code == "EVENT_INVALID"
+
+
+def test_a_time_whose_fraction_overflows_is_an_invalid_event_not_an_overflow() -> None:
+    """Found by fuzzing: protobuf reads the fraction of "…00.1e999Z" as an infinite float and
+    raised OverflowError out of the parser."""
+    body = {"event_id": "e1", "type": "case.accepted", "node": "511602", "region": "511602",
+            "schema": "sunlight.cases.v1.CaseAccepted", "data": {},
+            "occurred_at": "2026-11-30T07:00:00.1e232456Z"}
+    with pytest.raises(InvalidArgument) as refused:
+        parse_event(json.dumps(body))
+    assert refused.value.code == "EVENT_INVALID"

@@ -1269,3 +1269,14 @@ def test_public_catalogue_reads_are_limited_for_anonymous_callers(limited) -> No
     assert limited.get("/v1/items", headers={"Authorization": "Bearer good"}
                        ).status_code == 200
 
+
+def test_a_timestamp_whose_fraction_overflows_is_a_400_naming_nothing_internal() -> None:
+    """protobuf's JSON parser raises OverflowError (not ParseError) for "…00.1e999Z"."""
+    from sunlight.cases.v1 import cases_pb2
+
+    from gateway.errors import ApiError
+    from gateway.http_api import parse
+
+    with pytest.raises(ApiError) as refused:
+        parse({"at": "2026-11-30T07:00:00.1e999Z"}, cases_pb2.Statement)
+    assert refused.value.status == 400 and refused.value.code == "INVALID_ARGUMENT"
