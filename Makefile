@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run start test venv proto env broker migrate unit lint bench bench-cases bench-supervision bench-catalogue bench-hall clean province
+.PHONY: run start test venv proto env broker migrate unit lint fuzz bench bench-cases bench-supervision bench-catalogue bench-hall clean province
 
 # Every process of infra/Procfile under supervisord (restarted when it dies); Ctrl-C, closing
 # the terminal or closing the output stops them all. Logs: var/log/<process>.log.
@@ -56,6 +56,12 @@ unit: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# The parsers of outside input under atheris, each target FUZZ_SECONDS (default 60); a crash's
+# input is saved in var/fuzz/ (options: make fuzz FUZZ_ARGS="--runs 100000 event_envelope").
+FUZZ_SECONDS ?= 60
+fuzz: venv
+	$(BIN)/python -m fuzz $(or $(FUZZ_ARGS),--seconds $(FUZZ_SECONDS))
 
 # The case path end to end (options: make bench-cases BENCH_ARGS="--kill --cases 100").
 bench-cases: venv env broker

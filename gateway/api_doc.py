@@ -53,7 +53,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     429: ("RATE_LIMITED", "`RATE_LIMITED`: too many requests from this address (public "
           "lookups, failed sign-ins); `Retry-After` says when to try again"),
     431: ("AUTHORIZATION_TOO_LARGE", "`AUTHORIZATION_TOO_LARGE`: an Authorization header over "
-          "4096 bytes"),
+          "4096 bytes; `HEADERS_TOO_LARGE`: the headers, path and query over 16 KiB together"),
     500: ("INTERNAL", "`INTERNAL`: an unexpected failure; the message carries only an "
           "identifier the operators find in the logs"),
     503: ("UNAVAILABLE", "`UNAVAILABLE`: a service of the node (or the node that holds the "
@@ -144,6 +144,10 @@ def describe(document: dict[str, Any], error_schema: dict[str, Any]) -> None:
         operation["x-sunlight-roles"] = access.roles()
         operation["x-sunlight-permissions"] = sorted(access.permissions)
         operation["x-sunlight-anonymous"] = access.anonymous
+        security = operation.get("security")
+        if access.anonymous and security and {} not in security:
+            # the bearer token is optional: the empty requirement says "or none"
+            operation["security"] = [*security, {}]
         keyed = _explain_idempotency_key(operation, components)
         _add_answer_examples(method, path, operation)
         statuses = _error_statuses(method, path, operation, access, keyed)

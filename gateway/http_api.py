@@ -224,7 +224,8 @@ def parse(body: dict[str, Any], message_type: type[M], path_fields: Collection[s
                                [(name, "given in the path") for name in clash])
     try:
         return json_format.ParseDict(body, message_type())
-    except (json_format.ParseError, ValueError, TypeError, RecursionError) as exc:
+    except (json_format.ParseError, ValueError, TypeError, RecursionError,
+            OverflowError) as exc:  # Overflow: a Timestamp's fraction "1e999" (protobuf)
         words = shown_error(exc)
         path = ".".join(_PARSE_FIELD.findall(str(exc)))
         unknown = _UNKNOWN_FIELD.search(str(exc))

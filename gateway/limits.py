@@ -10,7 +10,10 @@
   count against ``public_reads``.
 
 A refused request gets 429 ``RATE_LIMITED`` in the error model with ``Retry-After``, before
-anything reaches a service. Written as plain ASGI middleware: a few microseconds a request.
+anything reaches a service. Before either, a request whose headers (with its path and query)
+are over ``MAX_HEADER_BYTES`` together is answered 431 ``HEADERS_TOO_LARGE``: uvicorn's HTTP
+parser bounds only headers that arrive over several reads. Written as plain ASGI
+middleware: a few microseconds a request.
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: Answers that mean "this token is not good here".
 FAILED_AUTH_STATUSES = frozenset({401, 431})
 PUBLIC_PREFIXES = ("/v1/items", "/v1/regions/", "/v1/feedback/indicators")
+#: The request line's path and query and every header, names and values, together.
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def header_bytes(scope: Scope) -> int:
+    return (len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            + sum(len(key) + len(value) for key, value in scope["headers"]))
 
 
 def rate_limited(wait_s: int, what: str) -> ApiError:
@@ -49,6 +59,11 @@ class GatewayLimits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if header_bytes(scope) > MAX_HEADER_BYTES:
+            await ApiError(431, "HEADERS_TOO_LARGE", f"the request's headers, path and query "
+                           f"are over {MAX_HEADER_BYTES} bytes together").response()(
+                scope, receive, send)
             return
         client = scope["client"][0] if scope.get("client") else "unknown"
         signed = any(key == b"authorization" for key, _ in scope["headers"])

@@ -65,7 +65,7 @@ class Event:
         message = message_type()
         try:
             json_format.ParseDict(self.data, message)
-        except json_format.ParseError as exc:
+        except (json_format.ParseError, OverflowError, RecursionError) as exc:
             raise InvalidArgument(f"event {self.event_id}: data does not match "
                                   f"{self.schema}: {exc}", code="EVENT_DATA_INVALID") from None
         return message
@@ -114,16 +114,22 @@ def parse_event(body: bytes | str | dict[str, Any]) -> Event:
     """Validate a wire body against EventEnvelope and return it as an Event."""
     try:
         raw = body if isinstance(body, dict) else json.loads(body)
-    except ValueError as exc:
-        raise InvalidArgument(f"not an event envelope: {exc}", code="EVENT_INVALID") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise InvalidArgument(f"not an event envelope: {str(exc)[:200]}",
+                              code="EVENT_INVALID") from None
+    if not isinstance(raw, dict):
+        raise InvalidArgument(f"not an event envelope: a JSON object is expected, not "
+                              f"{type(raw).__name__}", code="EVENT_INVALID")
     plain = _plain_envelope(raw)
     if plain is not None:
         return plain
     try:
         envelope = event_pb2.EventEnvelope()
         json_format.ParseDict(raw, envelope)
-    except (ValueError, json_format.ParseError) as exc:
-        raise InvalidArgument(f"not an event envelope: {exc}", code="EVENT_INVALID") from None
+    except (ValueError, json_format.ParseError, OverflowError, RecursionError) as exc:
+        # OverflowError: protobuf reads a Timestamp's fraction "1e999" as an infinite float
+        raise InvalidArgument(f"not an event envelope: {str(exc)[:200]}",
+                              code="EVENT_INVALID") from None
     missing = [f for f in ("event_id", "type", "node", "region", "schema")
                if not getattr(envelope, f)]
     if len(envelope.event_id) > 36:

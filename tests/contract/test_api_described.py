@@ -271,3 +271,19 @@ def test_error_answers_match_the_documented_error_model(document) -> None:
             assert not validator.is_valid({"error": {"code": "X"}}), where
             seen += 1
     assert seen > 100
+
+
+def test_a_public_operation_says_its_token_is_optional(document) -> None:
+    """An operation answered without a token lists the empty requirement beside the bearer
+    token (OpenAPI: either), so that a client — or a checker sending none — knows it may."""
+    def problem(method: str, path: str, op: dict[str, Any]) -> str:
+        security = op.get("security", [])
+        if op["x-sunlight-anonymous"] and security and {} not in security:
+            return f"public, but its security {security} requires a token"
+        if not op["x-sunlight-anonymous"] and {} in security:
+            return "needs a token, but its security says none will do"
+        return ""
+
+    assert not _lacking(document, problem)
+    public = [(m, p) for m, p, op in operations(document) if op["x-sunlight-anonymous"]]
+    assert ("GET", "/v1/items") in public

@@ -54,3 +54,25 @@ def test_anything_else_goes_to_the_strict_parser(change) -> None:  # type: ignor
         assert caught.value.message == exc.message
     else:
         assert parse_event(raw) == expected
+
+
+@pytest.mark.parametrize("body", [b"1", b"null", b"[]", b'"text"', b"[" * 100_000, b"\xff",
+                                  [1], 5], ids=["number", "null", "list", "string",
+                                                "deep", "not-utf8", "list-object", "int"])
+def test_a_body_that_is_no_json_object_is_refused_as_an_invalid_event(body) -> None:  # type: ignore[no-untyped-def]
+    """Found by fuzzing (fuzz/targets.py): such bodies raised TypeError or RecursionError,
+    which the consumers take for a bug (retried, dead-lettered) instead of parking them."""
+    with pytest.raises(InvalidArgument) as refused:
+        parse_event(body)
+    assert refused.value.code == "EVENT_INVALID"
+
+
+def test_a_time_whose_fraction_overflows_is_an_invalid_event_not_an_overflow() -> None:
+    """Found by fuzzing: protobuf reads the fraction of "…00.1e999Z" as an infinite float and
+    raised OverflowError out of the parser."""
+    body = {"event_id": "e1", "type": "case.accepted", "node": "511602", "region": "511602",
+            "schema": "sunlight.cases.v1.CaseAccepted", "data": {},
+            "occurred_at": "2026-11-30T07:00:00.1e232456Z"}
+    with pytest.raises(InvalidArgument) as refused:
+        parse_event(json.dumps(body))
+    assert refused.value.code == "EVENT_INVALID"

@@ -1141,10 +1141,24 @@ def test_a_body_at_the_limit_is_read(client, calls) -> None:
 def test_an_oversized_authorization_header_is_a_clear_4xx_not_a_transport_error(
         client, calls) -> None:
     response = client.get("/v1/items/it-1/versions/0",
-                          headers={"Authorization": "Bearer " + "a" * 20_000})
+                          headers={"Authorization": "Bearer " + "a" * 5_000})
     assert response.status_code == 431
     assert error_of(response)["code"] == "AUTHORIZATION_TOO_LARGE"
     assert calls == []  # never forwarded as metadata
+
+
+def test_headers_over_their_limit_together_are_431_before_anything_else(client, calls) -> None:
+    from gateway.limits import MAX_HEADER_BYTES
+
+    fits = {f"X-Pad-{i}": "p" * 1000 for i in range(MAX_HEADER_BYTES // 1100)}
+    assert client.get("/v1/", headers=fits).status_code == 200
+    over = {**fits, "X-Pad-last": "p" * 3000}
+    refused = client.get("/v1/items/it-1/versions/1", headers=over)
+    assert refused.status_code == 431
+    assert error_of(refused)["code"] == "HEADERS_TOO_LARGE"
+    long_query = client.get("/v1/items/search", params={"q": "x" * MAX_HEADER_BYTES})
+    assert long_query.status_code == 431
+    assert calls == []
 
 
 def test_parser_errors_do_not_echo_huge_values(client) -> None:
@@ -1254,3 +1268,15 @@ def test_public_catalogue_reads_are_limited_for_anonymous_callers(limited) -> No
     assert [limited.get("/v1/items").status_code for _ in range(6)] == [200] * 5 + [429]
     assert limited.get("/v1/items", headers={"Authorization": "Bearer good"}
                        ).status_code == 200
+
+
+def test_a_timestamp_whose_fraction_overflows_is_a_400_naming_nothing_internal() -> None:
+    """protobuf's JSON parser raises OverflowError (not ParseError) for "…00.1e999Z"."""
+    from sunlight.cases.v1 import cases_pb2
+
+    from gateway.errors import ApiError
+    from gateway.http_api import parse
+
+    with pytest.raises(ApiError) as refused:
+        parse({"at": "2026-11-30T07:00:00.1e999Z"}, cases_pb2.Statement)
+    assert refused.value.status == 400 and refused.value.code == "INVALID_ARGUMENT"

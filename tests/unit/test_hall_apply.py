@@ -469,3 +469,22 @@ def test_an_upload_without_a_stated_length_is_refused_before_it_is_read(world) -
         "content-type": f"multipart/form-data; boundary={boundary}"})
     assert refused.status_code == 411 and "LENGTH_REQUIRED" in refused.text
     assert files.get(hashlib.sha256(PDF).hexdigest()) is None
+
+
+def test_a_form_over_the_size_or_the_field_limit_is_refused_with_a_reason(world) -> None:
+    """The hall's form limits (sessions.MAX_FORM_BYTES, MAX_FORM_FIELDS): a body over 64 KiB
+    is 413 FORM_TOO_LARGE before it is parsed; more than 50 fields is 400 FORM_INVALID."""
+    from services.hall.sessions import MAX_FORM_BYTES, MAX_FORM_FIELDS
+
+    client, *_ = world
+    sign_in(client)
+    base = started(client)
+    csrf = token(client, f"{base}/applicant")
+    at_limit = {"csrf_token": csrf, "for": "self", "name": "张三"}
+    assert client.post(f"{base}/applicant", data=at_limit).status_code in (200, 303)
+    too_long = client.post(f"{base}/applicant", data={**at_limit,
+                                                      "name": "x" * MAX_FORM_BYTES})
+    assert too_long.status_code == 413 and "FORM_TOO_LARGE" in too_long.text
+    many = {**at_limit, **{f"f{i}": "1" for i in range(MAX_FORM_FIELDS)}}
+    too_many = client.post(f"{base}/applicant", data=many)
+    assert too_many.status_code == 400 and "FORM_INVALID" in too_many.text
