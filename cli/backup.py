@@ -305,7 +305,8 @@ def restore(settings: Settings, directory: Path, *, force: bool = False,
             for side in SQLITE_SIDE_FILES:
                 target.with_name(target.name + side).unlink(missing_ok=True)
             _copy_private(source, target)
-        elif entry["kind"] == "node.env":
+        elif entry["kind"] == "node.env" and not (
+                env_file.is_file() and _sha256(env_file) == entry["sha256"]):
             env_file.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
             _copy_private(source, env_file)
     if postgres:
