@@ -1,9 +1,10 @@
 """The runbook's restore procedure (docs/runbook.md, "Back up and restore"), on a node of its
-own with the default storage (SQLite under its var directory): backed up while it runs with
-cases in it — two of them not yet delivered to supervision (their case relay stopped) —,
-destroyed (stopped, its var directory deleted), restored, started: nothing is lost. Every case
-is there with its trace intact (`sunlight cases verify`), supervision holds a record of every
-case, and the outbox that held the two undelivered cases' events is drained."""
+own, with the default storage (SQLite under its var directory) and with PostgreSQL (a database
+of its own): backed up while it runs with cases in it — two of them not yet delivered to
+supervision (their case relay stopped) —, destroyed (stopped, its var directory deleted, its
+database dropped), restored, started: nothing is lost. Every case is there with its trace
+intact (`sunlight cases verify`), supervision holds a record of every case, and the outbox
+that held the two undelivered cases' events is drained."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
+from tests.conftest import PG_ADMIN
 from tests.support.clients import apply_over_http, publish_form_item
 from tests.support.wait import wait_for
 
@@ -31,10 +35,18 @@ REGION = "510000"  # the node's region (the default); its cases are 511602's
 DELIVERED, UNDELIVERED = 3, 2
 
 
-@pytest.fixture
-def node(amqp_uri, tmp_path):
-    # DATABASE_URL empty: SQLite files under the node's var directory, as `make run` has it
-    local = LocalNode.on_free_ports(tmp_path / "logs", AMQP_URI=amqp_uri, DATABASE_URL="",
+@pytest.fixture(params=["sqlite", "postgresql"])
+def node(request, amqp_uri, tmp_path):
+    # sqlite: DATABASE_URL empty, the files under the node's var directory (`make run`'s
+    # default); postgresql: a database of the node's own, dropped as the node is destroyed
+    database_url = ""
+    if request.param == "postgresql":
+        name = f"sunlight_restore_{uuid.uuid4().hex[:10]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        request.addfinalizer(lambda: _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        database_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    local = LocalNode.on_free_ports(tmp_path / "logs", AMQP_URI=amqp_uri,
+                                    DATABASE_URL=database_url,
                                     SUNLIGHT_VAR_DIR=str(tmp_path / "var"))
     migrated = subprocess.run([sys.executable, "-m", "infra.node", "migrate"], cwd=ROOT,
                               env=local.full_env(), capture_output=True, text=True,
@@ -42,6 +54,22 @@ def node(amqp_uri, tmp_path):
     assert migrated.returncode == 0, migrated.stderr
     yield local
     local.stop()
+
+
+def _admin(statement: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(statement)
+
+
+def destroy(node: LocalNode) -> None:
+    """The node's data gone: its var directory, and its PostgreSQL database (made again
+    empty, as an operator's `createdb` does before a restore)."""
+    shutil.rmtree(node.env["SUNLIGHT_VAR_DIR"])
+    url = node.env["DATABASE_URL"]
+    if url:
+        name = url.rsplit("/", 1)[1]
+        _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+        _admin(f'CREATE DATABASE "{name}"')
 
 
 def sunlight(node: LocalNode, *args: str) -> Result:
@@ -54,6 +82,11 @@ def database(node: LocalNode, service: str) -> Path:
 
 
 def rows(node: LocalNode, service: str, query: str) -> list[tuple]:
+    url = node.env["DATABASE_URL"]
+    if url:
+        with psycopg.connect(url, connect_timeout=5,
+                             options=f"-csearch_path={service}") as db:
+            return db.execute(query).fetchall()
     with sqlite3.connect(database(node, service), timeout=30) as db:
         return db.execute(query).fetchall()
 
@@ -97,10 +130,14 @@ def test_a_node_backed_up_destroyed_and_restored_loses_nothing(node: LocalNode,
     made = sunlight(node, "node", "backup", str(backup_dir))  # the node running
     assert made.exit_code == 0, made.output
     manifest = json.loads((backup_dir / "manifest.json").read_text("utf-8"))
-    assert manifest["storage"] == "sqlite"
+    postgres = bool(node.env["DATABASE_URL"])
+    assert manifest["storage"] == ("postgresql" if postgres else "sqlite")
     assert all(manifest["schema_revisions"][s] for s in ("catalogue", "cases", "monitoring"))
     kinds = {Path(f["path"]).name: f["kind"] for f in manifest["files"]}
-    assert kinds["cases.db"] == kinds["monitoring.db"] == "sqlite"
+    if postgres:
+        assert kinds["postgres.dump"] == "postgresql"
+    else:
+        assert kinds["cases.db"] == kinds["monitoring.db"] == "sqlite"
     for path in backup_dir.rglob("*"):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
@@ -108,23 +145,25 @@ def test_a_node_backed_up_destroyed_and_restored_loses_nothing(node: LocalNode,
     # destroyed: stopped, its var directory gone
     node.stop()
     var_dir = Path(node.env["SUNLIGHT_VAR_DIR"])
-    shutil.rmtree(var_dir)
+    destroy(node)
 
     # a damaged backup is refused before anything is written
     damaged = tmp_path / "damaged"
     shutil.copytree(backup_dir, damaged)
-    with (damaged / "var" / REGION / "cases.db").open("r+b") as fh:
+    with (damaged / ("postgres.dump" if postgres else f"var/{REGION}/cases.db")).open("r+b") as fh:
         fh.seek(200)
         fh.write(b"\xff")
     refused = sunlight(node, "node", "restore", str(damaged))
     assert refused.exit_code == 1
-    assert "damaged" in refused.output and "cases.db" in refused.output
+    assert "damaged" in refused.output
+    assert ("postgres.dump" if postgres else "cases.db") in refused.output
     assert not var_dir.exists()
 
     restored = sunlight(node, "node", "restore", str(backup_dir))
     assert restored.exit_code == 0, restored.output
     assert "make start" in restored.output
-    assert stat.S_IMODE(database(node, "cases").stat().st_mode) == 0o600
+    if not postgres:
+        assert stat.S_IMODE(database(node, "cases").stat().st_mode) == 0o600
     # over a node that has data again: only with --force
     again = sunlight(node, "node", "restore", str(backup_dir))
     assert again.exit_code == 1 and "--force" in again.output
