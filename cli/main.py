@@ -194,6 +194,7 @@ def urls() -> None:
 
 from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|add-person|…
+from cli.backup import node as node_commands  # noqa: E402 - sunlight node backup|restore
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
 from cli.conformance.command import conformance  # noqa: E402 - sunlight conformance list|run
@@ -212,6 +213,7 @@ main.add_command(pki)
 main.add_command(demo)
 main.add_command(calendar)
 main.add_command(conformance)
+main.add_command(node_commands)
 
 if __name__ == "__main__":
     main()
