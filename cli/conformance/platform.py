@@ -75,6 +75,8 @@ class PlatformTarget:
     case: dict[str, Any] | None = None
     events: list[dict[str, Any]] | None = None
     redelivered: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    #: messages on the region's case routing keys that are no JSON envelope (a few bytes each)
+    unreadable: list[str] = field(default_factory=list)
     events_problem: str | None = None
     _http: httpx.Client | None = None
     _queue: Any = None
@@ -554,8 +556,14 @@ def collect_events(t: PlatformTarget) -> list[dict[str, Any]]:
         try:
             envelope = json.loads(body)
         except ValueError:
-            envelope = {"unreadable": body[:200].decode("utf-8", "replace")}
-        if envelope.get("data", {}).get("case_number") != number:
+            envelope = None
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
+            # whose case it is cannot be read: said by PR02-EVENT-ENVELOPE, not passed over
+            queue.channel.basic_ack(method.delivery_tag)
+            t.unreadable.append(f"{method.routing_key} ({properties.content_type}): "
+                                f"{body[:80]!r}")
+            continue
+        if envelope["data"].get("case_number") != number:
             queue.channel.basic_ack(method.delivery_tag)
             continue
         seen = {"envelope": envelope, "routing_key": method.routing_key,
@@ -586,6 +594,8 @@ def collect_events(t: PlatformTarget) -> list[dict[str, Any]]:
 def event_envelope(t: PlatformTarget) -> None:
     events = collect_events(t)
     number = t.ensure_case()["case_number"]
+    expect(not t.unreadable, "every message on the region's case routing keys a JSON "
+           "EventEnvelope with its data", t.unreadable[:3])
     for seen in events:
         e = seen["envelope"]
         what = f"event {e.get('type')} #{e.get('data', {}).get('sequence')}"
@@ -610,14 +620,21 @@ def event_envelope(t: PlatformTarget) -> None:
                f"{seen['content_type']}, {seen['delivery_mode']}")
         expect(seen["headers"].get("partition_key") == number,
                f"{what}: header partition_key = the case number", seen["headers"])
-    ids = [s["envelope"].get("event_id") for s in events]
-    expect(len(set(ids)) == len(ids), "a distinct event_id per event", ids)
+    # the same event published again (at least once, SUN-PR-02 §6) keeps its event_id
+    facts: dict[str, set[tuple[str, str]]] = {}
+    for s in events:
+        e = s["envelope"]
+        facts.setdefault(str(e.get("event_id")), set()).add(
+            (str(e.get("type")), str(e["data"].get("sequence"))))
+    shared = {i: sorted(f) for i, f in facts.items() if len(f) > 1}
+    expect(not shared, "a distinct event_id per event", shared)
 
 
 @check("PR02-EVENT-SEQUENCE", PLATFORM, "a case's events carry sequence 1, 2, 3 … without gap "
        "or repeat", "SUN-PR-02 §6 (Order)")
 def event_sequence(t: PlatformTarget) -> None:
-    events = collect_events(t)
+    # an event that came twice under its event_id (at least once) counts once
+    events = list({s["envelope"].get("event_id"): s for s in collect_events(t)}.values())
     sequences = [int(s["envelope"].get("data", {}).get("sequence", 0)) for s in events]
     expect(sorted(sequences) == list(range(1, len(sequences) + 1)),
            "sequences 1..n, each once (arrival order may differ)", sequences)
@@ -642,6 +659,21 @@ def event_redelivery(t: PlatformTarget) -> None:
                "the same event_id and message_id", f"{first['message_id']} then "
                f"{again['message_id']}")
         expect(again["body"] == first["body"], "the same body", "another body")
+    # the broker keeps what it redelivers; a node's relay publishing an event again (a relay
+    # killed between publishing and marking it, SUN-PR-02 §6) must keep its event_id too
+    ids: dict[str, set[str]] = {}
+    bodies: dict[str, set[bytes]] = {}
+    for seen in t.events or []:
+        e = seen["envelope"]
+        ids.setdefault(f"{e.get('type')} #{e['data'].get('sequence')}", set()).add(
+            str(e.get("event_id")))
+        bodies.setdefault(str(e.get("event_id")), set()).add(seen["body"])
+    renamed = {fact: sorted(i) for fact, i in ids.items() if len(i) > 1}
+    expect(not renamed, "an event published again under the same event_id",
+           f"under several: {renamed}")
+    changed = sorted(i for i, b in bodies.items() if len(b) > 1)
+    expect(not changed, "an event published again with the same body",
+           f"other bodies under {changed}")
 
 
 # --- schemas ----------------------------------------------------------------------------------
