@@ -75,6 +75,8 @@ class PlatformTarget:
     case: dict[str, Any] | None = None
     events: list[dict[str, Any]] | None = None
     redelivered: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    #: messages on the region's case routing keys that are no JSON envelope (a few bytes each)
+    unreadable: list[str] = field(default_factory=list)
     events_problem: str | None = None
     _http: httpx.Client | None = None
     _queue: Any = None
@@ -416,6 +418,16 @@ def act_idempotent(t: PlatformTarget) -> None:
     steps = [s for s in case.get("steps", []) if s.get("status") == "STEP_STATUS_ACTIVE"]
     expect(bool(steps), "a running acceptance step in the submitted case", case.get("steps"))
     instance = steps[0]["instance_id"]
+    try:
+        _replay_actions(t, number, instance)
+    except Exception:
+        # the case is withdrawn all the same: the event checks wait for its withdrawal
+        _wind_up(t, number, instance, strict=False)
+        raise
+    _wind_up(t, number, instance, strict=True)
+
+
+def _replay_actions(t: PlatformTarget, number: str, instance: str) -> None:
     key = f"conformance-claim-{uuid.uuid4().hex}"
     claim = {"idempotency_key": key, "claim": {"instance_id": instance}}
     first = t.request("POST", f"/v1/cases/{number}/actions", json_body=claim)
@@ -430,13 +442,19 @@ def act_idempotent(t: PlatformTarget) -> None:
     reused = t.request("POST", f"/v1/cases/{number}/actions",
                        json_body={"idempotency_key": key, "release": {"instance_id": instance}})
     expect_error(reused, 409, ("IDEMPOTENCY_KEY_REUSED",), "a release under the claim's key")
+
+
+def _wind_up(t: PlatformTarget, number: str, instance: str, *, strict: bool) -> None:
+    """Release the step and withdraw the case; ``strict``: each must answer 200."""
     for name, action in (("release", {"instance_id": instance}),
                          ("withdraw", {"reason": "一致性测试结束，撤回"})):
         done = t.request("POST", f"/v1/cases/{number}/actions",
                          json_body={"idempotency_key": f"conformance-{name}-{uuid.uuid4().hex}",
                                     name: action})
-        expect(done.status == 200, f"200 for {name}", f"{done.status} {done.body!r:.300}")
-        t.case = done.body["case"]
+        if strict:
+            expect(done.status == 200, f"200 for {name}", f"{done.status} {done.body!r:.300}")
+        if done.status == 200 and isinstance(done.body, dict) and "case" in done.body:
+            t.case = done.body["case"]
 
 
 # --- timeouts -------------------------------------------------------------------------------
@@ -486,8 +504,10 @@ def client_deadline(t: PlatformTarget) -> None:
         except grpc.RpcError as error:
             code = error.code()
         took = time.monotonic() - started
-        expect(code is grpc.StatusCode.DEADLINE_EXCEEDED and took < 1.0,
-               "DEADLINE_EXCEEDED within 1 s for a 1 ms deadline", f"{code} after {took:.2f} s")
+        # on a warm connection a node may answer within the millisecond: honoured all the same
+        expect(code in (grpc.StatusCode.DEADLINE_EXCEEDED, None) and took < 1.0,
+               "DEADLINE_EXCEEDED (or the answer) within 1 s for a 1 ms deadline",
+               f"{code} after {took:.2f} s")
         try:
             answer = stub.GetCase(cases_pb2.GetCaseRequest(case_number=number),
                                   metadata=metadata, timeout=t.deadline_s + DEADLINE_SLACK_S)
@@ -554,8 +574,14 @@ def collect_events(t: PlatformTarget) -> list[dict[str, Any]]:
         try:
             envelope = json.loads(body)
         except ValueError:
-            envelope = {"unreadable": body[:200].decode("utf-8", "replace")}
-        if envelope.get("data", {}).get("case_number") != number:
+            envelope = None
+        if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
+            # whose case it is cannot be read: said by PR02-EVENT-ENVELOPE, not passed over
+            queue.channel.basic_ack(method.delivery_tag)
+            t.unreadable.append(f"{method.routing_key} ({properties.content_type}): "
+                                f"{body[:80]!r}")
+            continue
+        if envelope["data"].get("case_number") != number:
             queue.channel.basic_ack(method.delivery_tag)
             continue
         seen = {"envelope": envelope, "routing_key": method.routing_key,
@@ -592,6 +618,8 @@ def _complete(t: PlatformTarget, events: list[dict[str, Any]]) -> list[dict[str,
 def event_envelope(t: PlatformTarget) -> None:
     events = collect_events(t)
     number = t.ensure_case()["case_number"]
+    expect(not t.unreadable, "every message on the region's case routing keys a JSON "
+           "EventEnvelope with its data", t.unreadable[:3])
     for seen in events:
         e = seen["envelope"]
         what = f"event {e.get('type')} #{e.get('data', {}).get('sequence')}"
@@ -616,14 +644,21 @@ def event_envelope(t: PlatformTarget) -> None:
                f"{seen['content_type']}, {seen['delivery_mode']}")
         expect(seen["headers"].get("partition_key") == number,
                f"{what}: header partition_key = the case number", seen["headers"])
-    ids = [s["envelope"].get("event_id") for s in events]
-    expect(len(set(ids)) == len(ids), "a distinct event_id per event", ids)
+    # the same event published again (at least once, SUN-PR-02 §6) keeps its event_id
+    facts: dict[str, set[tuple[str, str]]] = {}
+    for s in events:
+        e = s["envelope"]
+        facts.setdefault(str(e.get("event_id")), set()).add(
+            (str(e.get("type")), str(e["data"].get("sequence"))))
+    shared = {i: sorted(f) for i, f in facts.items() if len(f) > 1}
+    expect(not shared, "a distinct event_id per event", shared)
 
 
 @check("PR02-EVENT-SEQUENCE", PLATFORM, "a case's events carry sequence 1, 2, 3 … without gap "
        "or repeat", "SUN-PR-02 §6 (Order)")
 def event_sequence(t: PlatformTarget) -> None:
-    events = collect_events(t)
+    # an event that came twice under its event_id (at least once) counts once
+    events = list({s["envelope"].get("event_id"): s for s in collect_events(t)}.values())
     sequences = [int(s["envelope"].get("data", {}).get("sequence", 0)) for s in events]
     expect(sorted(sequences) == list(range(1, len(sequences) + 1)),
            "sequences 1..n, each once (arrival order may differ)", sequences)
@@ -648,6 +683,21 @@ def event_redelivery(t: PlatformTarget) -> None:
                "the same event_id and message_id", f"{first['message_id']} then "
                f"{again['message_id']}")
         expect(again["body"] == first["body"], "the same body", "another body")
+    # the broker keeps what it redelivers; a node's relay publishing an event again (a relay
+    # killed between publishing and marking it, SUN-PR-02 §6) must keep its event_id too
+    ids: dict[str, set[str]] = {}
+    bodies: dict[str, set[bytes]] = {}
+    for seen in t.events or []:
+        e = seen["envelope"]
+        ids.setdefault(f"{e.get('type')} #{e['data'].get('sequence')}", set()).add(
+            str(e.get("event_id")))
+        bodies.setdefault(str(e.get("event_id")), set()).add(seen["body"])
+    renamed = {fact: sorted(i) for fact, i in ids.items() if len(i) > 1}
+    expect(not renamed, "an event published again under the same event_id",
+           f"under several: {renamed}")
+    changed = sorted(i for i, b in bodies.items() if len(b) > 1)
+    expect(not changed, "an event published again with the same body",
+           f"other bodies under {changed}")
 
 
 # --- schemas ----------------------------------------------------------------------------------
@@ -676,6 +726,9 @@ def schema_problems(document: dict[str, Any], exchange: Exchange) -> list[str]:
         return [f"{exchange.method} {template}: status {exchange.status} is not documented "
                 f"(documented: {', '.join(sorted(responses))})"]
     content = answer.get("content", {}).get("application/json")
+    if content is not None and "json" not in exchange.content_type:
+        return [f"{exchange.method} {template} {exchange.status}: content type "
+                f"{exchange.content_type or '(none)'}, documented application/json"]
     if content is None or "schema" not in content:
         return []
     # as documented: the answers' schemas (``answer.<message>``) state what an answer holds,
@@ -692,8 +745,8 @@ def schema_problems(document: dict[str, Any], exchange: Exchange) -> list[str]:
 def response_schemas(t: PlatformTarget) -> None:
     if t.openapi is None:
         raise Skipped("the OpenAPI document was not read (PR01-DISCOVERY did not pass)")
-    checked = [e for e in t.exchanges if e.path not in ("/openapi.json",)
-               and "json" in e.content_type]
+    # every answer, a JSON one or not: one the document says is JSON must be
+    checked = [e for e in t.exchanges if e.path not in ("/openapi.json",)]
     problems = [p for e in checked for p in schema_problems(t.openapi, e)]
     expect(not problems, f"{len(checked)} answers matching their documented schemas",
            "; ".join(problems[:5]))

@@ -68,3 +68,10 @@ def test_an_error_answer_is_held_to_the_error_model(document) -> None:
     assert any("field_violations" in p
                for p in problems(document, {"error": {k: v for k, v in error["error"].items()
                                                       if k != "field_violations"}}, 404))
+
+
+def test_an_answer_documented_as_json_that_is_not_json_is_named(document) -> None:
+    page = Exchange("GET", "/v1/items?region=511602", 200, "<html>事项</html>", 0.1,
+                    "text/html; charset=utf-8")
+    assert schema_problems(document, page) == [
+        "GET /v1/items 200: content type text/html; charset=utf-8, documented application/json"]
