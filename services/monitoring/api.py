@@ -395,27 +395,37 @@ class MonitoringServicer(pb_grpc.MonitoringServiceServicer):
         month, region, report, ratings = self._openness().statistics(
             month=request.month, region=request.region)
 
-        rows = sorted(report.rows, key=lambda r: r.name)
-        codes = [r.department_code or r.key for r in rows]
+        return open_statistics(month, region, report, ratings)
 
-        def row(r: Row, code: str) -> pb.OpenDepartmentMonth:
-            t = r.tally
-            # the total row: the sums of the rows above it
-            message = pb.OpenDepartmentMonth(
-                department=r.name, department_code=code, handled=t.handled, timed=t.timed,
-                on_time=t.on_time, overdue=t.overdue, ratings=ratings.get(code, 0)
-                if code else sum(ratings.get(c, 0) for c in codes),
-                complaints=r.complaints or 0)
-            if r.on_time_rate is not None:
-                message.on_time_rate = r.on_time_rate
-            if r.satisfaction is not None:
-                message.satisfaction = r.satisfaction
-            return message
 
-        return pb.GetOpenStatisticsResponse(
-            month=month, region=region, rows=[row(r, c) for r, c in zip(rows, codes,
-                                                                         strict=True)],
-            total=row(report.total, ""))
+def open_statistics(month: str, region: str, report: Any, ratings: dict[str, int]
+                    ) -> pb.GetOpenStatisticsResponse:
+    """The public statistics of ``month``: a row per department of ``report`` (an evaluation's
+    rows and total), its ratings from ``ratings`` (department code → count); the total row
+    the sums of the rows above it."""
+    rows = sorted(report.rows, key=lambda r: r.name)
+    codes = [r.department_code or r.key for r in rows]
+
+    def row(r: Row, code: str, total: bool = False) -> pb.OpenDepartmentMonth:
+        t = r.tally
+        if total:  # the sums of the rows above it
+            rated = sum(ratings.get(c, 0) for c in codes if c)
+        else:  # a row without a department code (未知部门) has no ratings of its own
+            rated = ratings.get(code, 0) if code else 0
+        message = pb.OpenDepartmentMonth(
+            department=r.name, department_code=code, handled=t.handled, timed=t.timed,
+            on_time=t.on_time, overdue=t.overdue, ratings=rated,
+            complaints=r.complaints or 0)
+        if r.on_time_rate is not None:
+            message.on_time_rate = r.on_time_rate
+        if r.satisfaction is not None:
+            message.satisfaction = r.satisfaction
+        return message
+
+    return pb.GetOpenStatisticsResponse(
+        month=month, region=region, rows=[row(r, c) for r, c in zip(rows, codes,
+                                                                     strict=True)],
+        total=row(report.total, "", total=True))
 
 
 def _enum_word(enum: Any, value: int) -> str:
