@@ -68,7 +68,7 @@ from services.monitoring.domain.watch import CaseWatch, watch_after
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database, dialect_name
-from services.shared.errors import InvalidArgument, NotFound, PermissionDenied
+from services.shared.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
 from services.shared.outbox import Outbox
@@ -466,7 +466,11 @@ class Supervision:
 
     def notifications(self, principal: Principal, *, unread_only: bool, offset: int,
                       limit: int, mark_read: bool) -> tuple[list[dict[str, Any]], int, bool]:
-        """The caller's notifications, newest first; (page, unread count, more?)."""
+        """The caller's notifications, newest first; (page, unread count, more?). A call
+        without a token has no subject: it would read (and mark read) whatever is addressed
+        to no one in particular, so it is refused."""
+        if principal.anonymous:
+            raise Unauthenticated("sign in first: this call needs a bearer token")
         limit = max(1, min(limit or 50, MAX_PAGE))
         mine = [and_(_n.recipient_kind == "handler", _n.recipient == principal.subject)]
         if principal.department:
