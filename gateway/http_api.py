@@ -48,7 +48,7 @@ from gateway.access import ACCESS
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, http_status_of, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
-from gateway.limits import GatewayLimits
+from gateway.limits import ADMISSION_WAIT_S, MAX_IN_FLIGHT, GatewayLimits, LoadShedder
 from gateway.node import node_info
 from gateway.routing import (
     FANOUT_DEADLINE_S,
@@ -355,9 +355,12 @@ class ExportInterrupted(Exception):
 
 def create_app(backends: Backends, node_region: str, node_name: str,
                rates: RateLimits | None = None, router: Router | None = None,
-               authenticator: Authenticator | None = None) -> FastAPI:
+               authenticator: Authenticator | None = None,
+               max_in_flight: int = MAX_IN_FLIGHT,
+               admission_wait_s: float = ADMISSION_WAIT_S) -> FastAPI:
     """The node's HTTP API; ``authenticator`` verifies tokens for ``/v1/methods/allowed``
-    alone (every other call passes its token on to the service, which judges it)."""
+    alone (every other call passes its token on to the service, which judges it). At most
+    ``max_in_flight`` requests are worked on at once (``gateway.limits.LoadShedder``)."""
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
@@ -374,6 +377,9 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                    "logs": recording()})
     install(app)
     app.add_middleware(GatewayLimits, rates=rates or RateLimits())
+    # outermost: an overwhelmed node refuses before doing anything else
+    app.add_middleware(LoadShedder, max_in_flight=max_in_flight,
+                       admission_wait_s=admission_wait_s)
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
     # answers have schemas of their own: the message's shape, not the limits of a request
