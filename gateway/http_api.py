@@ -77,6 +77,8 @@ MAX_BODY_BYTES = 1 << 20
 #: (8 KiB for all of it) would otherwise answer in the transport's words.
 MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
+#: what an Authorization header may hold to travel on as gRPC metadata
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 #: How protobuf's JSON parser names the field it failed on (nested: one per level).
 _PARSE_FIELD = re.compile(r"Failed to parse (\w+) field")
 #: a field the message does not have, and where: ``… has no field named "x" at "Msg.inner"``
@@ -90,13 +92,18 @@ async def authorization(request: Request,
                         _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
                         ) -> str | None:
     """The raw ``Authorization`` header, passed on as is (the service judges it) unless it is
-    longer than any token this node issues."""
+    longer than any token this node issues (431) or has characters none has (401)."""
     header = request.headers.get("authorization")
     if header is not None and len(header.encode("latin-1", "replace")) > (
             MAX_AUTHORIZATION_BYTES):
         raise ApiError(431, "AUTHORIZATION_TOO_LARGE",
                        f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; "
                        "no token of this node is that long")
+    if header is not None and not _PRINTABLE_ASCII.fullmatch(header):
+        # gRPC refuses it as metadata (the answer would be a 500 of the gateway's own)
+        raise ApiError(401, "UNAUTHENTICATED",
+                       "the Authorization header has characters no token has (only "
+                       "printable ASCII: `Bearer <JWT>`)")
     return header
 
 

@@ -24,6 +24,7 @@ from gateway import http_api
 from gateway.backends import Backends
 from gateway.http_api import create_app
 from gateway.limits import LoadShedder
+from services.shared.grpc_errors import translate_errors
 from services.shared.grpc_server import GrpcServer
 from tests.support.wait import wait_for
 
@@ -47,10 +48,16 @@ class SlowCatalogue(catalogue_pb2_grpc.CatalogueServiceServicer):
         return catalogue_pb2.ListPublishedItemsResponse()
 
     def GetItemVersion(self, request, context):  # noqa: N802
+        if request.item_id == "guarded":  # as the node's services fail: through their guard
+            return self.guarded(request, context)
         raise RuntimeError(
             f'Traceback (most recent call last):\n  File "/work/main/services/db.py", line 3\n'
             f"sqlalchemy.exc.OperationalError: SELECT password FROM accounts at "
             f"{self.var_dir}/511602/db.sqlite (psycopg)")
+
+    @translate_errors
+    def guarded(self, request, context):  # noqa: ANN001, ANN201
+        raise RuntimeError(f"sqlalchemy: SELECT * FROM items at {self.var_dir}/db (x.py)")
 
 
 @pytest.fixture
@@ -234,11 +241,12 @@ def assert_no_internals(response: httpx.Response, var_dir: Path) -> None:
     assert error["identifier"] in error["message"] or error["code"] != "INTERNAL"
 
 
-def test_a_failing_service_shows_no_internals(catalogue) -> None:
+@pytest.mark.parametrize("item_id", ["boom", "guarded"])
+def test_a_failing_service_shows_no_internals(catalogue, item_id) -> None:
     fake, address = catalogue
     client, backends = client_of(address, 10, 0.1)
     with client:
-        response = client.get("/v1/items/boom/versions/0")
+        response = client.get(f"/v1/items/{item_id}/versions/1")
     backends.close()
     assert response.status_code == 500
     assert_no_internals(response, fake.var_dir)
@@ -273,3 +281,14 @@ def test_a_dead_backend_shows_no_address(tmp_path) -> None:
     assert "127.0.0.1" not in response.text
     assert_no_internals(response, tmp_path)
 
+
+
+@pytest.mark.parametrize("value", [b"Bearer \xe9t\xe9", b"Bearer a\x01b", b"Bearer a\x7fb"])
+def test_an_authorization_header_grpc_cannot_carry_is_401_not_500(catalogue, value) -> None:
+    fake, address = catalogue
+    client, backends = client_of(address, 10, 0.1)
+    with client:
+        response = client.get("/v1/items/x/versions/1", headers={"Authorization": value})
+    backends.close()
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "UNAUTHENTICATED"
