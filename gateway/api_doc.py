@@ -16,6 +16,7 @@ from typing import Any
 from sunlight.catalogue.v1 import catalogue_pb2
 
 from gateway.access import ACCESS, Access
+from gateway.limits import UNSHED_PATHS
 from gateway.schemas import example_of
 
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -57,7 +58,9 @@ ERRORS: dict[int, tuple[str, str]] = {
     500: ("INTERNAL", "`INTERNAL`: an unexpected failure; the message carries only an "
           "identifier the operators find in the logs"),
     503: ("UNAVAILABLE", "`UNAVAILABLE`: a service of the node (or the node that holds the "
-          "region or case: `NODE_UNAVAILABLE`) is not answering; try again shortly"),
+          "region or case: `NODE_UNAVAILABLE`) is not answering; try again shortly; "
+          "`NODE_BUSY`: the node has as many requests in flight as it takes (load "
+          "shedding), nothing was done; `Retry-After` says when to try again"),
     504: ("DEADLINE_EXCEEDED", "`DEADLINE_EXCEEDED`: a service did not answer within the "
           "node's deadline; try again shortly"),
 }
@@ -157,7 +160,7 @@ def describe(document: dict[str, Any], error_schema: dict[str, Any]) -> None:
                 "description": ERRORS[status][1],
                 "content": {"application/json": {"schema": error_schema,
                                                  "example": error_example(status)}}}
-            if status == 429:
+            if status in (429, 503):
                 answer["headers"] = {"Retry-After": {"description": "seconds to wait",
                                                      "schema": {"type": "integer"}}}
             responses.setdefault(str(status), answer)
@@ -209,7 +212,8 @@ def _error_statuses(method: str, path: str, operation: dict[str, Any], access: A
         429,
         *([431] if operation.get("security") else []),
         500,
-        *([503, 504] if path not in LOCAL else []),
+        # 503 NODE_BUSY (load shedding) everywhere but /healthz (gateway.limits)
+        *([503, 504] if path not in LOCAL else [] if path in UNSHED_PATHS else [503]),
     ]
     return statuses
 

@@ -48,7 +48,7 @@ from gateway.access import ACCESS
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, http_status_of, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
-from gateway.limits import GatewayLimits
+from gateway.limits import ADMISSION_WAIT_S, MAX_IN_FLIGHT, GatewayLimits, LoadShedder
 from gateway.node import node_info
 from gateway.routing import (
     FANOUT_DEADLINE_S,
@@ -77,6 +77,8 @@ MAX_BODY_BYTES = 1 << 20
 #: (8 KiB for all of it) would otherwise answer in the transport's words.
 MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
+#: what an Authorization header may hold to travel on as gRPC metadata
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
 #: How protobuf's JSON parser names the field it failed on (nested: one per level).
 _PARSE_FIELD = re.compile(r"Failed to parse (\w+) field")
 #: a field the message does not have, and where: ``… has no field named "x" at "Msg.inner"``
@@ -90,13 +92,18 @@ async def authorization(request: Request,
                         _: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
                         ) -> str | None:
     """The raw ``Authorization`` header, passed on as is (the service judges it) unless it is
-    longer than any token this node issues."""
+    longer than any token this node issues (431) or has characters none has (401)."""
     header = request.headers.get("authorization")
     if header is not None and len(header.encode("latin-1", "replace")) > (
             MAX_AUTHORIZATION_BYTES):
         raise ApiError(431, "AUTHORIZATION_TOO_LARGE",
                        f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; "
                        "no token of this node is that long")
+    if header is not None and not _PRINTABLE_ASCII.fullmatch(header):
+        # gRPC refuses it as metadata (the answer would be a 500 of the gateway's own)
+        raise ApiError(401, "UNAUTHENTICATED",
+                       "the Authorization header has characters no token has (only "
+                       "printable ASCII: `Bearer <JWT>`)")
     return header
 
 
@@ -355,9 +362,12 @@ class ExportInterrupted(Exception):
 
 def create_app(backends: Backends, node_region: str, node_name: str,
                rates: RateLimits | None = None, router: Router | None = None,
-               authenticator: Authenticator | None = None) -> FastAPI:
+               authenticator: Authenticator | None = None,
+               max_in_flight: int = MAX_IN_FLIGHT,
+               admission_wait_s: float = ADMISSION_WAIT_S) -> FastAPI:
     """The node's HTTP API; ``authenticator`` verifies tokens for ``/v1/methods/allowed``
-    alone (every other call passes its token on to the service, which judges it)."""
+    alone (every other call passes its token on to the service, which judges it). At most
+    ``max_in_flight`` requests are worked on at once (``gateway.limits.LoadShedder``)."""
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "
@@ -374,6 +384,9 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                    "logs": recording()})
     install(app)
     app.add_middleware(GatewayLimits, rates=rates or RateLimits())
+    # outermost: an overwhelmed node refuses before doing anything else
+    app.add_middleware(LoadShedder, max_in_flight=max_in_flight,
+                       admission_wait_s=admission_wait_s)
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
     # answers have schemas of their own: the message's shape, not the limits of a request

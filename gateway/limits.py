@@ -14,10 +14,19 @@ anything reaches a service. Before either, a request whose headers (with its pat
 are over ``MAX_HEADER_BYTES`` together is answered 431 ``HEADERS_TOO_LARGE``: uvicorn's HTTP
 parser bounds only headers that arrive over several reads. Written as plain ASGI
 middleware: a few microseconds a request.
+
+Load shedding (``LoadShedder``, outside all of these): at most ``max_in_flight`` requests
+are worked on at once; one more waits a moment for a slot, then is answered 503
+``NODE_BUSY`` with ``Retry-After`` without reaching a service.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -29,6 +38,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+log = logging.getLogger(__name__)
 
 #: Answers that mean "this token is not good here".
 FAILED_AUTH_STATUSES = frozenset({401, 431})
@@ -89,3 +99,107 @@ class GatewayLimits:
             await send(message)
 
         await self.app(scope, receive, watched)
+
+
+#: Requests the gateway works on at once, per process, unless set
+#: (``SUNLIGHT_GATEWAY_MAX_IN_FLIGHT``): twice the backends' 40 worker threads (cases 8,
+#: catalogue 16, monitoring 16), so that a call waits in a backend's queue for about one other
+#: call at most; beyond it the node is overwhelmed, and waiting longer helps nobody.
+MAX_IN_FLIGHT = 80
+#: How long a request may wait for a slot before it is answered "busy" (seconds).
+ADMISSION_WAIT_S = 0.25
+#: Seconds a refused client is told to wait (``Retry-After``).
+BUSY_RETRY_AFTER_S = 1
+#: Paths never refused: a monitor must see the node's health under load, and the
+#: description of the API costs nothing of the backends.
+UNSHED_PATHS = frozenset({"/healthz", "/openapi.json", "/docs"})
+UNSHED_PREFIXES = ("/docs/",)
+#: The gateway says that it sheds load at most this often (seconds), with a count.
+SHED_LOG_EVERY_S = 10.0
+
+
+def node_busy(max_in_flight: int) -> ApiError:
+    return ApiError(503, "NODE_BUSY",
+                    f"节点繁忙，请 {BUSY_RETRY_AFTER_S} 秒后再试 (the node is busy: "
+                    f"{max_in_flight} requests in flight; try again in {BUSY_RETRY_AFTER_S} s)",
+                    metadata={"max_in_flight": str(max_in_flight),
+                              "retry_after_s": str(BUSY_RETRY_AFTER_S)},
+                    headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
+
+
+class LoadShedder:
+    """ASGI middleware bounding the requests in flight (load shedding).
+
+    A request is admitted while fewer than ``max_in_flight`` are being worked on; otherwise
+    it waits up to ``admission_wait_s`` for one of them to finish (first come, first
+    admitted), and is then answered 503 ``NODE_BUSY`` with ``Retry-After`` — at once, nothing
+    reaching a service — so an overwhelmed node says "busy" quickly instead of letting every
+    caller time out. The slot is held until the answer is sent (an export: all of it) and
+    freed however the request ends. Per process; ``UNSHED_PATHS`` are never refused.
+    """
+
+    def __init__(self, app: ASGIApp, max_in_flight: int = MAX_IN_FLIGHT,
+                 admission_wait_s: float = ADMISSION_WAIT_S) -> None:
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.admission_wait_s = max(0.0, admission_wait_s)
+        #: requests admitted and not finished
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._refused = 0
+        self._logged_at = -SHED_LOG_EVERY_S
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in UNSHED_PATHS or path.startswith(UNSHED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if not await self._admit():
+            self._note_refusal()
+            await node_busy(self.max_in_flight).response()(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._release()
+
+    async def _admit(self) -> bool:
+        """True with a slot taken (or handed over by a finishing request)."""
+        if self.in_flight < self.max_in_flight and not self._waiters:
+            self.in_flight += 1
+            return True
+        if self.admission_wait_s <= 0:
+            return False
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait((waiter,), timeout=self.admission_wait_s)
+        except BaseException:  # cancelled while waiting (the client went away)
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a slot it will not use: pass it on
+            raise
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+        return not waiter.cancelled()
+
+    def _release(self) -> None:
+        """Hand the slot to the first request still waiting, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.in_flight -= 1
+
+    def _note_refusal(self) -> None:
+        self._refused += 1
+        now = time.monotonic()
+        if now - self._logged_at >= SHED_LOG_EVERY_S:
+            log.warning("shedding load: %d requests answered NODE_BUSY (%d in flight, at most "
+                        "%d)", self._refused, self.in_flight, self.max_in_flight)
+            self._refused, self._logged_at = 0, now

@@ -117,7 +117,9 @@ def build(settings: Settings) -> Gateway:
                    create_app(backends, settings.node_region, settings.node_name,
                               RateLimits.of(settings), router=router,
                               authenticator=Authenticator(settings.token_key,
-                                                          settings.node_region)),
+                                                          settings.node_region),
+                              max_in_flight=settings.gateway_max_in_flight,
+                              admission_wait_s=settings.gateway_admission_wait_s),
                    build_peers(settings, backends), router)
 
 

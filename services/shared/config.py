@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     gateway_processes: int = Field(1, ge=1, le=32)
     # The gateway's gRPC port on grpc.aio (false: the synchronous server, a thread a call).
     gateway_grpc_aio: bool = True
+    # Load shedding at the gateway's HTTP API (per process): requests worked on at once; one
+    # more waits up to the admission wait (seconds) for a slot, then is answered 503 NODE_BUSY
+    # (gateway.limits.LoadShedder). Default: twice the backends' 40 worker threads.
+    gateway_max_in_flight: int = Field(80, ge=1, le=10000)
+    gateway_admission_wait_s: float = Field(0.25, ge=0, le=10)
     # Connections a process opens to each gRPC backend (its calls take them in turn): with
     # several processes on a backend's port, each connection reaches one of them.
     grpc_connections: int = Field(1, ge=1, le=32)

@@ -93,8 +93,9 @@ def to_status(error: DomainError, identifier: str | None = None) -> status_pb2.S
     return status_pb2.Status(code=code.value[0], message=detail.message, details=[packed])
 
 
-def abort_with(context: grpc.ServicerContext, error: DomainError) -> None:
-    context.abort_with_status(rpc_status.to_status(to_status(error)))
+def abort_with(context: grpc.ServicerContext, error: DomainError,
+               identifier: str | None = None) -> None:
+    context.abort_with_status(rpc_status.to_status(to_status(error, identifier)))
 
 
 def _abort_for(context: grpc.ServicerContext, method: Callable[..., Any],
@@ -109,7 +110,8 @@ def _abort_for(context: grpc.ServicerContext, method: Callable[..., Any],
     internal = DomainError(
         f"internal error {identifier}; the operators can find it in the logs", code="INTERNAL")
     internal.grpc_status = "INTERNAL"
-    abort_with(context, internal)
+    # the detail's identifier is the one in the message and the log line
+    abort_with(context, internal, identifier)
 
 
 def translate_errors(method: F) -> F:
