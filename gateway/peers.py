@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
@@ -298,6 +299,8 @@ class Peers:
         self._registry, self.timeout_s = registry, timeout_s
         self._channels: dict[tuple[str, str], grpc.Channel] = {}
         self._stubs: dict[tuple[str, str, str], grpc.UnaryUnaryMultiCallable] = {}
+        # the first calls to a peer come from several threads at once: one channel each
+        self._made = threading.Lock()
         self.assertions = Assertions(token_key, region, registry, margin_s=max(
             ASSERTION_REUSE_MARGIN_S, timeout_s + 1))
 
@@ -318,12 +321,16 @@ class Peers:
         key = (region, address)
         found = self._channels.get(key)
         if found is None:
-            name = node_dns_name(region)
-            found = traced(grpc.secure_channel(address, self._credentials, options=[
-                ("grpc.ssl_target_name_override", name), ("grpc.default_authority", name),
-                ("grpc.initial_reconnect_backoff_ms", 250),
-                ("grpc.max_reconnect_backoff_ms", 2000)]))
-            self._channels[key] = found
+            with self._made:
+                found = self._channels.get(key)
+                if found is None:
+                    name = node_dns_name(region)
+                    found = traced(grpc.secure_channel(address, self._credentials, options=[
+                        ("grpc.ssl_target_name_override", name),
+                        ("grpc.default_authority", name),
+                        ("grpc.initial_reconnect_backoff_ms", 250),
+                        ("grpc.max_reconnect_backoff_ms", 2000)]))
+                    self._channels[key] = found
         return found
 
     def raw_stub(self, region: str, method: str) -> grpc.UnaryUnaryMultiCallable:
@@ -333,7 +340,7 @@ class Peers:
         address = self._address(region, None)
         key = (region, address, method)
         stub = self._stubs.get(key)
-        if stub is None:
+        if stub is None:  # a second stub of a race is harmless: it shares the channel
             stub = self._stubs[key] = self.channel(region, address).unary_unary(method)
         return stub
 

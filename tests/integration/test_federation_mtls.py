@@ -9,7 +9,9 @@ node answering for a region it is not.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import pytest
@@ -235,3 +237,33 @@ def test_the_gateway_serves_the_peer_port_once_the_node_has_its_certificate(tmp_
         peers.close()
     finally:
         server.stop(0)
+
+
+def test_threads_calling_a_peer_first_at_once_share_one_channel(province, monkeypatch) -> None:
+    """A gateway's first calls to a peer come from many threads together: one channel is made
+    (a second one would never be closed). Making a channel is slowed until a second thread
+    makes one too — which, with the lock, never comes: the first waits its half second out."""
+    province, _ = province
+    peers = peers_of(province, "510000")
+    made, second = [], threading.Event()
+    real = grpc.secure_channel
+
+    def slow_channel(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        made.append(args[0])
+        if len(made) >= 2:
+            second.set()
+        second.wait(timeout=0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("gateway.peers.grpc.secure_channel", slow_channel)
+    start = threading.Barrier(8)
+
+    def first_call() -> str:
+        start.wait(timeout=10)
+        return peers.hello("511602").region
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: first_call(), range(8)))
+    assert answers == ["511602"] * 8
+    assert len(made) == 1 and len(peers._channels) == 1  # noqa: SLF001
+    peers.close()
