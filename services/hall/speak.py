@@ -57,7 +57,7 @@ MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 KEY = re.compile(r"^[0-9a-f]{32}$")
 #: how late the public page may be: supervision applies each case event as its worker
 #: receives it from the relay; this is the bound stated to readers, which holds while the
-#: relay and the worker run (measured well under a second: tests/e2e/test_open_delay.py)
+#: relay and the worker run (measured well under a second: tests/e2e/one_node/test_open_delay.py)
 OPEN_DELAY_MINUTES = 5
 
 LEVELS = ((1, "非常满意"), (2, "满意"), (3, "基本满意"), (4, "不满意"), (5, "非常不满意"))
