@@ -87,28 +87,27 @@ def _import(rows: list[SourceRow], mapping: ImportOptions | None = None) -> None
     assert len(report.outcomes) == len(rows)
 
 
-def csv_file(data: bytes) -> None:
-    """A CSV file as the CLI reads it, then its rows as the catalogue judges them."""
+def _catalogue_file(data: bytes, suffix: str) -> None:
+    """``data`` as a catalogue file the CLI reads by its suffix, then its rows as the catalogue
+    judges them."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "items.csv"
+        path = Path(folder) / f"items{suffix}"
         path.write_bytes(data)
         try:
             rows = read_rows(path)
         except InvalidArgument:
             return
     _import([SourceRow(row.line, row.values) for row in rows])
+
+
+def csv_file(data: bytes) -> None:
+    """A CSV file as the CLI reads it, then its rows as the catalogue judges them."""
+    _catalogue_file(data, ".csv")
 
 
 def xlsx_file(data: bytes) -> None:
     """An XLSX file as the CLI reads it (any bytes: a broken archive is the usual input)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "items.xlsx"
-        path.write_bytes(data)
-        try:
-            rows = read_rows(path)
-        except InvalidArgument:
-            return
-    _import([SourceRow(row.line, row.values) for row in rows])
+    _catalogue_file(data, ".xlsx")
 
 
 def import_rows(data: bytes) -> None:
