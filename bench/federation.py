@@ -1,7 +1,7 @@
 """Benchmark of the province's links: ``make bench-federation``.
 
 Starts the province (510000) and the district (511602) as ``make run`` starts them (``python
--m infra.province setup``, every port a free one, a fresh RabbitMQ vhost, SQLite, no demo
+-m infra.province setup``, every port a free one, a fresh RabbitMQ vhost per node, SQLite, no demo
 data), publishes an item at the district, then:
 
 * ``local_status_p50_ms`` / ``local_status_p99_ms`` — ``GET /v1/cases/{n}/status`` of a
@@ -42,7 +42,6 @@ import os
 import platform
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -214,6 +213,21 @@ def load(province: LocalProvince, item_id: str, clients: int, *, cases: int = 0,
     return opened[0]
 
 
+def bench_province(name: str) -> tuple[LocalProvince, Path]:
+    """The province and the district as the benchmarks start them (not started yet), under a
+    temporary directory (returned, for removal): SQLite, no demo data, each node's vhost
+    ``sunlight-bench-<8 hex>-<region>`` (made by the province's setup, removed by ``stop``);
+    the province takes ``SUNLIGHT_TOKEN_KEY`` from the environment when set, the district
+    makes its own."""
+    root = Path(tempfile.mkdtemp(prefix=f"sunlight-bench-{name}-"))
+    return LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"),
+                          "AMQP_URI": f"{AMQP_BASE}/sunlight-bench-{uuid.uuid4().hex[:8]}",
+                          "SUNLIGHT_DEMO_DATA": "0",
+                          "SUNLIGHT_TOKEN_KEY": os.environ.get("SUNLIGHT_TOKEN_KEY")
+                          or TokenKey.generate().to_text()},
+                         [PROVINCE, DISTRICT], root / "logs"), root
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -229,17 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long to wait for the province to apply everything")
     args = parser.parse_args(argv)
 
-    vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, timeout=60)  # noqa: S607
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest",  # noqa: S607
-                    ".*", ".*", ".*"], check=True, timeout=60)
-    root = Path(tempfile.mkdtemp(prefix="sunlight-bench-federation-"))
-    province = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"),
-                              "AMQP_URI": f"{AMQP_BASE}/{vhost}", "SUNLIGHT_DEMO_DATA": "0",
-                              # the province takes the settings' key; the district makes its own
-                              "SUNLIGHT_TOKEN_KEY": os.environ.get("SUNLIGHT_TOKEN_KEY")
-                              or TokenKey.generate().to_text()},
-                             [PROVINCE, DISTRICT], root / "logs")
+    province, root = bench_province("federation")
     result: dict[str, object] = {"benchmark": "federation", "machine": platform.node(),
                                  "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat()}
     try:
@@ -305,9 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                       lost=len(events) - len(done),
                       applied_twice=sum(max(0, there.get(n, 0) - c) for n, c in here.items()))
     finally:
-        province.stop()
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost],  # noqa: S607
-                       capture_output=True, timeout=60, check=False)
+        province.stop()  # the nodes' vhosts with it
         shutil.rmtree(root, ignore_errors=True)
     write_result("federation", result)
     return 0

@@ -2,7 +2,7 @@
 ``python -m bench.hop_cost``.
 
 Starts the province (510000) and the district (511602) as ``bench.federation`` does (``python
--m infra.province setup``, free ports, a fresh RabbitMQ vhost, SQLite, no demo data), opens
+-m infra.province setup``, free ports, a fresh RabbitMQ vhost per node, SQLite, no demo data), opens
 one case at the district and asks ``GET /v1/cases/{n}/status`` for it, one call after the
 other (one client, one connection):
 
@@ -31,10 +31,7 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,9 +39,14 @@ from pathlib import Path
 import httpx
 
 from bench.cases import write_result
-from bench.federation import AMQP_BASE, DISTRICT, PROVINCE, client, open_case, publish_item
-from infra.localnode import LocalProvince
-from services.shared.token_keys import TokenKey
+from bench.federation import (
+    DISTRICT,
+    PROVINCE,
+    bench_province,
+    client,
+    open_case,
+    publish_item,
+)
 
 TICKS_S = os.sysconf("SC_CLK_TCK")
 
@@ -119,16 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
-    vhost = f"sunlight-bench-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, timeout=60)  # noqa: S607
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest",  # noqa: S607
-                    ".*", ".*", ".*"], check=True, timeout=60)
-    root = Path(tempfile.mkdtemp(prefix="sunlight-bench-hop-"))
-    province = LocalProvince({"SUNLIGHT_VAR_DIR": str(root / "var"),
-                              "AMQP_URI": f"{AMQP_BASE}/{vhost}", "SUNLIGHT_DEMO_DATA": "0",
-                              "SUNLIGHT_TOKEN_KEY": os.environ.get("SUNLIGHT_TOKEN_KEY")
-                              or TokenKey.generate().to_text()},
-                             [PROVINCE, DISTRICT], root / "logs")
+    province, root = bench_province("hop")
     result: dict[str, object] = {"benchmark": "hop_cost", "machine": platform.node(),
                                  "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat(),
                                  "calls": args.calls, "warm": args.warm, "rounds": args.rounds}
@@ -157,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         result["routed_extra_cpu_ms_per_call"] = round(
             result["routed_cpu_ms_per_call"] - result["direct_cpu_ms_per_call"], 3)  # type: ignore[operator]
     finally:
-        province.stop()
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost],  # noqa: S607
-                       capture_output=True, timeout=60, check=False)
+        province.stop()  # the nodes' vhosts with it
         shutil.rmtree(root, ignore_errors=True)
     write_result("hop_cost", result)
     return 0
