@@ -16,7 +16,6 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +107,9 @@ class PlatformTarget:
         except httpx.TimeoutException as exc:
             raise Failed(f"an answer to {method} {path} within {self.timeout_s:g} s",
                          f"none ({exc!r})") from exc
-        except httpx.TransportError as exc:
-            raise Skipped(f"cannot reach the gateway at {self.url}: {exc}") from exc
+        except httpx.TransportError as exc:  # a wrong --target is no pass (nor a skip)
+            raise Failed(f"an answer from the gateway at {self.url}",
+                         f"none: it cannot be reached ({exc})") from exc
         elapsed = time.monotonic() - started
         try:
             body = reply.json()
@@ -750,6 +750,3 @@ def response_schemas(t: PlatformTarget) -> None:
     problems = [p for e in checked for p in schema_problems(t.openapi, e)]
     expect(not problems, f"{len(checked)} answers matching their documented schemas",
            "; ".join(problems[:5]))
-
-
-PLATFORM_SETUP: Callable[[PlatformTarget], None] | None = None

@@ -26,6 +26,8 @@ from cli.conformance.checks import (
     write_junit,
 )
 from cli.main import main
+from services.shared.auth import mint_token
+from services.shared.token_keys import TokenKey
 
 
 def sample_results():
@@ -103,6 +105,22 @@ def test_run_refuses_what_it_cannot_use() -> None:
     unknown = runner.invoke(main, ["conformance", "run", "--target", "http://node:8080",
                                    "--token", "a.b.c", "--only", "PR99-NOPE"])
     assert unknown.exit_code == 2 and "PR99-NOPE" in unknown.output
+
+
+def test_a_gateway_that_cannot_be_reached_fails_the_run(tmp_path) -> None:
+    """A mistyped --target must not pass: every check that asked it fails, exit 1."""
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    report = tmp_path / "report.json"
+    token = mint_token(TokenKey.generate().to_text(), "kit", ["admin"], ["511602"])
+    runner = CliRunner(env={"SUNLIGHT_TOKEN": None, "SUNLIGHT_TOKEN_KEY": None})
+    result = runner.invoke(main, ["conformance", "run", "--target", f"http://127.0.0.1:{port}",
+                                  "--token", token, "--json", str(report)])
+    assert result.exit_code == 1, result.output
+    statuses = {r["id"]: r["status"] for r in json.loads(report.read_text("utf-8"))["results"]}
+    assert statuses["PR01-DISCOVERY"] == "failed"
+    assert "passed" not in statuses.values()
 
 
 def test_a_driver_that_does_not_start_is_one_line_not_a_traceback() -> None:
