@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 import tempfile
 import threading
@@ -100,6 +101,9 @@ class AdapterDriver:
         self.stop_event.set()
         if self.thread is not None:
             self.thread.join(timeout=10)
+        if self.outbox is not None:
+            self.outbox.engine.dispose()
+        shutil.rmtree(self.work, ignore_errors=True)  # its scratch database
         return {"ok": True}
 
 
@@ -109,8 +113,11 @@ def main() -> None:
     for line in sys.stdin:
         if not line.strip():
             continue
-        request = json.loads(line)
-        op = request.get("op")
+        try:
+            request = json.loads(line)
+            op = request.get("op") if isinstance(request, dict) else None
+        except ValueError:
+            request, op = {}, None
         handler = getattr(driver, str(op), None) if op in (
             "configure", "submit", "flush", "applied", "stop") else None
         try:
