@@ -325,10 +325,45 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text("utf-8"))
     except (ValueError, OSError) as exc:
         raise Refused(f"{path} is not readable JSON: {exc}") from None
-    if manifest.get("format") != FORMAT:
-        raise Refused(f"{path}: backup format {manifest.get('format')!r}, this version reads "
-                      f"{FORMAT}")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else manifest
+        raise Refused(f"{path}: backup format {found!r}, this version reads {FORMAT}")
+    problems = _manifest_problems(manifest)
+    if problems:
+        raise Refused(f"{path} is not a manifest this version can restore, nothing was "
+                      f"restored: {'; '.join(problems[:5])}")
     return dict(manifest)
+
+
+#: what an entry of the manifest may be
+ENTRY_KINDS = ("file", "sqlite", "node.env", "postgresql")
+
+
+def _manifest_problems(manifest: dict[str, Any]) -> list[str]:
+    """What makes ``manifest`` unsafe or impossible to restore: missing fields, or a path
+    that leaves the backup directory or the node's var directory (``..``, absolute)."""
+    problems = [f"{name} missing" for name in ("node_region", "storage")
+                if not isinstance(manifest.get(name), str)]
+    files = manifest.get("files")
+    if not isinstance(files, list):
+        return [*problems, "files is not a list"]
+    for n, entry in enumerate(files):
+        if not isinstance(entry, dict) or entry.get("kind") not in ENTRY_KINDS or not all(
+                isinstance(entry.get(k), t) for k, t in (("path", str), ("restore_to", str),
+                                                          ("size", int), ("sha256", str))):
+            problems.append(f"files[{n}] is not an entry of kind, path, restore_to, size, "
+                            "sha256")
+            continue
+        inside = [("path", Path(entry["path"]))]
+        if entry["kind"] in ("file", "sqlite"):
+            restore_to = Path(entry["restore_to"])
+            if restore_to.parts[:1] != ("var",):
+                problems.append(f"files[{n}]: restore_to {entry['restore_to']!r} is not under "
+                                "var/")
+            inside.append(("restore_to", restore_to))
+        problems += [f"files[{n}]: {name} {str(value)!r} leaves its directory"
+                     for name, value in inside if value.is_absolute() or ".." in value.parts]
+    return problems
 
 
 def _check_same_node(settings: Settings, manifest: dict[str, Any]) -> None:

@@ -88,6 +88,27 @@ def test_refusals(var: Path, tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.output
 
 
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda m: [], "backup format"),
+    (lambda m: {**m, "files": None}, "files is not a list"),
+    (lambda m: {**m, "files": [{**m["files"][0], "restore_to": "var/../../escaped"}]},
+     "leaves its directory"),
+    (lambda m: {**m, "files": [{**m["files"][0], "restore_to": "/etc/escaped"}]},
+     "is not under var/"),
+    (lambda m: {**m, "files": [{**m["files"][0], "path": "../../elsewhere"}]},
+     "leaves its directory"),
+    (lambda m: {**m, "files": [{"kind": "file"}]}, "is not an entry"),
+])
+def test_a_manifest_that_could_write_elsewhere_or_is_malformed_is_refused(
+        var: Path, tmp_path: Path, change, said: str) -> None:  # noqa: ANN001
+    assert sunlight(var, "node", "backup", str(tmp_path / "b")).exit_code == 0
+    manifest_file = tmp_path / "b" / "manifest.json"
+    manifest_file.write_text(json.dumps(change(json.loads(manifest_file.read_text("utf-8")))))
+    refused = sunlight(tmp_path / "new", "node", "restore", str(tmp_path / "b"))
+    assert refused.exit_code == 1 and said in refused.output, refused.output
+    assert not (tmp_path / "new").exists() and not (tmp_path / "escaped").exists()
+
+
 def runbook_commands() -> list[list[str]]:
     """Every `sunlight …` command of the runbook's shell blocks, split as the shell would."""
     commands = []
