@@ -35,7 +35,6 @@ from sunlight.catalogue.v1 import catalogue_pb2 as pb
 from sunlight.catalogue.v1 import catalogue_pb2_grpc as pb_grpc
 from sunlight.common.v1 import common_pb2
 
-from cli import catalogue as catalogue_cli
 from cli.connection import Connection, call, connect_as, connection_options, idempotency_key
 from cli.output import echo_json, table
 
@@ -89,6 +88,8 @@ class Catalogue:
 def _catalogue(what: str, **options: Any) -> Iterator[Catalogue]:
     conn = connect_as(lambda settings: settings.catalogue_port, **options)
     # through the module, so that tests that replace cli.catalogue.connect reach these too
+    from cli import catalogue as catalogue_cli  # noqa: PLC0415 - it registers these commands
+
     stub, opened = catalogue_cli.connect(conn.address)
     try:
         yield Catalogue(what, conn, stub)
@@ -147,7 +148,7 @@ def _draft_from(path: Path) -> pb.ItemDraft:
     except OSError as exc:
         raise click.BadParameter(f"cannot read {path}: {exc.strerror}",
                                  param_hint="FILE") from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise click.BadParameter(f"{path.name} is not valid JSON: {exc}",
                                  param_hint="FILE") from None
     if isinstance(loaded, dict) and isinstance(loaded.get("draft"), dict):
@@ -158,7 +159,7 @@ def _draft_from(path: Path) -> pb.ItemDraft:
                                  param_hint="FILE")
     try:
         return json_format.ParseDict(loaded, pb.ItemDraft())
-    except json_format.ParseError as exc:
+    except (json_format.ParseError, RecursionError) as exc:
         raise click.BadParameter(f"{path.name}: {exc}", param_hint="FILE") from None
 
 

@@ -164,3 +164,11 @@ def test_a_change_of_law_opens_an_obligation(address: str, draft_file: Path) -> 
     bad_day = run(address, "legal", "change", "--kind", "legal-basis", "--item", item,
                   "--basis", "x", "--description", "y", "--effective-on", "2026-3-2")
     assert bad_day.exit_code == 2 and "YYYY-MM-DD" in bad_day.output
+
+
+def test_a_draft_file_nested_too_deep_is_a_clear_error(tmp_path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, "utf-8")
+    result = CliRunner().invoke(catalogue, ["create", str(deep)])
+    assert result.exit_code == 2 and "deep.json is not valid JSON" in result.output
+    assert not isinstance(result.exception, RecursionError)
