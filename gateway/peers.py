@@ -356,7 +356,9 @@ class Peers:
         stub = self.channel(region, address).unary_unary(
             method, request_serializer=type(request).SerializeToString,
             response_deserializer=response_type.FromString)
-        return stub(request, timeout=timeout_s or self.timeout_s, metadata=metadata or None)
+        # never longer than the deadline the reused assertions are kept for
+        timeout = min(timeout_s or self.timeout_s, self.timeout_s)
+        return stub(request, timeout=timeout, metadata=metadata or None)
 
     def hello(self, region: str, *, address: str | None = None,
               timeout_s: float | None = None, person: Principal | None = None

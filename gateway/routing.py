@@ -36,8 +36,6 @@ from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 
 from gateway.peers import (
-    ASSERTION_REUSE_MARGIN_S,
-    Assertions,
     Peers,
     asserted_person,
     open_registry,
@@ -130,8 +128,6 @@ class Router:
         self.region, self._token_key = region, token_key
         self._registry, self.peers, self.timeout_s = registry, peers, timeout_s
         self._people = Authenticator(token_key, region)
-        self._assertions = Assertions(token_key, region, registry, margin_s=max(
-            ASSERTION_REUSE_MARGIN_S, timeout_s + 1))
         self._directory = directory
 
     @classmethod
@@ -215,8 +211,9 @@ class Router:
         call = self.peers.raw_stub(node, method)
         metadata = ()
         if person is not None:
-            metadata = (("authorization", self._assertions.header(person, node)),)
-        timeout = min(timeout_s, self.timeout_s) if timeout_s else self.timeout_s
+            # the peers' assertions: reused while they outlive a call of the peers' deadline
+            metadata = (("authorization", self.peers.assertions.header(person, node)),)
+        timeout = min(timeout_s or self.timeout_s, self.timeout_s, self.peers.timeout_s)
         try:
             return call(request, timeout=timeout, metadata=metadata or None)  # type: ignore[no-any-return]
         except grpc.RpcError as error:
