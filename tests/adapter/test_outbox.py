@@ -172,12 +172,30 @@ def test_a_crash_after_sending_sends_again_with_the_same_key(outbox) -> None:
     def crash(session, entry, case) -> None:
         raise RuntimeError("the process died before marking the request delivered")
 
-    with pytest.raises(RuntimeError):
-        relay(outbox, gateway, on_delivered=crash).deliver_pending()
-    assert outbox.get("FGJ-1").status == "pending"
+    report = relay(outbox, gateway, on_delivered=crash).deliver_pending()
+    assert (report.delivered, report.failed, report.stopped) == (0, 1, True)
+    waiting = outbox.get("FGJ-1")
+    assert (waiting.status, waiting.attempts, waiting.error_code) == (
+        "pending", 1, "DELIVERED_NOT_RECORDED")
     relay(outbox, gateway).deliver_pending()
     assert gateway.keys() == ["FGJ-1", "FGJ-1"]  # the node acts once: the key is the same
     assert outbox.get("FGJ-1").case_number == gateway.cases["FGJ-1"]
+
+
+def test_a_hook_that_keeps_failing_backs_off_instead_of_sending_every_second(outbox) -> None:
+    record(outbox, "FGJ-1")
+    gateway = FakeGateway()
+
+    def broken(session, entry, case) -> None:
+        raise KeyError("case")
+
+    failing = Relay(outbox, gateway.client(attempts=1), base_delay_s=60,
+                    on_delivered=broken)
+    assert failing.deliver_pending().failed == 1
+    again = failing.deliver_pending()  # within its back-off: nothing sent
+    assert (again.failed, again.stopped) == (0, True)
+    assert gateway.keys() == ["FGJ-1"]
+    assert outbox.get("FGJ-1").error_code == "DELIVERED_NOT_RECORDED"
 
 
 def test_pending_requests_survive_a_restart(url) -> None:

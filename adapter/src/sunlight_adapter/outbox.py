@@ -197,6 +197,10 @@ class RelayReport:
 
 
 #: Called with the session of the transaction that marks an entry delivered and the case
+#: the error code of a request the node took whose recording here failed (``on_delivered``
+#: or the database raised): it stays pending and is sent again after its back-off
+DELIVERED_NOT_RECORDED = "DELIVERED_NOT_RECORDED"
+
 #: the node answered: write the case number into your own rows there (they commit together).
 DeliveredHook = Callable[[Session, OutboxEntry, Case], None]
 
@@ -273,14 +277,23 @@ class Relay:
             self._retry_later(entry, exc)
             report.failed += 1
             return False
-        with Session(self.outbox.engine) as session, session.begin():
-            session.execute(
-                update(outbox_table).where(outbox_table.c.id == entry.id).values(
-                    status=DELIVERED, delivered_at=utcnow(), attempts=entry.attempts + 1,
-                    case_number=case.case_number, case_status=case.status,
-                    next_attempt_at=None))
-            if self.on_delivered is not None:
-                self.on_delivered(session, entry, case)
+        try:
+            with Session(self.outbox.engine) as session, session.begin():
+                session.execute(
+                    update(outbox_table).where(outbox_table.c.id == entry.id).values(
+                        status=DELIVERED, delivered_at=utcnow(), attempts=entry.attempts + 1,
+                        case_number=case.case_number, case_status=case.status,
+                        next_attempt_at=None))
+                if self.on_delivered is not None:
+                    self.on_delivered(session, entry, case)
+        except Exception as exc:  # noqa: BLE001 - your hook or your database: back off
+            # the node has the request; your rows do not: it stays pending and is sent again
+            # (the same key: the node answers as before) once the back-off is over
+            log.exception("outbox: %s %s delivered, but recording it failed", entry.kind,
+                          entry.idempotency_key)
+            self._retry_later(entry, SunlightError(0, DELIVERED_NOT_RECORDED, repr(exc)))
+            report.failed += 1
+            return False
         report.delivered += 1
         return True
 
