@@ -18,7 +18,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
-METHODS = ("get", "put", "post", "patch", "delete")
+from gateway.api_doc import operations
+
 #: The page carries its own style and nothing else.
 CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; "
                            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
@@ -79,19 +80,15 @@ def render(document: dict[str, Any]) -> str:
     info = document.get("info", {})
     title = escape(str(info.get("title", "API")))
     rows = []
-    for path, item in document.get("paths", {}).items():
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            cells = (f'<td class="method">{method.upper()}</td>',
-                     f'<td><code class="path">{wrappable(path)}</code></td>',
-                     f"<td>{escape(operation.get('summary', ''))}</td>",
-                     f"<td>{escape(', '.join(operation.get('x-sunlight-roles', ())))}</td>",
-                     f"<td>{escape(_parameters(operation))}</td>",
-                     f"<td>{escape(_request(operation))}</td>",
-                     f"<td>{escape(_response(operation))}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+    for method, path, operation in operations(document):
+        cells = (f'<td class="method">{method}</td>',
+                 f'<td><code class="path">{wrappable(path)}</code></td>',
+                 f"<td>{escape(operation.get('summary', ''))}</td>",
+                 f"<td>{escape(', '.join(operation.get('x-sunlight-roles', ())))}</td>",
+                 f"<td>{escape(_parameters(operation))}</td>",
+                 f"<td>{escape(_request(operation))}</td>",
+                 f"<td>{escape(_response(operation))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"""<!doctype html>
 <html lang="en">
 <head>
