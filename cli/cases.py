@@ -35,6 +35,7 @@ from sunlight.common.v1 import common_pb2
 
 from cli.connection import (
     Connection,
+    call,
     connect_as,
     connection_options,
     fail,
@@ -95,11 +96,8 @@ class Caller:
         self.conn, self.stub = conn, stub
 
     def __call__(self, what: str, method: str, request: Message) -> Any:
-        try:
-            return getattr(self.stub, method)(request, metadata=self.conn.metadata(),
-                                              timeout=self.conn.timeout_s)
-        except grpc.RpcError as error:
-            _fail(what, error, self.conn)
+        return call(f"sunlight cases {what}", "case service", self.stub, self.conn, method,
+                    request)
 
 
 @contextmanager

@@ -9,7 +9,6 @@ or could not be reached (the message says why), 2 for wrong arguments.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -22,7 +21,7 @@ from google.protobuf.message import Message
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
-from cli.connection import Connection, call, connect_as, connection_options
+from cli.connection import Connection, call, connect_as, connection_options, idempotency_key
 
 _connection_options = connection_options(
     "supervision gRPC address, or the gateway's gRPC port (default: this node's, from the "
@@ -169,11 +168,8 @@ def answer(warning_id: str, action: str, note: str, why: str, measure: str, noti
              "publish_notice": ("--notice and --rectify-by", notice and rectify_by)}
     if field in needs and not needs[field][1]:
         raise click.UsageError(f"{action} needs {needs[field][0]}")
-    if not key:
-        key = uuid.uuid4().hex
-        click.echo(f"idempotency key: {key} (repeat the call safely with --key {key})",
-                   err=True)
-    request = pb.ActOnWarningRequest(idempotency_key=key, warning_id=warning_id,
+    request = pb.ActOnWarningRequest(idempotency_key=idempotency_key(key),
+                                     warning_id=warning_id,
                                      **{field: messages[field]()})
     with _stub(**connection) as (stub, conn):
         reply = _call("answer", stub, conn, "ActOnWarning", request)
