@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date
 from decimal import Decimal, InvalidOperation
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import grpc
@@ -38,7 +38,6 @@ from cli.connection import (
     call,
     connect_as,
     connection_options,
-    fail,
     idempotency_key,
 )
 
@@ -108,10 +107,6 @@ def _caller(**options: Any) -> Iterator[Caller]:
         yield Caller(conn, stub)
     finally:
         opened.close()
-
-
-def _fail(what: str, error: grpc.RpcError, conn: Connection) -> NoReturn:
-    fail(f"sunlight cases {what}", "case service", error, conn)
 
 
 def _json(message: Message) -> str:
