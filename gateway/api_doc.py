@@ -16,7 +16,13 @@ from typing import Any
 from sunlight.catalogue.v1 import catalogue_pb2
 
 from gateway.access import ACCESS, Access
-from gateway.limits import UNSHED_PATHS
+from gateway.limits import (
+    MAX_AUTHORIZATION_BYTES,
+    MAX_BODY_BYTES,
+    MAX_HEADER_BYTES,
+    MAX_PDF_BYTES,
+    UNSHED_PATHS,
+)
 from gateway.schemas import example_of
 
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -46,15 +52,16 @@ ERRORS: dict[int, tuple[str, str]] = {
           "`CASE_NOT_FOUND`…): nothing of that id — or nothing the caller may see"),
     409: ("IDEMPOTENCY_KEY_REUSED", "`IDEMPOTENCY_KEY_REUSED`: the key was used with another "
           "body; `ALREADY_EXISTS`, `ABORTED`: a conflicting change, try again"),
-    413: ("BODY_TOO_LARGE", "`BODY_TOO_LARGE`: the body is over the gateway's limit (1 MiB; a "
-          "PDF 3 MiB)"),
+    413: ("BODY_TOO_LARGE", "`BODY_TOO_LARGE`: the body is over the gateway's limit "
+          f"({MAX_BODY_BYTES >> 20} MiB; a PDF {MAX_PDF_BYTES >> 20} MiB)"),
     422: ("ACTION_NOT_ALLOWED", "`FAILED_PRECONDITION` and the service's own "
           "(`ACTION_NOT_ALLOWED`, `ITEM_NOT_PUBLISHED`…): valid, but not possible in the state "
           "things are in (`metadata` says why)"),
     429: ("RATE_LIMITED", "`RATE_LIMITED`: too many requests from this address (public "
           "lookups, failed sign-ins); `Retry-After` says when to try again"),
     431: ("AUTHORIZATION_TOO_LARGE", "`AUTHORIZATION_TOO_LARGE`: an Authorization header over "
-          "4096 bytes; `HEADERS_TOO_LARGE`: the headers, path and query over 16 KiB together"),
+          f"{MAX_AUTHORIZATION_BYTES} bytes; `HEADERS_TOO_LARGE`: the headers, path and query "
+          f"over {MAX_HEADER_BYTES >> 10} KiB together"),
     500: ("INTERNAL", "`INTERNAL`: an unexpected failure; the message carries only an "
           "identifier the operators find in the logs"),
     503: ("UNAVAILABLE", "`UNAVAILABLE`: a service of the node (or the node that holds the "
@@ -69,11 +76,11 @@ _MESSAGES = {400: "region: String should match pattern '^[0-9]{6}$'",
              403: "zhang.wei lacks the permission 'item.publish' (roles: clerk)",
              404: "case 51160220261130000001 not found",
              409: "idempotency key 'accept-1' was used with another request",
-             413: "the body is over 1048576 bytes",
+             413: f"the body is over {MAX_BODY_BYTES} bytes",
              422: "accept is not possible now: the case is ACCEPTED",
              429: "too many failed sign-ins from this address; try again in 60 seconds",
-             431: "the Authorization header is over 4096 bytes; no token of this node is that "
-                  "long",
+             431: f"the Authorization header is over {MAX_AUTHORIZATION_BYTES} bytes; no token of "
+                  "this node is that long",
              500: "internal error 5d41402abc4b2a76b9719d911017c592; the operators can find it "
                   "in the logs",
              503: "cases is not available right now; try again shortly",

@@ -48,7 +48,15 @@ from gateway.access import ACCESS
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, http_status_of, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
-from gateway.limits import ADMISSION_WAIT_S, MAX_IN_FLIGHT, GatewayLimits, LoadShedder
+from gateway.limits import (
+    ADMISSION_WAIT_S,
+    MAX_AUTHORIZATION_BYTES,
+    MAX_BODY_BYTES,
+    MAX_IN_FLIGHT,
+    MAX_PDF_BYTES,
+    GatewayLimits,
+    LoadShedder,
+)
 from gateway.node import node_info
 from gateway.routing import (
     FANOUT_DEADLINE_S,
@@ -70,12 +78,6 @@ from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import recording
 
 M = TypeVar("M", bound=Message)
-#: Largest request body: refused on its Content-Length before anything is read, and read no
-#: further than this when it comes without one (chunked).
-MAX_BODY_BYTES = 1 << 20
-#: Largest Authorization header passed on: it travels as gRPC metadata, whose own limit
-#: (8 KiB for all of it) would otherwise answer in the transport's words.
-MAX_AUTHORIZATION_BYTES = 4096
 REGION_PATTERN = r"^[0-9]{6}$"
 #: what an Authorization header may hold to travel on as gRPC metadata
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
@@ -193,8 +195,6 @@ CaseNumber = Annotated[str, Path(**parameter_limits(cases_pb2.GetCaseRequest, "c
 DocumentId = Annotated[str, Path(**parameter_limits(cases_pb2.GetDocumentRequest,
                                                     "document_id"),
                                  description="the document's id in its case, e.g. d3")]
-#: Largest PDF sent to be verified (the contract's limit of VerifyDocumentRequest.pdf).
-MAX_PDF_BYTES = 3 << 20
 _SEARCH = catalogue_pb2.SearchItemsRequest
 _LIST = catalogue_pb2.ListPublishedItemsRequest
 _OBLIGATIONS = catalogue_pb2.ListObligationsRequest

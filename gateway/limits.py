@@ -45,6 +45,14 @@ FAILED_AUTH_STATUSES = frozenset({401, 431})
 PUBLIC_PREFIXES = ("/v1/items", "/v1/regions/", "/v1/feedback/indicators")
 #: The request line's path and query and every header, names and values, together.
 MAX_HEADER_BYTES = 16 * 1024
+#: Largest request body: refused on its Content-Length before anything is read, and read no
+#: further than this when it comes without one (chunked).
+MAX_BODY_BYTES = 1 << 20
+#: Largest Authorization header passed on: it travels as gRPC metadata, whose own limit
+#: (8 KiB for all of it) would otherwise answer in the transport's words.
+MAX_AUTHORIZATION_BYTES = 4096
+#: Largest PDF sent to be verified (the contract's limit of VerifyDocumentRequest.pdf).
+MAX_PDF_BYTES = 3 << 20
 
 
 def header_bytes(scope: Scope) -> int:
