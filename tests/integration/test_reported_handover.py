@@ -2,8 +2,8 @@
 PostgreSQL) hands a reported case up in the case's own transaction, its case relay delivers
 it to the city's case service (SQLite) over gRPC until answered — once, however often it is
 tried — the city decides, and its relay sends the decision back. The gateways between the
-nodes (tested end to end in tests/e2e/city_district/test_reported.py) are stood in for by the tokens they
-would mint: the caller's relay as the callee's gateway vouches for it."""
+nodes (tested end to end in tests/e2e/city_district/test_reported.py) are stood in for by
+the tokens they would mint: the caller's relay as the callee's gateway vouches for it."""
 
 from __future__ import annotations
 
