@@ -210,6 +210,13 @@ def _callee(call: ast.Call) -> str:
     return ""
 
 
+def _module_constants(tree: ast.Module) -> dict[str, str]:
+    """A module's string constants by name (``SERVICE = "catalogue"``)."""
+    return {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+            for t in n.targets if isinstance(t, ast.Name)}
+
+
 def _code_value(expr: ast.expr, *, rel: str, constants: dict[str, str], unknown: list[str]
                 ) -> set[str] | None:
     """The codes an expression of ``rel`` can be; None (and noted in ``unknown`` unless it
@@ -249,9 +256,7 @@ def raised_codes() -> dict[str, Raised]:
     for path in files:
         rel = path.relative_to(ROOT).as_posix()
         tree = ast.parse(text(path))
-        constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
-                     and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
-                     for t in n.targets if isinstance(t, ast.Name)}
+        constants = _module_constants(tree)
         # an error whose status is set after it is made (``internal.grpc_status = "INTERNAL"``)
         restated = {t.value.id: n.value.value for n in ast.walk(tree)
                     if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
@@ -418,10 +423,23 @@ def test_every_published_event_type_is_documented_and_no_other() -> None:
 def test_the_exchanges_named_are_the_services_outboxes() -> None:
     body = doc("SUN-PR-02")
     named = set(re.findall(r"`([a-z]+\.events)`", body))
-    outboxes = set()
-    for path in (ROOT / "services").rglob("*.py"):
-        outboxes |= {f"{s}.events" for s in re.findall(r'Outbox\([^,]+, "([a-z]+)"', text(path))}
-    outboxes.add("catalogue.events")  # Outbox(t.outbox, SERVICE) with SERVICE = "catalogue"
+    outboxes: set[str] = set()
+    unknown: list[str] = []
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        rel, tree = path.relative_to(ROOT).as_posix(), ast.parse(text(path))
+        for call in ast.walk(tree):
+            if not (isinstance(call, ast.Call) and _callee(call) == "Outbox"):
+                continue
+            # Outbox(table, service): the service named, or a constant of the module
+            service = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "service"), None)
+            services = service and _code_value(service, rel=rel,
+                                               constants=_module_constants(tree), unknown=[])
+            if not services:
+                unknown.append(f"{rel}:{call.lineno}: {ast.unparse(call)}")
+            outboxes |= {f"{s}.events" for s in services or ()}
+    assert outboxes and not unknown, f"outboxes whose service the source does not say: " \
+        f"{unknown}"
     assert named == outboxes
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from google.protobuf import json_format
 
 from cli.main import main
+from services.catalogue.domain.obligations import MAX_DAYS_AHEAD
 from services.shared.working_days import WorkingCalendar, local_day
 from tests.support.clients import draft
 from tests.support.departments import DEVELOPMENT
@@ -42,7 +43,8 @@ def answer(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
-def test_an_item_from_draft_to_suspended_and_back(node, tmp_path: Path) -> None:
+def published(node, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    """An item of its own for each test, declared, reviewed and published with the CLI."""
     file = tmp_path / "item.json"
     file.write_text(json.dumps(json_format.MessageToDict(draft(),
                                                          preserving_proto_field_name=True)))
@@ -54,11 +56,16 @@ def test_an_item_from_draft_to_suspended_and_back(node, tmp_path: Path) -> None:
     assert item in [h["item"]["item_id"] for h in waiting["hits"]]
     answer(sunlight(node, "catalogue", "review", item, "legal", "approve", "--json",
                     *AS["legal"]))
-    published = answer(sunlight(node, "catalogue", "review", item, "staffing", "approve",
-                                "--json", *AS["staffing"]))["item"]
-    assert published["status"] == "VERSION_STATUS_PUBLISHED"
+    version = answer(sunlight(node, "catalogue", "review", item, "staffing", "approve",
+                              "--json", *AS["staffing"]))["item"]
+    assert version["status"] == "VERSION_STATUS_PUBLISHED"
+    return str(item)
+
+
+def test_an_item_from_draft_to_suspended_and_back(node, tmp_path: Path) -> None:
+    item = published(node, tmp_path)
     suspended = answer(sunlight(node, "catalogue", "suspend", item, "--reason", "法规修订",
-                                "--json", *AS["staffing"]))["item"]
+                              "--json", *AS["staffing"]))["item"]
     assert suspended["state"] == "ITEM_STATE_SUSPENDED"
     resumed = sunlight(node, "catalogue", "resume", item, "--reason", "修订完成",
                        *AS["staffing"])
@@ -71,16 +78,17 @@ def test_an_item_from_draft_to_suspended_and_back(node, tmp_path: Path) -> None:
 
 
 def test_a_year_entered_is_counted_on_after_a_restart(node, tmp_path: Path) -> None:
-    year = local_day().year + 1
-    if WorkingCalendar.official().schedule_of(year) is not None:
-        pytest.skip(f"{year} comes with the platform")
+    # the first year chinesecalendar has no schedule for: entered by hand, whatever release
+    # of the library is installed
+    year = max(WorkingCalendar.official().known_years()) + 1
     effective = next(date(year, 1, d) for d in range(1, 8) if date(year, 1, d).weekday() == 0)
-    item = answer(sunlight(node, "catalogue", "list", "--region", "511602", "--json",
-                           *AS["legal"]))["hits"]
-    if not item:
-        pytest.skip("needs the published item of the test above")
+    if effective > local_day() + timedelta(days=MAX_DAYS_AHEAD):
+        # the library knows next year already: a change cannot take effect that far ahead
+        # until early January
+        pytest.skip(f"{effective} is more than {MAX_DAYS_AHEAD} days ahead")
+    item = published(node, tmp_path)
     change = ["catalogue", "change", "--kind", "legal-basis", "--item",
-              item[0]["item"]["item_id"], "--basis", "《企业投资项目核准和备案管理条例》",
+              item, "--basis", "《企业投资项目核准和备案管理条例》",
               "--description", "修订", "--effective-on", effective.isoformat(), "--json",
               *AS["legal"]]
     (before,) = answer(sunlight(node, *change))["obligations"]
