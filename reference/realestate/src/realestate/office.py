@@ -227,18 +227,16 @@ class Office:
             return
         state = PlatformState(row.case_number, row.platform_status,
                               json.loads(row.active_steps or "{}"))
-        waiting = session.execute(select(db.steps).where(
+        # only the first waiting step can be ready: the later ones wait behind it (the
+        # platform gets them in order), and what it leads to is learnt from its answer
+        # (one action per state of the case)
+        step = session.execute(select(db.steps).where(
             db.steps.c.registration == number, db.steps.c.state == WAITING)
-            .order_by(db.steps.c.id)).all()
-        for step in waiting:
-            if not ACTIONS[step.action].ready(state):
-                break  # the later ones wait behind it: the platform gets them in order
+            .order_by(db.steps.c.id).limit(1)).first()
+        if step is not None and ACTIONS[step.action].ready(state):
             tx.act(row.case_number, _action(step, state), step.idempotency_key)
             session.execute(update(db.steps).where(db.steps.c.id == step.id).values(
                 state=QUEUED, queued_at=db.utcnow()))
-            # what the action leads to is learnt from its answer; nothing else is ready
-            # before it (one action per state of the case)
-            break
 
     # --- reading ------------------------------------------------------------------------------
 
