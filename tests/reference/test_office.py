@@ -168,6 +168,27 @@ def test_a_refusal_is_parked_shown_and_requeued(office, node) -> None:
     assert [s["delivery"] for s in office.steps_of(number)] == ["delivered", "delivered"]
 
 
+def test_a_numbered_registrations_requests_are_shown_as_its_own(office, node) -> None:
+    relay = relay_of(office, node)
+    # numbers not of the counter's form, one the beginning of the other
+    number = office.receive("transfer", "张三", PERSON, UNIT, number="WEB-7")
+    other = office.receive("first", "李四", PERSON, UNIT, number="WEB-7-2")
+    drain(relay)
+    node.down = True
+    office.record(number, "accept")
+    shown = office.get(number)
+    assert (shown.pending, shown.waiting, shown.refused) == (1, 0, ())
+    assert office.get(other).pending == 0
+    assert {r.number: r.pending for r in office.registrations()} == {number: 1, other: 0}
+    node.down = False
+    node.refuse["accept"] = (422, "MATERIALS_INCOMPLETE")
+    drain(relay)
+    shown = office.get(number)
+    assert shown.pending == 0
+    assert shown.refused == ((f"{number}-accept", "MATERIALS_INCOMPLETE", "refused"),)
+    assert office.get(other).refused == ()
+
+
 def test_the_command_line(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("REALESTATE_DATABASE_URL", f"sqlite:///{tmp_path / 'bdc.db'}")
     monkeypatch.setenv("REALESTATE_ITEM_ID", "item-1")

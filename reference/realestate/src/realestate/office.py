@@ -12,7 +12,6 @@ office's own requests and the node's events say. Until then the step *waits* in
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -36,7 +35,8 @@ from sunlight_adapter import (
     OutboxTransaction,
     PublishResult,
 )
-from sunlight_adapter.outbox import SUBMIT
+from sunlight_adapter.outbox import PARKED, PENDING, SUBMIT
+from sunlight_adapter.store import outbox as outbox_table
 
 from realestate import db
 from realestate.domain import (
@@ -227,18 +227,16 @@ class Office:
             return
         state = PlatformState(row.case_number, row.platform_status,
                               json.loads(row.active_steps or "{}"))
-        waiting = session.execute(select(db.steps).where(
+        # only the first waiting step can be ready: the later ones wait behind it (the
+        # platform gets them in order), and what it leads to is learnt from its answer
+        # (one action per state of the case)
+        step = session.execute(select(db.steps).where(
             db.steps.c.registration == number, db.steps.c.state == WAITING)
-            .order_by(db.steps.c.id)).all()
-        for step in waiting:
-            if not ACTIONS[step.action].ready(state):
-                break  # the later ones wait behind it: the platform gets them in order
+            .order_by(db.steps.c.id).limit(1)).first()
+        if step is not None and ACTIONS[step.action].ready(state):
             tx.act(row.case_number, _action(step, state), step.idempotency_key)
             session.execute(update(db.steps).where(db.steps.c.id == step.id).values(
                 state=QUEUED, queued_at=db.utcnow()))
-            # what the action leads to is learnt from its answer; nothing else is ready
-            # before it (one action per state of the case)
-            break
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -251,14 +249,24 @@ class Office:
             waiting = dict(connection.execute(
                 select(db.steps.c.registration, func.count()).where(
                     db.steps.c.state == WAITING).group_by(db.steps.c.registration)).all())
-        outbox = self.outbox.entries(limit=100_000)
+            keys = _keys_of([r.number for r in rows])
+            # only the requests still to deliver or refused, of these registrations, and
+            # only what is shown of them (not the stored requests)
+            query = select(outbox_table.c.idempotency_key, outbox_table.c.status,
+                           outbox_table.c.error_code, outbox_table.c.error_message).where(
+                outbox_table.c.status.in_((PENDING, PARKED))).order_by(outbox_table.c.id)
+            if number is not None:
+                query = query.where(outbox_table.c.idempotency_key.in_(keys))
+            outbox = connection.execute(query).all()
         pending: dict[str, int] = {}
         refused: dict[str, list[tuple[str, str, str]]] = {}
         for entry in outbox:
-            owner = _owner(entry.idempotency_key)
-            if entry.status == "pending":
+            owner = keys.get(entry.idempotency_key)
+            if owner is None:
+                continue  # not a request of these registrations
+            if entry.status == PENDING:
                 pending[owner] = pending.get(owner, 0) + 1
-            elif entry.status == "parked":
+            else:
                 refused.setdefault(owner, []).append(
                     (entry.idempotency_key, entry.error_code or "", entry.error_message or ""))
         return [Registration(
@@ -293,12 +301,15 @@ class Office:
         return result
 
 
-_OWNER = re.compile(r"^(BDC-[0-9]{4}-[0-9]{6})")
-
-
-def _owner(key: str) -> str:
-    match = _OWNER.match(key)
-    return match.group(1) if match else key
+def _keys_of(numbers: Iterable[str]) -> dict[str, str]:
+    """The idempotency keys of the registrations' requests → the registration's number: its
+    submission (the number itself) and each of its actions (``<number>-<action>``). Exact
+    keys, not a prefix: a number may itself contain ``-`` and begin another one."""
+    keys: dict[str, str] = {}
+    for number in numbers:
+        keys[number] = number
+        keys.update({f"{number}-{action}": number for action in ACTIONS})
+    return keys
 
 
 def _action(step: Any, state: PlatformState) -> Action:
