@@ -97,7 +97,7 @@ def test_a_department_system_submits_acts_and_follows_its_case_through_the_adapt
                 return db.execute(text("SELECT status FROM projects WHERE number = "
                                        "'FGJ-2026-004711'")).scalar()
 
-        wait_for(lambda: status() == "CASE_STATUS_SUBMITTED", timeout_s=20,
+        wait_for(lambda: status() == "CASE_STATUS_SUBMITTED", timeout_s=60,
                  what="case.submitted to reach the department's row")
 
         # the acceptance, recorded in the department's system and sent through the outbox
@@ -105,7 +105,7 @@ def test_a_department_system_submits_acts_and_follows_its_case_through_the_adapt
             tx.act(number, Accept("材料齐全，予以受理"), "FGJ-2026-004711-accept")
         assert relay.deliver_pending().delivered == 1
         assert outbox.get("FGJ-2026-004711-accept").case_status == "CASE_STATUS_IN_PROGRESS"
-        wait_for(lambda: status() == "CASE_STATUS_IN_PROGRESS", timeout_s=20,
+        wait_for(lambda: status() == "CASE_STATUS_IN_PROGRESS", timeout_s=60,
                  what="case.accepted to reach the department's row")
 
         # the same key, the same application: the node answers the case it created

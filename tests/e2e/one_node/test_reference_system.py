@@ -109,7 +109,7 @@ def test_the_reference_system_keeps_working_while_the_node_is_away(
                                 env={**os.environ, **env}, stdout=log,
                                 stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: "listening: queue" in log_path.read_text(), timeout_s=20,
+        wait_for(lambda: "listening: queue" in log_path.read_text(), timeout_s=60,
                  what="realestate run to bind its queue")
 
         # the node's gateway away: the counter and the clerks keep working
@@ -128,7 +128,7 @@ def test_the_reference_system_keeps_working_while_the_node_is_away(
             clerk("review", first, "--opinion", "权属清楚，符合登记条件", "--clerk", "刘洋")
             clerk("accept", second)
             tried = wait_for(lambda: (e := office.outbox.get(first)) and e.attempts >= 1 and e,
-                             timeout_s=20, what="a delivery tried while the gateway is away")
+                             timeout_s=60, what="a delivery tried while the gateway is away")
             assert tried.status == "pending" and tried.error_code in (
                 "CONNECTION_FAILED", "TIMEOUT"), tried
             listed = {r.number: r for r in office.registrations()}
@@ -167,7 +167,7 @@ def test_the_reference_system_keeps_working_while_the_node_is_away(
             ok(api.post(f"/v1/cases/{cases[2]}/actions", json={
                 "idempotency_key": uuid.uuid4().hex, "accept": {"opinion": "窗口受理"}}))
         wait_for(lambda: office.get(third).platform_status == "CASE_STATUS_IN_PROGRESS",
-                 timeout_s=20, interval_s=0.2, what="case.accepted to reach the office")
+                 timeout_s=60, interval_s=0.2, what="case.accepted to reach the office")
 
         # nothing lost, nothing doubled: each request acted once at the node
         with httpx.Client(base_url=gateway, timeout=15,
