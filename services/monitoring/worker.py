@@ -77,7 +77,7 @@ from services.shared.working_days import WorkingCalendar  # noqa: E402
 
 log = logging.getLogger("sunlight.monitoring.worker")
 tracer = trace.get_tracer("sunlight.monitoring")
-RETRY_PAUSE_S = 1.0
+RETRY_PAUSE_S = load_settings().supervision_retry_pause_s
 MAX_WORKERS = 64
 DB_POOL = 16
 

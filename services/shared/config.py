@@ -155,6 +155,9 @@ class Settings(BaseSettings):
     # late, a clock stopped too long, a yellow warning nobody answered). The rules count in
     # days, so a sweep only looks at the cases whose day has come.
     supervision_sweep_interval_s: float = Field(300.0, gt=0)
+    # A failing event (a bug) is tried again after this many seconds times its failures so
+    # far, then dead-lettered after its attempts; a database error waits this long once.
+    supervision_retry_pause_s: float = Field(1.0, ge=0, le=60)
 
     # Efficiency evaluation: the points scale of officials (考核积分), a JSON object of the
     # fields of services/monitoring/domain/evaluation.py's Scale to change, e.g.

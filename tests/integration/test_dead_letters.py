@@ -67,7 +67,8 @@ def test_a_failing_event_is_dead_lettered_after_its_attempts_and_replayed(pg_set
     db = Database(pg_settings.database_url.replace("postgresql://", "postgresql+psycopg://"),
                   "monitoring")
     node = LocalNode.on_free_ports(tmp_path, DATABASE_URL=pg_settings.database_url,
-                                   AMQP_URI=pg_settings.amqp_uri)
+                                   AMQP_URI=pg_settings.amqp_uri,
+                                   SUNLIGHT_SUPERVISION_RETRY_PAUSE_S="0.05")
     prefix = f"DLQ{uuid.uuid4().hex[:6]}"
     try:
         node.start(["monitoring-worker"])
