@@ -72,7 +72,9 @@ def generate(out_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         descriptors = Path(scratch) / "validate.binpb"
         descriptors.write_bytes(descriptor_set())
-        args = [
+        # one run: the code, and our files' descriptors with their comments (source info)
+        described = Path(scratch) / "sources.binpb"
+        if protoc.main([
             "grpc_tools.protoc",
             f"--descriptor_set_in={descriptors}",
             f"-I{PROTO_ROOT}",
@@ -80,14 +82,11 @@ def generate(out_dir: Path) -> None:
             f"--python_out={out_dir}",
             f"--pyi_out={out_dir}",
             f"--grpc_python_out={out_dir}",
+            "--include_source_info",
+            f"--descriptor_set_out={described}",
             VALIDATE_PROTO,
             *files,
-        ]
-        if protoc.main(args) != 0:
-            raise SystemExit("protoc failed")
-        described = Path(scratch) / "sources.binpb"
-        if protoc.main([*args[:4], "--include_source_info", f"--descriptor_set_out={described}",
-                        *files]) != 0:
+        ]) != 0:
             raise SystemExit("protoc failed")
         write_comments(out_dir / COMMENTS_MODULE, comments_of(
             descriptor_pb2.FileDescriptorSet.FromString(described.read_bytes())))
