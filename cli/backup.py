@@ -130,16 +130,16 @@ def backup(settings: Settings, directory: Path, *, timeout_s: float = PG_TIMEOUT
         _private_parents(target, directory)
         if not postgres and _is_sqlite(source):
             _sqlite_copy(source, target)
-            kind = "sqlite"
+            kind, digest = "sqlite", None
         else:
-            _copy_private(source, target)
-            kind = "file"
-        files.append(_entry(directory, target, kind, restore_to=f"var/{relative.as_posix()}"))
+            kind, digest = "file", _copy_private(source, target)
+        files.append(_entry(directory, target, kind, restore_to=f"var/{relative.as_posix()}",
+                            sha256=digest))
     env_file = NODE_ENV_FILE.resolve()
     if env_file.is_file() and var_dir not in env_file.parents:
         target = directory / "node.env"
-        _copy_private(env_file, target)
-        files.append(_entry(directory, target, "node.env", restore_to="node.env"))
+        files.append(_entry(directory, target, "node.env", restore_to="node.env",
+                            sha256=_copy_private(env_file, target)))
     if postgres:
         target = directory / PG_DUMP
         _pg_dump(settings, target, timeout_s)
@@ -422,9 +422,13 @@ def _pg_has_data(settings: Settings) -> bool:
 # --- files ---------------------------------------------------------------------------------
 
 
-def _entry(directory: Path, path: Path, kind: str, restore_to: str) -> dict[str, Any]:
+def _entry(directory: Path, path: Path, kind: str, restore_to: str,
+           sha256: str | None = None) -> dict[str, Any]:
+    """The manifest's line for a copied file: its digest as the copy computed it, or read
+    from the copy (a SQLite backup, a dump)."""
     return {"path": path.relative_to(directory).as_posix(), "kind": kind,
-            "restore_to": restore_to, "size": path.stat().st_size, "sha256": _sha256(path)}
+            "restore_to": restore_to, "size": path.stat().st_size,
+            "sha256": sha256 or _sha256(path)}
 
 
 def _sha256(path: Path) -> str:
@@ -451,16 +455,21 @@ def _write_private(target: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def _copy_private(source: Path, target: Path) -> None:
-    """Copy a file, 0600 from its first byte, replacing ``target`` in one step."""
+def _copy_private(source: Path, target: Path) -> str:
+    """Copy a file, 0600 from its first byte, replacing ``target`` in one step; returns the
+    SHA-256 of what it wrote (the file is read once)."""
+    digest = hashlib.sha256()
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as out, source.open("rb") as fh:
             os.fchmod(fd, PRIVATE_FILE)
-            shutil.copyfileobj(fh, out, CHUNK)
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return digest.hexdigest()
