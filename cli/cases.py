@@ -40,6 +40,7 @@ from cli.connection import (
     connection_options,
     idempotency_key,
 )
+from cli.output import echo_json
 
 #: actions on the command line (hyphens) → the oneof field of ActOnCaseRequest
 ACTIONS: dict[str, str] = {
@@ -107,12 +108,6 @@ def _caller(**options: Any) -> Iterator[Caller]:
         yield Caller(conn, stub)
     finally:
         opened.close()
-
-
-def _json(message: Message) -> str:
-    return json.dumps(json_format.MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True),
-        ensure_ascii=False, indent=1)
 
 
 def _day(value: str | None, option: str) -> str:
@@ -190,7 +185,7 @@ def submit(item_id: str, region: str, applicant_name: str, id_type: str, id_numb
     with _caller(**connection) as call:
         request.idempotency_key = idempotency_key(key)
         case = call("submit", "SubmitApplication", request).case
-    click.echo(_json(case) if as_json else describe(case))
+    echo_json(case) if as_json else click.echo(describe(case))
 
 
 # --- act ----------------------------------------------------------------------------------
@@ -317,7 +312,7 @@ def act(case_number: str, action: str, instance_id: str | None, opinion: str, re
         request = pb.ActOnCaseRequest(case_number=case_number, **{field: message})
         request.idempotency_key = idempotency_key(key)
         case = call("act", "ActOnCase", request).case
-    click.echo(_json(case) if as_json else describe(case))
+    echo_json(case) if as_json else click.echo(describe(case))
 
 
 def _penalty(circumstance: str, measures: Sequence[str], amount: str,
@@ -434,7 +429,7 @@ def show(case_number: str, as_json: bool, **connection: Any) -> None:
     """Where CASE_NUMBER stands: the steps running, what comes next, how long is left."""
     with _caller(**connection) as call:
         case = call("show", "GetCase", pb.GetCaseRequest(case_number=case_number)).case
-    click.echo(_json(case) if as_json else describe(case))
+    echo_json(case) if as_json else click.echo(describe(case))
 
 
 def _unit(unit: int) -> str:
@@ -637,7 +632,7 @@ def branches(region: str, late: bool, page_size: int, page_token: str, as_json: 
 
 def _print_listing(response: pb.ListQueueResponse, as_json: bool, what: str) -> None:
     if as_json:
-        click.echo(_json(response))
+        echo_json(response)
         return
     for e in response.entries:
         s = e.step
@@ -664,7 +659,7 @@ def trace(case_number: str, as_json: bool, **connection: Any) -> None:
     with _caller(**connection) as call:
         response = call("trace", "GetTrace", pb.GetTraceRequest(case_number=case_number))
     if as_json:
-        click.echo(_json(response))
+        echo_json(response)
         return
     for e in response.entries:
         states = (f"{e.state_before or '-'} → {e.state_after}"
@@ -703,7 +698,7 @@ def documents(case_number: str, as_json: bool, **connection: Any) -> None:
         response = call("documents", "ListDocuments",
                         pb.ListDocumentsRequest(case_number=case_number))
     if as_json:
-        click.echo(_json(response))
+        echo_json(response)
         return
     for d in response.documents:
         rendered = f"PDF {d.pdf_size} bytes" if d.pdf_sha256 else "PDF not rendered yet"
@@ -753,7 +748,7 @@ def document_verify(file: str, as_json: bool, **connection: Any) -> None:
     with _caller(**connection) as call:
         answer = call("document verify", "VerifyDocument", pb.VerifyDocumentRequest(pdf=pdf))
     if as_json:
-        click.echo(_json(answer))
+        echo_json(answer)
     d = answer.document
     name = f"{d.title} {d.number} of case {d.case_number} ({d.document_id})" if (
         answer.HasField("document")) else file

@@ -22,7 +22,8 @@ from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
 from cli.connection import Connection, call, fail, idempotency_key
-from cli.supervision import _connection_options, _json, _stub, _time
+from cli.output import echo_json
+from cli.supervision import _connection_options, _stub, _time
 
 KINDS = {"complaint": pb.COMPLAINT_KIND_COMPLAINT, "report": pb.COMPLAINT_KIND_REPORT}
 ADDRESSEES = {"supervision": pb.ADDRESSEE_SUPERVISION, "openness": pb.ADDRESSEE_OPENNESS,
@@ -159,7 +160,7 @@ def complain(kind: str, addressee: str, case_number: str, department_code: str, 
         contact=contact)
     with _stub(**connection) as (stub, conn):
         reply = _call("complain", stub, conn, "SubmitComplaint", request)
-    click.echo(_json(reply) if as_json else describe_complaint(reply.complaint))
+    echo_json(reply) if as_json else click.echo(describe_complaint(reply.complaint))
 
 
 @feedback.command("complaints")
@@ -179,7 +180,7 @@ def complaints(region: str, overdue_only: bool, open_only: bool, page_size: int,
     with _stub(**connection) as (stub, conn):
         reply = _call("complaints", stub, conn, "ListComplaints", request)
     if as_json:
-        click.echo(_json(reply))
+        echo_json(reply)
         return
     for c in reply.complaints:
         click.echo(describe_complaint(c))
@@ -214,7 +215,7 @@ def handle(complaint_id: str, action: str, finding: str | None, text: str, key: 
                                        complaint_id=complaint_id, **{action: body})
     with _stub(**connection) as (stub, conn):
         reply = _call("handle", stub, conn, "ActOnComplaint", request)
-    click.echo(_json(reply) if as_json else describe_complaint(reply.complaint))
+    echo_json(reply) if as_json else click.echo(describe_complaint(reply.complaint))
 
 
 @feedback.command("rate")
@@ -243,7 +244,7 @@ def rate(case_number: str, level: int, channel: str, indicators: tuple[str, ...]
                                  indicators=parsed, comment=comment)
     with _stub(**connection) as (stub, conn):
         reply = _call("rate", stub, conn, "RateCase", request)
-    click.echo(_json(reply) if as_json else describe_rating(reply.rating))
+    echo_json(reply) if as_json else click.echo(describe_rating(reply.rating))
 
 
 @feedback.command("ratings")
@@ -262,7 +263,7 @@ def ratings(region: str, case_number: str, bad_only: bool, month: str, page_size
     with _stub(**connection) as (stub, conn):
         reply = _call("ratings", stub, conn, "ListRatings", request)
     if as_json:
-        click.echo(_json(reply))
+        echo_json(reply)
         return
     for r in reply.ratings:
         click.echo(describe_rating(r))
@@ -283,7 +284,7 @@ def appeal(rating_id: str, kind: str, reason: str, key: str | None, as_json: boo
                                      kind=kind, reason=reason)
     with _stub(**connection) as (stub, conn):
         reply = _call("appeal", stub, conn, "AppealRating", request)
-    click.echo(_json(reply) if as_json else describe_rating(reply.rating))
+    echo_json(reply) if as_json else click.echo(describe_rating(reply.rating))
 
 
 @feedback.command("decide-appeal")
@@ -300,7 +301,7 @@ def decide_appeal(rating_id: str, decision: str, reason: str, key: str | None,
                                      uphold=decision == "uphold", reason=reason)
     with _stub(**connection) as (stub, conn):
         reply = _call("decide-appeal", stub, conn, "DecideAppeal", request)
-    click.echo(_json(reply) if as_json else describe_rating(reply.rating))
+    echo_json(reply) if as_json else click.echo(describe_rating(reply.rating))
 
 
 @feedback.command("rectifications")
@@ -317,7 +318,7 @@ def rectifications(region: str, overdue_only: bool, page_size: int, as_json: boo
     with _stub(**connection) as (stub, conn):
         reply = _call("rectifications", stub, conn, "ListRectifications", request)
     if as_json:
-        click.echo(_json(reply))
+        echo_json(reply)
         return
     for x in reply.rectifications:
         click.echo(describe_task(x))
@@ -338,7 +339,7 @@ def rectify(task_id: str, measures: str, reply: str, key: str | None, as_json: b
                                               measures=measures, reply=reply)
     with _stub(**connection) as (stub, conn):
         answer = _call("rectify", stub, conn, "CompleteRectification", request)
-    click.echo(_json(answer) if as_json else describe_task(answer.rectification))
+    echo_json(answer) if as_json else click.echo(describe_task(answer.rectification))
 
 
 @feedback.command("indicators")
@@ -356,7 +357,7 @@ def indicators(region: str, department_code: str, month_from: str, month_to: str
     with _stub(**connection) as (stub, conn):
         reply = _call("indicators", stub, conn, "GetFeedbackIndicators", request)
     if as_json:
-        click.echo(_json(reply))
+        echo_json(reply)
         return
     for row in reply.rows:
         click.echo(f"{row.month} {row.department or row.department_code}（{row.region}）: "
@@ -409,7 +410,7 @@ def ask(item_id: str, title: str, question: str, contact: str, key: str | None,
                                         title=title, question=question, contact=contact)
     with _stub(**connection) as (stub, conn):
         reply = _citizen_call("ask", stub, conn, "AskConsultation", request)
-    click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
+    echo_json(reply) if as_json else click.echo(describe_consultation(reply.consultation))
 
 
 @feedback.command("consultations")
@@ -428,7 +429,7 @@ def consultations(region: str, waiting_only: bool, overdue_only: bool, page_size
     with _stub(**connection) as (stub, conn):
         reply = _call("consultations", stub, conn, "ListConsultations", request)
     if as_json:
-        click.echo(_json(reply))
+        echo_json(reply)
         return
     for c in reply.consultations:
         click.echo(describe_consultation(c))
@@ -451,7 +452,7 @@ def consultation(consultation_id: str, query_code: str, as_json: bool,
                                         query_code=query_code)
     with _stub(**connection) as (stub, conn):
         reply = _citizen_call("consultation", stub, conn, "GetConsultation", request)
-    click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
+    echo_json(reply) if as_json else click.echo(describe_consultation(reply.consultation))
 
 
 @feedback.command("answer")
@@ -468,4 +469,4 @@ def answer(consultation_id: str, text: str, key: str | None, as_json: bool,
                                           answer=pb.AnswerConsultation(answer=text))
     with _stub(**connection) as (stub, conn):
         reply = _call("answer", stub, conn, "ActOnConsultation", request)
-    click.echo(_json(reply) if as_json else describe_consultation(reply.consultation))
+    echo_json(reply) if as_json else click.echo(describe_consultation(reply.consultation))

@@ -14,8 +14,9 @@ from typing import Any
 import click
 from sunlight.cases.v1 import cases_pb2 as pb
 
-from cli.cases import _caller, _connection_options, _json, cases, describe
+from cli.cases import _caller, _connection_options, cases, describe
 from cli.connection import idempotency_key
+from cli.output import echo_json
 from services.shared.code_tables import CASE_SOURCES, EVIDENCE_KINDS
 
 
@@ -82,7 +83,7 @@ def open_case(item_id: str, region: str, parties: tuple[str, ...], facts: str, s
     with _caller(**connection) as call:
         request.idempotency_key = idempotency_key(key)
         case = call("open", "OpenCase", request).case
-    click.echo(_json(case) if as_json else describe(case))
+    echo_json(case) if as_json else click.echo(describe(case))
 
 
 def minutes_text(case: pb.Case) -> str:
@@ -113,7 +114,7 @@ def minutes(case_number: str, as_json: bool, **connection: Any) -> None:
     with _caller(**connection) as call:
         case = call("minutes", "GetCase", pb.GetCaseRequest(case_number=case_number)).case
     if as_json:
-        click.echo(_json(pb.Case(case_number=case.case_number,
-                                 collective_reviews=case.collective_reviews)))
+        echo_json(pb.Case(case_number=case.case_number,
+                                 collective_reviews=case.collective_reviews))
     else:
         click.echo(minutes_text(case))

@@ -16,12 +16,12 @@ from typing import Any
 
 import click
 import grpc
-from google.protobuf import json_format
 from google.protobuf.message import Message
 from sunlight.monitoring.v1 import monitoring_pb2 as pb
 from sunlight.monitoring.v1 import monitoring_pb2_grpc as pb_grpc
 
 from cli.connection import Connection, call, connect_as, connection_options, idempotency_key
+from cli.output import echo_json
 
 _connection_options = connection_options(
     "supervision gRPC address, or the gateway's gRPC port (default: this node's, from the "
@@ -52,11 +52,6 @@ def _call(what: str, stub: pb_grpc.MonitoringServiceStub, conn: Connection, meth
           request: Message) -> Any:
     return call(f"sunlight supervision {what}", "supervision service", stub, conn, method,
                 request)
-
-
-def _json(message: Message) -> str:
-    return json.dumps(json_format.MessageToDict(message, preserving_proto_field_name=True),
-                      ensure_ascii=False, indent=1)
 
 
 def _time(stamp: Any) -> str:
@@ -119,7 +114,7 @@ def warnings(region: str, department: str, handler: str, case_number: str, rule:
     with _stub(**connection) as (stub, conn):
         answer = _call("warnings", stub, conn, "ListWarnings", request)
     if as_json:
-        click.echo(_json(answer))
+        echo_json(answer)
         return
     for warning in answer.warnings:
         click.echo(describe(warning))
@@ -137,7 +132,7 @@ def warning(warning_id: str, as_json: bool, **connection: Any) -> None:
     with _stub(**connection) as (stub, conn):
         answer = _call("warning", stub, conn, "GetWarning",
                        pb.GetWarningRequest(warning_id=warning_id))
-    click.echo(_json(answer) if as_json else describe(answer.warning))
+    echo_json(answer) if as_json else click.echo(describe(answer.warning))
 
 
 @supervision.command("answer")
@@ -173,7 +168,7 @@ def answer(warning_id: str, action: str, note: str, why: str, measure: str, noti
                                      **{field: messages[field]()})
     with _stub(**connection) as (stub, conn):
         reply = _call("answer", stub, conn, "ActOnWarning", request)
-    click.echo(_json(reply) if as_json else describe(reply.warning))
+    echo_json(reply) if as_json else click.echo(describe(reply.warning))
 
 
 @supervision.command("notifications")
@@ -191,7 +186,7 @@ def notifications(unread_only: bool, mark_read: bool, page_size: int, page_token
     with _stub(**connection) as (stub, conn):
         reply = _call("notifications", stub, conn, "ListNotifications", request)
     if as_json:
-        click.echo(_json(reply))
+        echo_json(reply)
         return
     for note in reply.notifications:
         mark = " " if note.HasField("read_at") else "*"
@@ -278,7 +273,7 @@ def evaluate(period: str, dimension: str, region: str, department_code: str, ite
                 with open(path, "wb") as out:
                     out.write(exported.content)
                 click.echo(f"wrote {path} ({len(exported.content)} bytes)", err=True)
-    click.echo(_json(answer) if as_json else evaluation_table(answer))
+    echo_json(answer) if as_json else click.echo(evaluation_table(answer))
 
 
 # --- dead letters (an operator's) --------------------------------------------------------
