@@ -124,7 +124,7 @@ class Territory:
         code = self.known(region, field)
         if holder := self.holder(code):
             raise self.held_elsewhere(code, holder, field)
-        if not self.holds(code):
+        if not self.within(code):  # known and held by no node below: holds() less its scans
             raise PermissionDenied(
                 f"{field}: this node holds {self.description} and the regions below; "
                 f"{code} {self.directory.full_name(code)} is served by another node",
