@@ -195,6 +195,8 @@ class Hall:
     draft_id: str
     #: a file of the draft
     sha256: str
+    #: each identity's session cookie, once signed in
+    sessions: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -234,13 +236,19 @@ def csrf(client: TestClient) -> str:
 
 
 def signed_in(hall: Hall, name: str) -> TestClient:
+    """A client of its own (a page may sign it out), signed in as ``name`` once: its signed
+    session cookie is reused."""
     client = TestClient(hall.app, follow_redirects=False)
-    if name != "anonymous":
+    if name == "anonymous":
+        return client
+    if name not in hall.sessions:
         kind, login, *_ = ACCOUNTS[name]
         answer = client.post("/signin", data={"csrf_token": csrf(client), "kind": kind.value,
                                               "login": login, "password": PASSWORD,
                                               "next": "/"})
         assert answer.status_code == 303, f"{name} could not sign in"
+        hall.sessions[name] = dict(client.cookies)
+    client.cookies.update(hall.sessions[name])
     return client
 
 
