@@ -22,6 +22,11 @@ through: both gateways and both case services — the other processes' backgroun
 relay polling its outbox, is not the call's), the same by process (``direct_by_process`` /
 ``routed_by_process``: ``<region>/<process>``, every process of both nodes above 0.005 ms)
 and ``routed_extra_cpu_ms_per_call`` — what the route adds.
+
+``--via grpc`` asks the same over the gateways' gRPC port instead (``CaseService/GetCase``
+with ``purpose`` ``status``, one channel): the gRPC proxy (grpc.aio, with its load shedding,
+``gateway.grpc_limits``) on the path, and at the province its router; the result is named
+``hop_cost_grpc``.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import grpc
 import httpx
+from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
 from bench.cases import write_result
 from bench.federation import (
@@ -47,6 +54,8 @@ from bench.federation import (
     open_case,
     publish_item,
 )
+from infra.localnode import LocalProvince
+from services.shared.auth import mint_token
 
 TICKS_S = os.sysconf("SC_CLK_TCK")
 
@@ -83,8 +92,8 @@ def cpu_by_process(roots: dict[str, int]) -> dict[str, float]:
     return totals
 
 
-def measure(api: httpx.Client, number: str, roots: dict[str, int], calls: int, warm: int
-            ) -> dict[str, float]:
+def measure(api: httpx.Client | GrpcStatus, number: str, roots: dict[str, int], calls: int,
+            warm: int) -> dict[str, float]:
     """CPU milliseconds per status call, by process, over ``calls`` calls."""
     path = f"/v1/cases/{number}/status"
     for _ in range(warm):
@@ -94,6 +103,33 @@ def measure(api: httpx.Client, number: str, roots: dict[str, int], calls: int, w
         api.get(path).raise_for_status()
     after = cpu_by_process(roots)
     return {name: (after[name] - before[name]) * 1000 / calls for name in roots}
+
+
+class GrpcStatus:
+    """The status call over a node's gateway gRPC port, shaped as ``httpx.Client.get``."""
+
+    def __init__(self, province: LocalProvince, region: str) -> None:
+        node = province.node(region)
+        token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"bench-{region}", ["admin"],
+                           [region], issuer=region)
+        self._metadata = (("authorization", f"Bearer {token}"),)
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{node.port('gateway_grpc')}")
+        self._get = cases_pb2_grpc.CaseServiceStub(self._channel).GetCase
+
+    def get(self, path: str) -> GrpcStatus:
+        number = path.split("/")[3]  # /v1/cases/{number}/status
+        self._get(cases_pb2.GetCaseRequest(case_number=number, purpose="status"), timeout=30,
+                  metadata=self._metadata)
+        return self
+
+    def raise_for_status(self) -> None:
+        """A failed call has raised already (grpc.RpcError)."""
+
+    def __enter__(self) -> GrpcStatus:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._channel.close()
 
 
 def median_by_process(rounds: list[dict[str, float]]) -> dict[str, float]:
@@ -119,10 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000, help="calls measured per round")
     parser.add_argument("--warm", type=int, default=200, help="calls before each round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--via", choices=("http", "grpc"), default="http",
+                        help="the gateways' HTTP API (default) or their gRPC port")
     args = parser.parse_args(argv)
+    name = "hop_cost" if args.via == "http" else "hop_cost_grpc"
 
     province, root = bench_province("hop")
-    result: dict[str, object] = {"benchmark": "hop_cost", "machine": platform.node(),
+    result: dict[str, object] = {"benchmark": name, "via": args.via,
+                                 "machine": platform.node(),
                                  "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat(),
                                  "calls": args.calls, "warm": args.warm, "rounds": args.rounds}
     try:
@@ -134,9 +174,12 @@ def main(argv: list[str] | None = None) -> int:
         item_id = publish_item(province)
         with client(province, DISTRICT) as district_api:
             number = open_case(district_api, item_id)
-        paths: dict[str, Callable[[], httpx.Client]] = {
+        paths: dict[str, Callable[[], httpx.Client | GrpcStatus]] = {
             "direct": lambda: client(province, DISTRICT),
             "routed": lambda: client(province, PROVINCE)}
+        if args.via == "grpc":
+            paths = {"direct": lambda: GrpcStatus(province, DISTRICT),
+                     "routed": lambda: GrpcStatus(province, PROVINCE)}
         rounds: dict[str, list[dict[str, float]]] = {"direct": [], "routed": []}
         for n in range(args.rounds):
             for kind, make in paths.items():
@@ -152,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         province.stop()  # the nodes' vhosts with it
         shutil.rmtree(root, ignore_errors=True)
-    write_result("hop_cost", result)
+    write_result(name, result)
     return 0
 
 

@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.backends import SERVICES, Backends
+from gateway.grpc_limits import SPARE_THREADS, AsyncSlots, SheddingHandler, ThreadSlots
 from gateway.grpc_proxy import (
     AsyncForwardingHandler,
     ForwardingHandler,
@@ -57,7 +58,9 @@ class Gateway:
 def build_grpc(settings: Settings, backends: Backends, address: str | None = None,
                router: Router | None = None) -> GrpcServer | AsyncGrpcServer:
     """The gRPC port: NodeService, and every method of the node's services forwarded to
-    their processes; on grpc.aio unless ``SUNLIGHT_GATEWAY_GRPC_AIO=false``. With a
+    their processes; on grpc.aio unless ``SUNLIGHT_GATEWAY_GRPC_AIO=false``. At most
+    ``SUNLIGHT_GATEWAY_GRPC_MAX_IN_FLIGHT`` forwarded or routed calls at once, the next
+    answered RESOURCE_EXHAUSTED ``NODE_BUSY`` (``gateway.grpc_limits``). With a
     ``router`` of a node in a province (grpc.aio only), the routed methods reach the node
     that holds their case or region (``gateway.routing``)."""
     address = address or settings.address(settings.gateway_grpc_port)
@@ -65,6 +68,7 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
     forwarded = list(SERVICES.values())
     proxy: grpc.GenericRpcHandler
     server: GrpcServer | AsyncGrpcServer
+    slots: AsyncSlots | ThreadSlots
     if settings.gateway_grpc_aio:
         server = AsyncGrpcServer(address, reuse_port=reuse_port)
         proxy = AsyncForwardingHandler(
@@ -72,20 +76,26 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
             {SERVICES[key].full_name: a for key, a in backends.addresses.items()},
             settings.grpc_timeout_s, streaming=server_streaming_methods(forwarded),
             connections=settings.grpc_connections)
+        slots = AsyncSlots(settings.gateway_grpc_max_in_flight,
+                           settings.gateway_admission_wait_s)
     else:
-        server = GrpcServer(address, reuse_port=reuse_port)
+        # a thread for each call admitted, and spare ones for the refusals (gateway.grpc_limits)
+        server = GrpcServer(address, reuse_port=reuse_port,
+                            max_workers=settings.gateway_grpc_max_in_flight + SPARE_THREADS)
         proxy = ForwardingHandler(unary_methods(forwarded), backends.routes(),
                                   settings.grpc_timeout_s,
                                   streaming=server_streaming_methods(forwarded))
+        slots = ThreadSlots(settings.gateway_grpc_max_in_flight)
     server.add(gateway_pb2_grpc.add_NodeServiceServicer_to_server,
                NodeServicer(backends, settings.node_region, settings.node_name),
                [gateway_pb2.DESCRIPTOR.services_by_name["NodeService"].full_name])
     if router is not None and router.federated and settings.gateway_grpc_aio:
         # first: a routed method is answered here, locally or by the node that holds it
         server.add(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers(
-            (handler,)), RoutedHandler(router, proxy), [])
+            (handler,)), SheddingHandler(RoutedHandler(router, proxy), slots), [])
+    # load shedding (gateway.grpc_limits): the forwarded and routed calls share the slots
     server.add(lambda handler, grpc_server: grpc_server.add_generic_rpc_handlers((handler,)),
-               proxy, [service.full_name for service in forwarded])
+               SheddingHandler(proxy, slots), [service.full_name for service in forwarded])
     return server
 
 

@@ -124,6 +124,7 @@ def throttle(limit: RateLimit, request: Request, what: str) -> None:
 #: the paths whose pages are about one signed-in person: never kept by a cache
 PRIVATE_PATHS = ("/supervision", "/signin", "/signup", "/applications", "/staff/", "/my/",
                  "/cases", "/workbench", "/complain", "/consultations")
+PRIVATE_ENDINGS = ("/apply",)
 
 
 class SecurityHeaders:
@@ -137,7 +138,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        private = str(scope.get("path", "")).startswith(PRIVATE_PATHS)
+        path = str(scope.get("path", ""))
+        # an application started from an item's guide (/items/{id}/apply) is the person's
+        private = path.startswith(PRIVATE_PATHS) or path.endswith(PRIVATE_ENDINGS)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":

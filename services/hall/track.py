@@ -283,6 +283,14 @@ def _code(error: grpc.RpcError) -> grpc.StatusCode:
     return error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
 
 
+class StaffOnApplicantPage(Exception):  # noqa: N818 - a refusal, shown as a page
+    """A member of staff on an applicant's own page (我的办件)."""
+
+    def __init__(self, identity: Identity) -> None:
+        super().__init__(identity.subject)
+        self.identity = identity
+
+
 def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions: Sessions,
                     minter: TokenMinter, *, case_lookups: RateLimit,
                     throttle: Callable[[RateLimit, Request, str], None],
@@ -293,7 +301,16 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
     limits = limits or Limits()
 
     def person(request: Request, draft: dict[str, str] | None = None) -> Identity:
-        return sessions.require(request, draft=draft)
+        """The signed-in applicant (a person or an enterprise); staff are refused every
+        page under /my/cases (403): they act on cases at the workbench, under its checks."""
+        me = sessions.require(request, draft=draft)
+        if me.staff:
+            raise StaffOnApplicantPage(me)
+        return me
+
+    @app.exception_handler(StaffOnApplicantPage)
+    async def _staff(request: Request, error: StaffOnApplicantPage) -> HTMLResponse:
+        return render(request, "track/staff.html", {}, 403)
 
     def names_of(case: cases_pb2.Case) -> dict[str, str]:
         wanted = unnamed_materials(case) | {k for r in case.supplements for k in r.missing}

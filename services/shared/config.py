@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # (gateway.limits.LoadShedder). Default: twice the backends' 40 worker threads.
     gateway_max_in_flight: int = Field(80, ge=1, le=10000)
     gateway_admission_wait_s: float = Field(0.25, ge=0, le=10)
+    # The same on the gateway's gRPC port, for its own calls (gateway.grpc_limits): beyond
+    # it RESOURCE_EXHAUSTED NODE_BUSY; grpc.aio waits up to the admission wait above first,
+    # the synchronous server refuses at once (and runs this many threads, plus 16).
+    gateway_grpc_max_in_flight: int = Field(80, ge=1, le=10000)
     # Connections a process opens to each gRPC backend (its calls take them in turn): with
     # several processes on a backend's port, each connection reaches one of them.
     grpc_connections: int = Field(1, ge=1, le=32)
