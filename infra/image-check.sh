@@ -38,16 +38,23 @@ echo "user: $(podman image inspect "$IMAGE" --format '{{.Config.User}}'), size: 
 
 ctr=$(buildah from "$IMAGE")
 server=""
-cleanup() { [ -z "$server" ] || kill "$server" 2>/dev/null || true; buildah rm "$ctr" >/dev/null; }
+cleanup() {
+  # the server's process group: the background job, buildah run and the container's python
+  if [ -n "$server" ]; then kill -- -"$server" 2>/dev/null || true; wait "$server" || true; fi
+  buildah rm "$ctr" >/dev/null
+  rm -f "${log:-}"
+}
 trap cleanup EXIT
+set -m  # each background job in a process group of its own
 key=$(.venv/bin/python -c "from services.shared.token_keys import TokenKey; print(TokenKey.generate().to_text())")
 run() { buildah run --isolation chroot --user 10001:10001 --env SUNLIGHT_TOKEN_KEY="$key" \
           --env SUNLIGHT_LISTEN_HOST=127.0.0.1 --env SUNLIGHT_CATALOGUE_PORT="$PORT" "$ctr" -- "$@"; }
 run python -c "import os; assert os.getuid() == 10001; import shutil; assert not shutil.which('pip'), 'pip in the runtime'"
 run python -m infra.node migrate
-run python -m services.catalogue.server &
+log=$(mktemp)
+run timeout 300 python -m services.catalogue.server >"$log" 2>&1 &  # ends by itself anyway
 server=$!
-.venv/bin/python - "$PORT" <<'EOF'
+.venv/bin/python - "$PORT" <<'EOF' || { cat "$log"; exit 1; }
 import sys
 import time
 
