@@ -96,3 +96,10 @@ province: venv env broker
 .PHONY: bench-federation
 bench-federation: venv env broker
 	$(BIN)/python -m bench.federation $(BENCH_ARGS)
+
+# The image of Containerfile built here (no image registry reachable: on a bookworm base made
+# with debootstrap) and run: migrations and the catalogue's health as the user 10001.
+# Root, podman, buildah, debootstrap; ~10 min the first time. See infra/image-check.sh.
+.PHONY: image-check
+image-check: venv
+	bash infra/image-check.sh

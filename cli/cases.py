@@ -102,7 +102,7 @@ class Caller:
 
 @contextmanager
 def _caller(**options: Any) -> Iterator[Caller]:
-    conn = connect_as(lambda settings: settings.cases_port, **options)
+    conn = connect_as("cases", **options)
     stub, opened = connect(conn.address)
     try:
         yield Caller(conn, stub)

@@ -53,7 +53,7 @@ _connection_options = connection_options(
 
 
 def _connection(region: str | None = None, **options: Any) -> Connection:
-    return connect_as(lambda settings: settings.catalogue_port, region=region, **options)
+    return connect_as("catalogue", region=region, **options)
 
 
 @contextmanager

@@ -12,16 +12,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 import grpc
 from google.protobuf.message import Message
 
 from services.shared.auth import ROLE_PERMISSIONS, mint_token
-
-if TYPE_CHECKING:
-    from services.shared.config import Settings
 
 
 @dataclass(frozen=True)
@@ -70,13 +67,13 @@ def connection_options(address_help: str, timeout_s: float
     return decorate
 
 
-def connect_as(port: Callable[[Settings], int], *, address: str | None, token: str | None,
+def connect_as(process: str, *, address: str | None, token: str | None,
                subject: str | None, roles: Sequence[str], as_department: str | None,
                positions: Sequence[str], as_region: str | None, timeout_s: float,
                region: str | None = None) -> Connection:
-    """The connection the options describe. ``port`` picks the service's port from the
-    settings when no ``--address`` is given; ``region`` is the command's own region, the
-    minted token's when ``--as-region`` is not given."""
+    """The connection the options describe: to ``process`` (catalogue, cases or
+    monitoring, at Settings.peer_address) when no ``--address`` is given; ``region`` is the
+    command's own region, the minted token's when ``--as-region`` is not given."""
     if token is None and (roles or positions or as_department or as_region) and not subject:
         raise click.UsageError("--role, --as-department, --position and --as-region need "
                                "--as SUBJECT (or give --token)")
@@ -89,7 +86,7 @@ def connect_as(port: Callable[[Settings], int], *, address: str | None, token: s
         settings = load_settings()
     if address is None:
         assert settings is not None
-        address = settings.address(port(settings))
+        address = settings.peer_address(process)
     if token is None and subject:
         assert settings is not None
         try:

@@ -85,8 +85,8 @@ class Seeder:
         from services.shared.grpc_client import channel  # noqa: PLC0415
 
         self.settings, self.timeout_s, self.say = settings, timeout_s, say
-        self.channels = [channel(settings.address(port)) for port in (
-            settings.catalogue_port, settings.cases_port, settings.monitoring_port)]
+        self.channels = [channel(settings.peer_address(process)) for process in (
+            "catalogue", "cases", "monitoring")]
         self.catalogue = cgrpc.CatalogueServiceStub(self.channels[0])
         self.cases = kgrpc.CaseServiceStub(self.channels[1])
         self.monitoring = mgrpc.MonitoringServiceStub(self.channels[2])

@@ -86,7 +86,7 @@ class Catalogue:
 
 @contextmanager
 def _catalogue(what: str, **options: Any) -> Iterator[Catalogue]:
-    conn = connect_as(lambda settings: settings.catalogue_port, **options)
+    conn = connect_as("catalogue", **options)
     # through the module, so that tests that replace cli.catalogue.connect reach these too
     from cli import catalogue as catalogue_cli  # noqa: PLC0415 - it registers these commands
 

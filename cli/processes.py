@@ -27,16 +27,16 @@ class Process:
 
 def node_processes(s: Settings) -> list[Process]:
     return [
-        Process("catalogue", "grpc", s.address(s.catalogue_port)),
-        Process("cases", "grpc", s.address(s.cases_port)),
-        Process("monitoring", "grpc", s.address(s.monitoring_port)),
+        Process("catalogue", "grpc", s.peer_address("catalogue")),
+        Process("cases", "grpc", s.peer_address("cases")),
+        Process("monitoring", "grpc", s.peer_address("monitoring")),
         Process("monitoring-worker", "http", s.address(s.monitoring_worker_health_port)),
         Process("catalogue-relay", "http", s.address(s.catalogue_relay_health_port)),
         Process("cases-relay", "http", s.address(s.cases_relay_health_port)),
         Process("monitoring-relay", "http", s.address(s.monitoring_relay_health_port)),
-        Process("gateway", "grpc", s.address(s.gateway_grpc_port)),
-        Process("gateway-http", "http", s.address(s.gateway_http_port)),
-        Process("hall", "http", s.address(s.hall_port)),
+        Process("gateway", "grpc", s.peer_address("gateway")),
+        Process("gateway-http", "http", s.peer_address("gateway-http")),
+        Process("hall", "http", s.peer_address("hall")),
         # supervision's further worker partitions (SUNLIGHT_SUPERVISION_WORKERS)
         *(Process(f"monitoring-worker-{n}", "http",
                   s.address(s.monitoring_worker_health_port_of(n)))

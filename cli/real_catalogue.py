@@ -125,7 +125,7 @@ def first_import(settings: Settings, wait_s: float, timeout_s: float,
         return 1
     token = mint_token(settings.token_key, SUBJECT, ["admin"], [REGION],
                        issuer=settings.node_region, name="首次启动导入")
-    conn = Connection(settings.address(settings.catalogue_port), token, timeout_s)
+    conn = Connection(settings.peer_address("catalogue"), token, timeout_s)
     marker = read_marker(marker_path(settings))
     try:
         decision = decide(enabled=True, held_by="", holds=True, node=settings.node_region,

@@ -40,7 +40,7 @@ def connect(address: str) -> tuple[pb_grpc.MonitoringServiceStub, grpc.Channel]:
 
 @contextmanager
 def _stub(**options: Any) -> Iterator[tuple[pb_grpc.MonitoringServiceStub, Connection]]:
-    conn = connect_as(lambda settings: settings.monitoring_port, **options)
+    conn = connect_as("monitoring", **options)
     stub, opened = connect(conn.address)
     try:
         yield stub, conn

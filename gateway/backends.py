@@ -68,9 +68,9 @@ class Backends:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Backends:
-        return cls({"catalogue": settings.address(settings.catalogue_port),
-                    "cases": settings.address(settings.cases_port),
-                    "monitoring": settings.address(settings.monitoring_port)},
+        return cls({"catalogue": settings.peer_address("catalogue"),
+                    "cases": settings.peer_address("cases"),
+                    "monitoring": settings.peer_address("monitoring")},
                    settings.grpc_timeout_s,
                    channel_factory=functools.partial(
                        channel, connections=settings.grpc_connections))

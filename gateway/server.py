@@ -63,7 +63,7 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
     answered RESOURCE_EXHAUSTED ``NODE_BUSY`` (``gateway.grpc_limits``). With a
     ``router`` of a node in a province (grpc.aio only), the routed methods reach the node
     that holds their case or region (``gateway.routing``)."""
-    address = address or settings.address(settings.gateway_grpc_port)
+    address = address or settings.listen_address(settings.gateway_grpc_port)
     reuse_port = settings.gateway_processes > 1
     forwarded = list(SERVICES.values())
     proxy: grpc.GenericRpcHandler
@@ -107,7 +107,7 @@ def build_peers(settings: Settings, backends: Backends | None) -> PeerServer | N
         log.info("no node certificate under %s: no peer port (the node is on its own)",
                  paths.root)
         return None
-    server = PeerServer(settings.address(settings.gateway_peer_port), settings.node_region,
+    server = PeerServer(settings.listen_address(settings.gateway_peer_port), settings.node_region,
                         settings.node_name, paths, open_registry(paths), settings.token_key,
                         node_servicer=NodeServicer(backends, settings.node_region,
                                                    settings.node_name),
@@ -162,12 +162,12 @@ def main() -> None:
     threading.Thread(target=mirror_health, args=(gateway.grpc, gateway.backends, stop),
                      name="health-mirror", daemon=True).start()
     http = uvicorn.Server(uvicorn.Config(
-        gateway.http, host=settings.host, port=settings.gateway_http_port,
+        gateway.http, host=settings.bind_host, port=settings.gateway_http_port,
         log_config=None, access_log=False, timeout_graceful_shutdown=10))
     sockets = None
     if settings.gateway_processes > 1:  # every process of the gateway on the one port
-        sockets = [listening_socket(settings.host, settings.gateway_http_port)]
-    log.info("HTTP API on http://%s:%s (docs at /docs)", settings.host,
+        sockets = [listening_socket(settings.bind_host, settings.gateway_http_port)]
+    log.info("HTTP API on http://%s:%s (docs at /docs)", settings.bind_host,
              settings.gateway_http_port)
     copies.start()
     try:

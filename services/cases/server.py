@@ -48,7 +48,7 @@ class Cases:
     def __init__(self, settings: Settings, address: str | None = None) -> None:
         self.copies = Copies(settings.cases_processes, SERVICE)
         self.db = Database.for_service(settings, SERVICE, pool_size=GRPC_THREADS)
-        items = CatalogueClient(settings.address(settings.catalogue_port),
+        items = CatalogueClient(settings.peer_address("catalogue"),
                                 ServiceToken(settings.token_key, "cases",
                                              [settings.node_region],
                                              issuer=settings.node_region),
@@ -59,7 +59,7 @@ class Cases:
         territory = Territory.of_node(settings.node_region, settings.territory_regions,
                                       settings.var_dir)
         self.service = CaseService(self.db, items, calendar, settings.node_region, territory)
-        self.server = GrpcServer(address or settings.address(settings.cases_port),
+        self.server = GrpcServer(address or settings.listen_address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)
         self.server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,
@@ -68,7 +68,7 @@ class Cases:
                         [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])
         # 上报件 across nodes: the hand-overs this node's cases keep, delivered through the
         # node's gateway (services.cases.handover)
-        self._gateway = channel(settings.address(settings.gateway_grpc_port))
+        self._gateway = channel(settings.peer_address("gateway"))
         self.relay = CaseRelay(
             self.service.store, self._gateway,
             ServiceToken(settings.token_key, "case-relay", [settings.node_region],

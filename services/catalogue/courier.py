@@ -45,7 +45,7 @@ Deliver = Callable[[pb.ReceiveDelegationRequest, float], pb.ReceiveDelegationRes
 def gateway_delivery(settings: Settings) -> tuple[Deliver, grpc.Channel]:
     """Deliveries through the node's own gateway, as this node's catalogue."""
     region = settings.node_region
-    gateway = channel(settings.address(settings.gateway_grpc_port))
+    gateway = channel(settings.peer_address("gateway"))
     stub = pb_grpc.CatalogueServiceStub(gateway)
     token = ServiceToken(settings.token_key, f"catalogue@{region}", [region], issuer=region,
                          roles=("delegating_node",))

@@ -48,7 +48,7 @@ class Catalogue:
             territory=Territory.of_node(settings.node_region, settings.territory_regions,
                                         settings.var_dir))
         self.importer = Importer(self.service)
-        self.server = GrpcServer(address or settings.address(settings.catalogue_port))
+        self.server = GrpcServer(address or settings.listen_address(settings.catalogue_port))
         self.server.add(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
                         CatalogueServicer(self.service,
                                           Authenticator(settings.token_key,

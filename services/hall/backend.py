@@ -95,9 +95,9 @@ class HallBackend:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HallBackend:
-        catalogue_channel = channel(settings.address(settings.catalogue_port))
-        cases_channel = channel(settings.address(settings.cases_port))
-        monitoring_channel = channel(settings.address(settings.monitoring_port))
+        catalogue_channel = channel(settings.peer_address("catalogue"))
+        cases_channel = channel(settings.peer_address("cases"))
+        monitoring_channel = channel(settings.peer_address("monitoring"))
         token = ServiceToken(settings.token_key, "hall", [settings.node_region],
                              issuer=settings.node_region, roles=("hall",))
         backend = cls(catalogue_pb2_grpc.CatalogueServiceStub(catalogue_channel),
@@ -110,7 +110,7 @@ class HallBackend:
         backend._channels = [catalogue_channel, cases_channel, monitoring_channel]
         backend.nodes = CaseNodes.of(settings.node_region, settings.var_dir)
         if backend.nodes.federated:
-            gateway_channel = channel(settings.address(settings.gateway_grpc_port))
+            gateway_channel = channel(settings.peer_address("gateway"))
             backend._routed_cases = cases_pb2_grpc.CaseServiceStub(gateway_channel)
             backend._channels.append(gateway_channel)
         return backend

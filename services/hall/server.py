@@ -75,13 +75,13 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
     app, backend = build(settings)
-    log.info("hall on http://%s:%s", settings.host, settings.hall_port)
+    log.info("hall on http://%s:%s", settings.bind_host, settings.hall_port)
     # uvicorn stops gracefully on SIGTERM / SIGINT and raises the signal again once stopped:
     # these handlers take that second delivery, so the process ends normally.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.hall_port, log_config=None,
+        uvicorn.run(app, host=settings.bind_host, port=settings.hall_port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=10)
     finally:
         backend.close()

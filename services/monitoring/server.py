@@ -41,18 +41,18 @@ def build(settings: Settings, address: str | None = None) -> GrpcServer:
                             EvaluationRatings(db, settings.node_region))
     feedback = Feedback(
         db, calendar, settings.node_region,
-        CasesClient(settings.address(settings.cases_port),
+        CasesClient(settings.peer_address("cases"),
                     ServiceToken(settings.token_key, "monitoring", [settings.node_region],
                                  issuer=settings.node_region, roles=("supervision_service",)),
                     settings.grpc_timeout_s),
         Policy(settings.feedback_complaint_days, settings.feedback_rating_window_days,
                settings.feedback_rectification_days, settings.feedback_consultation_days),
         items=CatalogueClient(
-            settings.address(settings.catalogue_port),
+            settings.peer_address("catalogue"),
             ServiceToken(settings.token_key, "monitoring", [settings.node_region],
                          issuer=settings.node_region, roles=("supervision_service",)),
             settings.grpc_timeout_s))
-    server = GrpcServer(address or settings.address(settings.monitoring_port))
+    server = GrpcServer(address or settings.listen_address(settings.monitoring_port))
     server.add(monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
                MonitoringServicer(projection,
                                   Authenticator(settings.token_key, settings.node_region),

@@ -335,7 +335,7 @@ def nameko_config() -> dict:
         "serializer": "json",
         "max_workers": MAX_WORKERS,
         "parent_calls_tracked": 10,
-        "WEB_SERVER_ADDRESS": settings.address(
+        "WEB_SERVER_ADDRESS": settings.listen_address(
             settings.monitoring_worker_health_port_of(partition)),
         "HEARTBEAT": 30,
     }

@@ -27,6 +27,17 @@ ENV_FILE_VARIABLE = "SUNLIGHT_ENV_FILE"
 NODE_ENV_FILE = ROOT / "var" / "node.env"
 #: the node a setting-less process is (the Sichuan province node)
 DEFAULT_NODE_REGION = "510000"
+#: a host setting: a name or an IPv4 address, or an IPv6 one in brackets (empty: unset)
+HOST_RE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])?\Z")
+#: the processes others reach, by the settings of their host and port (peer_address)
+PEERS = {
+    "catalogue": ("catalogue_host", "catalogue_port"),
+    "cases": ("cases_host", "cases_port"),
+    "monitoring": ("monitoring_host", "monitoring_port"),
+    "gateway": ("gateway_host", "gateway_grpc_port"),
+    "gateway-http": ("gateway_host", "gateway_http_port"),
+    "hall": ("hall_host", "hall_port"),
+}
 
 
 def env_file() -> Path:
@@ -63,8 +74,17 @@ class Settings(BaseSettings):
     # Unset (or empty): the local RabbitMQ, vhost sunlight-<node_region>.
     amqp_uri: str = Field("", validation_alias="AMQP_URI")
 
-    # Addresses of the node's processes (host:port).
+    # Addresses of the node's processes (host:port). On one machine every process listens on
+    # SUNLIGHT_HOST and reaches the others there. Apart (Kubernetes: a Service per process),
+    # SUNLIGHT_LISTEN_HOST is where servers bind (0.0.0.0) and SUNLIGHT_<PROCESS>_HOST where
+    # the others reach that process (its Service's name); unset, each is SUNLIGHT_HOST.
     host: str = "127.0.0.1"
+    listen_host: str = ""
+    catalogue_host: str = ""
+    cases_host: str = ""
+    monitoring_host: str = ""
+    gateway_host: str = ""
+    hall_host: str = ""
     catalogue_port: int = 50051
     cases_port: int = 50052
     monitoring_port: int = 50053
@@ -286,7 +306,34 @@ class Settings(BaseSettings):
         return self
 
     def address(self, port: int) -> str:
+        """SUNLIGHT_HOST and ``port``: where a process listens and is reached when nothing
+        sets them apart — prefer listen_address (a server) and peer_address (a client)."""
         return f"{self.host}:{port}"
+
+    def listen_address(self, port: int) -> str:
+        """Where a server of this process binds ``port`` (SUNLIGHT_LISTEN_HOST)."""
+        return f"{self.bind_host}:{port}"
+
+    @property
+    def bind_host(self) -> str:
+        """The host servers bind (SUNLIGHT_LISTEN_HOST, else SUNLIGHT_HOST)."""
+        return self.listen_host or self.host
+
+    def peer_address(self, process: str) -> str:
+        """Where the node's other processes reach ``process`` (one of PEERS): its host
+        (SUNLIGHT_<PROCESS>_HOST, else SUNLIGHT_HOST) and its port."""
+        host_field, port_field = PEERS[process]
+        return f"{getattr(self, host_field) or self.host}:{getattr(self, port_field)}"
+
+    @field_validator("host", "listen_host", "catalogue_host", "cases_host", "monitoring_host",
+                     "gateway_host", "hall_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not HOST_RE.match(value):
+            raise ValueError("a host name or address without port or scheme "
+                             "(catalogue, 10.0.0.5, 0.0.0.0, [::])")
+        return value
 
     @field_validator("supervision_partition")
     @classmethod

@@ -512,8 +512,9 @@ def main(argv: list[str] | None = None) -> None:
                 {"published": relay.stats.published, "returned": relay.stats.returned,
                  "connected": relay.stats.connected, "last_error": relay.stats.last_error})
 
-    serve_health(settings.host, port, healthy)
-    log.info("relay for %s.events started (health on %s:%s)", args.service, settings.host, port)
+    serve_health(settings.bind_host, port, healthy)
+    log.info("relay for %s.events started (health on %s:%s)", args.service,
+             settings.bind_host, port)
     relay.run_forever(stop)
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from infra.localnode import procfile
 from infra.supervise import ONE_SHOT
-from services.shared.config import Settings
+from services.shared.config import PEERS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -76,8 +76,9 @@ def test_overlays_name_each_node_level() -> None:
 
 def test_no_secret_values_in_the_manifests() -> None:
     for path in K8S.rglob("*.yaml"):
-        for d in _documents(path):
-            assert d.get("kind") != "Secret", f"{path} holds a Secret"
+        for d in _documents(path):  # a resource, or a JSON patch (a list of operations)
+            assert not isinstance(d, dict) or d.get("kind") != "Secret", (
+                f"{path} holds a Secret")
 
 
 def test_supervision_workers_are_one_pod_per_partition() -> None:
@@ -100,3 +101,62 @@ def test_supervision_workers_are_one_pod_per_partition() -> None:
                         monitoring_worker_partition_health_port=0)
     assert settings.supervision_partition_index == 1
     assert settings.monitoring_worker_health_port_of(1) == settings.monitoring_worker_health_port
+
+
+def test_processes_listen_on_the_pod_and_reach_each_other_at_their_services() -> None:
+    """The ConfigMap binds every server to the pod's addresses and names each peer's Service;
+    each such Service exposes the port the settings give that process, and no container sets
+    SUNLIGHT_HOST (one machine's address) for itself."""
+    docs = _base()
+    (config,) = [d for d in docs if d["kind"] == "ConfigMap"]
+    settings = Settings(**{k.lower().removeprefix("sunlight_"): v
+                           for k, v in config["data"].items()})
+    assert settings.bind_host == "0.0.0.0"  # noqa: S104 - each pod its own addresses
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    for process in PEERS:
+        host, port = settings.peer_address(process).rsplit(":", 1)
+        service = services[host]
+        assert int(port) in {p["port"] for p in service["spec"]["ports"]}, process
+        assert service["spec"]["selector"] == {"app.kubernetes.io/name": host}
+        assert service["spec"].get("clusterIP") != "None", process
+    for d in docs:
+        if d["kind"] in WORKLOADS:
+            for container in d["spec"]["template"]["spec"]["containers"]:
+                names = {e["name"] for e in container.get("env", [])}
+                assert not {"SUNLIGHT_HOST", "SUNLIGHT_LISTEN_HOST"} & names, (
+                    d["metadata"]["name"])
+
+
+def test_disruption_budgets_let_drains_through_one_pod_at_a_time() -> None:
+    """A budget for every process that can run more than one pod (the servers, the
+    supervision workers), each selecting that workload's pods alone; maxUnavailable, so a
+    single pod may still move (minAvailable: 1 would block every drain)."""
+    docs = _base()
+    workloads = {d["metadata"]["name"]: d for d in docs if d["kind"] in WORKLOADS}
+    budgets = [d for d in docs if d["kind"] == "PodDisruptionBudget"]
+    covered = set()
+    for budget in budgets:
+        spec = budget["spec"]
+        assert spec["maxUnavailable"] == 1 and "minAvailable" not in spec
+        assert spec["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+        selected = [name for name, w in workloads.items() if spec["selector"]["matchLabels"]
+                    .items() <= w["spec"]["template"]["metadata"]["labels"].items()]
+        assert selected == [budget["metadata"]["name"]]
+        covered.update(selected)
+    relays = {name for name in workloads if name.endswith("-relay")}
+    assert covered == set(workloads) - relays
+
+
+def test_the_databases_are_migrated_by_a_job_before_the_processes_serve() -> None:
+    """As `make run` migrates before it starts the node: the Job runs infra.node's migrate
+    step with the node's settings, as every process does (non-root, read-only, limited)."""
+    (job,) = [d for d in _base() if d["kind"] == "Job"]
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] + container["args"] == ["python", "-m", "infra.node",
+                                                        "migrate"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    sources = {next(iter(e.values()))["name"] for e in container["envFrom"]}
+    assert sources == {"sunlight-node"}
