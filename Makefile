@@ -96,3 +96,11 @@ province: venv env broker
 .PHONY: bench-federation
 bench-federation: venv env broker
 	$(BIN)/python -m bench.federation $(BENCH_ARGS)
+
+# The fault suite (options: make chaos CHAOS_ARGS="--quick"): a province (city and district)
+# on a PostgreSQL and a RabbitMQ of its own under careful load; every process killed in turn,
+# the broker and the database restarted, a node cut off; then nothing lost, nothing applied
+# twice, every trace chain verified. Last line: JSON (a copy in bench/results/).
+.PHONY: chaos
+chaos: venv env
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
