@@ -24,8 +24,10 @@ from bench.chaos.dataservices import DataServiceError, PrivatePostgres, PrivateR
 from bench.chaos.faults import Fault, healthy, programs, wait
 from bench.chaos.load import Load, Tally, admin_token, clients_of, publish_item
 from bench.chaos.reconcile import NodeCheck, reconcile
+from infra import rollup
 from infra.broker import set_policies
 from infra.localnode import LocalProvince
+from infra.province import Plan
 
 DEFAULT_NODES = "511600,511602"
 #: the processes ``--quick`` kills (on every node): the case service, its relay, a
@@ -128,10 +130,31 @@ def run_faults(args: argparse.Namespace, province: LocalProvince, load: Load,
         done.append(inject(province, load, Fault("database", "database"), started,
                            restart_database))
     if "cut" not in skip:
+        plan = Plan.read(province.var_dir)
+        above = rollup.province_of(plan) if plan else None
         for region in regions[-1:] if args.quick else regions:
+            unlink = relink = None
+            if plan is not None and above is not None and region != above.region:
+                planned = plan.node(region)
+                unlink = lambda p=planned: rollup.cut(p, run=mq.ctl)  # noqa: E731
+                relink = lambda p=planned: rollup.link(p, above, run=mq.ctl)  # noqa: E731
             done.append(inject(province, load, Fault("cut", region), started,
-                               lambda r=region: chaos_faults.cut(province.node(r), cut_s)))
+                               lambda r=region, u=unlink, k=relink: chaos_faults.cut(
+                                   province.node(r), cut_s, u, k)))
     return done
+
+
+def link_rollup(province: LocalProvince, mq: PrivateRabbit) -> list[str]:
+    """With the province's node in the run: each node's roll-up shovel, declared on the
+    private broker (``infra.province`` declares it only on the machine's own broker)."""
+    plan = Plan.read(province.var_dir)
+    above = rollup.province_of(plan) if plan else None
+    if plan is None or above is None:
+        return []
+    below = [n for n in plan.nodes if n is not above]
+    for node in below:
+        rollup.link(node, above, run=mq.ctl)
+    return [n.region for n in below]
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -154,6 +177,8 @@ def run(args: argparse.Namespace) -> dict:
         try:
             t1 = time.monotonic()
             province.setup()
+            if linked := link_rollup(province, mq):
+                say(f"roll-up links to the province from {', '.join(linked)}")
             province.start()
             province.wait_healthy(timeout_s=PROVINCE_START_TIMEOUT_S)
             times["province_start_s"] = round(time.monotonic() - t1, 1)
@@ -181,7 +206,9 @@ def run(args: argparse.Namespace) -> dict:
             still_running = load.stop()
             times["load_s"] = round(time.monotonic() - begun, 1)
             say(f"load stopped: {tally.acknowledged} calls acknowledged; reconciling")
-            checks = [NodeCheck(r, province.node(r), tokens[r], load.acknowledged(r))
+            above = next((r for r in regions if r.endswith("0000")), None)
+            checks = [NodeCheck(r, province.node(r), tokens[r], load.acknowledged(r),
+                                province.node(above) if above and r != above else None)
                       for r in regions]
             nodes = reconcile(checks)
             times["reconcile_s"] = round(time.monotonic() - t3, 1)

@@ -7,11 +7,13 @@
 - ``database`` — the PostgreSQL server restarted ``immediate`` (no clean shutdown: recovery
                  from the WAL), every session of every node cut.
 - ``cut``      — a node cut off: every process of the node frozen (SIGSTOP, children too) for
-                 some seconds, then thawed (SIGCONT). Its clients, its peers and its broker
-                 get no answer from it meanwhile, as when its network drops — without a
-                 firewall: its sockets stay open, its broker connections may time out (the
-                 broker then requeues what the node had not acknowledged), its clients' calls
-                 time out and are repeated.
+                 some seconds, then thawed (SIGCONT); a node below the province (when 510000
+                 is in the run) has its roll-up shovel removed meanwhile and declared again
+                 after (its events wait in its ``province.rollup`` queue). Its clients,
+                 its peers and its broker get no answer from it meanwhile, as when its
+                 network drops — without a firewall: its sockets stay open, its broker
+                 connections may time out (the broker then requeues what the node had not
+                 acknowledged), its clients' calls time out and are repeated.
 
 A fault is healed when every node answers every health check again (and a killed process has
 a new pid); the run then waits for every client to be told of a success again.
@@ -74,10 +76,14 @@ def kill(node: LocalNode, program: str) -> Callable[[], bool]:
     return lambda: node.pid(program) not in (0, old)
 
 
-def cut(node: LocalNode, seconds: float) -> Callable[[], bool]:
+def cut(node: LocalNode, seconds: float, unlink: Callable[[], None] | None = None,
+        relink: Callable[[], None] | None = None) -> Callable[[], bool]:
     """Freeze every process of ``node`` for ``seconds`` (the length of the cut, not a wait
-    on a condition), then thaw them."""
+    on a condition) — and remove its roll-up link meanwhile (``unlink``/``relink``) — then
+    thaw them and link it again."""
     frozen = [p for pid in node.pids().values() for p in descendants(pid)]
+    if unlink is not None:
+        unlink()
     for pid in frozen:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGSTOP)
@@ -87,6 +93,8 @@ def cut(node: LocalNode, seconds: float) -> Callable[[], bool]:
         for pid in frozen:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
+        if relink is not None:
+            relink()
     return lambda: True
 
 
