@@ -20,7 +20,12 @@ from pathlib import Path
 
 from bench.chaos import faults as chaos_faults
 from bench.chaos import report
-from bench.chaos.dataservices import DataServiceError, PrivatePostgres, PrivateRabbit
+from bench.chaos.dataservices import (
+    DataServiceError,
+    PrivatePostgres,
+    PrivateRabbit,
+    data_services,
+)
 from bench.chaos.faults import Fault, healthy, programs, wait
 from bench.chaos.load import Load, Tally, admin_token, clients_of, publish_item
 from bench.chaos.reconcile import NodeCheck, reconcile
@@ -163,7 +168,7 @@ def run(args: argparse.Namespace) -> dict:
     t0 = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="sunlight-chaos-"))
     say(f"files and logs under {work}")
-    with PrivatePostgres() as pg, PrivateRabbit() as mq:
+    with data_services() as (pg, mq):
         times["data_services_s"] = round(time.monotonic() - t0, 1)
         say(f"private PostgreSQL on port {pg.port}, private RabbitMQ {mq.name} on port "
             f"{mq.port} (management {mq.management_port})")

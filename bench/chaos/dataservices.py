@@ -25,6 +25,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -239,7 +241,13 @@ class PrivateRabbit:
         self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
 
     def stop(self) -> None:
-        self._halt()
+        """The end: the broker's whole process group killed (its files go with it: nothing
+        to shut down cleanly for), its directory removed."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> PrivateRabbit:
@@ -251,3 +259,17 @@ class PrivateRabbit:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def data_services() -> Iterator[tuple[PrivatePostgres, PrivateRabbit]]:
+    """Both, started side by side; both stopped and removed on the way out."""
+    pg, mq = PrivatePostgres(), PrivateRabbit()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            for started in [pool.submit(pg.start), pool.submit(mq.start)]:
+                started.result()
+        yield pg, mq
+    finally:
+        mq.stop()
+        pg.stop()
