@@ -154,8 +154,9 @@ class Client(threading.Thread):
             return result
 
 
-def _running(steps: list) -> str:
-    return next((s for s in steps), "")
+def _running(instance_ids: list[str]) -> str:
+    """The step that runs next: the first active one ("" once none is)."""
+    return instance_ids[0] if instance_ids else ""
 
 
 def clients_of(node: LocalNode, region: str, item_id: str, token: str, per_path: int,
