@@ -109,5 +109,5 @@ image-check: venv
 # the broker and the database restarted, a node cut off; then nothing lost, nothing applied
 # twice, every trace chain verified. Last line: JSON (a copy in bench/results/).
 .PHONY: chaos
-chaos: venv env
+chaos: venv proto env
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
