@@ -23,7 +23,7 @@ from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 from services.hall.nodes import CaseNodes, HoldingNode
 from services.shared.auth import ServiceToken
 from services.shared.config import Settings
-from services.shared.grpc_client import channel, metadata
+from services.shared.grpc_client import CHANNEL_HEADER, channel, metadata
 
 CATALOGUE = "sunlight.catalogue.v1.CatalogueService"
 CASES = "sunlight.cases.v1.CaseService"
@@ -128,7 +128,8 @@ class HallBackend:
 
     def _options(self, authorization: str | None = None) -> dict[str, Any]:
         return {"timeout": self._timeout_s,
-                "metadata": metadata(authorization or self._authorization())}
+                "metadata": metadata(authorization or self._authorization(),
+                                     {CHANNEL_HEADER: "hall"})}
 
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
         """The version in force, for the public guide: as the catalogue answered it at most
@@ -206,9 +207,13 @@ class HallBackend:
             setattr(getattr(request, action), name, value)
         return self._monitoring.ActOnWarning(request, **self._options(authorization)).warning
 
-    def case_as(self, authorization: str, case_number: str) -> cases_pb2.Case:
-        return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),
-                                   **self._options(authorization)).case
+    def case_as(self, authorization: str, case_number: str, *, material_sha256: str = ""
+                ) -> cases_pb2.Case:
+        """The case as the caller may read it; ``material_sha256``: one of its files is about
+        to be served to them (the case service audits the read as that download)."""
+        return self._cases.GetCase(cases_pb2.GetCaseRequest(
+            case_number=case_number, material_sha256=material_sha256),
+            **self._options(authorization)).case
 
     def trace(self, authorization: str, case_number: str) -> list[cases_pb2.TraceEntry]:
         return list(self._cases.GetTrace(cases_pb2.GetTraceRequest(case_number=case_number),
