@@ -55,7 +55,8 @@ def audit() -> None:
 @click.option("--region", default="", help="the region (and those below it); default: the "
                                            "case's, else the caller's")
 @click.option("--case", "case_number", default="", help="only the reads of this case")
-@click.option("--subject", default="", help="only the reads by this account (as recorded)")
+@click.option("--reader", default="", help="only the reads by this account (the subject as "
+                                           "recorded)")
 @click.option("--since", default=None, help="from (RFC 3339 or a day)")
 @click.option("--until", default=None, help="before (RFC 3339 or a day)")
 @click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)
@@ -63,7 +64,7 @@ def audit() -> None:
 @click.option("--json", "as_json", is_flag=True, help="print the answer as JSON")
 @connection_options("case service gRPC address, or the gateway's gRPC port (default: this "
                     "node's case service)", timeout_s=30.0)
-def reads(region: str, case_number: str, subject: str, since: str | None, until: str | None,
+def reads(region: str, case_number: str, reader: str, since: str | None, until: str | None,
           page_size: int, page_token: str, as_json: bool, **connection: Any) -> None:
     """Every read of a case's file (审计记录), newest first: who, which case, what, when, how."""
     from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc  # noqa: PLC0415
@@ -71,7 +72,7 @@ def reads(region: str, case_number: str, subject: str, since: str | None, until:
     from services.shared.grpc_client import channel  # noqa: PLC0415
 
     request = pb.ListAccessAuditRequest(region=region, case_number=case_number,
-                                        subject=subject, page_size=page_size,
+                                        subject=reader, page_size=page_size,
                                         page_token=page_token)
     for name, value in (("since", _when(since, "--since")), ("until", _when(until, "--until"))):
         if value is not None:
