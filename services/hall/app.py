@@ -48,6 +48,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.hall.apply import Applying, add_apply_pages
+from services.hall.audit_pages import add_audit_pages
 from services.hall.backend import HallBackend
 from services.hall.find import facets, guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
@@ -360,6 +361,8 @@ def create_app(backend: HallBackend, node_name: str, *,
     add_supervision_pages(app, render, backend, sessions, access.minter,
                           poll_s=access.live_poll_s, page_error=page_error,
                           not_found=lambda message: PageError(404, "没有找到", message))
+    add_audit_pages(app, render, backend, sessions, access.minter, access.sign_ins,
+                    page_error=page_error)
     add_apply_pages(app, render, backend, sessions, access.minter, applying,
                     page_error=page_error,
                     not_found=lambda message: PageError(404, "没有找到", message),

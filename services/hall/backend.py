@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 import grpc
@@ -218,6 +219,19 @@ class HallBackend:
     def trace(self, authorization: str, case_number: str) -> list[cases_pb2.TraceEntry]:
         return list(self._cases.GetTrace(cases_pb2.GetTraceRequest(case_number=case_number),
                                          **self._options(authorization)).entries)
+
+    def access_audit(self, authorization: str, *, case_number: str = "", subject: str = "",
+                     since: datetime | None = None, until: datetime | None = None,
+                     page_size: int = 50, page_token: str = ""
+                     ) -> cases_pb2.ListAccessAuditResponse:
+        """The audit of case-file reads the caller may list (审计记录), newest first."""
+        request = cases_pb2.ListAccessAuditRequest(case_number=case_number, subject=subject,
+                                                   page_size=page_size, page_token=page_token)
+        if since is not None:
+            request.since.FromDatetime(since)
+        if until is not None:
+            request.until.FromDatetime(until)
+        return self._cases.ListAccessAudit(request, **self._options(authorization))
 
     def verify_trace(self, authorization: str, case_number: str
                      ) -> cases_pb2.VerifyTraceResponse:
