@@ -95,3 +95,10 @@ def test_a_sign_in_row_holds_no_password_nor_full_number() -> None:
     assert row["account_key"] != store.account_key(Kind.ENTERPRISE, "51160219900101123X")
     assert store.row("sign_in", Kind.STAFF, sia.OK, "Wang.JC", "", "")["account"] == "wang.jc"
     assert store.row("sign_in", Kind.STAFF, sia.OK, "", "", "")["account_key"] == ""
+
+
+def test_the_gateway_sets_the_channel_a_caller_cannot() -> None:
+    from gateway.grpc_proxy import _forwarded  # noqa: PLC0415
+
+    sent = [("authorization", "Bearer t"), (CHANNEL_HEADER, "hall"), ("x-other", "1")]
+    assert _forwarded(sent) == [("authorization", "Bearer t"), (CHANNEL_HEADER, "gateway_grpc")]
