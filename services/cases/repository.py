@@ -88,6 +88,19 @@ class _Statements:
             {c.key: bindparam(c.key) for c in t.case_query_codes.columns})
         self.insert_access = insert(t.case_accesses).values(
             {c.key: bindparam(c.key) for c in t.case_accesses.columns if c.key != "id"})
+        # an applicant's (or party's) own read, audited only if the case is theirs: with the
+        # case's read, in the same round trip (``CaseStore.read_own_case``)
+        accesses = t.case_accesses
+        columns = [c.key for c in accesses.columns if c.key != "id"]
+        self.insert_own_access = insert(accesses).from_select(columns, select(
+            *(bindparam(name, type_=accesses.c[name].type) for name in columns)).where(or_(
+                select(t.case_applicants.c.case_number).where(
+                    t.case_applicants.c.party_key == bindparam("p_key"),
+                    t.case_applicants.c.case_number == bindparam("p_case")).exists(),
+                select(t.case_parties.c.case_number).where(
+                    t.case_parties.c.party_key == bindparam("p_key"),
+                    t.case_parties.c.case_number == bindparam("p_case")).exists()))
+        ).returning(accesses.c.id)
         self.case = select(_c.state, _c.trace_seq, _c.trace_head, _c.sequence).where(
             _c.case_number == bindparam("p_number"))
         self.case_locked = self.case.with_for_update()
@@ -571,6 +584,30 @@ class CaseStore:
             raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
                            metadata={"case_number": number})
         return Stored(self.decode_at(number, row[3], row[0]), row[1], row[2])
+
+    def read_own_case(self, number: str, key: str, row: dict[str, Any]
+                      ) -> tuple[Stored, bool]:
+        """A case read by its applicant, agent or party (``key``: their ``party_key``), and
+        their read audited (``row``) if the case is theirs by ``case_applicants`` or
+        ``case_parties`` — both in one transaction, on PostgreSQL in one round trip with the
+        case's read (``synchronous_commit`` off for it, as ``CaseUnit.keep_access``). (The
+        case, whether the row was written.)"""
+        params = {**row, "p_key": key, "p_case": number}
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                results = run_script(conn, [
+                    ("BEGIN", None), ("SET LOCAL synchronous_commit TO off", None),
+                    (self.sql.pg["insert_own_access"], params),
+                    (self.sql.pg["case"], {"p_number": number}), ("COMMIT", None)])
+            recorded, found = bool(results[2]), (results[3] or [None])[0]
+        else:
+            with self.db.begin() as conn:
+                recorded = conn.execute(self.sql.insert_own_access, params).first() is not None
+                found = conn.execute(self.sql.case, {"p_number": number}).first()
+        if found is None:
+            raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
+                           metadata={"case_number": number})
+        return Stored(self.decode_at(number, found[3], found[0]), found[1], found[2]), recorded
 
     # --- 上报件 across nodes: the hand-over outbox ---------------------------------------------
     def deliver_due(self, send: Callable[[Any], tuple[str | None, str | None]],

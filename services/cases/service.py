@@ -575,12 +575,7 @@ class CaseService:
         ``purpose``, ``view``, ``target``: see ``log_read``); ``view`` MATERIAL reads one of
         the case's files (``target``: its SHA-256), which must be the case's."""
         if self._reads_own_only(principal):
-            case = self.store.read_case(number).case
-            if not self.owns(principal, case):
-                raise _not_found(number)
-            _require_material(case, view, target)
-            self.log_read(principal, case, call, purpose, view=view, target=target, own=True)
-            return case
+            return self._own_read(principal, number, call, purpose, view, target)
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
         if not any(principal.can(auth.CASE_READ, case.region, code)
@@ -594,6 +589,27 @@ class CaseService:
         if internal:
             _require_material(case, view, target)
             self.log_read(principal, case, call, purpose, view=view, target=target)
+        return case
+
+    def _own_read(self, principal: Principal, number: str, call: str, purpose: str,
+                  view: str, target: str) -> Case:
+        """The applicant's (agent's, party's) own read, audited: on the status path, the
+        audit row rides on the case's own read (one round trip), written only if the
+        applicant tables say the case is theirs; the engine's rule (``owns``) decides."""
+        identity = auth.public_identity(principal.subject)
+        recorded = False
+        if identity is not None and view != audit.MATERIAL:
+            row = audit.record(principal, number, number[:6], self.clock(), call, purpose,
+                               view=view, target=target, own=True)
+            stored, recorded = self.store.read_own_case(number, party_key(*identity), row)
+            case = stored.case
+        else:
+            case = self.store.read_case(number).case
+        if not self.owns(principal, case):
+            raise _not_found(number)
+        _require_material(case, view, target)
+        if not recorded:  # a file's read, or a case the applicant tables do not list
+            self.log_read(principal, case, call, purpose, view=view, target=target, own=True)
         return case
 
     # --- the applicant's side (办件查询 · 查阅记录) --------------------------------------------

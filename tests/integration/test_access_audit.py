@@ -235,3 +235,23 @@ def test_the_command_line_lists_the_audit(node) -> None:
     refused_ = CliRunner().invoke(main, ["audit", "reads", "--case", number, "--address",
                                          address, "--token", citizen])
     assert refused_.exit_code == 1
+
+
+def test_an_own_read_is_audited_with_the_cases_read_and_only_if_it_is_theirs(node) -> None:
+    from services.cases import audit as rules  # noqa: PLC0415
+    from services.cases.repository import party_key  # noqa: PLC0415
+    from services.shared.auth import Principal  # noqa: PLC0415
+
+    service, stub, db, _ = node
+    number = submitted(service)
+    before = rows(db)
+    reader = Principal(f"id_card:{APPLICANT.id_number}", ("public",), ("511602",))
+    row = rules.record(reader, number, "511602", datetime.now(UTC), "GetCase", own=True)
+    stored, recorded = service.store.read_own_case(
+        number, party_key("id_card", APPLICANT.id_number), row)
+    assert recorded and stored.case.number == number and rows(db) == before + 1
+    _, recorded = service.store.read_own_case(number, party_key("id_card", "x"), row)
+    assert not recorded and rows(db) == before + 1
+    # through the API: one row per own read, never two
+    stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=CITIZEN, timeout=10)
+    assert rows(db) == before + 2
