@@ -19,10 +19,10 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import click
-from google.protobuf import json_format
 from sunlight.cases.v1 import cases_pb2 as pb
 
 from cli.connection import call, connect_as, connection_options
+from cli.output import echo_json
 from services.shared.config import load_settings
 from services.shared.working_days import CHINA
 
@@ -86,8 +86,7 @@ def reads(region: str, case_number: str, reader: str, since: str | None, until: 
     finally:
         opened.close()
     if as_json:
-        click.echo(json.dumps(json_format.MessageToDict(
-            answer, preserving_proto_field_name=True), ensure_ascii=False, indent=1))
+        echo_json(answer)
         return
     for e in answer.entries:
         who = f"{e.subject} {e.name}".strip()

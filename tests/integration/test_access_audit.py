@@ -231,6 +231,12 @@ def test_the_command_line_lists_the_audit(node) -> None:
     assert shown.exit_code == 0, shown.output
     assert number in shown.output and "detail" in shown.output and "clerk-1" in shown.output
     assert "受理审查" in shown.output and "1 read(s)" in shown.output
+    as_json = CliRunner().invoke(main, ["audit", "reads", "--case", number, "--address",
+                                        address, "--token", supervisor, "--json"])
+    import json  # noqa: PLC0415
+
+    answer = json.loads(as_json.output)
+    assert answer["total"] == 1 and answer["entries"][0]["view"] == "detail"
     citizen = CITIZEN[0][1].removeprefix("Bearer ")
     refused_ = CliRunner().invoke(main, ["audit", "reads", "--case", number, "--address",
                                          address, "--token", citizen])
