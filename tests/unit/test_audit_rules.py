@@ -102,3 +102,15 @@ def test_the_gateway_sets_the_channel_a_caller_cannot() -> None:
 
     sent = [("authorization", "Bearer t"), (CHANNEL_HEADER, "hall"), ("x-other", "1")]
     assert _forwarded(sent) == [("authorization", "Bearer t"), (CHANNEL_HEADER, "gateway_grpc")]
+
+
+def test_the_applicant_sees_a_material_download_as_such() -> None:
+    from sunlight.cases.v1 import cases_pb2  # noqa: PLC0415
+
+    from services.hall.track import access_view  # noqa: PLC0415
+
+    entry = cases_pb2.CaseAccess(subject="li.clerk", name="李经办", roles="clerk",
+                                 call="GetCase", purpose="GetCase", view="material")
+    assert access_view(entry).what == "下载申请材料"
+    entry.view = "detail"
+    assert access_view(entry).what == "查看办件"
