@@ -194,6 +194,7 @@ def urls() -> None:
 
 from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
 from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|add-person|…
+from cli.audit import audit  # noqa: E402 - sunlight audit reads|sign-ins
 from cli.backup import node as node_commands  # noqa: E402 - sunlight node backup|restore
 from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
 from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
@@ -209,6 +210,7 @@ main.add_command(cases)
 main.add_command(supervision)
 main.add_command(feedback)
 main.add_command(accounts)
+main.add_command(audit)
 main.add_command(pki)
 main.add_command(demo)
 main.add_command(calendar)

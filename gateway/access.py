@@ -141,6 +141,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/v1/cases/{case_number}/accesses"): _any(
         auth.CASE_READ_OWN, auth.SUPERVISION_READ, note="The case's own applicant, and "
         "supervisors of its region."),
+    # --- the audit (审计记录) -------------------------------------------------------------
+    ("GET", "/v1/audit/case-reads"): _any(auth.AUDIT_READ, note=(
+        "Supervisors and administrators whose token covers the region (or the case's).")),
     # --- supervision (电子监察) -----------------------------------------------------------
     ("GET", "/v1/supervision/cases/{case_number}"): _any(auth.SUPERVISION_READ),
     ("GET", "/v1/supervision/warnings"): _any(auth.SUPERVISION_READ, auth.CASE_HANDLE, note=(

@@ -34,7 +34,7 @@ from opentelemetry import propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from services.shared.errors import Unavailable
-from services.shared.grpc_client import aio_channels
+from services.shared.grpc_client import CHANNEL_HEADER, aio_channels
 from services.shared.grpc_errors import to_status
 from services.shared.grpc_tracing import with_trace_context
 
@@ -232,7 +232,8 @@ class AsyncForwardingHandler(grpc.GenericRpcHandler):
 
 def _forwarded(invocation: Sequence[tuple[str, str | bytes]] | None
                ) -> list[tuple[str, str | bytes]]:
-    return [(key, value) for key, value in invocation or () if key in FORWARDED_METADATA]
+    return [*((key, value) for key, value in invocation or () if key in FORWARDED_METADATA),
+            (CHANNEL_HEADER, "gateway_grpc")]
 
 
 def _relayable(trailers: Sequence[tuple[str, str | bytes]] | None

@@ -72,10 +72,17 @@ from gateway.routing import (
 from gateway.schemas import SchemaRegistry, example_of, field_comment, parameter_limits
 from services.shared.auth import Authenticator
 from services.shared.errors import DomainError
-from services.shared.grpc_client import metadata
+from services.shared.grpc_client import CHANNEL_HEADER
+from services.shared.grpc_client import metadata as _metadata
 from services.shared.protojson import message_to_dict
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import recording
+
+
+def metadata(auth: str | None) -> list[tuple[str, str]]:
+    """A backend call's metadata: the caller's token, and the channel (the audit's "http")."""
+    return _metadata(auth, {CHANNEL_HEADER: "http"})
+
 
 M = TypeVar("M", bound=Message)
 REGION_PATTERN = r"^[0-9]{6}$"
@@ -217,6 +224,7 @@ TaskId = Annotated[str, Path(**parameter_limits(monitoring_pb2.CompleteRectifica
                                                 "task_id"))]
 _MY_CASES = cases_pb2.ListMyCasesRequest
 _ACCESSES = cases_pb2.ListCaseAccessesRequest
+_AUDIT = cases_pb2.ListAccessAuditRequest
 _CONSULTATIONS = monitoring_pb2.ListConsultationsRequest
 ConsultationId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetConsultationRequest,
                                                         "consultation_id"))]
@@ -1087,6 +1095,38 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         request = build(_ACCESSES, case_number=case_number, page_size=page_size,
                         page_token=page_token)
         return await call("cases", backends.cases.ListCaseAccesses, request, auth)
+
+    # --- the audit (审计记录) -----------------------------------------------------------
+    @app.get("/v1/audit/case-reads", tags=["audit"],
+             summary="The audit of case-file reads of a region (审计记录): every read of a "
+                     "case's file, by anyone, newest first — for supervisors and "
+                     "administrators of the region",
+             description="Filters: `case_number`, `subject` (the account as recorded; a "
+                         "person's identity number masked), `since` / `until` (RFC 3339, "
+                         "e.g. `2026-11-30T00:00:00+08:00`; since ≤ at < until), `region` "
+                         "(its sub-regions too; empty: the case's, else the caller's).",
+             response_class=JSONResponse, responses=answers(cases_pb2.ListAccessAuditResponse))
+    async def list_access_audit(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_AUDIT, "region"))] = "",
+            case_number: Annotated[str, Query(**parameter_limits(_AUDIT, "case_number"))] = "",
+            subject: Annotated[str, Query(**parameter_limits(_AUDIT, "subject"))] = "",
+            since: Annotated[str, Query(max_length=40, description="RFC 3339")] = "",
+            until: Annotated[str, Query(max_length=40, description="RFC 3339")] = "",
+            page_size: Annotated[int, Query(**parameter_limits(_AUDIT, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_AUDIT, "page_token"))] = ""
+    ) -> JSONResponse:
+        request = build(_AUDIT, region=region, case_number=case_number, subject=subject,
+                        page_size=page_size, page_token=page_token)
+        for name, text in (("since", since), ("until", until)):
+            if text:
+                try:
+                    getattr(request, name).FromJsonString(text)
+                except ValueError:
+                    raise ApiError.invalid(f"{name}: a time in RFC 3339, e.g. "
+                                           "2026-11-30T00:00:00+08:00") from None
+        return await call("cases", backends.cases.ListAccessAudit, request, auth)
 
     # --- supervision ------------------------------------------------------------------
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],

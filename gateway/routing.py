@@ -43,6 +43,7 @@ from gateway.peers import (
 from services.shared.auth import Authenticator, Principal, mint_token
 from services.shared.errors import DomainError, Unavailable
 from services.shared.expiring_cache import ExpiringCache
+from services.shared.grpc_client import CHANNEL_HEADER
 from services.shared.grpc_errors import error_detail_of, to_status
 from services.shared.node_registry import NodeRegistry
 from services.shared.pki import PkiPaths
@@ -317,7 +318,8 @@ class PeerForwarder(grpc.GenericRpcHandler):
                                department=person.department, name=person.name,
                                ttl_s=LOCAL_TOKEN_TTL_S, issuer=self._region,
                                audience=self._region, positions=person.positions,
-                               department_name=person.department_name)
+                               department_name=person.department_name,
+                               asserted_by=person.issuer)
             # mint_token's exp is int(now) + ttl: the deadline errs on the early side
             self._local_tokens.put(person, token, int(minted_at) + LOCAL_TOKEN_TTL_S
                                    - self._reuse_margin_s)
@@ -326,8 +328,9 @@ class PeerForwarder(grpc.GenericRpcHandler):
     def _forward(self, call: grpc.UnaryUnaryMultiCallable, request: bytes,
                  context: grpc.ServicerContext) -> bytes:
         person = asserted_person()
-        metadata = () if person.anonymous else (
-            ("authorization", "Bearer " + self.local_token(person)),)
+        metadata = ((CHANNEL_HEADER, "federation"),) if person.anonymous else (
+            ("authorization", "Bearer " + self.local_token(person)),
+            (CHANNEL_HEADER, "federation"))
         remaining = context.time_remaining()
         timeout = self._timeout_s if remaining is None or remaining > 1e6 else max(remaining, 0)
         try:

@@ -11,6 +11,7 @@ import rfc8785
 from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 
+from services.cases import audit
 from services.cases.codec import snapshot_from_json
 from services.cases.contract import (
     ASSISTANCE_FROM_PB,
@@ -44,9 +45,17 @@ from services.cases.service import Application, CaseService, Opening
 from services.shared.auth import CASE_APPLY, Authenticator, Principal
 from services.shared.departments import normalized_department_code
 from services.shared.errors import InvalidArgument
+from services.shared.grpc_client import channel_of
 from services.shared.grpc_errors import translate_errors
-from services.shared.grpc_server import principal_of
+from services.shared.grpc_server import principal_of as caller_of
 from services.shared.working_days import local_day
+
+
+def principal_of(context: grpc.ServicerContext, authenticator: Authenticator) -> Principal:
+    """The caller; the channel the call came by kept for the audit of the reads it makes
+    (``services.cases.audit.channel``, from the metadata the node's front ends set)."""
+    audit.channel.set(channel_of(context.invocation_metadata()))
+    return caller_of(context, authenticator)
 
 
 def _day(text: str, field: str) -> date | None:
@@ -198,7 +207,9 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def GetCase(self, request: pb.GetCaseRequest, context: grpc.ServicerContext
                 ) -> pb.CaseResponse:
         principal = principal_of(context, self.auth)
-        case = self.service.get(principal, request.case_number, purpose=request.purpose)
+        material = request.material_sha256
+        case = self.service.get(principal, request.case_number, purpose=request.purpose,
+                                view=audit.MATERIAL if material else "", target=material)
         answer = self._answer(principal, case)
         documents = self.service.documents
         if documents.may_read(principal, case):  # staff, or the case's own applicant/parties
@@ -328,12 +339,27 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         offset = _offset(request.page_token)
         rows, total = self.service.accesses(principal, request.case_number, offset, size)
         response = pb.ListCaseAccessesResponse(total=total)
-        for row in rows:
-            entry = response.entries.add(
-                subject=row.subject, name=row.name, roles=row.roles,
-                department=row.department, department_code=row.department_code,
-                call=row.call, purpose=row.purpose)
-            entry.at.FromDatetime(row.at)
+        response.entries.extend(_access(row) for row in rows)
+        if offset + size < total:
+            response.next_page_token = _token(offset + size)
+        return response
+
+    @translate_errors
+    def ListAccessAudit(self, request: pb.ListAccessAuditRequest,
+                        context: grpc.ServicerContext) -> pb.ListAccessAuditResponse:
+        principal = principal_of(context, self.auth)
+        size = request.page_size or 50
+        offset = _offset(request.page_token)
+        since = request.since.ToDatetime(tzinfo=UTC) if request.HasField("since") else None
+        until = request.until.ToDatetime(tzinfo=UTC) if request.HasField("until") else None
+        if since is not None and until is not None and until <= since:
+            raise InvalidArgument.of_field("until", "after since (the window is since ≤ at "
+                                           "< until)")
+        rows, total = self.service.read_audit(principal, request.region, request.case_number,
+                                              request.subject.strip(), since, until, offset,
+                                              size)
+        response = pb.ListAccessAuditResponse(total=total)
+        response.entries.extend(_access(row) for row in rows)
         if offset + size < total:
             response.next_page_token = _token(offset + size)
         return response
@@ -381,6 +407,18 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                                                     request.idempotency_key)
         return pb.ReceiveReportedDecisionResponse(case_number=case.number, trace_hash=entry,
                                                   status=CASE_STATUS[case.status])
+
+
+def _access(row) -> pb.CaseAccess:  # type: ignore[no-untyped-def]
+    """One audit row of ``case_accesses``, as the API gives it."""
+    entry = pb.CaseAccess(
+        subject=row.subject, name=row.name, roles=row.roles, department=row.department,
+        department_code=row.department_code, call=row.call, purpose=row.purpose,
+        view=row.view, target=row.target, regions=row.regions, asserted_by=row.asserted_by,
+        channel=row.channel, own=bool(row.own), region=row.region,
+        case_number=row.case_number, id=row.id)
+    entry.at.FromDatetime(row.at)
+    return entry
 
 
 def _entry(e: TraceEntry) -> pb.TraceEntry:

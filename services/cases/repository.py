@@ -88,6 +88,19 @@ class _Statements:
             {c.key: bindparam(c.key) for c in t.case_query_codes.columns})
         self.insert_access = insert(t.case_accesses).values(
             {c.key: bindparam(c.key) for c in t.case_accesses.columns if c.key != "id"})
+        # an applicant's (or party's) own read, audited only if the case is theirs: with the
+        # case's read, in the same round trip (``CaseStore.read_own_case``)
+        accesses = t.case_accesses
+        columns = [c.key for c in accesses.columns if c.key != "id"]
+        self.insert_own_access = insert(accesses).from_select(columns, select(
+            *(bindparam(name, type_=accesses.c[name].type) for name in columns)).where(or_(
+                select(t.case_applicants.c.case_number).where(
+                    t.case_applicants.c.party_key == bindparam("p_key"),
+                    t.case_applicants.c.case_number == bindparam("p_case")).exists(),
+                select(t.case_parties.c.case_number).where(
+                    t.case_parties.c.party_key == bindparam("p_key"),
+                    t.case_parties.c.case_number == bindparam("p_case")).exists()))
+        ).returning(accesses.c.id)
         self.case = select(_c.state, _c.trace_seq, _c.trace_head, _c.sequence).where(
             _c.case_number == bindparam("p_number"))
         self.case_locked = self.case.with_for_update()
@@ -204,6 +217,10 @@ class CaseUnit:
         sql = self.store.sql
         script: list[tuple[str, dict[str, Any] | None]] = [] if self._began else [
             ("BEGIN", None)]
+        if self._writes and all(name == "insert_access" for name, _ in self._writes):
+            # a unit of audit rows alone: committed without waiting for the WAL's fsync
+            # (``keep_access``); a unit that changes a case keeps the server's setting
+            script.append(("SET LOCAL synchronous_commit TO off", None))
         for name, params in self._writes:
             many = sql.pg_many.get(name) if isinstance(params, list) else None
             if many is not None:
@@ -313,6 +330,15 @@ class CaseUnit:
                                              "submitted_at": case.submitted_at})
         self._write("insert_query_code", {"case_number": case.number,
                                           "query_code": query_code})
+
+    def keep_access(self, row: dict[str, Any]) -> None:
+        """One read of a case's file (``services.cases.audit.record``), appended. A unit
+        that writes nothing else commits on PostgreSQL without waiting for the WAL to reach
+        the disk (``synchronous_commit`` off for that transaction alone): the read does not
+        wait for an fsync, and only a crash of the database server itself within its WAL
+        writer's delay (a fraction of a second) could lose the last rows — never a case's
+        state, whose transactions keep the server's setting."""
+        self._write("insert_access", row)
 
     def keep_snapshot(self, item: ItemSnapshot) -> None:
         """Store the item version a case is pinned to, once: a version whose row is known
@@ -559,6 +585,30 @@ class CaseStore:
                            metadata={"case_number": number})
         return Stored(self.decode_at(number, row[3], row[0]), row[1], row[2])
 
+    def read_own_case(self, number: str, key: str, row: dict[str, Any]
+                      ) -> tuple[Stored, bool]:
+        """A case read by its applicant, agent or party (``key``: their ``party_key``), and
+        their read audited (``row``) if the case is theirs by ``case_applicants`` or
+        ``case_parties`` — both in one transaction, on PostgreSQL in one round trip with the
+        case's read (``synchronous_commit`` off for it, as ``CaseUnit.keep_access``). (The
+        case, whether the row was written.)"""
+        params = {**row, "p_key": key, "p_case": number}
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                results = run_script(conn, [
+                    ("BEGIN", None), ("SET LOCAL synchronous_commit TO off", None),
+                    (self.sql.pg["insert_own_access"], params),
+                    (self.sql.pg["case"], {"p_number": number}), ("COMMIT", None)])
+            recorded, found = bool(results[2]), (results[3] or [None])[0]
+        else:
+            with self.db.begin() as conn:
+                recorded = conn.execute(self.sql.insert_own_access, params).first() is not None
+                found = conn.execute(self.sql.case, {"p_number": number}).first()
+        if found is None:
+            raise NotFound(f"there is no case {number}", code="CASE_NOT_FOUND",
+                           metadata={"case_number": number})
+        return Stored(self.decode_at(number, found[3], found[0]), found[1], found[2]), recorded
+
     # --- 上报件 across nodes: the hand-over outbox ---------------------------------------------
     def deliver_due(self, send: Callable[[Any], tuple[str | None, str | None]],
                     backoff: Callable[[int], float], limit: int = 10,
@@ -619,30 +669,47 @@ class CaseStore:
 
     # --- the applicant's side ------------------------------------------------------------------
     def log_access(self, row: dict[str, Any]) -> None:
-        """One read of a case's internal view, appended in its own transaction. On
-        PostgreSQL one round trip, committed without waiting for the WAL to reach the disk
-        (``synchronous_commit`` off for this transaction alone): the read does not wait for
-        an fsync, and only a crash of the database server itself within its WAL writer's
-        delay (a fraction of a second) could lose the last entries — never a case's state,
-        whose transactions keep the server's setting."""
-        if self.sql.pg:
-            with self.db.driver_connection() as conn:
-                run_script(conn, [("BEGIN", None),
-                                  ("SET LOCAL synchronous_commit TO off", None),
-                                  (self.sql.pg["insert_access"], row), ("COMMIT", None)])
-        else:
-            with self.db.begin() as conn:
-                conn.execute(self.sql.insert_access, row)
+        """One read of a case's file, appended through a unit of its own (one round trip on
+        PostgreSQL: BEGIN, the row, COMMIT; see ``CaseUnit.keep_access``)."""
+        with self.unit() as unit:
+            unit.keep_access(row)
 
-    def accesses(self, number: str, offset: int, limit: int) -> tuple[list[Any], int]:
-        """The reads of a case's internal view, newest first, and how many there are."""
+    def accesses(self, number: str, offset: int, limit: int, *, others_only: bool = False
+                 ) -> tuple[list[Any], int]:
+        """The reads of a case's file, newest first, and how many there are;
+        ``others_only``: not those by the case's own applicant."""
         a = t.case_accesses.c
-        query = select(t.case_accesses).where(a.case_number == number)
+        where = [a.case_number == number]
+        if others_only:
+            where.append(a.own.is_(False))
+        query = select(t.case_accesses).where(*where)
         with self.db.read() as s:
             rows = list(s.execute(query.order_by(a.at.desc(), a.id.desc())
                                   .offset(offset).limit(limit)).all())
-            total = int(s.execute(select(func.count()).where(
-                a.case_number == number)).scalar_one())
+            total = int(s.execute(select(func.count()).where(*where)).scalar_one())
+        return rows, total
+
+    def audit(self, region_filter: Callable[[Any], Any], number: str, subject: str,
+              since: datetime | None, until: datetime | None, offset: int, limit: int
+              ) -> tuple[list[Any], int]:
+        """The audit of case-file reads within ``region_filter`` (of the case's region),
+        of one case and one reader when named, at or after ``since`` and before ``until``:
+        newest first, and how many there are."""
+        a = t.case_accesses.c
+        where = [region_filter(a.region)]
+        if number:
+            where.append(a.case_number == number)
+        if subject:
+            where.append(a.subject == subject)
+        if since is not None:
+            where.append(a.at >= since)
+        if until is not None:
+            where.append(a.at < until)
+        with self.db.read() as s:
+            rows = list(s.execute(select(t.case_accesses).where(*where).order_by(
+                a.at.desc(), a.id.desc()).offset(offset).limit(limit)).all())
+            total = int(s.execute(select(func.count()).select_from(t.case_accesses)
+                                  .where(*where)).scalar_one())
         return rows, total
 
     def cases_of_person(self, key: str, offset: int, limit: int) -> tuple[list[Case], int]:

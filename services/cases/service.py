@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sunlight.cases.v1 import cases_pb2 as pb
 
-from services.cases import handover
+from services.cases import audit, handover
 from services.cases import storage as t
 from services.cases.codec import event_data
 from services.cases.contract import event_to_pb
@@ -222,6 +222,13 @@ class _Replayed(Exception):  # noqa: N818 - not an error: a unit rolled back to 
     def __init__(self, answer: bytes) -> None:
         super().__init__("replayed")
         self.answer = answer
+
+
+def _require_material(case: Case, view: str, sha256: str) -> None:
+    """A material file's read names one of the case's files (MATERIAL_NOT_FOUND)."""
+    if view == audit.MATERIAL and not any(f.sha256 == sha256 for f in case.files):
+        raise NotFound(f"case {case.number} holds no file {sha256[:12]}…",
+                       code="MATERIAL_NOT_FOUND", metadata={"case_number": case.number})
 
 
 def _not_found(number: str) -> NotFound:
@@ -559,17 +566,16 @@ class CaseService:
 
     # --- reading ------------------------------------------------------------------------
     def get(self, principal: Principal, number: str, *, call: str = "GetCase",
-            purpose: str = "") -> Case:
+            purpose: str = "", view: str = "", target: str = "") -> Case:
         """A case for whoever may read it. A case of a classified (涉密) item is there only
         for those who may read its internals: to anyone else (the hall, the public) it does
         not exist, the same answer as for a number never given. A citizen or enterprise
         reads their own cases only: anyone else's does not exist for them either. A read of
-        the internal view is logged (``call``, ``purpose``: see ``log_read``)."""
+        the case's file — the internal view, or the applicant's own — is audited (``call``,
+        ``purpose``, ``view``, ``target``: see ``log_read``); ``view`` MATERIAL reads one of
+        the case's files (``target``: its SHA-256), which must be the case's."""
         if self._reads_own_only(principal):
-            case = self.store.read_case(number).case
-            if not self.owns(principal, case):
-                raise _not_found(number)
-            return case
+            return self._own_read(principal, number, call, purpose, view, target)
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
         if not any(principal.can(auth.CASE_READ, case.region, code)
@@ -578,8 +584,32 @@ class CaseService:
         internal = self.may_read_internal(principal, case)
         if case.item.classified and not internal:
             raise _not_found(number)
+        if view == audit.MATERIAL and not internal:  # files go to those who handle it only
+            raise _not_found(number)
         if internal:
-            self.log_read(principal, case, call, purpose)
+            _require_material(case, view, target)
+            self.log_read(principal, case, call, purpose, view=view, target=target)
+        return case
+
+    def _own_read(self, principal: Principal, number: str, call: str, purpose: str,
+                  view: str, target: str) -> Case:
+        """The applicant's (agent's, party's) own read, audited: on the status path, the
+        audit row rides on the case's own read (one round trip), written only if the
+        applicant tables say the case is theirs; the engine's rule (``owns``) decides."""
+        identity = auth.public_identity(principal.subject)
+        recorded = False
+        if identity is not None and view != audit.MATERIAL:
+            row = audit.record(principal, number, number[:6], self.clock(), call, purpose,
+                               view=view, target=target, own=True)
+            stored, recorded = self.store.read_own_case(number, party_key(*identity), row)
+            case = stored.case
+        else:
+            case = self.store.read_case(number).case
+        if not self.owns(principal, case):
+            raise _not_found(number)
+        _require_material(case, view, target)
+        if not recorded:  # a file's read, or a case the applicant tables do not list
+            self.log_read(principal, case, call, purpose, view=view, target=target, own=True)
         return case
 
     # --- the applicant's side (办件查询 · 查阅记录) --------------------------------------------
@@ -634,28 +664,43 @@ class CaseService:
         the applicants for lookups; a case from before query codes has none."""
         return case.query_code or self.store.query_code(case.number)
 
-    def log_read(self, principal: Principal, case: Case, call: str, purpose: str) -> None:
-        """Keep one read of the case's internal view (查阅记录): who, for which department,
-        when, by which call, and why (``purpose``, else the call's name) — appended in its
-        own short transaction, the case service's one write path for the log."""
-        self.store.log_access({
-            "case_number": case.number, "at": self.clock(), "subject": principal.subject,
-            "name": principal.name[:200], "roles": ",".join(principal.roles)[:200],
-            "department_code": principal.department or "",
-            "department": principal.department_name[:200], "call": call,
-            "purpose": (purpose.strip() or call)[:200]})
+    def log_read(self, principal: Principal, case: Case, call: str, purpose: str, *,
+                 view: str = "", target: str = "", own: bool = False) -> None:
+        """Keep one read of the case's file (查阅记录 · 审计记录): who, for which department,
+        when, what (``view``, ``target``), by which call and channel, and why (``purpose``,
+        else the call's name) — appended through the unit of work, the case service's one
+        write path (``services.cases.audit`` says what a row holds)."""
+        self.store.log_access(audit.record(principal, case.number, case.region, self.clock(),
+                                           call, purpose, view=view, target=target, own=own))
 
     def accesses(self, principal: Principal, number: str, offset: int, size: int
                  ) -> tuple[list[Any], int]:
-        """Who read the case's internal view, newest first: for its own applicant (or
-        agent) and for the supervisors of its region."""
+        """Who looked at the case's file (查阅记录), newest first: the reads by anyone but
+        the applicant themself (whose own reads are audited, not shown back as "who
+        looked"), for the case's own applicant (or agent) and for the supervisors of its
+        region. The whole audit, own reads included, is ``read_audit``."""
         case = self.store.read_case(number).case
         if self._reads_own_only(principal):
             if not self.owns(principal, case):
                 raise _not_found(number)
         else:
             principal.require(auth.SUPERVISION_READ, case.region)
-        return self.store.accesses(number, offset, size)
+        return self.store.accesses(number, offset, size, others_only=True)
+
+    def read_audit(self, principal: Principal, region: str, number: str, subject: str,
+              since: datetime | None, until: datetime | None, offset: int, size: int
+              ) -> tuple[list[Any], int]:
+        """The audit of case-file reads (审计记录), newest first: for supervisors and
+        administrators (``audit.read``) of the region — ``region`` and those below it, or,
+        unnamed, the caller's regions this node holds; of one case (its region's), of one
+        reader, within a time window."""
+        principal.require(auth.AUDIT_READ)
+        if number:
+            case = self.store.read_case(number).case
+            principal.require(auth.AUDIT_READ, case.region)
+            region = region or case.region
+        region_filter = self._regions_of(principal, auth.AUDIT_READ, region)
+        return self.store.audit(region_filter, number, subject, since, until, offset, size)
 
     def prior_cases(self, case: Case) -> list[Case]:
         """Earlier cases the government opened against any party of ``case`` (repeat

@@ -226,8 +226,11 @@ case_query_codes = Table(
     Column("query_code", String(16), nullable=False),
 )
 
-# Every read of a case's internal view (查阅记录): who, for which department, when, by which
-# call and why. Appended by the read itself, in its own short transaction; never changed.
+# Every read of a case's file (查阅记录 · 审计记录): who (account, name, roles, regions, the
+# node that asserted them for a read from another node), for which department, which case,
+# what (view, target), when, by which call and channel, and why. Appended by the read itself
+# through the unit of work (``CaseStore.unit``); never changed or deleted (the migration adds
+# triggers that refuse it, on both databases). See ``services.cases.audit``.
 case_accesses = Table(
     "case_accesses", metadata,
     Column("id", SEQ, primary_key=True, autoincrement=True),
@@ -240,8 +243,20 @@ case_accesses = Table(
     Column("department", String(200), nullable=False, server_default=""),
     Column("call", String(32), nullable=False),
     Column("purpose", String(200), nullable=False),
+    # what was read: a view code (services.cases.audit.VIEWS) and which part of it
+    Column("view", String(32), nullable=False, server_default=""),
+    Column("target", String(100), nullable=False, server_default=""),
+    Column("regions", String(200), nullable=False, server_default=""),
+    Column("asserted_by", String(6), nullable=False, server_default=""),
+    Column("channel", String(16), nullable=False, server_default=""),
+    # the case's own applicant (agent, party) reading their own file
+    Column("own", Boolean, nullable=False, server_default="0"),
+    # the case's region: what a supervisor's listing filters on
+    Column("region", String(6), nullable=False, server_default=""),
 )
 Index("ix_case_accesses_case", case_accesses.c.case_number, case_accesses.c.at)
+Index("ix_case_accesses_region", case_accesses.c.region, case_accesses.c.at)
+Index("ix_case_accesses_subject", case_accesses.c.subject, case_accesses.c.at)
 
 # --- 上报件 across nodes ---------------------------------------------------------------------
 

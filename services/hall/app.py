@@ -48,10 +48,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.hall.apply import Applying, add_apply_pages
+from services.hall.audit_pages import add_audit_pages
 from services.hall.backend import HallBackend
 from services.hall.find import facets, guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
 from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, template_context
+from services.hall.sign_in_audit import SignInAudit
 from services.hall.signin import add_signin_pages
 from services.hall.speak import add_speak_pages
 from services.hall.supervision import add_supervision_pages
@@ -168,6 +170,8 @@ class Access:
     secure_cookies: bool = False
     live_poll_s: float = 5.0
     clock: Callable[[], float] | None = None
+    #: the audit of sign-ins (登录审计); None: attempts are logged, not kept
+    sign_ins: SignInAudit | None = None
 
 
 def create_app(backend: HallBackend, node_name: str, *,
@@ -351,7 +355,7 @@ def create_app(backend: HallBackend, node_name: str, *,
             raise PageError(404, "没有找到", "这个事项尚未公布办理流程。")
         return Response(guide.flow_svg, media_type="image/svg+xml")
 
-    add_signin_pages(app, render, sessions, access.provider)
+    add_signin_pages(app, render, sessions, access.provider, access.sign_ins)
     add_track_pages(app, render, backend, sessions, access.minter, case_lookups=case_lookups,
                     throttle=throttle, page_error=page_error, today=today,
                     not_found=lambda message: PageError(404, "没有找到", message),
@@ -360,6 +364,8 @@ def create_app(backend: HallBackend, node_name: str, *,
     add_supervision_pages(app, render, backend, sessions, access.minter,
                           poll_s=access.live_poll_s, page_error=page_error,
                           not_found=lambda message: PageError(404, "没有找到", message))
+    add_audit_pages(app, render, backend, sessions, access.minter, access.sign_ins,
+                    page_error=page_error)
     add_apply_pages(app, render, backend, sessions, access.minter, applying,
                     page_error=page_error,
                     not_found=lambda message: PageError(404, "没有找到", message),

@@ -450,7 +450,9 @@ def add_apply_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                 not DIGEST.match(sha256):
             raise not_found(missing)
         try:
-            case = backend.case_as(minter.header(identity), case_number)
+            # the case service checks the file is the case's and audits the download
+            case = backend.case_as(minter.header(identity), case_number,
+                                   material_sha256=sha256)
         except grpc.RpcError as error:
             raise page_error(error, missing, "办件") from None
         for material in case.materials:

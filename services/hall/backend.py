@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 import grpc
@@ -23,7 +24,7 @@ from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 from services.hall.nodes import CaseNodes, HoldingNode
 from services.shared.auth import ServiceToken
 from services.shared.config import Settings
-from services.shared.grpc_client import channel, metadata
+from services.shared.grpc_client import CHANNEL_HEADER, channel, metadata
 
 CATALOGUE = "sunlight.catalogue.v1.CatalogueService"
 CASES = "sunlight.cases.v1.CaseService"
@@ -128,7 +129,8 @@ class HallBackend:
 
     def _options(self, authorization: str | None = None) -> dict[str, Any]:
         return {"timeout": self._timeout_s,
-                "metadata": metadata(authorization or self._authorization())}
+                "metadata": metadata(authorization or self._authorization(),
+                                     {CHANNEL_HEADER: "hall"})}
 
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
         """The version in force, for the public guide: as the catalogue answered it at most
@@ -206,13 +208,30 @@ class HallBackend:
             setattr(getattr(request, action), name, value)
         return self._monitoring.ActOnWarning(request, **self._options(authorization)).warning
 
-    def case_as(self, authorization: str, case_number: str) -> cases_pb2.Case:
-        return self._cases.GetCase(cases_pb2.GetCaseRequest(case_number=case_number),
-                                   **self._options(authorization)).case
+    def case_as(self, authorization: str, case_number: str, *, material_sha256: str = ""
+                ) -> cases_pb2.Case:
+        """The case as the caller may read it; ``material_sha256``: one of its files is about
+        to be served to them (the case service audits the read as that download)."""
+        return self._cases.GetCase(cases_pb2.GetCaseRequest(
+            case_number=case_number, material_sha256=material_sha256),
+            **self._options(authorization)).case
 
     def trace(self, authorization: str, case_number: str) -> list[cases_pb2.TraceEntry]:
         return list(self._cases.GetTrace(cases_pb2.GetTraceRequest(case_number=case_number),
                                          **self._options(authorization)).entries)
+
+    def access_audit(self, authorization: str, *, case_number: str = "", subject: str = "",
+                     since: datetime | None = None, until: datetime | None = None,
+                     page_size: int = 50, page_token: str = ""
+                     ) -> cases_pb2.ListAccessAuditResponse:
+        """The audit of case-file reads the caller may list (审计记录), newest first."""
+        request = cases_pb2.ListAccessAuditRequest(case_number=case_number, subject=subject,
+                                                   page_size=page_size, page_token=page_token)
+        if since is not None:
+            request.since.FromDatetime(since)
+        if until is not None:
+            request.until.FromDatetime(until)
+        return self._cases.ListAccessAudit(request, **self._options(authorization))
 
     def verify_trace(self, authorization: str, case_number: str
                      ) -> cases_pb2.VerifyTraceResponse:

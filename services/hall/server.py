@@ -16,6 +16,7 @@ from services.hall.drafts import DraftStore
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
 from services.hall.sessions import session_key
+from services.hall.sign_in_audit import SignInAudit, audit_key
 from services.hall.storage import MB, Limits, file_store
 from services.hall.tokens import TokenMinter
 from services.shared.config import Settings, load_settings
@@ -46,10 +47,19 @@ def identity_provider(settings: Settings, db: Database | None = None
         demo_accounts=settings.demo_data)
 
 
-def access_of(settings: Settings, provider: LocalIdentityProvider) -> Access:
+def sign_in_audit(settings: Settings, db: Database | None = None) -> SignInAudit:
+    """The audit of sign-ins in the hall's database (also what `sunlight audit sign-ins`
+    reads)."""
+    return SignInAudit(db or Database.for_service(settings, SERVICE, pool_size=2),
+                       audit_key(settings.token_key))
+
+
+def access_of(settings: Settings, provider: LocalIdentityProvider,
+              db: Database | None = None) -> Access:
     return Access(provider, TokenMinter(settings.token_key, settings.node_region),
                   session_key(settings.token_key), settings.hall_session_ttl_s,
-                  settings.hall_secure_cookies, settings.hall_live_poll_s)
+                  settings.hall_secure_cookies, settings.hall_live_poll_s,
+                  sign_ins=sign_in_audit(settings, db) if db is not None else None)
 
 
 def applying_of(settings: Settings, db: Database) -> Applying:
@@ -65,7 +75,7 @@ def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     db = Database.for_service(settings, SERVICE, pool_size=4)
     # Days left are counted by the case service (its calendar, stopped time left out).
     return create_app(backend, settings.node_name, rates=RateLimits.of(settings),
-                      access=access_of(settings, identity_provider(settings, db)),
+                      access=access_of(settings, identity_provider(settings, db), db),
                       applying=applying_of(settings, db),
                       threads=settings.hall_threads), backend
 

@@ -26,6 +26,14 @@ from services.hall.identity import (
 )
 from services.hall.identity.credentials import MIN_PASSWORD
 from services.hall.sessions import Sessions, safe_next
+from services.hall.sign_in_audit import (
+    MAX_USER_AGENT,
+    OK,
+    SIGNED_OUT,
+    SignInAudit,
+    outcome_of,
+    shown_account,
+)
 
 log = logging.getLogger(__name__)
 Render = Callable[..., HTMLResponse]
@@ -49,8 +57,19 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _user_agent(request: Request) -> str:
+    return request.headers.get("user-agent", "")[:MAX_USER_AGENT]
+
+
 def add_signin_pages(app: FastAPI, render: Render, sessions: Sessions,
-                     provider: IdentityProvider | None) -> None:
+                     provider: IdentityProvider | None,
+                     audit: SignInAudit | None = None) -> None:
+    def audited(event: str, kind: Kind, outcome: str, login: str, request: Request) -> None:
+        """One row of the audit of sign-ins (when the hall keeps one); never the password,
+        a person's number masked (``services.hall.sign_in_audit``)."""
+        if audit is not None:
+            audit.record(event, kind, outcome, login, _client(request), _user_agent(request))
+
     def form(request: Request, name: str, context: dict[str, Any], status: int = 200
              ) -> HTMLResponse:
         context.setdefault("error", None)
@@ -91,8 +110,12 @@ def add_signin_pages(app: FastAPI, render: Render, sessions: Sessions,
                 "login": login.strip()[:64], "error": refused}, status)
             if refused.retry_after:
                 response.headers["Retry-After"] = str(refused.retry_after)
-            log.info("sign-in refused: %s (%s)", refused.code, kind.value)
+            outcome = outcome_of(refused.code, refused.reason)
+            log.info("sign-in refused: %s (%s, %s)", outcome, kind.value,
+                     shown_account(kind, login))
+            audited("sign_in", kind, outcome, login, request)
             return response
+        audited("sign_in", identity.kind, OK, identity.subject, request)
         sessions.sign_in(request, identity)
         log.info("signed in: %s (%s)", identity.subject if identity.staff else "…",
                  identity.kind.value)
@@ -102,6 +125,9 @@ def add_signin_pages(app: FastAPI, render: Render, sessions: Sessions,
     def signout(request: Request,
                 fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
                 ) -> RedirectResponse:
+        me = sessions.identity(request)
+        if me is not None:
+            audited("sign_out", me.kind, SIGNED_OUT, me.subject, request)
         sessions.sign_out(request)
         return RedirectResponse("/signin?signed_out=1", status_code=303)
 

@@ -33,6 +33,11 @@ class TokenMinter:
         self._kept: dict[tuple[object, ...], tuple[str, float]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def issuer(self) -> str:
+        """The node the tokens are minted by and for (its region)."""
+        return self._issuer
+
     def header(self, identity: Identity) -> str:
         """``Bearer <token>`` for ``identity``, valid at least another minute."""
         key = (identity.kind, identity.subject, identity.roles, identity.regions,

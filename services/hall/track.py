@@ -191,7 +191,8 @@ def access_view(entry: cases_pb2.CaseAccess) -> AccessView:
     who = entry.name or entry.subject
     if roles:
         who = f"{who}（{'、'.join(roles)}）"
-    call = CALL_NAMES.get(entry.call, entry.call)
+    # a material file's download says so (the audit's view); other reads by their call
+    call = "下载申请材料" if entry.view == "material" else CALL_NAMES.get(entry.call, entry.call)
     return AccessView(local_time(entry.at), who,
                       department_label(entry.department, entry.department_code)
                       if entry.department or entry.department_code else "—",

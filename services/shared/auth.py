@@ -58,6 +58,7 @@ enterprise signed in there (``services/hall/tokens.py``);
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -115,6 +116,9 @@ COMPLAINT_HANDLE = "complaint.handle"
 #: 上报件 across nodes: hand a reported case to the node above, send its decision back —
 #: a node's case relay (role node_relay), acting for the node its one region names
 CASE_HAND_OVER = "case.hand_over"
+#: read the audit (审计记录) of a region: who read which case's file, when, by which channel
+#: (supervisors — 纪检监察 — and administrators only; not the legal office, not services)
+AUDIT_READ = "audit.read"
 #: the identity kinds of a public token's subject ("id_card:…", "credit_code:…")
 PUBLIC_ID_TYPES = ("id_card", "credit_code")
 
@@ -156,7 +160,7 @@ ROLES: dict[str, Role] = {
     # supervisors (监察人员)
     "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL, CASE_REASSIGN,
                                   CASE_COORDINATE, ITEM_READ_INTERNAL, EVALUATION_READ,
-                                  COMPLAINT_HANDLE})),
+                                  COMPLAINT_HANDLE, AUDIT_READ})),
     # the government's openness office (政务公开主管部门): complaints addressed to it
     "openness_officer": Role(frozenset({COMPLAINT_HANDLE})),
     # a citizen or enterprise (see "Citizens and enterprises" above): complain, report, rate,
@@ -186,7 +190,8 @@ ROLES: dict[str, Role] = {
                              ITEM_ADJUST, ITEM_LEGAL_CHANGE, ITEM_FUNCTIONS_CHANGE,
                              ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
                              CASE_READ_INTERNAL, CASE_REASSIGN, CASE_COORDINATE, CASE_ASSIST,
-                             SUPERVISION_READ, EVALUATION_READ, COMPLAINT_HANDLE})),
+                             SUPERVISION_READ, EVALUATION_READ, COMPLAINT_HANDLE,
+                             AUDIT_READ})),
 }
 #: Roles whose tokens must name a department.
 DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)
@@ -210,6 +215,10 @@ class Principal:
     department_name: str = ""
     #: the region code of the node that vouches for this person (the token's ``iss``)
     issuer: str = ""
+    #: the region code of another node that asserted this person, for a call that came
+    #: across nodes (federation): this node's gateway re-signs the assertion as its own
+    #: token and names that node here (its ``asserted_by`` claim); empty for a local caller
+    asserted_by: str = ""
 
     @property
     def anonymous(self) -> bool:
@@ -370,7 +379,7 @@ def mint_token(key: TokenKey | str, subject: str, roles: Sequence[str],
                regions: Sequence[str], *, department: str | None = None, name: str = "",
                ttl_s: int = 3600, issuer: str = DEFAULT_NODE_REGION,
                audience: str | None = None, positions: Sequence[str] = (),
-               department_name: str = "") -> str:
+               department_name: str = "", asserted_by: str = "") -> str:
     """A token signed with the node's ``key`` (its ``ed25519:…`` text or a TokenKey);
     ``issuer`` is the signing node's region, ``audience`` the node it is for (the issuer
     itself unless said). ValueError when what it would say is not valid (see check_claims).
@@ -393,6 +402,10 @@ def mint_token(key: TokenKey | str, subject: str, roles: Sequence[str],
         claims["department_name"] = department_name
     if positions:
         claims["positions"] = list(positions)
+    if asserted_by:
+        if not _ASSERTING_NODE.match(asserted_by):
+            raise ValueError("asserted_by: the 6-digit region code of the asserting node")
+        claims["asserted_by"] = asserted_by
     return jwt.encode(claims, signing.private, algorithm=ALGORITHM,
                       headers={"kid": signing.kid})
 
@@ -512,6 +525,10 @@ class Authenticator:
         roles, regions = claims.get("roles"), claims.get("regions")
         department, positions = claims.get("department"), claims.get("positions", [])
         department_name = claims.get("department_name", "")
+        asserted_by = claims.get("asserted_by", "")
+        if not isinstance(asserted_by, str) or (asserted_by and
+                                                not _ASSERTING_NODE.match(asserted_by)):
+            raise Unauthenticated("the token is not valid: malformed claims")
         if not (_strings(roles) and _strings(regions) and _strings(positions)
                 and isinstance(claims["sub"], str)
                 and (department is None or isinstance(department, str))
@@ -528,7 +545,11 @@ class Authenticator:
         return Principal(subject=claims["sub"], roles=tuple(roles), regions=tuple(regions),
                          department=department or None, name=str(claims.get("name", "")),
                          permissions=permissions_of(roles), positions=tuple(positions),
-                         department_name=department_name, issuer=issuer), float(claims["exp"])
+                         department_name=department_name, issuer=issuer,
+                         asserted_by=asserted_by), float(claims["exp"])
+
+
+_ASSERTING_NODE = re.compile(r"^[0-9]{6}$")
 
 
 def _strings(value: object) -> bool:

@@ -461,6 +461,14 @@ OPERATIONS = [
               lambda n, h, number: n.client.get(f"/v1/cases/{number}/accesses", headers=h),
               lambda n: n.case(n.published()), (401, 403, 404)),
     Operation("my cases", frozenset({"citizen"}), _get("/v1/my/cases")),
+    # the audit (审计记录): supervisors and administrators of the region, no one else
+    Operation("the audit of case-file reads", frozenset({"supervisor", "province_admin"}),
+              lambda n, h, number: n.client.get("/v1/audit/case-reads", headers=h, params={
+                  "case_number": number}),
+              lambda n: n.case(n.published()), (401, 403, 404)),
+    Operation("the audit of a region's case-file reads",
+              frozenset({"supervisor", "province_admin"}),
+              _get("/v1/audit/case-reads", region=REGION)),
     # lists answer every holder of a role that reads them, for regions their token covers,
     # filtered to what each may read (a clerk their department's rows)
     Operation("warnings", REGION_READERS,
@@ -525,6 +533,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "a case's documents": ("GET", "/v1/cases/{case_number}/documents"),
     "who read a case (查阅记录)": ("GET", "/v1/cases/{case_number}/accesses"),
     "my cases": ("GET", "/v1/my/cases"),
+    "the audit of case-file reads": ("GET", "/v1/audit/case-reads"),
+    "the audit of a region's case-file reads": ("GET", "/v1/audit/case-reads"),
     "warnings": ("GET", "/v1/supervision/warnings"),
     "notifications": ("GET", "/v1/supervision/notifications"),
     **{f"efficiency evaluation{suffix}": ("GET", f"/v1/supervision/evaluation{suffix}")

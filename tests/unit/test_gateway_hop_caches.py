@@ -239,6 +239,8 @@ def test_the_local_token_is_reused_per_person_until_shortly_before_it_expires(
     assert forwarder.local_token(asserted) == first and len(minted) == 1
     who = Authenticator(DISTRICT_KEY, "511602").principal(f"Bearer {first}")
     assert (who.subject, who.roles, who.issuer) == ("wang", ("supervisor",), "511602")
+    # the backends' audit learns which node vouched for the person (asserted_by)
+    assert who.asserted_by == "510000"
     forwarder.local_token(Principal("wang", roles=("supervisor",), regions=("511602",),
                                     issuer="511600"))  # vouched for by another node
     assert len(minted) == 2

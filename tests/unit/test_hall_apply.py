@@ -184,6 +184,7 @@ class Cases:
 
     def GetCase(self, request, timeout, metadata):  # noqa: N802
         who = self.authenticator.principal(dict(metadata)["authorization"])
+        self.material_reads = [*getattr(self, "material_reads", []), request.material_sha256]
         case = cases_pb2.Case(case_number=request.case_number)
         if who.department == ENTERPRISE:  # the department's staff: the internal view
             for r, _ in self.submitted:
@@ -389,6 +390,8 @@ def test_drafts_and_files_are_only_their_owners_and_the_cases_staff(world) -> No
     sign_in(staff, "li.clerk", "staff")
     served = staff.get(f"/staff/cases/511602202612080000001/files/{digest}")
     assert served.status_code == 200 and served.content == PDF
+    # the case service is told which file is served: it audits the download as such
+    assert cases.material_reads[-1] == digest
     stranger = TestClient(client.app, follow_redirects=False)
     sign_in(stranger, "edu.clerk", "staff")
     assert stranger.get(f"/staff/cases/511602202612080000001/files/{digest}"

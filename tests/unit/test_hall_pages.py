@@ -286,8 +286,9 @@ def test_index_browses_the_catalogue_with_the_service_token(fakes) -> None:
                                       request.facets) == ("", 20, 1, True)
     assert request.status == catalogue_pb2.VERSION_STATUS_UNSPECIFIED  # published only
     assert options["timeout"] == 4.0
-    [(key, authorization)] = options["metadata"]
-    assert key == "authorization"
+    # the token, and the channel the services' audit records (the hall)
+    [(key, authorization), channel] = options["metadata"]
+    assert key == "authorization" and channel == ("x-sunlight-channel", "hall")
     principal = Authenticator(SECRET).principal(authorization)
     assert (principal.subject, principal.roles, principal.regions) == (
         "hall", ("service",), ("511602",))

@@ -94,14 +94,33 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.Case.steps': 'Every step instance so far, in the order they started.',
  'sunlight.cases.v1.Case.urges': 'Internal: every urge of a parallel branch (催办), oldest first.',
  'sunlight.cases.v1.CaseAccess': "One read of a case's internal view.",
+ 'sunlight.cases.v1.CaseAccess.asserted_by': 'For a read from another node (federation): the '
+                                             'region code of the node that asserted the reader; '
+                                             'empty for a reader of this node.',
  'sunlight.cases.v1.CaseAccess.call': 'The call: GetCase, GetTrace, VerifyTrace, ListDocuments, '
                                       'GetDocument.',
+ 'sunlight.cases.v1.CaseAccess.channel': 'How the read came: grpc (directly), gateway_grpc, http '
+                                         "(the gateway's JSON API), hall, federation (another "
+                                         "node's gateway).",
  'sunlight.cases.v1.CaseAccess.department': 'The department they read for: its name and unified '
                                             'social credit code (empty: none).',
+ 'sunlight.cases.v1.CaseAccess.id': "The record's number in the node's audit (ascending with "
+                                    'time).',
+ 'sunlight.cases.v1.CaseAccess.own': "The case's own applicant, agent or party reading their own "
+                                     'file (their identity number masked in subject).',
  'sunlight.cases.v1.CaseAccess.purpose': "The purpose the reader gave, or the call's name.",
+ 'sunlight.cases.v1.CaseAccess.region': "The case's region and number (in the audit listing, where "
+                                        'entries are of many cases).',
+ 'sunlight.cases.v1.CaseAccess.regions': "The reader's regions (comma-separated) as their token "
+                                         'gave them.',
  'sunlight.cases.v1.CaseAccess.roles': 'Their roles, comma-separated (e.g. "clerk", "supervisor").',
  'sunlight.cases.v1.CaseAccess.subject': 'Who read it: their account (subject) and name as their '
                                          'token gave it.',
+ 'sunlight.cases.v1.CaseAccess.target': 'Which part: the document id (document, document_verify) '
+                                        "or the material file's SHA-256 (material); empty "
+                                        'otherwise.',
+ 'sunlight.cases.v1.CaseAccess.view': 'What was read (a stable code): detail, trace, trace_verify, '
+                                      'documents, document, document_verify, material.',
  'sunlight.cases.v1.CaseEvent': 'Data of every event on exchange "cases.events". The type names '
                                 'what happened: case.submitted, case.accepted, case.rejected, '
                                 'case.supplement_requested, case.supplement_received, case.lapsed, '
@@ -292,6 +311,13 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.FeeCharge.quantity': 'Units charged for (e.g. two certificates at the '
                                          'published amount each).',
  'sunlight.cases.v1.FeeCharge.receipt_number': "The receipt's number (收费票据号); empty when waived.",
+ 'sunlight.cases.v1.GetCaseRequest.material_sha256': 'A material file of the case about to be '
+                                                     "served (the hall's file download): the "
+                                                     'SHA-256 (hex, lower case) of one of the '
+                                                     "case's files. The read is audited as that "
+                                                     'download (view "material"); a digest the '
+                                                     'case does not hold answers '
+                                                     'MATERIAL_NOT_FOUND.',
  'sunlight.cases.v1.GetCaseRequest.purpose': "Why the case is read (查阅事由), kept in the case's "
                                              'access log that its applicant reads '
                                              "(ListCaseAccesses); empty: the call's name.",
@@ -314,6 +340,19 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.HoldHearing.record': 'The hearing record (听证笔录), in short.',
  'sunlight.cases.v1.Lapse': "The applicant's time to supplement has passed: the application "
                             'lapses.',
+ 'sunlight.cases.v1.ListAccessAuditRequest': 'The audit of case-file reads (审计记录) of a region, for '
+                                             'its supervisors (纪检监察) and administrators: filtered '
+                                             'by case, by reader, by time; newest first.',
+ 'sunlight.cases.v1.ListAccessAuditRequest.case_number': 'Only the reads of this case.',
+ 'sunlight.cases.v1.ListAccessAuditRequest.page_size': '1..200, default 50.',
+ 'sunlight.cases.v1.ListAccessAuditRequest.region': "The region whose cases' reads are listed (its "
+                                                    "sub-regions' too); empty: the case's region "
+                                                    "when case_number is given, else the caller's "
+                                                    'first region.',
+ 'sunlight.cases.v1.ListAccessAuditRequest.since': 'Only the reads at or after ``since`` and '
+                                                   'before ``until`` (either may be left out).',
+ 'sunlight.cases.v1.ListAccessAuditRequest.subject': 'Only the reads by this account (the subject '
+                                                     'as recorded, exactly).',
  'sunlight.cases.v1.ListCaseAccessesRequest.page_size': '1..200, default 50.',
  'sunlight.cases.v1.ListDocumentsRequest.purpose': 'Why the case is read (查阅事由), kept in the '
                                                    "case's access log that its applicant reads "

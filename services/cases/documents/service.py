@@ -171,10 +171,11 @@ class Documents:
         return [r for r in records if not _internal(r.kind)]
 
     def _case(self, principal: Principal, number: str, call: str = "ListDocuments",
-              purpose: str = "") -> Case:
+              purpose: str = "", target: str = "") -> Case:
         # CASE_NOT_FOUND (also for a case not the caller's own), classified items; the read
-        # is logged for staff
-        case: Case = self.cases.get(principal, number, call=call, purpose=purpose)
+        # is audited (``target``: the document's id)
+        case: Case = self.cases.get(principal, number, call=call, purpose=purpose,
+                                    target=target)
         if not self.may_read(principal, case):
             principal.require(auth.CASE_READ_INTERNAL, case.region,
                               case.item.department_code)
@@ -212,7 +213,7 @@ class Documents:
     def get(self, principal: Principal, number: str, document_id: str, purpose: str = ""
             ) -> tuple[DocumentRecord, bytes]:
         """A document and its PDF (rendered now if it was not yet)."""
-        case = self._case(principal, number, "GetDocument", purpose)
+        case = self._case(principal, number, "GetDocument", purpose, document_id)
         self._readable_record(principal, case, document_id)
         return self.rendered(number, document_id)
 
@@ -299,7 +300,7 @@ class Documents:
     # --- verifying ---------------------------------------------------------------------------
     def verify_stored(self, principal: Principal, number: str, document_id: str) -> Verdict:
         """Verify a document as the case service keeps it (rendering it first if needed)."""
-        case = self._case(principal, number, "VerifyDocument")
+        case = self._case(principal, number, "VerifyDocument", target=document_id)
         record = self._readable_record(principal, case, document_id)
         try:
             record, pdf = self.rendered(number, document_id)
@@ -326,7 +327,7 @@ class Documents:
         except (ValueError, KeyError, TypeError):
             return Verdict(False, f"the {pdf_render.ATTACHMENT} it carries is not a "
                                   "document's content", pdf_sha256=pdf_digest)
-        self._case(principal, number)
+        self._case(principal, number, "VerifyDocument", target=document_id)
         record = self._record(number, document_id)
         return self._verify(principal, record, carried, pdf)
 

@@ -83,13 +83,16 @@ class Identity:
 class SignInRefused(Exception):  # noqa: N818 - a refusal, said to the person
     """Why a sign-in (or a registration) did not succeed, in Chinese, with a stable code;
     ``field`` names the form field the message belongs to, ``retry_after`` the seconds to
-    wait when it was one attempt too many."""
+    wait when it was one attempt too many. ``reason``: what the audit of sign-ins records
+    when it says more than ``code`` (an unknown account and a wrong password are one answer
+    to the person, two outcomes to supervisors: UNKNOWN_ACCOUNT, WRONG_PASSWORD)."""
 
     def __init__(self, code: str, message: str, *, field: str = "",
-                 retry_after: int | None = None) -> None:
+                 retry_after: int | None = None, reason: str = "") -> None:
         super().__init__(message)
         self.code, self.message, self.field, self.retry_after = (
             code, message, field, retry_after)
+        self.reason = reason
 
 
 #: stable codes of refusals

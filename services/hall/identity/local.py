@@ -89,7 +89,9 @@ class LocalIdentityProvider:
             account = None
         if not self.passwords.verify(account.password_hash if account else None, password):
             self.limits.per_account.hit(account_key)
-            raise SignInRefused(BAD_CREDENTIALS, "账号或密码不正确，请核对后再试。")
+            raise SignInRefused(BAD_CREDENTIALS, "账号或密码不正确，请核对后再试。",
+                                reason="UNKNOWN_ACCOUNT" if account is None
+                                else "WRONG_PASSWORD")
         assert account is not None
         if account.disabled:
             raise SignInRefused(ACCOUNT_DISABLED, "该账号已停用。如有疑问，请联系系统管理员。")

@@ -982,12 +982,14 @@ class ActOnCaseRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., urge: _Optional[_Union[UrgeBranch, _Mapping]] = ..., assist: _Optional[_Union[AssistApplicant, _Mapping]] = ..., charge_fee: _Optional[_Union[ChargeFee, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
-    __slots__ = ("case_number", "purpose")
+    __slots__ = ("case_number", "purpose", "material_sha256")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_SHA256_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     purpose: str
-    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+    material_sha256: str
+    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ..., material_sha256: _Optional[str] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
     __slots__ = ("role", "region", "unclaimed_only", "mine_only", "page_size", "page_token", "department_code", "query")
@@ -1324,7 +1326,7 @@ class LookupCaseRequest(_message.Message):
     def __init__(self, case_number: _Optional[str] = ..., applicant_name: _Optional[str] = ..., query_code: _Optional[str] = ...) -> None: ...
 
 class CaseAccess(_message.Message):
-    __slots__ = ("at", "subject", "name", "roles", "department", "department_code", "call", "purpose")
+    __slots__ = ("at", "subject", "name", "roles", "department", "department_code", "call", "purpose", "view", "target", "regions", "asserted_by", "channel", "own", "region", "case_number", "id")
     AT_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -1333,6 +1335,15 @@ class CaseAccess(_message.Message):
     DEPARTMENT_CODE_FIELD_NUMBER: _ClassVar[int]
     CALL_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    REGIONS_FIELD_NUMBER: _ClassVar[int]
+    ASSERTED_BY_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    OWN_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     subject: str
     name: str
@@ -1341,7 +1352,44 @@ class CaseAccess(_message.Message):
     department_code: str
     call: str
     purpose: str
-    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subject: _Optional[str] = ..., name: _Optional[str] = ..., roles: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., call: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+    view: str
+    target: str
+    regions: str
+    asserted_by: str
+    channel: str
+    own: bool
+    region: str
+    case_number: str
+    id: int
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subject: _Optional[str] = ..., name: _Optional[str] = ..., roles: _Optional[str] = ..., department: _Optional[str] = ..., department_code: _Optional[str] = ..., call: _Optional[str] = ..., purpose: _Optional[str] = ..., view: _Optional[str] = ..., target: _Optional[str] = ..., regions: _Optional[str] = ..., asserted_by: _Optional[str] = ..., channel: _Optional[str] = ..., own: _Optional[bool] = ..., region: _Optional[str] = ..., case_number: _Optional[str] = ..., id: _Optional[int] = ...) -> None: ...
+
+class ListAccessAuditRequest(_message.Message):
+    __slots__ = ("region", "case_number", "subject", "since", "until", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    case_number: str
+    subject: str
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., case_number: _Optional[str] = ..., subject: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAccessAuditResponse(_message.Message):
+    __slots__ = ("entries", "next_page_token", "total")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[CaseAccess]
+    next_page_token: str
+    total: int
+    def __init__(self, entries: _Optional[_Iterable[_Union[CaseAccess, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class ListCaseAccessesRequest(_message.Message):
     __slots__ = ("case_number", "page_size", "page_token")

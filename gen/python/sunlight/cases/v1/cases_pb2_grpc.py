@@ -104,6 +104,11 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.FromString,
                 _registered_method=True)
+        self.ListAccessAudit = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListAccessAudit',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditResponse.FromString,
+                _registered_method=True)
         self.ReceiveReportedCase = channel.unary_unary(
                 '/sunlight.cases.v1.CaseService/ReceiveReportedCase',
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseRequest.SerializeToString,
@@ -216,6 +221,14 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAccessAudit(self, request, context):
+        """The audit of case-file reads of a region (审计记录): every read of a case's file, by
+        anyone, with its view and channel — for supervisors and administrators of the region.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReceiveReportedCase(self, request, context):
         """上报件 across nodes. A child node's case whose decision belongs to the government above:
         the node holding the parent region receives it and records a case of its own whose
@@ -305,6 +318,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.ListCaseAccesses,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.SerializeToString,
+            ),
+            'ListAccessAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccessAudit,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditResponse.SerializeToString,
             ),
             'ReceiveReportedCase': grpc.unary_unary_rpc_method_handler(
                     servicer.ReceiveReportedCase,
@@ -695,6 +713,33 @@ class CaseService:
             '/sunlight.cases.v1.CaseService/ListCaseAccesses',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListCaseAccessesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccessAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListAccessAudit',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,146 @@
+"""The audit of sign-ins at the hall (登录审计): every attempt, success or not, and sign-outs.
+
+One append-only row per attempt (``identity.storage.sign_in_audit``): when, which kind of
+account, a stable outcome code (``OUTCOMES``), the account — a staff account as it is, a
+person's resident ID number or an enterprise's credit code masked (``511602********1236``),
+never in full and never the password —, an HMAC of the login as normalised (with a key of the
+node's, so that an operator who has the number finds every attempt on it while the table
+does not hold it), the client address and its user agent (bounded). The identity provider
+answers an unknown account and a wrong password alike to the person; the audit tells them
+apart (``SignInRefused.reason``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from services.hall.identity import Kind
+from services.hall.identity.storage import sign_in_audit as table
+from services.shared.db import Database
+from services.shared.masking import mask_number
+
+#: outcome codes (stable; the Chinese words are for pages)
+OK = "OK"
+WRONG_PASSWORD = "WRONG_PASSWORD"  # noqa: S105 - an outcome code, not a password
+UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+RATE_LIMITED = "RATE_LIMITED"
+ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
+INVALID_LOGIN = "INVALID_LOGIN"
+UNAVAILABLE = "UNAVAILABLE"
+SIGNED_OUT = "SIGNED_OUT"
+OUTCOME_WORDS = {OK: "登录成功", WRONG_PASSWORD: "密码错误", UNKNOWN_ACCOUNT: "账号不存在",
+                 RATE_LIMITED: "尝试过多被限制", ACCOUNT_DISABLED: "账号已停用",
+                 INVALID_LOGIN: "账号格式不正确", UNAVAILABLE: "登录服务不可用",
+                 SIGNED_OUT: "退出登录"}
+OUTCOMES = tuple(OUTCOME_WORDS)
+#: a refusal's code (``services.hall.identity``) → the outcome, when it gives no reason
+_OF_REFUSAL = {"TOO_MANY_ATTEMPTS": RATE_LIMITED, "ACCOUNT_DISABLED": ACCOUNT_DISABLED,
+               "INVALID_LOGIN": INVALID_LOGIN, "SIGN_IN_UNAVAILABLE": UNAVAILABLE,
+               "BAD_CREDENTIALS": WRONG_PASSWORD}
+MAX_CLIENT = 64
+MAX_USER_AGENT = 200
+MAX_LOGIN = 64
+
+
+def outcome_of(code: str, reason: str = "") -> str:
+    """The audit's outcome for a refusal (its code, and the provider's reason if any)."""
+    if reason in OUTCOME_WORDS:
+        return reason
+    return _OF_REFUSAL.get(code, code[:32])
+
+
+def audit_key(node_key: str) -> bytes:
+    """The key of the accounts' HMACs, derived from the node's private token key (a key of
+    its own for this one purpose, as the session cookie's)."""
+    return hmac.new(node_key.encode(), b"sunlight hall sign-in audit v1",
+                    hashlib.sha256).digest()
+
+
+def normalised(kind: Kind, login: str) -> str:
+    """The login as accounts store it, as far as it can be told without refusing it."""
+    text = (login or "").strip()
+    return text.lower() if kind is Kind.STAFF else text.upper()
+
+
+def shown_account(kind: Kind, login: str) -> str:
+    """What the audit shows of a login: staff accounts as they are, numbers masked."""
+    text = normalised(kind, login)[:MAX_LOGIN]
+    return text if kind is Kind.STAFF else mask_number(text)
+
+
+@dataclass(frozen=True)
+class SignInEvent:
+    at: datetime
+    event: str
+    kind: str
+    outcome: str
+    account: str
+    client: str
+    user_agent: str
+    id: int = 0
+
+    @property
+    def outcome_words(self) -> str:
+        return OUTCOME_WORDS.get(self.outcome, self.outcome)
+
+
+class SignInAudit:
+    """Appends and lists the hall's sign-in records."""
+
+    def __init__(self, db: Database, key: bytes,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.db, self._key, self.clock = db, key, clock
+
+    def account_key(self, kind: Kind, login: str) -> str:
+        text = normalised(kind, login)
+        if not text:
+            return ""
+        return hmac.new(self._key, f"{kind.value}:{text}".encode(), hashlib.sha256).hexdigest()
+
+    def row(self, event: str, kind: Kind, outcome: str, login: str, client: str,
+            user_agent: str) -> dict[str, Any]:
+        """The row of one attempt (bounded, masked)."""
+        return {"at": self.clock(), "event": event, "kind": kind.value, "outcome": outcome,
+                "account": shown_account(kind, login),
+                "account_key": self.account_key(kind, login),
+                "client": (client or "unknown")[:MAX_CLIENT],
+                "user_agent": "".join(c for c in (user_agent or "") if c.isprintable()
+                                      )[:MAX_USER_AGENT]}
+
+    def record(self, event: str, kind: Kind, outcome: str, login: str, client: str,
+               user_agent: str) -> None:
+        with self.db.begin() as conn:
+            conn.execute(insert(table).values(self.row(event, kind, outcome, login, client,
+                                                       user_agent)))
+
+    def list(self, *, kind: Kind | None = None, login: str = "", outcome: str = "",
+             since: datetime | None = None, until: datetime | None = None, offset: int = 0,
+             limit: int = 50) -> tuple[list[SignInEvent], int]:
+        """Records newest first, and how many match: of one account (``login`` with
+        ``kind``: its full number or staff account), one outcome, a time window."""
+        c = table.c
+        where = []
+        if kind is not None:
+            where.append(c.kind == kind.value)
+            if login:
+                where.append(c.account_key == self.account_key(kind, login))
+        if outcome:
+            where.append(c.outcome == outcome)
+        if since is not None:
+            where.append(c.at >= since)
+        if until is not None:
+            where.append(c.at < until)
+        with self.db.read() as s:
+            rows = s.execute(select(table).where(*where).order_by(c.at.desc(), c.id.desc())
+                             .offset(offset).limit(limit)).all()
+            total = int(s.execute(select(func.count()).select_from(table).where(*where))
+                        .scalar_one())
+        return [SignInEvent(r.at, r.event, r.kind, r.outcome, r.account, r.client,
+                            r.user_agent, r.id) for r in rows], total

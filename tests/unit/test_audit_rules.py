@@ -1,0 +1,116 @@
+"""What one audit record holds (审计记录 · 登录审计): numbers masked, never a password, a view
+for every call, the channel from the node's own front ends, the node that asserted a reader
+from elsewhere, bounded lengths; and a sign-in refusal's outcome code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.cases import audit
+from services.hall import sign_in_audit as sia
+from services.hall.identity import Kind
+from services.shared.auth import Principal
+from services.shared.grpc_client import CHANNEL_HEADER, channel_of
+from services.shared.masking import mask_number, mask_subject
+
+AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+CLERK = Principal("li.clerk", ("clerk",), ("511602",), "11511302MB1234567X", "李经办",
+                  department_name="区发展改革局")
+
+
+def test_identity_numbers_are_masked_to_their_region_and_last_four() -> None:
+    assert mask_number("511602199001011236") == "511602********1236"
+    assert mask_number("wang") == "w**g" and mask_number("ab") == "**"
+    assert mask_subject("id_card:511602199001011236") == "id_card:511602********1236"
+    assert mask_subject("credit_code:11511302MB1234567X") == "credit_code:115113********567X"
+    assert mask_subject("li.clerk") == "li.clerk"
+
+
+def test_a_record_names_who_what_and_how() -> None:
+    token = audit.channel.set("http")
+    try:
+        row = audit.record(CLERK, "51160220261130000001", "511602", AT, "GetDocument",
+                           "  ", target="d5")
+    finally:
+        audit.channel.reset(token)
+    assert {k: row[k] for k in ("subject", "roles", "regions", "department_code", "view",
+                                "target", "channel", "purpose", "own", "region",
+                                "asserted_by")} == {
+        "subject": "li.clerk", "roles": "clerk", "regions": "511602",
+        "department_code": "11511302MB1234567X", "view": "document", "target": "d5",
+        "channel": "http", "purpose": "GetDocument", "own": False, "region": "511602",
+        "asserted_by": ""}
+
+
+def test_an_applicants_own_read_is_masked_and_a_visitor_names_its_node() -> None:
+    person = Principal("id_card:511602199001011236", ("public",), ("511602",), name="张三")
+    row = audit.record(person, "n", "511602", AT, "GetCase", own=True)
+    assert row["subject"] == "id_card:511602********1236" and row["own"]
+    assert "199001011236" not in repr(row)
+    visitor = Principal("sup-city", ("supervisor",), ("511600",), asserted_by="511600")
+    row = audit.record(visitor, "n", "511602", AT, "GetTrace", via="gateway_grpc")
+    assert (row["channel"], row["asserted_by"], row["view"]) == ("federation", "511600",
+                                                                  "trace")
+
+
+def test_views_and_lengths_are_bounded() -> None:
+    with pytest.raises(ValueError, match="unknown view"):
+        audit.record(CLERK, "n", "511602", AT, "GetCase", view="everything")
+    long = Principal("x" * 300, ("clerk",), ("511602",), name="名" * 300)
+    row = audit.record(long, "n", "511602", AT, "GetCase", "为" * 500, target="f" * 300)
+    assert (len(row["subject"]), len(row["name"]), len(row["purpose"]),
+            len(row["target"])) == (128, 200, 200, 100)
+    assert row["view"] == "detail" and audit.record(
+        CLERK, "n", "511602", AT, "GetCase", view=audit.MATERIAL, target="ab")["view"] == (
+        "material")
+
+
+def test_the_channel_is_what_a_front_end_set_else_grpc() -> None:
+    assert channel_of([("authorization", "Bearer x"), (CHANNEL_HEADER, "hall")]) == "hall"
+    assert channel_of([(CHANNEL_HEADER, "made-up")]) == "grpc"
+    assert channel_of(None) == "grpc" and channel_of([]) == "grpc"
+
+
+def test_sign_in_outcomes_tell_apart_what_the_person_is_told_alike() -> None:
+    assert sia.outcome_of("BAD_CREDENTIALS", "UNKNOWN_ACCOUNT") == sia.UNKNOWN_ACCOUNT
+    assert sia.outcome_of("BAD_CREDENTIALS", "WRONG_PASSWORD") == sia.WRONG_PASSWORD
+    assert sia.outcome_of("TOO_MANY_ATTEMPTS") == sia.RATE_LIMITED
+    assert sia.outcome_of("INVALID_LOGIN") == sia.INVALID_LOGIN
+    assert sia.outcome_of("SIGN_IN_UNAVAILABLE") == sia.UNAVAILABLE
+    assert set(sia.OUTCOMES) == set(sia.OUTCOME_WORDS)
+
+
+def test_a_sign_in_row_holds_no_password_nor_full_number() -> None:
+    store = sia.SignInAudit(db=None, key=sia.audit_key("node-key"),  # type: ignore[arg-type]
+                            clock=lambda: AT)
+    row = store.row("sign_in", Kind.PERSON, sia.WRONG_PASSWORD, " 51160219900101123x ",
+                    "203.0.113.9", "Mozilla/5.0\x00\n" + "x" * 500)
+    assert row["account"] == "511602********123X"
+    assert "199001" not in repr(row)
+    assert len(row["user_agent"]) == sia.MAX_USER_AGENT and "\x00" not in row["user_agent"]
+    # the same account typed in either case is one key; another kind is another key
+    assert row["account_key"] == store.account_key(Kind.PERSON, "51160219900101123X")
+    assert row["account_key"] != store.account_key(Kind.ENTERPRISE, "51160219900101123X")
+    assert store.row("sign_in", Kind.STAFF, sia.OK, "Wang.JC", "", "")["account"] == "wang.jc"
+    assert store.row("sign_in", Kind.STAFF, sia.OK, "", "", "")["account_key"] == ""
+
+
+def test_the_gateway_sets_the_channel_a_caller_cannot() -> None:
+    from gateway.grpc_proxy import _forwarded  # noqa: PLC0415
+
+    sent = [("authorization", "Bearer t"), (CHANNEL_HEADER, "hall"), ("x-other", "1")]
+    assert _forwarded(sent) == [("authorization", "Bearer t"), (CHANNEL_HEADER, "gateway_grpc")]
+
+
+def test_the_applicant_sees_a_material_download_as_such() -> None:
+    from sunlight.cases.v1 import cases_pb2  # noqa: PLC0415
+
+    from services.hall.track import access_view  # noqa: PLC0415
+
+    entry = cases_pb2.CaseAccess(subject="li.clerk", name="李经办", roles="clerk",
+                                 call="GetCase", purpose="GetCase", view="material")
+    assert access_view(entry).what == "下载申请材料"
+    entry.view = "detail"
+    assert access_view(entry).what == "查看办件"

@@ -1,0 +1,107 @@
+"""The supervision page of the audit (/supervision/audit), on fakes: the case service's audit
+asked with the supervisor's own token and filters, shown in Chinese with the numbers masked;
+the hall's sign-in records for supervisors of the node's region; nobody else gets the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sunlight.cases.v1 import cases_pb2
+
+from services.hall.app import Access, create_app
+from services.hall.backend import HallBackend
+from services.hall.identity import Kind
+from services.hall.identity import storage as t
+from services.hall.identity.accounts import AccountStore
+from services.hall.identity.credentials import Passwords
+from services.hall.identity.local import LocalIdentityProvider, SignInLimits
+from services.hall.sign_in_audit import SignInAudit, audit_key
+from services.hall.tokens import TokenMinter
+from services.shared.auth import Authenticator
+from services.shared.db import Database
+from services.shared.token_keys import TokenKey
+
+SECRET = TokenKey.generate().to_text()
+PASSWORD = "Correct-horse-9"
+PERSON = "511602199001011236"
+FAST = Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+class Cases:
+    def __init__(self) -> None:
+        self.asked: list[tuple[cases_pb2.ListAccessAuditRequest, str]] = []
+
+    def ListAccessAudit(self, request, timeout, metadata):  # type: ignore[no-untyped-def]  # noqa: N802
+        who = Authenticator(SECRET, "511602").principal(dict(metadata)["authorization"])
+        self.asked.append((request, who.subject))
+        entry = cases_pb2.CaseAccess(
+            case_number="51160220261130000001", subject="id_card:511602********1236",
+            name="张三", roles="public", view="detail", channel="hall", own=True,
+            purpose="GetCase")
+        entry.at.FromJsonString("2026-11-30T01:00:00Z")
+        other = cases_pb2.CaseAccess(
+            case_number="51160220261130000001", subject="li.clerk", name="李经办",
+            roles="clerk", department="区发展改革局", view="material", target="ab" * 32,
+            channel="federation", asserted_by="511600", purpose="核对材料")
+        other.at.FromJsonString("2026-11-30T02:00:00Z")
+        return cases_pb2.ListAccessAuditResponse(entries=[other, entry], total=2)
+
+
+@pytest.fixture()
+def world(tmp_path):  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path / 'hall.db'}", "hall")
+    t.metadata.create_all(db.engine)
+    provider = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST,
+                                     limits=SignInLimits.of("100/minute", "100/minute"))
+    provider.add(Kind.STAFF, "wang.jc", "王监察", PASSWORD, roles=("supervisor",),
+                 regions=("511602",))
+    provider.add(Kind.STAFF, "zhao.jc", "赵监察", PASSWORD, roles=("supervisor",),
+                 regions=("511603",))
+    provider.add(Kind.PERSON, PERSON, "张三", PASSWORD)
+    cases = Cases()
+    audit = SignInAudit(db, audit_key(SECRET))
+    app = create_app(HallBackend(object(), cases, lambda: "Bearer hall", 5.0), "广安区",
+                     access=Access(provider, TokenMinter(SECRET, "511602"), "k" * 64,
+                                   session_ttl_s=3600, sign_ins=audit))
+    yield app, cases
+    db.dispose()
+
+
+def sign_in(app, login: str, kind: str = "staff", password: str = PASSWORD) -> TestClient:  # type: ignore[no-untyped-def]
+    client = TestClient(app, follow_redirects=False)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
+    assert token
+    client.post("/signin", data={"csrf_token": token.group(1), "kind": kind, "login": login,
+                                 "password": password})
+    return client
+
+
+def test_a_supervisor_reads_who_read_which_file_and_who_signed_in(world) -> None:
+    app, cases = world
+    sign_in(app, PERSON, "person", "not-the-password")
+    client = sign_in(app, "wang.jc")
+    page = client.get("/supervision/audit", params={
+        "case": "51160220261130000001", "reader": "li.clerk", "day": "2026-11-30"})
+    assert page.status_code == 200, page.text
+    request, subject = cases.asked[-1]
+    assert subject == "wang.jc"  # the supervisor's own token: the case service decides
+    assert (request.case_number, request.subject) == ("51160220261130000001", "li.clerk")
+    assert request.since.ToJsonString() == "2026-11-29T16:00:00Z"  # the day in Beijing time
+    assert request.until.ToJsonString() == "2026-11-30T16:00:00Z"
+    text = page.text
+    assert "下载申请材料" in text and "跨节点" in text and "节点 511600 担保" in text
+    assert "申请人本人" in text and "511602********1236" in text and PERSON not in text
+    # the hall's own sign-in records: the failed password, masked; no password anywhere
+    assert "密码错误" in text and "WRONG_PASSWORD" in text and "not-the-password" not in text
+
+
+def test_sign_ins_only_for_the_nodes_region_and_the_page_only_for_supervisors(world) -> None:
+    app, _ = world
+    elsewhere = sign_in(app, "zhao.jc").get("/supervision/audit")
+    assert elsewhere.status_code == 200 and "登录记录" not in elsewhere.text
+    citizen = sign_in(app, PERSON, "person")
+    refused = citizen.get("/supervision/audit")
+    assert refused.status_code == 403 and "SUPERVISORS_ONLY" in refused.text
