@@ -142,6 +142,7 @@ PAGES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("GET", "/supervision/warnings/{warning_id}"): (SUPERVISORS, "a warning"),
     ("POST", "/supervision/warnings/{warning_id}/{action}"): (SUPERVISORS, "acting on a warning"),
     ("GET", "/supervision/cases/{case_number}"): (SUPERVISORS, "a case's timeline"),
+    ("GET", "/supervision/audit"): (SUPERVISORS, "who read which case file; sign-ins"),
 }
 #: mounted applications (not pages): who may fetch them
 MOUNTS = {"/static": EVERYONE}
