@@ -440,10 +440,10 @@ class Relay:
         age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
         return int(count or 0), max(0.0, age)
 
-    def observe(self) -> None:
+    def observe(self, ttl_s: float = 1.0) -> None:
         """The relay's gauges (once per process): its outbox's depth and oldest row's age,
-        read when the metrics are."""
-        read = metrics.Cached(self.pending, ttl_s=1.0)
+        read when the metrics are (at most once every ``ttl_s``)."""
+        read = metrics.Cached(self.pending, ttl_s=ttl_s)
         attrs = metrics.service_attributes(self.service)
         metrics.outbox_published.add(0, attrs)  # the series from the start
         metrics.outbox_returned.add(0, attrs)
