@@ -6,8 +6,11 @@ committed, never when it rolled back; series carry the node."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 import httpx
@@ -18,10 +21,10 @@ from fastapi.testclient import TestClient
 from infra.localnode import free_port
 from services.shared import metrics
 from services.shared.db import Database, after_commit
-from services.shared.grpc_metrics import MetricsServerInterceptor
+from services.shared.grpc_metrics import AsyncMetricsServerInterceptor, MetricsServerInterceptor
 from services.shared.health_http import serve_metrics
 from services.shared.http_metrics import HttpMetrics
-from tests.support.metrics import value
+from tests.support.metrics import dashboard_metric_names, value
 
 NODE = "510000"
 
@@ -202,3 +205,48 @@ def test_a_gauge_whose_reading_fails_gives_no_sample_and_no_error() -> None:
     page = _page()
     assert "sunlight_test_broken_reading{" not in page
     assert "sunlight_grpc_server_requests_total" in page
+
+
+def test_grpc_aio_calls_are_counted_coroutines_and_plain_functions_alike() -> None:
+    async def ok_async(request: bytes, _context: grpc.aio.ServicerContext) -> bytes:
+        return request
+
+    async def missing_async(_request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        await context.abort(grpc.StatusCode.NOT_FOUND, "none")
+
+    async def main() -> None:
+        server = grpc.aio.server(futures.ThreadPoolExecutor(max_workers=2),
+                                 interceptors=[AsyncMetricsServerInterceptor()])
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("t.v1.A", {
+            "Ok": grpc.unary_unary_rpc_method_handler(ok_async),
+            "Missing": grpc.unary_unary_rpc_method_handler(missing_async),
+            "Plain": grpc.unary_unary_rpc_method_handler(_ok)}),))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+            await ch.unary_unary("/t.v1.A/Ok")(b"x", timeout=5)
+            await ch.unary_unary("/t.v1.A/Plain")(b"x", timeout=5)
+            with pytest.raises(grpc.aio.AioRpcError):
+                await ch.unary_unary("/t.v1.A/Missing")(b"x", timeout=5)
+        await server.stop(None)
+
+    requests = "sunlight_grpc_server_requests_total"
+    before = _page()
+    asyncio.run(main())
+    after = _page()
+    for method, code in (("Ok", "OK"), ("Plain", "OK"), ("Missing", "NOT_FOUND")):
+        assert value(after, requests, grpc_service="t.v1.A", grpc_method=method,
+                     grpc_code=code) - value(before, requests, grpc_service="t.v1.A",
+                                             grpc_method=method, grpc_code=code) == 1
+
+
+def test_the_dashboard_has_a_query_on_every_panel_and_a_node_variable() -> None:
+    path = Path(__file__).resolve().parents[2] / "ops" / "grafana" / "sunlight.json"
+    dashboard = json.loads(path.read_text("utf-8"))
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    assert panels and all(p["targets"] and p["title"] for p in panels)
+    assert all('sunlight_node=~"$node"' in t["expr"] for p in panels for t in p["targets"])
+    assert "node" in {v["name"] for v in dashboard["templating"]["list"]}
+    assert {"sunlight_grpc_server_requests_total", "sunlight_outbox_pending_events",
+            "sunlight_supervision_warnings_total", "sunlight_dead_letter_queue_messages",
+            "sunlight_supervision_event_lag_seconds_bucket"} <= dashboard_metric_names(dashboard)
