@@ -92,14 +92,15 @@ def test_every_metric_the_dashboard_reads_is_exported(node, api) -> None:
                            "sunlight_supervision_warnings_total",
                            rule="COMPLETE_APPLICATION_REJECTED", severity="red",
                            action="raised") >= 1,
-             timeout_s=60, interval_s=0.5, what="the refusal's red warning counted by supervision")
+             timeout_s=120, interval_s=0.5,
+             what="the refusal's red warning counted by supervision")
 
     def all_relays_published() -> bool:
         pages = _pages(node)
         return all(value(pages[f"{s}-relay"], "sunlight_relay_lag_seconds_count") >= 1
                    for s in ("catalogue", "cases", "monitoring"))
 
-    wait_for(all_relays_published, timeout_s=60, interval_s=0.5,
+    wait_for(all_relays_published, timeout_s=120, interval_s=0.5,
              what="every relay's first publication")
     pages = _pages(node)
     exported = set().union(*(names(page) for page in pages.values()))
