@@ -10,7 +10,7 @@ import time
 
 import click
 
-from cli.processes import node_processes, supervisor_states
+from cli.processes import metrics_urls, node_processes, supervisor_states
 from services.shared.auth import MAX_TOKEN_TTL_S, ROLE_PERMISSIONS, mint_token
 from services.shared.config import Settings, load_settings
 
@@ -86,6 +86,7 @@ def status(wait_s: float, as_json: bool) -> None:
     rows = []
     for node, found in results:
         supervised = supervisor_states(node)
+        scraped = metrics_urls(node)
         if province and not as_json:
             click.echo(f"node {node.node_region} {node.node_name}"
                        + (f" (holds {node.territory})" if node.territory else "")
@@ -94,7 +95,8 @@ def status(wait_s: float, as_json: bool) -> None:
                        f"{node.host}:{node.gateway_peer_port}")
         for name, address, ok, state in found:
             row = {"process": name, "address": address, "serving": ok, "state": state,
-                   "supervisor": supervised.get(name.removesuffix("-http"))}
+                   "supervisor": supervised.get(name.removesuffix("-http")),
+                   "metrics": scraped.get(name)}
             if province:
                 row = {"node": node.node_region, **row}
             rows.append(row)

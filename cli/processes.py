@@ -44,6 +44,27 @@ def node_processes(s: Settings) -> list[Process]:
     ]
 
 
+def metrics_urls(s: Settings) -> dict[str, str]:
+    """Where each process of the node serves its Prometheus metrics (``GET /metrics``), by
+    the process names of ``node_processes`` (the gateway's under ``gateway-http``); a gRPC
+    service whose metrics port is 0 has none."""
+    def url(port: int) -> str:
+        return f"http://{s.address(port)}/metrics"
+
+    found = {
+        "catalogue": s.catalogue_metrics_port, "cases": s.cases_metrics_port,
+        "monitoring": s.monitoring_metrics_port,
+        "monitoring-worker": s.monitoring_worker_health_port,
+        "catalogue-relay": s.catalogue_relay_health_port,
+        "cases-relay": s.cases_relay_health_port,
+        "monitoring-relay": s.monitoring_relay_health_port,
+        "gateway-http": s.gateway_http_port, "hall": s.hall_port,
+        **{f"monitoring-worker-{n}": s.monitoring_worker_health_port_of(n)
+           for n in range(1, s.supervision_workers)},
+    }
+    return {name: url(port) for name, port in found.items() if port}
+
+
 def wait_serving(s: Settings, names: Collection[str], wait_s: float) -> list[str]:
     """Wait up to ``wait_s`` for the node's processes ``names`` to serve; those that still do
     not (empty: every one serves)."""

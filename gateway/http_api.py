@@ -74,6 +74,7 @@ from services.shared.auth import Authenticator
 from services.shared.errors import DomainError
 from services.shared.grpc_client import CHANNEL_HEADER
 from services.shared.grpc_client import metadata as _metadata
+from services.shared.http_metrics import HttpMetrics
 from services.shared.protojson import message_to_dict
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import recording
@@ -395,6 +396,9 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     # outermost: an overwhelmed node refuses before doing anything else
     app.add_middleware(LoadShedder, max_in_flight=max_in_flight,
                        admission_wait_s=admission_wait_s)
+    # around it: requests by route template and status (those shed too), and GET /metrics
+    # (answered when the node is busy)
+    app.add_middleware(HttpMetrics)
     export_timeout_s = max(backends.timeout_s, STREAM_TIMEOUT_S)
     schemas = SchemaRegistry()
     # answers have schemas of their own: the message's shape, not the limits of a request

@@ -52,6 +52,7 @@ from services.shared.auth import (
 from services.shared.errors import PermissionDenied, Unauthenticated, Unavailable
 from services.shared.expiring_cache import ExpiringCache
 from services.shared.grpc_errors import abort_with
+from services.shared.grpc_metrics import MetricsServerInterceptor
 from services.shared.grpc_tracing import server_interceptors, traced
 from services.shared.node_registry import NodeRegistry, RegistryFile
 from services.shared.pki import (
@@ -209,7 +210,8 @@ class PeerServer:
                                                paths.ca_cert.read_bytes(), token_key)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="peer"),
-            interceptors=[*server_interceptors(), self.authorisation],
+            interceptors=[*server_interceptors(), MetricsServerInterceptor(port="peer"),
+                          self.authorisation],
             options=[("grpc.so_reuseport", 1 if reuse_port else 0)])
         gateway_pb2_grpc.add_FederationServiceServicer_to_server(
             FederationServicer(region, name, registry.current), self.server)

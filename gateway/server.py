@@ -35,6 +35,7 @@ from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
 from services.shared.logs import configure_logging
+from services.shared.metrics import configure_metrics
 from services.shared.pki import PkiPaths
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
@@ -149,6 +150,7 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    configure_metrics(SERVICE, settings.node_region)
     gateway = build(settings)
     stop = threading.Event()
     # uvicorn handles the signals while it runs and raises them again once it has stopped:

@@ -17,7 +17,7 @@ from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.db import Database, database_url
 from services.shared.grpc_client import channel
-from services.shared.grpc_server import GrpcServer
+from services.shared.grpc_server import GrpcServer, start_metrics
 from services.shared.logs import configure_logging
 from services.shared.migrations import upgrade
 from services.shared.telemetry import configure_tracing
@@ -118,6 +118,7 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    start_metrics(SERVICE, settings)
     cases = build(settings)
     cases.start()
     cases.server.serve_until_signalled()

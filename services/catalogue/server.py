@@ -17,7 +17,7 @@ from services.catalogue.service import CatalogueService
 from services.shared.auth import Authenticator
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
-from services.shared.grpc_server import GrpcServer
+from services.shared.grpc_server import GrpcServer, start_metrics
 from services.shared.logs import configure_logging
 from services.shared.migrations import upgrade
 from services.shared.telemetry import configure_tracing
@@ -104,6 +104,7 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    start_metrics(SERVICE, settings)
     catalogue = build(settings)
     catalogue.start()
     catalogue.server.serve_until_signalled()

@@ -63,6 +63,7 @@ from services.hall.views import history_view, item_view
 from services.hall.workbench import add_workbench_pages
 from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
+from services.shared.http_metrics import HttpMetrics
 from services.shared.rate_limits import RateLimit, RateLimits
 from services.shared.working_days import local_day
 
@@ -214,6 +215,8 @@ def create_app(backend: HallBackend, node_name: str, *,
                        session_cookie=SESSION_COOKIE,
                        max_age=access.session_ttl_s + 12 * 3600, same_site="lax",
                        https_only=access.secure_cookies)
+    # outermost: requests by route template and status, and GET /metrics
+    app.add_middleware(HttpMetrics)
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, error: PageError) -> HTMLResponse:

@@ -22,6 +22,7 @@ from services.hall.tokens import TokenMinter
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
 from services.shared.logs import configure_logging
+from services.shared.metrics import configure_metrics
 from services.shared.migrations import upgrade
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
@@ -84,6 +85,7 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    configure_metrics(SERVICE, settings.node_region)
     app, backend = build(settings)
     log.info("hall on http://%s:%s", settings.bind_host, settings.hall_port)
     # uvicorn stops gracefully on SIGTERM / SIGINT and raises the signal again once stopped:

@@ -15,6 +15,7 @@ from services.monitoring.domain.feedback import Policy
 from services.monitoring.evaluation import Evaluation
 from services.monitoring.feedback import EvaluationRatings, Feedback
 from services.monitoring.projection import Projection
+from services.monitoring.queue_metrics import observe_queues
 from services.monitoring.supervision import Supervision
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.config import Settings, load_settings
@@ -76,7 +77,7 @@ def scale_of(text: str) -> Scale:
 
 
 def main() -> None:
-    run_server(SERVICE, build)
+    run_server(SERVICE, build, observe=observe_queues)
 
 
 if __name__ == "__main__":

@@ -65,9 +65,9 @@ from services.monitoring.domain.rules import (
 )
 from services.monitoring.domain.trend_warnings import follow_trends
 from services.monitoring.domain.watch import CaseWatch, watch_after
-from services.shared import auth
+from services.shared import auth, metrics
 from services.shared.auth import Principal
-from services.shared.db import Database, dialect_name
+from services.shared.db import Database, after_commit, dialect_name
 from services.shared.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
 from services.shared.events import Event, make_event
 from services.shared.idempotency import IdempotencyStore, fingerprint
@@ -105,6 +105,10 @@ class Page:
     warnings: list[w.Warning]
     total: int
     next_offset: int | None
+
+
+#: the changes of a warning counted by ``sunlight_supervision_warnings_total``
+COUNTED_ACTIONS = frozenset({"raised", "escalated"})
 
 
 class Supervision:
@@ -555,6 +559,7 @@ class Supervision:
         if not unit.dirty_warnings:
             return
         new_rows, changed_rows, outbox, notes = [], [], [], []
+        raised: list[tuple[str, str, str]] = []  # (rule, severity, action), for the metrics
         for warning in unit.dirty_warnings.values():
             row = _row(warning)
             stored = unit.stored_history.get(warning.warning_id)
@@ -566,6 +571,10 @@ class Supervision:
                 event, recipients = self._announcement(warning, entry, now)
                 outbox.append(event)
                 notes += recipients
+                if entry.action in COUNTED_ACTIONS:
+                    raised.append((warning.rule, entry.severity, entry.action))
+        if raised:  # counted once the transaction has committed, never for a rolled back one
+            after_commit(conn, lambda: metrics.record_warnings(raised))
         if new_rows:
             conn.execute(insert(t.warnings), new_rows)
         if changed_rows:

@@ -48,6 +48,7 @@ from opentelemetry import trace  # noqa: E402
 from opentelemetry.trace import SpanKind  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+from werkzeug.wrappers import Response  # noqa: E402
 
 from services.monitoring import partitions  # noqa: E402
 from services.monitoring.feedback import Feedback  # noqa: E402
@@ -58,6 +59,7 @@ from services.monitoring.projection import (  # noqa: E402
 )
 from services.monitoring.supervision import Supervision  # noqa: E402
 from services.monitoring.trends import thresholds_of  # noqa: E402
+from services.shared import metrics  # noqa: E402
 from services.shared.broker import (  # noqa: E402
     CASE_PARTITION_ARGUMENTS,
     CASE_PARTITION_EXCHANGE,
@@ -266,6 +268,11 @@ class MonitoringWorker:
         if changed or noted:
             log.info("sweep: %d warnings changed, %d deadlines passed", changed, noted)
 
+    @http("GET", "/metrics")
+    def metrics_page(self, request):  # type: ignore[no-untyped-def]
+        """Prometheus text (rendered on a green thread: nothing here needs a real one)."""
+        return Response(metrics.render(), content_type=metrics.CONTENT_TYPE)
+
     @http("GET", "/healthz")
     def healthz(self, request):  # type: ignore[no-untyped-def]
         try:
@@ -279,10 +286,12 @@ class MonitoringWorker:
         def body():  # type: ignore[no-untyped-def]
             return payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
 
+        label = source.removesuffix(".events")
         try:
             event = parse_payload(payload)
         except InvalidArgument as exc:
             self.projection.park(body(), source, exc.message)
+            metrics.record_supervision_event(label, "parked")
             return
         with tracer.start_as_current_span(
                 f"{event.type} process", context=context_from_headers(self.headers),
@@ -294,9 +303,11 @@ class MonitoringWorker:
             except UNAPPLICABLE as exc:
                 self.projection.park(body(), event.type, f"cannot apply: {exc!r}",
                                      event.event_id)
+                metrics.record_supervision_event(label, "parked")
                 return
             except DATABASE_ERRORS:
                 log.exception("database error applying %s; requeueing", event.event_id)
+                metrics.record_supervision_event(label, "retried")
                 eventlet.sleep(RETRY_PAUSE_S)
                 raise
             except Exception as exc:
@@ -306,12 +317,16 @@ class MonitoringWorker:
                               event.type, failures, MAX_ATTEMPTS)
                 if failures >= MAX_ATTEMPTS:
                     self.failures.forget(event.event_id)
+                    metrics.record_supervision_event(label, "dead_lettered")
                     log.error("event %s (%s) given up to %s after %d attempts",
                               event.event_id, event.type, DEAD_LETTER_QUEUE, failures)
                     raise DeadLetter(f"{event.type} {event.event_id}: {exc!r}") from exc
+                metrics.record_supervision_event(label, "retried")
                 eventlet.sleep(RETRY_PAUSE_S * failures)
                 raise
             self.failures.forget(event.event_id)
+            metrics.record_supervision_event(label, "applied" if applied else "duplicate",
+                                             event.occurred_at)
             if not applied:
                 log.info("duplicate event %s ignored", event.event_id)
 
@@ -353,6 +368,8 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing("monitoring-worker", settings.node_region,
                       settings.otel_exporter_otlp_endpoint)
+    metrics.configure_metrics("monitoring-worker", settings.node_region)
+    metrics.zero_supervision_events(("cases", "catalogue"))
     declare_dead_letter_queue(settings.amqp_uri, settings.amqp_timeout_s)
     partition = settings.supervision_partition_index
     if partition >= settings.supervision_workers:
@@ -376,7 +393,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, _stop)
     runner.start()
     log.info("monitoring worker consuming case.# of partition %d of %d, and item.# "
-             "(health on :%s)", partition, settings.supervision_workers,
+             "(health and metrics on :%s)", partition, settings.supervision_workers,
              settings.monitoring_worker_health_port_of(partition))
     stop.wait()
     runner.stop()

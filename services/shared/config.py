@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     catalogue_relay_health_port: int = 8091
     cases_relay_health_port: int = 8092
     monitoring_relay_health_port: int = 8093
+    # Where the gRPC servers serve their Prometheus metrics (GET /metrics on a small HTTP
+    # listener; 0: none). Every other process serves /metrics on its HTTP port: the gateway's
+    # API, the hall, the relays' and the worker's health ports. A service's further processes
+    # on one port (SUNLIGHT_CASES_PROCESSES) take the ports after it (9111, 9112, …).
+    catalogue_metrics_port: int = Field(9101, ge=0, le=65535)
+    monitoring_metrics_port: int = Field(9102, ge=0, le=65535)
+    cases_metrics_port: int = Field(9110, ge=0, le=65535)
 
     # Processes of the case service and of the gateway, each set on its one port
     # (SO_REUSEPORT; services/shared/copies.py). One each is best on 2 cores (README,

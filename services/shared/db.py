@@ -194,6 +194,20 @@ def ensure_schema(engine: Engine, schema: str) -> None:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
 
 
+AFTER_COMMIT = "sunlight.after_commit"
+
+
+def after_commit(conn: Connection, hook: Callable[[], None]) -> None:
+    """Run ``hook`` once the transaction of ``conn`` (opened by ``Database.begin``) has
+    committed — to count what it wrote, say; dropped when it rolls back. On a connection
+    not opened that way, at once."""
+    hooks = conn.info.get(AFTER_COMMIT) if isinstance(conn, Connection) else None
+    if hooks is None:
+        hook()
+    else:
+        hooks.append(hook)
+
+
 class Database:
     """The engine and session factory of one service."""
 
@@ -232,9 +246,17 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """Like ``transaction`` on a Core connection: no ORM session to set up per call,
-        for hot paths that only execute Core statements."""
+        for hot paths that only execute Core statements. What ``after_commit`` was given in
+        it runs once it has committed (never when it rolled back)."""
+        hooks: list[Callable[[], None]] = []
         with self.engine.begin() as connection:
-            yield connection
+            connection.info[AFTER_COMMIT] = hooks
+            try:
+                yield connection
+            finally:
+                connection.info.pop(AFTER_COMMIT, None)
+        for hook in hooks:
+            hook()
 
     @contextmanager
     def driver_connection(self) -> Iterator[Any]:

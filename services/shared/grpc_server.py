@@ -16,8 +16,12 @@ from grpc_reflection.v1alpha import reflection
 
 from services.shared.auth import Authenticator, Principal
 from services.shared.config import Settings, load_settings
+from services.shared.copies import copy_number
+from services.shared.grpc_metrics import AsyncMetricsServerInterceptor, MetricsServerInterceptor
 from services.shared.grpc_tracing import aio_server_interceptors, server_interceptors
+from services.shared.health_http import serve_metrics
 from services.shared.logs import configure_logging
+from services.shared.metrics import configure_metrics, metrics_port
 from services.shared.telemetry import configure_tracing
 
 log = logging.getLogger(__name__)
@@ -39,7 +43,7 @@ class GrpcServer:
         self.address = address
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-            interceptors=server_interceptors(),
+            interceptors=[*server_interceptors(), MetricsServerInterceptor()],
             options=[("grpc.so_reuseport", 1 if reuse_port else 0)],
         )
         self.health = health.HealthServicer()
@@ -112,7 +116,7 @@ class AsyncGrpcServer:
             server = grpc.aio.server(
                 migration_thread_pool=futures.ThreadPoolExecutor(
                     max_workers=sync_workers, thread_name_prefix="grpc-sync"),
-                interceptors=aio_server_interceptors(),
+                interceptors=[*aio_server_interceptors(), AsyncMetricsServerInterceptor()],
                 options=[("grpc.so_reuseport", 1 if reuse_port else 0)])
             servicer = health.aio.HealthServicer()
             health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
@@ -166,12 +170,24 @@ class AsyncGrpcServer:
         _serve_until_signalled(self)
 
 
-def run_server(service: str, build: Callable[[Settings], GrpcServer]) -> None:
-    """The ``main`` of a gRPC service process: settings, logs, tracing, serve until
-    SIGTERM/SIGINT, then stop gracefully."""
+def start_metrics(service: str, settings: Settings) -> None:
+    """A gRPC service process's metrics: the provider, and ``GET /metrics`` on the port of
+    ``SUNLIGHT_<SERVICE>_METRICS_PORT`` (the ports after it for its copies; 0: none)."""
+    configure_metrics(service, settings.node_region)
+    serve_metrics(settings.bind_host,
+                  metrics_port(getattr(settings, f"{service}_metrics_port"), copy_number()))
+
+
+def run_server(service: str, build: Callable[[Settings], GrpcServer],
+               observe: Callable[[Settings], None] | None = None) -> None:
+    """The ``main`` of a gRPC service process: settings, logs, tracing, metrics (and the
+    gauges ``observe`` registers), serve until SIGTERM/SIGINT, then stop gracefully."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(service, settings.node_region, settings.otel_exporter_otlp_endpoint)
+    start_metrics(service, settings)
+    if observe is not None:
+        observe(settings)
     server = build(settings)
     server.start()
     server.serve_until_signalled()

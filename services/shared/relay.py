@@ -40,14 +40,16 @@ import pika.exceptions
 import pika.spec
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from sqlalchemy import MetaData, Table, bindparam, delete, update
+from sqlalchemy import MetaData, Table, bindparam, delete, func, update
 from sqlalchemy import select as sa_select
 
+from services.shared import metrics
 from services.shared.broker import EXCHANGE_TYPE, STANDING_QUEUES, connection_parameters
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database
 from services.shared.health_http import serve_health
 from services.shared.logs import configure_logging
+from services.shared.metrics import configure_metrics
 from services.shared.outbox import RELAY_LINGER_S, notify_channel, outbox_table
 from services.shared.telemetry import configure_tracing, context_from_headers, current_traceparent
 
@@ -295,8 +297,10 @@ class RelayStats:
 class Relay:
     def __init__(self, db: Database, amqp_uri: str, *, batch_size: int = 200,
                  idle_poll_s: float = 0.05, amqp_timeout_s: float = 10.0,
-                 retention: timedelta = timedelta(days=7)) -> None:
+                 retention: timedelta = timedelta(days=7), service: str = "") -> None:
         self.db = db
+        #: whose outbox (the ``service`` label of the relay's metrics)
+        self.service = service or db.schema
         self.amqp_uri = amqp_uri
         self.batch_size = batch_size
         self.idle_poll_s = idle_poll_s
@@ -311,6 +315,9 @@ class Relay:
         ).where(t.c.published_at.is_(None) & (
             t.c.next_attempt_at.is_(None) | (t.c.next_attempt_at <= bindparam("p_now")))
         ).order_by(t.c.seq).limit(bindparam("p_limit"))
+        # what is not published yet: how many rows, and when the oldest was committed
+        self._pending = sa_select(func.count(), func.min(t.c.created_at)).where(
+            t.c.published_at.is_(None))
         self._claim = self._due.with_for_update(skip_locked=True)  # PostgreSQL
         self._published = update(t).where(
             t.c.seq.in_(bindparam("p_seqs", expanding=True))).values(
@@ -378,6 +385,11 @@ class Relay:
                     self._mark(conn, done, failed)
         self.stats.published += len(done)
         self.stats.returned += len(failed)
+        if done:
+            confirmed = set(done)
+            metrics.record_published(self.service, (r.created_at for r in rows
+                                                    if r.seq in confirmed))
+        metrics.record_returned(self.service, len(failed))
         self.stats.last_cycle_at = time.time()
         self._last_rows = len(rows)
         if rows:
@@ -419,6 +431,28 @@ class Relay:
             conn.execute(update(t).where(t.c.seq == row.seq).values(
                 attempts=t.c.attempts + 1, last_error=reason,
                 next_attempt_at=now + timedelta(seconds=backoff)))
+
+    def pending(self) -> tuple[int, float]:
+        """Rows not yet published, and the age in seconds of the oldest of them (0: none);
+        one query on the outbox's partial index of pending rows."""
+        with self.db.read() as conn:
+            count, oldest = conn.execute(self._pending).one()
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+        return int(count or 0), max(0.0, age)
+
+    def observe(self, ttl_s: float = 1.0) -> None:
+        """The relay's gauges (once per process): its outbox's depth and oldest row's age,
+        read when the metrics are (at most once every ``ttl_s``)."""
+        read = metrics.Cached(self.pending, ttl_s=ttl_s)
+        attrs = metrics.service_attributes(self.service)
+        metrics.outbox_published.add(0, attrs)  # the series from the start
+        metrics.outbox_returned.add(0, attrs)
+        metrics.observe("sunlight_outbox_pending_events",
+                        "outbox rows committed but not yet published, by service",
+                        lambda: [(read()[0], attrs)])
+        metrics.observe("sunlight_outbox_oldest_pending_age",
+                        "age of the oldest outbox row not yet published (0: none), by service",
+                        lambda: [(read()[1], attrs)], unit="s")
 
     def purge(self) -> int:
         """Delete rows published longer ago than the retention period."""
@@ -498,9 +532,11 @@ def main(argv: list[str] | None = None) -> None:
     configure_tracing(f"{args.service}-relay", settings.node_region,
                       settings.otel_exporter_otlp_endpoint)
     db = Database.for_service(settings, args.service, pool_size=2)
+    configure_metrics(f"{args.service}-relay", settings.node_region)
     relay = Relay(db, settings.amqp_uri, batch_size=settings.relay_batch_size,
                   idle_poll_s=settings.relay_idle_poll_s,
-                  amqp_timeout_s=settings.amqp_timeout_s)
+                  amqp_timeout_s=settings.amqp_timeout_s, service=args.service)
+    relay.observe()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -513,7 +549,7 @@ def main(argv: list[str] | None = None) -> None:
                  "connected": relay.stats.connected, "last_error": relay.stats.last_error})
 
     serve_health(settings.bind_host, port, healthy)
-    log.info("relay for %s.events started (health on %s:%s)", args.service,
+    log.info("relay for %s.events started (health and metrics on %s:%s)", args.service,
              settings.bind_host, port)
     relay.run_forever(stop)
 
