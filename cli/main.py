@@ -10,12 +10,46 @@ import time
 
 import click
 
-from cli.processes import metrics_urls, node_processes, supervisor_states
 from services.shared.auth import MAX_TOKEN_TTL_S, ROLE_PERMISSIONS, mint_token
 from services.shared.config import Settings, load_settings
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """The command groups, each imported when it is called (or listed): a command pays
+    for its own modules only — ``sunlight pki …`` does not load the case service's client,
+    the catalogue's importer and the rest (click's documented lazy-loading pattern)."""
+
+    #: name → "module:attribute" of the group
+    LAZY = {
+        "catalogue": "cli.catalogue:catalogue",    # import|export|search|…
+        "cases": "cli.opened_cases:cases",         # submit|act|show|…, and open|minutes
+        "supervision": "cli.supervision:supervision",  # warnings|answer|evaluate|…
+        "feedback": "cli.feedback:feedback",       # complain|rate|…
+        "accounts": "cli.accounts:accounts",       # add-staff|add-person|…
+        "audit": "cli.audit:audit",                # reads|sign-ins
+        "pki": "cli.pki:pki",                      # init-ca|issue-node|allow|revoke|show
+        "demo": "cli.demo:demo",                   # seed|accounts
+        "calendar": "cli.holidays:calendar",       # import|show
+        "conformance": "cli.conformance.command:conformance",  # list|run
+        "node": "cli.backup:node",                 # backup|restore
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib  # noqa: PLC0415
+
+            module, _, attribute = self.LAZY[name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.LAZY[name]} is not a click command")
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
 @click.option("--node", "node_region", default=None, metavar="REGION",
               help="in a province `make run` set up here: act as this node of it (its "
                    "addresses, its key), e.g. --node 511602")
@@ -42,6 +76,8 @@ def _act_as(region: str) -> None:
 
 def _check_all(timeout_s: float, settings: Settings | None = None
                ) -> list[tuple[str, str, bool, str]]:
+    from cli.processes import node_processes  # noqa: PLC0415 - gRPC, HTTP: status only
+
     settings = settings or load_settings()
     results = []
     for process in node_processes(settings):
@@ -53,9 +89,10 @@ def _check_all(timeout_s: float, settings: Settings | None = None
 def _nodes() -> list[Settings]:
     """The nodes to report on: every node of the province ``make run`` set up here
     (<var>/province.json) while one of them runs under its supervisor; else this node."""
-    settings = load_settings()
+    from cli.processes import supervisor_states  # noqa: PLC0415 - status only
     from infra.province import Plan  # noqa: PLC0415 - how make run lays out a province
 
+    settings = load_settings()
     province = Plan.read(settings.var_dir)
     if province is not None:
         nodes = [node.settings() for node in province.nodes]
@@ -82,6 +119,8 @@ def status(wait_s: float, as_json: bool) -> None:
         if healthy or time.monotonic() >= deadline:
             break
         time.sleep(0.5)
+    from cli.processes import metrics_urls, supervisor_states  # noqa: PLC0415
+
     province = len(nodes) > 1
     rows = []
     for node, found in results:
@@ -193,31 +232,6 @@ def urls() -> None:
     """Print the node's addresses."""
     click.echo(addresses_text())
 
-
-from cli import opened_cases  # noqa: E402, F401 - sunlight cases open|minutes
-from cli.accounts import accounts  # noqa: E402 - sunlight accounts add-staff|add-person|…
-from cli.audit import audit  # noqa: E402 - sunlight audit reads|sign-ins
-from cli.backup import node as node_commands  # noqa: E402 - sunlight node backup|restore
-from cli.cases import cases  # noqa: E402 - sunlight cases submit|act|show|queue|trace|verify
-from cli.catalogue import catalogue  # noqa: E402 - sunlight catalogue import|export|search
-from cli.conformance.command import conformance  # noqa: E402 - sunlight conformance list|run
-from cli.demo import demo  # noqa: E402 - sunlight demo seed|accounts
-from cli.feedback import feedback  # noqa: E402 - sunlight feedback complain|rate|…
-from cli.holidays import calendar  # noqa: E402 - sunlight calendar import|show
-from cli.pki import pki  # noqa: E402 - sunlight pki init-ca|issue-node|allow|revoke|show
-from cli.supervision import supervision  # noqa: E402 - sunlight supervision warnings|…
-
-main.add_command(catalogue)
-main.add_command(cases)
-main.add_command(supervision)
-main.add_command(feedback)
-main.add_command(accounts)
-main.add_command(audit)
-main.add_command(pki)
-main.add_command(demo)
-main.add_command(calendar)
-main.add_command(conformance)
-main.add_command(node_commands)
 
 if __name__ == "__main__":
     main()
