@@ -160,3 +160,33 @@ def test_the_databases_are_migrated_by_a_job_before_the_processes_serve() -> Non
     assert {"cpu", "memory"} <= set(container["resources"]["limits"])
     sources = {next(iter(e.values()))["name"] for e in container["envFrom"]}
     assert sources == {"sunlight-node"}
+
+
+def test_prometheus_finds_every_process_metrics_and_may_read_them() -> None:
+    """Each pod names the port of its ``GET /metrics`` (the node's defaults, cli.processes'
+    ``metrics_urls``) in the annotations Prometheus's pod discovery reads; the port is one
+    its container serves, and the network policies let the metrics namespace reach it."""
+    from cli.processes import metrics_urls  # noqa: PLC0415
+
+    expected = {name.removesuffix("-http"): int(url.rsplit(":", 1)[1].split("/")[0])
+                for name, url in metrics_urls(Settings(_env_file=None)).items()}
+    docs = _base()
+    for workload in (d for d in docs if d["kind"] in WORKLOADS):
+        name = workload["metadata"]["name"]
+        template = workload["spec"]["template"]
+        annotations = template["metadata"].get("annotations", {})
+        assert annotations.get("prometheus.io/scrape") == "true", name
+        assert annotations.get("prometheus.io/path") == "/metrics", name
+        port = int(annotations["prometheus.io/port"])
+        assert port == expected[name], name
+        served = {p["containerPort"] for c in template["spec"]["containers"]
+                  for p in c.get("ports", [])}
+        assert port in served, f"{name}: {port} is not a port of its container"
+    policies = {d["metadata"]["name"]: d["spec"] for d in _documents(
+        K8S / "components" / "federation" / "network-policies.yaml")
+        if d["kind"] == "NetworkPolicy"}
+    scrape = policies["metrics-scrape-in"]
+    assert scrape["podSelector"] == {}
+    (rule,) = scrape["ingress"]
+    assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"sunlight/metrics": "true"}}}]
+    assert {p["port"] for p in rule["ports"]} == set(expected.values())
