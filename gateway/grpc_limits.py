@@ -23,19 +23,21 @@ requests (``SUNLIGHT_GATEWAY_MAX_IN_FLIGHT``), the gRPC port its calls
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
 import logging
 import threading
-import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import grpc
 
-from gateway.limits import ADMISSION_WAIT_S, BUSY_RETRY_AFTER_S, MAX_IN_FLIGHT, SHED_LOG_EVERY_S
+from gateway.limits import (
+    ADMISSION_WAIT_S,
+    BUSY_RETRY_AFTER_S,
+    MAX_IN_FLIGHT,
+    RefusalLog,
+    Slots,
+)
 from services.shared.errors import DomainError
 from services.shared.grpc_errors import to_status
 
@@ -56,78 +58,23 @@ def busy_error(max_in_flight: int) -> DomainError:
     return busy
 
 
-class _Refusals:
-    """The refusal's status (built once) and the warning, at most every SHED_LOG_EVERY_S."""
+class _Refusals(RefusalLog):
+    """The refusal's status (built once), and the warning at most every SHED_LOG_EVERY_S."""
 
     def __init__(self, max_in_flight: int) -> None:
+        super().__init__(" on the gRPC port", max_in_flight)
         status = to_status(busy_error(max_in_flight), "NODE_BUSY")
         self.details = status.message
         self.trailers = ((STATUS_DETAILS_KEY, status.SerializeToString()),)
-        self.max_in_flight = max_in_flight
-        self._refused = 0
-        self._logged_at = -SHED_LOG_EVERY_S
-
-    def note(self, in_flight: int) -> None:
-        self._refused += 1
-        now = time.monotonic()
-        if now - self._logged_at >= SHED_LOG_EVERY_S:
-            log.warning("shedding load on the gRPC port: %d calls answered NODE_BUSY (%d in "
-                        "flight, at most %d)", self._refused, in_flight, self.max_in_flight)
-            self._refused, self._logged_at = 0, now
 
 
-class AsyncSlots:
-    """Calls admitted and not finished, on one event loop (not thread-safe: the loop's)."""
+class AsyncSlots(Slots):
+    """``Slots`` with the gRPC port's refusal."""
 
     def __init__(self, max_in_flight: int = MAX_IN_FLIGHT,
                  admission_wait_s: float = ADMISSION_WAIT_S) -> None:
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
-        self.max_in_flight = max_in_flight
-        self.admission_wait_s = max(0.0, admission_wait_s)
-        self.in_flight = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        super().__init__(max_in_flight, admission_wait_s)
         self.refusals = _Refusals(max_in_flight)
-
-    @property
-    def waiting(self) -> int:
-        """Calls waiting for a slot."""
-        return len(self._waiters)
-
-    def take(self) -> bool:
-        """A slot at once, when one is free and nobody waits before."""
-        if self.in_flight < self.max_in_flight and not self._waiters:
-            self.in_flight += 1
-            return True
-        return False
-
-    async def wait(self) -> bool:
-        """Wait up to ``admission_wait_s`` for a slot handed over by a finishing call."""
-        if self.admission_wait_s <= 0:
-            return False
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await asyncio.wait((waiter,), timeout=self.admission_wait_s)
-        except BaseException:  # cancelled while waiting (the caller went away)
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot it will not use: pass it on
-            raise
-        finally:
-            if not waiter.done():
-                waiter.cancel()
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
-        return not waiter.cancelled()
-
-    def release(self) -> None:
-        """Hand the slot to the first call still waiting, or free it."""
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self.in_flight -= 1
 
 
 class ThreadSlots:

@@ -135,6 +135,84 @@ def node_busy(max_in_flight: int) -> ApiError:
                     headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
 
 
+class RefusalLog:
+    """Counts the calls refused as busy and says so in the log at most every
+    ``SHED_LOG_EVERY_S`` (a flood of refusals is one line, with how many)."""
+
+    def __init__(self, what: str, max_in_flight: int) -> None:
+        self.what, self.max_in_flight = what, max_in_flight
+        self._refused = 0
+        self._logged_at = -SHED_LOG_EVERY_S
+
+    def note(self, in_flight: int) -> None:
+        self._refused += 1
+        now = time.monotonic()
+        if now - self._logged_at >= SHED_LOG_EVERY_S:
+            log.warning("shedding load%s: %d answered NODE_BUSY (%d in flight, at most %d)",
+                        self.what, self._refused, in_flight, self.max_in_flight)
+            self._refused, self._logged_at = 0, now
+
+
+class Slots:
+    """Calls admitted and not finished, on one event loop (not thread-safe: the loop's): a
+    call takes a slot while fewer than ``max_in_flight`` are taken, else waits up to
+    ``admission_wait_s`` for one handed over by a finishing call (first come, first
+    admitted). The HTTP API's and the gRPC port's load shedding both count with it."""
+
+    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT,
+                 admission_wait_s: float = ADMISSION_WAIT_S) -> None:
+        if max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
+        self.max_in_flight = max_in_flight
+        self.admission_wait_s = max(0.0, admission_wait_s)
+        self.in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting for a slot."""
+        return len(self._waiters)
+
+    def take(self) -> bool:
+        """A slot at once, when one is free and nobody waits before."""
+        if self.in_flight < self.max_in_flight and not self._waiters:
+            self.in_flight += 1
+            return True
+        return False
+
+    async def wait(self) -> bool:
+        """Wait up to ``admission_wait_s`` for a slot handed over by a finishing call."""
+        if self.admission_wait_s <= 0:
+            return False
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await asyncio.wait((waiter,), timeout=self.admission_wait_s)
+        except BaseException:  # cancelled while waiting (the caller went away)
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot it will not use: pass it on
+            raise
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+        return not waiter.cancelled()
+
+    async def admit(self) -> bool:
+        """True with a slot taken (at once, or handed over within the wait)."""
+        return self.take() or await self.wait()
+
+    def release(self) -> None:
+        """Hand the slot to the first call still waiting, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.in_flight -= 1
+
+
 class LoadShedder:
     """ASGI middleware bounding the requests in flight (load shedding).
 
@@ -148,66 +226,21 @@ class LoadShedder:
 
     def __init__(self, app: ASGIApp, max_in_flight: int = MAX_IN_FLIGHT,
                  admission_wait_s: float = ADMISSION_WAIT_S) -> None:
-        if max_in_flight < 1:
-            raise ValueError(f"max_in_flight must be at least 1, not {max_in_flight}")
         self.app = app
-        self.max_in_flight = max_in_flight
-        self.admission_wait_s = max(0.0, admission_wait_s)
         #: requests admitted and not finished
-        self.in_flight = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
-        self._refused = 0
-        self._logged_at = -SHED_LOG_EVERY_S
+        self.slots = Slots(max_in_flight, admission_wait_s)
+        self.refusals = RefusalLog("", max_in_flight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or path in UNSHED_PATHS or path.startswith(UNSHED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if not await self._admit():
-            self._note_refusal()
-            await node_busy(self.max_in_flight).response()(scope, receive, send)
+        if not await self.slots.admit():
+            self.refusals.note(self.slots.in_flight)
+            await node_busy(self.slots.max_in_flight).response()(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)
         finally:
-            self._release()
-
-    async def _admit(self) -> bool:
-        """True with a slot taken (or handed over by a finishing request)."""
-        if self.in_flight < self.max_in_flight and not self._waiters:
-            self.in_flight += 1
-            return True
-        if self.admission_wait_s <= 0:
-            return False
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await asyncio.wait((waiter,), timeout=self.admission_wait_s)
-        except BaseException:  # cancelled while waiting (the client went away)
-            if waiter.done() and not waiter.cancelled():
-                self._release()  # handed a slot it will not use: pass it on
-            raise
-        finally:
-            if not waiter.done():
-                waiter.cancel()
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
-        return not waiter.cancelled()
-
-    def _release(self) -> None:
-        """Hand the slot to the first request still waiting, or free it."""
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self.in_flight -= 1
-
-    def _note_refusal(self) -> None:
-        self._refused += 1
-        now = time.monotonic()
-        if now - self._logged_at >= SHED_LOG_EVERY_S:
-            log.warning("shedding load: %d requests answered NODE_BUSY (%d in flight, at most "
-                        "%d)", self._refused, self.in_flight, self.max_in_flight)
-            self._refused, self._logged_at = 0, now
+            self.slots.release()

@@ -188,12 +188,12 @@ def test_a_waiting_request_takes_the_slot_a_finished_one_frees() -> None:
         first = asyncio.ensure_future(_get(shedder))
         await _until(lambda: app.entered == 1)
         second = asyncio.ensure_future(_get(shedder))
-        await _until(lambda: len(shedder._waiters) == 1)
-        assert app.entered == 1 and shedder.in_flight == 1
+        await _until(lambda: shedder.slots.waiting == 1)
+        assert app.entered == 1 and shedder.slots.in_flight == 1
         assert app.go is not None
         app.go.set()
         assert [(await first).status_code, (await second).status_code] == [200, 200]
-        assert shedder.in_flight == 0 and not shedder._waiters
+        assert shedder.slots.in_flight == 0 and not shedder.slots.waiting
     asyncio.run(run())
 
 
@@ -205,18 +205,18 @@ def test_a_failing_or_abandoned_request_frees_its_slot() -> None:
         first = asyncio.ensure_future(_get(shedder))
         await _until(lambda: app.entered == 1)
         waiting = asyncio.ensure_future(_get(shedder))
-        await _until(lambda: len(shedder._waiters) == 1)
+        await _until(lambda: shedder.slots.waiting == 1)
         waiting.cancel()  # the client went away while waiting
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        assert not shedder._waiters and shedder.in_flight == 1
+        assert not shedder.slots.waiting and shedder.slots.in_flight == 1
         app.fail = True
         app.go.set()
         assert (await first).status_code == 500
-        assert shedder.in_flight == 0
+        assert shedder.slots.in_flight == 0
         app.fail = False
         assert (await _get(shedder)).status_code == 200
-        assert shedder.in_flight == 0
+        assert shedder.slots.in_flight == 0
     asyncio.run(run())
 
 
