@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import tempfile
 import threading
@@ -31,13 +32,15 @@ from bench.chaos.load import Load, Tally, admin_token, clients_of, publish_item
 from bench.chaos.reconcile import NodeCheck, reconcile
 from infra import rollup
 from infra.broker import set_policies
-from infra.localnode import LocalProvince
+from infra.localnode import LocalProvince, procfile
 from infra.province import Plan
+from infra.supervise import ONE_SHOT
 
 DEFAULT_NODES = "511600,511602"
 #: the processes ``--quick`` kills (on every node): the case service, its relay, a
 #: supervision worker and the gateway
 QUICK_KILLS = "cases,cases-relay,monitoring-worker,gateway"
+FAULT_KINDS = frozenset({"kill", "broker", "database", "cut"})
 LOAD_BACK_TIMEOUT_S = 120.0
 PROVINCE_START_TIMEOUT_S = 400.0
 
@@ -69,7 +72,20 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true",
                         help="keep the nodes' logs and files (printed) after a run that "
                              "is ok (a run that is not keeps them)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # a name misspelt would make a run that injects nothing look green
+    if unknown := sorted(_names(args.skip) - FAULT_KINDS):
+        parser.error(f"--skip: no fault kind {', '.join(unknown)} (kinds: "
+                     f"{', '.join(sorted(FAULT_KINDS))})")
+    killable = set(procfile()) - ONE_SHOT
+    if args.kill != "none" and (unknown := sorted(_names(args.kill) - killable)):
+        parser.error(f"--kill: no process {', '.join(unknown)} in infra/Procfile (processes: "
+                     f"{', '.join(sorted(killable))}; or 'none')")
+    return args
+
+
+def _names(text: str) -> set[str]:
+    return {name.strip() for name in text.split(",") if name.strip()}
 
 
 def wanted(name: str, kills: set[str] | None) -> bool:
@@ -179,6 +195,7 @@ def run(args: argparse.Namespace) -> dict:
             "SUNLIGHT_VAR_DIR": str(work / "var"), "AMQP_URI": mq.uri("chaos"),
             "DATABASE_URL": pg.sqlalchemy_url("sunlight"),
             "SUNLIGHT_LOG_LEVEL": "WARNING"}, regions, work / "logs")
+        tally, stop = Tally(), threading.Event()
         try:
             t1 = time.monotonic()
             province.setup()
@@ -189,7 +206,6 @@ def run(args: argparse.Namespace) -> dict:
             times["province_start_s"] = round(time.monotonic() - t1, 1)
             say(f"province {', '.join(regions)} serving after {times['province_start_s']} s")
 
-            tally, stop = Tally(), threading.Event()
             tokens = {r: admin_token(province.node(r), r) for r in regions}
             clients = []
             for region in regions:
@@ -218,6 +234,7 @@ def run(args: argparse.Namespace) -> dict:
             nodes = reconcile(checks)
             times["reconcile_s"] = round(time.monotonic() - t3, 1)
         finally:
+            stop.set()  # the clients, whatever failed: not calling while the nodes stop
             # the nodes' vhosts are on the private broker, removed with it: not the
             # machine's broker's (LocalProvince.stop removes AMQP_URI's vhosts there)
             province.env.pop("AMQP_URI", None)
@@ -239,8 +256,16 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
+def _exit_on(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGHUP (a test's timeout, a closed terminal): leave through the ``finally``
+    blocks, which stop the nodes and the private PostgreSQL and RabbitMQ and remove them."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = options(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on)
     try:
         result = run(args)
     except (DataServiceError, RuntimeError) as exc:

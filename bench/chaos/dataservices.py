@@ -84,9 +84,10 @@ def rabbitmq_bindir() -> Path:
 class PrivatePostgres:
     """A PostgreSQL server of the suite's own: ``url`` is its ``postgres`` database."""
 
+    #: found first: a machine without PostgreSQL leaves no directory behind
+    bindir: Path = field(default_factory=postgres_bindir)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sunlight-chaos-pg-")))
     port: int = 0
-    bindir: Path = field(default_factory=postgres_bindir)
     restarts: int = 0
 
     @property
@@ -151,9 +152,9 @@ class PrivatePostgres:
 class PrivateRabbit:
     """A RabbitMQ node of the suite's own: ``uri(vhost)`` reaches it as guest."""
 
+    bindir: Path = field(default_factory=rabbitmq_bindir)  # first, as PrivatePostgres's
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sunlight-chaos-mq-")))
     name: str = field(default_factory=lambda: f"sunlight-chaos-{os.getpid()}@localhost")
-    bindir: Path = field(default_factory=rabbitmq_bindir)
     port: int = 0
     dist_port: int = 0
     management_port: int = 0
@@ -264,12 +265,16 @@ class PrivateRabbit:
 @contextlib.contextmanager
 def data_services() -> Iterator[tuple[PrivatePostgres, PrivateRabbit]]:
     """Both, started side by side; both stopped and removed on the way out."""
-    pg, mq = PrivatePostgres(), PrivateRabbit()
+    pg: PrivatePostgres | None = None
+    mq: PrivateRabbit | None = None
     try:
+        pg, mq = PrivatePostgres(), PrivateRabbit()
         with ThreadPoolExecutor(2) as pool:
             for started in [pool.submit(pg.start), pool.submit(mq.start)]:
                 started.result()
         yield pg, mq
     finally:
-        mq.stop()
-        pg.stop()
+        if mq is not None:
+            mq.stop()
+        if pg is not None:
+            pg.stop()

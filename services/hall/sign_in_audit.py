@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from services.hall.identity import Kind
+from services.hall.identity import Kind, SignInRefused
+from services.hall.identity.credentials import normalise_login
 from services.hall.identity.storage import sign_in_audit as table
 from services.shared.db import Database
 from services.shared.masking import mask_number
@@ -69,9 +70,23 @@ def normalised(kind: Kind, login: str) -> str:
     return text.lower() if kind is Kind.STAFF else text.upper()
 
 
-def shown_account(kind: Kind, login: str) -> str:
-    """What the audit shows of a login: staff accounts as they are, numbers masked."""
-    text = normalised(kind, login)[:MAX_LOGIN]
+#: what the audit shows of a login that names no account (its HMAC is kept all the same)
+NOT_AN_ACCOUNT = "—"
+#: outcomes after which the login is not shown: it may be anything a person typed — their
+#: password in the wrong field, too
+UNSHOWN = frozenset({UNKNOWN_ACCOUNT, INVALID_LOGIN})
+
+
+def shown_account(kind: Kind, login: str, outcome: str = OK) -> str:
+    """What the audit (and the log) shows of a login: a staff account as it is, a number
+    masked — and only a well-formed login of an account that exists; anything else is
+    ``NOT_AN_ACCOUNT`` (found again by its HMAC, never shown)."""
+    if outcome in UNSHOWN:
+        return NOT_AN_ACCOUNT
+    try:
+        text = normalise_login(kind, login)[:MAX_LOGIN]
+    except SignInRefused:
+        return NOT_AN_ACCOUNT
     return text if kind is Kind.STAFF else mask_number(text)
 
 
@@ -108,7 +123,7 @@ class SignInAudit:
             user_agent: str) -> dict[str, Any]:
         """The row of one attempt (bounded, masked)."""
         return {"at": self.clock(), "event": event, "kind": kind.value, "outcome": outcome,
-                "account": shown_account(kind, login),
+                "account": shown_account(kind, login, outcome),
                 "account_key": self.account_key(kind, login),
                 "client": (client or "unknown")[:MAX_CLIENT],
                 "user_agent": "".join(c for c in (user_agent or "") if c.isprintable()

@@ -112,7 +112,7 @@ def add_signin_pages(app: FastAPI, render: Render, sessions: Sessions,
                 response.headers["Retry-After"] = str(refused.retry_after)
             outcome = outcome_of(refused.code, refused.reason)
             log.info("sign-in refused: %s (%s, %s)", outcome, kind.value,
-                     shown_account(kind, login))
+                     shown_account(kind, login, outcome))
             audited("sign_in", kind, outcome, login, request)
             return response
         audited("sign_in", identity.kind, OK, identity.subject, request)

@@ -19,10 +19,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_fault_kind_under_load_loses_nothing_and_applies_nothing_twice(tmp_path):
-    result = subprocess.run(  # noqa: S603 - the suite itself
+    suite = subprocess.Popen(  # noqa: S603 - the suite itself
         [sys.executable, "-m", "bench.chaos", "--nodes", "511602", "--quick",
          "--kill", "cases,cases-relay", "--cut-s", "3", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=400, check=False)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = suite.communicate(timeout=330)
+    except subprocess.TimeoutExpired:
+        # SIGTERM: the suite stops its nodes and its PostgreSQL and RabbitMQ on the way out
+        suite.terminate()
+        out, err = suite.communicate(timeout=60)
+        pytest.fail(f"the fault suite ran over 330 s; its last words:\n{err[-3000:]}")
+    result = subprocess.CompletedProcess(suite.args, suite.returncode, out, err)
     lines = result.stdout.strip().splitlines()
     assert lines, result.stderr[-3000:]
     report = json.loads(lines[-1])

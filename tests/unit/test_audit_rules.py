@@ -85,14 +85,23 @@ def test_sign_in_outcomes_tell_apart_what_the_person_is_told_alike() -> None:
 def test_a_sign_in_row_holds_no_password_nor_full_number() -> None:
     store = sia.SignInAudit(db=None, key=sia.audit_key("node-key"),  # type: ignore[arg-type]
                             clock=lambda: AT)
-    row = store.row("sign_in", Kind.PERSON, sia.WRONG_PASSWORD, " 51160219900101123x ",
+    row = store.row("sign_in", Kind.PERSON, sia.WRONG_PASSWORD, " 511602199001011236 ",
                     "203.0.113.9", "Mozilla/5.0\x00\n" + "x" * 500)
-    assert row["account"] == "511602********123X"
+    assert row["account"] == "511602********1236"
     assert "199001" not in repr(row)
     assert len(row["user_agent"]) == sia.MAX_USER_AGENT and "\x00" not in row["user_agent"]
-    # the same account typed in either case is one key; another kind is another key
-    assert row["account_key"] == store.account_key(Kind.PERSON, "51160219900101123X")
-    assert row["account_key"] != store.account_key(Kind.ENTERPRISE, "51160219900101123X")
+    # the same account typed with blanks is one key; another kind is another key
+    assert row["account_key"] == store.account_key(Kind.PERSON, "511602199001011236")
+    assert row["account_key"] != store.account_key(Kind.ENTERPRISE, "511602199001011236")
+    # a login that names no account may be anything typed — a password in the wrong field:
+    # nothing of it is shown, only its HMAC is kept
+    for outcome, login in ((sia.UNKNOWN_ACCOUNT, "hunter2secret"),
+                           (sia.INVALID_LOGIN, "P@ss w0rd\nforged log line"),
+                           (sia.WRONG_PASSWORD, "51160219900101123X")):  # a wrong check digit
+        typed = store.row("sign_in", Kind.STAFF if "hunter" in login else Kind.PERSON,
+                          outcome, login, "", "")
+        assert typed["account"] == sia.NOT_AN_ACCOUNT, login
+        assert typed["account_key"] and login not in repr(typed)
     assert store.row("sign_in", Kind.STAFF, sia.OK, "Wang.JC", "", "")["account"] == "wang.jc"
     assert store.row("sign_in", Kind.STAFF, sia.OK, "", "", "")["account_key"] == ""
 
