@@ -44,7 +44,8 @@ class HttpMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD"):
+        if (scope["path"] == METRICS_PATH and scope["method"] in ("GET", "HEAD")
+                and not _proxied(scope)):
             await _metrics_page(send, scope["method"] == "HEAD")
             return
         started = time.perf_counter()
@@ -62,6 +63,16 @@ class HttpMetrics:
             method = scope["method"]
             metrics.record_http(route_of(scope), method if method in METHODS else OTHER,
                                 status, time.perf_counter() - started)
+
+
+#: headers a reverse proxy adds: a request that has one came from outside the node
+PROXY_HEADERS = frozenset({b"forwarded", b"x-forwarded-for", b"x-real-ip"})
+
+
+def _proxied(scope: Scope) -> bool:
+    """The request passed a reverse proxy (the public's way in): ``/metrics`` is not for
+    it — Prometheus scrapes the pod or the process directly — and it gets the app's 404."""
+    return any(name in PROXY_HEADERS for name, _ in scope.get("headers", ()))
 
 
 async def _metrics_page(send: Send, head: bool) -> None:

@@ -146,6 +146,17 @@ def test_http_requests_are_counted_by_route_template_never_the_path() -> None:
     assert "511602202611160001" not in after and "nowhere" not in after
 
 
+def test_metrics_are_not_served_through_a_reverse_proxy() -> None:
+    """The gateway's and the hall's /metrics are on their public ports: a request that came
+    through a proxy (its forwarding headers) gets the app's 404, not the figures."""
+    client = TestClient(_app())
+    assert client.get("/metrics").status_code == 200
+    for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+        answer = client.get("/metrics", headers={header: "for=203.0.113.9"})
+        assert answer.status_code == 404, header
+        assert "sunlight_" not in answer.text, header
+
+
 def test_the_grpc_servers_listener_serves_the_page_and_nothing_else() -> None:
     port = free_port()
     server = serve_metrics("127.0.0.1", port)
