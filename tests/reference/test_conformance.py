@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import cli.conformance.command  # noqa: F401 - registers every check (the CLI loads it lazily)
 from cli.conformance.checks import ADAPTER, PASSED, REGISTRY
 from cli.main import main
 
