@@ -94,7 +94,8 @@ def test_a_department_system_submits_acts_and_follows_its_case_through_the_adapt
 
         def status() -> str | None:
             with outbox.engine.connect() as db:
-                return db.execute(text("SELECT status FROM projects WHERE number = "
+                return db.execute(text("SELECT status FROM projects JOIN case_status "
+                                       "USING (case_number) WHERE number = "
                                        "'FGJ-2026-004711'")).scalar()
 
         wait_for(lambda: status() == "CASE_STATUS_SUBMITTED", timeout_s=60,
