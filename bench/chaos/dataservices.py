@@ -137,16 +137,6 @@ class PrivatePostgres:
                                     "immediate", "-w", "-t", "30", "stop"), timeout_s=60)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> PrivatePostgres:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
 
 @dataclass
 class PrivateRabbit:
@@ -250,16 +240,6 @@ class PrivateRabbit:
             self.process.wait()
             self.process = None
         shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> PrivateRabbit:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
 
 
 @contextlib.contextmanager

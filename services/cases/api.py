@@ -364,7 +364,6 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
             response.next_page_token = _token(offset + size)
         return response
 
-
     # --- 上报件 across nodes -----------------------------------------------------------------
     @translate_errors
     def ReceiveReportedCase(self, request: pb.ReceiveReportedCaseRequest,
