@@ -57,7 +57,8 @@ sign_in_audit = Table(
     Column("kind", String(16), nullable=False),
     # a stable code: OK, WRONG_PASSWORD, UNKNOWN_ACCOUNT, RATE_LIMITED, …
     Column("outcome", String(32), nullable=False),
-    # the account: a staff account as it is, a person's or enterprise's number masked
+    # the account: a staff account as it is, a person's or enterprise's number masked; "—" when
+    # the login names no account (what was typed is not kept: only its HMAC below)
     Column("account", String(128), nullable=False),
     # HMAC of the login as normalised, with a key of the node's: finds every attempt on one
     # account (given its number) without the table holding the number; empty when unreadable
