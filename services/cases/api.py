@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import UTC, date
+from typing import Any
 
 import grpc
 import rfc8785
@@ -221,27 +223,26 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def ListQueue(self, request: pb.ListQueueRequest, context: grpc.ServicerContext
                   ) -> pb.ListQueueResponse:
         principal = principal_of(context, self.auth)
-        size = request.page_size or 50
-        offset = _offset(request.page_token)
+        page = _page(request, 50)
         entries, total = self.service.queue(
             principal, normalized_department_code(request.department_code),
             request.role.strip(), request.region, request.unclaimed_only, request.mine_only,
-            offset, size, request.query)
-        return self._listing(entries, total, offset, size)
+            page.offset, page.size, request.query)
+        return self._listing(entries, total, page)
 
     @translate_errors
     def ListParallelBranches(self, request: pb.ListParallelBranchesRequest,
                              context: grpc.ServicerContext) -> pb.ListQueueResponse:
         principal = principal_of(context, self.auth)
-        size = request.page_size or 50
-        offset = _offset(request.page_token)
+        page = _page(request, 50)
         entries, total = self.service.parallel_branches(principal, request.region,
-                                                        request.late_only, offset, size)
-        return self._listing(entries, total, offset, size)
+                                                        request.late_only, page.offset,
+                                                        page.size)
+        return self._listing(entries, total, page)
 
     def _listing(self, entries: list[tuple[StepInstance, Case, str]], total: int,
-                 offset: int, size: int) -> pb.ListQueueResponse:
-        response = pb.ListQueueResponse(total=total)
+                 page: _Page) -> pb.ListQueueResponse:
+        response = pb.ListQueueResponse(total=total, next_page_token=page.next_token(total))
         today = local_day()
         calendar = self.service.calendar
         for instance, case, case_due in entries:
@@ -257,8 +258,6 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                                  case_status=CASE_STATUS[case.status],
                                  case_due_date=case_due,
                                  applicant_name=case.applicant.name)
-        if offset + size < total:
-            response.next_page_token = _token(offset + size)
         return response
 
     @translate_errors
@@ -310,16 +309,13 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def ListMyCases(self, request: pb.ListMyCasesRequest, context: grpc.ServicerContext
                     ) -> pb.ListMyCasesResponse:
         principal = principal_of(context, self.auth)
-        size = request.page_size or 20
-        offset = _offset(request.page_token)
-        cases, total = self.service.my_cases(principal, offset, size)
-        response = pb.ListMyCasesResponse(total=total)
+        page = _page(request, 20)
+        cases, total = self.service.my_cases(principal, page.offset, page.size)
+        response = pb.ListMyCasesResponse(total=total, next_page_token=page.next_token(total))
         today = local_day()
         for case in cases:
             response.cases.append(case_to_pb(case, self.service.calendar, today,
                                              internal=False, own=True))
-        if offset + size < total:
-            response.next_page_token = _token(offset + size)
         return response
 
     @translate_errors
@@ -335,34 +331,27 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def ListCaseAccesses(self, request: pb.ListCaseAccessesRequest,
                          context: grpc.ServicerContext) -> pb.ListCaseAccessesResponse:
         principal = principal_of(context, self.auth)
-        size = request.page_size or 50
-        offset = _offset(request.page_token)
-        rows, total = self.service.accesses(principal, request.case_number, offset, size)
-        response = pb.ListCaseAccessesResponse(total=total)
-        response.entries.extend(_access(row) for row in rows)
-        if offset + size < total:
-            response.next_page_token = _token(offset + size)
-        return response
+        page = _page(request, 50)
+        rows, total = self.service.accesses(principal, request.case_number, page.offset,
+                                            page.size)
+        return pb.ListCaseAccessesResponse(total=total, next_page_token=page.next_token(total),
+                                           entries=[_access(row) for row in rows])
 
     @translate_errors
     def ListAccessAudit(self, request: pb.ListAccessAuditRequest,
                         context: grpc.ServicerContext) -> pb.ListAccessAuditResponse:
         principal = principal_of(context, self.auth)
-        size = request.page_size or 50
-        offset = _offset(request.page_token)
+        page = _page(request, 50)
         since = request.since.ToDatetime(tzinfo=UTC) if request.HasField("since") else None
         until = request.until.ToDatetime(tzinfo=UTC) if request.HasField("until") else None
         if since is not None and until is not None and until <= since:
             raise InvalidArgument.of_field("until", "after since (the window is since ≤ at "
                                            "< until)")
         rows, total = self.service.read_audit(principal, request.region, request.case_number,
-                                              request.subject.strip(), since, until, offset,
-                                              size)
-        response = pb.ListAccessAuditResponse(total=total)
-        response.entries.extend(_access(row) for row in rows)
-        if offset + size < total:
-            response.next_page_token = _token(offset + size)
-        return response
+                                              request.subject.strip(), since, until,
+                                              page.offset, page.size)
+        return pb.ListAccessAuditResponse(total=total, next_page_token=page.next_token(total),
+                                          entries=[_access(row) for row in rows])
 
     # --- 上报件 across nodes -----------------------------------------------------------------
     @translate_errors
@@ -428,6 +417,26 @@ def _entry(e: TraceEntry) -> pb.TraceEntry:
                             hash=e.hash)
     message.at.FromDatetime(e.at)
     return message
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The page a listing asked for: ``size`` rows from ``offset``."""
+
+    offset: int
+    size: int
+
+    def next_token(self, total: int) -> str:
+        """The token of the next page; empty when this one is the last of ``total`` rows."""
+        end = self.offset + self.size
+        return _token(end) if end < total else ""
+
+
+def _page(request: Any, default_size: int) -> _Page:
+    """The page of a list request (its ``page_size``, ``default_size`` when unset — the
+    contract bounds it — and ``page_token``: INVALID_ARGUMENT when not one this service
+    issued)."""
+    return _Page(_offset(request.page_token), request.page_size or default_size)
 
 
 def _token(offset: int) -> str:

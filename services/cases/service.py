@@ -407,12 +407,13 @@ class CaseService:
         """Apply the events; write the case, its instances, trace entries and outbox rows
         (and a reported case's hand-over to the node above, or a decision back to the node
         below: ``case_handovers``, in the same transaction)."""
-        events = [*events, *self._hand_up_if_due(stored, events)]
         case: Case | None = stored.case if stored else None
         entries: list[TraceEntry] = []
         outgoing: list[tuple[Event, str]] = []
         seq = stored.trace_seq if stored else 0
-        for event in events:
+        asked = len(events)
+        events = list(events)
+        for n, event in enumerate(events):  # grows by the hand-over, if one is due
             before = case.status.value if case else ""
             case = evolve(case, event)
             seq += 1
@@ -433,6 +434,8 @@ class CaseService:
             outgoing.append((make_event(event.type, data, node=self.node_region,
                                         region=case.region, occurred_at=event.at),
                              routing_key(event.type, case.region)))
+            if n == asked - 1:  # the case as ``events`` leave it
+                events.extend(self._hand_up_if_due(case, events))
         assert case is not None
         sealed = chain(entries, head=stored.trace_head if stored else GENESIS)
         for event, entry in zip(events, sealed, strict=True):
@@ -450,19 +453,10 @@ class CaseService:
         unit.save(stored, case, sealed, outgoing, due, instance_due, refresh)
         return case
 
-    def _hand_up_if_due(self, stored: Stored | None, events: list[CaseEvent]
-                        ) -> list[CaseEvent]:
-        """上报件: the hand-over to the node above when ``events`` start a reported case's
-        decision step whose region this node does not hold."""
-        if not events:
-            return []
-        mode = stored.case.mode if stored else getattr(events[0], "mode", None)
-        if mode is not Mode.REPORTED:
-            return []
-        case = stored.case if stored else None
-        for event in events:
-            case = evolve(case, event)
-        assert case is not None
+    def _hand_up_if_due(self, case: Case, events: list[CaseEvent]) -> list[CaseEvent]:
+        """上报件: the hand-over to the node above when ``events`` (which left the case as
+        ``case``) start a reported case's decision step whose region this node does not
+        hold."""
         instance = reported.to_hand_up(case, events, self.territory.holds)
         if instance is None:
             return []

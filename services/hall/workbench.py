@@ -46,7 +46,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 from sunlight.common.v1 import common_pb2
 from sunlight.common.v1.common_pb2 import Money
 
-from services.hall.backend import HallBackend
+from services.hall.backend import HallBackend, Pending
 from services.hall.enforcement import UNKNOWN, chinese_day, yuan_text
 from services.hall.identity import Identity
 from services.hall.sessions import Sessions, safe_next
@@ -925,11 +925,14 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
         except grpc.RpcError as error:
             raise page_error(error, missing, "办件") from None
 
-    def content_of(identity: Identity, case: kpb.Case) -> cpb.ItemDraft | None:
-        """The item version the case is pinned to; the page still shows without it."""
+    def content_of(identity: Identity, case: kpb.Case,
+                   started: Pending[cpb.ItemVersion] | None = None) -> cpb.ItemDraft | None:
+        """The item version the case is pinned to (asked for now, or ``started`` before);
+        the page still shows without it."""
         try:
-            return backend.item_version_as(minter.header(identity), case.item_id,
-                                           case.item_version).content
+            item = started.result() if started is not None else backend.item_version_as(
+                minter.header(identity), case.item_id, case.item_version)
+            return item.content
         except grpc.RpcError as error:
             log.warning("item %s v%s unavailable: %s", case.item_id, case.item_version,
                         error.code().name if hasattr(error, "code") else error)
@@ -940,23 +943,26 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
                   values: dict[str, str] | None = None, done: str = "",
                   status: int = 200) -> HTMLResponse:
         header = minter.header(identity)
-        case = load_case(identity, number)
-        content = content_of(identity, case)
+        case = load_case(identity, number)  # the page is the case's: nothing else without it
+        # the rest at once, each call within its own deadline as when asked one by one
+        item_call = backend.item_version_as_started(header, case.item_id, case.item_version)
+        trace_call = backend.trace_started(header, number)
+        verify_call = backend.verify_trace_started(header, number)
+        warnings_call = backend.case_warnings_started(header, number, page_size=100)
+        content = content_of(identity, case, item_call)
         steps = step_views(case, content)
         for step in steps:
             step.ours = (not step.department_code or identity.has_role("admin")
                          or step.department_code == identity.department_code)
         materials, missing = material_rows(case, content)
         try:
-            entries = backend.trace(header, number)
-            verdict = backend.verify_trace(header, number)
+            entries, verdict = trace_call.result(), verify_call.result()
         except grpc.RpcError as error:
             log.warning("trace of %s unavailable: %s", number,
                         error.code().name if hasattr(error, "code") else error)
             entries, verdict = [], None
         try:
-            warnings = [warning_row(w) for w in backend.warnings(
-                header, case_number=number, page_size=100).warnings]
+            warnings = [warning_row(w) for w in warnings_call.result().warnings]
         except grpc.RpcError as error:
             log.warning("warnings of %s unavailable: %s", number,
                         error.code().name if hasattr(error, "code") else error)

@@ -206,3 +206,28 @@ def test_pages_of_a_long_queue_in_due_order_with_their_total(node) -> None:
     mine = queue(stub, REVIEWER, page_size=2, unclaimed_only=True)
     assert gone.case_number not in {e.case_number for e in mine.entries}
     assert mine.total == 4  # a queue asked for the first time is counted
+
+
+def test_a_total_kept_a_moment_is_the_one_of_the_handlers_own_positions_and_department(
+        node) -> None:
+    """A queue longer than a page is counted once a moment and the count kept: kept by what
+    it counted — the handler's positions and department, not who asked — so the same handler
+    given other positions, or moved to another department, is told their own queue's total
+    at once."""
+    service, stub = node
+    for n in range(3):  # at review: a step of each position "reviewer" (and the fire branch)
+        accepted(service, f"审查{n}")
+    for n in range(2):  # at acceptance: a step of the position "clerk"
+        service.submit(CLERK, replace(application(ITEM), applicant=Party(
+            f"受理{n}", "id_card", "511602199001011236")), key())
+
+    def total(department: str, positions: tuple[str, ...]) -> int:
+        found = queue(stub, token("li-1", ["clerk"], department, positions), page_size=1)
+        assert len(found.entries) == 1 and found.next_page_token  # longer than its page
+        return found.total
+
+    assert total(DEPT_CODE, ("reviewer",)) == 3
+    assert total(DEPT_CODE, ("clerk",)) == 2
+    assert total(DEPT_CODE, ("clerk", "reviewer")) == 5
+    assert total(FIRE_CODE, ("clerk", "reviewer")) == 3  # the fire brigade's branches only
+    assert total(DEPT_CODE, ("reviewer",)) == 3

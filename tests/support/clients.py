@@ -80,16 +80,24 @@ class Clients:
             timeout=10).item
 
 
-def publish_over_http(api, region: str, department: str) -> str:  # type: ignore[no-untyped-def]
-    """A two-step item (企业投资项目备案) drafted and published through a node's HTTP API
-    (``api``: an httpx client signed in as an admin of ``region``); its id."""
+#: the two steps of the item ``publish_over_http`` publishes unless told others
+TWO_STEPS = [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
+             {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}]
+
+
+def publish_over_http(api, region: str, department: str, *,  # type: ignore[no-untyped-def]
+                      name: str = "企业投资项目备案", steps: list[dict] | None = None,
+                      **fields) -> str:
+    """An item (a two-step 企业投资项目备案 unless ``name``, ``steps`` and the draft's other
+    ``fields`` say otherwise) drafted and published through a node's HTTP API (``api``: an
+    httpx client signed in as an admin of ``region``); its id."""
     reply = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex, "draft": {
-        "name": "企业投资项目备案", "code": implementation_code(region),
+        "name": name, "code": implementation_code(region),
         "item_type": "01", "region": region, "department": department,
         "statutory_limit_days": 20, "promised_limit_days": 10,
-        "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk"},
-                  {"key": "decide", "name": "决定", "limit_days": 5, "role": "chief"}],
-        "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}]}})
+        "steps": TWO_STEPS if steps is None else steps,
+        "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
+        **fields}})
     assert reply.status_code == 201, reply.text
     item_id = reply.json()["item"]["item_id"]
     reply = api.post(f"/v1/items/{item_id}/versions/1/publish",
@@ -105,28 +113,17 @@ def publish_form_item(node, name: str) -> str:  # type: ignore[no-untyped-def]
 
     admin = mint_token(node.full_env()["SUNLIGHT_TOKEN_KEY"], "e2e-admin", ["admin"],
                        ["510000"])
-    draft = {"name": name, "code": implementation_code("511602"), "item_type": "01",
-             "region": "511602", "department": "区发展改革局",
-             "department_code": DEVELOPMENT, "statutory_limit_days": 20,
-             "promised_limit_days": 10,
-             "legal_basis": [{"law": "《企业投资项目核准和备案管理条例》", "article": "第十三条"}],
-             "steps": [{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk",
-                        "kind": "STEP_KIND_ACCEPTANCE"},
-                       {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief",
-                        "kind": "STEP_KIND_DECISION"}],
-             "materials": [{"key": "application_form", "name": "申请表", "mandatory": True,
-                            "originals": 1}],
-             "modes": ["HANDLING_MODE_PROMISED"]}
     with httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}", timeout=15,
                       headers={"Authorization": f"Bearer {admin}"}) as api:
-        made = api.post("/v1/items", json={"idempotency_key": uuid.uuid4().hex,
-                                           "draft": draft})
-        assert made.status_code < 300, made.text
-        item_id = made.json()["item"]["item_id"]
-        published = api.post(f"/v1/items/{item_id}/versions/1/publish",
-                             json={"idempotency_key": uuid.uuid4().hex, **OFFLINE_REVIEW})
-        assert published.status_code < 300, published.text
-    return str(item_id)
+        return publish_over_http(
+            api, "511602", "区发展改革局", name=name, department_code=DEVELOPMENT,
+            steps=[{"key": "accept", "name": "受理", "limit_days": 1, "role": "clerk",
+                    "kind": "STEP_KIND_ACCEPTANCE"},
+                   {"key": "decide", "name": "决定", "limit_days": 2, "role": "chief",
+                    "kind": "STEP_KIND_DECISION"}],
+            materials=[{"key": "application_form", "name": "申请表", "mandatory": True,
+                        "originals": 1}],
+            modes=["HANDLING_MODE_PROMISED"])
 
 
 def apply_over_http(api, item_id: str, region: str) -> dict:  # type: ignore[no-untyped-def]

@@ -6,7 +6,10 @@ fields, and a supervisor's bulk reassignment — one action per step, keyed from
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import grpc
 import pytest
@@ -44,6 +47,7 @@ from services.shared.db import Database
 from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.token_keys import TokenKey
 from tests.support import departments
+from tests.support.stubs import unary
 from tests.unit.test_hall_sign_in import FakeRpcError
 
 SECRET = TokenKey.generate().to_text()
@@ -261,21 +265,25 @@ class Cases:
             raise self.refuse
         return kpb.CaseResponse(case=self.case)
 
+    @unary
     def GetTrace(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return kpb.GetTraceResponse(entries=[kpb.TraceEntry(seq=1, action="case.submitted",
                                                             actor="clerk-1")])
 
+    @unary
     def VerifyTrace(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return kpb.VerifyTraceResponse(intact=True, entries=1, head="ab" * 32)
 
 
 class Catalogue:
+    @unary
     def GetItemVersion(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return cpb.GetItemVersionResponse(item=cpb.ItemVersion(item_id=request.item_id,
                                                             version=1, content=content()))
 
 
 class Monitoring:
+    @unary
     def ListWarnings(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         assert request.case_number == NUMBER
         return mpb.ListWarningsResponse(warnings=[mpb.Warning(
@@ -290,7 +298,17 @@ def cases() -> Cases:
 
 
 @pytest.fixture()
-def client(tmp_path, cases) -> TestClient:  # type: ignore[no-untyped-def]
+def catalogue() -> Catalogue:
+    return Catalogue()
+
+
+@pytest.fixture()
+def monitoring() -> Monitoring:
+    return Monitoring()
+
+
+@pytest.fixture()
+def client(tmp_path, cases, catalogue, monitoring) -> TestClient:  # type: ignore[no-untyped-def]
     db = Database(f"sqlite:///{tmp_path / 'hall.db'}", "hall")
     t.metadata.create_all(db.engine)
     provider = LocalIdentityProvider(AccountStore(db), "511602", passwords=FAST,
@@ -301,8 +319,7 @@ def client(tmp_path, cases) -> TestClient:  # type: ignore[no-untyped-def]
     provider.add(Kind.STAFF, "wang.jc", "王监察", PASSWORD, roles=("supervisor",),
                  regions=("511602",))
     provider.add(Kind.PERSON, PERSON, "张三", PASSWORD)
-    backend = HallBackend(Catalogue(), cases, lambda: "Bearer hall", 5.0,
-                          monitoring=Monitoring())
+    backend = HallBackend(catalogue, cases, lambda: "Bearer hall", 5.0, monitoring=monitoring)
     app = create_app(backend, "广安区", today=lambda: TODAY, access=Access(
         provider, TokenMinter(SECRET), "k" * 64, session_ttl_s=3600))
     yield TestClient(app, follow_redirects=False)
@@ -359,6 +376,117 @@ def test_a_handler_completes_a_step_with_its_countermeasures(client, cases) -> N
     (_, request, _), = [c for c in cases.calls if c[0] == "ActOnCase"]
     assert request.idempotency_key == key and request.case_number == NUMBER
     assert list(request.complete_step.countermeasures) == list(MEASURES)
+
+
+class Meeting:
+    """The calls a page starts with ``.future()``, each answered only once ``expected`` of
+    them are under way: a page that waited for one before starting the next would see it
+    fail at its deadline (DEADLINE_EXCEEDED, after ``deadline_s`` here) instead."""
+
+    def __init__(self, expected: int, deadline_s: float = 2.0) -> None:
+        self.expected, self.deadline_s = expected, deadline_s
+        self.timeouts: list[float] = []
+        self.all_started = threading.Event()
+        self._lock = threading.Lock()
+
+    def join(self, call: Callable[..., Any]) -> Together:
+        return Together(self, call)
+
+    def started(self, timeout: float) -> None:
+        with self._lock:
+            self.timeouts.append(timeout)
+            if len(self.timeouts) == self.expected:
+                self.all_started.set()
+
+
+class Together:
+    """A stub's method whose ``future()`` answers (as ``call``) once its meeting is full."""
+
+    def __init__(self, meeting: Meeting, call: Callable[..., Any]) -> None:
+        self.meeting, self.call = meeting, call
+
+    def future(self, request: Any, timeout: float, metadata: Any) -> Together.Answer:
+        self.meeting.started(timeout)
+        return Together.Answer(self, request, timeout, metadata)
+
+    class Answer:
+        """A call's outcome, settled the first time it is waited for (as a real call's is at
+        its answer or its deadline)."""
+
+        def __init__(self, method: Together, *called: Any) -> None:
+            self.method, self.called = method, called
+            self.outcome: tuple[bool, Any] | None = None
+
+        def result(self) -> Any:
+            if self.outcome is None:
+                meeting = self.method.meeting
+                try:
+                    if not meeting.all_started.wait(meeting.deadline_s):
+                        raise FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED)
+                    self.outcome = (True, self.method.call(*self.called))
+                except grpc.RpcError as error:
+                    self.outcome = (False, error)
+            answered, value = self.outcome
+            if not answered:
+                raise value
+            return value
+
+
+def refused(code: grpc.StatusCode) -> Callable[..., Any]:
+    """A stub's method that fails with ``code``."""
+    def method(request: Any, timeout: float, metadata: Any) -> Any:
+        raise FakeRpcError(code)
+    return method
+
+
+def test_a_case_page_asks_for_the_rest_at_once_with_each_calls_deadline(
+        client, cases, catalogue, monitoring) -> None:
+    """Once it has the case, the page starts its item version, trace, the trace's check and
+    the case's warnings together, each with the backend's deadline, and waits for them."""
+    meeting = Meeting(4)
+    cases.GetTrace, cases.VerifyTrace = (meeting.join(cases.GetTrace),
+                                         meeting.join(cases.VerifyTrace))
+    catalogue.GetItemVersion = meeting.join(catalogue.GetItemVersion)
+    monitoring.ListWarnings = meeting.join(monitoring.ListWarnings)
+    sign_in(client)
+    page = client.get(f"/workbench/cases/{NUMBER}")
+    assert page.status_code == 200
+    assert "痕迹完整：共 1 条记录" in page.text and "环节超时" in page.text
+    assert "吃拿卡要" in page.text  # the item version's risk points
+    assert meeting.timeouts == [5.0] * 4
+
+
+@pytest.mark.parametrize(("failing", "absent", "present"), [
+    ("GetTrace", "痕迹完整", "办理痕迹暂时无法读取"),
+    ("VerifyTrace", "痕迹完整", "办理痕迹暂时无法读取"),
+    ("ListWarnings", "环节超时", "预警暂时无法读取"),
+    ("GetItemVersion", "吃拿卡要", "事项的内部流程暂时无法读取")])
+def test_a_case_page_shows_without_a_side_call_that_failed(
+        client, cases, catalogue, monitoring, failing, absent, present) -> None:
+    meeting = Meeting(4)
+    for stub, name in ((cases, "GetTrace"), (cases, "VerifyTrace"),
+                       (catalogue, "GetItemVersion"), (monitoring, "ListWarnings")):
+        setattr(stub, name, meeting.join(refused(grpc.StatusCode.UNAVAILABLE) if name == failing
+                                         else getattr(stub, name)))
+    sign_in(client)
+    page = client.get(f"/workbench/cases/{NUMBER}")
+    assert page.status_code == 200
+    assert absent not in page.text and present in page.text
+    assert "当前环节：审查" in page.text  # the case itself
+
+
+def test_a_case_page_is_not_found_without_its_case_and_asks_nothing_else(
+        client, cases, catalogue, monitoring) -> None:
+    meeting = Meeting(4)
+    cases.GetTrace, cases.VerifyTrace = (meeting.join(cases.GetTrace),
+                                         meeting.join(cases.VerifyTrace))
+    catalogue.GetItemVersion = meeting.join(catalogue.GetItemVersion)
+    monitoring.ListWarnings = meeting.join(monitoring.ListWarnings)
+    cases.GetCase = refused(grpc.StatusCode.NOT_FOUND)
+    sign_in(client)
+    page = client.get(f"/workbench/cases/{NUMBER}")
+    assert page.status_code == 404 and "没有找到受理编号为" in page.text
+    assert meeting.timeouts == []
 
 
 def test_a_refusal_is_shown_against_its_field_and_keeps_what_was_typed(client, cases) -> None:
