@@ -109,9 +109,10 @@ def reads(region: str, case_number: str, reader: str, since: str | None, until: 
 @click.option("--since", default=None, help="from (RFC 3339 or a day)")
 @click.option("--until", default=None, help="before (RFC 3339 or a day)")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
+@click.option("--page-token", default="", help="the next page's token a listing printed")
 @click.option("--json", "as_json", is_flag=True, help="print JSON lines")
 def sign_ins(kind: str | None, account: str, outcome: str, since: str | None,
-             until: str | None, limit: int, as_json: bool) -> None:
+             until: str | None, limit: int, page_token: str, as_json: bool) -> None:
     """Sign-in attempts and sign-outs at this node's hall (登录审计), newest first."""
     from services.hall.identity import Kind  # noqa: PLC0415
     from services.hall.server import sign_in_audit  # noqa: PLC0415 - opens the database
@@ -119,10 +120,14 @@ def sign_ins(kind: str | None, account: str, outcome: str, since: str | None,
     if account and not kind:
         raise click.UsageError("--account needs --kind (person, enterprise or staff)")
     store = sign_in_audit(load_settings())
-    rows, total = store.list(kind=Kind(kind) if kind else None, login=account,
-                             outcome=outcome.strip().upper(), since=_when(since, "--since"),
-                             until=_when(until, "--until"), limit=limit)
-    for r in rows:
+    try:
+        found = store.list(kind=Kind(kind) if kind else None, login=account,
+                           outcome=outcome.strip().upper(), since=_when(since, "--since"),
+                           until=_when(until, "--until"), page=page_token.strip(),
+                           limit=limit)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--page-token") from None
+    for r in found.rows:
         if as_json:
             click.echo(json.dumps({"id": r.id, "at": r.at.isoformat(), "event": r.event,
                                    "kind": r.kind, "outcome": r.outcome,
@@ -132,5 +137,6 @@ def sign_ins(kind: str | None, account: str, outcome: str, since: str | None,
             click.echo(f"{_local(r.at)}  {r.outcome:<16} {r.outcome_words}  {r.kind:<10} "
                        f"{r.account}  {r.client}  {r.user_agent[:60]}")
     if not as_json:
-        click.echo(f"{total} record(s)" + (f", the newest {len(rows)} shown"
-                                           if total > len(rows) else ""))
+        click.echo(f"{found.total} record(s)" + (
+            f", {len(found.rows)} shown; next page: --page-token {found.next}"
+            if found.next else ""))

@@ -4,7 +4,9 @@ Who read which case's file — the case service's audit, asked with the supervis
 (``ListAccessAudit``: it lets supervisors and administrators of the case's region list it,
 no one else) — by case number, by reader and by day; and, for supervisors and administrators
 whose regions cover this node's, the sign-in attempts at this hall (its own database), by
-outcome and by day. Numbers are shown masked, as they are kept.
+outcome and by day. Each list shows how many records match and pages through them all (the
+case service's page token; the sign-in audit's, ``signins``), the filters kept from page to
+page. Numbers are shown masked, as they are kept.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import grpc
 from fastapi import FastAPI, Query, Request
@@ -70,16 +73,20 @@ def add_audit_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                    reader: Annotated[str, Query(max_length=128)] = "",
                    day: Annotated[str, Query(max_length=10)] = "",
                    outcome: Annotated[str, Query(max_length=32)] = "",
-                   page: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+                   page: Annotated[str, Query(max_length=100)] = "",
+                   signins: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
         identity = supervisor(request)
         case = case.strip() if CASE_NUMBER.match(case.strip()) else ""
         reader = reader.strip() if READER.match(reader.strip()) else ""
         since, until = day_window(day.strip())
+        outcome = outcome if outcome in OUTCOME_WORDS else ""
+        page = page if PAGE_TOKEN.match(page) else ""
+        query = {"case": case, "reader": reader, "day": day.strip() if since else "",
+                 "outcome": outcome}
         try:
             found = backend.access_audit(
                 minter.header(identity), case_number=case, subject=reader, since=since,
-                until=until, page_size=PAGE_SIZE,
-                page_token=page if PAGE_TOKEN.match(page) else "")
+                until=until, page_size=PAGE_SIZE, page_token=page)
         except grpc.RpcError as error:
             raise page_error(error, "没有找到这个办件，或它不在您的监察范围内。", "审计记录"
                              ) from None
@@ -92,15 +99,30 @@ def add_audit_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         node_wide = sign_ins is not None and any(covers(r, minter.issuer)
                                                  for r in identity.regions)
         attempts: list[Any] | None = None
+        signins_total, signins_next = 0, ""
         if node_wide and sign_ins is not None:
-            rows, _ = sign_ins.list(outcome=outcome if outcome in OUTCOME_WORDS else "",
-                                    since=since, until=until, limit=PAGE_SIZE)
+            try:
+                found_sign_ins = sign_ins.list(outcome=outcome, since=since, until=until,
+                                               page=signins, limit=PAGE_SIZE)
+            except ValueError:  # not a token of ours: the first page
+                found_sign_ins = sign_ins.list(outcome=outcome, since=since, until=until,
+                                               limit=PAGE_SIZE)
+            signins_total, signins_next = found_sign_ins.total, found_sign_ins.next
             attempts = [{"at": r.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
                          "outcome": r.outcome, "words": r.outcome_words, "kind": r.kind,
                          "account": r.account, "client": r.client,
-                         "user_agent": r.user_agent[:80]} for r in rows]
+                         "user_agent": r.user_agent[:80]} for r in found_sign_ins.rows]
         return render(request, "supervision/audit.html", {
-            "reads": reads, "total": found.total, "next": found.next_page_token,
-            "query": {"case": case, "reader": reader, "day": day if since else "",
-                      "outcome": outcome if outcome in OUTCOME_WORDS else ""},
-            "attempts": attempts, "outcomes": OUTCOME_WORDS})
+            "reads": reads, "total": found.total, "query": query,
+            # the next page of one list keeps the filters and the other list's page
+            "next_reads": _href({**query, "page": found.next_page_token, "signins": signins})
+            if found.next_page_token else "",
+            "attempts": attempts, "signins_total": signins_total,
+            "next_signins": _href({**query, "page": page, "signins": signins_next})
+            if signins_next else "",
+            "outcomes": OUTCOME_WORDS})
+
+
+def _href(params: dict[str, str]) -> str:
+    """The page's address with these parameters (the empty ones left out)."""
+    return "/supervision/audit?" + urlencode({k: v for k, v in params.items() if v})

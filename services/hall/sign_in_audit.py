@@ -7,7 +7,8 @@ never in full and never the password —, an HMAC of the login as normalised (wi
 node's, so that an operator who has the number finds every attempt on it while the table
 does not hold it), the client address and its user agent (bounded). The identity provider
 answers an unknown account and a wrong password alike to the person; the audit tells them
-apart (``SignInRefused.reason``).
+apart (``SignInRefused.reason``). Listed newest first, a page at a time (``SignInAudit.list``:
+one query gives a page, how many match and the token of the next page).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select, true
 
 from services.hall.identity import Kind, SignInRefused
 from services.hall.identity.credentials import normalise_login
@@ -106,6 +107,34 @@ class SignInEvent:
         return OUTCOME_WORDS.get(self.outcome, self.outcome)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class SignInPage:
+    """One page of records, newest first; how many match the filters in all; the token of
+    the page after this one ("" on the last page)."""
+
+    rows: list[SignInEvent]
+    total: int
+    next: str
+
+
+def page_token(at: datetime, row_id: int) -> str:
+    """The token of the page after the record (``at``, ``row_id``): the page starts below it
+    (records newest first, by time then id), so records written meanwhile do not shift it."""
+    return f"{(at - _EPOCH) // _MICROSECOND}-{row_id}"
+
+
+def after_token(token: str) -> tuple[datetime, int]:
+    """The record a page token names; ValueError for a text that is not a token."""
+    micros, sep, row_id = token.partition("-")
+    if not sep or not micros.isdigit() or not row_id.isdigit():
+        raise ValueError(f"not a page token: {token[:40]!r}")
+    return _EPOCH + int(micros) * _MICROSECOND, int(row_id)
+
+
 class SignInAudit:
     """Appends and lists the hall's sign-in records."""
 
@@ -136,10 +165,12 @@ class SignInAudit:
                                                        user_agent)))
 
     def list(self, *, kind: Kind | None = None, login: str = "", outcome: str = "",
-             since: datetime | None = None, until: datetime | None = None, offset: int = 0,
-             limit: int = 50) -> tuple[list[SignInEvent], int]:
-        """Records newest first, and how many match: of one account (``login`` with
-        ``kind``: its full number or staff account), one outcome, a time window."""
+             since: datetime | None = None, until: datetime | None = None, page: str = "",
+             limit: int = 50) -> SignInPage:
+        """Records newest first — of one account (``login`` with ``kind``: its full number or
+        staff account), one outcome, a time window —, ``limit`` at a time from the page
+        ``page`` names (``SignInPage.next`` of the one before; ValueError for a text that is
+        not a token), with how many match in all: one query per page."""
         c = table.c
         where = []
         if kind is not None:
@@ -152,10 +183,23 @@ class SignInAudit:
             where.append(c.at >= since)
         if until is not None:
             where.append(c.at < until)
+        below = []
+        if page:
+            at, row_id = after_token(page)
+            below.append(or_(c.at < at, and_(c.at == at, c.id < row_id)))
+        counted = select(func.count().label("total")).select_from(table).where(
+            *where).subquery()
+        rows = select(table).where(*where, *below).order_by(c.at.desc(), c.id.desc()).limit(
+            limit + 1).subquery()
+        # the count joined to the page's rows: one row with no record when the page is empty
+        query = select(counted.c.total, rows).select_from(
+            counted.outerjoin(rows, true())).order_by(rows.c.at.desc(), rows.c.id.desc())
         with self.db.read() as s:
-            rows = s.execute(select(table).where(*where).order_by(c.at.desc(), c.id.desc())
-                             .offset(offset).limit(limit)).all()
-            total = int(s.execute(select(func.count()).select_from(table).where(*where))
-                        .scalar_one())
-        return [SignInEvent(r.at, r.event, r.kind, r.outcome, r.account, r.client,
-                            r.user_agent, r.id) for r in rows], total
+            found = s.execute(query).all()
+        total = int(found[0].total) if found else 0
+        events = [SignInEvent(r.at, r.event, r.kind, r.outcome, r.account, r.client,
+                              r.user_agent, r.id) for r in found if r.id is not None]
+        more = len(events) > limit
+        events = events[:limit]
+        return SignInPage(events, total,
+                          page_token(events[-1].at, events[-1].id) if more else "")

@@ -90,7 +90,8 @@ def test_every_attempt_is_recorded_with_its_outcome(hall) -> None:
     assert sign_in(client, "wang.jc", "staff", PASSWORD).status_code == 303
     assert client.post("/signout", data={"csrf_token": csrf(client)}).status_code == 303
 
-    rows, total = audit.list()
+    listed = audit.list()
+    rows, total = listed.rows, listed.total
     assert total == 7
     assert [(r.event, r.kind, r.outcome, r.account) for r in reversed(rows)] == [
         ("sign_in", "person", "WRONG_PASSWORD", "511602********1236"),
@@ -107,9 +108,21 @@ def test_every_attempt_is_recorded_with_its_outcome(hall) -> None:
         stored = repr(s.execute(select(table)).all())
     assert PERSON not in stored and "wrong-password" not in stored and PASSWORD not in stored
     # an operator who has the number finds every attempt on it
-    mine, count = audit.list(kind=Kind.PERSON, login=PERSON)
-    assert count == 3 and {r.outcome for r in mine} == {"WRONG_PASSWORD", "RATE_LIMITED"}
-    assert audit.list(outcome="UNKNOWN_ACCOUNT")[1] == 1
+    mine = audit.list(kind=Kind.PERSON, login=PERSON)
+    assert mine.total == 3 and {r.outcome for r in mine.rows} == {"WRONG_PASSWORD",
+                                                                   "RATE_LIMITED"}
+    assert audit.list(outcome="UNKNOWN_ACCOUNT").total == 1
+    # three at a time: every record once, in the same order, each page counting all seven
+    paged, token, pages = [], "", 0
+    while True:
+        page = audit.list(page=token, limit=3)
+        assert page.total == 7
+        paged, token, pages = paged + page.rows, page.next, pages + 1
+        if not token:
+            break
+    assert pages == 3 and [r.id for r in paged] == [r.id for r in rows]
+    with pytest.raises(ValueError, match="page token"):
+        audit.list(page="not-a-token")
 
 
 def test_sign_in_records_cannot_be_changed_or_deleted(hall) -> None:
@@ -118,7 +131,7 @@ def test_sign_in_records_cannot_be_changed_or_deleted(hall) -> None:
     for statement in ("UPDATE sign_in_audit SET outcome = 'OK'", "DELETE FROM sign_in_audit"):
         with pytest.raises(Exception, match="append-only"), db.begin() as conn:
             conn.execute(text(statement))
-    assert [r.outcome for r in audit.list()[0]] == ["WRONG_PASSWORD"]
+    assert [r.outcome for r in audit.list().rows] == ["WRONG_PASSWORD"]
 
 
 def test_the_command_line_lists_sign_ins(hall, monkeypatch) -> None:

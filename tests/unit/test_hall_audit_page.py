@@ -1,10 +1,14 @@
 """The supervision page of the audit (/supervision/audit), on fakes: the case service's audit
 asked with the supervisor's own token and filters, shown in Chinese with the numbers masked;
-the hall's sign-in records for supervisors of the node's region; nobody else gets the page."""
+the hall's sign-in records for supervisors of the node's region, counted and paged with the
+filters kept; nobody else gets the page."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
@@ -18,7 +22,7 @@ from services.hall.identity import storage as t
 from services.hall.identity.accounts import AccountStore
 from services.hall.identity.credentials import Passwords
 from services.hall.identity.local import LocalIdentityProvider, SignInLimits
-from services.hall.sign_in_audit import SignInAudit, audit_key
+from services.hall.sign_in_audit import OK, WRONG_PASSWORD, SignInAudit, audit_key
 from services.hall.tokens import TokenMinter
 from services.shared.auth import Authenticator
 from services.shared.db import Database
@@ -66,7 +70,7 @@ def world(tmp_path):  # type: ignore[no-untyped-def]
     app = create_app(HallBackend(object(), cases, lambda: "Bearer hall", 5.0), "广安区",
                      access=Access(provider, TokenMinter(SECRET, "511602"), "k" * 64,
                                    session_ttl_s=3600, sign_ins=audit))
-    yield app, cases
+    yield app, cases, audit
     db.dispose()
 
 
@@ -80,7 +84,7 @@ def sign_in(app, login: str, kind: str = "staff", password: str = PASSWORD) -> T
 
 
 def test_a_supervisor_reads_who_read_which_file_and_who_signed_in(world) -> None:
-    app, cases = world
+    app, cases, _ = world
     sign_in(app, PERSON, "person", "not-the-password")
     client = sign_in(app, "wang.jc")
     page = client.get("/supervision/audit", params={
@@ -99,9 +103,55 @@ def test_a_supervisor_reads_who_read_which_file_and_who_signed_in(world) -> None
 
 
 def test_sign_ins_only_for_the_nodes_region_and_the_page_only_for_supervisors(world) -> None:
-    app, _ = world
+    app, _, _ = world
     elsewhere = sign_in(app, "zhao.jc").get("/supervision/audit")
     assert elsewhere.status_code == 200 and "登录记录" not in elsewhere.text
     citizen = sign_in(app, PERSON, "person")
     refused = citizen.get("/supervision/audit")
     assert refused.status_code == 403 and "SUPERVISORS_ONLY" in refused.text
+
+
+def test_the_sign_ins_are_counted_and_paged_with_their_filters_kept(world) -> None:
+    app, _, audit = world
+    # 120 attempts on 2026-11-29 (Beijing time), one a minute: 90 wrong passwords, 30 fine
+    start = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
+    for n in range(120):
+        audit.clock = lambda n=n: start + timedelta(minutes=n)
+        audit.record("sign_in", Kind.PERSON, WRONG_PASSWORD if n % 4 else OK, PERSON,
+                     f"10.0.{n // 100}.{n % 100}", "test")
+    audit.clock = lambda: datetime.now(UTC)
+    client = sign_in(app, "wang.jc")  # today's sign-in: outside the day asked for
+
+    def shown(page) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        table = page.text.split('id="audit-sign-ins"', 1)[1].split("</table>", 1)[0]
+        return re.findall(r'<span class="code">(\w+)</span>.*?<td>(10\.0\.[0-9.]+)</td>', table)
+
+    def next_link(page) -> str | None:  # type: ignore[no-untyped-def]
+        found = re.search(r'<a href="([^"]+)" rel="next" id="signins-next">下一页</a>', page.text)
+        return html.unescape(found.group(1)) if found else None
+
+    first = client.get("/supervision/audit", params={"day": "2026-11-29",
+                                                      "outcome": WRONG_PASSWORD})
+    assert first.status_code == 200, first.text
+    assert "登录记录（共 90 条）" in first.text
+    seen = shown(first)
+    assert len(seen) == 50 and {o for o, _ in seen} == {WRONG_PASSWORD}
+    link = next_link(first)
+    assert link is not None
+    kept = parse_qs(urlsplit(link).query)
+    assert kept["day"] == ["2026-11-29"] and kept["outcome"] == [WRONG_PASSWORD]
+    second = client.get(link)
+    assert "登录记录（共 90 条）" in second.text
+    assert len(shown(second)) == 40 and next_link(second) is None
+    every = seen + shown(second)
+    assert len({c for _, c in every}) == 90  # each attempt once, none lost between pages
+    assert every[0][1] == "10.0.1.19" and every[-1][1] == "10.0.0.1"  # newest first
+
+    # no filter: every attempt, today's sign-in too (not 10.0.x: not in shown), 50 a page
+    unfiltered, pages = client.get("/supervision/audit"), 1
+    assert "登录记录（共 121 条）" in unfiltered.text
+    while (link := next_link(unfiltered)) is not None:
+        unfiltered, pages = client.get(link), pages + 1
+    assert pages == 3 and len(shown(unfiltered)) == 21  # 50 + 50 + 21 (one is today's)
+    # a token that is not one: the first page, not an error
+    assert len(shown(client.get("/supervision/audit", params={"signins": "x-1"}))) == 49
