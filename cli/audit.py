@@ -56,7 +56,8 @@ def audit() -> None:
                                            "case's, else the caller's")
 @click.option("--case", "case_number", default="", help="only the reads of this case")
 @click.option("--reader", default="", help="only the reads by this account (the subject as "
-                                           "recorded)")
+                                           "recorded, or a person's or enterprise's full "
+                                           "number)")
 @click.option("--since", default=None, help="from (RFC 3339 or a day)")
 @click.option("--until", default=None, help="before (RFC 3339 or a day)")
 @click.option("--page-size", type=click.IntRange(1, 200), default=50, show_default=True)

@@ -6,9 +6,11 @@ is one append-only row of ``case_accesses``, written by the read itself through 
 service's unit of work. What a row says:
 
 - **who**: the account (``subject``; a person's or enterprise's identity number masked,
-  ``services.shared.masking``), the name, roles, regions and department their token gave, and
-  for a read that came from another node the region of the node that asserted them
-  (``asserted_by``);
+  ``services.shared.masking``) and its HMAC (``subject_key``: of the full subject, under the
+  node's key for this audit, ``reader_key``; so a supervisor who has a person's full number
+  finds their reads while the table does not hold it), the name, roles, regions and department
+  their token gave, and for a read that came from another node the region of the node that
+  asserted them (``asserted_by``);
 - **what**: the case, its region, the view read (``VIEWS``) and which part of it (``target``:
   a document's id, a material file's SHA-256), the call and the purpose given;
 - **how and when**: the channel (``services.shared.grpc_client.CHANNELS``) and the time.
@@ -24,8 +26,8 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
-from services.shared.auth import Principal
-from services.shared.masking import mask_subject
+from services.shared.auth import PUBLIC_ID_TYPES, Principal
+from services.shared.masking import derived_key, keyed, mask_subject
 
 #: view codes: what a read showed
 DETAIL = "detail"            # the case's internal view (application, materials list, steps)
@@ -46,15 +48,50 @@ VIEW_OF_CALL = {"GetCase": DETAIL, "LookupCase": DETAIL, "GetTrace": TRACE,
 channel: ContextVar[str] = ContextVar("audit_channel", default="grpc")
 
 
+def reader_key(node_key: str) -> bytes:
+    """The key of the readers' HMACs (``subject_key``), derived from the node's private token
+    key for this one purpose (``services.shared.masking.derived_key``, as the hall's sign-in
+    audit derives its own)."""
+    return derived_key(node_key, "sunlight case-read audit v1")
+
+
+def _normalised(subject: str) -> str:
+    """A subject as it is keyed: a person's or enterprise's identity with its number in upper
+    case (as tokens carry it), anything else as it is."""
+    kind, sep, number = subject.strip().partition(":")
+    if sep and kind in PUBLIC_ID_TYPES:
+        return f"{kind}:{number.strip().upper()}"
+    return subject.strip()
+
+
+def subject_key(key: bytes, subject: str) -> str:
+    """The HMAC a row keeps of its reader's full subject."""
+    return keyed(key, _normalised(subject))
+
+
+def subject_keys(key: bytes, wanted: str) -> list[str]:
+    """The HMACs a filter by reader matches: of the subject as given and, for a bare number
+    (no ``id_card:`` or ``credit_code:`` before it), of it as each kind of identity."""
+    text = wanted.strip()
+    if not text:
+        return []
+    keys = [subject_key(key, text)]
+    if ":" not in text:
+        keys += [subject_key(key, f"{kind}:{text}") for kind in PUBLIC_ID_TYPES]
+    return keys
+
+
 def record(principal: Principal, case_number: str, region: str, at: datetime, call: str,
-           purpose: str = "", *, view: str = "", target: str = "", own: bool = False,
-           via: str | None = None) -> dict[str, Any]:
-    """The row one read appends (columns of ``case_accesses``, bounded to their lengths)."""
+           purpose: str = "", *, key: bytes, view: str = "", target: str = "",
+           own: bool = False, via: str | None = None) -> dict[str, Any]:
+    """The row one read appends (columns of ``case_accesses``, bounded to their lengths);
+    ``key``: the node's ``reader_key``."""
     chosen = view or VIEW_OF_CALL.get(call, DETAIL)
     if chosen not in VIEWS:
         raise ValueError(f"unknown view {chosen!r}: one of {VIEWS}")
     return {
         "case_number": case_number, "at": at, "subject": mask_subject(principal.subject)[:128],
+        "subject_key": subject_key(key, principal.subject),
         "name": principal.name[:200], "roles": ",".join(principal.roles)[:200],
         "department_code": (principal.department or "")[:20],
         "department": principal.department_name[:200], "call": call[:32],

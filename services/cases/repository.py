@@ -690,17 +690,19 @@ class CaseStore:
         return rows, total
 
     def audit(self, region_filter: Callable[[Any], Any], number: str, subject: str,
-              since: datetime | None, until: datetime | None, offset: int, limit: int
-              ) -> tuple[list[Any], int]:
+              subject_keys: Sequence[str], since: datetime | None, until: datetime | None,
+              offset: int, limit: int) -> tuple[list[Any], int]:
         """The audit of case-file reads within ``region_filter`` (of the case's region),
-        of one case and one reader when named, at or after ``since`` and before ``until``:
-        newest first, and how many there are."""
+        of one case and one reader when named (its subject as rows show it, or one of the
+        HMACs of its full subject, ``subject_keys``), at or after ``since`` and before
+        ``until``: newest first, and how many there are."""
         a = t.case_accesses.c
         where = [region_filter(a.region)]
         if number:
             where.append(a.case_number == number)
         if subject:
-            where.append(a.subject == subject)
+            where.append(or_(a.subject == subject, a.subject_key.in_(list(subject_keys)))
+                         if subject_keys else a.subject == subject)
         if since is not None:
             where.append(a.at >= since)
         if until is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
+from services.cases import audit
 from services.cases.api import CaseServicer
 from services.cases.catalogue_client import CatalogueClient
 from services.cases.handover import CaseRelay
@@ -58,7 +59,8 @@ class Cases:
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
         territory = Territory.of_node(settings.node_region, settings.territory_regions,
                                       settings.var_dir)
-        self.service = CaseService(self.db, items, calendar, settings.node_region, territory)
+        self.service = CaseService(self.db, items, calendar, settings.node_region, territory,
+                                   audit_key=audit.reader_key(settings.token_key))
         self.server = GrpcServer(address or settings.listen_address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)

@@ -254,8 +254,12 @@ def handling_departments(case: Case) -> list[str]:
 class CaseService:
     def __init__(self, db: Database, items: ItemSource, calendar: WorkingCalendar,
                  node_region: str, territory: Territory | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+                 audit_key: bytes | None = None) -> None:
         self.db = db
+        # the key of the audit's readers' HMACs (``audit.reader_key`` of the node's key);
+        # without one, a key of this instance's own (its rows' readers found by it alone)
+        self.audit_key = audit_key or secrets.token_bytes(32)
         self.clock = clock  # the time actions happen at (tests move it)
         self.items = items
         self.calendar = calendar
@@ -594,7 +598,7 @@ class CaseService:
         recorded = False
         if identity is not None and view != audit.MATERIAL:
             row = audit.record(principal, number, number[:6], self.clock(), call, purpose,
-                               view=view, target=target, own=True)
+                               key=self.audit_key, view=view, target=target, own=True)
             stored, recorded = self.store.read_own_case(number, party_key(*identity), row)
             case = stored.case
         else:
@@ -665,7 +669,8 @@ class CaseService:
         else the call's name) — appended through the unit of work, the case service's one
         write path (``services.cases.audit`` says what a row holds)."""
         self.store.log_access(audit.record(principal, case.number, case.region, self.clock(),
-                                           call, purpose, view=view, target=target, own=own))
+                                           call, purpose, key=self.audit_key, view=view,
+                                           target=target, own=own))
 
     def accesses(self, principal: Principal, number: str, offset: int, size: int
                  ) -> tuple[list[Any], int]:
@@ -687,14 +692,18 @@ class CaseService:
         """The audit of case-file reads (审计记录), newest first: for supervisors and
         administrators (``audit.read``) of the region — ``region`` and those below it, or,
         unnamed, the caller's regions this node holds; of one case (its region's), of one
-        reader, within a time window."""
+        reader (``subject``: as the rows show it — a staff account, a masked identity — or a
+        person's or enterprise's full number, with or without ``id_card:``/``credit_code:``,
+        matched by its HMAC), within a time window."""
         principal.require(auth.AUDIT_READ)
         if number:
             case = self.store.read_case(number).case
             principal.require(auth.AUDIT_READ, case.region)
             region = region or case.region
         region_filter = self._regions_of(principal, auth.AUDIT_READ, region)
-        return self.store.audit(region_filter, number, subject, since, until, offset, size)
+        return self.store.audit(region_filter, number, subject,
+                                audit.subject_keys(self.audit_key, subject), since, until,
+                                offset, size)
 
     def prior_cases(self, case: Case) -> list[Case]:
         """Earlier cases the government opened against any party of ``case`` (repeat

@@ -253,10 +253,15 @@ case_accesses = Table(
     Column("own", Boolean, nullable=False, server_default="0"),
     # the case's region: what a supervisor's listing filters on
     Column("region", String(6), nullable=False, server_default=""),
+    # HMAC-SHA256 of the reader's full subject (services.cases.audit.subject_key): a person's
+    # reads found by their full number, which ``subject`` keeps masked; NULL in rows written
+    # before it was kept (found by their plain subject)
+    Column("subject_key", String(64)),
 )
 Index("ix_case_accesses_case", case_accesses.c.case_number, case_accesses.c.at)
 Index("ix_case_accesses_region", case_accesses.c.region, case_accesses.c.at)
 Index("ix_case_accesses_subject", case_accesses.c.subject, case_accesses.c.at)
+Index("ix_case_accesses_subject_key", case_accesses.c.subject_key, case_accesses.c.at)
 
 # --- 上报件 across nodes ---------------------------------------------------------------------
 

@@ -13,8 +13,6 @@ one query gives a page, how many match and the token of the next page).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,7 +24,7 @@ from services.hall.identity import Kind, SignInRefused
 from services.hall.identity.credentials import normalise_login
 from services.hall.identity.storage import sign_in_audit as table
 from services.shared.db import Database
-from services.shared.masking import mask_number
+from services.shared.masking import derived_key, keyed, mask_number
 
 #: outcome codes (stable; the Chinese words are for pages)
 OK = "OK"
@@ -61,8 +59,7 @@ def outcome_of(code: str, reason: str = "") -> str:
 def audit_key(node_key: str) -> bytes:
     """The key of the accounts' HMACs, derived from the node's private token key (a key of
     its own for this one purpose, as the session cookie's)."""
-    return hmac.new(node_key.encode(), b"sunlight hall sign-in audit v1",
-                    hashlib.sha256).digest()
+    return derived_key(node_key, "sunlight hall sign-in audit v1")
 
 
 def normalised(kind: Kind, login: str) -> str:
@@ -146,7 +143,7 @@ class SignInAudit:
         text = normalised(kind, login)
         if not text:
             return ""
-        return hmac.new(self._key, f"{kind.value}:{text}".encode(), hashlib.sha256).hexdigest()
+        return keyed(self._key, f"{kind.value}:{text}")
 
     def row(self, event: str, kind: Kind, outcome: str, login: str, client: str,
             user_agent: str) -> dict[str, Any]:

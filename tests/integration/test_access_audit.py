@@ -60,6 +60,7 @@ SUPERVISOR_ELSEWHERE = token("sup-9", ["supervisor"], "511603")
 LEGAL = token("legal-1", ["legal_reviewer"])
 ADMIN = token("admin-1", ["admin"], "510000")
 CITIZEN = token(f"id_card:{APPLICANT.id_number}", ["public"])
+OTHER = "511602199001011252"  # another person's (valid) resident ID number
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -252,7 +253,8 @@ def test_an_own_read_is_audited_with_the_cases_read_and_only_if_it_is_theirs(nod
     number = submitted(service)
     before = rows(db)
     reader = Principal(f"id_card:{APPLICANT.id_number}", ("public",), ("511602",))
-    row = rules.record(reader, number, "511602", datetime.now(UTC), "GetCase", own=True)
+    row = rules.record(reader, number, "511602", datetime.now(UTC), "GetCase",
+                       key=service.audit_key, own=True)
     stored, recorded = service.store.read_own_case(
         number, party_key("id_card", APPLICANT.id_number), row)
     assert recorded and stored.case.number == number and rows(db) == before + 1
@@ -261,3 +263,42 @@ def test_an_own_read_is_audited_with_the_cases_read_and_only_if_it_is_theirs(nod
     # through the API: one row per own read, never two
     stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=CITIZEN, timeout=10)
     assert rows(db) == before + 2
+
+
+def test_a_persons_own_reads_are_found_by_their_full_number(node) -> None:
+    service, stub, db, _ = node
+    number = submitted(service)
+    for purpose in ("", "查看进度"):
+        stub.GetCase(kpb.GetCaseRequest(case_number=number, purpose=purpose),
+                     metadata=CITIZEN, timeout=10)
+    stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=CLERK_MD, timeout=10)
+    # the full number, bare or as the token's subject, finds their reads (kept masked)
+    for wanted in (APPLICANT.id_number, f"id_card:{APPLICANT.id_number}",
+                   APPLICANT.id_number.lower()):
+        found = audit(stub, SUPERVISOR, subject=wanted)
+        assert found.total == 2, wanted
+        assert [(e.purpose, e.own, e.subject) for e in found.entries] == [
+            ("查看进度", True, "id_card:511602********1236"),
+            ("GetCase", True, "id_card:511602********1236")]
+    # as the rows show it, too; someone else's number finds nothing of theirs
+    assert audit(stub, SUPERVISOR, subject="id_card:511602********1236").total == 2
+    assert audit(stub, SUPERVISOR, subject=OTHER).total == 0
+    assert audit(stub, SUPERVISOR, subject=f"credit_code:{APPLICANT.id_number}").total == 0
+    # staff reads are keyed as well, and found by their account
+    assert [e.subject for e in audit(stub, SUPERVISOR, subject="clerk-1").entries] == [
+        "clerk-1"]
+    with db.read() as s:
+        keys = s.execute(select(t.case_accesses.c.subject_key)).scalars().all()
+    assert len(keys) == 3 and all(k and len(k) == 64 for k in keys)
+    assert APPLICANT.id_number not in repr(keys)
+    # a row from before the key was kept (NULL) is found by its plain subject
+    old = dict(rules_record(service, number), subject_key=None)
+    service.store.log_access(old)
+    assert audit(stub, SUPERVISOR, subject="clerk-1").total == 2
+
+
+def rules_record(service: CaseService, number: str) -> dict:  # type: ignore[type-arg]
+    from services.cases import audit as rules  # noqa: PLC0415
+
+    return rules.record(CLERK, number, "511602", datetime.now(UTC), "GetCase",
+                        key=service.audit_key)

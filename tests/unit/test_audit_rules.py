@@ -13,9 +13,10 @@ from services.hall import sign_in_audit as sia
 from services.hall.identity import Kind
 from services.shared.auth import Principal
 from services.shared.grpc_client import CHANNEL_HEADER, channel_of
-from services.shared.masking import mask_number, mask_subject
+from services.shared.masking import derived_key, mask_number, mask_subject
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+KEY = audit.reader_key("ed25519:not-a-real-key")
 CLERK = Principal("li.clerk", ("clerk",), ("511602",), "11511302MB1234567X", "李经办",
                   department_name="区发展改革局")
 
@@ -32,7 +33,7 @@ def test_a_record_names_who_what_and_how() -> None:
     token = audit.channel.set("http")
     try:
         row = audit.record(CLERK, "51160220261130000001", "511602", AT, "GetDocument",
-                           "  ", target="d5")
+                           "  ", key=KEY, target="d5")
     finally:
         audit.channel.reset(token)
     assert {k: row[k] for k in ("subject", "roles", "regions", "department_code", "view",
@@ -46,25 +47,43 @@ def test_a_record_names_who_what_and_how() -> None:
 
 def test_an_applicants_own_read_is_masked_and_a_visitor_names_its_node() -> None:
     person = Principal("id_card:511602199001011236", ("public",), ("511602",), name="张三")
-    row = audit.record(person, "n", "511602", AT, "GetCase", own=True)
+    row = audit.record(person, "n", "511602", AT, "GetCase", key=KEY, own=True)
     assert row["subject"] == "id_card:511602********1236" and row["own"]
     assert "199001011236" not in repr(row)
+    # keyed in full: the number (bare, prefixed, any case) finds it, another number does not
+    assert row["subject_key"] in audit.subject_keys(KEY, "511602199001011236")
+    assert row["subject_key"] in audit.subject_keys(KEY, " id_card:511602199001011236 ")
+    assert row["subject_key"] not in audit.subject_keys(KEY, "511602199001011252")
+    assert row["subject_key"] not in audit.subject_keys(audit.reader_key("other"),
+                                                        "511602199001011236")
+    assert audit.subject_keys(KEY, "") == []
     visitor = Principal("sup-city", ("supervisor",), ("511600",), asserted_by="511600")
-    row = audit.record(visitor, "n", "511602", AT, "GetTrace", via="gateway_grpc")
+    row = audit.record(visitor, "n", "511602", AT, "GetTrace", key=KEY,
+                       via="gateway_grpc")
     assert (row["channel"], row["asserted_by"], row["view"]) == ("federation", "511600",
                                                                   "trace")
 
 
 def test_views_and_lengths_are_bounded() -> None:
     with pytest.raises(ValueError, match="unknown view"):
-        audit.record(CLERK, "n", "511602", AT, "GetCase", view="everything")
+        audit.record(CLERK, "n", "511602", AT, "GetCase", key=KEY, view="everything")
     long = Principal("x" * 300, ("clerk",), ("511602",), name="名" * 300)
-    row = audit.record(long, "n", "511602", AT, "GetCase", "为" * 500, target="f" * 300)
+    row = audit.record(long, "n", "511602", AT, "GetCase", "为" * 500, key=KEY,
+                       target="f" * 300)
     assert (len(row["subject"]), len(row["name"]), len(row["purpose"]),
             len(row["target"])) == (128, 200, 200, 100)
     assert row["view"] == "detail" and audit.record(
-        CLERK, "n", "511602", AT, "GetCase", view=audit.MATERIAL, target="ab")["view"] == (
+        CLERK, "n", "511602", AT, "GetCase", key=KEY, view=audit.MATERIAL,
+        target="ab")["view"] == (
         "material")
+
+
+def test_both_audits_derive_their_own_key_from_the_nodes_by_one_mechanism() -> None:
+    node_key = "ed25519:not-a-real-key"
+    hall, cases = sia.audit_key(node_key), audit.reader_key(node_key)
+    assert hall != cases and len(hall) == len(cases) == 32
+    assert hall == derived_key(node_key, "sunlight hall sign-in audit v1")
+    assert cases == derived_key(node_key, "sunlight case-read audit v1")
 
 
 def test_the_channel_is_what_a_front_end_set_else_grpc() -> None:
