@@ -64,7 +64,8 @@ def keep(unit: Any, case: Case, event: CaseEvent, entry: TraceEntry) -> None:
             idempotency_key=f"report-up:{case.number}:{event.instance_id}")
         request.submitted_at.FromDatetime(case.submitted_at)
         unit.keep_handover(case.number, "hand_up", RECEIVE_CASE,
-                           request.SerializeToString(), request.idempotency_key)
+                           request.SerializeToString(), request.idempotency_key,
+                           region=case.region, peer=event.to_region)
     elif (isinstance(event, Decided) and case.reported_from is not None
           and case.decision is not None):
         link, decision = case.reported_from, case.decision
@@ -81,7 +82,8 @@ def keep(unit: Any, case: Case, event: CaseEvent, entry: TraceEntry) -> None:
         if decision.decided_at is not None:
             back.decision.decided_at.FromDatetime(decision.decided_at)
         unit.keep_handover(case.number, "return", RECEIVE_DECISION,
-                           back.SerializeToString(), back.idempotency_key)
+                           back.SerializeToString(), back.idempotency_key,
+                           region=case.region, peer=link.node)
 
 
 RESPONSES = {RECEIVE_CASE: pb.ReceiveReportedCaseResponse,

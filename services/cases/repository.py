@@ -52,8 +52,14 @@ from services.shared.telemetry import current_traceparent
 _DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
 #: the columns a hand-over row is written with (``CaseUnit.keep_handover``)
 HANDOVER_FIELDS = ("case_number", "kind", "method", "request", "idempotency_key",
-                   "created_at", "attempts", "next_attempt_at")
+                   "created_at", "attempts", "next_attempt_at", "region", "peer")
 _c, _i, _k = t.cases.c, t.step_instances.c, t.idempotency_keys.c
+#: where a hand-over stands: its state's name → the condition on ``case_handovers``'s columns
+HANDOVER_STATES: dict[str, Callable[[Any], Any]] = {
+    "pending": lambda h: h.delivered_at.is_(None) & h.last_error.is_(None),
+    "failing": lambda h: h.delivered_at.is_(None) & h.last_error.is_not(None),
+    "delivered": lambda h: h.delivered_at.is_not(None),
+}
 
 
 def _upsert_instance(module: Any) -> Any:
@@ -308,14 +314,15 @@ class CaseUnit:
         self._write("insert_document", row)
 
     def keep_handover(self, case_number: str, kind: str, method: str, request: bytes,
-                      key: str) -> None:
-        """A call to another node this unit decided to make (上报件 across nodes): kept
-        with the case's change, delivered by the case relay once committed."""
+                      key: str, *, region: str, peer: str) -> None:
+        """A call to another node (``peer``, its region) this unit decided to make (上报件
+        across nodes) for a case of ``region``: kept with the case's change, delivered by
+        the case relay once committed."""
         now = datetime.now(UTC)
         self._write("insert_handover", {
             "case_number": case_number, "kind": kind, "method": method, "request": request,
             "idempotency_key": key, "created_at": now, "attempts": 0,
-            "next_attempt_at": now})
+            "next_attempt_at": now, "region": region, "peer": peer})
 
     def keep_applicants(self, case: Case, query_code: str) -> None:
         """A new case's applicant and agent (by the key of their identity: their own cases
@@ -654,6 +661,29 @@ class CaseStore:
             return list(session.execute(select(t.case_handovers).where(
                 t.case_handovers.c.case_number == case_number).order_by(
                 t.case_handovers.c.id)).all())
+
+    def list_handovers(self, region_filter: Callable[[Any], Any], *, state: str = "",
+                       kind: str = "", peer: str = "", number: str = "", offset: int = 0,
+                       limit: int = 50) -> tuple[list[Any], int]:
+        """The hand-overs of the cases within ``region_filter`` (of the case's region),
+        newest first, and how many there are: in one ``state`` (``HANDOVER_STATES``), of
+        one ``kind``, to one ``peer``, of one case, when named."""
+        h = t.case_handovers.c
+        where = [region_filter(h.region)]
+        if state:
+            where.append(HANDOVER_STATES[state](h))
+        if kind:
+            where.append(h.kind == kind)
+        if peer:
+            where.append(h.peer == peer)
+        if number:
+            where.append(h.case_number == number)
+        with self.db.read() as s:
+            rows = list(s.execute(select(t.case_handovers).where(*where).order_by(
+                h.created_at.desc(), h.id.desc()).offset(offset).limit(limit)).all())
+            total = int(s.execute(select(func.count()).select_from(t.case_handovers)
+                                  .where(*where)).scalar_one())
+        return rows, total
 
     def replay(self, principal: str, key: str, operation: str, print_: str) -> bytes | None:
         """The first answer of a key used before for this very request, else None (Conflict

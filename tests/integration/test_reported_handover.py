@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import grpc
 import pytest
 from sqlalchemy import func, select, update
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
@@ -25,7 +26,13 @@ from services.cases.domain.model import CaseStatus
 from services.cases.domain.reported import ApplyReturnedDecision
 from services.cases.handover import CaseRelay
 from services.cases.service import CaseService
-from services.shared.auth import Authenticator, Principal, ServiceToken, permissions_of
+from services.shared.auth import (
+    Authenticator,
+    Principal,
+    ServiceToken,
+    mint_token,
+    permissions_of,
+)
 from services.shared.db import Database
 from services.shared.errors import DomainError
 from services.shared.grpc_client import channel
@@ -282,3 +289,65 @@ def run_decision():  # noqa: ANN201
     from services.cases.domain.model import Decision  # noqa: PLC0415
 
     return Decision("approve", "符合规划", (), decided_at=datetime.now(UTC))
+
+
+def _md(node: Node, roles: tuple[str, ...], region: str) -> tuple[tuple[str, str], ...]:
+    token = mint_token(node.key, "handover-reader", list(roles), [region], issuer=node.region)
+    return (("authorization", f"Bearer {token}"),)
+
+
+def _list(node: Node, md, **fields) -> cases_pb2.ListHandoversResponse:  # type: ignore[no-untyped-def]
+    stub = cases_pb2_grpc.CaseServiceStub(channel(f"127.0.0.1:{node.port}"))
+    return stub.ListHandovers(cases_pb2.ListHandoversRequest(**fields), metadata=md,
+                              timeout=10)
+
+
+def test_an_operator_lists_the_hand_overs_pending_failing_and_delivered(nodes) -> None:
+    district, city = nodes
+    case = _handed_up(district)
+    district.start()
+    admin = _md(district, ("admin",), DISTRICT)
+    # kept, not tried yet: pending, to the city, going up
+    listed = _list(district, admin, case_number=case.number)
+    assert listed.total == 1
+    (h,) = listed.handovers
+    assert (h.case_number, h.region, h.peer, h.direction, h.state, h.attempts) == (
+        case.number, DISTRICT, CITY, cases_pb2.HANDOVER_DIRECTION_UP,
+        cases_pb2.HANDOVER_STATE_PENDING, 0)
+    assert h.HasField("next_attempt_at") and not h.HasField("delivered_at")
+
+    # the city does not answer: failing, with the reason and the next attempt
+    up = district.relay_to(city)
+    assert up.run_once() == 0
+    failing = _list(district, admin, case_number=case.number,
+                    state=cases_pb2.HANDOVER_STATE_FAILING)
+    (h,) = failing.handovers
+    assert h.attempts == 1 and "UNAVAILABLE" in h.last_error
+    assert h.next_attempt_at.ToDatetime(tzinfo=UTC) > datetime.now(UTC)
+    assert _list(district, admin, case_number=case.number,
+                 state=cases_pb2.HANDOVER_STATE_PENDING).total == 0
+    # the region's failing hand-overs to the city include it; none go down, none to 511700
+    region_failing = _list(district, admin, region=DISTRICT, peer=CITY,
+                           state=cases_pb2.HANDOVER_STATE_FAILING, page_size=200)
+    assert case.number in {x.case_number for x in region_failing.handovers}
+    assert _list(district, admin, case_number=case.number,
+                 direction=cases_pb2.HANDOVER_DIRECTION_DOWN).total == 0
+    assert _list(district, admin, case_number=case.number, peer="511700").total == 0
+
+    # supervisors of the region read it; of another county, a clerk, the relay: refused
+    supervisor = _md(district, ("supervisor",), DISTRICT)
+    assert _list(district, supervisor, case_number=case.number).total == 1
+    for roles, region in ((("supervisor",), "511603"), (("legal_reviewer",), DISTRICT),
+                          (("node_relay",), DISTRICT)):
+        with pytest.raises(grpc.RpcError) as refused:
+            _list(district, _md(district, roles, region), case_number=case.number)
+        assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED, roles
+
+    # delivered: the answer and when, no next attempt, no error
+    city.start()
+    wait_for(lambda: _due_now(district.db) or up.run_once() == 1, timeout_s=20,
+             what="the hand-over delivered once the city answers")
+    (h,) = _list(district, admin, case_number=case.number,
+                 state=cases_pb2.HANDOVER_STATE_DELIVERED).handovers
+    assert h.HasField("delivered_at") and not h.HasField("next_attempt_at")
+    assert h.last_error == "" and json.loads(h.answer_json)["case_number"].startswith(CITY)
