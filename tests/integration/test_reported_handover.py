@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -24,7 +24,7 @@ from services.cases.domain.engine import Decide
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import CaseStatus
 from services.cases.domain.reported import ApplyReturnedDecision
-from services.cases.handover import CaseRelay
+from services.cases.handover import DELIVERED, OVERDUE, CaseRelay
 from services.cases.service import CaseService
 from services.shared.auth import (
     Authenticator,
@@ -35,6 +35,7 @@ from services.shared.auth import (
 )
 from services.shared.db import Database
 from services.shared.errors import DomainError
+from services.shared.events import parse_event
 from services.shared.grpc_client import channel
 from services.shared.grpc_server import GrpcServer
 from services.shared.migrations import upgrade
@@ -99,7 +100,8 @@ class Node:
         """This node's relay, calling ``other`` as ``other``'s gateway would forward it."""
         token = ServiceToken(other.key, "case-relay", [self.region], issuer=other.region,
                              roles=("node_relay",))
-        return CaseRelay(self.service.store, channel(f"127.0.0.1:{other.port}"), token, 2.0)
+        return CaseRelay(self.service.store, channel(f"127.0.0.1:{other.port}"), token, 2.0,
+                         node=self.region)
 
 
 @pytest.fixture()
@@ -351,3 +353,61 @@ def test_an_operator_lists_the_hand_overs_pending_failing_and_delivered(nodes) -
                  state=cases_pb2.HANDOVER_STATE_DELIVERED).handovers
     assert h.HasField("delivered_at") and not h.HasField("next_attempt_at")
     assert h.last_error == "" and json.loads(h.answer_json)["case_number"].startswith(CITY)
+
+
+def _events(db: Database, event_type: str, number: str) -> list:
+    """The outbox's events of one type about one case (hand-over events carry its number)."""
+    with db.begin() as c:
+        bodies = c.execute(select(t.outbox.c.body).where(
+            t.outbox.c.routing_key.like(event_type + ".%"))).scalars().all()
+    events = [parse_event(body) for body in bodies]
+    return [e for e in events if e.data.get("case_number") == number]
+
+
+def test_a_hand_over_nobody_takes_becomes_overdue_once_then_delivered(nodes) -> None:
+    district, city = nodes
+    case = _handed_up(district)
+    up, again = district.relay_to(city), district.relay_to(city)
+    assert up.overdue_after_minutes == 30
+    # the city does not answer: failing, but not overdue before its 30 minutes
+    assert up.run_once() == 0
+    assert _events(district.db, OVERDUE, case.number) == []
+    (row,) = _rows(district.db, case.number)
+    assert row.overdue_at is None
+
+    # 31 minutes on: marked overdue, one event — however often, by however many relays
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert up.mark_overdue(later) >= 1
+    assert again.mark_overdue(later) == 0 and up.mark_overdue(later) == 0
+    assert up.run_once() == 0
+    (event,) = _events(district.db, OVERDUE, case.number)
+    assert (event.schema, event.node, event.region) == (
+        "sunlight.cases.v1.HandoverEvent", DISTRICT, DISTRICT)
+    data = event.data_as(cases_pb2.HandoverEvent)
+    assert data.overdue_after_minutes == 30 and data.case_number == case.number
+    assert (data.handover.peer, data.handover.direction, data.handover.state) == (
+        CITY, cases_pb2.HANDOVER_DIRECTION_UP, cases_pb2.HANDOVER_STATE_FAILING)
+    assert "UNAVAILABLE" in data.handover.last_error
+    (row,) = _rows(district.db, case.number)
+    assert row.overdue_at is not None and row.delivered_at is None
+
+    # delivered after all: one case.handover_delivered, with the delivery
+    city.start()
+    wait_for(lambda: _due_now(district.db) or up.run_once() == 1, timeout_s=20,
+             what="the overdue hand-over delivered once the city answers")
+    (done,) = _events(district.db, DELIVERED, case.number)
+    handover = done.data_as(cases_pb2.HandoverEvent).handover
+    assert handover.state == cases_pb2.HANDOVER_STATE_DELIVERED and handover.answer_json
+    assert len(_events(district.db, OVERDUE, case.number)) == 1
+
+
+def test_a_hand_over_delivered_in_time_announces_nothing(nodes) -> None:
+    district, city = nodes
+    case = _handed_up(district)
+    city.start()
+    up = district.relay_to(city)
+    wait_for(lambda: up.run_once() == 1 or _due_now(district.db), timeout_s=20,
+             what="the hand-over delivered")
+    assert up.mark_overdue(datetime.now(UTC) + timedelta(hours=1)) == 0
+    assert _events(district.db, OVERDUE, case.number) == []
+    assert _events(district.db, DELIVERED, case.number) == []
