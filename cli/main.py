@@ -27,6 +27,7 @@ class LazyGroup(click.Group):
         "feedback": "cli.feedback:feedback",       # complain|rate|…
         "accounts": "cli.accounts:accounts",       # add-staff|add-person|…
         "audit": "cli.audit:audit",                # reads|sign-ins
+        "handovers": "cli.handovers:handovers",    # list
         "pki": "cli.pki:pki",                      # init-ca|issue-node|allow|revoke|show
         "demo": "cli.demo:demo",                   # seed|accounts
         "calendar": "cli.holidays:calendar",       # import|show

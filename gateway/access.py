@@ -144,6 +144,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     # --- the audit (审计记录) -------------------------------------------------------------
     ("GET", "/v1/audit/case-reads"): _any(auth.AUDIT_READ, note=(
         "Supervisors and administrators whose token covers the region (or the case's).")),
+    # --- hand-overs between nodes (上报件) ----------------------------------------------
+    ("GET", "/v1/handovers"): _any(auth.HANDOVER_READ, note=(
+        "Administrators and supervisors whose token covers the region (or the case's).")),
     # --- supervision (电子监察) -----------------------------------------------------------
     ("GET", "/v1/supervision/cases/{case_number}"): _any(auth.SUPERVISION_READ),
     ("GET", "/v1/supervision/warnings"): _any(auth.SUPERVISION_READ, auth.CASE_HANDLE, note=(

@@ -226,6 +226,7 @@ TaskId = Annotated[str, Path(**parameter_limits(monitoring_pb2.CompleteRectifica
 _MY_CASES = cases_pb2.ListMyCasesRequest
 _ACCESSES = cases_pb2.ListCaseAccessesRequest
 _AUDIT = cases_pb2.ListAccessAuditRequest
+_HANDOVERS = cases_pb2.ListHandoversRequest
 _CONSULTATIONS = monitoring_pb2.ListConsultationsRequest
 ConsultationId = Annotated[str, Path(**parameter_limits(monitoring_pb2.GetConsultationRequest,
                                                         "consultation_id"))]
@@ -1131,6 +1132,39 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                     raise ApiError.invalid(f"{name}: a time in RFC 3339, e.g. "
                                            "2026-11-30T00:00:00+08:00") from None
         return await call("cases", backends.cases.ListAccessAudit, request, auth)
+
+    # --- hand-overs between nodes (上报件) --------------------------------------------
+    @app.get("/v1/handovers", tags=["handovers"],
+             summary="The hand-overs of 上报件 this node keeps for other nodes — reported "
+                     "cases handed up, decisions sent back down — pending, failing or "
+                     "delivered, newest first: for administrators and supervisors of the "
+                     "region",
+             description="Filters: `state`, `direction`, `peer` (the other node's "
+                         "region), `case_number`, `region` (its sub-regions too; empty: the "
+                         "case's, else the caller's).",
+             response_class=JSONResponse, responses=answers(cases_pb2.ListHandoversResponse))
+    async def list_handovers(
+            auth: Auth,
+            region: Annotated[str, Query(**parameter_limits(_HANDOVERS, "region"))] = "",
+            state: Annotated[str, enum_query(cases_pb2.HandoverState.DESCRIPTOR,
+                                             "state (empty = any)")] = "",
+            direction: Annotated[str, enum_query(cases_pb2.HandoverDirection.DESCRIPTOR,
+                                                 "direction (empty = both)")] = "",
+            peer: Annotated[str, Query(**parameter_limits(_HANDOVERS, "peer"))] = "",
+            case_number: Annotated[str, Query(**parameter_limits(_HANDOVERS,
+                                                                 "case_number"))] = "",
+            page_size: Annotated[int, Query(**parameter_limits(_HANDOVERS, "page_size"),
+                                            description="1..200, default 50")] = 0,
+            page_token: Annotated[str, Query(**parameter_limits(_HANDOVERS, "page_token"))
+                                  ] = ""
+    ) -> JSONResponse:
+        request = build(_HANDOVERS, region=region, peer=peer, case_number=case_number,
+                        state=enum_number(cases_pb2.HandoverState.DESCRIPTOR, state,
+                                          "query.state"),
+                        direction=enum_number(cases_pb2.HandoverDirection.DESCRIPTOR,
+                                              direction, "query.direction"),
+                        page_size=page_size, page_token=page_token)
+        return await call("cases", backends.cases.ListHandovers, request, auth)
 
     # --- supervision ------------------------------------------------------------------
     @app.get("/v1/supervision/cases/{case_number}", tags=["supervision"],

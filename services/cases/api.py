@@ -13,7 +13,7 @@ import rfc8785
 from sunlight.cases.v1 import cases_pb2 as pb
 from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc
 
-from services.cases import audit
+from services.cases import audit, handovers
 from services.cases.codec import snapshot_from_json
 from services.cases.contract import (
     ASSISTANCE_FROM_PB,
@@ -354,6 +354,22 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                                           entries=[_access(row) for row in rows])
 
     # --- 上报件 across nodes -----------------------------------------------------------------
+    @translate_errors
+    def ListHandovers(self, request: pb.ListHandoversRequest,
+                      context: grpc.ServicerContext) -> pb.ListHandoversResponse:
+        principal = principal_of(context, self.auth)
+        size = request.page_size or 50
+        offset = _offset(request.page_token)
+        rows, total = self.service.list_handovers(
+            principal, request.region, state=handovers.STATE_NAMES.get(request.state, ""),
+            kind=handovers.KIND_OF_DIRECTION.get(request.direction, ""), peer=request.peer,
+            number=request.case_number, offset=offset, size=size)
+        response = pb.ListHandoversResponse(total=total)
+        response.handovers.extend(handovers.to_pb(row) for row in rows)
+        if offset + size < total:
+            response.next_page_token = _token(offset + size)
+        return response
+
     @translate_errors
     def ReceiveReportedCase(self, request: pb.ReceiveReportedCaseRequest,
                             context: grpc.ServicerContext) -> pb.ReceiveReportedCaseResponse:

@@ -16,6 +16,12 @@ carries the row's idempotency key: the other node records one case (or one decis
 however often it is tried. A row stays pending — tried again with back-off, its last error
 kept — until the other node answers; killed at any point, the relay tries the row again, and
 the key makes the repeat harmless.
+
+A row still undelivered ``overdue_after_s`` after it was kept is **overdue**: the relay marks
+it and publishes ``case.handover_overdue`` (``HandoverEvent``) in the same transaction — once,
+the mark saying it was done — and, when such a row is delivered after all,
+``case.handover_delivered`` with the delivery. Supervision warns of the first
+(``HANDOVER_STUCK``) until the second closes the warning.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
@@ -32,7 +39,9 @@ from services.cases.codec import snapshot_json
 from services.cases.contract import CHANNEL, OUTCOME
 from services.cases.domain.model import Case, CaseEvent, Decided, HandedUp
 from services.cases.domain.trace import TraceEntry
+from services.cases.handovers import to_pb
 from services.shared.auth import ServiceToken
+from services.shared.events import Event, make_event
 from services.shared.grpc_errors import error_detail_of
 
 log = logging.getLogger("sunlight.cases.handover")
@@ -46,6 +55,12 @@ MAX_BACKOFF_S = 60.0
 BATCH = 10
 #: how often the relay looks for rows due when it found none
 IDLE_POLL_S = 1.0
+#: the events about a hand-over (cases.events; data ``sunlight.cases.v1.HandoverEvent``)
+OVERDUE, DELIVERED = "case.handover_overdue", "case.handover_delivered"
+HANDOVER_EVENT_TYPES = (OVERDUE, DELIVERED)
+#: minutes after which an undelivered hand-over is overdue, unless the node says otherwise
+#: (``Settings.handover_overdue_minutes``)
+OVERDUE_AFTER_MINUTES = 30
 
 
 def keep(unit: Any, case: Case, event: CaseEvent, entry: TraceEntry) -> None:
@@ -64,7 +79,8 @@ def keep(unit: Any, case: Case, event: CaseEvent, entry: TraceEntry) -> None:
             idempotency_key=f"report-up:{case.number}:{event.instance_id}")
         request.submitted_at.FromDatetime(case.submitted_at)
         unit.keep_handover(case.number, "hand_up", RECEIVE_CASE,
-                           request.SerializeToString(), request.idempotency_key)
+                           request.SerializeToString(), request.idempotency_key,
+                           region=case.region, peer=event.to_region)
     elif (isinstance(event, Decided) and case.reported_from is not None
           and case.decision is not None):
         link, decision = case.reported_from, case.decision
@@ -81,11 +97,25 @@ def keep(unit: Any, case: Case, event: CaseEvent, entry: TraceEntry) -> None:
         if decision.decided_at is not None:
             back.decision.decided_at.FromDatetime(decision.decided_at)
         unit.keep_handover(case.number, "return", RECEIVE_DECISION,
-                           back.SerializeToString(), back.idempotency_key)
+                           back.SerializeToString(), back.idempotency_key,
+                           region=case.region, peer=link.node)
 
 
 RESPONSES = {RECEIVE_CASE: pb.ReceiveReportedCaseResponse,
              RECEIVE_DECISION: pb.ReceiveReportedDecisionResponse}
+
+
+def handover_event(event_type: str, row: Any, node: str, overdue_after_minutes: int
+                   ) -> tuple[Event, str]:
+    """The event ``event_type`` about the hand-over ``row`` (as stored after the change), and
+    its routing key (by the case's region, as the case's own events)."""
+    from services.cases.service import routing_key  # noqa: PLC0415 - the service imports us
+
+    data = pb.HandoverEvent(case_number=row.case_number, region=row.region,
+                            handover=to_pb(row),
+                            overdue_after_minutes=overdue_after_minutes)
+    event = make_event(event_type, data, node=node or row.region, region=row.region)
+    return event, routing_key(event_type, row.region)
 
 
 def backoff(attempts: int) -> float:
@@ -97,8 +127,12 @@ class CaseRelay:
     address), each call with a deadline of ``timeout_s``."""
 
     def __init__(self, store: Any, gateway: grpc.Channel, token: ServiceToken,
-                 timeout_s: float) -> None:
+                 timeout_s: float, *, node: str = "",
+                 overdue_after_minutes: int = OVERDUE_AFTER_MINUTES) -> None:
         self.store, self.token, self.timeout_s = store, token, timeout_s
+        #: the node's region (the events' ``node``; unnamed: the case's region)
+        self.node = node
+        self.overdue_after_minutes = overdue_after_minutes
         self._calls = {method: gateway.unary_unary(
             method, request_serializer=lambda raw: raw,
             response_deserializer=response.FromString)
@@ -123,10 +157,22 @@ class CaseRelay:
         return json.dumps({"case_number": answer.case_number,
                            "trace_hash": answer.trace_hash}), None
 
+    def _announce(self, event_type: str) -> Any:
+        return lambda row: handover_event(event_type, row, self.node,
+                                          self.overdue_after_minutes)
+
+    def mark_overdue(self, now: datetime | None = None) -> int:
+        """Mark the rows overdue as of ``now`` (each once, with its event); how many."""
+        kept_before = (now or datetime.now(UTC)) - timedelta(
+            minutes=self.overdue_after_minutes)
+        return int(self.store.mark_overdue(kept_before, self._announce(OVERDUE)))
+
     def run_once(self) -> int:
+        self.mark_overdue()
         # the rows of a round are the relay's until every call of it could have timed out
         return int(self.store.deliver_due(self.send, backoff, limit=BATCH,
-                                          lease_s=BATCH * self.timeout_s + 30))
+                                          lease_s=BATCH * self.timeout_s + 30,
+                                          announce=self._announce(DELIVERED)))
 
     def run(self, stop: threading.Event) -> None:
         """Deliver until ``stop``: at once while rows are due, else every second."""

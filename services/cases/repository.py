@@ -52,8 +52,14 @@ from services.shared.telemetry import current_traceparent
 _DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
 #: the columns a hand-over row is written with (``CaseUnit.keep_handover``)
 HANDOVER_FIELDS = ("case_number", "kind", "method", "request", "idempotency_key",
-                   "created_at", "attempts", "next_attempt_at")
+                   "created_at", "attempts", "next_attempt_at", "region", "peer")
 _c, _i, _k = t.cases.c, t.step_instances.c, t.idempotency_keys.c
+#: where a hand-over stands: its state's name → the condition on ``case_handovers``'s columns
+HANDOVER_STATES: dict[str, Callable[[Any], Any]] = {
+    "pending": lambda h: h.delivered_at.is_(None) & h.last_error.is_(None),
+    "failing": lambda h: h.delivered_at.is_(None) & h.last_error.is_not(None),
+    "delivered": lambda h: h.delivered_at.is_not(None),
+}
 
 
 def _upsert_instance(module: Any) -> Any:
@@ -308,14 +314,15 @@ class CaseUnit:
         self._write("insert_document", row)
 
     def keep_handover(self, case_number: str, kind: str, method: str, request: bytes,
-                      key: str) -> None:
-        """A call to another node this unit decided to make (上报件 across nodes): kept
-        with the case's change, delivered by the case relay once committed."""
+                      key: str, *, region: str, peer: str) -> None:
+        """A call to another node (``peer``, its region) this unit decided to make (上报件
+        across nodes) for a case of ``region``: kept with the case's change, delivered by
+        the case relay once committed."""
         now = datetime.now(UTC)
         self._write("insert_handover", {
             "case_number": case_number, "kind": kind, "method": method, "request": request,
             "idempotency_key": key, "created_at": now, "attempts": 0,
-            "next_attempt_at": now})
+            "next_attempt_at": now, "region": region, "peer": peer})
 
     def keep_applicants(self, case: Case, query_code: str) -> None:
         """A new case's applicant and agent (by the key of their identity: their own cases
@@ -612,14 +619,18 @@ class CaseStore:
     # --- 上报件 across nodes: the hand-over outbox ---------------------------------------------
     def deliver_due(self, send: Callable[[Any], tuple[str | None, str | None]],
                     backoff: Callable[[int], float], limit: int = 10,
-                    lease_s: float = 60.0) -> int:
+                    lease_s: float = 60.0,
+                    announce: Callable[[Any], tuple[Event, str]] | None = None) -> int:
         """Deliver the hand-overs due now, oldest first; ``send(row)`` calls the other node
         and returns (answer, None) once it answered, or (None, why not). The rows are taken
         in a short transaction that moves their next attempt ``lease_s`` on (no other relay
         takes them meanwhile; a relay killed mid-call leaves them to be tried again then),
         the calls are made with no transaction open, and each outcome is recorded in its own:
         delivered rows keep their answer, the others their error and their next attempt
-        (``backoff(attempts)`` seconds on). The number delivered."""
+        (``backoff(attempts)`` seconds on). A delivered row that had been found overdue
+        (``mark_overdue``) gets the event ``announce(row as delivered)`` makes (and its
+        routing key) in the outbox, in the transaction that records the delivery. The number
+        delivered."""
         h = t.case_handovers.c
         due = h.delivered_at.is_(None) & (h.next_attempt_at <= datetime.now(UTC))
         with self.db.read() as conn:  # the relay looks every second: no write lock for that
@@ -644,9 +655,46 @@ class CaseStore:
                               next_attempt_at=datetime.now(UTC) + timedelta(
                                   seconds=backoff(row.attempts + 1)))
             with self.db.begin() as conn:
-                conn.execute(update(t.case_handovers).where(
-                    h.id == row.id, h.delivered_at.is_(None)).values(**values))
+                done = conn.execute(update(t.case_handovers).where(
+                    h.id == row.id, h.delivered_at.is_(None)).values(**values)).rowcount
+                if done and answer is not None and announce is not None:
+                    after = conn.execute(select(t.case_handovers).where(h.id == row.id)).one()
+                    if after.overdue_at is not None:
+                        self._announce(conn, after, announce)
         return delivered
+
+    def mark_overdue(self, kept_before: datetime,
+                     announce: Callable[[Any], tuple[Event, str]], limit: int = 100) -> int:
+        """Mark the hand-overs kept before ``kept_before`` and still undelivered as overdue,
+        each once: ``overdue_at`` set and the event ``announce(row as marked)`` makes (with
+        its routing key) in the outbox, in one transaction (rows locked, skipped by another
+        relay marking at the same time). The number marked."""
+        h = t.case_handovers.c
+        due = (h.delivered_at.is_(None) & h.overdue_at.is_(None)
+               & (h.created_at <= kept_before))
+        with self.db.read() as conn:  # looked for every round: no write lock for that
+            if conn.execute(select(h.id).where(due).limit(1)).first() is None:
+                return 0
+        with self.db.begin() as conn:
+            rows = conn.execute(select(t.case_handovers).where(due).order_by(h.id)
+                                .limit(limit).with_for_update(skip_locked=True)).all()
+            if not rows:
+                return 0
+            ids = [r.id for r in rows]
+            conn.execute(update(t.case_handovers).where(h.id.in_(ids))
+                         .values(overdue_at=datetime.now(UTC)))
+            for row in conn.execute(select(t.case_handovers).where(h.id.in_(ids))
+                                    .order_by(h.id)):
+                self._announce(conn, row, announce)
+        return len(rows)
+
+    def _announce(self, conn: Any, row: Any,
+                  announce: Callable[[Any], tuple[Event, str]]) -> None:
+        """The event about a hand-over, into the outbox in ``conn``'s transaction (partitioned
+        by its case, as the case's own events)."""
+        event, key = announce(row)
+        headers = json.dumps({**current_traceparent(), PARTITION_HEADER: row.case_number})
+        conn.execute(self.outbox.table.insert().values(self.outbox.row(event, key, headers)))
 
     def handovers(self, case_number: str) -> list[Any]:
         """The hand-overs of a case, oldest first (what crossed, and what came back)."""
@@ -654,6 +702,29 @@ class CaseStore:
             return list(session.execute(select(t.case_handovers).where(
                 t.case_handovers.c.case_number == case_number).order_by(
                 t.case_handovers.c.id)).all())
+
+    def list_handovers(self, region_filter: Callable[[Any], Any], *, state: str = "",
+                       kind: str = "", peer: str = "", number: str = "", offset: int = 0,
+                       limit: int = 50) -> tuple[list[Any], int]:
+        """The hand-overs of the cases within ``region_filter`` (of the case's region),
+        newest first, and how many there are: in one ``state`` (``HANDOVER_STATES``), of
+        one ``kind``, to one ``peer``, of one case, when named."""
+        h = t.case_handovers.c
+        where = [region_filter(h.region)]
+        if state:
+            where.append(HANDOVER_STATES[state](h))
+        if kind:
+            where.append(h.kind == kind)
+        if peer:
+            where.append(h.peer == peer)
+        if number:
+            where.append(h.case_number == number)
+        with self.db.read() as s:
+            rows = list(s.execute(select(t.case_handovers).where(*where).order_by(
+                h.created_at.desc(), h.id.desc()).offset(offset).limit(limit)).all())
+            total = int(s.execute(select(func.count()).select_from(t.case_handovers)
+                                  .where(*where)).scalar_one())
+        return rows, total
 
     def replay(self, principal: str, key: str, operation: str, print_: str) -> bytes | None:
         """The first answer of a key used before for this very request, else None (Conflict

@@ -75,7 +75,8 @@ class Cases:
             self.service.store, self._gateway,
             ServiceToken(settings.token_key, "case-relay", [settings.node_region],
                          issuer=settings.node_region, roles=("node_relay",)),
-            settings.grpc_timeout_s)
+            settings.grpc_timeout_s, node=settings.node_region,
+            overdue_after_minutes=settings.handover_overdue_minutes)
         self._stop = threading.Event()
 
     def start(self) -> int:

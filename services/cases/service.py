@@ -705,6 +705,20 @@ class CaseService:
                                 audit.subject_keys(self.audit_key, subject), since, until,
                                 offset, size)
 
+    def list_handovers(self, principal: Principal, region: str, *, state: str = "",
+                       kind: str = "", peer: str = "", number: str = "", offset: int = 0,
+                       size: int = 50) -> tuple[list[Any], int]:
+        """The hand-overs of 上报件 this node keeps for other nodes, newest first: for
+        administrators and supervisors (``handover.read``) of the region — ``region`` and
+        those below it, or, unnamed, the case's (``number``) or the caller's regions this
+        node holds; in one state, one way (``kind``), to one node, of one case."""
+        principal.require(auth.HANDOVER_READ)
+        if number and not region:
+            region = number[:6] if self.territory.holds(number[:6]) else ""
+        region_filter = self._regions_of(principal, auth.HANDOVER_READ, region)
+        return self.store.list_handovers(region_filter, state=state, kind=kind, peer=peer,
+                                         number=number, offset=offset, limit=size)
+
     def prior_cases(self, case: Case) -> list[Case]:
         """Earlier cases the government opened against any party of ``case`` (repeat
         offences, shown to its handlers), newest first."""

@@ -287,8 +287,15 @@ case_handovers = Table(
     Column("delivered_at", UtcDateTime),
     # what the other node answered: its case number and trace entry (JSON)
     Column("answer", Text),
+    # the case's region (what a supervisor's listing filters on) and the other node's
+    Column("region", String(6), nullable=False, server_default=""),
+    Column("peer", String(6), nullable=False, server_default=""),
+    # when it was found still undelivered after the node's setting (case.handover_overdue,
+    # published once, in the transaction that set this)
+    Column("overdue_at", UtcDateTime),
 )
 Index("ix_case_handovers_pending", case_handovers.c.next_attempt_at,
       postgresql_where=case_handovers.c.delivered_at.is_(None),
       sqlite_where=case_handovers.c.delivered_at.is_(None))
 Index("ix_case_handovers_case", case_handovers.c.case_number)
+Index("ix_case_handovers_region", case_handovers.c.region, case_handovers.c.created_at)

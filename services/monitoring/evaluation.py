@@ -37,6 +37,7 @@ from services.monitoring.domain.evaluation import (
     Scale,
     Tally,
 )
+from services.monitoring.domain.rules import RULES
 from services.monitoring.domain.trend_warnings import PREFIX as TREND_PREFIX
 from services.shared import auth
 from services.shared.auth import Principal
@@ -54,6 +55,8 @@ MAX_ROWS = 2000
 DEFAULT_RANK = {Dimension.OFFICIAL: "points"}
 #: warnings that count: not dismissed by a supervisor, not awaiting one's word on a contest
 NOT_STANDING = ("dismissed", "contested")
+#: rules whose warnings are about the node's operation, not anyone's handling: not counted
+OPERATIONAL_RULES = tuple(code for code, rule in RULES.items() if rule.operational)
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ class Evaluation:
             _sum(and_(_w.severity == "red", _w.accountability != ""))).where(
             _w.raised_at >= start, _w.raised_at < end, _w.status.notin_(NOT_STANDING),
             ~_w.case_number.startswith(TREND_PREFIX),  # a trend's are not a case's
+            _w.rule.notin_(OPERATIONAL_RULES),
             *official,
             *self._filters(query, _w.region, _w.department_code, _w.item_id, _w.handler))
             .group_by(key)).all()

@@ -119,6 +119,9 @@ CASE_HAND_OVER = "case.hand_over"
 #: read the audit (审计记录) of a region: who read which case's file, when, by which channel
 #: (supervisors — 纪检监察 — and administrators only; not the legal office, not services)
 AUDIT_READ = "audit.read"
+#: list the hand-overs of 上报件 between this node and others (pending, failing, delivered)
+#: of a region's cases: administrators (operators) and supervisors of the region
+HANDOVER_READ = "handover.read"
 #: the identity kinds of a public token's subject ("id_card:…", "credit_code:…")
 PUBLIC_ID_TYPES = ("id_card", "credit_code")
 
@@ -160,7 +163,7 @@ ROLES: dict[str, Role] = {
     # supervisors (监察人员)
     "supervisor": Role(frozenset({SUPERVISION_READ, CASE_READ, CASE_READ_INTERNAL, CASE_REASSIGN,
                                   CASE_COORDINATE, ITEM_READ_INTERNAL, EVALUATION_READ,
-                                  COMPLAINT_HANDLE, AUDIT_READ})),
+                                  COMPLAINT_HANDLE, AUDIT_READ, HANDOVER_READ})),
     # the government's openness office (政务公开主管部门): complaints addressed to it
     "openness_officer": Role(frozenset({COMPLAINT_HANDLE})),
     # a citizen or enterprise (see "Citizens and enterprises" above): complain, report, rate,
@@ -191,7 +194,7 @@ ROLES: dict[str, Role] = {
                              ITEM_READ_INTERNAL, CASE_OPEN, CASE_HANDLE, CASE_READ,
                              CASE_READ_INTERNAL, CASE_REASSIGN, CASE_COORDINATE, CASE_ASSIST,
                              SUPERVISION_READ, EVALUATION_READ, COMPLAINT_HANDLE,
-                             AUDIT_READ})),
+                             AUDIT_READ, HANDOVER_READ})),
 }
 #: Roles whose tokens must name a department.
 DEPARTMENT_ROLES = frozenset(name for name, role in ROLES.items() if role.department_bound)

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     # shared with any other node (docs/federation.md).
     token_key: str = Field(..., repr=False)
 
+    # 上报件 across nodes: a hand-over still undelivered this many minutes after it was kept
+    # is overdue — the case service publishes case.handover_overdue once, and supervision
+    # warns (HANDOVER_STUCK) until it is delivered.
+    handover_overdue_minutes: int = Field(30, ge=1, le=7 * 24 * 60)
+
     # Outbox relay
     relay_batch_size: int = Field(200, ge=1, le=5000)
     relay_idle_poll_s: float = Field(0.05, gt=0)

@@ -32,6 +32,7 @@ from gateway.errors import http_status_of
 from infra.proto.generate import proto_files
 from services.cases.codec import EVENT_TYPES
 from services.cases.domain import enforcement
+from services.cases.handover import HANDOVER_EVENT_TYPES
 from services.monitoring.domain.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -396,7 +397,8 @@ def published_event_types() -> dict[str, set[str]]:
     for path in (ROOT / "services" / "monitoring").glob("*.py"):
         monitoring |= {f"{p}.<action>" for p in re.findall(
             r'(?:make_event|_announce)\([^"]*f"([a-z]+)\.\{', text(path), re.S)}
-    return {"cases.events": {*EVENT_TYPES, "case.trace_root"}, "catalogue.events": catalogue,
+    return {"cases.events": {*EVENT_TYPES, *HANDOVER_EVENT_TYPES, "case.trace_root"},
+            "catalogue.events": catalogue,
             "monitoring.events": monitoring}
 
 

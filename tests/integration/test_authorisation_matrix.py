@@ -469,6 +469,13 @@ OPERATIONS = [
     Operation("the audit of a region's case-file reads",
               frozenset({"supervisor", "province_admin"}),
               _get("/v1/audit/case-reads", region=REGION)),
+    # hand-overs between nodes (上报件): administrators and supervisors of the region
+    Operation("hand-overs of a case", frozenset({"supervisor", "province_admin"}),
+              lambda n, h, number: n.client.get("/v1/handovers", headers=h, params={
+                  "case_number": number}),
+              lambda n: n.case(n.published()), (401, 403, 404)),
+    Operation("a region's failing hand-overs", frozenset({"supervisor", "province_admin"}),
+              _get("/v1/handovers", region=REGION, state="failing")),
     # lists answer every holder of a role that reads them, for regions their token covers,
     # filtered to what each may read (a clerk their department's rows)
     Operation("warnings", REGION_READERS,
@@ -535,6 +542,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "my cases": ("GET", "/v1/my/cases"),
     "the audit of case-file reads": ("GET", "/v1/audit/case-reads"),
     "the audit of a region's case-file reads": ("GET", "/v1/audit/case-reads"),
+    "hand-overs of a case": ("GET", "/v1/handovers"),
+    "a region's failing hand-overs": ("GET", "/v1/handovers"),
     "warnings": ("GET", "/v1/supervision/warnings"),
     "notifications": ("GET", "/v1/supervision/notifications"),
     **{f"efficiency evaluation{suffix}": ("GET", f"/v1/supervision/evaluation{suffix}")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import grpc
 import pytest
 from sqlalchemy import func, select, update
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
@@ -23,11 +24,18 @@ from services.cases.domain.engine import Decide
 from services.cases.domain.flow import Mode
 from services.cases.domain.model import CaseStatus
 from services.cases.domain.reported import ApplyReturnedDecision
-from services.cases.handover import CaseRelay
+from services.cases.handover import DELIVERED, OVERDUE, CaseRelay
 from services.cases.service import CaseService
-from services.shared.auth import Authenticator, Principal, ServiceToken, permissions_of
+from services.shared.auth import (
+    Authenticator,
+    Principal,
+    ServiceToken,
+    mint_token,
+    permissions_of,
+)
 from services.shared.db import Database
 from services.shared.errors import DomainError
+from services.shared.events import parse_event
 from services.shared.grpc_client import channel
 from services.shared.grpc_server import GrpcServer
 from services.shared.migrations import upgrade
@@ -92,7 +100,8 @@ class Node:
         """This node's relay, calling ``other`` as ``other``'s gateway would forward it."""
         token = ServiceToken(other.key, "case-relay", [self.region], issuer=other.region,
                              roles=("node_relay",))
-        return CaseRelay(self.service.store, channel(f"127.0.0.1:{other.port}"), token, 2.0)
+        return CaseRelay(self.service.store, channel(f"127.0.0.1:{other.port}"), token, 2.0,
+                         node=self.region)
 
 
 @pytest.fixture()
@@ -282,3 +291,123 @@ def run_decision():  # noqa: ANN201
     from services.cases.domain.model import Decision  # noqa: PLC0415
 
     return Decision("approve", "符合规划", (), decided_at=datetime.now(UTC))
+
+
+def _md(node: Node, roles: tuple[str, ...], region: str) -> tuple[tuple[str, str], ...]:
+    token = mint_token(node.key, "handover-reader", list(roles), [region], issuer=node.region)
+    return (("authorization", f"Bearer {token}"),)
+
+
+def _list(node: Node, md, **fields) -> cases_pb2.ListHandoversResponse:  # type: ignore[no-untyped-def]
+    stub = cases_pb2_grpc.CaseServiceStub(channel(f"127.0.0.1:{node.port}"))
+    return stub.ListHandovers(cases_pb2.ListHandoversRequest(**fields), metadata=md,
+                              timeout=10)
+
+
+def test_an_operator_lists_the_hand_overs_pending_failing_and_delivered(nodes) -> None:
+    district, city = nodes
+    case = _handed_up(district)
+    district.start()
+    admin = _md(district, ("admin",), DISTRICT)
+    # kept, not tried yet: pending, to the city, going up
+    listed = _list(district, admin, case_number=case.number)
+    assert listed.total == 1
+    (h,) = listed.handovers
+    assert (h.case_number, h.region, h.peer, h.direction, h.state, h.attempts) == (
+        case.number, DISTRICT, CITY, cases_pb2.HANDOVER_DIRECTION_UP,
+        cases_pb2.HANDOVER_STATE_PENDING, 0)
+    assert h.HasField("next_attempt_at") and not h.HasField("delivered_at")
+
+    # the city does not answer: failing, with the reason and the next attempt
+    up = district.relay_to(city)
+    assert up.run_once() == 0
+    failing = _list(district, admin, case_number=case.number,
+                    state=cases_pb2.HANDOVER_STATE_FAILING)
+    (h,) = failing.handovers
+    assert h.attempts == 1 and "UNAVAILABLE" in h.last_error
+    assert h.next_attempt_at.ToDatetime(tzinfo=UTC) > datetime.now(UTC)
+    assert _list(district, admin, case_number=case.number,
+                 state=cases_pb2.HANDOVER_STATE_PENDING).total == 0
+    # the region's failing hand-overs to the city include it; none go down, none to 511700
+    region_failing = _list(district, admin, region=DISTRICT, peer=CITY,
+                           state=cases_pb2.HANDOVER_STATE_FAILING, page_size=200)
+    assert case.number in {x.case_number for x in region_failing.handovers}
+    assert _list(district, admin, case_number=case.number,
+                 direction=cases_pb2.HANDOVER_DIRECTION_DOWN).total == 0
+    assert _list(district, admin, case_number=case.number, peer="511700").total == 0
+
+    # supervisors of the region read it; of another county, a clerk, the relay: refused
+    supervisor = _md(district, ("supervisor",), DISTRICT)
+    assert _list(district, supervisor, case_number=case.number).total == 1
+    for roles, region in ((("supervisor",), "511603"), (("legal_reviewer",), DISTRICT),
+                          (("node_relay",), DISTRICT)):
+        with pytest.raises(grpc.RpcError) as refused:
+            _list(district, _md(district, roles, region), case_number=case.number)
+        assert refused.value.code() is grpc.StatusCode.PERMISSION_DENIED, roles
+
+    # delivered: the answer and when, no next attempt, no error
+    city.start()
+    wait_for(lambda: _due_now(district.db) or up.run_once() == 1, timeout_s=20,
+             what="the hand-over delivered once the city answers")
+    (h,) = _list(district, admin, case_number=case.number,
+                 state=cases_pb2.HANDOVER_STATE_DELIVERED).handovers
+    assert h.HasField("delivered_at") and not h.HasField("next_attempt_at")
+    assert h.last_error == "" and json.loads(h.answer_json)["case_number"].startswith(CITY)
+
+
+def _events(db: Database, event_type: str, number: str) -> list:
+    """The outbox's events of one type about one case (hand-over events carry its number)."""
+    with db.begin() as c:
+        bodies = c.execute(select(t.outbox.c.body).where(
+            t.outbox.c.routing_key.like(event_type + ".%"))).scalars().all()
+    events = [parse_event(body) for body in bodies]
+    return [e for e in events if e.data.get("case_number") == number]
+
+
+def test_a_hand_over_nobody_takes_becomes_overdue_once_then_delivered(nodes) -> None:
+    district, city = nodes
+    case = _handed_up(district)
+    up, again = district.relay_to(city), district.relay_to(city)
+    assert up.overdue_after_minutes == 30
+    # the city does not answer: failing, but not overdue before its 30 minutes
+    assert up.run_once() == 0
+    assert _events(district.db, OVERDUE, case.number) == []
+    (row,) = _rows(district.db, case.number)
+    assert row.overdue_at is None
+
+    # 31 minutes on: marked overdue, one event — however often, by however many relays
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert up.mark_overdue(later) >= 1
+    assert again.mark_overdue(later) == 0 and up.mark_overdue(later) == 0
+    assert up.run_once() == 0
+    (event,) = _events(district.db, OVERDUE, case.number)
+    assert (event.schema, event.node, event.region) == (
+        "sunlight.cases.v1.HandoverEvent", DISTRICT, DISTRICT)
+    data = event.data_as(cases_pb2.HandoverEvent)
+    assert data.overdue_after_minutes == 30 and data.case_number == case.number
+    assert (data.handover.peer, data.handover.direction, data.handover.state) == (
+        CITY, cases_pb2.HANDOVER_DIRECTION_UP, cases_pb2.HANDOVER_STATE_FAILING)
+    assert "UNAVAILABLE" in data.handover.last_error
+    (row,) = _rows(district.db, case.number)
+    assert row.overdue_at is not None and row.delivered_at is None
+
+    # delivered after all: one case.handover_delivered, with the delivery
+    city.start()
+    wait_for(lambda: _due_now(district.db) or up.run_once() == 1, timeout_s=20,
+             what="the overdue hand-over delivered once the city answers")
+    (done,) = _events(district.db, DELIVERED, case.number)
+    handover = done.data_as(cases_pb2.HandoverEvent).handover
+    assert handover.state == cases_pb2.HANDOVER_STATE_DELIVERED and handover.answer_json
+    assert len(_events(district.db, OVERDUE, case.number)) == 1
+
+
+def test_a_hand_over_delivered_in_time_announces_nothing(nodes) -> None:
+    district, city = nodes
+    case = _handed_up(district)
+    city.start()
+    up = district.relay_to(city)
+    wait_for(lambda: up.run_once() == 1 or _due_now(district.db), timeout_s=20,
+             what="the hand-over delivered")
+    assert up.mark_overdue(datetime.now(UTC) + timedelta(hours=1)) == 0
+    assert _events(district.db, OVERDUE, case.number) == []
+    assert _events(district.db, DELIVERED, case.number) == []

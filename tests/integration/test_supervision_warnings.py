@@ -239,3 +239,37 @@ def test_an_event_applied_twice_warns_once(supervision, db, clock) -> None:
     found = supervision.list(SUPERVISOR, case_number=case.number).warnings
     assert sorted(w.rule for w in found) == ["COMPLETE_APPLICATION_REJECTED"]
     clock.now += timedelta(days=1)
+
+
+def test_a_stuck_hand_over_is_warned_until_it_is_delivered(supervision, db, clock) -> None:
+    """The case service's events about a hand-over (HandoverEvent, not the case's state):
+    HANDOVER_STUCK raised with no handler, the case's view kept (and read back), closed on
+    delivery; a sweep meanwhile keeps it."""
+    from sunlight.cases.v1 import cases_pb2 as pb  # noqa: PLC0415
+
+    case = a_case(supervision, clock)
+    case.do(Accept("齐全"), CLERK)
+
+    def hand_over(event_type: str, state: int) -> None:
+        h = pb.Handover(id=41, case_number=case.number, region="511602", peer="511600",
+                        direction=pb.HANDOVER_DIRECTION_UP, state=state, attempts=9,
+                        last_error="UNAVAILABLE : failed to connect")
+        h.created_at.FromDatetime(clock.now)
+        data = pb.HandoverEvent(case_number=case.number, region="511602", handover=h,
+                                overdue_after_minutes=30)
+        with supervision.db.begin() as conn:
+            supervision.on_event(conn, make_event(event_type, data, node="511602",
+                                                  region="511602", occurred_at=clock.now))
+
+    hand_over("case.handover_overdue", pb.HANDOVER_STATE_FAILING)
+    (stuck,) = [w for w in supervision.list(SUPERVISOR, case_number=case.number).warnings
+                if w.rule == "HANDOVER_STUCK"]
+    assert stuck.subject == "handover-41" and stuck.handler == "" and stuck.active
+    assert "511600" in stuck.explanation and "30 分钟" in stuck.explanation
+    supervision.sweep()
+    assert supervision.get(SUPERVISOR, stuck.warning_id).active
+    hand_over("case.handover_delivered", pb.HANDOVER_STATE_DELIVERED)
+    assert supervision.get(SUPERVISOR, stuck.warning_id).status.value == "closed"
+    assert events(db, case.number).count("warning.raised") >= 1
+    # the case went on as it stood: its step still running, its other warnings unchanged
+    case.do(CompleteStep(case.running("review/fire"), "同意"), FIRE_REVIEWER)

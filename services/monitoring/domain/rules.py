@@ -41,6 +41,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from services.monitoring.domain.watch import CaseWatch, RunningStep
+from services.shared.working_days import CHINA
 
 
 class Severity(StrEnum):
@@ -203,6 +204,9 @@ class Rule:
     check: Check
     #: the event types an event rule looks at
     on: frozenset[str] = frozenset()
+    #: about the node's operation, not anyone's handling of the case (a hand-over another
+    #: node does not take): its warning names no handler and counts in no evaluation
+    operational: bool = False
 
     def explain(self, finding: Finding) -> str:
         return self.templates[finding.severity].format(**finding.facts)
@@ -306,6 +310,22 @@ PROCEDURE_WORDS = {
     "inspection": "检验", "testing": "检测", "quarantine": "检疫", "expert_review": "专家评审",
     "appraisal": "鉴定", "on_site_check": "现场核查", "public_notice": "公示",
     "supplement": "补正"}
+
+
+def handover_stuck(watch: CaseWatch, event: Event | None, ctx: Context) -> list[Finding]:
+    """上报件: a hand-over of the case to another node still undelivered past the node's
+    setting (``case.handover_overdue``), until it is delivered (``case.handover_delivered``)."""
+    found = []
+    for h in watch.stuck_handovers:
+        kept = h.kept_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if h.kept_at else "?"
+        found.append(Finding("HANDOVER_STUCK", f"handover-{h.handover_id}", Severity.YELLOW, {
+            "what": _HANDOVER_WHAT.get(h.direction, "移交"), "peer": h.peer, "kept": kept,
+            "minutes": h.overdue_after_minutes, "attempts": h.attempts,
+            "error": h.last_error or "无"}))
+    return found
+
+
+_HANDOVER_WHAT = {"up": "上报至上级节点", "down": "将上级决定回复下级节点"}
 
 
 # --- event rules ------------------------------------------------------------------------------
@@ -511,9 +531,9 @@ def major_without_review(watch: CaseWatch, event: Event | None,
 
 
 def _rule(code: str, title: str, kind: str, check: Check, yellow: str = "", red: str = "",
-          on: frozenset[str] = frozenset()) -> Rule:
+          on: frozenset[str] = frozenset(), operational: bool = False) -> Rule:
     templates = {s: t for s, t in ((Severity.YELLOW, yellow), (Severity.RED, red)) if t}
-    return Rule(code, title, kind, templates, check, on)
+    return Rule(code, title, kind, templates, check, on, operational)
 
 
 RULES: dict[str, Rule] = {r.code: r for r in (
@@ -522,6 +542,11 @@ RULES: dict[str, Rule] = {r.code: r for r in (
           red="「{step}」环节（{department}，{assignee}）应于 {due} 前办结，已超期 {over}{unit}。"),
     _rule("REPORT_OVERDUE", "上报件逾期", "state", report_overdue,
           red="上报件在上级（{region}）的「{step}」环节应于 {due} 前办结，已超期 {over}{unit}。"),
+    _rule("HANDOVER_STUCK", "上报件移交受阻", "state", handover_stuck,
+          yellow="本件{what}（{peer}）的移交自 {kept} 起已超过 {minutes} 分钟仍未送达（已尝试 "
+                 "{attempts} 次，最近错误：{error}）。办件停在两个节点之间，请节点运维人员检查"
+                 "对方节点是否在线、节点注册表是否允许此调用（sunlight handovers list --state "
+                 "failing）；送达后本预警自动关闭。", operational=True),
     _rule("CASE_PROMISED", "承诺时限", "state", case_promised,
           yellow="办件承诺时限 {limit}{unit}，应于 {due} 前办结，还剩 {left}{unit}。",
           red="办件承诺时限 {limit}{unit}，应于 {due} 前办结，已超期 {over}{unit}。"),

@@ -124,6 +124,8 @@ SYSTEM = "supervision"
 
 
 def _handler_of(watch: CaseWatch, finding: Finding) -> str:
+    if RULES[finding.rule].operational:
+        return ""  # the node's operators answer it, not the case's handler
     step = next((s for s in watch.running if s.instance_id == finding.subject), None)
     if step is not None and step.assignee:
         return step.assignee

@@ -88,6 +88,24 @@ def _steps(data: Any) -> tuple[RunningStep, ...]:
     return tuple(steps)
 
 
+#: the events about a hand-over of 上报件 to another node (``HandoverEvent``: no case state)
+HANDOVER_OVERDUE, HANDOVER_DELIVERED = "case.handover_overdue", "case.handover_delivered"
+HANDOVER_EVENTS = frozenset({HANDOVER_OVERDUE, HANDOVER_DELIVERED})
+
+
+@dataclass(frozen=True)
+class StuckHandover:
+    """A hand-over of the case to another node still undelivered past the node's setting."""
+
+    handover_id: int
+    direction: str          # "up" (the case handed up) | "down" (the decision sent back)
+    peer: str               # the other node's region
+    kept_at: datetime | None
+    attempts: int
+    last_error: str
+    overdue_after_minutes: int
+
+
 @dataclass(frozen=True)
 class CaseWatch:
     """Supervision's view of one case."""
@@ -119,6 +137,10 @@ class CaseWatch:
     supplement_seq: int = 0             # the event that said so
     #: the item's department's unified social credit code (empty: unknown)
     department_code: str = ""
+    #: hand-overs to another node overdue and not delivered since (case.handover_overdue),
+    #: and those delivered (case.handover_delivered: whichever of the two arrives first)
+    stuck_handovers: tuple[StuckHandover, ...] = ()
+    delivered_handovers: tuple[int, ...] = ()
 
     @property
     def closed(self) -> bool:
@@ -136,6 +158,10 @@ def watch_after(watch: CaseWatch | None, event_type: str, occurred_at: datetime,
     state as it is and adds only what it alone tells."""
     sequence = int(data.get("sequence", 0))
     gathered = _gathered(watch, event_type, data)
+    if event_type in HANDOVER_EVENTS:  # about a hand-over: the case's state is as it was
+        return gathered if watch is not None else replace(
+            gathered, case_number=data["case_number"], region=data.get("region", ""),
+            last_event_at=occurred_at)
     if watch is not None and sequence <= watch.sequence:
         return gathered
     clock = data.get("clock") or {}
@@ -158,7 +184,9 @@ def watch_after(watch: CaseWatch | None, event_type: str, occurred_at: datetime,
         reviewed=gathered.reviewed,
         furthest_stage=max([gathered.furthest_stage, *started]),
         supplement_due=gathered.supplement_due, supplement_seq=gathered.supplement_seq,
-        department_code=data.get("department_code", ""))
+        department_code=data.get("department_code", ""),
+        stuck_handovers=gathered.stuck_handovers,
+        delivered_handovers=gathered.delivered_handovers)
 
 
 _BLANK = CaseWatch("", "", "", "", 0, "submitted", "", False, 0, "", datetime.min, "", (),
@@ -181,4 +209,23 @@ def _gathered(watch: CaseWatch | None, event_type: str, data: dict[str, Any]) ->
         changes["supplement_seq"] = int(data.get("sequence", 0))
         changes["supplement_due"] = _day((data.get("supplement") or {}).get("due_date")) if (
             event_type == "case.supplement_requested") else None
+    elif event_type in HANDOVER_EVENTS:
+        changes.update(_handovers(current, event_type, data))
     return replace(current, **changes) if changes else current
+
+
+def _handovers(current: CaseWatch, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The case's stuck and delivered hand-overs after a hand-over event (either order)."""
+    h = data.get("handover") or {}
+    number = int(h.get("id", 0))
+    stuck = tuple(s for s in current.stuck_handovers if s.handover_id != number)
+    if event_type == HANDOVER_DELIVERED:
+        return {"stuck_handovers": stuck, "delivered_handovers": tuple(sorted(
+            {*current.delivered_handovers, number}))}
+    if number in current.delivered_handovers:
+        return {}
+    direction = str(h.get("direction", "")).removeprefix("HANDOVER_DIRECTION_").lower()
+    return {"stuck_handovers": (*stuck, StuckHandover(
+        number, direction, str(h.get("peer", "")), _moment(h.get("created_at")),
+        int(h.get("attempts", 0)), str(h.get("last_error", ""))[:300],
+        int(data.get("overdue_after_minutes", 0))))}
