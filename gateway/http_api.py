@@ -45,6 +45,7 @@ from sunlight.monitoring.v1 import monitoring_pb2
 
 from gateway import api_doc, docs, export
 from gateway.access import ACCESS
+from gateway.awaiting import answer_of
 from gateway.backends import Backends
 from gateway.errors import ApiError, from_rpc_error, http_status_of, install
 from gateway.grpc_proxy import STREAM_TIMEOUT_S, open_stream
@@ -123,26 +124,6 @@ _RESPONSES: dict[str, type[Message]] = {
     GET_ITEM_VERSION: catalogue_pb2.GetItemVersionResponse,
     SEARCH_ITEMS: catalogue_pb2.SearchItemsResponse,
 }
-
-
-def answer_of(call: grpc.Future) -> asyncio.Future:
-    """The answer of a gRPC call started with ``.future()``, awaited on the event loop: no
-    thread waits for it (gRPC's own thread settles it); the request gone, the call is
-    cancelled."""
-    loop = asyncio.get_running_loop()
-    waiter = loop.create_future()
-
-    def settle(done: grpc.Future) -> None:
-        if waiter.cancelled():
-            return
-        try:
-            waiter.set_result(done.result())
-        except (grpc.RpcError, grpc.FutureCancelledError) as error:
-            waiter.set_exception(error)
-
-    call.add_done_callback(lambda done: loop.call_soon_threadsafe(settle, done))
-    waiter.add_done_callback(lambda w: call.cancel() if w.cancelled() else None)
-    return waiter
 
 
 def shown_error(error: Exception, limit: int = 300) -> str:
@@ -523,8 +504,8 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                 raise from_rpc_error(error, service) from None
         assert router is not None
         try:
-            return await asyncio.to_thread(  # type: ignore[no-any-return]
-                router.call, node, path, request, _RESPONSES[path], auth)
+            return await router.call_async(  # type: ignore[no-any-return]
+                node, path, request, _RESPONSES[path], auth)
         except DomainError as error:
             raise ApiError(http_status_of(grpc.StatusCode[error.grpc_status]), error.code,
                            error.message, metadata=dict(error.metadata)) from None
@@ -628,7 +609,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                     return await answer_of(backends.catalogue.SearchItems.future(
                         request, timeout=timeout, metadata=metadata(auth)))
                 assert router is not None
-                return await asyncio.to_thread(router.call, node, SEARCH_ITEMS, request,
+                return await router.call_async(node, SEARCH_ITEMS, request,
                                                catalogue_pb2.SearchItemsResponse, auth,
                                                timeout)
             except grpc.RpcError as error:

@@ -35,6 +35,7 @@ import grpc
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 
+from gateway.awaiting import answer_of
 from gateway.peers import (
     Peers,
     asserted_person,
@@ -202,26 +203,56 @@ class Router:
                            code="NODE_UNAVAILABLE",
                            metadata={"node": node, "node_name": name, "status": code.name})
 
+    def _prepared(self, node: str, method: str, authorization: str | None,
+                  timeout_s: float | None) -> tuple[grpc.UnaryUnaryMultiCallable, Any, float]:
+        """The stub, metadata and deadline of a call to ``method`` on node ``node`` for the
+        person of ``authorization`` (Unauthenticated for a token this node refuses,
+        Unavailable for a node the registry no longer has)."""
+        assert self.peers is not None
+        person = self.person(authorization)
+        call = self.peers.raw_stub(node, method)
+        metadata = None
+        if person is not None:
+            # the peers' assertions: reused while they outlive a call of the peers' deadline
+            metadata = (("authorization", self.peers.assertions.header(person, node)),)
+        return call, metadata, min(timeout_s or self.timeout_s, self.timeout_s,
+                                   self.peers.timeout_s)
+
+    def failure(self, node: str, error: grpc.RpcError) -> DomainError | PeerCallFailed:
+        """What a failed call to node ``node`` is: the node not answering (DomainError
+        ``NODE_UNAVAILABLE``) or the peer's own error, to pass on (PeerCallFailed)."""
+        code = error.code()  # type: ignore[attr-defined]
+        if code in _UNANSWERED and error_detail_of(error) is None:
+            return self.unanswered(node, code, error.details() or "")  # type: ignore[attr-defined]
+        return PeerCallFailed(node, error)
+
     def call_raw(self, node: str, method: str, request: bytes, authorization: str | None,
                  timeout_s: float | None = None) -> bytes:
         """``method`` with the request's bytes on node ``node``, for the person of
         ``authorization``; DomainError (node not answering, token refused) or PeerCallFailed
         (the peer's own error)."""
-        assert self.peers is not None
-        person = self.person(authorization)
-        call = self.peers.raw_stub(node, method)
-        metadata = ()
-        if person is not None:
-            # the peers' assertions: reused while they outlive a call of the peers' deadline
-            metadata = (("authorization", self.peers.assertions.header(person, node)),)
-        timeout = min(timeout_s or self.timeout_s, self.timeout_s, self.peers.timeout_s)
+        call, metadata, timeout = self._prepared(node, method, authorization, timeout_s)
         try:
-            return call(request, timeout=timeout, metadata=metadata or None)  # type: ignore[no-any-return]
+            return call(request, timeout=timeout, metadata=metadata)  # type: ignore[no-any-return]
         except grpc.RpcError as error:
-            code = error.code()  # type: ignore[attr-defined]
-            if code in _UNANSWERED and error_detail_of(error) is None:
-                raise self.unanswered(node, code, error.details() or "") from None  # type: ignore[attr-defined]
-            raise PeerCallFailed(node, error) from None
+            raise self.failure(node, error) from None
+
+    async def call_raw_async(self, node: str, method: str, request: bytes,
+                             authorization: str | None, timeout_s: float | None = None
+                             ) -> bytes:
+        """``call_raw`` awaited on the event loop: the call is started at once and no thread
+        waits for it (gRPC's own settles it); the same answer and errors."""
+        call, metadata, timeout = self._prepared(node, method, authorization, timeout_s)
+        try:
+            return await answer_of(call.future(  # type: ignore[no-any-return]
+                request, timeout=timeout, metadata=metadata))
+        except grpc.RpcError as error:
+            raise self.failure(node, error) from None
+
+    async def call_async(self, node: str, method: str, request: Any, response_type: Any,
+                         authorization: str | None, timeout_s: float | None = None) -> Any:
+        return response_type.FromString(await self.call_raw_async(
+            node, method, request.SerializeToString(), authorization, timeout_s))
 
     def call(self, node: str, method: str, request: Any, response_type: Any,
              authorization: str | None, timeout_s: float | None = None) -> Any:
@@ -252,8 +283,6 @@ class RoutedHandler(grpc.GenericRpcHandler):
 
     async def _route(self, method: str, request: bytes, context: grpc.aio.ServicerContext
                      ) -> bytes:
-        import asyncio  # noqa: PLC0415
-
         metadata = {k: v for k, v in context.invocation_metadata() or ()
                     if isinstance(v, str)}
         node = self._router.target(method, request, metadata)
@@ -262,8 +291,8 @@ class RoutedHandler(grpc.GenericRpcHandler):
             return await local.unary_unary(request, context)  # type: ignore[union-attr,no-any-return]
         remaining = context.time_remaining()
         try:
-            return await asyncio.to_thread(
-                self._router.call_raw, node, method, request, metadata.get("authorization"),
+            return await self._router.call_raw_async(
+                node, method, request, metadata.get("authorization"),
                 remaining if remaining and remaining < 1e6 else None)
         except DomainError as error:
             await context.abort(grpc.StatusCode[error.grpc_status], error.message,
