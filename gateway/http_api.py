@@ -62,7 +62,9 @@ from gateway.node import node_info
 from gateway.routing import (
     FANOUT_DEADLINE_S,
     GET_CASE,
+    GET_DOCUMENT,
     GET_ITEM_VERSION,
+    LIST_CASE_ACCESSES,
     LOOKUP_CASE,
     SEARCH_ITEMS,
     PeerCallFailed,
@@ -123,6 +125,8 @@ _RESPONSES: dict[str, type[Message]] = {
     GET_CASE: cases_pb2.CaseResponse, LOOKUP_CASE: cases_pb2.CaseResponse,
     GET_ITEM_VERSION: catalogue_pb2.GetItemVersionResponse,
     SEARCH_ITEMS: catalogue_pb2.SearchItemsResponse,
+    LIST_CASE_ACCESSES: cases_pb2.ListCaseAccessesResponse,
+    GET_DOCUMENT: cases_pb2.GetDocumentResponse,
 }
 
 
@@ -944,14 +948,11 @@ def create_app(backends: Backends, node_region: str, node_name: str,
                            ) -> Response:
         request = build(cases_pb2.GetDocumentRequest, case_number=case_number,
                         document_id=document_id)
-        try:
-            answer = await answer_of(backends.cases.GetDocument.future(
-                request, timeout=backends.timeout_s, metadata=metadata(auth)))
-        except grpc.RpcError as error:
-            raise from_rpc_error(error, "cases") from None
-        d = answer.document
+        found = await answer("cases", backends.cases.GetDocument, GET_DOCUMENT, request,
+                             auth, holder("case", case_number))
+        d = found.document
         name = f"{d.number or d.document_id}-{d.title}.pdf"
-        return Response(answer.pdf, media_type="application/pdf", headers={
+        return Response(found.pdf, media_type="application/pdf", headers={
             "Content-Disposition": f"attachment; filename=\"{case_number}-{d.document_id}.pdf\""
                                    f"; filename*=UTF-8''{quote(name)}",
             "ETag": f'"{d.pdf_sha256}"', "X-Content-SHA256": d.content_sha256,
@@ -1080,7 +1081,8 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     ) -> JSONResponse:
         request = build(_ACCESSES, case_number=case_number, page_size=page_size,
                         page_token=page_token)
-        return await call("cases", backends.cases.ListCaseAccesses, request, auth)
+        return await routed("cases", backends.cases.ListCaseAccesses, LIST_CASE_ACCESSES,
+                            request, auth, holder("case", case_number))
 
     # --- the audit (审计记录) -----------------------------------------------------------
     @app.get("/v1/audit/case-reads", tags=["audit"],

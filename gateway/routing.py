@@ -66,6 +66,9 @@ RECEIVE_DELEGATION = "/sunlight.catalogue.v1.CatalogueService/ReceiveDelegation"
 #: to, and the decision back to the node holding the case (callers: the case relays)
 RECEIVE_REPORTED_CASE = "/sunlight.cases.v1.CaseService/ReceiveReportedCase"
 RECEIVE_REPORTED_DECISION = "/sunlight.cases.v1.CaseService/ReceiveReportedDecision"
+#: an applicant's own case read at another node's hall: who read its file, its documents
+LIST_CASE_ACCESSES = "/sunlight.cases.v1.CaseService/ListCaseAccesses"
+GET_DOCUMENT = "/sunlight.cases.v1.CaseService/GetDocument"
 
 #: method → how its request names the case or region it is about
 ROUTED: dict[str, Callable[[bytes, Mapping[str, str]], tuple[str, str]]] = {
@@ -81,6 +84,10 @@ ROUTED: dict[str, Callable[[bytes, Mapping[str, str]], tuple[str, str]]] = {
         "region", cases_pb2.ReceiveReportedCaseRequest.FromString(raw).to_region),
     RECEIVE_REPORTED_DECISION: lambda raw, _: (
         "case", cases_pb2.ReceiveReportedDecisionRequest.FromString(raw).case_number),
+    LIST_CASE_ACCESSES: lambda raw, _: (
+        "case", cases_pb2.ListCaseAccessesRequest.FromString(raw).case_number),
+    GET_DOCUMENT: lambda raw, _: (
+        "case", cases_pb2.GetDocumentRequest.FromString(raw).case_number),
 }
 #: the backend that serves each routed method on the node that holds it
 SERVICE_OF = {GET_CASE: "sunlight.cases.v1.CaseService",
@@ -89,7 +96,9 @@ SERVICE_OF = {GET_CASE: "sunlight.cases.v1.CaseService",
               SEARCH_ITEMS: "sunlight.catalogue.v1.CatalogueService",
               RECEIVE_DELEGATION: "sunlight.catalogue.v1.CatalogueService",
               RECEIVE_REPORTED_CASE: "sunlight.cases.v1.CaseService",
-              RECEIVE_REPORTED_DECISION: "sunlight.cases.v1.CaseService"}
+              RECEIVE_REPORTED_DECISION: "sunlight.cases.v1.CaseService",
+              LIST_CASE_ACCESSES: "sunlight.cases.v1.CaseService",
+              GET_DOCUMENT: "sunlight.cases.v1.CaseService"}
 _UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 #: seconds a token made here for a person another node vouched for lives
 LOCAL_TOKEN_TTL_S = 60

@@ -73,12 +73,15 @@ PORT_FIELDS = (
 )
 #: what one node may call on another (the registry allows these between every two nodes of
 #: the province, both ways; everything else is refused): who answers, a case's status by its
-#: number, an item read, a catalogue search
+#: number, who read a case's file and its documents (an applicant signed in at another node's
+#: hall), an item read, a catalogue search
 CALLS = (
     "/sunlight.gateway.v1.FederationService/Hello",
     "/sunlight.gateway.v1.NodeService/GetNode",
     "/sunlight.cases.v1.CaseService/GetCase",
     "/sunlight.cases.v1.CaseService/LookupCase",
+    "/sunlight.cases.v1.CaseService/ListCaseAccesses",
+    "/sunlight.cases.v1.CaseService/GetDocument",
     "/sunlight.catalogue.v1.CatalogueService/GetItemVersion",
     "/sunlight.catalogue.v1.CatalogueService/SearchItems",
 )

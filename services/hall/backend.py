@@ -230,8 +230,10 @@ class HallBackend:
     def case_as(self, authorization: str, case_number: str, *, material_sha256: str = ""
                 ) -> cases_pb2.Case:
         """The case as the caller may read it; ``material_sha256``: one of its files is about
-        to be served to them (the case service audits the read as that download)."""
-        return self._cases.GetCase(cases_pb2.GetCaseRequest(
+        to be served to them (the case service audits the read as that download). A case
+        another node holds is read there, through the gateway (the person's assertion goes
+        with the call; that node's case service decides)."""
+        return self._cases_for(case_number).GetCase(cases_pb2.GetCaseRequest(
             case_number=case_number, material_sha256=material_sha256),
             **self._options(authorization)).case
 
@@ -306,12 +308,12 @@ class HallBackend:
 
     def document_as(self, authorization: str, case_number: str, document_id: str
                     ) -> cases_pb2.GetDocumentResponse:
-        return self._cases.GetDocument(cases_pb2.GetDocumentRequest(
+        return self._cases_for(case_number).GetDocument(cases_pb2.GetDocumentRequest(
             case_number=case_number, document_id=document_id), **self._options(authorization))
 
     def case_accesses(self, authorization: str, case_number: str, *, page_size: int = 50,
                       page_token: str = "") -> cases_pb2.ListCaseAccessesResponse:
-        return self._cases.ListCaseAccesses(cases_pb2.ListCaseAccessesRequest(
+        return self._cases_for(case_number).ListCaseAccesses(cases_pb2.ListCaseAccessesRequest(
             case_number=case_number, page_size=page_size, page_token=page_token),
             **self._options(authorization))
 

@@ -421,7 +421,19 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         rows = [my_case_row(c, today(), me.subject) for c in found.cases]
         return render(request, "track/my_cases.html", {
             "rows": rows, "total": found.total, "next_page": found.next_page_token,
-            "first_page": bool(token)})
+            "first_page": bool(token), "federated": backend.nodes.federated})
+
+    @app.get("/my/cases/open", response_class=HTMLResponse)
+    def open_my_case(request: Request,
+                     case_number: Annotated[str, Query(max_length=60)] = ""
+                     ) -> RedirectResponse:
+        """A case of mine by its number, whichever node of the province holds it (the list
+        above shows this node's): its page, where that node answers for it."""
+        person(request)
+        number = case_number.strip()
+        if not CASE_NUMBER.match(number):  # nothing to open: back to the form
+            return RedirectResponse("/my/cases#open-number", status_code=303)
+        return RedirectResponse(f"/my/cases/{number}", status_code=303)
 
     def own_case(me: Identity, number: str) -> cases_pb2.Case:
         missing = f"没有找到受理编号为 {number[:50]} 的办件，或它不是您的办件。"
@@ -438,6 +450,7 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                   access_log: "Future[cases_pb2.ListCaseAccessesResponse] | None" = None
                   ) -> HTMLResponse:
         names = names_of(found)
+        held = backend.held_elsewhere(found.case_number)
         accesses: list[AccessView] | None = None
         try:
             log_page = (access_log.result() if access_log is not None else
@@ -452,8 +465,12 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
             "case": case_view(found, today(), names), "raw": found,
             "rights": party_rights(found, today()) if found.opened else None,
             "holders": holders(found), "supplies": supplies(found, names, needs_of(found)),
-            "may_supply": "receive_supplement" in found.allowed_actions,
-            "may_withdraw": "withdraw" in found.allowed_actions,
+            # a case another node holds is read here; what the applicant does on it (files
+            # given, a withdrawal) is done at that node's hall, where the case and its files are
+            "held_by": held, "acts_elsewhere": held is not None and bool(
+                {"receive_supplement", "withdraw"} & set(found.allowed_actions)),
+            "may_supply": held is None and "receive_supplement" in found.allowed_actions,
+            "may_withdraw": held is None and "withdraw" in found.allowed_actions,
             "documents": [DocumentView(d.document_id, d.title, d.number,
                                        local_time(d.issued_at)) for d in found.documents],
             "accesses": accesses, "access_total": access_total,
@@ -487,6 +504,17 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
         return case_page(request, me, found, access_log=access_log,
                          done=done if done in ("supplied", "withdrawn") else "",
                          values=restored, restored=bool(restored))
+
+    def acts_elsewhere(request: Request, me: Identity, found: cases_pb2.Case
+                       ) -> HTMLResponse | None:
+        """The case page again (409) when another node holds the case: the applicant's
+        actions are taken at that node's hall, which keeps the case and its files."""
+        held = backend.held_elsewhere(found.case_number)
+        if held is None:
+            return None
+        return case_page(request, me, found, status=409, problem=SupplyProblem(
+            f"这个办件由{held.shown}办理：补正材料、撤回申请请登录该地的网上办事大厅办理，"
+            "这里只能查看办理进度。", code="CASE_HELD_ELSEWHERE"))
 
     def acted(request: Request, me: Identity, number: str, key: str, **action: Any
               ) -> HTMLResponse | RedirectResponse:
@@ -535,6 +563,8 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                  uploads: dict[str, tuple[str, bytes]]) -> HTMLResponse | RedirectResponse:
         me = person(request, draft=fields)
         found = own_case(me, case_number)
+        if (elsewhere := acts_elsewhere(request, me, found)) is not None:
+            return elsewhere  # nothing stored, nothing done
         wanted = supplies(found, names_of(found))
         if uploads and files is None:
             return case_page(request, me, found, status=503, values=fields,
@@ -565,6 +595,8 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
     def withdraw_page(request: Request, case_number: str) -> HTMLResponse:
         me = person(request)
         found = own_case(me, case_number)
+        if (elsewhere := acts_elsewhere(request, me, found)) is not None:
+            return elsewhere
         return render(request, "track/withdraw.html", {
             "case": case_view(found, today()), "may_withdraw":
             "withdraw" in found.allowed_actions, "form_key": uuid.uuid4().hex,
@@ -576,6 +608,9 @@ def add_track_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                  fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
                  ) -> HTMLResponse | RedirectResponse:
         me = person(request, draft=fields)
+        if backend.held_elsewhere(case_number) is not None:
+            if (elsewhere := acts_elsewhere(request, me, own_case(me, case_number))):
+                return elsewhere
         reason = fields.get("reason", "").strip()
         if len(reason) > MAX_REASON or any(ord(c) < 32 and c not in "\r\n\t" for c in reason):
             found = own_case(me, case_number)

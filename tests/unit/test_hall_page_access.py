@@ -98,6 +98,7 @@ PAGES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("POST", "/consultations"): (EVERYONE, "the lookup, sent"),
     # an applicant's own pages (我的办件, complaints, ratings, applying online)
     ("GET", "/my/cases"): (APPLICANTS, "my cases"),
+    ("GET", "/my/cases/open"): (APPLICANTS, "one of my cases by its number, wherever held"),
     ("GET", "/my/cases/{case_number}"): (APPLICANTS, "one of my cases"),
     ("POST", "/my/cases/{case_number}/supplement"): (APPLICANTS, "supplying materials (补正)"),
     ("GET", "/my/cases/{case_number}/withdraw"): (APPLICANTS, "withdrawing (撤回), the form"),
