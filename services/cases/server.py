@@ -11,6 +11,7 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from services.cases import audit
 from services.cases.api import CaseServicer
 from services.cases.catalogue_client import CatalogueClient
+from services.cases.documents.pool import RenderPool
 from services.cases.handover import CaseRelay
 from services.cases.service import CaseService
 from services.shared.auth import Authenticator, ServiceToken
@@ -61,6 +62,9 @@ class Cases:
                                       settings.var_dir)
         self.service = CaseService(self.db, items, calendar, settings.node_region, territory,
                                    audit_key=audit.reader_key(settings.token_key))
+        # PDFs made in a worker process of lower priority, never in the serving interpreter
+        self.renderer = RenderPool()
+        self.service.documents.render = self.renderer.render
         self.server = GrpcServer(address or settings.listen_address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)
@@ -110,6 +114,7 @@ class Cases:
         self.server.stop(grace_s)
         self.copies.wait(grace_s + 5)
         self._gateway.close()
+        self.renderer.close()
         self.db.dispose()
 
 

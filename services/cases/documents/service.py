@@ -9,7 +9,9 @@ composed and hashed in the event's own transaction; the trace entry's data lists
 **Rendering** happens after the transaction, never in it: on the first download of a
 document, or in the background when the case service has had no transition for a moment
 (``render_pending``, driven by ``server.Cases``), so a burst of transitions never waits for a
-PDF. Before a PDF is rendered, its stored content is checked against the trace.
+PDF; the case server renders in a worker process of lower priority (``documents.pool``), so a
+PDF being made never holds the interpreter that serves the calls. Before a PDF is rendered,
+its stored content is checked against the trace.
 
 **Reading**: staff who may read the case's internals (``case.read_internal`` for its region
 and department: the department's staff, window staff, supervisors, administrators), and the
@@ -34,6 +36,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -118,6 +121,10 @@ class Documents:
         self.regions = regions or RegionDirectory.load()
         self.busy_at = 0.0  # time.monotonic() of the last event written
         self._unrenderable: set[tuple[str, str]] = set()
+        #: content → PDF: in this process unless the server gives it a worker
+        #: (``documents.pool.RenderPool``, so that rendering never holds the serving
+        #: process's interpreter)
+        self.render: Callable[[Mapping[str, Any]], bytes] = pdf_render.render
 
     # --- issuing (in the event's transaction) -----------------------------------------------
     def issue_for(self, unit: Any, case: Case, event: CaseEvent, trace_seq: int
@@ -241,7 +248,7 @@ class Documents:
                 f"the trace recorded (entry {record.trace_seq}): it is not rendered",
                 code="DOCUMENT_CONTENT_CHANGED",
                 metadata={"case_number": number, "document_id": document_id})
-        pdf = pdf_render.render(json.loads(record.content))
+        pdf = self.render(json.loads(record.content))
         digest = hashlib.sha256(pdf).hexdigest()
         with self.db.begin() as conn:
             kept = conn.execute(update(t.case_documents).where(
@@ -345,7 +352,7 @@ class Documents:
         content_intact = bool(recorded) and examined == recorded
         pdf_intact = False
         if content_intact and pdf:
-            pdf_intact = pdf == pdf_render.render(content) or (
+            pdf_intact = pdf == self.render(content) or (
                 record.layout not in (None, pdf_render.LAYOUT)
                 and pdf_digest == record.pdf_sha256)
         common: dict[str, Any] = {

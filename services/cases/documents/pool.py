@@ -1,0 +1,84 @@
+"""PDF rendering off the serving process: a worker process at a lower CPU priority.
+
+Rendering a document costs about a third of a second of CPU (the Chinese font parsed and
+subset for every PDF, ``render.render``). In the case process it would hold the interpreter
+that serves every call for as long: a status read waiting behind the background renderer,
+or behind another caller's first download. ``RenderPool`` sends each rendering to a process
+of its own, started on first use (``spawn``: never a fork of a process running gRPC's
+threads) and ``nice``d by ``NICENESS``, so that the serving process keeps its interpreter and
+the machine's cores go first to the calls; rendering is deterministic, so a PDF is the same
+bytes wherever it is made.
+
+A worker that dies (killed, out of memory) is replaced on the next rendering, which is tried
+once more there; ``deadline_s`` bounds the wait for one PDF (``TimeoutError``).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from services.cases.documents import render as pdf_render
+
+log = logging.getLogger(__name__)
+
+#: how much lower the worker's CPU priority is than the serving process's (``nice``)
+NICENESS = 10
+#: seconds one PDF may take in the worker (a first one includes its start)
+DEADLINE_S = 60.0
+
+
+def _lower_priority(niceness: int) -> None:
+    """In the worker, at its start: step back for the serving processes."""
+    try:
+        os.nice(niceness)
+    except OSError as exc:  # not allowed here: render at the same priority
+        log.warning("render worker keeps its priority: %s", exc)
+
+
+class RenderPool:
+    """``render(content) → PDF`` in a worker process (see the module)."""
+
+    def __init__(self, workers: int = 1, niceness: int = NICENESS,
+                 deadline_s: float = DEADLINE_S) -> None:
+        self._workers, self._niceness, self._deadline_s = workers, niceness, deadline_s
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self._workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_lower_priority, initargs=(self._niceness,))
+            return self._pool
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def render(self, content: Mapping[str, Any]) -> bytes:
+        """The PDF of ``content``, made in the worker (a new worker if the last one died)."""
+        plain = dict(content)
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                return pool.submit(pdf_render.render, plain).result(timeout=self._deadline_s)
+            except BrokenProcessPool:
+                log.warning("render worker died; starting another (attempt %d)", attempt)
+                self._replace(pool)
+        raise RuntimeError("the render worker died twice rendering the same document")
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,48 @@
+"""PDFs made in the render worker: the same bytes as in the serving process (rendering is
+deterministic), at a lower CPU priority, and a worker that dies is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from services.cases.documents.pool import RenderPool
+from services.cases.documents.render import render
+from tests.unit.test_document_render import content_of
+
+
+@pytest.fixture
+def pool():
+    made = RenderPool(niceness=5)
+    yield made
+    made.close()
+
+
+def _worker_pids(pool: RenderPool) -> list[int]:
+    return list(pool._pool._processes)  # noqa: SLF001 - the worker to inspect or kill
+
+
+def test_the_worker_makes_the_same_pdf_as_the_serving_process(pool) -> None:
+    content = content_of("acceptance_notice")
+    assert pool.render(content) == render(content)
+    other = content_of("acceptance_notice", number="广安受〔2026〕13号")
+    assert pool.render(other) == render(other) != render(content)
+
+
+def test_the_worker_runs_at_a_lower_priority(pool) -> None:
+    pool.render(content_of("acceptance_notice"))
+    (pid,) = _worker_pids(pool)
+    assert pid != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) + 5
+
+
+def test_a_killed_worker_is_replaced_and_the_pdf_still_made(pool) -> None:
+    content = content_of("acceptance_notice")
+    pool.render(content)
+    (pid,) = _worker_pids(pool)
+    os.kill(pid, signal.SIGKILL)
+    assert pool.render(content) == render(content)
+    (replacement,) = _worker_pids(pool)
+    assert replacement != pid
