@@ -331,6 +331,36 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.GetTraceRequest.purpose': "Why the case is read (查阅事由), kept in the case's "
                                               'access log that its applicant reads '
                                               "(ListCaseAccesses); empty: the call's name.",
+ 'sunlight.cases.v1.HANDOVER_DIRECTION_DOWN': 'The decision taken here sent back down to the node '
+                                              'below (ReceiveReportedDecision).',
+ 'sunlight.cases.v1.HANDOVER_DIRECTION_UP': 'A reported case handed up to the node that holds the '
+                                            'region above (ReceiveReportedCase).',
+ 'sunlight.cases.v1.HANDOVER_STATE_DELIVERED': 'The other node answered (``answer``).',
+ 'sunlight.cases.v1.HANDOVER_STATE_FAILING': 'Not delivered: the last attempt failed '
+                                             '(``last_error`` says why); tried again later.',
+ 'sunlight.cases.v1.HANDOVER_STATE_PENDING': 'Not delivered, and no attempt has failed yet.',
+ 'sunlight.cases.v1.Handover': "One call to another node a case's transaction kept, and what "
+                               'became of it.',
+ 'sunlight.cases.v1.Handover.answer_json': "The other node's answer (JSON: its case number and "
+                                           'trace entry hash) once delivered.',
+ 'sunlight.cases.v1.Handover.attempts': 'Attempts made so far.',
+ 'sunlight.cases.v1.Handover.case_number': "This node's case, and its region.",
+ 'sunlight.cases.v1.Handover.last_error': 'Why the last attempt failed ("" when none failed, or '
+                                          'once delivered).',
+ 'sunlight.cases.v1.Handover.next_attempt_at': 'When the relay tries it next (unset once '
+                                               'delivered).',
+ 'sunlight.cases.v1.Handover.peer': 'The other node (its region code).',
+ 'sunlight.cases.v1.HandoverDirection': 'Which way a hand-over goes.',
+ 'sunlight.cases.v1.HandoverEvent': 'The data of ``case.handover_overdue`` (a hand-over still '
+                                    "undelivered after the node's "
+                                    'SUNLIGHT_HANDOVER_OVERDUE_MINUTES; published once, with the '
+                                    'mark) and of ``case.handover_delivered`` (an overdue '
+                                    'hand-over the other node then answered). About the hand-over, '
+                                    "not the case's state: it carries no ``sequence`` and changes "
+                                    'no case.',
+ 'sunlight.cases.v1.HandoverEvent.overdue_after_minutes': "The node's setting the hand-over went "
+                                                          'past.',
+ 'sunlight.cases.v1.HandoverState': 'Where a hand-over stands.',
  'sunlight.cases.v1.Hearing': 'A hearing (听证) the party asked for.',
  'sunlight.cases.v1.Hearing.host': 'Who holds it (never one who investigated the case).',
  'sunlight.cases.v1.Hearing.requested_on': 'YYYY-MM-DD: the day the party asked.',
@@ -351,13 +381,29 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
                                                     'first region.',
  'sunlight.cases.v1.ListAccessAuditRequest.since': 'Only the reads at or after ``since`` and '
                                                    'before ``until`` (either may be left out).',
- 'sunlight.cases.v1.ListAccessAuditRequest.subject': 'Only the reads by this account (the subject '
-                                                     'as recorded, exactly).',
+ 'sunlight.cases.v1.ListAccessAuditRequest.subject': 'Only the reads by this account: the subject '
+                                                     'as recorded (a staff account; a masked '
+                                                     "identity), or a person's or enterprise's "
+                                                     'full number, with or without "id_card:" or '
+                                                     '"credit_code:" (matched by the HMAC each row '
+                                                     "keeps of its reader's full subject).",
  'sunlight.cases.v1.ListCaseAccessesRequest.page_size': '1..200, default 50.',
  'sunlight.cases.v1.ListDocumentsRequest.purpose': 'Why the case is read (查阅事由), kept in the '
                                                    "case's access log that its applicant reads "
                                                    "(ListCaseAccesses); empty: the call's name.",
  'sunlight.cases.v1.ListDocumentsResponse.documents': 'Oldest first.',
+ 'sunlight.cases.v1.ListHandoversRequest.case_number': 'Only the hand-overs of this case (this '
+                                                       "node's case number).",
+ 'sunlight.cases.v1.ListHandoversRequest.direction': 'Only hand-overs going this way (unspecified: '
+                                                     'both).',
+ 'sunlight.cases.v1.ListHandoversRequest.page_size': '1..200, default 50.',
+ 'sunlight.cases.v1.ListHandoversRequest.peer': 'Only hand-overs to this node (its region code).',
+ 'sunlight.cases.v1.ListHandoversRequest.region': "The region whose cases' hand-overs are listed "
+                                                  "(its sub-regions' too); empty: the case's "
+                                                  'region when case_number is given, else the '
+                                                  "caller's first region.",
+ 'sunlight.cases.v1.ListHandoversRequest.state': 'Only hand-overs in this state (unspecified: '
+                                                 'every state).',
  'sunlight.cases.v1.ListMyCasesRequest.page_size': '1..100, default 20.',
  'sunlight.cases.v1.ListParallelBranchesRequest': 'Running parallel branches (并联审批) of every '
                                                   'department of a region, for the service centre '

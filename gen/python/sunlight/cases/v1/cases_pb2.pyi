@@ -56,6 +56,19 @@ class DecisionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_OUTCOME_REFUSE: _ClassVar[DecisionOutcome]
     DECISION_OUTCOME_IMPOSE: _ClassVar[DecisionOutcome]
     DECISION_OUTCOME_NOT_IMPOSE: _ClassVar[DecisionOutcome]
+
+class HandoverState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HANDOVER_STATE_UNSPECIFIED: _ClassVar[HandoverState]
+    HANDOVER_STATE_PENDING: _ClassVar[HandoverState]
+    HANDOVER_STATE_FAILING: _ClassVar[HandoverState]
+    HANDOVER_STATE_DELIVERED: _ClassVar[HandoverState]
+
+class HandoverDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    HANDOVER_DIRECTION_UNSPECIFIED: _ClassVar[HandoverDirection]
+    HANDOVER_DIRECTION_UP: _ClassVar[HandoverDirection]
+    HANDOVER_DIRECTION_DOWN: _ClassVar[HandoverDirection]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_IN_PROGRESS: CaseStatus
 CASE_STATUS_COMPLETED: CaseStatus
@@ -86,6 +99,13 @@ DECISION_OUTCOME_APPROVE: DecisionOutcome
 DECISION_OUTCOME_REFUSE: DecisionOutcome
 DECISION_OUTCOME_IMPOSE: DecisionOutcome
 DECISION_OUTCOME_NOT_IMPOSE: DecisionOutcome
+HANDOVER_STATE_UNSPECIFIED: HandoverState
+HANDOVER_STATE_PENDING: HandoverState
+HANDOVER_STATE_FAILING: HandoverState
+HANDOVER_STATE_DELIVERED: HandoverState
+HANDOVER_DIRECTION_UNSPECIFIED: HandoverDirection
+HANDOVER_DIRECTION_UP: HandoverDirection
+HANDOVER_DIRECTION_DOWN: HandoverDirection
 
 class Penalty(_message.Message):
     __slots__ = ("circumstance", "measures", "amount", "departure", "within_standard")
@@ -1390,6 +1410,74 @@ class ListAccessAuditResponse(_message.Message):
     next_page_token: str
     total: int
     def __init__(self, entries: _Optional[_Iterable[_Union[CaseAccess, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class ListHandoversRequest(_message.Message):
+    __slots__ = ("region", "state", "direction", "peer", "case_number", "page_size", "page_token")
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    state: HandoverState
+    direction: HandoverDirection
+    peer: str
+    case_number: str
+    page_size: int
+    page_token: str
+    def __init__(self, region: _Optional[str] = ..., state: _Optional[_Union[HandoverState, str]] = ..., direction: _Optional[_Union[HandoverDirection, str]] = ..., peer: _Optional[str] = ..., case_number: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class Handover(_message.Message):
+    __slots__ = ("id", "case_number", "region", "direction", "peer", "state", "created_at", "attempts", "next_attempt_at", "last_error", "delivered_at", "answer_json")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_JSON_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    case_number: str
+    region: str
+    direction: HandoverDirection
+    peer: str
+    state: HandoverState
+    created_at: _timestamp_pb2.Timestamp
+    attempts: int
+    next_attempt_at: _timestamp_pb2.Timestamp
+    last_error: str
+    delivered_at: _timestamp_pb2.Timestamp
+    answer_json: str
+    def __init__(self, id: _Optional[int] = ..., case_number: _Optional[str] = ..., region: _Optional[str] = ..., direction: _Optional[_Union[HandoverDirection, str]] = ..., peer: _Optional[str] = ..., state: _Optional[_Union[HandoverState, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_error: _Optional[str] = ..., delivered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., answer_json: _Optional[str] = ...) -> None: ...
+
+class HandoverEvent(_message.Message):
+    __slots__ = ("case_number", "region", "handover", "overdue_after_minutes")
+    CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    HANDOVER_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_AFTER_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    case_number: str
+    region: str
+    handover: Handover
+    overdue_after_minutes: int
+    def __init__(self, case_number: _Optional[str] = ..., region: _Optional[str] = ..., handover: _Optional[_Union[Handover, _Mapping]] = ..., overdue_after_minutes: _Optional[int] = ...) -> None: ...
+
+class ListHandoversResponse(_message.Message):
+    __slots__ = ("handovers", "next_page_token", "total")
+    HANDOVERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    handovers: _containers.RepeatedCompositeFieldContainer[Handover]
+    next_page_token: str
+    total: int
+    def __init__(self, handovers: _Optional[_Iterable[_Union[Handover, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class ListCaseAccessesRequest(_message.Message):
     __slots__ = ("case_number", "page_size", "page_token")

@@ -109,6 +109,11 @@ class CaseServiceStub:
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditRequest.SerializeToString,
                 response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditResponse.FromString,
                 _registered_method=True)
+        self.ListHandovers = channel.unary_unary(
+                '/sunlight.cases.v1.CaseService/ListHandovers',
+                request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListHandoversRequest.SerializeToString,
+                response_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListHandoversResponse.FromString,
+                _registered_method=True)
         self.ReceiveReportedCase = channel.unary_unary(
                 '/sunlight.cases.v1.CaseService/ReceiveReportedCase',
                 request_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ReceiveReportedCaseRequest.SerializeToString,
@@ -229,6 +234,15 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListHandovers(self, request, context):
+        """The hand-overs of 上报件 this node keeps for other nodes (a reported case handed up, a
+        decision sent back down), pending, failing or delivered — for administrators and
+        supervisors of the cases' region, who see a case stuck between two nodes. Newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReceiveReportedCase(self, request, context):
         """上报件 across nodes. A child node's case whose decision belongs to the government above:
         the node holding the parent region receives it and records a case of its own whose
@@ -323,6 +337,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.ListAccessAudit,
                     request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditRequest.FromString,
                     response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditResponse.SerializeToString,
+            ),
+            'ListHandovers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHandovers,
+                    request_deserializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListHandoversRequest.FromString,
+                    response_serializer=sunlight_dot_cases_dot_v1_dot_cases__pb2.ListHandoversResponse.SerializeToString,
             ),
             'ReceiveReportedCase': grpc.unary_unary_rpc_method_handler(
                     servicer.ReceiveReportedCase,
@@ -740,6 +759,33 @@ class CaseService:
             '/sunlight.cases.v1.CaseService/ListAccessAudit',
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditRequest.SerializeToString,
             sunlight_dot_cases_dot_v1_dot_cases__pb2.ListAccessAuditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHandovers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sunlight.cases.v1.CaseService/ListHandovers',
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListHandoversRequest.SerializeToString,
+            sunlight_dot_cases_dot_v1_dot_cases__pb2.ListHandoversResponse.FromString,
             options,
             channel_credentials,
             insecure,
