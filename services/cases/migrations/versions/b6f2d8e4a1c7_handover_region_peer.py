@@ -1,7 +1,7 @@
 """hand-overs an operator can list, and supervision told of: region, other node, overdue
 
 Revision ID: b6f2d8e4a1c7
-Revises: e5c7a9b1d3f2
+Revises: b7e4c1a9d2f5
 Create Date: 2026-12-01 00:40:00
 
 ``case_handovers`` gains the case's region (what a supervisor's listing filters on; filled
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b6f2d8e4a1c7'
-down_revision = 'e5c7a9b1d3f2'
+down_revision = 'b7e4c1a9d2f5'
 branch_labels = None
 depends_on = None
 
