@@ -78,8 +78,7 @@ def reads(region: str, case_number: str, reader: str, since: str | None, until: 
     for name, value in (("since", _when(since, "--since")), ("until", _when(until, "--until"))):
         if value is not None:
             getattr(request, name).FromDatetime(value)
-    conn = connect_as(lambda settings: settings.cases_port, region=region or None,
-                      **connection)
+    conn = connect_as("cases", region=region or None, **connection)
     opened = channel(conn.address)
     try:
         answer = call("sunlight audit reads", "case service",

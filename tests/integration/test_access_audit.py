@@ -242,6 +242,12 @@ def test_the_command_line_lists_the_audit(node) -> None:
     refused_ = CliRunner().invoke(main, ["audit", "reads", "--case", number, "--address",
                                          address, "--token", citizen])
     assert refused_.exit_code == 1
+    # without --address: the node's case service, where its settings say it is
+    host, port = address.rsplit(":", 1)
+    settled = CliRunner(env={"SUNLIGHT_CASES_HOST": host, "SUNLIGHT_CASES_PORT": port}).invoke(
+        main, ["audit", "reads", "--case", number, "--token", supervisor])
+    assert settled.exit_code == 0, settled.output
+    assert "1 read(s)" in settled.output
 
 
 def test_an_own_read_is_audited_with_the_cases_read_and_only_if_it_is_theirs(node) -> None:
