@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from services.cases.documents.pool import RenderPool
 from services.cases.documents.render import render
+from tests.support.wait import wait_for
 from tests.unit.test_document_render import content_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -46,3 +52,35 @@ def test_a_killed_worker_is_replaced_and_the_pdf_still_made(pool) -> None:
     assert pool.render(content) == render(content)
     (replacement,) = _worker_pids(pool)
     assert replacement != pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().split(") ")[1][0] != "Z"
+
+
+def test_the_worker_leaves_when_its_case_process_is_killed_outright() -> None:
+    """A case process SIGKILLed cannot shut its pool down: the worker must not stay behind."""
+    serving = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", (
+            "import os, sys, time\n"
+            "from services.cases.documents.pool import RenderPool\n"
+            "from tests.unit.test_document_render import content_of\n"
+            "pool = RenderPool()\n"
+            "pool.render(content_of('acceptance_notice'))\n"
+            "print(*pool._pool._processes, flush=True)\n"
+            "time.sleep(600)\n")],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        worker = int(serving.stdout.readline())  # type: ignore[union-attr]
+        assert _alive(worker)
+        serving.kill()
+        serving.wait(10)
+        wait_for(lambda: not _alive(worker), timeout_s=15, what="the orphaned worker's exit")
+    finally:
+        serving.kill()

@@ -10,7 +10,9 @@ the machine's cores go first to the calls; rendering is deterministic, so a PDF 
 bytes wherever it is made.
 
 A worker that dies (killed, out of memory) is replaced on the next rendering, which is tried
-once more there; ``deadline_s`` bounds the wait for one PDF (``TimeoutError``).
+once more there; ``deadline_s`` bounds the wait for one PDF (``TimeoutError``). A worker whose
+case process is gone — killed outright, with no chance to stop its pool — leaves by itself
+within ``PARENT_CHECK_S``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,14 +35,28 @@ log = logging.getLogger(__name__)
 NICENESS = 10
 #: seconds one PDF may take in the worker (a first one includes its start)
 DEADLINE_S = 60.0
+#: seconds between the worker's looks at whether the process that started it is still there
+PARENT_CHECK_S = 1.0
 
 
-def _lower_priority(niceness: int) -> None:
-    """In the worker, at its start: step back for the serving processes."""
+def _start_worker(niceness: int, parent: int) -> None:
+    """In the worker, at its start: step back for the serving processes, and leave with the
+    process that started it."""
     try:
         os.nice(niceness)
     except OSError as exc:  # not allowed here: render at the same priority
         log.warning("render worker keeps its priority: %s", exc)
+    threading.Thread(target=_follow, args=(parent,), name="render-parent-watch",
+                     daemon=True).start()
+
+
+def _follow(parent: int, every_s: float = PARENT_CHECK_S) -> None:
+    """Exit once the serving process is gone. A case process killed outright (SIGKILL, the
+    OOM killer) cannot shut its pool down, and the worker, which holds both ends of its task
+    queue, would wait on it for ever: it is orphaned — given another parent — and leaves."""
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(0)
 
 
 class RenderPool:
@@ -56,7 +73,7 @@ class RenderPool:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self._workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_lower_priority, initargs=(self._niceness,))
+                    initializer=_start_worker, initargs=(self._niceness, os.getpid()))
             return self._pool
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
