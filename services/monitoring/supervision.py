@@ -413,7 +413,10 @@ class Supervision:
 
     @staticmethod
     def may_answer(principal: Principal, warning: w.Warning) -> bool:
-        """The warned handler, or the staff of the warned department in its region."""
+        """The warned handler, or the staff of the warned department in its region; nobody
+        for a warning about the node's operation (``w.operational``): supervisors act on it."""
+        if w.operational(warning):
+            return False
         if principal.subject == warning.handler:
             return True
         return principal.can(auth.CASE_HANDLE, warning.region, warning.department_code)
@@ -596,8 +599,9 @@ class Supervision:
                 f"{ACTION_WORDS.get(entry.action, entry.action)}】{warning.title}："
                 f"{warning.explanation}" + (f"（{entry.note}）" if entry.note and
                                            entry.note != warning.explanation else ""))
-        recipients = [("supervisors", warning.region),
-                      ("department", f"{warning.region}/{warning.department_code}")]
+        recipients = [("supervisors", warning.region)]
+        if not w.operational(warning):  # the node's operation is not the department's to answer
+            recipients.append(("department", f"{warning.region}/{warning.department_code}"))
         if warning.handler and warning.handler != entry.by:
             recipients.append(("handler", warning.handler))
         return (self.outbox.row(event, routing_key(entry.action, warning.region)),

@@ -266,8 +266,20 @@ def test_a_stuck_hand_over_is_warned_until_it_is_delivered(supervision, db, cloc
                 if w.rule == "HANDOVER_STUCK"]
     assert stuck.subject == "handover-41" and stuck.handler == "" and stuck.active
     assert "511600" in stuck.explanation and "30 分钟" in stuck.explanation
+    # the node's operation, not the department's conduct: its staff are neither told nor
+    # asked to answer, and no red card follows however long the other node stays away
+    with pytest.raises(PermissionDenied):
+        supervision.act(CLERK, stuck.warning_id, "acknowledge", key())
+    told, _, _ = supervision.notifications(CLERK, unread_only=False, offset=0, limit=200,
+                                           mark_read=False)
+    assert not any(n["warning_id"] == stuck.warning_id for n in told)
+    supervised, _, _ = supervision.notifications(SUPERVISOR, unread_only=False, offset=0,
+                                                 limit=200, mark_read=False)
+    assert any(n["warning_id"] == stuck.warning_id for n in supervised)
+    clock.now += timedelta(days=30)
     supervision.sweep()
-    assert supervision.get(SUPERVISOR, stuck.warning_id).active
+    kept = supervision.get(SUPERVISOR, stuck.warning_id)
+    assert kept.active and kept.severity.value == "yellow", kept.history
     hand_over("case.handover_delivered", pb.HANDOVER_STATE_DELIVERED)
     assert supervision.get(SUPERVISOR, stuck.warning_id).status.value == "closed"
     assert events(db, case.number).count("warning.raised") >= 1

@@ -123,6 +123,14 @@ def rule_title(code: str) -> str:
 SYSTEM = "supervision"
 
 
+def operational(warning: Warning) -> bool:
+    """A warning about the node's operation (a hand-over between nodes stuck), not about the
+    conduct of a case's handler or department: the node's operators and supervisors act on
+    it; nobody in the department is warned, asked to answer, or red-carded for it."""
+    rule = RULES.get(warning.rule)
+    return rule is not None and rule.operational
+
+
 def _handler_of(watch: CaseWatch, finding: Finding) -> str:
     if RULES[finding.rule].operational:
         return ""  # the node's operators answer it, not the case's handler
@@ -253,8 +261,10 @@ def _cured(watch: CaseWatch) -> str:
 
 
 def _overdue(warning: Warning, ctx: Context) -> bool:
-    """A yellow warning nobody answered within the days allowed."""
-    if warning.severity is not Severity.YELLOW or warning.status is not Status.OPEN:
+    """A yellow warning nobody answered within the days allowed (an operational one is
+    nobody's to answer: it stays as it is until its cause is gone)."""
+    if (warning.severity is not Severity.YELLOW or warning.status is not Status.OPEN
+            or operational(warning)):
         return False
     raised = local_day(warning.raised_at)  # China's day, as the working days count
     return ctx.working_days_since(raised) > ctx.thresholds.escalate_after_days
