@@ -13,6 +13,7 @@ import pytest
 
 from services.cases.documents.pool import RenderPool
 from services.cases.documents.render import render
+from services.shared.errors import Unavailable
 from tests.support.wait import wait_for
 from tests.unit.test_document_render import content_of
 
@@ -52,6 +53,27 @@ def test_a_killed_worker_is_replaced_and_the_pdf_still_made(pool) -> None:
     assert pool.render(content) == render(content)
     (replacement,) = _worker_pids(pool)
     assert replacement != pid
+
+
+def test_a_worker_too_slow_is_killed_and_the_next_rendering_made_by_another(pool) -> None:
+    content = content_of("acceptance_notice")
+    pool.render(content)
+    (slow,) = _worker_pids(pool)
+    pool._deadline_s = 0.0001  # noqa: SLF001 - no PDF is made that fast
+    with pytest.raises(Unavailable) as refused:
+        pool.render(content)
+    assert refused.value.code == "DOCUMENT_RENDERING"
+    wait_for(lambda: not _alive(slow), timeout_s=10, what="the slow worker killed")
+    pool._deadline_s = 20.0  # noqa: SLF001
+    assert pool.render(content) == render(content)
+
+
+def test_a_closed_pool_renders_nothing_and_starts_no_worker(pool) -> None:
+    pool.render(content_of("acceptance_notice"))
+    pool.close()
+    with pytest.raises(Unavailable) as refused:
+        pool.render(content_of("acceptance_notice"))
+    assert refused.value.code == "SERVICE_STOPPING" and pool._pool is None  # noqa: SLF001
 
 
 def _alive(pid: int) -> bool:

@@ -10,7 +10,9 @@ the machine's cores go first to the calls; rendering is deterministic, so a PDF 
 bytes wherever it is made.
 
 A worker that dies (killed, out of memory) is replaced on the next rendering, which is tried
-once more there; ``deadline_s`` bounds the wait for one PDF (``TimeoutError``). A worker whose
+once more there; a worker slower than ``deadline_s`` is killed (that download is
+``UNAVAILABLE``, ``DOCUMENT_RENDERING``: a later one renders it again), so no PDF waits behind a
+stuck one. A worker whose
 case process is gone — killed outright, with no chance to stop its pool — leaves by itself
 within ``PARENT_CHECK_S``.
 """
@@ -23,18 +25,20 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from services.cases.documents import render as pdf_render
+from services.shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
 #: how much lower the worker's CPU priority is than the serving process's (``nice``)
 NICENESS = 10
-#: seconds one PDF may take in the worker (a first one includes its start)
-DEADLINE_S = 60.0
+#: seconds one PDF may take in the worker (a first one includes its start, ~2 s; a PDF
+#: takes ~0.3 s): a worker slower than this is killed, and the PDF made on the next asking
+DEADLINE_S = 20.0
 #: seconds between the worker's looks at whether the process that started it is still there
 PARENT_CHECK_S = 1.0
 
@@ -66,10 +70,13 @@ class RenderPool:
                  deadline_s: float = DEADLINE_S) -> None:
         self._workers, self._niceness, self._deadline_s = workers, niceness, deadline_s
         self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                raise self._stopping()
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self._workers, mp_context=multiprocessing.get_context("spawn"),
@@ -83,7 +90,10 @@ class RenderPool:
         broken.shutdown(wait=False, cancel_futures=True)
 
     def render(self, content: Mapping[str, Any]) -> bytes:
-        """The PDF of ``content``, made in the worker (a new worker if the last one died)."""
+        """The PDF of ``content``, made in the worker (a new worker if the last one died).
+        Unavailable once the pool is closed (the case process stopping) or when the worker
+        took longer than ``deadline_s`` — that worker is then killed, so that no rendering
+        waits behind it."""
         plain = dict(content)
         for attempt in (1, 2):
             pool = self._executor()
@@ -92,10 +102,32 @@ class RenderPool:
             except BrokenProcessPool:
                 log.warning("render worker died; starting another (attempt %d)", attempt)
                 self._replace(pool)
+            except TimeoutError:
+                log.error("render worker took more than %.0f s for document %s of case %s: "
+                          "killed", self._deadline_s, plain.get("document_id"),
+                          plain.get("case_number"))
+                self._kill(pool)
+                raise Unavailable("文书的 PDF 暂时未能生成，请稍后再下载 (the PDF took too "
+                                  "long to render; try again shortly)",
+                                  code="DOCUMENT_RENDERING") from None
+            except CancelledError:
+                raise self._stopping() from None
         raise RuntimeError("the render worker died twice rendering the same document")
 
+    def _kill(self, pool: ProcessPoolExecutor) -> None:
+        for process in list((pool._processes or {}).values()):  # noqa: SLF001 - stuck ones
+            process.kill()
+        self._replace(pool)
+
+    @staticmethod
+    def _stopping() -> Unavailable:
+        return Unavailable("the case service is stopping: the PDF was not rendered",
+                           code="SERVICE_STOPPING")
+
     def close(self) -> None:
+        """Stop the worker; a rendering asked afterwards is Unavailable."""
         with self._lock:
+            self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

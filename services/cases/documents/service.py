@@ -57,7 +57,7 @@ from services.cases.domain.model import Accepted, Case, CaseEvent, Served
 from services.shared import auth
 from services.shared.auth import Principal
 from services.shared.db import Database
-from services.shared.errors import FailedPrecondition, NotFound
+from services.shared.errors import FailedPrecondition, NotFound, Unavailable
 from services.shared.region_data import RegionDirectory
 
 log = logging.getLogger(__name__)
@@ -300,6 +300,10 @@ class Documents:
         while not stop.is_set():
             try:
                 self.render_pending()
+            except Unavailable as exc:  # the worker stopping, or killed for being stuck
+                if stop.is_set():
+                    return
+                log.warning("rendering documents paused: %s", exc.message)
             except Exception:  # noqa: BLE001 - keep rendering after a database hiccup
                 log.exception("rendering documents failed")
             stop.wait(interval_s)
