@@ -127,9 +127,13 @@ def page_token(at: datetime, row_id: int) -> str:
 def after_token(token: str) -> tuple[datetime, int]:
     """The record a page token names; ValueError for a text that is not a token."""
     micros, sep, row_id = token.partition("-")
-    if not sep or not micros.isdigit() or not row_id.isdigit():
+    if (not sep or not micros.isdigit() or not row_id.isdigit() or len(micros) > 18
+            or len(row_id) > 18):
         raise ValueError(f"not a page token: {token[:40]!r}")
-    return _EPOCH + int(micros) * _MICROSECOND, int(row_id)
+    try:
+        return _EPOCH + int(micros) * _MICROSECOND, int(row_id)
+    except OverflowError:  # digits, but past any time a record can have
+        raise ValueError(f"not a page token: {token[:40]!r}") from None
 
 
 class SignInAudit:
