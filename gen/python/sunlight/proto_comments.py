@@ -400,8 +400,8 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.ListHandoversRequest.peer': 'Only hand-overs to this node (its region code).',
  'sunlight.cases.v1.ListHandoversRequest.region': "The region whose cases' hand-overs are listed "
                                                   "(its sub-regions' too); empty: the case's "
-                                                  'region when case_number is given, else the '
-                                                  "caller's first region.",
+                                                  'region when case_number is given, else every '
+                                                  "region of the caller's that this node holds.",
  'sunlight.cases.v1.ListHandoversRequest.state': 'Only hand-overs in this state (unspecified: '
                                                  'every state).',
  'sunlight.cases.v1.ListMyCasesRequest.page_size': '1..100, default 20.',
