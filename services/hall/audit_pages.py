@@ -6,11 +6,14 @@ no one else) — by case number, by reader and by day; and, for supervisors and 
 whose regions cover this node's, the sign-in attempts at this hall (its own database), by
 outcome and by day. Each list shows how many records match and pages through them all (the
 case service's page token; the sign-in audit's, ``signins``), the filters kept from page to
-page. Numbers are shown masked, as they are kept.
+page. Numbers are shown masked, as they are kept. The filters are posted (with the page's
+CSRF token), and so are the next pages while a reader is named: a full ID number typed in
+the reader box never becomes part of an address; ``GET`` with the same parameters still
+answers (a bookmark of a case's reads, say).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must see the routes' annotations evaluated
+# (the posted form's dependency is a local of add_audit_pages)
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,7 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import grpc
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
 
 from services.hall.backend import HallBackend
@@ -75,6 +78,20 @@ def add_audit_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                    outcome: Annotated[str, Query(max_length=32)] = "",
                    page: Annotated[str, Query(max_length=100)] = "",
                    signins: Annotated[str, Query(max_length=100)] = "") -> HTMLResponse:
+        return shown(request, case, reader, day, outcome, page, signins)
+
+    @app.post("/supervision/audit", response_class=HTMLResponse)
+    def audit_page_posted(request: Request,
+                          fields: Annotated[dict[str, str], Depends(sessions.posted_form)]
+                          ) -> HTMLResponse:
+        """The same page, its filters posted: a reader named by a full ID number (or credit
+        code) stays out of addresses — the browser's history, logs — as do its pages'."""
+        return shown(request, *(fields.get(name, "")[:limit] for name, limit in (
+            ("case", 50), ("reader", 128), ("day", 10), ("outcome", 32), ("page", 100),
+            ("signins", 100))))
+
+    def shown(request: Request, case: str, reader: str, day: str, outcome: str, page: str,
+              signins: str) -> HTMLResponse:
         identity = supervisor(request)
         case = case.strip() if CASE_NUMBER.match(case.strip()) else ""
         reader = reader.strip() if READER.match(reader.strip()) else ""
@@ -112,15 +129,18 @@ def add_audit_pages(app: FastAPI, render: Render, backend: HallBackend, sessions
                          "outcome": r.outcome, "words": r.outcome_words, "kind": r.kind,
                          "account": r.account, "client": r.client,
                          "user_agent": r.user_agent[:80]} for r in found_sign_ins.rows]
+        # the next page of one list keeps the filters and the other list's page: as a link,
+        # or — when a reader is named — as a posted form (the reader kept out of addresses)
+        reads_next = ({**query, "page": found.next_page_token, "signins": signins}
+                      if found.next_page_token else None)
+        signins_after = ({**query, "page": page, "signins": signins_next}
+                         if signins_next else None)
         return render(request, "supervision/audit.html", {
-            "reads": reads, "total": found.total, "query": query,
-            # the next page of one list keeps the filters and the other list's page
-            "next_reads": _href({**query, "page": found.next_page_token, "signins": signins})
-            if found.next_page_token else "",
+            "reads": reads, "total": found.total, "query": query, "posted": bool(reader),
+            "next_reads": reads_next and _href(reads_next), "next_reads_fields": reads_next,
             "attempts": attempts, "signins_total": signins_total,
-            "next_signins": _href({**query, "page": page, "signins": signins_next})
-            if signins_next else "",
-            "outcomes": OUTCOME_WORDS})
+            "next_signins": signins_after and _href(signins_after),
+            "next_signins_fields": signins_after, "outcomes": OUTCOME_WORDS})
 
 
 def _href(params: dict[str, str]) -> str:

@@ -159,3 +159,30 @@ def test_the_sign_ins_are_counted_and_paged_with_their_filters_kept(world) -> No
     for token in ("9" * 16 + "-1", "9" * 40 + "-1", "1-" + "9" * 40):
         answer = client.get("/supervision/audit", params={"signins": token})
         assert answer.status_code == 200 and len(shown(answer)) == 49, token
+
+
+def test_a_reader_named_by_id_number_is_posted_and_kept_out_of_every_address(world) -> None:
+    app, cases, audit = world
+    for n in range(60):  # more than a page of sign-ins, so that there is a next page
+        audit.record("sign_in", Kind.PERSON, WRONG_PASSWORD, PERSON, f"10.1.0.{n}", "test")
+    client = sign_in(app, "wang.jc")
+    form = client.get("/supervision/audit").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    assert 'method="post" action="/supervision/audit"' in form
+    page = client.post("/supervision/audit", data={"csrf_token": token, "reader": PERSON})
+    assert page.status_code == 200, page.text
+    assert cases.asked[-1][0].subject == PERSON  # the case service filters by it
+    # the number is in the form's box (the supervisor typed it), in no address of the page
+    addresses = re.findall(r'(?:href|action)="([^"]*)"', page.text)
+    assert addresses and not any(PERSON in a for a in addresses)
+    more = re.search(r'<form method="post" action="/supervision/audit" class="pager">(.*?)'
+                     r'</form>', page.text, re.S)
+    assert more is not None and 'id="signins-next"' in more.group(1)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', more.group(1)))
+    assert fields["reader"] == PERSON and fields["signins"]
+    second = client.post("/supervision/audit", data=fields)
+    assert second.status_code == 200 and "本节点办事大厅的登录记录" in second.text
+    assert cases.asked[-1][0].subject == PERSON
+    # without the page's token, nothing is posted
+    refused = client.post("/supervision/audit", data={"reader": PERSON})
+    assert refused.status_code in (400, 403), refused.status_code

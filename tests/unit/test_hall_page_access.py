@@ -144,6 +144,7 @@ PAGES: dict[tuple[str, str], tuple[frozenset[str], str]] = {
     ("POST", "/supervision/warnings/{warning_id}/{action}"): (SUPERVISORS, "acting on a warning"),
     ("GET", "/supervision/cases/{case_number}"): (SUPERVISORS, "a case's timeline"),
     ("GET", "/supervision/audit"): (SUPERVISORS, "who read which case file; sign-ins"),
+    ("POST", "/supervision/audit"): (SUPERVISORS, "the same, filters posted (IDs out of URLs)"),
 }
 #: mounted applications (not pages): who may fetch them
 MOUNTS = {"/static": EVERYONE}
