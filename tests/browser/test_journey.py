@@ -561,6 +561,9 @@ def press_tab_to(page: Any, selector: str, limit: int = 150) -> None:
 
 
 def upload_by_keyboard(page: Any, key: str, name: str, mime: str, data: bytes) -> None:
+    # the page whole first: a Tab walk begun while it still loads can leave the focus on a
+    # control the finished page replaces, and Space then opens no file chooser
+    page.wait_for_load_state("load")
     press_tab_to(page, f"#file-{key}")
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
@@ -568,6 +571,7 @@ def upload_by_keyboard(page: Any, key: str, name: str, mime: str, data: bytes) -
     press_tab_to(page, f"form[action$='/materials/{key}'] button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/materials\?done={key}"))
+    page.wait_for_load_state("load")
 
 
 def test_applying_and_a_workbench_step_by_keyboard_alone(journey: Journey,
