@@ -565,9 +565,17 @@ def upload_by_keyboard(page: Any, key: str, name: str, mime: str, data: bytes) -
     # control the finished page replaces, and Space then opens no file chooser
     page.wait_for_load_state("load")
     press_tab_to(page, f"#file-{key}")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files({"name": name, "mimeType": mime, "buffer": data})
+    chooser = None
+    for _ in range(3):  # a key press Chromium drops now and then: pressed again, as people do
+        try:
+            with page.expect_file_chooser(timeout=8000) as opened:
+                page.keyboard.press("Space")
+            chooser = opened.value
+            break
+        except playwright.TimeoutError:
+            assert page.evaluate("(s) => document.activeElement.matches(s)", f"#file-{key}")
+    assert chooser is not None, f"Space on #file-{key} never opened the file chooser"
+    chooser.set_files({"name": name, "mimeType": mime, "buffer": data})
     press_tab_to(page, f"form[action$='/materials/{key}'] button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/materials\?done={key}"))
