@@ -57,6 +57,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: each socket is held until all are chosen (one at a time,
+    the kernel may hand the same port out twice — a node's gRPC and metrics ports once)."""
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            held.append(sock)
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
 @dataclass
 class LocalNode:
     """One node's processes under supervisord, each logging to ``log_dir/<name>.log``."""
@@ -69,7 +84,9 @@ class LocalNode:
 
     @classmethod
     def on_free_ports(cls, log_dir: Path, **env: str) -> LocalNode:
-        ports = {name: str(free_port()) for name in sorted(PORT_SETTINGS)}
+        names = sorted(PORT_SETTINGS)
+        ports = {name: str(port) for name, port in zip(names, free_ports(len(names)),
+                                                       strict=True)}
         return cls(env={**ports, **env}, log_dir=log_dir)
 
     def port(self, setting: str) -> int:
