@@ -21,7 +21,7 @@ from typing import Any
 import click
 from sunlight.cases.v1 import cases_pb2 as pb
 
-from cli.connection import call, connect_as, connection_options
+from cli.connection import call_once, connection_options
 from cli.output import echo_json
 from services.shared.config import load_settings
 from services.shared.working_days import CHINA
@@ -70,21 +70,15 @@ def reads(region: str, case_number: str, reader: str, since: str | None, until: 
     """Every read of a case's file (审计记录), newest first: who, which case, what, when, how."""
     from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc  # noqa: PLC0415
 
-    from services.shared.grpc_client import channel  # noqa: PLC0415
-
     request = pb.ListAccessAuditRequest(region=region, case_number=case_number,
                                         subject=reader, page_size=page_size,
                                         page_token=page_token)
     for name, value in (("since", _when(since, "--since")), ("until", _when(until, "--until"))):
         if value is not None:
             getattr(request, name).FromDatetime(value)
-    conn = connect_as("cases", region=region or None, **connection)
-    opened = channel(conn.address)
-    try:
-        answer = call("sunlight audit reads", "case service",
-                      pb_grpc.CaseServiceStub(opened), conn, "ListAccessAudit", request)
-    finally:
-        opened.close()
+    answer = call_once("sunlight audit reads", "case service", "cases",
+                       pb_grpc.CaseServiceStub, "ListAccessAudit", request,
+                       region=region or None, **connection)
     if as_json:
         echo_json(answer)
         return

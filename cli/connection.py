@@ -137,6 +137,20 @@ def call(command: str, service: str, stub: Any, conn: Connection, method: str,
         fail(command, service, error, conn, slow_hint)
 
 
+def call_once(command: str, service: str, process: str, stub_type: Callable[[Any], Any],
+              method: str, request: Message, **options: Any) -> Any:
+    """One call of ``method`` on ``process`` (catalogue, cases or monitoring) as the command's
+    options say (:func:`connect_as`), on a channel opened for it and closed after."""
+    from services.shared.grpc_client import channel
+
+    conn = connect_as(process, **options)
+    opened = channel(conn.address)
+    try:
+        return call(command, service, stub_type(opened), conn, method, request)
+    finally:
+        opened.close()
+
+
 def idempotency_key(given: str | None) -> str:
     """The idempotency key: the one given, or a new one, told on standard error so that the
     call can be repeated safely with ``--key``."""

@@ -19,7 +19,7 @@ from typing import Any
 import click
 from sunlight.cases.v1 import cases_pb2 as pb
 
-from cli.connection import call, connect_as, connection_options
+from cli.connection import call_once, connection_options
 from cli.output import echo_json, table
 from services.shared.working_days import CHINA
 
@@ -84,20 +84,14 @@ def list_(state: str | None, direction: str | None, peer: str, case_number: str,
     """The hand-overs this node keeps for other nodes, newest first."""
     from sunlight.cases.v1 import cases_pb2_grpc as pb_grpc  # noqa: PLC0415
 
-    from services.shared.grpc_client import channel  # noqa: PLC0415
-
     request = pb.ListHandoversRequest(
         state=STATES[state] if state else pb.HANDOVER_STATE_UNSPECIFIED,
         direction=DIRECTIONS[direction] if direction else pb.HANDOVER_DIRECTION_UNSPECIFIED,
         peer=peer, case_number=case_number, region=region, page_size=page_size,
         page_token=page_token)
-    conn = connect_as("cases", region=region or None, **connection)
-    opened = channel(conn.address)
-    try:
-        answer = call("sunlight handovers list", "case service",
-                      pb_grpc.CaseServiceStub(opened), conn, "ListHandovers", request)
-    finally:
-        opened.close()
+    answer = call_once("sunlight handovers list", "case service", "cases",
+                       pb_grpc.CaseServiceStub, "ListHandovers", request,
+                       region=region or None, **connection)
     if as_json:
         echo_json(answer)
         return
