@@ -358,17 +358,13 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def ListHandovers(self, request: pb.ListHandoversRequest,
                       context: grpc.ServicerContext) -> pb.ListHandoversResponse:
         principal = principal_of(context, self.auth)
-        size = request.page_size or 50
-        offset = _offset(request.page_token)
+        page = _page(request, 50)
         rows, total = self.service.list_handovers(
             principal, request.region, state=handovers.STATE_NAMES.get(request.state, ""),
             kind=handovers.KIND_OF_DIRECTION.get(request.direction, ""), peer=request.peer,
-            number=request.case_number, offset=offset, size=size)
-        response = pb.ListHandoversResponse(total=total)
-        response.handovers.extend(handovers.to_pb(row) for row in rows)
-        if offset + size < total:
-            response.next_page_token = _token(offset + size)
-        return response
+            number=request.case_number, offset=page.offset, size=page.size)
+        return pb.ListHandoversResponse(total=total, next_page_token=page.next_token(total),
+                                        handovers=[handovers.to_pb(row) for row in rows])
 
     @translate_errors
     def ReceiveReportedCase(self, request: pb.ReceiveReportedCaseRequest,
