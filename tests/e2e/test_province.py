@@ -19,7 +19,12 @@ from infra.localnode import LocalProvince
 from services.shared.auth import mint_token
 from services.shared.node_registry import NodeRegistry, write_signed
 from services.shared.pki import PkiPaths, load_cert, load_key
-from tests.support.clients import OFFLINE_REVIEW, apply_over_http, publish_over_http
+from tests.support.clients import (
+    OFFLINE_REVIEW,
+    apply_over_http,
+    node_api,
+    publish_over_http,
+)
 from tests.support.codes import implementation_code
 from tests.support.wait import wait_for
 
@@ -45,11 +50,7 @@ def province(amqp_uri, tmp_path_factory):
 
 
 def _admin(province: LocalProvince, region: str, subject: str = "e2e-admin") -> httpx.Client:
-    node = province.node(region)
-    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"{subject}-{region}", ["admin"],
-                       [region], issuer=region)
-    return httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return node_api(province.node(region), region, subject=subject)
 
 
 @pytest.fixture(scope="module")

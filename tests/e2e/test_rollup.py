@@ -17,9 +17,8 @@ import pytest
 from infra import rollup
 from infra.localnode import LocalProvince
 from infra.province import Plan
-from services.shared.auth import mint_token
 from services.shared.broker import UNPARTITIONED_CASE_QUEUE, connect
-from tests.support.clients import apply_over_http, publish_over_http
+from tests.support.clients import apply_over_http, node_api, publish_over_http
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -49,11 +48,7 @@ def plan(province) -> Plan:
 
 
 def _api(province: LocalProvince, region: str) -> httpx.Client:
-    node = province.node(region)
-    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"e2e-admin-{region}", ["admin"],
-                       [region], issuer=region)
-    return httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return node_api(province.node(region), region)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 import grpc
+import httpx
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 from sunlight.catalogue.v1 import catalogue_pb2 as cpb
@@ -133,3 +134,12 @@ def apply_over_http(api, item_id: str, region: str) -> dict:  # type: ignore[no-
         "applicant": {"name": "张三", "id_type": "id_card", "id_number": "511602199001011236"}})
     assert reply.status_code == 201, reply.text
     return dict(reply.json()["case"])
+
+
+def node_api(node, region: str, role: str = "admin", subject: str = "") -> httpx.Client:  # type: ignore[no-untyped-def]
+    """An HTTP client of a running node's gateway (``node``: an ``infra.localnode.LocalNode``)
+    signed in, with a token of the node's own key, as ``role`` of ``region``."""
+    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"{subject or 'e2e-' + role}-{region}",
+                       [role], [region], issuer=region)
+    return httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)

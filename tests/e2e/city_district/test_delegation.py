@@ -17,21 +17,16 @@ from sunlight.catalogue.v1 import catalogue_pb2
 from gateway.peers import Peers, open_registry
 from gateway.routing import RECEIVE_DELEGATION
 from infra.localnode import LocalProvince
-from services.shared.auth import mint_token
 from services.shared.grpc_errors import error_detail_of
 from services.shared.pki import PkiPaths
-from tests.support.clients import apply_over_http, publish_over_http
+from tests.support.clients import apply_over_http, node_api, publish_over_http
 from tests.support.wait import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
 def api(province: LocalProvince, region: str, role: str = "admin") -> httpx.Client:
-    node = province.node(region)
-    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"e2e-{role}-{region}", [role],
-                       [region], issuer=region)
-    return httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return node_api(province.node(region), region, role)
 
 
 def published_city_item(province: LocalProvince) -> str:

@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from infra.localnode import LocalProvince
-from services.shared.auth import mint_token
-from tests.support.clients import apply_over_http, publish_over_http
+from tests.support.clients import apply_over_http, node_api, publish_over_http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -29,11 +28,7 @@ PASSWORD = "Yangguang-e2e-2026"
 
 
 def admin(province: LocalProvince, region: str) -> httpx.Client:
-    node = province.node(region)
-    token = mint_token(node.env["SUNLIGHT_TOKEN_KEY"], f"e2e-admin-{region}", ["admin"],
-                       [region], issuer=region)
-    return httpx.Client(base_url=f"http://127.0.0.1:{node.port('gateway_http')}",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return node_api(province.node(region), region)
 
 
 def csrf(page: str) -> str:
