@@ -19,6 +19,7 @@ calls; under ``valgrind --tool=callgrind`` the same calls can be counted in inst
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import json
@@ -156,20 +157,22 @@ def main(argv: list[str] | None = None) -> int:
     request = cases_pb2.GetCaseRequest(case_number=CASE_NUMBER, purpose="status")
     authorization = "Bearer " + router.bench_token  # type: ignore[attr-defined]
 
-    def one() -> None:
-        answer = router.call(DISTRICT, GET_CASE, request, cases_pb2.CaseResponse, authorization)
-        assert answer.case.case_number == CASE_NUMBER
+    async def calls(n: int) -> None:
+        """``n`` routed calls, one after the other, awaited on the event loop as the gateway
+        awaits them."""
+        for _ in range(n):
+            answer = await router.call_async(DISTRICT, GET_CASE, request,
+                                             cases_pb2.CaseResponse, authorization)
+            assert answer.case.case_number == CASE_NUMBER
 
     try:
-        for _ in range(args.warm):
-            one()
+        asyncio.run(calls(args.warm))
         profile = cProfile.Profile() if args.profile else None
         start_cpu, start_wall = time.process_time(), time.perf_counter()
         if profile is not None:
             ProfilingExecutor.on = True
             profile.enable()
-        for _ in range(args.calls):
-            one()
+        asyncio.run(calls(args.calls))
         if profile is not None:
             profile.disable()
             ProfilingExecutor.on = False

@@ -235,22 +235,13 @@ class Router:
             return self.unanswered(node, code, error.details() or "")  # type: ignore[attr-defined]
         return PeerCallFailed(node, error)
 
-    def call_raw(self, node: str, method: str, request: bytes, authorization: str | None,
-                 timeout_s: float | None = None) -> bytes:
-        """``method`` with the request's bytes on node ``node``, for the person of
-        ``authorization``; DomainError (node not answering, token refused) or PeerCallFailed
-        (the peer's own error)."""
-        call, metadata, timeout = self._prepared(node, method, authorization, timeout_s)
-        try:
-            return call(request, timeout=timeout, metadata=metadata)  # type: ignore[no-any-return]
-        except grpc.RpcError as error:
-            raise self.failure(node, error) from None
-
     async def call_raw_async(self, node: str, method: str, request: bytes,
                              authorization: str | None, timeout_s: float | None = None
                              ) -> bytes:
-        """``call_raw`` awaited on the event loop: the call is started at once and no thread
-        waits for it (gRPC's own settles it); the same answer and errors."""
+        """``method`` with the request's bytes on node ``node``, for the person of
+        ``authorization``, awaited on the event loop: the call is started at once and no
+        thread waits for it (gRPC's own settles it). DomainError (node not answering, token
+        refused) or PeerCallFailed (the peer's own error)."""
         call, metadata, timeout = self._prepared(node, method, authorization, timeout_s)
         try:
             return await answer_of(call.future(  # type: ignore[no-any-return]
@@ -261,11 +252,6 @@ class Router:
     async def call_async(self, node: str, method: str, request: Any, response_type: Any,
                          authorization: str | None, timeout_s: float | None = None) -> Any:
         return response_type.FromString(await self.call_raw_async(
-            node, method, request.SerializeToString(), authorization, timeout_s))
-
-    def call(self, node: str, method: str, request: Any, response_type: Any,
-             authorization: str | None, timeout_s: float | None = None) -> Any:
-        return response_type.FromString(self.call_raw(
             node, method, request.SerializeToString(), authorization, timeout_s))
 
     def close(self) -> None:
