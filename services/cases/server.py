@@ -60,11 +60,11 @@ class Cases:
         calendar = WorkingCalendar.official(Path(settings.var_dir) / "calendar")
         territory = Territory.of_node(settings.node_region, settings.territory_regions,
                                       settings.var_dir)
-        self.service = CaseService(self.db, items, calendar, settings.node_region, territory,
-                                   audit_key=audit.reader_key(settings.token_key))
         # PDFs made in a worker process of lower priority, never in the serving interpreter
         self.renderer = RenderPool()
-        self.service.documents.render = self.renderer.render
+        self.service = CaseService(self.db, items, calendar, settings.node_region, territory,
+                                   audit_key=audit.reader_key(settings.token_key),
+                                   render=self.renderer.render)
         self.server = GrpcServer(address or settings.listen_address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)

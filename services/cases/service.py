@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -255,7 +255,8 @@ class CaseService:
     def __init__(self, db: Database, items: ItemSource, calendar: WorkingCalendar,
                  node_region: str, territory: Territory | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
-                 audit_key: bytes | None = None) -> None:
+                 audit_key: bytes | None = None,
+                 render: Callable[[Mapping[str, Any]], bytes] | None = None) -> None:
         self.db = db
         # the key of the audit's readers' HMACs (``audit.reader_key`` of the node's key);
         # without one, a key of this instance's own (its rows' readers found by it alone)
@@ -269,7 +270,8 @@ class CaseService:
         self.idempotency = IdempotencyStore(t.idempotency_keys)
         self.store = CaseStore(db, self.outbox)
         # the documents (文书) events issue: numbered and hashed in the event's transaction
-        self.documents = Documents(db, self)
+        # PDFs: in this process, or by the worker the server gives (documents.pool)
+        self.documents = Documents(db, self, render=render)
 
     # --- writing ------------------------------------------------------------------------
     def submit(self, principal: Principal, application: Application, key: str) -> Case:

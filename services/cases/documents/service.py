@@ -114,17 +114,16 @@ def _record(row: Any) -> DocumentRecord:
 class Documents:
     """The documents side of the case service (see the module)."""
 
-    def __init__(self, db: Database, cases: Any, regions: RegionDirectory | None = None
-                 ) -> None:
+    def __init__(self, db: Database, cases: Any, regions: RegionDirectory | None = None,
+                 render: Callable[[Mapping[str, Any]], bytes] | None = None) -> None:
         self.db = db
         self.cases = cases  # services.cases.service.CaseService
         self.regions = regions or RegionDirectory.load()
         self.busy_at = 0.0  # time.monotonic() of the last event written
         self._unrenderable: set[tuple[str, str]] = set()
-        #: content → PDF: in this process unless the server gives it a worker
-        #: (``documents.pool.RenderPool``, so that rendering never holds the serving
-        #: process's interpreter)
-        self.render: Callable[[Mapping[str, Any]], bytes] = pdf_render.render
+        #: content → PDF: in this process unless the case server gives a worker's
+        #: (``documents.pool.RenderPool``: rendering never holds the serving interpreter)
+        self.render = render or pdf_render.render
 
     # --- issuing (in the event's transaction) -----------------------------------------------
     def issue_for(self, unit: Any, case: Case, event: CaseEvent, trace_seq: int
