@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -63,17 +63,6 @@ class Recent:
             while len(self._kept) > self.KEPT:
                 self._kept.popitem(last=False)
         return answer
-
-
-class Pending(Generic[T]):
-    """A call under way on its stub's ``future()``, bound by its own deadline: ``result()``
-    waits for its answer or raises its RpcError."""
-
-    def __init__(self, future: Any, answer: Callable[[Any], T]) -> None:
-        self._future, self._answer = future, answer
-
-    def result(self) -> T:
-        return self._answer(self._future.result())
 
 
 class HallBackend:
@@ -205,14 +194,6 @@ class HallBackend:
             active_only=active_only, severity=severity, case_number=case_number,
             page_size=page_size, page_token=page_token), **self._options(authorization))
 
-    def case_warnings_started(self, authorization: str, case_number: str, page_size: int
-                              ) -> Pending[monitoring_pb2.ListWarningsResponse]:
-        """Supervision's warnings of one case the caller may read (``warnings``), started
-        now: the answer waited for later."""
-        return Pending(self._monitoring.ListWarnings.future(monitoring_pb2.ListWarningsRequest(
-            case_number=case_number, page_size=page_size), **self._options(authorization)),
-            _as_it_is)
-
     def warning(self, authorization: str, warning_id: str) -> monitoring_pb2.Warning:
         return self._monitoring.GetWarning(monitoring_pb2.GetWarningRequest(
             warning_id=warning_id), **self._options(authorization)).warning
@@ -241,13 +222,6 @@ class HallBackend:
         return list(self._cases.GetTrace(cases_pb2.GetTraceRequest(case_number=case_number),
                                          **self._options(authorization)).entries)
 
-    def trace_started(self, authorization: str, case_number: str
-                      ) -> Pending[list[cases_pb2.TraceEntry]]:
-        """``trace``, started now: its answer waited for later."""
-        return Pending(self._cases.GetTrace.future(
-            cases_pb2.GetTraceRequest(case_number=case_number),
-            **self._options(authorization)), lambda answer: list(answer.entries))
-
     def access_audit(self, authorization: str, *, case_number: str = "", subject: str = "",
                      since: datetime | None = None, until: datetime | None = None,
                      page_size: int = 50, page_token: str = ""
@@ -265,12 +239,6 @@ class HallBackend:
                      ) -> cases_pb2.VerifyTraceResponse:
         return self._cases.VerifyTrace(cases_pb2.VerifyTraceRequest(
             case_number=case_number), **self._options(authorization))
-
-    def verify_trace_started(self, authorization: str, case_number: str
-                             ) -> Pending[cases_pb2.VerifyTraceResponse]:
-        """``verify_trace``, started now: its answer waited for later."""
-        return Pending(self._cases.VerifyTrace.future(cases_pb2.VerifyTraceRequest(
-            case_number=case_number), **self._options(authorization)), _as_it_is)
 
     def item_version(self, item_id: str, version: int) -> catalogue_pb2.ItemVersion:
         """One version of an item (0: the one in force): an application is pinned to it."""
@@ -334,13 +302,6 @@ class HallBackend:
         the caller may read them."""
         return self._catalogue.GetItemVersion(catalogue_pb2.GetItemVersionRequest(
             item_id=item_id, version=version), **self._options(authorization)).item
-
-    def item_version_as_started(self, authorization: str, item_id: str, version: int
-                                ) -> Pending[catalogue_pb2.ItemVersion]:
-        """``item_version_as``, started now: its answer waited for later."""
-        return Pending(self._catalogue.GetItemVersion.future(
-            catalogue_pb2.GetItemVersionRequest(item_id=item_id, version=version),
-            **self._options(authorization)), lambda answer: answer.item)
 
     # --- the efficiency evaluation (效能评估) ---------------------------------------------
     def evaluate(self, authorization: str, period: str, rank_by: str = "",
@@ -432,7 +393,3 @@ class HallBackend:
         self._side.shutdown(wait=False, cancel_futures=True)
         for ch in self._channels:
             ch.close()
-
-
-def _as_it_is(answer: T) -> T:
-    return answer

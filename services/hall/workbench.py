@@ -32,6 +32,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
@@ -46,7 +47,7 @@ from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 from sunlight.common.v1 import common_pb2
 from sunlight.common.v1.common_pb2 import Money
 
-from services.hall.backend import HallBackend, Pending
+from services.hall.backend import HallBackend
 from services.hall.enforcement import UNKNOWN, chinese_day, yuan_text
 from services.hall.identity import Identity
 from services.hall.sessions import Sessions, safe_next
@@ -926,7 +927,7 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
             raise page_error(error, missing, "办件") from None
 
     def content_of(identity: Identity, case: kpb.Case,
-                   started: Pending[cpb.ItemVersion] | None = None) -> cpb.ItemDraft | None:
+                   started: Future[cpb.ItemVersion] | None = None) -> cpb.ItemDraft | None:
         """The item version the case is pinned to (asked for now, or ``started`` before);
         the page still shows without it."""
         try:
@@ -944,11 +945,13 @@ def add_workbench_pages(app: FastAPI, render: Render, backend: HallBackend,
                   status: int = 200) -> HTMLResponse:
         header = minter.header(identity)
         case = load_case(identity, number)  # the page is the case's: nothing else without it
-        # the rest at once, each call within its own deadline as when asked one by one
-        item_call = backend.item_version_as_started(header, case.item_id, case.item_version)
-        trace_call = backend.trace_started(header, number)
-        verify_call = backend.verify_trace_started(header, number)
-        warnings_call = backend.case_warnings_started(header, number, page_size=100)
+        # the rest at once (the backend's side calls), each within its own deadline
+        item_call = backend.beside(backend.item_version_as, header, case.item_id,
+                                   case.item_version)
+        trace_call = backend.beside(backend.trace, header, number)
+        verify_call = backend.beside(backend.verify_trace, header, number)
+        warnings_call = backend.beside(backend.warnings, header, case_number=number,
+                                       page_size=100)
         content = content_of(identity, case, item_call)
         steps = step_views(case, content)
         for step in steps:

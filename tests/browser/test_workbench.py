@@ -58,7 +58,6 @@ from tests.browser.test_supervision_dashboard import (
     tab_to,
 )
 from tests.support.cases import CLERK, DEPT, DEPT_CODE, FIRE, FIRE_CODE, application, item, key
-from tests.support.stubs import unary
 from tests.support.wait import wait_for
 
 playwright = pytest.importorskip("playwright.sync_api", reason="a dev dependency: make venv")
@@ -95,7 +94,6 @@ class Items:
 class Catalogue:
     """The catalogue's answer for the item version: its internal flow and risk points."""
 
-    @unary
     def GetItemVersion(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         content = cpb.ItemDraft(
             name=ITEM.name, department=DEPT, department_code=DEPT_CODE,

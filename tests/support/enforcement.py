@@ -14,7 +14,6 @@ from services.cases.domain.clock import Limit, TimeUnit
 from services.cases.domain.flow import DiscretionSpec, ItemSnapshot, StepKind, StepSpec
 from tests.support import departments
 from tests.support.cases import staff
-from tests.support.stubs import unary
 
 DEPT = "区市场监督管理局"
 BASIS = "《中华人民共和国食品安全法》第一百二十二条"
@@ -50,7 +49,6 @@ class Items:
 class Catalogue:
     """The item version's internal flow and discretion standard, as the catalogue says it."""
 
-    @unary
     def GetItemVersion(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         content = cpb.ItemDraft(
             name=ITEM.name, department=DEPT, department_code=departments.MARKET,
@@ -66,7 +64,6 @@ class Catalogue:
 
 
 class Monitoring:
-    @unary
     def ListWarnings(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return monitoring_pb2.ListWarningsResponse()
 

@@ -47,7 +47,6 @@ from services.shared.db import Database
 from services.shared.errors import FailedPrecondition, InvalidArgument
 from services.shared.token_keys import TokenKey
 from tests.support import departments
-from tests.support.stubs import unary
 from tests.unit.test_hall_sign_in import FakeRpcError
 
 SECRET = TokenKey.generate().to_text()
@@ -265,25 +264,21 @@ class Cases:
             raise self.refuse
         return kpb.CaseResponse(case=self.case)
 
-    @unary
     def GetTrace(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return kpb.GetTraceResponse(entries=[kpb.TraceEntry(seq=1, action="case.submitted",
                                                             actor="clerk-1")])
 
-    @unary
     def VerifyTrace(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return kpb.VerifyTraceResponse(intact=True, entries=1, head="ab" * 32)
 
 
 class Catalogue:
-    @unary
     def GetItemVersion(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         return cpb.GetItemVersionResponse(item=cpb.ItemVersion(item_id=request.item_id,
                                                             version=1, content=content()))
 
 
 class Monitoring:
-    @unary
     def ListWarnings(self, request, timeout, metadata):  # type: ignore[no-untyped-def]
         assert request.case_number == NUMBER
         return mpb.ListWarningsResponse(warnings=[mpb.Warning(
@@ -379,9 +374,9 @@ def test_a_handler_completes_a_step_with_its_countermeasures(client, cases) -> N
 
 
 class Meeting:
-    """The calls a page starts with ``.future()``, each answered only once ``expected`` of
-    them are under way: a page that waited for one before starting the next would see it
-    fail at its deadline (DEADLINE_EXCEEDED, after ``deadline_s`` here) instead."""
+    """The calls a page makes at once (each on its own thread), each answered only once
+    ``expected`` of them are under way: a page that waited for one before starting the next
+    would see it fail at its deadline (DEADLINE_EXCEEDED, after ``deadline_s`` here)."""
 
     def __init__(self, expected: int, deadline_s: float = 2.0) -> None:
         self.expected, self.deadline_s = expected, deadline_s
@@ -389,47 +384,17 @@ class Meeting:
         self.all_started = threading.Event()
         self._lock = threading.Lock()
 
-    def join(self, call: Callable[..., Any]) -> Together:
-        return Together(self, call)
-
-    def started(self, timeout: float) -> None:
-        with self._lock:
-            self.timeouts.append(timeout)
-            if len(self.timeouts) == self.expected:
-                self.all_started.set()
-
-
-class Together:
-    """A stub's method whose ``future()`` answers (as ``call``) once its meeting is full."""
-
-    def __init__(self, meeting: Meeting, call: Callable[..., Any]) -> None:
-        self.meeting, self.call = meeting, call
-
-    def future(self, request: Any, timeout: float, metadata: Any) -> Together.Answer:
-        self.meeting.started(timeout)
-        return Together.Answer(self, request, timeout, metadata)
-
-    class Answer:
-        """A call's outcome, settled the first time it is waited for (as a real call's is at
-        its answer or its deadline)."""
-
-        def __init__(self, method: Together, *called: Any) -> None:
-            self.method, self.called = method, called
-            self.outcome: tuple[bool, Any] | None = None
-
-        def result(self) -> Any:
-            if self.outcome is None:
-                meeting = self.method.meeting
-                try:
-                    if not meeting.all_started.wait(meeting.deadline_s):
-                        raise FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED)
-                    self.outcome = (True, self.method.call(*self.called))
-                except grpc.RpcError as error:
-                    self.outcome = (False, error)
-            answered, value = self.outcome
-            if not answered:
-                raise value
-            return value
+    def join(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        """A stub's method that answers as ``call`` once the meeting is full."""
+        def method(request: Any, timeout: float, metadata: Any) -> Any:
+            with self._lock:
+                self.timeouts.append(timeout)
+                if len(self.timeouts) == self.expected:
+                    self.all_started.set()
+            if not self.all_started.wait(self.deadline_s):
+                raise FakeRpcError(grpc.StatusCode.DEADLINE_EXCEEDED)
+            return call(request, timeout, metadata)
+        return method
 
 
 def refused(code: grpc.StatusCode) -> Callable[..., Any]:
