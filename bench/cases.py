@@ -22,7 +22,8 @@ apply the last of them once the load stopped. CPU per process (node processes, P
 backends of the node's database, RabbitMQ, and the benchmark's own client) per transition,
 per path, and the whole machine's (``machine``: every process and the kernel). Then a raw-SQL
 baseline (one insert + one update per transaction, psycopg, same
-concurrency), then the status of a case (``GetCase`` through the gateway's gRPC port) with at
+concurrency), then the status of a case (``GetCase``'s status view, ``CASE_VIEW_STATUS``,
+through the gateway's gRPC port; the case's file, an audited read, alongside for comparison) with at
 least ``--status-cases`` cases stored: realistic case rows (states copied from the run's own
 cases at every stage, new numbers) are bulk-loaded with COPY first.
 
@@ -694,7 +695,7 @@ def bulk_load(pg_url: str, templates: list[tuple], wanted: int) -> dict:
 
 
 def status_latency(address: str, token: str, numbers: list[str], calls: int,
-                   concurrency: int) -> dict:
+                   concurrency: int, view: int = kpb.CASE_VIEW_STATUS) -> dict:
     stub = kgrpc.CaseServiceStub(grpc.insecure_channel(address))
     md = (("authorization", f"Bearer {token}"),)
     chosen = random.Random(7).choices(numbers, k=calls)
@@ -703,7 +704,8 @@ def status_latency(address: str, token: str, numbers: list[str], calls: int,
 
     def one(number: str) -> None:
         began = time.perf_counter()
-        stub.GetCase(kpb.GetCaseRequest(case_number=number), metadata=md, timeout=30)
+        stub.GetCase(kpb.GetCaseRequest(case_number=number, view=view), metadata=md,
+                     timeout=30)
         spent = time.perf_counter() - began
         with lock:
             latencies.append(spent)
@@ -896,10 +898,13 @@ def measure_status(node: LocalNode, pg_url: str, token: str, direct: Route, item
     direct_address = f"127.0.0.1:{node.port('cases')}"
     direct_result = status_latency(direct_address, token, numbers, args.status_calls, 4)
     alone = status_latency(gateway, token, numbers, args.status_calls // 5, 1)
-    return {"path": "gateway gRPC port, GetCase", "cases_stored": loaded.get("stored"),
+    # the case's file instead (a staff read: audited, with its documents), for comparison
+    file_view = status_latency(gateway, token, numbers, args.status_calls, 4,
+                               kpb.CASE_VIEW_FILE)
+    return {"path": "gateway gRPC port, GetCase, status view", "cases_stored": loaded.get("stored"),
             "bulk_loaded": loaded["added"], "bulk_load_s": loaded["s"],
             "template_states": len(rows), **result,
-            "direct": direct_result, "one_client": alone}
+            "direct": direct_result, "one_client": alone, "file_view": file_view}
 
 
 def partial_case(path: Route, item: Item, calls: int, record: Record) -> str:

@@ -24,7 +24,7 @@ relay polling its outbox, is not the call's), the same by process (``direct_by_p
 and ``routed_extra_cpu_ms_per_call`` — what the route adds.
 
 ``--via grpc`` asks the same over the gateways' gRPC port instead (``CaseService/GetCase``
-with ``purpose`` ``status``, one channel): the gRPC proxy (grpc.aio, with its load shedding,
+with ``view`` ``CASE_VIEW_STATUS``, one channel): the gRPC proxy (grpc.aio, with its load shedding,
 ``gateway.grpc_limits``) on the path, and at the province its router; the result is named
 ``hop_cost_grpc``.
 """
@@ -118,8 +118,9 @@ class GrpcStatus:
 
     def get(self, path: str) -> GrpcStatus:
         number = path.split("/")[3]  # /v1/cases/{number}/status
-        self._get(cases_pb2.GetCaseRequest(case_number=number, purpose="status"), timeout=30,
-                  metadata=self._metadata)
+        self._get(cases_pb2.GetCaseRequest(case_number=number,
+                                           view=cases_pb2.CASE_VIEW_STATUS),
+                  timeout=30, metadata=self._metadata)
         return self
 
     def raise_for_status(self) -> None:

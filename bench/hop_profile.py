@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="sunlight-hop-profile-"))
     router, stops = build(root)
-    request = cases_pb2.GetCaseRequest(case_number=CASE_NUMBER, purpose="status")
+    request = cases_pb2.GetCaseRequest(case_number=CASE_NUMBER, view=cases_pb2.CASE_VIEW_STATUS)
     authorization = "Bearer " + router.bench_token  # type: ignore[attr-defined]
 
     async def calls(n: int) -> None:

@@ -423,12 +423,17 @@ def _action_message(field: str, **o: Any) -> Message:
 
 @cases.command("show")
 @click.argument("case_number")
+@click.option("--status", "status_only", is_flag=True,
+              help="where it stands only (the public view: no applicant, handler, opinion "
+                   "or file), not logged as a read of the case's file")
 @click.option("--json", "as_json", is_flag=True, help="print the case as JSON")
 @_connection_options
-def show(case_number: str, as_json: bool, **connection: Any) -> None:
+def show(case_number: str, status_only: bool, as_json: bool, **connection: Any) -> None:
     """Where CASE_NUMBER stands: the steps running, what comes next, how long is left."""
+    view = pb.CASE_VIEW_STATUS if status_only else pb.CASE_VIEW_FILE
     with _caller(**connection) as call:
-        case = call("show", "GetCase", pb.GetCaseRequest(case_number=case_number)).case
+        case = call("show", "GetCase", pb.GetCaseRequest(case_number=case_number,
+                                                         view=view)).case
     echo_json(case) if as_json else click.echo(describe(case))
 
 

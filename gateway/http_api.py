@@ -881,8 +881,15 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     @app.get("/v1/cases/{case_number}", tags=["cases"],
              summary="A case: which step, what next, how long left",
              response_class=JSONResponse, responses=answers(cases_pb2.CaseResponse))
-    async def get_case(auth: Auth, case_number: CaseNumber) -> JSONResponse:
-        request = build(cases_pb2.GetCaseRequest, case_number=case_number)
+    async def get_case(
+            auth: Auth, case_number: CaseNumber,
+            view: Annotated[str, enum_query(cases_pb2.CaseView.DESCRIPTOR,
+                                            "file (the default: a logged read of the case's "
+                                            "file) or status (where it stands, the public "
+                                            "view, not logged)")] = ""
+    ) -> JSONResponse:
+        request = build(cases_pb2.GetCaseRequest, case_number=case_number,
+                        view=enum_number(cases_pb2.CaseView.DESCRIPTOR, view, "query.view"))
         return await routed("cases", backends.cases.GetCase, GET_CASE, request, auth,
                             holder("case", case_number))
 
@@ -890,13 +897,14 @@ def create_app(backends: Backends, node_region: str, node_name: str,
              summary="Where a case stands, asked at any node of the province",
              description="Answered by the node that holds the case — this one, or the one "
                          "its number's region belongs to, over the peer port — for the "
-                         "caller (the same rules as reading the case). `node` names the "
+                         "caller (the same rules as reading the case; the status view, "
+                         "so no read of the case's file is logged). `node` names the "
                          "node that answered; a node that does not answer is 503 "
                          "`NODE_UNAVAILABLE` naming it.",
              response_class=JSONResponse)
     async def get_case_status(auth: Auth, case_number: CaseNumber) -> JSONResponse:
         request = build(cases_pb2.GetCaseRequest, case_number=case_number,
-                        purpose="status")
+                        view=cases_pb2.CASE_VIEW_STATUS)
         node = holder("case", case_number)
         found = (await answer("cases", backends.cases.GetCase, GET_CASE, request, auth,
                               node)).case

@@ -210,6 +210,14 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
                 ) -> pb.CaseResponse:
         principal = principal_of(context, self.auth)
         material = request.material_sha256
+        if request.view == pb.CASE_VIEW_STATUS:
+            if material:
+                raise InvalidArgument.of_field(
+                    "material_sha256", "empty with view CASE_VIEW_STATUS (a file's download "
+                    "is a read of the case's file)")
+            case = self.service.progress(principal, request.case_number)
+            return pb.CaseResponse(case=case_to_pb(case, self.service.calendar, local_day(),
+                                                   internal=False))
         case = self.service.get(principal, request.case_number, purpose=request.purpose,
                                 view=audit.MATERIAL if material else "", target=material)
         answer = self._answer(principal, case)

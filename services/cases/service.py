@@ -591,6 +591,27 @@ class CaseService:
             self.log_read(principal, case, call, purpose, view=view, target=target)
         return case
 
+    def progress(self, principal: Principal, number: str) -> Case:
+        """Where a case stands (办件进度: GetCase's status view), for the same callers as
+        ``get`` and under the same rules — a classified item's case does not exist for those
+        who may not read its internals, a citizen's or enterprise's only their own — but kept
+        in no access log: its answer is the public view, which discloses nothing the holder of
+        the receipt may not see (no applicant, handler, opinion, material or document). One
+        read of the case, nothing written."""
+        if self._reads_own_only(principal):
+            case = self.store.read_case(number).case
+            if not self.owns(principal, case):
+                raise _not_found(number)
+            return case
+        principal.require(auth.CASE_READ)
+        case = self.store.read_case(number).case
+        if not any(principal.can(auth.CASE_READ, case.region, code)
+                   for code in handling_departments(case)):
+            principal.require(auth.CASE_READ, case.region, case.item.department_code)
+        if case.item.classified and not self.may_read_internal(principal, case):
+            raise _not_found(number)
+        return case
+
     def _own_read(self, principal: Principal, number: str, call: str, purpose: str,
                   view: str, target: str) -> Case:
         """The applicant's (agent's, party's) own read, audited: on the status path, the

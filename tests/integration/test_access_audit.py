@@ -147,6 +147,34 @@ def test_each_read_writes_exactly_one_record(node) -> None:
     assert all(e.region == "511602" and e.id > 0 for e in listed.entries)
 
 
+def test_the_status_view_discloses_no_file_and_writes_no_record(node) -> None:
+    service, stub, db, _ = node
+    number = submitted(service)
+    before = rows(db)
+    status = kpb.GetCaseRequest(case_number=number, view=kpb.CASE_VIEW_STATUS)
+    for md in (CLERK_MD, SUPERVISOR, CITIZEN):
+        case = stub.GetCase(status, metadata=md, timeout=10).case
+        assert case.case_number == number and case.status == kpb.CASE_STATUS_SUBMITTED
+        assert [s.key for s in case.steps] and not case.HasField("applicant")
+        assert not case.documents and not any(m.files for m in case.materials)
+        assert APPLICANT.id_number not in str(case)
+    assert rows(db) == before
+    # the file, read by the same clerk: the applicant and the file's list, and its record
+    file = stub.GetCase(kpb.GetCaseRequest(case_number=number, view=kpb.CASE_VIEW_FILE),
+                        metadata=CLERK_MD, timeout=10).case
+    assert file.applicant.id_number == APPLICANT.id_number
+    assert rows(db) == before + 1
+    # the same refusals as a read of the file: another region, another person, a download
+    assert refused(stub.GetCase, status, SUPERVISOR_ELSEWHERE) == (
+        "PERMISSION_DENIED REGION_OUT_OF_SCOPE")
+    assert refused(stub.GetCase, status, token(f"id_card:{OTHER}", ["public"])) == (
+        "NOT_FOUND CASE_NOT_FOUND")
+    assert refused(stub.GetCase, kpb.GetCaseRequest(
+        case_number=number, view=kpb.CASE_VIEW_STATUS, material_sha256=FILE),
+        CLERK_MD).startswith("INVALID_ARGUMENT")
+    assert rows(db) == before + 1
+
+
 def test_the_applicants_own_reads_are_audited_masked_not_shown_back(node) -> None:
     service, stub, db, _ = node
     number = submitted(service)

@@ -148,6 +148,18 @@ def test_show_says_where_a_case_stands(node: Node) -> None:
     assert as_json["case_number"] == number and as_json["next_steps"] == ["决定"]
 
 
+def test_show_status_says_where_it_stands_without_the_file(node: Node) -> None:
+    number = accepted(node)
+    whole = ok(run(node, CLERK, "show", number)).stdout
+    shown = ok(run(node, CLERK, "show", number, "--status")).stdout
+    assert "status: in progress (办理中)" in shown and "next: 决定" in shown
+    assert re.search(r"promised: 10 working days, due \d{4}-\d\d-\d\d", shown)
+    # who handled it is in the file only
+    assert "by clerk-1" in whole and "by clerk-1" not in shown
+    as_json = json.loads(ok(run(node, CLERK, "show", number, "--status", "--json")).stdout)
+    assert "applicant" not in as_json and as_json["next_steps"] == ["决定"]
+
+
 def test_a_supplement_stops_the_clock_and_show_says_so(node: Node) -> None:
     tomorrow = (local_day() + timedelta(days=1)).isoformat()  # China's day, as the service's
     number = submit(node, material="form:0:1")  # a copy, no original: incomplete

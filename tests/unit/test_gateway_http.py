@@ -457,6 +457,17 @@ def test_an_action_the_case_does_not_allow_is_422_with_status_and_allowed(client
                                  "allowed": "accept,reject"}
 
 
+def test_a_case_is_read_in_the_view_asked_for(client, calls) -> None:
+    assert client.get(f"/v1/cases/{CASE}", params={"view": "status"}).status_code == 200
+    assert client.get(f"/v1/cases/{CASE}/status").status_code == 200
+    assert client.get(f"/v1/cases/{CASE}", params={"view": "file"}).status_code == 200
+    refused = client.get(f"/v1/cases/{CASE}", params={"view": "everything"})
+    assert refused.status_code == 400 and "query.view" in refused.text
+    assert [(c[0], c[1].view) for c in calls] == [
+        ("GetCase", cases_pb2.CASE_VIEW_STATUS), ("GetCase", cases_pb2.CASE_VIEW_STATUS),
+        ("GetCase", cases_pb2.CASE_VIEW_FILE)]
+
+
 def test_get_case_trace_verify_and_queue(client, calls) -> None:
     got = client.get(f"/v1/cases/{CASE}")
     assert got.json()["case"]["case_number"] == CASE

@@ -37,6 +37,7 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.CASE_STATUS_SUBMITTED': 'Applied for, awaiting the acceptance check (已申请).',
  'sunlight.cases.v1.CASE_STATUS_SUPPLEMENT': 'Supplements asked for (补正中): the clock stands still.',
  'sunlight.cases.v1.CASE_STATUS_WITHDRAWN': 'Withdrawn by the applicant (撤回).',
+ 'sunlight.cases.v1.CASE_VIEW_UNSPECIFIED': 'the file',
  'sunlight.cases.v1.CHANNEL_AGENT': 'by an agent (代办): both the applicant and the agent recorded',
  'sunlight.cases.v1.CHANNEL_COUNTER': 'at a counter, entered by staff (窗口受理)',
  'sunlight.cases.v1.CHANNEL_ONLINE': 'by the applicant online (网上申请)',
@@ -227,6 +228,7 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.CaseStep.stage': 'Stage of the flow (0-based; -1 = acceptance).',
  'sunlight.cases.v1.CaseStep.urges': 'How many times the service centre urged it (催办): parallel '
                                      'branches only.',
+ 'sunlight.cases.v1.CaseView': 'Which view of a case GetCase answers.',
  'sunlight.cases.v1.Channel': 'How an application reached the platform.',
  'sunlight.cases.v1.ChargeFee': 'A fee charged at the counter (收费), or waived (免收): staff of the '
                                 "case's department or the service centre's window staff, on a case "
@@ -321,6 +323,16 @@ COMMENTS: dict[str, str] = {'sunlight.cases.v1.ASSISTANCE_KIND_ASSIST': '帮办:
  'sunlight.cases.v1.GetCaseRequest.purpose': "Why the case is read (查阅事由), kept in the case's "
                                              'access log that its applicant reads '
                                              "(ListCaseAccesses); empty: the call's name.",
+ 'sunlight.cases.v1.GetCaseRequest.view': "What is read: the case's file (unspecified or "
+                                          'CASE_VIEW_FILE: audited as a read of the file, with its '
+                                          'documents), or where it stands only (CASE_VIEW_STATUS: '
+                                          '办件进度 — the public view LookupCase answers, steps, due '
+                                          'dates, the clock and what comes next, without the '
+                                          "applicant's identity, handlers, opinions, materials or "
+                                          'documents; kept in no access log, since it discloses '
+                                          'nothing the holder of the receipt may not see). The '
+                                          'same callers may read either view. A material download '
+                                          '(``material_sha256``) is a read of the file.',
  'sunlight.cases.v1.GetDocumentRequest.purpose': "Why the case is read (查阅事由), kept in the case's "
                                                  'access log that its applicant reads '
                                                  "(ListCaseAccesses); empty: the call's name.",

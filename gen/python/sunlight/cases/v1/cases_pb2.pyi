@@ -57,6 +57,12 @@ class DecisionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_OUTCOME_IMPOSE: _ClassVar[DecisionOutcome]
     DECISION_OUTCOME_NOT_IMPOSE: _ClassVar[DecisionOutcome]
 
+class CaseView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CASE_VIEW_UNSPECIFIED: _ClassVar[CaseView]
+    CASE_VIEW_FILE: _ClassVar[CaseView]
+    CASE_VIEW_STATUS: _ClassVar[CaseView]
+
 class HandoverState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     HANDOVER_STATE_UNSPECIFIED: _ClassVar[HandoverState]
@@ -99,6 +105,9 @@ DECISION_OUTCOME_APPROVE: DecisionOutcome
 DECISION_OUTCOME_REFUSE: DecisionOutcome
 DECISION_OUTCOME_IMPOSE: DecisionOutcome
 DECISION_OUTCOME_NOT_IMPOSE: DecisionOutcome
+CASE_VIEW_UNSPECIFIED: CaseView
+CASE_VIEW_FILE: CaseView
+CASE_VIEW_STATUS: CaseView
 HANDOVER_STATE_UNSPECIFIED: HandoverState
 HANDOVER_STATE_PENDING: HandoverState
 HANDOVER_STATE_FAILING: HandoverState
@@ -1002,14 +1011,16 @@ class ActOnCaseRequest(_message.Message):
     def __init__(self, idempotency_key: _Optional[str] = ..., case_number: _Optional[str] = ..., accept: _Optional[_Union[Accept, _Mapping]] = ..., reject: _Optional[_Union[Reject, _Mapping]] = ..., request_supplement: _Optional[_Union[RequestSupplement, _Mapping]] = ..., receive_supplement: _Optional[_Union[ReceiveSupplement, _Mapping]] = ..., lapse: _Optional[_Union[Lapse, _Mapping]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., reassign: _Optional[_Union[Reassign, _Mapping]] = ..., complete_step: _Optional[_Union[CompleteStep, _Mapping]] = ..., return_step: _Optional[_Union[ReturnStep, _Mapping]] = ..., start_procedure: _Optional[_Union[StartProcedure, _Mapping]] = ..., end_procedure: _Optional[_Union[EndProcedure, _Mapping]] = ..., decide: _Optional[_Union[Decide, _Mapping]] = ..., publish_result: _Optional[_Union[PublishResult, _Mapping]] = ..., complete: _Optional[_Union[CompleteCase, _Mapping]] = ..., withdraw: _Optional[_Union[Withdraw, _Mapping]] = ..., urge: _Optional[_Union[UrgeBranch, _Mapping]] = ..., assist: _Optional[_Union[AssistApplicant, _Mapping]] = ..., charge_fee: _Optional[_Union[ChargeFee, _Mapping]] = ..., record_evidence: _Optional[_Union[RecordEvidence, _Mapping]] = ..., notify: _Optional[_Union[Notify, _Mapping]] = ..., record_statement: _Optional[_Union[RecordStatement, _Mapping]] = ..., request_hearing: _Optional[_Union[RequestHearing, _Mapping]] = ..., waive_hearing: _Optional[_Union[WaiveHearing, _Mapping]] = ..., schedule_hearing: _Optional[_Union[ScheduleHearing, _Mapping]] = ..., hold_hearing: _Optional[_Union[HoldHearing, _Mapping]] = ..., record_collective_review: _Optional[_Union[RecordCollectiveReview, _Mapping]] = ..., serve: _Optional[_Union[Serve, _Mapping]] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
-    __slots__ = ("case_number", "purpose", "material_sha256")
+    __slots__ = ("case_number", "purpose", "material_sha256", "view")
     CASE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
     MATERIAL_SHA256_FIELD_NUMBER: _ClassVar[int]
+    VIEW_FIELD_NUMBER: _ClassVar[int]
     case_number: str
     purpose: str
     material_sha256: str
-    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ..., material_sha256: _Optional[str] = ...) -> None: ...
+    view: CaseView
+    def __init__(self, case_number: _Optional[str] = ..., purpose: _Optional[str] = ..., material_sha256: _Optional[str] = ..., view: _Optional[_Union[CaseView, str]] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
     __slots__ = ("role", "region", "unclaimed_only", "mine_only", "page_size", "page_token", "department_code", "query")
