@@ -14,7 +14,7 @@ import grpc
 import pytest
 
 from gateway.peers import Peers, PeerServer, open_registry
-from infra.localnode import free_port
+from infra.localnode import free_ports
 from infra.province import CALLS, DOWN_CALLS, DOWNWARD_CALLS, UP_CALLS, calls_between
 from services.shared.grpc_errors import error_detail_of
 from tests.support.federation import Province
@@ -36,7 +36,7 @@ class AnswersAnything(grpc.GenericRpcHandler):
 @pytest.fixture
 def province(tmp_path) -> Iterator[Province]:
     province = Province.create(tmp_path / "province")
-    ports = {region: free_port() for region in NODES}
+    ports = dict(zip(NODES, free_ports(len(NODES)), strict=True))
     for region, name in NODES.items():
         province.add_node(region, name, f"127.0.0.1:{ports[region]}")
 

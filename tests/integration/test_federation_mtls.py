@@ -18,7 +18,7 @@ import pytest
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.peers import Peers, PeerServer, open_registry
-from infra.localnode import free_port
+from infra.localnode import free_port, free_ports
 from services.shared.auth import Principal, mint_assertion
 from services.shared.grpc_errors import error_detail_of
 from services.shared.pki import PkiPaths, fingerprint, load_cert
@@ -42,7 +42,7 @@ class FixedNode(gateway_pb2_grpc.NodeServiceServicer):
 @pytest.fixture
 def province(tmp_path) -> Iterator[tuple[Province, dict[str, PeerServer]]]:
     province = Province.create(tmp_path / "province")
-    ports = {"510000": free_port(), "511602": free_port()}
+    ports = dict(zip(("510000", "511602"), free_ports(2), strict=True))
     for region, name in (("510000", "四川省"), ("511602", "广安区")):
         province.add_node(region, name, f"127.0.0.1:{ports[region]}")
     province.change(lambda r: r.allowing("510000", "511602", HELLO))

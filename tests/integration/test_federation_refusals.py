@@ -32,7 +32,7 @@ from sunlight.monitoring.v1 import monitoring_pb2
 from gateway.backends import Backends
 from gateway.http_api import create_app
 from gateway.peers import Peers, PeerServer, open_registry
-from infra.localnode import free_port
+from infra.localnode import free_port, free_ports
 from infra.province import calls_between
 from services.cases.server import build as build_cases
 from services.shared.auth import Authenticator, Principal, mint_assertion, mint_token
@@ -64,7 +64,7 @@ class AnswersAnything(grpc.GenericRpcHandler):
 def province(tmp_path) -> Iterator[Province]:
     """Three nodes serving their peer ports, the rules ``make run`` writes between them."""
     province = Province.create(tmp_path / "province")
-    ports = {region: free_port() for region in NODES}
+    ports = dict(zip(NODES, free_ports(len(NODES)), strict=True))
     for region, name in NODES.items():
         province.add_node(region, name, f"127.0.0.1:{ports[region]}")
 

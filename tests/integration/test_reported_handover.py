@@ -8,7 +8,6 @@ the tokens they would mint: the caller's relay as the callee's gateway vouches f
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
+from infra.localnode import free_ports
 from services.cases import storage as t
 from services.cases.api import CaseServicer
 from services.cases.domain.engine import Decide
@@ -67,21 +67,16 @@ def relay_of(region: str) -> Principal:
                      permissions=permissions_of(["node_relay"]))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Node:
     """A case service with its gRPC port, token key and relay toward ``peer_address``."""
 
-    def __init__(self, db: Database, region: str, territory: tuple[str, ...] = ()) -> None:
+    def __init__(self, db: Database, region: str, port: int,
+                 territory: tuple[str, ...] = ()) -> None:
         self.key = TokenKey.generate()
         self.service = CaseService(db, Items(), WorkingCalendar.official(), region,
                                    Territory(region, territory))
         self.region, self.db = region, db
-        self.port = _free_port()
+        self.port = port
         self.server: GrpcServer | None = None
 
     def start(self) -> None:
@@ -110,7 +105,9 @@ def nodes(pg_settings, tmp_path):
     city_url = f"sqlite:///{tmp_path / 'city.db'}"
     upgrade(MIGRATIONS, city_url, "cases")
     city_db = Database(city_url, "cases", pool_size=2)
-    district, city = Node(district_db, DISTRICT), Node(city_db, CITY, (CITY, "511621"))
+    district_port, city_port = free_ports(2)  # distinct: one at a time may repeat
+    district, city = (Node(district_db, DISTRICT, district_port),
+                      Node(city_db, CITY, city_port, (CITY, "511621")))
     yield district, city
     district.stop()
     city.stop()
