@@ -26,7 +26,8 @@ if ! [ -x /usr/bin/chromium ] || [[ "$fonts" != *"Noto Sans CJK"* ]]; then
   fi
 fi
 
-$BIN/python -m pytest tests "$@"
+# the slowest set-ups and tests, to keep the whole run short
+$BIN/python -m pytest tests --durations=25 "$@"
 status=$?
 if [ $status -eq 5 ]; then
   echo "test: pytest collected no tests — that is a failure" >&2
