@@ -27,6 +27,10 @@ through the gateway's gRPC port; the case's file, an audited read, alongside for
 least ``--status-cases`` cases stored: realistic case rows (states copied from the run's own
 cases at every stage, new numbers) are bulk-loaded with COPY first.
 
+The node runs ``--supervision-workers`` (2) supervision workers, the case events partitioned
+by case number over them: one falls behind this 2-core machine's full case load (README,
+"Scaled out by case"); ``settings`` in the JSON says what ran.
+
 Every case's integrity is checked at the end: each call a client was told succeeded is in the
 case service once (its sequence), each event has one outbox row and was applied by
 supervision exactly once. ``--kill`` adds a phase through the gateway's gRPC port that
@@ -102,7 +106,8 @@ MATERIALS: list[dict[str, Any]] = [
 SUPPLEMENT_EVERY, RETURN_EVERY = 10, 20
 PATHS = ("direct", "gateway_grpc", "http")
 #: the node's settings that change how it runs, in the result
-SETTINGS_SHOWN = ("cases_processes", "gateway_processes", "grpc_connections")
+SETTINGS_SHOWN = ("cases_processes", "gateway_processes", "grpc_connections",
+                  "supervision_workers")
 KILLED = ("cases", "cases-relay")
 
 
@@ -951,13 +956,19 @@ def main() -> None:
                         help="the phase --profile samples")
     parser.add_argument("--paths", type=lambda text: tuple(text.split(",")), default=PATHS,
                         help="the paths to run, comma-separated (default: all three)")
+    parser.add_argument("--supervision-workers", type=int, default=2,
+                        help="supervision's worker processes (SUNLIGHT_SUPERVISION_WORKERS; "
+                             "default 2: what this machine needs at full case load, "
+                             "make run's default is 1)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
     parser.add_argument("--database", default=None,
                         help="run on this database, kept by an earlier --keep (its cases "
                              "count towards --status-cases), and keep it")
     args = parser.parse_args()
 
-    with bench_node(args.database, args.keep) as (node, secret, pg_url, name):
+    with bench_node(args.database, args.keep,
+                    SUNLIGHT_SUPERVISION_WORKERS=str(args.supervision_workers)) as (
+            node, secret, pg_url, name):
         result = measure(node, secret, pg_url, args)
         result["command"] = "python -m bench.cases " + " ".join(sys.argv[1:])
         result["database_name"] = name
