@@ -184,23 +184,17 @@ class PlatformTarget:
         if not self.token_key:
             raise Skipped("needs the node's token key to mint the token "
                           "(--token-key or SUNLIGHT_TOKEN_KEY)")
-        import jwt  # noqa: PLC0415 - only for minting
+        from services.shared.auth import mint_token  # noqa: PLC0415 - as `sunlight token`
 
-        from services.shared.token_keys import TokenKey  # noqa: PLC0415 - as `sunlight token`
-
-        key = TokenKey.of(self.token_key)
         node = self.ensure_node()
-        now = int(time.time())
-        claims = {"sub": str(self.claims.get("sub", "conformance-kit")),
-                  "roles": roles or list(self.claims.get("roles", [])),
-                  "regions": [self.region], "name": "conformance kit",
-                  "iss": node, "aud": audience or node,
-                  "iat": now - 7200 if expired else now,
-                  "exp": now - 3600 if expired else now + 600}
         department = self.claims.get("department")
-        if department and not roles:
-            claims["department"] = department
-        return jwt.encode(claims, key.private, algorithm="EdDSA", headers={"kid": key.kid})
+        now = int(time.time())
+        return mint_token(self.token_key, str(self.claims.get("sub", "conformance-kit")),
+                          roles or list(self.claims.get("roles", [])), [self.region],
+                          department=department if department and not roles else None,
+                          name="conformance kit", issuer=node, audience=audience or node,
+                          ttl_s=3600 if expired else 600,
+                          issued_at=now - 7200 if expired else now)
 
     def application(self, key: str, **changes: Any) -> dict[str, Any]:
         item = self.ensure_item()

@@ -382,12 +382,14 @@ def mint_token(key: TokenKey | str, subject: str, roles: Sequence[str],
                regions: Sequence[str], *, department: str | None = None, name: str = "",
                ttl_s: int = 3600, issuer: str = DEFAULT_NODE_REGION,
                audience: str | None = None, positions: Sequence[str] = (),
-               department_name: str = "", asserted_by: str = "") -> str:
+               department_name: str = "", asserted_by: str = "",
+               issued_at: int | None = None) -> str:
     """A token signed with the node's ``key`` (its ``ed25519:…`` text or a TokenKey);
     ``issuer`` is the signing node's region, ``audience`` the node it is for (the issuer
     itself unless said). ValueError when what it would say is not valid (see check_claims).
     ``department`` is the department's credit code (upper-cased here), ``department_name``
-    its name for display."""
+    its name for display; ``issued_at`` (epoch seconds, default now) backdates it — a token
+    already expired, for a test of the refusal."""
     department = department.strip().upper() if department else department
     try:
         check_claims(subject, roles, regions, department, positions, department_name)
@@ -396,7 +398,7 @@ def mint_token(key: TokenKey | str, subject: str, roles: Sequence[str],
     if not 0 < ttl_s <= MAX_TOKEN_TTL_S:
         raise ValueError(f"ttl: 1 to {MAX_TOKEN_TTL_S} seconds")
     signing = TokenKey.of(key)
-    now = int(time.time())
+    now = int(time.time()) if issued_at is None else issued_at
     claims = {"sub": subject, "roles": list(roles), "regions": list(regions), "name": name,
               "iss": issuer, "aud": audience or issuer, "iat": now, "exp": now + ttl_s}
     if department:
