@@ -50,7 +50,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.hall.apply import Applying, add_apply_pages
 from services.hall.audit_pages import add_audit_pages
 from services.hall.backend import HallBackend
-from services.hall.find import facets, guide_view, pages, query_href
+from services.hall.find import facets, kept_guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
 from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, template_context
 from services.hall.sign_in_audit import SignInAudit
@@ -339,7 +339,7 @@ def create_app(backend: HallBackend, node_name: str, *,
         except grpc.RpcError as error:
             log.warning("history of item %s unavailable: %s", item_id,
                         error.code().name if hasattr(error, "code") else error)
-        guide = guide_view(version)
+        guide = kept_guide_view(version)
         return render(request, "item.html", {"item": guide.item, "guide": guide,
                                              "history": history})
 
@@ -351,7 +351,7 @@ def create_app(backend: HallBackend, node_name: str, *,
         if not ITEM_ID.match(item_id):
             raise PageError(404, "没有找到", missing)
         try:
-            guide = guide_view(backend.item_in_force(item_id))
+            guide = kept_guide_view(backend.item_in_force(item_id))
         except grpc.RpcError as error:
             raise page_error(error, missing, "事项") from None
         if not guide.flow_svg:
