@@ -25,7 +25,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, or_, select, union_all, update
+from sqlalchemy import (
+    bindparam,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
@@ -939,17 +949,19 @@ class CaseStore:
                 if search == "number" else by_name).exists())
         if departments is not None:
             query = query.where(_i.department_code.in_(
-                [bindparam(f"p_department{n}") for n in range(departments)]))
+                [bindparam(f"p_department{n}") for n in range(departments)])
+                if departments else false())
         if branches_only:
             query = query.where(_i.key.like(bindparam("p_branch")))
         if due_before:
             query = query.where(_i.due_date != bindparam("p_empty"),
                                 _i.due_date < bindparam("p_due_before"))
-        if roles is not None:
-            query = query.where(_i.role.in_([bindparam(f"p_role{n}") for n in range(roles)]))
+        if roles is not None:  # none: no position, no step (an empty IN, as before)
+            query = query.where(_i.role.in_([bindparam(f"p_role{n}") for n in range(roles)])
+                                if roles else false())
         if regions is not None:
-            query = query.where(or_(*(_i.region.like(bindparam(f"p_region{n}"))
-                                      for n in range(regions))))
+            query = query.where(or_(false(), *(_i.region.like(bindparam(f"p_region{n}"))
+                                               for n in range(regions))))
         if assignee:
             query = query.where(_i.assignee == bindparam("p_assignee"))
         if unclaimed_only:
