@@ -70,7 +70,6 @@ HANDOVER_STATES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-
 def _accesses(others_only: bool) -> tuple[Any, Any]:
     """A case's reads, newest first (a page of them), and how many there are."""
     a = t.case_accesses.c
@@ -86,6 +85,7 @@ def _accesses(others_only: bool) -> tuple[Any, Any]:
 _ACCESSES = {False: _accesses(False), True: _accesses(True)}
 #: a row of ``case_accesses`` as the API reads it (``services.cases.api._access``)
 AccessRow = namedtuple("AccessRow", [c.key for c in t.case_accesses.columns])  # type: ignore[misc]
+
 
 def _upsert_instance(module: Any) -> Any:
     statement = module.insert(t.step_instances)
