@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import platform
 import re
@@ -47,6 +48,7 @@ from bench.cases import (
     COLUMNS,
     DEPARTMENT,
     REGION,
+    ROOT,
     GrpcRoute,
     Profiles,
     Record,
@@ -285,6 +287,28 @@ def measure(node: LocalNode, pg_url: str, name: str, run: Callable[[], dict]) ->
     return result
 
 
+def kept_content(database: str) -> Path:
+    """Where ``--keep`` writes what the kept database holds for the pages (read by
+    ``--database``)."""
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    return out / f"hall-kept-{database}.json"
+
+
+def make_content(node: LocalNode, secret: str, pg_url: str, open_cases: int) -> dict:
+    """The item, the citizen's cases, the bulk of open cases and the accounts: what the
+    pages show (the item's id, the citizen's case numbers, the bulk load's figures)."""
+    token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
+    chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
+    item = publish_item(node.port("gateway_http"), token)
+    direct = GrpcRoute("direct", f"127.0.0.1:{node.port('cases')}", token, chief)
+    direct.item_id = item.item_id
+    mine, open_ones = the_cases(direct, item)
+    loaded = bulk_open_cases(pg_url, open_ones, open_cases)
+    accounts(node, pg_url, department_code(pg_url, open_ones))
+    return {"item_id": item.item_id, "mine": mine, "loaded": loaded}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -301,19 +325,24 @@ def main() -> None:
     parser.add_argument("--profile-processes", type=lambda text: tuple(text.split(",")),
                         default=("hall", "cases", "catalogue"),
                         help="the processes --profile samples (default: hall,cases,catalogue)")
-    parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database (and what it holds, for --database) and vhost")
+    parser.add_argument("--database", default=None,
+                        help="run on this database, kept by an earlier --keep: its content "
+                             "(item, cases, bulk load, accounts) is used as it is, not made "
+                             "again")
     args = parser.parse_args()
-    with bench_node(keep=args.keep, **NODE_ENV) as (node, secret, pg_url, _name):
-        token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
-        chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
-        item = publish_item(node.port("gateway_http"), token)
-        direct = GrpcRoute("direct", f"127.0.0.1:{node.port('cases')}", token, chief)
-        direct.item_id = item.item_id
-        mine, open_ones = the_cases(direct, item)
-        loaded = bulk_open_cases(pg_url, open_ones, args.open_cases)
-        code = department_code(pg_url, open_ones)
-        accounts(node, pg_url, code)
-        loaded["documents_rendered_s"] = documents_rendered(pg_url)
+    with bench_node(args.database, keep=args.keep, **NODE_ENV) as (node, secret, pg_url,
+                                                                   name):
+        if args.database:
+            content = json.loads(kept_content(name).read_text())
+        else:
+            content = make_content(node, secret, pg_url, args.open_cases)
+            if args.keep:
+                kept_content(name).write_text(json.dumps(content, ensure_ascii=False))
+        item_id, mine, loaded = content["item_id"], content["mine"], content["loaded"]
+        loaded = {**loaded, "documents_rendered_s": documents_rendered(pg_url),
+                  "database": name, "reused": bool(args.database)}
         port = node.port("hall")
         handlers = [HallClient(port) for _ in range(args.concurrency)]
         citizens = [HallClient(port) for _ in range(args.concurrency)]
@@ -328,7 +357,7 @@ def main() -> None:
             "inbox": (handlers, lambda n: "/workbench", lambda n: "/workbench/cases/"),
             "track": (citizens, lambda n: f"/my/cases/{mine[n % len(mine)]}",
                       lambda n: mine[n % len(mine)]),
-            "guide": (anonymous, lambda n: f"/items/{item.item_id}",
+            "guide": (anonymous, lambda n: f"/items/{item_id}",
                       lambda n: "企业投资项目核准（基准）"),
         }
         results: dict[str, dict] = {}

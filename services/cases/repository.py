@@ -18,18 +18,26 @@ import json
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal_column, or_, select, union_all, update
+from sqlalchemy import (
+    bindparam,
+    false,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import BindParameter
 
 from services.cases import storage as t
 from services.cases.codec import (
@@ -60,6 +68,23 @@ HANDOVER_STATES: dict[str, Callable[[Any], Any]] = {
     "failing": lambda h: h.delivered_at.is_(None) & h.last_error.is_not(None),
     "delivered": lambda h: h.delivered_at.is_not(None),
 }
+
+
+def _accesses(others_only: bool) -> tuple[Any, Any]:
+    """A case's reads, newest first (a page of them), and how many there are."""
+    a = t.case_accesses.c
+    where = [a.case_number == bindparam("p_number")]
+    if others_only:
+        where.append(a.own.is_(False))
+    return (select(t.case_accesses).where(*where).order_by(a.at.desc(), a.id.desc())
+            .offset(bindparam("p_offset")).limit(bindparam("p_limit")),
+            select(func.count()).select_from(t.case_accesses).where(*where))
+
+
+#: ``CaseStore.accesses``' statements: (rows, count), by ``others_only``
+_ACCESSES = {False: _accesses(False), True: _accesses(True)}
+#: a row of ``case_accesses`` as the API reads it (``services.cases.api._access``)
+AccessRow = namedtuple("AccessRow", [c.key for c in t.case_accesses.columns])  # type: ignore[misc]
 
 
 def _upsert_instance(module: Any) -> Any:
@@ -153,6 +178,8 @@ class _Statements:
             {c.key: bindparam(c.key) for c in t.case_documents.columns
              if c.key not in ("pdf", "pdf_sha256", "layout", "rendered_at")})
         self.pg: dict[str, str] = {}
+        #: on PostgreSQL, reads outside units compiled for psycopg (``CaseStore.accesses``)
+        self.pg_reads: dict[str, str] = {}
         #: on PostgreSQL, statements written for many rows at once: one INSERT with a row
         #: per value set (name → the SQL before the rows, their columns, the SQL after)
         self.pg_many: dict[str, tuple[str, tuple[str, ...], str]] = {}
@@ -160,8 +187,12 @@ class _Statements:
             pg = pg_psycopg.dialect()
             self.pg = {name: statement.compile(dialect=pg).string
                        for name, statement in vars(self).items()
-                       if name not in ("pg", "pg_many")}
+                       if name not in ("pg", "pg_many", "pg_reads")}
             self.pg["notify"] = outbox.notify_sql
+            for others_only, (rows, count) in _ACCESSES.items():
+                self.pg_reads[f"accesses{int(others_only)}"] = rows.compile(dialect=pg).string
+                self.pg_reads[f"accesses_count{int(others_only)}"] = count.compile(
+                    dialect=pg).string
             upsert = ", ".join(f'"{c}" = excluded."{c}"' for c in (
                 "status", "assignee", "completed_at", "due_date"))
             for name, table, columns, tail in (
@@ -519,6 +550,8 @@ class CaseStore:
         self.stored_snapshots: set[tuple[str, int]] = set()
         #: the totals of the queues asked for lately (a page's rows are always read)
         self._queue_counts = RecentCounts(QUEUE_COUNT_TTL_S)
+        #: the queue's statements by the shape of their filters (``_queue_statements``)
+        self._queue_shapes: dict[tuple[Any, ...], tuple[tuple[Any, Any], tuple[str, str]]] = {}
         self.decoded = DecodedCases()
 
     @contextmanager
@@ -748,16 +781,21 @@ class CaseStore:
     def accesses(self, number: str, offset: int, limit: int, *, others_only: bool = False
                  ) -> tuple[list[Any], int]:
         """The reads of a case's file, newest first, and how many there are;
-        ``others_only``: not those by the case's own applicant."""
-        a = t.case_accesses.c
-        where = [a.case_number == number]
-        if others_only:
-            where.append(a.own.is_(False))
-        query = select(t.case_accesses).where(*where)
+        ``others_only``: not those by the case's own applicant. On PostgreSQL both in one
+        round trip, on one snapshot."""
+        params = {"p_number": number, "p_offset": offset, "p_limit": limit}
+        rows_of, count_of = _ACCESSES[others_only]
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                results = run_script(conn, [
+                    ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", None),
+                    (self.sql.pg_reads[f"accesses{int(others_only)}"], params),
+                    (self.sql.pg_reads[f"accesses_count{int(others_only)}"], params),
+                    ("COMMIT", None)])
+            return [AccessRow(*r) for r in results[1] or ()], int((results[2] or [(0,)])[0][0])
         with self.db.read() as s:
-            rows = list(s.execute(query.order_by(a.at.desc(), a.id.desc())
-                                  .offset(offset).limit(limit)).all())
-            total = int(s.execute(select(func.count()).where(*where)).scalar_one())
+            rows = list(s.execute(rows_of, params).all())
+            total = int(s.execute(count_of, params).scalar_one())
         return rows, total
 
     def audit(self, region_filter: Callable[[Any], Any], number: str, subject: str,
@@ -827,62 +865,126 @@ class CaseStore:
                            json.loads(r.data), r.prev_hash, r.hash) for r in rows]
 
     def queue(self, departments: Sequence[str] | None, roles: Sequence[str] | None,
-              region_filter: Any, assignee: str | None, unclaimed_only: bool,
+              regions: Sequence[str] | None, assignee: str | None, unclaimed_only: bool,
               offset: int, limit: int, *, branches_only: bool = False,
               due_before: str | None = None, search: str = "") -> tuple[list[Any], int]:
         """Running step instances, earliest due first (empty due dates — stopped clocks —
-        last), with their cases' item names and statuses. ``departments``: their codes;
-        ``branches_only``: parallel branches only (keyed ``<step>/<branch>``);
-        ``due_before``: only those due before this day (YYYY-MM-DD: late); ``search``: a
-        case number's beginning (6 characters or more) or words of the applicant's name."""
+        last), each as (case number, instance id, its case's state, the case's event
+        sequence, the case's due date). ``departments``: their codes; ``regions``: the
+        prefixes of the region codes within reach (None: any); ``branches_only``: parallel
+        branches only (keyed ``<step>/<branch>``); ``due_before``: only those due before this
+        day (YYYY-MM-DD: late); ``search``: a case number's beginning (6 characters or more)
+        or words of the applicant's name."""
+        text = search.strip()
+        by_number = bool(text) and bool(_CASE_NUMBER_START.match(text))
+        shape = (None if departments is None else len(departments),
+                 None if roles is None else len(roles),
+                 None if regions is None else len(regions), assignee is not None,
+                 unclaimed_only, branches_only, due_before is not None,
+                 "number" if by_number else "name" if text else "")
+        params: dict[str, Any] = {"p_offset": offset, "p_limit": limit, "p_empty": "",
+                                  "p_branch": "%/%"}
+        for name, values in (("p_department", departments), ("p_role", roles)):
+            params.update({f"{name}{n}": v for n, v in enumerate(values or ())})
+        params.update({f"p_region{n}": f"{p}%" for n, p in enumerate(regions or ())})
+        if assignee is not None:
+            params["p_assignee"] = assignee
+        if due_before is not None:
+            params["p_due_before"] = due_before
+        if text:
+            params["p_name"] = f"%{_like_escaped(text)}%"
+            params["p_number"] = f"{_like_escaped(text)}%"
+        (page, count), pg = self._queue_statements(shape)
+        key = (tuple(departments) if departments is not None else None,
+               tuple(roles) if roles is not None else None,
+               tuple(regions) if regions is not None else None, assignee, unclaimed_only,
+               branches_only, due_before, text)
+        counted = None
+        if self.sql.pg:
+            with self.db.driver_connection() as conn:
+                found = conn.execute(pg[0], params).fetchall()
+                if len(found) < limit and (found or not offset):
+                    return found, offset + len(found)  # the last page: the total is known
+                total = self._queue_counts.get(key)
+                if total is None or total < offset + len(found):
+                    counted = int(conn.execute(pg[1], params).fetchone()[0])
+        else:
+            with self.db.read() as s:
+                found = list(s.execute(page, params).all())
+                if len(found) < limit and (found or not offset):
+                    return found, offset + len(found)
+                total = self._queue_counts.get(key)
+                if total is None or total < offset + len(found):
+                    counted = int(s.execute(count, params).scalar_one())
+        if counted is not None:
+            # counted on a snapshot of its own, a moment after the page's: never fewer than
+            # the rows already shown
+            total = max(counted, offset + len(found))
+            self._queue_counts.put(key, total)
+        return found, int(total or 0)
+
+    def _queue_statements(self, shape: tuple[Any, ...]
+                          ) -> tuple[tuple[Any, Any], tuple[str, str]]:
+        """The queue's page and count statements of one shape of filters (how many
+        departments, roles and regions; which filters), with bound parameters: built once,
+        and on PostgreSQL compiled once for psycopg."""
+        found = self._queue_shapes.get(shape)
+        if found is not None:
+            return found
+        departments, roles, regions, assignee, unclaimed_only, branches_only, due_before, \
+            search = shape
         # The page's steps are chosen from step_instances alone (an index of the running
         # steps in the queue's order answers it, stopped at the page's end), then joined to
         # their cases: the states of the page's cases only are read, and the count never
-        # joins them. The literals (not bound parameters) let PostgreSQL match the partial
-        # index and its order expression in every plan, prepared ones included.
-        query = select(_i.case_number, _i.instance_id).where(
+        # joins them. The literals (not bound parameters) of the status and the order let
+        # PostgreSQL match the partial index and its order expression in every plan,
+        # prepared ones included.
+        query = select(_i.case_number, _i.instance_id, _i.due_date, _i.started_at).where(
             _i.status == literal_column("'active'"))
-        if search.strip():
+        if search:
+            by_name = _c.applicant_name.like(bindparam("p_name"), escape="\\")
             query = query.where(select(_c.case_number).where(
-                _c.case_number == _i.case_number, search_filter(search)).exists())
+                _c.case_number == _i.case_number,
+                or_(_c.case_number.like(bindparam("p_number"), escape="\\"), by_name)
+                if search == "number" else by_name).exists())
         if departments is not None:
-            query = query.where(_i.department_code.in_(departments))
+            query = query.where(_i.department_code.in_(
+                [bindparam(f"p_department{n}") for n in range(departments)])
+                if departments else false())
         if branches_only:
-            query = query.where(_i.key.like("%/%"))
-        if due_before is not None:
-            query = query.where(_i.due_date != "", _i.due_date < due_before)
-        if roles is not None:
-            query = query.where(_i.role.in_(roles))
-        regions: tuple[Any, ...] = ()
-        if region_filter is not None:
-            within = region_filter(_i.region)
-            query = query.where(within)
-            regions = tuple(b.value for b in visitors.iterate(within)
-                            if isinstance(b, BindParameter))
-        if assignee is not None:
-            query = query.where(_i.assignee == assignee)
+            query = query.where(_i.key.like(bindparam("p_branch")))
+        if due_before:
+            query = query.where(_i.due_date != bindparam("p_empty"),
+                                _i.due_date < bindparam("p_due_before"))
+        if roles is not None:  # none: no position, no step (an empty IN, as before)
+            query = query.where(_i.role.in_([bindparam(f"p_role{n}") for n in range(roles)])
+                                if roles else false())
+        if regions is not None:
+            query = query.where(or_(false(), *(_i.region.like(bindparam(f"p_region{n}"))
+                                               for n in range(regions))))
+        if assignee:
+            query = query.where(_i.assignee == bindparam("p_assignee"))
         if unclaimed_only:
-            query = query.where(_i.assignee == "")
+            query = query.where(_i.assignee == bindparam("p_empty"))
         count = select(func.count()).select_from(query.subquery())
-        page = query.order_by(*t.QUEUE_ORDER).offset(offset).limit(limit).subquery()
-        rows = select(t.step_instances, _c.state, _c.sequence.label("case_sequence"),
-                      _c.status.label("case_status"),
-                      _c.due_date.label("case_due")).join(
-            page, (page.c.case_number == _i.case_number)
-            & (page.c.instance_id == _i.instance_id)).join(
-            t.cases, _c.case_number == _i.case_number).order_by(*t.QUEUE_ORDER)
-        with self.db.read() as s:
-            found = list(s.execute(rows).all())
-            if len(found) < limit and (found or not offset):
-                return found, offset + len(found)  # the last page: the total is known
-            key = (tuple(departments or ()) if departments is not None else None,
-                   tuple(roles) if roles is not None else None, regions, assignee,
-                   unclaimed_only, branches_only, due_before, search.strip())
-            total = self._queue_counts.get(key)
-            if total is None or total < offset + len(found):
-                total = int(s.execute(count).scalar_one())
-                self._queue_counts.put(key, total)
-        return found, total
+        page = query.order_by(*t.QUEUE_ORDER).offset(bindparam("p_offset")).limit(
+            bindparam("p_limit")).subquery()
+        p = page.c
+        rows = select(p.case_number, p.instance_id, _c.state,
+                      _c.sequence.label("case_sequence"), _c.due_date.label("case_due")
+                      ).join_from(page, t.cases, _c.case_number == p.case_number).order_by(
+            p.due_date == literal_column("''"), p.due_date, p.started_at, p.case_number,
+            p.instance_id)
+        pg = ("", "")
+        if self.sql.pg:
+            dialect = pg_psycopg.dialect()
+            pg = (rows.compile(dialect=dialect).string, count.compile(dialect=dialect).string)
+        found = ((rows, count), pg)
+        with self._lock:
+            if len(self._queue_shapes) > 256:  # shapes are few; bound them anyway
+                self._queue_shapes.clear()
+            self._queue_shapes[shape] = found
+        return found
 
     def cases_of_parties(self, keys: Collection[str], but: str, limit: int = 20
                          ) -> list[Case]:

@@ -798,14 +798,14 @@ class CaseService:
         their steps. ``query``: a case number's beginning or words of the applicant's name
         (工作台检索)."""
         if not principal.can(auth.CASE_HANDLE) and principal.can(auth.CASE_REASSIGN):
-            region_filter = self._regions_of(principal, auth.CASE_REASSIGN, region)
+            regions = self._region_prefixes(principal, auth.CASE_REASSIGN, region)
             rows, total = self.store.queue(
                 [department_code] if department_code else None, [role] if role else None,
-                region_filter, principal.subject if mine_only else None, unclaimed_only,
+                regions, principal.subject if mine_only else None, unclaimed_only,
                 offset, size, search=query)
             return self._entries(rows), total
         principal.require(auth.CASE_HANDLE)
-        region_filter = self._regions_of(principal, auth.CASE_HANDLE, region)
+        regions = self._region_prefixes(principal, auth.CASE_HANDLE, region)
         own = principal.bound_department(auth.CASE_HANDLE)
         department = department_code or principal.department or ""
         if own is not None and department != own:
@@ -813,7 +813,7 @@ class CaseService:
         actor = actor_of(principal)
         roles = [role] if role else (None if actor.admin else sorted(actor.positions))
         rows, total = self.store.queue([department] if department else None, roles,
-                                       region_filter, principal.subject if mine_only else None,
+                                       regions, principal.subject if mine_only else None,
                                        unclaimed_only, offset, size, search=query)
         return self._entries(rows), total
 
@@ -825,9 +825,9 @@ class CaseService:
         supervision — watches and urges (服务中心协调并联审批). ``late_only``: those past
         their due date."""
         principal.require(auth.CASE_COORDINATE)
-        region_filter = self._regions_of(principal, auth.CASE_COORDINATE, region)
+        regions = self._region_prefixes(principal, auth.CASE_COORDINATE, region)
         before = local_day(self.clock()).isoformat() if late_only else None
-        rows, total = self.store.queue(None, None, region_filter, None, False, offset, size,
+        rows, total = self.store.queue(None, None, regions, None, False, offset, size,
                                        branches_only=True, due_before=before)
         return self._entries(rows), total
 
@@ -835,6 +835,19 @@ class CaseService:
                     ) -> Callable[[Any], Any]:
         """The filter of a listing to ``region`` (checked) or, when empty, to the caller's
         regions this node holds."""
+        prefixes = self._region_prefixes(principal, permission, region)
+
+        def region_filter(column):  # type: ignore[no-untyped-def]
+            from sqlalchemy import or_  # noqa: PLC0415
+
+            return or_(*(column.like(p + "%") for p in prefixes))
+
+        return region_filter
+
+    def _region_prefixes(self, principal: Principal, permission: str, region: str
+                         ) -> tuple[str, ...]:
+        """The leading digits of the region codes a listing is limited to: ``region``
+        (checked) or, when empty, the caller's regions this node holds."""
         if region:
             self.territory.require(region)
             principal.require(permission, region)
@@ -845,20 +858,15 @@ class CaseService:
             raise PermissionDenied(
                 f"this node holds {self.territory.description}: none of the caller's regions "
                 f"({', '.join(principal.regions)})", code="REGION_NOT_HOSTED")
-        prefixes = [scope_prefix(s) for s in scopes]
-
-        def region_filter(column):  # type: ignore[no-untyped-def]
-            from sqlalchemy import or_  # noqa: PLC0415
-
-            return or_(*(column.like(p + "%") for p in prefixes))
-
-        return region_filter
+        return tuple(scope_prefix(s) for s in scopes)
 
     def _entries(self, rows: list[Any]) -> list[tuple[StepInstance, Case, str]]:
+        """The queue's rows (``CaseStore.queue``) as (the step instance, its case, the
+        case's due date)."""
         entries = []
-        for row in rows:
-            case = self.store.decode_at(row.case_number, row.case_sequence, row.state)
-            entries.append((case.instance(row.instance_id), case, row.case_due))
+        for number, instance_id, state, sequence, case_due in rows:
+            case = self.store.decode_at(number, sequence, state)
+            entries.append((case.instance(instance_id), case, case_due))
         return entries
 
     # --- sweeps -------------------------------------------------------------------------

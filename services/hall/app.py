@@ -50,7 +50,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.hall.apply import Applying, add_apply_pages
 from services.hall.audit_pages import add_audit_pages
 from services.hall.backend import HallBackend
-from services.hall.find import facets, guide_view, pages, query_href
+from services.hall.find import facets, kept_guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
 from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, template_context
 from services.hall.sign_in_audit import SignInAudit
@@ -173,6 +173,17 @@ class Access:
     clock: Callable[[], float] | None = None
     #: the audit of sign-ins (登录审计); None: attempts are logged, not kept
     sign_ins: SignInAudit | None = None
+
+
+def compile_templates(app: FastAPI) -> int:
+    """Every page's template compiled now — at the server's start — rather than by the first
+    requests for it, which arrive together after a start and each compile the same template
+    (tens of milliseconds each) before one of them is kept. How many were compiled."""
+    env = app.state.templates.env
+    names = [name for name in env.list_templates() if name.endswith(".html")]
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def create_app(backend: HallBackend, node_name: str, *,
@@ -339,7 +350,7 @@ def create_app(backend: HallBackend, node_name: str, *,
         except grpc.RpcError as error:
             log.warning("history of item %s unavailable: %s", item_id,
                         error.code().name if hasattr(error, "code") else error)
-        guide = guide_view(version)
+        guide = kept_guide_view(version)
         return render(request, "item.html", {"item": guide.item, "guide": guide,
                                              "history": history})
 
@@ -351,7 +362,7 @@ def create_app(backend: HallBackend, node_name: str, *,
         if not ITEM_ID.match(item_id):
             raise PageError(404, "没有找到", missing)
         try:
-            guide = guide_view(backend.item_in_force(item_id))
+            guide = kept_guide_view(backend.item_in_force(item_id))
         except grpc.RpcError as error:
             raise page_error(error, missing, "事项") from None
         if not guide.flow_svg:

@@ -9,6 +9,7 @@ levels by GB/T 39046 code, regions by GB/T 2260 code).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -178,6 +179,22 @@ class GuideView:
     discretion: tuple[DiscretionView, ...]
     flow_svg: str
     fee_total: str
+
+
+#: guides kept, drawn (``kept_guide_view``)
+GUIDES_KEPT = 256
+
+
+def kept_guide_view(version: catalogue_pb2.ItemVersion) -> GuideView:
+    """``guide_view(version)``, drawn once per distinct version: a guide (its flow chart
+    drawn as SVG included) is a function of the version's content alone, kept by its bytes —
+    a version changed in any way is drawn again."""
+    return _guide_of(version.SerializeToString(deterministic=True))
+
+
+@functools.lru_cache(maxsize=GUIDES_KEPT)
+def _guide_of(serialized: bytes) -> GuideView:
+    return guide_view(catalogue_pb2.ItemVersion.FromString(serialized))
 
 
 def guide_view(version: catalogue_pb2.ItemVersion) -> GuideView:

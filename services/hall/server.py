@@ -9,7 +9,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from services.hall.app import Access, create_app
+from services.hall.app import Access, compile_templates, create_app
 from services.hall.apply import Applying
 from services.hall.backend import HallBackend
 from services.hall.drafts import DraftStore
@@ -75,10 +75,11 @@ def build(settings: Settings) -> tuple[FastAPI, HallBackend]:
     backend = HallBackend.from_settings(settings)
     db = Database.for_service(settings, SERVICE, pool_size=4)
     # Days left are counted by the case service (its calendar, stopped time left out).
-    return create_app(backend, settings.node_name, rates=RateLimits.of(settings),
-                      access=access_of(settings, identity_provider(settings, db), db),
-                      applying=applying_of(settings, db),
-                      threads=settings.hall_threads), backend
+    app = create_app(backend, settings.node_name, rates=RateLimits.of(settings),
+                     access=access_of(settings, identity_provider(settings, db), db),
+                     applying=applying_of(settings, db), threads=settings.hall_threads)
+    compile_templates(app)
+    return app, backend
 
 
 def main() -> None:

@@ -113,18 +113,27 @@ def citation_text(citation: catalogue_pb2.LegalCitation) -> str:
     return "".join(parts)
 
 
+def _local(stamp: Timestamp) -> datetime:
+    """A timestamp in Asia/Shanghai, to the second (what the pages show is the day or the
+    minute): ``datetime.fromtimestamp`` in C, where the protobuf runtime's ``ToDatetime``
+    goes through a time tuple in Python — a case page shows a dozen or more."""
+    try:
+        return datetime.fromtimestamp(stamp.seconds, CHINA)
+    except (OverflowError, OSError, ValueError):  # beyond what the platform converts
+        return stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA)
+
+
 def local_date(stamp: Timestamp | None) -> date | None:
     """The Asia/Shanghai calendar day of a stored UTC timestamp; None when unset."""
     if stamp is None or (stamp.seconds == 0 and stamp.nanos == 0):
         return None
-    return stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA).date()
+    return _local(stamp).date()
 
 
 def local_time(stamp: Timestamp | None) -> str:
     if stamp is None or (stamp.seconds == 0 and stamp.nanos == 0):
         return ""
-    moment: datetime = stamp.ToDatetime(tzinfo=UTC).astimezone(CHINA)
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return _local(stamp).strftime("%Y-%m-%d %H:%M")
 
 
 def masked_applicant(applicant: cases_pb2.Applicant) -> str:

@@ -58,6 +58,7 @@ enterprise signed in there (``services/hall/tokens.py``);
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -338,9 +339,12 @@ def check_claims(subject: str, roles: Sequence[str], regions: Sequence[str],
                               code="INVALID_TOKEN_CLAIMS")
 
 
+@functools.lru_cache(maxsize=4096)
 def public_identity(subject: str) -> tuple[str, str] | None:
     """(id_type, id_number) of a public token's subject ("id_card:…", "credit_code:…"), or
-    None when the subject is not one (it is then refused in a public token)."""
+    None when the subject is not one (it is then refused in a public token). A function of
+    the subject alone, asked several times a call (whose case it is, its documents, its
+    audit): the last few thousand subjects' answers are kept."""
     kind, _, number = subject.partition(":")
     if kind not in PUBLIC_ID_TYPES or not number:
         return None

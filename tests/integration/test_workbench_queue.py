@@ -148,6 +148,24 @@ def test_supervisors_read_the_queues_and_reassign_handlers_cannot(node) -> None:
     assert other.value.code() is grpc.StatusCode.PERMISSION_DENIED
 
 
+def test_an_entry_shown_again_is_the_case_as_it_is_now(node) -> None:
+    """The queue keeps the entries it answered (by the case's event sequence): a page asked
+    for twice shows them the same, and once the case moves (a step claimed) as it is now."""
+    service, stub = node
+    number = accepted(service, "张三")
+    first, again = queue(stub, REVIEWER), queue(stub, REVIEWER)
+    assert first == again
+    review = next(e.step for e in first.entries if e.step.key == "review")
+    assert review.assignee == ""
+    stub.ActOnCase(kpb.ActOnCaseRequest(
+        idempotency_key=key(), case_number=number,
+        claim=kpb.Claim(instance_id=review.instance_id)), metadata=REVIEWER, timeout=10)
+    claimed = next(e.step for e in queue(stub, REVIEWER).entries if e.step.key == "review")
+    assert claimed.assignee == "reviewer-1"
+    assert [e.case_number for e in queue(stub, REVIEWER, unclaimed_only=True).entries
+            if e.step.key == "review"] == []
+
+
 def test_cases_stored_before_names_were_kept_are_found_after_the_upgrade(url) -> None:
     schema = f"workbench_legacy_{uuid.uuid4().hex[:6]}"
     upgrade(CASES, url, schema)

@@ -991,6 +991,14 @@ def test_the_process_wiring_builds_without_a_network(tmp_path) -> None:
     try:
         assert {"/", "/items/{item_id}", "/cases", "/cases/{case_number}", "/healthz"} <= {
             getattr(route, "path", "") for route in app.routes}
+        # every page's template is compiled at the start: no request compiles one
+        env = app.state.templates.env
+        compiled = len(env.cache)
+        assert compiled == len([n for n in env.list_templates() if n.endswith(".html")]) > 40
+        env.compile = lambda *_, **__: pytest.fail("a template compiled after the start")
+        env.get_template("track/my_case.html")
+        env.get_template("_case_body.html", "track/my_case.html")
+        assert len(env.cache) == compiled
     finally:
         backend.close()
 

@@ -41,7 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 
 from services.cases import storage as t
 from services.cases.documents import render as pdf_render
@@ -104,11 +105,16 @@ class Verdict:
 
 _COLUMNS = (_d.case_number, _d.document_id, _d.kind, _d.number, _d.trace_seq, _d.issued_at,
             _d.content, _d.content_sha256, _d.pdf_sha256, _d.layout,
-            func.coalesce(func.length(_d.pdf), 0))
+            func.coalesce(func.length(_d.pdf), literal_column("0")))
 
 
 def _record(row: Any) -> DocumentRecord:
     return DocumentRecord(*row[:10], int(row[10]))
+
+
+#: a case's documents in the order they were issued (``Documents.of_case``)
+_OF_CASE = select(*_COLUMNS).where(_d.case_number == bindparam("p_number")).order_by(
+    _d.trace_seq, _d.document_id)
 
 
 class Documents:
@@ -124,6 +130,9 @@ class Documents:
         #: content → PDF: in this process unless the case server gives a worker's
         #: (``documents.pool.RenderPool``: rendering never holds the serving interpreter)
         self.render = render or pdf_render.render
+        #: ``of_case``'s statement compiled for psycopg, on PostgreSQL
+        self._of_case_pg = (_OF_CASE.compile(dialect=pg_psycopg.dialect()).string
+                            if db.dialect == "postgresql" else "")
 
     # --- issuing (in the event's transaction) -----------------------------------------------
     def issue_for(self, unit: Any, case: Case, event: CaseEvent, trace_seq: int
@@ -195,9 +204,12 @@ class Documents:
 
     def of_case(self, number: str) -> list[DocumentRecord]:
         """A case's documents, in the order they were issued (no authorisation)."""
-        with self.db.read() as s:
-            rows = s.execute(select(*_COLUMNS).where(_d.case_number == number)
-                             .order_by(_d.trace_seq, _d.document_id)).all()
+        if self._of_case_pg:  # one statement in autocommit: one round trip
+            with self.db.driver_connection() as conn:
+                rows = conn.execute(self._of_case_pg, {"p_number": number}).fetchall()
+        else:
+            with self.db.read() as s:
+                rows = s.execute(_OF_CASE, {"p_number": number}).all()
         return [_record(r) for r in rows]
 
     def _record(self, number: str, document_id: str) -> DocumentRecord:
