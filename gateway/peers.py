@@ -28,10 +28,12 @@ registry gives, checking that the answering certificate names the node meant (it
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
@@ -53,7 +55,7 @@ from services.shared.errors import PermissionDenied, Unauthenticated, Unavailabl
 from services.shared.expiring_cache import ExpiringCache
 from services.shared.grpc_errors import abort_with
 from services.shared.grpc_metrics import MetricsServerInterceptor
-from services.shared.grpc_tracing import server_interceptors, traced
+from services.shared.grpc_tracing import aio_client_interceptors, server_interceptors, traced
 from services.shared.node_registry import NodeRegistry, RegistryFile
 from services.shared.pki import (
     CertificateProblem,
@@ -300,7 +302,13 @@ class Peers:
             certificate_chain=paths.node_cert.read_bytes())
         self._registry, self.timeout_s = registry, timeout_s
         self._channels: dict[tuple[str, str], grpc.Channel] = {}
-        self._stubs: dict[tuple[str, str, str], grpc.UnaryUnaryMultiCallable] = {}
+        # by event loop: (region, address) → channel, (region, address, method) → stub
+        self._aio_channels: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[tuple[str, str], grpc.aio.Channel]] = (
+            weakref.WeakKeyDictionary())
+        self._aio_stubs: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[tuple[str, str, str], Any]] = (
+            weakref.WeakKeyDictionary())
         # the first calls to a peer come from several threads at once: one channel each
         self._made = threading.Lock()
         self.assertions = Assertions(token_key, region, registry, margin_s=max(
@@ -326,24 +334,42 @@ class Peers:
             with self._made:
                 found = self._channels.get(key)
                 if found is None:
-                    name = node_dns_name(region)
-                    found = traced(grpc.secure_channel(address, self._credentials, options=[
-                        ("grpc.ssl_target_name_override", name),
-                        ("grpc.default_authority", name),
-                        ("grpc.initial_reconnect_backoff_ms", 250),
-                        ("grpc.max_reconnect_backoff_ms", 2000)]))
+                    found = traced(grpc.secure_channel(address, self._credentials,
+                                                       options=self._options(region)))
                     self._channels[key] = found
         return found
 
-    def raw_stub(self, region: str, method: str) -> grpc.UnaryUnaryMultiCallable:
-        """``method`` on node ``region`` taking and giving bytes, made once per channel and
-        method (the registry is still asked for the node on every call: Unavailable when it
-        has no active node there any more)."""
+    @staticmethod
+    def _options(region: str) -> list[tuple[str, str | int]]:
+        """A channel's options: the answering certificate must name node ``region``."""
+        name = node_dns_name(region)
+        return [("grpc.ssl_target_name_override", name), ("grpc.default_authority", name),
+                ("grpc.initial_reconnect_backoff_ms", 250),
+                ("grpc.max_reconnect_backoff_ms", 2000)]
+
+    def aio_stub(self, region: str, method: str) -> grpc.aio.UnaryUnaryMultiCallable:
+        """``method`` on node ``region`` taking and giving bytes, on a grpc.aio channel of
+        the running event loop (each loop has its own: the gateway's HTTP API and its gRPC
+        port run on two), made once per loop, channel and method; the registry is still
+        asked for the node on every call (Unavailable when it has no active node there any
+        more). Awaited on the loop: no thread is started or waits for the call (a call of a
+        synchronous channel's ``future()`` starts the channel's polling thread whenever
+        none of its calls is in flight)."""
         address = self._address(region, None)
+        loop = asyncio.get_running_loop()
+        stubs = self._aio_stubs.get(loop)
+        if stubs is None:
+            stubs = self._aio_stubs[loop] = {}
         key = (region, address, method)
-        stub = self._stubs.get(key)
-        if stub is None:  # a second stub of a race is harmless: it shares the channel
-            stub = self._stubs[key] = self.channel(region, address).unary_unary(method)
+        stub = stubs.get(key)
+        if stub is None:  # only ever made on the loop's own thread: no race
+            channels = self._aio_channels.setdefault(loop, {})
+            channel = channels.get((region, address))
+            if channel is None:
+                channel = channels[(region, address)] = grpc.aio.secure_channel(
+                    address, self._credentials, options=self._options(region),
+                    interceptors=aio_client_interceptors() or None)
+            stub = stubs[key] = channel.unary_unary(method)
         return stub
 
     def call(self, region: str, method: str, request: Any, response_type: Any, *,
@@ -373,4 +399,9 @@ class Peers:
         for channel in self._channels.values():
             channel.close()
         self._channels.clear()
-        self._stubs.clear()
+        for loop, channels in list(self._aio_channels.items()):
+            if loop.is_running():  # closed on their loop, not waited for
+                for channel in channels.values():
+                    asyncio.run_coroutine_threadsafe(channel.close(), loop)
+        self._aio_channels.clear()
+        self._aio_stubs.clear()

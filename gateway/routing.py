@@ -35,7 +35,6 @@ import grpc
 from sunlight.cases.v1 import cases_pb2
 from sunlight.catalogue.v1 import catalogue_pb2
 
-from gateway.awaiting import answer_of
 from gateway.peers import (
     Peers,
     asserted_person,
@@ -46,6 +45,7 @@ from services.shared.errors import DomainError, Unavailable
 from services.shared.expiring_cache import ExpiringCache
 from services.shared.grpc_client import CHANNEL_HEADER
 from services.shared.grpc_errors import error_detail_of, to_status
+from services.shared.grpc_tracing import with_trace_context
 from services.shared.node_registry import NodeRegistry
 from services.shared.pki import PkiPaths
 from services.shared.region_data import RegionDirectory
@@ -213,17 +213,17 @@ class Router:
                            metadata={"node": node, "node_name": name, "status": code.name})
 
     def _prepared(self, node: str, method: str, authorization: str | None,
-                  timeout_s: float | None) -> tuple[grpc.UnaryUnaryMultiCallable, Any, float]:
+                  timeout_s: float | None) -> tuple[Any, list[tuple[str, str]], float]:
         """The stub, metadata and deadline of a call to ``method`` on node ``node`` for the
         person of ``authorization`` (Unauthenticated for a token this node refuses,
         Unavailable for a node the registry no longer has)."""
         assert self.peers is not None
         person = self.person(authorization)
-        call = self.peers.raw_stub(node, method)
-        metadata = None
+        call = self.peers.aio_stub(node, method)
+        metadata = []
         if person is not None:
             # the peers' assertions: reused while they outlive a call of the peers' deadline
-            metadata = (("authorization", self.peers.assertions.header(person, node)),)
+            metadata = [("authorization", self.peers.assertions.header(person, node))]
         return call, metadata, min(timeout_s or self.timeout_s, self.timeout_s,
                                    self.peers.timeout_s)
 
@@ -239,13 +239,13 @@ class Router:
                              authorization: str | None, timeout_s: float | None = None
                              ) -> bytes:
         """``method`` with the request's bytes on node ``node``, for the person of
-        ``authorization``, awaited on the event loop: the call is started at once and no
-        thread waits for it (gRPC's own settles it). DomainError (node not answering, token
-        refused) or PeerCallFailed (the peer's own error)."""
+        ``authorization``, awaited on the event loop (a grpc.aio channel of its own: no
+        thread waits for the call). DomainError (node not answering, token refused) or
+        PeerCallFailed (the peer's own error)."""
         call, metadata, timeout = self._prepared(node, method, authorization, timeout_s)
         try:
-            return await answer_of(call.future(  # type: ignore[no-any-return]
-                request, timeout=timeout, metadata=metadata))
+            return await call(  # type: ignore[no-any-return]
+                request, timeout=timeout, metadata=with_trace_context(metadata))
         except grpc.RpcError as error:
             raise self.failure(node, error) from None
 
