@@ -31,6 +31,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    not_,
     or_,
     select,
     union_all,
@@ -74,8 +75,8 @@ def _accesses(others_only: bool) -> tuple[Any, Any]:
     """A case's reads, newest first (a page of them), and how many there are."""
     a = t.case_accesses.c
     where = [a.case_number == bindparam("p_number")]
-    if others_only:
-        where.append(a.own.is_(False))
+    if others_only:  # as ix_case_accesses_case_others holds them: NOT own (SQLite: own = 0)
+        where.append(not_(a.own))
     return (select(t.case_accesses).where(*where).order_by(a.at.desc(), a.id.desc())
             .offset(bindparam("p_offset")).limit(bindparam("p_limit")),
             select(func.count()).select_from(t.case_accesses).where(*where))

@@ -259,6 +259,10 @@ case_accesses = Table(
     Column("subject_key", String(64)),
 )
 Index("ix_case_accesses_case", case_accesses.c.case_number, case_accesses.c.at)
+#: who else read the case (ListCaseAccesses for its applicant: others' reads only) — a case
+#: its applicant follows closely holds many reads of their own, which this index leaves out
+Index("ix_case_accesses_case_others", case_accesses.c.case_number, case_accesses.c.at,
+      case_accesses.c.id, postgresql_where=text("NOT own"), sqlite_where=text("own = 0"))
 Index("ix_case_accesses_region", case_accesses.c.region, case_accesses.c.at)
 Index("ix_case_accesses_subject", case_accesses.c.subject, case_accesses.c.at)
 Index("ix_case_accesses_subject_key", case_accesses.c.subject_key, case_accesses.c.at)
