@@ -34,6 +34,7 @@ from services.shared.auth import Authenticator
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
+from services.shared.heap import freeze_start_up_objects
 from services.shared.logs import configure_logging
 from services.shared.metrics import configure_metrics
 from services.shared.pki import PkiPaths
@@ -172,6 +173,7 @@ def main() -> None:
     log.info("HTTP API on http://%s:%s (docs at /docs)", settings.bind_host,
              settings.gateway_http_port)
     copies.start()
+    freeze_start_up_objects()
     try:
         http.run(sockets=sockets)
     finally:

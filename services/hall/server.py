@@ -21,6 +21,7 @@ from services.hall.storage import MB, Limits, file_store
 from services.hall.tokens import TokenMinter
 from services.shared.config import Settings, load_settings
 from services.shared.db import Database, database_url
+from services.shared.heap import freeze_start_up_objects
 from services.shared.logs import configure_logging
 from services.shared.metrics import configure_metrics
 from services.shared.migrations import upgrade
@@ -93,6 +94,7 @@ def main() -> None:
     # these handlers take that second delivery, so the process ends normally.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
+    freeze_start_up_objects()
     try:
         uvicorn.run(app, host=settings.bind_host, port=settings.hall_port, log_config=None,
                     access_log=False, timeout_graceful_shutdown=10)

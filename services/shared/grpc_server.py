@@ -20,6 +20,7 @@ from services.shared.copies import copy_number
 from services.shared.grpc_metrics import AsyncMetricsServerInterceptor, MetricsServerInterceptor
 from services.shared.grpc_tracing import aio_server_interceptors, server_interceptors
 from services.shared.health_http import serve_metrics
+from services.shared.heap import freeze_start_up_objects
 from services.shared.logs import configure_logging
 from services.shared.metrics import configure_metrics, metrics_port
 from services.shared.telemetry import configure_tracing
@@ -79,6 +80,7 @@ def _serve_until_signalled(server: GrpcServer | AsyncGrpcServer) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    freeze_start_up_objects()
     stop.wait()
     log.info("stopping")
     server.stop()
