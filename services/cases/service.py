@@ -576,14 +576,7 @@ class CaseService:
         the case's files (``target``: its SHA-256), which must be the case's."""
         if self._reads_own_only(principal):
             return self._own_read(principal, number, call, purpose, view, target)
-        principal.require(auth.CASE_READ)
-        case = self.store.read_case(number).case
-        if not any(principal.can(auth.CASE_READ, case.region, code)
-                   for code in handling_departments(case)):
-            principal.require(auth.CASE_READ, case.region, case.item.department_code)
-        internal = self.may_read_internal(principal, case)
-        if case.item.classified and not internal:
-            raise _not_found(number)
+        case, internal = self._staff_read(principal, number)
         if view == audit.MATERIAL and not internal:  # files go to those who handle it only
             raise _not_found(number)
         if internal:
@@ -603,14 +596,22 @@ class CaseService:
             if not self.owns(principal, case):
                 raise _not_found(number)
             return case
+        return self._staff_read(principal, number)[0]
+
+    def _staff_read(self, principal: Principal, number: str) -> tuple[Case, bool]:
+        """The case for a reader who is not its applicant — one allowed ``case.read`` in its
+        region for its department or a department handling one of its steps — and whether
+        they may read its internals; a classified (涉密) item's case does not exist for those
+        who may not."""
         principal.require(auth.CASE_READ)
         case = self.store.read_case(number).case
         if not any(principal.can(auth.CASE_READ, case.region, code)
                    for code in handling_departments(case)):
             principal.require(auth.CASE_READ, case.region, case.item.department_code)
-        if case.item.classified and not self.may_read_internal(principal, case):
+        internal = self.may_read_internal(principal, case)
+        if case.item.classified and not internal:
             raise _not_found(number)
-        return case
+        return case, internal
 
     def _own_read(self, principal: Principal, number: str, call: str, purpose: str,
                   view: str, target: str) -> Case:
