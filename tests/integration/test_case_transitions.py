@@ -294,6 +294,10 @@ def test_a_classified_items_case_does_not_exist_for_the_public(db) -> None:
         service.get(hall, case.number)
     assert refused.value.code == "CASE_NOT_FOUND"
     assert service.get(CLERK, case.number).item.classified  # its own department reads it
+    # where it stands, too: the same answer as its file's
+    with pytest.raises(NotFound):
+        service.progress(hall, case.number)
+    assert service.progress(CLERK, case.number).number == case.number
     never_given = case.number[:-6] + "999999"
     with pytest.raises(NotFound) as missing:
         service.get(hall, never_given)
