@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
@@ -52,6 +50,7 @@ from services.shared.errors import InvalidArgument
 from services.shared.grpc_client import channel_of
 from services.shared.grpc_errors import translate_errors
 from services.shared.grpc_server import principal_of as caller_of
+from services.shared.recent import Recent
 from services.shared.working_days import local_day
 
 
@@ -145,39 +144,20 @@ def command_of(request: pb.ActOnCaseRequest) -> engine.Command:
     raise InvalidArgument.of_field("action", "one action")  # pragma: no cover - validated
 
 
-class QueueEntries:
-    """The queue's entries as they were answered lately, serialized, by what makes them:
-    the case's number and event sequence (a case's state at a sequence never changes), the
-    step instance, the case's due date, the day and the calendar (its revision: the days
-    left). A department's inbox, asked for by each of its handlers, shows the same steps
-    page after page: each entry is built once a day or once its case moves, then copied in
-    C. Thread-safe, least recently used first out."""
-
-    KEPT = 20_000
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], entry: bytes) -> None:
-        with self._lock:
-            self._kept[key] = entry
-            if len(self._kept) > self.KEPT:
-                self._kept.popitem(last=False)
+#: queue entries kept serialized (``CaseServicer._listing``)
+QUEUE_ENTRIES_KEPT = 20_000
 
 
 class CaseServicer(pb_grpc.CaseServiceServicer):
     def __init__(self, service: CaseService, authenticator: Authenticator) -> None:
         self.service = service
         self.auth = authenticator
-        self._queue_entries = QueueEntries()
+        # the queue's entries as answered lately, serialized, by what makes them: the case's
+        # number and event sequence (a state at a sequence never changes), the step, the
+        # case's due date, the day and the calendar's revision (the days left). A
+        # department's inbox, asked for by each of its handlers, shows the same steps page
+        # after page: each entry is built once a day or once its case moves, then copied in C
+        self._queue_entries: Recent[bytes] = Recent(QUEUE_ENTRIES_KEPT)
 
     def _answer(self, principal: Principal, case: Case) -> pb.CaseResponse:
         internal = self.service.may_read_internal(principal, case)
@@ -284,10 +264,9 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
         response = pb.ListQueueResponse(total=total, next_page_token=page.next_token(total))
         today = local_day()
         calendar = self.service.calendar
-        revision = getattr(calendar, "revision", 0)
         for instance, case, case_due in entries:
             key = (case.number, case.sequence, instance.instance_id, case_due, today,
-                   id(calendar), revision)
+                   calendar.revision)
             kept = self._queue_entries.get(key)
             if kept is not None:
                 response.entries.add().MergeFromString(kept)

@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import time
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -56,6 +56,7 @@ from services.shared.errors import NotFound
 from services.shared.events import Event
 from services.shared.idempotency import IdempotencyStore
 from services.shared.outbox import Outbox
+from services.shared.recent import Recent
 from services.shared.telemetry import current_traceparent
 
 _DIALECTS = (("postgresql", postgresql), ("sqlite", sqlite))
@@ -513,30 +514,11 @@ class RecentCounts:
             self._counts[key] = (now + self.ttl_s, total)
 
 
-class DecodedCases:
-    """Cases decoded lately, by case number and event sequence (thread-safe, least recently
-    used dropped first). A case's state at a sequence never changes (it is the fold of its
-    events up to there) and a decoded Case is immutable, so the inbox's first page, a case page
-    asked for twice or a transition after a read decode the stored JSON once."""
-
-    KEPT = 4096
-
-    def __init__(self) -> None:
-        self._cases: OrderedDict[tuple[str, int], Case] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, number: str, sequence: int) -> Case | None:
-        with self._lock:
-            case = self._cases.get((number, sequence))
-            if case is not None:
-                self._cases.move_to_end((number, sequence))
-            return case
-
-    def put(self, number: str, sequence: int, case: Case) -> None:
-        with self._lock:
-            self._cases[(number, sequence)] = case
-            if len(self._cases) > self.KEPT:
-                self._cases.popitem(last=False)
+#: cases decoded lately, by case number and event sequence: a case's state at a sequence
+#: never changes (it is the fold of its events up to there) and a decoded Case is immutable,
+#: so the inbox's first page, a case page asked for twice or a transition after a read decode
+#: the stored JSON once
+DECODED_KEPT = 4096
 
 
 class CaseStore:
@@ -553,7 +535,7 @@ class CaseStore:
         self._queue_counts = RecentCounts(QUEUE_COUNT_TTL_S)
         #: the queue's statements by the shape of their filters (``_queue_statements``)
         self._queue_shapes: dict[tuple[Any, ...], tuple[tuple[Any, Any], tuple[str, str]]] = {}
-        self.decoded = DecodedCases()
+        self.decoded: Recent[Case] = Recent(DECODED_KEPT)
 
     @contextmanager
     def unit(self) -> Iterator[CaseUnit]:
@@ -605,10 +587,10 @@ class CaseStore:
                   fetch: Callable[[str, int], str | None] | None = None) -> Case:
         """``decode`` of the state a case had at ``sequence``, from memory when decoded
         lately."""
-        case = self.decoded.get(number, sequence)
+        case = self.decoded.get((number, sequence))
         if case is None:
             case = self.decode(state, fetch)
-            self.decoded.put(number, sequence, case)
+            self.decoded.put((number, sequence), case)
         return case
 
     # --- reads outside units ------------------------------------------------------------
