@@ -467,16 +467,6 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_filter(search: str) -> Any:
-    """Cases whose number begins with ``search`` (when it can be a case number's beginning)
-    or whose applicant's name contains it (LIKE, wildcards escaped)."""
-    text = search.strip()
-    by_name = _c.applicant_name.like(f"%{_like_escaped(text)}%", escape="\\")
-    if _CASE_NUMBER_START.match(text):
-        return or_(_c.case_number.like(f"{_like_escaped(text)}%", escape="\\"), by_name)
-    return by_name
-
-
 def party_key(id_type: str, id_number: str) -> str:
     """The key a party's cases are found by: SHA-256 of ``<id_type>:<id_number>``."""
     return hashlib.sha256(f"{id_type}:{id_number.upper()}".encode()).hexdigest()
@@ -882,29 +872,25 @@ class CaseStore:
                tuple(roles) if roles is not None else None,
                tuple(regions) if regions is not None else None, assignee, unclaimed_only,
                branches_only, due_before, text)
-        counted = None
-        if self.sql.pg:
+
+        def page_and_total(run: Callable[[int], list[Any]]) -> tuple[list[Any], int]:
+            """``run(0)``: the page's rows, ``run(1)``: the count's."""
+            found = run(0)
+            if len(found) < limit and (found or not offset):
+                return found, offset + len(found)  # the last page: the total is known
+            total = self._queue_counts.get(key)
+            if total is None or total < offset + len(found):
+                # counted on a snapshot of its own, a moment after the page's: never fewer
+                # than the rows already shown
+                total = max(int(run(1)[0][0]), offset + len(found))
+                self._queue_counts.put(key, total)
+            return found, total
+
+        if self.sql.pg:  # compiled for psycopg, on the driver's connection: one round trip
             with self.db.driver_connection() as conn:
-                found = conn.execute(pg[0], params).fetchall()
-                if len(found) < limit and (found or not offset):
-                    return found, offset + len(found)  # the last page: the total is known
-                total = self._queue_counts.get(key)
-                if total is None or total < offset + len(found):
-                    counted = int(conn.execute(pg[1], params).fetchone()[0])
-        else:
-            with self.db.read() as s:
-                found = list(s.execute(page, params).all())
-                if len(found) < limit and (found or not offset):
-                    return found, offset + len(found)
-                total = self._queue_counts.get(key)
-                if total is None or total < offset + len(found):
-                    counted = int(s.execute(count, params).scalar_one())
-        if counted is not None:
-            # counted on a snapshot of its own, a moment after the page's: never fewer than
-            # the rows already shown
-            total = max(counted, offset + len(found))
-            self._queue_counts.put(key, total)
-        return found, int(total or 0)
+                return page_and_total(lambda n: conn.execute(pg[n], params).fetchall())
+        with self.db.read() as s:
+            return page_and_total(lambda n: list(s.execute((page, count)[n], params).all()))
 
     def _queue_statements(self, shape: tuple[Any, ...]
                           ) -> tuple[tuple[Any, Any], tuple[str, str]]:
