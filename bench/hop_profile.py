@@ -37,7 +37,7 @@ from sunlight.cases.v1 import cases_pb2
 import gateway.peers as peers_module
 from gateway.peers import Peers, PeerServer, open_registry
 from gateway.routing import GET_CASE, SERVICE_OF, PeerForwarder, Router
-from infra.localnode import free_port
+from infra.ports import free_ports
 from services.shared.auth import Authenticator, mint_token
 from services.shared.node_registry import empty, write_signed
 from services.shared.pki import (
@@ -104,7 +104,8 @@ def build(root: Path) -> tuple[Router, list]:
     """The province's router and what to stop afterwards (the district's servers)."""
     ca_key, ca_cert = create_ca(PROVINCE, "四川省")
     registry = empty(PROVINCE)
-    keys, paths, ports = {}, {}, {PROVINCE: free_port(), DISTRICT: free_port()}
+    keys, paths = {}, {}
+    ports = dict(zip((PROVINCE, DISTRICT), free_ports(2), strict=True))
     for region, name in ((PROVINCE, "四川省"), (DISTRICT, "广安区")):
         paths[region] = PkiPaths(root / region / "pki")
         key, cert = issue_node(ca_key, ca_cert, region, name, ["127.0.0.1"])

@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,10 +27,11 @@ import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.ports import free_ports
 from infra.supervise import GROUP, ONE_SHOT, Layout, partition_names, procfile, rpc
 from services.shared.config import Settings
 
-__all__ = ["LocalNode", "LocalProvince", "free_port", "procfile"]
+__all__ = ["LocalNode", "LocalProvince", "procfile"]
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT_SETTINGS = {
@@ -49,27 +49,6 @@ DEMO = "demo"
 REAL_CATALOGUE = "real-catalogue"
 # supervisord's states of a process that is not coming back by itself
 GIVEN_UP = {"FATAL", "UNKNOWN"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports: each socket is held until all are chosen (one at a time,
-    the kernel may hand the same port out twice — a node's gRPC and metrics ports once)."""
-    held: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            held.append(sock)
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in held]
-    finally:
-        for sock in held:
-            sock.close()
 
 
 @dataclass

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra import ports
 from infra.spawn import PRIVATE_UMASK
 from services.shared.config import Settings, load_settings
 
@@ -189,33 +190,12 @@ def node_amqp_uri(base: Settings, region: str) -> str:
     return f"{head}/{vhost or 'sunlight'}-{region}"
 
 
-def _ephemeral_low() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
 def quiet_port(taken: set[int]) -> int:
-    """A free port below the kernel's ephemeral range: chosen minutes before the node binds
-    it, it must not be handed meanwhile to an outgoing connection (the set-up's own, to the
-    database and the broker), as a port the kernel picks itself would."""
-    import random  # noqa: PLC0415
-    import socket  # noqa: PLC0415
-
-    high = min(_ephemeral_low(), 32768)
-    for _ in range(1000):
-        port = random.randrange(20000, high)  # noqa: S311 - not a secret
-        if port in taken:
-            continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        taken.add(port)
-        return port
-    raise SystemExit("no free port found below the ephemeral range")
+    """A free port below the kernel's ephemeral range (:mod:`infra.ports`), not in ``taken``;
+    added to it."""
+    port = ports.free_ports(1, avoid=taken)[0]
+    taken.add(port)
+    return port
 
 
 def plan(regions: list[str], base: Settings, *, free_ports: bool = False) -> Plan:

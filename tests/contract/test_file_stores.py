@@ -9,7 +9,6 @@ builds from its settings (timeouts, path-style addresses)."""
 from __future__ import annotations
 
 import hashlib
-import socket
 import subprocess
 import sys
 import uuid
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.ports import free_port
 from services.hall.storage import (
     LocalStore,
     S3Store,
@@ -36,11 +36,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
 REGION = "cn-north-1"
 KEYS = {"access_key_id": "sunlight-test", "secret_access_key": "sunlight-test-secret"}
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

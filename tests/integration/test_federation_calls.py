@@ -14,7 +14,7 @@ import grpc
 import pytest
 
 from gateway.peers import Peers, PeerServer, open_registry
-from infra.localnode import free_ports
+from infra.ports import free_ports
 from infra.province import CALLS, DOWN_CALLS, DOWNWARD_CALLS, UP_CALLS, calls_between
 from services.shared.grpc_errors import error_detail_of
 from tests.support.federation import Province

@@ -18,7 +18,7 @@ import pytest
 from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 
 from gateway.peers import Peers, PeerServer, open_registry
-from infra.localnode import free_port, free_ports
+from infra.ports import free_port, free_ports
 from services.shared.auth import Principal, mint_assertion
 from services.shared.grpc_errors import error_detail_of
 from services.shared.pki import PkiPaths, fingerprint, load_cert

@@ -32,7 +32,7 @@ from sunlight.monitoring.v1 import monitoring_pb2
 from gateway.backends import Backends
 from gateway.http_api import create_app
 from gateway.peers import Peers, PeerServer, open_registry
-from infra.localnode import free_port, free_ports
+from infra.ports import free_port, free_ports
 from infra.province import calls_between
 from services.cases.server import build as build_cases
 from services.shared.auth import Authenticator, Principal, mint_assertion, mint_token

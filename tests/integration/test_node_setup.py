@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from infra.broker import BrokerError, check_login
-from infra.localnode import LocalNode, free_port
+from infra.localnode import LocalNode
 from infra.node import write_env
+from infra.ports import free_port
 from services.shared.token_keys import TokenKey
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 
-from infra.localnode import free_ports
+from infra.ports import free_ports
 from services.cases import storage as t
 from services.cases.api import CaseServicer
 from services.cases.domain.engine import Decide

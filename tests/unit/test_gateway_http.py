@@ -25,6 +25,7 @@ from gateway import export
 from gateway.backends import Backends
 from gateway.errors import http_status_of
 from gateway.http_api import create_app
+from infra.ports import free_port
 from services.shared import catalogue_csv
 from services.shared.errors import DomainError, FailedPrecondition, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with
@@ -259,11 +260,6 @@ class FakeMonitoring(monitoring_pb2_grpc.MonitoringServiceServicer):
         return monitoring_pb2.GetCaseRecordResponse(record=monitoring_pb2.CaseRecord(
             case_number=request.case_number, status="in_progress", last_sequence=3))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ CatalogueService's server-streaming ExportItems forwarded message by message."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -20,6 +19,7 @@ from sunlight.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from gateway.backends import Backends
 from gateway.grpc_proxy import STREAM_TIMEOUT_S
 from gateway.server import build_grpc, mirror_health
+from infra.ports import free_port
 from services.shared.config import Settings
 from services.shared.errors import FieldProblem, InvalidArgument, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with, error_detail_of
@@ -78,11 +78,6 @@ class FakeCases(cases_pb2_grpc.CaseServiceServicer):
         return cases_pb2.VerifyTraceResponse(intact=False, entries=4, head="b" * 64,
                                              broken_at=3, reason="changed")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

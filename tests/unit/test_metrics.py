@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
-from infra.localnode import free_port
+from infra.ports import free_port
 from services.shared import metrics
 from services.shared.db import Database, after_commit
 from services.shared.grpc_metrics import AsyncMetricsServerInterceptor, MetricsServerInterceptor

@@ -1,0 +1,61 @@
+"""Free ports for nodes started on this machine (tests, benchmarks, ``make run``'s province).
+
+A port from ``bind(0)`` comes out of the kernel's ephemeral range, which every outgoing
+connection of every process on the machine draws from as well: between choosing it and the node
+binding it — seconds, or minutes for a province being set up — a client's connection to the
+database or the broker could take it, and the node fails with "port binding failed". Ports below
+that range are only ever taken by a listener that asks for them, so they are chosen there.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+from collections.abc import Collection
+from pathlib import Path
+
+__all__ = ["free_port", "free_ports"]
+
+#: how many ports below the ephemeral range the pickers choose from
+SPAN = 12000
+
+
+def ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_ports(count: int, *, avoid: Collection[int] = ()) -> list[int]:
+    """``count`` distinct ports below the ephemeral range, none in ``avoid``, each of which bound
+    (without ``SO_REUSEADDR``) when chosen; all are held until all are chosen."""
+    high = min(ephemeral_low(), 32768)
+    low = max(1024, high - SPAN)
+    candidates = random.sample(range(low, high), k=min(high - low, 64 * count + 64))  # noqa: S311
+    held: list[socket.socket] = []
+    try:
+        for port in candidates:
+            if len(held) == count:
+                break
+            if port in avoid:
+                continue
+            sock = socket.socket()
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                sock.close()
+                continue
+            held.append(sock)
+        if len(held) < count:
+            raise RuntimeError(f"no {count} free ports between {low} and {high}")
+        return [sock.getsockname()[1] for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def free_port() -> int:
+    """One port as :func:`free_ports` chooses them."""
+    return free_ports(1)[0]
