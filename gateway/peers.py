@@ -372,6 +372,23 @@ class Peers:
             stub = stubs[key] = channel.unary_unary(method)
         return stub
 
+    async def reconnected(self, region: str, wait_s: float) -> bool:
+        """Whether the running loop's channel to node ``region`` is connected, waiting up to
+        ``wait_s`` for it to connect again. After a peer restarts, its channel retries with
+        a back-off (up to ``grpc.max_reconnect_backoff_ms``) and fails calls at once
+        meanwhile, though the peer is back."""
+        channels = self._aio_channels.get(asyncio.get_running_loop(), {})
+        channel = channels.get((region, self._address(region, None)))
+        if channel is None:
+            return False
+        if channel.get_state(try_to_connect=True) is grpc.ChannelConnectivity.READY:
+            return True
+        try:
+            await asyncio.wait_for(channel.channel_ready(), wait_s)
+        except TimeoutError:
+            return False
+        return True
+
     def call(self, region: str, method: str, request: Any, response_type: Any, *,
              timeout_s: float | None = None, person: Principal | None = None,
              address: str | None = None) -> Any:

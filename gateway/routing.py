@@ -100,6 +100,9 @@ SERVICE_OF = {GET_CASE: "sunlight.cases.v1.CaseService",
               LIST_CASE_ACCESSES: "sunlight.cases.v1.CaseService",
               GET_DOCUMENT: "sunlight.cases.v1.CaseService"}
 _UNANSWERED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+#: seconds a routed call that found its peer's channel reconnecting waits for it, at most
+#: (the channel's reconnect back-off is at most 2 s, gateway.peers)
+RECONNECT_WAIT_S = 2.5
 #: seconds a token made here for a person another node vouched for lives
 LOCAL_TOKEN_TTL_S = 60
 #: seconds before its expiry that such a token is no longer reused: more than any call's
@@ -243,11 +246,27 @@ class Router:
         thread waits for the call). DomainError (node not answering, token refused) or
         PeerCallFailed (the peer's own error)."""
         call, metadata, timeout = self._prepared(node, method, authorization, timeout_s)
+        metadata = with_trace_context(metadata)
+        deadline = time.monotonic() + timeout
         try:
-            return await call(  # type: ignore[no-any-return]
-                request, timeout=timeout, metadata=with_trace_context(metadata))
+            return await call(request, timeout=timeout,  # type: ignore[no-any-return]
+                              metadata=metadata)
         except grpc.RpcError as error:
-            raise self.failure(node, error) from None
+            failed = error
+        # a channel reconnecting to a peer that restarted fails calls at once: once it is
+        # connected again (within the deadline), the call is made once more
+        if (failed.code() is grpc.StatusCode.UNAVAILABLE  # type: ignore[attr-defined]
+                and error_detail_of(failed) is None
+                and await self.peers.reconnected(
+                    node, min(RECONNECT_WAIT_S, deadline - time.monotonic()))):
+            remaining = deadline - time.monotonic()
+            if remaining > 0:
+                try:
+                    return await call(request, timeout=remaining,  # type: ignore[no-any-return]
+                                      metadata=metadata)
+                except grpc.RpcError as error:
+                    failed = error
+        raise self.failure(node, failed) from None
 
     async def call_async(self, node: str, method: str, request: Any, response_type: Any,
                          authorization: str | None, timeout_s: float | None = None) -> Any:

@@ -93,3 +93,58 @@ def test_every_peer_method_is_allowed_exactly_where_the_registry_says(province) 
     # the one-way rules are not symmetric: each appears refused somewhere above
     assert set(UP_CALLS) - set(calls_between("511600", "511602"))
     assert set(DOWNWARD_CALLS) - set(calls_between("511602", "510000"))
+
+
+def test_a_routed_call_waits_for_a_peer_that_came_back_and_names_one_that_did_not(
+        tmp_path) -> None:
+    """After a peer's gateway restarts, the channel to it reconnects with a back-off and
+    fails calls at once meanwhile: a routed call waits (within its deadline) for the channel
+    to connect again instead of telling the person the node is unavailable; a node that stays
+    down is still named as not answering, within a few seconds."""
+    import asyncio
+    import time
+
+    from gateway.routing import GET_CASE, RECONNECT_WAIT_S, Router
+    from services.shared.errors import DomainError
+
+    province = Province.create(tmp_path / "province")
+    ports = dict(zip(NODES, free_ports(len(NODES)), strict=True))
+    for region, name in NODES.items():
+        province.add_node(region, name, f"127.0.0.1:{ports[region]}")
+    province.change(lambda registry: registry.allowing("510000", "511602", GET_CASE))
+    district = province.nodes["511602"]
+
+    def serve() -> PeerServer:
+        server = PeerServer(f"127.0.0.1:{ports['511602']}", "511602", "511602", district,
+                            open_registry(district), province.token_keys["511602"])
+        server.add_generic(AnswersAnything())
+        server.start()
+        return server
+
+    paths = province.nodes["510000"]
+    peers = Peers(paths, open_registry(paths).current, TIMEOUT_S, region="510000",
+                  token_key=province.token_keys["510000"])
+    router = Router("510000", province.token_keys["510000"],
+                    registry=open_registry(paths).current, peers=peers, timeout_s=TIMEOUT_S)
+
+    async def scenario() -> tuple[str, float, bytes]:
+        started = time.monotonic()
+        try:  # nobody listens: the channel fails, and backs off before trying again
+            await router.call_raw_async("511602", GET_CASE, b"", None)
+        except DomainError as error:
+            down = error.code
+        waited = time.monotonic() - started
+        server = serve()  # the peer is back while the channel still backs off
+        try:
+            answer = await router.call_raw_async("511602", GET_CASE, b"", None)
+        finally:
+            server.stop(0)
+        return down, waited, answer
+
+    try:
+        down, waited, answer = asyncio.run(scenario())
+    finally:
+        peers.close()
+    assert down == "NODE_UNAVAILABLE"
+    assert waited < RECONNECT_WAIT_S + 1.5
+    assert answer == b""
