@@ -28,12 +28,19 @@ def ephemeral_low() -> int:
         return 32768
 
 
+def chosen_from() -> range:
+    """The ports the pickers choose from: the ``SPAN`` below the ephemeral range (below 32768
+    where that range starts higher)."""
+    high = min(ephemeral_low(), 32768)
+    return range(max(1024, high - SPAN), high)
+
+
 def free_ports(count: int, *, avoid: Collection[int] = ()) -> list[int]:
     """``count`` distinct ports below the ephemeral range, none in ``avoid``, each of which bound
     (without ``SO_REUSEADDR``) when chosen; all are held until all are chosen."""
-    high = min(ephemeral_low(), 32768)
-    low = max(1024, high - SPAN)
-    candidates = random.sample(range(low, high), k=min(high - low, 64 * count + 64))  # noqa: S311
+    span = chosen_from()
+    low, high = span.start, span.stop
+    candidates = random.sample(span, k=min(len(span), 64 * count + 64))  # noqa: S311
     held: list[socket.socket] = []
     try:
         for port in candidates:

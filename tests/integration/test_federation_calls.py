@@ -8,14 +8,18 @@ once authorised; no full node is started: what is tested is the registry's decis
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import grpc
 import pytest
 
 from gateway.peers import Peers, PeerServer, open_registry
+from gateway.routing import GET_CASE, RECONNECT_WAIT_S, Router
 from infra.ports import free_ports
 from infra.province import CALLS, DOWN_CALLS, DOWNWARD_CALLS, UP_CALLS, calls_between
+from services.shared.errors import DomainError
 from services.shared.grpc_errors import error_detail_of
 from tests.support.federation import Province
 
@@ -101,12 +105,6 @@ def test_a_routed_call_waits_for_a_peer_that_came_back_and_names_one_that_did_no
     fails calls at once meanwhile: a routed call waits (within its deadline) for the channel
     to connect again instead of telling the person the node is unavailable; a node that stays
     down is still named as not answering, within a few seconds."""
-    import asyncio
-    import time
-
-    from gateway.routing import GET_CASE, RECONNECT_WAIT_S, Router
-    from services.shared.errors import DomainError
-
     province = Province.create(tmp_path / "province")
     ports = dict(zip(NODES, free_ports(len(NODES)), strict=True))
     for region, name in NODES.items():
@@ -129,10 +127,9 @@ def test_a_routed_call_waits_for_a_peer_that_came_back_and_names_one_that_did_no
 
     async def scenario() -> tuple[str, float, bytes]:
         started = time.monotonic()
-        try:  # nobody listens: the channel fails, and backs off before trying again
+        with pytest.raises(DomainError) as refused:  # nobody listens: the channel backs off
             await router.call_raw_async("511602", GET_CASE, b"", None)
-        except DomainError as error:
-            down = error.code
+        down = refused.value.code
         waited = time.monotonic() - started
         server = serve()  # the peer is back while the channel still backs off
         try:

@@ -11,7 +11,9 @@ from infra.province import quiet_port
 def test_the_ports_are_distinct_free_and_below_the_ephemeral_range() -> None:
     chosen = ports.free_ports(40)
     assert len(set(chosen)) == 40
-    assert all(ports.ephemeral_low() - ports.SPAN <= p < ports.ephemeral_low() for p in chosen)
+    span = ports.chosen_from()
+    assert all(p in span for p in chosen)
+    assert span.stop <= ports.ephemeral_low()  # never a port outgoing connections are given
     for port in chosen:  # each can be bound by the node that is given it
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", port))
@@ -19,7 +21,7 @@ def test_the_ports_are_distinct_free_and_below_the_ephemeral_range() -> None:
 
 def test_a_port_someone_listens_on_is_never_chosen(monkeypatch) -> None:
     monkeypatch.setattr(ports, "SPAN", 3)
-    high = ports.ephemeral_low()
+    high = ports.chosen_from().stop
     listeners = []
     try:
         for port in range(high - 3, high - 1):  # two of the three candidates are taken
@@ -36,7 +38,7 @@ def test_a_port_someone_listens_on_is_never_chosen(monkeypatch) -> None:
 
 def test_avoided_ports_are_not_chosen_and_too_many_is_said(monkeypatch) -> None:
     monkeypatch.setattr(ports, "SPAN", 3)
-    high = ports.ephemeral_low()
+    high = ports.chosen_from().stop
     taken = {high - 3, high - 2}
     assert quiet_port(taken) == high - 1
     assert taken == {high - 3, high - 2, high - 1}
