@@ -5,10 +5,16 @@ connection of every process on the machine draws from as well: between choosing 
 binding it — seconds, or minutes for a province being set up — a client's connection to the
 database or the broker could take it, and the node fails with "port binding failed". Ports below
 that range are only ever taken by a listener that asks for them, so they are chosen there.
+
+Pickers that run side by side and bind late — the workers of `make test`, each setting up nodes
+whose ports are bound seconds after they are chosen — take a share of that span each
+(``SUNLIGHT_PORTS_SHARE=k/n``: the k-th of n equal parts), so that none chooses a port another
+has chosen and not bound yet.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 from collections.abc import Collection
@@ -30,9 +36,20 @@ def ephemeral_low() -> int:
 
 def chosen_from() -> range:
     """The ports the pickers choose from: the ``SPAN`` below the ephemeral range (below 32768
-    where that range starts higher)."""
+    where that range starts higher), or this picker's share of it (``SUNLIGHT_PORTS_SHARE``)."""
     high = min(ephemeral_low(), 32768)
-    return range(max(1024, high - SPAN), high)
+    span = range(max(1024, high - SPAN), high)
+    share = os.environ.get("SUNLIGHT_PORTS_SHARE", "").strip()
+    if not share:
+        return span
+    try:
+        k, n = (int(part) for part in share.split("/"))
+    except ValueError:
+        raise ValueError(f"SUNLIGHT_PORTS_SHARE={share!r}: expected k/n, e.g. 1/2") from None
+    if not 1 <= k <= n <= len(span):
+        raise ValueError(f"SUNLIGHT_PORTS_SHARE={share!r}: k from 1 to n, n at most {len(span)}")
+    size = len(span) // n
+    return range(span.start + (k - 1) * size, span.start + k * size)
 
 
 def free_ports(count: int, *, avoid: Collection[int] = ()) -> list[int]:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from infra import ports
 from infra.province import quiet_port
+
+
+@pytest.fixture(autouse=True)
+def _whole_span(monkeypatch) -> None:
+    """The span of a picker on its own (the workers of `make test` take a share each)."""
+    monkeypatch.delenv("SUNLIGHT_PORTS_SHARE", raising=False)
 
 
 def test_the_ports_are_distinct_free_and_below_the_ephemeral_range() -> None:
@@ -48,3 +56,22 @@ def test_avoided_ports_are_not_chosen_and_too_many_is_said(monkeypatch) -> None:
         assert "no 4 free ports" in str(error)
     else:
         raise AssertionError("four ports out of three")
+
+
+def test_pickers_side_by_side_choose_from_parts_that_do_not_overlap(monkeypatch) -> None:
+    whole = ports.chosen_from()
+    shares = []
+    for k in (1, 2, 3):
+        monkeypatch.setenv("SUNLIGHT_PORTS_SHARE", f"{k}/3")
+        shares.append(set(ports.chosen_from()))
+        assert set(ports.free_ports(20)) <= shares[-1]
+    assert not shares[0] & shares[1] and not shares[1] & shares[2] and not shares[0] & shares[2]
+    assert set().union(*shares) <= set(whole)
+    assert all(len(share) == len(whole) // 3 for share in shares)
+
+
+@pytest.mark.parametrize("share", ["half", "0/2", "3/2", "1/0", "1/2/3"])
+def test_a_share_that_is_not_k_of_n_is_refused_with_what_is_expected(monkeypatch, share) -> None:
+    monkeypatch.setenv("SUNLIGHT_PORTS_SHARE", share)
+    with pytest.raises(ValueError, match="SUNLIGHT_PORTS_SHARE"):
+        ports.chosen_from()
