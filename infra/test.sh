@@ -26,8 +26,12 @@ if ! [ -x /usr/bin/chromium ] || [[ "$fonts" != *"Noto Sans CJK"* ]]; then
   fi
 fi
 
-# the slowest set-ups and tests, to keep the whole run short
-$BIN/python -m pytest tests --durations=25 "$@"
+# Two pytest-xdist workers (SUNLIGHT_TEST_WORKERS; 0 runs in this process): a third of a
+# run on one is a core idle while nodes start. Each module, and each package whose modules
+# share a node, goes whole to one worker, slow kinds first (tests/support/workers.py).
+# --durations: the slowest set-ups and tests, to keep the whole run short.
+$BIN/python -m pytest tests -n "${SUNLIGHT_TEST_WORKERS:-2}" --no-loadscope-reorder \
+  --durations=25 "$@"
 status=$?
 if [ $status -eq 5 ]; then
   echo "test: pytest collected no tests — that is a failure" >&2

@@ -1,8 +1,9 @@
 """Shared fixtures: a test signing key, and for integration tests a fresh PostgreSQL database
-and a fresh RabbitMQ vhost per test session, removed afterwards."""
+and a fresh RabbitMQ vhost per test session (per pytest-xdist worker), removed afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import uuid
@@ -16,7 +17,7 @@ from infra.broker import BrokerError, enable_plugins, set_policies
 from services.shared.token_keys import TokenKey
 
 os.environ.setdefault("SUNLIGHT_TOKEN_KEY", TokenKey.generate().to_text())
-
+pytest_plugins = ["tests.support.workers"]  # how `make test` hands the tests to its workers
 PG_ADMIN = os.environ.get("SUNLIGHT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("SUNLIGHT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 
@@ -47,10 +48,9 @@ def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
-@pytest.fixture(scope="session")
-def amqp_uri() -> Iterator[str]:
-    """A vhost of its own for this test session on the machine's RabbitMQ."""
-    vhost = f"sunlight-test-{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def _vhost(prefix: str) -> Iterator[str]:
+    vhost = f"{prefix}-{uuid.uuid4().hex[:10]}"
     try:
         _rabbitmqctl("add_vhost", vhost)
         _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
@@ -58,5 +58,22 @@ def amqp_uri() -> Iterator[str]:
         enable_plugins()  # supervision's partitions: the consistent-hash exchange
     except (OSError, subprocess.CalledProcessError, BrokerError) as exc:
         pytest.fail(f"cannot create a RabbitMQ vhost (is RabbitMQ running?): {exc}")
-    yield f"{AMQP_BASE}/{vhost}"
-    _rabbitmqctl("delete_vhost", vhost)
+    try:
+        yield f"{AMQP_BASE}/{vhost}"
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> Iterator[str]:
+    """A vhost of its own for this test session on the machine's RabbitMQ."""
+    with _vhost("sunlight-test") as uri:
+        yield uri
+
+
+@pytest.fixture
+def own_amqp_uri() -> Iterator[str]:
+    """A vhost for one test: for what the session's vhost cannot show once other tests have
+    bound their queues in it (a message no queue is bound for, say)."""
+    with _vhost("sunlight-test-own") as uri:
+        yield uri

@@ -73,7 +73,8 @@ def queue() -> str:
 
 
 def test_events_are_applied_once_and_wait_in_the_queue_while_the_consumer_is_down(
-        amqp_uri, tmp_path, queue) -> None:
+        own_amqp_uri, tmp_path, queue) -> None:
+    amqp_uri = own_amqp_uri  # unroutable only where no other test's queue is bound
     received: list[CaseEvent] = []
     failures = {"left": 1}
 
