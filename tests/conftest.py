@@ -16,8 +16,10 @@ import pytest
 from infra.broker import BrokerError, enable_plugins, set_policies
 from services.shared.token_keys import TokenKey
 
-os.environ.setdefault("SUNLIGHT_TOKEN_KEY", TokenKey.generate().to_text())
 pytest_plugins = ["tests.support.workers"]  # how `make test` hands the tests to its workers
+
+os.environ.setdefault("SUNLIGHT_TOKEN_KEY", TokenKey.generate().to_text())
+
 PG_ADMIN = os.environ.get("SUNLIGHT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("SUNLIGHT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 
