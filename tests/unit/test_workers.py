@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.workers import SHARED_SET_UP
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SHARED = '''
@@ -78,3 +80,12 @@ def test_shared_set_ups_start_once_modules_stay_whole_and_slow_kinds_go_first(tm
         assert ".e2e." in next(line for line in ran if line["worker"] == worker)["test"]
     shares = {line["worker"]: line["ports"] for line in ran}
     assert shares == {"gw0": "1/2", "gw1": "2/2"}
+
+
+def test_every_package_scoped_fixture_of_the_suite_is_in_a_package_kept_whole() -> None:
+    """A new package sharing a set-up, not named in SHARED_SET_UP, would have its modules
+    split across the workers and its set-up started on each."""
+    sharing = {f"{path.parent.relative_to(ROOT)}/" for path in (ROOT / "tests").rglob("*.py")
+               if "vendor" not in path.parts and path.name != "test_workers.py"
+               and 'scope="package"' in path.read_text("utf-8")}
+    assert sharing == set(SHARED_SET_UP)
