@@ -65,6 +65,7 @@ from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
 from services.shared.http_metrics import HttpMetrics
 from services.shared.rate_limits import RateLimit, RateLimits
+from services.shared.telemetry import recording
 from services.shared.working_days import local_day
 
 log = logging.getLogger(__name__)
@@ -196,8 +197,13 @@ def create_app(backend: HallBackend, node_name: str, *,
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
 
+    # FastAPI's own telemetry, as the gateway's: the request's span carries the trace context
+    # on to the services; spans of dependencies, endpoints and rendering, FastAPI's request
+    # metrics (HttpMetrics below counts them) and its logs only when spans are recorded.
     app = FastAPI(title="电子政务大厅", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+                  lifespan=lifespan,
+                  telemetry={"operation_spans": recording(), "metrics": recording(),
+                             "logs": recording()})
     rates = rates or RateLimits()
     access = access or Access()
     case_lookups = RateLimit("case_lookup", rates.case_lookup)

@@ -83,6 +83,13 @@ def test_every_process_serves_its_metrics_with_the_node(node) -> None:
     for name, page in _pages(node).items():
         assert value(page, "target_info", sunlight_node="510000") == 1, name
         assert "process_cpu_seconds_total" in page, name
+        # the HTTP processes count requests once, as sunlight_http_server_* (FastAPI's own
+        # request metrics are off where spans are not recorded)
+        assert "http_server_request_duration" not in page, name
+        assert "http_server_active_requests" not in page, name
+    pages = _pages(node)
+    for name in ("gateway-http", "hall"):
+        assert "sunlight_http_server_requests_total" in pages[name], name
 
 
 def test_every_metric_the_dashboard_reads_is_exported(node, api) -> None:
