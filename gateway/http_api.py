@@ -78,6 +78,7 @@ from services.shared.errors import DomainError
 from services.shared.grpc_client import CHANNEL_HEADER
 from services.shared.grpc_client import metadata as _metadata
 from services.shared.http_metrics import HttpMetrics
+from services.shared.http_routes import PrefixRoute
 from services.shared.protojson import message_to_dict
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import recording
@@ -377,6 +378,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
         # of dependencies, endpoints and serialisation only when spans are recorded.
         telemetry={"operation_spans": recording(), "metrics": recording(),
                    "logs": recording()})
+    app.router.route_class = PrefixRoute  # before any route: see services.shared.http_routes
     install(app)
     app.add_middleware(GatewayLimits, rates=rates or RateLimits())
     # outermost: an overwhelmed node refuses before doing anything else

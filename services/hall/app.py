@@ -64,6 +64,7 @@ from services.hall.workbench import add_workbench_pages
 from services.shared.code_tables import EXERCISE_LEVELS, ITEM_TYPES
 from services.shared.grpc_errors import error_detail_of
 from services.shared.http_metrics import HttpMetrics
+from services.shared.http_routes import PrefixRoute
 from services.shared.rate_limits import RateLimit, RateLimits
 from services.shared.telemetry import recording
 from services.shared.working_days import local_day
@@ -204,6 +205,7 @@ def create_app(backend: HallBackend, node_name: str, *,
                   lifespan=lifespan,
                   telemetry={"operation_spans": recording(), "metrics": recording(),
                              "logs": recording()})
+    app.router.route_class = PrefixRoute  # before any route: see services.shared.http_routes
     rates = rates or RateLimits()
     access = access or Access()
     case_lookups = RateLimit("case_lookup", rates.case_lookup)

@@ -1,0 +1,37 @@
+"""The HTTP routes of the hall and the gateway: FastAPI's, told apart by their fixed prefix first.
+
+A Starlette router tries its routes in turn until one matches, and each of FastAPI's routes
+looks up its route context and matches its regular expression to say no — about 3 µs a route
+on a 2-core node, ~0.2 ms for a hall page registered late among the hall's 63. ``PrefixRoute``
+says no at once to a path that does not begin with the route's fixed part (all of a path
+without parameters, the part before the first ``{`` of one with them): no path its regular
+expression could match is refused, so which route serves a request does not change. Set it
+as a FastAPI app's ``router.route_class`` before any route is added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+from starlette.types import Scope
+
+
+class PrefixRoute(APIRoute):
+    """An ``APIRoute`` that refuses a path outside its fixed prefix before anything else."""
+
+    def __init__(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.fixed_prefix, _, rest = path.partition("{")
+        #: no parameter: the path is the whole route (Starlette's expression is ^path$)
+        self.exact = not rest
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # served below a root path (a proxy's prefix): Starlette strips it; leave that to it
+        if scope["type"] == "http" and not scope.get("root_path"):
+            path = scope["path"]
+            if path != self.fixed_prefix if self.exact else not path.startswith(
+                    self.fixed_prefix):
+                return Match.NONE, {}
+        return super().matches(scope)
