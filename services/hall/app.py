@@ -50,6 +50,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.hall.apply import Applying, add_apply_pages
 from services.hall.audit_pages import add_audit_pages
 from services.hall.backend import HallBackend
+from services.hall.escaping import EscapingTemplate
 from services.hall.find import facets, kept_guide_view, pages, query_href
 from services.hall.identity import IdentityProvider
 from services.hall.sessions import SESSION_COOKIE, FormRefused, Sessions, template_context
@@ -215,6 +216,7 @@ def create_app(backend: HallBackend, node_name: str, *,
                         refused=getattr(access.provider, "session_refused", None))
     templates = Jinja2Templates(directory=HERE / "templates",
                                 context_processors=[template_context(sessions)])
+    templates.env.template_class = EscapingTemplate  # before any template is compiled
     templates.env.globals.update(node_name=node_name)
     # templates change with a new release, not while the hall runs: not checked each page
     templates.env.auto_reload = False
