@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from decimal import Decimal
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
@@ -82,6 +83,7 @@ def limit_text(days: int, unit: int = common_pb2.TIME_UNIT_WORKING_DAYS) -> str:
     return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
 
 
+@lru_cache(maxsize=4096)  # the divisions are the packaged data's: one answer per code
 def region_label(code: str) -> str:
     """``四川省广安市广安区``, or the code itself when it is not a known division."""
     if not code:
@@ -131,9 +133,15 @@ def local_date(stamp: Timestamp | None) -> date | None:
 
 
 def local_time(stamp: Timestamp | None) -> str:
+    """``2026-12-02 09:30`` in Asia/Shanghai; "" when unset."""
     if stamp is None or (stamp.seconds == 0 and stamp.nanos == 0):
         return ""
-    return _local(stamp).strftime("%Y-%m-%d %H:%M")
+    return _minute_text(stamp.seconds)
+
+
+@lru_cache(maxsize=16384)  # a case's page shows the same moments each time it is read
+def _minute_text(seconds: int) -> str:
+    return _local(Timestamp(seconds=seconds)).strftime("%Y-%m-%d %H:%M")
 
 
 def masked_applicant(applicant: cases_pb2.Applicant) -> str:

@@ -93,3 +93,28 @@ def test_a_total_is_kept_for_its_time() -> None:
     assert counts.get(key) == 44_449
     clock.now += 0.2
     assert counts.get(key) is None
+
+
+def test_moments_are_shown_in_beijing_time_to_the_minute_each_time_alike() -> None:
+    from google.protobuf.timestamp_pb2 import Timestamp  # noqa: PLC0415
+
+    from services.hall.views import local_time  # noqa: PLC0415
+
+    # 2026-12-02 09:30:59 UTC is 17:30 in Asia/Shanghai; the next second a new minute
+    stamp = Timestamp(seconds=1796203859)
+    assert local_time(stamp) == "2026-12-02 17:30"
+    assert local_time(stamp) == "2026-12-02 17:30"  # kept, the same
+    assert local_time(Timestamp(seconds=1796203860)) == "2026-12-02 17:31"
+    # a moment before the epoch and one with only nanoseconds are moments too
+    assert local_time(Timestamp(seconds=-1)) == "1970-01-01 07:59"
+    assert local_time(Timestamp(seconds=0, nanos=5)) == "1970-01-01 08:00"
+    assert local_time(None) == local_time(Timestamp()) == ""
+
+
+def test_a_region_is_named_by_the_packaged_divisions_or_by_its_code() -> None:
+    from services.hall.views import region_label  # noqa: PLC0415
+
+    assert region_label("511602") == "四川省广安市广安区"
+    assert region_label("511602") == "四川省广安市广安区"
+    assert region_label("999999") == "999999"
+    assert region_label("") == ""
