@@ -1,4 +1,4 @@
-"""The hall's templates escape every value they show, as before, at a third of the cost.
+"""The hall's templates escape every value they show, as before, at half the cost.
 
 Jinja's autoescape calls ``markupsafe.escape`` on each ``{{ … }}``: for a string, markupsafe's C
 escaper and then ``Markup(…)``, whose Python-level constructor (a frame, a ``hasattr``, a
