@@ -4,9 +4,12 @@ A Starlette router tries its routes in turn until one matches, and each of FastA
 looks up its route context and matches its regular expression to say no — about 3 µs a route
 on a 2-core node, ~0.2 ms for a hall page registered late among the hall's 63. ``PrefixRoute``
 says no at once to a path that does not begin with the route's fixed part (all of a path
-without parameters, the part before the first ``{`` of one with them): no path its regular
-expression could match is refused, so which route serves a request does not change. Set it
-as a FastAPI app's ``router.route_class`` before any route is added.
+without parameters — or it with the one trailing newline Starlette's ``$`` lets through —,
+the part before the first ``{`` of one with them): no path its regular expression could
+match is refused, so which route serves a request does not change. A route reached through
+a router included under a prefix (FastAPI matches it against the prefixed path) and an app
+served below a root path are matched FastAPI's way alone. Set it as a FastAPI app's
+``router.route_class`` before any route is added.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Any
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
+
+#: where FastAPI keeps, in the request's scope, the route context of an included router
+FASTAPI_SCOPE, ROUTE_CONTEXT = "fastapi", "effective_route_context"
 
 
 class PrefixRoute(APIRoute):
@@ -28,10 +34,12 @@ class PrefixRoute(APIRoute):
         self.exact = not rest
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        # served below a root path (a proxy's prefix): Starlette strips it; leave that to it
-        if scope["type"] == "http" and not scope.get("root_path"):
-            path = scope["path"]
-            if path != self.fixed_prefix if self.exact else not path.startswith(
-                    self.fixed_prefix):
+        # below a root path (a proxy's prefix: Starlette strips it) or through an included
+        # router (FastAPI's route context carries the prefixed path): FastAPI's way alone
+        if scope["type"] == "http" and not scope.get("root_path") and not scope.get(
+                FASTAPI_SCOPE, {}).get(ROUTE_CONTEXT):
+            path, fixed = scope["path"], self.fixed_prefix
+            if (path != fixed and path != fixed + "\n") if self.exact else \
+                    not path.startswith(fixed):
                 return Match.NONE, {}
         return super().matches(scope)

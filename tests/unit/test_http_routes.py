@@ -4,7 +4,7 @@ request reaches the endpoint (or the 404, 405, redirect) that FastAPI's own rout
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
@@ -51,6 +51,13 @@ def _app(route_class: type[APIRoute]) -> FastAPI:
     def guides() -> str:
         return "guides"
 
+    reports = APIRouter(route_class=route_class)
+
+    @reports.get("/reports/{number}")
+    def report(number: str) -> str:
+        return f"report {number}"
+
+    app.include_router(reports, prefix="/api")
     return app
 
 
@@ -61,7 +68,8 @@ REQUESTS = [
     ("GET", "/workbench"), ("GET", "/workbench/"), ("GET", "/workbenchx"),
     ("GET", "/workbench/cases/51160220261201000007"), ("GET", "/510000/catalogue"),
     ("GET", "/guides"), ("GET", "/guides/"), ("GET", "/"), ("GET", "/nothing/here"),
-    ("GET", "/%E4%B8%AD/catalogue"),
+    ("GET", "/%E4%B8%AD/catalogue"), ("GET", "/workbench%0A"), ("GET", "/workbench%0A/"),
+    ("GET", "/api/reports/7"), ("GET", "/api/reports/"), ("GET", "/reports/7"),
 ]
 
 
@@ -77,6 +85,7 @@ def test_every_request_is_answered_as_by_fastapis_own_routes(root_path: str) -> 
     assert ours == theirs
     # and the answers are the endpoints', not a 404 each
     assert (200, '"inbox"', None) in ours and (200, '"item 42"', None) in ours
+    assert (200, '"report 7"', None) in ours  # through a router included under a prefix
 
 
 def test_a_path_outside_a_route_s_prefix_never_reaches_its_expression(monkeypatch) -> None:
@@ -105,6 +114,7 @@ def test_the_hall_and_the_gateway_route_with_it() -> None:
     from services.hall.app import create_app as hall_app  # noqa: PLC0415
 
     backends = mock.MagicMock(timeout_s=5.0)
-    for app in (hall_app(mock.MagicMock(), "测试节点"), gateway_app(backends, "510000", "测试节点")):
+    apps = (hall_app(mock.MagicMock(), "测试节点"), gateway_app(backends, "510000", "测试节点"))
+    for app in apps:
         routes = [r for r in app.router.routes if isinstance(r, APIRoute)]
         assert routes and all(isinstance(r, PrefixRoute) for r in routes)
