@@ -27,6 +27,6 @@ def test_a_started_process_freezes_its_objects_and_collects_the_young_less_often
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     seen = json.loads(out)
     (threshold, frozen), (now, frozen_now) = seen["before"], seen["after"]
-    assert threshold[0] == 700 and frozen == 0
-    assert now == [seen["young"], threshold[1], threshold[2]] and seen["young"] > 700
+    assert threshold[0] < seen["young"] and frozen == 0  # CPython's own (700 on 3.11)
+    assert now == [seen["young"], threshold[1], threshold[2]]
     assert frozen_now >= 50_000
