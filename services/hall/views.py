@@ -83,15 +83,19 @@ def limit_text(days: int, unit: int = common_pb2.TIME_UNIT_WORKING_DAYS) -> str:
     return "当日办结" if days == 0 else f"{days} {unit_text(unit)}"
 
 
-@lru_cache(maxsize=4096)  # the divisions are the packaged data's: one answer per code
 def region_label(code: str) -> str:
     """``四川省广安市广安区``, or the code itself when it is not a known division."""
     if not code:
         return ""
     try:
-        return RegionDirectory.load().full_name(code)
-    except (DomainError, OSError):
+        return _full_name(code)
+    except (DomainError, OSError):  # not kept: the data may be readable next time
         return code
+
+
+@lru_cache(maxsize=4096)  # the divisions are the packaged data's: one answer per code
+def _full_name(code: str) -> str:
+    return RegionDirectory.load().full_name(code)
 
 
 def money_text(amount: object) -> str:
