@@ -14,6 +14,7 @@ from services.cases.catalogue_client import CatalogueClient
 from services.cases.documents.pool import RenderPool
 from services.cases.handover import CaseRelay
 from services.cases.service import CaseService
+from services.shared import grpc_metrics
 from services.shared.auth import Authenticator, ServiceToken
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
@@ -65,6 +66,8 @@ class Cases:
         self.service = CaseService(self.db, items, calendar, settings.node_region, territory,
                                    audit_key=audit.reader_key(settings.token_key),
                                    render=self.renderer.render)
+        # the background renderer waits until no call has been answered for a while
+        self.service.documents.idle_for = grpc_metrics.idle_for
         self.server = GrpcServer(address or settings.listen_address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)

@@ -8,6 +8,9 @@ by ``abort``/``set_code``; a call that raised anything else is ``UNKNOWN``, as g
 answers it). The health and reflection services are not counted (probes every few seconds
 would drown the calls). Labels are the method's names from the contract and the status code:
 bounded whatever the callers send (an unknown method has no handler and is not counted).
+
+``idle_for()``: seconds since this process last answered a counted call — what a process's
+background work (the case service's PDF renderer) waits on, so as never to be in a call's way.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from services.shared import metrics
 #: services whose calls are not counted
 UNCOUNTED = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 _perf = time.perf_counter
+#: when the last counted call was answered (``_perf``'s clock); at import: none yet
+_answered_at = [_perf()]
+
+
+def idle_for() -> float:
+    """Seconds since this process answered a counted call (or since it started, if none)."""
+    return _perf() - _answered_at[0]
 
 
 class _Recorder:
@@ -38,7 +48,8 @@ class _Recorder:
         self._by_code: dict[Any, list[int]] = {}
 
     def __call__(self, code: Any, started: float) -> None:
-        metrics.grpc_duration.record(_perf() - started, self.attrs)
+        now = _answered_at[0] = _perf()
+        metrics.grpc_duration.record(now - started, self.attrs)
         cell = self._by_code.get(code)
         if cell is None:
             name = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"

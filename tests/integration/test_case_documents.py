@@ -339,6 +339,10 @@ def test_the_background_renderer_works_only_when_the_service_is_idle(service, it
     assert service.documents.render_pending(idle_s=60) == 0  # a transition just ran
     assert unrendered() == before
     service.documents.busy_at -= 120
+    service.documents.idle_for = lambda: 5.0  # a call (a read) answered 5 s ago
+    assert service.documents.render_pending(idle_s=60) == 0
+    assert unrendered() == before
+    service.documents.idle_for = lambda: 120.0
     done = service.documents.render_pending(limit=2, idle_s=60)
     assert done >= 1
     rendered = [key for key in before if key not in unrendered()]

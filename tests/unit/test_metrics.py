@@ -21,7 +21,11 @@ from fastapi.testclient import TestClient
 from infra.ports import free_port
 from services.shared import metrics
 from services.shared.db import Database, after_commit
-from services.shared.grpc_metrics import AsyncMetricsServerInterceptor, MetricsServerInterceptor
+from services.shared.grpc_metrics import (
+    AsyncMetricsServerInterceptor,
+    MetricsServerInterceptor,
+    idle_for,
+)
 from services.shared.health_http import serve_metrics
 from services.shared.http_metrics import HttpMetrics
 from tests.support.metrics import dashboard_metric_names, value
@@ -104,6 +108,15 @@ def test_grpc_calls_are_counted_by_method_and_code_and_timed(channel) -> None:
     # (the process's provider is set once: by this module, or by a test module before it)
     assert value(after, requests, sunlight_node=NODE) >= 6
     assert "511602202611160001" not in after
+
+
+def test_idle_for_counts_from_the_last_answered_call_of_any_outcome(channel) -> None:
+    for method in ("Ok", "Missing", "Broken"):
+        _call(channel, method)
+        answered = idle_for()
+        assert 0 <= answered < 1.0
+        _call(channel, "NoSuchMethod")  # not a counted call: the clock runs on
+        assert idle_for() > answered
 
 
 def test_an_unknown_method_is_not_a_series(channel) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -126,6 +127,9 @@ class Documents:
         self.cases = cases  # services.cases.service.CaseService
         self.regions = regions or RegionDirectory.load()
         self.busy_at = 0.0  # time.monotonic() of the last event written
+        #: seconds since the process last served a call (the case server gives
+        #: ``grpc_metrics.idle_for``): the background renderer waits for a quiet process
+        self.idle_for: Callable[[], float] = lambda: math.inf
         self._unrenderable: set[tuple[str, str]] = set()
         #: content → PDF: in this process unless the case server gives a worker's
         #: (``documents.pool.RenderPool``: rendering never holds the serving interpreter)
@@ -280,11 +284,17 @@ class Documents:
         return _reference(json.loads(data) if data else {}, record.document_id)
 
     # --- rendering in the background ---------------------------------------------------------
+    def _busy(self, idle_s: float) -> bool:
+        return (time.monotonic() - self.busy_at < idle_s) or self.idle_for() < idle_s
+
     def render_pending(self, limit: int = 10, idle_s: float = IDLE_S) -> int:
         """Render up to ``limit`` documents not yet rendered, oldest first — only while no
-        event has been written for ``idle_s`` seconds (transitions come first). A document
-        whose stored content is not what its trace recorded is left unrendered (and said)."""
-        if time.monotonic() - self.busy_at < idle_s:
+        event has been written and no call answered for ``idle_s`` seconds (calls come
+        first: a PDF takes a core for a fifth of a second or more, and the render worker,
+        ``nice``d or not, slows every call while it has one — measured, README "Measured").
+        A document someone downloads is rendered then, if it was not yet. A document whose
+        stored content is not what its trace recorded is left unrendered (and said)."""
+        if self._busy(idle_s):
             return 0
         with self.db.read() as s:
             pending = [(n, d) for n, d in s.execute(
@@ -293,7 +303,7 @@ class Documents:
                 if (n, d) not in self._unrenderable][:limit]
         done = 0
         for number, document_id in pending:
-            if time.monotonic() - self.busy_at < idle_s:
+            if self._busy(idle_s):
                 break
             try:
                 self.rendered(number, document_id)
