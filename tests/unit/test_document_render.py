@@ -12,6 +12,7 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
+from services.cases.documents import render as render_module
 from services.cases.documents.render import (
     NO_END,
     NO_START,
@@ -75,6 +76,18 @@ def test_the_same_content_gives_the_same_bytes_and_any_change_other_bytes() -> N
     first, second = render(content), render(dict(reversed(list(content.items()))))
     assert first == second
     assert render(content_of("licence_decision", addressee="李四")) != first
+
+
+def test_the_font_parsed_once_gives_fpdf2s_own_bytes(monkeypatch) -> None:
+    """The fonts are parsed once a process and shared by the documents (``_add_font``):
+    every kind, rendered after others, is byte for byte what fpdf2's own ``add_font`` — a
+    whole parse for the document — makes of it."""
+    kinds = sorted(KINDS)
+    shared = {kind: render(content_of(kind)) for kind in [*kinds, *reversed(kinds)]}
+    monkeypatch.setattr(render_module, "_add_font",
+                        lambda pdf, family, path: pdf.add_font(family, "", str(path)))
+    for kind in kinds:
+        assert render(content_of(kind)) == shared[kind], kind
 
 
 def test_the_pdf_carries_its_content_and_names_its_hash_in_its_metadata() -> None:

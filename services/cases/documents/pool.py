@@ -1,7 +1,7 @@
 """PDF rendering off the serving process: a worker process at a lower CPU priority.
 
-Rendering a document costs about a third of a second of CPU (the Chinese font parsed and
-subset for every PDF, ``render.render``). In the case process it would hold the interpreter
+Rendering a document costs about a seventh of a second of CPU (the Chinese font subset for
+every PDF; parsed once a worker, ``render._add_font``). In the case process it would hold the interpreter
 that serves every call for as long: a status read waiting behind the background renderer,
 or behind another caller's first download. ``RenderPool`` sends each rendering to a process
 of its own, started on first use (``spawn``: never a fork of a process running gRPC's
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 #: how much lower the worker's CPU priority is than the serving process's (``nice``)
 NICENESS = 10
 #: seconds one PDF may take in the worker (a first one includes its start, ~2 s; a PDF
-#: takes ~0.3 s): a worker slower than this is killed, and the PDF made on the next asking
+#: takes ~0.15 s): a worker slower than this is killed, and the PDF made on the next asking
 DEADLINE_S = 20.0
 #: seconds between the worker's looks at whether the process that started it is still there
 PARENT_CHECK_S = 1.0

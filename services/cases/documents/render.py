@@ -32,6 +32,7 @@ from typing import Any
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
 
 from services.cases.domain.documents import FORM, content_bytes, content_hash
 from services.shared.working_days import CHINA
@@ -70,6 +71,39 @@ def font_characters() -> frozenset[int]:
         return frozenset(font.getBestCmap())
     finally:
         font.close()
+
+
+@lru_cache(maxsize=4)
+def _parsed(path: str) -> tuple[TTFFont, bytes]:
+    """A font as fpdf2 parses it (metrics, widths, character map), once a process, and its
+    file's bytes."""
+    pdf = FPDF()
+    pdf.add_font("parsed", "", path)
+    return pdf.fonts["parsed"], Path(path).read_bytes()
+
+
+def _add_font(pdf: FPDF, family: str, path: Path) -> None:
+    """``pdf.add_font(family, "", path)`` from the font parsed once a process (``_parsed``):
+    fpdf2 parses the whole CJK font for every document (most of a PDF's CPU). The document's
+    font shares what never changes (metrics, widths, character map, glyph ids) and gets its
+    own subset map and its own fontTools font, read lazily from the bytes in memory, for the
+    subsetter, which cuts down the font it is given. The bytes are fpdf2's own
+    (``tests/unit/test_document_render.py`` compares them). fpdf2's internals: pinned."""
+    parsed, data = _parsed(str(path))
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if hasattr(parsed, slot):
+            setattr(font, slot, getattr(parsed, slot))
+    font.i = len(pdf.fonts) + 1
+    font.fontkey = family
+    font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    # the glyph order (names made from the character map: the costliest step of a read)
+    font.ttfont.setGlyphOrder(list(parsed.ttfont.getGlyphOrder()))
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None  # noqa: SLF001 - shaping is not used; never shared
+    font.subset = SubsetMap(font)
+    pdf.fonts[family] = font
 
 
 def missing_characters(content: Mapping[str, Any]) -> list[str]:
@@ -141,8 +175,8 @@ def render(content: Mapping[str, Any]) -> bytes:
     pdf.set_creator("Sunlight 阳光")
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(False)
-    pdf.add_font("regular", "", str(REGULAR))
-    pdf.add_font("bold", "", str(BOLD))
+    _add_font(pdf, "regular", REGULAR)
+    _add_font(pdf, "bold", BOLD)
     pdf.add_page()
     _head(pdf, content)
     if content["layout"] == FORM:
@@ -152,7 +186,12 @@ def render(content: Mapping[str, Any]) -> bytes:
     pdf.embed_file(bytes=content_bytes(content), basename=ATTACHMENT,
                    desc="文书内容（RFC 8785 规范化 JSON），其 SHA-256 记录于办件的操作痕迹",
                    creation_date=issued, modification_date=issued, compress=True)
-    return bytes(pdf.output())
+    try:
+        return bytes(pdf.output())
+    finally:
+        # fpdf2 memoizes SubsetMap.pick for every map ever made (functools.cache): without
+        # this, each document's font stays in memory for good
+        SubsetMap.pick.cache_clear()
 
 
 def carried_content(pdf: bytes) -> bytes | None:
