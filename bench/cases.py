@@ -71,6 +71,7 @@ import psycopg
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
+from bench.machine import speed_index
 from infra.broker import enable_plugins, set_policies
 from infra.localnode import LocalNode
 from services.shared.auth import mint_token
@@ -787,6 +788,7 @@ class Killer(threading.Thread):
 
 
 def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace) -> dict:
+    speed_at_start = speed_index()  # bench.machine: what a CPU second buys now
     token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
     # who accepted a case does not decide it: the decisions are another administrator's
     chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
@@ -806,6 +808,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
         [("killed", True)] if args.kill else [])
     for label, killing in phases:
         path = paths["gateway_grpc" if label == "killed" else label]
+        speed = speed_index()  # before the load, the node idle: what a CPU second buys now
         backlog = Backlog(pg_url, outbox_seq(pg_url))
         cpu_before = cpu_seconds(node, pg_url)
         killer = Killer(node, args.kill_every_s) if killing else None
@@ -828,6 +831,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
                             datetime.fromtimestamp(ended, UTC))
         result["backlog"] = backlog.report()
         result["drain_after_load_s"] = drain_s
+        result["machine_speed"] = speed
         result["cpu_ms_per_transition"] = cpu_per_transition(cpu_before, cpu_after,
                                                              len(record.latencies))
         if killer:
@@ -841,6 +845,7 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
     status: dict[str, Any] = {}
     if args.status_cases:
         status = measure_status(node, pg_url, token, paths["direct"], item, args)
+    speed_at_end = speed_index()
     cpu = os.cpu_count()
     memory_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
     grpc_path = results.get("gateway_grpc", {})
@@ -850,7 +855,8 @@ def measure(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace)
         "benchmark": "case path",
         "database": "postgresql",
         "machine": {"cpus": cpu, "memory_gib": memory_gib, "python": platform.python_version(),
-                    "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
+                    "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+                    "speed_at_start": speed_at_start, "speed_at_end": speed_at_end},
         "concurrency": args.concurrency, "cases_per_path": args.cases,
         "settings": {name: getattr(node.settings(), name) for name in SETTINGS_SHOWN},
         "flow": {"steps": len(FLOW), "parallel_branches": item.branches,

@@ -14,8 +14,11 @@ data), publishes an item at the district, then:
   district gateway's check of the caller against the registry — not the TLS hop alone);
 * ``routed_vs_direct_throughput`` — status calls a second through the province (routed)
   divided by those asked at the district directly, each with ``--clients`` clients for
-  ``--throughput-s`` seconds (the target: at least 0.8). On one machine both gateways share
-  its cores, so a routed call also pays for the district's work on the same CPUs;
+  ``--throughput-s`` seconds in all (the target: at least 0.8), in ``--throughput-rounds``
+  turns of direct then routed — a shared machine's speed drifts by tens of percent within
+  a minute (``bench.machine``), which two long runs one after the other would count as the
+  hop's; ``machine_speed`` is the speed index before each turn. On one machine both gateways
+  share its cores, so a routed call also pays for the district's work on the same CPUs;
 * ``province_search_p50_ms`` / ``province_search_p99_ms`` — the province-wide search
   (``GET /v1/province/items/search``) at the province's gateway, which asks every active node
   at once (``--search-requests``, one client); ``province_search_partial`` counts answers
@@ -57,6 +60,7 @@ import httpx
 from bench.cases import percentile as cases_percentile
 from bench.cases import publish_item as bench_item
 from bench.cases import write_result
+from bench.machine import speed_index
 from infra import rollup
 from infra.localnode import LocalProvince
 from infra.province import Plan
@@ -153,8 +157,9 @@ def status_latencies(api: httpx.Client, number: str, requests: int) -> list[floa
 
 
 def throughput(make_client: Callable[[], httpx.Client], number: str, clients: int,
-               seconds: float) -> float:
-    """Status calls a second answered, ``clients`` clients asking for ``seconds``."""
+               seconds: float) -> tuple[int, float]:
+    """Status calls answered by ``clients`` clients asking for ``seconds``, and the seconds
+    it took them."""
     stop = time.monotonic() + seconds
     counts = [0] * clients
 
@@ -169,7 +174,7 @@ def throughput(make_client: Callable[[], httpx.Client], number: str, clients: in
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(work, n) for n in range(clients)]:
             future.result()
-    return sum(counts) / (time.monotonic() - start)
+    return sum(counts), time.monotonic() - start
 
 
 def search_latencies(api: httpx.Client, query: str, requests: int) -> tuple[list[float], int]:
@@ -239,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-requests", type=int, default=300)
     parser.add_argument("--throughput-s", type=float, default=20.0,
                         help="how long each of the routed and direct throughput runs lasts")
+    parser.add_argument("--throughput-rounds", type=int, default=4,
+                        help="turns of direct then routed the throughput runs are split into")
     parser.add_argument("--settle-s", type=float, default=300.0,
                         help="how long to wait for the province to apply everything")
     args = parser.parse_args(argv)
@@ -266,13 +273,22 @@ def main(argv: list[str] | None = None) -> int:
                       status_requests=args.status_requests)
         result["mtls_hop_p50_ms"] = round(percentile(remote, 0.5) - percentile(local, 0.5), 2)
 
-        print(f"throughput: {args.throughput_s}s direct, {args.throughput_s}s routed…",
-              file=sys.stderr)
-        direct = throughput(lambda: client(province, DISTRICT), number, args.clients,
-                            args.throughput_s)
-        routed = throughput(lambda: client(province, PROVINCE), number, args.clients,
-                            args.throughput_s)
+        print(f"throughput: {args.throughput_s}s direct, {args.throughput_s}s routed, in "
+              f"{args.throughput_rounds} turns…", file=sys.stderr)
+        turn_s = args.throughput_s / args.throughput_rounds
+        answered = {DISTRICT: [0, 0.0], PROVINCE: [0, 0.0]}  # calls, seconds
+        speeds = []
+        for _ in range(args.throughput_rounds):
+            speeds.append(speed_index())
+            for asked in (DISTRICT, PROVINCE):
+                calls, spent = throughput(lambda asked=asked: client(province, asked), number,
+                                          args.clients, turn_s)
+                answered[asked][0] += calls
+                answered[asked][1] += spent
+        direct = answered[DISTRICT][0] / answered[DISTRICT][1]
+        routed = answered[PROVINCE][0] / answered[PROVINCE][1]
         result.update(direct_status_per_s=round(direct, 1), routed_status_per_s=round(routed, 1),
+                      machine_speed=speeds,
                       routed_vs_direct_throughput=round(routed / direct, 3))
 
         with client(province, PROVINCE) as province_api:
