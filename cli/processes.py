@@ -12,17 +12,23 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.shared.config import Settings
+from services.shared.metrics import metrics_port
 
 
 @dataclass(frozen=True)
 class Process:
     name: str
-    kind: str  # "grpc" or "http"
+    #: "grpc" (grpc.health.v1), "http" (``GET /healthz``) or "metrics": a further process of
+    #: a service on its one port (``SUNLIGHT_CASES_PROCESSES``), which a health check of that
+    #: port may not reach — its own metrics listener answering ``GET /metrics``
+    kind: str
     address: str  # host:port
 
     def check(self, timeout_s: float = 2.0) -> tuple[bool, str]:
         if self.kind == "grpc":
             return _grpc_health(self.address, timeout_s)
+        if self.kind == "metrics":
+            return _metrics_answer(self.address, timeout_s)
         return _http_health(self.address, timeout_s)
 
 
@@ -42,6 +48,10 @@ def node_processes(s: Settings) -> list[Process]:
         *(Process(f"monitoring-worker-{n}", "http",
                   s.address(s.monitoring_worker_health_port_of(n)))
           for n in range(1, s.supervision_workers)),
+        # the case service's further processes on its port (SUNLIGHT_CASES_PROCESSES): each
+        # by its own metrics listener (none without one)
+        *(Process(f"cases-{n}", "metrics", s.address(metrics_port(s.cases_metrics_port, n)))
+          for n in range(1, s.cases_processes) if s.cases_metrics_port),
     ]
 
 
@@ -62,6 +72,8 @@ def metrics_urls(s: Settings) -> dict[str, str]:
         "gateway-http": s.gateway_http_port, "hall": s.hall_port,
         **{f"monitoring-worker-{n}": s.monitoring_worker_health_port_of(n)
            for n in range(1, s.supervision_workers)},
+        **{f"cases-{n}": metrics_port(s.cases_metrics_port, n)
+           for n in range(1, s.cases_processes)},
     }
     return {name: url(port) for name, port in found.items() if port}
 
@@ -111,23 +123,40 @@ def _grpc_health(address: str, timeout_s: float) -> tuple[bool, str]:
     return reply.status == health_pb2.HealthCheckResponse.SERVING, status
 
 
+def _metrics_answer(address: str, timeout_s: float) -> tuple[bool, str]:
+    """A metrics listener answering ``GET /metrics`` with 200: the process is there (it
+    serves no health of its own; its service's port answers for all its processes)."""
+    status = _get(address, "/metrics", timeout_s)
+    if isinstance(status, str):
+        return False, status
+    return status[0] == 200, "SERVING (metrics)" if status[0] == 200 else str(status[0])
+
+
+def _get(address: str, path: str, timeout_s: float) -> tuple[int, bytes] | str:
+    """``GET path`` over plain HTTP: (status, body), or why there was no answer."""
+    host, _, port = address.rpartition(":")
+    connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout_s)
+    try:
+        connection.request("GET", path)
+        reply = connection.getresponse()
+        return reply.status, reply.read()
+    except (OSError, http.client.HTTPException) as exc:
+        return f"no answer ({type(exc).__name__})"
+    finally:
+        connection.close()
+
+
 def _http_health(address: str, timeout_s: float) -> tuple[bool, str]:
     """``GET /healthz`` over plain HTTP with the standard library: a check is polled many
     times a second while nodes start, and an httpx client loads the system's CA bundle each
     time it is made (~50 ms of CPU) for a connection that has no TLS."""
-    host, _, port = address.rpartition(":")
-    connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=timeout_s)
-    try:
-        connection.request("GET", "/healthz")
-        reply = connection.getresponse()
-        body = reply.read()
-    except (OSError, http.client.HTTPException) as exc:
-        return False, f"no answer ({type(exc).__name__})"
-    finally:
-        connection.close()
+    answered = _get(address, "/healthz", timeout_s)
+    if isinstance(answered, str):
+        return False, answered
+    code, body = answered
     try:
         answer = json.loads(body)
-        status = str(answer.get("status", reply.status)) if isinstance(answer, dict) else ""
+        status = str(answer.get("status", code)) if isinstance(answer, dict) else ""
     except ValueError:
         status = ""
-    return reply.status == 200, status or str(reply.status)
+    return code == 200, status or str(code)

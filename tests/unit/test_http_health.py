@@ -1,5 +1,6 @@
 """A process's HTTP health check (``GET /healthz``) as `sunlight status` and the tests read it:
-serving only on 200, the status the process names, and a refused or silent port said so."""
+serving only on 200, the status the process names, and a refused or silent port said so; a
+case service's further processes, which share its port, each by its metrics listener."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cli.processes import Process
+from cli.processes import Process, metrics_urls, node_processes
 from infra.ports import free_port
+from services.shared.config import Settings
 
 
 class Answers(BaseHTTPRequestHandler):
     reply: tuple[int, bytes] = (200, b"")
 
     def do_GET(self) -> None:  # noqa: N802 - the standard library's name
-        status, body = self.server.reply if self.path == "/healthz" else (404, b"")
+        status, body = self.server.reply if self.path in ("/healthz", "/metrics") else (
+            404, b"")
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -65,3 +68,21 @@ def test_a_port_nobody_listens_on_and_a_silent_one_are_no_answer() -> None:
         port = silent.getsockname()[1]
         ok, status = Process("hall", "http", f"127.0.0.1:{port}").check(0.3)
     assert not ok and status.startswith("no answer (") and "Timeout" in status
+
+
+def test_further_case_processes_are_each_listed_by_their_metrics_listener(server) -> None:
+    settings = Settings(cases_processes=3, cases_metrics_port=server.server_port - 1)
+    further = [p for p in node_processes(settings) if p.kind == "metrics"]
+    assert [(p.name, p.kind) for p in further] == [("cases-1", "metrics"), ("cases-2", "metrics")]
+    assert further[0].address == f"127.0.0.1:{server.server_port}"
+    urls = metrics_urls(settings)
+    assert urls["cases-2"] == f"http://127.0.0.1:{server.server_port + 1}/metrics"
+    server.reply = (200, b"# TYPE x counter\n")
+    assert further[0].check(2.0) == (True, "SERVING (metrics)")
+    server.reply = (500, b"")
+    assert further[0].check(2.0) == (False, "500")
+    assert not Process("cases-1", "metrics", f"127.0.0.1:{free_port()}").check(1.0)[0]
+    # one process, or no metrics listeners: nothing more to list
+    assert not any(p.kind == "metrics" for p in node_processes(Settings()))
+    assert not any(p.kind == "metrics" for p in node_processes(
+        Settings(cases_processes=3, cases_metrics_port=0)))
