@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -88,6 +89,13 @@ def test_the_font_parsed_once_gives_fpdf2s_own_bytes(monkeypatch) -> None:
                         lambda pdf, family, path: pdf.add_font(family, "", str(path)))
     for kind in kinds:
         assert render(content_of(kind)) == shared[kind], kind
+    monkeypatch.undo()
+    # at once on several threads (the documents' service renders on its callers' threads
+    # when no render worker is given): each document its own bytes still
+    with ThreadPoolExecutor(6) as pool:
+        made = list(pool.map(lambda kind: (kind, render(content_of(kind))), kinds * 3))
+    assert all(pdf == shared[kind] for kind, pdf in made), [k for k, p in made
+                                                            if p != shared[k]]
 
 
 def test_the_pdf_carries_its_content_and_names_its_hash_in_its_metadata() -> None:

@@ -21,6 +21,7 @@ file identifier is taken from the content's hash, the fonts are the project's ow
 
 from __future__ import annotations
 
+import copy
 import io
 import logging
 import re
@@ -85,10 +86,14 @@ def _parsed(path: str) -> tuple[TTFFont, bytes]:
 def _add_font(pdf: FPDF, family: str, path: Path) -> None:
     """``pdf.add_font(family, "", path)`` from the font parsed once a process (``_parsed``):
     fpdf2 parses the whole CJK font for every document (most of a PDF's CPU). The document's
-    font shares what never changes (metrics, widths, character map, glyph ids) and gets its
-    own subset map and its own fontTools font, read lazily from the bytes in memory, for the
-    subsetter, which cuts down the font it is given. The bytes are fpdf2's own
-    (``tests/unit/test_document_render.py`` compares them). fpdf2's internals: pinned."""
+    font shares what a document only reads (metrics, character map, glyph ids, and the widths
+    table — a defaultdict, which also keeps the default width of a character asked for that
+    the font lacks, the same for every document) and gets its own of what its output writes:
+    a subset map, a font descriptor (fpdf2 numbers it and hangs the document's font file on
+    it) and a fontTools font, read lazily from the bytes in memory, for the subsetter, which
+    cuts down the font it is given. The bytes are fpdf2's own, documents rendered at once on
+    several threads included (``tests/unit/test_document_render.py``). fpdf2's internals:
+    pinned."""
     parsed, data = _parsed(str(path))
     font = TTFFont.__new__(TTFFont)
     for slot in TTFFont.__slots__:
@@ -99,6 +104,7 @@ def _add_font(pdf: FPDF, family: str, path: Path) -> None:
     font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
     # the glyph order (names made from the character map: the costliest step of a read)
     font.ttfont.setGlyphOrder(list(parsed.ttfont.getGlyphOrder()))
+    font.desc = copy.copy(parsed.desc)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None  # noqa: SLF001 - shaping is not used; never shared
@@ -177,21 +183,24 @@ def render(content: Mapping[str, Any]) -> bytes:
     pdf.set_auto_page_break(False)
     _add_font(pdf, "regular", REGULAR)
     _add_font(pdf, "bold", BOLD)
-    pdf.add_page()
-    _head(pdf, content)
-    if content["layout"] == FORM:
-        _form(pdf, content)
-    else:
-        _letter(pdf, content)
-    pdf.embed_file(bytes=content_bytes(content), basename=ATTACHMENT,
-                   desc="文书内容（RFC 8785 规范化 JSON），其 SHA-256 记录于办件的操作痕迹",
-                   creation_date=issued, modification_date=issued, compress=True)
     try:
+        pdf.add_page()
+        _head(pdf, content)
+        if content["layout"] == FORM:
+            _form(pdf, content)
+        else:
+            _letter(pdf, content)
+        pdf.embed_file(bytes=content_bytes(content), basename=ATTACHMENT,
+                       desc="文书内容（RFC 8785 规范化 JSON），其 SHA-256 记录于办件的操作痕迹",
+                       creation_date=issued, modification_date=issued, compress=True)
         return bytes(pdf.output())
-    finally:
-        # fpdf2 memoizes SubsetMap.pick for every map ever made (functools.cache): without
-        # this, each document's font stays in memory for good
+    except Exception:
+        # fpdf2 memoizes a subset map's lookups for every map (functools.cache, keyed by
+        # the map) and forgets them at the end of its output: a document that fails before
+        # would keep its font in memory for good
         SubsetMap.pick.cache_clear()
+        SubsetMap.get_glyph.cache_clear()
+        raise
 
 
 def carried_content(pdf: bytes) -> bytes | None:
