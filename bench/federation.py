@@ -159,22 +159,30 @@ def status_latencies(api: httpx.Client, number: str, requests: int) -> list[floa
 def throughput(make_client: Callable[[], httpx.Client], number: str, clients: int,
                seconds: float) -> tuple[int, float]:
     """Status calls answered by ``clients`` clients asking for ``seconds``, and the seconds
-    it took them."""
-    stop = time.monotonic() + seconds
+    it took them — timed once every client has made its client and its first (untimed)
+    call."""
+    began = [0.0]
+    stop = [0.0]
+
+    def start_clock() -> None:  # the barrier's action: once all are warm, before any goes on
+        began[0] = time.monotonic()
+        stop[0] = began[0] + seconds
+
+    ready = threading.Barrier(clients, action=start_clock, timeout=60)
     counts = [0] * clients
 
     def work(slot: int) -> None:
         with make_client() as api:
             api.get(f"/v1/cases/{number}/status").raise_for_status()  # warm the channels
-            while time.monotonic() < stop:
+            ready.wait()
+            while time.monotonic() < stop[0]:
                 api.get(f"/v1/cases/{number}/status").raise_for_status()
                 counts[slot] += 1
 
-    start = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(work, n) for n in range(clients)]:
             future.result()
-    return sum(counts), time.monotonic() - start
+    return sum(counts), time.monotonic() - began[0]
 
 
 def search_latencies(api: httpx.Client, query: str, requests: int) -> tuple[list[float], int]:
@@ -249,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle-s", type=float, default=300.0,
                         help="how long to wait for the province to apply everything")
     args = parser.parse_args(argv)
+    if args.throughput_rounds < 1:
+        parser.error("--throughput-rounds: at least 1")
 
     province, root = bench_province("federation")
     result: dict[str, object] = {"benchmark": "federation", "machine": platform.node(),

@@ -20,7 +20,8 @@ class Process:
     name: str
     #: "grpc" (grpc.health.v1), "http" (``GET /healthz``) or "metrics": a further process of
     #: a service on its one port (``SUNLIGHT_CASES_PROCESSES``), which a health check of that
-    #: port may not reach — its own metrics listener answering ``GET /metrics``
+    #: port may not reach — its own metrics listener answering ``GET /metrics``: alive, no
+    #: more (the listener starts before the process serves)
     kind: str
     address: str  # host:port
 
@@ -124,12 +125,12 @@ def _grpc_health(address: str, timeout_s: float) -> tuple[bool, str]:
 
 
 def _metrics_answer(address: str, timeout_s: float) -> tuple[bool, str]:
-    """A metrics listener answering ``GET /metrics`` with 200: the process is there (it
+    """A metrics listener answering ``GET /metrics`` with 200: the process is alive (it
     serves no health of its own; its service's port answers for all its processes)."""
     status = _get(address, "/metrics", timeout_s)
     if isinstance(status, str):
         return False, status
-    return status[0] == 200, "SERVING (metrics)" if status[0] == 200 else str(status[0])
+    return status[0] == 200, "alive (metrics)" if status[0] == 200 else str(status[0])
 
 
 def _get(address: str, path: str, timeout_s: float) -> tuple[int, bytes] | str:

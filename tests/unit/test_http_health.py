@@ -70,19 +70,23 @@ def test_a_port_nobody_listens_on_and_a_silent_one_are_no_answer() -> None:
     assert not ok and status.startswith("no answer (") and "Timeout" in status
 
 
-def test_further_case_processes_are_each_listed_by_their_metrics_listener(server) -> None:
-    settings = Settings(cases_processes=3, cases_metrics_port=server.server_port - 1)
+def test_further_case_processes_are_each_listed_by_their_metrics_listener(
+        server, monkeypatch) -> None:
+    for name in ("SUNLIGHT_CASES_PROCESSES", "SUNLIGHT_CASES_METRICS_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None, cases_processes=3,
+                        cases_metrics_port=server.server_port - 1)
     further = [p for p in node_processes(settings) if p.kind == "metrics"]
     assert [(p.name, p.kind) for p in further] == [("cases-1", "metrics"), ("cases-2", "metrics")]
     assert further[0].address == f"127.0.0.1:{server.server_port}"
     urls = metrics_urls(settings)
     assert urls["cases-2"] == f"http://127.0.0.1:{server.server_port + 1}/metrics"
     server.reply = (200, b"# TYPE x counter\n")
-    assert further[0].check(2.0) == (True, "SERVING (metrics)")
+    assert further[0].check(2.0) == (True, "alive (metrics)")
     server.reply = (500, b"")
     assert further[0].check(2.0) == (False, "500")
     assert not Process("cases-1", "metrics", f"127.0.0.1:{free_port()}").check(1.0)[0]
     # one process, or no metrics listeners: nothing more to list
-    assert not any(p.kind == "metrics" for p in node_processes(Settings()))
+    assert not any(p.kind == "metrics" for p in node_processes(Settings(_env_file=None)))
     assert not any(p.kind == "metrics" for p in node_processes(
-        Settings(cases_processes=3, cases_metrics_port=0)))
+        Settings(_env_file=None, cases_processes=3, cases_metrics_port=0)))

@@ -19,7 +19,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
 from infra.ports import free_port
-from services.shared import metrics
+from services.shared import grpc_metrics, metrics
 from services.shared.db import Database, after_commit
 from services.shared.grpc_metrics import (
     AsyncMetricsServerInterceptor,
@@ -110,13 +110,18 @@ def test_grpc_calls_are_counted_by_method_and_code_and_timed(channel) -> None:
     assert "511602202611160001" not in after
 
 
-def test_idle_for_counts_from_the_last_answered_call_of_any_outcome(channel) -> None:
+def test_idle_for_counts_from_the_last_answered_call_of_any_outcome(channel,
+                                                                   monkeypatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(grpc_metrics, "_perf", lambda: now[0])
     for method in ("Ok", "Missing", "Broken"):
-        _call(channel, method)
-        answered = idle_for()
-        assert 0 <= answered < 1.0
+        now[0] += 60
+        _call(channel, method)  # answered at now
+        now[0] += 5
+        assert idle_for() == 5
         _call(channel, "NoSuchMethod")  # not a counted call: the clock runs on
-        assert idle_for() > answered
+        now[0] += 2
+        assert idle_for() == 7
 
 
 def test_an_unknown_method_is_not_a_series(channel) -> None:

@@ -1,13 +1,13 @@
 """PDF rendering off the serving process: a worker process at a lower CPU priority.
 
 Rendering a document costs about a seventh of a second of CPU (the Chinese font subset for
-every PDF; parsed once a worker, ``render._add_font``). In the case process it would hold the interpreter
-that serves every call for as long: a status read waiting behind the background renderer,
-or behind another caller's first download. ``RenderPool`` sends each rendering to a process
-of its own, started on first use (``spawn``: never a fork of a process running gRPC's
-threads) and ``nice``d by ``NICENESS``, so that the serving process keeps its interpreter and
-the machine's cores go first to the calls; rendering is deterministic, so a PDF is the same
-bytes wherever it is made.
+every PDF; parsed once a worker, ``render._add_font``). In the case process it would hold the
+interpreter that serves every call for as long: a status read waiting behind the background
+renderer, or behind another caller's first download. ``RenderPool`` sends each rendering to
+a process of its own, started on first use (``spawn``: never a fork of a process running
+gRPC's threads) and ``nice``d by ``NICENESS``, so that the serving process keeps its
+interpreter and the machine's cores go first to the calls; rendering is deterministic, so a
+PDF is the same bytes wherever it is made.
 
 A worker that dies (killed, out of memory) is replaced on the next rendering, which is tried
 once more there; a worker slower than ``deadline_s`` is killed (that download is

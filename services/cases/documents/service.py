@@ -7,9 +7,11 @@ composed and hashed in the event's own transaction; the trace entry's data lists
 (``documents``: id, kind, number, content SHA-256) and so does the event on the broker.
 
 **Rendering** happens after the transaction, never in it: on the first download of a
-document, or in the background when the case service has had no transition for a moment
-(``render_pending``, driven by ``server.Cases``), so a burst of transitions never waits for a
-PDF; the case server renders in a worker process of lower priority (``documents.pool``), so a
+document, or in the background when the case process has neither written an event nor
+answered a call for a moment (``render_pending``, driven by the case server), so neither a
+burst of transitions nor one of reads shares the machine with a PDF being made — in that
+process: each of several (``SUNLIGHT_CASES_PROCESSES``) watches its own calls. The case server
+renders in a worker process of lower priority (``documents.pool``), so a
 PDF being made never holds the interpreter that serves the calls. Before a PDF is rendered,
 its stored content is checked against the trace.
 
@@ -64,7 +66,7 @@ from services.shared.region_data import RegionDirectory
 
 log = logging.getLogger(__name__)
 _d = t.case_documents.c
-#: seconds without a transition before the background renderer works
+#: seconds without an event written or a call answered before the background renderer works
 IDLE_S = 2.0
 
 
@@ -290,10 +292,12 @@ class Documents:
     def render_pending(self, limit: int = 10, idle_s: float = IDLE_S) -> int:
         """Render up to ``limit`` documents not yet rendered, oldest first — only while no
         event has been written and no call answered for ``idle_s`` seconds (calls come
-        first: a PDF takes a core for a fifth of a second or more, and the render worker,
+        first: a PDF takes a core for about a seventh of a second, and the render worker,
         ``nice``d or not, slows every call while it has one — measured, README "Measured").
-        A document someone downloads is rendered then, if it was not yet. A document whose
-        stored content is not what its trace recorded is left unrendered (and said)."""
+        A document someone downloads is rendered then, if it was not yet. (A call counts once
+        answered: one still running after ``idle_s`` — longer than the gateway's deadline —
+        does not hold the renderer back.) A document whose stored content is not what its
+        trace recorded is left unrendered (and said)."""
         if self._busy(idle_s):
             return 0
         with self.db.read() as s:
