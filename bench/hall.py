@@ -63,6 +63,7 @@ from bench.cases import (
     summary,
     write_result,
 )
+from bench.machine import speed_index
 from infra.localnode import LocalNode
 from services.hall.identity import Kind
 from services.hall.server import identity_provider
@@ -363,8 +364,10 @@ def main() -> None:
                       lambda n: "企业投资项目核准（基准）"),
         }
         results: dict[str, dict] = {}
+        speeds: dict[str, float] = {}
         for label in args.pages:
             clients, paths, marker = pages[label]
+            speeds[label] = speed_index()  # bench.machine: what a CPU second buys now
             with Profiles(args.profile, node, args.profile_processes, f"{label}-"):
                 results[label] = measure(node, pg_url, label, lambda c=clients, p=paths,
                                          m=marker: load_page(c, p, m, args.requests,
@@ -377,7 +380,8 @@ def main() -> None:
         "database": "postgresql",
         "machine": {"cpus": os.cpu_count(), "memory_gib": memory_gib,
                     "python": platform.python_version(),
-                    "load_average_at_end": [round(v, 2) for v in os.getloadavg()]},
+                    "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
+                    "speed_before_each_page": speeds},
         "concurrency": args.concurrency, "requests_per_page": args.requests,
         "node": {**loaded, "handler_inbox_first_page": status,
                  "handler_inbox_total": shown.group(1) if shown else None,

@@ -54,6 +54,7 @@ from bench.federation import (
     open_case,
     publish_item,
 )
+from bench.machine import speed_index
 from infra.localnode import LocalProvince
 from services.shared.auth import mint_token
 
@@ -182,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
             paths = {"direct": lambda: GrpcStatus(province, DISTRICT),
                      "routed": lambda: GrpcStatus(province, PROVINCE)}
         rounds: dict[str, list[dict[str, float]]] = {"direct": [], "routed": []}
+        speeds: list[float] = []
         for n in range(args.rounds):
+            speeds.append(speed_index())  # bench.machine: what a CPU second buys now
             for kind, make in paths.items():
                 print(f"round {n + 1}: {kind}, {args.calls} calls…", file=sys.stderr)
                 with make() as api:
@@ -191,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             total, shown = summary(median_by_process(rounds[kind]))
             result[f"{kind}_cpu_ms_per_call"] = total
             result[f"{kind}_by_process"] = shown
+        result["machine_speed"] = speeds  # before each round
         result["routed_extra_cpu_ms_per_call"] = round(
             result["routed_cpu_ms_per_call"] - result["direct_cpu_ms_per_call"], 3)  # type: ignore[operator]
     finally:

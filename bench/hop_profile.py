@@ -35,6 +35,7 @@ import grpc
 from sunlight.cases.v1 import cases_pb2
 
 import gateway.peers as peers_module
+from bench.machine import speed_index
 from gateway.peers import Peers, PeerServer, open_registry
 from gateway.routing import GET_CASE, SERVICE_OF, PeerForwarder, Router
 from infra.ports import free_ports
@@ -168,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         asyncio.run(calls(args.warm))
+        speed = speed_index()  # bench.machine: what a CPU second buys now
         profile = cProfile.Profile() if args.profile else None
         start_cpu, start_wall = time.process_time(), time.perf_counter()
         if profile is not None:
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"benchmark": "hop_profile", "calls": args.calls,
                       "cpu_ms_per_call": round(cpu * 1000 / args.calls, 3),
                       "wall_ms_per_call": round(wall * 1000 / args.calls, 3),
-                      "profiled": bool(profile)}))
+                      "profiled": bool(profile), "machine_speed": speed}))
     return 0
 
 

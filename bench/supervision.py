@@ -59,6 +59,7 @@ from bench.cases import (
     publish_item,
     write_result,
 )
+from bench.machine import speed_index
 from infra.localnode import LocalNode
 from services.monitoring.projection import Projection
 from services.monitoring.rebuild import rebuild as replay
@@ -274,6 +275,7 @@ def main() -> None:
                         help="supervision's worker processes (partitions; default 1)")
     args = parser.parse_args()
     load_before = [round(x, 2) for x in os.getloadavg()]
+    speed_before = speed_index()  # bench.machine: what a CPU second buys now
     with bench_node(keep=args.keep, SUNLIGHT_SUPERVISION_WORKERS=str(args.workers)) as (
             node, secret, pg_url, name):
         loaded, direct, item = load_phase(node, secret, pg_url, args)
@@ -286,7 +288,8 @@ def main() -> None:
         "benchmark": "supervision",
         "database": "postgresql",
         "machine": {"cpus": os.cpu_count(), "memory_gib": memory_gib,
-                    "python": platform.python_version()},
+                    "python": platform.python_version(),
+                    "speed_at_start": speed_before, "speed_at_end": speed_index()},
         "load": loaded, "rebuild": rebuilt, "sweep": swept,
         "workers": args.workers,
         "load_avg": {"before": load_before, "after_load": load_after},
