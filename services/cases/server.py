@@ -65,9 +65,8 @@ class Cases:
         self.renderer = RenderPool()
         self.service = CaseService(self.db, items, calendar, settings.node_region, territory,
                                    audit_key=audit.reader_key(settings.token_key),
-                                   render=self.renderer.render)
-        # the background renderer waits until no call has been answered for a while
-        self.service.documents.idle_for = grpc_metrics.idle_for
+                                   render=self.renderer.render,
+                                   idle_for=grpc_metrics.idle_for)
         self.server = GrpcServer(address or settings.listen_address(settings.cases_port),
                                  max_workers=GRPC_THREADS,
                                  reuse_port=settings.cases_processes > 1)

@@ -256,7 +256,8 @@ class CaseService:
                  node_region: str, territory: Territory | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
                  audit_key: bytes | None = None,
-                 render: Callable[[Mapping[str, Any]], bytes] | None = None) -> None:
+                 render: Callable[[Mapping[str, Any]], bytes] | None = None,
+                 idle_for: Callable[[], float] | None = None) -> None:
         self.db = db
         # the key of the audit's readers' HMACs (``audit.reader_key`` of the node's key);
         # without one, a key of this instance's own (its rows' readers found by it alone)
@@ -271,7 +272,9 @@ class CaseService:
         self.store = CaseStore(db, self.outbox)
         # the documents (文书) events issue: numbered and hashed in the event's transaction
         # PDFs: in this process, or by the worker the server gives (documents.pool)
-        self.documents = Documents(db, self, render=render)
+        # and when: the background renderer waits for a quiet process (``idle_for``: seconds
+        # since it last answered a call; the case server gives ``grpc_metrics.idle_for``)
+        self.documents = Documents(db, self, render=render, idle_for=idle_for)
 
     # --- writing ------------------------------------------------------------------------
     def submit(self, principal: Principal, application: Application, key: str) -> Case:

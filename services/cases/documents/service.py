@@ -124,14 +124,15 @@ class Documents:
     """The documents side of the case service (see the module)."""
 
     def __init__(self, db: Database, cases: Any, regions: RegionDirectory | None = None,
-                 render: Callable[[Mapping[str, Any]], bytes] | None = None) -> None:
+                 render: Callable[[Mapping[str, Any]], bytes] | None = None,
+                 idle_for: Callable[[], float] | None = None) -> None:
         self.db = db
         self.cases = cases  # services.cases.service.CaseService
         self.regions = regions or RegionDirectory.load()
         self.busy_at = 0.0  # time.monotonic() of the last event written
-        #: seconds since the process last served a call (the case server gives
-        #: ``grpc_metrics.idle_for``): the background renderer waits for a quiet process
-        self.idle_for: Callable[[], float] = lambda: math.inf
+        #: seconds since the process last answered a call (the case server gives
+        #: ``grpc_metrics.idle_for``; none given: only events written keep the renderer back)
+        self.idle_for: Callable[[], float] = idle_for or (lambda: math.inf)
         self._unrenderable: set[tuple[str, str]] = set()
         #: content → PDF: in this process unless the case server gives a worker's
         #: (``documents.pool.RenderPool``: rendering never holds the serving interpreter)
