@@ -1,8 +1,9 @@
 """How fast a CPU second of this machine is right now: ``speed_index()``.
 
 On a shared virtual machine a CPU second does not buy the same work from one minute to the
-next: here a fixed loop of Python ran at 4.2, then 6.9, then 4.2 million steps per CPU second
-within 15 seconds (2026-12-02; process time and wall time alike, no steal time reported). A
+next: here a fixed loop of Python ran at 4.2, then 6.5, then 4.2 million steps per CPU second
+(each the median of five rounds) within 15 seconds (2026-12-02; process time and wall time
+alike, no steal time reported). A
 benchmark's throughput and its CPU per transition move with it, so the benchmarks record the
 index beside their figures: two runs compare for what the machine gave them, not only for
 what the code did.

@@ -66,12 +66,8 @@ _TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/%:]*|.", re.S)
 
 @lru_cache(maxsize=1)
 def font_characters() -> frozenset[int]:
-    """The characters the body font can print."""
-    font = TTFont(str(REGULAR), lazy=True)
-    try:
-        return frozenset(font.getBestCmap())
-    finally:
-        font.close()
+    """The characters the body font can print (its character map, as parsed for the PDFs)."""
+    return frozenset(_parsed(str(REGULAR))[0].cmap)
 
 
 @lru_cache(maxsize=4)
