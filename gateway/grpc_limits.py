@@ -39,11 +39,10 @@ from gateway.limits import (
     Slots,
 )
 from services.shared.errors import DomainError
-from services.shared.grpc_errors import to_status
+from services.shared.grpc_errors import STATUS_DETAILS_KEY, to_status
 
 log = logging.getLogger(__name__)
 
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
 #: threads of the synchronous server beyond ``max_in_flight``: for refusals (and health)
 SPARE_THREADS = 16
 

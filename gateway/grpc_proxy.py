@@ -35,14 +35,13 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from services.shared.errors import Unavailable
 from services.shared.grpc_client import CHANNEL_HEADER, aio_channels
-from services.shared.grpc_errors import to_status
+from services.shared.grpc_errors import STATUS_DETAILS_KEY, to_status
 from services.shared.grpc_tracing import with_trace_context
 
 log = logging.getLogger(__name__)
 
 #: Request metadata passed on to the backend (trace context is added by the interceptors).
 FORWARDED_METADATA = ("authorization",)
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _TRANSPORT_FAILURES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 #: Deadline of a forwarded stream when the caller sets none (unless grpc_timeout_s is longer).
 STREAM_TIMEOUT_S = 600.0

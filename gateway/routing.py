@@ -44,7 +44,7 @@ from services.shared.auth import Authenticator, Principal, mint_token
 from services.shared.errors import DomainError, Unavailable
 from services.shared.expiring_cache import ExpiringCache
 from services.shared.grpc_client import CHANNEL_HEADER
-from services.shared.grpc_errors import error_detail_of, to_status
+from services.shared.grpc_errors import STATUS_DETAILS_KEY, error_detail_of, status_trailers
 from services.shared.grpc_tracing import with_trace_context
 from services.shared.node_registry import NodeRegistry
 from services.shared.pki import PkiPaths
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 
 #: metadata that names the region of what a call reads, where its request does not
 REGION_METADATA = "sunlight-region"
-STATUS_DETAILS_KEY = "grpc-status-details-bin"
 GET_CASE = "/sunlight.cases.v1.CaseService/GetCase"
 LOOKUP_CASE = "/sunlight.cases.v1.CaseService/LookupCase"
 GET_ITEM_VERSION = "/sunlight.catalogue.v1.CatalogueService/GetItemVersion"
@@ -276,10 +275,6 @@ class Router:
     def close(self) -> None:
         if self.peers is not None:
             self.peers.close()
-
-
-def status_trailers(error: DomainError) -> tuple[tuple[str, bytes], ...]:
-    return ((STATUS_DETAILS_KEY, to_status(error).SerializeToString()),)
 
 
 class RoutedHandler(grpc.GenericRpcHandler):

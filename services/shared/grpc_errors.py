@@ -93,6 +93,16 @@ def to_status(error: DomainError, identifier: str | None = None) -> status_pb2.S
     return status_pb2.Status(code=code.value[0], message=detail.message, details=[packed])
 
 
+#: the trailing metadata key that carries a call's google.rpc.Status (and its ErrorDetail)
+STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+
+def status_trailers(error: DomainError) -> tuple[tuple[str, bytes], ...]:
+    """The trailing metadata that carries ``error``'s status and ErrorDetail, for an abort
+    that cannot take a Status (grpc.aio's ``context.abort``)."""
+    return ((STATUS_DETAILS_KEY, to_status(error).SerializeToString()),)
+
+
 def abort_with(context: grpc.ServicerContext, error: DomainError,
                identifier: str | None = None) -> None:
     context.abort_with_status(rpc_status.to_status(to_status(error, identifier)))
