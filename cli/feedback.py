@@ -87,7 +87,7 @@ def _node_settings_found(what: str, connection: dict[str, Any]) -> None:
     except ValidationError:
         click.echo(f"sunlight feedback {what}: 找不到节点的设置（make run 写在节点目录的 "
                    "var/node.env 中）。请在节点的目录下运行这条命令，或用 --address 主机:端口 "
-                   "指明节点的监察服务或网关的 gRPC 地址，例如 --address 127.0.0.1:50050。",
+                   "指明节点的监察服务或网关的 gRPC 地址，例如 --address 127.0.0.1:18050。",
                    err=True)
         raise SystemExit(2) from None
 

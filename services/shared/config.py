@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # SUNLIGHT_HOST and reaches the others there. Apart (Kubernetes: a Service per process),
     # SUNLIGHT_LISTEN_HOST is where servers bind (0.0.0.0) and SUNLIGHT_<PROCESS>_HOST where
     # the others reach that process (its Service's name); unset, each is SUNLIGHT_HOST.
+    # The default ports lie below the kernel's ephemeral range (Linux: 32768-60999), which
+    # every outgoing connection draws its own port from: a port inside it can be taken by a
+    # connection to the database or the broker before the server binds it. The nodes of a
+    # province add 100 and 200 (infra.province); tests choose theirs from 20768-32767.
     host: str = "127.0.0.1"
     listen_host: str = ""
     catalogue_host: str = ""
@@ -85,10 +89,10 @@ class Settings(BaseSettings):
     monitoring_host: str = ""
     gateway_host: str = ""
     hall_host: str = ""
-    catalogue_port: int = 50051
-    cases_port: int = 50052
-    monitoring_port: int = 50053
-    gateway_grpc_port: int = 50050
+    catalogue_port: int = 18051
+    cases_port: int = 18052
+    monitoring_port: int = 18053
+    gateway_grpc_port: int = 18050
     gateway_http_port: int = 8080
     hall_port: int = 8000
     monitoring_worker_health_port: int = 8090
@@ -236,7 +240,7 @@ class Settings(BaseSettings):
     # Federation (docs/federation.md): the gateway's port for other nodes' gateways, gRPC over
     # mutual TLS, served once the node holds a certificate of the province's CA under
     # <var_dir>/pki (`sunlight pki issue-node`); calls allowed by the node registry only.
-    gateway_peer_port: int = 50060
+    gateway_peer_port: int = 18060
 
     # Demo data (演示数据): on a node's first start, `make run`'s `demo` process (`sunlight demo
     # seed`) publishes a few real Guang'an items completed as demo versions (marked 演示), demo

@@ -14,7 +14,7 @@ to a revoked node or over a revoked certificate.
     {"registry": {"format": "sunlight.node-registry.v1", "province": "510000",
                   "serial": 7, "issued_at": "2026-11-30T08:00:00Z",
                   "nodes": [{"region": "511602", "name": "广安区",
-                             "gateway": "127.0.0.1:50060",
+                             "gateway": "127.0.0.1:18060",
                              "certificates": ["sha256:…"], "token_keys": [{JWK}],
                              "revoked": null}],
                   "calls": [{"caller": "510000", "callee": "511602",
@@ -86,7 +86,7 @@ def check_method(method: str) -> str:
 def check_address(address: str) -> str:
     if not ADDRESS_RE.match(address) or not 0 < int(address.rsplit(":", 1)[1]) < 65536:
         raise RegistryProblem(f"{address!r} is not a gateway address: write host:port, "
-                              "e.g. 127.0.0.1:50060 or gw.guangan.example:50060")
+                              "e.g. 127.0.0.1:18060 or gw.guangan.example:18060")
     return address
 
 

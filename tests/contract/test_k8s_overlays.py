@@ -32,7 +32,7 @@ from services.shared.token_keys import TokenKey
 ROOT = Path(__file__).resolve().parents[2]
 LEVELS = {"province": "510000", "city": "511600", "district": "511602"}
 KUBERNETES = "1.32.0"  # the kubectl of the machine
-PEER_PORT = 50060
+PEER_PORT = 18060
 PKI_FILES = {"node.key", "node.crt", "ca.crt", "registry.json"}
 CRDS = ROOT / "k8s" / "crds"
 #: the RabbitMQ operator's labels of its cluster "rabbitmq"'s pods

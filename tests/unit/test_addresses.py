@@ -26,13 +26,13 @@ def _no_host_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_one_machine_listens_and_is_reached_at_the_one_host() -> None:
     settings = Settings(host="10.1.2.3")
     assert settings.bind_host == "10.1.2.3"
-    assert settings.listen_address(50051) == "10.1.2.3:50051"
+    assert settings.listen_address(18051) == "10.1.2.3:18051"
     assert {p: settings.peer_address(p) for p in PEERS} == {
-        "catalogue": "10.1.2.3:50051", "cases": "10.1.2.3:50052",
-        "monitoring": "10.1.2.3:50053", "gateway": "10.1.2.3:50050",
+        "catalogue": "10.1.2.3:18051", "cases": "10.1.2.3:18052",
+        "monitoring": "10.1.2.3:18053", "gateway": "10.1.2.3:18050",
         "gateway-http": "10.1.2.3:8080", "hall": "10.1.2.3:8000"}
     # the defaults are today's: every process on 127.0.0.1
-    assert Settings().peer_address("cases") == Settings().address(50052) == "127.0.0.1:50052"
+    assert Settings().peer_address("cases") == Settings().address(18052) == "127.0.0.1:18052"
 
 
 def test_apart_servers_bind_the_listen_host_and_peers_are_reached_by_name(
@@ -49,10 +49,10 @@ def test_apart_servers_bind_the_listen_host_and_peers_are_reached_by_name(
     assert settings.peer_address("hall") == "hall:8000"
     # one peer left unset: SUNLIGHT_HOST
     monkeypatch.delenv("SUNLIGHT_MONITORING_HOST")
-    assert Settings(host="10.0.0.9").peer_address("monitoring") == "10.0.0.9:50053"
+    assert Settings(host="10.0.0.9").peer_address("monitoring") == "10.0.0.9:18053"
 
 
-@pytest.mark.parametrize("value", ["catalogue:50051", "http://catalogue", "a b", "-x"])
+@pytest.mark.parametrize("value", ["catalogue:18051", "http://catalogue", "a b", "-x"])
 def test_a_host_setting_is_a_host_alone(value: str) -> None:
     with pytest.raises(ValidationError, match="a host name or address"):
         Settings(catalogue_host=value)

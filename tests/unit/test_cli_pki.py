@@ -36,7 +36,7 @@ def test_a_province_sets_up_its_ca_issues_allows_and_revokes(tmp_path) -> None:
     assert "d" not in published and published["kty"] == "OKP"
     assert region_of(load_cert(paths.node_cert)) == "510000" and mode(paths.node_key) == 0o600
     other = run(var, "issue-node", "--region", "511602", "--gateway-host", "127.0.0.1",
-                "--gateway-port", "50160")
+                "--gateway-port", "18160")
     assert other.exit_code == 0, other.output
     handed = paths.issued("511602")
     assert {p.name for p in handed.iterdir()} == {"node.key", "node.crt", "ca.crt"}
@@ -54,7 +54,7 @@ def test_a_province_sets_up_its_ca_issues_allows_and_revokes(tmp_path) -> None:
     registry = NodeRegistry.verified(paths.registry.read_bytes(), load_cert(paths.ca_cert))
     assert registry.token_key(published["kid"])[0] == "510000"  # registered with its cert
     district = registry.node("511602")
-    assert district.gateway == "127.0.0.1:50160" and district.revoked.reason == "key lost"
+    assert district.gateway == "127.0.0.1:18160" and district.revoked.reason == "key lost"
     assert registry.token_key(key.kid) is None  # revoked with its node
     assert [r.method for r in registry.calls] == ["/sunlight.gateway.v1.FederationService/Hello"]
     shown = run(var, "show")

@@ -184,7 +184,7 @@ def test_in_a_province_only_the_districts_node_seeds_the_districts_demo(tmp_path
     env = {"SUNLIGHT_VAR_DIR": str(var), "SUNLIGHT_NODE_REGION": "510000"}
     for args in (["init-ca"], ["issue-node", "--region", "510000", "--gateway-host", "127.0.0.1"],
                  ["issue-node", "--region", "511602", "--gateway-host", "127.0.0.1",
-                  "--gateway-port", "50160"]):
+                  "--gateway-port", "18160"]):
         done = CliRunner().invoke(main, ["pki", *args], env=env)
         assert done.exit_code == 0, done.output
     province = Settings(var_dir=var)  # 510000: its regions cover 511602 too

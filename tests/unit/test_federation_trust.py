@@ -71,8 +71,8 @@ def test_a_certificate_without_a_node_name_names_no_region(ca) -> None:
 def registry_of(ca, district) -> NodeRegistry:
     province = issue_node(*ca, "510000", "四川省", ["127.0.0.1"])[1]
     registry = (empty("510000")
-                .with_certificate("510000", "四川省", province, gateway="127.0.0.1:50060")
-                .with_certificate("511602", "广安区", district[1], gateway="127.0.0.1:50160")
+                .with_certificate("510000", "四川省", province, gateway="127.0.0.1:18060")
+                .with_certificate("511602", "广安区", district[1], gateway="127.0.0.1:18160")
                 .allowing("510000", "511602", HELLO))
     return registry
 

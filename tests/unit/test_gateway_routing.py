@@ -29,7 +29,7 @@ KEY = TokenKey.generate().to_text()
 def province(tmp_path) -> Province:
     province = Province.create(tmp_path)
     for region, name in (("510000", "四川省"), ("511600", "广安市"), ("511602", "广安区")):
-        province.add_node(region, name, f"127.0.0.1:{50060 + int(region[4:])}")
+        province.add_node(region, name, f"127.0.0.1:{18060 + int(region[4:])}")
     return province
 
 

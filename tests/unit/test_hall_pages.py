@@ -352,7 +352,7 @@ def test_a_malformed_region_is_explained_without_calling(fakes) -> None:
 def test_catalogue_down_is_a_503_page(fakes) -> None:
     client, catalogue, _, _ = fakes
     catalogue.fail = FakeRpcError(grpc.StatusCode.UNAVAILABLE,
-                                  "failed to connect to all addresses; 127.0.0.1:50051")
+                                  "failed to connect to all addresses; 127.0.0.1:18051")
     response = client.get("/")
     assert response.status_code == 503
     assert "服务暂时不可用" in response.text

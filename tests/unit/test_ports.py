@@ -7,7 +7,8 @@ import socket
 import pytest
 
 from infra import ports
-from infra.province import quiet_port
+from infra.province import NODES, PORT_FIELDS, quiet_port
+from services.shared.config import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +26,19 @@ def test_the_ports_are_distinct_free_and_below_the_ephemeral_range() -> None:
     for port in chosen:  # each can be bound by the node that is given it
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", port))
+
+
+def test_the_default_ports_of_every_node_lie_below_the_ephemeral_range() -> None:
+    """A default port inside the kernel's ephemeral range (Linux: from 32768) can be taken by
+    any outgoing connection before its server binds it: `make run` once found a district's
+    peer port "already in use". Nor may a default fall in the pickers' span (tests start
+    nodes on chosen ports while others run on the defaults)."""
+    defaults = {name: Settings.model_fields[name].default for name in PORT_FIELDS}
+    used = [port + layout.port_offset for layout in NODES.values()
+            for port in defaults.values() if port]
+    assert len(used) == len(set(used))  # no two processes of the province on one port
+    assert max(used) < min(32768, ports.ephemeral_low()), sorted(used)
+    assert not set(used) & set(ports.chosen_from())
 
 
 def test_a_port_someone_listens_on_is_never_chosen(monkeypatch) -> None:
