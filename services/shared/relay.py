@@ -16,7 +16,12 @@ PostgreSQL: rows are claimed with ``FOR UPDATE SKIP LOCKED`` (several relays may
 relay sleeps on ``LISTEN`` until a writer commits. Writers send at most one NOTIFY per
 ``NOTIFY_INTERVAL_S`` (see ``outbox``), so once woken the relay keeps polling every
 ``BUSY_POLL_S`` for ``RELAY_LINGER_S`` after the last event it saw; idle, it waits on
-``LISTEN`` for at most ``IDLE_WAIT_S``. SQLite: one relay per file, polling.
+``LISTEN`` for at most ``IDLE_WAIT_S``. SQLite: one relay per file; between cycles it
+watches the file's ``PRAGMA data_version`` (which changes once another connection has
+committed) every ``idle_poll_s`` and runs the next cycle as soon as it changes, or after
+``IDLE_WAIT_S`` at the latest — the same delay as polling, without a query of the outbox
+twenty times a second when nothing is written (an idle province's nine relays spent 0.11
+of a core on that).
 
 Run: ``python -m services.shared.relay --service cases``.
 """
@@ -329,6 +334,11 @@ class Relay:
         self._last_purge = 0.0
         self._last_rows = 0
         self._last_activity = float("-inf")  # monotonic time of the last event or wake-up
+        #: SQLite: a connection of its own that watches the file (``_watch_file``), and the
+        #: ``PRAGMA data_version`` it read before the last cycle's query
+        self._watch: Any = None
+        self._data_version: int | None = None
+        self._stopping = threading.Event()  # run_forever's: a wait ends once it is set
 
     # --- broker -------------------------------------------------------------------------
     def _ensure_publisher(self) -> ConfirmedPublisher:
@@ -377,6 +387,8 @@ class Relay:
                 done, failed = self._publish_rows(rows)
                 self._mark(conn, done, failed)
         else:
+            # before the query: whatever commits after it wakes the next wait (_watch_file)
+            self._data_version = self._file_version()
             with self.db.begin() as conn:
                 rows = conn.execute(self._due, params).all()
             done, failed = self._publish_rows(rows)
@@ -465,7 +477,7 @@ class Relay:
     # --- waiting ------------------------------------------------------------------------
     def _wait(self, timeout: float) -> None:
         if self.db.dialect != "postgresql":
-            time.sleep(timeout)
+            self._watch_file(timeout)
             return
         try:
             if self._listen_conn is None:
@@ -485,17 +497,54 @@ class Relay:
             self._listen_conn = None
             time.sleep(timeout)
 
+    def _file_version(self) -> int | None:
+        """SQLite's ``PRAGMA data_version`` on the watching connection (opened at the first
+        call); None when it cannot be read (the wait then sleeps its whole time)."""
+        try:
+            if self._watch is None:
+                self._watch = self.db.engine.raw_connection()
+            return int(self._watch.driver_connection.execute(
+                "PRAGMA data_version").fetchone()[0])
+        except Exception as exc:  # noqa: BLE001 - a file in doubt: plain sleeping, retried later
+            log.warning("cannot watch the database file (%r); sleeping instead", exc)
+            self._close_watch()
+            return None
+
+    def _close_watch(self) -> None:
+        if self._watch is not None:
+            try:
+                self._watch.invalidate()
+            except Exception:  # noqa: BLE001 - closing a connection in doubt
+                log.debug("closing the watching connection failed", exc_info=True)
+        self._watch = None
+
+    def _watch_file(self, timeout: float) -> None:
+        """SQLite: wait ``timeout``, looking every ``idle_poll_s`` whether another connection
+        has committed to the file since the last cycle's query began, and return as soon as
+        one has (a write to the outbox, most likely: the next cycle sees it)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stopping.wait(min(self.idle_poll_s, left)):
+                return
+            if self._data_version is None:
+                continue
+            version = self._file_version()
+            if version != self._data_version:
+                return
+
     def next_wait_s(self) -> float:
-        """How long to sleep before the next cycle (0: a full batch, go on at once)."""
+        """How long to wait before the next cycle (0: a full batch, go on at once); SQLite
+        waits watching the file (``_watch_file``), PostgreSQL on ``LISTEN``."""
         if self._last_rows >= self.batch_size:
             return 0.0
         if self.db.dialect != "postgresql":
-            return self.idle_poll_s
+            return IDLE_WAIT_S
         if time.monotonic() - self._last_activity < RELAY_LINGER_S:
             return BUSY_POLL_S  # events are flowing: writers may not have notified
         return IDLE_WAIT_S
 
     def run_forever(self, stop: threading.Event) -> None:
+        self._stopping = stop
         backoff = 0.5
         while not stop.is_set():
             try:
@@ -520,6 +569,7 @@ class Relay:
                 stop.wait(backoff)
                 backoff = min(MAX_BACKOFF_S, backoff * 2)
         self.close_broker()
+        self._close_watch()
 
 
 def main(argv: list[str] | None = None) -> None:

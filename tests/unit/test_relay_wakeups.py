@@ -3,6 +3,7 @@ briefly after any sign of traffic, so events committed without a NOTIFY still le
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
@@ -51,8 +52,44 @@ def test_the_relay_polls_while_events_flow_and_sleeps_when_idle(pg_relay,
     assert pg_relay.next_wait_s() == IDLE_WAIT_S
 
 
-def test_sqlite_relays_poll(tmp_path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'x.db'}", "cases")
-    relay = Relay(db, "amqp://guest:guest@127.0.0.1:1/none", idle_poll_s=0.05)
-    assert relay.next_wait_s() == 0.05
-    db.dispose()
+def test_a_sqlite_relay_waits_until_another_connection_commits(tmp_path) -> None:
+    """SQLite has no LISTEN: between cycles the relay watches the file's data_version every
+    ``idle_poll_s`` — the whole wait when nothing is written, woken at its next look once a
+    writer (another connection) commits, and at once when the relay is stopped."""
+    path = tmp_path / "x.db"
+    db = Database(f"sqlite:///{path}", "cases")
+    relay = Relay(db, "amqp://guest:guest@127.0.0.1:1/none", idle_poll_s=0.01)
+    try:
+        assert relay.next_wait_s() == IDLE_WAIT_S
+        relay._data_version = relay._file_version()  # as a cycle takes it before its query
+        began = time.monotonic()
+        relay._watch_file(0.2)
+        assert time.monotonic() - began >= 0.2  # nothing committed: the whole wait
+
+        with sqlite3.connect(path) as writer:  # a writer's commit
+            writer.execute("CREATE TABLE written (x)")
+        began = time.monotonic()
+        relay._watch_file(30.0)
+        assert time.monotonic() - began < 15.0  # woken, not after the 30 s
+
+        relay._data_version = relay._file_version()
+        relay._stopping.set()
+        began = time.monotonic()
+        relay._watch_file(30.0)
+        assert time.monotonic() - began < 15.0  # stopping ends the wait
+    finally:
+        relay._close_watch()
+        db.dispose()
+
+
+def test_a_relay_that_cannot_watch_the_file_sleeps_the_whole_wait(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'gone' / 'x.db'}", "cases")  # no such directory
+    relay = Relay(db, "amqp://guest:guest@127.0.0.1:1/none", idle_poll_s=0.01)
+    try:
+        assert relay._file_version() is None
+        relay._data_version = None
+        began = time.monotonic()
+        relay._watch_file(0.1)
+        assert time.monotonic() - began >= 0.1
+    finally:
+        db.dispose()
