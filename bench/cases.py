@@ -71,6 +71,7 @@ import psycopg
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
+from bench.cpu import children_of, machine_busy_s, process_cpu_s, rabbitmq_pids, tree_cpu_s
 from bench.machine import speed_index
 from infra.broker import enable_plugins, set_policies
 from infra.localnode import LocalNode
@@ -425,67 +426,22 @@ def drive(path: Route, item: Item, first: int, count: int, concurrency: int,
 # --- what the node did -----------------------------------------------------------------------
 
 
-def _proc_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rabbitmq_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "beam.smp":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
-
-
-def _children() -> dict[int, list[int]]:
-    """Each process's children (Linux /proc)."""
-    found: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            found.setdefault(ppid, []).append(int(entry.name))
-    return found
-
-
-def _tree_cpu(pid: int, children: dict[int, list[int]]) -> float:
-    """CPU of a process and of its descendants (a service's copies on its port)."""
-    return _proc_cpu(pid) + sum(_tree_cpu(c, children) for c in children.get(pid, ()))
-
-
 def cpu_seconds(node: LocalNode, pg_url: str) -> dict[str, float]:
     """CPU time (user + system) used so far by each process of the node (with its copies),
     the PostgreSQL backends serving the node's database, RabbitMQ and this client (Linux
     /proc)."""
-    children = _children()
-    used = {name: _tree_cpu(pid, children) for name, pid in node.pids().items()}
+    children = children_of()
+    used = {name: tree_cpu_s(pid, children) for name, pid in node.pids().items()}
     with psycopg.connect(pg_url, autocommit=True) as conn:
         pids = [r[0] for r in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid()").fetchall()]
-    used["postgres"] = sum(_proc_cpu(pid) for pid in pids)
-    used["rabbitmq"] = sum(_proc_cpu(pid) for pid in rabbitmq_pids())
+    used["postgres"] = sum(process_cpu_s(pid) for pid in pids)
+    used["rabbitmq"] = sum(process_cpu_s(pid) for pid in rabbitmq_pids())
     times = os.times()
     used["bench-client"] = times.user + times.system
     used["machine"] = machine_busy_s()
     return used
-
-
-def machine_busy_s() -> float:
-    """CPU time the whole machine spent busy (every process and the kernel; /proc/stat)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_per_transition(before: dict[str, float], after: dict[str, float],

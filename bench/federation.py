@@ -19,6 +19,10 @@ data), publishes an item at the district, then:
   a minute (``bench.machine``), which two long runs one after the other would count as the
   hop's; ``machine_speed`` is the speed index before each turn. On one machine both gateways
   share its cores, so a routed call also pays for the district's work on the same CPUs;
+  ``cpu_ms_per_status`` says where: for each path, the CPU milliseconds a status call cost
+  each process of the two nodes (``<region> <process>``), RabbitMQ, this client, and the
+  machine as a whole (``machine_other``: the kernel's share and whatever else ran), over
+  all turns (``bench.cases.cpu_per_transition``);
 * ``province_search_p50_ms`` / ``province_search_p99_ms`` — the province-wide search
   (``GET /v1/province/items/search``) at the province's gateway, which asks every active node
   at once (``--search-requests``, one client); ``province_search_partial`` counts answers
@@ -57,9 +61,10 @@ from pathlib import Path
 
 import httpx
 
+from bench.cases import cpu_per_transition, write_result
 from bench.cases import percentile as cases_percentile
 from bench.cases import publish_item as bench_item
-from bench.cases import write_result
+from bench.cpu import children_of, machine_busy_s, process_cpu_s, rabbitmq_pids, tree_cpu_s
 from bench.machine import speed_index
 from infra import rollup
 from infra.localnode import LocalProvince
@@ -226,6 +231,19 @@ def load(province: LocalProvince, item_id: str, clients: int, *, cases: int = 0,
     return opened[0]
 
 
+def cpu_now(province: LocalProvince) -> dict[str, float]:
+    """CPU seconds used so far by every process of every node (``<region> <process>``, with
+    its copies), RabbitMQ, this client, and the machine as a whole (Linux /proc)."""
+    children = children_of()
+    used = {f"{region} {name}": tree_cpu_s(pid, children)
+            for region, node in province.nodes.items() for name, pid in node.pids().items()}
+    used["rabbitmq"] = sum(process_cpu_s(pid) for pid in rabbitmq_pids())
+    times = os.times()
+    used["bench-client"] = times.user + times.system
+    used["machine"] = machine_busy_s()
+    return used
+
+
 def bench_province(name: str) -> tuple[LocalProvince, Path]:
     """The province and the district as the benchmarks start them (not started yet), under a
     temporary directory (returned, for removal): SQLite, no demo data, each node's vhost
@@ -287,19 +305,28 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.throughput_rounds} turns…", file=sys.stderr)
         turn_s = args.throughput_s / args.throughput_rounds
         answered = {DISTRICT: [0, 0.0], PROVINCE: [0, 0.0]}  # calls, seconds
+        used: dict[str, dict[str, float]] = {DISTRICT: {}, PROVINCE: {}}  # CPU s, by process
         speeds = []
         for _ in range(args.throughput_rounds):
             speeds.append(speed_index())
             for asked in (DISTRICT, PROVINCE):
+                before = cpu_now(province)
                 calls, spent = throughput(lambda asked=asked: client(province, asked), number,
                                           args.clients, turn_s)
+                after = cpu_now(province)
+                for name, value in after.items():
+                    used[asked][name] = (used[asked].get(name, 0.0) + value
+                                         - before.get(name, value))
                 answered[asked][0] += calls
                 answered[asked][1] += spent
         direct = answered[DISTRICT][0] / answered[DISTRICT][1]
         routed = answered[PROVINCE][0] / answered[PROVINCE][1]
         result.update(direct_status_per_s=round(direct, 1), routed_status_per_s=round(routed, 1),
                       machine_speed=speeds,
-                      routed_vs_direct_throughput=round(routed / direct, 3))
+                      routed_vs_direct_throughput=round(routed / direct, 3),
+                      cpu_ms_per_status={
+                          path: cpu_per_transition({}, used[asked], answered[asked][0])
+                          for path, asked in (("direct", DISTRICT), ("routed", PROVINCE))})
 
         with client(province, PROVINCE) as province_api:
             searches, partial = search_latencies(province_api, SEARCH_QUERY,
