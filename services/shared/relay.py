@@ -19,9 +19,11 @@ relay sleeps on ``LISTEN`` until a writer commits. Writers send at most one NOTI
 ``LISTEN`` for at most ``IDLE_WAIT_S``. SQLite: one relay per file; between cycles it
 watches the file's ``PRAGMA data_version`` (which changes once another connection has
 committed) every ``idle_poll_s`` and runs the next cycle as soon as it changes, or after
-``IDLE_WAIT_S`` at the latest — the same delay as polling, without a query of the outbox
-twenty times a second when nothing is written (an idle province's nine relays spent 0.11
-of a core on that).
+``IDLE_WAIT_S`` at the latest — for a new row the same delay as polling, without a query of
+the outbox twenty times a second when nothing is written (an idle province's nine relays
+spent 0.11 of a core on that); a row waiting for its retry is tried at the first cycle after
+its time, within ``IDLE_WAIT_S`` of it. The relay's own marking of a batch is a commit of
+another connection too: a batch is followed by one cycle that finds nothing.
 
 Run: ``python -m services.shared.relay --service cases``.
 """
@@ -339,6 +341,7 @@ class Relay:
         self._watch: Any = None
         self._data_version: int | None = None
         self._stopping = threading.Event()  # run_forever's: a wait ends once it is set
+        self._watch_failing = False  # warned once until the watch works again
 
     # --- broker -------------------------------------------------------------------------
     def _ensure_publisher(self) -> ConfirmedPublisher:
@@ -503,12 +506,19 @@ class Relay:
         try:
             if self._watch is None:
                 self._watch = self.db.engine.raw_connection()
-            return int(self._watch.driver_connection.execute(
+            version = int(self._watch.driver_connection.execute(
                 "PRAGMA data_version").fetchone()[0])
         except Exception as exc:  # noqa: BLE001 - a file in doubt: plain sleeping, retried later
-            log.warning("cannot watch the database file (%r); sleeping instead", exc)
+            if not self._watch_failing:
+                log.warning("cannot watch the database file (%r); waiting a second between "
+                            "cycles instead until it can", exc)
+            self._watch_failing = True
             self._close_watch()
             return None
+        if self._watch_failing:
+            log.info("watching the database file again")
+            self._watch_failing = False
+        return version
 
     def _close_watch(self) -> None:
         if self._watch is not None:
@@ -568,6 +578,10 @@ class Relay:
                 log.exception("relay cycle failed; retrying in %.1fs", backoff)
                 stop.wait(backoff)
                 backoff = min(MAX_BACKOFF_S, backoff * 2)
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the broker and of the connection that watches the file."""
         self.close_broker()
         self._close_watch()
 

@@ -1,5 +1,6 @@
 """The default storage of ``make run`` (SQLite files): the case service's transitions, the
-polling relay and the supervision worker still carry every event across, applied once."""
+relay (watching the file between its reads of the outbox) and the supervision worker still
+carry every event across, applied once."""
 
 from __future__ import annotations
 

@@ -37,7 +37,9 @@ def test_the_default_ports_of_every_node_lie_below_the_ephemeral_range() -> None
     used = [port + layout.port_offset for layout in NODES.values()
             for port in defaults.values() if port]
     assert len(used) == len(set(used))  # no two processes of the province on one port
-    assert max(used) < min(32768, ports.ephemeral_low()), sorted(used)
+    assert max(used) < min(32768, ports.ephemeral_low()), (
+        f"default ports {sorted(used)} reach into the ephemeral range (from "
+        f"{ports.ephemeral_low()} here): move the defaults, or this machine's range")
     assert not set(used) & set(ports.chosen_from())
 
 

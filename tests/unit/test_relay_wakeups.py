@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import MetaData
@@ -78,7 +79,40 @@ def test_a_sqlite_relay_waits_until_another_connection_commits(tmp_path) -> None
         relay._watch_file(30.0)
         assert time.monotonic() - began < 15.0  # stopping ends the wait
     finally:
-        relay._close_watch()
+        relay.close()
+        db.dispose()
+
+
+def test_a_row_committed_while_a_batch_is_published_wakes_the_next_wait(tmp_path) -> None:
+    """The file's version is taken before the cycle's query: a writer committing while the
+    relay publishes what that query found is seen by the wait that follows, at once."""
+    path = tmp_path / "x.db"
+    db = Database(f"sqlite:///{path}", "cases")
+    table = outbox_table(MetaData())
+    with db.engine.begin() as conn:
+        table.create(conn)
+        conn.execute(table.insert().values(event_id="e1", exchange="cases.events",
+                                           routing_key="case.submitted", body="{}",
+                                           created_at=datetime.now(UTC)))
+    relay = Relay(db, "amqp://guest:guest@127.0.0.1:1/none", idle_poll_s=0.01)
+
+    class Publisher:
+        is_open = True
+
+        def publish(self, messages):  # type: ignore[no-untyped-def]
+            with sqlite3.connect(path) as writer:  # a writer commits meanwhile
+                writer.execute("CREATE TABLE written (x)")
+            return [None] * len(messages)
+
+    relay._publisher = Publisher()  # type: ignore[assignment]
+    try:
+        assert relay.run_once() == 1
+        began = time.monotonic()
+        relay._watch_file(30.0)
+        assert time.monotonic() - began < 15.0  # woken by the commit, not after the 30 s
+    finally:
+        relay._publisher = None
+        relay.close()
         db.dispose()
 
 
