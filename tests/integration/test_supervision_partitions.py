@@ -130,7 +130,7 @@ def test_two_partitions_apply_every_event_once_in_case_order_and_lose_nothing(
         assert {"monitoring-worker", "monitoring-worker-1"} <= node.started
         node.wait_healthy()
         assert queued(own_amqp_uri) == {case_partition_queue(0): (0, 1),
-                                                case_partition_queue(1): (0, 1)}
+                                        case_partition_queue(1): (0, 1)}
 
         # partition 1's worker stopped: its cases wait whole in its queue, partition 0's are
         # applied whole — a case is never split between the two
@@ -141,8 +141,7 @@ def test_two_partitions_apply_every_event_once_in_case_order_and_lose_nothing(
         publish(own_amqp_uri, events)
         ids = [e.event_id for e in events]
         waiting = wait_for(lambda: (lambda q: q if q + len(applied(db, ids)) == len(ids)
-                                    else 0)(queued(own_amqp_uri)
-                                            [case_partition_queue(1)][0]),
+                                    else 0)(queued(own_amqp_uri)[case_partition_queue(1)][0]),
                            timeout_s=30, what="partition 0's events applied")
         done = applied(db, ids)
         whole = {n: {e.event_id in done for e in by_case[n]} for n in first}
