@@ -23,9 +23,10 @@ backends of the node's database, RabbitMQ, and the benchmark's own client) per t
 per path, and the whole machine's (``machine``: every process and the kernel). Then a raw-SQL
 baseline (one insert + one update per transaction, psycopg, same
 concurrency), then the status of a case (``GetCase``'s status view, ``CASE_VIEW_STATUS``,
-through the gateway's gRPC port; the case's file, an audited read, alongside for comparison) with at
-least ``--status-cases`` cases stored: realistic case rows (states copied from the run's own
-cases at every stage, new numbers) are bulk-loaded with COPY first.
+through the gateway's gRPC port, 4 clients as threads of this process; alongside: straight to
+the case service, one client, the 4 clients as processes of their own, and the case's file, an
+audited read) with at least ``--status-cases`` cases stored: realistic case rows (states
+copied from the run's own cases at every stage, new numbers) are bulk-loaded with COPY first.
 
 The node runs ``--supervision-workers`` (2) supervision workers, the case events partitioned
 by case number over them: one falls behind this 2-core machine's full case load (README,
@@ -48,6 +49,7 @@ import contextlib
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -657,10 +659,28 @@ def bulk_load(pg_url: str, templates: list[tuple], wanted: int) -> dict:
 
 
 def status_latency(address: str, token: str, numbers: list[str], calls: int,
-                   concurrency: int, view: int = kpb.CASE_VIEW_STATUS) -> dict:
+                   concurrency: int, view: int = kpb.CASE_VIEW_STATUS, *,
+                   processes: bool = False) -> dict:
+    """``calls`` GetCase reads of ``numbers`` (chosen at random, the same every run) by
+    ``concurrency`` clients: threads of this process sharing one channel, or with
+    ``processes`` one process each with a channel of its own (``_status_lane``), so that no
+    client waits for another's interpreter lock — a wait the latencies would count."""
+    chosen = random.Random(7).choices(numbers, k=calls)
+    if processes:
+        latencies, elapsed = _status_in_processes(address, token, chosen, concurrency, view)
+    else:
+        latencies, elapsed = _status_in_threads(address, token, chosen, concurrency, view)
+    result = summary(latencies, elapsed)
+    return {"calls": len(latencies), "concurrency": concurrency,
+            "clients": "processes" if processes else "threads",
+            "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
+            "per_s": result["transitions_per_s"]}
+
+
+def _status_in_threads(address: str, token: str, chosen: list[str], concurrency: int,
+                       view: int) -> tuple[list[float], float]:
     stub = kgrpc.CaseServiceStub(grpc.insecure_channel(address))
     md = (("authorization", f"Bearer {token}"),)
-    chosen = random.Random(7).choices(numbers, k=calls)
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -675,10 +695,46 @@ def status_latency(address: str, token: str, numbers: list[str], calls: int,
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, chosen))
-    result = summary(latencies, time.perf_counter() - started)
-    return {"calls": len(latencies), "concurrency": concurrency,
-            "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"],
-            "per_s": result["transitions_per_s"]}
+    return latencies, time.perf_counter() - started
+
+
+def _status_lane(address: str, token: str, numbers: list[str], view: int,
+                 ready: Any, results: Any) -> None:
+    """One client process: its channel warmed by a first read, then — once every lane is
+    ready — its share of the reads, one after the other; (latencies, start, end) to
+    ``results``."""
+    stub = kgrpc.CaseServiceStub(grpc.insecure_channel(address))
+    md = (("authorization", f"Bearer {token}"),)
+    stub.GetCase(kpb.GetCaseRequest(case_number=numbers[0], view=view), metadata=md,
+                 timeout=30)
+    ready.wait()
+    latencies = []
+    started = time.perf_counter()
+    for number in numbers:
+        began = time.perf_counter()
+        stub.GetCase(kpb.GetCaseRequest(case_number=number, view=view), metadata=md,
+                     timeout=30)
+        latencies.append(time.perf_counter() - began)
+    results.put((latencies, started, time.perf_counter()))
+
+
+def _status_in_processes(address: str, token: str, chosen: list[str], concurrency: int,
+                         view: int) -> tuple[list[float], float]:
+    """The reads split over ``concurrency`` client processes (spawned: gRPC does not survive
+    a fork), timed from when the first lane starts to when the last ends."""
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Barrier(concurrency), context.Queue()
+    lanes = [context.Process(target=_status_lane, daemon=True,
+                             args=(address, token, chosen[n::concurrency], view, ready,
+                                   results))
+             for n in range(concurrency)]
+    for lane in lanes:
+        lane.start()
+    answers = [results.get(timeout=600) for _ in lanes]
+    for lane in lanes:
+        lane.join(timeout=60)
+    latencies = [spent for answer in answers for spent in answer[0]]
+    return latencies, max(a[2] for a in answers) - min(a[1] for a in answers)
 
 
 # --- the baseline ----------------------------------------------------------------------------
@@ -865,13 +921,17 @@ def measure_status(node: LocalNode, pg_url: str, token: str, direct: Route, item
     direct_address = f"127.0.0.1:{node.port('cases')}"
     direct_result = status_latency(direct_address, token, numbers, args.status_calls, 4)
     alone = status_latency(gateway, token, numbers, args.status_calls // 5, 1)
+    # the same 4 clients as processes of their own (none waits for another's interpreter)
+    in_processes = status_latency(gateway, token, numbers, args.status_calls, 4,
+                                  processes=True)
     # the case's file instead (a staff read: audited, with its documents), for comparison
     file_view = status_latency(gateway, token, numbers, args.status_calls, 4,
                                kpb.CASE_VIEW_FILE)
     return {"path": "gateway gRPC port, GetCase, status view", "cases_stored": loaded.get("stored"),
             "bulk_loaded": loaded["added"], "bulk_load_s": loaded["s"],
             "template_states": len(rows), **result,
-            "direct": direct_result, "one_client": alone, "file_view": file_view}
+            "direct": direct_result, "one_client": alone, "client_processes": in_processes,
+            "file_view": file_view}
 
 
 def partial_case(path: Route, item: Item, calls: int, record: Record) -> str:
