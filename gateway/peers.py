@@ -115,6 +115,10 @@ class PeerAuthorisation(grpc.ServerInterceptor):
         self._people = Authenticator(token_key, own_region,
                                      peer_keys=lambda kid: registry().token_key(kid),
                                      generation=registry)
+        # (method, handler) → the guarded handler, made once: the same object for every call
+        # of a method, as the metrics interceptor in front of this one keeps its timed
+        # version per handler (a new one per call would be timed anew per call)
+        self._guarded: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def check(self, method: str, context: grpc.ServicerContext
               ) -> tuple[PeerIdentity, Principal]:
@@ -162,6 +166,19 @@ class PeerAuthorisation(grpc.ServerInterceptor):
         if handler is None:
             return None
         method = details.method
+        key = (method, id(handler))
+        entry = self._guarded.get(key)
+        if entry is not None and entry[0] is handler:
+            return entry[1]
+        guarded_handler = self._guard(method, handler)
+        if len(self._guarded) > 10_000:  # handlers made per call by someone: stay bounded
+            self._guarded.clear()
+        self._guarded[key] = (handler, guarded_handler)
+        return guarded_handler
+
+    def _guard(self, method: str, handler: Any) -> Any:
+        """``handler`` run only for a caller ``check`` allows, with ``calling_node()`` and
+        ``asserted_person()`` set."""
 
         def guarded(behaviour: Callable[..., Any]) -> Callable[..., Any]:
             def run(request: Any, context: grpc.ServicerContext) -> Any:

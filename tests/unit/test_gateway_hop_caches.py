@@ -262,3 +262,32 @@ def test_a_forwarding_deadline_longer_than_the_margin_widens_it(monkeypatch) -> 
     later(monkeypatch, LOCAL_TOKEN_TTL_S - 31 + 1)  # 30 s of deadline and a second left
     forwarder.local_token(WANG)
     assert len(minted) == 2
+
+
+def test_the_peer_ports_guard_is_made_once_per_method_and_handler() -> None:
+    """The authorisation hands the same guarded handler to every call of a method (the
+    metrics interceptor in front of it keeps its timed version per handler object: a new
+    one per call made a new recorder per call); another method, or another handler for it,
+    gets its own — each checking its own method."""
+    import grpc  # noqa: PLC0415
+
+    from gateway.peers import PeerAuthorisation  # noqa: PLC0415
+
+    authorisation = PeerAuthorisation("511602", lambda: empty("510000"), b"",
+                                      TokenKey.generate().to_text())
+    first = grpc.unary_unary_rpc_method_handler(lambda request, context: b"")
+    second = grpc.unary_unary_rpc_method_handler(lambda request, context: b"")
+
+    class Details(grpc.HandlerCallDetails):
+        def __init__(self, method: str) -> None:
+            self.method, self.invocation_metadata = method, ()
+
+    def served(method: str, handler: object) -> object:
+        return authorisation.intercept_service(lambda _: handler, Details(method))
+
+    get_case = "/sunlight.cases.v1.CaseService/GetCase"
+    once = served(get_case, first)
+    assert once is not first and served(get_case, first) is once
+    assert served("/sunlight.cases.v1.CaseService/LookupCase", first) is not once
+    assert served(get_case, second) is not once
+    assert authorisation.intercept_service(lambda _: None, Details(get_case)) is None
