@@ -372,8 +372,7 @@ class PeerForwarder(grpc.GenericRpcHandler):
         remaining = context.time_remaining()
         timeout = self._timeout_s if remaining is None or remaining > 1e6 else max(remaining, 0)
         try:
-            response, outcome = call.with_call(request, timeout=timeout,
-                                               metadata=metadata or None)
+            response = call(request, timeout=timeout, metadata=metadata or None)
         except grpc.RpcError as error:
             trailers = [(k, v) for k, v in error.trailing_metadata() or ()  # type: ignore[attr-defined]
                         if not k.startswith("grpc-") or k == STATUS_DETAILS_KEY]
