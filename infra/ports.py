@@ -8,8 +8,9 @@ that range are only ever taken by a listener that asks for them, so they are cho
 
 Pickers that run side by side and bind late — the workers of `make test`, each setting up nodes
 whose ports are bound seconds after they are chosen — take a share of that span each
-(``SUNLIGHT_PORTS_SHARE=k/n``: the k-th of n equal parts), so that none chooses a port another
-has chosen and not bound yet.
+(``SUNLIGHT_PORTS_SHARE=k/n``: the k-th of n equal parts; a worker of a run given a share
+takes its part of that share, ``k/n,j/m``), so that none chooses a port another has chosen and
+not bound yet.
 """
 
 from __future__ import annotations
@@ -36,20 +37,24 @@ def ephemeral_low() -> int:
 
 def chosen_from() -> range:
     """The ports the pickers choose from: the ``SPAN`` below the ephemeral range (below 32768
-    where that range starts higher), or this picker's share of it (``SUNLIGHT_PORTS_SHARE``)."""
+    where that range starts higher), or this picker's share of it (``SUNLIGHT_PORTS_SHARE``:
+    ``k/n``, the k-th of n equal parts; ``k/n,j/m``, the j-th of m parts of that, and so on —
+    what a test worker takes of a share its caller was given)."""
     high = min(ephemeral_low(), 32768)
     span = range(max(1024, high - SPAN), high)
     share = os.environ.get("SUNLIGHT_PORTS_SHARE", "").strip()
-    if not share:
-        return span
-    try:
-        k, n = (int(part) for part in share.split("/"))
-    except ValueError:
-        raise ValueError(f"SUNLIGHT_PORTS_SHARE={share!r}: expected k/n, e.g. 1/2") from None
-    if not 1 <= k <= n <= len(span):
-        raise ValueError(f"SUNLIGHT_PORTS_SHARE={share!r}: k from 1 to n, n at most {len(span)}")
-    size = len(span) // n
-    return range(span.start + (k - 1) * size, span.start + k * size)
+    for part in filter(None, (text.strip() for text in share.split(","))):
+        try:
+            k, n = (int(number) for number in part.split("/"))
+        except ValueError:
+            raise ValueError(f"SUNLIGHT_PORTS_SHARE={share!r}: expected k/n (e.g. 1/2), or "
+                             "several, comma-separated (1/2,2/3: a part of a part)") from None
+        if not 1 <= k <= n <= len(span):
+            raise ValueError(f"SUNLIGHT_PORTS_SHARE={share!r}: k from 1 to n, n at most "
+                             f"{len(span)} (the ports left to divide)")
+        size = len(span) // n
+        span = range(span.start + (k - 1) * size, span.start + k * size)
+    return span
 
 
 def free_ports(count: int, *, avoid: Collection[int] = ()) -> list[int]:

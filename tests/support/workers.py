@@ -9,7 +9,9 @@
   worker ends the run alone on a long module.
 - Each worker, and every node it starts, picks ports from a share of its own
   (``SUNLIGHT_PORTS_SHARE``, ``infra/ports.py``): a port chosen by one worker's province set-up
-  is bound only seconds later, and the other worker must not choose it meanwhile.
+  is bound only seconds later, and the other worker must not choose it meanwhile. A run given
+  a share (``SUNLIGHT_PORTS_SHARE=1/2 make test`` beside another given ``2/2``) divides that
+  share among its workers.
 
 Without xdist (``SUNLIGHT_TEST_WORKERS=0``, or pytest run directly) only the order applies.
 """
@@ -26,9 +28,11 @@ SHARED_SET_UP = ("tests/e2e/one_node/", "tests/e2e/city_district/")
 SLOW_FIRST = ("tests/e2e/", "tests/browser/", "tests/conformance/", "tests/integration/")
 
 if "PYTEST_XDIST_WORKER" in os.environ:  # gw0, gw1, …
-    os.environ["SUNLIGHT_PORTS_SHARE"] = (
-        f"{int(os.environ['PYTEST_XDIST_WORKER'].removeprefix('gw')) + 1}"
-        f"/{os.environ['PYTEST_XDIST_WORKER_COUNT']}")
+    _own = (f"{int(os.environ['PYTEST_XDIST_WORKER'].removeprefix('gw')) + 1}"
+            f"/{os.environ['PYTEST_XDIST_WORKER_COUNT']}")
+    # a run given a share of its own (two runs side by side) divides that share
+    _given = os.environ.get("SUNLIGHT_PORTS_SHARE", "").strip()
+    os.environ["SUNLIGHT_PORTS_SHARE"] = f"{_given},{_own}" if _given else _own
 
 
 def run_together(nodeid: str) -> str:

@@ -86,7 +86,23 @@ def test_pickers_side_by_side_choose_from_parts_that_do_not_overlap(monkeypatch)
     assert all(len(share) == len(whole) // 3 for share in shares)
 
 
-@pytest.mark.parametrize("share", ["half", "0/2", "3/2", "1/0", "1/2/3"])
+def test_a_share_of_a_share_lies_within_it_and_the_parts_do_not_overlap(monkeypatch) -> None:
+    """Two runs side by side, each given half, each on two workers: four disjoint parts, each
+    inside its run's half (the workers divide what their run was given)."""
+    parts = {}
+    for run in (1, 2):
+        monkeypatch.setenv("SUNLIGHT_PORTS_SHARE", f"{run}/2")
+        half = set(ports.chosen_from())
+        for worker in (1, 2):
+            monkeypatch.setenv("SUNLIGHT_PORTS_SHARE", f" {run}/2, {worker}/2 ")
+            parts[run, worker] = set(ports.chosen_from())
+            assert parts[run, worker] <= half and len(parts[run, worker]) == len(half) // 2
+    for one in parts:
+        for other in parts:
+            assert one == other or not parts[one] & parts[other]
+
+
+@pytest.mark.parametrize("share", ["half", "0/2", "3/2", "1/0", "1/2/3", "1/2,3/2", "1/2,x"])
 def test_a_share_that_is_not_k_of_n_is_refused_with_what_is_expected(monkeypatch, share) -> None:
     monkeypatch.setenv("SUNLIGHT_PORTS_SHARE", share)
     with pytest.raises(ValueError, match="SUNLIGHT_PORTS_SHARE"):

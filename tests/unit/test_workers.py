@@ -39,7 +39,7 @@ def test_it({fixture}n, started):
 '''
 
 
-def run_suite(tmp_path: Path) -> list[dict]:
+def run_suite(tmp_path: Path, **env: str) -> list[dict]:
     tests = tmp_path / "tests"
     package = tests / "e2e" / "one_node"
     package.mkdir(parents=True)
@@ -58,7 +58,7 @@ def run_suite(tmp_path: Path) -> list[dict]:
          "-n", "2", "--no-loadscope-reorder", "-q", "tests"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "tests" / "support"),
-             "LOG": str(log)})
+             "LOG": str(log), **env})
     assert result.returncode == 0, result.stdout + result.stderr
     return [json.loads(line) for line in log.read_text().splitlines()]
 
@@ -80,6 +80,14 @@ def test_shared_set_ups_start_once_modules_stay_whole_and_slow_kinds_go_first(tm
         assert ".e2e." in next(line for line in ran if line["worker"] == worker)["test"]
     shares = {line["worker"]: line["ports"] for line in ran}
     assert shares == {"gw0": "1/2", "gw1": "2/2"}
+
+
+def test_a_run_given_a_share_of_the_ports_divides_it_among_its_workers(tmp_path) -> None:
+    """Two `make test` runs side by side, given 1/2 and 2/2: each worker takes its part of
+    its run's share, never the whole span's part another run's worker takes too."""
+    ran = [line for line in run_suite(tmp_path, SUNLIGHT_PORTS_SHARE="2/2") if "test" in line]
+    assert {line["worker"]: line["ports"] for line in ran} == {"gw0": "2/2,1/2",
+                                                               "gw1": "2/2,2/2"}
 
 
 def test_every_package_scoped_fixture_of_the_suite_is_in_a_package_kept_whole() -> None:
