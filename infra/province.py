@@ -193,7 +193,11 @@ def node_amqp_uri(base: Settings, region: str) -> str:
 def quiet_port(taken: set[int]) -> int:
     """A free port below the kernel's ephemeral range (:mod:`infra.ports`), not in ``taken``;
     added to it."""
-    port = ports.free_ports(1, avoid=taken)[0]
+    try:
+        port = ports.free_ports(1, avoid=taken)[0]
+    except RuntimeError as exc:  # every port of the span taken: say so, not a traceback
+        raise SystemExit(f"--free-ports: {exc} (infra/ports.py; SUNLIGHT_PORTS_SHARE narrows "
+                         "the span)") from None
     taken.add(port)
     return port
 

@@ -72,6 +72,9 @@ def test_avoided_ports_are_not_chosen_and_too_many_is_said(monkeypatch) -> None:
         assert "no 4 free ports" in str(error)
     else:
         raise AssertionError("four ports out of three")
+    # a province set up on free ports is told why it cannot be, in a line, not a traceback
+    with pytest.raises(SystemExit, match="--free-ports: no 1 free ports"):
+        quiet_port(taken)
 
 
 def test_pickers_side_by_side_choose_from_parts_that_do_not_overlap(monkeypatch) -> None:
