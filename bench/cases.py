@@ -73,7 +73,7 @@ import psycopg
 from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.cases.v1 import cases_pb2_grpc as kgrpc
 
-from bench.cpu import children_of, machine_busy_s, process_cpu_s, rabbitmq_pids, tree_cpu_s
+from bench.cpu import cpu_used, process_cpu_s
 from bench.machine import speed_index
 from infra.broker import enable_plugins, set_policies
 from infra.localnode import LocalNode
@@ -430,19 +430,14 @@ def drive(path: Route, item: Item, first: int, count: int, concurrency: int,
 
 def cpu_seconds(node: LocalNode, pg_url: str) -> dict[str, float]:
     """CPU time (user + system) used so far by each process of the node (with its copies),
-    the PostgreSQL backends serving the node's database, RabbitMQ and this client (Linux
-    /proc)."""
-    children = children_of()
-    used = {name: tree_cpu_s(pid, children) for name, pid in node.pids().items()}
+    the PostgreSQL backends serving the node's database, RabbitMQ, this client and the
+    machine (``bench.cpu.cpu_used``; Linux /proc)."""
+    used = cpu_used(node.pids())
     with psycopg.connect(pg_url, autocommit=True) as conn:
         pids = [r[0] for r in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid()").fetchall()]
     used["postgres"] = sum(process_cpu_s(pid) for pid in pids)
-    used["rabbitmq"] = sum(process_cpu_s(pid) for pid in rabbitmq_pids())
-    times = os.times()
-    used["bench-client"] = times.user + times.system
-    used["machine"] = machine_busy_s()
     return used
 
 
@@ -702,37 +697,49 @@ def _status_lane(address: str, token: str, numbers: list[str], view: int,
                  ready: Any, results: Any) -> None:
     """One client process: its channel warmed by a first read, then — once every lane is
     ready — its share of the reads, one after the other; (latencies, start, end) to
-    ``results``."""
-    stub = kgrpc.CaseServiceStub(grpc.insecure_channel(address))
-    md = (("authorization", f"Bearer {token}"),)
-    stub.GetCase(kpb.GetCaseRequest(case_number=numbers[0], view=view), metadata=md,
-                 timeout=30)
-    ready.wait()
-    latencies = []
-    started = time.perf_counter()
-    for number in numbers:
-        began = time.perf_counter()
-        stub.GetCase(kpb.GetCaseRequest(case_number=number, view=view), metadata=md,
+    ``results``, or what went wrong (a string), so that the benchmark stops and says it."""
+    try:
+        stub = kgrpc.CaseServiceStub(grpc.insecure_channel(address))
+        md = (("authorization", f"Bearer {token}"),)
+        stub.GetCase(kpb.GetCaseRequest(case_number=numbers[0], view=view), metadata=md,
                      timeout=30)
-        latencies.append(time.perf_counter() - began)
-    results.put((latencies, started, time.perf_counter()))
+        ready.wait()
+        latencies = []
+        started = time.perf_counter()
+        for number in numbers:
+            began = time.perf_counter()
+            stub.GetCase(kpb.GetCaseRequest(case_number=number, view=view), metadata=md,
+                         timeout=30)
+            latencies.append(time.perf_counter() - began)
+        results.put((latencies, started, time.perf_counter()))
+    except BaseException as exc:  # noqa: BLE001 - said to the parent, which stops
+        ready.abort()  # the lanes still waiting to start give up at once
+        said = (f"{exc.code().name}: {exc.details()}" if isinstance(exc, grpc.Call)
+                else f"{type(exc).__name__}: {exc}")
+        results.put(f"GetCase at {address}: {said}"[:500])
 
 
 def _status_in_processes(address: str, token: str, chosen: list[str], concurrency: int,
                          view: int) -> tuple[list[float], float]:
     """The reads split over ``concurrency`` client processes (spawned: gRPC does not survive
-    a fork), timed from when the first lane starts to when the last ends."""
+    a fork), timed from when the first lane starts to when the last ends; RuntimeError with
+    the first lane's failure."""
     context = multiprocessing.get_context("spawn")
-    ready, results = context.Barrier(concurrency), context.Queue()
+    ready, results = context.Barrier(concurrency, timeout=120), context.Queue()
     lanes = [context.Process(target=_status_lane, daemon=True,
                              args=(address, token, chosen[n::concurrency], view, ready,
                                    results))
              for n in range(concurrency)]
     for lane in lanes:
         lane.start()
-    answers = [results.get(timeout=600) for _ in lanes]
-    for lane in lanes:
-        lane.join(timeout=60)
+    try:
+        answers = [results.get(timeout=600) for _ in lanes]
+    finally:
+        for lane in lanes:
+            lane.join(timeout=60)
+    failed = [answer for answer in answers if isinstance(answer, str)]
+    if failed:
+        raise RuntimeError(f"a status client process failed: {failed[0]}")
     latencies = [spent for answer in answers for spent in answer[0]]
     return latencies, max(a[2] for a in answers) - min(a[1] for a in answers)
 

@@ -5,6 +5,7 @@ before and after a run and divide by the calls made."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -52,3 +53,16 @@ def machine_busy_s() -> float:
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_used(pids: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process with its descendants (a service's copies
+    on its port), by RabbitMQ, by this process (``bench-client``: the benchmark's clients) and
+    by the machine as a whole (``machine``)."""
+    children = children_of()
+    used = {name: tree_cpu_s(pid, children) for name, pid in pids.items()}
+    used["rabbitmq"] = sum(process_cpu_s(pid) for pid in rabbitmq_pids())
+    times = os.times()
+    used["bench-client"] = times.user + times.system
+    used["machine"] = machine_busy_s()
+    return used

@@ -22,7 +22,8 @@ data), publishes an item at the district, then:
   ``cpu_ms_per_status`` says where: for each path, the CPU milliseconds a status call cost
   each process of the two nodes (``<region> <process>``), RabbitMQ, this client, and the
   machine as a whole (``machine_other``: the kernel's share and whatever else ran), over
-  all turns (``bench.cases.cpu_per_transition``);
+  all turns, read when a turn's clock starts and stops (the clients' set-up not counted;
+  ``bench.cases.cpu_per_transition``);
 * ``province_search_p50_ms`` / ``province_search_p99_ms`` — the province-wide search
   (``GET /v1/province/items/search``) at the province's gateway, which asks every active node
   at once (``--search-requests``, one client); ``province_search_partial`` counts answers
@@ -64,7 +65,7 @@ import httpx
 from bench.cases import cpu_per_transition, write_result
 from bench.cases import percentile as cases_percentile
 from bench.cases import publish_item as bench_item
-from bench.cpu import children_of, machine_busy_s, process_cpu_s, rabbitmq_pids, tree_cpu_s
+from bench.cpu import cpu_used
 from bench.machine import speed_index
 from infra import rollup
 from infra.localnode import LocalProvince
@@ -162,18 +163,29 @@ def status_latencies(api: httpx.Client, number: str, requests: int) -> list[floa
 
 
 def throughput(make_client: Callable[[], httpx.Client], number: str, clients: int,
-               seconds: float) -> tuple[int, float]:
-    """Status calls answered by ``clients`` clients asking for ``seconds``, and the seconds
-    it took them — timed once every client has made its client and its first (untimed)
-    call."""
-    began = [0.0]
+               seconds: float, cpu: Callable[[], dict[str, float]] | None = None
+               ) -> tuple[int, float, dict[str, float]]:
+    """Status calls answered by ``clients`` clients asking for ``seconds``, the seconds it
+    took them, and what ``cpu`` (CPU seconds so far, by process) grew by meanwhile — timed
+    and read once every client has made its client and its first (untimed) call, until the
+    last has made its last (its client not closed yet)."""
+    began, ended = [0.0], [0.0]
     stop = [0.0]
+    used: list[dict[str, float]] = [{}, {}]
 
     def start_clock() -> None:  # the barrier's action: once all are warm, before any goes on
+        if cpu is not None:
+            used[0] = cpu()
         began[0] = time.monotonic()
         stop[0] = began[0] + seconds
 
+    def stop_clock() -> None:  # once all have made their last call
+        ended[0] = time.monotonic()
+        if cpu is not None:
+            used[1] = cpu()
+
     ready = threading.Barrier(clients, action=start_clock, timeout=60)
+    done = threading.Barrier(clients, action=stop_clock, timeout=60 + seconds)
     counts = [0] * clients
 
     def work(slot: int) -> None:
@@ -183,11 +195,13 @@ def throughput(make_client: Callable[[], httpx.Client], number: str, clients: in
             while time.monotonic() < stop[0]:
                 api.get(f"/v1/cases/{number}/status").raise_for_status()
                 counts[slot] += 1
+            done.wait()
 
     with ThreadPoolExecutor(clients) as pool:
         for future in [pool.submit(work, n) for n in range(clients)]:
             future.result()
-    return sum(counts), time.monotonic() - began[0]
+    grown = {name: value - used[0].get(name, value) for name, value in used[1].items()}
+    return sum(counts), ended[0] - began[0], grown
 
 
 def search_latencies(api: httpx.Client, query: str, requests: int) -> tuple[list[float], int]:
@@ -233,15 +247,9 @@ def load(province: LocalProvince, item_id: str, clients: int, *, cases: int = 0,
 
 def cpu_now(province: LocalProvince) -> dict[str, float]:
     """CPU seconds used so far by every process of every node (``<region> <process>``, with
-    its copies), RabbitMQ, this client, and the machine as a whole (Linux /proc)."""
-    children = children_of()
-    used = {f"{region} {name}": tree_cpu_s(pid, children)
-            for region, node in province.nodes.items() for name, pid in node.pids().items()}
-    used["rabbitmq"] = sum(process_cpu_s(pid) for pid in rabbitmq_pids())
-    times = os.times()
-    used["bench-client"] = times.user + times.system
-    used["machine"] = machine_busy_s()
-    return used
+    its copies), RabbitMQ, this client and the machine (``bench.cpu.cpu_used``)."""
+    return cpu_used({f"{region} {name}": pid for region, node in province.nodes.items()
+                     for name, pid in node.pids().items()})
 
 
 def bench_province(name: str) -> tuple[LocalProvince, Path]:
@@ -310,13 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.throughput_rounds):
             speeds.append(speed_index())
             for asked in (DISTRICT, PROVINCE):
-                before = cpu_now(province)
-                calls, spent = throughput(lambda asked=asked: client(province, asked), number,
-                                          args.clients, turn_s)
-                after = cpu_now(province)
-                for name, value in after.items():
-                    used[asked][name] = (used[asked].get(name, 0.0) + value
-                                         - before.get(name, value))
+                calls, spent, grown = throughput(
+                    lambda asked=asked: client(province, asked), number, args.clients, turn_s,
+                    cpu=lambda: cpu_now(province))
+                for name, value in grown.items():
+                    used[asked][name] = used[asked].get(name, 0.0) + value
                 answered[asked][0] += calls
                 answered[asked][1] += spent
         direct = answered[DISTRICT][0] / answered[DISTRICT][1]

@@ -13,6 +13,7 @@ import pytest
 from sunlight.cases.v1 import cases_pb2 as kpb
 
 from bench.cases import status_latency
+from infra.ports import free_ports
 
 GET_CASE = "/sunlight.cases.v1.CaseService/GetCase"
 
@@ -64,3 +65,13 @@ def test_every_read_is_made_once_and_timed(processes: bool) -> None:
                                   else Counter())
     assert stand_in.asked == expected
     assert stand_in.views == {kpb.CASE_VIEW_STATUS} and stand_in.tokens == {"Bearer t0k3n"}
+
+
+def test_a_client_process_that_cannot_read_stops_the_benchmark_saying_why() -> None:
+    """Nobody listening: each lane's first read fails, and the benchmark says so at once
+    instead of waiting for lanes that will never report."""
+    port = free_ports(1)[0]
+    with pytest.raises(RuntimeError, match=f"process failed: GetCase at 127.0.0.1:{port}: "
+                                           "UNAVAILABLE"):
+        status_latency(f"127.0.0.1:{port}", "t0k3n", ["51160220261202000001"], 8, 2,
+                       processes=True)
