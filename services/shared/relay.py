@@ -497,7 +497,7 @@ class Relay:
                     self._last_activity = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - fall back to polling, reconnect later
             log.warning("LISTEN failed (%s); polling instead", exc)
-            self._listen_conn = None
+            self._close_listen()
             time.sleep(timeout)
 
     def _file_version(self) -> int | None:
@@ -520,24 +520,36 @@ class Relay:
             self._watch_failing = False
         return version
 
+    @staticmethod
+    def _discard(raw: Any) -> None:
+        """A connection the relay kept for itself (LISTEN, the file's watch) let go of:
+        closed, never handed back to the pool."""
+        try:
+            raw.invalidate()
+        except Exception:  # noqa: BLE001 - closing a connection in doubt
+            log.debug("closing the relay's own connection failed", exc_info=True)
+
     def _close_watch(self) -> None:
         if self._watch is not None:
-            try:
-                self._watch.invalidate()
-            except Exception:  # noqa: BLE001 - closing a connection in doubt
-                log.debug("closing the watching connection failed", exc_info=True)
+            self._discard(self._watch)
         self._watch = None
+
+    def _close_listen(self) -> None:
+        if self._listen_conn is not None:
+            self._discard(self._listen_conn[0])
+        self._listen_conn = None
 
     def _watch_file(self, timeout: float) -> None:
         """SQLite: wait ``timeout``, looking every ``idle_poll_s`` whether another connection
         has committed to the file since the last cycle's query began, and return as soon as
         one has (a write to the outbox, most likely: the next cycle sees it)."""
+        if self._data_version is None:  # the file cannot be watched: the whole wait
+            self._stopping.wait(timeout)
+            return
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             if self._stopping.wait(min(self.idle_poll_s, left)):
                 return
-            if self._data_version is None:
-                continue
             version = self._file_version()
             if version != self._data_version:
                 return
@@ -581,9 +593,11 @@ class Relay:
         self.close()
 
     def close(self) -> None:
-        """Let go of the broker and of the connection that watches the file."""
+        """Let go of the broker and of the relay's own connections (LISTEN, the file's
+        watch)."""
         self.close_broker()
         self._close_watch()
+        self._close_listen()
 
 
 def main(argv: list[str] | None = None) -> None:

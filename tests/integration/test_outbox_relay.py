@@ -170,3 +170,18 @@ def test_what_people_said_is_kept_on_the_nodes_feedback_feed(pg_settings) -> Non
     connection.close()
     relay.close_broker()
     db.dispose()
+
+
+def test_a_closed_relay_lets_go_of_its_listening_connection(db, pg_settings) -> None:
+    """The LISTEN connection a PostgreSQL relay keeps for itself is closed with it (never left
+    checked out of the pool, never handed back to it still listening)."""
+    relay = Relay(db, pg_settings.amqp_uri)
+    relay._wait(0.01)  # opens the connection and LISTENs
+    raw, conn = relay._listen_conn
+    with db.read() as read:
+        listening = read.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %(pid)s",
+            {"pid": conn.info.backend_pid}).scalar()
+    assert listening == 1
+    relay.close()
+    assert relay._listen_conn is None and conn.closed
