@@ -21,9 +21,10 @@ watches the file's ``PRAGMA data_version`` (which changes once another connectio
 committed) every ``idle_poll_s`` and runs the next cycle as soon as it changes, or after
 ``IDLE_WAIT_S`` at the latest — for a new row the same delay as polling, without a query of
 the outbox twenty times a second when nothing is written (an idle province's nine relays
-spent 0.11 of a core on that); a row waiting for its retry is tried at the first cycle after
-its time, within ``IDLE_WAIT_S`` of it. The relay's own marking of a batch is a commit of
-another connection too: a batch is followed by one cycle that finds nothing.
+spent about 0.07 of a core more on that: ``python -m bench.idle``); a row waiting for its
+retry is tried at the first cycle after its time, within ``IDLE_WAIT_S`` of it. The relay's
+own marking of a batch is a commit of another connection too: a batch is followed by one
+cycle that finds nothing.
 
 Run: ``python -m services.shared.relay --service cases``.
 """
