@@ -5,20 +5,19 @@ A case event updates the case's record and, through supervision's write path
 supervision's own events — all in the transaction that stores the event's inbox row, so an
 event is applied wholly or not at all, and never twice.
 
-On PostgreSQL, case events are applied with group commit: the events that the worker's green
-threads hand over while a transaction is running are applied together in the next one; a
-caller returns (and its message is acknowledged) only once that transaction has committed.
-The inbox rows, the records of first events and the locks of existing records go in one round
-trip (``run_script``), the records' updates in another, then supervision's statements. Other
-events, and every event on SQLite, go one by one through SQLAlchemy Core.
+On PostgreSQL, the worker's batch of case events (``apply_batch``: the messages that arrived
+while the previous batch's transaction ran) is applied in one transaction, and its messages
+are acknowledged only once it has committed. The inbox rows, the records of first events and
+the locks of existing records go in one round trip (``run_script``), the records' updates in
+another, then supervision's statements. Other events, and every event on SQLite, go one by one
+through SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -67,55 +66,6 @@ def _pg(statement: Any) -> str:
 Outcome = bool | BaseException
 
 
-class _Slot:
-    __slots__ = ("event", "outcome", "done")
-
-    def __init__(self, event: Event) -> None:
-        self.event = event
-        self.outcome: Outcome = False
-        self.done = False
-
-
-class GroupCommit:
-    """Concurrent ``submit`` calls share transactions: one caller at a time runs ``flush``
-    on everything queued (up to ``max_batch``, oldest first); the others wait, and those
-    whose events were in it return its outcome. Threads or green threads alike."""
-
-    def __init__(self, flush: Callable[[Sequence[Event]], list[Outcome]],
-                 max_batch: int = 64) -> None:
-        self._flush = flush
-        self._max = max_batch
-        self._cond = threading.Condition()
-        self._queue: list[_Slot] = []
-        self._busy = False
-
-    def submit(self, event: Event) -> bool:
-        slot = _Slot(event)
-        with self._cond:
-            self._queue.append(slot)
-        while True:
-            with self._cond:
-                while not slot.done and self._busy:
-                    self._cond.wait()
-                if slot.done:
-                    break
-                self._busy = True
-                batch = self._queue[:self._max]
-                del self._queue[:self._max]
-            try:
-                outcomes = self._flush([s.event for s in batch])
-            except BaseException as exc:  # noqa: BLE001 - every caller in the batch gets it
-                outcomes = [exc] * len(batch)
-            with self._cond:
-                for waiting, outcome in zip(batch, outcomes, strict=True):
-                    waiting.outcome, waiting.done = outcome, True
-                self._busy = False
-                self._cond.notify_all()
-        if isinstance(slot.outcome, BaseException):
-            raise slot.outcome
-        return slot.outcome
-
-
 class _PgSql:
     def __init__(self) -> None:
         def all_bound(table):  # type: ignore[no-untyped-def]
@@ -142,12 +92,14 @@ class Projection:
         self.supervision = supervision
         self.inbox = Inbox(t.inbox, CONSUMER)
         self._pg = _PgSql() if db.dialect == "postgresql" else None
-        self._group = GroupCommit(self.apply_case_events)
 
     def apply(self, event: Event) -> bool:
         """Apply one event; False when it had been applied before (a duplicate)."""
         if self._pg is not None and event.type.startswith("case."):
-            return self._group.submit(event)
+            (outcome,) = self.apply_case_events([event])
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
         with self.db.begin() as s:
             if not self.inbox.first_time(s, event):
                 return False
@@ -173,6 +125,23 @@ class Projection:
         values = asdict(record)
         del values["case_number"]
         s.execute(_UPDATE_RECORD, {"p_number": number, **values})
+
+    def apply_batch(self, events: Sequence[Event]) -> list[Outcome]:
+        """Case events in their order, per event True (applied), False (a duplicate) or the
+        error that keeps it from being applied; a database error is raised (none of them is
+        known applied: each may be tried again, the inbox keeps it from counting twice). On
+        PostgreSQL in one transaction (``apply_case_events``), on SQLite one by one."""
+        if self._pg is not None:
+            return self.apply_case_events(events)
+        outcomes: list[Outcome] = []
+        for event in events:
+            try:
+                outcomes.append(self.apply(event))
+            except DATABASE_ERRORS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the caller tells unapplicable from a bug
+                outcomes.append(exc)
+        return outcomes
 
     def apply_case_events(self, events: Sequence[Event]) -> list[Outcome]:
         """Apply case events in one PostgreSQL transaction, in their order; per event True

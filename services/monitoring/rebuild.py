@@ -6,8 +6,8 @@ database in their order, each event is applied as of when it happened, and the d
 two events are swept as the worker's timer swept them (the first sweep of each day), then the
 days up to ``until``: the rebuilt state is the live one (a test compares them). Events given
 twice are applied once (the inbox), as live. On PostgreSQL, the case events of one day are
-applied in transactions of up to ``BATCH`` events, in their order, as the worker's group
-commit applies them (each batch as of its last event).
+applied in transactions of up to ``BATCH`` events, in their order, as the worker's batches
+are applied (each batch as of its last event).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from services.shared.working_days import CHINA, local_day
 
 #: when the day's first sweep runs, local time (the timer's first firing after midnight)
 SWEEP_AT = time(0, 5)
-#: case events per transaction at most (as the worker's group commit takes them)
+#: case events per transaction at most (as the worker's batches take them)
 BATCH = 64
 
 

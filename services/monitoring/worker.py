@@ -14,13 +14,14 @@ as it takes; any other error is a bug: logged with its traceback, retried ``MAX_
 times, then rejected — the queue's policy sends it to the dead-letter queue, where
 ``sunlight supervision dead-letters`` lists it and, once the bug is fixed, replays it.
 
-Concurrency: ``MAX_WORKERS`` green threads, and as many unacknowledged messages (nameko's
-prefetch). Case events handed over together are applied in one transaction (the projection's
-group commit), so a large prefetch makes for large transactions, not for many connections;
-the ``DB_POOL`` connections serve those transactions and the one-by-one events. psycopg waits
-for the server in C (``poll``) unless told otherwise, which would block eventlet's hub — one
-database call at a time for the whole worker, and no AMQP traffic meanwhile — so it is told
-to wait with ``select``, which eventlet makes green.
+Case events come in batches (``services.monitoring.batches``: nameko's container and queue
+consumer, one worker per batch of up to 64 messages instead of one per message), each batch
+applied in one transaction (``Projection.apply_batch``) while the next one gathers; the
+catalogue's events one by one. The ``DB_POOL`` connections serve those transactions, the
+sweep and the health check. psycopg waits for the server in C (``poll``) unless told
+otherwise, which would block eventlet's hub — one database call at a time for the whole
+worker, and no AMQP traffic meanwhile — so it is told to wait with ``select``, which eventlet
+makes green.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import dataclasses  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 from kombu import Exchange, Queue  # noqa: E402
 from nameko.events import EventHandler  # noqa: E402
@@ -51,6 +53,11 @@ from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 from werkzeug.wrappers import Response  # noqa: E402
 
 from services.monitoring import partitions  # noqa: E402
+from services.monitoring.batches import (  # noqa: E402
+    BatchedEventHandler,
+    Delivery,
+    Verdict,
+)
 from services.monitoring.feedback import Feedback  # noqa: E402
 from services.monitoring.projection import (  # noqa: E402
     DATABASE_ERRORS,
@@ -73,8 +80,8 @@ from services.shared.broker import (  # noqa: E402
 from services.shared.config import load_settings  # noqa: E402
 from services.shared.db import Database  # noqa: E402
 from services.shared.errors import InvalidArgument  # noqa: E402
-from services.shared.events import parse_event  # noqa: E402
-from services.shared.telemetry import context_from_headers  # noqa: E402
+from services.shared.events import Event, parse_event  # noqa: E402
+from services.shared.telemetry import context_from_headers, recording  # noqa: E402
 from services.shared.working_days import WorkingCalendar  # noqa: E402
 
 log = logging.getLogger("sunlight.monitoring.worker")
@@ -95,6 +102,17 @@ def parse_payload(payload):  # type: ignore[no-untyped-def]
         event = parse_event({**payload, "data": {}})
         return dataclasses.replace(event, data=payload["data"])
     return parse_event(payload)
+
+
+def batch_links(deliveries: list[Delivery]) -> list[trace.Link]:
+    """A batch's span links to the span of each message that carried one (OpenTelemetry's
+    way for a consumer that handles several messages at once)."""
+    links = []
+    for delivery in deliveries:
+        context = trace.get_current_span(context_from_headers(delivery.headers))
+        if context.get_span_context().is_valid:
+            links.append(trace.Link(context.get_span_context()))
+    return links
 
 
 def green_database_waits() -> bool:
@@ -188,10 +206,11 @@ class BoundedEventHandler(EventHandler):
 bounded_event_handler = BoundedEventHandler.decorator
 
 
-class PartitionedEventHandler(BoundedEventHandler):
-    """Case events of this worker's partition only: its own queue
-    (``case_partition_queue``), bound with weight 1 to the consistent-hash exchange that
-    spreads ``cases.events`` by case number — not a queue bound to ``cases.events``."""
+class PartitionedEventHandler(BatchedEventHandler):
+    """Case events of this worker's partition only, in batches (``BatchedEventHandler``):
+    its own queue (``case_partition_queue``), bound with weight 1 to the consistent-hash
+    exchange that spreads ``cases.events`` by case number — not a queue bound to
+    ``cases.events``."""
 
     def setup(self) -> None:
         partition = int(self.container.config["SUPERVISION_PARTITION"])
@@ -201,6 +220,7 @@ class PartitionedEventHandler(BoundedEventHandler):
                            routing_key=partitions.WEIGHT, durable=True, auto_delete=False,
                            exclusive=False)
         Consumer.setup(self)  # not EventHandler.setup, which binds to cases.events
+        self._only_batched_provider()
 
 
 partitioned_event_handler = PartitionedEventHandler.decorator
@@ -217,6 +237,9 @@ class Failures:
             self._counts.clear()
         self._counts[event_id] = self._counts.get(event_id, 0) + 1
         return self._counts[event_id]
+
+    def count_of(self, event_id: str) -> int:
+        return self._counts.get(event_id, 0)
 
     def forget(self, event_id: str) -> None:
         self._counts.pop(event_id, None)
@@ -245,9 +268,54 @@ class MonitoringWorker:
     failures: Failures = FailureCounts()  # type: ignore[assignment]
     partition: Partition = PartitionProvider()  # type: ignore[assignment]
 
-    @partitioned_event_handler("cases", "case.#", requeue_on_error=True)
-    def on_case_event(self, payload):  # type: ignore[no-untyped-def]
-        self._handle(payload, "cases.events")
+    @partitioned_event_handler("cases", "case.#")
+    def on_case_events(self, deliveries: list[Delivery]) -> list[Verdict]:
+        """A batch of case events, applied in one transaction (``Projection.apply_batch``);
+        what becomes of each message: acknowledged (applied, a duplicate, or parked),
+        requeued (the database failed, or a rule did, fewer than ``MAX_ATTEMPTS`` times) or
+        dead-lettered."""
+        verdicts: list[Verdict] = [Verdict.ACK] * len(deliveries)
+        events: list[tuple[int, Event]] = []
+        for i, delivery in enumerate(deliveries):
+            try:
+                events.append((i, parse_payload(delivery.payload)))
+            except InvalidArgument as exc:
+                verdicts[i] = self._park(delivery.payload, "cases.events", exc.message)
+        if not events:
+            return verdicts
+        with tracer.start_as_current_span(
+                "case events process", kind=SpanKind.CONSUMER,
+                links=batch_links(deliveries) if recording() else None,
+                attributes={"messaging.system": "rabbitmq",
+                            "messaging.batch.message_count": len(events)}):
+            try:
+                outcomes = self.projection.apply_batch([event for _, event in events])
+            except DATABASE_ERRORS:
+                log.exception("database error applying %d events; requeueing them",
+                              len(events))
+                for i, _ in events:
+                    metrics.record_supervision_event("cases", "retried")
+                    verdicts[i] = Verdict.REQUEUE
+                eventlet.sleep(RETRY_PAUSE_S)
+                return verdicts
+        pause = 0.0
+        for (i, event), outcome in zip(events, outcomes, strict=True):
+            if isinstance(outcome, UNAPPLICABLE):
+                verdicts[i] = self._park(deliveries[i].payload, event.type,
+                                         f"cannot apply: {outcome!r}", event.event_id)
+            elif isinstance(outcome, BaseException):
+                verdicts[i] = self._failed(event, outcome)
+                if verdicts[i] is Verdict.REQUEUE:
+                    pause = max(pause, RETRY_PAUSE_S * self.failures.count_of(event.event_id))
+            else:
+                self.failures.forget(event.event_id)
+                metrics.record_supervision_event("cases", "applied" if outcome else "duplicate",
+                                                 event.occurred_at)
+                if not outcome:
+                    log.info("duplicate event %s ignored", event.event_id)
+        if pause:
+            eventlet.sleep(pause)
+        return verdicts
 
     @bounded_event_handler("catalogue", "item.#", requeue_on_error=True)
     def on_item_event(self, payload):  # type: ignore[no-untyped-def]
@@ -281,6 +349,34 @@ class MonitoringWorker:
         except SQLAlchemyError as exc:
             return 503, json.dumps({"status": "NOT_SERVING", "error": str(exc)})
         return 200, json.dumps({"status": "SERVING"})
+
+    def _park(self, payload: Any, source: str, reason: str,
+              event_id: str | None = None) -> Verdict:
+        """Keep a case message that cannot be applied (acknowledged once kept; requeued if
+        the database cannot keep it now)."""
+        body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
+        try:
+            self.projection.park(body, source, reason, event_id)
+        except DATABASE_ERRORS:
+            log.exception("database error parking %s; requeueing it", event_id)
+            metrics.record_supervision_event("cases", "retried")
+            return Verdict.REQUEUE
+        metrics.record_supervision_event("cases", "parked")
+        return Verdict.ACK
+
+    def _failed(self, event: Event, exc: BaseException) -> Verdict:
+        """A rule failed on the event (a bug): loud, retried a few times, then given up."""
+        failures = self.failures.count(event.event_id)
+        log.error("applying %s (%s) failed, attempt %d of %d", event.event_id, event.type,
+                  failures, MAX_ATTEMPTS, exc_info=exc)
+        if failures >= MAX_ATTEMPTS:
+            self.failures.forget(event.event_id)
+            metrics.record_supervision_event("cases", "dead_lettered")
+            log.error("event %s (%s) given up to %s after %d attempts", event.event_id,
+                      event.type, DEAD_LETTER_QUEUE, failures)
+            return Verdict.DEAD_LETTER
+        metrics.record_supervision_event("cases", "retried")
+        return Verdict.REQUEUE
 
     def _handle(self, payload, source: str) -> None:  # type: ignore[no-untyped-def]
         def body():  # type: ignore[no-untyped-def]

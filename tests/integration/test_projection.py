@@ -1,5 +1,6 @@
-"""Supervision's projection on both databases, and group commit on PostgreSQL: events that
-arrive together are applied in one transaction, each once, in order, each with its inbox row."""
+"""Supervision's projection on both databases, and batches: the worker's batch of case events
+is applied (on PostgreSQL in one transaction) each once, in order, each with its inbox row,
+an event that cannot be applied given back as its error while the others go ahead."""
 
 from __future__ import annotations
 
@@ -78,6 +79,19 @@ def test_events_build_the_record_once_each(projection) -> None:
     assert inbox_rows(projection, accepted, late) == 2
 
 
+def test_a_batch_gives_each_event_its_outcome_on_both_databases(projection) -> None:
+    number = case_number()
+    first = event(number, 1, "case.accepted")
+    assert projection.apply(first)
+    batch = [event(number, 2), first, event("", 3), event(number, 3)]
+    outcomes = projection.apply_batch(batch)
+    assert outcomes[:2] == [True, False] and outcomes[3] is True
+    assert isinstance(outcomes[2], ValueError)  # no case: the worker parks it
+    record = projection.record(number)
+    assert (record.events_applied, record.last_sequence) == (3, 3)
+    assert inbox_rows(projection, *batch) == 3
+
+
 def test_a_batch_applies_each_event_once_in_order(pg_projection) -> None:
     known, new = case_number(), case_number()
     before = event(known, 1, "case.accepted")
@@ -104,7 +118,7 @@ def test_a_late_event_in_a_batch_changes_nothing_but_the_count(pg_projection) ->
     assert (record.last_sequence, record.events_applied, record.steps_completed) == (3, 2, 2)
 
 
-def test_concurrent_callers_share_transactions(pg_projection) -> None:
+def test_concurrent_callers_each_apply_their_events_once(pg_projection) -> None:
     numbers = [case_number() for _ in range(4)]
     events = [event(n, s) for n in numbers for s in (1, 2, 3)]
     results: dict[str, bool] = {}

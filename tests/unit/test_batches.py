@@ -1,0 +1,153 @@
+"""``services.monitoring.batches``: the messages of a queue handed to one worker at a time in
+batches, each delivery's verdict carried out in order, the acknowledged ones with one
+``basic.ack`` (``multiple``) per channel.
+
+The container and the broker's messages are stand-ins (what the entrypoint asks of them is
+recorded); the broker's own handling of these calls is covered by the worker's integration
+tests (``tests/integration/test_dead_letters.py``, ``test_supervision_partitions.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from nameko.exceptions import ContainerBeingKilled
+
+from services.monitoring import batches
+from services.monitoring.batches import BatchedEventHandler, Delivery, Verdict, settle
+
+
+class Channel:
+    def __init__(self, alive: bool = True) -> None:
+        self.connection = object() if alive else None
+
+
+class Message:
+    def __init__(self, tag: int, channel: Channel, log: list[tuple[str, int, Any]]) -> None:
+        self.delivery_tag, self.channel, self.log = tag, channel, log
+        self.headers: dict[str, Any] = {}
+
+    def ack(self, multiple: bool = False) -> None:
+        self.log.append(("ack", self.delivery_tag, multiple))
+
+    def requeue(self) -> None:
+        self.log.append(("requeue", self.delivery_tag, None))
+
+    def reject(self, requeue: bool = False) -> None:
+        self.log.append(("reject", self.delivery_tag, requeue))
+
+
+class Container:
+    """Records the workers spawned; ``killed`` makes spawning fail as nameko's does while the
+    container is being killed."""
+
+    def __init__(self) -> None:
+        self.spawned: list[tuple[list[Delivery], Any]] = []
+        self.killed = False
+        self.config: dict[str, Any] = {}
+
+    def spawn_worker(self, entrypoint, args, kwargs, handle_result=None, **_):  # type: ignore[no-untyped-def]
+        if self.killed:
+            raise ContainerBeingKilled()
+        self.spawned.append((args[0], handle_result))
+
+
+class QueueConsumer:
+    def __init__(self, log: list) -> None:
+        self.log = log
+
+    def requeue_message(self, message: Message) -> None:
+        message.requeue()
+
+
+@pytest.fixture
+def handler() -> BatchedEventHandler:
+    entrypoint = BatchedEventHandler("cases", "case.#")
+    entrypoint.container = Container()  # type: ignore[assignment]
+    entrypoint.queue_consumer = QueueConsumer([])  # type: ignore[assignment]
+    return entrypoint
+
+
+def test_settle_carries_out_each_verdict_and_acks_once_per_channel() -> None:
+    log: list = []
+    one, two, gone = Channel(), Channel(), Channel(alive=False)
+    messages = [Message(1, one, log), Message(2, one, log), Message(3, two, log),
+                Message(4, gone, log), Message(5, one, log), Message(6, two, log)]
+    settle(messages, [Verdict.ACK, Verdict.REQUEUE, Verdict.ACK, Verdict.ACK,
+                      Verdict.DEAD_LETTER, Verdict.ACK])
+    # the requeue and the rejection first, in order; then one multiple ack per live channel,
+    # on its last acknowledged delivery; nothing on the channel that is gone
+    assert log == [("requeue", 2, None), ("reject", 5, False), ("ack", 1, True),
+                   ("ack", 6, True)]
+
+
+def test_settle_acks_nothing_when_nothing_is_acknowledged() -> None:
+    log: list = []
+    channel = Channel()
+    settle([Message(1, channel, log), Message(2, channel, log)],
+           [Verdict.REQUEUE, Verdict.REQUEUE])
+    assert log == [("requeue", 1, None), ("requeue", 2, None)]
+
+
+def test_one_worker_at_a_time_and_what_arrives_meanwhile_is_the_next_batch(handler) -> None:
+    log: list = []
+    channel = Channel()
+    messages = [Message(n, channel, log) for n in range(1, 6)]
+    handler.handle_message({"n": 1}, messages[0])
+    assert len(handler.container.spawned) == 1  # started at once
+    for n in (2, 3, 4):
+        handler.handle_message({"n": n}, messages[n - 1])
+    assert len(handler.container.spawned) == 1  # gathering while the first one works
+    deliveries, done = handler.container.spawned[0]
+    assert [d.payload for d in deliveries] == [{"n": 1}]
+    done(None, [Verdict.ACK])
+    assert log == [("ack", 1, True)]
+    deliveries, done = handler.container.spawned[1]
+    assert [d.payload for d in deliveries] == [{"n": 2}, {"n": 3}, {"n": 4}]
+    handler.handle_message({"n": 5}, messages[4])
+    done(None, [Verdict.ACK, Verdict.DEAD_LETTER, Verdict.ACK])
+    assert log[1:] == [("reject", 3, False), ("ack", 4, True)]
+    deliveries, done = handler.container.spawned[2]
+    assert [d.payload for d in deliveries] == [{"n": 5}]
+    done(None, [Verdict.ACK])
+    assert len(handler.container.spawned) == 3  # nothing pending: no worker
+
+
+def test_a_batch_takes_at_most_max_batch(handler, monkeypatch) -> None:
+    monkeypatch.setattr(batches, "MAX_BATCH", 2)
+    log: list = []
+    channel = Channel()
+    for n in range(1, 6):
+        handler.handle_message(n, Message(n, channel, log))
+    sizes = []
+    while len(handler.container.spawned) > len(sizes):
+        deliveries, done = handler.container.spawned[len(sizes)]
+        sizes.append(len(deliveries))
+        done(None, [Verdict.ACK] * len(deliveries))
+    assert sizes == [1, 2, 2]
+    assert [tag for _, tag, _ in log] == [1, 3, 5]  # each batch's last tag, multiple
+
+
+def test_a_failed_worker_or_a_wrong_answer_requeues_its_batch(handler) -> None:
+    log: list = []
+    channel = Channel()
+    handler.handle_message("a", Message(1, channel, log))
+    handler.handle_message("b", Message(2, channel, log))
+    handler.handle_message("c", Message(3, channel, log))
+    _, done = handler.container.spawned[0]
+    done(None, None, exc_info=(RuntimeError, RuntimeError("bug"), None))
+    assert log == [("requeue", 1, None)]
+    _, done = handler.container.spawned[1]
+    done(None, [Verdict.ACK])  # one verdict for two deliveries
+    assert log[1:] == [("requeue", 2, None), ("requeue", 3, None)]
+
+
+def test_a_container_being_killed_requeues_and_takes_the_next_message(handler) -> None:
+    log: list = []
+    channel = Channel()
+    handler.container.killed = True
+    handler.handle_message("a", Message(1, channel, log))
+    assert log == [("requeue", 1, None)]
+    handler.container.killed = False
+    handler.handle_message("b", Message(2, channel, log))
+    assert len(handler.container.spawned) == 1  # not stuck as busy
