@@ -28,9 +28,8 @@ the case service, one client, the 4 clients as processes of their own, and the c
 audited read) with at least ``--status-cases`` cases stored: realistic case rows (states
 copied from the run's own cases at every stage, new numbers) are bulk-loaded with COPY first.
 
-The node runs ``--supervision-workers`` (2) supervision workers, the case events partitioned
-by case number over them: one falls behind this 2-core machine's full case load (README,
-"Scaled out by case"); ``settings`` in the JSON says what ran.
+The node runs ``--supervision-workers`` (1, as ``make run``) supervision workers, the case
+events partitioned by case number over them; ``settings`` in the JSON says what ran.
 
 Every case's integrity is checked at the end: each call a client was told succeeded is in the
 case service once (its sequence), each event has one outbox row and was applied by
@@ -985,10 +984,9 @@ def main() -> None:
                         help="the phase --profile samples")
     parser.add_argument("--paths", type=lambda text: tuple(text.split(",")), default=PATHS,
                         help="the paths to run, comma-separated (default: all three)")
-    parser.add_argument("--supervision-workers", type=int, default=2,
+    parser.add_argument("--supervision-workers", type=int, default=1,
                         help="supervision's worker processes (SUNLIGHT_SUPERVISION_WORKERS; "
-                             "default 2: what this machine needs at full case load, "
-                             "make run's default is 1)")
+                             "default 1, as make run)")
     parser.add_argument("--keep", action="store_true", help="keep the database and vhost")
     parser.add_argument("--database", default=None,
                         help="run on this database, kept by an earlier --keep (its cases "

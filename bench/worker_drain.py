@@ -9,9 +9,9 @@ worker), each of ``--rounds`` rounds:
    spent from its start until it had applied them all (its inbox rows), less what a start
    costs it with an empty queue (measured in the same round, after the drain: stopped,
    started again, healthy, idle for a second); PostgreSQL's CPU over the drain beside it;
-3. the same events are applied in this process, with no broker and no nameko, by the
-   projection's group commit in batches of ``--batch`` (``Projection.apply_case_events`` into
-   an empty supervision database, as ``bench.supervision``'s rebuild does):
+3. the same events are applied in this process, with no broker and no nameko, in
+   transactions of ``--batch`` (``Projection.apply_case_events`` into an empty supervision
+   database, as ``bench.supervision``'s rebuild does):
    ``projection_cpu_ms_per_event``, this process's CPU (``time.process_time``).
 
 The difference of the two is what nameko, kombu and eventlet — receiving, decoding,
@@ -26,9 +26,13 @@ The last line printed is one JSON object (a copy goes to ``bench/results/``).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import os
 import platform
+import pstats
 import statistics
+import sys
 import time
 import urllib.request
 from typing import Any
@@ -157,7 +161,7 @@ def drain_round(node: LocalNode, pg_url: str, route: GrpcRoute, item: Any, first
 
 
 def projection_round(node: LocalNode, pg_url: str, name: str, events: list[tuple[str, str]],
-                     batch: int) -> dict:
+                     batch: int, profile: int = 0) -> dict:
     """The same case events applied in this process into an empty supervision database (with
     the run's catalogue events first), ``batch`` a transaction."""
     target = f"{name}_drain"
@@ -177,12 +181,18 @@ def projection_round(node: LocalNode, pg_url: str, name: str, events: list[tuple
             for (body,) in conn.execute("SELECT body FROM catalogue.outbox ORDER BY seq"):
                 projection.apply(parse_event(json.loads(body)))
         parsed = [parse_event(json.loads(body)) for _, body in events]
+        profiler = cProfile.Profile() if profile else None
         began = time.process_time()
+        if profiler is not None:
+            profiler.enable()
         for n in range(0, len(parsed), batch):
             for outcome in projection.apply_case_events(parsed[n:n + batch]):
                 if isinstance(outcome, BaseException):
                     raise outcome
         spent = time.process_time() - began
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(profile)
         db.dispose()
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
@@ -199,6 +209,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=64,
                         help="events a transaction when applied in this process")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="cProfile the projection's rounds: their N costliest functions "
+                             "(own time) on standard error; the profiler's cost is in "
+                             "projection_cpu_ms_per_event then")
     args = parser.parse_args(argv)
     speeds = [speed_index()]
     rounds = []
@@ -214,18 +228,18 @@ def main(argv: list[str] | None = None) -> None:
                                           args.cases, args.concurrency)
             speeds.append(speed_index())
             rounds.append({**drained, **projection_round(node, pg_url, name, events,
-                                                         args.batch),
+                                                         args.batch, args.profile),
                            "machine_speed": speeds[-1]})
     worker = statistics.median(r["worker_cpu_ms_per_event"] for r in rounds)
     own = statistics.median(r["projection_cpu_ms_per_event"] for r in rounds)
     write_result("worker-drain", {
         "benchmark": "supervision worker drain",
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "speed": speeds},
         "cases_per_round": args.cases, "rounds": rounds,
         "worker_cpu_ms_per_event": worker, "projection_cpu_ms_per_event": own,
         "framework_cpu_ms_per_event": round(worker - own, 3),
-        "command": "python -m bench.worker_drain " + " ".join(argv or __import__("sys").argv[1:]),
+        "command": "python -m bench.worker_drain " + " ".join(argv or sys.argv[1:]),
     })
 
 

@@ -13,6 +13,10 @@ its dependencies, its queue consumer's connection handling — and changes the u
   a ``Verdict`` per delivery; the next worker starts once the verdicts are carried out, with
   what arrived meanwhile — so while a batch's transaction waits for the database, the next
   batch gathers;
+- a batch starts once the oldest of its deliveries has waited ``wait_s`` (nameko's config
+  ``BATCH_WAIT_S``; 0: at once), or at once when ``MAX_BATCH`` are pending: under a steady
+  trickle a transaction then carries several events instead of one or two, the cost of a
+  transaction shared by them, for at most ``wait_s`` more before each is applied;
 - the verdicts are carried out in delivery order: a delivery to requeue goes back to the
   queue, one to give up is rejected (the queue's policy dead-letters it), and the ones
   acknowledged are acknowledged with one ``basic.ack`` per channel (``multiple``: every
@@ -29,12 +33,14 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
@@ -46,6 +52,8 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 64
 #: unacknowledged messages the broker sends at most: a batch at work and the next gathering
 PREFETCH = 2 * MAX_BATCH
+#: nameko config: seconds a batch waits for more after its first delivery (default 0)
+BATCH_WAIT_CONFIG_KEY = "BATCH_WAIT_S"
 
 
 class Verdict(enum.Enum):
@@ -85,41 +93,71 @@ class BatchedEventHandler(EventHandler):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pending: deque[tuple[Any, Any]] = deque()
+        #: (body, message, when it arrived), oldest first
+        self._pending: deque[tuple[Any, Any, float]] = deque()
         self._busy = False
+        self._timer: Any = None
+        self.wait_s = 0.0
 
     def setup(self) -> None:
         super().setup()
-        self._only_batched_provider()
+        self.setup_batches()
 
-    def _only_batched_provider(self) -> None:
-        """The consumer's channel carries this entrypoint's deliveries only: a ``multiple``
+    def setup_batches(self) -> None:
+        """Once registered with the queue consumer (a subclass that binds its queue itself
+        calls this after ``Consumer.setup``): the wait from the config, and a check that the
+        consumer's channel carries this entrypoint's deliveries only — a ``multiple``
         acknowledgement must not reach another's."""
+        self.wait_s = float(self.container.config.get(BATCH_WAIT_CONFIG_KEY, 0.0))
         others = [p for p in self.queue_consumer._providers if p is not self]
         if others:
             raise RuntimeError(f"{type(self).__name__} shares its queue consumer with {others}: "
                                "one batched entrypoint per service")
 
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()  # what is pending goes back to the queue with the channel
+            self._timer = None
+        super().stop()
+
     def handle_message(self, body, message):  # type: ignore[no-untyped-def]
-        self._pending.append((body, message))
+        self._pending.append((body, message, time.monotonic()))
         if not self._busy:
             self._next_batch()
 
     def _next_batch(self) -> None:
+        """Start a worker on the pending deliveries, or wait for more (``wait_s``)."""
         if not self._pending:
             return
+        if len(self._pending) < MAX_BATCH and self.wait_s > 0:
+            left = self._pending[0][2] + self.wait_s - time.monotonic()
+            if left > 0:
+                if self._timer is None:
+                    self._timer = eventlet.spawn_after(left, self._gathered)
+                return
+        self._start_batch()
+
+    def _gathered(self) -> None:
+        self._timer = None
+        if not self._busy and self._pending:
+            self._start_batch()
+
+    def _start_batch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         batch = [self._pending.popleft()
                  for _ in range(min(MAX_BATCH, len(self._pending)))]
         deliveries = [Delivery(body, self.unpack_message_headers(message))
-                      for body, message in batch]
+                      for body, message, _ in batch]
         self._busy = True
         try:
             self.container.spawn_worker(self, (deliveries,), {},
                                         handle_result=partial(self.handle_batch_result,
-                                                              [m for _, m in batch]))
+                                                              [m for _, m, _ in batch]))
         except ContainerBeingKilled:
             self._busy = False
-            for _, message in batch:
+            for _, message, _ in batch:
                 self.queue_consumer.requeue_message(message)
 
     def handle_batch_result(self, messages, worker_ctx, result=None, exc_info=None):  # type: ignore[no-untyped-def]

@@ -54,6 +54,7 @@ from werkzeug.wrappers import Response  # noqa: E402
 
 from services.monitoring import partitions  # noqa: E402
 from services.monitoring.batches import (  # noqa: E402
+    BATCH_WAIT_CONFIG_KEY,
     BatchedEventHandler,
     Delivery,
     Verdict,
@@ -220,7 +221,7 @@ class PartitionedEventHandler(BatchedEventHandler):
                            routing_key=partitions.WEIGHT, durable=True, auto_delete=False,
                            exclusive=False)
         Consumer.setup(self)  # not EventHandler.setup, which binds to cases.events
-        self._only_batched_provider()
+        self.setup_batches()
 
 
 partitioned_event_handler = PartitionedEventHandler.decorator
@@ -449,6 +450,7 @@ def nameko_config() -> dict:
         "WEB_SERVER_ADDRESS": settings.listen_address(
             settings.monitoring_worker_health_port_of(partition)),
         "HEARTBEAT": 30,
+        BATCH_WAIT_CONFIG_KEY: settings.supervision_batch_wait_s,
     }
 
 

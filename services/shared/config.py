@@ -198,6 +198,10 @@ class Settings(BaseSettings):
     # A failing event (a bug) is tried again after this many seconds times its failures so
     # far, then dead-lettered after its attempts; a database error waits this long once.
     supervision_retry_pause_s: float = Field(1.0, ge=0, le=60)
+    # The worker applies case events in batches, a transaction each: a batch waits at most
+    # this long after its first event for more to come (up to 64), unless a whole batch is
+    # there. Fewer transactions for less CPU an event; each event applied up to this much later.
+    supervision_batch_wait_s: float = Field(0.05, ge=0, le=5)
 
     # Efficiency evaluation: the points scale of officials (考核积分), a JSON object of the
     # fields of services/monitoring/domain/evaluation.py's Scale to change, e.g.

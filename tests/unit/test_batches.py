@@ -8,8 +8,10 @@ tests (``tests/integration/test_dead_letters.py``, ``test_supervision_partitions
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import eventlet
 import pytest
 from nameko.exceptions import ContainerBeingKilled
 
@@ -151,3 +153,51 @@ def test_a_container_being_killed_requeues_and_takes_the_next_message(handler) -
     handler.container.killed = False
     handler.handle_message("b", Message(2, channel, log))
     assert len(handler.container.spawned) == 1  # not stuck as busy
+
+
+def run_hub_until(condition, timeout_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Let eventlet's hub run (the gathering timer is a green thread) until ``condition``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        eventlet.sleep(0.005)
+
+
+def test_a_batch_waits_for_more_until_its_first_delivery_has_waited(handler) -> None:
+    handler.wait_s = 0.2
+    log: list = []
+    channel = Channel()
+    began = time.monotonic()
+    handler.handle_message("a", Message(1, channel, log))
+    handler.handle_message("b", Message(2, channel, log))
+    assert handler.container.spawned == []  # gathering
+    run_hub_until(lambda: handler.container.spawned)
+    assert time.monotonic() - began >= 0.2
+    deliveries, done = handler.container.spawned[0]
+    assert [d.payload for d in deliveries] == ["a", "b"]
+    handler.handle_message("c", Message(3, channel, log))  # arrives while "a", "b" are applied
+    done(None, [Verdict.ACK, Verdict.ACK])
+    assert len(handler.container.spawned) == 1  # "c" has not waited yet
+    run_hub_until(lambda: len(handler.container.spawned) == 2)
+    assert [d.payload for d in handler.container.spawned[1][0]] == ["c"]
+
+
+def test_a_full_batch_goes_at_once(handler, monkeypatch) -> None:
+    monkeypatch.setattr(batches, "MAX_BATCH", 3)
+    handler.wait_s = 60.0
+    log: list = []
+    channel = Channel()
+    for n in range(1, 4):
+        handler.handle_message(n, Message(n, channel, log))
+    assert [[d.payload for d in ds] for ds, _ in handler.container.spawned] == [[1, 2, 3]]
+    assert handler._timer is None  # the wait for more is called off
+
+
+def test_the_wait_comes_from_the_config(handler) -> None:
+    handler.container.config[batches.BATCH_WAIT_CONFIG_KEY] = 0.05
+    handler.queue_consumer._providers = {handler}
+    handler.setup_batches()
+    assert handler.wait_s == 0.05
+    handler.queue_consumer._providers = {handler, object()}
+    with pytest.raises(RuntimeError, match="one batched entrypoint"):
+        handler.setup_batches()
