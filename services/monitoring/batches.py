@@ -2,31 +2,30 @@
 
 nameko's ``EventHandler`` runs one worker per message: per message a green thread to hand
 it over, a worker context with every dependency injected, a green thread for the worker, and
-an acknowledgement of its own. Supervision applies case events in group-committed
-transactions anyway, so that machinery was most of what the worker spent an event on
+an acknowledgement of its own — most of what supervision's worker spent an event on
 (``python -m bench.worker_drain``). ``BatchedEventHandler`` keeps nameko — its container,
 its dependencies, its queue consumer's connection handling — and changes the unit of work:
 
 - each message delivered is put in a queue of pending deliveries, in the consumer's own green
-  thread (``BatchQueueConsumer``: no green thread per message);
-- one worker at a time takes up to ``MAX_BATCH`` pending deliveries, oldest first, and returns
-  a ``Verdict`` per delivery; the next worker starts once the verdicts are carried out, with
-  what arrived meanwhile — so while a batch's transaction waits for the database, the next
-  batch gathers;
-- a batch starts once the oldest of its deliveries has waited ``wait_s`` (nameko's config
-  ``BATCH_WAIT_S``; 0: at once), or at once when ``MAX_BATCH`` are pending: under a steady
-  trickle a transaction then carries several events instead of one or two, the cost of a
-  transaction shared by them, for at most ``wait_s`` more before each is applied;
+  thread (``BatchQueueConsumer``: no green thread per message; it never waits on the batches);
+- the entrypoint's batcher (a managed green thread) takes up to ``MAX_BATCH`` pending
+  deliveries, oldest first, once the oldest has waited ``wait_s`` (nameko's config
+  ``BATCH_WAIT_S``; 0: at once) or at once when ``MAX_BATCH`` are pending, starts one worker
+  on them and waits until its verdicts — a ``Verdict`` per delivery, in order — are carried
+  out; meanwhile the next batch gathers. Under a steady trickle a transaction then carries
+  several events instead of one or two, each applied up to ``wait_s`` later;
 - the verdicts are carried out in delivery order: a delivery to requeue goes back to the
   queue, one to give up is rejected (the queue's policy dead-letters it), and the ones
   acknowledged are acknowledged with one ``basic.ack`` per channel (``multiple``: every
   delivery up to that tag, which are exactly this batch's still unsettled ones — older
   batches are settled before a newer one starts, and the pending ones come after);
-- a worker that fails as a whole (a bug outside the per-delivery verdicts) has its batch
-  requeued; a delivery whose channel has gone is left alone (the broker gives it again).
+- a worker that fails as a whole, or answers anything but a verdict for each delivery, has
+  its batch requeued, and the batcher pauses ``FAILED_BATCH_PAUSE_S`` before the next; a
+  delivery whose channel has gone is left alone (the broker gives it again).
 
-The broker sends at most ``PREFETCH`` unacknowledged messages: a batch in its transaction and
-the next one gathering.
+The broker sends at most ``PREFETCH`` unacknowledged messages: a batch at work and the next
+one gathering. Stopping, no batch starts any more; what is pending returns to the queue with
+the channel.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from typing import Any
 
 import eventlet
 from amqp.exceptions import ConnectionError as AmqpConnectionError
+from eventlet.event import Event
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
@@ -54,6 +54,8 @@ MAX_BATCH = 64
 PREFETCH = 2 * MAX_BATCH
 #: nameko config: seconds a batch waits for more after its first delivery (default 0)
 BATCH_WAIT_CONFIG_KEY = "BATCH_WAIT_S"
+#: seconds the batcher waits after a batch that failed as a whole
+FAILED_BATCH_PAUSE_S = 1.0
 
 
 class Verdict(enum.Enum):
@@ -87,7 +89,12 @@ class BatchQueueConsumer(QueueConsumer):
 
 class BatchedEventHandler(EventHandler):
     """An event handler whose method gets a list of ``Delivery`` and returns a ``Verdict``
-    for each, in order."""
+    for each, in order.
+
+    Deliveries are queued by the consumer's green thread (which never blocks on them); a
+    managed green thread of the entrypoint's own, the batcher, forms the batches, starts their
+    workers one at a time (waiting for a slot of the container's pool when others hold them
+    all) and waits for each to be settled — never a worker starting the next one."""
 
     queue_consumer = BatchQueueConsumer()
 
@@ -95,8 +102,9 @@ class BatchedEventHandler(EventHandler):
         super().__init__(*args, **kwargs)
         #: (body, message, when it arrived), oldest first
         self._pending: deque[tuple[Any, Any, float]] = deque()
-        self._busy = False
-        self._timer: Any = None
+        self._bell = Event()  # rung when there is something new for the batcher
+        self._stopping = False
+        self._batcher: Any = None
         self.wait_s = 0.0
 
     def setup(self) -> None:
@@ -114,66 +122,90 @@ class BatchedEventHandler(EventHandler):
             raise RuntimeError(f"{type(self).__name__} shares its queue consumer with {others}: "
                                "one batched entrypoint per service")
 
+    def start(self) -> None:
+        self._batcher = self.container.spawn_managed_thread(
+            self._run_batches, identifier=f"{type(self).__name__}.batcher")
+
     def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()  # what is pending goes back to the queue with the channel
-            self._timer = None
+        """No batch starts any more (one at work finishes); what is pending goes back to the
+        queue with the channel."""
+        self._stopping = True
+        self._ring()
         super().stop()
+
+    def kill(self) -> None:
+        self._stopping = True
+        self._ring()
+        super().kill()
 
     def handle_message(self, body, message):  # type: ignore[no-untyped-def]
         self._pending.append((body, message, time.monotonic()))
-        if not self._busy:
-            self._next_batch()
+        if len(self._pending) == 1 or len(self._pending) == MAX_BATCH:
+            self._ring()  # something to wait for, or a full batch: no more waiting
 
-    def _next_batch(self) -> None:
-        """Start a worker on the pending deliveries, or wait for more (``wait_s``)."""
-        if not self._pending:
-            return
-        if len(self._pending) < MAX_BATCH and self.wait_s > 0:
-            left = self._pending[0][2] + self.wait_s - time.monotonic()
-            if left > 0:
-                if self._timer is None:
-                    self._timer = eventlet.spawn_after(left, self._gathered)
+    def _ring(self) -> None:
+        if not self._bell.ready():
+            self._bell.send()
+
+    def _run_batches(self) -> None:
+        while not self._stopping:
+            self._bell = Event()  # reset before looking: a ring from now on is not missed
+            if not self._pending:
+                self._bell.wait()
+                continue
+            if len(self._pending) < MAX_BATCH and self.wait_s > 0:
+                left = self._pending[0][2] + self.wait_s - time.monotonic()
+                if left > 0:
+                    with eventlet.Timeout(left, False):
+                        self._bell.wait()
+                    continue
+            batch = [self._pending.popleft()
+                     for _ in range(min(MAX_BATCH, len(self._pending)))]
+            try:
+                failed = self._run_batch([message for _, message, _ in batch],
+                                         [Delivery(body, self.unpack_message_headers(message))
+                                          for body, message, _ in batch])
+            except ContainerBeingKilled:
+                self._requeue(batch)
                 return
-        self._start_batch()
+            except Exception:  # noqa: BLE001 - never lose the batcher; the batch comes again
+                log.exception("starting a batch of %d deliveries failed: requeued", len(batch))
+                self._requeue(batch)
+                failed = True
+            if failed:
+                eventlet.sleep(FAILED_BATCH_PAUSE_S)  # a batch that fails again is not a hot loop
 
-    def _gathered(self) -> None:
-        self._timer = None
-        if not self._busy and self._pending:
-            self._start_batch()
+    def _run_batch(self, messages: list[Any], deliveries: list[Delivery]) -> bool:
+        """One batch's worker, waited for until its deliveries are settled; whether it failed
+        as a whole."""
+        settled = Event()
+        self.container.spawn_worker(self, (deliveries,), {}, handle_result=partial(
+            self.handle_batch_result, messages, settled))
+        return settled.wait()
 
-    def _start_batch(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch = [self._pending.popleft()
-                 for _ in range(min(MAX_BATCH, len(self._pending)))]
-        deliveries = [Delivery(body, self.unpack_message_headers(message))
-                      for body, message, _ in batch]
-        self._busy = True
+    def _requeue(self, batch: list[tuple[Any, Any, float]]) -> None:
+        settle([message for _, message, _ in batch], [Verdict.REQUEUE] * len(batch))
+
+    def handle_batch_result(self, messages, settled, worker_ctx, result=None,  # type: ignore[no-untyped-def]
+                            exc_info=None):
+        """In the worker's green thread, once it is done: its verdicts carried out (all
+        requeued when it failed as a whole or answered anything but a verdict for each)."""
+        failed = True
         try:
-            self.container.spawn_worker(self, (deliveries,), {},
-                                        handle_result=partial(self.handle_batch_result,
-                                                              [m for _, m, _ in batch]))
-        except ContainerBeingKilled:
-            self._busy = False
-            for _, message, _ in batch:
-                self.queue_consumer.requeue_message(message)
-
-    def handle_batch_result(self, messages, worker_ctx, result=None, exc_info=None):  # type: ignore[no-untyped-def]
-        try:
-            if exc_info is not None or result is None or len(result) != len(messages):
-                if exc_info is None:
-                    log.error("a batch's worker returned %r for %d deliveries: requeued",
-                              result, len(messages))
-                verdicts: Sequence[Verdict] = [Verdict.REQUEUE] * len(messages)
-            else:
-                verdicts = result
-            settle(messages, verdicts)
+            if exc_info is None and not _verdicts_for(result, messages):
+                log.error("a batch's worker returned %r for %d deliveries: requeued",
+                          result, len(messages))
+            elif exc_info is None:
+                failed = False
+            settle(messages, result if not failed else [Verdict.REQUEUE] * len(messages))
         finally:
-            self._busy = False
-            self._next_batch()
+            settled.send(failed)
         return result, exc_info
+
+
+def _verdicts_for(result: Any, messages: Sequence[Any]) -> bool:
+    return (isinstance(result, (list, tuple)) and len(result) == len(messages)
+            and all(isinstance(v, Verdict) for v in result))
 
 
 def settle(messages: Sequence[Any], verdicts: Sequence[Verdict]) -> None:
@@ -190,12 +222,12 @@ def settle(messages: Sequence[Any], verdicts: Sequence[Verdict]) -> None:
                 message.requeue()
             else:
                 message.reject(requeue=False)
-        except AmqpConnectionError:
+        except (AmqpConnectionError, OSError):
             continue  # closing meanwhile: the same
     for message in last_ack.values():
         try:
             message.ack(multiple=True)
-        except AmqpConnectionError:
+        except (AmqpConnectionError, OSError):
             pass
 
 

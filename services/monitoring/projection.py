@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
-from sqlalchemy.exc import SQLAlchemyError
 
 from services.monitoring import storage as t
 from services.monitoring.domain.records import CaseRecord, apply_case_event
@@ -42,8 +42,13 @@ log = logging.getLogger(__name__)
 #: an operator); the database being unavailable is another matter (the event waits), and any
 #: other error is a bug, which fails loudly (retried a few times, then dead-lettered)
 UNAPPLICABLE = (ValueError, KeyError)
-#: the database is unavailable or refused the transaction: try the event again later
-DATABASE_ERRORS = (SQLAlchemyError, psycopg.Error)
+#: the database is unavailable or gave up the transaction (connection lost, server shutting
+#: down, a deadlock, a statement timeout, no connection free in the pool): try the event again
+#: later, as often as it takes. Any other database error (a constraint, a value it refuses) is
+#: the event's own and would come again: a bug, like any other exception.
+DATABASE_ERRORS = (sqlalchemy_exc.OperationalError, sqlalchemy_exc.InterfaceError,
+                   sqlalchemy_exc.DisconnectionError, sqlalchemy_exc.TimeoutError,
+                   psycopg.OperationalError, psycopg.InterfaceError)
 CONSUMER = "monitoring"
 
 _r = t.case_records.c
@@ -128,9 +133,10 @@ class Projection:
 
     def apply_batch(self, events: Sequence[Event]) -> list[Outcome]:
         """Case events in their order, per event True (applied), False (a duplicate) or the
-        error that keeps it from being applied; a database error is raised (none of them is
-        known applied: each may be tried again, the inbox keeps it from counting twice). On
-        PostgreSQL in one transaction (``apply_case_events``), on SQLite one by one."""
+        error that keeps it from being applied; a database outage (``DATABASE_ERRORS``) is
+        raised (none of them is known applied: each may be tried again, the inbox keeps it
+        from counting twice). On PostgreSQL in one transaction (``apply_case_events``), on
+        SQLite one by one."""
         if self._pg is not None:
             return self.apply_case_events(events)
         outcomes: list[Outcome] = []

@@ -9,19 +9,24 @@ event goes through supervision's rules in the transaction that records it (``Pro
 ``SUNLIGHT_SUPERVISION_SWEEP_INTERVAL_S`` seconds, each worker the cases of its partition.
 Runs under eventlet, so it never imports grpc. A message that cannot be parsed, or an event
 that lacks what it must carry, is parked in ``parked_events`` (never dropped silently); a
-database outage makes the handler fail after a pause and the message is requeued, as often
-as it takes; any other error is a bug: logged with its traceback, retried ``MAX_ATTEMPTS``
-times, then rejected — the queue's policy sends it to the dead-letter queue, where
-``sunlight supervision dead-letters`` lists it and, once the bug is fixed, replays it.
+database outage (``DATABASE_ERRORS``: connection lost, a deadlock, a timeout) has the message
+requeued after a pause, as often as it takes; any other error — a database error that is the
+event's own included — is a bug: logged with its traceback, retried ``MAX_ATTEMPTS`` times,
+then rejected — the queue's policy sends it to the dead-letter queue, where ``sunlight
+supervision dead-letters`` lists it and, once the bug is fixed, replays it.
 
 Case events come in batches (``services.monitoring.batches``: nameko's container and queue
-consumer, one worker per batch of up to 64 messages instead of one per message), each batch
-applied in one transaction (``Projection.apply_batch``) while the next one gathers; the
-catalogue's events one by one. The ``DB_POOL`` connections serve those transactions, the
-sweep and the health check. psycopg waits for the server in C (``poll``) unless told
-otherwise, which would block eventlet's hub — one database call at a time for the whole
-worker, and no AMQP traffic meanwhile — so it is told to wait with ``select``, which eventlet
-makes green.
+consumer, one worker per batch of up to 64 messages instead of one per message, a batch
+waiting up to ``SUNLIGHT_SUPERVISION_BATCH_WAIT_S`` for more), each batch applied in one
+transaction (``Projection.apply_batch``) while the next one gathers — event by event when
+one of them fails, so that the others go ahead; what the batch's worker decided of each
+message (acknowledged, requeued, dead-lettered) is carried out once it is done, the
+acknowledgements together. A failing event's retry pause holds its partition's next batch
+up meanwhile. The catalogue's events come one by one. The ``DB_POOL`` connections serve
+those transactions, the sweep and the health check. psycopg waits for the server in C
+(``poll``) unless told otherwise, which would block eventlet's hub — one database call at a
+time for the whole worker, and no AMQP traffic meanwhile — so it is told to wait with
+``select``, which eventlet makes green.
 """
 
 from __future__ import annotations
@@ -255,7 +260,8 @@ class FailureCounts(DependencyProvider):
 
 
 class MessageHeaders(DependencyProvider):
-    """The AMQP headers of the message being handled (nameko strips its own prefix)."""
+    """The AMQP headers of the message being handled (nameko strips its own prefix): a
+    catalogue event's; a batch of case events carries each message's in its ``Delivery``."""
 
     def get_dependency(self, worker_ctx):  # type: ignore[no-untyped-def]
         return dict(worker_ctx.context_data)
@@ -362,6 +368,10 @@ class MonitoringWorker:
             log.exception("database error parking %s; requeueing it", event_id)
             metrics.record_supervision_event("cases", "retried")
             return Verdict.REQUEUE
+        except Exception:  # noqa: BLE001 - it cannot even be kept: the dead-letter queue keeps it
+            log.exception("parking %s failed; given up to %s", event_id, DEAD_LETTER_QUEUE)
+            metrics.record_supervision_event("cases", "dead_lettered")
+            return Verdict.DEAD_LETTER
         metrics.record_supervision_event("cases", "parked")
         return Verdict.ACK
 

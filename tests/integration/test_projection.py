@@ -9,11 +9,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
 from services.monitoring import storage as t
-from services.monitoring.projection import Projection
+from services.monitoring.projection import DATABASE_ERRORS, Projection
 from services.shared.db import Database
 from services.shared.events import Event
 from services.shared.migrations import upgrade
@@ -108,6 +109,20 @@ def test_a_batch_applies_each_event_once_in_order(pg_projection) -> None:
     assert fresh.steps_completed == 3 and fresh.completed_at == T0 + timedelta(minutes=4)
     assert pg_projection.record(known).events_applied == 2
     assert inbox_rows(pg_projection, *batch[:6], batch[7]) == 6  # distinct event ids
+
+
+def test_an_event_the_database_refuses_fails_alone_and_is_no_outage(pg_projection) -> None:
+    """PostgreSQL refuses a NUL in text: that event's own error (a bug, retried and then
+    dead-lettered by the worker), while the others of its batch are applied — not an outage
+    that would hold the whole batch, and its partition, back for good."""
+    good, other = case_number(), case_number()
+    refused = event(case_number(), 1, "case.accepted", department="d\x00")
+    outcomes = pg_projection.apply_batch([event(good, 1, "case.accepted"), refused,
+                                          event(other, 1, "case.accepted")])
+    assert outcomes[0] is True and outcomes[2] is True
+    assert isinstance(outcomes[1], psycopg.DataError)
+    assert not isinstance(outcomes[1], DATABASE_ERRORS)
+    assert pg_projection.record(good) is not None and pg_projection.record(other) is not None
 
 
 def test_a_late_event_in_a_batch_changes_nothing_but_the_count(pg_projection) -> None:

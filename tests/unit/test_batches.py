@@ -40,34 +40,73 @@ class Message:
 
 
 class Container:
-    """Records the workers spawned; ``killed`` makes spawning fail as nameko's does while the
+    """Records the workers spawned (and which green thread spawned each); the managed threads
+    are eventlet's green threads; ``killed`` makes spawning fail as nameko's does while the
     container is being killed."""
 
     def __init__(self) -> None:
         self.spawned: list[tuple[list[Delivery], Any]] = []
+        self.spawners: list[Any] = []
         self.killed = False
         self.config: dict[str, Any] = {}
+        self.threads: list[Any] = []
+
+    def spawn_managed_thread(self, fn, identifier=None):  # type: ignore[no-untyped-def]
+        thread = eventlet.spawn(fn)
+        self.threads.append(thread)
+        return thread
 
     def spawn_worker(self, entrypoint, args, kwargs, handle_result=None, **_):  # type: ignore[no-untyped-def]
         if self.killed:
             raise ContainerBeingKilled()
+        self.spawners.append(eventlet.getcurrent())
         self.spawned.append((args[0], handle_result))
 
 
 class QueueConsumer:
-    def __init__(self, log: list) -> None:
-        self.log = log
+    def __init__(self) -> None:
+        self._providers: set = set()
 
-    def requeue_message(self, message: Message) -> None:
-        message.requeue()
+    def unregister_provider(self, provider: Any) -> None:
+        self._providers.discard(provider)
+
+
+def run_hub_until(condition, timeout_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    """Let eventlet's hub run (the batcher is a green thread) until ``condition``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        eventlet.sleep(0.005)
+
+
+def let_the_hub_run() -> None:
+    """Give every green thread that can run a turn (for what must *not* happen)."""
+    for _ in range(20):
+        eventlet.sleep(0)
 
 
 @pytest.fixture
-def handler() -> BatchedEventHandler:
+def handler():  # type: ignore[no-untyped-def]
     entrypoint = BatchedEventHandler("cases", "case.#")
     entrypoint.container = Container()  # type: ignore[assignment]
-    entrypoint.queue_consumer = QueueConsumer([])  # type: ignore[assignment]
-    return entrypoint
+    entrypoint.queue_consumer = QueueConsumer()  # type: ignore[assignment]
+    entrypoint.start()
+    yield entrypoint
+    entrypoint._stopping = True
+    entrypoint._ring()
+    for thread in entrypoint.container.threads:
+        thread.kill()
+
+
+def finish(handler: BatchedEventHandler, n: int, verdicts: Any, exc_info: Any = None) -> None:
+    """The ``n``-th batch's worker is done: its result handled in a green thread of its own,
+    as nameko's worker thread does."""
+    _, done = handler.container.spawned[n]
+    eventlet.spawn(done, None, verdicts, exc_info).wait()
+
+
+def payloads(handler: BatchedEventHandler, n: int) -> list[Any]:
+    return [d.payload for d in handler.container.spawned[n][0]]
 
 
 def test_settle_carries_out_each_verdict_and_acks_once_per_channel() -> None:
@@ -96,71 +135,94 @@ def test_one_worker_at_a_time_and_what_arrives_meanwhile_is_the_next_batch(handl
     channel = Channel()
     messages = [Message(n, channel, log) for n in range(1, 6)]
     handler.handle_message({"n": 1}, messages[0])
-    assert len(handler.container.spawned) == 1  # started at once
+    run_hub_until(lambda: len(handler.container.spawned) == 1)  # started at once
     for n in (2, 3, 4):
         handler.handle_message({"n": n}, messages[n - 1])
+    let_the_hub_run()
     assert len(handler.container.spawned) == 1  # gathering while the first one works
-    deliveries, done = handler.container.spawned[0]
-    assert [d.payload for d in deliveries] == [{"n": 1}]
-    done(None, [Verdict.ACK])
+    assert payloads(handler, 0) == [{"n": 1}]
+    finish(handler, 0, [Verdict.ACK])
     assert log == [("ack", 1, True)]
-    deliveries, done = handler.container.spawned[1]
-    assert [d.payload for d in deliveries] == [{"n": 2}, {"n": 3}, {"n": 4}]
+    run_hub_until(lambda: len(handler.container.spawned) == 2)
+    assert payloads(handler, 1) == [{"n": 2}, {"n": 3}, {"n": 4}]
     handler.handle_message({"n": 5}, messages[4])
-    done(None, [Verdict.ACK, Verdict.DEAD_LETTER, Verdict.ACK])
+    finish(handler, 1, [Verdict.ACK, Verdict.DEAD_LETTER, Verdict.ACK])
     assert log[1:] == [("reject", 3, False), ("ack", 4, True)]
-    deliveries, done = handler.container.spawned[2]
-    assert [d.payload for d in deliveries] == [{"n": 5}]
-    done(None, [Verdict.ACK])
+    run_hub_until(lambda: len(handler.container.spawned) == 3)
+    assert payloads(handler, 2) == [{"n": 5}]
+    finish(handler, 2, [Verdict.ACK])
+    let_the_hub_run()
     assert len(handler.container.spawned) == 3  # nothing pending: no worker
+
+
+def test_the_next_batch_is_started_by_the_batcher_never_by_a_worker(handler) -> None:
+    """A worker that started the next batch itself would, with the container's pool full, run
+    it inside its own green thread (eventlet's pool does that), one level deeper each time."""
+    log: list = []
+    channel = Channel()
+    for n in range(1, 4):
+        handler.handle_message(n, Message(n, channel, log))
+        run_hub_until(lambda n=n: len(handler.container.spawned) == n)
+        handler.handle_message(n + 10, Message(n + 10, channel, log))
+        finish(handler, n - 1, [Verdict.ACK] * len(handler.container.spawned[n - 1][0]))
+    run_hub_until(lambda: len(handler.container.spawned) == 4)
+    assert set(handler.container.spawners) == {handler._batcher}
 
 
 def test_a_batch_takes_at_most_max_batch(handler, monkeypatch) -> None:
     monkeypatch.setattr(batches, "MAX_BATCH", 2)
     log: list = []
     channel = Channel()
-    for n in range(1, 6):
+    handler.handle_message(1, Message(1, channel, log))
+    run_hub_until(lambda: len(handler.container.spawned) == 1)
+    for n in range(2, 6):
         handler.handle_message(n, Message(n, channel, log))
     sizes = []
-    while len(handler.container.spawned) > len(sizes):
-        deliveries, done = handler.container.spawned[len(sizes)]
-        sizes.append(len(deliveries))
-        done(None, [Verdict.ACK] * len(deliveries))
+    while len(sizes) < 3:
+        run_hub_until(lambda: len(handler.container.spawned) > len(sizes))
+        sizes.append(len(handler.container.spawned[len(sizes)][0]))
+        finish(handler, len(sizes) - 1, [Verdict.ACK] * sizes[-1])
     assert sizes == [1, 2, 2]
     assert [tag for _, tag, _ in log] == [1, 3, 5]  # each batch's last tag, multiple
 
 
-def test_a_failed_worker_or_a_wrong_answer_requeues_its_batch(handler) -> None:
+def test_a_failed_worker_or_a_wrong_answer_requeues_its_batch(handler, monkeypatch) -> None:
+    monkeypatch.setattr(batches, "FAILED_BATCH_PAUSE_S", 0.01)
     log: list = []
     channel = Channel()
     handler.handle_message("a", Message(1, channel, log))
+    run_hub_until(lambda: len(handler.container.spawned) == 1)
     handler.handle_message("b", Message(2, channel, log))
     handler.handle_message("c", Message(3, channel, log))
-    _, done = handler.container.spawned[0]
-    done(None, None, exc_info=(RuntimeError, RuntimeError("bug"), None))
+    finish(handler, 0, None, exc_info=(RuntimeError, RuntimeError("bug"), None))
     assert log == [("requeue", 1, None)]
-    _, done = handler.container.spawned[1]
-    done(None, [Verdict.ACK])  # one verdict for two deliveries
+    run_hub_until(lambda: len(handler.container.spawned) == 2)
+    finish(handler, 1, [Verdict.ACK])  # one verdict for two deliveries
     assert log[1:] == [("requeue", 2, None), ("requeue", 3, None)]
+    handler.handle_message("d", Message(4, channel, log))
+    run_hub_until(lambda: len(handler.container.spawned) == 3)
+    finish(handler, 2, ["ack"])  # not a verdict
+    assert log[3:] == [("requeue", 4, None)]
 
 
-def test_a_container_being_killed_requeues_and_takes_the_next_message(handler) -> None:
+def test_a_container_being_killed_requeues_the_batch_and_ends_the_batcher(handler) -> None:
     log: list = []
     channel = Channel()
     handler.container.killed = True
     handler.handle_message("a", Message(1, channel, log))
-    assert log == [("requeue", 1, None)]
-    handler.container.killed = False
-    handler.handle_message("b", Message(2, channel, log))
-    assert len(handler.container.spawned) == 1  # not stuck as busy
+    run_hub_until(lambda: log == [("requeue", 1, None)])
+    run_hub_until(lambda: handler._batcher.dead)
 
 
-def run_hub_until(condition, timeout_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    """Let eventlet's hub run (the gathering timer is a green thread) until ``condition``."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        eventlet.sleep(0.005)
+def test_once_stopped_no_batch_starts(handler) -> None:
+    log: list = []
+    channel = Channel()
+    handler.wait_s = 0.05
+    handler.handle_message("a", Message(1, channel, log))  # waiting for more
+    handler.stop()
+    run_hub_until(lambda: handler._batcher.dead)
+    eventlet.sleep(0.1)
+    assert handler.container.spawned == [] and log == []  # back to the queue with the channel
 
 
 def test_a_batch_waits_for_more_until_its_first_delivery_has_waited(handler) -> None:
@@ -170,16 +232,17 @@ def test_a_batch_waits_for_more_until_its_first_delivery_has_waited(handler) -> 
     began = time.monotonic()
     handler.handle_message("a", Message(1, channel, log))
     handler.handle_message("b", Message(2, channel, log))
+    let_the_hub_run()
     assert handler.container.spawned == []  # gathering
     run_hub_until(lambda: handler.container.spawned)
     assert time.monotonic() - began >= 0.2
-    deliveries, done = handler.container.spawned[0]
-    assert [d.payload for d in deliveries] == ["a", "b"]
+    assert payloads(handler, 0) == ["a", "b"]
     handler.handle_message("c", Message(3, channel, log))  # arrives while "a", "b" are applied
-    done(None, [Verdict.ACK, Verdict.ACK])
+    finish(handler, 0, [Verdict.ACK, Verdict.ACK])
+    let_the_hub_run()
     assert len(handler.container.spawned) == 1  # "c" has not waited yet
     run_hub_until(lambda: len(handler.container.spawned) == 2)
-    assert [d.payload for d in handler.container.spawned[1][0]] == ["c"]
+    assert payloads(handler, 1) == ["c"]
 
 
 def test_a_full_batch_goes_at_once(handler, monkeypatch) -> None:
@@ -189,8 +252,8 @@ def test_a_full_batch_goes_at_once(handler, monkeypatch) -> None:
     channel = Channel()
     for n in range(1, 4):
         handler.handle_message(n, Message(n, channel, log))
-    assert [[d.payload for d in ds] for ds, _ in handler.container.spawned] == [[1, 2, 3]]
-    assert handler._timer is None  # the wait for more is called off
+    run_hub_until(lambda: handler.container.spawned)
+    assert payloads(handler, 0) == [1, 2, 3]
 
 
 def test_the_wait_comes_from_the_config(handler) -> None:
