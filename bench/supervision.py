@@ -104,14 +104,22 @@ def applied_rate(pg_url: str, start: datetime) -> dict:
             "events_per_s": round(count / span, 1) if span else None}
 
 
-def load_phase(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace
-               ) -> tuple[dict, GrpcRoute, object]:
+def warmed_direct_route(node: LocalNode, secret: str, concurrency: int
+                        ) -> tuple[GrpcRoute, object]:
+    """The benchmark's item published through the gateway, and a route straight to the case
+    service warmed up by a few cases: (route, item)."""
     token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
     chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
     item = publish_item(node.port("gateway_http"), token)
     direct = GrpcRoute("direct", f"127.0.0.1:{node.port('cases')}", token, chief)
     direct.item_id = item.item_id
-    drive(direct, item, 0, max(2 * args.concurrency, 20), args.concurrency)  # warm-up
+    drive(direct, item, 0, max(2 * concurrency, 20), concurrency)  # warm-up
+    return direct, item
+
+
+def load_phase(node: LocalNode, secret: str, pg_url: str, args: argparse.Namespace
+               ) -> tuple[dict, GrpcRoute, object]:
+    direct, item = warmed_direct_route(node, secret, args.concurrency)
     backlog = Backlog(pg_url, outbox_seq(pg_url))
     started = datetime.now(UTC)
     backlog.start()

@@ -45,15 +45,14 @@ from bench.cases import (
     bench_node,
     drive,
     outbox_seq,
-    publish_item,
     write_result,
 )
 from bench.cpu import process_cpu_s
 from bench.machine import speed_index
+from bench.supervision import warmed_direct_route
 from infra.localnode import LocalNode
 from services.monitoring.projection import Projection
 from services.monitoring.supervision import Supervision
-from services.shared.auth import mint_token
 from services.shared.db import Database
 from services.shared.events import parse_event
 from services.shared.migrations import upgrade
@@ -217,12 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     speeds = [speed_index()]
     rounds = []
     with bench_node(SUNLIGHT_SUPERVISION_WORKERS="1") as (node, secret, pg_url, name):
-        token = mint_token(secret, "bench", ["admin"], ["510000"], ttl_s=7200)
-        chief = mint_token(secret, "bench-chief", ["admin"], ["510000"], ttl_s=7200)
-        item = publish_item(node.port("gateway_http"), token)
-        route = GrpcRoute("direct", f"127.0.0.1:{node.port('cases')}", token, chief)
-        route.item_id = item.item_id
-        drive(route, item, 0, max(2 * args.concurrency, 20), args.concurrency)  # warm-up
+        route, item = warmed_direct_route(node, secret, args.concurrency)
         for n in range(args.rounds):
             drained, events = drain_round(node, pg_url, route, item, 1000 + n * args.cases,
                                           args.cases, args.concurrency)
