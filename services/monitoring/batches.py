@@ -56,6 +56,8 @@ PREFETCH = 2 * MAX_BATCH
 BATCH_WAIT_CONFIG_KEY = "BATCH_WAIT_S"
 #: seconds the batcher waits after a batch that failed as a whole
 FAILED_BATCH_PAUSE_S = 1.0
+#: how often the batcher looks for a free worker slot when the container's pool is full
+SLOT_POLL_S = 0.01
 
 
 class Verdict(enum.Enum):
@@ -127,10 +129,16 @@ class BatchedEventHandler(EventHandler):
             self._run_batches, identifier=f"{type(self).__name__}.batcher")
 
     def stop(self) -> None:
-        """No batch starts any more (one at work finishes); what is pending goes back to the
-        queue with the channel."""
+        """No batch starts any more; one at work finishes and its verdicts are carried out
+        while the channel is still open (the batcher is waited for before the consumer is
+        let go); what is pending goes back to the queue with the channel."""
         self._stopping = True
         self._ring()
+        if self._batcher is not None:
+            try:
+                self._batcher.wait()
+            except Exception:  # noqa: BLE001 - stopping anyway; it logged what it met
+                log.exception("the batcher ended with an error")
         super().stop()
 
     def kill(self) -> None:
@@ -159,8 +167,14 @@ class BatchedEventHandler(EventHandler):
                     with eventlet.Timeout(left, False):
                         self._bell.wait()
                     continue
-            batch = [self._pending.popleft()
-                     for _ in range(min(MAX_BATCH, len(self._pending)))]
+            self._wait_for_a_worker_slot()
+            if self._stopping:
+                return
+            batch = [entry for entry in (self._pending.popleft()
+                                         for _ in range(min(MAX_BATCH, len(self._pending))))
+                     if entry[1].channel.connection]  # a closed channel's come again anyway
+            if not batch:
+                continue
             try:
                 failed = self._run_batch([message for _, message, _ in batch],
                                          [Delivery(body, self.unpack_message_headers(message))
@@ -174,6 +188,13 @@ class BatchedEventHandler(EventHandler):
                 failed = True
             if failed:
                 eventlet.sleep(FAILED_BATCH_PAUSE_S)  # a batch that fails again is not a hot loop
+
+    def _wait_for_a_worker_slot(self) -> None:
+        """Until the container's pool has room: spawning then cannot block, so a stop or a
+        kill noticed here is not followed by a batch started later."""
+        pool = getattr(self.container, "_worker_pool", None)
+        while pool is not None and pool.free() <= 0 and not self._stopping:
+            eventlet.sleep(SLOT_POLL_S)
 
     def _run_batch(self, messages: list[Any], deliveries: list[Delivery]) -> bool:
         """One batch's worker, waited for until its deliveries are settled; whether it failed

@@ -45,10 +45,27 @@ UNAPPLICABLE = (ValueError, KeyError)
 #: the database is unavailable or gave up the transaction (connection lost, server shutting
 #: down, a deadlock, a statement timeout, no connection free in the pool): try the event again
 #: later, as often as it takes. Any other database error (a constraint, a value it refuses) is
-#: the event's own and would come again: a bug, like any other exception.
+#: the event's own and would come again: a bug, like any other exception (``is_outage``).
 DATABASE_ERRORS = (sqlalchemy_exc.OperationalError, sqlalchemy_exc.InterfaceError,
                    sqlalchemy_exc.DisconnectionError, sqlalchemy_exc.TimeoutError,
                    psycopg.OperationalError, psycopg.InterfaceError)
+#: SQLSTATEs of transactions the server refused for reasons of its own, not the event's: read
+#: only (a standby, a failover under way), idle-in-transaction and transaction timeouts
+OUTAGE_STATES = frozenset({"25006", "25P03", "25P04"})
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is unavailable for now (the event waits) rather
+    than that it refuses this event (a bug)."""
+    if isinstance(exc, DATABASE_ERRORS):
+        return True
+    if isinstance(exc, sqlalchemy_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig  # type: ignore[assignment]
+    return isinstance(exc, psycopg.Error) and exc.sqlstate in OUTAGE_STATES
+
+
 CONSUMER = "monitoring"
 
 _r = t.case_records.c
@@ -133,7 +150,7 @@ class Projection:
 
     def apply_batch(self, events: Sequence[Event]) -> list[Outcome]:
         """Case events in their order, per event True (applied), False (a duplicate) or the
-        error that keeps it from being applied; a database outage (``DATABASE_ERRORS``) is
+        error that keeps it from being applied; a database outage (``is_outage``) is
         raised (none of them is known applied: each may be tried again, the inbox keeps it
         from counting twice). On PostgreSQL in one transaction (``apply_case_events``), on
         SQLite one by one."""
@@ -143,9 +160,9 @@ class Projection:
         for event in events:
             try:
                 outcomes.append(self.apply(event))
-            except DATABASE_ERRORS:
-                raise
             except Exception as exc:  # noqa: BLE001 - the caller tells unapplicable from a bug
+                if is_outage(exc):
+                    raise
                 outcomes.append(exc)
         return outcomes
 
@@ -156,9 +173,9 @@ class Projection:
             return [self._one(events[0])]
         try:
             return self._apply_batch(events)
-        except DATABASE_ERRORS:
-            raise  # every event of the batch waits
-        except Exception:  # noqa: BLE001 - found below, event by event
+        except Exception as exc:  # noqa: BLE001 - found below, event by event
+            if is_outage(exc):
+                raise  # every event of the batch waits
             # an event that fails once applied (unapplicable, or a bug a rule has with it):
             # find it by applying them one by one (the batch was rolled back), so that the
             # others go ahead
@@ -167,9 +184,9 @@ class Projection:
     def _one(self, event: Event) -> Outcome:
         try:
             return self._apply_batch([event])[0]
-        except DATABASE_ERRORS:
-            raise
         except Exception as exc:  # noqa: BLE001 - the caller tells unapplicable from a bug
+            if is_outage(exc):
+                raise
             return exc
 
     def _apply_batch(self, events: Sequence[Event]) -> list[Outcome]:

@@ -9,7 +9,7 @@ event goes through supervision's rules in the transaction that records it (``Pro
 ``SUNLIGHT_SUPERVISION_SWEEP_INTERVAL_S`` seconds, each worker the cases of its partition.
 Runs under eventlet, so it never imports grpc. A message that cannot be parsed, or an event
 that lacks what it must carry, is parked in ``parked_events`` (never dropped silently); a
-database outage (``DATABASE_ERRORS``: connection lost, a deadlock, a timeout) has the message
+database outage (``is_outage``: connection lost, a deadlock, a timeout) has the message
 requeued after a pause, as often as it takes; any other error — a database error that is the
 event's own included — is a bug: logged with its traceback, retried ``MAX_ATTEMPTS`` times,
 then rejected — the queue's policy sends it to the dead-letter queue, where ``sunlight
@@ -66,9 +66,9 @@ from services.monitoring.batches import (  # noqa: E402
 )
 from services.monitoring.feedback import Feedback  # noqa: E402
 from services.monitoring.projection import (  # noqa: E402
-    DATABASE_ERRORS,
     UNAPPLICABLE,
     Projection,
+    is_outage,
 )
 from services.monitoring.supervision import Supervision  # noqa: E402
 from services.monitoring.trends import thresholds_of  # noqa: E402
@@ -288,8 +288,16 @@ class MonitoringWorker:
                 events.append((i, parse_payload(delivery.payload)))
             except InvalidArgument as exc:
                 verdicts[i] = self._park(delivery.payload, "cases.events", exc.message)
-        if not events:
-            return verdicts
+        if events:
+            self._apply(deliveries, events, verdicts)
+        if Verdict.REQUEUE in verdicts:  # not back at once: an outage, or a bug tried again
+            eventlet.sleep(max(RETRY_PAUSE_S, *(
+                RETRY_PAUSE_S * self.failures.count_of(event.event_id) for _, event in events)))
+        return verdicts
+
+    def _apply(self, deliveries: list[Delivery], events: list[tuple[int, Event]],
+               verdicts: list[Verdict]) -> None:
+        """The batch's events applied; each one's verdict set."""
         with tracer.start_as_current_span(
                 "case events process", kind=SpanKind.CONSUMER,
                 links=batch_links(deliveries) if recording() else None,
@@ -297,32 +305,27 @@ class MonitoringWorker:
                             "messaging.batch.message_count": len(events)}):
             try:
                 outcomes = self.projection.apply_batch([event for _, event in events])
-            except DATABASE_ERRORS:
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise  # a bug outside any one event: the batch is requeued, after a pause
                 log.exception("database error applying %d events; requeueing them",
                               len(events))
                 for i, _ in events:
                     metrics.record_supervision_event("cases", "retried")
                     verdicts[i] = Verdict.REQUEUE
-                eventlet.sleep(RETRY_PAUSE_S)
-                return verdicts
-        pause = 0.0
+                return
         for (i, event), outcome in zip(events, outcomes, strict=True):
             if isinstance(outcome, UNAPPLICABLE):
                 verdicts[i] = self._park(deliveries[i].payload, event.type,
                                          f"cannot apply: {outcome!r}", event.event_id)
             elif isinstance(outcome, BaseException):
                 verdicts[i] = self._failed(event, outcome)
-                if verdicts[i] is Verdict.REQUEUE:
-                    pause = max(pause, RETRY_PAUSE_S * self.failures.count_of(event.event_id))
             else:
                 self.failures.forget(event.event_id)
                 metrics.record_supervision_event("cases", "applied" if outcome else "duplicate",
                                                  event.occurred_at)
                 if not outcome:
                     log.info("duplicate event %s ignored", event.event_id)
-        if pause:
-            eventlet.sleep(pause)
-        return verdicts
 
     @bounded_event_handler("catalogue", "item.#", requeue_on_error=True)
     def on_item_event(self, payload):  # type: ignore[no-untyped-def]
@@ -337,7 +340,9 @@ class MonitoringWorker:
         try:
             changed = supervision.sweep(partition=(part.index, part.count))
             noted = self.feedback.sweep() if part.index == 0 else 0
-        except DATABASE_ERRORS:
+        except Exception as exc:
+            if not is_outage(exc):
+                raise  # a bug: nameko logs it; the next sweep runs as usual
             log.exception("sweep failed; the next one tries again")
             return
         if changed or noted:
@@ -364,11 +369,11 @@ class MonitoringWorker:
         body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
         try:
             self.projection.park(body, source, reason, event_id)
-        except DATABASE_ERRORS:
-            log.exception("database error parking %s; requeueing it", event_id)
-            metrics.record_supervision_event("cases", "retried")
-            return Verdict.REQUEUE
-        except Exception:  # noqa: BLE001 - it cannot even be kept: the dead-letter queue keeps it
+        except Exception as exc:  # noqa: BLE001 - not even kept: the dead-letter queue keeps it
+            if is_outage(exc):
+                log.exception("database error parking %s; requeueing it", event_id)
+                metrics.record_supervision_event("cases", "retried")
+                return Verdict.REQUEUE
             log.exception("parking %s failed; given up to %s", event_id, DEAD_LETTER_QUEUE)
             metrics.record_supervision_event("cases", "dead_lettered")
             return Verdict.DEAD_LETTER
@@ -389,6 +394,23 @@ class MonitoringWorker:
         metrics.record_supervision_event("cases", "retried")
         return Verdict.REQUEUE
 
+    def _park_one(self, body: str | bytes, source: str, reason: str, event_id: str | None,
+                  label: str) -> None:
+        """A catalogue message kept as unapplicable; when even that fails, requeued after a
+        pause (an outage) or given up to the dead-letter queue."""
+        try:
+            self.projection.park(body, source, reason, event_id)
+        except Exception as exc:
+            if is_outage(exc):
+                log.exception("database error parking %s; requeueing it", event_id)
+                metrics.record_supervision_event(label, "retried")
+                eventlet.sleep(RETRY_PAUSE_S)
+                raise
+            log.exception("parking %s failed; given up to %s", event_id, DEAD_LETTER_QUEUE)
+            metrics.record_supervision_event(label, "dead_lettered")
+            raise DeadLetter(f"{source} {event_id}: parking failed: {exc!r}") from exc
+        metrics.record_supervision_event(label, "parked")
+
     def _handle(self, payload, source: str) -> None:  # type: ignore[no-untyped-def]
         def body():  # type: ignore[no-untyped-def]
             return payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
@@ -397,8 +419,7 @@ class MonitoringWorker:
         try:
             event = parse_payload(payload)
         except InvalidArgument as exc:
-            self.projection.park(body(), source, exc.message)
-            metrics.record_supervision_event(label, "parked")
+            self._park_one(body(), source, exc.message, None, label)
             return
         with tracer.start_as_current_span(
                 f"{event.type} process", context=context_from_headers(self.headers),
@@ -408,16 +429,15 @@ class MonitoringWorker:
             try:
                 applied = self.projection.apply(event)
             except UNAPPLICABLE as exc:
-                self.projection.park(body(), event.type, f"cannot apply: {exc!r}",
-                                     event.event_id)
-                metrics.record_supervision_event(label, "parked")
+                self._park_one(body(), event.type, f"cannot apply: {exc!r}", event.event_id,
+                               label)
                 return
-            except DATABASE_ERRORS:
-                log.exception("database error applying %s; requeueing", event.event_id)
-                metrics.record_supervision_event(label, "retried")
-                eventlet.sleep(RETRY_PAUSE_S)
-                raise
             except Exception as exc:
+                if is_outage(exc):
+                    log.exception("database error applying %s; requeueing", event.event_id)
+                    metrics.record_supervision_event(label, "retried")
+                    eventlet.sleep(RETRY_PAUSE_S)
+                    raise
                 # a bug (a rule's TypeError…): loud, retried a few times, then dead-lettered
                 failures = self.failures.count(event.event_id)
                 log.exception("applying %s (%s) failed, attempt %d of %d", event.event_id,
@@ -503,7 +523,23 @@ def main() -> None:
     log.info("monitoring worker consuming case.# of partition %d of %d, and item.# "
              "(health and metrics on :%s)", partition, settings.supervision_workers,
              settings.monitoring_worker_health_port_of(partition))
+    died: list[BaseException] = []
+
+    def _container_ended(thread) -> None:  # type: ignore[no-untyped-def]
+        try:
+            thread.wait()
+        except Exception as exc:  # noqa: BLE001 - a container that died: the process ends too
+            died.append(exc)
+        _stop()
+
+    # a container that dies (a thread of it failed) must not leave the process up doing nothing
+    eventlet.spawn(runner.wait).link(_container_ended)
     stop.wait()
+    if died:
+        log.error("the worker's container died (%r): exiting for the supervisor to restart it",
+                  died[0])
+        runner.kill()
+        raise SystemExit(1)
     runner.stop()
 
 

@@ -264,3 +264,29 @@ def test_the_wait_comes_from_the_config(handler) -> None:
     handler.queue_consumer._providers = {handler, object()}
     with pytest.raises(RuntimeError, match="one batched entrypoint"):
         handler.setup_batches()
+
+
+def test_a_stop_waits_for_the_batch_at_work_to_be_settled(handler) -> None:
+    """Its verdicts are carried out while the channel is open; only then is the consumer let
+    go (which closes the channel)."""
+    log: list = []
+    channel = Channel()
+    handler.handle_message("a", Message(1, channel, log))
+    run_hub_until(lambda: len(handler.container.spawned) == 1)
+    handler.handle_message("b", Message(2, channel, log))  # pending: not started once stopping
+    stopping = eventlet.spawn(handler.stop)
+    let_the_hub_run()
+    assert not stopping.dead  # the batch at work is not settled yet
+    finish(handler, 0, [Verdict.ACK])
+    run_hub_until(lambda: stopping.dead)
+    assert log == [("ack", 1, True)] and len(handler.container.spawned) == 1
+
+
+def test_deliveries_of_a_closed_channel_are_left_out(handler) -> None:
+    log: list = []
+    closed, open_ = Channel(alive=False), Channel()
+    handler.wait_s = 0.05
+    handler.handle_message("old", Message(7, closed, log))  # before a reconnect
+    handler.handle_message("new", Message(1, open_, log))
+    run_hub_until(lambda: handler.container.spawned)
+    assert payloads(handler, 0) == ["new"]
