@@ -11,7 +11,8 @@ Runs under eventlet, so it never imports grpc. A message that cannot be parsed, 
 that lacks what it must carry, is parked in ``parked_events`` (never dropped silently); a
 database outage (``is_outage``: connection lost, a deadlock, a timeout) has the message
 requeued after a pause, as often as it takes; any other error — a database error that is the
-event's own included — is a bug: logged with its traceback, retried ``MAX_ATTEMPTS`` times,
+event's own included — is a bug: logged with its traceback, retried ``MAX_ATTEMPTS`` times (a
+case event at once, with later batches; a catalogue event after a pause),
 then rejected — the queue's policy sends it to the dead-letter queue, where ``sunlight
 supervision dead-letters`` lists it and, once the bug is fixed, replays it.
 
@@ -21,12 +22,11 @@ waiting up to ``SUNLIGHT_SUPERVISION_BATCH_WAIT_S`` for more), each batch applie
 transaction (``Projection.apply_batch``) while the next one gathers — event by event when
 one of them fails, so that the others go ahead; what the batch's worker decided of each
 message (acknowledged, requeued, dead-lettered) is carried out once it is done, the
-acknowledgements together. A failing event's retry pause holds its partition's next batch
-up meanwhile. The catalogue's events come one by one. The ``DB_POOL`` connections serve
-those transactions, the sweep and the health check. psycopg waits for the server in C
-(``poll``) unless told otherwise, which would block eventlet's hub — one database call at a
-time for the whole worker, and no AMQP traffic meanwhile — so it is told to wait with
-``select``, which eventlet makes green.
+acknowledgements together. The catalogue's events come one by one. The ``DB_POOL``
+connections serve those transactions, the sweep and the health check. psycopg waits for the
+server in C (``poll``) unless told otherwise, which would block eventlet's hub — one database
+call at a time for the whole worker, and no AMQP traffic meanwhile — so it is told to wait
+with ``select``, which eventlet makes green.
 """
 
 from __future__ import annotations
@@ -244,9 +244,6 @@ class Failures:
         self._counts[event_id] = self._counts.get(event_id, 0) + 1
         return self._counts[event_id]
 
-    def count_of(self, event_id: str) -> int:
-        return self._counts.get(event_id, 0)
-
     def forget(self, event_id: str) -> None:
         self._counts.pop(event_id, None)
 
@@ -288,16 +285,20 @@ class MonitoringWorker:
                 events.append((i, parse_payload(delivery.payload)))
             except InvalidArgument as exc:
                 verdicts[i] = self._park(delivery.payload, "cases.events", exc.message)
+        outage = Verdict.REQUEUE in verdicts  # a parking the database could not take
         if events:
-            self._apply(deliveries, events, verdicts)
-        if Verdict.REQUEUE in verdicts:  # not back at once: an outage, or a bug tried again
-            eventlet.sleep(max(RETRY_PAUSE_S, *(
-                RETRY_PAUSE_S * self.failures.count_of(event.event_id) for _, event in events)))
+            outage = self._apply(deliveries, events, verdicts) or outage
+        if outage:
+            eventlet.sleep(RETRY_PAUSE_S)  # not back at once while the database is away
         return verdicts
 
     def _apply(self, deliveries: list[Delivery], events: list[tuple[int, Event]],
-               verdicts: list[Verdict]) -> None:
-        """The batch's events applied; each one's verdict set."""
+               verdicts: list[Verdict]) -> bool:
+        """The batch's events applied; each one's verdict set; whether the database was
+        away. An event a rule fails on (a bug) is requeued at once — its next attempt comes
+        with a later batch, with no pause that would hold its partition's other events
+        back — and dead-lettered after ``MAX_ATTEMPTS``."""
+        outage = False
         with tracer.start_as_current_span(
                 "case events process", kind=SpanKind.CONSUMER,
                 links=batch_links(deliveries) if recording() else None,
@@ -313,11 +314,12 @@ class MonitoringWorker:
                 for i, _ in events:
                     metrics.record_supervision_event("cases", "retried")
                     verdicts[i] = Verdict.REQUEUE
-                return
+                return True
         for (i, event), outcome in zip(events, outcomes, strict=True):
             if isinstance(outcome, UNAPPLICABLE):
                 verdicts[i] = self._park(deliveries[i].payload, event.type,
                                          f"cannot apply: {outcome!r}", event.event_id)
+                outage = outage or verdicts[i] is Verdict.REQUEUE
             elif isinstance(outcome, BaseException):
                 verdicts[i] = self._failed(event, outcome)
             else:
@@ -326,6 +328,7 @@ class MonitoringWorker:
                                                  event.occurred_at)
                 if not outcome:
                     log.info("duplicate event %s ignored", event.event_id)
+        return outage
 
     @bounded_event_handler("catalogue", "item.#", requeue_on_error=True)
     def on_item_event(self, payload):  # type: ignore[no-untyped-def]

@@ -195,8 +195,9 @@ class Settings(BaseSettings):
     # late, a clock stopped too long, a yellow warning nobody answered). The rules count in
     # days, so a sweep only looks at the cases whose day has come.
     supervision_sweep_interval_s: float = Field(300.0, gt=0)
-    # A failing event (a bug) is tried again after this many seconds times its failures so
-    # far, then dead-lettered after its attempts; a database error waits this long once.
+    # A database outage has supervision's worker wait this long before trying an event again.
+    # A failing event (a bug) is dead-lettered after five attempts: a case event's come with
+    # the next batches at once, a catalogue event's after this many seconds times its failures.
     supervision_retry_pause_s: float = Field(1.0, ge=0, le=60)
     # The worker applies case events in batches, a transaction each: a batch waits at most
     # this long after its first event for more to come (up to 64), unless a whole batch is
