@@ -36,7 +36,11 @@ def test_each_program_is_found_and_its_cpu_counted(monkeypatch) -> None:
     busy = subprocess.Popen([sys.executable, "-m", "timeit", "-n", "1000000000", "pass"],
                             stdout=subprocess.DEVNULL, env=env)
     try:
-        found = idle.platform_processes()
+        # until both have exec'd (a child's /proc shows the parent's command line before)
+        deadline = time.monotonic() + 60
+        while not {waiting.pid, busy.pid} <= set(found := idle.platform_processes()):
+            assert time.monotonic() < deadline, "the programs were not found"
+            time.sleep(0.05)
         assert found[waiting.pid] == "511602 json.tool"
         assert found[busy.pid] == "511602 timeit"
         assert os.getpid() not in found  # pytest is no program of the platform
