@@ -244,6 +244,9 @@ class Failures:
         self._counts[event_id] = self._counts.get(event_id, 0) + 1
         return self._counts[event_id]
 
+    def count_of(self, event_id: str) -> int:
+        return self._counts.get(event_id, 0)
+
     def forget(self, event_id: str) -> None:
         self._counts.pop(event_id, None)
 
@@ -365,64 +368,46 @@ class MonitoringWorker:
             return 503, json.dumps({"status": "NOT_SERVING", "error": str(exc)})
         return 200, json.dumps({"status": "SERVING"})
 
-    def _park(self, payload: Any, source: str, reason: str,
-              event_id: str | None = None) -> Verdict:
-        """Keep a case message that cannot be applied (acknowledged once kept; requeued if
-        the database cannot keep it now)."""
+    def _park(self, payload: Any, source: str, reason: str, event_id: str | None = None,
+              label: str = "cases") -> Verdict:
+        """Keep a message that cannot be applied: acknowledged once kept; requeued when the
+        database cannot keep it now; dead-lettered when it refuses it (kept there)."""
         body = payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
         try:
             self.projection.park(body, source, reason, event_id)
         except Exception as exc:  # noqa: BLE001 - not even kept: the dead-letter queue keeps it
             if is_outage(exc):
                 log.exception("database error parking %s; requeueing it", event_id)
-                metrics.record_supervision_event("cases", "retried")
+                metrics.record_supervision_event(label, "retried")
                 return Verdict.REQUEUE
             log.exception("parking %s failed; given up to %s", event_id, DEAD_LETTER_QUEUE)
-            metrics.record_supervision_event("cases", "dead_lettered")
+            metrics.record_supervision_event(label, "dead_lettered")
             return Verdict.DEAD_LETTER
-        metrics.record_supervision_event("cases", "parked")
+        metrics.record_supervision_event(label, "parked")
         return Verdict.ACK
 
-    def _failed(self, event: Event, exc: BaseException) -> Verdict:
+    def _failed(self, event: Event, exc: BaseException, label: str = "cases") -> Verdict:
         """A rule failed on the event (a bug): loud, retried a few times, then given up."""
         failures = self.failures.count(event.event_id)
         log.error("applying %s (%s) failed, attempt %d of %d", event.event_id, event.type,
                   failures, MAX_ATTEMPTS, exc_info=exc)
         if failures >= MAX_ATTEMPTS:
             self.failures.forget(event.event_id)
-            metrics.record_supervision_event("cases", "dead_lettered")
+            metrics.record_supervision_event(label, "dead_lettered")
             log.error("event %s (%s) given up to %s after %d attempts", event.event_id,
                       event.type, DEAD_LETTER_QUEUE, failures)
             return Verdict.DEAD_LETTER
-        metrics.record_supervision_event("cases", "retried")
+        metrics.record_supervision_event(label, "retried")
         return Verdict.REQUEUE
 
-    def _park_one(self, body: str | bytes, source: str, reason: str, event_id: str | None,
-                  label: str) -> None:
-        """A catalogue message kept as unapplicable; when even that fails, requeued after a
-        pause (an outage) or given up to the dead-letter queue."""
-        try:
-            self.projection.park(body, source, reason, event_id)
-        except Exception as exc:
-            if is_outage(exc):
-                log.exception("database error parking %s; requeueing it", event_id)
-                metrics.record_supervision_event(label, "retried")
-                eventlet.sleep(RETRY_PAUSE_S)
-                raise
-            log.exception("parking %s failed; given up to %s", event_id, DEAD_LETTER_QUEUE)
-            metrics.record_supervision_event(label, "dead_lettered")
-            raise DeadLetter(f"{source} {event_id}: parking failed: {exc!r}") from exc
-        metrics.record_supervision_event(label, "parked")
-
     def _handle(self, payload, source: str) -> None:  # type: ignore[no-untyped-def]
-        def body():  # type: ignore[no-untyped-def]
-            return payload if isinstance(payload, (str, bytes)) else json.dumps(payload)
-
+        """A catalogue event, one message at a time: a verdict other than ACK becomes
+        nameko's requeue (an exception, after a pause) or a ``DeadLetter``."""
         label = source.removesuffix(".events")
         try:
             event = parse_payload(payload)
         except InvalidArgument as exc:
-            self._park_one(body(), source, exc.message, None, label)
+            settle_one(self._park(payload, source, exc.message, None, label), source, None)
             return
         with tracer.start_as_current_span(
                 f"{event.type} process", context=context_from_headers(self.headers),
@@ -432,8 +417,9 @@ class MonitoringWorker:
             try:
                 applied = self.projection.apply(event)
             except UNAPPLICABLE as exc:
-                self._park_one(body(), event.type, f"cannot apply: {exc!r}", event.event_id,
-                               label)
+                verdict = self._park(payload, event.type, f"cannot apply: {exc!r}",
+                                     event.event_id, label)
+                settle_one(verdict, source, event.event_id)
                 return
             except Exception as exc:
                 if is_outage(exc):
@@ -441,24 +427,30 @@ class MonitoringWorker:
                     metrics.record_supervision_event(label, "retried")
                     eventlet.sleep(RETRY_PAUSE_S)
                     raise
-                # a bug (a rule's TypeError…): loud, retried a few times, then dead-lettered
-                failures = self.failures.count(event.event_id)
-                log.exception("applying %s (%s) failed, attempt %d of %d", event.event_id,
-                              event.type, failures, MAX_ATTEMPTS)
-                if failures >= MAX_ATTEMPTS:
-                    self.failures.forget(event.event_id)
-                    metrics.record_supervision_event(label, "dead_lettered")
-                    log.error("event %s (%s) given up to %s after %d attempts",
-                              event.event_id, event.type, DEAD_LETTER_QUEUE, failures)
-                    raise DeadLetter(f"{event.type} {event.event_id}: {exc!r}") from exc
-                metrics.record_supervision_event(label, "retried")
-                eventlet.sleep(RETRY_PAUSE_S * failures)
-                raise
+                verdict = self._failed(event, exc, label)
+                settle_one(verdict, source, event.event_id, RETRY_PAUSE_S * max(
+                    self.failures.count_of(event.event_id), 1), exc)
+                return
             self.failures.forget(event.event_id)
             metrics.record_supervision_event(label, "applied" if applied else "duplicate",
                                              event.occurred_at)
             if not applied:
                 log.info("duplicate event %s ignored", event.event_id)
+
+
+class Requeue(Exception):
+    """Have nameko requeue the message (``requeue_on_error``)."""
+
+
+def settle_one(verdict: Verdict, source: str, event_id: str | None, pause_s: float = 0.0,
+               cause: BaseException | None = None) -> None:
+    """A one-message handler's verdict, as nameko carries it out: nothing (acknowledged), an
+    exception after ``pause_s`` or at least ``RETRY_PAUSE_S`` (requeued), a ``DeadLetter``."""
+    if verdict is Verdict.REQUEUE:
+        eventlet.sleep(max(pause_s, RETRY_PAUSE_S))
+        raise Requeue(f"{source} {event_id}") from cause
+    if verdict is Verdict.DEAD_LETTER:
+        raise DeadLetter(f"{source} {event_id}: {cause!r}") from cause
 
 
 def declare_dead_letter_queue(amqp_uri: str, timeout_s: float) -> None:

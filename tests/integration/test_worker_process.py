@@ -71,3 +71,20 @@ def test_the_envelope_is_checked_without_a_struct_round_trip(pg_settings) -> Non
     """)
     assert result == {"same": True, "no_id": "EVENT_INVALID", "bad_time": "EVENT_INVALID",
                       "data_not_object": "EVENT_INVALID", "text": True}
+
+
+def test_a_catalogue_events_verdict_becomes_what_nameko_does_with_it(pg_settings) -> None:
+    """One message at a time: acknowledged (nothing raised), requeued (``Requeue``, nameko's
+    ``requeue_on_error``) or dead-lettered (``DeadLetter``, rejected by the handler)."""
+    result = run_in_worker_process(pg_settings.database_url, """
+        from services.monitoring.batches import Verdict
+        worker.RETRY_PAUSE_S = 0.0
+        def outcome(verdict):
+            try:
+                worker.settle_one(verdict, "catalogue.events", "e1", 0.0, ValueError("x"))
+            except Exception as exc:
+                return type(exc).__name__
+            return "acknowledged"
+        result.update({v.value: outcome(v) for v in Verdict})
+    """)
+    assert result == {"ack": "acknowledged", "requeue": "Requeue", "dead_letter": "DeadLetter"}
