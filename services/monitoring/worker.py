@@ -61,6 +61,7 @@ from services.monitoring import partitions  # noqa: E402
 from services.monitoring.batches import (  # noqa: E402
     BATCH_WAIT_CONFIG_KEY,
     BatchedEventHandler,
+    DeadLetteringQueueConsumer,
     Delivery,
     Verdict,
 )
@@ -199,7 +200,10 @@ class DeadLetter(Exception):
 
 class BoundedEventHandler(EventHandler):
     """nameko's event handler, but a ``DeadLetter`` rejects the message instead of
-    requeueing it (any other error requeues it, as ``requeue_on_error`` says)."""
+    requeueing it (any other error requeues it, as ``requeue_on_error`` says), and so does
+    a body that cannot be decoded (``DeadLetteringQueueConsumer``)."""
+
+    queue_consumer = DeadLetteringQueueConsumer()
 
     def handle_message_processed(self, message, result=None, exc_info=None):  # type: ignore[no-untyped-def]
         if exc_info is not None and isinstance(exc_info[1], DeadLetter):

@@ -111,3 +111,41 @@ def test_a_failing_event_is_dead_lettered_after_its_attempts_and_replayed(pg_set
         with pika.BlockingConnection(pika.URLParameters(pg_settings.amqp_uri)) as connection:
             connection.channel().queue_purge(DEAD_LETTER_QUEUE)  # the session's vhost
         db.dispose()
+
+
+def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings, own_amqp_uri,
+                                                                     tmp_path) -> None:
+    """kombu's default for a body it cannot decode is to log it and acknowledge it (gone);
+    the worker's consumers reject it to the dead-letter queue, case events and catalogue
+    events alike."""
+    node = LocalNode.on_free_ports(tmp_path, DATABASE_URL=pg_settings.database_url,
+                                   AMQP_URI=own_amqp_uri)
+    undecodable = {  # message id → (exchange, routing key, body, content type)
+        f"not-json-{uuid.uuid4().hex[:8]}": ("cases.events", "case.accepted",
+                                             b"{not json", "application/json"),
+        f"not-json-{uuid.uuid4().hex[:8]}": ("catalogue.events", "item.published",
+                                             b"\xff\xfe", "application/json"),
+        f"plain-{uuid.uuid4().hex[:8]}": ("cases.events", "case.submitted",
+                                          b"case 1 submitted", "text/plain"),
+    }
+    try:
+        node.start(["monitoring-worker"])
+        node.wait_healthy()  # its queues are bound, the policy applies to them
+        with pika.BlockingConnection(pika.URLParameters(own_amqp_uri)) as connection:
+            channel = connection.channel()
+            channel.confirm_delivery()
+            for message_id, (exchange, key, body, content_type) in undecodable.items():
+                channel.basic_publish(exchange, key, body, pika.BasicProperties(
+                    content_type=content_type, delivery_mode=2, message_id=message_id),
+                    mandatory=True)
+        letters = wait_for(lambda: (lambda found: found if set(found) == set(undecodable)
+                                    else None)({x["event_id"]: x for x in listed(node)}),
+                           timeout_s=60, what="the undecodable messages dead-lettered")
+        for message_id, (exchange, key, _, _) in undecodable.items():
+            letter = letters[message_id]
+            assert letter["reason"] == "rejected" and letter["deaths"] == 1
+            assert (letter["exchange"], letter["routing_key"]) == (exchange, key)
+        log = node.log("monitoring-worker")
+        assert all(f"message id {message_id}" in log for message_id in undecodable)
+    finally:
+        node.stop()
