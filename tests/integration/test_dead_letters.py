@@ -123,7 +123,7 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings,
     undecodable = {  # message id → (exchange, routing key, body, content type)
         f"not-json-{uuid.uuid4().hex[:8]}": ("cases.events", "case.accepted",
                                              b"{not json", "application/json"),
-        f"not-json-{uuid.uuid4().hex[:8]}": ("catalogue.events", "item.published",
+        f"not-utf8-{uuid.uuid4().hex[:8]}": ("catalogue.events", "item.published",
                                              b"\xff\xfe", "application/json"),
         f"plain-{uuid.uuid4().hex[:8]}": ("cases.events", "case.submitted",
                                           b"case 1 submitted", "text/plain"),
