@@ -53,13 +53,18 @@ def node_processes(s: Settings) -> list[Process]:
         # by its own metrics listener (none without one)
         *(Process(f"cases-{n}", "metrics", s.address(metrics_port(s.cases_metrics_port, n)))
           for n in range(1, s.cases_processes) if s.cases_metrics_port),
+        # and the gateway's (SUNLIGHT_GATEWAY_PROCESSES)
+        *(Process(f"gateway-{n}", "metrics",
+                  s.address(metrics_port(s.gateway_metrics_port, n)))
+          for n in range(1, s.gateway_processes) if s.gateway_metrics_port),
     ]
 
 
 def metrics_urls(s: Settings) -> dict[str, str]:
     """Where each process of the node serves its Prometheus metrics (``GET /metrics``), by
-    the process names of ``node_processes`` (the gateway's under ``gateway-http``); a gRPC
-    service whose metrics port is 0 has none."""
+    the process names of ``node_processes`` (the gateway's under ``gateway-http``: its API
+    port, or with further processes its own metrics listener); a gRPC service whose metrics
+    port is 0 has none."""
     def url(port: int) -> str:
         return f"http://{s.address(port)}/metrics"
 
@@ -70,11 +75,16 @@ def metrics_urls(s: Settings) -> dict[str, str]:
         "catalogue-relay": s.catalogue_relay_health_port,
         "cases-relay": s.cases_relay_health_port,
         "monitoring-relay": s.monitoring_relay_health_port,
-        "gateway-http": s.gateway_http_port, "hall": s.hall_port,
+        # the API port's /metrics is whichever of the gateway's processes it reaches
+        "gateway-http": (s.gateway_metrics_port if s.gateway_processes > 1
+                         and s.gateway_metrics_port else s.gateway_http_port),
+        "hall": s.hall_port,
         **{f"monitoring-worker-{n}": s.monitoring_worker_health_port_of(n)
            for n in range(1, s.supervision_workers)},
         **{f"cases-{n}": metrics_port(s.cases_metrics_port, n)
            for n in range(1, s.cases_processes)},
+        **{f"gateway-{n}": metrics_port(s.gateway_metrics_port, n)
+           for n in range(1, s.gateway_processes)},
     }
     return {name: url(port) for name, port in found.items() if port}
 

@@ -32,11 +32,12 @@ from gateway.peers import PeerServer, open_registry
 from gateway.routing import PeerForwarder, RoutedHandler, Router
 from services.shared.auth import Authenticator
 from services.shared.config import Settings, load_settings
-from services.shared.copies import Copies
+from services.shared.copies import Copies, copy_number
 from services.shared.grpc_server import AsyncGrpcServer, GrpcServer
+from services.shared.health_http import serve_metrics
 from services.shared.heap import freeze_start_up_objects
 from services.shared.logs import configure_logging
-from services.shared.metrics import configure_metrics
+from services.shared.metrics import configure_metrics, metrics_port
 from services.shared.pki import PkiPaths
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import configure_tracing
@@ -152,6 +153,9 @@ def main() -> None:
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing(SERVICE, settings.node_region, settings.otel_exporter_otlp_endpoint)
     configure_metrics(SERVICE, settings.node_region)
+    # this process's own listener: the API port's /metrics is whichever copy it reached
+    serve_metrics(settings.bind_host, metrics_port(settings.gateway_metrics_port,
+                                                   copy_number()))
     gateway = build(settings)
     stop = threading.Event()
     # uvicorn handles the signals while it runs and raises them again once it has stopped:

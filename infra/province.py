@@ -71,6 +71,7 @@ PORT_FIELDS = (
     "cases_relay_health_port", "monitoring_relay_health_port",
     "monitoring_worker_partition_health_port", "gateway_peer_port",
     "catalogue_metrics_port", "monitoring_metrics_port", "cases_metrics_port",
+    "gateway_metrics_port",
 )
 #: what one node may call on another (the registry allows these between every two nodes of
 #: the province, both ways; everything else is refused): who answers, a case's status by its

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     catalogue_metrics_port: int = Field(9101, ge=0, le=65535)
     monitoring_metrics_port: int = Field(9102, ge=0, le=65535)
     cases_metrics_port: int = Field(9110, ge=0, le=65535)
+    # The gateway's processes each on a listener of their own too (9150; its further
+    # processes, SUNLIGHT_GATEWAY_PROCESSES, on 9151, 9152, …): its API port's /metrics is
+    # whichever process the connection reached.
+    gateway_metrics_port: int = Field(9150, ge=0, le=65535)
 
     # Processes of the case service and of the gateway, each set on its one port
     # (SO_REUSEPORT; services/shared/copies.py). One each is best on 2 cores (README,
