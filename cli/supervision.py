@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import click
@@ -281,24 +282,40 @@ def evaluate(period: str, dimension: str, region: str, department_code: str, ite
 @click.option("--replay", "replay_ids", multiple=True, metavar="EVENT_ID",
               help="publish this event again where it first went (repeatable)")
 @click.option("--replay-all", is_flag=True, help="publish every one of them again")
+@click.option("--drop", "drop_ids", multiple=True, metavar="EVENT_ID",
+              help="take this one out for good, kept in the archive file (repeatable)")
+@click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
+              help="where --drop keeps what it takes out (JSON lines, appended) "
+                   "[default: <var dir>/<region>/dead-letters/dropped.jsonl]")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, limit: int,
-                 as_json: bool) -> None:
+def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, drop_ids: tuple[str, ...],
+                 archive: Path | None, limit: int, as_json: bool) -> None:
     """The events the node's consumers gave up on (死信), oldest first; with --replay or
-    --replay-all, published again (fix the cause first). Talks to the node's RabbitMQ
-    (AMQP_URI of the settings)."""
+    --replay-all, published again (fix the cause first); with --drop, taken out for good
+    (a message that will never apply: a body nobody can decode, say), each written to the
+    archive file first. Talks to the node's RabbitMQ (AMQP_URI of the settings)."""
     import pika.exceptions  # noqa: PLC0415 - only this command talks AMQP
 
     from services.shared.config import load_settings  # noqa: PLC0415
     from services.shared.dead_letters import (  # noqa: PLC0415
+        drop_dead_letters,
         list_dead_letters,
         replay_dead_letters,
     )
 
+    if drop_ids and (replay_ids or replay_all):
+        raise click.UsageError("--drop goes alone: a message is replayed or dropped")
     settings = load_settings()
+    archive = archive or (Path(settings.var_dir) / settings.node_region / "dead-letters"
+                          / "dropped.jsonl")
     try:
-        if replay_ids or replay_all:
+        if drop_ids:
+            chosen = set(drop_ids)
+            letters = drop_dead_letters(settings.amqp_uri, lambda x: x.event_id in chosen,
+                                        archive, limit, settings.amqp_timeout_s)
+            missing = chosen - {x.event_id for x in letters}
+        elif replay_ids or replay_all:
             chosen = set(replay_ids)
             letters = replay_dead_letters(
                 settings.amqp_uri, lambda x: replay_all or x.event_id in chosen, limit,
@@ -311,10 +328,16 @@ def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, limit: int,
         click.echo(f"sunlight supervision dead-letters: the broker refused or did not "
                    f"answer: {exc!r}", err=True)
         raise SystemExit(1) from None
+    except OSError as exc:  # the archive could not be written: nothing was taken out
+        click.echo(f"sunlight supervision dead-letters: cannot write the archive {archive}: "
+                   f"{exc.strerror or exc}; nothing dropped", err=True)
+        raise SystemExit(1) from None
+    if drop_ids and letters:
+        click.echo(f"kept in {archive}", err=True)
     if as_json:
         click.echo(json.dumps([x.summary() for x in letters], ensure_ascii=False))
     else:
-        verb = "replayed" if replay_ids or replay_all else "dead"
+        verb = "dropped" if drop_ids else "replayed" if replay_ids or replay_all else "dead"
         for x in letters:
             when = x.died_at.isoformat(timespec="seconds") if x.died_at else "?"
             click.echo(f"{verb}  {x.event_id}  {x.event_type}  from {x.queue}  "

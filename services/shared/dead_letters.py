@@ -7,15 +7,22 @@ messages without acknowledging them and gives them all back (the queue is unchan
 replaying publishes a message again to the exchange and routing key it first had (publisher
 confirms, ``mandatory``), and only once the broker confirmed it removes it from here — a
 replay interrupted at any point leaves the message here or there, or both (consumers drop
-the duplicate by event id), never nowhere.
+the duplicate by event id), never nowhere. Dropping (a message that will never apply: a body
+nobody can decode, an event of a sender since mended) takes it out for good, once it is
+written to an archive file on disk (JSON lines, flushed to the disk before the broker is told):
+an interrupted drop leaves it here, or in the archive, or both.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pika
@@ -29,6 +36,8 @@ MAX_MESSAGES = 10_000
 
 @dataclass(frozen=True)
 class DeadLetter:
+    #: the message id, else the body's event id, else ``sha256:`` and the first 16 hex digits
+    #: of the body's SHA-256 (a body that is no event at all can be named too)
     event_id: str
     event_type: str
     queue: str          # the consumer's queue it was rejected from
@@ -60,7 +69,8 @@ def _of(method: Any, properties: Any, body: bytes) -> DeadLetter:
     if not isinstance(envelope, dict):
         envelope = {}
     return DeadLetter(
-        event_id=str(properties.message_id or envelope.get("event_id", "")),
+        event_id=str(properties.message_id or envelope.get("event_id") or
+                     f"sha256:{hashlib.sha256(body).hexdigest()[:16]}"),
         event_type=str(envelope.get("type") or properties.type or keys[0]),
         queue=str(first.get("queue", "")), exchange=str(first.get("exchange", "")),
         routing_key=str(keys[0]), reason=str(first.get("reason", "")),
@@ -125,5 +135,47 @@ def replay_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool],
             channel.basic_ack(delivery_tag=tag)
             replayed.append(letter)
         return replayed
+    finally:
+        connection.close()
+
+
+def archive_record(letter: DeadLetter, dropped_at: datetime) -> dict[str, Any]:
+    """What the archive keeps of a dropped message: its summary, its properties and its
+    body (base64: it may not be text at all)."""
+    p = letter.properties
+    return {**letter.summary(), "dropped_at": dropped_at.isoformat(),
+            "content_type": p.content_type, "content_encoding": p.content_encoding,
+            "message_id": p.message_id, "headers": p.headers or {},
+            "body_base64": base64.b64encode(letter.body).decode("ascii")}
+
+
+def drop_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool], archive: Path,
+                      limit: int = 100, timeout_s: float = 10.0) -> list[DeadLetter]:
+    """Take the wanted messages out of the queue for good, each appended to ``archive``
+    first (one JSON object a line, ``archive_record``; the file and its directory made when
+    missing, readable by this user only); the ones dropped."""
+    connection = connect(amqp_uri, timeout_s, "sunlight-dead-letters")
+    try:
+        channel = connection.channel()
+        declare_dead_letters(channel)
+        taken = _take(channel, limit)
+        chosen = [(tag, letter) for tag, letter in taken if wanted(letter)]
+        if chosen:
+            archive.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            now = datetime.now(UTC)
+            fd = os.open(archive, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
+                for _, letter in chosen:
+                    out.write(json.dumps(archive_record(letter, now), ensure_ascii=False,
+                                         default=str) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+        dropped = {tag for tag, _ in chosen}
+        for tag, _ in taken:
+            if tag in dropped:
+                channel.basic_ack(delivery_tag=tag)
+            else:
+                channel.basic_nack(delivery_tag=tag, requeue=True)
+        return [letter for _, letter in chosen]
     finally:
         connection.close()

@@ -5,6 +5,8 @@ lists what is there and replays it."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -117,7 +119,8 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings,
                                                                      tmp_path) -> None:
     """kombu's default for a body it cannot decode is to log it and acknowledge it (gone);
     the worker's consumers reject it to the dead-letter queue, case events and catalogue
-    events alike."""
+    events alike. There the operator finds each by its message id (or, without one, its
+    body's hash) and may drop it for good, kept in an archive file."""
     node = LocalNode.on_free_ports(tmp_path, DATABASE_URL=pg_settings.database_url,
                                    AMQP_URI=own_amqp_uri)
     undecodable = {  # message id → (exchange, routing key, body, content type)
@@ -128,6 +131,9 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings,
         f"plain-{uuid.uuid4().hex[:8]}": ("cases.events", "case.submitted",
                                           b"case 1 submitted", "text/plain"),
     }
+    nameless = uuid.uuid4().bytes + b"\x00"  # no message id: named by its body's hash
+    undecodable[f"sha256:{hashlib.sha256(nameless).hexdigest()[:16]}"] = (
+        "cases.events", "case.accepted", nameless, "application/json")
     try:
         node.start(["monitoring-worker"])
         node.wait_healthy()  # its queues are bound, the policy applies to them
@@ -136,8 +142,8 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings,
             channel.confirm_delivery()
             for message_id, (exchange, key, body, content_type) in undecodable.items():
                 channel.basic_publish(exchange, key, body, pika.BasicProperties(
-                    content_type=content_type, delivery_mode=2, message_id=message_id),
-                    mandatory=True)
+                    content_type=content_type, delivery_mode=2, message_id=None
+                    if message_id.startswith("sha256:") else message_id), mandatory=True)
         letters = wait_for(lambda: (lambda found: found if set(found) == set(undecodable)
                                     else None)({x["event_id"]: x for x in listed(node)}),
                            timeout_s=60, what="the undecodable messages dead-lettered")
@@ -146,6 +152,26 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings,
             assert letter["reason"] == "rejected" and letter["deaths"] == 1
             assert (letter["exchange"], letter["routing_key"]) == (exchange, key)
         log = node.log("monitoring-worker")
-        assert all(f"message id {message_id}" in log for message_id in undecodable)
+        assert all(f"message id {message_id}" in log for message_id in undecodable
+                   if not message_id.startswith("sha256:"))
+
+        # dropped for good, each kept in the archive first; the others stay
+        archive = tmp_path / "archive" / "dropped.jsonl"
+        dropped, kept = sorted(undecodable)[:2], sorted(undecodable)[2:]
+        result = dead_letters(node, *[a for i in dropped for a in ("--drop", i)],
+                              "--archive", str(archive))
+        assert result.returncode == 0, result.stderr
+        assert sorted(x["event_id"] for x in json.loads(result.stdout)) == dropped
+        assert sorted(x["event_id"] for x in listed(node)) == kept
+        records = [json.loads(line) for line in archive.read_text("utf-8").splitlines()]
+        assert sorted(r["event_id"] for r in records) == dropped
+        for record in records:
+            assert base64.b64decode(record["body_base64"]) == undecodable[
+                record["event_id"]][2]
+        assert archive.stat().st_mode & 0o077 == 0
+        # nothing to drop, or a replay asked with a drop: refused, nothing changed
+        assert dead_letters(node, "--drop", "no-such-message").returncode == 1
+        assert dead_letters(node, "--drop", kept[0], "--replay", kept[1]).returncode == 2
+        assert sorted(x["event_id"] for x in listed(node)) == kept
     finally:
         node.stop()
