@@ -283,7 +283,8 @@ def evaluate(period: str, dimension: str, region: str, department_code: str, ite
               help="publish this event again where it first went (repeatable)")
 @click.option("--replay-all", is_flag=True, help="publish every one of them again")
 @click.option("--drop", "drop_ids", multiple=True, metavar="EVENT_ID",
-              help="take this one out for good, kept in the archive file (repeatable)")
+              help="take it out for good — every message of that id among the first "
+                   "--limit —, kept in the archive file (repeatable)")
 @click.option("--archive", type=click.Path(dir_okay=False, path_type=Path),
               help="where --drop keeps what it takes out (JSON lines, appended) "
                    "[default: <var dir>/<region>/dead-letters/dropped.jsonl]")
@@ -306,14 +307,21 @@ def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, drop_ids: tuple[
 
     if drop_ids and (replay_ids or replay_all):
         raise click.UsageError("--drop goes alone: a message is replayed or dropped")
+    if archive is not None and not drop_ids:
+        raise click.UsageError("--archive is where --drop keeps what it takes out")
     settings = load_settings()
     archive = archive or (Path(settings.var_dir) / settings.node_region / "dead-letters"
                           / "dropped.jsonl")
     try:
         if drop_ids:
             chosen = set(drop_ids)
-            letters = drop_dead_letters(settings.amqp_uri, lambda x: x.event_id in chosen,
-                                        archive, limit, settings.amqp_timeout_s)
+            try:
+                letters = drop_dead_letters(settings.amqp_uri, lambda x: x.event_id in chosen,
+                                            archive, limit, settings.amqp_timeout_s)
+            except OSError as exc:  # the archive could not be written: nothing taken out
+                click.echo(f"sunlight supervision dead-letters: cannot write the archive "
+                           f"{archive}: {exc.strerror or exc}; nothing dropped", err=True)
+                raise SystemExit(1) from None
             missing = chosen - {x.event_id for x in letters}
         elif replay_ids or replay_all:
             chosen = set(replay_ids)
@@ -327,10 +335,9 @@ def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, drop_ids: tuple[
     except pika.exceptions.AMQPError as exc:
         click.echo(f"sunlight supervision dead-letters: the broker refused or did not "
                    f"answer: {exc!r}", err=True)
-        raise SystemExit(1) from None
-    except OSError as exc:  # the archive could not be written: nothing was taken out
-        click.echo(f"sunlight supervision dead-letters: cannot write the archive {archive}: "
-                   f"{exc.strerror or exc}; nothing dropped", err=True)
+        if drop_ids:  # the archive may hold them already, the queue too until acknowledged
+            click.echo(f"what was being dropped may be in {archive} already, and stays in "
+                       f"the queue until a drop completes", err=True)
         raise SystemExit(1) from None
     if drop_ids and letters:
         click.echo(f"kept in {archive}", err=True)
@@ -344,6 +351,7 @@ def dead_letters(replay_ids: tuple[str, ...], replay_all: bool, drop_ids: tuple[
                        f"({x.reason} ×{x.deaths}, {when})")
         click.echo(f"{len(letters)} {verb}", err=True)
     if missing:
-        click.echo(f"not in the dead-letter queue (or unroutable now): "
+        click.echo(f"not among the first {limit} of the dead-letter queue"
+                   f"{'' if drop_ids else ' (or unroutable now)'}: "
                    f"{', '.join(sorted(missing))}", err=True)
         raise SystemExit(1)

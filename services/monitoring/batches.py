@@ -86,7 +86,8 @@ class DeadLetteringQueueConsumer(QueueConsumer):
     def on_decode_error(self, message, exc):  # type: ignore[no-untyped-def]
         info = message.delivery_info or {}
         log.error("cannot decode a message from %s (routing key %s, message id %s, content "
-                  "type %r): %r; rejected to the dead-letter queue", info.get("exchange"),
+                  "type %r): %r; rejected (the queue's dead-letter policy keeps it)",
+                  info.get("exchange"),
                   info.get("routing_key"), message.properties.get("message_id"),
                   message.content_type, exc)
         if not message.channel.connection:

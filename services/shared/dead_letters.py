@@ -64,7 +64,7 @@ def _of(method: Any, properties: Any, body: bytes) -> DeadLetter:
     died = first.get("time")
     try:
         envelope = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # a body nested past the parser's depth, too
         envelope = {}
     if not isinstance(envelope, dict):
         envelope = {}
@@ -161,15 +161,10 @@ def drop_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool], archi
         taken = _take(channel, limit)
         chosen = [(tag, letter) for tag, letter in taken if wanted(letter)]
         if chosen:
-            archive.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             now = datetime.now(UTC)
-            fd = os.open(archive, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            with os.fdopen(fd, "a", encoding="utf-8") as out:
-                for _, letter in chosen:
-                    out.write(json.dumps(archive_record(letter, now), ensure_ascii=False,
-                                         default=str) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
+            _append_durably(archive, "".join(
+                json.dumps(archive_record(letter, now), ensure_ascii=False, default=str)
+                + "\n" for _, letter in chosen).encode("utf-8"))
         dropped = {tag for tag, _ in chosen}
         for tag, _ in taken:
             if tag in dropped:
@@ -179,3 +174,33 @@ def drop_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool], archi
         return [letter for _, letter in chosen]
     finally:
         connection.close()
+
+
+def _append_durably(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` and have it on the disk — the file, and a new file's entry
+    in its directory — before returning; on any error the file is cut back to what it held
+    (no half line for the next append to run on from), and the error raised."""
+    new_dirs = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)
+    # the new entries on the disk too: the file's in its directory, each new directory's in
+    # its parent
+    for directory in {*([path.parent] if created else []), *(d.parent for d in new_dirs)}:
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
