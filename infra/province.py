@@ -203,6 +203,44 @@ def quiet_port(taken: set[int]) -> int:
     return port
 
 
+def listening_ports(node_ports: dict[str, int], base: Settings) -> dict[int, str]:
+    """Every port a node listens on, by the setting (and process) that has it: its port
+    settings (Settings field names → port), and the ports after a base that further
+    processes take — the case service's and the gateway's copies' metrics
+    (``SUNLIGHT_CASES_PROCESSES``, ``SUNLIGHT_GATEWAY_PROCESSES``), the supervision worker's
+    partitions' health (``SUNLIGHT_SUPERVISION_WORKERS``). 0 (none) left out."""
+    found = {port: f"SUNLIGHT_{name.upper()}" for name, port in node_ports.items() if port}
+    further = (("cases_metrics_port", base.cases_processes, 0, "process"),
+               ("gateway_metrics_port", base.gateway_processes, 0, "process"),
+               ("monitoring_worker_partition_health_port", base.supervision_workers, -1,
+                "partition"))
+    for name, count, shift, unit in further:
+        start = node_ports.get(name, 0)
+        if start:
+            for n in range(1, count):
+                found.setdefault(start + n + shift,
+                                 f"SUNLIGHT_{name.upper()} + {n + shift} ({unit} {n})")
+    return found
+
+
+def check_ports(province: Plan, base: Settings) -> None:
+    """Refuse a province two of whose listeners would share a port (the further processes'
+    ports run on from their base: several supervision workers' health ports can reach the
+    next node's hall), saying which and what to change."""
+    owner: dict[int, str] = {}
+    for node in province.nodes:
+        node_ports = {name: int(node.env[f"SUNLIGHT_{name.upper()}"]) for name in PORT_FIELDS}
+        for port, what in listening_ports(node_ports, base).items():
+            here = f"node {node.region} {what}"
+            if port in owner:
+                raise SystemExit(
+                    f"port {port} would be both {owner[port]} and {here}: change one of "
+                    f"those settings, or run fewer processes (SUNLIGHT_SUPERVISION_WORKERS, "
+                    f"SUNLIGHT_CASES_PROCESSES, SUNLIGHT_GATEWAY_PROCESSES) — the nodes' ports "
+                    f"lie 100 apart (infra/province.py, NODES)")
+            owner[port] = here
+
+
 def plan(regions: list[str], base: Settings, *, free_ports: bool = False) -> Plan:
     from services.shared.region_data import RegionDirectory  # noqa: PLC0415
 
@@ -230,6 +268,7 @@ def plan(regions: list[str], base: Settings, *, free_ports: bool = False) -> Pla
             **ports,
         }
         result.nodes.append(PlannedNode(region, directory.name(region), env))
+    check_ports(result, base)
     return result
 
 

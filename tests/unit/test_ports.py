@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from infra import ports
-from infra.province import NODES, PORT_FIELDS, quiet_port
+from infra.province import NODES, PORT_FIELDS, listening_ports, plan, quiet_port
 from services.shared.config import Settings
 
 
@@ -110,3 +110,27 @@ def test_a_share_that_is_not_k_of_n_is_refused_with_what_is_expected(monkeypatch
     monkeypatch.setenv("SUNLIGHT_PORTS_SHARE", share)
     with pytest.raises(ValueError, match="SUNLIGHT_PORTS_SHARE"):
         ports.chosen_from()
+
+
+def test_a_province_whose_further_processes_reach_another_nodes_port_is_refused() -> None:
+    """Partition n of the supervision worker answers on the partition health port + n − 1:
+    eight workers reach 8100, the city's hall, and the province is refused before anything
+    starts; a node alone, or seven workers, or the most copies there may be, fit."""
+    regions = list(NODES)
+    with pytest.raises(SystemExit, match=r"port 8100 would be both node 510000 "
+                       r"SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT \+ 6 \(partition 7\)"
+                       r" and node 511600 SUNLIGHT_HALL_PORT"):
+        plan(regions, Settings(_env_file=None, supervision_workers=8))
+    plan(regions[:1], Settings(_env_file=None, supervision_workers=8))
+    plan(regions, Settings(_env_file=None, supervision_workers=7))
+    plan(regions, Settings(_env_file=None, cases_processes=32, gateway_processes=32))
+
+
+def test_a_nodes_listening_ports_include_its_further_processes() -> None:
+    node = {"cases_metrics_port": 9110, "gateway_metrics_port": 9150, "hall_port": 8000,
+            "monitoring_worker_partition_health_port": 8094, "catalogue_metrics_port": 0}
+    found = listening_ports(node, Settings(_env_file=None, cases_processes=3,
+                                           gateway_processes=2, supervision_workers=3))
+    assert sorted(found) == [8000, 8094, 8095, 9110, 9111, 9112, 9150, 9151]
+    assert found[9112] == "SUNLIGHT_CASES_METRICS_PORT + 2 (process 2)"
+    assert found[8095] == "SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT + 1 (partition 2)"
