@@ -9,8 +9,8 @@ confirms, ``mandatory``), and only once the broker confirmed it removes it from 
 replay interrupted at any point leaves the message here or there, or both (consumers drop
 the duplicate by event id), never nowhere. Dropping (a message that will never apply: a body
 nobody can decode, an event of a sender since mended) takes it out for good, once it is
-written to an archive file on disk (JSON lines, flushed to the disk before the broker is told):
-an interrupted drop leaves it here, or in the archive, or both.
+written to an archive file on disk (JSON lines, on the disk before the broker is told): an
+interrupted drop leaves it here, or in the archive, or both.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ import pika
 import pika.exceptions
 
 from services.shared.broker import DEAD_LETTER_QUEUE, connect, declare_dead_letters
+from services.shared.pki import write_private
 
 #: messages looked at in one listing or replay, at most
 MAX_MESSAGES = 10_000
@@ -80,6 +81,19 @@ def _of(method: Any, properties: Any, body: bytes) -> DeadLetter:
         body=body, properties=properties)
 
 
+@contextmanager
+def _channel(amqp_uri: str, timeout_s: float) -> Iterator[Any]:
+    """A channel on a connection of its own to the queue, declared; closed afterwards (what
+    was taken and not acknowledged goes back to the queue with it)."""
+    connection = connect(amqp_uri, timeout_s, "sunlight-dead-letters")
+    try:
+        channel = connection.channel()
+        declare_dead_letters(channel)
+        yield channel
+    finally:
+        connection.close()
+
+
 def _take(channel: Any, limit: int) -> list[tuple[int, DeadLetter]]:
     taken = []
     while len(taken) < min(limit, MAX_MESSAGES):
@@ -93,26 +107,18 @@ def _take(channel: Any, limit: int) -> list[tuple[int, DeadLetter]]:
 def list_dead_letters(amqp_uri: str, limit: int = 100, timeout_s: float = 10.0
                       ) -> list[DeadLetter]:
     """The oldest ``limit`` messages of the queue, left in it."""
-    connection = connect(amqp_uri, timeout_s, "sunlight-dead-letters")
-    try:
-        channel = connection.channel()
-        declare_dead_letters(channel)
+    with _channel(amqp_uri, timeout_s) as channel:
         taken = _take(channel, limit)
         if taken:
             channel.basic_nack(delivery_tag=taken[-1][0], multiple=True, requeue=True)
         return [letter for _, letter in taken]
-    finally:
-        connection.close()
 
 
 def replay_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool],
                         limit: int = 100, timeout_s: float = 10.0) -> list[DeadLetter]:
     """Publish the wanted messages again where they first went; the ones replayed."""
-    connection = connect(amqp_uri, timeout_s, "sunlight-dead-letters")
     replayed: list[DeadLetter] = []
-    try:
-        channel = connection.channel()
-        declare_dead_letters(channel)
+    with _channel(amqp_uri, timeout_s) as channel:
         channel.confirm_delivery()
         for tag, letter in _take(channel, limit):
             if not wanted(letter) or not letter.exchange:
@@ -135,8 +141,6 @@ def replay_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool],
             channel.basic_ack(delivery_tag=tag)
             replayed.append(letter)
         return replayed
-    finally:
-        connection.close()
 
 
 def archive_record(letter: DeadLetter, dropped_at: datetime) -> dict[str, Any]:
@@ -151,18 +155,17 @@ def archive_record(letter: DeadLetter, dropped_at: datetime) -> dict[str, Any]:
 
 def drop_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool], archive: Path,
                       limit: int = 100, timeout_s: float = 10.0) -> list[DeadLetter]:
-    """Take the wanted messages out of the queue for good, each appended to ``archive``
-    first (one JSON object a line, ``archive_record``; the file and its directory made when
-    missing, readable by this user only); the ones dropped."""
-    connection = connect(amqp_uri, timeout_s, "sunlight-dead-letters")
-    try:
-        channel = connection.channel()
-        declare_dead_letters(channel)
+    """Take the wanted messages out of the queue for good, each added to ``archive`` first
+    (one JSON object a line, ``archive_record``; the file rewritten whole with them and put in
+    place in one step, readable by this user only: ``pki.write_private``); the ones
+    dropped."""
+    with _channel(amqp_uri, timeout_s) as channel:
         taken = _take(channel, limit)
         chosen = [(tag, letter) for tag, letter in taken if wanted(letter)]
-        if chosen:
+        if chosen:  # the archive with the new lines in place, on the disk, before any ack
             now = datetime.now(UTC)
-            _append_durably(archive, "".join(
+            kept = archive.read_bytes() if archive.exists() else b""
+            write_private(archive, kept + "".join(
                 json.dumps(archive_record(letter, now), ensure_ascii=False, default=str)
                 + "\n" for _, letter in chosen).encode("utf-8"))
         dropped = {tag for tag, _ in chosen}
@@ -172,35 +175,3 @@ def drop_dead_letters(amqp_uri: str, wanted: Callable[[DeadLetter], bool], archi
             else:
                 channel.basic_nack(delivery_tag=tag, requeue=True)
         return [letter for _, letter in chosen]
-    finally:
-        connection.close()
-
-
-def _append_durably(path: Path, data: bytes) -> None:
-    """Append ``data`` to ``path`` and have it on the disk — the file, and a new file's entry
-    in its directory — before returning; on any error the file is cut back to what it held
-    (no half line for the next append to run on from), and the error raised."""
-    new_dirs = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        size = os.fstat(fd).st_size
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        except OSError:
-            os.ftruncate(fd, size)
-            raise
-    finally:
-        os.close(fd)
-    # the new entries on the disk too: the file's in its directory, each new directory's in
-    # its parent
-    for directory in {*([path.parent] if created else []), *(d.parent for d in new_dirs)}:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

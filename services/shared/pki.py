@@ -200,19 +200,31 @@ def cert_pem(cert: x509.Certificate) -> bytes:
 
 def write_private(path: Path, data: bytes) -> Path:
     """Write a file readable by this user only from its first byte; the directories it
-    creates are 0700."""
+    creates are 0700. All or nothing: written beside it and put in its place in one step,
+    on the disk — the file and its directory's entry — before this returns; a write that
+    fails leaves ``path`` as it was."""
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     for directory in reversed(missing):
         directory.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         directory.chmod(PRIVATE_DIR)  # whatever the umask
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    with os.fdopen(fd, "wb") as fh:
-        os.fchmod(fd, PRIVATE_FILE)
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fd, PRIVATE_FILE)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    for directory in {path.parent, *(d.parent for d in missing)}:  # the new entries too
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
     return path
 
 

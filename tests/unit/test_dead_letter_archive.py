@@ -1,18 +1,18 @@
 """What ``sunlight supervision dead-letters`` makes of a message (``_of``) and how ``--drop``
-keeps it (``_append_durably``): whole lines on the disk, or nothing."""
+keeps it (``pki.write_private``): whole lines on the disk, or nothing."""
 
 from __future__ import annotations
 
 import errno
 import hashlib
 import json
-import os
 from types import SimpleNamespace
 
 import pytest
 
-from services.shared import dead_letters
-from services.shared.dead_letters import _append_durably, _of
+from services.shared import dead_letters, pki
+from services.shared.dead_letters import _of
+from services.shared.pki import write_private
 
 
 def letter_of(body: bytes, message_id: str | None = None) -> dead_letters.DeadLetter:
@@ -34,29 +34,25 @@ def test_a_message_id_or_the_envelopes_event_id_names_it_first() -> None:
     assert letter_of(b'{"event_id": "e1", "type": "case.accepted"}').event_id == "e1"
 
 
-def test_appends_whole_lines_to_a_file_only_its_owner_reads(tmp_path) -> None:
+def test_the_archive_is_written_whole_by_its_owner_only_or_not_at_all(tmp_path,
+                                                                     monkeypatch) -> None:
+    """``drop_dead_letters`` keeps the archive with ``pki.write_private``: the new lines in
+    place in one step, 0600 in 0700 directories; a write that fails (a full disk) leaves the
+    archive as it was, and nothing beside it."""
     archive = tmp_path / "var" / "510000" / "dead-letters" / "dropped.jsonl"
-    _append_durably(archive, b'{"n": 1}\n')
-    _append_durably(archive, b'{"n": 2}\n{"n": 3}\n')
-    assert [json.loads(line)["n"] for line in archive.read_text().splitlines()] == [1, 2, 3]
+    write_private(archive, b'{"n": 1}\n')
+    write_private(archive, archive.read_bytes() + b'{"n": 2}\n')
+    assert [json.loads(line)["n"] for line in archive.read_text().splitlines()] == [1, 2]
     assert archive.stat().st_mode & 0o777 == 0o600
-    assert archive.parent.stat().st_mode & 0o077 == 0
+    assert all(d.stat().st_mode & 0o777 == 0o700 for d in (
+        archive.parent, archive.parent.parent, archive.parent.parent.parent))
 
-
-def test_a_write_that_fails_half_way_leaves_the_file_as_it_was(tmp_path, monkeypatch) -> None:
-    archive = tmp_path / "dropped.jsonl"
-    _append_durably(archive, b'{"n": 1}\n')
-    real_write = os.write
-
-    def disk_full_after_a_few_bytes(fd: int, data) -> int:  # type: ignore[no-untyped-def]
-        if len(data) > 5:
-            return real_write(fd, bytes(data[:5]))
+    def disk_full(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(dead_letters.os, "write", disk_full_after_a_few_bytes)
+    monkeypatch.setattr(pki.os, "fsync", disk_full)
     with pytest.raises(OSError, match="No space"):
-        _append_durably(archive, b'{"n": 2, "body": "long enough"}\n')
+        write_private(archive, archive.read_bytes() + b'{"n": 3}\n')
     monkeypatch.undo()
-    assert archive.read_bytes() == b'{"n": 1}\n'
-    _append_durably(archive, b'{"n": 3}\n')
-    assert [json.loads(line)["n"] for line in archive.read_text().splitlines()] == [1, 3]
+    assert archive.read_bytes() == b'{"n": 1}\n{"n": 2}\n'
+    assert sorted(p.name for p in archive.parent.iterdir()) == ["dropped.jsonl"]
