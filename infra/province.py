@@ -39,6 +39,7 @@ from typing import Any
 from infra import ports
 from infra.spawn import PRIVATE_UMASK
 from services.shared.config import Settings, load_settings
+from services.shared.metrics import metrics_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_FILE = "province.json"
@@ -203,23 +204,26 @@ def quiet_port(taken: set[int]) -> int:
     return port
 
 
-def listening_ports(node_ports: dict[str, int], base: Settings) -> dict[int, str]:
-    """Every port a node listens on, by the setting (and process) that has it: its port
-    settings (Settings field names → port), and the ports after a base that further
-    processes take — the case service's and the gateway's copies' metrics
-    (``SUNLIGHT_CASES_PROCESSES``, ``SUNLIGHT_GATEWAY_PROCESSES``), the supervision worker's
-    partitions' health (``SUNLIGHT_SUPERVISION_WORKERS``). 0 (none) left out."""
-    found = {port: f"SUNLIGHT_{name.upper()}" for name, port in node_ports.items() if port}
-    further = (("cases_metrics_port", base.cases_processes, 0, "process"),
-               ("gateway_metrics_port", base.gateway_processes, 0, "process"),
-               ("monitoring_worker_partition_health_port", base.supervision_workers, -1,
-                "partition"))
-    for name, count, shift, unit in further:
-        start = node_ports.get(name, 0)
-        if start:
-            for n in range(1, count):
-                found.setdefault(start + n + shift,
-                                 f"SUNLIGHT_{name.upper()} + {n + shift} ({unit} {n})")
+def listening_ports(s: Settings) -> dict[int, str]:
+    """Every port a node of settings ``s`` listens on, by the setting that gives it: its port
+    settings (``PORT_FIELDS``), and the ports its further processes take after a base, as
+    they compute them — the case service's and the gateway's copies' metrics
+    (``metrics_port``), the supervision worker's partitions' health
+    (``Settings.monitoring_worker_health_port_of``). 0 (none) left out."""
+    found = {getattr(s, name): f"SUNLIGHT_{name.upper()}" for name in PORT_FIELDS
+             if getattr(s, name)}
+    further = [(metrics_port(s.cases_metrics_port, n) if s.cases_metrics_port else 0,
+                f"SUNLIGHT_CASES_METRICS_PORT of cases process {n}")
+               for n in range(1, s.cases_processes)]
+    further += [(metrics_port(s.gateway_metrics_port, n) if s.gateway_metrics_port else 0,
+                 f"SUNLIGHT_GATEWAY_METRICS_PORT of gateway process {n}")
+                for n in range(1, s.gateway_processes)]
+    further += [(s.monitoring_worker_health_port_of(n),
+                 f"SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT of partition {n}")
+                for n in range(1, s.supervision_workers)]
+    for port, what in further:
+        if port:
+            found.setdefault(port, what)
     return found
 
 
@@ -229,8 +233,9 @@ def check_ports(province: Plan, base: Settings) -> None:
     next node's hall), saying which and what to change."""
     owner: dict[int, str] = {}
     for node in province.nodes:
-        node_ports = {name: int(node.env[f"SUNLIGHT_{name.upper()}"]) for name in PORT_FIELDS}
-        for port, what in listening_ports(node_ports, base).items():
+        ports_of_node = base.model_copy(update={
+            name: int(node.env[f"SUNLIGHT_{name.upper()}"]) for name in PORT_FIELDS})
+        for port, what in listening_ports(ports_of_node).items():
             here = f"node {node.region} {what}"
             if port in owner:
                 raise SystemExit(

@@ -118,7 +118,7 @@ def test_a_province_whose_further_processes_reach_another_nodes_port_is_refused(
     starts; a node alone, or seven workers, or the most copies there may be, fit."""
     regions = list(NODES)
     with pytest.raises(SystemExit, match=r"port 8100 would be both node 510000 "
-                       r"SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT \+ 6 \(partition 7\)"
+                       r"SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT of partition 7"
                        r" and node 511600 SUNLIGHT_HALL_PORT"):
         plan(regions, Settings(_env_file=None, supervision_workers=8))
     plan(regions[:1], Settings(_env_file=None, supervision_workers=8))
@@ -127,10 +127,12 @@ def test_a_province_whose_further_processes_reach_another_nodes_port_is_refused(
 
 
 def test_a_nodes_listening_ports_include_its_further_processes() -> None:
-    node = {"cases_metrics_port": 9110, "gateway_metrics_port": 9150, "hall_port": 8000,
-            "monitoring_worker_partition_health_port": 8094, "catalogue_metrics_port": 0}
-    found = listening_ports(node, Settings(_env_file=None, cases_processes=3,
-                                           gateway_processes=2, supervision_workers=3))
-    assert sorted(found) == [8000, 8094, 8095, 9110, 9111, 9112, 9150, 9151]
-    assert found[9112] == "SUNLIGHT_CASES_METRICS_PORT + 2 (process 2)"
-    assert found[8095] == "SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT + 1 (partition 2)"
+    found = listening_ports(Settings(_env_file=None, cases_processes=3, gateway_processes=2,
+                                     supervision_workers=3, catalogue_metrics_port=0))
+    assert len(found) == len(PORT_FIELDS) - 1 + 2 + 1 + 1  # catalogue's metrics off
+    assert {9111, 9112, 9151, 8095} <= set(found) and 9101 not in found
+    assert found[9112] == "SUNLIGHT_CASES_METRICS_PORT of cases process 2"
+    assert found[9151] == "SUNLIGHT_GATEWAY_METRICS_PORT of gateway process 1"
+    # partition 1 answers on the partition health port itself, partition 2 on the next
+    assert found[8094] == "SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT"
+    assert found[8095] == "SUNLIGHT_MONITORING_WORKER_PARTITION_HEALTH_PORT of partition 2"
