@@ -44,7 +44,8 @@ from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet.event import Event
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
+
+from services.monitoring.consumers import DeadLetteringQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -75,27 +76,6 @@ class Delivery:
 
     payload: Any
     headers: dict[str, Any]
-
-
-class DeadLetteringQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, but a message whose body cannot be decoded (not JSON, or a
-    content type it does not accept) is rejected without requeueing — the queue's policy
-    dead-letters it, and ``sunlight supervision dead-letters`` shows it — where kombu's
-    default logs it and acknowledges it: gone."""
-
-    def on_decode_error(self, message, exc):  # type: ignore[no-untyped-def]
-        info = message.delivery_info or {}
-        log.error("cannot decode a message from %s (routing key %s, message id %s, content "
-                  "type %r): %r; rejected (the queue's dead-letter policy keeps it)",
-                  info.get("exchange"),
-                  info.get("routing_key"), message.properties.get("message_id"),
-                  message.content_type, exc)
-        if not message.channel.connection:
-            return  # the channel is gone: the broker gives the message again
-        try:
-            message.reject(requeue=False)
-        except (AmqpConnectionError, OSError):
-            pass  # closing meanwhile: the same
 
 
 class BatchQueueConsumer(DeadLetteringQueueConsumer):

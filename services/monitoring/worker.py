@@ -61,10 +61,10 @@ from services.monitoring import partitions  # noqa: E402
 from services.monitoring.batches import (  # noqa: E402
     BATCH_WAIT_CONFIG_KEY,
     BatchedEventHandler,
-    DeadLetteringQueueConsumer,
     Delivery,
     Verdict,
 )
+from services.monitoring.consumers import DeadLetteringQueueConsumer  # noqa: E402
 from services.monitoring.feedback import Feedback  # noqa: E402
 from services.monitoring.projection import (  # noqa: E402
     UNAPPLICABLE,

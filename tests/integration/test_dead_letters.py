@@ -13,6 +13,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
 import pika
 import pytest
 from sqlalchemy import MetaData, select
@@ -24,6 +25,7 @@ from services.shared.broker import DEAD_LETTER_QUEUE, MAX_ATTEMPTS
 from services.shared.db import Database
 from services.shared.events import make_event
 from services.shared.outbox import Outbox, outbox_table
+from tests.support.metrics import value
 from tests.support.wait import wait_for
 
 pytestmark = pytest.mark.integration
@@ -154,6 +156,11 @@ def test_a_body_that_cannot_be_decoded_is_dead_lettered_not_dropped(pg_settings,
         log = node.log("monitoring-worker")
         assert all(f"message id {message_id}" in log for message_id in undecodable
                    if not message_id.startswith("sha256:"))
+        # counted where the dashboard reads what becomes of supervision's events
+        page = httpx.get(f"http://127.0.0.1:{node.port('monitoring_worker_health')}/metrics",
+                         timeout=10).text
+        assert [value(page, "sunlight_supervision_events_total", source=source,
+                      outcome="dead_lettered") for source in ("cases", "catalogue")] == [3, 1]
 
         # dropped for good, each kept in the archive first; the others stay
         archive = tmp_path / "archive" / "dropped.jsonl"
