@@ -33,8 +33,8 @@ class DeadLetteringQueueConsumer(QueueConsumer):
         info = message.delivery_info or {}
         log.error("cannot decode a message from %s (routing key %s, message id %s, content "
                   "type %r): %r; rejected (the queue's dead-letter policy keeps it)",
-                  info.get("exchange"), info.get("routing_key"), message.properties.get("message_id"),
-                  message.content_type, exc)
+                  info.get("exchange"), info.get("routing_key"),
+                  message.properties.get("message_id"), message.content_type, exc)
         if not message.channel.connection:
             return  # the channel is gone: the broker gives the message again
         try:
