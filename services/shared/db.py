@@ -155,29 +155,32 @@ def _template(sql: str, encoding: str) -> tuple[bytes, tuple[str, ...]]:
 
 
 def _literal(conn: Any) -> Callable[[Any], bytes]:
-    """The connection's literal of a value (``NULL`` for None), as ``mogrify`` writes it."""
+    """The connection's literal of a value other than None, as ``mogrify`` writes it (the
+    callers write ``NULL`` for None themselves: one call less a value)."""
     from psycopg.adapt import Transformer  # noqa: PLC0415 - PostgreSQL paths only
 
-    as_literal = Transformer(conn).as_literal
-    return lambda value: b"NULL" if value is None else as_literal(value)
+    return Transformer(conn).as_literal  # type: ignore[no-any-return]
 
 
 def bind(sql: str | bytes, params: dict[str, Any] | None,
          literal: Callable[[Any], bytes], encoding: str = "utf-8") -> bytes:
     """One statement with its named parameters bound on the client: the bytes
     ``ClientCursor.mogrify(sql, params)`` makes (its template is parsed once, by psycopg,
-    and remembered); without parameters the statement as it is."""
+    and remembered); without parameters the statement as it is. ``literal``: a value's
+    literal (``_literal``), None being ``NULL``."""
     if params is None:
         return sql if isinstance(sql, bytes) else sql.encode(encoding)
     template, order = _template(sql if isinstance(sql, str) else sql.decode(encoding),
                                 encoding)
-    return template % tuple([literal(params[name]) for name in order])
+    return template % tuple([b"NULL" if (value := params[name]) is None else literal(value)
+                             for name in order])
 
 
 def literal_rows(conn: Any, rows: list[tuple[Any, ...]]) -> str:
     """The rows as a SQL ``VALUES`` list, bound on the client like ``run_script`` does."""
     literal = _literal(conn)
-    return b", ".join([b"(" + b", ".join([literal(v) for v in values]) + b")"
+    return b", ".join([b"(" + b", ".join([b"NULL" if v is None else literal(v)
+                                          for v in values]) + b")"
                        for values in rows]).decode(conn.info.encoding)
 
 

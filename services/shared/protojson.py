@@ -75,7 +75,14 @@ def _build(field: FieldDescriptor) -> Convert:
         single = None  # strings, booleans, 32-bit integers: as they are
     if _repeated(field):
         return list if single is None else (lambda values: [single(v) for v in values])
-    return (lambda value: value) if single is None else single
+    return _AS_IS if single is None else single
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_AS_IS: Convert = _as_is
 
 
 def _converter(field: FieldDescriptor) -> Convert:
@@ -86,7 +93,12 @@ def _converter(field: FieldDescriptor) -> Convert:
 
 
 def _dict(message: Message) -> dict[str, Any]:
-    return {field.name: _converter(field)(value) for field, value in message.ListFields()}
+    # most fields are strings and numbers, written as they are: no call for those
+    out = {}
+    for field, value in message.ListFields():
+        convert = _converters.get(field) or _converter(field)
+        out[field.name] = value if convert is _AS_IS else convert(value)
+    return out
 
 
 def _unset_without_presence(descriptor: Descriptor) -> tuple[FieldDescriptor, ...]:

@@ -58,7 +58,7 @@ from services.shared.errors import (
     InvalidArgument,
     PermissionDenied,
 )
-from services.shared.working_days import WorkingCalendar
+from services.shared.working_days import WorkingCalendar, YearSchedule
 from tests.support import departments
 
 DEPT = "区住房城乡建设局"
@@ -414,6 +414,28 @@ def test_progress_says_which_step_what_next_and_how_long_left() -> None:
     assert resumed.promised.due == date(2026, 12, 1)  # Thu 19 – Tue 24 left out: 4 days
     late = progress(run.c, calendar, date(2026, 12, 3))
     assert late.late and late.promised.left == -2
+
+
+def test_progress_is_worked_out_again_for_another_day_or_a_changed_calendar() -> None:
+    from services.cases.domain.progress import progress
+
+    calendar = WorkingCalendar()  # no official schedule yet: weekdays, provisional
+    run = Run()
+    run.do(Accept(), CLERK)
+    first = progress(run.c, calendar, date(2026, 11, 18))
+    assert first.promised.provisional
+    assert progress(run.c, calendar, date(2026, 11, 18)) == first
+    assert progress(run.c, calendar, date(2026, 11, 19)).promised.left == (
+        first.promised.left - 1)
+    # the year's schedule is published: Friday the 20th is a holiday
+    calendar.add_year(YearSchedule(2026, holidays=frozenset({date(2026, 11, 20)})))
+    published = progress(run.c, calendar, date(2026, 11, 18))
+    assert not published.promised.provisional
+    assert published.promised.due == first.promised.due + timedelta(days=1)
+    # another case asked in between does not mix with this one
+    other = Run()
+    assert progress(other.c, calendar, date(2026, 11, 18)).promised is None
+    assert progress(run.c, calendar, date(2026, 11, 18)) == published
 
 
 def test_an_extension_lengthens_the_limits_with_the_heads_approval() -> None:

@@ -8,6 +8,7 @@ dates are provisional (they cross a year whose official schedule is not yet publ
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,7 +41,26 @@ class Progress:
             any(r.due.left < 0 for r in self.running))
 
 
+#: each thread's last answer: (case, calendar, its revision, today, progress)
+_last = threading.local()
+
+
 def progress(case: Case, calendar: Calendar, today: date) -> Progress:
+    """Where ``case`` stands on ``today``. An action asks it of the same case several times
+    (the rows' due dates, the last event's data, the answer): a case never changes, so the
+    thread's last answer is given again for the very same case, calendar (at the same
+    ``revision``) and day."""
+    revision = getattr(calendar, "revision", None)
+    last = getattr(_last, "answer", None)
+    if (last is not None and last[0] is case and last[1] is calendar and last[2] == revision
+            and last[3] == today):
+        return last[4]  # type: ignore[no-any-return]
+    answer = _progress(case, calendar, today)
+    _last.answer = (case, calendar, revision, today, answer)
+    return answer
+
+
+def _progress(case: Case, calendar: Calendar, today: date) -> Progress:
     clock = case.clock
     running = tuple(RunningStep(i, clock.due(i.started_on, i.limit, calendar, today))
                     for i in case.active)
