@@ -45,12 +45,12 @@ def on_this_node(script: str, node: LocalNode) -> str:
 
 def after_the_first_case(node: LocalNode, prefix: str, code: str, heading: str) -> str:
     """"A first case, by hand" with its own keys (``prefix``) and item code (its catalogue
-    number ``code`` instead of 511A0064100152), then the block under ``heading``, in one
+    number ``code`` instead of 511A0064100900), then the block under ``heading``, in one
     shell."""
     first = on_this_node(shell_block("## A first case, by hand"), node)
     first = first.replace('"idempotency_key": "', f'"idempotency_key": "{prefix}')
     first = first.replace('\\"idempotency_key\\": \\"', f'\\"idempotency_key\\": \\"{prefix}')
-    first = first.replace('"code": "511A0064100152', f'"code": "{code}')
+    first = first.replace('"code": "511A0064100900', f'"code": "{code}')
     return first + shell_block(heading)
 
 
