@@ -35,16 +35,13 @@ import os
 import pstats
 import time
 import uuid
-from typing import Any
 
 import psycopg
 from google.protobuf import json_format
-from sunlight.cases.v1 import cases_pb2 as kpb
 from sunlight.catalogue.v1 import catalogue_pb2 as cpb
 
+from bench.case_calls import Context
 from bench.cases import (
-    ACTION_MESSAGES,
-    APPLICANT,
     DEPARTMENT,
     FLOW,
     MATERIALS,
@@ -56,8 +53,10 @@ from bench.cases import (
     Record,
     Route,
     View,
+    act_request,
     implementation_code,
     run_case,
+    submit_request,
 )
 from bench.machine import speed_index
 from services.cases.api import CaseServicer
@@ -97,22 +96,6 @@ class Items:
         return self.snapshot
 
 
-class Context:
-    """What the servicer reads of a gRPC call: the caller's token."""
-
-    def __init__(self, token: str) -> None:
-        self.metadata = (("authorization", f"Bearer {token}"),)
-
-    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
-        return self.metadata
-
-    def abort(self, code: Any, details: str) -> None:
-        raise RuntimeError(code, details)
-
-    def set_trailing_metadata(self, *_: Any) -> None:
-        return None
-
-
 class InProcessRoute(Route):
     """``bench-cases``' requests, handed to the servicer in this thread."""
 
@@ -124,22 +107,12 @@ class InProcessRoute(Route):
         self.context, self.chief = Context(token), Context(chief)
 
     def submit(self, key: str, materials: list[dict]) -> View:
-        request = kpb.SubmitApplicationRequest(
-            idempotency_key=key, item_id=self.item_id, region=REGION,
-            applicant=kpb.Applicant(**APPLICANT),
-            materials=[kpb.MaterialGiven(**m) for m in materials])
-        return GrpcRoute.view(self.servicer.SubmitApplication(request, self.context).case)
+        return GrpcRoute.view(self.servicer.SubmitApplication(
+            submit_request(self.item_id, key, materials), self.context).case)
 
     def act(self, number: str, key: str, action: str, args: dict, chief: bool) -> View:
-        if action == "receive_supplement":
-            body = kpb.ReceiveSupplement(materials=[kpb.MaterialGiven(**m)
-                                                    for m in args["materials"]])
-        else:
-            body = ACTION_MESSAGES[action](**args)
-        request = kpb.ActOnCaseRequest(idempotency_key=key, case_number=number,
-                                       **{action: body})
         return GrpcRoute.view(self.servicer.ActOnCase(
-            request, self.chief if chief else self.context).case)
+            act_request(number, key, action, args), self.chief if chief else self.context).case)
 
 
 def main() -> None:

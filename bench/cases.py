@@ -247,23 +247,32 @@ class GrpcRoute(Route):
                     bool(case.missing_materials), case.sequence)
 
     def submit(self, key: str, materials: list[dict]) -> View:
-        request = kpb.SubmitApplicationRequest(
-            idempotency_key=key, item_id=self.item_id, region=REGION,
-            applicant=kpb.Applicant(**APPLICANT),
-            materials=[kpb.MaterialGiven(**m) for m in materials])
-        return self.view(self.stub.SubmitApplication(request, metadata=self.md,
-                                                     timeout=30).case)
+        return self.view(self.stub.SubmitApplication(
+            submit_request(self.item_id, key, materials), metadata=self.md, timeout=30).case)
 
     def act(self, number: str, key: str, action: str, args: dict, chief: bool) -> View:
-        if action == "receive_supplement":
-            body = kpb.ReceiveSupplement(materials=[kpb.MaterialGiven(**m)
-                                                    for m in args["materials"]])
-        else:
-            body = ACTION_MESSAGES[action](**args)
-        request = kpb.ActOnCaseRequest(idempotency_key=key, case_number=number,
-                                       **{action: body})
         return self.view(self.stub.ActOnCase(
-            request, metadata=self.md_chief if chief else self.md, timeout=30).case)
+            act_request(number, key, action, args),
+            metadata=self.md_chief if chief else self.md, timeout=30).case)
+
+
+def submit_request(item_id: str, key: str, materials: list[dict]
+                   ) -> kpb.SubmitApplicationRequest:
+    """The bench's application, as the gRPC clients send it."""
+    return kpb.SubmitApplicationRequest(
+        idempotency_key=key, item_id=item_id, region=REGION,
+        applicant=kpb.Applicant(**APPLICANT),
+        materials=[kpb.MaterialGiven(**m) for m in materials])
+
+
+def act_request(number: str, key: str, action: str, args: dict) -> kpb.ActOnCaseRequest:
+    """One of ``run_case``'s actions, as the gRPC clients send it."""
+    if action == "receive_supplement":
+        body = kpb.ReceiveSupplement(materials=[kpb.MaterialGiven(**m)
+                                                for m in args["materials"]])
+    else:
+        body = ACTION_MESSAGES[action](**args)
+    return kpb.ActOnCaseRequest(idempotency_key=key, case_number=number, **{action: body})
 
 
 class HttpError(Exception):
