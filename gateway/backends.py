@@ -15,6 +15,7 @@ from sunlight.cases.v1 import cases_pb2, cases_pb2_grpc
 from sunlight.catalogue.v1 import catalogue_pb2, catalogue_pb2_grpc
 from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
+from services.shared.channels import ChannelSeal
 from services.shared.config import Settings
 from services.shared.grpc_client import channel
 
@@ -52,7 +53,11 @@ class Backends:
     """Channels and stubs to catalogue, cases and monitoring; every call gets a deadline."""
 
     def __init__(self, addresses: Mapping[str, str], timeout_s: float, *,
-                 channel_factory: Callable[[str], grpc.Channel] = channel) -> None:
+                 channel_factory: Callable[[str], grpc.Channel] = channel,
+                 seal: ChannelSeal | None = None) -> None:
+        """``seal``: seals the channel a call came by for the audit (the node's key); without
+        it the backends record the gateway's calls as having come straight to them."""
+        self.seal = seal
         missing = set(SERVICES) - set(addresses)
         if missing:
             raise ValueError(f"no address for backends {sorted(missing)}")
@@ -73,7 +78,16 @@ class Backends:
                     "monitoring": settings.peer_address("monitoring")},
                    settings.grpc_timeout_s,
                    channel_factory=functools.partial(
-                       channel, connections=settings.grpc_connections))
+                       channel, connections=settings.grpc_connections),
+                   seal=ChannelSeal(settings.token_key))
+
+    def metadata(self, channel: str, authorization: str | None) -> list[tuple[str, str]]:
+        """A backend call's metadata: the caller's token, and the channel it came by
+        (``services.shared.channels``), sealed."""
+        pairs = [("authorization", authorization)] if authorization else []
+        if self.seal is not None:
+            pairs += self.seal.metadata(channel, authorization)
+        return pairs
 
     def routes(self) -> dict[str, grpc.Channel]:
         """Full service name → the channel of the process that serves it."""

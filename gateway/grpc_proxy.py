@@ -33,8 +33,9 @@ from google.protobuf.descriptor import ServiceDescriptor
 from opentelemetry import propagate
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 
+from services.shared.channels import ChannelSeal
 from services.shared.errors import Unavailable
-from services.shared.grpc_client import CHANNEL_HEADER, aio_channels
+from services.shared.grpc_client import aio_channels
 from services.shared.grpc_errors import STATUS_DETAILS_KEY, to_status
 from services.shared.grpc_tracing import with_trace_context
 
@@ -82,7 +83,10 @@ class ForwardingHandler(grpc.GenericRpcHandler):
 
     def __init__(self, methods: Mapping[str, str], routes: Mapping[str, grpc.Channel],
                  timeout_s: float, *, streaming: Mapping[str, str] | None = None,
-                 stream_timeout_s: float | None = None) -> None:
+                 stream_timeout_s: float | None = None,
+                 seal: ChannelSeal | None = None) -> None:
+        """``seal``: seals the channel ("gateway_grpc") for the backends' audit."""
+        self._seal = seal
         streaming = streaming or {}
         unrouted = (set(methods.values()) | set(streaming.values())) - set(routes)
         if unrouted:
@@ -116,7 +120,7 @@ class ForwardingHandler(grpc.GenericRpcHandler):
     def _forward_stream(self, service: str, call: grpc.UnaryStreamMultiCallable,
                         request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
         responses = open_stream(call, request, self._deadline(context, self._stream_timeout_s),
-                                _forwarded(context.invocation_metadata()))
+                                _forwarded(context.invocation_metadata(), self._seal))
         # The caller gone (cancelled, deadline), the backend call goes too.
         cancel: Callable[[], object] | None = getattr(responses, "cancel", None)
         if cancel is not None:
@@ -138,7 +142,8 @@ class ForwardingHandler(grpc.GenericRpcHandler):
         timeout = self._deadline(context, self._timeout_s)
         try:
             response, outcome = call.with_call(
-                request, timeout=timeout, metadata=_forwarded(context.invocation_metadata()))
+                request, timeout=timeout,
+                metadata=_forwarded(context.invocation_metadata(), self._seal))
         except grpc.RpcError as error:
             _relay_error(service, error, context)
             raise AssertionError("unreachable: abort raises") from None  # pragma: no cover
@@ -154,7 +159,9 @@ class AsyncForwardingHandler(grpc.GenericRpcHandler):
 
     def __init__(self, methods: Mapping[str, str], addresses: Mapping[str, str],
                  timeout_s: float, *, streaming: Mapping[str, str] | None = None,
-                 stream_timeout_s: float | None = None, connections: int = 1) -> None:
+                 stream_timeout_s: float | None = None, connections: int = 1,
+                 seal: ChannelSeal | None = None) -> None:
+        self._seal = seal
         streaming = streaming or {}
         unrouted = (set(methods.values()) | set(streaming.values())) - set(addresses)
         if unrouted:
@@ -199,7 +206,7 @@ class AsyncForwardingHandler(grpc.GenericRpcHandler):
                        context: grpc.aio.ServicerContext) -> bytes:
         call = self._callable(service, method, False)(
             request, timeout=ForwardingHandler._deadline(context, self._timeout_s),
-            metadata=with_trace_context(_forwarded(context.invocation_metadata())))
+            metadata=with_trace_context(_forwarded(context.invocation_metadata(), self._seal)))
         try:
             response = await call
         except grpc.aio.AioRpcError as error:
@@ -212,7 +219,7 @@ class AsyncForwardingHandler(grpc.GenericRpcHandler):
                               context: grpc.aio.ServicerContext) -> AsyncIterator[bytes]:
         call = self._callable(service, method, True)(
             request, timeout=ForwardingHandler._deadline(context, self._stream_timeout_s),
-            metadata=with_trace_context(_forwarded(context.invocation_metadata())))
+            metadata=with_trace_context(_forwarded(context.invocation_metadata(), self._seal)))
         try:
             async for message in call:
                 yield message
@@ -229,10 +236,17 @@ class AsyncForwardingHandler(grpc.GenericRpcHandler):
                 await channel.close()
 
 
-def _forwarded(invocation: Sequence[tuple[str, str | bytes]] | None
-               ) -> list[tuple[str, str | bytes]]:
-    return [*((key, value) for key, value in invocation or () if key in FORWARDED_METADATA),
-            (CHANNEL_HEADER, "gateway_grpc")]
+def _forwarded(invocation: Sequence[tuple[str, str | bytes]] | None,
+               seal: ChannelSeal | None) -> list[tuple[str, str | bytes]]:
+    """What a backend call carries of the caller's metadata (``FORWARDED_METADATA``; a
+    channel the caller named is not of it), and the channel it came by, sealed."""
+    pairs = [(key, value) for key, value in invocation or () if key in FORWARDED_METADATA]
+    if seal is not None:
+        authorization = next((value for key, value in reversed(pairs)
+                              if key == "authorization"), None)
+        pairs += seal.metadata("gateway_grpc", authorization
+                               if isinstance(authorization, str) else None)
+    return pairs
 
 
 def _relayable(trailers: Sequence[tuple[str, str | bytes]] | None

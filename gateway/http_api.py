@@ -75,19 +75,11 @@ from gateway.routing import (
 from gateway.schemas import SchemaRegistry, example_of, field_comment, parameter_limits
 from services.shared.auth import Authenticator
 from services.shared.errors import DomainError
-from services.shared.grpc_client import CHANNEL_HEADER
-from services.shared.grpc_client import metadata as _metadata
 from services.shared.http_metrics import HttpMetrics
 from services.shared.http_routes import PrefixRoute
 from services.shared.protojson import message_to_dict
 from services.shared.rate_limits import RateLimits
 from services.shared.telemetry import recording
-
-
-def metadata(auth: str | None) -> list[tuple[str, str]]:
-    """A backend call's metadata: the caller's token, and the channel (the audit's "http")."""
-    return _metadata(auth, {CHANNEL_HEADER: "http"})
-
 
 M = TypeVar("M", bound=Message)
 REGION_PATTERN = r"^[0-9]{6}$"
@@ -364,6 +356,11 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     """The node's HTTP API; ``authenticator`` verifies tokens for ``/v1/methods/allowed``
     alone (every other call passes its token on to the service, which judges it). At most
     ``max_in_flight`` requests are worked on at once (``gateway.limits.LoadShedder``)."""
+    def metadata(auth: str | None) -> list[tuple[str, str]]:
+        """A backend call's metadata: the caller's token, and the channel (the audit's
+        "http"), sealed."""
+        return backends.metadata("http", auth)
+
     app = FastAPI(
         title="Sunlight gateway", version="1",
         description="The node's HTTP JSON API (阳光政务 网关). Bodies are the proto3 JSON "

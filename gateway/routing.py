@@ -41,9 +41,9 @@ from gateway.peers import (
     open_registry,
 )
 from services.shared.auth import Authenticator, Principal, mint_token
+from services.shared.channels import ChannelSeal
 from services.shared.errors import DomainError, Unavailable
 from services.shared.expiring_cache import ExpiringCache
-from services.shared.grpc_client import CHANNEL_HEADER
 from services.shared.grpc_errors import STATUS_DETAILS_KEY, error_detail_of, status_trailers
 from services.shared.grpc_tracing import with_trace_context
 from services.shared.node_registry import NodeRegistry
@@ -325,6 +325,7 @@ class PeerForwarder(grpc.GenericRpcHandler):
     def __init__(self, region: str, token_key: str, routes: Mapping[str, grpc.Channel],
                  timeout_s: float, methods: Sequence[str] = tuple(ROUTED)) -> None:
         self._region, self._token_key, self._timeout_s = region, token_key, timeout_s
+        self._seal = ChannelSeal(token_key)  # the backends' audit: "federation", sealed
         self._local_tokens: ExpiringCache[str] = ExpiringCache(MAX_LOCAL_TOKENS)
         # never a token that could lapse within one call's deadline (none at all when the
         # deadline is as long as the token's life)
@@ -366,9 +367,9 @@ class PeerForwarder(grpc.GenericRpcHandler):
     def _forward(self, call: grpc.UnaryUnaryMultiCallable, request: bytes,
                  context: grpc.ServicerContext) -> bytes:
         person = asserted_person()
-        metadata = ((CHANNEL_HEADER, "federation"),) if person.anonymous else (
-            ("authorization", "Bearer " + self.local_token(person)),
-            (CHANNEL_HEADER, "federation"))
+        authorization = None if person.anonymous else "Bearer " + self.local_token(person)
+        metadata = ([("authorization", authorization)] if authorization else []) + (
+            self._seal.metadata("federation", authorization))
         remaining = context.time_remaining()
         timeout = self._timeout_s if remaining is None or remaining > 1e6 else max(remaining, 0)
         try:

@@ -78,7 +78,7 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
             unary_methods(forwarded),
             {SERVICES[key].full_name: a for key, a in backends.addresses.items()},
             settings.grpc_timeout_s, streaming=server_streaming_methods(forwarded),
-            connections=settings.grpc_connections)
+            connections=settings.grpc_connections, seal=backends.seal)
         slots = AsyncSlots(settings.gateway_grpc_max_in_flight,
                            settings.gateway_admission_wait_s)
     else:
@@ -87,7 +87,8 @@ def build_grpc(settings: Settings, backends: Backends, address: str | None = Non
                             max_workers=settings.gateway_grpc_max_in_flight + SPARE_THREADS)
         proxy = ForwardingHandler(unary_methods(forwarded), backends.routes(),
                                   settings.grpc_timeout_s,
-                                  streaming=server_streaming_methods(forwarded))
+                                  streaming=server_streaming_methods(forwarded),
+                                  seal=backends.seal)
         slots = ThreadSlots(settings.gateway_grpc_max_in_flight)
     server.add(gateway_pb2_grpc.add_NodeServiceServicer_to_server,
                NodeServicer(backends, settings.node_region, settings.node_name),

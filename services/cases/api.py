@@ -45,20 +45,13 @@ from services.cases.opened_contract import command_of as opened_command
 from services.cases.opened_contract import evidence_of, fen_of, penalty_of
 from services.cases.service import Application, CaseService, Opening
 from services.shared.auth import CASE_APPLY, Authenticator, Principal
+from services.shared.channels import DIRECT, ChannelSeal
 from services.shared.departments import normalized_department_code
 from services.shared.errors import InvalidArgument
-from services.shared.grpc_client import channel_of
 from services.shared.grpc_errors import translate_errors
 from services.shared.grpc_server import principal_of as caller_of
 from services.shared.recent import Recent
 from services.shared.working_days import local_day
-
-
-def principal_of(context: grpc.ServicerContext, authenticator: Authenticator) -> Principal:
-    """The caller; the channel the call came by kept for the audit of the reads it makes
-    (``services.cases.audit.channel``, from the metadata the node's front ends set)."""
-    audit.channel.set(channel_of(context.invocation_metadata()))
-    return caller_of(context, authenticator)
 
 
 def _day(text: str, field: str) -> date | None:
@@ -149,15 +142,26 @@ QUEUE_ENTRIES_KEPT = 20_000
 
 
 class CaseServicer(pb_grpc.CaseServiceServicer):
-    def __init__(self, service: CaseService, authenticator: Authenticator) -> None:
+    def __init__(self, service: CaseService, authenticator: Authenticator,
+                 channels: ChannelSeal | None = None) -> None:
+        """``channels``: checks the channel the node's front ends name (the node's key);
+        without it every call is recorded as having come straight here."""
         self.service = service
         self.auth = authenticator
+        self._channels = channels
         # the queue's entries as answered lately, serialized, by what makes them: the case's
         # number and event sequence (a state at a sequence never changes), the step, the
         # case's due date, the day and the calendar's revision (the days left). A
         # department's inbox, asked for by each of its handlers, shows the same steps page
         # after page: each entry is built once a day or once its case moves, then copied in C
         self._queue_entries: Recent[bytes] = Recent(QUEUE_ENTRIES_KEPT)
+
+    def _caller(self, context: grpc.ServicerContext) -> Principal:
+        """The caller; the channel the call came by kept for the audit of the reads it makes
+        (``services.cases.audit.channel``: what a front end of the node named and sealed)."""
+        audit.channel.set(self._channels.channel_of(context.invocation_metadata())
+                          if self._channels is not None else DIRECT)
+        return caller_of(context, self.auth)
 
     def _answer(self, principal: Principal, case: Case) -> pb.CaseResponse:
         internal = self.service.may_read_internal(principal, case)
@@ -179,7 +183,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def SubmitApplication(self, request: pb.SubmitApplicationRequest,
                           context: grpc.ServicerContext) -> pb.CaseResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         channel = CHANNEL_FROM_PB.get(request.channel, Channel.COUNTER)
         application = Application(
             item_id=request.item_id, version=request.item_version, region=request.region,
@@ -199,7 +203,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def OpenCase(self, request: pb.OpenCaseRequest, context: grpc.ServicerContext
                  ) -> pb.CaseResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         opening = Opening(
             item_id=request.item_id, version=request.item_version, region=request.region,
             parties=tuple(_party(p) for p in request.parties), facts=request.facts,
@@ -211,7 +215,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ActOnCase(self, request: pb.ActOnCaseRequest, context: grpc.ServicerContext
                   ) -> pb.CaseResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         case = self.service.act(principal, request.case_number, command_of(request),
                                 request.idempotency_key)
         return self._answer(principal, case)
@@ -219,7 +223,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def GetCase(self, request: pb.GetCaseRequest, context: grpc.ServicerContext
                 ) -> pb.CaseResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         material = request.material_sha256
         if request.view == pb.CASE_VIEW_STATUS:
             if material:
@@ -241,7 +245,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListQueue(self, request: pb.ListQueueRequest, context: grpc.ServicerContext
                   ) -> pb.ListQueueResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         page = _page(request, 50)
         entries, total = self.service.queue(
             principal, normalized_department_code(request.department_code),
@@ -252,7 +256,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListParallelBranches(self, request: pb.ListParallelBranchesRequest,
                              context: grpc.ServicerContext) -> pb.ListQueueResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         page = _page(request, 50)
         entries, total = self.service.parallel_branches(principal, request.region,
                                                         request.late_only, page.offset,
@@ -288,14 +292,14 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def GetTrace(self, request: pb.GetTraceRequest, context: grpc.ServicerContext
                  ) -> pb.GetTraceResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         entries = self.service.trace(principal, request.case_number, request.purpose)
         return pb.GetTraceResponse(entries=[_entry(e) for e in entries])
 
     @translate_errors
     def VerifyTrace(self, request: pb.VerifyTraceRequest, context: grpc.ServicerContext
                     ) -> pb.VerifyTraceResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         entries, broken = self.service.verify(principal, request.case_number, request.purpose)
         return pb.VerifyTraceResponse(
             intact=broken is None, entries=len(entries),
@@ -306,14 +310,14 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListDocuments(self, request: pb.ListDocumentsRequest, context: grpc.ServicerContext
                       ) -> pb.ListDocumentsResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         found = self.service.documents.list(principal, request.case_number, request.purpose)
         return pb.ListDocumentsResponse(documents=[summary_to_pb(d) for d in found])
 
     @translate_errors
     def GetDocument(self, request: pb.GetDocumentRequest, context: grpc.ServicerContext
                     ) -> pb.GetDocumentResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         record, pdf = self.service.documents.get(principal, request.case_number,
                                                  request.document_id, request.purpose)
         return pb.GetDocumentResponse(document=summary_to_pb(record), pdf=pdf,
@@ -322,7 +326,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def VerifyDocument(self, request: pb.VerifyDocumentRequest,
                        context: grpc.ServicerContext) -> pb.VerifyDocumentResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         documents = self.service.documents
         if request.WhichOneof("subject") == "pdf":
             return verdict_to_pb(documents.verify_pdf(principal, request.pdf))
@@ -333,7 +337,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListMyCases(self, request: pb.ListMyCasesRequest, context: grpc.ServicerContext
                     ) -> pb.ListMyCasesResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         page = _page(request, 20)
         cases, total = self.service.my_cases(principal, page.offset, page.size)
         response = pb.ListMyCasesResponse(total=total, next_page_token=page.next_token(total))
@@ -346,7 +350,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def LookupCase(self, request: pb.LookupCaseRequest, context: grpc.ServicerContext
                    ) -> pb.CaseResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         case = self.service.lookup(principal, request.case_number, request.applicant_name,
                                    request.query_code)
         message = case_to_pb(case, self.service.calendar, local_day(), internal=False)
@@ -355,7 +359,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListCaseAccesses(self, request: pb.ListCaseAccessesRequest,
                          context: grpc.ServicerContext) -> pb.ListCaseAccessesResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         page = _page(request, 50)
         rows, total = self.service.accesses(principal, request.case_number, page.offset,
                                             page.size)
@@ -365,7 +369,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListAccessAudit(self, request: pb.ListAccessAuditRequest,
                         context: grpc.ServicerContext) -> pb.ListAccessAuditResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         page = _page(request, 50)
         since = request.since.ToDatetime(tzinfo=UTC) if request.HasField("since") else None
         until = request.until.ToDatetime(tzinfo=UTC) if request.HasField("until") else None
@@ -382,7 +386,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ListHandovers(self, request: pb.ListHandoversRequest,
                       context: grpc.ServicerContext) -> pb.ListHandoversResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         page = _page(request, 50)
         rows, total = self.service.list_handovers(
             principal, request.region, state=handovers.STATE_NAMES.get(request.state, ""),
@@ -394,7 +398,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     @translate_errors
     def ReceiveReportedCase(self, request: pb.ReceiveReportedCaseRequest,
                             context: grpc.ServicerContext) -> pb.ReceiveReportedCaseResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         try:
             item = snapshot_from_json(request.item_snapshot_json)
         except (ValueError, TypeError) as exc:
@@ -418,7 +422,7 @@ class CaseServicer(pb_grpc.CaseServiceServicer):
     def ReceiveReportedDecision(self, request: pb.ReceiveReportedDecisionRequest,
                                 context: grpc.ServicerContext
                                 ) -> pb.ReceiveReportedDecisionResponse:
-        principal = principal_of(context, self.auth)
+        principal = self._caller(context)
         d = request.decision
         decided_at = d.decided_at.ToDatetime(tzinfo=UTC) if d.HasField("decided_at") else None
         decision = Decision(OUTCOME_FROM_PB.get(d.outcome, ""), d.reasons,

@@ -13,7 +13,8 @@ service's unit of work. What a row says:
   asserted them (``asserted_by``);
 - **what**: the case, its region, the view read (``VIEWS``) and which part of it (``target``:
   a document's id, a material file's SHA-256), the call and the purpose given;
-- **how and when**: the channel (``services.shared.grpc_client.CHANNELS``) and the time.
+- **how and when**: the channel (``services.shared.channels``: named and sealed by the node's
+  front ends) and the time.
 
 Not recorded: the public view (a status lookup with the receipt's second factor, the public
 feed), which holds no personal data; a person's list of their own cases (``ListMyCases``),

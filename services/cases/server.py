@@ -16,6 +16,7 @@ from services.cases.handover import CaseRelay
 from services.cases.service import CaseService
 from services.shared import grpc_metrics
 from services.shared.auth import Authenticator, ServiceToken
+from services.shared.channels import ChannelSeal
 from services.shared.config import Settings, load_settings
 from services.shared.copies import Copies
 from services.shared.db import Database, database_url
@@ -72,7 +73,8 @@ class Cases:
                                  reuse_port=settings.cases_processes > 1)
         self.server.add(cases_pb2_grpc.add_CaseServiceServicer_to_server,
                         CaseServicer(self.service, Authenticator(settings.token_key,
-                                                                 settings.node_region)),
+                                                                 settings.node_region),
+                                     ChannelSeal(settings.token_key)),
                         [cases_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name])
         # 上报件 across nodes: the hand-overs this node's cases keep, delivered through the
         # node's gateway (services.cases.handover)

@@ -23,8 +23,9 @@ from sunlight.monitoring.v1 import monitoring_pb2, monitoring_pb2_grpc
 
 from services.hall.nodes import CaseNodes, HoldingNode
 from services.shared.auth import ServiceToken
+from services.shared.channels import ChannelSeal
 from services.shared.config import Settings
-from services.shared.grpc_client import CHANNEL_HEADER, channel, metadata
+from services.shared.grpc_client import channel, metadata
 
 CATALOGUE = "sunlight.catalogue.v1.CatalogueService"
 CASES = "sunlight.cases.v1.CaseService"
@@ -70,7 +71,10 @@ class HallBackend:
 
     def __init__(self, catalogue: Any, cases: Any, authorization: Callable[[], str],
                  timeout_s: float, health: dict[str, Any] | None = None,
-                 monitoring: Any = None, public_cache_s: float = 0.0) -> None:
+                 monitoring: Any = None, public_cache_s: float = 0.0,
+                 seal: ChannelSeal | None = None) -> None:
+        """``seal``: seals the channel ("hall") for the services' audit of reads."""
+        self._seal = seal
         self._catalogue = catalogue
         self._cases = cases
         self._monitoring = monitoring
@@ -107,7 +111,8 @@ class HallBackend:
                       {CATALOGUE: health_pb2_grpc.HealthStub(catalogue_channel),
                        CASES: health_pb2_grpc.HealthStub(cases_channel)},
                       monitoring_pb2_grpc.MonitoringServiceStub(monitoring_channel),
-                      public_cache_s=settings.hall_public_cache_s)
+                      public_cache_s=settings.hall_public_cache_s,
+                      seal=ChannelSeal(settings.token_key))
         backend._channels = [catalogue_channel, cases_channel, monitoring_channel]
         backend.nodes = CaseNodes.of(settings.node_region, settings.var_dir)
         if backend.nodes.federated:
@@ -128,9 +133,11 @@ class HallBackend:
         return self._routed_cases if self.held_elsewhere(case_number) else self._cases
 
     def _options(self, authorization: str | None = None) -> dict[str, Any]:
-        return {"timeout": self._timeout_s,
-                "metadata": metadata(authorization or self._authorization(),
-                                     {CHANNEL_HEADER: "hall"})}
+        authorization = authorization or self._authorization()
+        pairs = metadata(authorization)
+        if self._seal is not None:
+            pairs += self._seal.metadata("hall", authorization)
+        return {"timeout": self._timeout_s, "metadata": pairs}
 
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
         """The version in force, for the public guide: as the catalogue answered it at most

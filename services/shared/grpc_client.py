@@ -100,24 +100,6 @@ class ChannelPool(grpc.Channel):
         self.close()
 
 
-#: the metadata key naming the way a call reached a service (the audit's channel): set by
-#: the node's own front ends — the gateway's HTTP API ("http"), its gRPC port
-#: ("gateway_grpc"), its peer port for another node ("federation"), the hall ("hall") — and
-#: dropped from what a caller sends through the gateway; without it, a direct gRPC call
-CHANNEL_HEADER = "x-sunlight-channel"
-#: the channels a service records; anything else is recorded as "grpc"
-CHANNELS = ("grpc", "gateway_grpc", "http", "hall", "federation")
-
-
-def channel_of(invocation: object) -> str:
-    """The channel a call came by, from its invocation metadata (pairs), "grpc" unless a
-    front end of the node said otherwise."""
-    for key, value in invocation or ():  # type: ignore[attr-defined]
-        if key == CHANNEL_HEADER:
-            return value if value in CHANNELS else "grpc"
-    return "grpc"
-
-
 def metadata(authorization: str | None, extra: dict[str, str] | None = None
              ) -> list[tuple[str, str]]:
     pairs = [("authorization", authorization)] if authorization else []

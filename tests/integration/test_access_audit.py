@@ -27,8 +27,8 @@ from services.cases.domain.flow import ItemSnapshot
 from services.cases.domain.model import Channel, MaterialFile
 from services.cases.service import CaseService
 from services.shared.auth import Authenticator, mint_token
+from services.shared.channels import CHANNEL_HEADER, ChannelSeal
 from services.shared.db import Database
-from services.shared.grpc_client import CHANNEL_HEADER
 from services.shared.grpc_errors import error_detail_of
 from services.shared.migrations import upgrade
 from services.shared.token_keys import TokenKey
@@ -77,8 +77,8 @@ def node(url) -> Iterator[tuple[CaseService, kgrpc.CaseServiceStub, Database, st
     db = Database(url, schema, pool_size=2)
     service = CaseService(db, Items(), WorkingCalendar.official(), "510000")
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    kgrpc.add_CaseServiceServicer_to_server(CaseServicer(service, Authenticator(SECRET)),
-                                            server)
+    kgrpc.add_CaseServiceServicer_to_server(
+        CaseServicer(service, Authenticator(SECRET), ChannelSeal(SECRET)), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -122,11 +122,14 @@ def test_each_read_writes_exactly_one_record(node) -> None:
     service, stub, db, _ = node
     number = submitted(service)
     before = rows(db)
+    # through the hall (the channel named and sealed, as the hall sends it)
     stub.GetCase(kpb.GetCaseRequest(case_number=number, purpose="受理审查"),
-                 metadata=[*CLERK_MD, (CHANNEL_HEADER, "hall")], timeout=10)
+                 metadata=[*CLERK_MD, *ChannelSeal(SECRET).metadata("hall", CLERK_MD[0][1])],
+                 timeout=10)
     assert rows(db) == before + 1
+    # straight to the service's port, naming a channel it did not come by: recorded as grpc
     stub.GetCase(kpb.GetCaseRequest(case_number=number, material_sha256=FILE),
-                 metadata=CLERK_MD, timeout=10)
+                 metadata=[*CLERK_MD, (CHANNEL_HEADER, "hall")], timeout=10)
     assert rows(db) == before + 2
     # a digest the case does not hold: refused, and nothing recorded
     assert refused(stub.GetCase, kpb.GetCaseRequest(

@@ -12,7 +12,7 @@ from services.cases import audit
 from services.hall import sign_in_audit as sia
 from services.hall.identity import Kind
 from services.shared.auth import Principal
-from services.shared.grpc_client import CHANNEL_HEADER, channel_of
+from services.shared.channels import CHANNEL_HEADER, ChannelSeal
 from services.shared.masking import derived_key, mask_number, mask_subject
 
 AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -86,10 +86,23 @@ def test_both_audits_derive_their_own_key_from_the_nodes_by_one_mechanism() -> N
     assert cases == derived_key(node_key, "sunlight case-read audit v1")
 
 
-def test_the_channel_is_what_a_front_end_set_else_grpc() -> None:
-    assert channel_of([("authorization", "Bearer x"), (CHANNEL_HEADER, "hall")]) == "hall"
-    assert channel_of([(CHANNEL_HEADER, "made-up")]) == "grpc"
-    assert channel_of(None) == "grpc" and channel_of([]) == "grpc"
+def test_the_channel_is_what_a_front_end_named_and_sealed_else_grpc() -> None:
+    seal = ChannelSeal("ed25519:not-a-real-key")
+    sealed = [("authorization", "Bearer x"), *seal.metadata("hall", "Bearer x")]
+    assert seal.channel_of(sealed) == "hall"
+    # an anonymous call through a front end: sealed for no authorization
+    assert seal.channel_of(seal.metadata("federation", None)) == "federation"
+    # named without a seal, as anyone at the service's port could: grpc
+    assert seal.channel_of([("authorization", "Bearer x"), (CHANNEL_HEADER, "hall")]) == "grpc"
+    # the seal of another call (another token), another channel, another node's key
+    assert seal.channel_of([("authorization", "Bearer y"), *sealed[1:]]) == "grpc"
+    assert seal.channel_of([("authorization", "Bearer x"), (CHANNEL_HEADER, "http"),
+                            sealed[2]]) == "grpc"
+    other = ChannelSeal("ed25519:another-key")
+    assert other.channel_of(sealed) == "grpc"
+    assert seal.channel_of([("authorization", "Bearer x"),
+                            *seal.metadata("made-up", "Bearer x")]) == "grpc"
+    assert seal.channel_of(None) == "grpc" and seal.channel_of([]) == "grpc"
 
 
 def test_sign_in_outcomes_tell_apart_what_the_person_is_told_alike() -> None:
@@ -128,8 +141,15 @@ def test_a_sign_in_row_holds_no_password_nor_full_number() -> None:
 def test_the_gateway_sets_the_channel_a_caller_cannot() -> None:
     from gateway.grpc_proxy import _forwarded  # noqa: PLC0415
 
-    sent = [("authorization", "Bearer t"), (CHANNEL_HEADER, "hall"), ("x-other", "1")]
-    assert _forwarded(sent) == [("authorization", "Bearer t"), (CHANNEL_HEADER, "gateway_grpc")]
+    seal = ChannelSeal("ed25519:not-a-real-key")
+    sent = [("authorization", "Bearer t"), *seal.metadata("hall", "Bearer t"),
+            ("x-other", "1")]
+    forwarded = _forwarded(sent, seal)
+    assert forwarded == [("authorization", "Bearer t"),
+                         *seal.metadata("gateway_grpc", "Bearer t")]
+    assert seal.channel_of(forwarded) == "gateway_grpc"
+    # a gateway without the node's key names no channel: the service records grpc
+    assert _forwarded(sent, None) == [("authorization", "Bearer t")]
 
 
 def test_the_applicant_sees_a_material_download_as_such() -> None:

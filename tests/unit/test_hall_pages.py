@@ -22,6 +22,7 @@ from services.hall.backend import CASES, CATALOGUE, HallBackend
 from services.hall.speak import complaint_row, consultation_row, rating_row
 from services.hall.views import days_left_text, missing_text
 from services.shared.auth import Authenticator, ServiceToken
+from services.shared.channels import ChannelSeal
 from services.shared.errors import DomainError, NotFound
 from services.shared.grpc_errors import to_status
 from services.shared.rate_limits import RateLimits
@@ -261,7 +262,8 @@ def fakes():
     health = {CATALOGUE: FakeHealth(health_pb2.HealthCheckResponse.SERVING),
               CASES: FakeHealth(health_pb2.HealthCheckResponse.SERVING)}
     token = ServiceToken(SECRET, "hall", ["511602"])
-    backend = HallBackend(catalogue, cases, token.header, 4.0, health)
+    backend = HallBackend(catalogue, cases, token.header, 4.0, health,
+                          seal=ChannelSeal(SECRET))
     app = create_app(backend, "广安区", today=lambda: TODAY)
     client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)
     return client, catalogue, cases, health
@@ -286,9 +288,11 @@ def test_index_browses_the_catalogue_with_the_service_token(fakes) -> None:
                                       request.facets) == ("", 20, 1, True)
     assert request.status == catalogue_pb2.VERSION_STATUS_UNSPECIFIED  # published only
     assert options["timeout"] == 4.0
-    # the token, and the channel the services' audit records (the hall)
-    [(key, authorization), channel] = options["metadata"]
-    assert key == "authorization" and channel == ("x-sunlight-channel", "hall")
+    # the token, and the channel the services' audit records (the hall), sealed
+    [(key, authorization), *channel] = options["metadata"]
+    assert key == "authorization" and channel == ChannelSeal(SECRET).metadata(
+        "hall", authorization)
+    assert ChannelSeal(SECRET).channel_of(options["metadata"]) == "hall"
     principal = Authenticator(SECRET).principal(authorization)
     assert (principal.subject, principal.roles, principal.regions) == (
         "hall", ("service",), ("511602",))
