@@ -3,8 +3,8 @@ GB 32100, check character valid): departments are compared by these codes, never
 
 from __future__ import annotations
 
-#: 区发展改革局 — the code in the README's implementation code
-#: (511A0064100152-511602000000-000-115113016823646795-1-00)
+#: 区发展改革局 of the tests (in the real Guang'an catalogue this code is 区行政审批局's; the
+#: README uses 区发改局's own, 11511301008778175U)
 DEVELOPMENT = "115113016823646795"
 #: 区教科体局 (Guang'an district, as in the real catalogue)
 EDUCATION = "115113010833722043"
