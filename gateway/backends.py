@@ -81,14 +81,6 @@ class Backends:
                        channel, connections=settings.grpc_connections),
                    seal=ChannelSeal(settings.token_key))
 
-    def metadata(self, channel: str, authorization: str | None) -> list[tuple[str, str]]:
-        """A backend call's metadata: the caller's token, and the channel it came by
-        (``services.shared.channels``), sealed."""
-        pairs = [("authorization", authorization)] if authorization else []
-        if self.seal is not None:
-            pairs += self.seal.metadata(channel, authorization)
-        return pairs
-
     def routes(self) -> dict[str, grpc.Channel]:
         """Full service name → the channel of the process that serves it."""
         return {SERVICES[key].full_name: ch for key, ch in self._channels.items()}

@@ -75,6 +75,7 @@ from gateway.routing import (
 from gateway.schemas import SchemaRegistry, example_of, field_comment, parameter_limits
 from services.shared.auth import Authenticator
 from services.shared.errors import DomainError
+from services.shared.grpc_client import metadata as call_metadata
 from services.shared.http_metrics import HttpMetrics
 from services.shared.http_routes import PrefixRoute
 from services.shared.protojson import message_to_dict
@@ -359,7 +360,7 @@ def create_app(backends: Backends, node_region: str, node_name: str,
     def metadata(auth: str | None) -> list[tuple[str, str]]:
         """A backend call's metadata: the caller's token, and the channel (the audit's
         "http"), sealed."""
-        return backends.metadata("http", auth)
+        return call_metadata(auth, "http", backends.seal)
 
     app = FastAPI(
         title="Sunlight gateway", version="1",

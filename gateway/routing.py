@@ -44,6 +44,7 @@ from services.shared.auth import Authenticator, Principal, mint_token
 from services.shared.channels import ChannelSeal
 from services.shared.errors import DomainError, Unavailable
 from services.shared.expiring_cache import ExpiringCache
+from services.shared.grpc_client import metadata as call_metadata
 from services.shared.grpc_errors import STATUS_DETAILS_KEY, error_detail_of, status_trailers
 from services.shared.grpc_tracing import with_trace_context
 from services.shared.node_registry import NodeRegistry
@@ -367,9 +368,9 @@ class PeerForwarder(grpc.GenericRpcHandler):
     def _forward(self, call: grpc.UnaryUnaryMultiCallable, request: bytes,
                  context: grpc.ServicerContext) -> bytes:
         person = asserted_person()
-        authorization = None if person.anonymous else "Bearer " + self.local_token(person)
-        metadata = ([("authorization", authorization)] if authorization else []) + (
-            self._seal.metadata("federation", authorization))
+        metadata = call_metadata(
+            None if person.anonymous else "Bearer " + self.local_token(person), "federation",
+            self._seal)
         remaining = context.time_remaining()
         timeout = self._timeout_s if remaining is None or remaining > 1e6 else max(remaining, 0)
         try:

@@ -133,11 +133,9 @@ class HallBackend:
         return self._routed_cases if self.held_elsewhere(case_number) else self._cases
 
     def _options(self, authorization: str | None = None) -> dict[str, Any]:
-        authorization = authorization or self._authorization()
-        pairs = metadata(authorization)
-        if self._seal is not None:
-            pairs += self._seal.metadata("hall", authorization)
-        return {"timeout": self._timeout_s, "metadata": pairs}
+        return {"timeout": self._timeout_s,
+                "metadata": metadata(authorization or self._authorization(), "hall",
+                                     self._seal)}
 
     def item_in_force(self, item_id: str) -> catalogue_pb2.ItemVersion:
         """The version in force, for the public guide: as the catalogue answered it at most

@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 
+from services.shared.channels import ChannelSeal
 from services.shared.grpc_tracing import aio_client_interceptors, traced
 
 OPTIONS = [
@@ -100,8 +101,12 @@ class ChannelPool(grpc.Channel):
         self.close()
 
 
-def metadata(authorization: str | None, extra: dict[str, str] | None = None
+def metadata(authorization: str | None, channel: str = "", seal: ChannelSeal | None = None
              ) -> list[tuple[str, str]]:
+    """A call's metadata: the bearer token, and — from one of the node's front ends, which
+    hold its key — the ``channel`` the call came by, sealed for the service's audit
+    (``services.shared.channels``)."""
     pairs = [("authorization", authorization)] if authorization else []
-    pairs.extend((extra or {}).items())
+    if channel and seal is not None:
+        pairs += seal.metadata(channel, authorization)
     return pairs

@@ -27,11 +27,13 @@ from gateway.errors import http_status_of
 from gateway.http_api import create_app
 from infra.ports import free_port
 from services.shared import catalogue_csv
+from services.shared.channels import ChannelSeal
 from services.shared.errors import DomainError, FailedPrecondition, NotFound, PermissionDenied
 from services.shared.grpc_errors import abort_with
 from services.shared.grpc_server import GrpcServer
 
 TOKEN = "Bearer test-token"
+SEAL = ChannelSeal("ed25519:not-a-real-key")
 
 
 class Recorder:
@@ -280,7 +282,8 @@ def backend() -> Iterator[tuple[Recorder, str]]:
 @pytest.fixture(scope="module")
 def client(backend) -> Iterator[TestClient]:
     _, address = backend
-    backends = Backends({"catalogue": address, "cases": address, "monitoring": address}, 5.0)
+    backends = Backends({"catalogue": address, "cases": address, "monitoring": address}, 5.0,
+                        seal=SEAL)
     with TestClient(create_app(backends, "511602", "广安区"),
                     raise_server_exceptions=False) as test_client:
         yield test_client
@@ -323,6 +326,14 @@ def test_list_items_passes_query_and_authorization(client, calls) -> None:
     assert name == "ListPublishedItems"
     assert (request.region, request.page_size, request.page_token) == ("511602", 2, "abc")
     assert metadata["authorization"] == TOKEN
+    # the channel, for the services' audit: the JSON API's, sealed for this very token; a
+    # channel the caller names in a header of its own goes nowhere
+    assert SEAL.channel_of(metadata.items()) == "http"
+    calls.clear()
+    client.get("/v1/items", params={"region": "511602"},
+               headers={"Authorization": TOKEN, "x-sunlight-channel": "hall"})
+    [(_, _, again)] = calls
+    assert again["x-sunlight-channel"] == "http" and SEAL.channel_of(again.items()) == "http"
     body = response.json()
     assert body["next_page_token"] == "next"
     first = body["items"][0]
